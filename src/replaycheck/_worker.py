@@ -1,0 +1,236 @@
+"""Replay worker: replays a list of history files through one batched ``Replayer``.
+
+Run as ``python -m replaycheck._worker``: reads a :class:`~replaycheck.replay.ReplayJob` as JSON on
+stdin and writes one JSON message per line to the original stdout (everything else the process
+prints goes to stderr). The parent (``replaycheck.replay``) enforces timeouts and restarts a worker
+that hangs or crashes, so this module only has to be correct, not defensive about hangs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import IO, TYPE_CHECKING, Any
+
+from replaycheck.config import import_object, import_workflows, workflow_type_names
+from replaycheck.errors import HistoryError, ReplaycheckError
+from replaycheck.histories import LoadedHistory, read_history
+from replaycheck.verdict import Verdict
+
+if TYPE_CHECKING:
+    from temporalio.worker import Replayer, WorkflowReplayResult
+
+    from replaycheck.replay import ReplayJob
+
+Emit = Callable[[dict[str, Any]], None]
+
+
+def configure_runtime() -> None:
+    """Route core's logs through Python logging so its WARN lines never reach stdout."""
+    from temporalio.runtime import (
+        LogForwardingConfig,
+        LoggingConfig,
+        Runtime,
+        TelemetryConfig,
+        TelemetryFilter,
+    )
+
+    core_logger = logging.getLogger("replaycheck.core")
+    core_logger.propagate = False
+    core_logger.addHandler(logging.NullHandler())
+    logging_config = LoggingConfig(
+        filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"),
+        forwarding=LogForwardingConfig(logger=core_logger),
+    )
+    Runtime.set_default(
+        Runtime(telemetry=TelemetryConfig(logging=logging_config, metrics=None)),
+        error_if_already_set=False,
+    )
+
+
+def make_replayer(job: ReplayJob, classes: list[type]) -> Replayer:
+    """The ``Replayer`` for a job: sandboxed by default, with the job's data converter."""
+    from temporalio.converter import DataConverter
+    from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
+
+    kwargs: dict[str, Any] = {"workflows": classes}
+    if job.data_converter:
+        kwargs["data_converter"] = as_data_converter(
+            import_object(job.data_converter, job.import_paths), DataConverter
+        )
+    if not job.sandbox:
+        kwargs["workflow_runner"] = UnsandboxedWorkflowRunner()
+    return Replayer(**kwargs)
+
+
+def as_data_converter(obj: Any, converter_type: type) -> Any:
+    """Accept a ``DataConverter``, a ``PayloadCodec`` or a zero-argument factory of either."""
+    from temporalio.converter import PayloadCodec
+
+    if callable(obj) and not isinstance(obj, (converter_type, PayloadCodec)):
+        obj = obj()
+    if isinstance(obj, PayloadCodec):
+        return converter_type(payload_codec=obj)
+    if not isinstance(obj, converter_type):
+        raise ReplaycheckError(
+            f"data_converter must name a temporalio DataConverter or PayloadCodec, "
+            f"got {type(obj).__name__}; fix data_converter in [tool.replaycheck]."
+        )
+    return obj
+
+
+def failure_verdict(loaded: LoadedHistory, failure: BaseException, seconds: float) -> Verdict:
+    """Map a replay failure to ``nondeterministic`` or ``error``."""
+    from temporalio.workflow import NondeterminismError
+
+    from replaycheck.diagnose import core_message
+
+    text = str(failure)
+    if isinstance(failure, NondeterminismError):
+        kind: Any = "nondeterministic"
+        message = core_message(text)
+    else:
+        kind, message = "error", f"replay failed: {core_message(text)}"
+    return _verdict(loaded, kind, message, seconds, detail=text)
+
+
+def _verdict(
+    loaded: LoadedHistory, kind: Any, message: str, seconds: float, detail: str = ""
+) -> Verdict:
+    info = loaded.info
+    return Verdict(
+        path=info.path,
+        verdict=kind,
+        message=message,
+        workflow_id=info.workflow_id,
+        workflow_type=info.workflow_type,
+        run_id=info.run_id,
+        events=info.events,
+        verified_through=info.verified_through if kind == "ok" else 0,
+        status=info.status,
+        detail=detail,
+        seconds=round(seconds, 4),
+    )
+
+
+def ok_message(loaded: LoadedHistory) -> str:
+    """Say how much of the history the replay really checked."""
+    info = loaded.info
+    if info.closed:
+        return f"replayed all {info.events} events; execution {info.status.lower()}"
+    return (
+        f"verified events 1-{info.verified_through} of {info.events}; execution still running, "
+        "later commands are not checked until it makes them"
+    )
+
+
+class BatchReplay:
+    """Replays histories in order through one ``Replayer``; a crash starts a fresh one."""
+
+    def __init__(self, job: ReplayJob, classes: list[type], emit: Emit) -> None:
+        self.job = job
+        self.classes = classes
+        self.registered = workflow_type_names(classes)
+        self.emit = emit
+        self.current: tuple[int, LoadedHistory, float] | None = None
+
+    async def run(self, paths: list[str]) -> None:
+        """Replay every path, emitting one verdict each."""
+        queue = list(enumerate(paths))
+        while queue:
+            await self._pass(queue)
+
+    async def _pass(self, queue: list[tuple[int, str]]) -> None:
+        replayer = make_replayer(self.job, self.classes)
+        try:
+            async with replayer.workflow_replay_iterator(self._feed(queue)) as results:
+                async for result in results:
+                    self._finish(result)
+        except Exception as exc:  # the batch died: fail the history in flight, go on
+            if self.current is not None:
+                index, loaded, started = self.current
+                self.current = None
+                verdict = failure_verdict(loaded, exc, time.perf_counter() - started)
+                self.emit({"index": index, "verdict": verdict.to_json_dict()})
+
+    async def _feed(self, queue: list[tuple[int, str]]) -> AsyncIterator[Any]:
+        from temporalio.client import WorkflowHistory
+
+        while queue:
+            index, path = queue.pop(0)
+            loaded = self._load(index, path)
+            if loaded is None:
+                continue
+            self.emit({"start": index})
+            self.current = (index, loaded, time.perf_counter())
+            yield WorkflowHistory(loaded.info.workflow_id, loaded.history.events)
+
+    def _load(self, index: int, path: str) -> LoadedHistory | None:
+        try:
+            loaded = read_history(path)
+        except HistoryError as exc:
+            verdict = Verdict(path=path, verdict="error", message=exc.reason)
+            self.emit({"index": index, "verdict": verdict.to_json_dict()})
+            return None
+        wtype = loaded.info.workflow_type
+        if wtype not in self.registered and "*" not in self.registered:
+            names = ", ".join(sorted(self.registered)) or "none"
+            message = (
+                f"workflow type {wtype!r} is not registered (registered: {names}); "
+                "add the module that defines it to -w/--workflows"
+            )
+            self.emit({"index": index, "verdict": _verdict(loaded, "error", message, 0).to_json_dict()})
+            return None
+        return loaded
+
+    def _finish(self, result: WorkflowReplayResult) -> None:
+        assert self.current is not None
+        index, loaded, started = self.current
+        self.current = None
+        seconds = time.perf_counter() - started
+        if result.replay_failure is None:
+            verdict = _verdict(loaded, "ok", ok_message(loaded), seconds)
+        else:
+            verdict = failure_verdict(loaded, result.replay_failure, seconds)
+        self.emit({"index": index, "verdict": verdict.to_json_dict()})
+
+
+def _protocol_stream() -> IO[str]:
+    """Keep the real stdout for messages; send anything else printed to stderr."""
+    out = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return out
+
+
+def main() -> int:
+    """Entry point of a worker process."""
+    from replaycheck.replay import ReplayJob
+
+    out = _protocol_stream()
+
+    def emit(message: dict[str, Any]) -> None:
+        out.write(json.dumps(message) + "\n")
+
+    job = ReplayJob.from_json_dict(json.loads(sys.stdin.read()))
+    try:
+        configure_runtime()
+        classes = import_workflows(job.workflows, job.import_paths)
+        if job.data_converter:
+            make_replayer(job, classes)  # fail fast on a bad converter
+    except ReplaycheckError as exc:
+        emit({"fatal": str(exc), "kind": type(exc).__name__})
+        return 2
+    emit({"ready": sorted(workflow_type_names(classes))})
+    asyncio.run(BatchReplay(job, classes, emit).run(list(job.paths)))
+    emit({"done": True})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

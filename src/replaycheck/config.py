@@ -1,0 +1,259 @@
+"""Settings from ``[tool.replaycheck]`` and the command line, and loading workflow classes.
+
+Precedence: command line > pytest ini (plugin only) > ``[tool.replaycheck]`` > default.
+Relative paths in ``pyproject.toml`` are relative to the directory holding it, the *root*.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from replaycheck.errors import ConfigError, WorkflowImportError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+DEFAULT_TIMEOUT = 60.0
+"""Seconds one history may take to replay before its verdict is ``error``."""
+
+KNOWN_KEYS = ("histories", "workflows", "timeout", "data_converter", "pythonpath", "export_dir")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved configuration; every path is absolute."""
+
+    root: Path
+    """Directory of the ``pyproject.toml`` the settings came from (else the working directory)."""
+    histories: tuple[Path, ...] = ()
+    """Files or directories holding history files."""
+    workflows: tuple[str, ...] = ()
+    """Workflow specs: ``pkg.module`` (every ``@workflow.defn`` class in it) or ``pkg.module:Class``."""
+    timeout: float = DEFAULT_TIMEOUT
+    data_converter: str | None = None
+    """``module:object`` naming a ``temporalio.converter.DataConverter`` (payload codecs)."""
+    pythonpath: tuple[Path, ...] = field(default_factory=tuple)
+    """Extra import roots; the root itself is always importable."""
+    export_dir: Path | None = None
+    pyproject: Path | None = None
+
+    @property
+    def import_paths(self) -> tuple[str, ...]:
+        """Directories to put on ``sys.path`` before importing workflow modules."""
+        return tuple(dict.fromkeys([str(self.root), *(str(p) for p in self.pythonpath)]))
+
+    def override(
+        self,
+        *,
+        histories: Sequence[str] | None = None,
+        workflows: Sequence[str] | None = None,
+        timeout: float | None = None,
+        data_converter: str | None = None,
+        base: Path | None = None,
+    ) -> Settings:
+        """Apply command-line values (paths relative to ``base``, default the working dir)."""
+        base = base or Path.cwd()
+        changes: dict[str, Any] = {}
+        if histories:
+            changes["histories"] = tuple((base / h).resolve() for h in histories)
+        if workflows:
+            changes["workflows"] = tuple(parse_workflow_specs(workflows, "--workflows"))
+        if timeout is not None:
+            changes["timeout"] = check_timeout(timeout, "--timeout")
+        if data_converter:
+            changes["data_converter"] = check_object_spec(data_converter, "--data-converter")
+        return replace(self, **changes)
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` at or above ``start`` that has ``[tool.replaycheck]``."""
+    for directory in (start.resolve(), *start.resolve().parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file() and "replaycheck" in _read_toml(candidate).get("tool", {}):
+            return candidate
+    return None
+
+
+def load_settings(start: Path | None = None) -> Settings:
+    """Settings from the nearest ``pyproject.toml`` with ``[tool.replaycheck]``, else defaults."""
+    start = start or Path.cwd()
+    pyproject = find_pyproject(start)
+    if pyproject is None:
+        return Settings(root=start.resolve())
+    table = _read_toml(pyproject)["tool"]["replaycheck"]
+    return settings_from_table(table, pyproject.parent, source=str(pyproject))
+
+
+def settings_from_table(table: Mapping[str, Any], root: Path, *, source: str) -> Settings:
+    """Validate a ``[tool.replaycheck]`` table."""
+    unknown = sorted(set(table) - set(KNOWN_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown key {unknown[0]!r} in [tool.replaycheck]; "
+            f"valid keys are: {', '.join(KNOWN_KEYS)}."
+        )
+    where = f"{source} [tool.replaycheck]"
+    export_dir = table.get("export_dir")
+    converter = table.get("data_converter")
+    return Settings(
+        root=root.resolve(),
+        histories=tuple((root / p).resolve() for p in _str_list(table, "histories", where)),
+        workflows=tuple(parse_workflow_specs(_str_list(table, "workflows", where), where)),
+        timeout=check_timeout(table.get("timeout", DEFAULT_TIMEOUT), f"{where} timeout"),
+        data_converter=None if converter is None else check_object_spec(converter, where),
+        pythonpath=tuple((root / p).resolve() for p in _str_list(table, "pythonpath", where)),
+        export_dir=None if export_dir is None else (root / _as_str(export_dir, where)).resolve(),
+        pyproject=Path(source) if source.endswith(".toml") else None,
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read it as TOML ({exc}); fix the file.") from None
+
+
+def _as_str(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: expected a non-empty string, got {value!r}.")
+    return value
+
+
+def _str_list(table: Mapping[str, Any], key: str, where: str) -> list[str]:
+    value = table.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{where}: {key} must be a list of strings, got {value!r}.")
+    return value
+
+
+def check_timeout(value: Any, where: str) -> float:
+    """A positive number of seconds."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ConfigError(f"{where}: timeout must be a positive number of seconds, got {value!r}.")
+    return float(value)
+
+
+def check_object_spec(value: Any, where: str) -> str:
+    """``module:object`` syntax check (the import happens where it is used)."""
+    text = _as_str(value, where)
+    module, sep, attr = text.partition(":")
+    if not sep or not module or not attr:
+        raise ConfigError(
+            f"{where}: data_converter must look like 'package.module:object', got {text!r}."
+        )
+    return text
+
+
+def parse_workflow_specs(specs: Iterable[str], where: str) -> list[str]:
+    """Check the ``pkg.module`` / ``pkg.module:Class`` syntax of each spec (comma lists allowed)."""
+    out: list[str] = []
+    for raw in specs:
+        for spec in (s.strip() for s in raw.split(",")):
+            module, _, cls = spec.partition(":")
+            names = module.split(".") + ([cls] if cls else [])
+            if not spec or not all(n.isidentifier() for n in names):
+                raise ConfigError(
+                    f"{where}: {spec!r} is not a workflow spec; use 'package.module' "
+                    "(every @workflow.defn class in it) or 'package.module:ClassName'."
+                )
+            out.append(spec)
+    return out
+
+
+def _workflow_classes_in(module: Any) -> list[type]:
+    from temporalio.workflow import _Definition
+
+    found = [
+        obj
+        for _, obj in inspect.getmembers(module, inspect.isclass)
+        if _Definition.from_class(obj) is not None
+    ]
+    return sorted(found, key=lambda c: (c.__module__, c.__qualname__))
+
+
+def import_workflows(specs: Sequence[str], import_paths: Sequence[str] = ()) -> list[type]:
+    """Import every spec and return the ``@workflow.defn`` classes, without duplicates.
+
+    Raises:
+        WorkflowImportError: a module fails to import, a class is missing or is not a workflow,
+            or a module holds no workflow at all.
+    """
+    for entry in reversed(import_paths):
+        if entry not in sys.path:
+            sys.path.insert(0, entry)
+    classes: dict[type, None] = {}
+    for spec in specs:
+        for cls in _import_spec(spec):
+            classes[cls] = None
+    return list(classes)
+
+
+def _import_spec(spec: str) -> list[type]:
+    from temporalio.workflow import _Definition
+
+    module_name, _, cls_name = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # any import-time failure is the user's module, not ours
+        raise WorkflowImportError(
+            f"cannot import workflow module {module_name!r}: {type(exc).__name__}: {exc}; "
+            "check -w/--workflows (or 'workflows' in [tool.replaycheck]) and that the module "
+            "imports on its own."
+        ) from exc
+    if not cls_name:
+        classes = _workflow_classes_in(module)
+        if not classes:
+            raise WorkflowImportError(
+                f"module {module_name!r} defines no @workflow.defn class; "
+                "point -w at the module that holds your workflows."
+            )
+        return classes
+    obj = getattr(module, cls_name, None)
+    if not isinstance(obj, type) or _Definition.from_class(obj) is None:
+        available = ", ".join(c.__name__ for c in _workflow_classes_in(module)) or "none"
+        raise WorkflowImportError(
+            f"{spec!r} is not a @workflow.defn class; workflows in {module_name!r}: {available}."
+        )
+    return [obj]
+
+
+def workflow_type_names(classes: Iterable[type]) -> dict[str, type]:
+    """Map registered workflow type names to their classes (dynamic workflows under ``*``)."""
+    from temporalio.workflow import _Definition
+
+    names: dict[str, type] = {}
+    for cls in classes:
+        defn = _Definition.from_class(cls)
+        if defn is not None:
+            names[defn.name or "*"] = cls
+    return names
+
+
+def import_object(spec: str, import_paths: Sequence[str] = ()) -> Any:
+    """Import ``module:object`` (e.g. a data converter)."""
+    for entry in reversed(import_paths):
+        if entry not in sys.path:
+            sys.path.insert(0, entry)
+    module_name, _, attr = spec.partition(":")
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+    except Exception as exc:
+        raise ConfigError(
+            f"cannot load {spec!r}: {type(exc).__name__}: {exc}; "
+            "check data_converter in [tool.replaycheck] or --data-converter."
+        ) from exc
+    return obj

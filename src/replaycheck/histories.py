@@ -1,0 +1,497 @@
+"""History files: reading every dialect, validation, metadata, discovery and deterministic writing."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import tempfile
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from replaycheck.errors import HistoryError, NoHistoriesError
+
+if TYPE_CHECKING:
+    from temporalio.api.history.v1 import History, HistoryEvent
+
+PROVENANCE_KEY = "replaycheck"
+"""Top-level key holding provenance; Temporal's readers ignore unknown keys."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a stored history came from. Never holds secrets."""
+
+    workflow_id: str
+    """The workflow id (histories themselves do not carry it)."""
+    workflow_type: str = ""
+    namespace: str = ""
+    address: str = ""
+    query: str = ""
+    captured_at: str = ""
+    status: str = ""
+    """Execution status when captured, e.g. ``RUNNING`` or ``COMPLETED``."""
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """Camel-case dict with empty fields left out, versioned."""
+        out: dict[str, Any] = {"version": 1}
+        for key, value in asdict(self).items():
+            if value:
+                head, *rest = key.split("_")
+                out[head + "".join(p.title() for p in rest)] = value
+        return out
+
+    @classmethod
+    def from_json_dict(cls, data: Mapping[str, Any]) -> Provenance | None:
+        """Read the dict written by :meth:`to_json_dict`; ``None`` if it is unusable."""
+        wid = data.get("workflowId")
+        if not isinstance(wid, str) or not wid:
+            return None
+        def get(key: str) -> str:
+            value = data.get(key, "")
+            return value if isinstance(value, str) else ""
+        return cls(
+            workflow_id=wid,
+            workflow_type=get("workflowType"),
+            namespace=get("namespace"),
+            address=get("address"),
+            query=get("query"),
+            captured_at=get("capturedAt"),
+            status=get("status"),
+        )
+
+
+def history_json_bytes(
+    events: Sequence[HistoryEvent], provenance: Provenance | None = None
+) -> bytes:
+    """Render events as the proto3 JSON that ``temporal workflow show -o json`` prints."""
+    from google.protobuf.json_format import MessageToDict
+    from temporalio.api.history.v1 import History
+
+    doc: dict[str, Any] = MessageToDict(History(events=events))
+    if provenance is not None:
+        doc[PROVENANCE_KEY] = provenance.to_json_dict()
+    return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def history_binpb_bytes(events: Sequence[HistoryEvent]) -> bytes:
+    """Render events as a binary ``temporal.api.history.v1.History``."""
+    from temporalio.api.history.v1 import History
+
+    return History(events=events).SerializeToString(deterministic=True)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temp file and rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_history(
+    path: Path,
+    events: Sequence[HistoryEvent],
+    *,
+    provenance: Provenance | None = None,
+) -> Path:
+    """Write a history file; the format follows the suffix (``.json``, ``.json.gz``, ``.binpb``).
+
+    Returns:
+        The path written.
+    """
+    name = path.name
+    if name.endswith(".binpb"):
+        data = history_binpb_bytes(events)
+    elif name.endswith(".json.gz"):
+        data = gzip.compress(history_json_bytes(events, provenance), mtime=0)
+    else:
+        data = history_json_bytes(events, provenance)
+    atomic_write(path, data)
+    return path
+
+
+# --------------------------------------------------------------------------- reading
+
+HISTORY_SUFFIXES = (".json", ".json.gz", ".binpb")
+"""File name endings claimed as histories when a directory is searched."""
+
+_CLOSE_STATUS = {
+    "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED": "COMPLETED",
+    "EVENT_TYPE_WORKFLOW_EXECUTION_FAILED": "FAILED",
+    "EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED": "CANCELED",
+    "EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED": "TERMINATED",
+    "EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW": "CONTINUED_AS_NEW",
+    "EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT": "TIMED_OUT",
+}
+
+# Events a workflow task's commands produce; used to tell how far a replay really checked.
+_COMMAND_EVENTS = frozenset(
+    {
+        "ACTIVITY_TASK_SCHEDULED",
+        "ACTIVITY_TASK_CANCEL_REQUESTED",
+        "TIMER_STARTED",
+        "TIMER_CANCELED",
+        "MARKER_RECORDED",
+        "START_CHILD_WORKFLOW_EXECUTION_INITIATED",
+        "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED",
+        "REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED",
+        "UPSERT_WORKFLOW_SEARCH_ATTRIBUTES",
+        "WORKFLOW_PROPERTIES_MODIFIED",
+        "WORKFLOW_EXECUTION_UPDATE_ACCEPTED",
+        "WORKFLOW_EXECUTION_UPDATE_REJECTED",
+        "WORKFLOW_EXECUTION_UPDATE_COMPLETED",
+        "NEXUS_OPERATION_SCHEDULED",
+        "NEXUS_OPERATION_CANCEL_REQUESTED",
+        "WORKFLOW_EXECUTION_COMPLETED",
+        "WORKFLOW_EXECUTION_FAILED",
+        "WORKFLOW_EXECUTION_CANCELED",
+        "WORKFLOW_EXECUTION_CONTINUED_AS_NEW",
+    }
+)
+
+
+@dataclass(frozen=True)
+class HistoryInfo:
+    """What a history says about itself, known without replaying it."""
+
+    path: str
+    """The file, as given or discovered."""
+    workflow_id: str
+    """From provenance metadata when present, else the file name."""
+    workflow_type: str
+    run_id: str
+    events: int
+    """Number of events."""
+    status: str
+    """``RUNNING`` or the close status (``COMPLETED``, ``FAILED``, ``CANCELED``, ...)."""
+    verified_through: int
+    """Last event id a replay checks: the last completed workflow task and its commands."""
+    patches: tuple[str, ...] = ()
+    """Patch ids of ``core_patch`` markers, in history order (``~`` prefix: deprecated)."""
+    task_queue: str = ""
+
+    @property
+    def closed(self) -> bool:
+        """Whether the execution had finished when the history was captured."""
+        return self.status != "RUNNING"
+
+
+@dataclass(frozen=True)
+class LoadedHistory:
+    """A validated history, ready to replay."""
+
+    info: HistoryInfo
+    history: History
+    """The ``temporal.api.history.v1.History`` message."""
+
+
+def read_history(path: str | Path) -> LoadedHistory:
+    """Read, parse and validate one history file of any supported dialect.
+
+    Raises:
+        HistoryError: with a one-line reason, for anything that cannot be replayed safely.
+    """
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise HistoryError(name, "is a directory, not a history file") from None
+    except OSError as exc:
+        raise HistoryError(name, f"cannot read the file ({exc.strerror or exc})") from None
+    return parse_history_bytes(data, name)
+
+
+def parse_history_bytes(data: bytes, name: str) -> LoadedHistory:
+    """Parse and validate history bytes; ``name`` picks the dialect and the fallback id."""
+    provenance: Provenance | None = None
+    if data[:2] == b"\x1f\x8b":
+        data = _gunzip(data, name)
+    if name.endswith(".binpb"):
+        history = _parse_binpb(data, name)
+    else:
+        doc = _parse_json(data, name)
+        provenance = _provenance_of(doc)
+        history = _history_from_doc(doc, name)
+    info = describe(history, name, provenance)
+    return LoadedHistory(info=info, history=history)
+
+
+def _gunzip(data: bytes, name: str) -> bytes:
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise HistoryError(name, f"is not a readable gzip file ({exc}); export it again") from None
+
+
+def _parse_binpb(data: bytes, name: str) -> History:
+    from google.protobuf.message import DecodeError
+    from temporalio.api.history.v1 import History
+
+    if not data:
+        raise HistoryError(name, "is empty (0 bytes); export the history again")
+    try:
+        return History.FromString(data)
+    except DecodeError:
+        raise HistoryError(
+            name, "is not a binary temporal.api.history.v1.History protobuf"
+        ) from None
+
+
+def _parse_json(data: bytes, name: str) -> dict[str, Any]:
+    text = _decode_text(data, name)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise HistoryError(
+            name,
+            f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+            "the file may be truncated: export it again",
+        ) from None
+    except RecursionError:
+        raise HistoryError(name, "is not a history: JSON nested too deeply") from None
+    return _history_doc(doc, name)
+
+
+def _decode_text(data: bytes, name: str) -> str:
+    if not data.strip():
+        raise HistoryError(name, "is empty; export the history again")
+    if _looks_utf16(data):
+        raise HistoryError(
+            name, "is UTF-16 text; history JSON must be UTF-8: re-save it as UTF-8"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise HistoryError(
+            name,
+            "is neither UTF-8 JSON nor gzip; history files are .json, .json.gz or .binpb",
+        ) from None
+
+
+def _looks_utf16(data: bytes) -> bool:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return True
+    head = data[:4]
+    text = set(b"{[ \t\r\n")
+    return len(head) == 4 and any(
+        head[z] == head[z + 2] == 0 and head[1 - z] in text and head[3 - z] in text for z in (0, 1)
+    )
+
+
+def _history_doc(doc: Any, name: str) -> dict[str, Any]:
+    if isinstance(doc, dict) and "events" not in doc and isinstance(doc.get("history"), dict):
+        doc = {**doc["history"], PROVENANCE_KEY: doc.get(PROVENANCE_KEY)}
+    if isinstance(doc, list):
+        raise HistoryError(
+            name,
+            "is a bare JSON list; a history is an object with an 'events' list, "
+            "as `temporal workflow show -o json` writes",
+        )
+    if not isinstance(doc, dict) or "events" not in doc:
+        raise HistoryError(
+            name,
+            "is not a Temporal history: no 'events' list "
+            "(export one with `temporal workflow show -w ID -o json`)",
+        )
+    if not isinstance(doc["events"], list):
+        raise HistoryError(name, "is not a Temporal history: 'events' is not a list")
+    return doc
+
+
+def _provenance_of(doc: dict[str, Any]) -> Provenance | None:
+    meta = doc.get(PROVENANCE_KEY)
+    return Provenance.from_json_dict(meta) if isinstance(meta, dict) else None
+
+
+def _history_from_doc(doc: dict[str, Any], name: str) -> History:
+    try:  # TEMP until _protojson lands
+        from replaycheck._protojson import history_from_dict
+    except ImportError:
+        from temporalio.client._helpers import _history_from_json as history_from_dict
+
+    from google.protobuf.json_format import ParseError
+
+    body = {k: v for k, v in doc.items() if k != PROVENANCE_KEY}
+    try:
+        return history_from_dict(body)
+    except (ValueError, ParseError) as exc:
+        raise HistoryError(name, f"is not a valid Temporal history: {exc}") from None
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def describe(history: History, name: str, provenance: Provenance | None = None) -> HistoryInfo:
+    """Validate a parsed history and collect its metadata.
+
+    Raises:
+        HistoryError: the history cannot be replayed (see ``docs/fixtures.md`` for the rules).
+    """
+    events = history.events
+    _validate(history, name)
+    started = events[0].workflow_execution_started_event_attributes
+    return HistoryInfo(
+        path=name,
+        workflow_id=provenance.workflow_id if provenance else workflow_id_from_name(name),
+        workflow_type=started.workflow_type.name,
+        run_id=started.original_execution_run_id or started.first_execution_run_id,
+        events=len(events),
+        status=_status(history),
+        verified_through=_verified_through(history),
+        patches=patch_ids(history),
+        task_queue=started.task_queue.name,
+    )
+
+
+def _validate(history: History, name: str) -> None:
+    from temporalio.api.enums.v1 import EventType
+
+    events = history.events
+    if not events:
+        raise HistoryError(name, "has no events; export the whole history again")
+    first = events[0]
+    if first.event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+        raise HistoryError(
+            name,
+            f"starts with {event_type_name(first.event_type)} (event id {first.event_id}), "
+            "not WorkflowExecutionStarted: the history is incomplete or reordered; export it again",
+        )
+    for position, event in enumerate(events, start=1):
+        if event.event_id != position:
+            raise HistoryError(
+                name,
+                f"event ids must ascend by one from 1, but event #{position} has id "
+                f"{event.event_id}: the history is reordered or has gaps; export it again",
+            )
+    completed = EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+    if not any(e.event_type == completed for e in events):
+        raise HistoryError(
+            name,
+            "has no completed workflow task, so replay would check nothing; "
+            "capture it again after the workflow's first task has run",
+        )
+
+
+def event_type_name(value: int) -> str:
+    """``EVENT_TYPE_TIMER_STARTED`` -> ``TimerStarted``."""
+    from temporalio.api.enums.v1 import EventType
+
+    try:
+        raw = EventType.Name(value)  # type: ignore[arg-type]
+    except ValueError:
+        return f"EventType({value})"
+    return "".join(p.title() for p in raw.removeprefix("EVENT_TYPE_").split("_"))
+
+
+def _raw_type(value: int) -> str:
+    from temporalio.api.enums.v1 import EventType
+
+    try:
+        return EventType.Name(value).removeprefix("EVENT_TYPE_")  # type: ignore[arg-type]
+    except ValueError:
+        return ""
+
+
+def _status(history: History) -> str:
+    return _CLOSE_STATUS.get("EVENT_TYPE_" + _raw_type(history.events[-1].event_type), "RUNNING")
+
+
+def _verified_through(history: History) -> int:
+    last = 0
+    in_commands = False
+    for event in history.events:
+        kind = _raw_type(event.event_type)
+        if kind == "WORKFLOW_TASK_COMPLETED":
+            last, in_commands = event.event_id, True
+        elif in_commands and kind in _COMMAND_EVENTS:
+            last = event.event_id
+        else:
+            in_commands = False
+    return last
+
+
+def patch_ids(history: History) -> tuple[str, ...]:
+    """Patch ids recorded by ``workflow.patched()`` / ``deprecate_patch()`` (``core_patch``)."""
+    found: list[str] = []
+    for event in history.events:
+        if not event.HasField("marker_recorded_event_attributes"):
+            continue
+        marker = event.marker_recorded_event_attributes
+        if marker.marker_name != "core_patch":
+            continue
+        patch_id, deprecated = _decode_patch(marker)
+        if patch_id:
+            found.append(("~" if deprecated else "") + patch_id)
+    return tuple(found)
+
+
+def _decode_patch(marker: Any) -> tuple[str, bool]:
+    for payloads in marker.details.values():
+        for payload in payloads.payloads:
+            try:
+                data = json.loads(payload.data)
+            except (ValueError, UnicodeDecodeError):
+                continue
+            if isinstance(data, dict) and isinstance(data.get("id"), str):
+                return data["id"], bool(data.get("deprecated"))
+    return "", False
+
+
+def workflow_id_from_name(name: str) -> str:
+    """The workflow id a file name implies: its base name without the history suffix."""
+    base = Path(name).name
+    for suffix in (".json.gz", ".json", ".binpb", ".gz"):
+        if base.endswith(suffix):
+            return base[: -len(suffix)]
+    return base
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def is_history_name(name: str) -> bool:
+    """Whether a file name is one ``discover`` claims (hidden and temp files are not)."""
+    return not name.startswith(".") and name.endswith(HISTORY_SUFFIXES)
+
+
+def discover(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand files and directories into history files, sorted, without duplicates.
+
+    Raises:
+        NoHistoriesError: a path does not exist, or a directory holds no history file.
+    """
+    found: dict[Path, None] = {}
+    for raw in paths:
+        path = Path(raw)
+        if path.is_file():
+            found[path] = None
+        elif path.is_dir():
+            inside = _files_under(path)
+            if not inside:
+                raise NoHistoriesError(
+                    f"no history files (*.json, *.json.gz, *.binpb) under {path}; "
+                    "export some with `replaycheck export` or point at another directory."
+                )
+            found.update(dict.fromkeys(inside))
+        else:
+            raise NoHistoriesError(f"{path} does not exist; check the path (or 'histories').")
+    return list(found)
+
+
+def _files_under(directory: Path) -> list[Path]:
+    files = []
+    for root, dirs, names in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        files.extend(Path(root) / n for n in sorted(names) if is_history_name(n))
+    return files

@@ -1,0 +1,1 @@
+"""pytest plugin: every stored history becomes a test item (see docs/pytest.md)."""

@@ -1,0 +1,71 @@
+"""The result of checking one history: exactly one of ``ok``, ``nondeterministic``, ``error``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Literal
+
+VerdictKind = Literal["ok", "nondeterministic", "error"]
+VERDICTS: tuple[VerdictKind, ...] = ("ok", "nondeterministic", "error")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One history's outcome. Serializable, so worker processes can send it to the parent."""
+
+    path: str
+    """The history file (or ``live:<workflow-id>/<run-id>`` for a live check)."""
+    verdict: VerdictKind
+    message: str
+    """One line a person can act on."""
+    workflow_id: str = ""
+    workflow_type: str = ""
+    run_id: str = ""
+    events: int = 0
+    """Events in the history (0 when it could not be read)."""
+    verified_through: int = 0
+    """Last event id the replay checked against the code's commands."""
+    status: str = ""
+    """``RUNNING`` or the close status when the history was captured; empty if unreadable."""
+    detail: str = ""
+    """Raw failure text from temporalio / core, for whoever needs all of it."""
+    diagnosis: dict[str, Any] | None = None
+    """Structured diagnosis of a nondeterminism failure (see ``replaycheck.diagnose``)."""
+    seconds: float = 0.0
+    """Wall time spent replaying this history."""
+
+    @property
+    def ok(self) -> bool:
+        """Whether the new code replays this history."""
+        return self.verdict == "ok"
+
+    @property
+    def closed(self) -> bool:
+        """Whether the execution had closed when the history was captured."""
+        return bool(self.status) and self.status != "RUNNING"
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (the ``results[]`` entries of ``--format json``)."""
+        return asdict(self)
+
+    @classmethod
+    def from_json_dict(cls, data: dict[str, Any]) -> Verdict:
+        """Inverse of :meth:`to_json_dict`; unknown keys are ignored."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def exit_code(verdicts: list[Verdict]) -> int:
+    """0 when all are ok, 1 when any is nondeterministic and none errored, 2 on any error/none."""
+    kinds = {v.verdict for v in verdicts}
+    if not verdicts or "error" in kinds:
+        return 2
+    return 1 if "nondeterministic" in kinds else 0
+
+
+def summarize(verdicts: list[Verdict]) -> dict[str, int]:
+    """Count verdicts by kind (every kind present, zero included)."""
+    counts = dict.fromkeys(VERDICTS, 0)
+    for v in verdicts:
+        counts[v.verdict] += 1
+    return counts

@@ -1,0 +1,151 @@
+"""``replaycheck check`` end to end: verdicts, exit codes, isolation of bad histories."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from replaycheck.cli import main
+from tests.conftest import COMPLETE, NONDETERMINISTIC, REPO
+from tests.test_histories import MALFORMED
+
+SAYHELLO = "tests.workflows.sayhello"
+
+
+def run(*args: str, cwd: Path = REPO) -> Result:
+    """``replaycheck check ARGS`` in ``cwd`` (the repository, whose pyproject configures it)."""
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, ["check", *args], catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+def results(result: Result) -> dict[str, dict[str, object]]:
+    doc = json.loads(result.stdout)
+    return {Path(r["path"]).name: r for r in doc["results"]}
+
+
+def test_ok_and_nondeterministic_verdicts_and_exit_1() -> None:
+    result = run("-w", SAYHELLO, "--format", "json", str(COMPLETE), str(NONDETERMINISTIC))
+    assert result.exit_code == 1
+    by_name = results(result)
+    assert by_name[COMPLETE.name]["verdict"] == "ok"
+    nondet = by_name[NONDETERMINISTIC.name]
+    assert nondet["verdict"] == "nondeterministic"
+    assert nondet["message"].startswith("[TMPRL1100] Nondeterminism error: Timer machine")
+    assert json.loads(result.stdout)["summary"] == {"ok": 1, "nondeterministic": 1, "error": 0}
+
+
+def test_text_report_names_the_failing_history() -> None:
+    result = run("-w", SAYHELLO, str(COMPLETE), str(NONDETERMINISTIC))
+    assert result.exit_code == 1
+    assert f"FAIL  {NONDETERMINISTIC}" in result.stdout
+    assert f"ok    {COMPLETE}  replayed all 11 events; execution completed" in result.stdout
+    assert "2 histories: 1 ok, 1 nondeterministic, 0 errors" in result.stdout
+
+
+def test_all_ok_exits_0() -> None:
+    result = run("-w", SAYHELLO, str(COMPLETE))
+    assert result.exit_code == 0, result.stdout
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_malformed_input_is_an_error_verdict_with_exit_2(name: str, tmp_path: Path) -> None:
+    data, reason = MALFORMED[name]
+    bad = tmp_path / f"{name}.json"
+    bad.write_bytes(data)
+    started = time.monotonic()
+    result = run("-w", SAYHELLO, "--format", "json", "--timeout", "20", str(bad), str(COMPLETE))
+    assert time.monotonic() - started < 60  # bounded: never a hang
+    assert result.exit_code == 2
+    by_name = results(result)
+    assert by_name[bad.name]["verdict"] == "error"
+    assert reason in str(by_name[bad.name]["message"])
+    assert by_name[COMPLETE.name]["verdict"] == "ok"
+
+
+def test_batch_with_malformed_histories_keeps_other_verdicts(tmp_path: Path) -> None:
+    paths = []
+    for name in ("empty-events", "reversed", "truncated"):
+        (tmp_path / f"{name}.json").write_bytes(MALFORMED[name][0])
+        paths.append(str(tmp_path / f"{name}.json"))
+    order = [str(COMPLETE), paths[0], str(NONDETERMINISTIC), paths[1], paths[2]]
+    result = run("-w", SAYHELLO, "--format", "json", *order)
+    verdicts = [r["verdict"] for r in json.loads(result.stdout)["results"]]
+    assert verdicts == ["ok", "error", "nondeterministic", "error", "error"]
+
+
+def test_directory_without_histories_is_exit_2(tmp_path: Path) -> None:
+    result = run("-w", SAYHELLO, str(tmp_path))
+    assert result.exit_code == 2
+    assert "no history files" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_unregistered_workflow_type_names_registered_ones() -> None:
+    other = str(REPO.parent / "shared/histories/edu-102-python/history_for_original_execution.json")
+    result = run("-w", SAYHELLO, "--format", "json", other)
+    assert result.exit_code == 2
+    message = json.loads(result.stdout)["results"][0]["message"]
+    assert "'LoanProcessingWorkflow' is not registered" in message
+    assert "SayHelloWorkflow" in message
+
+
+def test_import_error_in_workflow_module_is_one_line() -> None:
+    result = run("-w", "tests.workflows.does_not_exist", str(COMPLETE))
+    assert result.exit_code == 2
+    assert "cannot import workflow module 'tests.workflows.does_not_exist'" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_bad_workflow_spec_syntax() -> None:
+    result = run("-w", "not a module", str(COMPLETE))
+    assert result.exit_code == 2
+    assert "is not a workflow spec" in result.stderr
+
+
+def test_hanging_history_times_out_and_the_rest_still_replay() -> None:
+    spec = "tests.workflows.misbehaving:HangingSayHello"
+    started = time.monotonic()
+    result = run("-w", spec, "--format", "json", "--timeout", "1",
+                 str(NONDETERMINISTIC), str(COMPLETE))
+    assert time.monotonic() - started < 30
+    by_name = results(result)
+    assert by_name[NONDETERMINISTIC.name]["verdict"] == "error"
+    assert "timed out after 1 s" in str(by_name[NONDETERMINISTIC.name]["message"])
+    assert by_name[COMPLETE.name]["verdict"] == "ok"
+    assert result.exit_code == 2
+
+
+def test_crashing_history_is_isolated() -> None:
+    spec = "tests.workflows.misbehaving:CrashingSayHello"
+    result = run("-w", spec, "--format", "json", str(NONDETERMINISTIC), str(COMPLETE))
+    by_name = results(result)
+    assert "crashed the replay worker (exit code 3)" in str(
+        by_name[NONDETERMINISTIC.name]["message"]
+    )
+    assert by_name[COMPLETE.name]["verdict"] == "ok"
+    assert result.exit_code == 2
+
+
+def test_jobs_2_gives_the_same_verdicts(tmp_path: Path) -> None:
+    args = ["-w", SAYHELLO, "--format", "json", str(COMPLETE), str(NONDETERMINISTIC)]
+    one = json.loads(run(*args).stdout)["results"]
+    two = json.loads(run("--jobs", "2", *args).stdout)["results"]
+    strip = [{k: v for k, v in r.items() if k != "seconds"} for r in one]
+    assert strip == [{k: v for k, v in r.items() if k != "seconds"} for r in two]
+
+
+def test_output_file_and_clean_stdout(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    result = run("-w", SAYHELLO, "--format", "json", "-o", str(out), str(NONDETERMINISTIC))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert json.loads(out.read_text())["summary"]["nondeterministic"] == 1

@@ -1,0 +1,169 @@
+"""Reading, validating and discovering history files."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from replaycheck.errors import HistoryError, NoHistoriesError
+from replaycheck.histories import (
+    Provenance,
+    discover,
+    read_history,
+    workflow_id_from_name,
+    write_history,
+)
+from tests.conftest import COMPLETE, SDK
+
+ALL_SHARED = sorted(SDK.parent.rglob("*.json"))
+
+
+@pytest.mark.parametrize("path", ALL_SHARED, ids=lambda p: p.name)
+def test_every_shared_history_loads(path: Path) -> None:
+    loaded = read_history(path)
+    assert loaded.info.events == len(loaded.history.events) > 0
+    assert loaded.info.workflow_type
+    assert loaded.info.run_id
+    assert loaded.info.workflow_id == path.name.removesuffix(".json")
+
+
+def test_old_pascalcase_dialect_matches_from_json() -> None:
+    from temporalio.client import WorkflowHistory
+
+    expected = WorkflowHistory.from_json("x", COMPLETE.read_text()).events
+    assert list(read_history(COMPLETE).history.events) == list(expected)
+
+
+def test_metadata_of_a_completed_history() -> None:
+    info = read_history(COMPLETE).info
+    assert info.workflow_type == "SayHelloWorkflow"
+    assert info.status == "COMPLETED"
+    assert info.closed
+    assert info.verified_through == info.events == 11
+
+
+def test_running_history_reports_how_far_replay_checks(tmp_path: Path) -> None:
+    path = tmp_path / "mid-flight.json"
+    path.write_text(json.dumps({"events": _events()[:8]}))
+    info = read_history(path).info
+    assert info.status == "RUNNING"
+    assert (info.verified_through, info.events) == (5, 8)
+
+
+def _events() -> list[dict[str, object]]:
+    from google.protobuf.json_format import MessageToDict
+
+    from temporalio.api.history.v1 import History
+
+    history = History(events=read_history(COMPLETE).history.events)
+    return MessageToDict(history)["events"]  # type: ignore[no-any-return]
+
+
+def _started_only() -> bytes:
+    return json.dumps({"events": _events()[:1]}).encode()
+
+
+def _missing_started() -> bytes:
+    return json.dumps({"events": _events()[1:]}).encode()
+
+
+def _reversed() -> bytes:
+    return json.dumps({"events": _events()[::-1]}).encode()
+
+
+MALFORMED: dict[str, tuple[bytes, str]] = {
+    "empty-events": (b'{"events": []}', "has no events"),
+    "started-only": (_started_only(), "no completed workflow task"),
+    "missing-started": (_missing_started(), "not WorkflowExecutionStarted"),
+    "reversed": (_reversed(), "not WorkflowExecutionStarted"),
+    "bare-list": (json.dumps(_events()).encode(), "bare JSON list"),
+    "not-a-history": (b'{"name": "tenant", "plan": "gold"}', "no 'events' list"),
+    "truncated": (COMPLETE.read_bytes()[:1500], "not valid JSON"),
+    "zero-bytes": (b"", "is empty"),
+    "binary-junk": (bytes(range(256)) * 4, "neither UTF-8 JSON nor gzip"),
+    "utf16": (COMPLETE.read_text().encode("utf-16"), "UTF-16"),
+    "events-not-list": (b'{"events": {"a": 1}}', "'events' is not a list"),
+    "bad-event-field": (b'{"events": [{"eventId": "x"}]}', "not a valid Temporal history"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_malformed_history_is_one_line_error(name: str, tmp_path: Path) -> None:
+    data, reason = MALFORMED[name]
+    path = tmp_path / f"{name}.json"
+    path.write_bytes(data)
+    with pytest.raises(HistoryError) as info:
+        read_history(path)
+    assert reason in info.value.reason
+    assert "\n" not in str(info.value)
+    assert str(path) in str(info.value)
+
+
+def test_reordered_middle_events_are_rejected(tmp_path: Path) -> None:
+    events = _events()
+    events[3], events[4] = events[4], events[3]
+    path = tmp_path / "swapped.json"
+    path.write_text(json.dumps({"events": events}))
+    with pytest.raises(HistoryError, match="reordered or has gaps"):
+        read_history(path)
+
+
+@pytest.mark.parametrize("suffix", [".json", ".json.gz", ".binpb"])
+def test_written_history_round_trips(suffix: str, tmp_path: Path) -> None:
+    original = read_history(COMPLETE)
+    path = tmp_path / f"wf-1{suffix}"
+    provenance = Provenance(workflow_id="wf-a", workflow_type="SayHelloWorkflow", status="COMPLETED")
+    write_history(path, original.history.events, provenance=provenance)
+    again = read_history(path)
+    assert list(again.history.events) == list(original.history.events)
+    expected_id = "wf-1" if suffix == ".binpb" else "wf-a"
+    assert again.info.workflow_id == expected_id
+
+
+def test_written_json_is_deterministic_and_readable_by_temporalio(tmp_path: Path) -> None:
+    from temporalio.client import WorkflowHistory
+
+    events = read_history(COMPLETE).history.events
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    write_history(first, events, provenance=Provenance(workflow_id="a"))
+    write_history(second, events, provenance=Provenance(workflow_id="a"))
+    assert first.read_bytes() == second.read_bytes()
+    assert first.read_bytes().endswith(b"}\n")
+    assert list(WorkflowHistory.from_json("a", first.read_text()).events) == list(events)
+
+
+def test_gzip_with_json_suffix_is_detected(tmp_path: Path) -> None:
+    path = tmp_path / "h.json"
+    path.write_bytes(gzip.compress(COMPLETE.read_bytes()))
+    assert read_history(path).info.events == 11
+
+
+def test_get_history_response_wrapper_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "h.json"
+    path.write_text(json.dumps({"history": {"events": _events()}}))
+    assert read_history(path).info.events == 11
+
+
+def test_discover_walks_directories_and_skips_hidden_files(tmp_path: Path) -> None:
+    (tmp_path / "T").mkdir()
+    for name in ("b.json", "a.json.gz", "c.binpb", ".tmp.json", "notes.txt"):
+        (tmp_path / "T" / name).write_bytes(b"x")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "x.json").write_bytes(b"x")
+    found = [p.name for p in discover([tmp_path])]
+    assert found == ["a.json.gz", "b.json", "c.binpb"]
+
+
+def test_discover_fails_on_empty_directory_and_missing_path(tmp_path: Path) -> None:
+    with pytest.raises(NoHistoriesError, match="no history files"):
+        discover([tmp_path])
+    with pytest.raises(NoHistoriesError, match="does not exist"):
+        discover([tmp_path / "nope"])
+
+
+def test_workflow_id_from_name() -> None:
+    assert workflow_id_from_name("x/prov-acme.json.gz") == "prov-acme"
+    assert workflow_id_from_name("prov.v2.binpb") == "prov.v2"

@@ -1,0 +1,35 @@
+"""SayHelloWorkflow stand-ins that hang or kill the process on one history, to test isolation.
+
+They misbehave only for the history whose input asks for nondeterminism and replay the other
+shared SayHello history normally.
+"""
+
+import os
+import time
+from datetime import timedelta
+
+from temporalio import workflow
+
+from tests.workflows.sayhello import SayHelloParams
+
+
+@workflow.defn(name="SayHelloWorkflow", sandboxed=False)
+class HangingSayHello:
+    @workflow.run
+    async def run(self, params: SayHelloParams) -> str:
+        if params.should_cause_nondeterminism:
+            time.sleep(float(os.environ.get("REPLAYCHECK_TEST_HANG", "30")))
+        return await workflow.execute_activity(
+            "say_hello", params.name, schedule_to_close_timeout=timedelta(seconds=10)
+        )
+
+
+@workflow.defn(name="SayHelloWorkflow", sandboxed=False)
+class CrashingSayHello:
+    @workflow.run
+    async def run(self, params: SayHelloParams) -> str:
+        if params.should_cause_nondeterminism:
+            os._exit(3)
+        return await workflow.execute_activity(
+            "say_hello", params.name, schedule_to_close_timeout=timedelta(seconds=10)
+        )
