@@ -1,7 +1,7 @@
 """Replay worker: replays a list of history files through one batched ``Replayer``.
 
-Run as ``python -m replaycheck._worker``: reads a :class:`~replaycheck.replay.ReplayJob` as JSON on
-stdin and writes one JSON message per line to the original stdout (everything else the process
+Run as ``python -m replaycheck._worker``: reads a :class:`~replaycheck.replay.ReplayJob` as one JSON
+line on stdin, then one JSON-encoded history path per line until end of input, and writes one JSON message per line to the original stdout (everything else the process
 prints goes to stderr). The parent (``replaycheck.replay``) enforces timeouts and restarts a worker
 that hangs or crashes, so this module only has to be correct, not defensive about hangs.
 """
@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import IO, TYPE_CHECKING, Any
 
 from replaycheck.config import import_object, import_workflows, workflow_type_names
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from replaycheck.replay import ReplayJob
 
 Emit = Callable[[dict[str, Any]], None]
+PathSource = Callable[[], Awaitable[tuple[int, str] | None]]
+"""Gives the next (index, path) to replay, or ``None`` when there are no more."""
 
 
 def configure_runtime() -> None:
@@ -138,17 +140,21 @@ class BatchReplay:
         self.registered = workflow_type_names(classes)
         self.emit = emit
         self.current: tuple[int, LoadedHistory, float] | None = None
+        self.fed = 0
+        self.done = False
+        self.source: PathSource | None = None
 
-    async def run(self, paths: list[str]) -> None:
-        """Replay every path, emitting one verdict each."""
-        queue = list(enumerate(paths))
-        while queue:
-            await self._pass(queue)
+    async def run(self, paths: PathSource) -> None:
+        """Replay every path the source yields, emitting one verdict each."""
+        self.source = paths
+        while not self.done:
+            await self._pass()
 
-    async def _pass(self, queue: list[tuple[int, str]]) -> None:
+    async def _pass(self) -> None:
         replayer = make_replayer(self.job, self.classes)
+        fed = self.fed
         try:
-            async with replayer.workflow_replay_iterator(self._feed(queue)) as results:
+            async with replayer.workflow_replay_iterator(self._feed()) as results:
                 async for result in results:
                     self._finish(result)
         except Exception as exc:  # the batch died: fail the history in flight, go on
@@ -157,12 +163,20 @@ class BatchReplay:
                 self.current = None
                 verdict = failure_verdict(loaded, exc, time.perf_counter() - started)
                 self.emit({"index": index, "verdict": verdict.to_json_dict()})
+            elif self.fed == fed:
+                raise  # failing before any history: retrying would loop forever
 
-    async def _feed(self, queue: list[tuple[int, str]]) -> AsyncIterator[Any]:
+    async def _feed(self) -> AsyncIterator[Any]:
         from temporalio.client import WorkflowHistory
 
-        while queue:
-            index, path = queue.pop(0)
+        while True:
+            assert self.source is not None
+            item = await self.source()
+            if item is None:
+                self.done = True
+                return
+            index, path = item
+            self.fed += 1
             loaded = self._load(index, path)
             if loaded is None:
                 continue
@@ -217,7 +231,7 @@ def main() -> int:
     def emit(message: dict[str, Any]) -> None:
         out.write(json.dumps(message) + "\n")
 
-    job = ReplayJob.from_json_dict(json.loads(sys.stdin.read()))
+    job = ReplayJob.from_json_dict(json.loads(sys.stdin.readline()))
     try:
         configure_runtime()
         classes = import_workflows(job.workflows, job.import_paths)
@@ -227,9 +241,21 @@ def main() -> int:
         emit({"fatal": str(exc), "kind": type(exc).__name__})
         return 2
     emit({"ready": sorted(workflow_type_names(classes))})
-    asyncio.run(BatchReplay(job, classes, emit).run(list(job.paths)))
-    emit({"done": True})
+    asyncio.run(BatchReplay(job, classes, emit).run(stdin_paths()))
     return 0
+
+
+def stdin_paths() -> PathSource:
+    """Read one JSON-encoded path per line from stdin (without blocking the event loop)."""
+    counter = iter(range(1 << 62))
+
+    async def next_path() -> tuple[int, str] | None:
+        line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        if not line:
+            return None
+        return next(counter), json.loads(line)
+
+    return next_path
 
 
 if __name__ == "__main__":

@@ -257,3 +257,53 @@ def import_object(spec: str, import_paths: Sequence[str] = ()) -> Any:
             "check data_converter in [tool.replaycheck] or --data-converter."
         ) from exc
     return obj
+
+
+def module_file(module_name: str, import_paths: Sequence[str] = ()) -> Path | None:
+    """The source file of a module, found without importing it (parents are imported)."""
+    import importlib.util
+
+    for entry in reversed(import_paths):
+        if entry not in sys.path:
+            sys.path.insert(0, entry)
+    try:
+        spec = importlib.util.find_spec(module_name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
+        return None
+    return Path(spec.origin)
+
+
+def count_workflow_classes(specs: Sequence[str], import_paths: Sequence[str] = ()) -> int:
+    """How many ``@workflow.defn`` classes the specs name, by reading the source (no import)."""
+    import ast
+
+    total = 0
+    for spec in specs:
+        module_name, _, cls_name = spec.partition(":")
+        if cls_name:
+            total += 1
+            continue
+        path = module_file(module_name, import_paths)
+        if path is None:
+            continue
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, UnicodeDecodeError):
+            continue
+        total += sum(
+            1
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ClassDef) and any(_is_defn(d) for d in node.decorator_list)
+        )
+    return total
+
+
+def _is_defn(decorator: Any) -> bool:
+    import ast
+
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return (isinstance(target, ast.Attribute) and target.attr == "defn") or (
+        isinstance(target, ast.Name) and target.id == "defn"
+    )

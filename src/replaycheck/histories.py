@@ -168,7 +168,8 @@ class HistoryInfo:
     path: str
     """The file, as given or discovered."""
     workflow_id: str
-    """From provenance metadata when present, else the file name."""
+    """From provenance metadata, else the started event (newer servers record it), else the
+    file name."""
     workflow_type: str
     run_id: str
     events: int
@@ -343,7 +344,11 @@ def describe(history: History, name: str, provenance: Provenance | None = None) 
     started = events[0].workflow_execution_started_event_attributes
     return HistoryInfo(
         path=name,
-        workflow_id=provenance.workflow_id if provenance else workflow_id_from_name(name),
+        workflow_id=(
+            provenance.workflow_id
+            if provenance
+            else started.workflow_id or workflow_id_from_name(name)
+        ),
         workflow_type=started.workflow_type.name,
         run_id=started.original_execution_run_id or started.first_execution_run_id,
         events=len(events),

@@ -1,1 +1,276 @@
-"""pytest plugin: every stored history becomes a test item (see docs/pytest.md)."""
+"""pytest plugin: every stored history is a test item that fails on nondeterminism.
+
+Glue only: settings come from ``replaycheck.config``, verdicts from ``replaycheck.runner`` (one
+worker process per pytest process, so all items replay through one ``Replayer``), text from
+``replaycheck.report``. temporalio is never imported in the pytest process.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from replaycheck.config import Settings, count_workflow_classes, load_settings
+from replaycheck.errors import ReplaycheckError
+from replaycheck.histories import discover, is_history_name
+from replaycheck.replay import ReplayJob
+from replaycheck.report import plural, render_verdict
+from replaycheck.runner import Runner
+from replaycheck.verdict import VERDICTS, Verdict
+
+MODES = ("on", "off", "only")
+VERDICT_PROPERTY = "replaycheck_verdict"
+
+settings_key = pytest.StashKey[Settings | None]()
+runner_key = pytest.StashKey[Runner]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("replaycheck", "replay Temporal histories against workflow code")
+    group.addoption("--replaycheck", dest="replaycheck_mode", default=None, metavar="MODE",
+                    help="on (default): collect histories beside other tests; off: do not; "
+                    "only: run history items only.")
+    group.addoption("--replaycheck-histories", action="append", default=None, metavar="PATH",
+                    help="History file or directory (repeatable). Default: ini, then pyproject.")
+    group.addoption("--replaycheck-workflows", action="append", default=None,
+                    metavar="MODULE[:CLASS]", help="Workflow code to replay against (repeatable).")
+    group.addoption("--replaycheck-timeout", default=None, metavar="SECONDS",
+                    help="Seconds one history may take to replay (default 60).")
+    parser.addini("replaycheck_histories", "history files or directories", type="linelist")
+    parser.addini("replaycheck_workflows", "workflow modules or module:Class", type="linelist")
+    parser.addini("replaycheck_timeout", "seconds one history may take to replay", type="string")
+
+
+def _mode(config: pytest.Config) -> str:
+    mode = config.getoption("replaycheck_mode") or "on"
+    if mode not in MODES:
+        raise pytest.UsageError(
+            f"--replaycheck={mode!r} is not valid; valid values: {', '.join(MODES)}."
+        )
+    return str(mode)
+
+
+def _timeout(config: pytest.Config) -> float | None:
+    raw = config.getoption("replaycheck_timeout") or config.getini("replaycheck_timeout")
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise pytest.UsageError(
+            f"replaycheck timeout must be a positive number of seconds, got {raw!r}."
+        )
+    return value
+
+
+def resolve_settings(config: pytest.Config) -> Settings | None:
+    """Command line > ini > ``[tool.replaycheck]``; ``None`` when no histories are configured."""
+    settings = load_settings(config.rootpath)
+    ini_base = config.inipath.parent if config.inipath else config.rootpath
+    settings = settings.override(
+        histories=config.getini("replaycheck_histories") or None,
+        workflows=config.getini("replaycheck_workflows") or None,
+        base=ini_base,
+    )
+    settings = settings.override(
+        histories=config.getoption("replaycheck_histories"),
+        workflows=config.getoption("replaycheck_workflows"),
+        timeout=_timeout(config),
+        base=config.invocation_params.dir,
+    )
+    if not settings.histories:
+        return None
+    if not settings.workflows:
+        raise pytest.UsageError(
+            "replaycheck: histories are configured but no workflows; set workflows = [...] under "
+            "[tool.replaycheck], replaycheck_workflows in the ini file, or "
+            "--replaycheck-workflows=package.module."
+        )
+    discover(settings.histories)  # raises NoHistoriesError for an empty or missing path
+    return settings
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    settings = None
+    if _mode(config) != "off":
+        try:
+            settings = resolve_settings(config)
+        except ReplaycheckError as exc:
+            raise pytest.UsageError(f"replaycheck: {exc}") from None
+    config.stash[settings_key] = settings
+    if settings is not None:
+        config.stash[runner_key] = Runner(ReplayJob.from_settings(settings, ()))
+        config.pluginmanager.register(VerdictCounter(), "replaycheck-counter")
+        _add_history_args(config, settings)
+
+
+def _add_history_args(config: pytest.Config, settings: Settings) -> None:
+    """Collect the history paths even when testpaths / the arguments do not reach them."""
+    if config.args_source == pytest.Config.ArgsSource.ARGS and _mode(config) != "only":
+        return  # the user named what to run
+    args = [] if _mode(config) == "only" else list(config.args)
+    covered = [Path(config.invocation_params.dir, a.split("::")[0]).resolve() for a in args]
+    for path in settings.histories:
+        if not any(path == c or c in path.parents for c in covered):
+            args.append(str(path))
+    config.args[:] = args
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    runner = config.stash.get(runner_key, None)
+    if runner is not None:
+        runner.close()
+
+
+def _history_roots(config: pytest.Config) -> Sequence[Path]:
+    settings = config.stash.get(settings_key, None)
+    return settings.histories if settings is not None else ()
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> HistoryFile | None:
+    roots = _history_roots(parent.config)
+    if not is_history_name(file_path.name):
+        return None
+    if not any(file_path == r or r in file_path.parents for r in roots):
+        return None
+    return HistoryFile.from_parent(parent, path=file_path)
+
+
+class HistoryFile(pytest.File):
+    """A stored history; it holds one item, ``replay``."""
+
+    def collect(self) -> Iterator[ReplayItem]:
+        yield ReplayItem.from_parent(self, name="replay")
+
+
+class ReplayFailed(Exception):
+    """The history's verdict is not ``ok``."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        super().__init__(verdict.message)
+        self.verdict = verdict
+
+
+class ReplayItem(pytest.Item):
+    """Replays one history against the configured workflow code."""
+
+    def runtest(self) -> None:
+        runner = self.config.stash[runner_key]
+        try:
+            verdict = runner.verdict(str(self.path))
+        except ReplaycheckError as exc:
+            self.user_properties.append((VERDICT_PROPERTY, "error"))
+            raise ReplayFailed(Verdict(path=str(self.path), verdict="error", message=str(exc)))
+        self.user_properties.append((VERDICT_PROPERTY, verdict.verdict))
+        if not verdict.ok:
+            raise ReplayFailed(verdict)
+
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    ) -> str | Any:
+        if isinstance(excinfo.value, ReplayFailed):
+            return render_verdict(excinfo.value.verdict)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
+        return self.path, None, f"replay {self.path.name}"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Queue upcoming histories so the worker replays ahead of the items that need them."""
+    if not isinstance(item, ReplayItem):
+        return
+    runner = item.config.stash[runner_key]
+    if hasattr(item.config, "workerinput"):  # xdist: only the next item is known to be ours
+        ahead = [nextitem] if nextitem is not None else []
+    else:
+        ahead = list(item.session.items[item.session.items.index(item) :])
+    runner.prefetch(str(i.path) for i in ahead if isinstance(i, ReplayItem))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if _mode(config) == "only":
+        items[:] = [i for i in items if isinstance(i, ReplayItem)]
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    settings = config.stash.get(settings_key, None)
+    if settings is None:
+        return None
+    roots = ", ".join(os.path.relpath(p, config.rootpath) for p in settings.histories)
+    classes = count_workflow_classes(settings.workflows, settings.import_paths)
+    return [
+        f"replaycheck: histories {roots}; workflows {', '.join(settings.workflows)} "
+        f"({plural(classes, 'workflow class')}); timeout {settings.timeout:g} s"
+    ]
+
+
+class VerdictCounter:
+    """Counts verdicts from reports (so it works on the xdist controller too) and sums up."""
+
+    def __init__(self) -> None:
+        self.counts = dict.fromkeys(VERDICTS, 0)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call":
+            return
+        for name, value in report.user_properties:
+            if name == VERDICT_PROPERTY and value in self.counts:
+                self.counts[value] += 1
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        ok, bad, err = (self.counts[k] for k in VERDICTS)
+        if not ok + bad + err:
+            return
+        terminalreporter.write_sep("-", "replaycheck")
+        terminalreporter.write_line(
+            f"{plural(ok + bad + err, 'history')} replayed: {ok} ok, {bad} nondeterministic, "
+            f"{plural(err, 'error')}"
+        )
+        if bad:
+            terminalreporter.write_line(
+                'Gate each change that broke a history with workflow.patched("<change-id>") '
+                "(see docs/versioning.md), then run again."
+            )
+        if err:
+            terminalreporter.write_line(
+                "Histories with errors were not checked: fix the reason shown, then run again."
+            )
+
+
+@pytest.fixture
+def replaycheck(request: pytest.FixtureRequest) -> ReplaycheckFixture:
+    """Replay given histories against given workflows and return the verdicts."""
+    return ReplaycheckFixture(request.config)
+
+
+class ReplaycheckFixture:
+    """What the ``replaycheck`` fixture returns."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def check(
+        self,
+        paths: Sequence[str | Path],
+        workflows: Sequence[str | type],
+        *,
+        timeout: float | None = None,
+        data_converter: str | None = None,
+    ) -> list[Verdict]:
+        """Replay every history under ``paths`` against ``workflows`` (specs or classes)."""
+        from replaycheck.replay import check
+
+        specs = [w if isinstance(w, str) else f"{w.__module__}:{w.__qualname__}" for w in workflows]
+        settings = load_settings(self.config.rootpath).override(
+            workflows=specs, timeout=timeout, data_converter=data_converter
+        )
+        return check(settings, [str(p) for p in paths])

@@ -97,14 +97,21 @@ def replay(job: ReplayJob, *, jobs: int = 1, on_result: OnResult | None = None) 
     lock = threading.Lock()
     errors: list[ReplaycheckError] = []
 
-    def collect(index: int, verdict: Verdict) -> None:
-        with lock:
-            results[index] = verdict
-            if on_result is not None:
-                on_result(verdict)
+    def run_shard(shard: list[tuple[int, str]]) -> None:
+        with WorkerSession(job) as session:
+            for index, path in shard:
+                session.submit(index, path)
+            try:
+                while session.in_flight and not errors:
+                    index, verdict = session.next_verdict()
+                    with lock:
+                        results[index] = verdict
+                        if on_result is not None:
+                            on_result(verdict)
+            except ReplaycheckError as exc:
+                errors.append(exc)
 
-    supervisors = [_Supervisor(job, shard, collect, errors) for shard in shards]
-    threads = [threading.Thread(target=s.run, daemon=True) for s in supervisors]
+    threads = [threading.Thread(target=run_shard, args=(s,), daemon=True) for s in shards]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -143,98 +150,128 @@ def _worker_env() -> dict[str, str]:
     env = dict(os.environ)
     package_root = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-    env.setdefault("PYTHONUNBUFFERED", "1")
     return env
 
 
-class _Supervisor:
-    """Runs one shard in a worker, restarting it after a timeout or a crash."""
+class WorkerSession:
+    """One replay worker process fed history paths as they come; one ``Replayer`` for all.
 
-    def __init__(
-        self,
-        job: ReplayJob,
-        shard: list[tuple[int, str]],
-        collect: Callable[[int, Verdict], None],
-        errors: list[ReplaycheckError],
-    ) -> None:
-        self.job = job
-        self.pending = list(shard)
-        self.collect = collect
-        self.errors = errors
+    Paths are queued with :meth:`submit` (the worker starts replaying at once) and verdicts
+    collected with :meth:`next_verdict`, in submission order. A history that exceeds the timeout
+    or crashes the worker gets an ``error`` verdict; a new worker takes the rest of the queue.
+    """
 
-    def run(self) -> None:
-        try:
-            while self.pending and not self.errors:
-                self._run_worker()
-        except ReplaycheckError as exc:
-            self.errors.append(exc)
+    def __init__(self, job: ReplayJob) -> None:
+        self.job = job.with_paths(())
+        self.queue: list[tuple[int, str]] = []
+        """Submitted, no verdict yet, in order; the worker knows ``queue[i]`` by ``base + i``."""
+        self.base = 0
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.reader: _LineReader | None = None
+        self.current: int | None = None
+        self.deadline = 0.0
 
-    def _run_worker(self) -> None:
-        proc = subprocess.Popen(
-            worker_command(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=_worker_env(),
-        )
-        assert proc.stdin is not None and proc.stdout is not None
-        job = self.job.with_paths([path for _, path in self.pending])
-        proc.stdin.write(json.dumps(job.to_json_dict()).encode())
-        proc.stdin.close()
-        try:
-            self._read(proc, _LineReader(proc.stdout.fileno()))
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
-            proc.stdout.close()
+    def __enter__(self) -> WorkerSession:
+        return self
 
-    def _read(self, proc: subprocess.Popen[bytes], reader: _LineReader) -> None:
-        local = list(self.pending)  # worker-local index -> (global index, path)
-        current: int | None = None
-        deadline = time.monotonic() + STARTUP_GRACE + self.job.timeout
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def in_flight(self) -> int:
+        """Histories submitted whose verdict has not been collected."""
+        return len(self.queue)
+
+    def submit(self, key: int, path: str) -> None:
+        """Queue one history; ``key`` comes back with its verdict."""
+        self.queue.append((key, path))
+        if self.proc is None:
+            self._start()
+        else:
+            self._send([path])
+
+    def next_verdict(self) -> tuple[int, Verdict]:
+        """Block until the next verdict (submission order is not guaranteed across restarts)."""
         while True:
-            line = reader.readline(deadline - time.monotonic())
-            if line is None:  # timed out
-                self._lost(local, current, proc, f"timed out after {self.job.timeout:g} s")
-                return
-            if line == b"":  # worker exited
-                self._lost(local, current, proc, _crash_reason(proc))
-                return
-            message = json.loads(line)
-            if "start" in message:
-                current = message["start"]
-                deadline = time.monotonic() + self.job.timeout
-            elif "verdict" in message:
-                index = message["index"]
-                self.collect(local[index][0], Verdict.from_json_dict(message["verdict"]))
-                self.pending.remove(local[index])
-                current = None
-                deadline = time.monotonic() + self.job.timeout
-            elif "fatal" in message:
-                kind = WorkflowImportError if "Import" in message["kind"] else ConfigError
-                raise kind(message["fatal"])
-            elif "done" in message:
-                return
+            assert self.proc is not None and self.reader is not None
+            line = self.reader.readline(self.deadline - time.monotonic())
+            if line is None:
+                return self._lost(f"timed out after {self.job.timeout:g} s")
+            if line == b"":
+                return self._lost(_crash_reason(self.proc))
+            verdict = self._handle(json.loads(line))
+            if verdict is not None:
+                return verdict
 
-    def _lost(
-        self,
-        local: list[tuple[int, str]],
-        current: int | None,
-        proc: subprocess.Popen[bytes],
-        reason: str,
-    ) -> None:
-        if current is None:
-            if not self.pending:
-                return
-            # Died between histories or while starting: blame the next one rather than loop.
-            current = local.index(self.pending[0])
-            reason = f"the replay worker stopped before this history ({reason})"
-        index, path = local[current]
+    def close(self) -> None:
+        """Stop the worker (it finishes nothing further)."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
         if proc.poll() is None:
             proc.kill()
+        proc.wait()
+        for stream in (proc.stdin, proc.stdout):
+            if stream is not None:
+                stream.close()
+
+    def _start(self) -> None:
+        self.close()
+        self.proc = subprocess.Popen(
+            worker_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_worker_env()
+        )
+        assert self.proc.stdout is not None
+        self.reader = _LineReader(self.proc.stdout.fileno())
+        self.base, self.current = 0, None
+        self.deadline = time.monotonic() + STARTUP_GRACE + self.job.timeout
+        self._send_raw(json.dumps(self.job.to_json_dict()))
+        self._send([path for _, path in self.queue])
+
+    def _send(self, paths: list[str]) -> None:
+        for path in paths:
+            self._send_raw(json.dumps(path))
+
+    def _send_raw(self, line: str) -> None:
+        assert self.proc is not None and self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(line.encode() + b"\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            pass  # the worker died; next_verdict() sees it and restarts
+
+    def _handle(self, message: dict[str, Any]) -> tuple[int, Verdict] | None:
+        if "fatal" in message:
+            self.close()
+            kind = WorkflowImportError if "Import" in message["kind"] else ConfigError
+            raise kind(message["fatal"])
+        if "start" in message:
+            self.current = message["start"]
+            self.deadline = time.monotonic() + self.job.timeout
+        elif "verdict" in message:
+            return self._collect(message["index"], Verdict.from_json_dict(message["verdict"]))
+        elif "ready" in message:
+            self.deadline = time.monotonic() + self.job.timeout
+        return None
+
+    def _collect(self, worker_index: int, verdict: Verdict) -> tuple[int, Verdict]:
+        position = worker_index - self.base
+        key, _ = self.queue.pop(position)
+        if position != 0:  # never happens: the worker answers in order
+            raise RuntimeError("replay worker answered out of order")
+        self.base += 1
+        self.current = None
+        self.deadline = time.monotonic() + self.job.timeout
+        return key, verdict
+
+    def _lost(self, reason: str) -> tuple[int, Verdict]:
+        if self.current is None:
+            reason = f"the replay worker stopped before this history ({reason})"
+        key, path = self.queue.pop(0)
+        self.close()
+        if self.queue:
+            self._start()
         message = f"replay {reason}; this history was not checked"
-        self.collect(index, Verdict(path=path, verdict="error", message=message))
-        self.pending.remove(local[current])
+        return key, Verdict(path=path, verdict="error", message=message)
 
 
 def _crash_reason(proc: subprocess.Popen[bytes]) -> str:
@@ -292,6 +329,6 @@ def check(
     return replay(ReplayJob.from_settings(settings, files), jobs=jobs, on_result=on_result)
 
 
-__all__ = ["ReplayJob", "Verdict", "check", "replay", "split_paths"]
+__all__ = ["ReplayJob", "Verdict", "WorkerSession", "check", "replay", "split_paths"]
 
 

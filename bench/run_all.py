@@ -1,0 +1,82 @@
+"""Benchmarks: replaycheck against the raw batched ``Replayer`` on the same machine and run.
+
+Builds (once) a corpus of real histories recorded from the dev server, then times whole
+processes, best of ``--repeat`` runs each:
+
+- ``plain``: bench/plain_replayer.py (``WorkflowHistory.from_json`` + one batched Replayer)
+- ``check``: ``replaycheck check`` with one worker, and with ``--jobs 2``
+- ``pytest``: ``pytest --replaycheck=only`` over the corpus, with ``-n 0`` and ``-n 2``
+
+Prints wall times and the ratios the issues ask for. Usage: python bench/run_all.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "bench" / "results" / "corpus"
+WORKFLOWS = "examples.provisioning.workflows"
+
+
+def build_corpus(count: int) -> Path:
+    """Record ``count`` bulk executions (plus the scenario set) unless already there."""
+    if len(list(CORPUS.rglob("*.json"))) < count:
+        subprocess.run(
+            [sys.executable, "scripts/record_fixtures.py", "--out", str(CORPUS), "--bulk",
+             str(count)],
+            cwd=ROOT, check=True,
+        )
+    return CORPUS
+
+
+def timed(cmd: list[str], repeat: int, ok_codes: tuple[int, ...] = (0,)) -> float:
+    """Best wall time of ``repeat`` runs of a whole process."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        elapsed = time.perf_counter() - started
+        if done.returncode not in ok_codes:
+            sys.exit(f"benchmark command failed ({done.returncode}): {' '.join(cmd)}\n"
+                     f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+        best = min(best, elapsed)
+    return best
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--count", type=int, default=200)
+    args = parser.parse_args()
+    corpus = build_corpus(args.count)
+    files = list(corpus.rglob("*.json"))
+    events = sum(len(json.loads(p.read_text())["events"]) for p in files)
+    print(f"corpus: {len(files)} histories, {events} events, in {corpus}")
+    py, rc = sys.executable, [sys.executable, "-m", "replaycheck"]
+    check = [*rc, "check", "-w", WORKFLOWS, "--format", "json", "-o", "/dev/null", str(corpus)]
+    pytest = [py, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--replaycheck=only",
+              f"--replaycheck-histories={corpus}", f"--replaycheck-workflows={WORKFLOWS}"]
+    times = {
+        "plain batched Replayer": timed([py, "bench/plain_replayer.py", WORKFLOWS, str(corpus)],
+                                        args.repeat),
+        "replaycheck check": timed(check, args.repeat),
+        "replaycheck check --jobs 2": timed([*check, "--jobs", "2"], args.repeat),
+        "pytest -n 0": timed([*pytest, "-n", "0"], args.repeat),
+        "pytest -n 2": timed([*pytest, "-n", "2"], args.repeat),
+    }
+    base = times["plain batched Replayer"]
+    for name, seconds in times.items():
+        print(f"{name:30} {seconds:7.2f} s   ratio to plain {seconds / base:5.2f}   "
+              f"{events / seconds:8.0f} events/s")
+    print(f"pytest speed-up -n 2 over -n 0: {times['pytest -n 0'] / times['pytest -n 2']:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""``python -m replaycheck`` runs the command line."""
+
+from replaycheck.cli import main
+
+main()
