@@ -149,3 +149,11 @@ def test_output_file_and_clean_stdout(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stdout == ""
     assert json.loads(out.read_text())["summary"]["nondeterministic"] == 1
+
+
+def test_two_classes_for_one_workflow_type_is_a_config_error() -> None:
+    result = run(
+        "-w", "examples.provisioning.workflows", "-w", "examples.provisioning.workflows_unsafe"
+    )
+    assert result.exit_code == 2
+    assert "workflow type 'TenantProvisioning' is defined by both" in result.stderr

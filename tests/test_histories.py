@@ -27,7 +27,8 @@ def test_every_shared_history_loads(path: Path) -> None:
     assert loaded.info.events == len(loaded.history.events) > 0
     assert loaded.info.workflow_type
     assert loaded.info.run_id
-    assert loaded.info.workflow_id == path.name.removesuffix(".json")
+    started = loaded.history.events[0].workflow_execution_started_event_attributes
+    assert loaded.info.workflow_id == (started.workflow_id or path.name.removesuffix(".json"))
 
 
 def test_old_pascalcase_dialect_matches_from_json() -> None:

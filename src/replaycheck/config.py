@@ -197,7 +197,24 @@ def import_workflows(specs: Sequence[str], import_paths: Sequence[str] = ()) -> 
     for spec in specs:
         for cls in _import_spec(spec):
             classes[cls] = None
+    _check_unique_types(list(classes))
     return list(classes)
+
+
+def _check_unique_types(classes: list[type]) -> None:
+    from temporalio.workflow import _Definition
+
+    seen: dict[str, type] = {}
+    for cls in classes:
+        defn = _Definition.from_class(cls)
+        name = (defn.name if defn else None) or "*"
+        if name in seen:
+            first = seen[name]
+            raise WorkflowImportError(
+                f"workflow type {name!r} is defined by both {first.__module__}.{first.__qualname__}"
+                f" and {cls.__module__}.{cls.__qualname__}; give -w/--workflows only one of them."
+            )
+        seen[name] = cls
 
 
 def _import_spec(spec: str) -> list[type]:
@@ -260,44 +277,61 @@ def import_object(spec: str, import_paths: Sequence[str] = ()) -> Any:
 
 
 def module_file(module_name: str, import_paths: Sequence[str] = ()) -> Path | None:
-    """The source file of a module, found without importing it (parents are imported)."""
-    import importlib.util
-
-    for entry in reversed(import_paths):
-        if entry not in sys.path:
-            sys.path.insert(0, entry)
-    try:
-        spec = importlib.util.find_spec(module_name)
-    except (ImportError, ValueError):
-        return None
-    if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
-        return None
-    return Path(spec.origin)
+    """The source file of a module, found on the import paths without importing anything."""
+    parts = module_name.split(".")
+    for entry in (*import_paths, *sys.path):
+        base = Path(entry or ".", *parts)
+        for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+    return None
 
 
 def count_workflow_classes(specs: Sequence[str], import_paths: Sequence[str] = ()) -> int:
-    """How many ``@workflow.defn`` classes the specs name, by reading the source (no import)."""
-    import ast
+    """How many ``@workflow.defn`` classes the specs name, read from source (nothing imported).
 
-    total = 0
+    Counts classes defined in each module and those it imports by name from other modules that
+    define them, as :func:`import_workflows` would find them.
+    """
+    found: set[tuple[str, str]] = set()
     for spec in specs:
         module_name, _, cls_name = spec.partition(":")
         if cls_name:
-            total += 1
-            continue
-        path = module_file(module_name, import_paths)
-        if path is None:
-            continue
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except (OSError, SyntaxError, UnicodeDecodeError):
-            continue
-        total += sum(
-            1
-            for node in ast.walk(tree)
-            if isinstance(node, ast.ClassDef) and any(_is_defn(d) for d in node.decorator_list)
-        )
-    return total
+            found.add((module_name, cls_name))
+        else:
+            found.update(_static_workflows(module_name, import_paths, depth=2))
+    return len(found)
+
+
+def _static_workflows(
+    module_name: str, import_paths: Sequence[str], depth: int
+) -> set[tuple[str, str]]:
+    import ast
+
+    path = module_file(module_name, import_paths)
+    if path is None:
+        return set()
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return set()
+    found = {
+        (module_name, node.name)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef) and any(_is_defn(d) for d in node.decorator_list)
+    }
+    if depth > 0:
+        for node in ast.walk(tree):
+            top = module_name.split(".")[0]
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.level == 0
+                and (node.module or "").split(".")[0] == top  # the user's code, not libraries
+            ):
+                names = {alias.name for alias in node.names}
+                inner = _static_workflows(str(node.module), import_paths, depth - 1)
+                found.update(item for item in inner if item[1] in names)
+    return found
 
 
 def _is_defn(decorator: Any) -> bool:

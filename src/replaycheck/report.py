@@ -27,7 +27,9 @@ def plural(count: int, word: str) -> str:
     """``1 history``, ``2 histories``, ``0 errors``."""
     if count == 1:
         return f"{count} {word}"
-    return f"{count} {word[:-1]}ies" if word.endswith("y") else f"{count} {word}s"
+    if word.endswith("y"):
+        return f"{count} {word[:-1]}ies"
+    return f"{count} {word}es" if word.endswith("s") else f"{count} {word}s"
 
 
 def severity(verdict: Verdict) -> str:

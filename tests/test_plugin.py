@@ -1,0 +1,250 @@
+"""The pytest plugin, driven with pytester; every scenario also runs under xdist (-n 2)."""
+
+from __future__ import annotations
+
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, REPO
+from tests.test_histories import MALFORMED
+
+pytest_plugins = ["pytester"]
+
+UNSAFE_BREAKS = {
+    "prov-acme-completed.json",
+    "prov-globex-completed.json",
+    "prov-initech-schema-retried.json",
+    "prov-stark-cancelled.json",
+    "prov-umbrella-awaiting-approval.json",
+    "prov-wayne-terminated.json",
+}
+
+
+@pytest.fixture(params=[[], ["-n", "2"]], ids=["serial", "xdist"])
+def xdist_args(request: pytest.FixtureRequest) -> list[str]:
+    return list(request.param)
+
+
+def make_project(pytester: pytest.Pytester, workflows: str = "examples.provisioning.workflows",
+                 extra: str = "") -> Path:
+    """A project with the example's fixtures and a [tool.replaycheck] table."""
+    shutil.copytree(FIXTURES, pytester.path / "fixtures" / "histories")
+    pytester.makefile(
+        ".toml",
+        pyproject=f"""
+            [tool.replaycheck]
+            histories = ["fixtures/histories"]
+            workflows = ["{workflows}"]
+            pythonpath = ["{REPO}"]
+            {extra}
+        """,
+    )
+    return pytester.path
+
+
+def outcome_names(result: pytest.RunResult) -> dict[str, set[str]]:
+    passed, failed = set(), set()
+    for line in result.outlines:
+        for verb, bucket in (("PASSED", passed), ("FAILED", failed)):
+            if verb in line and "::replay" in line:
+                token = next(t for t in line.split() if "::replay" in t)
+                bucket.add(Path(token.split("::")[0]).name)
+    return {"passed": passed, "failed": failed}
+
+
+def _is_v2_parent(name: str) -> bool:
+    """Histories of the gated version 2 carry a patch marker the unsafe code never asks for."""
+    return name.startswith("prov-v2-") and not name.endswith("-notify.json")
+
+
+def all_fixture_names() -> set[str]:
+    return {p.name for p in FIXTURES.rglob("*.json")}
+
+
+def test_all_ok_corpus_passes(pytester: pytest.Pytester, xdist_args: list[str]) -> None:
+    make_project(pytester)
+    result = pytester.runpytest("-rA", *xdist_args)
+    result.assert_outcomes(passed=len(all_fixture_names()))
+    result.stdout.fnmatch_lines(["*histories replayed: * ok, 0 nondeterministic, 0 errors"])
+
+
+def test_unsafe_variant_fails_exactly_the_histories_it_breaks(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
+    make_project(pytester, workflows="examples.provisioning.workflows_unsafe")
+    result = pytester.runpytest("-rA", *xdist_args)
+    names = outcome_names(result)
+    broken = {n for n in all_fixture_names() if n in UNSAFE_BREAKS or _is_v2_parent(n)}
+    assert names["failed"] == broken
+    assert names["passed"] == all_fixture_names() - broken
+    text = result.stdout.str()
+    assert "does not match activity type of activity command 'verify_schema'" in text
+    assert "severity: breaks in-flight executions" in text
+    assert 'workflow.patched("<change-id>")' in text
+    assert "Traceback" not in text
+    assert "def runtest" not in text  # no traceback into the plugin for a verdict
+    result.stdout.fnmatch_lines(["Gate each change that broke a history*"])
+
+
+def test_item_ids_are_readable_and_selectable(pytester: pytest.Pytester) -> None:
+    make_project(pytester)
+    result = pytester.runpytest("--collect-only", "-q")
+    result.stdout.fnmatch_lines(
+        ["fixtures/histories/TenantProvisioning/prov-acme-completed.json::replay"]
+    )
+    result = pytester.runpytest("-k", "acme", "-q")
+    result.assert_outcomes(passed=2)  # the workflow and its NotifyTenant child
+    deselect = "fixtures/histories/TenantProvisioning/prov-acme-completed.json::replay"
+    result = pytester.runpytest("-q", "--deselect", deselect, "-k", "acme")
+    result.assert_outcomes(passed=1, deselected=len(all_fixture_names()) - 1)
+
+
+def test_malformed_files_fail_with_their_reason(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
+    make_project(pytester)
+    bad_dir = pytester.path / "fixtures" / "histories" / "Broken"
+    bad_dir.mkdir()
+    for name in ("empty-events", "truncated", "utf16", "bare-list"):
+        (bad_dir / f"{name}.json").write_bytes(MALFORMED[name][0])
+    result = pytester.runpytest("-rA", *xdist_args)
+    assert outcome_names(result)["failed"] == {
+        "empty-events.json", "truncated.json", "utf16.json", "bare-list.json"
+    }
+    for name in ("empty-events", "truncated", "utf16", "bare-list"):
+        assert MALFORMED[name][1] in result.stdout.str()
+    result.stdout.fnmatch_lines(["*4 errors*"])
+
+
+def test_junit_xml_has_one_testcase_per_history(pytester: pytest.Pytester) -> None:
+    make_project(pytester, workflows="examples.provisioning.workflows_unsafe")
+    pytester.runpytest("--junitxml=report.xml")
+    root = ET.parse(pytester.path / "report.xml").getroot()
+    cases = root.findall(".//testcase")
+    assert len(cases) == len(all_fixture_names())
+    failures = [c for c in cases if c.find("failure") is not None]
+    assert len(failures) == len(
+        {n for n in all_fixture_names() if n in UNSAFE_BREAKS or _is_v2_parent(n)}
+    )
+    assert "Nondeterminism error" in (failures[0].find("failure").text or "")  # type: ignore[union-attr]
+
+
+def test_no_workflows_configured_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    shutil.copytree(FIXTURES, pytester.path / "fixtures" / "histories")
+    pytester.makefile(".toml", pyproject='[tool.replaycheck]\nhistories = ["fixtures/histories"]\n')
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*histories are configured but no workflows*"])
+
+
+def test_no_histories_under_configured_path(pytester: pytest.Pytester) -> None:
+    (pytester.path / "empty").mkdir()
+    pytester.makefile(
+        ".toml", pyproject='[tool.replaycheck]\nhistories = ["empty"]\nworkflows = ["x"]\n'
+    )
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*no history files (*.json, *.json.gz, *.binpb) under *empty*"])
+
+
+def test_unregistered_workflow_type_fails_loudly(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
+    make_project(pytester, workflows="examples.provisioning.workflows:NotifyTenantWorkflow")
+    result = pytester.runpytest(*xdist_args)
+    result.stdout.fnmatch_lines(
+        ["*workflow type 'TenantProvisioning' is not registered (registered: NotifyTenant)*"]
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_import_error_in_workflow_module_is_shown(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
+    make_project(pytester, workflows="brokenwf")
+    pytester.makepyfile(brokenwf="import no_such_dependency_xyz\n")
+    result = pytester.runpytest(*xdist_args, "--replaycheck=only")
+    result.stdout.fnmatch_lines(
+        ["*cannot import workflow module 'brokenwf': ModuleNotFoundError: "
+         "No module named 'no_such_dependency_xyz'*"]
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_bad_option_values_name_the_valid_choices(pytester: pytest.Pytester) -> None:
+    make_project(pytester)
+    result = pytester.runpytest("--replaycheck=sometimes")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*valid values: on, off, only*"])
+    result = pytester.runpytest("--replaycheck-timeout=soon")
+    result.stderr.fnmatch_lines(["*timeout must be a positive number of seconds, got 'soon'*"])
+
+
+def test_command_line_beats_ini_beats_pyproject(pytester: pytest.Pytester) -> None:
+    make_project(pytester, workflows="examples.provisioning.workflows")
+    pytester.makeini(
+        "[pytest]\nreplaycheck_workflows = examples.provisioning.workflows_unsafe\n"
+    )
+    assert pytester.runpytest().ret == pytest.ExitCode.TESTS_FAILED  # ini beats pyproject
+    result = pytester.runpytest("--replaycheck-workflows=examples.provisioning.workflows")
+    assert result.ret == pytest.ExitCode.OK  # command line beats ini
+
+
+def test_report_header_and_disabling(pytester: pytest.Pytester) -> None:
+    make_project(pytester)
+    result = pytester.runpytest("--collect-only")
+    result.stdout.fnmatch_lines(
+        ["replaycheck: histories fixtures/histories; workflows examples.provisioning.workflows "
+         "(2 workflow classes); timeout 60 s"]
+    )
+    result = pytester.runpytest("-p", "no:replaycheck", "fixtures")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+def test_only_mode_runs_history_items_alone(pytester: pytest.Pytester) -> None:
+    make_project(pytester)
+    pytester.makepyfile(test_other="def test_other():\n    assert False\n")
+    result = pytester.runpytest("--replaycheck=only")
+    result.assert_outcomes(passed=len(all_fixture_names()))
+
+
+def test_plugin_is_inert_without_configuration(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_other="def test_other():\n    pass\n")
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
+    assert "replaycheck:" not in result.stdout.str()
+    assert "histories replayed" not in result.stdout.str()
+
+
+def test_replaycheck_fixture_returns_verdicts(pytester: pytest.Pytester) -> None:
+    make_project(pytester)
+    pytester.makepyfile(
+        test_custom=f"""
+        def test_custom(replaycheck):
+            verdicts = replaycheck.check(
+                [r"{FIXTURES / 'TenantProvisioning'}"],
+                ["examples.provisioning.workflows_unsafe"],
+            )
+            bad = sorted(v.workflow_id for v in verdicts if v.verdict == "nondeterministic")
+            assert "prov-acme-completed" in bad
+            assert "prov-hooli-schema-retrying" not in bad
+        """
+    )
+    result = pytester.runpytest("-p", "no:randomly", "test_custom.py")
+    result.assert_outcomes(passed=1)
+
+
+def test_temporalio_is_not_imported_in_the_pytest_process(pytester: pytest.Pytester) -> None:
+    make_project(pytester)
+    pytester.makepyfile(
+        test_zz_last="""
+        import sys
+        def test_zz_last():
+            assert "temporalio" not in sys.modules
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:randomly")
+    result.assert_outcomes(passed=len(all_fixture_names()) + 1)
