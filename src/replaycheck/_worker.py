@@ -9,6 +9,8 @@ that hangs or crashes, so this module only has to be correct, not defensive abou
 from __future__ import annotations
 
 import asyncio
+import base64
+import dataclasses
 import json
 import logging
 import os
@@ -19,7 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from replaycheck.config import import_object, import_workflows, workflow_type_names
 from replaycheck.errors import HistoryError, ReplaycheckError
-from replaycheck.histories import LoadedHistory, read_history
+from replaycheck.histories import LoadedHistory, parse_history_bytes, read_history
 from replaycheck.verdict import Verdict
 
 if TYPE_CHECKING:
@@ -28,8 +30,23 @@ if TYPE_CHECKING:
     from replaycheck.replay import ReplayJob
 
 Emit = Callable[[dict[str, Any]], None]
-PathSource = Callable[[], Awaitable[tuple[int, str] | None]]
-"""Gives the next (index, path) to replay, or ``None`` when there are no more."""
+HistorySource = str | dict[str, Any]
+"""A file path, or an inline history ``{"name", "data" (base64 binpb), "workflow_id", "status"}``."""
+PathSource = Callable[[], Awaitable[tuple[int, HistorySource] | None]]
+"""Gives the next (index, history source) to replay, or ``None`` when there are no more."""
+
+
+def inline_history(item: dict[str, Any]) -> LoadedHistory:
+    """A history sent inline (``check --live``): binary protobuf plus what the server told us."""
+    name = str(item["name"])
+    loaded = parse_history_bytes(base64.b64decode(item["data"]), name + ".binpb")
+    info = dataclasses.replace(
+        loaded.info,
+        path=name,
+        workflow_id=str(item.get("workflow_id") or loaded.info.workflow_id),
+        status=str(item.get("status") or loaded.info.status),
+    )
+    return LoadedHistory(info=info, history=loaded.history)
 
 
 def configure_runtime() -> None:
@@ -175,18 +192,19 @@ class BatchReplay:
             if item is None:
                 self.done = True
                 return
-            index, path = item
+            index, source = item
             self.fed += 1
-            loaded = self._load(index, path)
+            loaded = self._load(index, source)
             if loaded is None:
                 continue
             self.emit({"start": index})
             self.current = (index, loaded, time.perf_counter())
             yield WorkflowHistory(loaded.info.workflow_id, loaded.history.events)
 
-    def _load(self, index: int, path: str) -> LoadedHistory | None:
+    def _load(self, index: int, source: HistorySource) -> LoadedHistory | None:
+        path = source if isinstance(source, str) else str(source["name"])
         try:
-            loaded = read_history(path)
+            loaded = read_history(source) if isinstance(source, str) else inline_history(source)
         except HistoryError as exc:
             verdict = Verdict(path=path, verdict="error", message=exc.reason)
             self.emit({"index": index, "verdict": verdict.to_json_dict()})
@@ -249,7 +267,7 @@ def stdin_paths() -> PathSource:
     """Read one JSON-encoded path per line from stdin (without blocking the event loop)."""
     counter = iter(range(1 << 62))
 
-    async def next_path() -> tuple[int, str] | None:
+    async def next_path() -> tuple[int, HistorySource] | None:
         line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
         if not line:
             return None

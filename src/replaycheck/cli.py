@@ -12,6 +12,7 @@ import click
 
 from replaycheck import __version__
 from replaycheck.errors import ReplaycheckError
+from replaycheck.report import FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -8,6 +8,7 @@ the rest, so one bad history can never hang or sink the batch.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import select
@@ -163,7 +164,7 @@ class WorkerSession:
 
     def __init__(self, job: ReplayJob) -> None:
         self.job = job.with_paths(())
-        self.queue: list[tuple[int, str]] = []
+        self.queue: list[tuple[int, str | dict[str, str]]] = []
         """Submitted, no verdict yet, in order; the worker knows ``queue[i]`` by ``base + i``."""
         self.base = 0
         self.proc: subprocess.Popen[bytes] | None = None
@@ -183,12 +184,35 @@ class WorkerSession:
         return len(self.queue)
 
     def submit(self, key: int, path: str) -> None:
-        """Queue one history; ``key`` comes back with its verdict."""
-        self.queue.append((key, path))
+        """Queue one history file; ``key`` comes back with its verdict."""
+        self._queue(key, path)
+
+    def submit_history(
+        self, key: int, name: str, data: bytes, *, workflow_id: str = "", status: str = ""
+    ) -> None:
+        """Queue a history held in memory (binary protobuf), e.g. fetched from a cluster.
+
+        Args:
+            key: comes back with the verdict.
+            name: shown as the verdict's path (e.g. ``live:<workflow-id>/<run-id>``).
+            data: serialized ``temporal.api.history.v1.History``.
+            workflow_id: the workflow id (histories do not always carry it).
+            status: the execution status the server reported (``RUNNING``, ``COMPLETED``, ...).
+        """
+        item = {
+            "name": name,
+            "data": base64.b64encode(data).decode(),
+            "workflow_id": workflow_id,
+            "status": status,
+        }
+        self._queue(key, item)
+
+    def _queue(self, key: int, item: str | dict[str, str]) -> None:
+        self.queue.append((key, item))
         if self.proc is None:
             self._start()
         else:
-            self._send([path])
+            self._send([item])
 
     def next_verdict(self) -> tuple[int, Verdict]:
         """Block until the next verdict (submission order is not guaranteed across restarts)."""
@@ -225,11 +249,11 @@ class WorkerSession:
         self.base, self.current = 0, None
         self.deadline = time.monotonic() + STARTUP_GRACE + self.job.timeout
         self._send_raw(json.dumps(self.job.to_json_dict()))
-        self._send([path for _, path in self.queue])
+        self._send([item for _, item in self.queue])
 
-    def _send(self, paths: list[str]) -> None:
-        for path in paths:
-            self._send_raw(json.dumps(path))
+    def _send(self, items: list[str | dict[str, str]]) -> None:
+        for item in items:
+            self._send_raw(json.dumps(item))
 
     def _send_raw(self, line: str) -> None:
         assert self.proc is not None and self.proc.stdin is not None
@@ -266,11 +290,12 @@ class WorkerSession:
     def _lost(self, reason: str) -> tuple[int, Verdict]:
         if self.current is None:
             reason = f"the replay worker stopped before this history ({reason})"
-        key, path = self.queue.pop(0)
+        key, item = self.queue.pop(0)
         self.close()
         if self.queue:
             self._start()
         message = f"replay {reason}; this history was not checked"
+        path = item if isinstance(item, str) else item["name"]
         return key, Verdict(path=path, verdict="error", message=message)
 
 
