@@ -54,7 +54,7 @@ def _emit(text: str, output: str | None) -> None:
     "module:Class. Repeatable. Default: 'workflows' in [tool.replaycheck].",
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
     help="Output format.",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here.")
