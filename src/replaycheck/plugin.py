@@ -183,17 +183,28 @@ class ReplayItem(pytest.Item):
         return self.path, None, f"replay {self.path.name}"
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the replay worker early; without xdist, queue every history this process will run."""
+    runner = session.config.stash.get(runner_key, None)
+    items = [i for i in session.items if isinstance(i, ReplayItem)]
+    if runner is None or not items:
+        return
+    if _is_xdist_worker(session.config):
+        runner.warm()  # which items are ours is only known as they arrive
+    else:
+        runner.prefetch(str(i.path) for i in items)
+
+
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> None:
-    """Queue upcoming histories so the worker replays ahead of the items that need them."""
-    if not isinstance(item, ReplayItem):
-        return
-    runner = item.config.stash[runner_key]
-    if hasattr(item.config, "workerinput"):  # xdist: only the next item is known to be ours
-        ahead = [nextitem] if nextitem is not None else []
-    else:
-        ahead = list(item.session.items[item.session.items.index(item) :])
-    runner.prefetch(str(i.path) for i in ahead if isinstance(i, ReplayItem))
+    """Under xdist, queue the next item's history so the worker replays ahead of it."""
+    if isinstance(item, ReplayItem) and _is_xdist_worker(item.config):
+        ahead = [p for p in (item, nextitem) if isinstance(p, ReplayItem)]
+        item.config.stash[runner_key].prefetch(str(i.path) for i in ahead)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

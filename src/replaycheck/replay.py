@@ -207,6 +207,11 @@ class WorkerSession:
         }
         self._queue(key, item)
 
+    def start(self) -> None:
+        """Start the worker process ahead of the first history (optional)."""
+        if self.proc is None:
+            self._start()
+
     def _queue(self, key: int, item: str | dict[str, str]) -> None:
         self.queue.append((key, item))
         if self.proc is None:

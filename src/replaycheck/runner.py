@@ -24,6 +24,12 @@ class Runner:
         self.failure: ReplaycheckError | None = None
         """A configuration error met once (e.g. an import error); every later ask re-raises it."""
 
+    def warm(self) -> None:
+        """Start the worker now (it imports temporalio and the workflows while we do other work)."""
+        if self.session is None:
+            self.session = WorkerSession(self.job)
+            self.session.start()
+
     def prefetch(self, paths: Iterable[str]) -> None:
         """Start replaying these histories now, so their verdicts are ready when asked for."""
         for path in paths:
