@@ -68,13 +68,25 @@ def history_json_bytes(
     events: Sequence[HistoryEvent], provenance: Provenance | None = None
 ) -> bytes:
     """Render events as the proto3 JSON that ``temporal workflow show -o json`` prints."""
-    from google.protobuf.json_format import MessageToDict
     from temporalio.api.history.v1 import History
 
-    doc: dict[str, Any] = MessageToDict(History(events=events))
-    if provenance is not None:
-        doc[PROVENANCE_KEY] = provenance.to_json_dict()
-    return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    return history_message_json_bytes(History(events=events), provenance)
+
+
+def history_message_json_bytes(history: History, provenance: Provenance | None = None) -> bytes:
+    """:func:`history_json_bytes` of a ``History`` message.
+
+    Byte for byte ``json.dumps(MessageToDict(history) | {"replaycheck": ...}, indent=2,
+    sort_keys=True, ensure_ascii=False) + "\\n"``, written ~5x faster by ``_protojson_dump``.
+    """
+    from replaycheck._protojson_dump import message_json
+
+    text = message_json(history)
+    if provenance is not None:  # "replaycheck" sorts after "events", History's only field
+        meta = json.dumps(provenance.to_json_dict(), indent=2, sort_keys=True, ensure_ascii=False)
+        member = f'"{PROVENANCE_KEY}": ' + meta.replace("\n", "\n  ")
+        text = "{\n  " + member + "\n}" if text == "{}" else text[:-2] + ",\n  " + member + "\n}"
+    return (text + "\n").encode()
 
 
 def history_binpb_bytes(events: Sequence[HistoryEvent]) -> bytes:
@@ -316,10 +328,7 @@ def _provenance_of(doc: dict[str, Any]) -> Provenance | None:
 
 
 def _history_from_doc(doc: dict[str, Any], name: str) -> History:
-    try:  # TEMP until _protojson lands
-        from replaycheck._protojson import history_from_dict
-    except ImportError:
-        from temporalio.client._helpers import _history_from_json as history_from_dict
+    from replaycheck._protojson import history_from_dict
 
     from google.protobuf.json_format import ParseError
 
