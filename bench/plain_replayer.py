@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
+import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -34,9 +35,11 @@ async def main(module_name: str, directory: str) -> int:
     async with Replayer(workflows=workflows).workflow_replay_iterator(histories()) as results:
         async for result in results:
             failures += result.replay_failure is not None
-    print(f"{len(files)} histories, {failures} failures")
+    print(f"{len(files)} histories, {failures} failures", flush=True)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(sys.argv[1], sys.argv[2])))
+    code = asyncio.run(main(sys.argv[1], sys.argv[2]))
+    # temporalio can abort at interpreter shutdown (sdk-python#300); the work is done by now.
+    os._exit(code)

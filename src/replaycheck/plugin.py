@@ -106,9 +106,19 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"replaycheck: {exc}") from None
     config.stash[settings_key] = settings
     if settings is not None:
-        config.stash[runner_key] = Runner(ReplayJob.from_settings(settings, ()))
+        runner = Runner(ReplayJob.from_settings(settings, ()))
+        config.stash[runner_key] = runner
         config.pluginmanager.register(VerdictCounter(), "replaycheck-counter")
         _add_history_args(config, settings)
+        if _runs_tests_here(config):
+            runner.warm()  # the worker imports temporalio while pytest collects
+
+
+def _runs_tests_here(config: pytest.Config) -> bool:
+    """False for --collect-only and for an xdist controller, whose workers run the tests."""
+    if config.option.collectonly:
+        return False
+    return _is_xdist_worker(config) or not getattr(config.option, "numprocesses", None)
 
 
 def _add_history_args(config: pytest.Config, settings: Settings) -> None:
@@ -184,14 +194,12 @@ class ReplayItem(pytest.Item):
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start the replay worker early; without xdist, queue every history this process will run."""
+    """Without xdist, queue every history this process will run, in order."""
     runner = session.config.stash.get(runner_key, None)
     items = [i for i in session.items if isinstance(i, ReplayItem)]
     if runner is None or not items:
         return
-    if _is_xdist_worker(session.config):
-        runner.warm()  # which items are ours is only known as they arrive
-    else:
+    if not _is_xdist_worker(session.config):  # else which items are ours is known as they come
         runner.prefetch(str(i.path) for i in items)
 
 
