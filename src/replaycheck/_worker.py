@@ -1,9 +1,10 @@
 """Replay worker: replays a list of history files through one batched ``Replayer``.
 
 Run as ``python -m replaycheck._worker``: reads a :class:`~replaycheck.replay.ReplayJob` as one JSON
-line on stdin, then one JSON-encoded history path per line until end of input, and writes one JSON message per line to the original stdout (everything else the process
-prints goes to stderr). The parent (``replaycheck.replay``) enforces timeouts and restarts a worker
-that hangs or crashes, so this module only has to be correct, not defensive about hangs.
+line on stdin, then one JSON-encoded history path per line until end of input, and writes one
+JSON message per line to the original stdout (everything else the process prints goes to stderr).
+The parent (``replaycheck.replay``) enforces timeouts and restarts a worker that hangs or
+crashes, so this module only has to be correct, not defensive about hangs.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import dataclasses
 import json
 import logging
 import os
+import re
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -27,11 +29,14 @@ from replaycheck.verdict import Verdict
 if TYPE_CHECKING:
     from temporalio.worker import Replayer, WorkflowReplayResult
 
+    from replaycheck._capture import Recording
+    from replaycheck.diagnose import Diagnosis
     from replaycheck.replay import ReplayJob
 
 Emit = Callable[[dict[str, Any]], None]
 HistorySource = str | dict[str, Any]
-"""A file path, or an inline history ``{"name", "data" (base64 binpb), "workflow_id", "status"}``."""
+"""A file path, or an inline history: ``{"name", "data" (base64 binpb), "workflow_id", "status"}``.
+"""
 PathSource = Callable[[], Awaitable[tuple[int, HistorySource] | None]]
 """Gives the next (index, history source) to replay, or ``None`` when there are no more."""
 
@@ -59,6 +64,9 @@ def configure_runtime() -> None:
         TelemetryFilter,
     )
 
+    # temporalio logs each failed workflow activation (e.g. payloads it cannot decode) with a
+    # traceback; the verdict carries the failure, so keep stderr for real problems.
+    logging.getLogger("temporalio.worker._workflow_instance").setLevel(logging.CRITICAL)
     core_logger = logging.getLogger("replaycheck.core")
     core_logger.propagate = False
     core_logger.addHandler(logging.NullHandler())
@@ -77,7 +85,9 @@ def make_replayer(job: ReplayJob, classes: list[type]) -> Replayer:
     from temporalio.converter import DataConverter
     from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
-    kwargs: dict[str, Any] = {"workflows": classes}
+    from replaycheck._capture import CallSiteInterceptor
+
+    kwargs: dict[str, Any] = {"workflows": classes, "interceptors": [CallSiteInterceptor()]}
     if job.data_converter:
         kwargs["data_converter"] = as_data_converter(
             import_object(job.data_converter, job.import_paths), DataConverter
@@ -103,23 +113,68 @@ def as_data_converter(obj: Any, converter_type: type) -> Any:
     return obj
 
 
-def failure_verdict(loaded: LoadedHistory, failure: BaseException, seconds: float) -> Verdict:
-    """Map a replay failure to ``nondeterministic`` or ``error``."""
+def failure_verdict(
+    loaded: LoadedHistory,
+    failure: BaseException,
+    seconds: float,
+    recording: Recording | None = None,
+) -> Verdict:
+    """Map a replay failure to ``nondeterministic`` (with its diagnosis) or ``error``."""
     from temporalio.workflow import NondeterminismError
 
     from replaycheck.diagnose import core_message
 
     text = str(failure)
     if isinstance(failure, NondeterminismError):
-        kind: Any = "nondeterministic"
         message = core_message(text)
-    else:
-        kind, message = "error", f"replay failed: {core_message(text)}"
-    return _verdict(loaded, kind, message, seconds, detail=text)
+        diagnosis = diagnose_failure(loaded, message, recording)
+        return _verdict(
+            loaded, "nondeterministic", message, seconds, detail=text, diagnosis=diagnosis
+        )
+    return _verdict(loaded, "error", error_message(text), seconds, detail=text)
+
+
+_UNKNOWN_ENCODING = re.compile(r"Unknown payload encoding ([^\s'\"\\]+)")
+
+
+def error_message(text: str) -> str:
+    """The message of an ``error`` verdict; payloads that cannot be decoded (encrypted, or in a
+    custom format) point at the ``data_converter`` setting."""
+    from replaycheck.diagnose import core_message
+
+    if "Failed decoding" not in text and "Unknown payload encoding" not in text:
+        return f"replay failed: {core_message(text)}"
+    encoding = _UNKNOWN_ENCODING.search(text)
+    what = f"unknown payload encoding {encoding.group(1)}" if encoding else core_message(text)
+    return (
+        f"replay failed: the payloads could not be decoded ({what}); set data_converter = "
+        '"module:object" in [tool.replaycheck] (or --data-converter) to the converter or codec '
+        "your workers use"
+    )
+
+
+def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording | None) -> Diagnosis:
+    """The diagnosis of a nondeterministic history from what the replay recorded."""
+    from replaycheck._commands import code_commands
+    from replaycheck.diagnose import diagnose
+
+    issued = None
+    last = 0
+    if recording is not None:
+        issued = code_commands(recording.entries, recording.continue_as_new_stack)
+        last = recording.last_activation
+    return diagnose(
+        message, loaded.history, status=loaded.info.status, issued=issued, last_task=last
+    )
 
 
 def _verdict(
-    loaded: LoadedHistory, kind: Any, message: str, seconds: float, detail: str = ""
+    loaded: LoadedHistory,
+    kind: Any,
+    message: str,
+    seconds: float,
+    detail: str = "",
+    diagnosis: Diagnosis | None = None,
 ) -> Verdict:
     info = loaded.info
     return Verdict(
@@ -133,6 +188,7 @@ def _verdict(
         verified_through=info.verified_through if kind == "ok" else 0,
         status=info.status,
         detail=detail,
+        diagnosis=diagnosis,
         seconds=round(seconds, 4),
     )
 
@@ -146,6 +202,13 @@ def ok_message(loaded: LoadedHistory) -> str:
         f"verified events 1-{info.verified_through} of {info.events}; execution still running, "
         "later commands are not checked until it makes them"
     )
+
+
+def _recordings() -> Any:
+    """The call-site recordings of ``replaycheck._capture`` (imported late: it loads temporalio)."""
+    from replaycheck._capture import RECORDINGS
+
+    return RECORDINGS
 
 
 class BatchReplay:
@@ -175,6 +238,7 @@ class BatchReplay:
                 async for result in results:
                     self._finish(result)
         except Exception as exc:  # the batch died: fail the history in flight, go on
+            _recordings().clear()
             if self.current is not None:
                 index, loaded, started = self.current
                 self.current = None
@@ -198,6 +262,7 @@ class BatchReplay:
             if loaded is None:
                 continue
             self.emit({"start": index})
+            _recordings().take(loaded.info.workflow_id)  # nothing stale from an earlier history
             self.current = (index, loaded, time.perf_counter())
             yield WorkflowHistory(loaded.info.workflow_id, loaded.history.events)
 
@@ -216,7 +281,8 @@ class BatchReplay:
                 f"workflow type {wtype!r} is not registered (registered: {names}); "
                 "add the module that defines it to -w/--workflows"
             )
-            self.emit({"index": index, "verdict": _verdict(loaded, "error", message, 0).to_json_dict()})
+            verdict = _verdict(loaded, "error", message, 0)
+            self.emit({"index": index, "verdict": verdict.to_json_dict()})
             return None
         return loaded
 
@@ -225,10 +291,11 @@ class BatchReplay:
         index, loaded, started = self.current
         self.current = None
         seconds = time.perf_counter() - started
+        recording = _recordings().take(loaded.info.workflow_id)
         if result.replay_failure is None:
             verdict = _verdict(loaded, "ok", ok_message(loaded), seconds)
         else:
-            verdict = failure_verdict(loaded, result.replay_failure, seconds)
+            verdict = failure_verdict(loaded, result.replay_failure, seconds, recording)
         self.emit({"index": index, "verdict": verdict.to_json_dict()})
 
 

@@ -1,10 +1,48 @@
-"""Turning temporalio's replay failures into something a person can act on."""
+"""Turning temporalio's replay failures into something a person can act on.
+
+A :class:`Diagnosis` says where replay diverged (history event id and type), what the history
+recorded there, what the new code commanded instead (and which line of it), the commands around
+that point, how to gate the change, and what deploying it would break. It is built in the replay
+worker from the history's command events, the commands the code issued during replay (recorded
+with their call sites by ``replaycheck._capture``) and core's own message, which serves as a cross
+check and as the fallback: a message nothing else explains still gives a Diagnosis holding it.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields, replace
+from typing import TYPE_CHECKING, Any
+
+from replaycheck._commands import (
+    KIND_LABELS,
+    NAMED_KINDS,
+    Command,
+    HistoryCommands,
+    history_commands,
+)
+from replaycheck._divergence import (
+    CoreHint,
+    Divergence,
+    TimelineRow,
+    align,
+    at_event,
+    gate_frame,
+    parse_core_message,
+    timeline,
+)
+from replaycheck._source import SourceFrame, source_frames
+
+if TYPE_CHECKING:
+    from temporalio.api.history.v1 import History
 
 _MESSAGE = re.compile(r'message: "((?:[^"\\]|\\.)*)"')
+
+IN_FLIGHT = "breaks in-flight executions"
+CLOSED = "breaks queries and resets of closed executions"
+CHANGES = ("added", "removed", "renamed", "reordered", "replaced", "patch-removed", "unknown")
+"""Values of :attr:`Diagnosis.change`."""
 
 
 def core_message(text: str) -> str:
@@ -21,3 +59,327 @@ def core_message(text: str) -> str:
         if line.strip():
             return line.strip()
     return text.strip() or "unknown failure"
+
+
+def severity_of(status: str) -> str:
+    """What a divergence means for a deploy, given the execution's status when captured."""
+    return IN_FLIGHT if status == "RUNNING" else CLOSED
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Why a history no longer replays, in terms of the workflow code."""
+
+    message: str
+    """Core's message, always kept."""
+    change: str = "unknown"
+    """One of :data:`CHANGES`; ``unknown`` when only ``message`` is known."""
+    event_id: int = 0
+    """History event where replay diverged (0: unknown)."""
+    event_type: str = ""
+    recorded_kind: str = ""
+    """What the history recorded there (a ``_commands.KIND_LABELS`` key); empty: nothing."""
+    recorded_name: str = ""
+    commanded_kind: str = ""
+    """What the code commanded instead; empty: nothing."""
+    commanded_name: str = ""
+    location: tuple[SourceFrame, ...] = ()
+    """Workflow code that issued the diverging command: innermost frame, then its callers."""
+    previous: tuple[SourceFrame, ...] = ()
+    """Where the code issued its last command before the divergence (for changes with no line)."""
+    timeline: tuple[TimelineRow, ...] = ()
+    patch_id: str = ""
+    """Suggested patch id (for ``patch-removed``: the id of the removed ``patched()`` call)."""
+    gate_frame: int = 0
+    """Index in :attr:`location` of the call to gate: the innermost frame that differs from the
+    previous command's, so a helper issuing every command (``_step``) points at its caller."""
+    severity: str = CLOSED
+
+    @property
+    def recorded(self) -> str:
+        """What the history recorded, in words (``nothing`` when it recorded no command)."""
+        return _describe(self.recorded_kind, self.recorded_name)
+
+    @property
+    def commanded(self) -> str:
+        """What the code commanded, in words (``nothing`` when it commanded none)."""
+        return _describe(self.commanded_kind, self.commanded_name)
+
+    @property
+    def located(self) -> bool:
+        """Whether anything beyond core's message is known."""
+        return self.change != "unknown" or bool(self.event_id)
+
+    def where(self, frames: int = 3) -> str:
+        """``shared.py:104 in _step, called from shared.py:80 in prepare_v2`` (or empty)."""
+        shown = self.location[:frames]
+        return ", called from ".join(f.short() for f in shown)
+
+    def headline(self) -> str:
+        """The diagnosis in one line (JUnit failure messages, GitHub annotation titles)."""
+        if not self.located:
+            return self.message
+        event = f"event {self.event_id} ({self.event_type})" if self.event_id else "replay"
+        line = f"{event}: history recorded {self.recorded}, code commanded {self.commanded}"
+        if self.location:
+            line += f" at {self.where(self.gate_frame + 1)}"
+        return line
+
+    def explanation(self) -> str:
+        """What the change most likely was, in a sentence."""
+        rec, com = self.recorded, self.commanded
+        return {
+            "added": f"the code now commands {com} where the history recorded {rec}",
+            "removed": f"the code no longer commands {rec}; it commanded {com} there instead",
+            "renamed": f"{rec} became {com}",
+            "reordered": f"{com} now comes before {rec} ({rec} was removed or moved after it)",
+            "replaced": f"the code commands {com} where the history recorded {rec} "
+            f"(added before it, or replacing it)",
+            "patch-removed": f"the workflow.patched({self.recorded_name!r}) call was removed, "
+            "but the history recorded its marker",
+        }.get(self.change, "")
+
+    def fix(self) -> list[str]:
+        """How to make the change safe, as lines of text (code lines indented four spaces)."""
+        if self.change == "patch-removed":
+            return _patch_removed_fix(self)
+        if self.change == "removed":
+            new_line = f"...  # the new code, without {self.recorded}"
+            where = f"where {self.recorded} was"
+            if self.previous:
+                where += f", after {self.previous[0].short()}"
+        else:
+            frame = self.gate_at
+            new_line = (frame.code if frame else "") or f"...  # the new code: {self.commanded}"
+            where = f"at {frame.short()}" if frame else "at the changed code"
+        return [
+            f"gate the change {where}:",
+            f'    if workflow.patched("{self.patch_id or "<change-id>"}"):',
+            *(f"        {line}" for line in new_line.splitlines()),
+            "    else:",
+            f"        ...  # the old code ({self.recorded}), for executions recorded before",
+        ]
+
+    @property
+    def gate_at(self) -> SourceFrame | None:
+        """The frame whose call the suggested gate wraps."""
+        if not self.location:
+            return None
+        return self.location[min(self.gate_frame, len(self.location) - 1)]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (the ``diagnosis`` of a ``--format json`` result)."""
+        return asdict(self)
+
+    @classmethod
+    def from_json_dict(cls, data: dict[str, Any]) -> Diagnosis:
+        """Inverse of :meth:`to_json_dict`; unknown keys are ignored."""
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        for key in ("location", "previous"):
+            values[key] = tuple(SourceFrame(**_known(SourceFrame, f)) for f in values.get(key, ()))
+        values["timeline"] = tuple(
+            TimelineRow(**_known(TimelineRow, r)) for r in values.get("timeline", ())
+        )
+        return cls(**values)
+
+
+def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in data.items() if k in names}
+
+
+def _describe(kind: str, name: str) -> str:
+    if not kind:
+        return "nothing"
+    return Command(kind, name).describe()
+
+
+def _patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
+    patch_id = diagnosis.recorded_name
+    where = diagnosis.where(1)
+    return [
+        f"executions recorded with patch {patch_id!r} still need its marker: where the "
+        f"patched() call was{f' (before {where})' if where else ''}, call",
+        f'    workflow.deprecate_patch("{patch_id}")',
+        "    # delete it once no execution recorded with the patch can be replayed "
+        "(docs/versioning.md)",
+    ]
+
+
+# --------------------------------------------------------------------------- building
+
+
+def diagnose(
+    message: str,
+    history: History,
+    *,
+    status: str,
+    issued: Sequence[Command] | None = None,
+    last_task: int = 0,
+) -> Diagnosis:
+    """Explain a nondeterminism failure; never raises.
+
+    Args:
+        message: core's message (:func:`core_message`).
+        history: the history that failed to replay.
+        status: the execution's status when captured (``RUNNING`` or a close status).
+        issued: the commands the code issued during replay, with call sites (``None``: unknown).
+        last_task: history length of the code's last activation.
+    """
+    severity = severity_of(status)
+    try:
+        return _diagnose(message, history_commands(history), severity, issued, last_task)
+    except Exception:  # a diagnosis is a courtesy: any surprise degrades to core's message
+        return Diagnosis(message=message, severity=severity)
+
+
+def _diagnose(
+    message: str,
+    history: HistoryCommands,
+    severity: str,
+    issued: Sequence[Command] | None,
+    last_task: int,
+) -> Diagnosis:
+    hint = parse_core_message(message)
+    found = None
+    if issued is not None:
+        found = align(history, issued, history.task_for(last_task) or max(history.tasks, default=0))
+        if hint.event_id and (found is None or _event_of(found) != hint.event_id):
+            found = at_event(history, issued, hint.event_id) or found
+    if found is None:
+        return _from_hint(message, _hint_with_history(hint, history), severity)
+    return _from_divergence(message, found, history, severity)
+
+
+def _event_of(found: Divergence) -> int:
+    return found.recorded.event_id if found.recorded is not None else 0
+
+
+def _hint_with_history(hint: CoreHint, history: HistoryCommands) -> CoreHint:
+    """Fill in what the history recorded at the event core names."""
+    target = next((x for x in history.commands if x.event_id == hint.event_id), None)
+    if target is None or not hint.event_id:
+        return hint
+    return replace(hint, recorded=(target.kind, target.name))
+
+
+def _from_hint(message: str, hint: CoreHint, severity: str) -> Diagnosis:
+    recorded = hint.recorded or ("", "")
+    commanded = hint.commanded or ("", "")
+    change = "unknown"
+    if hint.recorded and hint.recorded[0] == "patch":
+        change = "patch-removed"
+    elif (
+        hint.recorded
+        and hint.commanded
+        and hint.recorded[0] == hint.commanded[0]
+        and (hint.recorded[0] in NAMED_KINDS)
+    ):
+        change = "renamed"
+    diagnosis = Diagnosis(
+        message=message,
+        change=change,
+        event_id=hint.event_id,
+        event_type=hint.event_type,
+        recorded_kind=recorded[0],
+        recorded_name=recorded[1],
+        commanded_kind=commanded[0],
+        commanded_name=commanded[1],
+        severity=severity,
+    )
+    h = Command(*recorded) if recorded[0] else None
+    c = Command(*commanded) if commanded[0] else None
+    return _with_patch_id(diagnosis, h, c)
+
+
+def _from_divergence(
+    message: str, found: Divergence, history: HistoryCommands, severity: str
+) -> Diagnosis:
+    h, c = found.recorded, found.commanded
+    previous = next((p[1] for p in reversed(found.matched) if p[1] is not None), None)
+    depth = gate_frame(c, previous)
+    diagnosis = Diagnosis(
+        message=message,
+        change=classify(h, c, history),
+        event_id=h.event_id if h is not None else 0,
+        event_type=h.event_type if h is not None else "",
+        recorded_kind=h.kind if h is not None else "",
+        recorded_name=h.name if h is not None else "",
+        commanded_kind=c.kind if c is not None else "",
+        commanded_name=c.name if c is not None else "",
+        location=source_frames(c.frames) if c is not None else (),
+        previous=source_frames(previous.frames) if previous is not None else (),
+        gate_frame=depth,
+        timeline=timeline(found, depth),
+        severity=severity,
+    )
+    return _with_patch_id(diagnosis, h, c)
+
+
+def classify(h: Command | None, c: Command | None, history: HistoryCommands) -> str:
+    """Name the change from the diverging pair (see :data:`CHANGES`)."""
+    if h is None and c is None:
+        return "unknown"
+    if h is not None and h.kind == "patch" and not (c is not None and c.kind == "patch"):
+        return "patch-removed"
+    if h is None or h.kind == "complete":
+        return "added"
+    if c is None or c.kind == "complete":
+        return "removed"
+    if any(x.event_id > h.event_id and x.matches(c) for x in history.commands):
+        return "reordered"
+    if h.kind == c.kind and h.kind in NAMED_KINDS:
+        return "renamed"
+    return "replaced"
+
+
+def _with_patch_id(diagnosis: Diagnosis, h: Command | None, c: Command | None) -> Diagnosis:
+    return replace(diagnosis, patch_id=suggest_patch_id(diagnosis.change, h, c))
+
+
+def suggest_patch_id(change: str, h: Command | None, c: Command | None) -> str:
+    """A readable patch id for gating the change (the removed id for ``patch-removed``)."""
+    if change == "patch-removed" and h is not None:
+        return h.name
+    new, old = _slug_of(c), _slug_of(h)
+    if change == "added" and new:
+        return f"add-{new}"
+    if change == "removed" and old:
+        return f"remove-{old}"
+    if not (new and old):
+        return ""
+    if change == "reordered" or (change == "replaced" and c is not None and c.kind == "timer"):
+        return f"{new}-before-{old}"
+    return f"{new}-instead-of-{old}"
+
+
+def _slug_of(command: Command | None) -> str:
+    if command is None:
+        return ""
+    if command.kind in ("activity", "local-activity", "child") and command.name:
+        return slug(command.name)
+    if command.kind == "signal-external" and command.name:
+        return f"signal-{slug(command.name)}"
+    if command.kind == "complete":
+        return "completion"
+    return command.kind
+
+
+def slug(text: str) -> str:
+    """``GiftWrapOrder`` -> ``gift-wrap-order``; ``send_email`` -> ``send-email``."""
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", text)
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
+
+
+__all__ = [
+    "CHANGES",
+    "KIND_LABELS",
+    "Diagnosis",
+    "SourceFrame",
+    "TimelineRow",
+    "core_message",
+    "diagnose",
+    "parse_core_message",
+    "severity_of",
+]

@@ -171,6 +171,8 @@ class WorkerSession:
         self.reader: _LineReader | None = None
         self.current: int | None = None
         self.deadline = 0.0
+        self.types: tuple[str, ...] | None = None
+        """Workflow type names the worker registered (``*``: a dynamic workflow), once ready."""
 
     def __enter__(self) -> WorkerSession:
         return self
@@ -211,6 +213,29 @@ class WorkerSession:
         """Start the worker process ahead of the first history (optional)."""
         if self.proc is None:
             self._start()
+
+    def workflow_types(self) -> tuple[str, ...]:
+        """Start the worker if needed and wait until it has imported the workflows.
+
+        Returns:
+            The registered workflow type names (``*`` stands for a dynamic workflow).
+
+        Raises:
+            WorkflowImportError / ConfigError: the workflows or the converter do not load, or
+                the worker does not start.
+        """
+        if self.queue:
+            raise RuntimeError("workflow_types() must come before the first submit")
+        self.start()
+        while self.types is None:
+            assert self.reader is not None and self.proc is not None
+            line = self.reader.readline(self.deadline - time.monotonic())
+            if not line:
+                reason = "timed out" if line is None else _crash_reason(self.proc)
+                self.close()
+                raise ConfigError(f"the replay worker did not start ({reason}).")
+            self._handle(json.loads(line))
+        return self.types
 
     def _queue(self, key: int, item: str | dict[str, str]) -> None:
         self.queue.append((key, item))
@@ -279,6 +304,7 @@ class WorkerSession:
         elif "verdict" in message:
             return self._collect(message["index"], Verdict.from_json_dict(message["verdict"]))
         elif "ready" in message:
+            self.types = tuple(message["ready"])
             self.deadline = time.monotonic() + self.job.timeout
         return None
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from replaycheck._source import display_file
+from replaycheck.diagnose import Diagnosis, severity_of
 from replaycheck.verdict import Verdict, exit_code, summarize
 
-FORMATS = ("text", "json")
+if TYPE_CHECKING:
+    from replaycheck.histories import LoadedHistory
+
+FORMATS = ("text", "json", "junit", "github")
 """Values accepted by ``--format``."""
 
 _STYLE = {"ok": ("ok", "green"), "nondeterministic": ("FAIL", "red"), "error": ("ERROR", "yellow")}
@@ -16,11 +21,7 @@ _STYLE = {"ok": ("ok", "green"), "nondeterministic": ("FAIL", "red"), "error": (
 
 def display_path(path: str) -> str:
     """A path relative to the working directory when it lies below it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
+    return display_file(path)
 
 
 def plural(count: int, word: str) -> str:
@@ -34,17 +35,17 @@ def plural(count: int, word: str) -> str:
 
 def severity(verdict: Verdict) -> str:
     """What a divergence in this history means for a deploy."""
-    if verdict.status == "RUNNING":
-        return "breaks in-flight executions"
-    return "breaks queries and resets of closed executions"
+    if verdict.diagnosis is not None:
+        return verdict.diagnosis.severity
+    return severity_of(verdict.status)
 
 
-def _paint(text: str, colour: str, enabled: bool) -> str:
+def _paint(text: str, colour: str, enabled: bool, *, bold: bool = True) -> str:
     if not enabled:
         return text
     import click
 
-    return click.style(text, fg=colour, bold=True)
+    return click.style(text, fg=colour, bold=bold)
 
 
 def render_verdict(verdict: Verdict, *, color: bool = False) -> str:
@@ -61,12 +62,67 @@ def render_verdict(verdict: Verdict, *, color: bool = False) -> str:
         )
     lines.append(f"      {verdict.message}")
     if verdict.verdict == "nondeterministic":
-        lines.append(f"      severity: {severity(verdict)}")
-        lines.append(
-            "      fix: gate the change with `if workflow.patched(\"<change-id>\"):` "
-            "(new code) / `else:` (old code)"
-        )
+        diagnosis = verdict.diagnosis or Diagnosis(verdict.message, severity=severity(verdict))
+        lines.extend("      " + line for line in render_diagnosis(diagnosis, color=color))
     return "\n".join(lines)
+
+
+INDENT = "    "
+"""Continuation lines of a diagnosis field."""
+
+
+def _field(label: str, value: str, color: bool) -> str:
+    return f"{_paint(label + ':', 'white', color, bold=False)} {value}".rstrip()
+
+
+def render_diagnosis(diagnosis: Diagnosis, *, color: bool = False) -> list[str]:
+    """A diagnosis as ``label: value`` lines (core's message itself is not repeated)."""
+    lines = []
+    if diagnosis.located:
+        if diagnosis.event_id:
+            event = f"event {diagnosis.event_id} ({diagnosis.event_type})"
+            lines.append(_field("diverged at", event, color))
+        lines.append(_field("history recorded", _paint(diagnosis.recorded, "green", color), color))
+        lines.append(
+            _field("code commanded", "  " + _paint(diagnosis.commanded, "red", color), color)
+        )
+        lines.extend(_location_lines(diagnosis, color))
+        if diagnosis.explanation():
+            lines.append(_field("change", diagnosis.explanation(), color))
+        lines.extend(_timeline_lines(diagnosis, color))
+    lines.append(_field("severity", diagnosis.severity, color))
+    fix = diagnosis.fix()
+    lines.append(_field("fix", fix[0], color))
+    lines.extend(fix[1:])  # already indented
+    return lines
+
+
+def _location_lines(diagnosis: Diagnosis, color: bool) -> list[str]:
+    if not diagnosis.location:
+        if diagnosis.previous:
+            last = diagnosis.previous[0].short(full_path=True)
+            return [_field("after", f"{last} (the code's last matching command)", color)]
+        return []
+    first, *callers = diagnosis.location[:4]
+    lines = [_field("issued at", _paint(first.short(full_path=True), "cyan", color), color)]
+    lines.extend(f"{INDENT}{line}" for line in first.code.splitlines())
+    lines.extend(f"  called from {frame.short()}" for frame in callers)
+    return lines
+
+
+def _timeline_lines(diagnosis: Diagnosis, color: bool) -> list[str]:
+    rows = diagnosis.timeline
+    if not rows:
+        return []
+    width = max(len(r.recorded) for r in rows) + 2
+    code_width = max(len(r.commanded) for r in rows) + 2
+    lines = [_field("timeline", "", color), f"{INDENT}  {'event':>5}  {'history':{width}}code"]
+    for row in rows:
+        event = str(row.event_id) if row.event_id else "-"
+        code = f"{row.commanded or '-':{code_width}}{row.at}".rstrip()
+        text = f"{'>' if row.diverged else ' '} {event:>5}  {row.recorded or '-':{width}}{code}"
+        lines.append(INDENT + (_paint(text, "red", color) if row.diverged else text))
+    return lines
 
 
 def render_summary(verdicts: Sequence[Verdict]) -> str:
@@ -92,6 +148,31 @@ def render_text(verdicts: Sequence[Verdict], *, color: bool = False) -> str:
     return f"{body}\n\n{render_summary(verdicts)}\n"
 
 
+def render_history(loaded: LoadedHistory) -> str:
+    """``replaycheck inspect``: what a history holds, without replaying it."""
+    from replaycheck._commands import history_commands
+
+    info = loaded.info
+    patches = [p[1:] + " (deprecated)" if p.startswith("~") else p for p in info.patches]
+    fields = [
+        ("workflow type", info.workflow_type),
+        ("workflow id", info.workflow_id),
+        ("run id", info.run_id),
+        ("status", info.status),
+        ("events", f"{info.events} (a replay checks events 1-{info.verified_through})"),
+        ("task queue", info.task_queue),
+        ("patch markers", ", ".join(patches) or "none"),
+    ]
+    lines = [display_path(info.path), *(f"  {k:15}{v}" for k, v in fields)]
+    commands = history_commands(loaded.history).commands
+    width = max((len(c.describe()) for c in commands), default=7) + 2
+    lines += ["", f"  {'event':>5}  {'command':{width}}workflow task"]
+    lines += [f"  {c.event_id:>5}  {c.describe():{width}}{c.task}" for c in commands]
+    if not commands:
+        lines.append("  (no commands yet)")
+    return "\n".join(lines) + "\n"
+
+
 def render_json(verdicts: Sequence[Verdict]) -> str:
     """``{"version": 1, "results": [...], "summary": {...}, "exit_code": N}``."""
     doc = {
@@ -104,7 +185,17 @@ def render_json(verdicts: Sequence[Verdict]) -> str:
 
 
 def render(verdicts: Sequence[Verdict], fmt: str, *, color: bool = False) -> str:
-    """Render in one of :data:`FORMATS`."""
+    """Render in one of :data:`FORMATS`.
+
+    ``github`` also appends the Markdown job summary to ``$GITHUB_STEP_SUMMARY`` when it is set.
+    """
     if fmt == "json":
         return render_json(verdicts)
+    if fmt in ("junit", "github"):
+        from replaycheck import _render_ci
+
+        if fmt == "junit":
+            return _render_ci.render_junit(verdicts)
+        _render_ci.write_step_summary(verdicts)
+        return _render_ci.render_github(verdicts)
     return render_text(verdicts, color=color)

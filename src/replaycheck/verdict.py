@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
+from replaycheck.diagnose import Diagnosis
+
 VerdictKind = Literal["ok", "nondeterministic", "error"]
 VERDICTS: tuple[VerdictKind, ...] = ("ok", "nondeterministic", "error")
 
@@ -29,8 +31,8 @@ class Verdict:
     """``RUNNING`` or the close status when the history was captured; empty if unreadable."""
     detail: str = ""
     """Raw failure text from temporalio / core, for whoever needs all of it."""
-    diagnosis: dict[str, Any] | None = None
-    """Structured diagnosis of a nondeterminism failure (see ``replaycheck.diagnose``)."""
+    diagnosis: Diagnosis | None = None
+    """Why a ``nondeterministic`` history no longer replays (see ``replaycheck.diagnose``)."""
     seconds: float = 0.0
     """Wall time spent replaying this history."""
 
@@ -52,7 +54,10 @@ class Verdict:
     def from_json_dict(cls, data: dict[str, Any]) -> Verdict:
         """Inverse of :meth:`to_json_dict`; unknown keys are ignored."""
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        values = {k: v for k, v in data.items() if k in names}
+        if isinstance(values.get("diagnosis"), dict):
+            values["diagnosis"] = Diagnosis.from_json_dict(values["diagnosis"])
+        return cls(**values)
 
 
 def exit_code(verdicts: list[Verdict]) -> int:
@@ -65,7 +70,7 @@ def exit_code(verdicts: list[Verdict]) -> int:
 
 def summarize(verdicts: list[Verdict]) -> dict[str, int]:
     """Count verdicts by kind (every kind present, zero included)."""
-    counts = dict.fromkeys(VERDICTS, 0)
+    counts: dict[str, int] = dict.fromkeys(VERDICTS, 0)
     for v in verdicts:
         counts[v.verdict] += 1
     return counts

@@ -1,0 +1,204 @@
+"""Call-site capture during replay: which line of workflow code issued each command.
+
+Runs in the replay worker only. :class:`CallSiteInterceptor`, registered on the ``Replayer``, hooks
+every workflow instance it creates: each command the instance adds to an activation completion is
+recorded with the workflow task it answers (the activation's history length) and the user-code
+frames on the stack at that moment. Recording is cheap (a frame walk of file, line and function
+names), so it runs for every history; the records are only turned into text when a replay fails.
+
+Interceptors run inside temporalio's sandbox, but this module is imported outside it, so its
+globals (the registry below) are the real ones and shared across sandboxed runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import sysconfig
+import threading
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import temporalio
+from temporalio.worker import (
+    ContinueAsNewInput,
+    Interceptor,
+    WorkflowInboundInterceptor,
+    WorkflowInterceptorClassInput,
+    WorkflowOutboundInterceptor,
+)
+
+import replaycheck
+
+if TYPE_CHECKING:
+    from temporalio.bridge.proto.workflow_commands import WorkflowCommand
+
+RawFrame = tuple[str, int, str]
+"""``(file, line, function)`` of one frame, innermost first in a stack."""
+
+MAX_FRAMES = 6
+"""User-code frames kept per command: the issuing line and its callers."""
+ORIGIN_DEPTH = MAX_FRAMES
+"""Frames CPython keeps of where each coroutine was created, while an activation runs (each
+costs a little on every coroutine the workflow creates, so only as many as are shown)."""
+
+
+def _roots(*paths: str) -> tuple[str, ...]:
+    """Directory prefixes (with a trailing separator), as given and with symlinks resolved."""
+    found = {os.path.join(p, "") for p in paths} | {
+        os.path.join(os.path.realpath(p), "") for p in paths
+    }
+    return tuple(sorted(found))
+
+
+_PATHS = sysconfig.get_paths()
+_LIBRARIES = _roots(os.path.dirname(temporalio.__file__), os.path.dirname(replaycheck.__file__))
+_STDLIB = _roots(_PATHS["stdlib"], _PATHS["platstdlib"])
+_SITE_PACKAGES = _roots(_PATHS["purelib"], _PATHS["platlib"])
+_IS_USER: dict[str, bool] = {}
+
+
+def _is_user_file(filename: str) -> bool:
+    """Not temporalio, replaycheck or the standard library (installed packages count as user's)."""
+    known = _IS_USER.get(filename)
+    if known is None:
+        library = filename.startswith(_LIBRARIES) or (
+            filename.startswith(_STDLIB) and not filename.startswith(_SITE_PACKAGES)
+        )
+        known = not filename.startswith("<") and not library
+        _IS_USER[filename] = known
+    return known
+
+
+def user_stack(frame: FrameType | None) -> tuple[RawFrame, ...]:
+    """The user-code frames from ``frame`` outwards (temporalio, stdlib, replaycheck skipped).
+
+    A coroutine run as its own task (``asyncio.gather(workflow.execute_activity(...))``,
+    ``asyncio.create_task(helper())``) has no caller on the stack; the frames where the task's
+    coroutine was created (``cr_origin``, tracked during activations) continue the chain.
+    """
+    found: list[RawFrame] = []
+    while frame is not None and len(found) < MAX_FRAMES:
+        code = frame.f_code
+        if _is_user_file(code.co_filename):
+            found.append((code.co_filename, frame.f_lineno, code.co_name))
+        frame = frame.f_back
+    if len(found) < MAX_FRAMES:
+        for origin in _task_origin():
+            if _is_user_file(origin[0]) and len(found) < MAX_FRAMES:
+                found.append(origin)
+    return tuple(found)
+
+
+def _task_origin() -> tuple[RawFrame, ...]:
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:  # no running loop
+        return ()
+    origin = getattr(task.get_coro(), "cr_origin", None) if task is not None else None
+    return tuple(origin) if origin else ()
+
+
+@dataclass
+class Recording:
+    """Commands one workflow instance issued during replay, in the order core received them."""
+
+    entries: list[tuple[WorkflowCommand, int, tuple[RawFrame, ...]]] = field(default_factory=list)
+    """``(command, activation history length, user stack)``; commands are read once complete."""
+    continue_as_new_stack: tuple[RawFrame, ...] = ()
+    """Where ``workflow.continue_as_new`` was called (its command comes after the stack unwound)."""
+    last_activation: int = 0
+    """History length of the last activation (eviction aside): the workflow task replay reached."""
+
+
+class _Registry:
+    """The recording of the instance created most recently for each workflow id."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_workflow: dict[str, Recording] = {}
+
+    def start(self, workflow_id: str) -> Recording:
+        recording = Recording()
+        with self._lock:
+            self._by_workflow[workflow_id] = recording
+        return recording
+
+    def take(self, workflow_id: str) -> Recording | None:
+        """Remove and return the recording for ``workflow_id`` (``None`` if there is none)."""
+        with self._lock:
+            return self._by_workflow.pop(workflow_id, None)
+
+    def clear(self) -> None:
+        """Forget every recording (a replay batch died)."""
+        with self._lock:
+            self._by_workflow.clear()
+
+
+RECORDINGS = _Registry()
+
+
+def _hook_instance(instance: Any, recording: Recording) -> None:
+    """Record every command ``instance`` adds, with the user code that asked for it."""
+    add_command = instance._add_command
+    activate = instance.activate
+    entries = recording.entries
+    getframe = sys._getframe
+
+    def recording_activate(act: Any) -> Any:
+        if not any(job.HasField("remove_from_cache") for job in act.jobs):
+            recording.last_activation = act.history_length
+        depth = sys.get_coroutine_origin_tracking_depth()
+        sys.set_coroutine_origin_tracking_depth(ORIGIN_DEPTH)  # per thread: this workflow's
+        try:
+            return activate(act)
+        finally:
+            sys.set_coroutine_origin_tracking_depth(depth)
+
+    def recording_add_command() -> WorkflowCommand:
+        command: WorkflowCommand = add_command()
+        if not getattr(instance, "_deleting", False):
+            history_length = getattr(instance, "_current_history_length", 0)
+            entries.append((command, history_length, user_stack(getframe(1))))
+        return command
+
+    instance._add_command = recording_add_command
+    instance.activate = recording_activate
+
+
+class _Outbound(WorkflowOutboundInterceptor):
+    def __init__(self, next: WorkflowOutboundInterceptor, recording: Recording) -> None:
+        super().__init__(next)
+        self._recording = recording
+
+    def continue_as_new(self, input: ContinueAsNewInput) -> NoReturn:
+        self._recording.continue_as_new_stack = user_stack(sys._getframe(1))
+        super().continue_as_new(input)
+
+
+_HOOKED = ("_add_command", "activate", "_info")
+"""Private attributes of temporalio's workflow instance the capture relies on."""
+
+
+class _Inbound(WorkflowInboundInterceptor):
+    def init(self, outbound: WorkflowOutboundInterceptor) -> None:
+        instance = getattr(outbound, "_instance", None)
+        if instance is None or not all(hasattr(instance, name) for name in _HOOKED):
+            # wrapped by another interceptor, or temporalio changed: record nothing, and the
+            # diagnosis falls back to core's message and the history
+            super().init(outbound)
+            return
+        recording = RECORDINGS.start(instance._info.workflow_id)
+        _hook_instance(instance, recording)
+        super().init(_Outbound(outbound, recording))
+
+
+class CallSiteInterceptor(Interceptor):
+    """Register on a ``Replayer`` to record the call site of every workflow command."""
+
+    def workflow_interceptor_class(
+        self, input: WorkflowInterceptorClassInput
+    ) -> type[WorkflowInboundInterceptor]:
+        return _Inbound

@@ -1,0 +1,322 @@
+"""Command sequences: what a history recorded and what workflow code commanded, in one vocabulary.
+
+The history side reads the events a workflow task's commands produce (``ActivityTaskScheduled``,
+``TimerStarted``, markers, ...); the code side reads the commands a workflow instance sent during
+replay (recorded by ``replaycheck._capture``). Both become :class:`Command` values with the same
+``kind`` names, so ``replaycheck.diagnose`` can compare them and ``replaycheck inspect`` can show
+a history's timeline.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from replaycheck.histories import _decode_patch, event_type_name
+
+if TYPE_CHECKING:
+    from temporalio.api.history.v1 import History, HistoryEvent
+
+RawFrame = tuple[str, int, str]
+"""``(file, line, function)`` of one frame of workflow code."""
+
+KIND_LABELS = {
+    "activity": "activity",
+    "local-activity": "local activity",
+    "timer": "timer",
+    "child": "child workflow",
+    "signal-external": "external signal",
+    "cancel-external": "external cancel",
+    "patch": "patch marker",
+    "marker": "marker",
+    "search-attributes": "search attribute upsert",
+    "properties": "workflow properties change",
+    "update": "update",
+    "nexus": "Nexus operation",
+    "cancel-activity": "activity cancel request",
+    "cancel-timer": "timer cancellation",
+    "cancel-nexus": "Nexus operation cancel request",
+    "complete": "workflow completion",
+    "fail": "workflow failure",
+    "cancel": "workflow cancellation",
+    "continue-as-new": "continue-as-new",
+}
+"""Every command kind and how it reads in a sentence."""
+
+NAMED_KINDS = frozenset({"activity", "local-activity", "child", "patch"})
+"""Kinds whose name core compares on replay (for the others only the kind has to match)."""
+
+TERMINAL_KINDS = frozenset({"complete", "fail", "cancel", "continue-as-new"})
+"""Kinds that close the execution."""
+
+CORE_SEARCH_ATTRIBUTE = "TemporalChangeVersion"
+"""Upserted by core itself next to each patch marker; not a command of the workflow code."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command, as the history recorded it or as the code issued it."""
+
+    kind: str
+    """A key of :data:`KIND_LABELS`."""
+    name: str = ""
+    """Activity or workflow type, patch id, signal name, timer duration, ..."""
+    event_id: int = 0
+    """History side: the event the command produced."""
+    event_type: str = ""
+    """History side: e.g. ``ActivityTaskScheduled``."""
+    task: int = 0
+    """History side: the ``WorkflowTaskCompleted`` event id; code side: the history length of
+    the activation that issued it."""
+    deprecated: bool = False
+    """Patch markers: recorded by ``deprecate_patch``."""
+    frames: tuple[RawFrame, ...] = ()
+    """Code side: the workflow code that issued it, innermost frame first."""
+
+    def describe(self) -> str:
+        """``activity 'charge'``, ``timer (1s)``, ``workflow completion``."""
+        label = KIND_LABELS.get(self.kind, self.kind)
+        if not self.name:
+            return label
+        if self.kind == "timer":
+            return f"timer ({self.name})"
+        return f"{label} {self.name!r}"
+
+    def matches(self, other: Command) -> bool:
+        """Whether core accepts ``other`` for this command: same kind (and name where checked)."""
+        if self.kind != other.kind:
+            return False
+        return self.kind not in NAMED_KINDS or self.name == other.name
+
+
+@dataclass(frozen=True)
+class HistoryCommands:
+    """A history's command events and its completed workflow tasks."""
+
+    commands: tuple[Command, ...]
+    tasks: tuple[int, ...]
+    """Event ids of every ``WorkflowTaskCompleted``, ascending."""
+
+    def task_for(self, history_length: int) -> int:
+        """The workflow task an activation at ``history_length`` answers (0: none recorded)."""
+        for task in self.tasks:
+            if task > history_length:
+                return task
+        return 0
+
+
+# --------------------------------------------------------------------------- history side
+
+
+def _duration(seconds: float) -> str:
+    if seconds <= 0:
+        return "0s"
+    whole = int(seconds)
+    if whole != seconds or whole < 60:
+        return f"{seconds:g}s"
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(hours, "h"), (minutes, "m"), (secs, "s")]
+    return "".join(f"{value}{unit}" for value, unit in parts if value)
+
+
+def _proto_seconds(duration: Any) -> float:
+    return float(duration.seconds) + float(duration.nanos) / 1e9
+
+
+def _local_activity_type(marker: Any) -> str:
+    for payload in marker.details["data"].payloads if "data" in marker.details else ():
+        try:
+            data = json.loads(payload.data)
+        except (ValueError, UnicodeDecodeError):
+            continue  # encoded by a payload codec: the name stays unknown
+        if isinstance(data, dict) and isinstance(data.get("activity_type"), str):
+            return str(data["activity_type"])
+    return ""
+
+
+def _marker(event: HistoryEvent) -> tuple[str, str, bool] | None:
+    marker = event.marker_recorded_event_attributes
+    if marker.marker_name == "core_patch":
+        patch_id, deprecated = _decode_patch(marker)
+        return "patch", patch_id, deprecated
+    if marker.marker_name == "core_local_activity":
+        return "local-activity", _local_activity_type(marker), False
+    return "marker", marker.marker_name, False
+
+
+def _upsert(event: HistoryEvent) -> tuple[str, str, bool] | None:
+    fields = event.upsert_workflow_search_attributes_event_attributes.search_attributes
+    keys = sorted(fields.indexed_fields)
+    if keys == [CORE_SEARCH_ATTRIBUTE]:
+        return None
+    return "search-attributes", ", ".join(keys), False
+
+
+_EventReader = Callable[["HistoryEvent"], "tuple[str, str, bool] | None"]
+
+
+def _timer(event: HistoryEvent) -> tuple[str, str, bool]:
+    timeout = event.timer_started_event_attributes.start_to_fire_timeout
+    return "timer", _duration(_proto_seconds(timeout)), False
+
+
+def _nexus(event: HistoryEvent) -> tuple[str, str, bool]:
+    attributes = event.nexus_operation_scheduled_event_attributes
+    return "nexus", "/".join(filter(None, (attributes.service, attributes.operation))), False
+
+
+def _field(kind: str, path: str = "") -> _EventReader:
+    """A reader for events whose name is the attribute at ``path`` (dotted) of the event."""
+    get = operator.attrgetter(path) if path else None
+    return lambda event: (kind, str(get(event)) if get else "", False)
+
+
+_HISTORY_KINDS: dict[str, _EventReader] = {
+    "ActivityTaskScheduled": _field(
+        "activity", "activity_task_scheduled_event_attributes.activity_type.name"
+    ),
+    "ActivityTaskCancelRequested": _field("cancel-activity"),
+    "TimerStarted": _timer,
+    "TimerCanceled": _field("cancel-timer"),
+    "MarkerRecorded": _marker,
+    "StartChildWorkflowExecutionInitiated": _field(
+        "child", "start_child_workflow_execution_initiated_event_attributes.workflow_type.name"
+    ),
+    "SignalExternalWorkflowExecutionInitiated": _field(
+        "signal-external",
+        "signal_external_workflow_execution_initiated_event_attributes.signal_name",
+    ),
+    "RequestCancelExternalWorkflowExecutionInitiated": _field(
+        "cancel-external",
+        "request_cancel_external_workflow_execution_initiated_event_attributes"
+        ".workflow_execution.workflow_id",
+    ),
+    "UpsertWorkflowSearchAttributes": _upsert,
+    "WorkflowPropertiesModified": _field("properties"),
+    "WorkflowExecutionUpdateAccepted": _field("update"),
+    "WorkflowExecutionUpdateCompleted": _field("update"),
+    "NexusOperationScheduled": _nexus,
+    "NexusOperationCancelRequested": _field("cancel-nexus"),
+    "WorkflowExecutionCompleted": _field("complete"),
+    "WorkflowExecutionFailed": _field(
+        "fail", "workflow_execution_failed_event_attributes.failure.message"
+    ),
+    "WorkflowExecutionCanceled": _field("cancel"),
+    "WorkflowExecutionContinuedAsNew": _field("continue-as-new"),
+}
+
+
+def history_commands(history: History) -> HistoryCommands:
+    """Every event of ``history`` that a workflow task's command produced, in order."""
+    commands: list[Command] = []
+    tasks: list[int] = []
+    task = 0
+    for event in history.events:
+        event_type = event_type_name(event.event_type)
+        if event_type == "WorkflowTaskCompleted":
+            task = event.event_id
+            tasks.append(task)
+            continue
+        reader = _HISTORY_KINDS.get(event_type)
+        found = reader(event) if reader is not None else None
+        if found is None:
+            continue
+        kind, name, deprecated = found
+        commands.append(
+            Command(kind, name, event.event_id, event_type, task=task, deprecated=deprecated)
+        )
+    return HistoryCommands(commands=tuple(commands), tasks=tuple(tasks))
+
+
+# --------------------------------------------------------------------------- code side
+
+_CODE_KINDS: dict[str, tuple[str, str]] = {
+    "schedule_activity": ("activity", "schedule_activity.activity_type"),
+    "schedule_local_activity": ("local-activity", "schedule_local_activity.activity_type"),
+    "start_timer": ("timer", ""),
+    "cancel_timer": ("cancel-timer", ""),
+    "request_cancel_activity": ("cancel-activity", ""),
+    "start_child_workflow_execution": ("child", "start_child_workflow_execution.workflow_type"),
+    "cancel_child_workflow_execution": ("cancel-external", ""),
+    "request_cancel_external_workflow_execution": (
+        "cancel-external",
+        "request_cancel_external_workflow_execution.workflow_execution.workflow_id",
+    ),
+    "signal_external_workflow_execution": (
+        "signal-external",
+        "signal_external_workflow_execution.signal_name",
+    ),
+    "set_patch_marker": ("patch", "set_patch_marker.patch_id"),
+    "upsert_workflow_search_attributes": ("search-attributes", ""),
+    "modify_workflow_properties": ("properties", ""),
+    "update_response": ("update", ""),
+    "schedule_nexus_operation": ("nexus", ""),
+    "request_cancel_nexus_operation": ("cancel-nexus", ""),
+    "complete_workflow_execution": ("complete", ""),
+    "fail_workflow_execution": ("fail", "fail_workflow_execution.failure.message"),
+    "cancel_workflow_execution": ("cancel", ""),
+    "continue_as_new_workflow_execution": ("continue-as-new", ""),
+}
+"""Commands that produce a history event; the others (query answers, cancels of commands not
+yet sent, rejected updates) never reach the history and are left out."""
+
+
+def code_command(command: Any, task: int, frames: Sequence[RawFrame]) -> Command | None:
+    """A ``WorkflowCommand`` proto as a :class:`Command` (``None`` if it makes no event)."""
+    variant = command.WhichOneof("variant")
+    entry = _CODE_KINDS.get(variant or "")
+    if entry is None:
+        return None
+    if variant == "update_response" and not (
+        command.update_response.HasField("accepted")
+        or command.update_response.HasField("completed")
+    ):
+        return None
+    kind, path = entry
+    deprecated = variant == "set_patch_marker" and command.set_patch_marker.deprecated
+    return Command(
+        kind,
+        _code_name(command, kind, path),
+        task=task,
+        deprecated=deprecated,
+        frames=tuple(frames),
+    )
+
+
+def _code_name(command: Any, kind: str, path: str) -> str:
+    if path:
+        return str(operator.attrgetter(path)(command))
+    if kind == "timer":
+        return _duration(_proto_seconds(command.start_timer.start_to_fire_timeout))
+    if kind == "search-attributes":
+        return ", ".join(sorted(command.upsert_workflow_search_attributes.search_attributes))
+    if kind == "nexus":
+        operation = command.schedule_nexus_operation
+        return "/".join(filter(None, (operation.service, operation.operation)))
+    return ""
+
+
+def code_commands(
+    entries: Iterable[tuple[Any, int, Sequence[RawFrame]]],
+    continue_as_new_frames: Sequence[RawFrame] = (),
+) -> list[Command]:
+    """Recorded ``(command, history length, frames)`` entries as commands, in order.
+
+    A continue-as-new command is added after ``workflow.continue_as_new`` unwound the stack, so
+    it takes the frames recorded at that call.
+    """
+    found = []
+    for proto, task, frames in entries:
+        command = code_command(proto, task, frames)
+        if command is None:
+            continue
+        if command.kind == "continue-as-new" and not command.frames:
+            command = Command(
+                command.kind, command.name, task=task, frames=tuple(continue_as_new_frames)
+            )
+        found.append(command)
+    return found

@@ -1,0 +1,242 @@
+"""Locating a divergence: core's message read, and the two command sequences compared.
+
+Split from ``replaycheck.diagnose``, which turns what is found here into a ``Diagnosis``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from replaycheck._commands import Command, HistoryCommands
+
+TIMELINE_BEFORE = 3
+"""Matching commands shown before the divergence."""
+TIMELINE_AFTER = 2
+"""Commands of either side shown after it."""
+
+
+@dataclass(frozen=True)
+class CoreHint:
+    """What core's message says, where it says anything."""
+
+    event_id: int = 0
+    event_type: str = ""
+    recorded: tuple[str, str] | None = None
+    """``(kind, name)`` the history recorded."""
+    commanded: tuple[str, str] | None = None
+    """``(kind, name)`` the code commanded; ``("", "")``: nothing."""
+
+
+_MACHINES = {
+    "Activity": "activity",
+    "Local activity": "local-activity",
+    "Timer": "timer",
+    "Child workflow": "child",
+    "Signal external WF": "signal-external",
+    "Cancel external WF": "cancel-external",
+    "Complete workflow": "complete",
+    "Fail workflow": "fail",
+    "Cancel workflow": "cancel",
+    "Continue as new workflow": "continue-as-new",
+    "Patch": "patch",
+    "Upsert search attributes": "search-attributes",
+    "Modify workflow properties": "properties",
+    "Update": "update",
+    "Nexus operation": "nexus",
+}
+_EVENT_KINDS = {
+    "ActivityTaskScheduled": "activity",
+    "TimerStarted": "timer",
+    "StartChildWorkflowExecutionInitiated": "child",
+    "SignalExternalWorkflowExecutionInitiated": "signal-external",
+    "RequestCancelExternalWorkflowExecutionInitiated": "cancel-external",
+    "WorkflowExecutionCompleted": "complete",
+    "WorkflowExecutionFailed": "fail",
+    "WorkflowExecutionCanceled": "cancel",
+    "WorkflowExecutionContinuedAsNew": "continue-as-new",
+    "UpsertWorkflowSearchAttributes": "search-attributes",
+}
+_NAMED_MISMATCH = [
+    (re.compile(r"Activity type of scheduled event '(.*)' does not match activity type of "
+                r"activity command '(.*)'"), "activity"),
+    (re.compile(r"Activity type of recorded marker '(.*)' does not match activity type of "
+                r"local activity command '(.*)'"), "local-activity"),
+    (re.compile(r"Child workflow type of scheduled event '(.*)' does not match child workflow "
+                r"type of command '(.*)'"), "child"),
+]  # fmt: skip
+_EVENT = re.compile(r"HistoryEvent\(id: (\d+), (\w+)")
+_MACHINE = re.compile(r"(\w[\w ]*?) machine does not handle this event")
+_PATCH = re.compile(r"patch marker encountered for change (.+?), but there is no corresponding")
+_LOCAL = re.compile(r"Missing associated machine for LocalActivity")
+_NO_COMMAND = re.compile(r"No command scheduled for event")
+
+
+def parse_core_message(message: str) -> CoreHint:
+    """Read event id, recorded and commanded kinds out of core's wording (what it gives)."""
+    for pattern, kind in _NAMED_MISMATCH:
+        match = pattern.search(message)
+        if match:
+            return CoreHint(recorded=(kind, match.group(1)), commanded=(kind, match.group(2)))
+    if match := _PATCH.search(message):
+        return CoreHint(recorded=("patch", match.group(1)))
+    if _LOCAL.search(message):
+        return CoreHint(recorded=("local-activity", ""))
+    event = _EVENT.search(message)
+    if event is None:
+        return CoreHint()
+    event_type = event.group(2)
+    event_kind = _EVENT_KINDS.get(event_type)
+    recorded = (event_kind, "") if event_kind else None
+    commanded: tuple[str, str] | None = None
+    if machine := _MACHINE.search(message):
+        found = _MACHINES.get(machine.group(1).strip())
+        commanded = (found, "") if found else None
+    elif _NO_COMMAND.search(message):
+        commanded = ("", "")
+    return CoreHint(int(event.group(1)), event_type, recorded, commanded)
+
+
+# --------------------------------------------------------------------------- alignment
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Where the two command sequences part, and what matched before."""
+
+    recorded: Command | None
+    commanded: Command | None
+    matched: tuple[tuple[Command | None, Command | None], ...]
+    recorded_rest: tuple[Command, ...]
+    """History commands after ``recorded`` (for the timeline)."""
+    commanded_rest: tuple[Command, ...]
+
+
+def _checked(
+    history: HistoryCommands, issued: Sequence[Command], last_task: int
+) -> tuple[list[Command], list[tuple[Command, int]]]:
+    """History commands up to ``last_task``, and code commands with the task each answers."""
+    recorded = [h for h in history.commands if h.task <= last_task]
+    commanded = [(c, history.task_for(c.task)) for c in issued]
+    return recorded, [(c, task) for c, task in commanded if task]
+
+
+def align(history: HistoryCommands, issued: Sequence[Command], last_task: int) -> Divergence | None:
+    """The first command where the code departs from the history, as core matches them.
+
+    Core matches the code's commands to the history's command events in order. A command the
+    code issued early waits for the next command event (even of a later workflow task); a
+    command event cannot wait for a command of a later task: the code commanded nothing in
+    time. Only workflow tasks up to ``last_task`` (the last the code was activated for) count:
+    replay stops at the failure, so the code has no commands for later tasks.
+    """
+    recorded, commanded = _checked(history, issued, last_task)
+    matched: list[tuple[Command | None, Command | None]] = []
+    i = j = 0
+    while i < len(recorded) or j < len(commanded):
+        h = recorded[i] if i < len(recorded) else None
+        c, task = commanded[j] if j < len(commanded) else (None, 0)
+        if h is not None and c is not None and task <= h.task and h.matches(c):
+            matched.append((h, c))
+            i, j = i + 1, j + 1
+        elif h is not None and h.kind == "patch" and h.deprecated:
+            matched.append((h, None))  # core lets a deprecated patch's call go
+            i += 1
+        elif h is not None and c is not None and task > h.task:
+            return _divergence(history, issued, h, None, matched)
+        else:
+            return _divergence(history, issued, h, c, matched)
+    return None
+
+
+def _divergence(
+    history: HistoryCommands,
+    issued: Sequence[Command],
+    h: Command | None,
+    c: Command | None,
+    matched: list[tuple[Command | None, Command | None]],
+) -> Divergence:
+    after_h = [x for x in history.commands if h is not None and x.event_id > h.event_id]
+    if h is None:
+        last = max((p[0].event_id for p in matched if p[0] is not None), default=0)
+        after_h = [x for x in history.commands if x.event_id > last]
+    if c is not None:
+        index = next(i for i, x in enumerate(issued) if x is c) + 1
+    else:
+        index = len([p for p in matched if p[1] is not None])
+    return Divergence(h, c, tuple(matched), tuple(after_h), tuple(issued[index:]))
+
+
+def at_event(
+    history: HistoryCommands, issued: Sequence[Command], event_id: int
+) -> Divergence | None:
+    """The divergence core names by event id: that event against the code's command there."""
+    recorded, commanded = _checked(history, issued, max(history.tasks, default=0))
+    position = next((i for i, x in enumerate(recorded) if x.event_id == event_id), None)
+    if position is None:
+        return None
+    target = recorded[position]
+    code = [c for c, task in commanded if task <= target.task]
+    c = code[position] if position < len(code) else None
+    pairs: list[tuple[Command | None, Command | None]] = [
+        (h, code[i] if i < len(code) else None) for i, h in enumerate(recorded[:position])
+    ]
+    return _divergence(history, issued, target, c, pairs)
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """One position of the history's and the code's command sequences, side by side."""
+
+    event_id: int = 0
+    """The history event (0: the history has no command here)."""
+    recorded: str = ""
+    commanded: str = ""
+    at: str = ""
+    """``file:line`` of the code that issued ``commanded``."""
+    diverged: bool = False
+
+
+def timeline(found: Divergence, depth: int = 0) -> tuple[TimelineRow, ...]:
+    """The commands just before the divergence, the divergence, and a few after it.
+
+    Each code command shows its frame at ``depth`` (the caller of a helper that issues every
+    command), or its innermost frame when it has fewer.
+    """
+    rows = [_row(h, c, depth) for h, c in found.matched[-TIMELINE_BEFORE:]]
+    rows.append(_row(found.recorded, found.commanded, depth, diverged=True))
+    after = max(len(found.recorded_rest), len(found.commanded_rest))
+    for i in range(min(after, TIMELINE_AFTER)):
+        h = found.recorded_rest[i] if i < len(found.recorded_rest) else None
+        c = found.commanded_rest[i] if i < len(found.commanded_rest) else None
+        rows.append(_row(h, c, depth))
+    return tuple(rows)
+
+
+def _row(
+    h: Command | None, c: Command | None, depth: int, *, diverged: bool = False
+) -> TimelineRow:
+    at = ""
+    if c is not None and c.frames:
+        file, line, _ = c.frames[depth] if depth < len(c.frames) else c.frames[0]
+        at = f"{os.path.basename(file)}:{line}"
+    return TimelineRow(
+        event_id=h.event_id if h is not None else 0,
+        recorded=h.describe() if h is not None else "",
+        commanded=c.describe() if c is not None else "",
+        at=at,
+        diverged=diverged,
+    )
+
+
+def gate_frame(command: Command | None, previous: Command | None) -> int:
+    """The innermost frame of ``command`` not shared with ``previous`` (0 when none is)."""
+    if command is None or previous is None:
+        return 0
+    for index, frame in enumerate(command.frames):
+        other = previous.frames[index] if index < len(previous.frames) else None
+        if other is None or frame[:2] != other[:2]:
+            return index
+    return 0

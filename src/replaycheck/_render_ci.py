@@ -1,0 +1,160 @@
+"""CI renderings of verdicts: JUnit XML and GitHub Actions annotations plus job summary.
+
+Split from ``replaycheck.report``, whose ``render`` dispatches here; the text rendering of one
+verdict, which every format here embeds, stays there.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from replaycheck.report import display_path, plural, render_summary, render_verdict
+from replaycheck.verdict import Verdict, summarize
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _XML_ILLEGAL.sub("?", text)
+
+
+def one_line(verdict: Verdict) -> str:
+    """The verdict in one line: the diagnosis headline, else the message."""
+    if verdict.diagnosis is not None:
+        return verdict.diagnosis.headline()
+    return verdict.message
+
+
+# --------------------------------------------------------------------------- JUnit XML
+
+
+def render_junit(verdicts: Sequence[Verdict], *, timestamp: datetime | None = None) -> str:
+    """One ``<testsuite>`` in ``<testsuites>``, one ``<testcase>`` per history.
+
+    ``classname`` is the workflow type and ``name`` the history file; a ``nondeterministic``
+    verdict is a ``<failure>`` (message: the diagnosis in one line, body: the full text report),
+    an ``error`` verdict an ``<error>``.
+    """
+    counts = summarize(list(verdicts))
+    totals = {
+        "tests": str(len(verdicts)),
+        "failures": str(counts["nondeterministic"]),
+        "errors": str(counts["error"]),
+        "skipped": "0",
+        "time": f"{sum(v.seconds for v in verdicts):.3f}",
+    }
+    root = ET.Element("testsuites", {"name": "replaycheck", **totals})
+    stamp = (timestamp or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+    suite = ET.SubElement(root, "testsuite", {"name": "replaycheck", **totals, "timestamp": stamp})
+    for verdict in verdicts:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=verdict.workflow_type or "replaycheck",
+            name=display_path(verdict.path),
+            time=f"{verdict.seconds:.3f}",
+        )
+        if verdict.verdict == "ok":
+            ET.SubElement(case, "system-out").text = _xml_text(verdict.message)
+            continue
+        tag = "failure" if verdict.verdict == "nondeterministic" else "error"
+        element = ET.SubElement(
+            case, tag, message=_xml_text(one_line(verdict)), type=verdict.verdict
+        )
+        element.text = _xml_text(render_verdict(verdict))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+# --------------------------------------------------------------------------- GitHub Actions
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation_target(verdict: Verdict) -> tuple[str, int]:
+    """``(file, line)`` to annotate: the workflow line to gate, else the history file (line 0).
+
+    The line is the call the suggested gate wraps (the caller of a helper that issues every
+    command); for a removed command, the code's last command before it.
+    """
+    diagnosis = verdict.diagnosis
+    if diagnosis is not None:
+        frame = diagnosis.gate_at or (diagnosis.previous[0] if diagnosis.previous else None)
+        if frame is not None:
+            return frame.file, frame.line
+    return display_path(verdict.path), 0
+
+
+def annotation(verdict: Verdict) -> str:
+    """A ``::error`` workflow command for a verdict that is not ``ok``."""
+    file, line = annotation_target(verdict)
+    what = "nondeterministic" if verdict.verdict == "nondeterministic" else "not checked"
+    subject = verdict.workflow_type or "history"
+    ident = verdict.workflow_id or Path(verdict.path).name
+    title = f"replaycheck: {subject} {ident} {what}"
+    body = [one_line(verdict), f"history: {display_path(verdict.path)}"]
+    if verdict.diagnosis is not None:
+        body.append(f"severity: {verdict.diagnosis.severity}")
+        body.extend(verdict.diagnosis.fix())
+    props = f"file={_escape_property(file)}"
+    if line:
+        props += f",line={line}"
+    props += f",title={_escape_property(title)}"
+    return f"::error {props}::{_escape_data(chr(10).join(body))}"
+
+
+def render_github(verdicts: Sequence[Verdict]) -> str:
+    """One annotation per history that is not ``ok``, then the summary line."""
+    lines = [annotation(v) for v in verdicts if not v.ok]
+    lines.append(render_summary(verdicts))
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def step_summary(verdicts: Sequence[Verdict]) -> str:
+    """The Markdown job summary: counts, a table of failures, and each failure's full report."""
+    counts = summarize(list(verdicts))
+    lines = [
+        f"### replaycheck: {plural(len(verdicts), 'history')}, {counts['ok']} ok, "
+        f"{counts['nondeterministic']} nondeterministic, {plural(counts['error'], 'error')}",
+        "",
+    ]
+    bad = [v for v in verdicts if not v.ok]
+    if not bad:
+        return "\n".join([*lines, "Every history replays against the new code.", ""])
+    lines += ["| verdict | history | workflow | diagnosis |", "|---|---|---|---|"]
+    for v in bad:
+        label = "FAIL" if v.verdict == "nondeterministic" else "ERROR"
+        cells = [label, f"`{display_path(v.path)}`", _cell(v.workflow_type), _cell(one_line(v))]
+        lines.append("| " + " | ".join(cells) + " |")
+    for v in bad:
+        lines += ["", f"<details><summary><code>{display_path(v.path)}</code></summary>", ""]
+        lines += ["```text", render_verdict(v), "```", "", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def write_step_summary(
+    verdicts: Sequence[Verdict], environ: Mapping[str, str] | None = None
+) -> Path | None:
+    """Append :func:`step_summary` to ``$GITHUB_STEP_SUMMARY`` when it is set."""
+    target = (os.environ if environ is None else environ).get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return None
+    path = Path(target)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(step_summary(verdicts))
+    return path

@@ -1,0 +1,387 @@
+"""Connecting to a Temporal cluster the way the ``temporal`` CLI does.
+
+The same flags (``--address``, ``--namespace``, ``--api-key``, ``--tls-*``, ``--profile``), the
+same ``TEMPORAL_*`` environment variables and ``temporal.toml`` profiles, read through
+``temporalio.envconfig``. Precedence: flag > environment variable > profile > default
+(``localhost:7233``, namespace ``default``). Every failure to connect is a
+:class:`~replaycheck.errors.ClusterConnectionError` of one sentence, raised within a bounded
+time; secrets (the API key, TLS key material) never appear in a message.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import re
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from replaycheck.errors import ClusterConnectionError, ConfigError
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
+    from temporalio.envconfig import ClientConfigProfile, ClientConfigTLS
+
+DEFAULT_ADDRESS = "localhost:7233"
+DEFAULT_NAMESPACE = "default"
+DEFAULT_CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for the server to answer when connecting."""
+RPC_TIMEOUT = 60.0
+"""Deadline, in seconds, of each call after connecting (one page of a history, of a listing)."""
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class ConnectionOptions:
+    """Connection settings as given on the command line; ``None`` means "not given"."""
+
+    address: str | None = None
+    namespace: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    tls: bool | None = None
+    """``--tls`` / ``--no-tls``; TLS is also on when an API key or a TLS file is given."""
+    tls_cert_path: str | None = None
+    tls_key_path: str | None = None
+    tls_ca_path: str | None = None
+    tls_server_name: str | None = None
+    profile: str | None = None
+    """Profile of the client configuration file (``TEMPORAL_CONFIG_FILE``, else
+    ``temporal.toml`` in the user's config directory)."""
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where and how to connect, resolved from flags, environment and profile."""
+
+    address: str
+    namespace: str
+    tls: bool
+    timeout: float = DEFAULT_CONNECT_TIMEOUT
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+    """Texts that must never be shown (the API key)."""
+    connect_kwargs: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    """Keyword arguments for ``temporalio.client.Client.connect``."""
+
+    @property
+    def display_address(self) -> str:
+        """The address without any credentials in it (safe to print and to record)."""
+        return safe_address(self.address)
+
+    def redact(self, text: str) -> str:
+        """``text`` with every secret replaced by ``***``."""
+        for secret in self.secrets:
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+
+def safe_address(address: str) -> str:
+    """``host:port`` of an address, without a scheme, user info or query."""
+    text = re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", "", address.strip())
+    text = text.rsplit("@", 1)[-1]
+    return re.split(r"[/?#]", text, maxsplit=1)[0]
+
+
+# --------------------------------------------------------------------------- resolving
+
+
+def resolve(options: ConnectionOptions, env: Mapping[str, str] | None = None) -> Connection:
+    """Combine flags with the environment (``env``, default ``os.environ``) and the profile.
+
+    Raises:
+        ConfigError: the profile does not exist, the configuration file is unreadable, or a
+            TLS file cannot be read.
+    """
+    profile = _load_profile(options.profile, env)
+    profile = dataclasses.replace(
+        profile,
+        address=options.address or profile.address or DEFAULT_ADDRESS,
+        namespace=options.namespace or profile.namespace or DEFAULT_NAMESPACE,
+        api_key=options.api_key or profile.api_key,
+        tls=_merge_tls(profile.tls, options),
+    )
+    try:
+        kwargs: dict[str, Any] = dict(profile.to_client_connect_config())
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the TLS file {exc.filename} ({exc.strerror}); check --tls-cert-path, "
+            "--tls-key-path and --tls-ca-path (or the TEMPORAL_TLS_* variables or the profile)."
+        ) from None
+    assert profile.address is not None and profile.namespace is not None
+    return Connection(
+        address=profile.address,
+        namespace=profile.namespace,
+        tls=bool(kwargs.get("tls")),
+        timeout=options.connect_timeout,
+        secrets=(profile.api_key,) if profile.api_key else (),
+        connect_kwargs=kwargs,
+    )
+
+
+def _load_profile(name: str | None, env: Mapping[str, str] | None) -> ClientConfigProfile:
+    from temporalio.envconfig import ClientConfigProfile
+
+    try:
+        return ClientConfigProfile.load(profile=name, override_env_vars=env)
+    except Exception as exc:  # the bridge raises its own ConfigError type
+        # Only the first line: a TOML parse error quotes the offending line, maybe a key.
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ConfigError(
+            f"cannot load the Temporal client configuration ({reason}); check --profile, "
+            "TEMPORAL_PROFILE and TEMPORAL_CONFIG_FILE."
+        ) from None
+
+
+def _merge_tls(base: ClientConfigTLS | None, options: ConnectionOptions) -> ClientConfigTLS | None:
+    from temporalio.envconfig import ClientConfigTLS
+
+    changes: dict[str, Any] = {}
+    if options.tls is not None:
+        changes["disabled"] = not options.tls
+    if options.tls_server_name:
+        changes["server_name"] = options.tls_server_name
+    for key, value in (
+        ("server_root_ca_cert", options.tls_ca_path),
+        ("client_cert", options.tls_cert_path),
+        ("client_private_key", options.tls_key_path),
+    ):
+        if value:
+            changes[key] = Path(value)
+    if not changes:
+        return base
+    return dataclasses.replace(base or ClientConfigTLS(), **changes)
+
+
+# --------------------------------------------------------------------------- connecting
+
+
+async def connect(connection: Connection) -> Client:
+    """Connect and check the namespace exists, within ``connection.timeout`` seconds each.
+
+    Raises:
+        ClusterConnectionError: unreachable, TLS failure, credentials refused, no such namespace.
+    """
+    import asyncio
+
+    from temporalio.client import Client
+    from temporalio.service import RPCError
+
+    where = connection.display_address
+    try:
+        client = await asyncio.wait_for(
+            Client.connect(
+                **connection.connect_kwargs, identity="replaycheck", runtime=client_runtime()
+            ),
+            connection.timeout,
+        )
+    except asyncio.TimeoutError:
+        raise ClusterConnectionError(
+            f"no answer from Temporal at {where} within {connection.timeout:g} s; check "
+            "--address (or TEMPORAL_ADDRESS, or the profile) and that the server is up."
+        ) from None
+    except RPCError as exc:
+        raise cluster_error(exc, connection) from None
+    except RuntimeError as exc:  # core reports connection failures as RuntimeError
+        raise connect_error(str(exc), connection) from None
+    await _check_namespace(client, connection)
+    return client
+
+
+_runtime: Any = None
+_runtime_lock = threading.Lock()
+
+
+def client_runtime() -> Any:
+    """The temporalio ``Runtime`` for our clients, made once per process.
+
+    Core logs each retried call as a WARN line on stdout, which would corrupt ``--format json``
+    and bury the one-sentence error; its logs go to a silent logger instead (failures reach the
+    user as exceptions anyway).
+    """
+    global _runtime
+    with _runtime_lock:
+        if _runtime is None:
+            from temporalio.runtime import (
+                LogForwardingConfig,
+                LoggingConfig,
+                Runtime,
+                TelemetryConfig,
+                TelemetryFilter,
+            )
+
+            logger = logging.getLogger("replaycheck.cluster")
+            logger.propagate = False
+            logger.addHandler(logging.NullHandler())
+            logging_config = LoggingConfig(
+                filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"),
+                forwarding=LogForwardingConfig(logger=logger),
+            )
+            _runtime = Runtime(telemetry=TelemetryConfig(logging=logging_config, metrics=None))
+        return _runtime
+
+
+async def _check_namespace(client: Client, connection: Connection) -> None:
+    import asyncio
+    from datetime import timedelta
+
+    from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
+    from temporalio.service import RPCError
+
+    request = DescribeNamespaceRequest(namespace=connection.namespace)
+    try:
+        await asyncio.wait_for(
+            client.workflow_service.describe_namespace(
+                request, retry=True, timeout=timedelta(seconds=connection.timeout)
+            ),
+            connection.timeout + 5,
+        )
+    except asyncio.TimeoutError:
+        raise ClusterConnectionError(
+            f"Temporal at {connection.display_address} did not answer within "
+            f"{connection.timeout:g} s; check that the server is healthy."
+        ) from None
+    except RPCError as exc:
+        raise cluster_error(exc, connection) from None
+
+
+_STATUS = re.compile(r"code: (\w+), message: \"((?:[^\"\\]|\\.)*)\"")
+
+
+def connect_error(text: str, connection: Connection) -> ClusterConnectionError:
+    """One sentence for core's ``Failed client connect: ...`` text."""
+    where = connection.display_address
+    status = _STATUS.search(text)
+    if status is not None:
+        return _status_error(status.group(1), status.group(2), connection)
+    if "dns error" in text:
+        reason = f"cannot resolve the host name of {where}; check --address"
+    elif "Connection refused" in text or "ConnectionRefused" in text:
+        reason = (
+            f"cannot connect to Temporal at {where}: connection refused; check --address "
+            "(or TEMPORAL_ADDRESS, or the profile) and that the server is up"
+        )
+    elif "ConnectionReset" in text or "BrokenPipe" in text:
+        reason = (
+            f"Temporal at {where} closed the connection; check --address and whether the "
+            "server expects TLS (--tls / --no-tls)"
+        )
+    elif "InvalidContentType" in text or "CorruptMessage" in text:
+        reason = (
+            f"the TLS handshake with {where} failed: the server does not speak TLS; connect "
+            "without TLS (--no-tls) or check --address"
+        )
+    elif "InvalidCertificate" in text or "certificate" in text.lower():
+        detail = re.search(r"InvalidCertificate\((\w+)", text)
+        why = f" ({detail.group(1)})" if detail else ""
+        reason = (
+            f"the TLS certificate of {where} is not trusted{why}; check --tls-ca-path and "
+            "--tls-server-name"
+        )
+    else:
+        reason = f"cannot connect to Temporal at {where} ({_short(text)}); check --address"
+    return ClusterConnectionError(connection.redact(reason) + ".")
+
+
+def cluster_error(exc: Any, connection: Connection, doing: str = "") -> ClusterConnectionError:
+    """One sentence for an ``RPCError`` (``doing``: what was being done, for the message)."""
+    return _status_error(exc.status.name, exc.message, connection, doing)
+
+
+def _status_error(
+    code: str, message: str, connection: Connection, doing: str = ""
+) -> ClusterConnectionError:
+    where, namespace = connection.display_address, connection.namespace
+    normalized = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", code).upper()
+    during = f" while {doing}" if doing else ""
+    if normalized == "UNAUTHENTICATED":
+        reason = (
+            f"Temporal at {where} refused the credentials{during} ({_short(message)}); check "
+            "--api-key (or TEMPORAL_API_KEY, or the profile) or the TLS client certificate"
+        )
+    elif normalized == "PERMISSION_DENIED":
+        reason = (
+            f"the credentials may not use namespace {namespace!r} at {where}{during} "
+            f"({_short(message)}); check --namespace and the key's permissions"
+        )
+    elif normalized == "NOT_FOUND" and not doing:
+        reason = f"namespace {namespace!r} was not found at {where}; check --namespace"
+    elif normalized in ("UNAVAILABLE", "DEADLINE_EXCEEDED", "CANCELLED"):
+        reason = f"lost the connection to Temporal at {where}{during} ({_short(message)})"
+    else:
+        reason = f"Temporal at {where} answered {normalized}{during}: {_short(message)}"
+    return ClusterConnectionError(connection.redact(reason) + ".")
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split()).rstrip(".")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# --------------------------------------------------------------------------- command line
+
+_OPTIONS: tuple[Callable[[F], F], ...] = (
+    click.option(
+        "--address", metavar="HOST:PORT",
+        help="Temporal frontend address [env TEMPORAL_ADDRESS; default localhost:7233].",
+    ),
+    click.option(
+        "-n", "--namespace", metavar="NAME",
+        help="Namespace [env TEMPORAL_NAMESPACE; default 'default'].",
+    ),
+    click.option(
+        "--api-key", metavar="KEY",
+        help="API key; prefer the TEMPORAL_API_KEY environment variable (flags show in `ps`).",
+    ),
+    click.option(
+        "--tls/--no-tls", default=None,
+        help="Use TLS (on by default with an API key or TLS files) [env TEMPORAL_TLS].",
+    ),
+    click.option(
+        "--tls-cert-path", metavar="FILE",
+        help="Client certificate for mTLS [env TEMPORAL_TLS_CLIENT_CERT_PATH].",
+    ),
+    click.option(
+        "--tls-key-path", metavar="FILE",
+        help="Client private key for mTLS [env TEMPORAL_TLS_CLIENT_KEY_PATH].",
+    ),
+    click.option(
+        "--tls-ca-path", metavar="FILE",
+        help="CA certificate to trust the server by [env TEMPORAL_TLS_SERVER_CA_CERT_PATH].",
+    ),
+    click.option(
+        "--tls-server-name", metavar="NAME",
+        help="Server name for TLS (SNI) [env TEMPORAL_TLS_SERVER_NAME].",
+    ),
+    click.option(
+        "--profile", metavar="NAME",
+        help="Profile in the client config file [env TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE].",
+    ),
+    click.option(
+        "--connect-timeout", type=click.FloatRange(min=0, min_open=True),
+        default=DEFAULT_CONNECT_TIMEOUT, show_default=True, metavar="SECONDS",
+        help="How long to wait for the server when connecting.",
+    ),
+)  # fmt: skip
+_NAMES = tuple(f.name for f in dataclasses.fields(ConnectionOptions))
+
+
+def connection_options(func: F) -> F:
+    """Add the connection flags to a click command; it receives ``connection=ConnectionOptions``."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        values = {name: kwargs.pop(name) for name in _NAMES}
+        return func(*args, connection=ConnectionOptions(**values), **kwargs)
+
+    decorated: Any = wrapper
+    for option in reversed(_OPTIONS):
+        decorated = option(decorated)
+    return decorated  # type: ignore[no-any-return]

@@ -1,0 +1,239 @@
+"""``replaycheck check --live``: histories stream from a cluster straight into the replay worker.
+
+Nothing is written to disk. A thread fetches histories with asyncio (``export.fetch_histories``)
+while this thread feeds them to one :class:`~replaycheck.replay.WorkerSession` and collects the
+verdicts. Memory stays bounded whatever the number of matching executions: a history takes one
+of ``concurrency`` slots from the moment its fetch starts until its verdict is back, so at most
+``concurrency`` histories are held at any time, fetching, waiting or in the replay worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from replaycheck.connection import Connection, connect
+from replaycheck.errors import NoHistoriesError, ReplaycheckError
+from replaycheck.export import (
+    Execution,
+    Selection,
+    close_status,
+    fetch_histories,
+    has_completed_task,
+    iter_executions,
+)
+from replaycheck.replay import ReplayJob, WorkerSession
+from replaycheck.verdict import Verdict
+
+WINDOW = 2
+"""Histories queued in the replay worker at once (one replaying, one ready to go)."""
+
+
+@dataclass
+class LiveStats:
+    """What a live check saw besides the verdicts."""
+
+    query: str = ""
+    """The visibility query used (the default one when none was given)."""
+    matched: int = 0
+    not_started: int = 0
+    """Executions skipped: no workflow task completed yet, nothing to replay."""
+    most_held: int = 0
+    """The most histories held in memory at once (never above ``concurrency``)."""
+
+
+def default_query(types: Sequence[str]) -> str:
+    """Running executions of the registered workflow types (all of them for a dynamic one)."""
+    running = "ExecutionStatus = 'Running'"
+    if not types or "*" in types:
+        return running
+    quoted = ", ".join(_quote(name) for name in sorted(types))
+    return f"{running} AND WorkflowType IN ({quoted})"
+
+
+def _quote(name: str) -> str:
+    return f'"{name}"' if "'" in name else f"'{name}'"
+
+
+def live_name(execution: Execution) -> str:
+    """How a live history is named in reports: ``live:<workflow-id>/<run-id>``."""
+    return f"live:{execution.workflow_id}/{execution.run_id}"
+
+
+def check_live(
+    job: ReplayJob,
+    connection: Connection,
+    selection: Selection,
+    *,
+    concurrency: int = 16,
+    on_result: Callable[[Verdict], None] | None = None,
+) -> tuple[list[Verdict], LiveStats]:
+    """Replay the selected executions' histories as they arrive from the cluster.
+
+    Without a query or workflow ids, selects :func:`default_query` of the workflow types the
+    replay worker registered. Verdicts come back in selection order.
+
+    Raises:
+        WorkflowImportError / ConfigError: the workflow code or converter cannot be loaded.
+        ClusterConnectionError: the cluster cannot be reached, refuses us, or goes away.
+        NoHistoriesError: nothing matched, so nothing was checked.
+    """
+    stats = LiveStats()
+    with WorkerSession(job) as session:
+        types = session.workflow_types()  # fails fast on import errors; names the types
+        if not selection.query and not selection.workflow_ids:
+            selection = Selection(default_query(types), (), selection.limit)
+        stats.query = selection.query
+        fetcher = _Fetcher(connection, selection, concurrency, stats)
+        fetcher.start()
+        try:
+            verdicts = _replay_stream(session, fetcher, stats, on_result)
+        finally:
+            fetcher.stop()
+    if not verdicts:
+        what = f"the query {stats.query!r}" if stats.query else "the workflow ids"
+        skipped = f" ({stats.not_started} not started yet)" if stats.not_started else ""
+        raise NoHistoriesError(
+            f"no execution in namespace {connection.namespace!r} matched {what}{skipped}, "
+            "so nothing was checked; widen --query or check --namespace."
+        )
+    return [verdicts[k] for k in sorted(verdicts)], stats
+
+
+def _replay_stream(
+    session: WorkerSession,
+    fetcher: _Fetcher,
+    stats: LiveStats,
+    on_result: Callable[[Verdict], None] | None,
+) -> dict[int, Verdict]:
+    verdicts: dict[int, Verdict] = {}
+    finished = False
+    window = min(WINDOW, fetcher.concurrency)
+    while True:
+        while not finished and session.in_flight < window:
+            try:
+                item = fetcher.results.get(block=session.in_flight == 0)
+            except queue.Empty:
+                break
+            if item is None:
+                finished = True
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                position, execution, data = item
+                if data is None:
+                    verdicts[position] = _not_found(execution)
+                    fetcher.release()
+                else:
+                    name = live_name(execution)
+                    session.submit_history(
+                        position, name, data, workflow_id=execution.workflow_id,
+                        status=execution.status,
+                    )  # fmt: skip
+        if session.in_flight == 0:
+            if finished:
+                return verdicts
+            continue
+        position, verdict = session.next_verdict()
+        fetcher.release()
+        verdicts[position] = verdict
+        if on_result is not None:
+            on_result(verdict)
+
+
+def _not_found(execution: Execution) -> Verdict:
+    return Verdict(
+        path=f"live:{execution.workflow_id}",
+        verdict="error",
+        message=f"workflow {execution.workflow_id!r} was not found; check the id and --namespace",
+        workflow_id=execution.workflow_id,
+    )
+
+
+Item = tuple[int, Execution, "bytes | None"]
+
+
+class _Fetcher:
+    """The fetching thread: an asyncio loop that puts ``Item``s, then ``None`` (or an error)."""
+
+    def __init__(
+        self, connection: Connection, selection: Selection, concurrency: int, stats: LiveStats
+    ) -> None:
+        self.connection = connection
+        self.selection = selection
+        self.concurrency = concurrency
+        self.stats = stats
+        self.results: queue.Queue[Item | BaseException | None] = queue.Queue()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.slots: asyncio.Semaphore | None = None
+        self.task: asyncio.Task[None] | None = None
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="replaycheck-fetch", daemon=True)
+        self.held = 0
+        self.lock = threading.Lock()
+
+    def start(self) -> None:
+        self.thread.start()
+        self.ready.wait()
+
+    def release(self) -> None:
+        """A history is done with (its verdict is in): let another fetch start."""
+        with self.lock:
+            self.held -= 1
+        if self.loop is not None and self.slots is not None:
+            with contextlib.suppress(RuntimeError):  # fetching is over: the loop is closed
+                self.loop.call_soon_threadsafe(self.slots.release)
+
+    def stop(self) -> None:
+        """Cancel whatever is still being fetched and wait for the thread."""
+        if self.loop is not None and self.task is not None:
+            with contextlib.suppress(RuntimeError):  # the loop may have finished already
+                self.loop.call_soon_threadsafe(self.task.cancel)
+        self.thread.join(timeout=30)
+
+    def _run(self) -> None:
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.slots = asyncio.Semaphore(self.concurrency)
+        self.task = asyncio.current_task()
+        self.ready.set()
+        try:
+            await self._produce()
+            self.results.put(None)
+        except asyncio.CancelledError:
+            self.results.put(None)
+        except ReplaycheckError as exc:
+            self.results.put(exc)
+        except BaseException as exc:  # a bug: report it in the main thread, not here
+            self.results.put(exc)
+
+    async def _produce(self) -> None:
+        client = await connect(self.connection)
+        executions = iter_executions(client, self.connection, self.selection)
+        fetched = fetch_histories(
+            client, self.connection, executions, self.concurrency, slots=self.slots,
+            on_slot=self._took,
+        )  # fmt: skip
+        async for position, execution, history in fetched:
+            self.stats.matched += 1
+            if history is not None and not has_completed_task(history):
+                self.stats.not_started += 1
+                self.release()
+                continue
+            data = None if history is None else history.SerializeToString()
+            status = close_status(history) if history is not None else execution.status
+            execution = Execution(
+                execution.workflow_id, execution.run_id, execution.workflow_type, status
+            )
+            self.results.put((position, execution, data))
+
+    def _took(self) -> None:
+        with self.lock:
+            self.held += 1
+            self.stats.most_held = max(self.stats.most_held, self.held)

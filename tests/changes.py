@@ -1,0 +1,144 @@
+"""The change cases (``tests/workflows/changes_v1.py`` -> ``changes_v2.py``), what each must show.
+
+The baseline histories in ``tests/fixtures/changes`` were recorded from the real dev server by
+``python -m tests.workflows.record_changes``; ``test_diagnose.py`` also records them afresh.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from replaycheck.replay import ReplayJob, replay
+from replaycheck.verdict import Verdict
+from tests.conftest import REPO
+
+CHANGES = REPO / "tests" / "fixtures" / "changes"
+V2 = "tests.workflows.changes_v2"
+V2_FILE = REPO / "tests" / "workflows" / "changes_v2.py"
+
+
+@dataclass(frozen=True)
+class Case:
+    """What the diagnosis of one workflow type's history must say."""
+
+    event_id: int
+    event_type: str
+    recorded: tuple[str, str]
+    commanded: tuple[str, str]
+    change: str
+    patch_id: str
+
+
+CASES = {
+    "Reorder": Case(
+        5, "ActivityTaskScheduled", ("activity", "fetch"), ("activity", "charge"),
+        "reordered", "charge-before-fetch",
+    ),
+    "RenameActivity": Case(
+        11, "ActivityTaskScheduled", ("activity", "charge"), ("activity", "bill"),
+        "renamed", "bill-instead-of-charge",
+    ),
+    "RenameConcurrentActivity": Case(
+        6, "ActivityTaskScheduled", ("activity", "charge"), ("activity", "bill"),
+        "renamed", "bill-instead-of-charge",
+    ),
+    "AddTimer": Case(
+        11, "ActivityTaskScheduled", ("activity", "charge"), ("timer", "1s"),
+        "replaced", "timer-before-charge",
+    ),
+    "RemoveTimer": Case(
+        11, "TimerStarted", ("timer", "1s"), ("activity", "charge"),
+        "reordered", "charge-before-timer",
+    ),
+    "ChangeChildType": Case(
+        5, "StartChildWorkflowExecutionInitiated", ("child", "PackOrder"),
+        ("child", "GiftWrapOrder"), "renamed", "gift-wrap-order-instead-of-pack-order",
+    ),
+    "RenameLocalActivity": Case(
+        5, "MarkerRecorded", ("local-activity", "lookup"), ("local-activity", "find"),
+        "renamed", "find-instead-of-lookup",
+    ),
+    "RemoveLocalActivity": Case(
+        5, "MarkerRecorded", ("local-activity", "lookup"), ("activity", "charge"),
+        "reordered", "charge-before-lookup",
+    ),
+    "RemovePatchCall": Case(
+        5, "MarkerRecorded", ("patch", "charge-first"), ("activity", "charge"),
+        "patch-removed", "charge-first",
+    ),
+    "AddActivityAtEnd": Case(
+        11, "WorkflowExecutionCompleted", ("complete", ""), ("activity", "charge"),
+        "added", "add-charge",
+    ),
+    "RemoveActivityAtEnd": Case(
+        11, "ActivityTaskScheduled", ("activity", "charge"), ("complete", ""),
+        "removed", "remove-charge",
+    ),
+    "ChangeSignalExternal": Case(
+        11, "SignalExternalWorkflowExecutionInitiated", ("signal-external", "packed"),
+        ("cancel-external", "change-ChangeSignalExternal-sink"),
+        "replaced", "cancel-external-instead-of-signal-packed",
+    ),
+    "ChangeCancelExternal": Case(
+        11, "RequestCancelExternalWorkflowExecutionInitiated",
+        ("cancel-external", "change-ChangeCancelExternal-sink"), ("signal-external", "packed"),
+        "replaced", "signal-packed-instead-of-cancel-external",
+    ),
+    "AddContinueAsNew": Case(
+        11, "WorkflowExecutionCompleted", ("complete", ""), ("continue-as-new", ""),
+        "added", "add-continue-as-new",
+    ),
+    "RemoveContinueAsNew": Case(
+        11, "WorkflowExecutionContinuedAsNew", ("continue-as-new", ""), ("complete", ""),
+        "removed", "remove-continue-as-new",
+    ),
+}  # fmt: skip
+"""Every workflow type of ``changes_v2`` whose recorded history it breaks."""
+
+REPLAYS = {"RenameSignalExternal"}
+"""Types whose change core does not see (it does not compare signal names)."""
+
+
+def marked_line(marker: str, path: Path = V2_FILE) -> int:
+    """The line after the comment ``# <marker> (the next line)`` in ``path``."""
+    lines = path.read_text().splitlines()
+    matches = [i for i, line in enumerate(lines, start=1) if f"# {marker} (" in line]
+    assert len(matches) == 1, f"expected one '# {marker}' comment in {path}, found {matches}"
+    return matches[0] + 1
+
+
+def line_of(text: str, path: Path) -> int:
+    """The line number where ``text`` (which may span lines) starts; it must occur once."""
+    source = path.read_text()
+    matches = [source[:i].count("\n") + 1 for i in _occurrences(source, text)]
+    assert len(matches) == 1, f"expected one line with {text!r} in {path}, found {matches}"
+    return matches[0]
+
+
+def replay_dir(directory: Path, module: str = V2) -> dict[str, Verdict]:
+    """Verdicts of every history under ``directory``, by workflow type."""
+    paths = tuple(sorted(str(p) for p in directory.rglob("*.json")))
+    verdicts = replay(ReplayJob(paths=paths, workflows=(module,), import_paths=(str(REPO),)))
+    return {v.workflow_type: v for v in verdicts}
+
+
+def replay_file(path: Path, module: str) -> Verdict:
+    """The verdict of one history file against ``module``."""
+    job = ReplayJob(paths=(str(path),), workflows=(module,), import_paths=(str(REPO),))
+    return replay(job)[0]
+
+
+def _occurrences(source: str, text: str) -> list[int]:
+    found, start = [], source.find(text)
+    while start != -1:
+        found.append(start)
+        start = source.find(text, start + 1)
+    return found
+
+
+@functools.lru_cache(maxsize=1)
+def committed_verdicts() -> dict[str, Verdict]:
+    """The committed baseline histories replayed against ``changes_v2`` (once per process)."""
+    return replay_dir(CHANGES)

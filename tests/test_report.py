@@ -1,0 +1,286 @@
+"""Reports: text with the diagnosis, JSON, JUnit XML, GitHub annotations and summary, inspect."""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from replaycheck._render_ci import annotation, render_github, step_summary, write_step_summary
+from replaycheck.cli import main
+from replaycheck.diagnose import Diagnosis, SourceFrame
+from replaycheck.report import render, render_verdict
+from replaycheck.verdict import Verdict
+from tests.changes import CASES, CHANGES, REPLAYS, V2, V2_FILE, committed_verdicts, marked_line
+from tests.conftest import FIXTURES, REPO
+from tests.test_histories import MALFORMED
+
+ALL_CASES = len(CASES) + len(REPLAYS)
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> Result:
+    """``replaycheck ARGS`` run in the repository."""
+    old = Path.cwd()
+    os.chdir(REPO)
+    try:
+        return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A history file that cannot be read (an ``error`` verdict)."""
+    path = tmp_path_factory.mktemp("broken") / "truncated.json"
+    path.write_bytes(MALFORMED["truncated"][0])
+    yield path
+
+
+def expected_line(name: str) -> int:
+    """The line the diagnosis of case ``name`` points at (see ``changes_v2``'s comments)."""
+    if CASES[name].commanded[0] == "complete":
+        return marked_line(f"before: {name}")
+    return marked_line(f"change: {name}")
+
+
+# --------------------------------------------------------------------------- text and JSON
+
+
+def test_text_report_shows_the_diagnosis() -> None:
+    text = render_verdict(committed_verdicts()["RenameActivity"])
+    line = marked_line("change: RenameActivity")
+    assert "diverged at: event 11 (ActivityTaskScheduled)" in text
+    assert "history recorded: activity 'charge'" in text
+    assert "code commanded:   activity 'bill'" in text
+    assert f"issued at: tests/workflows/changes_v2.py:{line} in run" in text
+    assert "return await workflow.execute_activity(bill, order" in text
+    assert "change: activity 'charge' became activity 'bill'" in text
+    assert ">    11  activity 'charge'" in text and f"changes_v2.py:{line}" in text
+    assert "severity: breaks queries and resets of closed executions" in text
+    assert 'if workflow.patched("bill-instead-of-charge"):' in text
+    assert "\x1b[" not in text
+
+
+def test_text_report_is_coloured_only_when_asked() -> None:
+    verdict = committed_verdicts()["Reorder"]
+    assert "\x1b[" in render_verdict(verdict, color=True)
+    assert render(list(committed_verdicts().values()), "text", color=False).count("\x1b[") == 0
+
+
+def test_cli_text_output_has_diagnoses() -> None:
+    result = cli("check", "-w", V2, str(CHANGES))
+    assert result.exit_code == 1
+    assert result.stdout.count("diverged at: event") == len(CASES)
+    assert f"after: tests/workflows/changes_v2.py:{expected_line('RemoveActivityAtEnd')}" in (
+        result.stdout
+    )
+    assert f"{ALL_CASES} histories: 1 ok, {len(CASES)} nondeterministic, 0 errors" in result.stdout
+
+
+def test_json_report_has_the_structured_diagnosis() -> None:
+    result = cli("check", "-w", V2, "--format", "json", str(CHANGES))
+    doc = json.loads(result.stdout)
+    by_type = {r["workflow_type"]: r for r in doc["results"]}
+    diagnosis = by_type["ChangeChildType"]["diagnosis"]
+    assert diagnosis["event_id"] == 5
+    assert (diagnosis["recorded_kind"], diagnosis["recorded_name"]) == ("child", "PackOrder")
+    assert diagnosis["commanded_name"] == "GiftWrapOrder"
+    assert diagnosis["location"][0]["line"] == expected_line("ChangeChildType")
+    assert diagnosis["location"][0]["file"] == "tests/workflows/changes_v2.py"
+    assert diagnosis["timeline"][0]["diverged"] is True
+    assert by_type["RenameSignalExternal"]["diagnosis"] is None
+    assert Verdict.from_json_dict(by_type["ChangeChildType"]).diagnosis == Diagnosis.from_json_dict(
+        diagnosis
+    )
+
+
+# --------------------------------------------------------------------------- JUnit XML
+
+JUNIT_ATTRIBUTES = {
+    "testsuites": {"name", "tests", "failures", "errors", "skipped", "time"},
+    "testsuite": {"name", "tests", "failures", "errors", "skipped", "time", "timestamp"},
+    "testcase": {"classname", "name", "time"},
+    "failure": {"message", "type"},
+    "error": {"message", "type"},
+    "system-out": set(),
+}
+JUNIT_CHILDREN = {
+    "testsuites": {"testsuite"},
+    "testsuite": {"testcase"},
+    "testcase": {"failure", "error", "skipped", "system-out", "system-err"},
+    "failure": set(),
+    "error": set(),
+    "system-out": set(),
+}
+
+
+def check_junit_schema(element: ET.Element) -> None:
+    """The elements and attributes of the common JUnit XML schema (Jenkins / pytest flavour)."""
+    assert set(element.attrib) <= JUNIT_ATTRIBUTES[element.tag], element.tag
+    for child in element:
+        assert child.tag in JUNIT_CHILDREN[element.tag], (element.tag, child.tag)
+        check_junit_schema(child)
+    for count in ("tests", "failures", "errors", "skipped"):
+        if count in element.attrib:
+            assert int(element.attrib[count]) >= 0
+    if "time" in element.attrib:
+        assert float(element.attrib["time"]) >= 0
+
+
+def test_junit_xml(broken: Path) -> None:
+    result = cli("check", "-w", V2, "--format", "junit", str(CHANGES), str(broken))
+    assert result.exit_code == 2
+    assert result.stdout.startswith('<?xml version="1.0" encoding="UTF-8"?>')
+    root = ET.fromstring(result.stdout)
+    check_junit_schema(root)
+    assert root.tag == "testsuites"
+    [suite] = root.findall("testsuite")
+    expected = {"tests": ALL_CASES + 1, "failures": len(CASES), "errors": 1, "skipped": 0}
+    for element in (root, suite):
+        assert {k: int(element.attrib[k]) for k in expected} == expected
+    cases = suite.findall("testcase")
+    assert len(cases) == ALL_CASES + 1
+    by_class = {c.attrib["classname"]: c for c in cases}
+    rename = by_class["RenameActivity"]
+    assert (
+        rename.attrib["name"] == "tests/fixtures/changes/RenameActivity/change-RenameActivity.json"
+    )
+    failure = rename.find("failure")
+    assert failure is not None
+    line = expected_line("RenameActivity")
+    assert failure.attrib["message"] == (
+        "event 11 (ActivityTaskScheduled): history recorded activity 'charge', "
+        f"code commanded activity 'bill' at changes_v2.py:{line} in run"
+    )
+    assert "issued at: tests/workflows/changes_v2.py" in (failure.text or "")
+    assert 'workflow.patched("bill-instead-of-charge")' in (failure.text or "")
+    error = by_class["replaycheck"].find("error")
+    assert error is not None and "not valid JSON" in error.attrib["message"]
+    ok = by_class["RenameSignalExternal"]
+    assert ok.find("failure") is None and ok.find("error") is None
+
+
+# --------------------------------------------------------------------------- GitHub
+
+
+def parse_annotation(line: str) -> tuple[dict[str, str], str]:
+    """``::error k=v,k=v::message`` -> properties and message (unescaped)."""
+    head, _, message = line.removeprefix("::error ").partition("::")
+    props = dict(p.split("=", 1) for p in head.split(","))
+    unescape = {"%3A": ":", "%2C": ",", "%0A": "\n", "%0D": "\r", "%25": "%"}
+    for key, value in props.items():
+        for code, char in unescape.items():
+            value = value.replace(code, char)
+        props[key] = value
+    for code, char in unescape.items():
+        message = message.replace(code, char)
+    return props, message
+
+
+def test_github_annotations_point_at_the_workflow_line(tmp_path: Path, broken: Path) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    env = {"GITHUB_STEP_SUMMARY": str(summary)}
+    result = cli("check", "-w", V2, "--format", "github", str(CHANGES), str(broken), env=env)
+    assert result.exit_code == 2
+    annotations = [parse_annotation(x) for x in result.stdout.splitlines() if x.startswith("::")]
+    assert len(annotations) == len(CASES) + 1
+    by_title = {props["title"]: (props, message) for props, message in annotations}
+    for name in CASES:
+        props, message = by_title[f"replaycheck: {name} change-{name} nondeterministic"]
+        assert (REPO / props["file"]).resolve() == V2_FILE
+        assert int(props["line"]) == expected_line(name)
+        assert message.startswith(f"event {CASES[name].event_id} (")
+        assert "severity: breaks queries and resets of closed executions" in message
+    props, message = by_title["replaycheck: history truncated.json not checked"]
+    assert Path(props["file"]).resolve() == broken.resolve() and "line" not in props
+    assert "not valid JSON" in message
+    text = summary.read_text()
+    assert text.startswith(
+        f"earlier step\n### replaycheck: {ALL_CASES + 1} histories, 1 ok, "
+        f"{len(CASES)} nondeterministic, 1 error\n"
+    )
+    assert "| FAIL | `tests/fixtures/changes/Reorder/change-Reorder.json` | Reorder |" in text
+    assert text.count("<details>") == len(CASES) + 1
+
+
+def test_github_annotation_of_a_helper_points_at_the_caller() -> None:
+    path = FIXTURES / "TenantProvisioning" / "prov-acme-completed.json"
+    result = cli("check", "-w", "examples.provisioning.workflows_unsafe", "--format", "github",
+                 str(path))  # fmt: skip
+    [(props, message)] = [parse_annotation(x) for x in result.stdout.splitlines() if "::" in x]
+    shared = REPO / "examples" / "provisioning" / "shared.py"
+    source = shared.read_text().splitlines()
+    assert props["file"] == "examples/provisioning/shared.py"
+    assert source[int(props["line"]) - 1].strip() == "await self._step(verify_schema, request)"
+    assert "in _step, called from shared.py" in message
+
+
+def test_annotation_escapes_properties_and_message() -> None:
+    frame = SourceFrame(file="a,b:c.py", line=3, function="run")
+    diagnosis = Diagnosis(message="m", change="added", location=(frame,), commanded_kind="timer")
+    verdict = Verdict(path="h.json", verdict="nondeterministic", message="100%\nnext",
+                      workflow_type="W", workflow_id="id", diagnosis=diagnosis)  # fmt: skip
+    line = annotation(verdict)
+    assert line.startswith("::error file=a%2Cb%3Ac.py,line=3,title=replaycheck%3A W id ")
+    assert "\n" not in line
+    props, _ = parse_annotation(line)
+    assert props["file"] == "a,b:c.py"
+
+
+def test_no_summary_without_the_variable(tmp_path: Path) -> None:
+    verdicts = list(committed_verdicts().values())
+    assert write_step_summary(verdicts, environ={}) is None
+    target = tmp_path / "s.md"
+    assert write_step_summary(verdicts, environ={"GITHUB_STEP_SUMMARY": str(target)}) == target
+    assert target.read_text() == step_summary(verdicts)
+    ok = [v for v in verdicts if v.ok]
+    assert "Every history replays" in step_summary(ok)
+    assert render_github(ok).splitlines() == ["1 history: 1 ok, 0 nondeterministic, 0 errors"]
+
+
+# --------------------------------------------------------------------------- inspect
+
+
+def test_inspect_summarizes_a_history() -> None:
+    result = cli("inspect", "tests/fixtures/changes/RemovePatchCall/change-RemovePatchCall.json")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "tests/fixtures/changes/RemovePatchCall/change-RemovePatchCall.json"
+    for expected in (
+        "  workflow type  RemovePatchCall",
+        "  workflow id    change-RemovePatchCall",
+        "  status         COMPLETED",
+        "  events         19 (a replay checks events 1-19)",
+        "  patch markers  charge-first",
+        "      5  patch marker 'charge-first'  4",
+        "      7  activity 'charge'            4",
+        "     13  activity 'fetch'             12",
+        "     19  workflow completion          18",
+    ):
+        assert expected in lines
+    assert not any("UpsertWorkflowSearchAttributes" in x or "search" in x for x in lines)
+
+
+def test_inspect_running_history_with_timer_and_child() -> None:
+    path = "fixtures/histories/TenantProvisioning/prov-v2-tyrell-awaiting-approval.json"
+    result = cli("inspect", path)
+    assert "  status         RUNNING" in result.stdout
+    assert "timer (1s)" in result.stdout
+    assert "patch markers  schema-retry-seed-first" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["missing", "truncated"])
+def test_inspect_errors_are_one_line_exit_2(name: str, tmp_path: Path) -> None:
+    path = tmp_path / f"{name}.json"
+    if name != "missing":
+        path.write_bytes(MALFORMED[name][0])
+    result = cli("inspect", str(path))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("replaycheck: error: ") and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr

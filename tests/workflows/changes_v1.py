@@ -1,0 +1,157 @@
+"""Baseline versions of the change cases: the code that recorded ``tests/fixtures/changes``."""
+
+from __future__ import annotations
+
+import asyncio
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from tests.workflows.changes_common import (
+        PAUSE,
+        TIMEOUT,
+        GiftWrapOrder,
+        PackOrder,
+        Sink,
+        charge,
+        fetch,
+        lookup,
+    )
+
+__all__ = ["GiftWrapOrder", "PackOrder", "Sink"]
+
+
+@workflow.defn(name="Reorder")
+class Reorder:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RenameActivity")
+class RenameActivity:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RenameConcurrentActivity")
+class RenameConcurrentActivity:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        results = await asyncio.gather(
+            workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT),
+            workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT),
+        )
+        return " ".join(results)
+
+
+@workflow.defn(name="AddTimer")
+class AddTimer:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemoveTimer")
+class RemoveTimer:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.sleep(PAUSE)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ChangeChildType")
+class ChangeChildType:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        child_id = f"{workflow.info().workflow_id}-child"
+        return await workflow.execute_child_workflow(PackOrder.run, order, id=child_id)
+
+
+@workflow.defn(name="RenameLocalActivity")
+class RenameLocalActivity:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_local_activity(lookup, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemoveLocalActivity")
+class RemoveLocalActivity:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_local_activity(lookup, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemovePatchCall")
+class RemovePatchCall:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        if workflow.patched("charge-first"):
+            await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddActivityAtEnd")
+class AddActivityAtEnd:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        return await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemoveActivityAtEnd")
+class RemoveActivityAtEnd:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ChangeSignalExternal")
+class ChangeSignalExternal:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.get_external_workflow_handle(f"{order}-sink").signal("packed")
+        return order
+
+
+@workflow.defn(name="RenameSignalExternal")
+class RenameSignalExternal:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.get_external_workflow_handle(f"{order}-sink").signal("packed")
+        return order
+
+
+@workflow.defn(name="ChangeCancelExternal")
+class ChangeCancelExternal:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.get_external_workflow_handle(f"{order}-sink").cancel()
+        return order
+
+
+@workflow.defn(name="AddContinueAsNew")
+class AddContinueAsNew:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        return await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemoveContinueAsNew")
+class RemoveContinueAsNew:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        if not order.endswith("-next"):
+            workflow.continue_as_new(f"{order}-next")
+        return order

@@ -1,0 +1,175 @@
+"""Changed versions of the change cases, none gated: each breaks its ``changes_v1`` history.
+
+Every workflow type changes in one way. The call that issues the diverging command has a
+``# change: <WorkflowType>`` comment on the line above it, which the tests use to find the line
+they expect in the diagnosis. Where the code now completes instead (no line issues the diverging
+command), ``# before: <WorkflowType>`` marks the code's last command before the divergence.
+``RenameSignalExternal`` is the exception that replays: core does not compare signal names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from tests.workflows.changes_common import (
+        PAUSE,
+        TIMEOUT,
+        GiftWrapOrder,
+        bill,
+        charge,
+        fetch,
+        find,
+    )
+
+
+@workflow.defn(name="Reorder")
+class Reorder:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # change: Reorder (the next line)
+        await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RenameActivity")
+class RenameActivity:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: RenameActivity (the next line)
+        return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RenameConcurrentActivity")
+class RenameConcurrentActivity:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        results = await asyncio.gather(
+            workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT),
+            # change: RenameConcurrentActivity (the next line)
+            workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT),
+        )
+        return " ".join(results)
+
+
+@workflow.defn(name="AddTimer")
+class AddTimer:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: AddTimer (the next line)
+        await workflow.sleep(PAUSE)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemoveTimer")
+class RemoveTimer:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: RemoveTimer (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ChangeChildType")
+class ChangeChildType:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        child_id = f"{workflow.info().workflow_id}-child"
+        # change: ChangeChildType (the next line)
+        return await workflow.execute_child_workflow(GiftWrapOrder.run, order, id=child_id)
+
+
+@workflow.defn(name="RenameLocalActivity")
+class RenameLocalActivity:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # change: RenameLocalActivity (the next line)
+        await workflow.execute_local_activity(find, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemoveLocalActivity")
+class RemoveLocalActivity:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # change: RemoveLocalActivity (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemovePatchCall")
+class RemovePatchCall:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # change: RemovePatchCall (the next line)
+        await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddActivityAtEnd")
+class AddActivityAtEnd:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: AddActivityAtEnd (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemoveActivityAtEnd")
+class RemoveActivityAtEnd:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # before: RemoveActivityAtEnd (the next line)
+        return await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ChangeSignalExternal")
+class ChangeSignalExternal:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: ChangeSignalExternal (the next line)
+        await workflow.get_external_workflow_handle(f"{order}-sink").cancel()
+        return order
+
+
+@workflow.defn(name="RenameSignalExternal")
+class RenameSignalExternal:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.get_external_workflow_handle(f"{order}-sink").signal("shipped")
+        return order
+
+
+@workflow.defn(name="ChangeCancelExternal")
+class ChangeCancelExternal:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: ChangeCancelExternal (the next line)
+        await workflow.get_external_workflow_handle(f"{order}-sink").signal("packed")
+        return order
+
+
+@workflow.defn(name="AddContinueAsNew")
+class AddContinueAsNew:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        if not order.endswith("-next"):
+            # change: AddContinueAsNew (the next line)
+            workflow.continue_as_new(f"{order}-next")
+        return order
+
+
+@workflow.defn(name="RemoveContinueAsNew")
+class RemoveContinueAsNew:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # before: RemoveContinueAsNew (the next line)
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return order

