@@ -6,6 +6,8 @@ processes, best of ``--repeat`` runs each:
 - ``plain``: bench/plain_replayer.py (``WorkflowHistory.from_json`` + one batched Replayer)
 - ``check``: ``replaycheck check`` with one worker, and with ``--jobs 2``
 - ``pytest``: ``pytest --replaycheck=only`` over the corpus, with ``-n 0`` and ``-n 2``
+- with ``--export``: ``bench/bench_export.py`` (``replaycheck export`` against one
+  ``temporal workflow show`` process per execution; it starts its own dev server)
 
 Prints wall times and the ratios the issues ask for. Usage: python bench/run_all.py [--repeat N]
 """
@@ -53,6 +55,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--export", action="store_true",
+                        help="also run bench/bench_export.py (export vs temporal workflow show)")
     args = parser.parse_args()
     corpus = build_corpus(args.count)
     files = list(corpus.rglob("*.json"))
@@ -75,6 +79,9 @@ def main() -> int:
         print(f"{name:30} {seconds:7.2f} s   ratio to plain {seconds / base:5.2f}   "
               f"{events / seconds:8.0f} events/s")
     print(f"pytest speed-up -n 2 over -n 0: {times['pytest -n 0'] / times['pytest -n 2']:.2f}x")
+    if args.export:
+        subprocess.run([py, "bench/bench_export.py", "--repeat", str(args.repeat)], cwd=ROOT,
+                       check=True)
     return 0
 
 

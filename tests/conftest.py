@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from temporalio.testing import WorkflowEnvironment
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "histories"
+SHARED = (REPO.parent / "shared" / "histories").resolve()
 FIXTURES = REPO / "fixtures" / "histories"
 SDK = SHARED / "sdk-python"
 COMPLETE = SDK / "worker__test_replayer_complete_history.json"
@@ -64,3 +64,17 @@ def dev_server(server_loop: asyncio.AbstractEventLoop) -> Iterator[WorkflowEnvir
         yield env
     finally:
         server_loop.run_until_complete(stack.aclose())
+
+
+@pytest.fixture(scope="session")
+def lifecycle_histories(
+    dev_server: WorkflowEnvironment,
+    server_loop: asyncio.AbstractEventLoop,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    """Patch lifecycle histories recorded on the session's dev server (``record_lifecycle``)."""
+    from tests.workflows.record_lifecycle import record
+
+    out = tmp_path_factory.mktemp("lifecycle")
+    server_loop.run_until_complete(record(dev_server.client, out))
+    return out

@@ -207,3 +207,34 @@ def test_tls_to_a_plaintext_server(clean_env: Path) -> None:
     with refusing_server() as address:
         result, _ = invoke("export", "--workflow-id", "x", "--address", address, "--api-key", KEY)
     assert_one_sentence(result, "the server does not speak TLS", "--no-tls")
+
+
+# --------------------------------------------------------------------------- usage
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["export"], "select executions with --query"),
+        (["export", "-q", "x", "--workflow-id", "y"], "give either --query or --workflow-id"),
+        (["check", "--query", "x"], "select live executions: add --live"),
+        (["check", "--live", "fixtures/histories"], "drop the PATH arguments"),
+        (["check", "--live", "--jobs", "2"], "drop --jobs"),
+    ],
+)
+def test_usage_errors(args: list[str], message: str, clean_env: Path) -> None:
+    result, elapsed = invoke(*args)
+    assert_one_sentence(result, message)
+    assert elapsed < 10  # decided before connecting to anything
+
+
+def test_importing_the_cluster_modules_does_not_import_temporalio() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, replaycheck.cli, replaycheck.connection, replaycheck.cluster, "
+        "replaycheck.export, replaycheck.live, replaycheck.shapes; "
+        "assert 'temporalio' not in sys.modules, 'temporalio imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -24,8 +24,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from replaycheck.cli import main
+from replaycheck.cluster import Selection
 from replaycheck.connection import ConnectionOptions, resolve
-from replaycheck.export import Selection
 from replaycheck.histories import read_history
 from replaycheck.live import check_live
 from replaycheck.replay import ReplayJob
@@ -364,3 +364,17 @@ def test_api_key_never_reaches_output_or_files(cluster: Cluster, tmp_path: Path)
     assert result.exit_code == 0, result.output
     assert key not in result.stdout + result.stderr
     assert all(key not in p.read_text() for p in tmp_path.rglob("*.json"))
+
+
+def test_a_bad_query_and_a_bad_namespace_are_one_sentence(cluster: Cluster, tmp_path: Path) -> None:
+    result = invoke("export", "-q", "WorkflowType = ", *cluster.args(), "-o", tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("replaycheck: error: the server rejected the query")
+    assert result.stderr.count("\n") == 1
+    result = invoke("export", "-q", QUERY, "--address", cluster.address, "-n", "no-such-ns")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"replaycheck: error: namespace 'no-such-ns' was not found at {cluster.address}; "
+        "check --namespace.\n"
+    )
+    assert not any(tmp_path.iterdir())

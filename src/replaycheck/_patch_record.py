@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from datetime import timezone
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,7 @@ from temporalio.worker import (
 )
 
 from replaycheck._capture import user_stack
-from replaycheck.patches import PatchCall, PatchFacts, change_versions
+from replaycheck._patch_facts import PatchCall, PatchFacts, change_versions
 
 if TYPE_CHECKING:
     from replaycheck.histories import LoadedHistory
@@ -68,7 +69,15 @@ def facts(loaded: LoadedHistory) -> PatchFacts:
         change_versions=change_versions(loaded.history),
         calls=calls or (),
         observed=calls is not None,
+        closed_at=_closed_at(loaded),
     )
+
+
+def _closed_at(loaded: LoadedHistory) -> str:
+    last = loaded.history.events[-1]
+    if not loaded.info.closed or not last.HasField("event_time"):
+        return ""
+    return last.event_time.ToDatetime(tzinfo=timezone.utc).isoformat()
 
 
 def _via_get_version(frame: FrameType | None) -> bool:
@@ -96,7 +105,7 @@ def _hook(instance: Any, calls: list[PatchCall]) -> None:
                     result=bool(result),
                     replaying=replaying,
                     event_id=int(getattr(instance, "_current_history_length", 0)),
-                    file=stack[0][0] if stack else "",
+                    file=os.path.realpath(stack[0][0]) if stack else "",
                     line=stack[0][1] if stack else 0,
                     get_version=_via_get_version(frame),
                 )

@@ -33,7 +33,11 @@ class Progress:
 
     def advance(self, count: int = 1, note: str = "") -> None:
         """``count`` more done; ``note`` (e.g. "3 skipped") is shown after the count."""
-        self.done += count
+        self.update(self.done + count, note)
+
+    def update(self, done: int, note: str = "") -> None:
+        """``done`` so far; ``note`` (e.g. "3 skipped") is shown after the count."""
+        self.done = done
         self.note = note or self.note
         now = time.monotonic()
         if self.tty:

@@ -88,6 +88,10 @@ def make_replayer(job: ReplayJob, classes: list[type]) -> Replayer:
     from replaycheck._capture import CallSiteInterceptor
 
     kwargs: dict[str, Any] = {"workflows": classes, "interceptors": [CallSiteInterceptor()]}
+    if job.record_patches:
+        from replaycheck._patch_record import PatchCallInterceptor
+
+        kwargs["interceptors"].insert(0, PatchCallInterceptor())
     if job.data_converter:
         kwargs["data_converter"] = as_data_converter(
             import_object(job.data_converter, job.import_paths), DataConverter
@@ -243,6 +247,7 @@ class BatchReplay:
                 index, loaded, started = self.current
                 self.current = None
                 verdict = failure_verdict(loaded, exc, time.perf_counter() - started)
+                verdict = self._with_patches(verdict, loaded)
                 self.emit({"index": index, "verdict": verdict.to_json_dict()})
             elif self.fed == fed:
                 raise  # failing before any history: retrying would loop forever
@@ -296,7 +301,16 @@ class BatchReplay:
             verdict = _verdict(loaded, "ok", ok_message(loaded), seconds)
         else:
             verdict = failure_verdict(loaded, result.replay_failure, seconds, recording)
+        verdict = self._with_patches(verdict, loaded)
         self.emit({"index": index, "verdict": verdict.to_json_dict()})
+
+    def _with_patches(self, verdict: Verdict, loaded: LoadedHistory) -> Verdict:
+        """Add the history's patch markers and observed calls when the job records them."""
+        if not self.job.record_patches:
+            return verdict
+        from replaycheck._patch_record import facts
+
+        return dataclasses.replace(verdict, patches=facts(loaded))
 
 
 def _protocol_stream() -> IO[str]:

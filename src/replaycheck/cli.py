@@ -6,7 +6,7 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -14,6 +14,12 @@ from replaycheck import __version__
 from replaycheck.connection import ConnectionOptions, connection_options
 from replaycheck.errors import ReplaycheckError
 from replaycheck.report import FORMATS
+
+if TYPE_CHECKING:
+    from replaycheck.cluster import Selection
+    from replaycheck.config import Settings
+    from replaycheck.export import ExportOptions, ExportResult
+    from replaycheck.verdict import Verdict
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -79,22 +85,41 @@ def _selection_options(func: F) -> F:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option(
-    "-w", "--workflows", multiple=True, metavar="MODULE[:CLASS]",
+    "-w",
+    "--workflows",
+    multiple=True,
+    metavar="MODULE[:CLASS]",
     help="Workflow code to replay against: a module (all its @workflow.defn classes) or "
     "module:Class. Repeatable. Default: 'workflows' in [tool.replaycheck].",
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
     help="Output format.",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here.")
-@click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Worker processes (0: one per CPU).")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Worker processes (0: one per CPU).",
+)
 @click.option("--timeout", type=float, help="Seconds one history may take (default 60).")
-@click.option("--data-converter", metavar="MODULE:OBJECT",
-              help="DataConverter or PayloadCodec for encoded payloads.")
-@click.option("--no-sandbox", is_flag=True,
-              help="Replay without temporalio's sandbox (only if your worker runs unsandboxed).")
+@click.option(
+    "--data-converter",
+    metavar="MODULE:OBJECT",
+    help="DataConverter or PayloadCodec for encoded payloads.",
+)
+@click.option(
+    "--no-sandbox",
+    is_flag=True,
+    help="Replay without temporalio's sandbox (only if your worker runs unsandboxed).",
+)
 @click.option(
     "--live",
     is_flag=True,
@@ -138,7 +163,7 @@ def check(
         histories=paths, workflows=workflows, timeout=timeout, data_converter=data_converter
     )
     if live or query or workflow_ids or limit:
-        from replaycheck.export import Selection
+        from replaycheck.cluster import Selection
 
         selection = Selection(query or "", workflow_ids, limit)
         verdicts = _check_live(settings, paths, jobs, no_sandbox, live, selection, concurrency,
@@ -148,7 +173,7 @@ def check(
         sys.exit(exit_code(verdicts))
     if not settings.histories:
         raise ReplaycheckError(
-            "no histories to check; pass paths or set histories = [\"fixtures/histories\"] "
+            'no histories to check; pass paths or set histories = ["fixtures/histories"] '
             "under [tool.replaycheck] in pyproject.toml."
         )
     job = ReplayJob.from_settings(settings, discover(settings.histories))
@@ -225,9 +250,8 @@ def export(
         progress.total = total
 
     def on_progress(result: exporting.ExportResult) -> None:
-        done = len(result.written) + result.existing + len(result.missing) + result.not_started
-        progress.done = max(progress.done, done - 1)
-        progress.advance(note=f"{len(result.written)} written, {result.existing} already there")
+        note = f"{len(result.written)} written, {result.existing} already there"
+        progress.update(result.done, note)
 
     try:
         result = exporting.export(
@@ -243,7 +267,7 @@ def export(
         )
 
 
-def _export_summary(result: Any, options: Any) -> str:
+def _export_summary(result: ExportResult, options: ExportOptions) -> str:
     from replaycheck.report import display_path, plural
 
     where = display_path(str(options.out_dir))
@@ -255,20 +279,22 @@ def _export_summary(result: Any, options: Any) -> str:
         line += f"; {result.existing} already there (--overwrite replaces them)"
     if result.not_started:
         line += f"; {result.not_started} skipped (no workflow task completed yet)"
+    if result.older_runs:
+        line += f"; {result.older_runs} older runs of the same workflow ids skipped"
     lines.append(line)
     return "\n".join(lines)
 
 
 def _check_live(
-    settings: Any,
+    settings: Settings,
     paths: tuple[str, ...],
     jobs: int,
     no_sandbox: bool,
     live: bool,
-    selection: Any,
+    selection: Selection,
     concurrency: int,
     connection: ConnectionOptions,
-) -> list[Any]:
+) -> list[Verdict]:
     """``check --live``: verdicts for histories fetched from the cluster (nothing written)."""
     import dataclasses
 
@@ -294,3 +320,196 @@ def _check_live(
         note += f" ({stats.not_started} not started yet, skipped)"
     click.echo(note, err=True)
     return verdicts
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option(
+    "-w",
+    "--workflows",
+    multiple=True,
+    metavar="MODULE[:CLASS]",
+    help="Workflow code (scanned for patch calls and replayed). Repeatable. Default: "
+    "'workflows' in [tool.replaycheck].",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.option(
+    "--retention",
+    type=click.FloatRange(min=0),
+    metavar="DAYS",
+    help="Leave out executions that closed more than DAYS ago (the server has deleted "
+    "them, nothing replays them). Default: count every history.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Worker processes (0: one per CPU).",
+)
+@click.option("--timeout", type=float, help="Seconds one history may take (default 60).")
+@click.option(
+    "--data-converter",
+    metavar="MODULE:OBJECT",
+    help="DataConverter or PayloadCodec for encoded payloads.",
+)
+@click.option(
+    "--no-sandbox",
+    is_flag=True,
+    help="Replay without temporalio's sandbox (only if your worker runs unsandboxed).",
+)
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Read executions from a cluster instead of files (default selection: every "
+    "execution of the configured workflow types the server still keeps).",
+)
+@_selection_options
+@connection_options
+@handle_errors
+def patches(
+    paths: tuple[str, ...],
+    workflows: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    retention: float | None,
+    jobs: int,
+    timeout: float | None,
+    data_converter: str | None,
+    no_sandbox: bool,
+    live: bool,
+    query: str | None,
+    workflow_ids: tuple[str, ...],
+    limit: int | None,
+    concurrency: int,
+    connection: ConnectionOptions,
+) -> None:
+    """For every patch id: call sites, which executions took which branch, and whether the
+    gate can be deprecated or removed yet (replays the histories, recording every patched()).
+
+    Exit status: 0 with a report, 2 when the command was misused.
+    """
+    import os
+
+    from replaycheck import patches as lifecycle
+    from replaycheck._patch_render import render
+    from replaycheck.config import load_settings
+
+    settings = load_settings().override(
+        histories=paths, workflows=workflows, timeout=timeout, data_converter=data_converter
+    )
+    if live or query or workflow_ids or limit:
+        selection = (query or "", workflow_ids, limit, concurrency)
+        report = _patches_live(
+            settings, paths, jobs, retention, no_sandbox, live, selection, connection
+        )
+    else:
+        workers = jobs or os.cpu_count() or 1
+        report = lifecycle.collect(
+            settings, jobs=workers, sandbox=not no_sandbox, retention_days=retention
+        )
+    color = output is None and fmt == "text" and sys.stdout.isatty()
+    _emit(render(report, fmt, color=color), output)
+
+
+def _patches_live(
+    settings: Any,
+    paths: tuple[str, ...],
+    jobs: int,
+    retention: float | None,
+    no_sandbox: bool,
+    live: bool,
+    selection: tuple[str, tuple[str, ...], int | None, int],
+    connection: ConnectionOptions,
+) -> Any:
+    """``patches --live``: the report over executions fetched from the cluster.
+
+    ``selection`` is ``(query, workflow_ids, limit, concurrency)``.
+    """
+    from replaycheck.connection import resolve
+    from replaycheck.errors import ConfigError
+    from replaycheck.export import Selection
+    from replaycheck.patches import collect_live
+
+    query, workflow_ids, limit, concurrency = selection
+    if not live:
+        raise ConfigError("--query, --workflow-id and --limit select live executions: add --live.")
+    if paths:
+        raise ConfigError("--live reads histories from the cluster; drop the PATH arguments.")
+    if query and workflow_ids:
+        raise ConfigError("give either --query or --workflow-id, not both.")
+    if jobs != 1:
+        raise ConfigError("--live replays in one worker process; drop --jobs.")
+    if retention is not None:
+        raise ConfigError(
+            "--live sees only what the server keeps, which is the retention: drop --retention."
+        )
+    report, stats = collect_live(
+        settings,
+        resolve(connection),
+        Selection(query, workflow_ids, limit),
+        concurrency=concurrency,
+        sandbox=not no_sandbox,
+    )
+    note = f"read {report.histories} live executions"
+    click.echo(note + (f" matching {stats.query!r}" if stats.query else ""), err=True)
+    return report
+
+
+@main.command()
+@click.option("--baseline", required=True, metavar="REF|MODULE",
+              help="The previous code: a git ref of this repository (origin/main, HEAD~1; "
+              "'git:REF' to force one), or workflow modules (repeatable).", multiple=True)
+@click.option("-w", "--workflows", multiple=True, metavar="MODULE[:CLASS]",
+              help="The new code. Default: 'workflows' in [tool.replaycheck].")
+@click.option("-t", "--workflow-type", metavar="TYPE",
+              help="Explore only this workflow type (default: every type in both versions).")
+@click.option("--max-examples", type=click.IntRange(1, 10_000), default=None,
+              help="Examples per workflow type (default 100).")
+@click.option("--max-steps", type=click.IntRange(1, 1_000), default=None,
+              help="Workflow tasks per execution (default 20).")
+@click.option("--seed", type=int, help="Random seed (default: the same search every run).")
+@click.option("--no-failures", is_flag=True, help="Stand-in activities never fail.")
+@click.option("--save", is_flag=True,
+              help="Write one history per new shape under the first 'histories' directory.")
+@handle_errors
+def generate(
+    baseline: tuple[str, ...],
+    workflows: tuple[str, ...],
+    workflow_type: str | None,
+    max_examples: int | None,
+    max_steps: int | None,
+    seed: int | None,
+    no_failures: bool,
+    save: bool,
+) -> None:
+    """Generate the histories the baseline code can produce; replay each under the new code.
+
+    Exit status: 0 every history replays, 1 one does not (the minimal scenario is shown),
+    2 something could not be checked.
+    """
+    from replaycheck.generate import GenerationSpec, limits_from, run
+
+    spec = GenerationSpec(
+        baseline=baseline[0] if len(baseline) == 1 else baseline,
+        new=workflows,
+        workflow_type=workflow_type,
+        failures=not no_failures,
+        seed=seed,
+        save=_default_export_dir() if save else None,
+        **limits_from(max_examples=max_examples, max_steps=max_steps),
+    )
+    result = run(spec)
+    click.echo(result.render(), nl=False)
+    for path in result.saved:
+        click.echo(f"saved {path}", err=True)
+    sys.exit(result.exit_code)

@@ -36,7 +36,7 @@ class Settings:
     histories: tuple[Path, ...] = ()
     """Files or directories holding history files."""
     workflows: tuple[str, ...] = ()
-    """Workflow specs: ``pkg.module`` (every ``@workflow.defn`` class in it) or ``pkg.module:Class``."""
+    """Workflow specs: ``pkg.module`` (its ``@workflow.defn`` classes) or ``pkg.module:Class``."""
     timeout: float = DEFAULT_TIMEOUT
     data_converter: str | None = None
     """``module:object`` naming a ``temporalio.converter.DataConverter`` (payload codecs)."""

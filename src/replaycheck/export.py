@@ -1,10 +1,10 @@
 """Capturing histories from a Temporal cluster into history files.
 
-Executions are selected by a visibility query or by workflow ids; their histories are fetched
-concurrently (at most ``concurrency`` at a time, never more than that ahead of whoever consumes
-them) and written atomically as ``DIR/<WorkflowType>/<workflow-id>.json`` with provenance.
-Payloads are written exactly as the server stores them (still encoded, e.g. encrypted).
-``dedupe`` keeps one history per shape (:mod:`replaycheck.shapes`).
+Executions are selected by a visibility query or by workflow ids and their histories fetched
+concurrently (:mod:`replaycheck.cluster`), then written atomically, with provenance, as
+``DIR/<WorkflowType>/<workflow-id>.json``. Payloads are written exactly as the server stores
+them (still encoded, e.g. encrypted). ``dedupe`` keeps one history per shape
+(:mod:`replaycheck.shapes`).
 """
 
 from __future__ import annotations
@@ -14,14 +14,24 @@ import datetime
 import gzip
 import hashlib
 import re
-from collections.abc import AsyncIterable, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from replaycheck.connection import RPC_TIMEOUT, Connection, cluster_error, connect
-from replaycheck.errors import ClusterConnectionError, ConfigError, ReplaycheckError
+from replaycheck.cluster import (
+    DEFAULT_CONCURRENCY,
+    Execution,
+    Selection,
+    close_status,
+    count_executions,
+    fetch_histories,
+    has_completed_task,
+    iter_executions,
+)
+from replaycheck.connection import Connection, connect
+from replaycheck.errors import ClusterConnectionError, ReplaycheckError
 from replaycheck.histories import Provenance, atomic_write, history_message_json_bytes
 from replaycheck.shapes import Shape, history_shape
 
@@ -29,39 +39,10 @@ if TYPE_CHECKING:
     from temporalio.api.history.v1 import History
     from temporalio.client import Client
 
+__all__ = ["ExportOptions", "ExportResult", "Selection", "export", "history_path", "safe_name"]
+
 SUFFIXES = {"json": ".json", "gzip": ".json.gz", "binpb": ".binpb"}
 """File suffix of each output format."""
-DEFAULT_CONCURRENCY = 16
-
-
-@dataclass(frozen=True)
-class Selection:
-    """Which executions: a visibility query, or workflow ids (their latest runs)."""
-
-    query: str = ""
-    workflow_ids: tuple[str, ...] = ()
-    limit: int | None = None
-    """At most this many executions."""
-
-    def check(self) -> None:
-        """Raises ConfigError unless exactly one way of selecting is used."""
-        if self.query and self.workflow_ids:
-            raise ConfigError("give either --query or --workflow-id, not both.")
-        if not self.query and not self.workflow_ids:
-            raise ConfigError(
-                "select executions with --query \"WorkflowType='MyWorkflow'\" or --workflow-id ID."
-            )
-
-
-@dataclass(frozen=True)
-class Execution:
-    """One selected execution, as the server listed or described it."""
-
-    workflow_id: str
-    run_id: str
-    workflow_type: str
-    status: str
-    """``RUNNING``, ``COMPLETED``, ... as visibility reported it."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +70,8 @@ class ExportResult:
     """Skipped: no workflow task completed yet, so there is nothing to replay."""
     missing: list[str] = field(default_factory=list)
     """Workflow ids (or ``id/run``) the server did not have."""
+    older_runs: int = 0
+    """Skipped: another run of a workflow id already selected (the first listed is kept)."""
     shapes: int | None = None
     """Distinct shapes, with ``dedupe``."""
     done: int = 0
@@ -127,191 +110,6 @@ def render(history: History, provenance: Provenance | None, fmt: str) -> bytes:
         return history.SerializeToString(deterministic=True)
     data = history_message_json_bytes(history, provenance)
     return gzip.compress(data, mtime=0) if fmt == "gzip" else data
-
-
-# --------------------------------------------------------------------------- selecting
-
-
-async def iter_executions(
-    client: Client, connection: Connection, selection: Selection
-) -> AsyncIterator[Execution]:
-    """The selected executions, in the server's order (a query) or the given order (ids).
-
-    Workflow ids the server does not know are yielded with an empty run id.
-
-    Raises:
-        ClusterConnectionError / ConfigError: the server failed or rejected the query.
-    """
-    if selection.workflow_ids:
-        for workflow_id in selection.workflow_ids[: selection.limit]:
-            yield await _describe(client, connection, workflow_id)
-        return
-    from datetime import timedelta
-
-    from temporalio.service import RPCError
-
-    listing = client.list_workflows(
-        selection.query, limit=selection.limit, rpc_timeout=timedelta(seconds=RPC_TIMEOUT)
-    )
-    try:
-        async for info in listing:
-            status = info.status.name if info.status is not None else ""
-            yield Execution(info.id, info.run_id, info.workflow_type, status)
-    except RPCError as exc:
-        raise _listing_error(exc, connection, selection.query) from None
-
-
-async def count_executions(client: Client, selection: Selection) -> int | None:
-    """How many executions the selection matches (``None`` if the server cannot tell)."""
-    if selection.workflow_ids:
-        return len(selection.workflow_ids[: selection.limit])
-    from datetime import timedelta
-
-    from temporalio.service import RPCError
-
-    try:
-        count = await client.count_workflows(
-            selection.query, rpc_timeout=timedelta(seconds=RPC_TIMEOUT)
-        )
-    except RPCError:
-        return None  # listing will report a real problem with a better message
-    total = count.count
-    return total if selection.limit is None else min(total, selection.limit)
-
-
-def _listing_error(exc: Any, connection: Connection, query: str) -> ReplaycheckError:
-    if exc.status.name == "INVALID_ARGUMENT":
-        return ConfigError(f"the server rejected the query {query!r}: {exc.message}; fix --query.")
-    return cluster_error(exc, connection, "listing executions")
-
-
-async def _describe(client: Client, connection: Connection, workflow_id: str) -> Execution:
-    from datetime import timedelta
-
-    from temporalio.api.common.v1 import WorkflowExecution
-    from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
-    from temporalio.client import WorkflowExecutionStatus
-    from temporalio.service import RPCError
-
-    request = DescribeWorkflowExecutionRequest(
-        namespace=connection.namespace, execution=WorkflowExecution(workflow_id=workflow_id)
-    )
-    try:
-        response = await client.workflow_service.describe_workflow_execution(
-            request, retry=True, timeout=timedelta(seconds=RPC_TIMEOUT)
-        )
-    except RPCError as exc:
-        if exc.status.name == "NOT_FOUND":
-            return Execution(workflow_id, "", "", "")
-        raise cluster_error(exc, connection, f"describing workflow {workflow_id!r}") from None
-    info = response.workflow_execution_info
-    status = WorkflowExecutionStatus(info.status).name if info.status else ""
-    return Execution(workflow_id, info.execution.run_id, info.type.name, status)
-
-
-# --------------------------------------------------------------------------- fetching
-
-
-async def fetch_history(
-    client: Client, connection: Connection, execution: Execution
-) -> History | None:
-    """The whole history of one run, every page; ``None`` if the server no longer has it."""
-    from datetime import timedelta
-
-    from temporalio.api.common.v1 import WorkflowExecution
-    from temporalio.api.history.v1 import History
-    from temporalio.api.workflowservice.v1 import GetWorkflowExecutionHistoryRequest
-    from temporalio.service import RPCError
-
-    request = GetWorkflowExecutionHistoryRequest(
-        namespace=connection.namespace,
-        execution=WorkflowExecution(workflow_id=execution.workflow_id, run_id=execution.run_id),
-    )
-    history: History | None = None
-    while True:
-        try:
-            response = await client.workflow_service.get_workflow_execution_history(
-                request, retry=True, timeout=timedelta(seconds=RPC_TIMEOUT)
-            )
-        except RPCError as exc:
-            if exc.status.name == "NOT_FOUND":
-                return None
-            doing = f"fetching the history of {execution.workflow_id!r}"
-            raise cluster_error(exc, connection, doing) from None
-        if history is None:
-            history = response.history
-        else:
-            history.events.extend(response.history.events)
-        if not response.next_page_token:
-            return history if history is not None else History()
-        request.next_page_token = response.next_page_token
-
-
-Fetched = tuple[int, Execution, "History | None"]
-"""``(position in the selection, execution, history or None if gone)``."""
-
-
-async def fetch_histories(
-    client: Client,
-    connection: Connection,
-    executions: AsyncIterable[Execution],
-    concurrency: int,
-    *,
-    slots: asyncio.Semaphore | None = None,
-    on_slot: Callable[[], None] | None = None,
-) -> AsyncIterator[Fetched]:
-    """Fetch the histories of ``executions``, ``concurrency`` at a time, as they arrive.
-
-    At most ``concurrency`` histories are being fetched or waiting for the consumer at once,
-    whatever the number of executions: the next fetch starts only when the consumer has taken
-    a finished one. With ``slots``, each fetch first takes a slot (then calls ``on_slot``) that
-    the consumer gives back when it is done with the history, which bounds what the consumer
-    holds too. Executions with an empty run id (unknown ids) come back with ``None``.
-    """
-    source = aiter(executions)
-    pending: set[asyncio.Task[Fetched]] = set()
-    position = 0
-    exhausted = False
-    try:
-        while True:
-            while not exhausted and len(pending) < concurrency:
-                if slots is not None:
-                    if pending and slots.locked():
-                        break  # wait for a fetch to finish rather than for a slot
-                    await slots.acquire()
-                try:
-                    execution = await anext(source)
-                except StopAsyncIteration:
-                    exhausted = True
-                    if slots is not None:
-                        slots.release()
-                    break
-                if on_slot is not None:
-                    on_slot()
-                task = asyncio.ensure_future(_fetch_one(client, connection, position, execution))
-                pending.add(task)
-                position += 1
-            if not pending:
-                return
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            failed = [task for task in done if task.exception() is not None]
-            finished = sorted(task.result() for task in done if task.exception() is None)
-            for item in finished:  # hand over what arrived before reporting a failure
-                yield item
-            if failed:
-                raise failed[0].exception()  # type: ignore[misc]
-    finally:
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-
-
-async def _fetch_one(
-    client: Client, connection: Connection, position: int, execution: Execution
-) -> Fetched:
-    if not execution.run_id:
-        return position, execution, None
-    return position, execution, await fetch_history(client, connection, execution)
 
 
 # --------------------------------------------------------------------------- exporting
@@ -429,7 +227,8 @@ class _Exporter:
             self.result.matched += 1
             key = (execution.workflow_type, execution.workflow_id)
             if execution.run_id and key in self.seen:
-                self._done()  # an older run of an id already selected
+                self.result.older_runs += 1
+                self._done()
                 continue
             self.seen.add(key)
             path = history_path(self.options.out_dir, execution, self.options.fmt)
@@ -479,7 +278,10 @@ class _Exporter:
             self.result.existing += 1
         else:
             self.result.not_started += 1
-        self._done()
+        if self.options.dedupe:  # the execution was counted when it was fetched
+            self.on_progress(self.result)
+        else:
+            self._done()
 
     def _write_file(self, execution: Execution, history: History) -> tuple[str, Path]:
         """Render and write one history (runs in a writer thread); returns what happened."""
@@ -505,24 +307,3 @@ class _Exporter:
                 f"cannot write {path} ({exc.strerror or exc}); check the output directory (-o)."
             ) from None
         return "written", path
-
-
-def has_completed_task(history: History) -> bool:
-    """Whether a workflow task completed: without one, replay has nothing to check."""
-    from temporalio.api.enums.v1 import EventType
-
-    completed = EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
-    return any(event.event_type == completed for event in history.events)
-
-
-_CLOSE_EVENTS = {
-    f"workflow_execution_{name.lower()}_event_attributes": name
-    for name in ("COMPLETED", "FAILED", "CANCELED", "TERMINATED", "TIMED_OUT", "CONTINUED_AS_NEW")
-}
-
-
-def close_status(history: History) -> str:
-    """``RUNNING``, or the status the history's last event closed the execution with."""
-    if not history.events:
-        return "RUNNING"
-    return _CLOSE_EVENTS.get(history.events[-1].WhichOneof("attributes") or "", "RUNNING")

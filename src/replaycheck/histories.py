@@ -1,4 +1,4 @@
-"""History files: reading every dialect, validation, metadata, discovery and deterministic writing."""
+"""History files: reading every dialect, validation, metadata, discovery, deterministic writing."""
 
 from __future__ import annotations
 
@@ -50,9 +50,11 @@ class Provenance:
         wid = data.get("workflowId")
         if not isinstance(wid, str) or not wid:
             return None
+
         def get(key: str) -> str:
             value = data.get(key, "")
             return value if isinstance(value, str) else ""
+
         return cls(
             workflow_id=wid,
             workflow_type=get("workflowType"),
@@ -280,9 +282,7 @@ def _decode_text(data: bytes, name: str) -> str:
     if not data.strip():
         raise HistoryError(name, "is empty; export the history again")
     if _looks_utf16(data):
-        raise HistoryError(
-            name, "is UTF-16 text; history JSON must be UTF-8: re-save it as UTF-8"
-        )
+        raise HistoryError(name, "is UTF-16 text; history JSON must be UTF-8: re-save it as UTF-8")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -328,9 +328,9 @@ def _provenance_of(doc: dict[str, Any]) -> Provenance | None:
 
 
 def _history_from_doc(doc: dict[str, Any], name: str) -> History:
-    from replaycheck._protojson import history_from_dict
-
     from google.protobuf.json_format import ParseError
+
+    from replaycheck._protojson import history_from_dict
 
     body = {k: v for k, v in doc.items() if k != PROVENANCE_KEY}
     try:
@@ -504,7 +504,7 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def _files_under(directory: Path) -> list[Path]:
-    files = []
+    files: list[Path] = []
     for root, dirs, names in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
         files.extend(Path(root) / n for n in sorted(names) if is_history_name(n))

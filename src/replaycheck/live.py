@@ -1,6 +1,6 @@
 """``replaycheck check --live``: histories stream from a cluster straight into the replay worker.
 
-Nothing is written to disk. A thread fetches histories with asyncio (``export.fetch_histories``)
+Nothing is written to disk. A thread fetches histories with asyncio (``cluster.fetch_histories``)
 while this thread feeds them to one :class:`~replaycheck.replay.WorkerSession` and collects the
 verdicts. Memory stays bounded whatever the number of matching executions: a history takes one
 of ``concurrency`` slots from the moment its fetch starts until its verdict is back, so at most
@@ -16,9 +16,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from replaycheck.connection import Connection, connect
-from replaycheck.errors import NoHistoriesError, ReplaycheckError
-from replaycheck.export import (
+from replaycheck.cluster import (
     Execution,
     Selection,
     close_status,
@@ -26,6 +24,8 @@ from replaycheck.export import (
     has_completed_task,
     iter_executions,
 )
+from replaycheck.connection import Connection, connect
+from replaycheck.errors import NoHistoriesError, ReplaycheckError
 from replaycheck.replay import ReplayJob, WorkerSession
 from replaycheck.verdict import Verdict
 
@@ -91,7 +91,7 @@ def check_live(
         fetcher = _Fetcher(connection, selection, concurrency, stats)
         fetcher.start()
         try:
-            verdicts = _replay_stream(session, fetcher, stats, on_result)
+            verdicts = _replay_stream(session, fetcher, on_result)
         finally:
             fetcher.stop()
     if not verdicts:
@@ -105,11 +105,9 @@ def check_live(
 
 
 def _replay_stream(
-    session: WorkerSession,
-    fetcher: _Fetcher,
-    stats: LiveStats,
-    on_result: Callable[[Verdict], None] | None,
+    session: WorkerSession, fetcher: _Fetcher, on_result: Callable[[Verdict], None] | None
 ) -> dict[int, Verdict]:
+    """Feed the worker at most ``WINDOW`` histories ahead; collect verdicts by position."""
     verdicts: dict[int, Verdict] = {}
     finished = False
     window = min(WINDOW, fetcher.concurrency)
@@ -196,7 +194,12 @@ class _Fetcher:
         self.thread.join(timeout=30)
 
     def _run(self) -> None:
-        asyncio.run(self._main())
+        try:
+            asyncio.run(self._main())
+        except BaseException as exc:  # never leave the replaying thread waiting
+            self.results.put(exc)
+        finally:
+            self.ready.set()
 
     async def _main(self) -> None:
         self.loop = asyncio.get_running_loop()

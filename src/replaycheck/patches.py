@@ -7,26 +7,40 @@ recorded (``replaycheck._patch_record``). Each execution then either took the ne
 history holds the marker), took the old branch (the replay reached the gate and ``patched()``
 returned False), has not reached the gate yet (running), or could not be checked; the verdict
 rules are in :func:`patch_verdict` and ``docs/versioning.md``. ``get_version`` changes
-(``replaycheck.versioning``) are reported per change, by version, in :func:`version_verdict`.
+(``replaycheck.versioning``) are reported per change, by version (``_patch_versions``).
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+
+from replaycheck._patch_facts import PatchCall, PatchFacts
 
 if TYPE_CHECKING:
-    from temporalio.api.history.v1 import History
+    from pathlib import Path
 
     from replaycheck.config import Settings
+    from replaycheck.connection import Connection
+    from replaycheck.export import Selection
+    from replaycheck.live import LiveStats
     from replaycheck.verdict import Verdict
 
-CHANGE_VERSION_ATTRIBUTE = "TemporalChangeVersion"
-"""The search attribute core updates with the patch ids an execution recorded."""
+__all__ = [
+    "CallSite",
+    "ExecutionRef",
+    "PatchCall",
+    "PatchFacts",
+    "PatchReport",
+    "PatchesReport",
+    "VersionReport",
+    "analyze",
+    "collect",
+    "collect_live",
+    "patch_verdict",
+]
 
 PatchVerdict = Literal[
     "keep-both-branches",
@@ -161,22 +175,24 @@ def analyze(
     now: datetime | None = None,
 ) -> PatchesReport:
     """Build the report from replay verdicts (with ``patches`` facts) and the scanned call sites."""
+    from replaycheck import _patch_sites as scope
+    from replaycheck._patch_versions import version_report
     from replaycheck.verdict import summarize
 
-    kept, expired = _within_retention(verdicts, retention_days, now)
-    observed = _observed_sites(kept)
-    all_sites = _merge_sites(sites, observed)
-    changes = _change_ids(all_sites)
-    by_id = _sites_by_id(all_sites, changes)
-    ids = set(by_id) | _history_ids(kept)
-    plain = sorted(i for i in ids if _change_of(i, changes) is None)
+    kept, expired = scope.within_retention(verdicts, retention_days, now)
+    observed = scope.observed_sites(kept)
+    all_sites = scope.merge_sites(sites, observed)
+    changes = scope.change_ids(all_sites)
+    by_id = scope.sites_by_id(all_sites)
+    ids = set(by_id) | scope.history_ids(kept)
+    plain = sorted(i for i in ids if scope.change_of(i, changes) is None)
+    version_sites = [s for s in all_sites if s.kind == "get_version"]
     return PatchesReport(
         patches=tuple(patch_report(i, by_id.get(i, ()), kept) for i in plain),
         changes=tuple(
-            version_report(c, [s for s in all_sites if s.kind == "get_version" and
-                               s.patch_id == c], kept)
+            version_report(c, [s for s in version_sites if s.patch_id == c], kept)
             for c in sorted(changes)
-        ),  # fmt: skip
+        ),
         non_literal=tuple(s for s in sites if s.patch_id is None),
         histories=len(verdicts),
         replay=summarize(list(verdicts)),
@@ -185,81 +201,7 @@ def analyze(
     )
 
 
-def _within_retention(
-    verdicts: Sequence[Verdict], days: float | None, now: datetime | None
-) -> tuple[list[Verdict], int]:
-    if days is None:
-        return list(verdicts), 0
-    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=days)
-    kept = []
-    for verdict in verdicts:
-        closed = verdict.patches.closed_at if verdict.patches else ""
-        if closed and datetime.fromisoformat(closed) < cutoff:
-            continue
-        kept.append(verdict)
-    return kept, len(verdicts) - len(kept)
-
-
-def _observed_sites(verdicts: Iterable[Verdict]) -> list[CallSite]:
-    found: dict[tuple[str, int, str], CallSite] = {}
-    for verdict in verdicts:
-        for call in verdict.patches.calls if verdict.patches else ():
-            if call.get_version:
-                change, _ = split_version_id(call.patch_id) or (call.patch_id, 0)
-                kind: CallKind = "get_version"
-                pid = change
-            else:
-                kind = "deprecate_patch" if call.deprecated else "patched"
-                pid = call.patch_id
-            key = (call.file, call.line, pid)
-            found.setdefault(
-                key,
-                CallSite(call.file, call.line, kind, pid, workflow_type=verdict.workflow_type,
-                         observed=True),
-            )  # fmt: skip
-    return list(found.values())
-
-
-def _merge_sites(static: Sequence[CallSite], observed: Sequence[CallSite]) -> list[CallSite]:
-    """Static sites, plus observed ones at a line the scan missed or could not read the id of."""
-    out = [s for s in static if s.patch_id is not None]
-    known = {(s.file, s.line, s.patch_id) for s in out}
-    for site in observed:
-        if (site.file, site.line, site.patch_id) not in known:
-            static_twin = next((s for s in static if (s.file, s.line) == (site.file, site.line)),
-                               None)  # fmt: skip
-            out.append(replace(site, expression=static_twin.expression) if static_twin else site)
-    return out
-
-
-def _change_ids(sites: Iterable[CallSite]) -> set[str]:
-    return {s.patch_id for s in sites if s.kind == "get_version" and s.patch_id}
-
-
-def _change_of(patch_id: str, changes: set[str]) -> str | None:
-    split = split_version_id(patch_id)
-    return split[0] if split and split[0] in changes else None
-
-
-def _sites_by_id(sites: Iterable[CallSite], changes: set[str]) -> dict[str, tuple[CallSite, ...]]:
-    by_id: dict[str, list[CallSite]] = {}
-    for site in sites:
-        if site.kind != "get_version" and site.patch_id:
-            by_id.setdefault(site.patch_id, []).append(site)
-    return {k: tuple(sorted(v, key=lambda s: (s.file, s.line))) for k, v in by_id.items()}
-
-
-def _history_ids(verdicts: Iterable[Verdict]) -> set[str]:
-    ids: set[str] = set()
-    for verdict in verdicts:
-        if verdict.patches:
-            ids.update(m.removeprefix("~") for m in verdict.patches.markers)
-            ids.update(verdict.patches.change_versions)
-            ids.update(c.patch_id for c in verdict.patches.calls if not c.get_version)
-    return ids
-
-
-def _ref(verdict: Verdict, event_id: int = 0, deprecated: bool = False) -> ExecutionRef:
+def ref(verdict: Verdict, event_id: int = 0, deprecated: bool = False) -> ExecutionRef:
     return ExecutionRef(
         path=verdict.path,
         workflow_id=verdict.workflow_id,
@@ -272,7 +214,7 @@ def _ref(verdict: Verdict, event_id: int = 0, deprecated: bool = False) -> Execu
     )
 
 
-def _relevant(
+def relevant_histories(
     verdicts: Sequence[Verdict], sites: Sequence[CallSite], ids: Sequence[str]
 ) -> list[Verdict]:
     """Histories of the workflow types that may reach the call sites (all, if one is unknown)."""
@@ -289,30 +231,32 @@ def _relevant(
 
 
 @dataclass
-class _Branches:
+class Branches:
+    """Where the executions of one patch id went (see :class:`PatchReport`)."""
+
     new: list[ExecutionRef] = field(default_factory=list)
     old: list[ExecutionRef] = field(default_factory=list)
     not_reached: list[ExecutionRef] = field(default_factory=list)
     unchecked: list[ExecutionRef] = field(default_factory=list)
 
 
-def _branches(patch_id: str, verdicts: Sequence[Verdict]) -> _Branches:
-    out = _Branches()
+def _branches(patch_id: str, verdicts: Sequence[Verdict]) -> Branches:
+    out = Branches()
     for verdict in verdicts:
         facts = verdict.patches
         if facts is None:
-            out.unchecked.append(_ref(verdict))
+            out.unchecked.append(ref(verdict))
             continue
         marker = facts.marker(patch_id)
         call = facts.call(patch_id)
         if marker:
-            out.new.append(_ref(verdict, _marker_event(call), deprecated=marker == "deprecated"))
+            out.new.append(ref(verdict, _marker_event(call), deprecated=marker == "deprecated"))
         elif call is not None and call.replaying:
-            (out.new if call.result else out.old).append(_ref(verdict, call.event_id))
+            (out.new if call.result else out.old).append(ref(verdict, call.event_id))
         elif verdict.verdict != "ok" or not facts.observed:
-            out.unchecked.append(_ref(verdict))
+            out.unchecked.append(ref(verdict))
         elif not verdict.closed:
-            out.not_reached.append(_ref(verdict, call.event_id if call else 0))
+            out.not_reached.append(ref(verdict, call.event_id if call else 0))
     return out
 
 
@@ -324,7 +268,7 @@ def patch_report(
     patch_id: str, sites: Sequence[CallSite], verdicts: Sequence[Verdict]
 ) -> PatchReport:
     """The lifecycle report of one patch id."""
-    relevant = _relevant(verdicts, sites, [patch_id])
+    relevant = relevant_histories(verdicts, sites, [patch_id])
     branches = _branches(patch_id, relevant)
     verdict, reason = patch_verdict(patch_id, sites, branches)
     return PatchReport(
@@ -342,22 +286,22 @@ def patch_report(
     )
 
 
-def _executions(refs: Sequence[ExecutionRef]) -> str:
+def executions_text(refs: Sequence[ExecutionRef]) -> str:
     from replaycheck.report import plural
 
     running = sum(1 for r in refs if r.running)
     return f"{plural(len(refs), 'execution')} ({running} running, {len(refs) - running} closed)"
 
 
-def _unchecked_text(refs: Sequence[ExecutionRef]) -> str:
+def unchecked_text(refs: Sequence[ExecutionRef]) -> str:
     return (
-        f"{_executions(refs)} could not be replayed up to the gate, so may have taken the old "
+        f"{executions_text(refs)} could not be replayed up to the gate, so may have taken the old "
         "branch (`replaycheck check` shows why)"
     )
 
 
 def patch_verdict(
-    patch_id: str, sites: Sequence[CallSite], branches: Any
+    patch_id: str, sites: Sequence[CallSite], branches: Branches
 ) -> tuple[PatchVerdict, str]:
     """The verdict and its reason, from the call sites and where each execution went.
 
@@ -370,7 +314,7 @@ def patch_verdict(
     if not sites:
         if live:
             return "orphaned", (
-                f"{_executions(live)} recorded the marker with patched(), but no code calls "
+                f"{executions_text(live)} recorded the marker with patched(), but no code calls "
                 "patched() or deprecate_patch() with this id: their replay fails (Non-deprecated "
                 f'patch marker encountered); put workflow.deprecate_patch("{patch_id}") back '
                 "where the gate was until they are gone"
@@ -383,16 +327,23 @@ def patch_verdict(
     blocked = branches.old or branches.unchecked
     if "patched" in kinds:
         if blocked:
-            return "keep-both-branches", _keep_text(branches, "took the old branch")
+            return "keep-both-branches", _keep_text(
+                branches,
+                "took the old branch",
+                "keep the old branch until they are gone (closed ones until the retention "
+                "deletes them: queries and resets replay them too)",
+            )
         return "ready-to-deprecate", _deprecate_text(branches)
     if blocked:
         return "keep-both-branches", "deprecate_patch() came too early: " + _keep_text(
-            branches, "took the old branch, which this code no longer has (their replay fails)"
-        ) + "; go back to patched() with the old branch"
+            branches,
+            "took the old branch, which this code no longer has (their replay fails)",
+            "go back to patched() with the old branch until they are gone",
+        )
     if live:
         return "keep-deprecate-patch", (
-            f"{_executions(live)} recorded the marker with patched(), and replaying them needs "
-            "a call with this id: keep deprecate_patch() until they are gone"
+            f"{executions_text(live)} recorded the marker with patched(), and replaying them "
+            "needs a call with this id: keep deprecate_patch() until they are gone"
         )
     return "ready-to-remove", (
         "no execution that may still be replayed recorded the marker with patched() "
@@ -401,21 +352,16 @@ def patch_verdict(
     )
 
 
-def _keep_text(branches: Any, what: str) -> str:
+def _keep_text(branches: Branches, what: str, then: str) -> str:
     parts = []
     if branches.old:
-        parts.append(f"{_executions(branches.old)} {what}")
+        parts.append(f"{executions_text(branches.old)} {what}")
     if branches.unchecked:
-        parts.append(_unchecked_text(branches.unchecked))
-    return "; ".join(parts) + (
-        "; keep the old branch until they are gone (closed ones until the retention deletes "
-        "them, as queries and resets replay them)"
-        if "patched()" not in what and "no longer" not in what
-        else ""
-    )
+        parts.append(unchecked_text(branches.unchecked))
+    return "; ".join([*parts, then])
 
 
-def _deprecate_text(branches: Any) -> str:
+def _deprecate_text(branches: Branches) -> str:
     from replaycheck.report import plural
 
     if not branches.new and not branches.not_reached:
@@ -424,13 +370,88 @@ def _deprecate_text(branches: Any) -> str:
     else:
         seen = f"{plural(len(branches.new), 'execution')} took the new branch"
         if branches.not_reached:
-            seen += (
-                f", {plural(len(branches.not_reached), 'running execution')} will take it when "
-                "it reaches the gate"
-            )
+            count = len(branches.not_reached)
+            they = "it reaches" if count == 1 else "they reach"
+            seen += f", {plural(count, 'running execution')} will take it when {they} the gate"
     return (
         f"no execution that may still be replayed took the old branch ({seen}): replace "
         "patched() with deprecate_patch() and delete the old branch"
     )
 
 
+# --------------------------------------------------------------------------- running it
+
+
+def collect(
+    settings: Settings,
+    paths: Sequence[str | Path] = (),
+    *,
+    jobs: int = 1,
+    sandbox: bool = True,
+    retention_days: float | None = None,
+    now: datetime | None = None,
+) -> PatchesReport:
+    """Replay the history files (``paths``, else the configured ones) recording patch calls.
+
+    Raises:
+        ConfigError: no histories or workflows configured, or the workflows do not import.
+        NoHistoriesError: a path holds no history file.
+    """
+    from replaycheck._patch_scan import scan
+    from replaycheck.errors import ConfigError
+    from replaycheck.histories import discover
+    from replaycheck.replay import ReplayJob, replay
+
+    roots = list(paths) or list(settings.histories)
+    if not roots:
+        raise ConfigError(
+            'no histories to read; pass paths or set histories = ["fixtures/histories"] '
+            "under [tool.replaycheck] in pyproject.toml."
+        )
+    job = ReplayJob.from_settings(settings, discover(roots))
+    job = replace(job, sandbox=sandbox, record_patches=True)
+    verdicts = replay(job, jobs=jobs)
+    sites = scan(settings.workflows, settings.import_paths).sites
+    return analyze(verdicts, sites, retention_days=retention_days, now=now)
+
+
+def collect_live(
+    settings: Settings,
+    connection: Connection,
+    selection: Selection,
+    *,
+    concurrency: int = 16,
+    sandbox: bool = True,
+) -> tuple[PatchesReport, LiveStats]:
+    """The report over executions fetched from a cluster (nothing is written).
+
+    Without a query or workflow ids, selects every execution the server still keeps (running,
+    or closed within the namespace's retention) of the workflow types the code defines.
+
+    Raises:
+        ConfigError: the workflow types cannot be read from source and no query was given.
+        ClusterConnectionError / NoHistoriesError: as ``replaycheck check --live``.
+    """
+    from replaycheck._patch_scan import scan
+    from replaycheck.errors import ConfigError
+    from replaycheck.export import Selection as Select
+    from replaycheck.live import check_live
+    from replaycheck.replay import ReplayJob
+
+    found = scan(settings.workflows, settings.import_paths)
+    if not selection.query and not selection.workflow_ids:
+        if not found.workflow_types:
+            raise ConfigError(
+                "cannot tell the workflow types of the configured code from its source; "
+                "select executions with --query \"WorkflowType='MyWorkflow'\"."
+            )
+        selection = Select(every_execution_query(found.workflow_types), (), selection.limit)
+    job = replace(ReplayJob.from_settings(settings, []), sandbox=sandbox, record_patches=True)
+    verdicts, stats = check_live(job, connection, selection, concurrency=concurrency)
+    return analyze(verdicts, found.sites), stats
+
+
+def every_execution_query(types: Sequence[str]) -> str:
+    """A visibility query for every execution (any status) of the workflow types."""
+    quoted = ", ".join(f'"{t}"' if "'" in t else f"'{t}'" for t in sorted(types))
+    return f"WorkflowType IN ({quoted})"

@@ -31,15 +31,34 @@ runner_key = pytest.StashKey[Runner]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("replaycheck", "replay Temporal histories against workflow code")
-    group.addoption("--replaycheck", dest="replaycheck_mode", default=None, metavar="MODE",
-                    help="on (default): collect histories beside other tests; off: do not; "
-                    "only: run history items only.")
-    group.addoption("--replaycheck-histories", action="append", default=None, metavar="PATH",
-                    help="History file or directory (repeatable). Default: ini, then pyproject.")
-    group.addoption("--replaycheck-workflows", action="append", default=None,
-                    metavar="MODULE[:CLASS]", help="Workflow code to replay against (repeatable).")
-    group.addoption("--replaycheck-timeout", default=None, metavar="SECONDS",
-                    help="Seconds one history may take to replay (default 60).")
+    group.addoption(
+        "--replaycheck",
+        dest="replaycheck_mode",
+        default=None,
+        metavar="MODE",
+        help="on (default): collect histories beside other tests; off: do not; "
+        "only: run history items only.",
+    )
+    group.addoption(
+        "--replaycheck-histories",
+        action="append",
+        default=None,
+        metavar="PATH",
+        help="History file or directory (repeatable). Default: ini, then pyproject.",
+    )
+    group.addoption(
+        "--replaycheck-workflows",
+        action="append",
+        default=None,
+        metavar="MODULE[:CLASS]",
+        help="Workflow code to replay against (repeatable).",
+    )
+    group.addoption(
+        "--replaycheck-timeout",
+        default=None,
+        metavar="SECONDS",
+        help="Seconds one history may take to replay (default 60).",
+    )
     parser.addini("replaycheck_histories", "history files or directories", type="linelist")
     parser.addini("replaycheck_workflows", "workflow modules or module:Class", type="linelist")
     parser.addini("replaycheck_timeout", "seconds one history may take to replay", type="string")
@@ -177,7 +196,8 @@ class ReplayItem(pytest.Item):
             verdict = runner.verdict(str(self.path))
         except ReplaycheckError as exc:
             self.user_properties.append((VERDICT_PROPERTY, "error"))
-            raise ReplayFailed(Verdict(path=str(self.path), verdict="error", message=str(exc)))
+            error = Verdict(path=str(self.path), verdict="error", message=str(exc))
+            raise ReplayFailed(error) from None
         self.user_properties.append((VERDICT_PROPERTY, verdict.verdict))
         if not verdict.ok:
             raise ReplayFailed(verdict)

@@ -42,6 +42,8 @@ class ReplayJob:
     timeout: float = DEFAULT_TIMEOUT
     sandbox: bool = True
     """Replay in temporalio's sandbox (the default: it catches more nondeterminism)."""
+    record_patches: bool = False
+    """Record patch markers and every ``patched()`` call in ``Verdict.patches`` (``patches``)."""
 
     @classmethod
     def from_settings(cls, settings: Settings, paths: Sequence[str | Path]) -> ReplayJob:
@@ -77,6 +79,7 @@ class ReplayJob:
             data_converter=data.get("data_converter"),
             timeout=float(data.get("timeout", DEFAULT_TIMEOUT)),
             sandbox=bool(data.get("sandbox", True)),
+            record_patches=bool(data.get("record_patches", False)),
         )
 
 
@@ -345,11 +348,16 @@ class _LineReader:
         self.buffer = b""
 
     def readline(self, timeout: float) -> bytes | None:
-        """A line, ``b""`` at end of file, ``None`` when ``timeout`` seconds pass first."""
+        """A line, ``b""`` at end of file, ``None`` when ``timeout`` seconds pass first.
+
+        What the pipe already holds is read even when ``timeout`` has passed: a worker that
+        answered while nobody was reading (the pytest plugin reads verdicts only as their items
+        run) has not timed out.
+        """
         end = time.monotonic() + max(0.0, timeout)
         while b"\n" not in self.buffer:
-            remaining = end - time.monotonic()
-            if remaining <= 0 or not select.select([self.fd], [], [], remaining)[0]:
+            remaining = max(0.0, end - time.monotonic())
+            if not select.select([self.fd], [], [], remaining)[0]:
                 return None
             chunk = os.read(self.fd, 65536)
             if not chunk:
@@ -378,7 +386,7 @@ def check(
     roots = list(paths) if paths else list(settings.histories)
     if not roots:
         raise ConfigError(
-            "no histories to check; pass paths or set histories = [\"fixtures/histories\"] "
+            'no histories to check; pass paths or set histories = ["fixtures/histories"] '
             "under [tool.replaycheck] in pyproject.toml."
         )
     files = discover(roots)
@@ -386,5 +394,3 @@ def check(
 
 
 __all__ = ["ReplayJob", "Verdict", "WorkerSession", "check", "replay", "split_paths"]
-
-

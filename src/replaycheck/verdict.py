@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
+from replaycheck._patch_facts import PatchFacts
 from replaycheck.diagnose import Diagnosis
 
 VerdictKind = Literal["ok", "nondeterministic", "error"]
@@ -35,6 +36,9 @@ class Verdict:
     """Why a ``nondeterministic`` history no longer replays (see ``replaycheck.diagnose``)."""
     seconds: float = 0.0
     """Wall time spent replaying this history."""
+    patches: PatchFacts | None = None
+    """Patch markers and the ``patched()`` calls the replay made; only when the job asked for
+    them (``ReplayJob.record_patches``, used by ``replaycheck patches``)."""
 
     @property
     def ok(self) -> bool:
@@ -47,8 +51,12 @@ class Verdict:
         return bool(self.status) and self.status != "RUNNING"
 
     def to_json_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (the ``results[]`` entries of ``--format json``)."""
-        return asdict(self)
+        """A JSON-ready dict (the ``results[]`` entries of ``--format json``); ``patches`` only
+        when recorded."""
+        data = asdict(self)
+        if self.patches is None:
+            del data["patches"]
+        return data
 
     @classmethod
     def from_json_dict(cls, data: dict[str, Any]) -> Verdict:
@@ -57,6 +65,8 @@ class Verdict:
         values = {k: v for k, v in data.items() if k in names}
         if isinstance(values.get("diagnosis"), dict):
             values["diagnosis"] = Diagnosis.from_json_dict(values["diagnosis"])
+        if isinstance(values.get("patches"), dict):
+            values["patches"] = PatchFacts.from_json_dict(values["patches"])
         return cls(**values)
 
 

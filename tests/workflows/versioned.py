@@ -22,8 +22,24 @@ STEP_TIMEOUT = timedelta(seconds=10)
 
 @activity.defn
 async def step(name: str) -> str:
-    """The work of one version."""
+    """The work before the change."""
     return f"ran {name}"
+
+
+@activity.defn(name="step_v1")
+async def step_v1() -> str:
+    """The work of version 1; each version has its own activity type."""
+    return "ran v1"
+
+
+@activity.defn(name="step_v2")
+async def step_v2() -> str:
+    return "ran v2"
+
+
+@activity.defn(name="step_v3")
+async def step_v3() -> str:
+    return "ran v3"
 
 
 async def _run_step(name: str) -> str:
@@ -101,21 +117,6 @@ class VersionedBadRange:
     async def run(self) -> str:
         get_version(CHANGE_ID, 3, 2)
         return await _run_step("never")
-
-
-@activity.defn(name="step_v1")
-async def step_v1() -> str:
-    return "ran v1"
-
-
-@activity.defn(name="step_v2")
-async def step_v2() -> str:
-    return "ran v2"
-
-
-@activity.defn(name="step_v3")
-async def step_v3() -> str:
-    return "ran v3"
 
 
 ACTIVITIES = (step, step_v1, step_v2, step_v3)

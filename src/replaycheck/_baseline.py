@@ -1,0 +1,184 @@
+"""Baseline workflow code from a git ref, importable beside the working tree's.
+
+The files of the workflow modules' top-level packages (and of the top-level packages those
+import) are read with ``git show REF:path`` into a temporary directory, under a package with a
+unique name, and their absolute imports of each other are rewritten to that package. The working
+tree and the index are never touched, and the baseline's modules never shadow the new code's.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path, PurePosixPath
+
+from replaycheck.config import Settings
+from replaycheck.errors import ConfigError
+
+
+def _git(repo: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(repo), *args], capture_output=True, text=True, check=False
+        )
+    except OSError as exc:
+        raise ConfigError(f"cannot run git ({exc}); --baseline REF needs git.") from None
+    if done.returncode != 0:
+        raise ConfigError(f"git {' '.join(args)} failed: {done.stderr.strip() or done.stdout}")
+    return done.stdout
+
+
+def _show(repo: Path, ref: str, path: str) -> str:
+    return _git(repo, "show", f"{ref}:{path}")
+
+
+class _Tree:
+    """The ``.py`` files of one commit below the import root, read lazily."""
+
+    def __init__(self, repo: Path, ref: str, root: str) -> None:
+        self.repo, self.ref, self.root = repo, ref, root
+        listing = _git(repo, "ls-tree", "-r", "--name-only", ref, "--", root or ".")
+        prefix = f"{root}/" if root else ""
+        self.files = [
+            p.removeprefix(prefix) for p in listing.splitlines() if p.endswith(".py")
+        ]
+
+    def top_level(self, name: str) -> list[str]:
+        """Files of top-level module or package ``name`` (paths relative to the root)."""
+        return [f for f in self.files if f == f"{name}.py" or f.startswith(f"{name}/")]
+
+    def read(self, relative: str) -> str:
+        return _show(self.repo, self.ref, f"{self.root}/{relative}" if self.root else relative)
+
+
+def _imported_tops(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    tops = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            tops.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            tops.update(alias.name.split(".")[0] for alias in node.names)
+    return tops
+
+
+def _rewrite(source: str, tops: set[str], prefix: str) -> str:
+    """Point absolute imports of the materialized packages at ``prefix``."""
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    edits: list[tuple[int, int, int, int, str]] = []
+    for node in ast.walk(tree):
+        text = _rewritten(node, tops, prefix)
+        if text is not None:
+            assert node.end_lineno is not None and node.end_col_offset is not None
+            edits.append((node.lineno, node.col_offset, node.end_lineno, node.end_col_offset, text))
+    for line, col, end_line, end_col, text in sorted(edits, reverse=True):
+        head = lines[line - 1][:col]
+        tail = lines[end_line - 1][end_col:]
+        lines[line - 1 : end_line] = [head + text + tail]
+    return "".join(lines)
+
+
+def _rewritten(node: ast.AST, tops: set[str], prefix: str) -> str | None:
+    if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+        if node.module.split(".")[0] not in tops:
+            return None
+        names = ", ".join(
+            f"{a.name} as {a.asname}" if a.asname else a.name for a in node.names
+        )
+        return f"from {prefix}.{node.module} import {names}"
+    if isinstance(node, ast.Import) and any(a.name.split(".")[0] in tops for a in node.names):
+        parts = []
+        for alias in node.names:
+            top = alias.name.split(".")[0]
+            if top not in tops:
+                parts.append(f"import {alias.name}" + (f" as {alias.asname}" if alias.asname else ""))
+            elif alias.asname:
+                parts.append(f"import {prefix}.{alias.name} as {alias.asname}")
+            else:
+                parts.append(f"import {prefix}.{alias.name}; from {prefix} import {top}")
+        return "; ".join(parts)
+    return None
+
+
+def _import_root(settings: Settings, toplevel: Path) -> str:
+    try:
+        relative = settings.root.resolve().relative_to(toplevel.resolve())
+    except ValueError:
+        raise ConfigError(
+            f"{settings.root} is not inside the git repository at {toplevel}."
+        ) from None
+    text = PurePosixPath(*relative.parts).as_posix()
+    return "" if text == "." else text
+
+
+def _closure(tree: _Tree, start: Sequence[str]) -> dict[str, str]:
+    """Relative path -> source of every file of the needed top-level packages."""
+    available = {f.split("/")[0].removesuffix(".py") for f in tree.files}
+    queue, seen, sources = list(dict.fromkeys(start)), set(), {}
+    while queue:
+        top = queue.pop()
+        if top in seen:
+            continue
+        seen.add(top)
+        for relative in tree.top_level(top):
+            sources[relative] = tree.read(relative)
+            queue.extend(t for t in _imported_tops(sources[relative]) if t in available)
+    return sources
+
+
+@contextlib.contextmanager
+def materialize(ref: str, specs: Sequence[str], settings: Settings) -> Iterator[tuple[list[str], str]]:
+    """The workflow ``specs`` as they are at git ``ref``, importable for the ``with`` block.
+
+    Yields:
+        The specs renamed under the unique package, and the directory to import them from.
+
+    Raises:
+        ConfigError: not a git repository, unknown ref, or the modules are not in that commit.
+    """
+    toplevel = Path(_git(settings.root, "rev-parse", "--show-toplevel").strip())
+    commit = _git(toplevel, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
+    tree = _Tree(toplevel, commit, _import_root(settings, toplevel))
+    tops = [spec.split(":")[0].split(".")[0] for spec in specs]
+    missing = [t for t in tops if not tree.top_level(t)]
+    if missing:
+        raise ConfigError(f"{ref} has no module or package {missing[0]!r} under {settings.root}.")
+    sources = _closure(tree, tops)
+    prefix = f"_replaycheck_baseline_{commit[:8]}_{uuid.uuid4().hex[:6]}"
+    directory = Path(tempfile.mkdtemp(prefix="replaycheck-baseline-"))
+    try:
+        _write(directory / prefix, sources, {p.split("/")[0].removesuffix(".py") for p in sources}, prefix)
+        yield [f"{prefix}.{spec}" for spec in specs], str(directory)
+    finally:
+        _forget(prefix, str(directory))
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _write(package: Path, sources: dict[str, str], tops: set[str], prefix: str) -> None:
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    for relative, source in sources.items():
+        target = package / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            text = _rewrite(source, tops, prefix)
+        except SyntaxError:
+            text = source  # importing it will report the error with its real location
+        target.write_text(text, encoding="utf-8")
+
+
+def _forget(prefix: str, directory: str) -> None:
+    for name in [n for n in sys.modules if n == prefix or n.startswith(prefix + ".")]:
+        del sys.modules[name]
+    with contextlib.suppress(ValueError):
+        sys.path.remove(directory)

@@ -1,0 +1,450 @@
+"""The generation engine: runs the baseline workflow code on a time-skipping test server with
+stand-in activities, records histories, and replays them against the new code.
+
+One server, one baseline worker and one replay :class:`~replaycheck.replay.WorkerSession` serve
+a whole exploration; Hypothesis drives one execution per example through :meth:`Engine.run`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import uuid
+from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from hypothesis import strategies as st
+
+from replaycheck._scenario import (
+    ActivityCall,
+    Scenario,
+    SignalDelivery,
+    close_status,
+    event_type,
+    open_work,
+    pause_points,
+)
+
+if TYPE_CHECKING:
+    from temporalio.client import Client, WorkflowHandle
+
+POLL_SECONDS = 0.01
+"""How often the driver looks at a running execution's history."""
+MAX_CHILD_DEPTH = 3
+"""Child workflows below this depth are not looked into for timers to skip."""
+QUIESCE_SECONDS = 2.0
+"""Real seconds to wait for tasks in flight before terminating an execution."""
+OVERDUE_SKIP = 1.0
+"""Seconds skipped when what the execution waits for is already due by our reckoning."""
+SKIP_MARGIN = 0.05
+"""Seconds skipped past a timer's due time, so the server fires it within the skip."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a stand-in activity does for one call: return ``value`` or fail."""
+
+    ok: bool
+    value: Any = None
+    retryable: bool = True
+
+    def describe(self) -> str:
+        """``returned 'x'`` / ``failed (retryable)``."""
+        if self.ok:
+            text = repr(self.value)
+            return "returned " + (text if len(text) <= 80 else text[:77] + "...")
+        return "failed (retryable)" if self.retryable else "failed (non-retryable)"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One workflow type to explore and the strategies for what happens to it."""
+
+    workflow_type: str
+    args: st.SearchStrategy[tuple[Any, ...]]
+    signals: Mapping[str, st.SearchStrategy[tuple[Any, ...]]]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds of one example."""
+
+    max_steps: int
+    """Workflow tasks an execution may complete (and activity calls that may fail)."""
+    max_signals: int
+    example_timeout: float
+    """Real seconds one execution may take before it is recorded as it stands."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One example's execution: what was recorded, and the full history it came from."""
+
+    scenario: Scenario
+    events: tuple[Any, ...]
+    """The recorded history (a prefix of ``full`` when paused at a drawn point)."""
+    full: tuple[Any, ...]
+
+
+@dataclass
+class _Example:
+    """Mutable state of the running example, shared with the stand-in activity."""
+
+    data: Any
+    workflow_id: str
+    handle: WorkflowHandle[Any, Any] | None = None
+    calls: list[tuple[ActivityCall, str, str]] = field(default_factory=list)
+    """(call, workflow id, activity id)."""
+    at_call: dict[int, list[tuple[str, tuple[Any, ...], int]]] = field(default_factory=dict)
+    when_idle: list[tuple[str, tuple[Any, ...], int]] = field(default_factory=list)
+    sent: dict[int, SignalDelivery] = field(default_factory=dict)
+    abort: BaseException | None = None
+    """Raised by Hypothesis inside a stand-in; re-raised in the test, where it belongs."""
+
+
+def outcome_strategy(results: st.SearchStrategy[Any], failures: bool) -> st.SearchStrategy[Any]:
+    """Success first (it is what shrinking tends to), then retryable and final failures."""
+    ok = results.map(lambda value: Outcome(True, value))
+    if not failures:
+        return ok
+    return st.one_of(ok, st.sampled_from([Outcome(False), Outcome(False, retryable=False)]))
+
+
+class Engine:
+    """Baseline executions on one server; see the module docstring."""
+
+    def __init__(
+        self,
+        baseline: Sequence[type],
+        activities: Mapping[str, st.SearchStrategy[Any]],
+        *,
+        failures: bool,
+        limits: Limits,
+    ) -> None:
+        self.baseline = list(baseline)
+        self.outcomes = {name: outcome_strategy(s, failures) for name, s in activities.items()}
+        self.fallback = outcome_strategy(st.none(), failures)
+        self.forced = {name: s.map(lambda v: Outcome(True, v)) for name, s in activities.items()}
+        self.limits = limits
+        self.task_queue = f"replaycheck-generate-{uuid.uuid4().hex[:8]}"
+        self.client: Client | None = None
+        self.env: Any = None
+        self.current: _Example | None = None
+        self.counter = itertools.count(1)
+        self._stack = contextlib.AsyncExitStack()
+
+    async def start(self) -> None:
+        """Start the time-skipping server and the baseline worker."""
+        from temporalio import activity
+        from temporalio.common import RawValue
+        from temporalio.worker import Worker
+
+        from replaycheck.testing import time_skipping_server
+
+        env = await self._stack.enter_async_context(time_skipping_server())
+        self.env = env
+        self.client = env.client
+
+        async def stand_in(args: Sequence[Any]) -> Any:  # the arguments are not read
+            return await self._activity_call()
+
+        stand_in.__annotations__["args"] = Sequence[RawValue]
+        stand_in = activity.defn(dynamic=True)(stand_in)
+
+        worker = Worker(
+            env.client,
+            task_queue=self.task_queue,
+            workflows=self.baseline,
+            activities=[stand_in],
+            max_concurrent_activities=4,
+        )
+        await self._stack.enter_async_context(worker)
+
+    async def close(self) -> None:
+        """Stop the worker and the server."""
+        await self._stack.aclose()
+
+    async def _activity_call(self) -> Any:
+        from temporalio import activity
+        from temporalio.exceptions import ApplicationError
+
+        info = activity.info()
+        example = self.current
+        if example is None or not info.workflow_id.startswith(example.workflow_id):
+            raise ApplicationError("no example is running", non_retryable=True)
+        number = len(example.calls) + 1
+        await self._send_signals(example, example.at_call.pop(number, []), f"call {number}")
+        name = info.activity_type
+        if number > self.limits.max_steps:
+            strategy = self.forced.get(name, st.just(Outcome(True)))
+        else:
+            strategy = self.outcomes.get(name, self.fallback)
+        try:
+            outcome = example.data.draw(strategy, label=f"activity call {number}: {name}")
+        except BaseException as exc:  # Hypothesis ends the example (e.g. while shrinking)
+            example.abort = exc
+            raise ApplicationError("example ended", non_retryable=True) from None
+        call = ActivityCall(number, name, info.attempt, outcome.describe())
+        example.calls.append((call, info.workflow_id, info.activity_id))
+        if outcome.ok:
+            return outcome.value
+        raise ApplicationError(
+            "failure drawn by replaycheck generate",
+            type="ReplaycheckGeneratedFailure",
+            non_retryable=not outcome.retryable,
+        )
+
+    async def _send_signals(
+        self, example: _Example, signals: list[tuple[str, tuple[Any, ...], int]], when: str
+    ) -> None:
+        from temporalio.service import RPCError
+
+        assert example.handle is not None
+        for name, args, index in signals:
+            try:
+                await example.handle.signal(name, args=list(args))
+            except RPCError:
+                continue  # the execution closed first: the signal is reported as not sent
+            text = f"while activity {when} ran" if when.startswith("call") else when
+            example.sent[index] = SignalDelivery(name, args, text)
+
+    def draw_plan(self, data: Any, target: Target) -> tuple[tuple[Any, ...], int | None, list[Any]]:
+        """Draw the arguments, the pause point and the signals of one example."""
+        limits = self.limits
+        args = data.draw(target.args, label="arguments")
+        pause = data.draw(
+            st.one_of(st.integers(1, limits.max_steps), st.none()),
+            label="pause after workflow task (None: run as far as it goes)",
+        )
+        signals: list[Any] = []
+        if target.signals and limits.max_signals:
+            point = st.one_of(st.none(), st.integers(1, limits.max_steps))
+            one = st.one_of(
+                *(st.tuples(st.just(n), s, point) for n, s in sorted(target.signals.items()))
+            )
+            signals = data.draw(
+                st.lists(one, max_size=limits.max_signals),
+                label="signals (name, args, during activity call N or None: when it waits)",
+            )
+        return args, pause, signals
+
+    async def run(self, data: Any, target: Target) -> Recorded:
+        """Run one example to completion (or its limits) and cut it at the drawn pause point."""
+        assert self.client is not None
+        args, pause, signals = self.draw_plan(data, target)
+        example = _Example(data, f"generated-{target.workflow_type}-{next(self.counter)}")
+        full: tuple[Any, ...] = ()
+        for index, (name, sargs, point) in enumerate(signals):
+            entry = (name, tuple(sargs), index)
+            if point is None:
+                example.when_idle.append(entry)
+            else:
+                example.at_call.setdefault(point, []).append(entry)
+        self.current = example
+        try:
+            handle = await self.client.start_workflow(
+                target.workflow_type,
+                args=list(args),
+                id=example.workflow_id,
+                task_queue=self.task_queue,
+            )
+            example.handle = handle
+            stopped = await self._drive(example, handle)
+            full = tuple((await handle.fetch_history()).events)
+        finally:
+            self.current = None
+            if example.handle is not None and close_status(full) == "RUNNING":
+                await self._terminate(example.handle)
+        if example.abort is not None:
+            raise example.abort
+        return self._record(target, example, args, pause, full, stopped, len(signals))
+
+    async def _drive(self, example: _Example, handle: WorkflowHandle[Any, Any]) -> str:
+        """Let the execution run; skip time, send signals when it waits. Returns why it stopped.
+
+        Time stays locked (real time) so a stand-in activity can never time out; when the
+        execution waits for nothing but timers or activity retry backoffs, the server's clock is
+        moved on to the next of them: timers of hours cost nothing, deterministically.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.limits.example_timeout
+        while True:
+            if example.abort is not None:
+                raise example.abort
+            events = (await handle.fetch_history()).events
+            if close_status(events) != "RUNNING":
+                return ""
+            if len(pause_points(events)) > self.limits.max_steps:
+                return f"stopped at max_steps={self.limits.max_steps} workflow tasks"
+            state = open_work(events)
+            if not any(state.values()):
+                _unreached_to_idle(example)
+                if not example.when_idle:
+                    return "waiting for a signal or update (none left to send)"
+                entry = example.when_idle.pop(0)
+                await self._send_signals(example, [entry], "when the execution waited")
+                continue
+            if loop.time() > deadline:
+                return f"stopped after {self.limits.example_timeout:g} s (example timeout)"
+            skip = await self._time_to_skip(handle, state)
+            await (self.env.sleep(skip) if skip else asyncio.sleep(POLL_SECONDS))
+
+    async def _terminate(self, handle: WorkflowHandle[Any, Any]) -> None:
+        """Terminate once no workflow or activity task is in flight.
+
+        Terminating under a task in flight makes the test server lose track of its time lock,
+        and from then on every skip takes real time.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + QUIESCE_SECONDS
+        with contextlib.suppress(Exception):
+            while loop.time() < deadline:
+                events = (await handle.fetch_history()).events
+                if close_status(events) != "RUNNING":
+                    return
+                if await self._quiet(handle, open_work(events)):
+                    break
+                await asyncio.sleep(POLL_SECONDS)
+            await handle.terminate(reason="recorded by replaycheck generate")
+
+    async def _quiet(self, handle: WorkflowHandle[Any, Any], state: dict[str, list[Any]]) -> bool:
+        if state["workflow task"]:
+            return False
+        if state["activity"]:
+            pending = (await handle.describe()).raw_description.pending_activities
+            return all(_retry_due(info) is not None for info in pending)
+        return True
+
+    async def _time_to_skip(
+        self, handle: WorkflowHandle[Any, Any], state: dict[str, list[Any]]
+    ) -> float:
+        """Seconds to the next timer or retry when nothing else is in progress, else 0."""
+        wakeup = await self._wakeup(handle, state, depth=0)
+        if wakeup is None:
+            return 0.0
+        now = (await self.env.get_current_time()).replace(tzinfo=None)
+        due = (wakeup - now).total_seconds()
+        return due + SKIP_MARGIN if due > 0 else OVERDUE_SKIP
+
+    async def _wakeup(
+        self, handle: WorkflowHandle[Any, Any], state: dict[str, list[Any]], depth: int
+    ) -> datetime | None:
+        """The earliest timer or retry due in this execution and its children, ``None`` while
+        anything runs (a workflow task, an activity, a child's work)."""
+        if state["workflow task"] or depth > MAX_CHILD_DEPTH:
+            return None
+        wakeups = [
+            e.event_time.ToDatetime()
+            + e.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta()
+            for e in state["timer"]
+        ]
+        if state["activity"]:
+            pending = (await handle.describe()).raw_description.pending_activities
+            for info in pending:
+                retry_at = _retry_due(info)
+                if retry_at is None:
+                    return None  # running (or about to): its stand-in answers in real time
+                wakeups.append(retry_at)
+        for event in state["child"]:
+            attributes = event.start_child_workflow_execution_initiated_event_attributes
+            child = self.client.get_workflow_handle(attributes.workflow_id)  # type: ignore[union-attr]
+            try:
+                events = (await child.fetch_history()).events
+            except Exception:
+                return None  # not started yet
+            child_state = open_work(events)
+            if close_status(events) != "RUNNING":
+                return None
+            if any(child_state.values()):
+                found = await self._wakeup(child, child_state, depth + 1)
+                if found is None:
+                    return None
+                wakeups.append(found)
+        return min(wakeups, default=None)
+
+    def _record(
+        self,
+        target: Target,
+        example: _Example,
+        args: tuple[Any, ...],
+        pause: int | None,
+        full: tuple[Any, ...],
+        stopped: str,
+        drawn_signals: int,
+    ) -> Recorded:
+        points = pause_points(full)
+        end = len(full)
+        if pause is not None and pause <= len(points) and points[pause - 1] < len(full):
+            end = points[pause - 1]
+        recorded = full[:end]
+        if end < len(full):
+            stopped = f"paused at the drawn point; the execution went on to {len(full)} events"
+        tasks = sum(1 for p in points if p <= end)
+        scheduled = {
+            e.activity_task_scheduled_event_attributes.activity_id
+            for e in recorded
+            if event_type(e) == "ACTIVITY_TASK_SCHEDULED"
+        }
+        started_child = any(
+            event_type(e) == "START_CHILD_WORKFLOW_EXECUTION_INITIATED" for e in recorded
+        )
+        calls = tuple(
+            call
+            for call, wid, aid in example.calls
+            if (wid == example.workflow_id and aid in scheduled)
+            or (wid != example.workflow_id and started_child)
+        )
+        signals = tuple(example.sent[i] for i in sorted(example.sent))
+        unsent = drawn_signals - len(signals)
+        scenario = Scenario(
+            workflow_type=target.workflow_type,
+            workflow_id=example.workflow_id,
+            args=args,
+            pause_after=pause,
+            calls=calls,
+            signals=signals,
+            workflow_tasks=tasks,
+            total_tasks=len(points),
+            status=close_status(recorded),
+            events=len(recorded),
+            last_event=event_type(recorded[-1]) if recorded else "",
+            stopped=stopped + (f"; {unsent} drawn signal(s) not sent" if unsent else ""),
+        )
+        return Recorded(scenario, recorded, full)
+
+
+def _retry_due(info: Any) -> datetime | None:
+    """When a pending activity waiting out a retry backoff is due; ``None`` if it runs.
+
+    The test server does not fill ``next_attempt_schedule_time``: an attempt that completed
+    after it started is in backoff, due after ``current_retry_interval`` (else the default
+    policy's 1 s doubling up to 100 s; a longer real interval only costs another skip).
+    """
+    if info.HasField("next_attempt_schedule_time"):
+        return info.next_attempt_schedule_time.ToDatetime()  # type: ignore[no-any-return]
+    done = info.last_attempt_complete_time
+    if info.attempt <= 1 or not info.HasField("last_attempt_complete_time"):
+        return None
+    if info.HasField("last_started_time") and info.last_started_time.ToDatetime() > done.ToDatetime():
+        return None
+    if info.HasField("current_retry_interval"):
+        interval = info.current_retry_interval.ToTimedelta()
+    else:
+        interval = timedelta(seconds=min(2 ** (info.attempt - 2), 100))
+    return done.ToDatetime() + interval  # type: ignore[no-any-return]
+
+
+def _unreached_to_idle(example: _Example) -> None:
+    """Signals drawn for activity calls the execution has not made go out when it waits."""
+    for number in sorted(example.at_call):
+        example.when_idle.extend(example.at_call.pop(number))
+
+
+def history_bytes(events: Sequence[Any]) -> bytes:
+    """Serialized ``temporal.api.history.v1.History`` of ``events``."""
+    from temporalio.api.history.v1 import History
+
+    return bytes(History(events=list(events)).SerializeToString())

@@ -1,0 +1,243 @@
+"""Running one exploration: Hypothesis draws examples, the engine records histories, one replay
+worker checks them against the new code. Public API and results live in ``generate``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import strategies as st
+
+from replaycheck._explore import Engine, Limits, Recorded, Target, history_bytes
+from replaycheck._scenario import Scenario
+from replaycheck.verdict import Verdict
+
+
+QUIET_LOGGERS = ("temporalio.activity", "temporalio.workflow", "temporalio.worker._activity")
+
+
+class FoundNondeterminism(AssertionError):
+    """A generated history does not replay under the new code (fails the Hypothesis example)."""
+
+    def __init__(self, scenario: Scenario, verdict: Verdict) -> None:
+        super().__init__(f"{verdict.message} ({scenario.state()})")
+        self.scenario = scenario
+        self.verdict = verdict
+
+
+@dataclass
+class Tally:
+    """Counts across an exploration, and one history per shape seen."""
+
+    histories: int = 0
+    errors: list[Verdict] = field(default_factory=list)
+    shapes: dict[str, tuple[str, Scenario, tuple[Any, ...]]] = field(default_factory=dict)
+    """shape id -> (workflow type, scenario, events) of the first history with that shape."""
+
+    def add(self, recorded: Recorded) -> None:
+        """Count a recorded history and remember its shape."""
+        from temporalio.api.history.v1 import History
+
+        from replaycheck.shapes import history_shape, shape_id
+
+        self.histories += 1
+        key = shape_id(history_shape(History(events=list(recorded.events))))
+        if key not in self.shapes:
+            self.shapes[key] = (recorded.scenario.workflow_type, recorded.scenario, recorded.events)
+
+
+@dataclass(frozen=True)
+class TypeOutcome:
+    """What exploring one workflow type found."""
+
+    workflow_type: str
+    examples: int
+    failure: FoundNondeterminism | None = None
+    error: str = ""
+
+
+class Runner:
+    """Owns the event loop, the engine and the replay session of one exploration."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        replay_job: Any,
+        on_example: Callable[[Recorded, Verdict], None] | None = None,
+    ) -> None:
+        from replaycheck.replay import WorkerSession
+
+        self.engine = engine
+        self.session = WorkerSession(replay_job)
+        self.loop = asyncio.new_event_loop()
+        self.tally = Tally()
+        self.on_example = on_example
+        self.keys = iter(range(1 << 62))
+        self.levels: dict[str, int] = {}
+
+    def __enter__(self) -> Runner:
+        for name in QUIET_LOGGERS:  # drawn activity failures are expected, not news
+            logger = logging.getLogger(name)
+            self.levels[name] = logger.level
+            logger.setLevel(logging.CRITICAL)
+        self.session.start()
+        self.loop.run_until_complete(self.engine.start())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.loop.run_until_complete(self.engine.close())
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+        finally:
+            self.loop.close()
+            self.session.close()
+            for name, level in self.levels.items():
+                logging.getLogger(name).setLevel(level)
+
+    def new_types(self) -> tuple[str, ...]:
+        """Workflow types the new code registers (waits for the replay worker)."""
+        return self.session.workflow_types()
+
+    def example(self, data: Any, target: Target) -> None:
+        """One Hypothesis example: run, record, replay; raise on nondeterminism."""
+        recorded = self.loop.run_until_complete(self.engine.run(data, target))
+        if not recorded.scenario.workflow_tasks:
+            return  # no workflow task completed: nothing a replay could check
+        verdict = self.replay(recorded)
+        self.tally.add(recorded)
+        if self.on_example is not None:
+            self.on_example(recorded, verdict)
+        if verdict.verdict == "nondeterministic":
+            raise FoundNondeterminism(recorded.scenario, verdict)
+        if verdict.verdict == "error":
+            self.tally.errors.append(verdict)
+
+    def replay(self, recorded: Recorded) -> Verdict:
+        """The new code's verdict on one recorded history."""
+        scenario = recorded.scenario
+        self.session.submit_history(
+            next(self.keys),
+            f"generated:{scenario.workflow_type}/{scenario.workflow_id}",
+            history_bytes(recorded.events),
+            workflow_id=scenario.workflow_id,
+            status=scenario.status,
+        )
+        return self.session.next_verdict()[1]
+
+    def explore(self, target: Target, settings: Any) -> TypeOutcome:
+        """Search one workflow type; the minimal failing example, if any, comes back."""
+        from hypothesis import given
+        from hypothesis.errors import Flaky
+
+        count = [0]
+
+        @settings
+        @given(st.data())
+        def search(data: Any) -> None:
+            count[0] += 1
+            self.example(data, target)
+
+        try:
+            search()
+        except FoundNondeterminism as exc:
+            return TypeOutcome(target.workflow_type, count[0], failure=exc)
+        except Flaky as exc:
+            return TypeOutcome(target.workflow_type, count[0], error=f"flaky example: {exc}")
+        return TypeOutcome(target.workflow_type, count[0])
+
+
+def hypothesis_settings(max_examples: int, seed: int | None) -> Any:
+    """Settings for a bounded, reproducible search (no example database, no deadline)."""
+    from hypothesis import HealthCheck, Phase, Verbosity, settings
+
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        derandomize=seed is None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=False,
+        print_blob=False,
+    )
+
+
+def run_targets(
+    runner: Runner, targets: Sequence[Target], max_examples: int, seed: int | None
+) -> list[TypeOutcome]:
+    """Explore each target in turn with the same server, worker and replay session."""
+    from hypothesis import seed as hypothesis_seed
+
+    outcomes = []
+    for target in targets:
+        settings = hypothesis_settings(max_examples, seed)
+        if seed is not None:
+            settings = _with_seed(settings, hypothesis_seed(seed))
+        outcomes.append(runner.explore(target, settings))
+    return outcomes
+
+
+def _with_seed(settings: Any, seeder: Any) -> Any:
+    def apply(test: Any) -> Any:
+        return seeder(settings(test))
+
+    return apply
+
+
+def make_limits(max_steps: int, max_signals: int, example_timeout: float) -> Limits:
+    """Validated limits."""
+    from replaycheck.errors import ConfigError
+
+    if max_steps < 1 or max_signals < 0 or example_timeout <= 0:
+        raise ConfigError(
+            "max_steps must be at least 1, max_signals at least 0 and example_timeout positive."
+        )
+    return Limits(max_steps, max_signals, example_timeout)
+
+
+def strategies_for(types: Sequence[Any]) -> st.SearchStrategy[tuple[Any, ...]]:
+    """A tuple strategy drawing one value per type hint (``None`` where there is no hint)."""
+    return st.tuples(*(_from_type(t) for t in types))
+
+
+def _from_type(hint: Any) -> st.SearchStrategy[Any]:
+    if hint is None or hint is Any or hint is type(None):
+        return st.none()
+    return st.from_type(hint)
+
+
+def as_tuple_strategy(value: Any, arity: int) -> st.SearchStrategy[tuple[Any, ...]]:
+    """A user's argument strategy as a tuple strategy.
+
+    A sequence holds one strategy per parameter; a single strategy draws the one argument of a
+    one-parameter method, or the whole argument tuple otherwise.
+    """
+    if isinstance(value, (list, tuple)):
+        return st.tuples(*value)
+    if arity == 1:
+        return value.map(lambda v: (v,))  # type: ignore[no-any-return]
+    return value  # type: ignore[no-any-return]
+
+
+def merge_signals(
+    defined: Mapping[str, Sequence[Any]], given: Mapping[str, Any] | None
+) -> dict[str, st.SearchStrategy[tuple[Any, ...]]]:
+    """Signal strategies: every defined signal from its hints, or exactly the ones given."""
+    if given is None:
+        return {name: strategies_for(types) for name, types in defined.items()}
+    return {
+        name: as_tuple_strategy(value, len(defined.get(name, ())))
+        for name, value in given.items()
+    }
+
+
+def timed(func: Callable[[], Any]) -> tuple[Any, float]:
+    """``func()`` and the wall seconds it took."""
+    start = time.monotonic()
+    value = func()
+    return value, time.monotonic() - start

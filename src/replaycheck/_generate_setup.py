@@ -1,0 +1,164 @@
+"""Resolving a ``GenerationSpec``: which code is baseline and new, default strategies from type
+hints, the targets to explore, and saving one history per shape."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from replaycheck.config import Settings, import_workflows, load_settings, parse_workflow_specs
+from replaycheck.errors import ConfigError
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+    from replaycheck._explore import Engine, Limits, Target
+    from replaycheck._generate_run import Tally
+    from replaycheck.generate import GenerationSpec
+    from replaycheck.replay import ReplayJob
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The baseline classes (imported here) and the replay job for the new code."""
+
+    baseline: tuple[type, ...]
+    replay_job: ReplayJob
+    settings: Settings
+
+
+@contextlib.contextmanager
+def resolved(spec: GenerationSpec) -> Iterator[Resolved]:
+    """Import the baseline (from a git ref into a temporary directory if asked) for the block."""
+    from replaycheck._baseline import materialize
+    from replaycheck.generate import _GIT_PREFIX, is_git_ref
+    from replaycheck.replay import ReplayJob
+
+    settings = load_settings(spec.root)
+    new = tuple(parse_workflow_specs(spec.new, "new")) if spec.new else settings.workflows
+    if not new:
+        raise ConfigError(
+            "no new workflow code: pass new=[...] (--workflows) or set workflows = [...] "
+            "under [tool.replaycheck] in pyproject.toml."
+        )
+    job = ReplayJob(paths=(), workflows=new, import_paths=settings.import_paths,
+                    data_converter=settings.data_converter, timeout=settings.timeout)  # fmt: skip
+    base = [spec.baseline] if isinstance(spec.baseline, str) else list(spec.baseline)
+    with contextlib.ExitStack() as stack:
+        if len(base) == 1 and is_git_ref(base[0], settings.import_paths):
+            ref = base[0].removeprefix(_GIT_PREFIX)
+            specs, import_root = stack.enter_context(materialize(ref, new, settings))
+            classes = import_workflows(specs, [import_root])
+        else:
+            specs = parse_workflow_specs(base, "baseline")
+            classes = import_workflows(specs, settings.import_paths)
+        yield Resolved(tuple(classes), job, settings)
+
+
+def activity_strategies(
+    classes: Sequence[type], given: Mapping[str, Any]
+) -> dict[str, SearchStrategy[Any]]:
+    """Result strategies of every activity the baseline's modules define, ``given`` winning."""
+    from temporalio import activity
+
+    from replaycheck._generate_run import _from_type
+
+    found: dict[str, SearchStrategy[Any]] = {}
+    for module in _modules_of(classes):
+        for value in list(vars(module).values()):
+            defn = activity._Definition.from_callable(value) if callable(value) else None
+            if defn is not None and defn.name and defn.name not in found:
+                found[defn.name] = _from_type(defn.ret_type)
+    found.update(given)
+    return found
+
+
+def _modules_of(classes: Sequence[type]) -> list[Any]:
+    names = dict.fromkeys(k.__module__ for cls in classes for k in cls.__mro__)
+    return [sys.modules[n] for n in names if n in sys.modules and n != "builtins"]
+
+
+def engine(resolved: Resolved, spec: GenerationSpec, limits: Limits) -> Engine:
+    """The engine for the baseline classes, with the spec's activity behaviour."""
+    from replaycheck._explore import Engine
+
+    strategies = activity_strategies(resolved.baseline, spec.activities)
+    return Engine(resolved.baseline, strategies, failures=spec.failures, limits=limits)
+
+
+def targets(resolved: Resolved, spec: GenerationSpec, new_types: Sequence[str]) -> list[Target]:
+    """One target per workflow type to explore."""
+    from temporalio import workflow
+
+    defns = {}
+    for cls in resolved.baseline:
+        defn = workflow._Definition.from_class(cls)
+        if defn is not None and defn.name:
+            defns[defn.name] = defn
+    if spec.workflow_type is not None:
+        if spec.workflow_type not in defns:
+            raise ConfigError(
+                f"the baseline defines no workflow type {spec.workflow_type!r}; it defines: "
+                f"{', '.join(sorted(defns)) or 'none'}."
+            )
+        names = [spec.workflow_type]
+    else:
+        names = sorted(n for n in defns if n in new_types or "*" in new_types)
+    missing = [n for n in names if n not in new_types and "*" not in new_types]
+    if missing or not names:
+        raise ConfigError(
+            f"the new code does not register workflow type(s) {', '.join(missing) or '(none)'}; "
+            f"it registers: {', '.join(new_types) or 'none'}."
+        )
+    return [_target(defns[name], spec) for name in names]
+
+
+def _target(defn: Any, spec: GenerationSpec) -> Target:
+    from replaycheck._explore import Target
+    from replaycheck._generate_run import as_tuple_strategy, merge_signals, strategies_for
+
+    args = (
+        strategies_for(defn.arg_types or ())
+        if spec.args is None
+        else as_tuple_strategy(spec.args, len(defn.arg_types or ()))
+    )
+    defined = {name: s.arg_types or () for name, s in defn.signals.items() if name}
+    return Target(defn.name, args, merge_signals(defined, spec.signals))
+
+
+def save(tally: Tally, directory: Path) -> tuple[Path, ...]:
+    """Write one history per shape not already stored under ``directory``."""
+    from datetime import datetime, timezone
+
+    from replaycheck.histories import Provenance, write_history
+
+    known = _stored_shapes(directory)
+    written = []
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for key, (workflow_type, scenario, events) in sorted(tally.shapes.items()):
+        if key in known:
+            continue
+        workflow_id = f"generated-{key}"
+        provenance = Provenance(workflow_id, workflow_type, address="replaycheck generate",
+                                captured_at=now, status=scenario.status)  # fmt: skip
+        path = directory / workflow_type / f"{workflow_id}.json"
+        written.append(write_history(path, events, provenance=provenance))
+    return tuple(written)
+
+
+def _stored_shapes(directory: Path) -> set[str]:
+    from replaycheck.errors import HistoryError
+    from replaycheck.histories import discover, read_history
+    from replaycheck.shapes import history_shape, shape_id
+
+    if not directory.is_dir():
+        return set()
+    shapes = set()
+    for path in discover([directory]):
+        with contextlib.suppress(HistoryError):
+            shapes.add(shape_id(history_shape(read_history(path).history)))
+    return shapes

@@ -1,0 +1,203 @@
+"""Rendering the ``replaycheck patches`` report: text for people, JSON for machines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from replaycheck.patches import (
+    VERDICT_TEXT,
+    CallSite,
+    ExecutionRef,
+    PatchesReport,
+    PatchReport,
+    VersionReport,
+)
+from replaycheck.report import _paint, display_path, plural
+
+FORMATS = ("text", "json")
+"""Values accepted by ``replaycheck patches --format``."""
+SHOWN = 10
+"""Executions listed per group in the text report (JSON lists all)."""
+
+_COLOUR = {
+    "keep-both-branches": "yellow",
+    "keep-deprecate-patch": "yellow",
+    "keep-versions": "yellow",
+    "ready-to-deprecate": "green",
+    "ready-to-remove": "green",
+    "raise-min-supported": "green",
+    "removed": "green",
+    "orphaned": "red",
+    "unsupported-version": "red",
+}
+
+
+def render(report: PatchesReport, fmt: str, *, color: bool = False) -> str:
+    """The report in one of :data:`FORMATS`."""
+    return render_json(report) if fmt == "json" else render_text(report, color=color)
+
+
+# --------------------------------------------------------------------------- text
+
+
+def render_text(report: PatchesReport, *, color: bool = False) -> str:
+    """Each patch id and ``get_version`` change: verdict, reason, call sites, executions."""
+    blocks = [_patch_text(p, color) for p in report.patches]
+    blocks += [_change_text(c, color) for c in report.changes]
+    if report.non_literal:
+        blocks.append(_non_literal_text(report.non_literal))
+    blocks.append(_summary(report))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _head(name: str, verdict: str, color: bool) -> str:
+    return f"{name}  {_paint(VERDICT_TEXT[verdict], _COLOUR[verdict], color)}"
+
+
+def _patch_text(patch: PatchReport, color: bool) -> str:
+    lines = [_head(patch.patch_id, patch.verdict, color), f"  {patch.reason}"]
+    lines += _sites_text(patch.call_sites)
+    lines += _group("new branch", "recorded the marker", patch.new_branch)
+    lines += _group("old branch", "passed the gate before it existed", patch.old_branch)
+    lines += _group("not reached yet", "have not reached the gate", patch.not_reached)
+    lines += _group("not checked", "replay stopped before the gate", patch.unchecked)
+    if patch.change_version:
+        count = plural(patch.change_version, "execution")
+        lines.append(f"  TemporalChangeVersion lists it for {count}")
+    return "\n".join(lines)
+
+
+def _change_text(change: VersionReport, color: bool) -> str:
+    from replaycheck._patch_versions import version_text
+
+    span = ""
+    if change.min_supported is not None and change.max_supported is not None:
+        span = f" {version_text(change.min_supported)}..{change.max_supported}"
+    lines = [_head(f"{change.change_id} (get_version{span})", change.verdict, color)]
+    lines.append(f"  {change.reason}")
+    lines += _sites_text(change.call_sites)
+    for version, refs in change.versions:
+        what = "passed it before the change" if version == -1 else "recorded it"
+        lines += _group(f"version {version_text(version)}", what, refs)
+    lines += _group("not reached yet", "have not reached get_version", change.not_reached)
+    lines += _group("not checked", "replay stopped before get_version", change.unchecked)
+    return "\n".join(lines)
+
+
+def _site_text(site: CallSite) -> str:
+    call = {"patched": "workflow.patched", "deprecate_patch": "workflow.deprecate_patch"}.get(
+        site.kind, "get_version"
+    )
+    where = f"{display_path(site.file)}:{site.line}" if site.file else "(unknown line)"
+    args = site.expression or repr(site.patch_id)
+    if site.kind == "get_version" and site.min_supported is not None:
+        args += f", {site.min_supported}, {site.max_supported}"
+    text = f"{where}  {call}({args})"
+    if site.workflow_type:
+        text += f" in {site.workflow_type}"
+    return text + ("  (seen during replay)" if site.observed else "")
+
+
+def _sites_text(sites: Sequence[CallSite]) -> list[str]:
+    if not sites:
+        return ["  call sites: none"]
+    return ["  call sites:", *(f"    {_site_text(s)}" for s in sites)]
+
+
+def _group(label: str, what: str, refs: Sequence[ExecutionRef]) -> list[str]:
+    if not refs:
+        return [] if label == "not checked" else [f"  {label}: none"]
+    running = sum(1 for r in refs if r.running)
+    counts = f"{plural(len(refs), 'execution')} ({running} running, {len(refs) - running} closed)"
+    lines = [f"  {label}: {counts} {what}"]
+    width = max(len(r.workflow_id) for r in refs[:SHOWN])
+    for ref in refs[:SHOWN]:
+        notes = ["deprecated marker"] if ref.deprecated else []
+        notes += [f"replay: {ref.replay}"] if ref.replay != "ok" else []
+        extra = f"  ({', '.join(notes)})" if notes else ""
+        lines.append(
+            f"    {ref.status or '?':11}{ref.workflow_id:{width}}  {display_path(ref.path)}{extra}"
+        )
+    if len(refs) > SHOWN:
+        lines.append(f"    … and {len(refs) - SHOWN} more (--format json lists them all)")
+    return lines
+
+
+def _non_literal_text(sites: Sequence[CallSite]) -> str:
+    lines = ["call sites whose id is not a literal (ids they produced during replay are above):"]
+    lines += [f"  {_site_text(s)}" for s in sites]
+    return "\n".join(lines)
+
+
+def _summary(report: PatchesReport) -> str:
+    parts = [plural(len(report.patches), "patch id")]
+    if report.changes:
+        parts.append(plural(len(report.changes), "get_version change"))
+    replayed = ", ".join(f"{n} {kind}" for kind, n in report.replay.items() if n)
+    line = f"{' and '.join(parts)} in {plural(report.histories, 'history')}"
+    line += f" (replay: {replayed or 'none'})"
+    if report.retention_days is not None:
+        line += (
+            f"; {plural(report.expired, 'closed execution')} past the "
+            f"{report.retention_days:g}-day retention left out"
+        )
+    return line
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def render_json(report: PatchesReport) -> str:
+    """One document: ``{"version": 1, "patches": [...], "changes": [...], ...}``."""
+    doc: dict[str, Any] = {
+        "version": 1,
+        "patches": [_patch_json(p) for p in report.patches],
+        "changes": [_change_json(c) for c in report.changes],
+        "non_literal": [_site_json(s) for s in report.non_literal],
+        "histories": report.histories,
+        "replay": dict(report.replay),
+        "expired": report.expired,
+        "retention_days": report.retention_days,
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def _site_json(site: CallSite) -> dict[str, Any]:
+    data = asdict(site)
+    data["file"] = display_path(site.file) if site.file else ""
+    return data
+
+
+def _refs_json(refs: Sequence[ExecutionRef]) -> list[dict[str, Any]]:
+    return [asdict(r) for r in refs]
+
+
+def _patch_json(patch: PatchReport) -> dict[str, Any]:
+    return {
+        "patch_id": patch.patch_id,
+        "verdict": patch.verdict,
+        "reason": patch.reason,
+        "call_sites": [_site_json(s) for s in patch.call_sites],
+        "new_branch": _refs_json(patch.new_branch),
+        "old_branch": _refs_json(patch.old_branch),
+        "not_reached": _refs_json(patch.not_reached),
+        "unchecked": _refs_json(patch.unchecked),
+        "change_version": patch.change_version,
+    }
+
+
+def _change_json(change: VersionReport) -> dict[str, Any]:
+    return {
+        "change_id": change.change_id,
+        "verdict": change.verdict,
+        "reason": change.reason,
+        "call_sites": [_site_json(s) for s in change.call_sites],
+        "min_supported": change.min_supported,
+        "max_supported": change.max_supported,
+        "versions": [{"version": n, "executions": _refs_json(refs)} for n, refs in change.versions],
+        "not_reached": _refs_json(change.not_reached),
+        "unchecked": _refs_json(change.unchecked),
+    }

@@ -1,0 +1,93 @@
+"""Which call sites and patch ids a patch report covers, and which histories it counts.
+
+Merges the statically scanned call sites with those the replay observed (non-literal ids, modules
+the scan did not reach), groups ``get_version`` ids under their change and leaves out executions
+closed longer ago than the retention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from replaycheck._patch_facts import split_version_id
+from replaycheck.patches import CallKind, CallSite
+
+if TYPE_CHECKING:
+    from replaycheck.verdict import Verdict
+
+
+def within_retention(
+    verdicts: Sequence[Verdict], days: float | None, now: datetime | None
+) -> tuple[list[Verdict], int]:
+    if days is None:
+        return list(verdicts), 0
+    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=days)
+    kept = []
+    for verdict in verdicts:
+        closed = verdict.patches.closed_at if verdict.patches else ""
+        if closed and datetime.fromisoformat(closed) < cutoff:
+            continue
+        kept.append(verdict)
+    return kept, len(verdicts) - len(kept)
+
+
+def observed_sites(verdicts: Iterable[Verdict]) -> list[CallSite]:
+    found: dict[tuple[str, int, str], CallSite] = {}
+    for verdict in verdicts:
+        for call in verdict.patches.calls if verdict.patches else ():
+            if call.get_version:
+                change, _ = split_version_id(call.patch_id) or (call.patch_id, 0)
+                kind: CallKind = "get_version"
+                pid = change
+            else:
+                kind = "deprecate_patch" if call.deprecated else "patched"
+                pid = call.patch_id
+            key = (call.file, call.line, pid)
+            found.setdefault(
+                key,
+                CallSite(call.file, call.line, kind, pid, workflow_type=verdict.workflow_type,
+                         observed=True),
+            )  # fmt: skip
+    return list(found.values())
+
+
+def merge_sites(static: Sequence[CallSite], observed: Sequence[CallSite]) -> list[CallSite]:
+    """Static sites, plus observed ones at a line the scan missed or could not read the id of."""
+    out = [s for s in static if s.patch_id is not None]
+    known = {(s.file, s.line, s.patch_id) for s in out}
+    for site in observed:
+        if (site.file, site.line, site.patch_id) not in known:
+            static_twin = next((s for s in static if (s.file, s.line) == (site.file, site.line)),
+                               None)  # fmt: skip
+            out.append(replace(site, expression=static_twin.expression) if static_twin else site)
+    return out
+
+
+def change_ids(sites: Iterable[CallSite]) -> set[str]:
+    return {s.patch_id for s in sites if s.kind == "get_version" and s.patch_id}
+
+
+def change_of(patch_id: str, changes: set[str]) -> str | None:
+    split = split_version_id(patch_id)
+    return split[0] if split and split[0] in changes else None
+
+
+def sites_by_id(sites: Iterable[CallSite]) -> dict[str, tuple[CallSite, ...]]:
+    by_id: dict[str, list[CallSite]] = {}
+    for site in sites:
+        if site.kind != "get_version" and site.patch_id:
+            by_id.setdefault(site.patch_id, []).append(site)
+    return {k: tuple(sorted(v, key=lambda s: (s.file, s.line))) for k, v in by_id.items()}
+
+
+def history_ids(verdicts: Iterable[Verdict]) -> set[str]:
+    ids: set[str] = set()
+    for verdict in verdicts:
+        if verdict.patches:
+            ids.update(m.removeprefix("~") for m in verdict.patches.markers)
+            ids.update(verdict.patches.change_versions)
+            ids.update(c.patch_id for c in verdict.patches.calls if not c.get_version)
+    return ids

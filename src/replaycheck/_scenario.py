@@ -1,0 +1,216 @@
+"""What one generated example did (arguments, activity outcomes, signals, pause point), and
+the history arithmetic the generator needs: where an execution can be paused, when it is idle.
+
+Plain data and functions only; temporalio's protobuf classes are used duck-typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+COMMAND_EVENTS = frozenset(
+    {
+        "ACTIVITY_TASK_SCHEDULED",
+        "ACTIVITY_TASK_CANCEL_REQUESTED",
+        "TIMER_STARTED",
+        "TIMER_CANCELED",
+        "MARKER_RECORDED",
+        "START_CHILD_WORKFLOW_EXECUTION_INITIATED",
+        "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED",
+        "REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED",
+        "UPSERT_WORKFLOW_SEARCH_ATTRIBUTES",
+        "WORKFLOW_PROPERTIES_MODIFIED",
+        "WORKFLOW_EXECUTION_UPDATE_ACCEPTED",
+        "WORKFLOW_EXECUTION_UPDATE_REJECTED",
+        "WORKFLOW_EXECUTION_UPDATE_COMPLETED",
+        "NEXUS_OPERATION_SCHEDULED",
+        "NEXUS_OPERATION_CANCEL_REQUESTED",
+        "WORKFLOW_EXECUTION_COMPLETED",
+        "WORKFLOW_EXECUTION_FAILED",
+        "WORKFLOW_EXECUTION_CANCELED",
+        "WORKFLOW_EXECUTION_CONTINUED_AS_NEW",
+    }
+)
+"""Events written together with the ``WorkflowTaskCompleted`` whose commands produced them."""
+
+_OPENERS = {
+    "ACTIVITY_TASK_SCHEDULED": "activity",
+    "TIMER_STARTED": "timer",
+    "START_CHILD_WORKFLOW_EXECUTION_INITIATED": "child",
+    "WORKFLOW_TASK_SCHEDULED": "workflow task",
+}
+_CLOSERS = {
+    "ACTIVITY_TASK_COMPLETED": "activity",
+    "ACTIVITY_TASK_FAILED": "activity",
+    "ACTIVITY_TASK_TIMED_OUT": "activity",
+    "ACTIVITY_TASK_CANCELED": "activity",
+    "TIMER_FIRED": "timer",
+    "TIMER_CANCELED": "timer",
+    "START_CHILD_WORKFLOW_EXECUTION_FAILED": "child",
+    "CHILD_WORKFLOW_EXECUTION_COMPLETED": "child",
+    "CHILD_WORKFLOW_EXECUTION_FAILED": "child",
+    "CHILD_WORKFLOW_EXECUTION_CANCELED": "child",
+    "CHILD_WORKFLOW_EXECUTION_TIMED_OUT": "child",
+    "CHILD_WORKFLOW_EXECUTION_TERMINATED": "child",
+    "WORKFLOW_TASK_COMPLETED": "workflow task",
+    "WORKFLOW_TASK_FAILED": "workflow task",
+    "WORKFLOW_TASK_TIMED_OUT": "workflow task",
+}
+
+
+def event_type(event: Any) -> str:
+    """``ACTIVITY_TASK_SCHEDULED`` for an event (the enum name without its prefix)."""
+    from temporalio.api.enums.v1 import EventType
+
+    return str(EventType.Name(event.event_type)).removeprefix("EVENT_TYPE_")
+
+
+def pause_points(events: Sequence[Any]) -> list[int]:
+    """Lengths of the prefixes a paused execution can show, one per completed workflow task.
+
+    A history is append-only, so what a client fetches from a running execution is a prefix of
+    the final history; the server writes a ``WorkflowTaskCompleted`` and the events of its
+    commands in one transaction, so the prefix ending after those commands is exactly what an
+    execution paused right after that workflow task looks like.
+    """
+    types = [event_type(e) for e in events]
+    points = []
+    for index, kind in enumerate(types):
+        if kind != "WORKFLOW_TASK_COMPLETED":
+            continue
+        end = index + 1
+        while end < len(types) and types[end] in COMMAND_EVENTS:
+            end += 1
+        points.append(end)
+    return points
+
+
+def open_work(events: Sequence[Any]) -> dict[str, list[Any]]:
+    """The opening events of every workflow task, activity, timer and child still open.
+
+    A running execution with none open waits for nothing but the outside world (a signal).
+    """
+    opened: dict[str, dict[int, Any]] = {kind: {} for kind in set(_OPENERS.values())}
+    for event in events:
+        kind = event_type(event)
+        if kind in _OPENERS:
+            opened[_OPENERS[kind]][event.event_id] = event
+        elif kind in _CLOSERS:
+            group = opened[_CLOSERS[kind]]
+            started = _opening_id(event)
+            group.pop(started if started in group else min(group, default=0), None)
+    return {kind: list(group.values()) for kind, group in opened.items()}
+
+
+def _opening_id(event: Any) -> int:
+    """The event id of the event that opened what ``event`` closes (0 if it has none)."""
+    attributes = getattr(event, str(event.WhichOneof("attributes")), None)
+    for name in ("initiated_event_id", "scheduled_event_id", "started_event_id"):
+        value = getattr(attributes, name, 0)
+        if value:
+            return int(value)
+    return 0
+
+
+def close_status(events: Sequence[Any]) -> str:
+    """``RUNNING`` or the close status the last event records."""
+    if not events:
+        return "RUNNING"
+    kind = event_type(events[-1])
+    if kind.startswith("WORKFLOW_EXECUTION_") and kind != "WORKFLOW_EXECUTION_SIGNALED":
+        status = kind.removeprefix("WORKFLOW_EXECUTION_")
+        if status in ("COMPLETED", "FAILED", "CANCELED", "TERMINATED", "TIMED_OUT"):
+            return status
+        if status == "CONTINUED_AS_NEW":
+            return status
+    return "RUNNING"
+
+
+@dataclass(frozen=True)
+class ActivityCall:
+    """One call of a stand-in activity and the outcome drawn for it."""
+
+    number: int
+    """1 for the execution's first activity call (retries count as calls)."""
+    activity: str
+    attempt: int
+    outcome: str
+    """``returned 'x'`` or ``failed (retryable)`` / ``failed (non-retryable)``."""
+
+
+@dataclass(frozen=True)
+class SignalDelivery:
+    """A drawn signal and when it was sent."""
+
+    signal: str
+    args: tuple[Any, ...]
+    when: str
+    """``while activity call 2 ran`` or ``when the execution waited``; ``not sent`` if the
+    execution finished first."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What one example did to the baseline execution, and what was recorded of it."""
+
+    workflow_type: str
+    workflow_id: str
+    args: tuple[Any, ...] = ()
+    pause_after: int | None = None
+    """Drawn pause point: after this many workflow tasks (``None``: as far as it goes)."""
+    calls: tuple[ActivityCall, ...] = ()
+    signals: tuple[SignalDelivery, ...] = ()
+    workflow_tasks: int = 0
+    """Workflow tasks completed in the recorded history."""
+    total_tasks: int = 0
+    """Workflow tasks the execution completed in all."""
+    status: str = "RUNNING"
+    """Status of the recorded history: ``RUNNING`` when paused mid-flight."""
+    events: int = 0
+    last_event: str = ""
+    stopped: str = ""
+    """Why the execution was not run to completion, if it was not."""
+
+    @property
+    def paused(self) -> bool:
+        """Whether the recorded history is of an execution paused mid-flight."""
+        return self.status == "RUNNING"
+
+    def state(self) -> str:
+        """``paused mid-flight after workflow task 2 (...)`` or ``completed (COMPLETED, ...)``."""
+        if not self.paused:
+            return (
+                f"completed ({self.status}, {self.events} events, "
+                f"{self.workflow_tasks} workflow tasks)"
+            )
+        why = f"; {self.stopped}" if self.stopped else ""
+        return (
+            f"paused mid-flight after workflow task {self.workflow_tasks} of "
+            f"{self.total_tasks} ({self.events} events, last: {self.last_event}{why})"
+        )
+
+    def render(self) -> list[str]:
+        """The scenario as indented lines for a failure report."""
+        lines = [
+            f"workflow {self.workflow_type}, arguments: {_short(self.args)}",
+            f"execution: {self.state()}",
+        ]
+        if self.pause_after is not None:
+            lines.append(f"pause point drawn: after workflow task {self.pause_after}")
+        for call in self.calls:
+            lines.append(
+                f"activity call {call.number}: {call.activity} (attempt {call.attempt}) "
+                f"{call.outcome}"
+            )
+        if not self.calls:
+            lines.append("activity calls: none")
+        for signal in self.signals:
+            lines.append(f"signal {signal.signal}{_short(signal.args)} {signal.when}")
+        return lines
+
+
+def _short(value: Any, limit: int = 160) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

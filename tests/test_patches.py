@@ -1,0 +1,298 @@
+"""``replaycheck patches``: the patch lifecycle of the provisioning example, stage by stage.
+
+Histories come from the real dev server: ``fixtures/histories`` (version 1 and gated version 2,
+``scripts/record_fixtures.py``) and the session's recording of ``tests/workflows/
+record_lifecycle.py`` (the deprecated code, ``GateAfterSignal``, ``Versioned``). Each code version
+replays its histories once, recording every ``patched()`` call; every stage then analyzes the
+subset of verdicts it is about, so a stage costs no extra replay.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from replaycheck._patch_scan import scan
+from replaycheck.cli import main
+from replaycheck.histories import read_history, write_history
+from replaycheck.patches import PatchesReport, PatchReport, analyze
+from replaycheck.replay import ReplayJob, replay
+from replaycheck.verdict import Verdict
+from tests.conftest import FIXTURES, REPO
+
+GATED = "examples.provisioning.workflows"
+DEPRECATED = "examples.provisioning.workflows_deprecated"
+REMOVED = "examples.provisioning.workflows_removed"
+GATE = "tests.workflows.gate_after_signal:GateAfterSignalV2"
+PATCH_ID = "schema-retry-seed-first"
+V1_IDS = {
+    "prov-acme-completed",
+    "prov-globex-completed",
+    "prov-hooli-schema-retrying",
+    "prov-initech-schema-retried",
+    "prov-oldco-failed",
+    "prov-stark-cancelled",
+    "prov-umbrella-awaiting-approval",
+    "prov-wayne-terminated",
+}
+V2_IDS = {"prov-v2-cyberdyne-completed", "prov-v2-tyrell-awaiting-approval"}
+DEPRECATED_IDS = {"prov-deprecated-completed", "prov-deprecated-awaiting-approval"}
+
+pytestmark = pytest.mark.server
+
+Replays = dict[str, list[Verdict]]
+
+
+def replay_recording(module: str, paths: Sequence[Path]) -> list[Verdict]:
+    """Replay ``paths`` under ``module`` with patch calls recorded."""
+    job = ReplayJob(
+        paths=tuple(str(p) for p in paths),
+        workflows=(module,),
+        import_paths=(str(REPO),),
+        record_patches=True,
+    )
+    return replay(job)
+
+
+def signalled_not_completed(recorded: Path, out: Path) -> Path:
+    """``gate-v2-passed`` cut after the workflow task that got ``proceed`` started (captured
+    mid-task): the gate is reached only past the history's end."""
+    loaded = read_history(recorded / "gate" / "gate-v2-passed.json")
+    events = list(loaded.history.events)[:7]
+    assert events[-1].HasField("workflow_task_started_event_attributes")
+    return write_history(out / "gate-v2-mid-task.json", events)
+
+
+@pytest.fixture(scope="session")
+def replays(lifecycle_histories: Path, tmp_path_factory: pytest.TempPathFactory) -> Replays:
+    """Verdicts (with patch facts) of each code version over the histories it is tested with."""
+    rec = lifecycle_histories
+    mid_task = signalled_not_completed(rec, tmp_path_factory.mktemp("mid-task"))
+    provisioning = sorted(FIXTURES.rglob("*.json")) + sorted((rec / "deprecated").glob("*.json"))
+    jobs = {
+        "gated": (GATED, sorted(FIXTURES.rglob("*.json"))),
+        "deprecated": (DEPRECATED, provisioning),
+        "removed": (REMOVED, provisioning),
+        "gate": (GATE, [*sorted((rec / "gate").glob("*.json")), mid_task]),
+    }
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        futures = {k: pool.submit(replay_recording, m, p) for k, (m, p) in jobs.items()}
+        return {k: f.result() for k, f in futures.items()}
+
+
+def report(module: str, verdicts: Sequence[Verdict], **kwargs: object) -> PatchesReport:
+    return analyze(verdicts, scan([module], [str(REPO)]).sites, **kwargs)  # type: ignore[arg-type]
+
+
+def only(verdicts: Sequence[Verdict], ids: set[str]) -> list[Verdict]:
+    """The verdicts of these workflow ids, plus every ``NotifyTenant`` child history."""
+    return [v for v in verdicts if v.workflow_id in ids or v.workflow_type == "NotifyTenant"]
+
+
+def the_patch(found: PatchesReport, patch_id: str = PATCH_ID) -> PatchReport:
+    (patch,) = found.patches
+    assert patch.patch_id == patch_id
+    return patch
+
+
+def ids(refs: Sequence[object]) -> set[str]:
+    return {r.workflow_id for r in refs}  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- the lifecycle
+
+
+def test_pre_patch_executions_running_keep_both_branches(replays: Replays) -> None:
+    patch = the_patch(report(GATED, replays["gated"]))
+    assert patch.verdict == "keep-both-branches"
+    assert ids(patch.old_branch) == V1_IDS  # replay reached the gate and patched() was False
+    assert {r.status for r in patch.old_branch} >= {"RUNNING", "COMPLETED", "FAILED"}
+    assert ids(patch.new_branch) == V2_IDS
+    assert patch.not_reached == patch.unchecked == ()
+    assert all(r.event_id == 3 for r in patch.old_branch)  # the gate is in the first task
+    assert "8 executions (2 running, 6 closed) took the old branch" in patch.reason
+    (site,) = patch.call_sites
+    assert (Path(site.file).name, site.kind, site.workflow_type) == (
+        "workflows.py", "patched", "TenantProvisioning",
+    )  # fmt: skip
+    source = Path(site.file).read_text().splitlines()[site.line - 1]
+    assert "workflow.patched(PATCH_ID)" in source
+    assert patch.change_version == 2
+
+
+def test_patched_running_and_completed_are_ready_to_deprecate(replays: Replays) -> None:
+    patch = the_patch(report(GATED, only(replays["gated"], V2_IDS)))
+    assert patch.verdict == "ready-to-deprecate"
+    assert ids(patch.new_branch) == V2_IDS
+    assert {r.status for r in patch.new_branch} == {"RUNNING", "COMPLETED"}
+    assert patch.old_branch == patch.not_reached == ()
+    assert "replace patched() with deprecate_patch()" in patch.reason
+
+
+def test_deprecated_keeps_the_call_while_patched_markers_remain(replays: Replays) -> None:
+    patch = the_patch(report(DEPRECATED, only(replays["deprecated"], V2_IDS | DEPRECATED_IDS)))
+    assert patch.verdict == "keep-deprecate-patch"
+    assert ids(patch.new_branch) == V2_IDS | DEPRECATED_IDS
+    assert ids(r for r in patch.new_branch if r.deprecated) == DEPRECATED_IDS
+    assert "2 executions (1 running, 1 closed) recorded the marker with patched()" in patch.reason
+
+
+def test_deprecated_alone_is_ready_to_remove(replays: Replays) -> None:
+    patch = the_patch(report(DEPRECATED, only(replays["deprecated"], DEPRECATED_IDS)))
+    assert patch.verdict == "ready-to-remove"
+    assert all(r.deprecated for r in patch.new_branch)
+    assert patch.call_sites[0].kind == "deprecate_patch"
+
+
+def test_deprecating_too_early_keeps_both_branches(replays: Replays) -> None:
+    patch = the_patch(report(DEPRECATED, replays["deprecated"]))
+    assert patch.verdict == "keep-both-branches"
+    assert ids(patch.old_branch) == V1_IDS
+    assert patch.reason.startswith("deprecate_patch() came too early")
+
+
+def test_removed_with_only_deprecated_markers_is_done(replays: Replays) -> None:
+    patch = the_patch(report(REMOVED, only(replays["removed"], DEPRECATED_IDS)))
+    assert patch.verdict == "removed"
+    assert patch.call_sites == ()
+    assert {v.verdict for v in only(replays["removed"], DEPRECATED_IDS)} == {"ok"}
+
+
+def test_removed_too_early_is_orphaned(replays: Replays) -> None:
+    verdicts = only(replays["removed"], V2_IDS | DEPRECATED_IDS)
+    patch = the_patch(report(REMOVED, verdicts))
+    assert patch.verdict == "orphaned"
+    assert "Non-deprecated patch marker" in patch.reason
+    failing = {v.workflow_id for v in verdicts if v.verdict == "nondeterministic"}
+    assert failing == V2_IDS  # what the report predicts, replay confirms
+
+
+# --------------------------------------------------------------------------- before the gate
+
+
+def test_executions_blocked_before_the_gate_have_not_reached_it(replays: Replays) -> None:
+    patch = the_patch(report(GATE, replays["gate"]), "nap-after-go")
+    assert ids(patch.old_branch) == {"gate-v1-passed"}
+    assert ids(patch.new_branch) == {"gate-v2-passed"}
+    waiting = {"gate-v1-waiting", "gate-v2-waiting"}
+    assert ids(patch.not_reached) == waiting | {"gate-v2-passed"}  # the mid-task copy
+    assert patch.verdict == "keep-both-branches"  # because of gate-v1-passed only
+
+
+def test_waiting_v1_execution_does_not_block_deprecation(replays: Replays) -> None:
+    verdicts = [v for v in replays["gate"] if not v.path.endswith("gate-v1-passed.json")]
+    patch = the_patch(report(GATE, verdicts), "nap-after-go")
+    assert patch.verdict == "ready-to-deprecate"
+    assert "gate-v1-waiting" in ids(patch.not_reached)  # started by the old code
+    assert patch.old_branch == ()
+    assert "3 running executions will take it when they reach the gate" in patch.reason
+
+
+def test_gate_reached_only_past_the_history_end_is_not_reached(replays: Replays) -> None:
+    (mid,) = [v for v in replays["gate"] if v.path.endswith("gate-v2-mid-task.json")]
+    assert mid.patches is not None
+    (call,) = mid.patches.calls
+    assert (call.result, call.replaying, call.event_id) == (True, False, 7)
+
+
+def test_retention_leaves_out_executions_closed_long_ago(replays: Replays) -> None:
+    later = datetime.now(timezone.utc) + timedelta(days=31)
+    found = report(GATE, replays["gate"], retention_days=30, now=later)
+    patch = the_patch(found, "nap-after-go")
+    assert found.expired == 2
+    assert patch.verdict == "ready-to-deprecate"
+    assert patch.old_branch == patch.new_branch == ()
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def run(*args: str) -> Result:
+    """``replaycheck patches ARGS`` at the repository root."""
+    old = Path.cwd()
+    os.chdir(REPO)
+    try:
+        return CliRunner().invoke(main, ["patches", *args])
+    finally:
+        os.chdir(old)
+
+
+def test_cli_text_on_the_configured_fixtures() -> None:
+    result = run()
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{PATCH_ID}  keep both branches"
+    assert "  call sites:" in lines
+    site = "examples/provisioning/workflows.py:31  workflow.patched(PATCH_ID) in TenantProvisioning"
+    assert f"    {site}" in lines
+    assert lines[-1] == "1 patch id in 14 histories (replay: 14 ok)"
+
+
+def test_cli_json(lifecycle_histories: Path) -> None:
+    result = run("-w", GATE, "--format", "json", str(lifecycle_histories / "gate"))
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    (patch,) = doc["patches"]
+    assert (patch["patch_id"], patch["verdict"]) == ("nap-after-go", "keep-both-branches")
+    assert [e["workflow_id"] for e in patch["old_branch"]] == ["gate-v1-passed"]
+    assert sorted(e["workflow_id"] for e in patch["not_reached"]) == [
+        "gate-v1-waiting",
+        "gate-v2-waiting",
+    ]
+    assert patch["call_sites"][0]["file"] == "tests/workflows/gate_after_signal.py"
+    assert (doc["histories"], doc["replay"], doc["expired"]) == (
+        4, {"ok": 4, "nondeterministic": 0, "error": 0}, 0,
+    )  # fmt: skip
+
+
+def test_cli_retention(lifecycle_histories: Path) -> None:
+    gate = str(lifecycle_histories / "gate")
+    result = run("-w", GATE, "--retention", "0", "--format", "json", gate)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["expired"] == 2  # both closed executions
+    (patch,) = [p for p in doc["patches"] if p["patch_id"] == "nap-after-go"]
+    assert patch["verdict"] == "ready-to-deprecate"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--format", "xml"), "Invalid value for '--format'"),
+        (("--query", "WorkflowType='X'"), "add --live"),
+        (("--live", "--retention", "3"), "drop --retention"),
+        (("--live", "fixtures/histories"), "drop the PATH arguments"),
+        (("nowhere",), "nowhere does not exist"),
+    ],
+)
+def test_cli_usage_errors(args: tuple[str, ...], message: str) -> None:
+    result = run(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+def test_cli_live_matches_file_mode(lifecycle_histories: Path, dev_server: object) -> None:
+    from replaycheck.testing import server_address
+
+    address = server_address(dev_server)  # type: ignore[arg-type]
+    result = run("--live", "--address", address, "-w", GATE, "--format", "json")
+    assert result.exit_code == 0, result.output
+    (patch,) = json.loads(result.stdout)["patches"]
+    assert patch["verdict"] == "keep-both-branches"
+    assert [e["workflow_id"] for e in patch["old_branch"]] == ["gate-v1-passed"]
+    assert {e["workflow_id"] for e in patch["not_reached"]} == {
+        "gate-v1-waiting",
+        "gate-v2-waiting",
+    }
+    assert all(e["path"].startswith("live:") for e in patch["not_reached"])
+    assert "read 4 live executions matching \"WorkflowType IN ('GateAfterSignal')\"" in (
+        result.stderr
+    )

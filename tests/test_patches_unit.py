@@ -1,0 +1,183 @@
+"""The parts of ``replaycheck patches`` that need no replay: the static scan and the rules."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from replaycheck._patch_facts import PatchCall, PatchFacts, split_version_id
+from replaycheck._patch_scan import scan
+from replaycheck.patches import CallSite, analyze, every_execution_query
+from replaycheck.verdict import Verdict
+
+PACKAGE = {
+    "__init__.py": "",
+    "ids.py": 'SHARED_ID = "shared-id"\n',
+    "helpers.py": """
+        from temporalio import workflow
+
+        class Base:
+            def step(self) -> bool:
+                return workflow.patched("in-base-class")
+    """,
+    "flows.py": """
+        import temporalio
+        from temporalio import workflow as wf
+        from temporalio.workflow import deprecate_patch, patched as is_patched
+
+        from replaycheck import versioning
+        from replaycheck.versioning import DEFAULT_VERSION, get_version
+
+        from .helpers import Base
+        from .ids import SHARED_ID
+
+        LOCAL_ID = "local-id"
+
+        @wf.defn(name="Flow")
+        class FlowWorkflow(Base):
+            @wf.run
+            async def run(self, n: int) -> None:
+                wf.patched(LOCAL_ID)
+                is_patched(SHARED_ID)
+                deprecate_patch(id="old-one")
+                temporalio.workflow.patched(f"dynamic-{n}")
+                get_version("change", DEFAULT_VERSION, 2)
+                versioning.get_version(change_id="other", min_supported=1, max_supported=3)
+
+        @wf.defn
+        class Other:
+            @wf.run
+            async def run(self) -> None:
+                wf.patched("in-other")
+    """,
+}
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> Path:
+    for name, source in PACKAGE.items():
+        path = tmp_path / "mypkg" / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(textwrap.dedent(source))
+    return tmp_path
+
+
+def test_scan_reads_every_call_form(package: Path) -> None:
+    found = scan(["mypkg.flows"], [str(package)])
+    by_line = {(Path(s.file).name, s.kind, s.patch_id, s.workflow_type) for s in found.sites}
+    assert by_line == {
+        ("helpers.py", "patched", "in-base-class", ""),  # a base class: type unknown
+        ("flows.py", "patched", "local-id", "Flow"),
+        ("flows.py", "patched", "shared-id", "Flow"),  # a constant imported from the package
+        ("flows.py", "deprecate_patch", "old-one", "Flow"),
+        ("flows.py", "patched", None, "Flow"),
+        ("flows.py", "get_version", "change", "Flow"),
+        ("flows.py", "get_version", "other", "Flow"),
+        ("flows.py", "patched", "in-other", "Other"),
+    }
+    dynamic = next(s for s in found.sites if s.patch_id is None)
+    assert dynamic.expression == "f'dynamic-{n}'"
+    ranges = {s.patch_id: (s.min_supported, s.max_supported) for s in found.sites}
+    assert ranges["change"] == (-1, 2) and ranges["other"] == (1, 3)
+    assert found.workflow_types == ("Flow", "Other")
+
+
+def test_scan_of_one_class_skips_the_other_workflow_classes(package: Path) -> None:
+    found = scan(["mypkg.flows:FlowWorkflow"], [str(package)])
+    assert "in-other" not in {s.patch_id for s in found.sites}
+    assert "in-base-class" in {s.patch_id for s in found.sites}  # may be FlowWorkflow's
+    assert found.workflow_types == ("Flow",)
+
+
+def test_scan_of_a_missing_module_finds_nothing(tmp_path: Path) -> None:
+    assert scan(["nowhere.at_all"], [str(tmp_path)]).sites == ()
+
+
+def test_split_version_id() -> None:
+    assert split_version_id("steps-v12") == ("steps", 12)
+    assert split_version_id("a-v-v2") == ("a-v", 2)
+    assert split_version_id("steps-v0") is None
+    assert split_version_id("steps") is None
+
+
+def test_every_execution_query_quotes_names() -> None:
+    assert every_execution_query(["B", "A"]) == "WorkflowType IN ('A', 'B')"
+    assert every_execution_query(["it's"]) == 'WorkflowType IN ("it\'s")'
+
+
+# --------------------------------------------------------------------------- the rules
+
+SITE = CallSite("/src/flow.py", 7, "patched", "p", "'p'", "Flow")
+
+
+def verdict(
+    wid: str,
+    *,
+    status: str = "COMPLETED",
+    kind: str = "ok",
+    markers: tuple[str, ...] = (),
+    calls: tuple[PatchCall, ...] = (),
+    observed: bool = True,
+    wtype: str = "Flow",
+) -> Verdict:
+    facts = PatchFacts(markers=markers, calls=calls, observed=observed)
+    return Verdict(
+        path=f"{wid}.json", verdict=kind, message="", workflow_id=wid,  # type: ignore[arg-type]
+        workflow_type=wtype, status=status, patches=facts,
+    )  # fmt: skip
+
+
+def gate(result: bool, replaying: bool = True) -> PatchCall:
+    return PatchCall("p", deprecated=False, result=result, replaying=replaying, event_id=3)
+
+
+def test_facts_round_trip_and_stay_out_of_check_output() -> None:
+    v = verdict("a", markers=("~p",), calls=(gate(False),))
+    assert Verdict.from_json_dict(v.to_json_dict()) == v
+    plain = Verdict(path="x.json", verdict="ok", message="")
+    assert "patches" not in plain.to_json_dict()
+
+
+def test_a_failed_replay_before_the_gate_blocks_deprecation() -> None:
+    (patch,) = analyze([verdict("a", kind="nondeterministic"), verdict("b", markers=("p",))],
+                       [SITE]).patches  # fmt: skip
+    assert patch.verdict == "keep-both-branches"
+    assert [r.workflow_id for r in patch.unchecked] == ["a"]
+    assert "could not be replayed up to the gate" in patch.reason
+
+
+def test_closed_executions_that_never_reached_the_gate_do_not_count() -> None:
+    (patch,) = analyze([verdict("a"), verdict("b", status="RUNNING")], [SITE]).patches
+    assert patch.verdict == "ready-to-deprecate"
+    assert [r.workflow_id for r in patch.not_reached] == ["b"]
+    assert patch.new_branch == patch.old_branch == ()
+
+
+def test_a_gate_reached_only_after_the_history_end_is_not_reached_yet() -> None:
+    running = verdict("a", status="RUNNING", calls=(gate(True, replaying=False),))
+    (patch,) = analyze([running], [SITE]).patches
+    assert [r.workflow_id for r in patch.not_reached] == ["a"]
+    assert patch.new_branch == ()
+
+
+def test_other_workflow_types_are_not_counted() -> None:
+    other = verdict("c", status="RUNNING", wtype="Child", kind="error")
+    (patch,) = analyze([verdict("b", markers=("p",)), other], [SITE]).patches
+    assert patch.verdict == "ready-to-deprecate"
+    assert patch.unchecked == patch.not_reached == ()
+
+
+def test_a_marker_no_code_calls_is_orphaned_and_a_replay_seen_call_counts() -> None:
+    history = verdict("a", markers=("q",))
+    (patch,) = analyze([history], []).patches
+    assert (patch.patch_id, patch.verdict) == ("q", "orphaned")
+    seen = PatchCall("q", deprecated=True, result=True, replaying=True, file="/src/f.py", line=9)
+    dynamic = CallSite("/src/f.py", 9, "deprecate_patch", None, "make_id()", "Flow")
+    found = analyze([verdict("a", markers=("q",), calls=(seen,))], [dynamic])
+    (patch,) = found.patches
+    assert patch.verdict == "keep-deprecate-patch"
+    (site,) = patch.call_sites
+    assert (site.observed, site.expression) == (True, "make_id()")
+    assert found.non_literal == (dynamic,)
