@@ -1,0 +1,209 @@
+"""Generated histories (``replaycheck.generate``): the provisioning example, a git baseline, the
+pytest decorator, and the history arithmetic underneath, without and with a test server."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from replaycheck._baseline import _rewrite
+from replaycheck._scenario import close_status, open_work, pause_points
+from replaycheck.errors import ConfigError
+from replaycheck.generate import Exploration, explore, given_histories, is_git_ref
+
+from .conftest import FIXTURES, REPO
+
+V1 = "examples.provisioning.workflows_v1"
+EXAMPLES = 30
+
+
+def _events(name: str) -> list[Any]:
+    from replaycheck.histories import read_history
+
+    return list(read_history(FIXTURES / "TenantProvisioning" / name).history.events)
+
+
+# ----------------------------------------------------------------------- without a server
+
+
+def test_pause_points_end_after_each_workflow_tasks_commands() -> None:
+    events = _events("prov-acme-completed.json")
+    points = pause_points(events)
+    assert points[0] == 5  # started, task scheduled/started/completed, create_schema scheduled
+    assert points[-1] == len(events)  # the last task's commands close the execution
+    assert close_status(events) == "COMPLETED"
+    assert close_status(events[: points[0]]) == "RUNNING"
+
+
+def test_open_work_tracks_what_a_paused_execution_waits_for() -> None:
+    events = _events("prov-acme-completed.json")
+    first = open_work(events[: pause_points(events)[0]])
+    assert [len(first[k]) for k in ("activity", "timer", "child", "workflow task")] == [1, 0, 0, 0]
+    assert not any(open_work(events).values())
+
+
+def test_imports_of_materialized_packages_are_renamed() -> None:
+    source = textwrap.dedent(
+        """\
+        import os
+        import pkg.acts
+        import pkg.acts as acts, json
+        from pkg.models import Thing as T, Other
+        from other import x
+        """
+    )
+    rewritten = _rewrite(source, {"pkg"}, "P")
+    assert rewritten.splitlines() == [
+        "import os",
+        "import P.pkg.acts; from P import pkg",
+        "import P.pkg.acts as acts; import json",
+        "from P.pkg.models import Thing as T, Other",
+        "from other import x",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "ref"),
+    [(V1, False), ("HEAD~1", True), ("origin/main", True), ("git:main", True), ("nope_x", True)],
+)
+def test_baseline_strings_name_modules_or_git_refs(value: str, ref: bool) -> None:
+    assert is_git_ref(value, [str(REPO)]) is ref
+
+
+@pytest.mark.parametrize("bad", [{"max_examples": 0}, {"max_steps": 0}, {"max_examples": 10**6}])
+def test_limits_are_bounded(bad: dict[str, int]) -> None:
+    with pytest.raises(ConfigError):
+        explore(V1, **bad)
+
+
+def test_given_histories_hides_its_argument_from_pytest() -> None:
+    import inspect
+
+    @given_histories(V1)
+    def test_x(tmp_path: Path, exploration: Exploration) -> None:
+        """never run"""
+
+    assert list(inspect.signature(test_x).parameters) == ["tmp_path"]
+
+
+# ----------------------------------------------------------------------- with a test server
+
+
+def test_ungated_change_is_caught_and_shrinks_to_the_changed_call() -> None:
+    result = explore(
+        V1,
+        new=["examples.provisioning.workflows_unsafe"],
+        workflow_type="TenantProvisioning",
+        max_examples=EXAMPLES,
+    )
+    assert not result.ok and result.exit_code == 1
+    (found,) = result.counterexamples
+    scenario = found.scenario
+    # Task 1 schedules create_schema, task 2 run_migrations: the call the change replaced.
+    assert scenario.paused and scenario.workflow_tasks == 2
+    assert [c.activity for c in scenario.calls] == ["create_schema", "run_migrations"]
+    assert found.verdict.verdict == "nondeterministic"
+    assert found.verdict.diagnosis is not None
+    assert found.verdict.diagnosis.recorded_name == "run_migrations"
+    text = result.render()
+    assert "paused mid-flight after workflow task 2" in text
+    assert "code commanded:   activity 'verify_schema'" in text
+
+
+def test_gated_change_passes_the_same_run() -> None:
+    result = explore(
+        V1,
+        new=["examples.provisioning.workflows"],
+        workflow_type="TenantProvisioning",
+        max_examples=EXAMPLES,
+    )
+    assert result.ok, result.render()
+    assert result.histories >= EXAMPLES // 2 and result.shapes >= 3
+
+
+@given_histories(
+    V1, new=["examples.provisioning.workflows"], workflow_type="NotifyTenant", max_examples=10
+)
+def test_decorator_runs_the_body_with_the_exploration(exploration: Exploration) -> None:
+    assert exploration.ok and exploration.workflow_types == ("NotifyTenant",)
+
+
+# ----------------------------------------------------------------------- --baseline REF
+
+WORKFLOW = """\
+from datetime import timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from pkg.acts import first, second
+
+
+@workflow.defn
+class Greeting:
+    @workflow.run
+    async def run(self, name: str) -> str:
+        a = await workflow.execute_activity({0}, name, start_to_close_timeout=timedelta(seconds=5))
+        b = await workflow.execute_activity({1}, name, start_to_close_timeout=timedelta(seconds=5))
+        return f"{{a}} {{b}}"
+"""
+ACTIVITIES = """\
+from temporalio import activity
+
+
+@activity.defn
+async def first(name: str) -> str:
+    return name
+
+
+@activity.defn
+async def second(name: str) -> str:
+    return name
+"""
+
+
+def _git(repo: Path, *args: str) -> None:
+    identity = ["-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", *identity, *args], cwd=repo, check=True, capture_output=True)
+
+
+@pytest.fixture
+def two_commits(tmp_path: Path) -> Path:
+    """A git repository whose second commit swaps two activities without a gate."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.replaycheck]\nworkflows = ["pkg.wf"]\nhistories = ["fixtures/histories"]\n'
+    )
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "acts.py").write_text(ACTIVITIES)
+    (tmp_path / "pkg" / "wf.py").write_text(WORKFLOW.format("first", "second"))
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-q", "-m", "v1")
+    (tmp_path / "pkg" / "wf.py").write_text(WORKFLOW.format("second", "first"))
+    _git(tmp_path, "commit", "-q", "-am", "v2, ungated")
+    return tmp_path
+
+
+def test_generate_baseline_head_1_catches_the_previous_commits_histories(
+    two_commits: Path,
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "replaycheck", "generate", "--baseline", "HEAD~1",
+         "--max-examples", "15", "--save"],
+        cwd=two_commits, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "minimal scenario" in done.stdout
+    assert "history recorded: activity 'first'" in done.stdout
+    assert "code commanded:   activity 'second'" in done.stdout
+    saved = sorted((two_commits / "fixtures" / "histories" / "Greeting").glob("generated-*.json"))
+    assert saved and "saved" in done.stderr
+    status = subprocess.run(["git", "status", "--porcelain", "pkg"], cwd=two_commits,
+                            capture_output=True, text=True, check=True)  # fmt: skip
+    assert status.stdout == ""  # the working tree is untouched
