@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "bench" / "results" / "corpus"
 WORKFLOWS = "examples.provisioning.workflows"
+NO_HYP = ["-p", "no:hypothesispytest"]
 
 
 def build_corpus(count: int) -> Path:
@@ -73,12 +74,18 @@ def main() -> int:
         "replaycheck check --jobs 2": timed([*check, "--jobs", "2"], args.repeat),
         "pytest -n 0": timed([*pytest, "-n", "0"], args.repeat),
         "pytest -n 2": timed([*pytest, "-n", "2"], args.repeat),
+        # Hypothesis' own pytest plugin (installed with the test extras) costs ~0.5 s of imports
+        # in every pytest process; these rows show pytest with replaycheck's plugin alone.
+        "pytest -n 0, no hypothesis": timed([*pytest, *NO_HYP, "-n", "0"], args.repeat),
+        "pytest -n 2, no hypothesis": timed([*pytest, *NO_HYP, "-n", "2"], args.repeat),
     }
     base = times["plain batched Replayer"]
     for name, seconds in times.items():
         print(f"{name:30} {seconds:7.2f} s   ratio to plain {seconds / base:5.2f}   "
               f"{events / seconds:8.0f} events/s")
-    print(f"pytest speed-up -n 2 over -n 0: {times['pytest -n 0'] / times['pytest -n 2']:.2f}x")
+    for suffix in ("", ", no hypothesis"):
+        speedup = times[f"pytest -n 0{suffix}"] / times[f"pytest -n 2{suffix}"]
+        print(f"pytest{suffix} speed-up -n 2 over -n 0: {speedup:.2f}x")
     if args.export:
         subprocess.run([py, "bench/bench_export.py", "--repeat", str(args.repeat)], cwd=ROOT,
                        check=True)

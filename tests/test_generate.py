@@ -118,7 +118,7 @@ def test_ungated_change_is_caught_and_shrinks_to_the_changed_call() -> None:
 def test_gated_change_passes_the_same_run() -> None:
     result = explore(
         V1,
-        new=["examples.provisioning.workflows"],
+        new="examples.provisioning.workflows",  # one module: a string will do
         workflow_type="TenantProvisioning",
         max_examples=EXAMPLES,
     )
@@ -204,6 +204,43 @@ def test_generate_baseline_head_1_catches_the_previous_commits_histories(
     assert "code commanded:   activity 'second'" in done.stdout
     saved = sorted((two_commits / "fixtures" / "histories" / "Greeting").glob("generated-*.json"))
     assert saved and "saved" in done.stderr
+    from replaycheck.histories import read_history
+
+    assert read_history(saved[0]).info.workflow_type == "Greeting"
     status = subprocess.run(["git", "status", "--porcelain", "pkg"], cwd=two_commits,
                             capture_output=True, text=True, check=True)  # fmt: skip
     assert status.stdout == ""  # the working tree is untouched
+
+
+def test_git_baseline_without_a_change_passes(two_commits: Path) -> None:
+    result = explore("HEAD", root=two_commits, max_examples=10)
+    assert result.ok, result.render()
+    assert result.workflow_types == ("Greeting",) and result.histories > 0
+    assert not [name for name in sys.modules if name.startswith("_replaycheck_baseline_")]
+
+
+ENDING = """\
+from datetime import timedelta
+
+from temporalio import workflow
+
+
+@workflow.defn(name="Ending")
+class Ending:
+    @workflow.run
+    async def run(self) -> None:
+        await workflow.sleep(timedelta(hours=6))
+"""
+
+
+def test_a_change_at_the_end_shrinks_to_a_completed_execution(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.replaycheck]\n")
+    (tmp_path / "ending_v1.py").write_text(ENDING)
+    (tmp_path / "ending_v2.py").write_text(
+        ENDING + "        await workflow.sleep(timedelta(minutes=1))\n"
+    )
+    result = explore("ending_v1", new=["ending_v2"], root=tmp_path, max_examples=10)
+    (found,) = result.counterexamples
+    assert not found.scenario.paused and found.scenario.status == "COMPLETED"
+    assert "execution: completed (COMPLETED" in result.render()
+    assert result.seconds < 30  # six hours of timer cost nothing

@@ -45,9 +45,7 @@ class _Tree:
         self.repo, self.ref, self.root = repo, ref, root
         listing = _git(repo, "ls-tree", "-r", "--name-only", ref, "--", root or ".")
         prefix = f"{root}/" if root else ""
-        self.files = [
-            p.removeprefix(prefix) for p in listing.splitlines() if p.endswith(".py")
-        ]
+        self.files = [p.removeprefix(prefix) for p in listing.splitlines() if p.endswith(".py")]
 
     def top_level(self, name: str) -> list[str]:
         """Files of top-level module or package ``name`` (paths relative to the root)."""
@@ -77,6 +75,8 @@ def _rewrite(source: str, tops: set[str], prefix: str) -> str:
     lines = source.splitlines(keepends=True)
     edits: list[tuple[int, int, int, int, str]] = []
     for node in ast.walk(tree):
+        if not isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
         text = _rewritten(node, tops, prefix)
         if text is not None:
             assert node.end_lineno is not None and node.end_col_offset is not None
@@ -92,16 +92,15 @@ def _rewritten(node: ast.AST, tops: set[str], prefix: str) -> str | None:
     if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
         if node.module.split(".")[0] not in tops:
             return None
-        names = ", ".join(
-            f"{a.name} as {a.asname}" if a.asname else a.name for a in node.names
-        )
+        names = ", ".join(f"{a.name} as {a.asname}" if a.asname else a.name for a in node.names)
         return f"from {prefix}.{node.module} import {names}"
     if isinstance(node, ast.Import) and any(a.name.split(".")[0] in tops for a in node.names):
         parts = []
         for alias in node.names:
             top = alias.name.split(".")[0]
             if top not in tops:
-                parts.append(f"import {alias.name}" + (f" as {alias.asname}" if alias.asname else ""))
+                alias_text = f" as {alias.asname}" if alias.asname else ""
+                parts.append(f"import {alias.name}{alias_text}")
             elif alias.asname:
                 parts.append(f"import {prefix}.{alias.name} as {alias.asname}")
             else:
@@ -137,7 +136,9 @@ def _closure(tree: _Tree, start: Sequence[str]) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def materialize(ref: str, specs: Sequence[str], settings: Settings) -> Iterator[tuple[list[str], str]]:
+def materialize(
+    ref: str, specs: Sequence[str], settings: Settings
+) -> Iterator[tuple[list[str], str]]:
     """The workflow ``specs`` as they are at git ``ref``, importable for the ``with`` block.
 
     Yields:
@@ -147,7 +148,13 @@ def materialize(ref: str, specs: Sequence[str], settings: Settings) -> Iterator[
         ConfigError: not a git repository, unknown ref, or the modules are not in that commit.
     """
     toplevel = Path(_git(settings.root, "rev-parse", "--show-toplevel").strip())
-    commit = _git(toplevel, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
+    try:
+        commit = _git(toplevel, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
+    except ConfigError:
+        raise ConfigError(
+            f"--baseline {ref!r} is neither a workflow module on the import path nor a commit of "
+            f"the git repository at {toplevel}; fetch the ref (git fetch) or name the module."
+        ) from None
     tree = _Tree(toplevel, commit, _import_root(settings, toplevel))
     tops = [spec.split(":")[0].split(".")[0] for spec in specs]
     missing = [t for t in tops if not tree.top_level(t)]
@@ -156,8 +163,9 @@ def materialize(ref: str, specs: Sequence[str], settings: Settings) -> Iterator[
     sources = _closure(tree, tops)
     prefix = f"_replaycheck_baseline_{commit[:8]}_{uuid.uuid4().hex[:6]}"
     directory = Path(tempfile.mkdtemp(prefix="replaycheck-baseline-"))
+    tops_written = {p.split("/")[0].removesuffix(".py") for p in sources}
     try:
-        _write(directory / prefix, sources, {p.split("/")[0].removesuffix(".py") for p in sources}, prefix)
+        _write(directory / prefix, sources, tops_written, prefix)
         yield [f"{prefix}.{spec}" for spec in specs], str(directory)
     finally:
         _forget(prefix, str(directory))

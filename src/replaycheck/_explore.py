@@ -11,9 +11,9 @@ import asyncio
 import contextlib
 import itertools
 import uuid
-from datetime import datetime, timedelta
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
@@ -26,6 +26,8 @@ from replaycheck._scenario import (
     event_type,
     open_work,
     pause_points,
+    recorded_calls,
+    retry_due,
 )
 
 if TYPE_CHECKING:
@@ -35,8 +37,6 @@ POLL_SECONDS = 0.01
 """How often the driver looks at a running execution's history."""
 MAX_CHILD_DEPTH = 3
 """Child workflows below this depth are not looked into for timers to skip."""
-QUIESCE_SECONDS = 2.0
-"""Real seconds to wait for tasks in flight before terminating an execution."""
 OVERDUE_SKIP = 1.0
 """Seconds skipped when what the execution waits for is already due by our reckoning."""
 SKIP_MARGIN = 0.05
@@ -173,7 +173,8 @@ class Engine:
 
         info = activity.info()
         example = self.current
-        if example is None or not info.workflow_id.startswith(example.workflow_id):
+        workflow_id = info.workflow_id or ""
+        if example is None or not _belongs(workflow_id, example.workflow_id):
             raise ApplicationError("no example is running", non_retryable=True)
         number = len(example.calls) + 1
         await self._send_signals(example, example.at_call.pop(number, []), f"call {number}")
@@ -188,7 +189,7 @@ class Engine:
             example.abort = exc
             raise ApplicationError("example ended", non_retryable=True) from None
         call = ActivityCall(number, name, info.attempt, outcome.describe())
-        example.calls.append((call, info.workflow_id, info.activity_id))
+        example.calls.append((call, workflow_id, info.activity_id))
         if outcome.ok:
             return outcome.value
         raise ApplicationError(
@@ -211,13 +212,15 @@ class Engine:
             text = f"while activity {when} ran" if when.startswith("call") else when
             example.sent[index] = SignalDelivery(name, args, text)
 
-    def draw_plan(self, data: Any, target: Target) -> tuple[tuple[Any, ...], int | None, list[Any]]:
+    def draw_plan(self, data: Any, target: Target) -> tuple[tuple[Any, ...], int, list[Any]]:
         """Draw the arguments, the pause point and the signals of one example."""
         limits = self.limits
         args = data.draw(target.args, label="arguments")
+        # One integer, so shrinking walks it down to the first pause point that still fails;
+        # a point past the execution's last workflow task records it as far as it went.
         pause = data.draw(
-            st.one_of(st.integers(1, limits.max_steps), st.none()),
-            label="pause after workflow task (None: run as far as it goes)",
+            st.integers(1, limits.max_steps),
+            label="pause after workflow task (past the last one: as far as it goes)",
         )
         signals: list[Any] = []
         if target.signals and limits.max_signals:
@@ -255,9 +258,11 @@ class Engine:
             stopped = await self._drive(example, handle)
             full = tuple((await handle.fetch_history()).events)
         finally:
+            # An execution stopped short is left as it is, never terminated: terminating one
+            # under a task in flight makes the test server stop skipping time for good. The
+            # stand-ins fail every later call of a finished example, and the server goes away
+            # with the exploration.
             self.current = None
-            if example.handle is not None and close_status(full) == "RUNNING":
-                await self._terminate(example.handle)
         if example.abort is not None:
             raise example.abort
         return self._record(target, example, args, pause, full, stopped, len(signals))
@@ -292,32 +297,6 @@ class Engine:
             skip = await self._time_to_skip(handle, state)
             await (self.env.sleep(skip) if skip else asyncio.sleep(POLL_SECONDS))
 
-    async def _terminate(self, handle: WorkflowHandle[Any, Any]) -> None:
-        """Terminate once no workflow or activity task is in flight.
-
-        Terminating under a task in flight makes the test server lose track of its time lock,
-        and from then on every skip takes real time.
-        """
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + QUIESCE_SECONDS
-        with contextlib.suppress(Exception):
-            while loop.time() < deadline:
-                events = (await handle.fetch_history()).events
-                if close_status(events) != "RUNNING":
-                    return
-                if await self._quiet(handle, open_work(events)):
-                    break
-                await asyncio.sleep(POLL_SECONDS)
-            await handle.terminate(reason="recorded by replaycheck generate")
-
-    async def _quiet(self, handle: WorkflowHandle[Any, Any], state: dict[str, list[Any]]) -> bool:
-        if state["workflow task"]:
-            return False
-        if state["activity"]:
-            pending = (await handle.describe()).raw_description.pending_activities
-            return all(_retry_due(info) is not None for info in pending)
-        return True
-
     async def _time_to_skip(
         self, handle: WorkflowHandle[Any, Any], state: dict[str, list[Any]]
     ) -> float:
@@ -344,7 +323,7 @@ class Engine:
         if state["activity"]:
             pending = (await handle.describe()).raw_description.pending_activities
             for info in pending:
-                retry_at = _retry_due(info)
+                retry_at = retry_due(info)
                 if retry_at is None:
                     return None  # running (or about to): its stand-in answers in real time
                 wakeups.append(retry_at)
@@ -370,71 +349,44 @@ class Engine:
         target: Target,
         example: _Example,
         args: tuple[Any, ...],
-        pause: int | None,
+        pause: int,
         full: tuple[Any, ...],
         stopped: str,
         drawn_signals: int,
     ) -> Recorded:
+        """Cut the full history at the pause point and describe what the cut history holds."""
         points = pause_points(full)
         end = len(full)
-        if pause is not None and pause <= len(points) and points[pause - 1] < len(full):
+        if pause <= len(points) and points[pause - 1] < len(full):
             end = points[pause - 1]
         recorded = full[:end]
-        if end < len(full):
+        cut = end < len(full)
+        if cut:
             stopped = f"paused at the drawn point; the execution went on to {len(full)} events"
-        tasks = sum(1 for p in points if p <= end)
-        scheduled = {
-            e.activity_task_scheduled_event_attributes.activity_id
-            for e in recorded
-            if event_type(e) == "ACTIVITY_TASK_SCHEDULED"
-        }
-        started_child = any(
-            event_type(e) == "START_CHILD_WORKFLOW_EXECUTION_INITIATED" for e in recorded
-        )
-        calls = tuple(
-            call
-            for call, wid, aid in example.calls
-            if (wid == example.workflow_id and aid in scheduled)
-            or (wid != example.workflow_id and started_child)
-        )
-        signals = tuple(example.sent[i] for i in sorted(example.sent))
-        unsent = drawn_signals - len(signals)
+        signaled = sum(1 for e in recorded if event_type(e) == "WORKFLOW_EXECUTION_SIGNALED")
+        signals = tuple(example.sent.values())[:signaled]  # in the order they were sent
+        left_out = drawn_signals - len(signals)
         scenario = Scenario(
             workflow_type=target.workflow_type,
             workflow_id=example.workflow_id,
             args=args,
-            pause_after=pause,
-            calls=calls,
+            pause_after=pause if cut else None,
+            calls=recorded_calls(example.calls, example.workflow_id, recorded, cut),
             signals=signals,
-            workflow_tasks=tasks,
+            workflow_tasks=sum(1 for p in points if p <= end),
             total_tasks=len(points),
             status=close_status(recorded),
             events=len(recorded),
             last_event=event_type(recorded[-1]) if recorded else "",
-            stopped=stopped + (f"; {unsent} drawn signal(s) not sent" if unsent else ""),
+            stopped=stopped
+            + (f"; {left_out} drawn signal(s) not in the history" if left_out else ""),
         )
         return Recorded(scenario, recorded, full)
 
 
-def _retry_due(info: Any) -> datetime | None:
-    """When a pending activity waiting out a retry backoff is due; ``None`` if it runs.
-
-    The test server does not fill ``next_attempt_schedule_time``: an attempt that completed
-    after it started is in backoff, due after ``current_retry_interval`` (else the default
-    policy's 1 s doubling up to 100 s; a longer real interval only costs another skip).
-    """
-    if info.HasField("next_attempt_schedule_time"):
-        return info.next_attempt_schedule_time.ToDatetime()  # type: ignore[no-any-return]
-    done = info.last_attempt_complete_time
-    if info.attempt <= 1 or not info.HasField("last_attempt_complete_time"):
-        return None
-    if info.HasField("last_started_time") and info.last_started_time.ToDatetime() > done.ToDatetime():
-        return None
-    if info.HasField("current_retry_interval"):
-        interval = info.current_retry_interval.ToTimedelta()
-    else:
-        interval = timedelta(seconds=min(2 ** (info.attempt - 2), 100))
-    return done.ToDatetime() + interval  # type: ignore[no-any-return]
+def _belongs(workflow_id: str, example_id: str) -> bool:
+    """Whether an activity's workflow is the example's execution or one of its children."""
+    return workflow_id == example_id or workflow_id.startswith(example_id + "-")
 
 
 def _unreached_to_idle(example: _Example) -> None:

@@ -4,6 +4,7 @@ worker checks them against the new code. Public API and results live in ``genera
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -15,7 +16,6 @@ from hypothesis import strategies as st
 from replaycheck._explore import Engine, Limits, Recorded, Target, history_bytes
 from replaycheck._scenario import Scenario
 from replaycheck.verdict import Verdict
-
 
 QUIET_LOGGERS = ("temporalio.activity", "temporalio.workflow", "temporalio.worker._activity")
 
@@ -80,17 +80,27 @@ class Runner:
         self.levels: dict[str, int] = {}
 
     def __enter__(self) -> Runner:
+        from replaycheck.errors import ConfigError
+        from replaycheck.testing import DevServerNotFound
+
         for name in QUIET_LOGGERS:  # drawn activity failures are expected, not news
             logger = logging.getLogger(name)
             self.levels[name] = logger.level
             logger.setLevel(logging.CRITICAL)
-        self.session.start()
-        self.loop.run_until_complete(self.engine.start())
+        try:
+            self.session.start()
+            self.loop.run_until_complete(self.engine.start())
+        except BaseException as exc:
+            self.__exit__()
+            if isinstance(exc, DevServerNotFound):
+                raise ConfigError(f"{exc} (generate runs the baseline code on it).") from None
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
         try:
-            self.loop.run_until_complete(self.engine.close())
+            with contextlib.suppress(Exception):  # a half-started engine closes what it has
+                self.loop.run_until_complete(self.engine.close())
             self.loop.run_until_complete(self.loop.shutdown_asyncgens())
         finally:
             self.loop.close()
@@ -135,14 +145,12 @@ class Runner:
 
         count = [0]
 
-        @settings
-        @given(st.data())
         def search(data: Any) -> None:
             count[0] += 1
             self.example(data, target)
 
         try:
-            search()
+            settings(given(st.data())(search))()
         except FoundNondeterminism as exc:
             return TypeOutcome(target.workflow_type, count[0], failure=exc)
         except Flaky as exc:
@@ -231,8 +239,7 @@ def merge_signals(
     if given is None:
         return {name: strategies_for(types) for name, types in defined.items()}
     return {
-        name: as_tuple_strategy(value, len(defined.get(name, ())))
-        for name, value in given.items()
+        name: as_tuple_strategy(value, len(defined.get(name, ()))) for name, value in given.items()
     }
 
 

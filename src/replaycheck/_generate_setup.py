@@ -39,7 +39,8 @@ def resolved(spec: GenerationSpec) -> Iterator[Resolved]:
     from replaycheck.replay import ReplayJob
 
     settings = load_settings(spec.root)
-    new = tuple(parse_workflow_specs(spec.new, "new")) if spec.new else settings.workflows
+    given = [spec.new] if isinstance(spec.new, str) else list(spec.new)
+    new = tuple(parse_workflow_specs(given, "new")) if given else settings.workflows
     if not new:
         raise ConfigError(
             "no new workflow code: pass new=[...] (--workflows) or set workflows = [...] "

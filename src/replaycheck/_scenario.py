@@ -7,7 +7,8 @@ Plain data and functions only; temporalio's protobuf classes are used duck-typed
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 COMMAND_EVENTS = frozenset(
@@ -214,3 +215,84 @@ class Scenario:
 def _short(value: Any, limit: int = 160) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def recorded_calls(
+    made: Sequence[tuple[ActivityCall, str, str]],
+    workflow_id: str,
+    recorded: Sequence[Any],
+    cut: bool,
+) -> tuple[ActivityCall, ...]:
+    """The calls ``made`` (call, workflow id, activity id) whose activity the recorded history
+    schedules (a child's: all, once the child started); when the history was ``cut`` at a pause
+    point, the call still running there says so."""
+    scheduled = {
+        e.activity_task_scheduled_event_attributes.activity_id
+        for e in recorded
+        if event_type(e) == "ACTIVITY_TASK_SCHEDULED"
+    }
+    started_child = any(
+        event_type(e) == "START_CHILD_WORKFLOW_EXECUTION_INITIATED" for e in recorded
+    )
+    calls = tuple(
+        call
+        for call, wid, aid in made
+        if (wid == workflow_id and aid in scheduled) or (wid != workflow_id and started_child)
+    )
+    return _mark_running(calls, made, workflow_id, recorded) if cut else calls
+
+
+def _mark_running(
+    calls: tuple[ActivityCall, ...],
+    made: Sequence[tuple[ActivityCall, str, str]],
+    workflow_id: str,
+    recorded: Sequence[Any],
+) -> tuple[ActivityCall, ...]:
+    """The last call of an activity still open at the pause point ran on past it."""
+    by_event = {
+        e.event_id: e.activity_task_scheduled_event_attributes.activity_id
+        for e in recorded
+        if event_type(e) == "ACTIVITY_TASK_SCHEDULED"
+    }
+    closed = {by_event.get(_closed_activity(e)) for e in recorded}
+    last_call = {aid: call.number for call, wid, aid in made if wid == workflow_id}
+    running = {n for aid, n in last_call.items() if aid in by_event.values() and aid not in closed}
+    return tuple(
+        replace(c, outcome=f"still running at the pause point (then {c.outcome})")
+        if c.number in running
+        else c
+        for c in calls
+    )
+
+
+def _closed_activity(event: Any) -> int:
+    kind = event_type(event)
+    if not kind.startswith("ACTIVITY_TASK_") or kind in (
+        "ACTIVITY_TASK_SCHEDULED",
+        "ACTIVITY_TASK_STARTED",
+    ):
+        return 0
+    attributes = getattr(event, str(event.WhichOneof("attributes")))
+    return int(getattr(attributes, "scheduled_event_id", 0))
+
+
+def retry_due(info: Any) -> datetime | None:
+    """When a pending activity waiting out a retry backoff is due; ``None`` if it runs.
+
+    The test server does not fill ``next_attempt_schedule_time``: an attempt that completed
+    after it started is in backoff, due after ``current_retry_interval`` (else the default
+    policy's 1 s doubling up to 100 s; a longer real interval only costs another skip).
+    """
+    if info.HasField("next_attempt_schedule_time"):
+        return info.next_attempt_schedule_time.ToDatetime()  # type: ignore[no-any-return]
+    done = info.last_attempt_complete_time
+    if info.attempt <= 1 or not info.HasField("last_attempt_complete_time"):
+        return None
+    started = info.last_started_time
+    if info.HasField("last_started_time") and started.ToDatetime() > done.ToDatetime():
+        return None
+    if info.HasField("current_retry_interval"):
+        interval = info.current_retry_interval.ToTimedelta()
+    else:
+        interval = timedelta(seconds=min(2 ** (info.attempt - 2), 100))
+    return done.ToDatetime() + interval  # type: ignore[no-any-return]

@@ -466,21 +466,46 @@ def _patches_live(
 
 
 @main.command()
-@click.option("--baseline", required=True, metavar="REF|MODULE",
-              help="The previous code: a git ref of this repository (origin/main, HEAD~1; "
-              "'git:REF' to force one), or workflow modules (repeatable).", multiple=True)
-@click.option("-w", "--workflows", multiple=True, metavar="MODULE[:CLASS]",
-              help="The new code. Default: 'workflows' in [tool.replaycheck].")
-@click.option("-t", "--workflow-type", metavar="TYPE",
-              help="Explore only this workflow type (default: every type in both versions).")
-@click.option("--max-examples", type=click.IntRange(1, 10_000), default=None,
-              help="Examples per workflow type (default 100).")
-@click.option("--max-steps", type=click.IntRange(1, 1_000), default=None,
-              help="Workflow tasks per execution (default 20).")
+@click.option(
+    "--baseline",
+    required=True,
+    metavar="REF|MODULE",
+    help="The previous code: a git ref of this repository (origin/main, HEAD~1; "
+    "'git:REF' to force one), or workflow modules (repeatable).",
+    multiple=True,
+)
+@click.option(
+    "-w",
+    "--workflows",
+    multiple=True,
+    metavar="MODULE[:CLASS]",
+    help="The new code. Default: 'workflows' in [tool.replaycheck].",
+)
+@click.option(
+    "-t",
+    "--workflow-type",
+    metavar="TYPE",
+    help="Explore only this workflow type (default: every type in both versions).",
+)
+@click.option(
+    "--max-examples",
+    type=click.IntRange(1, 10_000),
+    default=None,
+    help="Examples per workflow type (default 100).",
+)
+@click.option(
+    "--max-steps",
+    type=click.IntRange(1, 1_000),
+    default=None,
+    help="Workflow tasks per execution (default 20).",
+)
 @click.option("--seed", type=int, help="Random seed (default: the same search every run).")
 @click.option("--no-failures", is_flag=True, help="Stand-in activities never fail.")
-@click.option("--save", is_flag=True,
-              help="Write one history per new shape under the first 'histories' directory.")
+@click.option(
+    "--save",
+    is_flag=True,
+    help="Write one history per new shape under the first 'histories' directory.",
+)
 @handle_errors
 def generate(
     baseline: tuple[str, ...],

@@ -33,8 +33,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from replaycheck.errors import ConfigError
 
 if TYPE_CHECKING:
-    from hypothesis.strategies import SearchStrategy
-
     from replaycheck._generate_run import Tally, TypeOutcome
     from replaycheck._scenario import Scenario
     from replaycheck.verdict import Verdict
@@ -79,8 +77,8 @@ class GenerationSpec:
     """The previous code: workflow module specs (``pkg.module`` or ``pkg.module:Class``), or a
     git ref (``origin/main``, ``HEAD~1``; force one with ``git:REF``) whose version of the
     ``new`` modules is used."""
-    new: Sequence[str] = ()
-    """The code to check; default: ``workflows`` in ``[tool.replaycheck]``."""
+    new: str | Sequence[str] = ()
+    """The code to check (module specs); default: ``workflows`` in ``[tool.replaycheck]``."""
     workflow_type: str | None = None
     """The type to start; default: every type both versions define."""
     args: Any = None
@@ -184,10 +182,10 @@ def explore(baseline: str | Sequence[str], **options: Any) -> Exploration:
 
 def run(spec: GenerationSpec) -> Exploration:
     """Run the exploration ``spec`` describes (see :func:`explore`)."""
+    _check_bounds(spec)
     from replaycheck import _generate_setup as setup
     from replaycheck._generate_run import Runner, make_limits, run_targets, timed
 
-    _check_bounds(spec)
     limits = make_limits(spec.max_steps, spec.max_signals, spec.example_timeout)
     with setup.resolved(spec) as resolved:
         engine = setup.engine(resolved, spec, limits)
@@ -227,7 +225,7 @@ def _exploration(
     )
 
 
-def limits_from(**values: int | None) -> dict[str, int]:
+def limits_from(**values: int | None) -> dict[str, Any]:
     """The limits that were given (command-line options left unset fall back to defaults)."""
     return {name: value for name, value in values.items() if value is not None}
 
