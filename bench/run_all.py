@@ -67,18 +67,22 @@ def main() -> int:
     check = [*rc, "check", "-w", WORKFLOWS, "--format", "json", "-o", "/dev/null", str(corpus)]
     pytest = [py, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--replaycheck=only",
               f"--replaycheck-histories={corpus}", f"--replaycheck-workflows={WORKFLOWS}"]
-    times = {
-        "plain batched Replayer": timed([py, "bench/plain_replayer.py", WORKFLOWS, str(corpus)],
-                                        args.repeat),
-        "replaycheck check": timed(check, args.repeat),
-        "replaycheck check --jobs 2": timed([*check, "--jobs", "2"], args.repeat),
-        "pytest -n 0": timed([*pytest, "-n", "0"], args.repeat),
-        "pytest -n 2": timed([*pytest, "-n", "2"], args.repeat),
+    commands = {
+        "plain batched Replayer": [py, "bench/plain_replayer.py", WORKFLOWS, str(corpus)],
+        "replaycheck check": check,
+        "replaycheck check --jobs 2": [*check, "--jobs", "2"],
+        "pytest -n 0": [*pytest, "-n", "0"],
+        "pytest -n 2": [*pytest, "-n", "2"],
         # Hypothesis' own pytest plugin (installed with the test extras) costs ~0.5 s of imports
         # in every pytest process; these rows show pytest with replaycheck's plugin alone.
-        "pytest -n 0, no hypothesis": timed([*pytest, *NO_HYP, "-n", "0"], args.repeat),
-        "pytest -n 2, no hypothesis": timed([*pytest, *NO_HYP, "-n", "2"], args.repeat),
+        "pytest -n 0, no hypothesis": [*pytest, *NO_HYP, "-n", "0"],
+        "pytest -n 2, no hypothesis": [*pytest, *NO_HYP, "-n", "2"],
     }
+    # Round-robin, best of N: this machine's speed drifts, so no command gets all the quiet runs.
+    times = dict.fromkeys(commands, float("inf"))
+    for _ in range(args.repeat):
+        for name, cmd in commands.items():
+            times[name] = min(times[name], timed(cmd, 1))
     base = times["plain batched Replayer"]
     for name, seconds in times.items():
         print(f"{name:30} {seconds:7.2f} s   ratio to plain {seconds / base:5.2f}   "

@@ -64,6 +64,53 @@ def inspect(file: str) -> None:
     click.echo(render_history(read_history(file)), nl=False)
 
 
+def _replay_options(formats: tuple[str, ...]) -> Callable[[F], F]:
+    """``-w``, ``--format``, ``-o``, ``--jobs``, ``--timeout``, ``--data-converter``,
+    ``--no-sandbox``: what every command that replays histories takes."""
+    options = (
+        click.option("-w", "--workflows", multiple=True, metavar="MODULE[:CLASS]",
+                     help="Workflow code to replay against: a module (all its @workflow.defn "
+                     "classes) or module:Class. Repeatable. Default: 'workflows' in "
+                     "[tool.replaycheck]."),
+        click.option("--format", "fmt", type=click.Choice(formats), default="text",
+                     show_default=True, help="Output format."),
+        click.option("-o", "--output", type=click.Path(dir_okay=False),
+                     help="Write the report here."),
+        click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
+                     help="Worker processes (0: one per CPU)."),
+        click.option("--timeout", type=float,
+                     help="Seconds one history may take (default 60)."),
+        click.option("--data-converter", metavar="MODULE:OBJECT",
+                     help="DataConverter or PayloadCodec for encoded payloads."),
+        click.option("--no-sandbox", is_flag=True,
+                     help="Replay without temporalio's sandbox (only if your worker runs "
+                     "unsandboxed)."),
+    )  # fmt: skip
+
+    def decorate(func: F) -> F:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+def _check_live_selection(
+    live: bool, paths: tuple[str, ...], query: str, workflow_ids: tuple[str, ...], jobs: int
+) -> None:
+    """The rules ``--live`` shares across commands."""
+    from replaycheck.errors import ConfigError
+
+    if not live:
+        raise ConfigError("--query, --workflow-id and --limit select live executions: add --live.")
+    if paths:
+        raise ConfigError("--live reads histories from the cluster; drop the PATH arguments.")
+    if query and workflow_ids:
+        raise ConfigError("give either --query or --workflow-id, not both.")
+    if jobs != 1:
+        raise ConfigError("--live replays in one worker process; drop --jobs.")
+
+
 def _selection_options(func: F) -> F:
     """``--query``, ``--workflow-id`` (repeatable), ``--limit``, ``--concurrency``."""
     options = (
@@ -84,42 +131,7 @@ def _selection_options(func: F) -> F:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option(
-    "-w",
-    "--workflows",
-    multiple=True,
-    metavar="MODULE[:CLASS]",
-    help="Workflow code to replay against: a module (all its @workflow.defn classes) or "
-    "module:Class. Repeatable. Default: 'workflows' in [tool.replaycheck].",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here.")
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=0),
-    default=1,
-    show_default=True,
-    help="Worker processes (0: one per CPU).",
-)
-@click.option("--timeout", type=float, help="Seconds one history may take (default 60).")
-@click.option(
-    "--data-converter",
-    metavar="MODULE:OBJECT",
-    help="DataConverter or PayloadCodec for encoded payloads.",
-)
-@click.option(
-    "--no-sandbox",
-    is_flag=True,
-    help="Replay without temporalio's sandbox (only if your worker runs unsandboxed).",
-)
+@_replay_options(FORMATS)
 @click.option(
     "--live",
     is_flag=True,
@@ -299,18 +311,10 @@ def _check_live(
     import dataclasses
 
     from replaycheck.connection import resolve
-    from replaycheck.errors import ConfigError
     from replaycheck.live import check_live
     from replaycheck.replay import ReplayJob
 
-    if not live:
-        raise ConfigError("--query, --workflow-id and --limit select live executions: add --live.")
-    if paths:
-        raise ConfigError("--live checks histories from the cluster; drop the PATH arguments.")
-    if selection.query and selection.workflow_ids:
-        raise ConfigError("give either --query or --workflow-id, not both.")
-    if jobs != 1:
-        raise ConfigError("--live replays in one worker process; drop --jobs.")
+    _check_live_selection(live, paths, selection.query, selection.workflow_ids, jobs)
     job = dataclasses.replace(ReplayJob.from_settings(settings, []), sandbox=not no_sandbox)
     verdicts, stats = check_live(job, resolve(connection), selection, concurrency=concurrency)
     note = f"checked {len(verdicts)} live executions"
@@ -324,48 +328,13 @@ def _check_live(
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option(
-    "-w",
-    "--workflows",
-    multiple=True,
-    metavar="MODULE[:CLASS]",
-    help="Workflow code (scanned for patch calls and replayed). Repeatable. Default: "
-    "'workflows' in [tool.replaycheck].",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(("text", "json")),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here.")
+@_replay_options(("text", "json"))
 @click.option(
     "--retention",
     type=click.FloatRange(min=0),
     metavar="DAYS",
     help="Leave out executions that closed more than DAYS ago (the server has deleted "
     "them, nothing replays them). Default: count every history.",
-)
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=0),
-    default=1,
-    show_default=True,
-    help="Worker processes (0: one per CPU).",
-)
-@click.option("--timeout", type=float, help="Seconds one history may take (default 60).")
-@click.option(
-    "--data-converter",
-    metavar="MODULE:OBJECT",
-    help="DataConverter or PayloadCodec for encoded payloads.",
-)
-@click.option(
-    "--no-sandbox",
-    is_flag=True,
-    help="Replay without temporalio's sandbox (only if your worker runs unsandboxed).",
 )
 @click.option(
     "--live",
@@ -441,14 +410,7 @@ def _patches_live(
     from replaycheck.patches import collect_live
 
     query, workflow_ids, limit, concurrency = selection
-    if not live:
-        raise ConfigError("--query, --workflow-id and --limit select live executions: add --live.")
-    if paths:
-        raise ConfigError("--live reads histories from the cluster; drop the PATH arguments.")
-    if query and workflow_ids:
-        raise ConfigError("give either --query or --workflow-id, not both.")
-    if jobs != 1:
-        raise ConfigError("--live replays in one worker process; drop --jobs.")
+    _check_live_selection(live, paths, query, workflow_ids, jobs)
     if retention is not None:
         raise ConfigError(
             "--live sees only what the server keeps, which is the retention: drop --retention."
