@@ -11,30 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-COMMAND_EVENTS = frozenset(
-    {
-        "ACTIVITY_TASK_SCHEDULED",
-        "ACTIVITY_TASK_CANCEL_REQUESTED",
-        "TIMER_STARTED",
-        "TIMER_CANCELED",
-        "MARKER_RECORDED",
-        "START_CHILD_WORKFLOW_EXECUTION_INITIATED",
-        "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED",
-        "REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED",
-        "UPSERT_WORKFLOW_SEARCH_ATTRIBUTES",
-        "WORKFLOW_PROPERTIES_MODIFIED",
-        "WORKFLOW_EXECUTION_UPDATE_ACCEPTED",
-        "WORKFLOW_EXECUTION_UPDATE_REJECTED",
-        "WORKFLOW_EXECUTION_UPDATE_COMPLETED",
-        "NEXUS_OPERATION_SCHEDULED",
-        "NEXUS_OPERATION_CANCEL_REQUESTED",
-        "WORKFLOW_EXECUTION_COMPLETED",
-        "WORKFLOW_EXECUTION_FAILED",
-        "WORKFLOW_EXECUTION_CANCELED",
-        "WORKFLOW_EXECUTION_CONTINUED_AS_NEW",
-    }
-)
-"""Events written together with the ``WorkflowTaskCompleted`` whose commands produced them."""
+from replaycheck.histories import COMMAND_EVENTS
 
 _OPENERS = {
     "ACTIVITY_TASK_SCHEDULED": "activity",

@@ -61,8 +61,7 @@ _CLOSE_STATUS = {
     "EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT": "TIMED_OUT",
 }
 
-# Events a workflow task's commands produce; used to tell how far a replay really checked.
-_COMMAND_EVENTS = frozenset(
+COMMAND_EVENTS = frozenset(
     {
         "ACTIVITY_TASK_SCHEDULED",
         "ACTIVITY_TASK_CANCEL_REQUESTED",
@@ -85,6 +84,7 @@ _COMMAND_EVENTS = frozenset(
         "WORKFLOW_EXECUTION_CONTINUED_AS_NEW",
     }
 )
+"""Event types (without ``EVENT_TYPE_``) that a workflow task's commands produce."""
 
 
 @dataclass(frozen=True)
@@ -340,7 +340,7 @@ def _verified_through(history: History) -> int:
         kind = _raw_type(event.event_type)
         if kind == "WORKFLOW_TASK_COMPLETED":
             last, in_commands = event.event_id, True
-        elif in_commands and kind in _COMMAND_EVENTS:
+        elif in_commands and kind in COMMAND_EVENTS:
             last = event.event_id
         else:
             in_commands = False
