@@ -13,6 +13,7 @@ import asyncio
 import datetime
 import gzip
 import hashlib
+import os
 import re
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -189,6 +190,8 @@ class _Exporter:
         now = datetime.datetime.now(datetime.timezone.utc)
         self.captured_at = now.strftime("%Y-%m-%dT%H:%M:%SZ")
         self.seen: set[tuple[str, str]] = set()
+        self.listed: dict[Path, frozenset[str]] = {}
+        """Names already in each output directory, listed once (not one stat per execution)."""
         self.best: dict[Shape, tuple[tuple[bool, int], Execution, History]] = {}
         self.writes: set[asyncio.Future[tuple[str, Path]]] = set()
 
@@ -239,7 +242,16 @@ class _Exporter:
             yield execution
 
     def _wanted(self, path: Path) -> bool:
-        return self.options.overwrite or not path.exists()
+        if self.options.overwrite:
+            return True
+        names = self.listed.get(path.parent)
+        if names is None:
+            try:
+                names = frozenset(entry.name for entry in os.scandir(path.parent))
+            except OSError:  # not there yet (or unreadable: writing will say so)
+                names = frozenset()
+            self.listed[path.parent] = names
+        return path.name not in names
 
     def _done(self) -> None:
         self.result.done += 1
