@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from replaycheck.histories import _decode_patch, event_type_name
+from replaycheck.histories import decode_patch, event_type_name
 
 if TYPE_CHECKING:
     from temporalio.api.history.v1 import History, HistoryEvent
@@ -141,7 +141,7 @@ def _local_activity_type(marker: Any) -> str:
 def _marker(event: HistoryEvent) -> tuple[str, str, bool] | None:
     marker = event.marker_recorded_event_attributes
     if marker.marker_name == "core_patch":
-        patch_id, deprecated = _decode_patch(marker)
+        patch_id, deprecated = decode_patch(marker)
         return "patch", patch_id, deprecated
     if marker.marker_name == "core_local_activity":
         return "local-activity", _local_activity_type(marker), False

@@ -210,10 +210,11 @@ def make_limits(max_steps: int, max_signals: int, example_timeout: float) -> Lim
 
 def strategies_for(types: Sequence[Any]) -> st.SearchStrategy[tuple[Any, ...]]:
     """A tuple strategy drawing one value per type hint (``None`` where there is no hint)."""
-    return st.tuples(*(_from_type(t) for t in types))
+    return st.tuples(*(strategy_for_type(t) for t in types))
 
 
-def _from_type(hint: Any) -> st.SearchStrategy[Any]:
+def strategy_for_type(hint: Any) -> st.SearchStrategy[Any]:
+    """A strategy for values of ``hint`` (``None`` for an absent or ``Any`` hint)."""
     if hint is None or hint is Any or hint is type(None):
         return st.none()
     return st.from_type(hint)

@@ -66,14 +66,14 @@ def activity_strategies(
     """Result strategies of every activity the baseline's modules define, ``given`` winning."""
     from temporalio import activity
 
-    from replaycheck._generate_run import _from_type
+    from replaycheck._generate_run import strategy_for_type
 
     found: dict[str, SearchStrategy[Any]] = {}
     for module in _modules_of(classes):
         for value in list(vars(module).values()):
             defn = activity._Definition.from_callable(value) if callable(value) else None
             if defn is not None and defn.name and defn.name not in found:
-                found[defn.name] = _from_type(defn.ret_type)
+                found[defn.name] = strategy_for_type(defn.ret_type)
     found.update(given)
     return found
 

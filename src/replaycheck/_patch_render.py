@@ -15,7 +15,7 @@ from replaycheck.patches import (
     PatchReport,
     VersionReport,
 )
-from replaycheck.report import _paint, display_path, plural
+from replaycheck.report import display_path, paint, plural
 
 FORMATS = ("text", "json")
 """Values accepted by ``replaycheck patches --format``."""
@@ -54,7 +54,7 @@ def render_text(report: PatchesReport, *, color: bool = False) -> str:
 
 
 def _head(name: str, verdict: str, color: bool) -> str:
-    return f"{name}  {_paint(VERDICT_TEXT[verdict], _COLOUR[verdict], color)}"
+    return f"{name}  {paint(VERDICT_TEXT[verdict], _COLOUR[verdict], color)}"
 
 
 def _patch_text(patch: PatchReport, color: bool) -> str:

@@ -356,13 +356,14 @@ def patch_ids(history: History) -> tuple[str, ...]:
         marker = event.marker_recorded_event_attributes
         if marker.marker_name != "core_patch":
             continue
-        patch_id, deprecated = _decode_patch(marker)
+        patch_id, deprecated = decode_patch(marker)
         if patch_id:
             found.append(("~" if deprecated else "") + patch_id)
     return tuple(found)
 
 
-def _decode_patch(marker: Any) -> tuple[str, bool]:
+def decode_patch(marker: Any) -> tuple[str, bool]:
+    """``(patch id, deprecated)`` of a ``core_patch`` marker (``("", False)`` if unreadable)."""
     for payloads in marker.details.values():
         for payload in payloads.payloads:
             try:

@@ -40,7 +40,7 @@ def severity(verdict: Verdict) -> str:
     return severity_of(verdict.status)
 
 
-def _paint(text: str, colour: str, enabled: bool, *, bold: bool = True) -> str:
+def paint(text: str, colour: str, enabled: bool, *, bold: bool = True) -> str:
     if not enabled:
         return text
     import click
@@ -51,7 +51,7 @@ def _paint(text: str, colour: str, enabled: bool, *, bold: bool = True) -> str:
 def render_verdict(verdict: Verdict, *, color: bool = False) -> str:
     """One history as text: a verdict line, then indented context for failures."""
     label, colour = _STYLE[verdict.verdict]
-    head = f"{_paint(f'{label:5}', colour, color)} {display_path(verdict.path)}"
+    head = f"{paint(f'{label:5}', colour, color)} {display_path(verdict.path)}"
     if verdict.ok:
         return f"{head}  {verdict.message}"
     lines = [head]
@@ -72,7 +72,7 @@ INDENT = "    "
 
 
 def _field(label: str, value: str, color: bool) -> str:
-    return f"{_paint(label + ':', 'white', color, bold=False)} {value}".rstrip()
+    return f"{paint(label + ':', 'white', color, bold=False)} {value}".rstrip()
 
 
 def render_diagnosis(diagnosis: Diagnosis, *, color: bool = False) -> list[str]:
@@ -82,9 +82,9 @@ def render_diagnosis(diagnosis: Diagnosis, *, color: bool = False) -> list[str]:
         if diagnosis.event_id:
             event = f"event {diagnosis.event_id} ({diagnosis.event_type})"
             lines.append(_field("diverged at", event, color))
-        lines.append(_field("history recorded", _paint(diagnosis.recorded, "green", color), color))
+        lines.append(_field("history recorded", paint(diagnosis.recorded, "green", color), color))
         lines.append(
-            _field("code commanded", "  " + _paint(diagnosis.commanded, "red", color), color)
+            _field("code commanded", "  " + paint(diagnosis.commanded, "red", color), color)
         )
         lines.extend(_location_lines(diagnosis, color))
         if diagnosis.explanation():
@@ -104,7 +104,7 @@ def _location_lines(diagnosis: Diagnosis, color: bool) -> list[str]:
             return [_field("after", f"{last} (the code's last matching command)", color)]
         return []
     first, *callers = diagnosis.location[:4]
-    lines = [_field("issued at", _paint(first.short(full_path=True), "cyan", color), color)]
+    lines = [_field("issued at", paint(first.short(full_path=True), "cyan", color), color)]
     lines.extend(f"{INDENT}{line}" for line in first.code.splitlines())
     lines.extend(f"  called from {frame.short()}" for frame in callers)
     return lines
@@ -121,7 +121,7 @@ def _timeline_lines(diagnosis: Diagnosis, color: bool) -> list[str]:
         event = str(row.event_id) if row.event_id else "-"
         code = f"{row.commanded or '-':{code_width}}{row.at}".rstrip()
         text = f"{'>' if row.diverged else ' '} {event:>5}  {row.recorded or '-':{width}}{code}"
-        lines.append(INDENT + (_paint(text, "red", color) if row.diverged else text))
+        lines.append(INDENT + (paint(text, "red", color) if row.diverged else text))
     return lines
 
 
