@@ -162,3 +162,20 @@ def test_two_classes_for_one_workflow_type_is_a_config_error() -> None:
     )
     assert result.exit_code == 2
     assert "workflow type 'TenantProvisioning' is defined by both" in result.stderr
+
+
+def test_entry_point_exits_with_the_commands_status_after_temporalio_loaded(
+    tmp_path: Path,
+) -> None:
+    # temporalio can abort the interpreter at shutdown (sdk-python#300); the entry point must
+    # still exit 2 with the one-line message when a command used temporalio in-process.
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "replaycheck", "export", "-q", "WorkflowType='X'",
+         "--address", "127.0.0.1:1", "-o", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=60, cwd=REPO,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("replaycheck: error: cannot connect to Temporal at 127.0.0.1:1")

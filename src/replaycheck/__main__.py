@@ -1,5 +1,5 @@
 """``python -m replaycheck`` runs the command line."""
 
-from replaycheck.cli import main
+from replaycheck.cli import entry
 
-main()
+entry()

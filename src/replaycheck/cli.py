@@ -38,6 +38,34 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def entry() -> None:
+    """Console-script entry point: run the command line, then exit with its status.
+
+    temporalio's native runtime can abort the interpreter while it shuts down
+    (temporalio/sdk-python#300), turning exit status 2 into a crash; once temporalio has been
+    imported in this process, flush and leave without the interpreter's shutdown.
+    """
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+    else:  # pragma: no cover - click's standalone mode always raises SystemExit
+        code = 0
+    if "temporalio" not in sys.modules:
+        sys.exit(code)
+    if not isinstance(code, int):
+        if code is not None:
+            print(code, file=sys.stderr)
+        code = 0 if code is None else 1
+    import logging
+    import os
+
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="replaycheck")
 def main() -> None:
