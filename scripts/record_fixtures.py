@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -409,4 +410,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    # temporalio can abort the interpreter at shutdown (sdk-python#300): the files are written,
+    # so flush and leave with the script's status instead.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
