@@ -190,12 +190,10 @@ def check(
     Exit status: 0 all ok, 1 a history is nondeterministic, 2 a history could not be checked
     or the command was misused.
     """
-    import dataclasses
     import os
 
     from replaycheck.config import load_settings
-    from replaycheck.histories import discover
-    from replaycheck.replay import ReplayJob, replay
+    from replaycheck.replay import check as replay_histories
     from replaycheck.report import render
     from replaycheck.verdict import exit_code
 
@@ -208,17 +206,9 @@ def check(
         selection = Selection(query or "", workflow_ids, limit)
         verdicts = _check_live(settings, paths, jobs, no_sandbox, live, selection, concurrency,
                                connection)  # fmt: skip
-        color = output is None and fmt == "text" and sys.stdout.isatty()
-        _emit(render(verdicts, fmt, color=color), output)
-        sys.exit(exit_code(verdicts))
-    if not settings.histories:
-        raise ReplaycheckError(
-            'no histories to check; pass paths or set histories = ["fixtures/histories"] '
-            "under [tool.replaycheck] in pyproject.toml."
-        )
-    job = ReplayJob.from_settings(settings, discover(settings.histories))
-    job = dataclasses.replace(job, sandbox=not no_sandbox)
-    verdicts = replay(job, jobs=jobs or os.cpu_count() or 1)
+    else:
+        workers = jobs or os.cpu_count() or 1
+        verdicts = replay_histories(settings, jobs=workers, sandbox=not no_sandbox)
     color = output is None and fmt == "text" and sys.stdout.isatty()
     _emit(render(verdicts, fmt, color=color), output)
     sys.exit(exit_code(verdicts))

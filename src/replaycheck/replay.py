@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -373,6 +373,7 @@ def check(
     paths: Sequence[str | Path] | None = None,
     *,
     jobs: int = 1,
+    sandbox: bool = True,
     on_result: OnResult | None = None,
 ) -> list[Verdict]:
     """Discover histories (``paths`` or the configured ones) and replay them.
@@ -389,8 +390,8 @@ def check(
             'no histories to check; pass paths or set histories = ["fixtures/histories"] '
             "under [tool.replaycheck] in pyproject.toml."
         )
-    files = discover(roots)
-    return replay(ReplayJob.from_settings(settings, files), jobs=jobs, on_result=on_result)
+    job = replace(ReplayJob.from_settings(settings, discover(roots)), sandbox=sandbox)
+    return replay(job, jobs=jobs, on_result=on_result)
 
 
 __all__ = ["ReplayJob", "Verdict", "WorkerSession", "check", "replay", "split_paths"]
