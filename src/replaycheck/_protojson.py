@@ -750,6 +750,20 @@ def _repeated_scalar_setter(field: FieldDescriptor) -> _Setter:
     return set_repeated
 
 
+def _fresh_map(msg: Any, name: str, value: Any) -> Any:
+    """The emptied map field ``name`` of ``msg`` to fill from ``value``; ``None`` when ``value``
+    is JSON null (the field is cleared, as ``ParseDict`` does)."""
+    if value is None:
+        msg.ClearField(name)
+        return None
+    if not isinstance(value, dict):
+        raise _ConvError(f"expected object, got {_kind(value)}")
+    container = getattr(msg, name)
+    if container:
+        container.clear()
+    return container
+
+
 def _map_setter(field: FieldDescriptor) -> _Setter:
     name = field.name
     entry = _message_type(field)
@@ -762,14 +776,9 @@ def _map_setter(field: FieldDescriptor) -> _Setter:
         value_into = _into_for(_message_type(value_field))
 
         def set_message_map(msg: Any, value: Any, depth: int) -> None:
-            if value is None:
-                msg.ClearField(name)
+            container = _fresh_map(msg, name, value)
+            if container is None:
                 return
-            if not isinstance(value, dict):
-                raise _ConvError(f"expected object, got {_kind(value)}")
-            container = getattr(msg, name)
-            if container:
-                container.clear()
             for key, item in value.items():
                 try:
                     if string_keys and type(key) is str and key.isascii():
@@ -790,14 +799,9 @@ def _map_setter(field: FieldDescriptor) -> _Setter:
     convert_value = _scalar_converter(value_field)
 
     def set_scalar_map(msg: Any, value: Any, depth: int) -> None:
-        if value is None:
-            msg.ClearField(name)
+        container = _fresh_map(msg, name, value)
+        if container is None:
             return
-        if not isinstance(value, dict):
-            raise _ConvError(f"expected object, got {_kind(value)}")
-        container = getattr(msg, name)
-        if container:
-            container.clear()
         for key, item in value.items():
             try:
                 if string_keys and type(key) is str and key.isascii():
