@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -43,18 +44,19 @@ def build_corpus(count: int) -> Path:
     return CORPUS
 
 
-def timed(cmd: list[str], repeat: int, ok_codes: tuple[int, ...] = (0,)) -> float:
-    """Best wall time of ``repeat`` runs of a whole process."""
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=BENCH_ENV)
-        elapsed = time.perf_counter() - started
-        if done.returncode not in ok_codes:
-            sys.exit(f"benchmark command failed ({done.returncode}): {' '.join(cmd)}\n"
-                     f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-        best = min(best, elapsed)
-    return best
+def timed(cmd: list[str], ok_codes: tuple[int, ...] = (0,)) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, of the process and every process it waited for:
+    replay workers, xdist workers) of one run of a whole process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=BENCH_ENV)
+    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in ok_codes:
+        sys.exit(f"benchmark command failed ({done.returncode}): {' '.join(cmd)}\n"
+                 f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return elapsed, cpu
 
 
 def main() -> int:
@@ -85,16 +87,25 @@ def main() -> int:
     }
     # Round-robin, best of N: this machine's speed drifts, so no command gets all the quiet runs.
     times = dict.fromkeys(commands, float("inf"))
+    cpus = dict.fromkeys(commands, float("inf"))
     for _ in range(args.repeat):
         for name, cmd in commands.items():
-            times[name] = min(times[name], timed(cmd, 1))
+            wall, cpu = timed(cmd)
+            times[name] = min(times[name], wall)
+            cpus[name] = min(cpus[name], cpu)
     base = times["plain batched Replayer"]
     for name, seconds in times.items():
         print(f"{name:30} {seconds:7.2f} s   ratio to plain {seconds / base:5.2f}   "
-              f"{events / seconds:8.0f} events/s")
+              f"{events / seconds:8.0f} events/s   CPU {cpus[name]:6.2f} s")
+    cores = os.cpu_count() or 1
     for suffix in ("", ", no hypothesis"):
-        speedup = times[f"pytest -n 0{suffix}"] / times[f"pytest -n 2{suffix}"]
-        print(f"pytest{suffix} speed-up -n 2 over -n 0: {speedup:.2f}x")
+        n0, n2 = f"pytest -n 0{suffix}", f"pytest -n 2{suffix}"
+        # -n 2 runs more processes (controller, xdist workers, a replay worker each) than -n 0:
+        # with W cores its speed-up cannot exceed min(2, W) x CPU(-n 0) / CPU(-n 2).
+        ceiling = min(2, cores) * cpus[n0] / cpus[n2]
+        print(f"pytest{suffix} speed-up -n 2 over -n 0: {times[n0] / times[n2]:.2f}x "
+              f"(CPU -n 2 / -n 0: {cpus[n2] / cpus[n0]:.2f}; ceiling on {cores} cores: "
+              f"{ceiling:.2f}x)")
     if args.export:
         subprocess.run([py, "bench/bench_export.py", "--repeat", str(args.repeat)], cwd=ROOT,
                        check=True)

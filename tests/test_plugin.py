@@ -219,6 +219,23 @@ def test_plugin_is_inert_without_configuration(pytester: pytest.Pytester) -> Non
     assert "histories replayed" not in result.stdout.str()
 
 
+def test_unconfigured_run_loads_nothing_but_the_plugin(pytester: pytest.Pytester) -> None:
+    # Installed but unused, the plugin must not slow an unrelated test run down: no engine,
+    # no parser, no reports, no temporalio.
+    pytester.makepyfile(
+        test_other="""
+        import sys
+        def test_other():
+            ours = ("replaycheck", "temporalio")
+            loaded = sorted(m for m in sys.modules if m.split(".")[0] in ours)
+            assert loaded == ["replaycheck", "replaycheck.config", "replaycheck.errors",
+                              "replaycheck.plugin"]
+        """
+    )
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=1)
+
+
 def test_replaycheck_fixture_returns_verdicts(pytester: pytest.Pytester) -> None:
     make_project(pytester)
     pytester.makepyfile(

@@ -10,23 +10,25 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from replaycheck.config import Settings, count_workflow_classes, load_settings
 from replaycheck.errors import ReplaycheckError
-from replaycheck.histories import discover, is_history_name
-from replaycheck.replay import ReplayJob
-from replaycheck.report import plural, render_verdict
-from replaycheck.runner import Runner
-from replaycheck.verdict import VERDICTS, Verdict
+
+if TYPE_CHECKING:
+    from replaycheck.runner import Runner
+    from replaycheck.verdict import Verdict
+
+# The rest of replaycheck is imported where it is used: a test run that configures no histories
+# imports only this module, config and errors.
 
 MODES = ("on", "off", "only")
 VERDICT_PROPERTY = "replaycheck_verdict"
 
 settings_key = pytest.StashKey[Settings | None]()
-runner_key = pytest.StashKey[Runner]()
+runner_key: pytest.StashKey[Runner] = pytest.StashKey()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -111,6 +113,8 @@ def resolve_settings(config: pytest.Config) -> Settings | None:
             "[tool.replaycheck], replaycheck_workflows in the ini file, or "
             "--replaycheck-workflows=package.module."
         )
+    from replaycheck.histories import discover
+
     discover(settings.histories)  # raises NoHistoriesError for an empty or missing path
     return settings
 
@@ -125,6 +129,9 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"replaycheck: {exc}") from None
     config.stash[settings_key] = settings
     if settings is not None:
+        from replaycheck.replay import ReplayJob
+        from replaycheck.runner import Runner
+
         runner = Runner(ReplayJob.from_settings(settings, ()))
         config.stash[runner_key] = runner
         config.pluginmanager.register(VerdictCounter(), "replaycheck-counter")
@@ -165,6 +172,10 @@ def _history_roots(config: pytest.Config) -> Sequence[Path]:
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> HistoryFile | None:
     roots = _history_roots(parent.config)
+    if not roots:
+        return None
+    from replaycheck.histories import is_history_name
+
     if not is_history_name(file_path.name):
         return None
     if not any(file_path == r or r in file_path.parents for r in roots):
@@ -195,6 +206,8 @@ class ReplayItem(pytest.Item):
         try:
             verdict = runner.verdict(str(self.path))
         except ReplaycheckError as exc:
+            from replaycheck.verdict import Verdict
+
             self.user_properties.append((VERDICT_PROPERTY, "error"))
             error = Verdict(path=str(self.path), verdict="error", message=str(exc))
             raise ReplayFailed(error) from None
@@ -206,6 +219,8 @@ class ReplayItem(pytest.Item):
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> str | Any:
         if isinstance(excinfo.value, ReplayFailed):
+            from replaycheck.report import render_verdict
+
             return render_verdict(excinfo.value.verdict)
         return super().repr_failure(excinfo, style=style)
 
@@ -244,6 +259,8 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     settings = config.stash.get(settings_key, None)
     if settings is None:
         return None
+    from replaycheck.report import plural
+
     roots = ", ".join(os.path.relpath(p, config.rootpath) for p in settings.histories)
     classes = count_workflow_classes(settings.workflows, settings.import_paths)
     return [
@@ -256,6 +273,8 @@ class VerdictCounter:
     """Counts verdicts from reports (so it works on the xdist controller too) and sums up."""
 
     def __init__(self) -> None:
+        from replaycheck.verdict import VERDICTS
+
         self.counts = dict.fromkeys(VERDICTS, 0)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -266,7 +285,9 @@ class VerdictCounter:
                 self.counts[value] += 1
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        ok, bad, err = (self.counts[k] for k in VERDICTS)
+        from replaycheck.report import plural
+
+        ok, bad, err = (self.counts[k] for k in ("ok", "nondeterministic", "error"))
         if not ok + bad + err:
             return
         terminalreporter.write_sep("-", "replaycheck")
