@@ -119,6 +119,25 @@ def test_malformed_files_fail_with_their_reason(
     result.stdout.fnmatch_lines(["*4 errors*"])
 
 
+def test_a_bug_in_replaycheck_still_shows_its_traceback(pytester: pytest.Pytester) -> None:
+    # A verdict is rendered without a traceback; an exception from replaycheck itself is not a
+    # verdict and must keep pytest's usual traceback, so the bug can be reported and found.
+    make_project(pytester)
+    pytester.makeconftest(
+        """
+        from replaycheck import runner
+
+        def broken(self, path):
+            raise KeyError("a bug in replaycheck")
+
+        runner.Runner.verdict = broken
+        """
+    )
+    result = pytester.runpytest_subprocess("--replaycheck=only")  # keeps the patch out of here
+    result.assert_outcomes(failed=len(all_fixture_names()))
+    result.stdout.fnmatch_lines(["*def broken(self, path):*", "*KeyError: 'a bug in replaycheck'"])
+
+
 def test_junit_xml_has_one_testcase_per_history(pytester: pytest.Pytester) -> None:
     make_project(pytester, workflows="examples.provisioning.workflows_unsafe")
     pytester.runpytest("--junitxml=report.xml")
@@ -132,20 +151,24 @@ def test_junit_xml_has_one_testcase_per_history(pytester: pytest.Pytester) -> No
     assert "Nondeterminism error" in (failures[0].find("failure").text or "")  # type: ignore[union-attr]
 
 
-def test_no_workflows_configured_is_a_usage_error(pytester: pytest.Pytester) -> None:
+def test_no_workflows_configured_is_a_usage_error(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
     shutil.copytree(FIXTURES, pytester.path / "fixtures" / "histories")
     pytester.makefile(".toml", pyproject='[tool.replaycheck]\nhistories = ["fixtures/histories"]\n')
-    result = pytester.runpytest()
+    result = pytester.runpytest(*xdist_args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*histories are configured but no workflows*"])
 
 
-def test_no_histories_under_configured_path(pytester: pytest.Pytester) -> None:
+def test_no_histories_under_configured_path(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
     (pytester.path / "empty").mkdir()
     pytester.makefile(
         ".toml", pyproject='[tool.replaycheck]\nhistories = ["empty"]\nworkflows = ["x"]\n'
     )
-    result = pytester.runpytest()
+    result = pytester.runpytest(*xdist_args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*no history files (*.json, *.json.gz, *.binpb) under *empty*"])
 
