@@ -691,6 +691,20 @@ def _message_setter(field: FieldDescriptor) -> _Setter:
     return set_message
 
 
+def _fresh_list(msg: Any, name: str, value: Any) -> Any:
+    """The emptied repeated field ``name`` of ``msg`` to fill from ``value``; ``None`` when
+    ``value`` is JSON null (the field is cleared, as ``ParseDict`` does)."""
+    if value is None:
+        msg.ClearField(name)
+        return None
+    if not isinstance(value, (list, tuple)):
+        raise _ConvError(f"expected list, got {_kind(value)}")
+    container = getattr(msg, name)
+    if container:
+        del container[:]
+    return container
+
+
 def _repeated_message_setter(field: FieldDescriptor) -> _Setter:
     name = field.name
     sub_type = _message_type(field)
@@ -698,14 +712,9 @@ def _repeated_message_setter(field: FieldDescriptor) -> _Setter:
     null_is_value = sub_type.full_name == "google.protobuf.Value"
 
     def set_repeated(msg: Any, value: Any, depth: int) -> None:
-        if value is None:
-            msg.ClearField(name)
+        container = _fresh_list(msg, name, value)
+        if container is None:
             return
-        if not isinstance(value, (list, tuple)):
-            raise _ConvError(f"expected list, got {_kind(value)}")
-        container = getattr(msg, name)
-        if container:
-            del container[:]
         add = container.add
         for index, item in enumerate(value):
             try:
@@ -724,14 +733,9 @@ def _repeated_scalar_setter(field: FieldDescriptor) -> _Setter:
     convert = _scalar_converter(field)
 
     def set_repeated(msg: Any, value: Any, depth: int) -> None:
-        if value is None:
-            msg.ClearField(name)
+        container = _fresh_list(msg, name, value)
+        if container is None:
             return
-        if not isinstance(value, (list, tuple)):
-            raise _ConvError(f"expected list, got {_kind(value)}")
-        container = getattr(msg, name)
-        if container:
-            del container[:]
         for index, item in enumerate(value):
             try:
                 if item is None:
