@@ -56,28 +56,14 @@ def inline_history(item: dict[str, Any]) -> LoadedHistory:
 
 def configure_runtime() -> None:
     """Route core's logs through Python logging so its WARN lines never reach stdout."""
-    from temporalio.runtime import (
-        LogForwardingConfig,
-        LoggingConfig,
-        Runtime,
-        TelemetryConfig,
-        TelemetryFilter,
-    )
+    from temporalio.runtime import Runtime
+
+    from replaycheck._runtime import silent_runtime
 
     # temporalio logs each failed workflow activation (e.g. payloads it cannot decode) with a
     # traceback; the verdict carries the failure, so keep stderr for real problems.
     logging.getLogger("temporalio.worker._workflow_instance").setLevel(logging.CRITICAL)
-    core_logger = logging.getLogger("replaycheck.core")
-    core_logger.propagate = False
-    core_logger.addHandler(logging.NullHandler())
-    logging_config = LoggingConfig(
-        filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"),
-        forwarding=LogForwardingConfig(logger=core_logger),
-    )
-    Runtime.set_default(
-        Runtime(telemetry=TelemetryConfig(logging=logging_config, metrics=None)),
-        error_if_already_set=False,
-    )
+    Runtime.set_default(silent_runtime("replaycheck.core"), error_if_already_set=False)
 
 
 def make_replayer(job: ReplayJob, classes: list[type]) -> Replayer:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import logging
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -209,22 +208,9 @@ def client_runtime() -> Any:
     global _runtime
     with _runtime_lock:
         if _runtime is None:
-            from temporalio.runtime import (
-                LogForwardingConfig,
-                LoggingConfig,
-                Runtime,
-                TelemetryConfig,
-                TelemetryFilter,
-            )
+            from replaycheck._runtime import silent_runtime
 
-            logger = logging.getLogger("replaycheck.cluster")
-            logger.propagate = False
-            logger.addHandler(logging.NullHandler())
-            logging_config = LoggingConfig(
-                filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"),
-                forwarding=LogForwardingConfig(logger=logger),
-            )
-            _runtime = Runtime(telemetry=TelemetryConfig(logging=logging_config, metrics=None))
+            _runtime = silent_runtime("replaycheck.cluster")
         return _runtime
 
 
