@@ -89,6 +89,23 @@ def test_unsafe_variant_fails_exactly_the_histories_it_breaks(
     result.stdout.fnmatch_lines(["Gate each change that broke a history*"])
 
 
+def test_last_failed_reruns_the_broken_histories_until_fixed(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
+    make_project(pytester, workflows="examples.provisioning.workflows_unsafe")
+    broken = outcome_names(pytester.runpytest("-rA", *xdist_args))["failed"]
+    assert broken
+    again = pytester.runpytest("-rA", "--lf", *xdist_args)
+    assert outcome_names(again) == {"passed": set(), "failed": broken}
+    # The change is gated (the current example code): the failures re-run, and pass.
+    fixed = pytester.runpytest(
+        "-rA", "--lf", "--replaycheck-workflows=examples.provisioning.workflows", *xdist_args
+    )
+    assert outcome_names(fixed) == {"passed": broken, "failed": set()}
+    rest = pytester.runpytest("-rA", "--lf", *xdist_args)  # nothing failed last time: run all
+    rest.assert_outcomes(failed=len(broken), passed=len(all_fixture_names()) - len(broken))
+
+
 def test_item_ids_are_readable_and_selectable(pytester: pytest.Pytester) -> None:
     make_project(pytester)
     result = pytester.runpytest("--collect-only", "-q")
@@ -232,6 +249,17 @@ def test_only_mode_runs_history_items_alone(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_other="def test_other():\n    assert False\n")
     result = pytester.runpytest("--replaycheck=only")
     result.assert_outcomes(passed=len(all_fixture_names()))
+
+
+def test_history_items_carry_the_replaycheck_marker(pytester: pytest.Pytester) -> None:
+    make_project(pytester)
+    pytester.makepyfile(test_other="def test_other():\n    pass\n")
+    histories = len(all_fixture_names())
+    result = pytester.runpytest("--strict-markers", "-m", "replaycheck")
+    result.assert_outcomes(passed=histories, deselected=1)
+    result = pytester.runpytest("--strict-markers", "-m", "not replaycheck")
+    result.assert_outcomes(passed=1, deselected=histories)
+    assert "histories replayed" not in result.stdout.str()
 
 
 def test_plugin_is_inert_without_configuration(pytester: pytest.Pytester) -> None:

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 MODES = ("on", "off", "only")
 VERDICT_PROPERTY = "replaycheck_verdict"
+MARKER = "replaycheck"
+"""Every history item carries it: ``-m replaycheck`` selects them, ``-m "not replaycheck"`` not."""
 
 settings_key = pytest.StashKey[Settings | None]()
 runner_key: pytest.StashKey[Runner] = pytest.StashKey()
@@ -121,6 +123,7 @@ def resolve_settings(config: pytest.Config) -> Settings | None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{MARKER}: a stored history replayed by replaycheck")
     settings = None
     if _mode(config) != "off":
         try:
@@ -187,7 +190,9 @@ class HistoryFile(pytest.File):
     """A stored history; it holds one item, ``replay``."""
 
     def collect(self) -> Iterator[ReplayItem]:
-        yield ReplayItem.from_parent(self, name="replay")
+        item = ReplayItem.from_parent(self, name="replay")
+        item.add_marker(MARKER)
+        yield item
 
 
 class ReplayFailed(Exception):
