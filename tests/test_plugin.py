@@ -257,9 +257,19 @@ def test_history_items_carry_the_replaycheck_marker(pytester: pytest.Pytester) -
     histories = len(all_fixture_names())
     result = pytester.runpytest("--strict-markers", "-m", "replaycheck")
     result.assert_outcomes(passed=histories, deselected=1)
-    result = pytester.runpytest("--strict-markers", "-m", "not replaycheck")
+    pytester.makeconftest(
+        """
+        from replaycheck.plugin import runner_key
+
+        def pytest_sessionfinish(session):
+            runner = session.config.stash[runner_key]
+            print("replay worker started:", runner.session is not None)
+        """
+    )
+    result = pytester.runpytest("-s", "--strict-markers", "-m", "not replaycheck")
     result.assert_outcomes(passed=1, deselected=histories)
     assert "histories replayed" not in result.stdout.str()
+    result.stdout.fnmatch_lines(["*replay worker started: False"])  # nothing to replay: no worker
 
 
 def test_plugin_is_inert_without_configuration(pytester: pytest.Pytester) -> None:

@@ -139,7 +139,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[runner_key] = runner
         config.pluginmanager.register(VerdictCounter(), "replaycheck-counter")
         _add_history_args(config, settings)
-        if _runs_tests_here(config):
+        if _runs_tests_here(config) and not _selecting(config):
             runner.warm()  # the worker imports temporalio while pytest collects
 
 
@@ -148,6 +148,12 @@ def _runs_tests_here(config: pytest.Config) -> bool:
     if config.option.collectonly:
         return False
     return _is_xdist_worker(config) or not getattr(config.option, "numprocesses", None)
+
+
+def _selecting(config: pytest.Config) -> bool:
+    """-m, -k or --deselect may leave no history item: then the worker starts with the first."""
+    option = config.option
+    return bool(option.markexpr or option.keyword or getattr(option, "deselect", None))
 
 
 def _add_history_args(config: pytest.Config, settings: Settings) -> None:
