@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from replaycheck.histories import read_history
 from tests.conftest import FIXTURES, REPO
 from tests.test_histories import MALFORMED
 
@@ -64,11 +65,22 @@ def all_fixture_names() -> set[str]:
     return {p.name for p in FIXTURES.rglob("*.json")}
 
 
+def running_fixture_names() -> set[str]:
+    """Fixture histories of executions that were still running when recorded."""
+    return {p.name for p in FIXTURES.rglob("*.json") if read_history(p).info.status == "RUNNING"}
+
+
 def test_all_ok_corpus_passes(pytester: pytest.Pytester, xdist_args: list[str]) -> None:
     make_project(pytester)
     result = pytester.runpytest("-rA", *xdist_args)
     result.assert_outcomes(passed=len(all_fixture_names()))
-    result.stdout.fnmatch_lines(["*histories replayed: * ok, 0 nondeterministic, 0 errors"])
+    result.stdout.fnmatch_lines(
+        [
+            f"{len(all_fixture_names())} histories replayed: * ok, 0 nondeterministic, 0 errors",
+            f"{len(running_fixture_names())} ok histories of executions still running: checked "
+            "through the last recorded event, not the commands still to come.",
+        ]
+    )
 
 
 def test_unsafe_variant_fails_exactly_the_histories_it_breaks(
@@ -166,6 +178,21 @@ def test_junit_xml_has_one_testcase_per_history(pytester: pytest.Pytester) -> No
         {n for n in all_fixture_names() if n in UNSAFE_BREAKS or _is_v2_parent(n)}
     )
     assert "Nondeterminism error" in (failures[0].find("failure").text or "")  # type: ignore[union-attr]
+    properties = {  # every testcase carries its verdict, status and message
+        f"{c.get('classname')}::{c.get('name')}": {
+            p.get("name"): p.get("value") for p in c.iter("property")
+        }
+        for c in cases
+    }
+    assert all(set(p) == {"replaycheck_verdict", "replaycheck_status", "replaycheck_message"}
+               for p in properties.values())
+    running = [k for k in properties if "prov-hooli-schema-retrying" in k]
+    assert properties[running[0]] == {
+        "replaycheck_verdict": "ok",
+        "replaycheck_status": "RUNNING",
+        "replaycheck_message": "verified events 1-5 of 5; execution still running, later "
+        "commands are not checked until it makes them",
+    }
 
 
 def test_no_workflows_configured_is_a_usage_error(

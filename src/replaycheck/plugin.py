@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 MODES = ("on", "off", "only")
 VERDICT_PROPERTY = "replaycheck_verdict"
+STATUS_PROPERTY = "replaycheck_status"
+MESSAGE_PROPERTY = "replaycheck_message"
 MARKER = "replaycheck"
 """Every history item carries it: ``-m replaycheck`` selects them, ``-m "not replaycheck"`` not."""
 
@@ -219,10 +221,15 @@ class ReplayItem(pytest.Item):
         except ReplaycheckError as exc:
             from replaycheck.verdict import Verdict
 
-            self.user_properties.append((VERDICT_PROPERTY, "error"))
-            error = Verdict(path=str(self.path), verdict="error", message=str(exc))
-            raise ReplayFailed(error) from None
-        self.user_properties.append((VERDICT_PROPERTY, verdict.verdict))
+            verdict = Verdict(path=str(self.path), verdict="error", message=str(exc))
+        # Reach the xdist controller and JUnit XML: e.g. how much of a running one was checked.
+        self.user_properties.extend(
+            [
+                (VERDICT_PROPERTY, verdict.verdict),
+                (STATUS_PROPERTY, verdict.status),
+                (MESSAGE_PROPERTY, verdict.message),
+            ]
+        )
         if not verdict.ok:
             raise ReplayFailed(verdict)
 
@@ -287,13 +294,17 @@ class VerdictCounter:
         from replaycheck.verdict import VERDICTS
 
         self.counts = dict.fromkeys(VERDICTS, 0)
+        self.running = 0
+        """``ok`` histories of executions still running: checked only as far as they got."""
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "call":
             return
-        for name, value in report.user_properties:
-            if name == VERDICT_PROPERTY and value in self.counts:
-                self.counts[value] += 1
+        properties = dict(report.user_properties)
+        kind = properties.get(VERDICT_PROPERTY)
+        if kind in self.counts:
+            self.counts[kind] += 1
+            self.running += kind == "ok" and properties.get(STATUS_PROPERTY) == "RUNNING"
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         from replaycheck.report import plural
@@ -306,6 +317,11 @@ class VerdictCounter:
             f"{plural(ok + bad + err, 'history')} replayed: {ok} ok, {bad} nondeterministic, "
             f"{plural(err, 'error')}"
         )
+        if self.running:
+            terminalreporter.write_line(
+                f"{plural(self.running, 'ok history')} of executions still running: checked "
+                "through the last recorded event, not the commands still to come."
+            )
         if bad:
             terminalreporter.write_line(
                 'Gate each change that broke a history with workflow.patched("<change-id>") '
