@@ -82,6 +82,19 @@ def test_cli_text_output_has_diagnoses() -> None:
     assert f"{ALL_CASES} histories: 1 ok, {len(CASES)} nondeterministic, 0 errors" in result.stdout
 
 
+def test_summary_counts_the_ok_histories_of_running_executions() -> None:
+    result = cli("check", "-w", "examples.provisioning.workflows", str(FIXTURES))
+    running = [ln for ln in result.stdout.splitlines() if "execution still running" in ln]
+    assert running  # the fixtures hold executions recorded while waiting
+    assert (
+        f"{len(running)} ok histories of executions still running: checked through the last "
+        "recorded event, not the commands still to come." in result.stdout
+    )
+    one = cli("check", "-w", "examples.provisioning.workflows",
+              str(FIXTURES / "NotifyTenant" / "prov-acme-completed-notify.json"))
+    assert "still running" not in one.stdout  # a closed execution was checked in full
+
+
 def test_json_report_has_the_structured_diagnosis() -> None:
     result = cli("check", "-w", V2, "--format", "json", str(CHANGES))
     doc = json.loads(result.stdout)

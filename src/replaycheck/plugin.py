@@ -307,7 +307,7 @@ class VerdictCounter:
             self.running += kind == "ok" and properties.get(STATUS_PROPERTY) == "RUNNING"
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        from replaycheck.report import plural
+        from replaycheck.report import plural, running_line
 
         ok, bad, err = (self.counts[k] for k in ("ok", "nondeterministic", "error"))
         if not ok + bad + err:
@@ -318,10 +318,7 @@ class VerdictCounter:
             f"{plural(err, 'error')}"
         )
         if self.running:
-            terminalreporter.write_line(
-                f"{plural(self.running, 'ok history')} of executions still running: checked "
-                "through the last recorded event, not the commands still to come."
-            )
+            terminalreporter.write_line(running_line(self.running))
         if bad:
             terminalreporter.write_line(
                 'Gate each change that broke a history with workflow.patched("<change-id>") '

@@ -125,6 +125,14 @@ def _timeline_lines(diagnosis: Diagnosis, color: bool) -> list[str]:
     return lines
 
 
+def running_line(count: int) -> str:
+    """Say how many ``ok`` histories were of running executions (checked only so far)."""
+    return (
+        f"{plural(count, 'ok history')} of executions still running: checked through the last "
+        "recorded event, not the commands still to come."
+    )
+
+
 def render_summary(verdicts: Sequence[Verdict]) -> str:
     """The closing line(s): counts, then what to do next when something failed."""
     counts = summarize(list(verdicts))
@@ -132,6 +140,9 @@ def render_summary(verdicts: Sequence[Verdict]) -> str:
         f"{plural(len(verdicts), 'history')}: {counts['ok']} ok, "
         f"{counts['nondeterministic']} nondeterministic, {plural(counts['error'], 'error')}"
     )
+    running = sum(v.ok and v.status == "RUNNING" for v in verdicts)
+    if running:
+        line += "\n" + running_line(running)
     if counts["nondeterministic"]:
         line += (
             "\nThe new code would break the histories marked FAIL: gate the change with "
