@@ -82,14 +82,20 @@ def test_cli_text_output_has_diagnoses() -> None:
     assert f"{ALL_CASES} histories: 1 ok, {len(CASES)} nondeterministic, 0 errors" in result.stdout
 
 
-def test_summary_counts_the_ok_histories_of_running_executions() -> None:
+def test_summary_counts_the_ok_histories_of_running_executions(tmp_path: Path) -> None:
     result = cli("check", "-w", "examples.provisioning.workflows", str(FIXTURES))
     running = [ln for ln in result.stdout.splitlines() if "execution still running" in ln]
     assert running  # the fixtures hold executions recorded while waiting
-    assert (
+    line = (
         f"{len(running)} ok histories of executions still running: checked through the last "
-        "recorded event, not the commands still to come." in result.stdout
+        "recorded event, not the commands still to come."
     )
+    assert line in result.stdout
+    summary = tmp_path / "summary.md"
+    github = cli("check", "-w", "examples.provisioning.workflows", "--format", "github",
+                 str(FIXTURES), env={"GITHUB_STEP_SUMMARY": str(summary)})  # fmt: skip
+    assert github.stdout.splitlines()[-1] == line
+    assert line in summary.read_text().splitlines()
     one = cli("check", "-w", "examples.provisioning.workflows",
               str(FIXTURES / "NotifyTenant" / "prov-acme-completed-notify.json"))
     assert "still running" not in one.stdout  # a closed execution was checked in full

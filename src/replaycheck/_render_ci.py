@@ -13,7 +13,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from replaycheck.report import display_path, plural, render_summary, render_verdict
+from replaycheck.report import (
+    count_running,
+    display_path,
+    plural,
+    render_summary,
+    render_verdict,
+    running_line,
+)
 from replaycheck.verdict import Verdict, summarize
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -133,6 +140,9 @@ def step_summary(verdicts: Sequence[Verdict]) -> str:
         f"{counts['nondeterministic']} nondeterministic, {plural(counts['error'], 'error')}",
         "",
     ]
+    running = count_running(verdicts)
+    if running:
+        lines += [running_line(running), ""]
     bad = [v for v in verdicts if not v.ok]
     if not bad:
         return "\n".join([*lines, "Every history replays against the new code.", ""])

@@ -125,6 +125,11 @@ def _timeline_lines(diagnosis: Diagnosis, color: bool) -> list[str]:
     return lines
 
 
+def count_running(verdicts: Sequence[Verdict]) -> int:
+    """How many ``ok`` verdicts are of executions that were still running."""
+    return sum(v.ok and v.status == "RUNNING" for v in verdicts)
+
+
 def running_line(count: int) -> str:
     """Say how many ``ok`` histories were of running executions (checked only so far)."""
     return (
@@ -140,7 +145,7 @@ def render_summary(verdicts: Sequence[Verdict]) -> str:
         f"{plural(len(verdicts), 'history')}: {counts['ok']} ok, "
         f"{counts['nondeterministic']} nondeterministic, {plural(counts['error'], 'error')}"
     )
-    running = sum(v.ok and v.status == "RUNNING" for v in verdicts)
+    running = count_running(verdicts)
     if running:
         line += "\n" + running_line(running)
     if counts["nondeterministic"]:
