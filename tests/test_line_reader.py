@@ -21,3 +21,13 @@ def test_a_line_already_in_the_pipe_is_read_after_the_deadline() -> None:
     finally:
         os.close(read)
         os.close(write)
+
+
+def test_a_timeout_of_centuries_does_not_overflow_select() -> None:
+    read, write = os.pipe()
+    try:
+        os.write(write, b"answer\n")
+        assert _LineReader(read).readline(1e10) == b"answer\n"  # select() alone overflows
+    finally:
+        os.close(read)
+        os.close(write)

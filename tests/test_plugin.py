@@ -56,6 +56,16 @@ def outcome_names(result: pytest.RunResult) -> dict[str, set[str]]:
     return {"passed": passed, "failed": failed}
 
 
+REPORT_WORKER_START = """
+from replaycheck.plugin import runner_key
+
+def pytest_sessionfinish(session):
+    runner = session.config.stash[runner_key]
+    print("replay worker started:", runner.session is not None)
+"""
+"""A conftest telling whether the run started a replay worker (run pytest with -s)."""
+
+
 def _is_v2_parent(name: str) -> bool:
     """Histories of the gated version 2 carry a patch marker the unsafe code never asks for."""
     return name.startswith("prov-v2-") and not name.endswith("-notify.json")
@@ -76,7 +86,7 @@ def test_all_ok_corpus_passes(pytester: pytest.Pytester, xdist_args: list[str]) 
     result.assert_outcomes(passed=len(all_fixture_names()))
     result.stdout.fnmatch_lines(
         [
-            f"{len(all_fixture_names())} histories replayed: * ok, 0 nondeterministic, 0 errors",
+            f"{len(all_fixture_names())} histories: * ok, 0 nondeterministic, 0 errors",
             f"{len(running_fixture_names())} ok histories of executions still running: checked "
             "through the last recorded event, not the commands still to come.",
         ]
@@ -247,7 +257,7 @@ def test_bad_option_values_name_the_valid_choices(pytester: pytest.Pytester) -> 
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*valid values: on, off, only*"])
     result = pytester.runpytest("--replaycheck-timeout=soon")
-    result.stderr.fnmatch_lines(["*timeout must be a positive number of seconds, got 'soon'*"])
+    result.stderr.fnmatch_lines(["*timeout must be a positive number of seconds *, got 'soon'*"])
 
 
 def test_command_line_beats_ini_beats_pyproject(pytester: pytest.Pytester) -> None:
@@ -275,7 +285,79 @@ def test_only_mode_runs_history_items_alone(pytester: pytest.Pytester) -> None:
     make_project(pytester)
     pytester.makepyfile(test_other="def test_other():\n    assert False\n")
     result = pytester.runpytest("--replaycheck=only")
-    result.assert_outcomes(passed=len(all_fixture_names()))
+    result.assert_outcomes(passed=len(all_fixture_names()))  # only the histories are collected
+    notify = len(list(FIXTURES.glob("NotifyTenant/*.json")))
+    named = ["fixtures/histories/NotifyTenant", "test_other.py"]
+    result = pytester.runpytest("--replaycheck=only", *named)
+    result.assert_outcomes(passed=notify, deselected=1)  # only the named paths' histories
+    one = "fixtures/histories/NotifyTenant/prov-acme-completed-notify.json::replay"
+    pytester.runpytest("--replaycheck=only", one).assert_outcomes(passed=1)
+
+
+def test_only_mode_without_histories_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_other="def test_other():\n    pass\n")
+    result = pytester.runpytest("--replaycheck=only")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--replaycheck=only but no histories are configured*"])
+    result = pytester.runpytest("--replaycheck=")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--replaycheck='' is not valid; valid values: on, off, only."])
+
+
+def test_histories_in_directories_pytest_skips_are_collected(pytester: pytest.Pytester) -> None:
+    # norecursedirs (build, dist, venv, ...) is about code; replaycheck check reads these too.
+    make_project(pytester)
+    source = FIXTURES / "NotifyTenant" / "prov-acme-completed-notify.json"
+    for name in ("build", "venv", "dist"):
+        (pytester.path / "fixtures" / "histories" / name).mkdir()
+        shutil.copy(source, pytester.path / "fixtures" / "histories" / name / source.name)
+    hidden = pytester.path / "fixtures" / "histories" / ".cache"
+    hidden.mkdir()
+    shutil.copy(source, hidden / source.name)  # hidden: skipped, as by replaycheck check
+    result = pytester.runpytest("--replaycheck=only")
+    result.assert_outcomes(passed=len(all_fixture_names()) + 3)
+    result = pytester.runpytest("--replaycheck=only", "--ignore=fixtures/histories/build")
+    result.assert_outcomes(passed=len(all_fixture_names()) + 2)
+
+
+def test_a_configured_or_named_file_is_a_history_whatever_its_name(
+    pytester: pytest.Pytester,
+) -> None:
+    make_project(pytester)
+    (pytester.path / "notes.txt").write_text("not a history")
+    result = pytester.runpytest("--replaycheck=only", "--replaycheck-histories=notes.txt")
+    result.assert_outcomes(failed=1)  # configured by name: a failing item, not a silent skip
+    result.stdout.fnmatch_lines(["*notes.txt*"])
+    elsewhere = pytester.path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copy(FIXTURES / "NotifyTenant" / "prov-acme-completed-notify.json", elsewhere)
+    result = pytester.runpytest("elsewhere/prov-acme-completed-notify.json")
+    result.assert_outcomes(passed=1)  # named on the command line, outside the history paths
+
+
+def test_the_replay_worker_starts_only_when_history_items_run(pytester: pytest.Pytester) -> None:
+    make_project(pytester)
+    pytester.makeconftest(REPORT_WORKER_START)
+    (pytester.path / "tests").mkdir()
+    (pytester.path / "tests" / "test_unit.py").write_text("def test_unit():\n    pass\n")
+    for args in (["tests"], ["--collect-only"]):
+        result = pytester.runpytest("-s", *args)
+        result.stdout.fnmatch_lines(["*replay worker started: False"])
+    result = pytester.runpytest("-s", "--replaycheck=only")
+    result.stdout.fnmatch_lines(["*replay worker started: True"])
+
+
+def test_bad_values_name_where_they_came_from(pytester: pytest.Pytester) -> None:
+    make_project(pytester)
+    result = pytester.runpytest("--replaycheck-workflows=bad-spec")
+    result.stderr.fnmatch_lines(["*--replaycheck-workflows: 'bad-spec' is not a workflow spec*"])
+    pytester.makeini("[pytest]\nreplaycheck_timeout = soon\n")
+    result = pytester.runpytest()
+    result.stderr.fnmatch_lines(["*tox.ini replaycheck_timeout: timeout must be a positive*"])
+    for value in ("inf", "1e10"):  # no limit is no protection: a week at most
+        result = pytester.runpytest(f"--replaycheck-timeout={value}")
+        assert result.ret == pytest.ExitCode.USAGE_ERROR
+        result.stderr.fnmatch_lines(["*--replaycheck-timeout: timeout must be * up to 604800*"])
 
 
 def test_history_items_carry_the_replaycheck_marker(pytester: pytest.Pytester) -> None:
@@ -284,18 +366,10 @@ def test_history_items_carry_the_replaycheck_marker(pytester: pytest.Pytester) -
     histories = len(all_fixture_names())
     result = pytester.runpytest("--strict-markers", "-m", "replaycheck")
     result.assert_outcomes(passed=histories, deselected=1)
-    pytester.makeconftest(
-        """
-        from replaycheck.plugin import runner_key
-
-        def pytest_sessionfinish(session):
-            runner = session.config.stash[runner_key]
-            print("replay worker started:", runner.session is not None)
-        """
-    )
+    pytester.makeconftest(REPORT_WORKER_START)
     result = pytester.runpytest("-s", "--strict-markers", "-m", "not replaycheck")
     result.assert_outcomes(passed=1, deselected=histories)
-    assert "histories replayed" not in result.stdout.str()
+    assert "- replaycheck -" not in result.stdout.str()  # no summary
     result.stdout.fnmatch_lines(["*replay worker started: False"])  # nothing to replay: no worker
 
 
@@ -304,7 +378,7 @@ def test_plugin_is_inert_without_configuration(pytester: pytest.Pytester) -> Non
     result = pytester.runpytest()
     result.assert_outcomes(passed=1)
     assert "replaycheck:" not in result.stdout.str()
-    assert "histories replayed" not in result.stdout.str()
+    assert "- replaycheck -" not in result.stdout.str()  # no summary
 
 
 def test_unconfigured_run_loads_nothing_but_the_plugin(pytester: pytest.Pytester) -> None:
@@ -322,6 +396,24 @@ def test_unconfigured_run_loads_nothing_but_the_plugin(pytester: pytest.Pytester
     )
     result = pytester.runpytest_subprocess()
     result.assert_outcomes(passed=1)
+
+
+def test_replaycheck_fixture_resolves_paths_from_the_rootdir(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_project(pytester)
+    (pytester.path / "tests").mkdir()
+    (pytester.path / "tests" / "test_custom.py").write_text(
+        "import pytest\n"
+        "def test_custom(replaycheck):\n"
+        "    verdicts = replaycheck.check('fixtures/histories/NotifyTenant',\n"
+        "                                 'examples.provisioning.workflows')\n"
+        "    assert verdicts and all(v.ok for v in verdicts)\n"
+        "    with pytest.raises(ValueError, match='at least one history'):\n"
+        "        replaycheck.check([], ['examples.provisioning.workflows'])\n"
+    )
+    monkeypatch.chdir(pytester.path / "tests")  # run from a subdirectory
+    pytester.runpytest("test_custom.py").assert_outcomes(passed=1)
 
 
 def test_replaycheck_fixture_returns_verdicts(pytester: pytest.Pytester) -> None:

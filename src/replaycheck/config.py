@@ -6,6 +6,7 @@ Relative paths in ``pyproject.toml`` are relative to the directory holding it, t
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import sys
@@ -55,22 +56,35 @@ class Settings:
         *,
         histories: Sequence[str] | None = None,
         workflows: Sequence[str] | None = None,
-        timeout: float | None = None,
+        timeout: float | str | None = None,
         data_converter: str | None = None,
         base: Path | None = None,
+        names: Mapping[str, str] | None = None,
     ) -> Settings:
-        """Apply command-line values (paths relative to ``base``, default the working dir)."""
+        """Apply command-line values (paths relative to ``base``, default the working dir).
+
+        ``names`` says where each value came from, for error messages (default: the CLI's
+        options, e.g. ``{"workflows": "--workflows"}``).
+        """
         base = base or Path.cwd()
+        label = {**CLI_NAMES, **(names or {})}
         changes: dict[str, Any] = {}
         if histories:
             changes["histories"] = tuple((base / h).resolve() for h in histories)
         if workflows:
-            changes["workflows"] = tuple(parse_workflow_specs(workflows, "--workflows"))
+            changes["workflows"] = tuple(parse_workflow_specs(workflows, label["workflows"]))
         if timeout is not None:
-            changes["timeout"] = check_timeout(timeout, "--timeout")
+            changes["timeout"] = check_timeout(timeout, label["timeout"])
         if data_converter:
-            changes["data_converter"] = check_object_spec(data_converter, "--data-converter")
+            changes["data_converter"] = check_object_spec(data_converter, label["data_converter"])
         return replace(self, **changes)
+
+
+CLI_NAMES = {
+    "workflows": "--workflows",
+    "timeout": "--timeout",
+    "data_converter": "--data-converter",
+}
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -138,10 +152,24 @@ def _str_list(table: Mapping[str, Any], key: str, where: str) -> list[str]:
     return value
 
 
+MAX_TIMEOUT = 7 * 24 * 3600.0
+"""A week: any longer is no limit at all, and unbounded waits hang CI."""
+
+
 def check_timeout(value: Any, where: str) -> float:
-    """A positive number of seconds."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ConfigError(f"{where}: timeout must be a positive number of seconds, got {value!r}.")
+    """A positive number of seconds, at most :data:`MAX_TIMEOUT`."""
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = float(value)  # from an ini file or a command line
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0 < value <= MAX_TIMEOUT  # also rejects nan
+    ):
+        raise ConfigError(
+            f"{where}: timeout must be a positive number of seconds up to {MAX_TIMEOUT:g} "
+            f"(a week), got {value!r}."
+        )
     return float(value)
 
 
@@ -212,7 +240,7 @@ def _check_unique_types(classes: list[type]) -> None:
             first = seen[name]
             raise WorkflowImportError(
                 f"workflow type {name!r} is defined by both {first.__module__}.{first.__qualname__}"
-                f" and {cls.__module__}.{cls.__qualname__}; give -w/--workflows only one of them."
+                f" and {cls.__module__}.{cls.__qualname__}; configure only one of them."
             )
         seen[name] = cls
 
@@ -226,15 +254,15 @@ def _import_spec(spec: str) -> list[type]:
     except Exception as exc:  # any import-time failure is the user's module, not ours
         raise WorkflowImportError(
             f"cannot import workflow module {module_name!r}: {type(exc).__name__}: {exc}; "
-            "check -w/--workflows (or 'workflows' in [tool.replaycheck]) and that the module "
-            "imports on its own."
+            "check the workflows setting (-w, --replaycheck-workflows or 'workflows' in "
+            "[tool.replaycheck]) and that the module imports on its own."
         ) from exc
     if not cls_name:
         classes = _workflow_classes_in(module)
         if not classes:
             raise WorkflowImportError(
                 f"module {module_name!r} defines no @workflow.defn class; "
-                "point -w at the module that holds your workflows."
+                "point the workflows setting at the module that holds your workflows."
             )
         return classes
     obj = getattr(module, cls_name, None)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from replaycheck.config import Settings, count_workflow_classes, load_settings
-from replaycheck.errors import ReplaycheckError
+from replaycheck.errors import ConfigError, ReplaycheckError
 
 if TYPE_CHECKING:
     from replaycheck.runner import Runner
@@ -71,7 +71,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _mode(config: pytest.Config) -> str:
-    mode = config.getoption("replaycheck_mode") or "on"
+    mode = config.getoption("replaycheck_mode")
+    mode = "on" if mode is None else mode
     if mode not in MODES:
         raise pytest.UsageError(
             f"--replaycheck={mode!r} is not valid; valid values: {', '.join(MODES)}."
@@ -79,41 +80,41 @@ def _mode(config: pytest.Config) -> str:
     return str(mode)
 
 
-def _timeout(config: pytest.Config) -> float | None:
-    raw = config.getoption("replaycheck_timeout") or config.getini("replaycheck_timeout")
-    if not raw:
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not value > 0:
-        raise pytest.UsageError(
-            f"replaycheck timeout must be a positive number of seconds, got {raw!r}."
-        )
-    return value
-
-
 def resolve_settings(config: pytest.Config) -> Settings | None:
     """Command line > ini > ``[tool.replaycheck]``; ``None`` when no histories are configured."""
     settings = load_settings(config.rootpath)
-    ini_base = config.inipath.parent if config.inipath else config.rootpath
+    ini = config.inipath.name if config.inipath else "ini"
+    cli = {
+        "histories": config.getoption("replaycheck_histories"),
+        "workflows": config.getoption("replaycheck_workflows"),
+        "timeout": config.getoption("replaycheck_timeout"),
+    }
+    # An ini value the command line replaces is not read (nor can it fail).
+    from_ini = {
+        key: None if cli[key] is not None else (config.getini(f"replaycheck_{key}") or None)
+        for key in cli
+    }
     settings = settings.override(
-        histories=config.getini("replaycheck_histories") or None,
-        workflows=config.getini("replaycheck_workflows") or None,
-        base=ini_base,
+        **from_ini,
+        base=config.inipath.parent if config.inipath else config.rootpath,
+        names={key: f"{ini} replaycheck_{key}" for key in cli},
     )
     settings = settings.override(
-        histories=config.getoption("replaycheck_histories"),
-        workflows=config.getoption("replaycheck_workflows"),
-        timeout=_timeout(config),
+        **cli,
         base=config.invocation_params.dir,
+        names={key: f"--replaycheck-{key}" for key in cli},
     )
     if not settings.histories:
+        if _mode(config) == "only":
+            raise ConfigError(
+                "--replaycheck=only but no histories are configured; set histories = [...] under "
+                "[tool.replaycheck], replaycheck_histories in the ini file, or "
+                "--replaycheck-histories=PATH."
+            )
         return None
     if not settings.workflows:
-        raise pytest.UsageError(
-            "replaycheck: histories are configured but no workflows; set workflows = [...] under "
+        raise ConfigError(
+            "histories are configured but no workflows; set workflows = [...] under "
             "[tool.replaycheck], replaycheck_workflows in the ini file, or "
             "--replaycheck-workflows=package.module."
         )
@@ -141,7 +142,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[runner_key] = runner
         config.pluginmanager.register(VerdictCounter(), "replaycheck-counter")
         _add_history_args(config, settings)
-        if _runs_tests_here(config) and not _selecting(config):
+        if _runs_tests_here(config) and _expects_history_items(config, settings):
             runner.warm()  # the worker imports temporalio while pytest collects
 
 
@@ -152,18 +153,31 @@ def _runs_tests_here(config: pytest.Config) -> bool:
     return _is_xdist_worker(config) or not getattr(config.option, "numprocesses", None)
 
 
-def _selecting(config: pytest.Config) -> bool:
-    """-m, -k or --deselect may leave no history item: then the worker starts with the first."""
+def _expects_history_items(config: pytest.Config, settings: Settings) -> bool:
+    """Whether the run will surely have history items (else the worker starts with the first).
+
+    -m, -k or --deselect may deselect them all; named paths may not reach any history.
+    """
     option = config.option
-    return bool(option.markexpr or option.keyword or getattr(option, "deselect", None))
+    if option.markexpr or option.keyword or getattr(option, "deselect", None):
+        return False
+    return any(
+        arg == root or arg in root.parents or root in arg.parents
+        for arg in _arg_paths(config, config.args)
+        for root in settings.histories
+    )
+
+
+def _arg_paths(config: pytest.Config, args: Sequence[str]) -> list[Path]:
+    return [Path(config.invocation_params.dir, a.split("::")[0]).resolve() for a in args]
 
 
 def _add_history_args(config: pytest.Config, settings: Settings) -> None:
-    """Collect the history paths even when testpaths / the arguments do not reach them."""
-    if config.args_source == pytest.Config.ArgsSource.ARGS and _mode(config) != "only":
-        return  # the user named what to run
+    """Collect the history paths even when testpaths do not reach them."""
+    if config.args_source == pytest.Config.ArgsSource.ARGS:
+        return  # the user named what to run (with --replaycheck=only: its history items)
     args = [] if _mode(config) == "only" else list(config.args)
-    covered = [Path(config.invocation_params.dir, a.split("::")[0]).resolve() for a in args]
+    covered = _arg_paths(config, args)
     for path in settings.histories:
         if not any(path == c or c in path.parents for c in covered):
             args.append(str(path))
@@ -187,11 +201,39 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> HistoryFil
         return None
     from replaycheck.histories import is_history_name
 
+    if file_path in roots:  # a file configured by name is a history, whatever it is called
+        return HistoryFile.from_parent(parent, path=file_path)
     if not is_history_name(file_path.name):
         return None
-    if not any(file_path == r or r in file_path.parents for r in roots):
+    if any(r in file_path.parents for r in roots) or parent.session.isinitpath(file_path):
+        return HistoryFile.from_parent(parent, path=file_path)
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Under a history root, walk every directory ``replaycheck check`` does.
+
+    ``norecursedirs`` (``build``, ``dist``, ``venv``, ...) is about code; a history stored in
+    such a directory must not be skipped silently. ``--ignore`` / ``--ignore-glob`` still apply.
+    """
+    roots = _history_roots(config)
+    if not roots or not any(collection_path == r or r in collection_path.parents for r in roots):
         return None
-    return HistoryFile.from_parent(parent, path=file_path)
+    if collection_path.name.startswith(".") or collection_path.name == "__pycache__":
+        return True  # as replaycheck.histories.discover() skips them
+    if not collection_path.is_dir() or _ignored_by_option(collection_path, config):
+        return None
+    return False
+
+
+def _ignored_by_option(path: Path, config: pytest.Config) -> bool:
+    import fnmatch
+
+    here = config.invocation_params.dir
+    ignored = [Path(here, p).resolve() for p in config.getoption("ignore", None) or []]
+    globs = config.getoption("ignore_glob", None) or []
+    return path in ignored or any(fnmatch.fnmatch(str(path), str(g)) for g in globs)
 
 
 class HistoryFile(pytest.File):
@@ -250,7 +292,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """Without xdist, queue every history this process will run, in order."""
     runner = session.config.stash.get(runner_key, None)
     items = [i for i in session.items if isinstance(i, ReplayItem)]
-    if runner is None or not items:
+    if runner is None or not items or session.config.option.collectonly:
         return
     if not _is_xdist_worker(session.config):  # else which items are ours is known as they come
         runner.prefetch(str(i.path) for i in items)
@@ -270,7 +312,10 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if _mode(config) == "only":
-        items[:] = [i for i in items if isinstance(i, ReplayItem)]
+        dropped = [i for i in items if not isinstance(i, ReplayItem)]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = [i for i in items if isinstance(i, ReplayItem)]
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
@@ -314,7 +359,7 @@ class VerdictCounter:
             return
         terminalreporter.write_sep("-", "replaycheck")
         terminalreporter.write_line(
-            f"{plural(ok + bad + err, 'history')} replayed: {ok} ok, {bad} nondeterministic, "
+            f"{plural(ok + bad + err, 'history')}: {ok} ok, {bad} nondeterministic, "
             f"{plural(err, 'error')}"
         )
         if self.running:
@@ -344,17 +389,30 @@ class ReplaycheckFixture:
 
     def check(
         self,
-        paths: Sequence[str | Path],
-        workflows: Sequence[str | type],
+        paths: str | Path | Sequence[str | Path],
+        workflows: str | type | Sequence[str | type],
         *,
         timeout: float | None = None,
         data_converter: str | None = None,
     ) -> list[Verdict]:
-        """Replay every history under ``paths`` against ``workflows`` (specs or classes)."""
+        """Replay every history under ``paths`` against ``workflows`` (specs or classes).
+
+        Relative paths are from pytest's rootdir, like the configured ones. The timeout
+        defaults to the configured one (``--replaycheck-timeout``, ini, ``[tool.replaycheck]``).
+
+        Raises:
+            ValueError: no paths given.
+            replaycheck.errors.ReplaycheckError: a path holds no history, or the workflows do
+                not import.
+        """
         from replaycheck.replay import check
 
+        paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+        if not paths:
+            raise ValueError("replaycheck.check() needs at least one history file or directory.")
+        workflows = [workflows] if isinstance(workflows, (str, type)) else list(workflows)
         specs = [w if isinstance(w, str) else f"{w.__module__}:{w.__qualname__}" for w in workflows]
-        settings = load_settings(self.config.rootpath).override(
-            workflows=specs, timeout=timeout, data_converter=data_converter
-        )
-        return check(settings, [str(p) for p in paths])
+        root = self.config.rootpath
+        base = self.config.stash.get(settings_key, None) or load_settings(root)
+        settings = base.override(workflows=specs, timeout=timeout, data_converter=data_converter)
+        return check(settings, [root / p for p in paths])

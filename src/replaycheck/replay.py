@@ -323,12 +323,14 @@ class WorkerSession:
 
     def _lost(self, reason: str) -> tuple[int, Verdict]:
         if self.current is None:
-            reason = f"the replay worker stopped before this history ({reason})"
+            message = f"the replay worker stopped before this history ({reason})"
+        else:
+            message = f"replay {reason}"
+        message += "; this history was not checked"
         key, item = self.queue.pop(0)
         self.close()
         if self.queue:
             self._start()
-        message = f"replay {reason}; this history was not checked"
         path = item if isinstance(item, str) else item["name"]
         return key, Verdict(path=path, verdict="error", message=message)
 
@@ -357,8 +359,11 @@ class _LineReader:
         end = time.monotonic() + max(0.0, timeout)
         while b"\n" not in self.buffer:
             remaining = max(0.0, end - time.monotonic())
-            if not select.select([self.fd], [], [], remaining)[0]:
-                return None
+            # select() cannot wait centuries (OverflowError): wait in slices of at most a day.
+            if not select.select([self.fd], [], [], min(remaining, 86400.0))[0]:
+                if remaining <= 86400.0:
+                    return None
+                continue
             chunk = os.read(self.fd, 65536)
             if not chunk:
                 line, self.buffer = self.buffer, b""
