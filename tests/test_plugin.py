@@ -281,6 +281,29 @@ def test_report_header_and_disabling(pytester: pytest.Pytester) -> None:
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
 
 
+def test_header_counts_workflow_classes_from_source(tmp_path: Path) -> None:
+    from replaycheck.config import count_workflow_classes
+
+    pkg = tmp_path / "mywf"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "impl.py").write_text(
+        "from temporalio import workflow\n"
+        "@workflow.defn\nclass A:\n    pass\n"
+        "@workflow.defn(name='B')\nclass B:\n    pass\n"
+        "class NotAWorkflow:\n    pass\n"
+    )
+    (pkg / "reexport.py").write_text("from .impl import A, B as Renamed\n")
+    (pkg / "star.py").write_text("from mywf.impl import *\n")
+    roots = [str(tmp_path)]
+    assert count_workflow_classes(["mywf.impl"], roots) == 2
+    assert count_workflow_classes(["mywf.reexport"], roots) == 2  # relative, with an alias
+    assert count_workflow_classes(["mywf.star"], roots) == 2
+    assert count_workflow_classes(["mywf.reexport:Renamed"], roots) == 1
+    assert count_workflow_classes(["mywf.impl:Nope", "mywf.nomodule"], roots) == 0
+    assert count_workflow_classes(["mywf.impl", "mywf.star", "mywf.reexport:A"], roots) == 2
+
+
 def test_only_mode_runs_history_items_alone(pytester: pytest.Pytester) -> None:
     make_project(pytester)
     pytester.makepyfile(test_other="def test_other():\n    assert False\n")
