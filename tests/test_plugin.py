@@ -128,6 +128,25 @@ def test_last_failed_reruns_the_broken_histories_until_fixed(
     rest.assert_outcomes(failed=len(broken), passed=len(all_fixture_names()) - len(broken))
 
 
+def test_short_summary_and_junit_message_say_the_verdict_in_one_line(
+    pytester: pytest.Pytester, xdist_args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CI", "true")  # on CI pytest prints the whole message in the summary
+    make_project(pytester, workflows="examples.provisioning.workflows_unsafe")
+    result = pytester.runpytest("-rf", "--junitxml=report.xml", *xdist_args)
+    acme = "fixtures/histories/TenantProvisioning/prov-acme-completed.json::replay"
+    result.stdout.fnmatch_lines(
+        [f"FAILED {acme} - nondeterministic: event 11 (ActivityTaskScheduled): history recorded "
+         "activity 'run_migrations', code commanded activity 'verify_schema' at shared.py:*"]
+    )
+    failed = len(outcome_names(result)["failed"])
+    assert result.stdout.str().count("diverged at:") == failed  # the report once, not twice
+    root = ET.parse(pytester.path / "report.xml").getroot()
+    messages = [f.get("message", "") for f in root.iter("failure")]
+    assert len(messages) == failed
+    assert all(m.startswith("nondeterministic: event ") and "\n" not in m for m in messages)
+
+
 def test_item_ids_are_readable_and_selectable(pytester: pytest.Pytester) -> None:
     make_project(pytester)
     result = pytester.runpytest("--collect-only", "-q")

@@ -279,13 +279,38 @@ class ReplayItem(pytest.Item):
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> str | Any:
         if isinstance(excinfo.value, ReplayFailed):
-            from replaycheck.report import render_verdict
-
-            return render_verdict(excinfo.value.verdict)
+            return verdict_repr(excinfo.value.verdict)
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
         return self.path, None, f"replay {self.path.name}"
+
+
+def verdict_repr(verdict: Verdict) -> Any:
+    """The failure text, with the verdict in one line as its "crash" message.
+
+    The short summary (``-r``, in full on CI) and JUnit XML's ``message`` attribute show that
+    line instead of the whole report; it is built from pytest's own report parts, so xdist
+    ships it to the controller intact. Falls back to the text alone.
+    """
+    from replaycheck._render_ci import one_line
+    from replaycheck.report import render_verdict
+
+    text = render_verdict(verdict)
+    try:
+        from _pytest._code.code import (
+            ReprEntryNative,
+            ReprExceptionInfo,
+            ReprFileLocation,
+            ReprTraceback,
+        )
+
+        return ReprExceptionInfo(
+            reprtraceback=ReprTraceback([ReprEntryNative([text + "\n"])], None, "native"),
+            reprcrash=ReprFileLocation(verdict.path, 0, f"{verdict.verdict}: {one_line(verdict)}"),
+        )
+    except (ImportError, TypeError):  # pytest changed its internals: the text still says it all
+        return text
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
