@@ -105,6 +105,15 @@ def test_import_error_in_workflow_module_is_one_line() -> None:
     assert result.stderr.count("\n") == 1
 
 
+def test_changed_input_type_says_so_not_data_converter() -> None:
+    history = REPO / "fixtures" / "histories" / "NotifyTenant" / "prov-acme-completed-notify.json"
+    result = run("-w", "tests.workflows.changed_input", "--format", "json", str(history))
+    assert result.exit_code == 2
+    message = results(result)[history.name]["message"]
+    assert "no longer fit the code's parameter types (TypeError: " in message
+    assert "'channel'" in message and "data_converter" not in message
+
+
 def test_bad_workflow_spec_syntax() -> None:
     result = run("-w", "not a module", str(COMPLETE))
     assert result.exit_code == 2
@@ -127,6 +136,35 @@ def test_hanging_history_times_out_and_the_rest_still_replay(
     assert "timed out after 5 s" in str(by_name[NONDETERMINISTIC.name]["message"])
     assert by_name[COMPLETE.name]["verdict"] == "ok"
     assert result.exit_code == 2
+
+
+def test_ctrl_c_exits_130_quietly_and_leaves_no_worker() -> None:
+    # Ctrl-C signals the terminal's whole process group: the command and its replay workers.
+    import signal
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TEMPORAL_DEBUG": "1", "REPLAYCHECK_TEST_HANG": "120"}
+    command = [sys.executable, "-m", "replaycheck", "check", "--jobs", "2", "--timeout", "100",
+               "-w", "tests.workflows.misbehaving:HangingSayHello", str(NONDETERMINISTIC),
+               str(COMPLETE)]  # fmt: skip
+    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
+    time.sleep(4)  # the workers have imported temporalio; one hangs in the history
+    assert proc.poll() is None
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130  # not 1, which means a nondeterministic history
+    assert "interrupted" in err and "Traceback" not in err
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the workers are gone with it
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("replay workers outlived the interrupted command")
 
 
 def test_crashing_history_is_isolated() -> None:

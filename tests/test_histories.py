@@ -157,6 +157,19 @@ def test_discover_walks_directories_and_skips_hidden_files(tmp_path: Path) -> No
     assert found == ["a.json.gz", "b.json", "c.binpb"]
 
 
+def test_discover_follows_symlinked_directories_once(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "a.json").write_bytes(b"x")
+    root = tmp_path / "histories"
+    root.mkdir()
+    (root / "linked").symlink_to(shared, target_is_directory=True)  # as pytest collects it
+    (root / "linked-again").symlink_to(shared, target_is_directory=True)
+    (shared / "loop").symlink_to(root, target_is_directory=True)  # a cycle ends
+    found = discover([root])
+    assert [p.name for p in found] == ["a.json"]
+
+
 def test_discover_fails_on_empty_directory_and_missing_path(tmp_path: Path) -> None:
     with pytest.raises(NoHistoriesError, match="no history files"):
         discover([tmp_path])

@@ -145,6 +145,9 @@ def test_short_summary_and_junit_message_say_the_verdict_in_one_line(
     messages = [f.get("message", "") for f in root.iter("failure")]
     assert len(messages) == failed
     assert all(m.startswith("nondeterministic: event ") and "\n" not in m for m in messages)
+    lines = pytester.runpytest("--tb=line", *xdist_args)
+    lines.stdout.fnmatch_lines([f"{acme.split('::')[0]}:1: nondeterministic: event 11 (*"])
+    assert "diverged at:" not in lines.stdout.str()  # --tb=line: one line per failure
 
 
 def test_item_ids_are_readable_and_selectable(pytester: pytest.Pytester) -> None:
@@ -375,6 +378,11 @@ def test_a_configured_or_named_file_is_a_history_whatever_its_name(
     shutil.copy(FIXTURES / "NotifyTenant" / "prov-acme-completed-notify.json", elsewhere)
     result = pytester.runpytest("elsewhere/prov-acme-completed-notify.json")
     result.assert_outcomes(passed=1)  # named on the command line, outside the history paths
+    saved = pytester.path / "fixtures" / "histories" / "saved.txt"
+    shutil.copy(elsewhere / "prov-acme-completed-notify.json", saved)
+    pytester.runpytest(str(saved)).assert_outcomes(passed=1)  # named: whatever its name
+    pytester.makepyfile(test_unit="def test_unit():\n    pass\n")
+    pytester.runpytest("test_unit.py").assert_outcomes(passed=1)  # a test file stays one
 
 
 def test_the_replay_worker_starts_only_when_history_items_run(pytester: pytest.Pytester) -> None:
@@ -382,11 +390,57 @@ def test_the_replay_worker_starts_only_when_history_items_run(pytester: pytest.P
     pytester.makeconftest(REPORT_WORKER_START)
     (pytester.path / "tests").mkdir()
     (pytester.path / "tests" / "test_unit.py").write_text("def test_unit():\n    pass\n")
-    for args in (["tests"], ["--collect-only"]):
+    for args in (["tests"], ["--collect-only"], ["--fixtures"], ["--setup-plan"]):
         result = pytester.runpytest("-s", *args)
         result.stdout.fnmatch_lines(["*replay worker started: False"])
     result = pytester.runpytest("-s", "--replaycheck=only")
     result.stdout.fnmatch_lines(["*replay worker started: True"])
+
+
+def test_the_timeout_does_not_depend_on_when_the_item_runs(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
+    # Histories are queued at collection; their items may run long after the worker answered.
+    make_project(pytester)
+    pytester.makepyfile(test_aaa_slow="import time\ndef test_slow():\n    time.sleep(1)\n")
+    result = pytester.runpytest("-rA", "--replaycheck-timeout=0.001", *xdist_args)
+    result.assert_outcomes(passed=1, failed=len(all_fixture_names()))
+    assert result.stdout.str().count("replay timed out after 0.001 s") >= len(all_fixture_names())
+
+
+def test_pytest_ignore_rules_still_apply_under_history_paths(pytester: pytest.Pytester) -> None:
+    make_project(pytester)
+    notify = len(list(FIXTURES.glob("NotifyTenant/*.json")))
+    pytester.makeconftest('collect_ignore = ["fixtures/histories/TenantProvisioning"]\n')
+    pytester.runpytest("--replaycheck=only").assert_outcomes(passed=notify)
+    pytester.makeconftest("")
+    result = pytester.runpytest(
+        "--replaycheck=only", "--ignore-glob=fixtures/histories/Tenant*"
+    )
+    result.assert_outcomes(passed=notify)
+
+
+def test_workflows_import_with_pytests_pythonpath(pytester: pytest.Pytester) -> None:
+    shutil.copytree(FIXTURES, pytester.path / "fixtures" / "histories")
+    shutil.copytree(REPO / "examples", pytester.path / "svc" / "examples",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    pytester.makeini(
+        "[pytest]\npythonpath = svc\nreplaycheck_histories = fixtures/histories\n"
+        "replaycheck_workflows = examples.provisioning.workflows\n"
+    )
+    result = pytester.runpytest("--replaycheck=only")
+    result.assert_outcomes(passed=len(all_fixture_names()))
+
+
+def test_an_ini_file_bounds_the_search_for_pyproject(pytester: pytest.Pytester) -> None:
+    make_project(pytester)  # a parent project with [tool.replaycheck]
+    sub = pytester.path / "subproject"
+    sub.mkdir()
+    (sub / "pytest.ini").write_text("[pytest]\n")
+    (sub / "test_unit.py").write_text("def test_unit():\n    pass\n")
+    result = pytester.runpytest(str(sub), f"--rootdir={sub}", "-c", str(sub / "pytest.ini"))
+    result.assert_outcomes(passed=1)  # not the parent's histories
+    assert "replaycheck:" not in result.stdout.str()
 
 
 def test_bad_values_name_where_they_came_from(pytester: pytest.Pytester) -> None:
@@ -411,7 +465,7 @@ def test_history_items_carry_the_replaycheck_marker(pytester: pytest.Pytester) -
     pytester.makeconftest(REPORT_WORKER_START)
     result = pytester.runpytest("-s", "--strict-markers", "-m", "not replaycheck")
     result.assert_outcomes(passed=1, deselected=histories)
-    assert "- replaycheck -" not in result.stdout.str()  # no summary
+    assert "= replaycheck =" not in result.stdout.str()  # no summary
     result.stdout.fnmatch_lines(["*replay worker started: False"])  # nothing to replay: no worker
 
 
@@ -420,7 +474,7 @@ def test_plugin_is_inert_without_configuration(pytester: pytest.Pytester) -> Non
     result = pytester.runpytest()
     result.assert_outcomes(passed=1)
     assert "replaycheck:" not in result.stdout.str()
-    assert "- replaycheck -" not in result.stdout.str()  # no summary
+    assert "= replaycheck =" not in result.stdout.str()  # no summary
 
 
 def test_unconfigured_run_loads_nothing_but_the_plugin(pytester: pytest.Pytester) -> None:

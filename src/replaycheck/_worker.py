@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import re
+import signal
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -125,15 +126,28 @@ def failure_verdict(
 
 
 _UNKNOWN_ENCODING = re.compile(r"Unknown payload encoding ([^\s'\"\\]+)")
+_CAUSE = re.compile(r'cause: Some\(Failure \{ message: "((?:[^"\\]|\\.)*)"')
+_CAUSE_TYPE = re.compile(r'r#type: "(\w+)"')
 
 
 def error_message(text: str) -> str:
     """The message of an ``error`` verdict; payloads that cannot be decoded (encrypted, or in a
-    custom format) point at the ``data_converter`` setting."""
+    custom format) point at the ``data_converter`` setting, recorded arguments that no longer
+    fit the code's parameter types at the signature change."""
     from replaycheck.diagnose import core_message
 
     if "Failed decoding" not in text and "Unknown payload encoding" not in text:
         return f"replay failed: {core_message(text)}"
+    cause = _CAUSE.search(text)
+    if cause is not None and "value_to_type" in text:  # decoded, but does not fit the type
+        kind = _CAUSE_TYPE.search(text, cause.end())
+        reason = cause.group(1).replace('\\"', '"')
+        return (
+            "replay failed: the arguments recorded in the history no longer fit the code's "
+            f"parameter types ({kind.group(1) + ': ' if kind else ''}{reason}); executions "
+            "started with the old types would fail the same way: keep the old parameters "
+            "accepted (new fields need defaults)"
+        )
     encoding = _UNKNOWN_ENCODING.search(text)
     what = f"unknown payload encoding {encoding.group(1)}" if encoding else core_message(text)
     return (
@@ -249,12 +263,15 @@ class BatchReplay:
                 return
             index, source = item
             self.fed += 1
+            # The history's time starts now, reading included, by a clock every process shares:
+            # the parent may read this line late (the pytest plugin reads as items run).
+            self.emit({"start": index, "at": time.monotonic()})
+            started = time.perf_counter()
             loaded = self._load(index, source)
             if loaded is None:
                 continue
-            self.emit({"start": index})
             _recordings().take(loaded.info.workflow_id)  # nothing stale from an earlier history
-            self.current = (index, loaded, time.perf_counter())
+            self.current = (index, loaded, started)
             yield WorkflowHistory(loaded.info.workflow_id, loaded.history.events)
 
     def _load(self, index: int, source: HistorySource) -> LoadedHistory | None:
@@ -312,6 +329,8 @@ def main() -> int:
     from replaycheck.replay import ReplayJob
 
     out = _protocol_stream()
+    # Ctrl-C reaches the whole process group; the parent reports it, a worker just leaves.
+    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
 
     def emit(message: dict[str, Any]) -> None:
         out.write(json.dumps(message) + "\n")

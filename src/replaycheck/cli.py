@@ -66,7 +66,18 @@ def entry() -> None:
     os._exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Exit status 130 on Ctrl-C (click's default, 1, means nondeterminism here)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="replaycheck")
 def main() -> None:
     """Replay recorded Temporal workflow histories against your current code."""

@@ -87,19 +87,23 @@ CLI_NAMES = {
 }
 
 
-def find_pyproject(start: Path) -> Path | None:
-    """The nearest ``pyproject.toml`` at or above ``start`` that has ``[tool.replaycheck]``."""
+def find_pyproject(start: Path, stop: Path | None = None) -> Path | None:
+    """The nearest ``pyproject.toml`` at or above ``start`` (up to ``stop``, when it is one of
+    those directories) that has ``[tool.replaycheck]``."""
     for directory in (start.resolve(), *start.resolve().parents):
         candidate = directory / "pyproject.toml"
         if candidate.is_file() and "replaycheck" in _read_toml(candidate).get("tool", {}):
             return candidate
+        if stop is not None and directory == stop.resolve():
+            break
     return None
 
 
-def load_settings(start: Path | None = None) -> Settings:
-    """Settings from the nearest ``pyproject.toml`` with ``[tool.replaycheck]``, else defaults."""
+def load_settings(start: Path | None = None, *, stop: Path | None = None) -> Settings:
+    """Settings from the nearest ``pyproject.toml`` with ``[tool.replaycheck]`` (see
+    :func:`find_pyproject`), else defaults."""
     start = start or Path.cwd()
-    pyproject = find_pyproject(start)
+    pyproject = find_pyproject(start, stop)
     if pyproject is None:
         return Settings(root=start.resolve())
     table = _read_toml(pyproject)["tool"]["replaycheck"]

@@ -417,8 +417,17 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def _files_under(directory: Path) -> list[Path]:
+    """History files under ``directory``, following symlinked directories (as pytest does),
+    each real directory once."""
     files: list[Path] = []
-    for root, dirs, names in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+    seen = {os.path.realpath(directory)}
+    for root, dirs, names in os.walk(directory, followlinks=True):
+        kept = []
+        for d in sorted(dirs):
+            real = os.path.realpath(os.path.join(root, d))
+            if not d.startswith(".") and d != "__pycache__" and real not in seen:
+                seen.add(real)
+                kept.append(d)
+        dirs[:] = kept
         files.extend(Path(root) / n for n in sorted(names) if is_history_name(n))
     return files

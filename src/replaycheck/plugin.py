@@ -7,8 +7,10 @@ worker process per pytest process, so all items replay through one ``Replayer``)
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,7 +84,13 @@ def _mode(config: pytest.Config) -> str:
 
 def resolve_settings(config: pytest.Config) -> Settings | None:
     """Command line > ini > ``[tool.replaycheck]``; ``None`` when no histories are configured."""
-    settings = load_settings(config.rootpath)
+    # pytest's ini file bounds the project: a [tool.replaycheck] above it belongs to another.
+    settings = load_settings(
+        config.rootpath, stop=config.inipath.parent if config.inipath else None
+    )
+    # Workflow modules import the way the tests import them: with pytest's pythonpath too.
+    pythonpath = tuple(Path(p).resolve() for p in config.getini("pythonpath") or ())
+    settings = replace(settings, pythonpath=(*settings.pythonpath, *pythonpath))
     ini = config.inipath.name if config.inipath else "ini"
     cli = {
         "histories": config.getoption("replaycheck_histories"),
@@ -147,8 +155,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _runs_tests_here(config: pytest.Config) -> bool:
-    """False for --collect-only and for an xdist controller, whose workers run the tests."""
-    if config.option.collectonly:
+    """False for runs that run no test (--collect-only, --fixtures, --markers, --setup-plan,
+    ...) and for an xdist controller, whose workers run the tests."""
+    option = config.option
+    no_tests = ("collectonly", "showfixtures", "show_fixtures_per_test", "markers", "setupplan",
+                "setuponly")  # fmt: skip
+    if any(getattr(option, name, False) for name in no_tests):
         return False
     return _is_xdist_worker(config) or not getattr(config.option, "numprocesses", None)
 
@@ -201,39 +213,45 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> HistoryFil
         return None
     from replaycheck.histories import is_history_name
 
-    if file_path in roots:  # a file configured by name is a history, whatever it is called
-        return HistoryFile.from_parent(parent, path=file_path)
-    if not is_history_name(file_path.name):
-        return None
-    if any(r in file_path.parents for r in roots) or parent.session.isinitpath(file_path):
+    under_root = any(r in file_path.parents for r in roots)
+    named = parent.session.isinitpath(file_path)
+    if (
+        file_path in roots  # configured by name: a history, whatever it is called
+        or (is_history_name(file_path.name) and (under_root or named))
+        or (named and under_root and file_path.suffix != ".py")  # named among the histories
+    ):
         return HistoryFile.from_parent(parent, path=file_path)
     return None
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """Under a history root, walk every directory ``replaycheck check`` does.
+    """Under a history root, walk the directories ``norecursedirs`` skips, as ``check`` does.
 
     ``norecursedirs`` (``build``, ``dist``, ``venv``, ...) is about code; a history stored in
-    such a directory must not be skipped silently. ``--ignore`` / ``--ignore-glob`` still apply.
+    such a directory must not be skipped silently. Every other reason pytest has to skip a path
+    (``--ignore``, ``--ignore-glob``, ``collect_ignore``, hidden directories) still applies.
     """
     roots = _history_roots(config)
-    if not roots or not any(collection_path == r or r in collection_path.parents for r in roots):
-        return None
-    if collection_path.name.startswith(".") or collection_path.name == "__pycache__":
-        return True  # as replaycheck.histories.discover() skips them
-    if not collection_path.is_dir() or _ignored_by_option(collection_path, config):
+    name = collection_path.name
+    if (
+        not roots
+        or name.startswith(".")
+        or not any(r in collection_path.parents for r in roots)
+        or not any(fnmatch.fnmatch(name, p) for p in config.getini("norecursedirs"))
+        or not collection_path.is_dir()
+        or _ignored_by_option(collection_path, config)
+    ):
         return None
     return False
 
 
 def _ignored_by_option(path: Path, config: pytest.Config) -> bool:
-    import fnmatch
-
+    """``--ignore`` / ``--ignore-glob`` as pytest reads them (absolute, symlinks kept)."""
     here = config.invocation_params.dir
-    ignored = [Path(here, p).resolve() for p in config.getoption("ignore", None) or []]
-    globs = config.getoption("ignore_glob", None) or []
-    return path in ignored or any(fnmatch.fnmatch(str(path), str(g)) for g in globs)
+    ignored = [Path(os.path.abspath(here / p)) for p in config.getoption("ignore", None) or []]
+    globs = [os.path.abspath(here / g) for g in config.getoption("ignore_glob", None) or []]
+    return path in ignored or any(fnmatch.fnmatch(str(path), g) for g in globs)
 
 
 class HistoryFile(pytest.File):
@@ -279,22 +297,24 @@ class ReplayItem(pytest.Item):
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> str | Any:
         if isinstance(excinfo.value, ReplayFailed):
-            return verdict_repr(excinfo.value.verdict)
+            line_only = self.config.getoption("tbstyle", "auto") == "line"
+            return verdict_repr(excinfo.value.verdict, line_only=line_only)
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
         return self.path, None, f"replay {self.path.name}"
 
 
-def verdict_repr(verdict: Verdict) -> Any:
+def verdict_repr(verdict: Verdict, *, line_only: bool = False) -> Any:
     """The failure text, with the verdict in one line as its "crash" message.
 
-    The short summary (``-r``, in full on CI) and JUnit XML's ``message`` attribute show that
-    line instead of the whole report; it is built from pytest's own report parts, so xdist
-    ships it to the controller intact. Falls back to the text alone.
+    The short summary (``-r``, in full on CI), ``--tb=line`` (``line_only``: that line alone)
+    and JUnit XML's ``message`` attribute show that line instead of the whole report; it is
+    built from pytest's own report parts, so xdist ships it to the controller intact. Falls
+    back to the text alone.
     """
     from replaycheck._render_ci import one_line
-    from replaycheck.report import render_verdict
+    from replaycheck.report import display_path, render_verdict
 
     text = render_verdict(verdict)
     try:
@@ -305,9 +325,11 @@ def verdict_repr(verdict: Verdict) -> Any:
             ReprTraceback,
         )
 
+        entries = [] if line_only else [ReprEntryNative([text + "\n"])]
+        crash = f"{verdict.verdict}: {one_line(verdict)}"
         return ReprExceptionInfo(
-            reprtraceback=ReprTraceback([ReprEntryNative([text + "\n"])], None, "native"),
-            reprcrash=ReprFileLocation(verdict.path, 0, f"{verdict.verdict}: {one_line(verdict)}"),
+            reprtraceback=ReprTraceback(entries, None, "native"),
+            reprcrash=ReprFileLocation(display_path(verdict.path), 1, crash),
         )
     except (ImportError, TypeError):  # pytest changed its internals: the text still says it all
         return text
@@ -317,7 +339,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """Without xdist, queue every history this process will run, in order."""
     runner = session.config.stash.get(runner_key, None)
     items = [i for i in session.items if isinstance(i, ReplayItem)]
-    if runner is None or not items or session.config.option.collectonly:
+    if runner is None or not items or not _runs_tests_here(session.config):
         return
     if not _is_xdist_worker(session.config):  # else which items are ours is known as they come
         runner.prefetch(str(i.path) for i in items)
@@ -382,7 +404,7 @@ class VerdictCounter:
         ok, bad, err = (self.counts[k] for k in ("ok", "nondeterministic", "error"))
         if not ok + bad + err:
             return
-        terminalreporter.write_sep("-", "replaycheck")
+        terminalreporter.write_sep("=", "replaycheck")
         terminalreporter.write_line(
             f"{plural(ok + bad + err, 'history')}: {ok} ok, {bad} nondeterministic, "
             f"{plural(err, 'error')}"

@@ -303,23 +303,39 @@ class WorkerSession:
             raise kind(message["fatal"])
         if "start" in message:
             self.current = message["start"]
-            self.deadline = time.monotonic() + self.job.timeout
+            now = time.monotonic()
+            started = float(message.get("at", now))  # the worker's clock is this one
+            self.deadline = (started if started <= now else now) + self.job.timeout
         elif "verdict" in message:
             return self._collect(message["index"], Verdict.from_json_dict(message["verdict"]))
         elif "ready" in message:
             self.types = tuple(message["ready"])
-            self.deadline = time.monotonic() + self.job.timeout
+            self.deadline = self._between_histories()
         return None
 
     def _collect(self, worker_index: int, verdict: Verdict) -> tuple[int, Verdict]:
+        if verdict.seconds > self.job.timeout:  # it finished, but while nobody was waiting
+            verdict = replace(
+                verdict,
+                verdict="error",
+                message=f"replay timed out after {self.job.timeout:g} s (it took "
+                f"{verdict.seconds:.3g} s); this history was not checked",
+                diagnosis=None,
+                verified_through=0,
+            )
         position = worker_index - self.base
         key, _ = self.queue.pop(position)
         if position != 0:  # never happens: the worker answers in order
             raise RuntimeError("replay worker answered out of order")
         self.base += 1
         self.current = None
-        self.deadline = time.monotonic() + self.job.timeout
+        self.deadline = self._between_histories()
         return key, verdict
+
+    def _between_histories(self) -> float:
+        """Deadline for the next "start": the worker may be building a Replayer; a history's
+        own time starts with its "start"."""
+        return time.monotonic() + STARTUP_GRACE + self.job.timeout
 
     def _lost(self, reason: str) -> tuple[int, Verdict]:
         if self.current is None:

@@ -35,7 +35,7 @@ class Verdict:
     diagnosis: Diagnosis | None = None
     """Why a ``nondeterministic`` history no longer replays (see ``replaycheck.diagnose``)."""
     seconds: float = 0.0
-    """Wall time spent replaying this history."""
+    """Wall time spent checking this history (reading and replaying it)."""
     patches: PatchFacts | None = None
     """Patch markers and the ``patched()`` calls the replay made; only when the job asked for
     them (``ReplayJob.record_patches``, used by ``replaycheck patches``)."""
