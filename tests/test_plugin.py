@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from replaycheck.histories import read_history
-from tests.conftest import FIXTURES, REPO
+from tests.conftest import COMPLETE, FIXTURES, NONDETERMINISTIC, REPO
 from tests.test_histories import MALFORMED
 
 pytest_plugins = ["pytester"]
@@ -148,6 +148,39 @@ def test_short_summary_and_junit_message_say_the_verdict_in_one_line(
     lines = pytester.runpytest("--tb=line", *xdist_args)
     lines.stdout.fnmatch_lines([f"{acme.split('::')[0]}:1: nondeterministic: event 11 (*"])
     assert "diverged at:" not in lines.stdout.str()  # --tb=line: one line per failure
+
+
+def test_output_of_a_replay_is_the_items_captured_stderr(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
+    make_project(pytester, workflows="tests.workflows.noisy:NoisyNotifyTenant")
+    result = pytester.runpytest(
+        "-rP", "--replaycheck-histories=fixtures/histories/NotifyTenant", *xdist_args
+    )
+    result.stdout.fnmatch_lines(
+        ["*_ replay prov-acme-completed-notify.json _*", "*Captured stderr call*",
+         "notifying acme"]
+    )
+    text = result.stdout.str()
+    assert text.index("notifying") > text.index("PASSES")  # not between the progress dots
+
+
+def test_a_crashed_worker_shows_what_it_wrote(pytester: pytest.Pytester) -> None:
+    histories = pytester.path / "histories"
+    histories.mkdir()
+    for path in (COMPLETE, NONDETERMINISTIC):
+        shutil.copy(path, histories / path.name)
+    pytester.makefile(".toml", pyproject=f"""
+        [tool.replaycheck]
+        histories = ["histories"]
+        workflows = ["tests.workflows.misbehaving:CrashingSayHello"]
+        pythonpath = ["{REPO}"]
+    """)  # fmt: skip
+    result = pytester.runpytest("-rA")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*crashed the replay worker (exit code 3)*", "*Captured stderr call*", "about to crash"]
+    )
 
 
 def test_item_ids_are_readable_and_selectable(pytester: pytest.Pytester) -> None:

@@ -324,6 +324,22 @@ def _protocol_stream() -> IO[str]:
     return out
 
 
+class OutputCapture:
+    """Reads back what this process wrote to stderr (a file the parent gave it; stdout goes
+    there too, see :func:`_protocol_stream`)."""
+
+    def __init__(self) -> None:
+        self.read = 0
+
+    def take(self) -> tuple[str, int]:
+        """What was written since the last call, and the file's size now."""
+        sys.stderr.flush()
+        end = os.fstat(2).st_size
+        data = os.pread(2, end - self.read, self.read) if end > self.read else b""
+        self.read = end
+        return data.decode("utf-8", "replace"), end
+
+
 def main() -> int:
     """Entry point of a worker process."""
     from replaycheck.replay import ReplayJob
@@ -332,10 +348,14 @@ def main() -> int:
     # Ctrl-C reaches the whole process group; the parent reports it, a worker just leaves.
     signal.signal(signal.SIGINT, lambda *_: os._exit(130))
 
+    job = ReplayJob.from_json_dict(json.loads(sys.stdin.readline()))
+    captured = OutputCapture() if job.capture_output else None
+
     def emit(message: dict[str, Any]) -> None:
+        if captured is not None and "verdict" in message:
+            message["verdict"]["output"], message["output_end"] = captured.take()
         out.write(json.dumps(message) + "\n")
 
-    job = ReplayJob.from_json_dict(json.loads(sys.stdin.readline()))
     try:
         configure_runtime()
         classes = import_workflows(job.workflows, job.import_paths)

@@ -244,7 +244,8 @@ def _check_unique_types(classes: list[type]) -> None:
             first = seen[name]
             raise WorkflowImportError(
                 f"workflow type {name!r} is defined by both {first.__module__}.{first.__qualname__}"
-                f" and {cls.__module__}.{cls.__qualname__}; configure only one of them."
+                f" and {cls.__module__}.{cls.__qualname__}; configure only one of them "
+                "(module:Class)."
             )
         seen[name] = cls
 

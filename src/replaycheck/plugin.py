@@ -146,7 +146,7 @@ def pytest_configure(config: pytest.Config) -> None:
         from replaycheck.replay import ReplayJob
         from replaycheck.runner import Runner
 
-        runner = Runner(ReplayJob.from_settings(settings, ()))
+        runner = Runner(replace(ReplayJob.from_settings(settings, ()), capture_output=True))
         config.stash[runner_key] = runner
         config.pluginmanager.register(VerdictCounter(), "replaycheck-counter")
         _add_history_args(config, settings)
@@ -282,6 +282,8 @@ class ReplayItem(pytest.Item):
             from replaycheck.verdict import Verdict
 
             verdict = Verdict(path=str(self.path), verdict="error", message=str(exc))
+        if verdict.output:  # shown as the item's "Captured stderr", as for any test
+            self.add_report_section("call", "stderr", verdict.output)
         # Reach the xdist controller and JUnit XML: e.g. how much of a running one was checked.
         self.user_properties.extend(
             [

@@ -14,12 +14,13 @@ import os
 import select
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from replaycheck.config import DEFAULT_TIMEOUT, Settings
 from replaycheck.errors import ConfigError, ReplaycheckError, WorkflowImportError
@@ -44,6 +45,9 @@ class ReplayJob:
     """Replay in temporalio's sandbox (the default: it catches more nondeterminism)."""
     record_patches: bool = False
     """Record patch markers and every ``patched()`` call in ``Verdict.patches`` (``patches``)."""
+    capture_output: bool = False
+    """Keep what the worker writes to stderr while a history replays in ``Verdict.output``
+    (the pytest plugin: pytest shows it as the item's captured output)."""
 
     @classmethod
     def from_settings(cls, settings: Settings, paths: Sequence[str | Path]) -> ReplayJob:
@@ -80,6 +84,7 @@ class ReplayJob:
             timeout=float(data.get("timeout", DEFAULT_TIMEOUT)),
             sandbox=bool(data.get("sandbox", True)),
             record_patches=bool(data.get("record_patches", False)),
+            capture_output=bool(data.get("capture_output", False)),
         )
 
 
@@ -176,6 +181,9 @@ class WorkerSession:
         self.deadline = 0.0
         self.types: tuple[str, ...] | None = None
         """Workflow type names the worker registered (``*``: a dynamic workflow), once ready."""
+        self.output: IO[bytes] | None = None
+        """The worker's stderr when the job captures output; read up to ``output_read``."""
+        self.output_read = 0
 
     def __enter__(self) -> WorkerSession:
         return self
@@ -263,6 +271,9 @@ class WorkerSession:
     def close(self) -> None:
         """Stop the worker (it finishes nothing further)."""
         proc, self.proc = self.proc, None
+        if self.output is not None:
+            self.output.close()
+            self.output = None
         if proc is None:
             return
         if proc.poll() is None:
@@ -274,8 +285,15 @@ class WorkerSession:
 
     def _start(self) -> None:
         self.close()
+        if self.job.capture_output:
+            self.output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+            self.output_read = 0
         self.proc = subprocess.Popen(
-            worker_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_worker_env()
+            worker_command(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.output,
+            env=_worker_env(),
         )
         assert self.proc.stdout is not None
         self.reader = _LineReader(self.proc.stdout.fileno())
@@ -307,6 +325,7 @@ class WorkerSession:
             started = float(message.get("at", now))  # the worker's clock is this one
             self.deadline = (started if started <= now else now) + self.job.timeout
         elif "verdict" in message:
+            self.output_read = int(message.get("output_end", self.output_read))
             return self._collect(message["index"], Verdict.from_json_dict(message["verdict"]))
         elif "ready" in message:
             self.types = tuple(message["ready"])
@@ -343,12 +362,20 @@ class WorkerSession:
         else:
             message = f"replay {reason}"
         message += "; this history was not checked"
+        output = self._unread_output()
         key, item = self.queue.pop(0)
         self.close()
         if self.queue:
             self._start()
         path = item if isinstance(item, str) else item["name"]
-        return key, Verdict(path=path, verdict="error", message=message)
+        return key, Verdict(path=path, verdict="error", message=message, output=output)
+
+    def _unread_output(self) -> str:
+        """What the worker wrote after its last verdict (e.g. why it crashed), when captured."""
+        if self.output is None:
+            return ""
+        self.output.seek(self.output_read)
+        return self.output.read().decode("utf-8", "replace")
 
 
 def _crash_reason(proc: subprocess.Popen[bytes]) -> str:

@@ -39,6 +39,9 @@ class Verdict:
     patches: PatchFacts | None = None
     """Patch markers and the ``patched()`` calls the replay made; only when the job asked for
     them (``ReplayJob.record_patches``, used by ``replaycheck patches``)."""
+    output: str = ""
+    """What the workflow code and temporalio wrote to stderr / stdout while this history
+    replayed; only when the job asked for it (``ReplayJob.capture_output``, the pytest plugin)."""
 
     @property
     def ok(self) -> bool:
@@ -51,11 +54,13 @@ class Verdict:
         return bool(self.status) and self.status != "RUNNING"
 
     def to_json_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (the ``results[]`` entries of ``--format json``); ``patches`` only
-        when recorded."""
+        """A JSON-ready dict (the ``results[]`` entries of ``--format json``); ``patches`` and
+        ``output`` only when recorded."""
         data = asdict(self)
         if self.patches is None:
             del data["patches"]
+        if not self.output:
+            del data["output"]
         return data
 
     @classmethod

@@ -5,6 +5,7 @@ shared SayHello history normally.
 """
 
 import os
+import sys
 import time
 from datetime import timedelta
 
@@ -29,6 +30,7 @@ class CrashingSayHello:
     @workflow.run
     async def run(self, params: SayHelloParams) -> str:
         if params.should_cause_nondeterminism:
+            print("about to crash", file=sys.stderr, flush=True)
             os._exit(3)
         return await workflow.execute_activity(
             "say_hello", params.name, schedule_to_close_timeout=timedelta(seconds=10)
