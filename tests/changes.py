@@ -50,7 +50,7 @@ CASES = {
     ),
     "RemoveTimer": Case(
         11, "TimerStarted", ("timer", "1s"), ("activity", "charge"),
-        "reordered", "charge-before-timer",
+        "reordered", "remove-timer",
     ),
     "ChangeChildType": Case(
         5, "StartChildWorkflowExecutionInitiated", ("child", "PackOrder"),
@@ -62,7 +62,7 @@ CASES = {
     ),
     "RemoveLocalActivity": Case(
         5, "MarkerRecorded", ("local-activity", "lookup"), ("activity", "charge"),
-        "reordered", "charge-before-lookup",
+        "reordered", "remove-lookup",
     ),
     "RemovePatchCall": Case(
         5, "MarkerRecorded", ("patch", "charge-first"), ("activity", "charge"),

@@ -94,6 +94,61 @@ def test_freshly_recorded_histories_give_the_same_diagnoses(tmp_path: Path) -> N
     assert all(fresh[name].ok for name in REPLAYS)
 
 
+def fix_text(name: str) -> str:
+    verdict = committed_verdicts()[name]
+    assert verdict.diagnosis is not None
+    return "\n".join(verdict.diagnosis.fix())
+
+
+def first_reading(fix: str) -> str:
+    """The suggested gate before the alternative reading (``  if ...`` at column 2)."""
+    return fix.split("\n  if ")[0]
+
+
+def test_an_added_command_is_gated_without_else() -> None:
+    # AddTimer: a timer before 'charge', which still runs after it. An else running 'charge'
+    # would run it twice for executions recorded before.
+    first = first_reading(fix_text("AddTimer"))
+    assert "activity 'charge' still runs after it (an addition), no else" in first
+    assert 'if workflow.patched("timer-before-charge"):' in first and "    else:" not in first
+    assert "    else:" not in fix_text("AddActivityAtEnd")
+
+
+def test_a_reorder_keeps_the_whole_old_order() -> None:
+    first = first_reading(fix_text("Reorder"))
+    assert "activity 'fetch' still runs later (moved after it)" in first
+    assert "the old order: activity 'fetch', then activity 'charge'" in first
+
+
+def test_a_removed_command_before_the_next_keeps_it_in_the_else() -> None:
+    fix = fix_text("RemoveTimer")
+    first = first_reading(fix)
+    assert "timer (1s) is gone (removed)" in first
+    assert 'if workflow.patched("remove-timer"):' in first
+    assert "the old code (timer (1s))" in first
+    assert 'workflow.patched("charge-before-timer")' in fix  # the other reading, second
+
+
+def test_a_rename_is_a_replacement_first_an_addition_second() -> None:
+    fix = fix_text("RenameActivity")
+    assert "if it replaced activity 'charge'" in first_reading(fix)
+    assert "    else:" in first_reading(fix)
+    assert 'still runs after it (an addition), no else:\n    if workflow.patched("bill-before-' \
+        "charge\")" in fix
+
+
+def test_an_added_timer_is_not_taken_for_a_moved_one() -> None:
+    # The history's later timer has another duration: the new 5 s timer was added.
+    from replaycheck._commands import Command, HistoryCommands
+    from replaycheck.diagnose import classify
+
+    charge = Command("activity", "charge", event_id=11)
+    later_timer = Command("timer", "1s", event_id=17)
+    history = HistoryCommands(commands=(charge, later_timer), tasks=(4, 10, 16))
+    assert classify(charge, Command("timer", "5s"), history) == "replaced"
+    assert classify(charge, Command("timer", "1s"), history) == "reordered"
+
+
 def test_helper_issuing_every_activity_points_at_its_caller() -> None:
     """``_step`` issues every activity from one line: show the call chain, gate the caller."""
     path = FIXTURES / "TenantProvisioning" / "prov-umbrella-awaiting-approval.json"

@@ -79,6 +79,29 @@ _COMPOUND = (
 )  # fmt: skip
 
 
+def mentioned_later(path: str, line: int, pattern: str) -> bool:
+    """Whether ``pattern`` (a regex) occurs in the function holding ``line`` of ``path``,
+    after the statement at ``line`` (e.g. whether a replaced activity still runs after it)."""
+    import re
+
+    lines = linecache.getlines(path)
+    try:
+        tree = ast.parse("".join(lines))
+    except (SyntaxError, ValueError):
+        return False
+    functions = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.lineno <= line <= (node.end_lineno or node.lineno)
+    ]
+    if not functions:
+        return False
+    body_end = min(functions, key=lambda f: (f.end_lineno or f.lineno) - f.lineno).end_lineno
+    after = _statement_spans(path).get(line, (line, line))[1]
+    return re.search(pattern, "".join(lines[after : body_end or after])) is not None
+
+
 def display_file(path: str) -> str:
     """``path`` relative to the working directory when it lies below it."""
     try:

@@ -32,7 +32,7 @@ from replaycheck._divergence import (
     parse_core_message,
     timeline,
 )
-from replaycheck._source import SourceFrame, source_frames
+from replaycheck._source import SourceFrame, mentioned_later, source_frames
 
 if TYPE_CHECKING:
     from temporalio.api.history.v1 import History
@@ -94,6 +94,14 @@ class Diagnosis:
     """Index in :attr:`location` of the call to gate: the innermost frame that differs from the
     previous command's, so a helper issuing every command (``_step``) points at its caller."""
     severity: str = CLOSED
+    old_order: tuple[str, ...] = ()
+    """``reordered``: the commands the history recorded from the diverging one up to where the
+    code's command came (the old order, for the ``else`` branch)."""
+    still_runs_later: bool = False
+    """The code still issues what the history recorded, after the diverging command (read
+    from the source): an addition or a move rather than a replacement or a removal."""
+    other_patch_id: str = ""
+    """Patch id of the other reading of an ambiguous change (see :meth:`fix`)."""
 
     @property
     def recorded(self) -> str:
@@ -140,25 +148,67 @@ class Diagnosis:
         }.get(self.change, "")
 
     def fix(self) -> list[str]:
-        """How to make the change safe, as lines of text (code lines indented four spaces)."""
+        """How to make the change safe, as lines of text (code lines indented four spaces).
+
+        An addition needs no ``else`` (executions recorded before never ran the new command); a
+        replacement or a removal keeps the old code in the ``else``; a move keeps the old order.
+        Where the history cannot tell which it was, both readings are given, the one the source
+        suggests first.
+        """
         if self.change == "patch-removed":
             return _patch_removed_fix(self)
+        rec = self.recorded
         if self.change == "removed":
-            new_line = f"...  # the new code, without {self.recorded}"
-            where = f"where {self.recorded} was"
+            where = f"where {rec} was"
             if self.previous:
                 where += f", after {self.previous[0].short()}"
+            return [f"gate the change {where}:", *self._gate(f"...  # the new code, without {rec}"),
+                    "    else:", *self._old(rec)]  # fmt: skip
+        frame = self.gate_at
+        new_code = (frame.code if frame else "") or f"...  # the new code: {self.commanded}"
+        where = f"at {frame.short()}" if frame else "at the changed code"
+        if self.change == "added":
+            return [f"gate the change {where} (no else: executions recorded before never ran it):",
+                    *self._gate(new_code)]  # fmt: skip
+        other = self.other_patch_id or "<change-id>"
+        if self.change == "reordered":
+            old = ", then ".join(self.old_order) or rec
+            readings = [
+                (f"if {rec} still runs later (moved after it):",
+                 [*self._gate(new_code, "...  # and the rest in the new order"), "    else:",
+                  f"        ...  # the old order: {old}"]),
+                (f"if {rec} is gone (removed):",
+                 [*self._gate(f"pass  # the new code no longer runs {rec}"), "    else:",
+                  *self._old(rec)]),
+            ]  # fmt: skip
+        elif self.change in ("renamed", "replaced"):
+            readings = [
+                (f"if {rec} still runs after it (an addition), no else:", self._gate(new_code)),
+                (f"if it replaced {rec}:", [*self._gate(new_code), "    else:", *self._old(rec)]),
+            ]
         else:
-            frame = self.gate_at
-            new_line = (frame.code if frame else "") or f"...  # the new code: {self.commanded}"
-            where = f"at {frame.short()}" if frame else "at the changed code"
+            return [f"gate the change {where}:", *self._gate(new_code), "    else:",
+                    *self._old(rec)]  # fmt: skip
+        if not self.still_runs_later:
+            readings.reverse()
+        (first, first_code), (second, second_code) = readings
         return [
-            f"gate the change {where}:",
-            f'    if workflow.patched("{self.patch_id or "<change-id>"}"):',
-            *(f"        {line}" for line in new_line.splitlines()),
-            "    else:",
-            f"        ...  # the old code ({self.recorded}), for executions recorded before",
+            f"gate the change {where}; {first}",
+            *first_code,
+            f"  {second}",
+            *(line.replace(f'"{self.patch_id}"', f'"{other}"') for line in second_code),
         ]
+
+    def _gate(self, code: str, *more: str) -> list[str]:
+        return [
+            f'    if workflow.patched("{self.patch_id or "<change-id>"}"):',
+            *(f"        {line}" for line in code.splitlines()),
+            *(f"        {line}" for line in more),
+        ]
+
+    @staticmethod
+    def _old(recorded: str) -> list[str]:
+        return [f"        ...  # the old code ({recorded}), for executions recorded before"]
 
     @property
     def gate_at(self) -> SourceFrame | None:
@@ -314,6 +364,15 @@ def _from_divergence(
         timeline=timeline(found, depth),
         severity=severity,
     )
+    if diagnosis.change == "reordered" and h is not None and c is not None:
+        later = _later_match(h, c, history)
+        end = later.event_id if later is not None else h.event_id
+        diagnosis = replace(diagnosis, old_order=tuple(
+            x.describe() for x in history.commands if h.event_id <= x.event_id <= end
+        ))  # fmt: skip
+    diagnosis = replace(
+        diagnosis, still_runs_later=_still_runs_later(diagnosis, h, found.commanded_rest)
+    )
     return _with_patch_id(diagnosis, h, c)
 
 
@@ -327,15 +386,53 @@ def classify(h: Command | None, c: Command | None, history: HistoryCommands) -> 
         return "added"
     if c is None or c.kind == "complete":
         return "removed"
-    if any(x.event_id > h.event_id and x.matches(c) for x in history.commands):
+    if _later_match(h, c, history) is not None:
         return "reordered"
     if h.kind == c.kind and h.kind in NAMED_KINDS:
         return "renamed"
     return "replaced"
 
 
+def _later_match(h: Command, c: Command, history: HistoryCommands) -> Command | None:
+    """The history's next command after ``h`` that is ``c`` (timers: of the same duration, so
+    an added timer is not taken for a moved one)."""
+    return next(
+        (x for x in history.commands
+         if x.event_id > h.event_id and x.kind == c.kind and x.name == c.name),
+        None,
+    )  # fmt: skip
+
+
+_LATER_PATTERN = {"timer": r"\bsleep\(|\btimer\("}
+"""How a recorded command without a name shows in source (else its name, as a word)."""
+
+
+def _still_runs_later(diagnosis: Diagnosis, h: Command | None, after: Sequence[Command]) -> bool:
+    """Whether the code still issues ``h`` after the diverging command."""
+    if h is None:
+        return False
+    if after and after[0].matches(h):
+        return True
+    frame = diagnosis.gate_at
+    pattern = _LATER_PATTERN.get(h.kind) or (rf"\b{re.escape(h.name)}\b" if h.name else "")
+    return bool(frame and pattern and mentioned_later(frame.file, frame.line, pattern))
+
+
 def _with_patch_id(diagnosis: Diagnosis, h: Command | None, c: Command | None) -> Diagnosis:
-    return replace(diagnosis, patch_id=suggest_patch_id(diagnosis.change, h, c))
+    """The patch id of the likelier reading first, the other's in ``other_patch_id``."""
+    change = diagnosis.change
+    if change not in ("reordered", "renamed", "replaced"):
+        return replace(diagnosis, patch_id=suggest_patch_id(change, h, c))
+    new, old = _slug_of(c), _slug_of(h)
+    if not (new and old):
+        return diagnosis
+    readings = {  # (likely when it still runs later, likely when it does not)
+        "reordered": (f"{new}-before-{old}", f"remove-{old}"),
+        "renamed": (f"{new}-before-{old}", f"{new}-instead-of-{old}"),
+        "replaced": (f"{new}-before-{old}", f"{new}-instead-of-{old}"),
+    }[change]
+    first, second = readings if diagnosis.still_runs_later else readings[::-1]
+    return replace(diagnosis, patch_id=first, other_patch_id=second)
 
 
 def suggest_patch_id(change: str, h: Command | None, c: Command | None) -> str:
