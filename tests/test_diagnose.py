@@ -149,6 +149,20 @@ def test_an_added_timer_is_not_taken_for_a_moved_one() -> None:
     assert classify(charge, Command("timer", "1s"), history) == "reordered"
 
 
+def test_a_changed_signal_handler_is_named_not_taken_for_a_removal() -> None:
+    # Two approvals needed now: the code keeps waiting where the history went on after the
+    # one 'approve' it recorded, and commands nothing.
+    path = FIXTURES / "TenantProvisioning" / "prov-acme-completed.json"
+    d = replay_file(path, "tests.workflows.four_eyes:FourEyesProvisioning").diagnosis
+    assert d is not None and d.commanded == "nothing"
+    [signal] = d.signals
+    assert signal.startswith("signal 'approve' (event ")
+    assert d.explanation().startswith(f"the code made no command after {signal}")
+    assert d.fix()[0].startswith("if the handling of signal 'approve' changed, gate it")
+    rows = [row.recorded for row in d.timeline]
+    assert rows.index("signal 'approve' received") == rows.index(d.recorded) - 1
+
+
 def test_helper_issuing_every_activity_points_at_its_caller() -> None:
     """``_step`` issues every activity from one line: show the call chain, gate the caller."""
     path = FIXTURES / "TenantProvisioning" / "prov-umbrella-awaiting-approval.json"

@@ -33,6 +33,7 @@ from replaycheck._divergence import (
     timeline,
 )
 from replaycheck._source import SourceFrame, mentioned_later, source_frames
+from replaycheck.histories import event_type_name
 
 if TYPE_CHECKING:
     from temporalio.api.history.v1 import History
@@ -102,6 +103,9 @@ class Diagnosis:
     from the source): an addition or a move rather than a replacement or a removal."""
     other_patch_id: str = ""
     """Patch id of the other reading of an ambiguous change (see :meth:`fix`)."""
+    signals: tuple[str, ...] = ()
+    """Signals the history delivered after the code's last matching command, when the code then
+    commanded nothing (e.g. ``signal 'approve' (event 29)``): their handling may have changed."""
 
     @property
     def recorded(self) -> str:
@@ -136,6 +140,12 @@ class Diagnosis:
     def explanation(self) -> str:
         """What the change most likely was, in a sentence."""
         rec, com = self.recorded, self.commanded
+        if self.signals and not self.commanded_kind:
+            return (
+                f"the code made no command after {self.signals[-1]}, where the history went on "
+                f"with {rec}: that signal's handler, its argument type or the condition waiting "
+                f"for it changed (or {rec} was removed)"
+            )
         return {
             "added": f"the code now commands {com} where the history recorded {rec}",
             "removed": f"the code no longer commands {rec}; it commanded {com} there instead",
@@ -162,8 +172,22 @@ class Diagnosis:
             where = f"where {rec} was"
             if self.previous:
                 where += f", after {self.previous[0].short()}"
-            return [f"gate the change {where}:", *self._gate(f"...  # the new code, without {rec}"),
-                    "    else:", *self._old(rec)]  # fmt: skip
+            removal = [*self._gate(f"...  # the new code, without {rec}"), "    else:",
+                       *self._old(rec)]  # fmt: skip
+            if not self.signals or self.commanded_kind:
+                return [f"gate the change {where}:", *removal]
+            signal = self.signals[-1].split(" (event")[0]
+            handling = slug(signal.removeprefix("signal ").strip("'")) + "-handling"
+            return [
+                f"if the handling of {signal} changed, gate it in the handler (or where the code "
+                "waits for it):",
+                f'    if workflow.patched("{handling}"):',
+                "        ...  # the new handling",
+                "    else:",
+                "        ...  # the old handling, for executions recorded before",
+                f"  if {rec} was removed, gate it {where}:",
+                *removal,
+            ]
         frame = self.gate_at
         new_code = (frame.code if frame else "") or f"...  # the new code: {self.commanded}"
         where = f"at {frame.short()}" if frame else "at the changed code"
@@ -279,7 +303,8 @@ def diagnose(
     """
     severity = severity_of(status)
     try:
-        return _diagnose(message, history_commands(history), severity, issued, last_task)
+        diagnosis = _diagnose(message, history_commands(history), severity, issued, last_task)
+        return _with_signals(diagnosis, history)
     except Exception:  # a diagnosis is a courtesy: any surprise degrades to core's message
         return Diagnosis(message=message, severity=severity)
 
@@ -300,6 +325,30 @@ def _diagnose(
     if found is None:
         return _from_hint(message, _hint_with_history(hint, history), severity)
     return _from_divergence(message, found, history, severity)
+
+
+def _with_signals(diagnosis: Diagnosis, history: History) -> Diagnosis:
+    """When the code commanded nothing where the history went on, the signals delivered since
+    the code's last matching command (their handling may have changed), in the timeline too."""
+    if diagnosis.commanded_kind or not diagnosis.event_id or not diagnosis.timeline:
+        return diagnosis
+    rows = list(diagnosis.timeline)
+    at = next(i for i, row in enumerate(rows) if row.diverged)
+    after = max((row.event_id for row in rows[:at]), default=0)
+    found = [
+        (event.event_id, event.workflow_execution_signaled_event_attributes.signal_name)
+        for event in history.events
+        if after < event.event_id < diagnosis.event_id
+        and event_type_name(event.event_type) == "WorkflowExecutionSignaled"
+    ]
+    if not found:
+        return diagnosis
+    received = [TimelineRow(event_id=e, recorded=f"signal {n!r} received") for e, n in found]
+    return replace(
+        diagnosis,
+        signals=tuple(f"signal {n!r} (event {e})" for e, n in found),
+        timeline=(*rows[:at], *received, *rows[at:]),
+    )
 
 
 def _event_of(found: Divergence) -> int:
