@@ -62,7 +62,7 @@ def _patch_text(patch: PatchReport, color: bool) -> str:
     lines += _sites_text(patch.call_sites)
     lines += _group("new branch", "recorded the marker", patch.new_branch)
     lines += _group("old branch", "passed the gate before it existed", patch.old_branch)
-    lines += _group("not reached yet", "have not reached the gate", patch.not_reached)
+    lines += _group("not reached yet", "yet to reach the gate", patch.not_reached)
     lines += _group("not checked", "replay stopped before the gate", patch.unchecked)
     if patch.change_version:
         count = plural(patch.change_version, "execution")
@@ -82,7 +82,7 @@ def _change_text(change: VersionReport, color: bool) -> str:
     for version, refs in change.versions:
         what = "passed it before the change" if version == -1 else "recorded it"
         lines += _group(f"version {version_text(version)}", what, refs)
-    lines += _group("not reached yet", "have not reached get_version", change.not_reached)
+    lines += _group("not reached yet", "yet to reach get_version", change.not_reached)
     lines += _group("not checked", "replay stopped before get_version", change.unchecked)
     return "\n".join(lines)
 
@@ -114,12 +114,14 @@ def _group(label: str, what: str, refs: Sequence[ExecutionRef]) -> list[str]:
     counts = f"{plural(len(refs), 'execution')} ({running} running, {len(refs) - running} closed)"
     lines = [f"  {label}: {counts} {what}"]
     width = max(len(r.workflow_id) for r in refs[:SHOWN])
+    status_width = max(len(r.status or "?") for r in refs[:SHOWN]) + 2
     for ref in refs[:SHOWN]:
         notes = ["deprecated marker"] if ref.deprecated else []
         notes += [f"replay: {ref.replay}"] if ref.replay != "ok" else []
         extra = f"  ({', '.join(notes)})" if notes else ""
         lines.append(
-            f"    {ref.status or '?':11}{ref.workflow_id:{width}}  {display_path(ref.path)}{extra}"
+            f"    {ref.status or '?':{status_width}}{ref.workflow_id:{width}}  "
+            f"{display_path(ref.path)}{extra}"
         )
     if len(refs) > SHOWN:
         lines.append(f"    … and {len(refs) - SHOWN} more (--format json lists them all)")

@@ -142,11 +142,17 @@ def error_message(text: str) -> str:
     if cause is not None and "value_to_type" in text:  # decoded, but does not fit the type
         kind = _CAUSE_TYPE.search(text, cause.end())
         reason = cause.group(1).replace('\\"', '"')
+        what = (
+            "the arguments recorded in the history (the workflow's input or a signal's) no "
+            "longer fit the code's parameter types"
+            if "Failed decoding arguments" in text
+            else "a value recorded in the history (e.g. an activity's or a child workflow's "
+            "result) no longer fits the type the code declares for it"
+        )
         return (
-            "replay failed: the arguments recorded in the history no longer fit the code's "
-            f"parameter types ({kind.group(1) + ': ' if kind else ''}{reason}); executions "
-            "started with the old types would fail the same way: keep the old parameters "
-            "accepted (new fields need defaults)"
+            f"replay failed: {what} ({kind.group(1) + ': ' if kind else ''}{reason}); "
+            "executions recorded with the old types would fail the same way: keep the old "
+            "form accepted (new fields need defaults)"
         )
     encoding = _UNKNOWN_ENCODING.search(text)
     what = f"unknown payload encoding {encoding.group(1)}" if encoding else core_message(text)
@@ -287,7 +293,9 @@ class BatchReplay:
             names = ", ".join(sorted(self.registered)) or "none"
             message = (
                 f"workflow type {wtype!r} is not registered (registered: {names}); "
-                "add the module that defines it to -w/--workflows"
+                "add the module that defines it to the workflows setting, or, if you renamed "
+                f"it, keep a workflow registered as {wtype!r}: executions recorded before run "
+                "under that name"
             )
             verdict = _verdict(loaded, "error", message, 0)
             self.emit({"index": index, "verdict": verdict.to_json_dict()})
