@@ -117,7 +117,8 @@ def test_an_added_command_is_gated_without_else() -> None:
 def test_a_reorder_keeps_the_whole_old_order() -> None:
     first = first_reading(fix_text("Reorder"))
     assert "activity 'fetch' still runs later (moved after it)" in first
-    assert "the old order: activity 'fetch', then activity 'charge'" in first
+    assert "the old code from here on, in its order: activity 'fetch', then activity 'charge'" \
+        in first
 
 
 def test_a_removed_command_before_the_next_keeps_it_in_the_else() -> None:
@@ -135,6 +136,38 @@ def test_a_rename_is_a_replacement_first_an_addition_second() -> None:
     assert "    else:" in first_reading(fix)
     assert 'still runs after it (an addition), no else:\n    if workflow.patched("bill-before-' \
         "charge\")" in fix
+
+
+def test_source_reading_skips_comments_and_follows_callers(tmp_path: Path) -> None:
+    from replaycheck._source import mentioned_later, patch_ids_in_source
+
+    code = tmp_path / "wf.py"
+    code.write_text(
+        "async def run(self):\n"
+        "    await workflow.sleep(1)\n"  # line 2: the new command
+        "    # charge used to run here\n"
+        "    if workflow.patched('timer-before-charge'):\n"
+        "        pass\n"
+        "\n"
+        "async def other(self):\n"
+        "    await charge()\n"
+    )
+    assert not mentioned_later(str(code), 2, r"\bcharge\b")  # a comment, another function
+    code.write_text(code.read_text().replace("# charge used", "await charge()  # used"))
+    import linecache
+
+    linecache.clearcache()
+    assert mentioned_later(str(code), 2, r"\bcharge\b")
+    assert patch_ids_in_source(str(code)) == {"timer-before-charge"}
+
+
+def test_a_suggested_patch_id_is_never_one_in_use() -> None:
+    from replaycheck.diagnose import _unused
+
+    assert _unused("timer-before-charge", {"x"}) == "timer-before-charge"
+    assert _unused("timer-before-charge", {"timer-before-charge"}) == "timer-before-charge-2"
+    taken = {"timer-before-charge", "timer-before-charge-2"}
+    assert _unused("timer-before-charge", taken) == "timer-before-charge-3"
 
 
 def test_an_added_timer_is_not_taken_for_a_moved_one() -> None:

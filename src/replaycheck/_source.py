@@ -99,7 +99,37 @@ def mentioned_later(path: str, line: int, pattern: str) -> bool:
         return False
     body_end = min(functions, key=lambda f: (f.end_lineno or f.lineno) - f.lineno).end_lineno
     after = _statement_spans(path).get(line, (line, line))[1]
-    return re.search(pattern, "".join(lines[after : body_end or after])) is not None
+    code = "".join(_without_comments(tuple(lines))[after : body_end or after])
+    code = re.sub(_PATCH_CALL, "", code)  # a patch id naming a command is not a call either
+    return re.search(pattern, code) is not None
+
+
+_PATCH_CALL = r"(?:patched|deprecate_patch)\(\s*[\"']([^\"']+)[\"']"
+
+
+@functools.lru_cache(maxsize=32)
+def _without_comments(lines: tuple[str, ...]) -> list[str]:
+    """``lines`` with their ``#`` comments cut (a comment naming a command is not a call)."""
+    import io
+    import tokenize
+
+    out = list(lines)
+    try:
+        for token in tokenize.generate_tokens(io.StringIO("".join(lines)).readline):
+            if token.type == tokenize.COMMENT:
+                row, col = token.start
+                out[row - 1] = out[row - 1][:col] + "\n"
+    except (tokenize.TokenError, SyntaxError):
+        return list(lines)
+    return out
+
+
+def patch_ids_in_source(path: str) -> set[str]:
+    """The literal ids ``path`` passes to ``patched()`` / ``deprecate_patch()``."""
+    import re
+
+    text = "".join(linecache.getlines(path))
+    return set(re.findall(_PATCH_CALL, text))
 
 
 def display_file(path: str) -> str:

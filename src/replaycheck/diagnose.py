@@ -11,7 +11,7 @@ check and as the fallback: a message nothing else explains still gives a Diagnos
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +32,12 @@ from replaycheck._divergence import (
     parse_core_message,
     timeline,
 )
-from replaycheck._source import SourceFrame, mentioned_later, source_frames
+from replaycheck._source import (
+    SourceFrame,
+    mentioned_later,
+    patch_ids_in_source,
+    source_frames,
+)
 from replaycheck.histories import event_type_name
 
 if TYPE_CHECKING:
@@ -200,7 +205,7 @@ class Diagnosis:
             readings = [
                 (f"if {rec} still runs later (moved after it):",
                  [*self._gate(new_code, "...  # and the rest in the new order"), "    else:",
-                  f"        ...  # the old order: {old}"]),
+                  f"        ...  # the old code from here on, in its order: {old}"]),
                 (f"if {rec} is gone (removed):",
                  [*self._gate(f"pass  # the new code no longer runs {rec}"), "    else:",
                   *self._old(rec)]),
@@ -413,16 +418,29 @@ def _from_divergence(
         timeline=timeline(found, depth),
         severity=severity,
     )
-    if diagnosis.change == "reordered" and h is not None and c is not None:
-        later = _later_match(h, c, history)
-        end = later.event_id if later is not None else h.event_id
-        diagnosis = replace(diagnosis, old_order=tuple(
-            x.describe() for x in history.commands if h.event_id <= x.event_id <= end
-        ))  # fmt: skip
+    if diagnosis.change == "reordered" and h is not None:
+        # The else replays everything the history did from here on, in its order.
+        rest = [x.describe() for x in history.commands
+                if x.event_id >= h.event_id and x.kind != "complete"]  # fmt: skip
+        shown = rest[:OLD_ORDER_SHOWN] + (["…"] if len(rest) > OLD_ORDER_SHOWN else [])
+        diagnosis = replace(diagnosis, old_order=tuple(shown))
     diagnosis = replace(
         diagnosis, still_runs_later=_still_runs_later(diagnosis, h, found.commanded_rest)
     )
-    return _with_patch_id(diagnosis, h, c)
+    return _with_patch_id(diagnosis, h, c, taken=_patch_ids_in_use(history, diagnosis))
+
+
+OLD_ORDER_SHOWN = 6
+"""Commands listed in a reorder's ``else`` comment before ``…``."""
+
+
+def _patch_ids_in_use(history: HistoryCommands, diagnosis: Diagnosis) -> set[str]:
+    """Patch ids the history recorded or the workflow source already passes to ``patched()``
+    / ``deprecate_patch()``: a suggestion must not reuse one."""
+    taken = {x.name for x in history.commands if x.kind == "patch"}
+    for path in {f.file for f in (*diagnosis.location, *diagnosis.previous)}:
+        taken.update(patch_ids_in_source(path))
+    return taken
 
 
 def classify(h: Command | None, c: Command | None, history: HistoryCommands) -> str:
@@ -462,13 +480,43 @@ def _still_runs_later(diagnosis: Diagnosis, h: Command | None, after: Sequence[C
         return False
     if after and after[0].matches(h):
         return True
-    frame = diagnosis.gate_at
-    pattern = _LATER_PATTERN.get(h.kind) or (rf"\b{re.escape(h.name)}\b" if h.name else "")
-    return bool(frame and pattern and mentioned_later(frame.file, frame.line, pattern))
+    pattern = _LATER_PATTERN.get(h.kind)
+    if pattern is None and h.name:
+        # The registered name, or the Python name it usually comes from (ChargeCard: charge_card).
+        names = {re.escape(h.name), re.escape(slug(h.name).replace("-", "_"))}
+        pattern = r"\b(" + "|".join(sorted(names)) + r")\b"
+    frames = diagnosis.location[diagnosis.gate_frame :]  # the gated call, then its callers
+    return bool(pattern) and any(mentioned_later(f.file, f.line, pattern or "") for f in frames)
 
 
-def _with_patch_id(diagnosis: Diagnosis, h: Command | None, c: Command | None) -> Diagnosis:
-    """The patch id of the likelier reading first, the other's in ``other_patch_id``."""
+def _with_patch_id(
+    diagnosis: Diagnosis,
+    h: Command | None,
+    c: Command | None,
+    taken: Collection[str] = frozenset(),
+) -> Diagnosis:
+    """The patch id of the likelier reading first, the other's in ``other_patch_id``; never one
+    in ``taken`` (``-2``, ``-3``, ... appended)."""
+    suggested = _suggest_ids(diagnosis, h, c)
+    if diagnosis.change == "patch-removed":
+        return suggested
+    return replace(
+        suggested,
+        patch_id=_unused(suggested.patch_id, taken),
+        other_patch_id=_unused(suggested.other_patch_id, taken),
+    )
+
+
+def _unused(patch_id: str, taken: Collection[str]) -> str:
+    if not patch_id or patch_id not in taken:
+        return patch_id
+    n = 2
+    while f"{patch_id}-{n}" in taken:
+        n += 1
+    return f"{patch_id}-{n}"
+
+
+def _suggest_ids(diagnosis: Diagnosis, h: Command | None, c: Command | None) -> Diagnosis:
     change = diagnosis.change
     if change not in ("reordered", "renamed", "replaced"):
         return replace(diagnosis, patch_id=suggest_patch_id(change, h, c))
