@@ -159,6 +159,12 @@ def test_source_reading_skips_comments_and_follows_callers(tmp_path: Path) -> No
     linecache.clearcache()
     assert mentioned_later(str(code), 2, r"\bcharge\b")
     assert patch_ids_in_source(str(code)) == {"timer-before-charge"}
+    from replaycheck._source import count_later
+
+    code.write_text("async def run(self):\n    await charge()\n    await workflow.sleep(1)\n")
+    linecache.clearcache()
+    # One sleep after the new first command: of two recorded timers, one was removed.
+    assert count_later(str(code), 2, r"\bsleep\(") == 1
 
 
 def test_a_suggested_patch_id_is_never_one_in_use() -> None:

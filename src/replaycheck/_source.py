@@ -82,13 +82,19 @@ _COMPOUND = (
 def mentioned_later(path: str, line: int, pattern: str) -> bool:
     """Whether ``pattern`` (a regex) occurs in the function holding ``line`` of ``path``,
     after the statement at ``line`` (e.g. whether a replaced activity still runs after it)."""
+    return count_later(path, line, pattern) > 0
+
+
+def count_later(path: str, line: int, pattern: str) -> int:
+    """How often ``pattern`` occurs in the function holding ``line`` of ``path``, after the
+    statement at ``line``, comments and patch ids left out."""
     import re
 
     lines = linecache.getlines(path)
     try:
         tree = ast.parse("".join(lines))
     except (SyntaxError, ValueError):
-        return False
+        return 0
     functions = [
         node
         for node in ast.walk(tree)
@@ -96,12 +102,12 @@ def mentioned_later(path: str, line: int, pattern: str) -> bool:
         and node.lineno <= line <= (node.end_lineno or node.lineno)
     ]
     if not functions:
-        return False
+        return 0
     body_end = min(functions, key=lambda f: (f.end_lineno or f.lineno) - f.lineno).end_lineno
     after = _statement_spans(path).get(line, (line, line))[1]
     code = "".join(_without_comments(tuple(lines))[after : body_end or after])
     code = re.sub(_PATCH_CALL, "", code)  # a patch id naming a command is not a call either
-    return re.search(pattern, code) is not None
+    return len(re.findall(pattern, code))
 
 
 _PATCH_CALL = r"(?:patched|deprecate_patch)\(\s*[\"']([^\"']+)[\"']"

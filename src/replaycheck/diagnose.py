@@ -34,6 +34,7 @@ from replaycheck._divergence import (
 )
 from replaycheck._source import (
     SourceFrame,
+    count_later,
     mentioned_later,
     patch_ids_in_source,
     source_frames,
@@ -424,8 +425,10 @@ def _from_divergence(
                 if x.event_id >= h.event_id and x.kind != "complete"]  # fmt: skip
         shown = rest[:OLD_ORDER_SHOWN] + (["…"] if len(rest) > OLD_ORDER_SHOWN else [])
         diagnosis = replace(diagnosis, old_order=tuple(shown))
+    timers = sum(1 for x in history.commands if h is not None and x.event_id >= h.event_id
+                 and x.kind == "timer")  # fmt: skip
     diagnosis = replace(
-        diagnosis, still_runs_later=_still_runs_later(diagnosis, h, found.commanded_rest)
+        diagnosis, still_runs_later=_still_runs_later(diagnosis, h, found.commanded_rest, timers)
     )
     return _with_patch_id(diagnosis, h, c, taken=_patch_ids_in_use(history, diagnosis))
 
@@ -474,18 +477,24 @@ _LATER_PATTERN = {"timer": r"\bsleep\(|\btimer\("}
 """How a recorded command without a name shows in source (else its name, as a word)."""
 
 
-def _still_runs_later(diagnosis: Diagnosis, h: Command | None, after: Sequence[Command]) -> bool:
-    """Whether the code still issues ``h`` after the diverging command."""
+def _still_runs_later(
+    diagnosis: Diagnosis, h: Command | None, after: Sequence[Command], timers: int = 0
+) -> bool:
+    """Whether the code still issues ``h`` after the diverging command (a timer: when as many
+    sleeps follow in the source as the history recorded timers from ``h`` on)."""
     if h is None:
         return False
     if after and after[0].matches(h):
         return True
+    frames = diagnosis.location[diagnosis.gate_frame :]  # the gated call, then its callers
+    if h.kind == "timer":
+        found = sum(count_later(f.file, f.line, _LATER_PATTERN["timer"]) for f in frames)
+        return found >= max(1, timers)
     pattern = _LATER_PATTERN.get(h.kind)
     if pattern is None and h.name:
         # The registered name, or the Python name it usually comes from (ChargeCard: charge_card).
         names = {re.escape(h.name), re.escape(slug(h.name).replace("-", "_"))}
         pattern = r"\b(" + "|".join(sorted(names)) + r")\b"
-    frames = diagnosis.location[diagnosis.gate_frame :]  # the gated call, then its callers
     return bool(pattern) and any(mentioned_later(f.file, f.line, pattern or "") for f in frames)
 
 
