@@ -173,15 +173,17 @@ def _expects_history_items(config: pytest.Config, settings: Settings) -> bool:
     option = config.option
     if option.markexpr or option.keyword or getattr(option, "deselect", None):
         return False
-    return any(
-        arg == root or arg in root.parents or root in arg.parents
-        for arg in _arg_paths(config, config.args)
-        for root in settings.histories
-    )
+    args, roots = _arg_paths(config, config.args), settings.histories
+    return any(_within(root, args) for root in roots) or any(_within(a, roots) for a in args)
 
 
 def _arg_paths(config: pytest.Config, args: Sequence[str]) -> list[Path]:
     return [Path(config.invocation_params.dir, a.split("::")[0]).resolve() for a in args]
+
+
+def _within(path: Path, roots: Sequence[Path]) -> bool:
+    """Whether ``path`` is one of ``roots`` or lies below one."""
+    return any(path == r or r in path.parents for r in roots)
 
 
 def _add_history_args(config: pytest.Config, settings: Settings) -> None:
@@ -191,7 +193,7 @@ def _add_history_args(config: pytest.Config, settings: Settings) -> None:
     args = [] if _mode(config) == "only" else list(config.args)
     covered = _arg_paths(config, args)
     for path in settings.histories:
-        if not any(path == c or c in path.parents for c in covered):
+        if not _within(path, covered):
             args.append(str(path))
     config.args[:] = args
 
@@ -213,7 +215,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> HistoryFil
         return None
     from replaycheck.histories import is_history_name
 
-    under_root = any(r in file_path.parents for r in roots)
+    under_root = _within(file_path, roots)
     named = parent.session.isinitpath(file_path)
     if (
         file_path in roots  # configured by name: a history, whatever it is called
@@ -237,7 +239,7 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if (
         not roots
         or name.startswith(".")
-        or not any(r in collection_path.parents for r in roots)
+        or not _within(collection_path.parent, roots)  # below a root, not a root itself
         or not any(fnmatch.fnmatch(name, p) for p in config.getini("norecursedirs"))
         or not collection_path.is_dir()
         or _ignored_by_option(collection_path, config)
