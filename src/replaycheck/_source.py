@@ -55,11 +55,19 @@ def statement_source(path: str, line: int) -> str:
 
 
 @functools.lru_cache(maxsize=32)
+def _parsed(path: str) -> ast.Module | None:
+    """The syntax tree of ``path`` (``None`` if it does not parse)."""
+    try:
+        return ast.parse("".join(linecache.getlines(path)))
+    except (SyntaxError, ValueError):
+        return None
+
+
+@functools.lru_cache(maxsize=32)
 def _statement_spans(path: str) -> dict[int, tuple[int, int]]:
     """For each line of ``path``, the span of the innermost simple statement covering it."""
-    try:
-        tree = ast.parse("".join(linecache.getlines(path)))
-    except (SyntaxError, ValueError):
+    tree = _parsed(path)
+    if tree is None:
         return {}
     spans: dict[int, tuple[int, int]] = {}
     for node in ast.walk(tree):
@@ -91,9 +99,8 @@ def count_later(path: str, line: int, pattern: str) -> int:
     import re
 
     lines = linecache.getlines(path)
-    try:
-        tree = ast.parse("".join(lines))
-    except (SyntaxError, ValueError):
+    tree = _parsed(path)
+    if tree is None:
         return 0
     functions = [
         node

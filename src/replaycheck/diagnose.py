@@ -425,10 +425,8 @@ def _from_divergence(
                 if x.event_id >= h.event_id and x.kind != "complete"]  # fmt: skip
         shown = rest[:OLD_ORDER_SHOWN] + (["…"] if len(rest) > OLD_ORDER_SHOWN else [])
         diagnosis = replace(diagnosis, old_order=tuple(shown))
-    timers = sum(1 for x in history.commands if h is not None and x.event_id >= h.event_id
-                 and x.kind == "timer")  # fmt: skip
     diagnosis = replace(
-        diagnosis, still_runs_later=_still_runs_later(diagnosis, h, found.commanded_rest, timers)
+        diagnosis, still_runs_later=_still_runs_later(diagnosis, h, found.commanded_rest, history)
     )
     return _with_patch_id(diagnosis, h, c, taken=_patch_ids_in_use(history, diagnosis))
 
@@ -473,12 +471,12 @@ def _later_match(h: Command, c: Command, history: HistoryCommands) -> Command | 
     )  # fmt: skip
 
 
-_LATER_PATTERN = {"timer": r"\bsleep\(|\btimer\("}
-"""How a recorded command without a name shows in source (else its name, as a word)."""
+_TIMER_IN_SOURCE = r"\bsleep\(|\btimer\("
+"""How a timer shows in workflow source (it has no name to look for)."""
 
 
 def _still_runs_later(
-    diagnosis: Diagnosis, h: Command | None, after: Sequence[Command], timers: int = 0
+    diagnosis: Diagnosis, h: Command | None, after: Sequence[Command], history: HistoryCommands
 ) -> bool:
     """Whether the code still issues ``h`` after the diverging command (a timer: when as many
     sleeps follow in the source as the history recorded timers from ``h`` on)."""
@@ -488,14 +486,15 @@ def _still_runs_later(
         return True
     frames = diagnosis.location[diagnosis.gate_frame :]  # the gated call, then its callers
     if h.kind == "timer":
-        found = sum(count_later(f.file, f.line, _LATER_PATTERN["timer"]) for f in frames)
+        timers = sum(1 for x in history.commands if x.event_id >= h.event_id and x.kind == "timer")
+        found = sum(count_later(f.file, f.line, _TIMER_IN_SOURCE) for f in frames)
         return found >= max(1, timers)
-    pattern = _LATER_PATTERN.get(h.kind)
-    if pattern is None and h.name:
-        # The registered name, or the Python name it usually comes from (ChargeCard: charge_card).
-        names = {re.escape(h.name), re.escape(slug(h.name).replace("-", "_"))}
-        pattern = r"\b(" + "|".join(sorted(names)) + r")\b"
-    return bool(pattern) and any(mentioned_later(f.file, f.line, pattern or "") for f in frames)
+    if not h.name:
+        return False
+    # The registered name, or the Python name it usually comes from (ChargeCard: charge_card).
+    names = {re.escape(h.name), re.escape(slug(h.name).replace("-", "_"))}
+    pattern = r"\b(" + "|".join(sorted(names)) + r")\b"
+    return any(mentioned_later(f.file, f.line, pattern) for f in frames)
 
 
 def _with_patch_id(
