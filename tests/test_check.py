@@ -114,6 +114,41 @@ def test_changed_input_type_says_so_not_data_converter() -> None:
     assert "'channel'" in message and "data_converter" not in message
 
 
+def _source_line(text: str) -> int:
+    lines = (REPO / "tests/workflows/misbehaving.py").read_text().splitlines()
+    return next(n for n, line in enumerate(lines, 1) if text in line)
+
+
+def test_exception_in_workflow_code_names_it_and_its_line() -> None:
+    result = run("-w", "tests.workflows.misbehaving:RaisingSayHello", "--format", "json",
+                 str(COMPLETE), str(NONDETERMINISTIC))  # fmt: skip
+    assert result.exit_code == 2
+    by_name = results(result)
+    assert by_name[COMPLETE.name]["verdict"] == "ok"
+    message = str(by_name[NONDETERMINISTIC.name]["message"])
+    line = _source_line('json.loads("{greeting}")')
+    assert message.startswith(  # the line in the workflow, not the one in json that raised
+        f"the workflow code raised JSONDecodeError at tests/workflows/misbehaving.py:{line} in "
+        'run (params.name = json.loads("{greeting}")): Expecting property name enclosed in '
+        "double quotes: line 1 column 2 (char 1); a worker running this code would fail the "
+        "workflow task"
+    ), message
+
+
+def test_sandbox_restriction_says_what_to_call_instead() -> None:
+    result = run("-w", "tests.workflows.misbehaving:ClockSayHello", "--format", "json",
+                 str(NONDETERMINISTIC))  # fmt: skip
+    assert result.exit_code == 2
+    message = str(results(result)[NONDETERMINISTIC.name]["message"])
+    line = _source_line("datetime.now().isoformat()")
+    assert message == (
+        "the workflow sandbox stopped a call to datetime.datetime.now at "
+        f"tests/workflows/misbehaving.py:{line} in run "
+        "(params.name += datetime.now().isoformat()): it is not deterministic, so workflow "
+        "code may not make it; use workflow.now() instead"
+    )
+
+
 def test_bad_workflow_spec_syntax() -> None:
     result = run("-w", "not a module", str(COMPLETE))
     assert result.exit_code == 2

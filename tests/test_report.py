@@ -216,7 +216,7 @@ def test_github_annotations_point_at_the_workflow_line(tmp_path: Path, broken: P
         assert int(props["line"]) == expected_line(name)
         assert message.startswith(f"event {CASES[name].event_id} (")
         assert "severity: breaks queries and resets of closed executions" in message
-    props, message = by_title["replaycheck: history truncated.json not checked"]
+    props, message = by_title["replaycheck: history truncated.json error"]
     assert Path(props["file"]).resolve() == broken.resolve() and "line" not in props
     assert "not valid JSON" in message
     text = summary.read_text()

@@ -106,7 +106,7 @@ def annotation_target(verdict: Verdict) -> tuple[str, int]:
 def annotation(verdict: Verdict) -> str:
     """A ``::error`` workflow command for a verdict that is not ``ok``."""
     file, line = annotation_target(verdict)
-    what = "nondeterministic" if verdict.verdict == "nondeterministic" else "not checked"
+    what = verdict.verdict
     subject = verdict.workflow_type or "history"
     ident = verdict.workflow_id or Path(verdict.path).name
     title = f"replaycheck: {subject} {ident} {what}"

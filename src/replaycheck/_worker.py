@@ -64,6 +64,8 @@ def configure_runtime() -> None:
     # temporalio logs each failed workflow activation (e.g. payloads it cannot decode) with a
     # traceback; the verdict carries the failure, so keep stderr for real problems.
     logging.getLogger("temporalio.worker._workflow_instance").setLevel(logging.CRITICAL)
+    # The sandbox logs each call it stops; the verdict names the call and its line.
+    logging.getLogger("temporalio.worker.workflow_sandbox._restrictions").setLevel(logging.ERROR)
     Runtime.set_default(silent_runtime("replaycheck.core"), error_if_already_set=False)
 
 
@@ -133,11 +135,13 @@ _CAUSE_TYPE = re.compile(r'r#type: "(\w+)"')
 def error_message(text: str) -> str:
     """The message of an ``error`` verdict; payloads that cannot be decoded (encrypted, or in a
     custom format) point at the ``data_converter`` setting, recorded arguments that no longer
-    fit the code's parameter types at the signature change."""
+    fit the code's parameter types at the signature change, an exception the workflow code
+    raised at its line."""
+    from replaycheck._code_failure import code_failure_message
     from replaycheck.diagnose import core_message
 
     if "Failed decoding" not in text and "Unknown payload encoding" not in text:
-        return f"replay failed: {core_message(text)}"
+        return code_failure_message(text) or f"replay failed: {core_message(text)}"
     cause = _CAUSE.search(text)
     if cause is not None and "value_to_type" in text:  # decoded, but does not fit the type
         kind = _CAUSE_TYPE.search(text, cause.end())

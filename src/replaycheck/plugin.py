@@ -422,7 +422,8 @@ class VerdictCounter:
             )
         if err:
             terminalreporter.write_line(
-                "Histories with errors were not checked: fix the reason shown, then run again."
+                "Histories with errors could not be replayed to the end: fix the reason "
+                "shown, then run again."
             )
 
 

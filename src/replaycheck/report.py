@@ -154,7 +154,10 @@ def render_summary(verdicts: Sequence[Verdict]) -> str:
             "workflow.patched() (see docs/versioning.md)."
         )
     if counts["error"]:
-        line += "\nHistories marked ERROR were not checked: fix the reason shown and run again."
+        line += (
+            "\nHistories marked ERROR could not be replayed to the end: fix the reason shown "
+            "and run again."
+        )
     return line
 
 

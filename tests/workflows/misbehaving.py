@@ -4,10 +4,11 @@ They misbehave only for the history whose input asks for nondeterminism and repl
 shared SayHello history normally.
 """
 
+import json
 import os
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 
@@ -32,6 +33,33 @@ class CrashingSayHello:
         if params.should_cause_nondeterminism:
             print("about to crash", file=sys.stderr, flush=True)
             os._exit(3)
+        return await workflow.execute_activity(
+            "say_hello", params.name, schedule_to_close_timeout=timedelta(seconds=10)
+        )
+
+
+@workflow.defn(name="SayHelloWorkflow")
+class RaisingSayHello:
+    """A bug only old inputs reach: the workflow code raises (in the standard library, called
+    from here) while replaying them."""
+
+    @workflow.run
+    async def run(self, params: SayHelloParams) -> str:
+        if params.should_cause_nondeterminism:
+            params.name = json.loads("{greeting}")
+        return await workflow.execute_activity(
+            "say_hello", params.name, schedule_to_close_timeout=timedelta(seconds=10)
+        )
+
+
+@workflow.defn(name="SayHelloWorkflow")
+class ClockSayHello:
+    """Reads the wall clock, which the sandbox forbids in workflow code."""
+
+    @workflow.run
+    async def run(self, params: SayHelloParams) -> str:
+        if params.should_cause_nondeterminism:
+            params.name += datetime.now().isoformat()
         return await workflow.execute_activity(
             "say_hello", params.name, schedule_to_close_timeout=timedelta(seconds=10)
         )

@@ -1,0 +1,114 @@
+"""When the workflow code itself raises while a history replays: say what, where, and the fix.
+
+temporalio reports such a workflow task failure as text wrapping a Rust debug dump of the failure
+(message, Python stack trace, exception type). A worker running the same code would fail the
+workflow task of executions like the one replayed and retry it until the code changes, so the
+verdict names the exception, the line of workflow code that raised it, and, when the sandbox
+stopped a nondeterministic call, the deterministic call to use instead.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import sysconfig
+from dataclasses import dataclass
+
+from replaycheck._source import display_file
+
+_FAILURE = re.compile(
+    r"Workflow activation completion failed: Failure \{ failure: Some\(Failure \{ message: "
+    r'"((?:[^"\\]|\\.)*)", source: "(?:[^"\\]|\\.)*", stack_trace: "((?:[^"\\]|\\.)*)"'
+)
+_TYPE = re.compile(r'ApplicationFailureInfo \{ r#type: "(\w+)"')
+_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|.)")
+_FRAME = re.compile(r'  File "([^"\n]+)", line (\d+), in ([^\n]+)\n(?:    ([^\n]*)\n)?')
+_RESTRICTED = re.compile(r"Cannot access ([\w.]+?)(?:\.__call__)? from inside a workflow")
+
+# What the sandbox forbids, by the start of the name it reports, and what to call instead.
+_INSTEAD = (
+    (("datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today",
+      "datetime.date.today"), "workflow.now()"),
+    (("time.time", "time.monotonic", "time.perf_counter"), "workflow.time()"),
+    (("time.sleep",), "await workflow.sleep(...)"),
+    (("random.",), "workflow.random()"),
+    (("uuid.uuid",), "workflow.uuid4()"),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Frame:
+    path: str
+    line: int
+    function: str
+    code: str
+
+
+def _unescape(text: str) -> str:
+    def one(match: re.Match[str]) -> str:
+        code = match.group(1)
+        if code.startswith("u{"):
+            return chr(int(code[2:-1], 16))
+        return {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}.get(code, code)
+
+    return _ESCAPE.sub(one, text)
+
+
+def _library_dirs() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    dirs = {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
+    return (*sorted(dirs), sys.prefix, sys.base_prefix)
+
+
+def workflow_frame(stack_trace: str) -> Frame | None:
+    """The innermost frame of workflow code in a stack trace: not temporalio's, and outside the
+    standard library and site-packages when any frame is (else the innermost non-temporalio one).
+    """
+    frames = [
+        Frame(m.group(1), int(m.group(2)), m.group(3).strip(), (m.group(4) or "").strip())
+        for m in _FRAME.finditer(stack_trace)
+    ]
+    frames = [f for f in frames if "/temporalio/" not in f.path.replace("\\", "/")]
+    libraries = _library_dirs()
+    own = [f for f in frames if not f.path.startswith(libraries) and not f.path.startswith("<")]
+    chosen = own or frames
+    return chosen[-1] if chosen else None
+
+
+def _instead(name: str) -> str:
+    for prefixes, call in _INSTEAD:
+        if name.startswith(prefixes):
+            return f"use {call} instead"
+    return (
+        "move it into an activity, or, if it is deterministic, import its module with "
+        "workflow.unsafe.imports_passed_through()"
+    )
+
+
+def code_failure_message(text: str) -> str | None:
+    """The message of a replay the workflow code failed by raising; ``None`` for other text."""
+    match = _FAILURE.search(text)
+    if match is None:
+        return None
+    message, stack = _unescape(match.group(1)), _unescape(match.group(2))
+    kind = _TYPE.search(text, match.end())
+    frame = workflow_frame(stack)
+    where = ""
+    if frame is not None:
+        where = f" at {display_file(frame.path)}:{frame.line} in {frame.function}"
+        if frame.code:
+            where += f" ({frame.code})"
+    restricted = _RESTRICTED.search(message)
+    if restricted is not None:
+        name = restricted.group(1)
+        return (
+            f"the workflow sandbox stopped a call to {name}{where}: it is not deterministic, "
+            f"so workflow code may not make it; {_instead(name)}"
+        )
+    first = message.strip().splitlines()[0] if message.strip() else "(no message)"
+    exception = kind.group(1) if kind else "an exception"
+    return (
+        f"the workflow code raised {exception}{where}: {first}; a worker running this code "
+        "would fail the workflow task of executions like this one and retry it until the code "
+        "is fixed"
+    )
