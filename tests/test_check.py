@@ -149,6 +149,23 @@ def test_sandbox_restriction_says_what_to_call_instead() -> None:
     )
 
 
+def test_deadlock_names_the_line_that_does_not_yield() -> None:
+    result = run("-w", "tests.workflows.misbehaving:SpinningSayHello", "--format", "json",
+                 str(NONDETERMINISTIC), str(COMPLETE))  # fmt: skip
+    assert result.exit_code == 2
+    by_name = results(result)
+    assert by_name[COMPLETE.name]["verdict"] == "ok"  # the worker goes on after it
+    message = str(by_name[NONDETERMINISTIC.name]["message"])
+    line = _source_line("while params.should_cause_nondeterminism:")
+    assert message.startswith(
+        "the workflow code did not yield within 2 s at tests/workflows/misbehaving.py:"
+        f"{line + 1} in run (pass) ([TMPRL1101]): a busy loop or a blocking call"
+    ) or message.startswith(
+        "the workflow code did not yield within 2 s at tests/workflows/misbehaving.py:"
+        f"{line} in run (while params.should_cause_nondeterminism:) ([TMPRL1101])"
+    ), message
+
+
 def test_bad_workflow_spec_syntax() -> None:
     result = run("-w", "not a module", str(COMPLETE))
     assert result.exit_code == 2

@@ -23,6 +23,9 @@ _FAILURE = re.compile(
 _TYPE = re.compile(r'ApplicationFailureInfo \{ r#type: "(\w+)"')
 _ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|.)")
 _FRAME = re.compile(r'  File "([^"\n]+)", line (\d+), in ([^\n]+)\n(?:    ([^\n]*)\n)?')
+_DEADLOCK = re.compile(
+    r"\[TMPRL1101\] Potential deadlock detected: workflow didn't yield within (\d+) second"
+)
 _RESTRICTED = re.compile(r"Cannot access ([\w.]+?)(?:\.__call__)? from inside a workflow")
 
 # What the sandbox forbids, by the start of the name it reports, and what to call instead.
@@ -60,15 +63,20 @@ def _library_dirs() -> tuple[str, ...]:
     return (*sorted(dirs), sys.prefix, sys.base_prefix)
 
 
-def workflow_frame(stack_trace: str) -> Frame | None:
-    """The innermost frame of workflow code in a stack trace: not temporalio's, and outside the
-    standard library and site-packages when any frame is (else the innermost non-temporalio one).
+def workflow_frame(stack_trace: str, *, innermost_first: bool = False) -> Frame | None:
+    """The innermost frame of workflow code in a stack trace: not temporalio's or
+    replaycheck's, and outside the standard library and site-packages when any frame is (else
+    the innermost of the others). temporalio lists a deadlocked thread's frames
+    ``innermost_first``.
     """
     frames = [
         Frame(m.group(1), int(m.group(2)), m.group(3).strip(), (m.group(4) or "").strip())
         for m in _FRAME.finditer(stack_trace)
     ]
-    frames = [f for f in frames if "/temporalio/" not in f.path.replace("\\", "/")]
+    if innermost_first:
+        frames.reverse()
+    ours = ("/temporalio/", f"/{__package__}/")
+    frames = [f for f in frames if not any(p in f.path.replace("\\", "/") for p in ours)]
     libraries = _library_dirs()
     own = [f for f in frames if not f.path.startswith(libraries) and not f.path.startswith("<")]
     chosen = own or frames
@@ -92,12 +100,21 @@ def code_failure_message(text: str) -> str | None:
         return None
     message, stack = _unescape(match.group(1)), _unescape(match.group(2))
     kind = _TYPE.search(text, match.end())
-    frame = workflow_frame(stack)
+    deadlock = _DEADLOCK.search(message)
+    frame = workflow_frame(stack, innermost_first=deadlock is not None)
     where = ""
     if frame is not None:
         where = f" at {display_file(frame.path)}:{frame.line} in {frame.function}"
         if frame.code:
             where += f" ({frame.code})"
+    if deadlock is not None:
+        return (
+            f"the workflow code did not yield within {deadlock.group(1)} s{where} ([TMPRL1101]): "
+            "a busy loop or a blocking call (time.sleep, blocking I/O, a lock) stalls the "
+            "workflow; a worker running this code would fail the workflow task and retry it; "
+            "await workflow.sleep() or workflow.wait_condition(), or move the work into an "
+            "activity"
+        )
     restricted = _RESTRICTED.search(message)
     if restricted is not None:
         name = restricted.group(1)

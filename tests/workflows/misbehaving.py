@@ -63,3 +63,16 @@ class ClockSayHello:
         return await workflow.execute_activity(
             "say_hello", params.name, schedule_to_close_timeout=timedelta(seconds=10)
         )
+
+
+@workflow.defn(name="SayHelloWorkflow")
+class SpinningSayHello:
+    """Never yields to Temporal (temporalio interrupts it after 2 s)."""
+
+    @workflow.run
+    async def run(self, params: SayHelloParams) -> str:
+        while params.should_cause_nondeterminism:
+            pass
+        return await workflow.execute_activity(
+            "say_hello", params.name, schedule_to_close_timeout=timedelta(seconds=10)
+        )
