@@ -166,6 +166,28 @@ def test_deadlock_names_the_line_that_does_not_yield() -> None:
     ), message
 
 
+def test_pytests_pythonpath_in_pyproject_is_the_default(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(REPO / "examples", tmp_path / "src" / "examples",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    shutil.copytree(REPO / "fixtures", tmp_path / "fixtures")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\npythonpath = ["src"]\n\n[tool.replaycheck]\n'
+        'histories = ["fixtures/histories"]\nworkflows = ["examples.provisioning.workflows"]\n'
+    )
+    result = run(cwd=tmp_path)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    # without it, the error says how to make a src layout importable
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.replaycheck]\nhistories = ["fixtures/histories"]\n'
+        'workflows = ["examples.provisioning.workflows"]\n'
+    )
+    result = run(cwd=tmp_path)
+    assert result.exit_code == 2
+    assert 'a src layout needs pythonpath = ["src"]' in result.stderr
+
+
 def test_bad_workflow_spec_syntax() -> None:
     result = run("-w", "not a module", str(COMPLETE))
     assert result.exit_code == 2

@@ -158,7 +158,8 @@ def test_output_of_a_replay_is_the_items_captured_stderr(
         "-rP", "--replaycheck-histories=fixtures/histories/NotifyTenant", *xdist_args
     )
     result.stdout.fnmatch_lines(
-        ["*_ replay prov-acme-completed-notify.json _*", "*Captured stderr call*",
+        ["*_ replay fixtures/histories/NotifyTenant/prov-acme-completed-notify.json _*",
+         "*Captured stderr call*",
          "notifying acme"]
     )
     text = result.stdout.str()
@@ -249,9 +250,12 @@ def test_junit_xml_has_one_testcase_per_history(pytester: pytest.Pytester) -> No
         }
         for c in cases
     }
-    assert all(set(p) == {"replaycheck_verdict", "replaycheck_status", "replaycheck_message"}
-               for p in properties.values())
+    assert all(set(p) == {"replaycheck_verdict", "replaycheck_status", "replaycheck_message",
+                          "replaycheck_seconds"} for p in properties.values())  # fmt: skip
+    # the replay's own time: items replay ahead of their turn, so the testcase time is not it
+    assert all(0 < float(p["replaycheck_seconds"]) < 60 for p in properties.values())
     running = [k for k in properties if "prov-hooli-schema-retrying" in k]
+    assert properties[running[0]].pop("replaycheck_seconds")
     assert properties[running[0]] == {
         "replaycheck_verdict": "ok",
         "replaycheck_status": "RUNNING",
@@ -574,3 +578,87 @@ def test_temporalio_is_not_imported_in_the_pytest_process(pytester: pytest.Pytes
     )
     result = pytester.runpytest_subprocess("-p", "no:randomly")
     result.assert_outcomes(passed=len(all_fixture_names()) + 1)
+
+
+def test_replaycheck_fixture_imports_with_pytests_pythonpath_alone(
+    pytester: pytest.Pytester,
+) -> None:
+    # No [tool.replaycheck] at all: the fixture still imports workflows as the tests do.
+    shutil.copytree(REPO / "examples", pytester.path / "src" / "examples",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    pytester.makeini("[pytest]\npythonpath = src\n")
+    pytester.makepyfile(
+        test_custom=f"""
+        from examples.provisioning.workflows import TenantProvisioningWorkflow
+
+        def test_custom(replaycheck):
+            verdicts = replaycheck.check(
+                r"{FIXTURES / 'TenantProvisioning'}", TenantProvisioningWorkflow
+            )
+            assert verdicts and all(v.ok for v in verdicts)
+        """
+    )
+    pytester.runpytest("-p", "no:randomly", "test_custom.py").assert_outcomes(passed=1)
+
+
+def test_replaycheck_fixture_assert_ok_fails_with_the_diagnosis(pytester: pytest.Pytester) -> None:
+    make_project(pytester)
+    pytester.makepyfile(
+        test_custom=f"""
+        def test_ok(replaycheck):
+            assert replaycheck.assert_ok(r"{FIXTURES / 'NotifyTenant'}",
+                                         "examples.provisioning.workflows")
+
+        def test_broken(replaycheck):
+            replaycheck.assert_ok(r"{FIXTURES / 'TenantProvisioning'}",
+                                  "examples.provisioning.workflows_unsafe")
+
+        def test_converter_object(replaycheck):
+            replaycheck.check(r"{COMPLETE}", "tests.workflows.sayhello", data_converter=object())
+        """
+    )
+    result = pytester.runpytest("-p", "no:randomly", "test_custom.py")
+    result.assert_outcomes(passed=1, failed=2)
+    text = result.stdout.str()
+    assert "histories of" in text and "did not replay:" in text
+    assert "code commanded:   activity 'verify_schema'" in text
+    assert "Verdict(" not in text  # the report, not the dataclass repr
+    assert "check(data_converter=...): data_converter must be a 'package.module:object' string" \
+        in text
+
+
+def test_a_root_conftest_on_sys_path_reaches_the_replay_worker(pytester: pytest.Pytester) -> None:
+    shutil.copytree(FIXTURES, pytester.path / "fixtures" / "histories")
+    shutil.copytree(REPO / "examples", pytester.path / "src" / "examples",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    pytester.makeconftest("import os, sys\nsys.path.insert(0, os.path.join(os.path.dirname("
+                          "__file__), 'src'))\n")  # fmt: skip
+    pytester.makefile(".toml", pyproject="""
+        [tool.replaycheck]
+        histories = ["fixtures/histories"]
+        workflows = ["examples.provisioning.workflows"]
+    """)  # fmt: skip
+    result = pytester.runpytest_subprocess("--replaycheck=only")
+    result.assert_outcomes(passed=len(all_fixture_names()))
+
+
+def test_a_subdirectory_runs_its_own_histories_and_finds_its_own_table(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, xdist_args: list[str]
+) -> None:
+    # A monorepo: pytest's ini at the top, [tool.replaycheck] in a service's own pyproject.
+    pytester.makefile(".toml", pyproject="[tool.pytest.ini_options]\n")
+    service = pytester.path / "services" / "shop"
+    shutil.copytree(FIXTURES, service / "fixtures" / "histories")
+    (service / "pyproject.toml").write_text(
+        f'[tool.replaycheck]\nhistories = ["fixtures/histories"]\n'
+        f'workflows = ["examples.provisioning.workflows"]\npythonpath = ["{REPO}"]\n'
+    )
+    monkeypatch.chdir(service)
+    result = pytester.runpytest(*xdist_args)
+    result.assert_outcomes(passed=len(all_fixture_names()))
+    monkeypatch.chdir(service / "fixtures" / "histories" / "NotifyTenant")
+    result = pytester.runpytest(*xdist_args)  # a subdirectory: only its histories
+    result.assert_outcomes(passed=len(list(FIXTURES.glob("NotifyTenant/*.json"))))
+    monkeypatch.chdir(pytester.path)
+    result = pytester.runpytest(*xdist_args)  # the top: not the service's table
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED

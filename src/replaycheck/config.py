@@ -101,12 +101,19 @@ def find_pyproject(start: Path, stop: Path | None = None) -> Path | None:
 
 def load_settings(start: Path | None = None, *, stop: Path | None = None) -> Settings:
     """Settings from the nearest ``pyproject.toml`` with ``[tool.replaycheck]`` (see
-    :func:`find_pyproject`), else defaults."""
+    :func:`find_pyproject`), else defaults. Without a ``pythonpath`` of its own the table takes
+    pytest's (``[tool.pytest.ini_options] pythonpath``) from the same file."""
     start = start or Path.cwd()
     pyproject = find_pyproject(start, stop)
     if pyproject is None:
         return Settings(root=start.resolve())
-    table = _read_toml(pyproject)["tool"]["replaycheck"]
+    tool = _read_toml(pyproject)["tool"]
+    table = tool["replaycheck"]
+    pytest_path = tool.get("pytest", {}).get("ini_options", {}).get("pythonpath")
+    if "pythonpath" not in table and pytest_path:
+        # The workflow modules import as the tests import them, also for the command line.
+        paths = pytest_path.split() if isinstance(pytest_path, str) else pytest_path
+        table = {**table, "pythonpath": paths}
     return settings_from_table(table, pyproject.parent, source=str(pyproject))
 
 
@@ -179,6 +186,11 @@ def check_timeout(value: Any, where: str) -> float:
 
 def check_object_spec(value: Any, where: str) -> str:
     """``module:object`` syntax check (the import happens where it is used)."""
+    if not isinstance(value, str):  # e.g. a DataConverter object handed to the fixture
+        raise ConfigError(
+            f"{where}: data_converter must be a 'package.module:object' string naming your "
+            f"converter or codec (the replay worker imports it), got {type(value).__name__}."
+        )
     text = _as_str(value, where)
     module, sep, attr = text.partition(":")
     if not sep or not module or not attr:
@@ -260,7 +272,9 @@ def _import_spec(spec: str) -> list[type]:
         raise WorkflowImportError(
             f"cannot import workflow module {module_name!r}: {type(exc).__name__}: {exc}; "
             "check the workflows setting (-w, --replaycheck-workflows or 'workflows' in "
-            "[tool.replaycheck]) and that the module imports on its own."
+            "[tool.replaycheck]) and that the module imports on its own (a src layout "
+            'needs pythonpath = ["src"] in [tool.replaycheck] or pytest\'s ini, or the package '
+            "installed)."
         ) from exc
     if not cls_name:
         classes = _workflow_classes_in(module)

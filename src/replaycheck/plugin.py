@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -30,6 +31,7 @@ MODES = ("on", "off", "only")
 VERDICT_PROPERTY = "replaycheck_verdict"
 STATUS_PROPERTY = "replaycheck_status"
 MESSAGE_PROPERTY = "replaycheck_message"
+SECONDS_PROPERTY = "replaycheck_seconds"
 MARKER = "replaycheck"
 """Every history item carries it: ``-m replaycheck`` selects them, ``-m "not replaycheck"`` not."""
 
@@ -84,13 +86,7 @@ def _mode(config: pytest.Config) -> str:
 
 def resolve_settings(config: pytest.Config) -> Settings | None:
     """Command line > ini > ``[tool.replaycheck]``; ``None`` when no histories are configured."""
-    # pytest's ini file bounds the project: a [tool.replaycheck] above it belongs to another.
-    settings = load_settings(
-        config.rootpath, stop=config.inipath.parent if config.inipath else None
-    )
-    # Workflow modules import the way the tests import them: with pytest's pythonpath too.
-    pythonpath = tuple(Path(p).resolve() for p in config.getini("pythonpath") or ())
-    settings = replace(settings, pythonpath=(*settings.pythonpath, *pythonpath))
+    settings = project_settings(config)
     ini = config.inipath.name if config.inipath else "ini"
     cli = {
         "histories": config.getoption("replaycheck_histories"),
@@ -130,6 +126,23 @@ def resolve_settings(config: pytest.Config) -> Settings | None:
 
     discover(settings.histories)  # raises NoHistoriesError for an empty or missing path
     return settings
+
+
+def project_settings(config: pytest.Config) -> Settings:
+    """``[tool.replaycheck]``, importing workflow modules the way the tests import them: with
+    pytest's ``pythonpath`` and the project directories a root ``conftest.py`` put on
+    ``sys.path``."""
+    # From the directory pytest runs in (as `replaycheck check` looks) when that lies in the
+    # rootdir, so a subproject's [tool.replaycheck] counts; pytest's ini file bounds the
+    # search: a [tool.replaycheck] above it belongs to another project.
+    here = config.invocation_params.dir
+    start = here if _within(here, [config.rootpath]) else config.rootpath
+    settings = load_settings(start, stop=config.inipath.parent if config.inipath else None)
+    pythonpath = [Path(p).resolve() for p in config.getini("pythonpath") or ()]
+    pythonpath += [
+        p for p in map(Path, sys.path) if p.is_absolute() and _within(p, [config.rootpath])
+    ]
+    return replace(settings, pythonpath=tuple(dict.fromkeys((*settings.pythonpath, *pythonpath))))
 
 
 @pytest.hookimpl(trylast=True)
@@ -190,7 +203,14 @@ def _add_history_args(config: pytest.Config, settings: Settings) -> None:
     """Collect the history paths even when testpaths do not reach them."""
     if config.args_source == pytest.Config.ArgsSource.ARGS:
         return  # the user named what to run (with --replaycheck=only: its history items)
-    args = [] if _mode(config) == "only" else list(config.args)
+    only = _mode(config) == "only"
+    if (
+        config.args_source == pytest.Config.ArgsSource.INVOCATION_DIR
+        and config.invocation_params.dir != config.rootpath
+        and not only
+    ):
+        return  # run from a subdirectory: its tests and histories, as pytest does for tests
+    args = [] if only else list(config.args)
     covered = _arg_paths(config, args)
     for path in settings.histories:
         if not _within(path, covered):
@@ -292,6 +312,8 @@ class ReplayItem(pytest.Item):
                 (VERDICT_PROPERTY, verdict.verdict),
                 (STATUS_PROPERTY, verdict.status),
                 (MESSAGE_PROPERTY, verdict.message),
+                # Items replay ahead of their turn: the item's own time is mostly waiting.
+                (SECONDS_PROPERTY, verdict.seconds),
             ]
         )
         if not verdict.ok:
@@ -306,7 +328,13 @@ class ReplayItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
-        return self.path, None, f"replay {self.path.name}"
+        # The failure's title: two type directories may hold files of the same name.
+        shown = (
+            self.path.relative_to(self.config.rootpath)
+            if _within(self.path, [self.config.rootpath])
+            else self.path
+        )
+        return self.path, None, f"replay {shown}"
 
 
 def verdict_repr(verdict: Verdict, *, line_only: bool = False) -> Any:
@@ -465,6 +493,33 @@ class ReplaycheckFixture:
         workflows = [workflows] if isinstance(workflows, (str, type)) else list(workflows)
         specs = [w if isinstance(w, str) else f"{w.__module__}:{w.__qualname__}" for w in workflows]
         root = self.config.rootpath
-        base = self.config.stash.get(settings_key, None) or load_settings(root)
-        settings = base.override(workflows=specs, timeout=timeout, data_converter=data_converter)
+        base = self.config.stash.get(settings_key, None) or project_settings(self.config)
+        settings = base.override(
+            workflows=specs,
+            timeout=timeout,
+            data_converter=data_converter,
+            names={"timeout": "check(timeout=...)", "data_converter": "check(data_converter=...)"},
+        )
         return check(settings, [root / p for p in paths])
+
+    def assert_ok(
+        self,
+        paths: str | Path | Sequence[str | Path],
+        workflows: str | type | Sequence[str | type],
+        *,
+        timeout: float | None = None,
+        data_converter: str | None = None,
+    ) -> list[Verdict]:
+        """Like :meth:`check`, but fail the test with the report of every history that is not
+        ``ok`` (the diagnosis and the fix, as the history items show them)."""
+        verdicts = self.check(paths, workflows, timeout=timeout, data_converter=data_converter)
+        bad = [v for v in verdicts if not v.ok]
+        if bad:
+            from replaycheck.report import plural, render_verdict
+
+            text = "\n\n".join(render_verdict(v) for v in bad)
+            pytest.fail(
+                f"{plural(len(bad), 'history')} of {len(verdicts)} did not replay:\n{text}",
+                pytrace=False,
+            )
+        return verdicts
