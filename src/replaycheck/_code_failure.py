@@ -100,6 +100,8 @@ def code_failure_message(text: str) -> str | None:
         return None
     message, stack = _unescape(match.group(1)), _unescape(match.group(2))
     kind = _TYPE.search(text, match.end())
+    if kind is None:  # not a Python exception: core's own failure (e.g. a malformed history)
+        return None
     deadlock = _DEADLOCK.search(message)
     frame = workflow_frame(stack, innermost_first=deadlock is not None)
     where = ""
@@ -123,9 +125,8 @@ def code_failure_message(text: str) -> str | None:
             f"so workflow code may not make it; {_instead(name)}"
         )
     first = message.strip().splitlines()[0] if message.strip() else "(no message)"
-    exception = kind.group(1) if kind else "an exception"
     return (
-        f"the workflow code raised {exception}{where}: {first}; a worker running this code "
+        f"the workflow code raised {kind.group(1)}{where}: {first}; a worker running this code "
         "would fail the workflow task of executions like this one and retry it until the code "
         "is fixed"
     )
