@@ -24,6 +24,7 @@ class Case:
     """What the diagnosis of one workflow type's history must say."""
 
     event_id: int
+    """0: the event where the history recorded ``recorded`` (ids vary between recordings)."""
     event_type: str
     recorded: tuple[str, str]
     commanded: tuple[str, str]
@@ -93,6 +94,34 @@ CASES = {
     "RemoveContinueAsNew": Case(
         11, "WorkflowExecutionContinuedAsNew", ("continue-as-new", ""), ("complete", ""),
         "removed", "remove-continue-as-new",
+    ),
+    "LoopMore": Case(
+        17, "ActivityTaskScheduled", ("activity", "charge"), ("activity", "fetch"),
+        "loop", "fetch-runs",
+    ),
+    "LoopFewer": Case(
+        17, "ActivityTaskScheduled", ("activity", "fetch"), ("activity", "charge"),
+        "loop", "fetch-runs",
+    ),
+    "AddInLoop": Case(
+        11, "ActivityTaskScheduled", ("activity", "fetch"), ("activity", "audit"),
+        "renamed", "audit-before-fetch",
+    ),
+    "AddToGather": Case(  # 0: the event of 'lookup' (after the gather: 1 or 2 tasks)
+        0, "MarkerRecorded", ("local-activity", "lookup"), ("activity", "audit"),
+        "replaced", "audit-before-lookup",
+    ),
+    "AddSeveral": Case(
+        11, "ActivityTaskScheduled", ("activity", "charge"), ("activity", "audit"),
+        "renamed", "audit-before-charge",
+    ),
+    "DeprecateEarly": Case(
+        11, "ActivityTaskScheduled", ("activity", "fetch"), ("activity", "charge"),
+        "renamed", "charge-second",
+    ),
+    "InvertBranch": Case(
+        11, "ActivityTaskScheduled", ("activity", "bill"), ("activity", "charge"),
+        "renamed", "charge-instead-of-bill",
     ),
 }  # fmt: skip
 """Every workflow type of ``changes_v2`` whose recorded history it breaks."""

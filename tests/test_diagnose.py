@@ -45,12 +45,22 @@ SHARED_PY = REPO / "examples" / "provisioning" / "shared.py"
 UNSAFE_PY = REPO / "examples" / "provisioning" / "workflows_unsafe.py"
 
 
+def recorded_event(path: str, recorded: tuple[str, str]) -> int:
+    """The event of the history's first command ``recorded`` (for cases whose event ids vary
+    from one recording to the next)."""
+    from replaycheck._commands import history_commands
+
+    commands = history_commands(read_history(path).history).commands
+    return next(x.event_id for x in commands if (x.kind, x.name) == recorded)
+
+
 def check_case(verdict: Verdict, name: str, case: Case) -> None:
     """Assert everything a case's diagnosis must say."""
     assert verdict.verdict == "nondeterministic", verdict.message
     d = verdict.diagnosis
     assert d is not None
-    assert (d.event_id, d.event_type) == (case.event_id, case.event_type)
+    event_id = case.event_id or recorded_event(verdict.path, case.recorded)
+    assert (d.event_id, d.event_type) == (event_id, case.event_type)
     assert (d.recorded_kind, d.recorded_name) == case.recorded
     assert (d.commanded_kind, d.commanded_name) == case.commanded
     assert d.change == case.change
@@ -136,6 +146,67 @@ def test_a_rename_is_a_replacement_first_an_addition_second() -> None:
     assert "    else:" in first_reading(fix)
     assert 'still runs after it (an addition), no else:\n    if workflow.patched("bill-before-' \
         "charge\")" in fix
+
+
+def test_a_changed_loop_count_gates_the_bound_not_a_call_in_the_loop() -> None:
+    # patched() answers once per execution: a gate inside the loop would skip every iteration.
+    more = fix_text("LoopMore")
+    header = marked_line("change: LoopMore") - 2
+    assert more.startswith(f"gate the loop's bound at changes_v2.py:{header} (for _ in range(3):)")
+    assert 'runs = <new count> if workflow.patched("fetch-runs") else 2' in more
+    fewer = committed_verdicts()["LoopFewer"].diagnosis
+    assert fewer is not None
+    assert "now runs activity 'fetch' fewer times than this history recorded (3)" \
+        in fewer.explanation()
+    assert 'workflow.patched("fetch-runs") else 3' in "\n".join(fewer.fix())
+
+
+def test_an_addition_inside_a_loop_is_read_as_an_addition() -> None:
+    # 'fetch' runs again in the next iteration: it comes before the new call in the loop body.
+    first = first_reading(fix_text("AddInLoop"))
+    assert "activity 'fetch' still runs after it (an addition), no else" in first
+
+
+def test_an_addition_to_a_gather_keeps_the_statement_in_the_else() -> None:
+    # The gathered statement also runs 'fetch' and 'charge': without an else, executions
+    # recorded before would run neither.
+    first = first_reading(fix_text("AddToGather"))
+    assert "still runs after it (an addition):" in first
+    assert "    else:\n        ...  # the statement as it was, without activity 'audit'" in first
+
+
+def test_commands_added_in_a_row_share_one_gate() -> None:
+    first = first_reading(fix_text("AddSeveral"))
+    start = marked_line("change: AddSeveral")
+    assert f"the statements added in a row (lines {start}-{start + 2}), up to the one running " \
+        "activity 'charge', share the gate" in first
+    gated = first.split('if workflow.patched("audit-before-charge"):\n')[1]
+    assert gated.count("execute_activity(audit") == 2 and "workflow.sleep(PAUSE)" in gated
+
+
+def test_a_deprecation_that_came_too_early_goes_back_to_the_gate() -> None:
+    d = committed_verdicts()["DeprecateEarly"].diagnosis
+    assert d is not None
+    line = line_of('workflow.deprecate_patch("charge-second")', V2_FILE)
+    assert d.deprecated_at == f"changes_v2.py:{line} in run"
+    assert d.explanation().startswith("deprecate_patch('charge-second') came too early")
+    fix = "\n".join(d.fix())
+    assert 'if workflow.patched("charge-second"):' in fix
+    assert "the old code (activity 'fetch')" in fix
+    assert "instead-of" not in fix and "before-" not in fix  # no new patch id
+
+
+def test_a_call_in_the_other_branch_does_not_run_later() -> None:
+    # 'bill' is only in the else of the if now taking the other branch: a replacement.
+    fix = fix_text("InvertBranch")
+    assert "if it replaced activity 'bill'" in first_reading(fix)
+
+
+def test_a_removed_patch_call_is_put_back_before_it_is_deprecated() -> None:
+    fix = fix_text("RemovePatchCall")
+    assert fix.index('if workflow.patched("charge-first"):') < fix.index(
+        'workflow.deprecate_patch("charge-first")'
+    )
 
 
 def test_source_reading_skips_comments_and_follows_callers(tmp_path: Path) -> None:

@@ -111,6 +111,9 @@ class Recording:
     """Where ``workflow.continue_as_new`` was called (its command comes after the stack unwound)."""
     last_activation: int = 0
     """History length of the last activation (eviction aside): the workflow task replay reached."""
+    early_deprecations: list[tuple[str, tuple[RawFrame, ...]]] = field(default_factory=list)
+    """``(patch id, user stack)`` of each ``deprecate_patch()`` call that found no marker of its
+    patch in the history: the execution started before the patch."""
 
 
 class _Registry:
@@ -166,6 +169,18 @@ def _hook_instance(instance: Any, recording: Recording) -> None:
 
     instance._add_command = recording_add_command
     instance.activate = recording_activate
+    patch = getattr(instance, "workflow_patch", None)
+    if patch is None:
+        return
+    early = recording.early_deprecations
+
+    def recording_patch(id: str, *args: Any, deprecated: bool, **kwargs: Any) -> bool:
+        used = bool(patch(id, *args, deprecated=deprecated, **kwargs))
+        if deprecated and not used and all(seen != id for seen, _ in early):
+            early.append((id, user_stack(getframe(1))))
+        return used
+
+    instance.workflow_patch = recording_patch
 
 
 class _Outbound(WorkflowOutboundInterceptor):

@@ -9,6 +9,7 @@ import os
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from replaycheck._commands import RawFrame
 
@@ -94,27 +95,130 @@ def mentioned_later(path: str, line: int, pattern: str) -> bool:
 
 
 def count_later(path: str, line: int, pattern: str) -> int:
-    """How often ``pattern`` occurs in the function holding ``line`` of ``path``, after the
-    statement at ``line``, comments and patch ids left out."""
+    """How often ``pattern`` occurs in what the function holding ``line`` of ``path`` may run
+    after the statement at ``line``: the rest of the function, and the whole of a loop around
+    it (its next iteration), but not the other branch of an ``if`` the statement is in;
+    comments and patch ids left out."""
     import re
 
     lines = linecache.getlines(path)
     tree = _parsed(path)
     if tree is None:
         return 0
-    functions = [
-        node
-        for node in ast.walk(tree)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-        and node.lineno <= line <= (node.end_lineno or node.lineno)
-    ]
-    if not functions:
+    function = _innermost(tree, line, (ast.FunctionDef, ast.AsyncFunctionDef))
+    if function is None:
         return 0
-    body_end = min(functions, key=lambda f: (f.end_lineno or f.lineno) - f.lineno).end_lineno
     after = _statement_spans(path).get(line, (line, line))[1]
-    code = "".join(_without_comments(tuple(lines))[after : body_end or after])
+    wanted = set(range(after + 1, _end(function) + 1))
+    loop = _innermost(function, line, (ast.For, ast.AsyncFor, ast.While))
+    if loop is not None:
+        wanted |= set(range(loop.lineno, _end(loop) + 1))
+    wanted -= _other_branches(function, line)
+    code = "".join(text for n, text in enumerate(_without_comments(tuple(lines)), 1) if n in wanted)
     code = re.sub(_PATCH_CALL, "", code)  # a patch id naming a command is not a call either
     return len(re.findall(pattern, code))
+
+
+def _end(node: ast.AST) -> int:
+    end = getattr(node, "end_lineno", None) or getattr(node, "lineno", 0)
+    return end if isinstance(end, int) else 0
+
+
+def _covers(nodes: list[ast.stmt], line: int) -> bool:
+    return bool(nodes) and nodes[0].lineno <= line <= _end(nodes[-1])
+
+
+def _innermost(tree: ast.AST, line: int, kinds: tuple[type, ...]) -> Any:
+    """The smallest node of one of ``kinds`` whose lines hold ``line`` (``None``: none)."""
+    found = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, kinds) and node.lineno <= line <= _end(node)  # type: ignore[attr-defined]
+    ]
+    return min(found, key=lambda n: _end(n) - int(getattr(n, "lineno", 0)), default=None)
+
+
+def _other_branches(function: ast.AST, line: int) -> set[int]:
+    """Lines of the branches of ``if`` statements that cannot run in the same pass as ``line``
+    (the ``else`` of the branch holding it)."""
+    lines: set[int] = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.If) and _covers(node.body, line) and node.orelse:
+            lines |= set(range(node.orelse[0].lineno, _end(node.orelse[-1]) + 1))
+    return lines
+
+
+def loop_around(path: str, line: int) -> tuple[int, str] | None:
+    """The first line and the header (``for i in range(3):``) of the innermost loop holding
+    ``line`` of ``path`` inside its function, ``None`` when there is none."""
+    tree = _parsed(path)
+    function = (
+        None if tree is None else _innermost(tree, line, (ast.FunctionDef, ast.AsyncFunctionDef))
+    )
+    if function is None:
+        return None
+    loop = _innermost(function, line, (ast.For, ast.AsyncFor, ast.While))
+    if loop is None:
+        return None
+    header = linecache.getline(path, loop.lineno).strip()
+    return loop.lineno, header
+
+
+def block_until(path: str, line: int, pattern: str) -> tuple[int, str] | None:
+    """The statement at ``line`` and the ones after it in the same block, up to (without) the
+    first that matches ``pattern`` (a regex): ``(last line, their source, dedented)``. ``None``
+    when that is the statement alone, or no later statement of the block matches."""
+    import re
+
+    tree = _parsed(path)
+    if tree is None:
+        return None
+    for node in ast.walk(tree):
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(node, name, None)
+            if not isinstance(block, list):
+                continue
+            at = next((i for i, b in enumerate(block) if b.lineno <= line <= _end(b)), None)
+            if at is None or isinstance(block[at], _COMPOUND):
+                continue
+            lines = _without_comments(tuple(linecache.getlines(path)))
+            for end in range(at + 1, len(block)):
+                text = "".join(lines[block[end].lineno - 1 : _end(block[end])])
+                if re.search(pattern, re.sub(_PATCH_CALL, "", text)):
+                    if end == at + 1:
+                        return None
+                    last = _end(block[end - 1])
+                    source = linecache.getlines(path)[block[at].lineno - 1 : last]
+                    return last, textwrap.dedent("".join(source)).rstrip()
+            return None
+    return None
+
+
+def next_statement(path: str, line: int) -> tuple[int, str] | None:
+    """The first line and source (comments cut) of the statement after the one at ``line`` in
+    the same block (``None`` at the end of a block)."""
+    tree = _parsed(path)
+    if tree is None:
+        return None
+    for node in ast.walk(tree):
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(node, name, None)
+            if not isinstance(block, list):
+                continue
+            at = next((i for i, b in enumerate(block) if b.lineno <= line <= _end(b)), None)
+            if at is None or isinstance(block[at], _COMPOUND):
+                continue
+            if at + 1 >= len(block):
+                return None
+            following = block[at + 1]
+            lines = _without_comments(tuple(linecache.getlines(path)))
+            return following.lineno, "".join(lines[following.lineno - 1 : _end(following)])
+    return None
+
+
+def statement_start(path: str, line: int) -> int:
+    """The first line of the simple statement holding ``line`` of ``path``."""
+    return _statement_spans(path).get(line, (line, line))[0]
 
 
 _PATCH_CALL = r"(?:patched|deprecate_patch)\(\s*[\"']([^\"']+)[\"']"

@@ -170,15 +170,25 @@ def error_message(text: str) -> str:
 def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording | None) -> Diagnosis:
     """The diagnosis of a nondeterministic history from what the replay recorded."""
     from replaycheck._commands import code_commands
+    from replaycheck._source import source_frames
     from replaycheck.diagnose import diagnose
 
     issued = None
     last = 0
+    early: list[tuple[str, str]] = []
     if recording is not None:
         issued = code_commands(recording.entries, recording.continue_as_new_stack)
         last = recording.last_activation
+        for patch_id, stack in recording.early_deprecations:
+            frames = source_frames(stack)
+            early.append((patch_id, frames[0].short() if frames else ""))
     return diagnose(
-        message, loaded.history, status=loaded.info.status, issued=issued, last_task=last
+        message,
+        loaded.history,
+        status=loaded.info.status,
+        issued=issued,
+        last_task=last,
+        early_deprecations=early,
     )
 
 

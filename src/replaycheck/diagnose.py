@@ -10,6 +10,7 @@ check and as the fallback: a message nothing else explains still gives a Diagnos
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, fields, replace
@@ -34,10 +35,14 @@ from replaycheck._divergence import (
 )
 from replaycheck._source import (
     SourceFrame,
+    block_until,
     count_later,
+    loop_around,
     mentioned_later,
+    next_statement,
     patch_ids_in_source,
     source_frames,
+    statement_start,
 )
 from replaycheck.histories import event_type_name
 
@@ -48,7 +53,9 @@ _MESSAGE = re.compile(r'message: "((?:[^"\\]|\\.)*)"')
 
 IN_FLIGHT = "breaks in-flight executions"
 CLOSED = "breaks queries and resets of closed executions"
-CHANGES = ("added", "removed", "renamed", "reordered", "replaced", "patch-removed", "unknown")
+CHANGES = (
+    "added", "removed", "renamed", "reordered", "replaced", "loop", "patch-removed", "unknown",
+)  # fmt: skip
 """Values of :attr:`Diagnosis.change`."""
 
 
@@ -112,6 +119,31 @@ class Diagnosis:
     signals: tuple[str, ...] = ()
     """Signals the history delivered after the code's last matching command, when the code then
     commanded nothing (e.g. ``signal 'approve' (event 29)``): their handling may have changed."""
+    loop: str = ""
+    """``loop``: where the loop is and its header (``wf.py:26 (for i in range(3):)``)."""
+    loop_runs: int = 0
+    """``loop``: how often the history recorded the loop's command."""
+    loop_more: bool = False
+    """``loop``: the loop now runs more often than recorded (else less often)."""
+    shares_statement: bool = False
+    """The gated statement also issues commands the history recorded (``asyncio.gather`` of
+    several): gating it needs an ``else`` that keeps them, even for an addition."""
+    seen_later: bool = False
+    """The code issued what the history recorded after the diverging command while replaying:
+    a move or an addition for certain, not a removal or a replacement."""
+    added_block: str = ""
+    """For an addition: the statements from the gated one up to the one that runs what the
+    history recorded (several added in a row get one gate)."""
+    added_to: int = 0
+    """Last line of :attr:`added_block`."""
+    moved_too: str = ""
+    """The statement after the gated one runs a command the history recorded later (it moved
+    up too): ``activity 'seed_data' at shared.py:80``."""
+    deprecated_early: str = ""
+    """A ``deprecate_patch()`` id this history has no marker of: the execution started before
+    the patch, and the deprecation came too early."""
+    deprecated_at: str = ""
+    """Where the code called that ``deprecate_patch()`` (``wf.py:31 in run``)."""
 
     @property
     def recorded(self) -> str:
@@ -152,11 +184,26 @@ class Diagnosis:
                 f"with {rec}: that signal's handler, its argument type or the condition waiting "
                 f"for it changed (or {rec} was removed)"
             )
+        if self.deprecated_early:
+            return (
+                f"deprecate_patch({self.deprecated_early!r}) came too early: this execution "
+                "started before the patch (its history has no marker of it) and took the old "
+                f"branch, where the code now commands {com}"
+            )
+        if self.change in ("renamed", "replaced") and self.still_runs_later:
+            return (
+                f"the code commands {com} where the history recorded {rec}, which the code "
+                f"still runs after it (added before it, or replacing it)"
+            )
         return {
+            "loop": f"the loop at {self.loop} now runs {self._loop_command()} "
+            f"{'more' if self.loop_more else 'fewer'} times than this history recorded "
+            f"({self.loop_runs})",
             "added": f"the code now commands {com} where the history recorded {rec}",
             "removed": f"the code no longer commands {rec}; it commanded {com} there instead",
             "renamed": f"{rec} became {com}",
-            "reordered": f"{com} now comes before {rec} ({rec} was removed or moved after it)",
+            "reordered": f"{com} now comes before {rec}"
+            + ("" if self.seen_later else f" ({rec} was removed or moved after it)"),
             "replaced": f"the code commands {com} where the history recorded {rec} "
             f"(added before it, or replacing it)",
             "patch-removed": f"the workflow.patched({self.recorded_name!r}) call was removed, "
@@ -173,6 +220,10 @@ class Diagnosis:
         """
         if self.change == "patch-removed":
             return _patch_removed_fix(self)
+        if self.deprecated_early:
+            return self._deprecated_early_fix()
+        if self.change == "loop":
+            return self._loop_fix()
         rec = self.recorded
         if self.change == "removed":
             where = f"where {rec} was"
@@ -198,6 +249,8 @@ class Diagnosis:
         new_code = (frame.code if frame else "") or f"...  # the new code: {self.commanded}"
         where = f"at {frame.short()}" if frame else "at the changed code"
         if self.change == "added":
+            if self.shares_statement:
+                return [f"gate the change {where}:", *self._addition(new_code)]
             return [f"gate the change {where} (no else: executions recorded before never ran it):",
                     *self._gate(new_code)]  # fmt: skip
         other = self.other_patch_id or "<change-id>"
@@ -212,8 +265,11 @@ class Diagnosis:
                   *self._old(rec)]),
             ]  # fmt: skip
         elif self.change in ("renamed", "replaced"):
+            addition = f"if {rec} still runs after it (an addition)" + (
+                ":" if self.shares_statement else ", no else:"
+            )
             readings = [
-                (f"if {rec} still runs after it (an addition), no else:", self._gate(new_code)),
+                (addition, self._addition(new_code)),
                 (f"if it replaced {rec}:", [*self._gate(new_code), "    else:", *self._old(rec)]),
             ]
         else:
@@ -221,12 +277,70 @@ class Diagnosis:
                     *self._old(rec)]  # fmt: skip
         if not self.still_runs_later:
             readings.reverse()
+        elif self.seen_later:
+            return [f"gate the change {where}; {readings[0][0]}", *readings[0][1], *self._moved()]
         (first, first_code), (second, second_code) = readings
         return [
             f"gate the change {where}; {first}",
             *first_code,
             f"  {second}",
             *(line.replace(f'"{self.patch_id}"', f'"{other}"') for line in second_code),
+            *self._moved(),
+        ]
+
+    def _moved(self) -> list[str]:
+        if not self.moved_too:
+            return []
+        return [
+            f"  note: the next statement runs {self.moved_too}, which this history ran later: "
+            "it moved too, and replay will stop there next; gate the whole new sequence, with "
+            "the old one in the else"
+        ]
+
+    def _addition(self, code: str) -> list[str]:
+        """The gate of an added command: no ``else``, unless the statement issues others too.
+        Statements added in a row before what the history recorded share the gate."""
+        if self.added_block:
+            frame = self.gate_at
+            lines = f" (lines {frame.line}-{self.added_to})" if frame else ""
+            return [
+                f"    # the statements added in a row{lines}, up to the one running "
+                f"{self.recorded}, share the gate",
+                *self._gate(self.added_block),
+            ]
+        if not self.shares_statement:
+            return self._gate(code)
+        return [
+            *self._gate(code),
+            "    else:",
+            f"        ...  # the statement as it was, without {self.commanded}",
+        ]
+
+    def _loop_command(self) -> str:
+        return self.commanded if self.loop_more else self.recorded
+
+    def _loop_fix(self) -> list[str]:
+        patch_id = self.patch_id or "<change-id>"
+        return [
+            f"gate the loop's bound at {self.loop}, not a call inside it (patched() gives one "
+            "answer per execution, so a gate inside the loop skips every iteration); this "
+            f"history ran {self._loop_command()} {self.loop_runs} times there:",
+            f'    runs = <new count> if workflow.patched("{patch_id}") else {self.loop_runs}'
+            "  # as this history ran it",
+            "    # and loop `runs` times",
+        ]
+
+    def _deprecated_early_fix(self) -> list[str]:
+        frame = self.gate_at
+        new_code = (frame.code if frame else "") or f"...  # the new code: {self.commanded}"
+        return [
+            f"deprecate_patch({self.deprecated_early!r}) at {self.deprecated_at} came too early: "
+            "executions that started before the patch still run or replay; go back to the gate "
+            "until none is left (`replaycheck patches` says when):",
+            f'    if workflow.patched("{self.deprecated_early}"):',
+            *(f"        {line}" for line in new_code.splitlines()),
+            "    else:",
+            *self._old(self.recorded),
         ]
 
     def _gate(self, code: str, *more: str) -> list[str]:
@@ -278,9 +392,16 @@ def _describe(kind: str, name: str) -> str:
 def _patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
     patch_id = diagnosis.recorded_name
     where = diagnosis.where(1)
+    at = f" (before {where})" if where else ""
     return [
-        f"executions recorded with patch {patch_id!r} still need its marker: where the "
-        f"patched() call was{f' (before {where})' if where else ''}, call",
+        f"executions recorded with patch {patch_id!r} still need its marker. While executions "
+        "that started before the patch may still run or replay (`replaycheck patches` says "
+        f"when), put the gate back where it was{at}:",
+        f'    if workflow.patched("{patch_id}"):',
+        "        ...  # the new code",
+        "    else:",
+        "        ...  # the old code, for executions that started before the patch",
+        "  once none is left, keep only the new code and call there",
         f'    workflow.deprecate_patch("{patch_id}")',
         "    # delete it once no execution recorded with the patch can be replayed "
         "(docs/versioning.md)",
@@ -297,6 +418,7 @@ def diagnose(
     status: str,
     issued: Sequence[Command] | None = None,
     last_task: int = 0,
+    early_deprecations: Sequence[tuple[str, str]] = (),
 ) -> Diagnosis:
     """Explain a nondeterminism failure; never raises.
 
@@ -306,10 +428,24 @@ def diagnose(
         status: the execution's status when captured (``RUNNING`` or a close status).
         issued: the commands the code issued during replay, with call sites (``None``: unknown).
         last_task: history length of the code's last activation.
+        early_deprecations: ``(patch id, where)`` of each ``deprecate_patch()`` call that found
+            no marker in this history while it replayed.
     """
     severity = severity_of(status)
     try:
-        diagnosis = _diagnose(message, history_commands(history), severity, issued, last_task)
+        commands = history_commands(history)
+        diagnosis = _diagnose(message, commands, severity, issued, last_task)
+        markers = {x.name for x in commands.commands if x.kind == "patch"}
+        early = [(i, w) for i, w in early_deprecations if i not in markers]
+        if early and diagnosis.change not in ("patch-removed", "unknown"):
+            patch_id, at = early[-1]
+            diagnosis = replace(
+                diagnosis,
+                deprecated_early=patch_id,
+                deprecated_at=at,
+                patch_id=patch_id,
+                other_patch_id="",
+            )
         return _with_signals(diagnosis, history)
     except Exception:  # a diagnosis is a courtesy: any surprise degrades to core's message
         return Diagnosis(message=message, severity=severity)
@@ -421,14 +557,107 @@ def _from_divergence(
     )
     if diagnosis.change == "reordered" and h is not None:
         # The else replays everything the history did from here on, in its order.
-        rest = [x.describe() for x in history.commands
-                if x.event_id >= h.event_id and x.kind != "complete"]  # fmt: skip
+        rest = [x.describe() for x in history.commands  # handlers' updates are not run's code
+                if x.event_id >= h.event_id and x.kind not in ("complete", "update")]  # fmt: skip
         shown = rest[:OLD_ORDER_SHOWN] + (["…"] if len(rest) > OLD_ORDER_SHOWN else [])
         diagnosis = replace(diagnosis, old_order=tuple(shown))
+    later = _still_runs_later(diagnosis, h, found.commanded_rest, history)
     diagnosis = replace(
-        diagnosis, still_runs_later=_still_runs_later(diagnosis, h, found.commanded_rest, history)
+        diagnosis,
+        still_runs_later=later,
+        seen_later=h is not None and any(x.matches(h) for x in found.commanded_rest[:1]),
+        shares_statement=_shares_statement(c, depth, found),
     )
+    frame = diagnosis.gate_at
+    if later and frame is not None and h is not None and h.name and not diagnosis.shares_statement:
+        # Up to the first statement running anything the history recorded from here on (a
+        # statement moved up is not an addition).
+        names = {x.name for x in history.commands
+                 if x.event_id >= h.event_id and x.kind in NAMED_KINDS and x.name}  # fmt: skip
+        pattern = "|".join(_name_pattern(n) for n in sorted(names))
+        block = block_until(frame.file, frame.line, pattern)
+        if block is not None:
+            diagnosis = replace(diagnosis, added_to=block[0], added_block=block[1])
+        else:
+            diagnosis = replace(diagnosis, moved_too=_moved_too(frame, h, history))
+    loop = _loop_change(h, c, found, history)
+    if loop is not None:
+        where, runs, name, more = loop
+        taken = _patch_ids_in_use(history, diagnosis)
+        patch_id = _unused(f"{slug(name)}-runs", taken)
+        return replace(diagnosis, change="loop", loop=where, loop_runs=runs, loop_more=more,
+                       patch_id=patch_id)  # fmt: skip
     return _with_patch_id(diagnosis, h, c, taken=_patch_ids_in_use(history, diagnosis))
+
+
+def _moved_too(frame: SourceFrame, h: Command, history: HistoryCommands) -> str:
+    """What the statement after ``frame``'s runs, when the history recorded it after ``h``."""
+    following = next_statement(frame.file, frame.line)
+    if following is None:
+        return ""
+    line, code = following
+    later = [
+        x
+        for x in history.commands
+        if x.event_id > h.event_id and x.kind in NAMED_KINDS and x.name and x.name != h.name
+    ]
+    for x in later:
+        if re.search(_name_pattern(x.name), code):
+            return f"{x.describe()} at {os.path.basename(frame.file)}:{line}"
+    return ""
+
+
+def _site(command: Command) -> tuple[str, int]:
+    file, line, _ = command.frames[0]
+    return file, line
+
+
+def _loop_change(
+    h: Command | None, c: Command | None, found: Divergence, history: HistoryCommands
+) -> tuple[str, int, str, bool] | None:
+    """``(where, recorded runs, command name, runs more)`` when a loop runs its command more
+    often than the history recorded (the code repeats a command from the line that issued it
+    before) or less often (the code left the loop where the history repeated it)."""
+    before = [x for _, x in found.matched if x is not None and x.frames]
+    repeated: Command | None = None
+    if (
+        c is not None
+        and c.frames
+        and c.name
+        and any(x.matches(c) and _site(x) == _site(c) for x in before)
+    ):
+        repeated = c
+    if repeated is None and h is not None and h.name:
+        sites = {_site(x) for x in before if x.matches(h)}
+        if len(sites) == 1:
+            inside = loop_around(*next(iter(sites)))
+            outside = c is None or not c.frames or loop_around(*_site(c)) != inside
+            if inside is not None and outside:
+                repeated = next(x for x in reversed(before) if x.matches(h))
+    if repeated is None:
+        return None
+    file, line = _site(repeated)
+    around = loop_around(file, line)
+    if around is None:
+        return None
+    runs = sum(1 for x in history.commands if x.matches(repeated))
+    where = f"{os.path.basename(file)}:{around[0]} ({around[1]})"
+    return where, runs, repeated.name, repeated is c
+
+
+def _shares_statement(c: Command | None, depth: int, found: Divergence) -> bool:
+    """Whether the statement the gate wraps (``c``'s frame ``depth``) also issued commands the
+    history recorded."""
+    if c is None or not c.frames:
+        return False
+    gated, line, _ = c.frames[min(depth, len(c.frames) - 1)]
+    start = statement_start(gated, line)
+    return any(
+        file == gated and statement_start(file, line) == start
+        for _, x in found.matched
+        if x is not None
+        for file, line, _ in x.frames
+    )
 
 
 OLD_ORDER_SHOWN = 6
@@ -491,10 +720,15 @@ def _still_runs_later(
         return found >= max(1, timers)
     if not h.name:
         return False
-    # The registered name, or the Python name it usually comes from (ChargeCard: charge_card).
-    names = {re.escape(h.name), re.escape(slug(h.name).replace("-", "_"))}
-    pattern = r"\b(" + "|".join(sorted(names)) + r")\b"
+    pattern = _name_pattern(h.name)
     return any(mentioned_later(f.file, f.line, pattern) for f in frames)
+
+
+def _name_pattern(name: str) -> str:
+    """The registered name, or the Python name it usually comes from (ChargeCard:
+    charge_card), as a regex."""
+    names = {re.escape(name), re.escape(slug(name).replace("-", "_"))}
+    return r"\b(" + "|".join(sorted(names)) + r")\b"
 
 
 def _with_patch_id(

@@ -49,6 +49,12 @@ async def find(order: str) -> str:
     return f"found {order}"
 
 
+@activity.defn
+async def audit(order: str) -> str:
+    """An activity only the changed code runs (added by the addition cases)."""
+    return f"audited {order}"
+
+
 ACTIVITIES = (fetch, charge, bill, lookup, find)
 
 

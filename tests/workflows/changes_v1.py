@@ -13,6 +13,7 @@ with workflow.unsafe.imports_passed_through():
         GiftWrapOrder,
         PackOrder,
         Sink,
+        bill,
         charge,
         fetch,
         lookup,
@@ -155,3 +156,68 @@ class RemoveContinueAsNew:
         if not order.endswith("-next"):
             workflow.continue_as_new(f"{order}-next")
         return order
+
+
+@workflow.defn(name="LoopMore")
+class LoopMore:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        for _ in range(2):
+            await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="LoopFewer")
+class LoopFewer:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        for _ in range(3):
+            await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddInLoop")
+class AddInLoop:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        for _ in range(2):
+            await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddToGather")
+class AddToGather:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await asyncio.gather(
+            workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT),
+            workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT),
+        )
+        return await workflow.execute_local_activity(lookup, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddSeveral")
+class AddSeveral:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="DeprecateEarly")
+class DeprecateEarly:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="InvertBranch")
+class InvertBranch:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        if order.endswith("!"):
+            return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        else:
+            return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)

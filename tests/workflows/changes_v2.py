@@ -18,10 +18,12 @@ with workflow.unsafe.imports_passed_through():
         PAUSE,
         TIMEOUT,
         GiftWrapOrder,
+        audit,
         bill,
         charge,
         fetch,
         find,
+        lookup,
     )
 
 
@@ -173,3 +175,81 @@ class RemoveContinueAsNew:
         # before: RemoveContinueAsNew (the next line)
         await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
         return order
+
+
+@workflow.defn(name="LoopMore")
+class LoopMore:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        for _ in range(3):
+            # change: LoopMore (the next line)
+            await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="LoopFewer")
+class LoopFewer:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        for _ in range(2):
+            await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: LoopFewer (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddInLoop")
+class AddInLoop:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        for _ in range(2):
+            await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+            # change: AddInLoop (the next line)
+            await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddToGather")
+class AddToGather:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await asyncio.gather(
+            workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT),
+            workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT),
+            # change: AddToGather (the next line)
+            workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT),
+        )
+        return await workflow.execute_local_activity(lookup, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddSeveral")
+class AddSeveral:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: AddSeveral (the next line)
+        await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+        await workflow.sleep(PAUSE)
+        await workflow.execute_activity(audit, order + "-again", start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="DeprecateEarly")
+class DeprecateEarly:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        workflow.deprecate_patch("charge-second")
+        # change: DeprecateEarly (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="InvertBranch")
+class InvertBranch:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        if not order.endswith("!"):
+            # change: InvertBranch (the next line)
+            return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        else:
+            return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)

@@ -48,6 +48,13 @@ CASES = (
     "ChangeCancelExternal",
     "AddContinueAsNew",
     "RemoveContinueAsNew",
+    "LoopMore",
+    "LoopFewer",
+    "AddInLoop",
+    "AddToGather",
+    "AddSeveral",
+    "DeprecateEarly",
+    "InvertBranch",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_SINK = {"ChangeSignalExternal", "RenameSignalExternal", "ChangeCancelExternal"}
