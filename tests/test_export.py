@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.server
 
 V1 = "examples.provisioning.workflows_v1"
+REMOVED = "examples.provisioning.workflows_removed"
 UNSAFE = "examples.provisioning.workflows_unsafe"
 SECRET = "tests.workflows.secret"
 CODEC = "tests.workflows.codec:codec"
@@ -139,6 +140,74 @@ def cluster(
     server_loop.run_until_complete(terminate_running(dev_server, namespace))
 
 
+PATCHED_SHAPES = 4
+"""Completed and waiting for approval, each with a ``patched()`` and a ``deprecate_patch()``
+marker."""
+
+
+async def run_patched(
+    client: Client, workflow_id: str, *, deprecated: bool, complete: bool
+) -> None:
+    """One ``TenantProvisioning`` execution of the gated (or deprecated) code, left completed or
+    waiting for approval; the workers are the caller's (``populate_patched``)."""
+    from examples.provisioning.models import ProvisioningInput
+    from examples.provisioning.workflows_v1 import TenantProvisioningWorkflow
+    from scripts.record_fixtures import CODE_VERSIONS, closed, follow, wait_for_approval_wait
+
+    queue = "deprecated" if deprecated else CODE_VERSIONS["v2"].task_queue
+    handle = await client.start_workflow(
+        TenantProvisioningWorkflow.run, ProvisioningInput(workflow_id), id=workflow_id,
+        task_queue=queue,
+    )  # fmt: skip
+    await wait_for_approval_wait(handle)
+    if complete:
+        await handle.signal(TenantProvisioningWorkflow.approve, "ops@example.com")
+        await follow(handle, closed, "to close")
+
+
+async def populate_patched(env: WorkflowEnvironment, namespace: str, *ids: str) -> None:
+    """Run executions named ``<patched|deprecated>-<complete|await>-...`` in ``namespace``."""
+    from contextlib import AsyncExitStack
+
+    from temporalio.client import Client
+    from temporalio.worker import Worker
+
+    from examples.provisioning import workflows, workflows_deprecated
+    from examples.provisioning.activities import ALL_ACTIVITIES
+    from scripts.record_fixtures import CODE_VERSIONS
+
+    address = env.client.service_client.config.target_host
+    client = await Client.connect(address, namespace=namespace)
+    queues = {CODE_VERSIONS["v2"].task_queue: workflows, "deprecated": workflows_deprecated}
+    async with AsyncExitStack() as stack:
+        for queue, code in queues.items():
+            worker = Worker(
+                client, task_queue=queue, activities=list(ALL_ACTIVITIES),
+                workflows=[code.TenantProvisioningWorkflow, code.NotifyTenantWorkflow],
+                disable_eager_activity_execution=True,
+            )  # fmt: skip
+            await stack.enter_async_context(worker)
+        await asyncio.gather(*(
+            run_patched(client, wid, deprecated=wid.startswith("deprecated"),
+                        complete="-complete" in wid)
+            for wid in ids
+        ))  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def patched_cluster(
+    dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop
+) -> Iterator[Cluster]:
+    """A namespace of ``TenantProvisioning`` executions with patch markers: one per shape."""
+    namespace = f"patched-{uuid.uuid4().hex[:8]}"
+    server_loop.run_until_complete(register_namespace(dev_server.client, namespace))
+    ids = ("patched-complete", "patched-await", "deprecated-complete", "deprecated-await")
+    server_loop.run_until_complete(populate_patched(dev_server, namespace, *ids))
+    address = dev_server.client.service_client.config.target_host
+    yield Cluster(address, namespace, {})
+    server_loop.run_until_complete(terminate_running(dev_server, namespace))
+
+
 def invoke(*args: str | Path, cwd: Path = REPO) -> Result:
     old = Path.cwd()
     os.chdir(cwd)
@@ -227,17 +296,44 @@ def test_workflow_ids_gzip_binpb_and_a_missing_id(cluster: Cluster, tmp_path: Pa
     ids = sorted(cluster.outcomes)[:2]
     selected = [arg for wid in ids for arg in ("--workflow-id", wid)]
     result = invoke("export", *selected, "--workflow-id", "no-such-id", *cluster.args(),
-                    "-o", tmp_path, "--gzip")  # fmt: skip
+                    "-o", tmp_path / "gz", "--gzip")  # fmt: skip
     assert result.exit_code == 2
     assert "1 selected execution(s) not found: no-such-id" in result.stderr
-    assert sorted(p.name for p in tmp_path.rglob("*.gz")) == [f"{wid}.json.gz" for wid in ids]
-    result = invoke("export", *selected, *cluster.args(), "-o", tmp_path, "--binpb")
+    gz_files = sorted(p.name for p in tmp_path.rglob("*.gz"))
+    assert gz_files == [f"{wid}.json.gz" for wid in ids]
+    result = invoke("export", *selected, *cluster.args(), "-o", tmp_path / "pb", "--binpb")
     assert result.exit_code == 0, result.output
     for wid in ids:
-        gz = read_history(tmp_path / "TenantProvisioning" / f"{wid}.json.gz")
-        binpb = read_history(tmp_path / "TenantProvisioning" / f"{wid}.binpb")
+        gz = read_history(tmp_path / "gz" / "TenantProvisioning" / f"{wid}.json.gz")
+        binpb = read_history(tmp_path / "pb" / "TenantProvisioning" / f"{wid}.binpb")
         assert gz.history == binpb.history
         assert gz.info.workflow_id == binpb.info.workflow_id == wid
+
+
+def test_an_execution_in_another_format_is_already_there(cluster: Cluster, tmp_path: Path) -> None:
+    ids = sorted(cluster.outcomes)[:2]
+    selected = [arg for wid in ids for arg in ("--workflow-id", wid)]
+    assert invoke("export", *selected, *cluster.args(), "-o", tmp_path).exit_code == 0
+    again = invoke("export", *selected, *cluster.args(), "-o", tmp_path, "--binpb")
+    assert "exported 0 histories" in again.stderr
+    assert "2 already there" in again.stderr
+    assert sorted(p.name for p in tmp_path.rglob("*.*")) == sorted(f"{w}.json" for w in ids)
+    # Replacing them in another format leaves one file per execution: check replays each once.
+    invoke("export", *selected, *cluster.args(), "-o", tmp_path, "--binpb", "--overwrite")
+    assert sorted(p.name for p in tmp_path.rglob("*.*")) == sorted(f"{w}.binpb" for w in ids)
+    result = invoke("check", "-w", V1, tmp_path)
+    assert result.exit_code == 0, result.stdout
+    assert "2 histories: 2 ok" in result.stdout
+
+
+def test_a_query_matching_nothing_is_an_error(cluster: Cluster, tmp_path: Path) -> None:
+    result = invoke("export", "-q", "WorkflowType='Nope'", *cluster.args(), "-o", tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"replaycheck: error: no execution in namespace {cluster.namespace!r} matched the query "
+        "\"WorkflowType='Nope'\", so nothing was exported; check --query and --namespace.\n"
+    )
+    assert not tmp_path.exists() or not any(tmp_path.iterdir())
 
 
 def test_dedupe_keeps_one_history_per_shape(
@@ -253,6 +349,52 @@ def test_dedupe_keeps_one_history_per_shape(
     # Waiting for approval and terminated there are one path: the running execution is kept.
     statuses = Counter(k.info.status for k in kept)
     assert statuses == Counter({"RUNNING": 2, "COMPLETED": 1, "CANCELED": 1, "FAILED": 1})
+
+
+def test_dedupe_keeps_a_patched_and_a_deprecated_marker_apart(
+    patched_cluster: Cluster, tmp_path: Path
+) -> None:
+    result = invoke("export", "-q", QUERY, *patched_cluster.args(), "-o", tmp_path, "--dedupe")
+    assert result.exit_code == 0, result.output
+    assert f"→ {PATCHED_SHAPES} shapes" in result.stderr
+    names = {p.name for p in tmp_path.rglob("*.json")}
+    assert {"patched-complete.json", "deprecated-complete.json"} <= names
+    # Code that removed the patch fails the patched() executions: the deduped set still says so.
+    check = invoke("check", "-w", REMOVED, tmp_path)
+    assert check.exit_code == 1, check.stdout
+    report = invoke("patches", "-w", REMOVED, "--format", "json", tmp_path)
+    (patch,) = json.loads(report.stdout)["patches"]
+    assert patch["verdict"] == "orphaned"
+
+
+def test_dedupe_again_counts_the_shapes_already_there(
+    patched_cluster: Cluster,
+    dev_server: WorkflowEnvironment,
+    server_loop: asyncio.AbstractEventLoop,
+    tmp_path: Path,
+) -> None:
+    args = ("export", "-q", QUERY, *patched_cluster.args(), "-o", tmp_path, "--dedupe")
+    assert invoke(*args).exit_code == 0
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*.json")}
+    assert len(before) == PATCHED_SHAPES
+    (tmp_path / "TenantProvisioning" / "broken.json").write_text("{")  # holds no shape
+    newer = f"patched-complete-{uuid.uuid4().hex[:6]}"
+    server_loop.run_until_complete(populate_patched(dev_server, patched_cluster.namespace, newer))
+    again = invoke(*args)
+    assert again.exit_code == 0, again.output
+    assert f"→ {PATCHED_SHAPES} shapes" in again.stderr
+    assert "exported 0 histories to " in again.stderr
+    assert f"; {PATCHED_SHAPES} already there" in again.stderr
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*.json") if p.name != "broken.json"} == (
+        before
+    )
+    # --overwrite replaces the history of a shape by its most recent execution.
+    replaced = invoke(*args, "--overwrite")
+    assert replaced.exit_code == 0, replaced.output
+    names = {p.name for p in tmp_path.rglob("*.json")} - {"broken.json"}
+    assert len(names) == PATCHED_SHAPES
+    assert f"{newer}.json" in names
+    assert "patched-complete.json" not in names
 
 
 # --------------------------------------------------------------------------- check --live

@@ -91,6 +91,61 @@ def test_scan_of_one_class_skips_the_other_workflow_classes(package: Path) -> No
     assert found.workflow_types == ("Flow",)
 
 
+OLD_AND_NEW = {
+    "__init__.py": "",
+    "old.py": """
+        from temporalio import workflow
+
+        def gate() -> bool:
+            return workflow.patched("in-helper")
+
+        @workflow.defn(name="Loop")
+        class Loop:
+            @workflow.run
+            async def run(self) -> None:
+                workflow.patched("in-loop")
+
+        @workflow.defn(name="Patchy")
+        class Patchy:
+            @workflow.run
+            async def run(self) -> None:
+                workflow.patched("p-one")
+    """,
+    "new.py": """
+        from temporalio import workflow
+
+        from .old import Loop, gate
+
+        @workflow.defn(name="Patchy")
+        class Patchy:
+            @workflow.run
+            async def run(self) -> None:
+                gate()
+                await workflow.execute_child_workflow(Loop.run)
+    """,
+}
+
+
+def test_only_the_registered_classes_and_what_they_call_count(tmp_path: Path) -> None:
+    for name, source in OLD_AND_NEW.items():
+        path = tmp_path / "versions" / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(textwrap.dedent(source))
+    # new.py registers its Patchy and the Loop it imports; old.py's Patchy is not registered.
+    found = scan(["versions.new"], [str(tmp_path)])
+    assert {(s.patch_id, s.workflow_type) for s in found.sites} == {
+        ("in-helper", ""),
+        ("in-loop", "Loop"),
+    }
+    assert found.workflow_types == ("Loop", "Patchy")
+    marked = verdict("a", markers=("p-one",), wtype="Patchy", status="RUNNING")
+    (patch,) = [p for p in analyze([marked], found.sites).patches if p.patch_id == "p-one"]
+    assert (patch.verdict, patch.call_sites) == ("orphaned", ())
+    # A child workflow's class is not run by its parent.
+    only_patchy = scan(["versions.new:Patchy"], [str(tmp_path)])
+    assert {s.patch_id for s in only_patchy.sites} == {"in-helper"}
+
+
 def test_scan_of_a_missing_module_finds_nothing(tmp_path: Path) -> None:
     assert scan(["nowhere.at_all"], [str(tmp_path)]).sites == ()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 from temporalio.api.common.v1 import Payload, Payloads
@@ -49,6 +50,18 @@ def test_patch_markers_are_part_of_the_shape() -> None:
     shape = shape_of("prov-v2-cyberdyne-completed")
     # the TemporalChangeVersion upsert next to the marker is core's, not the code's
     assert shape[:2] == (("patch", "schema-retry-seed-first"), ("activity", "create_schema"))
+
+
+@pytest.mark.server
+def test_a_deprecated_patch_marker_is_another_shape(lifecycle_histories: Path) -> None:
+    # Replay needs a call for a patched() marker and skips a deprecate_patch() one: code that
+    # removed the call passes the second and fails the first, so dedupe must keep both.
+    patched = shape_of("prov-v2-cyberdyne-completed")
+    recorded = lifecycle_histories / "deprecated" / "prov-deprecated-completed.json"
+    deprecated = history_shape(read_history(recorded).history)
+    assert deprecated[0] == ("deprecated-patch", "schema-retry-seed-first")
+    assert deprecated[1:] == patched[1:]
+    assert shape_id(deprecated) != shape_id(patched)
 
 
 def test_local_activities_and_other_markers_are_named() -> None:

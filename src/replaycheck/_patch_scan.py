@@ -3,8 +3,12 @@
 Reads the configured workflow modules, and the modules they import from the same top-level
 package (the user's code, not libraries), for ``workflow.patched(id)``,
 ``workflow.deprecate_patch(id)`` and ``replaycheck.versioning.get_version(change_id, min, max)``
-calls. An id given as a string literal, or as a module-level string constant (also one imported
-from a scanned module), is read; anything else is reported as non-literal with its source text.
+calls. Only calls in code the registered workflow classes can run count: the classes the specs
+resolve to (as ``config.import_workflows`` imports them), their base classes, and the functions
+and classes they refer to, transitively; another ``@workflow.defn`` class in an imported module
+(an old version with the same workflow name, say) is not theirs. An id given as a string
+literal, or as a module-level string constant (also one imported from a scanned module), is
+read; anything else is reported as non-literal with its source text.
 """
 
 from __future__ import annotations
@@ -34,6 +38,14 @@ class _Module:
     """Local name -> (module, attribute) it was imported as."""
     constants: dict[str, Any] = field(default_factory=dict)
     """Module-level ``NAME = "literal"`` / ``NAME = 3`` assignments."""
+    defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = field(
+        default_factory=dict
+    )
+    """Module-level functions and classes by name."""
+
+
+Unit = tuple[str, str]
+"""``(module, name)`` of a module-level function or class."""
 
 
 @dataclass(frozen=True)
@@ -47,21 +59,90 @@ class Scan:
 def scan(specs: Sequence[str], import_paths: Sequence[str] = ()) -> Scan:
     """Scan the modules of ``specs`` (``pkg.module`` or ``pkg.module:Class``) and their imports."""
     modules = _load(specs, import_paths)
-    only = _class_filter(specs)
-    sites = [site for m in modules.values() for site in _sites(m, modules, only.get(m.name))]
-    return Scan(tuple(sites), _workflow_types(specs, modules))
+    registered = _registered(specs, modules)
+    code = _Code(modules, registered, _reachable(registered, modules))
+    sites = [site for m in modules.values() for site in _sites(m, code)]
+    types = {_workflow_type(unit, code) for unit in registered}
+    return Scan(tuple(sites), tuple(sorted(t for t in types if t)))
 
 
-def _class_filter(specs: Sequence[str]) -> dict[str, set[str] | None]:
-    """Per spec module, the workflow classes to keep call sites of (``None``: all)."""
-    out: dict[str, set[str] | None] = {}
+@dataclass(frozen=True)
+class _Code:
+    """The scanned modules and which of their units the registered workflows may run."""
+
+    modules: dict[str, _Module]
+    registered: set[Unit]
+    """The ``@workflow.defn`` classes the specs resolve to."""
+    reachable: set[Unit]
+
+
+def _resolve(
+    module: _Module, name: str, modules: dict[str, _Module], depth: int = 0
+) -> Unit | None:
+    """The module-level function or class ``name`` (``f``, ``mod.f``) means in ``module``."""
+    if name in module.defs:
+        return module.name, name
+    source, attr = module.names.get(name, ("", ""))
+    if "." in name:
+        head, _, attr = name.rpartition(".")
+        source = module.modules.get(head, head)
+    other = modules.get(source)
+    if other is None or depth > 10:  # a library, or a cycle of re-exports
+        return None
+    return _resolve(other, attr, modules, depth + 1)
+
+
+def _workflow_type(unit: Unit, code: _Code) -> str:
+    """The workflow type of a registered class (``""`` for anything else)."""
+    node = code.modules[unit[0]].defs[unit[1]]
+    if isinstance(node, ast.ClassDef) and unit in code.registered:
+        return _defn_name(node)
+    return ""
+
+
+def _is_workflow(unit: Unit, modules: dict[str, _Module]) -> bool:
+    node = modules[unit[0]].defs[unit[1]]
+    return isinstance(node, ast.ClassDef) and bool(_defn_name(node))
+
+
+def _registered(specs: Sequence[str], modules: dict[str, _Module]) -> set[Unit]:
+    """The workflow classes of the specs: the named class, else every one the module holds
+    (defined there or imported into it)."""
+    found: set[Unit] = set()
     for spec in specs:
-        module, _, cls = spec.partition(":")
-        if not cls or (module in out and out[module] is None):
-            out[module] = None
-        else:
-            out.setdefault(module, set()).add(cls)  # type: ignore[union-attr]
-    return out
+        name, _, cls = spec.partition(":")
+        module = modules.get(name)
+        if module is None:
+            continue
+        for local in [cls] if cls else [*module.defs, *module.names]:
+            unit = _resolve(module, local, modules)
+            if unit is not None and _is_workflow(unit, modules):
+                found.add(unit)
+    return found
+
+
+def _reachable(registered: set[Unit], modules: dict[str, _Module]) -> set[Unit]:
+    """The registered classes and, transitively, the bases and the functions and classes they
+    refer to; another workflow class is followed only as a base (a child workflow's class is
+    not run by its parent)."""
+    seen: set[Unit] = set()
+    todo = list(registered)
+    while todo:
+        unit = todo.pop()
+        if unit in seen:
+            continue
+        seen.add(unit)
+        module = modules[unit[0]]
+        node = module.defs[unit[1]]
+        bases = set(map(id, node.bases)) if isinstance(node, ast.ClassDef) else set()
+        for ref in ast.walk(node):
+            name = _dotted(ref) if isinstance(ref, (ast.Name, ast.Attribute)) else None
+            target = _resolve(module, name, modules) if name else None
+            if target is None or target in seen:
+                continue
+            if id(ref) in bases or target in registered or not _is_workflow(target, modules):
+                todo.append(target)
+    return seen
 
 
 def _load(specs: Sequence[str], import_paths: Sequence[str]) -> dict[str, _Module]:
@@ -124,6 +205,8 @@ def _read_bindings(module: _Module) -> None:
                 module.modules[local] = f"{source}.{alias.name}"
                 module.names[local] = (source, alias.name)
     for stmt in module.tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            module.defs[stmt.name] = stmt
         target, value = _assignment(stmt)
         if target and isinstance(value, ast.Constant) and isinstance(value.value, (str, int)):
             module.constants[target] = value.value
@@ -194,23 +277,27 @@ def _constant(module: _Module, node: ast.expr | None, modules: dict[str, _Module
 
 
 class _Visitor(ast.NodeVisitor):
-    def __init__(self, module: _Module, modules: dict[str, _Module], only: set[str] | None):
+    def __init__(self, module: _Module, code: _Code):
         self.module = module
-        self.modules = modules
-        self.only = only
-        self.classes: list[tuple[str, str]] = []  # (class name, workflow type or "")
+        self.modules = code.modules
+        self.code = code
+        self.wtype = ""
+        """The workflow type of the class being visited (empty: a base class or a helper)."""
         self.sites: list[CallSite] = []
 
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        self.classes.append((node.name, _defn_name(node)))
-        self.generic_visit(node)
-        self.classes.pop()
+    def visit_Module(self, node: ast.Module) -> None:
+        """Visit the module-level functions and classes the registered workflows may run."""
+        for stmt in node.body:
+            name = getattr(stmt, "name", "")
+            unit = (self.module.name, name)
+            if self.module.defs.get(name) is stmt and unit in self.code.reachable:
+                self.wtype = _workflow_type(unit, self.code)
+                self.visit(stmt)
 
     def visit_Call(self, node: ast.Call) -> None:
         kind = _call_kind(self.module, node.func)
-        cls, wtype = next(((c, t) for c, t in reversed(self.classes) if t), ("", ""))
-        if kind is not None and (not wtype or self.only is None or cls in self.only):
-            self.sites.append(self._site(node, kind, wtype))
+        if kind is not None:
+            self.sites.append(self._site(node, kind, self.wtype))
         self.generic_visit(node)
 
     def _site(self, node: ast.Call, kind: CallKind, wtype: str) -> CallSite:
@@ -247,33 +334,7 @@ def _defn_name(node: ast.ClassDef) -> str:
     return ""
 
 
-def _sites(module: _Module, modules: dict[str, _Module], only: set[str] | None) -> list[CallSite]:
-    visitor = _Visitor(module, modules, only)
+def _sites(module: _Module, code: _Code) -> list[CallSite]:
+    visitor = _Visitor(module, code)
     visitor.visit(module.tree)
     return visitor.sites
-
-
-def _workflow_types(specs: Sequence[str], modules: dict[str, _Module]) -> tuple[str, ...]:
-    """Workflow type names the specs register, as ``config.import_workflows`` would find them."""
-    types: set[str] = set()
-    for spec in specs:
-        name, _, cls = spec.partition(":")
-        module = modules.get(name)
-        if module is None:
-            continue
-        defined = {
-            n.name: _defn_name(n) for n in ast.walk(module.tree) if isinstance(n, ast.ClassDef)
-        }
-        if cls:
-            types.add(defined.get(cls, ""))
-            continue
-        types.update(defined.values())
-        for local, (source, attr) in module.names.items():
-            other = modules.get(source)
-            if other is not None and local[:1].isupper():
-                types.update(
-                    _defn_name(n)
-                    for n in ast.walk(other.tree)
-                    if isinstance(n, ast.ClassDef) and n.name == attr
-                )
-    return tuple(sorted(t for t in types if t))

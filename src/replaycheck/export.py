@@ -3,8 +3,9 @@
 Executions are selected by a visibility query or by workflow ids and their histories fetched
 concurrently (:mod:`replaycheck.cluster`), then written atomically, with provenance, as
 ``DIR/<WorkflowType>/<workflow-id>.json``. Payloads are written exactly as the server stores
-them (still encoded, e.g. encrypted). ``dedupe`` keeps one history per shape
-(:mod:`replaycheck.shapes`).
+them (still encoded, e.g. encrypted). An execution is already there when a file of its workflow
+id is, in any history format. ``dedupe`` keeps one history per workflow type and shape
+(:mod:`replaycheck.shapes`), counting the histories already in ``DIR``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import gzip
 import hashlib
 import os
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,9 +33,9 @@ from replaycheck.cluster import (
     iter_executions,
 )
 from replaycheck.connection import Connection, connect
-from replaycheck.errors import ClusterConnectionError, ReplaycheckError
+from replaycheck.errors import ClusterConnectionError, NoHistoriesError, ReplaycheckError
 from replaycheck.histories import Provenance, atomic_write, history_message_json_bytes
-from replaycheck.shapes import Shape, history_shape
+from replaycheck.shapes import Shape, history_shape, shapes_in
 
 if TYPE_CHECKING:
     from temporalio.api.history.v1 import History
@@ -66,7 +67,8 @@ class ExportResult:
     """Executions selected."""
     written: list[Path] = field(default_factory=list)
     existing: int = 0
-    """Skipped: the file was already there (no ``overwrite``)."""
+    """Skipped (no ``overwrite``): a file of the workflow id was already there, in any format;
+    with ``dedupe``, also each shape a history already there has."""
     not_started: int = 0
     """Skipped: no workflow task completed yet, so there is nothing to replay."""
     missing: list[str] = field(default_factory=list)
@@ -74,7 +76,7 @@ class ExportResult:
     older_runs: int = 0
     """Skipped: another run of a workflow id already selected (the first listed is kept)."""
     shapes: int | None = None
-    """Distinct shapes, with ``dedupe``."""
+    """Distinct shapes of the selected executions, with ``dedupe``."""
     done: int = 0
     """Executions dealt with so far (for progress)."""
 
@@ -141,10 +143,17 @@ def export(
     Raises:
         ClusterConnectionError: the cluster cannot be reached, refuses us, or goes away; files
             already written stay (each one complete), so running again finishes the job.
+        NoHistoriesError: the query matched no execution.
         ReplaycheckError: a file cannot be written.
     """
     selection.check()
-    return asyncio.run(_export(connection, selection, options, on_start, on_progress))
+    result = asyncio.run(_export(connection, selection, options, on_start, on_progress))
+    if not result.matched:
+        raise NoHistoriesError(
+            f"no execution in namespace {connection.namespace!r} matched the query "
+            f"{selection.query!r}, so nothing was exported; check --query and --namespace."
+        )
+    return result
 
 
 async def _export(
@@ -192,7 +201,12 @@ class _Exporter:
         self.seen: set[tuple[str, str]] = set()
         self.listed: dict[Path, frozenset[str]] = {}
         """Names already in each output directory, listed once (not one stat per execution)."""
-        self.best: dict[Shape, tuple[tuple[bool, int], Execution, History]] = {}
+        self.best: dict[tuple[str, Shape], tuple[tuple[bool, int], Execution, History]] = {}
+        """With ``dedupe``: the execution to keep of each workflow type and shape."""
+        self.held: dict[str, dict[Shape, list[Path]]] = {}
+        """With ``dedupe``: the histories already on disk of each workflow type, by shape."""
+        self.held_back: set[tuple[str, Shape]] = set()
+        """With ``dedupe``: shapes not exported because a history already there has them."""
         self.writes: set[asyncio.Future[tuple[str, Path]]] = set()
 
     async def run(self, client: Client, pool: Executor) -> None:
@@ -200,9 +214,10 @@ class _Exporter:
         try:
             await self._fetch_all(client, pool)
             if self.options.dedupe:
-                self.result.shapes = len(self.best)
-                for _, execution, history in self.best.values():
-                    await self._write(pool, execution, history)
+                self.result.shapes = len(self.best) + len(self.held_back)
+                for key, (_, execution, history) in self.best.items():
+                    replaced = self.held[key[0]].get(key[1], [])
+                    await self._write(pool, execution, history, replaced)
         finally:
             if self.writes:
                 await asyncio.wait(self.writes)
@@ -219,6 +234,7 @@ class _Exporter:
                 self.result.missing.append(execution.workflow_id + run)
                 self._done()
             elif self.options.dedupe:
+                await self._read_held(pool, execution)
                 self._consider(execution, history)
                 self._done()
             else:
@@ -242,6 +258,7 @@ class _Exporter:
             yield execution
 
     def _wanted(self, path: Path) -> bool:
+        """Whether to write ``path``: ``overwrite``, or no format of it is there yet."""
         if self.options.overwrite:
             return True
         names = self.listed.get(path.parent)
@@ -251,7 +268,15 @@ class _Exporter:
             except OSError:  # not there yet (or unreadable: writing will say so)
                 names = frozenset()
             self.listed[path.parent] = names
-        return path.name not in names
+        return not any(twin.name in names for twin in _formats(path, self.options.fmt))
+
+    async def _read_held(self, pool: Executor, execution: Execution) -> None:
+        """Read the shapes of the histories already there, once per workflow type."""
+        if execution.workflow_type not in self.held:
+            directory = history_path(self.options.out_dir, execution, self.options.fmt).parent
+            loop = asyncio.get_running_loop()
+            held = await loop.run_in_executor(pool, shapes_in, directory)
+            self.held[execution.workflow_type] = held
 
     def _done(self) -> None:
         self.result.done += 1
@@ -261,21 +286,31 @@ class _Exporter:
         if not has_completed_task(history):
             self.result.not_started += 1
             return
-        shape = history_shape(history)
+        key = (execution.workflow_type, history_shape(history))
+        if not self.options.overwrite and key[1] in self.held[key[0]]:
+            if key not in self.held_back:  # one history per shape: that one
+                self.held_back.add(key)
+                self.result.existing += 1
+            return
         running = close_status(history) == "RUNNING"
         rank = (running, history.events[0].event_time.ToNanoseconds())
-        current = self.best.get(shape)
+        current = self.best.get(key)
         if current is None or rank > current[0]:
-            self.best[shape] = (rank, execution, history)
+            self.best[key] = (rank, execution, history)
 
-    async def _write(self, pool: Executor, execution: Execution, history: History) -> None:
-        """Write in a thread (rendering, fsync), at most ``concurrency`` writes pending."""
+    async def _write(
+        self, pool: Executor, execution: Execution, history: History, replaced: Sequence[Path] = ()
+    ) -> None:
+        """Write in a thread (rendering, fsync), at most ``concurrency`` writes pending.
+
+        ``replaced``: files of the same shape the new one replaces (``dedupe`` + ``overwrite``).
+        """
         while len(self.writes) >= self.options.concurrency:
             done, self.writes = await asyncio.wait(self.writes, return_when=asyncio.FIRST_COMPLETED)
             for future in done:
                 future.result()
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(pool, self._write_file, execution, history)
+        future = loop.run_in_executor(pool, self._write_file, execution, history, replaced)
         future.add_done_callback(self._count)
         self.writes.add(future)
 
@@ -295,8 +330,14 @@ class _Exporter:
         else:
             self._done()
 
-    def _write_file(self, execution: Execution, history: History) -> tuple[str, Path]:
-        """Render and write one history (runs in a writer thread); returns what happened."""
+    def _write_file(
+        self, execution: Execution, history: History, replaced: Sequence[Path]
+    ) -> tuple[str, Path]:
+        """Render and write one history (runs in a writer thread); returns what happened.
+
+        With ``overwrite``, the execution's files in other formats and ``replaced`` are removed
+        once it is written, so that ``check`` does not replay one path twice.
+        """
         path = history_path(self.options.out_dir, execution, self.options.fmt)
         if not has_completed_task(history):
             return "not_started", path
@@ -314,8 +355,19 @@ class _Exporter:
         )
         try:
             atomic_write(path, render(history, provenance, self.options.fmt))
+            if self.options.overwrite:
+                for stale in [*_formats(path, self.options.fmt), *replaced]:
+                    if stale != path:
+                        stale.unlink(missing_ok=True)
         except OSError as exc:
             raise ReplaycheckError(
-                f"cannot write {path} ({exc.strerror or exc}); check the output directory (-o)."
+                f"cannot write {exc.filename or path} ({exc.strerror or exc}); "
+                "check the output directory (-o)."
             ) from None
         return "written", path
+
+
+def _formats(path: Path, fmt: str) -> list[Path]:
+    """``path`` (a history of format ``fmt``) in every format ``export`` writes."""
+    base = path.name[: -len(SUFFIXES[fmt])]
+    return [path.with_name(base + suffix) for suffix in SUFFIXES.values()]
