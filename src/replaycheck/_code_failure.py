@@ -21,6 +21,8 @@ _FAILURE = re.compile(
     r'"((?:[^"\\]|\\.)*)", source: "(?:[^"\\]|\\.)*", stack_trace: "((?:[^"\\]|\\.)*)"'
 )
 _TYPE = re.compile(r'ApplicationFailureInfo \{ r#type: "(\w+)"')
+_SAYS_IT_ALL = frozenset({"UnsupportedVersionError"})
+"""Exceptions of replaycheck's own (``get_version``) whose message already says what to do."""
 _ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|.)")
 _FRAME = re.compile(r'  File "([^"\n]+)", line (\d+), in ([^\n]+)\n(?:    ([^\n]*)\n)?')
 _DEADLOCK = re.compile(
@@ -100,8 +102,8 @@ def code_failure_message(text: str) -> str | None:
         return None
     message, stack = _unescape(match.group(1)), _unescape(match.group(2))
     kind = _TYPE.search(text, match.end())
-    if kind is None:  # not a Python exception: core's own failure (e.g. a malformed history)
-        return None
+    if kind is None or kind.group(1) in _SAYS_IT_ALL:
+        return None  # core's own failure (e.g. a malformed history), or a message of ours
     deadlock = _DEADLOCK.search(message)
     frame = workflow_frame(stack, innermost_first=deadlock is not None)
     where = ""

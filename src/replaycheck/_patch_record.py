@@ -80,9 +80,17 @@ def _closed_at(loaded: LoadedHistory) -> str:
     return last.event_time.ToDatetime(tzinfo=timezone.utc).isoformat()
 
 
+_HOOKS = (os.sep + "_capture.py", os.sep + "_patch_record.py")
+"""replaycheck's own wrappers of ``workflow_patch`` (the call-site capture wraps it too)."""
+
+
 def _via_get_version(frame: FrameType | None) -> bool:
-    """Whether the innermost frame outside temporalio is ``replaycheck.versioning``."""
-    while frame is not None and os.sep + "temporalio" + os.sep in frame.f_code.co_filename:
+    """Whether the innermost frame outside temporalio (and replaycheck's hooks) is
+    ``replaycheck.versioning``."""
+    while frame is not None and (
+        os.sep + "temporalio" + os.sep in frame.f_code.co_filename
+        or frame.f_code.co_filename.endswith(_HOOKS)
+    ):
         frame = frame.f_back
     return frame is not None and frame.f_code.co_filename.endswith(_VERSIONING_FILE)
 
