@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner, Result
@@ -13,6 +15,9 @@ from click.testing import CliRunner, Result
 from replaycheck.cli import main
 from tests.conftest import COMPLETE, NONDETERMINISTIC, REPO
 from tests.test_histories import MALFORMED
+
+if TYPE_CHECKING:
+    from temporalio.testing import WorkflowEnvironment
 
 SAYHELLO = "tests.workflows.sayhello"
 
@@ -291,3 +296,100 @@ def test_entry_point_exits_with_the_commands_status_after_temporalio_loaded(
     )
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("replaycheck: error: cannot connect to Temporal at 127.0.0.1:1")
+
+
+def _unwritable_reports(tmp_path: Path) -> list[str]:
+    """Report paths no file can be written at: below a regular file, and in /proc."""
+    (tmp_path / "file").write_text("")
+    paths = [str(tmp_path / "file" / "r.txt"), str(tmp_path / "file" / "sub" / "r.txt")]
+    return [*paths, "/proc/r.txt"] if Path("/proc/self").is_dir() else paths
+
+
+@pytest.mark.parametrize("command", ["check", "patches"])
+def test_unwritable_report_is_one_line_exit_2_before_anything_runs(
+    command: str, tmp_path: Path
+) -> None:
+    for report in _unwritable_reports(tmp_path):
+        # A workflow module that does not exist: the report's path is judged first.
+        args = [command, "-w", "tests.workflows.does_not_exist", "-o", report, str(COMPLETE)]
+        result = CliRunner().invoke(main, args, catch_exceptions=False)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith(f"replaycheck: error: cannot write the report to {report}")
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert "give -o a file in a writable directory" in result.stderr
+
+
+def test_unwritable_github_step_summary_is_one_line_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    summary = str(tmp_path / "file" / "summary.md")
+    result = CliRunner().invoke(
+        main, ["check", "-w", SAYHELLO, "--format", "github", str(COMPLETE)],
+        env={"GITHUB_STEP_SUMMARY": summary}, catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(
+        f"replaycheck: error: cannot append the job summary to GITHUB_STEP_SUMMARY={summary} "
+    )
+    assert result.stderr.count("\n") == 1, result.stderr
+
+
+def test_report_file_gets_the_usual_mode_for_new_files(tmp_path: Path) -> None:
+    out = tmp_path / "report.txt"
+    old = os.umask(0o022)
+    try:
+        result = run("-w", SAYHELLO, "-o", str(out), str(COMPLETE))
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0
+    assert out.stat().st_mode & 0o777 == 0o644
+
+
+def test_broken_symlink_is_named_as_given(tmp_path: Path) -> None:
+    link = tmp_path / "dangling.json"
+    link.symlink_to(tmp_path / "gone.json")
+    result = run("-w", SAYHELLO, str(link))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"replaycheck: error: {link} is a broken symlink (it points to {tmp_path / 'gone.json'}, "
+        "which does not exist); fix or remove it.\n"
+    )
+
+
+def test_closed_stdout_is_one_line_exit_2() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "replaycheck", "check", "-w", SAYHELLO, str(COMPLETE)],
+        capture_output=False, stderr=subprocess.PIPE, text=True, timeout=60, cwd=REPO,
+        preexec_fn=lambda: os.close(1),  # `>&-`
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        "replaycheck: error: standard output is closed; give -o FILE to write the report to a "
+        "file.\n"
+    )
+
+
+@pytest.mark.server
+def test_live_check_of_an_execution_no_worker_has_run_says_so(
+    dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop
+) -> None:
+    import uuid
+
+    client = dev_server.client
+    workflow_id = f"never-picked-up-{uuid.uuid4().hex[:8]}"
+    handle = server_loop.run_until_complete(
+        client.start_workflow("SayHelloWorkflow", "x", id=workflow_id, task_queue="nobody-polls")
+    )
+    try:
+        address = client.service_client.config.target_host
+        result = run("--live", "-w", SAYHELLO, "--workflow-id", workflow_id, "--address", address)
+    finally:
+        server_loop.run_until_complete(handle.terminate(reason="test done"))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "replaycheck: error: 1 execution in namespace 'default' matched the workflow ids, but it "
+        "has not completed a workflow task yet (no worker has picked it up), so there is nothing "
+        "to check; check again once a worker has run the first workflow task.\n"
+    )

@@ -209,6 +209,98 @@ def test_tls_to_a_plaintext_server(clean_env: Path) -> None:
     assert_one_sentence(result, "the server does not speak TLS", "--no-tls")
 
 
+LIVE_COMMANDS = {
+    "export": ["export", "--workflow-id", "x"],
+    "check": ["check", "--live", "-w", "tests.workflows.sayhello", "--workflow-id", "x"],
+    "patches": ["patches", "--live", "-w", "tests.workflows.sayhello", "--workflow-id", "x"],
+}
+
+
+@pytest.fixture
+def http_address() -> Iterator[str]:
+    """A plain HTTP/1.1 server: something listening that is not a Temporal frontend."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            """Not on stderr, which the tests read."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("command", sorted(LIVE_COMMANDS))
+def test_not_a_temporal_frontend(command: str, clean_env: Path, http_address: str) -> None:
+    result, elapsed = invoke(*LIVE_COMMANDS[command], "--address", http_address)
+    assert_one_sentence(
+        result,
+        f"the server at {http_address} did not answer as a Temporal frontend (",
+        "check --address (the frontend's gRPC port, 7233 by default).",
+    )
+    assert elapsed < 30
+
+
+@pytest.mark.parametrize("command", sorted(LIVE_COMMANDS))
+@pytest.mark.parametrize("given", ["--tls-cert-path", "--tls-key-path"])
+def test_client_certificate_and_key_go_together(
+    command: str, given: str, clean_env: Path, tmp_path: Path
+) -> None:
+    pem = tmp_path / "client.pem"
+    pem.write_text("-----BEGIN CERTIFICATE-----\n")
+    address = f"127.0.0.1:{free_port()}"
+    result, elapsed = invoke(*LIVE_COMMANDS[command], "--address", address, given, str(pem))
+    what = "certificate" if given == "--tls-cert-path" else "private key"
+    assert_one_sentence(
+        result,
+        f"mTLS needs the client certificate and its private key, but only the {what} was given",
+        "give both --tls-cert-path and --tls-key-path",
+    )
+    assert elapsed < 10  # decided before connecting to anything
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("key", "the TLS client key is not a PEM private key; check --tls-key-path"),
+        ("cert", "the TLS client certificate file holds no PEM certificate; check --tls-cert-path"),
+        ("pair", "the TLS client key does not belong to the client certificate"),
+    ],
+)
+def test_unusable_client_certificate_or_key_names_its_option(
+    bad: str, message: str, clean_env: Path, certificates: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    ca, cert, key = certificates
+    junk = tmp_path / "hostname"
+    junk.write_text("build-host\n")
+    ca_key = ca.with_name("ca.key")  # a real key, of another certificate
+    files = {"key": (cert, junk), "cert": (junk, key), "pair": (cert, ca_key)}[bad]
+    result, _ = invoke(
+        "export", "--workflow-id", "x", "--address", f"127.0.0.1:{free_port()}",
+        "--tls-cert-path", str(files[0]), "--tls-key-path", str(files[1]),
+    )  # fmt: skip
+    assert_one_sentence(result, message)
+    assert "--address" not in result.stderr
+
+
+def test_check_live_with_an_unwritable_report_fails_before_connecting(
+    clean_env: Path, silent_address: str, tmp_path: Path
+) -> None:
+    (tmp_path / "file").write_text("")
+    report = tmp_path / "file" / "r.txt"
+    result, elapsed = invoke(
+        *LIVE_COMMANDS["check"], "--address", silent_address, "-o", str(report)
+    )
+    assert_one_sentence(result, f"cannot write the report to {report}")
+    assert elapsed < 10
+
+
 # --------------------------------------------------------------------------- usage
 
 

@@ -180,3 +180,100 @@ def test_discover_fails_on_empty_directory_and_missing_path(tmp_path: Path) -> N
 def test_workflow_id_from_name() -> None:
     assert workflow_id_from_name("x/prov-acme.json.gz") == "prov-acme"
     assert workflow_id_from_name("prov.v2.binpb") == "prov.v2"
+
+
+def _with_event(index: int, **changes: object) -> dict[str, object]:
+    events = _events()
+    events[index] = {**events[index], **changes}
+    return {"events": events}
+
+
+@pytest.mark.parametrize(
+    ("event_type", "shown"),
+    [
+        ("EVENT_TYPE_BOGUS", "the unknown event type 'EVENT_TYPE_BOGUS'"),
+        ("Bogus", "the unknown event type 'Bogus'"),  # tctl's PascalCase dialect
+        ("EVENT_TYPE_UNSPECIFIED", "no event type (EVENT_TYPE_UNSPECIFIED)"),
+        (999, "the unknown event type 999"),
+    ],
+)
+def test_unknown_event_type_is_rejected_naming_the_event(
+    event_type: object, shown: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "h.json"
+    path.write_text(json.dumps(_with_event(4, eventType=event_type)))
+    with pytest.raises(HistoryError) as info:
+        read_history(path)
+    assert info.value.reason.startswith(f"is not a valid Temporal history: event 5 has {shown}")
+
+
+@pytest.mark.parametrize("event_type", [0, 999])
+def test_unknown_event_type_in_binary_protobuf_is_rejected(event_type: int, tmp_path: Path) -> None:
+    history = read_history(COMPLETE).history
+    history.events[4].event_type = event_type  # type: ignore[assignment]
+    path = tmp_path / "h.binpb"
+    path.write_bytes(history.SerializeToString())
+    with pytest.raises(HistoryError, match="not a valid Temporal history: event 5 has "):
+        read_history(path)
+
+
+def test_started_event_without_attributes_is_not_a_valid_history(tmp_path: Path) -> None:
+    events = _events()
+    events[0].pop("workflowExecutionStartedEventAttributes")
+    path = tmp_path / "h.json"
+    path.write_text(json.dumps({"events": events}))
+    with pytest.raises(HistoryError) as info:
+        read_history(path)
+    assert info.value.reason.startswith("is not a valid Temporal history: its ")
+    assert "carries no workflow type" in info.value.reason
+
+
+def test_gz_name_without_gzip_content_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "h.json.gz"
+    path.write_bytes(b"hello")
+    with pytest.raises(HistoryError, match="is not a readable gzip file"):
+        read_history(path)
+    path.write_bytes(COMPLETE.read_bytes())  # plain history JSON under a .gz name still reads
+    assert read_history(path).info.events == 11
+
+
+def test_broken_symlink_is_named_as_given(tmp_path: Path) -> None:
+    link = tmp_path / "dangling.json"
+    link.symlink_to(tmp_path / "gone")
+    with pytest.raises(HistoryError, match="is a broken symlink"):
+        read_history(link)
+    with pytest.raises(NoHistoriesError, match=f"{link} is a broken symlink"):
+        discover([link])
+
+
+def test_written_files_get_the_usual_mode_for_new_files(tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0o027)
+    try:
+        path = write_history(tmp_path / "T" / "wf.json", read_history(COMPLETE).history.events)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o640
+    path.chmod(0o604)  # replacing a file keeps its mode
+    write_history(path, read_history(COMPLETE).history.events)
+    assert path.stat().st_mode & 0o777 == 0o604
+
+
+def test_writing_removes_stale_temp_files_of_a_killed_run(tmp_path: Path) -> None:
+    import os
+    import time
+
+    events = read_history(COMPLETE).history.events
+    stale = tmp_path / ".wf-1.json.k3j_a9zq.tmp"  # as atomic_write names its temp files
+    fresh = tmp_path / ".wf-2.json.b8c1x0aa.tmp"  # may be another run writing right now
+    other = tmp_path / ".notes.txt.k3j_a9zq.tmp"  # not a history's: not ours to judge
+    for path in (stale, fresh, other):
+        path.write_bytes(b"{")
+    hours_ago = time.time() - 2 * 3600
+    for path in (stale, other):
+        os.utime(path, (hours_ago, hours_ago))
+    write_history(tmp_path / "wf-3.json", events)
+    assert not stale.exists()
+    assert fresh.exists() and other.exists()
+    assert (tmp_path / "wf-3.json").exists()

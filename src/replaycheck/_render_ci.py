@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from replaycheck.errors import ConfigError
 from replaycheck.report import (
     count_running,
     display_path,
@@ -160,11 +161,34 @@ def step_summary(verdicts: Sequence[Verdict]) -> str:
 def write_step_summary(
     verdicts: Sequence[Verdict], environ: Mapping[str, str] | None = None
 ) -> Path | None:
-    """Append :func:`step_summary` to ``$GITHUB_STEP_SUMMARY`` when it is set."""
+    """Append :func:`step_summary` to ``$GITHUB_STEP_SUMMARY`` when it is set.
+
+    Raises:
+        ConfigError: the file cannot be appended to.
+    """
+    return _append_summary(step_summary(verdicts), environ)
+
+
+def check_step_summary(environ: Mapping[str, str] | None = None) -> None:
+    """Fail before any work when ``$GITHUB_STEP_SUMMARY`` is set but cannot be appended to.
+
+    Raises:
+        ConfigError: the file cannot be opened for appending.
+    """
+    _append_summary("", environ)
+
+
+def _append_summary(text: str, environ: Mapping[str, str] | None) -> Path | None:
     target = (os.environ if environ is None else environ).get("GITHUB_STEP_SUMMARY")
     if not target:
         return None
     path = Path(target)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(step_summary(verdicts))
+    try:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot append the job summary to GITHUB_STEP_SUMMARY={target} "
+            f"({exc.strerror or exc}); point it at a writable file or unset it."
+        ) from None
     return path

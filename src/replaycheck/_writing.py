@@ -5,17 +5,32 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
+import stat
 import tempfile
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from replaycheck.errors import ConfigError
 
 if TYPE_CHECKING:
     from temporalio.api.history.v1 import History, HistoryEvent
 
 PROVENANCE_KEY = "replaycheck"
 """Top-level key holding provenance; Temporal's readers ignore unknown keys."""
+
+HISTORY_SUFFIXES = (".json", ".json.gz", ".binpb")
+"""File name endings of history files."""
+
+STALE_TEMP_SECONDS = 3600.0
+"""A temp file of :func:`atomic_write` this old belongs to a killed run, never to a live one."""
+
+_TEMP_NAME = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")
+"""The names ``tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp")`` creates."""
 
 
 @dataclass(frozen=True)
@@ -96,18 +111,118 @@ def history_binpb_bytes(events: Sequence[HistoryEvent]) -> bytes:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temp file and rename: never a half-written file."""
+    """Write ``data`` to ``path`` via a temp file and rename: never a half-written file.
+
+    The file gets the mode of the file it replaces, else the usual mode of a new file
+    (``0o666`` less the umask). The first write into a directory also removes the temp files
+    of history files that a killed run left there (see :data:`STALE_TEMP_SECONDS`).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    _sweep_stale_temps(path.parent)
+    mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system allows."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        status = ""
+    for line in status.splitlines():
+        if line.startswith("Umask:"):
+            return int(line.split()[1], 8)
+    mask = os.umask(0o022)  # elsewhere the only way to read it is to set it
+    os.umask(mask)
+    return mask
+
+
+_swept: set[str] = set()
+_swept_lock = threading.Lock()
+
+
+def _sweep_stale_temps(directory: Path) -> None:
+    """Remove ``.NAME.XXXXXXXX.tmp`` of history files older than :data:`STALE_TEMP_SECONDS`,
+    once per directory and process: a run killed while writing cannot remove its own."""
+    key = os.path.realpath(directory)
+    with _swept_lock:
+        if key in _swept:
+            return
+        _swept.add(key)
+    cutoff = time.time() - STALE_TEMP_SECONDS
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    for entry in entries:
+        match = _TEMP_NAME.fullmatch(entry.name)
+        if match is None or not match["name"].endswith(HISTORY_SUFFIXES):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
+                os.unlink(entry.path)
+        except OSError:  # gone already, or not ours to remove: leave it
+            continue
+
+
+def check_writable(path: Path, what: str, fix: str) -> None:
+    """Fail before any work is done when :func:`write_output` could not write ``path``.
+
+    Args:
+        path: The file to be written later.
+        what: What will be written, for the message (``"the report"``).
+        fix: The end of the message: what to do instead.
+
+    Raises:
+        ConfigError: the nearest existing parent of ``path`` is not a directory, or no file
+            can be created in it.
+    """
+    existing = Path(os.path.abspath(path)).parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(f"cannot write {what} to {path}: {existing} is not a directory; {fix}.")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=existing)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write {what} to {path}: cannot create a file in {existing} "
+            f"({exc.strerror or exc}); {fix}."
+        ) from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def write_output(path: Path, data: bytes, what: str, fix: str) -> None:
+    """:func:`atomic_write`, with a failure as one sentence.
+
+    Raises:
+        ConfigError: the file cannot be written (``what`` and ``fix`` as for
+            :func:`check_writable`).
+    """
+    try:
+        atomic_write(path, data)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write {what} to {path} ({exc.strerror or exc}); {fix}."
+        ) from None
 
 
 def write_history(

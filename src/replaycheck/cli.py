@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from collections.abc import Callable
@@ -61,8 +62,10 @@ def entry() -> None:
     import os
 
     logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:  # None when the file descriptor was closed (`>&-`)
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
     os._exit(code)
 
 
@@ -83,13 +86,49 @@ def main() -> None:
     """Replay recorded Temporal workflow histories against your current code."""
 
 
+_OUTPUT_FIX = "give -o a file in a writable directory"
+
+
+def _check_output(output: str | None, fmt: str) -> None:
+    """Fail before replaying anything when the report could not be written."""
+    from replaycheck.errors import ConfigError
+
+    if output is not None:
+        from replaycheck._writing import check_writable
+
+        check_writable(Path(output), "the report", _OUTPUT_FIX)
+    elif sys.stdout is None:
+        raise ConfigError("standard output is closed; give -o FILE to write the report to a file.")
+    if fmt == "github":
+        from replaycheck._render_ci import check_step_summary
+
+        check_step_summary()
+
+
+def _color(output: str | None, fmt: str) -> bool:
+    return output is None and fmt == "text" and sys.stdout is not None and sys.stdout.isatty()
+
+
 def _emit(text: str, output: str | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
-        from replaycheck.histories import atomic_write
+        from replaycheck._writing import write_output
 
-        atomic_write(Path(output), text.encode())
+        write_output(Path(output), text.encode(), "the report", _OUTPUT_FIX)
+
+
+def _settings(
+    paths: tuple[str, ...], workflows: tuple[str, ...], timeout: float | None, converter: str | None
+) -> Settings:
+    """``[tool.replaycheck]`` overridden by the options; paths are checked as given first."""
+    from replaycheck.config import load_settings
+    from replaycheck.histories import check_paths
+
+    check_paths(paths)  # the settings resolve symlinks, and a broken one would lose its name
+    return load_settings().override(
+        histories=paths, workflows=workflows, timeout=timeout, data_converter=converter
+    )
 
 
 @main.command()
@@ -203,14 +242,12 @@ def check(
     """
     import os
 
-    from replaycheck.config import load_settings
     from replaycheck.replay import check as replay_histories
     from replaycheck.report import render
     from replaycheck.verdict import exit_code
 
-    settings = load_settings().override(
-        histories=paths, workflows=workflows, timeout=timeout, data_converter=data_converter
-    )
+    _check_output(output, fmt)
+    settings = _settings(paths, workflows, timeout, data_converter)
     if live or query or workflow_ids or limit:
         from replaycheck.cluster import Selection
 
@@ -220,8 +257,7 @@ def check(
     else:
         workers = jobs or os.cpu_count() or 1
         verdicts = replay_histories(settings, jobs=workers, sandbox=not no_sandbox)
-    color = output is None and fmt == "text" and sys.stdout.isatty()
-    _emit(render(verdicts, fmt, color=color), output)
+    _emit(render(verdicts, fmt, color=_color(output, fmt)), output)
     sys.exit(exit_code(verdicts))
 
 
@@ -400,11 +436,9 @@ def patches(
 
     from replaycheck import patches as lifecycle
     from replaycheck._patch_render import render
-    from replaycheck.config import load_settings
 
-    settings = load_settings().override(
-        histories=paths, workflows=workflows, timeout=timeout, data_converter=data_converter
-    )
+    _check_output(output, fmt)
+    settings = _settings(paths, workflows, timeout, data_converter)
     if live or query or workflow_ids or limit:
         selection = (query or "", workflow_ids, limit, concurrency)
         report = _patches_live(
@@ -415,8 +449,7 @@ def patches(
         report = lifecycle.collect(
             settings, jobs=workers, sandbox=not no_sandbox, retention_days=retention
         )
-    color = output is None and fmt == "text" and sys.stdout.isatty()
-    _emit(render(report, fmt, color=color), output)
+    _emit(render(report, fmt, color=_color(output, fmt)), output)
 
 
 def _patches_live(

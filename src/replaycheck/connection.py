@@ -114,6 +114,7 @@ def resolve(options: ConnectionOptions, env: Mapping[str, str] | None = None) ->
             f"cannot read the TLS file {exc.filename} ({exc.strerror}); check --tls-cert-path, "
             "--tls-key-path and --tls-ca-path (or the TEMPORAL_TLS_* variables or the profile)."
         ) from None
+    _check_client_pair(kwargs.get("tls"))
     assert profile.address is not None and profile.namespace is not None
     return Connection(
         address=profile.address,
@@ -123,6 +124,19 @@ def resolve(options: ConnectionOptions, env: Mapping[str, str] | None = None) ->
         secrets=(profile.api_key,) if profile.api_key else (),
         connect_kwargs=kwargs,
     )
+
+
+def _check_client_pair(tls: Any) -> None:
+    """mTLS needs the client certificate and its key together (else core raises ValueError)."""
+    cert = getattr(tls, "client_cert", None)
+    key = getattr(tls, "client_private_key", None)
+    if (cert is None) != (key is None):
+        given = "certificate" if key is None else "private key"
+        raise ConfigError(
+            f"mTLS needs the client certificate and its private key, but only the {given} was "
+            "given; give both --tls-cert-path and --tls-key-path (or TEMPORAL_TLS_CLIENT_CERT_PATH "
+            "and TEMPORAL_TLS_CLIENT_KEY_PATH, or the profile's tls), or neither."
+        )
 
 
 def _load_profile(name: str | None, env: Mapping[str, str] | None) -> ClientConfigProfile:
@@ -187,7 +201,7 @@ async def connect(connection: Connection) -> Client:
             "--address (or TEMPORAL_ADDRESS, or the profile) and that the server is up."
         ) from None
     except RPCError as exc:
-        raise cluster_error(exc, connection) from None
+        raise _first_call_error(exc.status.name, exc.message, connection) from None
     except RuntimeError as exc:  # core reports connection failures as RuntimeError
         raise connect_error(str(exc), connection) from None
     await _check_namespace(client, connection)
@@ -241,13 +255,26 @@ async def _check_namespace(client: Client, connection: Connection) -> None:
 _STATUS = re.compile(r"code: (\w+), message: \"((?:[^\"\\]|\\.)*)\"")
 
 
+_TLS_FILES = "(or the TEMPORAL_TLS_* variables, or the profile)"
+
+
 def connect_error(text: str, connection: Connection) -> ClusterConnectionError:
     """One sentence for core's ``Failed client connect: ...`` text."""
     where = connection.display_address
     status = _STATUS.search(text)
-    if status is not None:
-        return _status_error(status.group(1), status.group(2), connection)
-    if "dns error" in text:
+    if "PrivateKeyParseError" in text:
+        reason = f"the TLS client key is not a PEM private key; check --tls-key-path {_TLS_FILES}"
+    elif "NoCertificatesPresented" in text:
+        reason = (
+            "the TLS client certificate file holds no PEM certificate; check --tls-cert-path "
+            + _TLS_FILES
+        )
+    elif "InconsistentKeys" in text:
+        reason = (
+            "the TLS client key does not belong to the client certificate; check "
+            f"--tls-cert-path and --tls-key-path {_TLS_FILES}"
+        )
+    elif "dns error" in text:
         reason = f"cannot resolve the host name of {where}; check --address"
     elif "Connection refused" in text or "ConnectionRefused" in text:
         reason = (
@@ -256,9 +283,11 @@ def connect_error(text: str, connection: Connection) -> ClusterConnectionError:
         )
     elif "ConnectionReset" in text or "BrokenPipe" in text:
         reason = (
-            f"Temporal at {where} closed the connection; check --address and whether the "
-            "server expects TLS (--tls / --no-tls)"
+            f"the server at {where} closed the connection without answering; check --address "
+            f"({_FRONTEND_PORT}) and whether the server expects TLS (--tls / --no-tls)"
         )
+    elif status is not None:
+        return _first_call_error(status.group(1), status.group(2), connection)
     elif "InvalidContentType" in text or "CorruptMessage" in text:
         reason = (
             f"the TLS handshake with {where} failed: the server does not speak TLS; connect "
@@ -273,6 +302,29 @@ def connect_error(text: str, connection: Connection) -> ClusterConnectionError:
         )
     else:
         reason = f"cannot connect to Temporal at {where} ({_short(text)}); check --address"
+    return ClusterConnectionError(connection.redact(reason) + ".")
+
+
+_FRONTEND_PORT = "the frontend's gRPC port, 7233 by default"
+
+
+def _first_call_error(code: str, message: str, connection: Connection) -> ClusterConnectionError:
+    """The first call after connecting failed: unless the server refused us or our namespace,
+    whatever answered is not a Temporal frontend (an HTTP server, another gRPC service)."""
+    normalized = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", code).upper()
+    if normalized in ("UNAUTHENTICATED", "PERMISSION_DENIED", "NOT_FOUND"):
+        return _status_error(code, message, connection)
+    where = connection.display_address
+    if normalized in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
+        reason = (
+            f"Temporal at {where} is not available ({_short(message)}); check --address "
+            "(or TEMPORAL_ADDRESS, or the profile) and that the server is up"
+        )
+    else:
+        reason = (
+            f"the server at {where} did not answer as a Temporal frontend ({_short(message)}); "
+            f"check --address ({_FRONTEND_PORT})"
+        )
     return ClusterConnectionError(connection.redact(reason) + ".")
 
 

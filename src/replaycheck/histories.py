@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from replaycheck._writing import (
+    HISTORY_SUFFIXES,
     PROVENANCE_KEY,
     Provenance,
     atomic_write,
@@ -34,6 +35,8 @@ __all__ = [
     "LoadedHistory",
     "Provenance",
     "atomic_write",
+    "broken_symlink",
+    "check_paths",
     "describe",
     "discover",
     "history_binpb_bytes",
@@ -48,9 +51,6 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------- reading
-
-HISTORY_SUFFIXES = (".json", ".json.gz", ".binpb")
-"""File name endings claimed as histories when a directory is searched."""
 
 _CLOSE_STATUS = {
     "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED": "COMPLETED",
@@ -135,8 +135,22 @@ def read_history(path: str | Path) -> LoadedHistory:
     except IsADirectoryError:
         raise HistoryError(name, "is a directory, not a history file") from None
     except OSError as exc:
+        broken = broken_symlink(path)
+        if broken is not None:
+            raise HistoryError(name, broken) from None
         raise HistoryError(name, f"cannot read the file ({exc.strerror or exc})") from None
     return parse_history_bytes(data, name)
+
+
+def broken_symlink(path: str | Path) -> str | None:
+    """Why ``path`` cannot be followed, if it is a symlink to nothing; else ``None``."""
+    try:
+        target = os.readlink(path)
+    except OSError:
+        return None
+    if os.path.exists(path):
+        return None
+    return f"is a broken symlink (it points to {target}, which does not exist); fix or remove it"
 
 
 def parse_history_bytes(data: bytes, name: str) -> LoadedHistory:
@@ -144,6 +158,8 @@ def parse_history_bytes(data: bytes, name: str) -> LoadedHistory:
     provenance: Provenance | None = None
     if data[:2] == b"\x1f\x8b":
         data = _gunzip(data, name)
+    elif name.endswith(".gz"):
+        data = _not_gzipped(data, name)
     if name.endswith(".binpb"):
         history = _parse_binpb(data, name)
     else:
@@ -159,6 +175,18 @@ def _gunzip(data: bytes, name: str) -> bytes:
         return gzip.decompress(data)
     except (OSError, EOFError, zlib.error) as exc:
         raise HistoryError(name, f"is not a readable gzip file ({exc}); export it again") from None
+
+
+def _not_gzipped(data: bytes, name: str) -> bytes:
+    """A ``.gz`` name without the gzip header: plain history JSON is read, anything else is a
+    gzip file that is not one."""
+    try:
+        _parse_json(data, name)
+    except HistoryError:
+        raise HistoryError(
+            name, "is not a readable gzip file (it has no gzip header); export it again"
+        ) from None
+    return data
 
 
 def _parse_binpb(data: bytes, name: str) -> History:
@@ -246,9 +274,21 @@ def _history_from_doc(doc: dict[str, Any], name: str) -> History:
 
     body = {k: v for k, v in doc.items() if k != PROVENANCE_KEY}
     try:
-        return history_from_dict(body)
+        history = history_from_dict(body)
     except (ValueError, ParseError) as exc:
         raise HistoryError(name, f"is not a valid Temporal history: {exc}") from None
+    _check_event_type_names(history, body["events"], name)
+    return history
+
+
+def _check_event_type_names(history: History, raw: list[Any], name: str) -> None:
+    """Name the ``eventType`` as written when the parser left it unset (an unknown name, as
+    protobuf's JSON parser does); :func:`describe` rejects such events in every dialect."""
+    for event, js in zip(history.events, raw, strict=False):
+        if event.event_type == 0 and isinstance(js, dict):
+            given = js.get("eventType", js.get("event_type"))
+            if isinstance(given, str) and given:
+                raise _unknown_event_type(name, event.event_id, given)
 
 
 # --------------------------------------------------------------------------- validation
@@ -293,6 +333,12 @@ def _validate(history: History, name: str) -> None:
             f"starts with {event_type_name(first.event_type)} (event id {first.event_id}), "
             "not WorkflowExecutionStarted: the history is incomplete or reordered; export it again",
         )
+    if not first.workflow_execution_started_event_attributes.workflow_type.name:
+        raise HistoryError(
+            name,
+            "is not a valid Temporal history: its WorkflowExecutionStarted event carries no "
+            "workflow type; export it again",
+        )
     for position, event in enumerate(events, start=1):
         if event.event_id != position:
             raise HistoryError(
@@ -300,6 +346,8 @@ def _validate(history: History, name: str) -> None:
                 f"event ids must ascend by one from 1, but event #{position} has id "
                 f"{event.event_id}: the history is reordered or has gaps; export it again",
             )
+        if _raw_type(event.event_type) in ("", "UNSPECIFIED"):
+            raise _unknown_event_type(name, event.event_id, event.event_type)
     completed = EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
     if not any(e.event_type == completed for e in events):
         raise HistoryError(
@@ -307,6 +355,20 @@ def _validate(history: History, name: str) -> None:
             "has no completed workflow task, so replay would check nothing; "
             "capture it again after the workflow's first task has run",
         )
+
+
+def _unknown_event_type(name: str, event_id: int, given: str | int) -> HistoryError:
+    """``given``: the event type as written (a name from JSON) or as parsed (a number)."""
+    text = str(given)
+    if given in (0, "") or text.upper().replace("_", "").endswith("UNSPECIFIED"):
+        shown = "no event type" + (f" ({text})" if given not in (0, "") else "")
+        fix = "export it again"
+    else:
+        shown = f"the unknown event type {given!r}"
+        fix = "export it again, or upgrade temporalio if a newer Temporal server wrote it"
+    return HistoryError(
+        name, f"is not a valid Temporal history: event {event_id} has {shown}; {fix}"
+    )
 
 
 def event_type_name(value: int) -> str:
@@ -412,8 +474,21 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
                 )
             found.update(dict.fromkeys(inside))
         else:
+            check_paths([raw])
             raise NoHistoriesError(f"{path} does not exist; check the path (or 'histories').")
     return list(found)
+
+
+def check_paths(paths: Iterable[str | Path]) -> None:
+    """Reject a path that is a broken symlink, by the name given (before it is resolved).
+
+    Raises:
+        NoHistoriesError: naming the first broken symlink.
+    """
+    for path in paths:
+        broken = broken_symlink(path)
+        if broken is not None:
+            raise NoHistoriesError(f"{path} {broken}.")
 
 
 def _files_under(directory: Path) -> list[Path]:

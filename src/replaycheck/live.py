@@ -95,13 +95,27 @@ def check_live(
         finally:
             fetcher.stop()
     if not verdicts:
-        what = f"the query {stats.query!r}" if stats.query else "the workflow ids"
-        skipped = f" ({stats.not_started} not started yet)" if stats.not_started else ""
-        raise NoHistoriesError(
-            f"no execution in namespace {connection.namespace!r} matched {what}{skipped}, "
-            "so nothing was checked; widen --query or check --namespace."
-        )
+        raise _nothing_checked(connection, stats)
     return [verdicts[k] for k in sorted(verdicts)], stats
+
+
+def _nothing_checked(connection: Connection, stats: LiveStats) -> NoHistoriesError:
+    from replaycheck.report import plural
+
+    what = f"the query {stats.query!r}" if stats.query else "the workflow ids"
+    where = f"in namespace {connection.namespace!r}"
+    if stats.not_started:  # every execution that matched is waiting for its first task
+        one = stats.not_started == 1
+        subject, them = ("it has not", "it") if one else ("none of them has", "them")
+        return NoHistoriesError(
+            f"{plural(stats.not_started, 'execution')} {where} matched {what}, but {subject} "
+            f"completed a workflow task yet (no worker has picked {them} up), so there is "
+            "nothing to check; check again once a worker has run the first workflow task."
+        )
+    return NoHistoriesError(
+        f"no execution {where} matched {what}, so nothing was checked; widen --query or "
+        "check --namespace."
+    )
 
 
 def _replay_stream(
