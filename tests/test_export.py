@@ -310,6 +310,15 @@ def test_workflow_ids_gzip_binpb_and_a_missing_id(cluster: Cluster, tmp_path: Pa
         assert gz.info.workflow_id == binpb.info.workflow_id == wid
 
 
+def test_gzip_and_binpb_together_is_a_usage_error(tmp_path: Path) -> None:
+    result = invoke("export", "--workflow-id", "x", "--address", "127.0.0.1:1", "-o", tmp_path,
+                    "--gzip", "--binpb")  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr.strip().endswith("give --gzip or --binpb, not both: a history is "
+                                          "written in one format.")  # fmt: skip
+    assert "Traceback" not in result.output and not list(tmp_path.iterdir())
+
+
 def test_an_execution_in_another_format_is_already_there(cluster: Cluster, tmp_path: Path) -> None:
     ids = sorted(cluster.outcomes)[:2]
     selected = [arg for wid in ids for arg in ("--workflow-id", wid)]

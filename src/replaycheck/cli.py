@@ -13,7 +13,7 @@ import click
 
 from replaycheck import __version__
 from replaycheck.connection import ConnectionOptions, connection_options
-from replaycheck.errors import ReplaycheckError
+from replaycheck.errors import ConfigError, ReplaycheckError
 from replaycheck.report import FORMATS
 
 if TYPE_CHECKING:
@@ -283,10 +283,8 @@ def _default_export_dir() -> Path:
     help="Directory to write into. Default: 'export_dir' in [tool.replaycheck], "
     "else the first 'histories' path, else fixtures/histories.",
 )
-@click.option("--gzip", "fmt", flag_value="gzip", help="Write gzip-compressed JSON (.json.gz).")
-@click.option(
-    "--binpb", "fmt", flag_value="binpb", help="Write binary protobuf (.binpb; no provenance)."
-)
+@click.option("--gzip", "gzip", is_flag=True, help="Write gzip-compressed JSON (.json.gz).")
+@click.option("--binpb", is_flag=True, help="Write binary protobuf (.binpb; no provenance).")
 @click.option(
     "--dedupe",
     is_flag=True,
@@ -302,7 +300,8 @@ def export(
     limit: int | None,
     concurrency: int,
     out_dir: Path | None,
-    fmt: str | None,
+    gzip: bool,
+    binpb: bool,
     dedupe: bool,
     overwrite: bool,
     connection: ConnectionOptions,
@@ -317,10 +316,13 @@ def export(
     from replaycheck._progress import Progress
     from replaycheck.connection import resolve
 
+    if gzip and binpb:
+        raise ConfigError("give --gzip or --binpb, not both: a history is written in one format.")
+    fmt = "gzip" if gzip else "binpb" if binpb else "json"
     selection = exporting.Selection(query or "", workflow_ids, limit)
     selection.check()
     target = (out_dir or _default_export_dir()).resolve()
-    options = exporting.ExportOptions(target, fmt or "json", overwrite, dedupe, concurrency)
+    options = exporting.ExportOptions(target, fmt, overwrite, dedupe, concurrency)
     progress = Progress("executions")
 
     def on_start(total: int | None) -> None:
