@@ -123,6 +123,10 @@ CASES = {
         11, "ActivityTaskScheduled", ("activity", "bill"), ("activity", "charge"),
         "renamed", "charge-instead-of-bill",
     ),
+    "ChangeChildId": Case(
+        5, "StartChildWorkflowExecutionInitiated", ("child", "PackOrder"), ("child", "PackOrder"),
+        "id-changed", "pack-order-id",
+    ),
 }  # fmt: skip
 """Every workflow type of ``changes_v2`` whose recorded history it breaks."""
 

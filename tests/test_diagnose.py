@@ -209,6 +209,17 @@ def test_a_removed_patch_call_is_put_back_before_it_is_deprecated() -> None:
     )
 
 
+def test_a_changed_child_workflow_id_is_named_and_gated() -> None:
+    d = committed_verdicts()["ChangeChildId"].diagnosis
+    assert d is not None and d.ids == ("change-ChangeChildId-pack", "change-ChangeChildId-box")
+    assert d.explanation().startswith(
+        "child workflow 'PackOrder' now gets id 'change-ChangeChildId-box'; the history "
+        "recorded id 'change-ChangeChildId-pack'"
+    )
+    assert "    id='change-ChangeChildId-box' if workflow.patched(\"pack-order-id\") else " \
+        "'change-ChangeChildId-pack'" in "\n".join(d.fix())
+
+
 def test_source_reading_skips_comments_and_follows_callers(tmp_path: Path) -> None:
     from replaycheck._source import mentioned_later, patch_ids_in_source
 
@@ -415,6 +426,12 @@ diagnoses = st.builds(
     timeline=st.lists(rows, max_size=4).map(tuple),
     patch_id=st.text(),
     gate_frame=st.integers(0, 3),
+    old_order=st.lists(st.text(), max_size=3).map(tuple),
+    signals=st.lists(st.text(), max_size=2).map(tuple),
+    ids=st.lists(st.text(), min_size=2, max_size=2).map(tuple),
+    loop=st.text(),
+    loop_runs=st.integers(0, 100),
+    deprecated_early=st.text(),
 )
 
 

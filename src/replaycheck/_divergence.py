@@ -28,6 +28,9 @@ class CoreHint:
     """``(kind, name)`` the history recorded."""
     commanded: tuple[str, str] | None = None
     """``(kind, name)`` the code commanded; ``("", "")``: nothing."""
+    ids: tuple[str, str, str] | None = None
+    """``(kind, recorded id, commanded id)`` when core says an activity's or a child workflow's
+    id changed (the type did not)."""
 
 
 _MACHINES = {
@@ -67,6 +70,10 @@ _NAMED_MISMATCH = [
     (re.compile(r"Child workflow type of scheduled event '(.*)' does not match child workflow "
                 r"type of command '(.*)'"), "child"),
 ]  # fmt: skip
+_ID_MISMATCH = re.compile(
+    r"(Activity|Child workflow) id of scheduled event '(.*)' does not match (?:activity|child "
+    r"workflow) id of (?:activity )?command '(.*)'"
+)
 _EVENT = re.compile(r"HistoryEvent\(id: (\d+), (\w+)")
 _MACHINE = re.compile(r"(\w[\w ]*?) machine does not handle this event")
 _PATCH = re.compile(r"patch marker encountered for change (.+?), but there is no corresponding")
@@ -76,6 +83,9 @@ _NO_COMMAND = re.compile(r"No command scheduled for event")
 
 def parse_core_message(message: str) -> CoreHint:
     """Read event id, recorded and commanded kinds out of core's wording (what it gives)."""
+    if match := _ID_MISMATCH.search(message):
+        kind = "activity" if match.group(1) == "Activity" else "child"
+        return CoreHint(ids=(kind, match.group(2), match.group(3)))
     for pattern, kind in _NAMED_MISMATCH:
         match = pattern.search(message)
         if match:

@@ -54,7 +54,8 @@ _MESSAGE = re.compile(r'message: "((?:[^"\\]|\\.)*)"')
 IN_FLIGHT = "breaks in-flight executions"
 CLOSED = "breaks queries and resets of closed executions"
 CHANGES = (
-    "added", "removed", "renamed", "reordered", "replaced", "loop", "patch-removed", "unknown",
+    "added", "removed", "renamed", "reordered", "replaced", "loop", "id-changed", "patch-removed",
+    "unknown",
 )  # fmt: skip
 """Values of :attr:`Diagnosis.change`."""
 
@@ -142,6 +143,8 @@ class Diagnosis:
     deprecated_early: str = ""
     """A ``deprecate_patch()`` id this history has no marker of: the execution started before
     the patch, and the deprecation came too early."""
+    ids: tuple[str, ...] = ()
+    """``id-changed``: the id the history recorded and the one the code gives now."""
     deprecated_at: str = ""
     """Where the code called that ``deprecate_patch()`` (``wf.py:31 in run``)."""
 
@@ -195,6 +198,11 @@ class Diagnosis:
                 f"the code commands {com} where the history recorded {rec}, which the code "
                 f"still runs after it (added before it, or replacing it)"
             )
+        if self.change == "id-changed" and len(self.ids) == 2:
+            return (
+                f"{rec} now gets id {self.ids[1]!r}; the history recorded id {self.ids[0]!r} "
+                "(core compares activity and child workflow ids, not just types)"
+            )
         return {
             "loop": f"the loop at {self.loop} now runs {self._loop_command()} "
             f"{'more' if self.loop_more else 'fewer'} times than this history recorded "
@@ -224,6 +232,19 @@ class Diagnosis:
             return self._deprecated_early_fix()
         if self.change == "loop":
             return self._loop_fix()
+        if self.change == "id-changed" and len(self.ids) == 2:
+            frame = self.gate_at
+            where = f"at {frame.short()}" if frame else "where the code gives the id"
+            old = repr(self.ids[0])
+            if self.recorded_kind == "activity" and self.ids[0].isdigit():
+                old = f"None  # the default id, a sequence number ({self.ids[0]!r} here)"
+            else:
+                old += "  # as expressions, e.g. f-strings"
+            field = "activity_id" if self.recorded_kind == "activity" else "id"
+            return [
+                f"gate the new id {where} (executions recorded before use the old one):",
+                f'    {field}={self.ids[1]!r} if workflow.patched("{self.patch_id}") else {old}',
+            ]
         rec = self.recorded
         if self.change == "removed":
             where = f"where {rec} was"
@@ -375,6 +396,8 @@ class Diagnosis:
         values["timeline"] = tuple(
             TimelineRow(**_known(TimelineRow, r)) for r in values.get("timeline", ())
         )
+        for key in ("old_order", "signals", "ids"):  # JSON lists back to tuples
+            values[key] = tuple(values.get(key, ()))
         return cls(**values)
 
 
@@ -435,6 +458,7 @@ def diagnose(
     try:
         commands = history_commands(history)
         diagnosis = _diagnose(message, commands, severity, issued, last_task)
+        diagnosis = _with_ids(diagnosis, message, history, commands, issued, severity)
         markers = {x.name for x in commands.commands if x.kind == "patch"}
         early = [(i, w) for i, w in early_deprecations if i not in markers]
         if early and diagnosis.change not in ("patch-removed", "unknown"):
@@ -467,6 +491,63 @@ def _diagnose(
     if found is None:
         return _from_hint(message, _hint_with_history(hint, history), severity)
     return _from_divergence(message, found, history, severity)
+
+
+_ID_EVENTS = {
+    "activity": ("ActivityTaskScheduled", "activity_task_scheduled_event_attributes",
+                 "activity_id"),
+    "child": ("StartChildWorkflowExecutionInitiated",
+              "start_child_workflow_execution_initiated_event_attributes", "workflow_id"),
+}  # fmt: skip
+
+
+def _with_ids(
+    diagnosis: Diagnosis,
+    message: str,
+    history: History,
+    commands: HistoryCommands,
+    issued: Sequence[Command] | None,
+    severity: str,
+) -> Diagnosis:
+    """An activity's or a child workflow's id changed: the event that recorded the old id, the
+    code that gave the new one."""
+    hint = parse_core_message(message)
+    if hint.ids is None:
+        return diagnosis
+    kind, old, new = hint.ids
+    event_type, attributes, field = _ID_EVENTS[kind]
+    event_id = next(
+        (e.event_id for e in history.events
+         if event_type_name(e.event_type) == event_type
+         and getattr(getattr(e, attributes), field) == old),
+        0,
+    )  # fmt: skip
+    found = at_event(commands, issued, event_id) if event_id and issued is not None else None
+    if found is not None:
+        diagnosis = _from_divergence(message, found, commands, severity)
+    else:
+        target = next((x for x in commands.commands if x.event_id == event_id), None)
+        diagnosis = Diagnosis(
+            message=message,
+            event_id=event_id,
+            event_type=event_type if event_id else "",
+            recorded_kind=kind,
+            recorded_name=target.name if target else "",
+            commanded_kind=kind,
+            commanded_name=target.name if target else "",
+            severity=severity,
+        )
+    name = diagnosis.recorded_name or kind
+    taken = _patch_ids_in_use(commands, diagnosis)
+    return replace(
+        diagnosis,
+        change="id-changed",
+        ids=(old, new),
+        patch_id=_unused(f"{slug(name)}-id", taken),
+        other_patch_id="",
+        still_runs_later=False,
+        loop="",
+    )
 
 
 def _with_signals(diagnosis: Diagnosis, history: History) -> Diagnosis:

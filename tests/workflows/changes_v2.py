@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
         PAUSE,
         TIMEOUT,
         GiftWrapOrder,
+        PackOrder,
         audit,
         bill,
         charge,
@@ -253,3 +254,12 @@ class InvertBranch:
             return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
         else:
             return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ChangeChildId")
+class ChangeChildId:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        wid = workflow.info().workflow_id
+        # change: ChangeChildId (the next line)
+        return await workflow.execute_child_workflow(PackOrder.run, order, id=f"{wid}-box")

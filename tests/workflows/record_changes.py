@@ -55,6 +55,7 @@ CASES = (
     "AddSeveral",
     "DeprecateEarly",
     "InvertBranch",
+    "ChangeChildId",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_SINK = {"ChangeSignalExternal", "RenameSignalExternal", "ChangeCancelExternal"}
