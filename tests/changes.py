@@ -133,6 +133,9 @@ CASES = {
 REPLAYS = {"RenameSignalExternal"}
 """Types whose change core does not see (it does not compare signal names)."""
 
+OTHERS = {"RemoveFromUpdate"}
+"""Cases with tests of their own (the diverging command is an update handler's, not run's)."""
+
 
 def marked_line(marker: str, path: Path = V2_FILE) -> int:
     """The line after the comment ``# <marker> (the next line)`` in ``path``."""

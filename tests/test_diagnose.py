@@ -30,7 +30,9 @@ from replaycheck.verdict import Verdict
 from tests.changes import (
     CASES,
     CHANGES,
+    OTHERS,
     REPLAYS,
+    V2,
     V2_FILE,
     Case,
     committed_verdicts,
@@ -89,7 +91,7 @@ def test_a_renamed_external_signal_is_not_nondeterministic() -> None:
 
 
 def test_every_case_has_a_committed_history() -> None:
-    assert {p.parent.name for p in CHANGES.rglob("*.json")} == set(CASES) | REPLAYS
+    assert {p.parent.name for p in CHANGES.rglob("*.json")} == set(CASES) | REPLAYS | OTHERS
 
 
 @pytest.mark.server
@@ -218,6 +220,22 @@ def test_a_changed_child_workflow_id_is_named_and_gated() -> None:
     )
     assert "    id='change-ChangeChildId-box' if workflow.patched(\"pack-order-id\") else " \
         "'change-ChangeChildId-pack'" in "\n".join(d.fix())
+
+
+def test_a_command_removed_from_an_update_handler_names_the_handler() -> None:
+    d = replay_file(CHANGES / "RemoveFromUpdate" / "change-RemoveFromUpdate.json", V2).diagnosis
+    assert d is not None
+    assert (d.recorded, d.commanded, d.change) == ("activity 'fetch'", "update", "removed")
+    line = marked_line("handler: RemoveFromUpdate") - 1
+    assert d.handler == f"set_note at changes_v2.py:{line}"
+    assert d.explanation() == (
+        "the update handler 'set_note' no longer runs activity 'fetch' before it returns: the "
+        "history ran it while handling the update"
+    )
+    fix = d.fix()
+    assert fix[0] == f"gate it in the update handler 'set_note' (changes_v2.py:{line}):"
+    assert '    if workflow.patched("remove-fetch"):' in fix and "    else:" in fix
+    assert "update 'set_note'" in [row.recorded for row in d.timeline]
 
 
 def test_source_reading_skips_comments_and_follows_callers(tmp_path: Path) -> None:

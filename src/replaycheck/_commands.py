@@ -197,7 +197,9 @@ _HISTORY_KINDS: dict[str, _EventReader] = {
     ),
     "UpsertWorkflowSearchAttributes": _upsert,
     "WorkflowPropertiesModified": _field("properties"),
-    "WorkflowExecutionUpdateAccepted": _field("update"),
+    "WorkflowExecutionUpdateAccepted": _field(
+        "update", "workflow_execution_update_accepted_event_attributes.accepted_request.input.name"
+    ),
     "WorkflowExecutionUpdateCompleted": _field("update"),
     "NexusOperationScheduled": _nexus,
     "NexusOperationCancelRequested": _field("cancel-nexus"),

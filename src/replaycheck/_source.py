@@ -216,6 +216,19 @@ def next_statement(path: str, line: int) -> tuple[int, str] | None:
     return None
 
 
+def function_line(path: str, name: str, near: int = 0) -> int:
+    """The line of ``def name`` (or ``async def``) in ``path``: in the class holding line
+    ``near`` when there is one there (0 when there is none)."""
+    tree = _parsed(path)
+    if tree is None:
+        return 0
+    scope = _innermost(tree, near, (ast.ClassDef,)) if near else None
+    for node in ast.walk(scope or tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            return node.lineno
+    return 0
+
+
 def statement_start(path: str, line: int) -> int:
     """The first line of the simple statement holding ``line`` of ``path``."""
     return _statement_spans(path).get(line, (line, line))[0]

@@ -37,6 +37,7 @@ from replaycheck._source import (
     SourceFrame,
     block_until,
     count_later,
+    function_line,
     loop_around,
     mentioned_later,
     next_statement,
@@ -143,6 +144,9 @@ class Diagnosis:
     deprecated_early: str = ""
     """A ``deprecate_patch()`` id this history has no marker of: the execution started before
     the patch, and the deprecation came too early."""
+    handler: str = ""
+    """The update handler that completed where the history ran a command first (the command
+    was removed from the handler): ``set_note``, with ``at wf.py:53`` when its def is found."""
     ids: tuple[str, ...] = ()
     """``id-changed``: the id the history recorded and the one the code gives now."""
     deprecated_at: str = ""
@@ -181,6 +185,11 @@ class Diagnosis:
     def explanation(self) -> str:
         """What the change most likely was, in a sentence."""
         rec, com = self.recorded, self.commanded
+        if self.handler:
+            return (
+                f"the update handler {self.handler.split(' at ')[0]!r} no longer runs {rec} "
+                "before it returns: the history ran it while handling the update"
+            )
         if self.signals and not self.commanded_kind:
             return (
                 f"the code made no command after {self.signals[-1]}, where the history went on "
@@ -246,6 +255,14 @@ class Diagnosis:
                 f'    {field}={self.ids[1]!r} if workflow.patched("{self.patch_id}") else {old}',
             ]
         rec = self.recorded
+        if self.handler:
+            name, _, at = self.handler.partition(" at ")
+            return [
+                f"gate it in the update handler {name!r}{f' ({at})' if at else ''}:",
+                *self._gate(f"...  # the new handler code, without {rec}"),
+                "    else:",
+                *self._old(rec),
+            ]
         if self.change == "removed":
             where = f"where {rec} was"
             if self.previous:
@@ -661,6 +678,16 @@ def _from_divergence(
             diagnosis = replace(diagnosis, added_to=block[0], added_block=block[1])
         else:
             diagnosis = replace(diagnosis, moved_too=_moved_too(frame, h, history))
+    if c is not None and c.kind == "update" and h is not None and h.kind != "update":
+        handler = _update_handler(h, found, history)
+        if handler:
+            return replace(
+                diagnosis,
+                change="removed",
+                handler=handler,
+                patch_id=_unused(f"remove-{_slug_of(h)}", _patch_ids_in_use(history, diagnosis)),
+                still_runs_later=False,
+            )
     loop = _loop_change(h, c, found, history)
     if loop is not None:
         where, runs, name, more = loop
@@ -686,6 +713,22 @@ def _moved_too(frame: SourceFrame, h: Command, history: HistoryCommands) -> str:
         if re.search(_name_pattern(x.name), code):
             return f"{x.describe()} at {os.path.basename(frame.file)}:{line}"
     return ""
+
+
+def _update_handler(h: Command, found: Divergence, history: HistoryCommands) -> str:
+    """The update being handled when the history ran ``h`` (its last accepted update before),
+    with where its handler is defined when a workflow file of the replay defines it."""
+    accepted = [x for x in history.commands if x.kind == "update" and x.name
+                and x.event_id < h.event_id]  # fmt: skip
+    if not accepted:
+        return ""
+    name = accepted[-1].name
+    issued = [x for _, x in found.matched if x is not None] + list(found.commanded_rest)
+    for file, near, _ in (frame for x in issued for frame in x.frames):
+        line = function_line(file, name, near)
+        if line:
+            return f"{name} at {os.path.basename(file)}:{line}"
+    return name
 
 
 def _site(command: Command) -> tuple[str, int]:

@@ -229,3 +229,20 @@ class ChangeChildId:
     async def run(self, order: str) -> str:
         wid = workflow.info().workflow_id
         return await workflow.execute_child_workflow(PackOrder.run, order, id=f"{wid}-pack")
+
+
+@workflow.defn(name="RemoveFromUpdate")
+class RemoveFromUpdate:
+    def __init__(self) -> None:
+        self.note = ""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.wait_condition(lambda: bool(self.note))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    @workflow.update
+    async def set_note(self, note: str) -> str:
+        await workflow.execute_activity(fetch, note, start_to_close_timeout=TIMEOUT)
+        self.note = note
+        return note

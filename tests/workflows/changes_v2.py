@@ -263,3 +263,19 @@ class ChangeChildId:
         wid = workflow.info().workflow_id
         # change: ChangeChildId (the next line)
         return await workflow.execute_child_workflow(PackOrder.run, order, id=f"{wid}-box")
+
+
+@workflow.defn(name="RemoveFromUpdate")
+class RemoveFromUpdate:
+    def __init__(self) -> None:
+        self.note = ""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.wait_condition(lambda: bool(self.note))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    @workflow.update
+    async def set_note(self, note: str) -> str:  # handler: RemoveFromUpdate (this line)
+        self.note = note  # no longer runs 'fetch' first
+        return note

@@ -56,8 +56,11 @@ CASES = (
     "DeprecateEarly",
     "InvertBranch",
     "ChangeChildId",
+    "RemoveFromUpdate",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
+NEEDS_UPDATE = {"RemoveFromUpdate"}
+"""Cases whose execution waits for the update ``set_note``."""
 NEEDS_SINK = {"ChangeSignalExternal", "RenameSignalExternal", "ChangeCancelExternal"}
 """Cases that signal or cancel the running ``Sink`` workflow ``<workflow id>-sink``."""
 
@@ -73,6 +76,8 @@ async def record_case(client: Client, case: str, out: Path) -> Path:
     if case in NEEDS_SINK:
         await client.start_workflow("Sink", id=f"{wid}-sink", task_queue=TASK_QUEUE)
     handle = await client.start_workflow(case, wid, id=wid, task_queue=TASK_QUEUE)
+    if case in NEEDS_UPDATE:
+        await handle.execute_update("set_note", wid)
     await handle.result()  # follows continue-as-new to the last run
     first = client.get_workflow_handle(wid, run_id=handle.result_run_id)
     history = await first.fetch_history()
