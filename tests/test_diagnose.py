@@ -218,8 +218,9 @@ def test_a_changed_child_workflow_id_is_named_and_gated() -> None:
         "child workflow 'PackOrder' now gets id 'change-ChangeChildId-box'; the history "
         "recorded id 'change-ChangeChildId-pack'"
     )
-    assert "    id='change-ChangeChildId-box' if workflow.patched(\"pack-order-id\") else " \
-        "'change-ChangeChildId-pack'" in "\n".join(d.fix())
+    # the new id as the code writes it; the old one as this history recorded it
+    assert "    id=f'{wid}-box' if workflow.patched(\"pack-order-id\") else <the old " \
+        "expression>  # it gave 'change-ChangeChildId-pack' here" in "\n".join(d.fix())
 
 
 def test_a_command_removed_from_an_update_handler_names_the_handler() -> None:
@@ -236,6 +237,18 @@ def test_a_command_removed_from_an_update_handler_names_the_handler() -> None:
     assert fix[0] == f"gate it in the update handler 'set_note' (changes_v2.py:{line}):"
     assert '    if workflow.patched("remove-fetch"):' in fix and "    else:" in fix
     assert "update 'set_note'" in [row.recorded for row in d.timeline]
+
+
+def test_a_statement_that_moved_too_gets_a_note() -> None:
+    # version 2 runs verify_schema, then seed_data, then run_migrations: seed_data moved up too.
+    path = FIXTURES / "TenantProvisioning" / "prov-acme-completed.json"
+    d = replay_file(path, "examples.provisioning.workflows_unsafe").diagnosis
+    assert d is not None
+    seed = line_of("await self._step(seed_data, request)\n        await self._step(run_", SHARED_PY)
+    assert d.moved_too == f"activity 'seed_data' at shared.py:{seed}"
+    assert d.fix()[-1].startswith(f"  note: the next statement runs {d.moved_too}")
+    # a plain reorder: what follows runs the recorded command itself, nothing else moved
+    assert committed_verdicts()["Reorder"].diagnosis.moved_too == ""  # type: ignore[union-attr]
 
 
 def test_source_reading_skips_comments_and_follows_callers(tmp_path: Path) -> None:

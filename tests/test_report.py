@@ -88,6 +88,8 @@ def test_cli_text_output_has_diagnoses() -> None:
     result = cli("check", "-w", V2, str(CHANGES))
     assert result.exit_code == 1
     assert result.stdout.count("diverged at: event") == BROKEN
+    # many changes, many places: the summary lists where the fixes go
+    assert "each failing history shows the one it needs; apply them all." in result.stdout
     assert f"after: tests/workflows/changes_v2.py:{expected_line('RemoveActivityAtEnd')}" in (
         result.stdout
     )

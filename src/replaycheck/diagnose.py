@@ -144,6 +144,8 @@ class Diagnosis:
     deprecated_early: str = ""
     """A ``deprecate_patch()`` id this history has no marker of: the execution started before
     the patch, and the deprecation came too early."""
+    marker_deprecated: bool = False
+    """``patch-removed``: the history's marker was recorded by ``deprecate_patch()``."""
     handler: str = ""
     """The update handler that completed where the history ran a command first (the command
     was removed from the handler): ``set_note``, with ``at wf.py:53`` when its def is found."""
@@ -217,14 +219,20 @@ class Diagnosis:
             f"{'more' if self.loop_more else 'fewer'} times than this history recorded "
             f"({self.loop_runs})",
             "added": f"the code now commands {com} where the history recorded {rec}",
-            "removed": f"the code no longer commands {rec}; it commanded {com} there instead",
+            "removed": f"the code no longer commands {rec}; it commanded {com} there instead"
+            + (
+                " (or the condition leading to it changed)"
+                if self.recorded_kind in ("continue-as-new", "timer") or self.signals
+                else ""
+            ),
             "renamed": f"{rec} became {com}",
             "reordered": f"{com} now comes before {rec}"
             + ("" if self.seen_later else f" ({rec} was removed or moved after it)"),
             "replaced": f"the code commands {com} where the history recorded {rec} "
             f"(added before it, or replacing it)",
-            "patch-removed": f"the workflow.patched({self.recorded_name!r}) call was removed, "
-            "but the history recorded its marker",
+            "patch-removed": f"the code no longer calls workflow.{self._patch_call()}"
+            f"({self.recorded_name!r}) (nor deprecate_patch), but the history recorded its "
+            "marker",
         }.get(self.change, "")
 
     def fix(self) -> list[str]:
@@ -244,15 +252,15 @@ class Diagnosis:
         if self.change == "id-changed" and len(self.ids) == 2:
             frame = self.gate_at
             where = f"at {frame.short()}" if frame else "where the code gives the id"
-            old = repr(self.ids[0])
+            field = "activity_id" if self.recorded_kind == "activity" else "id"
+            new = _keyword_source(frame.code if frame else "", field) or repr(self.ids[1])
             if self.recorded_kind == "activity" and self.ids[0].isdigit():
                 old = f"None  # the default id, a sequence number ({self.ids[0]!r} here)"
             else:
-                old += "  # as expressions, e.g. f-strings"
-            field = "activity_id" if self.recorded_kind == "activity" else "id"
+                old = f"<the old expression>  # it gave {self.ids[0]!r} here"
             return [
                 f"gate the new id {where} (executions recorded before use the old one):",
-                f'    {field}={self.ids[1]!r} if workflow.patched("{self.patch_id}") else {old}',
+                f'    {field}={new} if workflow.patched("{self.patch_id}") else {old}',
             ]
         rec = self.recorded
         if self.handler:
@@ -334,6 +342,9 @@ class Diagnosis:
             "it moved too, and replay will stop there next; gate the whole new sequence, with "
             "the old one in the else"
         ]
+
+    def _patch_call(self) -> str:
+        return "deprecate_patch" if self.marker_deprecated else "patched"
 
     def _addition(self, code: str) -> list[str]:
         """The gate of an added command: no ``else``, unless the statement issues others too.
@@ -429,10 +440,34 @@ def _describe(kind: str, name: str) -> str:
     return Command(kind, name).describe()
 
 
+def _keyword_source(code: str, name: str) -> str:
+    """The source of the ``name=`` argument of a call in ``code`` ('' when there is none)."""
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return ""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.arg == name:
+                    return ast.unparse(keyword.value)
+    return ""
+
+
 def _patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
     patch_id = diagnosis.recorded_name
     where = diagnosis.where(1)
     at = f" (before {where})" if where else ""
+    if diagnosis.marker_deprecated:
+        return [
+            f"executions recorded with deprecate_patch({patch_id!r}) still need its marker: put "
+            f"the call back where it was{at}:",
+            f'    workflow.deprecate_patch("{patch_id}")',
+            "    # delete it once no execution recorded with the marker can be replayed "
+            "(`replaycheck patches` says when)",
+        ]
     return [
         f"executions recorded with patch {patch_id!r} still need its marker. While executions "
         "that started before the patch may still run or replay (`replaycheck patches` says "
@@ -653,6 +688,8 @@ def _from_divergence(
         timeline=timeline(found, depth),
         severity=severity,
     )
+    if diagnosis.change == "patch-removed" and h is not None:
+        diagnosis = replace(diagnosis, marker_deprecated=h.deprecated)
     if diagnosis.change == "reordered" and h is not None:
         # The else replays everything the history did from here on, in its order.
         rest = [x.describe() for x in history.commands  # handlers' updates are not run's code
@@ -704,6 +741,8 @@ def _moved_too(frame: SourceFrame, h: Command, history: HistoryCommands) -> str:
     if following is None:
         return ""
     line, code = following
+    if not mentioned_later(frame.file, line, _name_pattern(h.name)):
+        return ""  # what the history recorded runs before it (in the gated statement): no move
     later = [
         x
         for x in history.commands

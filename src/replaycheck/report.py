@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -138,6 +139,16 @@ def running_line(count: int) -> str:
     )
 
 
+def gate_places(verdicts: Sequence[Verdict]) -> list[str]:
+    """Where the fixes of the nondeterministic verdicts go (``wf.py:41``), each once."""
+    places: dict[str, None] = {}
+    for verdict in verdicts:
+        frame = verdict.diagnosis.gate_at if verdict.diagnosis is not None else None
+        if verdict.verdict == "nondeterministic" and frame is not None:
+            places[f"{os.path.basename(frame.file)}:{frame.line}"] = None
+    return list(places)
+
+
 def render_summary(verdicts: Sequence[Verdict]) -> str:
     """The closing line(s): counts, then what to do next when something failed."""
     counts = summarize(list(verdicts))
@@ -153,6 +164,12 @@ def render_summary(verdicts: Sequence[Verdict]) -> str:
             "\nThe new code would break the histories marked FAIL: gate the change with "
             "workflow.patched() (see docs/versioning.md)."
         )
+        places = gate_places(verdicts)
+        if len(places) > 1:
+            line += (
+                f"\nThe fixes are at {len(places)} places ({', '.join(places)}): each failing "
+                "history shows the one it needs; apply them all."
+            )
     if counts["error"]:
         line += (
             "\nHistories marked ERROR could not be replayed to the end: fix the reason shown "
