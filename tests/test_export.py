@@ -319,6 +319,24 @@ def test_gzip_and_binpb_together_is_a_usage_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.output and not list(tmp_path.iterdir())
 
 
+def test_broken_files_already_there_are_written_again(cluster: Cluster, tmp_path: Path) -> None:
+    ids = sorted(cluster.outcomes)[:3]
+    selected = [arg for wid in ids for arg in ("--workflow-id", wid)]
+    assert invoke("export", *selected, *cluster.args(), "-o", tmp_path).exit_code == 0
+    files = {wid: next(tmp_path.rglob(f"{wid}.json")) for wid in ids}
+    good = files[ids[2]].read_bytes()
+    files[ids[0]].write_bytes(b"")  # an empty file
+    files[ids[1]].write_bytes(good[: len(good) // 2])  # cut off
+    again = invoke("export", *selected, *cluster.args(), "-o", tmp_path)
+    assert again.exit_code == 0, again.stderr
+    assert "exported 2 histories" in again.stderr and "(2 broken files there written again)" \
+        in again.stderr and "1 already there" in again.stderr
+    assert files[ids[2]].read_bytes() == good  # a good one is left as it was
+    result = invoke("check", "-w", V1, tmp_path)
+    assert result.exit_code == 0, result.stdout
+    assert "3 histories: 3 ok" in result.stdout
+
+
 def test_an_execution_in_another_format_is_already_there(cluster: Cluster, tmp_path: Path) -> None:
     ids = sorted(cluster.outcomes)[:2]
     selected = [arg for wid in ids for arg in ("--workflow-id", wid)]

@@ -33,8 +33,18 @@ from replaycheck.cluster import (
     iter_executions,
 )
 from replaycheck.connection import Connection, connect
-from replaycheck.errors import ClusterConnectionError, NoHistoriesError, ReplaycheckError
-from replaycheck.histories import Provenance, atomic_write, history_message_json_bytes
+from replaycheck.errors import (
+    ClusterConnectionError,
+    HistoryError,
+    NoHistoriesError,
+    ReplaycheckError,
+)
+from replaycheck.histories import (
+    Provenance,
+    atomic_write,
+    history_message_json_bytes,
+    read_history,
+)
 from replaycheck.shapes import Shape, history_shape, shapes_in
 
 if TYPE_CHECKING:
@@ -77,6 +87,8 @@ class ExportResult:
     """Skipped: another run of a workflow id already selected (the first listed is kept)."""
     shapes: int | None = None
     """Distinct shapes of the selected executions, with ``dedupe``."""
+    repaired: list[Path] = field(default_factory=list)
+    """Broken files (empty, cut off, not a history) that were there and were written again."""
     done: int = 0
     """Executions dealt with so far (for progress)."""
 
@@ -208,6 +220,8 @@ class _Exporter:
         self.held_back: set[tuple[str, Shape]] = set()
         """With ``dedupe``: shapes not exported because a history already there has them."""
         self.writes: set[asyncio.Future[tuple[str, Path]]] = set()
+        self.broken: set[Path] = set()
+        """Files already there that are not histories (empty, cut off): written again."""
 
     async def run(self, client: Client, pool: Executor) -> None:
         """Fetch and write everything; files in the works are finished even on failure."""
@@ -268,7 +282,11 @@ class _Exporter:
             except OSError:  # not there yet (or unreadable: writing will say so)
                 names = frozenset()
             self.listed[path.parent] = names
-        return not any(twin.name in names for twin in _formats(path, self.options.fmt))
+        there = [twin for twin in _formats(path, self.options.fmt) if twin.name in names]
+        if there and all(_broken(twin) for twin in there):
+            self.broken.update(there)  # written again (and removed in the other formats)
+            return True
+        return not there
 
     async def _read_held(self, pool: Executor, execution: Execution) -> None:
         """Read the shapes of the histories already there, once per workflow type."""
@@ -355,16 +373,45 @@ class _Exporter:
         )
         try:
             atomic_write(path, render(history, provenance, self.options.fmt))
-            if self.options.overwrite:
-                for stale in [*_formats(path, self.options.fmt), *replaced]:
-                    if stale != path:
-                        stale.unlink(missing_ok=True)
+            twins = _formats(path, self.options.fmt)
+            stale = [*twins, *replaced] if self.options.overwrite else []
+            stale += [twin for twin in twins if twin in self.broken]
+            for other in stale:
+                if other != path:
+                    other.unlink(missing_ok=True)
+            if any(twin in self.broken for twin in twins):
+                self.result.repaired.append(path)
         except OSError as exc:
             raise ReplaycheckError(
                 f"cannot write {exc.filename or path} ({exc.strerror or exc}); "
                 "check the output directory (-o)."
             ) from None
         return "written", path
+
+
+_CHECKED_WHOLE = 4096
+"""Files already there up to this size are validated whole; larger JSON only by its end."""
+
+
+def _broken(path: Path) -> bool:
+    """Whether a file already there is no history at all: empty, a small file that fails
+    validation, or JSON cut off (a cheap look at its end; never a full parse of a big file)."""
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            return True
+        if size <= _CHECKED_WHOLE:
+            read_history(path)
+            return False
+        if path.name.endswith(".json"):
+            with path.open("rb") as handle:
+                handle.seek(size - 64)
+                return not handle.read().rstrip().endswith(b"}")
+    except HistoryError:
+        return True
+    except OSError:
+        return False  # unreadable: leave it alone, writing would fail the same way
+    return False
 
 
 def _formats(path: Path, fmt: str) -> list[Path]:
