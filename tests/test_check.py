@@ -212,7 +212,9 @@ def test_hanging_history_times_out_and_the_rest_still_replay(
     assert time.monotonic() - started < 60
     by_name = results(result)
     assert by_name[NONDETERMINISTIC.name]["verdict"] == "error"
-    assert "timed out after 5 s" in str(by_name[NONDETERMINISTIC.name]["message"])
+    message = str(by_name[NONDETERMINISTIC.name]["message"])
+    assert message.startswith("replay timed out after 5 s in a history of 11 events; if it is "
+                              "that long rather than stuck, raise --timeout")  # fmt: skip
     assert by_name[COMPLETE.name]["verdict"] == "ok"
     assert result.exit_code == 2
 

@@ -290,6 +290,7 @@ class BatchReplay:
             loaded = self._load(index, source)
             if loaded is None:
                 continue
+            self.emit({"loaded": index, "events": loaded.info.events})  # for a timeout message
             _recordings().take(loaded.info.workflow_id)  # nothing stale from an earlier history
             self.current = (index, loaded, started)
             yield WorkflowHistory(loaded.info.workflow_id, loaded.history.events)

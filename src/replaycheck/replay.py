@@ -178,6 +178,8 @@ class WorkerSession:
         self.proc: subprocess.Popen[bytes] | None = None
         self.reader: _LineReader | None = None
         self.current: int | None = None
+        self.current_events = 0
+        """Events of the history being replayed (0 until the worker has read it)."""
         self.deadline = 0.0
         self.types: tuple[str, ...] | None = None
         """Workflow type names the worker registered (``*``: a dynamic workflow), once ready."""
@@ -261,7 +263,7 @@ class WorkerSession:
             assert self.proc is not None and self.reader is not None
             line = self.reader.readline(self.deadline - time.monotonic())
             if line is None:
-                return self._lost(f"timed out after {self.job.timeout:g} s")
+                return self._lost(f"timed out after {self.job.timeout:g} s{self._size()}")
             if line == b"":
                 return self._lost(_crash_reason(self.proc))
             verdict = self._handle(json.loads(line))
@@ -319,8 +321,11 @@ class WorkerSession:
             self.close()
             kind = WorkflowImportError if "Import" in message["kind"] else ConfigError
             raise kind(message["fatal"])
-        if "start" in message:
+        if "loaded" in message:
+            self.current_events = int(message.get("events", 0))
+        elif "start" in message:
             self.current = message["start"]
+            self.current_events = 0
             now = time.monotonic()
             started = float(message.get("at", now))  # the worker's clock is this one
             self.deadline = (started if started <= now else now) + self.job.timeout
@@ -338,7 +343,8 @@ class WorkerSession:
                 verdict,
                 verdict="error",
                 message=f"replay timed out after {self.job.timeout:g} s (it took "
-                f"{verdict.seconds:.3g} s); this history was not checked",
+                f"{verdict.seconds:.3g} s for {verdict.events} events); this history was not "
+                "checked; raise --timeout (timeout in [tool.replaycheck]) for histories this long",
                 diagnosis=None,
                 verified_through=0,
             )
@@ -350,6 +356,15 @@ class WorkerSession:
         self.current = None
         self.deadline = self._between_histories()
         return key, verdict
+
+    def _size(self) -> str:
+        """`` (N events: raise --timeout ...)`` for a timeout while replaying a long history."""
+        if self.current is None or not self.current_events:
+            return ""
+        return (
+            f" in a history of {self.current_events} events; if it is that long rather than "
+            "stuck, raise --timeout (timeout in [tool.replaycheck])"
+        )
 
     def _between_histories(self) -> float:
         """Deadline for the next "start": the worker may be building a Replayer; a history's
