@@ -308,6 +308,12 @@ def test_import_error_in_workflow_module_is_shown(
          "No module named 'no_such_dependency_xyz'*"]
     )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
+    # in full once per process; the other items point at it
+    text = result.stdout.str()
+    processes = 2 if xdist_args else 1
+    assert 1 <= text.count("and that the module imports on its own") <= processes
+    assert text.count("not replayed: cannot import workflow module 'brokenwf': "
+                      "ModuleNotFoundError") >= len(all_fixture_names()) - processes
 
 
 def test_bad_option_values_name_the_valid_choices(pytester: pytest.Pytester) -> None:

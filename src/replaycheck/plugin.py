@@ -303,7 +303,12 @@ class ReplayItem(pytest.Item):
         except ReplaycheckError as exc:
             from replaycheck.verdict import Verdict
 
-            verdict = Verdict(path=str(self.path), verdict="error", message=str(exc))
+            # The workflows did not load: the first item says why in full, the rest in short.
+            message = str(exc)
+            if runner.failure_told:
+                message = f"not replayed: {message.split(';')[0]} (the first history item says why)"
+            runner.failure_told = True
+            verdict = Verdict(path=str(self.path), verdict="error", message=message)
         if verdict.output:  # shown as the item's "Captured stderr", as for any test
             self.add_report_section("call", "stderr", verdict.output)
         # Reach the xdist controller and JUnit XML: e.g. how much of a running one was checked.
