@@ -241,9 +241,13 @@ def test_not_a_temporal_frontend(command: str, clean_env: Path, http_address: st
     result, elapsed = invoke(*LIVE_COMMANDS[command], "--address", http_address)
     assert_one_sentence(
         result,
-        f"the server at {http_address} did not answer as a Temporal frontend (",
-        "check --address (the frontend's gRPC port, 7233 by default).",
+        f"the server at {http_address} ",
+        "check --address (the frontend's gRPC port, 7233 by default)",
     )
+    # what the HTTP server did first: answered HTTP/1.1, or (on a busy machine) hung up
+    assert any(f"{http_address} {what}" in result.stderr
+               for what in ("did not answer as a Temporal frontend (",
+                            "closed the connection without answering;"))  # fmt: skip
     assert elapsed < 30
 
 

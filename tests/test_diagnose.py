@@ -251,6 +251,32 @@ def test_a_statement_that_moved_too_gets_a_note() -> None:
     assert committed_verdicts()["Reorder"].diagnosis.moved_too == ""  # type: ignore[union-attr]
 
 
+def test_statements_added_in_a_row_stop_at_a_wait_and_keep_their_own_checks(
+    tmp_path: Path,
+) -> None:
+    from replaycheck._source import block_until
+
+    code = tmp_path / "wf.py"
+    code.write_text(
+        "async def run(self):\n"
+        "    await notify()\n"  # 2: added
+        "    await workflow.wait_condition(lambda: self.approved)\n"  # 3: was there
+        "    await charge()\n"
+    )
+    assert block_until(str(code), 2, r"\bcharge\b") is None  # the wait is not part of it
+    code = tmp_path / "wf2.py"  # parses are cached by path
+    code.write_text(
+        "async def run(self):\n"
+        "    ok = await fraud_check()\n"  # 2: added
+        "    if not ok:\n"  # 3-4: added, uses what the addition returned
+        "        return 'rejected'\n"
+        "    await charge()\n"
+    )
+    assert block_until(str(code), 2, r"\bcharge\b") == (
+        4, "ok = await fraud_check()\nif not ok:\n    return 'rejected'"
+    )
+
+
 def test_source_reading_skips_comments_and_follows_callers(tmp_path: Path) -> None:
     from replaycheck._source import mentioned_later, patch_ids_in_source
 

@@ -94,6 +94,26 @@ def test_given_histories_hides_its_argument_from_pytest() -> None:
 # ----------------------------------------------------------------------- with a test server
 
 
+def test_activities_reached_through_a_module_get_their_result_types() -> None:
+    from hypothesis import strategies as st
+
+    from replaycheck._generate_setup import activity_strategies
+    from tests.workflows.module_activities import ModuleActivities
+
+    found = activity_strategies([ModuleActivities], {"charge": st.just("given")})
+    assert repr(found["fetch"]) == repr(st.text())  # fetch() -> str, from acts.fetch
+    assert repr(found["charge"]) == repr(st.just("given"))  # what the caller gives wins
+
+
+def test_activities_without_a_result_type_are_named_in_a_warning() -> None:
+    exploration = Exploration(
+        workflow_types=("Orders",), examples=3, histories=3, shapes=1, seconds=1.0,
+        untyped=("fraud_check",),
+    )  # fmt: skip
+    assert "warning: no result type found for activity fraud_check: its stand-in returned " \
+        "None every time" in exploration.render()
+
+
 def test_ungated_change_is_caught_and_shrinks_to_the_changed_call() -> None:
     result = explore(
         V1,

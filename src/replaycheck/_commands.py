@@ -83,6 +83,8 @@ class Command:
             return label
         if self.kind == "timer":
             return f"timer ({self.name})"
+        if self.kind == "patch" and self.deprecated:
+            return f"{label} {self.name!r} (deprecated)"
         return f"{label} {self.name!r}"
 
     def matches(self, other: Command) -> bool:

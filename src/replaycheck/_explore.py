@@ -127,6 +127,8 @@ class Engine:
         self.baseline = list(baseline)
         self.outcomes = {name: outcome_strategy(s, failures) for name, s in activities.items()}
         self.fallback = outcome_strategy(st.none(), failures)
+        self.untyped: set[str] = set()
+        """Activities called with no result strategy: their stand-ins returned ``None``."""
         self.forced = {name: s.map(lambda v: Outcome(True, v)) for name, s in activities.items()}
         self.limits = limits
         self.task_queue = f"replaycheck-generate-{uuid.uuid4().hex[:8]}"
@@ -140,10 +142,15 @@ class Engine:
         """Start the time-skipping server and the baseline worker."""
         from temporalio import activity
         from temporalio.common import RawValue
+        from temporalio.runtime import Runtime
         from temporalio.worker import Worker
 
+        from replaycheck._runtime import silent_runtime
         from replaycheck.testing import time_skipping_server
 
+        # Core's WARN lines (e.g. about the test server's version) would land on stdout, in
+        # the middle of the report.
+        Runtime.set_default(silent_runtime("replaycheck.generate"), error_if_already_set=False)
         env = await self._stack.enter_async_context(time_skipping_server())
         self.env = env
         self.client = env.client
@@ -183,6 +190,8 @@ class Engine:
             strategy = self.forced.get(name, st.just(Outcome(True)))
         else:
             strategy = self.outcomes.get(name, self.fallback)
+            if name not in self.outcomes:
+                self.untyped.add(name)
         try:
             outcome = example.data.draw(strategy, label=f"activity call {number}: {name}")
         except BaseException as exc:  # Hypothesis ends the example (e.g. while shrinking)

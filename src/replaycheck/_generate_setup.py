@@ -69,13 +69,31 @@ def activity_strategies(
     from replaycheck._generate_run import strategy_for_type
 
     found: dict[str, SearchStrategy[Any]] = {}
-    for module in _modules_of(classes):
-        for value in list(vars(module).values()):
-            defn = activity._Definition.from_callable(value) if callable(value) else None
-            if defn is not None and defn.name and defn.name not in found:
-                found[defn.name] = strategy_for_type(defn.ret_type)
+    for value in _candidates(_modules_of(classes)):
+        defn = activity._Definition.from_callable(value) if callable(value) else None
+        if defn is not None and defn.name and defn.name not in found:
+            found[defn.name] = strategy_for_type(defn.ret_type)
     found.update(given)
     return found
+
+
+def _candidates(modules: Sequence[Any]) -> list[Any]:
+    """What may be an activity: the modules' globals, the globals of modules they import
+    (``from orders import activities as acts``) and the functions of their classes."""
+    import inspect
+    import types
+
+    seen: dict[int, Any] = {}
+    queue = list(modules)
+    for module in list(modules):
+        queue += [v for v in vars(module).values() if isinstance(v, types.ModuleType)]
+    for module in queue:
+        for value in list(vars(module).values()):
+            seen.setdefault(id(value), value)
+            if inspect.isclass(value):
+                for member in list(vars(value).values()):
+                    seen.setdefault(id(member), member)
+    return list(seen.values())
 
 
 def _modules_of(classes: Sequence[type]) -> list[Any]:

@@ -62,7 +62,8 @@ def _patch_text(patch: PatchReport, color: bool) -> str:
     lines += _sites_text(patch.call_sites)
     lines += _group("new branch", "recorded the marker", patch.new_branch)
     lines += _group("old branch", "passed the gate before it existed", patch.old_branch)
-    lines += _group("not reached yet", "yet to reach the gate", patch.not_reached)
+    if patch.verdict != "removed":  # no gate left to reach
+        lines += _group("not reached yet", "yet to reach the gate", patch.not_reached)
     lines += _group("not checked", "replay stopped before the gate", patch.unchecked)
     if patch.change_version:
         count = plural(patch.change_version, "execution")

@@ -165,9 +165,15 @@ def loop_around(path: str, line: int) -> tuple[int, str] | None:
 
 
 def block_until(path: str, line: int, pattern: str) -> tuple[int, str] | None:
-    """The statement at ``line`` and the ones after it in the same block, up to (without) the
-    first that matches ``pattern`` (a regex): ``(last line, their source, dedented)``. ``None``
-    when that is the statement alone, or no later statement of the block matches."""
+    """The statements added in a row from the one at ``line``: ``(last line, their source,
+    dedented)``, or ``None`` when that is the statement alone.
+
+    The block runs up to the first later statement of the same block that matches ``pattern``
+    (a regex: what the history recorded next), and holds only statements that await something
+    (a command) or use what the block assigned (``if not ok: return``); a wait
+    (``wait_condition``) or anything else ends it, and so does reaching the end of the block
+    without a match (nothing says where the addition ends).
+    """
     import re
 
     tree = _parsed(path)
@@ -182,16 +188,32 @@ def block_until(path: str, line: int, pattern: str) -> tuple[int, str] | None:
             if at is None or isinstance(block[at], _COMPOUND):
                 continue
             lines = _without_comments(tuple(linecache.getlines(path)))
+            assigned = _stored(block[at])
             for end in range(at + 1, len(block)):
-                text = "".join(lines[block[end].lineno - 1 : _end(block[end])])
+                statement = block[end]
+                text = "".join(lines[statement.lineno - 1 : _end(statement)])
                 if re.search(pattern, re.sub(_PATCH_CALL, "", text)):
                     if end == at + 1:
                         return None
                     last = _end(block[end - 1])
                     source = linecache.getlines(path)[block[at].lineno - 1 : last]
                     return last, textwrap.dedent("".join(source)).rstrip()
+                awaits = any(isinstance(n, ast.Await) for n in ast.walk(statement))
+                if "wait_condition" in text or not (awaits or _loaded(statement) & assigned):
+                    return None
+                assigned |= _stored(statement)
             return None
     return None
+
+
+def _stored(node: ast.AST) -> set[str]:
+    return {
+        n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
+
+
+def _loaded(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
 def next_statement(path: str, line: int) -> tuple[int, str] | None:

@@ -386,7 +386,9 @@ def _check_live(
     _check_live_selection(live, paths, selection.query, selection.workflow_ids, jobs)
     job = dataclasses.replace(ReplayJob.from_settings(settings, []), sandbox=not no_sandbox)
     verdicts, stats = check_live(job, resolve(connection), selection, concurrency=concurrency)
-    note = f"checked {len(verdicts)} live executions"
+    from replaycheck.report import plural
+
+    note = f"checked {plural(len(verdicts), 'live execution')}"
     if stats.query:
         note += f" matching {stats.query!r}"
     if stats.not_started:
@@ -488,7 +490,9 @@ def _patches_live(
         concurrency=concurrency,
         sandbox=not no_sandbox,
     )
-    note = f"read {report.histories} live executions"
+    from replaycheck.report import plural
+
+    note = f"read {plural(report.histories, 'live execution')}"
     click.echo(note + (f" matching {stats.query!r}" if stats.query else ""), err=True)
     return report
 

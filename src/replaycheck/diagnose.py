@@ -381,16 +381,20 @@ class Diagnosis:
 
     def _deprecated_early_fix(self) -> list[str]:
         frame = self.gate_at
-        new_code = (frame.code if frame else "") or f"...  # the new code: {self.commanded}"
-        return [
+        new_code = self.added_block or (frame.code if frame else "")
+        new_code = new_code or f"...  # the new code: {self.commanded}"
+        lines = [
             f"deprecate_patch({self.deprecated_early!r}) at {self.deprecated_at} came too early: "
             "executions that started before the patch still run or replay; go back to the gate "
-            "until none is left (`replaycheck patches` says when):",
+            "until none is left (`replaycheck patches` says when)"
+            + (f", no else: {self.recorded} still runs after it" if self.still_runs_later else "")
+            + ":",
             f'    if workflow.patched("{self.deprecated_early}"):',
             *(f"        {line}" for line in new_code.splitlines()),
-            "    else:",
-            *self._old(self.recorded),
         ]
+        if not self.still_runs_later:
+            lines += ["    else:", *self._old(self.recorded)]
+        return lines
 
     def _gate(self, code: str, *more: str) -> list[str]:
         return [

@@ -26,7 +26,7 @@ import inspect
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -134,6 +134,9 @@ class Exploration:
     errors: tuple[str, ...] = ()
     """Histories that could not be checked, and flaky searches."""
     saved: tuple[Path, ...] = ()
+    untyped: tuple[str, ...] = ()
+    """Activities whose result type was not found: their stand-ins only returned ``None``, so
+    branches on their results were not explored."""
 
     @property
     def ok(self) -> bool:
@@ -161,6 +164,13 @@ class Exploration:
             )
         else:
             summary += "every one replays under the new code."
+        if self.untyped:
+            summary += (
+                f"\nwarning: no result type found for activity {', '.join(self.untyped)}: its "
+                "stand-in returned None every time, so branches on its result were not "
+                "explored; give it a return type hint, or pass activities={name: strategy} to "
+                "replaycheck.generate.explore()."
+            )
         return "\n\n".join([*parts, summary]) + "\n"
 
 
@@ -195,7 +205,8 @@ def run(spec: GenerationSpec) -> Exploration:
                 lambda: run_targets(runner, targets, spec.max_examples, spec.seed)
             )
             saved = setup.save(runner.tally, spec.save) if spec.save else ()
-    return _exploration(outcomes, runner.tally, seconds, saved)
+    exploration = _exploration(outcomes, runner.tally, seconds, saved)
+    return replace(exploration, untyped=tuple(sorted(engine.untyped)))
 
 
 def _check_bounds(spec: GenerationSpec) -> None:
