@@ -16,7 +16,7 @@ import logging
 import os
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -165,8 +165,11 @@ async def run_patched(
         await follow(handle, closed, "to close")
 
 
-async def populate_patched(env: WorkflowEnvironment, namespace: str, *ids: str) -> None:
-    """Run executions named ``<patched|deprecated>-<complete|await>-...`` in ``namespace``."""
+async def populate_patched(
+    env: WorkflowEnvironment, namespace: str, *ids: str, approve: Sequence[str] = ()
+) -> None:
+    """Run executions named ``<patched|deprecated>-<complete|await>-...`` in ``namespace``;
+    ``approve``: executions left waiting by an earlier call, to approve and finish now."""
     from contextlib import AsyncExitStack
 
     from temporalio.client import Client
@@ -192,6 +195,13 @@ async def populate_patched(env: WorkflowEnvironment, namespace: str, *ids: str) 
                         complete="-complete" in wid)
             for wid in ids
         ))  # fmt: skip
+        for wid in approve:
+            from examples.provisioning.workflows_v1 import TenantProvisioningWorkflow
+            from scripts.record_fixtures import closed, follow
+
+            handle = client.get_workflow_handle(wid)
+            await handle.signal(TenantProvisioningWorkflow.approve, "ops@example.com")
+            await follow(handle, closed, "to close")
 
 
 @pytest.fixture(scope="module")
@@ -422,6 +432,38 @@ def test_dedupe_again_counts_the_shapes_already_there(
     assert len(names) == PATCHED_SHAPES
     assert f"{newer}.json" in names
     assert "patched-complete.json" not in names
+
+
+def test_export_again_brings_running_executions_up_to_date(
+    dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    namespace = f"refresh-{uuid.uuid4().hex[:8]}"
+    server_loop.run_until_complete(register_namespace(dev_server.client, namespace))
+    wid = "patched-await-refresh"
+    server_loop.run_until_complete(populate_patched(dev_server, namespace, wid))
+    address = dev_server.client.service_client.config.target_host
+    args = ("export", "--workflow-id", wid, "--address", address, "--namespace", namespace,
+            "-o", tmp_path)  # fmt: skip
+    assert invoke(*args).exit_code == 0
+    path = tmp_path / "TenantProvisioning" / f"{wid}.json"
+    before = path.read_bytes()
+    assert read_history(path).info.status == "RUNNING"
+    same = invoke(*args)  # still where it was: left as it is
+    assert "exported 0 histories" in same.stderr and "1 already there" in same.stderr
+    assert path.read_bytes() == before
+    server_loop.run_until_complete(populate_patched(dev_server, namespace, approve=[wid]))
+    later = invoke(*args)
+    assert later.exit_code == 0, later.output
+    assert "exported 1 history" in later.stderr
+    assert "(1 running execution brought up to date)" in later.stderr
+    now = read_history(path)
+    assert now.info.status == "COMPLETED" and now.info.events > read_history_bytes(before)
+
+
+def read_history_bytes(data: bytes) -> int:
+    from replaycheck.histories import parse_history_bytes
+
+    return parse_history_bytes(data, "before.json").info.events
 
 
 # --------------------------------------------------------------------------- check --live

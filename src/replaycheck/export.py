@@ -87,6 +87,8 @@ class ExportResult:
     """Skipped: another run of a workflow id already selected (the first listed is kept)."""
     shapes: int | None = None
     """Distinct shapes of the selected executions, with ``dedupe``."""
+    refreshed: list[Path] = field(default_factory=list)
+    """Histories of executions captured while running, written again as they are now."""
     repaired: list[Path] = field(default_factory=list)
     """Broken files (empty, cut off, not a history) that were there and were written again."""
     done: int = 0
@@ -220,6 +222,9 @@ class _Exporter:
         self.held_back: set[tuple[str, Shape]] = set()
         """With ``dedupe``: shapes not exported because a history already there has them."""
         self.writes: set[asyncio.Future[tuple[str, Path]]] = set()
+        self.running: dict[Path, list[Path]] = {}
+        """Files already there of executions captured while running, by the path to write:
+        written again when the execution has got further since."""
         self.broken: set[Path] = set()
         """Files already there that are not histories (empty, cut off): written again."""
 
@@ -285,6 +290,10 @@ class _Exporter:
         there = [twin for twin in _formats(path, self.options.fmt) if twin.name in names]
         if there and all(_broken(twin) for twin in there):
             self.broken.update(there)  # written again (and removed in the other formats)
+            return True
+        running = [t for t in there if _captured_running(t)]
+        if running and not self.options.dedupe:
+            self.running[path] = running  # written again if the execution got further
             return True
         return not there
 
@@ -371,9 +380,17 @@ class _Exporter:
             captured_at=self.captured_at,
             status=close_status(history),
         )
+        earlier = self.running.get(path, [])
+        if earlier and len(history.events) <= _events_in(earlier[0]):
+            return "existing", path  # no further than when it was captured: leave it
         try:
             atomic_write(path, render(history, provenance, self.options.fmt))
             twins = _formats(path, self.options.fmt)
+            if earlier:
+                self.result.refreshed.append(path)
+                stale = [t for t in earlier if t != path]
+                for other in stale:
+                    other.unlink(missing_ok=True)
             stale = [*twins, *replaced] if self.options.overwrite else []
             stale += [twin for twin in twins if twin in self.broken]
             for other in stale:
@@ -412,6 +429,30 @@ def _broken(path: Path) -> bool:
     except OSError:
         return False  # unreadable: leave it alone, writing would fail the same way
     return False
+
+
+_RUNNING = re.compile(rb'"status":\s*"RUNNING"')
+_TAIL = 1024
+"""Bytes at the end of a JSON history that hold its provenance (keys sorted: after events)."""
+
+
+def _captured_running(path: Path) -> bool:
+    """Whether a JSON history already there says it was captured while running."""
+    if not path.name.endswith(".json"):
+        return False  # gzip is read whole, binary protobuf has no provenance
+    try:
+        with path.open("rb") as handle:
+            handle.seek(max(0, path.stat().st_size - _TAIL))
+            return _RUNNING.search(handle.read()) is not None
+    except OSError:
+        return False
+
+
+def _events_in(path: Path) -> int:
+    try:
+        return read_history(path).info.events
+    except HistoryError:
+        return 0
 
 
 def _formats(path: Path, fmt: str) -> list[Path]:
