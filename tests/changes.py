@@ -123,6 +123,14 @@ CASES = {
         11, "ActivityTaskScheduled", ("activity", "bill"), ("activity", "charge"),
         "renamed", "charge-instead-of-bill",
     ),
+    "DeprecateOther": Case(  # the deprecation of another change does not take the blame
+        11, "ActivityTaskScheduled", ("activity", "charge"), ("activity", "audit"),
+        "renamed", "audit-before-charge",
+    ),
+    "ReplaceAfterLoop": Case(  # the loop before it did not change
+        17, "ActivityTaskScheduled", ("activity", "fetch"), ("activity", "bill"),
+        "renamed", "bill-instead-of-fetch",
+    ),
     "ChangeChildId": Case(
         5, "StartChildWorkflowExecutionInitiated", ("child", "PackOrder"), ("child", "PackOrder"),
         "id-changed", "pack-order-id",
@@ -133,7 +141,7 @@ CASES = {
 REPLAYS = {"RenameSignalExternal"}
 """Types whose change core does not see (it does not compare signal names)."""
 
-OTHERS = {"RemoveFromUpdate"}
+OTHERS = {"RemoveFromUpdate", "FanOutMore"}
 """Cases with tests of their own (the diverging command is an update handler's, not run's)."""
 
 

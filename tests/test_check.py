@@ -140,6 +140,16 @@ def test_exception_in_workflow_code_names_it_and_its_line() -> None:
     ), message
 
 
+def test_an_exception_with_a_cause_is_named_by_its_own_type() -> None:
+    result = run("-w", "tests.workflows.misbehaving:ChainedSayHello", "--format", "json",
+                 str(NONDETERMINISTIC))  # fmt: skip
+    message = str(results(result)[NONDETERMINISTIC.name]["message"])
+    line = _source_line('raise ValueError(f"no greeting for {params.name}") from exc')
+    assert message.startswith(
+        f"the workflow code raised ValueError at tests/workflows/misbehaving.py:{line} in run"
+    ), message
+
+
 def test_sandbox_restriction_says_what_to_call_instead() -> None:
     result = run("-w", "tests.workflows.misbehaving:ClockSayHello", "--format", "json",
                  str(NONDETERMINISTIC))  # fmt: skip
@@ -213,8 +223,10 @@ def test_hanging_history_times_out_and_the_rest_still_replay(
     by_name = results(result)
     assert by_name[NONDETERMINISTIC.name]["verdict"] == "error"
     message = str(by_name[NONDETERMINISTIC.name]["message"])
-    assert message.startswith("replay timed out after 5 s in a history of 11 events; if it is "
-                              "that long rather than stuck, raise --timeout")  # fmt: skip
+    assert message.startswith(
+        "replay timed out after 5 s in a history of 11 events; if it is that long rather than "
+        "stuck, raise the timeout (--timeout, "
+    )
     assert by_name[COMPLETE.name]["verdict"] == "ok"
     assert result.exit_code == 2
 

@@ -228,7 +228,7 @@ def test_a_command_removed_from_an_update_handler_names_the_handler() -> None:
     assert d is not None
     assert (d.recorded, d.commanded, d.change) == ("activity 'fetch'", "update", "removed")
     line = marked_line("handler: RemoveFromUpdate") - 1
-    assert d.handler == f"set_note at changes_v2.py:{line}"
+    assert (d.handler, d.handler_at) == ("set_note", f"changes_v2.py:{line}")
     assert d.explanation() == (
         "the update handler 'set_note' no longer runs activity 'fetch' before it returns: the "
         "history ran it while handling the update"
@@ -275,6 +275,29 @@ def test_statements_added_in_a_row_stop_at_a_wait_and_keep_their_own_checks(
     assert block_until(str(code), 2, r"\bcharge\b") == (
         4, "ok = await fraud_check()\nif not ok:\n    return 'rejected'"
     )
+
+
+def test_a_fan_out_over_a_comprehension_is_a_loop() -> None:
+    d = replay_file(CHANGES / "FanOutMore" / "change-FanOutMore.json", V2).diagnosis
+    assert d is not None and (d.change, d.loop_runs, d.loop_more) == ("loop", 2, True)
+    assert d.loop.endswith("(for _ in range(3))")
+    assert 'workflow.patched("fetch-runs") else 2' in "\n".join(d.fix())
+
+
+def test_an_addition_never_gates_the_recorded_timer_after_it(tmp_path: Path) -> None:
+    from replaycheck._readings import added_block
+
+    code = tmp_path / "wf.py"
+    code.write_text(
+        "async def run(self):\n"
+        "    await workflow.execute_activity(step_b)\n"  # 2: added
+        "    await workflow.sleep(1)\n"  # 3: the timer the history recorded next
+        "    await workflow.execute_activity(ship)\n"
+    )
+    timer = Command("timer", "1s", event_id=11)
+    history = HistoryCommands(commands=(timer, Command("activity", "ship", event_id=17)),
+                              tasks=(4, 10, 16))  # fmt: skip
+    assert added_block(SourceFrame(str(code), 2, "run"), timer, history) is None
 
 
 def test_source_reading_skips_comments_and_follows_callers(tmp_path: Path) -> None:

@@ -111,9 +111,9 @@ class Recording:
     """Where ``workflow.continue_as_new`` was called (its command comes after the stack unwound)."""
     last_activation: int = 0
     """History length of the last activation (eviction aside): the workflow task replay reached."""
-    early_deprecations: list[tuple[str, tuple[RawFrame, ...]]] = field(default_factory=list)
-    """``(patch id, user stack)`` of each ``deprecate_patch()`` call that found no marker of its
-    patch in the history: the execution started before the patch."""
+    early_deprecations: list[tuple[str, tuple[RawFrame, ...], int]] = field(default_factory=list)
+    """``(patch id, user stack, len(entries) then)`` of each ``deprecate_patch()`` call that
+    found no marker of its patch in the history: the execution started before the patch."""
 
 
 class _Registry:
@@ -176,8 +176,8 @@ def _hook_instance(instance: Any, recording: Recording) -> None:
 
     def recording_patch(id: str, *args: Any, deprecated: bool, **kwargs: Any) -> bool:
         used = bool(patch(id, *args, deprecated=deprecated, **kwargs))
-        if deprecated and not used and all(seen != id for seen, _ in early):
-            early.append((id, user_stack(getframe(1))))
+        if deprecated and not used and all(seen != id for seen, _, _ in early):
+            early.append((id, user_stack(getframe(1)), len(entries)))
         return used
 
     instance.workflow_patch = recording_patch

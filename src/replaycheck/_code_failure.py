@@ -9,6 +9,7 @@ stopped a nondeterministic call, the deterministic call to use instead.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import sysconfig
@@ -59,10 +60,23 @@ def _unescape(text: str) -> str:
     return _ESCAPE.sub(one, text)
 
 
+def _dirs(paths: list[str]) -> tuple[str, ...]:
+    """Directory prefixes with a trailing separator, as given and with symlinks resolved."""
+    found = {os.path.join(p, "") for p in paths} | {
+        os.path.join(os.path.realpath(p), "") for p in paths
+    }
+    return tuple(sorted(found))
+
+
 def _library_dirs() -> tuple[str, ...]:
     paths = sysconfig.get_paths()
-    dirs = {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
-    return (*sorted(dirs), sys.prefix, sys.base_prefix)
+    return _dirs([paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths])
+
+
+def _our_dirs() -> tuple[str, ...]:
+    """temporalio's and replaycheck's own package directories."""
+    modules = [sys.modules.get(name) for name in ("temporalio", __package__ or "replaycheck")]
+    return _dirs([os.path.dirname(m.__file__) for m in modules if m and m.__file__])
 
 
 def workflow_frame(stack_trace: str, *, innermost_first: bool = False) -> Frame | None:
@@ -77,8 +91,8 @@ def workflow_frame(stack_trace: str, *, innermost_first: bool = False) -> Frame 
     ]
     if innermost_first:
         frames.reverse()
-    ours = ("/temporalio/", f"/{__package__}/")
-    frames = [f for f in frames if not any(p in f.path.replace("\\", "/") for p in ours)]
+    ours = _our_dirs()
+    frames = [f for f in frames if not f.path.startswith(ours)]
     libraries = _library_dirs()
     own = [f for f in frames if not f.path.startswith(libraries) and not f.path.startswith("<")]
     chosen = own or frames
@@ -101,7 +115,9 @@ def code_failure_message(text: str) -> str | None:
     if match is None:
         return None
     message, stack = _unescape(match.group(1)), _unescape(match.group(2))
-    kind = _TYPE.search(text, match.end())
+    # The failure's own type comes after its cause's (the cause is dumped inside it).
+    kinds = list(_TYPE.finditer(text, match.end()))
+    kind = kinds[-1] if kinds else None
     if kind is None or kind.group(1) in _SAYS_IT_ALL:
         return None  # core's own failure (e.g. a malformed history), or a message of ours
     deadlock = _DEADLOCK.search(message)

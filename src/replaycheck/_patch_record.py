@@ -80,7 +80,8 @@ def _closed_at(loaded: LoadedHistory) -> str:
     return last.event_time.ToDatetime(tzinfo=timezone.utc).isoformat()
 
 
-_HOOKS = (os.sep + "_capture.py", os.sep + "_patch_record.py")
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_HOOKS = frozenset(os.path.join(_HERE, name) for name in ("_capture.py", "_patch_record.py"))
 """replaycheck's own wrappers of ``workflow_patch`` (the call-site capture wraps it too)."""
 
 
@@ -89,7 +90,7 @@ def _via_get_version(frame: FrameType | None) -> bool:
     ``replaycheck.versioning``."""
     while frame is not None and (
         os.sep + "temporalio" + os.sep in frame.f_code.co_filename
-        or frame.f_code.co_filename.endswith(_HOOKS)
+        or os.path.abspath(frame.f_code.co_filename) in _HOOKS
     ):
         frame = frame.f_back
     return frame is not None and frame.f_code.co_filename.endswith(_VERSIONING_FILE)

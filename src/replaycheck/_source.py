@@ -82,10 +82,13 @@ def _statement_spans(path: str) -> dict[int, tuple[int, int]]:
     return spans
 
 
-_COMPOUND = (
+_COMPOUND: tuple[type, ...] = (
     ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor,
-    ast.While, ast.With, ast.AsyncWith, ast.Try,
+    ast.While, ast.With, ast.AsyncWith, ast.Try, ast.Match,
+    *((ast.TryStar,) if hasattr(ast, "TryStar") else ()),
 )  # fmt: skip
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
 def mentioned_later(path: str, line: int, pattern: str) -> bool:
@@ -108,12 +111,11 @@ def count_later(path: str, line: int, pattern: str) -> int:
     function = _innermost(tree, line, (ast.FunctionDef, ast.AsyncFunctionDef))
     if function is None:
         return 0
-    after = _statement_spans(path).get(line, (line, line))[1]
-    wanted = set(range(after + 1, _end(function) + 1))
-    loop = _innermost(function, line, (ast.For, ast.AsyncFor, ast.While))
-    if loop is not None:
-        wanted |= set(range(loop.lineno, _end(loop) + 1))
-    wanted -= _other_branches(function, line)
+    first, after = _statement_spans(path).get(line, (line, line))
+    wanted = set(range(after + 1, _end(function) + 1)) - _other_branches(function, line)
+    loop = _innermost(function, line, _LOOPS)
+    if loop is not None:  # the next iteration may run any of it, but the statement itself
+        wanted |= set(range(loop.lineno, _end(loop) + 1)) - set(range(first, after + 1))
     code = "".join(text for n, text in enumerate(_without_comments(tuple(lines)), 1) if n in wanted)
     code = re.sub(_PATCH_CALL, "", code)  # a patch id naming a command is not a call either
     return len(re.findall(pattern, code))
@@ -150,16 +152,21 @@ def _other_branches(function: ast.AST, line: int) -> set[int]:
 
 def loop_around(path: str, line: int) -> tuple[int, str] | None:
     """The first line and the header (``for i in range(3):``) of the innermost loop holding
-    ``line`` of ``path`` inside its function, ``None`` when there is none."""
+    ``line`` of ``path`` inside its function, a comprehension (``for i in range(3)`` of an
+    ``asyncio.gather(*[...])``) included; ``None`` when there is none."""
     tree = _parsed(path)
     function = (
         None if tree is None else _innermost(tree, line, (ast.FunctionDef, ast.AsyncFunctionDef))
     )
     if function is None:
         return None
-    loop = _innermost(function, line, (ast.For, ast.AsyncFor, ast.While))
+    loop = _innermost(function, line, (*_LOOPS, *_COMPREHENSIONS))
     if loop is None:
         return None
+    if isinstance(loop, _COMPREHENSIONS):
+        generator = loop.generators[0]
+        header = f"for {ast.unparse(generator.target)} in {ast.unparse(generator.iter)}"
+        return loop.lineno, header
     header = linecache.getline(path, loop.lineno).strip()
     return loop.lineno, header
 
@@ -176,33 +183,42 @@ def block_until(path: str, line: int, pattern: str) -> tuple[int, str] | None:
     """
     import re
 
+    found = _block_of(path, line)
+    if found is None:
+        return None
+    block, at = found
+    lines = _without_comments(tuple(linecache.getlines(path)))
+    assigned = _stored(block[at])
+    for end in range(at + 1, len(block)):
+        statement = block[end]
+        text = "".join(lines[statement.lineno - 1 : _end(statement)])
+        if re.search(pattern, re.sub(_PATCH_CALL, "", text)):
+            if end == at + 1:
+                return None
+            last = _end(block[end - 1])
+            source = linecache.getlines(path)[block[at].lineno - 1 : last]
+            return last, textwrap.dedent("".join(source)).rstrip()
+        awaits = any(isinstance(n, ast.Await) for n in ast.walk(statement))
+        if "wait_condition" in text or not (awaits or _loaded(statement) & assigned):
+            return None
+        assigned |= _stored(statement)
+    return None
+
+
+def _block_of(path: str, line: int) -> tuple[list[ast.stmt], int] | None:
+    """The statement list holding the simple statement at ``line`` of ``path``, and its index
+    there (``None`` when ``line`` is in no simple statement of a block)."""
     tree = _parsed(path)
     if tree is None:
         return None
     for node in ast.walk(tree):
         for name in ("body", "orelse", "finalbody"):
             block = getattr(node, name, None)
-            if not isinstance(block, list):
+            if not isinstance(block, list) or not block or not isinstance(block[0], ast.stmt):
                 continue
             at = next((i for i, b in enumerate(block) if b.lineno <= line <= _end(b)), None)
-            if at is None or isinstance(block[at], _COMPOUND):
-                continue
-            lines = _without_comments(tuple(linecache.getlines(path)))
-            assigned = _stored(block[at])
-            for end in range(at + 1, len(block)):
-                statement = block[end]
-                text = "".join(lines[statement.lineno - 1 : _end(statement)])
-                if re.search(pattern, re.sub(_PATCH_CALL, "", text)):
-                    if end == at + 1:
-                        return None
-                    last = _end(block[end - 1])
-                    source = linecache.getlines(path)[block[at].lineno - 1 : last]
-                    return last, textwrap.dedent("".join(source)).rstrip()
-                awaits = any(isinstance(n, ast.Await) for n in ast.walk(statement))
-                if "wait_condition" in text or not (awaits or _loaded(statement) & assigned):
-                    return None
-                assigned |= _stored(statement)
-            return None
+            if at is not None and not isinstance(block[at], _COMPOUND):
+                return block, at
     return None
 
 
@@ -219,23 +235,12 @@ def _loaded(node: ast.AST) -> set[str]:
 def next_statement(path: str, line: int) -> tuple[int, str] | None:
     """The first line and source (comments cut) of the statement after the one at ``line`` in
     the same block (``None`` at the end of a block)."""
-    tree = _parsed(path)
-    if tree is None:
+    found = _block_of(path, line)
+    if found is None or found[1] + 1 >= len(found[0]):
         return None
-    for node in ast.walk(tree):
-        for name in ("body", "orelse", "finalbody"):
-            block = getattr(node, name, None)
-            if not isinstance(block, list):
-                continue
-            at = next((i for i, b in enumerate(block) if b.lineno <= line <= _end(b)), None)
-            if at is None or isinstance(block[at], _COMPOUND):
-                continue
-            if at + 1 >= len(block):
-                return None
-            following = block[at + 1]
-            lines = _without_comments(tuple(linecache.getlines(path)))
-            return following.lineno, "".join(lines[following.lineno - 1 : _end(following)])
-    return None
+    following = found[0][found[1] + 1]
+    lines = _without_comments(tuple(linecache.getlines(path)))
+    return following.lineno, "".join(lines[following.lineno - 1 : _end(following)])
 
 
 def function_line(path: str, name: str, near: int = 0) -> int:

@@ -175,13 +175,14 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
 
     issued = None
     last = 0
-    early: list[tuple[str, str]] = []
+    early: list[tuple[str, str, int]] = []
     if recording is not None:
         issued = code_commands(recording.entries, recording.continue_as_new_stack)
         last = recording.last_activation
-        for patch_id, stack in recording.early_deprecations:
+        for patch_id, stack, count in recording.early_deprecations:
             frames = source_frames(stack)
-            early.append((patch_id, frames[0].short() if frames else ""))
+            before = len(code_commands(recording.entries[:count]))  # commands issued before it
+            early.append((patch_id, frames[0].short() if frames else "", before))
     return diagnose(
         message,
         loaded.history,

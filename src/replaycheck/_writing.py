@@ -140,8 +140,12 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~_umask()
 
 
+_umask_lock = threading.Lock()
+
+
 def _umask() -> int:
-    """The process's umask, read without changing it where the system allows."""
+    """The process's umask, read without changing it where the system allows (elsewhere
+    under a lock: writer threads call this together)."""
     try:
         status = Path("/proc/self/status").read_text()
     except OSError:
@@ -149,8 +153,9 @@ def _umask() -> int:
     for line in status.splitlines():
         if line.startswith("Umask:"):
             return int(line.split()[1], 8)
-    mask = os.umask(0o022)  # elsewhere the only way to read it is to set it
-    os.umask(mask)
+    with _umask_lock:  # elsewhere the only way to read it is to set it
+        mask = os.umask(0o022)
+        os.umask(mask)
     return mask
 
 

@@ -91,8 +91,6 @@ _OUTPUT_FIX = "give -o a file in a writable directory"
 
 def _check_output(output: str | None, fmt: str) -> None:
     """Fail before replaying anything when the report could not be written."""
-    from replaycheck.errors import ConfigError
-
     if output is not None:
         from replaycheck._writing import check_writable
 

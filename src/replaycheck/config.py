@@ -185,13 +185,13 @@ def check_timeout(value: Any, where: str) -> float:
 
 
 def check_object_spec(value: Any, where: str) -> str:
-    """``module:object`` syntax check (the import happens where it is used)."""
+    """``module:object`` syntax check of ``data_converter`` (imported where it is used)."""
     if not isinstance(value, str):  # e.g. a DataConverter object handed to the fixture
         raise ConfigError(
             f"{where}: data_converter must be a 'package.module:object' string naming your "
             f"converter or codec (the replay worker imports it), got {type(value).__name__}."
         )
-    text = _as_str(value, where)
+    text = _as_str(value, where)  # not empty
     module, sep, attr = text.partition(":")
     if not sep or not module or not attr:
         raise ConfigError(

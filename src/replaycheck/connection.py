@@ -312,9 +312,13 @@ def _first_call_error(code: str, message: str, connection: Connection) -> Cluste
     """The first call after connecting failed: unless the server refused us or our namespace,
     whatever answered is not a Temporal frontend (an HTTP server, another gRPC service)."""
     normalized = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", code).upper()
-    if normalized in ("UNAUTHENTICATED", "PERMISSION_DENIED", "NOT_FOUND"):
-        return _status_error(code, message, connection)
+    # What a server that is no gRPC server (HTTP/1.1, say) or another gRPC service gets.
+    foreign = normalized in ("UNIMPLEMENTED", "UNKNOWN", "CANCELLED") or (
+        normalized == "INTERNAL" and re.search(r"h2|http|protocol", message, re.I) is not None
+    )
     where = connection.display_address
+    if not foreign and normalized not in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
+        return _status_error(code, message, connection)  # a Temporal server said no
     if normalized in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
         reason = (
             f"Temporal at {where} is not available ({_short(message)}); check --address "

@@ -10,7 +10,6 @@ check and as the fallback: a message nothing else explains still gives a Diagnos
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, fields, replace
@@ -33,18 +32,16 @@ from replaycheck._divergence import (
     parse_core_message,
     timeline,
 )
-from replaycheck._source import (
-    SourceFrame,
-    block_until,
-    count_later,
-    function_line,
-    loop_around,
-    mentioned_later,
-    next_statement,
-    patch_ids_in_source,
-    source_frames,
-    statement_start,
+from replaycheck._readings import (
+    added_block,
+    loop_change,
+    moved_too,
+    shares_statement,
+    slug,
+    still_runs_later,
+    update_handler,
 )
+from replaycheck._source import SourceFrame, patch_ids_in_source, source_frames
 from replaycheck.histories import event_type_name
 
 if TYPE_CHECKING:
@@ -127,6 +124,8 @@ class Diagnosis:
     """``loop``: how often the history recorded the loop's command."""
     loop_more: bool = False
     """``loop``: the loop now runs more often than recorded (else less often)."""
+    loop_literal: bool = False
+    """``loop``: it runs over ``range(<number>)``, a bound to gate as a number."""
     shares_statement: bool = False
     """The gated statement also issues commands the history recorded (``asyncio.gather`` of
     several): gating it needs an ``else`` that keeps them, even for an addition."""
@@ -148,7 +147,9 @@ class Diagnosis:
     """``patch-removed``: the history's marker was recorded by ``deprecate_patch()``."""
     handler: str = ""
     """The update handler that completed where the history ran a command first (the command
-    was removed from the handler): ``set_note``, with ``at wf.py:53`` when its def is found."""
+    was removed from the handler): ``set_note``."""
+    handler_at: str = ""
+    """Where that handler is defined (``wf.py:53``), when found."""
     ids: tuple[str, ...] = ()
     """``id-changed``: the id the history recorded and the one the code gives now."""
     deprecated_at: str = ""
@@ -189,7 +190,7 @@ class Diagnosis:
         rec, com = self.recorded, self.commanded
         if self.handler:
             return (
-                f"the update handler {self.handler.split(' at ')[0]!r} no longer runs {rec} "
+                f"the update handler {self.handler!r} no longer runs {rec} "
                 "before it returns: the history ran it while handling the update"
             )
         if self.signals and not self.commanded_kind:
@@ -264,9 +265,9 @@ class Diagnosis:
             ]
         rec = self.recorded
         if self.handler:
-            name, _, at = self.handler.partition(" at ")
+            at = f" ({self.handler_at})" if self.handler_at else ""
             return [
-                f"gate it in the update handler {name!r}{f' ({at})' if at else ''}:",
+                f"gate it in the update handler {self.handler!r}{at}:",
                 *self._gate(f"...  # the new handler code, without {rec}"),
                 "    else:",
                 *self._old(rec),
@@ -370,13 +371,25 @@ class Diagnosis:
 
     def _loop_fix(self) -> list[str]:
         patch_id = self.patch_id or "<change-id>"
-        return [
-            f"gate the loop's bound at {self.loop}, not a call inside it (patched() gives one "
-            "answer per execution, so a gate inside the loop skips every iteration); this "
-            f"history ran {self._loop_command()} {self.loop_runs} times there:",
-            f'    runs = <new count> if workflow.patched("{patch_id}") else {self.loop_runs}'
-            "  # as this history ran it",
-            "    # and loop `runs` times",
+        why = (
+            "not a call inside it (patched() gives one answer per execution, so a gate inside "
+            f"the loop skips every iteration); this history ran {self._loop_command()} "
+            f"{self.loop_runs} times there"
+        )
+        if self.loop_literal:
+            return [
+                f"gate the loop's bound at {self.loop}, {why}:",
+                f'    runs = <new count> if workflow.patched("{patch_id}") else {self.loop_runs}'
+                "  # as this history ran it",
+                "    # and loop `runs` times",
+            ]
+        return [  # the count depends on the data: gate what decides it
+            f"gate what decides how often the loop at {self.loop} runs (its condition, what it "
+            f"runs over, a `continue` or `break` in it), {why}:",
+            f'    if workflow.patched("{patch_id}"):',
+            "        ...  # the new condition or selection",
+            "    else:",
+            "        ...  # the old one, for executions recorded before",
         ]
 
     def _deprecated_early_fix(self) -> list[str]:
@@ -497,7 +510,7 @@ def diagnose(
     status: str,
     issued: Sequence[Command] | None = None,
     last_task: int = 0,
-    early_deprecations: Sequence[tuple[str, str]] = (),
+    early_deprecations: Sequence[tuple[str, str, int]] = (),
 ) -> Diagnosis:
     """Explain a nondeterminism failure; never raises.
 
@@ -507,18 +520,22 @@ def diagnose(
         status: the execution's status when captured (``RUNNING`` or a close status).
         issued: the commands the code issued during replay, with call sites (``None``: unknown).
         last_task: history length of the code's last activation.
-        early_deprecations: ``(patch id, where)`` of each ``deprecate_patch()`` call that found
-            no marker in this history while it replayed.
+        early_deprecations: ``(patch id, where, commands issued before it)`` of each
+            ``deprecate_patch()`` call that found no marker in this history while it replayed.
     """
     severity = severity_of(status)
     try:
         commands = history_commands(history)
-        diagnosis = _diagnose(message, commands, severity, issued, last_task)
+        found = _divergence_of(message, commands, issued, last_task)
+        if found is None:
+            hint = _hint_with_history(parse_core_message(message), commands)
+            diagnosis = _from_hint(message, hint, severity)
+        else:
+            diagnosis = _from_divergence(message, found, commands, severity)
         diagnosis = _with_ids(diagnosis, message, history, commands, issued, severity)
-        markers = {x.name for x in commands.commands if x.kind == "patch"}
-        early = [(i, w) for i, w in early_deprecations if i not in markers]
-        if early and diagnosis.change not in ("patch-removed", "unknown"):
-            patch_id, at = early[-1]
+        early = _early_deprecation(diagnosis, found, commands, issued, early_deprecations)
+        if early is not None:
+            patch_id, at = early
             diagnosis = replace(
                 diagnosis,
                 deprecated_early=patch_id,
@@ -531,22 +548,39 @@ def diagnose(
         return Diagnosis(message=message, severity=severity)
 
 
-def _diagnose(
-    message: str,
-    history: HistoryCommands,
-    severity: str,
-    issued: Sequence[Command] | None,
-    last_task: int,
-) -> Diagnosis:
+def _divergence_of(
+    message: str, history: HistoryCommands, issued: Sequence[Command] | None, last_task: int
+) -> Divergence | None:
+    """Where the code's commands part from the history's (core's event id wins)."""
+    if issued is None:
+        return None
     hint = parse_core_message(message)
-    found = None
-    if issued is not None:
-        found = align(history, issued, history.task_for(last_task) or max(history.tasks, default=0))
-        if hint.event_id and (found is None or _event_of(found) != hint.event_id):
-            found = at_event(history, issued, hint.event_id) or found
-    if found is None:
-        return _from_hint(message, _hint_with_history(hint, history), severity)
-    return _from_divergence(message, found, history, severity)
+    found = align(history, issued, history.task_for(last_task) or max(history.tasks, default=0))
+    if hint.event_id and (found is None or _event_of(found) != hint.event_id):
+        found = at_event(history, issued, hint.event_id) or found
+    return found
+
+
+def _early_deprecation(
+    diagnosis: Diagnosis,
+    found: Divergence | None,
+    history: HistoryCommands,
+    issued: Sequence[Command] | None,
+    early: Sequence[tuple[str, str, int]],
+) -> tuple[str, str] | None:
+    """The ``deprecate_patch()`` that came too early for this divergence: one whose marker the
+    history lacks, called right before the diverging command (no command in between), so the
+    change it stands for is the one that diverged."""
+    if found is None or found.commanded is None or issued is None:
+        return None
+    if diagnosis.change in ("patch-removed", "id-changed", "unknown"):
+        return None
+    position = next((i for i, x in enumerate(issued) if x is found.commanded), None)
+    markers = {x.name for x in history.commands if x.kind == "patch"}
+    for patch_id, at, before in reversed(early):
+        if patch_id not in markers and before == position:
+            return patch_id, at
+    return None
 
 
 _ID_EVENTS = {
@@ -700,131 +734,45 @@ def _from_divergence(
                 if x.event_id >= h.event_id and x.kind not in ("complete", "update")]  # fmt: skip
         shown = rest[:OLD_ORDER_SHOWN] + (["…"] if len(rest) > OLD_ORDER_SHOWN else [])
         diagnosis = replace(diagnosis, old_order=tuple(shown))
-    later = _still_runs_later(diagnosis, h, found.commanded_rest, history)
+    frames = diagnosis.location[depth:]  # the gated call, then its callers
+    later = still_runs_later(h, found.commanded_rest, frames, history)
     diagnosis = replace(
         diagnosis,
         still_runs_later=later,
         seen_later=h is not None and any(x.matches(h) for x in found.commanded_rest[:1]),
-        shares_statement=_shares_statement(c, depth, found),
+        shares_statement=shares_statement(c, depth, found),
     )
     frame = diagnosis.gate_at
-    if later and frame is not None and h is not None and h.name and not diagnosis.shares_statement:
-        # Up to the first statement running anything the history recorded from here on (a
-        # statement moved up is not an addition).
-        names = {x.name for x in history.commands
-                 if x.event_id >= h.event_id and x.kind in NAMED_KINDS and x.name}  # fmt: skip
-        pattern = "|".join(_name_pattern(n) for n in sorted(names))
-        block = block_until(frame.file, frame.line, pattern)
+    if later and frame is not None and h is not None and not diagnosis.shares_statement:
+        block = added_block(frame, h, history)
         if block is not None:
             diagnosis = replace(diagnosis, added_to=block[0], added_block=block[1])
         else:
-            diagnosis = replace(diagnosis, moved_too=_moved_too(frame, h, history))
+            diagnosis = replace(diagnosis, moved_too=moved_too(frame, h, history))
+    taken = _patch_ids_in_use(history, diagnosis)
     if c is not None and c.kind == "update" and h is not None and h.kind != "update":
-        handler = _update_handler(h, found, history)
+        handler, handler_at = update_handler(h, found, history)
         if handler:
             return replace(
                 diagnosis,
                 change="removed",
                 handler=handler,
-                patch_id=_unused(f"remove-{_slug_of(h)}", _patch_ids_in_use(history, diagnosis)),
+                handler_at=handler_at,
+                patch_id=_unused(f"remove-{_slug_of(h)}", taken),
                 still_runs_later=False,
             )
-    loop = _loop_change(h, c, found, history)
+    loop = loop_change(h, c, found, history)
     if loop is not None:
-        where, runs, name, more = loop
-        taken = _patch_ids_in_use(history, diagnosis)
-        patch_id = _unused(f"{slug(name)}-runs", taken)
-        return replace(diagnosis, change="loop", loop=where, loop_runs=runs, loop_more=more,
-                       patch_id=patch_id)  # fmt: skip
-    return _with_patch_id(diagnosis, h, c, taken=_patch_ids_in_use(history, diagnosis))
-
-
-def _moved_too(frame: SourceFrame, h: Command, history: HistoryCommands) -> str:
-    """What the statement after ``frame``'s runs, when the history recorded it after ``h``."""
-    following = next_statement(frame.file, frame.line)
-    if following is None:
-        return ""
-    line, code = following
-    if not mentioned_later(frame.file, line, _name_pattern(h.name)):
-        return ""  # what the history recorded runs before it (in the gated statement): no move
-    later = [
-        x
-        for x in history.commands
-        if x.event_id > h.event_id and x.kind in NAMED_KINDS and x.name and x.name != h.name
-    ]
-    for x in later:
-        if re.search(_name_pattern(x.name), code):
-            return f"{x.describe()} at {os.path.basename(frame.file)}:{line}"
-    return ""
-
-
-def _update_handler(h: Command, found: Divergence, history: HistoryCommands) -> str:
-    """The update being handled when the history ran ``h`` (its last accepted update before),
-    with where its handler is defined when a workflow file of the replay defines it."""
-    accepted = [x for x in history.commands if x.kind == "update" and x.name
-                and x.event_id < h.event_id]  # fmt: skip
-    if not accepted:
-        return ""
-    name = accepted[-1].name
-    issued = [x for _, x in found.matched if x is not None] + list(found.commanded_rest)
-    for file, near, _ in (frame for x in issued for frame in x.frames):
-        line = function_line(file, name, near)
-        if line:
-            return f"{name} at {os.path.basename(file)}:{line}"
-    return name
-
-
-def _site(command: Command) -> tuple[str, int]:
-    file, line, _ = command.frames[0]
-    return file, line
-
-
-def _loop_change(
-    h: Command | None, c: Command | None, found: Divergence, history: HistoryCommands
-) -> tuple[str, int, str, bool] | None:
-    """``(where, recorded runs, command name, runs more)`` when a loop runs its command more
-    often than the history recorded (the code repeats a command from the line that issued it
-    before) or less often (the code left the loop where the history repeated it)."""
-    before = [x for _, x in found.matched if x is not None and x.frames]
-    repeated: Command | None = None
-    if (
-        c is not None
-        and c.frames
-        and c.name
-        and any(x.matches(c) and _site(x) == _site(c) for x in before)
-    ):
-        repeated = c
-    if repeated is None and h is not None and h.name:
-        sites = {_site(x) for x in before if x.matches(h)}
-        if len(sites) == 1:
-            inside = loop_around(*next(iter(sites)))
-            outside = c is None or not c.frames or loop_around(*_site(c)) != inside
-            if inside is not None and outside:
-                repeated = next(x for x in reversed(before) if x.matches(h))
-    if repeated is None:
-        return None
-    file, line = _site(repeated)
-    around = loop_around(file, line)
-    if around is None:
-        return None
-    runs = sum(1 for x in history.commands if x.matches(repeated))
-    where = f"{os.path.basename(file)}:{around[0]} ({around[1]})"
-    return where, runs, repeated.name, repeated is c
-
-
-def _shares_statement(c: Command | None, depth: int, found: Divergence) -> bool:
-    """Whether the statement the gate wraps (``c``'s frame ``depth``) also issued commands the
-    history recorded."""
-    if c is None or not c.frames:
-        return False
-    gated, line, _ = c.frames[min(depth, len(c.frames) - 1)]
-    start = statement_start(gated, line)
-    return any(
-        file == gated and statement_start(file, line) == start
-        for _, x in found.matched
-        if x is not None
-        for file, line, _ in x.frames
-    )
+        return replace(
+            diagnosis,
+            change="loop",
+            loop=loop.where,
+            loop_runs=loop.runs,
+            loop_more=loop.more,
+            loop_literal=loop.literal,
+            patch_id=_unused(f"{slug(loop.name)}-runs", taken),
+        )
+    return _with_patch_id(diagnosis, h, c, taken=taken)
 
 
 OLD_ORDER_SHOWN = 6
@@ -865,37 +813,6 @@ def _later_match(h: Command, c: Command, history: HistoryCommands) -> Command | 
          if x.event_id > h.event_id and x.kind == c.kind and x.name == c.name),
         None,
     )  # fmt: skip
-
-
-_TIMER_IN_SOURCE = r"\bsleep\(|\btimer\("
-"""How a timer shows in workflow source (it has no name to look for)."""
-
-
-def _still_runs_later(
-    diagnosis: Diagnosis, h: Command | None, after: Sequence[Command], history: HistoryCommands
-) -> bool:
-    """Whether the code still issues ``h`` after the diverging command (a timer: when as many
-    sleeps follow in the source as the history recorded timers from ``h`` on)."""
-    if h is None:
-        return False
-    if after and after[0].matches(h):
-        return True
-    frames = diagnosis.location[diagnosis.gate_frame :]  # the gated call, then its callers
-    if h.kind == "timer":
-        timers = sum(1 for x in history.commands if x.event_id >= h.event_id and x.kind == "timer")
-        found = sum(count_later(f.file, f.line, _TIMER_IN_SOURCE) for f in frames)
-        return found >= max(1, timers)
-    if not h.name:
-        return False
-    pattern = _name_pattern(h.name)
-    return any(mentioned_later(f.file, f.line, pattern) for f in frames)
-
-
-def _name_pattern(name: str) -> str:
-    """The registered name, or the Python name it usually comes from (ChargeCard:
-    charge_card), as a regex."""
-    names = {re.escape(name), re.escape(slug(name).replace("-", "_"))}
-    return r"\b(" + "|".join(sorted(names)) + r")\b"
 
 
 def _with_patch_id(
@@ -967,12 +884,6 @@ def _slug_of(command: Command | None) -> str:
     if command.kind == "complete":
         return "completion"
     return command.kind
-
-
-def slug(text: str) -> str:
-    """``GiftWrapOrder`` -> ``gift-wrap-order``; ``send_email`` -> ``send-email``."""
-    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", text)
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
 
 
 __all__ = [

@@ -11,6 +11,7 @@ id is, in any history format. ``dedupe`` keeps one history per workflow type and
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import gzip
 import hashlib
@@ -292,7 +293,7 @@ class _Exporter:
             self.broken.update(there)  # written again (and removed in the other formats)
             return True
         running = [t for t in there if _captured_running(t)]
-        if running and not self.options.dedupe:
+        if running:
             self.running[path] = running  # written again if the execution got further
             return True
         return not there
@@ -346,8 +347,12 @@ class _Exporter:
         if future.cancelled() or future.exception() is not None:
             return
         outcome, path = future.result()
-        if outcome == "written":
+        if outcome in ("written", "refreshed", "repaired"):
             self.result.written.append(path)
+            if outcome == "refreshed":
+                self.result.refreshed.append(path)
+            elif outcome == "repaired":
+                self.result.repaired.append(path)
         elif outcome == "existing":
             self.result.existing += 1
         else:
@@ -385,24 +390,22 @@ class _Exporter:
             return "existing", path  # no further than when it was captured: leave it
         try:
             atomic_write(path, render(history, provenance, self.options.fmt))
-            twins = _formats(path, self.options.fmt)
-            if earlier:
-                self.result.refreshed.append(path)
-                stale = [t for t in earlier if t != path]
-                for other in stale:
-                    other.unlink(missing_ok=True)
-            stale = [*twins, *replaced] if self.options.overwrite else []
-            stale += [twin for twin in twins if twin in self.broken]
-            for other in stale:
-                if other != path:
-                    other.unlink(missing_ok=True)
-            if any(twin in self.broken for twin in twins):
-                self.result.repaired.append(path)
         except OSError as exc:
             raise ReplaycheckError(
                 f"cannot write {exc.filename or path} ({exc.strerror or exc}); "
                 "check the output directory (-o)."
             ) from None
+        twins = _formats(path, self.options.fmt)
+        stale = [*twins, *replaced] if self.options.overwrite else []
+        stale += [t for t in twins if t in self.broken or t in earlier]
+        for other in stale:
+            if other != path:
+                with contextlib.suppress(OSError):  # a copy left over loses nothing
+                    other.unlink(missing_ok=True)
+        if earlier:
+            return "refreshed", path
+        if any(twin in self.broken for twin in twins):
+            return "repaired", path
         return "written", path
 
 

@@ -37,6 +37,8 @@ MARKER = "replaycheck"
 
 settings_key = pytest.StashKey[Settings | None]()
 runner_key: pytest.StashKey[Runner] = pytest.StashKey()
+failure_told_key = pytest.StashKey[bool]()
+"""Whether an item has shown the runner's configuration failure in full."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -305,9 +307,9 @@ class ReplayItem(pytest.Item):
 
             # The workflows did not load: the first item says why in full, the rest in short.
             message = str(exc)
-            if runner.failure_told:
+            if self.config.stash.get(failure_told_key, False):
                 message = f"not replayed: {message.split(';')[0]} (the first history item says why)"
-            runner.failure_told = True
+            self.config.stash[failure_told_key] = True
             verdict = Verdict(path=str(self.path), verdict="error", message=message)
         if verdict.output:  # shown as the item's "Captured stderr", as for any test
             self.add_report_section("call", "stderr", verdict.output)

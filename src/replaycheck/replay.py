@@ -344,7 +344,7 @@ class WorkerSession:
                 verdict="error",
                 message=f"replay timed out after {self.job.timeout:g} s (it took "
                 f"{verdict.seconds:.3g} s for {verdict.events} events); this history was not "
-                "checked; raise --timeout (timeout in [tool.replaycheck]) for histories this long",
+                f"checked; {RAISE_TIMEOUT} for histories this long",
                 diagnosis=None,
                 verified_through=0,
             )
@@ -358,12 +358,12 @@ class WorkerSession:
         return key, verdict
 
     def _size(self) -> str:
-        """`` (N events: raise --timeout ...)`` for a timeout while replaying a long history."""
+        """`` in a history of N events; ...`` for a timeout while replaying a long history."""
         if self.current is None or not self.current_events:
             return ""
         return (
             f" in a history of {self.current_events} events; if it is that long rather than "
-            "stuck, raise --timeout (timeout in [tool.replaycheck])"
+            f"stuck, {RAISE_TIMEOUT}"
         )
 
     def _between_histories(self) -> float:
@@ -391,6 +391,11 @@ class WorkerSession:
             return ""
         self.output.seek(self.output_read)
         return self.output.read().decode("utf-8", "replace")
+
+
+RAISE_TIMEOUT = (
+    "raise the timeout (--timeout, --replaycheck-timeout, or timeout in [tool.replaycheck])"
+)
 
 
 def _crash_reason(proc: subprocess.Popen[bytes]) -> str:

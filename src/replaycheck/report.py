@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -145,7 +144,7 @@ def gate_places(verdicts: Sequence[Verdict]) -> list[str]:
     for verdict in verdicts:
         frame = verdict.diagnosis.gate_at if verdict.diagnosis is not None else None
         if verdict.verdict == "nondeterministic" and frame is not None:
-            places[f"{os.path.basename(frame.file)}:{frame.line}"] = None
+            places[f"{frame.file}:{frame.line}"] = None  # as shown: relative when below
     return list(places)
 
 

@@ -23,8 +23,6 @@ class Runner:
         self.verdicts: dict[int, Verdict] = {}
         self.failure: ReplaycheckError | None = None
         """A configuration error met once (e.g. an import error); every later ask re-raises it."""
-        self.failure_told = False
-        """Whether a front end has shown :attr:`failure` in full once."""
 
     def warm(self) -> None:
         """Start the worker now (it imports temporalio and the workflows while we do other work)."""

@@ -246,3 +246,34 @@ class RemoveFromUpdate:
         await workflow.execute_activity(fetch, note, start_to_close_timeout=TIMEOUT)
         self.note = note
         return note
+
+
+@workflow.defn(name="DeprecateOther")
+class DeprecateOther:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ReplaceAfterLoop")
+class ReplaceAfterLoop:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        for _ in range(2):
+            await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(fetch, order + "-last", start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="FanOutMore")
+class FanOutMore:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await asyncio.gather(
+            *[
+                workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+                for _ in range(2)
+            ]
+        )
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

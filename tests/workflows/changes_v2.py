@@ -279,3 +279,39 @@ class RemoveFromUpdate:
     async def set_note(self, note: str) -> str:  # handler: RemoveFromUpdate (this line)
         self.note = note  # no longer runs 'fetch' first
         return note
+
+
+@workflow.defn(name="DeprecateOther")
+class DeprecateOther:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        workflow.deprecate_patch("fetch-argument")  # an earlier change, not the one below
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: DeprecateOther (the next line)
+        await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ReplaceAfterLoop")
+class ReplaceAfterLoop:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        for _ in range(2):
+            await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: ReplaceAfterLoop (the next line)
+        await workflow.execute_activity(bill, order + "-last", start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="FanOutMore")
+class FanOutMore:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await asyncio.gather(
+            # fan-out: FanOutMore (the next line)
+            *[
+                workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+                for _ in range(3)
+            ]
+        )
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

@@ -76,3 +76,19 @@ class SpinningSayHello:
         return await workflow.execute_activity(
             "say_hello", params.name, schedule_to_close_timeout=timedelta(seconds=10)
         )
+
+
+@workflow.defn(name="SayHelloWorkflow")
+class ChainedSayHello:
+    """Raises an exception caused by another (the report names the one raised)."""
+
+    @workflow.run
+    async def run(self, params: SayHelloParams) -> str:
+        if params.should_cause_nondeterminism:
+            try:
+                {}[params.name]
+            except KeyError as exc:
+                raise ValueError(f"no greeting for {params.name}") from exc
+        return await workflow.execute_activity(
+            "say_hello", params.name, schedule_to_close_timeout=timedelta(seconds=10)
+        )

@@ -57,6 +57,9 @@ CASES = (
     "InvertBranch",
     "ChangeChildId",
     "RemoveFromUpdate",
+    "DeprecateOther",
+    "ReplaceAfterLoop",
+    "FanOutMore",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}

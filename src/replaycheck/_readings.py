@@ -1,0 +1,219 @@
+"""Readings of a divergence from the workflow source: what the change most likely was.
+
+One history cannot always tell an addition from a replacement, a move from a removal, or a
+loop that runs once more from a new call. These heuristics read the code around the diverging
+command (``replaycheck._source``) and the history's commands to tell the likelier reading;
+``replaycheck.diagnose`` turns them into the diagnosis and its fix. Each says why it decides as
+it does; none is trusted further than the fix text it changes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from replaycheck._commands import NAMED_KINDS, Command, HistoryCommands
+from replaycheck._divergence import Divergence
+from replaycheck._source import (
+    SourceFrame,
+    block_until,
+    count_later,
+    function_line,
+    loop_around,
+    mentioned_later,
+    next_statement,
+    statement_start,
+)
+
+TIMER_IN_SOURCE = r"\bsleep\(|\btimer\("
+"""How a timer shows in workflow source (it has no name to look for)."""
+_KINDS_IN_SOURCE = {
+    "timer": TIMER_IN_SOURCE,
+    "continue-as-new": r"\bcontinue_as_new\(",
+}
+"""How commands without a name to look for show in workflow source."""
+_NAMED_IN_SOURCE = NAMED_KINDS | {"signal-external"}
+_RANGE_LITERAL = re.compile(r"\brange\(\s*\d+\s*\)")
+
+
+def slug(text: str) -> str:
+    """``GiftWrapOrder`` -> ``gift-wrap-order``; ``send_email`` -> ``send-email``."""
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", text)
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
+
+
+def name_pattern(name: str) -> str:
+    """The registered name, or the Python name it usually comes from (ChargeCard:
+    charge_card), as a regex."""
+    names = {re.escape(name), re.escape(slug(name).replace("-", "_"))}
+    return r"\b(" + "|".join(sorted(names)) + r")\b"
+
+
+def recorded_from(h: Command, history: HistoryCommands) -> str:
+    """A regex for any statement running what the history recorded from ``h`` on: the names
+    of its activities, children and signals, and a sleep or continue-as-new when it has one."""
+    later = [x for x in history.commands if x.event_id >= h.event_id]
+    names = sorted({x.name for x in later if x.kind in _NAMED_IN_SOURCE and x.name})
+    parts = [name_pattern(n) for n in names]
+    parts += [
+        pattern for kind, pattern in _KINDS_IN_SOURCE.items() if any(x.kind == kind for x in later)
+    ]
+    return "|".join(parts)
+
+
+def still_runs_later(
+    h: Command | None, after: Sequence[Command], frames: Sequence[SourceFrame],
+    history: HistoryCommands,
+) -> bool:  # fmt: skip
+    """Whether the code still issues ``h`` after the diverging command: it did while replaying,
+    or the source runs it later (``frames``: the gated call, then its callers). A timer: when
+    as many sleeps follow in the source as the history recorded timers from ``h`` on."""
+    if h is None:
+        return False
+    if after and after[0].matches(h):
+        return True
+    if h.kind == "timer":
+        timers = sum(1 for x in history.commands if x.event_id >= h.event_id and x.kind == "timer")
+        found = sum(count_later(f.file, f.line, TIMER_IN_SOURCE) for f in frames)
+        return found >= max(1, timers)
+    if not h.name:
+        return False
+    pattern = name_pattern(h.name)
+    return any(mentioned_later(f.file, f.line, pattern) for f in frames)
+
+
+def added_block(frame: SourceFrame, h: Command, history: HistoryCommands) -> tuple[int, str] | None:
+    """Statements added in a row from ``frame``'s, up to the first that runs anything the
+    history recorded from ``h`` on (a statement moved up is not an addition)."""
+    pattern = recorded_from(h, history)
+    return block_until(frame.file, frame.line, pattern) if pattern else None
+
+
+def moved_too(frame: SourceFrame, h: Command, history: HistoryCommands) -> str:
+    """What the statement after ``frame``'s runs, when the history recorded it after ``h`` and
+    ``h`` still runs after that statement: it moved up too (``activity 'x' at wf.py:80``)."""
+    following = next_statement(frame.file, frame.line)
+    if following is None or not h.name:
+        return ""
+    line, code = following
+    if not mentioned_later(frame.file, line, name_pattern(h.name)):
+        return ""  # what the history recorded runs before it (in the gated statement): no move
+    later = [
+        x
+        for x in history.commands
+        if x.event_id > h.event_id and x.kind in _NAMED_IN_SOURCE and x.name and x.name != h.name
+    ]
+    for x in later:
+        if re.search(name_pattern(x.name), code):
+            return f"{x.describe()} at {os.path.basename(frame.file)}:{line}"
+    return ""
+
+
+def update_handler(h: Command, found: Divergence, history: HistoryCommands) -> tuple[str, str]:
+    """The update being handled when the history ran ``h`` (the last accepted before it), and
+    where its handler is defined when a workflow file of the replay defines it (``wf.py:53``).
+    """
+    accepted = [x for x in history.commands if x.kind == "update" and x.name
+                and x.event_id < h.event_id]  # fmt: skip
+    if not accepted:
+        return "", ""
+    name = accepted[-1].name
+    issued = [x for _, x in found.matched if x is not None] + list(found.commanded_rest)
+    for file, near, _ in (frame for x in issued for frame in x.frames):
+        line = function_line(file, name, near)
+        if line:
+            return name, f"{os.path.basename(file)}:{line}"
+    return name, ""
+
+
+def site(command: Command) -> tuple[str, int]:
+    """The file and line that issued ``command`` (it must have frames)."""
+    file, line, _ = command.frames[0]
+    return file, line
+
+
+@dataclass(frozen=True)
+class LoopChange:
+    """A loop that runs its command more or fewer times than the history recorded."""
+
+    where: str
+    """``wf.py:26 (for i in range(3):)``."""
+    runs: int
+    """How often the history ran the loop's command there, in a row."""
+    name: str
+    more: bool
+    literal: bool
+    """The loop runs over ``range(<number>)``: its bound can be gated as a number."""
+
+
+def loop_change(
+    h: Command | None, c: Command | None, found: Divergence, history: HistoryCommands
+) -> LoopChange | None:
+    """The loop change this divergence is, if it is one.
+
+    More runs: the code repeats, from the line that issued them, the commands the history ran
+    in a row just before ``h``. Fewer runs: the code left the loop (``c`` comes from outside
+    it) where the history ran ``h`` once more from that loop's line, and what the history did
+    right after its run of ``h`` is what the code does now.
+    """
+    before = [x for _, x in found.matched if x is not None and x.frames]
+    if h is None:
+        return None
+    at = next((i for i, x in enumerate(history.commands) if x.event_id == h.event_id), None)
+    if at is None:
+        return None
+    repeated: Command | None = None
+    more = False
+    if c is not None and c.frames and c.name:
+        same_site = [x for x in before if x.matches(c) and site(x) == site(c)]
+        if same_site and at > 0 and history.commands[at - 1].matches(c):
+            repeated, more = c, True
+    if repeated is None and h.name and c is not None:
+        sites = {site(x) for x in before if x.matches(h)}
+        end = at
+        while end < len(history.commands) and history.commands[end].matches(h):
+            end += 1
+        after_run = history.commands[end] if end < len(history.commands) else None
+        if len(sites) == 1 and after_run is not None and after_run.matches(c):
+            inside = loop_around(*next(iter(sites)))
+            outside = not c.frames or loop_around(*site(c)) != inside
+            if inside is not None and outside:
+                repeated = next(x for x in reversed(before) if x.matches(h))
+    if repeated is None:
+        return None
+    file, line = site(repeated)
+    around = loop_around(file, line)
+    if around is None:
+        return None
+    runs = _run_length(history.commands, at - 1 if more else at, repeated)
+    where = f"{os.path.basename(file)}:{around[0]} ({around[1]})"
+    literal = _RANGE_LITERAL.search(around[1]) is not None
+    return LoopChange(where, runs, repeated.name, more, literal)
+
+
+def _run_length(commands: Sequence[Command], at: int, command: Command) -> int:
+    """How many commands in a row around ``commands[at]`` match ``command``."""
+    start = at
+    while start > 0 and commands[start - 1].matches(command):
+        start -= 1
+    end = at
+    while end < len(commands) and commands[end].matches(command):
+        end += 1
+    return end - start
+
+
+def shares_statement(c: Command | None, depth: int, found: Divergence) -> bool:
+    """Whether the statement the gate wraps (``c``'s frame ``depth``) also issued commands the
+    history recorded (``asyncio.gather`` of several)."""
+    if c is None or not c.frames:
+        return False
+    gated, line, _ = c.frames[min(depth, len(c.frames) - 1)]
+    start = statement_start(gated, line)
+    return any(
+        file == gated and statement_start(file, line) == start
+        for _, x in found.matched
+        if x is not None
+        for file, line, _ in x.frames
+    )
