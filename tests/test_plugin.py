@@ -302,7 +302,8 @@ def test_import_error_in_workflow_module_is_shown(
 ) -> None:
     make_project(pytester, workflows="brokenwf")
     pytester.makepyfile(brokenwf="import no_such_dependency_xyz\n")
-    result = pytester.runpytest(*xdist_args, "--replaycheck=only")
+    # -rN: no short summary, which repeats each failure's message in full on CI
+    result = pytester.runpytest(*xdist_args, "--replaycheck=only", "-rN")
     result.stdout.fnmatch_lines(
         ["*cannot import workflow module 'brokenwf': ModuleNotFoundError: "
          "No module named 'no_such_dependency_xyz'*"]
