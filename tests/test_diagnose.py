@@ -387,6 +387,17 @@ def test_helper_issuing_every_activity_points_at_its_caller() -> None:
     ]
 
 
+def test_a_first_command_from_a_helper_points_at_the_call_naming_it() -> None:
+    # No command before it to compare frames with: the statement that names the activity.
+    path = FIXTURES / "TenantProvisioning" / "prov-v2-cyberdyne-completed.json"
+    d = replay_file(path, "examples.provisioning.workflows_unsafe").diagnosis
+    assert d is not None and d.change == "patch-removed" and d.gate_at is not None
+    caller = line_of("_step(create_schema, request, retry_policy", SHARED_PY)
+    assert (d.gate_at.function, d.gate_at.line) == ("prepare_v2", caller)
+    assert f"put the gate back where it was (before shared.py:{caller} in prepare_v2)" \
+        in d.fix()[0]
+
+
 def test_public_sdk_history_timer_added_on_replay() -> None:
     """The SDK's own nondeterministic history: a timer the code now starts before completing."""
     d = replay_file(NONDETERMINISTIC, "tests.workflows.sayhello").diagnosis

@@ -24,6 +24,7 @@ from replaycheck._source import (
     loop_around,
     mentioned_later,
     next_statement,
+    statement_source,
     statement_start,
 )
 
@@ -126,6 +127,19 @@ def update_handler(h: Command, found: Divergence, history: HistoryCommands) -> t
         if line:
             return name, f"{os.path.basename(file)}:{line}"
     return name, ""
+
+
+def naming_frame(command: Command | None) -> int:
+    """The innermost frame of ``command`` whose statement names it: a helper that issues any
+    activity it is given (``return await workflow.execute_activity(activity, ...)``) points at
+    its caller (``await self._step(create_schema, ...)``); 0 when none names it."""
+    if command is None or not command.name:
+        return 0
+    pattern = name_pattern(command.name)
+    for index, (file, line, _) in enumerate(command.frames):
+        if re.search(pattern, statement_source(file, line)):
+            return index
+    return 0
 
 
 def site(command: Command) -> tuple[str, int]:

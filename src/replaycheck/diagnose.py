@@ -36,6 +36,7 @@ from replaycheck._readings import (
     added_block,
     loop_change,
     moved_too,
+    naming_frame,
     shares_statement,
     slug,
     still_runs_later,
@@ -475,8 +476,8 @@ def _keyword_source(code: str, name: str) -> str:
 
 def _patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
     patch_id = diagnosis.recorded_name
-    where = diagnosis.where(1)
-    at = f" (before {where})" if where else ""
+    frame = diagnosis.gate_at
+    at = f" (before {frame.short()})" if frame else ""
     if diagnosis.marker_deprecated:
         return [
             f"executions recorded with deprecate_patch({patch_id!r}) still need its marker: put "
@@ -710,7 +711,8 @@ def _from_divergence(
 ) -> Diagnosis:
     h, c = found.recorded, found.commanded
     previous = next((p[1] for p in reversed(found.matched) if p[1] is not None), None)
-    depth = gate_frame(c, previous)
+    # Without a command before it to tell a shared helper's frames, the statement naming it.
+    depth = gate_frame(c, previous) if previous is not None else naming_frame(c)
     diagnosis = Diagnosis(
         message=message,
         change=classify(h, c, history),
