@@ -330,7 +330,7 @@ def test_source_reading_skips_comments_and_follows_callers(tmp_path: Path) -> No
 
 
 def test_a_suggested_patch_id_is_never_one_in_use() -> None:
-    from replaycheck.diagnose import _unused
+    from replaycheck._building import _unused
 
     assert _unused("timer-before-charge", {"x"}) == "timer-before-charge"
     assert _unused("timer-before-charge", {"timer-before-charge"}) == "timer-before-charge-2"
@@ -340,8 +340,8 @@ def test_a_suggested_patch_id_is_never_one_in_use() -> None:
 
 def test_an_added_timer_is_not_taken_for_a_moved_one() -> None:
     # The history's later timer has another duration: the new 5 s timer was added.
+    from replaycheck._building import classify
     from replaycheck._commands import Command, HistoryCommands
-    from replaycheck.diagnose import classify
 
     charge = Command("activity", "charge", event_id=11)
     later_timer = Command("timer", "1s", event_id=17)

@@ -2,48 +2,24 @@
 
 A :class:`Diagnosis` says where replay diverged (history event id and type), what the history
 recorded there, what the new code commanded instead (and which line of it), the commands around
-that point, how to gate the change, and what deploying it would break. It is built in the replay
-worker from the history's command events, the commands the code issued during replay (recorded
-with their call sites by ``replaycheck._capture``) and core's own message, which serves as a cross
-check and as the fallback: a message nothing else explains still gives a Diagnosis holding it.
+that point, how to gate the change, and what deploying it would break. :func:`diagnose` builds
+it in the replay worker (``replaycheck._building``) from the history's command events, the
+commands the code issued during replay (recorded with their call sites by
+``replaycheck._capture``) and core's own message, which serves as a cross check and as the
+fallback: a message nothing else explains still gives a Diagnosis holding it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from replaycheck._commands import (
-    KIND_LABELS,
-    NAMED_KINDS,
-    Command,
-    HistoryCommands,
-    history_commands,
-)
-from replaycheck._divergence import (
-    CoreHint,
-    Divergence,
-    TimelineRow,
-    align,
-    at_event,
-    gate_frame,
-    parse_core_message,
-    timeline,
-)
-from replaycheck._readings import (
-    added_block,
-    loop_change,
-    moved_too,
-    naming_frame,
-    shares_statement,
-    slug,
-    still_runs_later,
-    update_handler,
-)
-from replaycheck._source import SourceFrame, patch_ids_in_source, source_frames
-from replaycheck.histories import event_type_name
+from replaycheck._commands import KIND_LABELS, Command
+from replaycheck._divergence import TimelineRow, parse_core_message
+from replaycheck._readings import slug
+from replaycheck._source import SourceFrame
 
 if TYPE_CHECKING:
     from temporalio.api.history.v1 import History
@@ -513,7 +489,7 @@ def diagnose(
     last_task: int = 0,
     early_deprecations: Sequence[tuple[str, str, int]] = (),
 ) -> Diagnosis:
-    """Explain a nondeterminism failure; never raises.
+    """Explain a nondeterminism failure; never raises (see ``replaycheck._building``).
 
     Args:
         message: core's message (:func:`core_message`).
@@ -524,368 +500,16 @@ def diagnose(
         early_deprecations: ``(patch id, where, commands issued before it)`` of each
             ``deprecate_patch()`` call that found no marker in this history while it replayed.
     """
-    severity = severity_of(status)
-    try:
-        commands = history_commands(history)
-        found = _divergence_of(message, commands, issued, last_task)
-        if found is None:
-            hint = _hint_with_history(parse_core_message(message), commands)
-            diagnosis = _from_hint(message, hint, severity)
-        else:
-            diagnosis = _from_divergence(message, found, commands, severity)
-        diagnosis = _with_ids(diagnosis, message, history, commands, issued, severity)
-        early = _early_deprecation(diagnosis, found, commands, issued, early_deprecations)
-        if early is not None:
-            patch_id, at = early
-            diagnosis = replace(
-                diagnosis,
-                deprecated_early=patch_id,
-                deprecated_at=at,
-                patch_id=patch_id,
-                other_patch_id="",
-            )
-        return _with_signals(diagnosis, history)
-    except Exception:  # a diagnosis is a courtesy: any surprise degrades to core's message
-        return Diagnosis(message=message, severity=severity)
+    from replaycheck._building import diagnose as build
 
-
-def _divergence_of(
-    message: str, history: HistoryCommands, issued: Sequence[Command] | None, last_task: int
-) -> Divergence | None:
-    """Where the code's commands part from the history's (core's event id wins)."""
-    if issued is None:
-        return None
-    hint = parse_core_message(message)
-    found = align(history, issued, history.task_for(last_task) or max(history.tasks, default=0))
-    if hint.event_id and (found is None or _event_of(found) != hint.event_id):
-        found = at_event(history, issued, hint.event_id) or found
-    return found
-
-
-def _early_deprecation(
-    diagnosis: Diagnosis,
-    found: Divergence | None,
-    history: HistoryCommands,
-    issued: Sequence[Command] | None,
-    early: Sequence[tuple[str, str, int]],
-) -> tuple[str, str] | None:
-    """The ``deprecate_patch()`` that came too early for this divergence: one whose marker the
-    history lacks, called right before the diverging command (no command in between), so the
-    change it stands for is the one that diverged."""
-    if found is None or found.commanded is None or issued is None:
-        return None
-    if diagnosis.change in ("patch-removed", "id-changed", "unknown"):
-        return None
-    position = next((i for i, x in enumerate(issued) if x is found.commanded), None)
-    markers = {x.name for x in history.commands if x.kind == "patch"}
-    for patch_id, at, before in reversed(early):
-        if patch_id not in markers and before == position:
-            return patch_id, at
-    return None
-
-
-_ID_EVENTS = {
-    "activity": ("ActivityTaskScheduled", "activity_task_scheduled_event_attributes",
-                 "activity_id"),
-    "child": ("StartChildWorkflowExecutionInitiated",
-              "start_child_workflow_execution_initiated_event_attributes", "workflow_id"),
-}  # fmt: skip
-
-
-def _with_ids(
-    diagnosis: Diagnosis,
-    message: str,
-    history: History,
-    commands: HistoryCommands,
-    issued: Sequence[Command] | None,
-    severity: str,
-) -> Diagnosis:
-    """An activity's or a child workflow's id changed: the event that recorded the old id, the
-    code that gave the new one."""
-    hint = parse_core_message(message)
-    if hint.ids is None:
-        return diagnosis
-    kind, old, new = hint.ids
-    event_type, attributes, field = _ID_EVENTS[kind]
-    event_id = next(
-        (e.event_id for e in history.events
-         if event_type_name(e.event_type) == event_type
-         and getattr(getattr(e, attributes), field) == old),
-        0,
-    )  # fmt: skip
-    found = at_event(commands, issued, event_id) if event_id and issued is not None else None
-    if found is not None:
-        diagnosis = _from_divergence(message, found, commands, severity)
-    else:
-        target = next((x for x in commands.commands if x.event_id == event_id), None)
-        diagnosis = Diagnosis(
-            message=message,
-            event_id=event_id,
-            event_type=event_type if event_id else "",
-            recorded_kind=kind,
-            recorded_name=target.name if target else "",
-            commanded_kind=kind,
-            commanded_name=target.name if target else "",
-            severity=severity,
-        )
-    name = diagnosis.recorded_name or kind
-    taken = _patch_ids_in_use(commands, diagnosis)
-    return replace(
-        diagnosis,
-        change="id-changed",
-        ids=(old, new),
-        patch_id=_unused(f"{slug(name)}-id", taken),
-        other_patch_id="",
-        still_runs_later=False,
-        loop="",
+    return build(
+        message,
+        history,
+        status=status,
+        issued=issued,
+        last_task=last_task,
+        early_deprecations=early_deprecations,
     )
-
-
-def _with_signals(diagnosis: Diagnosis, history: History) -> Diagnosis:
-    """When the code commanded nothing where the history went on, the signals delivered since
-    the code's last matching command (their handling may have changed), in the timeline too."""
-    if diagnosis.commanded_kind or not diagnosis.event_id or not diagnosis.timeline:
-        return diagnosis
-    rows = list(diagnosis.timeline)
-    at = next(i for i, row in enumerate(rows) if row.diverged)
-    after = max((row.event_id for row in rows[:at]), default=0)
-    found = [
-        (event.event_id, event.workflow_execution_signaled_event_attributes.signal_name)
-        for event in history.events
-        if after < event.event_id < diagnosis.event_id
-        and event_type_name(event.event_type) == "WorkflowExecutionSignaled"
-    ]
-    if not found:
-        return diagnosis
-    received = [TimelineRow(event_id=e, recorded=f"signal {n!r} received") for e, n in found]
-    return replace(
-        diagnosis,
-        signals=tuple(f"signal {n!r} (event {e})" for e, n in found),
-        timeline=(*rows[:at], *received, *rows[at:]),
-    )
-
-
-def _event_of(found: Divergence) -> int:
-    return found.recorded.event_id if found.recorded is not None else 0
-
-
-def _hint_with_history(hint: CoreHint, history: HistoryCommands) -> CoreHint:
-    """Fill in what the history recorded at the event core names."""
-    target = next((x for x in history.commands if x.event_id == hint.event_id), None)
-    if target is None or not hint.event_id:
-        return hint
-    return replace(hint, recorded=(target.kind, target.name))
-
-
-def _from_hint(message: str, hint: CoreHint, severity: str) -> Diagnosis:
-    recorded = hint.recorded or ("", "")
-    commanded = hint.commanded or ("", "")
-    change = "unknown"
-    if hint.recorded and hint.recorded[0] == "patch":
-        change = "patch-removed"
-    elif (
-        hint.recorded
-        and hint.commanded
-        and hint.recorded[0] == hint.commanded[0]
-        and (hint.recorded[0] in NAMED_KINDS)
-    ):
-        change = "renamed"
-    diagnosis = Diagnosis(
-        message=message,
-        change=change,
-        event_id=hint.event_id,
-        event_type=hint.event_type,
-        recorded_kind=recorded[0],
-        recorded_name=recorded[1],
-        commanded_kind=commanded[0],
-        commanded_name=commanded[1],
-        severity=severity,
-    )
-    h = Command(*recorded) if recorded[0] else None
-    c = Command(*commanded) if commanded[0] else None
-    return _with_patch_id(diagnosis, h, c)
-
-
-def _from_divergence(
-    message: str, found: Divergence, history: HistoryCommands, severity: str
-) -> Diagnosis:
-    h, c = found.recorded, found.commanded
-    previous = next((p[1] for p in reversed(found.matched) if p[1] is not None), None)
-    # Without a command before it to tell a shared helper's frames, the statement naming it.
-    depth = gate_frame(c, previous) if previous is not None else naming_frame(c)
-    diagnosis = Diagnosis(
-        message=message,
-        change=classify(h, c, history),
-        event_id=h.event_id if h is not None else 0,
-        event_type=h.event_type if h is not None else "",
-        recorded_kind=h.kind if h is not None else "",
-        recorded_name=h.name if h is not None else "",
-        commanded_kind=c.kind if c is not None else "",
-        commanded_name=c.name if c is not None else "",
-        location=source_frames(c.frames) if c is not None else (),
-        previous=source_frames(previous.frames) if previous is not None else (),
-        gate_frame=depth,
-        timeline=timeline(found, depth),
-        severity=severity,
-    )
-    if diagnosis.change == "patch-removed" and h is not None:
-        diagnosis = replace(diagnosis, marker_deprecated=h.deprecated)
-    if diagnosis.change == "reordered" and h is not None:
-        # The else replays everything the history did from here on, in its order.
-        rest = [x.describe() for x in history.commands  # handlers' updates are not run's code
-                if x.event_id >= h.event_id and x.kind not in ("complete", "update")]  # fmt: skip
-        shown = rest[:OLD_ORDER_SHOWN] + (["…"] if len(rest) > OLD_ORDER_SHOWN else [])
-        diagnosis = replace(diagnosis, old_order=tuple(shown))
-    frames = diagnosis.location[depth:]  # the gated call, then its callers
-    later = still_runs_later(h, found.commanded_rest, frames, history)
-    diagnosis = replace(
-        diagnosis,
-        still_runs_later=later,
-        seen_later=h is not None and any(x.matches(h) for x in found.commanded_rest[:1]),
-        shares_statement=shares_statement(c, depth, found),
-    )
-    frame = diagnosis.gate_at
-    if later and frame is not None and h is not None and not diagnosis.shares_statement:
-        block = added_block(frame, h, history)
-        if block is not None:
-            diagnosis = replace(diagnosis, added_to=block[0], added_block=block[1])
-        else:
-            diagnosis = replace(diagnosis, moved_too=moved_too(frame, h, history))
-    taken = _patch_ids_in_use(history, diagnosis)
-    if c is not None and c.kind == "update" and h is not None and h.kind != "update":
-        handler, handler_at = update_handler(h, found, history)
-        if handler:
-            return replace(
-                diagnosis,
-                change="removed",
-                handler=handler,
-                handler_at=handler_at,
-                patch_id=_unused(f"remove-{_slug_of(h)}", taken),
-                still_runs_later=False,
-            )
-    loop = loop_change(h, c, found, history)
-    if loop is not None:
-        return replace(
-            diagnosis,
-            change="loop",
-            loop=loop.where,
-            loop_runs=loop.runs,
-            loop_more=loop.more,
-            loop_literal=loop.literal,
-            patch_id=_unused(f"{slug(loop.name)}-runs", taken),
-        )
-    return _with_patch_id(diagnosis, h, c, taken=taken)
-
-
-OLD_ORDER_SHOWN = 6
-"""Commands listed in a reorder's ``else`` comment before ``…``."""
-
-
-def _patch_ids_in_use(history: HistoryCommands, diagnosis: Diagnosis) -> set[str]:
-    """Patch ids the history recorded or the workflow source already passes to ``patched()``
-    / ``deprecate_patch()``: a suggestion must not reuse one."""
-    taken = {x.name for x in history.commands if x.kind == "patch"}
-    for path in {f.file for f in (*diagnosis.location, *diagnosis.previous)}:
-        taken.update(patch_ids_in_source(path))
-    return taken
-
-
-def classify(h: Command | None, c: Command | None, history: HistoryCommands) -> str:
-    """Name the change from the diverging pair (see :data:`CHANGES`)."""
-    if h is None and c is None:
-        return "unknown"
-    if h is not None and h.kind == "patch" and not (c is not None and c.kind == "patch"):
-        return "patch-removed"
-    if h is None or h.kind == "complete":
-        return "added"
-    if c is None or c.kind == "complete":
-        return "removed"
-    if _later_match(h, c, history) is not None:
-        return "reordered"
-    if h.kind == c.kind and h.kind in NAMED_KINDS:
-        return "renamed"
-    return "replaced"
-
-
-def _later_match(h: Command, c: Command, history: HistoryCommands) -> Command | None:
-    """The history's next command after ``h`` that is ``c`` (timers: of the same duration, so
-    an added timer is not taken for a moved one)."""
-    return next(
-        (x for x in history.commands
-         if x.event_id > h.event_id and x.kind == c.kind and x.name == c.name),
-        None,
-    )  # fmt: skip
-
-
-def _with_patch_id(
-    diagnosis: Diagnosis,
-    h: Command | None,
-    c: Command | None,
-    taken: Collection[str] = frozenset(),
-) -> Diagnosis:
-    """The patch id of the likelier reading first, the other's in ``other_patch_id``; never one
-    in ``taken`` (``-2``, ``-3``, ... appended)."""
-    suggested = _suggest_ids(diagnosis, h, c)
-    if diagnosis.change == "patch-removed":
-        return suggested
-    return replace(
-        suggested,
-        patch_id=_unused(suggested.patch_id, taken),
-        other_patch_id=_unused(suggested.other_patch_id, taken),
-    )
-
-
-def _unused(patch_id: str, taken: Collection[str]) -> str:
-    if not patch_id or patch_id not in taken:
-        return patch_id
-    n = 2
-    while f"{patch_id}-{n}" in taken:
-        n += 1
-    return f"{patch_id}-{n}"
-
-
-def _suggest_ids(diagnosis: Diagnosis, h: Command | None, c: Command | None) -> Diagnosis:
-    change = diagnosis.change
-    if change not in ("reordered", "renamed", "replaced"):
-        return replace(diagnosis, patch_id=suggest_patch_id(change, h, c))
-    new, old = _slug_of(c), _slug_of(h)
-    if not (new and old):
-        return diagnosis
-    readings = {  # (likely when it still runs later, likely when it does not)
-        "reordered": (f"{new}-before-{old}", f"remove-{old}"),
-        "renamed": (f"{new}-before-{old}", f"{new}-instead-of-{old}"),
-        "replaced": (f"{new}-before-{old}", f"{new}-instead-of-{old}"),
-    }[change]
-    first, second = readings if diagnosis.still_runs_later else readings[::-1]
-    return replace(diagnosis, patch_id=first, other_patch_id=second)
-
-
-def suggest_patch_id(change: str, h: Command | None, c: Command | None) -> str:
-    """A readable patch id for gating the change (the removed id for ``patch-removed``)."""
-    if change == "patch-removed" and h is not None:
-        return h.name
-    new, old = _slug_of(c), _slug_of(h)
-    if change == "added" and new:
-        return f"add-{new}"
-    if change == "removed" and old:
-        return f"remove-{old}"
-    if not (new and old):
-        return ""
-    if change == "reordered" or (change == "replaced" and c is not None and c.kind == "timer"):
-        return f"{new}-before-{old}"
-    return f"{new}-instead-of-{old}"
-
-
-def _slug_of(command: Command | None) -> str:
-    if command is None:
-        return ""
-    if command.kind in ("activity", "local-activity", "child") and command.name:
-        return slug(command.name)
-    if command.kind == "signal-external" and command.name:
-        return f"signal-{slug(command.name)}"
-    if command.kind == "complete":
-        return "completion"
-    return command.kind
 
 
 __all__ = [
