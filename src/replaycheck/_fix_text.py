@@ -1,0 +1,303 @@
+"""The text of a :class:`~replaycheck.diagnose.Diagnosis`: what the change was, and the fix.
+
+The fix puts the new code behind ``workflow.patched("<id>")``. What the ``else`` holds depends on
+the change: an addition needs none (executions recorded before never ran it), a replacement or a
+removal keeps the old command, a move keeps the old order; where one history cannot tell, both
+readings are given, the likelier first (``replaycheck._readings``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from replaycheck._readings import slug
+
+if TYPE_CHECKING:
+    from replaycheck.diagnose import Diagnosis
+
+
+def explanation(d: Diagnosis) -> str:
+    """What the change most likely was, in a sentence."""
+    rec, com = d.recorded, d.commanded
+    if d.handler:
+        return (
+            f"the update handler {d.handler!r} no longer runs {rec} "
+            "before it returns: the history ran it while handling the update"
+        )
+    if d.signals and not d.commanded_kind:
+        return (
+            f"the code made no command after {d.signals[-1]}, where the history went on "
+            f"with {rec}: that signal's handler, its argument type or the condition waiting "
+            f"for it changed (or {rec} was removed)"
+        )
+    if d.deprecated_early:
+        return (
+            f"deprecate_patch({d.deprecated_early!r}) came too early: this execution "
+            "started before the patch (its history has no marker of it) and took the old "
+            f"branch, where the code now commands {com}"
+        )
+    if d.change in ("renamed", "replaced") and d.still_runs_later:
+        return (
+            f"the code commands {com} where the history recorded {rec}, which the code "
+            f"still runs after it (added before it, or replacing it)"
+        )
+    if d.change == "id-changed" and len(d.ids) == 2:
+        return (
+            f"{rec} now gets id {d.ids[1]!r}; the history recorded id {d.ids[0]!r} "
+            "(core compares activity and child workflow ids, not just types)"
+        )
+    return {
+        "loop": f"the loop at {d.loop} now runs {_loop_command(d)} "
+        f"{'more' if d.loop_more else 'fewer'} times than this history recorded "
+        f"({d.loop_runs})",
+        "added": f"the code now commands {com} where the history recorded {rec}",
+        "removed": f"the code no longer commands {rec}; it commanded {com} there instead"
+        + (
+            " (or the condition leading to it changed)"
+            if d.recorded_kind in ("continue-as-new", "timer") or d.signals
+            else ""
+        ),
+        "renamed": f"{rec} became {com}",
+        "reordered": f"{com} now comes before {rec}"
+        + ("" if d.seen_later else f" ({rec} was removed or moved after it)"),
+        "replaced": f"the code commands {com} where the history recorded {rec} "
+        f"(added before it, or replacing it)",
+        "patch-removed": f"the code no longer calls workflow.{_patch_call(d)}"
+        f"({d.recorded_name!r}) (nor deprecate_patch), but the history recorded its "
+        "marker",
+    }.get(d.change, "")
+
+
+def fix(d: Diagnosis) -> list[str]:
+    """How to make the change safe, as lines of text (code lines indented four spaces).
+
+    An addition needs no ``else`` (executions recorded before never ran the new command); a
+    replacement or a removal keeps the old code in the ``else``; a move keeps the old order.
+    Where the history cannot tell which it was, both readings are given, the one the source
+    suggests first.
+    """
+    if d.change == "patch-removed":
+        return _patch_removed_fix(d)
+    if d.deprecated_early:
+        return _deprecated_early_fix(d)
+    if d.change == "loop":
+        return _loop_fix(d)
+    if d.change == "id-changed" and len(d.ids) == 2:
+        frame = d.gate_at
+        where = f"at {frame.short()}" if frame else "where the code gives the id"
+        field = "activity_id" if d.recorded_kind == "activity" else "id"
+        new = _keyword_source(frame.code if frame else "", field) or repr(d.ids[1])
+        if d.recorded_kind == "activity" and d.ids[0].isdigit():
+            old = f"None  # the default id, a sequence number ({d.ids[0]!r} here)"
+        else:
+            old = f"<the old expression>  # it gave {d.ids[0]!r} here"
+        return [
+            f"gate the new id {where} (executions recorded before use the old one):",
+            f'    {field}={new} if workflow.patched("{d.patch_id}") else {old}',
+        ]
+    rec = d.recorded
+    if d.handler:
+        at = f" ({d.handler_at})" if d.handler_at else ""
+        return [
+            f"gate it in the update handler {d.handler!r}{at}:",
+            *_gate(d, f"...  # the new handler code, without {rec}"),
+            "    else:",
+            *_old(rec),
+        ]
+    if d.change == "removed":
+        where = f"where {rec} was"
+        if d.previous:
+            where += f", after {d.previous[0].short()}"
+        removal = [*_gate(d, f"...  # the new code, without {rec}"), "    else:",
+                   *_old(rec)]  # fmt: skip
+        if not d.signals or d.commanded_kind:
+            return [f"gate the change {where}:", *removal]
+        signal = d.signals[-1].split(" (event")[0]
+        handling = slug(signal.removeprefix("signal ").strip("'")) + "-handling"
+        return [
+            f"if the handling of {signal} changed, gate it in the handler (or where the code "
+            "waits for it):",
+            f'    if workflow.patched("{handling}"):',
+            "        ...  # the new handling",
+            "    else:",
+            "        ...  # the old handling, for executions recorded before",
+            f"  if {rec} was removed, gate it {where}:",
+            *removal,
+        ]
+    frame = d.gate_at
+    new_code = (frame.code if frame else "") or f"...  # the new code: {d.commanded}"
+    where = f"at {frame.short()}" if frame else "at the changed code"
+    if d.change == "added":
+        if d.shares_statement:
+            return [f"gate the change {where}:", *_addition(d, new_code)]
+        return [f"gate the change {where} (no else: executions recorded before never ran it):",
+                *_gate(d, new_code)]  # fmt: skip
+    other = d.other_patch_id or "<change-id>"
+    if d.change == "reordered":
+        old = ", then ".join(d.old_order) or rec
+        readings = [
+            (f"if {rec} still runs later (moved after it):",
+             [*_gate(d, new_code, "...  # and the rest in the new order"), "    else:",
+              f"        ...  # the old code from here on, in its order: {old}"]),
+            (f"if {rec} is gone (removed):",
+             [*_gate(d, f"pass  # the new code no longer runs {rec}"), "    else:",
+              *_old(rec)]),
+        ]  # fmt: skip
+    elif d.change in ("renamed", "replaced"):
+        addition = f"if {rec} still runs after it (an addition)" + (
+            ":" if d.shares_statement else ", no else:"
+        )
+        readings = [
+            (addition, _addition(d, new_code)),
+            (f"if it replaced {rec}:", [*_gate(d, new_code), "    else:", *_old(rec)]),
+        ]
+    else:
+        return [f"gate the change {where}:", *_gate(d, new_code), "    else:",
+                *_old(rec)]  # fmt: skip
+    if not d.still_runs_later:
+        readings.reverse()
+    elif d.seen_later:
+        return [f"gate the change {where}; {readings[0][0]}", *readings[0][1], *_moved(d)]
+    (first, first_code), (second, second_code) = readings
+    return [
+        f"gate the change {where}; {first}",
+        *first_code,
+        f"  {second}",
+        *(line.replace(f'"{d.patch_id}"', f'"{other}"') for line in second_code),
+        *_moved(d),
+    ]
+
+
+def _moved(d: Diagnosis) -> list[str]:
+    if not d.moved_too:
+        return []
+    return [
+        f"  note: the next statement runs {d.moved_too}, which this history ran later: "
+        "it moved too, and replay will stop there next; gate the whole new sequence, with "
+        "the old one in the else"
+    ]
+
+
+def _patch_call(d: Diagnosis) -> str:
+    return "deprecate_patch" if d.marker_deprecated else "patched"
+
+
+def _addition(d: Diagnosis, code: str) -> list[str]:
+    """The gate of an added command: no ``else``, unless the statement issues others too.
+    Statements added in a row before what the history recorded share the gate."""
+    if d.added_block:
+        frame = d.gate_at
+        lines = f" (lines {frame.line}-{d.added_to})" if frame else ""
+        return [
+            f"    # the statements added in a row{lines}, up to the one running "
+            f"{d.recorded}, share the gate",
+            *_gate(d, d.added_block),
+        ]
+    if not d.shares_statement:
+        return _gate(d, code)
+    return [
+        *_gate(d, code),
+        "    else:",
+        f"        ...  # the statement as it was, without {d.commanded}",
+    ]
+
+
+def _loop_command(d: Diagnosis) -> str:
+    return d.commanded if d.loop_more else d.recorded
+
+
+def _loop_fix(d: Diagnosis) -> list[str]:
+    patch_id = d.patch_id or "<change-id>"
+    why = (
+        "not a call inside it (patched() gives one answer per execution, so a gate inside "
+        f"the loop skips every iteration); this history ran {_loop_command(d)} "
+        f"{d.loop_runs} times there"
+    )
+    if d.loop_literal:
+        return [
+            f"gate the loop's bound at {d.loop}, {why}:",
+            f'    runs = <new count> if workflow.patched("{patch_id}") else {d.loop_runs}'
+            "  # as this history ran it",
+            "    # and loop `runs` times",
+        ]
+    return [  # the count depends on the data: gate what decides it
+        f"gate what decides how often the loop at {d.loop} runs (its condition, what it "
+        f"runs over, a `continue` or `break` in it), {why}:",
+        f'    if workflow.patched("{patch_id}"):',
+        "        ...  # the new condition or selection",
+        "    else:",
+        "        ...  # the old one, for executions recorded before",
+    ]
+
+
+def _deprecated_early_fix(d: Diagnosis) -> list[str]:
+    frame = d.gate_at
+    new_code = d.added_block or (frame.code if frame else "")
+    new_code = new_code or f"...  # the new code: {d.commanded}"
+    lines = [
+        f"deprecate_patch({d.deprecated_early!r}) at {d.deprecated_at} came too early: "
+        "executions that started before the patch still run or replay; go back to the gate "
+        "until none is left (`replaycheck patches` says when)"
+        + (f", no else: {d.recorded} still runs after it" if d.still_runs_later else "")
+        + ":",
+        f'    if workflow.patched("{d.deprecated_early}"):',
+        *(f"        {line}" for line in new_code.splitlines()),
+    ]
+    if not d.still_runs_later:
+        lines += ["    else:", *_old(d.recorded)]
+    return lines
+
+
+def _gate(d: Diagnosis, code: str, *more: str) -> list[str]:
+    return [
+        f'    if workflow.patched("{d.patch_id or "<change-id>"}"):',
+        *(f"        {line}" for line in code.splitlines()),
+        *(f"        {line}" for line in more),
+    ]
+
+
+def _old(recorded: str) -> list[str]:
+    return [f"        ...  # the old code ({recorded}), for executions recorded before"]
+
+
+def _keyword_source(code: str, name: str) -> str:
+    """The source of the ``name=`` argument of a call in ``code`` ('' when there is none)."""
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return ""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.arg == name:
+                    return ast.unparse(keyword.value)
+    return ""
+
+
+def _patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
+    patch_id = diagnosis.recorded_name
+    frame = diagnosis.gate_at
+    at = f" (before {frame.short()})" if frame else ""
+    if diagnosis.marker_deprecated:
+        return [
+            f"executions recorded with deprecate_patch({patch_id!r}) still need its marker: put "
+            f"the call back where it was{at}:",
+            f'    workflow.deprecate_patch("{patch_id}")',
+            "    # delete it once no execution recorded with the marker can be replayed "
+            "(`replaycheck patches` says when)",
+        ]
+    return [
+        f"executions recorded with patch {patch_id!r} still need its marker. While executions "
+        "that started before the patch may still run or replay (`replaycheck patches` says "
+        f"when), put the gate back where it was{at}:",
+        f'    if workflow.patched("{patch_id}"):',
+        "        ...  # the new code",
+        "    else:",
+        "        ...  # the old code, for executions that started before the patch",
+        "  once none is left, keep only the new code and call there",
+        f'    workflow.deprecate_patch("{patch_id}")',
+        "    # delete it once no execution recorded with the patch can be replayed "
+        "(docs/versioning.md)",
+    ]
