@@ -6,8 +6,8 @@ import gzip
 import json
 import os
 import re
+import secrets
 import stat
-import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -30,7 +30,7 @@ STALE_TEMP_SECONDS = 3600.0
 """A temp file of :func:`atomic_write` this old belongs to a killed run, never to a live one."""
 
 _TEMP_NAME = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")
-"""The names ``tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp")`` creates."""
+"""The names :func:`_open_temp` creates (and ``tempfile.mkstemp`` did, in earlier versions)."""
 
 
 @dataclass(frozen=True)
@@ -119,44 +119,35 @@ def atomic_write(path: Path, data: bytes) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     _sweep_stale_temps(path.parent)
-    mode = _mode_for(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        replaced_mode: int | None = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        replaced_mode = None
+    fd, tmp = _open_temp(path.parent, path.name)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
+        if replaced_mode is not None:
+            os.chmod(tmp, replaced_mode)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
-def _mode_for(path: Path) -> int:
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        return 0o666 & ~_umask()
-
-
-_umask_lock = threading.Lock()
-
-
-def _umask() -> int:
-    """The process's umask, read without changing it where the system allows (elsewhere
-    under a lock: writer threads call this together)."""
-    try:
-        status = Path("/proc/self/status").read_text()
-    except OSError:
-        status = ""
-    for line in status.splitlines():
-        if line.startswith("Umask:"):
-            return int(line.split()[1], 8)
-    with _umask_lock:  # elsewhere the only way to read it is to set it
-        mask = os.umask(0o022)
-        os.umask(mask)
-    return mask
+def _open_temp(directory: Path, name: str) -> tuple[int, Path]:
+    """A new ``.NAME.XXXXXXXX.tmp`` file in ``directory``, open for writing, created with mode
+    ``0o666`` so that the system applies the umask, as for any new file (``tempfile.mkstemp``
+    makes it ``0o600``)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = directory / f".{name}.{secrets.token_hex(4)}.tmp"
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
 
 
 _swept: set[str] = set()
@@ -205,7 +196,7 @@ def check_writable(path: Path, what: str, fix: str) -> None:
     if not existing.is_dir():
         raise ConfigError(f"cannot write {what} to {path}: {existing} is not a directory; {fix}.")
     try:
-        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=existing)
+        fd, probe = _open_temp(existing, path.name)
     except OSError as exc:
         raise ConfigError(
             f"cannot write {what} to {path}: cannot create a file in {existing} "
