@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from replaycheck._building import diagnose
 from replaycheck._commands import Command, HistoryCommands
 from replaycheck.diagnose import (
     CLOSED,
@@ -22,7 +23,6 @@ from replaycheck.diagnose import (
     Diagnosis,
     SourceFrame,
     TimelineRow,
-    diagnose,
     parse_core_message,
 )
 from replaycheck.histories import read_history

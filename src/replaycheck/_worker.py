@@ -169,9 +169,9 @@ def error_message(text: str) -> str:
 
 def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording | None) -> Diagnosis:
     """The diagnosis of a nondeterministic history from what the replay recorded."""
+    from replaycheck._building import diagnose
     from replaycheck._commands import code_commands
     from replaycheck._source import source_frames
-    from replaycheck.diagnose import diagnose
 
     issued = None
     last = 0

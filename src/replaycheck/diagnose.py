@@ -2,9 +2,9 @@
 
 A :class:`Diagnosis` says where replay diverged (history event id and type), what the history
 recorded there, what the new code commanded instead (and which line of it), the commands around
-that point, how to gate the change, and what deploying it would break. :func:`diagnose` builds
-it in the replay worker (``replaycheck._building``) from the history's command events, the
-commands the code issued during replay (recorded with their call sites by
+that point, how to gate the change, and what deploying it would break.
+``replaycheck._building.diagnose`` builds it in the replay worker from the history's command
+events, the commands the code issued during replay (recorded with their call sites by
 ``replaycheck._capture``) and core's own message, which serves as a cross check and as the
 fallback: a message nothing else explains still gives a Diagnosis holding it.
 """
@@ -12,7 +12,6 @@ fallback: a message nothing else explains still gives a Diagnosis holding it.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +20,7 @@ from replaycheck._divergence import TimelineRow, parse_core_message
 from replaycheck._source import SourceFrame
 
 if TYPE_CHECKING:
-    from temporalio.api.history.v1 import History
+    pass
 
 _MESSAGE = re.compile(r'message: "((?:[^"\\]|\\.)*)"')
 
@@ -211,41 +210,6 @@ def _describe(kind: str, name: str) -> str:
     return Command(kind, name).describe()
 
 
-# --------------------------------------------------------------------------- building
-
-
-def diagnose(
-    message: str,
-    history: History,
-    *,
-    status: str,
-    issued: Sequence[Command] | None = None,
-    last_task: int = 0,
-    early_deprecations: Sequence[tuple[str, str, int]] = (),
-) -> Diagnosis:
-    """Explain a nondeterminism failure; never raises (see ``replaycheck._building``).
-
-    Args:
-        message: core's message (:func:`core_message`).
-        history: the history that failed to replay.
-        status: the execution's status when captured (``RUNNING`` or a close status).
-        issued: the commands the code issued during replay, with call sites (``None``: unknown).
-        last_task: history length of the code's last activation.
-        early_deprecations: ``(patch id, where, commands issued before it)`` of each
-            ``deprecate_patch()`` call that found no marker in this history while it replayed.
-    """
-    from replaycheck._building import diagnose as build
-
-    return build(
-        message,
-        history,
-        status=status,
-        issued=issued,
-        last_task=last_task,
-        early_deprecations=early_deprecations,
-    )
-
-
 __all__ = [
     "CHANGES",
     "KIND_LABELS",
@@ -253,7 +217,6 @@ __all__ = [
     "SourceFrame",
     "TimelineRow",
     "core_message",
-    "diagnose",
     "parse_core_message",
     "severity_of",
 ]
