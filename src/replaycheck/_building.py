@@ -62,14 +62,15 @@ def diagnose(
     """
     severity = severity_of(status)
     try:
+        hint = parse_core_message(message)
         commands = history_commands(history)
-        found = _divergence_of(message, commands, issued, last_task)
-        if found is None:
-            hint = _hint_with_history(parse_core_message(message), commands)
-            diagnosis = _from_hint(message, hint, severity)
+        found = _divergence_of(hint, commands, issued, last_task)
+        if hint.ids is not None:
+            diagnosis = _id_change(hint.ids, message, history, commands, issued, severity)
+        elif found is None:
+            diagnosis = _from_hint(message, _hint_with_history(hint, commands), severity)
         else:
             diagnosis = _from_divergence(message, found, commands, severity)
-        diagnosis = _with_ids(diagnosis, message, history, commands, issued, severity)
         early = _early_deprecation(diagnosis, found, commands, issued, early_deprecations)
         if early is not None:
             patch_id, at = early
@@ -86,12 +87,11 @@ def diagnose(
 
 
 def _divergence_of(
-    message: str, history: HistoryCommands, issued: Sequence[Command] | None, last_task: int
+    hint: CoreHint, history: HistoryCommands, issued: Sequence[Command] | None, last_task: int
 ) -> Divergence | None:
     """Where the code's commands part from the history's (core's event id wins)."""
     if issued is None:
         return None
-    hint = parse_core_message(message)
     found = align(history, issued, history.task_for(last_task) or max(history.tasks, default=0))
     if hint.event_id and (found is None or _event_of(found) != hint.event_id):
         found = at_event(history, issued, hint.event_id) or found
@@ -128,20 +128,17 @@ _ID_EVENTS = {
 }  # fmt: skip
 
 
-def _with_ids(
-    diagnosis: Diagnosis,
+def _id_change(
+    ids: tuple[str, str, str],
     message: str,
     history: History,
     commands: HistoryCommands,
     issued: Sequence[Command] | None,
     severity: str,
 ) -> Diagnosis:
-    """An activity's or a child workflow's id changed: the event that recorded the old id, the
-    code that gave the new one."""
-    hint = parse_core_message(message)
-    if hint.ids is None:
-        return diagnosis
-    kind, old, new = hint.ids
+    """An activity's or a child workflow's id changed (``ids``: kind, recorded id, commanded
+    id): the event that recorded the old id, the code that gave the new one."""
+    kind, old, new = ids
     event_type, attributes, field = _ID_EVENTS[kind]
     event_id = next(
         (e.event_id for e in history.events
@@ -151,7 +148,7 @@ def _with_ids(
     )  # fmt: skip
     found = at_event(commands, issued, event_id) if event_id and issued is not None else None
     if found is not None:
-        diagnosis = _from_divergence(message, found, commands, severity)
+        diagnosis = _located(message, found, commands, severity)
     else:
         target = next((x for x in commands.commands if x.event_id == event_id), None)
         diagnosis = Diagnosis(
@@ -167,13 +164,7 @@ def _with_ids(
     name = diagnosis.recorded_name or kind
     taken = _patch_ids_in_use(commands, diagnosis)
     return replace(
-        diagnosis,
-        change="id-changed",
-        ids=(old, new),
-        patch_id=_unused(f"{slug(name)}-id", taken),
-        other_patch_id="",
-        still_runs_later=False,
-        loop="",
+        diagnosis, change="id-changed", ids=(old, new), patch_id=_unused(f"{slug(name)}-id", taken)
     )
 
 
@@ -242,14 +233,14 @@ def _from_hint(message: str, hint: CoreHint, severity: str) -> Diagnosis:
     return _with_patch_id(diagnosis, h, c)
 
 
-def _from_divergence(
-    message: str, found: Divergence, history: HistoryCommands, severity: str
-) -> Diagnosis:
+def _located(message: str, found: Divergence, history: HistoryCommands, severity: str) -> Diagnosis:
+    """What diverged and where, with the change as the pair of commands names it (no reading
+    of the source yet)."""
     h, c = found.recorded, found.commanded
     previous = next((p[1] for p in reversed(found.matched) if p[1] is not None), None)
     # Without a command before it to tell a shared helper's frames, the statement naming it.
     depth = gate_frame(c, previous) if previous is not None else naming_frame(c)
-    diagnosis = Diagnosis(
+    return Diagnosis(
         message=message,
         change=classify(h, c, history),
         event_id=h.event_id if h is not None else 0,
@@ -264,6 +255,14 @@ def _from_divergence(
         timeline=timeline(found, depth),
         severity=severity,
     )
+
+
+def _from_divergence(
+    message: str, found: Divergence, history: HistoryCommands, severity: str
+) -> Diagnosis:
+    h, c = found.recorded, found.commanded
+    diagnosis = _located(message, found, history, severity)
+    depth = diagnosis.gate_frame
     if diagnosis.change == "patch-removed" and h is not None:
         diagnosis = replace(diagnosis, marker_deprecated=h.deprecated)
     if diagnosis.change == "reordered" and h is not None:
