@@ -44,6 +44,7 @@ from replaycheck.histories import (
     Provenance,
     atomic_write,
     history_message_json_bytes,
+    parse_history_bytes,
     read_history,
 )
 from replaycheck.shapes import Shape, history_shape, shapes_in
@@ -289,10 +290,11 @@ class _Exporter:
                 names = frozenset()
             self.listed[path.parent] = names
         there = [twin for twin in _formats(path, self.options.fmt) if twin.name in names]
-        if there and all(_broken(twin) for twin in there):
+        states = {twin: _state_of(twin) for twin in there}  # one look at each file
+        if there and all(state == "broken" for state in states.values()):
             self.broken.update(there)  # written again (and removed in the other formats)
             return True
-        running = [t for t in there if _captured_running(t)]
+        running = [t for t, state in states.items() if state == "running"]
         if running:
             self.running[path] = running  # written again if the execution got further
             return True
@@ -413,42 +415,35 @@ _CHECKED_WHOLE = 4096
 """Files already there up to this size are validated whole; larger JSON only by its end."""
 
 
-def _broken(path: Path) -> bool:
-    """Whether a file already there is no history at all: empty, a small file that fails
-    validation, or JSON cut off (a cheap look at its end; never a full parse of a big file)."""
-    try:
-        size = path.stat().st_size
-        if size == 0:
-            return True
-        if size <= _CHECKED_WHOLE:
-            read_history(path)
-            return False
-        if path.name.endswith(".json"):
-            with path.open("rb") as handle:
-                handle.seek(size - 64)
-                return not handle.read().rstrip().endswith(b"}")
-    except HistoryError:
-        return True
-    except OSError:
-        return False  # unreadable: leave it alone, writing would fail the same way
-    return False
-
-
 _RUNNING = re.compile(rb'"status":\s*"RUNNING"')
 _TAIL = 1024
 """Bytes at the end of a JSON history that hold its provenance (keys sorted: after events)."""
 
 
-def _captured_running(path: Path) -> bool:
-    """Whether a JSON history already there says it was captured while running."""
-    if not path.name.endswith(".json"):
-        return False  # gzip is read whole, binary protobuf has no provenance
+def _state_of(path: Path) -> str:
+    """What a file already there is, from one cheap look (never a full parse of a big file):
+    ``broken`` (empty, a small file that fails validation, or JSON cut off), ``running`` (JSON
+    captured while its execution ran: its provenance, at the end, says so) or ``ok``."""
     try:
+        size = path.stat().st_size
+        if size == 0:
+            return "broken"
+        small = size <= _CHECKED_WHOLE
+        if not small and not path.name.endswith(".json"):
+            return "ok"  # gzip is read whole, binary protobuf has no provenance
         with path.open("rb") as handle:
-            handle.seek(max(0, path.stat().st_size - _TAIL))
-            return _RUNNING.search(handle.read()) is not None
+            handle.seek(0 if small else size - _TAIL)
+            tail = handle.read()
+        if small:
+            parse_history_bytes(tail, path.name)  # validated whole
+    except HistoryError:
+        return "broken"
     except OSError:
-        return False
+        return "ok"  # unreadable: leave it alone, writing would fail the same way
+    if not small and not tail.rstrip().endswith(b"}"):
+        return "broken"
+    running = path.name.endswith(".json") and _RUNNING.search(tail[-_TAIL:]) is not None
+    return "running" if running else "ok"
 
 
 def _events_in(path: Path) -> int:
