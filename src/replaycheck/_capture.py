@@ -54,9 +54,10 @@ def _roots(*paths: str) -> tuple[str, ...]:
 
 
 _PATHS = sysconfig.get_paths()
-_LIBRARIES = _roots(os.path.dirname(temporalio.__file__), os.path.dirname(replaycheck.__file__))
-_STDLIB = _roots(_PATHS["stdlib"], _PATHS["platstdlib"])
-_SITE_PACKAGES = _roots(_PATHS["purelib"], _PATHS["platlib"])
+LIBRARIES = _roots(os.path.dirname(temporalio.__file__), os.path.dirname(replaycheck.__file__))
+"""temporalio's and replaycheck's own directories: never the workflow's code."""
+STDLIB = _roots(_PATHS["stdlib"], _PATHS["platstdlib"])
+SITE_PACKAGES = _roots(_PATHS["purelib"], _PATHS["platlib"])
 _IS_USER: dict[str, bool] = {}
 
 
@@ -64,8 +65,8 @@ def _is_user_file(filename: str) -> bool:
     """Not temporalio, replaycheck or the standard library (installed packages count as user's)."""
     known = _IS_USER.get(filename)
     if known is None:
-        library = filename.startswith(_LIBRARIES) or (
-            filename.startswith(_STDLIB) and not filename.startswith(_SITE_PACKAGES)
+        library = filename.startswith(LIBRARIES) or (
+            filename.startswith(STDLIB) and not filename.startswith(SITE_PACKAGES)
         )
         known = not filename.startswith("<") and not library
         _IS_USER[filename] = known

@@ -9,10 +9,7 @@ stopped a nondeterministic call, the deterministic call to use instead.
 
 from __future__ import annotations
 
-import os
 import re
-import sys
-import sysconfig
 from dataclasses import dataclass
 
 from replaycheck._source import display_file
@@ -60,25 +57,6 @@ def _unescape(text: str) -> str:
     return _ESCAPE.sub(one, text)
 
 
-def _dirs(paths: list[str]) -> tuple[str, ...]:
-    """Directory prefixes with a trailing separator, as given and with symlinks resolved."""
-    found = {os.path.join(p, "") for p in paths} | {
-        os.path.join(os.path.realpath(p), "") for p in paths
-    }
-    return tuple(sorted(found))
-
-
-def _library_dirs() -> tuple[str, ...]:
-    paths = sysconfig.get_paths()
-    return _dirs([paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths])
-
-
-def _our_dirs() -> tuple[str, ...]:
-    """temporalio's and replaycheck's own package directories."""
-    modules = [sys.modules.get(name) for name in ("temporalio", __package__ or "replaycheck")]
-    return _dirs([os.path.dirname(m.__file__) for m in modules if m and m.__file__])
-
-
 def workflow_frame(stack_trace: str, *, innermost_first: bool = False) -> Frame | None:
     """The innermost frame of workflow code in a stack trace: not temporalio's or
     replaycheck's, and outside the standard library and site-packages when any frame is (else
@@ -91,9 +69,11 @@ def workflow_frame(stack_trace: str, *, innermost_first: bool = False) -> Frame 
     ]
     if innermost_first:
         frames.reverse()
-    ours = _our_dirs()
-    frames = [f for f in frames if not f.path.startswith(ours)]
-    libraries = _library_dirs()
+    # Runs in the replay worker, where temporalio (which _capture imports) is loaded anyway.
+    from replaycheck._capture import LIBRARIES, SITE_PACKAGES, STDLIB
+
+    frames = [f for f in frames if not f.path.startswith(LIBRARIES)]
+    libraries = (*STDLIB, *SITE_PACKAGES)
     own = [f for f in frames if not f.path.startswith(libraries) and not f.path.startswith("<")]
     chosen = own or frames
     return chosen[-1] if chosen else None
