@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from replaycheck.cli import main
+from replaycheck.replay import ReplayJob
 from tests.conftest import COMPLETE, NONDETERMINISTIC, REPO
 from tests.test_histories import MALFORMED
 
@@ -229,6 +230,14 @@ def test_hanging_history_times_out_and_the_rest_still_replay(
     )
     assert by_name[COMPLETE.name]["verdict"] == "ok"
     assert result.exit_code == 2
+
+
+def test_long_histories_get_proportionally_more_time_than_the_timeout() -> None:
+    # Temporal allows about 51,200 events; one that long took 61 s in the plain Replayer.
+    job = ReplayJob(paths=(), workflows=("m",), timeout=60)
+    assert job.limit_for(24) == job.limit_for(10_000) == 60
+    assert job.limit_for(51_200) == pytest.approx(307.2)
+    assert ReplayJob(paths=(), workflows=("m",), timeout=5).limit_for(20_000) == 10
 
 
 def test_ctrl_c_exits_130_quietly_and_leaves_no_worker() -> None:

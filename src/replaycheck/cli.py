@@ -155,7 +155,7 @@ def _replay_options(formats: tuple[str, ...]) -> Callable[[F], F]:
         click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
                      help="Worker processes (0: one per CPU)."),
         click.option("--timeout", type=float,
-                     help="Seconds one history may take (default 60)."),
+                     help="Seconds one history may take (default 60; more past 10,000 events)."),
         click.option("--data-converter", metavar="MODULE:OBJECT",
                      help="DataConverter or PayloadCodec for encoded payloads."),
         click.option("--no-sandbox", is_flag=True,

@@ -69,7 +69,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--replaycheck-timeout",
         default=None,
         metavar="SECONDS",
-        help="Seconds one history may take to replay (default 60).",
+        help="Seconds one history may take to replay (default 60; more past 10,000 events).",
     )
     parser.addini("replaycheck_histories", "history files or directories", type="linelist")
     parser.addini("replaycheck_workflows", "workflow modules or module:Class", type="linelist")

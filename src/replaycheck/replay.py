@@ -28,6 +28,9 @@ from replaycheck.verdict import Verdict
 
 STARTUP_GRACE = 60.0
 """Seconds a worker may take to import temporalio and the workflow modules."""
+TIMEOUT_EVENTS = 10_000
+"""The timeout is for a history of up to this many events; a longer one gets proportionally
+more (Temporal allows about 51,200 events; one that long took 61 s in the plain Replayer)."""
 
 OnResult = Callable[[Verdict], None]
 
@@ -64,6 +67,11 @@ class ReplayJob:
             data_converter=settings.data_converter,
             timeout=settings.timeout,
         )
+
+    def limit_for(self, events: int) -> float:
+        """Seconds a history of ``events`` events may take: ``timeout``, and proportionally
+        more past :data:`TIMEOUT_EVENTS` events (a long history is slow, not stuck)."""
+        return self.timeout * max(1.0, events / TIMEOUT_EVENTS)
 
     def with_paths(self, paths: Sequence[str]) -> ReplayJob:
         """The same job over other paths."""
@@ -181,6 +189,8 @@ class WorkerSession:
         self.current_events = 0
         """Events of the history being replayed (0 until the worker has read it)."""
         self.deadline = 0.0
+        self.started = 0.0
+        """When the current history's replay started (the worker's "start")."""
         self.types: tuple[str, ...] | None = None
         """Workflow type names the worker registered (``*``: a dynamic workflow), once ready."""
         self.output: IO[bytes] | None = None
@@ -263,7 +273,8 @@ class WorkerSession:
             assert self.proc is not None and self.reader is not None
             line = self.reader.readline(self.deadline - time.monotonic())
             if line is None:
-                return self._lost(f"timed out after {self.job.timeout:g} s{self._size()}")
+                limit = self.job.limit_for(self.current_events)
+                return self._lost(f"timed out after {limit:g} s{self._size()}")
             if line == b"":
                 return self._lost(_crash_reason(self.proc))
             verdict = self._handle(json.loads(line))
@@ -323,12 +334,14 @@ class WorkerSession:
             raise kind(message["fatal"])
         if "loaded" in message:
             self.current_events = int(message.get("events", 0))
+            self.deadline = self.started + self.job.limit_for(self.current_events)
         elif "start" in message:
             self.current = message["start"]
             self.current_events = 0
             now = time.monotonic()
             started = float(message.get("at", now))  # the worker's clock is this one
-            self.deadline = (started if started <= now else now) + self.job.timeout
+            self.started = started if started <= now else now
+            self.deadline = self.started + self.job.timeout
         elif "verdict" in message:
             self.output_read = int(message.get("output_end", self.output_read))
             return self._collect(message["index"], Verdict.from_json_dict(message["verdict"]))
@@ -338,11 +351,12 @@ class WorkerSession:
         return None
 
     def _collect(self, worker_index: int, verdict: Verdict) -> tuple[int, Verdict]:
-        if verdict.seconds > self.job.timeout:  # it finished, but while nobody was waiting
+        limit = self.job.limit_for(verdict.events)
+        if verdict.seconds > limit:  # it finished, but while nobody was waiting
             verdict = replace(
                 verdict,
                 verdict="error",
-                message=f"replay timed out after {self.job.timeout:g} s (it took "
+                message=f"replay timed out after {limit:g} s (it took "
                 f"{verdict.seconds:.3g} s for {verdict.events} events); this history was not "
                 f"checked; {RAISE_TIMEOUT} for histories this long",
                 diagnosis=None,
