@@ -574,6 +574,49 @@ def test_replaycheck_fixture_returns_verdicts(pytester: pytest.Pytester) -> None
     result.assert_outcomes(passed=1)
 
 
+def test_replaycheck_fixture_calls_share_one_worker_and_see_files_as_they_are(
+    pytester: pytest.Pytester,
+) -> None:
+    make_project(pytester)
+    pytester.makepyfile(
+        test_custom=f"""
+        import os, shutil
+        from pathlib import Path
+
+        def workers():
+            \"\"\"This process's replay workers, from /proc.\"\"\"
+            found = set()
+            for proc in Path("/proc").iterdir():
+                try:
+                    stat = (proc / "stat").read_text()
+                    command = (proc / "cmdline").read_bytes()
+                except (OSError, ValueError):
+                    continue
+                parent = int(stat.rsplit(")", 1)[1].split()[1])
+                if parent == os.getpid() and b"replaycheck._worker" in command:
+                    found.add(proc.name)
+            return found
+
+        def test_first(replaycheck, tmp_path_factory):
+            history = tmp_path_factory.getbasetemp() / "h.json"
+            shutil.copy(r"{COMPLETE}", history)
+            (verdict,) = replaycheck.check(history, "tests.workflows.sayhello")
+            assert verdict.verdict == "ok"
+            assert len(workers()) == 1
+            test_first.workers = workers()
+
+        def test_second(replaycheck, tmp_path_factory):
+            history = tmp_path_factory.getbasetemp() / "h.json"
+            shutil.copy(r"{NONDETERMINISTIC}", history)  # same path, another history
+            (verdict,) = replaycheck.check(history, "tests.workflows.sayhello")
+            assert verdict.verdict == "nondeterministic"
+            assert workers() == test_first.workers
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "test_custom.py")
+    result.assert_outcomes(passed=2)
+
+
 def test_temporalio_is_not_imported_in_the_pytest_process(pytester: pytest.Pytester) -> None:
     make_project(pytester)
     pytester.makepyfile(

@@ -21,6 +21,7 @@ from replaycheck.config import Settings, count_workflow_classes, load_settings
 from replaycheck.errors import ConfigError, ReplaycheckError
 
 if TYPE_CHECKING:
+    from replaycheck.replay import ReplayJob
     from replaycheck.runner import Runner
     from replaycheck.verdict import Verdict
 
@@ -39,6 +40,8 @@ settings_key = pytest.StashKey[Settings | None]()
 runner_key: pytest.StashKey[Runner] = pytest.StashKey()
 failure_told_key = pytest.StashKey[bool]()
 """Whether an item has shown the runner's configuration failure in full."""
+fixture_runners_key: pytest.StashKey[dict[ReplayJob, Runner]] = pytest.StashKey()
+"""The ``replaycheck`` fixture's workers, one per workflow set and options."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -223,6 +226,8 @@ def _add_history_args(config: pytest.Config, settings: Settings) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     runner = config.stash.get(runner_key, None)
     if runner is not None:
+        runner.close()
+    for runner in config.stash.get(fixture_runners_key, {}).values():
         runner.close()
 
 
@@ -492,7 +497,9 @@ class ReplaycheckFixture:
             replaycheck.errors.ReplaycheckError: a path holds no history, or the workflows do
                 not import.
         """
-        from replaycheck.replay import check
+        from replaycheck.histories import discover
+        from replaycheck.replay import ReplayJob
+        from replaycheck.runner import Runner
 
         paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
         if not paths:
@@ -507,7 +514,17 @@ class ReplaycheckFixture:
             data_converter=data_converter,
             names={"timeout": "check(timeout=...)", "data_converter": "check(data_converter=...)"},
         )
-        return check(settings, [root / p for p in paths])
+        job = ReplayJob.from_settings(settings, discover([root / p for p in paths]))
+        # One worker per workflow set for the whole run: a call costs no new worker start.
+        runners = self.config.stash.setdefault(fixture_runners_key, {})
+        shape = replace(job.with_paths(()), capture_output=True)
+        if shape not in runners:
+            runners[shape] = Runner(shape)
+        verdicts = runners[shape].replay_all(job.paths)
+        for verdict in verdicts:  # the worker outlives this test: its output goes to this one
+            if verdict.output:
+                sys.stderr.write(verdict.output)
+        return verdicts
 
     def assert_ok(
         self,

@@ -21,6 +21,7 @@ class Runner:
         self.session: WorkerSession | None = None
         self.keys: dict[str, int] = {}
         self.verdicts: dict[int, Verdict] = {}
+        self.sent = 0
         self.failure: ReplaycheckError | None = None
         """A configuration error met once (e.g. an import error); every later ask re-raises it."""
 
@@ -57,12 +58,36 @@ class Runner:
             raise
         return self.verdicts[key]
 
+    def replay_all(self, paths: Iterable[str]) -> list[Verdict]:
+        """Replay these histories now, as they are on disk (no verdict remembered from an
+        earlier ask), in the same worker; verdicts in the order of ``paths``.
+
+        Raises:
+            ReplaycheckError: the workflow code or converter could not be loaded.
+        """
+        if self.failure is not None:
+            raise self.failure
+        keys = [self._send(path) for path in paths]
+        try:
+            for key in keys:
+                while key not in self.verdicts:
+                    assert self.session is not None
+                    done, verdict = self.session.next_verdict()
+                    self.verdicts[done] = verdict
+        except ReplaycheckError as exc:
+            self.failure = exc
+            raise
+        return [self.verdicts.pop(key) for key in keys]
+
     def _submit(self, path: str) -> None:
+        self.keys[path] = self._send(path)
+
+    def _send(self, path: str) -> int:
         if self.session is None:
             self.session = WorkerSession(self.job)
-        key = len(self.keys)
-        self.keys[path] = key
+        key, self.sent = self.sent, self.sent + 1
         self.session.submit(key, path)
+        return key
 
     def close(self) -> None:
         """Stop the worker process."""
