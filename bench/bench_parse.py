@@ -2,7 +2,7 @@
 
     python bench/bench_parse.py [--histories DIR] [--min-events 20000] [--rounds 3]
 
-Parses every ``*.json`` history under DIR (default: ``../shared/histories`` next to the repository),
+Parses every ``*.json`` history under DIR (default: ``tests/fixtures/public``),
 repeated until there are at least ``--min-events`` events, with
 
 * ``temporalio.client._helpers._history_from_json`` - what ``WorkflowHistory.from_json`` uses
@@ -33,7 +33,7 @@ from temporalio.client._helpers import _history_from_json
 
 from replaycheck._protojson import history_from_dict
 
-DEFAULT_HISTORIES = Path(__file__).resolve().parents[2] / "shared" / "histories"
+DEFAULT_HISTORIES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "public"
 
 
 def best_rates(

@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the repository's and the shared public histories, a dev server."""
+"""Shared fixtures: paths to the repository's and the public histories, a dev server."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from temporalio.testing import WorkflowEnvironment
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = (REPO.parent / "shared" / "histories").resolve()
+SHARED = REPO / "tests" / "fixtures" / "public"
+"""Real public histories with documented outcomes (README.md there), copied into the repository."""
 FIXTURES = REPO / "fixtures" / "histories"
 SDK = SHARED / "sdk-python"
 COMPLETE = SDK / "worker__test_replayer_complete_history.json"
@@ -23,9 +24,7 @@ NONDETERMINISTIC = SDK / "worker__test_replayer_nondeterministic_history.json"
 
 @pytest.fixture(scope="session")
 def shared_histories() -> Path:
-    """``../shared/histories``: real public histories with documented outcomes."""
-    if not SHARED.is_dir():
-        pytest.fail(f"the shared public histories are missing at {SHARED}")
+    """``tests/fixtures/public``: real public histories with documented outcomes."""
     return SHARED
 
 

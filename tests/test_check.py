@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 
 from replaycheck.cli import main
 from replaycheck.replay import ReplayJob
-from tests.conftest import COMPLETE, NONDETERMINISTIC, REPO
+from tests.conftest import COMPLETE, NONDETERMINISTIC, REPO, SHARED
 from tests.test_histories import MALFORMED
 
 if TYPE_CHECKING:
@@ -52,8 +52,8 @@ def test_ok_and_nondeterministic_verdicts_and_exit_1() -> None:
 def test_text_report_names_the_failing_history() -> None:
     result = run("-w", SAYHELLO, str(COMPLETE), str(NONDETERMINISTIC))
     assert result.exit_code == 1
-    assert f"FAIL  {NONDETERMINISTIC}" in result.stdout
-    assert f"ok    {COMPLETE}  replayed all 11 events; execution completed" in result.stdout
+    assert f"FAIL  {NONDETERMINISTIC.relative_to(REPO)}" in result.stdout
+    assert f"ok    {COMPLETE.relative_to(REPO)}  replayed all 11 events; execution completed" in result.stdout
     assert "2 histories: 1 ok, 1 nondeterministic, 0 errors" in result.stdout
 
 
@@ -96,7 +96,7 @@ def test_directory_without_histories_is_exit_2(tmp_path: Path) -> None:
 
 
 def test_unregistered_workflow_type_names_registered_ones() -> None:
-    other = str(REPO.parent / "shared/histories/edu-102-python/history_for_original_execution.json")
+    other = str(SHARED / "edu-102-python" / "history_for_original_execution.json")
     result = run("-w", SAYHELLO, "--format", "json", other)
     assert result.exit_code == 2
     message = json.loads(result.stdout)["results"][0]["message"]
