@@ -53,7 +53,8 @@ def test_text_report_names_the_failing_history() -> None:
     result = run("-w", SAYHELLO, str(COMPLETE), str(NONDETERMINISTIC))
     assert result.exit_code == 1
     assert f"FAIL  {NONDETERMINISTIC.relative_to(REPO)}" in result.stdout
-    assert f"ok    {COMPLETE.relative_to(REPO)}  replayed all 11 events; execution completed" in result.stdout
+    complete = COMPLETE.relative_to(REPO)
+    assert f"ok    {complete}  replayed all 11 events; execution completed" in result.stdout
     assert "2 histories: 1 ok, 1 nondeterministic, 0 errors" in result.stdout
 
 

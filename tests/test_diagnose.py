@@ -106,6 +106,43 @@ def test_freshly_recorded_histories_give_the_same_diagnoses(tmp_path: Path) -> N
     assert all(fresh[name].ok for name in REPLAYS)
 
 
+def test_an_added_activity_cancel_is_nondeterministic_at_the_cancel_call() -> None:
+    # Core reports it as a "Fatal error in workflow machines" (an invalid transition), not as
+    # [TMPRL1100]; a worker fails the task all the same. The cancel command is issued from the
+    # activity's own task: the diagnosis points at handle.cancel(), not at start_activity().
+    verdict = committed_verdicts()["AddActivityCancel"]
+    assert verdict.verdict == "nondeterministic", verdict.message
+    assert "says the transition is invalid" in verdict.message
+    d = verdict.diagnosis
+    assert d is not None and (d.commanded_kind, d.change) == ("cancel-activity", "added")
+    frame = d.location[0]
+    assert (Path(frame.file).resolve(), frame.line) == (
+        V2_FILE, marked_line("change: AddActivityCancel")
+    )
+    fix = "\n".join(d.fix())
+    assert 'if workflow.patched("add-cancel-activity"):\n        handle.cancel()' in fix
+    assert "    else:" not in fix
+
+
+def test_a_failing_diagnosis_keeps_the_verdict_and_shows_the_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A bug in reading the replay (here: a command temporalio never makes) must not lose the
+    # verdict: it used to leave the history without one (a timeout, or a crashed run).
+    from temporalio.workflow import NondeterminismError
+
+    from replaycheck._capture import Recording
+    from replaycheck._worker import failure_verdict
+
+    loaded = read_history(NONDETERMINISTIC)
+    message = "[TMPRL1100] Nondeterminism error: Timer machine does not handle this event"
+    recording = Recording(entries=[(object(), 0, ())])  # type: ignore[list-item]
+    verdict = failure_verdict(loaded, NondeterminismError(message), 0.1, recording)
+    assert verdict.verdict == "nondeterministic"
+    assert verdict.diagnosis is not None and verdict.diagnosis.message == message
+    assert "Traceback" in capsys.readouterr().err
+
+
 def fix_text(name: str) -> str:
     verdict = committed_verdicts()[name]
     assert verdict.diagnosis is not None

@@ -115,6 +115,25 @@ class Recording:
     early_deprecations: list[tuple[str, tuple[RawFrame, ...], int]] = field(default_factory=list)
     """``(patch id, user stack, len(entries) then)`` of each ``deprecate_patch()`` call that
     found no marker of its patch in the history: the execution started before the patch."""
+    cancels: dict[tuple[str, int], tuple[RawFrame, ...]] = field(default_factory=dict)
+    """Where the code called ``cancel()`` on an activity or child workflow handle, by the cancel
+    command's ``(field, seq)``: the command itself is issued later, from the handle's task."""
+
+    def command_entries(self) -> list[tuple[WorkflowCommand, int, tuple[RawFrame, ...]]]:
+        """:attr:`entries`, a cancel command taking the frames of the ``cancel()`` call."""
+        found = []
+        for command, task, frames in self.entries:
+            kind = str(command.WhichOneof("variant"))
+            seq = _CANCEL_SEQ.get(kind)
+            if seq is not None:
+                frames = self.cancels.get((kind, getattr(getattr(command, kind), seq)), frames)
+            found.append((command, task, frames))
+        return found
+
+
+_CANCEL_SEQ = {"request_cancel_activity": "seq", "cancel_child_workflow_execution":
+               "child_workflow_seq"}  # fmt: skip
+"""Cancel commands of handles, and the field holding the handle's sequence number."""
 
 
 class _Registry:
@@ -170,6 +189,7 @@ def _hook_instance(instance: Any, recording: Recording) -> None:
 
     instance._add_command = recording_add_command
     instance.activate = recording_activate
+    instance._replaycheck_recording = recording  # for the handles' cancel() (_hook_cancels)
     patch = getattr(instance, "workflow_patch", None)
     if patch is None:
         return
@@ -182,6 +202,32 @@ def _hook_instance(instance: Any, recording: Recording) -> None:
         return used
 
     instance.workflow_patch = recording_patch
+
+
+def _hook_cancels() -> None:
+    """Record where workflow code cancels an activity or child workflow handle (once, on
+    temporalio's handle classes; instances that are not recorded are left alone)."""
+    from temporalio.worker import _workflow_instance as instances
+
+    for cls, command in (
+        (getattr(instances, "_ActivityHandle", None), "request_cancel_activity"),
+        (getattr(instances, "_ChildWorkflowHandle", None), "cancel_child_workflow_execution"),
+    ):
+        if cls is None or getattr(cls.cancel, "_replaycheck", False):
+            continue
+        cls.cancel = _recording_cancel(cls.cancel, command)
+
+
+def _recording_cancel(cancel: Any, command: str) -> Any:
+    def recording_cancel(self: Any, *args: Any, **kwargs: Any) -> Any:
+        recording = getattr(getattr(self, "_instance", None), "_replaycheck_recording", None)
+        seq = getattr(self, "_seq", None)
+        if isinstance(recording, Recording) and isinstance(seq, int):
+            recording.cancels.setdefault((command, seq), user_stack(sys._getframe(1)))
+        return cancel(self, *args, **kwargs)
+
+    recording_cancel._replaycheck = True  # type: ignore[attr-defined]
+    return recording_cancel
 
 
 class _Outbound(WorkflowOutboundInterceptor):
@@ -213,6 +259,9 @@ class _Inbound(WorkflowInboundInterceptor):
 
 class CallSiteInterceptor(Interceptor):
     """Register on a ``Replayer`` to record the call site of every workflow command."""
+
+    def __init__(self) -> None:
+        _hook_cancels()
 
     def workflow_interceptor_class(
         self, input: WorkflowInterceptorClassInput

@@ -297,7 +297,9 @@ def _code_name(command: Any, kind: str, path: str) -> str:
     if kind == "timer":
         return _duration(_proto_seconds(command.start_timer.start_to_fire_timeout))
     if kind == "search-attributes":
-        return ", ".join(sorted(command.upsert_workflow_search_attributes.search_attributes))
+        # A SearchAttributes message (temporalio >= 1.8); once a map of payloads.
+        fields = command.upsert_workflow_search_attributes.search_attributes
+        return ", ".join(sorted(getattr(fields, "indexed_fields", fields)))
     if kind == "nexus":
         operation = command.schedule_nexus_operation
         return "/".join(filter(None, (operation.service, operation.operation)))

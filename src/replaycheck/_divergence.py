@@ -74,7 +74,9 @@ _ID_MISMATCH = re.compile(
     r"(Activity|Child workflow) id of scheduled event '(.*)' does not match (?:activity|child "
     r"workflow) id of (?:activity )?command '(.*)'"
 )
-_EVENT = re.compile(r"HistoryEvent\(id: (\d+), (\w+)")
+_EVENT = re.compile(
+    r"HistoryEvent\(id: (\d+), (\w+)|EventInfo \{ event_id: (\d+), event_type: (\w+)"
+)  # the second: an invalid transition (replaycheck._worker.INVALID_TRANSITION)
 _MACHINE = re.compile(r"(\w[\w ]*?) machine does not handle this event")
 _PATCH = re.compile(r"patch marker encountered for change (.+?), but there is no corresponding")
 _LOCAL = re.compile(r"Missing associated machine for LocalActivity")
@@ -97,7 +99,7 @@ def parse_core_message(message: str) -> CoreHint:
     event = _EVENT.search(message)
     if event is None:
         return CoreHint()
-    event_type = event.group(2)
+    event_id, event_type = (event.group(1), event.group(2)) if event.group(1) else event.group(3, 4)
     event_kind = _EVENT_KINDS.get(event_type)
     recorded = (event_kind, "") if event_kind else None
     commanded: tuple[str, str] | None = None
@@ -106,7 +108,7 @@ def parse_core_message(message: str) -> CoreHint:
         commanded = (found, "") if found else None
     elif _NO_COMMAND.search(message):
         commanded = ("", "")
-    return CoreHint(int(event.group(1)), event_type, recorded, commanded)
+    return CoreHint(int(event_id), event_type, recorded, commanded)
 
 
 # --------------------------------------------------------------------------- alignment

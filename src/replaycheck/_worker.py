@@ -19,6 +19,7 @@ import re
 import signal
 import sys
 import time
+import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import IO, TYPE_CHECKING, Any
 
@@ -115,17 +116,26 @@ def failure_verdict(
     """Map a replay failure to ``nondeterministic`` (with its diagnosis) or ``error``."""
     from temporalio.workflow import NondeterminismError
 
-    from replaycheck.diagnose import core_message
+    from replaycheck.diagnose import Diagnosis, core_message, severity_of
 
     text = str(failure)
-    if isinstance(failure, NondeterminismError):
+    if isinstance(failure, NondeterminismError) or INVALID_TRANSITION in text:
         message = core_message(text)
-        diagnosis = diagnose_failure(loaded, message, recording)
+        try:
+            diagnosis = diagnose_failure(loaded, message, recording)
+        except Exception:  # a bug of ours: the verdict stands, the traceback says where
+            traceback.print_exc()
+            diagnosis = Diagnosis(message=message, severity=severity_of(loaded.info.status))
         return _verdict(
             loaded, "nondeterministic", message, seconds, detail=text, diagnosis=diagnosis
         )
     return _verdict(loaded, "error", error_message(text), seconds, detail=text)
 
+
+INVALID_TRANSITION = "says the transition is invalid"
+"""Core's "Fatal error in workflow machines" when the code's commands take a machine somewhere
+the history does not go (e.g. a cancel the history never requested): nondeterminism that core
+does not call so (Cadence's Go client reports an illegal state transition as nondeterminism too)."""
 
 _UNKNOWN_ENCODING = re.compile(r"Unknown payload encoding ([^\s'\"\\]+)")
 _CAUSE = re.compile(r'cause: Some\(Failure \{ message: "((?:[^"\\]|\\.)*)"')
@@ -177,11 +187,12 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
     last = 0
     early: list[tuple[str, str, int]] = []
     if recording is not None:
-        issued = code_commands(recording.entries, recording.continue_as_new_stack)
+        entries = recording.command_entries()
+        issued = code_commands(entries, recording.continue_as_new_stack)
         last = recording.last_activation
         for patch_id, stack, count in recording.early_deprecations:
             frames = source_frames(stack)
-            before = len(code_commands(recording.entries[:count]))  # commands issued before it
+            before = len(code_commands(entries[:count]))  # commands issued before it
             early.append((patch_id, frames[0].short() if frames else "", before))
     return diagnose(
         message,
@@ -324,11 +335,19 @@ class BatchReplay:
         self.current = None
         seconds = time.perf_counter() - started
         recording = _recordings().take(loaded.info.workflow_id)
-        if result.replay_failure is None:
-            verdict = _verdict(loaded, "ok", ok_message(loaded), seconds)
-        else:
-            verdict = failure_verdict(loaded, result.replay_failure, seconds, recording)
-        verdict = self._with_patches(verdict, loaded)
+        try:
+            if result.replay_failure is None:
+                verdict = _verdict(loaded, "ok", ok_message(loaded), seconds)
+            else:
+                verdict = failure_verdict(loaded, result.replay_failure, seconds, recording)
+            verdict = self._with_patches(verdict, loaded)
+        except Exception as exc:  # a bug of ours: this history still gets its verdict
+            traceback.print_exc()
+            message = (
+                f"replaycheck failed reading this history's replay ({type(exc).__name__}: {exc});"
+                " this is a bug in replaycheck: please report it with the traceback on stderr"
+            )
+            verdict = _verdict(loaded, "error", message, seconds)
         self.emit({"index": index, "verdict": verdict.to_json_dict()})
 
     def _with_patches(self, verdict: Verdict, loaded: LoadedHistory) -> Verdict:

@@ -7,16 +7,19 @@ way, so replaying the baseline histories against it shows one kind of diagnosis 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import timedelta
 
 from temporalio import activity, workflow
-from temporalio.common import RawValue
+from temporalio.common import RawValue, SearchAttributeKey
 
 TIMEOUT = timedelta(seconds=10)
 """Start-to-close timeout of every activity."""
 PAUSE = timedelta(seconds=1)
 """The timers of the timer cases."""
+STAGE = SearchAttributeKey.for_keyword("ChangeStage")
+"""The custom search attribute of ``AddUpsert`` (registered by the recording's dev server)."""
 
 
 @activity.defn
@@ -55,7 +58,16 @@ async def audit(order: str) -> str:
     return f"audited {order}"
 
 
-ACTIVITIES = (fetch, charge, bill, lookup, find)
+@activity.defn
+async def slow(order: str) -> str:
+    """Runs about 4 s, heartbeating, so the ``PAUSE`` timer fires while it runs."""
+    for _ in range(8):
+        activity.heartbeat()
+        await asyncio.sleep(0.5)
+    return f"slowly {order}"
+
+
+ACTIVITIES = (fetch, charge, bill, lookup, find, slow)
 
 
 @workflow.defn(name="PackOrder")

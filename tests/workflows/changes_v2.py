@@ -10,12 +10,16 @@ command), ``# before: <WorkflowType>`` marks the code's last command before the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from tests.workflows.changes_common import (
         PAUSE,
+        STAGE,
         TIMEOUT,
         GiftWrapOrder,
         PackOrder,
@@ -25,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         fetch,
         find,
         lookup,
+        slow,
     )
 
 
@@ -314,4 +319,30 @@ class FanOutMore:
                 for _ in range(3)
             ]
         )
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddUpsert")
+class AddUpsert:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        workflow.upsert_search_attributes([STAGE.value_set("started")])
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: AddUpsert (the next line)
+        workflow.upsert_search_attributes([STAGE.value_set("fetched")])
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddActivityCancel")
+class AddActivityCancel:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        handle = workflow.start_activity(
+            slow, order, start_to_close_timeout=TIMEOUT, heartbeat_timeout=timedelta(seconds=2)
+        )
+        await workflow.sleep(PAUSE)
+        # change: AddActivityCancel (the next line)
+        handle.cancel()
+        with contextlib.suppress(ActivityError):
+            await handle
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

@@ -60,6 +60,8 @@ CASES = (
     "DeprecateOther",
     "ReplaceAfterLoop",
     "FanOutMore",
+    "AddUpsert",
+    "AddActivityCancel",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
@@ -111,7 +113,7 @@ async def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
-    async with dev_server() as env:
+    async with dev_server(search_attributes=[changes_common.STAGE]) as env:
         client = await Client.connect(
             env.client.service_client.config.target_host, identity=IDENTITY
         )
