@@ -112,6 +112,14 @@ def test_import_error_in_workflow_module_is_one_line() -> None:
     assert result.stderr.count("\n") == 1
 
 
+def test_a_data_converter_of_the_wrong_type_names_the_spec_and_both_settings() -> None:
+    result = run("-w", SAYHELLO, "--data-converter", "tests.workflows.codec:KEY", str(COMPLETE))
+    assert result.exit_code == 2
+    assert "data_converter tests.workflows.codec:KEY must name a temporalio DataConverter" \
+        in result.stderr
+    assert "fix --data-converter, or data_converter in [tool.replaycheck]" in result.stderr
+
+
 def test_changed_input_type_says_so_not_data_converter() -> None:
     history = REPO / "fixtures" / "histories" / "NotifyTenant" / "prov-acme-completed-notify.json"
     result = run("-w", "tests.workflows.changed_input", "--format", "json", str(history))

@@ -84,15 +84,16 @@ def make_replayer(job: ReplayJob, classes: list[type]) -> Replayer:
         kwargs["interceptors"].insert(0, PatchCallInterceptor())
     if job.data_converter:
         kwargs["data_converter"] = as_data_converter(
-            import_object(job.data_converter, job.import_paths), DataConverter
+            import_object(job.data_converter, job.import_paths), DataConverter, job.data_converter
         )
     if not job.sandbox:
         kwargs["workflow_runner"] = UnsandboxedWorkflowRunner()
     return Replayer(**kwargs)
 
 
-def as_data_converter(obj: Any, converter_type: type) -> Any:
-    """Accept a ``DataConverter``, a ``PayloadCodec`` or a zero-argument factory of either."""
+def as_data_converter(obj: Any, converter_type: type, spec: str = "") -> Any:
+    """Accept a ``DataConverter``, a ``PayloadCodec`` or a zero-argument factory of either
+    (``spec``: the ``module:object`` it was imported from, for the error)."""
     from temporalio.converter import PayloadCodec
 
     if callable(obj) and not isinstance(obj, (converter_type, PayloadCodec)):
@@ -101,8 +102,9 @@ def as_data_converter(obj: Any, converter_type: type) -> Any:
         return converter_type(payload_codec=obj)
     if not isinstance(obj, converter_type):
         raise ReplaycheckError(
-            f"data_converter must name a temporalio DataConverter or PayloadCodec, "
-            f"got {type(obj).__name__}; fix data_converter in [tool.replaycheck]."
+            f"data_converter {spec + ' ' if spec else ''}must name a temporalio DataConverter "
+            f"or PayloadCodec (or a function returning one), got {type(obj).__name__}; fix "
+            "--data-converter, or data_converter in [tool.replaycheck]."
         )
     return obj
 
