@@ -223,6 +223,26 @@ def test_commands_added_in_a_row_share_one_gate() -> None:
     assert gated.count("execute_activity(audit") == 2 and "workflow.sleep(PAUSE)" in gated
 
 
+def test_a_history_that_stopped_at_the_change_gates_the_first_addition_alone(
+    tmp_path: Path,
+) -> None:
+    # The same execution captured while 'charge' was running: it cannot tell whether the
+    # statements after the first addition are new or ones it would have run after 'charge',
+    # so they are not put under an addition's gate (with no else, old executions would skip
+    # them). A completed history can (the test above).
+    from replaycheck.histories import write_history
+
+    history = read_history(CHANGES / "AddSeveral" / "change-AddSeveral.json").history
+    charge = recorded_event(str(CHANGES / "AddSeveral" / "change-AddSeveral.json"),
+                            ("activity", "charge"))  # fmt: skip
+    path = write_history(tmp_path / "running.json", history.events[:charge])
+    verdict = replay_file(path, V2)
+    assert verdict.verdict == "nondeterministic" and verdict.diagnosis is not None
+    fix = "\n".join(verdict.diagnosis.fix())
+    assert "added in a row" not in fix
+    assert 'if workflow.patched("audit-before-charge"):' in fix
+
+
 def test_a_deprecation_that_came_too_early_goes_back_to_the_gate() -> None:
     d = committed_verdicts()["DeprecateEarly"].diagnosis
     assert d is not None

@@ -87,9 +87,17 @@ def still_runs_later(
 
 def added_block(frame: SourceFrame, h: Command, history: HistoryCommands) -> tuple[int, str] | None:
     """Statements added in a row from ``frame``'s, up to the first that runs anything the
-    history recorded from ``h`` on (a statement moved up is not an addition)."""
+    history recorded from ``h`` on (a statement moved up is not an addition).
+
+    Only when the history went on after ``h`` (another command, or the workflow completed or
+    continued as new): one that failed or stopped right after it cannot tell a statement new to
+    the code from one its execution would have run after ``h``.
+    """
     pattern = recorded_from(h, history)
-    return block_until(frame.file, frame.line, pattern) if pattern else None
+    later = [x.kind for x in history.commands if x.event_id > h.event_id]
+    if not pattern or not any(kind not in ("fail", "cancel") for kind in later):
+        return None
+    return block_until(frame.file, frame.line, pattern)
 
 
 def moved_too(frame: SourceFrame, h: Command, history: HistoryCommands) -> str:
