@@ -135,6 +135,10 @@ CASES = {
         5, "StartChildWorkflowExecutionInitiated", ("child", "PackOrder"), ("child", "PackOrder"),
         "id-changed", "pack-order-id",
     ),
+    "AddDraw": Case(  # a workflow.uuid4() drawn first changes the next one, the child's id
+        5, "StartChildWorkflowExecutionInitiated", ("child", "PackOrder"), ("child", "PackOrder"),
+        "id-changed", "pack-order-id",
+    ),
     "AddUpsert": Case(  # the upsert before it still replays
         12, "ActivityTaskScheduled", ("activity", "charge"), ("search-attributes", "ChangeStage"),
         "replaced", "search-attributes-before-charge",

@@ -124,6 +124,20 @@ def test_an_added_activity_cancel_is_nondeterministic_at_the_cancel_call() -> No
     assert "    else:" not in fix
 
 
+def test_random_draws_on_the_way_are_named_with_the_fix_of_gating_the_draw() -> None:
+    # AddDraw: a uuid4() drawn first shifts the next one, the child's id. Gating the id alone
+    # would draw a different value again; the note says to gate the draw.
+    d = committed_verdicts()["AddDraw"].diagnosis
+    assert d is not None
+    first = line_of('workflow.logger.info("trace %s", workflow.uuid4())', V2_FILE)
+    assert d.draws == (f"changes_v2.py:{first} in run", f"changes_v2.py:{first + 1} in run")
+    note = d.fix()[-1]
+    assert note.startswith("  note: the code took workflow.random() / workflow.uuid4() on the way")
+    assert 'gate the draw instead: x = workflow.uuid4() if workflow.patched("<id>") else None' \
+        in note
+    assert committed_verdicts()["ChangeChildId"].diagnosis.draws == ()  # type: ignore[union-attr]
+
+
 def test_a_failing_diagnosis_keeps_the_verdict_and_shows_the_traceback(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

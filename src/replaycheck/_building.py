@@ -48,6 +48,7 @@ def diagnose(
     issued: Sequence[Command] | None = None,
     last_task: int = 0,
     early_deprecations: Sequence[tuple[str, str, int]] = (),
+    draws: Sequence[str] = (),
 ) -> Diagnosis:
     """Explain a nondeterminism failure; never raises.
 
@@ -59,6 +60,7 @@ def diagnose(
         last_task: history length of the code's last activation.
         early_deprecations: ``(patch id, where, commands issued before it)`` of each
             ``deprecate_patch()`` call that found no marker in this history while it replayed.
+        draws: where the code took ``workflow.random()`` / ``uuid4()`` while it replayed.
     """
     severity = severity_of(status)
     try:
@@ -81,7 +83,7 @@ def diagnose(
                 patch_id=patch_id,
                 other_patch_id="",
             )
-        return _with_signals(diagnosis, history)
+        return replace(_with_signals(diagnosis, history), draws=tuple(draws))
     except Exception:  # a diagnosis is a courtesy: any surprise degrades to core's message
         return Diagnosis(message=message, severity=severity)
 

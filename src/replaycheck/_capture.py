@@ -40,6 +40,8 @@ RawFrame = tuple[str, int, str]
 
 MAX_FRAMES = 6
 """User-code frames kept per command: the issuing line and its callers."""
+MAX_DRAWS = 5
+"""Places that took ``workflow.random()`` kept per workflow instance."""
 ORIGIN_DEPTH = MAX_FRAMES
 """Frames CPython keeps of where each coroutine was created, while an activation runs (each
 costs a little on every coroutine the workflow creates, so only as many as are shown)."""
@@ -115,6 +117,9 @@ class Recording:
     early_deprecations: list[tuple[str, tuple[RawFrame, ...], int]] = field(default_factory=list)
     """``(patch id, user stack, len(entries) then)`` of each ``deprecate_patch()`` call that
     found no marker of its patch in the history: the execution started before the patch."""
+    draws: list[tuple[RawFrame, ...]] = field(default_factory=list)
+    """Where the code took ``workflow.random()`` (``uuid4()`` too), each place once, in order:
+    a draw added or removed changes every later value."""
     cancels: dict[tuple[str, int], tuple[RawFrame, ...]] = field(default_factory=dict)
     """Where the code called ``cancel()`` on an activity or child workflow handle, by the cancel
     command's ``(field, seq)``: the command itself is issued later, from the handle's task."""
@@ -190,6 +195,18 @@ def _hook_instance(instance: Any, recording: Recording) -> None:
     instance._add_command = recording_add_command
     instance.activate = recording_activate
     instance._replaycheck_recording = recording  # for the handles' cancel() (_hook_cancels)
+    workflow_random = getattr(instance, "workflow_random", None)
+    if workflow_random is not None:
+        draws, seen = recording.draws, set()
+
+        def recording_random() -> Any:
+            stack = user_stack(getframe(1))
+            if stack and stack[0] not in seen and len(draws) < MAX_DRAWS:
+                seen.add(stack[0])
+                draws.append(stack)
+            return workflow_random()
+
+        instance.workflow_random = recording_random
     patch = getattr(instance, "workflow_patch", None)
     if patch is None:
         return

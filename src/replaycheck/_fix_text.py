@@ -69,6 +69,21 @@ def explanation(d: Diagnosis) -> str:
 
 
 def fix(d: Diagnosis) -> list[str]:
+    """How to make the change safe, as lines of text (code lines indented four spaces), with a
+    note when the code drew random values on the way (:func:`_fix`)."""
+    lines = _fix(d)
+    if d.draws and lines:
+        at = ", ".join(d.draws)
+        lines.append(
+            f"  note: the code took workflow.random() / workflow.uuid4() on the way here ({at}); "
+            "each value depends on how many came before, so a draw added, removed or moved "
+            "changes every later one and what the code does with it. If that is the change, "
+            'gate the draw instead: x = workflow.uuid4() if workflow.patched("<id>") else None'
+        )
+    return lines
+
+
+def _fix(d: Diagnosis) -> list[str]:
     """How to make the change safe, as lines of text (code lines indented four spaces).
 
     An addition needs no ``else`` (executions recorded before never ran the new command); a

@@ -129,6 +129,10 @@ class Diagnosis:
     """``id-changed``: the id the history recorded and the one the code gives now."""
     deprecated_at: str = ""
     """Where the code called that ``deprecate_patch()`` (``wf.py:31 in run``)."""
+    draws: tuple[str, ...] = ()
+    """Where the code took ``workflow.random()`` (``uuid4()`` too) while replaying up to here
+    (``wf.py:40 in run``): a draw added or removed changes every later value, and so maybe
+    what the code did here."""
 
     @property
     def recorded(self) -> str:
@@ -194,7 +198,7 @@ class Diagnosis:
         values["timeline"] = tuple(
             TimelineRow(**_known(TimelineRow, r)) for r in values.get("timeline", ())
         )
-        for key in ("old_order", "signals", "ids"):  # JSON lists back to tuples
+        for key in ("old_order", "signals", "ids", "draws"):  # JSON lists back to tuples
             values[key] = tuple(values.get(key, ()))
         return cls(**values)
 

@@ -346,3 +346,13 @@ class AddActivityCancel:
         with contextlib.suppress(ActivityError):
             await handle
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddDraw")
+class AddDraw:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        workflow.logger.info("trace %s", workflow.uuid4())  # a draw added first
+        child = f"{workflow.info().workflow_id}-{workflow.uuid4()}"
+        # change: AddDraw (the next line)
+        return await workflow.execute_child_workflow(PackOrder.run, order, id=child)

@@ -62,6 +62,7 @@ CASES = (
     "FanOutMore",
     "AddUpsert",
     "AddActivityCancel",
+    "AddDraw",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
