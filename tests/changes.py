@@ -139,6 +139,10 @@ CASES = {
         5, "StartChildWorkflowExecutionInitiated", ("child", "PackOrder"), ("child", "PackOrder"),
         "id-changed", "pack-order-id",
     ),
+    "RemoveFromSignalHandler": Case(  # the fix adds a note on the signal's handler
+        9, "ActivityTaskScheduled", ("activity", "audit"), ("activity", "charge"),
+        "reordered", "remove-audit",
+    ),
     "AddUpsert": Case(  # the upsert before it still replays
         12, "ActivityTaskScheduled", ("activity", "charge"), ("search-attributes", "ChangeStage"),
         "replaced", "search-attributes-before-charge",
@@ -149,7 +153,7 @@ CASES = {
 REPLAYS = {"RenameSignalExternal"}
 """Types whose change core does not see (it does not compare signal names)."""
 
-OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel"}
+OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHandler"}
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 

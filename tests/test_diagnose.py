@@ -138,6 +138,27 @@ def test_random_draws_on_the_way_are_named_with_the_fix_of_gating_the_draw() -> 
     assert committed_verdicts()["ChangeChildId"].diagnosis.draws == ()  # type: ignore[union-attr]
 
 
+def test_a_command_added_to_a_signal_handler_reads_as_an_addition() -> None:
+    # The handler's new 'audit' runs before run()'s 'charge', which the class still runs: an
+    # addition in the handler (no else), not a replacement that would run 'charge' twice.
+    d = committed_verdicts()["AddInSignalHandler"].diagnosis
+    assert d is not None and d.still_runs_later
+    frame = d.location[d.gate_frame]
+    assert (frame.function, frame.line) == ("add", marked_line("change: AddInSignalHandler"))
+    first = first_reading("\n".join(d.fix()))
+    assert "still runs after it (an addition), no else" in first
+    assert 'if workflow.patched("audit-before-charge"):' in first
+    assert "note:" not in "\n".join(d.fix())  # the gate already is in the signal's handler
+    assert any(row.recorded == "signal 'add' received" for row in d.timeline)
+
+
+def test_a_command_removed_from_a_signal_handler_points_at_the_handler_too() -> None:
+    d = committed_verdicts()["RemoveFromSignalHandler"].diagnosis
+    assert d is not None and d.signals and d.signals[0].startswith("signal 'add' (event ")
+    assert d.fix()[-1].startswith(f"  note: {d.signals[0]} arrived since the code's last matching")
+    assert "gate the change in its handler instead" in d.fix()[-1]
+
+
 def test_a_failing_diagnosis_keeps_the_verdict_and_shows_the_traceback(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

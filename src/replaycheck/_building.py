@@ -171,9 +171,9 @@ def _id_change(
 
 
 def _with_signals(diagnosis: Diagnosis, history: History) -> Diagnosis:
-    """When the code commanded nothing where the history went on, the signals delivered since
-    the code's last matching command (their handling may have changed), in the timeline too."""
-    if diagnosis.commanded_kind or not diagnosis.event_id or not diagnosis.timeline:
+    """The signals delivered since the code's last matching command (their handling may have
+    changed), in the timeline too."""
+    if not diagnosis.event_id or not diagnosis.timeline:
         return diagnosis
     rows = list(diagnosis.timeline)
     at = next(i for i, row in enumerate(rows) if row.diverged)

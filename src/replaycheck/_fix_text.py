@@ -72,6 +72,16 @@ def fix(d: Diagnosis) -> list[str]:
     """How to make the change safe, as lines of text (code lines indented four spaces), with a
     note when the code drew random values on the way (:func:`_fix`)."""
     lines = _fix(d)
+    frame = d.gate_at
+    if d.signals and d.commanded_kind and lines and not (
+        frame and any(s.startswith(f"signal {frame.function!r}") for s in d.signals)
+    ):
+        signal = d.signals[-1].split(" (event")[0]
+        lines.append(
+            f"  note: {', '.join(d.signals)} arrived since the code's last matching command: if "
+            f"the handling of {signal} changed rather than this code, gate the change in its "
+            "handler instead"
+        )
     if d.draws and lines:
         at = ", ".join(d.draws)
         lines.append(

@@ -24,6 +24,7 @@ from replaycheck._source import (
     loop_around,
     mentioned_later,
     next_statement,
+    runs_outside_handler,
     statement_source,
     statement_start,
 )
@@ -82,7 +83,10 @@ def still_runs_later(
     if not h.name:
         return False
     pattern = name_pattern(h.name)
-    return any(mentioned_later(f.file, f.line, pattern) for f in frames)
+    return any(
+        mentioned_later(f.file, f.line, pattern) or runs_outside_handler(f.file, f.line, pattern)
+        for f in frames
+    )
 
 
 def added_block(frame: SourceFrame, h: Command, history: HistoryCommands) -> tuple[int, str] | None:

@@ -256,6 +256,33 @@ def function_line(path: str, name: str, near: int = 0) -> int:
     return 0
 
 
+def runs_outside_handler(path: str, line: int, pattern: str) -> bool:
+    """Whether ``line`` of ``path`` is in a signal or update handler (a method decorated
+    ``@workflow.signal`` / ``@workflow.update``) and ``pattern`` occurs in its class outside
+    that handler: a command issued from a handler interleaves with ``run``'s, so one the class
+    issues elsewhere may still run after it."""
+    import re
+
+    tree = _parsed(path)
+    if tree is None:
+        return False
+    function = _innermost(tree, line, (ast.FunctionDef, ast.AsyncFunctionDef))
+    cls = _innermost(tree, line, (ast.ClassDef,))
+    if function is None or cls is None or not any(map(_is_handler, function.decorator_list)):
+        return False
+    inside = set(range(function.lineno, _end(function) + 1))
+    lines = _without_comments(tuple(linecache.getlines(path)))
+    code = "".join(lines[n - 1] for n in range(cls.lineno, _end(cls) + 1) if n not in inside)
+    return re.search(pattern, re.sub(_PATCH_CALL, "", code)) is not None
+
+
+def _is_handler(decorator: ast.expr) -> bool:
+    """``@workflow.signal`` / ``@workflow.update`` (with or without arguments)."""
+    node = decorator.func if isinstance(decorator, ast.Call) else decorator
+    name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
+    return name in ("signal", "update")
+
+
 def statement_start(path: str, line: int) -> int:
     """The first line of the simple statement holding ``line`` of ``path``."""
     return _statement_spans(path).get(line, (line, line))[0]

@@ -67,7 +67,7 @@ async def slow(order: str) -> str:
     return f"slowly {order}"
 
 
-ACTIVITIES = (fetch, charge, bill, lookup, find, slow)
+ACTIVITIES = (fetch, charge, bill, lookup, find, slow, audit)
 
 
 @workflow.defn(name="PackOrder")

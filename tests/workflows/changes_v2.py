@@ -356,3 +356,36 @@ class AddDraw:
         child = f"{workflow.info().workflow_id}-{workflow.uuid4()}"
         # change: AddDraw (the next line)
         return await workflow.execute_child_workflow(PackOrder.run, order, id=child)
+
+
+@workflow.defn(name="AddInSignalHandler")
+class AddInSignalHandler:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    @workflow.signal
+    async def add(self, item: str) -> None:
+        # change: AddInSignalHandler (the next line)
+        await workflow.execute_activity(audit, item, start_to_close_timeout=TIMEOUT)
+        self.items.append(item)
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.wait_condition(lambda: bool(self.items))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemoveFromSignalHandler")
+class RemoveFromSignalHandler:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    @workflow.signal
+    async def add(self, item: str) -> None:  # no longer runs 'audit' first
+        self.items.append(item)
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.wait_condition(lambda: bool(self.items))
+        # change: RemoveFromSignalHandler (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

@@ -63,10 +63,14 @@ CASES = (
     "AddUpsert",
     "AddActivityCancel",
     "AddDraw",
+    "AddInSignalHandler",
+    "RemoveFromSignalHandler",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
 """Cases whose execution waits for the update ``set_note``."""
+NEEDS_SIGNAL = {"AddInSignalHandler", "RemoveFromSignalHandler"}
+"""Cases whose execution waits for the signal ``add``."""
 NEEDS_SINK = {"ChangeSignalExternal", "RenameSignalExternal", "ChangeCancelExternal"}
 """Cases that signal or cancel the running ``Sink`` workflow ``<workflow id>-sink``."""
 
@@ -84,6 +88,8 @@ async def record_case(client: Client, case: str, out: Path) -> Path:
     handle = await client.start_workflow(case, wid, id=wid, task_queue=TASK_QUEUE)
     if case in NEEDS_UPDATE:
         await handle.execute_update("set_note", wid)
+    if case in NEEDS_SIGNAL:
+        await handle.signal("add", wid)
     await handle.result()  # follows continue-as-new to the last run
     first = client.get_workflow_handle(wid, run_id=handle.result_run_id)
     history = await first.fetch_history()
