@@ -153,7 +153,8 @@ CASES = {
 REPLAYS = {"RenameSignalExternal"}
 """Types whose change core does not see (it does not compare signal names)."""
 
-OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHandler"}
+OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHandler",
+          "RemoveTimerCancel"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 

@@ -159,6 +159,18 @@ def test_a_command_removed_from_a_signal_handler_points_at_the_handler_too() -> 
     assert "gate the change in its handler instead" in d.fix()[-1]
 
 
+def test_a_removed_cancel_is_placed_before_the_commands_of_its_workflow_task() -> None:
+    # The history records the timer's cancel after 'charge' (a cancel takes effect at the end
+    # of the workflow task), but the code cancelled before running 'charge': the place to gate
+    # is after the timer, not after 'charge'.
+    d = committed_verdicts()["RemoveTimerCancel"].diagnosis
+    assert d is not None and (d.change, d.recorded_kind) == ("removed", "cancel-timer")
+    assert d.previous[0].line == marked_line("before: RemoveTimerCancel")
+    first = d.fix()[0]
+    assert first.startswith(f"gate the change where timer cancellation was, after "
+                            f"changes_v2.py:{d.previous[0].line} in run (a cancel is recorded")
+
+
 def test_a_failing_diagnosis_keeps_the_verdict_and_shows_the_traceback(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

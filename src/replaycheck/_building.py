@@ -235,11 +235,20 @@ def _from_hint(message: str, hint: CoreHint, severity: str) -> Diagnosis:
     return _with_patch_id(diagnosis, h, c)
 
 
+CANCEL_KINDS = frozenset({"cancel-timer", "cancel-activity", "cancel-external", "cancel-nexus"})
+"""Cancels of a timer, an activity, a child or external workflow, a Nexus operation."""
+
+
 def _located(message: str, found: Divergence, history: HistoryCommands, severity: str) -> Diagnosis:
     """What diverged and where, with the change as the pair of commands names it (no reading
     of the source yet)."""
     h, c = found.recorded, found.commanded
-    previous = next((p[1] for p in reversed(found.matched) if p[1] is not None), None)
+    matched = [p for p in found.matched if p[1] is not None]
+    if h is not None and c is None and h.kind in CANCEL_KINDS:
+        # A cancel is recorded at the end of its workflow task, after the commands the code
+        # issued later in that task: it came after the task before's last command.
+        matched = [p for p in matched if p[0] is None or p[0].task < h.task] or matched
+    previous = matched[-1][1] if matched else None
     # Without a command before it to tell a shared helper's frames, the statement naming it.
     depth = gate_frame(c, previous) if previous is not None else naming_frame(c)
     return Diagnosis(

@@ -133,6 +133,11 @@ def _fix(d: Diagnosis) -> list[str]:
         where = f"where {rec} was"
         if d.previous:
             where += f", after {d.previous[0].short()}"
+            if d.recorded_kind.startswith("cancel"):
+                where += (
+                    " (a cancel is recorded at the end of its workflow task: in the code it may"
+                    " come before later commands of that task)"
+                )
         removal = [*_gate(d, f"...  # the new code, without {rec}"), "    else:",
                    *_old(rec)]  # fmt: skip
         if not d.signals or d.commanded_kind:

@@ -101,7 +101,12 @@ def _location_lines(diagnosis: Diagnosis, color: bool) -> list[str]:
     if not diagnosis.location:
         if diagnosis.previous:
             last = diagnosis.previous[0].short(full_path=True)
-            return [_field("after", f"{last} (the code's last matching command)", color)]
+            what = (
+                "the code's last command before the workflow task that cancelled"
+                if diagnosis.recorded_kind.startswith("cancel")
+                else "the code's last matching command"
+            )
+            return [_field("after", f"{last} ({what})", color)]
         return []
     first, *callers = diagnosis.location[:4]
     lines = [_field("issued at", paint(first.short(full_path=True), "cyan", color), color)]

@@ -344,3 +344,17 @@ class RemoveFromSignalHandler:
     async def run(self, order: str) -> str:
         await workflow.wait_condition(lambda: bool(self.items))
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemoveTimerCancel")
+class RemoveTimerCancel:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        fetching = asyncio.ensure_future(
+            workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        )
+        deadline = asyncio.ensure_future(workflow.sleep(timedelta(seconds=30)))
+        _, pending = await workflow.wait([fetching, deadline], return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

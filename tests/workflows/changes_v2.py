@@ -389,3 +389,17 @@ class RemoveFromSignalHandler:
         await workflow.wait_condition(lambda: bool(self.items))
         # change: RemoveFromSignalHandler (the next line)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemoveTimerCancel")
+class RemoveTimerCancel:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        fetching = asyncio.ensure_future(
+            workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        )
+        # before: RemoveTimerCancel (the next line)
+        deadline = asyncio.ensure_future(workflow.sleep(timedelta(seconds=30)))
+        await workflow.wait([fetching, deadline], return_when=asyncio.FIRST_COMPLETED)
+        # no longer cancels the pending timer
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

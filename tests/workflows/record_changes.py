@@ -65,6 +65,7 @@ CASES = (
     "AddDraw",
     "AddInSignalHandler",
     "RemoveFromSignalHandler",
+    "RemoveTimerCancel",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
