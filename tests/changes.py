@@ -143,6 +143,18 @@ CASES = {
         9, "ActivityTaskScheduled", ("activity", "audit"), ("activity", "charge"),
         "reordered", "remove-audit",
     ),
+    "LocalToActivity": Case(  # the same activity, no longer local
+        0, "MarkerRecorded", ("local-activity", "lookup"), ("activity", "lookup"),
+        "renamed", "lookup-instead-of-lookup-local",
+    ),
+    "AddBeforeContinueAsNew": Case(
+        11, "WorkflowExecutionContinuedAsNew", ("continue-as-new", ""), ("activity", "audit"),
+        "replaced", "audit-before-continue-as-new",
+    ),
+    "AddMemo": Case(
+        11, "ActivityTaskScheduled", ("activity", "charge"), ("properties", ""),
+        "replaced", "memo-before-charge",
+    ),
     "AddUpsert": Case(  # the upsert before it still replays
         12, "ActivityTaskScheduled", ("activity", "charge"), ("search-attributes", "ChangeStage"),
         "replaced", "search-attributes-before-charge",

@@ -23,6 +23,7 @@ from replaycheck.diagnose import (
     Diagnosis,
     SourceFrame,
     TimelineRow,
+    core_message,
     parse_core_message,
 )
 from replaycheck.histories import read_history
@@ -555,6 +556,24 @@ def test_core_messages_are_read(message: str) -> None:
     event_id, recorded, commanded = MESSAGES[message]
     hint = parse_core_message(message)
     assert (hint.event_id, hint.recorded, hint.commanded) == (event_id, recorded, commanded)
+
+
+def test_cores_debug_dump_of_an_event_is_shortened() -> None:
+    # Some core messages carry a whole event as Rust's debug dump (a thousand characters).
+    dump = (
+        "HistoryEvent { event_id: 5, event_time: Some(Timestamp { seconds: 1, nanos: 2 }), "
+        "event_type: ActivityTaskScheduled, version: 0, attributes: Some("
+        "ActivityTaskScheduledEventAttributes(ActivityTaskScheduledEventAttributes { "
+        "activity_id: \\\"1\\\", input: Some(Payloads { payloads: [] }) })) }"
+    )
+    text = (
+        'Failure { failure: Some(Failure { message: "[TMPRL1100] Nondeterminism error: Child '
+        f'workflow machine does not handle this event: {dump}", source: "" }}) }}'
+    )
+    assert core_message(text) == (
+        "[TMPRL1100] Nondeterminism error: Child workflow machine does not handle this event: "
+        "HistoryEvent(id: 5, ActivityTaskScheduled)"
+    )
 
 
 def test_without_a_capture_the_message_and_history_still_explain() -> None:

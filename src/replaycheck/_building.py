@@ -350,7 +350,18 @@ def classify(h: Command | None, c: Command | None, history: HistoryCommands) -> 
         return "reordered"
     if h.kind == c.kind and h.kind in NAMED_KINDS:
         return "renamed"
+    if _activity_kind_switch(h, c):
+        return "renamed"  # local activity 'x' became activity 'x'
     return "replaced"
+
+
+def _activity_kind_switch(h: Command | None, c: Command | None) -> bool:
+    """The same activity, turned from a local activity into a regular one or back."""
+    kinds = {"activity", "local-activity"}
+    return (
+        h is not None and c is not None and h.name == c.name
+        and h.kind != c.kind and {h.kind, c.kind} <= kinds
+    )  # fmt: skip
 
 
 def _later_match(h: Command, c: Command, history: HistoryCommands) -> Command | None:
@@ -397,6 +408,9 @@ def _suggest_ids(diagnosis: Diagnosis, h: Command | None, c: Command | None) -> 
     new, old = _slug_of(c), _slug_of(h)
     if not (new and old):
         return diagnosis
+    if _activity_kind_switch(h, c):
+        local = c is not None and c.kind == "local-activity"
+        new, old = (f"{new}-local", f"{old}-activity") if local else (new, f"{old}-local")
     readings = {  # (likely when it still runs later, likely when it does not)
         "reordered": (f"{new}-before-{old}", f"remove-{old}"),
         "renamed": (f"{new}-before-{old}", f"{new}-instead-of-{old}"),
@@ -431,4 +445,6 @@ def _slug_of(command: Command | None) -> str:
         return f"signal-{slug(command.name)}"
     if command.kind == "complete":
         return "completion"
+    if command.kind == "properties":
+        return "memo"
     return command.kind

@@ -33,7 +33,7 @@ KIND_LABELS = {
     "patch": "patch marker",
     "marker": "marker",
     "search-attributes": "search attribute upsert",
-    "properties": "workflow properties change",
+    "properties": "memo upsert",
     "update": "update",
     "nexus": "Nexus operation",
     "cancel-activity": "activity cancel request",

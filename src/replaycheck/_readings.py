@@ -80,6 +80,8 @@ def still_runs_later(
         timers = sum(1 for x in history.commands if x.event_id >= h.event_id and x.kind == "timer")
         found = sum(count_later(f.file, f.line, TIMER_IN_SOURCE) for f in frames)
         return found >= max(1, timers)
+    if h.kind == "continue-as-new":
+        return any(mentioned_later(f.file, f.line, r"\bcontinue_as_new\(") for f in frames)
     if not h.name:
         return False
     pattern = name_pattern(h.name)

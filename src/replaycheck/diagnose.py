@@ -23,6 +23,31 @@ if TYPE_CHECKING:
     pass
 
 _MESSAGE = re.compile(r'message: "((?:[^"\\]|\\.)*)"')
+_EVENT_DUMP = re.compile(r"HistoryEvent \{ event_id: (\d+),")
+_EVENT_TYPE = re.compile(r"\bevent_type: (\w+)")
+
+
+def _short_events(text: str) -> str:
+    """Core's debug dump of a whole event (``HistoryEvent { event_id: 5, event_time: ...,
+    event_type: ActivityTaskScheduled, ... attributes: Some(...) }``, a thousand characters)
+    in the form core uses elsewhere: ``HistoryEvent(id: 5, ActivityTaskScheduled)``."""
+    out, at = [], 0
+    for match in _EVENT_DUMP.finditer(text):
+        if match.start() < at:
+            continue  # inside a dump already shortened
+        depth, end = 0, len(text)
+        for i in range(match.start(), len(text)):
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            if depth == 0 and text[i] == "}":
+                end = i + 1
+                break
+        kind = _EVENT_TYPE.search(text, match.end(), end)
+        if kind is None:
+            continue
+        out += [text[at : match.start()], f"HistoryEvent(id: {match.group(1)}, {kind.group(1)})"]
+        at = end
+    return "".join(out) + text[at:]
+
 
 IN_FLIGHT = "breaks in-flight executions"
 CLOSED = "breaks queries and resets of closed executions"
@@ -42,7 +67,7 @@ def core_message(text: str) -> str:
     """
     match = _MESSAGE.search(text)
     if match:
-        return match.group(1).replace('\\"', '"').replace("\\\\", "\\")
+        return _short_events(match.group(1).replace('\\"', '"').replace("\\\\", "\\"))
     for line in text.splitlines():
         if line.strip():
             return line.strip()

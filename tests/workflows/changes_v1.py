@@ -358,3 +358,29 @@ class RemoveTimerCancel:
         for task in pending:
             task.cancel()
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="LocalToActivity")
+class LocalToActivity:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_local_activity(lookup, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddBeforeContinueAsNew")
+class AddBeforeContinueAsNew:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        if not order.endswith("-next"):
+            workflow.continue_as_new(f"{order}-next")
+        return order
+
+
+@workflow.defn(name="AddMemo")
+class AddMemo:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

@@ -403,3 +403,34 @@ class RemoveTimerCancel:
         await workflow.wait([fetching, deadline], return_when=asyncio.FIRST_COMPLETED)
         # no longer cancels the pending timer
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="LocalToActivity")
+class LocalToActivity:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: LocalToActivity (the next line)
+        return await workflow.execute_activity(lookup, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddBeforeContinueAsNew")
+class AddBeforeContinueAsNew:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        if not order.endswith("-next"):
+            # change: AddBeforeContinueAsNew (the next line)
+            await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+            workflow.continue_as_new(f"{order}-next")
+        return order
+
+
+@workflow.defn(name="AddMemo")
+class AddMemo:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: AddMemo (the next line)
+        workflow.upsert_memo({"stage": "fetched"})
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

@@ -66,6 +66,9 @@ CASES = (
     "AddInSignalHandler",
     "RemoveFromSignalHandler",
     "RemoveTimerCancel",
+    "LocalToActivity",
+    "AddBeforeContinueAsNew",
+    "AddMemo",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
