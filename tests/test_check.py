@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -249,11 +252,26 @@ def test_long_histories_get_proportionally_more_time_than_the_timeout() -> None:
     assert ReplayJob(paths=(), workflows=("m",), timeout=5).limit_for(20_000) == 10
 
 
+def test_many_histories_with_long_paths_do_not_deadlock_the_worker(tmp_path: Path) -> None:
+    # The paths queued for a worker and the verdicts it writes back each fill a pipe (64 KiB)
+    # after a few dozen long paths: with the parent writing every path before reading, both
+    # waited on each other forever (800 ordinary paths did it). In a subprocess, so a
+    # deadlock fails the test instead of hanging it.
+    deep = tmp_path.joinpath(*["d" * 240] * 12)
+    deep.mkdir(parents=True)
+    for i in range(90):
+        shutil.copy(COMPLETE, deep / f"history-{i}.json")
+    done = subprocess.run(
+        [sys.executable, "-m", "replaycheck", "check", "-w", SAYHELLO, str(tmp_path)],
+        cwd=REPO, capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "90 histories: 90 ok, 0 nondeterministic, 0 errors" in done.stdout
+
+
 def test_ctrl_c_exits_130_quietly_and_leaves_no_worker() -> None:
     # Ctrl-C signals the terminal's whole process group: the command and its replay workers.
     import signal
-    import subprocess
-    import sys
 
     env = {**os.environ, "TEMPORAL_DEBUG": "1", "REPLAYCHECK_TEST_HANG": "120"}
     command = [sys.executable, "-m", "replaycheck", "check", "--jobs", "2", "--timeout", "100",
@@ -318,8 +336,6 @@ def test_entry_point_exits_with_the_commands_status_after_temporalio_loaded(
 ) -> None:
     # temporalio can abort the interpreter at shutdown (sdk-python#300); the entry point must
     # still exit 2 with the one-line message when a command used temporalio in-process.
-    import subprocess
-    import sys
 
     done = subprocess.run(
         [sys.executable, "-m", "replaycheck", "export", "-q", "WorkflowType='X'",
@@ -388,8 +404,6 @@ def test_broken_symlink_is_named_as_given(tmp_path: Path) -> None:
 
 
 def test_closed_stdout_is_one_line_exit_2() -> None:
-    import subprocess
-    import sys
 
     done = subprocess.run(
         [sys.executable, "-m", "replaycheck", "check", "-w", SAYHELLO, str(COMPLETE)],

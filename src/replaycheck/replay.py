@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import queue
 import select
 import subprocess
 import sys
@@ -196,6 +197,7 @@ class WorkerSession:
         self.output: IO[bytes] | None = None
         """The worker's stderr when the job captures output; read up to ``output_read``."""
         self.output_read = 0
+        self.writer: _Writer | None = None
 
     def __enter__(self) -> WorkerSession:
         return self
@@ -292,6 +294,9 @@ class WorkerSession:
         if proc.poll() is None:
             proc.kill()
         proc.wait()
+        if self.writer is not None:
+            self.writer.close()  # its pipe is broken now: it stops at once
+            self.writer = None
         for stream in (proc.stdin, proc.stdout):
             if stream is not None:
                 stream.close()
@@ -308,8 +313,9 @@ class WorkerSession:
             stderr=self.output,
             env=_worker_env(),
         )
-        assert self.proc.stdout is not None
+        assert self.proc.stdout is not None and self.proc.stdin is not None
         self.reader = _LineReader(self.proc.stdout.fileno())
+        self.writer = _Writer(self.proc.stdin)
         self.base, self.current = 0, None
         self.deadline = time.monotonic() + STARTUP_GRACE + self.job.timeout
         self._send_raw(json.dumps(self.job.to_json_dict()))
@@ -320,12 +326,8 @@ class WorkerSession:
             self._send_raw(json.dumps(item))
 
     def _send_raw(self, line: str) -> None:
-        assert self.proc is not None and self.proc.stdin is not None
-        try:
-            self.proc.stdin.write(line.encode() + b"\n")
-            self.proc.stdin.flush()
-        except BrokenPipeError:
-            pass  # the worker died; next_verdict() sees it and restarts
+        assert self.writer is not None
+        self.writer.put(line.encode() + b"\n")
 
     def _handle(self, message: dict[str, Any]) -> tuple[int, Verdict] | None:
         if "fatal" in message:
@@ -417,6 +419,48 @@ def _crash_reason(proc: subprocess.Popen[bytes]) -> str:
     if code < 0:
         return f"crashed the replay worker (signal {-code})"
     return f"crashed the replay worker (exit code {code})"
+
+
+class _Writer:
+    """Writes a worker's stdin from a thread of its own.
+
+    A worker answers while it reads: written from the supervising thread, a long queue of
+    paths (800 of ordinary length fill the pipe) would block it while the worker blocks on a
+    full pipe of verdicts nobody reads, each waiting for the other forever.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.lines: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._run, name="replaycheck-writer", daemon=True)
+        self.thread.start()
+
+    def put(self, line: bytes) -> None:
+        self.lines.put(line)
+
+    def close(self) -> None:
+        """Stop after what is queued (the caller has killed the worker: at once)."""
+        self.lines.put(None)
+        self.thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while True:
+            line = self.lines.get()
+            chunk = []
+            while line is not None:
+                chunk.append(line)
+                try:
+                    line = self.lines.get_nowait()
+                except queue.Empty:
+                    break
+            try:
+                if chunk:
+                    self.stream.write(b"".join(chunk))
+                    self.stream.flush()
+            except (OSError, ValueError):
+                return  # the worker died (next_verdict() sees it and restarts) or was closed
+            if line is None:
+                return
 
 
 class _LineReader:
