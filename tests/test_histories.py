@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -237,6 +240,46 @@ def test_gz_name_without_gzip_content_says_so(tmp_path: Path) -> None:
     assert read_history(path).info.events == 11
 
 
+def test_a_symlink_loop_is_named_as_such(tmp_path: Path) -> None:
+    (tmp_path / "a.json").symlink_to(tmp_path / "b.json")
+    (tmp_path / "b.json").symlink_to(tmp_path / "a.json")
+    with pytest.raises(HistoryError, match="is a symlink loop"):
+        read_history(tmp_path / "a.json")
+    with pytest.raises(NoHistoriesError, match=r"a\.json is a symlink loop"):
+        discover([tmp_path / "a.json"])
+
+
+def test_a_fifo_is_refused_without_being_opened(tmp_path: Path) -> None:
+    # Reading a fifo blocks until someone writes: it must be refused before it is opened.
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    with pytest.raises(HistoryError, match="is not a regular file"):
+        read_history(fifo)
+    with pytest.raises(NoHistoriesError, match=r"fifo\.json is not a regular file"):
+        discover([fifo])
+    assert discover([tmp_path]) == [fifo]  # in a directory: collected, to get its error verdict
+
+
+def test_an_unreadable_directory_is_an_error_not_a_skip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # os.walk skips a directory it cannot list unless told; its histories would vanish from a
+    # green run. (Simulated: the tests may run as root, which reads any directory.)
+    (tmp_path / "locked").mkdir()
+    shutil.copy(COMPLETE, tmp_path / "a.json")
+    shutil.copy(COMPLETE, tmp_path / "locked" / "b.json")
+    real_scandir = os.scandir
+
+    def scandir(path: Any) -> Any:
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.raises(NoHistoriesError, match=r"cannot read the directory .*locked"):
+        discover([tmp_path])
+
+
 def test_broken_symlink_is_named_as_given(tmp_path: Path) -> None:
     link = tmp_path / "dangling.json"
     link.symlink_to(tmp_path / "gone")
@@ -247,7 +290,6 @@ def test_broken_symlink_is_named_as_given(tmp_path: Path) -> None:
 
 
 def test_written_files_get_the_usual_mode_for_new_files(tmp_path: Path) -> None:
-    import os
 
     old = os.umask(0o027)
     try:
@@ -261,7 +303,6 @@ def test_written_files_get_the_usual_mode_for_new_files(tmp_path: Path) -> None:
 
 
 def test_writing_removes_stale_temp_files_of_a_killed_run(tmp_path: Path) -> None:
-    import os
     import time
 
     events = read_history(COMPLETE).history.events

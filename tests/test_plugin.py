@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -212,6 +213,26 @@ def test_malformed_files_fail_with_their_reason(
     for name in ("empty-events", "truncated", "utf16", "bare-list"):
         assert MALFORMED[name][1] in result.stdout.str()
     result.stdout.fnmatch_lines(["*4 errors*"])
+
+
+def test_broken_symlinks_loops_and_fifos_among_histories_fail_as_check_reports_them(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
+    # pytest's directory walk passes over what is not a regular file; `check` reports each.
+    make_project(pytester)
+    odd = pytester.path / "fixtures" / "histories" / "Odd"
+    odd.mkdir()
+    (odd / "broken.json").symlink_to(odd / "nowhere.json")
+    (odd / "loop-a.json").symlink_to(odd / "loop-b.json")
+    (odd / "loop-b.json").symlink_to(odd / "loop-a.json")
+    os.mkfifo(odd / "fifo.json")
+    result = pytester.runpytest("-rA", *xdist_args)
+    names = outcome_names(result)
+    assert names["failed"] == {"broken.json", "loop-a.json", "loop-b.json", "fifo.json"}
+    assert len(names["passed"]) == len(all_fixture_names())
+    text = result.stdout.str()
+    assert "is a broken symlink" in text and "is a symlink loop" in text
+    assert "is not a regular file" in text
 
 
 def test_a_bug_in_replaycheck_still_shows_its_traceback(pytester: pytest.Pytester) -> None:

@@ -73,8 +73,11 @@ def fix(d: Diagnosis) -> list[str]:
     note when the code drew random values on the way (:func:`_fix`)."""
     lines = _fix(d)
     frame = d.gate_at
-    if d.signals and d.commanded_kind and lines and not (
-        frame and any(s.startswith(f"signal {frame.function!r}") for s in d.signals)
+    if (
+        d.signals
+        and d.commanded_kind
+        and lines
+        and not (frame and any(s.startswith(f"signal {frame.function!r}") for s in d.signals))
     ):
         signal = d.signals[-1].split(" (event")[0]
         lines.append(

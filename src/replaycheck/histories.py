@@ -5,9 +5,11 @@ Writing lives in ``replaycheck._writing`` and is re-exported here.
 
 from __future__ import annotations
 
+import errno
 import gzip
 import json
 import os
+import stat
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -131,6 +133,11 @@ def read_history(path: str | Path) -> LoadedHistory:
     """
     name = str(path)
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode) and not os.path.isdir(path):
+            raise HistoryError(
+                name, "is not a regular file (a fifo, socket or device); history files are "
+                "regular files: remove it or give another path"
+            )  # fmt: skip
         data = Path(path).read_bytes()
     except IsADirectoryError:
         raise HistoryError(name, "is a directory, not a history file") from None
@@ -150,6 +157,11 @@ def broken_symlink(path: str | Path) -> str | None:
         return None
     if os.path.exists(path):
         return None
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return f"is a symlink loop (it points to {target}, which leads back); fix or remove it"
     return f"is a broken symlink (it points to {target}, which does not exist); fix or remove it"
 
 
@@ -463,9 +475,22 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     found: dict[Path, None] = {}
     for raw in paths:
         path = Path(raw)
-        if path.is_file():
+        try:
+            kind = os.stat(path).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            kind = 0
+        except OSError as exc:
+            broken = broken_symlink(path)
+            reason = broken or f"cannot be read ({exc.strerror or exc}); fix its permissions"
+            raise NoHistoriesError(f"{path} {reason}.") from None
+        if stat.S_ISREG(kind):
             found[path] = None
-        elif path.is_dir():
+        elif kind and not stat.S_ISDIR(kind):
+            raise NoHistoriesError(
+                f"{path} is not a regular file (a fifo, socket or device); give a history file "
+                "or a directory of them."
+            )
+        elif kind:
             inside = _files_under(path)
             if not inside:
                 raise NoHistoriesError(
@@ -496,7 +521,14 @@ def _files_under(directory: Path) -> list[Path]:
     each real directory once."""
     files: list[Path] = []
     seen = {os.path.realpath(directory)}
-    for root, dirs, names in os.walk(directory, followlinks=True):
+
+    def unreadable(exc: OSError) -> None:
+        raise NoHistoriesError(
+            f"cannot read the directory {exc.filename} ({exc.strerror or exc}); its histories "
+            "would be left out: fix its permissions, or leave it out of the paths"
+        )
+
+    for root, dirs, names in os.walk(directory, followlinks=True, onerror=unreadable):
         kept = []
         for d in sorted(dirs):
             real = os.path.realpath(os.path.join(root, d))

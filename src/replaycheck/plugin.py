@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -251,6 +251,38 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> HistoryFil
     ):
         return HistoryFile.from_parent(parent, path=file_path)
     return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    """Under a history root, also collect what pytest's directory walk passes over because it
+    is not a regular file (a broken symlink, a symlink loop, a fifo): ``check`` reports each
+    as an error, so the history items must not drop them silently."""
+    report: pytest.CollectReport = yield
+    roots = _history_roots(collector.config)
+    if not roots or not isinstance(collector, pytest.Directory) or not report.passed:
+        return report
+    if not _within(collector.path, roots):
+        return report
+    from replaycheck.histories import is_history_name
+
+    try:
+        entries = sorted(os.scandir(collector.path), key=lambda e: e.name)
+    except OSError:
+        return report
+    for entry in entries:
+        if is_history_name(entry.name) and not _file_or_directory(entry):
+            report.result.append(HistoryFile.from_parent(collector, path=Path(entry.path)))
+    return report
+
+
+def _file_or_directory(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file() or entry.is_dir()
+    except OSError:  # a symlink loop
+        return False
 
 
 @pytest.hookimpl(tryfirst=True)
