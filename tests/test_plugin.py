@@ -713,6 +713,26 @@ def test_a_root_conftest_on_sys_path_reaches_the_replay_worker(pytester: pytest.
     result.assert_outcomes(passed=len(all_fixture_names()))
 
 
+def test_histories_named_on_the_command_line_outside_the_project_are_collected(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `--replaycheck-histories PATH` (with a space): pytest picks its rootdir before plugin
+    # options are known, takes PATH for a test path and moves the rootdir up to a common
+    # ancestor. The histories named were then left out: a green run that replayed nothing.
+    project = pytester.path / "project"
+    (project / "tests").mkdir(parents=True)
+    (project / "tests" / "test_unit.py").write_text("def test_unit():\n    pass\n")
+    (project / "pyproject.toml").write_text(
+        f'[tool.replaycheck]\nworkflows = ["tests.workflows.sayhello"]\npythonpath = ["{REPO}"]\n'
+    )
+    outside = pytester.path / "elsewhere"
+    outside.mkdir()
+    shutil.copy(NONDETERMINISTIC, outside / "broken.json")
+    monkeypatch.chdir(project)
+    result = pytester.runpytest("--replaycheck-histories", "../elsewhere")
+    result.assert_outcomes(passed=1, failed=1)
+
+
 def test_a_subdirectory_runs_its_own_histories_and_finds_its_own_table(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, xdist_args: list[str]
 ) -> None:

@@ -209,10 +209,12 @@ def _add_history_args(config: pytest.Config, settings: Settings) -> None:
     if config.args_source == pytest.Config.ArgsSource.ARGS:
         return  # the user named what to run (with --replaycheck=only: its history items)
     only = _mode(config) == "only"
+    named = config.getoption("replaycheck_histories") is not None  # on the command line
     if (
         config.args_source == pytest.Config.ArgsSource.INVOCATION_DIR
         and config.invocation_params.dir != config.rootpath
         and not only
+        and not named
     ):
         return  # run from a subdirectory: its tests and histories, as pytest does for tests
     args = [] if only else list(config.args)
