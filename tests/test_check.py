@@ -269,6 +269,22 @@ def test_many_histories_with_long_paths_do_not_deadlock_the_worker(tmp_path: Pat
     assert "90 histories: 90 ok, 0 nondeterministic, 0 errors" in done.stdout
 
 
+def test_the_report_never_overwrites_a_history_or_lands_among_them(tmp_path: Path) -> None:
+    shutil.copy(COMPLETE, tmp_path / "h.json")
+    for output, says in (
+        (tmp_path / "h.json", "is a history being read"),
+        (tmp_path / "report.json", "a later run would read the report as a history"),
+    ):
+        for command in ("check", "patches"):
+            args = [command, "-w", SAYHELLO, str(tmp_path), "-o", str(output)]
+            result = CliRunner().invoke(main, args, catch_exceptions=False)
+            assert result.exit_code == 2 and says in result.stderr, result.stderr
+    assert (tmp_path / "h.json").read_bytes() == COMPLETE.read_bytes()
+    assert not (tmp_path / "report.json").exists()
+    result = run("-w", SAYHELLO, str(tmp_path), "-o", str(tmp_path / "report.txt"))
+    assert result.exit_code == 0  # not a history name: a report next to them is fine
+
+
 def test_ctrl_c_exits_130_quietly_and_leaves_no_worker() -> None:
     # Ctrl-C signals the terminal's whole process group: the command and its replay workers.
     import signal
