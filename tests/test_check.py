@@ -285,6 +285,37 @@ def test_the_report_never_overwrites_a_history_or_lands_among_them(tmp_path: Pat
     assert result.exit_code == 0  # not a history name: a report next to them is fine
 
 
+def test_a_workflow_module_that_exits_on_import_is_one_error_not_one_per_history() -> None:
+    started = time.monotonic()
+    result = run("-w", "tests.workflows.exits_on_import", str(COMPLETE), str(NONDETERMINISTIC))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "replaycheck: error: the replay worker exited (3) while importing the workflow modules"
+    )
+    assert time.monotonic() - started < 30  # not a restart (and a re-import) per history
+
+
+def test_a_workflow_module_whose_import_blocks_is_one_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import replaycheck.replay
+
+    monkeypatch.setenv("REPLAYCHECK_TEST_IMPORT", "block")
+    monkeypatch.setattr(replaycheck.replay, "STARTUP_GRACE", 1.0)
+    result = run("-w", "tests.workflows.exits_on_import", "--timeout", "1", str(COMPLETE),
+                 str(NONDETERMINISTIC))  # fmt: skip
+    assert result.exit_code == 2
+    assert "the replay worker did not finish within 2 s while importing" in result.stderr
+
+
+def test_a_data_converter_factory_that_raises_is_named() -> None:
+    result = run("-w", SAYHELLO, "--data-converter", "tests.workflows.codec:broken_factory",
+                 str(COMPLETE))  # fmt: skip
+    assert result.exit_code == 2
+    assert "data_converter tests.workflows.codec:broken_factory could not be made " \
+        "(RuntimeError: no key configured)" in result.stderr
+
+
 def test_ctrl_c_exits_130_quietly_and_leaves_no_worker() -> None:
     # Ctrl-C signals the terminal's whole process group: the command and its replay workers.
     import signal

@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import IO, TYPE_CHECKING, Any
 
 from replaycheck.config import import_object, import_workflows, workflow_type_names
-from replaycheck.errors import HistoryError, ReplaycheckError
+from replaycheck.errors import ConfigError, HistoryError, ReplaycheckError
 from replaycheck.histories import LoadedHistory, parse_history_bytes, read_history
 from replaycheck.verdict import Verdict
 
@@ -411,7 +411,16 @@ def main() -> int:
         configure_runtime()
         classes = import_workflows(job.workflows, job.import_paths)
         if job.data_converter:
-            make_replayer(job, classes)  # fail fast on a bad converter
+            try:
+                make_replayer(job, classes)  # fail fast on a bad converter
+            except ReplaycheckError:
+                raise
+            except Exception as exc:  # e.g. a converter factory that raises
+                raise ConfigError(
+                    f"data_converter {job.data_converter} could not be made "
+                    f"({type(exc).__name__}: {exc}); fix it, or the --data-converter / "
+                    "data_converter setting"
+                ) from None
     except ReplaycheckError as exc:
         emit({"fatal": str(exc), "kind": type(exc).__name__})
         return 2

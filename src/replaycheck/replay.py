@@ -274,6 +274,18 @@ class WorkerSession:
         while True:
             assert self.proc is not None and self.reader is not None
             line = self.reader.readline(self.deadline - time.monotonic())
+            if not line and self.types is None:  # it never got as far as the first history
+                if line is None:
+                    reason = f"did not finish within {STARTUP_GRACE + self.job.timeout:g} s"
+                else:
+                    code = self.proc.wait()
+                    reason = f"was killed by signal {-code}" if code < 0 else f"exited ({code})"
+                self.close()
+                raise ConfigError(
+                    f"the replay worker {reason} while importing the workflow modules and the "
+                    "data converter, before any history; import them in Python to see why (an "
+                    "import that blocks, exits or crashes)."
+                )
             if line is None:
                 limit = self.job.limit_for(self.current_events)
                 return self._lost(f"timed out after {limit:g} s{self._size()}")
@@ -316,6 +328,7 @@ class WorkerSession:
         assert self.proc.stdout is not None and self.proc.stdin is not None
         self.reader = _LineReader(self.proc.stdout.fileno())
         self.writer = _Writer(self.proc.stdin)
+        self.types = None  # until this worker says it is ready
         self.base, self.current = 0, None
         self.deadline = time.monotonic() + STARTUP_GRACE + self.job.timeout
         self._send_raw(json.dumps(self.job.to_json_dict()))

@@ -42,3 +42,8 @@ codec = ToyEncryptionCodec()
 
 data_converter = dataclasses.replace(DataConverter.default, payload_codec=codec)
 """The same as a whole ``DataConverter``."""
+
+
+def broken_factory() -> ToyEncryptionCodec:
+    """A converter factory that fails, as one missing its key would."""
+    raise RuntimeError("no key configured")
