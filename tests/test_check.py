@@ -194,9 +194,25 @@ def test_deadlock_names_the_line_that_does_not_yield() -> None:
     ), message
 
 
-def test_pytests_pythonpath_in_pyproject_is_the_default(tmp_path: Path) -> None:
-    import shutil
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"tool.replaycheck = 5\n", "tool.replaycheck must be a table"),
+        (b"[tool]\nreplaycheck = 'histories'\n", "tool.replaycheck must be a table"),
+        (b"[[tool.replaycheck]]\nhistories = ['x']\n", "tool.replaycheck must be a table"),
+        (b"[tool.replaycheck]\nhistories = ['\xff']\n", "cannot read it as TOML"),
+    ],
+)
+def test_a_pyproject_of_the_wrong_shape_is_one_line(
+    tmp_path: Path, content: bytes, says: str
+) -> None:
+    (tmp_path / "pyproject.toml").write_bytes(content)
+    result = run(cwd=tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"replaycheck: error: {tmp_path / 'pyproject.toml'}: {says}")
 
+
+def test_pytests_pythonpath_in_pyproject_is_the_default(tmp_path: Path) -> None:
     shutil.copytree(REPO / "examples", tmp_path / "src" / "examples",
                     ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
     shutil.copytree(REPO / "fixtures", tmp_path / "fixtures")
@@ -451,7 +467,6 @@ def test_broken_symlink_is_named_as_given(tmp_path: Path) -> None:
 
 
 def test_closed_stdout_is_one_line_exit_2() -> None:
-
     done = subprocess.run(
         [sys.executable, "-m", "replaycheck", "check", "-w", SAYHELLO, str(COMPLETE)],
         capture_output=False, stderr=subprocess.PIPE, text=True, timeout=60, cwd=REPO,
@@ -462,6 +477,33 @@ def test_closed_stdout_is_one_line_exit_2() -> None:
         "replaycheck: error: standard output is closed; give -o FILE to write the report to a "
         "file.\n"
     )
+
+
+@pytest.mark.parametrize("command", ["check", "inspect"])
+def test_a_full_stdout_is_one_line_exit_2(command: str) -> None:
+    args = ["-w", SAYHELLO, str(COMPLETE)] if command == "check" else [str(COMPLETE)]
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "replaycheck", command, *args], stdout=full,
+            stderr=subprocess.PIPE, text=True, timeout=60, cwd=REPO,
+        )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        "replaycheck: error: cannot write the report to standard output (No space left on "
+        "device); give -o FILE or free the space.\n"
+    )
+
+
+def test_a_reader_that_leaves_early_is_no_error() -> None:
+    # `replaycheck check | head -1`: the status is still the verdicts', and nothing is said.
+    with subprocess.Popen(
+        [sys.executable, "-m", "replaycheck", "check", "-w", SAYHELLO, str(NONDETERMINISTIC)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO,
+    ) as proc:  # fmt: skip
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # before the report comes
+        assert proc.wait(timeout=60) == 1
+        assert proc.stderr.read() == b""
 
 
 @pytest.mark.server

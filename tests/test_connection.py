@@ -161,6 +161,21 @@ def test_connection_refused_is_one_sentence(command: str, clean_env: Path) -> No
     assert elapsed < 30
 
 
+@pytest.mark.parametrize("address", ["localhost:72333", "localhost:abc", "not a host"])
+def test_an_address_that_is_not_host_port_is_one_sentence(clean_env: Path, address: str) -> None:
+    result, _ = invoke("export", "-q", "WorkflowType='X'", "--address", address)
+    assert_one_sentence(result, f"{address} is not an address Temporal can connect to (")
+
+
+@pytest.mark.parametrize(("option", "value"), [("--connect-timeout", "nan"),
+                                               ("--connect-timeout", "1e300")])  # fmt: skip
+def test_a_connect_timeout_out_of_range_is_a_usage_error(
+    clean_env: Path, option: str, value: str
+) -> None:
+    result, _ = invoke("export", "-q", "WorkflowType='X'", option, value)
+    assert result.exit_code == 2 and f"Invalid value for '{option}'" in result.stderr
+
+
 def test_silent_server_times_out(clean_env: Path, silent_address: str) -> None:
     result, elapsed = invoke(
         "export", "-q", "WorkflowType='X'", "--address", silent_address, "--connect-timeout", "1"

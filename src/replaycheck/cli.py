@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from replaycheck import __version__
-from replaycheck.connection import ConnectionOptions, connection_options
+from replaycheck.connection import ConnectionOptions, FiniteRange, connection_options
 from replaycheck.errors import ConfigError, ReplaycheckError
 from replaycheck.report import FORMATS
 
@@ -107,9 +107,28 @@ def _color(output: str | None, fmt: str) -> bool:
     return output is None and fmt == "text" and sys.stdout is not None and sys.stdout.isatty()
 
 
+def _echo(text: str) -> None:
+    """Write to stdout now; a stdout that cannot take it (a full disk, a closed pipe) is one
+    error line and exit 2, not a traceback (nor exit 1, which says "nondeterministic")."""
+    try:
+        click.echo(text, nl=False)
+        sys.stdout.flush()
+    except OSError as exc:
+        import os
+
+        with contextlib.suppress(OSError, ValueError):  # nothing more to flush at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if isinstance(exc, BrokenPipeError):
+            return  # the reader left (`| head`): no complaint, as other tools; status stays
+        raise ConfigError(
+            f"cannot write the report to standard output ({exc.strerror or exc}); give -o FILE "
+            "or free the space."
+        ) from None
+
+
 def _emit(text: str, output: str | None) -> None:
     if output is None:
-        click.echo(text, nl=False)
+        _echo(text)
     else:
         from replaycheck._writing import write_output
 
@@ -137,7 +156,7 @@ def inspect(file: str) -> None:
     from replaycheck.histories import read_history
     from replaycheck.report import render_history
 
-    click.echo(render_history(read_history(file)), nl=False)
+    _echo(render_history(read_history(file)))
 
 
 def _replay_options(formats: tuple[str, ...]) -> Callable[[F], F]:
@@ -424,7 +443,7 @@ def _check_live(
 @_replay_options(("text", "json"))
 @click.option(
     "--retention",
-    type=click.FloatRange(min=0),
+    type=FiniteRange(min=0, max=36500),
     metavar="DAYS",
     help="Leave out executions that closed more than DAYS ago (the server has deleted "
     "them, nothing replays them). Default: count every history.",

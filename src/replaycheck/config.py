@@ -92,7 +92,8 @@ def find_pyproject(start: Path, stop: Path | None = None) -> Path | None:
     those directories) that has ``[tool.replaycheck]``."""
     for directory in (start.resolve(), *start.resolve().parents):
         candidate = directory / "pyproject.toml"
-        if candidate.is_file() and "replaycheck" in _read_toml(candidate).get("tool", {}):
+        tool = _read_toml(candidate).get("tool", {}) if candidate.is_file() else {}
+        if isinstance(tool, dict) and "replaycheck" in tool:
             return candidate
         if stop is not None and directory == stop.resolve():
             break
@@ -109,7 +110,14 @@ def load_settings(start: Path | None = None, *, stop: Path | None = None) -> Set
         return Settings(root=start.resolve())
     tool = _read_toml(pyproject)["tool"]
     table = tool["replaycheck"]
-    pytest_path = tool.get("pytest", {}).get("ini_options", {}).get("pythonpath")
+    if not isinstance(table, dict):
+        raise ConfigError(
+            f"{pyproject}: tool.replaycheck must be a table ([tool.replaycheck] with keys such as "
+            f"histories = [...]), got {table!r}."
+        )
+    pytest = tool.get("pytest", {})
+    options = pytest.get("ini_options", {}) if isinstance(pytest, dict) else {}
+    pytest_path = options.get("pythonpath") if isinstance(options, dict) else None
     if "pythonpath" not in table and pytest_path:
         # The workflow modules import as the tests import them, also for the command line.
         paths = pytest_path.split() if isinstance(pytest_path, str) else pytest_path
@@ -144,7 +152,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read it as TOML ({exc}); fix the file.") from None
 
 

@@ -204,6 +204,11 @@ async def connect(connection: Connection) -> Client:
         raise _first_call_error(exc.status.name, exc.message, connection) from None
     except RuntimeError as exc:  # core reports connection failures as RuntimeError
         raise connect_error(str(exc), connection) from None
+    except ValueError as exc:  # e.g. "invalid target URL": not host:port
+        raise ClusterConnectionError(
+            f"{where} is not an address Temporal can connect to ({exc}); give host:port to "
+            "--address (or TEMPORAL_ADDRESS, or the profile), e.g. localhost:7233."
+        ) from None
     await _check_namespace(client, connection)
     return client
 
@@ -369,6 +374,16 @@ def _short(text: str, limit: int = 160) -> str:
 
 # --------------------------------------------------------------------------- command line
 
+class FiniteRange(click.FloatRange):
+    """A ``click.FloatRange`` that also refuses ``nan`` (which compares false with both ends)."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        number = super().convert(value, param, ctx)
+        if number != number:
+            self.fail(f"{value!r} is not a number.", param, ctx)
+        return number
+
+
 _OPTIONS: tuple[Callable[[F], F], ...] = (
     click.option(
         "--address", metavar="HOST:PORT",
@@ -407,7 +422,7 @@ _OPTIONS: tuple[Callable[[F], F], ...] = (
         help="Profile in the client config file [env TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE].",
     ),
     click.option(
-        "--connect-timeout", type=click.FloatRange(min=0, min_open=True),
+        "--connect-timeout", type=FiniteRange(min=0, max=3600, min_open=True),
         default=DEFAULT_CONNECT_TIMEOUT, show_default=True, metavar="SECONDS",
         help="How long to wait for the server when connecting.",
     ),
