@@ -77,7 +77,24 @@ def _reversed() -> bytes:
     return json.dumps({"events": _events()[::-1]}).encode()
 
 
+def _cut_off_though_completed() -> bytes:
+    """Cut after event 8, though its provenance still says the execution completed."""
+    doc = {"events": _events()[:8], "replaycheck": {"workflowId": "w", "status": "COMPLETED"}}
+    return json.dumps(doc).encode()
+
+
+def _event_after_close() -> bytes:
+    events = _events()
+    extra = {**events[4], "eventId": str(len(events) + 1)}  # a workflow task after completion
+    return json.dumps({"events": [*events, extra]}).encode()
+
+
 MALFORMED: dict[str, tuple[bytes, str]] = {
+    "cut-off-though-completed": (
+        _cut_off_though_completed(),
+        "captured as COMPLETED: the file is cut off",
+    ),
+    "event-after-close": (_event_after_close(), "has events after the workflow's close event"),
     "empty-events": (b'{"events": []}', "has no events"),
     "started-only": (_started_only(), "no completed workflow task"),
     "missing-started": (_missing_started(), "not WorkflowExecutionStarted"),

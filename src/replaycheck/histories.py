@@ -63,6 +63,8 @@ _CLOSE_STATUS = {
     "EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT": "TIMED_OUT",
 }
 
+_CLOSE_EVENTS = frozenset(key.removeprefix("EVENT_TYPE_") for key in _CLOSE_STATUS)
+
 COMMAND_EVENTS = frozenset(
     {
         "ACTIVITY_TASK_SCHEDULED",
@@ -314,6 +316,13 @@ def describe(history: History, name: str, provenance: Provenance | None = None) 
     """
     events = history.events
     _validate(history, name)
+    claimed = provenance.status if provenance is not None else ""
+    if claimed not in ("", "RUNNING") and _status(history) == "RUNNING":
+        raise HistoryError(
+            name,
+            f"ends at event {len(events)} without the workflow's close event, though it was "
+            f"captured as {claimed}: the file is cut off; export it again",
+        )
     started = events[0].workflow_execution_started_event_attributes
     return HistoryInfo(
         path=name,
@@ -360,6 +369,13 @@ def _validate(history: History, name: str) -> None:
             )
         if _raw_type(event.event_type) in ("", "UNSPECIFIED"):
             raise _unknown_event_type(name, event.event_id, event.event_type)
+        if event.event_id < len(events) and _raw_type(event.event_type) in _CLOSE_EVENTS:
+            raise HistoryError(
+                name,
+                f"has events after the workflow's close event (event {event.event_id}, "
+                f"{event_type_name(event.event_type)}): it is damaged, or joined from several "
+                "runs; export it again",
+            )
     completed = EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
     if not any(e.event_type == completed for e in events):
         raise HistoryError(
