@@ -332,6 +332,18 @@ def test_a_data_converter_factory_that_raises_is_named() -> None:
         "(RuntimeError: no key configured)" in result.stderr
 
 
+@pytest.mark.parametrize("fmt", ["text", "junit", "github", "json"])
+def test_a_file_name_that_is_not_utf8_reaches_the_report(tmp_path: Path, fmt: str) -> None:
+    # It replayed as an error ("surrogates not allowed", from the workflow id its name gave),
+    # and a text, JUnit or GitHub report to a file was lost to a UnicodeEncodeError.
+    odd = tmp_path / os.fsdecode(b"caf\xe9.json")  # latin-1 bytes in a UTF-8 system
+    shutil.copy(NONDETERMINISTIC, odd)
+    report = tmp_path / "report.out"
+    result = run("-w", SAYHELLO, "--format", fmt, "-o", str(report), str(odd))
+    assert result.exit_code == 1, result.stderr
+    assert "caf" in report.read_text(encoding="utf-8")
+
+
 def test_ctrl_c_exits_130_quietly_and_leaves_no_worker() -> None:
     # Ctrl-C signals the terminal's whole process group: the command and its replay workers.
     import signal

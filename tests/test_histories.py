@@ -257,6 +257,18 @@ def test_gz_name_without_gzip_content_says_so(tmp_path: Path) -> None:
     assert read_history(path).info.events == 11
 
 
+def test_upper_case_suffixes_are_histories_in_a_directory_too(tmp_path: Path) -> None:
+    shutil.copy(COMPLETE, tmp_path / "H.JSON")
+    assert discover([tmp_path]) == [tmp_path / "H.JSON"]
+    assert read_history(tmp_path / "H.JSON").info.events == 11
+
+
+def test_an_empty_gzip_name_is_empty_not_a_bad_gzip(tmp_path: Path) -> None:
+    (tmp_path / "h.json.gz").write_bytes(b"")
+    with pytest.raises(HistoryError, match="is empty"):
+        read_history(tmp_path / "h.json.gz")
+
+
 def test_a_symlink_loop_is_named_as_such(tmp_path: Path) -> None:
     (tmp_path / "a.json").symlink_to(tmp_path / "b.json")
     (tmp_path / "b.json").symlink_to(tmp_path / "a.json")

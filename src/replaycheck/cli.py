@@ -132,7 +132,9 @@ def _emit(text: str, output: str | None) -> None:
     else:
         from replaycheck._writing import write_output
 
-        write_output(Path(output), text.encode(), "the report", _OUTPUT_FIX)
+        # A file name that is not UTF-8 (undecodable bytes kept as surrogates) is escaped.
+        data = text.encode("utf-8", "backslashreplace")
+        write_output(Path(output), data, "the report", _OUTPUT_FIX)
 
 
 def _settings(

@@ -170,11 +170,14 @@ def broken_symlink(path: str | Path) -> str | None:
 def parse_history_bytes(data: bytes, name: str) -> LoadedHistory:
     """Parse and validate history bytes; ``name`` picks the dialect and the fallback id."""
     provenance: Provenance | None = None
+    if not data.strip():
+        raise HistoryError(name, "is empty; export the history again")
+    suffix = name.lower()  # H.JSON is a history too
     if data[:2] == b"\x1f\x8b":
         data = _gunzip(data, name)
-    elif name.endswith(".gz"):
+    elif suffix.endswith(".gz"):
         data = _not_gzipped(data, name)
-    if name.endswith(".binpb"):
+    if suffix.endswith(".binpb") or suffix.endswith(".binpb.gz"):
         history = _parse_binpb(data, name)
     else:
         doc = _parse_json(data, name)
@@ -224,7 +227,8 @@ def _parse_json(data: bytes, name: str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise HistoryError(
             name,
-            f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+            f"is not valid JSON ({exc.msg.removesuffix(' at')} at line {exc.lineno} column "
+            f"{exc.colno}); "
             "the file may be truncated: export it again",
         ) from None
     except RecursionError:
@@ -466,10 +470,11 @@ def decode_patch(marker: Any) -> tuple[str, bool]:
 
 
 def workflow_id_from_name(name: str) -> str:
-    """The workflow id a file name implies: its base name without the history suffix."""
-    base = Path(name).name
+    """The workflow id a file name implies: its base name without the history suffix (bytes
+    of a name that are not UTF-8 escaped, as a workflow id is UTF-8)."""
+    base = os.fsencode(Path(name).name).decode("utf-8", "backslashreplace")
     for suffix in (".json.gz", ".json", ".binpb", ".gz"):
-        if base.endswith(suffix):
+        if base.lower().endswith(suffix):
             return base[: -len(suffix)]
     return base
 
@@ -479,7 +484,7 @@ def workflow_id_from_name(name: str) -> str:
 
 def is_history_name(name: str) -> bool:
     """Whether a file name is one ``discover`` claims (hidden and temp files are not)."""
-    return not name.startswith(".") and name.endswith(HISTORY_SUFFIXES)
+    return not name.startswith(".") and name.lower().endswith(HISTORY_SUFFIXES)
 
 
 def discover(paths: Iterable[str | Path]) -> list[Path]:

@@ -117,9 +117,9 @@ def replay(job: ReplayJob, *, jobs: int = 1, on_result: OnResult | None = None) 
 
     def run_shard(shard: list[tuple[int, str]]) -> None:
         with WorkerSession(job) as session:
-            for index, path in shard:
-                session.submit(index, path)
             try:
+                for index, path in shard:
+                    session.submit(index, path)
                 while session.in_flight and not errors:
                     index, verdict = session.next_verdict()
                     with lock:
@@ -318,13 +318,19 @@ class WorkerSession:
         if self.job.capture_output:
             self.output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
             self.output_read = 0
-        self.proc = subprocess.Popen(
-            worker_command(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.output,
-            env=_worker_env(),
-        )
+        try:
+            self.proc = subprocess.Popen(
+                worker_command(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.output,
+                env=_worker_env(),
+            )
+        except OSError as exc:  # out of processes or file descriptors, an unusable interpreter
+            raise ConfigError(
+                f"cannot start a replay worker ({exc.strerror or exc}); check the limits on "
+                "processes and open files (ulimit), or give fewer --jobs."
+            ) from None
         assert self.proc.stdout is not None and self.proc.stdin is not None
         self.reader = _LineReader(self.proc.stdout.fileno())
         self.writer = _Writer(self.proc.stdin)
