@@ -371,6 +371,33 @@ def test_ctrl_c_exits_130_quietly_and_leaves_no_worker() -> None:
         pytest.fail("replay workers outlived the interrupted command")
 
 
+def test_sigterm_exits_143_and_leaves_no_worker() -> None:
+    # `kill PID` (a CI runner's cancel, `timeout`) reaches the command alone, not its workers.
+    import signal
+
+    env = {**os.environ, "TEMPORAL_DEBUG": "1", "REPLAYCHECK_TEST_HANG": "120"}
+    command = [sys.executable, "-m", "replaycheck", "check", "--jobs", "2", "--timeout", "100",
+               "-w", "tests.workflows.misbehaving:HangingSayHello", str(NONDETERMINISTIC),
+               str(COMPLETE)]  # fmt: skip
+    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
+    time.sleep(4)  # the workers have imported temporalio; one hangs in the history
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143, err
+    assert "terminated" in err and "Traceback" not in err
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the workers are gone with it
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("replay workers outlived the terminated command")
+
+
 def test_crashing_history_is_isolated() -> None:
     spec = "tests.workflows.misbehaving:CrashingSayHello"
     result = run("-w", spec, "--format", "json", str(NONDETERMINISTIC), str(COMPLETE))

@@ -227,6 +227,19 @@ def invoke(*args: str | Path, cwd: Path = REPO) -> Result:
         os.chdir(old)
 
 
+def test_an_empty_workflow_id_is_a_usage_error(tmp_path: Path) -> None:
+    # It reached the server, whose INVALID_ARGUMENT was reported as a partial export.
+    result = invoke("export", "--workflow-id", "", "-o", tmp_path)
+    assert result.exit_code == 2
+    assert "--workflow-id needs a workflow id" in result.stderr
+
+
+def test_the_same_workflow_id_twice_selects_one_execution() -> None:
+    from replaycheck.cluster import Selection
+
+    assert Selection(workflow_ids=("a", "b", "a")).workflow_ids == ("a", "b")
+
+
 @pytest.fixture(scope="module")
 def exported(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every provisioning execution exported once, as ``export`` does by default."""

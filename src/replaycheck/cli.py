@@ -46,12 +46,19 @@ def entry() -> None:
     (temporalio/sdk-python#300), turning exit status 2 into a crash; once temporalio has been
     imported in this process, flush and leave without the interpreter's shutdown.
     """
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)  # clean up as on Ctrl-C (temp files, workers)
     try:
         main()
     except SystemExit as exc:
         code = exc.code
     else:  # pragma: no cover - click's standalone mode always raises SystemExit
         code = 0
+    if "replaycheck.replay" in sys.modules:  # no worker outlives the command
+        from replaycheck.replay import stop_workers
+
+        stop_workers()
     if "temporalio" not in sys.modules:
         sys.exit(code)
     if not isinstance(code, int):
@@ -69,15 +76,23 @@ def entry() -> None:
     os._exit(code)
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
 class _Commands(click.Group):
-    """Exit status 130 on Ctrl-C (click's default, 1, means nondeterminism here)."""
+    """Exit status 130 on Ctrl-C, 143 on SIGTERM (click's default, 1, means nondeterminism)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            ctx.exit(130)
+        except KeyboardInterrupt as exc:
+            click.echo("terminated" if isinstance(exc, _Terminated) else "interrupted", err=True)
+            ctx.exit(143 if isinstance(exc, _Terminated) else 130)
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})

@@ -31,8 +31,14 @@ class Selection:
     limit: int | None = None
     """At most this many executions."""
 
+    def __post_init__(self) -> None:
+        # The same id twice is one execution.
+        object.__setattr__(self, "workflow_ids", tuple(dict.fromkeys(self.workflow_ids)))
+
     def check(self) -> None:
         """Raises ConfigError unless exactly one way of selecting is used."""
+        if any(not i.strip() for i in self.workflow_ids):
+            raise ConfigError("--workflow-id needs a workflow id; an empty one selects nothing.")
         if self.query and self.workflow_ids:
             raise ConfigError("give either --query or --workflow-id, not both.")
         if not self.query and not self.workflow_ids:

@@ -9,6 +9,7 @@ the rest, so one bad history can never hang or sink the batch.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import queue
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -169,6 +171,19 @@ def _worker_env() -> dict[str, str]:
     package_root = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
     return env
+
+
+_LIVE: weakref.WeakSet[WorkerSession] = weakref.WeakSet()
+"""Sessions that have started a worker, for :func:`stop_workers`."""
+
+
+def stop_workers() -> None:
+    """Kill every replay worker still running (the command is leaving: SIGTERM, Ctrl-C)."""
+    for session in list(_LIVE):
+        proc = session.proc
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(OSError):
+                proc.kill()
 
 
 class WorkerSession:
@@ -331,6 +346,7 @@ class WorkerSession:
                 f"cannot start a replay worker ({exc.strerror or exc}); check the limits on "
                 "processes and open files (ulimit), or give fewer --jobs."
             ) from None
+        _LIVE.add(self)
         assert self.proc.stdout is not None and self.proc.stdin is not None
         self.reader = _LineReader(self.proc.stdout.fileno())
         self.writer = _Writer(self.proc.stdin)
