@@ -469,9 +469,13 @@ def test_unwritable_report_is_one_line_exit_2_before_anything_runs(
         assert "give -o a file in a writable directory" in result.stderr
 
 
-def test_unwritable_github_step_summary_is_one_line_exit_2(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["under a file", "a fifo nobody reads"])
+def test_unwritable_github_step_summary_is_one_line_exit_2(tmp_path: Path, kind: str) -> None:
     (tmp_path / "file").write_text("")
     summary = str(tmp_path / "file" / "summary.md")
+    if kind == "a fifo nobody reads":  # opening it for writing used to wait forever
+        summary = str(tmp_path / "fifo")
+        os.mkfifo(summary)
     result = CliRunner().invoke(
         main, ["check", "-w", SAYHELLO, "--format", "github", str(COMPLETE)],
         env={"GITHUB_STEP_SUMMARY": summary}, catch_exceptions=False,

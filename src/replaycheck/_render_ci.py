@@ -184,7 +184,9 @@ def _append_summary(text: str, environ: Mapping[str, str] | None) -> Path | None
         return None
     path = Path(target)
     try:
-        with path.open("a", encoding="utf-8") as handle:
+        # Non-blocking: a fifo nobody reads fails at once instead of hanging the run.
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o666)
+        with os.fdopen(fd, "a", encoding="utf-8") as handle:
             handle.write(text)
     except OSError as exc:
         raise ConfigError(
