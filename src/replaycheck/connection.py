@@ -374,6 +374,7 @@ def _short(text: str, limit: int = 160) -> str:
 
 # --------------------------------------------------------------------------- command line
 
+
 class FiniteRange(click.FloatRange):
     """A ``click.FloatRange`` that also refuses ``nan`` (which compares false with both ends)."""
 
