@@ -398,6 +398,55 @@ def test_sigterm_exits_143_and_leaves_no_worker() -> None:
         pytest.fail("replay workers outlived the terminated command")
 
 
+def _my_workers() -> set[int]:
+    """This process's replay workers, from /proc."""
+    found = set()
+    for proc in Path("/proc").iterdir():
+        try:
+            stat = (proc / "stat").read_text()
+            command = (proc / "cmdline").read_bytes()
+        except (OSError, ValueError):
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == os.getpid() and b"replaycheck._worker" in command:
+            found.add(int(proc.name))
+    return found
+
+
+def test_stopped_workers_are_not_started_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A killed worker used to be replaced by a fresh one for the rest of its queue.
+    import threading
+
+    import replaycheck.replay as engine
+
+    monkeypatch.setattr(engine, "_stopping", False)  # the flag is for the process: restore it
+    monkeypatch.setenv("TEMPORAL_DEBUG", "1")
+    monkeypatch.setenv("REPLAYCHECK_TEST_HANG", "120")
+    job = engine.ReplayJob(paths=(str(NONDETERMINISTIC), *[str(COMPLETE)] * 3),
+                           workflows=("tests.workflows.misbehaving:HangingSayHello",),
+                           import_paths=(str(REPO),), timeout=100)  # fmt: skip
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            engine.replay(job)
+        except BaseException as exc:
+            errors.append(exc)
+
+    before = _my_workers()
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not _my_workers() - before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(2)  # it is replaying (the first history hangs)
+    engine.stop_workers()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert not _my_workers() - before
+    assert errors and "stopping" in str(errors[0])
+
+
 def test_crashing_history_is_isolated() -> None:
     spec = "tests.workflows.misbehaving:CrashingSayHello"
     result = run("-w", spec, "--format", "json", str(NONDETERMINISTIC), str(COMPLETE))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from replaycheck.replay import _LineReader
+from replaycheck._pipes import LineReader
 
 
 def test_a_line_already_in_the_pipe_is_read_after_the_deadline() -> None:
@@ -13,7 +13,7 @@ def test_a_line_already_in_the_pipe_is_read_after_the_deadline() -> None:
     read, write = os.pipe()
     try:
         os.write(write, b"late but there\npartial")
-        reader = _LineReader(read)
+        reader = LineReader(read)
         assert reader.readline(-5) == b"late but there\n"
         assert reader.readline(0) is None  # an incomplete line is not a line
         os.write(write, b" line\n")
@@ -27,7 +27,7 @@ def test_a_timeout_of_centuries_does_not_overflow_select() -> None:
     read, write = os.pipe()
     try:
         os.write(write, b"answer\n")
-        assert _LineReader(read).readline(1e10) == b"answer\n"  # select() alone overflows
+        assert LineReader(read).readline(1e10) == b"answer\n"  # select() alone overflows
     finally:
         os.close(read)
         os.close(write)

@@ -235,6 +235,18 @@ def test_broken_symlinks_loops_and_fifos_among_histories_fail_as_check_reports_t
     assert "is not a regular file" in text
 
 
+def test_a_workflow_module_that_exits_on_import_says_what_it_printed(
+    pytester: pytest.Pytester,
+) -> None:
+    # The plugin captures the worker's stderr: the reason the module gave must reach the item.
+    make_project(pytester, workflows="tests.workflows.exits_on_import")
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=len(all_fixture_names()))
+    text = result.stdout.str()
+    assert "the replay worker exited (3) while importing the workflow modules" in text
+    assert "it printed: DATABASE_URL is not set" in text
+
+
 def test_a_bug_in_replaycheck_still_shows_its_traceback(pytester: pytest.Pytester) -> None:
     # A verdict is rendered without a traceback; an exception from replaycheck itself is not a
     # verdict and must keep pytest's usual traceback, so the bug can be reported and found.

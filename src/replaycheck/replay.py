@@ -12,8 +12,6 @@ import base64
 import contextlib
 import json
 import os
-import queue
-import select
 import subprocess
 import sys
 import tempfile
@@ -25,6 +23,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
+from replaycheck._pipes import LineReader, Writer
 from replaycheck.config import DEFAULT_TIMEOUT, Settings
 from replaycheck.errors import ConfigError, ReplaycheckError, WorkflowImportError
 from replaycheck.verdict import Verdict
@@ -175,11 +174,19 @@ def _worker_env() -> dict[str, str]:
 
 _LIVE: weakref.WeakSet[WorkerSession] = weakref.WeakSet()
 """Sessions that have started a worker, for :func:`stop_workers`."""
+_LIVE_LOCK = threading.Lock()
+_stopping = False
+"""Set by :func:`stop_workers`: no worker starts any more (nor restarts after a kill)."""
 
 
 def stop_workers() -> None:
-    """Kill every replay worker still running (the command is leaving: SIGTERM, Ctrl-C)."""
-    for session in list(_LIVE):
+    """Kill every replay worker still running, and start none again (the command is leaving:
+    SIGTERM, Ctrl-C)."""
+    global _stopping
+    with _LIVE_LOCK:
+        _stopping = True
+        sessions = list(_LIVE)
+    for session in sessions:
         proc = session.proc
         if proc is not None and proc.poll() is None:
             with contextlib.suppress(OSError):
@@ -200,7 +207,7 @@ class WorkerSession:
         """Submitted, no verdict yet, in order; the worker knows ``queue[i]`` by ``base + i``."""
         self.base = 0
         self.proc: subprocess.Popen[bytes] | None = None
-        self.reader: _LineReader | None = None
+        self.reader: LineReader | None = None
         self.current: int | None = None
         self.current_events = 0
         """Events of the history being replayed (0 until the worker has read it)."""
@@ -212,7 +219,7 @@ class WorkerSession:
         self.output: IO[bytes] | None = None
         """The worker's stderr when the job captures output; read up to ``output_read``."""
         self.output_read = 0
-        self.writer: _Writer | None = None
+        self.writer: Writer | None = None
 
     def __enter__(self) -> WorkerSession:
         return self
@@ -271,11 +278,27 @@ class WorkerSession:
             assert self.reader is not None and self.proc is not None
             line = self.reader.readline(self.deadline - time.monotonic())
             if not line:
-                reason = "timed out" if line is None else _crash_reason(self.proc)
-                self.close()
-                raise ConfigError(f"the replay worker did not start ({reason}).")
+                raise self._not_ready(line)
             self._handle(json.loads(line))
         return self.types
+
+    def _not_ready(self, line: bytes | None) -> ConfigError:
+        """The worker ended or hung before it was ready (``line``: ``None`` when it hung): the
+        workflow modules or the converter did not load. Closes the session."""
+        assert self.proc is not None
+        if line is None:
+            reason = f"did not finish within {STARTUP_GRACE + self.job.timeout:g} s"
+        else:
+            code = self.proc.wait()
+            reason = f"was killed by signal {-code}" if code < 0 else f"exited ({code})"
+        printed = [x.strip() for x in self._unread_output().splitlines() if x.strip()]
+        self.close()
+        said = f"; it printed: {' / '.join(printed[-3:])}" if printed else ""
+        return ConfigError(
+            f"the replay worker {reason} while importing the workflow modules and the data "
+            f"converter, before any history{said}; import them in Python to see why (an import "
+            "that blocks, exits or crashes)."
+        )
 
     def _queue(self, key: int, item: str | dict[str, str]) -> None:
         self.queue.append((key, item))
@@ -290,17 +313,7 @@ class WorkerSession:
             assert self.proc is not None and self.reader is not None
             line = self.reader.readline(self.deadline - time.monotonic())
             if not line and self.types is None:  # it never got as far as the first history
-                if line is None:
-                    reason = f"did not finish within {STARTUP_GRACE + self.job.timeout:g} s"
-                else:
-                    code = self.proc.wait()
-                    reason = f"was killed by signal {-code}" if code < 0 else f"exited ({code})"
-                self.close()
-                raise ConfigError(
-                    f"the replay worker {reason} while importing the workflow modules and the "
-                    "data converter, before any history; import them in Python to see why (an "
-                    "import that blocks, exits or crashes)."
-                )
+                raise self._not_ready(line)
             if line is None:
                 limit = self.job.limit_for(self.current_events)
                 return self._lost(f"timed out after {limit:g} s{self._size()}")
@@ -330,6 +343,10 @@ class WorkerSession:
 
     def _start(self) -> None:
         self.close()
+        with _LIVE_LOCK:
+            if _stopping:
+                raise ConfigError("the command is stopping; no replay worker starts now.")
+            _LIVE.add(self)
         if self.job.capture_output:
             self.output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
             self.output_read = 0
@@ -346,10 +363,9 @@ class WorkerSession:
                 f"cannot start a replay worker ({exc.strerror or exc}); check the limits on "
                 "processes and open files (ulimit), or give fewer --jobs."
             ) from None
-        _LIVE.add(self)
         assert self.proc.stdout is not None and self.proc.stdin is not None
-        self.reader = _LineReader(self.proc.stdout.fileno())
-        self.writer = _Writer(self.proc.stdin)
+        self.reader = LineReader(self.proc.stdout.fileno())
+        self.writer = Writer(self.proc.stdin)
         self.types = None  # until this worker says it is ready
         self.base, self.current = 0, None
         self.deadline = time.monotonic() + STARTUP_GRACE + self.job.timeout
@@ -454,79 +470,6 @@ def _crash_reason(proc: subprocess.Popen[bytes]) -> str:
     if code < 0:
         return f"crashed the replay worker (signal {-code})"
     return f"crashed the replay worker (exit code {code})"
-
-
-class _Writer:
-    """Writes a worker's stdin from a thread of its own.
-
-    A worker answers while it reads: written from the supervising thread, a long queue of
-    paths (800 of ordinary length fill the pipe) would block it while the worker blocks on a
-    full pipe of verdicts nobody reads, each waiting for the other forever.
-    """
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self.stream = stream
-        self.lines: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-        self.thread = threading.Thread(target=self._run, name="replaycheck-writer", daemon=True)
-        self.thread.start()
-
-    def put(self, line: bytes) -> None:
-        self.lines.put(line)
-
-    def close(self) -> None:
-        """Stop after what is queued (the caller has killed the worker: at once)."""
-        self.lines.put(None)
-        self.thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while True:
-            line = self.lines.get()
-            chunk = []
-            while line is not None:
-                chunk.append(line)
-                try:
-                    line = self.lines.get_nowait()
-                except queue.Empty:
-                    break
-            try:
-                if chunk:
-                    self.stream.write(b"".join(chunk))
-                    self.stream.flush()
-            except (OSError, ValueError):
-                return  # the worker died (next_verdict() sees it and restarts) or was closed
-            if line is None:
-                return
-
-
-class _LineReader:
-    """Reads lines from a pipe with a timeout (``select`` on the raw descriptor)."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self.buffer = b""
-
-    def readline(self, timeout: float) -> bytes | None:
-        """A line, ``b""`` at end of file, ``None`` when ``timeout`` seconds pass first.
-
-        What the pipe already holds is read even when ``timeout`` has passed: a worker that
-        answered while nobody was reading (the pytest plugin reads verdicts only as their items
-        run) has not timed out.
-        """
-        end = time.monotonic() + max(0.0, timeout)
-        while b"\n" not in self.buffer:
-            remaining = max(0.0, end - time.monotonic())
-            # select() cannot wait centuries (OverflowError): wait in slices of at most a day.
-            if not select.select([self.fd], [], [], min(remaining, 86400.0))[0]:
-                if remaining <= 86400.0:
-                    return None
-                continue
-            chunk = os.read(self.fd, 65536)
-            if not chunk:
-                line, self.buffer = self.buffer, b""
-                return line
-            self.buffer += chunk
-        line, _, self.buffer = self.buffer.partition(b"\n")
-        return line + b"\n"
 
 
 def check(

@@ -1,0 +1,84 @@
+"""The pipes between the supervisor and a replay worker: lines in, lines out, never blocking
+the supervisor on the worker (nor the worker on the supervisor)."""
+
+from __future__ import annotations
+
+import os
+import queue
+import select
+import threading
+import time
+from typing import IO
+
+
+class Writer:
+    """Writes a worker's stdin from a thread of its own.
+
+    A worker answers while it reads: written from the supervising thread, a long queue of
+    paths (800 of ordinary length fill the pipe) would block it while the worker blocks on a
+    full pipe of verdicts nobody reads, each waiting for the other forever.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.lines: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._run, name="replaycheck-writer", daemon=True)
+        self.thread.start()
+
+    def put(self, line: bytes) -> None:
+        self.lines.put(line)
+
+    def close(self) -> None:
+        """Stop after what is queued (the caller has killed the worker: at once)."""
+        self.lines.put(None)
+        self.thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while True:
+            line = self.lines.get()
+            chunk = []
+            while line is not None:
+                chunk.append(line)
+                try:
+                    line = self.lines.get_nowait()
+                except queue.Empty:
+                    break
+            try:
+                if chunk:
+                    self.stream.write(b"".join(chunk))
+                    self.stream.flush()
+            except (OSError, ValueError):
+                return  # the worker died (next_verdict() sees it and restarts) or was closed
+            if line is None:
+                return
+
+
+class LineReader:
+    """Reads lines from a pipe with a timeout (``select`` on the raw descriptor)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = b""
+
+    def readline(self, timeout: float) -> bytes | None:
+        """A line, ``b""`` at end of file, ``None`` when ``timeout`` seconds pass first.
+
+        What the pipe already holds is read even when ``timeout`` has passed: a worker that
+        answered while nobody was reading (the pytest plugin reads verdicts only as their items
+        run) has not timed out.
+        """
+        end = time.monotonic() + max(0.0, timeout)
+        while b"\n" not in self.buffer:
+            remaining = max(0.0, end - time.monotonic())
+            # select() cannot wait centuries (OverflowError): wait in slices of at most a day.
+            if not select.select([self.fd], [], [], min(remaining, 86400.0))[0]:
+                if remaining <= 86400.0:
+                    return None
+                continue
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                line, self.buffer = self.buffer, b""
+                return line
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return line + b"\n"
