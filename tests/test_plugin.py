@@ -644,10 +644,18 @@ def test_replaycheck_fixture_calls_share_one_worker_and_see_files_as_they_are(
             (verdict,) = replaycheck.check(history, "tests.workflows.sayhello")
             assert verdict.verdict == "nondeterministic"
             assert workers() == test_first.workers
+
+        def test_third(replaycheck, tmp_path_factory, monkeypatch):
+            # A worker holds the environment it started with: a changed one gets a fresh worker.
+            monkeypatch.setenv("REPLAYCHECK_TEST_FLAG", "on")
+            history = tmp_path_factory.getbasetemp() / "h.json"
+            (verdict,) = replaycheck.check(history, "tests.workflows.sayhello")
+            assert verdict.verdict == "nondeterministic"
+            assert len(workers()) == 1 and workers() != test_first.workers
         """
     )
     result = pytester.runpytest_subprocess("-p", "no:randomly", "test_custom.py")
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=3)
 
 
 def test_temporalio_is_not_imported_in_the_pytest_process(pytester: pytest.Pytester) -> None:

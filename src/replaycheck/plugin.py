@@ -21,8 +21,7 @@ from replaycheck.config import Settings, count_workflow_classes, load_settings
 from replaycheck.errors import ConfigError, ReplaycheckError
 
 if TYPE_CHECKING:
-    from replaycheck.replay import ReplayJob
-    from replaycheck.runner import Runner
+    from replaycheck.runner import Runner, RunnerPool
     from replaycheck.verdict import Verdict
 
 # The rest of replaycheck is imported where it is used: a test run that configures no histories
@@ -40,7 +39,7 @@ settings_key = pytest.StashKey[Settings | None]()
 runner_key: pytest.StashKey[Runner] = pytest.StashKey()
 failure_told_key = pytest.StashKey[bool]()
 """Whether an item has shown the runner's configuration failure in full."""
-fixture_runners_key: pytest.StashKey[dict[ReplayJob, Runner]] = pytest.StashKey()
+fixture_runners_key: pytest.StashKey[RunnerPool] = pytest.StashKey()
 """The ``replaycheck`` fixture's workers, one per workflow set and options."""
 
 
@@ -229,8 +228,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     runner = config.stash.get(runner_key, None)
     if runner is not None:
         runner.close()
-    for runner in config.stash.get(fixture_runners_key, {}).values():
-        runner.close()
+    pool = config.stash.get(fixture_runners_key, None)
+    if pool is not None:
+        pool.close()
 
 
 def _history_roots(config: pytest.Config) -> Sequence[Path]:
@@ -533,7 +533,7 @@ class ReplaycheckFixture:
         """
         from replaycheck.histories import discover
         from replaycheck.replay import ReplayJob
-        from replaycheck.runner import Runner
+        from replaycheck.runner import RunnerPool
 
         paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
         if not paths:
@@ -549,12 +549,10 @@ class ReplaycheckFixture:
             names={"timeout": "check(timeout=...)", "data_converter": "check(data_converter=...)"},
         )
         job = ReplayJob.from_settings(settings, discover([root / p for p in paths]))
-        # One worker per workflow set for the whole run: a call costs no new worker start.
-        runners = self.config.stash.setdefault(fixture_runners_key, {})
-        shape = replace(job.with_paths(()), capture_output=True)
-        if shape not in runners:
-            runners[shape] = Runner(shape)
-        verdicts = runners[shape].replay_all(job.paths)
+        # One worker per workflow set, kept while the environment and the modules are the same.
+        pool = self.config.stash.setdefault(fixture_runners_key, RunnerPool())
+        runner = pool.runner(replace(job.with_paths(()), capture_output=True))
+        verdicts = runner.replay_all(job.paths)
         for verdict in verdicts:  # the worker outlives this test: its output goes to this one
             if verdict.output:
                 sys.stderr.write(verdict.output)

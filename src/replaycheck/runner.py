@@ -6,7 +6,9 @@ with :meth:`Runner.prefetch`, goes to the same worker process and so through one
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from typing import Any
 
 from replaycheck.errors import ReplaycheckError
 from replaycheck.replay import ReplayJob, WorkerSession
@@ -94,3 +96,46 @@ class Runner:
         if self.session is not None:
             self.session.close()
             self.session = None
+
+
+class RunnerPool:
+    """Workers kept for repeated asks (the ``replaycheck`` fixture): one per job, started again
+    when the environment or the files of the job's workflow and converter modules changed since
+    (a worker holds both as they were when it started)."""
+
+    def __init__(self) -> None:
+        self.held: dict[ReplayJob, tuple[Any, Runner]] = {}
+
+    def runner(self, job: ReplayJob) -> Runner:
+        """The worker for ``job`` (its paths do not matter), started afresh if need be."""
+        stamp = _stamp(job)
+        held = self.held.get(job)
+        if held is not None and held[0] == stamp:
+            return held[1]
+        if held is not None:
+            held[1].close()
+        runner = Runner(job)
+        self.held[job] = (stamp, runner)
+        return runner
+
+    def close(self) -> None:
+        """Stop every worker."""
+        for _, runner in self.held.values():
+            runner.close()
+        self.held.clear()
+
+
+def _stamp(job: ReplayJob) -> Any:
+    """What a worker fixes when it starts: the environment, and the modules it imports by name
+    (their files' modification times; the modules those import are not followed)."""
+    from replaycheck.config import module_file
+
+    files = []
+    for spec in (*job.workflows, job.data_converter or ""):
+        path = module_file(spec.partition(":")[0], job.import_paths) if spec else None
+        try:
+            files.append((str(path), path.stat().st_mtime_ns) if path else None)
+        except OSError:
+            files.append(None)
+    environment = frozenset(x for x in os.environ.items() if x[0] != "PYTEST_CURRENT_TEST")
+    return environment, tuple(files)
