@@ -576,6 +576,29 @@ def test_cores_debug_dump_of_an_event_is_shortened() -> None:
     )
 
 
+def test_braces_inside_strings_of_a_dump_do_not_swallow_the_message() -> None:
+    dump = (
+        'HistoryEvent { event_id: 5, attributes: Some(A { activity_id: \\"a{b\\" }), '
+        "event_type: ActivityTaskScheduled, version: 0 }"
+    )
+    text = f'Failure {{ message: "core: {dump}; the command was ScheduleActivity(charge)" }}'
+    assert core_message(text) == (
+        "core: HistoryEvent(id: 5, ActivityTaskScheduled); the command was ScheduleActivity(charge)"
+    )
+
+
+def test_only_draws_of_the_activation_that_diverged_are_named() -> None:
+    # A uuid4() taken at the start does not explain a change two workflow tasks later.
+    loaded = read_history(NONDETERMINISTIC)
+    message = (
+        "[TMPRL1100] Nondeterminism error: Timer machine does not handle this event: "
+        "HistoryEvent(id: 11, WorkflowExecutionCompleted)"
+    )
+    draws = [("wf.py:3 in run", 3), ("wf.py:9 in run", 8)]
+    d = diagnose(message, loaded.history, status="COMPLETED", last_task=8, draws=draws)
+    assert d.draws == ("wf.py:9 in run",)
+
+
 def test_without_a_capture_the_message_and_history_still_explain() -> None:
     loaded = read_history(NONDETERMINISTIC)
     message = (

@@ -233,6 +233,10 @@ def test_broken_symlinks_loops_and_fifos_among_histories_fail_as_check_reports_t
     text = result.stdout.str()
     assert "is a broken symlink" in text and "is a symlink loop" in text
     assert "is not a regular file" in text
+    # what pytest is told to leave out stays out
+    result = pytester.runpytest("-rA", *xdist_args, f"--ignore={odd / 'broken.json'}",
+                                "--ignore-glob=*loop*")  # fmt: skip
+    assert outcome_names(result)["failed"] == {"fifo.json"}
 
 
 def test_a_workflow_module_that_exits_on_import_says_what_it_printed(

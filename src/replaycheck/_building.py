@@ -11,7 +11,13 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from replaycheck._commands import NAMED_KINDS, Command, HistoryCommands, history_commands
+from replaycheck._commands import (
+    NAMED_KINDS,
+    TASK_END_CANCELS,
+    Command,
+    HistoryCommands,
+    history_commands,
+)
 from replaycheck._divergence import (
     CoreHint,
     Divergence,
@@ -32,7 +38,7 @@ from replaycheck._readings import (
     still_runs_later,
     update_handler,
 )
-from replaycheck._source import patch_ids_in_source, source_frames
+from replaycheck._source import in_handler, patch_ids_in_source, source_frames
 from replaycheck.diagnose import Diagnosis, severity_of
 from replaycheck.histories import event_type_name
 
@@ -48,7 +54,7 @@ def diagnose(
     issued: Sequence[Command] | None = None,
     last_task: int = 0,
     early_deprecations: Sequence[tuple[str, str, int]] = (),
-    draws: Sequence[str] = (),
+    draws: Sequence[tuple[str, int]] = (),
 ) -> Diagnosis:
     """Explain a nondeterminism failure; never raises.
 
@@ -60,7 +66,9 @@ def diagnose(
         last_task: history length of the code's last activation.
         early_deprecations: ``(patch id, where, commands issued before it)`` of each
             ``deprecate_patch()`` call that found no marker in this history while it replayed.
-        draws: where the code took ``workflow.random()`` / ``uuid4()`` while it replayed.
+        draws: ``(where, activation history length)`` of each place the code took
+            ``workflow.random()`` / ``uuid4()`` while it replayed; those of the activation that
+            diverged are named.
     """
     severity = severity_of(status)
     try:
@@ -83,7 +91,9 @@ def diagnose(
                 patch_id=patch_id,
                 other_patch_id="",
             )
-        return replace(_with_signals(diagnosis, history), draws=tuple(draws))
+        task = found.commanded.task if found is not None and found.commanded else last_task
+        drawn = tuple(dict.fromkeys(place for place, at in draws if at == task))
+        return replace(_with_signals(diagnosis, history), draws=drawn)
     except Exception:  # a diagnosis is a courtesy: any surprise degrades to core's message
         return Diagnosis(message=message, severity=severity)
 
@@ -187,9 +197,11 @@ def _with_signals(diagnosis: Diagnosis, history: History) -> Diagnosis:
     if not found:
         return diagnosis
     received = [TimelineRow(event_id=e, recorded=f"signal {n!r} received") for e, n in found]
+    gate = diagnosis.gate_at  # already in a handler: no need to point at one
+    named = not (gate is not None and in_handler(gate.file, gate.line))
     return replace(
         diagnosis,
-        signals=tuple(f"signal {n!r} (event {e})" for e, n in found),
+        signals=tuple(f"signal {n!r} (event {e})" for e, n in found) if named else (),
         timeline=(*rows[:at], *received, *rows[at:]),
     )
 
@@ -235,16 +247,12 @@ def _from_hint(message: str, hint: CoreHint, severity: str) -> Diagnosis:
     return _with_patch_id(diagnosis, h, c)
 
 
-CANCEL_KINDS = frozenset({"cancel-timer", "cancel-activity", "cancel-external", "cancel-nexus"})
-"""Cancels of a timer, an activity, a child or external workflow, a Nexus operation."""
-
-
 def _located(message: str, found: Divergence, history: HistoryCommands, severity: str) -> Diagnosis:
     """What diverged and where, with the change as the pair of commands names it (no reading
     of the source yet)."""
     h, c = found.recorded, found.commanded
     matched = [p for p in found.matched if p[1] is not None]
-    if h is not None and c is None and h.kind in CANCEL_KINDS:
+    if h is not None and c is None and h.kind in TASK_END_CANCELS:
         # A cancel is recorded at the end of its workflow task, after the commands the code
         # issued later in that task: it came after the task before's last command.
         matched = [p for p in matched if p[0] is None or p[0].task < h.task] or matched

@@ -40,8 +40,8 @@ RawFrame = tuple[str, int, str]
 
 MAX_FRAMES = 6
 """User-code frames kept per command: the issuing line and its callers."""
-MAX_DRAWS = 5
-"""Places that took ``workflow.random()`` kept per workflow instance."""
+MAX_DRAWS = 200
+"""Places (per activation) that took ``workflow.random()`` kept per workflow instance."""
 ORIGIN_DEPTH = MAX_FRAMES
 """Frames CPython keeps of where each coroutine was created, while an activation runs (each
 costs a little on every coroutine the workflow creates, so only as many as are shown)."""
@@ -117,9 +117,9 @@ class Recording:
     early_deprecations: list[tuple[str, tuple[RawFrame, ...], int]] = field(default_factory=list)
     """``(patch id, user stack, len(entries) then)`` of each ``deprecate_patch()`` call that
     found no marker of its patch in the history: the execution started before the patch."""
-    draws: list[tuple[RawFrame, ...]] = field(default_factory=list)
-    """Where the code took ``workflow.random()`` (``uuid4()`` too), each place once, in order:
-    a draw added or removed changes every later value."""
+    draws: list[tuple[tuple[RawFrame, ...], int]] = field(default_factory=list)
+    """Where the code took ``workflow.random()`` (``uuid4()`` too), with the activation's history
+    length, each place once per activation: a draw added or removed changes every later value."""
     cancels: dict[tuple[str, int], tuple[RawFrame, ...]] = field(default_factory=dict)
     """Where the code called ``cancel()`` on an activity or child workflow handle, by the cancel
     command's ``(field, seq)``: the command itself is issued later, from the handle's task."""
@@ -131,7 +131,7 @@ class Recording:
             kind = str(command.WhichOneof("variant"))
             seq = _CANCEL_SEQ.get(kind)
             if seq is not None:
-                frames = self.cancels.get((kind, getattr(getattr(command, kind), seq)), frames)
+                frames = self.cancels.get((kind, getattr(getattr(command, kind), seq))) or frames
             found.append((command, task, frames))
         return found
 
@@ -200,10 +200,12 @@ def _hook_instance(instance: Any, recording: Recording) -> None:
         draws, seen = recording.draws, set()
 
         def recording_random() -> Any:
-            stack = user_stack(getframe(1))
-            if stack and stack[0] not in seen and len(draws) < MAX_DRAWS:
-                seen.add(stack[0])
-                draws.append(stack)
+            if len(draws) < MAX_DRAWS:
+                stack = user_stack(getframe(1))
+                at = (stack[0] if stack else None, getattr(instance, "_current_history_length", 0))
+                if stack and at not in seen:
+                    seen.add(at)
+                    draws.append((stack, at[1]))
             return workflow_random()
 
         instance.workflow_random = recording_random
@@ -240,7 +242,9 @@ def _recording_cancel(cancel: Any, command: str) -> Any:
         recording = getattr(getattr(self, "_instance", None), "_replaycheck_recording", None)
         seq = getattr(self, "_seq", None)
         if isinstance(recording, Recording) and isinstance(seq, int):
-            recording.cancels.setdefault((command, seq), user_stack(sys._getframe(1)))
+            stack = user_stack(sys._getframe(1))
+            if stack:  # not temporalio cancelling it (a workflow cancel reaching the activity)
+                recording.cancels.setdefault((command, seq), stack)
         return cancel(self, *args, **kwargs)
 
     recording_cancel._replaycheck = True  # type: ignore[attr-defined]

@@ -49,6 +49,10 @@ KIND_LABELS = {
 NAMED_KINDS = frozenset({"activity", "local-activity", "child", "patch"})
 """Kinds whose name core compares on replay (for the others only the kind has to match)."""
 
+TASK_END_CANCELS = frozenset({"cancel-timer", "cancel-activity", "cancel-nexus"})
+"""Cancels the history records at the end of their workflow task (they take effect when the
+cancelled task next runs), after commands the code issued later in that task."""
+
 TERMINAL_KINDS = frozenset({"complete", "fail", "cancel", "continue-as-new"})
 """Kinds that close the execution."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from replaycheck._commands import TASK_END_CANCELS
 from replaycheck._readings import slug
 
 if TYPE_CHECKING:
@@ -72,13 +73,7 @@ def fix(d: Diagnosis) -> list[str]:
     """How to make the change safe, as lines of text (code lines indented four spaces), with a
     note when the code drew random values on the way (:func:`_fix`)."""
     lines = _fix(d)
-    frame = d.gate_at
-    if (
-        d.signals
-        and d.commanded_kind
-        and lines
-        and not (frame and any(s.startswith(f"signal {frame.function!r}") for s in d.signals))
-    ):
+    if d.signals and d.commanded_kind and lines:  # (none when the gate is in a handler)
         signal = d.signals[-1].split(" (event")[0]
         lines.append(
             f"  note: {', '.join(d.signals)} arrived since the code's last matching command: if "
@@ -136,7 +131,7 @@ def _fix(d: Diagnosis) -> list[str]:
         where = f"where {rec} was"
         if d.previous:
             where += f", after {d.previous[0].short()}"
-            if d.recorded_kind.startswith("cancel"):
+            if d.recorded_kind in TASK_END_CANCELS:
                 where += (
                     " (a cancel is recorded at the end of its workflow task: in the code it may"
                     " come before later commands of that task)"

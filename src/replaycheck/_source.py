@@ -264,16 +264,30 @@ def runs_outside_handler(path: str, line: int, pattern: str) -> bool:
     import re
 
     tree = _parsed(path)
-    if tree is None:
-        return False
-    function = _innermost(tree, line, (ast.FunctionDef, ast.AsyncFunctionDef))
-    cls = _innermost(tree, line, (ast.ClassDef,))
-    if function is None or cls is None or not any(map(_is_handler, function.decorator_list)):
+    function = _handler_at(path, line)
+    cls = None if tree is None else _innermost(tree, line, (ast.ClassDef,))
+    if function is None or cls is None:
         return False
     inside = set(range(function.lineno, _end(function) + 1))
     lines = _without_comments(tuple(linecache.getlines(path)))
     code = "".join(lines[n - 1] for n in range(cls.lineno, _end(cls) + 1) if n not in inside)
     return re.search(pattern, re.sub(_PATCH_CALL, "", code)) is not None
+
+
+def in_handler(path: str, line: int) -> bool:
+    """Whether ``line`` of ``path`` is in a signal or update handler."""
+    return _handler_at(path, line) is not None
+
+
+def _handler_at(path: str, line: int) -> Any:
+    """The ``@workflow.signal`` / ``@workflow.update`` method holding ``line``, if any."""
+    tree = _parsed(path)
+    function = (
+        None if tree is None else _innermost(tree, line, (ast.FunctionDef, ast.AsyncFunctionDef))
+    )
+    if function is None or not any(map(_is_handler, function.decorator_list)):
+        return None
+    return function
 
 
 def _is_handler(decorator: ast.expr) -> bool:

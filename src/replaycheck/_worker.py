@@ -188,12 +188,12 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
     issued = None
     last = 0
     early: list[tuple[str, str, int]] = []
-    draws: list[str] = []
+    draws: list[tuple[str, int]] = []
     if recording is not None:
-        for stack in recording.draws:
+        for stack, task in recording.draws:
             frames = source_frames(stack)
             if frames:
-                draws.append(frames[0].short())
+                draws.append((frames[0].short(), task))
         entries = recording.command_entries()
         issued = code_commands(entries, recording.continue_as_new_stack)
         last = recording.last_activation

@@ -35,18 +35,30 @@ def _short_events(text: str) -> str:
     for match in _EVENT_DUMP.finditer(text):
         if match.start() < at:
             continue  # inside a dump already shortened
-        depth, end = 0, len(text)
-        for i in range(match.start(), len(text)):
-            depth += {"{": 1, "}": -1}.get(text[i], 0)
-            if depth == 0 and text[i] == "}":
-                end = i + 1
-                break
-        kind = _EVENT_TYPE.search(text, match.end(), end)
-        if kind is None:
-            continue
+        end = _closing_brace(text, match.start())
+        kind = None if end is None else _EVENT_TYPE.search(text, match.end(), end)
+        if end is None or kind is None:
+            continue  # not a whole dump: leave the text as it is
         out += [text[at : match.start()], f"HistoryEvent(id: {match.group(1)}, {kind.group(1)})"]
         at = end
     return "".join(out) + text[at:]
+
+
+def _closing_brace(text: str, start: int) -> int | None:
+    """The index after the ``}`` closing the ``{`` first found from ``start``, skipping quoted
+    strings (an id or a message may hold braces); ``None`` when it is never closed."""
+    depth, quoted, escaped = 0, False, False
+    for i in range(start, len(text)):
+        char = text[i]
+        if quoted:
+            escaped, quoted = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            quoted = True
+        elif char in "{}":
+            depth += 1 if char == "{" else -1
+            if depth == 0:
+                return i + 1
+    return None
 
 
 IN_FLIGHT = "breaks in-flight executions"

@@ -274,9 +274,15 @@ def pytest_make_collect_report(
         entries = sorted(os.scandir(collector.path), key=lambda e: e.name)
     except OSError:
         return report
+    config = collector.config
     for entry in entries:
-        if is_history_name(entry.name) and not _file_or_directory(entry):
-            report.result.append(HistoryFile.from_parent(collector, path=Path(entry.path)))
+        path = Path(entry.path)
+        if (
+            is_history_name(entry.name)
+            and not _file_or_directory(entry)
+            and not collector.ihook.pytest_ignore_collect(collection_path=path, config=config)
+        ):  # --ignore, --ignore-glob and collect_ignore still apply
+            report.result.append(HistoryFile.from_parent(collector, path=path))
     return report
 
 

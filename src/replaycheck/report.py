@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from replaycheck._commands import TASK_END_CANCELS
 from replaycheck._source import display_file
 from replaycheck.diagnose import Diagnosis, severity_of
 from replaycheck.verdict import Verdict, exit_code, summarize
@@ -103,7 +104,7 @@ def _location_lines(diagnosis: Diagnosis, color: bool) -> list[str]:
             last = diagnosis.previous[0].short(full_path=True)
             what = (
                 "the code's last command before the workflow task that cancelled"
-                if diagnosis.recorded_kind.startswith("cancel")
+                if diagnosis.recorded_kind in TASK_END_CANCELS
                 else "the code's last matching command"
             )
             return [_field("after", f"{last} ({what})", color)]
