@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -276,6 +276,7 @@ def check(
     """
     import os
 
+    from replaycheck.histories import check_report_path
     from replaycheck.replay import check as replay_histories
     from replaycheck.report import render
     from replaycheck.verdict import exit_code
@@ -289,31 +290,11 @@ def check(
         verdicts = _check_live(settings, paths, jobs, no_sandbox, live, selection, concurrency,
                                connection)  # fmt: skip
     else:
-        _output_apart(output, settings.histories)
+        check_report_path(output, settings.histories)
         workers = jobs or os.cpu_count() or 1
         verdicts = replay_histories(settings, jobs=workers, sandbox=not no_sandbox)
     _emit(render(verdicts, fmt, color=_color(output, fmt)), output)
     sys.exit(exit_code(verdicts))
-
-
-def _output_apart(output: str | None, histories: Sequence[Path]) -> None:
-    """Refuse a report file that is a history being read, or that a later run would read as
-    one (a history name under a history directory): writing it would lose or break a history.
-    """
-    if output is None:
-        return
-    from replaycheck.histories import is_history_name
-
-    out = Path(output).resolve()
-    for root in (Path(h).resolve() for h in histories):
-        among = root in out.parents and is_history_name(out.name)
-        if out == root or (among and out.is_file()):
-            raise ConfigError(f"-o {output} is a history being read; write the report elsewhere.")
-        if among:
-            raise ConfigError(
-                f"-o {output} lies among the histories under {root}, and a later run would read "
-                "the report as a history; write it elsewhere."
-            )
 
 
 def _default_export_dir() -> Path:
@@ -500,6 +481,7 @@ def patches(
 
     from replaycheck import patches as lifecycle
     from replaycheck._patch_render import render
+    from replaycheck.histories import check_report_path
 
     _check_output(output, fmt)
     settings = _settings(paths, workflows, timeout, data_converter)
@@ -509,7 +491,7 @@ def patches(
             settings, paths, jobs, retention, no_sandbox, live, selection, connection
         )
     else:
-        _output_apart(output, settings.histories)
+        check_report_path(output, settings.histories)
         workers = jobs or os.cpu_count() or 1
         report = lifecycle.collect(
             settings, jobs=workers, sandbox=not no_sandbox, retention_days=retention

@@ -38,7 +38,9 @@ class Selection:
     def check(self) -> None:
         """Raises ConfigError unless exactly one way of selecting is used."""
         if any(not i.strip() for i in self.workflow_ids):
-            raise ConfigError("--workflow-id needs a workflow id; an empty one selects nothing.")
+            raise ConfigError(
+                "--workflow-id needs a workflow id; an empty or blank one selects nothing."
+            )
         if self.query and self.workflow_ids:
             raise ConfigError("give either --query or --workflow-id, not both.")
         if not self.query and not self.workflow_ids:

@@ -26,7 +26,7 @@ from replaycheck._writing import (
     history_message_json_bytes,
     write_history,
 )
-from replaycheck.errors import HistoryError, NoHistoriesError
+from replaycheck.errors import ConfigError, HistoryError, NoHistoriesError
 
 if TYPE_CHECKING:
     from temporalio.api.history.v1 import History
@@ -473,7 +473,7 @@ def workflow_id_from_name(name: str) -> str:
     """The workflow id a file name implies: its base name without the history suffix (bytes
     of a name that are not UTF-8 escaped, as a workflow id is UTF-8)."""
     base = os.fsencode(Path(name).name).decode("utf-8", "backslashreplace")
-    for suffix in (".json.gz", ".json", ".binpb", ".gz"):
+    for suffix in (".json.gz", ".binpb.gz", ".json", ".binpb", ".gz"):
         if base.lower().endswith(suffix):
             return base[: -len(suffix)]
     return base
@@ -523,6 +523,27 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
             check_paths([raw])
             raise NoHistoriesError(f"{path} does not exist; check the path (or 'histories').")
     return list(found)
+
+
+def check_report_path(output: str | None, histories: Iterable[Path]) -> None:
+    """Refuse a report file (``-o``) that is a history being read, or that a later run would
+    read as one (a history name under a history directory): it would lose or break a history.
+
+    Raises:
+        ConfigError: naming the conflict.
+    """
+    if output is None:
+        return
+    out = Path(output).resolve()
+    for root in (Path(h).resolve() for h in histories):
+        among = root in out.parents and is_history_name(out.name)
+        if out == root or (among and out.is_file()):
+            raise ConfigError(f"-o {output} is a history being read; write the report elsewhere.")
+        if among:
+            raise ConfigError(
+                f"-o {output} lies among the histories under {root}, and a later run would read "
+                "the report as a history; write it elsewhere."
+            )
 
 
 def check_paths(paths: Iterable[str | Path]) -> None:
