@@ -42,7 +42,7 @@ from temporalio.client._helpers import _history_from_json
 
 from replaycheck._protojson import _message_from_dict, _upper_snake, history_from_dict
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "histories"
+SHARED = Path(__file__).resolve().parent / "fixtures" / "public"
 SHARED_FILES = sorted(SHARED.rglob("*.json")) if SHARED.is_dir() else []
 
 FD = FieldDescriptor
