@@ -5,19 +5,23 @@ Writing lives in ``replaycheck._writing`` and is re-exported here.
 
 from __future__ import annotations
 
-import errno
 import gzip
 import json
 import os
 import stat
 import zlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from replaycheck._discovery import (
+    broken_symlink,
+    check_paths,
+    check_report_path,
+    discover,
+    is_history_name,
+)
 from replaycheck._writing import (
-    HISTORY_SUFFIXES,
     PROVENANCE_KEY,
     Provenance,
     atomic_write,
@@ -26,7 +30,7 @@ from replaycheck._writing import (
     history_message_json_bytes,
     write_history,
 )
-from replaycheck.errors import ConfigError, HistoryError, NoHistoriesError
+from replaycheck.errors import HistoryError
 
 if TYPE_CHECKING:
     from temporalio.api.history.v1 import History
@@ -39,6 +43,7 @@ __all__ = [
     "atomic_write",
     "broken_symlink",
     "check_paths",
+    "check_report_path",
     "describe",
     "discover",
     "history_binpb_bytes",
@@ -149,22 +154,6 @@ def read_history(path: str | Path) -> LoadedHistory:
             raise HistoryError(name, broken) from None
         raise HistoryError(name, f"cannot read the file ({exc.strerror or exc})") from None
     return parse_history_bytes(data, name)
-
-
-def broken_symlink(path: str | Path) -> str | None:
-    """Why ``path`` cannot be followed, if it is a symlink to nothing; else ``None``."""
-    try:
-        target = os.readlink(path)
-    except OSError:
-        return None
-    if os.path.exists(path):
-        return None
-    try:
-        os.stat(path)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            return f"is a symlink loop (it points to {target}, which leads back); fix or remove it"
-    return f"is a broken symlink (it points to {target}, which does not exist); fix or remove it"
 
 
 def parse_history_bytes(data: bytes, name: str) -> LoadedHistory:
@@ -477,106 +466,3 @@ def workflow_id_from_name(name: str) -> str:
         if base.lower().endswith(suffix):
             return base[: -len(suffix)]
     return base
-
-
-# --------------------------------------------------------------------------- discovery
-
-
-def is_history_name(name: str) -> bool:
-    """Whether a file name is one ``discover`` claims (hidden and temp files are not)."""
-    return not name.startswith(".") and name.lower().endswith(HISTORY_SUFFIXES)
-
-
-def discover(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand files and directories into history files, sorted, without duplicates.
-
-    Raises:
-        NoHistoriesError: a path does not exist, or a directory holds no history file.
-    """
-    found: dict[Path, None] = {}
-    for raw in paths:
-        path = Path(raw)
-        try:
-            kind = os.stat(path).st_mode
-        except (FileNotFoundError, NotADirectoryError):
-            kind = 0
-        except OSError as exc:
-            broken = broken_symlink(path)
-            reason = broken or f"cannot be read ({exc.strerror or exc}); fix its permissions"
-            raise NoHistoriesError(f"{path} {reason}.") from None
-        if stat.S_ISREG(kind):
-            found[path] = None
-        elif kind and not stat.S_ISDIR(kind):
-            raise NoHistoriesError(
-                f"{path} is not a regular file (a fifo, socket or device); give a history file "
-                "or a directory of them."
-            )
-        elif kind:
-            inside = _files_under(path)
-            if not inside:
-                raise NoHistoriesError(
-                    f"no history files (*.json, *.json.gz, *.binpb) under {path}; "
-                    "export some with `replaycheck export` or point at another directory."
-                )
-            found.update(dict.fromkeys(inside))
-        else:
-            check_paths([raw])
-            raise NoHistoriesError(f"{path} does not exist; check the path (or 'histories').")
-    return list(found)
-
-
-def check_report_path(output: str | None, histories: Iterable[Path]) -> None:
-    """Refuse a report file (``-o``) that is a history being read, or that a later run would
-    read as one (a history name under a history directory): it would lose or break a history.
-
-    Raises:
-        ConfigError: naming the conflict.
-    """
-    if output is None:
-        return
-    out = Path(output).resolve()
-    for root in (Path(h).resolve() for h in histories):
-        among = root in out.parents and is_history_name(out.name)
-        if out == root or (among and out.is_file()):
-            raise ConfigError(f"-o {output} is a history being read; write the report elsewhere.")
-        if among:
-            raise ConfigError(
-                f"-o {output} lies among the histories under {root}, and a later run would read "
-                "the report as a history; write it elsewhere."
-            )
-
-
-def check_paths(paths: Iterable[str | Path]) -> None:
-    """Reject a path that is a broken symlink, by the name given (before it is resolved).
-
-    Raises:
-        NoHistoriesError: naming the first broken symlink.
-    """
-    for path in paths:
-        broken = broken_symlink(path)
-        if broken is not None:
-            raise NoHistoriesError(f"{path} {broken}.")
-
-
-def _files_under(directory: Path) -> list[Path]:
-    """History files under ``directory``, following symlinked directories (as pytest does),
-    each real directory once."""
-    files: list[Path] = []
-    seen = {os.path.realpath(directory)}
-
-    def unreadable(exc: OSError) -> None:
-        raise NoHistoriesError(
-            f"cannot read the directory {exc.filename} ({exc.strerror or exc}); its histories "
-            "would be left out: fix its permissions, or leave it out of the paths"
-        )
-
-    for root, dirs, names in os.walk(directory, followlinks=True, onerror=unreadable):
-        kept = []
-        for d in sorted(dirs):
-            real = os.path.realpath(os.path.join(root, d))
-            if not d.startswith(".") and d != "__pycache__" and real not in seen:
-                seen.add(real)
-                kept.append(d)
-        dirs[:] = kept
-        files.extend(Path(root) / n for n in sorted(names) if is_history_name(n))
-    return files

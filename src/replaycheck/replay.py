@@ -339,7 +339,10 @@ class WorkerSession:
             self.writer = None
         for stream in (proc.stdin, proc.stdout):
             if stream is not None:
-                stream.close()
+                # stdin may hold what the writer could not send to a dead worker: closing
+                # flushes it into the broken pipe
+                with contextlib.suppress(OSError):
+                    stream.close()
 
     def _start(self) -> None:
         self.close()

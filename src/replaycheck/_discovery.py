@@ -1,0 +1,129 @@
+"""Finding history files: paths and directories in, history files out; the checks on paths
+(broken symlinks, fifos, unreadable directories, a report path among the histories)."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Iterable
+from pathlib import Path
+
+from replaycheck._writing import HISTORY_SUFFIXES
+from replaycheck.errors import ConfigError, NoHistoriesError
+
+
+def broken_symlink(path: str | Path) -> str | None:
+    """Why ``path`` cannot be followed, if it is a symlink to nothing; else ``None``."""
+    try:
+        target = os.readlink(path)
+    except OSError:
+        return None
+    if os.path.exists(path):
+        return None
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return f"is a symlink loop (it points to {target}, which leads back); fix or remove it"
+    return f"is a broken symlink (it points to {target}, which does not exist); fix or remove it"
+
+
+def is_history_name(name: str) -> bool:
+    """Whether a file name is one ``discover`` claims (hidden and temp files are not)."""
+    return not name.startswith(".") and name.lower().endswith(HISTORY_SUFFIXES)
+
+
+def discover(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand files and directories into history files, sorted, without duplicates.
+
+    Raises:
+        NoHistoriesError: a path does not exist, or a directory holds no history file.
+    """
+    found: dict[Path, None] = {}
+    for raw in paths:
+        path = Path(raw)
+        try:
+            kind = os.stat(path).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            kind = 0
+        except OSError as exc:
+            broken = broken_symlink(path)
+            reason = broken or f"cannot be read ({exc.strerror or exc}); fix its permissions"
+            raise NoHistoriesError(f"{path} {reason}.") from None
+        if stat.S_ISREG(kind):
+            found[path] = None
+        elif kind and not stat.S_ISDIR(kind):
+            raise NoHistoriesError(
+                f"{path} is not a regular file (a fifo, socket or device); give a history file "
+                "or a directory of them."
+            )
+        elif kind:
+            inside = _files_under(path)
+            if not inside:
+                raise NoHistoriesError(
+                    f"no history files (*.json, *.json.gz, *.binpb) under {path}; "
+                    "export some with `replaycheck export` or point at another directory."
+                )
+            found.update(dict.fromkeys(inside))
+        else:
+            check_paths([raw])
+            raise NoHistoriesError(f"{path} does not exist; check the path (or 'histories').")
+    return list(found)
+
+
+def check_report_path(output: str | None, histories: Iterable[Path]) -> None:
+    """Refuse a report file (``-o``) that is a history being read, or that a later run would
+    read as one (a history name under a history directory): it would lose or break a history.
+
+    Raises:
+        ConfigError: naming the conflict.
+    """
+    if output is None:
+        return
+    out = Path(output).resolve()
+    for root in (Path(h).resolve() for h in histories):
+        among = root in out.parents and is_history_name(out.name)
+        if out == root or (among and out.is_file()):
+            raise ConfigError(f"-o {output} is a history being read; write the report elsewhere.")
+        if among:
+            raise ConfigError(
+                f"-o {output} lies among the histories under {root}, and a later run would read "
+                "the report as a history; write it elsewhere."
+            )
+
+
+def check_paths(paths: Iterable[str | Path]) -> None:
+    """Reject a path that is a broken symlink, by the name given (before it is resolved).
+
+    Raises:
+        NoHistoriesError: naming the first broken symlink.
+    """
+    for path in paths:
+        broken = broken_symlink(path)
+        if broken is not None:
+            raise NoHistoriesError(f"{path} {broken}.")
+
+
+def _files_under(directory: Path) -> list[Path]:
+    """History files under ``directory``, following symlinked directories (as pytest does),
+    each real directory once."""
+    files: list[Path] = []
+    seen = {os.path.realpath(directory)}
+
+    def unreadable(exc: OSError) -> None:
+        raise NoHistoriesError(
+            f"cannot read the directory {exc.filename} ({exc.strerror or exc}); its histories "
+            "would be left out: fix its permissions, or leave it out of the paths"
+        )
+
+    for root, dirs, names in os.walk(directory, followlinks=True, onerror=unreadable):
+        kept = []
+        for d in sorted(dirs):
+            real = os.path.realpath(os.path.join(root, d))
+            if not d.startswith(".") and d != "__pycache__" and real not in seen:
+                seen.add(real)
+                kept.append(d)
+        dirs[:] = kept
+        files.extend(Path(root) / n for n in sorted(names) if is_history_name(n))
+    return files
