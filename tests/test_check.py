@@ -344,8 +344,18 @@ def test_a_file_name_that_is_not_utf8_reaches_the_report(tmp_path: Path, fmt: st
     assert "caf" in report.read_text(encoding="utf-8")
 
 
-def test_ctrl_c_exits_130_quietly_and_leaves_no_worker() -> None:
-    # Ctrl-C signals the terminal's whole process group: the command and its replay workers.
+@pytest.mark.parametrize(
+    ("stop", "status", "said"),
+    [
+        # Ctrl-C signals the terminal's whole process group: the command and its replay workers.
+        ("ctrl-c", 130, "interrupted"),
+        # `kill PID` (a CI runner's cancel, `timeout`) reaches the command alone, not its workers.
+        ("sigterm", 143, "terminated"),
+    ],
+)
+def test_a_stopped_check_exits_quietly_and_leaves_no_worker(
+    stop: str, status: int, said: str
+) -> None:
     import signal
 
     env = {**os.environ, "TEMPORAL_DEBUG": "1", "REPLAYCHECK_TEST_HANG": "120"}
@@ -356,10 +366,13 @@ def test_ctrl_c_exits_130_quietly_and_leaves_no_worker() -> None:
                             stderr=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
     time.sleep(4)  # the workers have imported temporalio; one hangs in the history
     assert proc.poll() is None
-    os.killpg(proc.pid, signal.SIGINT)
+    if stop == "ctrl-c":
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130  # not 1, which means a nondeterministic history
-    assert "interrupted" in err and "Traceback" not in err
+    assert proc.returncode == status, err  # not 1, which means a nondeterministic history
+    assert said in err and "Traceback" not in err
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:  # the workers are gone with it
         try:
@@ -368,34 +381,7 @@ def test_ctrl_c_exits_130_quietly_and_leaves_no_worker() -> None:
             break
         time.sleep(0.1)
     else:
-        pytest.fail("replay workers outlived the interrupted command")
-
-
-def test_sigterm_exits_143_and_leaves_no_worker() -> None:
-    # `kill PID` (a CI runner's cancel, `timeout`) reaches the command alone, not its workers.
-    import signal
-
-    env = {**os.environ, "TEMPORAL_DEBUG": "1", "REPLAYCHECK_TEST_HANG": "120"}
-    command = [sys.executable, "-m", "replaycheck", "check", "--jobs", "2", "--timeout", "100",
-               "-w", "tests.workflows.misbehaving:HangingSayHello", str(NONDETERMINISTIC),
-               str(COMPLETE)]  # fmt: skip
-    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
-    time.sleep(4)  # the workers have imported temporalio; one hangs in the history
-    assert proc.poll() is None
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 143, err
-    assert "terminated" in err and "Traceback" not in err
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:  # the workers are gone with it
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.1)
-    else:
-        pytest.fail("replay workers outlived the terminated command")
+        pytest.fail(f"replay workers outlived the {said} command")
 
 
 def _my_workers() -> set[int]:

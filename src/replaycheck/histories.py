@@ -140,7 +140,8 @@ def read_history(path: str | Path) -> LoadedHistory:
     """
     name = str(path)
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode) and not os.path.isdir(path):
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
             raise HistoryError(
                 name, "is not a regular file (a fifo, socket or device); history files are "
                 "regular files: remove it or give another path"
@@ -360,9 +361,10 @@ def _validate(history: History, name: str) -> None:
                 f"event ids must ascend by one from 1, but event #{position} has id "
                 f"{event.event_id}: the history is reordered or has gaps; export it again",
             )
-        if _raw_type(event.event_type) in ("", "UNSPECIFIED"):
+        kind = _raw_type(event.event_type)
+        if kind in ("", "UNSPECIFIED"):
             raise _unknown_event_type(name, event.event_id, event.event_type)
-        if event.event_id < len(events) and _raw_type(event.event_type) in _CLOSE_EVENTS:
+        if event.event_id < len(events) and kind in _CLOSE_EVENTS:
             raise HistoryError(
                 name,
                 f"has events after the workflow's close event (event {event.event_id}, "

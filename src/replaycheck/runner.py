@@ -50,14 +50,7 @@ class Runner:
         if path not in self.keys:
             self._submit(path)
         key = self.keys[path]
-        try:
-            while key not in self.verdicts:
-                assert self.session is not None
-                done, verdict = self.session.next_verdict()
-                self.verdicts[done] = verdict
-        except ReplaycheckError as exc:
-            self.failure = exc
-            raise
+        self._wait_for(key)
         return self.verdicts[key]
 
     def replay_all(self, paths: Iterable[str]) -> list[Verdict]:
@@ -70,16 +63,21 @@ class Runner:
         if self.failure is not None:
             raise self.failure
         keys = [self._send(path) for path in paths]
+        for key in keys:
+            self._wait_for(key)
+        return [self.verdicts.pop(key) for key in keys]
+
+    def _wait_for(self, key: int) -> None:
+        """Collect verdicts until the one for ``key`` is in; a configuration error is kept, so
+        every later ask raises it again."""
         try:
-            for key in keys:
-                while key not in self.verdicts:
-                    assert self.session is not None
-                    done, verdict = self.session.next_verdict()
-                    self.verdicts[done] = verdict
+            while key not in self.verdicts:
+                assert self.session is not None
+                done, verdict = self.session.next_verdict()
+                self.verdicts[done] = verdict
         except ReplaycheckError as exc:
             self.failure = exc
             raise
-        return [self.verdicts.pop(key) for key in keys]
 
     def _submit(self, path: str) -> None:
         self.keys[path] = self._send(path)
