@@ -19,14 +19,14 @@ def broken_symlink(path: str | Path) -> str | None:
         target = os.readlink(path)
     except OSError:
         return None
-    if os.path.exists(path):
-        return None
     try:
         os.stat(path)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             return f"is a symlink loop (it points to {target}, which leads back); fix or remove it"
-    return f"is a broken symlink (it points to {target}, which does not exist); fix or remove it"
+        what = f"it points to {target}, which does not exist"
+        return f"is a broken symlink ({what}); fix or remove it"
+    return None
 
 
 def is_history_name(name: str) -> bool:
