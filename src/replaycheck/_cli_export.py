@@ -1,0 +1,187 @@
+"""``export`` and ``generate``: the commands that write histories."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from replaycheck._cli_common import default_export_dir, handle_errors, selection_options
+from replaycheck.connection import ConnectionOptions, connection_options
+from replaycheck.errors import ConfigError, ReplaycheckError
+
+if TYPE_CHECKING:
+    from replaycheck.export import ExportOptions, ExportResult
+
+
+@click.command()
+@selection_options
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write into. Default: 'export_dir' in [tool.replaycheck], "
+    "else the first 'histories' path, else fixtures/histories.",
+)
+@click.option("--gzip", "gzip", is_flag=True, help="Write gzip-compressed JSON (.json.gz).")
+@click.option("--binpb", is_flag=True, help="Write binary protobuf (.binpb; no provenance).")
+@click.option(
+    "--dedupe",
+    is_flag=True,
+    help="Keep one history per shape (sequence of commands): running executions "
+    "first, then the most recent.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace files that are already there.")
+@connection_options
+@handle_errors
+def export(
+    query: str | None,
+    workflow_ids: tuple[str, ...],
+    limit: int | None,
+    concurrency: int,
+    out_dir: Path | None,
+    gzip: bool,
+    binpb: bool,
+    dedupe: bool,
+    overwrite: bool,
+    connection: ConnectionOptions,
+) -> None:
+    """Write the histories of selected executions to DIR/<WorkflowType>/<workflow-id>.json.
+
+    Payloads are kept exactly as stored (encoded). Files already there are skipped unless
+    --overwrite; every file is written atomically, so an interrupted export leaves only
+    complete files and running it again finishes the job. Progress goes to stderr.
+    """
+    from replaycheck import export as exporting
+    from replaycheck._progress import Progress
+    from replaycheck.connection import resolve
+
+    if gzip and binpb:
+        raise ConfigError("give --gzip or --binpb, not both: a history is written in one format.")
+    fmt = "gzip" if gzip else "binpb" if binpb else "json"
+    selection = exporting.Selection(query or "", workflow_ids, limit)
+    selection.check()
+    target = (out_dir or default_export_dir()).resolve()
+    options = exporting.ExportOptions(target, fmt, overwrite, dedupe, concurrency)
+    progress = Progress("executions")
+
+    def on_start(total: int | None) -> None:
+        progress.total = total
+
+    def on_progress(result: exporting.ExportResult) -> None:
+        note = f"{len(result.written)} written, {result.existing} already there"
+        progress.update(result.done, note)
+
+    try:
+        result = exporting.export(
+            resolve(connection), selection, options, on_start=on_start, on_progress=on_progress
+        )
+    finally:
+        progress.finish()
+    click.echo(_export_summary(result, options), err=True)
+    if result.missing:
+        raise ReplaycheckError(
+            f"{len(result.missing)} selected execution(s) not found: "
+            f"{', '.join(result.missing[:5])}; check the workflow ids and --namespace."
+        )
+
+
+def _export_summary(result: ExportResult, options: ExportOptions) -> str:
+    from replaycheck.report import display_path, plural
+
+    where = display_path(str(options.out_dir))
+    lines = []
+    if result.shapes is not None:
+        lines.append(f"{plural(result.matched, 'execution')} → {plural(result.shapes, 'shape')}")
+    line = f"exported {plural(len(result.written), 'history')} to {where}"
+    if result.refreshed:
+        count = plural(len(result.refreshed), "running execution")
+        line += f" ({count} brought up to date)"
+    if result.repaired:
+        line += f" ({plural(len(result.repaired), 'broken file')} there written again)"
+    if result.existing:
+        line += f"; {result.existing} already there (--overwrite replaces them)"
+    if result.not_started:
+        line += f"; {result.not_started} skipped (no workflow task completed yet)"
+    if result.older_runs:
+        line += f"; {result.older_runs} older runs of the same workflow ids skipped"
+    lines.append(line)
+    return "\n".join(lines)
+
+
+@click.command()
+@click.option(
+    "--baseline",
+    required=True,
+    metavar="REF|MODULE",
+    help="The previous code: a git ref of this repository (origin/main, HEAD~1; "
+    "'git:REF' to force one), or workflow modules (repeatable).",
+    multiple=True,
+)
+@click.option(
+    "-w",
+    "--workflows",
+    multiple=True,
+    metavar="MODULE[:CLASS]",
+    help="The new code. Default: 'workflows' in [tool.replaycheck].",
+)
+@click.option(
+    "-t",
+    "--workflow-type",
+    metavar="TYPE",
+    help="Explore only this workflow type (default: every type in both versions).",
+)
+@click.option(
+    "--max-examples",
+    type=click.IntRange(1, 10_000),
+    default=None,
+    help="Examples per workflow type (default 100).",
+)
+@click.option(
+    "--max-steps",
+    type=click.IntRange(1, 1_000),
+    default=None,
+    help="Workflow tasks per execution (default 20).",
+)
+@click.option("--seed", type=int, help="Random seed (default: the same search every run).")
+@click.option("--no-failures", is_flag=True, help="Stand-in activities never fail.")
+@click.option(
+    "--save",
+    is_flag=True,
+    help="Write one history per new shape under the first 'histories' directory.",
+)
+@handle_errors
+def generate(
+    baseline: tuple[str, ...],
+    workflows: tuple[str, ...],
+    workflow_type: str | None,
+    max_examples: int | None,
+    max_steps: int | None,
+    seed: int | None,
+    no_failures: bool,
+    save: bool,
+) -> None:
+    """Generate the histories the baseline code can produce; replay each under the new code.
+
+    Exit status: 0 every history replays, 1 one does not (the minimal scenario is shown),
+    2 something could not be checked.
+    """
+    from replaycheck.generate import GenerationSpec, limits_from, run
+
+    spec = GenerationSpec(
+        baseline=baseline[0] if len(baseline) == 1 else baseline,
+        new=workflows,
+        workflow_type=workflow_type,
+        failures=not no_failures,
+        seed=seed,
+        save=default_export_dir() if save else None,
+        **limits_from(max_examples=max_examples, max_steps=max_steps),
+    )
+    result = run(spec)
+    click.echo(result.render(), nl=False)
+    for path in result.saved:
+        click.echo(f"saved {path}", err=True)
+    sys.exit(result.exit_code)

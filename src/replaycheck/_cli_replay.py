@@ -1,0 +1,227 @@
+"""``inspect``, ``check`` and ``patches``: the commands that read and replay histories."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from replaycheck._cli_common import (
+    check_live_selection,
+    check_output,
+    echo,
+    emit,
+    handle_errors,
+    replay_options,
+    resolve_settings,
+    selection_options,
+    use_color,
+)
+from replaycheck.connection import ConnectionOptions, FiniteRange, connection_options
+from replaycheck.report import FORMATS
+
+if TYPE_CHECKING:
+    from replaycheck.cluster import Selection
+    from replaycheck.config import Settings
+    from replaycheck.verdict import Verdict
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=str))
+@handle_errors
+def inspect(file: str) -> None:
+    """Summarize one history FILE: workflow, status, patch markers, command timeline."""
+    from replaycheck.histories import read_history
+    from replaycheck.report import render_history
+
+    echo(render_history(read_history(file)))
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@replay_options(FORMATS)
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Replay histories straight from a cluster instead of files (default "
+    "selection: running executions of the configured workflow types).",
+)
+@selection_options
+@connection_options
+@handle_errors
+def check(
+    paths: tuple[str, ...],
+    workflows: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    jobs: int,
+    timeout: float | None,
+    data_converter: str | None,
+    no_sandbox: bool,
+    live: bool,
+    query: str | None,
+    workflow_ids: tuple[str, ...],
+    limit: int | None,
+    concurrency: int,
+    connection: ConnectionOptions,
+) -> None:
+    """Replay history files (default: 'histories' in [tool.replaycheck]) against the code.
+
+    Exit status: 0 all ok, 1 a history is nondeterministic, 2 a history could not be checked
+    or the command was misused.
+    """
+    import os
+
+    from replaycheck.histories import check_report_path
+    from replaycheck.replay import check as replay_histories
+    from replaycheck.report import render
+    from replaycheck.verdict import exit_code
+
+    check_output(output, fmt)
+    settings = resolve_settings(paths, workflows, timeout, data_converter)
+    if live or query or workflow_ids or limit:
+        from replaycheck.cluster import Selection
+
+        selection = Selection(query or "", workflow_ids, limit)
+        verdicts = _check_live(settings, paths, jobs, no_sandbox, live, selection, concurrency,
+                               connection)  # fmt: skip
+    else:
+        check_report_path(output, settings.histories)
+        workers = jobs or os.cpu_count() or 1
+        verdicts = replay_histories(settings, jobs=workers, sandbox=not no_sandbox)
+    emit(render(verdicts, fmt, color=use_color(output, fmt)), output)
+    sys.exit(exit_code(verdicts))
+
+
+def _check_live(
+    settings: Settings,
+    paths: tuple[str, ...],
+    jobs: int,
+    no_sandbox: bool,
+    live: bool,
+    selection: Selection,
+    concurrency: int,
+    connection: ConnectionOptions,
+) -> list[Verdict]:
+    """``check --live``: verdicts for histories fetched from the cluster (nothing written)."""
+    import dataclasses
+
+    from replaycheck.connection import resolve
+    from replaycheck.live import check_live
+    from replaycheck.replay import ReplayJob
+
+    check_live_selection(live, paths, selection.query, selection.workflow_ids, jobs)
+    job = dataclasses.replace(ReplayJob.from_settings(settings, []), sandbox=not no_sandbox)
+    verdicts, stats = check_live(job, resolve(connection), selection, concurrency=concurrency)
+    from replaycheck.report import plural
+
+    note = f"checked {plural(len(verdicts), 'live execution')}"
+    if stats.query:
+        note += f" matching {stats.query!r}"
+    if stats.not_started:
+        note += f" ({stats.not_started} not started yet, skipped)"
+    click.echo(note, err=True)
+    return verdicts
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@replay_options(("text", "json"))
+@click.option(
+    "--retention",
+    type=FiniteRange(min=0, max=36500),
+    metavar="DAYS",
+    help="Leave out executions that closed more than DAYS ago (the server has deleted "
+    "them, nothing replays them). Default: count every history.",
+)
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Read executions from a cluster instead of files (default selection: every "
+    "execution of the configured workflow types the server still keeps).",
+)
+@selection_options
+@connection_options
+@handle_errors
+def patches(
+    paths: tuple[str, ...],
+    workflows: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    retention: float | None,
+    jobs: int,
+    timeout: float | None,
+    data_converter: str | None,
+    no_sandbox: bool,
+    live: bool,
+    query: str | None,
+    workflow_ids: tuple[str, ...],
+    limit: int | None,
+    concurrency: int,
+    connection: ConnectionOptions,
+) -> None:
+    """For every patch id: call sites, which executions took which branch, and whether the
+    gate can be deprecated or removed yet (replays the histories, recording every patched()).
+
+    Exit status: 0 with a report, 2 when the command was misused.
+    """
+    import os
+
+    from replaycheck import patches as lifecycle
+    from replaycheck._patch_render import render
+    from replaycheck.histories import check_report_path
+
+    check_output(output, fmt)
+    settings = resolve_settings(paths, workflows, timeout, data_converter)
+    if live or query or workflow_ids or limit:
+        selection = (query or "", workflow_ids, limit, concurrency)
+        report = _patches_live(
+            settings, paths, jobs, retention, no_sandbox, live, selection, connection
+        )
+    else:
+        check_report_path(output, settings.histories)
+        workers = jobs or os.cpu_count() or 1
+        report = lifecycle.collect(
+            settings, jobs=workers, sandbox=not no_sandbox, retention_days=retention
+        )
+    emit(render(report, fmt, color=use_color(output, fmt)), output)
+
+
+def _patches_live(
+    settings: Any,
+    paths: tuple[str, ...],
+    jobs: int,
+    retention: float | None,
+    no_sandbox: bool,
+    live: bool,
+    selection: tuple[str, tuple[str, ...], int | None, int],
+    connection: ConnectionOptions,
+) -> Any:
+    """``patches --live``: the report over executions fetched from the cluster.
+
+    ``selection`` is ``(query, workflow_ids, limit, concurrency)``.
+    """
+    from replaycheck.connection import resolve
+    from replaycheck.errors import ConfigError
+    from replaycheck.export import Selection
+    from replaycheck.patches import collect_live
+
+    query, workflow_ids, limit, concurrency = selection
+    check_live_selection(live, paths, query, workflow_ids, jobs)
+    if retention is not None:
+        raise ConfigError(
+            "--live sees only what the server keeps, which is the retention: drop --retention."
+        )
+    report, stats = collect_live(
+        settings,
+        resolve(connection),
+        Selection(query, workflow_ids, limit),
+        concurrency=concurrency,
+        sandbox=not no_sandbox,
+    )
+    from replaycheck.report import plural
+
+    note = f"read {plural(report.histories, 'live execution')}"
+    click.echo(note + (f" matching {stats.query!r}" if stats.query else ""), err=True)
+    return report
