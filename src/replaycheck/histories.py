@@ -1,19 +1,19 @@
-"""History files: reading every dialect, validation, metadata and discovery.
+"""History files: reading every dialect, validation and metadata.
 
-Writing lives in ``replaycheck._writing`` and is re-exported here.
+Decoding the bytes lives in ``replaycheck._decoding``; discovery (``replaycheck._discovery``)
+and writing (``replaycheck._writing``) are re-exported here.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import stat
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from replaycheck._decoding import gunzip, not_gzipped, parse_binpb, parse_json
 from replaycheck._discovery import (
     broken_symlink,
     check_paths,
@@ -164,110 +164,17 @@ def parse_history_bytes(data: bytes, name: str) -> LoadedHistory:
         raise HistoryError(name, "is empty; export the history again")
     suffix = name.lower()  # H.JSON is a history too
     if data[:2] == b"\x1f\x8b":
-        data = _gunzip(data, name)
+        data = gunzip(data, name)
     elif suffix.endswith(".gz"):
-        data = _not_gzipped(data, name)
+        data = not_gzipped(data, name)
     if suffix.endswith(".binpb") or suffix.endswith(".binpb.gz"):
-        history = _parse_binpb(data, name)
+        history = parse_binpb(data, name)
     else:
-        doc = _parse_json(data, name)
+        doc = parse_json(data, name)
         provenance = _provenance_of(doc)
         history = _history_from_doc(doc, name)
     info = describe(history, name, provenance)
     return LoadedHistory(info=info, history=history)
-
-
-def _gunzip(data: bytes, name: str) -> bytes:
-    try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise HistoryError(name, f"is not a readable gzip file ({exc}); export it again") from None
-
-
-def _not_gzipped(data: bytes, name: str) -> bytes:
-    """A ``.gz`` name without the gzip header: plain history JSON is read, anything else is a
-    gzip file that is not one."""
-    try:
-        _parse_json(data, name)
-    except HistoryError:
-        raise HistoryError(
-            name, "is not a readable gzip file (it has no gzip header); export it again"
-        ) from None
-    return data
-
-
-def _parse_binpb(data: bytes, name: str) -> History:
-    from google.protobuf.message import DecodeError
-    from temporalio.api.history.v1 import History
-
-    if not data:
-        raise HistoryError(name, "is empty (0 bytes); export the history again")
-    try:
-        return History.FromString(data)
-    except DecodeError:
-        raise HistoryError(
-            name, "is not a binary temporal.api.history.v1.History protobuf"
-        ) from None
-
-
-def _parse_json(data: bytes, name: str) -> dict[str, Any]:
-    text = _decode_text(data, name)
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise HistoryError(
-            name,
-            f"is not valid JSON ({exc.msg.removesuffix(' at')} at line {exc.lineno} column "
-            f"{exc.colno}); "
-            "the file may be truncated: export it again",
-        ) from None
-    except RecursionError:
-        raise HistoryError(name, "is not a history: JSON nested too deeply") from None
-    return _history_doc(doc, name)
-
-
-def _decode_text(data: bytes, name: str) -> str:
-    if not data.strip():
-        raise HistoryError(name, "is empty; export the history again")
-    if _looks_utf16(data):
-        raise HistoryError(name, "is UTF-16 text; history JSON must be UTF-8: re-save it as UTF-8")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise HistoryError(
-            name,
-            "is neither UTF-8 JSON nor gzip; history files are .json, .json.gz or .binpb",
-        ) from None
-
-
-def _looks_utf16(data: bytes) -> bool:
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return True
-    head = data[:4]
-    text = set(b"{[ \t\r\n")
-    return len(head) == 4 and any(
-        head[z] == head[z + 2] == 0 and head[1 - z] in text and head[3 - z] in text for z in (0, 1)
-    )
-
-
-def _history_doc(doc: Any, name: str) -> dict[str, Any]:
-    if isinstance(doc, dict) and "events" not in doc and isinstance(doc.get("history"), dict):
-        doc = {**doc["history"], PROVENANCE_KEY: doc.get(PROVENANCE_KEY)}
-    if isinstance(doc, list):
-        raise HistoryError(
-            name,
-            "is a bare JSON list; a history is an object with an 'events' list, "
-            "as `temporal workflow show -o json` writes",
-        )
-    if not isinstance(doc, dict) or "events" not in doc:
-        raise HistoryError(
-            name,
-            "is not a Temporal history: no 'events' list "
-            "(export one with `temporal workflow show -w ID -o json`)",
-        )
-    if not isinstance(doc["events"], list):
-        raise HistoryError(name, "is not a Temporal history: 'events' is not a list")
-    return doc
 
 
 def _provenance_of(doc: dict[str, Any]) -> Provenance | None:

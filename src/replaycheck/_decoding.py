@@ -1,0 +1,111 @@
+"""Bytes to a history document: gzip, binary protobuf, and JSON with its text encoding.
+
+What the file holds is checked here (readable gzip, UTF-8, JSON, an 'events' list); what the
+events say is checked in ``replaycheck.histories``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from typing import TYPE_CHECKING, Any
+
+from replaycheck._writing import PROVENANCE_KEY
+from replaycheck.errors import HistoryError
+
+if TYPE_CHECKING:
+    from temporalio.api.history.v1 import History
+
+
+def gunzip(data: bytes, name: str) -> bytes:
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise HistoryError(name, f"is not a readable gzip file ({exc}); export it again") from None
+
+
+def not_gzipped(data: bytes, name: str) -> bytes:
+    """A ``.gz`` name without the gzip header: plain history JSON is read, anything else is a
+    gzip file that is not one."""
+    try:
+        parse_json(data, name)
+    except HistoryError:
+        raise HistoryError(
+            name, "is not a readable gzip file (it has no gzip header); export it again"
+        ) from None
+    return data
+
+
+def parse_binpb(data: bytes, name: str) -> History:
+    from google.protobuf.message import DecodeError
+    from temporalio.api.history.v1 import History
+
+    if not data:
+        raise HistoryError(name, "is empty (0 bytes); export the history again")
+    try:
+        return History.FromString(data)
+    except DecodeError:
+        raise HistoryError(
+            name, "is not a binary temporal.api.history.v1.History protobuf"
+        ) from None
+
+
+def parse_json(data: bytes, name: str) -> dict[str, Any]:
+    text = _decode_text(data, name)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise HistoryError(
+            name,
+            f"is not valid JSON ({exc.msg.removesuffix(' at')} at line {exc.lineno} column "
+            f"{exc.colno}); "
+            "the file may be truncated: export it again",
+        ) from None
+    except RecursionError:
+        raise HistoryError(name, "is not a history: JSON nested too deeply") from None
+    return _history_doc(doc, name)
+
+
+def _decode_text(data: bytes, name: str) -> str:
+    if not data.strip():
+        raise HistoryError(name, "is empty; export the history again")
+    if _looks_utf16(data):
+        raise HistoryError(name, "is UTF-16 text; history JSON must be UTF-8: re-save it as UTF-8")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise HistoryError(
+            name,
+            "is neither UTF-8 JSON nor gzip; history files are .json, .json.gz or .binpb",
+        ) from None
+
+
+def _looks_utf16(data: bytes) -> bool:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return True
+    head = data[:4]
+    text = set(b"{[ \t\r\n")
+    return len(head) == 4 and any(
+        head[z] == head[z + 2] == 0 and head[1 - z] in text and head[3 - z] in text for z in (0, 1)
+    )
+
+
+def _history_doc(doc: Any, name: str) -> dict[str, Any]:
+    if isinstance(doc, dict) and "events" not in doc and isinstance(doc.get("history"), dict):
+        doc = {**doc["history"], PROVENANCE_KEY: doc.get(PROVENANCE_KEY)}
+    if isinstance(doc, list):
+        raise HistoryError(
+            name,
+            "is a bare JSON list; a history is an object with an 'events' list, "
+            "as `temporal workflow show -o json` writes",
+        )
+    if not isinstance(doc, dict) or "events" not in doc:
+        raise HistoryError(
+            name,
+            "is not a Temporal history: no 'events' list "
+            "(export one with `temporal workflow show -w ID -o json`)",
+        )
+    if not isinstance(doc["events"], list):
+        raise HistoryError(name, "is not a Temporal history: 'events' is not a list")
+    return doc
