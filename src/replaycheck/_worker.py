@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from temporalio.worker import Replayer, WorkflowReplayResult
 
     from replaycheck._capture import Recording
+    from replaycheck._job import ReplayJob
     from replaycheck.diagnose import Diagnosis
-    from replaycheck.replay import ReplayJob
 
 Emit = Callable[[dict[str, Any]], None]
 HistorySource = str | dict[str, Any]
@@ -393,7 +393,7 @@ class OutputCapture:
 
 def main() -> int:
     """Entry point of a worker process."""
-    from replaycheck.replay import ReplayJob
+    from replaycheck._job import ReplayJob
 
     out = _protocol_stream()
     # Ctrl-C reaches the whole process group; the parent reports it, a worker just leaves.

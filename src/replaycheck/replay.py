@@ -19,83 +19,20 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
+from replaycheck._job import ReplayJob
 from replaycheck._pipes import LineReader, Writer
-from replaycheck.config import DEFAULT_TIMEOUT, Settings
+from replaycheck.config import Settings
 from replaycheck.errors import ConfigError, ReplaycheckError, WorkflowImportError
 from replaycheck.verdict import Verdict
 
 STARTUP_GRACE = 60.0
 """Seconds a worker may take to import temporalio and the workflow modules."""
-TIMEOUT_EVENTS = 10_000
-"""The timeout is for a history of up to this many events; a longer one gets proportionally
-more (Temporal allows about 51,200 events; one that long took 61 s in the plain Replayer)."""
 
 OnResult = Callable[[Verdict], None]
-
-
-@dataclass(frozen=True)
-class ReplayJob:
-    """Everything a worker process needs; plain data so it crosses a process boundary."""
-
-    paths: tuple[str, ...]
-    workflows: tuple[str, ...]
-    import_paths: tuple[str, ...] = ()
-    data_converter: str | None = None
-    timeout: float = DEFAULT_TIMEOUT
-    sandbox: bool = True
-    """Replay in temporalio's sandbox (the default: it catches more nondeterminism)."""
-    record_patches: bool = False
-    """Record patch markers and every ``patched()`` call in ``Verdict.patches`` (``patches``)."""
-    capture_output: bool = False
-    """Keep what the worker writes to stderr while a history replays in ``Verdict.output``
-    (the pytest plugin: pytest shows it as the item's captured output)."""
-
-    @classmethod
-    def from_settings(cls, settings: Settings, paths: Sequence[str | Path]) -> ReplayJob:
-        """A job for ``paths`` with the workflows, import roots and converter of ``settings``."""
-        if not settings.workflows:
-            raise ConfigError(
-                "no workflows configured; pass -w package.module (or module:Class) or set "
-                "workflows = [...] under [tool.replaycheck] in pyproject.toml."
-            )
-        return cls(
-            paths=tuple(str(p) for p in paths),
-            workflows=settings.workflows,
-            import_paths=settings.import_paths,
-            data_converter=settings.data_converter,
-            timeout=settings.timeout,
-        )
-
-    def limit_for(self, events: int) -> float:
-        """Seconds a history of ``events`` events may take: ``timeout``, and proportionally
-        more past :data:`TIMEOUT_EVENTS` events (a long history is slow, not stuck)."""
-        return self.timeout * max(1.0, events / TIMEOUT_EVENTS)
-
-    def with_paths(self, paths: Sequence[str]) -> ReplayJob:
-        """The same job over other paths."""
-        return ReplayJob(**{**asdict(self), "paths": tuple(paths)})
-
-    def to_json_dict(self) -> dict[str, Any]:
-        """Plain-data form sent to a worker."""
-        return asdict(self)
-
-    @classmethod
-    def from_json_dict(cls, data: dict[str, Any]) -> ReplayJob:
-        """Inverse of :meth:`to_json_dict`."""
-        return cls(
-            paths=tuple(data["paths"]),
-            workflows=tuple(data["workflows"]),
-            import_paths=tuple(data.get("import_paths", ())),
-            data_converter=data.get("data_converter"),
-            timeout=float(data.get("timeout", DEFAULT_TIMEOUT)),
-            sandbox=bool(data.get("sandbox", True)),
-            record_patches=bool(data.get("record_patches", False)),
-            capture_output=bool(data.get("capture_output", False)),
-        )
 
 
 def replay(job: ReplayJob, *, jobs: int = 1, on_result: OnResult | None = None) -> list[Verdict]:
