@@ -125,6 +125,25 @@ def test_an_added_activity_cancel_is_nondeterministic_at_the_cancel_call() -> No
     assert "    else:" not in fix
 
 
+@pytest.mark.parametrize(
+    ("case", "call"),
+    [("AddTimerCancel", "deadline.cancel()"), ("AddReminderCancel", "self.reminder.cancel()")],
+)
+def test_an_added_timer_cancel_points_at_the_task_cancel_call(case: str, call: str) -> None:
+    # task.cancel() on a task sleeping on a timer (workflow.sleep directly, or asyncio.sleep in
+    # a coroutine of the user's): the cancel command comes later, from the loop or the sleep's
+    # cleanup. The diagnosis points at the cancel() call, not at the sleep or nowhere.
+    verdict = committed_verdicts()[case]
+    assert verdict.verdict == "nondeterministic", verdict.message
+    d = verdict.diagnosis
+    assert d is not None and (d.commanded_kind, d.change) == ("cancel-timer", "added")
+    frame = d.location[0]
+    assert (Path(frame.file).resolve(), frame.line) == (V2_FILE, marked_line(f"change: {case}"))
+    fix = "\n".join(d.fix())
+    assert f'if workflow.patched("add-cancel-timer"):\n        {call}' in fix
+    assert "    else:" not in fix
+
+
 def test_random_draws_on_the_way_are_named_with_the_fix_of_gating_the_draw() -> None:
     # AddDraw: a uuid4() drawn first shifts the next one, the child's id. Gating the id alone
     # would draw a different value again; the note says to gate the draw.

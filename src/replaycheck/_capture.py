@@ -121,8 +121,11 @@ class Recording:
     """Where the code took ``workflow.random()`` (``uuid4()`` too), with the activation's history
     length, each place once per activation: a draw added or removed changes every later value."""
     cancels: dict[tuple[str, int], tuple[RawFrame, ...]] = field(default_factory=dict)
-    """Where the code called ``cancel()`` on an activity or child workflow handle, by the cancel
-    command's ``(field, seq)``: the command itself is issued later, from the handle's task."""
+    """Where the code called ``cancel()`` on an activity or child workflow handle, or on a task
+    sleeping on a timer, by the cancel command's ``(field, seq)``: the command itself is issued
+    later, from the handle's task or the sleep's cleanup."""
+    sleep_future: Any = None
+    """The future of the sleep (``workflow.sleep``, ``asyncio.sleep``) whose timer comes next."""
 
     def command_entries(self) -> list[tuple[WorkflowCommand, int, tuple[RawFrame, ...]]]:
         """:attr:`entries`, a cancel command taking the frames of the ``cancel()`` call."""
@@ -137,8 +140,25 @@ class Recording:
 
 
 _CANCEL_SEQ = {"request_cancel_activity": "seq", "cancel_child_workflow_execution":
-               "child_workflow_seq"}  # fmt: skip
-"""Cancel commands of handles, and the field holding the handle's sequence number."""
+               "child_workflow_seq", "cancel_timer": "seq"}  # fmt: skip
+"""Cancel commands of handles and timers, and the field holding the sequence number."""
+_SLEEPS = frozenset({"sleep", "workflow_sleep"})
+"""Functions that create a future and then the timer that resolves it (asyncio's, temporalio's)."""
+
+
+class _SleepFuture(asyncio.Future):  # type: ignore[type-arg]
+    """A sleep's future: a ``cancel()`` reaching it (``task.cancel()`` on the sleeping task
+    cancels the future it waits on) records where the workflow code asked for it."""
+
+    _replaycheck_timer: tuple[Recording, int] | None = None
+
+    def cancel(self, msg: Any | None = None) -> bool:
+        timer = self._replaycheck_timer
+        if timer is not None and not self.done():
+            stack = user_stack(sys._getframe(1))
+            if stack:  # not temporalio cancelling it (a workflow cancel reaching the sleep)
+                timer[0].cancels.setdefault(("cancel_timer", timer[1]), stack)
+        return super().cancel(msg)
 
 
 class _Registry:
@@ -194,6 +214,7 @@ def _hook_instance(instance: Any, recording: Recording) -> None:
 
     instance._add_command = recording_add_command
     instance.activate = recording_activate
+    _hook_sleeps(instance, recording)
     instance._replaycheck_recording = recording  # for the handles' cancel() (_hook_cancels)
     workflow_random = getattr(instance, "workflow_random", None)
     if workflow_random is not None:
@@ -221,6 +242,36 @@ def _hook_instance(instance: Any, recording: Recording) -> None:
         return used
 
     instance.workflow_patch = recording_patch
+
+
+def _hook_sleeps(instance: Any, recording: Recording) -> None:
+    """Give each sleep a :class:`_SleepFuture` tied to its timer's sequence number: cancelling
+    the sleeping task cancels that future, and the timer's cancel command follows later, from
+    the loop (``workflow.sleep``) or the sleep's cleanup (``asyncio.sleep``), off the user's
+    stack."""
+    create_future = getattr(instance, "create_future", None)
+    timer_impl = getattr(instance, "_timer_impl", None)
+    if create_future is None or timer_impl is None:
+        return
+    getframe = sys._getframe
+
+    def recording_create_future() -> Any:
+        if getframe(1).f_code.co_name not in _SLEEPS:
+            return create_future()
+        future = _SleepFuture(loop=instance)
+        recording.sleep_future = future
+        return future
+
+    def recording_timer_impl(*args: Any, **kwargs: Any) -> Any:
+        handle = timer_impl(*args, **kwargs)
+        future, recording.sleep_future = recording.sleep_future, None
+        seq = getattr(handle, "_seq", None)
+        if future is not None and isinstance(seq, int):
+            future._replaycheck_timer = (recording, seq)
+        return handle
+
+    instance.create_future = recording_create_future
+    instance._timer_impl = recording_timer_impl
 
 
 def _hook_cancels() -> None:

@@ -434,3 +434,35 @@ class AddMemo:
         # change: AddMemo (the next line)
         workflow.upsert_memo({"stage": "fetched"})
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddTimerCancel")
+class AddTimerCancel:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        fetching = asyncio.ensure_future(
+            workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        )
+        deadline = asyncio.ensure_future(workflow.sleep(timedelta(seconds=30)))
+        await workflow.wait([fetching, deadline], return_when=asyncio.FIRST_COMPLETED)
+        # change: AddTimerCancel (the next line)
+        deadline.cancel()
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddReminderCancel")
+class AddReminderCancel:
+    def __init__(self) -> None:
+        self.reminder: asyncio.Task[None] | None = None
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        self.reminder = asyncio.create_task(self.remind(order))
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: AddReminderCancel (the next line)
+        self.reminder.cancel()
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    async def remind(self, order: str) -> None:
+        await asyncio.sleep(30)
+        await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)

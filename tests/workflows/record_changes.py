@@ -69,6 +69,8 @@ CASES = (
     "LocalToActivity",
     "AddBeforeContinueAsNew",
     "AddMemo",
+    "AddTimerCancel",
+    "AddReminderCancel",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
