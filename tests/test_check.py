@@ -606,3 +606,22 @@ def test_live_check_of_an_execution_no_worker_has_run_says_so(
         "has not completed a workflow task yet (no worker has picked it up), so there is nothing "
         "to check; check again once a worker has run the first workflow task.\n"
     )
+
+
+def test_a_bug_in_replaycheck_shows_its_traceback_and_exits_2_not_1(tmp_path: Path) -> None:
+    # Exit 1 means "nondeterministic": a crash must not read as a verdict in a CI gate.
+    script = (
+        "import sys\n"
+        "import replaycheck.histories as histories\n"
+        "def broken(path):\n"
+        "    raise RuntimeError('a bug')\n"
+        "histories.read_history = broken\n"
+        "from replaycheck.cli import entry\n"
+        "sys.argv = ['replaycheck', 'inspect', 'any.json']\n"
+        "entry()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" in done.stderr and "RuntimeError: a bug" in done.stderr
+    assert "replaycheck: internal error" in done.stderr

@@ -3,6 +3,7 @@ pytest decorator, and the history arithmetic underneath, without and with a test
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -264,3 +265,16 @@ def test_a_change_at_the_end_shrinks_to_a_completed_execution(tmp_path: Path) ->
     assert not found.scenario.paused and found.scenario.status == "COMPLETED"
     assert "execution: completed (COMPLETED" in result.render()
     assert result.seconds < 30  # six hours of timer cost nothing
+
+
+def test_generate_without_hypothesis_says_what_to_install(tmp_path: Path) -> None:
+    # Hypothesis is not a dependency of replaycheck; one that cannot be imported shadows it.
+    (tmp_path / "hypothesis.py").write_text("raise ImportError('No module named hypothesis')\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "replaycheck", "generate", "--baseline", V1],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+    )  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "pip install 'temporal-replaycheck[generate]'" in done.stderr
+    assert "Traceback" not in done.stderr

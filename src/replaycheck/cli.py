@@ -31,6 +31,16 @@ def entry() -> None:
         main()
     except SystemExit as exc:
         code = exc.code
+    except Exception:  # a bug in replaycheck: its traceback, and 2 ("not checked"), never 1
+        import traceback
+
+        traceback.print_exc()
+        print(
+            "replaycheck: internal error (the traceback above): the command did not finish; "
+            "please report it.",
+            file=sys.stderr,
+        )
+        code = 2
     else:  # pragma: no cover - click's standalone mode always raises SystemExit
         code = 0
     if "replaycheck.replay" in sys.modules:  # no worker outlives the command

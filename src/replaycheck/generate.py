@@ -193,6 +193,7 @@ def explore(baseline: str | Sequence[str], **options: Any) -> Exploration:
 def run(spec: GenerationSpec) -> Exploration:
     """Run the exploration ``spec`` describes (see :func:`explore`)."""
     _check_bounds(spec)
+    _check_installed()
     from replaycheck import _generate_setup as setup
     from replaycheck._generate_run import Runner, make_limits, run_targets, timed
 
@@ -207,6 +208,17 @@ def run(spec: GenerationSpec) -> Exploration:
             saved = setup.save(runner.tally, spec.save) if spec.save else ()
     exploration = _exploration(outcomes, runner.tally, seconds, saved)
     return replace(exploration, untyped=tuple(sorted(engine.untyped)))
+
+
+def _check_installed() -> None:
+    """Hypothesis is not a dependency of replaycheck: only ``generate`` needs it."""
+    try:
+        import hypothesis  # noqa: F401
+    except ImportError:
+        raise ConfigError(
+            "generate needs Hypothesis and the time-skipping test server: "
+            "pip install 'temporal-replaycheck[generate]'."
+        ) from None
 
 
 def _check_bounds(spec: GenerationSpec) -> None:
