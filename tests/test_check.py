@@ -153,6 +153,21 @@ def test_exception_in_workflow_code_names_it_and_its_line() -> None:
     ), message
 
 
+def test_a_payload_the_converter_cannot_encode_points_at_the_data_converter_setting() -> None:
+    # E.g. a pydantic project that forgot data_converter: the worker encodes, the replay not.
+    result = run("-w", "tests.workflows.misbehaving:DecimalSayHello", "--format", "json",
+                 str(COMPLETE))  # fmt: skip
+    assert result.exit_code == 2
+    message = str(results(result)[COMPLETE.name]["message"])
+    line = _source_line('"say_hello", Decimal("1.5")') - 1
+    assert message.startswith(
+        f"converting a payload failed at tests/workflows/misbehaving.py:{line} in run "
+        "(return await workflow.execute_activity(…)): TypeError: Object of type Decimal is not "
+        "JSON serializable; if your worker uses a data converter of its own"
+    ), message
+    assert 'set data_converter = "module:object" under [tool.replaycheck]' in message
+
+
 def test_an_exception_with_a_cause_is_named_by_its_own_type() -> None:
     result = run("-w", "tests.workflows.misbehaving:ChainedSayHello", "--format", "json",
                  str(NONDETERMINISTIC))  # fmt: skip

@@ -9,6 +9,7 @@ stopped a nondeterministic call, the deterministic call to use instead.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -106,7 +107,7 @@ def code_failure_message(text: str) -> str | None:
     if frame is not None:
         where = f" at {display_file(frame.path)}:{frame.line} in {frame.function}"
         if frame.code:
-            where += f" ({frame.code})"
+            where += f" ({_statement_start(frame.code)})"
     if deadlock is not None:
         return (
             f"the workflow code did not yield within {deadlock.group(1)} s{where} ([TMPRL1101]): "
@@ -123,8 +124,25 @@ def code_failure_message(text: str) -> str | None:
             f"so workflow code may not make it; {_instead(name)}"
         )
     first = message.strip().splitlines()[0] if message.strip() else "(no message)"
+    if _CONVERTER in stack:
+        return (
+            f"converting a payload failed{where}: {kind.group(1)}: {first}; if your worker uses "
+            "a data converter of its own (pydantic_data_converter, a codec), set data_converter "
+            '= "module:object" under [tool.replaycheck] (or --data-converter); otherwise a '
+            "worker running this code would fail the workflow task the same way"
+        )
     return (
         f"the workflow code raised {kind.group(1)}{where}: {first}; a worker running this code "
         "would fail the workflow task of executions like this one and retry it until the code "
         "is fixed"
     )
+
+
+_CONVERTER = f"{os.sep}temporalio{os.sep}converter"
+"""In a stack trace: the failure came from converting a payload (temporalio's converter)."""
+
+
+def _statement_start(code: str) -> str:
+    """The first line of a statement, its open brackets closed (``f(…)``)."""
+    depth = code.count("(") - code.count(")")
+    return code + "…" + ")" * depth if depth > 0 else code

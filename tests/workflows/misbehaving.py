@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from temporalio import workflow
 
@@ -91,4 +92,16 @@ class ChainedSayHello:
                 raise ValueError(f"no greeting for {params.name}") from exc
         return await workflow.execute_activity(
             "say_hello", params.name, schedule_to_close_timeout=timedelta(seconds=10)
+        )
+
+
+@workflow.defn(name="SayHelloWorkflow")
+class DecimalSayHello:
+    """Passes a value the default JSON converter cannot encode (a worker with a converter of its
+    own, pydantic's, would), in a statement that spans lines."""
+
+    @workflow.run
+    async def run(self, params: SayHelloParams) -> str:
+        return await workflow.execute_activity(
+            "say_hello", Decimal("1.5"), schedule_to_close_timeout=timedelta(seconds=10)
         )
