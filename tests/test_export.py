@@ -447,18 +447,23 @@ def test_dedupe_again_counts_the_shapes_already_there(
     assert "patched-complete.json" not in names
 
 
+@pytest.mark.parametrize("fmt", ["json", "gzip"])
 def test_export_again_brings_running_executions_up_to_date(
-    dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop, tmp_path: Path
+    dev_server: WorkflowEnvironment,
+    server_loop: asyncio.AbstractEventLoop,
+    tmp_path: Path,
+    fmt: str,
 ) -> None:
     namespace = f"refresh-{uuid.uuid4().hex[:8]}"
     server_loop.run_until_complete(register_namespace(dev_server.client, namespace))
-    wid = "patched-await-refresh"
+    wid = f"patched-await-refresh-{fmt}"
     server_loop.run_until_complete(populate_patched(dev_server, namespace, wid))
     address = dev_server.client.service_client.config.target_host
     args = ("export", "--workflow-id", wid, "--address", address, "--namespace", namespace,
-            "-o", tmp_path)  # fmt: skip
+            "-o", tmp_path, *(["--gzip"] if fmt == "gzip" else []))  # fmt: skip
     assert invoke(*args).exit_code == 0
-    path = tmp_path / "TenantProvisioning" / f"{wid}.json"
+    suffix = ".json.gz" if fmt == "gzip" else ".json"
+    path = tmp_path / "TenantProvisioning" / f"{wid}{suffix}"
     before = path.read_bytes()
     assert read_history(path).info.status == "RUNNING"
     same = invoke(*args)  # still where it was: left as it is
@@ -476,7 +481,7 @@ def test_export_again_brings_running_executions_up_to_date(
 def read_history_bytes(data: bytes) -> int:
     from replaycheck.histories import parse_history_bytes
 
-    return parse_history_bytes(data, "before.json").info.events
+    return parse_history_bytes(data, "before.json.gz").info.events
 
 
 # --------------------------------------------------------------------------- check --live

@@ -15,8 +15,10 @@ import contextlib
 import datetime
 import gzip
 import hashlib
+import io
 import os
 import re
+import zlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -429,21 +431,36 @@ def _state_of(path: Path) -> str:
         if size == 0:
             return "broken"
         small = size <= _CHECKED_WHOLE
-        if not small and not path.name.endswith(".json"):
-            return "ok"  # gzip is read whole, binary protobuf has no provenance
+        binpb = path.name.endswith(".binpb")
+        if not small and binpb:
+            return "ok"  # binary protobuf has no provenance
         with path.open("rb") as handle:
-            handle.seek(0 if small else size - _TAIL)
+            handle.seek(0 if small or not path.name.endswith(".json") else size - _TAIL)
             tail = handle.read()
         if small:
             parse_history_bytes(tail, path.name)  # validated whole
+        if binpb:
+            return "ok"
+        if path.name.endswith(".gz"):
+            tail = _gunzipped_tail(tail)
     except HistoryError:
         return "broken"
+    except (EOFError, zlib.error, gzip.BadGzipFile):
+        return "broken"  # gzip cut off or corrupt
     except OSError:
         return "ok"  # unreadable: leave it alone, writing would fail the same way
-    if not small and not tail.rstrip().endswith(b"}"):
+    if not tail.rstrip().endswith(b"}"):
         return "broken"
-    running = path.name.endswith(".json") and _RUNNING.search(tail[-_TAIL:]) is not None
-    return "running" if running else "ok"
+    return "running" if _RUNNING.search(tail[-_TAIL:]) is not None else "ok"
+
+
+def _gunzipped_tail(data: bytes) -> bytes:
+    """The last :data:`_TAIL` bytes of gzip ``data`` once decompressed (in bounded memory)."""
+    tail = b""
+    with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+        while chunk := stream.read(1 << 20):
+            tail = (tail + chunk)[-_TAIL:]
+    return tail
 
 
 def _events_in(path: Path) -> int:
