@@ -399,6 +399,49 @@ def test_a_stopped_check_exits_quietly_and_leaves_no_worker(
         pytest.fail(f"replay workers outlived the {said} command")
 
 
+def test_a_killed_command_leaves_no_worker_behind() -> None:
+    # SIGKILL (or pytest-timeout's os._exit) gives the command no chance to stop its workers;
+    # one stuck in a history would live on, reparented, for as long as the history hangs.
+    env = {**os.environ, "TEMPORAL_DEBUG": "1", "REPLAYCHECK_TEST_HANG": "120"}
+    command = [sys.executable, "-m", "replaycheck", "check", "--timeout", "100",
+               "-w", "tests.workflows.misbehaving:HangingSayHello", str(NONDETERMINISTIC)]
+    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    time.sleep(4)  # the worker has imported temporalio and hangs in the history
+    assert proc.poll() is None
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        os.killpg(proc.pid, 9)
+        pytest.fail("the replay worker outlived its killed parent")
+
+
+def test_a_command_that_ignores_ctrl_c_keeps_its_workers_too() -> None:
+    # Started in the background (`cmd &` in a script), SIGINT is ignored: a Ctrl-C meant for
+    # the foreground job must not kill the replay worker in the middle of a history.
+    import signal
+
+    env = {**os.environ, "TEMPORAL_DEBUG": "1", "REPLAYCHECK_TEST_HANG": "3"}
+    command = [sys.executable, "-m", "replaycheck", "check", "--format", "json",
+               "-w", "tests.workflows.misbehaving:HangingSayHello", str(NONDETERMINISTIC)]
+    proc = subprocess.Popen(
+        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )  # fmt: skip
+    time.sleep(2)  # the worker sleeps in the history
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert "crashed" not in out and "interrupted" not in err, out + err
+    assert json.loads(out)["results"][0]["verdict"] != "error", out
+
+
 def _my_workers() -> set[int]:
     """This process's replay workers, from /proc."""
     found = set()

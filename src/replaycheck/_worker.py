@@ -18,6 +18,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -397,7 +398,10 @@ def main() -> int:
 
     out = _protocol_stream()
     # Ctrl-C reaches the whole process group; the parent reports it, a worker just leaves.
-    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+    # A parent that ignores SIGINT (started in the background) keeps running: so does this one.
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+    _leave_with_parent()
 
     job = ReplayJob.from_json_dict(json.loads(sys.stdin.readline()))
     captured = OutputCapture() if job.capture_output else None
@@ -427,6 +431,24 @@ def main() -> int:
     emit({"ready": sorted(workflow_type_names(classes))})
     asyncio.run(BatchReplay(job, classes, emit).run(stdin_paths()))
     return 0
+
+
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _leave_with_parent() -> None:
+    """Exit when the parent dies without stopping this worker (SIGKILL, ``os._exit`` after a
+    pytest-timeout, a cancelled CI job): end of input ends an idle worker, but not one stuck
+    in a history."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_CHECK_SECONDS)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="replaycheck-parent", daemon=True).start()
 
 
 def stdin_paths() -> PathSource:
