@@ -129,6 +129,84 @@ def test_last_failed_reruns_the_broken_histories_until_fixed(
     rest.assert_outcomes(failed=len(broken), passed=len(all_fixture_names()) - len(broken))
 
 
+def test_a_skip_mark_on_a_history_skips_it(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
+    # pytest asserts a line number for a skip mark (also what pytest-benchmark's
+    # --benchmark-only puts on every other item); a history has none: it crashed pytest.
+    make_project(pytester, workflows="examples.provisioning.workflows_unsafe")
+    pytester.makeconftest(
+        """
+        import pytest
+
+        def pytest_collection_modifyitems(items):
+            for item in items:
+                if item.path.name == "prov-acme-completed.json":
+                    item.add_marker(pytest.mark.skip(reason="known broken"))
+        """
+    )
+    result = pytester.runpytest("-rs", *xdist_args)
+    broken = {n for n in all_fixture_names() if n in UNSAFE_BREAKS or _is_v2_parent(n)}
+    result.assert_outcomes(
+        skipped=1, failed=len(broken) - 1, passed=len(all_fixture_names()) - len(broken)
+    )
+    result.stdout.fnmatch_lines(["SKIPPED [[]1[]] *prov-acme-completed.json*: known broken"])
+    assert "INTERNALERROR" not in result.stdout.str()
+
+
+def test_pytest_timeout_does_not_fail_histories_queued_behind_a_slow_one(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, xdist_args: list[str]
+) -> None:
+    # The first history takes 6 s to replay; pytest-timeout at 2 s timed the items' wait for
+    # the replays queued before theirs, failed fine histories and lost the slow one's verdict.
+    monkeypatch.setenv("TEMPORAL_DEBUG", "1")
+    monkeypatch.setenv("REPLAYCHECK_TEST_HANG", "6")
+    histories = pytester.mkdir("histories")
+    shutil.copy(NONDETERMINISTIC, histories / "a-slow.json")
+    for name in ("b-ok.json", "c-ok.json"):
+        shutil.copy(COMPLETE, histories / name)
+    pytester.makefile(
+        ".toml",
+        pyproject=f"""
+            [tool.replaycheck]
+            histories = ["histories"]
+            workflows = ["tests.workflows.misbehaving:HangingSayHello"]
+            pythonpath = ["{REPO}"]
+        """,
+    )
+    result = pytester.runpytest("-p", "timeout", "--timeout", "2", "-rA", *xdist_args)
+    assert "Timeout" not in result.stdout.str()
+    assert {"b-ok.json", "c-ok.json"} <= outcome_names(result)["passed"]
+    result.stdout.fnmatch_lines(["3 histories: *"])
+
+
+def test_reruns_replay_again_and_count_each_history_once(pytester: pytest.Pytester) -> None:
+    make_project(pytester, workflows="examples.provisioning.workflows_unsafe")
+    pytester.makeconftest(REPORT_REPLAYS)
+    result = pytester.runpytest("-p", "rerunfailures", "--reruns", "1", "-s",
+                                "--junitxml=out.xml")  # fmt: skip
+    broken = {n for n in all_fixture_names() if n in UNSAFE_BREAKS or _is_v2_parent(n)}
+    outcomes = result.parseoutcomes()
+    assert (outcomes["failed"], outcomes["rerun"]) == (len(broken), len(broken)), outcomes
+    total = len(all_fixture_names())
+    result.stdout.fnmatch_lines(
+        [f"{total} histories: {total - len(broken)} ok, {len(broken)} nondeterministic, 0 errors"]
+    )
+    result.stdout.fnmatch_lines([f"*histories replayed: {total + len(broken)}"])
+    for case in ET.parse(pytester.path / "out.xml").getroot().iter("testcase"):
+        names = [p.get("name") for p in case.iter("property")]
+        assert names.count("replaycheck_verdict") == 1, names
+
+
+REPORT_REPLAYS = """
+from replaycheck.plugin import runner_key
+
+def pytest_sessionfinish(session):
+    print("histories replayed:", session.config.stash[runner_key].sent)
+"""
+"""A conftest printing how many replays the run asked its worker for (run pytest with -s)."""
+
+
 def test_short_summary_and_junit_message_say_the_verdict_in_one_line(
     pytester: pytest.Pytester, xdist_args: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -32,11 +32,14 @@ VERDICT_PROPERTY = "replaycheck_verdict"
 STATUS_PROPERTY = "replaycheck_status"
 MESSAGE_PROPERTY = "replaycheck_message"
 SECONDS_PROPERTY = "replaycheck_seconds"
+PROPERTIES = frozenset({VERDICT_PROPERTY, STATUS_PROPERTY, MESSAGE_PROPERTY, SECONDS_PROPERTY})
 MARKER = "replaycheck"
 """Every history item carries it: ``-m replaycheck`` selects them, ``-m "not replaycheck"`` not."""
 
 settings_key = pytest.StashKey[Settings | None]()
 runner_key: pytest.StashKey[Runner] = pytest.StashKey()
+ran_key = pytest.StashKey[bool]()
+"""On an item: it ran before in this session (a rerun replays afresh)."""
 failure_told_key = pytest.StashKey[bool]()
 """Whether an item has shown the runner's configuration failure in full."""
 fixture_runners_key: pytest.StashKey[RunnerPool] = pytest.StashKey()
@@ -190,6 +193,8 @@ def _expects_history_items(config: pytest.Config, settings: Settings) -> bool:
     option = config.option
     if option.markexpr or option.keyword or getattr(option, "deselect", None):
         return False
+    if getattr(option, "lf", False):  # --lf: maybe only other tests failed last time
+        return False
     args, roots = _arg_paths(config, config.args), settings.histories
     return any(_within(root, args) for root in roots) or any(_within(a, roots) for a in args)
 
@@ -329,6 +334,10 @@ class HistoryFile(pytest.File):
     def collect(self) -> Iterator[ReplayItem]:
         item = ReplayItem.from_parent(self, name="replay")
         item.add_marker(MARKER)
+        if self.config.pluginmanager.hasplugin("timeout"):
+            # pytest-timeout would time the wait for the histories queued before this one, and
+            # fail fine histories behind a slow one; --replaycheck-timeout bounds each replay.
+            item.add_marker(pytest.mark.timeout(0))
         yield item
 
 
@@ -345,6 +354,9 @@ class ReplayItem(pytest.Item):
 
     def runtest(self) -> None:
         runner = self.config.stash[runner_key]
+        if self.stash.get(ran_key, False):  # run again (pytest-rerunfailures): replay again
+            runner.forget(str(self.path))
+        self.stash[ran_key] = True
         try:
             verdict = runner.verdict(str(self.path))
         except ReplaycheckError as exc:
@@ -359,6 +371,8 @@ class ReplayItem(pytest.Item):
         if verdict.output:  # shown as the item's "Captured stderr", as for any test
             self.add_report_section("call", "stderr", verdict.output)
         # Reach the xdist controller and JUnit XML: e.g. how much of a running one was checked.
+        # A run again replaces what the run before said.
+        self.user_properties[:] = [p for p in self.user_properties if p[0] not in PROPERTIES]
         self.user_properties.extend(
             [
                 (VERDICT_PROPERTY, verdict.verdict),
@@ -379,14 +393,15 @@ class ReplayItem(pytest.Item):
             return verdict_repr(excinfo.value.verdict, line_only=line_only)
         return super().repr_failure(excinfo, style=style)
 
-    def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
+    def reportinfo(self) -> tuple[os.PathLike[str] | str, int, str]:
         # The failure's title: two type directories may hold files of the same name.
         shown = (
             self.path.relative_to(self.config.rootpath)
             if _within(self.path, [self.config.rootpath])
             else self.path
         )
-        return self.path, None, f"replay {shown}"
+        # A line number, though a history has none: pytest asserts one for a skip mark.
+        return self.path, 0, f"replay {shown}"
 
 
 def verdict_repr(verdict: Verdict, *, line_only: bool = False) -> Any:
@@ -474,7 +489,7 @@ class VerdictCounter:
         """``ok`` histories of executions still running: checked only as far as they got."""
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when != "call":
+        if report.when != "call" or str(report.outcome) == "rerun":  # counted once, by the last
             return
         properties = dict(report.user_properties)
         kind = properties.get(VERDICT_PROPERTY)

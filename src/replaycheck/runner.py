@@ -53,6 +53,12 @@ class Runner:
         self._wait_for(key)
         return self.verdicts[key]
 
+    def forget(self, path: str) -> None:
+        """Drop the verdict for ``path``: the next ask replays it again."""
+        key = self.keys.pop(path, None)
+        if key is not None:
+            self.verdicts.pop(key, None)
+
     def replay_all(self, paths: Iterable[str]) -> list[Verdict]:
         """Replay these histories now, as they are on disk (no verdict remembered from an
         earlier ask), in the same worker; verdicts in the order of ``paths``.
