@@ -607,3 +607,19 @@ def test_a_bad_query_and_a_bad_namespace_are_one_sentence(cluster: Cluster, tmp_
         "check --namespace.\n"
     )
     assert not any(tmp_path.iterdir())
+
+
+def test_a_workflow_id_that_is_not_there_is_told_once(
+    cluster: Cluster, empty_project: Path, tmp_path: Path
+) -> None:
+    export = invoke("export", "--workflow-id", "no-such-id", *cluster.args(), "-o", tmp_path)
+    assert export.exit_code == 2
+    assert export.stderr.splitlines() == [  # no "exported 0 histories" before the error
+        "replaycheck: error: 1 selected execution(s) not found: no-such-id; check the workflow "
+        "ids and --namespace."
+    ]
+    live = invoke("check", "--live", "--workflow-id", "no-such-id", *cluster.args(), "-w", V1,
+                  cwd=empty_project)  # fmt: skip
+    assert live.exit_code == 2
+    assert "checked 0 live executions (1 not found)" in live.stderr
+    assert "workflow 'no-such-id' was not found; check the id and --namespace" in live.stdout

@@ -81,7 +81,8 @@ def export(
         )
     finally:
         progress.finish()
-    click.echo(_export_summary(result, options), err=True)
+    if result.matched > len(result.missing):  # else the error below says it all
+        click.echo(_export_summary(result, options), err=True)
     if result.missing:
         raise ReplaycheckError(
             f"{len(result.missing)} selected execution(s) not found: "

@@ -116,11 +116,13 @@ def _check_live(
     verdicts, stats = check_live(job, resolve(connection), selection, concurrency=concurrency)
     from replaycheck.report import plural
 
-    note = f"checked {plural(len(verdicts), 'live execution')}"
+    note = f"checked {plural(len(verdicts) - stats.not_found, 'live execution')}"
     if stats.query:
         note += f" matching {stats.query!r}"
     if stats.not_started:
         note += f" ({stats.not_started} not started yet, skipped)"
+    if stats.not_found:
+        note += f" ({stats.not_found} not found)"
     click.echo(note, err=True)
     return verdicts
 

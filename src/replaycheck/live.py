@@ -42,6 +42,8 @@ class LiveStats:
     matched: int = 0
     not_started: int = 0
     """Executions skipped: no workflow task completed yet, nothing to replay."""
+    not_found: int = 0
+    """Selected workflow ids the cluster does not know (each an ``error`` verdict)."""
     most_held: int = 0
     """The most histories held in memory at once (never above ``concurrency``)."""
 
@@ -243,6 +245,7 @@ class _Fetcher:
                 self.stats.not_started += 1
                 self.release()
                 continue
+            self.stats.not_found += history is None
             data = None if history is None else history.SerializeToString()
             status = close_status(history) if history is not None else execution.status
             execution = Execution(
