@@ -623,3 +623,58 @@ def test_a_workflow_id_that_is_not_there_is_told_once(
     assert live.exit_code == 2
     assert "checked 0 live executions (1 not found)" in live.stderr
     assert "workflow 'no-such-id' was not found; check the id and --namespace" in live.stdout
+
+
+async def run_continue_as_new_chain(env: WorkflowEnvironment, namespace: str, wid: str) -> str:
+    """One execution that continues as new once (two runs); returns the first run's id."""
+    from temporalio.client import Client
+    from temporalio.worker import Worker
+
+    from tests.workflows import changes_common, changes_v1
+
+    address = env.client.service_client.config.target_host
+    client = await Client.connect(address, namespace=namespace)
+    async with Worker(client, task_queue="chains", workflows=[changes_v1.AddBeforeContinueAsNew],
+                      activities=list(changes_common.ACTIVITIES)):  # fmt: skip
+        handle = await client.start_workflow(
+            "AddBeforeContinueAsNew", wid, id=wid, task_queue="chains"
+        )
+        await handle.result()  # follows the chain to its last run
+    return str(handle.first_execution_run_id or handle.result_run_id)
+
+
+def test_runs_that_continued_as_new_are_exported_under_their_run_id(
+    dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    # Each run of a continue-as-new chain has the id of the chain: the run that continued as
+    # new took a path (its commands, then continue-as-new) that the last run does not.
+    namespace = f"chains-{uuid.uuid4().hex[:8]}"
+    server_loop.run_until_complete(register_namespace(dev_server.client, namespace))
+    chain = run_continue_as_new_chain(dev_server, namespace, "chain")
+    first = server_loop.run_until_complete(chain)
+    address = dev_server.client.service_client.config.target_host
+    where = ("--address", address, "--namespace", namespace)
+    query = ("-q", "WorkflowType='AddBeforeContinueAsNew'")
+    out = tmp_path / "h" / "AddBeforeContinueAsNew"
+    plain = invoke("export", *query, *where, "-o", tmp_path / "h")
+    assert plain.exit_code == 0, plain.output
+    assert "1 older runs of the same workflow ids skipped" in plain.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["chain.json"]
+    # Asked for by status, the run that continued as new does not take the last run's name.
+    earlier = invoke("export", "-q", "ExecutionStatus='ContinuedAsNew'", *where,
+                     "-o", tmp_path / "h")  # fmt: skip
+    assert "exported 1 history" in earlier.stderr, earlier.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["chain.json", f"chain@{first}.json"]
+    # --dedupe keeps every shape of the chain, the run that continued as new's too.
+    deduped = invoke("export", *query, *where, "--dedupe", "-o", tmp_path / "d")
+    assert deduped.exit_code == 0, deduped.output
+    assert "2 executions → 2 shapes" in deduped.stderr
+    written = sorted((tmp_path / "d" / "AddBeforeContinueAsNew").iterdir())
+    assert [p.name for p in written] == ["chain.json", f"chain@{first}.json"]
+    infos = [read_history(p).info for p in written]
+    assert infos[0].status == "COMPLETED"
+    assert (infos[1].workflow_id, infos[1].run_id, infos[1].status) == (
+        "chain", first, "CONTINUED_AS_NEW"
+    )
+    check = invoke("check", "-w", "tests.workflows.changes_v1", tmp_path / "d")
+    assert check.exit_code == 0, check.output

@@ -200,6 +200,10 @@ def test_discover_fails_on_empty_directory_and_missing_path(tmp_path: Path) -> N
 def test_workflow_id_from_name() -> None:
     assert workflow_id_from_name("x/prov-acme.json.gz") == "prov-acme"
     assert workflow_id_from_name("prov.v2.binpb") == "prov.v2"
+    # export's name for an earlier run of the id; an id may hold an "@" of its own
+    run = "01a23400-14c5-75f0-8b96-bd215bba093b"
+    assert workflow_id_from_name(f"chain@{run}.binpb") == "chain"
+    assert workflow_id_from_name("ann@example.com.json") == "ann@example.com"
 
 
 def _with_event(index: int, **changes: object) -> dict[str, object]:

@@ -116,13 +116,14 @@ def safe_name(text: str) -> str:
     return name or "_"
 
 
-def history_path(out_dir: Path, execution: Execution, fmt: str) -> Path:
-    """``out_dir/<WorkflowType>/<workflow-id><suffix>``."""
-    return (
-        out_dir
-        / safe_name(execution.workflow_type)
-        / (safe_name(execution.workflow_id) + SUFFIXES[fmt])
-    )
+def history_path(out_dir: Path, execution: Execution, fmt: str, *, own_run: bool = False) -> Path:
+    """``out_dir/<WorkflowType>/<workflow-id><suffix>``; ``<workflow-id>@<run-id><suffix>`` for a
+    run that is not its workflow id's latest (one that continued as new, or ``own_run``), so
+    it never takes the name of the run the id stands for."""
+    name = safe_name(execution.workflow_id)
+    if execution.run_id and (own_run or execution.status == "CONTINUED_AS_NEW"):
+        name = safe_name(f"{execution.workflow_id}@{execution.run_id}")
+    return out_dir / safe_name(execution.workflow_type) / (name + SUFFIXES[fmt])
 
 
 def render(history: History, provenance: Provenance | None, fmt: str) -> bytes:
@@ -217,6 +218,8 @@ class _Exporter:
         now = datetime.datetime.now(datetime.timezone.utc)
         self.captured_at = now.strftime("%Y-%m-%dT%H:%M:%SZ")
         self.seen: set[tuple[str, str]] = set()
+        self.older: set[tuple[str, str]] = set()
+        """With ``dedupe``: ``(workflow id, run id)`` of runs listed after their id's first."""
         self.listed: dict[Path, frozenset[str]] = {}
         """Names already in each output directory, listed once (not one stat per execution)."""
         self.best: dict[tuple[str, Shape], tuple[tuple[bool, int], Execution, History]] = {}
@@ -269,16 +272,23 @@ class _Exporter:
             self.result.matched += 1
             key = (execution.workflow_type, execution.workflow_id)
             if execution.run_id and key in self.seen:
-                self.result.older_runs += 1
-                self._done()
-                continue
+                if not self.options.dedupe:
+                    self.result.older_runs += 1
+                    self._done()
+                    continue
+                # An earlier run (e.g. one that continued as new) may have a shape of its own.
+                self.older.add((execution.workflow_id, execution.run_id))
             self.seen.add(key)
-            path = history_path(self.options.out_dir, execution, self.options.fmt)
+            path = self._path(execution)
             if execution.run_id and not self.options.dedupe and not self._wanted(path):
                 self.result.existing += 1
                 self._done()
                 continue
             yield execution
+
+    def _path(self, execution: Execution) -> Path:
+        own = (execution.workflow_id, execution.run_id) in self.older
+        return history_path(self.options.out_dir, execution, self.options.fmt, own_run=own)
 
     def _wanted(self, path: Path) -> bool:
         """Whether to write ``path``: ``overwrite``, or no format of it is there yet."""
@@ -374,7 +384,7 @@ class _Exporter:
         With ``overwrite``, the execution's files in other formats and ``replaced`` are removed
         once it is written, so that ``check`` does not replay one path twice.
         """
-        path = history_path(self.options.out_dir, execution, self.options.fmt)
+        path = self._path(execution)
         if not has_completed_task(history):
             return "not_started", path
         if self.options.dedupe and not self._wanted(path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -373,5 +374,9 @@ def workflow_id_from_name(name: str) -> str:
     base = os.fsencode(Path(name).name).decode("utf-8", "backslashreplace")
     for suffix in (".json.gz", ".binpb.gz", ".json", ".binpb", ".gz"):
         if base.lower().endswith(suffix):
-            return base[: -len(suffix)]
-    return base
+            base = base[: -len(suffix)]
+            break
+    return _RUN_SUFFIX.sub("", base)  # export names an earlier run <workflow-id>@<run-id>
+
+
+_RUN_SUFFIX = re.compile(r"@[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
