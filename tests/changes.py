@@ -166,7 +166,8 @@ REPLAYS = {"RenameSignalExternal"}
 """Types whose change core does not see (it does not compare signal names)."""
 
 OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHandler",
-          "RemoveTimerCancel", "AddTimerCancel", "AddReminderCancel"}  # fmt: skip
+          "RemoveTimerCancel", "AddTimerCancel", "AddReminderCancel",
+          "AddSleepBeforeWait"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 

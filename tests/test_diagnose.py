@@ -144,6 +144,24 @@ def test_an_added_timer_cancel_points_at_the_task_cancel_call(case: str, call: s
     assert "    else:" not in fix
 
 
+def test_a_timer_of_another_duration_is_the_change_not_the_signal_after_it() -> None:
+    # A sleep added before wait_condition(timeout=1h): core takes the 30 min timer for the 1 h
+    # one (it does not compare durations) and stops later, at the cancel of the 1 h timer once
+    # the signal came. The change is the timer, not the signal's handling.
+    d = committed_verdicts()["AddSleepBeforeWait"].diagnosis
+    assert d is not None
+    assert (d.event_id, d.recorded, d.commanded) == (11, "timer (1h)", "timer (30m)")
+    frame = d.location[0]
+    assert (Path(frame.file).resolve(), frame.line) == (
+        V2_FILE, marked_line("change: AddSleepBeforeWait")
+    )
+    fix = "\n".join(d.fix())
+    assert 'if workflow.patched("timer-30m-before-timer-1h"):' in fix
+    assert "gate it in the handler" not in fix
+    assert "core does not compare timer durations" in fix
+    assert d.core_stopped_at == "event 16 (TimerCanceled)"
+
+
 def test_random_draws_on_the_way_are_named_with_the_fix_of_gating_the_draw() -> None:
     # AddDraw: a uuid4() drawn first shifts the next one, the child's id. Gating the id alone
     # would draw a different value again; the note says to gate the draw.

@@ -27,6 +27,7 @@ from replaycheck._divergence import (
     gate_frame,
     parse_core_message,
     timeline,
+    timer_changed,
 )
 from replaycheck._readings import (
     added_block,
@@ -91,6 +92,10 @@ def diagnose(
                 patch_id=patch_id,
                 other_patch_id="",
             )
+        if found is not None and hint.event_id and hint.event_id != _event_of(found):
+            stopped = f"event {hint.event_id} ({hint.event_type})" if hint.event_type else ""
+            if _durations_differ(found) and stopped:
+                diagnosis = replace(diagnosis, core_stopped_at=stopped)
         task = found.commanded.task if found is not None and found.commanded else last_task
         drawn = tuple(dict.fromkeys(place for place, at in draws if at == task))
         return replace(_with_signals(diagnosis, history), draws=drawn)
@@ -107,7 +112,7 @@ def _divergence_of(
     found = align(history, issued, history.task_for(last_task) or max(history.tasks, default=0))
     if hint.event_id and (found is None or _event_of(found) != hint.event_id):
         found = at_event(history, issued, hint.event_id) or found
-    return found
+    return timer_changed(history, issued, found) or found
 
 
 def _early_deprecation(
@@ -204,6 +209,11 @@ def _with_signals(diagnosis: Diagnosis, history: History) -> Diagnosis:
         signals=tuple(f"signal {n!r} (event {e})" for e, n in found) if named else (),
         timeline=(*rows[:at], *received, *rows[at:]),
     )
+
+
+def _durations_differ(found: Divergence) -> bool:
+    h, c = found.recorded, found.commanded
+    return h is not None and c is not None and h.kind == c.kind == "timer" and h.name != c.name
 
 
 def _event_of(found: Divergence) -> int:
@@ -416,6 +426,8 @@ def _suggest_ids(diagnosis: Diagnosis, h: Command | None, c: Command | None) -> 
     new, old = _slug_of(c), _slug_of(h)
     if not (new and old):
         return diagnosis
+    if h is not None and c is not None and h.kind == c.kind == "timer" and h.name != c.name:
+        new, old = f"timer-{slug(c.name)}", f"timer-{slug(h.name)}"  # two durations
     if _activity_kind_switch(h, c):
         local = c is not None and c.kind == "local-activity"
         new, old = (f"{new}-local", f"{old}-activity") if local else (new, f"{old}-local")

@@ -181,6 +181,24 @@ def _divergence(
     return Divergence(h, c, tuple(matched), tuple(after_h), tuple(issued[index:]))
 
 
+def timer_changed(
+    history: HistoryCommands, issued: Sequence[Command], found: Divergence | None
+) -> Divergence | None:
+    """A timer the code started for another duration than the history's, before a divergence
+    where the code made no command (or no timer cancel): core does not compare durations, so
+    the code's timer took the history's place, and the code still waited on it while the
+    history moved on. That timer is the likelier change (added before, or its duration)."""
+    if found is None:
+        return None
+    h = found.recorded
+    if found.commanded is not None and not (h is not None and h.kind == "cancel-timer"):
+        return None
+    for i, (a, b) in enumerate(found.matched):
+        if a is not None and b is not None and a.kind == b.kind == "timer" and a.name != b.name:
+            return _divergence(history, issued, a, b, list(found.matched[:i]))
+    return None
+
+
 def at_event(
     history: HistoryCommands, issued: Sequence[Command], event_id: int
 ) -> Divergence | None:

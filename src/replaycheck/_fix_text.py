@@ -80,6 +80,12 @@ def fix(d: Diagnosis) -> list[str]:
             f"the handling of {signal} changed rather than this code, gate the change in its "
             "handler instead"
         )
+    if d.core_stopped_at and lines:
+        lines.append(
+            f"  note: core does not compare timer durations: it took the code's "
+            f"{d.commanded} for the history's {d.recorded} at event {d.event_id}, and "
+            f"stopped at {d.core_stopped_at}, where the code was still waiting on its own timer"
+        )
     if d.draws and lines:
         at = ", ".join(d.draws)
         lines.append(

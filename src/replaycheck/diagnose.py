@@ -170,6 +170,9 @@ class Diagnosis:
     """Where the code took ``workflow.random()`` (``uuid4()`` too) while replaying up to here
     (``wf.py:40 in run``): a draw added or removed changes every later value, and so maybe
     what the code did here."""
+    core_stopped_at: str = ""
+    """Where core stopped (``event 16 (TimerCanceled)``), when that is not where the two
+    sides part: a timer of another duration, which core accepts, took the history's place."""
 
     @property
     def recorded(self) -> str:

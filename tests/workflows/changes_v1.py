@@ -412,3 +412,20 @@ class AddReminderCancel:
     async def remind(self, order: str) -> None:
         await asyncio.sleep(30)
         await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddSleepBeforeWait")
+class AddSleepBeforeWait:
+    def __init__(self) -> None:
+        self.approved = False
+
+    @workflow.signal
+    def add(self, item: str) -> None:
+        self.approved = True
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await workflow.wait_condition(lambda: self.approved, timeout=timedelta(hours=1))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

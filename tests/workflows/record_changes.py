@@ -16,12 +16,13 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from temporalio.client import Client  # noqa: E402
+from temporalio.client import Client, WorkflowHandle  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
 from replaycheck.histories import Provenance, write_history  # noqa: E402
@@ -71,12 +72,15 @@ CASES = (
     "AddMemo",
     "AddTimerCancel",
     "AddReminderCancel",
+    "AddSleepBeforeWait",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
 """Cases whose execution waits for the update ``set_note``."""
-NEEDS_SIGNAL = {"AddInSignalHandler", "RemoveFromSignalHandler"}
+NEEDS_SIGNAL = {"AddInSignalHandler", "RemoveFromSignalHandler", "AddSleepBeforeWait"}
 """Cases whose execution waits for the signal ``add``."""
+SIGNAL_AFTER_TIMER = {"AddSleepBeforeWait"}
+"""Cases signalled once their first timer started (the signal must end a wait on a timer)."""
 NEEDS_SINK = {"ChangeSignalExternal", "RenameSignalExternal", "ChangeCancelExternal"}
 """Cases that signal or cancel the running ``Sink`` workflow ``<workflow id>-sink``."""
 
@@ -94,6 +98,8 @@ async def record_case(client: Client, case: str, out: Path) -> Path:
     handle = await client.start_workflow(case, wid, id=wid, task_queue=TASK_QUEUE)
     if case in NEEDS_UPDATE:
         await handle.execute_update("set_note", wid)
+    if case in SIGNAL_AFTER_TIMER:
+        await _timer_started(handle)
     if case in NEEDS_SIGNAL:
         await handle.signal("add", wid)
     await handle.result()  # follows continue-as-new to the last run
@@ -105,6 +111,18 @@ async def record_case(client: Client, case: str, out: Path) -> Path:
     path = out / case / f"{wid}.json"
     write_history(path, history.events, provenance=provenance)
     return path
+
+
+async def _timer_started(handle: WorkflowHandle[Any, Any]) -> None:
+    """Wait until the execution's history holds a started timer."""
+    from temporalio.api.enums.v1 import EventType
+
+    for _ in range(200):
+        history = await handle.fetch_history()
+        if any(e.event_type == EventType.EVENT_TYPE_TIMER_STARTED for e in history.events):
+            return
+        await asyncio.sleep(0.05)
+    raise RuntimeError(f"{handle.id}: no timer started")
 
 
 async def record(client: Client, out: Path) -> list[Path]:
