@@ -167,7 +167,7 @@ REPLAYS = {"RenameSignalExternal"}
 
 OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHandler",
           "RemoveTimerCancel", "AddTimerCancel", "AddReminderCancel",
-          "AddSleepBeforeWait"}  # fmt: skip
+          "AddSleepBeforeWait", "DeprecateReorderEarly"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 

@@ -340,6 +340,18 @@ def test_a_deprecation_that_came_too_early_goes_back_to_the_gate() -> None:
     assert "instead-of" not in fix and "before-" not in fix  # no new patch id
 
 
+def test_a_reorder_deprecated_too_early_goes_back_to_the_gate_with_the_old_order() -> None:
+    # The gate of a reorder had the old order in its else: going back to it without one (an
+    # "addition") would leave old executions without 'bill' first.
+    d = committed_verdicts()["DeprecateReorderEarly"].diagnosis
+    assert d is not None and d.deprecated_early == "charge-before-bill"
+    fix = "\n".join(d.fix())
+    assert 'if workflow.patched("charge-before-bill"):' in fix
+    assert "no else" not in fix
+    assert "    else:\n        ...  # the old code from here on, in its order: activity 'bill', " \
+        "then activity 'charge'" in fix
+
+
 def test_a_call_in_the_other_branch_does_not_run_later() -> None:
     # 'bill' is only in the else of the if now taking the other branch: a replacement.
     fix = fix_text("InvertBranch")

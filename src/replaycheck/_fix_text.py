@@ -268,16 +268,28 @@ def _deprecated_early_fix(d: Diagnosis) -> list[str]:
     frame = d.gate_at
     new_code = d.added_block or (frame.code if frame else "")
     new_code = new_code or f"...  # the new code: {d.commanded}"
+    # An addition needs no else; a reorder (the old command moved, not kept) needs the old
+    # order there, as when the gate was added.
+    moved = d.change == "reordered" or bool(d.moved_too)
+    addition = d.still_runs_later and not moved
     lines = [
         f"deprecate_patch({d.deprecated_early!r}) at {d.deprecated_at} came too early: "
         "executions that started before the patch still run or replay; go back to the gate "
         "until none is left (`replaycheck patches` says when)"
-        + (f", no else: {d.recorded} still runs after it" if d.still_runs_later else "")
+        + (f", no else: {d.recorded} still runs after it" if addition else "")
+        + (", the old order in the else" if moved else "")
         + ":",
         f'    if workflow.patched("{d.deprecated_early}"):',
         *(f"        {line}" for line in new_code.splitlines()),
     ]
-    if not d.still_runs_later:
+    if moved:
+        order = ", then ".join(d.old_order) if d.old_order else f"{d.recorded} first"
+        lines += [
+            "        ...  # and the rest in the new order",
+            "    else:",
+            f"        ...  # the old code from here on, in its order: {order}",
+        ]
+    elif not addition:
         lines += ["    else:", *_old(d.recorded)]
     return lines
 

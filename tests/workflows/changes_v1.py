@@ -429,3 +429,12 @@ class AddSleepBeforeWait:
         with contextlib.suppress(asyncio.TimeoutError):
             await workflow.wait_condition(lambda: self.approved, timeout=timedelta(hours=1))
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="DeprecateReorderEarly")
+class DeprecateReorderEarly:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

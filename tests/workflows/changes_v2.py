@@ -485,3 +485,17 @@ class AddSleepBeforeWait:
         with contextlib.suppress(asyncio.TimeoutError):
             await workflow.wait_condition(lambda: self.approved, timeout=timedelta(hours=1))
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="DeprecateReorderEarly")
+class DeprecateReorderEarly:
+    """The reorder was gated (the old order in the else); the gate then became
+    deprecate_patch() while executions in the old order were still there."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        workflow.deprecate_patch("charge-before-bill")
+        # change: DeprecateReorderEarly (the next line)
+        await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)

@@ -73,6 +73,7 @@ CASES = (
     "AddTimerCancel",
     "AddReminderCancel",
     "AddSleepBeforeWait",
+    "DeprecateReorderEarly",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
