@@ -239,6 +239,14 @@ def first_reading(fix: str) -> str:
     return fix.split("\n  if ")[0]
 
 
+def test_a_local_activity_turned_regular_is_one_reading_with_the_old_one_in_the_else() -> None:
+    # The same activity run the other way: an "addition" of it cannot be the change.
+    fix = fix_text("LocalToActivity")
+    assert 'if workflow.patched("lookup-instead-of-lookup-local"):' in fix
+    assert "    else:\n        ...  # the old code (local activity 'lookup')" in fix
+    assert "an addition" not in fix and "before-lookup" not in fix
+
+
 def test_an_added_command_is_gated_without_else() -> None:
     # AddTimer: a timer before 'charge', which still runs after it. An else running 'charge'
     # would run it twice for executions recorded before.

@@ -185,6 +185,10 @@ def _fix(d: Diagnosis) -> list[str]:
             (addition, _addition(d, new_code)),
             (f"if it replaced {rec}:", [*_gate(d, new_code), "    else:", *_old(rec)]),
         ]
+        switched = d.recorded_name == d.commanded_name and {d.recorded_kind, d.commanded_kind} \
+            == {"activity", "local-activity"}  # fmt: skip
+        if switched and not d.still_runs_later:  # the same activity, run the other way
+            return [f"gate the change {where}:", *readings[1][1]]
     else:
         return [f"gate the change {where}:", *_gate(d, new_code), "    else:",
                 *_old(rec)]  # fmt: skip
