@@ -167,7 +167,7 @@ REPLAYS = {"RenameSignalExternal"}
 
 OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHandler",
           "RemoveTimerCancel", "AddTimerCancel", "AddReminderCancel",
-          "AddSleepBeforeWait", "DeprecateReorderEarly"}  # fmt: skip
+          "AddSleepBeforeWait", "DeprecateReorderEarly", "AddReusedActivity"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 

@@ -247,6 +247,15 @@ def test_a_local_activity_turned_regular_is_one_reading_with_the_old_one_in_the_
     assert "an addition" not in fix and "before-lookup" not in fix
 
 
+def test_a_call_added_of_a_type_the_workflow_runs_again_later_is_an_addition() -> None:
+    # 'audit' also runs later, as the history recorded: not a reorder (which would have the
+    # whole rest of the workflow copied into an else), an addition.
+    d = committed_verdicts()["AddReusedActivity"].diagnosis
+    assert d is not None and d.change == "added"
+    fix = fix_text("AddReusedActivity")
+    assert 'if workflow.patched("add-audit"):' in fix and "    else:" not in fix
+
+
 def test_an_added_command_is_gated_without_else() -> None:
     # AddTimer: a timer before 'charge', which still runs after it. An else running 'charge'
     # would run it twice for executions recorded before.

@@ -33,13 +33,20 @@ from replaycheck._readings import (
     added_block,
     loop_change,
     moved_too,
+    name_pattern,
     naming_frame,
     shares_statement,
     slug,
     still_runs_later,
     update_handler,
 )
-from replaycheck._source import in_handler, patch_ids_in_source, source_frames
+from replaycheck._source import (
+    SourceFrame,
+    in_handler,
+    mentioned_later,
+    patch_ids_in_source,
+    source_frames,
+)
 from replaycheck.diagnose import Diagnosis, severity_of
 from replaycheck.histories import event_type_name
 
@@ -211,6 +218,13 @@ def _with_signals(diagnosis: Diagnosis, history: History) -> Diagnosis:
     )
 
 
+def _called_again(c: Command | None, frames: Sequence[SourceFrame]) -> bool:
+    """Whether the source calls ``c``'s activity or child type again after the gated call."""
+    if c is None or not c.name or c.kind not in NAMED_KINDS or not frames:
+        return False
+    return mentioned_later(frames[0].file, frames[0].line, name_pattern(c.name))
+
+
 def _durations_differ(found: Divergence) -> bool:
     h, c = found.recorded, found.commanded
     return h is not None and c is not None and h.kind == c.kind == "timer" and h.name != c.name
@@ -308,6 +322,10 @@ def _from_divergence(
         seen_later=h is not None and any(x.matches(h) for x in found.commanded_rest[:1]),
         shares_statement=shares_statement(c, depth, found),
     )
+    if diagnosis.change == "reordered" and later and _called_again(c, frames):
+        # The history ran the code's command later, but the source still runs it there too:
+        # a call added of a type the workflow uses more than once ('audit', 'notify').
+        diagnosis = replace(diagnosis, change="added", seen_later=False, old_order=())
     frame = diagnosis.gate_at
     if later and frame is not None and h is not None and not diagnosis.shares_statement:
         block = added_block(frame, h, history)

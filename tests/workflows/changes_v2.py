@@ -499,3 +499,17 @@ class DeprecateReorderEarly:
         # change: DeprecateReorderEarly (the next line)
         await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
         return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddReusedActivity")
+class AddReusedActivity:
+    """A call added of an activity type the workflow also runs later (a generic 'audit')."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: AddReusedActivity (the next line)
+        await workflow.execute_activity(audit, f"{order}: started", start_to_close_timeout=TIMEOUT)
+        await workflow.sleep(PAUSE)
+        await workflow.execute_activity(audit, f"{order}: fetched", start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

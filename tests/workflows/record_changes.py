@@ -74,6 +74,7 @@ CASES = (
     "AddReminderCancel",
     "AddSleepBeforeWait",
     "DeprecateReorderEarly",
+    "AddReusedActivity",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
