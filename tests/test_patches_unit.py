@@ -195,6 +195,16 @@ def test_facts_round_trip_and_stay_out_of_check_output() -> None:
     assert "patches" not in plain.to_json_dict()
 
 
+def test_a_patch_without_call_sites_counts_only_the_types_that_recorded_it() -> None:
+    # Its call removed: executions of other workflow types can never reach it.
+    (patch,) = analyze(
+        [verdict("a", markers=("p",)), verdict("b", status="RUNNING"),
+         verdict("other", status="RUNNING", wtype="Other")],
+        [],
+    ).patches  # fmt: skip
+    assert [r.workflow_id for r in patch.not_reached] == ["b"]
+
+
 def test_a_failed_replay_before_the_gate_blocks_deprecation() -> None:
     (patch,) = analyze([verdict("a", kind="nondeterministic"), verdict("b", markers=("p",))],
                        [SITE]).patches  # fmt: skip

@@ -217,7 +217,8 @@ def ref(verdict: Verdict, event_id: int = 0, deprecated: bool = False) -> Execut
 def relevant_histories(
     verdicts: Sequence[Verdict], sites: Sequence[CallSite], ids: Sequence[str]
 ) -> list[Verdict]:
-    """Histories of the workflow types that may reach the call sites (all, if one is unknown)."""
+    """Histories of the workflow types that may reach the call sites or recorded the patch (all,
+    if a site's type is unknown, or nothing tells)."""
     types = {s.workflow_type for s in sites}
     for verdict in verdicts:
         facts = verdict.patches
@@ -225,7 +226,7 @@ def relevant_histories(
             facts.marker(i) or i in facts.change_versions or facts.call(i) for i in ids
         ):
             types.add(verdict.workflow_type)
-    if "" in types or not sites:
+    if "" in types or not types:
         return list(verdicts)
     return [v for v in verdicts if v.workflow_type in types]
 
