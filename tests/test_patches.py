@@ -260,6 +260,12 @@ def test_cli_retention(lifecycle_histories: Path) -> None:
     assert doc["expired"] == 2  # both closed executions
     (patch,) = [p for p in doc["patches"] if p["patch_id"] == "nap-after-go"]
     assert patch["verdict"] == "ready-to-deprecate"
+    closed = sorted(str(p) for p in Path(gate).rglob("*.json") if "waiting" not in p.name)
+    assert sorted(doc["expired_paths"]) == closed
+    # The text names the files to delete with the executions: check would still replay them.
+    text = run("-w", GATE, "--retention", "0", gate).stdout
+    assert "past the retention, the server has deleted them: delete their fixtures too" in text
+    assert all(Path(p).name in text for p in closed)
 
 
 @pytest.mark.parametrize(

@@ -295,6 +295,13 @@ def _deprecated_early_fix(d: Diagnosis) -> list[str]:
         ]
     elif not addition:
         lines += ["    else:", *_old(d.recorded)]
+    from replaycheck.diagnose import CLOSED
+
+    if d.severity == CLOSED:
+        lines.append(
+            "  note: this execution is closed: once the namespace's retention has deleted it, "
+            "delete this fixture instead (`replaycheck patches --retention DAYS` lists them)"
+        )
     return lines
 
 

@@ -147,6 +147,15 @@ def _summary(report: PatchesReport) -> str:
             f"; {plural(report.expired, 'closed execution')} past the "
             f"{report.retention_days:g}-day retention left out"
         )
+    if report.expired_paths:
+        line += (
+            "\npast the retention, the server has deleted them: delete their fixtures too, or "
+            "`check` keeps replaying them (and fails them once a gate is deprecated):"
+        )
+        line += "".join(f"\n  {display_path(p)}" for p in report.expired_paths[:SHOWN])
+        if len(report.expired_paths) > SHOWN:
+            more = len(report.expired_paths) - SHOWN
+            line += f"\n  … and {more} more (--format json lists them all)"
     return line
 
 
@@ -163,6 +172,7 @@ def render_json(report: PatchesReport) -> str:
         "histories": report.histories,
         "replay": dict(report.replay),
         "expired": report.expired,
+        "expired_paths": list(report.expired_paths),
         "retention_days": report.retention_days,
     }
     return json.dumps(doc, indent=2) + "\n"

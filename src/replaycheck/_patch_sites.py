@@ -21,17 +21,19 @@ if TYPE_CHECKING:
 
 def within_retention(
     verdicts: Sequence[Verdict], days: float | None, now: datetime | None
-) -> tuple[list[Verdict], int]:
+) -> tuple[list[Verdict], list[str]]:
+    """The verdicts of executions the server still keeps, and the paths of the others."""
     if days is None:
-        return list(verdicts), 0
+        return list(verdicts), []
     cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=days)
-    kept = []
+    kept, expired = [], []
     for verdict in verdicts:
         closed = verdict.patches.closed_at if verdict.patches else ""
         if closed and datetime.fromisoformat(closed) < cutoff:
+            expired.append(verdict.path)
             continue
         kept.append(verdict)
-    return kept, len(verdicts) - len(kept)
+    return kept, expired
 
 
 def observed_sites(verdicts: Iterable[Verdict]) -> list[CallSite]:

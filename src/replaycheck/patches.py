@@ -162,6 +162,9 @@ class PatchesReport:
     expired: int = 0
     """Closed executions left out: closed longer ago than the retention."""
     retention_days: float | None = None
+    expired_paths: tuple[str, ...] = ()
+    """Their history files: the server deleted the executions, so they can go (``check``
+    still replays them, and fails them once a gate is deprecated)."""
 
 
 # --------------------------------------------------------------------------- analysis
@@ -196,8 +199,9 @@ def analyze(
         non_literal=tuple(s for s in sites if s.patch_id is None),
         histories=len(verdicts),
         replay=summarize(list(verdicts)),
-        expired=expired,
+        expired=len(expired),
         retention_days=retention_days,
+        expired_paths=tuple(expired),
     )
 
 
