@@ -85,8 +85,9 @@ def test_diagnosis_of_each_change(name: str) -> None:
     check_case(committed_verdicts()[name], name, CASES[name])
 
 
-def test_a_renamed_external_signal_is_not_nondeterministic() -> None:
-    """Core compares signal commands by kind only: renaming the signal replays (documented)."""
+def test_what_core_does_not_compare_replays() -> None:
+    """Core compares signal commands by kind only, and timers by id: renaming the signal, or
+    changing a duration, replays (documented)."""
     for name in REPLAYS:
         assert committed_verdicts()[name].verdict == "ok"
 
@@ -160,6 +161,25 @@ def test_a_timer_of_another_duration_is_the_change_not_the_signal_after_it() -> 
     assert "gate it in the handler" not in fix
     assert "core does not compare timer durations" in fix
     assert d.core_stopped_at == "event 16 (TimerCanceled)"
+
+
+def test_a_pending_timer_of_another_duration_is_ok_with_a_note() -> None:
+    # Core accepts it, so the verdict is ok; but the running execution keeps its 1 h timer
+    # after a deploy, which its ok line says, with the line that asks for 30 min now.
+    verdict = committed_verdicts()["ShorterNap"]
+    assert verdict.ok and verdict.status == "RUNNING", verdict.message
+    line = marked_line("change: ShorterNap")
+    assert verdict.message.endswith(
+        "; but its timer started at event 11 for 1h is still pending, and the code now asks "
+        f"for 30m at tests/workflows/changes_v2.py:{line}: core does not compare durations, "
+        "so after a deploy this execution keeps the 1h timer"
+    ), verdict.message
+    # the same history under the code that recorded it: no note
+    from tests.changes import CHANGES, replay_file
+
+    history = CHANGES / "ShorterNap" / "change-ShorterNap.json"
+    same = replay_file(history, "tests.workflows.changes_v1")
+    assert same.ok and "pending" not in same.message
 
 
 def test_random_draws_on_the_way_are_named_with_the_fix_of_gating_the_draw() -> None:

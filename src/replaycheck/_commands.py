@@ -117,7 +117,7 @@ class HistoryCommands:
 # --------------------------------------------------------------------------- history side
 
 
-def _duration(seconds: float) -> str:
+def duration_text(seconds: float) -> str:
     if seconds <= 0:
         return "0s"
     whole = int(seconds)
@@ -129,7 +129,7 @@ def _duration(seconds: float) -> str:
     return "".join(f"{value}{unit}" for value, unit in parts if value)
 
 
-def _proto_seconds(duration: Any) -> float:
+def proto_seconds(duration: Any) -> float:
     return float(duration.seconds) + float(duration.nanos) / 1e9
 
 
@@ -167,7 +167,7 @@ _EventReader = Callable[["HistoryEvent"], "tuple[str, str, bool] | None"]
 
 def _timer(event: HistoryEvent) -> tuple[str, str, bool]:
     timeout = event.timer_started_event_attributes.start_to_fire_timeout
-    return "timer", _duration(_proto_seconds(timeout)), False
+    return "timer", duration_text(proto_seconds(timeout)), False
 
 
 def _nexus(event: HistoryEvent) -> tuple[str, str, bool]:
@@ -299,7 +299,7 @@ def _code_name(command: Any, kind: str, path: str) -> str:
     if path:
         return str(operator.attrgetter(path)(command))
     if kind == "timer":
-        return _duration(_proto_seconds(command.start_timer.start_to_fire_timeout))
+        return duration_text(proto_seconds(command.start_timer.start_to_fire_timeout))
     if kind == "search-attributes":
         # A SearchAttributes message (temporalio >= 1.8); once a map of payloads.
         fields = command.upsert_workflow_search_attributes.search_attributes

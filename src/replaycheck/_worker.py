@@ -249,6 +249,46 @@ def ok_message(loaded: LoadedHistory) -> str:
     )
 
 
+def pending_timer_note(loaded: LoadedHistory, recording: Recording | None) -> str:
+    """For a running execution: a timer still pending in its history that the code now starts
+    for another duration. Core does not compare durations, so the replay passes, but after a
+    deploy the execution keeps the timer it started, and the code sees it fire then."""
+    if recording is None or loaded.info.closed:
+        return ""
+    from temporalio.api.enums.v1 import EventType
+
+    from replaycheck._commands import duration_text, proto_seconds
+    from replaycheck._source import display_file
+
+    pending: dict[str, tuple[int, float]] = {}
+    for event in loaded.history.events:
+        if event.event_type == EventType.EVENT_TYPE_TIMER_STARTED:
+            started = event.timer_started_event_attributes
+            pending[started.timer_id] = (
+                event.event_id,
+                proto_seconds(started.start_to_fire_timeout),
+            )
+        elif event.event_type == EventType.EVENT_TYPE_TIMER_FIRED:
+            pending.pop(event.timer_fired_event_attributes.timer_id, None)
+        elif event.event_type == EventType.EVENT_TYPE_TIMER_CANCELED:
+            pending.pop(event.timer_canceled_event_attributes.timer_id, None)
+    for command, _, frames in recording.entries if pending else ():
+        if not command.HasField("start_timer"):
+            continue
+        found = pending.get(str(command.start_timer.seq))
+        wanted = proto_seconds(command.start_timer.start_to_fire_timeout)
+        if found is None or found[1] == wanted:
+            continue
+        where = f" at {display_file(frames[0][0])}:{frames[0][1]}" if frames else ""
+        return (
+            f"; but its timer started at event {found[0]} for {duration_text(found[1])} is still "
+            f"pending, and the code now asks for {duration_text(wanted)}{where}: core does not "
+            f"compare durations, so after a deploy this execution keeps the "
+            f"{duration_text(found[1])} timer"
+        )
+    return ""
+
+
 def _recordings() -> Any:
     """The call-site recordings of ``replaycheck._capture`` (imported late: it loads temporalio)."""
     from replaycheck._capture import RECORDINGS
@@ -346,7 +386,8 @@ class BatchReplay:
         recording = _recordings().take(loaded.info.workflow_id)
         try:
             if result.replay_failure is None:
-                verdict = _verdict(loaded, "ok", ok_message(loaded), seconds)
+                message = ok_message(loaded) + pending_timer_note(loaded, recording)
+                verdict = _verdict(loaded, "ok", message, seconds)
             else:
                 verdict = failure_verdict(loaded, result.replay_failure, seconds, recording)
             verdict = self._with_patches(verdict, loaded)

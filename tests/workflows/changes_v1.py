@@ -448,3 +448,12 @@ class AddReusedActivity:
         await workflow.sleep(PAUSE)
         await workflow.execute_activity(audit, f"{order}: fetched", start_to_close_timeout=TIMEOUT)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ShorterNap")
+class ShorterNap:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.sleep(timedelta(hours=1))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

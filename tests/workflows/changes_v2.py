@@ -513,3 +513,16 @@ class AddReusedActivity:
         await workflow.sleep(PAUSE)
         await workflow.execute_activity(audit, f"{order}: fetched", start_to_close_timeout=TIMEOUT)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ShorterNap")
+class ShorterNap:
+    """Core does not compare timer durations: this replays, but a running execution keeps its
+    1 h timer."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: ShorterNap (the next line)
+        await workflow.sleep(timedelta(minutes=30))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

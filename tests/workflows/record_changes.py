@@ -75,12 +75,15 @@ CASES = (
     "AddSleepBeforeWait",
     "DeprecateReorderEarly",
     "AddReusedActivity",
+    "ShorterNap",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
 """Cases whose execution waits for the update ``set_note``."""
 NEEDS_SIGNAL = {"AddInSignalHandler", "RemoveFromSignalHandler", "AddSleepBeforeWait"}
 """Cases whose execution waits for the signal ``add``."""
+RUNNING_AT_TIMER = {"ShorterNap"}
+"""Cases captured while their first timer is pending (then terminated): a running execution."""
 SIGNAL_AFTER_TIMER = {"AddSleepBeforeWait"}
 """Cases signalled once their first timer started (the signal must end a wait on a timer)."""
 NEEDS_SINK = {"ChangeSignalExternal", "RenameSignalExternal", "ChangeCancelExternal"}
@@ -104,11 +107,17 @@ async def record_case(client: Client, case: str, out: Path) -> Path:
         await _timer_started(handle)
     if case in NEEDS_SIGNAL:
         await handle.signal("add", wid)
-    await handle.result()  # follows continue-as-new to the last run
-    first = client.get_workflow_handle(wid, run_id=handle.result_run_id)
-    history = await first.fetch_history()
-    description = await first.describe()
-    status = description.status.name if description.status else ""
+    if case in RUNNING_AT_TIMER:
+        await _timer_started(handle)
+        history = await handle.fetch_history()
+        await handle.terminate("recorded while its timer was pending")
+        status = "RUNNING"
+    else:
+        await handle.result()  # follows continue-as-new to the last run
+        first = client.get_workflow_handle(wid, run_id=handle.result_run_id)
+        history = await first.fetch_history()
+        description = await first.describe()
+        status = description.status.name if description.status else ""
     provenance = Provenance(workflow_id=wid, workflow_type=case, namespace="default", status=status)
     path = out / case / f"{wid}.json"
     write_history(path, history.events, provenance=provenance)
