@@ -276,6 +276,24 @@ def test_a_call_added_of_a_type_the_workflow_runs_again_later_is_an_addition() -
     assert 'if workflow.patched("add-audit"):' in fix and "    else:" not in fix
 
 
+@pytest.mark.parametrize("case", ["MoveChargeFirst", "MoveAuditFirst"])
+def test_a_reorder_stays_a_reorder_though_the_type_is_named_later(case: str) -> None:
+    # MoveChargeFirst: only a string mentions 'charge' later; MoveAuditFirst: 'audit' runs
+    # later once, where the history ran it twice. Neither is an addition: the old order goes
+    # in the else.
+    d = committed_verdicts()[case].diagnosis
+    assert d is not None and d.change == "reordered", d
+    assert "the old code from here on, in its order" in fix_text(case)
+
+
+def test_a_changed_duration_is_not_blamed_for_a_later_change() -> None:
+    # DurationThenWait: sleep(1s) became sleep(2s) (core does not compare it), then fetch
+    # matched, then an added wait_condition left 'charge' uncommanded: the change is there.
+    d = committed_verdicts()["DurationThenWait"].diagnosis
+    assert d is not None and (d.event_id, d.recorded) == (16, "activity 'charge'")
+    assert not d.core_stopped_at
+
+
 def test_an_added_command_is_gated_without_else() -> None:
     # AddTimer: a timer before 'charge', which still runs after it. An else running 'charge'
     # would run it twice for executions recorded before.

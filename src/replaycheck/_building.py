@@ -16,7 +16,9 @@ from replaycheck._commands import (
     TASK_END_CANCELS,
     Command,
     HistoryCommands,
+    durations_differ,
     history_commands,
+    kind_switch,
 )
 from replaycheck._divergence import (
     CoreHint,
@@ -33,7 +35,6 @@ from replaycheck._readings import (
     added_block,
     loop_change,
     moved_too,
-    name_pattern,
     naming_frame,
     shares_statement,
     slug,
@@ -42,8 +43,8 @@ from replaycheck._readings import (
 )
 from replaycheck._source import (
     SourceFrame,
+    count_calls_later,
     in_handler,
-    mentioned_later,
     patch_ids_in_source,
     source_frames,
 )
@@ -101,7 +102,7 @@ def diagnose(
             )
         if found is not None and hint.event_id and hint.event_id != _event_of(found):
             stopped = f"event {hint.event_id} ({hint.event_type})" if hint.event_type else ""
-            if _durations_differ(found) and stopped:
+            if durations_differ(found.recorded, found.commanded) and stopped:
                 diagnosis = replace(diagnosis, core_stopped_at=stopped)
         task = found.commanded.task if found is not None and found.commanded else last_task
         drawn = tuple(dict.fromkeys(place for place, at in draws if at == task))
@@ -218,16 +219,20 @@ def _with_signals(diagnosis: Diagnosis, history: History) -> Diagnosis:
     )
 
 
-def _called_again(c: Command | None, frames: Sequence[SourceFrame]) -> bool:
-    """Whether the source calls ``c``'s activity or child type again after the gated call."""
-    if c is None or not c.name or c.kind not in NAMED_KINDS or not frames:
+def _called_again(
+    c: Command | None, h: Command | None, frames: Sequence[SourceFrame], history: HistoryCommands
+) -> bool:
+    """Whether the source, after the gated call, still calls ``c``'s activity or child type
+    as often as the history ran it from ``h`` on: then ``c`` was added, not moved up."""
+    if c is None or h is None or not c.name or c.kind not in NAMED_KINDS or not frames:
         return False
-    return mentioned_later(frames[0].file, frames[0].line, name_pattern(c.name))
-
-
-def _durations_differ(found: Divergence) -> bool:
-    h, c = found.recorded, found.commanded
-    return h is not None and c is not None and h.kind == c.kind == "timer" and h.name != c.name
+    recorded = sum(
+        1 for x in history.commands if x.event_id >= h.event_id and x.kind == c.kind
+        and x.name == c.name
+    )  # fmt: skip
+    names = {c.name, slug(c.name).replace("-", "_")}
+    calls = count_calls_later(frames[0].file, frames[0].line, names)
+    return recorded > 0 and calls >= recorded
 
 
 def _event_of(found: Divergence) -> int:
@@ -322,7 +327,7 @@ def _from_divergence(
         seen_later=h is not None and any(x.matches(h) for x in found.commanded_rest[:1]),
         shares_statement=shares_statement(c, depth, found),
     )
-    if diagnosis.change == "reordered" and later and _called_again(c, frames):
+    if diagnosis.change == "reordered" and later and _called_again(c, h, frames, history):
         # The history ran the code's command later, but the source still runs it there too:
         # a call added of a type the workflow uses more than once ('audit', 'notify').
         diagnosis = replace(diagnosis, change="added", seen_later=False, old_order=())
@@ -386,18 +391,9 @@ def classify(h: Command | None, c: Command | None, history: HistoryCommands) -> 
         return "reordered"
     if h.kind == c.kind and h.kind in NAMED_KINDS:
         return "renamed"
-    if _activity_kind_switch(h, c):
+    if kind_switch(h, c):
         return "renamed"  # local activity 'x' became activity 'x'
     return "replaced"
-
-
-def _activity_kind_switch(h: Command | None, c: Command | None) -> bool:
-    """The same activity, turned from a local activity into a regular one or back."""
-    kinds = {"activity", "local-activity"}
-    return (
-        h is not None and c is not None and h.name == c.name
-        and h.kind != c.kind and {h.kind, c.kind} <= kinds
-    )  # fmt: skip
 
 
 def _later_match(h: Command, c: Command, history: HistoryCommands) -> Command | None:
@@ -444,9 +440,10 @@ def _suggest_ids(diagnosis: Diagnosis, h: Command | None, c: Command | None) -> 
     new, old = _slug_of(c), _slug_of(h)
     if not (new and old):
         return diagnosis
-    if h is not None and c is not None and h.kind == c.kind == "timer" and h.name != c.name:
+    if durations_differ(h, c):
+        assert h is not None and c is not None
         new, old = f"timer-{slug(c.name)}", f"timer-{slug(h.name)}"  # two durations
-    if _activity_kind_switch(h, c):
+    if kind_switch(h, c):
         local = c is not None and c.kind == "local-activity"
         new, old = (f"{new}-local", f"{old}-activity") if local else (new, f"{old}-local")
     readings = {  # (likely when it still runs later, likely when it does not)

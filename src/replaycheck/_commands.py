@@ -98,6 +98,20 @@ class Command:
         return self.kind not in NAMED_KINDS or self.name == other.name
 
 
+def durations_differ(a: Command | None, b: Command | None) -> bool:
+    """Two timers of different durations (which core takes for one another)."""
+    return a is not None and b is not None and a.kind == b.kind == "timer" and a.name != b.name
+
+
+def kind_switch(a: Command | None, b: Command | None) -> bool:
+    """The same activity, turned from a local activity into a regular one or back."""
+    kinds = {"activity", "local-activity"}
+    return (
+        a is not None and b is not None and a.name == b.name
+        and a.kind != b.kind and {a.kind, b.kind} <= kinds
+    )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class HistoryCommands:
     """A history's command events and its completed workflow tasks."""

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from replaycheck._commands import Command, HistoryCommands
+from replaycheck._commands import Command, HistoryCommands, durations_differ
 
 TIMELINE_BEFORE = 3
 """Matching commands shown before the divergence."""
@@ -193,9 +193,12 @@ def timer_changed(
     h = found.recorded
     if found.commanded is not None and not (h is not None and h.kind == "cancel-timer"):
         return None
-    for i, (a, b) in enumerate(found.matched):
-        if a is not None and b is not None and a.kind == b.kind == "timer" and a.name != b.name:
-            return _divergence(history, issued, a, b, list(found.matched[:i]))
+    pairs = [(i, a, b) for i, (a, b) in enumerate(found.matched) if a is not None and b]
+    if not pairs:
+        return None
+    i, a, b = pairs[-1]  # the code's last matching command: the one it was still waiting on
+    if durations_differ(a, b):
+        return _divergence(history, issued, a, b, list(found.matched[:i]))
     return None
 
 

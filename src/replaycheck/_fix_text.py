@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from replaycheck._commands import TASK_END_CANCELS
+from replaycheck._commands import TASK_END_CANCELS, Command, kind_switch
 from replaycheck._readings import slug
 
 if TYPE_CHECKING:
@@ -185,9 +185,10 @@ def _fix(d: Diagnosis) -> list[str]:
             (addition, _addition(d, new_code)),
             (f"if it replaced {rec}:", [*_gate(d, new_code), "    else:", *_old(rec)]),
         ]
-        switched = d.recorded_name == d.commanded_name and {d.recorded_kind, d.commanded_kind} \
-            == {"activity", "local-activity"}  # fmt: skip
-        if switched and not d.still_runs_later:  # the same activity, run the other way
+        recorded = Command(d.recorded_kind, d.recorded_name)
+        if kind_switch(recorded, Command(d.commanded_kind, d.commanded_name)) and not (
+            d.still_runs_later
+        ):  # the same activity, run the other way: no addition of itself
             return [f"gate the change {where}:", *readings[1][1]]
     else:
         return [f"gate the change {where}:", *_gate(d, new_code), "    else:",

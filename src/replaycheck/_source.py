@@ -104,21 +104,61 @@ def count_later(path: str, line: int, pattern: str) -> int:
     comments and patch ids left out."""
     import re
 
+    found = _later_lines(path, line)
+    if found is None:
+        return 0
     lines = linecache.getlines(path)
+    wanted = found[1]
+    code = "".join(text for n, text in enumerate(_without_comments(tuple(lines)), 1) if n in wanted)
+    code = re.sub(_PATCH_CALL, "", code)  # a patch id naming a command is not a call either
+    return len(re.findall(pattern, code))
+
+
+def count_calls_later(path: str, line: int, names: set[str]) -> int:
+    """How many calls in what may run after the statement at ``line`` (as :func:`count_later`
+    reads it) pass one of ``names`` (an activity or workflow function, or its registered
+    name as a string) or call it: ``execute_activity(charge, ...)``, ``"charge"``,
+    ``self._step(acts.charge)``; a string that only mentions it (``f"charge: {x}"``) is no
+    call."""
+    found = _later_lines(path, line)
+    if found is None:
+        return 0
+    function, wanted = found
+    count = 0
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Call) or node.lineno not in wanted:
+            continue
+        parts = [node.func, *node.args, *(k.value for k in node.keywords)]
+        if any(_names(part) & names for part in parts):
+            count += 1
+    return count
+
+
+def _names(node: ast.AST) -> set[str]:
+    """The name an argument or callee refers to: ``charge``, ``acts.charge``, ``"charge"``."""
+    if isinstance(node, ast.Name):
+        return {node.id}
+    if isinstance(node, ast.Attribute):
+        return {node.attr}
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    return set()
+
+
+def _later_lines(path: str, line: int) -> tuple[ast.AST, set[int]] | None:
+    """The function holding ``line``, and the lines that may run after its statement."""
     tree = _parsed(path)
     if tree is None:
-        return 0
+        return None
     function = _innermost(tree, line, (ast.FunctionDef, ast.AsyncFunctionDef))
     if function is None:
-        return 0
+        return None
     first, after = _statement_spans(path).get(line, (line, line))
     wanted = set(range(after + 1, _end(function) + 1)) - _other_branches(function, line)
     loop = _innermost(function, line, _LOOPS)
     if loop is not None:  # the next iteration may run any of it, but the statement itself
         wanted |= set(range(loop.lineno, _end(loop) + 1)) - set(range(first, after + 1))
-    code = "".join(text for n, text in enumerate(_without_comments(tuple(lines)), 1) if n in wanted)
-    code = re.sub(_PATCH_CALL, "", code)  # a patch id naming a command is not a call either
-    return len(re.findall(pattern, code))
+    return function, wanted
 
 
 def _end(node: ast.AST) -> int:

@@ -457,3 +457,34 @@ class ShorterNap:
         await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
         await workflow.sleep(timedelta(hours=1))
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="MoveChargeFirst")
+class MoveChargeFirst:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(audit, f"{order}: a", start_to_close_timeout=TIMEOUT)
+        receipt = await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(audit, f"{order}: b", start_to_close_timeout=TIMEOUT)
+        return receipt
+
+
+@workflow.defn(name="MoveAuditFirst")
+class MoveAuditFirst:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(audit, f"{order}: a", start_to_close_timeout=TIMEOUT)
+        receipt = await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(audit, f"{order}: b", start_to_close_timeout=TIMEOUT)
+        return receipt
+
+
+@workflow.defn(name="DurationThenWait")
+class DurationThenWait:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.sleep(PAUSE)
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

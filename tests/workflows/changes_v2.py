@@ -526,3 +526,52 @@ class ShorterNap:
         # change: ShorterNap (the next line)
         await workflow.sleep(timedelta(minutes=30))
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="MoveChargeFirst")
+class MoveChargeFirst:
+    """A reorder, though a string still mentions 'charge' later (not a call)."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # change: MoveChargeFirst (the next line)
+        receipt = await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(audit, f"{order}: a", start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(audit, f"{order}: b", start_to_close_timeout=TIMEOUT)
+        return f"charge: {receipt}"
+
+
+@workflow.defn(name="MoveAuditFirst")
+class MoveAuditFirst:
+    """A reorder of one of two calls of one activity type: the other still runs later."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # change: MoveAuditFirst (the next line)
+        await workflow.execute_activity(audit, f"{order}: a", start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        receipt = await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(audit, f"{order}: b", start_to_close_timeout=TIMEOUT)
+        return receipt
+
+
+@workflow.defn(name="DurationThenWait")
+class DurationThenWait:
+    """A duration changed (core does not compare it), then a wait added: the wait is the
+    change that breaks the history."""
+
+    def __init__(self) -> None:
+        self.approved = False
+
+    @workflow.signal
+    def approve(self) -> None:
+        self.approved = True
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.sleep(2 * PAUSE)
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: DurationThenWait (the next line)
+        await workflow.wait_condition(lambda: self.approved)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

@@ -76,6 +76,9 @@ CASES = (
     "DeprecateReorderEarly",
     "AddReusedActivity",
     "ShorterNap",
+    "MoveChargeFirst",
+    "MoveAuditFirst",
+    "DurationThenWait",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
