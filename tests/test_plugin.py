@@ -180,6 +180,27 @@ def test_pytest_timeout_does_not_fail_histories_queued_behind_a_slow_one(
     result.stdout.fnmatch_lines(["3 histories: *"])
 
 
+def test_a_timeout_mark_of_the_users_wins_over_the_plugins(pytester: pytest.Pytester) -> None:
+    make_project(pytester)
+    pytester.makeconftest(
+        """
+        import pytest
+
+        def pytest_collection_modifyitems(items):
+            for item in items:
+                if item.path.name == "prov-acme-completed.json":
+                    item.add_marker(pytest.mark.timeout(300))
+
+        def pytest_collection_finish(session):
+            for item in session.items:
+                print("timeout", item.path.name, item.get_closest_marker("timeout").args)
+        """
+    )
+    result = pytester.runpytest("-p", "timeout", "--co", "-s", "-q")
+    result.stdout.fnmatch_lines(["timeout prov-acme-completed.json (300,)"])
+    result.stdout.fnmatch_lines(["timeout prov-globex-completed.json (0,)"])
+
+
 def test_reruns_replay_again_and_count_each_history_once(pytester: pytest.Pytester) -> None:
     make_project(pytester, workflows="examples.provisioning.workflows_unsafe")
     pytester.makeconftest(REPORT_REPLAYS)

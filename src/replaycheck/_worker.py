@@ -481,7 +481,9 @@ def _leave_with_parent() -> None:
     """Exit when the parent dies without stopping this worker (SIGKILL, ``os._exit`` after a
     pytest-timeout, a cancelled CI job): end of input ends an idle worker, but not one stuck
     in a history."""
-    parent = os.getppid()
+    parent = int(os.environ.get("REPLAYCHECK_PARENT_PID") or os.getppid())
+    if os.getppid() != parent:  # died while this process started
+        os._exit(1)
 
     def watch() -> None:
         while True:

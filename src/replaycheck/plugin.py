@@ -334,10 +334,6 @@ class HistoryFile(pytest.File):
     def collect(self) -> Iterator[ReplayItem]:
         item = ReplayItem.from_parent(self, name="replay")
         item.add_marker(MARKER)
-        if self.config.pluginmanager.hasplugin("timeout"):
-            # pytest-timeout would time the wait for the histories queued before this one, and
-            # fail fine histories behind a slow one; --replaycheck-timeout bounds each replay.
-            item.add_marker(pytest.mark.timeout(0))
         yield item
 
 
@@ -456,12 +452,22 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         item.config.stash[runner_key].prefetch(str(i.path) for i in ahead)
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--replaycheck=only`` drops the other items. pytest-timeout would time an item's wait
+    for the histories queued before it, and fail fine histories behind a slow one: history
+    items get ``timeout(0)`` (``--replaycheck-timeout`` bounds each replay), unless they
+    have a ``timeout`` mark of the user's already (from a conftest, say)."""
     if _mode(config) == "only":
         dropped = [i for i in items if not isinstance(i, ReplayItem)]
         if dropped:
             config.hook.pytest_deselected(items=dropped)
             items[:] = [i for i in items if isinstance(i, ReplayItem)]
+    if not config.pluginmanager.hasplugin("timeout"):
+        return
+    for item in items:
+        if isinstance(item, ReplayItem) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(0))
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:

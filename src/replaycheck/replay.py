@@ -106,6 +106,7 @@ def _worker_env() -> dict[str, str]:
     env = dict(os.environ)
     package_root = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+    env["REPLAYCHECK_PARENT_PID"] = str(os.getpid())  # the worker leaves when this one dies
     return env
 
 
