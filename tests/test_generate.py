@@ -271,10 +271,21 @@ def test_the_baseline_runs_with_the_configured_data_converter(
 
 def test_drawn_inputs_the_converter_cannot_encode_are_skipped() -> None:
     # No client could start an execution with them: an exploration must not crash on one.
-    spec = "tests.workflows.decimal_input"
+    spec = "tests.workflows.decimal_input:Pay"
     result = explore(spec, new=[spec], max_examples=10, seed=1)
     assert result.ok, result.render()
     assert result.histories > 0
+
+
+def test_no_encodable_input_at_all_points_at_the_data_converter() -> None:
+    # A required Decimal and temporalio's default converter: a configuration problem, said in
+    # one line, not a Hypothesis traceback.
+    spec = "tests.workflows.decimal_input:Bill"
+    result = explore(spec, new=[spec], max_examples=10, seed=1)
+    assert not result.ok
+    (error,) = result.errors
+    assert error.startswith("Bill: no drawn arguments could be encoded (TypeError: ")
+    assert "set data_converter under [tool.replaycheck]" in error
 
 
 ENDING = """\

@@ -128,6 +128,8 @@ class Engine:
         self.baseline = list(baseline)
         self.data_converter = data_converter
         """The workers' ``DataConverter`` (``None``: temporalio's default)."""
+        self.encode_error: Exception | None = None
+        """The last error encoding drawn arguments."""
         self.outcomes = {name: outcome_strategy(s, failures) for name, s in activities.items()}
         self.fallback = outcome_strategy(st.none(), failures)
         self.untyped: set[str] = set()
@@ -288,7 +290,8 @@ class Engine:
         assert self.client is not None
         try:
             await self.client.data_converter.encode(list(args))
-        except Exception:
+        except Exception as exc:
+            self.encode_error = exc  # named if no example can be encoded at all
             reject()
 
     async def _drive(self, example: _Example, handle: WorkflowHandle[Any, Any]) -> str:

@@ -141,7 +141,7 @@ class Runner:
     def explore(self, target: Target, settings: Any) -> TypeOutcome:
         """Search one workflow type; the minimal failing example, if any, comes back."""
         from hypothesis import given
-        from hypothesis.errors import Flaky
+        from hypothesis.errors import Flaky, Unsatisfiable
 
         count = [0]
 
@@ -155,6 +155,15 @@ class Runner:
             return TypeOutcome(target.workflow_type, count[0], failure=exc)
         except Flaky as exc:
             return TypeOutcome(target.workflow_type, count[0], error=f"flaky example: {exc}")
+        except Unsatisfiable:
+            error = self.engine.encode_error
+            why = f" ({type(error).__name__}: {error})" if error is not None else ""
+            return TypeOutcome(
+                target.workflow_type, count[0],
+                error=f"no drawn arguments could be encoded{why}; set data_converter under "
+                "[tool.replaycheck] to your worker's converter, or give strategies for the "
+                "arguments",
+            )  # fmt: skip
         return TypeOutcome(target.workflow_type, count[0])
 
 

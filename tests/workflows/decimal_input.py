@@ -23,3 +23,19 @@ class Pay:
         return await workflow.execute_activity(
             "charge", payment.order, start_to_close_timeout=timedelta(seconds=5)
         )
+
+
+@dataclass
+class Invoice:
+    order: str
+    amount: Decimal
+    """Required: with temporalio's default converter no input can be encoded."""
+
+
+@workflow.defn(name="Bill")
+class Bill:
+    @workflow.run
+    async def run(self, invoice: Invoice) -> str:
+        return await workflow.execute_activity(
+            "charge", invoice.order, start_to_close_timeout=timedelta(seconds=5)
+        )
