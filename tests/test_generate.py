@@ -239,6 +239,11 @@ def test_generate_baseline_head_1_catches_the_previous_commits_histories(
     assert status.stdout == ""  # the working tree is untouched
 
 
+def test_a_module_missing_from_the_ref_is_the_one_named(two_commits: Path) -> None:
+    with pytest.raises(ConfigError, match="HEAD has no module or package 'billing' under"):
+        explore("HEAD", root=two_commits, new=["pkg.wf", "billing.wf"], max_examples=1)
+
+
 def test_git_baseline_without_a_change_passes(two_commits: Path) -> None:
     result = explore("HEAD", root=two_commits, max_examples=10)
     assert result.ok, result.render()

@@ -39,20 +39,36 @@ def _show(repo: Path, ref: str, path: str) -> str:
 
 
 class _Tree:
-    """The ``.py`` files of one commit below the import root, read lazily."""
+    """The ``.py`` files of one commit below the import roots, read lazily: a top-level module
+    or package comes from the first root that has it, as an import would take it."""
 
-    def __init__(self, repo: Path, ref: str, root: str) -> None:
-        self.repo, self.ref, self.root = repo, ref, root
-        listing = _git(repo, "ls-tree", "-r", "--name-only", ref, "--", root or ".")
-        prefix = f"{root}/" if root else ""
-        self.files = [p.removeprefix(prefix) for p in listing.splitlines() if p.endswith(".py")]
+    def __init__(self, repo: Path, ref: str, roots: Sequence[str]) -> None:
+        self.repo, self.ref = repo, ref
+        self.root_of: dict[str, str] = {}
+        """Relative path -> the root it is under."""
+        claimed: set[str] = set()
+        for root in roots:
+            listing = _git(repo, "ls-tree", "-r", "--name-only", ref, "--", root or ".")
+            prefix = f"{root}/" if root else ""
+            found = [p.removeprefix(prefix) for p in listing.splitlines() if p.endswith(".py")]
+            tops = {_top(f) for f in found}
+            for relative in found:
+                if _top(relative) not in claimed:
+                    self.root_of.setdefault(relative, root)
+            claimed |= tops
+        self.files = list(self.root_of)
 
     def top_level(self, name: str) -> list[str]:
-        """Files of top-level module or package ``name`` (paths relative to the root)."""
+        """Files of top-level module or package ``name`` (paths relative to their root)."""
         return [f for f in self.files if f == f"{name}.py" or f.startswith(f"{name}/")]
 
     def read(self, relative: str) -> str:
-        return _show(self.repo, self.ref, f"{self.root}/{relative}" if self.root else relative)
+        root = self.root_of[relative]
+        return _show(self.repo, self.ref, f"{root}/{relative}" if root else relative)
+
+
+def _top(relative: str) -> str:
+    return relative.split("/")[0].removesuffix(".py")
 
 
 def _imported_tops(source: str) -> set[str]:
@@ -165,17 +181,13 @@ def materialize(
             f"the git repository at {toplevel}; fetch the ref (git fetch) or name the module."
         ) from None
     tops = [spec.split(":")[0].split(".")[0] for spec in specs]
-    tree = None
     roots = _import_roots(settings, toplevel)  # the project, then its pythonpath (src/)
-    for root in roots:
-        candidate = _Tree(toplevel, commit, root)
-        if all(candidate.top_level(t) for t in tops):
-            tree = candidate
-            break
-    if tree is None:
+    tree = _Tree(toplevel, commit, roots)
+    missing = [t for t in tops if not tree.top_level(t)]
+    if missing:
         where = ", ".join(str(toplevel / r) if r else str(toplevel) for r in roots)
         raise ConfigError(
-            f"{ref} has no module or package {tops[0]!r} under {where}; name the directory "
+            f"{ref} has no module or package {missing[0]!r} under {where}; name the directory "
             "it is in with pythonpath under [tool.replaycheck] (or pytest's)."
         )
     sources = _closure(tree, tops)
