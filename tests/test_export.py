@@ -678,3 +678,50 @@ def test_runs_that_continued_as_new_are_exported_under_their_run_id(
     )
     check = invoke("check", "-w", "tests.workflows.changes_v1", tmp_path / "d")
     assert check.exit_code == 0, check.output
+
+
+def test_a_running_capture_is_replaced_by_the_run_its_execution_continued_as(
+    dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    # Run A was captured running; it then continued as new into run B, which is shorter. The
+    # file must now hold B (the execution's current run), not stay A's forever.
+    from temporalio.client import Client
+    from temporalio.worker import Worker
+
+    from tests.workflows.chain_waiting import ChainWaiting
+
+    namespace = f"chain-refresh-{uuid.uuid4().hex[:8]}"
+    server_loop.run_until_complete(register_namespace(dev_server.client, namespace))
+    address = dev_server.client.service_client.config.target_host
+    args = ("export", "--workflow-id", "waiting", "--address", address, "--namespace", namespace,
+            "-o", tmp_path)  # fmt: skip
+    path = tmp_path / "ChainWaiting" / "waiting.json"
+
+    async def scenario(step: str) -> str:
+        client = await Client.connect(address, namespace=namespace)
+        async with Worker(client, task_queue="waiting", workflows=[ChainWaiting]):
+            if step == "start":
+                handle = await client.start_workflow(
+                    "ChainWaiting", "o", id="waiting", task_queue="waiting"
+                )
+            else:
+                handle = client.get_workflow_handle("waiting")
+                await handle.signal("go")
+            for _ in range(100):  # until the (new) run has completed a workflow task
+                history = await client.get_workflow_handle("waiting").fetch_history()
+                started = history.events[0].workflow_execution_started_event_attributes
+                continued = bool(started.continued_execution_run_id)
+                if len(history.events) >= 3 and continued == (step == "go"):
+                    break
+                await asyncio.sleep(0.05)
+            return str((await client.get_workflow_handle("waiting").describe()).run_id)
+
+    first = server_loop.run_until_complete(scenario("start"))
+    assert invoke(*args).exit_code == 0
+    assert read_history(path).info.run_id == first
+    second = server_loop.run_until_complete(scenario("go"))
+    assert second != first
+    again = invoke(*args)
+    assert again.exit_code == 0, again.output
+    assert "(1 running execution brought up to date)" in again.stderr
+    assert read_history(path).info.run_id == second

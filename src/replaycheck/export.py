@@ -400,7 +400,7 @@ class _Exporter:
             status=close_status(history),
         )
         earlier = self.running.get(path, [])
-        if earlier and len(history.events) <= _events_in(earlier[0]):
+        if earlier and _captured(earlier[0]) == (execution.run_id, len(history.events)):
             return "existing", path  # no further than when it was captured: leave it
         try:
             atomic_write(path, render(history, provenance, self.options.fmt))
@@ -473,11 +473,14 @@ def _gunzipped_tail(data: bytes) -> bytes:
     return tail
 
 
-def _events_in(path: Path) -> int:
+def _captured(path: Path) -> tuple[str, int]:
+    """The run id and number of events of a history file already there (a later run of the
+    workflow id, one continued as new, replaces it whatever its length)."""
     try:
-        return read_history(path).info.events
+        info = read_history(path).info
     except HistoryError:
-        return 0
+        return "", 0
+    return info.run_id, info.events
 
 
 def _formats(path: Path, fmt: str) -> list[Path]:
