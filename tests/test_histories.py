@@ -351,3 +351,21 @@ def test_writing_removes_stale_temp_files_of_a_killed_run(tmp_path: Path) -> Non
     assert not stale.exists()
     assert fresh.exists() and other.exists()
     assert (tmp_path / "wf-3.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("first_line", "shown"),
+    [
+        ("return await workflow.execute_activity(", "return await workflow.execute_activity(…)"),
+        ("x = charge([", "x = charge([…])"),
+        ('log("(", [1, {', 'log("(", [1, {…}])'),  # the bracket in the string is no bracket
+        ('s = "a\\"(" + g(', 's = "a\\"(" + g(…)'),
+        ("done()", "done()"),
+    ],
+)
+def test_a_statement_cut_at_its_first_line_has_its_brackets_closed(
+    first_line: str, shown: str
+) -> None:
+    from replaycheck._code_failure import _statement_start
+
+    assert _statement_start(first_line) == shown

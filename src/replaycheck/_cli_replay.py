@@ -119,10 +119,10 @@ def _check_live(
     note = f"checked {plural(len(verdicts) - stats.not_found, 'live execution')}"
     if stats.query:
         note += f" matching {stats.query!r}"
-    if stats.not_started:
-        note += f" ({stats.not_started} not started yet, skipped)"
-    if stats.not_found:
-        note += f" ({stats.not_found} not found)"
+    skipped = [f"{stats.not_started} not started yet, skipped"] if stats.not_started else []
+    skipped += [f"{stats.not_found} not found"] if stats.not_found else []
+    if skipped:
+        note += f" ({'; '.join(skipped)})"
     click.echo(note, err=True)
     return verdicts
 

@@ -142,7 +142,27 @@ _CONVERTER = f"{os.sep}temporalio{os.sep}converter"
 """In a stack trace: the failure came from converting a payload (temporalio's converter)."""
 
 
+_CLOSE = {"(": ")", "[": "]", "{": "}"}
+
+
 def _statement_start(code: str) -> str:
-    """The first line of a statement, its open brackets closed (``f(…)``)."""
-    depth = code.count("(") - code.count(")")
-    return code + "…" + ")" * depth if depth > 0 else code
+    """The first line of a statement, its open brackets closed (``f([…])``); brackets in
+    strings do not count."""
+    stack: list[str] = []
+    quote = ""
+    escaped = False
+    for char in code:
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in _CLOSE:
+            stack.append(_CLOSE[char])
+        elif stack and char == stack[-1]:
+            stack.pop()
+    return code + "…" + "".join(reversed(stack)) if stack else code
