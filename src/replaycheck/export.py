@@ -433,7 +433,8 @@ _TAIL = 1024
 
 
 def _state_of(path: Path) -> str:
-    """What a file already there is, from one cheap look (never a full parse of a big file):
+    """What a file already there is, from one look (a big JSON file only by its end; a gzip
+    file is decompressed, in bounded memory, to reach its provenance at the end):
     ``broken`` (empty, a small file that fails validation, or JSON cut off), ``running`` (JSON
     captured while its execution ran: its provenance, at the end, says so) or ``ok``."""
     try:
