@@ -294,6 +294,32 @@ def test_a_changed_duration_is_not_blamed_for_a_later_change() -> None:
     assert not d.core_stopped_at
 
 
+def test_a_timeout_wrapped_around_the_recorded_call_keeps_the_call_in_the_else() -> None:
+    # WrapInWaitFor: asyncio.wait_for's timer comes first, in the statement that still runs
+    # 'charge': without an else, old executions would skip 'charge' too.
+    fix = fix_text("WrapInWaitFor")
+    assert 'if workflow.patched("timer-before-charge"):' in fix
+    assert "    else:\n        ...  # the statement as it was, without timer (30s)" in fix
+
+
+def test_the_header_of_a_with_block_is_the_whole_block(tmp_path: Path) -> None:
+    # async with asyncio.timeout(30): its timer comes from the header; the gate wraps the block.
+    from replaycheck._source import statement_source, statement_span
+
+    code = tmp_path / "wf.py"
+    code.write_text(
+        "async def run():\n"
+        "    async with asyncio.timeout(30):\n"
+        "        await charge()\n"
+        "    await ship()\n"
+    )
+    assert statement_span(str(code), 2) == (2, 3)
+    assert statement_span(str(code), 3) == (3, 3)
+    assert statement_source(str(code), 2) == (
+        "async with asyncio.timeout(30):\n    await charge()"
+    )
+
+
 def test_an_added_command_is_gated_without_else() -> None:
     # AddTimer: a timer before 'charge', which still runs after it. An else running 'charge'
     # would run it twice for executions recorded before.

@@ -26,7 +26,7 @@ from replaycheck._source import (
     next_statement,
     runs_outside_handler,
     statement_source,
-    statement_start,
+    statement_span,
 )
 
 TIMER_IN_SOURCE = r"\bsleep\(|\btimer\("
@@ -234,14 +234,17 @@ def _run_length(commands: Sequence[Command], at: int, command: Command) -> int:
 
 def shares_statement(c: Command | None, depth: int, found: Divergence) -> bool:
     """Whether the statement the gate wraps (``c``'s frame ``depth``) also issued commands the
-    history recorded (``asyncio.gather`` of several)."""
+    history recorded: before (``asyncio.gather`` of several), or the recorded one right after
+    (``asyncio.wait_for(execute_activity(...))``, ``async with asyncio.timeout(...)``)."""
     if c is None or not c.frames:
         return False
     gated, line, _ = c.frames[min(depth, len(c.frames) - 1)]
-    start = statement_start(gated, line)
+    first, last = statement_span(gated, line)
+    others = [x for _, x in found.matched if x is not None]
+    h = found.recorded
+    others += [x for x in found.commanded_rest[:1] if h is not None and x.matches(h)]
     return any(
-        file == gated and statement_start(file, line) == start
-        for _, x in found.matched
-        if x is not None
-        for file, line, _ in x.frames
+        file == gated and first <= frame_line <= last
+        for x in others
+        for file, frame_line, _ in x.frames
     )

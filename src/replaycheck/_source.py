@@ -66,12 +66,16 @@ def _parsed(path: str) -> ast.Module | None:
 
 @functools.lru_cache(maxsize=32)
 def _statement_spans(path: str) -> dict[int, tuple[int, int]]:
-    """For each line of ``path``, the span of the innermost simple statement covering it."""
+    """For each line of ``path``, the span of the innermost simple statement covering it; the
+    header lines of a ``with`` block, the whole block."""
     tree = _parsed(path)
     if tree is None:
         return {}
     spans: dict[int, tuple[int, int]] = {}
+    withs = []
     for node in ast.walk(tree):
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            withs.append(node)
         if not isinstance(node, ast.stmt) or isinstance(node, _COMPOUND):
             continue
         end = node.end_lineno or node.lineno
@@ -79,6 +83,10 @@ def _statement_spans(path: str) -> dict[int, tuple[int, int]]:
             best = spans.get(line)
             if best is None or end - node.lineno < best[1] - best[0]:
                 spans[line] = (node.lineno, end)
+    for node in withs:  # its header (async with asyncio.timeout(...)): the whole block
+        end = node.end_lineno or node.lineno
+        for line in range(node.lineno, node.body[0].lineno):
+            spans.setdefault(line, (node.lineno, end))
     return spans
 
 
@@ -340,6 +348,11 @@ def _is_handler(decorator: ast.expr) -> bool:
 def statement_start(path: str, line: int) -> int:
     """The first line of the simple statement holding ``line`` of ``path``."""
     return _statement_spans(path).get(line, (line, line))[0]
+
+
+def statement_span(path: str, line: int) -> tuple[int, int]:
+    """The first and last line of the statement holding ``line`` of ``path``."""
+    return _statement_spans(path).get(line, (line, line))
 
 
 _PATCH_CALL = r"(?:patched|deprecate_patch)\(\s*[\"']([^\"']+)[\"']"

@@ -488,3 +488,11 @@ class DurationThenWait:
         await workflow.sleep(PAUSE)
         await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="WrapInWaitFor")
+class WrapInWaitFor:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

@@ -575,3 +575,17 @@ class DurationThenWait:
         # change: DurationThenWait (the next line)
         await workflow.wait_condition(lambda: self.approved)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="WrapInWaitFor")
+class WrapInWaitFor:
+    """A timeout wrapped around the recorded activity: its timer comes first, in the same
+    statement, so the old executions still need the statement without it."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: WrapInWaitFor (the next line)
+        return await asyncio.wait_for(
+            workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT), timeout=30
+        )

@@ -79,6 +79,7 @@ CASES = (
     "MoveChargeFirst",
     "MoveAuditFirst",
     "DurationThenWait",
+    "WrapInWaitFor",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
