@@ -121,7 +121,7 @@ CASES = {
     ),
     "InvertBranch": Case(
         11, "ActivityTaskScheduled", ("activity", "bill"), ("activity", "charge"),
-        "renamed", "charge-instead-of-bill",
+        "branch", "charge-or-bill",
     ),
     "DeprecateOther": Case(  # the deprecation of another change does not take the blame
         11, "ActivityTaskScheduled", ("activity", "charge"), ("activity", "audit"),

@@ -433,10 +433,17 @@ def test_a_reorder_deprecated_too_early_goes_back_to_the_gate_with_the_old_order
         "then activity 'charge'" in fix
 
 
-def test_a_call_in_the_other_branch_does_not_run_later() -> None:
-    # 'bill' is only in the else of the if now taking the other branch: a replacement.
+def test_a_call_in_the_other_branch_gates_the_condition() -> None:
+    # 'bill' is in the else of the if now taking the other branch: the condition changed.
+    # Gating the call in its branch would break executions that took that branch before.
+    d = committed_verdicts()["InvertBranch"].diagnosis
+    assert d is not None and d.change == "branch"
+    line = line_of('if not order.endswith("!"):', V2_FILE)
+    assert d.branch_at == f"changes_v2.py:{line} in run"
     fix = fix_text("InvertBranch")
-    assert "if it replaced activity 'bill'" in first_reading(fix)
+    assert 'new_branch = not order.endswith("!")' in fix
+    assert 'if not workflow.patched("charge-or-bill"):' in fix
+    assert "instead-of" not in fix
 
 
 def test_a_removed_patch_call_is_put_back_before_it_is_deprecated() -> None:

@@ -7,6 +7,7 @@ history and the source do not use yet.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -35,6 +36,7 @@ from replaycheck._readings import (
     added_block,
     loop_change,
     moved_too,
+    name_pattern,
     naming_frame,
     shares_statement,
     slug,
@@ -44,7 +46,9 @@ from replaycheck._readings import (
 from replaycheck._source import (
     SourceFrame,
     count_calls_later,
+    display_file,
     in_handler,
+    other_branch_runs,
     patch_ids_in_source,
     source_frames,
 )
@@ -219,6 +223,28 @@ def _with_signals(diagnosis: Diagnosis, history: History) -> Diagnosis:
     )
 
 
+def _other_branch(
+    diagnosis: Diagnosis, h: Command | None, c: Command | None
+) -> tuple[str, str] | None:
+    """Where the code took the other branch of an ``if`` than the history did: the code's
+    command in one branch, the recorded one in the other (``(wf.py:15 in run, condition)``)."""
+    frame = diagnosis.gate_at
+    if (
+        diagnosis.change not in ("renamed", "replaced") or frame is None or h is None
+        or c is None or h.kind not in NAMED_KINDS or not h.name or h.name == c.name
+    ):  # fmt: skip
+        return None
+    raw = next((f for f in c.frames if display_file(f[0]) == frame.file and f[1] == frame.line),
+               None)  # fmt: skip
+    if raw is None:
+        return None
+    found = other_branch_runs(raw[0], raw[1], name_pattern(h.name))
+    if found is None:
+        return None
+    line, condition = found
+    return f"{os.path.basename(raw[0])}:{line} in {frame.function}", condition
+
+
 def _called_again(
     c: Command | None, h: Command | None, frames: Sequence[SourceFrame], history: HistoryCommands
 ) -> bool:
@@ -350,6 +376,20 @@ def _from_divergence(
                 patch_id=_unused(f"remove-{_slug_of(h)}", taken),
                 still_runs_later=False,
             )
+    branch = _other_branch(diagnosis, h, c)
+    if branch is not None:
+        at, condition = branch
+        return replace(
+            diagnosis,
+            change="branch",
+            branch_at=at,
+            branch_condition=condition,
+            patch_id=_unused(f"{_slug_of(c)}-or-{_slug_of(h)}", taken),
+            other_patch_id="",
+            still_runs_later=False,
+            added_block="",
+            moved_too="",
+        )
     loop = loop_change(h, c, found, history)
     if loop is not None:
         return replace(

@@ -47,6 +47,12 @@ def explanation(d: Diagnosis) -> str:
             f"{rec} now gets id {d.ids[1]!r}; the history recorded id {d.ids[0]!r} "
             "(core compares activity and child workflow ids, not just types)"
         )
+    if d.change == "branch":
+        return (
+            f"the code took the other branch of the if at {d.branch_at}: it now runs {com} "
+            f"where this execution ran {rec}, which the code still runs in the other branch "
+            "(the condition, or what it reads, changed)"
+        )
     return {
         "loop": f"the loop at {d.loop} now runs {_loop_command(d)} "
         f"{'more' if d.loop_more else 'fewer'} times than this history recorded "
@@ -111,6 +117,8 @@ def _fix(d: Diagnosis) -> list[str]:
         return _deprecated_early_fix(d)
     if d.change == "loop":
         return _loop_fix(d)
+    if d.change == "branch":
+        return _branch_fix(d)
     if d.change == "id-changed" and len(d.ids) == 2:
         frame = d.gate_at
         where = f"at {frame.short()}" if frame else "where the code gives the id"
@@ -238,6 +246,21 @@ def _addition(d: Diagnosis, code: str) -> list[str]:
         *_gate(d, code),
         "    else:",
         f"        ...  # the statement as it was, without {d.commanded}",
+    ]
+
+
+def _branch_fix(d: Diagnosis) -> list[str]:
+    """Gate the condition, not the branch: each execution keeps the branch it took."""
+    patch_id = d.patch_id or "<change-id>"
+    condition = " ".join(d.branch_condition.split()) or "...  # the new condition"
+    return [
+        f"gate the condition of the if at {d.branch_at}, not the code in its branches "
+        "(executions recorded before took theirs under the old condition):",
+        f"    new_branch = {condition}",
+        f'    if not workflow.patched("{patch_id}"):',
+        "        new_branch = ...  # the old condition, for executions recorded before",
+        "    if new_branch:",
+        "        ...  # both branches as they are",
     ]
 
 

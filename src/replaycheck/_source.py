@@ -122,6 +122,36 @@ def count_later(path: str, line: int, pattern: str) -> int:
     return len(re.findall(pattern, code))
 
 
+def other_branch_runs(path: str, line: int, pattern: str) -> tuple[int, str] | None:
+    """The innermost ``if`` with ``line`` in one branch and ``pattern`` (a regex) in the
+    other: ``(line of the if, source of its condition)``, else ``None``. The code took the
+    other branch than the history did: the condition (or what it reads) changed."""
+    import re
+
+    tree = _parsed(path)
+    if tree is None:
+        return None
+    lines = _without_comments(tuple(linecache.getlines(path)))
+    source = "".join(linecache.getlines(path))
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.If):
+            continue
+        if _covers(node.body, line):
+            other = node.orelse
+        elif _covers(node.orelse, line):
+            other = node.body
+        else:
+            continue
+        text = "".join(lines[other[0].lineno - 1 : _end(other[-1])]) if other else ""
+        if re.search(pattern, re.sub(_PATCH_CALL, "", text)):
+            found.append(node)
+    if not found:
+        return None
+    node = min(found, key=lambda n: _end(n) - n.lineno)
+    return node.lineno, ast.get_source_segment(source, node.test) or ""
+
+
 def count_calls_later(path: str, line: int, names: set[str]) -> int:
     """How many calls in what may run after the statement at ``line`` (as :func:`count_later`
     reads it) pass one of ``names`` (an activity or workflow function, or its registered

@@ -64,8 +64,8 @@ def _closing_brace(text: str, start: int) -> int | None:
 IN_FLIGHT = "breaks in-flight executions"
 CLOSED = "breaks queries and resets of closed executions"
 CHANGES = (
-    "added", "removed", "renamed", "reordered", "replaced", "loop", "id-changed", "patch-removed",
-    "unknown",
+    "added", "removed", "renamed", "reordered", "replaced", "loop", "branch", "id-changed",
+    "patch-removed", "unknown",
 )  # fmt: skip
 """Values of :attr:`Diagnosis.change`."""
 
@@ -170,6 +170,11 @@ class Diagnosis:
     """Where the code took ``workflow.random()`` (``uuid4()`` too) while replaying up to here
     (``wf.py:40 in run``): a draw added or removed changes every later value, and so maybe
     what the code did here."""
+    branch_at: str = ""
+    """``branch``: the ``if`` whose other branch runs what the history recorded
+    (``wf.py:15 in run``)."""
+    branch_condition: str = ""
+    """``branch``: its condition as the code has it now (``amount > THRESHOLD``)."""
     core_stopped_at: str = ""
     """Where core stopped (``event 16 (TimerCanceled)``), when that is not where the two
     sides part: a timer of another duration, which core accepts, took the history's place."""
