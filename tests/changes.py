@@ -169,7 +169,7 @@ durations)."""
 OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHandler",
           "RemoveTimerCancel", "AddTimerCancel", "AddReminderCancel",
           "AddSleepBeforeWait", "DeprecateReorderEarly", "AddReusedActivity", "MoveChargeFirst",
-          "MoveAuditFirst", "DurationThenWait", "WrapInWaitFor"}  # fmt: skip
+          "MoveAuditFirst", "DurationThenWait", "WrapInWaitFor", "SwapChildren"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 

@@ -119,7 +119,8 @@ def test_an_added_activity_cancel_is_nondeterministic_at_the_cancel_call() -> No
     assert d is not None and (d.commanded_kind, d.change) == ("cancel-activity", "added")
     frame = d.location[0]
     assert (Path(frame.file).resolve(), frame.line) == (
-        V2_FILE, marked_line("change: AddActivityCancel")
+        V2_FILE,
+        marked_line("change: AddActivityCancel"),
     )
     fix = "\n".join(d.fix())
     assert 'if workflow.patched("add-cancel-activity"):\n        handle.cancel()' in fix
@@ -154,7 +155,8 @@ def test_a_timer_of_another_duration_is_the_change_not_the_signal_after_it() -> 
     assert (d.event_id, d.recorded, d.commanded) == (11, "timer (1h)", "timer (30m)")
     frame = d.location[0]
     assert (Path(frame.file).resolve(), frame.line) == (
-        V2_FILE, marked_line("change: AddSleepBeforeWait")
+        V2_FILE,
+        marked_line("change: AddSleepBeforeWait"),
     )
     fix = "\n".join(d.fix())
     assert 'if workflow.patched("timer-30m-before-timer-1h"):' in fix
@@ -191,8 +193,9 @@ def test_random_draws_on_the_way_are_named_with_the_fix_of_gating_the_draw() -> 
     assert d.draws == (f"changes_v2.py:{first} in run", f"changes_v2.py:{first + 1} in run")
     note = d.fix()[-1]
     assert note.startswith("  note: the code took workflow.random() / workflow.uuid4() on the way")
-    assert 'gate the draw instead: x = workflow.uuid4() if workflow.patched("<id>") else None' \
-        in note
+    assert (
+        'gate the draw instead: x = workflow.uuid4() if workflow.patched("<id>") else None' in note
+    )
     assert committed_verdicts()["ChangeChildId"].diagnosis.draws == ()  # type: ignore[union-attr]
 
 
@@ -225,8 +228,10 @@ def test_a_removed_cancel_is_placed_before_the_commands_of_its_workflow_task() -
     assert d is not None and (d.change, d.recorded_kind) == ("removed", "cancel-timer")
     assert d.previous[0].line == marked_line("before: RemoveTimerCancel")
     first = d.fix()[0]
-    assert first.startswith(f"gate the change where timer cancellation was, after "
-                            f"changes_v2.py:{d.previous[0].line} in run (a cancel is recorded")
+    assert first.startswith(
+        f"gate the change where timer cancellation was, after "
+        f"changes_v2.py:{d.previous[0].line} in run (a cancel is recorded"
+    )
 
 
 def test_a_failing_diagnosis_keeps_the_verdict_and_shows_the_traceback(
@@ -315,9 +320,18 @@ def test_the_header_of_a_with_block_is_the_whole_block(tmp_path: Path) -> None:
     )
     assert statement_span(str(code), 2) == (2, 3)
     assert statement_span(str(code), 3) == (3, 3)
-    assert statement_source(str(code), 2) == (
-        "async with asyncio.timeout(30):\n    await charge()"
+    assert statement_source(str(code), 2) == ("async with asyncio.timeout(30):\n    await charge()")
+
+
+def test_children_started_in_the_other_order_are_a_reorder_not_an_id_change() -> None:
+    # Core compares child ids first, so its message is about ids; the types differ too.
+    d = committed_verdicts()["SwapChildren"].diagnosis
+    assert d is not None and d.change == "reordered", d
+    assert (d.recorded, d.commanded) == (
+        "child workflow 'PackOrder'",
+        "child workflow 'GiftWrapOrder'",
     )
+    assert "the old code from here on, in its order" in fix_text("SwapChildren")
 
 
 def test_an_added_command_is_gated_without_else() -> None:
@@ -332,8 +346,9 @@ def test_an_added_command_is_gated_without_else() -> None:
 def test_a_reorder_keeps_the_whole_old_order() -> None:
     first = first_reading(fix_text("Reorder"))
     assert "activity 'fetch' still runs later (moved after it)" in first
-    assert "the old code from here on, in its order: activity 'fetch', then activity 'charge'" \
-        in first
+    assert (
+        "the old code from here on, in its order: activity 'fetch', then activity 'charge'" in first
+    )
 
 
 def test_a_removed_command_before_the_next_keeps_it_in_the_else() -> None:
@@ -349,8 +364,10 @@ def test_a_rename_is_a_replacement_first_an_addition_second() -> None:
     fix = fix_text("RenameActivity")
     assert "if it replaced activity 'charge'" in first_reading(fix)
     assert "    else:" in first_reading(fix)
-    assert 'still runs after it (an addition), no else:\n    if workflow.patched("bill-before-' \
-        "charge\")" in fix
+    assert (
+        'still runs after it (an addition), no else:\n    if workflow.patched("bill-before-'
+        'charge")' in fix
+    )
 
 
 def test_a_changed_loop_count_gates_the_bound_not_a_call_in_the_loop() -> None:
@@ -361,8 +378,10 @@ def test_a_changed_loop_count_gates_the_bound_not_a_call_in_the_loop() -> None:
     assert 'runs = <new count> if workflow.patched("fetch-runs") else 2' in more
     fewer = committed_verdicts()["LoopFewer"].diagnosis
     assert fewer is not None
-    assert "now runs activity 'fetch' fewer times than this history recorded (3)" \
+    assert (
+        "now runs activity 'fetch' fewer times than this history recorded (3)"
         in fewer.explanation()
+    )
     assert 'workflow.patched("fetch-runs") else 3' in "\n".join(fewer.fix())
 
 
@@ -383,8 +402,10 @@ def test_an_addition_to_a_gather_keeps_the_statement_in_the_else() -> None:
 def test_commands_added_in_a_row_share_one_gate() -> None:
     first = first_reading(fix_text("AddSeveral"))
     start = marked_line("change: AddSeveral")
-    assert f"the statements added in a row (lines {start}-{start + 2}), up to the one running " \
+    assert (
+        f"the statements added in a row (lines {start}-{start + 2}), up to the one running "
         "activity 'charge', share the gate" in first
+    )
     gated = first.split('if workflow.patched("audit-before-charge"):\n')[1]
     assert gated.count("execute_activity(audit") == 2 and "workflow.sleep(PAUSE)" in gated
 
@@ -429,8 +450,10 @@ def test_a_reorder_deprecated_too_early_goes_back_to_the_gate_with_the_old_order
     fix = "\n".join(d.fix())
     assert 'if workflow.patched("charge-before-bill"):' in fix
     assert "no else" not in fix
-    assert "    else:\n        ...  # the old code from here on, in its order: activity 'bill', " \
+    assert (
+        "    else:\n        ...  # the old code from here on, in its order: activity 'bill', "
         "then activity 'charge'" in fix
+    )
 
 
 def test_a_call_in_the_other_branch_gates_the_condition() -> None:
@@ -461,8 +484,10 @@ def test_a_changed_child_workflow_id_is_named_and_gated() -> None:
         "recorded id 'change-ChangeChildId-pack'"
     )
     # the new id as the code writes it; the old one as this history recorded it
-    assert "    id=f'{wid}-box' if workflow.patched(\"pack-order-id\") else <the old " \
+    assert (
+        "    id=f'{wid}-box' if workflow.patched(\"pack-order-id\") else <the old "
         "expression>  # it gave 'change-ChangeChildId-pack' here" in "\n".join(d.fix())
+    )
 
 
 def test_a_command_removed_from_an_update_handler_names_the_handler() -> None:
@@ -515,7 +540,8 @@ def test_statements_added_in_a_row_stop_at_a_wait_and_keep_their_own_checks(
         "    await charge()\n"
     )
     assert block_until(str(code), 2, r"\bcharge\b") == (
-        4, "ok = await fraud_check()\nif not ok:\n    return 'rejected'"
+        4,
+        "ok = await fraud_check()\nif not ok:\n    return 'rejected'",
     )
 
 
@@ -636,8 +662,7 @@ def test_a_first_command_from_a_helper_points_at_the_call_naming_it() -> None:
     assert d is not None and d.change == "patch-removed" and d.gate_at is not None
     caller = line_of("_step(create_schema, request, retry_policy", SHARED_PY)
     assert (d.gate_at.function, d.gate_at.line) == ("prepare_v2", caller)
-    assert f"put the gate back where it was (before shared.py:{caller} in prepare_v2)" \
-        in d.fix()[0]
+    assert f"put the gate back where it was (before shared.py:{caller} in prepare_v2)" in d.fix()[0]
 
 
 def test_public_sdk_history_timer_added_on_replay() -> None:
@@ -701,7 +726,7 @@ def test_cores_debug_dump_of_an_event_is_shortened() -> None:
         "HistoryEvent { event_id: 5, event_time: Some(Timestamp { seconds: 1, nanos: 2 }), "
         "event_type: ActivityTaskScheduled, version: 0, attributes: Some("
         "ActivityTaskScheduledEventAttributes(ActivityTaskScheduledEventAttributes { "
-        "activity_id: \\\"1\\\", input: Some(Payloads { payloads: [] }) })) }"
+        'activity_id: \\"1\\", input: Some(Payloads { payloads: [] }) })) }'
     )
     text = (
         'Failure { failure: Some(Failure { message: "[TMPRL1100] Nondeterminism error: Child '

@@ -88,7 +88,7 @@ def diagnose(
         hint = parse_core_message(message)
         commands = history_commands(history)
         found = _divergence_of(hint, commands, issued, last_task)
-        if hint.ids is not None:
+        if hint.ids is not None and not _types_differ(found):
             diagnosis = _id_change(hint.ids, message, history, commands, issued, severity)
         elif found is None:
             diagnosis = _from_hint(message, _hint_with_history(hint, commands), severity)
@@ -221,6 +221,15 @@ def _with_signals(diagnosis: Diagnosis, history: History) -> Diagnosis:
         signals=tuple(f"signal {n!r} (event {e})" for e, n in found) if named else (),
         timeline=(*rows[:at], *received, *rows[at:]),
     )
+
+
+def _types_differ(found: Divergence | None) -> bool:
+    """Core names ids (it compares them first), but the types differ too: two children
+    reordered (their ids swapped with them), not one child's id changed."""
+    if found is None or found.recorded is None or found.commanded is None:
+        return False
+    h, c = found.recorded, found.commanded
+    return h.kind == c.kind and bool(h.name and c.name) and h.name != c.name
 
 
 def _other_branch(

@@ -496,3 +496,15 @@ class WrapInWaitFor:
     async def run(self, order: str) -> str:
         await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SwapChildren")
+class SwapChildren:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        wid = workflow.info().workflow_id
+        packed, wrapped = await asyncio.gather(
+            workflow.execute_child_workflow(PackOrder.run, order, id=f"{wid}-pack"),
+            workflow.execute_child_workflow(GiftWrapOrder.run, order, id=f"{wid}-wrap"),
+        )
+        return f"{packed}, {wrapped}"

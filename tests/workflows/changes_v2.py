@@ -589,3 +589,18 @@ class WrapInWaitFor:
         return await asyncio.wait_for(
             workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT), timeout=30
         )
+
+
+@workflow.defn(name="SwapChildren")
+class SwapChildren:
+    """Two children started in the other order: core names their ids, but it is a reorder."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        wid = workflow.info().workflow_id
+        # change: SwapChildren (the next line)
+        wrapped, packed = await asyncio.gather(
+            workflow.execute_child_workflow(GiftWrapOrder.run, order, id=f"{wid}-wrap"),
+            workflow.execute_child_workflow(PackOrder.run, order, id=f"{wid}-pack"),
+        )
+        return f"{packed}, {wrapped}"

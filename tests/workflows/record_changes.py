@@ -80,6 +80,7 @@ CASES = (
     "MoveAuditFirst",
     "DurationThenWait",
     "WrapInWaitFor",
+    "SwapChildren",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
@@ -143,7 +144,7 @@ async def _timer_started(handle: WorkflowHandle[Any, Any]) -> None:
 async def record(client: Client, out: Path) -> list[Path]:
     """Record every case with a worker running the baseline code."""
     workflows = [getattr(changes_v1, case) for case in CASES]
-    workflows += [changes_common.Sink, changes_common.PackOrder]
+    workflows += [changes_common.Sink, changes_common.PackOrder, changes_common.GiftWrapOrder]
     async with Worker(
         client,
         task_queue=TASK_QUEUE,
