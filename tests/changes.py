@@ -169,7 +169,8 @@ durations)."""
 OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHandler",
           "RemoveTimerCancel", "AddTimerCancel", "AddReminderCancel",
           "AddSleepBeforeWait", "DeprecateReorderEarly", "AddReusedActivity", "MoveChargeFirst",
-          "MoveAuditFirst", "DurationThenWait", "WrapInWaitFor", "SwapChildren"}  # fmt: skip
+          "MoveAuditFirst", "DurationThenWait", "WrapInWaitFor", "SwapChildren",
+          "RenameSignalHandler"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 

@@ -334,6 +334,15 @@ def test_children_started_in_the_other_order_are_a_reorder_not_an_id_change() ->
     assert "the old code from here on, in its order" in fix_text("SwapChildren")
 
 
+def test_a_signal_with_no_handler_left_says_to_keep_one_under_the_old_name() -> None:
+    # Gating inside a handler cannot help: no handler runs for 'add' any more.
+    d = committed_verdicts()["RenameSignalHandler"].diagnosis
+    assert d is not None and d.unhandled_signal == "add"
+    assert d.explanation().startswith("the code has no handler for signal 'add'")
+    fix = fix_text("RenameSignalHandler")
+    assert '@workflow.signal(name="add")' in fix and "patched(" not in fix
+
+
 def test_an_added_command_is_gated_without_else() -> None:
     # AddTimer: a timer before 'charge', which still runs after it. An else running 'charge'
     # would run it twice for executions recorded before.

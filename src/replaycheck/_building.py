@@ -68,6 +68,7 @@ def diagnose(
     last_task: int = 0,
     early_deprecations: Sequence[tuple[str, str, int]] = (),
     draws: Sequence[tuple[str, int]] = (),
+    signal_handlers: Collection[str | None] | None = None,
 ) -> Diagnosis:
     """Explain a nondeterminism failure; never raises.
 
@@ -82,6 +83,8 @@ def diagnose(
         draws: ``(where, activation history length)`` of each place the code took
             ``workflow.random()`` / ``uuid4()`` while it replayed; those of the activation that
             diverged are named.
+        signal_handlers: the names the code has signal handlers for (``None`` in it: a
+            dynamic handler); ``None``: unknown.
     """
     severity = severity_of(status)
     try:
@@ -110,7 +113,8 @@ def diagnose(
                 diagnosis = replace(diagnosis, core_stopped_at=stopped)
         task = found.commanded.task if found is not None and found.commanded else last_task
         drawn = tuple(dict.fromkeys(place for place, at in draws if at == task))
-        return replace(_with_signals(diagnosis, history), draws=drawn)
+        diagnosis = replace(_with_signals(diagnosis, history), draws=drawn)
+        return _with_unhandled(diagnosis, history, signal_handlers)
     except Exception:  # a diagnosis is a courtesy: any surprise degrades to core's message
         return Diagnosis(message=message, severity=severity)
 
@@ -268,6 +272,23 @@ def _called_again(
     names = {c.name, slug(c.name).replace("-", "_")}
     calls = count_calls_later(frames[0].file, frames[0].line, names)
     return recorded > 0 and calls >= recorded
+
+
+def _with_unhandled(
+    diagnosis: Diagnosis, history: History, handlers: Collection[str | None] | None
+) -> Diagnosis:
+    """A signal of the timeline's no handler of the code takes (renamed or removed): it waits
+    in the buffer, and the code waits for what it should have done."""
+    if handlers is None or None in handlers or not diagnosis.signals:
+        return diagnosis
+    received = {
+        event.workflow_execution_signaled_event_attributes.signal_name
+        for event in history.events
+        if event_type_name(event.event_type) == "WorkflowExecutionSignaled"
+        and event.event_id < (diagnosis.event_id or 1 << 62)
+    }
+    missing = sorted(name for name in received if name not in handlers)
+    return replace(diagnosis, unhandled_signal=missing[0]) if missing else diagnosis
 
 
 def _event_of(found: Divergence) -> int:

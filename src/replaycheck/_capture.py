@@ -126,6 +126,9 @@ class Recording:
     later, from the handle's task or the sleep's cleanup."""
     sleep_future: Any = None
     """The future of the sleep (``workflow.sleep``, ``asyncio.sleep``) whose timer comes next."""
+    signal_handlers: Any = None
+    """The instance's signal handlers by name (``None`` for a dynamic one), kept live: the
+    names a history's signals may find no handler for."""
 
     def command_entries(self) -> list[tuple[WorkflowCommand, int, tuple[RawFrame, ...]]]:
         """:attr:`entries`, a cancel command taking the frames of the ``cancel()`` call."""
@@ -216,6 +219,7 @@ def _hook_instance(instance: Any, recording: Recording) -> None:
     instance.activate = recording_activate
     _hook_sleeps(instance, recording)
     instance._replaycheck_recording = recording  # for the handles' cancel() (_hook_cancels)
+    recording.signal_handlers = getattr(instance, "_signals", None)
     workflow_random = getattr(instance, "workflow_random", None)
     if workflow_random is not None:
         draws, seen = recording.draws, set()

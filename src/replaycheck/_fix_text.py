@@ -25,6 +25,12 @@ def explanation(d: Diagnosis) -> str:
             f"the update handler {d.handler!r} no longer runs {rec} "
             "before it returns: the history ran it while handling the update"
         )
+    if d.unhandled_signal:
+        return (
+            f"the code has no handler for signal {d.unhandled_signal!r}, which this execution "
+            f"received: its handler was renamed or removed, so the signal waits unhandled and "
+            f"the code does not go on where the history went on with {rec}"
+        )
     if d.signals and not d.commanded_kind:
         return (
             f"the code made no command after {d.signals[-1]}, where the history went on "
@@ -111,6 +117,14 @@ def _fix(d: Diagnosis) -> list[str]:
     Where the history cannot tell which it was, both readings are given, the one the source
     suggests first.
     """
+    if d.unhandled_signal:
+        return [
+            f"keep a handler registered under the name {d.unhandled_signal!r} (executions "
+            "recorded before received the signal by that name; the method may be called "
+            "anything):",
+            f'    @workflow.signal(name="{d.unhandled_signal}")',
+            "    def ...(self, ...) -> None:  # as it was, or calling the new handler",
+        ]
     if d.change == "patch-removed":
         return _patch_removed_fix(d)
     if d.deprecated_early:

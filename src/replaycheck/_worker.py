@@ -190,7 +190,10 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
     last = 0
     early: list[tuple[str, str, int]] = []
     draws: list[tuple[str, int]] = []
+    handlers = None
     if recording is not None:
+        if isinstance(recording.signal_handlers, dict):
+            handlers = frozenset(recording.signal_handlers)
         for stack, task in recording.draws:
             frames = source_frames(stack)
             if frames:
@@ -210,6 +213,7 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
         last_task=last,
         early_deprecations=early,
         draws=draws,
+        signal_handlers=handlers,
     )
 
 

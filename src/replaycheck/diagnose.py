@@ -170,6 +170,9 @@ class Diagnosis:
     """Where the code took ``workflow.random()`` (``uuid4()`` too) while replaying up to here
     (``wf.py:40 in run``): a draw added or removed changes every later value, and so maybe
     what the code did here."""
+    unhandled_signal: str = ""
+    """A signal this execution received that the code has no handler for any more (its
+    handler renamed or removed)."""
     branch_at: str = ""
     """``branch``: the ``if`` whose other branch runs what the history recorded
     (``wf.py:15 in run``)."""

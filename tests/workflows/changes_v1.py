@@ -508,3 +508,18 @@ class SwapChildren:
             workflow.execute_child_workflow(GiftWrapOrder.run, order, id=f"{wid}-wrap"),
         )
         return f"{packed}, {wrapped}"
+
+
+@workflow.defn(name="RenameSignalHandler")
+class RenameSignalHandler:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    @workflow.signal
+    def add(self, item: str) -> None:
+        self.items.append(item)
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.wait_condition(lambda: bool(self.items))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

@@ -604,3 +604,21 @@ class SwapChildren:
             workflow.execute_child_workflow(PackOrder.run, order, id=f"{wid}-pack"),
         )
         return f"{packed}, {wrapped}"
+
+
+@workflow.defn(name="RenameSignalHandler")
+class RenameSignalHandler:
+    """The signal's name changed: executions that received 'add' find no handler for it."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    # change: RenameSignalHandler (the next line)
+    @workflow.signal(name="add_item")
+    def add(self, item: str) -> None:
+        self.items.append(item)
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.wait_condition(lambda: bool(self.items))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

@@ -81,11 +81,13 @@ CASES = (
     "DurationThenWait",
     "WrapInWaitFor",
     "SwapChildren",
+    "RenameSignalHandler",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
 """Cases whose execution waits for the update ``set_note``."""
-NEEDS_SIGNAL = {"AddInSignalHandler", "RemoveFromSignalHandler", "AddSleepBeforeWait"}
+NEEDS_SIGNAL = {"AddInSignalHandler", "RemoveFromSignalHandler", "AddSleepBeforeWait",
+                "RenameSignalHandler"}
 """Cases whose execution waits for the signal ``add``."""
 RUNNING_AT_TIMER = {"ShorterNap"}
 """Cases captured while their first timer is pending (then terminated): a running execution."""
