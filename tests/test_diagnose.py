@@ -343,6 +343,14 @@ def test_a_signal_with_no_handler_left_says_to_keep_one_under_the_old_name() -> 
     assert '@workflow.signal(name="add")' in fix and "patched(" not in fix
 
 
+def test_a_cleanup_added_where_the_workflow_is_cancelled_is_an_addition() -> None:
+    # The except block re-raises: the cancellation still follows the cleanup.
+    fix = fix_text("AddCleanupOnCancel")
+    first = first_reading(fix)
+    assert "if workflow cancellation still runs after it (an addition), no else" in first
+    assert 'if workflow.patched("audit-before-cancel"):' in first
+
+
 def test_an_added_command_is_gated_without_else() -> None:
     # AddTimer: a timer before 'charge', which still runs after it. An else running 'charge'
     # would run it twice for executions recorded before.

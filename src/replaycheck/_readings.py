@@ -82,6 +82,8 @@ def still_runs_later(
         return found >= max(1, timers)
     if h.kind == "continue-as-new":
         return any(mentioned_later(f.file, f.line, r"\bcontinue_as_new\(") for f in frames)
+    if h.kind in ("cancel", "fail"):  # a cleanup added in an except block that re-raises
+        return any(mentioned_later(f.file, f.line, r"\braise\b") for f in frames[:1])
     if not h.name:
         return False
     pattern = name_pattern(h.name)

@@ -523,3 +523,15 @@ class RenameSignalHandler:
     async def run(self, order: str) -> str:
         await workflow.wait_condition(lambda: bool(self.items))
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddCleanupOnCancel")
+class AddCleanupOnCancel:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        try:
+            await workflow.sleep(timedelta(hours=1))
+        except asyncio.CancelledError:
+            raise
+        return order

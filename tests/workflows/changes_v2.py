@@ -622,3 +622,19 @@ class RenameSignalHandler:
     async def run(self, order: str) -> str:
         await workflow.wait_condition(lambda: bool(self.items))
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddCleanupOnCancel")
+class AddCleanupOnCancel:
+    """A cleanup activity added where the workflow is cancelled: it still re-raises."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        try:
+            await workflow.sleep(timedelta(hours=1))
+        except asyncio.CancelledError:
+            # change: AddCleanupOnCancel (the next line)
+            await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+            raise
+        return order

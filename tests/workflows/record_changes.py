@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from temporalio.client import Client, WorkflowHandle  # noqa: E402
+from temporalio.client import Client, WorkflowFailureError, WorkflowHandle  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
 from replaycheck.histories import Provenance, write_history  # noqa: E402
@@ -82,6 +83,7 @@ CASES = (
     "WrapInWaitFor",
     "SwapChildren",
     "RenameSignalHandler",
+    "AddCleanupOnCancel",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
@@ -89,6 +91,8 @@ NEEDS_UPDATE = {"RemoveFromUpdate"}
 NEEDS_SIGNAL = {"AddInSignalHandler", "RemoveFromSignalHandler", "AddSleepBeforeWait",
                 "RenameSignalHandler"}
 """Cases whose execution waits for the signal ``add``."""
+CANCEL_AT_TIMER = {"AddCleanupOnCancel"}
+"""Cases cancelled by the client once their first timer started."""
 RUNNING_AT_TIMER = {"ShorterNap"}
 """Cases captured while their first timer is pending (then terminated): a running execution."""
 SIGNAL_AFTER_TIMER = {"AddSleepBeforeWait"}
@@ -120,8 +124,14 @@ async def record_case(client: Client, case: str, out: Path) -> Path:
         await handle.terminate("recorded while its timer was pending")
         status = "RUNNING"
     else:
-        await handle.result()  # follows continue-as-new to the last run
-        first = client.get_workflow_handle(wid, run_id=handle.result_run_id)
+        if case in CANCEL_AT_TIMER:
+            await _timer_started(handle)
+            await handle.cancel()
+            with contextlib.suppress(WorkflowFailureError):
+                await handle.result()
+        else:
+            await handle.result()  # follows continue-as-new to the last run
+        first = client.get_workflow_handle(wid, run_id=handle.result_run_id or handle.run_id)
         history = await first.fetch_history()
         description = await first.describe()
         status = description.status.name if description.status else ""
