@@ -170,7 +170,8 @@ OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHan
           "RemoveTimerCancel", "AddTimerCancel", "AddReminderCancel",
           "AddSleepBeforeWait", "DeprecateReorderEarly", "AddReusedActivity", "MoveChargeFirst",
           "MoveAuditFirst", "DurationThenWait", "WrapInWaitFor", "SwapChildren",
-          "RenameSignalHandler", "AddCleanupOnCancel"}  # fmt: skip
+          "RenameSignalHandler", "AddCleanupOnCancel", "AddInBranch", "WidenMatchCase",
+          "AddBeforeLoop", "RenameWithStraySignal"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 

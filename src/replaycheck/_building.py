@@ -36,7 +36,6 @@ from replaycheck._readings import (
     added_block,
     loop_change,
     moved_too,
-    name_pattern,
     naming_frame,
     shares_statement,
     slug,
@@ -251,7 +250,7 @@ def _other_branch(
                None)  # fmt: skip
     if raw is None:
         return None
-    found = other_branch_runs(raw[0], raw[1], name_pattern(h.name))
+    found = other_branch_runs(raw[0], raw[1], {h.name, slug(h.name).replace("-", "_")})
     if found is None:
         return None
     line, condition = found
@@ -279,8 +278,8 @@ def _with_unhandled(
 ) -> Diagnosis:
     """A signal of the timeline's no handler of the code takes (renamed or removed): it waits
     in the buffer, and the code waits for what it should have done."""
-    if handlers is None or None in handlers or not diagnosis.signals:
-        return diagnosis
+    if handlers is None or None in handlers or not diagnosis.signals or diagnosis.commanded_kind:
+        return diagnosis  # the code went on (and commanded something else): not blocked
     received = {
         event.workflow_execution_signaled_event_attributes.signal_name
         for event in history.events
@@ -406,7 +405,7 @@ def _from_divergence(
                 patch_id=_unused(f"remove-{_slug_of(h)}", taken),
                 still_runs_later=False,
             )
-    branch = _other_branch(diagnosis, h, c)
+    branch = None if later else _other_branch(diagnosis, h, c)  # else: h still runs after
     if branch is not None:
         at, condition = branch
         return replace(
@@ -415,7 +414,7 @@ def _from_divergence(
             branch_at=at,
             branch_condition=condition,
             patch_id=_unused(f"{_slug_of(c)}-or-{_slug_of(h)}", taken),
-            other_patch_id="",
+            other_patch_id=_unused(f"{_slug_of(c)}-instead-of-{_slug_of(h)}", taken),
             still_runs_later=False,
             added_block="",
             moved_too="",

@@ -184,15 +184,15 @@ def _divergence(
 def timer_changed(
     history: HistoryCommands, issued: Sequence[Command], found: Divergence | None
 ) -> Divergence | None:
-    """A timer the code started for another duration than the history's, before a divergence
-    where the code made no command (or no timer cancel): core does not compare durations, so
-    the code's timer took the history's place, and the code still waited on it while the
-    history moved on. That timer is the likelier change (added before, or its duration)."""
+    """A timer the code started for another duration than the history's, as the code's last
+    matching command, where the history then cancelled it and the code made no command: core
+    does not compare durations, so the code's timer took the history's place and the code
+    still waited on it. That timer is the likelier change (added before, or its duration)."""
     if found is None:
         return None
     h = found.recorded
-    if found.commanded is not None and not (h is not None and h.kind == "cancel-timer"):
-        return None
+    if found.commanded is not None or h is None or h.kind != "cancel-timer":
+        return None  # only where the history cancelled the timer the code still waits on
     pairs = [(i, a, b) for i, (a, b) in enumerate(found.matched) if a is not None and b]
     if not pairs:
         return None

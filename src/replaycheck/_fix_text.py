@@ -54,10 +54,11 @@ def explanation(d: Diagnosis) -> str:
             "(core compares activity and child workflow ids, not just types)"
         )
     if d.change == "branch":
+        what = "if" if d.branch_condition else "match"
         return (
-            f"the code took the other branch of the if at {d.branch_at}: it now runs {com} "
-            f"where this execution ran {rec}, which the code still runs in the other branch "
-            "(the condition, or what it reads, changed)"
+            f"the code took another branch of the {what} at {d.branch_at}: it now runs {com} "
+            f"where this execution ran {rec}, which the code still runs in another branch "
+            f"(the condition, or what it reads, changed; or {rec} became {com} in this branch)"
         )
     return {
         "loop": f"the loop at {d.loop} now runs {_loop_command(d)} "
@@ -264,17 +265,42 @@ def _addition(d: Diagnosis, code: str) -> list[str]:
 
 
 def _branch_fix(d: Diagnosis) -> list[str]:
-    """Gate the condition, not the branch: each execution keeps the branch it took."""
+    """Gate the condition, not the branch: each execution keeps the branch it took. A rename
+    inside the branch reads the same from the history, so it comes second (gating the call
+    when the condition changed would pass the check and break the other branch's
+    executions; gating the condition when it was a rename still fails the check)."""
     patch_id = d.patch_id or "<change-id>"
-    condition = " ".join(d.branch_condition.split()) or "...  # the new condition"
+    frame = d.gate_at
+    if d.branch_condition:
+        condition = " ".join(d.branch_condition.split())
+        lines = [
+            f"gate the condition of the if at {d.branch_at}, not the code in its branches "
+            "(executions recorded before took theirs under the old condition):",
+            f"    new_branch = {condition}",
+            f'    if not workflow.patched("{patch_id}"):',
+            "        new_branch = ...  # the old condition, for executions recorded before",
+            "    if new_branch:",
+            "        ...  # the branches as they are",
+        ]
+    else:
+        lines = [
+            f"gate the match at {d.branch_at}, not the code in its cases (executions recorded "
+            "before took theirs under the old patterns):",
+            f'    if workflow.patched("{patch_id}"):',
+            "        match ...:  # as it is now",
+            "    else:",
+            "        match ...:  # with the old patterns, for executions recorded before",
+        ]
+    code = (frame.code if frame else "") or f"...  # the new code: {d.commanded}"
+    other = d.other_patch_id or "<change-id>"
     return [
-        f"gate the condition of the if at {d.branch_at}, not the code in its branches "
-        "(executions recorded before took theirs under the old condition):",
-        f"    new_branch = {condition}",
-        f'    if not workflow.patched("{patch_id}"):',
-        "        new_branch = ...  # the old condition, for executions recorded before",
-        "    if new_branch:",
-        "        ...  # both branches as they are",
+        *lines,
+        f"  if instead {d.recorded} became {d.commanded} in this branch only (the condition "
+        "is as it was):",
+        f'    if workflow.patched("{other}"):',
+        *(f"        {line}" for line in code.splitlines()),
+        "    else:",
+        *_old(d.recorded),
     ]
 
 

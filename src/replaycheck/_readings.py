@@ -24,6 +24,7 @@ from replaycheck._source import (
     loop_around,
     mentioned_later,
     next_statement,
+    reraises_after,
     runs_outside_handler,
     statement_source,
     statement_span,
@@ -83,7 +84,7 @@ def still_runs_later(
     if h.kind == "continue-as-new":
         return any(mentioned_later(f.file, f.line, r"\bcontinue_as_new\(") for f in frames)
     if h.kind in ("cancel", "fail"):  # a cleanup added in an except block that re-raises
-        return any(mentioned_later(f.file, f.line, r"\braise\b") for f in frames[:1])
+        return any(reraises_after(f.file, f.line) for f in frames[:1])
     if not h.name:
         return False
     pattern = name_pattern(h.name)

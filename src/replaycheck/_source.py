@@ -67,7 +67,7 @@ def _parsed(path: str) -> ast.Module | None:
 @functools.lru_cache(maxsize=32)
 def _statement_spans(path: str) -> dict[int, tuple[int, int]]:
     """For each line of ``path``, the span of the innermost simple statement covering it; the
-    header lines of a ``with`` block, the whole block."""
+    header lines of an ``async with asyncio.timeout(...)`` block, the whole block."""
     tree = _parsed(path)
     if tree is None:
         return {}
@@ -83,11 +83,18 @@ def _statement_spans(path: str) -> dict[int, tuple[int, int]]:
             best = spans.get(line)
             if best is None or end - node.lineno < best[1] - best[0]:
                 spans[line] = (node.lineno, end)
-    for node in withs:  # its header (async with asyncio.timeout(...)): the whole block
+    for node in withs:  # the header of `async with asyncio.timeout(...)`: the whole block
+        if not any(_is_timeout(item.context_expr) for item in node.items):
+            continue
         end = node.end_lineno or node.lineno
         for line in range(node.lineno, node.body[0].lineno):
             spans.setdefault(line, (node.lineno, end))
     return spans
+
+
+def _is_timeout(expr: ast.expr) -> bool:
+    """``asyncio.timeout(...)`` / ``timeout_at(...)``: the block is one timed statement."""
+    return isinstance(expr, ast.Call) and bool(_names(expr.func) & {"timeout", "timeout_at"})
 
 
 _COMPOUND: tuple[type, ...] = (
@@ -122,54 +129,101 @@ def count_later(path: str, line: int, pattern: str) -> int:
     return len(re.findall(pattern, code))
 
 
-def other_branch_runs(path: str, line: int, pattern: str) -> tuple[int, str] | None:
-    """The innermost ``if`` with ``line`` in one branch and ``pattern`` (a regex) in the
-    other: ``(line of the if, source of its condition)``, else ``None``. The code took the
-    other branch than the history did: the condition (or what it reads) changed."""
-    import re
-
+def other_branch_runs(path: str, line: int, names: set[str]) -> tuple[int, str] | None:
+    """The innermost ``if`` (or ``match``) with ``line`` in one branch and a call of one of
+    ``names`` in another: ``(line of the if, source of its condition)`` (the condition is ''
+    for a ``match``), else ``None``. The code took another branch than the history did: the
+    condition (or what it reads) changed."""
     tree = _parsed(path)
     if tree is None:
         return None
-    lines = _without_comments(tuple(linecache.getlines(path)))
     source = "".join(linecache.getlines(path))
     found = []
     for node in ast.walk(tree):
-        if not isinstance(node, ast.If):
-            continue
-        if _covers(node.body, line):
-            other = node.orelse
-        elif _covers(node.orelse, line):
-            other = node.body
+        if isinstance(node, ast.If):
+            branches = [node.body, node.orelse]
+        elif isinstance(node, ast.Match):
+            branches = [case.body for case in node.cases]
         else:
             continue
-        text = "".join(lines[other[0].lineno - 1 : _end(other[-1])]) if other else ""
-        if re.search(pattern, re.sub(_PATCH_CALL, "", text)):
+        mine = [b for b in branches if _covers(b, line)]
+        if not mine:
+            continue
+        others = [stmt for b in branches if b is not mine[0] for stmt in b]
+        if any(_calls(stmt, names) for stmt in others):
             found.append(node)
     if not found:
         return None
     node = min(found, key=lambda n: _end(n) - n.lineno)
-    return node.lineno, ast.get_source_segment(source, node.test) or ""
+    condition = ast.get_source_segment(source, node.test) if isinstance(node, ast.If) else ""
+    return node.lineno, condition or ""
+
+
+_COMMAND_CALLS = frozenset({
+    "execute_activity", "start_activity", "execute_local_activity", "start_local_activity",
+    "execute_activity_method", "start_activity_method", "execute_local_activity_method",
+    "start_local_activity_method", "execute_activity_class", "start_activity_class",
+    "execute_child_workflow", "start_child_workflow",
+})  # fmt: skip
+"""temporalio's calls that take an activity or workflow by name as their first argument."""
+
+
+def _calls(node: ast.AST, names: set[str]) -> int:
+    """Calls under ``node`` that pass one of ``names`` (a function, or its registered name as
+    the first argument of an activity or child workflow call) or call it."""
+    return sum(
+        1 for call in ast.walk(node) if isinstance(call, ast.Call) and _calls_one(call, names)
+    )
+
+
+def reraises_after(path: str, line: int) -> bool:
+    """Whether the ``except`` block holding ``line`` raises after it (a cleanup added before
+    the execution fails or is cancelled as before)."""
+    tree = _parsed(path)
+    if tree is None:
+        return False
+    handler = _innermost(tree, line, (ast.ExceptHandler,))
+    if handler is None:
+        return False
+    return any(isinstance(n, ast.Raise) and n.lineno > line for n in ast.walk(handler))
 
 
 def count_calls_later(path: str, line: int, names: set[str]) -> int:
-    """How many calls in what may run after the statement at ``line`` (as :func:`count_later`
-    reads it) pass one of ``names`` (an activity or workflow function, or its registered
-    name as a string) or call it: ``execute_activity(charge, ...)``, ``"charge"``,
-    ``self._step(acts.charge)``; a string that only mentions it (``f"charge: {x}"``) is no
-    call."""
+    """How many times calls that may run after the statement at ``line`` (as
+    :func:`count_later` reads it) pass or call one of ``names`` (see :func:`_calls`): a call
+    inside a loop counts as many (:data:`MANY`); a string that only mentions the name
+    (``f"charge: {x}"``, ``done.append("charge")``) is no call."""
     found = _later_lines(path, line)
     if found is None:
         return 0
     function, wanted = found
+    loops = [n for n in ast.walk(function) if isinstance(n, _LOOPS)]
     count = 0
     for node in ast.walk(function):
-        if not isinstance(node, ast.Call) or node.lineno not in wanted:
+        if (
+            not isinstance(node, ast.Call)
+            or node.lineno not in wanted
+            or not _calls_one(node, names)
+        ):
             continue
-        parts = [node.func, *node.args, *(k.value for k in node.keywords)]
-        if any(_names(part) & names for part in parts):
-            count += 1
+        inside = any(loop.lineno <= node.lineno <= _end(loop) for loop in loops)
+        count += MANY if inside else 1
     return count
+
+
+MANY = 1 << 20
+"""How many times a call in a loop may run, as far as a count goes."""
+
+
+def _calls_one(call: ast.Call, names: set[str]) -> bool:
+    """Whether ``call`` itself (not its arguments' calls) passes or calls one of ``names``."""
+    callee = _names(call.func)
+    refs = [*call.args, *(k.value for k in call.keywords)]
+    by_object = any(not isinstance(a, ast.Constant) and _names(a) & names for a in refs)
+    by_name = (
+        bool(callee & _COMMAND_CALLS) and bool(call.args) and bool(_names(call.args[0]) & names)
+    )
+    return bool(callee & names) or by_object or by_name
 
 
 def _names(node: ast.AST) -> set[str]:
@@ -219,12 +273,16 @@ def _innermost(tree: ast.AST, line: int, kinds: tuple[type, ...]) -> Any:
 
 
 def _other_branches(function: ast.AST, line: int) -> set[int]:
-    """Lines of the branches of ``if`` statements that cannot run in the same pass as ``line``
-    (the ``else`` of the branch holding it)."""
+    """Lines of the branches that cannot run in the same pass as ``line``: the ``else`` of an
+    ``if`` branch holding it, the other cases of a ``match``."""
     lines: set[int] = set()
     for node in ast.walk(function):
         if isinstance(node, ast.If) and _covers(node.body, line) and node.orelse:
             lines |= set(range(node.orelse[0].lineno, _end(node.orelse[-1]) + 1))
+        elif isinstance(node, ast.Match):  # the other cases of a match
+            for case in node.cases:
+                if not _covers(case.body, line):
+                    lines |= set(range(case.pattern.lineno, _end(case.body[-1]) + 1))
     return lines
 
 

@@ -535,3 +535,46 @@ class AddCleanupOnCancel:
         except asyncio.CancelledError:
             raise
         return order
+
+
+@workflow.defn(name="AddInBranch")
+class AddInBranch:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        if order.startswith("change-"):
+            return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        else:
+            return await workflow.execute_activity(charge, "", start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="WidenMatchCase")
+class WidenMatchCase:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        match order.split("-")[1]:
+            case "vip":
+                return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+            case _:
+                return await workflow.execute_activity(
+                    charge, order, start_to_close_timeout=TIMEOUT
+                )
+
+
+@workflow.defn(name="AddBeforeLoop")
+class AddBeforeLoop:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        for step in "ab":
+            await workflow.execute_activity(audit, step, start_to_close_timeout=TIMEOUT)
+        return order
+
+
+@workflow.defn(name="RenameWithStraySignal")
+class RenameWithStraySignal:
+    """No handler for the signal 'add' it receives (buffered, never handled)."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.sleep(PAUSE)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

@@ -638,3 +638,58 @@ class AddCleanupOnCancel:
             await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
             raise
         return order
+
+
+@workflow.defn(name="AddInBranch")
+class AddInBranch:
+    """An activity added in one branch; the other branch runs what the history recorded."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        if order.startswith("change-"):
+            # change: AddInBranch (the next line)
+            await workflow.execute_activity(lookup, order, start_to_close_timeout=TIMEOUT)
+            return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        else:
+            return await workflow.execute_activity(charge, "", start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="WidenMatchCase")
+class WidenMatchCase:
+    """A case of a match widened: this execution now takes another case."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        match order.split("-")[1]:
+            case "vip" | "WidenMatchCase":
+                # change: WidenMatchCase (the next line)
+                return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+            case _:
+                return await workflow.execute_activity(
+                    charge, order, start_to_close_timeout=TIMEOUT
+                )
+
+
+@workflow.defn(name="AddBeforeLoop")
+class AddBeforeLoop:
+    """An audit added before a loop of audits (one call site that ran twice)."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # change: AddBeforeLoop (the next line)
+        await workflow.execute_activity(audit, "start", start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        for step in "ab":
+            await workflow.execute_activity(audit, step, start_to_close_timeout=TIMEOUT)
+        return order
+
+
+@workflow.defn(name="RenameWithStraySignal")
+class RenameWithStraySignal:
+    """The activity renamed; the stray signal 'add' has no handler, as before."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.sleep(PAUSE)
+        # change: RenameWithStraySignal (the next line)
+        return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)

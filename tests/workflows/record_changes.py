@@ -84,12 +84,16 @@ CASES = (
     "SwapChildren",
     "RenameSignalHandler",
     "AddCleanupOnCancel",
+    "AddInBranch",
+    "WidenMatchCase",
+    "AddBeforeLoop",
+    "RenameWithStraySignal",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
 """Cases whose execution waits for the update ``set_note``."""
 NEEDS_SIGNAL = {"AddInSignalHandler", "RemoveFromSignalHandler", "AddSleepBeforeWait",
-                "RenameSignalHandler"}
+                "RenameSignalHandler", "RenameWithStraySignal"}
 """Cases whose execution waits for the signal ``add``."""
 CANCEL_AT_TIMER = {"AddCleanupOnCancel"}
 """Cases cancelled by the client once their first timer started."""
