@@ -171,7 +171,7 @@ OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHan
           "AddSleepBeforeWait", "DeprecateReorderEarly", "AddReusedActivity", "MoveChargeFirst",
           "MoveAuditFirst", "DurationThenWait", "WrapInWaitFor", "SwapChildren",
           "RenameSignalHandler", "AddCleanupOnCancel", "AddInBranch", "WidenMatchCase",
-          "AddBeforeLoop", "RenameWithStraySignal"}  # fmt: skip
+          "AddBeforeLoop", "RenameWithStraySignal", "ChooseByExpression"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 

@@ -367,6 +367,16 @@ def test_a_widened_match_case_gates_the_match() -> None:
     assert "if instead activity 'charge' became activity 'bill' in this branch only" in fix
 
 
+def test_a_changed_conditional_expression_gates_its_condition() -> None:
+    # step = bill if <new condition> else charge: the execution ran 'charge' under the old one.
+    d = committed_verdicts()["ChooseByExpression"].diagnosis
+    assert d is not None and (d.change, d.branch_kind) == ("branch", "conditional expression")
+    assert d.branch_condition == 'order.startswith("change-")'
+    fix = fix_text("ChooseByExpression")
+    assert fix.startswith("gate the condition of the conditional expression at changes_v2.py:")
+    assert "... if new_branch else ..." in fix
+
+
 def test_a_call_in_a_loop_counts_as_many_runs() -> None:
     # AddBeforeLoop: one audit call site in a loop ran twice: the added audit is an addition.
     d = committed_verdicts()["AddBeforeLoop"].diagnosis

@@ -44,6 +44,7 @@ from replaycheck._readings import (
 )
 from replaycheck._source import (
     SourceFrame,
+    conditional_choice,
     count_calls_later,
     display_file,
     in_handler,
@@ -237,7 +238,7 @@ def _types_differ(found: Divergence | None) -> bool:
 
 def _other_branch(
     diagnosis: Diagnosis, h: Command | None, c: Command | None
-) -> tuple[str, str] | None:
+) -> tuple[str, str, str] | None:
     """Where the code took the other branch of an ``if`` than the history did: the code's
     command in one branch, the recorded one in the other (``(wf.py:15 in run, condition)``)."""
     frame = diagnosis.gate_at
@@ -250,11 +251,17 @@ def _other_branch(
                None)  # fmt: skip
     if raw is None:
         return None
-    found = other_branch_runs(raw[0], raw[1], {h.name, slug(h.name).replace("-", "_")})
+    names = {h.name, slug(h.name).replace("-", "_")}
+    kind = "if"
+    found = other_branch_runs(raw[0], raw[1], names)
+    if found is not None and not found[1]:
+        kind = "match"
+    if found is None:
+        found, kind = conditional_choice(raw[0], raw[1], names), "conditional expression"
     if found is None:
         return None
     line, condition = found
-    return f"{os.path.basename(raw[0])}:{line} in {frame.function}", condition
+    return f"{os.path.basename(raw[0])}:{line} in {frame.function}", condition, kind
 
 
 def _called_again(
@@ -407,12 +414,13 @@ def _from_divergence(
             )
     branch = None if later else _other_branch(diagnosis, h, c)  # else: h still runs after
     if branch is not None:
-        at, condition = branch
+        at, condition, kind = branch
         return replace(
             diagnosis,
             change="branch",
             branch_at=at,
             branch_condition=condition,
+            branch_kind=kind,
             patch_id=_unused(f"{_slug_of(c)}-or-{_slug_of(h)}", taken),
             other_patch_id=_unused(f"{_slug_of(c)}-instead-of-{_slug_of(h)}", taken),
             still_runs_later=False,

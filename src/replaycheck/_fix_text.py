@@ -54,7 +54,7 @@ def explanation(d: Diagnosis) -> str:
             "(core compares activity and child workflow ids, not just types)"
         )
     if d.change == "branch":
-        what = "if" if d.branch_condition else "match"
+        what = d.branch_kind or "if"
         return (
             f"the code took another branch of the {what} at {d.branch_at}: it now runs {com} "
             f"where this execution ran {rec}, which the code still runs in another branch "
@@ -271,16 +271,21 @@ def _branch_fix(d: Diagnosis) -> list[str]:
     executions; gating the condition when it was a rename still fails the check)."""
     patch_id = d.patch_id or "<change-id>"
     frame = d.gate_at
-    if d.branch_condition:
-        condition = " ".join(d.branch_condition.split())
+    if d.branch_kind != "match":
+        condition = " ".join(d.branch_condition.split()) or "...  # the new condition"
+        what = d.branch_kind or "if"
+        use = (
+            ["    if new_branch:", "        ...  # the branches as they are"]
+            if what == "if"
+            else ["    ... if new_branch else ...  # the expression, with new_branch as its test"]
+        )
         lines = [
-            f"gate the condition of the if at {d.branch_at}, not the code in its branches "
+            f"gate the condition of the {what} at {d.branch_at}, not the code in its branches "
             "(executions recorded before took theirs under the old condition):",
             f"    new_branch = {condition}",
             f'    if not workflow.patched("{patch_id}"):',
             "        new_branch = ...  # the old condition, for executions recorded before",
-            "    if new_branch:",
-            "        ...  # the branches as they are",
+            *use,
         ]
     else:
         lines = [

@@ -159,6 +159,37 @@ def other_branch_runs(path: str, line: int, names: set[str]) -> tuple[int, str] 
     return node.lineno, condition or ""
 
 
+def conditional_choice(path: str, line: int, names: set[str]) -> tuple[int, str] | None:
+    """A conditional expression choosing what the call at ``line`` runs, with one of
+    ``names`` in an arm: ``execute_activity(bill if vip else charge, ...)``, or through a
+    variable assigned one (``step = bill if vip else charge``). ``(its line, its condition)``."""
+    tree = _parsed(path)
+    function = None if tree is None else _innermost(tree, line, (ast.FunctionDef,
+                                                                ast.AsyncFunctionDef))  # fmt: skip
+    if function is None:
+        return None
+    source = "".join(linecache.getlines(path))
+    first, last = _statement_spans(path).get(line, (line, line))
+    args = [
+        arg
+        for call in ast.walk(function)
+        if isinstance(call, ast.Call) and first <= call.lineno <= last
+        for arg in [*call.args, *(k.value for k in call.keywords)]
+    ]
+    choices = [a for a in args if isinstance(a, ast.IfExp)]
+    variables = {a.id for a in args if isinstance(a, ast.Name)}
+    assigns = [n for n in ast.walk(function) if isinstance(n, ast.Assign) and n.lineno < first]
+    for node in assigns:
+        if isinstance(node.value, ast.IfExp) and any(
+            isinstance(t, ast.Name) and t.id in variables for t in node.targets
+        ):
+            choices.append(node.value)
+    for choice in choices:
+        if _names(choice.body) & names or _names(choice.orelse) & names:
+            return choice.lineno, ast.get_source_segment(source, choice.test) or ""
+    return None
+
+
 _COMMAND_CALLS = frozenset({
     "execute_activity", "start_activity", "execute_local_activity", "start_local_activity",
     "execute_activity_method", "start_activity_method", "execute_local_activity_method",

@@ -178,6 +178,8 @@ class Diagnosis:
     (``wf.py:15 in run``)."""
     branch_condition: str = ""
     """``branch``: its condition as the code has it now (``amount > THRESHOLD``)."""
+    branch_kind: str = ""
+    """``branch``: ``if``, ``match`` or ``conditional expression``."""
     core_stopped_at: str = ""
     """Where core stopped (``event 16 (TimerCanceled)``), when that is not where the two
     sides part: a timer of another duration, which core accepts, took the history's place."""

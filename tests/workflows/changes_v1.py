@@ -578,3 +578,11 @@ class RenameWithStraySignal:
     async def run(self, order: str) -> str:
         await workflow.sleep(PAUSE)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ChooseByExpression")
+class ChooseByExpression:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        step = bill if order.endswith("!") else charge
+        return await workflow.execute_activity(step, order, start_to_close_timeout=TIMEOUT)

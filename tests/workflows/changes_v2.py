@@ -693,3 +693,14 @@ class RenameWithStraySignal:
         await workflow.sleep(PAUSE)
         # change: RenameWithStraySignal (the next line)
         return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ChooseByExpression")
+class ChooseByExpression:
+    """The condition of a conditional expression changed: this execution now gets 'bill'."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # change: ChooseByExpression (the next line)
+        step = bill if order.startswith("change-") else charge
+        return await workflow.execute_activity(step, order, start_to_close_timeout=TIMEOUT)

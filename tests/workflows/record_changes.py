@@ -88,6 +88,7 @@ CASES = (
     "WidenMatchCase",
     "AddBeforeLoop",
     "RenameWithStraySignal",
+    "ChooseByExpression",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
