@@ -170,11 +170,10 @@ def conditional_choice(path: str, line: int, names: set[str]) -> tuple[int, str]
         return None
     source = "".join(linecache.getlines(path))
     first, last = _statement_spans(path).get(line, (line, line))
-    args = [
-        arg
+    args = [  # what a call runs is its first argument (execute_activity(step, ...))
+        call.args[0]
         for call in ast.walk(function)
-        if isinstance(call, ast.Call) and first <= call.lineno <= last
-        for arg in [*call.args, *(k.value for k in call.keywords)]
+        if isinstance(call, ast.Call) and first <= call.lineno <= last and call.args
     ]
     choices = [a for a in args if isinstance(a, ast.IfExp)]
     variables = {a.id for a in args if isinstance(a, ast.Name)}
