@@ -364,7 +364,7 @@ def test_a_widened_match_case_gates_the_match() -> None:
     assert d is not None and d.change == "branch" and d.branch_condition == ""
     fix = fix_text("WidenMatchCase")
     assert fix.startswith("gate the match at changes_v2.py:")
-    assert "if instead activity 'charge' became activity 'bill' in this branch only" in fix
+    assert "if instead activity 'charge' became activity 'bill' in this case only" in fix
 
 
 def test_a_changed_conditional_expression_gates_its_condition() -> None:

@@ -369,3 +369,64 @@ def test_a_statement_cut_at_its_first_line_has_its_brackets_closed(
     from replaycheck._code_failure import _statement_start
 
     assert _statement_start(first_line) == shown
+
+
+SOURCE_READINGS = """\
+async def run(o):
+    await execute_activity(audit, o)
+    match o.kind:
+        case "vip":
+            await execute_activity(charge, o)
+        case _:
+            await execute_activity(charge, o)
+    await execute_child_workflow(PackOrder.run, o)
+    try:
+        await sleep(1)
+    except CancelledError:
+        await execute_activity(cleanup, o)
+        try:
+            pass
+        except ValueError:
+            raise
+        def later():
+            raise RuntimeError
+    async with self.timeout():
+        await execute_activity(charge, o)
+"""
+
+
+def test_source_readings_on_match_children_handlers_and_with(tmp_path: Path) -> None:
+    from replaycheck._source import count_calls_later, reraises_after, statement_span
+
+    code = tmp_path / "wf.py"
+    code.write_text(SOURCE_READINGS)
+    path = str(code)
+    # a match after the line still runs one of its cases (only the cases of a match holding
+    # the line are the other branches)
+    assert count_calls_later(path, 2, {"charge"}) >= 1
+    # a child passed as PackOrder.run is a call of PackOrder
+    assert count_calls_later(path, 2, {"PackOrder"}) == 1
+    # a raise in a nested try's handler or a nested function is no re-raise of this handler
+    assert not reraises_after(path, 12, bare=True)
+    assert not reraises_after(path, 12, bare=False)
+    # only asyncio's timeout makes a with block one statement
+    assert statement_span(path, 19) == (19, 19)
+
+
+def test_a_worker_whose_parent_is_already_gone_exits_at_once() -> None:
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    env = {**os.environ, "REPLAYCHECK_PARENT_PID": str(dead.pid)}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "replaycheck._worker"], env=env, stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:  # its stdin stays open: only the parent check can end it
+        assert worker.wait(timeout=30) == 1
+    finally:
+        worker.kill()
+        assert worker.stdin is not None
+        worker.stdin.close()

@@ -252,6 +252,8 @@ def _other_branch(
     if raw is None:
         return None
     names = {h.name, slug(h.name).replace("-", "_")}
+    if count_calls_later(raw[0], raw[1], names):  # the code's own path still runs it
+        return None
     kind = "if"
     found = other_branch_runs(raw[0], raw[1], names)
     if found is not None and not found[1]:
@@ -287,14 +289,14 @@ def _with_unhandled(
     in the buffer, and the code waits for what it should have done."""
     if handlers is None or None in handlers or not diagnosis.signals or diagnosis.commanded_kind:
         return diagnosis  # the code went on (and commanded something else): not blocked
-    received = {
+    received = list(dict.fromkeys(  # in the order received: the last one is blamed
         event.workflow_execution_signaled_event_attributes.signal_name
         for event in history.events
         if event_type_name(event.event_type) == "WorkflowExecutionSignaled"
         and event.event_id < (diagnosis.event_id or 1 << 62)
-    }
-    missing = sorted(name for name in received if name not in handlers)
-    return replace(diagnosis, unhandled_signal=missing[0]) if missing else diagnosis
+    ))  # fmt: skip
+    missing = [name for name in received if name not in handlers]
+    return replace(diagnosis, unhandled_signal=missing[-1]) if missing else diagnosis
 
 
 def _event_of(found: Divergence) -> int:
@@ -412,7 +414,8 @@ def _from_divergence(
                 patch_id=_unused(f"remove-{_slug_of(h)}", taken),
                 still_runs_later=False,
             )
-    branch = None if later else _other_branch(diagnosis, h, c)  # else: h still runs after
+    next_is_h = bool(found.commanded_rest) and h is not None and found.commanded_rest[0].matches(h)
+    branch = None if next_is_h else _other_branch(diagnosis, h, c)
     if branch is not None:
         at, condition, kind = branch
         return replace(

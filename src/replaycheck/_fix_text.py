@@ -28,7 +28,7 @@ def explanation(d: Diagnosis) -> str:
     if d.unhandled_signal:
         return (
             f"the code has no handler for signal {d.unhandled_signal!r}, which this execution "
-            f"received: its handler was renamed or removed, so the signal waits unhandled and "
+            f"received: if its handler was renamed or removed, the signal waits unhandled and "
             f"the code does not go on where the history went on with {rec}"
         )
     if d.signals and not d.commanded_kind:
@@ -300,8 +300,11 @@ def _branch_fix(d: Diagnosis) -> list[str]:
     other = d.other_patch_id or "<change-id>"
     return [
         *lines,
-        f"  if instead {d.recorded} became {d.commanded} in this branch only (the condition "
-        "is as it was):",
+        f"  if instead {d.recorded} became {d.commanded} in this "
+        + {
+            "match": "case only (the patterns are as they were):",
+            "conditional expression": "arm only (the condition is as it was):",
+        }.get(d.branch_kind, "branch only (the condition is as it was):"),
         f'    if workflow.patched("{other}"):',
         *(f"        {line}" for line in code.splitlines()),
         "    else:",

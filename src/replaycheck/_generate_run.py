@@ -144,6 +144,7 @@ class Runner:
         from hypothesis.errors import Flaky, Unsatisfiable
 
         count = [0]
+        self.engine.encode_error = None  # this type's, if it has none to encode
 
         def search(data: Any) -> None:
             count[0] += 1

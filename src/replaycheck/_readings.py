@@ -84,7 +84,8 @@ def still_runs_later(
     if h.kind == "continue-as-new":
         return any(mentioned_later(f.file, f.line, r"\bcontinue_as_new\(") for f in frames)
     if h.kind in ("cancel", "fail"):  # a cleanup added in an except block that re-raises
-        return any(reraises_after(f.file, f.line) for f in frames[:1])
+        bare = h.kind == "cancel"  # a cancellation re-raised as it came
+        return any(reraises_after(f.file, f.line, bare=bare) for f in frames[:1])
     if not h.name:
         return False
     pattern = name_pattern(h.name)

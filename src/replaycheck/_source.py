@@ -93,8 +93,13 @@ def _statement_spans(path: str) -> dict[int, tuple[int, int]]:
 
 
 def _is_timeout(expr: ast.expr) -> bool:
-    """``asyncio.timeout(...)`` / ``timeout_at(...)``: the block is one timed statement."""
-    return isinstance(expr, ast.Call) and bool(_names(expr.func) & {"timeout", "timeout_at"})
+    """``asyncio.timeout(...)`` / ``timeout_at(...)`` (or ``async_timeout``'s): the block is
+    one timed statement."""
+    func = expr.func if isinstance(expr, ast.Call) else None
+    return (
+        isinstance(func, ast.Attribute) and func.attr in ("timeout", "timeout_at")
+        and isinstance(func.value, ast.Name) and func.value.id in ("asyncio", "async_timeout")
+    )  # fmt: skip
 
 
 _COMPOUND: tuple[type, ...] = (
@@ -150,7 +155,8 @@ def other_branch_runs(path: str, line: int, names: set[str]) -> tuple[int, str] 
         if not mine:
             continue
         others = [stmt for b in branches if b is not mine[0] for stmt in b]
-        if any(_calls(stmt, names) for stmt in others):
+        calls = [n for stmt in others for n in ast.walk(stmt) if isinstance(n, ast.Call)]
+        if any(_calls_one(call, names) for call in calls):
             found.append(node)
     if not found:
         return None
@@ -198,24 +204,25 @@ _COMMAND_CALLS = frozenset({
 """temporalio's calls that take an activity or workflow by name as their first argument."""
 
 
-def _calls(node: ast.AST, names: set[str]) -> int:
-    """Calls under ``node`` that pass one of ``names`` (a function, or its registered name as
-    the first argument of an activity or child workflow call) or call it."""
-    return sum(
-        1 for call in ast.walk(node) if isinstance(call, ast.Call) and _calls_one(call, names)
-    )
-
-
-def reraises_after(path: str, line: int) -> bool:
-    """Whether the ``except`` block holding ``line`` raises after it (a cleanup added before
-    the execution fails or is cancelled as before)."""
+def reraises_after(path: str, line: int, *, bare: bool) -> bool:
+    """Whether the ``except`` block holding ``line`` raises after it, in its own statements
+    (not in a nested function or a nested ``try``'s handlers): a cleanup added before the
+    execution fails as before. ``bare``: only a bare ``raise`` (the cancellation re-raised)."""
     tree = _parsed(path)
     if tree is None:
         return False
     handler = _innermost(tree, line, (ast.ExceptHandler,))
     if handler is None:
         return False
-    return any(isinstance(n, ast.Raise) and n.lineno > line for n in ast.walk(handler))
+    scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Try)
+    todo: list[ast.AST] = list(handler.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Raise) and node.lineno > line and (node.exc is None or not bare):
+            return True
+        if not isinstance(node, scopes):
+            todo.extend(ast.iter_child_nodes(node))
+    return False
 
 
 def count_calls_later(path: str, line: int, names: set[str]) -> int:
@@ -227,7 +234,7 @@ def count_calls_later(path: str, line: int, names: set[str]) -> int:
     if found is None:
         return 0
     function, wanted = found
-    loops = [n for n in ast.walk(function) if isinstance(n, _LOOPS)]
+    loops = [n for n in ast.walk(function) if isinstance(n, (*_LOOPS, *_COMPREHENSIONS))]
     count = 0
     for node in ast.walk(function):
         if (
@@ -260,8 +267,8 @@ def _names(node: ast.AST) -> set[str]:
     """The name an argument or callee refers to: ``charge``, ``acts.charge``, ``"charge"``."""
     if isinstance(node, ast.Name):
         return {node.id}
-    if isinstance(node, ast.Attribute):
-        return {node.attr}
+    if isinstance(node, ast.Attribute):  # acts.charge, and PackOrder of PackOrder.run
+        return {node.attr, *(_names(node.value) if isinstance(node.value, ast.Name) else ())}
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return {node.value}
     return set()
@@ -309,8 +316,8 @@ def _other_branches(function: ast.AST, line: int) -> set[int]:
     for node in ast.walk(function):
         if isinstance(node, ast.If) and _covers(node.body, line) and node.orelse:
             lines |= set(range(node.orelse[0].lineno, _end(node.orelse[-1]) + 1))
-        elif isinstance(node, ast.Match):  # the other cases of a match
-            for case in node.cases:
+        elif isinstance(node, ast.Match) and any(_covers(c.body, line) for c in node.cases):
+            for case in node.cases:  # the other cases of the match holding it
                 if not _covers(case.body, line):
                     lines |= set(range(case.pattern.lineno, _end(case.body[-1]) + 1))
     return lines
@@ -461,11 +468,6 @@ def _is_handler(decorator: ast.expr) -> bool:
     node = decorator.func if isinstance(decorator, ast.Call) else decorator
     name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
     return name in ("signal", "update")
-
-
-def statement_start(path: str, line: int) -> int:
-    """The first line of the simple statement holding ``line`` of ``path``."""
-    return _statement_spans(path).get(line, (line, line))[0]
 
 
 def statement_span(path: str, line: int) -> tuple[int, int]:

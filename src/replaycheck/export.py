@@ -400,8 +400,9 @@ class _Exporter:
             status=close_status(history),
         )
         earlier = self.running.get(path, [])
-        if earlier and _captured(earlier[0]) == (execution.run_id, len(history.events)):
-            return "existing", path  # no further than when it was captured: leave it
+        run, events = _captured(earlier[0]) if earlier else ("", 0)
+        if earlier and run == execution.run_id and len(history.events) <= events:
+            return "existing", path  # the same run, no further than when captured: leave it
         try:
             atomic_write(path, render(history, provenance, self.options.fmt))
         except OSError as exc:
