@@ -244,6 +244,36 @@ def test_a_module_missing_from_the_ref_is_the_one_named(two_commits: Path) -> No
         explore("HEAD", root=two_commits, new=["pkg.wf", "billing.wf"], max_examples=1)
 
 
+def test_a_git_baseline_takes_each_package_from_the_root_that_has_it(tmp_path: Path) -> None:
+    # The workflows under src/ (pythonpath), their activities in a package at the top.
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.replaycheck]\nworkflows = ["pkg.wf"]\nhistories = ["fixtures/histories"]\n'
+        'pythonpath = ["src"]\n'
+    )
+    (tmp_path / "src" / "pkg").mkdir(parents=True)
+    (tmp_path / "src" / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "src" / "pkg" / "wf.py").write_text(
+        WORKFLOW.format("first", "second").replace("pkg.acts", "acts_lib.acts")
+    )
+    (tmp_path / "acts_lib").mkdir()
+    (tmp_path / "acts_lib" / "__init__.py").write_text("")
+    (tmp_path / "acts_lib" / "acts.py").write_text(ACTIVITIES)
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-q", "-m", "v1")
+    result = explore("HEAD", root=tmp_path, max_examples=5)
+    assert result.ok, result.render()
+    assert result.workflow_types == ("Greeting",) and result.histories > 0
+    # the activities come from the ref too, not from the working tree
+    from replaycheck._baseline import materialize
+    from replaycheck.config import load_settings
+
+    with materialize("HEAD", ["pkg.wf"], load_settings(tmp_path)) as (specs, directory):
+        package = Path(directory) / specs[0].split(".")[0]
+        assert (package / "acts_lib" / "acts.py").read_text() == ACTIVITIES
+        assert (package / "pkg" / "wf.py").is_file()
+
+
 def test_git_baseline_without_a_change_passes(two_commits: Path) -> None:
     result = explore("HEAD", root=two_commits, max_examples=10)
     assert result.ok, result.render()
