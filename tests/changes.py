@@ -171,7 +171,8 @@ OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHan
           "AddSleepBeforeWait", "DeprecateReorderEarly", "AddReusedActivity", "MoveChargeFirst",
           "MoveAuditFirst", "DurationThenWait", "WrapInWaitFor", "SwapChildren",
           "RenameSignalHandler", "AddCleanupOnCancel", "AddInBranch", "WidenMatchCase",
-          "AddBeforeLoop", "RenameWithStraySignal", "ChooseByExpression"}  # fmt: skip
+          "AddBeforeLoop", "RenameWithStraySignal", "ChooseByExpression",
+          "SwapSameChildren"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 

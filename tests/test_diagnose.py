@@ -389,6 +389,17 @@ def test_a_signal_no_handler_ever_took_does_not_hide_the_change() -> None:
     assert d is not None and not d.unhandled_signal and d.change == "renamed"
 
 
+def test_two_children_of_one_type_swapped_are_a_reorder_told_apart_by_id() -> None:
+    # Core names the ids; the id the code gives first is the one the history gave second.
+    d = committed_verdicts()["SwapSameChildren"].diagnosis
+    assert d is not None and d.change == "reordered"
+    assert d.explanation() == (
+        "child workflow 'PackOrder' (id 'change-SwapSameChildren-b') now comes before child "
+        "workflow 'PackOrder' (id 'change-SwapSameChildren-a')"
+    )
+    assert committed_verdicts()["ChangeChildId"].diagnosis.change == "id-changed"  # type: ignore[union-attr]
+
+
 def test_an_added_command_is_gated_without_else() -> None:
     # AddTimer: a timer before 'charge', which still runs after it. An else running 'charge'
     # would run it twice for executions recorded before.

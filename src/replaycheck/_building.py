@@ -91,7 +91,10 @@ def diagnose(
         hint = parse_core_message(message)
         commands = history_commands(history)
         found = _divergence_of(hint, commands, issued, last_task)
-        if hint.ids is not None and not _types_differ(found):
+        swapped = _ids_swapped(hint.ids, history) if hint.ids is not None else 0
+        if swapped and issued is not None:  # where the history gave the old id
+            found = at_event(commands, issued, swapped) or found
+        if hint.ids is not None and not _types_differ(found) and not swapped:
             diagnosis = _id_change(hint.ids, message, history, commands, issued, severity)
         elif found is None:
             diagnosis = _from_hint(message, _hint_with_history(hint, commands), severity)
@@ -113,6 +116,8 @@ def diagnose(
                 diagnosis = replace(diagnosis, core_stopped_at=stopped)
         task = found.commanded.task if found is not None and found.commanded else last_task
         drawn = tuple(dict.fromkeys(place for place, at in draws if at == task))
+        if swapped and hint.ids is not None and diagnosis.change == "reordered":
+            diagnosis = replace(diagnosis, ids=hint.ids[1:])  # the ids tell the two apart
         diagnosis = replace(_with_signals(diagnosis, history), draws=drawn)
         return _with_unhandled(diagnosis, history, signal_handlers)
     except Exception:  # a diagnosis is a courtesy: any surprise degrades to core's message
@@ -225,6 +230,24 @@ def _with_signals(diagnosis: Diagnosis, history: History) -> Diagnosis:
         signals=tuple(f"signal {n!r} (event {e})" for e, n in found) if named else (),
         timeline=(*rows[:at], *received, *rows[at:]),
     )
+
+
+def _ids_swapped(ids: tuple[str, str, str], history: History) -> int:
+    """The event that gave the old id, when the id the code gives now is one the history gave
+    a later command of that kind: two calls of one type swapped (a reorder), not an id
+    changed (0: not so)."""
+    kind, old, new = ids
+    event_type, attributes, field = _ID_EVENTS[kind]
+    at = 0
+    for event in history.events:
+        if event_type_name(event.event_type) != event_type:
+            continue
+        value = getattr(getattr(event, attributes), field)
+        if value == old and not at:
+            at = event.event_id
+        elif at and value == new:
+            return int(at)
+    return 0
 
 
 def _types_differ(found: Divergence | None) -> bool:

@@ -53,6 +53,8 @@ def explanation(d: Diagnosis) -> str:
             f"{rec} now gets id {d.ids[1]!r}; the history recorded id {d.ids[0]!r} "
             "(core compares activity and child workflow ids, not just types)"
         )
+    if d.change == "reordered" and len(d.ids) == 2 and rec == com:  # two of one type swapped
+        return f"{com} (id {d.ids[1]!r}) now comes before {rec} (id {d.ids[0]!r})"
     if d.change == "branch":
         what = d.branch_kind or "if"
         return (

@@ -586,3 +586,15 @@ class ChooseByExpression:
     async def run(self, order: str) -> str:
         step = bill if order.endswith("!") else charge
         return await workflow.execute_activity(step, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SwapSameChildren")
+class SwapSameChildren:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        wid = workflow.info().workflow_id
+        first, second = await asyncio.gather(
+            workflow.execute_child_workflow(PackOrder.run, "a", id=f"{wid}-a"),
+            workflow.execute_child_workflow(PackOrder.run, "b", id=f"{wid}-b"),
+        )
+        return f"{first}, {second}"

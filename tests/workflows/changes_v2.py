@@ -704,3 +704,18 @@ class ChooseByExpression:
         # change: ChooseByExpression (the next line)
         step = bill if order.startswith("change-") else charge
         return await workflow.execute_activity(step, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SwapSameChildren")
+class SwapSameChildren:
+    """Two children of one type started in the other order: their ids tell them apart."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        wid = workflow.info().workflow_id
+        # change: SwapSameChildren (the next line)
+        second, first = await asyncio.gather(
+            workflow.execute_child_workflow(PackOrder.run, "b", id=f"{wid}-b"),
+            workflow.execute_child_workflow(PackOrder.run, "a", id=f"{wid}-a"),
+        )
+        return f"{first}, {second}"

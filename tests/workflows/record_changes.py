@@ -89,6 +89,7 @@ CASES = (
     "AddBeforeLoop",
     "RenameWithStraySignal",
     "ChooseByExpression",
+    "SwapSameChildren",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
