@@ -39,6 +39,7 @@ from replaycheck._readings import (
     naming_frame,
     shares_statement,
     slug,
+    source_names,
     still_runs_later,
     update_handler,
 )
@@ -177,13 +178,8 @@ def _id_change(
     """An activity's or a child workflow's id changed (``ids``: kind, recorded id, commanded
     id): the event that recorded the old id, the code that gave the new one."""
     kind, old, new = ids
-    event_type, attributes, field = _ID_EVENTS[kind]
-    event_id = next(
-        (e.event_id for e in history.events
-         if event_type_name(e.event_type) == event_type
-         and getattr(getattr(e, attributes), field) == old),
-        0,
-    )  # fmt: skip
+    event_type = _ID_EVENTS[kind][0]
+    event_id = next((at for at, given in _given_ids(kind, history) if given == old), 0)
     found = at_event(commands, issued, event_id) if event_id and issued is not None else None
     if found is not None:
         diagnosis = _located(message, found, commands, severity)
@@ -237,17 +233,23 @@ def _ids_swapped(ids: tuple[str, str, str], history: History) -> int:
     a later command of that kind: two calls of one type swapped (a reorder), not an id
     changed (0: not so)."""
     kind, old, new = ids
-    event_type, attributes, field = _ID_EVENTS[kind]
     at = 0
-    for event in history.events:
-        if event_type_name(event.event_type) != event_type:
-            continue
-        value = getattr(getattr(event, attributes), field)
-        if value == old and not at:
-            at = event.event_id
-        elif at and value == new:
-            return int(at)
+    for event_id, given in _given_ids(kind, history):
+        if given == old and not at:
+            at = event_id
+        elif at and given == new:
+            return at
     return 0
+
+
+def _given_ids(kind: str, history: History) -> list[tuple[int, str]]:
+    """``(event id, id)`` of each activity or child workflow the history started, in order."""
+    event_type, attributes, field = _ID_EVENTS[kind]
+    return [
+        (int(e.event_id), str(getattr(getattr(e, attributes), field)))
+        for e in history.events
+        if event_type_name(e.event_type) == event_type
+    ]
 
 
 def _types_differ(found: Divergence | None) -> bool:
@@ -274,18 +276,16 @@ def _other_branch(
                None)  # fmt: skip
     if raw is None:
         return None
-    names = {h.name, slug(h.name).replace("-", "_")}
+    names = source_names(h.name)
     if count_calls_later(raw[0], raw[1], names):  # the code's own path still runs it
         return None
-    kind = "if"
     found = other_branch_runs(raw[0], raw[1], names)
-    if found is not None and not found[1]:
-        kind = "match"
     if found is None:
-        found, kind = conditional_choice(raw[0], raw[1], names), "conditional expression"
+        choice = conditional_choice(raw[0], raw[1], names)
+        found = None if choice is None else (*choice, "conditional expression")
     if found is None:
         return None
-    line, condition = found
+    line, condition, kind = found
     return f"{os.path.basename(raw[0])}:{line} in {frame.function}", condition, kind
 
 
@@ -300,7 +300,7 @@ def _called_again(
         1 for x in history.commands if x.event_id >= h.event_id and x.kind == c.kind
         and x.name == c.name
     )  # fmt: skip
-    names = {c.name, slug(c.name).replace("-", "_")}
+    names = source_names(c.name)
     calls = count_calls_later(frames[0].file, frames[0].line, names)
     return recorded > 0 and calls >= recorded
 

@@ -47,11 +47,15 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
 
 
+def source_names(name: str) -> set[str]:
+    """The registered name, and the Python name it usually comes from (ChargeCard:
+    charge_card)."""
+    return {name, slug(name).replace("-", "_")}
+
+
 def name_pattern(name: str) -> str:
-    """The registered name, or the Python name it usually comes from (ChargeCard:
-    charge_card), as a regex."""
-    names = {re.escape(name), re.escape(slug(name).replace("-", "_"))}
-    return r"\b(" + "|".join(sorted(names)) + r")\b"
+    """:func:`source_names` as a regex."""
+    return r"\b(" + "|".join(sorted(map(re.escape, source_names(name)))) + r")\b"
 
 
 def recorded_from(h: Command, history: HistoryCommands) -> str:

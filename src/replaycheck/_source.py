@@ -49,7 +49,7 @@ def statement_source(path: str, line: int) -> str:
     lines = linecache.getlines(path)
     if not 0 < line <= len(lines):
         return ""
-    first, last = _statement_spans(path).get(line, (line, line))
+    first, last = statement_span(path, line)
     if last - first >= MAX_STATEMENT_LINES:
         last = first
     return textwrap.dedent("".join(lines[first - 1 : last])).rstrip()
@@ -134,10 +134,10 @@ def count_later(path: str, line: int, pattern: str) -> int:
     return len(re.findall(pattern, code))
 
 
-def other_branch_runs(path: str, line: int, names: set[str]) -> tuple[int, str] | None:
+def other_branch_runs(path: str, line: int, names: set[str]) -> tuple[int, str, str] | None:
     """The innermost ``if`` (or ``match``) with ``line`` in one branch and a call of one of
-    ``names`` in another: ``(line of the if, source of its condition)`` (the condition is ''
-    for a ``match``), else ``None``. The code took another branch than the history did: the
+    ``names`` in another: ``(its line, the source of its condition ('' for a match), "if" or
+    "match")``, else ``None``. The code took another branch than the history did: the
     condition (or what it reads) changed."""
     tree = _parsed(path)
     if tree is None:
@@ -161,21 +161,20 @@ def other_branch_runs(path: str, line: int, names: set[str]) -> tuple[int, str] 
     if not found:
         return None
     node = min(found, key=lambda n: _end(n) - n.lineno)
-    condition = ast.get_source_segment(source, node.test) if isinstance(node, ast.If) else ""
-    return node.lineno, condition or ""
+    if not isinstance(node, ast.If):
+        return node.lineno, "", "match"
+    return node.lineno, ast.get_source_segment(source, node.test) or "", "if"
 
 
 def conditional_choice(path: str, line: int, names: set[str]) -> tuple[int, str] | None:
     """A conditional expression choosing what the call at ``line`` runs, with one of
     ``names`` in an arm: ``execute_activity(bill if vip else charge, ...)``, or through a
     variable assigned one (``step = bill if vip else charge``). ``(its line, its condition)``."""
-    tree = _parsed(path)
-    function = None if tree is None else _innermost(tree, line, (ast.FunctionDef,
-                                                                ast.AsyncFunctionDef))  # fmt: skip
+    function = _function_at(path, line)
     if function is None:
         return None
     source = "".join(linecache.getlines(path))
-    first, last = _statement_spans(path).get(line, (line, line))
+    first, last = statement_span(path, line)
     args = [  # what a call runs is its first argument (execute_activity(step, ...))
         call.args[0]
         for call in ast.walk(function)
@@ -227,8 +226,8 @@ def reraises_after(path: str, line: int, *, bare: bool) -> bool:
 
 def count_calls_later(path: str, line: int, names: set[str]) -> int:
     """How many times calls that may run after the statement at ``line`` (as
-    :func:`count_later` reads it) pass or call one of ``names`` (see :func:`_calls`): a call
-    inside a loop counts as many (:data:`MANY`); a string that only mentions the name
+    :func:`count_later` reads it) pass or call one of ``names`` (see :func:`_calls_one`): a
+    call inside a loop counts as many (:data:`MANY`); a string that only mentions the name
     (``f"charge: {x}"``, ``done.append("charge")``) is no call."""
     found = _later_lines(path, line)
     if found is None:
@@ -276,13 +275,10 @@ def _names(node: ast.AST) -> set[str]:
 
 def _later_lines(path: str, line: int) -> tuple[ast.AST, set[int]] | None:
     """The function holding ``line``, and the lines that may run after its statement."""
-    tree = _parsed(path)
-    if tree is None:
-        return None
-    function = _innermost(tree, line, (ast.FunctionDef, ast.AsyncFunctionDef))
+    function = _function_at(path, line)
     if function is None:
         return None
-    first, after = _statement_spans(path).get(line, (line, line))
+    first, after = statement_span(path, line)
     wanted = set(range(after + 1, _end(function) + 1)) - _other_branches(function, line)
     loop = _innermost(function, line, _LOOPS)
     if loop is not None:  # the next iteration may run any of it, but the statement itself
@@ -323,14 +319,19 @@ def _other_branches(function: ast.AST, line: int) -> set[int]:
     return lines
 
 
+def _function_at(path: str, line: int) -> Any:
+    """The innermost function (``def`` / ``async def``) of ``path`` holding ``line``, or
+    ``None``."""
+    tree = _parsed(path)
+    return None if tree is None else _innermost(tree, line, (ast.FunctionDef,
+                                                             ast.AsyncFunctionDef))  # fmt: skip
+
+
 def loop_around(path: str, line: int) -> tuple[int, str] | None:
     """The first line and the header (``for i in range(3):``) of the innermost loop holding
     ``line`` of ``path`` inside its function, a comprehension (``for i in range(3)`` of an
     ``asyncio.gather(*[...])``) included; ``None`` when there is none."""
-    tree = _parsed(path)
-    function = (
-        None if tree is None else _innermost(tree, line, (ast.FunctionDef, ast.AsyncFunctionDef))
-    )
+    function = _function_at(path, line)
     if function is None:
         return None
     loop = _innermost(function, line, (*_LOOPS, *_COMPREHENSIONS))
@@ -454,10 +455,7 @@ def in_handler(path: str, line: int) -> bool:
 
 def _handler_at(path: str, line: int) -> Any:
     """The ``@workflow.signal`` / ``@workflow.update`` method holding ``line``, if any."""
-    tree = _parsed(path)
-    function = (
-        None if tree is None else _innermost(tree, line, (ast.FunctionDef, ast.AsyncFunctionDef))
-    )
+    function = _function_at(path, line)
     if function is None or not any(map(_is_handler, function.decorator_list)):
         return None
     return function
