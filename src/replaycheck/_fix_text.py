@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from replaycheck._commands import TASK_END_CANCELS, Command, kind_switch
 from replaycheck._readings import slug
+from replaycheck.diagnose import CLOSED
 
 if TYPE_CHECKING:
     from replaycheck.diagnose import Diagnosis
@@ -369,8 +370,6 @@ def _deprecated_early_fix(d: Diagnosis) -> list[str]:
         ]
     elif not addition:
         lines += ["    else:", *_old(d.recorded)]
-    from replaycheck.diagnose import CLOSED
-
     if d.severity == CLOSED:
         lines.append(
             "  note: this execution is closed: once the namespace's retention has deleted it, "

@@ -259,6 +259,9 @@ def pending_timer_note(loaded: LoadedHistory, recording: Recording | None) -> st
     deploy the execution keeps the timer it started, and the code sees it fire then."""
     if recording is None or loaded.info.closed:
         return ""
+    timers = [(c, f) for c, _, f in recording.entries if c.HasField("start_timer")]
+    if not timers:  # no timer of the code's: the history need not be read
+        return ""
     from temporalio.api.enums.v1 import EventType
 
     from replaycheck._commands import duration_text, proto_seconds
@@ -276,9 +279,7 @@ def pending_timer_note(loaded: LoadedHistory, recording: Recording | None) -> st
             pending.pop(event.timer_fired_event_attributes.timer_id, None)
         elif event.event_type == EventType.EVENT_TYPE_TIMER_CANCELED:
             pending.pop(event.timer_canceled_event_attributes.timer_id, None)
-    for command, _, frames in recording.entries if pending else ():
-        if not command.HasField("start_timer"):
-            continue
+    for command, frames in timers if pending else ():
         found = pending.get(str(command.start_timer.seq))
         wanted = proto_seconds(command.start_timer.start_to_fire_timeout)
         if found is None or found[1] == wanted:
