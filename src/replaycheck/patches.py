@@ -159,12 +159,16 @@ class PatchesReport:
     histories: int = 0
     replay: Mapping[str, int] = field(default_factory=dict)
     """Replay verdicts by kind."""
-    expired: int = 0
-    """Closed executions left out: closed longer ago than the retention."""
     retention_days: float | None = None
     expired_paths: tuple[str, ...] = ()
-    """Their history files: the server deleted the executions, so they can go (``check``
-    still replays them, and fails them once a gate is deprecated)."""
+    """History files of closed executions left out, closed longer ago than the retention: the
+    server deleted them, so they can go (``check`` still replays them, and fails them once a
+    gate is deprecated)."""
+
+    @property
+    def expired(self) -> int:
+        """How many closed executions were left out (:attr:`expired_paths`)."""
+        return len(self.expired_paths)
 
 
 # --------------------------------------------------------------------------- analysis
@@ -199,7 +203,6 @@ def analyze(
         non_literal=tuple(s for s in sites if s.patch_id is None),
         histories=len(verdicts),
         replay=summarize(list(verdicts)),
-        expired=len(expired),
         retention_days=retention_days,
         expired_paths=tuple(expired),
     )
