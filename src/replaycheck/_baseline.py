@@ -68,6 +68,7 @@ class _Tree:
 
 
 def _top(relative: str) -> str:
+    """The top-level module or package a file's relative path belongs to."""
     return relative.split("/")[0].removesuffix(".py")
 
 
@@ -147,7 +148,7 @@ def _import_roots(settings: Settings, toplevel: Path) -> list[str]:
 
 def _closure(tree: _Tree, start: Sequence[str]) -> dict[str, str]:
     """Relative path -> source of every file of the needed top-level packages."""
-    available = {f.split("/")[0].removesuffix(".py") for f in tree.files}
+    available = {_top(f) for f in tree.files}
     queue, seen, sources = list(dict.fromkeys(start)), set(), {}
     while queue:
         top = queue.pop()
@@ -193,7 +194,7 @@ def materialize(
     sources = _closure(tree, tops)
     prefix = f"_replaycheck_baseline_{commit[:8]}_{uuid.uuid4().hex[:6]}"
     directory = Path(tempfile.mkdtemp(prefix="replaycheck-baseline-"))
-    tops_written = {p.split("/")[0].removesuffix(".py") for p in sources}
+    tops_written = {_top(p) for p in sources}
     try:
         _write(directory / prefix, sources, tops_written, prefix)
         yield [f"{prefix}.{spec}" for spec in specs], str(directory)
