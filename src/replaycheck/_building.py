@@ -47,7 +47,6 @@ from replaycheck._source import (
     SourceFrame,
     conditional_choice,
     count_calls_later,
-    display_file,
     in_handler,
     other_branch_runs,
     patch_ids_in_source,
@@ -265,17 +264,14 @@ def _other_branch(
     diagnosis: Diagnosis, h: Command | None, c: Command | None
 ) -> tuple[str, str, str] | None:
     """Where the code took the other branch of an ``if`` than the history did: the code's
-    command in one branch, the recorded one in the other (``(wf.py:15 in run, condition)``)."""
+    command in one branch, the recorded one in the other: ``(where, condition, kind)``."""
     frame = diagnosis.gate_at
     if (
         diagnosis.change not in ("renamed", "replaced") or frame is None or h is None
         or c is None or h.kind not in NAMED_KINDS or not h.name or h.name == c.name
     ):  # fmt: skip
         return None
-    raw = next((f for f in c.frames if display_file(f[0]) == frame.file and f[1] == frame.line),
-               None)  # fmt: skip
-    if raw is None:
-        return None
+    raw = c.frames[min(diagnosis.gate_frame, len(c.frames) - 1)]  # the gate_at frame, unshown
     names = source_names(h.name)
     if count_calls_later(raw[0], raw[1], names):  # the code's own path still runs it
         return None
