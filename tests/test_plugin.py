@@ -34,17 +34,22 @@ def make_project(pytester: pytest.Pytester, workflows: str = "examples.provision
                  extra: str = "") -> Path:
     """A project with the example's fixtures and a [tool.replaycheck] table."""
     shutil.copytree(FIXTURES, pytester.path / "fixtures" / "histories")
+    configure(pytester, workflows, "fixtures/histories", extra)
+    return pytester.path
+
+
+def configure(pytester: pytest.Pytester, workflows: str, histories: str, extra: str = "") -> None:
+    """A [tool.replaycheck] table: ``histories``, ``workflows`` importable from the repository."""
     pytester.makefile(
         ".toml",
         pyproject=f"""
             [tool.replaycheck]
-            histories = ["fixtures/histories"]
+            histories = ["{histories}"]
             workflows = ["{workflows}"]
             pythonpath = ["{REPO}"]
             {extra}
         """,
     )
-    return pytester.path
 
 
 def outcome_names(result: pytest.RunResult) -> dict[str, set[str]]:
@@ -165,15 +170,7 @@ def test_pytest_timeout_does_not_fail_histories_queued_behind_a_slow_one(
     shutil.copy(NONDETERMINISTIC, histories / "a-slow.json")
     for name in ("b-ok.json", "c-ok.json"):
         shutil.copy(COMPLETE, histories / name)
-    pytester.makefile(
-        ".toml",
-        pyproject=f"""
-            [tool.replaycheck]
-            histories = ["histories"]
-            workflows = ["tests.workflows.misbehaving:HangingSayHello"]
-            pythonpath = ["{REPO}"]
-        """,
-    )
+    configure(pytester, "tests.workflows.misbehaving:HangingSayHello", "histories")
     result = pytester.runpytest("-p", "timeout", "--timeout", "2", "-rA", *xdist_args)
     assert "Timeout" not in result.stdout.str()
     assert {"b-ok.json", "c-ok.json"} <= outcome_names(result)["passed"]
@@ -271,12 +268,7 @@ def test_a_crashed_worker_shows_what_it_wrote(pytester: pytest.Pytester) -> None
     histories.mkdir()
     for path in (COMPLETE, NONDETERMINISTIC):
         shutil.copy(path, histories / path.name)
-    pytester.makefile(".toml", pyproject=f"""
-        [tool.replaycheck]
-        histories = ["histories"]
-        workflows = ["tests.workflows.misbehaving:CrashingSayHello"]
-        pythonpath = ["{REPO}"]
-    """)  # fmt: skip
+    configure(pytester, "tests.workflows.misbehaving:CrashingSayHello", "histories")
     result = pytester.runpytest("-rA")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
