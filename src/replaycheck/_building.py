@@ -1,13 +1,13 @@
 """Building a :class:`~replaycheck.diagnose.Diagnosis` from a failed replay.
 
 Lines the history's commands up with the ones the code issued (``replaycheck._divergence``),
-reads the likelier change from the source (``replaycheck._readings``) and names a patch id the
-history and the source do not use yet.
+reads the likelier change from the source (``replaycheck._readings``), adds what the history's
+ids and signals say (``replaycheck._history_readings``) and names a patch id the history and the
+source do not use yet.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -24,7 +24,6 @@ from replaycheck._commands import (
 from replaycheck._divergence import (
     CoreHint,
     Divergence,
-    TimelineRow,
     align,
     at_event,
     gate_frame,
@@ -32,28 +31,31 @@ from replaycheck._divergence import (
     timeline,
     timer_changed,
 )
+from replaycheck._history_readings import (
+    ID_EVENTS,
+    given_ids,
+    ids_swapped,
+    types_differ,
+    with_signals,
+    with_unhandled,
+)
 from replaycheck._readings import (
     added_block,
+    called_again,
     loop_change,
     moved_too,
     naming_frame,
+    other_branch,
     shares_statement,
     slug,
-    source_names,
     still_runs_later,
     update_handler,
 )
 from replaycheck._source import (
-    SourceFrame,
-    conditional_choice,
-    count_calls_later,
-    in_handler,
-    other_branch_runs,
     patch_ids_in_source,
     source_frames,
 )
 from replaycheck.diagnose import Diagnosis, severity_of
-from replaycheck.histories import event_type_name
 
 if TYPE_CHECKING:
     from temporalio.api.history.v1 import History
@@ -91,10 +93,10 @@ def diagnose(
         hint = parse_core_message(message)
         commands = history_commands(history)
         found = _divergence_of(hint, commands, issued, last_task)
-        swapped = _ids_swapped(hint.ids, history) if hint.ids is not None else 0
+        swapped = ids_swapped(hint.ids, history) if hint.ids is not None else 0
         if swapped and issued is not None:  # where the history gave the old id
             found = at_event(commands, issued, swapped) or found
-        if hint.ids is not None and not _types_differ(found) and not swapped:
+        if hint.ids is not None and not types_differ(found) and not swapped:
             diagnosis = _id_change(hint.ids, message, history, commands, issued, severity)
         elif found is None:
             diagnosis = _from_hint(message, _hint_with_history(hint, commands), severity)
@@ -118,8 +120,8 @@ def diagnose(
         drawn = tuple(dict.fromkeys(place for place, at in draws if at == task))
         if swapped and hint.ids is not None and diagnosis.change == "reordered":
             diagnosis = replace(diagnosis, ids=hint.ids[1:])  # the ids tell the two apart
-        diagnosis = replace(_with_signals(diagnosis, history), draws=drawn)
-        return _with_unhandled(diagnosis, history, signal_handlers)
+        diagnosis = replace(with_signals(diagnosis, history), draws=drawn)
+        return with_unhandled(diagnosis, history, signal_handlers)
     except Exception:  # a diagnosis is a courtesy: any surprise degrades to core's message
         return Diagnosis(message=message, severity=severity)
 
@@ -158,14 +160,6 @@ def _early_deprecation(
     return None
 
 
-_ID_EVENTS = {
-    "activity": ("ActivityTaskScheduled", "activity_task_scheduled_event_attributes",
-                 "activity_id"),
-    "child": ("StartChildWorkflowExecutionInitiated",
-              "start_child_workflow_execution_initiated_event_attributes", "workflow_id"),
-}  # fmt: skip
-
-
 def _id_change(
     ids: tuple[str, str, str],
     message: str,
@@ -177,8 +171,8 @@ def _id_change(
     """An activity's or a child workflow's id changed (``ids``: kind, recorded id, commanded
     id): the event that recorded the old id, the code that gave the new one."""
     kind, old, new = ids
-    event_type = _ID_EVENTS[kind][0]
-    event_id = next((at for at, given in _given_ids(kind, history) if given == old), 0)
+    event_type = ID_EVENTS[kind][0]
+    event_id = next((at for at, given in given_ids(kind, history) if given == old), 0)
     found = at_event(commands, issued, event_id) if event_id and issued is not None else None
     if found is not None:
         diagnosis = _located(message, found, commands, severity)
@@ -199,123 +193,6 @@ def _id_change(
     return replace(
         diagnosis, change="id-changed", ids=(old, new), patch_id=_unused(f"{slug(name)}-id", taken)
     )
-
-
-def _with_signals(diagnosis: Diagnosis, history: History) -> Diagnosis:
-    """The signals delivered since the code's last matching command (their handling may have
-    changed), in the timeline too."""
-    if not diagnosis.event_id or not diagnosis.timeline:
-        return diagnosis
-    rows = list(diagnosis.timeline)
-    at = next(i for i, row in enumerate(rows) if row.diverged)
-    after = max((row.event_id for row in rows[:at]), default=0)
-    found = [
-        (event.event_id, event.workflow_execution_signaled_event_attributes.signal_name)
-        for event in history.events
-        if after < event.event_id < diagnosis.event_id
-        and event_type_name(event.event_type) == "WorkflowExecutionSignaled"
-    ]
-    if not found:
-        return diagnosis
-    received = [TimelineRow(event_id=e, recorded=f"signal {n!r} received") for e, n in found]
-    gate = diagnosis.gate_at  # already in a handler: no need to point at one
-    named = not (gate is not None and in_handler(gate.file, gate.line))
-    return replace(
-        diagnosis,
-        signals=tuple(f"signal {n!r} (event {e})" for e, n in found) if named else (),
-        timeline=(*rows[:at], *received, *rows[at:]),
-    )
-
-
-def _ids_swapped(ids: tuple[str, str, str], history: History) -> int:
-    """The event that gave the old id, when the id the code gives now is one the history gave
-    a later command of that kind: two calls of one type swapped (a reorder), not an id
-    changed (0: not so)."""
-    kind, old, new = ids
-    at = 0
-    for event_id, given in _given_ids(kind, history):
-        if given == old and not at:
-            at = event_id
-        elif at and given == new:
-            return at
-    return 0
-
-
-def _given_ids(kind: str, history: History) -> list[tuple[int, str]]:
-    """``(event id, id)`` of each activity or child workflow the history started, in order."""
-    event_type, attributes, field = _ID_EVENTS[kind]
-    return [
-        (int(e.event_id), str(getattr(getattr(e, attributes), field)))
-        for e in history.events
-        if event_type_name(e.event_type) == event_type
-    ]
-
-
-def _types_differ(found: Divergence | None) -> bool:
-    """Core names ids (it compares them first), but the types differ too: two children
-    reordered (their ids swapped with them), not one child's id changed."""
-    if found is None or found.recorded is None or found.commanded is None:
-        return False
-    h, c = found.recorded, found.commanded
-    return h.kind == c.kind and bool(h.name and c.name) and h.name != c.name
-
-
-def _other_branch(
-    diagnosis: Diagnosis, h: Command | None, c: Command | None
-) -> tuple[str, str, str] | None:
-    """Where the code took the other branch of an ``if`` than the history did: the code's
-    command in one branch, the recorded one in the other: ``(where, condition, kind)``."""
-    frame = diagnosis.gate_at
-    if (
-        diagnosis.change not in ("renamed", "replaced") or frame is None or h is None
-        or c is None or h.kind not in NAMED_KINDS or not h.name or h.name == c.name
-    ):  # fmt: skip
-        return None
-    raw = c.frames[min(diagnosis.gate_frame, len(c.frames) - 1)]  # the gate_at frame, unshown
-    names = source_names(h.name)
-    if count_calls_later(raw[0], raw[1], names):  # the code's own path still runs it
-        return None
-    found = other_branch_runs(raw[0], raw[1], names)
-    if found is None:
-        choice = conditional_choice(raw[0], raw[1], names)
-        found = None if choice is None else (*choice, "conditional expression")
-    if found is None:
-        return None
-    line, condition, kind = found
-    return f"{os.path.basename(raw[0])}:{line} in {frame.function}", condition, kind
-
-
-def _called_again(
-    c: Command | None, h: Command | None, frames: Sequence[SourceFrame], history: HistoryCommands
-) -> bool:
-    """Whether the source, after the gated call, still calls ``c``'s activity or child type
-    as often as the history ran it from ``h`` on: then ``c`` was added, not moved up."""
-    if c is None or h is None or not c.name or c.kind not in NAMED_KINDS or not frames:
-        return False
-    recorded = sum(
-        1 for x in history.commands if x.event_id >= h.event_id and x.kind == c.kind
-        and x.name == c.name
-    )  # fmt: skip
-    names = source_names(c.name)
-    calls = count_calls_later(frames[0].file, frames[0].line, names)
-    return recorded > 0 and calls >= recorded
-
-
-def _with_unhandled(
-    diagnosis: Diagnosis, history: History, handlers: Collection[str | None] | None
-) -> Diagnosis:
-    """A signal of the timeline's no handler of the code takes (renamed or removed): it waits
-    in the buffer, and the code waits for what it should have done."""
-    if handlers is None or None in handlers or not diagnosis.signals or diagnosis.commanded_kind:
-        return diagnosis  # the code went on (and commanded something else): not blocked
-    received = list(dict.fromkeys(  # in the order received: the last one is blamed
-        event.workflow_execution_signaled_event_attributes.signal_name
-        for event in history.events
-        if event_type_name(event.event_type) == "WorkflowExecutionSignaled"
-        and event.event_id < (diagnosis.event_id or 1 << 62)
-    ))  # fmt: skip
-    missing = [name for name in received if name not in handlers]
-    return replace(diagnosis, unhandled_signal=missing[-1]) if missing else diagnosis
 
 
 def _event_of(found: Divergence) -> int:
@@ -410,7 +287,7 @@ def _from_divergence(
         seen_later=h is not None and any(x.matches(h) for x in found.commanded_rest[:1]),
         shares_statement=shares_statement(c, depth, found),
     )
-    if diagnosis.change == "reordered" and later and _called_again(c, h, frames, history):
+    if diagnosis.change == "reordered" and later and called_again(c, h, frames, history):
         # The history ran the code's command later, but the source still runs it there too:
         # a call added of a type the workflow uses more than once ('audit', 'notify').
         diagnosis = replace(diagnosis, change="added", seen_later=False, old_order=())
@@ -434,7 +311,7 @@ def _from_divergence(
                 still_runs_later=False,
             )
     next_is_h = bool(found.commanded_rest) and h is not None and found.commanded_rest[0].matches(h)
-    branch = None if next_is_h else _other_branch(diagnosis, h, c)
+    branch = None if next_is_h else other_branch(diagnosis, h, c)
     if branch is not None:
         at, condition, kind = branch
         return replace(

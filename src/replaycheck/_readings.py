@@ -13,22 +13,29 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from replaycheck._commands import NAMED_KINDS, Command, HistoryCommands
 from replaycheck._divergence import Divergence
 from replaycheck._source import (
     SourceFrame,
     block_until,
+    conditional_choice,
+    count_calls_later,
     count_later,
     function_line,
     loop_around,
     mentioned_later,
     next_statement,
+    other_branch_runs,
     reraises_after,
     runs_outside_handler,
     statement_source,
     statement_span,
 )
+
+if TYPE_CHECKING:
+    from replaycheck.diagnose import Diagnosis
 
 TIMER_IN_SOURCE = r"\bsleep\(|\btimer\("
 """How a timer shows in workflow source (it has no name to look for)."""
@@ -256,3 +263,44 @@ def shares_statement(c: Command | None, depth: int, found: Divergence) -> bool:
         for x in others
         for file, frame_line, _ in x.frames
     )
+
+
+def other_branch(
+    diagnosis: Diagnosis, h: Command | None, c: Command | None
+) -> tuple[str, str, str] | None:
+    """Where the code took the other branch of an ``if`` than the history did: the code's
+    command in one branch, the recorded one in the other: ``(where, condition, kind)``."""
+    frame = diagnosis.gate_at
+    if (
+        diagnosis.change not in ("renamed", "replaced") or frame is None or h is None
+        or c is None or h.kind not in NAMED_KINDS or not h.name or h.name == c.name
+    ):  # fmt: skip
+        return None
+    raw = c.frames[min(diagnosis.gate_frame, len(c.frames) - 1)]  # the gate_at frame, unshown
+    names = source_names(h.name)
+    if count_calls_later(raw[0], raw[1], names):  # the code's own path still runs it
+        return None
+    found = other_branch_runs(raw[0], raw[1], names)
+    if found is None:
+        choice = conditional_choice(raw[0], raw[1], names)
+        found = None if choice is None else (*choice, "conditional expression")
+    if found is None:
+        return None
+    line, condition, kind = found
+    return f"{os.path.basename(raw[0])}:{line} in {frame.function}", condition, kind
+
+
+def called_again(
+    c: Command | None, h: Command | None, frames: Sequence[SourceFrame], history: HistoryCommands
+) -> bool:
+    """Whether the source, after the gated call, still calls ``c``'s activity or child type
+    as often as the history ran it from ``h`` on: then ``c`` was added, not moved up."""
+    if c is None or h is None or not c.name or c.kind not in NAMED_KINDS or not frames:
+        return False
+    recorded = sum(
+        1 for x in history.commands if x.event_id >= h.event_id and x.kind == c.kind
+        and x.name == c.name
+    )  # fmt: skip
+    names = source_names(c.name)
+    calls = count_calls_later(frames[0].file, frames[0].line, names)
+    return recorded > 0 and calls >= recorded
