@@ -281,6 +281,18 @@ def test_a_call_added_of_a_type_the_workflow_runs_again_later_is_an_addition() -
     assert 'if workflow.patched("add-audit"):' in fix and "    else:" not in fix
 
 
+def test_a_call_added_in_a_helper_every_step_goes_through_is_an_addition_there() -> None:
+    # AddInHelper: 'audit' added in _step(step, order), which every caller passes its activity
+    # (fetch, then charge): the history's 'fetch' still runs after it, as _step's parameter.
+    # One gate in the helper, under an id no caller's activity is in: every caller shares it.
+    d = committed_verdicts()["AddInHelper"].diagnosis
+    assert d is not None and d.still_runs_later and d.gate_at is not None
+    assert d.gate_at.function == "_step"
+    fix = fix_text("AddInHelper")
+    first = first_reading(fix)
+    assert 'if workflow.patched("audit-in-step"):\n' in first and "    else:" not in first, fix
+
+
 @pytest.mark.parametrize("case", ["MoveChargeFirst", "MoveAuditFirst"])
 def test_a_reorder_stays_a_reorder_though_the_type_is_named_later(case: str) -> None:
     # MoveChargeFirst: only a string mentions 'charge' later; MoveAuditFirst: 'audit' runs

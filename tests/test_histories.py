@@ -413,6 +413,42 @@ def test_source_readings_on_match_children_handlers_and_with(tmp_path: Path) -> 
     assert statement_span(path, 19) == (19, 19)
 
 
+HELPERS = """\
+class W:
+    async def run(self, order):
+        await self._step(charge, order)
+        await self._step(order=order, step=acts.charge)
+        await helper(charge, order)
+        await self._step(*steps)
+        await self._other(charge)
+
+    async def _step(self, step, order):
+        await workflow.execute_activity(step, order)
+
+async def helper(step, order):
+    await workflow.execute_activity(step, order)
+"""
+
+
+def test_a_helper_parameter_is_bound_to_what_its_caller_passes(tmp_path: Path) -> None:
+    from replaycheck._source import SourceFrame, bound_parameters
+
+    code = tmp_path / "wf.py"
+    code.write_text(HELPERS)
+
+    def frame(line: int) -> SourceFrame:
+        return SourceFrame(file=str(code), line=line, function="", code="")
+
+    names = {"charge"}
+    # a method called on self: its first argument is the step, not self
+    assert bound_parameters(frame(10), frame(3), names) == {"step"}
+    assert bound_parameters(frame(10), frame(4), names) == {"step"}  # by keyword, as acts.charge
+    assert bound_parameters(frame(13), frame(5), names) == {"step"}  # a plain function
+    assert bound_parameters(frame(10), frame(6), names) == set()  # unpacked: unknown
+    assert bound_parameters(frame(10), frame(7), names) == set()  # a call of another function
+    assert bound_parameters(frame(10), frame(3), {"bill"}) == set()
+
+
 def test_a_worker_whose_parent_is_already_gone_exits_at_once() -> None:
     import subprocess
     import sys

@@ -46,8 +46,10 @@ from replaycheck._readings import (
     moved_too,
     naming_frame,
     other_branch,
+    passed_on_later,
     shares_statement,
     slug,
+    source_names,
     still_runs_later,
     update_handler,
 )
@@ -428,6 +430,13 @@ def _suggest_ids(diagnosis: Diagnosis, h: Command | None, c: Command | None) -> 
         "replaced": (f"{new}-before-{old}", f"{new}-instead-of-{old}"),
     }[change]
     first, second = readings if diagnosis.still_runs_later else readings[::-1]
+    frame = diagnosis.gate_at
+    if (
+        change != "reordered" and diagnosis.still_runs_later and frame is not None
+        and h is not None and h.name
+        and passed_on_later(diagnosis.location[diagnosis.gate_frame :], source_names(h.name))
+    ):  # fmt: skip
+        first = f"{new}-in-{slug(frame.function)}"  # a helper every caller runs: one id for all
     return replace(diagnosis, patch_id=first, other_patch_id=second)
 
 

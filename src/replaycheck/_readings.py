@@ -9,6 +9,7 @@ it does; none is trusted further than the fix text it changes.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ from replaycheck._divergence import Divergence
 from replaycheck._source import (
     SourceFrame,
     block_until,
+    bound_parameters,
     conditional_choice,
     count_calls_later,
     count_later,
@@ -103,6 +105,17 @@ def still_runs_later(
     return any(
         mentioned_later(f.file, f.line, pattern) or runs_outside_handler(f.file, f.line, pattern)
         for f in frames
+    ) or passed_on_later(frames, source_names(h.name))
+
+
+def passed_on_later(frames: Sequence[SourceFrame], names: set[str]) -> bool:
+    """Whether a helper of the gated call (``async def _step(self, act, ...)``) runs later what
+    its caller passed it as one of ``names``: the caller's ``self._step(charge, ...)``, then
+    the helper's ``execute_activity(act, ...)`` after the gated statement."""
+    return any(
+        count_calls_later(callee.file, callee.line, bound) > 0
+        for callee, caller in itertools.pairwise(frames)
+        if (bound := bound_parameters(callee, caller, names))
     )
 
 

@@ -251,6 +251,37 @@ MANY = 1 << 20
 """How many times a call in a loop may run, as far as a count goes."""
 
 
+def bound_parameters(callee: SourceFrame, caller: SourceFrame, names: set[str]) -> set[str]:
+    """The parameters of the function holding ``callee``'s line that the call at ``caller``'s
+    line passes one of ``names``: ``act`` of ``async def _step(self, act, order)`` for
+    ``await self._step(charge, order)``, so a helper's ``execute_activity(act, ...)`` runs
+    ``charge`` for this caller."""
+    function = _function_at(callee.file, callee.line)
+    tree = _parsed(caller.file)
+    if function is None or tree is None:
+        return set()
+    first, last = statement_span(caller.file, caller.line)
+    calls = [
+        node for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and first <= node.lineno <= last
+        and function.name in _names(node.func)
+    ]  # fmt: skip
+    arguments = function.args
+    positional = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
+    bound: set[str] = set()
+    for call in calls:
+        # A method called on an object (self._step(...)) gets that object as its first one.
+        given = positional[1:] if isinstance(call.func, ast.Attribute) and positional[:1] in (
+            ["self"], ["cls"]) else positional  # fmt: skip
+        for param, value in zip(given, call.args, strict=False):
+            if isinstance(value, ast.Starred):
+                break
+            if _names(value) & names:
+                bound.add(param)
+        bound.update(k.arg for k in call.keywords if k.arg and _names(k.value) & names)
+    return bound
+
+
 def _calls_one(call: ast.Call, names: set[str]) -> bool:
     """Whether ``call`` itself (not its arguments' calls) passes or calls one of ``names``."""
     callee = _names(call.func)

@@ -598,3 +598,14 @@ class SwapSameChildren:
             workflow.execute_child_workflow(PackOrder.run, "b", id=f"{wid}-b"),
         )
         return f"{first}, {second}"
+
+
+@workflow.defn(name="AddInHelper")
+class AddInHelper:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await self._step(fetch, order)
+        return await self._step(charge, order)
+
+    async def _step(self, step: object, order: str) -> str:
+        return str(await workflow.execute_activity(step, order, start_to_close_timeout=TIMEOUT))

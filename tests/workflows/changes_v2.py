@@ -719,3 +719,18 @@ class SwapSameChildren:
             workflow.execute_child_workflow(PackOrder.run, "a", id=f"{wid}-a"),
         )
         return f"{first}, {second}"
+
+
+@workflow.defn(name="AddInHelper")
+class AddInHelper:
+    """An activity added in a helper every step goes through (the step is its parameter)."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await self._step(fetch, order)
+        return await self._step(charge, order)
+
+    async def _step(self, step: object, order: str) -> str:
+        # change: AddInHelper (the next line)
+        await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+        return str(await workflow.execute_activity(step, order, start_to_close_timeout=TIMEOUT))

@@ -90,6 +90,7 @@ CASES = (
     "RenameWithStraySignal",
     "ChooseByExpression",
     "SwapSameChildren",
+    "AddInHelper",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
