@@ -413,6 +413,27 @@ def test_source_readings_on_match_children_handlers_and_with(tmp_path: Path) -> 
     assert statement_span(path, 19) == (19, 19)
 
 
+CHOICES = """\
+async def run(o):
+    step: Any = bill if o.vip else charge
+    await workflow.execute_activity(step, o)
+    await workflow.execute_activity(activity=lookup if o.new else find, arg=o)
+    other = bill if o.vip else charge
+    await workflow.execute_activity(fetch, o)
+"""
+
+
+def test_a_conditional_choice_through_an_annotated_variable_or_a_keyword(tmp_path: Path) -> None:
+    from replaycheck._source import conditional_choice
+
+    code = tmp_path / "wf.py"
+    code.write_text(CHOICES)
+    assert conditional_choice(str(code), 3, {"charge"}) == (2, "o.vip")
+    assert conditional_choice(str(code), 4, {"find"}) == (4, "o.new")
+    # a choice assigned to a variable this call does not run is not its choice
+    assert conditional_choice(str(code), 6, {"charge"}) is None
+
+
 HELPERS = """\
 class W:
     async def run(self, order):

@@ -166,6 +166,10 @@ def other_branch_runs(path: str, line: int, names: set[str]) -> tuple[int, str, 
     return node.lineno, ast.get_source_segment(source, node.test) or "", "if"
 
 
+_RUN_KEYWORDS = frozenset({"activity", "workflow"})
+"""The keyword arguments naming what ``execute_activity`` / ``execute_child_workflow`` run."""
+
+
 def conditional_choice(path: str, line: int, names: set[str]) -> tuple[int, str] | None:
     """A conditional expression choosing what the call at ``line`` runs, with one of
     ``names`` in an arm: ``execute_activity(bill if vip else charge, ...)``, or through a
@@ -175,17 +179,20 @@ def conditional_choice(path: str, line: int, names: set[str]) -> tuple[int, str]
         return None
     source = "".join(linecache.getlines(path))
     first, last = statement_span(path, line)
-    args = [  # what a call runs is its first argument (execute_activity(step, ...))
-        call.args[0]
+    args = [  # what a call runs: its first argument (execute_activity(step, ...)), or by name
+        arg
         for call in ast.walk(function)
-        if isinstance(call, ast.Call) and first <= call.lineno <= last and call.args
+        if isinstance(call, ast.Call) and first <= call.lineno <= last
+        for arg in (*call.args[:1], *(k.value for k in call.keywords if k.arg in _RUN_KEYWORDS))
     ]
     choices = [a for a in args if isinstance(a, ast.IfExp)]
     variables = {a.id for a in args if isinstance(a, ast.Name)}
-    assigns = [n for n in ast.walk(function) if isinstance(n, ast.Assign) and n.lineno < first]
-    for node in assigns:
+    for node in ast.walk(function):  # step = ..., step: Any = ...
+        if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.lineno >= first:
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         if isinstance(node.value, ast.IfExp) and any(
-            isinstance(t, ast.Name) and t.id in variables for t in node.targets
+            isinstance(t, ast.Name) and t.id in variables for t in targets
         ):
             choices.append(node.value)
     for choice in choices:
