@@ -293,6 +293,18 @@ def test_a_call_added_in_a_helper_every_step_goes_through_is_an_addition_there()
     assert 'if workflow.patched("audit-in-step"):\n' in first and "    else:" not in first, fix
 
 
+def test_a_cleanup_removed_before_a_re_raise_is_a_removal_after_the_last_line_that_matched() -> None:
+    # RemoveCleanupOnCancel: the code cancels the workflow where the history ran 'audit'.
+    # Nothing runs after a workflow's end, so 'audit' cannot have moved after it: removed,
+    # gated after the sleep (the timer cancel that matched last has no line of its own).
+    d = committed_verdicts()["RemoveCleanupOnCancel"].diagnosis
+    assert d is not None and d.change == "removed", d
+    assert d.previous and d.previous[0].line == marked_line("change: RemoveCleanupOnCancel")
+    fix = fix_text("RemoveCleanupOnCancel")
+    assert fix.startswith("gate the change where activity 'audit' was, after changes_v2.py:")
+    assert "moved" not in fix and 'if workflow.patched("remove-audit"):' in fix
+
+
 @pytest.mark.parametrize("case", ["MoveChargeFirst", "MoveAuditFirst"])
 def test_a_reorder_stays_a_reorder_though_the_type_is_named_later(case: str) -> None:
     # MoveChargeFirst: only a string mentions 'charge' later; MoveAuditFirst: 'audit' runs

@@ -487,3 +487,19 @@ def test_a_worker_whose_parent_is_already_gone_exits_at_once() -> None:
         worker.kill()
         assert worker.stdin is not None
         worker.stdin.close()
+
+
+def test_an_installed_replaycheck_puts_nothing_before_the_standard_library_in_a_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Installed from a wheel, replaycheck's parent directory is site-packages: on the worker's
+    # PYTHONPATH it would come before the standard library, and a module in it named like a
+    # standard one (uuid.py) would shadow that one in the worker only.
+    from replaycheck import replay
+
+    root = str(Path(replay.__file__).resolve().parents[1])
+    monkeypatch.setenv("PYTHONPATH", "/somewhere")
+    monkeypatch.setattr(replay, "_site_directories", lambda: {root})
+    assert replay._worker_env()["PYTHONPATH"] == "/somewhere"
+    monkeypatch.setattr(replay, "_site_directories", set)  # a source tree: it is needed
+    assert replay._worker_env()["PYTHONPATH"] == os.pathsep.join([root, "/somewhere"])

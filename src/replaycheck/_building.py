@@ -54,6 +54,7 @@ from replaycheck._readings import (
     update_handler,
 )
 from replaycheck._source import (
+    SourceFrame,
     patch_ids_in_source,
     source_frames,
 )
@@ -260,11 +261,22 @@ def _located(message: str, found: Divergence, history: HistoryCommands, severity
         commanded_kind=c.kind if c is not None else "",
         commanded_name=c.name if c is not None else "",
         location=source_frames(c.frames) if c is not None else (),
-        previous=source_frames(previous.frames) if previous is not None else (),
+        previous=_previous_frames(matched),
         gate_frame=depth,
         timeline=timeline(found, depth),
         severity=severity,
     )
+
+
+def _previous_frames(
+    matched: Sequence[tuple[Command | None, Command | None]],
+) -> tuple[SourceFrame, ...]:
+    """Where the code issued its last matching command. A cancel of a timer or an activity
+    with no line of its own (a workflow cancel cancelled it) stands for the command before."""
+    for _, x in reversed(matched):
+        if x is not None and (x.frames or x.kind not in TASK_END_CANCELS):
+            return source_frames(x.frames)
+    return ()
 
 
 def _from_divergence(
@@ -363,8 +375,8 @@ def classify(h: Command | None, c: Command | None, history: HistoryCommands) -> 
         return "patch-removed"
     if h is None or h.kind == "complete":
         return "added"
-    if c is None or c.kind == "complete":
-        return "removed"
+    if c is None or c.kind in ("complete", "cancel"):
+        return "removed"  # nothing runs after a workflow's end: h cannot have moved after it
     if _later_match(h, c, history) is not None:
         return "reordered"
     if h.kind == c.kind and h.kind in NAMED_KINDS:

@@ -105,9 +105,19 @@ def worker_command() -> list[str]:
 def _worker_env() -> dict[str, str]:
     env = dict(os.environ)
     package_root = str(Path(__file__).resolve().parents[1])
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+    # Run from a source tree, the worker finds replaycheck there. Installed, it finds it in
+    # site-packages anyway, which must not come before the standard library on PYTHONPATH.
+    if package_root not in _site_directories():
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
     env["REPLAYCHECK_PARENT_PID"] = str(os.getpid())  # the worker leaves when this one dies
     return env
+
+
+def _site_directories() -> set[str]:
+    import site
+
+    found = [*site.getsitepackages(), site.getusersitepackages()]
+    return {str(Path(p).resolve()) for p in found}
 
 
 _LIVE: weakref.WeakSet[WorkerSession] = weakref.WeakSet()

@@ -609,3 +609,16 @@ class AddInHelper:
 
     async def _step(self, step: object, order: str) -> str:
         return str(await workflow.execute_activity(step, order, start_to_close_timeout=TIMEOUT))
+
+
+@workflow.defn(name="RemoveCleanupOnCancel")
+class RemoveCleanupOnCancel:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        try:
+            await workflow.sleep(timedelta(hours=1))
+        except asyncio.CancelledError:
+            await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+            raise
+        return order

@@ -734,3 +734,18 @@ class AddInHelper:
         # change: AddInHelper (the next line)
         await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
         return str(await workflow.execute_activity(step, order, start_to_close_timeout=TIMEOUT))
+
+
+@workflow.defn(name="RemoveCleanupOnCancel")
+class RemoveCleanupOnCancel:
+    """The cleanup activity run where the workflow is cancelled is gone: it re-raises at once."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        try:
+            # change: RemoveCleanupOnCancel (the next line)
+            await workflow.sleep(timedelta(hours=1))
+        except asyncio.CancelledError:
+            raise
+        return order

@@ -91,6 +91,7 @@ CASES = (
     "ChooseByExpression",
     "SwapSameChildren",
     "AddInHelper",
+    "RemoveCleanupOnCancel",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
@@ -98,7 +99,7 @@ NEEDS_UPDATE = {"RemoveFromUpdate"}
 NEEDS_SIGNAL = {"AddInSignalHandler", "RemoveFromSignalHandler", "AddSleepBeforeWait",
                 "RenameSignalHandler", "RenameWithStraySignal"}
 """Cases whose execution waits for the signal ``add``."""
-CANCEL_AT_TIMER = {"AddCleanupOnCancel"}
+CANCEL_AT_TIMER = {"AddCleanupOnCancel", "RemoveCleanupOnCancel"}
 """Cases cancelled by the client once their first timer started."""
 RUNNING_AT_TIMER = {"ShorterNap"}
 """Cases captured while their first timer is pending (then terminated): a running execution."""
