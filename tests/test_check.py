@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -399,6 +400,33 @@ def test_a_stopped_check_exits_quietly_and_leaves_no_worker(
         pytest.fail(f"replay workers outlived the {said} command")
 
 
+def test_a_ctrl_c_while_a_worker_starts_prints_no_traceback(tmp_path: Path) -> None:
+    # A Ctrl-C reaches the worker too; while its interpreter was still starting, that printed
+    # a KeyboardInterrupt traceback ("Could not import runpy module"). The worker now starts
+    # with SIGINT blocked. Here its start-up is held up at a sitecustomize of its own.
+    import signal
+
+    started = tmp_path / "started"
+    (tmp_path / "sitecustomize.py").write_text(
+        "import os, time\n"
+        "if os.environ.get('REPLAYCHECK_PARENT_PID'):  # the worker only\n"
+        f"    open({str(started)!r}, 'w').close()\n"
+        "    time.sleep(5)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    command = [sys.executable, "-m", "replaycheck", "check", "-w", SAYHELLO, str(COMPLETE)]
+    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not started.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started.exists(), proc.communicate(timeout=30)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err and "KeyboardInterrupt" not in err
+
+
 def test_a_killed_command_leaves_no_worker_behind() -> None:
     # SIGKILL (or pytest-timeout's os._exit) gives the command no chance to stop its workers;
     # one stuck in a history would live on, reparented, for as long as the history hangs.
@@ -464,6 +492,9 @@ def test_stopped_workers_are_not_started_again(monkeypatch: pytest.MonkeyPatch) 
     import replaycheck.replay as engine
 
     monkeypatch.setattr(engine, "_stopping", False)  # the flag is for the process: restore it
+    # stop_workers() stops every worker of this process: only this test's (not the pytest
+    # plugin's, which replays the repository's histories in this process too).
+    monkeypatch.setattr(engine, "_LIVE", weakref.WeakSet())
     monkeypatch.setenv("TEMPORAL_DEBUG", "1")
     monkeypatch.setenv("REPLAYCHECK_TEST_HANG", "120")
     job = engine.ReplayJob(paths=(str(NONDETERMINISTIC), *[str(COMPLETE)] * 3),

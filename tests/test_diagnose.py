@@ -293,7 +293,7 @@ def test_a_call_added_in_a_helper_every_step_goes_through_is_an_addition_there()
     assert 'if workflow.patched("audit-in-step"):\n' in first and "    else:" not in first, fix
 
 
-def test_a_cleanup_removed_before_a_re_raise_is_a_removal_after_the_last_line_that_matched() -> None:
+def test_a_cleanup_removed_before_a_re_raise_is_a_removal_after_the_last_matching_line() -> None:
     # RemoveCleanupOnCancel: the code cancels the workflow where the history ran 'audit'.
     # Nothing runs after a workflow's end, so 'audit' cannot have moved after it: removed,
     # gated after the sleep (the timer cancel that matched last has no line of its own).

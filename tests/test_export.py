@@ -30,7 +30,7 @@ from replaycheck.histories import read_history
 from replaycheck.live import check_live
 from replaycheck.replay import ReplayJob
 from replaycheck.shapes import history_shape
-from tests.conftest import REPO
+from tests.conftest import COMPLETE, REPO
 
 if TYPE_CHECKING:
     from temporalio.client import Client
@@ -225,6 +225,44 @@ def invoke(*args: str | Path, cwd: Path = REPO) -> Result:
         return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
     finally:
         os.chdir(old)
+
+
+def test_a_workflow_id_ending_like_an_earlier_runs_name_gets_a_file_of_its_own(
+    tmp_path: Path,
+) -> None:
+    # Export names a run that is not its id's latest <workflow-id>@<run-id>: an execution
+    # whose id is literally "canx@<uuid>" must not take the file of run <uuid> of "canx".
+    from replaycheck.cluster import Execution
+    from replaycheck.export import history_path
+    from replaycheck.histories import workflow_id_from_name
+
+    run = "4e2069a5-3674-4d2e-a489-b967302f9f60"
+    earlier = Execution("canx", run, "Can", "CONTINUED_AS_NEW")
+    literal = Execution(f"canx@{run}", "0f0f0f0f-0000-4000-8000-000000000000", "Can", "COMPLETED")
+    paths = {history_path(tmp_path, e, "json") for e in (earlier, literal)}
+    assert len(paths) == 2
+    assert {workflow_id_from_name(p.name) for p in paths} == {"canx", f"canx@{run}"}
+    # A file name's %-encoding is undone for the id it implies (binpb files have no
+    # provenance, and older servers no id in the started event).
+    assert workflow_id_from_name("a%2Fb%20c%C3%A9.binpb") == "a/b cé"
+
+
+@pytest.mark.parametrize("suffix", [".json", ".json.gz"])
+def test_a_running_capture_with_a_long_workflow_id_is_known_as_running(
+    tmp_path: Path, suffix: str
+) -> None:
+    # The provenance ends the file, its status before a workflow id of up to 1,000
+    # characters: reading only the last kilobyte missed it, and the file was never refreshed.
+    from replaycheck.export import _state_of
+    from replaycheck.histories import Provenance, read_history, write_history
+
+    events = read_history(COMPLETE).history.events
+    for wid in ("short", "注文" * 160, "x" * 990):
+        path = tmp_path / f"{len(wid)}{suffix}"
+        write_history(path, events, provenance=Provenance(wid, "T", status="RUNNING"))
+        assert _state_of(path) == "running", wid
+        write_history(path, events, provenance=Provenance(wid, "T", status="COMPLETED"))
+        assert _state_of(path) == "ok", wid
 
 
 def test_an_empty_workflow_id_is_a_usage_error(tmp_path: Path) -> None:

@@ -268,6 +268,19 @@ def test_annotation_escapes_properties_and_message() -> None:
     assert props["file"] == "a,b:c.py"
 
 
+def test_text_escapes_line_breaks_in_ids_from_the_history() -> None:
+    # A workflow id is anyone's text: one with a line break could fake a report line, or a
+    # GitHub workflow command in the CI log of the default text format.
+    from replaycheck.report import render_verdict
+
+    verdict = Verdict(path="h\n::notice::x.json", verdict="error", message="m",
+                      workflow_type="W\r", workflow_id="inj\n::warning title=X::fake",
+                      run_id="r", events=3, status="RUNNING")  # fmt: skip
+    text = render_verdict(verdict)
+    assert not any(line.lstrip().startswith("::") for line in text.splitlines()), text
+    assert "id inj\\n::warning title=X::fake," in text and "workflow W\\r," in text
+
+
 def test_no_summary_without_the_variable(tmp_path: Path) -> None:
     verdicts = list(committed_verdicts().values())
     assert write_step_summary(verdicts, environ={}) is None

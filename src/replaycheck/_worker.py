@@ -451,6 +451,8 @@ def main() -> int:
     # A parent that ignores SIGINT (started in the background) keeps running: so does this one.
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
         signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+    if hasattr(signal, "pthread_sigmask"):  # blocked by the parent until handled here
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _leave_with_parent()
 
     job = ReplayJob.from_json_dict(json.loads(sys.stdin.readline()))

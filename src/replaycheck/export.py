@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from replaycheck.cluster import (
     DEFAULT_CONCURRENCY,
@@ -43,6 +43,7 @@ from replaycheck.errors import (
     ReplaycheckError,
 )
 from replaycheck.histories import (
+    RUN_SUFFIX,
     Provenance,
     atomic_write,
     history_message_json_bytes,
@@ -123,6 +124,8 @@ def history_path(out_dir: Path, execution: Execution, fmt: str, *, own_run: bool
     name = safe_name(execution.workflow_id)
     if execution.run_id and (own_run or execution.status == "CONTINUED_AS_NEW"):
         name = safe_name(f"{execution.workflow_id}@{execution.run_id}")
+    elif found := RUN_SUFFIX.search(name):  # an id ending like that: its own '@' %-encoded
+        name = f"{name[: found.start()]}%40{name[found.start() + 1 :]}"
     return out_dir / safe_name(execution.workflow_type) / (name + SUFFIXES[fmt])
 
 
@@ -429,8 +432,13 @@ _CHECKED_WHOLE = 4096
 
 
 _RUNNING = re.compile(rb'"status":\s*"RUNNING"')
+_PROVENANCE = re.compile(rb'\n\s*"replaycheck":\s*\{')
 _TAIL = 1024
-"""Bytes at the end of a JSON history that hold its provenance (keys sorted: after events)."""
+"""Bytes at the end of a JSON history that hold its provenance (keys sorted: after events),
+unless its workflow id or type is long."""
+_LONGEST_TAIL = 64 * 1024
+"""Bytes that hold it whatever the id and type (each at most 1,000 characters, 12 bytes a
+character escaped)."""
 
 
 def _state_of(path: Path) -> str:
@@ -447,8 +455,10 @@ def _state_of(path: Path) -> str:
         if not small and binpb:
             return "ok"  # binary protobuf has no provenance
         with path.open("rb") as handle:
-            handle.seek(0 if small or not path.name.endswith(".json") else size - _TAIL)
-            tail = handle.read()
+            if small or not path.name.endswith(".json"):
+                tail = handle.read()
+            else:
+                tail = _json_tail(handle, size)
         if small:
             parse_history_bytes(tail, path.name)  # validated whole
         if binpb:
@@ -463,15 +473,28 @@ def _state_of(path: Path) -> str:
         return "ok"  # unreadable: leave it alone, writing would fail the same way
     if not tail.rstrip().endswith(b"}"):
         return "broken"
-    return "running" if _RUNNING.search(tail[-_TAIL:]) is not None else "ok"
+    found = list(_PROVENANCE.finditer(tail))  # the last one is the file's own
+    provenance = tail[found[-1].start() :] if found else b""
+    return "running" if _RUNNING.search(provenance) is not None else "ok"
+
+
+def _json_tail(handle: BinaryIO, size: int) -> bytes:
+    """The end of a JSON file, from its provenance on when it has one."""
+    for want in (_TAIL, _LONGEST_TAIL):
+        handle.seek(max(0, size - want))
+        tail = handle.read()
+        if _PROVENANCE.search(tail) or want >= size:
+            break
+    return tail
 
 
 def _gunzipped_tail(data: bytes) -> bytes:
-    """The last :data:`_TAIL` bytes of gzip ``data`` once decompressed (in bounded memory)."""
+    """The last :data:`_LONGEST_TAIL` bytes of gzip ``data`` once decompressed (in bounded
+    memory)."""
     tail = b""
     with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
         while chunk := stream.read(1 << 20):
-            tail = (tail + chunk)[-_TAIL:]
+            tail = (tail + chunk)[-_LONGEST_TAIL:]
     return tail
 
 

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import stat
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -369,14 +370,18 @@ def decode_patch(marker: Any) -> tuple[str, bool]:
 
 
 def workflow_id_from_name(name: str) -> str:
-    """The workflow id a file name implies: its base name without the history suffix (bytes
-    of a name that are not UTF-8 escaped, as a workflow id is UTF-8)."""
+    """The workflow id a file name implies: its base name without the history suffix, and
+    without ``@<run-id>``, %-decoded as export encodes it (bytes of a name that are not UTF-8
+    escaped, as a workflow id is UTF-8)."""
     base = os.fsencode(Path(name).name).decode("utf-8", "backslashreplace")
     for suffix in (".json.gz", ".binpb.gz", ".json", ".binpb", ".gz"):
         if base.lower().endswith(suffix):
             base = base[: -len(suffix)]
             break
-    return _RUN_SUFFIX.sub("", base)  # export names an earlier run <workflow-id>@<run-id>
+    # export names an earlier run <workflow-id>@<run-id>, and %-encodes what a name cannot hold
+    return urllib.parse.unquote(RUN_SUFFIX.sub("", base), errors="backslashreplace")
 
 
-_RUN_SUFFIX = re.compile(r"@[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+RUN_SUFFIX = re.compile(r"@[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+"""How a history file export wrote for a run other than its id's latest ends (before the
+suffix)."""

@@ -12,13 +12,14 @@ import base64
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
@@ -111,6 +112,21 @@ def _worker_env() -> dict[str, str]:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
     env["REPLAYCHECK_PARENT_PID"] = str(os.getpid())  # the worker leaves when this one dies
     return env
+
+
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Start a worker with SIGINT blocked: a Ctrl-C during its interpreter's start-up would
+    print a traceback. The worker unblocks it once it handles it (a Ctrl-C that came meanwhile
+    then ends it quietly); this process stops it anyway."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _site_directories() -> set[str]:
@@ -234,6 +250,8 @@ class WorkerSession:
         """The worker ended or hung before it was ready (``line``: ``None`` when it hung): the
         workflow modules or the converter did not load. Closes the session."""
         assert self.proc is not None
+        if _stopping:
+            return ConfigError("the command is stopping; the replay worker was stopped.")
         if line is None:
             reason = f"did not finish within {STARTUP_GRACE + self.job.timeout:g} s"
         else:
@@ -302,13 +320,14 @@ class WorkerSession:
             self.output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
             self.output_read = 0
         try:
-            self.proc = subprocess.Popen(
-                worker_command(),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=self.output,
-                env=_worker_env(),
-            )
+            with _sigint_held():
+                self.proc = subprocess.Popen(
+                    worker_command(),
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=self.output,
+                    env=_worker_env(),
+                )
         except OSError as exc:  # out of processes or file descriptors, an unusable interpreter
             raise ConfigError(
                 f"cannot start a replay worker ({exc.strerror or exc}); check the limits on "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,18 @@ _STYLE = {"ok": ("ok", "green"), "nondeterministic": ("FAIL", "red"), "error": (
 def display_path(path: str) -> str:
     """A path relative to the working directory when it lies below it."""
     return display_file(path)
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters and line breaks escaped (``\\n``): ids and names
+    come from histories, and a line of their own could fake a line of the report, or a
+    workflow command (``::error::``) in a CI log."""
+    return "".join(
+        char.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp")
+        else char
+        for char in text
+    )
 
 
 def plural(count: int, word: str) -> str:
@@ -52,14 +65,15 @@ def paint(text: str, colour: str, enabled: bool, *, bold: bool = True) -> str:
 def render_verdict(verdict: Verdict, *, color: bool = False) -> str:
     """One history as text: a verdict line, then indented context for failures."""
     label, colour = _STYLE[verdict.verdict]
-    head = f"{paint(f'{label:5}', colour, color)} {display_path(verdict.path)}"
+    head = f"{paint(f'{label:5}', colour, color)} {printable(display_path(verdict.path))}"
     if verdict.ok:
         return f"{head}  {verdict.message}"
     lines = [head]
     if verdict.workflow_type:
         lines.append(
-            f"      workflow {verdict.workflow_type}, id {verdict.workflow_id}, "
-            f"run {verdict.run_id}, {verdict.events} events, {verdict.status.lower()}"
+            f"      workflow {printable(verdict.workflow_type)}, id "
+            f"{printable(verdict.workflow_id)}, run {printable(verdict.run_id)}, "
+            f"{verdict.events} events, {verdict.status.lower()}"
         )
     lines.append(f"      {verdict.message}")
     if verdict.verdict == "nondeterministic":
@@ -204,7 +218,7 @@ def render_history(loaded: LoadedHistory) -> str:
         ("task queue", info.task_queue),
         ("patch markers", ", ".join(patches) or "none"),
     ]
-    lines = [display_path(info.path), *(f"  {k:15}{v}" for k, v in fields)]
+    lines = [printable(display_path(info.path)), *(f"  {k:15}{printable(v)}" for k, v in fields)]
     commands = history_commands(loaded.history).commands
     width = max((len(c.describe()) for c in commands), default=7) + 2
     lines += ["", f"  {'event':>5}  {'command':{width}}workflow task"]
