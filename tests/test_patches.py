@@ -254,7 +254,9 @@ def test_cli_json(lifecycle_histories: Path) -> None:
 
 def test_cli_retention(lifecycle_histories: Path) -> None:
     gate = str(lifecycle_histories / "gate")
-    result = run("-w", GATE, "--retention", "0", "--format", "json", gate)
+    # A retention of a millisecond: every closed execution is past it (0 is refused).
+    assert run("-w", GATE, "--retention", "0", gate).exit_code == 2
+    result = run("-w", GATE, "--retention", "1e-8", "--format", "json", gate)
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["expired"] == 2  # both closed executions
@@ -263,7 +265,7 @@ def test_cli_retention(lifecycle_histories: Path) -> None:
     closed = sorted(str(p) for p in Path(gate).rglob("*.json") if "waiting" not in p.name)
     assert sorted(doc["expired_paths"]) == closed
     # The text names the files to delete with the executions: check would still replay them.
-    text = run("-w", GATE, "--retention", "0", gate).stdout
+    text = run("-w", GATE, "--retention", "1e-8", gate).stdout
     assert "past the retention, the server has deleted them: delete their fixtures too" in text
     assert all(Path(p).name in text for p in closed)
 
@@ -302,3 +304,20 @@ def test_cli_live_matches_file_mode(lifecycle_histories: Path, dev_server: objec
     assert "read 4 live executions matching \"WorkflowType IN ('GateAfterSignal')\"" in (
         result.stderr
     )
+
+
+def test_cli_live_selects_types_by_their_registered_names(
+    lifecycle_histories: Path, dev_server: object
+) -> None:
+    # @workflow.defn(name=TYPE_NAME): the source does not spell the name out; the live
+    # selection used the class name (NamedGate), matched nothing of it, and said "ready".
+    from replaycheck.testing import server_address
+
+    address = server_address(dev_server)  # type: ignore[arg-type]
+    named = "tests.workflows.gate_after_signal_named"
+    result = run("--live", "--address", address, "-w", named, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "matching \"WorkflowType IN ('GateAfterSignal')\"" in result.stderr
+    (patch,) = json.loads(result.stdout)["patches"]
+    assert patch["verdict"] == "keep-both-branches"
+    assert [e["workflow_id"] for e in patch["old_branch"]] == ["gate-v1-passed"]

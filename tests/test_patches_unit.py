@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from replaycheck._patch_facts import PatchCall, PatchFacts, split_version_id
 from replaycheck._patch_scan import scan
-from replaycheck.patches import CallSite, analyze, every_execution_query
+from replaycheck.live import default_query
+from replaycheck.patches import CallSite, analyze
 from replaycheck.verdict import Verdict
 
 PACKAGE = {
@@ -158,8 +160,9 @@ def test_split_version_id() -> None:
 
 
 def test_every_execution_query_quotes_names() -> None:
-    assert every_execution_query(["B", "A"]) == "WorkflowType IN ('A', 'B')"
-    assert every_execution_query(["it's"]) == 'WorkflowType IN ("it\'s")'
+    assert default_query(["B", "A"], running=False) == "WorkflowType IN ('A', 'B')"
+    assert default_query(["it's"], running=False) == 'WorkflowType IN ("it\'s")'
+    assert default_query(["A"]) == "ExecutionStatus = 'Running' AND WorkflowType IN ('A')"
 
 
 # --------------------------------------------------------------------------- the rules
@@ -232,6 +235,67 @@ def test_other_workflow_types_are_not_counted() -> None:
     (patch,) = analyze([verdict("b", markers=("p",)), other], [SITE]).patches
     assert patch.verdict == "ready-to-deprecate"
     assert patch.unchecked == patch.not_reached == ()
+
+
+def test_a_gate_of_a_workflow_type_with_no_history_read_is_never_ready() -> None:
+    # Histories of another type only: nothing shows where Flow's executions went (a running
+    # one may sit on the old branch). Read live without a selection, no Flow history means
+    # no Flow execution is left.
+    other = [verdict("o", wtype="Other")]
+    (patch,) = analyze(other, [SITE]).patches
+    assert patch.verdict == "keep-both-branches"
+    assert "no history of 1 workflow type whose code calls it ('Flow')" in patch.reason
+    assert "replaycheck patches --live" in patch.reason
+    assert analyze(other, [SITE], complete=True).patches[0].verdict == "ready-to-deprecate"
+    deprecated = CallSite("/src/flow.py", 7, "deprecate_patch", "p", "'p'", "Flow")
+    (patch,) = analyze(other, [deprecated]).patches
+    assert patch.verdict == "keep-deprecate-patch" and "before removing the call" in patch.reason
+    assert analyze(other, [deprecated], complete=True).patches[0].verdict == "ready-to-remove"
+
+
+def test_a_run_whose_earlier_run_was_not_read_holds_a_ready_verdict_back() -> None:
+    # A plain export keeps a continue-as-new chain's latest run only: the run before, closed
+    # (continued as new) but kept by the server, may have taken the old branch.
+    from dataclasses import replace
+
+    def run(run_id: str, earlier: str = "", started: str = "") -> Verdict:
+        v = verdict("chain", markers=("p",))
+        facts = replace(v.patches, continued_from=earlier, started_at=started)  # type: ignore[type-var]
+        return replace(v, run_id=run_id, path=f"chain@{run_id}.json", patches=facts)
+
+    latest = run("r2", earlier="r1", started="2026-11-30T10:00:00+00:00")
+    (patch,) = analyze([latest], [SITE]).patches
+    assert patch.verdict == "keep-both-branches"
+    assert "the earlier runs of 1 execution that continued as new ('chain')" in patch.reason
+    assert "ExecutionStatus='ContinuedAsNew'" in patch.reason
+    # the earlier run read too: ready
+    (patch,) = analyze([latest, run("r1")], [SITE]).patches
+    assert patch.verdict == "ready-to-deprecate"
+    # past the retention, the server has deleted the earlier run: ready
+    now = datetime(2026, 12, 2, tzinfo=timezone.utc)
+    assert analyze([latest], [SITE], retention_days=1, now=now).patches[0].verdict == (
+        "ready-to-deprecate"
+    )
+    assert analyze([latest], [SITE], retention_days=7, now=now).patches[0].verdict == (
+        "keep-both-branches"
+    )
+    # read live, every run the server keeps was read
+    assert analyze([latest], [SITE], complete=True).patches[0].verdict == "ready-to-deprecate"
+
+
+def test_the_facts_of_a_run_name_the_run_it_continued_from() -> None:
+    from replaycheck._patch_record import _continued
+    from replaycheck.histories import read_history
+    from tests.conftest import COMPLETE
+
+    loaded = read_history(COMPLETE)
+    assert _continued(loaded) == {}  # a first run
+    started = loaded.history.events[0].workflow_execution_started_event_attributes
+    started.continued_execution_run_id = "r1"
+    assert _continued(loaded) == {
+        "continued_from": "r1",
+        "started_at": "2022-08-17T16:27:34+00:00",
+    }
 
 
 def test_a_marker_no_code_calls_is_orphaned_and_a_replay_seen_call_counts() -> None:

@@ -132,7 +132,7 @@ def _check_live(
 @replay_options(("text", "json"))
 @click.option(
     "--retention",
-    type=FiniteRange(min=0, max=36500),
+    type=FiniteRange(min=0, min_open=True, max=36500),
     metavar="DAYS",
     help="Leave out executions that closed more than DAYS ago (the server has deleted "
     "them, nothing replays them). Default: count every history.",

@@ -54,6 +54,11 @@ class PatchFacts:
     """Whether calls were recorded at all (False: replay never ran the workflow code)."""
     closed_at: str = ""
     """ISO time of the closing event, for closed executions."""
+    continued_from: str = ""
+    """The run id of the run this one continued as new from (empty: the first run)."""
+    started_at: str = ""
+    """ISO time of the started event, when ``continued_from`` is set (the earlier run closed
+    then)."""
 
     def marker(self, patch_id: str) -> Literal["", "patched", "deprecated"]:
         """How the history recorded ``patch_id``: by ``patched()``, only deprecated, or not."""
@@ -82,6 +87,8 @@ class PatchFacts:
             ),
             observed=bool(data.get("observed", True)),
             closed_at=str(data.get("closed_at", "")),
+            continued_from=str(data.get("continued_from", "")),
+            started_at=str(data.get("started_at", "")),
         )
 
 

@@ -70,7 +70,20 @@ def facts(loaded: LoadedHistory) -> PatchFacts:
         calls=calls or (),
         observed=calls is not None,
         closed_at=_closed_at(loaded),
+        **_continued(loaded),
     )
+
+
+def _continued(loaded: LoadedHistory) -> dict[str, str]:
+    """``continued_from`` and ``started_at`` of a run that continued an earlier one."""
+    first = loaded.history.events[0]
+    earlier = first.workflow_execution_started_event_attributes.continued_execution_run_id
+    if not earlier:
+        return {}
+    started = ""
+    if first.HasField("event_time"):
+        started = first.event_time.ToDatetime(tzinfo=timezone.utc).isoformat()
+    return {"continued_from": earlier, "started_at": started}
 
 
 def _closed_at(loaded: LoadedHistory) -> str:

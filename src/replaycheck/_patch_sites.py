@@ -36,6 +36,25 @@ def within_retention(
     return kept, expired
 
 
+def missing_earlier_runs(
+    verdicts: Sequence[Verdict], days: float | None, now: datetime | None
+) -> list[Verdict]:
+    """The verdicts of runs that continued as new from a run no history read holds, which the
+    server still keeps (``days``: the retention; ``None``: unknown, so it may)."""
+    runs = {v.run_id for v in verdicts}
+    cutoff = None if days is None else (now or datetime.now(timezone.utc)) - timedelta(days=days)
+    missing = []
+    for verdict in verdicts:
+        facts = verdict.patches
+        if facts is None or not facts.continued_from or facts.continued_from in runs:
+            continue
+        closed = facts.started_at  # the earlier run closed as this one started
+        if cutoff is not None and closed and datetime.fromisoformat(closed) < cutoff:
+            continue
+        missing.append(verdict)
+    return missing
+
+
 def observed_sites(verdicts: Iterable[Verdict]) -> list[CallSite]:
     found: dict[tuple[str, int, str], CallSite] = {}
     for verdict in verdicts:

@@ -48,13 +48,15 @@ class LiveStats:
     """The most histories held in memory at once (never above ``concurrency``)."""
 
 
-def default_query(types: Sequence[str]) -> str:
-    """Running executions of the registered workflow types (all of them for a dynamic one)."""
-    running = "ExecutionStatus = 'Running'"
+def default_query(types: Sequence[str], *, running: bool = True) -> str:
+    """Running executions (``running=False``: every execution the server keeps) of the
+    registered workflow types (of any type for a dynamic one)."""
+    status = "ExecutionStatus = 'Running'" if running else ""
     if not types or "*" in types:
-        return running
+        return status
     quoted = ", ".join(_quote(name) for name in sorted(types))
-    return f"{running} AND WorkflowType IN ({quoted})"
+    of_types = f"WorkflowType IN ({quoted})"
+    return f"{status} AND {of_types}" if status else of_types
 
 
 def _quote(name: str) -> str:
@@ -73,11 +75,13 @@ def check_live(
     *,
     concurrency: int = 16,
     on_result: Callable[[Verdict], None] | None = None,
+    running: bool = True,
 ) -> tuple[list[Verdict], LiveStats]:
     """Replay the selected executions' histories as they arrive from the cluster.
 
     Without a query or workflow ids, selects :func:`default_query` of the workflow types the
-    replay worker registered. Verdicts come back in selection order.
+    replay worker registered (``running``: only running executions). Verdicts come back in
+    selection order.
 
     Raises:
         WorkflowImportError / ConfigError: the workflow code or converter cannot be loaded.
@@ -88,7 +92,7 @@ def check_live(
     with WorkerSession(job) as session:
         types = session.workflow_types()  # fails fast on import errors; names the types
         if not selection.query and not selection.workflow_ids:
-            selection = Selection(default_query(types), (), selection.limit)
+            selection = Selection(default_query(types, running=running), (), selection.limit)
         stats.query = selection.query
         fetcher = _Fetcher(connection, selection, concurrency, stats)
         fetcher.start()

@@ -12,7 +12,7 @@ rules are in :func:`patch_verdict` and ``docs/versioning.md``. ``get_version`` c
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
@@ -180,8 +180,14 @@ def analyze(
     *,
     retention_days: float | None = None,
     now: datetime | None = None,
+    complete: bool = False,
 ) -> PatchesReport:
-    """Build the report from replay verdicts (with ``patches`` facts) and the scanned call sites."""
+    """Build the report from replay verdicts (with ``patches`` facts) and the scanned call sites.
+
+    ``complete``: the verdicts are of every execution the server keeps of the code's workflow
+    types (``--live`` without a selection), so a type without any has no execution left.
+    Else a type the histories lack leaves its executions unknown: no ``ready`` verdict.
+    """
     from replaycheck import _patch_sites as scope
     from replaycheck._patch_versions import version_report
     from replaycheck.verdict import summarize
@@ -194,8 +200,10 @@ def analyze(
     ids = set(by_id) | scope.history_ids(kept)
     plain = sorted(i for i in ids if scope.change_of(i, changes) is None)
     version_sites = [s for s in all_sites if s.kind == "get_version"]
+    seen = None if complete else {v.workflow_type for v in verdicts}
+    missing = [] if complete else scope.missing_earlier_runs(verdicts, retention_days, now)
     return PatchesReport(
-        patches=tuple(patch_report(i, by_id.get(i, ()), kept) for i in plain),
+        patches=tuple(patch_report(i, by_id.get(i, ()), kept, seen, missing) for i in plain),
         changes=tuple(
             version_report(c, [s for s in version_sites if s.patch_id == c], kept)
             for c in sorted(changes)
@@ -273,12 +281,28 @@ def _marker_event(call: PatchCall | None) -> int:
 
 
 def patch_report(
-    patch_id: str, sites: Sequence[CallSite], verdicts: Sequence[Verdict]
+    patch_id: str,
+    sites: Sequence[CallSite],
+    verdicts: Sequence[Verdict],
+    seen_types: Collection[str] | None = None,
+    missing_runs: Sequence[Verdict] = (),
 ) -> PatchReport:
-    """The lifecycle report of one patch id."""
+    """The lifecycle report of one patch id (``seen_types``: the workflow types the histories
+    read hold, ``None``: every type's executions were read; ``missing_runs``: histories of runs
+    whose earlier run, continued as new, was not read)."""
     relevant = relevant_histories(verdicts, sites, [patch_id])
     branches = _branches(patch_id, relevant)
     verdict, reason = patch_verdict(patch_id, sites, branches)
+    unseen = sorted(
+        {s.workflow_type for s in sites if s.workflow_type} - set(seen_types)
+        if seen_types is not None
+        else ()
+    )
+    if unseen and verdict in ("ready-to-deprecate", "ready-to-remove"):
+        verdict, reason = _unseen(verdict, unseen)
+    missing = relevant_histories(missing_runs, sites, [patch_id]) if missing_runs else []
+    if missing and verdict in ("ready-to-deprecate", "ready-to-remove"):
+        verdict, reason = _earlier_runs_missing(verdict, missing)
     return PatchReport(
         patch_id=patch_id,
         verdict=verdict,
@@ -360,6 +384,44 @@ def patch_verdict(
     )
 
 
+def _held(verdict: PatchVerdict) -> tuple[PatchVerdict, str]:
+    """The verdict a ``ready`` one falls back to, and the step it holds back."""
+    if verdict == "ready-to-deprecate":
+        return "keep-both-branches", "deprecating"
+    return "keep-deprecate-patch", "removing the call"
+
+
+def _earlier_runs_missing(
+    verdict: PatchVerdict, later: Sequence[Verdict]
+) -> tuple[PatchVerdict, str]:
+    """Not ready after all: runs that continued as new from runs no history read holds."""
+    from replaycheck.report import plural
+
+    held, step = _held(verdict)
+    ids = ", ".join(dict.fromkeys(repr(v.workflow_id) for v in later[:3]))
+    more = ", ..." if len(later) > 3 else ""
+    return held, (
+        f"the earlier runs of {plural(len(later), 'execution')} that continued as new ({ids}"
+        f"{more}) are not among the histories read, and may have taken the old branch (a "
+        "plain export keeps only each workflow id's latest run): export them too (`replaycheck "
+        "export --query \"ExecutionStatus='ContinuedAsNew'\"`), or run `replaycheck patches "
+        f"--live`, before {step}"
+    )
+
+
+def _unseen(verdict: PatchVerdict, types: Sequence[str]) -> tuple[PatchVerdict, str]:
+    """Not ready after all: no history of a workflow type whose code calls the patch."""
+    from replaycheck.report import plural
+
+    names = ", ".join(repr(t) for t in types)
+    held, step = _held(verdict)
+    return held, (
+        f"no history of {plural(len(types), 'workflow type')} whose code calls it ({names}) is "
+        "among those read, so nothing shows where its executions went: export them (or run "
+        f"`replaycheck patches --live`, which reads every execution the server keeps) before {step}"
+    )
+
+
 def _keep_text(branches: Branches, what: str, then: str) -> str:
     parts = []
     if branches.old:
@@ -434,32 +496,18 @@ def collect_live(
     """The report over executions fetched from a cluster (nothing is written).
 
     Without a query or workflow ids, selects every execution the server still keeps (running,
-    or closed within the namespace's retention) of the workflow types the code defines.
+    or closed within the namespace's retention) of the workflow types the code registers (as
+    the replay worker names them: ``@workflow.defn(name=...)`` may be any expression).
 
     Raises:
-        ConfigError: the workflow types cannot be read from source and no query was given.
         ClusterConnectionError / NoHistoriesError: as ``replaycheck check --live``.
     """
     from replaycheck._patch_scan import scan
-    from replaycheck.errors import ConfigError
-    from replaycheck.export import Selection as Select
     from replaycheck.live import check_live
     from replaycheck.replay import ReplayJob
 
     found = scan(settings.workflows, settings.import_paths)
-    if not selection.query and not selection.workflow_ids:
-        if not found.workflow_types:
-            raise ConfigError(
-                "cannot tell the workflow types of the configured code from its source; "
-                "select executions with --query \"WorkflowType='MyWorkflow'\"."
-            )
-        selection = Select(every_execution_query(found.workflow_types), (), selection.limit)
+    everything = not selection.query and not selection.workflow_ids
     job = replace(ReplayJob.from_settings(settings, []), sandbox=sandbox, record_patches=True)
-    verdicts, stats = check_live(job, connection, selection, concurrency=concurrency)
-    return analyze(verdicts, found.sites), stats
-
-
-def every_execution_query(types: Sequence[str]) -> str:
-    """A visibility query for every execution (any status) of the workflow types."""
-    quoted = ", ".join(f'"{t}"' if "'" in t else f"'{t}'" for t in sorted(types))
-    return f"WorkflowType IN ({quoted})"
+    verdicts, stats = check_live(job, connection, selection, concurrency=concurrency, running=False)
+    return analyze(verdicts, found.sites, complete=everything), stats
