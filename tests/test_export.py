@@ -259,10 +259,11 @@ def test_a_running_capture_with_a_long_workflow_id_is_known_as_running(
     events = read_history(COMPLETE).history.events
     for wid in ("short", "注文" * 160, "x" * 990):
         path = tmp_path / f"{len(wid)}{suffix}"
-        write_history(path, events, provenance=Provenance(wid, "T", status="RUNNING"))
-        assert _state_of(path) == "running", wid
+        running = Provenance(wid, "T", namespace="ns", status="RUNNING")
+        write_history(path, events, provenance=running)
+        assert _state_of(path) == ("running", "ns"), wid
         write_history(path, events, provenance=Provenance(wid, "T", status="COMPLETED"))
-        assert _state_of(path) == "ok", wid
+        assert _state_of(path) == ("ok", ""), wid
 
 
 def test_an_empty_workflow_id_is_a_usage_error(tmp_path: Path) -> None:
@@ -514,6 +515,35 @@ def test_export_again_brings_running_executions_up_to_date(
     assert "(1 running execution brought up to date)" in later.stderr
     now = read_history(path)
     assert now.info.status == "COMPLETED" and now.info.events > read_history_bytes(before)
+
+
+def test_a_history_of_the_same_id_from_another_namespace_is_not_already_there(
+    dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    # staging and prod both ran "patched-complete-shared": exported into one directory, the
+    # second namespace's execution used to be skipped as "already there".
+    address = dev_server.client.service_client.config.target_host
+    wid = "patched-complete-shared"
+    spaces = [f"ns-{name}-{uuid.uuid4().hex[:6]}" for name in ("staging", "prod")]
+    for namespace in spaces:
+        server_loop.run_until_complete(register_namespace(dev_server.client, namespace))
+        server_loop.run_until_complete(populate_patched(dev_server, namespace, wid))
+    path = tmp_path / "TenantProvisioning" / f"{wid}.json"
+
+    def export(namespace: str, out: Path) -> Result:
+        return invoke("export", "--workflow-id", wid, "--address", address,
+                      "--namespace", namespace, "-o", out)  # fmt: skip
+
+    assert export(spaces[0], tmp_path).exit_code == 0
+    second = export(spaces[1], tmp_path)
+    assert second.exit_code == 0, second.output
+    assert "exported 0 histories" in second.stderr and "already there" not in second.stderr
+    assert "1 execution skipped: a history of the same workflow id from another namespace" in (
+        second.stderr
+    )
+    assert json.loads(path.read_text())["replaycheck"]["namespace"] == spaces[0]
+    own = export(spaces[1], tmp_path / "prod")
+    assert "exported 1 history" in own.stderr, own.stderr
 
 
 def read_history_bytes(data: bytes) -> int:

@@ -105,6 +105,12 @@ def _export_summary(result: ExportResult, options: ExportOptions) -> str:
         line += f" ({plural(len(result.repaired), 'broken file')} there written again)"
     if result.existing:
         line += f"; {result.existing} already there (--overwrite replaces them)"
+    if result.other_namespace:
+        line += (
+            f"; {plural(len(result.other_namespace), 'execution')} skipped: a history of the "
+            "same workflow id from another namespace is there (export each namespace into a "
+            "directory of its own, -o)"
+        )
     if result.not_started:
         line += f"; {result.not_started} skipped (no workflow task completed yet)"
     if result.older_runs:

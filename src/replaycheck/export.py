@@ -16,6 +16,7 @@ import datetime
 import gzip
 import hashlib
 import io
+import json
 import os
 import re
 import zlib
@@ -96,6 +97,9 @@ class ExportResult:
     """Histories of executions captured while running, written again as they are now."""
     repaired: list[Path] = field(default_factory=list)
     """Broken files (empty, cut off, not a history) that were there and were written again."""
+    other_namespace: list[Path] = field(default_factory=list)
+    """Skipped (no ``overwrite``): the file is there with a history of the same workflow type
+    and id from another namespace."""
     done: int = 0
     """Executions dealt with so far (for progress)."""
 
@@ -237,6 +241,8 @@ class _Exporter:
         written again when the execution has got further since."""
         self.broken: set[Path] = set()
         """Files already there that are not histories (empty, cut off): written again."""
+        self.foreign: set[Path] = set()
+        """Paths to write whose file holds another namespace's history: left alone."""
 
     async def run(self, client: Client, pool: Executor) -> None:
         """Fetch and write everything; files in the works are finished even on failure."""
@@ -284,7 +290,10 @@ class _Exporter:
             self.seen.add(key)
             path = self._path(execution)
             if execution.run_id and not self.options.dedupe and not self._wanted(path):
-                self.result.existing += 1
+                if path in self.foreign:
+                    self.result.other_namespace.append(path)
+                else:
+                    self.result.existing += 1
                 self._done()
                 continue
             yield execution
@@ -305,7 +314,11 @@ class _Exporter:
                 names = frozenset()
             self.listed[path.parent] = names
         there = [twin for twin in _formats(path, self.options.fmt) if twin.name in names]
-        states = {twin: _state_of(twin) for twin in there}  # one look at each file
+        looks = {twin: _state_of(twin) for twin in there}  # one look at each file
+        states = {twin: state for twin, (state, _) in looks.items()}
+        if any(ns and ns != self.connection.namespace for _, ns in looks.values()):
+            self.foreign.add(path)  # the same type and id, in another namespace
+            return False
         if there and all(state == "broken" for state in states.values()):
             self.broken.update(there)  # written again (and removed in the other formats)
             return True
@@ -372,6 +385,8 @@ class _Exporter:
                 self.result.repaired.append(path)
         elif outcome == "existing":
             self.result.existing += 1
+        elif outcome == "other-namespace":
+            self.result.other_namespace.append(path)
         else:
             self.result.not_started += 1
         if self.options.dedupe:  # the execution was counted when it was fetched
@@ -391,7 +406,7 @@ class _Exporter:
         if not has_completed_task(history):
             return "not_started", path
         if self.options.dedupe and not self._wanted(path):
-            return "existing", path
+            return ("other-namespace" if path in self.foreign else "existing"), path
         started = history.events[0].workflow_execution_started_event_attributes
         provenance = Provenance(
             workflow_id=execution.workflow_id,
@@ -433,6 +448,7 @@ _CHECKED_WHOLE = 4096
 
 _RUNNING = re.compile(rb'"status":\s*"RUNNING"')
 _PROVENANCE = re.compile(rb'\n\s*"replaycheck":\s*\{')
+_NAMESPACE = re.compile(rb'"namespace":\s*("(?:[^"\\]|\\.)*")')
 _TAIL = 1024
 """Bytes at the end of a JSON history that hold its provenance (keys sorted: after events),
 unless its workflow id or type is long."""
@@ -441,19 +457,20 @@ _LONGEST_TAIL = 64 * 1024
 character escaped)."""
 
 
-def _state_of(path: Path) -> str:
+def _state_of(path: Path) -> tuple[str, str]:
     """What a file already there is, from one look (a big JSON file only by its end; a gzip
     file is decompressed, in bounded memory, to reach its provenance at the end):
     ``broken`` (empty, a small file that fails validation, or JSON cut off), ``running`` (JSON
-    captured while its execution ran: its provenance, at the end, says so) or ``ok``."""
+    captured while its execution ran: its provenance, at the end, says so) or ``ok``; and the
+    namespace its provenance names (empty: none)."""
     try:
         size = path.stat().st_size
         if size == 0:
-            return "broken"
+            return "broken", ""
         small = size <= _CHECKED_WHOLE
         binpb = path.name.endswith(".binpb")
         if not small and binpb:
-            return "ok"  # binary protobuf has no provenance
+            return "ok", ""  # binary protobuf has no provenance
         with path.open("rb") as handle:
             if small or not path.name.endswith(".json"):
                 tail = handle.read()
@@ -462,20 +479,29 @@ def _state_of(path: Path) -> str:
         if small:
             parse_history_bytes(tail, path.name)  # validated whole
         if binpb:
-            return "ok"
+            return "ok", ""
         if path.name.endswith(".gz"):
             tail = _gunzipped_tail(tail)
     except HistoryError:
-        return "broken"
+        return "broken", ""
     except (EOFError, zlib.error, gzip.BadGzipFile):
-        return "broken"  # gzip cut off or corrupt
+        return "broken", ""  # gzip cut off or corrupt
     except OSError:
-        return "ok"  # unreadable: leave it alone, writing would fail the same way
+        return "ok", ""  # unreadable: leave it alone, writing would fail the same way
     if not tail.rstrip().endswith(b"}"):
-        return "broken"
+        return "broken", ""
     found = list(_PROVENANCE.finditer(tail))  # the last one is the file's own
     provenance = tail[found[-1].start() :] if found else b""
-    return "running" if _RUNNING.search(provenance) is not None else "ok"
+    state = "running" if _RUNNING.search(provenance) is not None else "ok"
+    return state, _namespace_in(provenance)
+
+
+def _namespace_in(provenance: bytes) -> str:
+    found = _NAMESPACE.search(provenance)
+    try:
+        return str(json.loads(found.group(1))) if found else ""
+    except ValueError:
+        return ""
 
 
 def _json_tail(handle: BinaryIO, size: int) -> bytes:
