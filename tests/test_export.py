@@ -261,9 +261,9 @@ def test_a_running_capture_with_a_long_workflow_id_is_known_as_running(
         path = tmp_path / f"{len(wid)}{suffix}"
         running = Provenance(wid, "T", namespace="ns", status="RUNNING")
         write_history(path, events, provenance=running)
-        assert _state_of(path) == ("running", "ns"), wid
+        assert _state_of(path) == ("running", "ns", ""), wid
         write_history(path, events, provenance=Provenance(wid, "T", status="COMPLETED"))
-        assert _state_of(path) == ("ok", ""), wid
+        assert _state_of(path) == ("ok", "", ""), wid
 
 
 def test_an_empty_workflow_id_is_a_usage_error(tmp_path: Path) -> None:
@@ -544,6 +544,36 @@ def test_a_history_of_the_same_id_from_another_namespace_is_not_already_there(
     assert json.loads(path.read_text())["replaycheck"]["namespace"] == spaces[0]
     own = export(spaces[1], tmp_path / "prod")
     assert "exported 1 history" in own.stderr, own.stderr
+
+
+def test_a_new_run_of_a_workflow_id_is_exported_and_the_earlier_one_kept(
+    dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    # A workflow id used again once its execution closed (a daily job's id, say): the file of
+    # the first run used to make the second "already there", so it was never captured.
+    namespace = f"rerun-{uuid.uuid4().hex[:8]}"
+    server_loop.run_until_complete(register_namespace(dev_server.client, namespace))
+    address = dev_server.client.service_client.config.target_host
+    wid = "patched-complete-daily"
+    args = ("export", "--workflow-id", wid, "--address", address, "--namespace", namespace,
+            "-o", tmp_path)  # fmt: skip
+    folder = tmp_path / "TenantProvisioning"
+    server_loop.run_until_complete(populate_patched(dev_server, namespace, wid))
+    assert invoke(*args).exit_code == 0
+    first = read_history(folder / f"{wid}.json").info.run_id
+    server_loop.run_until_complete(populate_patched(dev_server, namespace, wid))  # run 2
+    again = invoke(*args)
+    assert again.exit_code == 0, again.output
+    assert "exported 1 history" in again.stderr and "already there" not in again.stderr
+    assert "1 file of an earlier run of the same workflow id kept" in again.stderr
+    assert sorted(p.name for p in folder.iterdir()) == [f"{wid}.json", f"{wid}@{first}.json"]
+    latest = read_history(folder / f"{wid}.json").info
+    assert latest.run_id != first and latest.status == "COMPLETED"
+    assert read_history(folder / f"{wid}@{first}.json").info.workflow_id == wid
+    same = invoke(*args)  # nothing new: both are there
+    assert "exported 0 histories" in same.stderr and "1 already there" in same.stderr
+    check = invoke("check", "-w", "examples.provisioning.workflows", folder)
+    assert check.exit_code == 0, check.output
 
 
 def read_history_bytes(data: bytes) -> int:

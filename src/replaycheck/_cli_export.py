@@ -103,6 +103,11 @@ def _export_summary(result: ExportResult, options: ExportOptions) -> str:
         line += f" ({count} brought up to date)"
     if result.repaired:
         line += f" ({plural(len(result.repaired), 'broken file')} there written again)"
+    if result.moved:
+        line += (
+            f" ({plural(len(result.moved), 'file')} of an earlier run of the same workflow id "
+            "kept as <workflow-id>@<run-id>)"
+        )
     if result.existing:
         line += f"; {result.existing} already there (--overwrite replaces them)"
     if result.other_namespace:

@@ -46,6 +46,8 @@ class Provenance:
     captured_at: str = ""
     status: str = ""
     """Execution status when captured, e.g. ``RUNNING`` or ``COMPLETED``."""
+    run_id: str = ""
+    """The run captured (a later export tells a new run of the workflow id by it)."""
 
     def to_json_dict(self) -> dict[str, Any]:
         """Camel-case dict with empty fields left out, versioned."""
@@ -75,6 +77,7 @@ class Provenance:
             query=get("query"),
             captured_at=get("capturedAt"),
             status=get("status"),
+            run_id=get("runId"),
         )
 
 

@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from replaycheck.cluster import (
     DEFAULT_CONCURRENCY,
@@ -97,6 +97,9 @@ class ExportResult:
     """Histories of executions captured while running, written again as they are now."""
     repaired: list[Path] = field(default_factory=list)
     """Broken files (empty, cut off, not a history) that were there and were written again."""
+    moved: list[Path] = field(default_factory=list)
+    """Files of an earlier, closed run of a workflow id whose latest run was written in their
+    place: renamed ``<workflow-id>@<run-id>``."""
     other_namespace: list[Path] = field(default_factory=list)
     """Skipped (no ``overwrite``): the file is there with a history of the same workflow type
     and id from another namespace."""
@@ -243,6 +246,9 @@ class _Exporter:
         """Files already there that are not histories (empty, cut off): written again."""
         self.foreign: set[Path] = set()
         """Paths to write whose file holds another namespace's history: left alone."""
+        self.superseded: dict[Path, list[tuple[Path, str]]] = {}
+        """Files (and their run ids) of an earlier, closed run of the workflow id, by the path
+        its latest run goes to: renamed ``<workflow-id>@<run-id>`` first."""
 
     async def run(self, client: Client, pool: Executor) -> None:
         """Fetch and write everything; files in the works are finished even on failure."""
@@ -289,7 +295,11 @@ class _Exporter:
                 self.older.add((execution.workflow_id, execution.run_id))
             self.seen.add(key)
             path = self._path(execution)
-            if execution.run_id and not self.options.dedupe and not self._wanted(path):
+            if (
+                execution.run_id
+                and not self.options.dedupe
+                and not self._wanted(path, execution.run_id)
+            ):
                 if path in self.foreign:
                     self.result.other_namespace.append(path)
                 else:
@@ -302,8 +312,9 @@ class _Exporter:
         own = (execution.workflow_id, execution.run_id) in self.older
         return history_path(self.options.out_dir, execution, self.options.fmt, own_run=own)
 
-    def _wanted(self, path: Path) -> bool:
-        """Whether to write ``path``: ``overwrite``, or no format of it is there yet."""
+    def _wanted(self, path: Path, run_id: str) -> bool:
+        """Whether to write ``path`` (run ``run_id``): ``overwrite``, or no format of it is
+        there yet, or only a broken file, a running capture or an earlier closed run."""
         if self.options.overwrite:
             return True
         names = self.listed.get(path.parent)
@@ -315,10 +326,17 @@ class _Exporter:
             self.listed[path.parent] = names
         there = [twin for twin in _formats(path, self.options.fmt) if twin.name in names]
         looks = {twin: _state_of(twin) for twin in there}  # one look at each file
-        states = {twin: state for twin, (state, _) in looks.items()}
-        if any(ns and ns != self.connection.namespace for _, ns in looks.values()):
+        states = {twin: look.state for twin, look in looks.items()}
+        if any(look.namespace not in ("", self.connection.namespace) for look in looks.values()):
             self.foreign.add(path)  # the same type and id, in another namespace
             return False
+        earlier = [
+            (twin, look.run_id) for twin, look in looks.items()
+            if look.state == "ok" and look.run_id not in ("", run_id)
+        ]  # fmt: skip
+        if there and run_id and len(earlier) == len(there):  # a new run of the id
+            self.superseded[path] = earlier
+            return True
         if there and all(state == "broken" for state in states.values()):
             self.broken.update(there)  # written again (and removed in the other formats)
             return True
@@ -377,8 +395,10 @@ class _Exporter:
         if future.cancelled() or future.exception() is not None:
             return
         outcome, path = future.result()
-        if outcome in ("written", "refreshed", "repaired"):
+        if outcome in ("written", "refreshed", "repaired", "moved"):
             self.result.written.append(path)
+            if outcome == "moved":
+                self.result.moved.extend(old for old, _ in self.superseded[path])
             if outcome == "refreshed":
                 self.result.refreshed.append(path)
             elif outcome == "repaired":
@@ -405,7 +425,7 @@ class _Exporter:
         path = self._path(execution)
         if not has_completed_task(history):
             return "not_started", path
-        if self.options.dedupe and not self._wanted(path):
+        if self.options.dedupe and not self._wanted(path, execution.run_id):
             return ("other-namespace" if path in self.foreign else "existing"), path
         started = history.events[0].workflow_execution_started_event_attributes
         provenance = Provenance(
@@ -416,12 +436,15 @@ class _Exporter:
             query=self.selection.query,
             captured_at=self.captured_at,
             status=close_status(history),
+            run_id=execution.run_id,
         )
         earlier = self.running.get(path, [])
         run, events = _captured(earlier[0]) if earlier else ("", 0)
         if earlier and run == execution.run_id and len(history.events) <= events:
             return "existing", path  # the same run, no further than when captured: leave it
         try:
+            for old, old_run in self.superseded.get(path, []):
+                _keep_as_earlier_run(old, old_run)
             atomic_write(path, render(history, provenance, self.options.fmt))
         except OSError as exc:
             raise ReplaycheckError(
@@ -439,6 +462,8 @@ class _Exporter:
             return "refreshed", path
         if any(twin in self.broken for twin in twins):
             return "repaired", path
+        if path in self.superseded:
+            return "moved", path
         return "written", path
 
 
@@ -448,7 +473,6 @@ _CHECKED_WHOLE = 4096
 
 _RUNNING = re.compile(rb'"status":\s*"RUNNING"')
 _PROVENANCE = re.compile(rb'\n\s*"replaycheck":\s*\{')
-_NAMESPACE = re.compile(rb'"namespace":\s*("(?:[^"\\]|\\.)*")')
 _TAIL = 1024
 """Bytes at the end of a JSON history that hold its provenance (keys sorted: after events),
 unless its workflow id or type is long."""
@@ -457,20 +481,40 @@ _LONGEST_TAIL = 64 * 1024
 character escaped)."""
 
 
-def _state_of(path: Path) -> tuple[str, str]:
+class _Look(NamedTuple):
+    state: str
+    """``broken``, ``running`` or ``ok``."""
+    namespace: str = ""
+    run_id: str = ""
+    """What the provenance names (empty: nothing)."""
+
+
+def _keep_as_earlier_run(path: Path, run_id: str) -> None:
+    """Rename the file of an earlier run ``<workflow-id>@<run-id>``, as export names a run
+    that is not its id's latest (if that file is there already, this one is a copy)."""
+    suffix = next(s for s in sorted(SUFFIXES.values(), key=len, reverse=True)
+                  if path.name.endswith(s))  # fmt: skip
+    target = path.with_name(f"{path.name[: -len(suffix)]}@{safe_name(run_id)}{suffix}")
+    if target.exists():
+        path.unlink(missing_ok=True)
+    else:
+        os.replace(path, target)
+
+
+def _state_of(path: Path) -> _Look:
     """What a file already there is, from one look (a big JSON file only by its end; a gzip
     file is decompressed, in bounded memory, to reach its provenance at the end):
     ``broken`` (empty, a small file that fails validation, or JSON cut off), ``running`` (JSON
     captured while its execution ran: its provenance, at the end, says so) or ``ok``; and the
-    namespace its provenance names (empty: none)."""
+    namespace and run its provenance names (empty: none)."""
     try:
         size = path.stat().st_size
         if size == 0:
-            return "broken", ""
+            return _Look("broken")
         small = size <= _CHECKED_WHOLE
         binpb = path.name.endswith(".binpb")
         if not small and binpb:
-            return "ok", ""  # binary protobuf has no provenance
+            return _Look("ok")  # binary protobuf has no provenance
         with path.open("rb") as handle:
             if small or not path.name.endswith(".json"):
                 tail = handle.read()
@@ -479,25 +523,26 @@ def _state_of(path: Path) -> tuple[str, str]:
         if small:
             parse_history_bytes(tail, path.name)  # validated whole
         if binpb:
-            return "ok", ""
+            return _Look("ok")
         if path.name.endswith(".gz"):
             tail = _gunzipped_tail(tail)
     except HistoryError:
-        return "broken", ""
+        return _Look("broken")
     except (EOFError, zlib.error, gzip.BadGzipFile):
-        return "broken", ""  # gzip cut off or corrupt
+        return _Look("broken")  # gzip cut off or corrupt
     except OSError:
-        return "ok", ""  # unreadable: leave it alone, writing would fail the same way
+        return _Look("ok")  # unreadable: leave it alone, writing would fail the same way
     if not tail.rstrip().endswith(b"}"):
-        return "broken", ""
+        return _Look("broken")
     found = list(_PROVENANCE.finditer(tail))  # the last one is the file's own
     provenance = tail[found[-1].start() :] if found else b""
     state = "running" if _RUNNING.search(provenance) is not None else "ok"
-    return state, _namespace_in(provenance)
+    return _Look(state, _field_in(provenance, "namespace"), _field_in(provenance, "runId"))
 
 
-def _namespace_in(provenance: bytes) -> str:
-    found = _NAMESPACE.search(provenance)
+def _field_in(provenance: bytes, key: str) -> str:
+    """A string field of the provenance (empty if it has none)."""
+    found = re.search(rb'"' + key.encode() + rb'":\s*("(?:[^"\\]|\\.)*")', provenance)
     try:
         return str(json.loads(found.group(1))) if found else ""
     except ValueError:
