@@ -172,7 +172,8 @@ OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHan
           "MoveAuditFirst", "DurationThenWait", "WrapInWaitFor", "SwapChildren",
           "RenameSignalHandler", "AddCleanupOnCancel", "AddInBranch", "WidenMatchCase",
           "AddBeforeLoop", "RenameWithStraySignal", "ChooseByExpression",
-          "SwapSameChildren", "AddInHelper", "RemoveCleanupOnCancel"}  # fmt: skip
+          "SwapSameChildren", "AddInHelper", "RemoveCleanupOnCancel",
+          "PropagateCancel"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 

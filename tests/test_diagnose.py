@@ -305,6 +305,14 @@ def test_a_cleanup_removed_before_a_re_raise_is_a_removal_after_the_last_matchin
     assert "moved" not in fix and 'if workflow.patched("remove-audit"):' in fix
 
 
+def test_a_cancel_no_longer_caught_is_not_read_as_a_removal() -> None:
+    # PropagateCancel: the code used to catch the cancel and go on to 'charge', which it still
+    # runs after the sleep: 'charge' was not removed, the cancel is no longer caught.
+    d = committed_verdicts()["PropagateCancel"].diagnosis
+    assert d is not None and d.change != "removed", d
+    assert "remove-charge" not in fix_text("PropagateCancel")
+
+
 @pytest.mark.parametrize("case", ["MoveChargeFirst", "MoveAuditFirst"])
 def test_a_reorder_stays_a_reorder_though_the_type_is_named_later(case: str) -> None:
     # MoveChargeFirst: only a string mentions 'charge' later; MoveAuditFirst: 'audit' runs

@@ -420,6 +420,9 @@ async def run(o):
     await workflow.execute_activity(activity=lookup if o.new else find, arg=o)
     other = bill if o.vip else charge
     await workflow.execute_activity(fetch, o)
+    again = bill if o.vip else charge
+    again = fetch
+    await workflow.execute_activity(again, o)
 """
 
 
@@ -432,6 +435,8 @@ def test_a_conditional_choice_through_an_annotated_variable_or_a_keyword(tmp_pat
     assert conditional_choice(str(code), 4, {"find"}) == (4, "o.new")
     # a choice assigned to a variable this call does not run is not its choice
     assert conditional_choice(str(code), 6, {"charge"}) is None
+    # nor one the variable was assigned again since
+    assert conditional_choice(str(code), 9, {"charge"}) is None
 
 
 HELPERS = """\
@@ -442,6 +447,7 @@ class W:
         await helper(charge, order)
         await self._step(*steps)
         await self._other(charge)
+        await Base._step(self, fetch, order)
 
     async def _step(self, step, order):
         await workflow.execute_activity(step, order)
@@ -462,12 +468,43 @@ def test_a_helper_parameter_is_bound_to_what_its_caller_passes(tmp_path: Path) -
 
     names = {"charge"}
     # a method called on self: its first argument is the step, not self
-    assert bound_parameters(frame(10), frame(3), names) == {"step"}
-    assert bound_parameters(frame(10), frame(4), names) == {"step"}  # by keyword, as acts.charge
-    assert bound_parameters(frame(13), frame(5), names) == {"step"}  # a plain function
-    assert bound_parameters(frame(10), frame(6), names) == set()  # unpacked: unknown
-    assert bound_parameters(frame(10), frame(7), names) == set()  # a call of another function
-    assert bound_parameters(frame(10), frame(3), {"bill"}) == set()
+    assert bound_parameters(frame(11), frame(3), names) == {"step"}
+    assert bound_parameters(frame(11), frame(4), names) == {"step"}  # by keyword, as acts.charge
+    assert bound_parameters(frame(14), frame(5), names) == {"step"}  # a plain function
+    assert bound_parameters(frame(11), frame(6), names) == set()  # unpacked: unknown
+    assert bound_parameters(frame(11), frame(7), names) == set()  # a call of another function
+    assert bound_parameters(frame(11), frame(3), {"bill"}) == set()
+    # called on its class, the method is given self: fetch binds to step, not to order
+    assert bound_parameters(frame(11), frame(8), {"fetch"}) == {"step"}
+
+
+LATER = """\
+async def _step(self, act, order, audited=False, then=None):
+    if audited:
+        await workflow.execute_activity(audit, order)
+    await workflow.execute_activity(bill, order)
+    self.done.append(act)
+    try:
+        await workflow.execute_activity(gateway, order)
+    except ActivityError:
+        await workflow.execute_activity(act, order)
+    await workflow.execute_activity(activity=then, arg=order)
+"""
+
+
+def test_a_parameter_runs_later_only_in_a_command_outside_a_handler(tmp_path: Path) -> None:
+    from replaycheck._source import decided_by, parameters_of, runs_later
+
+    code = tmp_path / "wf.py"
+    code.write_text(LATER)
+    path = str(code)
+    assert parameters_of(path, 4) == {"act", "order", "audited", "then"}
+    # passed on (append) or run in an except handler only: not run later
+    assert not runs_later(path, 4, {"act"})
+    # run by keyword after the statement
+    assert runs_later(path, 4, {"then"})
+    # the caller's flag decides whether the audit runs; the bill always runs
+    assert decided_by(path, 3, {"audited"}) and not decided_by(path, 4, {"audited"})
 
 
 def test_a_worker_whose_parent_is_already_gone_exits_at_once() -> None:

@@ -44,6 +44,7 @@ from replaycheck._readings import (
     called_again,
     loop_change,
     moved_too,
+    name_pattern,
     naming_frame,
     other_branch,
     passed_on_later,
@@ -55,6 +56,7 @@ from replaycheck._readings import (
 )
 from replaycheck._source import (
     SourceFrame,
+    mentioned_later,
     patch_ids_in_source,
     source_frames,
 )
@@ -272,11 +274,20 @@ def _previous_frames(
     matched: Sequence[tuple[Command | None, Command | None]],
 ) -> tuple[SourceFrame, ...]:
     """Where the code issued its last matching command. A cancel of a timer or an activity
-    with no line of its own (a workflow cancel cancelled it) stands for the command before."""
-    for _, x in reversed(matched):
-        if x is not None and (x.frames or x.kind not in TASK_END_CANCELS):
-            return source_frames(x.frames)
-    return ()
+    with no line of its own (a workflow cancel cancelled it) stands for the command it
+    cancelled, when that came right before it (else the command before may be another
+    coroutine's)."""
+    issued = [x for _, x in matched if x is not None]
+    if not issued:
+        return ()
+    last, before = issued[-1], issued[-2] if len(issued) > 1 else None
+    if before is not None and not last.frames and before.kind == _CANCELLED.get(last.kind):
+        return source_frames(before.frames)
+    return source_frames(last.frames)
+
+
+_CANCELLED = {"cancel-timer": "timer", "cancel-activity": "activity"}
+"""The kind of command each cancel cancels."""
 
 
 def _from_divergence(
@@ -284,6 +295,10 @@ def _from_divergence(
 ) -> Diagnosis:
     h, c = found.recorded, found.commanded
     diagnosis = _located(message, found, history, severity)
+    if diagnosis.change == "removed" and c is not None and c.kind == "cancel" and h is not None:
+        last = diagnosis.previous[0] if diagnosis.previous else None
+        if h.name and last and mentioned_later(last.file, last.line, name_pattern(h.name)):
+            diagnosis = replace(diagnosis, change=classify(h, c, history, cancel_ends=False))
     depth = diagnosis.gate_frame
     if diagnosis.change == "patch-removed" and h is not None:
         diagnosis = replace(diagnosis, marker_deprecated=h.deprecated)
@@ -367,15 +382,19 @@ def _patch_ids_in_use(history: HistoryCommands, diagnosis: Diagnosis) -> set[str
     return taken
 
 
-def classify(h: Command | None, c: Command | None, history: HistoryCommands) -> str:
-    """Name the change from the diverging pair (see :data:`CHANGES`)."""
+def classify(
+    h: Command | None, c: Command | None, history: HistoryCommands, *, cancel_ends: bool = True
+) -> str:
+    """Name the change from the diverging pair (see :data:`CHANGES`); ``cancel_ends``: a
+    workflow cancel where the history went on means the command was removed (not when the
+    source still runs it after the line that matched: the cancel is no longer caught)."""
     if h is None and c is None:
         return "unknown"
     if h is not None and h.kind == "patch" and not (c is not None and c.kind == "patch"):
         return "patch-removed"
     if h is None or h.kind == "complete":
         return "added"
-    if c is None or c.kind in ("complete", "cancel"):
+    if c is None or c.kind == "complete" or (cancel_ends and c.kind == "cancel"):
         return "removed"  # nothing runs after a workflow's end: h cannot have moved after it
     if _later_match(h, c, history) is not None:
         return "reordered"

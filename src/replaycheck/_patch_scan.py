@@ -93,11 +93,25 @@ def _resolve(
 
 
 def _workflow_type(unit: Unit, code: _Code) -> str:
-    """The workflow type of a registered class (``""`` for anything else)."""
-    node = code.modules[unit[0]].defs[unit[1]]
-    if isinstance(node, ast.ClassDef) and unit in code.registered:
-        return _defn_name(node)
-    return ""
+    """The workflow type of a registered class (``""`` for anything else, and when the source
+    does not tell it: a dynamic workflow, a name no constant of the modules gives)."""
+    module = code.modules[unit[0]]
+    node = module.defs[unit[1]]
+    if not isinstance(node, ast.ClassDef) or unit not in code.registered:
+        return ""
+    for decorator in node.decorator_list:
+        if not isinstance(decorator, ast.Call) or not _defn_name(node):
+            continue
+        target = _dotted(decorator.func) or ""
+        if target != "defn" and not target.endswith(".defn"):
+            continue
+        if _constant(module, _argument(decorator, 99, "dynamic"), code.modules) is True:
+            return ""
+        name = _argument(decorator, 0, "name")
+        if name is not None:
+            value = _constant(module, name, code.modules)
+            return value if isinstance(value, str) else ""
+    return _defn_name(node)
 
 
 def _is_workflow(unit: Unit, modules: dict[str, _Module]) -> bool:

@@ -25,12 +25,15 @@ from replaycheck._source import (
     conditional_choice,
     count_calls_later,
     count_later,
+    decided_by,
     function_line,
     loop_around,
     mentioned_later,
     next_statement,
     other_branch_runs,
+    parameters_of,
     reraises_after,
+    runs_later,
     runs_outside_handler,
     statement_source,
     statement_span,
@@ -111,12 +114,15 @@ def still_runs_later(
 def passed_on_later(frames: Sequence[SourceFrame], names: set[str]) -> bool:
     """Whether a helper of the gated call (``async def _step(self, act, ...)``) runs later what
     its caller passed it as one of ``names``: the caller's ``self._step(charge, ...)``, then
-    the helper's ``execute_activity(act, ...)`` after the gated statement."""
-    return any(
-        count_calls_later(callee.file, callee.line, bound) > 0
-        for callee, caller in itertools.pairwise(frames)
-        if (bound := bound_parameters(callee, caller, names))
-    )
+    the helper's ``execute_activity(act, ...)`` after the gated statement. Not when a
+    parameter of the helper decides whether the gated statement runs (``if audited:``): the
+    caller's argument changed, not the helper."""
+    for callee, caller in itertools.pairwise(frames):
+        bound = bound_parameters(callee, caller, names)
+        if bound and runs_later(callee.file, callee.line, bound):
+            every = parameters_of(callee.file, callee.line)
+            return not decided_by(callee.file, callee.line, every)
+    return False
 
 
 def added_block(frame: SourceFrame, h: Command, history: HistoryCommands) -> tuple[int, str] | None:

@@ -187,14 +187,15 @@ def conditional_choice(path: str, line: int, names: set[str]) -> tuple[int, str]
     ]
     choices = [a for a in args if isinstance(a, ast.IfExp)]
     variables = {a.id for a in args if isinstance(a, ast.Name)}
-    for node in ast.walk(function):  # step = ..., step: Any = ...
-        if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.lineno >= first:
-            continue
+    latest: dict[str, ast.expr | None] = {}  # each variable's last assignment before the call
+    assigns = (ast.Assign, ast.AnnAssign, ast.AugAssign)
+    found = [n for n in ast.walk(function) if isinstance(n, assigns) and n.lineno < first]
+    for node in sorted(found, key=lambda n: n.lineno):  # step = ..., step: Any = ...
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        if isinstance(node.value, ast.IfExp) and any(
-            isinstance(t, ast.Name) and t.id in variables for t in targets
-        ):
-            choices.append(node.value)
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id in variables:
+                latest[target.id] = None if isinstance(node, ast.AugAssign) else node.value
+    choices += [value for value in latest.values() if isinstance(value, ast.IfExp)]
     for choice in choices:
         if _names(choice.body) & names or _names(choice.orelse) & names:
             return choice.lineno, ast.get_source_segment(source, choice.test) or ""
@@ -277,9 +278,14 @@ def bound_parameters(callee: SourceFrame, caller: SourceFrame, names: set[str]) 
     positional = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
     bound: set[str] = set()
     for call in calls:
-        # A method called on an object (self._step(...)) gets that object as its first one.
-        given = positional[1:] if isinstance(call.func, ast.Attribute) and positional[:1] in (
-            ["self"], ["cls"]) else positional  # fmt: skip
+        # A method called on an object (self._step(...)) gets that object as its first one;
+        # called on its class (Base._step(self, ...)) it is given it.
+        func = call.func
+        on_class = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and (
+            func.value.id[:1].isupper())  # fmt: skip
+        bound_method = isinstance(func, ast.Attribute) and not on_class
+        given = positional[1:] if bound_method and positional[:1] in (["self"], ["cls"]) else (
+            positional)  # fmt: skip
         for param, value in zip(given, call.args, strict=False):
             if isinstance(value, ast.Starred):
                 break
@@ -287,6 +293,60 @@ def bound_parameters(callee: SourceFrame, caller: SourceFrame, names: set[str]) 
                 bound.add(param)
         bound.update(k.arg for k in call.keywords if k.arg and _names(k.value) & names)
     return bound
+
+
+def runs_later(path: str, line: int, params: set[str]) -> bool:
+    """Whether a command call that may run after the statement at ``line`` runs one of
+    ``params`` (``execute_activity(act, ...)``, ``activity=act``), other than in an ``except``
+    handler (which runs only if something failed) and other than in the other branch of an
+    ``if`` the line is in. A call that merely passes it on (``done.append(act)``) is none."""
+    found = _later_lines(path, line)
+    if found is None:
+        return False
+    function, wanted = found
+    handlers = [
+        n for n in ast.walk(function)
+        if isinstance(n, ast.ExceptHandler) and not n.lineno <= line <= _end(n)
+    ]  # fmt: skip
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Call) or node.lineno not in wanted:
+            continue
+        if not _names(node.func) & _COMMAND_CALLS:
+            continue
+        runs = [*node.args[:1], *(k.value for k in node.keywords if k.arg in _RUN_KEYWORDS)]
+        if not any(isinstance(a, ast.Name) and a.id in params for a in runs):
+            continue
+        if not any(h.lineno <= node.lineno <= _end(h) for h in handlers):
+            return True
+    return False
+
+
+def parameters_of(path: str, line: int) -> set[str]:
+    """The parameter names of the function holding ``line`` (``self`` and ``cls`` left out)."""
+    function = _function_at(path, line)
+    if function is None:
+        return set()
+    a = function.args
+    every = [*a.posonlyargs, *a.args, *a.kwonlyargs, *filter(None, (a.vararg, a.kwarg))]
+    return {x.arg for x in every} - {"self", "cls"}
+
+
+def decided_by(path: str, line: int, params: set[str]) -> bool:
+    """Whether the statement at ``line`` is in an ``if`` (or ``match``) of its function whose
+    test reads one of ``params``: the caller's argument decides whether it runs."""
+    function = _function_at(path, line)
+    if function is None:
+        return False
+    for node in ast.walk(function):
+        if isinstance(node, ast.If) and _covers([*node.body, *node.orelse], line):
+            test = node.test
+        elif isinstance(node, ast.Match) and node.lineno < line <= _end(node):
+            test = node.subject
+        else:
+            continue
+        if any(isinstance(n, ast.Name) and n.id in params for n in ast.walk(test)):
+            return True
+    return False
 
 
 def _calls_one(call: ast.Call, names: set[str]) -> bool:

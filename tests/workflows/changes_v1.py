@@ -622,3 +622,13 @@ class RemoveCleanupOnCancel:
             await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
             raise
         return order
+
+
+@workflow.defn(name="PropagateCancel")
+class PropagateCancel:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        with contextlib.suppress(asyncio.CancelledError):
+            await workflow.sleep(timedelta(hours=1))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

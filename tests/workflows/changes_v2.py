@@ -749,3 +749,15 @@ class RemoveCleanupOnCancel:
         except asyncio.CancelledError:
             raise
         return order
+
+
+@workflow.defn(name="PropagateCancel")
+class PropagateCancel:
+    """A cancel the workflow used to catch (and go on to 'charge') now ends it."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: PropagateCancel (the next line)
+        await workflow.sleep(timedelta(hours=1))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

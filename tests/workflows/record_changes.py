@@ -92,6 +92,7 @@ CASES = (
     "SwapSameChildren",
     "AddInHelper",
     "RemoveCleanupOnCancel",
+    "PropagateCancel",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
@@ -99,7 +100,7 @@ NEEDS_UPDATE = {"RemoveFromUpdate"}
 NEEDS_SIGNAL = {"AddInSignalHandler", "RemoveFromSignalHandler", "AddSleepBeforeWait",
                 "RenameSignalHandler", "RenameWithStraySignal"}
 """Cases whose execution waits for the signal ``add``."""
-CANCEL_AT_TIMER = {"AddCleanupOnCancel", "RemoveCleanupOnCancel"}
+CANCEL_AT_TIMER = {"AddCleanupOnCancel", "RemoveCleanupOnCancel", "PropagateCancel"}
 """Cases cancelled by the client once their first timer started."""
 RUNNING_AT_TIMER = {"ShorterNap"}
 """Cases captured while their first timer is pending (then terminated): a running execution."""
