@@ -576,6 +576,33 @@ def test_a_new_run_of_a_workflow_id_is_exported_and_the_earlier_one_kept(
     assert check.exit_code == 0, check.output
 
 
+def test_an_earlier_run_selected_alone_never_replaces_the_latest_runs_file(
+    dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    # The file holds the id's latest run, still running; a query then selects the id's
+    # earlier, completed run alone (by its status): it used to replace the running capture.
+    namespace = f"earlier-{uuid.uuid4().hex[:8]}"
+    server_loop.run_until_complete(register_namespace(dev_server.client, namespace))
+    address = dev_server.client.service_client.config.target_host
+    wid = "patched-await-reused"
+    where = ("--address", address, "--namespace", namespace, "-o", tmp_path)
+    server_loop.run_until_complete(populate_patched(dev_server, namespace, wid))
+    server_loop.run_until_complete(populate_patched(dev_server, namespace, approve=[wid]))
+    server_loop.run_until_complete(populate_patched(dev_server, namespace, wid))  # run 2 waits
+    assert invoke("export", "--workflow-id", wid, *where).exit_code == 0
+    folder = tmp_path / "TenantProvisioning"
+    latest = read_history(folder / f"{wid}.json").info
+    assert latest.status == "RUNNING"
+    query = f"WorkflowId='{wid}' AND ExecutionStatus='Completed'"
+    older = invoke("export", "-q", query, *where)
+    assert older.exit_code == 0, older.output
+    assert "brought up to date" not in older.stderr
+    names = sorted(p.name for p in folder.iterdir())
+    assert len(names) == 2 and names[0] == f"{wid}.json", names
+    assert read_history(folder / f"{wid}.json").info.run_id == latest.run_id
+    assert read_history(folder / names[1]).info.status == "COMPLETED"
+
+
 def read_history_bytes(data: bytes) -> int:
     from replaycheck.histories import parse_history_bytes
 
@@ -754,14 +781,15 @@ def test_runs_that_continued_as_new_are_exported_under_their_run_id(
     where = ("--address", address, "--namespace", namespace)
     query = ("-q", "WorkflowType='AddBeforeContinueAsNew'")
     out = tmp_path / "h" / "AddBeforeContinueAsNew"
-    plain = invoke("export", *query, *where, "-o", tmp_path / "h")
-    assert plain.exit_code == 0, plain.output
-    assert "1 older runs of the same workflow ids skipped" in plain.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["chain.json"]
     # Asked for by status, the run that continued as new does not take the last run's name.
     earlier = invoke("export", "-q", "ExecutionStatus='ContinuedAsNew'", *where,
                      "-o", tmp_path / "h")  # fmt: skip
     assert "exported 1 history" in earlier.stderr, earlier.stderr
+    assert sorted(p.name for p in out.iterdir()) == [f"chain@{first}.json"]
+    # Every run the query selects is exported: the latest under the id's name.
+    plain = invoke("export", *query, *where, "-o", tmp_path / "h")
+    assert plain.exit_code == 0, plain.output
+    assert "exported 1 history" in plain.stderr and "1 already there" in plain.stderr
     assert sorted(p.name for p in out.iterdir()) == ["chain.json", f"chain@{first}.json"]
     # --dedupe keeps every shape of the chain, the run that continued as new's too.
     deduped = invoke("export", *query, *where, "--dedupe", "-o", tmp_path / "d")

@@ -306,6 +306,17 @@ def test_cli_live_matches_file_mode(lifecycle_histories: Path, dev_server: objec
     )
 
 
+def test_cli_live_asks_for_a_query_for_a_dynamic_workflow(dev_server: object) -> None:
+    # It may serve any type: reading every execution of the namespace would report on other
+    # teams' patches.
+    from replaycheck.testing import server_address
+
+    address = server_address(dev_server)  # type: ignore[arg-type]
+    result = run("--live", "--address", address, "-w", "tests.workflows.dynamic_gate")
+    assert result.exit_code == 2, result.output
+    assert "registers a dynamic workflow" in result.stderr and "--query" in result.stderr
+
+
 def test_cli_live_selects_types_by_their_registered_names(
     lifecycle_histories: Path, dev_server: object
 ) -> None:

@@ -148,6 +148,56 @@ def test_only_the_registered_classes_and_what_they_call_count(tmp_path: Path) ->
     assert {s.patch_id for s in only_patchy.sites} == {"in-helper"}
 
 
+NAMED = """\
+from temporalio import workflow
+from app.names import IMPORTED
+
+TYPE = "Billing"
+
+
+@workflow.defn(name=TYPE)
+class Billing:
+    @workflow.run
+    async def run(self) -> None:
+        workflow.patched("bill-p")
+
+
+@workflow.defn(name=IMPORTED)
+class Refund:
+    @workflow.run
+    async def run(self) -> None:
+        workflow.patched("refund-p")
+
+
+@workflow.defn(name="".join(("In", "voice")))
+class Invoice:
+    @workflow.run
+    async def run(self) -> None:
+        workflow.patched("invoice-p")
+
+
+@workflow.defn(dynamic=True)
+class Anything:
+    @workflow.run
+    async def run(self, args: object) -> None:
+        workflow.patched("dyn-p")
+"""
+
+
+def test_a_type_name_from_a_constant_counts_one_the_source_does_not_tell_none(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "names.py").write_text('IMPORTED = "RefundWorkflow"\n')
+    (tmp_path / "app" / "named.py").write_text(NAMED)
+    found = scan(["app.named"], [str(tmp_path)])
+    assert {s.patch_id: s.workflow_type for s in found.sites} == {
+        "bill-p": "Billing", "refund-p": "RefundWorkflow", "invoice-p": "", "dyn-p": "",
+    }  # fmt: skip
+    assert found.workflow_types == ("Billing", "RefundWorkflow")
+
+
 def test_scan_of_a_missing_module_finds_nothing(tmp_path: Path) -> None:
     assert scan(["nowhere.at_all"], [str(tmp_path)]).sites == ()
 
@@ -266,8 +316,8 @@ def test_a_run_whose_earlier_run_was_not_read_holds_a_ready_verdict_back() -> No
     latest = run("r2", earlier="r1", started="2026-11-30T10:00:00+00:00")
     (patch,) = analyze([latest], [SITE]).patches
     assert patch.verdict == "keep-both-branches"
-    assert "the earlier runs of 1 execution that continued as new ('chain')" in patch.reason
-    assert "ExecutionStatus='ContinuedAsNew'" in patch.reason
+    assert "the earlier runs of 1 workflow id ('chain': a run continued as new" in patch.reason
+    assert "replaycheck export --query \"WorkflowId='chain'\"" in patch.reason
     # the earlier run read too: ready
     (patch,) = analyze([latest, run("r1")], [SITE]).patches
     assert patch.verdict == "ready-to-deprecate"
@@ -281,6 +331,16 @@ def test_a_run_whose_earlier_run_was_not_read_holds_a_ready_verdict_back() -> No
     )
     # read live, every run the server keeps was read
     assert analyze([latest], [SITE], complete=True).patches[0].verdict == "ready-to-deprecate"
+
+
+def test_a_gate_in_a_helper_needs_histories_of_every_registered_type() -> None:
+    # A helper (or base class) call site is of no one type: any registered type may reach it.
+    helper = CallSite("/src/shared.py", 7, "patched", "p", "'p'", "")
+    found = [verdict("a", markers=("p",))]  # a Flow history only
+    (patch,) = analyze(found, [helper], types=["Flow", "Other"]).patches
+    assert patch.verdict == "keep-both-branches" and "('Other')" in patch.reason
+    (patch,) = analyze(found, [helper], types=["Flow"]).patches
+    assert patch.verdict == "ready-to-deprecate"
 
 
 def test_the_facts_of_a_run_name_the_run_it_continued_from() -> None:

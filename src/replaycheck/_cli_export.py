@@ -118,11 +118,6 @@ def _export_summary(result: ExportResult, options: ExportOptions) -> str:
         )
     if result.not_started:
         line += f"; {result.not_started} skipped (no workflow task completed yet)"
-    if result.older_runs:
-        line += (
-            f"; {result.older_runs} older runs of the same workflow ids skipped (--dedupe "
-            "keeps the paths they took, e.g. up to a continue-as-new)"
-        )
     lines.append(line)
     return "\n".join(lines)
 

@@ -89,8 +89,6 @@ class ExportResult:
     """Skipped: no workflow task completed yet, so there is nothing to replay."""
     missing: list[str] = field(default_factory=list)
     """Workflow ids (or ``id/run``) the server did not have."""
-    older_runs: int = 0
-    """Skipped: another run of a workflow id already selected (the first listed is kept)."""
     shapes: int | None = None
     """Distinct shapes of the selected executions, with ``dedupe``."""
     refreshed: list[Path] = field(default_factory=list)
@@ -282,16 +280,13 @@ class _Exporter:
                 await self._write(pool, execution, history)
 
     async def _to_fetch(self, client: Client) -> AsyncIterator[Execution]:
-        """Selected executions that need fetching: not on disk yet, first run of each id."""
+        """Selected executions that need fetching: not on disk yet. The first run listed of a
+        workflow id takes the id's name; the others (runs that continued as new, retried, or
+        an id used again) are named after their run as well."""
         async for execution in iter_executions(client, self.connection, self.selection):
             self.result.matched += 1
             key = (execution.workflow_type, execution.workflow_id)
             if execution.run_id and key in self.seen:
-                if not self.options.dedupe:
-                    self.result.older_runs += 1
-                    self._done()
-                    continue
-                # An earlier run (e.g. one that continued as new) may have a shape of its own.
                 self.older.add((execution.workflow_id, execution.run_id))
             self.seen.add(key)
             path = self._path(execution)
@@ -439,11 +434,20 @@ class _Exporter:
             run_id=execution.run_id,
         )
         earlier = self.running.get(path, [])
-        run, events = _captured(earlier[0]) if earlier else ("", 0)
+        superseded = self.superseded.get(path, [])
+        there = earlier[0] if earlier else superseded[0][0] if superseded else None
+        run, events, since = _captured(there) if there is not None else ("", 0, 0)
         if earlier and run == execution.run_id and len(history.events) <= events:
             return "existing", path  # the same run, no further than when captured: leave it
+        if there is not None and run != execution.run_id and since > _start(history):
+            # The file holds a later run of the id (this one was selected alone, by its
+            # status say): this one is an earlier run, under a name of its own.
+            path = history_path(self.options.out_dir, execution, self.options.fmt, own_run=True)
+            if any(twin.exists() for twin in _formats(path, self.options.fmt)):
+                return "existing", path
+            earlier, superseded = [], []
         try:
-            for old, old_run in self.superseded.get(path, []):
+            for old, old_run in superseded:
                 _keep_as_earlier_run(old, old_run)
             atomic_write(path, render(history, provenance, self.options.fmt))
         except OSError as exc:
@@ -462,7 +466,7 @@ class _Exporter:
             return "refreshed", path
         if any(twin in self.broken for twin in twins):
             return "repaired", path
-        if path in self.superseded:
+        if superseded:
             return "moved", path
         return "written", path
 
@@ -569,14 +573,19 @@ def _gunzipped_tail(data: bytes) -> bytes:
     return tail
 
 
-def _captured(path: Path) -> tuple[str, int]:
-    """The run id and number of events of a history file already there (a later run of the
-    workflow id, one continued as new, replaces it whatever its length)."""
+def _captured(path: Path) -> tuple[str, int, int]:
+    """The run id, number of events and start time (ns) of a history file already there (a
+    later run of the workflow id, one continued as new, replaces it whatever its length)."""
     try:
-        info = read_history(path).info
+        loaded = read_history(path)
     except HistoryError:
-        return "", 0
-    return info.run_id, info.events
+        return "", 0, 0
+    return loaded.info.run_id, loaded.info.events, _start(loaded.history)
+
+
+def _start(history: History) -> int:
+    """When the run started (ns since the epoch)."""
+    return int(history.events[0].event_time.ToNanoseconds())
 
 
 def _formats(path: Path, fmt: str) -> list[Path]:

@@ -25,7 +25,7 @@ from replaycheck.cluster import (
     iter_executions,
 )
 from replaycheck.connection import Connection, connect
-from replaycheck.errors import NoHistoriesError, ReplaycheckError
+from replaycheck.errors import ConfigError, NoHistoriesError, ReplaycheckError
 from replaycheck.replay import ReplayJob, WorkerSession
 from replaycheck.verdict import Verdict
 
@@ -92,6 +92,11 @@ def check_live(
     with WorkerSession(job) as session:
         types = session.workflow_types()  # fails fast on import errors; names the types
         if not selection.query and not selection.workflow_ids:
+            if "*" in types and not running:
+                raise ConfigError(
+                    "the code registers a dynamic workflow, which may serve any workflow type: "
+                    "select the executions to read with --query \"WorkflowType='MyWorkflow'\"."
+                )
             selection = Selection(default_query(types, running=running), (), selection.limit)
         stats.query = selection.query
         fetcher = _Fetcher(connection, selection, concurrency, stats)

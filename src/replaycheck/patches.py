@@ -181,12 +181,15 @@ def analyze(
     retention_days: float | None = None,
     now: datetime | None = None,
     complete: bool = False,
+    types: Sequence[str] = (),
 ) -> PatchesReport:
     """Build the report from replay verdicts (with ``patches`` facts) and the scanned call sites.
 
     ``complete``: the verdicts are of every execution the server keeps of the code's workflow
     types (``--live`` without a selection), so a type without any has no execution left.
     Else a type the histories lack leaves its executions unknown: no ``ready`` verdict.
+    ``types``: the workflow types the code registers, as far as its source tells, which a
+    call site in a helper or a base class (of no one type) may be reached from.
     """
     from replaycheck import _patch_sites as scope
     from replaycheck._patch_versions import version_report
@@ -203,7 +206,7 @@ def analyze(
     seen = None if complete else {v.workflow_type for v in verdicts}
     missing = [] if complete else scope.missing_earlier_runs(verdicts, retention_days, now)
     return PatchesReport(
-        patches=tuple(patch_report(i, by_id.get(i, ()), kept, seen, missing) for i in plain),
+        patches=tuple(patch_report(i, by_id.get(i, ()), kept, seen, missing, types) for i in plain),
         changes=tuple(
             version_report(c, [s for s in version_sites if s.patch_id == c], kept)
             for c in sorted(changes)
@@ -286,6 +289,7 @@ def patch_report(
     verdicts: Sequence[Verdict],
     seen_types: Collection[str] | None = None,
     missing_runs: Sequence[Verdict] = (),
+    registered: Sequence[str] = (),
 ) -> PatchReport:
     """The lifecycle report of one patch id (``seen_types``: the workflow types the histories
     read hold, ``None``: every type's executions were read; ``missing_runs``: histories of runs
@@ -293,11 +297,10 @@ def patch_report(
     relevant = relevant_histories(verdicts, sites, [patch_id])
     branches = _branches(patch_id, relevant)
     verdict, reason = patch_verdict(patch_id, sites, branches)
-    unseen = sorted(
-        {s.workflow_type for s in sites if s.workflow_type} - set(seen_types)
-        if seen_types is not None
-        else ()
-    )
+    callers = {s.workflow_type for s in sites if s.workflow_type}
+    if any(not s.workflow_type for s in sites):  # a helper or a base class: any type's
+        callers |= set(registered)
+    unseen = sorted(callers - set(seen_types) if seen_types is not None else ())
     if unseen and verdict in ("ready-to-deprecate", "ready-to-remove"):
         verdict, reason = _unseen(verdict, unseen)
     missing = relevant_histories(missing_runs, sites, [patch_id]) if missing_runs else []
@@ -398,15 +401,20 @@ def _earlier_runs_missing(
     from replaycheck.report import plural
 
     held, step = _held(verdict)
-    ids = ", ".join(dict.fromkeys(repr(v.workflow_id) for v in later[:3]))
-    more = ", ..." if len(later) > 3 else ""
+    ids = list(dict.fromkeys(v.workflow_id for v in later))
+    shown = ", ".join(repr(i) for i in ids[:3]) + (", ..." if len(ids) > 3 else "")
+    query = " OR ".join(f"WorkflowId={_quoted(i)}" for i in ids[:3])
     return held, (
-        f"the earlier runs of {plural(len(later), 'execution')} that continued as new ({ids}"
-        f"{more}) are not among the histories read, and may have taken the old branch (a "
-        "plain export keeps only each workflow id's latest run): export them too (`replaycheck "
-        "export --query \"ExecutionStatus='ContinuedAsNew'\"`), or run `replaycheck patches "
-        f"--live`, before {step}"
+        f"the earlier runs of {plural(len(ids), 'workflow id')} ({shown}: a run continued as "
+        "new, retried or started again from one) are not among the histories read, and may "
+        "have taken the old branch: export every run of them (`replaycheck export --query "
+        f'"{query}"`), or run `replaycheck patches --live`, before {step} (`--retention` '
+        "leaves out runs the server has deleted)"
     )
+
+
+def _quoted(text: str) -> str:
+    return f'"{text}"' if "'" in text else f"'{text}'"
 
 
 def _unseen(verdict: PatchVerdict, types: Sequence[str]) -> tuple[PatchVerdict, str]:
@@ -481,8 +489,10 @@ def collect(
     job = ReplayJob.from_settings(settings, discover(roots))
     job = replace(job, sandbox=sandbox, record_patches=True)
     verdicts = replay(job, jobs=jobs)
-    sites = scan(settings.workflows, settings.import_paths).sites
-    return analyze(verdicts, sites, retention_days=retention_days, now=now)
+    found = scan(settings.workflows, settings.import_paths)
+    return analyze(
+        verdicts, found.sites, retention_days=retention_days, now=now, types=found.workflow_types
+    )
 
 
 def collect_live(
@@ -507,7 +517,7 @@ def collect_live(
     from replaycheck.replay import ReplayJob
 
     found = scan(settings.workflows, settings.import_paths)
-    everything = not selection.query and not selection.workflow_ids
+    everything = not selection.query and not selection.workflow_ids and not selection.limit
     job = replace(ReplayJob.from_settings(settings, []), sandbox=sandbox, record_patches=True)
     verdicts, stats = check_live(job, connection, selection, concurrency=concurrency, running=False)
-    return analyze(verdicts, found.sites, complete=everything), stats
+    return analyze(verdicts, found.sites, complete=everything, types=found.workflow_types), stats
