@@ -305,12 +305,20 @@ def test_a_cleanup_removed_before_a_re_raise_is_a_removal_after_the_last_matchin
     assert "moved" not in fix and 'if workflow.patched("remove-audit"):' in fix
 
 
-def test_a_cancel_no_longer_caught_is_not_read_as_a_removal() -> None:
+def test_a_cancel_no_longer_caught_is_gated_where_it_was_caught() -> None:
     # PropagateCancel: the code used to catch the cancel and go on to 'charge', which it still
     # runs after the sleep: 'charge' was not removed, the cancel is no longer caught.
     d = committed_verdicts()["PropagateCancel"].diagnosis
-    assert d is not None and d.change != "removed", d
-    assert "remove-charge" not in fix_text("PropagateCancel")
+    assert d is not None and d.change != "removed" and d.cancel_uncaught, d
+    assert "is no longer caught" in d.explanation()
+    fix = fix_text("PropagateCancel")
+    assert "remove-charge" not in fix
+    assert fix.startswith("gate where the code catches the cancellation around changes_v2.py:")
+    assert (
+        "    try:\n        await workflow.sleep(timedelta(hours=1))\n"
+        "    except asyncio.CancelledError:\n"
+        '        if workflow.patched("propagate-cancel"):\n            raise'
+    ) in fix
 
 
 @pytest.mark.parametrize("case", ["MoveChargeFirst", "MoveAuditFirst"])

@@ -298,7 +298,13 @@ def _from_divergence(
     if diagnosis.change == "removed" and c is not None and c.kind == "cancel" and h is not None:
         last = diagnosis.previous[0] if diagnosis.previous else None
         if h.name and last and mentioned_later(last.file, last.line, name_pattern(h.name)):
-            diagnosis = replace(diagnosis, change=classify(h, c, history, cancel_ends=False))
+            taken = _patch_ids_in_use(history, diagnosis)
+            return replace(
+                diagnosis,
+                change=classify(h, c, history, cancel_ends=False),
+                cancel_uncaught=True,
+                patch_id=_unused("propagate-cancel", taken),
+            )
     depth = diagnosis.gate_frame
     if diagnosis.change == "patch-removed" and h is not None:
         diagnosis = replace(diagnosis, marker_deprecated=h.deprecated)

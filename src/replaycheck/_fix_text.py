@@ -38,6 +38,13 @@ def explanation(d: Diagnosis) -> str:
             f"with {rec}: that signal's handler, its argument type or the condition waiting "
             f"for it changed (or {rec} was removed)"
         )
+    if d.cancel_uncaught:
+        where = f" at {d.previous[0].short()}" if d.previous else ""
+        return (
+            f"the workflow now ends cancelled where this execution went on with {rec}, which "
+            f"the code still runs later: the cancellation of the statement{where} is no longer "
+            "caught (or is caught elsewhere)"
+        )
     if d.deprecated_early:
         return (
             f"deprecate_patch({d.deprecated_early!r}) came too early: this execution "
@@ -131,6 +138,20 @@ def _fix(d: Diagnosis) -> list[str]:
         ]
     if d.change == "patch-removed":
         return _patch_removed_fix(d)
+    if d.cancel_uncaught:
+        frame = d.previous[0] if d.previous else None
+        where = f" around {frame.short()}" if frame else ""
+        statement = (frame.code if frame else "") or "...  # the statement that was cancelled"
+        return [
+            f"gate where the code catches the cancellation{where} (executions recorded before "
+            "caught it and went on):",
+            "    try:",
+            *(f"        {line}" for line in statement.splitlines()),
+            "    except asyncio.CancelledError:",
+            f'        if workflow.patched("{d.patch_id}"):',
+            "            raise",
+            "        # executions recorded before go on from here, as the old code did",
+        ]
     if d.deprecated_early:
         return _deprecated_early_fix(d)
     if d.change == "loop":

@@ -183,6 +183,9 @@ class Diagnosis:
     core_stopped_at: str = ""
     """Where core stopped (``event 16 (TimerCanceled)``), when that is not where the two
     sides part: a timer of another duration, which core accepts, took the history's place."""
+    cancel_uncaught: bool = False
+    """The workflow now ends cancelled where the history went on after the cancel (with a
+    command the code still runs later): the cancellation is no longer caught."""
 
     @property
     def recorded(self) -> str:
