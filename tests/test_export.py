@@ -544,6 +544,10 @@ def test_a_history_of_the_same_id_from_another_namespace_is_not_already_there(
     assert json.loads(path.read_text())["replaycheck"]["namespace"] == spaces[0]
     own = export(spaces[1], tmp_path / "prod")
     assert "exported 1 history" in own.stderr, own.stderr
+    forced = invoke("export", "--workflow-id", wid, "--address", address, "--namespace",
+                    spaces[1], "-o", tmp_path, "--overwrite")  # fmt: skip
+    assert "from another namespace" in forced.stderr  # --overwrite does not change that
+    assert json.loads(path.read_text())["replaycheck"]["namespace"] == spaces[0]
 
 
 def test_a_new_run_of_a_workflow_id_is_exported_and_the_earlier_one_kept(
@@ -601,6 +605,52 @@ def test_an_earlier_run_selected_alone_never_replaces_the_latest_runs_file(
     assert len(names) == 2 and names[0] == f"{wid}.json", names
     assert read_history(folder / f"{wid}.json").info.run_id == latest.run_id
     assert read_history(folder / names[1]).info.status == "COMPLETED"
+    # --overwrite replaces a file with the same run, never a later run with an earlier one.
+    again = invoke("export", "-q", query, "--overwrite", *where)
+    assert again.exit_code == 0, again.output
+    assert sorted(p.name for p in folder.iterdir()) == names
+    assert read_history(folder / f"{wid}.json").info.run_id == latest.run_id
+
+
+def test_runs_of_a_reused_id_are_kept_in_every_format_and_whatever_the_id_length(
+    dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    # A running capture whose id then ran again; binary files, which hold no provenance; an
+    # id long enough for its file name to be shortened. The earlier run's file is kept under
+    # the very name a query export gives that run, so exporting every run writes no copy.
+    namespace = f"reused-{uuid.uuid4().hex[:8]}"
+    server_loop.run_until_complete(register_namespace(dev_server.client, namespace))
+    address = dev_server.client.service_client.config.target_host
+    where = ("--address", address, "--namespace", namespace)
+    cases = {
+        "patched-await-again": (),
+        "patched-complete-binary": ("--binpb",),
+        "patched-complete-" + "long" * 60: (),
+    }
+    for wid in cases:
+        server_loop.run_until_complete(populate_patched(dev_server, namespace, wid))
+    for wid, fmt in cases.items():
+        assert invoke("export", "--workflow-id", wid, *where, *fmt, "-o", tmp_path).exit_code == 0
+    waiting = "patched-await-again"
+    server_loop.run_until_complete(populate_patched(dev_server, namespace, approve=[waiting]))
+    for wid in cases:  # a second run of each id
+        server_loop.run_until_complete(populate_patched(dev_server, namespace, wid))
+    folder = tmp_path / "TenantProvisioning"
+    for wid, fmt in cases.items():
+        again = invoke("export", "--workflow-id", wid, *where, *fmt, "-o", tmp_path)
+        assert again.exit_code == 0, again.output
+        assert "1 file of an earlier run of the same workflow id kept" in again.stderr, wid
+    assert len(list(folder.iterdir())) == 6
+    runs = {read_history(p).info.run_id for p in folder.iterdir()}
+    assert len(runs) == 6  # two runs of each id, none lost, none twice
+    for wid, fmt in cases.items():  # every run of the ids: both there already
+        every = invoke("export", "-q", f"WorkflowId='{wid}'", *where, *fmt, "-o", tmp_path)
+        if wid == waiting:  # its first run was captured running: it has completed since
+            assert "exported 1 history" in every.stderr, every.stderr
+            assert "(1 running execution brought up to date); 1 already there" in every.stderr
+        else:
+            assert "exported 0 histories" in every.stderr and "2 already there" in every.stderr
+    assert len(list(folder.iterdir())) == 6
 
 
 def read_history_bytes(data: bytes) -> int:
@@ -810,7 +860,8 @@ def test_a_running_capture_is_replaced_by_the_run_its_execution_continued_as(
     dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop, tmp_path: Path
 ) -> None:
     # Run A was captured running; it then continued as new into run B, which is shorter. The
-    # file must now hold B (the execution's current run), not stay A's forever.
+    # file must now hold B (the execution's current run), not stay A's forever; A's capture
+    # is kept under its run's name (an export of every run brings it up to date).
     from temporalio.client import Client
     from temporalio.worker import Worker
 
@@ -850,5 +901,7 @@ def test_a_running_capture_is_replaced_by_the_run_its_execution_continued_as(
     assert second != first
     again = invoke(*args)
     assert again.exit_code == 0, again.output
-    assert "(1 running execution brought up to date)" in again.stderr
+    assert "(1 file of an earlier run of the same workflow id kept" in again.stderr
     assert read_history(path).info.run_id == second
+    # The capture of the run that continued as new is kept, under its run's name.
+    assert read_history(path.with_name(f"waiting@{first}.json")).info.run_id == first

@@ -196,6 +196,15 @@ def test_a_type_name_from_a_constant_counts_one_the_source_does_not_tell_none(
         "bill-p": "Billing", "refund-p": "RefundWorkflow", "invoice-p": "", "dyn-p": "",
     }  # fmt: skip
     assert found.workflow_types == ("Billing", "RefundWorkflow")
+    unknown = {s.patch_id for s in found.sites if s.type_unknown}
+    assert unknown == {"invoice-p", "dyn-p"}
+    # Read from files, nothing shows the histories cover such a class's executions.
+    (invoice,) = [s for s in found.sites if s.patch_id == "invoice-p"]
+    history = verdict("i", markers=("invoice-p",), wtype="Invoice")
+    (patch,) = analyze([history], [invoice], types=found.workflow_types).patches
+    assert patch.verdict == "keep-both-branches" and "does not tell" in patch.reason
+    live = analyze([history], [invoice], types=found.workflow_types, live=True)
+    assert live.patches[0].verdict == "ready-to-deprecate"
 
 
 def test_scan_of_a_missing_module_finds_nothing(tmp_path: Path) -> None:

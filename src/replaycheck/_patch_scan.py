@@ -297,6 +297,8 @@ class _Visitor(ast.NodeVisitor):
         self.code = code
         self.wtype = ""
         """The workflow type of the class being visited (empty: a base class or a helper)."""
+        self.unknown = False
+        """The class being visited is a registered one whose type the source does not tell."""
         self.sites: list[CallSite] = []
 
     def visit_Module(self, node: ast.Module) -> None:
@@ -306,6 +308,7 @@ class _Visitor(ast.NodeVisitor):
             unit = (self.module.name, name)
             if self.module.defs.get(name) is stmt and unit in self.code.reachable:
                 self.wtype = _workflow_type(unit, self.code)
+                self.unknown = not self.wtype and unit in self.code.registered
                 self.visit(stmt)
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -324,6 +327,7 @@ class _Visitor(ast.NodeVisitor):
             patch_id=value if isinstance(value, str) and value else None,
             expression=ast.unparse(arg) if arg is not None else "",
             workflow_type=wtype,
+            type_unknown=self.unknown,
         )
         if kind != "get_version":
             return site

@@ -309,9 +309,8 @@ class _Exporter:
 
     def _wanted(self, path: Path, run_id: str) -> bool:
         """Whether to write ``path`` (run ``run_id``): ``overwrite``, or no format of it is
-        there yet, or only a broken file, a running capture or an earlier closed run."""
-        if self.options.overwrite:
-            return True
+        there yet, or only a broken file, a running capture or an earlier closed run; never
+        over another namespace's history."""
         names = self.listed.get(path.parent)
         if names is None:
             try:
@@ -325,9 +324,11 @@ class _Exporter:
         if any(look.namespace not in ("", self.connection.namespace) for look in looks.values()):
             self.foreign.add(path)  # the same type and id, in another namespace
             return False
+        if self.options.overwrite:
+            return True
         earlier = [
-            (twin, look.run_id) for twin, look in looks.items()
-            if look.state == "ok" and look.run_id not in ("", run_id)
+            (twin, run) for twin, look in looks.items()
+            if look.state == "ok" and (run := _run_of(twin, look)) not in ("", run_id)
         ]  # fmt: skip
         if there and run_id and len(earlier) == len(there):  # a new run of the id
             self.superseded[path] = earlier
@@ -435,20 +436,29 @@ class _Exporter:
         )
         earlier = self.running.get(path, [])
         superseded = self.superseded.get(path, [])
-        there = earlier[0] if earlier else superseded[0][0] if superseded else None
-        run, events, since = _captured(there) if there is not None else ("", 0, 0)
+        occupied = earlier or [old for old, _ in superseded]
+        if self.options.overwrite:  # whatever is there, unless it is another run's
+            occupied = [t for t in _formats(path, self.options.fmt) if t.exists()]
+        run, events, since = _captured(occupied[0]) if occupied else ("", 0, 0)
         if earlier and run == execution.run_id and len(history.events) <= events:
             return "existing", path  # the same run, no further than when captured: leave it
-        if there is not None and run != execution.run_id and since > _start(history):
-            # The file holds a later run of the id (this one was selected alone, by its
-            # status say): this one is an earlier run, under a name of its own.
-            path = history_path(self.options.out_dir, execution, self.options.fmt, own_run=True)
-            if any(twin.exists() for twin in _formats(path, self.options.fmt)):
-                return "existing", path
-            earlier, superseded = [], []
+        if occupied and run and run != execution.run_id:
+            if since > _start(history):
+                # The file holds a later run of the id (this one was selected alone, by its
+                # status say): this one is an earlier run, under a name of its own.
+                path = self._own_run_path(execution, execution.run_id, self.options.fmt)
+                if any(twin.exists() for twin in _formats(path, self.options.fmt)):
+                    return "existing", path
+                earlier, superseded = [], []
+            else:  # an earlier run holds it (a capture too): kept, under a name of its own
+                superseded, earlier = [(t, run) for t in occupied], []
         try:
             for old, old_run in superseded:
-                _keep_as_earlier_run(old, old_run)
+                target = self._own_run_path(execution, old_run, _format_of(old))
+                if target.exists():
+                    old.unlink(missing_ok=True)  # that run is there already: a copy
+                else:
+                    os.replace(old, target)
             atomic_write(path, render(history, provenance, self.options.fmt))
         except OSError as exc:
             raise ReplaycheckError(
@@ -462,13 +472,19 @@ class _Exporter:
             if other != path:
                 with contextlib.suppress(OSError):  # a copy left over loses nothing
                     other.unlink(missing_ok=True)
+        if superseded:
+            self.superseded[path] = superseded  # counted by _count, in the event loop's thread
+            return "moved", path
         if earlier:
             return "refreshed", path
         if any(twin in self.broken for twin in twins):
             return "repaired", path
-        if superseded:
-            return "moved", path
         return "written", path
+
+    def _own_run_path(self, execution: Execution, run_id: str, fmt: str) -> Path:
+        """Where run ``run_id`` of the execution's workflow id goes when it is not the latest."""
+        run = Execution(execution.workflow_id, run_id, execution.workflow_type, "")
+        return history_path(self.options.out_dir, run, fmt, own_run=True)
 
 
 _CHECKED_WHOLE = 4096
@@ -493,16 +509,18 @@ class _Look(NamedTuple):
     """What the provenance names (empty: nothing)."""
 
 
-def _keep_as_earlier_run(path: Path, run_id: str) -> None:
-    """Rename the file of an earlier run ``<workflow-id>@<run-id>``, as export names a run
-    that is not its id's latest (if that file is there already, this one is a copy)."""
-    suffix = next(s for s in sorted(SUFFIXES.values(), key=len, reverse=True)
-                  if path.name.endswith(s))  # fmt: skip
-    target = path.with_name(f"{path.name[: -len(suffix)]}@{safe_name(run_id)}{suffix}")
-    if target.exists():
-        path.unlink(missing_ok=True)
-    else:
-        os.replace(path, target)
+def _run_of(path: Path, look: _Look) -> str:
+    """The run a history file already there holds: its provenance says, and a binary one
+    (which has none) is read."""
+    if look.run_id or not path.name.endswith((".binpb", ".binpb.gz")):
+        return look.run_id
+    return _captured(path)[0]
+
+
+def _format_of(path: Path) -> str:
+    """The export format of a history file, from its suffix."""
+    return next(fmt for fmt, suffix in sorted(SUFFIXES.items(), key=lambda x: -len(x[1]))
+                if path.name.endswith(suffix))  # fmt: skip
 
 
 def _state_of(path: Path) -> _Look:

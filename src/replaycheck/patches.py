@@ -89,6 +89,9 @@ class CallSite:
     """``get_version`` only: the literal range."""
     observed: bool = False
     """Found only by replay (a non-literal id, or a module the scan did not reach)."""
+    type_unknown: bool = False
+    """In a ``@workflow.defn`` class whose type the source does not tell (a computed name, a
+    dynamic workflow): ``workflow_type`` is empty, as for a helper."""
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,7 @@ def analyze(
     now: datetime | None = None,
     complete: bool = False,
     types: Sequence[str] = (),
+    live: bool = False,
 ) -> PatchesReport:
     """Build the report from replay verdicts (with ``patches`` facts) and the scanned call sites.
 
@@ -189,7 +193,9 @@ def analyze(
     types (``--live`` without a selection), so a type without any has no execution left.
     Else a type the histories lack leaves its executions unknown: no ``ready`` verdict.
     ``types``: the workflow types the code registers, as far as its source tells, which a
-    call site in a helper or a base class (of no one type) may be reached from.
+    call site in a helper or a base class (of no one type) may be reached from. ``live``: read
+    from the cluster (a class whose type the source does not tell is then no gap: the query
+    chose the executions).
     """
     from replaycheck import _patch_sites as scope
     from replaycheck._patch_versions import version_report
@@ -206,7 +212,9 @@ def analyze(
     seen = None if complete else {v.workflow_type for v in verdicts}
     missing = [] if complete else scope.missing_earlier_runs(verdicts, retention_days, now)
     return PatchesReport(
-        patches=tuple(patch_report(i, by_id.get(i, ()), kept, seen, missing, types) for i in plain),
+        patches=tuple(
+            patch_report(i, by_id.get(i, ()), kept, seen, missing, types, live) for i in plain
+        ),
         changes=tuple(
             version_report(c, [s for s in version_sites if s.patch_id == c], kept)
             for c in sorted(changes)
@@ -290,6 +298,7 @@ def patch_report(
     seen_types: Collection[str] | None = None,
     missing_runs: Sequence[Verdict] = (),
     registered: Sequence[str] = (),
+    live: bool = False,
 ) -> PatchReport:
     """The lifecycle report of one patch id (``seen_types``: the workflow types the histories
     read hold, ``None``: every type's executions were read; ``missing_runs``: histories of runs
@@ -298,11 +307,15 @@ def patch_report(
     branches = _branches(patch_id, relevant)
     verdict, reason = patch_verdict(patch_id, sites, branches)
     callers = {s.workflow_type for s in sites if s.workflow_type}
-    if any(not s.workflow_type for s in sites):  # a helper or a base class: any type's
+    helper = any(not s.workflow_type and not s.type_unknown for s in sites)
+    if helper:  # a helper or a base class: any type's
         callers |= set(registered)
     unseen = sorted(callers - set(seen_types) if seen_types is not None else ())
-    if unseen and verdict in ("ready-to-deprecate", "ready-to-remove"):
-        verdict, reason = _unseen(verdict, unseen)
+    ready = verdict in ("ready-to-deprecate", "ready-to-remove")
+    if ready and unseen:
+        verdict, reason = _unseen(verdict, unseen, helper)
+    elif ready and not live and any(s.type_unknown for s in sites):
+        verdict, reason = _type_unknown(verdict)
     missing = relevant_histories(missing_runs, sites, [patch_id]) if missing_runs else []
     if missing and verdict in ("ready-to-deprecate", "ready-to-remove"):
         verdict, reason = _earlier_runs_missing(verdict, missing)
@@ -408,8 +421,9 @@ def _earlier_runs_missing(
         f"the earlier runs of {plural(len(ids), 'workflow id')} ({shown}: a run continued as "
         "new, retried or started again from one) are not among the histories read, and may "
         "have taken the old branch: export every run of them (`replaycheck export --query "
-        f'"{query}"`), or run `replaycheck patches --live`, before {step} (`--retention` '
-        "leaves out runs the server has deleted)"
+        f'"{query}"`, into the same directory, from the same namespace), or run `replaycheck '
+        f"patches --live` without a selection, before {step} (`--retention` leaves out runs "
+        "the server has deleted)"
     )
 
 
@@ -417,16 +431,29 @@ def _quoted(text: str) -> str:
     return f'"{text}"' if "'" in text else f"'{text}'"
 
 
-def _unseen(verdict: PatchVerdict, types: Sequence[str]) -> tuple[PatchVerdict, str]:
+def _unseen(verdict: PatchVerdict, types: Sequence[str], helper: bool) -> tuple[PatchVerdict, str]:
     """Not ready after all: no history of a workflow type whose code calls the patch."""
     from replaycheck.report import plural
 
     names = ", ".join(repr(t) for t in types)
     held, step = _held(verdict)
+    calls = "that may call it (from a helper or a base class)" if helper else "whose code calls it"
     return held, (
-        f"no history of {plural(len(types), 'workflow type')} whose code calls it ({names}) is "
-        "among those read, so nothing shows where its executions went: export them (or run "
-        f"`replaycheck patches --live`, which reads every execution the server keeps) before {step}"
+        f"no history of {plural(len(types), 'workflow type')} {calls} ({names}) is among "
+        "those read, so nothing shows where its executions went: export them (or run "
+        f"`replaycheck patches --live` without a selection, which reads every execution the "
+        f"server keeps) before {step}"
+    )
+
+
+def _type_unknown(verdict: PatchVerdict) -> tuple[PatchVerdict, str]:
+    """Not ready after all: a calling class whose workflow type the source does not tell."""
+    held, step = _held(verdict)
+    return held, (
+        "it is called in a workflow class whose type the source does not tell (a computed "
+        "name, or a dynamic workflow), so the histories read cannot show they cover its "
+        "executions: run `replaycheck patches --live` (with --query for a dynamic workflow) "
+        f"before {step}"
     )
 
 
@@ -520,4 +547,7 @@ def collect_live(
     everything = not selection.query and not selection.workflow_ids and not selection.limit
     job = replace(ReplayJob.from_settings(settings, []), sandbox=sandbox, record_patches=True)
     verdicts, stats = check_live(job, connection, selection, concurrency=concurrency, running=False)
-    return analyze(verdicts, found.sites, complete=everything, types=found.workflow_types), stats
+    report = analyze(
+        verdicts, found.sites, complete=everything, types=found.workflow_types, live=True
+    )
+    return report, stats
