@@ -134,4 +134,6 @@ def test_killed_server_mid_export_then_resume(tmp_path: Path) -> None:
     )
     final = [p for p in out.rglob("*") if p.is_file()]
     assert len(final) == EXECUTIONS
-    assert all(read_history(p).info.events == 17 for p in final)
+    # Whole histories, up to the close event (on a loaded machine, a first workflow task that
+    # timed out makes some longer than the usual 17 events).
+    assert all(read_history(p).info.status == "COMPLETED" for p in final)
