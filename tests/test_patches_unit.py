@@ -352,6 +352,19 @@ def test_a_gate_in_a_helper_needs_histories_of_every_registered_type() -> None:
     assert patch.verdict == "ready-to-deprecate"
 
 
+def test_the_suggested_export_of_earlier_runs_pastes_into_a_shell() -> None:
+    import re
+    import shlex
+    from dataclasses import replace
+
+    later = verdict("o'b", markers=("p",))
+    facts = replace(later.patches, continued_from="r0")  # type: ignore[type-var]
+    (patch,) = analyze([replace(later, run_id="r1", patches=facts)], [SITE]).patches
+    command = re.search(r"`(replaycheck export --query [^`]*)`", patch.reason)
+    assert command is not None, patch.reason
+    assert shlex.split(command.group(1))[-1] == """WorkflowId="o'b\""""
+
+
 def test_the_facts_of_a_run_name_the_run_it_continued_from() -> None:
     from replaycheck._patch_record import _continued
     from replaycheck.histories import read_history

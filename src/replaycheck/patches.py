@@ -421,14 +421,22 @@ def _earlier_runs_missing(
         f"the earlier runs of {plural(len(ids), 'workflow id')} ({shown}: a run continued as "
         "new, retried or started again from one) are not among the histories read, and may "
         "have taken the old branch: export every run of them (`replaycheck export --query "
-        f'"{query}"`, into the same directory, from the same namespace), or run `replaycheck '
+        f"{_shell(query)}`, into the same directory, from the same namespace), or run `replaycheck "
         f"patches --live` without a selection, before {step} (`--retention` leaves out runs "
         "the server has deleted)"
     )
 
 
 def _quoted(text: str) -> str:
+    """A visibility-query string literal."""
     return f'"{text}"' if "'" in text else f"'{text}'"
+
+
+def _shell(text: str) -> str:
+    """``text`` as one shell word: in double quotes when nothing in it is special there."""
+    import shlex
+
+    return f'"{text}"' if not any(c in text for c in '"$`\\!') else shlex.quote(text)
 
 
 def _unseen(verdict: PatchVerdict, types: Sequence[str], helper: bool) -> tuple[PatchVerdict, str]:
