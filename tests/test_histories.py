@@ -540,3 +540,23 @@ def test_an_installed_replaycheck_puts_nothing_before_the_standard_library_in_a_
     assert replay._worker_env()["PYTHONPATH"] == "/somewhere"
     monkeypatch.setattr(replay, "_site_directories", set)  # a source tree: it is needed
     assert replay._worker_env()["PYTHONPATH"] == os.pathsep.join([root, "/somewhere"])
+
+
+def test_a_files_run_id_is_its_provenances(tmp_path: Path) -> None:
+    # A reset run keeps its base run's original_execution_run_id in its started event: the
+    # run export captured is the one its provenance names.
+    from replaycheck.histories import Provenance, read_history, write_history
+
+    events = read_history(COMPLETE).history.events
+    base = read_history(COMPLETE).info.run_id
+    path = write_history(tmp_path / "h.json", events, provenance=Provenance("w", run_id="r2"))
+    assert read_history(path).info.run_id == "r2"
+    plain = write_history(tmp_path / "p.json", events, provenance=Provenance("w"))
+    assert read_history(plain).info.run_id == base
+
+
+def test_a_cut_off_statement_is_not_put_in_a_fix() -> None:
+    from replaycheck._fix_text import _parses
+
+    assert _parses("await workflow.sleep(5)")
+    assert not _parses("await workflow.execute_activity(")

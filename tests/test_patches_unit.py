@@ -365,6 +365,28 @@ def test_the_suggested_export_of_earlier_runs_pastes_into_a_shell() -> None:
     assert shlex.split(command.group(1))[-1] == """WorkflowId="o'b\""""
 
 
+def test_a_helper_a_class_of_unknown_type_may_call_and_a_type_seen_only_expired() -> None:
+    helper = CallSite("/src/shared.py", 7, "patched", "p", "'p'", "")
+    found = [verdict("a", markers=("p",))]
+    # a dynamic (or computed-name) class may reach the helper: from files, not ready
+    (patch,) = analyze(found, [helper], types=["Flow"], types_unknown=True).patches
+    assert patch.verdict == "keep-both-branches" and "does not tell" in patch.reason
+    live = analyze(found, [helper], types=["Flow"], types_unknown=True, live=True, complete=True)
+    assert live.patches[0].verdict == "ready-to-deprecate"
+    # the only Flow history closed past the retention: Flow's executions are unknown
+    old = replace_facts(verdict("old", markers=("p",)), closed_at="2025-01-01T00:00:00+00:00")
+    now = datetime(2026, 12, 2, tzinfo=timezone.utc)
+    other = verdict("o", wtype="Other")
+    (patch,) = analyze([old, other], [SITE], retention_days=30, now=now).patches
+    assert patch.verdict == "keep-both-branches" and "('Flow')" in patch.reason
+
+
+def replace_facts(v: Verdict, **changes: str) -> Verdict:
+    from dataclasses import replace
+
+    return replace(v, patches=replace(v.patches, **changes))  # type: ignore[type-var]
+
+
 def test_the_facts_of_a_run_name_the_run_it_continued_from() -> None:
     from replaycheck._patch_record import _continued
     from replaycheck.histories import read_history

@@ -141,7 +141,8 @@ def _fix(d: Diagnosis) -> list[str]:
     if d.cancel_uncaught:
         frame = d.previous[0] if d.previous else None
         where = f" around {frame.short()}" if frame else ""
-        statement = (frame.code if frame else "") or "...  # the statement that was cancelled"
+        statement = frame.code if frame and _parses(frame.code) else ""
+        statement = statement or "...  # the statement that was cancelled, as it is"
         return [
             f"gate where the code catches the cancellation{where} (executions recorded before "
             "caught it and went on):",
@@ -452,3 +453,14 @@ def _patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
         "    # delete it once no execution recorded with the patch can be replayed "
         "(docs/versioning.md)",
     ]
+
+
+def _parses(code: str) -> bool:
+    """Whether ``code`` is whole Python (a long statement is shown cut off)."""
+    import ast
+
+    try:
+        ast.parse(code)
+    except SyntaxError:
+        return False
+    return True

@@ -54,6 +54,8 @@ class Scan:
 
     sites: tuple[CallSite, ...]
     workflow_types: tuple[str, ...]
+    types_unknown: bool = False
+    """Some registered class's workflow type the source does not tell (computed, dynamic)."""
 
 
 def scan(specs: Sequence[str], import_paths: Sequence[str] = ()) -> Scan:
@@ -63,7 +65,7 @@ def scan(specs: Sequence[str], import_paths: Sequence[str] = ()) -> Scan:
     code = _Code(modules, registered, _reachable(registered, modules))
     sites = [site for m in modules.values() for site in _sites(m, code)]
     types = {_workflow_type(unit, code) for unit in registered}
-    return Scan(tuple(sites), tuple(sorted(t for t in types if t)))
+    return Scan(tuple(sites), tuple(sorted(t for t in types if t)), "" in types)
 
 
 @dataclass(frozen=True)

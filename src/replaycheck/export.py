@@ -255,7 +255,9 @@ class _Exporter:
             if self.options.dedupe:
                 self.result.shapes = len(self.best) + len(self.held_back)
                 for key, (_, execution, history) in self.best.items():
-                    replaced = self.held[key[0]].get(key[1], [])
+                    held = self.held[key[0]].get(key[1], [])
+                    ours = ("", self.connection.namespace)  # never another namespace's
+                    replaced = [p for p in held if _state_of(p).namespace in ours]
                     await self._write(pool, execution, history, replaced)
         finally:
             if self.writes:
@@ -443,15 +445,17 @@ class _Exporter:
         if earlier and run == execution.run_id and len(history.events) <= events:
             return "existing", path  # the same run, no further than when captured: leave it
         if occupied and run and run != execution.run_id:
-            if since > _start(history):
+            if since >= _start(history):
                 # The file holds a later run of the id (this one was selected alone, by its
-                # status say): this one is an earlier run, under a name of its own.
+                # status say), or one as old (a reset run keeps its base run's start): this
+                # one goes under a name of its own.
                 path = self._own_run_path(execution, execution.run_id, self.options.fmt)
                 if any(twin.exists() for twin in _formats(path, self.options.fmt)):
                     return "existing", path
                 earlier, superseded = [], []
-            else:  # an earlier run holds it (a capture too): kept, under a name of its own
-                superseded, earlier = [(t, run) for t in occupied], []
+            elif not superseded:  # an earlier run holds it (a capture too): kept, under its name
+                superseded = [(t, _run_of(t, _state_of(t)) or run) for t in occupied]
+                earlier = []
         try:
             for old, old_run in superseded:
                 target = self._own_run_path(execution, old_run, _format_of(old))
@@ -459,6 +463,9 @@ class _Exporter:
                     old.unlink(missing_ok=True)  # that run is there already: a copy
                 else:
                     os.replace(old, target)
+                    listed = self.listed.get(target.parent)
+                    if listed is not None:  # a later selection of that run finds it there
+                        self.listed[target.parent] = listed | {target.name}
             atomic_write(path, render(history, provenance, self.options.fmt))
         except OSError as exc:
             raise ReplaycheckError(

@@ -235,7 +235,10 @@ def describe(history: History, name: str, provenance: Provenance | None = None) 
             else started.workflow_id or workflow_id_from_name(name)
         ),
         workflow_type=started.workflow_type.name,
-        run_id=started.original_execution_run_id or started.first_execution_run_id,
+        # A reset run keeps its base run's original_execution_run_id: export's provenance says.
+        run_id=(provenance.run_id if provenance and provenance.run_id else "")
+        or started.original_execution_run_id
+        or started.first_execution_run_id,
         events=len(events),
         status=_status(history),
         verified_through=_verified_through(history),

@@ -186,6 +186,7 @@ def analyze(
     complete: bool = False,
     types: Sequence[str] = (),
     live: bool = False,
+    types_unknown: bool = False,
 ) -> PatchesReport:
     """Build the report from replay verdicts (with ``patches`` facts) and the scanned call sites.
 
@@ -193,9 +194,10 @@ def analyze(
     types (``--live`` without a selection), so a type without any has no execution left.
     Else a type the histories lack leaves its executions unknown: no ``ready`` verdict.
     ``types``: the workflow types the code registers, as far as its source tells, which a
-    call site in a helper or a base class (of no one type) may be reached from. ``live``: read
-    from the cluster (a class whose type the source does not tell is then no gap: the query
-    chose the executions).
+    call site in a helper or a base class (of no one type) may be reached from;
+    ``types_unknown``: the code also registers a class whose type its source does not tell,
+    which such a site may be reached from too. ``live``: every execution the server keeps was
+    read (a class whose type the source does not tell is then no gap).
     """
     from replaycheck import _patch_sites as scope
     from replaycheck._patch_versions import version_report
@@ -209,11 +211,12 @@ def analyze(
     ids = set(by_id) | scope.history_ids(kept)
     plain = sorted(i for i in ids if scope.change_of(i, changes) is None)
     version_sites = [s for s in all_sites if s.kind == "get_version"]
-    seen = None if complete else {v.workflow_type for v in verdicts}
+    seen = None if complete else {v.workflow_type for v in kept}  # the server still keeps
     missing = [] if complete else scope.missing_earlier_runs(verdicts, retention_days, now)
     return PatchesReport(
         patches=tuple(
-            patch_report(i, by_id.get(i, ()), kept, seen, missing, types, live) for i in plain
+            patch_report(i, by_id.get(i, ()), kept, seen, missing, types, live, types_unknown)
+            for i in plain
         ),
         changes=tuple(
             version_report(c, [s for s in version_sites if s.patch_id == c], kept)
@@ -299,6 +302,7 @@ def patch_report(
     missing_runs: Sequence[Verdict] = (),
     registered: Sequence[str] = (),
     live: bool = False,
+    types_unknown: bool = False,
 ) -> PatchReport:
     """The lifecycle report of one patch id (``seen_types``: the workflow types the histories
     read hold, ``None``: every type's executions were read; ``missing_runs``: histories of runs
@@ -314,7 +318,7 @@ def patch_report(
     ready = verdict in ("ready-to-deprecate", "ready-to-remove")
     if ready and unseen:
         verdict, reason = _unseen(verdict, unseen, helper)
-    elif ready and not live and any(s.type_unknown for s in sites):
+    elif ready and not live and (any(s.type_unknown for s in sites) or (helper and types_unknown)):
         verdict, reason = _type_unknown(verdict)
     missing = relevant_histories(missing_runs, sites, [patch_id]) if missing_runs else []
     if missing and verdict in ("ready-to-deprecate", "ready-to-remove"):
@@ -526,7 +530,12 @@ def collect(
     verdicts = replay(job, jobs=jobs)
     found = scan(settings.workflows, settings.import_paths)
     return analyze(
-        verdicts, found.sites, retention_days=retention_days, now=now, types=found.workflow_types
+        verdicts,
+        found.sites,
+        retention_days=retention_days,
+        now=now,
+        types=found.workflow_types,
+        types_unknown=found.types_unknown,
     )
 
 
@@ -556,6 +565,11 @@ def collect_live(
     job = replace(ReplayJob.from_settings(settings, []), sandbox=sandbox, record_patches=True)
     verdicts, stats = check_live(job, connection, selection, concurrency=concurrency, running=False)
     report = analyze(
-        verdicts, found.sites, complete=everything, types=found.workflow_types, live=True
+        verdicts,
+        found.sites,
+        complete=everything,
+        types=found.workflow_types,
+        live=everything,
+        types_unknown=found.types_unknown,
     )
     return report, stats

@@ -75,7 +75,7 @@ def render_verdict(verdict: Verdict, *, color: bool = False) -> str:
             f"{printable(verdict.workflow_id)}, run {printable(verdict.run_id)}, "
             f"{verdict.events} events, {verdict.status.lower()}"
         )
-    lines.append(f"      {verdict.message}")
+    lines.append(f"      {printable(verdict.message)}")
     if verdict.verdict == "nondeterministic":
         diagnosis = verdict.diagnosis or Diagnosis(verdict.message, severity=severity(verdict))
         lines.extend("      " + line for line in render_diagnosis(diagnosis, color=color))
