@@ -548,6 +548,15 @@ def test_a_history_of_the_same_id_from_another_namespace_is_not_already_there(
                     spaces[1], "-o", tmp_path, "--overwrite")  # fmt: skip
     assert "from another namespace" in forced.stderr  # --overwrite does not change that
     assert json.loads(path.read_text())["replaycheck"]["namespace"] == spaces[0]
+    # Nor does --dedupe --overwrite, which replaces the histories of each shape it exports:
+    # another id of the same shape in prod leaves staging's history there.
+    other = "patched-complete-prod-only"
+    server_loop.run_until_complete(populate_patched(dev_server, spaces[1], other))
+    deduped = invoke("export", "--workflow-id", other, "--address", address, "--namespace",
+                     spaces[1], "-o", tmp_path, "--dedupe", "--overwrite")  # fmt: skip
+    assert deduped.exit_code == 0, deduped.output
+    assert (tmp_path / "TenantProvisioning" / f"{other}.json").exists(), deduped.stderr
+    assert json.loads(path.read_text())["replaycheck"]["namespace"] == spaces[0]
 
 
 def test_a_new_run_of_a_workflow_id_is_exported_and_the_earlier_one_kept(
