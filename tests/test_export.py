@@ -247,6 +247,19 @@ def test_a_workflow_id_ending_like_an_earlier_runs_name_gets_a_file_of_its_own(
     assert workflow_id_from_name("a%2Fb%20c%C3%A9.binpb") == "a/b cé"
 
 
+def test_an_earlier_run_is_moved_only_where_nothing_is_yet(tmp_path: Path) -> None:
+    # Another writer thread may have written that run's whole history there meanwhile.
+    from replaycheck.export import _move_if_absent
+
+    old, target = tmp_path / "w.json", tmp_path / "w@r1.json"
+    old.write_text("capture")
+    assert _move_if_absent(old, target) and target.read_text() == "capture"
+    assert not old.exists()
+    old.write_text("older capture")
+    assert not _move_if_absent(old, target)
+    assert target.read_text() == "capture" and old.read_text() == "older capture"
+
+
 @pytest.mark.parametrize("suffix", [".json", ".json.gz"])
 def test_a_running_capture_with_a_long_workflow_id_is_known_as_running(
     tmp_path: Path, suffix: str

@@ -459,10 +459,9 @@ class _Exporter:
         try:
             for old, old_run in superseded:
                 target = self._own_run_path(execution, old_run, _format_of(old))
-                if target.exists():
+                if not _move_if_absent(old, target):
                     old.unlink(missing_ok=True)  # that run is there already: a copy
                 else:
-                    os.replace(old, target)
                     listed = self.listed.get(target.parent)
                     if listed is not None:  # a later selection of that run finds it there
                         self.listed[target.parent] = listed | {target.name}
@@ -522,6 +521,22 @@ def _run_of(path: Path, look: _Look) -> str:
     if look.run_id or not path.name.endswith((".binpb", ".binpb.gz")):
         return look.run_id
     return _captured(path)[0]
+
+
+def _move_if_absent(path: Path, target: Path) -> bool:
+    """Rename ``path`` to ``target`` unless ``target`` exists, in one step (a writer thread
+    may be writing that run's history there meanwhile); False when it exists."""
+    try:
+        os.link(path, target)
+    except FileExistsError:
+        return False
+    except OSError:  # no hard links here: the check and the rename are two steps
+        if target.exists():
+            return False
+        os.replace(path, target)
+        return True
+    path.unlink(missing_ok=True)
+    return True
 
 
 def _format_of(path: Path) -> str:
