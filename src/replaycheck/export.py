@@ -255,9 +255,7 @@ class _Exporter:
             if self.options.dedupe:
                 self.result.shapes = len(self.best) + len(self.held_back)
                 for key, (_, execution, history) in self.best.items():
-                    held = self.held[key[0]].get(key[1], [])
-                    ours = ("", self.connection.namespace)  # never another namespace's
-                    replaced = [p for p in held if _state_of(p).namespace in ours]
+                    replaced = self.held[key[0]].get(key[1], [])
                     await self._write(pool, execution, history, replaced)
         finally:
             if self.writes:
@@ -323,7 +321,7 @@ class _Exporter:
         there = [twin for twin in _formats(path, self.options.fmt) if twin.name in names]
         looks = {twin: _state_of(twin) for twin in there}  # one look at each file
         states = {twin: look.state for twin, look in looks.items()}
-        if any(look.namespace not in ("", self.connection.namespace) for look in looks.values()):
+        if not all(self._ours(look) for look in looks.values()):
             self.foreign.add(path)  # the same type and id, in another namespace
             return False
         if self.options.overwrite:
@@ -441,6 +439,8 @@ class _Exporter:
         occupied = earlier or [old for old, _ in superseded]
         if self.options.overwrite:  # whatever is there, unless it is another run's
             occupied = [t for t in _formats(path, self.options.fmt) if t.exists()]
+            if all(_state_of(t).run_id == execution.run_id for t in occupied):
+                occupied = []  # this run, as its provenance says: no need to read it whole
         run, events, since = _captured(occupied[0]) if occupied else ("", 0, 0)
         if earlier and run == execution.run_id and len(history.events) <= events:
             return "existing", path  # the same run, no further than when captured: leave it
@@ -472,7 +472,9 @@ class _Exporter:
                 "check the output directory (-o)."
             ) from None
         twins = _formats(path, self.options.fmt)
-        stale = [*twins, *replaced] if self.options.overwrite else []
+        stale: list[Path] = []
+        if self.options.overwrite:  # its other formats, and its shape's (never another
+            stale += [*twins, *(p for p in replaced if self._ours(_state_of(p)))]  # namespace's)
         stale += [t for t in twins if t in self.broken or t in earlier]
         for other in stale:
             if other != path:
@@ -486,6 +488,10 @@ class _Exporter:
         if any(twin in self.broken for twin in twins):
             return "repaired", path
         return "written", path
+
+    def _ours(self, look: _Look) -> bool:
+        """Whether a file already there is of this export's namespace (or names none)."""
+        return look.namespace in ("", self.connection.namespace)
 
     def _own_run_path(self, execution: Execution, run_id: str, fmt: str) -> Path:
         """Where run ``run_id`` of the execution's workflow id goes when it is not the latest."""
@@ -518,7 +524,7 @@ class _Look(NamedTuple):
 def _run_of(path: Path, look: _Look) -> str:
     """The run a history file already there holds: its provenance says, and a binary one
     (which has none) is read."""
-    if look.run_id or not path.name.endswith((".binpb", ".binpb.gz")):
+    if look.run_id or _format_of(path) != "binpb":
         return look.run_id
     return _captured(path)[0]
 

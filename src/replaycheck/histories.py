@@ -236,7 +236,7 @@ def describe(history: History, name: str, provenance: Provenance | None = None) 
         ),
         workflow_type=started.workflow_type.name,
         # A reset run keeps its base run's original_execution_run_id: export's provenance says.
-        run_id=(provenance.run_id if provenance and provenance.run_id else "")
+        run_id=(provenance.run_id if provenance else "")
         or started.original_execution_run_id
         or started.first_execution_run_id,
         events=len(events),
