@@ -203,7 +203,7 @@ def test_a_type_name_from_a_constant_counts_one_the_source_does_not_tell_none(
     history = verdict("i", markers=("invoice-p",), wtype="Invoice")
     (patch,) = analyze([history], [invoice], types=found.workflow_types).patches
     assert patch.verdict == "keep-both-branches" and "does not tell" in patch.reason
-    live = analyze([history], [invoice], types=found.workflow_types, live=True)
+    live = analyze([history], [invoice], types=found.workflow_types, complete=True)
     assert live.patches[0].verdict == "ready-to-deprecate"
 
 
@@ -371,7 +371,7 @@ def test_a_helper_a_class_of_unknown_type_may_call_and_a_type_seen_only_expired(
     # a dynamic (or computed-name) class may reach the helper: from files, not ready
     (patch,) = analyze(found, [helper], types=["Flow"], types_unknown=True).patches
     assert patch.verdict == "keep-both-branches" and "does not tell" in patch.reason
-    live = analyze(found, [helper], types=["Flow"], types_unknown=True, live=True, complete=True)
+    live = analyze(found, [helper], types=["Flow"], types_unknown=True, complete=True)
     assert live.patches[0].verdict == "ready-to-deprecate"
     # the only Flow history closed past the retention: Flow's executions are unknown
     old = replace_facts(verdict("old", markers=("p",)), closed_at="2025-01-01T00:00:00+00:00")

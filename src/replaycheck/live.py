@@ -54,12 +54,13 @@ def default_query(types: Sequence[str], *, running: bool = True) -> str:
     status = "ExecutionStatus = 'Running'" if running else ""
     if not types or "*" in types:
         return status
-    quoted = ", ".join(_quote(name) for name in sorted(types))
+    quoted = ", ".join(query_literal(name) for name in sorted(types))
     of_types = f"WorkflowType IN ({quoted})"
     return f"{status} AND {of_types}" if status else of_types
 
 
-def _quote(name: str) -> str:
+def query_literal(name: str) -> str:
+    """``name`` as a visibility-query string literal."""
     return f'"{name}"' if "'" in name else f"'{name}'"
 
 

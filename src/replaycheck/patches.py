@@ -12,7 +12,7 @@ rules are in :func:`patch_verdict` and ``docs/versioning.md``. ``get_version`` c
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
@@ -185,19 +185,15 @@ def analyze(
     now: datetime | None = None,
     complete: bool = False,
     types: Sequence[str] = (),
-    live: bool = False,
     types_unknown: bool = False,
 ) -> PatchesReport:
     """Build the report from replay verdicts (with ``patches`` facts) and the scanned call sites.
 
     ``complete``: the verdicts are of every execution the server keeps of the code's workflow
-    types (``--live`` without a selection), so a type without any has no execution left.
-    Else a type the histories lack leaves its executions unknown: no ``ready`` verdict.
-    ``types``: the workflow types the code registers, as far as its source tells, which a
-    call site in a helper or a base class (of no one type) may be reached from;
-    ``types_unknown``: the code also registers a class whose type its source does not tell,
-    which such a site may be reached from too. ``live``: every execution the server keeps was
-    read (a class whose type the source does not tell is then no gap).
+    types (``--live`` without a selection): a type without any has no execution left. Else
+    what the histories may not cover holds a ``ready`` verdict back (see :class:`Coverage`).
+    ``types``: the workflow types the code registers, as far as its source tells;
+    ``types_unknown``: it also registers a class whose type its source does not tell.
     """
     from replaycheck import _patch_sites as scope
     from replaycheck._patch_versions import version_report
@@ -211,13 +207,16 @@ def analyze(
     ids = set(by_id) | scope.history_ids(kept)
     plain = sorted(i for i in ids if scope.change_of(i, changes) is None)
     version_sites = [s for s in all_sites if s.kind == "get_version"]
-    seen = None if complete else {v.workflow_type for v in kept}  # the server still keeps
-    missing = [] if complete else scope.missing_earlier_runs(verdicts, retention_days, now)
+    coverage = None
+    if not complete:
+        coverage = Coverage(
+            seen=frozenset(v.workflow_type for v in kept),  # the server still keeps
+            missing_runs=tuple(scope.missing_earlier_runs(verdicts, retention_days, now)),
+            registered=tuple(types),
+            types_unknown=types_unknown,
+        )
     return PatchesReport(
-        patches=tuple(
-            patch_report(i, by_id.get(i, ()), kept, seen, missing, types, live, types_unknown)
-            for i in plain
-        ),
+        patches=tuple(patch_report(i, by_id.get(i, ()), kept, coverage) for i in plain),
         changes=tuple(
             version_report(c, [s for s in version_sites if s.patch_id == c], kept)
             for c in sorted(changes)
@@ -294,35 +293,54 @@ def _marker_event(call: PatchCall | None) -> int:
     return call.event_id if call is not None else 0
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """What histories read from files, or a partial live selection, may leave out."""
+
+    seen: frozenset[str]
+    """The workflow types the histories hold."""
+    missing_runs: tuple[Verdict, ...] = ()
+    """Histories of runs whose earlier run (continued as new, retried) was not read."""
+    registered: tuple[str, ...] = ()
+    """The workflow types the code registers, as far as its source tells: a call site in a
+    helper or a base class (of no one type) may be reached from any of them."""
+    types_unknown: bool = False
+    """The code also registers a class whose type its source does not tell."""
+
+    def held_back(
+        self, verdict: PatchVerdict, reason: str, patch_id: str, sites: Sequence[CallSite]
+    ) -> tuple[PatchVerdict, str]:
+        """A ``ready`` verdict held back by what the histories may not cover (else as is)."""
+        if verdict not in ("ready-to-deprecate", "ready-to-remove"):
+            return verdict, reason
+        callers = {s.workflow_type for s in sites if s.workflow_type}
+        helper = any(not s.workflow_type and not s.type_unknown for s in sites)
+        if helper:  # a helper or a base class: any type's
+            callers |= set(self.registered)
+        unseen = sorted(callers - self.seen)
+        if unseen:
+            return _unseen(verdict, unseen, helper)
+        if any(s.type_unknown for s in sites) or (helper and self.types_unknown):
+            return _type_unknown(verdict)
+        missing = relevant_histories(self.missing_runs, sites, [patch_id])
+        if missing:
+            return _earlier_runs_missing(verdict, missing)
+        return verdict, reason
+
+
 def patch_report(
     patch_id: str,
     sites: Sequence[CallSite],
     verdicts: Sequence[Verdict],
-    seen_types: Collection[str] | None = None,
-    missing_runs: Sequence[Verdict] = (),
-    registered: Sequence[str] = (),
-    live: bool = False,
-    types_unknown: bool = False,
+    coverage: Coverage | None = None,
 ) -> PatchReport:
-    """The lifecycle report of one patch id (``seen_types``: the workflow types the histories
-    read hold, ``None``: every type's executions were read; ``missing_runs``: histories of runs
-    whose earlier run, continued as new, was not read)."""
+    """The lifecycle report of one patch id (``coverage``: what the histories read may leave
+    out; ``None``: every execution the server keeps was read)."""
     relevant = relevant_histories(verdicts, sites, [patch_id])
     branches = _branches(patch_id, relevant)
     verdict, reason = patch_verdict(patch_id, sites, branches)
-    callers = {s.workflow_type for s in sites if s.workflow_type}
-    helper = any(not s.workflow_type and not s.type_unknown for s in sites)
-    if helper:  # a helper or a base class: any type's
-        callers |= set(registered)
-    unseen = sorted(callers - set(seen_types) if seen_types is not None else ())
-    ready = verdict in ("ready-to-deprecate", "ready-to-remove")
-    if ready and unseen:
-        verdict, reason = _unseen(verdict, unseen, helper)
-    elif ready and not live and (any(s.type_unknown for s in sites) or (helper and types_unknown)):
-        verdict, reason = _type_unknown(verdict)
-    missing = relevant_histories(missing_runs, sites, [patch_id]) if missing_runs else []
-    if missing and verdict in ("ready-to-deprecate", "ready-to-remove"):
-        verdict, reason = _earlier_runs_missing(verdict, missing)
+    if coverage is not None:
+        verdict, reason = coverage.held_back(verdict, reason, patch_id, sites)
     return PatchReport(
         patch_id=patch_id,
         verdict=verdict,
@@ -420,7 +438,9 @@ def _earlier_runs_missing(
     held, step = _held(verdict)
     ids = list(dict.fromkeys(v.workflow_id for v in later))
     shown = ", ".join(repr(i) for i in ids[:3]) + (", ..." if len(ids) > 3 else "")
-    query = " OR ".join(f"WorkflowId={_quoted(i)}" for i in ids[:3])
+    from replaycheck.live import query_literal
+
+    query = " OR ".join(f"WorkflowId={query_literal(i)}" for i in ids[:3])
     return held, (
         f"the earlier runs of {plural(len(ids), 'workflow id')} ({shown}: a run continued as "
         "new, retried or started again from one) are not among the histories read, and may "
@@ -429,11 +449,6 @@ def _earlier_runs_missing(
         f"patches --live` without a selection, before {step} (`--retention` leaves out runs "
         "the server has deleted)"
     )
-
-
-def _quoted(text: str) -> str:
-    """A visibility-query string literal."""
-    return f'"{text}"' if "'" in text else f"'{text}'"
 
 
 def _shell(text: str) -> str:
@@ -569,7 +584,6 @@ def collect_live(
         found.sites,
         complete=everything,
         types=found.workflow_types,
-        live=everything,
         types_unknown=found.types_unknown,
     )
     return report, stats
