@@ -101,12 +101,8 @@ def _workflow_type(unit: Unit, code: _Code) -> str:
     node = module.defs[unit[1]]
     if not isinstance(node, ast.ClassDef) or unit not in code.registered:
         return ""
-    for decorator in node.decorator_list:
-        if not isinstance(decorator, ast.Call) or not _defn_name(node):
-            continue
-        target = _dotted(decorator.func) or ""
-        if target != "defn" and not target.endswith(".defn"):
-            continue
+    decorator = _defn_decorator(node)
+    if isinstance(decorator, ast.Call):
         if _constant(module, _argument(decorator, 99, "dynamic"), code.modules) is True:
             return ""
         name = _argument(decorator, 0, "name")
@@ -339,19 +335,27 @@ class _Visitor(ast.NodeVisitor):
         return CallSite(**{**site.__dict__, "min_supported": ints[0], "max_supported": ints[1]})
 
 
-def _defn_name(node: ast.ClassDef) -> str:
-    """The workflow type of a ``@workflow.defn`` class (``""`` for other classes)."""
+def _defn_decorator(node: ast.ClassDef) -> ast.expr | None:
+    """The class's ``@workflow.defn`` decorator (``@defn`` or ``@defn(...)``), if any."""
     for decorator in node.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         dotted = _dotted(target) or ""
-        if dotted != "defn" and not dotted.endswith(".defn"):
-            continue
-        if isinstance(decorator, ast.Call):
-            name = _argument(decorator, 0, "name")
-            if isinstance(name, ast.Constant) and isinstance(name.value, str):
-                return name.value
-        return node.name
-    return ""
+        if dotted == "defn" or dotted.endswith(".defn"):
+            return decorator
+    return None
+
+
+def _defn_name(node: ast.ClassDef) -> str:
+    """The workflow type of a ``@workflow.defn`` class as literally written (its class name
+    when it has no literal one; ``""`` for other classes)."""
+    decorator = _defn_decorator(node)
+    if decorator is None:
+        return ""
+    if isinstance(decorator, ast.Call):
+        name = _argument(decorator, 0, "name")
+        if isinstance(name, ast.Constant) and isinstance(name.value, str):
+            return name.value
+    return node.name
 
 
 def _sites(module: _Module, code: _Code) -> list[CallSite]:
