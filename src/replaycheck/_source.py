@@ -170,6 +170,12 @@ _RUN_KEYWORDS = frozenset({"activity", "workflow"})
 """The keyword arguments naming what ``execute_activity`` / ``execute_child_workflow`` run."""
 
 
+def _what_it_runs(call: ast.Call) -> list[ast.expr]:
+    """What a command call runs: its first argument (``execute_activity(step, ...)``), or the
+    one it names (``activity=step``)."""
+    return [*call.args[:1], *(k.value for k in call.keywords if k.arg in _RUN_KEYWORDS)]
+
+
 def conditional_choice(path: str, line: int, names: set[str]) -> tuple[int, str] | None:
     """A conditional expression choosing what the call at ``line`` runs, with one of
     ``names`` in an arm: ``execute_activity(bill if vip else charge, ...)``, or through a
@@ -179,11 +185,11 @@ def conditional_choice(path: str, line: int, names: set[str]) -> tuple[int, str]
         return None
     source = "".join(linecache.getlines(path))
     first, last = statement_span(path, line)
-    args = [  # what a call runs: its first argument (execute_activity(step, ...)), or by name
+    args = [
         arg
         for call in ast.walk(function)
         if isinstance(call, ast.Call) and first <= call.lineno <= last
-        for arg in (*call.args[:1], *(k.value for k in call.keywords if k.arg in _RUN_KEYWORDS))
+        for arg in _what_it_runs(call)
     ]
     choices = [a for a in args if isinstance(a, ast.IfExp)]
     variables = {a.id for a in args if isinstance(a, ast.Name)}
@@ -313,8 +319,7 @@ def runs_later(path: str, line: int, params: set[str]) -> bool:
             continue
         if not _names(node.func) & _COMMAND_CALLS:
             continue
-        runs = [*node.args[:1], *(k.value for k in node.keywords if k.arg in _RUN_KEYWORDS)]
-        if not any(isinstance(a, ast.Name) and a.id in params for a in runs):
+        if not any(isinstance(a, ast.Name) and a.id in params for a in _what_it_runs(node)):
             continue
         if not any(h.lineno <= node.lineno <= _end(h) for h in handlers):
             return True
