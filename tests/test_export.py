@@ -71,6 +71,15 @@ class Cluster:
         return ["--address", self.address, "--namespace", self.namespace]
 
 
+def fresh_namespace(
+    env: WorkflowEnvironment, loop: asyncio.AbstractEventLoop, prefix: str
+) -> str:
+    """A namespace of the test's own on the session's dev server: ``<prefix>-<random>``."""
+    namespace = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    loop.run_until_complete(register_namespace(env.client, namespace))
+    return namespace
+
+
 async def register_namespace(client: Client, namespace: str) -> None:
     from datetime import timedelta
 
@@ -209,8 +218,7 @@ def patched_cluster(
     dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop
 ) -> Iterator[Cluster]:
     """A namespace of ``TenantProvisioning`` executions with patch markers: one per shape."""
-    namespace = f"patched-{uuid.uuid4().hex[:8]}"
-    server_loop.run_until_complete(register_namespace(dev_server.client, namespace))
+    namespace = fresh_namespace(dev_server, server_loop, "patched")
     ids = ("patched-complete", "patched-await", "deprecated-complete", "deprecated-await")
     server_loop.run_until_complete(populate_patched(dev_server, namespace, *ids))
     address = dev_server.client.service_client.config.target_host
@@ -506,8 +514,7 @@ def test_export_again_brings_running_executions_up_to_date(
     tmp_path: Path,
     fmt: str,
 ) -> None:
-    namespace = f"refresh-{uuid.uuid4().hex[:8]}"
-    server_loop.run_until_complete(register_namespace(dev_server.client, namespace))
+    namespace = fresh_namespace(dev_server, server_loop, "refresh")
     wid = f"patched-await-refresh-{fmt}"
     server_loop.run_until_complete(populate_patched(dev_server, namespace, wid))
     address = dev_server.client.service_client.config.target_host
@@ -537,9 +544,8 @@ def test_a_history_of_the_same_id_from_another_namespace_is_not_already_there(
     # second namespace's execution used to be skipped as "already there".
     address = dev_server.client.service_client.config.target_host
     wid = "patched-complete-shared"
-    spaces = [f"ns-{name}-{uuid.uuid4().hex[:6]}" for name in ("staging", "prod")]
+    spaces = [fresh_namespace(dev_server, server_loop, f"ns-{n}") for n in ("staging", "prod")]
     for namespace in spaces:
-        server_loop.run_until_complete(register_namespace(dev_server.client, namespace))
         server_loop.run_until_complete(populate_patched(dev_server, namespace, wid))
     path = tmp_path / "TenantProvisioning" / f"{wid}.json"
 
@@ -577,8 +583,7 @@ def test_a_new_run_of_a_workflow_id_is_exported_and_the_earlier_one_kept(
 ) -> None:
     # A workflow id used again once its execution closed (a daily job's id, say): the file of
     # the first run used to make the second "already there", so it was never captured.
-    namespace = f"rerun-{uuid.uuid4().hex[:8]}"
-    server_loop.run_until_complete(register_namespace(dev_server.client, namespace))
+    namespace = fresh_namespace(dev_server, server_loop, "rerun")
     address = dev_server.client.service_client.config.target_host
     wid = "patched-complete-daily"
     args = ("export", "--workflow-id", wid, "--address", address, "--namespace", namespace,
@@ -607,8 +612,7 @@ def test_an_earlier_run_selected_alone_never_replaces_the_latest_runs_file(
 ) -> None:
     # The file holds the id's latest run, still running; a query then selects the id's
     # earlier, completed run alone (by its status): it used to replace the running capture.
-    namespace = f"earlier-{uuid.uuid4().hex[:8]}"
-    server_loop.run_until_complete(register_namespace(dev_server.client, namespace))
+    namespace = fresh_namespace(dev_server, server_loop, "earlier")
     address = dev_server.client.service_client.config.target_host
     wid = "patched-await-reused"
     where = ("--address", address, "--namespace", namespace, "-o", tmp_path)
@@ -640,8 +644,7 @@ def test_runs_of_a_reused_id_are_kept_in_every_format_and_whatever_the_id_length
     # A running capture whose id then ran again; binary files, which hold no provenance; an
     # id long enough for its file name to be shortened. The earlier run's file is kept under
     # the very name a query export gives that run, so exporting every run writes no copy.
-    namespace = f"reused-{uuid.uuid4().hex[:8]}"
-    server_loop.run_until_complete(register_namespace(dev_server.client, namespace))
+    namespace = fresh_namespace(dev_server, server_loop, "reused")
     address = dev_server.client.service_client.config.target_host
     where = ("--address", address, "--namespace", namespace)
     cases = {
@@ -845,8 +848,7 @@ def test_runs_that_continued_as_new_are_exported_under_their_run_id(
 ) -> None:
     # Each run of a continue-as-new chain has the id of the chain: the run that continued as
     # new took a path (its commands, then continue-as-new) that the last run does not.
-    namespace = f"chains-{uuid.uuid4().hex[:8]}"
-    server_loop.run_until_complete(register_namespace(dev_server.client, namespace))
+    namespace = fresh_namespace(dev_server, server_loop, "chains")
     chain = run_continue_as_new_chain(dev_server, namespace, "chain")
     first = server_loop.run_until_complete(chain)
     address = dev_server.client.service_client.config.target_host
@@ -890,8 +892,7 @@ def test_a_running_capture_is_replaced_by_the_run_its_execution_continued_as(
     from replaycheck.cluster import has_completed_task
     from tests.workflows.chain_waiting import ChainWaiting
 
-    namespace = f"chain-refresh-{uuid.uuid4().hex[:8]}"
-    server_loop.run_until_complete(register_namespace(dev_server.client, namespace))
+    namespace = fresh_namespace(dev_server, server_loop, "chain-refresh")
     address = dev_server.client.service_client.config.target_host
     args = ("export", "--workflow-id", "waiting", "--address", address, "--namespace", namespace,
             "-o", tmp_path)  # fmt: skip
