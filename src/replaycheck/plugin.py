@@ -44,6 +44,24 @@ failure_told_key = pytest.StashKey[bool]()
 """Whether an item has shown the runner's configuration failure in full."""
 fixture_runners_key: pytest.StashKey[RunnerPool] = pytest.StashKey()
 """The ``replaycheck`` fixture's workers, one per workflow set and options."""
+OLDEST_PYTEST = (8, 0)
+"""The oldest pytest the plugin runs with; an older one gets one line saying so, and only in a
+project that uses replaycheck (the plugin is installed in every pytest run of the
+environment)."""
+
+
+def too_old(version: tuple[int | str, ...]) -> str | None:
+    """The error for a pytest older than :data:`OLDEST_PYTEST`, else ``None``."""
+    numbers = tuple(v for v in version[:2] if isinstance(v, int))
+    if len(numbers) == 2 and numbers < OLDEST_PYTEST:
+        shown = ".".join(str(v) for v in version[:3])
+        oldest = ".".join(map(str, OLDEST_PYTEST))
+        return (
+            f"replaycheck: the pytest plugin needs pytest {oldest} or later, and this is pytest "
+            f"{shown}; upgrade pytest (pip install 'pytest>={oldest}'), or run 'replaycheck "
+            "check' instead."
+        )
+    return None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -161,6 +179,8 @@ def pytest_configure(config: pytest.Config) -> None:
             settings = resolve_settings(config)
         except ReplaycheckError as exc:
             raise pytest.UsageError(f"replaycheck: {exc}") from None
+    if settings is not None and (old := too_old(pytest.version_tuple)):
+        raise pytest.UsageError(old)
     config.stash[settings_key] = settings
     if settings is not None:
         from replaycheck.replay import ReplayJob
@@ -260,25 +280,31 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> HistoryFil
     return None
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_make_collect_report(
-    collector: pytest.Collector,
-) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+# An old-style wrapper: pluggy before 1.2 (which an old pytest may come with) rejects
+# ``wrapper=True`` when the module is imported, and the plugin is imported in every pytest run.
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, None]:
     """Under a history root, also collect what pytest's directory walk passes over because it
     is not a regular file (a broken symlink, a symlink loop, a fifo): ``check`` reports each
     as an error, so the history items must not drop them silently."""
-    report: pytest.CollectReport = yield
-    roots = _history_roots(collector.config)
+    outcome = yield
+    report: pytest.CollectReport | None = outcome.get_result() if not outcome.excinfo else None
+    if report is not None:
+        _add_unusual_files(collector, report)
+
+
+def _add_unusual_files(collector: pytest.Collector, report: pytest.CollectReport) -> None:
+    roots = _history_roots(collector.config)  # none before pytest 8: configure refused it
     if not roots or not isinstance(collector, pytest.Directory) or not report.passed:
-        return report
+        return
     if not _within(collector.path, roots):
-        return report
+        return
     from replaycheck.histories import is_history_name
 
     try:
         entries = sorted(os.scandir(collector.path), key=lambda e: e.name)
     except OSError:
-        return report
+        return
     config = collector.config
     for entry in entries:
         path = Path(entry.path)
@@ -288,7 +314,6 @@ def pytest_make_collect_report(
             and not collector.ihook.pytest_ignore_collect(collection_path=path, config=config)
         ):  # --ignore, --ignore-glob and collect_ignore still apply
             report.result.append(HistoryFile.from_parent(collector, path=path))
-    return report
 
 
 def _file_or_directory(entry: os.DirEntry[str]) -> bool:
@@ -558,6 +583,8 @@ class ReplaycheckFixture:
             replaycheck.errors.ReplaycheckError: a path holds no history, or the workflows do
                 not import.
         """
+        if old := too_old(pytest.version_tuple):
+            pytest.fail(old, pytrace=False)
         from replaycheck.histories import discover
         from replaycheck.replay import ReplayJob
         from replaycheck.runner import RunnerPool

@@ -1,0 +1,119 @@
+"""The plugin under pytest releases older than the suite's own.
+
+The plugin is installed in every pytest run of its environment, used or not: an old pytest must
+never break a project that does not use replaycheck, and one that does is told in one line what
+to upgrade. The oldest supported pytest (8.0) runs the history items. Each release is installed
+from the package index into a directory put first on ``PYTHONPATH``, as pip would install it for
+a user.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from replaycheck.plugin import OLDEST_PYTEST, too_old
+from tests.conftest import FIXTURES, REPO
+
+
+def install(target: Path, *requirements: str) -> Path:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+         "--no-deps", "--target", str(target), *requirements],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return target
+
+
+@pytest.fixture(scope="module")
+def pytest_7(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pytest 7.4 with the pluggy it allowed before ``wrapper=True`` existed."""
+    return install(tmp_path_factory.mktemp("pytest-7.4"), "pytest==7.4.4", "pluggy==1.0.0")
+
+
+@pytest.fixture(scope="module")
+def pytest_8_0(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return install(tmp_path_factory.mktemp("pytest-8.0"), "pytest==8.0.0", "pluggy==1.3.0")
+
+
+def run_pytest(release: Path, project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """pytest from ``release`` in ``project``, with replaycheck's plugin loaded as the entry
+    point loads it (the suite's other plugins need a newer pytest)."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(release), str(REPO / "src"), str(REPO)]),
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "replaycheck.plugin", "-p", "no:cacheprovider",
+         *args],
+        cwd=project, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def project(path: Path, *, replaycheck: bool) -> Path:
+    (path / "test_plain.py").write_text("def test_plain():\n    assert True\n")
+    table = (
+        '[tool.replaycheck]\nhistories = ["fixtures/histories"]\n'
+        'workflows = ["examples.provisioning.workflows"]\n'
+        if replaycheck
+        else ""
+    )
+    (path / "pyproject.toml").write_text(f"[tool.pytest.ini_options]\n{table}")
+    if replaycheck:
+        shutil.copytree(FIXTURES, path / "fixtures" / "histories")
+    return path
+
+
+def test_pytest_7_runs_a_project_without_replaycheck(pytest_7: Path, tmp_path: Path) -> None:
+    result = run_pytest(pytest_7, project(tmp_path, replaycheck=False), "-q")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+    assert "pytest 7.4.4" not in result.stdout + result.stderr
+
+
+def test_pytest_7_is_refused_in_one_line_where_replaycheck_is_configured(
+    pytest_7: Path, tmp_path: Path
+) -> None:
+    result = run_pytest(pytest_7, project(tmp_path, replaycheck=True), "-q")
+    assert result.returncode == 4  # a usage error
+    assert result.stderr.strip().splitlines() == [
+        "ERROR: replaycheck: the pytest plugin needs pytest 8.0 or later, and this is pytest "
+        "7.4.4; upgrade pytest (pip install 'pytest>=8.0'), or run 'replaycheck check' instead."
+    ]
+    assert "INTERNALERROR" not in result.stdout + result.stderr
+
+
+def test_pytest_7_fails_the_fixture_with_the_same_line(pytest_7: Path, tmp_path: Path) -> None:
+    (tmp_path / "test_custom.py").write_text(
+        "def test_custom(replaycheck):\n"
+        "    replaycheck.check('histories', 'examples.provisioning.workflows')\n"
+    )
+    result = run_pytest(pytest_7, tmp_path, "-q", "-rf", "test_custom.py")
+    assert result.returncode == 1
+    assert "needs pytest 8.0 or later, and this is pytest 7.4.4" in result.stdout
+    assert "Traceback" not in result.stdout
+
+
+def test_the_oldest_supported_pytest_replays_every_history(
+    pytest_8_0: Path, tmp_path: Path
+) -> None:
+    result = run_pytest(pytest_8_0, project(tmp_path, replaycheck=True), "-q", "-rA")
+    assert result.returncode == 0, result.stdout + result.stderr
+    replayed = len(list(FIXTURES.rglob("*.json")))
+    assert f"{replayed + 1} passed" in result.stdout  # every history and test_plain
+    assert f"{replayed} histories: {replayed} ok" in result.stdout
+
+
+def test_too_old_reads_released_and_development_versions() -> None:
+    assert OLDEST_PYTEST == (8, 0)
+    assert too_old((7, 4, 4)) is not None
+    assert too_old((7, 0, 0, "rc1")) is not None
+    assert too_old((8, 0, 0)) is None
+    assert too_old((8, 1, "dev12", "g1234")) is None
+    assert too_old((9, 2, 0)) is None
