@@ -249,7 +249,19 @@ def _add_history_args(config: pytest.Config, settings: Settings) -> None:
     config.args[:] = args
 
 
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_runtestloop(session: pytest.Session) -> Generator[None, Any, None]:
+    """Stop the workers as the tests end: pytest-cov, whose wrapper is outside this one,
+    combines the coverage data right after, and a worker writes its own as it leaves."""
+    yield
+    _stop_workers(session.config)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
+    _stop_workers(config)
+
+
+def _stop_workers(config: pytest.Config) -> None:
     runner = config.stash.get(runner_key, None)
     if runner is not None:
         runner.close()

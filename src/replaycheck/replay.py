@@ -32,6 +32,8 @@ from replaycheck.verdict import Verdict
 
 STARTUP_GRACE = 60.0
 """Seconds a worker may take to import temporalio and the workflow modules."""
+COVERAGE_GRACE = 30.0
+"""Seconds an idle worker that coverage.py measures may take to save its data and leave."""
 
 OnResult = Callable[[Verdict], None]
 
@@ -134,6 +136,13 @@ def _site_directories() -> set[str]:
 
     found = [*site.getsitepackages(), site.getusersitepackages()]
     return {str(Path(p).resolve()) for p in found}
+
+
+def _measured_by_coverage() -> bool:
+    """Whether coverage.py starts in this process's subprocesses (``[run] patch = subprocess``
+    sets ``COVERAGE_PROCESS_CONFIG``; ``COVERAGE_PROCESS_START`` is the older way)."""
+    return any(os.environ.get(name) for name in ("COVERAGE_PROCESS_CONFIG",
+                                                 "COVERAGE_PROCESS_START"))  # fmt: skip
 
 
 _LIVE: weakref.WeakSet[WorkerSession] = weakref.WeakSet()
@@ -297,6 +306,8 @@ class WorkerSession:
             self.output = None
         if proc is None:
             return
+        if proc.poll() is None and not self.queue and not _stopping and _measured_by_coverage():
+            self._let_leave(proc)
         if proc.poll() is None:
             proc.kill()
         proc.wait()
@@ -309,6 +320,18 @@ class WorkerSession:
                 # flushes it into the broken pipe
                 with contextlib.suppress(OSError):
                     stream.close()
+
+    def _let_leave(self, proc: subprocess.Popen[bytes]) -> None:
+        """End an idle worker with the end of its input, so coverage.py saves what it measured
+        there (killed, it would lose it)."""
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+        with contextlib.suppress(OSError):
+            assert proc.stdin is not None
+            proc.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=COVERAGE_GRACE)
 
     def _start(self) -> None:
         self.close()
