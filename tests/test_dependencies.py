@@ -1,0 +1,60 @@
+"""Every module the package imports from outside the standard library is a declared
+dependency, for the Python versions that import it (a module imported on Python 3.10 only,
+like ``tomli``, is missed by a test run on a later one)."""
+
+from __future__ import annotations
+
+import ast
+import sys
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+from tests.conftest import REPO
+
+DISTRIBUTION = {"temporalio": "temporalio", "click": "click", "google": "protobuf",
+                "tomli": "tomli", "hypothesis": "hypothesis", "pytest": "pytest",
+                "_pytest": "pytest"}  # fmt: skip
+"""The distribution that provides each top-level module the package imports."""
+NOT_REQUIRED = {"pytest"}
+"""Needed only where it is already there: pytest imports the plugin itself."""
+
+
+def imported_modules() -> set[str]:
+    found = set()
+    for path in (REPO / "src" / "replaycheck").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+    return found - set(sys.stdlib_module_names) - {"replaycheck", "__future__"}
+
+
+def declared(extra: str | None = None) -> dict[str, str]:
+    """Each dependency's name (of the package, or of one of its extras) and its environment
+    marker ('' for none)."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    out = {}
+    requirements = project["optional-dependencies"][extra] if extra else project["dependencies"]
+    for requirement in requirements:
+        spec, _, marker = requirement.partition(";")
+        name = spec.strip().split(">")[0].split("<")[0].split("=")[0].split("[")[0].strip()
+        out[name.lower()] = marker.strip()
+    return out
+
+
+def test_every_imported_module_is_a_declared_dependency() -> None:
+    modules = imported_modules()
+    assert modules <= set(DISTRIBUTION), f"map these to their distribution: {modules}"
+    # `replaycheck generate` needs Hypothesis, and says to install the extra when it is missing.
+    dependencies = {*declared(), *declared("generate"), *NOT_REQUIRED}
+    missing = {DISTRIBUTION[m] for m in modules} - dependencies
+    assert not missing, f"imported but not declared: {missing}"
+
+
+def test_tomli_is_required_exactly_where_tomllib_is_missing() -> None:
+    assert "tomli" in imported_modules()  # config.py reads pyproject.toml with it on 3.10
+    assert declared()["tomli"].replace('"', "'") == "python_version < '3.11'"
