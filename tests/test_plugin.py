@@ -65,9 +65,20 @@ def outcome_names(result: pytest.RunResult) -> dict[str, set[str]]:
 REPORT_WORKER_START = """
 from replaycheck.plugin import runner_key
 
-def pytest_sessionfinish(session):
+started = []
+
+def pytest_sessionstart(session):  # after the plugin's configure made the runner
     runner = session.config.stash[runner_key]
-    print("replay worker started:", runner.session is not None)
+    close = runner.close
+
+    def close_and_record():
+        started.append(runner.session is not None)
+        close()
+
+    runner.close = close_and_record
+
+def pytest_unconfigure(config):  # before the plugin's own
+    print("replay worker started:", any(started) or config.stash[runner_key].session is not None)
 """
 """A conftest telling whether the run started a replay worker (run pytest with -s)."""
 
