@@ -360,6 +360,15 @@ def test_a_file_name_that_is_not_utf8_reaches_the_report(tmp_path: Path, fmt: st
     assert "caf" in report.read_text(encoding="utf-8")
 
 
+def as_from_a_terminal() -> None:
+    """Start a command as a terminal starts it: Ctrl-C stops it. The suite itself may run with
+    SIGINT ignored (started in the background by a script), which its commands would inherit,
+    and a command started so rightly keeps running on Ctrl-C."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize(
     ("stop", "status", "said"),
     [
@@ -379,7 +388,8 @@ def test_a_stopped_check_exits_quietly_and_leaves_no_worker(
                "-w", "tests.workflows.misbehaving:HangingSayHello", str(NONDETERMINISTIC),
                str(COMPLETE)]  # fmt: skip
     proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=as_from_a_terminal)  # fmt: skip
     time.sleep(4)  # the workers have imported temporalio; one hangs in the history
     assert proc.poll() is None
     if stop == "ctrl-c":
@@ -416,7 +426,8 @@ def test_a_ctrl_c_while_a_worker_starts_prints_no_traceback(tmp_path: Path) -> N
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     command = [sys.executable, "-m", "replaycheck", "check", "-w", SAYHELLO, str(COMPLETE)]
     proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=as_from_a_terminal)  # fmt: skip
     deadline = time.monotonic() + 60
     while not started.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
