@@ -13,6 +13,13 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", "-n", "2", *session.posargs)
 
 
+@nox.session(python=["3.10", "3.12", "3.13"])
+def pythons(session: nox.Session) -> None:
+    """The test suite on the other Python versions the package supports (CI runs 3.11)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-n", "2", *session.posargs)
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff lint and format check."""
