@@ -544,6 +544,34 @@ def test_crashing_history_is_isolated() -> None:
     assert result.exit_code == 2
 
 
+def test_a_bug_reading_a_history_is_an_error_at_once_not_a_hang(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An unexpected exception while the worker read a history (protobuf before 6.31 lacked
+    # FieldDescriptor.is_repeated) went into the Replayer, which hung until the timeout, history
+    # after history. Here the worker's parser fails the same way.
+    (tmp_path / "sitecustomize.py").write_text(
+        "import os\n"
+        "if os.environ.get('REPLAYCHECK_PARENT_PID'):  # the worker only\n"
+        "    import replaycheck._protojson as protojson\n"
+        "    def is_repeated(field):\n"
+        "        raise AttributeError('is_repeated')\n"
+        "    protojson.is_repeated = is_repeated\n"
+    )
+    path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+    monkeypatch.setenv("PYTHONPATH", path)
+    result = run("-w", SAYHELLO, "--timeout", "300", "--format", "json", str(COMPLETE),
+                 str(NONDETERMINISTIC))  # fmt: skip
+    by_name = results(result)
+    for name in (COMPLETE.name, NONDETERMINISTIC.name):
+        assert by_name[name]["verdict"] == "error"
+        assert by_name[name]["message"] == (
+            "replaycheck failed reading this history (AttributeError: is_repeated); this is a "
+            "bug in replaycheck: please report it with the traceback on stderr"
+        )
+    assert result.exit_code == 2
+
+
 def test_jobs_2_gives_the_same_verdicts(tmp_path: Path) -> None:
     args = ["-w", SAYHELLO, "--format", "json", str(COMPLETE), str(NONDETERMINISTIC)]
     one = json.loads(run(*args).stdout)["results"]

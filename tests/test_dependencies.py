@@ -5,12 +5,16 @@ like ``tomli``, is missed by a test run on a later one)."""
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
 import sys
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
+
+import pytest
 
 from tests.conftest import REPO
 
@@ -58,3 +62,29 @@ def test_every_imported_module_is_a_declared_dependency() -> None:
 def test_tomli_is_required_exactly_where_tomllib_is_missing() -> None:
     assert "tomli" in imported_modules()  # config.py reads pyproject.toml with it on 3.10
     assert declared()["tomli"].replace('"', "'") == "python_version < '3.11'"
+
+
+@pytest.mark.parametrize("version", ["5.26.1", "6.30.0"])  # the oldest allowed; the last 6.x
+def test_the_main_job_runs_on_older_protobuf_releases(  # before FieldDescriptor.is_repeated
+    version: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    target = tmp_path_factory.mktemp(f"protobuf-{version}")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+         "--no-deps", "--target", str(target), f"protobuf=={version}"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), str(REPO / "src")])}
+    shown = subprocess.run(
+        [sys.executable, "-c", "import google.protobuf; print(google.protobuf.__version__)"],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert shown.stdout.strip() == version
+    # README command 1: every recorded history read by the fast parser and replayed
+    result = subprocess.run(
+        [sys.executable, "-m", "replaycheck", "check"], cwd=REPO, env=env,
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    count = len(list((REPO / "fixtures" / "histories").rglob("*.json")))
+    assert f"{count} histories: {count} ok" in result.stdout

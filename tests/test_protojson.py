@@ -40,7 +40,12 @@ from temporalio.api.history.v1 import History, HistoryEvent
 from temporalio.client import WorkflowHistory
 from temporalio.client._helpers import _history_from_json
 
-from replaycheck._protojson import _message_from_dict, _upper_snake, history_from_dict
+from replaycheck._protojson import (
+    _message_from_dict,
+    _upper_snake,
+    history_from_dict,
+    is_repeated,
+)
 
 SHARED = Path(__file__).resolve().parent / "fixtures" / "public"
 SHARED_FILES = sorted(SHARED.rglob("*.json")) if SHARED.is_dir() else []
@@ -252,7 +257,7 @@ def set_random(draw: st.DrawFn, msg: Any, field: FieldDescriptor, budget: int) -
                 container[key] = draw(scalar_values(value_field))
         return
     sub_type = field.message_type
-    if field.is_repeated:
+    if is_repeated(field):
         container = getattr(msg, field.name)
         for _ in range(draw(REPEAT_COUNT)):
             if sub_type is not None:
@@ -355,7 +360,7 @@ def rewrite_value(
         assert sub is not None
         value_field = sub.fields_by_name["value"]
         return {key: one(item, value_field) for key, item in value.items()}
-    if field.is_repeated:
+    if is_repeated(field):
         return [one(item, field) for item in value]
     return one(value, field)
 

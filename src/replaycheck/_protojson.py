@@ -457,6 +457,15 @@ def _enum_type(field: FieldDescriptor) -> EnumDescriptor:
     return enum
 
 
+def is_repeated(field: FieldDescriptor) -> bool:
+    """Whether ``field`` is repeated: ``is_repeated`` from protobuf 6.31 (7 has no ``label``),
+    its label before."""
+    repeated = getattr(field, "is_repeated", None)
+    if repeated is None:
+        return bool(getattr(field, "label") == FieldDescriptor.LABEL_REPEATED)  # noqa: B009
+    return bool(repeated)
+
+
 def _is_map(field: FieldDescriptor) -> bool:
     msg = field.message_type
     return (
@@ -558,7 +567,7 @@ def _scalar_converter(field: FieldDescriptor) -> Callable[[Any], Any]:
 def _setter_for(field: FieldDescriptor) -> _Setter:
     if _is_map(field):
         return _map_setter(field)
-    if field.is_repeated:
+    if is_repeated(field):
         if field.cpp_type == FieldDescriptor.CPPTYPE_MESSAGE:
             return _repeated_message_setter(field)
         return _repeated_scalar_setter(field)

@@ -26,6 +26,8 @@ from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescript
 from google.protobuf.internal import type_checkers
 from google.protobuf.message import Message
 
+from replaycheck._protojson import is_repeated
+
 __all__ = ["message_json", "write_message"]
 
 _Text = Callable[[Any], str]
@@ -263,7 +265,7 @@ def _field_writers(field: FieldDescriptor) -> tuple[_Text | None, _Write | None]
     message_type = field.message_type
     if message_type is not None and message_type.GetOptions().map_entry:
         return None, _map_writer(message_type)
-    if field.is_repeated:
+    if is_repeated(field):
         text, write = _single_writers(field)
         return None, _list_writer(text, write)
     return _single_writers(field)

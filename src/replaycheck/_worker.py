@@ -369,6 +369,15 @@ class BatchReplay:
             verdict = Verdict(path=path, verdict="error", message=exc.reason)
             self.emit({"index": index, "verdict": verdict.to_json_dict()})
             return None
+        except Exception as exc:  # a bug of ours: raised into the Replayer, it would hang it
+            traceback.print_exc()
+            message = (
+                f"replaycheck failed reading this history ({type(exc).__name__}: {exc}); this is "
+                "a bug in replaycheck: please report it with the traceback on stderr"
+            )
+            verdict = Verdict(path=path, verdict="error", message=message)
+            self.emit({"index": index, "verdict": verdict.to_json_dict()})
+            return None
         wtype = loaded.info.workflow_type
         if wtype not in self.registered and "*" not in self.registered:
             names = ", ".join(sorted(self.registered)) or "none"
