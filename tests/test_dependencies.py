@@ -34,7 +34,8 @@ def imported_modules() -> set[str]:
                 found.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 found.add(node.module.split(".")[0])
-    return found - set(sys.stdlib_module_names) - {"replaycheck", "__future__"}
+    standard = {*sys.stdlib_module_names, "tomllib"}  # tomllib: in it from Python 3.11
+    return found - standard - {"replaycheck", "__future__"}
 
 
 def declared(extra: str | None = None) -> dict[str, str]:
