@@ -1,12 +1,16 @@
 """``pytest --cov`` sees the workflow code the replays run (in the replay worker process), when
-coverage.py measures subprocesses (``[run] patch = subprocess``) as it does for any test that
-starts one."""
+coverage.py measures subprocesses as it does for any test that starts one: with
+``[run] patch = subprocess`` (pytest-cov 7), or always (pytest-cov before 7)."""
 
 from __future__ import annotations
 
 import json
+import os
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -18,13 +22,19 @@ pytest_plugins = ["pytester"]
 WORKFLOWS = REPO / "examples" / "provisioning" / "workflows.py"
 
 
-def covered_lines(pytester: pytest.Pytester, *args: str) -> set[int]:
+def covered_lines(pytester: pytest.Pytester, *args: str, pytest_cov: str = "7.") -> set[int]:
     """Lines of the example's workflow module that the run covered (a run in a fresh
-    process: coverage measures the whole process)."""
+    process: coverage measures the whole process), with pytest-cov of that version."""
+    pytester.makeconftest(
+        "import pytest_cov\n"
+        "def pytest_report_header():\n"
+        "    return f'pytest-cov {pytest_cov.__version__}'\n"
+    )
     result = pytester.runpytest_subprocess(
         "--cov=examples.provisioning", "--cov-report=json:cov.json", "-p", "no:randomly", *args
     )
     result.assert_outcomes(passed=14)
+    result.stdout.fnmatch_lines([f"pytest-cov {pytest_cov}*"])
     files = json.loads((pytester.path / "cov.json").read_text())["files"]
     (entry,) = [v for k, v in files.items() if k.endswith("provisioning/workflows.py")]
     return set(entry["executed_lines"])
@@ -44,6 +54,40 @@ def test_replays_count_in_coverage_measured_in_subprocesses(
     pytester.makeini("[pytest]\n")
     (pytester.path / ".coveragerc").write_text("[run]\npatch = subprocess\n")
     assert body_of_run() in covered_lines(pytester, *xdist_args)
+
+
+@pytest.fixture(scope="module")
+def pytest_cov_6(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory whose sitecustomize puts pytest-cov 6.3 (installed from the index) first,
+    its ``.pth`` file included: before 7, pytest-cov started coverage in every subprocess."""
+    target = tmp_path_factory.mktemp("pytest-cov-6")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+         "--no-deps", "--target", str(target), "pytest-cov==6.3.0"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    hook = tmp_path_factory.mktemp("site-hook")
+    (hook / "sitecustomize.py").write_text(
+        "import site, sys\n"
+        f"sys.path.insert(0, {str(target)!r})\n"
+        f"site.addsitedir({str(target)!r})  # its .pth file, which imports pytest_cov\n"
+    )
+    return hook
+
+
+def test_pytest_cov_6_measures_the_replays_without_configuration(
+    pytester: pytest.Pytester,
+    xdist_args: list[str],  # noqa: F811
+    pytest_cov_6: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Under xdist it tells subprocesses to measure only at session start: the replay worker
+    # starts then, not at configure.
+    make_project(pytester)
+    pytester.makeini("[pytest]\n")
+    path = os.pathsep.join(filter(None, [str(pytest_cov_6), os.environ.get("PYTHONPATH")]))
+    monkeypatch.setenv("PYTHONPATH", path)
+    assert body_of_run() in covered_lines(pytester, *xdist_args, pytest_cov="6.3.0")
 
 
 def idle_and_busy_workers(monkeypatch: pytest.MonkeyPatch) -> tuple[int | None, int | None]:

@@ -190,8 +190,37 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[runner_key] = runner
         config.pluginmanager.register(VerdictCounter(), "replaycheck-counter")
         _add_history_args(config, settings)
-        if _runs_tests_here(config) and _expects_history_items(config, settings):
-            runner.warm()  # the worker imports temporalio while pytest collects
+        if not _coverage_starts_later(config):
+            _warm(config)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if _coverage_starts_later(session.config):
+        _warm(session.config)
+
+
+def _warm(config: pytest.Config) -> None:
+    """Start the worker now: it imports temporalio while pytest collects."""
+    settings = config.stash[settings_key]
+    if (
+        settings is not None
+        and _runs_tests_here(config)
+        and _expects_history_items(config, settings)
+    ):
+        config.stash[runner_key].warm()
+
+
+def _coverage_starts_later(config: pytest.Config) -> bool:
+    """Whether pytest-cov starts measuring only at session start (in an xdist worker; before
+    7 it also tells subprocesses to measure only then): a worker started earlier would not be
+    measured."""
+    option = config.option
+    return (
+        _is_xdist_worker(config)
+        and bool(getattr(option, "cov_source", None))
+        and not getattr(option, "no_cov", False)
+    )
 
 
 def _runs_tests_here(config: pytest.Config) -> bool:

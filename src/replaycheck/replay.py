@@ -138,11 +138,13 @@ def _site_directories() -> set[str]:
     return {str(Path(p).resolve()) for p in found}
 
 
+COVERAGE_VARIABLES = ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START", "COV_CORE_SOURCE")
+"""Set when coverage.py starts in subprocesses: by ``[run] patch = subprocess``, the older
+``COVERAGE_PROCESS_START``, and pytest-cov before 7 (which measured subprocesses itself)."""
+
+
 def _measured_by_coverage() -> bool:
-    """Whether coverage.py starts in this process's subprocesses (``[run] patch = subprocess``
-    sets ``COVERAGE_PROCESS_CONFIG``; ``COVERAGE_PROCESS_START`` is the older way)."""
-    return any(os.environ.get(name) for name in ("COVERAGE_PROCESS_CONFIG",
-                                                 "COVERAGE_PROCESS_START"))  # fmt: skip
+    return any(name in os.environ for name in COVERAGE_VARIABLES)
 
 
 _LIVE: weakref.WeakSet[WorkerSession] = weakref.WeakSet()
