@@ -196,6 +196,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under xdist with ``--cov``, start the worker once pytest-cov measures (see below)."""
     if _coverage_starts_later(session.config):
         _warm(session.config)
 
