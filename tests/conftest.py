@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -20,6 +22,17 @@ FIXTURES = REPO / "fixtures" / "histories"
 SDK = SHARED / "sdk-python"
 COMPLETE = SDK / "worker__test_replayer_complete_history.json"
 NONDETERMINISTIC = SDK / "worker__test_replayer_nondeterministic_history.json"
+
+
+def install_into(target: Path, *requirements: str) -> Path:
+    """Install ``requirements`` (exact releases, without their dependencies) from the package
+    index into ``target``, to put first on ``PYTHONPATH``: another release than the suite's."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+         "--no-deps", "--target", str(target), *requirements],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return target
 
 
 @pytest.fixture(scope="session")

@@ -7,15 +7,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 import replaycheck.replay as engine
-from tests.conftest import NONDETERMINISTIC, REPO
+from tests.conftest import NONDETERMINISTIC, REPO, install_into
 from tests.test_plugin import make_project, xdist_args  # noqa: F401 - a fixture
 
 pytest_plugins = ["pytester"]
@@ -60,12 +58,7 @@ def test_replays_count_in_coverage_measured_in_subprocesses(
 def pytest_cov_6(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory whose sitecustomize puts pytest-cov 6.3 (installed from the index) first,
     its ``.pth`` file included: before 7, pytest-cov started coverage in every subprocess."""
-    target = tmp_path_factory.mktemp("pytest-cov-6")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-         "--no-deps", "--target", str(target), "pytest-cov==6.3.0"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    target = install_into(tmp_path_factory.mktemp("pytest-cov-6"), "pytest-cov==6.3.0")
     hook = tmp_path_factory.mktemp("site-hook")
     (hook / "sitecustomize.py").write_text(
         "import site, sys\n"

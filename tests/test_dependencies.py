@@ -16,7 +16,7 @@ else:  # pragma: no cover - Python 3.10
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, install_into
 
 DISTRIBUTION = {"temporalio": "temporalio", "click": "click", "google": "protobuf",
                 "tomli": "tomli", "hypothesis": "hypothesis", "pytest": "pytest",
@@ -69,12 +69,7 @@ def test_tomli_is_required_exactly_where_tomllib_is_missing() -> None:
 def test_the_main_job_runs_on_older_protobuf_releases(  # before FieldDescriptor.is_repeated
     version: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    target = tmp_path_factory.mktemp(f"protobuf-{version}")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-         "--no-deps", "--target", str(target), f"protobuf=={version}"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    target = install_into(tmp_path_factory.mktemp(f"protobuf-{version}"), f"protobuf=={version}")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), str(REPO / "src")])}
     shown = subprocess.run(
         [sys.executable, "-c", "import google.protobuf; print(google.protobuf.__version__)"],

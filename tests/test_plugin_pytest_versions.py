@@ -18,27 +18,18 @@ from pathlib import Path
 import pytest
 
 from replaycheck.plugin import OLDEST_PYTEST, too_old
-from tests.conftest import FIXTURES, REPO
-
-
-def install(target: Path, *requirements: str) -> Path:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-         "--no-deps", "--target", str(target), *requirements],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return target
+from tests.conftest import FIXTURES, REPO, install_into
 
 
 @pytest.fixture(scope="module")
 def pytest_7(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """pytest 7.4 with the pluggy it allowed before ``wrapper=True`` existed."""
-    return install(tmp_path_factory.mktemp("pytest-7.4"), "pytest==7.4.4", "pluggy==1.0.0")
+    return install_into(tmp_path_factory.mktemp("pytest-7.4"), "pytest==7.4.4", "pluggy==1.0.0")
 
 
 @pytest.fixture(scope="module")
 def pytest_8_0(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return install(tmp_path_factory.mktemp("pytest-8.0"), "pytest==8.0.0", "pluggy==1.3.0")
+    return install_into(tmp_path_factory.mktemp("pytest-8.0"), "pytest==8.0.0", "pluggy==1.3.0")
 
 
 def run_pytest(release: Path, project: Path, *args: str) -> subprocess.CompletedProcess[str]:
