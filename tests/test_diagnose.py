@@ -946,3 +946,64 @@ def test_diagnosis_json_round_trip(diagnosis: Diagnosis) -> None:
     verdict = Verdict(path="h.json", verdict="nondeterministic", message="m", diagnosis=diagnosis)
     assert Verdict.from_json_dict(verdict.to_json_dict()) == verdict
     assert Diagnosis.from_json_dict(diagnosis.to_json_dict()) == diagnosis
+
+
+LONG_CALL = (
+    "        return await workflow.execute_activity(\n"
+    "            bill,\n"
+    "            order,\n"
+    "{padding}"
+    "            start_to_close_timeout=TIMEOUT,\n"
+    "            schedule_to_close_timeout=TIMEOUT * 2,\n"
+    "            heartbeat_timeout=None,\n"
+    "            task_queue=None,\n"
+    "        )\n"
+)
+
+
+def replay_with_long_call(tmp_path: Path, padding: int) -> Verdict:
+    """RenameActivity's history against changes_v2 with the new call spread over 9 lines (and
+    ``padding`` comment lines more)."""
+    from replaycheck.replay import ReplayJob, replay
+
+    source = V2_FILE.read_text()
+    call = "return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)"
+    one_line = f"        {call}\n"
+    at = source.index("# change: RenameActivity")
+    assert source.index(one_line, at) == source.index("\n", at) + 1
+    lines = "".join(f"            # comment {i}\n" for i in range(padding))
+    changed = source[:at] + source[at:].replace(one_line, LONG_CALL.format(padding=lines), 1)
+    (tmp_path / "long_call_v2.py").write_text(changed)
+    job = ReplayJob(
+        paths=(str(CHANGES / "RenameActivity" / "change-RenameActivity.json"),),
+        workflows=("long_call_v2",),
+        import_paths=(str(tmp_path), str(REPO)),
+    )
+    return replay(job)[0]
+
+
+def test_a_fix_quotes_a_long_statement_whole_and_the_report_shortens_it(tmp_path: Path) -> None:
+    from replaycheck.report import render_verdict
+
+    verdict = replay_with_long_call(tmp_path, padding=0)
+    d = verdict.diagnosis
+    assert d is not None and d.change == "renamed", verdict.message
+    statement = [line.removeprefix("    ") for line in LONG_CALL.format(padding="").splitlines()]
+    gated = "\n".join(
+        ['    if workflow.patched("bill-instead-of-charge"):', *(f"    {x}" for x in statement)]
+    )
+    assert gated + "\n    else:" in "\n".join(d.fix())
+    shown = render_verdict(verdict)
+    issued = shown[shown.index("issued at:") : shown.index("\n      change:")].splitlines()[1:]
+    assert issued == [f"      {x}" for x in statement[:5]] + ["          ...  (3 more lines)"]
+
+
+def test_a_statement_too_long_to_quote_is_not_quoted_cut_off(tmp_path: Path) -> None:
+    verdict = replay_with_long_call(tmp_path, padding=40)
+    d = verdict.diagnosis
+    assert d is not None and d.change == "renamed", verdict.message
+    assert d.location[0].code == "return await workflow.execute_activity("
+    fix = d.fix()
+    assert '    if workflow.patched("bill-instead-of-charge"):' in fix
+    assert "        ...  # the new code: activity 'bill'" in fix
+    assert not any(line.rstrip().endswith("execute_activity(") for line in fix)

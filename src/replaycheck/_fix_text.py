@@ -15,6 +15,7 @@ from replaycheck._readings import slug
 from replaycheck.diagnose import CLOSED
 
 if TYPE_CHECKING:
+    from replaycheck._source import SourceFrame
     from replaycheck.diagnose import Diagnosis
 
 
@@ -141,8 +142,7 @@ def _fix(d: Diagnosis) -> list[str]:
     if d.cancel_uncaught:
         frame = d.previous[0] if d.previous else None
         where = f" around {frame.short()}" if frame else ""
-        statement = frame.code if frame and _parses(frame.code) else ""
-        statement = statement or "...  # the statement that was cancelled, as it is"
+        statement = _statement(frame) or "...  # the statement that was cancelled, as it is"
         return [
             f"gate where the code catches the cancellation{where} (executions recorded before "
             "caught it and went on):",
@@ -207,7 +207,7 @@ def _fix(d: Diagnosis) -> list[str]:
             *removal,
         ]
     frame = d.gate_at
-    new_code = (frame.code if frame else "") or f"...  # the new code: {d.commanded}"
+    new_code = _statement(frame) or f"...  # the new code: {d.commanded}"
     where = f"at {frame.short()}" if frame else "at the changed code"
     if d.change == "added":
         if d.shares_statement:
@@ -321,7 +321,7 @@ def _branch_fix(d: Diagnosis) -> list[str]:
             "    else:",
             "        match ...:  # with the old patterns, for executions recorded before",
         ]
-    code = (frame.code if frame else "") or f"...  # the new code: {d.commanded}"
+    code = _statement(frame) or f"...  # the new code: {d.commanded}"
     other = d.other_patch_id or "<change-id>"
     return [
         *lines,
@@ -367,8 +367,7 @@ def _loop_fix(d: Diagnosis) -> list[str]:
 
 def _deprecated_early_fix(d: Diagnosis) -> list[str]:
     frame = d.gate_at
-    new_code = d.added_block or (frame.code if frame else "")
-    new_code = new_code or f"...  # the new code: {d.commanded}"
+    new_code = d.added_block or _statement(frame) or f"...  # the new code: {d.commanded}"
     # An addition needs no else; a reorder (the old command moved, not kept) needs the old
     # order there, as when the gate was added.
     moved = d.change == "reordered" or bool(d.moved_too)
@@ -455,12 +454,15 @@ def _patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
     ]
 
 
-def _parses(code: str) -> bool:
-    """Whether ``code`` is whole Python (a long statement is shown cut off)."""
+def _statement(frame: SourceFrame | None) -> str:
+    """The statement at ``frame`` to quote in a fix: whole, or '' (unreadable, or too long and
+    kept as its first line, which a fix must not quote as if it were the statement)."""
     import ast
 
+    if frame is None or not frame.code:
+        return ""
     try:
-        ast.parse(code)
+        ast.parse(frame.code)
     except SyntaxError:
-        return False
-    return True
+        return ""
+    return frame.code

@@ -23,7 +23,8 @@ class SourceFrame:
     line: int
     function: str
     code: str = ""
-    """The statement at ``line``, dedented, possibly several lines (empty if unreadable)."""
+    """The statement at ``line``, dedented, possibly several lines (empty if unreadable; its
+    first line alone, which does not parse, when it is longer than ``MAX_STATEMENT_LINES``)."""
 
     def short(self, *, full_path: bool = False) -> str:
         """``shared.py:104 in _step`` (``full_path``: the path as stored)."""
@@ -40,12 +41,15 @@ def source_frames(frames: Sequence[RawFrame]) -> tuple[SourceFrame, ...]:
     )  # fmt: skip
 
 
-MAX_STATEMENT_LINES = 6
+MAX_STATEMENT_LINES = 40
+"""Longer statements (a literal table, say) are kept as their first line: a fix quotes the
+statement whole, so that it can be pasted, or not at all."""
 
 
 @functools.lru_cache(maxsize=256)
 def statement_source(path: str, line: int) -> str:
-    """The innermost simple statement covering ``line`` of ``path``, dedented ('' if unknown)."""
+    """The innermost simple statement covering ``line`` of ``path``, dedented ('' if unknown;
+    its first line alone when it is longer than ``MAX_STATEMENT_LINES``)."""
     lines = linecache.getlines(path)
     if not 0 < line <= len(lines):
         return ""

@@ -84,6 +84,8 @@ def render_verdict(verdict: Verdict, *, color: bool = False) -> str:
 
 INDENT = "    "
 """Continuation lines of a diagnosis field."""
+SHOWN_STATEMENT_LINES = 6
+"""The statement that issued the command is shown up to this many lines."""
 
 
 def _field(label: str, value: str, color: bool) -> str:
@@ -125,7 +127,11 @@ def _location_lines(diagnosis: Diagnosis, color: bool) -> list[str]:
         return []
     first, *callers = diagnosis.location[:4]
     lines = [_field("issued at", paint(first.short(full_path=True), "cyan", color), color)]
-    lines.extend(f"{INDENT}{line}" for line in first.code.splitlines())
+    code = first.code.splitlines()
+    if len(code) > SHOWN_STATEMENT_LINES:  # the fix quotes it whole
+        more = len(code) - SHOWN_STATEMENT_LINES + 1
+        code = [*code[: SHOWN_STATEMENT_LINES - 1], f"...  ({more} more lines)"]
+    lines.extend(f"{INDENT}{line}" for line in code)
     lines.extend(f"  called from {frame.short()}" for frame in callers)
     return lines
 
