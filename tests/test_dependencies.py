@@ -26,16 +26,30 @@ NOT_REQUIRED = {"pytest"}
 """Needed only where it is already there: pytest imports the plugin itself."""
 
 
-def imported_modules() -> set[str]:
-    found = set()
+def imports_by_file() -> dict[str, set[str]]:
+    """The top-level modules each of the package's files imports (not the standard library's)."""
+    standard = {*sys.stdlib_module_names, "tomllib"}  # tomllib: in it from Python 3.11
+    by_file = {}
     for path in (REPO / "src" / "replaycheck").rglob("*.py"):
+        found = set()
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, ast.Import):
                 found.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 found.add(node.module.split(".")[0])
-    standard = {*sys.stdlib_module_names, "tomllib"}  # tomllib: in it from Python 3.11
-    return found - standard - {"replaycheck", "__future__"}
+        by_file[path.name] = found - standard - {"replaycheck", "__future__"}
+    return by_file
+
+
+def imported_modules() -> set[str]:
+    return set().union(*imports_by_file().values())
+
+
+def test_only_the_plugin_imports_pytest() -> None:
+    # The core runs where pytest is not installed (`replaycheck check`, a worker).
+    by_file = imports_by_file()
+    importers = {name for name, modules in by_file.items() if modules & {"pytest", "_pytest"}}
+    assert importers == {"plugin.py", "_plugin.py", "_plugin_refusal.py"}
 
 
 def declared(extra: str | None = None) -> dict[str, str]:

@@ -17,14 +17,24 @@ from pathlib import Path
 
 import pytest
 
-from replaycheck.plugin import OLDEST_PYTEST, too_old
+from replaycheck.plugin import OLDEST_PYTEST, parse_version, too_old
 from tests.conftest import FIXTURES, REPO, install_into
 
+OLD_RELEASES = {
+    # pytest 6.2 (2021) has no StashKey and names the collection hooks' arguments otherwise.
+    "6.2.5": ("pytest==6.2.5", "pluggy==0.13.1", "py==1.11.0", "toml==0.10.2"),
+    # pytest 7.4 with the pluggy it allowed before `wrapper=True` existed.
+    "7.4.4": ("pytest==7.4.4", "pluggy==1.0.0"),
+}
 
-@pytest.fixture(scope="module")
-def pytest_7(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """pytest 7.4 with the pluggy it allowed before ``wrapper=True`` existed."""
-    return install_into(tmp_path_factory.mktemp("pytest-7.4"), "pytest==7.4.4", "pluggy==1.0.0")
+
+@pytest.fixture(scope="module", params=sorted(OLD_RELEASES))
+def old_pytest(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, Path]:
+    """A pytest older than the plugin supports: its version, and where it is installed."""
+    version: str = request.param
+    return version, install_into(tmp_path_factory.mktemp(version), *OLD_RELEASES[version])
 
 
 @pytest.fixture(scope="module")
@@ -61,33 +71,40 @@ def project(path: Path, *, replaycheck: bool) -> Path:
     return path
 
 
-def test_pytest_7_runs_a_project_without_replaycheck(pytest_7: Path, tmp_path: Path) -> None:
-    result = run_pytest(pytest_7, project(tmp_path, replaycheck=False), "-q")
+def test_an_old_pytest_runs_a_project_without_replaycheck(
+    old_pytest: tuple[str, Path], tmp_path: Path
+) -> None:
+    result = run_pytest(old_pytest[1], project(tmp_path, replaycheck=False), "-q")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
-    assert "pytest 7.4.4" not in result.stdout + result.stderr
+    assert "replaycheck" not in result.stdout + result.stderr
 
 
-def test_pytest_7_is_refused_in_one_line_where_replaycheck_is_configured(
-    pytest_7: Path, tmp_path: Path
+def test_an_old_pytest_is_refused_in_one_line_where_replaycheck_is_configured(
+    old_pytest: tuple[str, Path], tmp_path: Path
 ) -> None:
-    result = run_pytest(pytest_7, project(tmp_path, replaycheck=True), "-q")
+    version, release = old_pytest
+    result = run_pytest(release, project(tmp_path, replaycheck=True), "-q")
     assert result.returncode == 4  # a usage error
     assert result.stderr.strip().splitlines() == [
         "ERROR: replaycheck: the pytest plugin needs pytest 8.0 or later, and this is pytest "
-        "7.4.4; upgrade pytest (pip install 'pytest>=8.0'), or run 'replaycheck check' instead."
+        f"{version}; upgrade pytest (pip install 'pytest>=8.0'), or run 'replaycheck check' "
+        "instead."
     ]
     assert "INTERNALERROR" not in result.stdout + result.stderr
 
 
-def test_pytest_7_fails_the_fixture_with_the_same_line(pytest_7: Path, tmp_path: Path) -> None:
+def test_an_old_pytest_fails_the_fixture_with_the_same_line(
+    old_pytest: tuple[str, Path], tmp_path: Path
+) -> None:
+    version, release = old_pytest
     (tmp_path / "test_custom.py").write_text(
         "def test_custom(replaycheck):\n"
         "    replaycheck.check('histories', 'examples.provisioning.workflows')\n"
     )
-    result = run_pytest(pytest_7, tmp_path, "-q", "-rf", "test_custom.py")
+    result = run_pytest(release, tmp_path, "-q", "-rfE", "test_custom.py")
     assert result.returncode == 1
-    assert "needs pytest 8.0 or later, and this is pytest 7.4.4" in result.stdout
+    assert f"needs pytest 8.0 or later, and this is pytest {version}" in result.stdout
     assert "Traceback" not in result.stdout
 
 
@@ -108,3 +125,6 @@ def test_too_old_reads_released_and_development_versions() -> None:
     assert too_old((8, 0, 0)) is None
     assert too_old((8, 1, "dev12", "g1234")) is None
     assert too_old((9, 2, 0)) is None
+    assert parse_version("6.2.5") == (6, 2, 5)
+    assert parse_version("8.1.0.dev12+g1234") == (8, 1, 0, "dev12+g1234")
+    assert too_old(parse_version("9.0.0rc1")) is None
