@@ -450,7 +450,7 @@ def _patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
         "  once none is left, keep only the new code and call there",
         f'    workflow.deprecate_patch("{patch_id}")',
         "    # delete it once no execution recorded with the patch can be replayed "
-        "(docs/versioning.md)",
+        "(`replaycheck patches` says when)",
     ]
 
 

@@ -531,8 +531,8 @@ class VerdictCounter:
             terminalreporter.write_line(running_line(self.running))
         if bad:
             terminalreporter.write_line(
-                'Gate each change that broke a history with workflow.patched("<change-id>") '
-                "(see docs/versioning.md), then run again."
+                'Gate each change that broke a history with workflow.patched("<change-id>"), '
+                "as the fix in each failure shows, then run again."
             )
         if err:
             terminalreporter.write_line(

@@ -160,7 +160,7 @@ class Exploration:
         if self.counterexamples:
             summary += (
                 f"{len(self.counterexamples)} workflow type(s) do not replay under the new code;"
-                " gate the change with workflow.patched() (see docs/versioning.md)."
+                " gate the change with workflow.patched(), as the fix under each one shows."
             )
         else:
             summary += "every one replays under the new code."

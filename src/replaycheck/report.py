@@ -187,7 +187,7 @@ def render_summary(verdicts: Sequence[Verdict]) -> str:
     if counts["nondeterministic"]:
         line += (
             "\nThe new code would break the histories marked FAIL: gate the change with "
-            "workflow.patched() (see docs/versioning.md)."
+            "workflow.patched(), as the fix under each one shows."
         )
         places = gate_places(verdicts)
         if len(places) > 1:
