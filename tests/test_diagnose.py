@@ -1002,7 +1002,7 @@ def test_a_statement_too_long_to_quote_is_not_quoted_cut_off(tmp_path: Path) -> 
     verdict = replay_with_long_call(tmp_path, padding=40)
     d = verdict.diagnosis
     assert d is not None and d.change == "renamed", verdict.message
-    assert d.location[0].code == "return await workflow.execute_activity("
+    assert d.location[0].code == "return await workflow.execute_activity(\n...  (48 lines in all)"
     fix = d.fix()
     assert '    if workflow.patched("bill-instead-of-charge"):' in fix
     assert "        ...  # the new code: activity 'bill'" in fix

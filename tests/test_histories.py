@@ -556,7 +556,13 @@ def test_a_files_run_id_is_its_provenances(tmp_path: Path) -> None:
 
 
 def test_a_cut_off_statement_is_not_put_in_a_fix() -> None:
-    from replaycheck._fix_text import _parses
+    from replaycheck._fix_text import _statement
+    from replaycheck._source import SourceFrame
 
-    assert _parses("await workflow.sleep(5)")
-    assert not _parses("await workflow.execute_activity(")
+    def frame(code: str) -> SourceFrame:
+        return SourceFrame("wf.py", 3, "run", code)
+
+    assert _statement(frame("await workflow.sleep(5)")) == "await workflow.sleep(5)"
+    assert _statement(frame("await f(\n    a,\n)")) == "await f(\n    a,\n)"
+    assert _statement(frame("await workflow.execute_activity(\n...  (48 lines in all)")) == ""
+    assert _statement(None) == _statement(frame("")) == ""

@@ -24,7 +24,8 @@ class SourceFrame:
     function: str
     code: str = ""
     """The statement at ``line``, dedented, possibly several lines (empty if unreadable; its
-    first line alone, which does not parse, when it is longer than ``MAX_STATEMENT_LINES``)."""
+    first line and ``...  (N lines in all)``, which does not parse, when it is longer than
+    ``MAX_STATEMENT_LINES``)."""
 
     def short(self, *, full_path: bool = False) -> str:
         """``shared.py:104 in _step`` (``full_path``: the path as stored)."""
@@ -43,19 +44,22 @@ def source_frames(frames: Sequence[RawFrame]) -> tuple[SourceFrame, ...]:
 
 MAX_STATEMENT_LINES = 40
 """Longer statements (a literal table, say) are kept as their first line: a fix quotes the
-statement whole, so that it can be pasted, or not at all."""
+statement whole, so that it can be pasted, or not at all (:func:`replaycheck._fix_text._statement`
+checks that it parses)."""
 
 
 @functools.lru_cache(maxsize=256)
 def statement_source(path: str, line: int) -> str:
     """The innermost simple statement covering ``line`` of ``path``, dedented ('' if unknown;
-    its first line alone when it is longer than ``MAX_STATEMENT_LINES``)."""
+    its first line and ``...  (N lines in all)`` when it is longer than
+    ``MAX_STATEMENT_LINES``)."""
     lines = linecache.getlines(path)
     if not 0 < line <= len(lines):
         return ""
     first, last = statement_span(path, line)
     if last - first >= MAX_STATEMENT_LINES:
-        last = first
+        cut = f"\n...  ({last - first + 1} lines in all)"
+        return textwrap.dedent(lines[first - 1]).rstrip() + cut
     return textwrap.dedent("".join(lines[first - 1 : last])).rstrip()
 
 
