@@ -94,6 +94,18 @@ def test_an_old_pytest_is_refused_in_one_line_where_replaycheck_is_configured(
     assert "INTERNALERROR" not in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize(
+    ("configured", "option", "refused"),
+    [(False, "--replaycheck=only", True), (True, "--replaycheck=off", False)],
+)
+def test_an_old_pytest_reads_the_replaycheck_option(
+    old_pytest: tuple[str, Path], tmp_path: Path, configured: bool, option: str, refused: bool
+) -> None:
+    result = run_pytest(old_pytest[1], project(tmp_path, replaycheck=configured), "-q", option)
+    assert result.returncode == (4 if refused else 0), result.stdout + result.stderr
+    assert ("needs pytest 8.0 or later" in result.stderr) is refused
+
+
 def test_an_old_pytest_fails_the_fixture_with_the_same_line(
     old_pytest: tuple[str, Path], tmp_path: Path
 ) -> None:

@@ -23,13 +23,15 @@ def replaycheck() -> None:
 
 
 def _configured(config: pytest.Config) -> bool:
-    """Whether the run asks for replaycheck: on the command line, in the ini file, or in a
-    ``[tool.replaycheck]`` table (one that does not read counts: the run wanted it)."""
+    """Whether the run asks for replaycheck: on the command line (``--replaycheck=only`` too), in
+    the ini file, or in a ``[tool.replaycheck]`` table (one that does not read counts: the run
+    wanted it); ``--replaycheck=off`` says it does not."""
     from replaycheck.config import load_settings
     from replaycheck.errors import ReplaycheckError
 
-    if config.getoption("replaycheck_mode") == "off":
-        return False
+    mode = config.getoption("replaycheck_mode")
+    if mode in ("off", "only"):
+        return bool(mode == "only")
     keys = ("histories", "workflows")
     if any(config.getoption(f"replaycheck_{key}") for key in keys):
         return True
