@@ -1007,3 +1007,59 @@ def test_a_statement_too_long_to_quote_is_not_quoted_cut_off(tmp_path: Path) -> 
     assert '    if workflow.patched("bill-instead-of-charge"):' in fix
     assert "        ...  # the new code: activity 'bill'" in fix
     assert not any(line.rstrip().endswith("execute_activity(") for line in fix)
+
+
+def test_a_flag_changed_at_the_caller_gates_the_argument_where_it_is_passed(
+    tmp_path: Path,
+) -> None:
+    # FlagAtCaller: _settle(order, now) is as it was; run passes now=True where it passed
+    # False. The if reads only the parameter, so the caller's argument is gated first.
+    from replaycheck.replay import ReplayJob, replay
+
+    d = committed_verdicts()["FlagAtCaller"].diagnosis
+    assert d is not None and d.change == "branch" and d.branch_parameters == ("now",), d
+    caller = d.branch_caller
+    assert caller is not None and caller.function == "run"
+    assert (Path(caller.file).resolve(), caller.line) == (
+        V2_FILE,
+        marked_line("change: FlagAtCaller"),
+    )
+    assert "(the argument 'now' that run passes at changes_v2.py:" in d.explanation()
+    fix = d.fix()
+    assert fix[0].startswith("gate the argument 'now' where run passes it, at changes_v2.py:")
+    gate = fix[1].strip()
+    assert gate.startswith('now=True if workflow.patched("charge-or-bill") else <the value passed')
+    assert any(
+        line.startswith("  if instead its condition changed, gate the condition") for line in fix
+    )
+    # The fix, with the value passed before filled in, replays the history.
+    argument = gate.split(",  #")[0].replace("<the value passed before>", "False")
+    source = V2_FILE.read_text()
+    call = "return await self._settle(order, now=True)"
+    assert source.count(call) == 1
+    (tmp_path / "flag_fixed.py").write_text(
+        source.replace(call, call.replace("now=True", argument))
+    )
+    job = ReplayJob(
+        paths=(str(CHANGES / "FlagAtCaller" / "change-FlagAtCaller.json"),),
+        workflows=("flag_fixed",),
+        import_paths=(str(tmp_path), str(REPO)),
+    )
+    assert replay(job)[0].verdict == "ok"
+
+
+def test_a_condition_reading_more_than_parameters_is_gated_in_place() -> None:
+    from replaycheck._source import reads_only
+
+    params = {"order", "now", "late"}
+    assert reads_only("now", params) == ("now",)
+    assert reads_only("now and not late or now", params) == ("now", "late")
+    assert reads_only('order.startswith("vip-")', params) == ("order",)
+    assert reads_only("self.now", params) == ()  # the instance's state decides too
+    assert reads_only("is_vip(order)", params) == ()  # and so does a function
+    assert reads_only("now > LIMIT", params) == ()
+    assert reads_only("True", params) == reads_only("", params) == ()
+    # InvertBranch's condition reads run's own input: no caller in the workflow code passes it.
+    d = committed_verdicts()["InvertBranch"].diagnosis
+    assert d is not None and d.branch_parameters == ("order",) and d.branch_caller is None
+    assert d.fix()[0].startswith("gate the condition of the if at changes_v2.py:")

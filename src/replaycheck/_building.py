@@ -348,13 +348,14 @@ def _from_divergence(
     next_is_h = bool(found.commanded_rest) and h is not None and found.commanded_rest[0].matches(h)
     branch = None if next_is_h else other_branch(diagnosis, h, c)
     if branch is not None:
-        at, condition, kind = branch
+        at, condition, kind, params = branch
         return replace(
             diagnosis,
             change="branch",
             branch_at=at,
             branch_condition=condition,
             branch_kind=kind,
+            branch_parameters=params,
             patch_id=_unused(f"{_slug_of(c)}-or-{_slug_of(h)}", taken),
             other_patch_id=_unused(f"{_slug_of(c)}-instead-of-{_slug_of(h)}", taken),
             still_runs_later=False,

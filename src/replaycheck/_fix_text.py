@@ -66,10 +66,17 @@ def explanation(d: Diagnosis) -> str:
         return f"{com} (id {d.ids[1]!r}) now comes before {rec} (id {d.ids[0]!r})"
     if d.change == "branch":
         what = d.branch_kind or "if"
+        caller = d.branch_caller
+        why = "the condition, or what it reads, changed"
+        if caller is not None:
+            why = (
+                f"the {_arguments(d.branch_parameters)} that {caller.function} passes at "
+                f"{caller.short()}, or the condition, changed"
+            )
         return (
             f"the code took another branch of the {what} at {d.branch_at}: it now runs {com} "
             f"where this execution ran {rec}, which the code still runs in another branch "
-            f"(the condition, or what it reads, changed; or {rec} became {com} in this branch)"
+            f"({why}; or {rec} became {com} in this branch)"
         )
     return {
         "loop": f"the loop at {d.loop} now runs {_loop_command(d)} "
@@ -312,6 +319,10 @@ def _branch_fix(d: Diagnosis) -> list[str]:
             "        new_branch = ...  # the old condition, for executions recorded before",
             *use,
         ]
+        caller = d.branch_caller
+        if caller is not None:  # the condition reads only what the caller passes
+            lines = [*_caller_fix(d, caller), f"  if instead its condition changed, {lines[0]}",
+                     *lines[1:]]  # fmt: skip
     else:
         lines = [
             f"gate the match at {d.branch_at}, not the code in its cases (executions recorded "
@@ -335,6 +346,42 @@ def _branch_fix(d: Diagnosis) -> list[str]:
         "    else:",
         *_old(d.recorded),
     ]
+
+
+def _caller_fix(d: Diagnosis, caller: SourceFrame) -> list[str]:
+    """Gate the argument that decides a branch where it is passed: the condition reads only
+    the function's parameters, so a caller passing another value takes the other branch."""
+    names = d.branch_parameters
+    it = "it" if len(names) == 1 else "them"
+    shown = ", ".join(names)
+    head = (
+        f"gate the {_arguments(names)} where {caller.function} passes {it}, at "
+        f"{caller.short()}: the condition of the "
+        f"{d.branch_kind} at {d.branch_at} reads only {it}, and executions recorded before took "
+        "their branch with the value passed before:"
+    )
+    patch_id = d.patch_id or "<change-id>"
+    call = _statement(caller)
+    value = _keyword_source(call, names[0]) if len(names) == 1 else ""
+    if value:
+        return [
+            head,
+            f'    {names[0]}={value} if workflow.patched("{patch_id}") else <the value passed '
+            f"before>,  # in the call at line {caller.line}",
+        ]
+    return [
+        head,
+        f'    if workflow.patched("{patch_id}"):',
+        *(f"        {line}" for line in (call or "...  # the call as it is").splitlines()),
+        "    else:",
+        f"        ...  # the call as it was, passing {shown} as before, for executions recorded "
+        "before",
+    ]
+
+
+def _arguments(names: tuple[str, ...]) -> str:
+    """``argument 'now'``, ``arguments 'now', 'late'``."""
+    return ("argument " if len(names) == 1 else "arguments ") + ", ".join(map(repr, names))
 
 
 def _loop_command(d: Diagnosis) -> str:

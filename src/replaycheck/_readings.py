@@ -32,6 +32,7 @@ from replaycheck._source import (
     next_statement,
     other_branch_runs,
     parameters_of,
+    reads_only,
     reraises_after,
     runs_later,
     runs_outside_handler,
@@ -286,9 +287,11 @@ def shares_statement(c: Command | None, depth: int, found: Divergence) -> bool:
 
 def other_branch(
     diagnosis: Diagnosis, h: Command | None, c: Command | None
-) -> tuple[str, str, str] | None:
+) -> tuple[str, str, str, tuple[str, ...]] | None:
     """Where the code took the other branch of an ``if`` than the history did: the code's
-    command in one branch, the recorded one in the other: ``(where, condition, kind)``."""
+    command in one branch, the recorded one in the other: ``(where, condition, kind,
+    parameters)``, ``parameters`` being those of its function the condition reads, when it
+    reads nothing else (a caller's argument may have changed instead)."""
     frame = diagnosis.gate_at
     if (
         diagnosis.change not in ("renamed", "replaced") or frame is None or h is None
@@ -306,7 +309,8 @@ def other_branch(
     if found is None:
         return None
     line, condition, kind = found
-    return f"{os.path.basename(raw[0])}:{line} in {frame.function}", condition, kind
+    params = reads_only(condition, parameters_of(raw[0], raw[1])) if condition else ()
+    return f"{os.path.basename(raw[0])}:{line} in {frame.function}", condition, kind, params
 
 
 def called_again(

@@ -344,6 +344,21 @@ def parameters_of(path: str, line: int) -> set[str]:
     return {x.arg for x in every} - {"self", "cls"}
 
 
+def reads_only(condition: str, params: set[str]) -> tuple[str, ...]:
+    """The names ``condition`` (an expression's source) reads, when each is one of ``params``
+    (``if urgent:`` in ``async def _notify(self, order, urgent)``): what it decides then comes
+    from the caller. ``()`` when it reads anything else (``self``, a global, a function) or
+    nothing."""
+    try:
+        tree = ast.parse(condition.strip(), mode="eval")
+    except SyntaxError:
+        return ()
+    names = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name)]
+    if not names or not set(names) <= params:
+        return ()
+    return tuple(dict.fromkeys(names))
+
+
 def decided_by(path: str, line: int, params: set[str]) -> bool:
     """Whether the statement at ``line`` is in an ``if`` (or ``match``) of its function whose
     test reads one of ``params``: the caller's argument decides whether it runs."""

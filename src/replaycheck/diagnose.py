@@ -180,6 +180,10 @@ class Diagnosis:
     """``branch``: its condition as the code has it now (``amount > THRESHOLD``)."""
     branch_kind: str = ""
     """``branch``: ``if``, ``match`` or ``conditional expression``."""
+    branch_parameters: tuple[str, ...] = ()
+    """``branch``: the parameters of the function holding it that its condition reads, when it
+    reads nothing else (``if urgent:`` in ``_notify(self, order, urgent)``): the value a caller
+    passes decides, so the caller may be what changed (:attr:`branch_caller`)."""
     core_stopped_at: str = ""
     """Where core stopped (``event 16 (TimerCanceled)``), when that is not where the two
     sides part: a timer of another duration, which core accepts, took the history's place."""
@@ -237,6 +241,15 @@ class Diagnosis:
             return None
         return self.location[min(self.gate_frame, len(self.location) - 1)]
 
+    @property
+    def branch_caller(self) -> SourceFrame | None:
+        """``branch``: the call passing the :attr:`branch_parameters` to the function holding
+        the branch (``None``: none, or none in the workflow code)."""
+        at = self.gate_frame + 1
+        if not self.branch_parameters or len(self.location) <= at:
+            return None
+        return self.location[at]
+
     def to_json_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the ``diagnosis`` of a ``--format json`` result)."""
         return asdict(self)
@@ -251,7 +264,7 @@ class Diagnosis:
         values["timeline"] = tuple(
             TimelineRow(**_known(TimelineRow, r)) for r in values.get("timeline", ())
         )
-        for key in ("old_order", "signals", "ids", "draws"):  # JSON lists back to tuples
+        for key in ("old_order", "signals", "ids", "draws", "branch_parameters"):  # JSON lists
             values[key] = tuple(values.get(key, ()))
         return cls(**values)
 

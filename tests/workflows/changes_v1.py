@@ -632,3 +632,17 @@ class PropagateCancel:
         with contextlib.suppress(asyncio.CancelledError):
             await workflow.sleep(timedelta(hours=1))
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="FlagAtCaller")
+class FlagAtCaller:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await self._settle(order, now=False)
+
+    async def _settle(self, order: str, now: bool) -> str:
+        if now:
+            return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        else:
+            return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)

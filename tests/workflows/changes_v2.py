@@ -761,3 +761,20 @@ class PropagateCancel:
         # change: PropagateCancel (the next line)
         await workflow.sleep(timedelta(hours=1))
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="FlagAtCaller")
+class FlagAtCaller:
+    """The helper is as it was; its caller passes another flag, so it takes the other branch."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: FlagAtCaller (the next line)
+        return await self._settle(order, now=True)
+
+    async def _settle(self, order: str, now: bool) -> str:
+        if now:
+            return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        else:
+            return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)

