@@ -352,6 +352,75 @@ def test_a_gate_in_a_helper_needs_histories_of_every_registered_type() -> None:
     assert patch.verdict == "ready-to-deprecate"
 
 
+def test_a_run_continued_from_another_type_holds_that_types_gates_back() -> None:
+    # Flow continues as new into Other: an Other run whose earlier run was not read may have
+    # continued from a Flow run, which may have taken the old branch of Flow's gate.
+    from dataclasses import replace
+
+    other = verdict("chain", wtype="Other")
+    facts = replace(other.patches, continued_from="r1")  # type: ignore[type-var]
+    later = replace(other, run_id="r2", patches=facts)
+    flow = verdict("a", markers=("p",))
+    assert analyze([flow, later], [SITE]).patches[0].verdict == "ready-to-deprecate"
+    for into in [("Flow", "Other")], [("", "Other")], [("Flow", "")]:
+        (patch,) = analyze([flow, later], [SITE], continues_into=into).patches
+        assert patch.verdict == "keep-both-branches", into
+        assert "the earlier runs of 1 workflow id ('chain'" in patch.reason
+    # a type that continues into Other is not Flow: Flow's gate is not held back
+    (patch,) = analyze([flow, later], [SITE], continues_into=[("Third", "Other")]).patches
+    assert patch.verdict == "ready-to-deprecate"
+
+
+CONTINUES = {
+    "__init__.py": "",
+    "names.py": 'NEXT = "Next"\n',
+    "flows.py": """
+        from temporalio import workflow
+
+        from .names import NEXT
+
+        def hand_over(target: str) -> None:
+            workflow.continue_as_new(workflow=target)
+
+        @workflow.defn(name="First")
+        class First:
+            @workflow.run
+            async def run(self, n: int) -> None:
+                if n == 1:
+                    workflow.continue_as_new(n + 1, workflow=Second.run)
+                if n == 2:
+                    workflow.continue_as_new(workflow="Third")
+                if n == 3:
+                    workflow.continue_as_new(workflow=NEXT)
+                if n == 4:
+                    workflow.continue_as_new(n + 1)  # the same type
+                hand_over("Fourth")
+
+        @workflow.defn
+        class Second:
+            @workflow.run
+            async def run(self, n: int) -> None:
+                workflow.continue_as_new(n, workflow=First.run)
+    """,
+}
+
+
+def test_scan_finds_the_types_a_workflow_continues_as_new_into(tmp_path: Path) -> None:
+    for name, source in CONTINUES.items():
+        path = tmp_path / "canpkg" / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(textwrap.dedent(source))
+    found = scan(["canpkg.flows"], [str(tmp_path)])
+    assert found.continues_into == (
+        ("", ""),  # in a helper, to a target only the caller knows
+        ("First", "Next"),
+        ("First", "Second"),
+        ("First", "Third"),
+        ("Second", "First"),
+    )
+    assert scan(["canpkg.flows:Second"], [str(tmp_path)]).continues_into == (("Second", "First"),)
+
+
 def test_the_suggested_export_of_earlier_runs_pastes_into_a_shell() -> None:
     import re
     import shlex

@@ -56,6 +56,10 @@ class Scan:
     workflow_types: tuple[str, ...]
     types_unknown: bool = False
     """Some registered class's workflow type the source does not tell (computed, dynamic)."""
+    continues_into: tuple[tuple[str, str], ...] = ()
+    """``(type, other type)`` for each ``workflow.continue_as_new(workflow=...)`` into another
+    workflow type: its run's next run is of the other type. ``""`` as the first: in a helper or
+    a base class (any registered type's); as the second: a target the source does not tell."""
 
 
 def scan(specs: Sequence[str], import_paths: Sequence[str] = ()) -> Scan:
@@ -63,9 +67,14 @@ def scan(specs: Sequence[str], import_paths: Sequence[str] = ()) -> Scan:
     modules = _load(specs, import_paths)
     registered = _registered(specs, modules)
     code = _Code(modules, registered, _reachable(registered, modules))
-    sites = [site for m in modules.values() for site in _sites(m, code)]
+    visitors = [_visited(m, code) for m in modules.values()]
     types = {_workflow_type(unit, code) for unit in registered}
-    return Scan(tuple(sites), tuple(sorted(t for t in types if t)), "" in types)
+    return Scan(
+        tuple(site for v in visitors for site in v.sites),
+        tuple(sorted(t for t in types if t)),
+        "" in types,
+        tuple(sorted({pair for v in visitors for pair in v.continues_into})),
+    )
 
 
 @dataclass(frozen=True)
@@ -242,6 +251,21 @@ def _dotted(node: ast.expr) -> str | None:
     return None
 
 
+def _bound(module: _Module, func: ast.expr) -> str:
+    """What a called name is bound to, as a dotted path (``wf.continue_as_new`` ->
+    ``temporalio.workflow.continue_as_new``; ``""`` when it is no name)."""
+    if isinstance(func, ast.Name):
+        source, attr = module.names.get(func.id, ("", ""))
+        return f"{source}.{attr}" if source else func.id
+    if not isinstance(func, ast.Attribute):
+        return ""
+    base = _dotted(func.value)
+    if base is None:
+        return ""
+    head, _, rest = base.partition(".")
+    return module.modules.get(head, head) + (f".{rest}" if rest else "") + f".{func.attr}"
+
+
 def _call_kind(module: _Module, func: ast.expr) -> CallKind | None:
     if isinstance(func, ast.Name):
         source, attr = module.names.get(func.id, ("", ""))
@@ -298,6 +322,7 @@ class _Visitor(ast.NodeVisitor):
         self.unknown = False
         """The class being visited is a registered one whose type the source does not tell."""
         self.sites: list[CallSite] = []
+        self.continues_into: list[tuple[str, str]] = []
 
     def visit_Module(self, node: ast.Module) -> None:
         """Visit the module-level functions and classes the registered workflows may run."""
@@ -313,7 +338,29 @@ class _Visitor(ast.NodeVisitor):
         kind = _call_kind(self.module, node.func)
         if kind is not None:
             self.sites.append(self._site(node, kind, self.wtype))
+        elif _bound(self.module, node.func) == "temporalio.workflow.continue_as_new":
+            target = next((k.value for k in node.keywords if k.arg == "workflow"), None)
+            if target is not None:  # without it, the next run is of the same type
+                other = self._target_type(target)
+                if other != self.wtype or not other:
+                    self.continues_into.append((self.wtype, other))
         self.generic_visit(node)
+
+    def _target_type(self, target: ast.expr) -> str:
+        """The workflow type ``workflow=`` names: ``"Other"``, ``OtherWorkflow.run`` or a
+        constant (``""``: the source does not tell)."""
+        value = _constant(self.module, target, self.modules)
+        if isinstance(value, str):
+            return value
+        dotted = _dotted(target) or ""
+        cls = dotted.rpartition(".")[0] if dotted.endswith(".run") else dotted
+        unit = _resolve(self.module, cls, self.modules) if cls else None
+        if unit is None or not _is_workflow(unit, self.modules):
+            return ""
+        if unit in self.code.registered:
+            return _workflow_type(unit, self.code)
+        node = self.modules[unit[0]].defs[unit[1]]
+        return _defn_name(node) if isinstance(node, ast.ClassDef) else ""
 
     def _site(self, node: ast.Call, kind: CallKind, wtype: str) -> CallSite:
         arg = _argument(node, 0, "change_id" if kind == "get_version" else "id")
@@ -358,7 +405,7 @@ def _defn_name(node: ast.ClassDef) -> str:
     return node.name
 
 
-def _sites(module: _Module, code: _Code) -> list[CallSite]:
+def _visited(module: _Module, code: _Code) -> _Visitor:
     visitor = _Visitor(module, code)
     visitor.visit(module.tree)
-    return visitor.sites
+    return visitor

@@ -186,6 +186,7 @@ def analyze(
     complete: bool = False,
     types: Sequence[str] = (),
     types_unknown: bool = False,
+    continues_into: Sequence[tuple[str, str]] = (),
 ) -> PatchesReport:
     """Build the report from replay verdicts (with ``patches`` facts) and the scanned call sites.
 
@@ -193,7 +194,9 @@ def analyze(
     types (``--live`` without a selection): a type without any has no execution left. Else
     what the histories may not cover holds a ``ready`` verdict back (see :class:`Coverage`).
     ``types``: the workflow types the code registers, as far as its source tells;
-    ``types_unknown``: it also registers a class whose type its source does not tell.
+    ``types_unknown``: it also registers a class whose type its source does not tell;
+    ``continues_into``: which types continue as new into which others (a run of the other type
+    whose earlier run was not read may hide one of the first).
     """
     from replaycheck import _patch_sites as scope
     from replaycheck._patch_versions import version_report
@@ -214,6 +217,7 @@ def analyze(
             missing_runs=tuple(scope.missing_earlier_runs(verdicts, retention_days, now)),
             registered=tuple(types),
             types_unknown=types_unknown,
+            continues_into=tuple(continues_into),
         )
     return PatchesReport(
         patches=tuple(patch_report(i, by_id.get(i, ()), kept, coverage) for i in plain),
@@ -306,6 +310,9 @@ class Coverage:
     helper or a base class (of no one type) may be reached from any of them."""
     types_unknown: bool = False
     """The code also registers a class whose type its source does not tell."""
+    continues_into: tuple[tuple[str, str], ...] = ()
+    """``(type, other type)``: a run of the one may continue as new into the other (see
+    :attr:`replaycheck._patch_scan.Scan.continues_into`)."""
 
     def held_back(
         self, verdict: PatchVerdict, reason: str, patch_id: str, sites: Sequence[CallSite]
@@ -323,6 +330,13 @@ class Coverage:
         if any(s.type_unknown for s in sites) or (helper and self.types_unknown):
             return _type_unknown(verdict)
         missing = relevant_histories(self.missing_runs, sites, [patch_id])
+        # A run of a type the gate's types continue as new into: its missing earlier run may
+        # be one of theirs.
+        into = {to for start, to in self.continues_into if start in callers or not start}
+        missing += [
+            v for v in self.missing_runs
+            if v not in missing and ("" in into or v.workflow_type in into)
+        ]  # fmt: skip
         if missing:
             return _earlier_runs_missing(verdict, missing)
         return verdict, reason
@@ -551,6 +565,7 @@ def collect(
         now=now,
         types=found.workflow_types,
         types_unknown=found.types_unknown,
+        continues_into=found.continues_into,
     )
 
 
@@ -585,5 +600,6 @@ def collect_live(
         complete=everything,
         types=found.workflow_types,
         types_unknown=found.types_unknown,
+        continues_into=found.continues_into,
     )
     return report, stats
