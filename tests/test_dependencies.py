@@ -49,7 +49,9 @@ def test_only_the_plugin_imports_pytest() -> None:
     # The core runs where pytest is not installed (`replaycheck check`, a worker).
     by_file = imports_by_file()
     importers = {name for name, modules in by_file.items() if modules & {"pytest", "_pytest"}}
-    assert importers == {"plugin.py", "_plugin.py", "_plugin_refusal.py"}
+    assert importers == {
+        "plugin.py", "_plugin.py", "_plugin_config.py", "_plugin_items.py", "_plugin_refusal.py"
+    }
 
 
 def declared(extra: str | None = None) -> dict[str, str]:

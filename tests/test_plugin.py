@@ -63,7 +63,7 @@ def outcome_names(result: pytest.RunResult) -> dict[str, set[str]]:
 
 
 REPORT_WORKER_START = """
-from replaycheck._plugin import runner_key
+from replaycheck._plugin_config import runner_key
 
 started = []
 
@@ -228,7 +228,7 @@ def test_reruns_replay_again_and_count_each_history_once(pytester: pytest.Pytest
 
 
 REPORT_REPLAYS = """
-from replaycheck._plugin import runner_key
+from replaycheck._plugin_config import runner_key
 
 def pytest_sessionfinish(session):
     print("histories replayed:", session.config.stash[runner_key].sent)
@@ -669,7 +669,8 @@ def test_unconfigured_run_loads_nothing_but_the_plugin(pytester: pytest.Pytester
         def test_other():
             ours = ("replaycheck", "temporalio")
             loaded = sorted(m for m in sys.modules if m.split(".")[0] in ours)
-            assert loaded == ["replaycheck", "replaycheck._plugin", "replaycheck.config",
+            assert loaded == ["replaycheck", "replaycheck._plugin", "replaycheck._plugin_config",
+                              "replaycheck._plugin_items", "replaycheck.config",
                               "replaycheck.errors", "replaycheck.plugin"]
         """
     )

@@ -10,119 +10,41 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import sys
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
-from replaycheck.config import Settings, count_workflow_classes, load_settings
-from replaycheck.errors import ConfigError, ReplaycheckError
-from replaycheck.plugin import MODES
-
-if TYPE_CHECKING:
-    from replaycheck.runner import Runner, RunnerPool
-    from replaycheck.verdict import Verdict
+from replaycheck._plugin_config import (
+    fixture_runners_key,
+    mode,
+    resolve_settings,
+    runner_key,
+    settings_key,
+    within,
+)
+from replaycheck._plugin_items import (
+    MARKER,
+    STATUS_PROPERTY,
+    VERDICT_PROPERTY,
+    HistoryFile,
+    ReplaycheckFixture,
+    ReplayItem,
+)
+from replaycheck.config import Settings, count_workflow_classes
+from replaycheck.errors import ReplaycheckError
 
 # The rest of replaycheck is imported where it is used: a test run that configures no histories
-# imports only this module, config and errors.
-
-VERDICT_PROPERTY = "replaycheck_verdict"
-STATUS_PROPERTY = "replaycheck_status"
-MESSAGE_PROPERTY = "replaycheck_message"
-SECONDS_PROPERTY = "replaycheck_seconds"
-PROPERTIES = frozenset({VERDICT_PROPERTY, STATUS_PROPERTY, MESSAGE_PROPERTY, SECONDS_PROPERTY})
-MARKER = "replaycheck"
-"""Every history item carries it: ``-m replaycheck`` selects them, ``-m "not replaycheck"`` not."""
-
-settings_key = pytest.StashKey[Settings | None]()
-runner_key: pytest.StashKey[Runner] = pytest.StashKey()
-ran_key = pytest.StashKey[bool]()
-"""On an item: it ran before in this session (a rerun replays afresh)."""
-failure_told_key = pytest.StashKey[bool]()
-"""Whether an item has shown the runner's configuration failure in full."""
-fixture_runners_key: pytest.StashKey[RunnerPool] = pytest.StashKey()
-"""The ``replaycheck`` fixture's workers, one per workflow set and options."""
-
-
-def _mode(config: pytest.Config) -> str:
-    mode = config.getoption("replaycheck_mode")
-    mode = "on" if mode is None else mode
-    if mode not in MODES:
-        raise pytest.UsageError(
-            f"--replaycheck={mode!r} is not valid; valid values: {', '.join(MODES)}."
-        )
-    return str(mode)
-
-
-def resolve_settings(config: pytest.Config) -> Settings | None:
-    """Command line > ini > ``[tool.replaycheck]``; ``None`` when no histories are configured."""
-    settings = project_settings(config)
-    ini = config.inipath.name if config.inipath else "ini"
-    cli = {
-        "histories": config.getoption("replaycheck_histories"),
-        "workflows": config.getoption("replaycheck_workflows"),
-        "timeout": config.getoption("replaycheck_timeout"),
-    }
-    # An ini value the command line replaces is not read (nor can it fail).
-    from_ini = {
-        key: None if cli[key] is not None else (config.getini(f"replaycheck_{key}") or None)
-        for key in cli
-    }
-    settings = settings.override(
-        **from_ini,
-        base=config.inipath.parent if config.inipath else config.rootpath,
-        names={key: f"{ini} replaycheck_{key}" for key in cli},
-    )
-    settings = settings.override(
-        **cli,
-        base=config.invocation_params.dir,
-        names={key: f"--replaycheck-{key}" for key in cli},
-    )
-    if not settings.histories:
-        if _mode(config) == "only":
-            raise ConfigError(
-                "--replaycheck=only but no histories are configured; set histories = [...] under "
-                "[tool.replaycheck], replaycheck_histories in the ini file, or "
-                "--replaycheck-histories=PATH."
-            )
-        return None
-    if not settings.workflows:
-        raise ConfigError(
-            "histories are configured but no workflows; set workflows = [...] under "
-            "[tool.replaycheck], replaycheck_workflows in the ini file, or "
-            "--replaycheck-workflows=package.module."
-        )
-    from replaycheck.histories import discover
-
-    discover(settings.histories)  # raises NoHistoriesError for an empty or missing path
-    return settings
-
-
-def project_settings(config: pytest.Config) -> Settings:
-    """``[tool.replaycheck]``, importing workflow modules the way the tests import them: with
-    pytest's ``pythonpath`` and the project directories a root ``conftest.py`` put on
-    ``sys.path``."""
-    # From the directory pytest runs in (as `replaycheck check` looks) when that lies in the
-    # rootdir, so a subproject's [tool.replaycheck] counts; pytest's ini file bounds the
-    # search: a [tool.replaycheck] above it belongs to another project.
-    here = config.invocation_params.dir
-    start = here if _within(here, [config.rootpath]) else config.rootpath
-    settings = load_settings(start, stop=config.inipath.parent if config.inipath else None)
-    pythonpath = [Path(p).resolve() for p in config.getini("pythonpath") or ()]
-    pythonpath += [
-        p for p in map(Path, sys.path) if p.is_absolute() and _within(p, [config.rootpath])
-    ]
-    return replace(settings, pythonpath=tuple(dict.fromkeys((*settings.pythonpath, *pythonpath))))
+# imports only the plugin's modules, config and errors.
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}: a stored history replayed by replaycheck")
     settings = None
-    if _mode(config) != "off":
+    if mode(config) != "off":
         try:
             settings = resolve_settings(config)
         except ReplaycheckError as exc:
@@ -192,23 +114,18 @@ def _expects_history_items(config: pytest.Config, settings: Settings) -> bool:
     if getattr(option, "lf", False):  # --lf: maybe only other tests failed last time
         return False
     args, roots = _arg_paths(config, config.args), settings.histories
-    return any(_within(root, args) for root in roots) or any(_within(a, roots) for a in args)
+    return any(within(root, args) for root in roots) or any(within(a, roots) for a in args)
 
 
 def _arg_paths(config: pytest.Config, args: Sequence[str]) -> list[Path]:
     return [Path(config.invocation_params.dir, a.split("::")[0]).resolve() for a in args]
 
 
-def _within(path: Path, roots: Sequence[Path]) -> bool:
-    """Whether ``path`` is one of ``roots`` or lies below one."""
-    return any(path == r or r in path.parents for r in roots)
-
-
 def _add_history_args(config: pytest.Config, settings: Settings) -> None:
     """Collect the history paths even when testpaths do not reach them."""
     if config.args_source == pytest.Config.ArgsSource.ARGS:
         return  # the user named what to run (with --replaycheck=only: its history items)
-    only = _mode(config) == "only"
+    only = mode(config) == "only"
     named = config.getoption("replaycheck_histories") is not None  # on the command line
     if (
         config.args_source == pytest.Config.ArgsSource.INVOCATION_DIR
@@ -220,7 +137,7 @@ def _add_history_args(config: pytest.Config, settings: Settings) -> None:
     args = [] if only else list(config.args)
     covered = _arg_paths(config, args)
     for path in settings.histories:
-        if not _within(path, covered):
+        if not within(path, covered):
             args.append(str(path))
     config.args[:] = args
 
@@ -257,7 +174,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> HistoryFil
         return None
     from replaycheck.histories import is_history_name
 
-    under_root = _within(file_path, roots)
+    under_root = within(file_path, roots)
     named = parent.session.isinitpath(file_path)
     if (
         file_path in roots  # configured by name: a history, whatever it is called
@@ -285,7 +202,7 @@ def _add_unusual_files(collector: pytest.Collector, report: pytest.CollectReport
     roots = _history_roots(collector.config)  # none before pytest 8: configure refused it
     if not roots or not isinstance(collector, pytest.Directory) or not report.passed:
         return
-    if not _within(collector.path, roots):
+    if not within(collector.path, roots):
         return
     from replaycheck.histories import is_history_name
 
@@ -324,7 +241,7 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if (
         not roots
         or name.startswith(".")
-        or not _within(collection_path.parent, roots)  # below a root, not a root itself
+        or not within(collection_path.parent, roots)  # below a root, not a root itself
         or not any(fnmatch.fnmatch(name, p) for p in config.getini("norecursedirs"))
         or not collection_path.is_dir()
         or _ignored_by_option(collection_path, config)
@@ -339,108 +256,6 @@ def _ignored_by_option(path: Path, config: pytest.Config) -> bool:
     ignored = [Path(os.path.abspath(here / p)) for p in config.getoption("ignore", None) or []]
     globs = [os.path.abspath(here / g) for g in config.getoption("ignore_glob", None) or []]
     return path in ignored or any(fnmatch.fnmatch(str(path), g) for g in globs)
-
-
-class HistoryFile(pytest.File):
-    """A stored history; it holds one item, ``replay``."""
-
-    def collect(self) -> Iterator[ReplayItem]:
-        item = ReplayItem.from_parent(self, name="replay")
-        item.add_marker(MARKER)
-        yield item
-
-
-class ReplayFailed(Exception):
-    """The history's verdict is not ``ok``."""
-
-    def __init__(self, verdict: Verdict) -> None:
-        super().__init__(verdict.message)
-        self.verdict = verdict
-
-
-class ReplayItem(pytest.Item):
-    """Replays one history against the configured workflow code."""
-
-    def runtest(self) -> None:
-        runner = self.config.stash[runner_key]
-        if self.stash.get(ran_key, False):  # run again (pytest-rerunfailures): replay again
-            runner.forget(str(self.path))
-        self.stash[ran_key] = True
-        try:
-            verdict = runner.verdict(str(self.path))
-        except ReplaycheckError as exc:
-            from replaycheck.verdict import Verdict
-
-            # The workflows did not load: the first item says why in full, the rest in short.
-            message = str(exc)
-            if self.config.stash.get(failure_told_key, False):
-                message = f"not replayed: {message.split(';')[0]} (the first history item says why)"
-            self.config.stash[failure_told_key] = True
-            verdict = Verdict(path=str(self.path), verdict="error", message=message)
-        if verdict.output:  # shown as the item's "Captured stderr", as for any test
-            self.add_report_section("call", "stderr", verdict.output)
-        # Reach the xdist controller and JUnit XML: e.g. how much of a running one was checked.
-        # A run again replaces what the run before said.
-        self.user_properties[:] = [p for p in self.user_properties if p[0] not in PROPERTIES]
-        self.user_properties.extend(
-            [
-                (VERDICT_PROPERTY, verdict.verdict),
-                (STATUS_PROPERTY, verdict.status),
-                (MESSAGE_PROPERTY, verdict.message),
-                # Items replay ahead of their turn: the item's own time is mostly waiting.
-                (SECONDS_PROPERTY, verdict.seconds),
-            ]
-        )
-        if not verdict.ok:
-            raise ReplayFailed(verdict)
-
-    def repr_failure(
-        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
-    ) -> str | Any:
-        if isinstance(excinfo.value, ReplayFailed):
-            line_only = self.config.getoption("tbstyle", "auto") == "line"
-            return verdict_repr(excinfo.value.verdict, line_only=line_only)
-        return super().repr_failure(excinfo, style=style)
-
-    def reportinfo(self) -> tuple[os.PathLike[str] | str, int, str]:
-        # The failure's title: two type directories may hold files of the same name.
-        shown = (
-            self.path.relative_to(self.config.rootpath)
-            if _within(self.path, [self.config.rootpath])
-            else self.path
-        )
-        # A line number, though a history has none: pytest asserts one for a skip mark.
-        return self.path, 0, f"replay {shown}"
-
-
-def verdict_repr(verdict: Verdict, *, line_only: bool = False) -> Any:
-    """The failure text, with the verdict in one line as its "crash" message.
-
-    The short summary (``-r``, in full on CI), ``--tb=line`` (``line_only``: that line alone)
-    and JUnit XML's ``message`` attribute show that line instead of the whole report; it is
-    built from pytest's own report parts, so xdist ships it to the controller intact. Falls
-    back to the text alone.
-    """
-    from replaycheck._render_ci import one_line
-    from replaycheck.report import display_path, render_verdict
-
-    text = render_verdict(verdict)
-    try:
-        from _pytest._code.code import (
-            ReprEntryNative,
-            ReprExceptionInfo,
-            ReprFileLocation,
-            ReprTraceback,
-        )
-
-        entries = [] if line_only else [ReprEntryNative([text + "\n"])]
-        crash = f"{verdict.verdict}: {one_line(verdict)}"
-        return ReprExceptionInfo(
-            reprtraceback=ReprTraceback(entries, None, "native"),
-            reprcrash=ReprFileLocation(display_path(verdict.path), 1, crash),
-        )
-    except (ImportError, TypeError):  # pytest changed its internals: the text still says it all
-        return text
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -471,7 +286,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for the histories queued before it, and fail fine histories behind a slow one: history
     items get ``timeout(0)`` (``--replaycheck-timeout`` bounds each replay), unless they
     have a ``timeout`` mark of the user's already (from a conftest, say)."""
-    if _mode(config) == "only":
+    if mode(config) == "only":
         dropped = [i for i in items if not isinstance(i, ReplayItem)]
         if dropped:
             config.hook.pytest_deselected(items=dropped)
@@ -545,77 +360,3 @@ class VerdictCounter:
 def replaycheck(request: pytest.FixtureRequest) -> ReplaycheckFixture:
     """Replay given histories against given workflows and return the verdicts."""
     return ReplaycheckFixture(request.config)
-
-
-class ReplaycheckFixture:
-    """What the ``replaycheck`` fixture returns."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-
-    def check(
-        self,
-        paths: str | Path | Sequence[str | Path],
-        workflows: str | type | Sequence[str | type],
-        *,
-        timeout: float | None = None,
-        data_converter: str | None = None,
-    ) -> list[Verdict]:
-        """Replay every history under ``paths`` against ``workflows`` (specs or classes).
-
-        Relative paths are from pytest's rootdir, like the configured ones. The timeout
-        defaults to the configured one (``--replaycheck-timeout``, ini, ``[tool.replaycheck]``).
-
-        Raises:
-            ValueError: no paths given.
-            replaycheck.errors.ReplaycheckError: a path holds no history, or the workflows do
-                not import.
-        """
-        from replaycheck.histories import discover
-        from replaycheck.replay import ReplayJob
-        from replaycheck.runner import RunnerPool
-
-        paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
-        if not paths:
-            raise ValueError("replaycheck.check() needs at least one history file or directory.")
-        workflows = [workflows] if isinstance(workflows, (str, type)) else list(workflows)
-        specs = [w if isinstance(w, str) else f"{w.__module__}:{w.__qualname__}" for w in workflows]
-        root = self.config.rootpath
-        base = self.config.stash.get(settings_key, None) or project_settings(self.config)
-        settings = base.override(
-            workflows=specs,
-            timeout=timeout,
-            data_converter=data_converter,
-            names={"timeout": "check(timeout=...)", "data_converter": "check(data_converter=...)"},
-        )
-        job = ReplayJob.from_settings(settings, discover([root / p for p in paths]))
-        # One worker per workflow set, kept while the environment and the modules are the same.
-        pool = self.config.stash.setdefault(fixture_runners_key, RunnerPool())
-        runner = pool.runner(replace(job.with_paths(()), capture_output=True))
-        verdicts = runner.replay_all(job.paths)
-        for verdict in verdicts:  # the worker outlives this test: its output goes to this one
-            if verdict.output:
-                sys.stderr.write(verdict.output)
-        return verdicts
-
-    def assert_ok(
-        self,
-        paths: str | Path | Sequence[str | Path],
-        workflows: str | type | Sequence[str | type],
-        *,
-        timeout: float | None = None,
-        data_converter: str | None = None,
-    ) -> list[Verdict]:
-        """Like :meth:`check`, but fail the test with the report of every history that is not
-        ``ok`` (the diagnosis and the fix, as the history items show them)."""
-        verdicts = self.check(paths, workflows, timeout=timeout, data_converter=data_converter)
-        bad = [v for v in verdicts if not v.ok]
-        if bad:
-            from replaycheck.report import plural, render_verdict
-
-            text = "\n\n".join(render_verdict(v) for v in bad)
-            pytest.fail(
-                f"{plural(len(bad), 'history')} of {len(verdicts)} did not replay:\n{text}",
-                pytrace=False,
-            )
-        return verdicts

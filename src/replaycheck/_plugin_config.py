@@ -1,0 +1,104 @@
+"""What a pytest run asks of replaycheck: its settings (command line > ini >
+``[tool.replaycheck]``) and what the run keeps in pytest's stash."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from replaycheck.config import Settings, load_settings
+from replaycheck.errors import ConfigError
+from replaycheck.plugin import MODES
+
+if TYPE_CHECKING:
+    from replaycheck.runner import Runner, RunnerPool
+
+settings_key = pytest.StashKey[Settings | None]()
+runner_key: pytest.StashKey[Runner] = pytest.StashKey()
+ran_key = pytest.StashKey[bool]()
+"""On an item: it ran before in this session (a rerun replays afresh)."""
+failure_told_key = pytest.StashKey[bool]()
+"""Whether an item has shown the runner's configuration failure in full."""
+fixture_runners_key: pytest.StashKey[RunnerPool] = pytest.StashKey()
+"""The ``replaycheck`` fixture's workers, one per workflow set and options."""
+
+
+def mode(config: pytest.Config) -> str:
+    mode = config.getoption("replaycheck_mode")
+    mode = "on" if mode is None else mode
+    if mode not in MODES:
+        raise pytest.UsageError(
+            f"--replaycheck={mode!r} is not valid; valid values: {', '.join(MODES)}."
+        )
+    return str(mode)
+
+
+def resolve_settings(config: pytest.Config) -> Settings | None:
+    """Command line > ini > ``[tool.replaycheck]``; ``None`` when no histories are configured."""
+    settings = project_settings(config)
+    ini = config.inipath.name if config.inipath else "ini"
+    cli = {
+        "histories": config.getoption("replaycheck_histories"),
+        "workflows": config.getoption("replaycheck_workflows"),
+        "timeout": config.getoption("replaycheck_timeout"),
+    }
+    # An ini value the command line replaces is not read (nor can it fail).
+    from_ini = {
+        key: None if cli[key] is not None else (config.getini(f"replaycheck_{key}") or None)
+        for key in cli
+    }
+    settings = settings.override(
+        **from_ini,
+        base=config.inipath.parent if config.inipath else config.rootpath,
+        names={key: f"{ini} replaycheck_{key}" for key in cli},
+    )
+    settings = settings.override(
+        **cli,
+        base=config.invocation_params.dir,
+        names={key: f"--replaycheck-{key}" for key in cli},
+    )
+    if not settings.histories:
+        if mode(config) == "only":
+            raise ConfigError(
+                "--replaycheck=only but no histories are configured; set histories = [...] under "
+                "[tool.replaycheck], replaycheck_histories in the ini file, or "
+                "--replaycheck-histories=PATH."
+            )
+        return None
+    if not settings.workflows:
+        raise ConfigError(
+            "histories are configured but no workflows; set workflows = [...] under "
+            "[tool.replaycheck], replaycheck_workflows in the ini file, or "
+            "--replaycheck-workflows=package.module."
+        )
+    from replaycheck.histories import discover
+
+    discover(settings.histories)  # raises NoHistoriesError for an empty or missing path
+    return settings
+
+
+def project_settings(config: pytest.Config) -> Settings:
+    """``[tool.replaycheck]``, importing workflow modules the way the tests import them: with
+    pytest's ``pythonpath`` and the project directories a root ``conftest.py`` put on
+    ``sys.path``."""
+    # From the directory pytest runs in (as `replaycheck check` looks) when that lies in the
+    # rootdir, so a subproject's [tool.replaycheck] counts; pytest's ini file bounds the
+    # search: a [tool.replaycheck] above it belongs to another project.
+    here = config.invocation_params.dir
+    start = here if within(here, [config.rootpath]) else config.rootpath
+    settings = load_settings(start, stop=config.inipath.parent if config.inipath else None)
+    pythonpath = [Path(p).resolve() for p in config.getini("pythonpath") or ()]
+    pythonpath += [
+        p for p in map(Path, sys.path) if p.is_absolute() and within(p, [config.rootpath])
+    ]
+    return replace(settings, pythonpath=tuple(dict.fromkeys((*settings.pythonpath, *pythonpath))))
+
+
+def within(path: Path, roots: Sequence[Path]) -> bool:
+    """Whether ``path`` is one of ``roots`` or lies below one."""
+    return any(path == r or r in path.parents for r in roots)

@@ -1,0 +1,211 @@
+"""The pytest items of the plugin (one per stored history, its failure text) and what the
+``replaycheck`` fixture returns."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from replaycheck._plugin_config import (
+    failure_told_key,
+    fixture_runners_key,
+    project_settings,
+    ran_key,
+    runner_key,
+    settings_key,
+    within,
+)
+from replaycheck.errors import ReplaycheckError
+
+if TYPE_CHECKING:
+    from replaycheck.verdict import Verdict
+
+VERDICT_PROPERTY = "replaycheck_verdict"
+STATUS_PROPERTY = "replaycheck_status"
+MESSAGE_PROPERTY = "replaycheck_message"
+SECONDS_PROPERTY = "replaycheck_seconds"
+PROPERTIES = frozenset({VERDICT_PROPERTY, STATUS_PROPERTY, MESSAGE_PROPERTY, SECONDS_PROPERTY})
+MARKER = "replaycheck"
+"""Every history item carries it: ``-m replaycheck`` selects them, ``-m "not replaycheck"`` not."""
+
+
+class HistoryFile(pytest.File):
+    """A stored history; it holds one item, ``replay``."""
+
+    def collect(self) -> Iterator[ReplayItem]:
+        item = ReplayItem.from_parent(self, name="replay")
+        item.add_marker(MARKER)
+        yield item
+
+
+class ReplayFailed(Exception):
+    """The history's verdict is not ``ok``."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        super().__init__(verdict.message)
+        self.verdict = verdict
+
+
+class ReplayItem(pytest.Item):
+    """Replays one history against the configured workflow code."""
+
+    def runtest(self) -> None:
+        runner = self.config.stash[runner_key]
+        if self.stash.get(ran_key, False):  # run again (pytest-rerunfailures): replay again
+            runner.forget(str(self.path))
+        self.stash[ran_key] = True
+        try:
+            verdict = runner.verdict(str(self.path))
+        except ReplaycheckError as exc:
+            from replaycheck.verdict import Verdict
+
+            # The workflows did not load: the first item says why in full, the rest in short.
+            message = str(exc)
+            if self.config.stash.get(failure_told_key, False):
+                message = f"not replayed: {message.split(';')[0]} (the first history item says why)"
+            self.config.stash[failure_told_key] = True
+            verdict = Verdict(path=str(self.path), verdict="error", message=message)
+        if verdict.output:  # shown as the item's "Captured stderr", as for any test
+            self.add_report_section("call", "stderr", verdict.output)
+        # Reach the xdist controller and JUnit XML: e.g. how much of a running one was checked.
+        # A run again replaces what the run before said.
+        self.user_properties[:] = [p for p in self.user_properties if p[0] not in PROPERTIES]
+        self.user_properties.extend(
+            [
+                (VERDICT_PROPERTY, verdict.verdict),
+                (STATUS_PROPERTY, verdict.status),
+                (MESSAGE_PROPERTY, verdict.message),
+                # Items replay ahead of their turn: the item's own time is mostly waiting.
+                (SECONDS_PROPERTY, verdict.seconds),
+            ]
+        )
+        if not verdict.ok:
+            raise ReplayFailed(verdict)
+
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    ) -> str | Any:
+        if isinstance(excinfo.value, ReplayFailed):
+            line_only = self.config.getoption("tbstyle", "auto") == "line"
+            return verdict_repr(excinfo.value.verdict, line_only=line_only)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[os.PathLike[str] | str, int, str]:
+        # The failure's title: two type directories may hold files of the same name.
+        shown = (
+            self.path.relative_to(self.config.rootpath)
+            if within(self.path, [self.config.rootpath])
+            else self.path
+        )
+        # A line number, though a history has none: pytest asserts one for a skip mark.
+        return self.path, 0, f"replay {shown}"
+
+
+def verdict_repr(verdict: Verdict, *, line_only: bool = False) -> Any:
+    """The failure text, with the verdict in one line as its "crash" message.
+
+    The short summary (``-r``, in full on CI), ``--tb=line`` (``line_only``: that line alone)
+    and JUnit XML's ``message`` attribute show that line instead of the whole report; it is
+    built from pytest's own report parts, so xdist ships it to the controller intact. Falls
+    back to the text alone.
+    """
+    from replaycheck._render_ci import one_line
+    from replaycheck.report import display_path, render_verdict
+
+    text = render_verdict(verdict)
+    try:
+        from _pytest._code.code import (
+            ReprEntryNative,
+            ReprExceptionInfo,
+            ReprFileLocation,
+            ReprTraceback,
+        )
+
+        entries = [] if line_only else [ReprEntryNative([text + "\n"])]
+        crash = f"{verdict.verdict}: {one_line(verdict)}"
+        return ReprExceptionInfo(
+            reprtraceback=ReprTraceback(entries, None, "native"),
+            reprcrash=ReprFileLocation(display_path(verdict.path), 1, crash),
+        )
+    except (ImportError, TypeError):  # pytest changed its internals: the text still says it all
+        return text
+
+
+class ReplaycheckFixture:
+    """What the ``replaycheck`` fixture returns."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def check(
+        self,
+        paths: str | Path | Sequence[str | Path],
+        workflows: str | type | Sequence[str | type],
+        *,
+        timeout: float | None = None,
+        data_converter: str | None = None,
+    ) -> list[Verdict]:
+        """Replay every history under ``paths`` against ``workflows`` (specs or classes).
+
+        Relative paths are from pytest's rootdir, like the configured ones. The timeout
+        defaults to the configured one (``--replaycheck-timeout``, ini, ``[tool.replaycheck]``).
+
+        Raises:
+            ValueError: no paths given.
+            replaycheck.errors.ReplaycheckError: a path holds no history, or the workflows do
+                not import.
+        """
+        from replaycheck.histories import discover
+        from replaycheck.replay import ReplayJob
+        from replaycheck.runner import RunnerPool
+
+        paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+        if not paths:
+            raise ValueError("replaycheck.check() needs at least one history file or directory.")
+        workflows = [workflows] if isinstance(workflows, (str, type)) else list(workflows)
+        specs = [w if isinstance(w, str) else f"{w.__module__}:{w.__qualname__}" for w in workflows]
+        root = self.config.rootpath
+        base = self.config.stash.get(settings_key, None) or project_settings(self.config)
+        settings = base.override(
+            workflows=specs,
+            timeout=timeout,
+            data_converter=data_converter,
+            names={"timeout": "check(timeout=...)", "data_converter": "check(data_converter=...)"},
+        )
+        job = ReplayJob.from_settings(settings, discover([root / p for p in paths]))
+        # One worker per workflow set, kept while the environment and the modules are the same.
+        pool = self.config.stash.setdefault(fixture_runners_key, RunnerPool())
+        runner = pool.runner(replace(job.with_paths(()), capture_output=True))
+        verdicts = runner.replay_all(job.paths)
+        for verdict in verdicts:  # the worker outlives this test: its output goes to this one
+            if verdict.output:
+                sys.stderr.write(verdict.output)
+        return verdicts
+
+    def assert_ok(
+        self,
+        paths: str | Path | Sequence[str | Path],
+        workflows: str | type | Sequence[str | type],
+        *,
+        timeout: float | None = None,
+        data_converter: str | None = None,
+    ) -> list[Verdict]:
+        """Like :meth:`check`, but fail the test with the report of every history that is not
+        ``ok`` (the diagnosis and the fix, as the history items show them)."""
+        verdicts = self.check(paths, workflows, timeout=timeout, data_converter=data_converter)
+        bad = [v for v in verdicts if not v.ok]
+        if bad:
+            from replaycheck.report import plural, render_verdict
+
+            text = "\n\n".join(render_verdict(v) for v in bad)
+            pytest.fail(
+                f"{plural(len(bad), 'history')} of {len(verdicts)} did not replay:\n{text}",
+                pytrace=False,
+            )
+        return verdicts
