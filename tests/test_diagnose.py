@@ -1032,6 +1032,13 @@ def test_a_flag_changed_at_the_caller_gates_the_argument_where_it_is_passed(
     assert any(
         line.startswith("  if instead its condition changed, gate the condition") for line in fix
     )
+    # GitHub annotations and the summary's list of places point at the caller's line.
+    from replaycheck._render_ci import annotation_target
+    from replaycheck.report import gate_places
+
+    verdict = committed_verdicts()["FlagAtCaller"]
+    assert annotation_target(verdict) == (caller.file, caller.line)
+    assert gate_places([verdict]) == [f"{caller.file}:{caller.line}"]
     # The fix, with the value passed before filled in, replays the history.
     argument = gate.split(",  #")[0].replace("<the value passed before>", "False")
     source = V2_FILE.read_text()

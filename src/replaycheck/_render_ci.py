@@ -94,11 +94,12 @@ def annotation_target(verdict: Verdict) -> tuple[str, int]:
     """``(file, line)`` to annotate: the workflow line to gate, else the history file (line 0).
 
     The line is the call the suggested gate wraps (the caller of a helper that issues every
-    command); for a removed command, the code's last command before it.
+    command; the call passing the argument that decides a helper's branch); for a removed
+    command, the code's last command before it.
     """
     diagnosis = verdict.diagnosis
     if diagnosis is not None:
-        frame = diagnosis.gate_at or (diagnosis.previous[0] if diagnosis.previous else None)
+        frame = diagnosis.fix_at or (diagnosis.previous[0] if diagnosis.previous else None)
         if frame is not None:
             return frame.file, frame.line
     return display_path(verdict.path), 0

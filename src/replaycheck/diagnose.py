@@ -242,6 +242,12 @@ class Diagnosis:
         return self.location[min(self.gate_frame, len(self.location) - 1)]
 
     @property
+    def fix_at(self) -> SourceFrame | None:
+        """The frame whose line the fix's first reading changes: the call passing a branch's
+        argument (:attr:`branch_caller`), else :attr:`gate_at`."""
+        return self.branch_caller or self.gate_at
+
+    @property
     def branch_caller(self) -> SourceFrame | None:
         """``branch``: the call passing the :attr:`branch_parameters` to the function holding
         the branch (``None``: none, or none in the workflow code)."""
