@@ -1070,3 +1070,30 @@ def test_a_condition_reading_more_than_parameters_is_gated_in_place() -> None:
     d = committed_verdicts()["InvertBranch"].diagnosis
     assert d is not None and d.branch_parameters == ("order",) and d.branch_caller is None
     assert d.fix()[0].startswith("gate the condition of the if at changes_v2.py:")
+
+
+def test_a_flag_passed_by_position_gates_the_whole_call(tmp_path: Path) -> None:
+    from replaycheck.replay import ReplayJob, replay
+
+    call = "return await self._settle(order, now=True)"
+    source = V2_FILE.read_text()
+    assert source.count(call) == 1
+    (tmp_path / "flag_positional.py").write_text(
+        source.replace(
+            call, "return await self._settle(\n            order,\n            True,\n        )"
+        )
+    )
+    job = ReplayJob(
+        paths=(str(CHANGES / "FlagAtCaller" / "change-FlagAtCaller.json"),),
+        workflows=("flag_positional",),
+        import_paths=(str(tmp_path), str(REPO)),
+    )
+    d = replay(job)[0].diagnosis
+    assert d is not None and d.branch_parameters == ("now",)
+    fix = "\n".join(d.fix())
+    assert (
+        '    if workflow.patched("charge-or-bill"):\n'
+        "        return await self._settle(\n            order,\n            True,\n        )\n"
+        "    else:\n"
+        "        ...  # the call as it was, passing 'now' as before, for executions recorded before"
+    ) in fix

@@ -353,7 +353,7 @@ def _caller_fix(d: Diagnosis, caller: SourceFrame) -> list[str]:
     the function's parameters, so a caller passing another value takes the other branch."""
     names = d.branch_parameters
     it = "it" if len(names) == 1 else "them"
-    shown = ", ".join(names)
+    shown = ", ".join(map(repr, names))
     head = (
         f"gate the {_arguments(names)} where {caller.function} passes {it}, at "
         f"{caller.short()}: the condition of the "
