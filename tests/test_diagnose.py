@@ -1055,21 +1055,44 @@ def test_a_flag_changed_at_the_caller_gates_the_argument_where_it_is_passed(
     assert replay(job)[0].verdict == "ok"
 
 
-def test_a_condition_reading_more_than_parameters_is_gated_in_place() -> None:
-    from replaycheck._source import reads_only
+def test_a_condition_reading_more_than_parameters_is_gated_in_place_first(tmp_path: Path) -> None:
+    from replaycheck._source import parameters_read
+    from replaycheck.replay import ReplayJob, replay
 
     params = {"order", "now", "late"}
-    assert reads_only("now", params) == ("now",)
-    assert reads_only("now and not late or now", params) == ("now", "late")
-    assert reads_only('order.startswith("vip-")', params) == ("order",)
-    assert reads_only("self.now", params) == ()  # the instance's state decides too
-    assert reads_only("is_vip(order)", params) == ()  # and so does a function
-    assert reads_only("now > LIMIT", params) == ()
-    assert reads_only("True", params) == reads_only("", params) == ()
+    assert parameters_read("now", params) == (("now",), False)
+    assert parameters_read("now and not late or now", params) == (("now", "late"), False)
+    assert parameters_read('order.startswith("vip-")', params) == (("order",), False)
+    assert parameters_read("self.now", params) == ((), True)  # the instance's state decides
+    assert parameters_read("is_vip(order)", params) == (("order",), True)  # a function too
+    assert parameters_read("now and LIMIT", params) == (("now",), True)
+    assert parameters_read("True", params) == ((), False)
     # InvertBranch's condition reads run's own input: no caller in the workflow code passes it.
     d = committed_verdicts()["InvertBranch"].diagnosis
     assert d is not None and d.branch_parameters == ("order",) and d.branch_caller is None
     assert d.fix()[0].startswith("gate the condition of the if at changes_v2.py:")
+    # `if now and ENABLED:`: the condition first, then the argument the caller passes.
+    source = V2_FILE.read_text()
+    start = source.index("class FlagAtCaller:")
+    assert source.count("        if now:\n", start) == 1
+    changed = source[:start] + source[start:].replace(
+        "        if now:\n", "        if now and ENABLED:\n"
+    )
+    (tmp_path / "flag_mixed.py").write_text(changed + "\nENABLED = True\n")
+    job = ReplayJob(
+        paths=(str(CHANGES / "FlagAtCaller" / "change-FlagAtCaller.json"),),
+        workflows=("flag_mixed",),
+        import_paths=(str(tmp_path), str(REPO)),
+    )
+    d = replay(job)[0].diagnosis
+    assert d is not None and (d.branch_parameters, d.branch_reads_more) == (("now",), True)
+    fix = d.fix()
+    assert fix[0].startswith("gate the condition of the if at flag_mixed.py:")
+    assert fix[1] == "    new_branch = now and ENABLED"
+    second = next(i for i, line in enumerate(fix) if "that run passes changed" in line)
+    assert fix[second].startswith("  if instead the argument 'now' that run passes changed, gate")
+    assert fix[second + 1].startswith('    now=True if workflow.patched("charge-or-bill") else')
+    assert d.fix_at is d.gate_at
 
 
 def test_a_flag_passed_by_position_gates_the_whole_call(tmp_path: Path) -> None:

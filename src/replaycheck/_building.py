@@ -348,7 +348,7 @@ def _from_divergence(
     next_is_h = bool(found.commanded_rest) and h is not None and found.commanded_rest[0].matches(h)
     branch = None if next_is_h else other_branch(diagnosis, h, c)
     if branch is not None:
-        at, condition, kind, params = branch
+        at, condition, kind, params, more = branch
         return replace(
             diagnosis,
             change="branch",
@@ -356,6 +356,7 @@ def _from_divergence(
             branch_condition=condition,
             branch_kind=kind,
             branch_parameters=params,
+            branch_reads_more=more,
             patch_id=_unused(f"{_slug_of(c)}-or-{_slug_of(h)}", taken),
             other_patch_id=_unused(f"{_slug_of(c)}-instead-of-{_slug_of(h)}", taken),
             still_runs_later=False,

@@ -320,9 +320,11 @@ def _branch_fix(d: Diagnosis) -> list[str]:
             *use,
         ]
         caller = d.branch_caller
-        if caller is not None:  # the condition reads only what the caller passes
+        if caller is not None and not d.branch_reads_more:  # it reads what the caller passes
             lines = [*_caller_fix(d, caller), f"  if instead its condition changed, {lines[0]}",
                      *lines[1:]]  # fmt: skip
+        elif caller is not None:  # and more: the condition first
+            lines += _caller_fix(d, caller)
     else:
         lines = [
             f"gate the match at {d.branch_at}, not the code in its cases (executions recorded "
@@ -349,17 +351,24 @@ def _branch_fix(d: Diagnosis) -> list[str]:
 
 
 def _caller_fix(d: Diagnosis, caller: SourceFrame) -> list[str]:
-    """Gate the argument that decides a branch where it is passed: the condition reads only
-    the function's parameters, so a caller passing another value takes the other branch."""
+    """Gate the argument that decides a branch where it is passed: the condition reads the
+    function's parameters, so a caller passing another value takes the other branch. The first
+    reading when the condition reads nothing else, else the second."""
     names = d.branch_parameters
     it = "it" if len(names) == 1 else "them"
     shown = ", ".join(map(repr, names))
-    head = (
-        f"gate the {_arguments(names)} where {caller.function} passes {it}, at "
-        f"{caller.short()}: the condition of the "
-        f"{d.branch_kind} at {d.branch_at} reads only {it}, and executions recorded before took "
-        "their branch with the value passed before:"
-    )
+    why = "executions recorded before took their branch with the value passed before"
+    if d.branch_reads_more:
+        head = (
+            f"  if instead the {_arguments(names)} that {caller.function} passes changed, gate "
+            f"{it} there, at {caller.short()} ({why}):"
+        )
+    else:
+        head = (
+            f"gate the {_arguments(names)} where {caller.function} passes {it}, at "
+            f"{caller.short()} (the condition of the {d.branch_kind} at {d.branch_at} reads only "
+            f"{it}; {why}):"
+        )
     patch_id = d.patch_id or "<change-id>"
     call = _statement(caller)
     value = _keyword_source(call, names[0]) if len(names) == 1 else ""

@@ -32,7 +32,7 @@ from replaycheck._source import (
     next_statement,
     other_branch_runs,
     parameters_of,
-    reads_only,
+    parameters_read,
     reraises_after,
     runs_later,
     runs_outside_handler,
@@ -287,11 +287,11 @@ def shares_statement(c: Command | None, depth: int, found: Divergence) -> bool:
 
 def other_branch(
     diagnosis: Diagnosis, h: Command | None, c: Command | None
-) -> tuple[str, str, str, tuple[str, ...]] | None:
+) -> tuple[str, str, str, tuple[str, ...], bool] | None:
     """Where the code took the other branch of an ``if`` than the history did: the code's
     command in one branch, the recorded one in the other: ``(where, condition, kind,
-    parameters)``, ``parameters`` being those of its function the condition reads, when it
-    reads nothing else (a caller's argument may have changed instead)."""
+    parameters, more)``, ``parameters`` being those of its function the condition reads (a
+    caller's argument may have changed instead), ``more`` whether it reads anything else."""
     frame = diagnosis.gate_at
     if (
         diagnosis.change not in ("renamed", "replaced") or frame is None or h is None
@@ -309,8 +309,8 @@ def other_branch(
     if found is None:
         return None
     line, condition, kind = found
-    params = reads_only(condition, parameters_of(raw[0], raw[1])) if condition else ()
-    return f"{os.path.basename(raw[0])}:{line} in {frame.function}", condition, kind, params
+    params, more = parameters_read(condition, parameters_of(raw[0], raw[1]))
+    return f"{os.path.basename(raw[0])}:{line} in {frame.function}", condition, kind, params, more
 
 
 def called_again(

@@ -344,19 +344,17 @@ def parameters_of(path: str, line: int) -> set[str]:
     return {x.arg for x in every} - {"self", "cls"}
 
 
-def reads_only(condition: str, params: set[str]) -> tuple[str, ...]:
-    """The names ``condition`` (an expression's source) reads, when each is one of ``params``
-    (``if urgent:`` in ``async def _notify(self, order, urgent)``): what it decides then comes
-    from the caller. ``()`` when it reads anything else (``self``, a global, a function) or
-    nothing."""
+def parameters_read(condition: str, params: set[str]) -> tuple[tuple[str, ...], bool]:
+    """The ``params`` that ``condition`` (an expression's source) reads, in order (``urgent`` of
+    ``if urgent:`` in ``async def _notify(self, order, urgent)``: a caller passes it), and
+    whether it reads anything else too (``self``, a global, a function)."""
     try:
         tree = ast.parse(condition.strip(), mode="eval")
     except SyntaxError:
-        return ()
+        return (), True
     names = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name)]
-    if not names or not set(names) <= params:
-        return ()
-    return tuple(dict.fromkeys(names))
+    read = tuple(dict.fromkeys(n for n in names if n in params))
+    return read, not set(names) <= params
 
 
 def decided_by(path: str, line: int, params: set[str]) -> bool:

@@ -181,9 +181,12 @@ class Diagnosis:
     branch_kind: str = ""
     """``branch``: ``if``, ``match`` or ``conditional expression``."""
     branch_parameters: tuple[str, ...] = ()
-    """``branch``: the parameters of the function holding it that its condition reads, when it
-    reads nothing else (``if urgent:`` in ``_notify(self, order, urgent)``): the value a caller
+    """``branch``: the parameters of the function holding it that its condition reads
+    (``urgent`` of ``if urgent:`` in ``_notify(self, order, urgent)``): the value a caller
     passes decides, so the caller may be what changed (:attr:`branch_caller`)."""
+    branch_reads_more: bool = False
+    """``branch``: its condition reads more than :attr:`branch_parameters` (``self``, a
+    global): the condition is gated first, the caller's argument second."""
     core_stopped_at: str = ""
     """Where core stopped (``event 16 (TimerCanceled)``), when that is not where the two
     sides part: a timer of another duration, which core accepts, took the history's place."""
@@ -244,8 +247,9 @@ class Diagnosis:
     @property
     def fix_at(self) -> SourceFrame | None:
         """The frame whose line the fix's first reading changes: the call passing a branch's
-        argument (:attr:`branch_caller`), else :attr:`gate_at`."""
-        return self.branch_caller or self.gate_at
+        argument (:attr:`branch_caller`, when the condition reads nothing else), else
+        :attr:`gate_at`."""
+        return (not self.branch_reads_more and self.branch_caller) or self.gate_at
 
     @property
     def branch_caller(self) -> SourceFrame | None:
