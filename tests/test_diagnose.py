@@ -1120,3 +1120,60 @@ def test_a_flag_passed_by_position_gates_the_whole_call(tmp_path: Path) -> None:
         "    else:\n"
         "        ...  # the call as it was, passing 'now' as before, for executions recorded before"
     ) in fix
+
+
+RAISE = '            raise ApplicationError("rejected", non_retryable=True)\n'
+
+
+def replay_with_raise(tmp_path: Path, name: str, gate: str = "") -> Verdict:
+    """AddTimer's history (fetch, then charge) against changes_v2 whose AddTimer now rejects
+    the order between the two, by raising (behind ``gate``, a patch call, if given)."""
+    from replaycheck.replay import ReplayJob, replay
+
+    source = V2_FILE.read_text()
+    start = source.index('@workflow.defn(name="AddTimer")')
+    end = source.index("@workflow.defn", start + 1)
+    body = (
+        '@workflow.defn(name="AddTimer")\n'
+        "class AddTimer:\n"
+        "    @workflow.run\n"
+        "    async def run(self, order: str) -> str:\n"
+        "        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)\n"
+        '        if order.startswith("change-"):\n'
+        + (f"            {gate}\n    " + RAISE if gate else RAISE)
+        + "        return await workflow.execute_activity(charge, order, "
+        "start_to_close_timeout=TIMEOUT)\n\n\n"
+    )
+    imports = "from temporalio.exceptions import ActivityError\n"
+    assert imports in source
+    module = source[:start].replace(
+        imports, imports + "from temporalio.exceptions import ApplicationError\n"
+    )
+    (tmp_path / f"{name}.py").write_text(module + body + source[end:])
+    job = ReplayJob(
+        paths=(str(CHANGES / "AddTimer" / "change-AddTimer.json"),),
+        workflows=(name,),
+        import_paths=(str(tmp_path), str(REPO)),
+    )
+    return replay(job)[0]
+
+
+def test_a_failure_raised_earlier_points_at_the_raise_and_gates_it(tmp_path: Path) -> None:
+    verdict = replay_with_raise(tmp_path, "rejects")
+    d = verdict.diagnosis
+    assert d is not None and (d.commanded_kind, d.commanded_name) == ("fail", "rejected"), d
+    raised = (tmp_path / "rejects.py").read_text().splitlines().index(RAISE.rstrip()) + 1
+    assert (d.location[0].line, d.location[0].function) == (raised, "run")
+    assert d.location[0].code == RAISE.strip()
+    # 'charge' still runs after the raise in the source: an addition first, without an else.
+    fix = d.fix()
+    assert fix[0].startswith(f"gate the change at rejects.py:{raised} in run; if activity")
+    assert fix[1:3] == [
+        '    if workflow.patched("fail-before-charge"):',
+        "        " + RAISE.strip(),
+    ]
+    # The fix applied: the history replays.
+    fixed = replay_with_raise(
+        tmp_path, "rejects_fixed", 'if workflow.patched("fail-before-charge"):'
+    )
+    assert fixed.verdict == "ok", fixed.message

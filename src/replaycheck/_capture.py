@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 import sysconfig
 import threading
@@ -131,15 +132,29 @@ class Recording:
     names a history's signals may find no handler for."""
 
     def command_entries(self) -> list[tuple[WorkflowCommand, int, tuple[RawFrame, ...]]]:
-        """:attr:`entries`, a cancel command taking the frames of the ``cancel()`` call."""
+        """:attr:`entries`, a cancel command taking the frames of the ``cancel()`` call, and a
+        workflow failure those of the ``raise`` (its stack unwound before the command)."""
         found = []
         for command, task, frames in self.entries:
             kind = str(command.WhichOneof("variant"))
             seq = _CANCEL_SEQ.get(kind)
             if seq is not None:
                 frames = self.cancels.get((kind, getattr(getattr(command, kind), seq))) or frames
+            elif kind == "fail_workflow_execution" and not frames:
+                frames = raised_at(command.fail_workflow_execution.failure.stack_trace)
             found.append((command, task, frames))
         return found
+
+
+_TRACEBACK_FRAME = re.compile(r'^  File "([^"\n]+)", line (\d+), in ([^\n]+)$', re.MULTILINE)
+
+
+def raised_at(stack_trace: str) -> tuple[RawFrame, ...]:
+    """The user frames of a failure's Python stack trace (as temporalio's failure converter
+    writes it, outermost first), innermost first: where the workflow code raised."""
+    frames = [(m.group(1), int(m.group(2)), m.group(3).strip())
+              for m in _TRACEBACK_FRAME.finditer(stack_trace)]  # fmt: skip
+    return tuple(f for f in reversed(frames) if _is_user_file(f[0]))
 
 
 _CANCEL_SEQ = {"request_cancel_activity": "seq", "cancel_child_workflow_execution":
