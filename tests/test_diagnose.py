@@ -1177,3 +1177,44 @@ def test_a_failure_raised_earlier_points_at_the_raise_and_gates_it(tmp_path: Pat
         tmp_path, "rejects_fixed", 'if workflow.patched("fail-before-charge"):'
     )
     assert fixed.verdict == "ok", fixed.message
+
+
+def test_a_failure_no_longer_caught_is_gated_where_it_was_caught(tmp_path: Path) -> None:
+    # StopCatching: 'decline' fails; the history caught it and ran 'bill', the code now lets
+    # the ActivityError fail the workflow. No line raised it: the gate goes around the call.
+    from replaycheck.replay import ReplayJob, replay
+
+    d = committed_verdicts()["StopCatching"].diagnosis
+    assert d is not None and d.failure_uncaught == "activity 'decline'", d
+    assert d.location == () and d.previous[0].line == marked_line("before: StopCatching")
+    assert "the failure of activity 'decline' at changes_v2.py:" in d.explanation()
+    call = "await workflow.execute_activity(decline, order, start_to_close_timeout=TIMEOUT)"
+    assert d.fix()[1:6] == [
+        "    try:",
+        f"        {call}",
+        "    except ActivityError:",
+        '        if workflow.patched("propagate-decline-failure"):',
+        "            raise",
+    ]
+    # The fix applied (the old handling in the except): the history replays.
+    source = V2_FILE.read_text()
+    start = source.index("class StopCatching:")
+    old = f"        {call}\n        return order\n"
+    assert source.count(old, start) == 1
+    fixed = (
+        "        try:\n"
+        f"            {call}\n"
+        "        except ActivityError:\n"
+        '            if workflow.patched("propagate-decline-failure"):\n'
+        "                raise\n"
+        "            return await workflow.execute_activity(bill, order, "
+        "start_to_close_timeout=TIMEOUT)\n"
+        "        return order\n"
+    )
+    (tmp_path / "catching.py").write_text(source[:start] + source[start:].replace(old, fixed))
+    job = ReplayJob(
+        paths=(str(CHANGES / "StopCatching" / "change-StopCatching.json"),),
+        workflows=("catching",),
+        import_paths=(str(tmp_path), str(REPO)),
+    )
+    assert replay(job)[0].verdict == "ok"

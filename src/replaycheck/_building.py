@@ -305,6 +305,17 @@ def _from_divergence(
                 cancel_uncaught=True,
                 patch_id=_unused("propagate-cancel", taken),
             )
+    if c is not None and c.kind == "fail" and h is not None and not diagnosis.location:
+        # Not from a `raise` (that has a line): the failure of an awaited command came up.
+        failed = [x for x in history.commands if x.event_id < h.event_id
+                  and x.event_id in history.failed]  # fmt: skip
+        if failed:
+            taken = _patch_ids_in_use(history, diagnosis)
+            return replace(
+                diagnosis,
+                failure_uncaught=failed[-1].describe(),
+                patch_id=_unused(f"propagate-{slug(failed[-1].name)}-failure", taken),
+            )
     depth = diagnosis.gate_frame
     if diagnosis.change == "patch-removed" and h is not None:
         diagnosis = replace(diagnosis, marker_deprecated=h.deprecated)

@@ -151,10 +151,18 @@ _TRACEBACK_FRAME = re.compile(r'^  File "([^"\n]+)", line (\d+), in ([^\n]+)$', 
 
 def raised_at(stack_trace: str) -> tuple[RawFrame, ...]:
     """The user frames of a failure's Python stack trace (as temporalio's failure converter
-    writes it, outermost first), innermost first: where the workflow code raised."""
+    writes it, outermost first), innermost first, when the innermost is a ``raise`` statement:
+    where the workflow code raised. ``()`` for a failure that came up through an ``await`` (an
+    activity's, a child's): that line issued no new command, and nothing tells where the code
+    stopped catching it."""
+    from replaycheck._source import statement_source
+
     frames = [(m.group(1), int(m.group(2)), m.group(3).strip())
               for m in _TRACEBACK_FRAME.finditer(stack_trace)]  # fmt: skip
-    return tuple(f for f in reversed(frames) if _is_user_file(f[0]))
+    user = tuple(f for f in reversed(frames) if _is_user_file(f[0]))
+    if not user or not re.match(r"raise\b", statement_source(user[0][0], user[0][1])):
+        return ()
+    return user
 
 
 _CANCEL_SEQ = {"request_cancel_activity": "seq", "cancel_child_workflow_execution":

@@ -119,6 +119,8 @@ class HistoryCommands:
     commands: tuple[Command, ...]
     tasks: tuple[int, ...]
     """Event ids of every ``WorkflowTaskCompleted``, ascending."""
+    failed: frozenset[int] = frozenset()
+    """Event ids of the commands whose activity or child workflow failed or timed out."""
 
     def task_for(self, history_length: int) -> int:
         """The workflow task an activation at ``history_length`` answers (0: none recorded)."""
@@ -232,16 +234,31 @@ _HISTORY_KINDS: dict[str, _EventReader] = {
 }
 
 
+_FAILURES = {
+    "ActivityTaskFailed": "activity_task_failed_event_attributes.scheduled_event_id",
+    "ActivityTaskTimedOut": "activity_task_timed_out_event_attributes.scheduled_event_id",
+    "ChildWorkflowExecutionFailed":
+        "child_workflow_execution_failed_event_attributes.initiated_event_id",
+    "ChildWorkflowExecutionTimedOut":
+        "child_workflow_execution_timed_out_event_attributes.initiated_event_id",
+}  # fmt: skip
+"""Events saying a command's activity or child workflow failed, and where its command is."""
+
+
 def history_commands(history: History) -> HistoryCommands:
     """Every event of ``history`` that a workflow task's command produced, in order."""
     commands: list[Command] = []
     tasks: list[int] = []
+    failed: set[int] = set()
     task = 0
     for event in history.events:
         event_type = event_type_name(event.event_type)
         if event_type == "WorkflowTaskCompleted":
             task = event.event_id
             tasks.append(task)
+            continue
+        if event_type in _FAILURES:
+            failed.add(int(operator.attrgetter(_FAILURES[event_type])(event)))
             continue
         reader = _HISTORY_KINDS.get(event_type)
         found = reader(event) if reader is not None else None
@@ -251,7 +268,7 @@ def history_commands(history: History) -> HistoryCommands:
         commands.append(
             Command(kind, name, event.event_id, event_type, task=task, deprecated=deprecated)
         )
-    return HistoryCommands(commands=tuple(commands), tasks=tuple(tasks))
+    return HistoryCommands(commands=tuple(commands), tasks=tuple(tasks), failed=frozenset(failed))
 
 
 # --------------------------------------------------------------------------- code side

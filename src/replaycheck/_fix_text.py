@@ -39,6 +39,12 @@ def explanation(d: Diagnosis) -> str:
             f"with {rec}: that signal's handler, its argument type or the condition waiting "
             f"for it changed (or {rec} was removed)"
         )
+    if d.failure_uncaught:
+        where = f" at {d.previous[0].short()}" if d.previous else ""
+        return (
+            f"the workflow now fails where this execution went on with {rec}: the failure of "
+            f"{d.failure_uncaught}{where} is no longer caught (or is caught elsewhere)"
+        )
     if d.cancel_uncaught:
         where = f" at {d.previous[0].short()}" if d.previous else ""
         return (
@@ -146,6 +152,22 @@ def _fix(d: Diagnosis) -> list[str]:
         ]
     if d.change == "patch-removed":
         return _patch_removed_fix(d)
+    if d.failure_uncaught:
+        frame = d.previous[0] if d.previous else None
+        where = f" around {frame.short()}" if frame else ""
+        error = "ChildWorkflowError" if d.failure_uncaught.startswith("child") else "ActivityError"
+        statement = _statement(frame) or f"...  # the statement that ran {d.failure_uncaught}"
+        return [
+            f"gate where the code catches the failure of {d.failure_uncaught}{where} "
+            f"(executions recorded before caught it and went on with {d.recorded}):",
+            "    try:",
+            *(f"        {line}" for line in statement.splitlines()),
+            f"    except {error}:",
+            f'        if workflow.patched("{d.patch_id}"):',
+            "            raise",
+            "        ...  # executions recorded before go on from here, as the old code did "
+            f"({d.recorded})",
+        ]
     if d.cancel_uncaught:
         frame = d.previous[0] if d.previous else None
         where = f" around {frame.short()}" if frame else ""

@@ -190,6 +190,10 @@ class Diagnosis:
     core_stopped_at: str = ""
     """Where core stopped (``event 16 (TimerCanceled)``), when that is not where the two
     sides part: a timer of another duration, which core accepts, took the history's place."""
+    failure_uncaught: str = ""
+    """The workflow now fails with the failure of this activity or child workflow
+    (``activity 'decline'``), which the history shows failed and the execution went on after:
+    the code no longer catches it."""
     cancel_uncaught: bool = False
     """The workflow now ends cancelled where the history went on after the cancel (with a
     command the code still runs later): the cancellation is no longer caught."""

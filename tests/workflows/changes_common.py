@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from temporalio import activity, workflow
 from temporalio.common import RawValue, SearchAttributeKey
+from temporalio.exceptions import ApplicationError
 
 TIMEOUT = timedelta(seconds=10)
 """Start-to-close timeout of every activity."""
@@ -67,7 +68,13 @@ async def slow(order: str) -> str:
     return f"slowly {order}"
 
 
-ACTIVITIES = (fetch, charge, bill, lookup, find, slow, audit)
+@activity.defn
+async def decline(order: str) -> str:
+    """Always fails, once (not retried): the failure cases catch it, or not."""
+    raise ApplicationError(f"declined {order}", non_retryable=True)
+
+
+ACTIVITIES = (fetch, charge, bill, lookup, find, slow, audit, decline)
 
 
 @workflow.defn(name="PackOrder")

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
         audit,
         bill,
         charge,
+        decline,
         fetch,
         lookup,
         slow,
@@ -646,3 +647,14 @@ class FlagAtCaller:
             return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
         else:
             return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="StopCatching")
+class StopCatching:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        try:
+            await workflow.execute_activity(decline, order, start_to_close_timeout=TIMEOUT)
+        except ActivityError:
+            return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+        return order

@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         audit,
         bill,
         charge,
+        decline,
         fetch,
         find,
         lookup,
@@ -778,3 +779,14 @@ class FlagAtCaller:
             return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
         else:
             return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="StopCatching")
+class StopCatching:
+    """The activity's failure is no longer caught: the workflow fails where it ran 'bill'."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # before: StopCatching (the next line)
+        await workflow.execute_activity(decline, order, start_to_close_timeout=TIMEOUT)
+        return order

@@ -95,6 +95,7 @@ CASES = (
     "RemoveCleanupOnCancel",
     "PropagateCancel",
     "FlagAtCaller",
+    "StopCatching",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
