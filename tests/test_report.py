@@ -332,3 +332,15 @@ def test_inspect_errors_are_one_line_exit_2(name: str, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith("replaycheck: error: ") and result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
+
+
+def test_the_summary_points_at_what_every_user_has_not_at_this_repositorys_docs() -> None:
+    # A project using the package has no docs/ of replaycheck's: the fixes printed above it,
+    # and `replaycheck patches`, are what it can follow.
+    from replaycheck.report import render_summary
+    from replaycheck.verdict import Verdict
+
+    bad = Verdict(path="h.json", verdict="nondeterministic", message="changed")
+    summary = render_summary([bad])
+    assert "gate the change with workflow.patched(), as the fix under each one shows." in summary
+    assert "docs/" not in summary
