@@ -173,7 +173,8 @@ OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHan
           "RenameSignalHandler", "AddCleanupOnCancel", "AddInBranch", "WidenMatchCase",
           "AddBeforeLoop", "RenameWithStraySignal", "ChooseByExpression",
           "SwapSameChildren", "AddInHelper", "RemoveCleanupOnCancel",
-          "PropagateCancel", "FlagAtCaller", "StopCatching"}  # fmt: skip
+          "PropagateCancel", "FlagAtCaller", "StopCatching",
+          "StopCatchingLocal"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 

@@ -1218,3 +1218,42 @@ def test_a_failure_no_longer_caught_is_gated_where_it_was_caught(tmp_path: Path)
         import_paths=(str(tmp_path), str(REPO)),
     )
     assert replay(job)[0].verdict == "ok"
+
+
+def test_a_local_activity_failure_no_longer_caught_is_not_placed_in_the_activity(
+    tmp_path: Path,
+) -> None:
+    # StopCatchingLocal: a local activity's failure reaches the workflow as the activity raised
+    # it, with the activity's own stack trace: that `raise` is no line of the workflow code.
+    from replaycheck.replay import ReplayJob, replay
+
+    d = committed_verdicts()["StopCatchingLocal"].diagnosis
+    assert d is not None and d.failure_uncaught == "local activity 'decline'", d
+    assert d.location == () and d.previous[0].line == marked_line("before: StopCatchingLocal")
+    call = "await workflow.execute_local_activity(decline, order, start_to_close_timeout=TIMEOUT)"
+    assert d.fix()[1:4] == ["    try:", f"        {call}", "    except ApplicationError:"]
+    source = V2_FILE.read_text()
+    start = source.index("class StopCatchingLocal:")
+    old = f"        {call}\n        return order\n"
+    assert source.count(old, start) == 1
+    fixed = (
+        "        try:\n"
+        f"            {call}\n"
+        "        except ApplicationError:\n"
+        '            if workflow.patched("propagate-decline-failure"):\n'
+        "                raise\n"
+        "            return await workflow.execute_activity(bill, order, "
+        "start_to_close_timeout=TIMEOUT)\n"
+        "        return order\n"
+    )
+    imports = "from temporalio.exceptions import ActivityError\n"
+    module = source[:start].replace(
+        imports, imports + "from temporalio.exceptions import ApplicationError\n"
+    )
+    (tmp_path / "catching_local.py").write_text(module + source[start:].replace(old, fixed))
+    job = ReplayJob(
+        paths=(str(CHANGES / "StopCatchingLocal" / "change-StopCatchingLocal.json"),),
+        workflows=("catching_local",),
+        import_paths=(str(tmp_path), str(REPO)),
+    )
+    assert replay(job)[0].verdict == "ok"

@@ -18,6 +18,7 @@ import re
 import sys
 import sysconfig
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -141,7 +142,9 @@ class Recording:
             if seq is not None:
                 frames = self.cancels.get((kind, getattr(getattr(command, kind), seq))) or frames
             elif kind == "fail_workflow_execution" and not frames:
-                frames = raised_at(command.fail_workflow_execution.failure.stack_trace)
+                workflow_code = {(f[0], f[2]) for _, _, stack in self.entries for f in stack}
+                trace = command.fail_workflow_execution.failure.stack_trace
+                frames = raised_at(trace, workflow_code)
             found.append((command, task, frames))
         return found
 
@@ -149,18 +152,21 @@ class Recording:
 _TRACEBACK_FRAME = re.compile(r'^  File "([^"\n]+)", line (\d+), in ([^\n]+)$', re.MULTILINE)
 
 
-def raised_at(stack_trace: str) -> tuple[RawFrame, ...]:
+def raised_at(stack_trace: str, workflow_code: Collection[tuple[str, str]]) -> tuple[RawFrame, ...]:
     """The user frames of a failure's Python stack trace (as temporalio's failure converter
-    writes it, outermost first), innermost first, when the innermost is a ``raise`` statement:
-    where the workflow code raised. ``()`` for a failure that came up through an ``await`` (an
-    activity's, a child's): that line issued no new command, and nothing tells where the code
-    stopped catching it."""
+    writes it, outermost first), innermost first, when the workflow code raised it: the trace
+    passes through a function that issued commands (``workflow_code``: ``(file, function)``), and
+    its innermost frame is a ``raise`` statement. ``()`` otherwise: a failure that came up
+    through an ``await`` (that line issued no new command), or one raised in an activity (a
+    local activity's failure reaches the workflow with the activity's own trace)."""
     from replaycheck._source import statement_source
 
     frames = [(m.group(1), int(m.group(2)), m.group(3).strip())
               for m in _TRACEBACK_FRAME.finditer(stack_trace)]  # fmt: skip
     user = tuple(f for f in reversed(frames) if _is_user_file(f[0]))
-    if not user or not re.match(r"raise\b", statement_source(user[0][0], user[0][1])):
+    if not any((f[0], f[2]) in workflow_code for f in user):
+        return ()
+    if not re.match(r"raise\b", statement_source(user[0][0], user[0][1])):
         return ()
     return user
 

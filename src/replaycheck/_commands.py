@@ -120,7 +120,8 @@ class HistoryCommands:
     tasks: tuple[int, ...]
     """Event ids of every ``WorkflowTaskCompleted``, ascending."""
     failed: frozenset[int] = frozenset()
-    """Event ids of the commands whose activity or child workflow failed or timed out."""
+    """Event ids of the commands whose activity (a local one too) or child workflow failed or
+    timed out."""
 
     def task_for(self, history_length: int) -> int:
         """The workflow task an activation at ``history_length`` answers (0: none recorded)."""
@@ -260,6 +261,10 @@ def history_commands(history: History) -> HistoryCommands:
         if event_type in _FAILURES:
             failed.add(int(operator.attrgetter(_FAILURES[event_type])(event)))
             continue
+        if event_type == "MarkerRecorded" and event.marker_recorded_event_attributes.HasField(
+            "failure"
+        ):  # a local activity's outcome is its marker
+            failed.add(event.event_id)
         reader = _HISTORY_KINDS.get(event_type)
         found = reader(event) if reader is not None else None
         if found is None:

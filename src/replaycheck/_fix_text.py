@@ -155,7 +155,9 @@ def _fix(d: Diagnosis) -> list[str]:
     if d.failure_uncaught:
         frame = d.previous[0] if d.previous else None
         where = f" around {frame.short()}" if frame else ""
-        error = "ChildWorkflowError" if d.failure_uncaught.startswith("child") else "ActivityError"
+        # A local activity's failure reaches the code as it was raised (checked on the dev
+        # server), not wrapped in an ActivityError.
+        error = _CAUGHT_AS.get(d.failure_uncaught.split(" '")[0], "ActivityError")
         statement = _statement(frame) or f"...  # the statement that ran {d.failure_uncaught}"
         return [
             f"gate where the code catches the failure of {d.failure_uncaught}{where} "
@@ -370,6 +372,10 @@ def _branch_fix(d: Diagnosis) -> list[str]:
         "    else:",
         *_old(d.recorded),
     ]
+
+
+_CAUGHT_AS = {"child workflow": "ChildWorkflowError", "local activity": "ApplicationError"}
+"""What the code catches the failure of each kind of command as (an activity's: ActivityError)."""
 
 
 def _caller_fix(d: Diagnosis, caller: SourceFrame) -> list[str]:

@@ -7,7 +7,7 @@ import contextlib
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from tests.workflows.changes_common import (
@@ -656,5 +656,16 @@ class StopCatching:
         try:
             await workflow.execute_activity(decline, order, start_to_close_timeout=TIMEOUT)
         except ActivityError:
+            return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+        return order
+
+
+@workflow.defn(name="StopCatchingLocal")
+class StopCatchingLocal:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        try:
+            await workflow.execute_local_activity(decline, order, start_to_close_timeout=TIMEOUT)
+        except ApplicationError:  # a local activity's failure comes as raised
             return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
         return order

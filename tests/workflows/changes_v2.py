@@ -790,3 +790,14 @@ class StopCatching:
         # before: StopCatching (the next line)
         await workflow.execute_activity(decline, order, start_to_close_timeout=TIMEOUT)
         return order
+
+
+@workflow.defn(name="StopCatchingLocal")
+class StopCatchingLocal:
+    """A local activity's failure is no longer caught."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # before: StopCatchingLocal (the next line)
+        await workflow.execute_local_activity(decline, order, start_to_close_timeout=TIMEOUT)
+        return order

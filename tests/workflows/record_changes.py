@@ -96,6 +96,7 @@ CASES = (
     "PropagateCancel",
     "FlagAtCaller",
     "StopCatching",
+    "StopCatchingLocal",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
