@@ -71,9 +71,7 @@ class Cluster:
         return ["--address", self.address, "--namespace", self.namespace]
 
 
-def fresh_namespace(
-    env: WorkflowEnvironment, loop: asyncio.AbstractEventLoop, prefix: str
-) -> str:
+def fresh_namespace(env: WorkflowEnvironment, loop: asyncio.AbstractEventLoop, prefix: str) -> str:
     """A namespace of the test's own on the session's dev server: ``<prefix>-<random>``."""
     namespace = f"{prefix}-{uuid.uuid4().hex[:8]}"
     loop.run_until_complete(register_namespace(env.client, namespace))
@@ -412,8 +410,11 @@ def test_broken_files_already_there_are_written_again(cluster: Cluster, tmp_path
     files[ids[1]].write_bytes(good[: len(good) // 2])  # cut off
     again = invoke("export", *selected, *cluster.args(), "-o", tmp_path)
     assert again.exit_code == 0, again.stderr
-    assert "exported 2 histories" in again.stderr and "(2 broken files there written again)" \
-        in again.stderr and "1 already there" in again.stderr
+    assert (
+        "exported 2 histories" in again.stderr
+        and "(2 broken files there written again)" in again.stderr
+        and "1 already there" in again.stderr
+    )
     assert files[ids[2]].read_bytes() == good  # a good one is left as it was
     result = invoke("check", "-w", V1, tmp_path)
     assert result.exit_code == 0, result.stdout
@@ -874,7 +875,9 @@ def test_runs_that_continued_as_new_are_exported_under_their_run_id(
     infos = [read_history(p).info for p in written]
     assert infos[0].status == "COMPLETED"
     assert (infos[1].workflow_id, infos[1].run_id, infos[1].status) == (
-        "chain", first, "CONTINUED_AS_NEW"
+        "chain",
+        first,
+        "CONTINUED_AS_NEW",
     )
     check = invoke("check", "-w", "tests.workflows.changes_v1", tmp_path / "d")
     assert check.exit_code == 0, check.output
@@ -928,3 +931,59 @@ def test_a_running_capture_is_replaced_by_the_run_its_execution_continued_as(
     assert read_history(path).info.run_id == second
     # The capture of the run that continued as new is kept, under its run's name.
     assert read_history(path.with_name(f"waiting@{first}.json")).info.run_id == first
+
+
+async def reset_run(address: str, namespace: str) -> tuple[str, str]:
+    """Run ``RenameActivity`` as ``reset-me`` to its end, reset it to its first workflow task
+    and run that to its end too: ``(base run id, reset run id)``."""
+    from temporalio.api.common.v1 import WorkflowExecution
+    from temporalio.api.workflowservice.v1 import ResetWorkflowExecutionRequest
+    from temporalio.client import Client
+    from temporalio.worker import Worker
+
+    from tests.workflows import changes_common, changes_v1
+
+    client = await Client.connect(address, namespace=namespace)
+    async with Worker(
+        client, task_queue="reset", workflows=[changes_v1.RenameActivity],
+        activities=list(changes_common.ACTIVITIES),
+    ):  # fmt: skip
+        handle = await client.start_workflow(
+            "RenameActivity", "o", id="reset-me", task_queue="reset"
+        )
+        await handle.result()
+        base = handle.result_run_id or ""
+        reset = await client.workflow_service.reset_workflow_execution(
+            ResetWorkflowExecutionRequest(
+                namespace=namespace,
+                workflow_execution=WorkflowExecution(workflow_id="reset-me", run_id=base),
+                reason="a test of replaycheck",
+                workflow_task_finish_event_id=4,
+                request_id=str(uuid.uuid4()),
+            )
+        )
+        await client.get_workflow_handle("reset-me", run_id=reset.run_id).result()
+    return base, reset.run_id
+
+
+def test_a_reset_run_exported_as_binary_protobuf_reads_as_itself(
+    dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    # A binary history has no provenance, and a reset run's started event names its base run:
+    # the reset's own event (new_run_id) says which run the file holds, so exporting again
+    # finds it already there instead of taking it for another run of the id.
+    namespace = fresh_namespace(dev_server, server_loop, "reset")
+    address = dev_server.client.service_client.config.target_host
+    base, reset = server_loop.run_until_complete(reset_run(address, namespace))
+    args = ["--address", address, "--namespace", namespace, "--workflow-id", "reset-me"]
+    out = tmp_path / "pb"
+    first = invoke("export", *args, "-o", out, "--binpb")
+    assert first.exit_code == 0, first.output
+    path = out / "RenameActivity" / "reset-me.binpb"
+    loaded = read_history(path)
+    assert (loaded.info.run_id, base != reset) == (reset, True)
+    data = path.read_bytes()
+    again = invoke("export", *args, "-o", out, "--binpb")
+    assert again.exit_code == 0, again.output
+    assert "1 already there" in again.stderr, again.stderr
+    assert path.read_bytes() == data

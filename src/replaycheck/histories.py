@@ -235,8 +235,10 @@ def describe(history: History, name: str, provenance: Provenance | None = None) 
             else started.workflow_id or workflow_id_from_name(name)
         ),
         workflow_type=started.workflow_type.name,
-        # A reset run keeps its base run's original_execution_run_id: export's provenance says.
+        # A reset run keeps its base run's original_execution_run_id in its started event:
+        # export's provenance says which run it is, and so does the reset's own event.
         run_id=(provenance.run_id if provenance else "")
+        or _reset_run_id(history)
         or started.original_execution_run_id
         or started.first_execution_run_id,
         events=len(events),
@@ -324,6 +326,17 @@ def _raw_type(value: int) -> str:
         return EventType.Name(value).removeprefix("EVENT_TYPE_")  # type: ignore[arg-type]
     except ValueError:
         return ""
+
+
+def _reset_run_id(history: History) -> str:
+    """The run a reset made, from the ``WorkflowTaskFailed`` event the reset put at its reset
+    point (``new_run_id``; the last one, for a run reset again); ``""`` for another run."""
+    for event in reversed(history.events):
+        if _raw_type(event.event_type) == "WORKFLOW_TASK_FAILED":
+            new_run = event.workflow_task_failed_event_attributes.new_run_id
+            if new_run:
+                return str(new_run)
+    return ""
 
 
 def _status(history: History) -> str:
