@@ -149,9 +149,6 @@ class Recording:
         return found
 
 
-_TRACEBACK_FRAME = re.compile(r'^  File "([^"\n]+)", line (\d+), in ([^\n]+)$', re.MULTILINE)
-
-
 def raised_at(stack_trace: str, workflow_code: Collection[tuple[str, str]]) -> tuple[RawFrame, ...]:
     """The user frames of a failure's Python stack trace (as temporalio's failure converter
     writes it, outermost first), innermost first, when the workflow code raised it: the trace
@@ -159,10 +156,10 @@ def raised_at(stack_trace: str, workflow_code: Collection[tuple[str, str]]) -> t
     its innermost frame is a ``raise`` statement. ``()`` otherwise: a failure that came up
     through an ``await`` (that line issued no new command), or one raised in an activity (a
     local activity's failure reaches the workflow with the activity's own trace)."""
+    from replaycheck._code_failure import traceback_frames
     from replaycheck._source import statement_source
 
-    frames = [(m.group(1), int(m.group(2)), m.group(3).strip())
-              for m in _TRACEBACK_FRAME.finditer(stack_trace)]  # fmt: skip
+    frames = [(f.path, f.line, f.function) for f in traceback_frames(stack_trace)]
     user = tuple(f for f in reversed(frames) if _is_user_file(f[0]))
     if not any((f[0], f[2]) in workflow_code for f in user):
         return ()

@@ -58,16 +58,21 @@ def _unescape(text: str) -> str:
     return _ESCAPE.sub(one, text)
 
 
+def traceback_frames(stack_trace: str) -> list[Frame]:
+    """The frames of a Python stack trace (``  File "wf.py", line 40, in run``), in its order."""
+    return [
+        Frame(m.group(1), int(m.group(2)), m.group(3).strip(), (m.group(4) or "").strip())
+        for m in _FRAME.finditer(stack_trace)
+    ]
+
+
 def workflow_frame(stack_trace: str, *, innermost_first: bool = False) -> Frame | None:
     """The innermost frame of workflow code in a stack trace: not temporalio's or
     replaycheck's, and outside the standard library and site-packages when any frame is (else
     the innermost of the others). temporalio lists a deadlocked thread's frames
     ``innermost_first``.
     """
-    frames = [
-        Frame(m.group(1), int(m.group(2)), m.group(3).strip(), (m.group(4) or "").strip())
-        for m in _FRAME.finditer(stack_trace)
-    ]
+    frames = traceback_frames(stack_trace)
     if innermost_first:
         frames.reverse()
     # Runs in the replay worker, where temporalio (which _capture imports) is loaded anyway.

@@ -267,21 +267,11 @@ def _bound(module: _Module, func: ast.expr) -> str:
 
 
 def _call_kind(module: _Module, func: ast.expr) -> CallKind | None:
-    if isinstance(func, ast.Name):
-        source, attr = module.names.get(func.id, ("", ""))
-        if source == "temporalio.workflow" and attr in _WORKFLOW_CALLS:
-            return _WORKFLOW_CALLS[attr]  # type: ignore[return-value]
-        return "get_version" if (source, attr) == (_VERSIONING, "get_version") else None
-    if not isinstance(func, ast.Attribute):
-        return None
-    base = _dotted(func.value)
-    if base is None:
-        return None
-    head, _, rest = base.partition(".")
-    bound = module.modules.get(head, head) + (f".{rest}" if rest else "")
-    if bound == "temporalio.workflow" and func.attr in _WORKFLOW_CALLS:
-        return _WORKFLOW_CALLS[func.attr]  # type: ignore[return-value]
-    return "get_version" if bound == _VERSIONING and func.attr == "get_version" else None
+    bound = _bound(module, func)
+    source, _, attr = bound.rpartition(".")
+    if source == "temporalio.workflow" and attr in _WORKFLOW_CALLS:
+        return _WORKFLOW_CALLS[attr]  # type: ignore[return-value]
+    return "get_version" if bound == f"{_VERSIONING}.get_version" else None
 
 
 def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
