@@ -153,37 +153,27 @@ def _fix(d: Diagnosis) -> list[str]:
     if d.change == "patch-removed":
         return _patch_removed_fix(d)
     if d.failure_uncaught:
-        frame = d.previous[0] if d.previous else None
-        where = f" around {frame.short()}" if frame else ""
         # A local activity's failure reaches the code as it was raised (checked on the dev
         # server), not wrapped in an ActivityError.
         error = _CAUGHT_AS.get(d.failure_uncaught.split(" '")[0], "ActivityError")
-        statement = _statement(frame) or f"...  # the statement that ran {d.failure_uncaught}"
-        return [
-            f"gate where the code catches the failure of {d.failure_uncaught}{where} "
-            f"(executions recorded before caught it and went on with {d.recorded}):",
-            "    try:",
-            *(f"        {line}" for line in statement.splitlines()),
-            f"    except {error}:",
-            f'        if workflow.patched("{d.patch_id}"):',
-            "            raise",
-            "        ...  # executions recorded before go on from here, as the old code did "
+        return _catch_again(
+            d,
+            f"the failure of {d.failure_uncaught}",
+            f"went on with {d.recorded}",
+            error,
+            f"...  # the statement that ran {d.failure_uncaught}",
+            "...  # executions recorded before go on from here, as the old code did "
             f"({d.recorded})",
-        ]
+        )
     if d.cancel_uncaught:
-        frame = d.previous[0] if d.previous else None
-        where = f" around {frame.short()}" if frame else ""
-        statement = _statement(frame) or "...  # the statement that was cancelled, as it is"
-        return [
-            f"gate where the code catches the cancellation{where} (executions recorded before "
-            "caught it and went on):",
-            "    try:",
-            *(f"        {line}" for line in statement.splitlines()),
-            "    except asyncio.CancelledError:",
-            f'        if workflow.patched("{d.patch_id}"):',
-            "            raise",
-            "        # executions recorded before go on from here, as the old code did",
-        ]
+        return _catch_again(
+            d,
+            "the cancellation",
+            "went on",
+            "asyncio.CancelledError",
+            "...  # the statement that was cancelled, as it is",
+            "# executions recorded before go on from here, as the old code did",
+        )
     if d.deprecated_early:
         return _deprecated_early_fix(d)
     if d.change == "loop":
@@ -371,6 +361,27 @@ def _branch_fix(d: Diagnosis) -> list[str]:
         *(f"        {line}" for line in code.splitlines()),
         "    else:",
         *_old(d.recorded),
+    ]
+
+
+def _catch_again(
+    d: Diagnosis, what: str, after: str, error: str, unknown: str, old: str
+) -> list[str]:
+    """Catch ``what`` again around the statement the code last matched (``unknown`` when it
+    cannot be quoted), re-raising it behind the gate: executions recorded before caught it,
+    and ``old`` is where they go on."""
+    frame = d.previous[0] if d.previous else None
+    where = f" around {frame.short()}" if frame else ""
+    statement = _statement(frame) or unknown
+    return [
+        f"gate where the code catches {what}{where} (executions recorded before caught it and "
+        f"{after}):",
+        "    try:",
+        *(f"        {line}" for line in statement.splitlines()),
+        f"    except {error}:",
+        f'        if workflow.patched("{d.patch_id}"):',
+        "            raise",
+        f"        {old}",
     ]
 
 
