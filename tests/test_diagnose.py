@@ -948,6 +948,48 @@ def test_diagnosis_json_round_trip(diagnosis: Diagnosis) -> None:
     assert Diagnosis.from_json_dict(diagnosis.to_json_dict()) == diagnosis
 
 
+def replay_variant(tmp_path: Path, module: str, source: str, case: str) -> Verdict:
+    """The committed history of ``case`` replayed against ``source`` (``changes_v2`` changed),
+    written as ``module``."""
+    from replaycheck.replay import ReplayJob, replay
+
+    (tmp_path / f"{module}.py").write_text(source)
+    job = ReplayJob(
+        paths=(str(CHANGES / case / f"change-{case}.json"),),
+        workflows=(module,),
+        import_paths=(str(tmp_path), str(REPO)),
+    )
+    return replay(job)[0]
+
+
+def with_application_error(source: str) -> str:
+    """``source`` (of ``changes_v2``) importing ``ApplicationError`` too."""
+    imports = "from temporalio.exceptions import ActivityError\n"
+    assert imports in source
+    return source.replace(imports, imports + "from temporalio.exceptions import ApplicationError\n")
+
+
+def replay_caught_again(tmp_path: Path, case: str, call: str, error: str) -> Verdict:
+    """``case``'s history against ``changes_v2`` whose ``case`` catches ``error`` again around
+    ``call`` as the fix says, and runs 'bill' in the except as the old code did."""
+    source = with_application_error(V2_FILE.read_text())
+    start = source.index(f"class {case}:")
+    old = f"        {call}\n        return order\n"
+    assert source.count(old, start) == 1
+    fixed = (
+        "        try:\n"
+        f"            {call}\n"
+        f"        except {error}:\n"
+        '            if workflow.patched("propagate-decline-failure"):\n'
+        "                raise\n"
+        "            return await workflow.execute_activity(bill, order, "
+        "start_to_close_timeout=TIMEOUT)\n"
+        "        return order\n"
+    )
+    changed = source[:start] + source[start:].replace(old, fixed)
+    return replay_variant(tmp_path, f"caught_again_{case.lower()}", changed, case)
+
+
 LONG_CALL = (
     "        return await workflow.execute_activity(\n"
     "            bill,\n"
@@ -964,7 +1006,6 @@ LONG_CALL = (
 def replay_with_long_call(tmp_path: Path, padding: int) -> Verdict:
     """RenameActivity's history against changes_v2 with the new call spread over 9 lines (and
     ``padding`` comment lines more)."""
-    from replaycheck.replay import ReplayJob, replay
 
     source = V2_FILE.read_text()
     call = "return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)"
@@ -973,13 +1014,7 @@ def replay_with_long_call(tmp_path: Path, padding: int) -> Verdict:
     assert source.index(one_line, at) == source.index("\n", at) + 1
     lines = "".join(f"            # comment {i}\n" for i in range(padding))
     changed = source[:at] + source[at:].replace(one_line, LONG_CALL.format(padding=lines), 1)
-    (tmp_path / "long_call_v2.py").write_text(changed)
-    job = ReplayJob(
-        paths=(str(CHANGES / "RenameActivity" / "change-RenameActivity.json"),),
-        workflows=("long_call_v2",),
-        import_paths=(str(tmp_path), str(REPO)),
-    )
-    return replay(job)[0]
+    return replay_variant(tmp_path, "long_call_v2", changed, "RenameActivity")
 
 
 def test_a_fix_quotes_a_long_statement_whole_and_the_report_shortens_it(tmp_path: Path) -> None:
@@ -1014,7 +1049,6 @@ def test_a_flag_changed_at_the_caller_gates_the_argument_where_it_is_passed(
 ) -> None:
     # FlagAtCaller: _settle(order, now) is as it was; run passes now=True where it passed
     # False. The if reads only the parameter, so the caller's argument is gated first.
-    from replaycheck.replay import ReplayJob, replay
 
     d = committed_verdicts()["FlagAtCaller"].diagnosis
     assert d is not None and d.change == "branch" and d.branch_parameters == ("now",), d
@@ -1044,20 +1078,17 @@ def test_a_flag_changed_at_the_caller_gates_the_argument_where_it_is_passed(
     source = V2_FILE.read_text()
     call = "return await self._settle(order, now=True)"
     assert source.count(call) == 1
-    (tmp_path / "flag_fixed.py").write_text(
-        source.replace(call, call.replace("now=True", argument))
+    verdict = replay_variant(
+        tmp_path,
+        "flag_fixed",
+        source.replace(call, call.replace("now=True", argument)),
+        "FlagAtCaller",
     )
-    job = ReplayJob(
-        paths=(str(CHANGES / "FlagAtCaller" / "change-FlagAtCaller.json"),),
-        workflows=("flag_fixed",),
-        import_paths=(str(tmp_path), str(REPO)),
-    )
-    assert replay(job)[0].verdict == "ok"
+    assert verdict.verdict == "ok", verdict.message
 
 
 def test_a_condition_reading_more_than_parameters_is_gated_in_place_first(tmp_path: Path) -> None:
     from replaycheck._source import parameters_read
-    from replaycheck.replay import ReplayJob, replay
 
     params = {"order", "now", "late"}
     assert parameters_read("now", params) == (("now",), False)
@@ -1078,13 +1109,8 @@ def test_a_condition_reading_more_than_parameters_is_gated_in_place_first(tmp_pa
     changed = source[:start] + source[start:].replace(
         "        if now:\n", "        if now and ENABLED:\n"
     )
-    (tmp_path / "flag_mixed.py").write_text(changed + "\nENABLED = True\n")
-    job = ReplayJob(
-        paths=(str(CHANGES / "FlagAtCaller" / "change-FlagAtCaller.json"),),
-        workflows=("flag_mixed",),
-        import_paths=(str(tmp_path), str(REPO)),
-    )
-    d = replay(job)[0].diagnosis
+    verdict = replay_variant(tmp_path, "flag_mixed", changed + "\nENABLED = True\n", "FlagAtCaller")
+    d = verdict.diagnosis
     assert d is not None and (d.branch_parameters, d.branch_reads_more) == (("now",), True)
     fix = d.fix()
     assert fix[0].startswith("gate the condition of the if at flag_mixed.py:")
@@ -1096,22 +1122,19 @@ def test_a_condition_reading_more_than_parameters_is_gated_in_place_first(tmp_pa
 
 
 def test_a_flag_passed_by_position_gates_the_whole_call(tmp_path: Path) -> None:
-    from replaycheck.replay import ReplayJob, replay
 
     call = "return await self._settle(order, now=True)"
     source = V2_FILE.read_text()
     assert source.count(call) == 1
-    (tmp_path / "flag_positional.py").write_text(
+    verdict = replay_variant(
+        tmp_path,
+        "flag_positional",
         source.replace(
             call, "return await self._settle(\n            order,\n            True,\n        )"
-        )
+        ),
+        "FlagAtCaller",
     )
-    job = ReplayJob(
-        paths=(str(CHANGES / "FlagAtCaller" / "change-FlagAtCaller.json"),),
-        workflows=("flag_positional",),
-        import_paths=(str(tmp_path), str(REPO)),
-    )
-    d = replay(job)[0].diagnosis
+    d = verdict.diagnosis
     assert d is not None and d.branch_parameters == ("now",)
     fix = "\n".join(d.fix())
     assert (
@@ -1128,7 +1151,6 @@ RAISE = '            raise ApplicationError("rejected", non_retryable=True)\n'
 def replay_with_raise(tmp_path: Path, name: str, gate: str = "") -> Verdict:
     """AddTimer's history (fetch, then charge) against changes_v2 whose AddTimer now rejects
     the order between the two, by raising (behind ``gate``, a patch call, if given)."""
-    from replaycheck.replay import ReplayJob, replay
 
     source = V2_FILE.read_text()
     start = source.index('@workflow.defn(name="AddTimer")')
@@ -1144,18 +1166,9 @@ def replay_with_raise(tmp_path: Path, name: str, gate: str = "") -> Verdict:
         + "        return await workflow.execute_activity(charge, order, "
         "start_to_close_timeout=TIMEOUT)\n\n\n"
     )
-    imports = "from temporalio.exceptions import ActivityError\n"
-    assert imports in source
-    module = source[:start].replace(
-        imports, imports + "from temporalio.exceptions import ApplicationError\n"
-    )
-    (tmp_path / f"{name}.py").write_text(module + body + source[end:])
-    job = ReplayJob(
-        paths=(str(CHANGES / "AddTimer" / "change-AddTimer.json"),),
-        workflows=(name,),
-        import_paths=(str(tmp_path), str(REPO)),
-    )
-    return replay(job)[0]
+    module = with_application_error(source[:start])
+    verdict = replay_variant(tmp_path, name, module + body + source[end:], "AddTimer")
+    return verdict
 
 
 def test_a_failure_raised_earlier_points_at_the_raise_and_gates_it(tmp_path: Path) -> None:
@@ -1182,7 +1195,6 @@ def test_a_failure_raised_earlier_points_at_the_raise_and_gates_it(tmp_path: Pat
 def test_a_failure_no_longer_caught_is_gated_where_it_was_caught(tmp_path: Path) -> None:
     # StopCatching: 'decline' fails; the history caught it and ran 'bill', the code now lets
     # the ActivityError fail the workflow. No line raised it: the gate goes around the call.
-    from replaycheck.replay import ReplayJob, replay
 
     d = committed_verdicts()["StopCatching"].diagnosis
     assert d is not None and d.failure_uncaught == "activity 'decline'", d
@@ -1197,27 +1209,8 @@ def test_a_failure_no_longer_caught_is_gated_where_it_was_caught(tmp_path: Path)
         "            raise",
     ]
     # The fix applied (the old handling in the except): the history replays.
-    source = V2_FILE.read_text()
-    start = source.index("class StopCatching:")
-    old = f"        {call}\n        return order\n"
-    assert source.count(old, start) == 1
-    fixed = (
-        "        try:\n"
-        f"            {call}\n"
-        "        except ActivityError:\n"
-        '            if workflow.patched("propagate-decline-failure"):\n'
-        "                raise\n"
-        "            return await workflow.execute_activity(bill, order, "
-        "start_to_close_timeout=TIMEOUT)\n"
-        "        return order\n"
-    )
-    (tmp_path / "catching.py").write_text(source[:start] + source[start:].replace(old, fixed))
-    job = ReplayJob(
-        paths=(str(CHANGES / "StopCatching" / "change-StopCatching.json"),),
-        workflows=("catching",),
-        import_paths=(str(tmp_path), str(REPO)),
-    )
-    assert replay(job)[0].verdict == "ok"
+    verdict = replay_caught_again(tmp_path, "StopCatching", call, "ActivityError")
+    assert verdict.verdict == "ok", verdict.message
 
 
 def test_a_local_activity_failure_no_longer_caught_is_not_placed_in_the_activity(
@@ -1225,35 +1218,11 @@ def test_a_local_activity_failure_no_longer_caught_is_not_placed_in_the_activity
 ) -> None:
     # StopCatchingLocal: a local activity's failure reaches the workflow as the activity raised
     # it, with the activity's own stack trace: that `raise` is no line of the workflow code.
-    from replaycheck.replay import ReplayJob, replay
 
     d = committed_verdicts()["StopCatchingLocal"].diagnosis
     assert d is not None and d.failure_uncaught == "local activity 'decline'", d
     assert d.location == () and d.previous[0].line == marked_line("before: StopCatchingLocal")
     call = "await workflow.execute_local_activity(decline, order, start_to_close_timeout=TIMEOUT)"
     assert d.fix()[1:4] == ["    try:", f"        {call}", "    except ApplicationError:"]
-    source = V2_FILE.read_text()
-    start = source.index("class StopCatchingLocal:")
-    old = f"        {call}\n        return order\n"
-    assert source.count(old, start) == 1
-    fixed = (
-        "        try:\n"
-        f"            {call}\n"
-        "        except ApplicationError:\n"
-        '            if workflow.patched("propagate-decline-failure"):\n'
-        "                raise\n"
-        "            return await workflow.execute_activity(bill, order, "
-        "start_to_close_timeout=TIMEOUT)\n"
-        "        return order\n"
-    )
-    imports = "from temporalio.exceptions import ActivityError\n"
-    module = source[:start].replace(
-        imports, imports + "from temporalio.exceptions import ApplicationError\n"
-    )
-    (tmp_path / "catching_local.py").write_text(module + source[start:].replace(old, fixed))
-    job = ReplayJob(
-        paths=(str(CHANGES / "StopCatchingLocal" / "change-StopCatchingLocal.json"),),
-        workflows=("catching_local",),
-        import_paths=(str(tmp_path), str(REPO)),
-    )
-    assert replay(job)[0].verdict == "ok"
+    verdict = replay_caught_again(tmp_path, "StopCatchingLocal", call, "ApplicationError")
+    assert verdict.verdict == "ok", verdict.message
