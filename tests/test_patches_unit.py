@@ -57,13 +57,18 @@ PACKAGE = {
 }
 
 
-@pytest.fixture
-def package(tmp_path: Path) -> Path:
-    for name, source in PACKAGE.items():
-        path = tmp_path / "mypkg" / name
+def write_package(root: Path, package: str, files: dict[str, str]) -> Path:
+    """``files`` (name -> source, dedented) as the package ``package`` under ``root``."""
+    for name, source in files.items():
+        path = root / package / name
         path.parent.mkdir(exist_ok=True)
         path.write_text(textwrap.dedent(source))
-    return tmp_path
+    return root
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> Path:
+    return write_package(tmp_path, "mypkg", PACKAGE)
 
 
 def test_scan_reads_every_call_form(package: Path) -> None:
@@ -129,10 +134,7 @@ OLD_AND_NEW = {
 
 
 def test_only_the_registered_classes_and_what_they_call_count(tmp_path: Path) -> None:
-    for name, source in OLD_AND_NEW.items():
-        path = tmp_path / "versions" / name
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(textwrap.dedent(source))
+    write_package(tmp_path, "versions", OLD_AND_NEW)
     # new.py registers its Patchy and the Loop it imports; old.py's Patchy is not registered.
     found = scan(["versions.new"], [str(tmp_path)])
     assert {(s.patch_id, s.workflow_type) for s in found.sites} == {
@@ -406,10 +408,7 @@ CONTINUES = {
 
 
 def test_scan_finds_the_types_a_workflow_continues_as_new_into(tmp_path: Path) -> None:
-    for name, source in CONTINUES.items():
-        path = tmp_path / "canpkg" / name
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(textwrap.dedent(source))
+    write_package(tmp_path, "canpkg", CONTINUES)
     found = scan(["canpkg.flows"], [str(tmp_path)])
     assert found.continues_into == (
         ("", ""),  # in a helper, to a target only the caller knows
