@@ -333,9 +333,10 @@ class Coverage:
         # A run of a type the gate's types continue as new into: its missing earlier run may
         # be one of theirs.
         into = {to for start, to in self.continues_into if start in callers or not start}
+        listed = {id(v) for v in missing}  # the same objects: no deep comparison of verdicts
         missing += [
             v for v in self.missing_runs
-            if v not in missing and ("" in into or v.workflow_type in into)
+            if id(v) not in listed and ("" in into or v.workflow_type in into)
         ]  # fmt: skip
         if missing:
             return _earlier_runs_missing(verdict, missing)
