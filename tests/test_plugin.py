@@ -125,7 +125,7 @@ def test_unsafe_variant_fails_exactly_the_histories_it_breaks(
     assert 'workflow.patched("<change-id>")' in text
     assert "Traceback" not in text
     assert "def runtest" not in text  # no traceback into the plugin for a verdict
-    result.stdout.fnmatch_lines(["Gate each change that broke a history*"])
+    result.stdout.fnmatch_lines(["Fix each history that broke as its failure shows*"])
 
 
 def test_last_failed_reruns_the_broken_histories_until_fixed(
@@ -858,6 +858,29 @@ def test_histories_named_on_the_command_line_outside_the_project_are_collected(
     monkeypatch.chdir(project)
     result = pytester.runpytest("--replaycheck-histories", "../elsewhere")
     result.assert_outcomes(passed=1, failed=1)
+
+
+def test_a_run_from_a_subdirectory_without_histories_says_they_are_left_out(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_project(pytester)
+    (pytester.path / "tests").mkdir()
+    (pytester.path / "tests" / "test_unit.py").write_text("def test_unit():\n    pass\n")
+    monkeypatch.chdir(pytester.path / "tests")
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)  # its own tests only, as pytest runs a subdirectory
+    result.stdout.fnmatch_lines(
+        ["replaycheck: the histories are not collected from this directory*--replaycheck=only*"]
+    )
+    result = pytester.runpytest("--replaycheck=only")  # what the line offers
+    result.assert_outcomes(passed=len(all_fixture_names()))
+    assert "not collected from this directory" not in result.stdout.str()
+    monkeypatch.chdir(pytester.path / "fixtures" / "histories" / "NotifyTenant")
+    result = pytester.runpytest()  # below a history root: its histories run, no such line
+    result.assert_outcomes(passed=len(list(FIXTURES.glob("NotifyTenant/*.json"))))
+    assert "not collected from this directory" not in result.stdout.str()
+    monkeypatch.chdir(pytester.path)
+    assert "not collected from this directory" not in pytester.runpytest().stdout.str()
 
 
 def test_a_subdirectory_runs_its_own_histories_and_finds_its_own_table(

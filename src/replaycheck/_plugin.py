@@ -19,6 +19,7 @@ import pytest
 
 from replaycheck._plugin_config import (
     fixture_runners_key,
+    left_out_key,
     mode,
     resolve_settings,
     runner_key,
@@ -132,8 +133,12 @@ def _add_history_args(config: pytest.Config, settings: Settings) -> None:
         and config.invocation_params.dir != config.rootpath
         and not only
         and not named
-    ):
-        return  # run from a subdirectory: its tests and histories, as pytest does for tests
+    ):  # run from a subdirectory: its tests and histories, as pytest does for tests
+        here = [config.invocation_params.dir.resolve()]
+        config.stash[left_out_key] = not any(
+            within(root, here) or within(here[0], [root]) for root in settings.histories
+        )
+        return
     args = [] if only else list(config.args)
     covered = _arg_paths(config, args)
     for path in settings.histories:
@@ -306,10 +311,17 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 
     roots = ", ".join(os.path.relpath(p, config.rootpath) for p in settings.histories)
     classes = count_workflow_classes(settings.workflows, settings.import_paths)
-    return [
+    lines = [
         f"replaycheck: histories {roots}; workflows {', '.join(settings.workflows)} "
         f"({plural(classes, 'workflow class')}); timeout {settings.timeout:g} s"
     ]
+    if config.stash.get(left_out_key, False):
+        lines.append(
+            f"replaycheck: the histories are not collected from this directory, as for tests "
+            f"outside it; run pytest from {config.rootpath}, or add --replaycheck=only to "
+            "replay them alone"
+        )
+    return lines
 
 
 class VerdictCounter:
@@ -346,8 +358,8 @@ class VerdictCounter:
             terminalreporter.write_line(running_line(self.running))
         if bad:
             terminalreporter.write_line(
-                'Gate each change that broke a history with workflow.patched("<change-id>"), '
-                "as the fix in each failure shows, then run again."
+                "Fix each history that broke as its failure shows (most often by gating the "
+                'change with workflow.patched("<change-id>")), then run again.'
             )
         if err:
             terminalreporter.write_line(

@@ -25,6 +25,8 @@ ran_key = pytest.StashKey[bool]()
 failure_told_key = pytest.StashKey[bool]()
 """Whether an item has shown the runner's configuration failure in full."""
 fixture_runners_key: pytest.StashKey[RunnerPool] = pytest.StashKey()
+left_out_key = pytest.StashKey[bool]()
+"""pytest runs from a subdirectory that holds no history root: the histories are not collected."""
 """The ``replaycheck`` fixture's workers, one per workflow set and options."""
 
 
