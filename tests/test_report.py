@@ -344,3 +344,25 @@ def test_the_summary_points_at_what_every_user_has_not_at_this_repositorys_docs(
     summary = render_summary([bad])
     assert "gate the change with workflow.patched(), as the fix under each one shows." in summary
     assert "docs/" not in summary
+
+
+def test_the_summary_asks_for_a_gate_only_when_every_fix_is_one() -> None:
+    # A renamed signal handler is fixed by keeping a handler under the old name, not by a gate:
+    # the closing line must not send the user to workflow.patched() for it.
+    from replaycheck.diagnose import Diagnosis
+    from replaycheck.report import render_summary
+    from replaycheck.verdict import Verdict
+
+    gate = Diagnosis(message="changed", change="renamed", recorded_kind="activity",
+                     recorded_name="a", commanded_kind="activity", commanded_name="b")
+    handler = Diagnosis(message="changed", unhandled_signal="approve")
+    assert any("workflow.patched(" in line for line in gate.fix())
+    assert not any("workflow.patched(" in line for line in handler.fix())
+
+    def failing(diagnosis: Diagnosis) -> Verdict:
+        return Verdict(path="h.json", verdict="nondeterministic", message="x", diagnosis=diagnosis)
+
+    assert "gate the change with workflow.patched()" in render_summary([failing(gate)])
+    mixed = render_summary([failing(gate), failing(handler)])
+    assert "fix each one as shown under it." in mixed
+    assert "gate the change" not in mixed
