@@ -252,6 +252,38 @@ def test_bad_workflow_spec_syntax() -> None:
     result = run("-w", "not a module", str(COMPLETE))
     assert result.exit_code == 2
     assert "is not a workflow spec" in result.stderr
+    assert "did you mean" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("spec", "meant"),
+    [
+        ("examples/provisioning/workflows.py", "examples.provisioning.workflows"),
+        ("./examples/provisioning/workflows.py:TenantProvisioningWorkflow",
+         "examples.provisioning.workflows:TenantProvisioningWorkflow"),
+    ],
+)
+def test_a_file_path_given_as_workflows_gets_its_module_name(spec: str, meant: str) -> None:
+    result = run("-w", spec, str(COMPLETE))
+    assert result.exit_code == 2
+    assert f"(did you mean {meant!r}?)" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_a_class_named_with_a_dot_gets_the_colon_spelling() -> None:
+    result = run("-w", "examples.provisioning.workflows.TenantProvisioningWorkflow", str(COMPLETE))
+    assert result.exit_code == 2
+    assert (
+        "'TenantProvisioningWorkflow' is a class in 'examples.provisioning.workflows'; name it "
+        "'examples.provisioning.workflows:TenantProvisioningWorkflow' (module:Class)"
+    ) in result.stderr
+    assert result.stderr.count("\n") == 1
+    # a module missing below a module is not taken for a class
+    result = run("-w", "examples.provisioning.workflows.nothere", str(COMPLETE))
+    assert "ModuleNotFoundError: No module named 'examples.provisioning.workflows.nothere'" in (
+        result.stderr
+    )
+    assert "module:Class" not in result.stderr
 
 
 def test_hanging_history_times_out_and_the_rest_still_replay(

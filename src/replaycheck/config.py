@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import inspect
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -218,10 +219,36 @@ def parse_workflow_specs(specs: Iterable[str], where: str) -> list[str]:
             if not spec or not all(n.isidentifier() for n in names):
                 raise ConfigError(
                     f"{where}: {spec!r} is not a workflow spec; use 'package.module' "
-                    "(every @workflow.defn class in it) or 'package.module:ClassName'."
+                    "(every @workflow.defn class in it) or 'package.module:ClassName'"
+                    f"{_as_module_hint(spec)}."
                 )
             out.append(spec)
     return out
+
+
+def _as_module_hint(spec: str) -> str:
+    """`` (did you mean 'pkg.workflows'?)`` for a file path given as a spec, else empty."""
+    path, colon, cls = spec.partition(":")
+    path = path[: -len(".py")] if path.endswith(".py") else path
+    module = ".".join(part for part in re.split(r"[/\\]", path) if part not in ("", "."))
+    dotted = module + colon + cls
+    names = module.split(".") + ([cls] if cls else [])
+    if dotted == spec or not all(n.isidentifier() for n in names):
+        return ""
+    return f" (did you mean {dotted!r}?)"
+
+
+def _as_class_spec(module_name: str, exc: Exception) -> str:
+    """``pkg.mod:Class`` when ``pkg.mod.Class`` failed to import because ``Class`` is a class
+    of the module ``pkg.mod`` (a dot where the colon goes), else empty."""
+    parent, _, name = module_name.rpartition(".")
+    if not parent or not isinstance(exc, ModuleNotFoundError) or exc.name != module_name:
+        return ""
+    try:
+        module = importlib.import_module(parent)
+    except Exception:
+        return ""
+    return f"{parent}:{name}" if isinstance(getattr(module, name, None), type) else ""
 
 
 def _workflow_classes_in(module: Any) -> list[type]:
@@ -277,6 +304,13 @@ def _import_spec(spec: str) -> list[type]:
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:  # any import-time failure is the user's module, not ours
+        as_class = _as_class_spec(module_name, exc) if not cls_name else ""
+        if as_class:
+            parent, _, name = as_class.partition(":")
+            raise WorkflowImportError(
+                f"cannot import workflow module {module_name!r}: {name!r} is a class in "
+                f"{parent!r}; name it {as_class!r} (module:Class) in the workflows setting."
+            ) from exc
         raise WorkflowImportError(
             f"cannot import workflow module {module_name!r}: {type(exc).__name__}: {exc}; "
             "check the workflows setting (-w, --replaycheck-workflows or 'workflows' in "
