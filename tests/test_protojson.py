@@ -42,10 +42,10 @@ from temporalio.client._helpers import _history_from_json
 
 from replaycheck._protojson import (
     _message_from_dict,
-    _upper_snake,
     history_from_dict,
     is_repeated,
 )
+from replaycheck._protojson_values import _upper_snake
 
 SHARED = Path(__file__).resolve().parent / "fixtures" / "public"
 SHARED_FILES = sorted(SHARED.rglob("*.json")) if SHARED.is_dir() else []
