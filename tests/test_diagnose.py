@@ -705,7 +705,7 @@ def test_source_reading_skips_comments_and_follows_callers(tmp_path: Path) -> No
 
 
 def test_a_suggested_patch_id_is_never_one_in_use() -> None:
-    from replaycheck._building import _unused
+    from replaycheck._building_names import _unused
 
     assert _unused("timer-before-charge", {"x"}) == "timer-before-charge"
     assert _unused("timer-before-charge", {"timer-before-charge"}) == "timer-before-charge-2"
@@ -715,7 +715,7 @@ def test_a_suggested_patch_id_is_never_one_in_use() -> None:
 
 def test_an_added_timer_is_not_taken_for_a_moved_one() -> None:
     # The history's later timer has another duration: the new 5 s timer was added.
-    from replaycheck._building import classify
+    from replaycheck._building_names import classify
     from replaycheck._commands import Command, HistoryCommands
 
     charge = Command("activity", "charge", event_id=11)
