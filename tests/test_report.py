@@ -366,3 +366,35 @@ def test_the_summary_asks_for_a_gate_only_when_every_fix_is_one() -> None:
     mixed = render_summary([failing(gate), failing(handler)])
     assert "fix each one as shown under it." in mixed
     assert "gate the change" not in mixed
+
+
+def test_text_report_shows_a_repeated_diagnosis_once() -> None:
+    # One change breaks every execution that got past it: fifty histories must not bury the
+    # one fix under fifty copies of it.
+    from replaycheck.diagnose import Diagnosis
+    from replaycheck.report import render_text
+    from replaycheck.verdict import Verdict
+
+    def failing(name: str, event: int, recorded: str, status: str = "COMPLETED") -> Verdict:
+        diagnosis = Diagnosis(
+            message="changed", change="renamed", event_id=event, event_type="ActivityTaskScheduled",
+            recorded_kind="activity", recorded_name=recorded, commanded_kind="activity",
+            commanded_name="b", severity="breaks in-flight executions" if status == "RUNNING"
+            else "breaks queries and resets of closed executions",
+        )
+        return Verdict(path=f"h/{name}.json", verdict="nondeterministic", message="changed",
+                       workflow_type="W", workflow_id=name, run_id="r", events=20,
+                       status=status, diagnosis=diagnosis)
+
+    text = render_text([
+        failing("one", 11, "a"), failing("two", 7, "a", "RUNNING"), failing("three", 11, "c"),
+    ])
+    assert text.count("fix:") == 2  # one per distinct change
+    two = text[text.index("FAIL  h/two.json"):text.index("FAIL  h/three.json")]
+    assert "workflow W, id two" in two
+    assert "diverged at: event 7 (ActivityTaskScheduled)" in two  # its own event and severity
+    assert "severity: breaks in-flight executions" in two
+    assert two.rstrip().endswith("same change and fix as h/one.json, above")
+    assert "history recorded" not in two
+    three = text[text.index("FAIL  h/three.json"):]
+    assert "activity 'c' became activity 'b'" in three and "same change" not in three

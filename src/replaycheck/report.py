@@ -68,7 +68,17 @@ def render_verdict(verdict: Verdict, *, color: bool = False) -> str:
     head = f"{paint(f'{label:5}', colour, color)} {printable(display_path(verdict.path))}"
     if verdict.ok:
         return f"{head}  {verdict.message}"
-    lines = [head]
+    lines = _failure_head(verdict, color)
+    if verdict.verdict == "nondeterministic":
+        diagnosis = verdict.diagnosis or Diagnosis(verdict.message, severity=severity(verdict))
+        lines.extend("      " + line for line in render_diagnosis(diagnosis, color=color))
+    return "\n".join(lines)
+
+
+def _failure_head(verdict: Verdict, color: bool) -> list[str]:
+    """The verdict line of a failure, which execution it is, and its message."""
+    label, colour = _STYLE[verdict.verdict]
+    lines = [f"{paint(f'{label:5}', colour, color)} {printable(display_path(verdict.path))}"]
     if verdict.workflow_type:
         lines.append(
             f"      workflow {printable(verdict.workflow_type)}, id "
@@ -76,10 +86,7 @@ def render_verdict(verdict: Verdict, *, color: bool = False) -> str:
             f"{verdict.events} events, {verdict.status.lower()}"
         )
     lines.append(f"      {printable(verdict.message)}")
-    if verdict.verdict == "nondeterministic":
-        diagnosis = verdict.diagnosis or Diagnosis(verdict.message, severity=severity(verdict))
-        lines.extend("      " + line for line in render_diagnosis(diagnosis, color=color))
-    return "\n".join(lines)
+    return lines
 
 
 INDENT = "    "
@@ -213,9 +220,45 @@ def render_summary(verdicts: Sequence[Verdict]) -> str:
 
 
 def render_text(verdicts: Sequence[Verdict], *, color: bool = False) -> str:
-    """The default report."""
-    body = "\n".join(render_verdict(v, color=color) for v in verdicts)
+    """The default report. A failure whose change and fix are those of one shown above gets
+    its identity, where it diverged and its severity, then a pointer to that one: fifty
+    histories broken by one change show the diagnosis once."""
+    first: dict[tuple[str, ...], str] = {}
+    parts = []
+    for verdict in verdicts:
+        key = _diagnosis_key(verdict)
+        if key is not None and key in first:
+            parts.append(_render_same(verdict, first[key], color))
+            continue
+        if key is not None:
+            first[key] = display_path(verdict.path)
+        parts.append(render_verdict(verdict, color=color))
+    body = "\n".join(parts)
     return f"{body}\n\n{render_summary(verdicts)}\n"
+
+
+def _diagnosis_key(verdict: Verdict) -> tuple[str, ...] | None:
+    """What two failures with the same change and fix share (``None``: nothing to share)."""
+    diagnosis = verdict.diagnosis
+    if verdict.verdict != "nondeterministic" or diagnosis is None or not diagnosis.located:
+        return None
+    return (
+        diagnosis.recorded, diagnosis.commanded, diagnosis.where(), diagnosis.explanation(),
+        *diagnosis.fix(),
+    )  # fmt: skip
+
+
+def _render_same(verdict: Verdict, shown: str, color: bool) -> str:
+    """A failure whose diagnosis is that of ``shown``, above: its own facts, then a pointer."""
+    diagnosis = verdict.diagnosis
+    assert diagnosis is not None
+    lines = _failure_head(verdict, color)
+    if diagnosis.event_id:
+        event = f"event {diagnosis.event_id} ({diagnosis.event_type})"
+        lines.append("      " + _field("diverged at", event, color))
+    lines.append("      " + _field("severity", diagnosis.severity, color))
+    lines.append(f"      same change and fix as {printable(shown)}, above")
+    return "\n".join(lines)
 
 
 def render_history(loaded: LoadedHistory) -> str:
