@@ -676,7 +676,8 @@ def test_an_addition_never_gates_the_recorded_timer_after_it(tmp_path: Path) -> 
 
 
 def test_source_reading_skips_comments_and_follows_callers(tmp_path: Path) -> None:
-    from replaycheck._source import mentioned_later, patch_ids_in_source
+    from replaycheck._source import patch_ids_in_source
+    from replaycheck._source_flow import mentioned_later
 
     code = tmp_path / "wf.py"
     code.write_text(
@@ -696,7 +697,7 @@ def test_source_reading_skips_comments_and_follows_callers(tmp_path: Path) -> No
     linecache.clearcache()
     assert mentioned_later(str(code), 2, r"\bcharge\b")
     assert patch_ids_in_source(str(code)) == {"timer-before-charge"}
-    from replaycheck._source import count_later
+    from replaycheck._source_flow import count_later
 
     code.write_text("async def run(self):\n    await charge()\n    await workflow.sleep(1)\n")
     linecache.clearcache()
@@ -1088,7 +1089,7 @@ def test_a_flag_changed_at_the_caller_gates_the_argument_where_it_is_passed(
 
 
 def test_a_condition_reading_more_than_parameters_is_gated_in_place_first(tmp_path: Path) -> None:
-    from replaycheck._source import parameters_read
+    from replaycheck._source_flow import parameters_read
 
     params = {"order", "now", "late"}
     assert parameters_read("now", params) == (("now",), False)

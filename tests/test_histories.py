@@ -396,7 +396,8 @@ async def run(o):
 
 
 def test_source_readings_on_match_children_handlers_and_with(tmp_path: Path) -> None:
-    from replaycheck._source import count_calls_later, reraises_after, statement_span
+    from replaycheck._source import statement_span
+    from replaycheck._source_flow import count_calls_later, reraises_after
 
     code = tmp_path / "wf.py"
     code.write_text(SOURCE_READINGS)
@@ -427,7 +428,7 @@ async def run(o):
 
 
 def test_a_conditional_choice_through_an_annotated_variable_or_a_keyword(tmp_path: Path) -> None:
-    from replaycheck._source import conditional_choice
+    from replaycheck._source_flow import conditional_choice
 
     code = tmp_path / "wf.py"
     code.write_text(CHOICES)
@@ -458,7 +459,8 @@ async def helper(step, order):
 
 
 def test_a_helper_parameter_is_bound_to_what_its_caller_passes(tmp_path: Path) -> None:
-    from replaycheck._source import SourceFrame, bound_parameters
+    from replaycheck._source import SourceFrame
+    from replaycheck._source_flow import bound_parameters
 
     code = tmp_path / "wf.py"
     code.write_text(HELPERS)
@@ -493,7 +495,7 @@ async def _step(self, act, order, audited=False, then=None):
 
 
 def test_a_parameter_runs_later_only_in_a_command_outside_a_handler(tmp_path: Path) -> None:
-    from replaycheck._source import decided_by, parameters_of, runs_later
+    from replaycheck._source_flow import decided_by, parameters_of, runs_later
 
     code = tmp_path / "wf.py"
     code.write_text(LATER)

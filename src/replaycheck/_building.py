@@ -60,9 +60,9 @@ from replaycheck._readings import (
 )
 from replaycheck._source import (
     SourceFrame,
-    mentioned_later,
     source_frames,
 )
+from replaycheck._source_flow import mentioned_later
 from replaycheck.diagnose import Diagnosis, severity_of
 
 if TYPE_CHECKING:

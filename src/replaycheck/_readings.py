@@ -21,23 +21,25 @@ from replaycheck._divergence import Divergence
 from replaycheck._source import (
     SourceFrame,
     block_until,
+    function_line,
+    loop_around,
+    next_statement,
+    runs_outside_handler,
+    statement_source,
+    statement_span,
+)
+from replaycheck._source_flow import (
     bound_parameters,
     conditional_choice,
     count_calls_later,
     count_later,
     decided_by,
-    function_line,
-    loop_around,
     mentioned_later,
-    next_statement,
     other_branch_runs,
     parameters_of,
     parameters_read,
     reraises_after,
     runs_later,
-    runs_outside_handler,
-    statement_source,
-    statement_span,
 )
 
 if TYPE_CHECKING:

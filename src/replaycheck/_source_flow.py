@@ -1,0 +1,332 @@
+"""What may run after a statement of workflow code, and what decides whether it does.
+
+The rest of its function, a loop around it, the branch it is in, and what the command calls there
+run; :mod:`replaycheck._source` reads the statements themselves.
+"""
+
+from __future__ import annotations
+
+import ast
+import linecache
+
+from replaycheck._source import (
+    _COMPREHENSIONS,
+    _LOOPS,
+    _PATCH_CALL,
+    SourceFrame,
+    _end,
+    _function_at,
+    _innermost,
+    _parsed,
+    _without_comments,
+    statement_span,
+)
+
+
+def mentioned_later(path: str, line: int, pattern: str) -> bool:
+    """Whether ``pattern`` (a regex) occurs in the function holding ``line`` of ``path``,
+    after the statement at ``line`` (e.g. whether a replaced activity still runs after it)."""
+    return count_later(path, line, pattern) > 0
+
+
+def count_later(path: str, line: int, pattern: str) -> int:
+    """How often ``pattern`` occurs in what the function holding ``line`` of ``path`` may run
+    after the statement at ``line``: the rest of the function, and the whole of a loop around
+    it (its next iteration), but not the other branch of an ``if`` the statement is in;
+    comments and patch ids left out."""
+    import re
+
+    found = _later_lines(path, line)
+    if found is None:
+        return 0
+    lines = linecache.getlines(path)
+    wanted = found[1]
+    code = "".join(text for n, text in enumerate(_without_comments(tuple(lines)), 1) if n in wanted)
+    code = re.sub(_PATCH_CALL, "", code)  # a patch id naming a command is not a call either
+    return len(re.findall(pattern, code))
+
+
+def other_branch_runs(path: str, line: int, names: set[str]) -> tuple[int, str, str] | None:
+    """The innermost ``if`` (or ``match``) with ``line`` in one branch and a call of one of
+    ``names`` in another: ``(its line, the source of its condition ('' for a match), "if" or
+    "match")``, else ``None``. The code took another branch than the history did: the
+    condition (or what it reads) changed."""
+    tree = _parsed(path)
+    if tree is None:
+        return None
+    source = "".join(linecache.getlines(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If):
+            branches = [node.body, node.orelse]
+        elif isinstance(node, ast.Match):
+            branches = [case.body for case in node.cases]
+        else:
+            continue
+        mine = [b for b in branches if _covers(b, line)]
+        if not mine:
+            continue
+        others = [stmt for b in branches if b is not mine[0] for stmt in b]
+        calls = [n for stmt in others for n in ast.walk(stmt) if isinstance(n, ast.Call)]
+        if any(_calls_one(call, names) for call in calls):
+            found.append(node)
+    if not found:
+        return None
+    node = min(found, key=lambda n: _end(n) - n.lineno)
+    if not isinstance(node, ast.If):
+        return node.lineno, "", "match"
+    return node.lineno, ast.get_source_segment(source, node.test) or "", "if"
+
+
+_RUN_KEYWORDS = frozenset({"activity", "workflow"})
+"""The keyword arguments naming what ``execute_activity`` / ``execute_child_workflow`` run."""
+
+
+def _what_it_runs(call: ast.Call) -> list[ast.expr]:
+    """What a command call runs: its first argument (``execute_activity(step, ...)``), or the
+    one it names (``activity=step``)."""
+    return [*call.args[:1], *(k.value for k in call.keywords if k.arg in _RUN_KEYWORDS)]
+
+
+def conditional_choice(path: str, line: int, names: set[str]) -> tuple[int, str] | None:
+    """A conditional expression choosing what the call at ``line`` runs, with one of
+    ``names`` in an arm: ``execute_activity(bill if vip else charge, ...)``, or through a
+    variable assigned one (``step = bill if vip else charge``). ``(its line, its condition)``."""
+    function = _function_at(path, line)
+    if function is None:
+        return None
+    source = "".join(linecache.getlines(path))
+    first, last = statement_span(path, line)
+    args = [
+        arg
+        for call in ast.walk(function)
+        if isinstance(call, ast.Call) and first <= call.lineno <= last
+        for arg in _what_it_runs(call)
+    ]
+    choices = [a for a in args if isinstance(a, ast.IfExp)]
+    variables = {a.id for a in args if isinstance(a, ast.Name)}
+    latest: dict[str, ast.expr | None] = {}  # each variable's last assignment before the call
+    assigns = (ast.Assign, ast.AnnAssign, ast.AugAssign)
+    found = [n for n in ast.walk(function) if isinstance(n, assigns) and n.lineno < first]
+    for node in sorted(found, key=lambda n: n.lineno):  # step = ..., step: Any = ...
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id in variables:
+                latest[target.id] = None if isinstance(node, ast.AugAssign) else node.value
+    choices += [value for value in latest.values() if isinstance(value, ast.IfExp)]
+    for choice in choices:
+        if _names(choice.body) & names or _names(choice.orelse) & names:
+            return choice.lineno, ast.get_source_segment(source, choice.test) or ""
+    return None
+
+
+_COMMAND_CALLS = frozenset({
+    "execute_activity", "start_activity", "execute_local_activity", "start_local_activity",
+    "execute_activity_method", "start_activity_method", "execute_local_activity_method",
+    "start_local_activity_method", "execute_activity_class", "start_activity_class",
+    "execute_child_workflow", "start_child_workflow",
+})  # fmt: skip
+"""temporalio's calls that take an activity or workflow by name as their first argument."""
+
+
+def reraises_after(path: str, line: int, *, bare: bool) -> bool:
+    """Whether the ``except`` block holding ``line`` raises after it, in its own statements
+    (not in a nested function or a nested ``try``'s handlers): a cleanup added before the
+    execution fails as before. ``bare``: only a bare ``raise`` (the cancellation re-raised)."""
+    tree = _parsed(path)
+    if tree is None:
+        return False
+    handler = _innermost(tree, line, (ast.ExceptHandler,))
+    if handler is None:
+        return False
+    scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Try)
+    todo: list[ast.AST] = list(handler.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Raise) and node.lineno > line and (node.exc is None or not bare):
+            return True
+        if not isinstance(node, scopes):
+            todo.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def count_calls_later(path: str, line: int, names: set[str]) -> int:
+    """How many times calls that may run after the statement at ``line`` (as
+    :func:`count_later` reads it) pass or call one of ``names`` (see :func:`_calls_one`): a
+    call inside a loop counts as many (:data:`MANY`); a string that only mentions the name
+    (``f"charge: {x}"``, ``done.append("charge")``) is no call."""
+    found = _later_lines(path, line)
+    if found is None:
+        return 0
+    function, wanted = found
+    loops = [n for n in ast.walk(function) if isinstance(n, (*_LOOPS, *_COMPREHENSIONS))]
+    count = 0
+    for node in ast.walk(function):
+        if (
+            not isinstance(node, ast.Call)
+            or node.lineno not in wanted
+            or not _calls_one(node, names)
+        ):
+            continue
+        inside = any(loop.lineno <= node.lineno <= _end(loop) for loop in loops)
+        count += MANY if inside else 1
+    return count
+
+
+MANY = 1 << 20
+"""How many times a call in a loop may run, as far as a count goes."""
+
+
+def bound_parameters(callee: SourceFrame, caller: SourceFrame, names: set[str]) -> set[str]:
+    """The parameters of the function holding ``callee``'s line that the call at ``caller``'s
+    line passes one of ``names``: ``act`` of ``async def _step(self, act, order)`` for
+    ``await self._step(charge, order)``, so a helper's ``execute_activity(act, ...)`` runs
+    ``charge`` for this caller."""
+    function = _function_at(callee.file, callee.line)
+    tree = _parsed(caller.file)
+    if function is None or tree is None:
+        return set()
+    first, last = statement_span(caller.file, caller.line)
+    calls = [
+        node for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and first <= node.lineno <= last
+        and function.name in _names(node.func)
+    ]  # fmt: skip
+    arguments = function.args
+    positional = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
+    bound: set[str] = set()
+    for call in calls:
+        # A method called on an object (self._step(...)) gets that object as its first one;
+        # called on its class (Base._step(self, ...)) it is given it.
+        func = call.func
+        on_class = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and (
+            func.value.id[:1].isupper())  # fmt: skip
+        bound_method = isinstance(func, ast.Attribute) and not on_class
+        given = positional[1:] if bound_method and positional[:1] in (["self"], ["cls"]) else (
+            positional)  # fmt: skip
+        for param, value in zip(given, call.args, strict=False):
+            if isinstance(value, ast.Starred):
+                break
+            if _names(value) & names:
+                bound.add(param)
+        bound.update(k.arg for k in call.keywords if k.arg and _names(k.value) & names)
+    return bound
+
+
+def runs_later(path: str, line: int, params: set[str]) -> bool:
+    """Whether a command call that may run after the statement at ``line`` runs one of
+    ``params`` (``execute_activity(act, ...)``, ``activity=act``), other than in an ``except``
+    handler (which runs only if something failed) and other than in the other branch of an
+    ``if`` the line is in. A call that merely passes it on (``done.append(act)``) is none."""
+    found = _later_lines(path, line)
+    if found is None:
+        return False
+    function, wanted = found
+    handlers = [
+        n for n in ast.walk(function)
+        if isinstance(n, ast.ExceptHandler) and not n.lineno <= line <= _end(n)
+    ]  # fmt: skip
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Call) or node.lineno not in wanted:
+            continue
+        if not _names(node.func) & _COMMAND_CALLS:
+            continue
+        if not any(isinstance(a, ast.Name) and a.id in params for a in _what_it_runs(node)):
+            continue
+        if not any(h.lineno <= node.lineno <= _end(h) for h in handlers):
+            return True
+    return False
+
+
+def parameters_of(path: str, line: int) -> set[str]:
+    """The parameter names of the function holding ``line`` (``self`` and ``cls`` left out)."""
+    function = _function_at(path, line)
+    if function is None:
+        return set()
+    a = function.args
+    every = [*a.posonlyargs, *a.args, *a.kwonlyargs, *filter(None, (a.vararg, a.kwarg))]
+    return {x.arg for x in every} - {"self", "cls"}
+
+
+def parameters_read(condition: str, params: set[str]) -> tuple[tuple[str, ...], bool]:
+    """The ``params`` that ``condition`` (an expression's source) reads, in order (``urgent`` of
+    ``if urgent:`` in ``async def _notify(self, order, urgent)``: a caller passes it), and
+    whether it reads anything else too (``self``, a global, a function)."""
+    try:
+        tree = ast.parse(condition.strip(), mode="eval")
+    except SyntaxError:
+        return (), True
+    names = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name)]
+    read = tuple(dict.fromkeys(n for n in names if n in params))
+    return read, not set(names) <= params
+
+
+def decided_by(path: str, line: int, params: set[str]) -> bool:
+    """Whether the statement at ``line`` is in an ``if`` (or ``match``) of its function whose
+    test reads one of ``params``: the caller's argument decides whether it runs."""
+    function = _function_at(path, line)
+    if function is None:
+        return False
+    for node in ast.walk(function):
+        if isinstance(node, ast.If) and _covers([*node.body, *node.orelse], line):
+            test = node.test
+        elif isinstance(node, ast.Match) and node.lineno < line <= _end(node):
+            test = node.subject
+        else:
+            continue
+        if any(isinstance(n, ast.Name) and n.id in params for n in ast.walk(test)):
+            return True
+    return False
+
+
+def _calls_one(call: ast.Call, names: set[str]) -> bool:
+    """Whether ``call`` itself (not its arguments' calls) passes or calls one of ``names``."""
+    callee = _names(call.func)
+    refs = [*call.args, *(k.value for k in call.keywords)]
+    by_object = any(not isinstance(a, ast.Constant) and _names(a) & names for a in refs)
+    by_name = (
+        bool(callee & _COMMAND_CALLS) and bool(call.args) and bool(_names(call.args[0]) & names)
+    )
+    return bool(callee & names) or by_object or by_name
+
+
+def _names(node: ast.AST) -> set[str]:
+    """The name an argument or callee refers to: ``charge``, ``acts.charge``, ``"charge"``."""
+    if isinstance(node, ast.Name):
+        return {node.id}
+    if isinstance(node, ast.Attribute):  # acts.charge, and PackOrder of PackOrder.run
+        return {node.attr, *(_names(node.value) if isinstance(node.value, ast.Name) else ())}
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    return set()
+
+
+def _later_lines(path: str, line: int) -> tuple[ast.AST, set[int]] | None:
+    """The function holding ``line``, and the lines that may run after its statement."""
+    function = _function_at(path, line)
+    if function is None:
+        return None
+    first, after = statement_span(path, line)
+    wanted = set(range(after + 1, _end(function) + 1)) - _other_branches(function, line)
+    loop = _innermost(function, line, _LOOPS)
+    if loop is not None:  # the next iteration may run any of it, but the statement itself
+        wanted |= set(range(loop.lineno, _end(loop) + 1)) - set(range(first, after + 1))
+    return function, wanted
+
+
+def _covers(nodes: list[ast.stmt], line: int) -> bool:
+    return bool(nodes) and nodes[0].lineno <= line <= _end(nodes[-1])
+
+
+def _other_branches(function: ast.AST, line: int) -> set[int]:
+    """Lines of the branches that cannot run in the same pass as ``line``: the ``else`` of an
+    ``if`` branch holding it, the other cases of a ``match``."""
+    lines: set[int] = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.If) and _covers(node.body, line) and node.orelse:
+            lines |= set(range(node.orelse[0].lineno, _end(node.orelse[-1]) + 1))
+        elif isinstance(node, ast.Match) and any(_covers(c.body, line) for c in node.cases):
+            for case in node.cases:  # the other cases of the match holding it
+                if not _covers(case.body, line):
+                    lines |= set(range(case.pattern.lineno, _end(case.body[-1]) + 1))
+    return lines
