@@ -558,7 +558,7 @@ def test_a_files_run_id_is_its_provenances(tmp_path: Path) -> None:
 
 
 def test_a_cut_off_statement_is_not_put_in_a_fix() -> None:
-    from replaycheck._fix_text import _statement
+    from replaycheck._fix_cases import _statement
     from replaycheck._source import SourceFrame
 
     def frame(code: str) -> SourceFrame:

@@ -44,7 +44,7 @@ def source_frames(frames: Sequence[RawFrame]) -> tuple[SourceFrame, ...]:
 
 MAX_STATEMENT_LINES = 40
 """Longer statements (a literal table, say) are kept as their first line: a fix quotes the
-statement whole, so that it can be pasted, or not at all (:func:`replaycheck._fix_text._statement`
+statement whole, so that it can be pasted, or not at all (:func:`replaycheck._fix_cases._statement`
 checks that it parses)."""
 
 

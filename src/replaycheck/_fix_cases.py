@@ -1,0 +1,265 @@
+"""The fixes that take a shape of their own, and the lines every fix is built from.
+
+A branch taken otherwise (or the argument a caller passes deciding it), a loop's count, a failure
+or a cancellation no longer caught, a patch deprecated too early or removed; and the gate lines
+and quoted statements that :mod:`replaycheck._fix_text` builds the other fixes with.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from replaycheck.diagnose import CLOSED
+
+if TYPE_CHECKING:
+    from replaycheck._source import SourceFrame
+    from replaycheck.diagnose import Diagnosis
+
+
+def _branch_fix(d: Diagnosis) -> list[str]:
+    """Gate the condition, not the branch: each execution keeps the branch it took. A rename
+    inside the branch reads the same from the history, so it comes second (gating the call
+    when the condition changed would pass the check and break the other branch's
+    executions; gating the condition when it was a rename still fails the check)."""
+    patch_id = d.patch_id or "<change-id>"
+    frame = d.gate_at
+    if d.branch_kind != "match":
+        condition = " ".join(d.branch_condition.split()) or "...  # the new condition"
+        what = d.branch_kind or "if"
+        use = (
+            ["    if new_branch:", "        ...  # the branches as they are"]
+            if what == "if"
+            else ["    ... if new_branch else ...  # the expression, with new_branch as its test"]
+        )
+        lines = [
+            f"gate the condition of the {what} at {d.branch_at}, not the code in its branches "
+            "(executions recorded before took theirs under the old condition):",
+            f"    new_branch = {condition}",
+            f'    if not workflow.patched("{patch_id}"):',
+            "        new_branch = ...  # the old condition, for executions recorded before",
+            *use,
+        ]
+        caller = d.branch_caller
+        if caller is not None and not d.branch_reads_more:  # it reads what the caller passes
+            lines = [*_caller_fix(d, caller), f"  if instead its condition changed, {lines[0]}",
+                     *lines[1:]]  # fmt: skip
+        elif caller is not None:  # and more: the condition first
+            lines += _caller_fix(d, caller)
+    else:
+        lines = [
+            f"gate the match at {d.branch_at}, not the code in its cases (executions recorded "
+            "before took theirs under the old patterns):",
+            f'    if workflow.patched("{patch_id}"):',
+            "        match ...:  # as it is now",
+            "    else:",
+            "        match ...:  # with the old patterns, for executions recorded before",
+        ]
+    code = _statement(frame) or f"...  # the new code: {d.commanded}"
+    other = d.other_patch_id or "<change-id>"
+    return [
+        *lines,
+        f"  if instead {d.recorded} became {d.commanded} in this "
+        + {
+            "match": "case only (the patterns are as they were):",
+            "conditional expression": "arm only (the condition is as it was):",
+        }.get(d.branch_kind, "branch only (the condition is as it was):"),
+        f'    if workflow.patched("{other}"):',
+        *(f"        {line}" for line in code.splitlines()),
+        "    else:",
+        *_old(d.recorded),
+    ]
+
+
+def _catch_again(
+    d: Diagnosis, what: str, after: str, error: str, unknown: str, old: str
+) -> list[str]:
+    """Catch ``what`` again around the statement the code last matched (``unknown`` when it
+    cannot be quoted), re-raising it behind the gate: executions recorded before caught it,
+    and ``old`` is where they go on."""
+    frame = d.previous[0] if d.previous else None
+    where = f" around {frame.short()}" if frame else ""
+    statement = _statement(frame) or unknown
+    return [
+        f"gate where the code catches {what}{where} (executions recorded before caught it and "
+        f"{after}):",
+        "    try:",
+        *(f"        {line}" for line in statement.splitlines()),
+        f"    except {error}:",
+        f'        if workflow.patched("{d.patch_id}"):',
+        "            raise",
+        f"        {old}",
+    ]
+
+
+def _caller_fix(d: Diagnosis, caller: SourceFrame) -> list[str]:
+    """Gate the argument that decides a branch where it is passed: the condition reads the
+    function's parameters, so a caller passing another value takes the other branch. The first
+    reading when the condition reads nothing else, else the second."""
+    names = d.branch_parameters
+    it = "it" if len(names) == 1 else "them"
+    shown = ", ".join(map(repr, names))
+    why = "executions recorded before took their branch with the value passed before"
+    if d.branch_reads_more:
+        head = (
+            f"  if instead the {_arguments(names)} that {caller.function} passes changed, gate "
+            f"{it} there, at {caller.short()} ({why}):"
+        )
+    else:
+        head = (
+            f"gate the {_arguments(names)} where {caller.function} passes {it}, at "
+            f"{caller.short()} (the condition of the {d.branch_kind} at {d.branch_at} reads only "
+            f"{it}; {why}):"
+        )
+    patch_id = d.patch_id or "<change-id>"
+    call = _statement(caller)
+    value = _keyword_source(call, names[0]) if len(names) == 1 else ""
+    if value:
+        return [
+            head,
+            f'    {names[0]}={value} if workflow.patched("{patch_id}") else <the value passed '
+            f"before>,  # in the call at line {caller.line}",
+        ]
+    return [
+        head,
+        f'    if workflow.patched("{patch_id}"):',
+        *(f"        {line}" for line in (call or "...  # the call as it is").splitlines()),
+        "    else:",
+        f"        ...  # the call as it was, passing {shown} as before, for executions recorded "
+        "before",
+    ]
+
+
+def _arguments(names: tuple[str, ...]) -> str:
+    """``argument 'now'``, ``arguments 'now', 'late'``."""
+    return ("argument " if len(names) == 1 else "arguments ") + ", ".join(map(repr, names))
+
+
+def _loop_command(d: Diagnosis) -> str:
+    return d.commanded if d.loop_more else d.recorded
+
+
+def _loop_fix(d: Diagnosis) -> list[str]:
+    patch_id = d.patch_id or "<change-id>"
+    why = (
+        "not a call inside it (patched() gives one answer per execution, so a gate inside "
+        f"the loop skips every iteration); this history ran {_loop_command(d)} "
+        f"{d.loop_runs} times there"
+    )
+    if d.loop_literal:
+        return [
+            f"gate the loop's bound at {d.loop}, {why}:",
+            f'    runs = <new count> if workflow.patched("{patch_id}") else {d.loop_runs}'
+            "  # as this history ran it",
+            "    # and loop `runs` times",
+        ]
+    return [  # the count depends on the data: gate what decides it
+        f"gate what decides how often the loop at {d.loop} runs (its condition, what it "
+        f"runs over, a `continue` or `break` in it), {why}:",
+        f'    if workflow.patched("{patch_id}"):',
+        "        ...  # the new condition or selection",
+        "    else:",
+        "        ...  # the old one, for executions recorded before",
+    ]
+
+
+def _deprecated_early_fix(d: Diagnosis) -> list[str]:
+    frame = d.gate_at
+    new_code = d.added_block or _statement(frame) or f"...  # the new code: {d.commanded}"
+    # An addition needs no else; a reorder (the old command moved, not kept) needs the old
+    # order there, as when the gate was added.
+    moved = d.change == "reordered" or bool(d.moved_too)
+    addition = d.still_runs_later and not moved
+    lines = [
+        f"deprecate_patch({d.deprecated_early!r}) at {d.deprecated_at} came too early: "
+        "executions that started before the patch still run or replay; go back to the gate "
+        "until none is left (`replaycheck patches` says when)"
+        + (f", no else: {d.recorded} still runs after it" if addition else "")
+        + (", the old order in the else" if moved else "")
+        + ":",
+        f'    if workflow.patched("{d.deprecated_early}"):',
+        *(f"        {line}" for line in new_code.splitlines()),
+    ]
+    if moved:
+        order = ", then ".join(d.old_order) if d.old_order else f"{d.recorded} first"
+        lines += [
+            "        ...  # and the rest in the new order",
+            "    else:",
+            f"        ...  # the old code from here on, in its order: {order}",
+        ]
+    elif not addition:
+        lines += ["    else:", *_old(d.recorded)]
+    if d.severity == CLOSED:
+        lines.append(
+            "  note: this execution is closed: once the namespace's retention has deleted it, "
+            "delete this fixture instead (`replaycheck patches --retention DAYS` lists them)"
+        )
+    return lines
+
+
+def _gate(d: Diagnosis, code: str, *more: str) -> list[str]:
+    return [
+        f'    if workflow.patched("{d.patch_id or "<change-id>"}"):',
+        *(f"        {line}" for line in code.splitlines()),
+        *(f"        {line}" for line in more),
+    ]
+
+
+def _old(recorded: str) -> list[str]:
+    return [f"        ...  # the old code ({recorded}), for executions recorded before"]
+
+
+def _keyword_source(code: str, name: str) -> str:
+    """The source of the ``name=`` argument of a call in ``code`` ('' when there is none)."""
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return ""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.arg == name:
+                    return ast.unparse(keyword.value)
+    return ""
+
+
+def _patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
+    patch_id = diagnosis.recorded_name
+    frame = diagnosis.gate_at
+    at = f" (before {frame.short()})" if frame else ""
+    if diagnosis.marker_deprecated:
+        return [
+            f"executions recorded with deprecate_patch({patch_id!r}) still need its marker: put "
+            f"the call back where it was{at}:",
+            f'    workflow.deprecate_patch("{patch_id}")',
+            "    # delete it once no execution recorded with the marker can be replayed "
+            "(`replaycheck patches` says when)",
+        ]
+    return [
+        f"executions recorded with patch {patch_id!r} still need its marker. While executions "
+        "that started before the patch may still run or replay (`replaycheck patches` says "
+        f"when), put the gate back where it was{at}:",
+        f'    if workflow.patched("{patch_id}"):',
+        "        ...  # the new code",
+        "    else:",
+        "        ...  # the old code, for executions that started before the patch",
+        "  once none is left, keep only the new code and call there",
+        f'    workflow.deprecate_patch("{patch_id}")',
+        "    # delete it once no execution recorded with the patch can be replayed "
+        "(`replaycheck patches` says when)",
+    ]
+
+
+def _statement(frame: SourceFrame | None) -> str:
+    """The statement at ``frame`` to quote in a fix: whole, or '' (unreadable, or too long and
+    kept as its first line, which a fix must not quote as if it were the statement)."""
+    import ast
+
+    if frame is None or not frame.code:
+        return ""
+    try:
+        ast.parse(frame.code)
+    except SyntaxError:
+        return ""
+    return frame.code
