@@ -11,16 +11,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from replaycheck._patch_facts import PatchFacts, split_version_id
+from replaycheck._patch_rules import executions_text, relevant_histories, unchecked_text
 from replaycheck.patches import (
     DEFAULT_VERSION,
     CallSite,
     ExecutionRef,
     VersionReport,
     VersionVerdict,
-    executions_text,
     ref,
-    relevant_histories,
-    unchecked_text,
 )
 
 if TYPE_CHECKING:
