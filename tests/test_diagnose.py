@@ -242,7 +242,7 @@ def test_a_failing_diagnosis_keeps_the_verdict_and_shows_the_traceback(
     from temporalio.workflow import NondeterminismError
 
     from replaycheck._capture import Recording
-    from replaycheck._worker import failure_verdict
+    from replaycheck._worker_verdict import failure_verdict
 
     loaded = read_history(NONDETERMINISTIC)
     message = "[TMPRL1100] Nondeterminism error: Timer machine does not handle this event"

@@ -1,0 +1,204 @@
+"""The verdict of one replayed history, as the replay worker (``replaycheck._worker``) gives it.
+
+An ``ok`` says how much of the history was checked (and notes a pending timer the code now starts
+for another duration); a failure becomes ``nondeterministic``, with its diagnosis, or ``error``,
+with a message that says what to fix.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from typing import TYPE_CHECKING, Any
+
+from replaycheck.verdict import Verdict
+
+if TYPE_CHECKING:
+    from replaycheck._capture import Recording
+    from replaycheck.diagnose import Diagnosis
+    from replaycheck.histories import LoadedHistory
+
+
+def failure_verdict(
+    loaded: LoadedHistory,
+    failure: BaseException,
+    seconds: float,
+    recording: Recording | None = None,
+) -> Verdict:
+    """Map a replay failure to ``nondeterministic`` (with its diagnosis) or ``error``."""
+    from temporalio.workflow import NondeterminismError
+
+    from replaycheck.diagnose import Diagnosis, core_message, severity_of
+
+    text = str(failure)
+    if isinstance(failure, NondeterminismError) or INVALID_TRANSITION in text:
+        message = core_message(text)
+        try:
+            diagnosis = diagnose_failure(loaded, message, recording)
+        except Exception:  # a bug of ours: the verdict stands, the traceback says where
+            traceback.print_exc()
+            diagnosis = Diagnosis(message=message, severity=severity_of(loaded.info.status))
+        return verdict_for(
+            loaded, "nondeterministic", message, seconds, detail=text, diagnosis=diagnosis
+        )
+    return verdict_for(loaded, "error", error_message(text), seconds, detail=text)
+
+
+INVALID_TRANSITION = "says the transition is invalid"
+"""Core's "Fatal error in workflow machines" when the code's commands take a machine somewhere
+the history does not go (e.g. a cancel the history never requested): nondeterminism that core
+does not call so (Cadence's Go client reports an illegal state transition as nondeterminism too)."""
+
+_UNKNOWN_ENCODING = re.compile(r"Unknown payload encoding ([^\s'\"\\]+)")
+_CAUSE = re.compile(r'cause: Some\(Failure \{ message: "((?:[^"\\]|\\.)*)"')
+_CAUSE_TYPE = re.compile(r'r#type: "(\w+)"')
+
+
+def error_message(text: str) -> str:
+    """The message of an ``error`` verdict; payloads that cannot be decoded (encrypted, or in a
+    custom format) point at the ``data_converter`` setting, recorded arguments that no longer
+    fit the code's parameter types at the signature change, an exception the workflow code
+    raised at its line."""
+    from replaycheck._code_failure import code_failure_message
+    from replaycheck.diagnose import core_message
+
+    if "Failed decoding" not in text and "Unknown payload encoding" not in text:
+        return code_failure_message(text) or f"replay failed: {core_message(text)}"
+    cause = _CAUSE.search(text)
+    if cause is not None and "value_to_type" in text:  # decoded, but does not fit the type
+        kind = _CAUSE_TYPE.search(text, cause.end())
+        reason = cause.group(1).replace('\\"', '"')
+        what = (
+            "the arguments recorded in the history (the workflow's input or a signal's) no "
+            "longer fit the code's parameter types"
+            if "Failed decoding arguments" in text
+            else "a value recorded in the history (e.g. an activity's or a child workflow's "
+            "result) no longer fits the type the code declares for it"
+        )
+        return (
+            f"replay failed: {what} ({kind.group(1) + ': ' if kind else ''}{reason}); "
+            "executions recorded with the old types would fail the same way: keep the old "
+            "form accepted (new fields need defaults)"
+        )
+    encoding = _UNKNOWN_ENCODING.search(text)
+    what = f"unknown payload encoding {encoding.group(1)}" if encoding else core_message(text)
+    return (
+        f"replay failed: the payloads could not be decoded ({what}); set data_converter = "
+        '"module:object" in [tool.replaycheck] (or --data-converter) to the converter or codec '
+        "your workers use"
+    )
+
+
+def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording | None) -> Diagnosis:
+    """The diagnosis of a nondeterministic history from what the replay recorded."""
+    from replaycheck._building import diagnose
+    from replaycheck._commands import code_commands
+    from replaycheck._source import source_frames
+
+    issued = None
+    last = 0
+    early: list[tuple[str, str, int]] = []
+    draws: list[tuple[str, int]] = []
+    handlers = None
+    if recording is not None:
+        if isinstance(recording.signal_handlers, dict):
+            handlers = frozenset(recording.signal_handlers)
+        for stack, task in recording.draws:
+            frames = source_frames(stack)
+            if frames:
+                draws.append((frames[0].short(), task))
+        entries = recording.command_entries()
+        issued = code_commands(entries, recording.continue_as_new_stack)
+        last = recording.last_activation
+        for patch_id, stack, count in recording.early_deprecations:
+            frames = source_frames(stack)
+            before = len(code_commands(entries[:count]))  # commands issued before it
+            early.append((patch_id, frames[0].short() if frames else "", before))
+    return diagnose(
+        message,
+        loaded.history,
+        status=loaded.info.status,
+        issued=issued,
+        last_task=last,
+        early_deprecations=early,
+        draws=draws,
+        signal_handlers=handlers,
+    )
+
+
+def verdict_for(
+    loaded: LoadedHistory,
+    kind: Any,
+    message: str,
+    seconds: float,
+    detail: str = "",
+    diagnosis: Diagnosis | None = None,
+) -> Verdict:
+    """The verdict of ``kind`` on a loaded history, with what its metadata tells."""
+    info = loaded.info
+    return Verdict(
+        path=info.path,
+        verdict=kind,
+        message=message,
+        workflow_id=info.workflow_id,
+        workflow_type=info.workflow_type,
+        run_id=info.run_id,
+        events=info.events,
+        verified_through=info.verified_through if kind == "ok" else 0,
+        status=info.status,
+        detail=detail,
+        diagnosis=diagnosis,
+        seconds=round(seconds, 4),
+    )
+
+
+def ok_message(loaded: LoadedHistory) -> str:
+    """Say how much of the history the replay really checked."""
+    info = loaded.info
+    if info.closed:
+        return f"replayed all {info.events} events; execution {info.status.lower()}"
+    return (
+        f"verified events 1-{info.verified_through} of {info.events}; execution still running, "
+        "later commands are not checked until it makes them"
+    )
+
+
+def pending_timer_note(loaded: LoadedHistory, recording: Recording | None) -> str:
+    """For a running execution: a timer still pending in its history that the code now starts
+    for another duration. Core does not compare durations, so the replay passes, but after a
+    deploy the execution keeps the timer it started, and the code sees it fire then."""
+    if recording is None or loaded.info.closed:
+        return ""
+    timers = [(c, f) for c, _, f in recording.entries if c.HasField("start_timer")]
+    if not timers:  # no timer of the code's: the history need not be read
+        return ""
+    from temporalio.api.enums.v1 import EventType
+
+    from replaycheck._commands import duration_text, proto_seconds
+    from replaycheck._source import display_file
+
+    pending: dict[str, tuple[int, float]] = {}
+    for event in loaded.history.events:
+        if event.event_type == EventType.EVENT_TYPE_TIMER_STARTED:
+            started = event.timer_started_event_attributes
+            pending[started.timer_id] = (
+                event.event_id,
+                proto_seconds(started.start_to_fire_timeout),
+            )
+        elif event.event_type == EventType.EVENT_TYPE_TIMER_FIRED:
+            pending.pop(event.timer_fired_event_attributes.timer_id, None)
+        elif event.event_type == EventType.EVENT_TYPE_TIMER_CANCELED:
+            pending.pop(event.timer_canceled_event_attributes.timer_id, None)
+    for command, frames in timers if pending else ():
+        found = pending.get(str(command.start_timer.seq))
+        wanted = proto_seconds(command.start_timer.start_to_fire_timeout)
+        if found is None or found[1] == wanted:
+            continue
+        where = f" at {display_file(frames[0][0])}:{frames[0][1]}" if frames else ""
+        return (
+            f"; but its timer started at event {found[0]} for {duration_text(found[1])} is still "
+            f"pending, and the code now asks for {duration_text(wanted)}{where}: core does not "
+            f"compare durations, so after a deploy this execution keeps the "
+            f"{duration_text(found[1])} timer"
+        )
+    return ""
