@@ -76,7 +76,7 @@ _ID_MISMATCH = re.compile(
 )
 _EVENT = re.compile(
     r"HistoryEvent\(id: (\d+), (\w+)|EventInfo \{ event_id: (\d+), event_type: (\w+)"
-)  # the second: an invalid transition (replaycheck._worker.INVALID_TRANSITION)
+)  # the second: an invalid transition (replaycheck._worker_verdict.INVALID_TRANSITION)
 _MACHINE = re.compile(r"(\w[\w ]*?) machine does not handle this event")
 _PATCH = re.compile(r"patch marker encountered for change (.+?), but there is no corresponding")
 _LOCAL = re.compile(r"Missing associated machine for LocalActivity")
