@@ -162,9 +162,10 @@ CASES = {
 }  # fmt: skip
 """Every workflow type of ``changes_v2`` whose recorded history it breaks."""
 
-REPLAYS = {"RenameSignalExternal", "ShorterNap"}
+REPLAYS = {"RenameSignalExternal", "ShorterNap", "SkipApprovalWait"}
 """Types whose change core does not see (it compares neither signal names nor timer
-durations)."""
+durations, nor takes new commands after a running execution's last workflow task for a
+change)."""
 
 OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHandler",
           "RemoveTimerCancel", "AddTimerCancel", "AddReminderCancel",

@@ -146,6 +146,43 @@ def test_an_added_timer_cancel_points_at_the_task_cancel_call(case: str, call: s
     assert "    else:" not in fix
 
 
+def test_a_removed_wait_of_a_waiting_execution_is_ok_with_a_note(tmp_path: Path) -> None:
+    # Recorded while it waits for the signal 'approve'; the wait is gone from the code. Core
+    # takes the code's next command, past the history's end, for a new one: the verdict is ok,
+    # but after a deploy the execution goes on without the signal. Its ok line says so.
+    verdict = committed_verdicts()["SkipApprovalWait"]
+    assert verdict.ok and verdict.status == "RUNNING", verdict.message
+    line = marked_line("change: SkipApprovalWait")
+    assert verdict.message.endswith(
+        "; but the code now makes activity 'charge' at "
+        f"tests/workflows/changes_v2.py:{line} where this execution waits, past the end of its "
+        "history: core takes it for a new command, so after a deploy the execution makes it at "
+        'once (if a wait was removed or changed, gate that: if not workflow.patched("<change-id>"):'
+        " <the wait as it was>)"
+    ), verdict.message
+    # under the code that recorded it, and with the removal gated as the note says: no note
+    from tests.changes import replay_file
+
+    history = CHANGES / "SkipApprovalWait" / "change-SkipApprovalWait.json"
+    same = replay_file(history, "tests.workflows.changes_v1")
+    assert same.ok and "waits" not in same.message, same.message
+    source = V2_FILE.read_text()
+    call = "        # change: SkipApprovalWait (the next line)\n"
+    gated = (
+        '        if not workflow.patched("skip-approval-wait"):\n'
+        "            await workflow.wait_condition(lambda: self.approved)\n"
+    )
+    assert source.count(call) == 1
+    fixed = replay_variant(
+        tmp_path, "skip_wait_gated", source.replace(call, gated), "SkipApprovalWait"
+    )
+    assert fixed.ok and "waits" not in fixed.message, fixed.message
+    # a history that ends in a workflow task still to run is not at rest: its new commands
+    # answer what came last (here the activity's result), as the old code's would
+    ended = CHANGES / "ShorterNap" / "change-ShorterNap.json"
+    assert "waits" not in replay_file(ended, "tests.workflows.changes_v2").message
+
+
 def test_a_timer_of_another_duration_is_the_change_not_the_signal_after_it() -> None:
     # A sleep added before wait_condition(timeout=1h): core takes the 30 min timer for the 1 h
     # one (it does not compare durations) and stops later, at the cancel of the 1 h timer once

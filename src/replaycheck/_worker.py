@@ -23,7 +23,13 @@ import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import IO, TYPE_CHECKING, Any
 
-from replaycheck._worker_verdict import failure_verdict, ok_message, pending_timer_note, verdict_for
+from replaycheck._worker_verdict import (
+    failure_verdict,
+    ok_message,
+    pending_timer_note,
+    verdict_for,
+    went_on_note,
+)
 from replaycheck.config import import_object, import_workflows, workflow_type_names
 from replaycheck.errors import ConfigError, HistoryError, ReplaycheckError
 from replaycheck.histories import LoadedHistory, parse_history_bytes, read_history
@@ -215,7 +221,7 @@ class BatchReplay:
         try:
             if result.replay_failure is None:
                 try:  # a note, not a verdict: a surprise in it must not cost the ok
-                    note = pending_timer_note(loaded, recording)
+                    note = pending_timer_note(loaded, recording) or went_on_note(loaded, recording)
                 except Exception:
                     note = ""
                 message = ok_message(loaded) + note

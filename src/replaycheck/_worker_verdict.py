@@ -1,8 +1,9 @@
 """The verdict of one replayed history, as the replay worker (``replaycheck._worker``) gives it.
 
 An ``ok`` says how much of the history was checked (and notes a pending timer the code now starts
-for another duration); a failure becomes ``nondeterministic``, with its diagnosis, or ``error``,
-with a message that says what to fix.
+for another duration, or a command the code now makes where a running execution waits); a
+failure becomes ``nondeterministic``, with its diagnosis, or ``error``, with a message that says
+what to fix.
 """
 
 from __future__ import annotations
@@ -202,3 +203,34 @@ def pending_timer_note(loaded: LoadedHistory, recording: Recording | None) -> st
             f"{duration_text(found[1])} timer"
         )
     return ""
+
+
+def went_on_note(loaded: LoadedHistory, recording: Recording | None) -> str:
+    """For a running execution captured at rest (waiting: its last workflow task completed,
+    nothing came after its commands): a command the code now makes in that task, past the end of
+    the history. Core takes commands after a history's last one for new ones, so the replay
+    passes, but the old code made none there: it waited (for a signal, a condition, an update)
+    and the new code goes on at once after a deploy."""
+    info = loaded.info
+    if recording is None or info.closed or info.verified_through != info.events:
+        return ""
+    from replaycheck._commands import code_commands, history_commands
+    from replaycheck._divergence import align
+    from replaycheck._source import display_file
+
+    history = history_commands(loaded.history)
+    issued = code_commands(recording.command_entries(), recording.continue_as_new_stack)
+    found = align(history, issued, max(history.tasks, default=0))
+    if found is None or found.recorded is not None or found.commanded is None:
+        return ""
+    command = found.commanded
+    where = ""
+    if command.frames:
+        file, line = command.frames[0][0], command.frames[0][1]
+        where = f" at {display_file(file)}:{line}"
+    return (
+        f"; but the code now makes {command.describe()}{where} where this execution waits, "
+        "past the end of its history: core takes it for a new command, so after a deploy the "
+        "execution makes it at once (if a wait was removed or changed, gate that: "
+        'if not workflow.patched("<change-id>"): <the wait as it was>)'
+    )

@@ -669,3 +669,21 @@ class StopCatchingLocal:
         except ApplicationError:  # a local activity's failure comes as raised
             return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
         return order
+
+
+@workflow.defn(name="SkipApprovalWait")
+class SkipApprovalWait:
+    """Recorded while it waits for the signal ``approve`` (a running execution)."""
+
+    def __init__(self) -> None:
+        self.approved = False
+
+    @workflow.signal
+    def approve(self) -> None:
+        self.approved = True
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: self.approved)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

@@ -801,3 +801,22 @@ class StopCatchingLocal:
         # before: StopCatchingLocal (the next line)
         await workflow.execute_local_activity(decline, order, start_to_close_timeout=TIMEOUT)
         return order
+
+
+@workflow.defn(name="SkipApprovalWait")
+class SkipApprovalWait:
+    """The wait for ``approve`` removed: core accepts the running execution's history, which
+    ends where the old code waited, and the new code goes on at once."""
+
+    def __init__(self) -> None:
+        self.approved = False
+
+    @workflow.signal
+    def approve(self) -> None:
+        self.approved = True
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: SkipApprovalWait (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

@@ -97,6 +97,7 @@ CASES = (
     "FlagAtCaller",
     "StopCatching",
     "StopCatchingLocal",
+    "SkipApprovalWait",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
@@ -108,6 +109,8 @@ CANCEL_AT_TIMER = {"AddCleanupOnCancel", "RemoveCleanupOnCancel", "PropagateCanc
 """Cases cancelled by the client once their first timer started."""
 RUNNING_AT_TIMER = {"ShorterNap"}
 """Cases captured while their first timer is pending (then terminated): a running execution."""
+RUNNING_AT_WAIT = {"SkipApprovalWait"}
+"""Cases captured while they wait for a signal (then terminated): a running execution."""
 SIGNAL_AFTER_TIMER = {"AddSleepBeforeWait"}
 """Cases signalled once their first timer started (the signal must end a wait on a timer)."""
 NEEDS_SINK = {"ChangeSignalExternal", "RenameSignalExternal", "ChangeCancelExternal"}
@@ -131,10 +134,13 @@ async def record_case(client: Client, case: str, out: Path) -> Path:
         await _timer_started(handle)
     if case in NEEDS_SIGNAL:
         await handle.signal("add", wid)
-    if case in RUNNING_AT_TIMER:
-        await _timer_started(handle)
+    if case in RUNNING_AT_TIMER | RUNNING_AT_WAIT:
+        if case in RUNNING_AT_TIMER:
+            await _timer_started(handle)
+        else:
+            await _waiting(handle)
         history = await handle.fetch_history()
-        await handle.terminate("recorded while its timer was pending")
+        await handle.terminate("recorded while it was running")
         status = "RUNNING"
     else:
         if case in CANCEL_AT_TIMER:
@@ -164,6 +170,23 @@ async def _timer_started(handle: WorkflowHandle[Any, Any]) -> None:
             return
         await asyncio.sleep(0.05)
     raise RuntimeError(f"{handle.id}: no timer started")
+
+
+async def _waiting(handle: WorkflowHandle[Any, Any]) -> None:
+    """Wait until the execution completed an activity and then a workflow task with no command:
+    it waits (for a signal)."""
+    from temporalio.api.enums.v1 import EventType
+
+    for _ in range(200):
+        events = (await handle.fetch_history()).events
+        kinds = [e.event_type for e in events]
+        if (
+            EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED in kinds
+            and kinds[-1] == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+        ):
+            return
+        await asyncio.sleep(0.05)
+    raise RuntimeError(f"{handle.id}: it does not wait")
 
 
 async def record(client: Client, out: Path, cases: Sequence[str] = CASES) -> list[Path]:
