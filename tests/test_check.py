@@ -362,10 +362,10 @@ def test_a_workflow_module_that_exits_on_import_is_one_error_not_one_per_history
 def test_a_workflow_module_whose_import_blocks_is_one_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import replaycheck.replay
+    import replaycheck._worker_session
 
     monkeypatch.setenv("REPLAYCHECK_TEST_IMPORT", "block")
-    monkeypatch.setattr(replaycheck.replay, "STARTUP_GRACE", 1.0)
+    monkeypatch.setattr(replaycheck._worker_session, "STARTUP_GRACE", 1.0)
     result = run("-w", "tests.workflows.exits_on_import", "--timeout", "1", str(COMPLETE),
                  str(NONDETERMINISTIC))  # fmt: skip
     assert result.exit_code == 2
@@ -532,12 +532,13 @@ def test_stopped_workers_are_not_started_again(monkeypatch: pytest.MonkeyPatch) 
     # A killed worker used to be replaced by a fresh one for the rest of its queue.
     import threading
 
+    import replaycheck._worker_session as supervision
     import replaycheck.replay as engine
 
-    monkeypatch.setattr(engine, "_stopping", False)  # the flag is for the process: restore it
+    monkeypatch.setattr(supervision, "_stopping", False)  # the flag is for the process: restore it
     # stop_workers() stops every worker of this process: only this test's (not the pytest
     # plugin's, which replays the repository's histories in this process too).
-    monkeypatch.setattr(engine, "_LIVE", weakref.WeakSet())
+    monkeypatch.setattr(supervision, "_LIVE", weakref.WeakSet())
     monkeypatch.setenv("TEMPORAL_DEBUG", "1")
     monkeypatch.setenv("REPLAYCHECK_TEST_HANG", "120")
     job = engine.ReplayJob(paths=(str(NONDETERMINISTIC), *[str(COMPLETE)] * 3),
@@ -558,7 +559,7 @@ def test_stopped_workers_are_not_started_again(monkeypatch: pytest.MonkeyPatch) 
     while not _my_workers() - before and time.monotonic() < deadline:
         time.sleep(0.1)
     time.sleep(2)  # it is replaying (the first history hangs)
-    engine.stop_workers()
+    supervision.stop_workers()
     thread.join(timeout=30)
     assert not thread.is_alive()
     assert not _my_workers() - before

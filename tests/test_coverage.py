@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import replaycheck._worker_session as supervision
 import replaycheck.replay as engine
 from tests.conftest import NONDETERMINISTIC, REPO, install_into
 from tests.test_plugin import make_project, xdist_args  # noqa: F401 - a fixture
@@ -105,7 +106,7 @@ def idle_and_busy_workers(monkeypatch: pytest.MonkeyPatch) -> tuple[int | None, 
 def test_an_idle_worker_leaves_by_itself_when_coverage_measures_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(engine, "_measured_by_coverage", lambda: True)
+    monkeypatch.setattr(supervision, "measured_by_coverage", lambda: True)
     # Idle, it gets the end of its input and exits (saving coverage's data); busy (pytest -x,
     # Ctrl-C) it is killed at once, not waited for.
     assert idle_and_busy_workers(monkeypatch) == (0, -signal.SIGKILL)

@@ -534,14 +534,14 @@ def test_an_installed_replaycheck_puts_nothing_before_the_standard_library_in_a_
     # Installed from a wheel, replaycheck's parent directory is site-packages: on the worker's
     # PYTHONPATH it would come before the standard library, and a module in it named like a
     # standard one (uuid.py) would shadow that one in the worker only.
-    from replaycheck import replay
+    from replaycheck import _worker_launch as launch
 
-    root = str(Path(replay.__file__).resolve().parents[1])
+    root = str(Path(launch.__file__).resolve().parents[1])
     monkeypatch.setenv("PYTHONPATH", "/somewhere")
-    monkeypatch.setattr(replay, "_site_directories", lambda: {root})
-    assert replay._worker_env()["PYTHONPATH"] == "/somewhere"
-    monkeypatch.setattr(replay, "_site_directories", set)  # a source tree: it is needed
-    assert replay._worker_env()["PYTHONPATH"] == os.pathsep.join([root, "/somewhere"])
+    monkeypatch.setattr(launch, "_site_directories", lambda: {root})
+    assert launch.worker_env()["PYTHONPATH"] == "/somewhere"
+    monkeypatch.setattr(launch, "_site_directories", set)  # a source tree: it is needed
+    assert launch.worker_env()["PYTHONPATH"] == os.pathsep.join([root, "/somewhere"])
 
 
 def test_a_files_run_id_is_its_provenances(tmp_path: Path) -> None:

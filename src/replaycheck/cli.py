@@ -43,8 +43,8 @@ def entry() -> None:
         code = 2
     else:  # pragma: no cover - click's standalone mode always raises SystemExit
         code = 0
-    if "replaycheck.replay" in sys.modules:  # no worker outlives the command
-        from replaycheck.replay import stop_workers
+    if "replaycheck._worker_session" in sys.modules:  # no worker outlives the command
+        from replaycheck._worker_session import stop_workers
 
         stop_workers()
     if "temporalio" not in sys.modules:
