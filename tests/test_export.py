@@ -255,14 +255,14 @@ def test_a_workflow_id_ending_like_an_earlier_runs_name_gets_a_file_of_its_own(
 
 def test_an_earlier_run_is_moved_only_where_nothing_is_yet(tmp_path: Path) -> None:
     # Another writer thread may have written that run's whole history there meanwhile.
-    from replaycheck.export import _move_if_absent
+    from replaycheck._export_files import move_if_absent
 
     old, target = tmp_path / "w.json", tmp_path / "w@r1.json"
     old.write_text("capture")
-    assert _move_if_absent(old, target) and target.read_text() == "capture"
+    assert move_if_absent(old, target) and target.read_text() == "capture"
     assert not old.exists()
     old.write_text("older capture")
-    assert not _move_if_absent(old, target)
+    assert not move_if_absent(old, target)
     assert target.read_text() == "capture" and old.read_text() == "older capture"
 
 
@@ -272,7 +272,7 @@ def test_a_running_capture_with_a_long_workflow_id_is_known_as_running(
 ) -> None:
     # The provenance ends the file, its status before a workflow id of up to 1,000
     # characters: reading only the last kilobyte missed it, and the file was never refreshed.
-    from replaycheck.export import _state_of
+    from replaycheck._export_files import state_of
     from replaycheck.histories import Provenance, read_history, write_history
 
     events = read_history(COMPLETE).history.events
@@ -280,9 +280,9 @@ def test_a_running_capture_with_a_long_workflow_id_is_known_as_running(
         path = tmp_path / f"{len(wid)}{suffix}"
         running = Provenance(wid, "T", namespace="ns", status="RUNNING")
         write_history(path, events, provenance=running)
-        assert _state_of(path) == ("running", "ns", ""), wid
+        assert state_of(path) == ("running", "ns", ""), wid
         write_history(path, events, provenance=Provenance(wid, "T", status="COMPLETED"))
-        assert _state_of(path) == ("ok", "", ""), wid
+        assert state_of(path) == ("ok", "", ""), wid
 
 
 def test_an_empty_workflow_id_is_a_usage_error(tmp_path: Path) -> None:
