@@ -183,6 +183,33 @@ def test_a_removed_wait_of_a_waiting_execution_is_ok_with_a_note(tmp_path: Path)
     assert "waits" not in replay_file(ended, "tests.workflows.changes_v2").message
 
 
+def test_two_statements_that_traded_places_get_one_gate_around_the_pair(tmp_path: Path) -> None:
+    # fetch, bill, charge became fetch, charge, bill: the fix gates the two statements, the old
+    # order in the else, and leaves the rest alone (not "the old code from here on").
+    d = committed_verdicts()["SwapAdjacent"].diagnosis
+    assert d is not None and d.change == "reordered"
+    line = marked_line("change: SwapAdjacent")
+    bill = "await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)"
+    charge = "await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)"
+    assert d.swapped == bill
+    assert "they traded places: the next statement runs activity 'bill'" in d.explanation()
+    fix = d.fix()
+    assert fix[1:] == [
+        f'    if workflow.patched("{d.patch_id}"):', f"        {charge}", f"        {bill}",
+        "    else:", f"        {bill}", f"        {charge}",
+    ]  # fmt: skip
+    # applied as it reads, the history replays
+    source = V2_FILE.read_text()
+    lines = source.splitlines(keepends=True)
+    assert lines[line - 1].strip() == charge and lines[line].strip() == bill
+    gated = "".join(f"        {text[4:]}\n" for text in fix[1:])
+    fixed = "".join(lines[: line - 1]) + gated + "".join(lines[line + 1 :])
+    assert replay_variant(tmp_path, "swap_gated", fixed, "SwapAdjacent").ok
+    # a statement that leaves the block cannot be moved as it is: the general fix stays
+    reorder = committed_verdicts()["Reorder"].diagnosis
+    assert reorder is not None and reorder.change == "reordered" and not reorder.swapped
+
+
 def test_a_timer_of_another_duration_is_the_change_not_the_signal_after_it() -> None:
     # A sleep added before wait_condition(timeout=1h): core takes the 30 min timer for the 1 h
     # one (it does not compare durations) and stops later, at the cancel of the 1 h timer once
@@ -363,9 +390,16 @@ def test_a_reorder_stays_a_reorder_though_the_type_is_named_later(case: str) -> 
     # MoveChargeFirst: only a string mentions 'charge' later; MoveAuditFirst: 'audit' runs
     # later once, where the history ran it twice. Neither is an addition: the old order goes
     # in the else.
+    # MoveAuditFirst moved 'audit' up by one statement: the pair is gated (see SwapAdjacent).
     d = committed_verdicts()[case].diagnosis
     assert d is not None and d.change == "reordered", d
-    assert "the old code from here on, in its order" in fix_text(case)
+    if case == "MoveAuditFirst":
+        fetch = "await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)"
+        assert d.swapped == fetch
+        assert "the two traded places, so gate both" in fix_text(case)
+    else:
+        assert not d.swapped
+        assert "the old code from here on, in its order" in fix_text(case)
 
 
 def test_a_changed_duration_is_not_blamed_for_a_later_change() -> None:

@@ -56,6 +56,7 @@ from replaycheck._readings import (
     shares_statement,
     slug,
     still_runs_later,
+    swapped_next,
     update_handler,
 )
 from replaycheck._source import (
@@ -347,6 +348,9 @@ def _from_divergence(
             diagnosis = replace(diagnosis, added_to=block[0], added_block=block[1])
         else:
             diagnosis = replace(diagnosis, moved_too=moved_too(frame, h, history))
+    swap = diagnosis.change == "reordered" and not diagnosis.shares_statement
+    if swap and frame is not None and h is not None and c is not None:  # two traded places?
+        diagnosis = replace(diagnosis, swapped=swapped_next(frame, h, c, history))
     taken = _patch_ids_in_use(history, diagnosis)
     if c is not None and c.kind == "update" and h is not None and h.kind != "update":
         handler, handler_at = update_handler(h, found, history)

@@ -107,14 +107,20 @@ def explanation(d: Diagnosis) -> str:
             else ""
         ),
         "renamed": f"{rec} became {com}",
-        "reordered": f"{com} now comes before {rec}"
-        + ("" if d.seen_later else f" ({rec} was removed or moved after it)"),
+        "reordered": f"{com} now comes before {rec}" + _reorder_reading(d),
         "replaced": f"the code commands {com} where the history recorded {rec} "
         f"(added before it, or replacing it)",
         "patch-removed": f"the code no longer calls workflow.{_patch_call(d)}"
         f"({d.recorded_name!r}) (nor deprecate_patch), but the history recorded its "
         "marker",
     }.get(d.change, "")
+
+
+def _reorder_reading(d: Diagnosis) -> str:
+    """What a reorder's explanation adds: a swap, or that the recorded command moved or went."""
+    if d.swapped:
+        return f" (they traded places: the next statement runs {d.recorded})"
+    return "" if d.seen_later else f" ({d.recorded} was removed or moved after it)"
 
 
 def fix(d: Diagnosis) -> list[str]:
@@ -247,6 +253,14 @@ def _fix(d: Diagnosis) -> list[str]:
         return [f"gate the change {where} (no else: executions recorded before never ran it):",
                 *_gate(d, new_code)]  # fmt: skip
     other = d.other_patch_id or "<change-id>"
+    if d.change == "reordered" and d.swapped and _statement(frame):
+        return [
+            f"gate the change {where}; the next statement runs {rec}, which this history ran "
+            "first: the two traded places, so gate both, in the old order in the else:",
+            *_gate(d, f"{new_code}\n{d.swapped}"),
+            "    else:",
+            *(f"        {line}" for line in f"{d.swapped}\n{new_code}".splitlines()),
+        ]
     if d.change == "reordered":
         old = ", then ".join(d.old_order) or rec
         readings = [

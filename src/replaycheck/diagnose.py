@@ -152,6 +152,10 @@ class Diagnosis:
     moved_too: str = ""
     """The statement after the gated one runs a command the history recorded later (it moved
     up too): ``activity 'seed_data' at shared.py:80``."""
+    swapped: str = ""
+    """``reordered``: the statement after the gated one, when it runs what the history recorded
+    and the history ran the code's command right after that: the two traded places, and the fix
+    gates the pair (its source, dedented)."""
     deprecated_early: str = ""
     """A ``deprecate_patch()`` id this history has no marker of: the execution started before
     the patch, and the deprecation came too early."""

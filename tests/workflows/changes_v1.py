@@ -687,3 +687,13 @@ class SkipApprovalWait:
         await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
         await workflow.wait_condition(lambda: self.approved)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SwapAdjacent")
+class SwapAdjacent:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        return order

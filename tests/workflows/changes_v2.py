@@ -820,3 +820,16 @@ class SkipApprovalWait:
         await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
         # change: SkipApprovalWait (the next line)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SwapAdjacent")
+class SwapAdjacent:
+    """Two activities in a row traded places; the rest is as it was."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: SwapAdjacent (the next line)
+        await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+        return order

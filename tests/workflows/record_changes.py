@@ -98,6 +98,7 @@ CASES = (
     "StopCatching",
     "StopCatchingLocal",
     "SkipApprovalWait",
+    "SwapAdjacent",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate"}
