@@ -786,3 +786,19 @@ def test_a_bug_in_replaycheck_shows_its_traceback_and_exits_2_not_1(tmp_path: Pa
     assert done.returncode == 2, done.stderr
     assert "Traceback" in done.stderr and "RuntimeError: a bug" in done.stderr
     assert "replaycheck: internal error" in done.stderr
+
+
+def test_without_configured_histories_it_reads_where_export_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `replaycheck export` writes fixtures/histories when nothing is configured: `check` right
+    # after it, with no pyproject.toml, reads them there.
+    monkeypatch.setenv("PYTHONPATH", str(REPO))  # the replay worker imports the example
+    result = run("-w", "examples.provisioning.workflows", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "no histories to check; pass paths or set histories" in result.stderr
+    shutil.copytree(REPO / "fixtures" / "histories" / "NotifyTenant",
+                    tmp_path / "fixtures" / "histories" / "NotifyTenant")
+    result = run("-w", "examples.provisioning.workflows", cwd=tmp_path)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "4 histories: 4 ok" in result.stdout

@@ -163,7 +163,7 @@ def selection_options(func: F) -> F:
 
 
 def default_export_dir() -> Path:
-    from replaycheck.config import load_settings
+    from replaycheck.config import DEFAULT_HISTORIES, load_settings
 
     settings = load_settings()
     if settings.export_dir is not None:
@@ -171,4 +171,4 @@ def default_export_dir() -> Path:
     for path in settings.histories:
         if not path.is_file():
             return path
-    return settings.root / "fixtures" / "histories"
+    return settings.root / DEFAULT_HISTORIES

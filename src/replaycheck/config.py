@@ -26,6 +26,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 DEFAULT_TIMEOUT = 60.0
 """Seconds one history may take to replay before its verdict is ``error``."""
 
+DEFAULT_HISTORIES = Path("fixtures", "histories")
+"""Where ``export`` writes and ``check`` / ``patches`` read when no path is configured."""
 KNOWN_KEYS = ("histories", "workflows", "timeout", "data_converter", "pythonpath", "export_dir")
 
 
@@ -46,6 +48,15 @@ class Settings:
     """Extra import roots; the root itself is always importable."""
     export_dir: Path | None = None
     pyproject: Path | None = None
+
+    @property
+    def history_roots(self) -> tuple[Path, ...]:
+        """:attr:`histories`, else ``fixtures/histories`` under the root when it is there: where
+        ``replaycheck export`` writes when nothing is configured."""
+        if self.histories:
+            return self.histories
+        default = self.root / DEFAULT_HISTORIES
+        return (default,) if default.is_dir() else ()
 
     @property
     def import_paths(self) -> tuple[str, ...]:

@@ -322,7 +322,7 @@ def collect(
     from replaycheck.histories import discover
     from replaycheck.replay import ReplayJob, replay
 
-    roots = list(paths) or list(settings.histories)
+    roots = list(paths) or list(settings.history_roots)
     if not roots:
         raise ConfigError(
             'no histories to read; pass paths or set histories = ["fixtures/histories"] '

@@ -102,7 +102,7 @@ def check(
     """
     from replaycheck.histories import discover
 
-    roots = list(paths) if paths else list(settings.histories)
+    roots = list(paths) if paths else list(settings.history_roots)
     if not roots:
         raise ConfigError(
             'no histories to check; pass paths or set histories = ["fixtures/histories"] '
