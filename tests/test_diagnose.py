@@ -777,12 +777,12 @@ def test_source_reading_skips_comments_and_follows_callers(tmp_path: Path) -> No
 
 
 def test_a_suggested_patch_id_is_never_one_in_use() -> None:
-    from replaycheck._building_names import _unused
+    from replaycheck._building_names import unused
 
-    assert _unused("timer-before-charge", {"x"}) == "timer-before-charge"
-    assert _unused("timer-before-charge", {"timer-before-charge"}) == "timer-before-charge-2"
+    assert unused("timer-before-charge", {"x"}) == "timer-before-charge"
+    assert unused("timer-before-charge", {"timer-before-charge"}) == "timer-before-charge-2"
     taken = {"timer-before-charge", "timer-before-charge-2"}
-    assert _unused("timer-before-charge", taken) == "timer-before-charge-3"
+    assert unused("timer-before-charge", taken) == "timer-before-charge-3"
 
 
 def test_an_added_timer_is_not_taken_for_a_moved_one() -> None:

@@ -558,13 +558,13 @@ def test_a_files_run_id_is_its_provenances(tmp_path: Path) -> None:
 
 
 def test_a_cut_off_statement_is_not_put_in_a_fix() -> None:
-    from replaycheck._fix_cases import _statement
+    from replaycheck._fix_cases import statement_at
     from replaycheck._source import SourceFrame
 
     def frame(code: str) -> SourceFrame:
         return SourceFrame("wf.py", 3, "run", code)
 
-    assert _statement(frame("await workflow.sleep(5)")) == "await workflow.sleep(5)"
-    assert _statement(frame("await f(\n    a,\n)")) == "await f(\n    a,\n)"
-    assert _statement(frame("await workflow.execute_activity(\n...  (48 lines in all)")) == ""
-    assert _statement(None) == _statement(frame("")) == ""
+    assert statement_at(frame("await workflow.sleep(5)")) == "await workflow.sleep(5)"
+    assert statement_at(frame("await f(\n    a,\n)")) == "await f(\n    a,\n)"
+    assert statement_at(frame("await workflow.execute_activity(\n...  (48 lines in all)")) == ""
+    assert statement_at(None) == statement_at(frame("")) == ""

@@ -13,11 +13,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from replaycheck._building_names import (
-    _patch_ids_in_use,
-    _slug_of,
-    _unused,
-    _with_patch_id,
     classify,
+    patch_ids_in_use,
+    slug_of,
+    unused,
+    with_patch_id,
 )
 from replaycheck._commands import (
     NAMED_KINDS,
@@ -198,9 +198,9 @@ def _id_change(
             severity=severity,
         )
     name = diagnosis.recorded_name or kind
-    taken = _patch_ids_in_use(commands, diagnosis)
+    taken = patch_ids_in_use(commands, diagnosis)
     return replace(
-        diagnosis, change="id-changed", ids=(old, new), patch_id=_unused(f"{slug(name)}-id", taken)
+        diagnosis, change="id-changed", ids=(old, new), patch_id=unused(f"{slug(name)}-id", taken)
     )
 
 
@@ -242,7 +242,7 @@ def _from_hint(message: str, hint: CoreHint, severity: str) -> Diagnosis:
     )
     h = Command(*recorded) if recorded[0] else None
     c = Command(*commanded) if commanded[0] else None
-    return _with_patch_id(diagnosis, h, c)
+    return with_patch_id(diagnosis, h, c)
 
 
 def _located(message: str, found: Divergence, history: HistoryCommands, severity: str) -> Diagnosis:
@@ -302,23 +302,23 @@ def _from_divergence(
     if diagnosis.change == "removed" and c is not None and c.kind == "cancel" and h is not None:
         last = diagnosis.previous[0] if diagnosis.previous else None
         if h.name and last and mentioned_later(last.file, last.line, name_pattern(h.name)):
-            taken = _patch_ids_in_use(history, diagnosis)
+            taken = patch_ids_in_use(history, diagnosis)
             return replace(
                 diagnosis,
                 change=classify(h, c, history, cancel_ends=False),
                 cancel_uncaught=True,
-                patch_id=_unused("propagate-cancel", taken),
+                patch_id=unused("propagate-cancel", taken),
             )
     if c is not None and c.kind == "fail" and h is not None and not diagnosis.location:
         # Not from a `raise` (that has a line): the failure of an awaited command came up.
         failed = [x for x in history.commands if x.event_id < h.event_id
                   and x.event_id in history.failed]  # fmt: skip
         if failed:
-            taken = _patch_ids_in_use(history, diagnosis)
+            taken = patch_ids_in_use(history, diagnosis)
             return replace(
                 diagnosis,
                 failure_uncaught=failed[-1].describe(),
-                patch_id=_unused(f"propagate-{slug(failed[-1].name)}-failure", taken),
+                patch_id=unused(f"propagate-{slug(failed[-1].name)}-failure", taken),
             )
     depth = diagnosis.gate_frame
     if diagnosis.change == "patch-removed" and h is not None:
@@ -351,7 +351,7 @@ def _from_divergence(
     swap = diagnosis.change == "reordered" and not diagnosis.shares_statement
     if swap and frame is not None and h is not None and c is not None:  # two traded places?
         diagnosis = replace(diagnosis, swapped=swapped_next(frame, h, c, history))
-    taken = _patch_ids_in_use(history, diagnosis)
+    taken = patch_ids_in_use(history, diagnosis)
     if c is not None and c.kind == "update" and h is not None and h.kind != "update":
         handler, handler_at = update_handler(h, found, history)
         if handler:
@@ -360,7 +360,7 @@ def _from_divergence(
                 change="removed",
                 handler=handler,
                 handler_at=handler_at,
-                patch_id=_unused(f"remove-{_slug_of(h)}", taken),
+                patch_id=unused(f"remove-{slug_of(h)}", taken),
                 still_runs_later=False,
             )
     next_is_h = bool(found.commanded_rest) and h is not None and found.commanded_rest[0].matches(h)
@@ -375,8 +375,8 @@ def _from_divergence(
             branch_kind=kind,
             branch_parameters=params,
             branch_reads_more=more,
-            patch_id=_unused(f"{_slug_of(c)}-or-{_slug_of(h)}", taken),
-            other_patch_id=_unused(f"{_slug_of(c)}-instead-of-{_slug_of(h)}", taken),
+            patch_id=unused(f"{slug_of(c)}-or-{slug_of(h)}", taken),
+            other_patch_id=unused(f"{slug_of(c)}-instead-of-{slug_of(h)}", taken),
             still_runs_later=False,
             added_block="",
             moved_too="",
@@ -390,9 +390,9 @@ def _from_divergence(
             loop_runs=loop.runs,
             loop_more=loop.more,
             loop_literal=loop.literal,
-            patch_id=_unused(f"{slug(loop.name)}-runs", taken),
+            patch_id=unused(f"{slug(loop.name)}-runs", taken),
         )
-    return _with_patch_id(diagnosis, h, c, taken=taken)
+    return with_patch_id(diagnosis, h, c, taken=taken)
 
 
 OLD_ORDER_SHOWN = 6

@@ -19,7 +19,7 @@ from replaycheck._source import patch_ids_in_source
 from replaycheck.diagnose import Diagnosis
 
 
-def _patch_ids_in_use(history: HistoryCommands, diagnosis: Diagnosis) -> set[str]:
+def patch_ids_in_use(history: HistoryCommands, diagnosis: Diagnosis) -> set[str]:
     """Patch ids the history recorded or the workflow source already passes to ``patched()``
     / ``deprecate_patch()``: a suggestion must not reuse one."""
     taken = {x.name for x in history.commands if x.kind == "patch"}
@@ -61,7 +61,7 @@ def _later_match(h: Command, c: Command, history: HistoryCommands) -> Command | 
     )  # fmt: skip
 
 
-def _with_patch_id(
+def with_patch_id(
     diagnosis: Diagnosis,
     h: Command | None,
     c: Command | None,
@@ -74,12 +74,12 @@ def _with_patch_id(
         return suggested
     return replace(
         suggested,
-        patch_id=_unused(suggested.patch_id, taken),
-        other_patch_id=_unused(suggested.other_patch_id, taken),
+        patch_id=unused(suggested.patch_id, taken),
+        other_patch_id=unused(suggested.other_patch_id, taken),
     )
 
 
-def _unused(patch_id: str, taken: Collection[str]) -> str:
+def unused(patch_id: str, taken: Collection[str]) -> str:
     if not patch_id or patch_id not in taken:
         return patch_id
     n = 2
@@ -92,7 +92,7 @@ def _suggest_ids(diagnosis: Diagnosis, h: Command | None, c: Command | None) -> 
     change = diagnosis.change
     if change not in ("reordered", "renamed", "replaced"):
         return replace(diagnosis, patch_id=suggest_patch_id(change, h, c))
-    new, old = _slug_of(c), _slug_of(h)
+    new, old = slug_of(c), slug_of(h)
     if not (new and old):
         return diagnosis
     if durations_differ(h, c):
@@ -121,7 +121,7 @@ def suggest_patch_id(change: str, h: Command | None, c: Command | None) -> str:
     """A readable patch id for gating the change (the removed id for ``patch-removed``)."""
     if change == "patch-removed" and h is not None:
         return h.name
-    new, old = _slug_of(c), _slug_of(h)
+    new, old = slug_of(c), slug_of(h)
     if change == "added" and new:
         return f"add-{new}"
     if change == "removed" and old:
@@ -133,7 +133,7 @@ def suggest_patch_id(change: str, h: Command | None, c: Command | None) -> str:
     return f"{new}-instead-of-{old}"
 
 
-def _slug_of(command: Command | None) -> str:
+def slug_of(command: Command | None) -> str:
     if command is None:
         return ""
     if command.kind in ("activity", "local-activity", "child") and command.name:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from replaycheck.diagnose import Diagnosis
 
 
-def _branch_fix(d: Diagnosis) -> list[str]:
+def branch_fix(d: Diagnosis) -> list[str]:
     """Gate the condition, not the branch: each execution keeps the branch it took. A rename
     inside the branch reads the same from the history, so it comes second (gating the call
     when the condition changed would pass the check and break the other branch's
@@ -54,7 +54,7 @@ def _branch_fix(d: Diagnosis) -> list[str]:
             "    else:",
             "        match ...:  # with the old patterns, for executions recorded before",
         ]
-    code = _statement(frame) or f"...  # the new code: {d.commanded}"
+    code = statement_at(frame) or f"...  # the new code: {d.commanded}"
     other = d.other_patch_id or "<change-id>"
     return [
         *lines,
@@ -66,11 +66,11 @@ def _branch_fix(d: Diagnosis) -> list[str]:
         f'    if workflow.patched("{other}"):',
         *(f"        {line}" for line in code.splitlines()),
         "    else:",
-        *_old(d.recorded),
+        *old_code(d.recorded),
     ]
 
 
-def _catch_again(
+def catch_again(
     d: Diagnosis, what: str, after: str, error: str, unknown: str, old: str
 ) -> list[str]:
     """Catch ``what`` again around the statement the code last matched (``unknown`` when it
@@ -78,7 +78,7 @@ def _catch_again(
     and ``old`` is where they go on."""
     frame = d.previous[0] if d.previous else None
     where = f" around {frame.short()}" if frame else ""
-    statement = _statement(frame) or unknown
+    statement = statement_at(frame) or unknown
     return [
         f"gate where the code catches {what}{where} (executions recorded before caught it and "
         f"{after}):",
@@ -101,18 +101,18 @@ def _caller_fix(d: Diagnosis, caller: SourceFrame) -> list[str]:
     why = "executions recorded before took their branch with the value passed before"
     if d.branch_reads_more:
         head = (
-            f"  if instead the {_arguments(names)} that {caller.function} passes changed, gate "
+            f"  if instead the {arguments(names)} that {caller.function} passes changed, gate "
             f"{it} there, at {caller.short()} ({why}):"
         )
     else:
         head = (
-            f"gate the {_arguments(names)} where {caller.function} passes {it}, at "
+            f"gate the {arguments(names)} where {caller.function} passes {it}, at "
             f"{caller.short()} (the condition of the {d.branch_kind} at {d.branch_at} reads only "
             f"{it}; {why}):"
         )
     patch_id = d.patch_id or "<change-id>"
-    call = _statement(caller)
-    value = _keyword_source(call, names[0]) if len(names) == 1 else ""
+    call = statement_at(caller)
+    value = keyword_source(call, names[0]) if len(names) == 1 else ""
     if value:
         return [
             head,
@@ -129,20 +129,20 @@ def _caller_fix(d: Diagnosis, caller: SourceFrame) -> list[str]:
     ]
 
 
-def _arguments(names: tuple[str, ...]) -> str:
+def arguments(names: tuple[str, ...]) -> str:
     """``argument 'now'``, ``arguments 'now', 'late'``."""
     return ("argument " if len(names) == 1 else "arguments ") + ", ".join(map(repr, names))
 
 
-def _loop_command(d: Diagnosis) -> str:
+def loop_command(d: Diagnosis) -> str:
     return d.commanded if d.loop_more else d.recorded
 
 
-def _loop_fix(d: Diagnosis) -> list[str]:
+def loop_fix(d: Diagnosis) -> list[str]:
     patch_id = d.patch_id or "<change-id>"
     why = (
         "not a call inside it (patched() gives one answer per execution, so a gate inside "
-        f"the loop skips every iteration); this history ran {_loop_command(d)} "
+        f"the loop skips every iteration); this history ran {loop_command(d)} "
         f"{d.loop_runs} times there"
     )
     if d.loop_literal:
@@ -162,9 +162,9 @@ def _loop_fix(d: Diagnosis) -> list[str]:
     ]
 
 
-def _deprecated_early_fix(d: Diagnosis) -> list[str]:
+def deprecated_early_fix(d: Diagnosis) -> list[str]:
     frame = d.gate_at
-    new_code = d.added_block or _statement(frame) or f"...  # the new code: {d.commanded}"
+    new_code = d.added_block or statement_at(frame) or f"...  # the new code: {d.commanded}"
     # An addition needs no else; a reorder (the old command moved, not kept) needs the old
     # order there, as when the gate was added.
     moved = d.change == "reordered" or bool(d.moved_too)
@@ -187,7 +187,7 @@ def _deprecated_early_fix(d: Diagnosis) -> list[str]:
             f"        ...  # the old code from here on, in its order: {order}",
         ]
     elif not addition:
-        lines += ["    else:", *_old(d.recorded)]
+        lines += ["    else:", *old_code(d.recorded)]
     if d.severity == CLOSED:
         lines.append(
             "  note: this execution is closed: once the namespace's retention has deleted it, "
@@ -196,7 +196,7 @@ def _deprecated_early_fix(d: Diagnosis) -> list[str]:
     return lines
 
 
-def _gate(d: Diagnosis, code: str, *more: str) -> list[str]:
+def gate(d: Diagnosis, code: str, *more: str) -> list[str]:
     return [
         f'    if workflow.patched("{d.patch_id or "<change-id>"}"):',
         *(f"        {line}" for line in code.splitlines()),
@@ -204,11 +204,11 @@ def _gate(d: Diagnosis, code: str, *more: str) -> list[str]:
     ]
 
 
-def _old(recorded: str) -> list[str]:
+def old_code(recorded: str) -> list[str]:
     return [f"        ...  # the old code ({recorded}), for executions recorded before"]
 
 
-def _keyword_source(code: str, name: str) -> str:
+def keyword_source(code: str, name: str) -> str:
     """The source of the ``name=`` argument of a call in ``code`` ('' when there is none)."""
     import ast
 
@@ -224,7 +224,7 @@ def _keyword_source(code: str, name: str) -> str:
     return ""
 
 
-def _patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
+def patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
     patch_id = diagnosis.recorded_name
     frame = diagnosis.gate_at
     at = f" (before {frame.short()})" if frame else ""
@@ -251,7 +251,7 @@ def _patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
     ]
 
 
-def _statement(frame: SourceFrame | None) -> str:
+def statement_at(frame: SourceFrame | None) -> str:
     """The statement at ``frame`` to quote in a fix: whole, or '' (unreadable, or too long and
     kept as its first line, which a fix must not quote as if it were the statement)."""
     import ast

@@ -12,17 +12,17 @@ from typing import TYPE_CHECKING
 
 from replaycheck._commands import TASK_END_CANCELS, Command, kind_switch
 from replaycheck._fix_cases import (
-    _arguments,
-    _branch_fix,
-    _catch_again,
-    _deprecated_early_fix,
-    _gate,
-    _keyword_source,
-    _loop_command,
-    _loop_fix,
-    _old,
-    _patch_removed_fix,
-    _statement,
+    arguments,
+    branch_fix,
+    catch_again,
+    deprecated_early_fix,
+    gate,
+    keyword_source,
+    loop_command,
+    loop_fix,
+    old_code,
+    patch_removed_fix,
+    statement_at,
 )
 from replaycheck._readings import slug
 
@@ -87,7 +87,7 @@ def explanation(d: Diagnosis) -> str:
         why = "the condition, or what it reads, changed"
         if caller is not None:
             why = (
-                f"the {_arguments(d.branch_parameters)} that {caller.function} passes at "
+                f"the {arguments(d.branch_parameters)} that {caller.function} passes at "
                 f"{caller.short()}, or the condition, changed"
             )
         return (
@@ -96,7 +96,7 @@ def explanation(d: Diagnosis) -> str:
             f"({why}; or {rec} became {com} in this branch)"
         )
     return {
-        "loop": f"the loop at {d.loop} now runs {_loop_command(d)} "
+        "loop": f"the loop at {d.loop} now runs {loop_command(d)} "
         f"{'more' if d.loop_more else 'fewer'} times than this history recorded "
         f"({d.loop_runs})",
         "added": f"the code now commands {com} where the history recorded {rec}",
@@ -168,12 +168,12 @@ def _fix(d: Diagnosis) -> list[str]:
             "    def ...(self, ...) -> None:  # as it was, or calling the new handler",
         ]
     if d.change == "patch-removed":
-        return _patch_removed_fix(d)
+        return patch_removed_fix(d)
     if d.failure_uncaught:
         # A local activity's failure reaches the code as it was raised (checked on the dev
         # server), not wrapped in an ActivityError.
         error = _CAUGHT_AS.get(d.failure_uncaught.split(" '")[0], "ActivityError")
-        return _catch_again(
+        return catch_again(
             d,
             f"the failure of {d.failure_uncaught}",
             f"went on with {d.recorded}",
@@ -183,7 +183,7 @@ def _fix(d: Diagnosis) -> list[str]:
             f"({d.recorded})",
         )
     if d.cancel_uncaught:
-        return _catch_again(
+        return catch_again(
             d,
             "the cancellation",
             "went on",
@@ -192,16 +192,16 @@ def _fix(d: Diagnosis) -> list[str]:
             "# executions recorded before go on from here, as the old code did",
         )
     if d.deprecated_early:
-        return _deprecated_early_fix(d)
+        return deprecated_early_fix(d)
     if d.change == "loop":
-        return _loop_fix(d)
+        return loop_fix(d)
     if d.change == "branch":
-        return _branch_fix(d)
+        return branch_fix(d)
     if d.change == "id-changed" and len(d.ids) == 2:
         frame = d.gate_at
         where = f"at {frame.short()}" if frame else "where the code gives the id"
         field = "activity_id" if d.recorded_kind == "activity" else "id"
-        new = _keyword_source(frame.code if frame else "", field) or repr(d.ids[1])
+        new = keyword_source(frame.code if frame else "", field) or repr(d.ids[1])
         if d.recorded_kind == "activity" and d.ids[0].isdigit():
             old = f"None  # the default id, a sequence number ({d.ids[0]!r} here)"
         else:
@@ -215,9 +215,9 @@ def _fix(d: Diagnosis) -> list[str]:
         at = f" ({d.handler_at})" if d.handler_at else ""
         return [
             f"gate it in the update handler {d.handler!r}{at}:",
-            *_gate(d, f"...  # the new handler code, without {rec}"),
+            *gate(d, f"...  # the new handler code, without {rec}"),
             "    else:",
-            *_old(rec),
+            *old_code(rec),
         ]
     if d.change == "removed":
         where = f"where {rec} was"
@@ -228,8 +228,8 @@ def _fix(d: Diagnosis) -> list[str]:
                     " (a cancel is recorded at the end of its workflow task: in the code it may"
                     " come before later commands of that task)"
                 )
-        removal = [*_gate(d, f"...  # the new code, without {rec}"), "    else:",
-                   *_old(rec)]  # fmt: skip
+        removal = [*gate(d, f"...  # the new code, without {rec}"), "    else:",
+                   *old_code(rec)]  # fmt: skip
         if not d.signals or d.commanded_kind:
             return [f"gate the change {where}:", *removal]
         signal = d.signals[-1].split(" (event")[0]
@@ -245,19 +245,19 @@ def _fix(d: Diagnosis) -> list[str]:
             *removal,
         ]
     frame = d.gate_at
-    new_code = _statement(frame) or f"...  # the new code: {d.commanded}"
+    new_code = statement_at(frame) or f"...  # the new code: {d.commanded}"
     where = f"at {frame.short()}" if frame else "at the changed code"
     if d.change == "added":
         if d.shares_statement:
             return [f"gate the change {where}:", *_addition(d, new_code)]
         return [f"gate the change {where} (no else: executions recorded before never ran it):",
-                *_gate(d, new_code)]  # fmt: skip
+                *gate(d, new_code)]  # fmt: skip
     other = d.other_patch_id or "<change-id>"
-    if d.change == "reordered" and d.swapped and _statement(frame):
+    if d.change == "reordered" and d.swapped and statement_at(frame):
         return [
             f"gate the change {where}; the next statement runs {rec}, which this history ran "
             "first: the two traded places, so gate both, in the old order in the else:",
-            *_gate(d, f"{new_code}\n{d.swapped}"),
+            *gate(d, f"{new_code}\n{d.swapped}"),
             "    else:",
             *(f"        {line}" for line in f"{d.swapped}\n{new_code}".splitlines()),
         ]
@@ -265,11 +265,11 @@ def _fix(d: Diagnosis) -> list[str]:
         old = ", then ".join(d.old_order) or rec
         readings = [
             (f"if {rec} still runs later (moved after it):",
-             [*_gate(d, new_code, "...  # and the rest in the new order"), "    else:",
+             [*gate(d, new_code, "...  # and the rest in the new order"), "    else:",
               f"        ...  # the old code from here on, in its order: {old}"]),
             (f"if {rec} is gone (removed):",
-             [*_gate(d, f"pass  # the new code no longer runs {rec}"), "    else:",
-              *_old(rec)]),
+             [*gate(d, f"pass  # the new code no longer runs {rec}"), "    else:",
+              *old_code(rec)]),
         ]  # fmt: skip
     elif d.change in ("renamed", "replaced"):
         addition = f"if {rec} still runs after it (an addition)" + (
@@ -277,7 +277,7 @@ def _fix(d: Diagnosis) -> list[str]:
         )
         readings = [
             (addition, _addition(d, new_code)),
-            (f"if it replaced {rec}:", [*_gate(d, new_code), "    else:", *_old(rec)]),
+            (f"if it replaced {rec}:", [*gate(d, new_code), "    else:", *old_code(rec)]),
         ]
         recorded = Command(d.recorded_kind, d.recorded_name)
         if kind_switch(recorded, Command(d.commanded_kind, d.commanded_name)) and not (
@@ -285,8 +285,8 @@ def _fix(d: Diagnosis) -> list[str]:
         ):  # the same activity, run the other way: no addition of itself
             return [f"gate the change {where}:", *readings[1][1]]
     else:
-        return [f"gate the change {where}:", *_gate(d, new_code), "    else:",
-                *_old(rec)]  # fmt: skip
+        return [f"gate the change {where}:", *gate(d, new_code), "    else:",
+                *old_code(rec)]  # fmt: skip
     if not d.still_runs_later:
         readings.reverse()
     elif d.seen_later:
@@ -324,12 +324,12 @@ def _addition(d: Diagnosis, code: str) -> list[str]:
         return [
             f"    # the statements added in a row{lines}, up to the one running "
             f"{d.recorded}, share the gate",
-            *_gate(d, d.added_block),
+            *gate(d, d.added_block),
         ]
     if not d.shares_statement:
-        return _gate(d, code)
+        return gate(d, code)
     return [
-        *_gate(d, code),
+        *gate(d, code),
         "    else:",
         f"        ...  # the statement as it was, without {d.commanded}",
     ]

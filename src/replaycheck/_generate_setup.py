@@ -35,7 +35,7 @@ class Resolved:
 def resolved(spec: GenerationSpec) -> Iterator[Resolved]:
     """Import the baseline (from a git ref into a temporary directory if asked) for the block."""
     from replaycheck._baseline import materialize
-    from replaycheck.generate import _GIT_PREFIX, is_git_ref
+    from replaycheck.generate import GIT_PREFIX, is_git_ref
     from replaycheck.replay import ReplayJob
 
     settings = load_settings(spec.root)
@@ -51,7 +51,7 @@ def resolved(spec: GenerationSpec) -> Iterator[Resolved]:
     base = [spec.baseline] if isinstance(spec.baseline, str) else list(spec.baseline)
     with contextlib.ExitStack() as stack:
         if len(base) == 1 and is_git_ref(base[0], settings.import_paths):
-            ref = base[0].removeprefix(_GIT_PREFIX)
+            ref = base[0].removeprefix(GIT_PREFIX)
             specs, import_root = stack.enter_context(materialize(ref, new, settings))
             classes = import_workflows(specs, [import_root])
         else:

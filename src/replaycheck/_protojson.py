@@ -50,26 +50,26 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 from replaycheck._protojson_scalars import (
-    _fresh_list,
-    _repeated_scalar_setter,
-    _scalar_converter,
-    _scalar_setter,
-    _Setter,
+    Setter,
+    fresh_list,
+    repeated_scalar_setter,
+    scalar_converter,
+    scalar_setter,
 )
 from replaycheck._protojson_values import (
-    _MAX_DEPTH,
-    _SKIP,
-    _ConvError,
-    _duration_into,
-    _key_segment,
-    _kind,
-    _map_key_converter,
-    _map_segment,
-    _parse_dict_into,
-    _set_duration,
-    _set_timestamp,
-    _timestamp_into,
-    _wrap,
+    MAX_DEPTH,
+    SKIP,
+    ConvError,
+    duration_into,
+    key_segment,
+    kind_of,
+    map_key_converter,
+    map_segment,
+    parse_dict_into,
+    set_duration,
+    set_timestamp,
+    timestamp_into,
+    wrap,
 )
 
 __all__ = ["history_from_dict"]
@@ -144,20 +144,20 @@ def _is_map(field: FieldDescriptor) -> bool:
 def _compile(desc: Descriptor) -> _Into:
     full_name = desc.full_name
     if full_name == "google.protobuf.Timestamp":
-        _compiling[desc] = _timestamp_into
-        return _timestamp_into
+        _compiling[desc] = timestamp_into
+        return timestamp_into
     if full_name == "google.protobuf.Duration":
-        _compiling[desc] = _duration_into
-        return _duration_into
+        _compiling[desc] = duration_into
+        return duration_into
     if (
         full_name in _FALLBACK_TYPES
         or desc.file.name == "google/protobuf/wrappers.proto"
         or desc.is_extendable
     ):
-        _compiling[desc] = _parse_dict_into
-        return _parse_dict_into
+        _compiling[desc] = parse_dict_into
+        return parse_dict_into
 
-    setters: dict[Any, _Setter] = {}
+    setters: dict[Any, Setter] = {}
     get = setters.get
     oneof_of: dict[str, str] = {}  # JSON key -> name of its oneof (including synthetic ones)
     for field in desc.fields:
@@ -172,16 +172,16 @@ def _compile(desc: Descriptor) -> _Into:
             if value is not None and key in oneof_keys:
                 oneof = oneof_of[key]
                 if oneof in seen:
-                    err = _ConvError(f"{seen[oneof]!r} and {key!r} are both set (oneof {oneof})")
-                    err.path.append(_key_segment(key))
+                    err = ConvError(f"{seen[oneof]!r} and {key!r} are both set (oneof {oneof})")
+                    err.path.append(key_segment(key))
                     raise err
                 seen[oneof] = key
 
     def into(js: Any, msg: Any, depth: int) -> None:
         if not isinstance(js, dict):
-            raise _ConvError(f"expected object, got {_kind(js)}")
-        if depth > _MAX_DEPTH:
-            raise _ConvError(f"nested more than {_MAX_DEPTH} messages deep")
+            raise ConvError(f"expected object, got {kind_of(js)}")
+        if depth > MAX_DEPTH:
+            raise ConvError(f"nested more than {MAX_DEPTH} messages deep")
         if oneof_keys and len(oneof_keys.intersection(js)) > 1:
             check_oneofs(js)
         child = depth + 1
@@ -191,12 +191,12 @@ def _compile(desc: Descriptor) -> _Into:
                 continue  # unknown field
             try:
                 setter(msg, value, child)
-            except _ConvError as exc:
-                exc.path.append(_key_segment(key))
+            except ConvError as exc:
+                exc.path.append(key_segment(key))
                 raise
             except (ValueError, TypeError, OverflowError) as exc:
-                err = _wrap(exc)
-                err.path.append(_key_segment(key))
+                err = wrap(exc)
+                err.path.append(key_segment(key))
                 raise err from exc
 
     _compiling[desc] = into
@@ -208,32 +208,32 @@ def _compile(desc: Descriptor) -> _Into:
     return into
 
 
-def _setter_for(field: FieldDescriptor) -> _Setter:
+def _setter_for(field: FieldDescriptor) -> Setter:
     if _is_map(field):
         return _map_setter(field)
     if is_repeated(field):
         if field.cpp_type == FieldDescriptor.CPPTYPE_MESSAGE:
             return _repeated_message_setter(field)
-        return _repeated_scalar_setter(field)
+        return repeated_scalar_setter(field)
     if field.cpp_type == FieldDescriptor.CPPTYPE_MESSAGE:
         return _message_setter(field)
-    return _scalar_setter(field)
+    return scalar_setter(field)
 
 
-def _message_setter(field: FieldDescriptor) -> _Setter:
+def _message_setter(field: FieldDescriptor) -> Setter:
     name = field.name
     sub_type = _message_type(field)
     sub_name = sub_type.full_name
 
     if sub_name == "google.protobuf.Timestamp" or sub_name == "google.protobuf.Duration":
-        set_wkt = _set_timestamp if sub_name == "google.protobuf.Timestamp" else _set_duration
+        set_wkt = set_timestamp if sub_name == "google.protobuf.Timestamp" else set_duration
 
         def set_time(msg: Any, value: Any, depth: int) -> None:
             if value is None:
                 msg.ClearField(name)
                 return
-            if depth > _MAX_DEPTH:
-                raise _ConvError(f"nested more than {_MAX_DEPTH} messages deep")
+            if depth > MAX_DEPTH:
+                raise ConvError(f"nested more than {MAX_DEPTH} messages deep")
             set_wkt(getattr(msg, name), value)  # setting seconds marks it present
 
         return set_time
@@ -255,23 +255,23 @@ def _message_setter(field: FieldDescriptor) -> _Setter:
     return set_message
 
 
-def _repeated_message_setter(field: FieldDescriptor) -> _Setter:
+def _repeated_message_setter(field: FieldDescriptor) -> Setter:
     name = field.name
     sub_type = _message_type(field)
     sub_into = _into_for(sub_type)
     null_is_value = sub_type.full_name == "google.protobuf.Value"
 
     def set_repeated(msg: Any, value: Any, depth: int) -> None:
-        container = _fresh_list(msg, name, value)
+        container = fresh_list(msg, name, value)
         if container is None:
             return
         add = container.add
         for index, item in enumerate(value):
             try:
                 if item is None and not null_is_value:
-                    raise _ConvError("null is not allowed in a list")
+                    raise ConvError("null is not allowed in a list")
                 sub_into(item, add(), depth)
-            except _ConvError as exc:
+            except ConvError as exc:
                 exc.path.append(f"[{index}]")
                 raise
 
@@ -285,19 +285,19 @@ def _fresh_map(msg: Any, name: str, value: Any) -> Any:
         msg.ClearField(name)
         return None
     if not isinstance(value, dict):
-        raise _ConvError(f"expected object, got {_kind(value)}")
+        raise ConvError(f"expected object, got {kind_of(value)}")
     container = getattr(msg, name)
     if container:
         container.clear()
     return container
 
 
-def _map_setter(field: FieldDescriptor) -> _Setter:
+def _map_setter(field: FieldDescriptor) -> Setter:
     name = field.name
     entry = _message_type(field)
     key_field = entry.fields_by_name["key"]
     value_field = entry.fields_by_name["value"]
-    convert_key = _map_key_converter(key_field)
+    convert_key = map_key_converter(key_field)
     string_keys = key_field.cpp_type == FieldDescriptor.CPPTYPE_STRING
 
     if value_field.cpp_type == FieldDescriptor.CPPTYPE_MESSAGE:
@@ -314,17 +314,17 @@ def _map_setter(field: FieldDescriptor) -> _Setter:
                     else:
                         sub = container[convert_key(key)]
                     value_into(item, sub, depth)
-                except _ConvError as exc:
-                    exc.path.append(_map_segment(key))
+                except ConvError as exc:
+                    exc.path.append(map_segment(key))
                     raise
                 except (ValueError, TypeError, OverflowError) as exc:
-                    err = _wrap(exc)
-                    err.path.append(_map_segment(key))
+                    err = wrap(exc)
+                    err.path.append(map_segment(key))
                     raise err from exc
 
         return set_message_map
 
-    convert_value = _scalar_converter(value_field)
+    convert_value = scalar_converter(value_field)
 
     def set_scalar_map(msg: Any, value: Any, depth: int) -> None:
         container = _fresh_map(msg, name, value)
@@ -337,14 +337,14 @@ def _map_setter(field: FieldDescriptor) -> _Setter:
                 else:
                     converted_key = convert_key(key)
                 converted = convert_value(item)
-                if converted is not _SKIP:
+                if converted is not SKIP:
                     container[converted_key] = converted
-            except _ConvError as exc:
-                exc.path.append(_map_segment(key))
+            except ConvError as exc:
+                exc.path.append(map_segment(key))
                 raise
             except (ValueError, TypeError, OverflowError) as exc:
-                err = _wrap(exc)
-                err.path.append(_map_segment(key))
+                err = wrap(exc)
+                err.path.append(map_segment(key))
                 raise err from exc
 
     return set_scalar_map
@@ -362,7 +362,7 @@ def history_from_dict(doc: dict[str, Any]) -> temporalio.api.history.v1.History:
     Raises ``ValueError``, naming the JSON path of the problem, on invalid input.
     """
     if not isinstance(doc, dict):
-        raise ValueError(f"<root>: expected object, got {_kind(doc)}")
+        raise ValueError(f"<root>: expected object, got {kind_of(doc)}")
     if doc.get("events") is None:
         raise ValueError("events: missing (a history is an object with a list of events)")
     return _message_from_dict(doc, temporalio.api.history.v1.History())
@@ -374,6 +374,6 @@ def _message_from_dict(doc: Any, message: _M) -> _M:
     try:
         desc: Any = message.DESCRIPTOR
         _into_for(desc)(doc, message, 1)
-    except _ConvError as exc:
+    except ConvError as exc:
         raise ValueError(exc.text()) from exc.__cause__
     return message

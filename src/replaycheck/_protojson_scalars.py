@@ -10,19 +10,19 @@ from typing import Any
 from google.protobuf.descriptor import EnumDescriptor, FieldDescriptor
 
 from replaycheck._protojson_values import (
-    _SKIP,
-    _ConvError,
-    _enum_converter,
-    _kind,
-    _to_bool,
-    _to_bytes,
-    _to_float,
-    _to_int,
-    _to_str,
-    _wrap,
+    SKIP,
+    ConvError,
+    enum_converter,
+    kind_of,
+    to_bool,
+    to_bytes,
+    to_float,
+    to_int,
+    to_str,
+    wrap,
 )
 
-_Setter = Callable[[Any, Any, int], None]  # (message, json value, depth of a child message)
+Setter = Callable[[Any, Any, int], None]  # (message, json value, depth of a child message)
 
 
 def _enum_type(field: FieldDescriptor) -> EnumDescriptor:
@@ -32,25 +32,25 @@ def _enum_type(field: FieldDescriptor) -> EnumDescriptor:
     return enum
 
 
-def _scalar_converter(field: FieldDescriptor) -> Callable[[Any], Any]:
+def scalar_converter(field: FieldDescriptor) -> Callable[[Any], Any]:
     cpp = field.cpp_type
     if cpp == FieldDescriptor.CPPTYPE_ENUM:
-        return _enum_converter(_enum_type(field))
+        return enum_converter(_enum_type(field))
     if cpp in (
         FieldDescriptor.CPPTYPE_INT32,
         FieldDescriptor.CPPTYPE_INT64,
         FieldDescriptor.CPPTYPE_UINT32,
         FieldDescriptor.CPPTYPE_UINT64,
     ):
-        return _to_int
+        return to_int
     if cpp in (FieldDescriptor.CPPTYPE_DOUBLE, FieldDescriptor.CPPTYPE_FLOAT):
         float32 = cpp == FieldDescriptor.CPPTYPE_FLOAT
-        return lambda value: _to_float(value, float32)
+        return lambda value: to_float(value, float32)
     if cpp == FieldDescriptor.CPPTYPE_BOOL:
-        return _to_bool
+        return to_bool
     if field.type == FieldDescriptor.TYPE_BYTES:
-        return _to_bytes
-    return _to_str
+        return to_bytes
+    return to_str
 
 
 def _null_setter(field: FieldDescriptor) -> Callable[[Any], None]:
@@ -69,7 +69,7 @@ def _null_setter(field: FieldDescriptor) -> Callable[[Any], None]:
     return clear
 
 
-def _scalar_setter(field: FieldDescriptor) -> _Setter:
+def scalar_setter(field: FieldDescriptor) -> Setter:
     name = field.name
     clear = _null_setter(field)
     cpp = field.cpp_type
@@ -82,7 +82,7 @@ def _scalar_setter(field: FieldDescriptor) -> _Setter:
             elif value is None:
                 clear(msg)
             else:
-                setattr(msg, name, _to_str(value))
+                setattr(msg, name, to_str(value))
 
         return set_str
 
@@ -99,12 +99,12 @@ def _scalar_setter(field: FieldDescriptor) -> _Setter:
                 try:
                     number = int(value)
                 except ValueError:
-                    number = _to_int(value)
+                    number = to_int(value)
                 setattr(msg, name, number)
             elif value is None:
                 clear(msg)
             else:
-                setattr(msg, name, _to_int(value))
+                setattr(msg, name, to_int(value))
 
         return set_int
 
@@ -114,24 +114,24 @@ def _scalar_setter(field: FieldDescriptor) -> _Setter:
             if value is None:
                 clear(msg)
             else:
-                setattr(msg, name, _to_bytes(value))
+                setattr(msg, name, to_bytes(value))
 
         return set_bytes
 
     if cpp == FieldDescriptor.CPPTYPE_ENUM:
-        convert_enum = _enum_converter(_enum_type(field))
+        convert_enum = enum_converter(_enum_type(field))
 
         def set_enum(msg: Any, value: Any, depth: int) -> None:
             if value is None:
                 clear(msg)
                 return
             number = convert_enum(value)
-            if number is not _SKIP:
+            if number is not SKIP:
                 setattr(msg, name, number)
 
         return set_enum
 
-    convert = _scalar_converter(field)
+    convert = scalar_converter(field)
 
     def set_scalar(msg: Any, value: Any, depth: int) -> None:
         if value is None:
@@ -142,40 +142,40 @@ def _scalar_setter(field: FieldDescriptor) -> _Setter:
     return set_scalar
 
 
-def _fresh_list(msg: Any, name: str, value: Any) -> Any:
+def fresh_list(msg: Any, name: str, value: Any) -> Any:
     """The emptied repeated field ``name`` of ``msg`` to fill from ``value``; ``None`` when
     ``value`` is JSON null (the field is cleared, as ``ParseDict`` does)."""
     if value is None:
         msg.ClearField(name)
         return None
     if not isinstance(value, (list, tuple)):
-        raise _ConvError(f"expected list, got {_kind(value)}")
+        raise ConvError(f"expected list, got {kind_of(value)}")
     container = getattr(msg, name)
     if container:
         del container[:]
     return container
 
 
-def _repeated_scalar_setter(field: FieldDescriptor) -> _Setter:
+def repeated_scalar_setter(field: FieldDescriptor) -> Setter:
     name = field.name
-    convert = _scalar_converter(field)
+    convert = scalar_converter(field)
 
     def set_repeated(msg: Any, value: Any, depth: int) -> None:
-        container = _fresh_list(msg, name, value)
+        container = fresh_list(msg, name, value)
         if container is None:
             return
         for index, item in enumerate(value):
             try:
                 if item is None:
-                    raise _ConvError("null is not allowed in a list")
+                    raise ConvError("null is not allowed in a list")
                 converted = convert(item)
-                if converted is not _SKIP:
+                if converted is not SKIP:
                     container.append(converted)
-            except _ConvError as exc:
+            except ConvError as exc:
                 exc.path.append(f"[{index}]")
                 raise
             except (ValueError, TypeError, OverflowError) as exc:
-                err = _wrap(exc)
+                err = wrap(exc)
                 err.path.append(f"[{index}]")
                 raise err from exc
 

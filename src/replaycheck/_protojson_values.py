@@ -1,4 +1,4 @@
-"""Converting one JSON value for :mod:`replaycheck._protojson`: the ``_ConvError`` that collects
+"""Converting one JSON value for :mod:`replaycheck._protojson`: the ``ConvError`` that collects
 the JSON path of a problem, scalars (exact replicas of ``json_format``'s conversions), enums (with
 the old tctl PascalCase dialect), Timestamp and Duration, and the ``ParseDict`` fallback for the
 other well-known types.
@@ -20,7 +20,7 @@ from google.protobuf import descriptor_pool, json_format
 from google.protobuf.descriptor import EnumDescriptor, FieldDescriptor
 
 # ParseDict's default: the root message is depth 1, a message at depth 101 is an error.
-_MAX_DEPTH = 100
+MAX_DEPTH = 100
 
 _UNPAIRED_SURROGATE = re.compile(
     "[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]"
@@ -44,10 +44,10 @@ _decoded: dict[str, bytes] = {}  # short base64 strings -> bytes
 
 _PARSE_DICT_HAS_LIMIT = "max_recursion_depth" in inspect.signature(json_format.ParseDict).parameters
 
-_SKIP: Any = object()  # an unknown enum string: leave the field alone (ignore_unknown_fields)
+SKIP: Any = object()  # an unknown enum string: leave the field alone (ignore_unknown_fields)
 
 
-class _ConvError(ValueError):
+class ConvError(ValueError):
     """A conversion problem; ``path`` collects JSON path segments, innermost first."""
 
     def __init__(self, message: str) -> None:
@@ -62,7 +62,7 @@ class _ConvError(ValueError):
         return f"{path or '<root>'}: {self.message}"
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -79,25 +79,25 @@ def _kind(value: Any) -> str:
 def _short(value: Any) -> str:
     """A short rendering of a bad value for an error message (never a whole subtree)."""
     if not isinstance(value, (str, int, float)):
-        return _kind(value)
+        return kind_of(value)
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _wrap(exc: BaseException) -> _ConvError:
-    """Turn an exception from a conversion or from protobuf into a _ConvError."""
-    if isinstance(exc, _ConvError):
+def wrap(exc: BaseException) -> ConvError:
+    """Turn an exception from a conversion or from protobuf into a ConvError."""
+    if isinstance(exc, ConvError):
         return exc
-    err = _ConvError(str(exc) or type(exc).__name__)
+    err = ConvError(str(exc) or type(exc).__name__)
     err.__cause__ = exc
     return err
 
 
-def _key_segment(key: Any) -> str:
+def key_segment(key: Any) -> str:
     return "." + key if isinstance(key, str) else f".{key!r}"
 
 
-def _map_segment(key: Any) -> str:
+def map_segment(key: Any) -> str:
     try:
         return "[" + json.dumps(key) + "]"
     except (TypeError, ValueError):
@@ -107,19 +107,19 @@ def _map_segment(key: Any) -> str:
 # --- scalars: exact replicas of json_format's _ConvertInteger / _ConvertFloat / ... -----------
 
 
-def _to_int(value: Any) -> int:
+def to_int(value: Any) -> int:
     if isinstance(value, bool):
-        raise _ConvError(f"expected integer, got {_kind(value)}")
+        raise ConvError(f"expected integer, got {kind_of(value)}")
     if isinstance(value, int):
         return value
     if isinstance(value, float):
         if not value.is_integer():
-            raise _ConvError(f"expected integer, got {_short(value)}")
+            raise ConvError(f"expected integer, got {_short(value)}")
         return int(value)
     if not isinstance(value, str):
-        raise _ConvError(f"expected integer, got {_kind(value)}")
+        raise ConvError(f"expected integer, got {kind_of(value)}")
     if " " in value:
-        raise _ConvError(f"invalid integer {_short(value)}")
+        raise ConvError(f"invalid integer {_short(value)}")
     try:
         return int(value)
     except ValueError:
@@ -127,59 +127,59 @@ def _to_int(value: Any) -> int:
     try:
         number = float(value)
     except ValueError:
-        raise _ConvError(f"invalid integer {_short(value)}") from None
+        raise ConvError(f"invalid integer {_short(value)}") from None
     if not number.is_integer():
-        raise _ConvError(f"invalid integer {_short(value)}")
+        raise ConvError(f"invalid integer {_short(value)}")
     return int(number)
 
 
-def _to_float(value: Any, float32: bool) -> float:
+def to_float(value: Any, float32: bool) -> float:
     if isinstance(value, float):
         if math.isnan(value):
-            raise _ConvError('NaN must be given as the string "NaN"')
+            raise ConvError('NaN must be given as the string "NaN"')
         if math.isinf(value):
-            raise _ConvError('infinity must be given as the string "Infinity" or "-Infinity"')
+            raise ConvError('infinity must be given as the string "Infinity" or "-Infinity"')
         if float32 and not -_FLOAT32_MAX <= value <= _FLOAT32_MAX:
-            raise _ConvError(f"float value out of range: {value!r}")
+            raise ConvError(f"float value out of range: {value!r}")
     if value == "nan":
-        raise _ConvError('invalid float "nan", use "NaN"')
+        raise ConvError('invalid float "nan", use "NaN"')
     if not isinstance(value, (str, int, float)):  # bools are ints, as in ParseDict
-        raise _ConvError(f"expected number, got {_kind(value)}")
+        raise ConvError(f"expected number, got {kind_of(value)}")
     try:
         return float(value)
     except ValueError:
-        raise _ConvError(f"invalid float {_short(value)}") from None
+        raise ConvError(f"invalid float {_short(value)}") from None
     except OverflowError:
-        raise _ConvError(f"number too large: {_short(value)}") from None
+        raise ConvError(f"number too large: {_short(value)}") from None
 
 
-def _to_bool(value: Any) -> bool:
+def to_bool(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise _ConvError(f"expected true or false, got {_kind(value)}")
+        raise ConvError(f"expected true or false, got {kind_of(value)}")
     return value
 
 
-def _to_str(value: Any) -> str:
+def to_str(value: Any) -> str:
     if not isinstance(value, str):
-        raise _ConvError(f"expected string, got {_kind(value)}")
+        raise ConvError(f"expected string, got {kind_of(value)}")
     if not value.isascii() and _UNPAIRED_SURROGATE.search(value):
-        raise _ConvError("string contains an unpaired surrogate")
+        raise ConvError("string contains an unpaired surrogate")
     return value
 
 
-def _to_bytes(value: Any) -> bytes:
+def to_bytes(value: Any) -> bytes:
     """Standard or URL-safe base64, padding optional: ParseDict's urlsafe_b64decode(v + pad)."""
     if type(value) is str:
         cached = _decoded.get(value)
         if cached is not None:
             return cached
     elif not isinstance(value, str):
-        raise _ConvError(f"expected base64 string, got {_kind(value)}")
+        raise ConvError(f"expected base64 string, got {kind_of(value)}")
     try:
         data = value.encode()
         decoded = _a2b_base64((data + _PADDING[len(data) & 3]).translate(_URLSAFE_TO_STD))
     except ValueError as exc:
-        raise _ConvError(f"invalid base64 {_short(value)}: {exc}") from None
+        raise ConvError(f"invalid base64 {_short(value)}: {exc}") from None
     if len(value) <= 64:  # metadata such as {"encoding": "anNvbi9wbGFpbg=="} repeats a lot
         if len(_decoded) >= _CACHE_SIZE:
             _decoded.clear()
@@ -187,10 +187,10 @@ def _to_bytes(value: Any) -> bytes:
     return decoded
 
 
-def _map_key_converter(field: FieldDescriptor) -> Callable[[Any], Any]:
+def map_key_converter(field: FieldDescriptor) -> Callable[[Any], Any]:
     cpp = field.cpp_type
     if cpp == FieldDescriptor.CPPTYPE_STRING:
-        return _to_str
+        return to_str
     if cpp == FieldDescriptor.CPPTYPE_BOOL:
 
         def to_bool_key(key: Any) -> bool:
@@ -198,10 +198,10 @@ def _map_key_converter(field: FieldDescriptor) -> Callable[[Any], Any]:
                 return True
             if key == "false":
                 return False
-            raise _ConvError(f'expected map key "true" or "false", got {_short(key)}')
+            raise ConvError(f'expected map key "true" or "false", got {_short(key)}')
 
         return to_bool_key
-    return _to_int
+    return to_int
 
 
 # --- enums -------------------------------------------------------------------------------------
@@ -225,8 +225,8 @@ def _custom_enum_names(enum: EnumDescriptor) -> dict[str, int]:
     return names
 
 
-def _enum_converter(enum: EnumDescriptor) -> Callable[[Any], Any]:
-    """Value -> number, or _SKIP for an unknown name (ignored like ParseDict does)."""
+def enum_converter(enum: EnumDescriptor) -> Callable[[Any], Any]:
+    """Value -> number, or SKIP for an unknown name (ignored like ParseDict does)."""
     names: dict[str, int] = {v.name: v.number for v in enum.values}
     for name, number in _custom_enum_names(enum).items():
         names.setdefault(name, number)
@@ -252,19 +252,19 @@ def _enum_converter(enum: EnumDescriptor) -> Callable[[Any], Any]:
                         names[value] = number  # cannot shadow: it lacks the prefix
                     return number
         elif isinstance(value, (dict, list, tuple)) or value is None:
-            raise _ConvError(f"expected enum name or number, got {_kind(value)}")
+            raise ConvError(f"expected enum name or number, got {kind_of(value)}")
         try:
             number = int(value)
         except ValueError:
-            return _SKIP  # unknown enum name (or NaN): ignored, as by ParseDict
+            return SKIP  # unknown enum name (or NaN): ignored, as by ParseDict
         except (TypeError, OverflowError):
-            raise _ConvError(f"invalid enum value {_short(value)}") from None
+            raise ConvError(f"invalid enum value {_short(value)}") from None
         # Same lookup as ParseDict; upb truncates numbers to 32 bits here (2**32 + 3 -> 3).
         known = by_number.get(number)
         if known is not None:
             return known.number
         if closed:
-            raise _ConvError(f"invalid enum value {_short(value)} for {enum.full_name}")
+            raise ConvError(f"invalid enum value {_short(value)} for {enum.full_name}")
         return number
 
     return convert
@@ -273,7 +273,7 @@ def _enum_converter(enum: EnumDescriptor) -> Callable[[Any], Any]:
 # --- well-known types ----------------------------------------------------------------------------
 
 
-def _set_timestamp(msg: Any, value: Any) -> None:
+def set_timestamp(msg: Any, value: Any) -> None:
     """Equivalent of Timestamp.FromJsonString, fast for the canonical UTC forms
     ``YYYY-MM-DDTHH:MM:SSZ`` and ``YYYY-MM-DDTHH:MM:SS.fffZ`` (1 to 9 fractional digits)."""
     if type(value) is str:
@@ -297,7 +297,7 @@ def _set_timestamp(msg: Any, value: Any) -> None:
     try:
         msg.FromJsonString(value)  # offsets, unusual spellings, and the errors
     except (ValueError, OverflowError) as exc:
-        raise _ConvError(f"invalid timestamp {_short(value)}: {exc}") from None
+        raise ConvError(f"invalid timestamp {_short(value)}: {exc}") from None
 
 
 def _utc_start(text: str) -> int | None:
@@ -316,7 +316,7 @@ def _utc_start(text: str) -> int | None:
     return seconds
 
 
-def _set_duration(msg: Any, value: Any) -> None:
+def set_duration(msg: Any, value: Any) -> None:
     """Equivalent of Duration.FromJsonString, fast for "10s", "-1.5s", ..."""
     cached = _durations.get(value) if type(value) is str else None
     if cached is None and type(value) is str:
@@ -336,31 +336,31 @@ def _set_duration(msg: Any, value: Any) -> None:
     try:
         msg.FromJsonString(value)
     except (ValueError, OverflowError) as exc:
-        raise _ConvError(f"invalid duration {_short(value)}: {exc}") from None
+        raise ConvError(f"invalid duration {_short(value)}: {exc}") from None
 
 
-def _timestamp_into(value: Any, msg: Any, depth: int) -> None:
-    if depth > _MAX_DEPTH:
-        raise _ConvError(f"nested more than {_MAX_DEPTH} messages deep")
-    _set_timestamp(msg, value)
+def timestamp_into(value: Any, msg: Any, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise ConvError(f"nested more than {MAX_DEPTH} messages deep")
+    set_timestamp(msg, value)
 
 
-def _duration_into(value: Any, msg: Any, depth: int) -> None:
-    if depth > _MAX_DEPTH:
-        raise _ConvError(f"nested more than {_MAX_DEPTH} messages deep")
-    _set_duration(msg, value)
+def duration_into(value: Any, msg: Any, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise ConvError(f"nested more than {MAX_DEPTH} messages deep")
+    set_duration(msg, value)
 
 
-def _parse_dict_into(value: Any, msg: Any, depth: int) -> None:
+def parse_dict_into(value: Any, msg: Any, depth: int) -> None:
     """Anything unusual: let ParseDict do this subtree (with the remaining nesting budget)."""
-    if depth > _MAX_DEPTH:
-        raise _ConvError(f"nested more than {_MAX_DEPTH} messages deep")
+    if depth > MAX_DEPTH:
+        raise ConvError(f"nested more than {MAX_DEPTH} messages deep")
     # The nesting budget left (older protobuf releases had no limit).
     limit: dict[str, Any] = (
-        {"max_recursion_depth": _MAX_DEPTH - depth + 1} if _PARSE_DICT_HAS_LIMIT else {}
+        {"max_recursion_depth": MAX_DEPTH - depth + 1} if _PARSE_DICT_HAS_LIMIT else {}
     )
     try:
         # ParseDict may temporarily modify the dict (Any's "@type"): give it a copy.
         json_format.ParseDict(copy.deepcopy(value), msg, ignore_unknown_fields=True, **limit)
     except Exception as exc:  # ParseDict lets TypeError, AttributeError, ... escape
-        raise _ConvError(f"{type(exc).__name__}: {exc}") from exc
+        raise ConvError(f"{type(exc).__name__}: {exc}") from exc

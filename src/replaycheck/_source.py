@@ -44,8 +44,8 @@ def source_frames(frames: Sequence[RawFrame]) -> tuple[SourceFrame, ...]:
 
 MAX_STATEMENT_LINES = 40
 """Longer statements (a literal table, say) are kept as their first line: a fix quotes the
-statement whole, so that it can be pasted, or not at all (:func:`replaycheck._fix_cases._statement`
-checks that it parses)."""
+statement whole, so that it can be pasted, or not at all
+(:func:`replaycheck._fix_cases.statement_at` checks that it parses)."""
 
 
 @functools.lru_cache(maxsize=256)
@@ -64,7 +64,7 @@ def statement_source(path: str, line: int) -> str:
 
 
 @functools.lru_cache(maxsize=32)
-def _parsed(path: str) -> ast.Module | None:
+def parsed(path: str) -> ast.Module | None:
     """The syntax tree of ``path`` (``None`` if it does not parse)."""
     try:
         return ast.parse("".join(linecache.getlines(path)))
@@ -76,7 +76,7 @@ def _parsed(path: str) -> ast.Module | None:
 def _statement_spans(path: str) -> dict[int, tuple[int, int]]:
     """For each line of ``path``, the span of the innermost simple statement covering it; the
     header lines of an ``async with asyncio.timeout(...)`` block, the whole block."""
-    tree = _parsed(path)
+    tree = parsed(path)
     if tree is None:
         return {}
     spans: dict[int, tuple[int, int]] = {}
@@ -115,30 +115,30 @@ _COMPOUND: tuple[type, ...] = (
     ast.While, ast.With, ast.AsyncWith, ast.Try, ast.Match,
     *((ast.TryStar,) if hasattr(ast, "TryStar") else ()),
 )  # fmt: skip
-_LOOPS = (ast.For, ast.AsyncFor, ast.While)
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+LOOPS = (ast.For, ast.AsyncFor, ast.While)
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
-def _end(node: ast.AST) -> int:
+def end_line(node: ast.AST) -> int:
     end = getattr(node, "end_lineno", None) or getattr(node, "lineno", 0)
     return end if isinstance(end, int) else 0
 
 
-def _innermost(tree: ast.AST, line: int, kinds: tuple[type, ...]) -> Any:
+def innermost(tree: ast.AST, line: int, kinds: tuple[type, ...]) -> Any:
     """The smallest node of one of ``kinds`` whose lines hold ``line`` (``None``: none)."""
     found = [
         node
         for node in ast.walk(tree)
-        if isinstance(node, kinds) and node.lineno <= line <= _end(node)  # type: ignore[attr-defined]
+        if isinstance(node, kinds) and node.lineno <= line <= end_line(node)  # type: ignore[attr-defined]
     ]
-    return min(found, key=lambda n: _end(n) - int(getattr(n, "lineno", 0)), default=None)
+    return min(found, key=lambda n: end_line(n) - int(getattr(n, "lineno", 0)), default=None)
 
 
-def _function_at(path: str, line: int) -> Any:
+def function_at(path: str, line: int) -> Any:
     """The innermost function (``def`` / ``async def``) of ``path`` holding ``line``, or
     ``None``."""
-    tree = _parsed(path)
-    return None if tree is None else _innermost(tree, line, (ast.FunctionDef,
+    tree = parsed(path)
+    return None if tree is None else innermost(tree, line, (ast.FunctionDef,
                                                              ast.AsyncFunctionDef))  # fmt: skip
 
 
@@ -146,13 +146,13 @@ def loop_around(path: str, line: int) -> tuple[int, str] | None:
     """The first line and the header (``for i in range(3):``) of the innermost loop holding
     ``line`` of ``path`` inside its function, a comprehension (``for i in range(3)`` of an
     ``asyncio.gather(*[...])``) included; ``None`` when there is none."""
-    function = _function_at(path, line)
+    function = function_at(path, line)
     if function is None:
         return None
-    loop = _innermost(function, line, (*_LOOPS, *_COMPREHENSIONS))
+    loop = innermost(function, line, (*LOOPS, *COMPREHENSIONS))
     if loop is None:
         return None
-    if isinstance(loop, _COMPREHENSIONS):
+    if isinstance(loop, COMPREHENSIONS):
         generator = loop.generators[0]
         header = f"for {ast.unparse(generator.target)} in {ast.unparse(generator.iter)}"
         return loop.lineno, header
@@ -176,15 +176,15 @@ def block_until(path: str, line: int, pattern: str) -> tuple[int, str] | None:
     if found is None:
         return None
     block, at = found
-    lines = _without_comments(tuple(linecache.getlines(path)))
+    lines = without_comments(tuple(linecache.getlines(path)))
     assigned = _stored(block[at])
     for end in range(at + 1, len(block)):
         statement = block[end]
-        text = "".join(lines[statement.lineno - 1 : _end(statement)])
-        if re.search(pattern, re.sub(_PATCH_CALL, "", text)):
+        text = "".join(lines[statement.lineno - 1 : end_line(statement)])
+        if re.search(pattern, re.sub(PATCH_CALL, "", text)):
             if end == at + 1:
                 return None
-            last = _end(block[end - 1])
+            last = end_line(block[end - 1])
             source = linecache.getlines(path)[block[at].lineno - 1 : last]
             return last, textwrap.dedent("".join(source)).rstrip()
         awaits = any(isinstance(n, ast.Await) for n in ast.walk(statement))
@@ -197,7 +197,7 @@ def block_until(path: str, line: int, pattern: str) -> tuple[int, str] | None:
 def _block_of(path: str, line: int) -> tuple[list[ast.stmt], int] | None:
     """The statement list holding the simple statement at ``line`` of ``path``, and its index
     there (``None`` when ``line`` is in no simple statement of a block)."""
-    tree = _parsed(path)
+    tree = parsed(path)
     if tree is None:
         return None
     for node in ast.walk(tree):
@@ -205,7 +205,7 @@ def _block_of(path: str, line: int) -> tuple[list[ast.stmt], int] | None:
             block = getattr(node, name, None)
             if not isinstance(block, list) or not block or not isinstance(block[0], ast.stmt):
                 continue
-            at = next((i for i, b in enumerate(block) if b.lineno <= line <= _end(b)), None)
+            at = next((i for i, b in enumerate(block) if b.lineno <= line <= end_line(b)), None)
             if at is not None and not isinstance(block[at], _COMPOUND):
                 return block, at
     return None
@@ -228,17 +228,17 @@ def next_statement(path: str, line: int) -> tuple[int, str] | None:
     if found is None or found[1] + 1 >= len(found[0]):
         return None
     following = found[0][found[1] + 1]
-    lines = _without_comments(tuple(linecache.getlines(path)))
-    return following.lineno, "".join(lines[following.lineno - 1 : _end(following)])
+    lines = without_comments(tuple(linecache.getlines(path)))
+    return following.lineno, "".join(lines[following.lineno - 1 : end_line(following)])
 
 
 def function_line(path: str, name: str, near: int = 0) -> int:
     """The line of ``def name`` (or ``async def``) in ``path``: in the class holding line
     ``near`` when there is one there (0 when there is none)."""
-    tree = _parsed(path)
+    tree = parsed(path)
     if tree is None:
         return 0
-    scope = _innermost(tree, near, (ast.ClassDef,)) if near else None
+    scope = innermost(tree, near, (ast.ClassDef,)) if near else None
     for node in ast.walk(scope or tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
             return node.lineno
@@ -252,15 +252,15 @@ def runs_outside_handler(path: str, line: int, pattern: str) -> bool:
     issues elsewhere may still run after it."""
     import re
 
-    tree = _parsed(path)
+    tree = parsed(path)
     function = _handler_at(path, line)
-    cls = None if tree is None else _innermost(tree, line, (ast.ClassDef,))
+    cls = None if tree is None else innermost(tree, line, (ast.ClassDef,))
     if function is None or cls is None:
         return False
-    inside = set(range(function.lineno, _end(function) + 1))
-    lines = _without_comments(tuple(linecache.getlines(path)))
-    code = "".join(lines[n - 1] for n in range(cls.lineno, _end(cls) + 1) if n not in inside)
-    return re.search(pattern, re.sub(_PATCH_CALL, "", code)) is not None
+    inside = set(range(function.lineno, end_line(function) + 1))
+    lines = without_comments(tuple(linecache.getlines(path)))
+    code = "".join(lines[n - 1] for n in range(cls.lineno, end_line(cls) + 1) if n not in inside)
+    return re.search(pattern, re.sub(PATCH_CALL, "", code)) is not None
 
 
 def in_handler(path: str, line: int) -> bool:
@@ -270,7 +270,7 @@ def in_handler(path: str, line: int) -> bool:
 
 def _handler_at(path: str, line: int) -> Any:
     """The ``@workflow.signal`` / ``@workflow.update`` method holding ``line``, if any."""
-    function = _function_at(path, line)
+    function = function_at(path, line)
     if function is None or not any(map(_is_handler, function.decorator_list)):
         return None
     return function
@@ -288,11 +288,11 @@ def statement_span(path: str, line: int) -> tuple[int, int]:
     return _statement_spans(path).get(line, (line, line))
 
 
-_PATCH_CALL = r"(?:patched|deprecate_patch)\(\s*[\"']([^\"']+)[\"']"
+PATCH_CALL = r"(?:patched|deprecate_patch)\(\s*[\"']([^\"']+)[\"']"
 
 
 @functools.lru_cache(maxsize=32)
-def _without_comments(lines: tuple[str, ...]) -> list[str]:
+def without_comments(lines: tuple[str, ...]) -> list[str]:
     """``lines`` with their ``#`` comments cut (a comment naming a command is not a call)."""
     import io
     import tokenize
@@ -313,7 +313,7 @@ def patch_ids_in_source(path: str) -> set[str]:
     import re
 
     text = "".join(linecache.getlines(path))
-    return set(re.findall(_PATCH_CALL, text))
+    return set(re.findall(PATCH_CALL, text))
 
 
 def display_file(path: str) -> str:

@@ -10,16 +10,16 @@ import ast
 import linecache
 
 from replaycheck._source import (
-    _COMPREHENSIONS,
-    _LOOPS,
-    _PATCH_CALL,
+    COMPREHENSIONS,
+    LOOPS,
+    PATCH_CALL,
     SourceFrame,
-    _end,
-    _function_at,
-    _innermost,
-    _parsed,
-    _without_comments,
+    end_line,
+    function_at,
+    innermost,
+    parsed,
     statement_span,
+    without_comments,
 )
 
 
@@ -41,8 +41,8 @@ def count_later(path: str, line: int, pattern: str) -> int:
         return 0
     lines = linecache.getlines(path)
     wanted = found[1]
-    code = "".join(text for n, text in enumerate(_without_comments(tuple(lines)), 1) if n in wanted)
-    code = re.sub(_PATCH_CALL, "", code)  # a patch id naming a command is not a call either
+    code = "".join(text for n, text in enumerate(without_comments(tuple(lines)), 1) if n in wanted)
+    code = re.sub(PATCH_CALL, "", code)  # a patch id naming a command is not a call either
     return len(re.findall(pattern, code))
 
 
@@ -51,7 +51,7 @@ def other_branch_runs(path: str, line: int, names: set[str]) -> tuple[int, str, 
     ``names`` in another: ``(its line, the source of its condition ('' for a match), "if" or
     "match")``, else ``None``. The code took another branch than the history did: the
     condition (or what it reads) changed."""
-    tree = _parsed(path)
+    tree = parsed(path)
     if tree is None:
         return None
     source = "".join(linecache.getlines(path))
@@ -72,7 +72,7 @@ def other_branch_runs(path: str, line: int, names: set[str]) -> tuple[int, str, 
             found.append(node)
     if not found:
         return None
-    node = min(found, key=lambda n: _end(n) - n.lineno)
+    node = min(found, key=lambda n: end_line(n) - n.lineno)
     if not isinstance(node, ast.If):
         return node.lineno, "", "match"
     return node.lineno, ast.get_source_segment(source, node.test) or "", "if"
@@ -92,7 +92,7 @@ def conditional_choice(path: str, line: int, names: set[str]) -> tuple[int, str]
     """A conditional expression choosing what the call at ``line`` runs, with one of
     ``names`` in an arm: ``execute_activity(bill if vip else charge, ...)``, or through a
     variable assigned one (``step = bill if vip else charge``). ``(its line, its condition)``."""
-    function = _function_at(path, line)
+    function = function_at(path, line)
     if function is None:
         return None
     source = "".join(linecache.getlines(path))
@@ -133,10 +133,10 @@ def reraises_after(path: str, line: int, *, bare: bool) -> bool:
     """Whether the ``except`` block holding ``line`` raises after it, in its own statements
     (not in a nested function or a nested ``try``'s handlers): a cleanup added before the
     execution fails as before. ``bare``: only a bare ``raise`` (the cancellation re-raised)."""
-    tree = _parsed(path)
+    tree = parsed(path)
     if tree is None:
         return False
-    handler = _innermost(tree, line, (ast.ExceptHandler,))
+    handler = innermost(tree, line, (ast.ExceptHandler,))
     if handler is None:
         return False
     scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Try)
@@ -159,7 +159,7 @@ def count_calls_later(path: str, line: int, names: set[str]) -> int:
     if found is None:
         return 0
     function, wanted = found
-    loops = [n for n in ast.walk(function) if isinstance(n, (*_LOOPS, *_COMPREHENSIONS))]
+    loops = [n for n in ast.walk(function) if isinstance(n, (*LOOPS, *COMPREHENSIONS))]
     count = 0
     for node in ast.walk(function):
         if (
@@ -168,7 +168,7 @@ def count_calls_later(path: str, line: int, names: set[str]) -> int:
             or not _calls_one(node, names)
         ):
             continue
-        inside = any(loop.lineno <= node.lineno <= _end(loop) for loop in loops)
+        inside = any(loop.lineno <= node.lineno <= end_line(loop) for loop in loops)
         count += MANY if inside else 1
     return count
 
@@ -182,8 +182,8 @@ def bound_parameters(callee: SourceFrame, caller: SourceFrame, names: set[str]) 
     line passes one of ``names``: ``act`` of ``async def _step(self, act, order)`` for
     ``await self._step(charge, order)``, so a helper's ``execute_activity(act, ...)`` runs
     ``charge`` for this caller."""
-    function = _function_at(callee.file, callee.line)
-    tree = _parsed(caller.file)
+    function = function_at(callee.file, callee.line)
+    tree = parsed(caller.file)
     if function is None or tree is None:
         return set()
     first, last = statement_span(caller.file, caller.line)
@@ -224,7 +224,7 @@ def runs_later(path: str, line: int, params: set[str]) -> bool:
     function, wanted = found
     handlers = [
         n for n in ast.walk(function)
-        if isinstance(n, ast.ExceptHandler) and not n.lineno <= line <= _end(n)
+        if isinstance(n, ast.ExceptHandler) and not n.lineno <= line <= end_line(n)
     ]  # fmt: skip
     for node in ast.walk(function):
         if not isinstance(node, ast.Call) or node.lineno not in wanted:
@@ -233,14 +233,14 @@ def runs_later(path: str, line: int, params: set[str]) -> bool:
             continue
         if not any(isinstance(a, ast.Name) and a.id in params for a in _what_it_runs(node)):
             continue
-        if not any(h.lineno <= node.lineno <= _end(h) for h in handlers):
+        if not any(h.lineno <= node.lineno <= end_line(h) for h in handlers):
             return True
     return False
 
 
 def parameters_of(path: str, line: int) -> set[str]:
     """The parameter names of the function holding ``line`` (``self`` and ``cls`` left out)."""
-    function = _function_at(path, line)
+    function = function_at(path, line)
     if function is None:
         return set()
     a = function.args
@@ -264,13 +264,13 @@ def parameters_read(condition: str, params: set[str]) -> tuple[tuple[str, ...], 
 def decided_by(path: str, line: int, params: set[str]) -> bool:
     """Whether the statement at ``line`` is in an ``if`` (or ``match``) of its function whose
     test reads one of ``params``: the caller's argument decides whether it runs."""
-    function = _function_at(path, line)
+    function = function_at(path, line)
     if function is None:
         return False
     for node in ast.walk(function):
         if isinstance(node, ast.If) and _covers([*node.body, *node.orelse], line):
             test = node.test
-        elif isinstance(node, ast.Match) and node.lineno < line <= _end(node):
+        elif isinstance(node, ast.Match) and node.lineno < line <= end_line(node):
             test = node.subject
         else:
             continue
@@ -303,19 +303,19 @@ def _names(node: ast.AST) -> set[str]:
 
 def _later_lines(path: str, line: int) -> tuple[ast.AST, set[int]] | None:
     """The function holding ``line``, and the lines that may run after its statement."""
-    function = _function_at(path, line)
+    function = function_at(path, line)
     if function is None:
         return None
     first, after = statement_span(path, line)
-    wanted = set(range(after + 1, _end(function) + 1)) - _other_branches(function, line)
-    loop = _innermost(function, line, _LOOPS)
+    wanted = set(range(after + 1, end_line(function) + 1)) - _other_branches(function, line)
+    loop = innermost(function, line, LOOPS)
     if loop is not None:  # the next iteration may run any of it, but the statement itself
-        wanted |= set(range(loop.lineno, _end(loop) + 1)) - set(range(first, after + 1))
+        wanted |= set(range(loop.lineno, end_line(loop) + 1)) - set(range(first, after + 1))
     return function, wanted
 
 
 def _covers(nodes: list[ast.stmt], line: int) -> bool:
-    return bool(nodes) and nodes[0].lineno <= line <= _end(nodes[-1])
+    return bool(nodes) and nodes[0].lineno <= line <= end_line(nodes[-1])
 
 
 def _other_branches(function: ast.AST, line: int) -> set[int]:
@@ -324,9 +324,9 @@ def _other_branches(function: ast.AST, line: int) -> set[int]:
     lines: set[int] = set()
     for node in ast.walk(function):
         if isinstance(node, ast.If) and _covers(node.body, line) and node.orelse:
-            lines |= set(range(node.orelse[0].lineno, _end(node.orelse[-1]) + 1))
+            lines |= set(range(node.orelse[0].lineno, end_line(node.orelse[-1]) + 1))
         elif isinstance(node, ast.Match) and any(_covers(c.body, line) for c in node.cases):
             for case in node.cases:  # the other cases of the match holding it
                 if not _covers(case.body, line):
-                    lines |= set(range(case.pattern.lineno, _end(case.body[-1]) + 1))
+                    lines |= set(range(case.pattern.lineno, end_line(case.body[-1]) + 1))
     return lines

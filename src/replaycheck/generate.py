@@ -60,7 +60,7 @@ DEFAULT_EXAMPLE_TIMEOUT = 10.0
 MAX_EXAMPLES_LIMIT = 10_000
 MAX_STEPS_LIMIT = 1_000
 
-_GIT_PREFIX = "git:"
+GIT_PREFIX = "git:"
 _MODULE_SPEC = re.compile(r"^[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?$")
 
 
@@ -261,7 +261,7 @@ def is_git_ref(value: str, import_paths: Sequence[str] = ()) -> bool:
     """
     from replaycheck.config import module_file
 
-    if value.startswith(_GIT_PREFIX) or not _MODULE_SPEC.match(value):
+    if value.startswith(GIT_PREFIX) or not _MODULE_SPEC.match(value):
         return True
     module = value.partition(":")[0]
     if module in sys.modules:
