@@ -670,8 +670,8 @@ def test_unconfigured_run_loads_nothing_but_the_plugin(pytester: pytest.Pytester
             ours = ("replaycheck", "temporalio")
             loaded = sorted(m for m in sys.modules if m.split(".")[0] in ours)
             assert loaded == ["replaycheck", "replaycheck._plugin", "replaycheck._plugin_config",
-                              "replaycheck._plugin_items", "replaycheck.config",
-                              "replaycheck.errors", "replaycheck.plugin"]
+                              "replaycheck._plugin_items", "replaycheck._workflow_scan",
+                              "replaycheck.config", "replaycheck.errors", "replaycheck.plugin"]
         """
     )
     result = pytester.runpytest_subprocess()

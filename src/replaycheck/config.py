@@ -2,6 +2,10 @@
 
 Precedence: command line > pytest ini (plugin only) > ``[tool.replaycheck]`` > default.
 Relative paths in ``pyproject.toml`` are relative to the directory holding it, the *root*.
+
+Finding a workflow module's source file and counting its workflow classes without importing
+it (``module_file``, ``count_workflow_classes``, re-exported here) is in
+``replaycheck._workflow_scan``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from replaycheck._workflow_scan import count_workflow_classes as count_workflow_classes
+from replaycheck._workflow_scan import module_file as module_file
 from replaycheck.errors import ConfigError, WorkflowImportError
 
 if sys.version_info >= (3, 11):
@@ -374,85 +380,3 @@ def import_object(spec: str, import_paths: Sequence[str] = ()) -> Any:
             "check data_converter in [tool.replaycheck] or --data-converter."
         ) from exc
     return obj
-
-
-def module_file(module_name: str, import_paths: Sequence[str] = ()) -> Path | None:
-    """The source file of a module, found on the import paths without importing anything."""
-    parts = module_name.split(".")
-    for entry in (*import_paths, *sys.path):
-        base = Path(entry or ".", *parts)
-        for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-            if candidate.is_file():
-                return candidate
-    return None
-
-
-def count_workflow_classes(specs: Sequence[str], import_paths: Sequence[str] = ()) -> int:
-    """How many ``@workflow.defn`` classes the specs name, read from source (nothing imported).
-
-    Counts classes defined in each module and those it imports from other modules of the same
-    package that define them (by name, relatively or with ``*``), as :func:`import_workflows`
-    would find them. A ``module:Class`` spec counts when that class is found.
-    """
-    found: set[tuple[str, str, str]] = set()
-    for spec in specs:
-        module_name, _, cls_name = spec.partition(":")
-        inside = _static_workflows(module_name, import_paths, depth=2)
-        found.update(item for item in inside if not cls_name or item[2] == cls_name)
-    return len({item[:2] for item in found})
-
-
-def _static_workflows(
-    module_name: str, import_paths: Sequence[str], depth: int
-) -> set[tuple[str, str, str]]:
-    """``(defining module, class, name seen in module_name)`` of each workflow class visible."""
-    import ast
-
-    path = module_file(module_name, import_paths)
-    if path is None:
-        return set()
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError):
-        return set()
-    found = {
-        (module_name, node.name, node.name)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ClassDef) and any(_is_defn(d) for d in node.decorator_list)
-    }
-    if depth <= 0:
-        return found
-    package = module_name if path.name == "__init__.py" else module_name.rpartition(".")[0]
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.ImportFrom):
-            continue
-        source = _absolute_module(node, package)
-        if source is None or source.split(".")[0] != module_name.split(".")[0]:
-            continue  # the user's code only, not libraries
-        names = {alias.name: alias.asname or alias.name for alias in node.names}
-        for origin, cls, seen in _static_workflows(source, import_paths, depth - 1):
-            if "*" in names:
-                found.add((origin, cls, seen))
-            elif seen in names:
-                found.add((origin, cls, names[seen]))
-    return found
-
-
-def _absolute_module(node: Any, package: str) -> str | None:
-    """The module an ``ImportFrom`` node imports from (resolving ``from . import``)."""
-    if node.level == 0:
-        return str(node.module)
-    parts = package.split(".") if package else []
-    if node.level - 1 > len(parts):
-        return None
-    base = parts[: len(parts) - (node.level - 1)]
-    return ".".join([*base, *([node.module] if node.module else [])]) or None
-
-
-def _is_defn(decorator: Any) -> bool:
-    import ast
-
-    target = decorator.func if isinstance(decorator, ast.Call) else decorator
-    return (isinstance(target, ast.Attribute) and target.attr == "defn") or (
-        isinstance(target, ast.Name) and target.id == "defn"
-    )
