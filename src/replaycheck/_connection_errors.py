@@ -1,0 +1,127 @@
+"""One sentence for each way connecting to, or calling, a Temporal cluster fails, with the
+flag or setting to check; secrets are redacted from every message."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from replaycheck.errors import ClusterConnectionError
+
+if TYPE_CHECKING:
+    from replaycheck.connection import Connection
+
+
+_STATUS = re.compile(r"code: (\w+), message: \"((?:[^\"\\]|\\.)*)\"")
+
+
+_TLS_FILES = "(or the TEMPORAL_TLS_* variables, or the profile)"
+
+
+def connect_error(text: str, connection: Connection) -> ClusterConnectionError:
+    """One sentence for core's ``Failed client connect: ...`` text."""
+    where = connection.display_address
+    status = _STATUS.search(text)
+    if "PrivateKeyParseError" in text:
+        reason = f"the TLS client key is not a PEM private key; check --tls-key-path {_TLS_FILES}"
+    elif "NoCertificatesPresented" in text:
+        reason = (
+            "the TLS client certificate file holds no PEM certificate; check --tls-cert-path "
+            + _TLS_FILES
+        )
+    elif "InconsistentKeys" in text:
+        reason = (
+            "the TLS client key does not belong to the client certificate; check "
+            f"--tls-cert-path and --tls-key-path {_TLS_FILES}"
+        )
+    elif "dns error" in text:
+        reason = f"cannot resolve the host name of {where}; check --address"
+    elif "Connection refused" in text or "ConnectionRefused" in text:
+        reason = (
+            f"cannot connect to Temporal at {where}: connection refused; check --address "
+            "(or TEMPORAL_ADDRESS, or the profile) and that the server is up"
+        )
+    elif "ConnectionReset" in text or "BrokenPipe" in text:
+        reason = (
+            f"the server at {where} closed the connection without answering; check --address "
+            f"({_FRONTEND_PORT}) and whether the server expects TLS (--tls / --no-tls)"
+        )
+    elif status is not None:
+        return first_call_error(status.group(1), status.group(2), connection)
+    elif "InvalidContentType" in text or "CorruptMessage" in text:
+        reason = (
+            f"the TLS handshake with {where} failed: the server does not speak TLS; connect "
+            "without TLS (--no-tls) or check --address"
+        )
+    elif "InvalidCertificate" in text or "certificate" in text.lower():
+        detail = re.search(r"InvalidCertificate\((\w+)", text)
+        why = f" ({detail.group(1)})" if detail else ""
+        reason = (
+            f"the TLS certificate of {where} is not trusted{why}; check --tls-ca-path and "
+            "--tls-server-name"
+        )
+    else:
+        reason = f"cannot connect to Temporal at {where} ({_short(text)}); check --address"
+    return ClusterConnectionError(connection.redact(reason) + ".")
+
+
+_FRONTEND_PORT = "the frontend's gRPC port, 7233 by default"
+
+
+def first_call_error(code: str, message: str, connection: Connection) -> ClusterConnectionError:
+    """The first call after connecting failed: unless the server refused us or our namespace,
+    whatever answered is not a Temporal frontend (an HTTP server, another gRPC service)."""
+    normalized = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", code).upper()
+    # What a server that is no gRPC server (HTTP/1.1, say) or another gRPC service gets.
+    foreign = normalized in ("UNIMPLEMENTED", "UNKNOWN", "CANCELLED") or (
+        normalized == "INTERNAL" and re.search(r"h2|http|protocol", message, re.I) is not None
+    )
+    where = connection.display_address
+    if not foreign and normalized not in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
+        return _status_error(code, message, connection)  # a Temporal server said no
+    if normalized in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
+        reason = (
+            f"Temporal at {where} is not available ({_short(message)}); check --address "
+            "(or TEMPORAL_ADDRESS, or the profile) and that the server is up"
+        )
+    else:
+        reason = (
+            f"the server at {where} did not answer as a Temporal frontend ({_short(message)}); "
+            f"check --address ({_FRONTEND_PORT})"
+        )
+    return ClusterConnectionError(connection.redact(reason) + ".")
+
+
+def cluster_error(exc: Any, connection: Connection, doing: str = "") -> ClusterConnectionError:
+    """One sentence for an ``RPCError`` (``doing``: what was being done, for the message)."""
+    return _status_error(exc.status.name, exc.message, connection, doing)
+
+
+def _status_error(
+    code: str, message: str, connection: Connection, doing: str = ""
+) -> ClusterConnectionError:
+    where, namespace = connection.display_address, connection.namespace
+    normalized = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", code).upper()
+    during = f" while {doing}" if doing else ""
+    if normalized == "UNAUTHENTICATED":
+        reason = (
+            f"Temporal at {where} refused the credentials{during} ({_short(message)}); check "
+            "--api-key (or TEMPORAL_API_KEY, or the profile) or the TLS client certificate"
+        )
+    elif normalized == "PERMISSION_DENIED":
+        reason = (
+            f"the credentials may not use namespace {namespace!r} at {where}{during} "
+            f"({_short(message)}); check --namespace and the key's permissions"
+        )
+    elif normalized == "NOT_FOUND" and not doing:
+        reason = f"namespace {namespace!r} was not found at {where}; check --namespace"
+    elif normalized in ("UNAVAILABLE", "DEADLINE_EXCEEDED", "CANCELLED"):
+        reason = f"lost the connection to Temporal at {where}{during} ({_short(message)})"
+    else:
+        reason = f"Temporal at {where} answered {normalized}{during}: {_short(message)}"
+    return ClusterConnectionError(connection.redact(reason) + ".")
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split()).rstrip(".")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
