@@ -3,6 +3,8 @@ stand-in activities, records histories, and replays them against the new code.
 
 One server, one baseline worker and one replay :class:`~replaycheck.replay.WorkerSession` serve
 a whole exploration; Hypothesis drives one execution per example through :meth:`Engine.run`.
+What an example is made of (its target, limits, drawn outcomes and recording) is in
+``replaycheck._explore_example``.
 """
 
 from __future__ import annotations
@@ -12,12 +14,19 @@ import contextlib
 import itertools
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
 
+from replaycheck._explore_example import (
+    Example,
+    Limits,
+    Outcome,
+    Recorded,
+    Target,
+    outcome_strategy,
+)
 from replaycheck._scenario import (
     ActivityCall,
     Scenario,
@@ -41,76 +50,6 @@ OVERDUE_SKIP = 1.0
 """Seconds skipped when what the execution waits for is already due by our reckoning."""
 SKIP_MARGIN = 0.05
 """Seconds skipped past a timer's due time, so the server fires it within the skip."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a stand-in activity does for one call: return ``value`` or fail."""
-
-    ok: bool
-    value: Any = None
-    retryable: bool = True
-
-    def describe(self) -> str:
-        """``returned 'x'`` / ``failed (retryable)``."""
-        if self.ok:
-            text = repr(self.value)
-            return "returned " + (text if len(text) <= 80 else text[:77] + "...")
-        return "failed (retryable)" if self.retryable else "failed (non-retryable)"
-
-
-@dataclass(frozen=True)
-class Target:
-    """One workflow type to explore and the strategies for what happens to it."""
-
-    workflow_type: str
-    args: st.SearchStrategy[tuple[Any, ...]]
-    signals: Mapping[str, st.SearchStrategy[tuple[Any, ...]]]
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds of one example."""
-
-    max_steps: int
-    """Workflow tasks an execution may complete (and activity calls that may fail)."""
-    max_signals: int
-    example_timeout: float
-    """Real seconds one execution may take before it is recorded as it stands."""
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """One example's execution: what was recorded, and the full history it came from."""
-
-    scenario: Scenario
-    events: tuple[Any, ...]
-    """The recorded history (a prefix of ``full`` when paused at a drawn point)."""
-    full: tuple[Any, ...]
-
-
-@dataclass
-class _Example:
-    """Mutable state of the running example, shared with the stand-in activity."""
-
-    data: Any
-    workflow_id: str
-    handle: WorkflowHandle[Any, Any] | None = None
-    calls: list[tuple[ActivityCall, str, str]] = field(default_factory=list)
-    """(call, workflow id, activity id)."""
-    at_call: dict[int, list[tuple[str, tuple[Any, ...], int]]] = field(default_factory=dict)
-    when_idle: list[tuple[str, tuple[Any, ...], int]] = field(default_factory=list)
-    sent: dict[int, SignalDelivery] = field(default_factory=dict)
-    abort: BaseException | None = None
-    """Raised by Hypothesis inside a stand-in; re-raised in the test, where it belongs."""
-
-
-def outcome_strategy(results: st.SearchStrategy[Any], failures: bool) -> st.SearchStrategy[Any]:
-    """Success first (it is what shrinking tends to), then retryable and final failures."""
-    ok = results.map(lambda value: Outcome(True, value))
-    if not failures:
-        return ok
-    return st.one_of(ok, st.sampled_from([Outcome(False), Outcome(False, retryable=False)]))
 
 
 class Engine:
@@ -139,7 +78,7 @@ class Engine:
         self.task_queue = f"replaycheck-generate-{uuid.uuid4().hex[:8]}"
         self.client: Client | None = None
         self.env: Any = None
-        self.current: _Example | None = None
+        self.current: Example | None = None
         self.counter = itertools.count(1)
         self._stack = contextlib.AsyncExitStack()
 
@@ -213,7 +152,7 @@ class Engine:
         )
 
     async def _send_signals(
-        self, example: _Example, signals: list[tuple[str, tuple[Any, ...], int]], when: str
+        self, example: Example, signals: list[tuple[str, tuple[Any, ...], int]], when: str
     ) -> None:
         from temporalio.service import RPCError
 
@@ -252,7 +191,7 @@ class Engine:
         """Run one example to completion (or its limits) and cut it at the drawn pause point."""
         assert self.client is not None
         args, pause, signals = self.draw_plan(data, target)
-        example = _Example(data, f"generated-{target.workflow_type}-{next(self.counter)}")
+        example = Example(data, f"generated-{target.workflow_type}-{next(self.counter)}")
         full: tuple[Any, ...] = ()
         for index, (name, sargs, point) in enumerate(signals):
             entry = (name, tuple(sargs), index)
@@ -294,7 +233,7 @@ class Engine:
             self.encode_error = exc  # named if no example can be encoded at all
             reject()
 
-    async def _drive(self, example: _Example, handle: WorkflowHandle[Any, Any]) -> str:
+    async def _drive(self, example: Example, handle: WorkflowHandle[Any, Any]) -> str:
         """Let the execution run; skip time, send signals when it waits. Returns why it stopped.
 
         Time stays locked (real time) so a stand-in activity can never time out; when the
@@ -374,7 +313,7 @@ class Engine:
     def _record(
         self,
         target: Target,
-        example: _Example,
+        example: Example,
         args: tuple[Any, ...],
         pause: int,
         full: tuple[Any, ...],
@@ -416,7 +355,7 @@ def _belongs(workflow_id: str, example_id: str) -> bool:
     return workflow_id == example_id or workflow_id.startswith(example_id + "-")
 
 
-def _unreached_to_idle(example: _Example) -> None:
+def _unreached_to_idle(example: Example) -> None:
     """Signals drawn for activity calls the execution has not made go out when it waits."""
     for number in sorted(example.at_call):
         example.when_idle.extend(example.at_call.pop(number))

@@ -13,7 +13,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from replaycheck._explore import Engine, Limits, Recorded, Target, history_bytes
+from replaycheck._explore import Engine, history_bytes
+from replaycheck._explore_example import Limits, Recorded, Target
 from replaycheck._scenario import Scenario
 from replaycheck.verdict import Verdict
 

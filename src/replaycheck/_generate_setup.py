@@ -16,7 +16,8 @@ from replaycheck.errors import ConfigError
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
-    from replaycheck._explore import Engine, Limits, Target
+    from replaycheck._explore import Engine
+    from replaycheck._explore_example import Limits, Target
     from replaycheck._generate_run import Tally
     from replaycheck.generate import GenerationSpec
     from replaycheck.replay import ReplayJob
@@ -150,7 +151,7 @@ def targets(resolved: Resolved, spec: GenerationSpec, new_types: Sequence[str]) 
 
 
 def _target(defn: Any, spec: GenerationSpec) -> Target:
-    from replaycheck._explore import Target
+    from replaycheck._explore_example import Target
     from replaycheck._generate_run import as_tuple_strategy, merge_signals, strategies_for
 
     args = (

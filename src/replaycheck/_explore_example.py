@@ -1,0 +1,86 @@
+"""What one example of a generation run is made of: the workflow type explored and the bounds
+of an example, what a stand-in activity does for a call, the running example's state and what
+it recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from hypothesis import strategies as st
+
+from replaycheck._scenario import ActivityCall, Scenario, SignalDelivery
+
+if TYPE_CHECKING:
+    from temporalio.client import WorkflowHandle
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a stand-in activity does for one call: return ``value`` or fail."""
+
+    ok: bool
+    value: Any = None
+    retryable: bool = True
+
+    def describe(self) -> str:
+        """``returned 'x'`` / ``failed (retryable)``."""
+        if self.ok:
+            text = repr(self.value)
+            return "returned " + (text if len(text) <= 80 else text[:77] + "...")
+        return "failed (retryable)" if self.retryable else "failed (non-retryable)"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One workflow type to explore and the strategies for what happens to it."""
+
+    workflow_type: str
+    args: st.SearchStrategy[tuple[Any, ...]]
+    signals: Mapping[str, st.SearchStrategy[tuple[Any, ...]]]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds of one example."""
+
+    max_steps: int
+    """Workflow tasks an execution may complete (and activity calls that may fail)."""
+    max_signals: int
+    example_timeout: float
+    """Real seconds one execution may take before it is recorded as it stands."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One example's execution: what was recorded, and the full history it came from."""
+
+    scenario: Scenario
+    events: tuple[Any, ...]
+    """The recorded history (a prefix of ``full`` when paused at a drawn point)."""
+    full: tuple[Any, ...]
+
+
+@dataclass
+class Example:
+    """Mutable state of the running example, shared with the stand-in activity."""
+
+    data: Any
+    workflow_id: str
+    handle: WorkflowHandle[Any, Any] | None = None
+    calls: list[tuple[ActivityCall, str, str]] = field(default_factory=list)
+    """(call, workflow id, activity id)."""
+    at_call: dict[int, list[tuple[str, tuple[Any, ...], int]]] = field(default_factory=dict)
+    when_idle: list[tuple[str, tuple[Any, ...], int]] = field(default_factory=list)
+    sent: dict[int, SignalDelivery] = field(default_factory=dict)
+    abort: BaseException | None = None
+    """Raised by Hypothesis inside a stand-in; re-raised in the test, where it belongs."""
+
+
+def outcome_strategy(results: st.SearchStrategy[Any], failures: bool) -> st.SearchStrategy[Any]:
+    """Success first (it is what shrinking tends to), then retryable and final failures."""
+    ok = results.map(lambda value: Outcome(True, value))
+    if not failures:
+        return ok
+    return st.one_of(ok, st.sampled_from([Outcome(False), Outcome(False, retryable=False)]))
