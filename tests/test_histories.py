@@ -193,8 +193,11 @@ def test_discover_follows_symlinked_directories_once(tmp_path: Path) -> None:
 def test_discover_fails_on_empty_directory_and_missing_path(tmp_path: Path) -> None:
     with pytest.raises(NoHistoriesError, match="no history files"):
         discover([tmp_path])
-    with pytest.raises(NoHistoriesError, match="does not exist"):
+    with pytest.raises(NoHistoriesError, match="does not exist") as missing:
         discover([tmp_path / "nope"])
+    # where a path may have come from, and what a configured one is relative to
+    for where in ("--replaycheck-histories", "[tool.replaycheck]", "relative to that pyproject"):
+        assert where in str(missing.value)
 
 
 def test_workflow_id_from_name() -> None:

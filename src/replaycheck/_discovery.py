@@ -68,7 +68,11 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
             found.update(dict.fromkeys(inside))
         else:
             check_paths([raw])
-            raise NoHistoriesError(f"{path} does not exist; check the path (or 'histories').")
+            raise NoHistoriesError(
+                f"{path} does not exist; check the path given (on the command line, in "
+                "--replaycheck-histories, or in histories under [tool.replaycheck], where it is "
+                "relative to that pyproject.toml)."
+            )
     return list(found)
 
 
