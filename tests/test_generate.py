@@ -361,3 +361,23 @@ def test_generate_without_hypothesis_says_what_to_install(tmp_path: Path) -> Non
     assert done.returncode == 2, done.stdout + done.stderr
     assert "pip install 'temporal-replaycheck[generate]'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_saved_histories_replay_under_the_code_that_made_them(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # A saved history keeps the workflow id it ran under (in its provenance): code that names
+    # a child after its own id must find the same child id when the file is replayed.
+    from replaycheck.histories import read_history
+    from tests.changes import replay_file
+
+    spec = "tests.workflows.child_by_id"
+    out = tmp_path_factory.mktemp("saved-child")
+    result = explore(spec, new=[spec], max_examples=3, seed=1, save=out)
+    assert result.ok, result.render()
+    saved = sorted(out.rglob("ShipWithChild/*.json"))
+    assert saved
+    for path in saved:
+        assert read_history(path).info.workflow_id.startswith("generated-ShipWithChild-")
+        verdict = replay_file(path, "tests.workflows.child_by_id")
+        assert verdict.ok, verdict.message

@@ -175,10 +175,11 @@ def save(tally: Tally, directory: Path) -> tuple[Path, ...]:
     for key, (workflow_type, scenario, events) in sorted(tally.shapes.items()):
         if key in known:
             continue
-        workflow_id = f"generated-{key}"
-        provenance = Provenance(workflow_id, workflow_type, address="replaycheck generate",
+        # Named after its shape; its provenance keeps the workflow id it ran under, which code
+        # may read (a child's id built from workflow.info().workflow_id) when it is replayed.
+        provenance = Provenance(scenario.workflow_id, workflow_type, address="replaycheck generate",
                                 captured_at=now, status=scenario.status)  # fmt: skip
-        path = directory / workflow_type / f"{workflow_id}.json"
+        path = directory / workflow_type / f"generated-{key}.json"
         written.append(write_history(path, events, provenance=provenance))
     return tuple(written)
 
