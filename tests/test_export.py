@@ -508,7 +508,7 @@ def test_dedupe_again_counts_the_shapes_already_there(
     assert "patched-complete.json" not in names
 
 
-@pytest.mark.parametrize("fmt", ["json", "gzip"])
+@pytest.mark.parametrize("fmt", ["json", "gzip", "binpb"])
 def test_export_again_brings_running_executions_up_to_date(
     dev_server: WorkflowEnvironment,
     server_loop: asyncio.AbstractEventLoop,
@@ -520,9 +520,9 @@ def test_export_again_brings_running_executions_up_to_date(
     server_loop.run_until_complete(populate_patched(dev_server, namespace, wid))
     address = dev_server.client.service_client.config.target_host
     args = ("export", "--workflow-id", wid, "--address", address, "--namespace", namespace,
-            "-o", tmp_path, *(["--gzip"] if fmt == "gzip" else []))  # fmt: skip
+            "-o", tmp_path, *([f"--{fmt}"] if fmt != "json" else []))  # fmt: skip
     assert invoke(*args).exit_code == 0
-    suffix = ".json.gz" if fmt == "gzip" else ".json"
+    suffix = {"json": ".json", "gzip": ".json.gz", "binpb": ".binpb"}[fmt]
     path = tmp_path / "TenantProvisioning" / f"{wid}{suffix}"
     before = path.read_bytes()
     assert read_history(path).info.status == "RUNNING"
@@ -535,7 +535,7 @@ def test_export_again_brings_running_executions_up_to_date(
     assert "exported 1 history" in later.stderr
     assert "(1 running execution brought up to date)" in later.stderr
     now = read_history(path)
-    assert now.info.status == "COMPLETED" and now.info.events > read_history_bytes(before)
+    assert now.info.status == "COMPLETED" and now.info.events > read_history_bytes(before, suffix)
 
 
 def test_a_history_of_the_same_id_from_another_namespace_is_not_already_there(
@@ -679,10 +679,10 @@ def test_runs_of_a_reused_id_are_kept_in_every_format_and_whatever_the_id_length
     assert len(list(folder.iterdir())) == 6
 
 
-def read_history_bytes(data: bytes) -> int:
+def read_history_bytes(data: bytes, suffix: str = ".json.gz") -> int:
     from replaycheck.histories import parse_history_bytes
 
-    return parse_history_bytes(data, "before.json.gz").info.events
+    return parse_history_bytes(data, f"before{suffix}").info.events
 
 
 # --------------------------------------------------------------------------- check --live

@@ -124,16 +124,17 @@ def state_of(path: Path) -> Look:
     """What a file already there is, from one look (a big JSON file only by its end; a gzip
     file is decompressed, in bounded memory, to reach its provenance at the end):
     ``broken`` (empty, a small file that fails validation, or JSON cut off), ``running`` (JSON
-    captured while its execution ran: its provenance, at the end, says so) or ``ok``; and the
-    namespace and run its provenance names (empty: none)."""
+    captured while its execution ran: its provenance, at the end, says so; binary protobuf,
+    which has no provenance: its events say so) or ``ok``; and the namespace and run its
+    provenance names (empty: none)."""
     try:
         size = path.stat().st_size
         if size == 0:
             return Look("broken")
         small = size <= _CHECKED_WHOLE
         binpb = path.name.endswith(".binpb")
-        if not small and binpb:
-            return Look("ok")  # binary protobuf has no provenance
+        if binpb:  # no provenance: read whole (compact, and parsed by protobuf's own code)
+            return Look("running" if read_history(path).info.status == "RUNNING" else "ok")
         with path.open("rb") as handle:
             if small or not path.name.endswith(".json"):
                 tail = handle.read()
@@ -141,8 +142,6 @@ def state_of(path: Path) -> Look:
                 tail = _json_tail(handle, size)
         if small:
             parse_history_bytes(tail, path.name)  # validated whole
-        if binpb:
-            return Look("ok")
         if path.name.endswith(".gz"):
             tail = _gunzipped_tail(tail)
     except HistoryError:
