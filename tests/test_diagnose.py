@@ -210,6 +210,34 @@ def test_two_statements_that_traded_places_get_one_gate_around_the_pair(tmp_path
     assert reorder is not None and reorder.change == "reordered" and not reorder.swapped
 
 
+def test_a_renamed_update_handler_is_fixed_by_a_handler_under_the_old_name(
+    tmp_path: Path,
+) -> None:
+    # An update is no command the code makes: gating "the removal" of one cannot be applied.
+    # The history accepted 'set_note', which the code has no handler for any more.
+    d = committed_verdicts()["RenameUpdateHandler"].diagnosis
+    assert d is not None and d.unhandled_update == "set_note"
+    assert "the code has no handler for update 'set_note'" in d.explanation()
+    fix = d.fix()
+    assert fix[1] == '    @workflow.update(name="set_note")'
+    assert not any("workflow.patched(" in line for line in fix)
+    # applied (a second handler under the old name, calling the new one), the history replays
+    source = V2_FILE.read_text()
+    start = source.index("class RenameUpdateHandler:")
+    anchor = "    # change: RenameUpdateHandler (the next line)\n"
+    at = source.index(anchor, start)
+    kept = (
+        '    @workflow.update(name="set_note")\n'
+        "    def set_note_as_before(self, note: str) -> str:\n"
+        "        return self.set_note(note)\n\n"
+    )
+    fixed = source[:at] + kept + source[at:]
+    assert replay_variant(tmp_path, "update_kept", fixed, "RenameUpdateHandler").ok
+    # an update whose handler is still there is not blamed on its name
+    other = committed_verdicts()["RemoveFromUpdate"].diagnosis
+    assert other is not None and not other.unhandled_update
+
+
 def test_a_timer_of_another_duration_is_the_change_not_the_signal_after_it() -> None:
     # A sleep added before wait_condition(timeout=1h): core takes the 30 min timer for the 1 h
     # one (it does not compare durations) and stops later, at the cancel of the 1 h timer once

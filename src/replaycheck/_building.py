@@ -44,6 +44,7 @@ from replaycheck._history_readings import (
     types_differ,
     with_signals,
     with_unhandled,
+    with_unhandled_update,
 )
 from replaycheck._readings import (
     added_block,
@@ -80,6 +81,7 @@ def diagnose(
     early_deprecations: Sequence[tuple[str, str, int]] = (),
     draws: Sequence[tuple[str, int]] = (),
     signal_handlers: Collection[str | None] | None = None,
+    update_handlers: Collection[str | None] | None = None,
 ) -> Diagnosis:
     """Explain a nondeterminism failure; never raises.
 
@@ -96,6 +98,7 @@ def diagnose(
             diverged are named.
         signal_handlers: the names the code has signal handlers for (``None`` in it: a
             dynamic handler); ``None``: unknown.
+        update_handlers: the same for update handlers.
     """
     severity = severity_of(status)
     try:
@@ -130,6 +133,7 @@ def diagnose(
         if swapped and hint.ids is not None and diagnosis.change == "reordered":
             diagnosis = replace(diagnosis, ids=hint.ids[1:])  # the ids tell the two apart
         diagnosis = replace(with_signals(diagnosis, history), draws=drawn)
+        diagnosis = with_unhandled_update(diagnosis, update_handlers)
         return with_unhandled(diagnosis, history, signal_handlers)
     except Exception:  # a diagnosis is a courtesy: any surprise degrades to core's message
         return Diagnosis(message=message, severity=severity)

@@ -131,6 +131,8 @@ class Recording:
     signal_handlers: Any = None
     """The instance's signal handlers by name (``None`` for a dynamic one), kept live: the
     names a history's signals may find no handler for."""
+    update_handlers: Any = None
+    """The instance's update handlers by name (``None`` for a dynamic one), kept live."""
 
     def command_entries(self) -> list[tuple[WorkflowCommand, int, tuple[RawFrame, ...]]]:
         """:attr:`entries`, a cancel command taking the frames of the ``cancel()`` call, and a
@@ -246,6 +248,7 @@ def _hook_instance(instance: Any, recording: Recording) -> None:
     _hook_sleeps(instance, recording)
     instance._replaycheck_recording = recording  # for the handles' cancel() (_hook_cancels)
     recording.signal_handlers = getattr(instance, "_signals", None)
+    recording.update_handlers = getattr(instance, "_updates", None)
     workflow_random = getattr(instance, "workflow_random", None)
     if workflow_random is not None:
         draws, seen = recording.draws, set()

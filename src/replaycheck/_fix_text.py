@@ -38,6 +38,12 @@ def explanation(d: Diagnosis) -> str:
             f"the update handler {d.handler!r} no longer runs {rec} "
             "before it returns: the history ran it while handling the update"
         )
+    if d.unhandled_update:
+        return (
+            f"the code has no handler for update {d.unhandled_update!r}, which this execution "
+            "accepted here: if its handler was renamed or removed, replay rejects the update, "
+            "and the code does not go on where the history went on"
+        )
     if d.unhandled_signal:
         return (
             f"the code has no handler for signal {d.unhandled_signal!r}, which this execution "
@@ -166,6 +172,14 @@ def _fix(d: Diagnosis) -> list[str]:
             "anything):",
             f'    @workflow.signal(name="{d.unhandled_signal}")',
             "    def ...(self, ...) -> None:  # as it was, or calling the new handler",
+        ]
+    if d.unhandled_update:
+        return [
+            f"keep a handler registered under the name {d.unhandled_update!r} (executions "
+            "recorded before accepted the update by that name; the method may be called "
+            "anything):",
+            f'    @workflow.update(name="{d.unhandled_update}")',
+            "    def ...(self, ...):  # as it was, or calling the new handler",
         ]
     if d.change == "patch-removed":
         return patch_removed_fix(d)

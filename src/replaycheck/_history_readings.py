@@ -98,3 +98,15 @@ def with_unhandled(
     ))  # fmt: skip
     missing = [name for name in received if name not in handlers]
     return replace(diagnosis, unhandled_signal=missing[-1]) if missing else diagnosis
+
+
+def with_unhandled_update(
+    diagnosis: Diagnosis, handlers: Collection[str | None] | None
+) -> Diagnosis:
+    """The update the history accepted where replay diverged, when the code has no handler
+    for it (renamed or removed): an update is no command the code makes, so the fix is a
+    handler under the old name, not a gate."""
+    name = diagnosis.recorded_name
+    if handlers is None or None in handlers or diagnosis.recorded_kind != "update" or not name:
+        return diagnosis
+    return diagnosis if name in handlers else replace(diagnosis, unhandled_update=name)

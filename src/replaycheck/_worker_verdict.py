@@ -100,10 +100,12 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
     last = 0
     early: list[tuple[str, str, int]] = []
     draws: list[tuple[str, int]] = []
-    handlers = None
+    handlers = updates = None
     if recording is not None:
         if isinstance(recording.signal_handlers, dict):
             handlers = frozenset(recording.signal_handlers)
+        if isinstance(recording.update_handlers, dict):
+            updates = frozenset(recording.update_handlers)
         for stack, task in recording.draws:
             frames = source_frames(stack)
             if frames:
@@ -124,6 +126,7 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
         early_deprecations=early,
         draws=draws,
         signal_handlers=handlers,
+        update_handlers=updates,
     )
 
 

@@ -177,6 +177,9 @@ class Diagnosis:
     unhandled_signal: str = ""
     """A signal this execution received that the code has no handler for any more (its
     handler renamed or removed)."""
+    unhandled_update: str = ""
+    """An update the history accepted that the code has no handler for any more (its handler
+    renamed or removed): the worker rejects it, and the code does not go on."""
     branch_at: str = ""
     """``branch``: the ``if`` whose other branch runs what the history recorded
     (``wf.py:15 in run``)."""

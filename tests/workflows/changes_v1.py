@@ -697,3 +697,19 @@ class SwapAdjacent:
         await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
         await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
         return order
+
+
+@workflow.defn(name="RenameUpdateHandler")
+class RenameUpdateHandler:
+    def __init__(self) -> None:
+        self.note = ""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.wait_condition(lambda: bool(self.note))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    @workflow.update
+    def set_note(self, note: str) -> str:
+        self.note = note
+        return note

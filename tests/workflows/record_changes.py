@@ -99,9 +99,10 @@ CASES = (
     "StopCatchingLocal",
     "SkipApprovalWait",
     "SwapAdjacent",
+    "RenameUpdateHandler",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
-NEEDS_UPDATE = {"RemoveFromUpdate"}
+NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler"}
 """Cases whose execution waits for the update ``set_note``."""
 NEEDS_SIGNAL = {"AddInSignalHandler", "RemoveFromSignalHandler", "AddSleepBeforeWait",
                 "RenameSignalHandler", "RenameWithStraySignal"}
