@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from temporalio import workflow
 
+from tests.workflows.changes_common import PackOrder
 
-@workflow.defn(name="PackChild")
-class PackChild:
-    @workflow.run
-    async def run(self, order: str) -> str:
-        return f"packed {order}"
+__all__ = ["PackOrder", "ShipWithChild"]  # both are registered: the module is the spec
 
 
 @workflow.defn(name="ShipWithChild")
@@ -17,4 +14,4 @@ class ShipWithChild:
     @workflow.run
     async def run(self, order: str) -> str:
         child_id = f"{workflow.info().workflow_id}-pack"
-        return await workflow.execute_child_workflow(PackChild.run, order, id=child_id)
+        return await workflow.execute_child_workflow(PackOrder.run, order, id=child_id)
