@@ -1326,3 +1326,22 @@ def test_a_local_activity_failure_no_longer_caught_is_not_placed_in_the_activity
     assert d.fix()[1:4] == ["    try:", f"        {call}", "    except ApplicationError:"]
     verdict = replay_caught_again(tmp_path, "StopCatchingLocal", call, "ApplicationError")
     assert verdict.verdict == "ok", verdict.message
+
+
+def test_the_one_line_form_says_what_the_change_is_when_the_pair_would_mislead() -> None:
+    # JUnit messages, GitHub annotation titles and pytest's short summary use the headline: a
+    # deprecate_patch() too early or a handler gone is not "history recorded X, code commanded Y".
+    from replaycheck._render_ci import one_line
+
+    verdicts = committed_verdicts()
+    early = one_line(verdicts["DeprecateEarly"])
+    assert early.startswith(
+        "event 11 (ActivityTaskScheduled): deprecate_patch('charge-second') came too early"
+    )
+    update = verdicts["RenameUpdateHandler"].diagnosis
+    assert update is not None and "no handler for update 'set_note'" in update.headline()
+    plain = verdicts["Reorder"].diagnosis
+    assert plain is not None and plain.headline().startswith(
+        "event 5 (ActivityTaskScheduled): history recorded activity 'fetch', code commanded "
+        "activity 'charge' at "
+    )

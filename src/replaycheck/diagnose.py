@@ -231,9 +231,20 @@ class Diagnosis:
             return self.message
         event = f"event {self.event_id} ({self.event_type})" if self.event_id else "replay"
         line = f"{event}: history recorded {self.recorded}, code commanded {self.commanded}"
+        if self.reads_otherwise:  # the two commands alone would mislead: say what it is
+            line = f"{event}: {self.explanation()}"
         if self.location:
             line += f" at {self.where(self.gate_frame + 1)}"
         return line
+
+    @property
+    def reads_otherwise(self) -> bool:
+        """Whether the change is not the pair of commands itself: a handler gone, a patch call
+        removed or deprecated too early, a failure or cancel no longer caught."""
+        return self.change == "patch-removed" or any(
+            (self.deprecated_early, self.unhandled_signal, self.unhandled_update, self.handler,
+             self.failure_uncaught, self.cancel_uncaught)
+        )  # fmt: skip
 
     def explanation(self) -> str:
         """What the change most likely was, in a sentence."""
