@@ -329,6 +329,11 @@ def test_a_run_whose_earlier_run_was_not_read_holds_a_ready_verdict_back() -> No
     assert patch.verdict == "keep-both-branches"
     assert "the earlier runs of 1 workflow id ('chain': a run continued as new" in patch.reason
     assert "replaycheck export --query \"WorkflowId='chain'\"" in patch.reason
+    # a live selection is told to widen the selection, not to export
+    (live,) = analyze([latest], [SITE], live=True).patches
+    assert live.verdict == "keep-both-branches"
+    assert "select them too (`--query \"WorkflowId='chain'\"`" in live.reason
+    assert "export" not in live.reason
     # the earlier run read too: ready
     (patch,) = analyze([latest, run("r1")], [SITE]).patches
     assert patch.verdict == "ready-to-deprecate"

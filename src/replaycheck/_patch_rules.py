@@ -57,6 +57,9 @@ class Coverage:
     continues_into: tuple[tuple[str, str], ...] = ()
     """``(type, other type)``: a run of the one may continue as new into the other (see
     :attr:`replaycheck._patch_scan.Scan.continues_into`)."""
+    live: bool = False
+    """The histories are a live selection (``patches --live`` with ``--query`` or
+    ``--workflow-id``): advice names a wider selection, not an export."""
 
     def held_back(
         self, verdict: PatchVerdict, reason: str, patch_id: str, sites: Sequence[CallSite]
@@ -83,7 +86,7 @@ class Coverage:
             if id(v) not in listed and ("" in into or v.workflow_type in into)
         ]  # fmt: skip
         if missing:
-            return _earlier_runs_missing(verdict, missing)
+            return _earlier_runs_missing(verdict, missing, live=self.live)
         return verdict, reason
 
 
@@ -161,7 +164,7 @@ def _held(verdict: PatchVerdict) -> tuple[PatchVerdict, str]:
 
 
 def _earlier_runs_missing(
-    verdict: PatchVerdict, later: Sequence[Verdict]
+    verdict: PatchVerdict, later: Sequence[Verdict], *, live: bool = False
 ) -> tuple[PatchVerdict, str]:
     """Not ready after all: runs that continued as new from runs no history read holds."""
     from replaycheck.report import plural
@@ -172,13 +175,19 @@ def _earlier_runs_missing(
     from replaycheck.live import query_literal
 
     query = " OR ".join(f"WorkflowId={query_literal(i)}" for i in ids[:3])
+    read = (
+        f"select them too (`--query {_shell(query)}`: every run of those ids), or run "
+        "`replaycheck patches --live` without a selection"
+        if live
+        else f"export every run of them (`replaycheck export --query {_shell(query)}`, into "
+        "the same directory, from the same namespace), or run `replaycheck patches --live` "
+        "without a selection"
+    )
     return held, (
         f"the earlier runs of {plural(len(ids), 'workflow id')} ({shown}: a run continued as "
         "new, retried or started again from one) are not among the histories read, and may "
-        "have taken the old branch: export every run of them (`replaycheck export --query "
-        f"{_shell(query)}`, into the same directory, from the same namespace), or run `replaycheck "
-        f"patches --live` without a selection, before {step} (`--retention` leaves out runs "
-        "the server has deleted)"
+        f"have taken the old branch: {read}, before {step} (`--retention` leaves out runs the "
+        "server has deleted)"
     )
 
 

@@ -188,6 +188,7 @@ def analyze(
     types: Sequence[str] = (),
     types_unknown: bool = False,
     continues_into: Sequence[tuple[str, str]] = (),
+    live: bool = False,
 ) -> PatchesReport:
     """Build the report from replay verdicts (with ``patches`` facts) and the scanned call sites.
 
@@ -197,7 +198,8 @@ def analyze(
     ``types``: the workflow types the code registers, as far as its source tells;
     ``types_unknown``: it also registers a class whose type its source does not tell;
     ``continues_into``: which types continue as new into which others (a run of the other type
-    whose earlier run was not read may hide one of the first).
+    whose earlier run was not read may hide one of the first);
+    ``live``: the verdicts are of a live selection (advice names a wider one, not an export).
     """
     from replaycheck import _patch_sites as scope
     from replaycheck._patch_versions import version_report
@@ -219,6 +221,7 @@ def analyze(
             registered=tuple(types),
             types_unknown=types_unknown,
             continues_into=tuple(continues_into),
+            live=live,
         )
     return PatchesReport(
         patches=tuple(patch_report(i, by_id.get(i, ()), kept, coverage) for i in plain),
@@ -375,5 +378,6 @@ def collect_live(
         types=found.workflow_types,
         types_unknown=found.types_unknown,
         continues_into=found.continues_into,
+        live=True,
     )
     return report, stats
