@@ -25,9 +25,9 @@ ran_key = pytest.StashKey[bool]()
 failure_told_key = pytest.StashKey[bool]()
 """Whether an item has shown the runner's configuration failure in full."""
 fixture_runners_key: pytest.StashKey[RunnerPool] = pytest.StashKey()
+"""The ``replaycheck`` fixture's workers, one per workflow set and options."""
 left_out_key = pytest.StashKey[bool]()
 """pytest runs from a subdirectory that holds no history root: the histories are not collected."""
-"""The ``replaycheck`` fixture's workers, one per workflow set and options."""
 
 
 def mode(config: pytest.Config) -> str:
