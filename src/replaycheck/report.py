@@ -64,10 +64,8 @@ def paint(text: str, colour: str, enabled: bool, *, bold: bool = True) -> str:
 
 def render_verdict(verdict: Verdict, *, color: bool = False) -> str:
     """One history as text: a verdict line, then indented context for failures."""
-    label, colour = _STYLE[verdict.verdict]
-    head = f"{paint(f'{label:5}', colour, color)} {printable(display_path(verdict.path))}"
     if verdict.ok:
-        return f"{head}  {verdict.message}"
+        return f"{_verdict_line(verdict, color)}  {verdict.message}"
     lines = _failure_head(verdict, color)
     if verdict.verdict == "nondeterministic":
         diagnosis = verdict.diagnosis or Diagnosis(verdict.message, severity=severity(verdict))
@@ -75,10 +73,15 @@ def render_verdict(verdict: Verdict, *, color: bool = False) -> str:
     return "\n".join(lines)
 
 
+def _verdict_line(verdict: Verdict, color: bool) -> str:
+    """``ok    path`` / ``FAIL  path`` / ``ERROR path``."""
+    label, colour = _STYLE[verdict.verdict]
+    return f"{paint(f'{label:5}', colour, color)} {printable(display_path(verdict.path))}"
+
+
 def _failure_head(verdict: Verdict, color: bool) -> list[str]:
     """The verdict line of a failure, which execution it is, and its message."""
-    label, colour = _STYLE[verdict.verdict]
-    lines = [f"{paint(f'{label:5}', colour, color)} {printable(display_path(verdict.path))}"]
+    lines = [_verdict_line(verdict, color)]
     if verdict.workflow_type:
         lines.append(
             f"      workflow {printable(verdict.workflow_type)}, id "
