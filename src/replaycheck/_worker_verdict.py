@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 import traceback
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from replaycheck.verdict import Verdict
 
 if TYPE_CHECKING:
     from replaycheck._capture import Recording
+    from replaycheck._commands import RawFrame
     from replaycheck.diagnose import Diagnosis
     from replaycheck.histories import LoadedHistory
 
@@ -179,7 +181,6 @@ def pending_timer_note(loaded: LoadedHistory, recording: Recording | None) -> st
     from temporalio.api.enums.v1 import EventType
 
     from replaycheck._commands import duration_text, proto_seconds
-    from replaycheck._source import display_file
 
     pending: dict[str, tuple[int, float]] = {}
     for event in loaded.history.events:
@@ -198,11 +199,10 @@ def pending_timer_note(loaded: LoadedHistory, recording: Recording | None) -> st
         wanted = proto_seconds(command.start_timer.start_to_fire_timeout)
         if found is None or found[1] == wanted:
             continue
-        where = f" at {display_file(frames[0][0])}:{frames[0][1]}" if frames else ""
         return (
             f"; but its timer started at event {found[0]} for {duration_text(found[1])} is still "
-            f"pending, and the code now asks for {duration_text(wanted)}{where}: core does not "
-            f"compare durations, so after a deploy this execution keeps the "
+            f"pending, and the code now asks for {duration_text(wanted)}{_at(frames)}: core does "
+            "not compare durations, so after a deploy this execution keeps the "
             f"{duration_text(found[1])} timer"
         )
     return ""
@@ -219,7 +219,6 @@ def went_on_note(loaded: LoadedHistory, recording: Recording | None) -> str:
         return ""
     from replaycheck._commands import code_commands, history_commands
     from replaycheck._divergence import align
-    from replaycheck._source import display_file
 
     history = history_commands(loaded.history)
     issued = code_commands(recording.command_entries(), recording.continue_as_new_stack)
@@ -227,13 +226,18 @@ def went_on_note(loaded: LoadedHistory, recording: Recording | None) -> str:
     if found is None or found.recorded is not None or found.commanded is None:
         return ""
     command = found.commanded
-    where = ""
-    if command.frames:
-        file, line = command.frames[0][0], command.frames[0][1]
-        where = f" at {display_file(file)}:{line}"
     return (
-        f"; but the code now makes {command.describe()}{where} where this execution waits, "
-        "past the end of its history: core takes it for a new command, so after a deploy the "
-        "execution makes it at once (if a wait was removed or changed, gate that: "
+        f"; but the code now makes {command.describe()}{_at(command.frames)} where this "
+        "execution waits, past the end of its history: core takes it for a new command, so "
+        "after a deploy the execution makes it at once (if a wait was removed or changed, gate "
+        "that: "
         'if not workflow.patched("<change-id>"): <the wait as it was>)'
     )
+
+
+def _at(frames: Sequence[RawFrame]) -> str:
+    """`` at wf.py:40`` for the innermost of ``frames`` (empty without one): where a note's
+    command was issued."""
+    from replaycheck._source import display_file
+
+    return f" at {display_file(frames[0][0])}:{frames[0][1]}" if frames else ""
