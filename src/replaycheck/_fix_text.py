@@ -166,21 +166,9 @@ def _fix(d: Diagnosis) -> list[str]:
     suggests first.
     """
     if d.unhandled_signal:
-        return [
-            f"keep a handler registered under the name {d.unhandled_signal!r} (executions "
-            "recorded before received the signal by that name; the method may be called "
-            "anything):",
-            f'    @workflow.signal(name="{d.unhandled_signal}")',
-            "    def ...(self, ...) -> None:  # as it was, or calling the new handler",
-        ]
+        return _keep_handler("signal", d.unhandled_signal, "received", " -> None")
     if d.unhandled_update:
-        return [
-            f"keep a handler registered under the name {d.unhandled_update!r} (executions "
-            "recorded before accepted the update by that name; the method may be called "
-            "anything):",
-            f'    @workflow.update(name="{d.unhandled_update}")',
-            "    def ...(self, ...):  # as it was, or calling the new handler",
-        ]
+        return _keep_handler("update", d.unhandled_update, "accepted", "")
     if d.change == "patch-removed":
         return patch_removed_fix(d)
     if d.failure_uncaught:
@@ -259,7 +247,8 @@ def _fix(d: Diagnosis) -> list[str]:
             *removal,
         ]
     frame = d.gate_at
-    new_code = statement_at(frame) or f"...  # the new code: {d.commanded}"
+    quoted = statement_at(frame)
+    new_code = quoted or f"...  # the new code: {d.commanded}"
     where = f"at {frame.short()}" if frame else "at the changed code"
     if d.change == "added":
         if d.shares_statement:
@@ -267,7 +256,7 @@ def _fix(d: Diagnosis) -> list[str]:
         return [f"gate the change {where} (no else: executions recorded before never ran it):",
                 *gate(d, new_code)]  # fmt: skip
     other = d.other_patch_id or "<change-id>"
-    if d.change == "reordered" and d.swapped and statement_at(frame):
+    if d.change == "reordered" and d.swapped and quoted:
         return [
             f"gate the change {where}; the next statement runs {rec}, which this history ran "
             "first: the two traded places, so gate both, in the old order in the else:",
@@ -312,6 +301,16 @@ def _fix(d: Diagnosis) -> list[str]:
         f"  {second}",
         *(line.replace(f'"{d.patch_id}"', f'"{other}"') for line in second_code),
         *_moved(d),
+    ]
+
+
+def _keep_handler(kind: str, name: str, verb: str, returns: str) -> list[str]:
+    """The fix for a signal or an update the history got that no handler takes any more."""
+    return [
+        f"keep a handler registered under the name {name!r} (executions recorded before "
+        f"{verb} the {kind} by that name; the method may be called anything):",
+        f'    @workflow.{kind}(name="{name}")',
+        f"    def ...(self, ...){returns}:  # as it was, or calling the new handler",
     ]
 
 
