@@ -87,7 +87,7 @@ class Look(NamedTuple):
     """``broken``, ``running`` or ``ok``."""
     namespace: str = ""
     run_id: str = ""
-    """What the provenance names (empty: nothing)."""
+    """What the provenance names, or a binary file's events (empty: nothing)."""
 
 
 def run_of(path: Path, look: Look) -> str:
@@ -126,7 +126,7 @@ def state_of(path: Path) -> Look:
     ``broken`` (empty, a small file that fails validation, or JSON cut off), ``running`` (JSON
     captured while its execution ran: its provenance, at the end, says so; binary protobuf,
     which has no provenance: its events say so) or ``ok``; and the namespace and run its
-    provenance names (empty: none)."""
+    provenance names (a binary file: the run its events hold; empty: none)."""
     try:
         size = path.stat().st_size
         if size == 0:
@@ -134,7 +134,8 @@ def state_of(path: Path) -> Look:
         small = size <= _CHECKED_WHOLE
         binpb = path.name.endswith(".binpb")
         if binpb:  # no provenance: read whole (compact, and parsed by protobuf's own code)
-            return Look("running" if read_history(path).info.status == "RUNNING" else "ok")
+            info = read_history(path).info  # once: its run id too, for run_of
+            return Look("running" if info.status == "RUNNING" else "ok", run_id=info.run_id)
         with path.open("rb") as handle:
             if small or not path.name.endswith(".json"):
                 tail = handle.read()
