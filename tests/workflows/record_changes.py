@@ -16,7 +16,7 @@ import argparse
 import asyncio
 import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -166,12 +166,8 @@ async def _timer_started(handle: WorkflowHandle[Any, Any]) -> None:
     """Wait until the execution's history holds a started timer."""
     from temporalio.api.enums.v1 import EventType
 
-    for _ in range(200):
-        history = await handle.fetch_history()
-        if any(e.event_type == EventType.EVENT_TYPE_TIMER_STARTED for e in history.events):
-            return
-        await asyncio.sleep(0.05)
-    raise RuntimeError(f"{handle.id}: no timer started")
+    await _until(handle, lambda kinds: EventType.EVENT_TYPE_TIMER_STARTED in kinds,
+                 "no timer started")  # fmt: skip
 
 
 async def _waiting(handle: WorkflowHandle[Any, Any]) -> None:
@@ -179,16 +175,23 @@ async def _waiting(handle: WorkflowHandle[Any, Any]) -> None:
     it waits (for a signal)."""
     from temporalio.api.enums.v1 import EventType
 
+    await _until(
+        handle,
+        lambda kinds: EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED in kinds
+        and kinds[-1] == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+        "it does not wait",
+    )
+
+
+async def _until(
+    handle: WorkflowHandle[Any, Any], done: Callable[[list[Any]], bool], failure: str
+) -> None:
+    """Poll the execution's history until ``done(event types)`` holds (10 s at most)."""
     for _ in range(200):
-        events = (await handle.fetch_history()).events
-        kinds = [e.event_type for e in events]
-        if (
-            EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED in kinds
-            and kinds[-1] == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
-        ):
+        if done([e.event_type for e in (await handle.fetch_history()).events]):
             return
         await asyncio.sleep(0.05)
-    raise RuntimeError(f"{handle.id}: it does not wait")
+    raise RuntimeError(f"{handle.id}: {failure}")
 
 
 async def record(client: Client, out: Path, cases: Sequence[str] = CASES) -> list[Path]:
