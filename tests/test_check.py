@@ -270,6 +270,36 @@ def test_a_file_path_given_as_workflows_gets_its_module_name(spec: str, meant: s
     assert result.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("spec", "meant"),
+    [
+        ("examples.provisioning.workflowz", "examples.provisioning.workflows"),
+        ("exampels.provisioning.workflows", "examples.provisioning.workflows"),
+        ("examples.provisioning.workflows_unsaf:TenantProvisioningWorkflow",
+         "examples.provisioning.workflows_unsafe:TenantProvisioningWorkflow"),
+    ],
+)
+def test_a_misspelt_workflow_module_gets_the_close_name(spec: str, meant: str) -> None:
+    result = run("-w", spec, str(COMPLETE))
+    assert result.exit_code == 2
+    assert f"(did you mean {meant!r}?)" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_a_module_missing_inside_the_workflow_module_gets_no_close_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "needs_more.py").write_text("import examples.provisioning.workflowz\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))  # the replay worker imports it
+    result = run("-w", "needs_more", str(COMPLETE))
+    assert result.exit_code == 2
+    assert "No module named 'examples.provisioning.workflowz'" in result.stderr
+    assert "did you mean" not in result.stderr  # the spec is right; its import is not
+    # nor does a name that is close to nothing get a guess
+    result = run("-w", "examples.provisioning.zzz", str(COMPLETE))
+    assert "did you mean" not in result.stderr
+
+
 def test_a_class_named_with_a_dot_gets_the_colon_spelling() -> None:
     result = run("-w", "examples.provisioning.workflows.TenantProvisioningWorkflow", str(COMPLETE))
     assert result.exit_code == 2

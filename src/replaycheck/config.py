@@ -11,8 +11,10 @@ it (``module_file``, ``count_workflow_classes``, re-exported here) is in
 from __future__ import annotations
 
 import contextlib
+import difflib
 import importlib
 import inspect
+import pkgutil
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -268,6 +270,27 @@ def _as_class_spec(module_name: str, exc: Exception) -> str:
     return f"{parent}:{name}" if isinstance(getattr(module, name, None), type) else ""
 
 
+def _close_module(spec: str, exc: Exception) -> str:
+    """`` (did you mean 'pkg.workflows'?)`` when a part of ``spec``'s module is missing and a
+    module of a close name sits where it would be (a typo), else empty."""
+    module_name, colon, cls_name = spec.partition(":")
+    missing = exc.name if isinstance(exc, ModuleNotFoundError) else None
+    if not missing or not (module_name + ".").startswith(missing + "."):
+        return ""  # a module the user's module imports is missing, not the one named
+    parent, _, name = missing.rpartition(".")
+    try:
+        search = importlib.import_module(parent).__path__ if parent else None
+    except Exception:  # a module, not a package: nothing below it to name
+        return ""
+    siblings = [m.name for m in pkgutil.iter_modules(search)]
+    close = difflib.get_close_matches(name, siblings, n=1, cutoff=0.8)
+    if not close:
+        return ""
+    meant = ".".join(filter(None, [parent, close[0]])) + module_name[len(missing) :]
+    meant += colon + cls_name
+    return f" (did you mean {meant!r}?)"
+
+
 def _workflow_classes_in(module: Any) -> list[type]:
     from temporalio.workflow import _Definition
 
@@ -329,11 +352,11 @@ def _import_spec(spec: str) -> list[type]:
                 f"{parent!r}; name it {as_class!r} (module:Class) in the workflows setting."
             ) from exc
         raise WorkflowImportError(
-            f"cannot import workflow module {module_name!r}: {type(exc).__name__}: {exc}; "
-            "check the workflows setting (-w, --replaycheck-workflows or 'workflows' in "
-            "[tool.replaycheck]) and that the module imports on its own (a src layout "
-            'needs pythonpath = ["src"] in [tool.replaycheck] or pytest\'s ini, or the package '
-            "installed)."
+            f"cannot import workflow module {module_name!r}: {type(exc).__name__}: {exc}"
+            f"{_close_module(spec, exc)}; check the workflows setting (-w, "
+            "--replaycheck-workflows or 'workflows' in [tool.replaycheck]) and that the module "
+            'imports on its own (a src layout needs pythonpath = ["src"] in [tool.replaycheck] '
+            "or pytest's ini, or the package installed)."
         ) from exc
     if not cls_name:
         classes = _workflow_classes_in(module)
