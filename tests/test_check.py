@@ -649,6 +649,10 @@ def test_output_file_and_clean_stdout(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stdout == ""
     assert json.loads(out.read_text())["summary"]["nondeterministic"] == 1
+    # a CI log still says what happened, and where the report went
+    assert result.stderr == (
+        f"1 history: 0 ok, 1 nondeterministic, 0 errors; report written to {out}\n"
+    )
 
 
 def test_two_classes_for_one_workflow_type_is_a_config_error() -> None:

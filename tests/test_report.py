@@ -254,6 +254,13 @@ def test_github_annotation_of_a_helper_points_at_the_caller() -> None:
     assert props["file"] == "examples/provisioning/shared.py"
     assert source[int(props["line"]) - 1].strip() == "await self._step(verify_schema, request)"
     assert "in _step, called from shared.py" in message
+    # run in a subdirectory of the repository (a monorepo's `working-directory:`), the file is
+    # named from the repository root, where GitHub looks for it
+    env = {"GITHUB_WORKSPACE": str(REPO.parent)}
+    result = cli("check", "-w", "examples.provisioning.workflows_unsafe", "--format", "github",
+                 str(path), env=env)  # fmt: skip
+    [(props, _)] = [parse_annotation(x) for x in result.stdout.splitlines() if "::" in x]
+    assert props["file"] == f"{REPO.name}/examples/provisioning/shared.py"
 
 
 def test_annotation_escapes_properties_and_message() -> None:

@@ -91,6 +91,11 @@ def check(
         workers = jobs or os.cpu_count() or 1
         verdicts = replay_histories(settings, jobs=workers, sandbox=not no_sandbox)
     emit(render(verdicts, fmt, color=use_color(output, fmt)), output)
+    if output is not None:  # stdout stays clean; a CI log still says what happened
+        from replaycheck.report import display_path, render_summary
+
+        counts = render_summary(verdicts).splitlines()[0]
+        click.echo(f"{counts}; report written to {display_path(output)}", err=True)
     sys.exit(exit_code(verdicts))
 
 

@@ -105,9 +105,23 @@ def annotation_target(verdict: Verdict) -> tuple[str, int]:
     return display_path(verdict.path), 0
 
 
+def workspace_file(file: str, environ: Mapping[str, str] | None = None) -> str:
+    """``file`` as GitHub reads an annotation's ``file=``: relative to ``$GITHUB_WORKSPACE``,
+    the repository root, when it lies below it. Relative to the working directory, a step run
+    in a subdirectory (``working-directory:``) would annotate a file GitHub cannot find."""
+    workspace = (os.environ if environ is None else environ).get("GITHUB_WORKSPACE")
+    if not workspace:
+        return file
+    try:
+        return Path(file).resolve().relative_to(Path(workspace).resolve()).as_posix()
+    except ValueError:  # outside the repository: nothing better to give
+        return file
+
+
 def annotation(verdict: Verdict) -> str:
     """A ``::error`` workflow command for a verdict that is not ``ok``."""
     file, line = annotation_target(verdict)
+    file = workspace_file(file)
     what = verdict.verdict
     subject = verdict.workflow_type or "history"
     ident = verdict.workflow_id or Path(verdict.path).name
