@@ -883,6 +883,25 @@ def test_a_run_from_a_subdirectory_without_histories_says_they_are_left_out(
     assert "not collected from this directory" not in pytester.runpytest().stdout.str()
 
 
+def test_paths_named_that_reach_no_history_say_the_histories_are_left_out(
+    pytester: pytest.Pytester,
+) -> None:
+    make_project(pytester)
+    (pytester.path / "tests").mkdir()
+    (pytester.path / "tests" / "test_unit.py").write_text("def test_unit():\n    pass\n")
+    result = pytester.runpytest("tests")  # the usual CI spelling
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        ["replaycheck: the histories are not collected: the paths given reach none of them; "
+         "name fixtures/histories too, or run pytest without paths"]
+    )
+    result = pytester.runpytest("tests", "fixtures/histories")  # what the line offers
+    result.assert_outcomes(passed=1 + len(all_fixture_names()))
+    assert "not collected" not in result.stdout.str()
+    result = pytester.runpytest("fixtures/histories/NotifyTenant")  # part of them: no line
+    assert "not collected" not in result.stdout.str()
+
+
 def test_a_subdirectory_runs_its_own_histories_and_finds_its_own_table(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, xdist_args: list[str]
 ) -> None:

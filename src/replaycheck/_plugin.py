@@ -114,6 +114,11 @@ def _expects_history_items(config: pytest.Config, settings: Settings) -> bool:
         return False
     if getattr(option, "lf", False):  # --lf: maybe only other tests failed last time
         return False
+    return _args_reach_histories(config, settings)
+
+
+def _args_reach_histories(config: pytest.Config, settings: Settings) -> bool:
+    """Whether a path named on the command line holds a history root or lies below one."""
     args, roots = _arg_paths(config, config.args), settings.histories
     return any(within(root, args) for root in roots) or any(within(a, roots) for a in args)
 
@@ -125,7 +130,10 @@ def _arg_paths(config: pytest.Config, args: Sequence[str]) -> list[Path]:
 def _add_history_args(config: pytest.Config, settings: Settings) -> None:
     """Collect the history paths even when testpaths do not reach them."""
     if config.args_source == pytest.Config.ArgsSource.ARGS:
-        return  # the user named what to run (with --replaycheck=only: its history items)
+        # the user named what to run (with --replaycheck=only: its history items)
+        if not _args_reach_histories(config, settings):
+            config.stash[left_out_key] = "the paths given"
+        return
     only = mode(config) == "only"
     named = config.getoption("replaycheck_histories") is not None  # on the command line
     if (
@@ -135,9 +143,8 @@ def _add_history_args(config: pytest.Config, settings: Settings) -> None:
         and not named
     ):  # run from a subdirectory: its tests and histories, as pytest does for tests
         here = [config.invocation_params.dir.resolve()]
-        config.stash[left_out_key] = not any(
-            within(root, here) or within(here[0], [root]) for root in settings.histories
-        )
+        if not any(within(root, here) or within(here[0], [root]) for root in settings.histories):
+            config.stash[left_out_key] = "this directory"
         return
     args = [] if only else list(config.args)
     covered = _arg_paths(config, args)
@@ -315,11 +322,17 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         f"replaycheck: histories {roots}; workflows {', '.join(settings.workflows)} "
         f"({plural(classes, 'workflow class')}); timeout {settings.timeout:g} s"
     ]
-    if config.stash.get(left_out_key, False):
+    left_out = config.stash.get(left_out_key, "")
+    if left_out == "this directory":
         lines.append(
             f"replaycheck: the histories are not collected from this directory, as for tests "
             f"outside it; run pytest from {config.rootpath}, or add --replaycheck=only to "
             "replay them alone"
+        )
+    elif left_out:
+        lines.append(
+            f"replaycheck: the histories are not collected: {left_out} reach none of them; "
+            f"name {roots} too, or run pytest without paths"
         )
     return lines
 

@@ -26,8 +26,9 @@ failure_told_key = pytest.StashKey[bool]()
 """Whether an item has shown the runner's configuration failure in full."""
 fixture_runners_key: pytest.StashKey[RunnerPool] = pytest.StashKey()
 """The ``replaycheck`` fixture's workers, one per workflow set and options."""
-left_out_key = pytest.StashKey[bool]()
-"""pytest runs from a subdirectory that holds no history root: the histories are not collected."""
+left_out_key = pytest.StashKey[str]()
+"""Why the configured histories are not collected (run from a subdirectory that holds no
+history root, or paths named that reach none), for the header; empty when they are."""
 
 
 def mode(config: pytest.Config) -> str:
