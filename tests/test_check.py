@@ -248,6 +248,44 @@ def test_pytests_pythonpath_in_pyproject_is_the_default(tmp_path: Path) -> None:
     assert 'a src layout needs pythonpath = ["src"]' in result.stderr
 
 
+def installed_and_edited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project whose package ``shop`` is installed (a copy in a ``site-packages``) and whose
+    ``src/shop`` has since been edited: it sleeps first, a change to catch."""
+    sayhello = (REPO / "tests" / "workflows" / "sayhello.py").read_text()
+    installed = tmp_path / "venv" / "site-packages"
+    project = tmp_path / "project"
+    first = "        result = await"
+    edited = sayhello.replace(first, f"        await workflow.sleep(1)\n{first}")
+    for where, code in [(installed, sayhello), (project / "src", edited)]:
+        (where / "shop").mkdir(parents=True)
+        (where / "shop" / "__init__.py").write_text("")
+        (where / "shop" / "workflows.py").write_text(code)
+    (project / "pyproject.toml").write_text('[tool.replaycheck]\nworkflows = ["shop.workflows"]\n')
+    monkeypatch.setenv("PYTHONPATH", str(installed))  # the replay worker's site-packages
+    monkeypatch.syspath_prepend(str(installed))
+    return project
+
+
+def test_an_installed_copy_that_shadows_the_source_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = installed_and_edited(tmp_path, monkeypatch)
+    result = run(str(COMPLETE), cwd=project)
+    assert result.exit_code == 0  # the installed copy, which has not changed, replays
+    assert (
+        "warning: shop.workflows is imported from an installed copy "
+        f"({tmp_path / 'venv' / 'site-packages' / 'shop' / 'workflows.py'}), not from "
+        "src/shop/workflows.py in this project, so changes made there are not checked; install "
+        'the project with pip install -e . or set pythonpath = ["src"] under [tool.replaycheck]'
+    ) in result.stderr
+    (project / "pyproject.toml").write_text(
+        '[tool.replaycheck]\nworkflows = ["shop.workflows"]\npythonpath = ["src"]\n'
+    )
+    result = run(str(COMPLETE), cwd=project)  # what the warning offers
+    assert result.exit_code == 1  # the edited source is checked, and its change caught
+    assert "warning" not in result.stderr
+
+
 def test_bad_workflow_spec_syntax() -> None:
     result = run("-w", "not a module", str(COMPLETE))
     assert result.exit_code == 2

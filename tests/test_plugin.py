@@ -902,6 +902,26 @@ def test_paths_named_that_reach_no_history_say_the_histories_are_left_out(
     assert "not collected" not in result.stdout.str()
 
 
+def test_the_header_warns_of_an_installed_copy_that_shadows_the_source(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    installed = pytester.path / "venv" / "site-packages"
+    for where in (installed, pytester.path / "src"):
+        shutil.copytree(REPO / "tests" / "workflows", where / "shop")
+    pytester.makepyprojecttoml(
+        '[tool.replaycheck]\nhistories = ["h"]\nworkflows = ["shop.sayhello"]\n'
+    )
+    (pytester.path / "h").mkdir()
+    shutil.copy(COMPLETE, pytester.path / "h")
+    monkeypatch.syspath_prepend(str(installed))  # pip install . (not -e) put it there
+    result = pytester.runpytest("--collect-only")
+    result.stdout.fnmatch_lines(
+        ["replaycheck: warning: shop.sayhello is imported from an installed copy (*site-packages*"
+         "sayhello.py), not from src/shop/sayhello.py in this project, so changes made there are "
+         "not checked; install the project with pip install -e . or set pythonpath = *"]
+    )
+
+
 def test_a_subdirectory_runs_its_own_histories_and_finds_its_own_table(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, xdist_args: list[str]
 ) -> None:

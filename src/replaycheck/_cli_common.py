@@ -88,13 +88,17 @@ def resolve_settings(
     paths: tuple[str, ...], workflows: tuple[str, ...], timeout: float | None, converter: str | None
 ) -> Settings:
     """``[tool.replaycheck]`` overridden by the options; paths are checked as given first."""
+    from replaycheck._workflow_scan import installed_copy_notes
     from replaycheck.config import load_settings
     from replaycheck.histories import check_paths
 
     check_paths(paths)  # the settings resolve symlinks, and a broken one would lose its name
-    return load_settings().override(
+    settings = load_settings().override(
         histories=paths, workflows=workflows, timeout=timeout, data_converter=converter
     )
+    for note in installed_copy_notes(settings.workflows, settings.import_paths, settings.root):
+        click.echo(f"warning: {note}", err=True)
+    return settings
 
 
 def replay_options(formats: tuple[str, ...]) -> Callable[[F], F]:

@@ -34,6 +34,7 @@ from replaycheck._plugin_items import (
     ReplaycheckFixture,
     ReplayItem,
 )
+from replaycheck._workflow_scan import installed_copy_notes
 from replaycheck.config import Settings, count_workflow_classes
 from replaycheck.errors import ReplaycheckError
 
@@ -322,6 +323,8 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         f"replaycheck: histories {roots}; workflows {', '.join(settings.workflows)} "
         f"({plural(classes, 'workflow class')}); timeout {settings.timeout:g} s"
     ]
+    notes = installed_copy_notes(settings.workflows, settings.import_paths, settings.root)
+    lines += [f"replaycheck: warning: {note}" for note in notes]
     left_out = config.stash.get(left_out_key, "")
     if left_out == "this directory":
         lines.append(

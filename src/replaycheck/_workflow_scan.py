@@ -20,6 +20,32 @@ def module_file(module_name: str, import_paths: Sequence[str] = ()) -> Path | No
     return None
 
 
+def installed_copy_notes(
+    specs: Sequence[str], import_paths: Sequence[str], root: Path
+) -> list[str]:
+    """A warning for each workflow module that imports from an installed copy (site-packages)
+    while the project holds its source: edits to that source would not be checked."""
+    notes = []
+    for module_name in dict.fromkeys(spec.partition(":")[0] for spec in specs):
+        used = module_file(module_name, import_paths)
+        if used is None or not {"site-packages", "dist-packages"} & set(used.parts):
+            continue  # an editable install's finder, or the project itself
+        tail = used.parts[-(module_name.count(".") + 1 + (used.name == "__init__.py")) :]
+        here = [root / "src" / Path(*tail), root / Path(*tail)]
+        source = next((path for path in here if path.is_file()), None)
+        if source is None:
+            continue
+        fix = "install the project with pip install -e ."
+        if source == here[0]:
+            fix += ' or set pythonpath = ["src"] under [tool.replaycheck]'
+        notes.append(
+            f"{module_name} is imported from an installed copy ({used}), not from "
+            f"{source.relative_to(root)} in this project, so changes made there are not "
+            f"checked; {fix}"
+        )
+    return notes
+
+
 def count_workflow_classes(specs: Sequence[str], import_paths: Sequence[str] = ()) -> int:
     """How many ``@workflow.defn`` classes the specs name, read from source (nothing imported).
 
