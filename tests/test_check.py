@@ -336,6 +336,10 @@ def test_a_module_missing_inside_the_workflow_module_gets_no_close_name(
     # nor does a name that is close to nothing get a guess
     result = run("-w", "examples.provisioning.zzz", str(COMPLETE))
     assert "did you mean" not in result.stderr
+    # nor one close to a module that has no such submodule (the standard library's `test`)
+    result = run("-w", "tests.workflows.sayhello", str(COMPLETE), cwd=tmp_path)
+    assert "No module named 'tests'" in result.stderr
+    assert "did you mean" not in result.stderr
 
 
 def test_a_class_named_with_a_dot_gets_the_colon_spelling() -> None:

@@ -283,12 +283,20 @@ def _close_module(spec: str, exc: Exception) -> str:
     except Exception:  # a module, not a package: nothing below it to name
         return ""
     siblings = [m.name for m in pkgutil.iter_modules(search)]
-    close = difflib.get_close_matches(name, siblings, n=1, cutoff=0.8)
-    if not close:
-        return ""
-    meant = ".".join(filter(None, [parent, close[0]])) + module_name[len(missing) :]
-    meant += colon + cls_name
-    return f" (did you mean {meant!r}?)"
+    for close in difflib.get_close_matches(name, siblings, n=3, cutoff=0.8):
+        meant = ".".join(filter(None, [parent, close])) + module_name[len(missing) :]
+        if _module_exists(meant):  # 'tests.x' is not 'test.x' when the stdlib's has no x
+            return f" (did you mean {meant + colon + cls_name!r}?)"
+    return ""
+
+
+def _module_exists(module_name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module_name) is not None
+    except Exception:  # a parent package is missing, or fails to import
+        return False
 
 
 def _workflow_classes_in(module: Any) -> list[type]:
