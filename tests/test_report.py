@@ -375,6 +375,40 @@ def test_the_summary_asks_for_a_gate_only_when_every_fix_is_one() -> None:
     assert "gate the change" not in mixed
 
 
+def test_an_id_built_from_each_workflow_id_is_one_change_told_apart_by_its_ids() -> None:
+    # A child id built from the parent's workflow id differs in every history: the change and
+    # its fix are still one, and each failure says which ids it had.
+    from replaycheck.diagnose import Diagnosis, SourceFrame
+    from replaycheck.report import render_text
+    from replaycheck.verdict import Verdict
+
+    frame = SourceFrame(file="wf.py", line=9, function="run",
+                        code='await workflow.execute_child_workflow(Pack.run, id=f"{wid}-box")')
+
+    def failing(name: str) -> Verdict:
+        diagnosis = Diagnosis(
+            message="changed", change="id-changed", event_id=5,
+            event_type="StartChildWorkflowExecutionInitiated", recorded_kind="child",
+            recorded_name="Pack", commanded_kind="child", commanded_name="Pack",
+            ids=(f"{name}-pack", f"{name}-box"), location=(frame,), patch_id="pack-id",
+        )
+        return Verdict(path=f"h/{name}.json", verdict="nondeterministic", message="changed",
+                       workflow_type="W", workflow_id=name, run_id="r", events=20,
+                       status="COMPLETED", diagnosis=diagnosis)
+
+    text = render_text([failing("one"), failing("two")])
+    assert "history recorded: child workflow 'Pack' (id 'one-pack')" in text
+    assert "code commanded:   child workflow 'Pack' (id 'one-box')" in text
+    assert text.count("fix:") == 1
+    two = text[text.index("FAIL  h/two.json"):]
+    assert "child workflow 'Pack' now gets id 'two-box'; the history recorded id 'two-pack'" in two
+    assert "same change and fix as h/one.json, above" in two
+    assert failing("two").diagnosis.headline() == (  # type: ignore[union-attr]
+        "event 5 (StartChildWorkflowExecutionInitiated): history recorded child workflow 'Pack' "
+        "(id 'two-pack'), code commanded child workflow 'Pack' (id 'two-box') at wf.py:9 in run"
+    )
+
+
 def test_text_report_shows_a_repeated_diagnosis_once() -> None:
     # One change breaks every execution that got past it: fifty histories must not bury the
     # one fix under fifty copies of it.

@@ -216,6 +216,15 @@ class Diagnosis:
         return _describe(self.commanded_kind, self.commanded_name)
 
     @property
+    def told_apart(self) -> tuple[str, str]:
+        """:attr:`recorded` and :attr:`commanded`, with their ids when the words alone are the
+        same (an id changed, or two of one type traded places)."""
+        recorded, commanded = self.recorded, self.commanded
+        if recorded == commanded and len(self.ids) == 2:
+            return f"{recorded} (id {self.ids[0]!r})", f"{commanded} (id {self.ids[1]!r})"
+        return recorded, commanded
+
+    @property
     def located(self) -> bool:
         """Whether anything beyond core's message is known."""
         return self.change != "unknown" or bool(self.event_id)
@@ -230,7 +239,8 @@ class Diagnosis:
         if not self.located:
             return self.message
         event = f"event {self.event_id} ({self.event_type})" if self.event_id else "replay"
-        line = f"{event}: history recorded {self.recorded}, code commanded {self.commanded}"
+        recorded, commanded = self.told_apart
+        line = f"{event}: history recorded {recorded}, code commanded {commanded}"
         if self.reads_otherwise:  # the two commands alone would mislead: say what it is
             line = f"{event}: {self.explanation()}"
         if self.location:

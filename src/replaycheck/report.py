@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -109,10 +110,9 @@ def render_diagnosis(diagnosis: Diagnosis, *, color: bool = False) -> list[str]:
         if diagnosis.event_id:
             event = f"event {diagnosis.event_id} ({diagnosis.event_type})"
             lines.append(_field("diverged at", event, color))
-        lines.append(_field("history recorded", paint(diagnosis.recorded, "green", color), color))
-        lines.append(
-            _field("code commanded", "  " + paint(diagnosis.commanded, "red", color), color)
-        )
+        recorded, commanded = diagnosis.told_apart
+        lines.append(_field("history recorded", paint(recorded, "green", color), color))
+        lines.append(_field("code commanded", "  " + paint(commanded, "red", color), color))
         lines.extend(_location_lines(diagnosis, color))
         if diagnosis.explanation():
             lines.append(_field("change", diagnosis.explanation(), color))
@@ -245,10 +245,17 @@ def _diagnosis_key(verdict: Verdict) -> tuple[str, ...] | None:
     diagnosis = verdict.diagnosis
     if verdict.verdict != "nondeterministic" or diagnosis is None or not diagnosis.located:
         return None
+    if diagnosis.change == "id-changed":  # the ids are each execution's own: one change
+        fix = (_OWN_IDS.sub("", line) for line in diagnosis.fix())
+        return ("id-changed", diagnosis.recorded, diagnosis.where(), *fix)
     return (
         diagnosis.recorded, diagnosis.commanded, diagnosis.where(), diagnosis.explanation(),
         *diagnosis.fix(),
     )  # fmt: skip
+
+
+_OWN_IDS = re.compile(r"  # (it gave|the default id).*$")
+"""The comment of an id-changed fix that quotes the execution's own old id."""
 
 
 def _render_same(verdict: Verdict, shown: str, color: bool) -> str:
@@ -259,6 +266,8 @@ def _render_same(verdict: Verdict, shown: str, color: bool) -> str:
     if diagnosis.event_id:
         event = f"event {diagnosis.event_id} ({diagnosis.event_type})"
         lines.append("      " + _field("diverged at", event, color))
+    if diagnosis.change == "id-changed":  # its own ids
+        lines.append("      " + _field("change", diagnosis.explanation(), color))
     lines.append("      " + _field("severity", diagnosis.severity, color))
     lines.append(f"      same change and fix as {printable(shown)}, above")
     return "\n".join(lines)
