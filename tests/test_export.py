@@ -42,6 +42,7 @@ V1 = "examples.provisioning.workflows_v1"
 REMOVED = "examples.provisioning.workflows_removed"
 UNSAFE = "examples.provisioning.workflows_unsafe"
 SECRET = "tests.workflows.secret"
+APPROVAL = "tests.workflows.approvals"
 CODEC = "tests.workflows.codec:codec"
 EXECUTIONS = 54
 QUERY = "WorkflowType='TenantProvisioning'"
@@ -506,6 +507,95 @@ def test_dedupe_again_counts_the_shapes_already_there(
     assert len(names) == PATCHED_SHAPES
     assert f"{newer}.json" in names
     assert "patched-complete.json" not in names
+
+
+APPROVALS = {
+    "pre": None, "signaled-1": "approve", "signaled-2": "approve",
+    "updated-approve": "approve_now", "updated-expedite": "expedite",
+}  # fmt: skip
+"""``Approval`` executions (``tests/workflows/approvals.py``) and how each was approved (None:
+preapproved): the same commands each, four shapes once what they received counts."""
+
+
+async def run_approvals(env: WorkflowEnvironment, namespace: str) -> None:
+    from temporalio.client import Client
+    from temporalio.worker import Worker
+
+    from scripts.record_fixtures import follow
+    from tests.workflows.approvals import TASK_QUEUE, Approval
+
+    address = env.client.service_client.config.target_host
+    client = await Client.connect(address, namespace=namespace)
+
+    async def run(workflow_id: str, how: str | None) -> None:
+        handle = await client.start_workflow(
+            Approval.run, how is None, id=workflow_id, task_queue=TASK_QUEUE
+        )
+        if how is not None:  # each at the same point: waiting, its first workflow task done
+            await follow(handle, lambda events: len(events) >= 4, "to wait for approval")
+        if how == "approve":
+            await handle.signal(how)
+        elif how is not None:
+            await handle.execute_update(how)
+        await handle.result()
+
+    async with Worker(client, task_queue=TASK_QUEUE, workflows=[Approval]):
+        await asyncio.gather(*(run(wid, how) for wid, how in APPROVALS.items() if how))
+        await run("pre", None)  # the most recent of its commands: the one dedupe used to keep
+
+
+@pytest.fixture(scope="module")
+def approvals(dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop) -> Cluster:
+    """A namespace of ``Approval`` executions, one per entry of :data:`APPROVALS`."""
+    namespace = fresh_namespace(dev_server, server_loop, "approvals")
+    server_loop.run_until_complete(run_approvals(dev_server, namespace))
+    address = dev_server.client.service_client.config.target_host
+    return Cluster(address, namespace, {})
+
+
+def test_dedupe_keeps_apart_executions_that_received_other_signals_or_updates(
+    approvals: Cluster, tmp_path: Path
+) -> None:
+    # The same commands each (the updates at the same point), but only the executions that
+    # received 'approve' (or 'expedite') run its handler: dropping them would let a renamed
+    # handler pass check on the deduped set.
+    query = ("-q", "WorkflowType='Approval'", *approvals.args())
+    result = invoke("export", *query, "--dedupe", "-o", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "5 executions → 4 shapes" in result.stderr
+    names = sorted(p.stem for p in (tmp_path / "Approval").iterdir())
+    assert names[:1] + names[2:] == ["pre", "updated-approve", "updated-expedite"]
+    assert names[1] in ("signaled-1", "signaled-2")
+    assert invoke("check", "-w", f"{APPROVAL}:Approval", tmp_path).exit_code == 0
+    check = invoke("check", "-w", f"{APPROVAL}:ApprovalRenamed", tmp_path)
+    assert check.exit_code == 1, check.output
+    assert "1 nondeterministic" in check.stdout
+    assert "no handler for signal 'approve'" in check.stdout
+    rushed = invoke("check", "-w", f"{APPROVAL}:ApprovalRushed", tmp_path)
+    assert rushed.exit_code == 1, rushed.output
+    assert "FAIL  " in rushed.stdout and "updated-expedite.json" in rushed.stdout
+    assert "no handler for update 'expedite'" in rushed.stdout
+
+
+def test_dedupe_over_histories_exported_before_adds_the_signaled_path(
+    approvals: Cluster, tmp_path: Path
+) -> None:
+    # A directory deduped by an earlier version holds the preapproved execution for the path
+    # of the signaled ones too: its shape is read again from its events, so the signaled path
+    # is exported next to it and nothing there is lost.
+    where = ("-o", tmp_path, *approvals.args())
+    assert invoke("export", "--workflow-id", "pre", *where).exit_code == 0
+    before = (tmp_path / "Approval" / "pre.json").read_bytes()
+    again = invoke("export", "-q", "WorkflowType='Approval'", "--dedupe", *where)
+    assert again.exit_code == 0, again.output
+    assert "exported 3 histories" in again.stderr and "1 already there" in again.stderr
+    assert (tmp_path / "Approval" / "pre.json").read_bytes() == before
+    kept = sorted(p.name for p in (tmp_path / "Approval").iterdir())
+    assert len(kept) == 4 and sum(name.startswith("signaled-") for name in kept) == 1
+    # --overwrite replaces each shape's history by its own execution's: none is removed.
+    replaced = invoke("export", "-q", "WorkflowType='Approval'", "--dedupe", "--overwrite", *where)
+    assert replaced.exit_code == 0, replaced.output
+    assert sorted(p.name for p in (tmp_path / "Approval").iterdir()) == kept
 
 
 @pytest.mark.parametrize("fmt", ["json", "gzip", "binpb"])

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.api.enums.v1 import EventType
-from temporalio.api.history.v1 import History, HistoryEvent, MarkerRecordedEventAttributes
+from temporalio.api.history.v1 import (
+    History,
+    HistoryEvent,
+    MarkerRecordedEventAttributes,
+    WorkflowExecutionSignaledEventAttributes,
+    WorkflowExecutionUpdateAcceptedEventAttributes,
+    WorkflowExecutionUpdateAdmittedEventAttributes,
+)
+from temporalio.api.update.v1 import Input, Request
 
 from replaycheck._progress import Progress
 from replaycheck.export import safe_name
@@ -27,7 +35,7 @@ def shape_of(name: str) -> tuple[tuple[str, str], ...]:
 def test_the_completed_path() -> None:
     assert describe_shape(shape_of("prov-acme-completed")) == (
         "activity create_schema > activity run_migrations > activity seed_data > timer > "
-        "child NotifyTenant > complete"
+        "child NotifyTenant > complete (received: signal approve)"
     )
 
 
@@ -41,7 +49,8 @@ def test_ids_times_payloads_and_retries_do_not_matter() -> None:
 def test_stopping_at_the_same_point_is_the_same_shape() -> None:
     waiting = shape_of("prov-umbrella-awaiting-approval")
     assert shape_of("prov-wayne-terminated") == waiting  # termination is not a command
-    assert shape_of("prov-stark-cancelled") == (*waiting, ("cancel", ""))
+    # ... but a cancel request reaches the code (which may catch it): it is part of the shape
+    assert shape_of("prov-stark-cancelled") == (*waiting, ("cancel", ""), ("received-cancel", ""))
     assert shape_of("prov-oldco-failed") == (("activity", "create_schema"), ("fail", ""))
     assert shape_of("prov-hooli-schema-retrying") == (("activity", "create_schema"),)
 
@@ -83,6 +92,67 @@ def test_local_activities_and_other_markers_are_named() -> None:
         ]
     )
     assert history_shape(history) == (("local-activity", "lookup"), ("marker", "my-marker"))
+
+
+def event(event_type: str, **attributes: object) -> HistoryEvent:
+    """A history event of ``EVENT_TYPE_<event_type>`` with its attributes."""
+    return HistoryEvent(event_id=1, event_type=EventType.Value(f"EVENT_TYPE_{event_type}"),
+                        **attributes)  # type: ignore[arg-type]  # fmt: skip
+
+
+def signaled(name: str) -> HistoryEvent:
+    signal = WorkflowExecutionSignaledEventAttributes(signal_name=name)
+    return event("WORKFLOW_EXECUTION_SIGNALED", workflow_execution_signaled_event_attributes=signal)
+
+
+def test_what_an_execution_received_follows_its_commands_each_once() -> None:
+    # Replay calls a handler for each signal and update: an execution that received 'approve'
+    # runs code one that made the same commands without it does not.
+    acme = read_history(PROVISIONING / "prov-acme-completed.json").history
+    accepted = WorkflowExecutionUpdateAcceptedEventAttributes(
+        accepted_request=Request(input=Input(name="set_plan"))
+    )
+    admitted = WorkflowExecutionUpdateAdmittedEventAttributes(
+        request=Request(input=Input(name="expedite"))
+    )
+    acme.events.extend([
+        signaled("hold"), signaled("approve"), signaled("hold"),
+        event("WORKFLOW_EXECUTION_UPDATE_ACCEPTED",
+              workflow_execution_update_accepted_event_attributes=accepted),
+        event("WORKFLOW_EXECUTION_UPDATE_ADMITTED",
+              workflow_execution_update_admitted_event_attributes=admitted),
+        event("WORKFLOW_EXECUTION_UPDATE_ACCEPTED"),  # the request is in its admitted event
+        event("WORKFLOW_EXECUTION_CANCEL_REQUESTED"),
+    ])  # fmt: skip
+    assert history_shape(acme)[-5:] == (
+        ("received-cancel", ""),
+        ("received-signal", "approve"),
+        ("received-signal", "hold"),
+        ("received-update", "expedite"),
+        ("received-update", "set_plan"),
+    )
+    assert describe_shape(history_shape(acme)).endswith(
+        "> update > update (received: cancel, signal approve, signal hold, update expedite, "
+        "update set_plan)"
+    )
+
+
+def test_how_often_and_when_a_signal_came_do_not_matter() -> None:
+    # What a handler made the workflow do is in the commands already; a shape per number of
+    # signals would keep a history per cart size.
+    history = read_history(PROVISIONING / "prov-acme-completed.json").history
+    once, twice = History(), History()
+    once.CopyFrom(history)
+    twice.CopyFrom(history)
+    twice.events.insert(3, signaled("approve"))
+    assert history_shape(twice) == history_shape(once)
+
+
+def test_a_history_that_received_nothing_keeps_its_shape_id() -> None:
+    # Shape ids name the files 'generate --save' writes: they stay as they were.
+    waiting = shape_of("prov-umbrella-awaiting-approval")
+    assert not [kind for kind, _ in waiting if kind.startswith("received-")]
+    assert shape_id(waiting) == "a1d7e8c3dce0"
 
 
 @pytest.mark.parametrize(

@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 @click.option(
     "--dedupe",
     is_flag=True,
-    help="Keep one history per shape (sequence of commands): running executions "
-    "first, then the most recent.",
+    help="Keep one history per shape (sequence of commands, and the signals and updates "
+    "received): running executions first, then the most recent.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace files that are already there.")
 @connection_options

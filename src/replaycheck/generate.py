@@ -128,7 +128,7 @@ class Exploration:
     histories: int
     """Histories generated and replayed."""
     shapes: int
-    """Distinct shapes (command sequences, ``replaycheck.shapes``) among them."""
+    """Distinct shapes (commands and what was received, ``replaycheck.shapes``) among them."""
     seconds: float
     counterexamples: tuple[Counterexample, ...] = ()
     errors: tuple[str, ...] = ()
