@@ -12,6 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from replaycheck._branch_readings import other_branch
 from replaycheck._building_names import (
     classify,
     patch_ids_in_use,
@@ -53,7 +54,6 @@ from replaycheck._readings import (
     moved_too,
     name_pattern,
     naming_frame,
-    other_branch,
     shares_statement,
     slug,
     still_runs_later,

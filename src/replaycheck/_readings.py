@@ -31,20 +31,17 @@ from replaycheck._source import (
 )
 from replaycheck._source_flow import (
     bound_parameters,
-    conditional_choice,
     count_calls_later,
     count_later,
     decided_by,
     mentioned_later,
-    other_branch_runs,
     parameters_of,
-    parameters_read,
     reraises_after,
     runs_later,
 )
 
 if TYPE_CHECKING:
-    from replaycheck.diagnose import Diagnosis
+    pass
 
 TIMER_IN_SOURCE = r"\bsleep\(|\btimer\("
 """How a timer shows in workflow source (it has no name to look for)."""
@@ -315,34 +312,6 @@ def shares_statement(c: Command | None, depth: int, found: Divergence) -> bool:
         for x in others
         for file, frame_line, _ in x.frames
     )
-
-
-def other_branch(
-    diagnosis: Diagnosis, h: Command | None, c: Command | None
-) -> tuple[str, str, str, tuple[str, ...], bool] | None:
-    """Where the code took the other branch of an ``if`` than the history did: the code's
-    command in one branch, the recorded one in the other: ``(where, condition, kind,
-    parameters, more)``, ``parameters`` being those of its function the condition reads (a
-    caller's argument may have changed instead), ``more`` whether it reads anything else."""
-    frame = diagnosis.gate_at
-    if (
-        diagnosis.change not in ("renamed", "replaced") or frame is None or h is None
-        or c is None or h.kind not in NAMED_KINDS or not h.name or h.name == c.name
-    ):  # fmt: skip
-        return None
-    raw = c.frames[min(diagnosis.gate_frame, len(c.frames) - 1)]  # the gate_at frame, unshown
-    names = source_names(h.name)
-    if count_calls_later(raw[0], raw[1], names):  # the code's own path still runs it
-        return None
-    found = other_branch_runs(raw[0], raw[1], names)
-    if found is None:
-        choice = conditional_choice(raw[0], raw[1], names)
-        found = None if choice is None else (*choice, "conditional expression")
-    if found is None:
-        return None
-    line, condition, kind = found
-    params, more = parameters_read(condition, parameters_of(raw[0], raw[1]))
-    return f"{os.path.basename(raw[0])}:{line} in {frame.function}", condition, kind, params, more
 
 
 def called_again(
