@@ -87,9 +87,9 @@ CASES = {
         ("cancel-external", "change-ChangeCancelExternal-sink"), ("signal-external", "packed"),
         "replaced", "signal-packed-instead-of-cancel-external",
     ),
-    "AddContinueAsNew": Case(
+    "AddContinueAsNew": Case(  # an if with it: a changed condition reads alike (below)
         11, "WorkflowExecutionCompleted", ("complete", ""), ("continue-as-new", ""),
-        "added", "add-continue-as-new",
+        "branch", "continue-as-new-or-completion",
     ),
     "RemoveContinueAsNew": Case(
         11, "WorkflowExecutionContinuedAsNew", ("continue-as-new", ""), ("complete", ""),
@@ -158,6 +158,22 @@ CASES = {
     "AddUpsert": Case(  # the upsert before it still replays
         12, "ActivityTaskScheduled", ("activity", "charge"), ("search-attributes", "ChangeStage"),
         "replaced", "search-attributes-before-charge",
+    ),
+    "ContinueSooner": Case(
+        11, "WorkflowExecutionCompleted", ("complete", ""), ("continue-as-new", ""),
+        "branch", "continue-as-new-or-completion",
+    ),
+    "ContinueLater": Case(
+        11, "WorkflowExecutionContinuedAsNew", ("continue-as-new", ""), ("activity", "charge"),
+        "branch", "charge-or-continue-as-new",
+    ),
+    "ContinueSoonerInLoop": Case(
+        17, "ActivityTaskScheduled", ("activity", "fetch"), ("continue-as-new", ""),
+        "branch", "continue-as-new-or-fetch",
+    ),
+    "ContinueLaterInLoop": Case(
+        23, "WorkflowExecutionContinuedAsNew", ("continue-as-new", ""), ("activity", "fetch"),
+        "branch", "fetch-or-continue-as-new",
     ),
 }  # fmt: skip
 """Every workflow type of ``changes_v2`` whose recorded history it breaks."""

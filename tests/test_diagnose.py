@@ -675,6 +675,70 @@ def test_a_call_in_the_other_branch_gates_the_condition() -> None:
     assert fix.index("charge-or-bill") < fix.index("charge-instead-of-bill")
 
 
+CONTINUE_CONDITIONS = {  # case: (the condition now, the condition that recorded the history)
+    "ContinueSooner": ("len(items) > 1", "len(items) > 2"),
+    "ContinueLater": ("len(items) > 2", "len(items) > 1"),
+    "ContinueSoonerInLoop": ("iteration >= 2", "iteration >= 3"),
+    "ContinueLaterInLoop": ("iteration >= 4", "iteration >= 3"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONTINUE_CONDITIONS))
+def test_a_changed_continue_as_new_condition_gates_the_condition(tmp_path: Path, case: str) -> None:
+    # The code continues as new sooner (where the history completed, or ran 'fetch' once
+    # more) or later (where the history continued as new): the if around continue_as_new()
+    # took another branch. Gating the call as an addition or a removal would pass this check
+    # and break the executions that took the if's other branch under the old condition.
+    new, old = CONTINUE_CONDITIONS[case]
+    d = committed_verdicts()[case].diagnosis
+    assert d is not None and (d.change, d.branch_kind, d.branch_condition) == ("branch", "if", new)
+    line = line_of(f"if {new}:", V2_FILE)
+    assert d.branch_at == f"changes_v2.py:{line} in run"
+    sooner = "Sooner" in case
+    assert d.explanation().startswith(
+        f"the code took another branch of the if at changes_v2.py:{line} in run: it now "
+        + ("continues as new where this execution " if sooner else "")
+    )
+    assert ("where this execution continued as new" in d.explanation()) is not sooner
+    fix = d.fix()
+    assert fix[0].startswith(f"gate the condition of the if at changes_v2.py:{line} in run")
+    assert fix[1:4] == [
+        f"    new_branch = {new}",
+        f'    if not workflow.patched("{d.patch_id}"):',
+        "        new_branch = ...  # the old condition"
+        + (" (False if the if is new)" if sooner else "")
+        + ", for executions recorded before",
+    ]
+    assert fix[4] == "    if new_branch:"
+    # A continue-as-new that is new reads the same when the code continues as new sooner: that
+    # reading comes second, as the addition it would be; none when it continues later.
+    assert any("if instead the continue-as-new is new" in x for x in fix) is sooner
+    # The fix applied as it reads, the old condition filled in: the history replays.
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    indent = lines[line - 1][: -len(lines[line - 1].lstrip())]
+    gated = [indent + x[4:].replace("...  #", f"{old}  #") + "\n" for x in fix[1:5]]
+    fixed = "".join(lines[: line - 1] + gated + lines[line:])
+    assert replay_variant(tmp_path, f"{case.lower()}_gated", fixed, case).ok
+
+
+def test_a_continue_as_new_now_skipped_at_the_end_is_a_branch_not_a_removal(
+    tmp_path: Path,
+) -> None:
+    # ContinueLater with `return order` after the if: the code completes where the history
+    # continued as new. The continue_as_new() call is still in the if's other branch.
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    line = marked_line("change: ContinueLater")
+    assert lines[line - 1].strip().startswith("return await workflow.execute_activity(charge")
+    completes = "".join([*lines[: line - 1], "        return order\n", *lines[line:]])
+    d = replay_variant(tmp_path, "continue_later_completes", completes, "ContinueLater").diagnosis
+    assert d is not None and (d.commanded_kind, d.change) == ("complete", "branch"), d
+    assert d.branch_condition == "len(items) > 2"
+    assert "it now completes where this execution continued as new" in d.explanation()
+    # with no continue_as_new() left in the source, it was removed (RemoveContinueAsNew)
+    removed = committed_verdicts()["RemoveContinueAsNew"].diagnosis
+    assert removed is not None and removed.change == "removed"
+
+
 def test_a_removed_patch_call_is_put_back_before_it_is_deprecated() -> None:
     fix = fix_text("RemovePatchCall")
     assert fix.index('if workflow.patched("charge-first"):') < fix.index(

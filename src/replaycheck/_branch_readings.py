@@ -9,9 +9,12 @@ import os
 from typing import TYPE_CHECKING
 
 from replaycheck._commands import NAMED_KINDS, Command
-from replaycheck._readings import source_names
+from replaycheck._readings import source_names, source_pattern
+from replaycheck._source import function_at
 from replaycheck._source_flow import (
     conditional_choice,
+    continue_passed,
+    continue_taken,
     count_calls_later,
     other_branch_runs,
     parameters_of,
@@ -48,3 +51,55 @@ def other_branch(
     line, condition, kind = found
     params, more = parameters_read(condition, parameters_of(raw[0], raw[1]))
     return f"{os.path.basename(raw[0])}:{line} in {frame.function}", condition, kind, params, more
+
+
+def continue_branch(
+    diagnosis: Diagnosis, h: Command | None, c: Command | None, last: Command | None
+) -> tuple[str, str, str, tuple[str, ...], bool] | None:
+    """Where the code took another branch of an ``if`` holding a ``continue_as_new()`` than
+    the history did, as :func:`other_branch` gives it: the code continues as new where the
+    history went on with ``h`` (which runs when that branch is not taken), or it went past
+    the ``if`` on to ``c`` where the history continued as new (``last``: the code's last
+    matching command)."""
+    if h is None or c is None or (h.kind == "continue-as-new") == (c.kind == "continue-as-new"):
+        return None
+    if c.kind == "continue-as-new":
+        found = _continued_sooner(min(diagnosis.gate_frame, len(c.frames) - 1), h, c)
+    else:
+        found = _continued_later(c, last)
+    if found is None:
+        return None
+    (file, line, function), at, (branch_at, condition) = found
+    params, more = parameters_read(condition, parameters_of(file, line))
+    if at != diagnosis.gate_frame:  # the caller shown is c's frame's: not the if function's
+        params = ()
+    return f"{os.path.basename(file)}:{branch_at} in {function}", condition, "if", params, more
+
+
+_Found = tuple[tuple[str, int, str], int, tuple[int, str]]
+"""The frame holding the ``if``, its index in the code's command's frames (-1: none), and the
+``if``'s line and condition."""
+
+
+def _continued_sooner(at: int, h: Command, c: Command) -> _Found | None:
+    """The ``if`` around the ``continue_as_new()`` that issued ``c`` (its frame ``at``), when
+    what runs if it is not taken may run ``h`` (a completion: anything)."""
+    instead = None if h.kind == "complete" else source_pattern(h)
+    if not c.frames or instead == "":
+        return None
+    found = continue_taken(c.frames[at][0], c.frames[at][1], instead)
+    return None if found is None else (c.frames[at], at, found)
+
+
+def _continued_later(c: Command, last: Command | None) -> _Found | None:
+    """The ``if`` with a ``continue_as_new()`` in a branch that the code passed, from its
+    last matching command ``last`` on to ``c`` in the same function (or to its completion)."""
+    if last is None or not last.frames:
+        return None
+    file, line, _ = last.frames[0]
+    here = function_at(file, line)
+    mine = [i for i, (f, n, _) in enumerate(c.frames) if here and function_at(f, n) is here]
+    if not mine and c.kind != "complete":
+        return None
+    found = continue_passed(file, line, c.frames[mine[0]][1] if mine else None)
+    return None if found is None else (last.frames[0], mine[0] if mine else -1, found)

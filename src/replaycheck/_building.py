@@ -12,8 +12,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from replaycheck._branch_readings import other_branch
+from replaycheck._branch_readings import continue_branch, other_branch
 from replaycheck._building_names import (
+    branch_ids,
     classify,
     patch_ids_in_use,
     slug_of,
@@ -368,9 +369,12 @@ def _from_divergence(
                 still_runs_later=False,
             )
     next_is_h = bool(found.commanded_rest) and h is not None and found.commanded_rest[0].matches(h)
-    branch = None if next_is_h else other_branch(diagnosis, h, c)
+    matched = next((x for _, x in reversed(found.matched) if x is not None and x.frames), None)
+    branch = None if next_is_h else (
+        other_branch(diagnosis, h, c) or continue_branch(diagnosis, h, c, matched))  # fmt: skip
     if branch is not None:
         at, condition, kind, params, more = branch
+        patch_id, other_patch_id = branch_ids(h, c)
         return replace(
             diagnosis,
             change="branch",
@@ -379,11 +383,14 @@ def _from_divergence(
             branch_kind=kind,
             branch_parameters=params,
             branch_reads_more=more,
-            patch_id=unused(f"{slug_of(c)}-or-{slug_of(h)}", taken),
-            other_patch_id=unused(f"{slug_of(c)}-instead-of-{slug_of(h)}", taken),
+            patch_id=unused(patch_id, taken),
+            other_patch_id=unused(other_patch_id, taken),
             still_runs_later=False,
+            seen_later=False,
             added_block="",
             moved_too="",
+            old_order=(),
+            swapped="",
         )
     loop = loop_change(h, c, found, history)
     if loop is not None:

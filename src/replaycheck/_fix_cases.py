@@ -31,12 +31,14 @@ def branch_fix(d: Diagnosis) -> list[str]:
             if what == "if"
             else ["    ... if new_branch else ...  # the expression, with new_branch as its test"]
         )
+        # a continue-as-new that is new had the condition False before
+        old = " (False if the if is new)" if d.commanded_kind == "continue-as-new" else ""
         lines = [
             f"gate the condition of the {what} at {d.branch_at}, not the code in its branches "
             "(executions recorded before took theirs under the old condition):",
             f"    new_branch = {condition}",
             f'    if not workflow.patched("{patch_id}"):',
-            "        new_branch = ...  # the old condition, for executions recorded before",
+            f"        new_branch = ...  # the old condition{old}, for executions recorded before",
             *use,
         ]
         caller = d.branch_caller
@@ -56,6 +58,16 @@ def branch_fix(d: Diagnosis) -> list[str]:
         ]
     code = statement_at(frame) or f"...  # the new code: {d.commanded}"
     other = d.other_patch_id or "<change-id>"
+    if d.recorded_kind == "continue-as-new":  # the code still continues as new in the if
+        return lines
+    if d.commanded_kind == "continue-as-new":
+        return [
+            *lines,
+            "  if instead the continue-as-new is new (executions recorded before never "
+            "continued as new here), no else:",
+            f'    if workflow.patched("{other}"):',
+            *(f"        {line}" for line in code.splitlines()),
+        ]
     return [
         *lines,
         f"  if instead {d.recorded} became {d.commanded} in this "

@@ -96,10 +96,22 @@ def explanation(d: Diagnosis) -> str:
                 f"the {arguments(d.branch_parameters)} that {caller.function} passes at "
                 f"{caller.short()}, or the condition, changed"
             )
+        took = f"the code took another branch of the {what} at {d.branch_at}: it now"
+        if d.commanded_kind == "continue-as-new":
+            went = "completed" if d.recorded_kind == "complete" else f"went on with {rec}"
+            return (
+                f"{took} continues as new where this execution {went}, as the code still does "
+                f"when it does not continue as new ({why}; or the continue-as-new is new)"
+            )
+        if d.recorded_kind == "continue-as-new":
+            goes = "completes" if d.commanded_kind == "complete" else f"goes on with {com}"
+            return (
+                f"{took} {goes} where this execution continued as new, as the code still does "
+                f"in the branch it did not take ({why})"
+            )
         return (
-            f"the code took another branch of the {what} at {d.branch_at}: it now runs {com} "
-            f"where this execution ran {rec}, which the code still runs in another branch "
-            f"({why}; or {rec} became {com} in this branch)"
+            f"{took} runs {com} where this execution ran {rec}, which the code still runs in "
+            f"another branch ({why}; or {rec} became {com} in this branch)"
         )
     return {
         "loop": f"the loop at {d.loop} now runs {loop_command(d)} "

@@ -314,6 +314,13 @@ def shares_statement(c: Command | None, depth: int, found: Divergence) -> bool:
     )
 
 
+def source_pattern(command: Command) -> str:
+    """A regex for a statement running ``command`` ('' when it cannot be told from source)."""
+    if command.kind in _NAMED_IN_SOURCE and command.name:
+        return name_pattern(command.name)
+    return _KINDS_IN_SOURCE.get(command.kind, "")
+
+
 def called_again(
     c: Command | None, h: Command | None, frames: Sequence[SourceFrame], history: HistoryCommands
 ) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import linecache
+import re
 
 from replaycheck._source import (
     COMPREHENSIONS,
@@ -34,16 +35,8 @@ def count_later(path: str, line: int, pattern: str) -> int:
     after the statement at ``line``: the rest of the function, and the whole of a loop around
     it (its next iteration), but not the other branch of an ``if`` the statement is in;
     comments and patch ids left out."""
-    import re
-
     found = _later_lines(path, line)
-    if found is None:
-        return 0
-    lines = linecache.getlines(path)
-    wanted = found[1]
-    code = "".join(text for n, text in enumerate(without_comments(tuple(lines)), 1) if n in wanted)
-    code = re.sub(PATCH_CALL, "", code)  # a patch id naming a command is not a call either
-    return len(re.findall(pattern, code))
+    return 0 if found is None else len(re.findall(pattern, _code(path, found[1])))
 
 
 def other_branch_runs(path: str, line: int, names: set[str]) -> tuple[int, str, str] | None:
@@ -76,6 +69,86 @@ def other_branch_runs(path: str, line: int, names: set[str]) -> tuple[int, str, 
     if not isinstance(node, ast.If):
         return node.lineno, "", "match"
     return node.lineno, ast.get_source_segment(source, node.test) or "", "if"
+
+
+def continue_taken(path: str, line: int, instead: str | None) -> tuple[int, str] | None:
+    """The innermost ``if`` with the ``continue_as_new()`` call at ``line`` in a branch, when
+    what runs if that branch is not taken (the other branch, what follows the ``if``, the next
+    iteration of a loop around it) matches the regex ``instead`` (``None``: anything, as a
+    completion does): ``(its line, the source of its condition)``."""
+    held, later = _branch_of(path, line), _later_lines(path, line)
+    if held is None or later is None:
+        return None
+    node, branch = held
+    if instead is not None:
+        other = node.orelse if branch is node.body else node.body
+        lines = (later[1] | _lines_of(other)) - _lines_of(branch)
+        if not re.search(instead, _code(path, lines)):
+            return None
+    return node.lineno, _condition(path, node)
+
+
+def continue_passed(path: str, after: int, to: int | None) -> tuple[int, str] | None:
+    """The ``if`` with a ``continue_as_new()`` call in a branch that the code passed without
+    taking that branch on its way from the statement at ``after`` to the one at ``to`` of the
+    same function (``None``: to its end, completing): the ``if`` runs between the two (around
+    a loop holding both, if need be), and ``to`` is not in that branch. ``(its line, the
+    source of its condition)``."""
+    found = _later_lines(path, after)
+    if found is None:
+        return None
+    function, later = found
+    last = statement_span(path, after)[1]
+    loop = innermost(function, after, LOOPS)
+    if to is not None and to not in later and not (loop and loop.lineno <= to <= end_line(loop)):
+        return None
+
+    def order(n: int) -> int:  # what precedes `after` in a loop runs in its next iteration
+        return n if n > last else n + (1 << 30)
+
+    calls = [n for n in ast.walk(function) if isinstance(n, ast.Call) and _continues(n)]
+    for call in sorted((n for n in calls if n.lineno in later), key=lambda n: order(n.lineno)):
+        held = _branch_of(path, call.lineno)
+        if held is None or held[0].lineno not in later:
+            continue
+        node, branch = held
+        if to is None or (order(node.lineno) < order(to) and not _covers(branch, to)):
+            return node.lineno, _condition(path, node)
+    return None
+
+
+def _continues(call: ast.Call) -> bool:
+    """Whether ``call`` is a ``workflow.continue_as_new(...)`` call."""
+    return "continue_as_new" in _names(call.func)
+
+
+def _branch_of(path: str, line: int) -> tuple[ast.If, list[ast.stmt]] | None:
+    """The innermost ``if`` of the function holding ``line`` with ``line`` in one of its
+    branches, and that branch."""
+    function = function_at(path, line)
+    if function is None:
+        return None
+    found = [
+        (node, branch)
+        for node in ast.walk(function) if isinstance(node, ast.If)
+        for branch in (node.body, node.orelse) if _covers(branch, line)
+    ]  # fmt: skip
+    return min(found, key=lambda p: end_line(p[0]) - p[0].lineno, default=None)
+
+
+def _lines_of(block: list[ast.stmt]) -> set[int]:
+    return set(range(block[0].lineno, end_line(block[-1]) + 1)) if block else set()
+
+
+def _code(path: str, lines: set[int]) -> str:
+    """The source of ``lines`` of ``path``, comments and patch ids cut (a patch id naming a
+    command is no call of it)."""
+    text = without_comments(tuple(linecache.getlines(path)))
+    return re.sub(PATCH_CALL, "", "".join(t for n, t in enumerate(text, 1) if n in lines))
+
+
+def _condition(path: str, node: ast.If) -> str:
+    return ast.get_source_segment("".join(linecache.getlines(path)), node.test) or ""
 
 
 _RUN_KEYWORDS = frozenset({"activity", "workflow"})

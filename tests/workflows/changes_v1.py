@@ -713,3 +713,54 @@ class RenameUpdateHandler:
     def set_note(self, note: str) -> str:
         self.note = note
         return note
+
+
+@workflow.defn(name="ContinueSooner")
+class ContinueSooner:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        items = order.split("-")
+        await workflow.execute_activity(fetch, items[0], start_to_close_timeout=TIMEOUT)
+        if len(items) > 2:
+            workflow.continue_as_new("-".join(items[1:]))
+        return order
+
+
+@workflow.defn(name="ContinueLater")
+class ContinueLater:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        items = order.split("-")
+        await workflow.execute_activity(fetch, items[0], start_to_close_timeout=TIMEOUT)
+        if len(items) > 1:
+            workflow.continue_as_new("-".join(items[1:]))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ContinueSoonerInLoop")
+class ContinueSoonerInLoop:
+    @workflow.run
+    async def run(self, order: str, done: int = 0) -> str:
+        iteration = 0
+        while done < 5:
+            await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+            done += 1
+            iteration += 1
+            if iteration >= 3:
+                workflow.continue_as_new(args=[order, done])
+        return order
+
+
+@workflow.defn(name="ContinueLaterInLoop")
+class ContinueLaterInLoop:
+    @workflow.run
+    async def run(self, order: str, done: int = 0) -> str:
+        iteration = 0
+        while done < 5:
+            await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+            done += 1
+            iteration += 1
+            if iteration >= 3:
+                workflow.continue_as_new(args=[order, done])
+        return order
+

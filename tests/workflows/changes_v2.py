@@ -852,3 +852,68 @@ class RenameUpdateHandler:
     def set_note(self, note: str) -> str:
         self.note = note
         return note
+
+
+@workflow.defn(name="ContinueSooner")
+class ContinueSooner:
+    """The threshold of the continue-as-new lowered: this execution, which completed, now
+    continues as new."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        items = order.split("-")
+        await workflow.execute_activity(fetch, items[0], start_to_close_timeout=TIMEOUT)
+        if len(items) > 1:
+            # change: ContinueSooner (the next line)
+            workflow.continue_as_new("-".join(items[1:]))
+        return order
+
+
+@workflow.defn(name="ContinueLater")
+class ContinueLater:
+    """The threshold of the continue-as-new raised: this execution, which continued as new,
+    now goes on to 'charge'."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        items = order.split("-")
+        await workflow.execute_activity(fetch, items[0], start_to_close_timeout=TIMEOUT)
+        if len(items) > 2:
+            workflow.continue_as_new("-".join(items[1:]))
+        # change: ContinueLater (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ContinueSoonerInLoop")
+class ContinueSoonerInLoop:
+    """Continues as new after two iterations where it did after three."""
+
+    @workflow.run
+    async def run(self, order: str, done: int = 0) -> str:
+        iteration = 0
+        while done < 5:
+            await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+            done += 1
+            iteration += 1
+            if iteration >= 2:
+                # change: ContinueSoonerInLoop (the next line)
+                workflow.continue_as_new(args=[order, done])
+        return order
+
+
+@workflow.defn(name="ContinueLaterInLoop")
+class ContinueLaterInLoop:
+    """Continues as new after four iterations where it did after three."""
+
+    @workflow.run
+    async def run(self, order: str, done: int = 0) -> str:
+        iteration = 0
+        while done < 5:
+            # change: ContinueLaterInLoop (the next line)
+            await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+            done += 1
+            iteration += 1
+            if iteration >= 4:
+                workflow.continue_as_new(args=[order, done])
+        return order
+

@@ -100,6 +100,10 @@ CASES = (
     "SkipApprovalWait",
     "SwapAdjacent",
     "RenameUpdateHandler",
+    "ContinueSooner",
+    "ContinueLater",
+    "ContinueSoonerInLoop",
+    "ContinueLaterInLoop",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler"}
