@@ -175,6 +175,10 @@ CASES = {
         23, "WorkflowExecutionContinuedAsNew", ("continue-as-new", ""), ("activity", "fetch"),
         "branch", "fetch-or-continue-as-new",
     ),
+    "ReorderAroundUpdate": Case(  # the update handler's 'audit' ran between the two
+        5, "ActivityTaskScheduled", ("activity", "fetch"), ("activity", "charge"),
+        "reordered", "charge-before-fetch",
+    ),
 }  # fmt: skip
 """Every workflow type of ``changes_v2`` whose recorded history it breaks."""
 

@@ -556,6 +556,64 @@ def test_a_reorder_keeps_the_whole_old_order() -> None:
     )
 
 
+def test_a_reorders_old_order_leaves_out_what_an_update_handler_ran(tmp_path: Path) -> None:
+    # ReorderAroundUpdate: run did fetch, charge, bill; the update handler 'set_note' ran
+    # 'audit' in between. The else holds run's old code: an 'audit' there would run it twice.
+    d = committed_verdicts()["ReorderAroundUpdate"].diagnosis
+    assert d is not None and d.change == "reordered"
+    assert d.old_order == ("activity 'fetch'", "activity 'charge'", "activity 'bill'")
+    assert (
+        "        ...  # the old code from here on, in its order: activity 'fetch', then activity "
+        "'charge', then activity 'bill'" in d.fix()
+    )
+    # The fix applied, run's old code in the else as the list has it: the history replays.
+    source = V2_FILE.read_text()
+    start = source.index("class ReorderAroundUpdate:")
+    body = source.index("        # change: ReorderAroundUpdate", start)
+    end = source.index("    @workflow.update", start)
+    call = "await workflow.execute_activity({}, order, start_to_close_timeout=TIMEOUT)"
+    old = [call.format("fetch"), "await workflow.wait_condition(lambda: bool(self.note))",
+           call.format("charge"), "return " + call.format("bill")]  # fmt: skip
+
+    def gated(old: list[str]) -> str:
+        return (
+            source[:body]
+            + f'        if workflow.patched("{d.patch_id}"):\n'
+            + "".join(f"    {line}\n" for line in source[body:end].rstrip().splitlines())
+            + "\n        else:\n"
+            + "".join(f"            {line}\n" for line in old)
+            + "\n"
+            + source[end:]
+        )
+
+    assert replay_variant(tmp_path, "reorder_around_update", gated(old), "ReorderAroundUpdate").ok
+    # with the handler's 'audit' in the else too, as the list had it, the history does not
+    audited = gated([old[0], call.format("audit"), *old[1:]])
+    assert not replay_variant(tmp_path, "audit_in_else", audited, "ReorderAroundUpdate").ok
+
+
+def test_a_command_only_handlers_run_is_told_from_the_source(tmp_path: Path) -> None:
+    from replaycheck._source import handlers_only
+
+    code = tmp_path / "handlers.py"
+    code.write_text(
+        "class Orders:\n"
+        '    """Runs \'audit\' from its signal handler."""\n'  # a docstring is no call
+        "    @workflow.run\n"
+        "    async def run(self):\n"
+        "        await workflow.execute_activity(fetch)\n"  # 5
+        "        await workflow.execute_activity(notify)\n"
+        "\n"
+        "    @workflow.signal\n"
+        "    async def add(self, item):\n"
+        "        await workflow.execute_activity(audit)\n"
+        "        await workflow.execute_activity(notify)\n"
+    )
+    assert handlers_only(str(code), 5, r"\baudit\b")
+    assert not handlers_only(str(code), 5, r"\bnotify\b")  # run runs it too
+    assert not handlers_only(str(code), 5, r"\bfetch\b")
+
+
 def test_a_removed_command_before_the_next_keeps_it_in_the_else() -> None:
     fix = fix_text("RemoveTimer")
     first = first_reading(fix)

@@ -55,6 +55,7 @@ from replaycheck._readings import (
     moved_too,
     name_pattern,
     naming_frame,
+    run_order,
     shares_statement,
     slug,
     still_runs_later,
@@ -328,10 +329,9 @@ def _from_divergence(
     depth = diagnosis.gate_frame
     if diagnosis.change == "patch-removed" and h is not None:
         diagnosis = replace(diagnosis, marker_deprecated=h.deprecated)
-    if diagnosis.change == "reordered" and h is not None:
-        # The else replays everything the history did from here on, in its order.
-        rest = [x.describe() for x in history.commands  # handlers' updates are not run's code
-                if x.event_id >= h.event_id and x.kind not in ("complete", "update")]  # fmt: skip
+    if diagnosis.change == "reordered" and h is not None and c is not None:
+        # The else replays everything run did from here on, in the history's order.
+        rest = [x.describe() for x in run_order(h, c, history)]
         shown = rest[:OLD_ORDER_SHOWN] + (["…"] if len(rest) > OLD_ORDER_SHOWN else [])
         diagnosis = replace(diagnosis, old_order=tuple(shown))
     frames = diagnosis.location[depth:]  # the gated call, then its callers

@@ -23,6 +23,7 @@ from replaycheck._source import (
     SourceFrame,
     block_until,
     function_line,
+    handlers_only,
     loop_around,
     next_statement,
     runs_outside_handler,
@@ -188,6 +189,23 @@ def _stays_in_block(code: str) -> bool:
         return False
     leaves = (ast.Return, ast.Raise, ast.Break, ast.Continue)
     return bool(tree.body) and not any(isinstance(n, leaves) for n in tree.body)
+
+
+def run_order(h: Command, c: Command, history: HistoryCommands) -> list[Command]:
+    """What the history ran from ``h`` on, as ``run``'s order: without the completion, the
+    updates it accepted, and the commands that the class issuing ``c`` runs only in its signal
+    and update handlers (their coroutines interleave with ``run``'s; the old order has none)."""
+    frames = [(file, line) for file, line, _ in c.frames]
+
+    def from_handler(x: Command) -> bool:
+        pattern = source_pattern(x)
+        return bool(pattern) and any(handlers_only(f, n, pattern) for f, n in frames)
+
+    return [
+        x for x in history.commands
+        if x.event_id >= h.event_id and x.kind not in ("complete", "update")
+        and (x is h or not from_handler(x))
+    ]  # fmt: skip
 
 
 def update_handler(h: Command, found: Divergence, history: HistoryCommands) -> tuple[str, str]:

@@ -263,6 +263,36 @@ def runs_outside_handler(path: str, line: int, pattern: str) -> bool:
     return re.search(pattern, re.sub(PATCH_CALL, "", code)) is not None
 
 
+def handlers_only(path: str, line: int, pattern: str) -> bool:
+    """Whether ``pattern`` occurs in the class holding ``line`` of ``path`` only inside its
+    signal and update handlers: what matches it runs in a handler's coroutine, not ``run``'s
+    (a helper method a handler calls counts as outside: ``run`` may call it too)."""
+    import re
+
+    tree = parsed(path)
+    cls = None if tree is None else innermost(tree, line, (ast.ClassDef,))
+    if cls is None:
+        return False
+    handlers = {
+        n for node in cls.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and any(map(_is_handler, node.decorator_list))
+        for n in range(node.lineno, end_line(node) + 1)
+    }  # fmt: skip
+    docstrings = {
+        n for node in ast.walk(cls)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        for n in range(node.lineno, end_line(node) + 1)
+    }  # fmt: skip
+    lines = without_comments(tuple(linecache.getlines(path)))
+    span = [n for n in range(cls.lineno, end_line(cls) + 1) if n not in docstrings]
+    inside, outside = (
+        re.sub(PATCH_CALL, "", "".join(lines[n - 1] for n in span if (n in handlers) == side))
+        for side in (True, False)
+    )
+    return bool(re.search(pattern, inside)) and not re.search(pattern, outside)
+
+
 def in_handler(path: str, line: int) -> bool:
     """Whether ``line`` of ``path`` is in a signal or update handler."""
     return _handler_at(path, line) is not None

@@ -917,3 +917,24 @@ class ContinueLaterInLoop:
                 workflow.continue_as_new(args=[order, done])
         return order
 
+
+@workflow.defn(name="ReorderAroundUpdate")
+class ReorderAroundUpdate:
+    """'charge' moved before 'fetch'; the update handler's 'audit' ran between them."""
+
+    def __init__(self) -> None:
+        self.note = ""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # change: ReorderAroundUpdate (the next line)
+        await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: bool(self.note))
+        return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+
+    @workflow.update
+    async def set_note(self, note: str) -> str:
+        await workflow.execute_activity(audit, note, start_to_close_timeout=TIMEOUT)
+        self.note = note
+        return note

@@ -104,10 +104,13 @@ CASES = (
     "ContinueLater",
     "ContinueSoonerInLoop",
     "ContinueLaterInLoop",
+    "ReorderAroundUpdate",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
-NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler"}
+NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate"}
 """Cases whose execution waits for the update ``set_note``."""
+UPDATE_WHEN_WAITING = {"ReorderAroundUpdate"}
+"""Cases sent that update once they wait for it (after an activity), not at once."""
 NEEDS_SIGNAL = {"AddInSignalHandler", "RemoveFromSignalHandler", "AddSleepBeforeWait",
                 "RenameSignalHandler", "RenameWithStraySignal"}
 """Cases whose execution waits for the signal ``add``."""
@@ -135,6 +138,8 @@ async def record_case(client: Client, case: str, out: Path) -> Path:
         await client.start_workflow("Sink", id=f"{wid}-sink", task_queue=TASK_QUEUE)
     handle = await client.start_workflow(case, wid, id=wid, task_queue=TASK_QUEUE)
     if case in NEEDS_UPDATE:
+        if case in UPDATE_WHEN_WAITING:
+            await _waiting(handle)
         await handle.execute_update("set_note", wid)
     if case in SIGNAL_AFTER_TIMER:
         await _timer_started(handle)
