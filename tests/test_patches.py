@@ -174,6 +174,63 @@ def test_removed_too_early_is_orphaned(replays: Replays) -> None:
     assert failing == V2_IDS  # what the report predicts, replay confirms
 
 
+# ------------------------------------------------------------------ check at the remove step
+
+
+def check(*paths: Path, fmt: str = "text") -> Result:
+    """``replaycheck check -w REMOVED --format FMT PATHS`` at the repository root."""
+    old = Path.cwd()
+    os.chdir(REPO)
+    try:
+        args = ["check", "-w", REMOVED, "--format", fmt, *map(str, paths)]
+        return CliRunner().invoke(main, args, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+def removal_corpus(lifecycle_histories: Path, out: Path, ids: set[str]) -> Path:
+    """A directory of the provisioning histories (``fixtures/histories`` and the deprecated
+    ones) of these workflow ids."""
+    for path in [*FIXTURES.rglob("*.json"), *(lifecycle_histories / "deprecated").glob("*.json")]:
+        if path.stem in ids:
+            (out / path.name).write_bytes(path.read_bytes())
+    return out
+
+
+def fixes(text: str) -> dict[str, list[str]]:
+    """The fix of each failing history shown in full, by file name: its lines from ``fix:``."""
+    found: dict[str, list[str]] = {}
+    for block in text.split("\nFAIL  ")[1:]:
+        name = Path(block.splitlines()[0]).name
+        lines = block.split("\n\n")[0].splitlines()
+        at = next((i for i, line in enumerate(lines) if line.startswith("      fix: ")), None)
+        if at is not None:
+            found[name] = [line.removeprefix("      ") for line in lines[at:]]
+    return found
+
+
+def test_check_at_the_remove_step_leads_with_deprecate_patch(
+    lifecycle_histories: Path, tmp_path: Path
+) -> None:
+    # deprecate_patch() removed while executions recorded with patched() remain (and some
+    # with the deprecated marker, which replay): the first fix put the whole gate back, two
+    # steps back, and the closing line asked for a workflow.patched() gate.
+    corpus = removal_corpus(lifecycle_histories, tmp_path, V2_IDS | DEPRECATED_IDS)
+    result = check(corpus)
+    assert result.exit_code == 1
+    (lines,) = fixes(result.stdout).values()
+    assert "put it back as deprecate_patch() where the gate was (before shared.py:78" in lines[0]
+    assert lines[1] == f'    workflow.deprecate_patch("{PATCH_ID}")'
+    assert "if executions that started before the patch may still run or replay" in lines[2]
+    summary = result.stdout.split("\n\n")[-1]
+    assert "gate the change with workflow.patched()" not in summary
+    assert (
+        f'Patch "{PATCH_ID}": 2 histories recorded its marker with patched(), and the code no '
+        f'longer calls it: the call went too early. Put workflow.deprecate_patch("{PATCH_ID}") '
+        "back where the gate was, until `replaycheck patches` says ready to remove."
+    ) in summary
+
+
 # --------------------------------------------------------------------------- before the gate
 
 

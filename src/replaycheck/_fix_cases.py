@@ -237,6 +237,9 @@ def keyword_source(code: str, name: str) -> str:
 
 
 def patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
+    """Put the call back. Executions recorded with ``patched()``'s marker replay with
+    ``deprecate_patch()``, the smallest step back; those that started before the patch need the
+    whole gate, old branch and all: the other reading."""
     patch_id = diagnosis.recorded_name
     frame = diagnosis.gate_at
     at = f" (before {frame.short()})" if frame else ""
@@ -248,18 +251,20 @@ def patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
             "    # delete it once no execution recorded with the marker can be replayed "
             "(`replaycheck patches` says when)",
         ]
-    return [
-        f"executions recorded with patch {patch_id!r} still need its marker. While executions "
-        "that started before the patch may still run or replay (`replaycheck patches` says "
-        f"when), put the gate back where it was{at}:",
+    gate_back = [
         f'    if workflow.patched("{patch_id}"):',
         "        ...  # the new code",
         "    else:",
         "        ...  # the old code, for executions that started before the patch",
-        "  once none is left, keep only the new code and call there",
+    ]
+    return [
+        f"executions recorded with patch {patch_id!r} still need a call with its id: put it "
+        f"back as deprecate_patch() where the gate was{at}, until none of them can be "
+        "replayed (`replaycheck patches` says when):",
         f'    workflow.deprecate_patch("{patch_id}")',
-        "    # delete it once no execution recorded with the patch can be replayed "
-        "(`replaycheck patches` says when)",
+        "  if executions that started before the patch may still run or replay too, they need "
+        "its old branch: put the whole gate back instead:",
+        *gate_back,
     ]
 
 

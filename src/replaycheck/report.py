@@ -185,10 +185,37 @@ def gate_places(verdicts: Sequence[Verdict]) -> list[str]:
 
 
 def _fix_gates(verdict: Verdict) -> bool:
-    """Whether the fix shown under a failing history is a ``workflow.patched()`` gate (or no
-    diagnosis says otherwise)."""
+    """Whether the fix shown first under a failing history is a ``workflow.patched()`` gate
+    (or no diagnosis says otherwise): its first line of code."""
     diagnosis = verdict.diagnosis
-    return diagnosis is None or any("workflow.patched(" in line for line in diagnosis.fix())
+    if diagnosis is None:
+        return True
+    code = next((line for line in diagnosis.fix()[1:] if line.startswith(INDENT)), "")
+    return "workflow.patched(" in code
+
+
+def removed_patch_lines(verdicts: Sequence[Verdict]) -> list[str]:
+    """One line per patch whose call the code no longer has while histories recorded its
+    ``patched()`` marker: the step to take back, the smallest that replays them all."""
+    recorded: dict[str, int] = {}
+    for verdict in verdicts:
+        d = verdict.diagnosis
+        if verdict.verdict != "nondeterministic" or d is None:
+            continue
+        if d.change == "patch-removed" and not d.marker_deprecated:
+            recorded[d.recorded_name] = recorded.get(d.recorded_name, 0) + 1
+    lines = []
+    for patch_id, count in recorded.items():
+        quoted = f'"{printable(patch_id)}"'
+        head = (
+            f"Patch {quoted}: {plural(count, 'history')} recorded its marker with patched(), and "
+            "the code no longer calls it"
+        )
+        lines.append(
+            f"{head}: the call went too early. Put workflow.deprecate_patch({quoted}) back "
+            "where the gate was, until `replaycheck patches` says ready to remove."
+        )
+    return lines
 
 
 def render_summary(verdicts: Sequence[Verdict]) -> str:
@@ -208,6 +235,7 @@ def render_summary(verdicts: Sequence[Verdict]) -> str:
         else:  # a handler to keep under its old name, a deprecate_patch() call to put back
             what = "fix each one as shown under it."
         line += f"\nThe new code would break the histories marked FAIL: {what}"
+        line += "".join(f"\n{text}" for text in removed_patch_lines(failing))
         places = gate_places(verdicts)
         if len(places) > 1:
             line += (
