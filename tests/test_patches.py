@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
@@ -207,6 +208,38 @@ def fixes(text: str) -> dict[str, list[str]]:
         if at is not None:
             found[name] = [line.removeprefix("      ") for line in lines[at:]]
     return found
+
+
+def test_check_puts_one_gate_back_for_both_branches(lifecycle_histories: Path) -> None:
+    # The walkthrough's last step over every history it recorded: version 1 executions (no
+    # marker), gated ones (patched() marker), deprecated ones. The version 1 ones got a new
+    # gate of their own ("verify-schema-before-run-migrations") while the gated ones got "put
+    # gate schema-retry-seed-first back": two gates for one change.
+    paths = (FIXTURES, lifecycle_histories / "deprecated")
+    doc = json.loads(check(*paths, fmt="json").stdout)
+    failing = [r for r in doc["results"] if r["verdict"] == "nondeterministic"]
+    replayed = {"prov-hooli-schema-retrying", "prov-oldco-failed"}  # never got past the change
+    assert {r["workflow_id"] for r in failing} == (V1_IDS - replayed) | V2_IDS
+    assert {r["diagnosis"]["patch_id"] for r in failing} == {PATCH_ID}
+    old_branch = [r for r in failing if r["workflow_id"] in V1_IDS]
+    assert {r["diagnosis"]["removed_gate"] for r in old_branch} == {PATCH_ID}
+    text = check(*paths).stdout
+    shown = fixes(text)
+    assert set(shown) == {"prov-acme-completed.json", "prov-v2-cyberdyne-completed.json"}
+    for lines in shown.values():  # one gate, put back where it was, the old code in the else
+        assert "put the gate back where it was (before shared.py:78 in prepare_v2)" in lines[0]
+        assert lines[1:4] == [
+            f'    if workflow.patched("{PATCH_ID}"):', "        ...  # the new code", "    else:",
+        ]  # fmt: skip
+    gated = shown["prov-v2-cyberdyne-completed.json"][0]
+    assert "6 histories here started before the patch" in gated
+    assert set(re.findall(r"""patch(?:ed)?\(["']([^"']+)""", text)) == {PATCH_ID}  # no other id
+    assert "The fixes are at" not in text  # one place
+    assert (
+        f'Patch "{PATCH_ID}": 2 histories recorded its marker with patched(), and the code no '
+        "longer calls it; 6 histories started before the patch and took its old branch: put the "
+        f'whole gate back, one workflow.patched("{PATCH_ID}") for both, the old code in its else.'
+    ) in text
 
 
 def test_check_at_the_remove_step_leads_with_deprecate_patch(

@@ -714,6 +714,26 @@ def test_replaycheck_fixture_returns_verdicts(pytester: pytest.Pytester) -> None
     result.assert_outcomes(passed=1)
 
 
+def test_replaycheck_fixture_links_a_removed_gates_failures(pytester: pytest.Pytester) -> None:
+    # One call holds the whole set: the version 1 histories take the removed gate's id, as in
+    # check, not a gate of their own.
+    make_project(pytester)
+    pytester.makepyfile(
+        test_custom=f"""
+        def test_custom(replaycheck):
+            verdicts = replaycheck.check(
+                [r"{FIXTURES / 'TenantProvisioning'}"],
+                ["examples.provisioning.workflows_removed"],
+            )
+            bad = [v.diagnosis for v in verdicts if v.verdict == "nondeterministic"]
+            assert len(bad) == 8
+            assert {{d.patch_id for d in bad}} == {{"schema-retry-seed-first"}}
+        """
+    )
+    result = pytester.runpytest("-p", "no:randomly", "test_custom.py")
+    result.assert_outcomes(passed=1)
+
+
 def test_replaycheck_fixture_calls_share_one_worker_and_see_files_as_they_are(
     pytester: pytest.Pytester,
 ) -> None:

@@ -439,3 +439,39 @@ def test_text_report_shows_a_repeated_diagnosis_once() -> None:
     assert "history recorded" not in two
     three = text[text.index("FAIL  h/three.json"):]
     assert "activity 'c' became activity 'b'" in three and "same change" not in three
+
+
+def test_only_old_branch_failures_after_a_removed_gate_take_its_patch_id() -> None:
+    # check links a failure to another history's removed gate only when it is an execution of
+    # that type that started before the patch and diverged after where the gate was.
+    from replaycheck._run_fixes import reconcile
+
+    def failing(name: str, line: int, wf_type: str = "W", **more: object) -> Verdict:
+        fields = {
+            "change": "renamed", "recorded_kind": "activity", "recorded_name": "a",
+            "commanded_kind": "activity", "commanded_name": "b", "patch_id": "b-instead-of-a",
+            **more,
+        }  # fmt: skip
+        diagnosis = Diagnosis(
+            message="changed", location=(SourceFrame("wf.py", line, "run"),),
+            **fields,  # type: ignore[arg-type]
+        )  # fmt: skip
+        return Verdict(path=f"h/{name}.json", verdict="nondeterministic", message="changed",
+                       workflow_type=wf_type, diagnosis=diagnosis)  # fmt: skip
+
+    removed = failing("marker", 10, change="patch-removed", recorded_kind="patch",
+                      recorded_name="x", patch_id="x", markers=("x",))  # fmt: skip
+    verdicts = reconcile([
+        removed,
+        failing("old-branch", 12),
+        failing("deprecated-marker", 12, markers=("~x",)),  # recorded by deprecate_patch()
+        failing("other-type", 12, "Other"),
+        failing("before-the-gate", 5),
+    ])  # fmt: skip
+    ids = {Path(v.path).stem: v.diagnosis.patch_id for v in verdicts if v.diagnosis}
+    assert ids == {
+        "marker": "x", "old-branch": "x", "deprecated-marker": "b-instead-of-a",
+        "other-type": "b-instead-of-a", "before-the-gate": "b-instead-of-a",
+    }  # fmt: skip
+    assert verdicts[0].diagnosis is not None and verdicts[0].diagnosis.old_branch_failures == 1
+    assert "1 history here started before the patch" in verdicts[0].diagnosis.fix()[0]

@@ -134,7 +134,9 @@ def diagnose(
         drawn = tuple(dict.fromkeys(place for place, at in draws if at == task))
         if swapped and hint.ids is not None and diagnosis.change == "reordered":
             diagnosis = replace(diagnosis, ids=hint.ids[1:])  # the ids tell the two apart
-        diagnosis = replace(with_signals(diagnosis, history), draws=drawn)
+        markers = tuple(("~" if x.deprecated else "") + x.name for x in commands.commands
+                        if x.kind == "patch")  # fmt: skip
+        diagnosis = replace(with_signals(diagnosis, history), draws=drawn, markers=markers)
         diagnosis = with_unhandled_update(diagnosis, update_handlers)
         return with_unhandled(diagnosis, history, signal_handlers)
     except Exception:  # a diagnosis is a courtesy: any surprise degrades to core's message

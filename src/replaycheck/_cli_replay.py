@@ -73,6 +73,7 @@ def check(
     """
     import os
 
+    from replaycheck._run_fixes import reconcile
     from replaycheck.histories import check_report_path
     from replaycheck.replay import check as replay_histories
     from replaycheck.report import render
@@ -90,6 +91,8 @@ def check(
         check_report_path(output, settings.histories)
         workers = jobs or os.cpu_count() or 1
         verdicts = replay_histories(settings, jobs=workers, sandbox=not no_sandbox)
+    # Only the whole run tells one removed gate's failures apart from new changes.
+    verdicts = reconcile(verdicts)
     emit(render(verdicts, fmt, color=use_color(output, fmt)), output)
     if output is not None:  # stdout stays clean; a CI log still says what happened
         from replaycheck.report import display_path, render_summary

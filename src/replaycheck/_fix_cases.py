@@ -239,7 +239,8 @@ def keyword_source(code: str, name: str) -> str:
 def patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
     """Put the call back. Executions recorded with ``patched()``'s marker replay with
     ``deprecate_patch()``, the smallest step back; those that started before the patch need the
-    whole gate, old branch and all: the other reading."""
+    whole gate, old branch and all: first when the run holds such a history
+    (:attr:`~replaycheck.diagnose.Diagnosis.old_branch_failures`), else as the other reading."""
     patch_id = diagnosis.recorded_name
     frame = diagnosis.gate_at
     at = f" (before {frame.short()})" if frame else ""
@@ -257,6 +258,17 @@ def patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
         "    else:",
         "        ...  # the old code, for executions that started before the patch",
     ]
+    old = diagnosis.old_branch_failures
+    if old:
+        return [
+            f"executions recorded with patch {patch_id!r} still need its marker, and "
+            f"{_histories(old)} here started before the patch and need its old branch: put "
+            f"the gate back where it was{at}, one gate for both:",
+            *gate_back,
+            "  once none that started before the patch is left (`replaycheck patches` says "
+            "when), keep only the new code and call there",
+            f'    workflow.deprecate_patch("{patch_id}")',
+        ]
     return [
         f"executions recorded with patch {patch_id!r} still need a call with its id: put it "
         f"back as deprecate_patch() where the gate was{at}, until none of them can be "
@@ -266,6 +278,29 @@ def patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
         "its old branch: put the whole gate back instead:",
         *gate_back,
     ]
+
+
+def removed_gate_fix(d: Diagnosis) -> list[str]:
+    """An execution that started before a patch whose gate the code no longer has: the gate
+    goes back with the old branch, the one fix of the ``patch-removed`` failures of the run."""
+    frame = d.removed_gate_at
+    at = f" (before {frame.short()})" if frame else ""
+    return [
+        f"this execution started before patch {d.removed_gate!r}, whose gate the code no longer "
+        f"has (histories recorded with its marker fail without it too): put the gate back where "
+        f"it was{at}, with the old code in the else:",
+        f'    if workflow.patched("{d.removed_gate}"):',
+        "        ...  # the new code",
+        "    else:",
+        f"        ...  # the old code ({d.recorded} here), for executions that started before "
+        "the patch",
+        "  if this history still fails with the gate back, another change broke it: run the "
+        "check again for its own fix",
+    ]
+
+
+def _histories(count: int) -> str:
+    return "1 history" if count == 1 else f"{count} histories"
 
 
 def statement_at(frame: SourceFrame | None) -> str:

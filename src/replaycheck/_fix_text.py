@@ -22,6 +22,7 @@ from replaycheck._fix_cases import (
     loop_fix,
     old_code,
     patch_removed_fix,
+    removed_gate_fix,
     statement_at,
 )
 from replaycheck._readings import slug
@@ -68,6 +69,12 @@ def explanation(d: Diagnosis) -> str:
             f"the workflow now ends cancelled where this execution went on with {rec}, which "
             f"the code still runs later: the cancellation of the statement{where} is no longer "
             "caught (or is caught elsewhere)"
+        )
+    if d.removed_gate:
+        return (
+            f"the code no longer has the gate workflow.patched({d.removed_gate!r}): this "
+            "execution started before the patch (its history has no marker of it) and took "
+            f"the old branch, which is gone; the code now commands {com} where it ran {rec}"
         )
     if d.deprecated_early:
         return (
@@ -205,6 +212,8 @@ def _fix(d: Diagnosis) -> list[str]:
             "...  # the statement that was cancelled, as it is",
             "# executions recorded before go on from here, as the old code did",
         )
+    if d.removed_gate:
+        return removed_gate_fix(d)
     if d.deprecated_early:
         return deprecated_early_fix(d)
     if d.change == "loop":

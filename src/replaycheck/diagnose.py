@@ -204,6 +204,19 @@ class Diagnosis:
     cancel_uncaught: bool = False
     """The workflow now ends cancelled where the history went on after the cancel (with a
     command the code still runs later): the cancellation is no longer caught."""
+    markers: tuple[str, ...] = ()
+    """Patch ids of the history's ``core_patch`` markers, in history order (``~`` prefix:
+    recorded by ``deprecate_patch()``): which side of each gate the execution took."""
+    removed_gate: str = ""
+    """A patch id whose gate the code no longer has (another history of the run failed at its
+    marker), while this execution started before the patch: it took the old branch, now gone.
+    Set across a run by ``replaycheck._run_fixes.reconcile``."""
+    removed_gate_at: SourceFrame | None = None
+    """Where that gate was: the frame the ``patch-removed`` failure puts it back before."""
+    old_branch_failures: int = 0
+    """``patch-removed``: how many histories of the run started before the patch and fail
+    without its old branch (set by ``reconcile``): the whole gate goes back, not just a
+    ``deprecate_patch()`` call."""
 
     @property
     def recorded(self) -> str:
@@ -252,8 +265,8 @@ class Diagnosis:
         """Whether the change is not the pair of commands itself: a handler gone, a patch call
         removed or deprecated too early, a failure or cancel no longer caught."""
         return self.change == "patch-removed" or any(
-            (self.deprecated_early, self.unhandled_signal, self.unhandled_update, self.handler,
-             self.failure_uncaught, self.cancel_uncaught)
+            (self.deprecated_early, self.removed_gate, self.unhandled_signal,
+             self.unhandled_update, self.handler, self.failure_uncaught, self.cancel_uncaught)
         )  # fmt: skip
 
     def explanation(self) -> str:
@@ -278,9 +291,11 @@ class Diagnosis:
 
     @property
     def fix_at(self) -> SourceFrame | None:
-        """The frame whose line the fix's first reading changes: the call passing a branch's
-        argument (:attr:`branch_caller`, when the condition reads nothing else), else
-        :attr:`gate_at`."""
+        """The frame whose line the fix's first reading changes: where a removed gate was
+        (:attr:`removed_gate_at`), the call passing a branch's argument (:attr:`branch_caller`,
+        when the condition reads nothing else), else :attr:`gate_at`."""
+        if self.removed_gate_at is not None:
+            return self.removed_gate_at
         return (not self.branch_reads_more and self.branch_caller) or self.gate_at
 
     @property
@@ -303,10 +318,14 @@ class Diagnosis:
         values = {k: v for k, v in data.items() if k in names}
         for key in ("location", "previous"):
             values[key] = tuple(SourceFrame(**_known(SourceFrame, f)) for f in values.get(key, ()))
+        if isinstance(values.get("removed_gate_at"), dict):
+            values["removed_gate_at"] = SourceFrame(
+                **_known(SourceFrame, values["removed_gate_at"])
+            )
         values["timeline"] = tuple(
             TimelineRow(**_known(TimelineRow, r)) for r in values.get("timeline", ())
         )
-        for key in ("old_order", "signals", "ids", "draws", "branch_parameters"):  # JSON lists
+        for key in ("old_order", "signals", "ids", "draws", "branch_parameters", "markers"):
             values[key] = tuple(values.get(key, ()))
         return cls(**values)
 

@@ -198,12 +198,15 @@ def removed_patch_lines(verdicts: Sequence[Verdict]) -> list[str]:
     """One line per patch whose call the code no longer has while histories recorded its
     ``patched()`` marker: the step to take back, the smallest that replays them all."""
     recorded: dict[str, int] = {}
+    started_before: dict[str, int] = {}
     for verdict in verdicts:
         d = verdict.diagnosis
         if verdict.verdict != "nondeterministic" or d is None:
             continue
         if d.change == "patch-removed" and not d.marker_deprecated:
             recorded[d.recorded_name] = recorded.get(d.recorded_name, 0) + 1
+        elif d.removed_gate:
+            started_before[d.removed_gate] = started_before.get(d.removed_gate, 0) + 1
     lines = []
     for patch_id, count in recorded.items():
         quoted = f'"{printable(patch_id)}"'
@@ -211,10 +214,18 @@ def removed_patch_lines(verdicts: Sequence[Verdict]) -> list[str]:
             f"Patch {quoted}: {plural(count, 'history')} recorded its marker with patched(), and "
             "the code no longer calls it"
         )
-        lines.append(
-            f"{head}: the call went too early. Put workflow.deprecate_patch({quoted}) back "
-            "where the gate was, until `replaycheck patches` says ready to remove."
-        )
+        before = started_before.get(patch_id, 0)
+        if before:
+            lines.append(
+                f"{head}; {plural(before, 'history')} started before the patch and took its old "
+                f"branch: put the whole gate back, one workflow.patched({quoted}) for both, the "
+                "old code in its else."
+            )
+        else:
+            lines.append(
+                f"{head}: the call went too early. Put workflow.deprecate_patch({quoted}) back "
+                "where the gate was, until `replaycheck patches` says ready to remove."
+            )
     return lines
 
 
