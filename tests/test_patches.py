@@ -264,6 +264,19 @@ def test_check_at_the_remove_step_leads_with_deprecate_patch(
     ) in summary
 
 
+def test_removed_with_old_branch_failures_too_names_the_whole_gate(replays: Replays) -> None:
+    # Version 1 executions fail too (before where the gate was): deprecate_patch() alone would
+    # not replay them, as check says.
+    patch = the_patch(report(REMOVED, replays["removed"]))
+    assert patch.verdict == "orphaned"
+    assert len(patch.unchecked) == 6
+    assert patch.reason.endswith(
+        "could not be replayed up to the gate, so may have taken the old branch (`replaycheck "
+        "check` shows why): if they did, put the whole gate back instead "
+        f'(workflow.patched("{PATCH_ID}"), the old code in its else)'
+    )
+
+
 # --------------------------------------------------------------------------- before the gate
 
 

@@ -117,12 +117,7 @@ def patch_verdict(
     live = [e for e in branches.new if not e.deprecated]
     if not sites:
         if live:
-            return "orphaned", (
-                f"{executions_text(live)} recorded the marker with patched(), but no code calls "
-                "patched() or deprecate_patch() with this id: their replay fails (Non-deprecated "
-                f'patch marker encountered); put workflow.deprecate_patch("{patch_id}") back '
-                "where the gate was until they are gone"
-            )
+            return "orphaned", _orphaned_text(patch_id, live, branches.unchecked)
         held = "every marker left in the histories is deprecated, which replay skips"
         return "removed", (
             f"no code calls it and {held if branches.new else 'no history holds its marker'}: "
@@ -154,6 +149,25 @@ def patch_verdict(
         f"({len(branches.new)} recorded it deprecated, which replay skips without a call): "
         "delete the deprecate_patch() call"
     )
+
+
+def _orphaned_text(
+    patch_id: str, live: Sequence[ExecutionRef], unchecked: Sequence[ExecutionRef]
+) -> str:
+    """Put the call back as ``deprecate_patch()``; the whole gate if executions that may have
+    started before the patch fail too (`check` then says so for both)."""
+    text = (
+        f"{executions_text(live)} recorded the marker with patched(), but no code calls "
+        "patched() or deprecate_patch() with this id: their replay fails (Non-deprecated "
+        f'patch marker encountered); put workflow.deprecate_patch("{patch_id}") back '
+        "where the gate was until they are gone"
+    )
+    if unchecked:
+        text += (
+            f"; {unchecked_text(unchecked)}: if they did, put the whole gate back instead "
+            f'(workflow.patched("{patch_id}"), the old code in its else)'
+        )
+    return text
 
 
 def _held(verdict: PatchVerdict) -> tuple[PatchVerdict, str]:
