@@ -110,6 +110,27 @@ def test_all_ok_corpus_passes(pytester: pytest.Pytester, xdist_args: list[str]) 
     )
 
 
+def test_a_removed_patch_gate_is_one_fix_in_the_summary(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
+    # Each item's failure is its history's alone (xdist replays them apart): the version 1
+    # ones propose a gate of their own. The closing lines see the whole run: one gate, the
+    # removed one, goes back for both.
+    make_project(pytester, workflows="examples.provisioning.workflows_removed")
+    result = pytester.runpytest("-rf", "--junitxml=report.xml", *xdist_args)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "Fix each history that broke as its failure shows*",
+            'Patch "schema-retry-seed-first": 2 histories recorded its marker with patched(), '
+            "and the code no longer calls it; 6 histories started before the patch and took "
+            'its old branch: put the whole gate back, one workflow.patched("schema-retry-seed-'
+            'first") for both, the old code in its else.',
+        ]
+    )
+    assert "replaycheck_failure" not in (pytester.path / "report.xml").read_text()
+
+
 def test_unsafe_variant_fails_exactly_the_histories_it_breaks(
     pytester: pytest.Pytester, xdist_args: list[str]
 ) -> None:

@@ -27,12 +27,16 @@ from replaycheck._plugin_config import (
     within,
 )
 from replaycheck._plugin_items import (
+    FAILURE_ATTRIBUTE,
     MARKER,
     STATUS_PROPERTY,
     VERDICT_PROPERTY,
     HistoryFile,
     ReplaycheckFixture,
+    ReplayFailed,
     ReplayItem,
+    failure_json,
+    removed_patch_summary,
 )
 from replaycheck._workflow_scan import installed_copy_notes
 from replaycheck.config import Settings, count_workflow_classes
@@ -293,6 +297,18 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         item.config.stash[runner_key].prefetch(str(i.path) for i in ahead)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
+    """A nondeterministic item's report carries its verdict: only the whole run (the xdist
+    controller's summary) can tell that failures of two kinds are one removed patch gate."""
+    outcome: Any = yield
+    failed = call.excinfo.value if call.when == "call" and call.excinfo is not None else None
+    if isinstance(failed, ReplayFailed) and failed.verdict.verdict == "nondeterministic":
+        setattr(outcome.get_result(), FAILURE_ATTRIBUTE, failure_json(failed.verdict))
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """``--replaycheck=only`` drops the other items. pytest-timeout would time an item's wait
@@ -349,6 +365,8 @@ class VerdictCounter:
         self.counts = dict.fromkeys(VERDICTS, 0)
         self.running = 0
         """``ok`` histories of executions still running: checked only as far as they got."""
+        self.failures: list[str] = []
+        """The nondeterministic verdicts, as their reports carry them (``failure_json``)."""
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "call" or str(report.outcome) == "rerun":  # counted once, by the last
@@ -358,6 +376,9 @@ class VerdictCounter:
         if kind in self.counts:
             self.counts[kind] += 1
             self.running += kind == "ok" and properties.get(STATUS_PROPERTY) == "RUNNING"
+        failure = getattr(report, FAILURE_ATTRIBUTE, None)
+        if isinstance(failure, str):
+            self.failures.append(failure)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         from replaycheck.report import plural, running_line
@@ -377,6 +398,8 @@ class VerdictCounter:
                 "Fix each history that broke as its failure shows (most often by gating the "
                 'change with workflow.patched("<change-id>")), then run again.'
             )
+            for line in removed_patch_summary(self.failures):
+                terminalreporter.write_line(line)
         if err:
             terminalreporter.write_line(
                 "Histories with errors could not be replayed to the end: fix the reason "

@@ -31,6 +31,10 @@ STATUS_PROPERTY = "replaycheck_status"
 MESSAGE_PROPERTY = "replaycheck_message"
 SECONDS_PROPERTY = "replaycheck_seconds"
 PROPERTIES = frozenset({VERDICT_PROPERTY, STATUS_PROPERTY, MESSAGE_PROPERTY, SECONDS_PROPERTY})
+FAILURE_ATTRIBUTE = "replaycheck_failure"
+"""A nondeterministic item's call report carries its verdict here, as JSON, for the run's
+closing lines: it reaches the xdist controller with the report, and JUnit XML leaves it out
+(it writes user properties)."""
 MARKER = "replaycheck"
 """Every history item carries it: ``-m replaycheck`` selects them, ``-m "not replaycheck"`` not."""
 
@@ -135,6 +139,30 @@ def verdict_repr(verdict: Verdict, *, line_only: bool = False) -> Any:
         )
     except (ImportError, TypeError):  # pytest changed its internals: the text still says it all
         return text
+
+
+def failure_json(verdict: Verdict) -> str:
+    """What the run's closing lines need of a nondeterministic verdict (its diagnosis)."""
+    import json
+
+    diagnosis = verdict.diagnosis.to_json_dict() if verdict.diagnosis is not None else None
+    return json.dumps(
+        {"path": verdict.path, "verdict": verdict.verdict, "message": verdict.message,
+         "workflow_type": verdict.workflow_type, "diagnosis": diagnosis}
+    )  # fmt: skip
+
+
+def removed_patch_summary(failures: Sequence[str]) -> list[str]:
+    """What to do about each removed patch gate, over the run's failures (:func:`failure_json`
+    each): an item's own failure text is its history's alone (xdist replays them apart)."""
+    import json
+
+    from replaycheck._run_fixes import reconcile
+    from replaycheck.report import removed_patch_lines
+    from replaycheck.verdict import Verdict
+
+    verdicts = [Verdict.from_json_dict(json.loads(text)) for text in failures]
+    return removed_patch_lines(reconcile(verdicts))
 
 
 class ReplaycheckFixture:
