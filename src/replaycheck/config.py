@@ -11,17 +11,15 @@ it (``module_file``, ``count_workflow_classes``, re-exported here) is in
 from __future__ import annotations
 
 import contextlib
-import difflib
 import importlib
 import inspect
-import pkgutil
-import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from replaycheck._spec_hints import as_class_spec, as_module_hint, close_module
 from replaycheck._workflow_scan import count_workflow_classes as count_workflow_classes
 from replaycheck._workflow_scan import module_file as module_file
 from replaycheck.errors import ConfigError, WorkflowImportError
@@ -239,64 +237,10 @@ def parse_workflow_specs(specs: Iterable[str], where: str) -> list[str]:
                 raise ConfigError(
                     f"{where}: {spec!r} is not a workflow spec; use 'package.module' "
                     "(every @workflow.defn class in it) or 'package.module:ClassName'"
-                    f"{_as_module_hint(spec)}."
+                    f"{as_module_hint(spec)}."
                 )
             out.append(spec)
     return out
-
-
-def _as_module_hint(spec: str) -> str:
-    """`` (did you mean 'pkg.workflows'?)`` for a file path given as a spec, else empty."""
-    path, colon, cls = spec.partition(":")
-    path = path[: -len(".py")] if path.endswith(".py") else path
-    module = ".".join(part for part in re.split(r"[/\\]", path) if part not in ("", "."))
-    dotted = module + colon + cls
-    names = module.split(".") + ([cls] if cls else [])
-    if dotted == spec or not all(n.isidentifier() for n in names):
-        return ""
-    return f" (did you mean {dotted!r}?)"
-
-
-def _as_class_spec(module_name: str, exc: Exception) -> str:
-    """``pkg.mod:Class`` when ``pkg.mod.Class`` failed to import because ``Class`` is a class
-    of the module ``pkg.mod`` (a dot where the colon goes), else empty."""
-    parent, _, name = module_name.rpartition(".")
-    if not parent or not isinstance(exc, ModuleNotFoundError) or exc.name != module_name:
-        return ""
-    try:
-        module = importlib.import_module(parent)
-    except Exception:
-        return ""
-    return f"{parent}:{name}" if isinstance(getattr(module, name, None), type) else ""
-
-
-def _close_module(spec: str, exc: Exception) -> str:
-    """`` (did you mean 'pkg.workflows'?)`` when a part of ``spec``'s module is missing and a
-    module of a close name sits where it would be (a typo), else empty."""
-    module_name, colon, cls_name = spec.partition(":")
-    missing = exc.name if isinstance(exc, ModuleNotFoundError) else None
-    if not missing or not (module_name + ".").startswith(missing + "."):
-        return ""  # a module the user's module imports is missing, not the one named
-    parent, _, name = missing.rpartition(".")
-    try:
-        search = importlib.import_module(parent).__path__ if parent else None
-    except Exception:  # a module, not a package: nothing below it to name
-        return ""
-    siblings = [m.name for m in pkgutil.iter_modules(search)]
-    for close in difflib.get_close_matches(name, siblings, n=3, cutoff=0.8):
-        meant = ".".join(filter(None, [parent, close])) + module_name[len(missing) :]
-        if _module_exists(meant):  # 'tests.x' is not 'test.x' when the stdlib's has no x
-            return f" (did you mean {meant + colon + cls_name!r}?)"
-    return ""
-
-
-def _module_exists(module_name: str) -> bool:
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(module_name) is not None
-    except Exception:  # a parent package is missing, or fails to import
-        return False
 
 
 def _workflow_classes_in(module: Any) -> list[type]:
@@ -352,7 +296,7 @@ def _import_spec(spec: str) -> list[type]:
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:  # any import-time failure is the user's module, not ours
-        as_class = _as_class_spec(module_name, exc) if not cls_name else ""
+        as_class = as_class_spec(module_name, exc) if not cls_name else ""
         if as_class:
             parent, _, name = as_class.partition(":")
             raise WorkflowImportError(
@@ -361,7 +305,7 @@ def _import_spec(spec: str) -> list[type]:
             ) from exc
         raise WorkflowImportError(
             f"cannot import workflow module {module_name!r}: {type(exc).__name__}: {exc}"
-            f"{_close_module(spec, exc)}; check the workflows setting (-w, "
+            f"{close_module(spec, exc)}; check the workflows setting (-w, "
             "--replaycheck-workflows or 'workflows' in [tool.replaycheck]) and that the module "
             'imports on its own (a src layout needs pythonpath = ["src"] in [tool.replaycheck] '
             "or pytest's ini, or the package installed)."

@@ -1,0 +1,63 @@
+"""Hints for a workflow spec that does not import: the module a file path or a typo meant,
+and the ``module:Class`` spelling of a class named with a dot (for ``replaycheck.config``)."""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import pkgutil
+import re
+
+
+def as_module_hint(spec: str) -> str:
+    """`` (did you mean 'pkg.workflows'?)`` for a file path given as a spec, else empty."""
+    path, colon, cls = spec.partition(":")
+    path = path[: -len(".py")] if path.endswith(".py") else path
+    module = ".".join(part for part in re.split(r"[/\\]", path) if part not in ("", "."))
+    dotted = module + colon + cls
+    names = module.split(".") + ([cls] if cls else [])
+    if dotted == spec or not all(n.isidentifier() for n in names):
+        return ""
+    return f" (did you mean {dotted!r}?)"
+
+
+def as_class_spec(module_name: str, exc: Exception) -> str:
+    """``pkg.mod:Class`` when ``pkg.mod.Class`` failed to import because ``Class`` is a class
+    of the module ``pkg.mod`` (a dot where the colon goes), else empty."""
+    parent, _, name = module_name.rpartition(".")
+    if not parent or not isinstance(exc, ModuleNotFoundError) or exc.name != module_name:
+        return ""
+    try:
+        module = importlib.import_module(parent)
+    except Exception:
+        return ""
+    return f"{parent}:{name}" if isinstance(getattr(module, name, None), type) else ""
+
+
+def close_module(spec: str, exc: Exception) -> str:
+    """`` (did you mean 'pkg.workflows'?)`` when a part of ``spec``'s module is missing and a
+    module of a close name sits where it would be (a typo), else empty."""
+    module_name, colon, cls_name = spec.partition(":")
+    missing = exc.name if isinstance(exc, ModuleNotFoundError) else None
+    if not missing or not (module_name + ".").startswith(missing + "."):
+        return ""  # a module the user's module imports is missing, not the one named
+    parent, _, name = missing.rpartition(".")
+    try:
+        search = importlib.import_module(parent).__path__ if parent else None
+    except Exception:  # a module, not a package: nothing below it to name
+        return ""
+    siblings = [m.name for m in pkgutil.iter_modules(search)]
+    for close in difflib.get_close_matches(name, siblings, n=3, cutoff=0.8):
+        meant = ".".join(filter(None, [parent, close])) + module_name[len(missing) :]
+        if _module_exists(meant):  # 'tests.x' is not 'test.x' when the stdlib's has no x
+            return f" (did you mean {meant + colon + cls_name!r}?)"
+    return ""
+
+
+def _module_exists(module_name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module_name) is not None
+    except Exception:  # a parent package is missing, or fails to import
+        return False
