@@ -19,6 +19,7 @@ import pytest
 
 from replaycheck._plugin_config import (
     fixture_runners_key,
+    header_lines,
     left_out_key,
     mode,
     resolve_settings,
@@ -38,8 +39,7 @@ from replaycheck._plugin_items import (
     failure_json,
     removed_patch_summary,
 )
-from replaycheck._workflow_scan import installed_copy_notes
-from replaycheck.config import Settings, count_workflow_classes
+from replaycheck.config import Settings
 from replaycheck.errors import ReplaycheckError
 
 # The rest of replaycheck is imported where it is used: a test run that configures no histories
@@ -329,31 +329,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
     settings = config.stash.get(settings_key, None)
-    if settings is None:
-        return None
-    from replaycheck.report import plural
-
-    roots = ", ".join(os.path.relpath(p, config.rootpath) for p in settings.histories)
-    classes = count_workflow_classes(settings.workflows, settings.import_paths)
-    lines = [
-        f"replaycheck: histories {roots}; workflows {', '.join(settings.workflows)} "
-        f"({plural(classes, 'workflow class')}); timeout {settings.timeout:g} s"
-    ]
-    notes = installed_copy_notes(settings.workflows, settings.import_paths, settings.root)
-    lines += [f"replaycheck: warning: {note}" for note in notes]
-    left_out = config.stash.get(left_out_key, "")
-    if left_out == "this directory":
-        lines.append(
-            f"replaycheck: the histories are not collected from this directory, as for tests "
-            f"outside it; run pytest from {config.rootpath}, or add --replaycheck=only to "
-            "replay them alone"
-        )
-    elif left_out:
-        lines.append(
-            f"replaycheck: the histories are not collected: {left_out} reach none of them; "
-            f"name {roots} too, or run pytest without paths"
-        )
-    return lines
+    return None if settings is None else header_lines(config, settings)
 
 
 class VerdictCounter:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -105,3 +106,33 @@ def project_settings(config: pytest.Config) -> Settings:
 def within(path: Path, roots: Sequence[Path]) -> bool:
     """Whether ``path`` is one of ``roots`` or lies below one."""
     return any(path == r or r in path.parents for r in roots)
+
+
+def header_lines(config: pytest.Config, settings: Settings) -> list[str]:
+    """The header's lines: what is configured, and what would go unchecked (an installed copy
+    imported, histories left out) with how to check it."""
+    from replaycheck._workflow_scan import installed_copy_notes
+    from replaycheck.config import count_workflow_classes
+    from replaycheck.report import plural
+
+    roots = ", ".join(os.path.relpath(p, config.rootpath) for p in settings.histories)
+    classes = count_workflow_classes(settings.workflows, settings.import_paths)
+    lines = [
+        f"replaycheck: histories {roots}; workflows {', '.join(settings.workflows)} "
+        f"({plural(classes, 'workflow class')}); timeout {settings.timeout:g} s"
+    ]
+    notes = installed_copy_notes(settings.workflows, settings.import_paths, settings.root)
+    lines += [f"replaycheck: warning: {note}" for note in notes]
+    left_out = config.stash.get(left_out_key, "")
+    if left_out == "this directory":
+        lines.append(
+            f"replaycheck: the histories are not collected from this directory, as for tests "
+            f"outside it; run pytest from {config.rootpath}, or add --replaycheck=only to "
+            "replay them alone"
+        )
+    elif left_out:
+        lines.append(
+            f"replaycheck: the histories are not collected: {left_out} reach none of them; "
+            f"name {roots} too, or run pytest without paths"
+        )
+    return lines
