@@ -349,3 +349,20 @@ def test_importing_the_cluster_modules_does_not_import_temporalio() -> None:
         "assert 'temporalio' not in sys.modules, 'temporalio imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("how", ["--profile", "TEMPORAL_PROFILE"])
+def test_a_missing_config_file_is_named(clean_env: Path, tmp_path: Path, how: str) -> None:
+    missing = tmp_path / "nope" / "temporal.toml"
+    env = {"TEMPORAL_CONFIG_FILE": str(missing)}
+    args = [*LIVE_COMMANDS["check"]]
+    if how == "--profile":
+        args += ["--profile", "staging"]
+    else:
+        env["TEMPORAL_PROFILE"] = "staging"
+    result, elapsed = invoke(*args, env=env)
+    assert_one_sentence(
+        result, f"the Temporal config file {missing} (TEMPORAL_CONFIG_FILE) does not exist;"
+    )
+    assert "not found" not in result.stderr
+    assert elapsed < 10

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -151,11 +152,24 @@ def _load_profile(name: str | None, env: Mapping[str, str] | None) -> ClientConf
     try:
         return ClientConfigProfile.load(profile=name, override_env_vars=env)
     except Exception as exc:  # the bridge raises its own ConfigError type
+        _check_config_file(os.environ if env is None else env)
         # Only the first line: a TOML parse error quotes the offending line, maybe a key.
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise ConfigError(
             f"cannot load the Temporal client configuration ({reason}); check --profile, "
             "TEMPORAL_PROFILE and TEMPORAL_CONFIG_FILE."
+        ) from None
+
+
+def _check_config_file(env: Mapping[str, str]) -> None:
+    """A TEMPORAL_CONFIG_FILE that is not there reads as an empty file, so a profile asked for
+    is "not found" in it: name the file instead. (Without a profile asked for, the ``temporal``
+    CLI ignores it too.)"""
+    path = env.get("TEMPORAL_CONFIG_FILE")
+    if path and not Path(path).exists():
+        raise ConfigError(
+            f"the Temporal config file {path} (TEMPORAL_CONFIG_FILE) does not exist; point "
+            "TEMPORAL_CONFIG_FILE at your temporal.toml, or unset it to use the default one."
         ) from None
 
 
