@@ -3,11 +3,15 @@ sentence, exit code 2, within a bounded time, and never show the API key."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
+import subprocess
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner, Result
@@ -16,6 +20,18 @@ from replaycheck.cli import main
 from replaycheck.connection import ConnectionOptions, resolve, safe_address
 from replaycheck.errors import ConfigError
 from tests.fake_grpc import make_certificates, refusing_server
+from tests.tls_proxy import (
+    CLIENT_EXTENSIONS,
+    SERVER_EXTENSIONS,
+    Issued,
+    issue,
+    make_ca,
+    server_context,
+    tls_proxy,
+)
+
+if TYPE_CHECKING:
+    from temporalio.testing import WorkflowEnvironment
 
 KEY = "tmprl-SECRET-api-key-0123456789"
 PROFILES = f"""
@@ -125,7 +141,7 @@ def test_tls_files_turn_tls_on_and_a_missing_one_is_named(clean_env: Path, tmp_p
     with pytest.raises(ConfigError, match=f"cannot read the TLS file {missing}"):
         resolve(ConnectionOptions(tls_ca_path=str(missing)))
     ca = tmp_path / "ca.pem"
-    ca.write_text("not really a certificate")
+    ca.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
     assert resolve(ConnectionOptions(tls_ca_path=str(ca))).tls is True
 
 
@@ -287,11 +303,12 @@ def test_client_certificate_and_key_go_together(
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
-        ("key", "the TLS client key is not a PEM private key; check --tls-key-path"),
-        ("cert", "the TLS client certificate file holds no PEM certificate; check --tls-cert-path"),
+        ("key", "the TLS client key file {junk} holds no PEM private key; give --tls-key-path"),
+        ("cert", "the TLS client certificate file {junk} holds no PEM certificate; give "
+                 "--tls-cert-path"),
         ("pair", "the TLS client key does not belong to the client certificate"),
     ],
-)
+)  # fmt: skip
 def test_unusable_client_certificate_or_key_names_its_option(
     bad: str, message: str, clean_env: Path, certificates: tuple[Path, Path, Path], tmp_path: Path
 ) -> None:
@@ -304,7 +321,7 @@ def test_unusable_client_certificate_or_key_names_its_option(
         "export", "--workflow-id", "x", "--address", f"127.0.0.1:{free_port()}",
         "--tls-cert-path", str(files[0]), "--tls-key-path", str(files[1]),
     )  # fmt: skip
-    assert_one_sentence(result, message)
+    assert_one_sentence(result, message.format(junk=junk))
     assert "--address" not in result.stderr
 
 
@@ -349,6 +366,147 @@ def test_importing_the_cluster_modules_does_not_import_temporalio() -> None:
         "assert 'temporalio' not in sys.modules, 'temporalio imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --------------------------------------------------------------------------- TLS, real server
+
+
+@dataclass(frozen=True)
+class Pki:
+    """Certificates for the TLS proxies: two CAs and what they issued."""
+
+    ca: Issued
+    other_ca: Issued
+    server: Issued
+    """For localhost and 127.0.0.1."""
+    elsewhere: Issued
+    """A server certificate for temporal.internal and frontend.internal only."""
+    client: Issued
+    """X.509 v3, for clientAuth: what mTLS servers accept."""
+    client_v1: Issued
+    """What plain ``openssl x509 -req`` makes."""
+    stranger: Issued
+    """A v3 client certificate of the other CA."""
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    """Throw-away CAs and certificates (made with the ``openssl`` command)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make test certificates")
+    out = tmp_path_factory.mktemp("pki")
+    ca, other_ca = make_ca(out, "ca"), make_ca(out, "other-ca")
+    elsewhere = "subjectAltName=DNS:temporal.internal,DNS:frontend.internal\n"
+    return Pki(
+        ca=ca, other_ca=other_ca,
+        server=issue(ca, out, "server", SERVER_EXTENSIONS),
+        elsewhere=issue(ca, out, "elsewhere", elsewhere),
+        client=issue(ca, out, "client", CLIENT_EXTENSIONS),
+        client_v1=issue(ca, out, "client-v1", None),
+        stranger=issue(other_ca, out, "stranger", CLIENT_EXTENSIONS),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Fronts:
+    """TLS proxies (``host:port``) in front of the session's dev server."""
+
+    tls: str
+    mtls: str
+    mtls_hanging_up: str
+    """mTLS that closes the connection on a refused certificate instead of sending an alert."""
+    elsewhere: str
+    """Plain TLS with the certificate for other names."""
+
+
+@pytest.fixture(scope="module")
+def fronts(dev_server: WorkflowEnvironment, pki: Pki) -> Iterator[Fronts]:
+    """The dev server behind TLS, behind mTLS (two ways of refusing) and behind a certificate
+    for other names."""
+    upstream = dev_server.client.service_client.config.target_host
+    mtls = server_context(pki.server, pki.ca.cert)
+    with contextlib.ExitStack() as stack:
+        yield Fronts(*(
+            stack.enter_context(tls_proxy(upstream, context, alert=alert))
+            for context, alert in ((server_context(pki.server), True), (mtls, True),
+                                   (mtls, False), (server_context(pki.elsewhere), True))
+        ))  # fmt: skip
+
+
+def export_through(address: str, *tls: str | Path) -> tuple[Result, float]:
+    return invoke(
+        "export", "--workflow-id", "nope", "-n", "default", "--address", address, *map(str, tls)
+    )
+
+
+REACHED = "1 selected execution(s) not found: nope"
+"""What the frontend behind the proxy answers once TLS went through."""
+
+
+@pytest.mark.server
+def test_tls_and_mtls_through_the_proxy_reach_the_server(
+    clean_env: Path, pki: Pki, fronts: Fronts
+) -> None:
+    result, _ = export_through(fronts.tls, "--tls-ca-path", pki.ca.cert)
+    assert_one_sentence(result, REACHED)
+    client = ["--tls-cert-path", pki.client.cert, "--tls-key-path", pki.client.key]
+    result, _ = export_through(fronts.mtls, "--tls-ca-path", pki.ca.cert, *client)
+    assert_one_sentence(result, REACHED)
+
+
+@pytest.mark.server
+def test_a_v1_client_certificate_is_named_with_the_fix(
+    clean_env: Path, pki: Pki, fronts: Fronts
+) -> None:
+    v1 = ["--tls-cert-path", pki.client_v1.cert, "--tls-key-path", pki.client_v1.key]
+    result, _ = export_through(fronts.mtls, "--tls-ca-path", pki.ca.cert, *v1)
+    assert_one_sentence(
+        result,
+        f"the TLS client certificate file {pki.client_v1.cert} is an X.509 v1 certificate",
+        "reissue it as v3",
+    )
+    assert "not trusted" not in result.stderr
+
+
+@pytest.mark.parametrize("form", ["text", "der", "key"])
+def test_a_ca_file_that_is_not_a_pem_certificate_is_named_before_connecting(
+    clean_env: Path, pki: Pki, tmp_path: Path, silent_address: str, form: str
+) -> None:
+    bad = {"text": tmp_path / "bad.pem", "der": tmp_path / "ca.der", "key": pki.ca.key}[form]
+    if form == "text":
+        bad.write_text("hello\n")
+    elif form == "der":
+        der = subprocess.run(
+            ["openssl", "x509", "-in", pki.ca.cert, "-outform", "der"], capture_output=True
+        )
+        bad.write_bytes(der.stdout)
+    result, elapsed = export_through(silent_address, "--tls-ca-path", bad)
+    if form == "der":
+        assert_one_sentence(result, f"the CA certificate file {bad} is DER, not PEM;",
+                            f"openssl x509 -inform der -in {bad} -out")  # fmt: skip
+    else:
+        assert_one_sentence(
+            result, f"the CA certificate file {bad} holds no PEM certificate;", "--tls-ca-path"
+        )
+    assert elapsed < 10  # decided before connecting to anything
+
+
+def test_an_encrypted_client_key_is_named_before_connecting(
+    clean_env: Path, pki: Pki, tmp_path: Path, silent_address: str
+) -> None:
+    encrypted = tmp_path / "client.enc.key"
+    subprocess.run(
+        ["openssl", "pkey", "-in", pki.client.key, "-out", encrypted, "-aes256",
+         "-passout", "pass:secret"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    result, elapsed = export_through(
+        silent_address, "--tls-cert-path", pki.client.cert, "--tls-key-path", encrypted
+    )
+    assert_one_sentence(
+        result, f"the TLS client key file {encrypted} is encrypted;", "openssl pkey"
+    )
+    assert elapsed < 10
 
 
 @pytest.mark.parametrize("how", ["--profile", "TEMPORAL_PROFILE"])

@@ -28,6 +28,7 @@ import click
 from replaycheck._connection_errors import cluster_error as cluster_error
 from replaycheck._connection_errors import connect_error as connect_error
 from replaycheck._connection_errors import first_call_error
+from replaycheck._tls_files import check_tls_files
 from replaycheck.errors import ClusterConnectionError, ConfigError
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ def resolve(options: ConnectionOptions, env: Mapping[str, str] | None = None) ->
 
     Raises:
         ConfigError: the profile does not exist, the configuration file is unreadable, or a
-            TLS file cannot be read.
+            TLS file cannot be read or holds no certificate or key TLS can use.
     """
     profile = _load_profile(options.profile, env)
     profile = dataclasses.replace(
@@ -122,6 +123,7 @@ def resolve(options: ConnectionOptions, env: Mapping[str, str] | None = None) ->
             "--tls-key-path and --tls-ca-path (or the TEMPORAL_TLS_* variables or the profile)."
         ) from None
     _check_client_pair(kwargs.get("tls"))
+    check_tls_files(profile.tls, kwargs.get("tls"))
     assert profile.address is not None and profile.namespace is not None
     return Connection(
         address=profile.address,
