@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from replaycheck._tls_errors import TLS_FILES, closed_reason, tls_reason
 from replaycheck.errors import ClusterConnectionError
 
 if TYPE_CHECKING:
@@ -15,54 +16,52 @@ if TYPE_CHECKING:
 _STATUS = re.compile(r"code: (\w+), message: \"((?:[^\"\\]|\\.)*)\"")
 
 
-_TLS_FILES = "(or the TEMPORAL_TLS_* variables, or the profile)"
-
-
 def connect_error(text: str, connection: Connection) -> ClusterConnectionError:
     """One sentence for core's ``Failed client connect: ...`` text."""
     where = connection.display_address
-    status = _STATUS.search(text)
-    if "PrivateKeyParseError" in text:
-        reason = f"the TLS client key is not a PEM private key; check --tls-key-path {_TLS_FILES}"
-    elif "NoCertificatesPresented" in text:
-        reason = (
-            "the TLS client certificate file holds no PEM certificate; check --tls-cert-path "
-            + _TLS_FILES
-        )
-    elif "InconsistentKeys" in text:
-        reason = (
-            "the TLS client key does not belong to the client certificate; check "
-            f"--tls-cert-path and --tls-key-path {_TLS_FILES}"
-        )
-    elif "dns error" in text:
-        reason = f"cannot resolve the host name of {where}; check --address"
-    elif "Connection refused" in text or "ConnectionRefused" in text:
-        reason = (
-            f"cannot connect to Temporal at {where}: connection refused; check --address "
-            "(or TEMPORAL_ADDRESS, or the profile) and that the server is up"
-        )
-    elif "ConnectionReset" in text or "BrokenPipe" in text:
+    reason = _client_file_reason(text) or _network_reason(text, where)
+    if reason is None and connection.tls:
+        reason = tls_reason(text, connection)
+    if reason is None and ("ConnectionReset" in text or "BrokenPipe" in text):
         reason = (
             f"the server at {where} closed the connection without answering; check --address "
             f"({_FRONTEND_PORT}) and whether the server expects TLS (--tls / --no-tls)"
         )
-    elif status is not None:
-        return first_call_error(status.group(1), status.group(2), connection)
-    elif "InvalidContentType" in text or "CorruptMessage" in text:
-        reason = (
-            f"the TLS handshake with {where} failed: the server does not speak TLS; connect "
-            "without TLS (--no-tls) or check --address"
-        )
-    elif "InvalidCertificate" in text or "certificate" in text.lower():
-        detail = re.search(r"InvalidCertificate\((\w+)", text)
-        why = f" ({detail.group(1)})" if detail else ""
-        reason = (
-            f"the TLS certificate of {where} is not trusted{why}; check --tls-ca-path and "
-            "--tls-server-name"
-        )
-    else:
+    if reason is None:
+        status = _STATUS.search(text)
+        if status is not None:
+            return first_call_error(status.group(1), status.group(2), connection)
         reason = f"cannot connect to Temporal at {where} ({_short(text)}); check --address"
     return ClusterConnectionError(connection.redact(reason) + ".")
+
+
+def _client_file_reason(text: str) -> str | None:
+    """The client certificate or key could not be used (most are refused before connecting,
+    by ``_tls_files``; these are what rustls still finds wrong)."""
+    if "PrivateKeyParseError" in text:
+        return f"the TLS client key is not a PEM private key; check --tls-key-path {TLS_FILES}"
+    if "NoCertificatesPresented" in text:
+        return (
+            "the TLS client certificate file holds no PEM certificate; check --tls-cert-path "
+            + TLS_FILES
+        )
+    if "InconsistentKeys" in text:
+        return (
+            "the TLS client key does not belong to the client certificate; check "
+            f"--tls-cert-path and --tls-key-path {TLS_FILES}"
+        )
+    return None
+
+
+def _network_reason(text: str, where: str) -> str | None:
+    if "dns error" in text:
+        return f"cannot resolve the host name of {where}; check --address"
+    if "Connection refused" in text or "ConnectionRefused" in text:
+        return (
+            f"cannot connect to Temporal at {where}: connection refused; check --address "
+            "(or TEMPORAL_ADDRESS, or the profile) and that the server is up"
+        )
+    return None
 
 
 _FRONTEND_PORT = "the frontend's gRPC port, 7233 by default"
@@ -77,6 +76,9 @@ def first_call_error(code: str, message: str, connection: Connection) -> Cluster
         normalized == "INTERNAL" and re.search(r"h2|http|protocol", message, re.I) is not None
     )
     where = connection.display_address
+    dropped = closed_reason(connection, message) if connection.tls and foreign else None
+    if dropped is not None:  # e.g. an mTLS server that refused the client certificate
+        return ClusterConnectionError(connection.redact(dropped) + ".")
     if not foreign and normalized not in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
         return _status_error(code, message, connection)  # a Temporal server said no
     if normalized in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):

@@ -76,6 +76,8 @@ class Connection:
     """Texts that must never be shown (the API key)."""
     connect_kwargs: Mapping[str, Any] = field(default_factory=dict, repr=False)
     """Keyword arguments for ``temporalio.client.Client.connect``."""
+    tls_ca: str | None = None
+    """The CA certificate given, as messages name it (``the CA in FILE``); ``None``: none."""
 
     @property
     def display_address(self) -> str:
@@ -132,7 +134,15 @@ def resolve(options: ConnectionOptions, env: Mapping[str, str] | None = None) ->
         timeout=options.connect_timeout,
         secrets=(profile.api_key,) if profile.api_key else (),
         connect_kwargs=kwargs,
+        tls_ca=_named_ca(profile.tls),
     )
+
+
+def _named_ca(tls: ClientConfigTLS | None) -> str | None:
+    source = tls.server_root_ca_cert if tls is not None else None
+    if source is None:
+        return None
+    return f"the CA in {source}" if isinstance(source, Path) else "the CA certificate data given"
 
 
 def _check_client_pair(tls: Any) -> None:
