@@ -304,6 +304,35 @@ def test_the_baseline_runs_with_the_configured_data_converter(
     assert base64.b64decode(payload["metadata"]["encoding"]) == ENCODING
 
 
+@pytest.mark.parametrize(
+    "setting",
+    ['passthrough_modules = ["tests.workflows.app_settings"]',
+     'workflow_runner = "tests.workflows.app_worker:workflow_runner"'],
+)  # fmt: skip
+def test_the_baseline_runs_in_the_configured_sandbox(setting: str, tmp_path: Path) -> None:
+    # Its module imports settings that the default sandbox refuses: the baseline's worker
+    # failed to start, as a worker without the app's passthrough modules does.
+    spec = "tests.workflows.settings_import:SettingsGreeting"
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.replaycheck]\nworkflows = ["{spec}"]\npythonpath = ["{REPO}"]\n{setting}\n'
+    )
+    result = explore(spec, root=tmp_path, max_examples=3, seed=1)
+    assert result.ok, result.render()
+    assert result.histories > 0
+
+
+def test_a_baseline_the_sandbox_refuses_is_one_line(tmp_path: Path) -> None:
+    from replaycheck.errors import SandboxImportError
+
+    spec = "tests.workflows.settings_import:SettingsGreeting"
+    with pytest.raises(SandboxImportError) as refused:
+        explore(spec, new=[spec], max_examples=3, seed=1)
+    assert str(refused.value).startswith(
+        "temporalio's sandbox refused workflow SettingsGreeting: loading it, "
+        "tests.workflows.app_settings "
+    )
+
+
 def test_drawn_inputs_the_converter_cannot_encode_are_skipped() -> None:
     # No client could start an execution with them: an exploration must not crash on one.
     spec = "tests.workflows.decimal_input:Pay"

@@ -477,6 +477,38 @@ def test_import_error_in_workflow_module_is_shown(
                       "ModuleNotFoundError") >= len(all_fixture_names()) - processes
 
 
+def test_a_module_the_sandbox_refuses_is_named_and_the_ini_passes_it_through(
+    pytester: pytest.Pytester,
+) -> None:
+    (pytester.path / "histories").mkdir()
+    for history in (COMPLETE, NONDETERMINISTIC):
+        shutil.copy(history, pytester.path / "histories")
+    configure(pytester, "tests.workflows.settings_import:SettingsSayHello", "histories")
+    result = pytester.runpytest("-rN", "-p", "no:randomly")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines([
+        "*temporalio's sandbox refused workflow SayHelloWorkflow: loading it, "
+        "tests.workflows.app_settings (*app_settings.py:10, imported from *settings_import.py:12)"
+        " makes a call workflow code may not make (Cannot access pathlib.Path.resolve.__call__ "
+        "from inside a workflow); *",
+        "*not replayed: temporalio's sandbox refused workflow SayHelloWorkflow: * (the first "
+        "history item says why)*",
+    ])  # fmt: skip
+    assert 'set passthrough_modules = ["tests.workflows.app_settings"]' in result.stdout.str()
+    assert "crashed" not in result.stdout.str()
+    passed = "tests.workflows.app_settings"
+    pytester.makeini(f"[pytest]\nreplaycheck_passthrough_modules = {passed}\n")
+    result = pytester.runpytest("-v")
+    assert outcome_names(result) == {"passed": {COMPLETE.name}, "failed": {NONDETERMINISTIC.name}}
+    pytester.makeini("[pytest]\n")
+    result = pytester.runpytest("-v", f"--replaycheck-passthrough-module={passed}")
+    assert outcome_names(result) == {"passed": {COMPLETE.name}, "failed": {NONDETERMINISTIC.name}}
+    result = pytester.runpytest("--replaycheck-passthrough-module=shop/settings.py")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--replaycheck-passthrough-module: 'shop/settings.py' is not "
+                                 "a module name*"])  # fmt: skip
+
+
 def test_bad_option_values_name_the_valid_choices(pytester: pytest.Pytester) -> None:
     make_project(pytester)
     result = pytester.runpytest("--replaycheck=sometimes")
@@ -690,7 +722,8 @@ def test_unconfigured_run_loads_nothing_but_the_plugin(pytester: pytest.Pytester
         def test_other():
             ours = ("replaycheck", "temporalio")
             loaded = sorted(m for m in sys.modules if m.split(".")[0] in ours)
-            assert loaded == ["replaycheck", "replaycheck._plugin", "replaycheck._plugin_config",
+            assert loaded == ["replaycheck", "replaycheck._config_values", "replaycheck._plugin",
+                              "replaycheck._plugin_config",
                               "replaycheck._plugin_items", "replaycheck._workflow_scan",
                               "replaycheck.config", "replaycheck.errors", "replaycheck.plugin"]
         """

@@ -85,7 +85,13 @@ def emit(text: str, output: str | None) -> None:
 
 
 def resolve_settings(
-    paths: tuple[str, ...], workflows: tuple[str, ...], timeout: float | None, converter: str | None
+    paths: tuple[str, ...],
+    workflows: tuple[str, ...],
+    timeout: float | None,
+    converter: str | None,
+    *,
+    passthrough: tuple[str, ...] = (),
+    runner: str | None = None,
 ) -> Settings:
     """``[tool.replaycheck]`` overridden by the options; paths are checked as given first."""
     from replaycheck._workflow_scan import installed_copy_notes
@@ -94,7 +100,12 @@ def resolve_settings(
 
     check_paths(paths)  # the settings resolve symlinks, and a broken one would lose its name
     settings = load_settings().override(
-        histories=paths, workflows=workflows, timeout=timeout, data_converter=converter
+        histories=paths,
+        workflows=workflows,
+        timeout=timeout,
+        data_converter=converter,
+        passthrough_modules=passthrough,
+        workflow_runner=runner,
     )
     for note in installed_copy_notes(settings.workflows, settings.import_paths, settings.root):
         click.echo(f"warning: {note}", err=True)
@@ -103,7 +114,8 @@ def resolve_settings(
 
 def replay_options(formats: tuple[str, ...]) -> Callable[[F], F]:
     """``-w``, ``--format``, ``-o``, ``--jobs``, ``--timeout``, ``--data-converter``,
-    ``--no-sandbox``: what every command that replays histories takes."""
+    ``--passthrough-module``, ``--workflow-runner``, ``--no-sandbox``: what every command that
+    replays histories takes."""
     options = (
         click.option("-w", "--workflows", multiple=True, metavar="MODULE[:CLASS]",
                      help="Workflow code to replay against: a module (all its @workflow.defn "
@@ -119,6 +131,12 @@ def replay_options(formats: tuple[str, ...]) -> Callable[[F], F]:
                      help="Seconds one history may take (default 60; more past 10,000 events)."),
         click.option("--data-converter", metavar="MODULE:OBJECT",
                      help="DataConverter or PayloadCodec for encoded payloads."),
+        click.option("--passthrough-module", "passthrough_modules", multiple=True,
+                     metavar="MODULE", help="Module the sandbox imports from outside, as your "
+                     "worker passes it through. Repeatable. Default: 'passthrough_modules' in "
+                     "[tool.replaycheck]."),
+        click.option("--workflow-runner", metavar="MODULE:OBJECT",
+                     help="Your worker's SandboxedWorkflowRunner or SandboxRestrictions."),
         click.option("--no-sandbox", is_flag=True,
                      help="Replay without temporalio's sandbox (only if your worker runs "
                      "unsandboxed)."),

@@ -58,6 +58,8 @@ def check(
     jobs: int,
     timeout: float | None,
     data_converter: str | None,
+    passthrough_modules: tuple[str, ...],
+    workflow_runner: str | None,
     no_sandbox: bool,
     live: bool,
     query: str | None,
@@ -80,7 +82,10 @@ def check(
     from replaycheck.verdict import exit_code
 
     check_output(output, fmt)
-    settings = resolve_settings(paths, workflows, timeout, data_converter)
+    settings = resolve_settings(
+        paths, workflows, timeout, data_converter, passthrough=passthrough_modules,
+        runner=workflow_runner,
+    )  # fmt: skip
     if live or query or workflow_ids or limit:
         from replaycheck.cluster import Selection
 
@@ -163,6 +168,8 @@ def patches(
     jobs: int,
     timeout: float | None,
     data_converter: str | None,
+    passthrough_modules: tuple[str, ...],
+    workflow_runner: str | None,
     no_sandbox: bool,
     live: bool,
     query: str | None,
@@ -183,7 +190,10 @@ def patches(
     from replaycheck.histories import check_report_path
 
     check_output(output, fmt)
-    settings = resolve_settings(paths, workflows, timeout, data_converter)
+    settings = resolve_settings(
+        paths, workflows, timeout, data_converter, passthrough=passthrough_modules,
+        runner=workflow_runner,
+    )  # fmt: skip
     if live or query or workflow_ids or limit:
         selection = (query or "", workflow_ids, limit, concurrency)
         report = _patches_live(

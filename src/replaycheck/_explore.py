@@ -63,10 +63,13 @@ class Engine:
         failures: bool,
         limits: Limits,
         data_converter: Any = None,
+        workflow_runner: Any = None,
     ) -> None:
         self.baseline = list(baseline)
         self.data_converter = data_converter
         """The workers' ``DataConverter`` (``None``: temporalio's default)."""
+        self.workflow_runner = workflow_runner
+        """The workers' sandbox, as configured (``None``: temporalio's default)."""
         self.encode_error: Exception | None = None
         """The last error encoding drawn arguments."""
         self.outcomes = {name: outcome_strategy(s, failures) for name, s in activities.items()}
@@ -105,13 +108,22 @@ class Engine:
         stand_in.__annotations__["args"] = Sequence[RawValue]
         stand_in = activity.defn(dynamic=True)(stand_in)
 
-        worker = Worker(
-            env.client,
-            task_queue=self.task_queue,
-            workflows=self.baseline,
-            activities=[stand_in],
-            max_concurrent_activities=4,
-        )
+        try:
+            worker = Worker(
+                env.client,
+                task_queue=self.task_queue,
+                workflows=self.baseline,
+                activities=[stand_in],
+                max_concurrent_activities=4,
+                **({"workflow_runner": self.workflow_runner} if self.workflow_runner else {}),
+            )
+        except RuntimeError as exc:  # the sandbox refused a workflow: say what, and the fix
+            from replaycheck._sandbox import sandbox_refusal
+
+            refused = sandbox_refusal(exc, {cls.__module__ for cls in self.baseline})
+            if refused is None:
+                raise
+            raise refused from None
         await self._stack.enter_async_context(worker)
 
     async def close(self) -> None:

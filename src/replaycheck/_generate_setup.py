@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,8 +47,7 @@ def resolved(spec: GenerationSpec) -> Iterator[Resolved]:
             "no new workflow code: pass new=[...] (--workflows) or set workflows = [...] "
             "under [tool.replaycheck] in pyproject.toml."
         )
-    job = ReplayJob(paths=(), workflows=new, import_paths=settings.import_paths,
-                    data_converter=settings.data_converter, timeout=settings.timeout)  # fmt: skip
+    job = ReplayJob.from_settings(replace(settings, workflows=new), [])
     base = [spec.baseline] if isinstance(spec.baseline, str) else list(spec.baseline)
     with contextlib.ExitStack() as stack:
         if len(base) == 1 and is_git_ref(base[0], settings.import_paths):
@@ -117,9 +116,11 @@ def engine(resolved: Resolved, spec: GenerationSpec, limits: Limits) -> Engine:
 
         found = import_object(settings.data_converter, settings.import_paths)
         converter = as_data_converter(found, DataConverter, settings.data_converter)
+    from replaycheck._sandbox import workflow_runner
+
     return Engine(
         resolved.baseline, strategies, failures=spec.failures, limits=limits,
-        data_converter=converter,
+        data_converter=converter, workflow_runner=workflow_runner(resolved.replay_job),
     )  # fmt: skip
 
 

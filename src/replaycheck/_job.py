@@ -24,6 +24,10 @@ class ReplayJob:
     workflows: tuple[str, ...]
     import_paths: tuple[str, ...] = ()
     data_converter: str | None = None
+    passthrough_modules: tuple[str, ...] = ()
+    """Modules the sandbox imports from outside, as the worker's restrictions pass them."""
+    workflow_runner: str | None = None
+    """``module:object``: the worker's ``SandboxedWorkflowRunner`` or ``SandboxRestrictions``."""
     timeout: float = DEFAULT_TIMEOUT
     sandbox: bool = True
     """Replay in temporalio's sandbox (the default: it catches more nondeterminism)."""
@@ -35,7 +39,8 @@ class ReplayJob:
 
     @classmethod
     def from_settings(cls, settings: Settings, paths: Sequence[str | Path]) -> ReplayJob:
-        """A job for ``paths`` with the workflows, import roots and converter of ``settings``."""
+        """A job for ``paths`` with the workflows, import roots, converter and sandbox settings
+        of ``settings``."""
         if not settings.workflows:
             raise ConfigError(
                 "no workflows configured; pass -w package.module (or module:Class) or set "
@@ -46,6 +51,8 @@ class ReplayJob:
             workflows=settings.workflows,
             import_paths=settings.import_paths,
             data_converter=settings.data_converter,
+            passthrough_modules=settings.passthrough_modules,
+            workflow_runner=settings.workflow_runner,
             timeout=settings.timeout,
         )
 
@@ -70,6 +77,8 @@ class ReplayJob:
             workflows=tuple(data["workflows"]),
             import_paths=tuple(data.get("import_paths", ())),
             data_converter=data.get("data_converter"),
+            passthrough_modules=tuple(data.get("passthrough_modules", ())),
+            workflow_runner=data.get("workflow_runner"),
             timeout=float(data.get("timeout", DEFAULT_TIMEOUT)),
             sandbox=bool(data.get("sandbox", True)),
             record_patches=bool(data.get("record_patches", False)),

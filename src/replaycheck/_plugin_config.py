@@ -42,6 +42,9 @@ def mode(config: pytest.Config) -> str:
     return str(mode)
 
 
+PASSTHROUGH = "--replaycheck-passthrough-module"
+
+
 def resolve_settings(config: pytest.Config) -> Settings | None:
     """Command line > ini > ``[tool.replaycheck]``; ``None`` when no histories are configured."""
     settings = project_settings(config)
@@ -50,6 +53,7 @@ def resolve_settings(config: pytest.Config) -> Settings | None:
         "histories": config.getoption("replaycheck_histories"),
         "workflows": config.getoption("replaycheck_workflows"),
         "timeout": config.getoption("replaycheck_timeout"),
+        "passthrough_modules": config.getoption("replaycheck_passthrough_modules"),
     }
     # An ini value the command line replaces is not read (nor can it fail).
     from_ini = {
@@ -64,7 +68,7 @@ def resolve_settings(config: pytest.Config) -> Settings | None:
     settings = settings.override(
         **cli,
         base=config.invocation_params.dir,
-        names={key: f"--replaycheck-{key}" for key in cli},
+        names={**{k: f"--replaycheck-{k}" for k in cli}, "passthrough_modules": PASSTHROUGH},
     )
     if not settings.histories:
         if mode(config) == "only":

@@ -23,6 +23,7 @@ import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import IO, TYPE_CHECKING, Any
 
+from replaycheck._sandbox import sandbox_refusal, workflow_runner
 from replaycheck._worker_verdict import (
     failure_verdict,
     ok_message,
@@ -76,9 +77,8 @@ def configure_runtime() -> None:
 
 
 def make_replayer(job: ReplayJob, classes: list[type]) -> Replayer:
-    """The ``Replayer`` for a job: sandboxed by default, with the job's data converter."""
-    from temporalio.converter import DataConverter
-    from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
+    """The ``Replayer`` for a job: sandboxed as configured, with the job's data converter."""
+    from temporalio.worker import Replayer
 
     from replaycheck._capture import CallSiteInterceptor
 
@@ -87,13 +87,41 @@ def make_replayer(job: ReplayJob, classes: list[type]) -> Replayer:
         from replaycheck._patch_record import PatchCallInterceptor
 
         kwargs["interceptors"].insert(0, PatchCallInterceptor())
-    if job.data_converter:
-        kwargs["data_converter"] = as_data_converter(
-            import_object(job.data_converter, job.import_paths), DataConverter, job.data_converter
-        )
-    if not job.sandbox:
-        kwargs["workflow_runner"] = UnsandboxedWorkflowRunner()
+    converter = data_converter(job)
+    if converter is not None:
+        kwargs["data_converter"] = converter
+    runner = workflow_runner(job)
+    if runner is not None:
+        kwargs["workflow_runner"] = runner
     return Replayer(**kwargs)
+
+
+def data_converter(job: ReplayJob) -> Any:
+    """The job's data converter, ``None`` for temporalio's default."""
+    from temporalio.converter import DataConverter
+
+    if not job.data_converter:
+        return None
+    found = import_object(job.data_converter, job.import_paths)
+    return as_data_converter(found, DataConverter, job.data_converter)
+
+
+def check_made(job: ReplayJob) -> None:
+    """Fail fast on a configured converter or runner that cannot be made (e.g. its factory
+    raises), before any history."""
+    for key, make in (("data_converter", data_converter), ("workflow_runner", workflow_runner)):
+        spec = getattr(job, key)
+        if not spec:
+            continue
+        try:
+            make(job)
+        except ReplaycheckError:
+            raise
+        except Exception as exc:  # e.g. a factory that raises
+            raise ConfigError(
+                f"{key} {spec} could not be made ({type(exc).__name__}: {exc}); fix it, or the "
+                f"--{key.replace('_', '-')} / {key} setting"
+            ) from None
 
 
 def as_data_converter(obj: Any, converter_type: type, spec: str = "") -> Any:
@@ -132,6 +160,8 @@ class BatchReplay:
         self.current: tuple[int, LoadedHistory, float] | None = None
         self.fed = 0
         self.done = False
+        self.ready = False
+        """Whether a ``Replayer`` has loaded the workflows (said once, as ``ready``)."""
         self.source: PathSource | None = None
 
     async def run(self, paths: PathSource) -> None:
@@ -145,6 +175,9 @@ class BatchReplay:
         fed = self.fed
         try:
             async with replayer.workflow_replay_iterator(self._feed()) as results:
+                if not self.ready:
+                    self.ready = True
+                    self.emit({"ready": sorted(self.registered)})
                 async for result in results:
                     self._finish(result)
         except Exception as exc:  # the batch died: fail the history in flight, go on
@@ -155,8 +188,14 @@ class BatchReplay:
                 verdict = failure_verdict(loaded, exc, time.perf_counter() - started)
                 verdict = self._with_patches(verdict, loaded)
                 self.emit({"index": index, "verdict": verdict.to_json_dict()})
-            elif self.fed == fed:
-                raise  # failing before any history: retrying would loop forever
+            elif self.fed == fed:  # failing before any history: retrying would loop forever
+                refused = None if self.ready else sandbox_refusal(exc, self._modules())
+                if refused is not None:
+                    raise refused from None
+                raise
+
+    def _modules(self) -> set[str]:
+        return {cls.__module__ for cls in self.classes}
 
     async def _feed(self) -> AsyncIterator[Any]:
         from temporalio.client import WorkflowHistory
@@ -295,22 +334,12 @@ def main() -> int:
     try:
         configure_runtime()
         classes = import_workflows(job.workflows, job.import_paths)
-        if job.data_converter:
-            try:
-                make_replayer(job, classes)  # fail fast on a bad converter
-            except ReplaycheckError:
-                raise
-            except Exception as exc:  # e.g. a converter factory that raises
-                raise ConfigError(
-                    f"data_converter {job.data_converter} could not be made "
-                    f"({type(exc).__name__}: {exc}); fix it, or the --data-converter / "
-                    "data_converter setting"
-                ) from None
+        check_made(job)
+        # Ready (said by the first Replayer, once temporalio's sandbox has loaded the workflows)
+        asyncio.run(BatchReplay(job, classes, emit).run(stdin_paths()))
     except ReplaycheckError as exc:
         emit({"fatal": str(exc), "kind": type(exc).__name__})
         return 2
-    emit({"ready": sorted(workflow_type_names(classes))})
-    asyncio.run(BatchReplay(job, classes, emit).run(stdin_paths()))
     return 0
 
 

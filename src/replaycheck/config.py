@@ -5,12 +5,12 @@ Relative paths in ``pyproject.toml`` are relative to the directory holding it, t
 
 Finding a workflow module's source file and counting its workflow classes without importing
 it (``module_file``, ``count_workflow_classes``, re-exported here) is in
-``replaycheck._workflow_scan``.
+``replaycheck._workflow_scan``; the checks of each value (``check_timeout``,
+``parse_workflow_specs``, ..., re-exported here) in ``replaycheck._config_values``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import inspect
 import sys
@@ -19,7 +19,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from replaycheck._spec_hints import as_class_spec, as_module_hint, close_module
+from replaycheck._config_values import MAX_TIMEOUT as MAX_TIMEOUT
+from replaycheck._config_values import as_str, str_list
+from replaycheck._config_values import check_object_spec as check_object_spec
+from replaycheck._config_values import check_timeout as check_timeout
+from replaycheck._config_values import parse_module_names as parse_module_names
+from replaycheck._config_values import parse_workflow_specs as parse_workflow_specs
+from replaycheck._spec_hints import as_class_spec, close_module
 from replaycheck._workflow_scan import count_workflow_classes as count_workflow_classes
 from replaycheck._workflow_scan import module_file as module_file
 from replaycheck.errors import ConfigError, WorkflowImportError
@@ -34,7 +40,10 @@ DEFAULT_TIMEOUT = 60.0
 
 DEFAULT_HISTORIES = Path("fixtures", "histories")
 """Where ``export`` writes and ``check`` / ``patches`` read when no path is configured."""
-KNOWN_KEYS = ("histories", "workflows", "timeout", "data_converter", "pythonpath", "export_dir")
+KNOWN_KEYS = (
+    "histories", "workflows", "timeout", "data_converter", "passthrough_modules",
+    "workflow_runner", "pythonpath", "export_dir",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,12 @@ class Settings:
     timeout: float = DEFAULT_TIMEOUT
     data_converter: str | None = None
     """``module:object`` naming a ``temporalio.converter.DataConverter`` (payload codecs)."""
+    passthrough_modules: tuple[str, ...] = ()
+    """Modules the sandbox imports from outside (``SandboxRestrictions.with_passthrough_modules``),
+    as the worker passes them through."""
+    workflow_runner: str | None = None
+    """``module:object`` naming the worker's ``SandboxedWorkflowRunner`` or
+    ``SandboxRestrictions``."""
     pythonpath: tuple[Path, ...] = field(default_factory=tuple)
     """Extra import roots; the root itself is always importable."""
     export_dir: Path | None = None
@@ -76,6 +91,8 @@ class Settings:
         workflows: Sequence[str] | None = None,
         timeout: float | str | None = None,
         data_converter: str | None = None,
+        passthrough_modules: Sequence[str] | None = None,
+        workflow_runner: str | None = None,
         base: Path | None = None,
         names: Mapping[str, str] | None = None,
     ) -> Settings:
@@ -95,6 +112,14 @@ class Settings:
             changes["timeout"] = check_timeout(timeout, label["timeout"])
         if data_converter:
             changes["data_converter"] = check_object_spec(data_converter, label["data_converter"])
+        if passthrough_modules:
+            where = label["passthrough_modules"]
+            changes["passthrough_modules"] = parse_module_names(passthrough_modules, where)
+        if workflow_runner:
+            where = label["workflow_runner"]
+            changes["workflow_runner"] = check_object_spec(
+                workflow_runner, where, "workflow_runner"
+            )
         return replace(self, **changes)
 
 
@@ -102,6 +127,8 @@ CLI_NAMES = {
     "workflows": "--workflows",
     "timeout": "--timeout",
     "data_converter": "--data-converter",
+    "passthrough_modules": "--passthrough-module",
+    "workflow_runner": "--workflow-runner",
 }
 
 
@@ -154,14 +181,19 @@ def settings_from_table(table: Mapping[str, Any], root: Path, *, source: str) ->
     where = f"{source} [tool.replaycheck]"
     export_dir = table.get("export_dir")
     converter = table.get("data_converter")
+    runner = table.get("workflow_runner")
+    runner = None if runner is None else check_object_spec(runner, where, "workflow_runner")
+    passthrough = str_list(table, "passthrough_modules", where)
     return Settings(
         root=root.resolve(),
-        histories=tuple((root / p).resolve() for p in _str_list(table, "histories", where)),
-        workflows=tuple(parse_workflow_specs(_str_list(table, "workflows", where), where)),
+        histories=tuple((root / p).resolve() for p in str_list(table, "histories", where)),
+        workflows=tuple(parse_workflow_specs(str_list(table, "workflows", where), where)),
         timeout=check_timeout(table.get("timeout", DEFAULT_TIMEOUT), f"{where} timeout"),
         data_converter=None if converter is None else check_object_spec(converter, where),
-        pythonpath=tuple((root / p).resolve() for p in _str_list(table, "pythonpath", where)),
-        export_dir=None if export_dir is None else (root / _as_str(export_dir, where)).resolve(),
+        passthrough_modules=parse_module_names(passthrough, f"{where} passthrough_modules"),
+        workflow_runner=runner,
+        pythonpath=tuple((root / p).resolve() for p in str_list(table, "pythonpath", where)),
+        export_dir=None if export_dir is None else (root / as_str(export_dir, where)).resolve(),
         pyproject=Path(source) if source.endswith(".toml") else None,
     )
 
@@ -172,75 +204,6 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read it as TOML ({exc}); fix the file.") from None
-
-
-def _as_str(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}: expected a non-empty string, got {value!r}.")
-    return value
-
-
-def _str_list(table: Mapping[str, Any], key: str, where: str) -> list[str]:
-    value = table.get(key, [])
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ConfigError(f"{where}: {key} must be a list of strings, got {value!r}.")
-    return value
-
-
-MAX_TIMEOUT = 7 * 24 * 3600.0
-"""A week: any longer is no limit at all, and unbounded waits hang CI."""
-
-
-def check_timeout(value: Any, where: str) -> float:
-    """A positive number of seconds, at most :data:`MAX_TIMEOUT`."""
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):
-            value = float(value)  # from an ini file or a command line
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not 0 < value <= MAX_TIMEOUT  # also rejects nan
-    ):
-        raise ConfigError(
-            f"{where}: timeout must be a positive number of seconds up to {MAX_TIMEOUT:g} "
-            f"(a week), got {value!r}."
-        )
-    return float(value)
-
-
-def check_object_spec(value: Any, where: str) -> str:
-    """``module:object`` syntax check of ``data_converter`` (imported where it is used)."""
-    if not isinstance(value, str):  # e.g. a DataConverter object handed to the fixture
-        raise ConfigError(
-            f"{where}: data_converter must be a 'package.module:object' string naming your "
-            f"converter or codec (the replay worker imports it), got {type(value).__name__}."
-        )
-    text = _as_str(value, where)  # not empty
-    module, sep, attr = text.partition(":")
-    if not sep or not module or not attr:
-        raise ConfigError(
-            f"{where}: data_converter must look like 'package.module:object', got {text!r}."
-        )
-    return text
-
-
-def parse_workflow_specs(specs: Iterable[str], where: str) -> list[str]:
-    """Check the ``pkg.module`` / ``pkg.module:Class`` syntax of each spec (comma lists allowed)."""
-    out: list[str] = []
-    for raw in specs:
-        for spec in (s.strip() for s in raw.split(",")):
-            module, _, cls = spec.partition(":")
-            names = module.split(".") + ([cls] if cls else [])
-            if not spec or not all(n.isidentifier() for n in names):
-                raise ConfigError(
-                    f"{where}: {spec!r} is not a workflow spec; use 'package.module' "
-                    "(every @workflow.defn class in it) or 'package.module:ClassName'"
-                    f"{as_module_hint(spec)}."
-                )
-            out.append(spec)
-    return out
 
 
 def _workflow_classes_in(module: Any) -> list[type]:
@@ -339,8 +302,8 @@ def workflow_type_names(classes: Iterable[type]) -> dict[str, type]:
     return names
 
 
-def import_object(spec: str, import_paths: Sequence[str] = ()) -> Any:
-    """Import ``module:object`` (e.g. a data converter)."""
+def import_object(spec: str, import_paths: Sequence[str] = (), key: str = "data_converter") -> Any:
+    """Import ``module:object``: the setting ``key`` (a data converter, a workflow runner)."""
     for entry in reversed(import_paths):
         if entry not in sys.path:
             sys.path.insert(0, entry)
@@ -352,6 +315,6 @@ def import_object(spec: str, import_paths: Sequence[str] = ()) -> Any:
     except Exception as exc:
         raise ConfigError(
             f"cannot load {spec!r}: {type(exc).__name__}: {exc}; "
-            "check data_converter in [tool.replaycheck] or --data-converter."
+            f"check {key} in [tool.replaycheck] or --{key.replace('_', '-')}."
         ) from exc
     return obj

@@ -5,6 +5,7 @@ Exception tree::
     ReplaycheckError                 exit code 2, message shown without a traceback
     ├── ConfigError                  bad [tool.replaycheck] / option value, nothing to check
     │   └── WorkflowImportError      a workflow module or class could not be imported
+    │       └── SandboxImportError   ... or it imports, but temporalio's sandbox refuses it
     ├── HistoryError                 a history file that cannot be read or fails validation
     ├── NoHistoriesError             a path holds no history files
     └── ClusterConnectionError       a Temporal cluster could not be reached or refused us
@@ -28,6 +29,11 @@ class ConfigError(ReplaycheckError):
 
 class WorkflowImportError(ConfigError):
     """A workflow module (or ``module:Class``) could not be imported."""
+
+
+class SandboxImportError(WorkflowImportError):
+    """A workflow module imports, but temporalio's sandbox refuses to load it (the worker's
+    validation: e.g. a call the sandbox forbids in code that runs at import)."""
 
 
 class HistoryError(ReplaycheckError):

@@ -81,6 +81,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="SECONDS",
         help="Seconds one history may take to replay (default 60; more past 10,000 events).",
     )
+    group.addoption(
+        "--replaycheck-passthrough-module",
+        dest="replaycheck_passthrough_modules",
+        action="append",
+        default=None,
+        metavar="MODULE",
+        help="Module the sandbox imports from outside, as the worker passes it (repeatable).",
+    )
     parser.addini("replaycheck_histories", "history files or directories", type="linelist")
     parser.addini("replaycheck_workflows", "workflow modules or module:Class", type="linelist")
     parser.addini("replaycheck_timeout", "seconds one history may take to replay", type="string")
+    parser.addini(
+        "replaycheck_passthrough_modules",
+        "modules the sandbox imports from outside (as the worker passes them through)",
+        type="linelist",
+    )

@@ -104,8 +104,8 @@ class Runner:
 
 class RunnerPool:
     """Workers kept for repeated asks (the ``replaycheck`` fixture): one per job, started again
-    when the environment or the files of the job's workflow and converter modules changed since
-    (a worker holds both as they were when it started)."""
+    when the environment or the files of the job's workflow, converter and runner modules
+    changed since (a worker holds them as they were when it started)."""
 
     def __init__(self) -> None:
         self.held: dict[ReplayJob, tuple[Any, Runner]] = {}
@@ -135,7 +135,7 @@ def _stamp(job: ReplayJob) -> Any:
     from replaycheck.config import module_file
 
     files = []
-    for spec in (*job.workflows, job.data_converter or ""):
+    for spec in (*job.workflows, job.data_converter or "", job.workflow_runner or ""):
         path = module_file(spec.partition(":")[0], job.import_paths) if spec else None
         try:
             files.append((str(path), path.stat().st_mtime_ns) if path else None)

@@ -1,0 +1,99 @@
+"""Checks of setting values (timeouts, ``module:object`` specs, workflow specs, module names);
+each error names where the value came from. Re-exported from ``replaycheck.config``."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from replaycheck._spec_hints import as_module_hint
+from replaycheck.errors import ConfigError
+
+
+def as_str(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: expected a non-empty string, got {value!r}.")
+    return value
+
+
+def str_list(table: Mapping[str, Any], key: str, where: str) -> list[str]:
+    value = table.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{where}: {key} must be a list of strings, got {value!r}.")
+    return value
+
+
+MAX_TIMEOUT = 7 * 24 * 3600.0
+"""A week: any longer is no limit at all, and unbounded waits hang CI."""
+
+
+def check_timeout(value: Any, where: str) -> float:
+    """A positive number of seconds, at most :data:`MAX_TIMEOUT`."""
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = float(value)  # from an ini file or a command line
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0 < value <= MAX_TIMEOUT  # also rejects nan
+    ):
+        raise ConfigError(
+            f"{where}: timeout must be a positive number of seconds up to {MAX_TIMEOUT:g} "
+            f"(a week), got {value!r}."
+        )
+    return float(value)
+
+
+_NAMED = {
+    "data_converter": "converter or codec",
+    "workflow_runner": "SandboxedWorkflowRunner or SandboxRestrictions",
+}
+
+
+def check_object_spec(value: Any, where: str, key: str = "data_converter") -> str:
+    """``module:object`` syntax check of ``data_converter`` or ``workflow_runner`` (``key``;
+    imported where it is used)."""
+    if not isinstance(value, str):  # e.g. a DataConverter object handed to the fixture
+        raise ConfigError(
+            f"{where}: {key} must be a 'package.module:object' string naming your "
+            f"{_NAMED[key]} (the replay worker imports it), got {type(value).__name__}."
+        )
+    text = as_str(value, where)  # not empty
+    module, sep, attr = text.partition(":")
+    if not sep or not module or not attr:
+        raise ConfigError(f"{where}: {key} must look like 'package.module:object', got {text!r}.")
+    return text
+
+
+def parse_module_names(names: Iterable[str], where: str) -> tuple[str, ...]:
+    """Dotted module names (``passthrough_modules``; comma lists allowed), without duplicates."""
+    out: dict[str, None] = {}
+    for raw in names:
+        for name in (n.strip() for n in raw.split(",")):
+            if not name or not all(part.isidentifier() for part in name.split(".")):
+                raise ConfigError(
+                    f"{where}: {name!r} is not a module name; pass modules through by their "
+                    "import name, e.g. 'shop.settings' or 'pydantic'."
+                )
+            out[name] = None
+    return tuple(out)
+
+
+def parse_workflow_specs(specs: Iterable[str], where: str) -> list[str]:
+    """Check the ``pkg.module`` / ``pkg.module:Class`` syntax of each spec (comma lists allowed)."""
+    out: list[str] = []
+    for raw in specs:
+        for spec in (s.strip() for s in raw.split(",")):
+            module, _, cls = spec.partition(":")
+            names = module.split(".") + ([cls] if cls else [])
+            if not spec or not all(n.isidentifier() for n in names):
+                raise ConfigError(
+                    f"{where}: {spec!r} is not a workflow spec; use 'package.module' "
+                    "(every @workflow.defn class in it) or 'package.module:ClassName'"
+                    f"{as_module_hint(spec)}."
+                )
+            out.append(spec)
+    return out
