@@ -169,6 +169,99 @@ def test_a_payload_the_converter_cannot_encode_points_at_the_data_converter_sett
     assert 'set data_converter = "module:object" under [tool.replaycheck]' in message
 
 
+def _codec_line(text: str) -> int:
+    lines = (REPO / "tests/workflows/codec.py").read_text().splitlines()
+    return next(n for n, line in enumerate(lines, 1) if text in line)
+
+
+def test_a_configured_converter_that_fails_is_named_not_advised_to_be_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Its key missing where replaycheck runs: the hint said to set data_converter, which was set.
+    monkeypatch.delenv("REPLAYCHECK_TEST_CODEC_KEY", raising=False)
+    result = run("-w", SAYHELLO, "--data-converter", "tests.workflows.codec:keyed_codec",
+                 "--format", "json", str(COMPLETE), str(NONDETERMINISTIC))  # fmt: skip
+    assert result.exit_code == 2
+    line = _codec_line('raise RuntimeError(f"{KEY_VARIABLE} is not set")')
+    for name in (COMPLETE.name, NONDETERMINISTIC.name):
+        assert results(result)[name]["message"] == (
+            f"your data_converter (tests.workflows.codec:keyed_codec) failed at "
+            f"tests/workflows/codec.py:{line} in _key (raise RuntimeError(f\"{{KEY_VARIABLE}} is "
+            "not set\")): RuntimeError: REPLAYCHECK_TEST_CODEC_KEY is not set; fix it, or give "
+            "it what it needs where replaycheck runs (its key, an environment variable)"
+        )
+
+
+def test_a_codec_alone_in_a_pydantic_app_points_at_pydantic_with_the_codec() -> None:
+    # The codec configured, temporalio's JSON converter under it: a Decimal the worker's
+    # pydantic converter encodes cannot be; the hint said to set data_converter.
+    result = run("-w", "tests.workflows.misbehaving:DecimalSayHello", "--data-converter",
+                 "tests.workflows.codec:codec", "--format", "json", str(COMPLETE))  # fmt: skip
+    assert result.exit_code == 2
+    message = str(results(result)[COMPLETE.name]["message"])
+    line = _source_line('"say_hello", Decimal("1.5")') - 1
+    assert message == (
+        f"your data_converter (tests.workflows.codec:codec) failed at "
+        f"tests/workflows/misbehaving.py:{line} in run (return await workflow.execute_activity(…)"
+        "): TypeError: Object of type Decimal is not JSON serializable; it converts values with "
+        "temporalio's default JSON payload converter: if your worker uses pydantic's, point "
+        "data_converter at a converter with both, such as "
+        "dataclasses.replace(pydantic_data_converter, payload_codec=YourCodec())"
+    )
+
+
+async def _record_keyed(env: WorkflowEnvironment, directory: Path) -> Path:
+    """A ``SecretGreeting`` execution whose payloads ``keyed_codec`` encrypted."""
+    import uuid
+
+    from temporalio.client import Client
+    from temporalio.worker import Worker
+
+    from tests.workflows import codec, secret
+
+    config = env.client.config()
+    client = Client(**{**config, "data_converter": codec.keyed_data_converter})
+    queue = f"keyed-{uuid.uuid4().hex[:8]}"
+    async with Worker(client, task_queue=queue, workflows=[secret.SecretGreetingWorkflow],
+                      activities=[secret.greet]):  # fmt: skip
+        handle = await client.start_workflow(
+            secret.SecretGreetingWorkflow.run, "Ada", id=queue, task_queue=queue
+        )
+        assert await handle.result() == "Hello, Ada!"
+    path = directory / f"{queue}.json"
+    path.write_text(json.dumps((await handle.fetch_history()).to_json_dict()))
+    return path
+
+
+@pytest.mark.server
+def test_a_configured_converter_with_the_wrong_key_or_codec_is_named(
+    dev_server: WorkflowEnvironment,
+    server_loop: asyncio.AbstractEventLoop,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("REPLAYCHECK_TEST_CODEC_KEY", "the-key")
+    history = server_loop.run_until_complete(_record_keyed(dev_server, tmp_path))
+    keyed = ["-w", "tests.workflows.secret", "--format", "json", str(history)]
+    assert run(*keyed, "--data-converter", "tests.workflows.codec:keyed_codec").exit_code == 0
+    monkeypatch.setenv("REPLAYCHECK_TEST_CODEC_KEY", "another-key")
+    result = run(*keyed, "--data-converter", "tests.workflows.codec:keyed_codec")
+    line = _codec_line('raise WrongKeyError("the payload was encrypted with another key")')
+    assert results(result)[history.name]["message"] == (
+        f"your data_converter (tests.workflows.codec:keyed_codec) failed at "
+        f"tests/workflows/codec.py:{line} in decode (raise WrongKeyError(\"the payload was "
+        'encrypted with another key")): WrongKeyError: the payload was encrypted with another '
+        "key; fix it, or give it what it needs where "
+        "replaycheck runs (its key, an environment variable)"
+    )
+    result = run(*keyed, "--data-converter", "tests.workflows.codec:codec")  # another codec
+    assert results(result)[history.name]["message"] == (
+        "replay failed: your data_converter (tests.workflows.codec:codec) could not decode the "
+        "payloads (unknown payload encoding binary/toy-keyed); point data_converter (or "
+        "--data-converter) at the converter or codec your workers use"
+    )
+
+
 def test_an_exception_with_a_cause_is_named_by_its_own_type() -> None:
     result = run("-w", "tests.workflows.misbehaving:ChainedSayHello", "--format", "json",
                  str(NONDETERMINISTIC))  # fmt: skip

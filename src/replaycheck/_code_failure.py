@@ -13,6 +13,7 @@ import os
 import re
 from dataclasses import dataclass
 
+from replaycheck._converter_failure import ConfiguredConverter, converting_failed
 from replaycheck._source import display_file
 
 _FAILURE = re.compile(
@@ -95,8 +96,9 @@ def _instead(name: str) -> str:
     )
 
 
-def code_failure_message(text: str) -> str | None:
-    """The message of a replay the workflow code failed by raising; ``None`` for other text."""
+def code_failure_message(text: str, converter: ConfiguredConverter | None = None) -> str | None:
+    """The message of a replay the workflow code (or the ``converter`` configured) failed by
+    raising; ``None`` for other text."""
     match = _FAILURE.search(text)
     if match is None:
         return None
@@ -130,12 +132,7 @@ def code_failure_message(text: str) -> str | None:
         )
     first = message.strip().splitlines()[0] if message.strip() else "(no message)"
     if _CONVERTER in stack:
-        return (
-            f"converting a payload failed{where}: {kind.group(1)}: {first}; if your worker uses "
-            "a data converter of its own (pydantic_data_converter, a codec), set data_converter "
-            '= "module:object" under [tool.replaycheck] (or --data-converter); otherwise a '
-            "worker running this code would fail the workflow task the same way"
-        )
+        return converting_failed(where, kind.group(1), first, converter)
     return (
         f"the workflow code raised {kind.group(1)}{where}: {first}; a worker running this code "
         "would fail the workflow task of executions like this one and retry it until the code "

@@ -23,6 +23,7 @@ import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import IO, TYPE_CHECKING, Any
 
+from replaycheck._converter_failure import ConfiguredConverter, configured_converter
 from replaycheck._sandbox import sandbox_refusal, workflow_runner
 from replaycheck._worker_verdict import (
     failure_verdict,
@@ -162,6 +163,7 @@ class BatchReplay:
         self.done = False
         self.ready = False
         """Whether a ``Replayer`` has loaded the workflows (said once, as ``ready``)."""
+        self.converter: ConfiguredConverter | None = None
         self.source: PathSource | None = None
 
     async def run(self, paths: PathSource) -> None:
@@ -172,6 +174,8 @@ class BatchReplay:
 
     async def _pass(self) -> None:
         replayer = make_replayer(self.job, self.classes)
+        used = replayer.config().get("data_converter")
+        self.converter = configured_converter(self.job.data_converter, used)
         fed = self.fed
         try:
             async with replayer.workflow_replay_iterator(self._feed()) as results:
@@ -185,7 +189,8 @@ class BatchReplay:
             if self.current is not None:
                 index, loaded, started = self.current
                 self.current = None
-                verdict = failure_verdict(loaded, exc, time.perf_counter() - started)
+                seconds = time.perf_counter() - started
+                verdict = failure_verdict(loaded, exc, seconds, converter=self.converter)
                 verdict = self._with_patches(verdict, loaded)
                 self.emit({"index": index, "verdict": verdict.to_json_dict()})
             elif self.fed == fed:  # failing before any history: retrying would loop forever
@@ -266,7 +271,8 @@ class BatchReplay:
                 message = ok_message(loaded) + note
                 verdict = verdict_for(loaded, "ok", message, seconds)
             else:
-                verdict = failure_verdict(loaded, result.replay_failure, seconds, recording)
+                failure = result.replay_failure
+                verdict = failure_verdict(loaded, failure, seconds, recording, self.converter)
             verdict = self._with_patches(verdict, loaded)
         except Exception as exc:  # a bug of ours: this history still gets its verdict
             traceback.print_exc()

@@ -18,6 +18,7 @@ from replaycheck.verdict import Verdict
 if TYPE_CHECKING:
     from replaycheck._capture import Recording
     from replaycheck._commands import RawFrame
+    from replaycheck._converter_failure import ConfiguredConverter
     from replaycheck.diagnose import Diagnosis
     from replaycheck.histories import LoadedHistory
 
@@ -27,8 +28,10 @@ def failure_verdict(
     failure: BaseException,
     seconds: float,
     recording: Recording | None = None,
+    converter: ConfiguredConverter | None = None,
 ) -> Verdict:
-    """Map a replay failure to ``nondeterministic`` (with its diagnosis) or ``error``."""
+    """Map a replay failure to ``nondeterministic`` (with its diagnosis) or ``error``
+    (``converter``: the ``data_converter`` the replay used, if one is configured)."""
     from temporalio.workflow import NondeterminismError
 
     from replaycheck.diagnose import Diagnosis, core_message, severity_of
@@ -44,7 +47,7 @@ def failure_verdict(
         return verdict_for(
             loaded, "nondeterministic", message, seconds, detail=text, diagnosis=diagnosis
         )
-    return verdict_for(loaded, "error", error_message(text), seconds, detail=text)
+    return verdict_for(loaded, "error", error_message(text, converter), seconds, detail=text)
 
 
 INVALID_TRANSITION = "says the transition is invalid"
@@ -57,16 +60,17 @@ _CAUSE = re.compile(r'cause: Some\(Failure \{ message: "((?:[^"\\]|\\.)*)"')
 _CAUSE_TYPE = re.compile(r'r#type: "(\w+)"')
 
 
-def error_message(text: str) -> str:
+def error_message(text: str, converter: ConfiguredConverter | None = None) -> str:
     """The message of an ``error`` verdict; payloads that cannot be decoded (encrypted, or in a
     custom format) point at the ``data_converter`` setting, recorded arguments that no longer
     fit the code's parameter types at the signature change, an exception the workflow code
     raised at its line."""
     from replaycheck._code_failure import code_failure_message
+    from replaycheck._converter_failure import undecodable
     from replaycheck.diagnose import core_message
 
     if "Failed decoding" not in text and "Unknown payload encoding" not in text:
-        return code_failure_message(text) or f"replay failed: {core_message(text)}"
+        return code_failure_message(text, converter) or f"replay failed: {core_message(text)}"
     cause = _CAUSE.search(text)
     if cause is not None and "value_to_type" in text:  # decoded, but does not fit the type
         kind = _CAUSE_TYPE.search(text, cause.end())
@@ -85,11 +89,7 @@ def error_message(text: str) -> str:
         )
     encoding = _UNKNOWN_ENCODING.search(text)
     what = f"unknown payload encoding {encoding.group(1)}" if encoding else core_message(text)
-    return (
-        f"replay failed: the payloads could not be decoded ({what}); set data_converter = "
-        '"module:object" in [tool.replaycheck] (or --data-converter) to the converter or codec '
-        "your workers use"
-    )
+    return undecodable(what, converter)
 
 
 def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording | None) -> Diagnosis:

@@ -7,6 +7,8 @@ the tests need. Never use it to protect real data.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import os
 from collections.abc import Sequence
 
 from temporalio.api.common.v1 import Payload
@@ -47,3 +49,55 @@ data_converter = dataclasses.replace(DataConverter.default, payload_codec=codec)
 def broken_factory() -> ToyEncryptionCodec:
     """A converter factory that fails, as one missing its key would."""
     raise RuntimeError("no key configured")
+
+
+KEY_VARIABLE = "REPLAYCHECK_TEST_CODEC_KEY"
+KEYED_ENCODING = b"binary/toy-keyed"
+
+
+class WrongKeyError(Exception):
+    """A payload encrypted with another key (AES-GCM raises ``InvalidTag`` there)."""
+
+
+class KeyedCodec(PayloadCodec):
+    """Encrypts with a key read from the environment when used, as real codecs do; a payload
+    encrypted with another key fails to decode."""
+
+    @staticmethod
+    def _key() -> bytes:
+        key = os.environ.get(KEY_VARIABLE)
+        if not key:
+            raise RuntimeError(f"{KEY_VARIABLE} is not set")
+        return key.encode()
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        key = self._key()
+        return [
+            Payload(
+                metadata={"encoding": KEYED_ENCODING, "key-check": _check(key)},
+                data=_xor(p.SerializeToString()),
+            )
+            for p in payloads
+        ]
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        key = self._key()
+        out = []
+        for payload in payloads:
+            if payload.metadata.get("encoding") != KEYED_ENCODING:
+                out.append(payload)
+            elif payload.metadata.get("key-check") != _check(key):
+                raise WrongKeyError("the payload was encrypted with another key")
+            else:
+                out.append(Payload.FromString(_xor(payload.data)))
+        return out
+
+
+def _check(key: bytes) -> bytes:
+    return hashlib.sha256(key).digest()[:8]
+
+
+keyed_codec = KeyedCodec()
+"""``data_converter = "tests.workflows.codec:keyed_codec"``: needs the key in the environment."""
+
+keyed_data_converter = dataclasses.replace(DataConverter.default, payload_codec=keyed_codec)
