@@ -175,7 +175,7 @@ def _codec_line(text: str) -> int:
 
 
 def test_a_configured_converter_that_fails_is_named_not_advised_to_be_configured(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     # Its key missing where replaycheck runs: the hint said to set data_converter, which was set.
     monkeypatch.delenv("REPLAYCHECK_TEST_CODEC_KEY", raising=False)
@@ -190,6 +190,8 @@ def test_a_configured_converter_that_fails_is_named_not_advised_to_be_configured
             "not set\")): RuntimeError: REPLAYCHECK_TEST_CODEC_KEY is not set; fix it, or give "
             "it what it needs where replaycheck runs (its key, an environment variable)"
         )
+    # temporalio's ~30-line "Failed handling activation" traceback per history is gone
+    assert capfd.readouterr().err == ""
 
 
 def test_a_codec_alone_in_a_pydantic_app_points_at_pydantic_with_the_codec() -> None:
@@ -208,6 +210,28 @@ def test_a_codec_alone_in_a_pydantic_app_points_at_pydantic_with_the_codec() -> 
         "data_converter at a converter with both, such as "
         "dataclasses.replace(pydantic_data_converter, payload_codec=YourCodec())"
     )
+
+
+def test_a_bug_in_replaycheck_during_a_replay_still_shows_its_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # temporalio logs it as "Failed handling activation", as it logs a converter's failure,
+    # which replaycheck keeps off stderr: not this one.
+    (tmp_path / "sitecustomize.py").write_text(
+        "import os\n"
+        "if os.environ.get('REPLAYCHECK_PARENT_PID'):  # the worker only\n"
+        "    import replaycheck._capture as capture\n"
+        "    def broken(self, next):\n"
+        "        capture._hook_instance(None, None)  # raises in replaycheck's own code\n"
+        "    capture._Inbound.__init__ = broken\n"
+    )
+    path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+    monkeypatch.setenv("PYTHONPATH", path)
+    result = run("-w", SAYHELLO, str(COMPLETE))
+    assert result.exit_code == 2
+    err = capfd.readouterr().err
+    assert "Failed handling activation" in err
+    assert 'replaycheck/_capture.py", line' in err and "AttributeError: 'NoneType'" in err
 
 
 async def _record_keyed(env: WorkflowEnvironment, directory: Path) -> Path:

@@ -72,9 +72,27 @@ def configure_runtime() -> None:
     # temporalio logs each failed workflow activation (e.g. payloads it cannot decode) with a
     # traceback; the verdict carries the failure, so keep stderr for real problems.
     logging.getLogger("temporalio.worker._workflow_instance").setLevel(logging.CRITICAL)
+    logging.getLogger("temporalio.worker._workflow").addFilter(quiet_activation_failures)
     # The sandbox logs each call it stops; the verdict names the call and its line.
     logging.getLogger("temporalio.worker.workflow_sandbox._restrictions").setLevel(logging.ERROR)
     Runtime.set_default(silent_runtime("replaycheck.core"), error_if_already_set=False)
+
+
+_REPLAYCHECK = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def quiet_activation_failures(record: logging.LogRecord) -> bool:
+    """Drop temporalio's "Failed handling activation" traceback (the verdict names the failure:
+    the converter's, the workflow code's) unless replaycheck's own code raised it: a bug of ours
+    must still show."""
+    if not str(record.msg).startswith("Failed handling activation"):
+        return True
+    tb = record.exc_info[2] if record.exc_info else None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.startswith(_REPLAYCHECK):
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def make_replayer(job: ReplayJob, classes: list[type]) -> Replayer:
