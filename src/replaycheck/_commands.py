@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import operator
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from replaycheck.histories import decode_patch, event_type_name
@@ -79,6 +79,9 @@ class Command:
     """Patch markers: recorded by ``deprecate_patch``."""
     frames: tuple[RawFrame, ...] = ()
     """Code side: the workflow code that issued it, innermost frame first."""
+    given_id: str = field(default="", compare=False)
+    """Activities (local ones too) and child workflows: the id the command gave (core compares
+    it on replay, as it does the name, on histories recorded since its flag 1)."""
 
     def describe(self) -> str:
         """``activity 'charge'``, ``timer (1s)``, ``workflow completion``."""
@@ -91,11 +94,12 @@ class Command:
             return f"{label} {self.name!r} (deprecated)"
         return f"{label} {self.name!r}"
 
-    def matches(self, other: Command) -> bool:
-        """Whether core accepts ``other`` for this command: same kind (and name where checked)."""
+    def matches(self, other: Command, loose: frozenset[str] = frozenset()) -> bool:
+        """Whether core accepts ``other`` for this command: same kind (and name where checked;
+        not for the kinds in ``loose``)."""
         if self.kind != other.kind:
             return False
-        return self.kind not in NAMED_KINDS or self.name == other.name
+        return self.kind not in NAMED_KINDS or self.kind in loose or self.name == other.name
 
 
 def durations_differ(a: Command | None, b: Command | None) -> bool:
@@ -150,14 +154,15 @@ def proto_seconds(duration: Any) -> float:
     return float(duration.seconds) + float(duration.nanos) / 1e9
 
 
-def _local_activity_type(marker: Any) -> str:
+def _local_activity_field(marker: Any, key: str) -> str:
+    """``activity_type`` or ``activity_id`` of a local activity's marker (empty: unknown)."""
     for payload in marker.details["data"].payloads if "data" in marker.details else ():
         try:
             data = json.loads(payload.data)
         except (ValueError, UnicodeDecodeError):
             continue  # encoded by a payload codec: the name stays unknown
-        if isinstance(data, dict) and isinstance(data.get("activity_type"), str):
-            return str(data["activity_type"])
+        if isinstance(data, dict) and isinstance(data.get(key), str):
+            return str(data[key])
     return ""
 
 
@@ -167,7 +172,7 @@ def _marker(event: HistoryEvent) -> tuple[str, str, bool] | None:
         patch_id, deprecated = decode_patch(marker)
         return "patch", patch_id, deprecated
     if marker.marker_name == "core_local_activity":
-        return "local-activity", _local_activity_type(marker), False
+        return "local-activity", _local_activity_field(marker, "activity_type"), False
     return "marker", marker.marker_name, False
 
 
@@ -246,6 +251,21 @@ _FAILURES = {
 """Events saying a command's activity or child workflow failed, and where its command is."""
 
 
+_GIVEN_IDS = {
+    "ActivityTaskScheduled": "activity_task_scheduled_event_attributes.activity_id",
+    "StartChildWorkflowExecutionInitiated":
+        "start_child_workflow_execution_initiated_event_attributes.workflow_id",
+}  # fmt: skip
+"""Where the command events of activities and child workflows hold the id they gave."""
+
+
+def _given_id(event: HistoryEvent, event_type: str, kind: str) -> str:
+    if kind == "local-activity":
+        return _local_activity_field(event.marker_recorded_event_attributes, "activity_id")
+    path = _GIVEN_IDS.get(event_type)
+    return str(operator.attrgetter(path)(event)) if path else ""
+
+
 def history_commands(history: History) -> HistoryCommands:
     """Every event of ``history`` that a workflow task's command produced, in order."""
     commands: list[Command] = []
@@ -270,13 +290,29 @@ def history_commands(history: History) -> HistoryCommands:
         if found is None:
             continue
         kind, name, deprecated = found
+        given = _given_id(event, event_type, kind)
         commands.append(
-            Command(kind, name, event.event_id, event_type, task=task, deprecated=deprecated)
+            Command(
+                kind,
+                name,
+                event.event_id,
+                event_type,
+                task=task,
+                deprecated=deprecated,
+                given_id=given,
+            )
         )
     return HistoryCommands(commands=tuple(commands), tasks=tuple(tasks), failed=frozenset(failed))
 
 
 # --------------------------------------------------------------------------- code side
+
+_CODE_IDS = {
+    "schedule_activity": "schedule_activity.activity_id",
+    "schedule_local_activity": "schedule_local_activity.activity_id",
+    "start_child_workflow_execution": "start_child_workflow_execution.workflow_id",
+}
+"""Where the commands of activities and child workflows hold the id they give."""
 
 _CODE_KINDS: dict[str, tuple[str, str]] = {
     "schedule_activity": ("activity", "schedule_activity.activity_type"),
@@ -322,12 +358,14 @@ def code_command(command: Any, task: int, frames: Sequence[RawFrame]) -> Command
         return None
     kind, path = entry
     deprecated = variant == "set_patch_marker" and command.set_patch_marker.deprecated
+    given = _CODE_IDS.get(variant or "")
     return Command(
         kind,
         _code_name(command, kind, path),
         task=task,
         deprecated=deprecated,
         frames=tuple(frames),
+        given_id=str(operator.attrgetter(given)(command)) if given else "",
     )
 
 

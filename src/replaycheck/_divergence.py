@@ -135,32 +135,63 @@ def _checked(
     return recorded, [(c, task) for c, task in commanded if task]
 
 
-def align(history: HistoryCommands, issued: Sequence[Command], last_task: int) -> Divergence | None:
+def align(
+    history: HistoryCommands,
+    issued: Sequence[Command],
+    last_task: int,
+    loose: frozenset[str] = frozenset(),
+) -> Divergence | None:
     """The first command where the code departs from the history, as core matches them.
 
     Core matches the code's commands to the history's command events in order. A command the
     code issued early waits for the next command event (even of a later workflow task); a
     command event cannot wait for a command of a later task: the code commanded nothing in
     time. Only workflow tasks up to ``last_task`` (the last the code was activated for) count:
-    replay stops at the failure, so the code has no commands for later tasks.
+    replay stops at the failure, so the code has no commands for later tasks. The names of the
+    kinds in ``loose`` are not compared (core before its flag 1, ``replaycheck._unchecked``).
     """
     recorded, commanded = _checked(history, issued, last_task)
-    matched: list[tuple[Command | None, Command | None]] = []
+    matched, parted = _walk(recorded, commanded, loose)
+    if parted is None:
+        return None
+    return _divergence(history, issued, *parted, matched)
+
+
+def matched_pairs(
+    history: HistoryCommands, issued: Sequence[Command], last_task: int, loose: frozenset[str]
+) -> tuple[list[tuple[Command, Command]], Command | None]:
+    """The history's commands and the code's that core matched, as :func:`align` pairs them
+    up to where the two part, and the history's command there (``None``: every one of them up
+    to ``last_task`` matched)."""
+    matched, parted = _walk(*_checked(history, issued, last_task), loose)
+    pairs = [(h, c) for h, c in matched if h is not None and c is not None]
+    return pairs, parted[0] if parted is not None else None
+
+
+_Pairs = list[tuple[Command | None, Command | None]]
+
+
+def _walk(
+    recorded: Sequence[Command], commanded: Sequence[tuple[Command, int]], loose: frozenset[str]
+) -> tuple[_Pairs, tuple[Command | None, Command | None] | None]:
+    """The pairs matched in order, and the pair where the two sequences part (``None``: they
+    do not)."""
+    matched: _Pairs = []
     i = j = 0
     while i < len(recorded) or j < len(commanded):
         h = recorded[i] if i < len(recorded) else None
         c, task = commanded[j] if j < len(commanded) else (None, 0)
-        if h is not None and c is not None and task <= h.task and h.matches(c):
+        if h is not None and c is not None and task <= h.task and h.matches(c, loose):
             matched.append((h, c))
             i, j = i + 1, j + 1
         elif h is not None and h.kind == "patch" and h.deprecated:
             matched.append((h, None))  # core lets a deprecated patch's call go
             i += 1
         elif h is not None and c is not None and task > h.task:
-            return _divergence(history, issued, h, None, matched)
+            return matched, (h, None)
         else:
-            return _divergence(history, issued, h, c, matched)
-    return None
+            return matched, (h, c)
+    return matched, None
 
 
 def _divergence(
@@ -168,7 +199,7 @@ def _divergence(
     issued: Sequence[Command],
     h: Command | None,
     c: Command | None,
-    matched: list[tuple[Command | None, Command | None]],
+    matched: _Pairs,
 ) -> Divergence:
     after_h = [x for x in history.commands if h is not None and x.event_id > h.event_id]
     if h is None:

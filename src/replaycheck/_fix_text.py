@@ -149,8 +149,9 @@ def _reorder_reading(d: Diagnosis) -> str:
 
 
 def fix(d: Diagnosis) -> list[str]:
-    """How to make the change safe, as lines of text (code lines indented four spaces), with a
-    note when the code drew random values on the way (:func:`_fix`)."""
+    """How to make the change safe, as lines of text (code lines indented four spaces), with
+    notes: signals on the way, a timer core took for another, random values drawn on the way,
+    a change core does not see on this history (:func:`_fix`)."""
     lines = _fix(d)
     if d.signals and d.commanded_kind and lines:  # (none when the gate is in a handler)
         signal = d.signals[-1].split(" (event")[0]
@@ -173,7 +174,21 @@ def fix(d: Diagnosis) -> list[str]:
             "changes every later one and what the code does with it. If that is the change, "
             'gate the draw instead: x = workflow.uuid4() if workflow.patched("<id>") else None'
         )
+    if d.core_skipped and lines:
+        lines.append(_skipped_note(d))
     return lines
+
+
+def _skipped_note(d: Diagnosis) -> str:
+    """Why core passes a history this diagnosis fails, and what that costs."""
+    recorded, commanded = d.told_apart
+    return (
+        "  note: core replays this history without a failure: it was recorded before core's "
+        "flag 1 (IdAndTypeDeterminismChecks, SDKs from before 2023), and core compares the "
+        "types and ids of activities and child workflows only on histories recorded since. A "
+        f"worker replaying it with this code hands the result recorded for {recorded} to "
+        f"{commanded} instead of failing: gate the change all the same"
+    )
 
 
 def _fix(d: Diagnosis) -> list[str]:

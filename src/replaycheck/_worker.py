@@ -29,6 +29,7 @@ from replaycheck._worker_verdict import (
     failure_verdict,
     ok_message,
     pending_timer_note,
+    unchecked_verdict,
     verdict_for,
     went_on_note,
 )
@@ -40,6 +41,7 @@ from replaycheck.verdict import Verdict
 if TYPE_CHECKING:
     from temporalio.worker import Replayer, WorkflowReplayResult
 
+    from replaycheck._capture import Recording
     from replaycheck._job import ReplayJob
 
 Emit = Callable[[dict[str, Any]], None]
@@ -282,12 +284,7 @@ class BatchReplay:
         recording = _recordings().take(loaded.info.workflow_id)
         try:
             if result.replay_failure is None:
-                try:  # a note, not a verdict: a surprise in it must not cost the ok
-                    note = pending_timer_note(loaded, recording) or went_on_note(loaded, recording)
-                except Exception:
-                    note = ""
-                message = ok_message(loaded) + note
-                verdict = verdict_for(loaded, "ok", message, seconds)
+                verdict = _unchecked(loaded, recording, seconds) or _ok(loaded, recording, seconds)
             else:
                 failure = result.replay_failure
                 verdict = failure_verdict(loaded, failure, seconds, recording, self.converter)
@@ -308,6 +305,26 @@ class BatchReplay:
         from replaycheck._patch_record import facts
 
         return dataclasses.replace(verdict, patches=facts(loaded))
+
+
+def _unchecked(
+    loaded: LoadedHistory, recording: Recording | None, seconds: float
+) -> Verdict | None:
+    """:func:`unchecked_verdict`; a surprise in it leaves the history to core's verdict."""
+    try:
+        return unchecked_verdict(loaded, recording, seconds)
+    except Exception:  # a bug of ours: say where, and keep the verdict core gave
+        traceback.print_exc()
+        return None
+
+
+def _ok(loaded: LoadedHistory, recording: Recording | None, seconds: float) -> Verdict:
+    """The ``ok`` verdict, with a note on what core accepted that a deploy still changes."""
+    try:  # a note, not a verdict: a surprise in it must not cost the ok
+        note = pending_timer_note(loaded, recording) or went_on_note(loaded, recording)
+    except Exception:
+        note = ""
+    return verdict_for(loaded, "ok", ok_message(loaded) + note, seconds)
 
 
 def _protocol_stream() -> IO[str]:

@@ -8,6 +8,7 @@ what to fix.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import traceback
 from collections.abc import Sequence
@@ -233,6 +234,34 @@ def went_on_note(loaded: LoadedHistory, recording: Recording | None) -> str:
         "that: "
         'if not workflow.patched("<change-id>"): <the wait as it was>)'
     )
+
+
+def unchecked_verdict(
+    loaded: LoadedHistory, recording: Recording | None, seconds: float
+) -> Verdict | None:
+    """For a history that replayed: ``nondeterministic`` when the code renamed, reordered or
+    re-identified an activity or a child workflow the history recorded before core's flag 1
+    (``replaycheck._unchecked``); ``None`` otherwise, and at once for a history recorded since
+    the flag (every one from an SDK of 2023 or later)."""
+    from replaycheck._unchecked import unchecked_end
+
+    end = unchecked_end(loaded.history)
+    if recording is None or not end:
+        return None
+    from replaycheck._commands import code_commands
+    from replaycheck._unchecked import unchecked_change
+
+    issued = code_commands(recording.command_entries(), recording.continue_as_new_stack)
+    change = unchecked_change(loaded.history, issued, end)
+    if not change:
+        return None
+    message = (
+        f"{change} (found by replaycheck: core does not compare them on this history, "
+        "recorded before its flag 1)"
+    )
+    diagnosis = diagnose_failure(loaded, change, recording)
+    diagnosis = dataclasses.replace(diagnosis, message=message, core_skipped=True)
+    return verdict_for(loaded, "nondeterministic", message, seconds, diagnosis=diagnosis)
 
 
 def _at(frames: Sequence[RawFrame]) -> str:

@@ -197,6 +197,10 @@ class Diagnosis:
     core_stopped_at: str = ""
     """Where core stopped (``event 16 (TimerCanceled)``), when that is not where the two
     sides part: a timer of another duration, which core accepts, took the history's place."""
+    core_skipped: bool = False
+    """Core replays this history without failing here: it was recorded before core's flag 1,
+    and core compares the types and ids of activities and child workflows only on histories
+    recorded since (``replaycheck._unchecked``); replaycheck compared them."""
     failure_uncaught: str = ""
     """The workflow now fails with the failure of this activity or child workflow
     (``activity 'decline'``), which the history shows failed and the execution went on after:
