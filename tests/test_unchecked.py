@@ -41,6 +41,9 @@ SKIPPED = {
 }  # fmt: skip
 """Change cases whose history core replays once flag 1 is taken out (the type or id it names
 with the flag is all that changed before the execution's end)."""
+LATER = {"AddInLoop", "AddSeveral", "DeprecateOther", "LoopMore", "LoopFewer"}
+"""Change cases whose history core still fails once flag 1 is taken out, but later: where the
+kinds of command part, not where a type first changed."""
 
 
 def raw_verdicts(module: str, paths: list[Path]) -> dict[str, str]:
@@ -145,6 +148,31 @@ def test_changes_core_passes_without_flag_1_get_the_diagnosis_they_get_with_it(
         assert verdict.diagnosis is not None and verdict.diagnosis.core_skipped
         note = verdict.diagnosis.fix()[-1]
         assert note.startswith("  note: core replays this history without a failure"), name
+
+
+def test_a_failure_core_names_later_without_flag_1_is_diagnosed_where_the_type_changed(
+    tmp_path: Path,
+) -> None:
+    # AddInLoop: 'audit' added before 'fetch' in a loop. Without flag 1 core takes 'audit' for
+    # 'fetch' (event 11) and fails only at the completion (event 23), where it finds another
+    # activity: the diagnosis is the one with the flag, and says why core names event 23.
+    without_flag_1(tmp_path, sorted(LATER))
+    verdicts = replay_dir(tmp_path)
+    for name in LATER:
+        verdict = verdicts[name]
+        check_case(verdict, name, CASES[name])
+        assert verdict.message.startswith("[TMPRL1100] Nondeterminism error: "), name
+        d = verdict.diagnosis
+        assert d is not None and d.core_skipped and d.core_stopped_at, name
+        note = f"  note: core's message names {d.core_stopped_at}, not event {d.event_id}: "
+        assert d.fix()[-1].startswith(note), name
+    d = verdicts["AddInLoop"].diagnosis
+    assert d is not None
+    assert (d.event_id, d.core_stopped_at) == (11, "event 23 (WorkflowExecutionCompleted)")
+    assert d.fix()[-1].endswith(
+        "Core took activity 'audit' for activity 'fetch' at event 11, and stopped only where "
+        "the kinds of command part"
+    )
 
 
 @pytest.mark.parametrize(

@@ -160,7 +160,7 @@ def fix(d: Diagnosis) -> list[str]:
             f"the handling of {signal} changed rather than this code, gate the change in its "
             "handler instead"
         )
-    if d.core_stopped_at and lines:
+    if d.core_stopped_at and not d.core_skipped and lines:
         lines.append(
             f"  note: core does not compare timer durations: it took the code's "
             f"{d.commanded} for the history's {d.recorded} at event {d.event_id}, and "
@@ -180,14 +180,24 @@ def fix(d: Diagnosis) -> list[str]:
 
 
 def _skipped_note(d: Diagnosis) -> str:
-    """Why core passes a history this diagnosis fails, and what that costs."""
+    """Why core passes a history this diagnosis fails (or fails it only later), and what that
+    costs."""
     recorded, commanded = d.told_apart
+    flag = (
+        "recorded before core's flag 1 (IdAndTypeDeterminismChecks, SDKs from before 2023), "
+        "and core compares the types and ids of activities and child workflows only on "
+        "histories recorded since"
+    )
+    if d.core_stopped_at:
+        return (
+            f"  note: core's message names {d.core_stopped_at}, not event {d.event_id}: this "
+            f"history was {flag}. Core took {commanded} for {recorded} at event {d.event_id}, "
+            "and stopped only where the kinds of command part"
+        )
     return (
-        "  note: core replays this history without a failure: it was recorded before core's "
-        "flag 1 (IdAndTypeDeterminismChecks, SDKs from before 2023), and core compares the "
-        "types and ids of activities and child workflows only on histories recorded since. A "
-        f"worker replaying it with this code hands the result recorded for {recorded} to "
-        f"{commanded} instead of failing: gate the change all the same"
+        f"  note: core replays this history without a failure: it was {flag}. A worker "
+        f"replaying it with this code hands the result recorded for {recorded} to {commanded} "
+        "instead of failing: gate the change all the same"
     )
 
 

@@ -59,17 +59,25 @@ def unchecked_end(history: History) -> int:
     return int(history.events[-1].event_id) + 1 if seen and history.events else 0
 
 
-def unchecked_change(history: History, issued: Sequence[Command], end: int) -> str:
+def unchecked_change(
+    history: History, issued: Sequence[Command], end: int, failed_at: int = 0
+) -> str:
     """Core's message, in its words on histories recorded since its flag 1, for the first
     command of ``history`` before event ``end`` (:func:`unchecked_end`) whose type or id the
-    code's command in its place does not share (``issued``: the code's commands during a
-    replay that passed); empty when there is none."""
+    code's command in its place does not share; empty when there is none.
+
+    Args:
+        history: the history replayed.
+        issued: the code's commands during the replay.
+        end: :func:`unchecked_end` of ``history``.
+        failed_at: the event where core failed the replay; 0: the replay passed.
+    """
     commands = history_commands(history)
     pairs, parted = matched_pairs(commands, issued, max(commands.tasks, default=0), UNCHECKED_KINDS)
-    if parted is not None:  # core matched them all: pairs that part are not the ones it made
+    if parted is not None and not failed_at:  # core matched them all, so these are not its
         return ""
     for h, c in pairs:
-        if h.event_id >= end:
+        if h.event_id >= min(end, failed_at or end):
             break
         if h.kind in UNCHECKED_KINDS and (message := _mismatch(h, c)):
             return message

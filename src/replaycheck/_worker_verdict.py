@@ -41,7 +41,9 @@ def failure_verdict(
     if isinstance(failure, NondeterminismError) or INVALID_TRANSITION in text:
         message = core_message(text)
         try:
-            diagnosis = diagnose_failure(loaded, message, recording)
+            diagnosis = unchecked_diagnosis(loaded, message, recording) or diagnose_failure(
+                loaded, message, recording
+            )
         except Exception:  # a bug of ours: the verdict stands, the traceback says where
             traceback.print_exc()
             diagnosis = Diagnosis(message=message, severity=severity_of(loaded.info.status))
@@ -262,6 +264,36 @@ def unchecked_verdict(
     diagnosis = diagnose_failure(loaded, change, recording)
     diagnosis = dataclasses.replace(diagnosis, message=message, core_skipped=True)
     return verdict_for(loaded, "nondeterministic", message, seconds, diagnosis=diagnosis)
+
+
+def unchecked_diagnosis(
+    loaded: LoadedHistory, message: str, recording: Recording | None
+) -> Diagnosis | None:
+    """For a history recorded before core's flag 1 that core failed at a later event: the
+    diagnosis of the earlier activity or child workflow whose type or id changed, which core
+    did not compare (``replaycheck._unchecked``), with where core stopped; ``None``
+    otherwise."""
+    from replaycheck._unchecked import unchecked_end
+
+    end = unchecked_end(loaded.history)
+    if recording is None or not end:
+        return None
+    from replaycheck._commands import code_commands
+    from replaycheck._unchecked import unchecked_change
+    from replaycheck.diagnose import parse_core_message
+
+    hint = parse_core_message(message)
+    if not hint.event_id:
+        return None
+    issued = code_commands(recording.command_entries(), recording.continue_as_new_stack)
+    change = unchecked_change(loaded.history, issued, end, failed_at=hint.event_id)
+    if not change:
+        return None
+    stopped = f"event {hint.event_id} ({hint.event_type})"
+    diagnosis = diagnose_failure(loaded, change, recording)
+    return dataclasses.replace(
+        diagnosis, message=message, core_skipped=True, core_stopped_at=stopped
+    )
 
 
 def _at(frames: Sequence[RawFrame]) -> str:
