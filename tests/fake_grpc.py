@@ -12,7 +12,7 @@ import ssl
 import struct
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -114,6 +114,24 @@ def refusing_server(
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(str(certificate[0]), str(certificate[1]))
         context.set_alpn_protocols(["h2"])
+
+    def handle(conn: socket.socket, stop: threading.Event) -> None:
+        if context is not None:
+            try:
+                conn = context.wrap_socket(conn, server_side=True)
+            except (OSError, ssl.SSLError):
+                conn.close()
+                return
+        _serve_connection(conn, message)
+
+    with accepting(handle) as address:
+        yield address
+
+
+@contextmanager
+def accepting(handle: Callable[[socket.socket, threading.Event], None]) -> Iterator[str]:
+    """Listen on 127.0.0.1 and run ``handle(connection, stop)`` in a thread for each
+    connection; yields the ``host:port``. ``stop`` is set when the block ends."""
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.1)  # so that the accepting thread sees ``stop`` soon
     stop = threading.Event()
@@ -127,13 +145,7 @@ def refusing_server(
             except OSError:
                 return
             conn.settimeout(None)
-            if context is not None:
-                try:
-                    conn = context.wrap_socket(conn, server_side=True)
-                except (OSError, ssl.SSLError):
-                    conn.close()
-                    continue
-            threading.Thread(target=_serve_connection, args=(conn, message), daemon=True).start()
+            threading.Thread(target=handle, args=(conn, stop), daemon=True).start()
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()

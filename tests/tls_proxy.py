@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.fake_grpc import accepting
+
 _CURVE = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
 
 
@@ -157,27 +159,9 @@ def tls_proxy(upstream: str, context: ssl.SSLContext, *, alert: bool = True) -> 
     (``host:port``); yields the proxy's ``host:port``. A refused handshake ends with the TLS
     alert OpenSSL chose, or (``alert=False``) with the connection closed and nothing sent."""
     host, port = upstream.rsplit(":", 1)
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.1)  # so that the accepting thread sees ``stop`` soon
-    stop = threading.Event()
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            conn.settimeout(None)
-            args = (conn, context, (host, int(port)), alert, stop)
-            threading.Thread(target=_serve, args=args, daemon=True).start()
+    def handle(conn: socket.socket, stop: threading.Event) -> None:
+        _serve(conn, context, (host, int(port)), alert, stop)
 
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        listener.close()
-        thread.join(timeout=5)
+    with accepting(handle) as address:
+        yield address
