@@ -145,9 +145,39 @@ def test_tls_files_turn_tls_on_and_a_missing_one_is_named(clean_env: Path, tmp_p
     assert resolve(ConnectionOptions(tls_ca_path=str(ca))).tls is True
 
 
-def test_unknown_profile(clean_env: Path) -> None:
-    with pytest.raises(ConfigError, match="Profile 'staging' not found"):
+def test_unknown_profile_names_the_profiles_the_file_has(clean_env: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
         resolve(ConnectionOptions(profile="staging"))
+    assert str(caught.value) == (
+        f"the Temporal config file {clean_env} has no profile 'staging' (its profiles are "
+        "default, prod); check --profile and TEMPORAL_PROFILE."
+    )
+
+
+@pytest.mark.parametrize("how", ["--profile", "TEMPORAL_PROFILE"])
+def test_a_profile_without_the_default_config_file_says_where_it_was_looked_for(
+    clean_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    # No TEMPORAL_CONFIG_FILE: temporalio reads temporalio/temporal.toml in the configuration
+    # directory, and a file that is not there used to read as "Profile 'staging' not found".
+    monkeypatch.delenv("TEMPORAL_CONFIG_FILE")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    args = [*LIVE_COMMANDS["check"]]
+    env = {"TEMPORAL_PROFILE": "staging"} if how == "TEMPORAL_PROFILE" else {}
+    if how == "--profile":
+        args += ["--profile", "staging"]
+    result, _ = invoke(*args, env=env)
+    default = tmp_path / "config" / "temporalio" / "temporal.toml"
+    assert_one_sentence(
+        result,
+        f"there is no profile 'staging': the Temporal config file {default} (the default; "
+        "TEMPORAL_CONFIG_FILE is not set) does not exist;",
+        "temporal config set --profile staging --prop address --value HOST:PORT",
+    )
+    # The default file is the one temporalio reads: once it holds the profile, it loads.
+    default.parent.mkdir(parents=True)
+    default.write_text('[profile.staging]\naddress = "staging.example:7233"\n')
+    assert resolve(ConnectionOptions(profile="staging")).address == "staging.example:7233"
 
 
 def test_config_file_parse_error_does_not_quote_the_key(clean_env: Path) -> None:

@@ -137,7 +137,7 @@ def find_pyproject(start: Path, stop: Path | None = None) -> Path | None:
     those directories) that has ``[tool.replaycheck]``."""
     for directory in (start.resolve(), *start.resolve().parents):
         candidate = directory / "pyproject.toml"
-        tool = _read_toml(candidate).get("tool", {}) if candidate.is_file() else {}
+        tool = read_toml(candidate).get("tool", {}) if candidate.is_file() else {}
         if isinstance(tool, dict) and "replaycheck" in tool:
             return candidate
         if stop is not None and directory == stop.resolve():
@@ -153,7 +153,7 @@ def load_settings(start: Path | None = None, *, stop: Path | None = None) -> Set
     pyproject = find_pyproject(start, stop)
     if pyproject is None:
         return Settings(root=start.resolve())
-    tool = _read_toml(pyproject)["tool"]
+    tool = read_toml(pyproject)["tool"]
     table = tool["replaycheck"]
     if not isinstance(table, dict):
         raise ConfigError(
@@ -198,7 +198,8 @@ def settings_from_table(table: Mapping[str, Any], root: Path, *, source: str) ->
     )
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
+    """The TOML file at ``path``; a file that cannot be read is a :class:`ConfigError`."""
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

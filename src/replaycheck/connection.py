@@ -17,6 +17,7 @@ import dataclasses
 import functools
 import os
 import re
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -164,7 +165,8 @@ def _load_profile(name: str | None, env: Mapping[str, str] | None) -> ClientConf
     try:
         return ClientConfigProfile.load(profile=name, override_env_vars=env)
     except Exception as exc:  # the bridge raises its own ConfigError type
-        _check_config_file(os.environ if env is None else env)
+        env = os.environ if env is None else env
+        _explain_profile(name or env.get("TEMPORAL_PROFILE") or "", env, exc)
         # Only the first line: a TOML parse error quotes the offending line, maybe a key.
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise ConfigError(
@@ -173,16 +175,54 @@ def _load_profile(name: str | None, env: Mapping[str, str] | None) -> ClientConf
         ) from None
 
 
-def _check_config_file(env: Mapping[str, str]) -> None:
-    """A TEMPORAL_CONFIG_FILE that is not there reads as an empty file, so a profile asked for
-    is "not found" in it: name the file instead. (Without a profile asked for, the ``temporal``
-    CLI ignores it too.)"""
-    path = env.get("TEMPORAL_CONFIG_FILE")
-    if path and not Path(path).exists():
+def default_config_file(env: Mapping[str, str]) -> Path:
+    """Where the ``temporal`` CLI and temporalio look without TEMPORAL_CONFIG_FILE:
+    ``temporalio/temporal.toml`` in the user's configuration directory."""
+    if os.name == "nt":
+        base = Path(env.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "temporalio" / "temporal.toml"
+
+
+def _explain_profile(profile: str, env: Mapping[str, str], exc: Exception) -> None:
+    """Raise the sentence for a profile that did not load because of where it was looked for:
+    a config file that is not there (which reads as an empty file, so the profile is "not
+    found" in it), or a file without that profile (naming those it has)."""
+    given = env.get("TEMPORAL_CONFIG_FILE")
+    path = Path(given) if given else default_config_file(env)
+    if given and not path.exists():
         raise ConfigError(
             f"the Temporal config file {path} (TEMPORAL_CONFIG_FILE) does not exist; point "
             "TEMPORAL_CONFIG_FILE at your temporal.toml, or unset it to use the default one."
         ) from None
+    if not profile or "not found" not in str(exc):
+        return
+    if not path.exists():
+        raise ConfigError(
+            f"there is no profile {profile!r}: the Temporal config file {path} (the default; "
+            "TEMPORAL_CONFIG_FILE is not set) does not exist; create the profile with temporal "
+            f"config set --profile {profile} --prop address --value HOST:PORT, or point "
+            "TEMPORAL_CONFIG_FILE at your temporal.toml."
+        ) from None
+    names = sorted(_profiles_in(path))
+    has = f"its profiles are {', '.join(names)}" if names else "it holds no profiles"
+    raise ConfigError(
+        f"the Temporal config file {path} has no profile {profile!r} ({has}); check --profile "
+        "and TEMPORAL_PROFILE."
+    ) from None
+
+
+def _profiles_in(path: Path) -> list[str]:
+    from replaycheck.config import read_toml
+
+    try:
+        table = read_toml(path).get("profile", {})
+    except ConfigError:
+        return []
+    return list(table) if isinstance(table, dict) else []
 
 
 def _merge_tls(base: ClientConfigTLS | None, options: ConnectionOptions) -> ClientConfigTLS | None:
