@@ -31,7 +31,8 @@ REFUSED = (
     "access pathlib.Path.resolve.__call__ from inside a workflow); a worker fails the same way "
     "unless it passes tests.workflows.app_settings through: if yours does (it is deterministic: "
     'settings, models, a library), set passthrough_modules = ["tests.workflows.app_settings"] '
-    "under [tool.replaycheck] (or --passthrough-module tests.workflows.app_settings), or name "
+    "under [tool.replaycheck] (or --passthrough-module tests.workflows.app_settings; in pytest, "
+    "--replaycheck-passthrough-module tests.workflows.app_settings), or name "
     'your worker\'s runner or restrictions with workflow_runner = "module:object".'
 )
 

@@ -68,7 +68,8 @@ def as_workflow_runner(obj: Any, spec: str) -> WorkflowRunner:
 _VALIDATING = re.compile(r"Failed validating workflow (.+)")
 _RESTRICTED = "RestrictedWorkflowAccessError"
 PASS_IT = (
-    "set passthrough_modules = [{0}] under [tool.replaycheck] (or --passthrough-module {1}), or "
+    "set passthrough_modules = [{0}] under [tool.replaycheck] (or --passthrough-module {1}; "
+    "in pytest, --replaycheck-passthrough-module {1}), or "
     'name your worker\'s runner or restrictions with workflow_runner = "module:object"'
 )
 
