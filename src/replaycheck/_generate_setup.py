@@ -111,7 +111,7 @@ def engine(resolved: Resolved, spec: GenerationSpec, limits: Limits) -> Engine:
     if settings.data_converter:  # the baseline runs with the payloads its worker would write
         from temporalio.converter import DataConverter
 
-        from replaycheck._worker import as_data_converter
+        from replaycheck._worker_setup import as_data_converter
         from replaycheck.config import import_object
 
         found = import_object(settings.data_converter, settings.import_paths)

@@ -25,6 +25,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from replaycheck._converter_failure import ConfiguredConverter, configured_converter
 from replaycheck._sandbox import sandbox_refusal, workflow_runner
+from replaycheck._worker_setup import check_made, data_converter
 from replaycheck._worker_verdict import (
     failure_verdict,
     ok_message,
@@ -33,8 +34,8 @@ from replaycheck._worker_verdict import (
     verdict_for,
     went_on_note,
 )
-from replaycheck.config import import_object, import_workflows, workflow_type_names
-from replaycheck.errors import ConfigError, HistoryError, ReplaycheckError
+from replaycheck.config import import_workflows, workflow_type_names
+from replaycheck.errors import HistoryError, ReplaycheckError
 from replaycheck.histories import LoadedHistory, parse_history_bytes, read_history
 from replaycheck.verdict import Verdict
 
@@ -115,52 +116,6 @@ def make_replayer(job: ReplayJob, classes: list[type]) -> Replayer:
     if runner is not None:
         kwargs["workflow_runner"] = runner
     return Replayer(**kwargs)
-
-
-def data_converter(job: ReplayJob) -> Any:
-    """The job's data converter, ``None`` for temporalio's default."""
-    from temporalio.converter import DataConverter
-
-    if not job.data_converter:
-        return None
-    found = import_object(job.data_converter, job.import_paths)
-    return as_data_converter(found, DataConverter, job.data_converter)
-
-
-def check_made(job: ReplayJob) -> None:
-    """Fail fast on a configured converter or runner that cannot be made (e.g. its factory
-    raises), before any history."""
-    for key, make in (("data_converter", data_converter), ("workflow_runner", workflow_runner)):
-        spec = getattr(job, key)
-        if not spec:
-            continue
-        try:
-            make(job)
-        except ReplaycheckError:
-            raise
-        except Exception as exc:  # e.g. a factory that raises
-            raise ConfigError(
-                f"{key} {spec} could not be made ({type(exc).__name__}: {exc}); fix it, or the "
-                f"--{key.replace('_', '-')} / {key} setting"
-            ) from None
-
-
-def as_data_converter(obj: Any, converter_type: type, spec: str = "") -> Any:
-    """Accept a ``DataConverter``, a ``PayloadCodec`` or a zero-argument factory of either
-    (``spec``: the ``module:object`` it was imported from, for the error)."""
-    from temporalio.converter import PayloadCodec
-
-    if callable(obj) and not isinstance(obj, (converter_type, PayloadCodec)):
-        obj = obj()
-    if isinstance(obj, PayloadCodec):
-        return converter_type(payload_codec=obj)
-    if not isinstance(obj, converter_type):
-        raise ReplaycheckError(
-            f"data_converter {spec + ' ' if spec else ''}must name a temporalio DataConverter "
-            f"or PayloadCodec (or a function returning one), got {type(obj).__name__}; fix "
-            "--data-converter, or data_converter in [tool.replaycheck]."
-        )
-    return obj
 
 
 def _recordings() -> Any:
