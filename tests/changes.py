@@ -195,7 +195,8 @@ OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHan
           "AddBeforeLoop", "RenameWithStraySignal", "ChooseByExpression",
           "SwapSameChildren", "AddInHelper", "RemoveCleanupOnCancel",
           "PropagateCancel", "FlagAtCaller", "StopCatching",
-          "StopCatchingLocal", "SwapAdjacent", "RenameUpdateHandler"}  # fmt: skip
+          "StopCatchingLocal", "SwapAdjacent", "RenameUpdateHandler", "AddTimerLikeLater",
+          "SwapInGather", "MoveBeforeGather"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 

@@ -210,6 +210,28 @@ def test_two_statements_that_traded_places_get_one_gate_around_the_pair(tmp_path
     assert reorder is not None and reorder.change == "reordered" and not reorder.swapped
 
 
+def test_a_timer_added_like_one_that_follows_is_an_addition_not_a_swap(tmp_path: Path) -> None:
+    # AddTimerLikeLater: fetch, charge, sleep became fetch, sleep, charge, sleep. The history's
+    # timer after 'charge' comes from the sleep the code still has: gating the pair in the old
+    # order would run charge, sleep, sleep for executions recorded before.
+    d = committed_verdicts()["AddTimerLikeLater"].diagnosis
+    assert d is not None and (d.change, d.swapped) == ("added", ""), d
+    assert "traded places" not in d.explanation()
+    sleep = "await workflow.sleep(PAUSE)"
+    assert d.fix() == [
+        f"gate the change at changes_v2.py:{marked_line('change: AddTimerLikeLater')} in run "
+        "(no else: executions recorded before never ran it):",
+        f'    if workflow.patched("{d.patch_id}"):', f"        {sleep}",
+    ]  # fmt: skip
+    # applied as it reads, the history replays
+    source = V2_FILE.read_text()
+    call = f"        # change: AddTimerLikeLater (the next line)\n        {sleep}\n"
+    assert source.count(call) == 1
+    gated = "".join(f"        {text[4:]}\n" for text in d.fix()[1:])
+    fixed = source.replace(call, gated)
+    assert replay_variant(tmp_path, "timer_gated", fixed, "AddTimerLikeLater").ok
+
+
 def test_a_renamed_update_handler_is_fixed_by_a_handler_under_the_old_name(
     tmp_path: Path,
 ) -> None:

@@ -343,8 +343,15 @@ def called_again(
     c: Command | None, h: Command | None, frames: Sequence[SourceFrame], history: HistoryCommands
 ) -> bool:
     """Whether the source, after the gated call, still calls ``c``'s activity or child type
-    as often as the history ran it from ``h`` on: then ``c`` was added, not moved up."""
-    if c is None or h is None or not c.name or c.kind not in NAMED_KINDS or not frames:
+    as often as the history ran it from ``h`` on: then ``c`` was added, not moved up. A timer:
+    when as many sleeps follow as the history recorded timers from ``h`` on (one like it
+    added before a statement that one already follows)."""
+    if c is None or h is None or not frames:
+        return False
+    if c.kind == "timer":
+        timers = sum(1 for x in history.commands if x.event_id >= h.event_id and x.kind == "timer")
+        return timers > 0 and count_later(frames[0].file, frames[0].line, TIMER_IN_SOURCE) >= timers
+    if not c.name or c.kind not in NAMED_KINDS:
         return False
     recorded = sum(
         1 for x in history.commands if x.event_id >= h.event_id and x.kind == c.kind

@@ -782,3 +782,38 @@ class ReorderAroundUpdate:
         await workflow.execute_activity(audit, note, start_to_close_timeout=TIMEOUT)
         self.note = note
         return note
+
+
+@workflow.defn(name="AddTimerLikeLater")
+class AddTimerLikeLater:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        await workflow.sleep(PAUSE)
+        return order
+
+
+@workflow.defn(name="SwapInGather")
+class SwapInGather:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        fetched, charged = await asyncio.gather(
+            workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT),
+            workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT),
+        )
+        billed = await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+        return f"{fetched}, {charged}, {billed}"
+
+
+@workflow.defn(name="MoveBeforeGather")
+class MoveBeforeGather:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        fetched, charged = await asyncio.gather(
+            workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT),
+            workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT),
+        )
+        found = await workflow.execute_local_activity(lookup, order, start_to_close_timeout=TIMEOUT)
+        billed = await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+        return f"{fetched}, {charged}, {found}, {billed}"

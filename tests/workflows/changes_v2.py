@@ -938,3 +938,49 @@ class ReorderAroundUpdate:
         await workflow.execute_activity(audit, note, start_to_close_timeout=TIMEOUT)
         self.note = note
         return note
+
+
+@workflow.defn(name="AddTimerLikeLater")
+class AddTimerLikeLater:
+    """A timer added before 'charge', the same as the one that already follows it: an
+    addition, not two statements that traded places."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: AddTimerLikeLater (the next line)
+        await workflow.sleep(PAUSE)
+        await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        await workflow.sleep(PAUSE)
+        return order
+
+
+@workflow.defn(name="SwapInGather")
+class SwapInGather:
+    """The two activities of one asyncio.gather traded places (the results' names with them)."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # change: SwapInGather (the next line)
+        charged, fetched = await asyncio.gather(
+            workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT),
+            workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT),
+        )
+        billed = await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+        return f"{fetched}, {charged}, {billed}"
+
+
+@workflow.defn(name="MoveBeforeGather")
+class MoveBeforeGather:
+    """The local activity 'lookup' moved from after an asyncio.gather to just before it."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # change: MoveBeforeGather (the next line)
+        found = await workflow.execute_local_activity(lookup, order, start_to_close_timeout=TIMEOUT)
+        fetched, charged = await asyncio.gather(
+            workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT),
+            workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT),
+        )
+        billed = await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+        return f"{fetched}, {charged}, {found}, {billed}"

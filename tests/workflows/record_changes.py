@@ -105,6 +105,9 @@ CASES = (
     "ContinueSoonerInLoop",
     "ContinueLaterInLoop",
     "ReorderAroundUpdate",
+    "AddTimerLikeLater",
+    "SwapInGather",
+    "MoveBeforeGather",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate"}
