@@ -59,7 +59,6 @@ from replaycheck._readings import (
     shares_statement,
     slug,
     still_runs_later,
-    swapped_next,
     update_handler,
 )
 from replaycheck._source import (
@@ -67,6 +66,7 @@ from replaycheck._source import (
     source_frames,
 )
 from replaycheck._source_flow import mentioned_later
+from replaycheck._swap_readings import swapped_next
 from replaycheck.diagnose import Diagnosis, severity_of
 
 if TYPE_CHECKING:
