@@ -232,6 +232,50 @@ def test_a_timer_added_like_one_that_follows_is_an_addition_not_a_swap(tmp_path:
     assert replay_variant(tmp_path, "timer_gated", fixed, "AddTimerLikeLater").ok
 
 
+def gated_as_printed(fix: list[str], line: int, count: int) -> str:
+    """``changes_v2`` with its ``count`` lines from ``line`` replaced by the code of ``fix``
+    (its lines after the first, indented as a method's body)."""
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    gated = "".join(f"        {text[4:]}\n" for text in fix[1:])
+    return "".join(lines[: line - 1]) + gated + "".join(lines[line - 1 + count :])
+
+
+def test_a_call_moved_before_a_gather_gates_it_with_the_gather(tmp_path: Path) -> None:
+    # MoveBeforeGather: gather(fetch, charge), lookup, bill became lookup, gather(...), bill.
+    # The gather runs 'fetch' and 'charge', then the history ran 'lookup': the two statements
+    # traded places, and the pair is gated as SwapAdjacent's is.
+    d = committed_verdicts()["MoveBeforeGather"].diagnosis
+    assert d is not None and d.change == "reordered", d
+    line = marked_line("change: MoveBeforeGather")
+    lookup = d.gate_at.code  # type: ignore[union-attr]
+    assert lookup.startswith("found = await workflow.execute_local_activity(lookup")
+    assert d.swapped.startswith("fetched, charged = await asyncio.gather(")
+    assert d.swapped.count("\n") == 3
+    fix = d.fix()
+    pair, old = f"{lookup}\n{d.swapped}", f"{d.swapped}\n{lookup}"
+    assert fix[1:] == [
+        f'    if workflow.patched("{d.patch_id}"):', *(f"        {t}" for t in pair.splitlines()),
+        "    else:", *(f"        {t}" for t in old.splitlines()),
+    ]  # fmt: skip
+    # applied as it reads, the history replays
+    fixed = gated_as_printed(fix, line, 5)
+    assert replay_variant(tmp_path, "moved_gated", fixed, "MoveBeforeGather").ok
+
+
+def test_no_swap_is_read_where_a_like_command_follows_the_next_statement() -> None:
+    # The swap reading on its own, before the addition reading decides: the sleep after
+    # 'charge' still runs the history's timer, so the added sleep did not trade places.
+    from replaycheck._commands import history_commands
+    from replaycheck._swap_readings import swapped_next
+
+    path = CHANGES / "AddTimerLikeLater" / "change-AddTimerLikeLater.json"
+    history = history_commands(read_history(str(path)).history)
+    h = next(x for x in history.commands if x.name == "charge")
+    line = marked_line("change: AddTimerLikeLater")
+    frame = SourceFrame(str(V2_FILE), line, "run", "await workflow.sleep(PAUSE)")
+    assert swapped_next(frame, h, Command("timer", "1s"), history) == ""
+
+
 def test_a_renamed_update_handler_is_fixed_by_a_handler_under_the_old_name(
     tmp_path: Path,
 ) -> None:
