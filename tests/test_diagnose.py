@@ -9,6 +9,7 @@ marker comment) and the suggested gate.
 from __future__ import annotations
 
 import asyncio
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -238,6 +239,37 @@ def gated_as_printed(fix: list[str], line: int, count: int) -> str:
     lines = V2_FILE.read_text().splitlines(keepends=True)
     gated = "".join(f"        {text[4:]}\n" for text in fix[1:])
     return "".join(lines[: line - 1]) + gated + "".join(lines[line - 1 + count :])
+
+
+@pytest.mark.parametrize("case", ["SwapInGather", "SwapChildren"])
+def test_two_calls_of_one_gather_that_traded_places_gate_the_gather_alone(
+    case: str, tmp_path: Path
+) -> None:
+    # SwapInGather: gather(fetch, charge) became gather(charge, fetch), the names of the
+    # results with them; 'bill' follows. The fix gates the gather, as it was in the else, and
+    # leaves the rest alone (not "the old code from here on").
+    d = committed_verdicts()[case].diagnosis
+    assert d is not None and d.change == "reordered" and not d.swapped, d
+    line = marked_line(f"change: {case}")
+    v1 = (V2_FILE.parent / "changes_v1.py").read_text()
+    as_recorded = v1[v1.index(f"class {case}:") :].split("\n        return ")[0]
+    assert d.swapped_within.count("\n") == 3, d.swapped_within  # the old statement, whole
+    assert textwrap.indent(d.swapped_within, " " * 8) in as_recorded
+    assert f"(they traded places in one statement, which runs {d.recorded} too)" in (
+        d.explanation()
+    )
+    fix = d.fix()
+    assert fix[0].endswith("so gate the statement alone, as it was in the else:")
+    assert fix[1:] == [
+        f'    if workflow.patched("{d.patch_id}"):',
+        *(f"        {text}" for text in d.gate_at.code.splitlines()),  # type: ignore[union-attr]
+        "    else:",
+        *(f"        {text}" for text in d.swapped_within.splitlines()),
+    ]
+    assert "the old code from here on" not in "\n".join(fix)
+    # applied as it reads, the history replays
+    fixed = gated_as_printed(fix, line, 4)
+    assert replay_variant(tmp_path, f"gather_gated_{case}", fixed, case).ok
 
 
 def test_a_call_moved_before_a_gather_gates_it_with_the_gather(tmp_path: Path) -> None:
@@ -536,7 +568,7 @@ def test_children_started_in_the_other_order_are_a_reorder_not_an_id_change() ->
         "child workflow 'PackOrder'",
         "child workflow 'GiftWrapOrder'",
     )
-    assert "the old code from here on, in its order" in fix_text("SwapChildren")
+    assert d.swapped_within  # the gather alone is gated (see SwapInGather)
 
 
 def test_a_signal_with_no_handler_left_says_to_keep_one_under_the_old_name() -> None:

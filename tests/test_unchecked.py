@@ -179,7 +179,8 @@ def test_a_failure_core_names_later_without_flag_1_is_diagnosed_where_the_type_c
     ("name", "explanation"),
     [
         ("SwapChildren", "child workflow 'GiftWrapOrder' now comes before child workflow "
-         "'PackOrder'"),
+         "'PackOrder' (they traded places in one statement, which runs child workflow "
+         "'PackOrder' too)"),
         ("SwapSameChildren", "child workflow 'PackOrder' (id 'change-SwapSameChildren-b') now "
          "comes before child workflow 'PackOrder' (id 'change-SwapSameChildren-a')"),
     ],

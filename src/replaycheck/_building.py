@@ -66,7 +66,7 @@ from replaycheck._source import (
     source_frames,
 )
 from replaycheck._source_flow import mentioned_later
-from replaycheck._swap_readings import swapped_next
+from replaycheck._swap_readings import swapped_next, swapped_within
 from replaycheck.diagnose import Diagnosis, severity_of
 
 if TYPE_CHECKING:
@@ -355,9 +355,11 @@ def _from_divergence(
             diagnosis = replace(diagnosis, added_to=block[0], added_block=block[1])
         else:
             diagnosis = replace(diagnosis, moved_too=moved_too(frame, h, history))
-    swap = diagnosis.change == "reordered" and not diagnosis.shares_statement
-    if swap and frame is not None and h is not None and c is not None:  # two traded places?
-        diagnosis = replace(diagnosis, swapped=swapped_next(frame, h, c, history))
+    if diagnosis.change == "reordered" and frame is not None and h is not None and c is not None:
+        if diagnosis.shares_statement:  # two calls of one statement that traded places?
+            diagnosis = replace(diagnosis, swapped_within=swapped_within(c, depth, found, history))
+        else:  # two statements that traded places?
+            diagnosis = replace(diagnosis, swapped=swapped_next(frame, h, c, history))
     taken = patch_ids_in_use(history, diagnosis)
     if c is not None and c.kind == "update" and h is not None and h.kind != "update":
         handler, handler_at = update_handler(h, found, history)
@@ -393,6 +395,7 @@ def _from_divergence(
             moved_too="",
             old_order=(),
             swapped="",
+            swapped_within="",
         )
     loop = loop_change(h, c, found, history)
     if loop is not None:

@@ -1,7 +1,8 @@
 """The fixes that take a shape of their own, and the lines every fix is built from.
 
 A branch taken otherwise (or the argument a caller passes deciding it), a loop's count, a failure
-or a cancellation no longer caught, a patch deprecated too early or removed; and the gate lines
+or a cancellation no longer caught, a patch deprecated too early or removed, two commands that
+traded places; and the gate lines
 and quoted statements that :mod:`replaycheck._fix_text` builds the other fixes with.
 """
 
@@ -206,6 +207,28 @@ def deprecated_early_fix(d: Diagnosis) -> list[str]:
             "delete this fixture instead (`replaycheck patches --retention DAYS` lists them)"
         )
     return lines
+
+
+def swap_fix(d: Diagnosis, where: str, new_code: str) -> list[str]:
+    """Two that traded places: the two statements gated together, the old order in the
+    ``else``, or the one statement running both, as it was in the ``else``; the rest stays."""
+    rec = d.told_apart[0]  # with its id when the two are of one type
+    if d.swapped_within:
+        return [
+            f"gate the change {where}; this statement runs {rec} too, which this history ran "
+            "first: the two traded places in it, so gate the statement alone, as it was in "
+            "the else:",
+            *gate(d, new_code),
+            "    else:",
+            *(f"        {line}" for line in d.swapped_within.splitlines()),
+        ]
+    return [
+        f"gate the change {where}; the next statement runs {rec}, which this history ran "
+        "first: the two traded places, so gate both, in the old order in the else:",
+        *gate(d, f"{new_code}\n{d.swapped}"),
+        "    else:",
+        *(f"        {line}" for line in f"{d.swapped}\n{new_code}".splitlines()),
+    ]
 
 
 def gate(d: Diagnosis, code: str, *more: str) -> list[str]:

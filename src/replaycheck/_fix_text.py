@@ -24,6 +24,7 @@ from replaycheck._fix_cases import (
     patch_removed_fix,
     removed_gate_fix,
     statement_at,
+    swap_fix,
 )
 from replaycheck._readings import slug
 
@@ -145,6 +146,8 @@ def _reorder_reading(d: Diagnosis) -> str:
     """What a reorder's explanation adds: a swap, or that the recorded command moved or went."""
     if d.swapped:
         return f" (they traded places: the next statement runs {d.recorded})"
+    if d.swapped_within:
+        return f" (they traded places in one statement, which runs {d.recorded} too)"
     return "" if d.seen_later else f" ({d.recorded} was removed or moved after it)"
 
 
@@ -302,14 +305,8 @@ def _fix(d: Diagnosis) -> list[str]:
         return [f"gate the change {where} (no else: executions recorded before never ran it):",
                 *gate(d, new_code)]  # fmt: skip
     other = d.other_patch_id or "<change-id>"
-    if d.change == "reordered" and d.swapped and quoted:
-        return [
-            f"gate the change {where}; the next statement runs {rec}, which this history ran "
-            "first: the two traded places, so gate both, in the old order in the else:",
-            *gate(d, f"{new_code}\n{d.swapped}"),
-            "    else:",
-            *(f"        {line}" for line in f"{d.swapped}\n{new_code}".splitlines()),
-        ]
+    if d.change == "reordered" and (d.swapped or d.swapped_within) and quoted:
+        return swap_fix(d, where, new_code)
     if d.change == "reordered":
         old = ", then ".join(d.old_order) or rec
         readings = [

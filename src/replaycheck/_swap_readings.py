@@ -1,19 +1,24 @@
-"""Readings of a reorder as two statements that traded places.
+"""Readings of a reorder as two that traded places: two statements in a row, or two calls in one.
 
 A reorder's general fix keeps the whole old order in the ``else`` ("the old code from here on").
 When the code's command and the one the history recorded simply traded places, the fix can
-quote the code instead: the two statements in each order (:func:`swapped_next`).
+quote the code instead: the two statements in each order (:func:`swapped_next`), or the one
+statement that runs both, as it was in the ``else`` (:func:`swapped_within`, the two calls of
+an ``asyncio.gather`` in the other order).
 """
 
 from __future__ import annotations
 
 import ast
+import linecache
 import re
 import textwrap
+from collections.abc import Sequence
 
 from replaycheck._commands import Command, HistoryCommands
+from replaycheck._divergence import Divergence
 from replaycheck._readings import called_again, name_pattern, source_pattern
-from replaycheck._source import SourceFrame, next_statement
+from replaycheck._source import SourceFrame, next_statement, statement_span
 
 
 def swapped_next(frame: SourceFrame, h: Command, c: Command, history: HistoryCommands) -> str:
@@ -49,3 +54,110 @@ def _stays_in_block(code: str) -> bool:
         return False
     leaves = (ast.Return, ast.Raise, ast.Break, ast.Continue)
     return bool(tree.body) and not any(isinstance(n, leaves) for n in tree.body)
+
+
+def swapped_within(c: Command, depth: int, found: Divergence, history: HistoryCommands) -> str:
+    """The statement the gate wraps (``c``'s frame ``depth``) as it was, dedented, when ``c``
+    and the history's command traded places in it: two arguments of one call
+    (``asyncio.gather``), the history's command the code's next, and ``c`` the history's right
+    after it. The old statement has the two arguments in the other order, and so the names a
+    tuple assigns their results to ('' when the statement cannot be told so)."""
+    h = found.recorded
+    issued = found.commanded_rest[:1]
+    after = [x for x in history.commands if h is not None and x.event_id > h.event_id
+             and x.kind != "patch"]  # fmt: skip
+    if h is None or not issued or not issued[0].matches(h) or not after or not after[0].matches(c):
+        return ""
+    if not c.frames:
+        return ""
+    path, line, _ = c.frames[min(depth, len(c.frames) - 1)]
+    first, last = statement_span(path, line)
+    h_lines = [n for file, n, _ in issued[0].frames if file == path and first <= n <= last]
+    if not h_lines:
+        return ""
+    code = textwrap.dedent("".join(linecache.getlines(path)[first - 1 : last])).rstrip()
+    return _reordered(code, (line - first + 1, c), (h_lines[0] - first + 1, h))
+
+
+def _reordered(code: str, one: tuple[int, Command], other: tuple[int, Command]) -> str:
+    """``code`` (one statement) with the two arguments of a call that issued ``one`` and
+    ``other`` (each: its line in ``code``, and the command) in each other's places."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return ""
+    if len(tree.body) != 1:
+        return ""
+    statement = tree.body[0]
+    for call in sorted(
+        (n for n in ast.walk(statement) if isinstance(n, ast.Call)),
+        key=lambda n: (n.end_lineno or n.lineno) - n.lineno,
+    ):  # the innermost call first
+        i, j = _argument(code, call.args, *one), _argument(code, call.args, *other)
+        if i is None or j is None or i == j:
+            continue
+        swaps = [(call.args[i], call.args[j])]
+        if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            target = _results(statement, call)
+            if target is None:
+                return ""  # the results are bound some other way: their order would change
+            swaps.append((target.elts[i], target.elts[j]))
+        elif not isinstance(statement, (ast.Expr, ast.Return)):
+            return ""
+        return _swap_text(code, swaps)
+    return ""
+
+
+def _argument(code: str, args: Sequence[ast.expr], line: int, command: Command) -> int | None:
+    """The index of the one argument in ``args`` that issued ``command`` at ``line``: the one
+    whose lines hold it, or of those the one naming it."""
+    if any(isinstance(arg, ast.Starred) for arg in args):
+        return None
+    found = [i for i, arg in enumerate(args) if arg.lineno <= line <= (arg.end_lineno or line)]
+    if len(found) > 1:
+        pattern = source_pattern(command)
+        found = [i for i in found if pattern and re.search(pattern, _segment(code, args[i]))]
+    return found[0] if len(found) == 1 else None
+
+
+def _results(statement: ast.stmt, call: ast.Call) -> ast.Tuple | ast.List | None:
+    """The tuple ``statement`` unpacks the results of ``call`` into, one name a result
+    (``a, b = await asyncio.gather(x, y)``), else ``None``."""
+    if not isinstance(statement, ast.Assign) or len(statement.targets) != 1:
+        return None
+    target, value = statement.targets[0], statement.value
+    if isinstance(value, ast.Await):
+        value = value.value
+    if value is not call or not isinstance(target, (ast.Tuple, ast.List)):
+        return None
+    if len(target.elts) != len(call.args) or any(isinstance(e, ast.Starred) for e in target.elts):
+        return None
+    return target
+
+
+def _swap_text(code: str, swaps: Sequence[tuple[ast.expr, ast.expr]]) -> str:
+    """``code`` with the source of each pair of nodes in ``swaps`` exchanged."""
+    edits = []
+    for a, b in swaps:
+        edits += [(_span(code, a), _segment(code, b)), (_span(code, b), _segment(code, a))]
+    for (start, end), text in sorted(edits, reverse=True):
+        code = code[:start] + text + code[end:]
+    return code
+
+
+def _segment(code: str, node: ast.expr) -> str:
+    start, end = _span(code, node)
+    return code[start:end]
+
+
+def _span(code: str, node: ast.expr) -> tuple[int, int]:
+    """Where ``node`` is in ``code``, as string offsets (ast's columns count UTF-8 bytes)."""
+    lines = code.splitlines(keepends=True)
+
+    def offset(line: int, column: int) -> int:
+        before = sum(len(text) for text in lines[: line - 1])
+        return before + len(lines[line - 1].encode()[:column].decode())
+
+    end_line = node.end_lineno or node.lineno
+    end_column = node.end_col_offset if node.end_col_offset is not None else node.col_offset
+    return offset(node.lineno, node.col_offset), offset(end_line, end_column)

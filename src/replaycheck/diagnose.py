@@ -156,6 +156,10 @@ class Diagnosis:
     """``reordered``: the statement after the gated one, when it runs what the history recorded
     and the history ran the code's command right after that: the two traded places, and the fix
     gates the pair (its source, dedented)."""
+    swapped_within: str = ""
+    """``reordered``: the gated statement as it was (dedented), when the code's command and the
+    recorded one traded places in it (two calls of one ``asyncio.gather``): the fix gates that
+    statement alone, this in the ``else``."""
     deprecated_early: str = ""
     """A ``deprecate_patch()`` id this history has no marker of: the execution started before
     the patch, and the deprecation came too early."""
