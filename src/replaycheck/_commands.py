@@ -9,16 +9,19 @@ a history's timeline.
 
 from __future__ import annotations
 
-import json
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from replaycheck.histories import decode_patch, event_type_name
+from replaycheck._command_events import CORE_SEARCH_ATTRIBUTE as CORE_SEARCH_ATTRIBUTE
+from replaycheck._command_events import EVENT_READERS, FAILURES, given_id
+from replaycheck._command_events import duration_text as duration_text
+from replaycheck._command_events import proto_seconds as proto_seconds
+from replaycheck.histories import event_type_name
 
 if TYPE_CHECKING:
-    from temporalio.api.history.v1 import History, HistoryEvent
+    from temporalio.api.history.v1 import History
 
 RawFrame = tuple[str, int, str]
 """``(file, line, function)`` of one frame of workflow code."""
@@ -55,9 +58,6 @@ cancelled task next runs), after commands the code issued later in that task."""
 
 TERMINAL_KINDS = frozenset({"complete", "fail", "cancel", "continue-as-new"})
 """Kinds that close the execution."""
-
-CORE_SEARCH_ATTRIBUTE = "TemporalChangeVersion"
-"""Upserted by core itself next to each patch marker; not a command of the workflow code."""
 
 
 @dataclass(frozen=True)
@@ -138,134 +138,6 @@ class HistoryCommands:
 # --------------------------------------------------------------------------- history side
 
 
-def duration_text(seconds: float) -> str:
-    if seconds <= 0:
-        return "0s"
-    whole = int(seconds)
-    if whole != seconds or whole < 60:
-        return f"{seconds:g}s"
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [(hours, "h"), (minutes, "m"), (secs, "s")]
-    return "".join(f"{value}{unit}" for value, unit in parts if value)
-
-
-def proto_seconds(duration: Any) -> float:
-    return float(duration.seconds) + float(duration.nanos) / 1e9
-
-
-def _local_activity_field(marker: Any, key: str) -> str:
-    """``activity_type`` or ``activity_id`` of a local activity's marker (empty: unknown)."""
-    for payload in marker.details["data"].payloads if "data" in marker.details else ():
-        try:
-            data = json.loads(payload.data)
-        except (ValueError, UnicodeDecodeError):
-            continue  # encoded by a payload codec: the name stays unknown
-        if isinstance(data, dict) and isinstance(data.get(key), str):
-            return str(data[key])
-    return ""
-
-
-def _marker(event: HistoryEvent) -> tuple[str, str, bool] | None:
-    marker = event.marker_recorded_event_attributes
-    if marker.marker_name == "core_patch":
-        patch_id, deprecated = decode_patch(marker)
-        return "patch", patch_id, deprecated
-    if marker.marker_name == "core_local_activity":
-        return "local-activity", _local_activity_field(marker, "activity_type"), False
-    return "marker", marker.marker_name, False
-
-
-def _upsert(event: HistoryEvent) -> tuple[str, str, bool] | None:
-    fields = event.upsert_workflow_search_attributes_event_attributes.search_attributes
-    keys = sorted(fields.indexed_fields)
-    if keys == [CORE_SEARCH_ATTRIBUTE]:
-        return None
-    return "search-attributes", ", ".join(keys), False
-
-
-_EventReader = Callable[["HistoryEvent"], "tuple[str, str, bool] | None"]
-
-
-def _timer(event: HistoryEvent) -> tuple[str, str, bool]:
-    timeout = event.timer_started_event_attributes.start_to_fire_timeout
-    return "timer", duration_text(proto_seconds(timeout)), False
-
-
-def _nexus(event: HistoryEvent) -> tuple[str, str, bool]:
-    attributes = event.nexus_operation_scheduled_event_attributes
-    return "nexus", "/".join(filter(None, (attributes.service, attributes.operation))), False
-
-
-def _field(kind: str, path: str = "") -> _EventReader:
-    """A reader for events whose name is the attribute at ``path`` (dotted) of the event."""
-    get = operator.attrgetter(path) if path else None
-    return lambda event: (kind, str(get(event)) if get else "", False)
-
-
-_HISTORY_KINDS: dict[str, _EventReader] = {
-    "ActivityTaskScheduled": _field(
-        "activity", "activity_task_scheduled_event_attributes.activity_type.name"
-    ),
-    "ActivityTaskCancelRequested": _field("cancel-activity"),
-    "TimerStarted": _timer,
-    "TimerCanceled": _field("cancel-timer"),
-    "MarkerRecorded": _marker,
-    "StartChildWorkflowExecutionInitiated": _field(
-        "child", "start_child_workflow_execution_initiated_event_attributes.workflow_type.name"
-    ),
-    "SignalExternalWorkflowExecutionInitiated": _field(
-        "signal-external",
-        "signal_external_workflow_execution_initiated_event_attributes.signal_name",
-    ),
-    "RequestCancelExternalWorkflowExecutionInitiated": _field(
-        "cancel-external",
-        "request_cancel_external_workflow_execution_initiated_event_attributes"
-        ".workflow_execution.workflow_id",
-    ),
-    "UpsertWorkflowSearchAttributes": _upsert,
-    "WorkflowPropertiesModified": _field("properties"),
-    "WorkflowExecutionUpdateAccepted": _field(
-        "update", "workflow_execution_update_accepted_event_attributes.accepted_request.input.name"
-    ),
-    "WorkflowExecutionUpdateCompleted": _field("update"),
-    "NexusOperationScheduled": _nexus,
-    "NexusOperationCancelRequested": _field("cancel-nexus"),
-    "WorkflowExecutionCompleted": _field("complete"),
-    "WorkflowExecutionFailed": _field(
-        "fail", "workflow_execution_failed_event_attributes.failure.message"
-    ),
-    "WorkflowExecutionCanceled": _field("cancel"),
-    "WorkflowExecutionContinuedAsNew": _field("continue-as-new"),
-}
-
-
-_FAILURES = {
-    "ActivityTaskFailed": "activity_task_failed_event_attributes.scheduled_event_id",
-    "ActivityTaskTimedOut": "activity_task_timed_out_event_attributes.scheduled_event_id",
-    "ChildWorkflowExecutionFailed":
-        "child_workflow_execution_failed_event_attributes.initiated_event_id",
-    "ChildWorkflowExecutionTimedOut":
-        "child_workflow_execution_timed_out_event_attributes.initiated_event_id",
-}  # fmt: skip
-"""Events saying a command's activity or child workflow failed, and where its command is."""
-
-
-_GIVEN_IDS = {
-    "ActivityTaskScheduled": "activity_task_scheduled_event_attributes.activity_id",
-    "StartChildWorkflowExecutionInitiated":
-        "start_child_workflow_execution_initiated_event_attributes.workflow_id",
-}  # fmt: skip
-"""Where the command events of activities and child workflows hold the id they gave."""
-
-
-def _given_id(event: HistoryEvent, event_type: str, kind: str) -> str:
-    if kind == "local-activity":
-        return _local_activity_field(event.marker_recorded_event_attributes, "activity_id")
-    path = _GIVEN_IDS.get(event_type)
-    return str(operator.attrgetter(path)(event)) if path else ""
-
-
 def history_commands(history: History) -> HistoryCommands:
     """Every event of ``history`` that a workflow task's command produced, in order."""
     commands: list[Command] = []
@@ -278,19 +150,19 @@ def history_commands(history: History) -> HistoryCommands:
             task = event.event_id
             tasks.append(task)
             continue
-        if event_type in _FAILURES:
-            failed.add(int(operator.attrgetter(_FAILURES[event_type])(event)))
+        if event_type in FAILURES:
+            failed.add(int(operator.attrgetter(FAILURES[event_type])(event)))
             continue
         if event_type == "MarkerRecorded" and event.marker_recorded_event_attributes.HasField(
             "failure"
         ):  # a local activity's outcome is its marker
             failed.add(event.event_id)
-        reader = _HISTORY_KINDS.get(event_type)
+        reader = EVENT_READERS.get(event_type)
         found = reader(event) if reader is not None else None
         if found is None:
             continue
         kind, name, deprecated = found
-        given = _given_id(event, event_type, kind)
+        given = given_id(event, event_type, kind)
         commands.append(
             Command(
                 kind,
