@@ -124,7 +124,7 @@ def test_an_added_activity_cancel_is_nondeterministic_at_the_cancel_call() -> No
         marked_line("change: AddActivityCancel"),
     )
     fix = "\n".join(d.fix())
-    assert 'if workflow.patched("add-cancel-activity"):\n        handle.cancel()' in fix
+    assert 'if workflow.patched("add-cancel-slow"):\n        handle.cancel()' in fix
     assert "    else:" not in fix
 
 

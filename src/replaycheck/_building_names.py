@@ -150,6 +150,8 @@ def slug_of(command: Command | None) -> str:
         return ""
     if command.kind in ("activity", "local-activity", "child") and command.name:
         return slug(command.name)
+    if command.kind == "cancel-activity" and command.name:
+        return f"cancel-{slug(command.name)}"
     if command.kind == "signal-external" and command.name:
         return f"signal-{slug(command.name)}"
     if command.kind == "complete":

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from replaycheck._command_events import CORE_SEARCH_ATTRIBUTE as CORE_SEARCH_ATTRIBUTE
@@ -88,6 +88,8 @@ class Command:
         label = KIND_LABELS.get(self.kind, self.kind)
         if not self.name:
             return label
+        if self.kind == "cancel-activity":  # named after the activity it cancels
+            return f"cancel of activity {self.name!r}"
         if self.kind == "timer":
             return f"timer ({self.name})"
         if self.kind == "patch" and self.deprecated:
@@ -143,6 +145,7 @@ def history_commands(history: History) -> HistoryCommands:
     commands: list[Command] = []
     tasks: list[int] = []
     failed: set[int] = set()
+    activities: dict[int, str] = {}
     task = 0
     for event in history.events:
         event_type = event_type_name(event.event_type)
@@ -162,6 +165,11 @@ def history_commands(history: History) -> HistoryCommands:
         if found is None:
             continue
         kind, name, deprecated = found
+        if kind == "activity":
+            activities[event.event_id] = name
+        elif kind == "cancel-activity":  # the activity it cancels
+            scheduled = event.activity_task_cancel_requested_event_attributes.scheduled_event_id
+            name = activities.get(scheduled, "")
         given = given_id(event, event_type, kind)
         commands.append(
             Command(
@@ -263,13 +271,19 @@ def code_commands(
     """Recorded ``(command, history length, frames)`` entries as commands, in order.
 
     A continue-as-new command is added after ``workflow.continue_as_new`` unwound the stack, so
-    it takes the frames recorded at that call.
+    it takes the frames recorded at that call. A cancel of an activity is named after the
+    activity.
     """
     found = []
+    activities: dict[int, str] = {}
     for proto, task, frames in entries:
         command = code_command(proto, task, frames)
         if command is None:
             continue
+        if command.kind == "activity":
+            activities[proto.schedule_activity.seq] = command.name
+        elif command.kind == "cancel-activity":
+            command = replace(command, name=activities.get(proto.request_cancel_activity.seq, ""))
         if command.kind == "continue-as-new" and not command.frames:
             command = Command(
                 command.kind, command.name, task=task, frames=tuple(continue_as_new_frames)
