@@ -196,7 +196,8 @@ OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHan
           "SwapSameChildren", "AddInHelper", "RemoveCleanupOnCancel",
           "PropagateCancel", "FlagAtCaller", "StopCatching",
           "StopCatchingLocal", "SwapAdjacent", "RenameUpdateHandler", "AddTimerLikeLater",
-          "SwapInGather", "MoveBeforeGather"}  # fmt: skip
+          "SwapInGather", "MoveBeforeGather",
+          "AbandonCancel", "RemoveActivityCancel"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 

@@ -424,6 +424,79 @@ def test_a_removed_cancel_is_placed_before_the_commands_of_its_workflow_task() -
     )
 
 
+def test_a_cancel_of_an_abandoned_activity_gates_its_cancellation_type(tmp_path: Path) -> None:
+    # AbandonCancel: the activity is now scheduled with ABANDON, so handle.cancel() issues no
+    # command where the history recorded the cancel request. The code's side is what it did
+    # command there ('charge'), never "cancel instead of cancel", and the fix gates the
+    # cancellation_type argument (gating handle.cancel() would run the same call both ways).
+    d = committed_verdicts()["AbandonCancel"].diagnosis
+    assert d is not None, d
+    assert (d.recorded, d.commanded) == ("cancel of activity 'slow'", "activity 'charge'")
+    assert all(row.commanded != row.recorded for row in d.timeline if row.diverged)
+    line = marked_line("change: AbandonCancel")
+    assert d.abandoned_at is not None and d.abandoned_at.line == line
+    assert d.fix_at == d.abandoned_at
+    assert Diagnosis.from_json_dict(d.to_json_dict()) == d
+    cancel = marked_line("cancel: AbandonCancel")
+    assert d.explanation() == (
+        "the code no longer requests cancellation of activity 'slow': handle.cancel() at "
+        f"changes_v2.py:{cancel} in run issues no command because its cancellation_type is "
+        f"workflow.ActivityCancellationType.ABANDON (changes_v2.py:{line} in run), and the "
+        "code went on to activity 'charge'"
+    )
+    fix = d.fix()
+    at = f"changes_v2.py:{line} in run"
+    assert fix[0].startswith(f"gate the cancellation_type of activity 'slow' at {at} ")
+    assert fix[1:] == [
+        "    cancellation_type=workflow.ActivityCancellationType.ABANDON if "
+        'workflow.patched("abandon-slow") else '
+        "workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,"
+    ]
+    # The fix applied as printed: the history replays.
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    indent = lines[line - 1][: -len(lines[line - 1].lstrip())]
+    fixed = "".join([*lines[: line - 1], indent + fix[1].strip() + "\n", *lines[line:]])
+    assert replay_variant(tmp_path, "abandon_cancel_gated", fixed, "AbandonCancel").ok
+
+
+def test_a_removed_activity_cancel_is_gated_where_it_was_whatever_runs_next(
+    tmp_path: Path,
+) -> None:
+    # RemoveActivityCancel: the cancel is gone and the code goes on to 'bill' (or 'charge',
+    # in the if's other branch): one change, gated after the sleep where the cancel was, not
+    # at whichever activity each branch runs next (that made one fix per branch).
+    d = committed_verdicts()["RemoveActivityCancel"].diagnosis
+    assert d is not None and (d.change, d.recorded, d.commanded) == (
+        "removed", "cancel of activity 'slow'", "activity 'bill'"), d  # fmt: skip
+    assert d.location == () and d.fix_at is None
+    line = marked_line("before: RemoveActivityCancel")
+    assert d.previous[0].line == line
+    no_longer = "the code no longer requests cancellation of activity 'slow'"
+    assert d.explanation().startswith(f"{no_longer}; it went on to activity 'bill'")
+    fix = d.fix()
+    assert fix[0].startswith(
+        f"gate the change where cancel of activity 'slow' was, after changes_v2.py:{line} in run"
+    )
+    assert fix[1] == '    if workflow.patched("remove-cancel-slow"):'
+    source = V2_FILE.read_text()
+    # the other branch: the same fix, at the same place
+    other = source.replace('if order.endswith("-rush"):', 'if not order.endswith("-rush"):')
+    d2 = replay_variant(tmp_path, "remove_cancel_other_branch", other,
+                        "RemoveActivityCancel").diagnosis  # fmt: skip
+    assert d2 is not None and d2.commanded == "activity 'charge'"
+    assert [x.replace("remove_cancel_other_branch.py", "changes_v2.py") for x in d2.fix()] == fix
+    # The fix applied as it reads (the old cancel in the else): the history replays.
+    lines = source.splitlines(keepends=True)
+    indent = lines[line - 1][: -len(lines[line - 1].lstrip())]
+    old = [
+        'if workflow.patched("remove-cancel-slow"):', "    pass", "else:",
+        "    if not handle.done():", "        handle.cancel()",
+        "        with contextlib.suppress(ActivityError):", "            await handle",
+    ]  # fmt: skip
+    fixed = "".join([*lines[:line], *(f"{indent}{x}\n" for x in old), *lines[line:]])
+    assert replay_variant(tmp_path, "remove_cancel_gated", fixed, "RemoveActivityCancel").ok
+
+
 def test_a_failing_diagnosis_keeps_the_verdict_and_shows_the_traceback(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -21,6 +21,7 @@ from replaycheck._building_names import (
     unused,
     with_patch_id,
 )
+from replaycheck._cancel_readings import cancel_removed, removed_cancel
 from replaycheck._commands import (
     NAMED_KINDS,
     TASK_END_CANCELS,
@@ -84,6 +85,7 @@ def diagnose(
     draws: Sequence[tuple[str, int]] = (),
     signal_handlers: Collection[str | None] | None = None,
     update_handlers: Collection[str | None] | None = None,
+    abandoned: Sequence[tuple[Command, Command]] = (),
 ) -> Diagnosis:
     """Explain a nondeterminism failure; never raises.
 
@@ -101,6 +103,8 @@ def diagnose(
         signal_handlers: the names the code has signal handlers for (``None`` in it: a
             dynamic handler); ``None``: unknown.
         update_handlers: the same for update handlers.
+        abandoned: ``(cancel, activity)`` of each cancel the code asked for of an activity it
+            scheduled with ``ABANDON`` (``replaycheck._cancel_readings.abandoned_cancels``).
     """
     severity = severity_of(status)
     try:
@@ -115,7 +119,7 @@ def diagnose(
         elif found is None:
             diagnosis = _from_hint(message, _hint_with_history(hint, commands), severity)
         else:
-            diagnosis = _from_divergence(message, found, commands, severity)
+            diagnosis = _from_divergence(message, found, commands, severity, (history, abandoned))
         early = _early_deprecation(diagnosis, found, commands, issued, early_deprecations)
         if early is not None:
             patch_id, at = early
@@ -303,10 +307,17 @@ _CANCELLED = {"cancel-timer": "timer", "cancel-activity": "activity"}
 
 
 def _from_divergence(
-    message: str, found: Divergence, history: HistoryCommands, severity: str
+    message: str,
+    found: Divergence,
+    history: HistoryCommands,
+    severity: str,
+    cancels: tuple[History, Sequence[tuple[Command, Command]]],
 ) -> Diagnosis:
     h, c = found.recorded, found.commanded
     diagnosis = _located(message, found, history, severity)
+    if h is not None and cancel_removed(h, c, found.commanded_rest):  # the code's next command
+        taken = patch_ids_in_use(history, diagnosis)  # differs by branch: gate where it was
+        return removed_cancel(diagnosis, h, *cancels, taken)
     if diagnosis.change == "removed" and c is not None and c.kind == "cancel" and h is not None:
         last = diagnosis.previous[0] if diagnosis.previous else None
         if h.name and last and mentioned_later(last.file, last.line, name_pattern(h.name)):

@@ -272,21 +272,31 @@ def code_commands(
 
     A continue-as-new command is added after ``workflow.continue_as_new`` unwound the stack, so
     it takes the frames recorded at that call. A cancel of an activity is named after the
-    activity.
+    activity; one of an activity scheduled with ``ActivityCancellationType.ABANDON`` is left
+    out: core sends no command for it (``replaycheck._cancel_readings.abandoned_cancels``
+    lists them).
     """
     found = []
-    activities: dict[int, str] = {}
+    activities: dict[int, tuple[Command, int]] = {}
     for proto, task, frames in entries:
         command = code_command(proto, task, frames)
         if command is None:
             continue
         if command.kind == "activity":
-            activities[proto.schedule_activity.seq] = command.name
+            scheduled = proto.schedule_activity
+            activities[scheduled.seq] = (command, scheduled.cancellation_type)
         elif command.kind == "cancel-activity":
-            command = replace(command, name=activities.get(proto.request_cancel_activity.seq, ""))
+            cancelled, how = activities.get(proto.request_cancel_activity.seq, (None, 0))
+            if cancelled is not None and how == ABANDON:
+                continue
+            command = replace(command, name=cancelled.name if cancelled else "")
         if command.kind == "continue-as-new" and not command.frames:
             command = Command(
                 command.kind, command.name, task=task, frames=tuple(continue_as_new_frames)
             )
         found.append(command)
     return found
+
+
+ABANDON = 2
+"""``ActivityCancellationType.ABANDON`` in core's ``ScheduleActivity`` command."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from replaycheck._cancel_readings import abandoned_fix, cancel_explanation
 from replaycheck._commands import TASK_END_CANCELS, Command, kind_switch
 from replaycheck._fix_cases import (
     arguments,
@@ -83,6 +84,8 @@ def explanation(d: Diagnosis) -> str:
             "started before the patch (its history has no marker of it) and took the old "
             f"branch, where the code now commands {com}"
         )
+    if cancel := cancel_explanation(d):
+        return cancel
     if d.change in ("renamed", "replaced") and d.still_runs_later:
         return (
             f"the code commands {com} where the history recorded {rec}, which the code "
@@ -270,6 +273,8 @@ def _fix(d: Diagnosis) -> list[str]:
             "    else:",
             *old_code(rec),
         ]
+    if d.abandoned_at is not None and len(d.abandoned_types) == 2:
+        return abandoned_fix(d)
     if d.change == "removed":
         where = f"where {rec} was"
         if d.previous:

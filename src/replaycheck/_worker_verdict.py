@@ -98,7 +98,8 @@ def error_message(text: str, converter: ConfiguredConverter | None = None) -> st
 def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording | None) -> Diagnosis:
     """The diagnosis of a nondeterministic history from what the replay recorded."""
     from replaycheck._building import diagnose
-    from replaycheck._commands import code_commands
+    from replaycheck._cancel_readings import abandoned_cancels
+    from replaycheck._commands import Command, code_commands
     from replaycheck._source import source_frames
 
     issued = None
@@ -106,6 +107,7 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
     early: list[tuple[str, str, int]] = []
     draws: list[tuple[str, int]] = []
     handlers = updates = None
+    abandoned: list[tuple[Command, Command]] = []
     if recording is not None:
         if isinstance(recording.signal_handlers, dict):
             handlers = frozenset(recording.signal_handlers)
@@ -117,6 +119,7 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
                 draws.append((frames[0].short(), task))
         entries = recording.command_entries()
         issued = code_commands(entries, recording.continue_as_new_stack)
+        abandoned = abandoned_cancels(entries)
         last = recording.last_activation
         for patch_id, stack, count in recording.early_deprecations:
             frames = source_frames(stack)
@@ -132,6 +135,7 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
         draws=draws,
         signal_handlers=handlers,
         update_handlers=updates,
+        abandoned=abandoned,
     )
 
 

@@ -225,6 +225,14 @@ class Diagnosis:
     """``patch-removed``: how many histories of the run started before the patch and fail
     without its old branch (set by ``reconcile``): the whole gate goes back, not just a
     ``deprecate_patch()`` call."""
+    abandoned_at: SourceFrame | None = None
+    """A cancel the history recorded that the code no longer requests because the activity is
+    now scheduled with ``ABANDON``: the line of its ``cancellation_type=`` argument."""
+    abandoned_by: str = ""
+    """Where the code still cancels that activity (``handle.cancel() at wf.py:40 in run``)."""
+    abandoned_types: tuple[str, ...] = ()
+    """The ``cancellation_type`` as the code has it, and as the history's request shows it was
+    (``WAIT_CANCELLATION_COMPLETED`` or ``TRY_CANCEL``), as source."""
 
     @property
     def recorded(self) -> str:
@@ -271,10 +279,12 @@ class Diagnosis:
     @property
     def reads_otherwise(self) -> bool:
         """Whether the change is not the pair of commands itself: a handler gone, a patch call
-        removed or deprecated too early, a failure or cancel no longer caught."""
+        removed or deprecated too early, a failure or cancel no longer caught, a cancel an
+        abandoned activity no longer requests."""
         return self.change == "patch-removed" or any(
             (self.deprecated_early, self.removed_gate, self.unhandled_signal,
-             self.unhandled_update, self.handler, self.failure_uncaught, self.cancel_uncaught)
+             self.unhandled_update, self.handler, self.failure_uncaught, self.cancel_uncaught,
+             self.abandoned_at)
         )  # fmt: skip
 
     def explanation(self) -> str:
@@ -304,6 +314,8 @@ class Diagnosis:
         when the condition reads nothing else), else :attr:`gate_at`."""
         if self.removed_gate_at is not None:
             return self.removed_gate_at
+        if self.abandoned_at is not None:
+            return self.abandoned_at
         return (not self.branch_reads_more and self.branch_caller) or self.gate_at
 
     @property
@@ -326,14 +338,21 @@ class Diagnosis:
         values = {k: v for k, v in data.items() if k in names}
         for key in ("location", "previous"):
             values[key] = tuple(SourceFrame(**_known(SourceFrame, f)) for f in values.get(key, ()))
-        if isinstance(values.get("removed_gate_at"), dict):
-            values["removed_gate_at"] = SourceFrame(
-                **_known(SourceFrame, values["removed_gate_at"])
-            )
+        for key in ("removed_gate_at", "abandoned_at"):
+            if isinstance(values.get(key), dict):
+                values[key] = SourceFrame(**_known(SourceFrame, values[key]))
         values["timeline"] = tuple(
             TimelineRow(**_known(TimelineRow, r)) for r in values.get("timeline", ())
         )
-        for key in ("old_order", "signals", "ids", "draws", "branch_parameters", "markers"):
+        for key in (
+            "old_order",
+            "signals",
+            "ids",
+            "draws",
+            "branch_parameters",
+            "markers",
+            "abandoned_types",
+        ):
             values[key] = tuple(values.get(key, ()))
         return cls(**values)
 

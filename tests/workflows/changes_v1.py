@@ -817,3 +817,42 @@ class MoveBeforeGather:
         found = await workflow.execute_local_activity(lookup, order, start_to_close_timeout=TIMEOUT)
         billed = await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
         return f"{fetched}, {charged}, {found}, {billed}"
+
+
+@workflow.defn(name="AbandonCancel")
+class AbandonCancel:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        handle = workflow.start_activity(
+            slow,
+            order,
+            start_to_close_timeout=TIMEOUT,
+            heartbeat_timeout=timedelta(seconds=2),
+            cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+        )
+        await workflow.sleep(PAUSE)
+        handle.cancel()
+        with contextlib.suppress(ActivityError):
+            await handle
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemoveActivityCancel")
+class RemoveActivityCancel:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        handle = workflow.start_activity(
+            slow,
+            order,
+            start_to_close_timeout=TIMEOUT,
+            heartbeat_timeout=timedelta(seconds=2),
+            cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+        )
+        await workflow.sleep(PAUSE)
+        if not handle.done():
+            handle.cancel()
+            with contextlib.suppress(ActivityError):
+                await handle
+        if order.endswith("-rush"):
+            return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)

@@ -984,3 +984,48 @@ class MoveBeforeGather:
         )
         billed = await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
         return f"{fetched}, {charged}, {found}, {billed}"
+
+
+@workflow.defn(name="AbandonCancel")
+class AbandonCancel:
+    """The activity is now abandoned when cancelled: handle.cancel() issues no command, where
+    the history recorded the cancel request."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        handle = workflow.start_activity(
+            slow,
+            order,
+            start_to_close_timeout=TIMEOUT,
+            heartbeat_timeout=timedelta(seconds=2),
+            # change: AbandonCancel (the next line)
+            cancellation_type=workflow.ActivityCancellationType.ABANDON,
+        )
+        await workflow.sleep(PAUSE)
+        # cancel: AbandonCancel (the next line)
+        handle.cancel()
+        with contextlib.suppress(ActivityError, asyncio.CancelledError):
+            await handle
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemoveActivityCancel")
+class RemoveActivityCancel:
+    """No longer cancels the activity: where the history recorded the cancel request, the code
+    goes on to whichever activity its branch runs (one change, whatever the branch)."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        handle = workflow.start_activity(
+            slow,
+            order,
+            start_to_close_timeout=TIMEOUT,
+            heartbeat_timeout=timedelta(seconds=2),
+            cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+        )
+        # before: RemoveActivityCancel (the next line)
+        await workflow.sleep(PAUSE)
+        workflow.logger.info("slow left running: %s", not handle.done())
+        if order.endswith("-rush"):
+            return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)

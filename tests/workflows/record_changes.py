@@ -108,6 +108,8 @@ CASES = (
     "AddTimerLikeLater",
     "SwapInGather",
     "MoveBeforeGather",
+    "AbandonCancel",
+    "RemoveActivityCancel",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate"}

@@ -1,0 +1,176 @@
+"""A cancel of an activity that the history recorded and the code no longer requests.
+
+Either the cancel was removed (what the code commands there instead is only its next command,
+which differs from one branch to the next: the gate goes where the cancel was, after the last
+matching command), or the code still calls ``cancel()`` on the handle but scheduled the
+activity with ``ActivityCancellationType.ABANDON``, for which core sends no command: the gate
+goes on the ``cancellation_type`` argument.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from replaycheck._commands import ABANDON, TERMINAL_KINDS, Command, RawFrame, code_command
+from replaycheck._readings import slug
+from replaycheck._source import SourceFrame, display_file, innermost, parsed, source_frames
+
+if TYPE_CHECKING:
+    from temporalio.api.history.v1 import History
+
+    from replaycheck.diagnose import Diagnosis
+
+CANCELLATION_TYPE = "workflow.ActivityCancellationType"
+"""How the fix names the enum when the source does not spell it out."""
+
+
+def abandoned_cancels(
+    entries: Iterable[tuple[Any, int, Sequence[RawFrame]]],
+) -> list[tuple[Command, Command]]:
+    """``(the cancel, the activity's command)`` of each cancel of an activity the code
+    scheduled with ``ABANDON``: ``handle.cancel()`` asks core for a cancel command and core
+    sends none (the history records no cancel request), so ``code_commands`` leaves it out."""
+    activities: dict[int, Command] = {}
+    found = []
+    for proto, task, frames in entries:
+        variant = proto.WhichOneof("variant")
+        if variant == "schedule_activity" and proto.schedule_activity.cancellation_type == ABANDON:
+            command = code_command(proto, task, frames)
+            if command is not None:
+                activities[proto.schedule_activity.seq] = command
+        elif variant == "request_cancel_activity":
+            scheduled = activities.get(proto.request_cancel_activity.seq)
+            if scheduled is not None:
+                cancel = Command("cancel-activity", scheduled.name, task=task, frames=tuple(frames))
+                found.append((cancel, scheduled))
+    return found
+
+
+def cancel_removed(h: Command | None, c: Command | None, rest: Sequence[Command]) -> bool:
+    """The history recorded a cancel of an activity where the code went on to another command
+    (or none), and the code requests no such cancel later either: the cancel is gone (not
+    moved), and the code's next command only shows where the code went from there."""
+    if h is None or h.kind != "cancel-activity" or (c is not None and c.kind in TERMINAL_KINDS):
+        return False
+    later = (c, *rest) if c is not None else tuple(rest)
+    return not any(x.kind == h.kind and x.name == h.name for x in later)
+
+
+def removed_cancel(
+    diagnosis: Diagnosis,
+    h: Command,
+    history: History,
+    abandoned: Sequence[tuple[Command, Command]],
+    taken: Collection[str],
+) -> Diagnosis:
+    """The diagnosis of a cancel the code no longer requests: gated where it was, after the
+    last matching command (:attr:`Diagnosis.previous`), or at the ``cancellation_type``
+    argument when the code cancels an activity it now abandons. ``taken``: the patch ids in
+    use."""
+    from replaycheck._building_names import slug_of, unused  # the worker's, not the report's
+
+    removed = replace(
+        diagnosis, change="removed", location=(), gate_frame=0, other_patch_id="",
+        patch_id=unused(f"remove-{slug_of(h)}", taken), still_runs_later=False,
+        seen_later=False, old_order=(), swapped="", added_block="", added_to=0, moved_too="",
+        shares_statement=False,
+    )  # fmt: skip
+    pair = next(((x, y) for x, y in abandoned if x.name == h.name and h.name), None)
+    if pair is None:
+        return removed
+    cancel, scheduled = pair
+    where = source_frames(cancel.frames[:1])
+    argument = _argument(scheduled.frames[0]) if scheduled.frames else None
+    if argument is None:
+        return removed
+    at, new = argument
+    old_type = _old_type(history, diagnosis.event_id)
+    base = new.rsplit(".", 1)[0] if new.endswith(".ABANDON") else CANCELLATION_TYPE
+    return replace(
+        removed,
+        patch_id=unused(f"abandon-{slug(h.name)}", taken),
+        abandoned_at=at,
+        abandoned_by=f"{where[0].code} at {where[0].short()}" if where else "",
+        abandoned_types=(new, f"{base}.{old_type}"),
+    )
+
+
+def _argument(frame: RawFrame) -> tuple[SourceFrame, str] | None:
+    """The ``cancellation_type=`` argument of the call at ``frame`` (its line as a frame, and
+    its source); ``None`` when the call has none (ABANDON came from elsewhere)."""
+    path, line, function = frame
+    tree = parsed(path)
+    if tree is None:
+        return None
+    call = innermost(tree, line, (ast.Call,))
+    while call is not None:
+        for keyword in call.keywords:
+            if keyword.arg == "cancellation_type":
+                at = SourceFrame(display_file(path), keyword.value.lineno, function,
+                                 ast.unparse(keyword))  # fmt: skip
+                return at, ast.unparse(keyword.value)
+        # the frame's line may be an outer call's (asyncio.ensure_future(execute_activity(...)))
+        inner = [n for n in ast.walk(call) if isinstance(n, ast.Call) and n is not call]
+        call = next((n for n in inner if any(k.arg == "cancellation_type" for k in n.keywords)),
+                    None)  # fmt: skip
+    return None
+
+
+def _old_type(history: History, cancel_event: int) -> str:
+    """How the history's activity was cancelled: ``WAIT_CANCELLATION_COMPLETED`` when its
+    ``ActivityTaskCanceled`` came before the code's next command (the code waited for it),
+    else ``TRY_CANCEL``."""
+    from replaycheck._commands import history_commands
+    from replaycheck.histories import event_type_name
+
+    after = [x for x in history_commands(history).commands if x.event_id > cancel_event]
+    next_command = after[0].event_id if after else 1 << 62
+    scheduled = 0
+    for event in history.events:
+        if event.event_id == cancel_event:
+            attributes = event.activity_task_cancel_requested_event_attributes
+            scheduled = attributes.scheduled_event_id
+        elif (
+            cancel_event < event.event_id < next_command
+            and event_type_name(event.event_type) == "ActivityTaskCanceled"
+            and event.activity_task_canceled_event_attributes.scheduled_event_id == scheduled
+        ):
+            return "WAIT_CANCELLATION_COMPLETED"
+    return "TRY_CANCEL"
+
+
+def cancel_explanation(d: Diagnosis) -> str:
+    """What a diagnosis of a cancel the code no longer requests says ('' for other changes)."""
+    if d.change != "removed" or d.recorded_kind != "cancel-activity":
+        return ""
+    what = f"activity {d.recorded_name!r}" if d.recorded_name else "an activity"
+    if d.abandoned_at is not None and d.abandoned_types:
+        went = f", and the code went on to {d.commanded}" if d.commanded_kind else ""
+        return (
+            f"the code no longer requests cancellation of {what}: "
+            f"{d.abandoned_by or 'its cancel()'} issues no command because its cancellation_type "
+            f"is {d.abandoned_types[0]} ({d.abandoned_at.short()}){went}"
+        )
+    if not d.commanded_kind:
+        return ""
+    return (
+        f"the code no longer requests cancellation of {what}; it went on to {d.commanded} "
+        "(its next command, which may differ from one branch to the next)"
+    )
+
+
+def abandoned_fix(d: Diagnosis) -> list[str]:
+    """Gate the ``cancellation_type`` argument: executions recorded before requested the
+    cancel, as the old type does."""
+    at = d.abandoned_at
+    new, old = d.abandoned_types
+    where = f" at {at.short()}" if at is not None else ""
+    return [
+        f"gate the cancellation_type of activity {d.recorded_name!r}{where} (executions "
+        "recorded before requested its cancel, as the old type does; ABANDON requests none):",
+        f'    cancellation_type={new} if workflow.patched("{d.patch_id or "<change-id>"}") '
+        f"else {old},",
+    ]
