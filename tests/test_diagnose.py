@@ -389,6 +389,88 @@ def test_random_draws_on_the_way_are_named_with_the_fix_of_gating_the_draw() -> 
     assert committed_verdicts()["ChangeChildId"].diagnosis.draws == ()  # type: ignore[union-attr]
 
 
+def test_a_removed_wait_timeout_is_located_at_the_wait(tmp_path: Path) -> None:
+    # RemoveWaitTimeout: the history started the wait's 1 s timer; the code now commands
+    # nothing and waits at the wait_condition, past its last command ('fetch'). The diagnosis,
+    # its annotation and its fix are at the wait, not at 'fetch'; the fix keeps the timeout in
+    # the else, and applied as printed the history replays.
+    from replaycheck._render_ci import annotation_target
+
+    verdict = committed_verdicts()["RemoveWaitTimeout"]
+    d = verdict.diagnosis
+    assert d is not None
+    line = marked_line("change: RemoveWaitTimeout")
+    assert (d.recorded, d.commanded, d.change, d.location) == (
+        "timer (1s)",
+        "nothing",
+        "removed",
+        (),
+    )
+    assert d.previous[0].line == line - 4  # 'fetch', then `approved = False` and `try:`
+    assert (Path(d.waits_at[0].file).resolve(), d.waits_at[0].line) == (V2_FILE, line)
+    assert d.explanation() == (
+        f"the code now waits at changes_v2.py:{line} in run (wait_condition, no timeout) where "
+        "the history started timer (1s)"
+    )
+    assert annotation_target(verdict)[1] == line and d.fix_at == d.waits_at[0]
+    assert f"(the code waits at changes_v2.py:{line} in run)" in d.headline()
+    fix = d.fix()
+    assert fix == [
+        f"gate the wait at changes_v2.py:{line} in run (executions recorded before started "
+        "timer (1s) there):",
+        '    if workflow.patched("remove-approved-timeout"):',
+        "        await workflow.wait_condition(lambda: self.approved)",
+        "    else:",
+        "        await workflow.wait_condition(lambda: self.approved, "
+        "timeout=timedelta(seconds=1))",
+    ]
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    indent = lines[line - 1][: -len(lines[line - 1].lstrip())]
+    gated = [indent + x[4:] + "\n" for x in fix[1:]]
+    fixed = "".join(lines[: line - 1] + gated + lines[line:])
+    assert replay_variant(tmp_path, "remove_wait_timeout_gated", fixed, "RemoveWaitTimeout").ok
+
+
+def test_the_old_wait_gets_its_timeout_back_as_written() -> None:
+    # The else of a removed timeout's fix: the statement as it is, with the timer's duration.
+    from replaycheck._waiting import wait_label, with_timeout
+
+    one_line = "await workflow.wait_condition(lambda: self.approved)"
+    assert with_timeout(one_line, 3600, True) == (
+        "await workflow.wait_condition(lambda: self.approved, timeout=timedelta(hours=1))"
+    )
+    assert with_timeout(one_line, 1.5, False).endswith("(lambda: self.approved, timeout=1.5)")
+    split = "await workflow.wait_condition(\n    lambda: self.approved\n)"
+    assert with_timeout(split, 5400, True) == (
+        "await workflow.wait_condition(\n    lambda: self.approved,\n"
+        "    timeout=timedelta(minutes=90),\n)"
+    )
+    assert with_timeout("await workflow.wait_condition(f, timeout=3)", 1, True) == ""
+    assert wait_label(one_line) == "wait_condition, no timeout"
+    assert wait_label("await asyncio.wait_for(x, 3)") == "wait_for"
+    assert wait_label("await hb") == ""
+
+
+def test_a_wait_added_where_the_history_went_on_is_located_at_the_wait() -> None:
+    # DurationThenWait: a wait_condition added after 'fetch', where the history went on with
+    # 'charge': the code waits there. An added wait is the likelier reading (no else); a
+    # removed 'charge' the second.
+    d = committed_verdicts()["DurationThenWait"].diagnosis
+    assert d is not None
+    line = marked_line("change: DurationThenWait")
+    assert d.waits_at[0].line == line and d.fix_at == d.waits_at[0]
+    assert d.explanation().startswith(
+        f"the code now waits at changes_v2.py:{line} in run (wait_condition, no timeout) where "
+        "the history went on with activity 'charge'"
+    )
+    fix = d.fix()
+    assert fix[1:3] == [
+        '    if workflow.patched("add-approved-wait"):',
+        "        await workflow.wait_condition(lambda: self.approved)",
+    ]
+    assert fix[3].startswith("  if activity 'charge' was removed") and "remove-charge" in fix[4]
+
+
 def test_a_command_added_to_a_signal_handler_reads_as_an_addition() -> None:
     # The handler's new 'audit' runs before run()'s 'charge', which the class still runs: an
     # addition in the handler (no else), not a replacement that would run 'charge' twice.

@@ -62,12 +62,10 @@ from replaycheck._readings import (
     still_runs_later,
     update_handler,
 )
-from replaycheck._source import (
-    SourceFrame,
-    source_frames,
-)
+from replaycheck._source import SourceFrame, display_file, source_frames
 from replaycheck._source_flow import mentioned_later
 from replaycheck._swap_readings import swapped_next, swapped_within
+from replaycheck._waiting import with_wait
 from replaycheck.diagnose import Diagnosis, severity_of
 
 if TYPE_CHECKING:
@@ -86,6 +84,7 @@ def diagnose(
     signal_handlers: Collection[str | None] | None = None,
     update_handlers: Collection[str | None] | None = None,
     abandoned: Sequence[tuple[Command, Command]] = (),
+    waiting: Sequence[tuple[tuple[SourceFrame, ...], str]] = (),
 ) -> Diagnosis:
     """Explain a nondeterminism failure; never raises.
 
@@ -105,6 +104,7 @@ def diagnose(
         update_handlers: the same for update handlers.
         abandoned: ``(cancel, activity)`` of each cancel the code asked for of an activity it
             scheduled with ``ABANDON`` (``replaycheck._cancel_readings.abandoned_cancels``).
+        waiting: where the code's tasks waited when replay stopped (``replaycheck._waiting``).
     """
     severity = severity_of(status)
     try:
@@ -141,6 +141,8 @@ def diagnose(
         markers = tuple(("~" if x.deprecated else "") + x.name for x in commands.commands
                         if x.kind == "patch")  # fmt: skip
         diagnosis = replace(with_signals(diagnosis, history), draws=drawn, markers=markers)
+        issued_at = {(display_file(f[0]), f[1]) for x in issued or () for f in x.frames}
+        diagnosis = with_wait(diagnosis, commands, waiting, issued_at)
         diagnosis = with_unhandled_update(diagnosis, update_handlers)
         return with_unhandled(diagnosis, history, signal_handlers)
     except Exception:  # a diagnosis is a courtesy: any surprise degrades to core's message

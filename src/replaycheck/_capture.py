@@ -33,6 +33,7 @@ from temporalio.worker import (
 )
 
 import replaycheck
+from replaycheck._waiting import Waiting, waiting_stacks
 
 if TYPE_CHECKING:
     from temporalio.bridge.proto.workflow_commands import WorkflowCommand
@@ -133,6 +134,8 @@ class Recording:
     names a history's signals may find no handler for."""
     update_handlers: Any = None
     """The instance's update handlers by name (``None`` for a dynamic one), kept live."""
+    waiting: tuple[Waiting, ...] = ()
+    """Where the instance's tasks waited when it was evicted (``replaycheck._waiting``)."""
 
     def command_entries(self) -> list[tuple[WorkflowCommand, int, tuple[RawFrame, ...]]]:
         """:attr:`entries`, a cancel command taking the frames of the ``cancel()`` call, and a
@@ -229,6 +232,8 @@ def _hook_instance(instance: Any, recording: Recording) -> None:
     def recording_activate(act: Any) -> Any:
         if not any(job.HasField("remove_from_cache") for job in act.jobs):
             recording.last_activation = act.history_length
+        else:  # before the eviction cancels the tasks: where the code waits
+            recording.waiting = waiting_stacks(instance, _is_user_file)
         depth = sys.get_coroutine_origin_tracking_depth()
         sys.set_coroutine_origin_tracking_depth(ORIGIN_DEPTH)  # per thread: this workflow's
         try:

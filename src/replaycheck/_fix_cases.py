@@ -8,6 +8,7 @@ and quoted statements that :mod:`replaycheck._fix_text` builds the other fixes w
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from replaycheck.diagnose import CLOSED
@@ -338,3 +339,47 @@ def statement_at(frame: SourceFrame | None) -> str:
     except SyntaxError:
         return ""
     return frame.code
+
+
+def wait_explanation(d: Diagnosis) -> str:
+    """The code commanded nothing and waits past its last matching command
+    (:attr:`~replaycheck.diagnose.Diagnosis.waits_at`): where, and what the history did
+    there."""
+    from replaycheck._waiting import wait_label
+
+    frame = d.waits_at[0]
+    label = wait_label(frame.code)
+    at = f"{frame.short()}{f' ({label})' if label else ''}"
+    if d.recorded_kind == "timer":
+        return f"the code now waits at {at} where the history started {d.recorded}"
+    return (
+        f"the code now waits at {at} where the history went on with {d.recorded}: a wait "
+        f"added there (or {d.recorded} removed)"
+    )
+
+
+def wait_fix(d: Diagnosis) -> list[str]:
+    """Gate the statement where the code now waits: a timer's wait keeps its timeout in the
+    ``else``; another wait is new (no ``else``), or the recorded command was removed."""
+    frame = d.waits_at[0]
+    code = statement_at(frame) or "...  # the new wait"
+    if d.recorded_kind == "timer":
+        old = d.wait_old or f"...  # the old wait (it started {d.recorded})"
+        return [
+            f"gate the wait at {frame.short()} (executions recorded before started "
+            f"{d.recorded} there):",
+            *gate(d, code),
+            "    else:",
+            *(f"        {line}" for line in old.splitlines()),
+        ]
+    removal = replace(d, patch_id=d.other_patch_id)
+    after = f", after {d.previous[0].short()}" if d.previous else ""
+    return [
+        f"gate the wait at {frame.short()}; if it is new, no else (executions recorded before "
+        "did not wait there):",
+        *gate(d, code),
+        f"  if {d.recorded} was removed, gate the change where it was{after}:",
+        *gate(removal, f"...  # the new code, without {d.recorded}"),
+        "    else:",
+        *old_code(d.recorded),
+    ]

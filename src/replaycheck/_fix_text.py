@@ -26,6 +26,8 @@ from replaycheck._fix_cases import (
     removed_gate_fix,
     statement_at,
     swap_fix,
+    wait_explanation,
+    wait_fix,
 )
 from replaycheck._readings import slug
 
@@ -53,6 +55,8 @@ def explanation(d: Diagnosis) -> str:
             f"received: if its handler was renamed or removed, the signal waits unhandled and "
             f"the code does not go on where the history went on with {rec}"
         )
+    if d.waits_at and d.change == "removed":
+        return wait_explanation(d)
     if d.signals and not d.commanded_kind:
         return (
             f"the code made no command after {d.signals[-1]}, where the history went on "
@@ -275,6 +279,8 @@ def _fix(d: Diagnosis) -> list[str]:
         ]
     if d.abandoned_at is not None and len(d.abandoned_types) == 2:
         return abandoned_fix(d)
+    if d.change == "removed" and d.waits_at:
+        return wait_fix(d)
     if d.change == "removed":
         where = f"where {rec} was"
         if d.previous:

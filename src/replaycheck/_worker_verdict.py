@@ -100,7 +100,7 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
     from replaycheck._building import diagnose
     from replaycheck._cancel_readings import abandoned_cancels
     from replaycheck._commands import Command, code_commands
-    from replaycheck._source import source_frames
+    from replaycheck._source import SourceFrame, source_frames
 
     issued = None
     last = 0
@@ -108,7 +108,9 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
     draws: list[tuple[str, int]] = []
     handlers = updates = None
     abandoned: list[tuple[Command, Command]] = []
+    waiting: list[tuple[tuple[SourceFrame, ...], str]] = []
     if recording is not None:
+        waiting = [(source_frames(stack), awaited) for stack, awaited in recording.waiting]
         if isinstance(recording.signal_handlers, dict):
             handlers = frozenset(recording.signal_handlers)
         if isinstance(recording.update_handlers, dict):
@@ -136,6 +138,7 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
         signal_handlers=handlers,
         update_handlers=updates,
         abandoned=abandoned,
+        waiting=waiting,
     )
 
 

@@ -215,6 +215,12 @@ class Diagnosis:
     markers: tuple[str, ...] = ()
     """Patch ids of the history's ``core_patch`` markers, in history order (``~`` prefix:
     recorded by ``deprecate_patch()``): which side of each gate the execution took."""
+    waits_at: tuple[SourceFrame, ...] = ()
+    """The code commanded nothing where the history went on: where it waits instead, past its
+    last matching command (``await workflow.wait_condition(...)``), innermost frame first."""
+    wait_old: str = ""
+    """A timer's wait whose timeout was removed (:attr:`waits_at`): the statement with the
+    timeout back, as executions recorded before need it (empty when it cannot be written)."""
     removed_gate: str = ""
     """A patch id whose gate the code no longer has (another history of the run failed at its
     marker), while this execution started before the patch: it took the old branch, now gone.
@@ -274,6 +280,8 @@ class Diagnosis:
             line = f"{event}: {self.explanation()}"
         if self.location:
             line += f" at {self.where(self.gate_frame + 1)}"
+        elif self.waits_at:
+            line += f" (the code waits at {self.waits_at[0].short()})"
         return line
 
     @property
@@ -316,6 +324,8 @@ class Diagnosis:
             return self.removed_gate_at
         if self.abandoned_at is not None:
             return self.abandoned_at
+        if not self.location and self.waits_at:
+            return self.waits_at[0]
         return (not self.branch_reads_more and self.branch_caller) or self.gate_at
 
     @property
@@ -336,7 +346,7 @@ class Diagnosis:
         """Inverse of :meth:`to_json_dict`; unknown keys are ignored."""
         names = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in names}
-        for key in ("location", "previous"):
+        for key in ("location", "previous", "waits_at"):
             values[key] = tuple(SourceFrame(**_known(SourceFrame, f)) for f in values.get(key, ()))
         for key in ("removed_gate_at", "abandoned_at"):
             if isinstance(values.get(key), dict):

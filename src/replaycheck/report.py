@@ -125,6 +125,7 @@ def render_diagnosis(diagnosis: Diagnosis, *, color: bool = False) -> list[str]:
 
 
 def _location_lines(diagnosis: Diagnosis, color: bool) -> list[str]:
+    lines = []
     if not diagnosis.location:
         if diagnosis.previous:
             last = diagnosis.previous[0].short(full_path=True)
@@ -133,10 +134,12 @@ def _location_lines(diagnosis: Diagnosis, color: bool) -> list[str]:
                 if diagnosis.recorded_kind in TASK_END_CANCELS
                 else "the code's last matching command"
             )
-            return [_field("after", f"{last} ({what})", color)]
-        return []
-    first, *callers = diagnosis.location[:4]
-    lines = [_field("issued at", paint(first.short(full_path=True), "cyan", color), color)]
+            lines.append(_field("after", f"{last} ({what})", color))
+        if not diagnosis.waits_at:
+            return lines
+    first, *callers = diagnosis.location[:4] or diagnosis.waits_at[:4]
+    label = "issued at" if diagnosis.location else "waits at"
+    lines.append(_field(label, paint(first.short(full_path=True), "cyan", color), color))
     code = first.code.splitlines()
     if len(code) > SHOWN_STATEMENT_LINES:  # the fix quotes it whole
         more = len(code) - SHOWN_STATEMENT_LINES + 1

@@ -856,3 +856,26 @@ class RemoveActivityCancel:
         if order.endswith("-rush"):
             return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
         return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemoveWaitTimeout")
+class RemoveWaitTimeout:
+    def __init__(self) -> None:
+        self.approved = False
+
+    @workflow.signal
+    def approve(self) -> None:
+        self.approved = True
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        approved = False
+        try:
+            await workflow.wait_condition(lambda: self.approved, timeout=PAUSE)
+            approved = True
+        except asyncio.TimeoutError:
+            pass
+        return await workflow.execute_activity(
+            charge if approved else bill, order, start_to_close_timeout=TIMEOUT
+        )

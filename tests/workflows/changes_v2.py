@@ -1029,3 +1029,30 @@ class RemoveActivityCancel:
         if order.endswith("-rush"):
             return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
         return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemoveWaitTimeout")
+class RemoveWaitTimeout:
+    """The timeout of a wait removed: the history started its timer, the code now waits on
+    with no command, past its last one ('fetch')."""
+
+    def __init__(self) -> None:
+        self.approved = False
+
+    @workflow.signal
+    def approve(self) -> None:
+        self.approved = True
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        approved = False
+        try:
+            # change: RemoveWaitTimeout (the next line)
+            await workflow.wait_condition(lambda: self.approved)
+            approved = True
+        except asyncio.TimeoutError:
+            pass
+        return await workflow.execute_activity(
+            charge if approved else bill, order, start_to_close_timeout=TIMEOUT
+        )

@@ -110,6 +110,7 @@ CASES = (
     "MoveBeforeGather",
     "AbandonCancel",
     "RemoveActivityCancel",
+    "RemoveWaitTimeout",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate"}
