@@ -179,6 +179,10 @@ CASES = {
         5, "ActivityTaskScheduled", ("activity", "fetch"), ("activity", "charge"),
         "reordered", "charge-before-fetch",
     ),
+    "DrawThenReorder": Case(  # a uuid4() drawn first, untouched: no note on draws
+        5, "ActivityTaskScheduled", ("activity", "fetch"), ("activity", "charge"),
+        "reordered", "charge-before-fetch",
+    ),
 }  # fmt: skip
 """Every workflow type of ``changes_v2`` whose recorded history it breaks."""
 

@@ -389,6 +389,42 @@ def test_random_draws_on_the_way_are_named_with_the_fix_of_gating_the_draw() -> 
     assert committed_verdicts()["ChangeChildId"].diagnosis.draws == ()  # type: ignore[union-attr]
 
 
+def test_a_draw_the_change_did_not_touch_gets_no_note() -> None:
+    # DrawThenReorder: a uuid4() taken first thing, then two activities reordered. The draw is
+    # in the workflow task that diverged, but nothing there reads it (no id, no condition) and
+    # it came before any command: a note on it would be noise.
+    d = committed_verdicts()["DrawThenReorder"].diagnosis
+    assert d is not None and d.change == "reordered"
+    assert d.draws == ()
+    assert not any("workflow.random()" in line for line in d.fix())
+
+
+def test_a_draw_matters_through_an_id_or_a_condition(tmp_path: Path) -> None:
+    # The diverging statement passes an id that reads a drawn value, or sits under an if whose
+    # condition does (or draws itself); a drawn value passed as an argument does not count
+    # (core compares no arguments).
+    from replaycheck._draws import _depends
+
+    code = tmp_path / "wf.py"
+    code.write_text(
+        "async def run(self):\n"
+        "    roll = workflow.random().randint(0, 9)\n"
+        "    self.token = str(workflow.uuid4())\n"
+        "    await c(self.token)\n"
+        "    if roll > 4:\n"
+        "        await b()\n"
+        "    await d(id=f'x-{self.token}')\n"
+        "    if workflow.random().random() < 0.5:\n"
+        "        await e()\n"
+    )
+    path = str(code)
+    roll, token, inline = (SourceFrame(path, n, "run") for n in (2, 3, 8))
+    assert _depends(path, 6, [roll]) and not _depends(path, 6, [token])
+    assert _depends(path, 7, [token]) and not _depends(path, 7, [roll])
+    assert not _depends(path, 4, [roll, token])
+    assert _depends(path, 9, [inline]) and not _depends(path, 9, [roll, token])
+
+
 def test_a_removed_wait_timeout_is_located_at_the_wait(tmp_path: Path) -> None:
     # RemoveWaitTimeout: the history started the wait's 1 s timer; the code now commands
     # nothing and waits at the wait_condition, past its last command ('fetch'). The diagnosis,
@@ -1341,7 +1377,7 @@ def test_only_draws_of_the_activation_that_diverged_are_named() -> None:
         "[TMPRL1100] Nondeterminism error: Timer machine does not handle this event: "
         "HistoryEvent(id: 11, WorkflowExecutionCompleted)"
     )
-    draws = [("wf.py:3 in run", 3), ("wf.py:9 in run", 8)]
+    draws = [(SourceFrame("wf.py", 3, "run"), 3, 0), (SourceFrame("wf.py", 9, "run"), 8, 1)]
     d = diagnose(message, loaded.history, status="COMPLETED", last_task=8, draws=draws)
     assert d.draws == ("wf.py:9 in run",)
 

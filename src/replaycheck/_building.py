@@ -40,6 +40,7 @@ from replaycheck._divergence import (
     timeline,
     timer_changed,
 )
+from replaycheck._draws import Draw, draws_that_matter
 from replaycheck._history_readings import (
     ID_EVENTS,
     given_ids,
@@ -80,7 +81,7 @@ def diagnose(
     issued: Sequence[Command] | None = None,
     last_task: int = 0,
     early_deprecations: Sequence[tuple[str, str, int]] = (),
-    draws: Sequence[tuple[str, int]] = (),
+    draws: Sequence[Draw] = (),
     signal_handlers: Collection[str | None] | None = None,
     update_handlers: Collection[str | None] | None = None,
     abandoned: Sequence[tuple[Command, Command]] = (),
@@ -96,9 +97,9 @@ def diagnose(
         last_task: history length of the code's last activation.
         early_deprecations: ``(patch id, where, commands issued before it)`` of each
             ``deprecate_patch()`` call that found no marker in this history while it replayed.
-        draws: ``(where, activation history length)`` of each place the code took
-            ``workflow.random()`` / ``uuid4()`` while it replayed; those of the activation that
-            diverged are named.
+        draws: ``(where, activation history length, commands issued before)`` of each place
+            the code took ``workflow.random()`` / ``uuid4()`` while it replayed; those of the
+            activation that diverged are named when one can matter (``replaycheck._draws``).
         signal_handlers: the names the code has signal handlers for (``None`` in it: a
             dynamic handler); ``None``: unknown.
         update_handlers: the same for update handlers.
@@ -135,7 +136,7 @@ def diagnose(
             if durations_differ(found.recorded, found.commanded) and stopped:
                 diagnosis = replace(diagnosis, core_stopped_at=stopped)
         task = found.commanded.task if found is not None and found.commanded else last_task
-        drawn = tuple(dict.fromkeys(place for place, at in draws if at == task))
+        drawn = draws_that_matter(draws, found, issued, task)
         if swapped and hint.ids is not None and diagnosis.change == "reordered":
             diagnosis = replace(diagnosis, ids=hint.ids[1:])  # the ids tell the two apart
         markers = tuple(("~" if x.deprecated else "") + x.name for x in commands.commands

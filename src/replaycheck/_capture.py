@@ -120,9 +120,10 @@ class Recording:
     early_deprecations: list[tuple[str, tuple[RawFrame, ...], int]] = field(default_factory=list)
     """``(patch id, user stack, len(entries) then)`` of each ``deprecate_patch()`` call that
     found no marker of its patch in the history: the execution started before the patch."""
-    draws: list[tuple[tuple[RawFrame, ...], int]] = field(default_factory=list)
+    draws: list[tuple[tuple[RawFrame, ...], int, int]] = field(default_factory=list)
     """Where the code took ``workflow.random()`` (``uuid4()`` too), with the activation's history
-    length, each place once per activation: a draw added or removed changes every later value."""
+    length and ``len(entries)`` then, each place once per activation: a draw added or removed
+    changes every later value."""
     cancels: dict[tuple[str, int], tuple[RawFrame, ...]] = field(default_factory=dict)
     """Where the code called ``cancel()`` on an activity or child workflow handle, or on a task
     sleeping on a timer, by the cancel command's ``(field, seq)``: the command itself is issued
@@ -264,7 +265,7 @@ def _hook_instance(instance: Any, recording: Recording) -> None:
                 at = (stack[0] if stack else None, getattr(instance, "_current_history_length", 0))
                 if stack and at not in seen:
                     seen.add(at)
-                    draws.append((stack, at[1]))
+                    draws.append((stack, at[1], len(entries)))
             return workflow_random()
 
         instance.workflow_random = recording_random

@@ -105,7 +105,7 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
     issued = None
     last = 0
     early: list[tuple[str, str, int]] = []
-    draws: list[tuple[str, int]] = []
+    draws: list[tuple[SourceFrame, int, int]] = []
     handlers = updates = None
     abandoned: list[tuple[Command, Command]] = []
     waiting: list[tuple[tuple[SourceFrame, ...], str]] = []
@@ -115,11 +115,11 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
             handlers = frozenset(recording.signal_handlers)
         if isinstance(recording.update_handlers, dict):
             updates = frozenset(recording.update_handlers)
-        for stack, task in recording.draws:
-            frames = source_frames(stack)
-            if frames:
-                draws.append((frames[0].short(), task))
         entries = recording.command_entries()
+        for stack, task, count in recording.draws:
+            frames = source_frames(stack)
+            if frames:  # with the commands issued before it
+                draws.append((frames[0], task, len(code_commands(entries[:count]))))
         issued = code_commands(entries, recording.continue_as_new_stack)
         abandoned = abandoned_cancels(entries)
         last = recording.last_activation

@@ -879,3 +879,12 @@ class RemoveWaitTimeout:
         return await workflow.execute_activity(
             charge if approved else bill, order, start_to_close_timeout=TIMEOUT
         )
+
+
+@workflow.defn(name="DrawThenReorder")
+class DrawThenReorder:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        token = str(workflow.uuid4())
+        await workflow.execute_activity(fetch, token, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

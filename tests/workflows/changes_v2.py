@@ -1056,3 +1056,15 @@ class RemoveWaitTimeout:
         return await workflow.execute_activity(
             charge if approved else bill, order, start_to_close_timeout=TIMEOUT
         )
+
+
+@workflow.defn(name="DrawThenReorder")
+class DrawThenReorder:
+    """Two activities reordered after a uuid4() the change did not touch: no note on draws."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        token = str(workflow.uuid4())
+        # change: DrawThenReorder (the next line)
+        await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(fetch, token, start_to_close_timeout=TIMEOUT)

@@ -111,6 +111,7 @@ CASES = (
     "AbandonCancel",
     "RemoveActivityCancel",
     "RemoveWaitTimeout",
+    "DrawThenReorder",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate"}
