@@ -95,7 +95,8 @@ def annotation_target(verdict: Verdict) -> tuple[str, int]:
 
     The line is the call the suggested gate wraps (the caller of a helper that issues every
     command; the call passing the argument that decides a helper's branch); for a removed
-    command, the code's last command before it.
+    command, where the code waits instead (``Diagnosis.waits_at``), else the code's last command
+    before it.
     """
     diagnosis = verdict.diagnosis
     if diagnosis is not None:
