@@ -2,8 +2,9 @@
 
 A branch taken otherwise (or the argument a caller passes deciding it), a loop's count, a failure
 or a cancellation no longer caught, a patch deprecated too early or removed, two commands that
-traded places; and the gate lines
-and quoted statements that :mod:`replaycheck._fix_text` builds the other fixes with.
+traded places, a handler kept under its old name, a wait where the history went on; the note on a
+history core does not check; and the gate lines and quoted statements that
+:mod:`replaycheck._fix_text` builds the other fixes with.
 """
 
 from __future__ import annotations
@@ -383,3 +384,35 @@ def wait_fix(d: Diagnosis) -> list[str]:
         "    else:",
         *old_code(d.recorded),
     ]
+
+
+def keep_handler(kind: str, name: str, verb: str, returns: str) -> list[str]:
+    """The fix for a signal or an update the history got that no handler takes any more."""
+    return [
+        f"keep a handler registered under the name {name!r} (executions recorded before "
+        f"{verb} the {kind} by that name; the method may be called anything):",
+        f'    @workflow.{kind}(name="{name}")',
+        f"    def ...(self, ...){returns}:  # as it was, or calling the new handler",
+    ]
+
+
+def skipped_note(d: Diagnosis) -> str:
+    """Why core passes a history this diagnosis fails (or fails it only later), and what that
+    costs."""
+    recorded, commanded = d.told_apart
+    flag = (
+        "recorded before core's flag 1 (IdAndTypeDeterminismChecks, SDKs from before 2023), "
+        "and core compares the types and ids of activities and child workflows only on "
+        "histories recorded since"
+    )
+    if d.core_stopped_at:
+        return (
+            f"  note: core's message names {d.core_stopped_at}, not event {d.event_id}: this "
+            f"history was {flag}. Core took {commanded} for {recorded} at event {d.event_id}, "
+            "and stopped only where the kinds of command part"
+        )
+    return (
+        f"  note: core replays this history without a failure: it was {flag}. A worker "
+        f"replaying it with this code hands the result recorded for {recorded} to {commanded} "
+        "instead of failing: gate the change all the same"
+    )

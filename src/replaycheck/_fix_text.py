@@ -18,12 +18,14 @@ from replaycheck._fix_cases import (
     catch_again,
     deprecated_early_fix,
     gate,
+    keep_handler,
     keyword_source,
     loop_command,
     loop_fix,
     old_code,
     patch_removed_fix,
     removed_gate_fix,
+    skipped_note,
     statement_at,
     swap_fix,
     wait_explanation,
@@ -185,30 +187,8 @@ def fix(d: Diagnosis) -> list[str]:
             'gate the draw instead: x = workflow.uuid4() if workflow.patched("<id>") else None'
         )
     if d.core_skipped and lines:
-        lines.append(_skipped_note(d))
+        lines.append(skipped_note(d))
     return lines
-
-
-def _skipped_note(d: Diagnosis) -> str:
-    """Why core passes a history this diagnosis fails (or fails it only later), and what that
-    costs."""
-    recorded, commanded = d.told_apart
-    flag = (
-        "recorded before core's flag 1 (IdAndTypeDeterminismChecks, SDKs from before 2023), "
-        "and core compares the types and ids of activities and child workflows only on "
-        "histories recorded since"
-    )
-    if d.core_stopped_at:
-        return (
-            f"  note: core's message names {d.core_stopped_at}, not event {d.event_id}: this "
-            f"history was {flag}. Core took {commanded} for {recorded} at event {d.event_id}, "
-            "and stopped only where the kinds of command part"
-        )
-    return (
-        f"  note: core replays this history without a failure: it was {flag}. A worker "
-        f"replaying it with this code hands the result recorded for {recorded} to {commanded} "
-        "instead of failing: gate the change all the same"
-    )
 
 
 def _fix(d: Diagnosis) -> list[str]:
@@ -220,9 +200,9 @@ def _fix(d: Diagnosis) -> list[str]:
     suggests first.
     """
     if d.unhandled_signal:
-        return _keep_handler("signal", d.unhandled_signal, "received", " -> None")
+        return keep_handler("signal", d.unhandled_signal, "received", " -> None")
     if d.unhandled_update:
-        return _keep_handler("update", d.unhandled_update, "accepted", "")
+        return keep_handler("update", d.unhandled_update, "accepted", "")
     if d.change == "patch-removed":
         return patch_removed_fix(d)
     if d.failure_uncaught:
@@ -355,16 +335,6 @@ def _fix(d: Diagnosis) -> list[str]:
         f"  {second}",
         *(line.replace(f'"{d.patch_id}"', f'"{other}"') for line in second_code),
         *_moved(d),
-    ]
-
-
-def _keep_handler(kind: str, name: str, verb: str, returns: str) -> list[str]:
-    """The fix for a signal or an update the history got that no handler takes any more."""
-    return [
-        f"keep a handler registered under the name {name!r} (executions recorded before "
-        f"{verb} the {kind} by that name; the method may be called anything):",
-        f'    @workflow.{kind}(name="{name}")',
-        f"    def ...(self, ...){returns}:  # as it was, or calling the new handler",
     ]
 
 
