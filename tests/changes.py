@@ -175,6 +175,10 @@ CASES = {
         23, "WorkflowExecutionContinuedAsNew", ("continue-as-new", ""), ("activity", "fetch"),
         "branch", "fetch-or-continue-as-new",
     ),
+    "GatherToSequential": Case(  # nothing more in the task: 'charge' comes after 'fetch' now
+        6, "ActivityTaskScheduled", ("activity", "charge"), ("", ""),
+        "sequential", "charge-after-fetch",
+    ),
     "ReorderAroundUpdate": Case(  # the update handler's 'audit' ran between the two
         5, "ActivityTaskScheduled", ("activity", "fetch"), ("activity", "charge"),
         "reordered", "charge-before-fetch",

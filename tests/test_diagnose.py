@@ -70,7 +70,7 @@ def check_case(verdict: Verdict, name: str, case: Case) -> None:
     assert d.change == case.change
     assert d.patch_id == case.patch_id
     assert d.severity == CLOSED
-    if case.commanded[0] == "complete":  # nothing issued it: point after the last command
+    if case.commanded[0] in ("complete", ""):  # nothing issued it: after the last command
         assert d.location == ()
         assert Path(d.previous[0].file).resolve() == V2_FILE
         assert d.previous[0].line == marked_line(f"before: {name}")
@@ -949,6 +949,111 @@ def test_an_addition_to_a_gather_keeps_the_statement_in_the_else() -> None:
     first = first_reading(fix_text("AddToGather"))
     assert "still runs after it (an addition):" in first
     assert "    else:\n        ...  # the statement as it was, without activity 'audit'" in first
+
+
+FETCH = "workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)"
+CHARGE = "workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)"
+
+
+def with_fix(case: str, first: int, last: int, code: list[str]) -> str:
+    """``changes_v2``'s source with its lines ``first`` to ``last`` (of ``case``) replaced by a
+    fix's code lines (indented four spaces, as printed), at the indentation of ``first``."""
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    assert f"class {case}:" in "".join(lines[max(0, first - 20) : first])
+    indent = lines[first - 1][: -len(lines[first - 1].lstrip())]
+    return "".join([*lines[: first - 1], *(indent + x[4:] + "\n" for x in code), *lines[last:]])
+
+
+def test_a_gather_made_sequential_gates_both_statements_with_the_gather_in_the_else(
+    tmp_path: Path,
+) -> None:
+    # The history started 'fetch' and 'charge' in one workflow task; the code now awaits
+    # 'fetch' before it starts 'charge'. Replay stops with the code having commanded nothing
+    # more in that task, which read as "the code no longer commands 'charge'", and gating the
+    # 'charge' statement as a removal stayed red: both statements take the gate, with the gather
+    # in the else.
+    d = committed_verdicts()["GatherToSequential"].diagnosis
+    assert d is not None and d.change == "sequential"
+    first = marked_line("before: GatherToSequential")
+    then = marked_line("change: GatherToSequential")
+    assert (d.started_with, d.started_with_event, d.event_id) == ("activity 'fetch'", 5, 6)
+    assert d.explanation() == (
+        "activity 'charge' was scheduled in the same workflow task as activity 'fetch' (events 5 "
+        f"and 6); the code now schedules it only after 'fetch' completes, at changes_v2.py:{then} "
+        "in run (it no longer runs them concurrently, e.g. asyncio.gather became sequential awaits)"
+    )
+    assert d.headline() == f"event 6 (ActivityTaskScheduled): {d.explanation()}"
+    fix = d.fix()
+    assert fix == [
+        f"gate the statements at changes_v2.py:{first}-{then} in run together, with the "
+        "concurrent form in the else (executions recorded before started activity 'fetch' and "
+        "activity 'charge' in one workflow task):",
+        '    if workflow.patched("charge-after-fetch"):',
+        f"        fetched = await {FETCH}",
+        "        # change: GatherToSequential (the next line)",
+        f"        charged = await {CHARGE}",
+        "    else:",
+        "        fetched, charged = await asyncio.gather(",
+        f"            {FETCH},",
+        f"            {CHARGE},",
+        "        )",
+    ]
+    # The fix applied as printed: the history replays.
+    fixed = with_fix("GatherToSequential", first, then, fix[1:])
+    assert replay_variant(tmp_path, "gather_to_sequential_gated", fixed, "GatherToSequential").ok
+
+
+def test_a_gather_made_sequential_over_several_lines_keeps_each_call_whole(tmp_path: Path) -> None:
+    # Calls split over lines (as a formatter leaves long ones) go into the gather as they are,
+    # indented one level more; the fix applied as printed replays.
+    first = marked_line("before: GatherToSequential")
+    then = marked_line("change: GatherToSequential")
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    split = [
+        "        fetched = await workflow.execute_activity(\n",
+        "            fetch, order, start_to_close_timeout=TIMEOUT\n",
+        "        )\n",
+        "        charged = await workflow.execute_activity(\n",
+        "            charge, order, start_to_close_timeout=TIMEOUT\n",
+        "        )\n",
+    ]
+    source = "".join([*lines[: first - 1], *split, *lines[then:]])
+    d = replay_variant(tmp_path, "sequential_split", source, "GatherToSequential").diagnosis
+    assert d is not None and d.change == "sequential", d
+    assert d.sequential_from == f"sequential_split.py:{first}-{first + 5} in run"
+    assert d.concurrent_form.splitlines() == [
+        "fetched, charged = await asyncio.gather(",
+        "    workflow.execute_activity(",
+        "        fetch, order, start_to_close_timeout=TIMEOUT",
+        "    ),",
+        "    workflow.execute_activity(",
+        "        charge, order, start_to_close_timeout=TIMEOUT",
+        "    ),",
+        ")",
+    ]
+    fixed = source.splitlines(keepends=True)
+    gated = [f"        {x[4:]}\n" for x in d.fix()[1:]]
+    fixed = "".join([*fixed[: first - 1], *gated, *fixed[first + 5 :]])
+    assert replay_variant(tmp_path, "sequential_split_gated", fixed, "GatherToSequential").ok
+
+
+def test_statements_made_sequential_that_are_no_plain_awaits_get_the_old_form_as_a_comment(
+    tmp_path: Path,
+) -> None:
+    # `charged = str(await ...)` is not `target = await call(...)`: no gather is built from it,
+    # the else says what the old code did.
+    then = marked_line("change: GatherToSequential")
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    lines[then - 1] = f"        charged = str(await {CHARGE})\n"
+    verdict = replay_variant(tmp_path, "gather_to_sequential_str", "".join(lines),
+                             "GatherToSequential")  # fmt: skip
+    d = verdict.diagnosis
+    assert d is not None and (d.change, d.concurrent_form) == ("sequential", ""), d
+    assert d.fix()[-2:] == [
+        "    else:",
+        "        ...  # the old code, starting activity 'fetch' and activity 'charge' together "
+        "(asyncio.gather), for executions recorded before",
+    ]
 
 
 def test_commands_added_in_a_row_share_one_gate() -> None:

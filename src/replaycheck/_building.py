@@ -66,6 +66,7 @@ from replaycheck._readings import (
 from replaycheck._source import SourceFrame, display_file, source_frames
 from replaycheck._source_flow import mentioned_later
 from replaycheck._swap_readings import swapped_next, swapped_within
+from replaycheck._task_readings import sequential_diagnosis
 from replaycheck._waiting import with_wait
 from replaycheck.diagnose import Diagnosis, severity_of
 
@@ -321,6 +322,9 @@ def _from_divergence(
     if h is not None and cancel_removed(h, c, found.commanded_rest):  # the code's next command
         taken = patch_ids_in_use(history, diagnosis)  # differs by branch: gate where it was
         return removed_cancel(diagnosis, h, *cancels, taken)
+    sequential = sequential_diagnosis(diagnosis, found, history)
+    if sequential is not None:  # started together in the history, one after the other now
+        return sequential
     if diagnosis.change == "removed" and c is not None and c.kind == "cancel" and h is not None:
         last = diagnosis.previous[0] if diagnosis.previous else None
         if h.name and last and mentioned_later(last.file, last.line, name_pattern(h.name)):

@@ -2,13 +2,14 @@
 
 A branch taken otherwise (or the argument a caller passes deciding it), a loop's count, a failure
 or a cancellation no longer caught, a patch deprecated too early or removed, two commands that
-traded places, a handler kept under its old name, a wait where the history went on; the note on a
-history core does not check; and the gate lines and quoted statements that
-:mod:`replaycheck._fix_text` builds the other fixes with.
+traded places, commands no longer started together, a handler kept under its old name, a wait
+where the history went on; the note on a history core does not check; and the gate lines and
+quoted statements that :mod:`replaycheck._fix_text` builds the other fixes with.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -383,6 +384,36 @@ def wait_fix(d: Diagnosis) -> list[str]:
         *gate(removal, f"...  # the new code, without {d.recorded}"),
         "    else:",
         *old_code(d.recorded),
+    ]
+
+
+def sequential_explanation(d: Diagnosis) -> str:
+    """Commands the history started in one workflow task, the code now one after the other."""
+    named = re.search(r"'.*'$", d.started_with)  # activity 'fetch'; a timer has no name
+    first = named.group() if named else d.started_with
+    done = "fires" if d.started_with.startswith("timer") else "completes"
+    return (
+        f"{d.recorded} was scheduled in the same workflow task as {d.started_with} (events "
+        f"{d.started_with_event} and {d.event_id}); the code now schedules it only after "
+        f"{first} {done}, at {d.sequential_at} (it no longer runs them concurrently, e.g. "
+        "asyncio.gather became sequential awaits)"
+    )
+
+
+def sequential_fix(d: Diagnosis) -> list[str]:
+    """Gate the statements together, the old concurrent form in the ``else``: executions
+    recorded before started the commands in one workflow task."""
+    old = d.concurrent_form or (
+        f"...  # the old code, starting {d.started_with} and {d.recorded} together "
+        "(asyncio.gather), for executions recorded before"
+    )
+    return [
+        f"gate the statements at {d.sequential_from} together, with the concurrent form in the "
+        f"else (executions recorded before started {d.started_with} and {d.recorded} in one "
+        "workflow task):",
+        *gate(d, d.sequential_block),
+        "    else:",
+        *(f"        {line}" for line in old.splitlines()),
     ]
 
 

@@ -25,6 +25,8 @@ from replaycheck._fix_cases import (
     old_code,
     patch_removed_fix,
     removed_gate_fix,
+    sequential_explanation,
+    sequential_fix,
     skipped_note,
     statement_at,
     swap_fix,
@@ -92,6 +94,8 @@ def explanation(d: Diagnosis) -> str:
         )
     if cancel := cancel_explanation(d):
         return cancel
+    if d.change == "sequential":
+        return sequential_explanation(d)
     if d.change in ("renamed", "replaced") and d.still_runs_later:
         return (
             f"the code commands {com} where the history recorded {rec}, which the code "
@@ -235,6 +239,8 @@ def _fix(d: Diagnosis) -> list[str]:
         return loop_fix(d)
     if d.change == "branch":
         return branch_fix(d)
+    if d.change == "sequential":
+        return sequential_fix(d)
     if d.change == "id-changed" and len(d.ids) == 2:
         frame = d.gate_at
         where = f"at {frame.short()}" if frame else "where the code gives the id"

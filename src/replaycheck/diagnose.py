@@ -64,8 +64,8 @@ def _closing_brace(text: str, start: int) -> int | None:
 IN_FLIGHT = "breaks in-flight executions"
 CLOSED = "breaks queries and resets of closed executions"
 CHANGES = (
-    "added", "removed", "renamed", "reordered", "replaced", "loop", "branch", "id-changed",
-    "patch-removed", "unknown",
+    "added", "removed", "renamed", "reordered", "replaced", "loop", "branch", "sequential",
+    "id-changed", "patch-removed", "unknown",
 )  # fmt: skip
 """Values of :attr:`Diagnosis.change`."""
 
@@ -198,6 +198,20 @@ class Diagnosis:
     branch_reads_more: bool = False
     """``branch``: its condition reads more than :attr:`branch_parameters` (``self``, a
     global): the condition is gated first, the caller's argument second."""
+    started_with: str = ""
+    """``sequential``: the command the history started in the same workflow task as the
+    recorded one, which the code now awaits before it starts that (``activity 'fetch'``)."""
+    started_with_event: int = 0
+    sequential_from: str = ""
+    """``sequential``: the lines of the statements from the one starting :attr:`started_with`
+    to the last one starting a command of that workflow task (``wf.py:51-53 in run``)."""
+    sequential_at: str = ""
+    """``sequential``: where the statement now starting the recorded command is."""
+    sequential_block: str = ""
+    """``sequential``: the source of those statements (dedented): the gate's new branch."""
+    concurrent_form: str = ""
+    """``sequential``: those statements as one ``asyncio.gather`` (the old form, for the
+    ``else``); empty when they are not all ``[target =] await call(...)``."""
     core_stopped_at: str = ""
     """Where core stopped (``event 16 (TimerCanceled)``), when that is not where the two
     sides part: a timer of another duration, which core accepts, took the history's place."""
@@ -288,8 +302,8 @@ class Diagnosis:
     def reads_otherwise(self) -> bool:
         """Whether the change is not the pair of commands itself: a handler gone, a patch call
         removed or deprecated too early, a failure or cancel no longer caught, a cancel an
-        abandoned activity no longer requests."""
-        return self.change == "patch-removed" or any(
+        abandoned activity no longer requests, commands no longer started together."""
+        return self.change in ("patch-removed", "sequential") or any(
             (self.deprecated_early, self.removed_gate, self.unhandled_signal,
              self.unhandled_update, self.handler, self.failure_uncaught, self.cancel_uncaught,
              self.abandoned_at)

@@ -888,3 +888,15 @@ class DrawThenReorder:
         token = str(workflow.uuid4())
         await workflow.execute_activity(fetch, token, start_to_close_timeout=TIMEOUT)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="GatherToSequential")
+class GatherToSequential:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        fetched, charged = await asyncio.gather(
+            workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT),
+            workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT),
+        )
+        done = f"{fetched}, {charged}"
+        return await workflow.execute_activity(bill, done, start_to_close_timeout=TIMEOUT)

@@ -1068,3 +1068,18 @@ class DrawThenReorder:
         # change: DrawThenReorder (the next line)
         await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
         return await workflow.execute_activity(fetch, token, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="GatherToSequential")
+class GatherToSequential:
+    """The asyncio.gather of 'fetch' and 'charge' became two awaits: 'charge' now starts only
+    after 'fetch' completes, where the history started both in one workflow task."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # before: GatherToSequential (the next line)
+        fetched = await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: GatherToSequential (the next line)
+        charged = await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        done = f"{fetched}, {charged}"
+        return await workflow.execute_activity(bill, done, start_to_close_timeout=TIMEOUT)

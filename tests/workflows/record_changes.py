@@ -112,6 +112,7 @@ CASES = (
     "RemoveActivityCancel",
     "RemoveWaitTimeout",
     "DrawThenReorder",
+    "GatherToSequential",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate"}

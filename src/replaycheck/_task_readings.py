@@ -1,0 +1,164 @@
+"""Readings of the workflow task a command was scheduled in: commands the history started
+together in one task that the code now starts one after the other (``asyncio.gather`` became
+sequential awaits). For :mod:`replaycheck._building`; the text is in :mod:`replaycheck._fix_cases`.
+"""
+
+from __future__ import annotations
+
+import ast
+import linecache
+import os
+import re
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from replaycheck._building_names import patch_ids_in_use, slug_of, unused
+from replaycheck._commands import Command, HistoryCommands
+from replaycheck._divergence import Divergence
+from replaycheck._readings import source_pattern
+from replaycheck._source import next_statement, statement_source, statement_span
+
+if TYPE_CHECKING:
+    from replaycheck.diagnose import Diagnosis
+
+
+@dataclass(frozen=True)
+class Sequential:
+    """Commands the history started in one workflow task, which the code now starts one after
+    the other, each statement awaiting the one before."""
+
+    first: Command
+    """The history's command the code still started in that task (the first statement's)."""
+    lines_at: str
+    """Where the statements are, from the first to the last (``wf.py:51-53 in run``)."""
+    then_at: str
+    """Where the statement now starting the history's diverging command is."""
+    block: str
+    """The statements, from the first to the last one starting a command of that task
+    (dedented, comments kept): what the gate's new branch holds."""
+    concurrent: str
+    """The statements as one ``asyncio.gather`` (the old form, for the ``else``), or ''
+    when they are not all ``[target =] await call(...)``."""
+
+
+def now_sequential(found: Divergence, history: HistoryCommands) -> Sequential | None:
+    """The history started ``found.recorded`` in the workflow task of the code's last matching
+    command, where the code commanded nothing more; the statement after that command's starts
+    it instead (and the ones after, the rest of that task's commands): the code now awaits the
+    first before it starts the others."""
+    h = found.recorded
+    if h is None or found.commanded is not None or not found.matched:
+        return None
+    first, code = found.matched[-1]
+    if first is None or code is None or first.task != h.task or not source_pattern(h):
+        return None
+    todo = [x for x in history.commands if x.task == h.task and x.event_id >= h.event_id]
+    for file, line, function in code.frames:  # a helper's caller, when the helper runs all
+        start, end = statement_span(file, line)
+        if re.search(source_pattern(h), statement_source(file, line)):
+            return None  # the statement still starts it, in another task: another change
+        then, last = _started_after(file, end, todo)
+        if last:
+            lines = linecache.getlines(file)[start - 1 : last]
+            where = f"{os.path.basename(file)}:{{}} in {function}"
+            return Sequential(
+                first=first,
+                lines_at=where.format(f"{start}-{last}"),
+                then_at=where.format(then),
+                block=textwrap.dedent("".join(lines)).rstrip(),
+                concurrent=_as_gather(file, start, last),
+            )
+    return None
+
+
+def _started_after(file: str, end: int, todo: Sequence[Command]) -> tuple[int, int]:
+    """The first line of the statement after the one ending at ``end``, and the last line of
+    the statements from there that start, in order, the commands of ``todo`` (at least its
+    first), each statement one or more of them (0: the next statement does not start the
+    first)."""
+    left, last = list(todo), 0
+    following = next_statement(file, end)
+    then = following[0] if following is not None else 0
+    while following is not None and left:
+        line, code = following
+        taken = 0
+        while taken < len(left) and re.search(source_pattern(left[taken]) or "$^", code):
+            taken += 1
+        if not taken:
+            break
+        left, last = left[taken:], statement_span(file, line)[1]
+        if last == line:  # a compound statement: its span is its first line's
+            last = line + code.count("\n") - 1
+        following = next_statement(file, last)
+    return then, last
+
+
+def _as_gather(file: str, start: int, last: int) -> str:
+    """The statements of ``file`` from ``start`` to ``last`` as one ``asyncio.gather`` of
+    their calls, each result to its target (``_`` for none); '' when one is not
+    ``[target =] await call(...)`` (or awaits a gather already)."""
+    source = textwrap.dedent("".join(linecache.getlines(file)[start - 1 : last]))
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return ""
+    targets, calls = [], []
+    for node in body:
+        target, value = _awaited(node)
+        call = value.value if isinstance(value, ast.Await) else None
+        if not isinstance(call, ast.Call) or _gathers(call):
+            return ""
+        targets.append(ast.get_source_segment(source, target) or "" if target else "_")
+        calls.append(ast.get_source_segment(source, call) or "")
+    if len(calls) < 2 or not all(calls) or not all(targets):
+        return ""
+    assigned = "" if set(targets) == {"_"} else f"{', '.join(targets)} = "
+    items = [textwrap.indent(call, "    ") + "," for call in calls]
+    return "\n".join([f"{assigned}await asyncio.gather(", *items, ")"])
+
+
+def _awaited(node: ast.stmt) -> tuple[ast.expr | None, ast.expr | None]:
+    """``(target, value)`` of ``target = value``, ``target: T = value`` or ``value``; a
+    target that is not one name or attribute gives no value."""
+    if isinstance(node, ast.Expr):
+        return None, node.value
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target: ast.expr = node.targets[0]
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        target = node.target
+    else:
+        return None, None
+    if not isinstance(target, (ast.Name, ast.Attribute)):
+        return None, None
+    return target, node.value
+
+
+def _gathers(call: ast.Call) -> bool:
+    """``asyncio.gather(...)``, ``asyncio.wait(...)`` and the like: several commands at once."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name in ("gather", "wait", "wait_for", "as_completed")
+
+
+def sequential_diagnosis(
+    diagnosis: Diagnosis, found: Divergence, history: HistoryCommands
+) -> Diagnosis | None:
+    """``diagnosis`` read as ``sequential`` (:func:`now_sequential`), or ``None``."""
+    h, sequential = found.recorded, now_sequential(found, history)
+    if h is None or sequential is None:
+        return None
+    first = sequential.first
+    patch_id = f"{slug_of(h)}-after-{slug_of(first)}"
+    return replace(
+        diagnosis,
+        change="sequential",
+        started_with=first.describe(),
+        started_with_event=first.event_id,
+        sequential_from=sequential.lines_at,
+        sequential_at=sequential.then_at,
+        sequential_block=sequential.block,
+        concurrent_form=sequential.concurrent,
+        patch_id=unused(patch_id, patch_ids_in_use(history, diagnosis)),
+    )
