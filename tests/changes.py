@@ -109,7 +109,7 @@ CASES = {
     ),
     "AddToGather": Case(  # 0: the event of 'lookup' (after the gather: 1 or 2 tasks)
         0, "MarkerRecorded", ("local-activity", "lookup"), ("activity", "audit"),
-        "replaced", "audit-before-lookup",
+        "added", "add-audit",
     ),
     "AddSeveral": Case(
         11, "ActivityTaskScheduled", ("activity", "charge"), ("activity", "audit"),

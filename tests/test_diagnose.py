@@ -943,12 +943,34 @@ def test_an_addition_inside_a_loop_is_read_as_an_addition() -> None:
     assert "activity 'fetch' still runs after it (an addition), no else" in first
 
 
-def test_an_addition_to_a_gather_keeps_the_statement_in_the_else() -> None:
+def test_an_addition_to_a_gather_keeps_the_statement_in_the_else(tmp_path: Path) -> None:
     # The gathered statement also runs 'fetch' and 'charge': without an else, executions
-    # recorded before would run neither.
-    first = first_reading(fix_text("AddToGather"))
-    assert "still runs after it (an addition):" in first
-    assert "    else:\n        ...  # the statement as it was, without activity 'audit'" in first
+    # recorded before would run neither. Core names the history's next command ('lookup', a
+    # later workflow task), but 'audit' came from the statement that started 'fetch' and
+    # 'charge' in their task: an addition for certain, with no "if it replaced" reading.
+    d = committed_verdicts()["AddToGather"].diagnosis
+    assert d is not None and (d.change, d.other_patch_id) == ("added", "")
+    start = marked_line("change: AddToGather") - 4  # await asyncio.gather(
+    assert V2_FILE.read_text().splitlines()[start - 1] == "        await asyncio.gather("
+    started = f"activity 'fetch' and activity 'charge' (events 5-6) at changes_v2.py:{start} in run"
+    assert d.same_task == started
+    assert d.explanation().endswith(f"'audit' was added to the statement that started {started}")
+    fix = d.fix()
+    assert fix[0].endswith("statement: local activity 'lookup' still runs after it):")
+    old_statement = "    else:\n        ...  # the statement as it was, without activity 'audit'"
+    assert old_statement in "\n".join(fix)
+    assert fix[-1] == (
+        f"  note: activity 'audit' is scheduled in the same workflow task as {started}, by the "
+        f"same statement; core names event {d.event_id} only because the history recorded its "
+        "next command there"
+    )
+    assert not any("if it replaced" in line for line in fix)
+    # The fix applied as it reads (the statement as it was in the else): the history replays.
+    old = f"await asyncio.gather({FETCH}, {CHARGE})"
+    code = [line.replace("...  # the statement as it was, without activity 'audit'", old)
+            for line in fix[1:-1]]  # fmt: skip
+    assert replay_variant(tmp_path, "add_to_gather_gated",
+                          with_fix("AddToGather", start, start + 5, code), "AddToGather").ok
 
 
 FETCH = "workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)"

@@ -66,7 +66,7 @@ from replaycheck._readings import (
 from replaycheck._source import SourceFrame, display_file, source_frames
 from replaycheck._source_flow import mentioned_later
 from replaycheck._swap_readings import swapped_next, swapped_within
-from replaycheck._task_readings import sequential_diagnosis
+from replaycheck._task_readings import sequential_diagnosis, with_same_task
 from replaycheck._waiting import with_wait
 from replaycheck.diagnose import Diagnosis, severity_of
 
@@ -362,6 +362,7 @@ def _from_divergence(
         seen_later=h is not None and any(x.matches(h) for x in found.commanded_rest[:1]),
         shares_statement=shares_statement(c, depth, found),
     )
+    diagnosis = with_same_task(diagnosis, found, history)
     if diagnosis.change == "reordered" and later and called_again(c, h, frames, history):
         # The history ran the code's command later, but the source still runs it there too:
         # a call added of a type the workflow uses more than once ('audit', 'notify').

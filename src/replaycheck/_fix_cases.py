@@ -3,8 +3,9 @@
 A branch taken otherwise (or the argument a caller passes deciding it), a loop's count, a failure
 or a cancellation no longer caught, a patch deprecated too early or removed, two commands that
 traded places, commands no longer started together, a handler kept under its old name, a wait
-where the history went on; the note on a history core does not check; and the gate lines and
-quoted statements that :mod:`replaycheck._fix_text` builds the other fixes with.
+where the history went on; the notes on an addition to a statement of an earlier workflow task
+and on a history core does not check; and the gate lines and quoted statements that
+:mod:`replaycheck._fix_text` builds the other fixes with.
 """
 
 from __future__ import annotations
@@ -415,6 +416,15 @@ def sequential_fix(d: Diagnosis) -> list[str]:
         "    else:",
         *(f"        {line}" for line in old.splitlines()),
     ]
+
+
+def same_task_note(d: Diagnosis) -> str:
+    """Where an addition to a statement that started others in one task was scheduled."""
+    return (
+        f"  note: {d.commanded} is scheduled in the same workflow task as {d.same_task}, by the "
+        f"same statement; core names event {d.event_id} only because the history recorded its "
+        "next command there"
+    )
 
 
 def keep_handler(kind: str, name: str, verb: str, returns: str) -> list[str]:

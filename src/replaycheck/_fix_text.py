@@ -25,6 +25,7 @@ from replaycheck._fix_cases import (
     old_code,
     patch_removed_fix,
     removed_gate_fix,
+    same_task_note,
     sequential_explanation,
     sequential_fix,
     skipped_note,
@@ -100,6 +101,11 @@ def explanation(d: Diagnosis) -> str:
         return (
             f"the code commands {com} where the history recorded {rec}, which the code "
             f"still runs after it (added before it, or replacing it)"
+        )
+    if d.same_task:
+        return (
+            f"the code now commands {com} where the history recorded {rec}, which the code still "
+            f"runs after it: {com} was added to the statement that started {d.same_task}"
         )
     if d.change == "id-changed" and len(d.ids) == 2:
         return (
@@ -297,6 +303,9 @@ def _fix(d: Diagnosis) -> list[str]:
     new_code = quoted or f"...  # the new code: {d.commanded}"
     where = f"at {frame.short()}" if frame else "at the changed code"
     if d.change == "added":
+        if d.same_task:  # added to a statement of an earlier task: it replaced nothing
+            return [f"gate the change {where} (an addition to the statement: {rec} still runs "
+                    "after it):", *_addition(d, new_code), same_task_note(d)]  # fmt: skip
         if d.shares_statement:
             return [f"gate the change {where}:", *_addition(d, new_code)]
         return [f"gate the change {where} (no else: executions recorded before never ran it):",

@@ -1,6 +1,8 @@
 """Readings of the workflow task a command was scheduled in: commands the history started
 together in one task that the code now starts one after the other (``asyncio.gather`` became
-sequential awaits). For :mod:`replaycheck._building`; the text is in :mod:`replaycheck._fix_cases`.
+sequential awaits), and a command added to a statement that started others in one task (a
+third call in an ``asyncio.gather``), which core reports only at the history's next command.
+For :mod:`replaycheck._building`; the text is in :mod:`replaycheck._fix_cases`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from replaycheck._building_names import patch_ids_in_use, slug_of, unused
-from replaycheck._commands import Command, HistoryCommands
+from replaycheck._commands import Command, HistoryCommands, RawFrame
 from replaycheck._divergence import Divergence
 from replaycheck._readings import source_pattern
 from replaycheck._source import next_statement, statement_source, statement_span
@@ -142,6 +144,33 @@ def _gathers(call: ast.Call) -> bool:
     return name in ("gather", "wait", "wait_for", "as_completed")
 
 
+def same_task(found: Divergence, history: HistoryCommands, frame: RawFrame) -> str:
+    """What the statement at ``frame`` (that issued ``found.commanded``) started in one workflow
+    task that the history recorded whole before ``found.recorded``, and where it starts
+    (``activity 'fetch' and activity 'charge' (events 5-6) at wf.py:222 in run``): the
+    code's command was added to that statement, and core reports it only at the history's next
+    command; '' when it is not so."""
+    h, c = found.recorded, found.commanded
+    if h is None or c is None:
+        return ""
+    task = history.task_for(c.task)
+    if not task or h.task <= task:
+        return ""
+    file, line, function = frame
+    start, end = statement_span(file, line)
+    started = [
+        x for x, y in found.matched
+        if x is not None and y is not None and x.task == task
+        and any(f == file and start <= n <= end for f, n, _ in y.frames)
+    ]  # fmt: skip
+    if not started:
+        return ""
+    events = [x.event_id for x in started]
+    ids = f"event {events[0]}" if len(events) == 1 else f"events {events[0]}-{events[-1]}"
+    what = " and ".join(x.describe() for x in started)
+    return f"{what} ({ids}) at {os.path.basename(file)}:{start} in {function}"
+
+
 def sequential_diagnosis(
     diagnosis: Diagnosis, found: Divergence, history: HistoryCommands
 ) -> Diagnosis | None:
@@ -162,3 +191,17 @@ def sequential_diagnosis(
         concurrent_form=sequential.concurrent,
         patch_id=unused(patch_id, patch_ids_in_use(history, diagnosis)),
     )
+
+
+def with_same_task(diagnosis: Diagnosis, found: Divergence, history: HistoryCommands) -> Diagnosis:
+    """``diagnosis`` read as ``added``, with :attr:`~replaycheck.diagnose.Diagnosis.same_task`
+    set, when the code's command was added to a statement the history started others with in
+    one task and what the history recorded still runs after it (not a replacement)."""
+    c = found.commanded
+    if c is None or not c.frames or not diagnosis.shares_statement:
+        return diagnosis
+    if not diagnosis.still_runs_later or diagnosis.change not in ("renamed", "replaced"):
+        return diagnosis
+    frame = c.frames[min(diagnosis.gate_frame, len(c.frames) - 1)]
+    started = same_task(found, history, frame)
+    return replace(diagnosis, change="added", same_task=started) if started else diagnosis

@@ -212,6 +212,10 @@ class Diagnosis:
     concurrent_form: str = ""
     """``sequential``: those statements as one ``asyncio.gather`` (the old form, for the
     ``else``); empty when they are not all ``[target =] await call(...)``."""
+    same_task: str = ""
+    """An addition to a statement that started commands in one workflow task, which the
+    history recorded whole before: those commands, their events and the statement
+    (``activity 'fetch' and activity 'charge' (events 5-6) at wf.py:222 in run``)."""
     core_stopped_at: str = ""
     """Where core stopped (``event 16 (TimerCanceled)``), when that is not where the two
     sides part: a timer of another duration, which core accepts, took the history's place."""
