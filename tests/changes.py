@@ -190,10 +190,11 @@ CASES = {
 }  # fmt: skip
 """Every workflow type of ``changes_v2`` whose recorded history it breaks."""
 
-REPLAYS = {"RenameSignalExternal", "ShorterNap", "SkipApprovalWait"}
+REPLAYS = {"RenameSignalExternal", "ShorterNap", "SkipApprovalWait", "SequentialToGather"}
 """Types whose change core does not see (it compares neither signal names nor timer
 durations, nor takes new commands after a running execution's last workflow task for a
-change)."""
+change, nor a command started in an earlier workflow task than recorded: it waits for its
+event)."""
 
 OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHandler",
           "RemoveTimerCancel", "AddTimerCancel", "AddReminderCancel",

@@ -900,3 +900,13 @@ class GatherToSequential:
         )
         done = f"{fetched}, {charged}"
         return await workflow.execute_activity(bill, done, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SequentialToGather")
+class SequentialToGather:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        fetched = await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        charged = await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        done = f"{fetched}, {charged}"
+        return await workflow.execute_activity(bill, done, start_to_close_timeout=TIMEOUT)

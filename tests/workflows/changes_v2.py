@@ -1083,3 +1083,19 @@ class GatherToSequential:
         charged = await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
         done = f"{fetched}, {charged}"
         return await workflow.execute_activity(bill, done, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SequentialToGather")
+class SequentialToGather:
+    """The two awaits of 'fetch' and 'charge' became an asyncio.gather: 'charge' now starts
+    with 'fetch', where the history started it after 'fetch' completed."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        fetched, charged = await asyncio.gather(
+            workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT),
+            # change: SequentialToGather (the next line)
+            workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT),
+        )
+        done = f"{fetched}, {charged}"
+        return await workflow.execute_activity(bill, done, start_to_close_timeout=TIMEOUT)

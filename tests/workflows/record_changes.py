@@ -113,6 +113,7 @@ CASES = (
     "RemoveWaitTimeout",
     "DrawThenReorder",
     "GatherToSequential",
+    "SequentialToGather",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate"}
