@@ -1059,6 +1059,39 @@ def test_a_gather_made_sequential_over_several_lines_keeps_each_call_whole(tmp_p
     assert replay_variant(tmp_path, "sequential_split_gated", fixed, "GatherToSequential").ok
 
 
+def test_a_gather_made_sequential_through_a_helper_gates_the_callers(tmp_path: Path) -> None:
+    # A helper issuing every activity (`await self._step(fetch, order)`): the statements to
+    # gate are its callers, and the diagnosis points at the first of them, not into the helper.
+    first = marked_line("before: GatherToSequential")
+    then = marked_line("change: GatherToSequential")
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    calls = [
+        "        fetched = await self._step(fetch, order)\n",
+        "        charged = await self._step(charge, order)\n",
+    ]
+    helper = [
+        "\n",
+        "    async def _step(self, step: object, order: str) -> object:\n",
+        "        run = workflow.execute_activity\n",
+        "        return await run(step, order, start_to_close_timeout=TIMEOUT)\n",
+    ]
+    end = next(i for i in range(then, len(lines)) if lines[i].strip().startswith("return await"))
+    source = "".join([*lines[: first - 1], *calls, *lines[then : end + 1], *helper,
+                      *lines[end + 1 :]])  # fmt: skip
+    d = replay_variant(tmp_path, "sequential_helper", source, "GatherToSequential").diagnosis
+    assert d is not None and d.change == "sequential", d
+    assert (d.previous[0].function, d.previous[0].line) == ("run", first)
+    assert d.sequential_from == f"sequential_helper.py:{first}-{first + 1} in run"
+    assert d.concurrent_form.splitlines()[1:3] == [
+        "    self._step(fetch, order),",
+        "    self._step(charge, order),",
+    ]
+    fixed = source.splitlines(keepends=True)
+    gated = [f"        {x[4:]}\n" for x in d.fix()[1:]]
+    fixed = "".join([*fixed[: first - 1], *gated, *fixed[first + 1 :]])
+    assert replay_variant(tmp_path, "sequential_helper_gated", fixed, "GatherToSequential").ok
+
+
 def test_statements_made_sequential_that_are_no_plain_awaits_get_the_old_form_as_a_comment(
     tmp_path: Path,
 ) -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from replaycheck._building_names import patch_ids_in_use, slug_of, unused
 from replaycheck._commands import Command, HistoryCommands, RawFrame
-from replaycheck._divergence import Divergence
+from replaycheck._divergence import Divergence, timeline
 from replaycheck._readings import source_pattern
 from replaycheck._source import next_statement, statement_source, statement_span
 
@@ -43,6 +43,9 @@ class Sequential:
     concurrent: str
     """The statements as one ``asyncio.gather`` (the old form, for the ``else``), or ''
     when they are not all ``[target =] await call(...)``."""
+    depth: int
+    """The index of the first statement's frame in the first command's frames (a helper
+    issuing every command: its caller's)."""
 
 
 def now_sequential(found: Divergence, history: HistoryCommands) -> Sequential | None:
@@ -57,7 +60,7 @@ def now_sequential(found: Divergence, history: HistoryCommands) -> Sequential | 
     if first is None or code is None or first.task != h.task or not source_pattern(h):
         return None
     todo = [x for x in history.commands if x.task == h.task and x.event_id >= h.event_id]
-    for file, line, function in code.frames:  # a helper's caller, when the helper runs all
+    for depth, (file, line, function) in enumerate(code.frames):  # a helper's caller, maybe
         start, end = statement_span(file, line)
         if re.search(source_pattern(h), statement_source(file, line)):
             return None  # the statement still starts it, in another task: another change
@@ -71,6 +74,7 @@ def now_sequential(found: Divergence, history: HistoryCommands) -> Sequential | 
                 then_at=where.format(then),
                 block=textwrap.dedent("".join(lines)).rstrip(),
                 concurrent=_as_gather(file, start, last),
+                depth=depth,
             )
     return None
 
@@ -178,11 +182,13 @@ def sequential_diagnosis(
     h, sequential = found.recorded, now_sequential(found, history)
     if h is None or sequential is None:
         return None
-    first = sequential.first
+    first, depth = sequential.first, sequential.depth
     patch_id = f"{slug_of(h)}-after-{slug_of(first)}"
     return replace(
         diagnosis,
         change="sequential",
+        previous=diagnosis.previous[depth:] or diagnosis.previous,  # the first statement's
+        timeline=timeline(found, depth),
         started_with=first.describe(),
         started_with_event=first.event_id,
         sequential_from=sequential.lines_at,
