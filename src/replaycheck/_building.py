@@ -55,7 +55,6 @@ from replaycheck._readings import (
     called_again,
     loop_change,
     moved_too,
-    name_pattern,
     naming_frame,
     run_order,
     shares_statement,
@@ -64,9 +63,9 @@ from replaycheck._readings import (
     update_handler,
 )
 from replaycheck._source import SourceFrame, display_file, source_frames
-from replaycheck._source_flow import mentioned_later
 from replaycheck._swap_readings import swapped_next, swapped_within
 from replaycheck._task_readings import sequential_diagnosis, with_same_task
+from replaycheck._uncaught_readings import uncaught_reading
 from replaycheck._waiting import with_wait
 from replaycheck.diagnose import Diagnosis, severity_of
 
@@ -325,27 +324,9 @@ def _from_divergence(
     sequential = sequential_diagnosis(diagnosis, found, history)
     if sequential is not None:  # started together in the history, one after the other now
         return sequential
-    if diagnosis.change == "removed" and c is not None and c.kind == "cancel" and h is not None:
-        last = diagnosis.previous[0] if diagnosis.previous else None
-        if h.name and last and mentioned_later(last.file, last.line, name_pattern(h.name)):
-            taken = patch_ids_in_use(history, diagnosis)
-            return replace(
-                diagnosis,
-                change=classify(h, c, history, cancel_ends=False),
-                cancel_uncaught=True,
-                patch_id=unused("propagate-cancel", taken),
-            )
-    if c is not None and c.kind == "fail" and h is not None and not diagnosis.location:
-        # Not from a `raise` (that has a line): the failure of an awaited command came up.
-        failed = [x for x in history.commands if x.event_id < h.event_id
-                  and x.event_id in history.failed]  # fmt: skip
-        if failed:
-            taken = patch_ids_in_use(history, diagnosis)
-            return replace(
-                diagnosis,
-                failure_uncaught=failed[-1].describe(),
-                patch_id=unused(f"propagate-{slug(failed[-1].name)}-failure", taken),
-            )
+    uncaught = uncaught_reading(diagnosis, h, c, history)
+    if uncaught is not None:  # a cancel or a failure no longer caught came up
+        return uncaught
     depth = diagnosis.gate_frame
     if diagnosis.change == "patch-removed" and h is not None:
         diagnosis = replace(diagnosis, marker_deprecated=h.deprecated)

@@ -2,16 +2,13 @@
 
 A branch taken otherwise (or the argument a caller passes deciding it), a loop's count, a failure
 or a cancellation no longer caught, a patch deprecated too early or removed, two commands that
-traded places, commands no longer started together, a handler kept under its old name, a wait
-where the history went on; the notes on an addition to a statement of an earlier workflow task
-and on a history core does not check; and the gate lines and quoted statements that
-:mod:`replaycheck._fix_text` builds the other fixes with.
+traded places, a handler kept under its old name; the note on a history core does not check; and
+the gate lines and quoted statements that :mod:`replaycheck._fix_text` and
+:mod:`replaycheck._fix_tasks` build the other fixes with.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from replaycheck.diagnose import CLOSED
@@ -342,89 +339,6 @@ def statement_at(frame: SourceFrame | None) -> str:
     except SyntaxError:
         return ""
     return frame.code
-
-
-def wait_explanation(d: Diagnosis) -> str:
-    """The code commanded nothing and waits past its last matching command
-    (:attr:`~replaycheck.diagnose.Diagnosis.waits_at`): where, and what the history did
-    there."""
-    from replaycheck._waiting import wait_label
-
-    frame = d.waits_at[0]
-    label = wait_label(frame.code)
-    at = f"{frame.short()}{f' ({label})' if label else ''}"
-    if d.recorded_kind == "timer":
-        return f"the code now waits at {at} where the history started {d.recorded}"
-    return (
-        f"the code now waits at {at} where the history went on with {d.recorded}: a wait "
-        f"added there (or {d.recorded} removed)"
-    )
-
-
-def wait_fix(d: Diagnosis) -> list[str]:
-    """Gate the statement where the code now waits: a timer's wait keeps its timeout in the
-    ``else``; another wait is new (no ``else``), or the recorded command was removed."""
-    frame = d.waits_at[0]
-    code = statement_at(frame) or "...  # the new wait"
-    if d.recorded_kind == "timer":
-        old = d.wait_old or f"...  # the old wait (it started {d.recorded})"
-        return [
-            f"gate the wait at {frame.short()} (executions recorded before started "
-            f"{d.recorded} there):",
-            *gate(d, code),
-            "    else:",
-            *(f"        {line}" for line in old.splitlines()),
-        ]
-    removal = replace(d, patch_id=d.other_patch_id)
-    after = f", after {d.previous[0].short()}" if d.previous else ""
-    return [
-        f"gate the wait at {frame.short()}; if it is new, no else (executions recorded before "
-        "did not wait there):",
-        *gate(d, code),
-        f"  if {d.recorded} was removed, gate the change where it was{after}:",
-        *gate(removal, f"...  # the new code, without {d.recorded}"),
-        "    else:",
-        *old_code(d.recorded),
-    ]
-
-
-def sequential_explanation(d: Diagnosis) -> str:
-    """Commands the history started in one workflow task, the code now one after the other."""
-    named = re.search(r"'.*'$", d.started_with)  # activity 'fetch'; a timer has no name
-    first = named.group() if named else d.started_with
-    done = "fires" if d.started_with.startswith("timer") else "completes"
-    return (
-        f"{d.recorded} was scheduled in the same workflow task as {d.started_with} (events "
-        f"{d.started_with_event} and {d.event_id}); the code now schedules it only after "
-        f"{first} {done}, at {d.sequential_at} (it no longer runs them concurrently, e.g. "
-        "asyncio.gather became sequential awaits)"
-    )
-
-
-def sequential_fix(d: Diagnosis) -> list[str]:
-    """Gate the statements together, the old concurrent form in the ``else``: executions
-    recorded before started the commands in one workflow task."""
-    old = d.concurrent_form or (
-        f"...  # the old code, starting {d.started_with} and {d.recorded} together "
-        "(asyncio.gather), for executions recorded before"
-    )
-    return [
-        f"gate the statements at {d.sequential_from} together, with the concurrent form in the "
-        f"else (executions recorded before started {d.started_with} and {d.recorded} in one "
-        "workflow task):",
-        *gate(d, d.sequential_block),
-        "    else:",
-        *(f"        {line}" for line in old.splitlines()),
-    ]
-
-
-def same_task_note(d: Diagnosis) -> str:
-    """Where an addition to a statement that started others in one task was scheduled."""
-    return (
-        f"  note: {d.commanded} is scheduled in the same workflow task as {d.same_task}, by the "
-        f"same statement; core names event {d.event_id} only because the history recorded its "
-        "next command there"
-    )
 
 
 def keep_handler(kind: str, name: str, verb: str, returns: str) -> list[str]:

@@ -25,12 +25,14 @@ from replaycheck._fix_cases import (
     old_code,
     patch_removed_fix,
     removed_gate_fix,
-    same_task_note,
-    sequential_explanation,
-    sequential_fix,
     skipped_note,
     statement_at,
     swap_fix,
+)
+from replaycheck._fix_tasks import (
+    same_task_note,
+    sequential_explanation,
+    sequential_fix,
     wait_explanation,
     wait_fix,
 )
