@@ -51,6 +51,7 @@ __all__ = [
     "history_binpb_bytes",
     "history_json_bytes",
     "history_message_json_bytes",
+    "history_stem",
     "is_history_name",
     "parse_history_bytes",
     "patch_ids",
@@ -385,15 +386,23 @@ def decode_patch(marker: Any) -> tuple[str, bool]:
     return "", False
 
 
+READ_SUFFIXES = (".json.gz", ".binpb.gz", ".json", ".binpb", ".gz")
+"""The name endings that pick how a history file is read (in any case), longest first."""
+
+
+def history_stem(name: str) -> str:
+    """A file name without the history ending it has (``order-1.json.gz`` is ``order-1``)."""
+    for suffix in READ_SUFFIXES:
+        if name[-len(suffix) :].lower() == suffix:
+            return name[: -len(suffix)]
+    return name
+
+
 def workflow_id_from_name(name: str) -> str:
     """The workflow id a file name implies: its base name without the history suffix, and
     without ``@<run-id>``, %-decoded as export encodes it (bytes of a name that are not UTF-8
     escaped, as a workflow id is UTF-8)."""
-    base = os.fsencode(Path(name).name).decode("utf-8", "backslashreplace")
-    for suffix in (".json.gz", ".binpb.gz", ".json", ".binpb", ".gz"):
-        if base.lower().endswith(suffix):
-            base = base[: -len(suffix)]
-            break
+    base = history_stem(os.fsencode(Path(name).name).decode("utf-8", "backslashreplace"))
     # export names an earlier run <workflow-id>@<run-id>, and %-encodes what a name cannot hold
     return urllib.parse.unquote(RUN_SUFFIX.sub("", base), errors="backslashreplace")
 
