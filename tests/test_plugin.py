@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from replaycheck.histories import read_history
+from replaycheck._plugin_items import JunitClassnames, junit_classname
+from replaycheck.histories import history_binpb_bytes, read_history
 from tests.conftest import COMPLETE, FIXTURES, NONDETERMINISTIC, REPO
 from tests.test_histories import MALFORMED
 
@@ -422,6 +425,82 @@ def test_junit_xml_has_one_testcase_per_history(pytester: pytest.Pytester) -> No
         "replaycheck_message": "verified events 1-5 of 5; execution still running, later "
         "commands are not checked until it makes them",
     }
+
+
+def junit_project(pytester: pytest.Pytester) -> Path:
+    """Histories of every dialect, one failing, one malformed and one whose setup errors."""
+    source = FIXTURES / "TenantProvisioning"
+    target = pytester.path / "fixtures" / "histories" / "TenantProvisioning"
+    target.mkdir(parents=True)
+    for name in ("prov-acme-completed.json", "prov-oldco-failed.json"):  # acme breaks
+        shutil.copy(source / name, target / name)
+    hooli = (source / "prov-hooli-schema-retrying.json").read_bytes()
+    (target / "prov-hooli-schema-retrying.v1.JSON.gz").write_bytes(gzip.compress(hooli))
+    events = read_history(source / "prov-oldco-failed.json").history.events
+    (target / "prov-oldco-failed-bin.binpb").write_bytes(history_binpb_bytes(events))
+    broken = pytester.path / "fixtures" / "histories" / "broken"
+    broken.mkdir()
+    (broken / "empty-events.json").write_bytes(MALFORMED["empty-events"][0])
+    configure(pytester, "examples.provisioning.workflows_unsafe", "fixtures/histories")
+    pytester.makeconftest(
+        """
+        def pytest_runtest_setup(item):
+            if "-bin.binpb" in item.nodeid:
+                raise RuntimeError("setup broke")
+        """
+    )
+    return pytester.path
+
+
+def test_junit_classname_is_the_history_file_without_its_suffix(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
+    # CI viewers split a classname at its last dot into package and class: the class is the
+    # history file, as it is the module for a test file, not "json".
+    junit_project(pytester)
+    result = pytester.runpytest("--junitxml=report.xml", *xdist_args)
+    result.assert_outcomes(passed=2, failed=2, errors=1)
+    assert "experimental" not in result.stdout.str()
+    cases = ET.parse(pytester.path / "report.xml").getroot().findall(".//testcase")
+    outcomes = {
+        c.get("classname"): (c.get("name"), [e.tag for e in c if e.tag != "properties"])
+        for c in cases
+    }
+    prefix = "fixtures.histories.TenantProvisioning."
+    assert outcomes == {
+        f"{prefix}prov-acme-completed": ("replay", ["failure"]),
+        f"{prefix}prov-oldco-failed": ("replay", []),
+        f"{prefix}prov-hooli-schema-retrying_v1": ("replay", []),
+        f"{prefix}prov-oldco-failed-bin": ("replay", ["error"]),
+        "fixtures.histories.broken.empty-events": ("replay", ["failure"]),
+    }
+
+
+def test_junit_classname_leaves_the_node_ids_alone(pytester: pytest.Pytester) -> None:
+    junit_project(pytester)
+    result = pytester.runpytest("--collect-only", "-q", "--junitxml=report.xml")
+    assert sorted(line for line in result.outlines if "::" in line) == [
+        "fixtures/histories/TenantProvisioning/prov-acme-completed.json::replay",
+        "fixtures/histories/TenantProvisioning/prov-hooli-schema-retrying.v1.JSON.gz::replay",
+        "fixtures/histories/TenantProvisioning/prov-oldco-failed-bin.binpb::replay",
+        "fixtures/histories/TenantProvisioning/prov-oldco-failed.json::replay",
+        "fixtures/histories/broken/empty-events.json::replay",
+    ]
+    result = pytester.runpytest("-q", "-k", "hooli and v1", "--junitxml=report.xml")
+    result.assert_outcomes(passed=1, deselected=4)
+
+
+def test_junit_classname_falls_back_to_pytests_own_if_its_internals_differ() -> None:
+    class OtherWriter:  # a junitxml whose reporters take other arguments
+        prefix = None
+
+        def node_reporter(self, report: object, other: object) -> None:
+            raise AssertionError("not reached")
+
+    report = SimpleNamespace(replaycheck_classname="fixtures.histories.T.order-1")
+    JunitClassnames(OtherWriter()).pytest_runtest_logreport(report)  # type: ignore[arg-type]
+    assert junit_classname("a/b/order-1.v2.binpb.gz::replay") == "a.b.order-1_v2"
+    assert junit_classname("order-1.json::replay") == "order-1"
 
 
 def test_no_workflows_configured_is_a_usage_error(

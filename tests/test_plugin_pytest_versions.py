@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -128,6 +129,18 @@ def test_the_oldest_supported_pytest_replays_every_history(
     replayed = len(list(FIXTURES.rglob("*.json")))
     assert f"{replayed + 1} passed" in result.stdout  # every history and test_plain
     assert f"{replayed} histories: {replayed} ok" in result.stdout
+
+
+def test_the_oldest_supported_pytest_names_the_history_file_as_junit_class(
+    pytest_8_0: Path, tmp_path: Path
+) -> None:
+    result = run_pytest(pytest_8_0, project(tmp_path, replaycheck=True), "-q", "--junitxml=r.xml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    cases = ET.parse(tmp_path / "r.xml").getroot().iter("testcase")
+    classnames = {c.get("classname") for c in cases if c.get("name") == "replay"}
+    assert "fixtures.histories.TenantProvisioning.prov-acme-completed" in classnames
+    assert len(classnames) == len(list(FIXTURES.rglob("*.json")))
+    assert not [c for c in classnames if c is None or c.endswith(".json")]
 
 
 def test_too_old_reads_released_and_development_versions() -> None:

@@ -28,15 +28,19 @@ from replaycheck._plugin_config import (
     within,
 )
 from replaycheck._plugin_items import (
+    CLASSNAME_ATTRIBUTE,
     FAILURE_ATTRIBUTE,
     MARKER,
     STATUS_PROPERTY,
     VERDICT_PROPERTY,
     HistoryFile,
+    JunitClassnames,
     ReplaycheckFixture,
     ReplayFailed,
     ReplayItem,
     failure_json,
+    junit_classname,
+    junit_xml,
     removed_patch_summary,
 )
 from replaycheck.config import Settings
@@ -63,6 +67,9 @@ def pytest_configure(config: pytest.Config) -> None:
         runner = Runner(replace(ReplayJob.from_settings(settings, ()), capture_output=True))
         config.stash[runner_key] = runner
         config.pluginmanager.register(VerdictCounter(), "replaycheck-counter")
+        xml = junit_xml(config)  # made by junitxml's configure, which runs before this one
+        if xml is not None:
+            config.pluginmanager.register(JunitClassnames(xml), "replaycheck-junit")
         _add_history_args(config, settings)
         if not _coverage_starts_later(config):
             _warm(config)
@@ -302,8 +309,11 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, Any, None]:
     """A nondeterministic item's report carries its verdict: only the whole run (the xdist
-    controller's summary) can tell that failures of two kinds are one removed patch gate."""
+    controller's summary) can tell that failures of two kinds are one removed patch gate. Every
+    report of a history item carries its JUnit XML classname, for the process that writes it."""
     outcome: Any = yield
+    if isinstance(item, ReplayItem) and outcome.excinfo is None:
+        setattr(outcome.get_result(), CLASSNAME_ATTRIBUTE, junit_classname(item.nodeid))
     failed = call.excinfo.value if call.when == "call" and call.excinfo is not None else None
     if isinstance(failed, ReplayFailed) and failed.verdict.verdict == "nondeterministic":
         setattr(outcome.get_result(), FAILURE_ATTRIBUTE, failure_json(failed.verdict))

@@ -35,6 +35,9 @@ FAILURE_ATTRIBUTE = "replaycheck_failure"
 """A nondeterministic item's call report carries its verdict here, as JSON, for the run's
 closing lines: it reaches the xdist controller with the report, and JUnit XML leaves it out
 (it writes user properties)."""
+CLASSNAME_ATTRIBUTE = "replaycheck_classname"
+"""Every report of a history item carries its JUnit XML classname here (:func:`junit_classname`):
+it reaches the xdist controller, which writes the XML, with the report."""
 MARKER = "replaycheck"
 """Every history item carries it: ``-m replaycheck`` selects them, ``-m "not replaycheck"`` not."""
 
@@ -109,6 +112,53 @@ class ReplayItem(pytest.Item):
         )
         # A line number, though a history has none: pytest asserts one for a skip mark.
         return self.path, 0, f"replay {shown}"
+
+
+def junit_classname(nodeid: str) -> str:
+    """A history item's JUnit XML classname: its file's path, dotted, with the file as the class.
+
+    pytest's own is the path with its ``/`` as dots, a module's ``.py`` left out; CI viewers
+    split it at its last dot into package and class, which for a history would be ``json``.
+    The history's ending goes too, and the dots left in its name become ``_``.
+    """
+    from replaycheck.histories import history_stem
+
+    directory, _, name = nodeid.rpartition("::")[0].rpartition("/")
+    stem = (history_stem(name) or name).replace(".", "_")
+    return f"{directory.replace('/', '.')}.{stem}" if directory else stem
+
+
+class JunitClassnames:
+    """Gives each history item its classname in the JUnit XML that this process writes (the
+    xdist controller's under xdist: the XML of a worker's reports is written there)."""
+
+    def __init__(self, xml: Any) -> None:
+        self.xml = xml
+
+    @pytest.hookimpl(tryfirst=True)  # before junitxml records the report
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        classname = getattr(report, CLASSNAME_ATTRIBUTE, None)
+        if not isinstance(classname, str):
+            return
+        prefix = getattr(self.xml, "prefix", None)  # --junitprefix
+        try:
+            # What the record_xml_attribute fixture does, without its warning: junitxml keeps
+            # an attribute set before it records a report over its own.
+            reporter = self.xml.node_reporter(report)
+            reporter.add_attribute("classname", f"{prefix}.{classname}" if prefix else classname)
+        except (AttributeError, TypeError):  # pytest changed its internals: its own classname
+            return
+
+
+def junit_xml(config: pytest.Config) -> Any:
+    """pytest's JUnit XML writer of this process (``--junitxml``), or ``None``; ``None`` too
+    if pytest's internals differ."""
+    try:
+        from _pytest.junitxml import xml_key
+    except ImportError:
+        return None
+    xml = config.stash.get(xml_key, None)
+    return xml if callable(getattr(xml, "node_reporter", None)) else None
 
 
 def verdict_repr(verdict: Verdict, *, line_only: bool = False) -> Any:
