@@ -206,7 +206,8 @@ OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHan
           "PropagateCancel", "FlagAtCaller", "StopCatching",
           "StopCatchingLocal", "SwapAdjacent", "RenameUpdateHandler", "AddTimerLikeLater",
           "SwapInGather", "MoveBeforeGather",
-          "AbandonCancel", "RemoveActivityCancel",
+          "AbandonCancel", "RemoveActivityCancel", "AbandonChildCancel",
+          "AbandonTriedChildCancel", "AbandonChildTaskCancel", "RemoveChildCancel",
           "RemoveWaitTimeout"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""

@@ -1638,7 +1638,7 @@ def replay_variant(tmp_path: Path, module: str, source: str, case: str) -> Verdi
 
 def with_application_error(source: str) -> str:
     """``source`` (of ``changes_v2``) importing ``ApplicationError`` too."""
-    imports = "from temporalio.exceptions import ActivityError\n"
+    imports = "from temporalio.exceptions import ActivityError, ChildWorkflowError\n"
     assert imports in source
     return source.replace(imports, imports + "from temporalio.exceptions import ApplicationError\n")
 

@@ -7,7 +7,7 @@ import contextlib
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
     from tests.workflows.changes_common import (
@@ -910,3 +910,71 @@ class SequentialToGather:
         charged = await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
         done = f"{fetched}, {charged}"
         return await workflow.execute_activity(bill, done, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AbandonChildCancel")
+class AbandonChildCancel:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        child = await workflow.start_child_workflow(
+            Sink.run,
+            id=f"{order}-child",
+            cancellation_type=workflow.ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+        )
+        await workflow.sleep(PAUSE)
+        child.cancel()
+        with contextlib.suppress(ChildWorkflowError):
+            await child
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AbandonTriedChildCancel")
+class AbandonTriedChildCancel:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        child = await workflow.start_child_workflow(
+            Sink.run,
+            id=f"{order}-child",
+            cancellation_type=workflow.ChildWorkflowCancellationType.TRY_CANCEL,
+        )
+        await workflow.sleep(PAUSE)
+        child.cancel()
+        with contextlib.suppress(ChildWorkflowError):
+            await child
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemoveChildCancel")
+class RemoveChildCancel:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        child = await workflow.start_child_workflow(
+            Sink.run,
+            id=f"{order}-child",
+            cancellation_type=workflow.ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+        )
+        await workflow.sleep(PAUSE)
+        child.cancel()
+        with contextlib.suppress(ChildWorkflowError):
+            await child
+        if order.endswith("-rush"):
+            return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AbandonChildTaskCancel")
+class AbandonChildTaskCancel:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        task = asyncio.ensure_future(
+            workflow.execute_child_workflow(
+                Sink.run,
+                id=f"{order}-child",
+                cancellation_type=workflow.ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+            )
+        )
+        await workflow.sleep(PAUSE)
+        task.cancel()
+        with contextlib.suppress(ChildWorkflowError, asyncio.CancelledError):
+            await task
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

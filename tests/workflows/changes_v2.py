@@ -14,7 +14,7 @@ import contextlib
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
     from tests.workflows.changes_common import (
@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         TIMEOUT,
         GiftWrapOrder,
         PackOrder,
+        Sink,
         audit,
         bill,
         charge,
@@ -1099,3 +1100,84 @@ class SequentialToGather:
         )
         done = f"{fetched}, {charged}"
         return await workflow.execute_activity(bill, done, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AbandonChildCancel")
+class AbandonChildCancel:
+    """The child is now abandoned when cancelled: child.cancel() issues no command, where the
+    history recorded the request to cancel it."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        child = await workflow.start_child_workflow(
+            Sink.run,
+            id=f"{order}-child",
+            # change: AbandonChildCancel (the next line)
+            cancellation_type=workflow.ChildWorkflowCancellationType.ABANDON,
+        )
+        await workflow.sleep(PAUSE)
+        # cancel: AbandonChildCancel (the next line)
+        child.cancel()
+        with contextlib.suppress(ChildWorkflowError, asyncio.CancelledError):
+            await child
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AbandonTriedChildCancel")
+class AbandonTriedChildCancel:
+    """As ``AbandonChildCancel``, from ``TRY_CANCEL``."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        child = await workflow.start_child_workflow(
+            Sink.run,
+            id=f"{order}-child",
+            # change: AbandonTriedChildCancel (the next line)
+            cancellation_type=workflow.ChildWorkflowCancellationType.ABANDON,
+        )
+        await workflow.sleep(PAUSE)
+        child.cancel()
+        with contextlib.suppress(ChildWorkflowError, asyncio.CancelledError):
+            await child
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemoveChildCancel")
+class RemoveChildCancel:
+    """No longer cancels the child: where the history recorded the request to cancel it, the
+    code goes on to whichever activity its branch runs (one change, whatever the branch)."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.start_child_workflow(
+            Sink.run,
+            id=f"{order}-child",
+            cancellation_type=workflow.ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+        )
+        # before: RemoveChildCancel (the next line)
+        await workflow.sleep(PAUSE)
+        if order.endswith("-rush"):
+            return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AbandonChildTaskCancel")
+class AbandonChildTaskCancel:
+    """As ``AbandonChildCancel``, the child run by a task that is cancelled."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        task = asyncio.ensure_future(
+            workflow.execute_child_workflow(
+                Sink.run,
+                id=f"{order}-child",
+                # change: AbandonChildTaskCancel (the next line)
+                cancellation_type=workflow.ChildWorkflowCancellationType.ABANDON,
+            )
+        )
+        await workflow.sleep(PAUSE)
+        # cancel: AbandonChildTaskCancel (the next line)
+        task.cancel()
+        with contextlib.suppress(ChildWorkflowError, asyncio.CancelledError):
+            await task
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

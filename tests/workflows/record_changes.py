@@ -114,6 +114,10 @@ CASES = (
     "DrawThenReorder",
     "GatherToSequential",
     "SequentialToGather",
+    "AbandonChildCancel",
+    "AbandonTriedChildCancel",
+    "RemoveChildCancel",
+    "AbandonChildTaskCancel",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate"}
