@@ -577,6 +577,100 @@ def test_a_cancel_of_an_abandoned_activity_gates_its_cancellation_type(tmp_path:
     assert replay_variant(tmp_path, "abandon_cancel_gated", fixed, "AbandonCancel").ok
 
 
+@pytest.mark.parametrize(
+    ("case", "old"),
+    [
+        ("AbandonChildCancel", "WAIT_CANCELLATION_COMPLETED"),
+        ("AbandonTriedChildCancel", "TRY_CANCEL"),
+        ("AbandonChildTaskCancel", "WAIT_CANCELLATION_COMPLETED"),
+    ],
+)
+def test_a_cancel_of_an_abandoned_child_gates_its_cancellation_type(
+    tmp_path: Path, case: str, old: str
+) -> None:
+    # The child is now started with ABANDON, so child.cancel() (or cancelling the task that
+    # awaits it) issues no command where the history recorded the request to cancel it: never
+    # "external cancel where the history recorded external cancel", and the fix gates the
+    # cancellation_type argument, with the old type the history shows.
+    d = committed_verdicts()[case].diagnosis
+    assert d is not None, d
+    child = f"child workflow 'Sink' (id 'change-{case}-child')"
+    assert (d.change, d.commanded, d.cancelled_child) == ("removed", "activity 'charge'", "Sink")
+    line = marked_line(f"change: {case}")
+    assert d.abandoned_at is not None and d.abandoned_at.line == line
+    assert d.fix_at == d.abandoned_at
+    assert Diagnosis.from_json_dict(d.to_json_dict()) == d
+    assert d.explanation().startswith(f"the code no longer requests cancellation of {child}: ")
+    assert "issues no command because its cancellation_type is " in d.explanation()
+    enum = "workflow.ChildWorkflowCancellationType"
+    fix = d.fix()
+    assert fix[0].startswith(f"gate the cancellation_type of {child} at changes_v2.py:{line} ")
+    assert fix[1:] == [
+        f'    cancellation_type={enum}.ABANDON if workflow.patched("abandon-sink") else '
+        f"{enum}.{old},"
+    ]
+    # The fix applied as printed: the history replays.
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    indent = lines[line - 1][: -len(lines[line - 1].lstrip())]
+    fixed = "".join([*lines[: line - 1], indent + fix[1].strip() + "\n", *lines[line:]])
+    assert replay_variant(tmp_path, f"{case.lower()}_gated", fixed, case).ok
+
+
+def test_the_cancel_of_an_abandoned_child_is_named_where_the_code_cancels_it() -> None:
+    d = committed_verdicts()["AbandonChildCancel"].diagnosis
+    assert d is not None
+    assert d.abandoned_by == (
+        f"child.cancel() at changes_v2.py:{marked_line('cancel: AbandonChildCancel')} in run"
+    )
+
+
+def test_a_removed_child_cancel_is_gated_where_it_was_whatever_runs_next(
+    tmp_path: Path,
+) -> None:
+    # RemoveChildCancel: child.cancel() is gone and the code goes on to 'bill' (or 'charge' in
+    # the if's other branch): one change, gated after the sleep where the cancel was.
+    d = committed_verdicts()["RemoveChildCancel"].diagnosis
+    assert d is not None and (d.change, d.commanded, d.cancelled_child) == (
+        "removed", "activity 'bill'", "Sink"), d  # fmt: skip
+    assert d.location == () and d.fix_at is None and d.patch_id == "remove-cancel-sink"
+    line = marked_line("before: RemoveChildCancel")
+    assert d.previous[0].line == line
+    assert d.explanation().startswith(
+        "the code no longer requests cancellation of child workflow 'Sink' "
+        "(id 'change-RemoveChildCancel-child'); it went on to activity 'bill'"
+    )
+    fix = d.fix()
+    assert fix[0].startswith("gate the change where external cancel ")
+    assert fix[0].endswith(f"was, after changes_v2.py:{line} in run:")
+    assert fix[1] == '    if workflow.patched("remove-cancel-sink"):'
+    source = V2_FILE.read_text()
+    start = source.index("class RemoveChildCancel:")
+    other = source[:start] + source[start:].replace(
+        'if order.endswith("-rush"):', 'if not order.endswith("-rush"):', 1
+    )
+    d2 = replay_variant(tmp_path, "remove_child_cancel_other_branch", other,
+                        "RemoveChildCancel").diagnosis  # fmt: skip
+    assert d2 is not None and d2.commanded == "activity 'charge'"
+    renamed = [x.replace("remove_child_cancel_other_branch.py", "changes_v2.py") for x in d2.fix()]
+    assert renamed == fix
+    # The fix applied as it reads (the old cancel in the else): the history replays.
+    lines = source.splitlines(keepends=True)
+    child_line = line_of("await workflow.start_child_workflow(\n            Sink.run,\n"
+                         '            id=f"{order}-child",\n'
+                         "            cancellation_type=workflow.ChildWorkflowCancellationType"
+                         ".WAIT_CANCELLATION_COMPLETED,", V2_FILE)  # fmt: skip
+    assert lines[child_line - 1].strip().startswith("await workflow.start_child_workflow(")
+    lines[child_line - 1] = lines[child_line - 1].replace("await ", "child = await ", 1)
+    indent = lines[line - 1][: -len(lines[line - 1].lstrip())]
+    old = [
+        'if workflow.patched("remove-cancel-sink"):', "    pass", "else:",
+        "    child.cancel()", "    with contextlib.suppress(ChildWorkflowError):",
+        "        await child",
+    ]  # fmt: skip
+    fixed = "".join([*lines[:line], *(f"{indent}{x}\n" for x in old), *lines[line:]])
+    assert replay_variant(tmp_path, "remove_child_cancel_gated", fixed, "RemoveChildCancel").ok
+
+
 def test_a_removed_activity_cancel_is_gated_where_it_was_whatever_runs_next(
     tmp_path: Path,
 ) -> None:

@@ -1,20 +1,28 @@
-"""A cancel of an activity that the history recorded and the code no longer requests.
+"""A cancel of an activity or a child workflow that the history recorded and the code no
+longer requests.
 
 Either the cancel was removed (what the code commands there instead is only its next command,
 which differs from one branch to the next: the gate goes where the cancel was, after the last
-matching command), or the code still calls ``cancel()`` on the handle but scheduled the
-activity with ``ActivityCancellationType.ABANDON``, for which core sends no command: the gate
-goes on the ``cancellation_type`` argument.
+matching command), or the code still calls ``cancel()`` on the handle (or the task awaiting the
+child) but started the activity or the child with cancellation type ``ABANDON``, for which core
+sends no command: the gate goes on the ``cancellation_type`` argument.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from replaycheck._commands import ABANDON, TERMINAL_KINDS, Command, RawFrame, code_command
+from replaycheck._commands import (
+    ABANDON,
+    CHILD_ABANDON,
+    TERMINAL_KINDS,
+    Command,
+    RawFrame,
+    code_command,
+)
 from replaycheck._readings import slug
 from replaycheck._source import SourceFrame, display_file, innermost, parsed, source_frames
 
@@ -25,15 +33,21 @@ if TYPE_CHECKING:
 
 CANCELLATION_TYPE = "workflow.ActivityCancellationType"
 """How the fix names the enum when the source does not spell it out."""
+CHILD_CANCELLATION_TYPE = "workflow.ChildWorkflowCancellationType"
+"""The same, for a child workflow."""
+CANCELS = frozenset({"cancel-activity", "cancel-external"})
+"""The kinds of a cancel the code may no longer request (``cancel-external``: a child's)."""
 
 
 def abandoned_cancels(
     entries: Iterable[tuple[Any, int, Sequence[RawFrame]]],
 ) -> list[tuple[Command, Command]]:
-    """``(the cancel, the activity's command)`` of each cancel of an activity the code
-    scheduled with ``ABANDON``: ``handle.cancel()`` asks core for a cancel command and core
-    sends none (the history records no cancel request), so ``code_commands`` leaves it out."""
+    """``(the cancel, the activity's or the child's command)`` of each cancel of an activity or
+    a child workflow the code started with ``ABANDON``: ``cancel()`` asks core for a cancel
+    command and core sends none (the history records no cancel request), so ``code_commands``
+    leaves it out. A child's cancel is named after the child's id, as the history names it."""
     activities: dict[int, Command] = {}
+    children: dict[int, Command] = {}
     found = []
     for proto, task, frames in entries:
         variant = proto.WhichOneof("variant")
@@ -41,19 +55,35 @@ def abandoned_cancels(
             command = code_command(proto, task, frames)
             if command is not None:
                 activities[proto.schedule_activity.seq] = command
+        elif variant == "start_child_workflow_execution" and (
+            proto.start_child_workflow_execution.cancellation_type == CHILD_ABANDON
+        ):
+            command = code_command(proto, task, frames)
+            if command is not None:
+                children[proto.start_child_workflow_execution.seq] = command
         elif variant == "request_cancel_activity":
             scheduled = activities.get(proto.request_cancel_activity.seq)
             if scheduled is not None:
                 cancel = Command("cancel-activity", scheduled.name, task=task, frames=tuple(frames))
                 found.append((cancel, scheduled))
+        elif variant == "cancel_child_workflow_execution":
+            child = children.get(proto.cancel_child_workflow_execution.child_workflow_seq)
+            if child is not None:
+                cancel = Command("cancel-external", child.given_id, task=task, frames=tuple(frames))
+                found.append((cancel, child))
     return found
 
 
-def cancel_removed(h: Command | None, c: Command | None, rest: Sequence[Command]) -> bool:
-    """The history recorded a cancel of an activity where the code went on to another command
-    (or none), and the code requests no such cancel later either: the cancel is gone (not
-    moved), and the code's next command only shows where the code went from there."""
-    if h is None or h.kind != "cancel-activity" or (c is not None and c.kind in TERMINAL_KINDS):
+def cancel_removed(
+    h: Command | None, c: Command | None, rest: Sequence[Command], children: Collection[str]
+) -> bool:
+    """The history recorded a cancel of an activity or a child workflow (``children``: the ids
+    of those it started) where the code went on to another command (or none), and the code
+    requests no such cancel later either: the cancel is gone (not moved), and the code's next
+    command only shows where the code went from there."""
+    if h is None or h.kind not in CANCELS or (c is not None and c.kind in TERMINAL_KINDS):
+        return False
+    if h.kind == "cancel-external" and (not h.name or h.name not in children):
         return False
     later = (c, *rest) if c is not None else tuple(rest)
     return not any(x.kind == h.kind and x.name == h.name for x in later)
@@ -72,30 +102,44 @@ def removed_cancel(
     use."""
     from replaycheck._building_names import slug_of, unused  # the worker's, not the report's
 
+    child = _child_type(history, h.name) if h.kind == "cancel-external" else ""
     removed = replace(
         diagnosis, change="removed", location=(), gate_frame=0, other_patch_id="",
-        patch_id=unused(f"remove-{slug_of(h)}", taken), still_runs_later=False,
-        seen_later=False, old_order=(), swapped="", added_block="", added_to=0, moved_too="",
-        shares_statement=False,
+        patch_id=unused(f"remove-cancel-{slug(child)}" if child else f"remove-{slug_of(h)}", taken),
+        still_runs_later=False, seen_later=False, old_order=(), swapped="", added_block="",
+        added_to=0, moved_too="", shares_statement=False, cancelled_child=child,
     )  # fmt: skip
     pair = next(((x, y) for x, y in abandoned if x.name == h.name and h.name), None)
     if pair is None:
         return removed
-    cancel, scheduled = pair
+    cancel, started = pair
     where = source_frames(cancel.frames[:1])
-    argument = _argument(scheduled.frames[0]) if scheduled.frames else None
+    argument = _argument(started.frames[0]) if started.frames else None
     if argument is None:
         return removed
     at, new = argument
-    old_type = _old_type(history, diagnosis.event_id)
-    base = new.rsplit(".", 1)[0] if new.endswith(".ABANDON") else CANCELLATION_TYPE
+    enum = CHILD_CANCELLATION_TYPE if child else CANCELLATION_TYPE
+    old_type = _old_child_type if child else _old_type
+    base = new.rsplit(".", 1)[0] if new.endswith(".ABANDON") else enum
     return replace(
         removed,
-        patch_id=unused(f"abandon-{slug(h.name)}", taken),
+        patch_id=unused(f"abandon-{slug(child or h.name)}", taken),
         abandoned_at=at,
         abandoned_by=f"{where[0].code} at {where[0].short()}" if where else "",
-        abandoned_types=(new, f"{base}.{old_type}"),
+        abandoned_types=(new, f"{base}.{old_type(history, diagnosis.event_id)}"),
     )
+
+
+def _child_type(history: History, workflow_id: str) -> str:
+    """The workflow type of the child the history started with ``workflow_id`` ('' if none)."""
+    from replaycheck.histories import event_type_name
+
+    for event in history.events:
+        if event_type_name(event.event_type) == "StartChildWorkflowExecutionInitiated":
+            attributes = event.start_child_workflow_execution_initiated_event_attributes
+            if attributes.workflow_id == workflow_id:
+                return str(attributes.workflow_type.name)
+    return ""
 
 
 def _argument(frame: RawFrame) -> tuple[SourceFrame, str] | None:
@@ -123,30 +167,58 @@ def _old_type(history: History, cancel_event: int) -> str:
     """How the history's activity was cancelled: ``WAIT_CANCELLATION_COMPLETED`` when its
     ``ActivityTaskCanceled`` came before the code's next command (the code waited for it),
     else ``TRY_CANCEL``."""
-    from replaycheck._commands import history_commands
-    from replaycheck.histories import event_type_name
-
-    after = [x for x in history_commands(history).commands if x.event_id > cancel_event]
-    next_command = after[0].event_id if after else 1 << 62
     scheduled = 0
-    for event in history.events:
+    for event, event_type in _until_next_command(history, cancel_event):
         if event.event_id == cancel_event:
-            attributes = event.activity_task_cancel_requested_event_attributes
-            scheduled = attributes.scheduled_event_id
+            scheduled = event.activity_task_cancel_requested_event_attributes.scheduled_event_id
         elif (
-            cancel_event < event.event_id < next_command
-            and event_type_name(event.event_type) == "ActivityTaskCanceled"
+            event_type == "ActivityTaskCanceled"
             and event.activity_task_canceled_event_attributes.scheduled_event_id == scheduled
         ):
             return "WAIT_CANCELLATION_COMPLETED"
     return "TRY_CANCEL"
 
 
+def _old_child_type(history: History, cancel_event: int) -> str:
+    """How the history's child was cancelled: ``WAIT_CANCELLATION_COMPLETED`` when its
+    ``ChildWorkflowExecutionCanceled`` came before the code's next command,
+    ``WAIT_CANCELLATION_REQUESTED`` when only the request's ``ExternalWorkflowExecutionCancel
+    Requested`` did, else ``TRY_CANCEL``."""
+    workflow_id, requested = "", False
+    for event, event_type in _until_next_command(history, cancel_event):
+        if event.event_id == cancel_event:
+            attributes = event.request_cancel_external_workflow_execution_initiated_event_attributes
+            workflow_id = attributes.workflow_execution.workflow_id
+        elif event_type == "ChildWorkflowExecutionCanceled":
+            child = event.child_workflow_execution_canceled_event_attributes.workflow_execution
+            if workflow_id and child.workflow_id == workflow_id:
+                return "WAIT_CANCELLATION_COMPLETED"
+        elif event_type == "ExternalWorkflowExecutionCancelRequested":
+            request = event.external_workflow_execution_cancel_requested_event_attributes
+            requested = requested or request.initiated_event_id == cancel_event
+    return "WAIT_CANCELLATION_REQUESTED" if requested else "TRY_CANCEL"
+
+
+def _until_next_command(history: History, cancel_event: int) -> Iterator[tuple[Any, str]]:
+    """The history's events from ``cancel_event`` to the code's next command, with their
+    types."""
+    from replaycheck._commands import history_commands
+    from replaycheck.histories import event_type_name
+
+    after = [x for x in history_commands(history).commands if x.event_id > cancel_event]
+    next_command = after[0].event_id if after else 1 << 62
+    for event in history.events:
+        if cancel_event <= event.event_id < next_command:
+            yield event, event_type_name(event.event_type)
+
+
 def cancel_explanation(d: Diagnosis) -> str:
     """What a diagnosis of a cancel the code no longer requests says ('' for other changes)."""
-    if d.change != "removed" or d.recorded_kind != "cancel-activity":
+    if d.change != "removed" or d.recorded_kind not in CANCELS:
         return ""
-    what = f"activity {d.recorded_name!r}" if d.recorded_name else "an activity"
+    if d.recorded_kind == "cancel-external" and not d.cancelled_child:
+        return ""
+    what = cancelled(d)
     if d.abandoned_at is not None and d.abandoned_types:
         went = f", and the code went on to {d.commanded}" if d.commanded_kind else ""
         return (
@@ -162,6 +234,13 @@ def cancel_explanation(d: Diagnosis) -> str:
     )
 
 
+def cancelled(d: Diagnosis) -> str:
+    """What the cancel was for: ``activity 'slow'``, ``child workflow 'Sink' (id 'order-7')``."""
+    if d.cancelled_child:
+        return f"child workflow {d.cancelled_child!r} (id {d.recorded_name!r})"
+    return f"activity {d.recorded_name!r}" if d.recorded_name else "an activity"
+
+
 def abandoned_fix(d: Diagnosis) -> list[str]:
     """Gate the ``cancellation_type`` argument: executions recorded before requested the
     cancel, as the old type does."""
@@ -169,7 +248,7 @@ def abandoned_fix(d: Diagnosis) -> list[str]:
     new, old = d.abandoned_types
     where = f" at {at.short()}" if at is not None else ""
     return [
-        f"gate the cancellation_type of activity {d.recorded_name!r}{where} (executions "
+        f"gate the cancellation_type of {cancelled(d)}{where} (executions "
         "recorded before requested its cancel, as the old type does; ABANDON requests none):",
         f'    cancellation_type={new} if workflow.patched("{d.patch_id or "<change-id>"}") '
         f"else {old},",

@@ -272,16 +272,18 @@ def code_commands(
 
     A continue-as-new command is added after ``workflow.continue_as_new`` unwound the stack, so
     it takes the frames recorded at that call. A cancel of an activity is named after the
-    activity; one of an activity scheduled with ``ActivityCancellationType.ABANDON`` is left
-    out: core sends no command for it (``replaycheck._cancel_readings.abandoned_cancels``
-    lists them).
+    activity, one of a child workflow after the child's id (as the history names it); one of an
+    activity or a child started with cancellation type ``ABANDON`` is left out: core sends no
+    command for it (``replaycheck._cancel_readings.abandoned_cancels`` lists them).
     """
     found = []
     activities: dict[int, tuple[Command, int]] = {}
+    children: dict[int, tuple[Command, int]] = {}
     for proto, task, frames in entries:
         command = code_command(proto, task, frames)
         if command is None:
             continue
+        variant = proto.WhichOneof("variant")
         if command.kind == "activity":
             scheduled = proto.schedule_activity
             activities[scheduled.seq] = (command, scheduled.cancellation_type)
@@ -290,6 +292,15 @@ def code_commands(
             if cancelled is not None and how == ABANDON:
                 continue
             command = replace(command, name=cancelled.name if cancelled else "")
+        elif command.kind == "child":
+            started = proto.start_child_workflow_execution
+            children[started.seq] = (command, started.cancellation_type)
+        elif variant == "cancel_child_workflow_execution":
+            seq = proto.cancel_child_workflow_execution.child_workflow_seq
+            child, how = children.get(seq, (None, -1))
+            if child is not None and how == CHILD_ABANDON:
+                continue
+            command = replace(command, name=child.given_id if child else "")
         if command.kind == "continue-as-new" and not command.frames:
             command = Command(
                 command.kind, command.name, task=task, frames=tuple(continue_as_new_frames)
@@ -300,3 +311,5 @@ def code_commands(
 
 ABANDON = 2
 """``ActivityCancellationType.ABANDON`` in core's ``ScheduleActivity`` command."""
+CHILD_ABANDON = 0
+"""``ChildWorkflowCancellationType.ABANDON`` in core's ``StartChildWorkflowExecution`` command."""

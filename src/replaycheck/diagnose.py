@@ -257,6 +257,9 @@ class Diagnosis:
     abandoned_types: tuple[str, ...] = ()
     """The ``cancellation_type`` as the code has it, and as the history's request shows it was
     (``WAIT_CANCELLATION_COMPLETED`` or ``TRY_CANCEL``), as source."""
+    cancelled_child: str = ""
+    """A cancel of a child workflow the code no longer requests: the child's workflow type (its
+    id is :attr:`recorded_name`)."""
 
     @property
     def recorded(self) -> str:
