@@ -583,6 +583,9 @@ def test_a_cancel_of_an_abandoned_activity_gates_its_cancellation_type(tmp_path:
         ("AbandonChildCancel", "WAIT_CANCELLATION_COMPLETED"),
         ("AbandonTriedChildCancel", "TRY_CANCEL"),
         ("AbandonChildTaskCancel", "WAIT_CANCELLATION_COMPLETED"),
+        # recorded with WAIT_CANCELLATION_REQUESTED, which waited for the child's cancellation
+        # all the same (ChildWorkflowExecutionCanceled before 'charge'): either type replays
+        ("AbandonRequestedChildCancel", "WAIT_CANCELLATION_COMPLETED"),
     ],
 )
 def test_a_cancel_of_an_abandoned_child_gates_its_cancellation_type(
@@ -594,8 +597,10 @@ def test_a_cancel_of_an_abandoned_child_gates_its_cancellation_type(
     # cancellation_type argument, with the old type the history shows.
     d = committed_verdicts()[case].diagnosis
     assert d is not None, d
-    child = f"child workflow 'Sink' (id 'change-{case}-child')"
-    assert (d.change, d.commanded, d.cancelled_child) == ("removed", "activity 'charge'", "Sink")
+    child_type = "Lingering" if case == "AbandonRequestedChildCancel" else "Sink"
+    child = f"child workflow {child_type!r} (id 'change-{case}-child')"
+    assert (d.change, d.commanded, d.cancelled_child) == (
+        "removed", "activity 'charge'", child_type)  # fmt: skip
     line = marked_line(f"change: {case}")
     assert d.abandoned_at is not None and d.abandoned_at.line == line
     assert d.fix_at == d.abandoned_at
@@ -606,8 +611,8 @@ def test_a_cancel_of_an_abandoned_child_gates_its_cancellation_type(
     fix = d.fix()
     assert fix[0].startswith(f"gate the cancellation_type of {child} at changes_v2.py:{line} ")
     assert fix[1:] == [
-        f'    cancellation_type={enum}.ABANDON if workflow.patched("abandon-sink") else '
-        f"{enum}.{old},"
+        f"    cancellation_type={enum}.ABANDON if "
+        f'workflow.patched("abandon-{child_type.lower()}") else {enum}.{old},'
     ]
     # The fix applied as printed: the history replays.
     lines = V2_FILE.read_text().splitlines(keepends=True)

@@ -181,10 +181,10 @@ def _old_type(history: History, cancel_event: int) -> str:
 
 def _old_child_type(history: History, cancel_event: int) -> str:
     """How the history's child was cancelled: ``WAIT_CANCELLATION_COMPLETED`` when its
-    ``ChildWorkflowExecutionCanceled`` came before the code's next command,
-    ``WAIT_CANCELLATION_REQUESTED`` when only the request's ``ExternalWorkflowExecutionCancel
-    Requested`` did, else ``TRY_CANCEL``."""
-    workflow_id, requested = "", False
+    ``ChildWorkflowExecutionCanceled`` came before the code's next command (the code waited for
+    it; a child started with ``WAIT_CANCELLATION_REQUESTED`` records the same), else
+    ``TRY_CANCEL``."""
+    workflow_id = ""
     for event, event_type in _until_next_command(history, cancel_event):
         if event.event_id == cancel_event:
             attributes = event.request_cancel_external_workflow_execution_initiated_event_attributes
@@ -193,10 +193,7 @@ def _old_child_type(history: History, cancel_event: int) -> str:
             child = event.child_workflow_execution_canceled_event_attributes.workflow_execution
             if workflow_id and child.workflow_id == workflow_id:
                 return "WAIT_CANCELLATION_COMPLETED"
-        elif event_type == "ExternalWorkflowExecutionCancelRequested":
-            request = event.external_workflow_execution_cancel_requested_event_attributes
-            requested = requested or request.initiated_event_id == cancel_event
-    return "WAIT_CANCELLATION_REQUESTED" if requested else "TRY_CANCEL"
+    return "TRY_CANCEL"
 
 
 def _until_next_command(history: History, cancel_event: int) -> Iterator[tuple[Any, str]]:

@@ -111,3 +111,17 @@ class Sink:
     async def run(self) -> list[str]:
         await workflow.wait_condition(lambda: bool(self.signals))
         return self.signals
+
+
+@workflow.defn(name="Lingering")
+class Lingering:
+    """A child that, once cancelled, takes one ``PAUSE`` before it ends cancelled (so a parent
+    waiting for the request only goes on before the child's cancellation)."""
+
+    @workflow.run
+    async def run(self) -> None:
+        try:
+            await workflow.wait_condition(lambda: False)
+        except asyncio.CancelledError:
+            await workflow.sleep(PAUSE)
+            raise

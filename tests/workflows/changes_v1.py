@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
         STAGE,
         TIMEOUT,
         GiftWrapOrder,
+        Lingering,
         PackOrder,
         Sink,
         audit,
@@ -977,4 +978,20 @@ class AbandonChildTaskCancel:
         task.cancel()
         with contextlib.suppress(ChildWorkflowError, asyncio.CancelledError):
             await task
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AbandonRequestedChildCancel")
+class AbandonRequestedChildCancel:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        child = await workflow.start_child_workflow(
+            Lingering.run,
+            id=f"{order}-child",
+            cancellation_type=workflow.ChildWorkflowCancellationType.WAIT_CANCELLATION_REQUESTED,
+        )
+        await workflow.sleep(PAUSE)
+        child.cancel()
+        with contextlib.suppress(ChildWorkflowError):
+            await child
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

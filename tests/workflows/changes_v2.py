@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         STAGE,
         TIMEOUT,
         GiftWrapOrder,
+        Lingering,
         PackOrder,
         Sink,
         audit,
@@ -1180,4 +1181,23 @@ class AbandonChildTaskCancel:
         task.cancel()
         with contextlib.suppress(ChildWorkflowError, asyncio.CancelledError):
             await task
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AbandonRequestedChildCancel")
+class AbandonRequestedChildCancel:
+    """As ``AbandonChildCancel``, from ``WAIT_CANCELLATION_REQUESTED``."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        child = await workflow.start_child_workflow(
+            Lingering.run,
+            id=f"{order}-child",
+            # change: AbandonRequestedChildCancel (the next line)
+            cancellation_type=workflow.ChildWorkflowCancellationType.ABANDON,
+        )
+        await workflow.sleep(PAUSE)
+        child.cancel()
+        with contextlib.suppress(ChildWorkflowError, asyncio.CancelledError):
+            await child
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

@@ -118,6 +118,7 @@ CASES = (
     "AbandonTriedChildCancel",
     "RemoveChildCancel",
     "AbandonChildTaskCancel",
+    "AbandonRequestedChildCancel",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate"}
@@ -219,7 +220,8 @@ async def _until(
 async def record(client: Client, out: Path, cases: Sequence[str] = CASES) -> list[Path]:
     """Record ``cases`` (every one by default) with a worker running the baseline code."""
     workflows = [getattr(changes_v1, case) for case in CASES]
-    workflows += [changes_common.Sink, changes_common.PackOrder, changes_common.GiftWrapOrder]
+    workflows += [changes_common.Sink, changes_common.PackOrder, changes_common.GiftWrapOrder,
+                  changes_common.Lingering]  # fmt: skip
     async with Worker(
         client,
         task_queue=TASK_QUEUE,
