@@ -475,3 +475,32 @@ def test_only_old_branch_failures_after_a_removed_gate_take_its_patch_id() -> No
     }  # fmt: skip
     assert verdicts[0].diagnosis is not None and verdicts[0].diagnosis.old_branch_failures == 1
     assert "1 history here started before the patch" in verdicts[0].diagnosis.fix()[0]
+
+
+def test_a_removal_whose_histories_went_on_differently_shows_its_fix_once(tmp_path: Path) -> None:
+    # RemoveActivityCancel: one history goes on to 'bill', the same one started as a "-rush"
+    # order to 'charge'. The fix and its place are the same, so the second failure points at
+    # the first (with the command its code went on to), not a second copy of the diagnosis.
+    import base64
+
+    from replaycheck.replay import ReplayJob, replay
+    from replaycheck.report import render_text
+
+    source = CHANGES / "RemoveActivityCancel" / "change-RemoveActivityCancel.json"
+    text = source.read_text()
+    old = base64.b64encode(b'"change-RemoveActivityCancel"').decode()
+    rush = base64.b64encode(b'"change-RemoveActivityCancel-rush"').decode()
+    (tmp_path / "a-bill.json").write_text(text)
+    (tmp_path / "b-rush.json").write_text(text.replace(old, rush, 1))  # the workflow's input
+    paths = (str(tmp_path / "a-bill.json"), str(tmp_path / "b-rush.json"))
+    bill, charge = replay(ReplayJob(paths=paths, workflows=(V2,), import_paths=(str(REPO),)))
+    assert bill.diagnosis is not None and charge.diagnosis is not None
+    assert (bill.diagnosis.commanded, charge.diagnosis.commanded) == (
+        "activity 'bill'", "activity 'charge'")  # fmt: skip
+    assert bill.diagnosis.fix() == charge.diagnosis.fix()
+    report = render_text([bill, charge])
+    assert report.count("fix:") == 1
+    second = report[report.index("FAIL  ") + 1 :]
+    second = second[second.index("FAIL  ") :]
+    assert "code commanded: activity 'charge'" in second
+    assert second.rstrip().split("\n\n")[0].endswith(f"same change and fix as {paths[0]}, above")

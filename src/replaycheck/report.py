@@ -268,7 +268,7 @@ def render_text(verdicts: Sequence[Verdict], *, color: bool = False) -> str:
     """The default report. A failure whose change and fix are those of one shown above gets
     its identity, where it diverged and its severity, then a pointer to that one: fifty
     histories broken by one change show the diagnosis once."""
-    first: dict[tuple[str, ...], str] = {}
+    first: dict[tuple[str, ...], Verdict] = {}
     parts = []
     for verdict in verdicts:
         key = _diagnosis_key(verdict)
@@ -276,42 +276,45 @@ def render_text(verdicts: Sequence[Verdict], *, color: bool = False) -> str:
             parts.append(_render_same(verdict, first[key], color))
             continue
         if key is not None:
-            first[key] = display_path(verdict.path)
+            first[key] = verdict
         parts.append(render_verdict(verdict, color=color))
     body = "\n".join(parts)
     return f"{body}\n\n{render_summary(verdicts)}\n"
 
 
 def _diagnosis_key(verdict: Verdict) -> tuple[str, ...] | None:
-    """What two failures with the same change and fix share (``None``: nothing to share)."""
+    """What two failures with the same change and fix share (``None``: nothing to share): the
+    change, what the history recorded, where and the fix, not what the code commanded instead
+    (a removal's next command differs from one branch to the next, its fix does not)."""
     diagnosis = verdict.diagnosis
     if verdict.verdict != "nondeterministic" or diagnosis is None or not diagnosis.located:
         return None
     if diagnosis.change == "id-changed":  # the ids are each execution's own: one change
         fix = (_OWN_IDS.sub("", line) for line in diagnosis.fix())
         return ("id-changed", diagnosis.recorded, diagnosis.where(), *fix)
-    return (
-        diagnosis.recorded, diagnosis.commanded, diagnosis.where(), diagnosis.explanation(),
-        *diagnosis.fix(),
-    )  # fmt: skip
+    return (diagnosis.change, diagnosis.recorded, diagnosis.where(), *diagnosis.fix())
 
 
 _OWN_IDS = re.compile(r"  # (it gave|the default id).*$")
 """The comment of an id-changed fix that quotes the execution's own old id."""
 
 
-def _render_same(verdict: Verdict, shown: str, color: bool) -> str:
-    """A failure whose diagnosis is that of ``shown``, above: its own facts, then a pointer."""
-    diagnosis = verdict.diagnosis
-    assert diagnosis is not None
+def _render_same(verdict: Verdict, shown: Verdict, color: bool) -> str:
+    """A failure whose diagnosis is that of ``shown``, above: its own facts (what its code
+    commanded, when that differs), then a pointer."""
+    diagnosis, above = verdict.diagnosis, shown.diagnosis
+    assert diagnosis is not None and above is not None
     lines = _failure_head(verdict, color)
     if diagnosis.event_id:
         event = f"event {diagnosis.event_id} ({diagnosis.event_type})"
         lines.append("      " + _field("diverged at", event, color))
+    if diagnosis.change != "id-changed" and diagnosis.commanded != above.commanded:
+        commanded = paint(diagnosis.told_apart[1], "red", color)
+        lines.append("      " + _field("code commanded", commanded, color))
     if diagnosis.change == "id-changed":  # its own ids
         lines.append("      " + _field("change", diagnosis.explanation(), color))
     lines.append("      " + _field("severity", diagnosis.severity, color))
-    lines.append(f"      same change and fix as {printable(shown)}, above")
+    lines.append(f"      same change and fix as {printable(display_path(shown.path))}, above")
     return "\n".join(lines)
 
 
