@@ -179,6 +179,14 @@ CASES = {
         6, "ActivityTaskScheduled", ("activity", "charge"), ("", ""),
         "sequential", "charge-after-fetch",
     ),
+    "GatherToSequentialAfterSleep": Case(  # a new sleep between 'fetch' and 'charge'
+        6, "ActivityTaskScheduled", ("activity", "charge"), ("", ""),
+        "sequential", "charge-after-fetch",
+    ),
+    "GatherToSequentialAfterAudit": Case(  # a new activity 'audit' between the two
+        6, "ActivityTaskScheduled", ("activity", "charge"), ("", ""),
+        "sequential", "charge-after-fetch",
+    ),
     "ReorderAroundUpdate": Case(  # the update handler's 'audit' ran between the two
         5, "ActivityTaskScheduled", ("activity", "fetch"), ("activity", "charge"),
         "reordered", "charge-before-fetch",

@@ -1191,6 +1191,75 @@ def test_a_gather_made_sequential_through_a_helper_gates_the_callers(tmp_path: P
     assert replay_variant(tmp_path, "sequential_helper_gated", fixed, "GatherToSequential").ok
 
 
+@pytest.mark.parametrize(
+    ("case", "between"),
+    [
+        ("GatherToSequentialAfterSleep", "await workflow.sleep(PAUSE)"),
+        ("GatherToSequentialAfterAudit",
+         "await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)"),
+    ],
+)  # fmt: skip
+def test_a_gather_made_sequential_with_new_commands_between_gates_them_all(
+    tmp_path: Path, case: str, between: str
+) -> None:
+    # The gather became `fetch; <a new sleep or activity>; charge`: 'charge' is started by a
+    # later statement of the block, after a new command. It read as "the code no longer
+    # commands 'charge'", whose fix stayed red; the gate now takes the statements from the
+    # first to 'charge''s, the new one between them included, with the gather in the else.
+    d = committed_verdicts()[case].diagnosis
+    assert d is not None and d.change == "sequential", d
+    first, then = marked_line(f"before: {case}"), marked_line(f"change: {case}")
+    assert d.explanation() == (
+        "activity 'charge' was scheduled in the same workflow task as activity 'fetch' (events 5 "
+        f"and 6); the code now schedules it only after 'fetch' completes, at changes_v2.py:{then} "
+        f"in run, after new code at changes_v2.py:{first + 1} (it no longer runs them "
+        "concurrently, e.g. asyncio.gather became sequential awaits)"
+    )
+    fix = d.fix()
+    assert fix == [
+        f"gate the statements at changes_v2.py:{first}-{then} in run together, with the "
+        "concurrent form in the else (executions recorded before started activity 'fetch' and "
+        "activity 'charge' in one workflow task):",
+        '    if workflow.patched("charge-after-fetch"):',
+        f"        fetched = await {FETCH}",
+        f"        {between}",
+        f"        # change: {case} (the next line)",
+        f"        charged = await {CHARGE}",
+        "    else:",
+        "        fetched, charged = await asyncio.gather(",
+        f"            {FETCH},",
+        f"            {CHARGE},",
+        "        )",
+    ]
+    # The fix applied as printed: the history replays.
+    fixed = with_fix(case, first, then, fix[1:])
+    assert replay_variant(tmp_path, f"{case.lower()}_gated", fixed, case).ok
+
+
+@pytest.mark.parametrize(
+    ("name", "between"),
+    [
+        ("recorded_later", "await workflow.execute_activity(bill, order, "
+                           "start_to_close_timeout=TIMEOUT)"),
+        ("a_wait", "await workflow.wait_condition(lambda: True)"),
+        ("a_name_bound", "audited = await workflow.execute_activity(audit, order, "
+                         "start_to_close_timeout=TIMEOUT)"),
+    ],
+)  # fmt: skip
+def test_a_statement_between_that_may_be_old_code_is_no_sequential_reading(
+    tmp_path: Path, name: str, between: str
+) -> None:
+    # Between 'fetch' and 'charge' now: a command the history still runs later ('bill', moved
+    # up: the else would lack it), a wait the history cannot show, or a name the else would not
+    # bind. The gate would not replay (or would change what old executions do): not read as
+    # `sequential`.
+    case = "GatherToSequentialAfterAudit"
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    lines[marked_line(f"before: {case}")] = f"        {between}\n"
+    d = replay_variant(tmp_path, f"between_{name}", "".join(lines), case).diagnosis
+    assert d is not None and d.change != "sequential", d
+
+
 def test_statements_made_sequential_that_are_no_plain_awaits_get_the_old_form_as_a_comment(
     tmp_path: Path,
 ) -> None:

@@ -64,11 +64,12 @@ def sequential_explanation(d: Diagnosis) -> str:
     named = re.search(r"'.*'$", d.started_with)  # activity 'fetch'; a timer has no name
     first = named.group() if named else d.started_with
     done = "fires" if d.started_with.startswith("timer") else "completes"
+    between = f", after new code at {d.sequential_between}" if d.sequential_between else ""
     return (
         f"{d.recorded} was scheduled in the same workflow task as {d.started_with} (events "
         f"{d.started_with_event} and {d.event_id}); the code now schedules it only after "
-        f"{first} {done}, at {d.sequential_at} (it no longer runs them concurrently, e.g. "
-        "asyncio.gather became sequential awaits)"
+        f"{first} {done}, at {d.sequential_at}{between} (it no longer runs them concurrently, "
+        "e.g. asyncio.gather became sequential awaits)"
     )
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from replaycheck._building_names import patch_ids_in_use, slug_of, unused
 from replaycheck._commands import Command, HistoryCommands, RawFrame
 from replaycheck._divergence import Divergence, timeline
-from replaycheck._readings import source_pattern
+from replaycheck._readings import recorded_from, source_pattern
 from replaycheck._source import next_statement, statement_source, statement_span
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Sequential:
     """Commands the history started in one workflow task, which the code now starts one after
-    the other, each statement awaiting the one before."""
+    the other, each statement awaiting the one before (maybe with new commands between)."""
 
     first: Command
     """The history's command the code still started in that task (the first statement's)."""
@@ -37,22 +37,35 @@ class Sequential:
     """Where the statements are, from the first to the last (``wf.py:51-53 in run``)."""
     then_at: str
     """Where the statement now starting the history's diverging command is."""
+    between_at: str
+    """Where the new statements run before that one are (``wf.py:52``), or ''."""
     block: str
     """The statements, from the first to the last one starting a command of that task
     (dedented, comments kept): what the gate's new branch holds."""
     concurrent: str
-    """The statements as one ``asyncio.gather`` (the old form, for the ``else``), or ''
-    when they are not all ``[target =] await call(...)``."""
+    """The statements starting that task's commands as one ``asyncio.gather`` (the old form,
+    for the ``else``), or '' when they are not all ``[target =] await call(...)``."""
     depth: int
     """The index of the first statement's frame in the first command's frames (a helper
     issuing every command: its caller's)."""
 
 
+Span = tuple[int, int]
+"""The first and last line of a statement."""
+
+_STARTS_COMMAND = re.compile(
+    r"\b(?:execute|start)_(?:local_)?activity\w*\(|\b(?:execute|start)_child_workflow\(|\bsleep\("
+)
+"""A call that starts an activity, a child or a timer (a statement that runs a command)."""
+_WAITS = re.compile(r"\bwait_condition\(|\bwait\(")
+"""A wait with no command: the history cannot tell whether the old code waited there."""
+
+
 def now_sequential(found: Divergence, history: HistoryCommands) -> Sequential | None:
     """The history started ``found.recorded`` in the workflow task of the code's last matching
-    command, where the code commanded nothing more; the statement after that command's starts
-    it instead (and the ones after, the rest of that task's commands): the code now awaits the
-    first before it starts the others."""
+    command, where the code commanded nothing more; a later statement of the same block starts
+    it instead (and the ones after, the rest of that task's commands), with nothing between
+    but new commands: the code now awaits the first before it starts the others."""
     h = found.recorded
     if h is None or found.commanded is not None or not found.matched:
         return None
@@ -60,59 +73,92 @@ def now_sequential(found: Divergence, history: HistoryCommands) -> Sequential | 
     if first is None or code is None or first.task != h.task or not source_pattern(h):
         return None
     todo = [x for x in history.commands if x.task == h.task and x.event_id >= h.event_id]
+    recorded = recorded_from(h, history)
     for depth, (file, line, function) in enumerate(code.frames):  # a helper's caller, maybe
         start, end = statement_span(file, line)
         if re.search(source_pattern(h), statement_source(file, line)):
             return None  # the statement still starts it, in another task: another change
-        then, last = _started_after(file, end, todo)
-        if last:
+        spans, new = _started_after(file, end, todo, recorded)
+        if spans:
+            last = spans[-1][1]
             lines = linecache.getlines(file)[start - 1 : last]
             where = f"{os.path.basename(file)}:{{}} in {function}"
+            before = [x for x in new if x[0] < spans[0][0]]
             return Sequential(
                 first=first,
                 lines_at=where.format(f"{start}-{last}"),
-                then_at=where.format(then),
+                then_at=where.format(spans[0][0]),
+                between_at=_lines(file, before[0][0], before[-1][1]) if before else "",
                 block=textwrap.dedent("".join(lines)).rstrip(),
-                concurrent=_as_gather(file, start, last),
+                concurrent=_as_gather(file, [(start, end), *spans]),
                 depth=depth,
             )
     return None
 
 
-def _started_after(file: str, end: int, todo: Sequence[Command]) -> tuple[int, int]:
-    """The first line of the statement after the one ending at ``end``, and the last line of
-    the statements from there that start, in order, the commands of ``todo`` (at least its
-    first), each statement one or more of them (0: the next statement does not start the
-    first)."""
-    left, last = list(todo), 0
+def _lines(file: str, first: int, last: int) -> str:
+    """``wf.py:52`` or ``wf.py:52-53``."""
+    return f"{os.path.basename(file)}:{first if first == last else f'{first}-{last}'}"
+
+
+def _started_after(
+    file: str, end: int, todo: Sequence[Command], recorded: str
+) -> tuple[list[Span], list[Span]]:
+    """The statements after the one ending at ``end`` that start, in order, the commands of
+    ``todo`` (at least its first), each one or more of them, and the new statements between
+    them (:func:`_new_command`); none when a statement of neither kind comes first."""
+    left = list(todo)
+    spans: list[Span] = []
+    new: list[Span] = []
+    pending: list[Span] = []
     following = next_statement(file, end)
-    then = following[0] if following is not None else 0
     while following is not None and left:
         line, code = following
+        last = statement_span(file, line)[1]
+        if last == line:  # a compound statement: its span is its first line's
+            last = line + code.count("\n") - 1
         taken = 0
         while taken < len(left) and re.search(source_pattern(left[taken]) or "$^", code):
             taken += 1
-        if not taken:
+        if taken:
+            left, new, pending = left[taken:], new + pending, []
+            spans.append((line, last))
+        elif _new_command(code, recorded):
+            pending.append((line, last))  # kept when a statement of ``todo`` follows
+        else:
             break
-        left, last = left[taken:], statement_span(file, line)[1]
-        if last == line:  # a compound statement: its span is its first line's
-            last = line + code.count("\n") - 1
         following = next_statement(file, last)
-    return then, last
+    return spans, new
 
 
-def _as_gather(file: str, start: int, last: int) -> str:
-    """The statements of ``file`` from ``start`` to ``last`` as one ``asyncio.gather`` of
-    their calls, each result to its target (``_`` for none); '' when one is not
-    ``[target =] await call(...)`` (or awaits a gather already)."""
-    source = textwrap.dedent("".join(linecache.getlines(file)[start - 1 : last]))
+def _new_command(code: str, recorded: str) -> bool:
+    """Whether the statement ``code`` starts a command the old code did not run after the
+    gather: an expression (it binds no name the old form would lack) that starts an activity,
+    a child or a timer, waits on nothing else and runs nothing the history recorded from the
+    diverging command on (``recorded``, a regex)."""
     try:
-        body = ast.parse(source).body
+        body = ast.parse(textwrap.dedent(code)).body
     except SyntaxError:
-        return ""
+        return False
+    if len(body) != 1 or not isinstance(body[0], ast.Expr) or _WAITS.search(code):
+        return False
+    return bool(_STARTS_COMMAND.search(code)) and not re.search(recorded, code)
+
+
+def _as_gather(file: str, spans: Sequence[Span]) -> str:
+    """The statements of ``file`` at ``spans`` as one ``asyncio.gather`` of their calls, each
+    result to its target (``_`` for none); '' when one is not ``[target =] await call(...)``
+    (or awaits a gather already)."""
     targets, calls = [], []
-    for node in body:
-        target, value = _awaited(node)
+    for start, last in spans:
+        source = textwrap.dedent("".join(linecache.getlines(file)[start - 1 : last]))
+        try:
+            body = ast.parse(source).body
+        except SyntaxError:
+            return ""
+        if len(body) != 1:
+            return ""
+        target, value = _awaited(body[0])
         call = value.value if isinstance(value, ast.Await) else None
         if not isinstance(call, ast.Call) or _gathers(call):
             return ""
@@ -193,6 +239,7 @@ def sequential_diagnosis(
         started_with_event=first.event_id,
         sequential_from=sequential.lines_at,
         sequential_at=sequential.then_at,
+        sequential_between=sequential.between_at,
         sequential_block=sequential.block,
         concurrent_form=sequential.concurrent,
         patch_id=unused(patch_id, patch_ids_in_use(history, diagnosis)),

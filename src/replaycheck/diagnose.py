@@ -207,6 +207,8 @@ class Diagnosis:
     to the last one starting a command of that workflow task (``wf.py:51-53 in run``)."""
     sequential_at: str = ""
     """``sequential``: where the statement now starting the recorded command is."""
+    sequential_between: str = ""
+    """``sequential``: the lines of the new statements run between the two (``wf.py:52``)."""
     sequential_block: str = ""
     """``sequential``: the source of those statements (dedented): the gate's new branch."""
     concurrent_form: str = ""

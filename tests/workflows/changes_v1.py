@@ -903,6 +903,30 @@ class GatherToSequential:
         return await workflow.execute_activity(bill, done, start_to_close_timeout=TIMEOUT)
 
 
+@workflow.defn(name="GatherToSequentialAfterSleep")
+class GatherToSequentialAfterSleep:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        fetched, charged = await asyncio.gather(
+            workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT),
+            workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT),
+        )
+        done = f"{fetched}, {charged}"
+        return await workflow.execute_activity(bill, done, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="GatherToSequentialAfterAudit")
+class GatherToSequentialAfterAudit:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        fetched, charged = await asyncio.gather(
+            workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT),
+            workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT),
+        )
+        done = f"{fetched}, {charged}"
+        return await workflow.execute_activity(bill, done, start_to_close_timeout=TIMEOUT)
+
+
 @workflow.defn(name="SequentialToGather")
 class SequentialToGather:
     @workflow.run

@@ -1087,6 +1087,40 @@ class GatherToSequential:
         return await workflow.execute_activity(bill, done, start_to_close_timeout=TIMEOUT)
 
 
+@workflow.defn(name="GatherToSequentialAfterSleep")
+class GatherToSequentialAfterSleep:
+    """The asyncio.gather of 'fetch' and 'charge' became two awaits with a new sleep between
+    them: 'charge' starts only after the timer fires, where the history started both in one
+    workflow task."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # before: GatherToSequentialAfterSleep (the next line)
+        fetched = await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.sleep(PAUSE)
+        # change: GatherToSequentialAfterSleep (the next line)
+        charged = await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        done = f"{fetched}, {charged}"
+        return await workflow.execute_activity(bill, done, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="GatherToSequentialAfterAudit")
+class GatherToSequentialAfterAudit:
+    """The asyncio.gather of 'fetch' and 'charge' became two awaits with a new activity 'audit'
+    between them: 'charge' starts only after 'audit' completes, where the history started both
+    in one workflow task."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # before: GatherToSequentialAfterAudit (the next line)
+        fetched = await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+        # change: GatherToSequentialAfterAudit (the next line)
+        charged = await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        done = f"{fetched}, {charged}"
+        return await workflow.execute_activity(bill, done, start_to_close_timeout=TIMEOUT)
+
+
 @workflow.defn(name="SequentialToGather")
 class SequentialToGather:
     """The two awaits of 'fetch' and 'charge' became an asyncio.gather: 'charge' now starts

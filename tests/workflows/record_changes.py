@@ -113,6 +113,8 @@ CASES = (
     "RemoveWaitTimeout",
     "DrawThenReorder",
     "GatherToSequential",
+    "GatherToSequentialAfterSleep",
+    "GatherToSequentialAfterAudit",
     "SequentialToGather",
     "AbandonChildCancel",
     "AbandonTriedChildCancel",
