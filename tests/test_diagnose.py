@@ -1239,8 +1239,8 @@ def test_a_gather_made_sequential_with_new_commands_between_gates_them_all(
 @pytest.mark.parametrize(
     ("name", "between"),
     [
-        ("recorded_later", "await workflow.execute_activity(bill, order, "
-                           "start_to_close_timeout=TIMEOUT)"),
+        ("moved_up", "await workflow.execute_activity(bill, order, "
+                     "start_to_close_timeout=TIMEOUT)"),
         ("a_wait", "await workflow.wait_condition(lambda: True)"),
         ("a_name_bound", "audited = await workflow.execute_activity(audit, order, "
                          "start_to_close_timeout=TIMEOUT)"),
@@ -1249,15 +1249,39 @@ def test_a_gather_made_sequential_with_new_commands_between_gates_them_all(
 def test_a_statement_between_that_may_be_old_code_is_no_sequential_reading(
     tmp_path: Path, name: str, between: str
 ) -> None:
-    # Between 'fetch' and 'charge' now: a command the history still runs later ('bill', moved
-    # up: the else would lack it), a wait the history cannot show, or a name the else would not
-    # bind. The gate would not replay (or would change what old executions do): not read as
-    # `sequential`.
+    # Between 'fetch' and 'charge' now: a command the history recorded later and the code no
+    # longer runs there ('bill', moved up: the else would lack it), a wait the history cannot
+    # show, or a name the else would not bind. The gate would not replay (or would change what
+    # old executions do): not read as `sequential`.
     case = "GatherToSequentialAfterAudit"
     lines = V2_FILE.read_text().splitlines(keepends=True)
-    lines[marked_line(f"before: {case}")] = f"        {between}\n"
+    first = marked_line(f"before: {case}")
+    lines[first] = f"        {between}\n"
+    if name == "moved_up":
+        end = first + 4
+        assert "execute_activity(bill" in lines[end], lines[end]
+        lines[end] = "        return done\n"
     d = replay_variant(tmp_path, f"between_{name}", "".join(lines), case).diagnosis
     assert d is not None and d.change != "sequential", d
+
+
+def test_a_command_between_that_the_code_still_runs_later_is_new(tmp_path: Path) -> None:
+    # `fetch; bill; charge; bill`: the history recorded 'bill' after the gather, and the code
+    # still runs it there; the 'bill' between the two is one more, so the gate takes it (and
+    # the else, the gather then the last 'bill', replays the history).
+    case = "GatherToSequentialAfterAudit"
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    first, then = marked_line(f"before: {case}"), marked_line(f"change: {case}")
+    bill = "await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)"
+    lines[first] = f"        {bill}\n"
+    source = "".join(lines)
+    d = replay_variant(tmp_path, "between_again", source, case).diagnosis
+    assert d is not None and d.change == "sequential", d
+    assert f"        {bill}" in d.fix()
+    fixed = source.splitlines(keepends=True)
+    gated = [f"        {x[4:]}\n" for x in d.fix()[1:]]
+    fixed = "".join([*fixed[: first - 1], *gated, *fixed[then:]])
+    assert replay_variant(tmp_path, "between_again_gated", fixed, case).ok
 
 
 def test_statements_made_sequential_that_are_no_plain_awaits_get_the_old_form_as_a_comment(
@@ -2087,3 +2111,25 @@ def test_the_one_line_form_says_what_the_change_is_when_the_pair_would_mislead()
         "event 5 (ActivityTaskScheduled): history recorded activity 'fetch', code commanded "
         "activity 'charge' at "
     )
+
+
+def test_a_sleep_between_is_new_when_as_many_timers_follow_as_the_history_recorded(
+    tmp_path: Path,
+) -> None:
+    # A timer has no name: a sleep between the two is new when the code still starts as many
+    # timers after it as the history recorded from there on, a wait with a timeout counting
+    # as one (the walkthrough app's `wait_condition(..., timeout=...)`).
+    from collections import Counter
+
+    from replaycheck._task_readings import _new_command, _pattern
+
+    timer = Command(kind="timer", name="", event_id=9, task=2)
+    recorded = Counter({_pattern(timer): 1})
+    sleep = "    await workflow.sleep(PAUSE)"
+    for name, wait, new in [
+        ("timeout", "workflow.wait_condition(lambda: self.ready(), timeout=PAUSE)", True),
+        ("no_timeout", "workflow.wait_condition(lambda: True)", False),
+    ]:
+        path = tmp_path / f"wf_{name}.py"
+        path.write_text(f"async def run(self):\n{sleep}\n    await {wait}\n")
+        assert _new_command(str(path), 2, f"{sleep}\n", recorded) is new, name

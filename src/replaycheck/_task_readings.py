@@ -12,6 +12,7 @@ import linecache
 import os
 import re
 import textwrap
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -19,8 +20,9 @@ from typing import TYPE_CHECKING
 from replaycheck._building_names import patch_ids_in_use, slug_of, unused
 from replaycheck._commands import Command, HistoryCommands, RawFrame
 from replaycheck._divergence import Divergence, timeline
-from replaycheck._readings import recorded_from, source_pattern
+from replaycheck._readings import TIMER_IN_SOURCE, source_pattern
 from replaycheck._source import next_statement, statement_source, statement_span
+from replaycheck._source_flow import count_later
 
 if TYPE_CHECKING:
     from replaycheck.diagnose import Diagnosis
@@ -73,7 +75,7 @@ def now_sequential(found: Divergence, history: HistoryCommands) -> Sequential | 
     if first is None or code is None or first.task != h.task or not source_pattern(h):
         return None
     todo = [x for x in history.commands if x.task == h.task and x.event_id >= h.event_id]
-    recorded = recorded_from(h, history)
+    recorded = Counter(_pattern(x) for x in history.commands if x.event_id >= h.event_id)
     for depth, (file, line, function) in enumerate(code.frames):  # a helper's caller, maybe
         start, end = statement_span(file, line)
         if re.search(source_pattern(h), statement_source(file, line)):
@@ -102,7 +104,7 @@ def _lines(file: str, first: int, last: int) -> str:
 
 
 def _started_after(
-    file: str, end: int, todo: Sequence[Command], recorded: str
+    file: str, end: int, todo: Sequence[Command], recorded: Counter[str]
 ) -> tuple[list[Span], list[Span]]:
     """The statements after the one ending at ``end`` that start, in order, the commands of
     ``todo`` (at least its first), each one or more of them, and the new statements between
@@ -123,7 +125,7 @@ def _started_after(
         if taken:
             left, new, pending = left[taken:], new + pending, []
             spans.append((line, last))
-        elif _new_command(code, recorded):
+        elif _new_command(file, line, code, recorded):
             pending.append((line, last))  # kept when a statement of ``todo`` follows
         else:
             break
@@ -131,18 +133,31 @@ def _started_after(
     return spans, new
 
 
-def _new_command(code: str, recorded: str) -> bool:
-    """Whether the statement ``code`` starts a command the old code did not run after the
-    gather: an expression (it binds no name the old form would lack) that starts an activity,
-    a child or a timer, waits on nothing else and runs nothing the history recorded from the
-    diverging command on (``recorded``, a regex)."""
+_TIMER_SOURCES = TIMER_IN_SOURCE + r"|\bwait_condition\((?:[^()]|\([^()]*\))*\btimeout="
+"""What may start a timer: a sleep, or a wait with a timeout."""
+
+
+def _pattern(command: Command) -> str:
+    """:func:`source_pattern`, a timer's counting the waits with a timeout that start one."""
+    return _TIMER_SOURCES if command.kind == "timer" else source_pattern(command)
+
+
+def _new_command(file: str, line: int, code: str, recorded: Counter[str]) -> bool:
+    """Whether the statement ``code`` at ``line`` starts a command the old code did not run
+    after the gather: an expression (it binds no name the old form would lack) that starts an
+    activity, a child or a timer and waits on nothing else, after which the code still runs
+    each command like it as often as the history recorded from the diverging command on
+    (``recorded``: how often, by source pattern): one added, not one moved up."""
     try:
         body = ast.parse(textwrap.dedent(code)).body
     except SyntaxError:
         return False
     if len(body) != 1 or not isinstance(body[0], ast.Expr) or _WAITS.search(code):
         return False
-    return bool(_STARTS_COMMAND.search(code)) and not re.search(recorded, code)
+    return bool(_STARTS_COMMAND.search(code)) and all(
+        count_later(file, line, pattern) >= times
+        for pattern, times in recorded.items() if pattern and re.search(pattern, code)
+    )  # fmt: skip
 
 
 def _as_gather(file: str, spans: Sequence[Span]) -> str:
