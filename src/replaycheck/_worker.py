@@ -24,8 +24,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import IO, TYPE_CHECKING, Any
 
 from replaycheck._converter_failure import ConfiguredConverter, configured_converter
-from replaycheck._sandbox import sandbox_refusal, workflow_runner
-from replaycheck._worker_setup import check_made, data_converter
+from replaycheck._sandbox import sandbox_refusal
+from replaycheck._worker_setup import Setup, make_setup
 from replaycheck._worker_verdict import (
     failure_verdict,
     ok_message,
@@ -98,7 +98,7 @@ def quiet_activation_failures(record: logging.LogRecord) -> bool:
     return False
 
 
-def make_replayer(job: ReplayJob, classes: list[type]) -> Replayer:
+def make_replayer(job: ReplayJob, classes: list[type], setup: Setup) -> Replayer:
     """The ``Replayer`` for a job: sandboxed as configured, with the job's data converter."""
     from temporalio.worker import Replayer
 
@@ -109,12 +109,10 @@ def make_replayer(job: ReplayJob, classes: list[type]) -> Replayer:
         from replaycheck._patch_record import PatchCallInterceptor
 
         kwargs["interceptors"].insert(0, PatchCallInterceptor())
-    converter = data_converter(job)
-    if converter is not None:
-        kwargs["data_converter"] = converter
-    runner = workflow_runner(job)
-    if runner is not None:
-        kwargs["workflow_runner"] = runner
+    if setup.data_converter is not None:
+        kwargs["data_converter"] = setup.data_converter
+    if setup.workflow_runner is not None:
+        kwargs["workflow_runner"] = setup.workflow_runner
     return Replayer(**kwargs)
 
 
@@ -128,9 +126,10 @@ def _recordings() -> Any:
 class BatchReplay:
     """Replays histories in order through one ``Replayer``; a crash starts a fresh one."""
 
-    def __init__(self, job: ReplayJob, classes: list[type], emit: Emit) -> None:
+    def __init__(self, job: ReplayJob, classes: list[type], setup: Setup, emit: Emit) -> None:
         self.job = job
         self.classes = classes
+        self.setup = setup
         self.registered = workflow_type_names(classes)
         self.emit = emit
         self.current: tuple[int, LoadedHistory, float] | None = None
@@ -148,7 +147,7 @@ class BatchReplay:
             await self._pass()
 
     async def _pass(self) -> None:
-        replayer = make_replayer(self.job, self.classes)
+        replayer = make_replayer(self.job, self.classes, self.setup)
         used = replayer.config().get("data_converter")
         self.converter = configured_converter(self.job.data_converter, used)
         fed = self.fed
@@ -330,9 +329,9 @@ def main() -> int:
     try:
         configure_runtime()
         classes = import_workflows(job.workflows, job.import_paths)
-        check_made(job)
+        setup = make_setup(job)
         # Ready (said by the first Replayer, once temporalio's sandbox has loaded the workflows)
-        asyncio.run(BatchReplay(job, classes, emit).run(stdin_paths()))
+        asyncio.run(BatchReplay(job, classes, setup, emit).run(stdin_paths()))
     except ReplaycheckError as exc:
         emit({"fatal": str(exc), "kind": type(exc).__name__})
         return 2

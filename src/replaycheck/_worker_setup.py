@@ -1,9 +1,10 @@
 """What a job configures in the replay worker besides its workflows: the data converter (a
-``DataConverter``, a ``PayloadCodec`` or a factory of either), made and checked, with the
-workflow runner, before any history is replayed."""
+``DataConverter``, a ``PayloadCodec`` or a factory of either) and the workflow runner, made
+once and checked before any history is replayed."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from replaycheck._sandbox import workflow_runner
@@ -24,15 +25,27 @@ def data_converter(job: ReplayJob) -> Any:
     return as_data_converter(found, DataConverter, job.data_converter)
 
 
-def check_made(job: ReplayJob) -> None:
-    """Fail fast on a configured converter or runner that cannot be made (e.g. its factory
-    raises), before any history."""
+@dataclass(frozen=True)
+class Setup:
+    """What every ``Replayer`` of a job is made with besides its workflows."""
+
+    data_converter: Any = None
+    """The configured converter, ``None`` for temporalio's default."""
+    workflow_runner: Any = None
+    """The configured runner, ``None`` for temporalio's default sandbox."""
+
+
+def make_setup(job: ReplayJob) -> Setup:
+    """Make the job's converter and runner once, before any history: one that cannot be made
+    (e.g. its factory raises) fails fast, naming its setting."""
+    made = {}
     for key, make in (("data_converter", data_converter), ("workflow_runner", workflow_runner)):
         spec = getattr(job, key)
-        if not spec:
+        if not spec:  # temporalio's default, or the sandbox with passthrough_modules only
+            made[key] = make(job)
             continue
         try:
-            make(job)
+            made[key] = make(job)
         except ReplaycheckError:
             raise
         except Exception as exc:  # e.g. a factory that raises
@@ -40,6 +53,7 @@ def check_made(job: ReplayJob) -> None:
                 f"{key} {spec} could not be made ({type(exc).__name__}: {exc}); fix it, or the "
                 f"--{key.replace('_', '-')} / {key} setting"
             ) from None
+    return Setup(**made)
 
 
 def as_data_converter(obj: Any, converter_type: type, spec: str = "") -> Any:
