@@ -482,6 +482,11 @@ def test_the_old_wait_gets_its_timeout_back_as_written() -> None:
         "    timeout=timedelta(minutes=90),\n)"
     )
     assert with_timeout("await workflow.wait_condition(f, timeout=3)", 1, True) == ""
+    # ast's columns count UTF-8 bytes: a non-ASCII condition keeps the timeout inside the call.
+    accented = 'await workflow.wait_condition(lambda: self.s == "été")'
+    assert with_timeout(accented, 60, True) == (
+        'await workflow.wait_condition(lambda: self.s == "été", timeout=timedelta(minutes=1))'
+    )
     assert wait_label(one_line) == "wait_condition, no timeout"
     assert wait_label("await asyncio.wait_for(x, 3)") == "wait_for"
     assert wait_label("await hb") == ""

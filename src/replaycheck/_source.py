@@ -119,6 +119,11 @@ LOOPS = (ast.For, ast.AsyncFor, ast.While)
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
+def char_column(line: str, column: int) -> int:
+    """The string index in ``line`` of ast's ``column`` there (ast counts UTF-8 bytes)."""
+    return len(line.encode()[:column].decode(errors="ignore"))
+
+
 def end_line(node: ast.AST) -> int:
     end = getattr(node, "end_lineno", None) or getattr(node, "lineno", 0)
     return end if isinstance(end, int) else 0

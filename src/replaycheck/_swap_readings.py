@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from replaycheck._commands import Command, HistoryCommands
 from replaycheck._divergence import Divergence
 from replaycheck._readings import called_again, name_pattern, source_pattern
-from replaycheck._source import SourceFrame, next_statement, statement_span
+from replaycheck._source import SourceFrame, char_column, next_statement, statement_span
 
 
 def swapped_next(frame: SourceFrame, h: Command, c: Command, history: HistoryCommands) -> str:
@@ -156,7 +156,7 @@ def _span(code: str, node: ast.expr) -> tuple[int, int]:
 
     def offset(line: int, column: int) -> int:
         before = sum(len(text) for text in lines[: line - 1])
-        return before + len(lines[line - 1].encode()[:column].decode())
+        return before + char_column(lines[line - 1], column)
 
     end_line = node.end_lineno or node.lineno
     end_column = node.end_col_offset if node.end_col_offset is not None else node.col_offset

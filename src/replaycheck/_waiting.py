@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from replaycheck._commands import RawFrame
+from replaycheck._source import char_column
 
 if TYPE_CHECKING:
     from replaycheck._commands import HistoryCommands
@@ -160,6 +161,7 @@ def with_timeout(code: str, seconds: float, timedelta_known: bool) -> str:
     if end_line is None or end_col is None:
         return ""
     line = lines[end_line - 1]
+    end_col = char_column(line, end_col)  # of the call's `)`
     before = line[: end_col - 1].rstrip()
     timeout = f"timeout={_duration(seconds, timedelta_known)}"
     if not before.strip() and end_line > 1:  # `)` on a line of its own: a line before it
