@@ -66,7 +66,7 @@ SITE_PACKAGES = _roots(_PATHS["purelib"], _PATHS["platlib"])
 _IS_USER: dict[str, bool] = {}
 
 
-def _is_user_file(filename: str) -> bool:
+def is_user_file(filename: str) -> bool:
     """Not temporalio, replaycheck or the standard library (installed packages count as user's)."""
     known = _IS_USER.get(filename)
     if known is None:
@@ -88,12 +88,12 @@ def user_stack(frame: FrameType | None) -> tuple[RawFrame, ...]:
     found: list[RawFrame] = []
     while frame is not None and len(found) < MAX_FRAMES:
         code = frame.f_code
-        if _is_user_file(code.co_filename):
+        if is_user_file(code.co_filename):
             found.append((code.co_filename, frame.f_lineno, code.co_name))
         frame = frame.f_back
     if len(found) < MAX_FRAMES:
         for origin in _task_origin():
-            if _is_user_file(origin[0]) and len(found) < MAX_FRAMES:
+            if is_user_file(origin[0]) and len(found) < MAX_FRAMES:
                 found.append(origin)
     return tuple(found)
 
@@ -166,7 +166,7 @@ def raised_at(stack_trace: str, workflow_code: Collection[tuple[str, str]]) -> t
     from replaycheck._source import statement_source
 
     frames = [(f.path, f.line, f.function) for f in traceback_frames(stack_trace)]
-    user = tuple(f for f in reversed(frames) if _is_user_file(f[0]))
+    user = tuple(f for f in reversed(frames) if is_user_file(f[0]))
     if not any((f[0], f[2]) in workflow_code for f in user):
         return ()
     if not re.match(r"raise\b", statement_source(user[0][0], user[0][1])):
@@ -234,7 +234,7 @@ def _hook_instance(instance: Any, recording: Recording) -> None:
         if not any(job.HasField("remove_from_cache") for job in act.jobs):
             recording.last_activation = act.history_length
         else:  # before the eviction cancels the tasks: where the code waits
-            recording.waiting = waiting_stacks(instance, _is_user_file)
+            recording.waiting = waiting_stacks(instance, is_user_file)
         depth = sys.get_coroutine_origin_tracking_depth()
         sys.set_coroutine_origin_tracking_depth(ORIGIN_DEPTH)  # per thread: this workflow's
         try:

@@ -130,12 +130,11 @@ def _restricted_in(exc: BaseException) -> BaseException | None:
 def _code_frames(tb: TracebackType | None) -> list[tuple[FrameType, int]]:
     """The frames of ``tb`` (outermost first) in the user's code or installed libraries: not
     temporalio's, replaycheck's, the standard library's, nor importlib's frozen ones."""
-    from replaycheck._capture import LIBRARIES, STDLIB
+    from replaycheck._capture import is_user_file
 
     frames = []
     while tb is not None:
-        path = tb.tb_frame.f_code.co_filename
-        if not path.startswith((*LIBRARIES, *STDLIB, "<")):
+        if is_user_file(tb.tb_frame.f_code.co_filename):
             frames.append((tb.tb_frame, tb.tb_lineno))
         tb = tb.tb_next
     return frames
