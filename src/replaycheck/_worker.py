@@ -137,7 +137,9 @@ class BatchReplay:
         self.done = False
         self.ready = False
         """Whether a ``Replayer`` has loaded the workflows (said once, as ``ready``)."""
-        self.converter: ConfiguredConverter | None = None
+        self.converter: ConfiguredConverter | None = configured_converter(
+            job.data_converter, setup.data_converter
+        )
         self.source: PathSource | None = None
 
     async def run(self, paths: PathSource) -> None:
@@ -148,8 +150,6 @@ class BatchReplay:
 
     async def _pass(self) -> None:
         replayer = make_replayer(self.job, self.classes, self.setup)
-        used = replayer.config().get("data_converter")
-        self.converter = configured_converter(self.job.data_converter, used)
         fed = self.fed
         try:
             async with replayer.workflow_replay_iterator(self._feed()) as results:

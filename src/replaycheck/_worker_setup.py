@@ -41,14 +41,13 @@ def make_setup(job: ReplayJob) -> Setup:
     made = {}
     for key, make in (("data_converter", data_converter), ("workflow_runner", workflow_runner)):
         spec = getattr(job, key)
-        if not spec:  # temporalio's default, or the sandbox with passthrough_modules only
-            made[key] = make(job)
-            continue
         try:
             made[key] = make(job)
         except ReplaycheckError:
             raise
         except Exception as exc:  # e.g. a factory that raises
+            if not spec:  # temporalio's default, or the sandbox with passthrough_modules only
+                raise
             raise ConfigError(
                 f"{key} {spec} could not be made ({type(exc).__name__}: {exc}); fix it, or the "
                 f"--{key.replace('_', '-')} / {key} setting"
