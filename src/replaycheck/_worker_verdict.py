@@ -119,13 +119,13 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
         for stack, task, count in recording.draws:
             frames = source_frames(stack)
             if frames:  # with the commands issued before it
-                draws.append((frames[0], task, len(code_commands(entries[:count]))))
+                draws.append((frames[0], task, _issued_before(entries, count)))
         issued = code_commands(entries, recording.continue_as_new_stack)
         abandoned = abandoned_cancels(entries)
         last = recording.last_activation
         for patch_id, stack, count in recording.early_deprecations:
             frames = source_frames(stack)
-            before = len(code_commands(entries[:count]))  # commands issued before it
+            before = _issued_before(entries, count)
             early.append((patch_id, frames[0].short() if frames else "", before))
     return diagnose(
         message,
@@ -140,6 +140,13 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
         abandoned=abandoned,
         waiting=waiting,
     )
+
+
+def _issued_before(entries: Sequence[Any], count: int) -> int:
+    """How many commands the code had issued when ``count`` capture entries were recorded."""
+    from replaycheck._commands import code_commands
+
+    return len(code_commands(entries[:count]))
 
 
 def verdict_for(
