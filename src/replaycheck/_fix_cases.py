@@ -220,15 +220,13 @@ def swap_fix(d: Diagnosis, where: str, new_code: str) -> list[str]:
             "first: the two traded places in it, so gate the statement alone, as it was in "
             "the else:",
             *gate(d, new_code),
-            "    else:",
-            *(f"        {line}" for line in d.swapped_within.splitlines()),
+            *else_block(d.swapped_within),
         ]
     return [
         f"gate the change {where}; the next statement runs {rec}, which this history ran "
         "first: the two traded places, so gate both, in the old order in the else:",
         *gate(d, f"{new_code}\n{d.swapped}"),
-        "    else:",
-        *(f"        {line}" for line in f"{d.swapped}\n{new_code}".splitlines()),
+        *else_block(f"{d.swapped}\n{new_code}"),
     ]
 
 
@@ -238,6 +236,11 @@ def gate(d: Diagnosis, code: str, *more: str) -> list[str]:
         *(f"        {line}" for line in code.splitlines()),
         *(f"        {line}" for line in more),
     ]
+
+
+def else_block(code: str) -> list[str]:
+    """An ``else:`` holding ``code`` (the old code, as written), under a gate's ``if``."""
+    return ["    else:", *(f"        {line}" for line in code.splitlines())]
 
 
 def old_code(recorded: str) -> list[str]:

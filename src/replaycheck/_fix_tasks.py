@@ -9,7 +9,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from replaycheck._fix_cases import gate, old_code, statement_at
+from replaycheck._fix_cases import else_block, gate, old_code, statement_at
 
 if TYPE_CHECKING:
     from replaycheck.diagnose import Diagnosis
@@ -43,8 +43,7 @@ def wait_fix(d: Diagnosis) -> list[str]:
             f"gate the wait at {frame.short()} (executions recorded before started "
             f"{d.recorded} there):",
             *gate(d, code),
-            "    else:",
-            *(f"        {line}" for line in old.splitlines()),
+            *else_block(old),
         ]
     removal = replace(d, patch_id=d.other_patch_id)
     after = f", after {d.previous[0].short()}" if d.previous else ""
@@ -85,8 +84,7 @@ def sequential_fix(d: Diagnosis) -> list[str]:
         f"else (executions recorded before started {d.started_with} and {d.recorded} in one "
         "workflow task):",
         *gate(d, d.sequential_block),
-        "    else:",
-        *(f"        {line}" for line in old.splitlines()),
+        *else_block(old),
     ]
 
 
