@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from replaycheck._commands import Command
 from replaycheck._divergence import Divergence
-from replaycheck._source import SourceFrame, function_at, parsed, statement_span
+from replaycheck._source import SourceFrame, end_line, function_at, statement_span
 
 Draw = tuple[SourceFrame, int, int]
 """Where the code took a draw, the activation's history length, and how many commands the code
@@ -56,9 +56,8 @@ def draws_that_matter(
 def _depends(file: str, line: int, drawn: Sequence[SourceFrame]) -> bool:
     """Whether the statement at ``line`` of ``file`` passes an id, or sits under a condition,
     that reads a value drawn at one of ``drawn`` (or draws there itself)."""
-    tree = parsed(file)
-    function = function_at(file, line)
-    if tree is None or function is None or not drawn:
+    function = function_at(file, line)  # None too when the file does not parse
+    if function is None or not drawn:
         return False
     first, last = statement_span(file, line)
     reads: set[str] = set()
@@ -69,11 +68,11 @@ def _depends(file: str, line: int, drawn: Sequence[SourceFrame]) -> bool:
             for keyword in node.keywords:
                 if keyword.arg in _ID_KEYWORDS:
                     reads |= _read(keyword.value)
-                    lines |= set(range(keyword.value.lineno, _end(keyword.value) + 1))
+                    lines |= set(range(keyword.value.lineno, end_line(keyword.value) + 1))
         elif isinstance(node, _DECIDING) and start <= first and last <= end:
             test = node.subject if isinstance(node, ast.Match) else node.test
             reads |= _read(test)
-            lines |= set(range(test.lineno, _end(test) + 1))
+            lines |= set(range(test.lineno, end_line(test) + 1))
     for frame in drawn:
         if frame.line in lines:
             return True
@@ -86,10 +85,6 @@ def _depends(file: str, line: int, drawn: Sequence[SourceFrame]) -> bool:
         if assigned is not None and _targets(assigned) & reads:
             return True
     return False
-
-
-def _end(node: ast.AST) -> int:
-    return int(getattr(node, "end_lineno", 0) or getattr(node, "lineno", 0))
 
 
 def _name(node: ast.AST) -> str:
