@@ -104,7 +104,7 @@ def diagnose(
             dynamic handler); ``None``: unknown.
         update_handlers: the same for update handlers.
         abandoned: ``(cancel, activity)`` of each cancel the code asked for of an activity it
-            scheduled with ``ABANDON`` (``replaycheck._cancel_readings.abandoned_cancels``).
+            scheduled with ``ABANDON`` (``abandoned`` of ``replaycheck._commands.code_commands``).
         waiting: where the code's tasks waited when replay stopped (``replaycheck._waiting``).
     """
     severity = severity_of(status)

@@ -11,17 +11,14 @@ sends no command: the gate goes on the ``cancellation_type`` argument.
 from __future__ import annotations
 
 import ast
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from replaycheck._commands import (
-    ABANDON,
-    CHILD_ABANDON,
     TERMINAL_KINDS,
     Command,
     RawFrame,
-    code_command,
 )
 from replaycheck._readings import slug
 from replaycheck._source import SourceFrame, display_file, innermost, parsed, source_frames
@@ -37,41 +34,6 @@ CHILD_CANCELLATION_TYPE = "workflow.ChildWorkflowCancellationType"
 """The same, for a child workflow."""
 CANCELS = frozenset({"cancel-activity", "cancel-external"})
 """The kinds of a cancel the code may no longer request (``cancel-external``: a child's)."""
-
-
-def abandoned_cancels(
-    entries: Iterable[tuple[Any, int, Sequence[RawFrame]]],
-) -> list[tuple[Command, Command]]:
-    """``(the cancel, the activity's or the child's command)`` of each cancel of an activity or
-    a child workflow the code started with ``ABANDON``: ``cancel()`` asks core for a cancel
-    command and core sends none (the history records no cancel request), so ``code_commands``
-    leaves it out. A child's cancel is named after the child's id, as the history names it."""
-    activities: dict[int, Command] = {}
-    children: dict[int, Command] = {}
-    found = []
-    for proto, task, frames in entries:
-        variant = proto.WhichOneof("variant")
-        if variant == "schedule_activity" and proto.schedule_activity.cancellation_type == ABANDON:
-            command = code_command(proto, task, frames)
-            if command is not None:
-                activities[proto.schedule_activity.seq] = command
-        elif variant == "start_child_workflow_execution" and (
-            proto.start_child_workflow_execution.cancellation_type == CHILD_ABANDON
-        ):
-            command = code_command(proto, task, frames)
-            if command is not None:
-                children[proto.start_child_workflow_execution.seq] = command
-        elif variant == "request_cancel_activity":
-            scheduled = activities.get(proto.request_cancel_activity.seq)
-            if scheduled is not None:
-                cancel = Command("cancel-activity", scheduled.name, task=task, frames=tuple(frames))
-                found.append((cancel, scheduled))
-        elif variant == "cancel_child_workflow_execution":
-            child = children.get(proto.cancel_child_workflow_execution.child_workflow_seq)
-            if child is not None:
-                cancel = Command("cancel-external", child.given_id, task=task, frames=tuple(frames))
-                found.append((cancel, child))
-    return found
 
 
 def cancel_removed(

@@ -267,6 +267,7 @@ def _code_name(command: Any, kind: str, path: str) -> str:
 def code_commands(
     entries: Iterable[tuple[Any, int, Sequence[RawFrame]]],
     continue_as_new_frames: Sequence[RawFrame] = (),
+    abandoned: list[tuple[Command, Command]] | None = None,
 ) -> list[Command]:
     """Recorded ``(command, history length, frames)`` entries as commands, in order.
 
@@ -274,7 +275,8 @@ def code_commands(
     it takes the frames recorded at that call. A cancel of an activity is named after the
     activity, one of a child workflow after the child's id (as the history names it); one of an
     activity or a child started with cancellation type ``ABANDON`` is left out: core sends no
-    command for it (``replaycheck._cancel_readings.abandoned_cancels`` lists them).
+    command for it. ``abandoned``, when given, gets ``(the cancel, the activity's or the
+    child's command)`` of each such cancel left out.
     """
     found = []
     activities: dict[int, tuple[Command, int]] = {}
@@ -290,6 +292,11 @@ def code_commands(
         elif command.kind == "cancel-activity":
             cancelled, how = activities.get(proto.request_cancel_activity.seq, (None, 0))
             if cancelled is not None and how == ABANDON:
+                if abandoned is not None:
+                    cancel = Command(
+                        "cancel-activity", cancelled.name, task=task, frames=tuple(frames)
+                    )
+                    abandoned.append((cancel, cancelled))
                 continue
             command = replace(command, name=cancelled.name if cancelled else "")
         elif command.kind == "child":
@@ -299,6 +306,11 @@ def code_commands(
             seq = proto.cancel_child_workflow_execution.child_workflow_seq
             child, how = children.get(seq, (None, -1))
             if child is not None and how == CHILD_ABANDON:
+                if abandoned is not None:
+                    cancel = Command(
+                        "cancel-external", child.given_id, task=task, frames=tuple(frames)
+                    )
+                    abandoned.append((cancel, child))
                 continue
             command = replace(command, name=child.given_id if child else "")
         if command.kind == "continue-as-new" and not command.frames:

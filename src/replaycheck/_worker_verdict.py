@@ -98,7 +98,6 @@ def error_message(text: str, converter: ConfiguredConverter | None = None) -> st
 def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording | None) -> Diagnosis:
     """The diagnosis of a nondeterministic history from what the replay recorded."""
     from replaycheck._building import diagnose
-    from replaycheck._cancel_readings import abandoned_cancels
     from replaycheck._commands import Command, code_commands
     from replaycheck._source import SourceFrame, source_frames
 
@@ -120,8 +119,7 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
             frames = source_frames(stack)
             if frames:  # with the commands issued before it
                 draws.append((frames[0], task, _issued_before(entries, count)))
-        issued = code_commands(entries, recording.continue_as_new_stack)
-        abandoned = abandoned_cancels(entries)
+        issued = code_commands(entries, recording.continue_as_new_stack, abandoned)
         last = recording.last_activation
         for patch_id, stack, count in recording.early_deprecations:
             frames = source_frames(stack)
