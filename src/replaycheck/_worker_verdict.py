@@ -257,16 +257,7 @@ def unchecked_verdict(
     re-identified an activity or a child workflow the history recorded before core's flag 1
     (``replaycheck._unchecked``); ``None`` otherwise, and at once for a history recorded since
     the flag (every one from an SDK of 2023 or later)."""
-    from replaycheck._unchecked import unchecked_end
-
-    end = unchecked_end(loaded.history)
-    if recording is None or not end:
-        return None
-    from replaycheck._commands import code_commands
-    from replaycheck._unchecked import unchecked_change
-
-    issued = code_commands(recording.command_entries(), recording.continue_as_new_stack)
-    change = unchecked_change(loaded.history, issued, end)
+    change = _unchecked_change(loaded, recording)
     if not change:
         return None
     message = (
@@ -285,20 +276,12 @@ def unchecked_diagnosis(
     diagnosis of the earlier activity or child workflow whose type or id changed, which core
     did not compare (``replaycheck._unchecked``), with where core stopped; ``None``
     otherwise."""
-    from replaycheck._unchecked import unchecked_end
-
-    end = unchecked_end(loaded.history)
-    if recording is None or not end:
-        return None
-    from replaycheck._commands import code_commands
-    from replaycheck._unchecked import unchecked_change
     from replaycheck.diagnose import parse_core_message
 
     hint = parse_core_message(message)
     if not hint.event_id:
         return None
-    issued = code_commands(recording.command_entries(), recording.continue_as_new_stack)
-    change = unchecked_change(loaded.history, issued, end, failed_at=hint.event_id)
+    change = _unchecked_change(loaded, recording, failed_at=hint.event_id)
     if not change:
         return None
     stopped = f"event {hint.event_id} ({hint.event_type})"
@@ -306,6 +289,24 @@ def unchecked_diagnosis(
     return dataclasses.replace(
         diagnosis, message=message, core_skipped=True, core_stopped_at=stopped
     )
+
+
+def _unchecked_change(
+    loaded: LoadedHistory, recording: Recording | None, failed_at: int = 0
+) -> str:
+    """Core's words for the first activity or child workflow whose type or id the code
+    changed, on a history recorded before core's flag 1 (before event ``failed_at``, where core
+    failed it); empty when there is none, and at once for a history recorded since the flag."""
+    from replaycheck._unchecked import unchecked_end
+
+    end = unchecked_end(loaded.history)
+    if recording is None or not end:
+        return ""
+    from replaycheck._commands import code_commands
+    from replaycheck._unchecked import unchecked_change
+
+    issued = code_commands(recording.command_entries(), recording.continue_as_new_stack)
+    return unchecked_change(loaded.history, issued, end, failed_at=failed_at)
 
 
 def _at(frames: Sequence[RawFrame]) -> str:
