@@ -106,21 +106,13 @@ def engine(resolved: Resolved, spec: GenerationSpec, limits: Limits) -> Engine:
     from replaycheck._explore import Engine
 
     strategies = activity_strategies(resolved.baseline, spec.activities)
-    converter = None
-    settings = resolved.settings
-    if settings.data_converter:  # the baseline runs with the payloads its worker would write
-        from temporalio.converter import DataConverter
+    from replaycheck._worker_setup import make_setup
 
-        from replaycheck._worker_setup import as_data_converter
-        from replaycheck.config import import_object
-
-        found = import_object(settings.data_converter, settings.import_paths)
-        converter = as_data_converter(found, DataConverter, settings.data_converter)
-    from replaycheck._sandbox import workflow_runner
-
+    # The baseline runs with the payloads its worker would write, in the sandbox it would use.
+    setup = make_setup(resolved.replay_job)
     return Engine(
         resolved.baseline, strategies, failures=spec.failures, limits=limits,
-        data_converter=converter, workflow_runner=workflow_runner(resolved.replay_job),
+        data_converter=setup.data_converter, workflow_runner=setup.workflow_runner,
     )  # fmt: skip
 
 
