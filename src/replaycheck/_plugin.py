@@ -312,7 +312,8 @@ def pytest_runtest_makereport(
     controller's summary) can tell that failures of two kinds are one removed patch gate. Every
     report of a history item carries its JUnit XML classname, for the process that writes it."""
     outcome: Any = yield
-    if isinstance(item, ReplayItem) and outcome.excinfo is None:
+    writes_xml = getattr(item.config.option, "xmlpath", None)  # on xdist's workers too
+    if writes_xml and isinstance(item, ReplayItem) and outcome.excinfo is None:
         setattr(outcome.get_result(), CLASSNAME_ATTRIBUTE, junit_classname(item.nodeid))
     failed = call.excinfo.value if call.when == "call" and call.excinfo is not None else None
     if isinstance(failed, ReplayFailed) and failed.verdict.verdict == "nondeterministic":
