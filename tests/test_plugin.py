@@ -712,6 +712,44 @@ def test_the_replay_worker_starts_only_when_history_items_run(pytester: pytest.P
     result.stdout.fnmatch_lines(["*replay worker started: True"])
 
 
+REPORT_ASKED_AHEAD = """
+import os
+from pathlib import Path
+
+from replaycheck._plugin_config import runner_key
+
+ran = []
+
+def pytest_runtest_call(item):  # after the plugin queued what it knows this worker runs next
+    runner = item.config.stash[runner_key]
+    ran.append(item.nodeid)
+    with Path(f"ahead-{os.getpid()}.txt").open("a") as out:
+        out.write(f"{len(runner.keys) - len(ran)}\\n")
+"""
+"""A conftest writing, per process and item, how many histories the replay worker was asked
+for beyond the items run so far."""
+
+
+def test_under_xdist_the_replay_worker_replays_ahead_of_the_items(
+    pytester: pytest.Pytester,
+) -> None:
+    # Each xdist worker's replay worker is handed the histories of the items xdist queued for
+    # it, not only the next one, so it is never idle while its worker reports a verdict.
+    make_project(pytester)
+    history = FIXTURES / "TenantProvisioning" / "prov-acme-completed.json"
+    for i in range(40):
+        shutil.copy(history, pytester.path / "fixtures" / "histories" / f"copy-{i:02}.json")
+    pytester.makeconftest(REPORT_ASKED_AHEAD)
+    result = pytester.runpytest("-n", "2", "--replaycheck=only")
+    result.assert_outcomes(passed=len(all_fixture_names()) + 40)
+    ahead = [
+        [int(line) for line in path.read_text().split()]
+        for path in pytester.path.glob("ahead-*.txt")
+    ]
+    assert len(ahead) == 2, ahead
+    assert all(max(counts) >= 3 for counts in ahead), ahead  # next item alone: at most 1
+
+
 def test_the_timeout_does_not_depend_on_when_the_item_runs(
     pytester: pytest.Pytester, xdist_args: list[str]
 ) -> None:

@@ -43,6 +43,7 @@ from replaycheck._plugin_items import (
     junit_xml,
     removed_patch_summary,
 )
+from replaycheck._plugin_xdist import queued_items
 from replaycheck.config import Settings
 from replaycheck.errors import ReplaycheckError
 
@@ -298,10 +299,12 @@ def _is_xdist_worker(config: pytest.Config) -> bool:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> None:
-    """Under xdist, queue the next item's history so the worker replays ahead of it."""
+    """Under xdist, queue the histories of the items this worker runs next, so the replay worker
+    keeps replaying ahead of them."""
     if isinstance(item, ReplayItem) and _is_xdist_worker(item.config):
-        ahead = [p for p in (item, nextitem) if isinstance(p, ReplayItem)]
-        item.config.stash[runner_key].prefetch(str(i.path) for i in ahead)
+        following = queued_items(item.session) or ([nextitem] if nextitem else [])
+        paths = [str(i.path) for i in (item, *following) if isinstance(i, ReplayItem)]
+        item.config.stash[runner_key].prefetch(paths)
 
 
 @pytest.hookimpl(hookwrapper=True)
