@@ -43,7 +43,6 @@ from replaycheck._plugin_items import (
     junit_xml,
     removed_patch_summary,
 )
-from replaycheck._plugin_xdist import queued_items
 from replaycheck.config import Settings
 from replaycheck.errors import ReplaycheckError
 
@@ -302,6 +301,8 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     """Under xdist, queue the histories of the items this worker runs next, so the replay worker
     keeps replaying ahead of them."""
     if isinstance(item, ReplayItem) and _is_xdist_worker(item.config):
+        from replaycheck._plugin_xdist import queued_items
+
         following = queued_items(item.session) or ([nextitem] if nextitem else [])
         paths = [str(i.path) for i in (item, *following) if isinstance(i, ReplayItem)]
         item.config.stash[runner_key].prefetch(paths)
