@@ -121,7 +121,9 @@ def test_a_data_converter_of_the_wrong_type_names_the_spec_and_both_settings() -
     assert result.exit_code == 2
     assert "data_converter tests.workflows.codec:KEY must name a temporalio DataConverter" \
         in result.stderr
-    assert "fix --data-converter, or data_converter in [tool.replaycheck]" in result.stderr
+    assert "fix data_converter in [tool.replaycheck] (or replaycheck's --data-converter)" in (
+        result.stderr
+    )
 
 
 def test_changed_input_type_says_so_not_data_converter() -> None:
@@ -281,8 +283,9 @@ def test_a_configured_converter_with_the_wrong_key_or_codec_is_named(
     result = run(*keyed, "--data-converter", "tests.workflows.codec:codec")  # another codec
     assert results(result)[history.name]["message"] == (
         "replay failed: your data_converter (tests.workflows.codec:codec) could not decode the "
-        "payloads (unknown payload encoding binary/toy-keyed); point data_converter (or "
-        "--data-converter) at the converter or codec your workers use"
+        "payloads (unknown payload encoding binary/toy-keyed); point data_converter (replaycheck's "
+        "--data-converter; pytest reads only the table) at the converter or codec your workers "
+        "use"
     )
 
 

@@ -556,6 +556,21 @@ def test_import_error_in_workflow_module_is_shown(
                       "ModuleNotFoundError") >= len(all_fixture_names()) - processes
 
 
+def test_a_converter_failure_in_pytest_points_at_the_table_not_a_missing_option(
+    pytester: pytest.Pytester,
+) -> None:
+    # pytest has no --data-converter option: the failure must send the user to the table.
+    (pytester.path / "histories").mkdir()
+    shutil.copy(COMPLETE, pytester.path / "histories" / COMPLETE.name)
+    configure(pytester, "tests.workflows.misbehaving:DecimalSayHello", "histories")
+    result = pytester.runpytest("--replaycheck=only")
+    result.assert_outcomes(failed=1)
+    assert (
+        'set data_converter = "module:object" under [tool.replaycheck] (or replaycheck\'s '
+        "--data-converter; pytest reads only the table)"
+    ) in result.stdout.str()
+
+
 def test_a_module_the_sandbox_refuses_is_named_and_the_ini_passes_it_through(
     pytester: pytest.Pytester,
 ) -> None:

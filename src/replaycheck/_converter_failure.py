@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-SETTING = 'data_converter = "module:object" under [tool.replaycheck] (or --data-converter)'
+ON_COMMAND_LINE = "replaycheck's --data-converter; pytest reads only the table"
+"""Where else the converter is set: the CLI has an option, the pytest plugin none."""
+SETTING = f'data_converter = "module:object" under [tool.replaycheck] (or {ON_COMMAND_LINE})'
 
 
 @dataclass(frozen=True)
@@ -64,12 +66,11 @@ def undecodable(what: str, converter: ConfiguredConverter | None) -> str:
     ``unknown payload encoding binary/encrypted``)."""
     if converter is None:
         return (
-            f"replay failed: the payloads could not be decoded ({what}); set data_converter = "
-            '"module:object" in [tool.replaycheck] (or --data-converter) to the converter or codec '
-            "your workers use"
+            f"replay failed: the payloads could not be decoded ({what}); set {SETTING} to the "
+            "converter or codec your workers use"
         )
     return (
         f"replay failed: your data_converter ({converter.spec}) could not decode the payloads "
-        f"({what}); point data_converter (or --data-converter) at the converter or codec your "
+        f"({what}); point data_converter ({ON_COMMAND_LINE}) at the converter or codec your "
         "workers use"
     )

@@ -68,6 +68,6 @@ def as_data_converter(obj: Any, converter_type: type, spec: str = "") -> Any:
         raise ReplaycheckError(
             f"data_converter {spec + ' ' if spec else ''}must name a temporalio DataConverter "
             f"or PayloadCodec (or a function returning one), got {type(obj).__name__}; fix "
-            "--data-converter, or data_converter in [tool.replaycheck]."
+            "data_converter in [tool.replaycheck] (or replaycheck's --data-converter)."
         )
     return obj
