@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from replaycheck._building import diagnose
-from replaycheck._commands import Command, HistoryCommands
+from replaycheck._commands import Command, HistoryCommands, history_commands
 from replaycheck.diagnose import (
     CLOSED,
     IN_FLIGHT,
@@ -610,6 +610,7 @@ def test_a_cancel_of_an_abandoned_child_gates_its_cancellation_type(
     assert d.abandoned_at is not None and d.abandoned_at.line == line
     assert d.fix_at == d.abandoned_at
     assert Diagnosis.from_json_dict(d.to_json_dict()) == d
+    assert d.recorded == f"cancel of {child}"  # not "external cancel '<child id>'"
     assert d.explanation().startswith(f"the code no longer requests cancellation of {child}: ")
     assert "issues no command because its cancellation_type is " in d.explanation()
     enum = "workflow.ChildWorkflowCancellationType"
@@ -624,6 +625,16 @@ def test_a_cancel_of_an_abandoned_child_gates_its_cancellation_type(
     indent = lines[line - 1][: -len(lines[line - 1].lstrip())]
     fixed = "".join([*lines[: line - 1], indent + fix[1].strip() + "\n", *lines[line:]])
     assert replay_variant(tmp_path, f"{case.lower()}_gated", fixed, case).ok
+
+
+def test_a_childs_cancel_in_a_history_is_named_after_the_child() -> None:
+    # The timeline (check, inspect) shows which child a cancel request was for, not only an id.
+    history = read_history(CHANGES / "RemoveChildCancel" / "change-RemoveChildCancel.json")
+    cancels = [c for c in history_commands(history.history).commands if c.kind == "cancel-external"]
+    assert [c.describe() for c in cancels] == [
+        "cancel of child workflow 'Sink' (id 'change-RemoveChildCancel-child')"
+    ]
+    assert Command("cancel-external", "other-id").describe() == "external cancel 'other-id'"
 
 
 def test_the_cancel_of_an_abandoned_child_is_named_where_the_code_cancels_it() -> None:
@@ -650,7 +661,8 @@ def test_a_removed_child_cancel_is_gated_where_it_was_whatever_runs_next(
         "(id 'change-RemoveChildCancel-child'); it went on to activity 'bill'"
     )
     fix = d.fix()
-    assert fix[0].startswith("gate the change where external cancel ")
+    assert d.recorded == "cancel of child workflow 'Sink' (id 'change-RemoveChildCancel-child')"
+    assert fix[0].startswith(f"gate the change where {d.recorded} ")
     assert fix[0].endswith(f"was, after changes_v2.py:{line} in run:")
     assert fix[1] == '    if workflow.patched("remove-cancel-sink"):'
     source = V2_FILE.read_text()

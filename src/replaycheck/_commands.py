@@ -82,6 +82,9 @@ class Command:
     given_id: str = field(default="", compare=False)
     """Activities (local ones too) and child workflows: the id the command gave (core compares
     it on replay, as it does the name, on histories recorded since its flag 1)."""
+    child_type: str = field(default="", compare=False)
+    """``cancel-external`` of a child workflow this execution started: the child's type (the
+    name is its workflow id)."""
 
     def describe(self) -> str:
         """``activity 'charge'``, ``timer (1s)``, ``workflow completion``."""
@@ -90,6 +93,8 @@ class Command:
             return label
         if self.kind == "cancel-activity":  # named after the activity it cancels
             return f"cancel of activity {self.name!r}"
+        if self.kind == "cancel-external" and self.child_type:
+            return f"cancel of child workflow {self.child_type!r} (id {self.name!r})"
         if self.kind == "timer":
             return f"timer ({self.name})"
         if self.kind == "patch" and self.deprecated:
@@ -146,6 +151,8 @@ def history_commands(history: History) -> HistoryCommands:
     tasks: list[int] = []
     failed: set[int] = set()
     activities: dict[int, str] = {}
+    children: dict[str, str] = {}
+    """Child workflow id -> type, of the children started so far."""
     task = 0
     for event in history.events:
         event_type = event_type_name(event.event_type)
@@ -165,12 +172,17 @@ def history_commands(history: History) -> HistoryCommands:
         if found is None:
             continue
         kind, name, deprecated = found
+        given = given_id(event, event_type, kind)
+        child_type = ""
         if kind == "activity":
             activities[event.event_id] = name
+        elif kind == "child":
+            children[given] = name
+        elif kind == "cancel-external":
+            child_type = children.get(name, "")
         elif kind == "cancel-activity":  # the activity it cancels
             scheduled = event.activity_task_cancel_requested_event_attributes.scheduled_event_id
             name = activities.get(scheduled, "")
-        given = given_id(event, event_type, kind)
         commands.append(
             Command(
                 kind,
@@ -180,6 +192,7 @@ def history_commands(history: History) -> HistoryCommands:
                 task=task,
                 deprecated=deprecated,
                 given_id=given,
+                child_type=child_type,
             )
         )
     return HistoryCommands(commands=tuple(commands), tasks=tuple(tasks), failed=frozenset(failed))
@@ -308,11 +321,18 @@ def code_commands(
             if child is not None and how == CHILD_ABANDON:
                 if abandoned is not None:
                     cancel = Command(
-                        "cancel-external", child.given_id, task=task, frames=tuple(frames)
+                        "cancel-external",
+                        child.given_id,
+                        task=task,
+                        frames=tuple(frames),
+                        child_type=child.name,
                     )
                     abandoned.append((cancel, child))
                 continue
-            command = replace(command, name=child.given_id if child else "")
+            if child is not None:
+                command = replace(command, name=child.given_id, child_type=child.name)
+            else:
+                command = replace(command, name="")
         if command.kind == "continue-as-new" and not command.frames:
             command = Command(
                 command.kind, command.name, task=task, frames=tuple(continue_as_new_frames)

@@ -266,7 +266,7 @@ class Diagnosis:
     @property
     def recorded(self) -> str:
         """What the history recorded, in words (``nothing`` when it recorded no command)."""
-        return _describe(self.recorded_kind, self.recorded_name)
+        return _describe(self.recorded_kind, self.recorded_name, self.cancelled_child)
 
     @property
     def commanded(self) -> str:
@@ -395,10 +395,10 @@ def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k in names}
 
 
-def _describe(kind: str, name: str) -> str:
+def _describe(kind: str, name: str, child_type: str = "") -> str:
     if not kind:
         return "nothing"
-    return Command(kind, name).describe()
+    return Command(kind, name, child_type=child_type).describe()
 
 
 __all__ = [
