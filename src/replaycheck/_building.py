@@ -321,7 +321,7 @@ def _from_divergence(
     children = {x.given_id for x in history.commands if x.kind == "child"}
     if h is not None and cancel_removed(h, c, found.commanded_rest, children):  # next command
         taken = patch_ids_in_use(history, diagnosis)  # differs by branch: gate where it was
-        return removed_cancel(diagnosis, h, *cancels, taken)
+        return removed_cancel(diagnosis, h, *cancels, taken, commands=history)
     sequential = sequential_diagnosis(diagnosis, found, history)
     if sequential is not None:  # started together in the history, one after the other now
         return sequential

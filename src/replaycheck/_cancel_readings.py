@@ -26,6 +26,7 @@ from replaycheck._source import SourceFrame, display_file, innermost, parsed, so
 if TYPE_CHECKING:
     from temporalio.api.history.v1 import History
 
+    from replaycheck._commands import HistoryCommands
     from replaycheck.diagnose import Diagnosis
 
 CANCELLATION_TYPE = "workflow.ActivityCancellationType"
@@ -57,14 +58,16 @@ def removed_cancel(
     history: History,
     abandoned: Sequence[tuple[Command, Command]],
     taken: Collection[str],
+    *,
+    commands: HistoryCommands,
 ) -> Diagnosis:
     """The diagnosis of a cancel the code no longer requests: gated where it was, after the
     last matching command (:attr:`Diagnosis.previous`), or at the ``cancellation_type``
     argument when the code cancels an activity it now abandons. ``taken``: the patch ids in
-    use."""
+    use; ``commands``: the history's (:func:`~replaycheck._commands.history_commands`)."""
     from replaycheck._building_names import slug_of, unused  # the worker's, not the report's
 
-    child = _child_type(history, h.name) if h.kind == "cancel-external" else ""
+    child = _child_type(commands, h.name) if h.kind == "cancel-external" else ""
     removed = replace(
         diagnosis, change="removed", location=(), gate_frame=0, other_patch_id="",
         patch_id=unused(f"remove-cancel-{slug(child)}" if child else f"remove-{slug_of(h)}", taken),
@@ -88,20 +91,14 @@ def removed_cancel(
         patch_id=unused(f"abandon-{slug(child or h.name)}", taken),
         abandoned_at=at,
         abandoned_by=f"{where[0].code} at {where[0].short()}" if where else "",
-        abandoned_types=(new, f"{base}.{old_type(history, diagnosis.event_id)}"),
+        abandoned_types=(new, f"{base}.{old_type(history, commands, diagnosis.event_id)}"),
     )
 
 
-def _child_type(history: History, workflow_id: str) -> str:
+def _child_type(commands: HistoryCommands, workflow_id: str) -> str:
     """The workflow type of the child the history started with ``workflow_id`` ('' if none)."""
-    from replaycheck.histories import event_type_name
-
-    for event in history.events:
-        if event_type_name(event.event_type) == "StartChildWorkflowExecutionInitiated":
-            attributes = event.start_child_workflow_execution_initiated_event_attributes
-            if attributes.workflow_id == workflow_id:
-                return str(attributes.workflow_type.name)
-    return ""
+    started = (x for x in commands.commands if x.kind == "child" and x.given_id == workflow_id)
+    return next((x.name for x in started), "")
 
 
 def _argument(frame: RawFrame) -> tuple[SourceFrame, str] | None:
@@ -125,12 +122,12 @@ def _argument(frame: RawFrame) -> tuple[SourceFrame, str] | None:
     return None
 
 
-def _old_type(history: History, cancel_event: int) -> str:
+def _old_type(history: History, commands: HistoryCommands, cancel_event: int) -> str:
     """How the history's activity was cancelled: ``WAIT_CANCELLATION_COMPLETED`` when its
     ``ActivityTaskCanceled`` came before the code's next command (the code waited for it),
     else ``TRY_CANCEL``."""
     scheduled = 0
-    for event, event_type in _until_next_command(history, cancel_event):
+    for event, event_type in _until_next_command(history, commands, cancel_event):
         if event.event_id == cancel_event:
             scheduled = event.activity_task_cancel_requested_event_attributes.scheduled_event_id
         elif (
@@ -141,13 +138,13 @@ def _old_type(history: History, cancel_event: int) -> str:
     return "TRY_CANCEL"
 
 
-def _old_child_type(history: History, cancel_event: int) -> str:
+def _old_child_type(history: History, commands: HistoryCommands, cancel_event: int) -> str:
     """How the history's child was cancelled: ``WAIT_CANCELLATION_COMPLETED`` when its
     ``ChildWorkflowExecutionCanceled`` came before the code's next command (the code waited for
     it; a child started with ``WAIT_CANCELLATION_REQUESTED`` records the same), else
     ``TRY_CANCEL``."""
     workflow_id = ""
-    for event, event_type in _until_next_command(history, cancel_event):
+    for event, event_type in _until_next_command(history, commands, cancel_event):
         if event.event_id == cancel_event:
             attributes = event.request_cancel_external_workflow_execution_initiated_event_attributes
             workflow_id = attributes.workflow_execution.workflow_id
@@ -158,13 +155,14 @@ def _old_child_type(history: History, cancel_event: int) -> str:
     return "TRY_CANCEL"
 
 
-def _until_next_command(history: History, cancel_event: int) -> Iterator[tuple[Any, str]]:
+def _until_next_command(
+    history: History, commands: HistoryCommands, cancel_event: int
+) -> Iterator[tuple[Any, str]]:
     """The history's events from ``cancel_event`` to the code's next command, with their
     types."""
-    from replaycheck._commands import history_commands
     from replaycheck.histories import event_type_name
 
-    after = [x for x in history_commands(history).commands if x.event_id > cancel_event]
+    after = [x for x in commands.commands if x.event_id > cancel_event]
     next_command = after[0].event_id if after else 1 << 62
     for event in history.events:
         if cancel_event <= event.event_id < next_command:
