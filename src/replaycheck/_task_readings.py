@@ -23,6 +23,7 @@ from replaycheck._divergence import Divergence, timeline
 from replaycheck._readings import TIMER_IN_SOURCE, source_pattern
 from replaycheck._source import next_statement, statement_source, statement_span
 from replaycheck._source_flow import count_later
+from replaycheck._waiting import WAITS
 
 if TYPE_CHECKING:
     from replaycheck.diagnose import Diagnosis
@@ -59,8 +60,9 @@ _STARTS_COMMAND = re.compile(
     r"\b(?:execute|start)_(?:local_)?activity\w*\(|\b(?:execute|start)_child_workflow\(|\bsleep\("
 )
 """A call that starts an activity, a child or a timer (a statement that runs a command)."""
-_WAITS = re.compile(r"\bwait_condition\(|\bwait\(")
-"""A wait with no command: the history cannot tell whether the old code waited there."""
+_WAITS = re.compile("|".join(rf"\b{name}\(" for name in sorted(WAITS)))
+"""A wait with no command (:data:`~replaycheck._waiting.WAITS`): the history cannot tell
+whether the old code waited there."""
 
 
 def now_sequential(found: Divergence, history: HistoryCommands) -> Sequential | None:

@@ -30,8 +30,12 @@ in just below them (``wait_condition``, ``wait``; empty when it waits on a futur
 
 MAX_TASKS = 20
 """Tasks read per workflow instance (the primary task first)."""
-_WAITS = frozenset({"wait_condition", "wait", "wait_for"})
-"""Calls that wait and whose ``timeout`` starts a timer."""
+WAITS = frozenset({"wait_condition", "wait"})
+"""Calls that wait on a condition or on tasks started before (``workflow.wait``,
+``asyncio.wait``): no command of their own, but a ``timeout`` starts a timer."""
+_WAITS = WAITS | {"wait_for"}
+"""Calls that wait and whose ``timeout`` starts a timer (``asyncio.wait_for`` too, which
+wraps what it awaits)."""
 
 
 def waiting_stacks(instance: Any, is_user_file: Any) -> tuple[Waiting, ...]:
