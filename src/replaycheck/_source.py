@@ -314,8 +314,13 @@ def _handler_at(path: str, line: int) -> Any:
 def _is_handler(decorator: ast.expr) -> bool:
     """``@workflow.signal`` / ``@workflow.update`` (with or without arguments)."""
     node = decorator.func if isinstance(decorator, ast.Call) else decorator
-    name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
-    return name in ("signal", "update")
+    return name_of(node) in ("signal", "update")
+
+
+def name_of(node: ast.expr) -> str:
+    """The name ``node`` ends in: ``execute_activity`` of ``workflow.execute_activity``,
+    ``sleep`` of ``sleep``; '' for another expression."""
+    return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
 
 
 def statement_span(path: str, line: int) -> tuple[int, int]:

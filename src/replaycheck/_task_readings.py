@@ -21,7 +21,7 @@ from replaycheck._building_names import patch_ids_in_use, slug_of, unused
 from replaycheck._commands import Command, HistoryCommands, RawFrame
 from replaycheck._divergence import Divergence, timeline
 from replaycheck._readings import TIMER_IN_SOURCE, source_pattern
-from replaycheck._source import next_statement, statement_source, statement_span
+from replaycheck._source import name_of, next_statement, statement_source, statement_span
 from replaycheck._source_flow import count_later
 from replaycheck._waiting import WAITS
 
@@ -206,9 +206,7 @@ def _awaited(node: ast.stmt) -> tuple[ast.expr | None, ast.expr | None]:
 
 def _gathers(call: ast.Call) -> bool:
     """``asyncio.gather(...)``, ``asyncio.wait(...)`` and the like: several commands at once."""
-    func = call.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    return name in ("gather", "wait", "wait_for", "as_completed")
+    return name_of(call.func) in ("gather", "wait", "wait_for", "as_completed")
 
 
 def same_task(found: Divergence, history: HistoryCommands, frame: RawFrame) -> str:

@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from replaycheck._commands import RawFrame
-from replaycheck._source import char_column
+from replaycheck._source import char_column, name_of
 
 if TYPE_CHECKING:
     from replaycheck._commands import HistoryCommands
@@ -111,28 +111,23 @@ def wait_call(code: str) -> ast.Call | None:
         return None
     for node in ast.walk(tree):
         if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
-            name = _call_name(node.value)
+            name = name_of(node.value.func)
             if name in _WAITS:
                 return node.value
     return None
-
-
-def _call_name(call: ast.Call) -> str:
-    func = call.func
-    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
 
 def has_timeout(call: ast.Call) -> bool:
     """Whether a waiting call passes a timeout (``wait_for``'s second argument counts)."""
     if any(k.arg == "timeout" for k in call.keywords):
         return True
-    return _call_name(call) == "wait_for" and len(call.args) > 1
+    return name_of(call.func) == "wait_for" and len(call.args) > 1
 
 
 def wait_subject(call: ast.Call) -> str:
     """What a ``wait_condition`` waits for, when its lambda reads one name or attribute
     (``approved`` of ``lambda: self.approved``); empty otherwise."""
-    if _call_name(call) != "wait_condition" or not call.args:
+    if name_of(call.func) != "wait_condition" or not call.args:
         return ""
     condition = call.args[0]
     if not isinstance(condition, ast.Lambda):
@@ -151,14 +146,14 @@ def wait_label(code: str) -> str:
     call = wait_call(code)
     if call is None:
         return ""
-    return _call_name(call) + ("" if has_timeout(call) else ", no timeout")
+    return name_of(call.func) + ("" if has_timeout(call) else ", no timeout")
 
 
 def with_timeout(code: str, seconds: float, timedelta_known: bool) -> str:
     """A ``wait_condition`` statement without a timeout, given one of ``seconds`` (the old
     statement as far as replay needs it); empty when that cannot be written."""
     call = wait_call(code)
-    if call is None or has_timeout(call) or _call_name(call) != "wait_condition":
+    if call is None or has_timeout(call) or name_of(call.func) != "wait_condition":
         return ""
     lines = textwrap.dedent(code).strip("\n").splitlines()
     end_line, end_col = call.end_lineno, call.end_col_offset
