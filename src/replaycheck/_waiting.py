@@ -149,10 +149,13 @@ def wait_label(code: str) -> str:
     return name_of(call.func) + ("" if has_timeout(call) else ", no timeout")
 
 
-def with_timeout(code: str, seconds: float, timedelta_known: bool) -> str:
+def with_timeout(
+    code: str, seconds: float, timedelta_known: bool, call: ast.Call | None = None
+) -> str:
     """A ``wait_condition`` statement without a timeout, given one of ``seconds`` (the old
-    statement as far as replay needs it); empty when that cannot be written."""
-    call = wait_call(code)
+    statement as far as replay needs it); empty when that cannot be written. ``call``: the
+    :func:`wait_call` of ``code``, when the caller has read it."""
+    call = call or wait_call(code)
     if call is None or has_timeout(call) or name_of(call.func) != "wait_condition":
         return ""
     lines = textwrap.dedent(code).strip("\n").splitlines()
@@ -230,7 +233,7 @@ def with_wait(
         seconds = seconds_of(d.recorded_name)
         if call is not None and seconds:
             source = "".join(linecache.getlines(frames[0].file))
-            old = with_timeout(frames[0].code, seconds, "timedelta" in source)
+            old = with_timeout(frames[0].code, seconds, "timedelta" in source, call)
         what = subject or slug(d.recorded_name)
         patch_id = f"remove-{what}-timeout" if call is not None else f"remove-timer-{what}"
         return replace(d, wait_old=old, patch_id=unused(patch_id, taken))
