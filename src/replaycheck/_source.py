@@ -60,7 +60,13 @@ def statement_source(path: str, line: int) -> str:
     if last - first >= MAX_STATEMENT_LINES:
         cut = f"\n...  ({last - first + 1} lines in all)"
         return textwrap.dedent(lines[first - 1]).rstrip() + cut
-    return textwrap.dedent("".join(lines[first - 1 : last])).rstrip()
+    return lines_source(path, first, last)
+
+
+def lines_source(path: str, first: int, last: int) -> str:
+    """Lines ``first`` to ``last`` of ``path`` as written (comments kept, however many),
+    dedented."""
+    return textwrap.dedent("".join(linecache.getlines(path)[first - 1 : last])).rstrip()
 
 
 @functools.lru_cache(maxsize=32)
@@ -190,8 +196,7 @@ def block_until(path: str, line: int, pattern: str) -> tuple[int, str] | None:
             if end == at + 1:
                 return None
             last = end_line(block[end - 1])
-            source = linecache.getlines(path)[block[at].lineno - 1 : last]
-            return last, textwrap.dedent("".join(source)).rstrip()
+            return last, lines_source(path, block[at].lineno, last)
         awaits = any(isinstance(n, ast.Await) for n in ast.walk(statement))
         if "wait_condition" in text or not (awaits or _loaded(statement) & assigned):
             return None

@@ -10,7 +10,6 @@ an ``asyncio.gather`` in the other order).
 from __future__ import annotations
 
 import ast
-import linecache
 import re
 import textwrap
 from collections.abc import Sequence
@@ -18,7 +17,13 @@ from collections.abc import Sequence
 from replaycheck._commands import Command, HistoryCommands
 from replaycheck._divergence import Divergence
 from replaycheck._readings import called_again, name_pattern, source_pattern
-from replaycheck._source import SourceFrame, char_column, next_statement, statement_span
+from replaycheck._source import (
+    SourceFrame,
+    char_column,
+    lines_source,
+    next_statement,
+    statement_span,
+)
 
 
 def swapped_next(frame: SourceFrame, h: Command, c: Command, history: HistoryCommands) -> str:
@@ -75,7 +80,7 @@ def swapped_within(c: Command, depth: int, found: Divergence, history: HistoryCo
     h_lines = [n for file, n, _ in issued[0].frames if file == path and first <= n <= last]
     if not h_lines:
         return ""
-    code = textwrap.dedent("".join(linecache.getlines(path)[first - 1 : last])).rstrip()
+    code = lines_source(path, first, last)
     return _reordered(code, (line - first + 1, c), (h_lines[0] - first + 1, h))
 
 

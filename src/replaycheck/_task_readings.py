@@ -8,7 +8,6 @@ For :mod:`replaycheck._building`; the text is in :mod:`replaycheck._fix_cases`.
 from __future__ import annotations
 
 import ast
-import linecache
 import os
 import re
 import textwrap
@@ -21,7 +20,13 @@ from replaycheck._building_names import patch_ids_in_use, slug_of, unused
 from replaycheck._commands import Command, HistoryCommands, RawFrame
 from replaycheck._divergence import Divergence, timeline
 from replaycheck._readings import TIMER_IN_SOURCE, source_pattern
-from replaycheck._source import name_of, next_statement, statement_source, statement_span
+from replaycheck._source import (
+    lines_source,
+    name_of,
+    next_statement,
+    statement_source,
+    statement_span,
+)
 from replaycheck._source_flow import count_later
 from replaycheck._waiting import WAITS
 
@@ -85,7 +90,6 @@ def now_sequential(found: Divergence, history: HistoryCommands) -> Sequential | 
         spans, new = _started_after(file, end, todo, recorded)
         if spans:
             last = spans[-1][1]
-            lines = linecache.getlines(file)[start - 1 : last]
             where = f"{os.path.basename(file)}:{{}} in {function}"
             before = [x for x in new if x[0] < spans[0][0]]
             return Sequential(
@@ -93,7 +97,7 @@ def now_sequential(found: Divergence, history: HistoryCommands) -> Sequential | 
                 lines_at=where.format(f"{start}-{last}"),
                 then_at=where.format(spans[0][0]),
                 between_at=_lines(file, before[0][0], before[-1][1]) if before else "",
-                block=textwrap.dedent("".join(lines)).rstrip(),
+                block=lines_source(file, start, last),
                 concurrent=_as_gather(file, [(start, end), *spans]),
                 depth=depth,
             )
@@ -168,7 +172,7 @@ def _as_gather(file: str, spans: Sequence[Span]) -> str:
     (or awaits a gather already)."""
     targets, calls = [], []
     for start, last in spans:
-        source = textwrap.dedent("".join(linecache.getlines(file)[start - 1 : last]))
+        source = lines_source(file, start, last)
         try:
             body = ast.parse(source).body
         except SyntaxError:
