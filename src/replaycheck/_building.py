@@ -318,8 +318,7 @@ def _from_divergence(
 ) -> Diagnosis:
     h, c = found.recorded, found.commanded
     diagnosis = _located(message, found, history, severity)
-    children = {x.given_id for x in history.commands if x.kind == "child"}
-    if h is not None and cancel_removed(h, c, found.commanded_rest, children):  # next command
+    if h is not None and cancel_removed(h, c, found.commanded_rest):  # c: the next command
         taken = patch_ids_in_use(history, diagnosis)  # differs by branch: gate where it was
         return removed_cancel(diagnosis, h, *cancels, taken, commands=history)
     sequential = sequential_diagnosis(diagnosis, found, history)

@@ -37,16 +37,14 @@ CANCELS = frozenset({"cancel-activity", "cancel-external"})
 """The kinds of a cancel the code may no longer request (``cancel-external``: a child's)."""
 
 
-def cancel_removed(
-    h: Command | None, c: Command | None, rest: Sequence[Command], children: Collection[str]
-) -> bool:
-    """The history recorded a cancel of an activity or a child workflow (``children``: the ids
-    of those it started) where the code went on to another command (or none), and the code
-    requests no such cancel later either: the cancel is gone (not moved), and the code's next
-    command only shows where the code went from there."""
+def cancel_removed(h: Command | None, c: Command | None, rest: Sequence[Command]) -> bool:
+    """The history recorded a cancel of an activity or of a child workflow it started where
+    the code went on to another command (or none), and the code requests no such cancel later
+    either: the cancel is gone (not moved), and the code's next command only shows where the
+    code went from there."""
     if h is None or h.kind not in CANCELS or (c is not None and c.kind in TERMINAL_KINDS):
         return False
-    if h.kind == "cancel-external" and (not h.name or h.name not in children):
+    if h.kind == "cancel-external" and not (h.name and h.child_type):
         return False
     later = (c, *rest) if c is not None else tuple(rest)
     return not any(x.kind == h.kind and x.name == h.name for x in later)
@@ -67,7 +65,7 @@ def removed_cancel(
     use; ``commands``: the history's (:func:`~replaycheck._commands.history_commands`)."""
     from replaycheck._building_names import slug_of, unused  # the worker's, not the report's
 
-    child = _child_type(commands, h.name) if h.kind == "cancel-external" else ""
+    child = h.child_type if h.kind == "cancel-external" else ""
     removed = replace(
         diagnosis, change="removed", location=(), gate_frame=0, other_patch_id="",
         patch_id=unused(f"remove-cancel-{slug(child)}" if child else f"remove-{slug_of(h)}", taken),
@@ -93,12 +91,6 @@ def removed_cancel(
         abandoned_by=f"{where[0].code} at {where[0].short()}" if where else "",
         abandoned_types=(new, f"{base}.{old_type(history, commands, diagnosis.event_id)}"),
     )
-
-
-def _child_type(commands: HistoryCommands, workflow_id: str) -> str:
-    """The workflow type of the child the history started with ``workflow_id`` ('' if none)."""
-    started = (x for x in commands.commands if x.kind == "child" and x.given_id == workflow_id)
-    return next((x.name for x in started), "")
 
 
 def _argument(frame: RawFrame) -> tuple[SourceFrame, str] | None:
