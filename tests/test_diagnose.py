@@ -887,6 +887,17 @@ def test_a_signal_with_no_handler_left_says_to_keep_one_under_the_old_name() -> 
     assert '@workflow.signal(name="add")' in fix and "patched(" not in fix
 
 
+def test_a_signal_with_start_with_no_handler_left_says_to_keep_one_under_the_old_name() -> None:
+    # RenameSignalWithStart: 'add' came with the start (signal-with-start), before the code's
+    # first command, so no signal arrived since the last matching one; it is still unhandled.
+    d = committed_verdicts()["RenameSignalWithStart"].diagnosis
+    assert d is not None and d.unhandled_signal == "add"
+    assert d.explanation().startswith("the code has no handler for signal 'add'")
+    assert [row.recorded for row in d.timeline][:2] == ["signal 'add' received", "activity 'fetch'"]
+    fix = fix_text("RenameSignalWithStart")
+    assert '@workflow.signal(name="add")' in fix and "patched(" not in fix
+
+
 def test_a_cleanup_added_where_the_workflow_is_cancelled_is_an_addition() -> None:
     # The except block re-raises: the cancellation still follows the cleanup.
     fix = fix_text("AddCleanupOnCancel")

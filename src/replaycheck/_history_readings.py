@@ -86,18 +86,31 @@ def with_signals(diagnosis: Diagnosis, history: History) -> Diagnosis:
 def with_unhandled(
     diagnosis: Diagnosis, history: History, handlers: Collection[str | None] | None
 ) -> Diagnosis:
-    """A signal of the timeline's no handler of the code takes (renamed or removed): it waits
-    in the buffer, and the code waits for what it should have done."""
-    if handlers is None or None in handlers or not diagnosis.signals or diagnosis.commanded_kind:
+    """A signal received no handler of the code takes (renamed or removed): it waits in the
+    buffer, and the code waits for what it should have done. One of the timeline's signals
+    first; else any the execution received before (with signal-with-start, the signal came
+    with the start, before the code's first command: the timeline shows no signal since the
+    code's last matching command), added to the timeline."""
+    if handlers is None or None in handlers or diagnosis.commanded_kind:
         return diagnosis  # the code went on (and commanded something else): not blocked
-    received = list(dict.fromkeys(  # in the order received: the last one is blamed
-        event.workflow_execution_signaled_event_attributes.signal_name
+    received = [
+        (int(event.event_id), event.workflow_execution_signaled_event_attributes.signal_name)
         for event in history.events
         if event_type_name(event.event_type) == "WorkflowExecutionSignaled"
         and event.event_id < (diagnosis.event_id or 1 << 62)
-    ))  # fmt: skip
-    missing = [name for name in received if name not in handlers]
-    return replace(diagnosis, unhandled_signal=missing[-1]) if missing else diagnosis
+    ]
+    missing = [(e, name) for e, name in received if name not in handlers]
+    if not missing:
+        return diagnosis
+    if diagnosis.signals:  # in the order received: the last one is blamed
+        return replace(diagnosis, unhandled_signal=missing[-1][1])
+    if not diagnosis.event_id:
+        return diagnosis
+    event_id, name = next((e, n) for e, n in reversed(missing) if n == missing[-1][1])
+    rows = list(diagnosis.timeline)
+    at = next((i for i, row in enumerate(rows) if row.event_id > event_id), len(rows))
+    rows.insert(at, TimelineRow(event_id=event_id, recorded=f"signal {name!r} received"))
+    return replace(diagnosis, unhandled_signal=name, timeline=tuple(rows))
 
 
 def with_unhandled_update(

@@ -627,6 +627,26 @@ class RenameSignalHandler:
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
 
 
+@workflow.defn(name="RenameSignalWithStart")
+class RenameSignalWithStart:
+    """The signal's name changed: executions started with 'add' (signal-with-start, so it
+    arrived before the code's first command) find no handler for it."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    # change: RenameSignalWithStart (the next line)
+    @workflow.signal(name="add_item")
+    def add(self, item: str) -> None:
+        self.items.append(item)
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: bool(self.items))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
 @workflow.defn(name="AddCleanupOnCancel")
 class AddCleanupOnCancel:
     """A cleanup activity added where the workflow is cancelled: it still re-raises."""

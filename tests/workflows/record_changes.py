@@ -84,6 +84,7 @@ CASES = (
     "WrapInWaitFor",
     "SwapChildren",
     "RenameSignalHandler",
+    "RenameSignalWithStart",
     "AddCleanupOnCancel",
     "AddInBranch",
     "WidenMatchCase",
@@ -130,6 +131,8 @@ UPDATE_WHEN_WAITING = {"ReorderAroundUpdate"}
 NEEDS_SIGNAL = {"AddInSignalHandler", "RemoveFromSignalHandler", "AddSleepBeforeWait",
                 "RenameSignalHandler", "RenameWithStraySignal"}
 """Cases whose execution waits for the signal ``add``."""
+SIGNAL_WITH_START = {"RenameSignalWithStart"}
+"""Cases started with the signal ``add`` (signal-with-start: it arrives with the start)."""
 CANCEL_AT_TIMER = {"AddCleanupOnCancel", "RemoveCleanupOnCancel", "PropagateCancel"}
 """Cases cancelled by the client once their first timer started."""
 RUNNING_AT_TIMER = {"ShorterNap"}
@@ -152,7 +155,10 @@ async def record_case(client: Client, case: str, out: Path) -> Path:
     wid = workflow_id(case)
     if case in NEEDS_SINK:
         await client.start_workflow("Sink", id=f"{wid}-sink", task_queue=TASK_QUEUE)
-    handle = await client.start_workflow(case, wid, id=wid, task_queue=TASK_QUEUE)
+    signal: dict[str, Any] = {"start_signal": "add", "start_signal_args": [wid]}
+    handle = await client.start_workflow(
+        case, wid, id=wid, task_queue=TASK_QUEUE, **(signal if case in SIGNAL_WITH_START else {})
+    )
     if case in NEEDS_UPDATE:
         if case in UPDATE_WHEN_WAITING:
             await _waiting(handle)
