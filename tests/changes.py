@@ -198,11 +198,12 @@ CASES = {
 }  # fmt: skip
 """Every workflow type of ``changes_v2`` whose recorded history it breaks."""
 
-REPLAYS = {"RenameSignalExternal", "ShorterNap", "SkipApprovalWait", "SequentialToGather"}
+REPLAYS = {"RenameSignalExternal", "ShorterNap", "SkipApprovalWait", "SequentialToGather",
+           "ChangeUpsertValues"}
 """Types whose change core does not see (it compares neither signal names nor timer
-durations, nor takes new commands after a running execution's last workflow task for a
-change, nor a command started in an earlier workflow task than recorded: it waits for its
-event)."""
+durations nor what a search attribute or memo upsert sets, nor takes new commands after a
+running execution's last workflow task for a change, nor a command started in an earlier
+workflow task than recorded: it waits for its event)."""
 
 OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHandler",
           "RemoveTimerCancel", "AddTimerCancel", "AddReminderCancel",

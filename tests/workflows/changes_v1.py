@@ -545,6 +545,15 @@ class RenameSignalWithStart:
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
 
 
+@workflow.defn(name="ChangeUpsertValues")
+class ChangeUpsertValues:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        workflow.upsert_search_attributes([STAGE.value_set("started")])
+        workflow.upsert_memo({"order": order})
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
 @workflow.defn(name="AddCleanupOnCancel")
 class AddCleanupOnCancel:
     @workflow.run

@@ -14,6 +14,7 @@ import contextlib
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeKey
 from temporalio.exceptions import ActivityError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
@@ -34,6 +35,9 @@ with workflow.unsafe.imports_passed_through():
         lookup,
         slow,
     )
+
+ATTEMPTS = SearchAttributeKey.for_int("ChangeAttempts")
+"""A search attribute only ``ChangeUpsertValues`` sets (replay needs no server to know it)."""
 
 
 @workflow.defn(name="Reorder")
@@ -644,6 +648,18 @@ class RenameSignalWithStart:
     async def run(self, order: str) -> str:
         await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
         await workflow.wait_condition(lambda: bool(self.items))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ChangeUpsertValues")
+class ChangeUpsertValues:
+    """Another search attribute value and key, another memo: core compares neither."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # change: ChangeUpsertValues (the next line)
+        workflow.upsert_search_attributes([STAGE.value_set("begun"), ATTEMPTS.value_set(1)])
+        workflow.upsert_memo({"order": order.upper(), "version": 2})
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
 
 

@@ -85,6 +85,7 @@ CASES = (
     "SwapChildren",
     "RenameSignalHandler",
     "RenameSignalWithStart",
+    "ChangeUpsertValues",
     "AddCleanupOnCancel",
     "AddInBranch",
     "WidenMatchCase",
