@@ -898,6 +898,16 @@ def test_a_signal_with_start_with_no_handler_left_says_to_keep_one_under_the_old
     assert '@workflow.signal(name="add")' in fix and "patched(" not in fix
 
 
+def test_a_memo_upsert_added_before_one_the_history_ran_later_is_an_addition() -> None:
+    # AddMemoUpsert: the history's memo upsert after 'charge' is the code's later
+    # upsert_memo, not the new one moved: a swap's else (charge, then the new upsert) would
+    # run that upsert twice.
+    d = committed_verdicts()["AddMemoUpsert"].diagnosis
+    assert d is not None and d.change == "added" and not d.swapped, d
+    fix = fix_text("AddMemoUpsert")
+    assert 'if workflow.patched("add-memo"):' in fix and "    else:" not in fix
+
+
 def test_a_cleanup_added_where_the_workflow_is_cancelled_is_an_addition() -> None:
     # The except block re-raises: the cancellation still follows the cleanup.
     fix = fix_text("AddCleanupOnCancel")

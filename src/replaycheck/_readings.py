@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from replaycheck._commands import NAMED_KINDS, Command, HistoryCommands
+from replaycheck._commands import NAMED_KINDS, TERMINAL_KINDS, Command, HistoryCommands
 from replaycheck._divergence import Divergence
 from replaycheck._source import (
     SourceFrame,
@@ -51,6 +51,11 @@ _KINDS_IN_SOURCE = {
 }
 """How commands without a name to look for show in workflow source."""
 _NAMED_IN_SOURCE = NAMED_KINDS | {"signal-external"}
+_UPSERTS_IN_SOURCE = {
+    "properties": r"\bupsert_memo\(",
+    "search-attributes": r"\bupsert_search_attributes\(",
+}
+"""How memo and search attribute upserts show in workflow source (they have no name)."""
 _RANGE_LITERAL = re.compile(r"\brange\(\s*\d+\s*\)")
 
 
@@ -315,12 +320,22 @@ def called_again(
     """Whether the source, after the gated call, still calls ``c``'s activity or child type
     as often as the history ran it from ``h`` on: then ``c`` was added, not moved up. A timer:
     when as many sleeps follow as the history recorded timers from ``h`` on (one like it
-    added before a statement that one already follows)."""
+    added before a statement that one already follows). A memo or search attribute upsert:
+    when as many ``upsert_memo`` (``upsert_search_attributes``) calls follow as the history,
+    if it closed, recorded upserts of that kind from ``h`` on."""
     if c is None or h is None or not frames:
         return False
     if c.kind == "timer":
         timers = sum(1 for x in history.commands if x.event_id >= h.event_id and x.kind == "timer")
         return timers > 0 and count_later(frames[0].file, frames[0].line, TIMER_IN_SOURCE) >= timers
+    if c.kind in _UPSERTS_IN_SOURCE:
+        # Only on a history that closed: one still running may not have reached the upserts
+        # the code makes later (its count tells an upsert moved up from one added no better).
+        if not history.commands or history.commands[-1].kind not in TERMINAL_KINDS:
+            return False
+        found = sum(1 for x in history.commands if x.event_id >= h.event_id and x.kind == c.kind)
+        pattern = _UPSERTS_IN_SOURCE[c.kind]
+        return found > 0 and count_later(frames[0].file, frames[0].line, pattern) >= found
     if not c.name or c.kind not in NAMED_KINDS:
         return False
     recorded = sum(

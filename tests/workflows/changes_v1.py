@@ -554,6 +554,16 @@ class ChangeUpsertValues:
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
 
 
+@workflow.defn(name="AddMemoUpsert")
+class AddMemoUpsert:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        charged = await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        workflow.upsert_memo({"stage": "charged"})
+        return charged
+
+
 @workflow.defn(name="AddCleanupOnCancel")
 class AddCleanupOnCancel:
     @workflow.run

@@ -663,6 +663,20 @@ class ChangeUpsertValues:
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
 
 
+@workflow.defn(name="AddMemoUpsert")
+class AddMemoUpsert:
+    """A memo upsert added before 'charge', which the history followed with one like it."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: AddMemoUpsert (the next line)
+        workflow.upsert_memo({"stage": "fetched"})
+        charged = await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        workflow.upsert_memo({"stage": "charged"})
+        return charged
+
+
 @workflow.defn(name="AddCleanupOnCancel")
 class AddCleanupOnCancel:
     """A cleanup activity added where the workflow is cancelled: it still re-raises."""

@@ -86,6 +86,7 @@ CASES = (
     "RenameSignalHandler",
     "RenameSignalWithStart",
     "ChangeUpsertValues",
+    "AddMemoUpsert",
     "AddCleanupOnCancel",
     "AddInBranch",
     "WidenMatchCase",
