@@ -51,11 +51,13 @@ _KINDS_IN_SOURCE = {
 }
 """How commands without a name to look for show in workflow source."""
 _NAMED_IN_SOURCE = NAMED_KINDS | {"signal-external"}
-_UPSERTS_IN_SOURCE = {
+_COUNTED_IN_SOURCE = {
+    "timer": TIMER_IN_SOURCE,
     "properties": r"\bupsert_memo\(",
     "search-attributes": r"\bupsert_search_attributes\(",
 }
-"""How memo and search attribute upserts show in workflow source (they have no name)."""
+"""How the commands :func:`called_again` counts without a name show in workflow source (the
+upserts only there: the readings of ``_KINDS_IN_SOURCE`` do not look for them)."""
 _RANGE_LITERAL = re.compile(r"\brange\(\s*\d+\s*\)")
 
 
@@ -325,16 +327,15 @@ def called_again(
     if it closed, recorded upserts of that kind from ``h`` on."""
     if c is None or h is None or not frames:
         return False
-    if c.kind == "timer":
-        timers = sum(1 for x in history.commands if x.event_id >= h.event_id and x.kind == "timer")
-        return timers > 0 and count_later(frames[0].file, frames[0].line, TIMER_IN_SOURCE) >= timers
-    if c.kind in _UPSERTS_IN_SOURCE:
-        # Only on a history that closed: one still running may not have reached the upserts
-        # the code makes later (its count tells an upsert moved up from one added no better).
-        if not history.commands or history.commands[-1].kind not in TERMINAL_KINDS:
+    if c.kind in _COUNTED_IN_SOURCE:
+        # An upsert only on a history that closed: one still running may not have reached the
+        # upserts the code makes later (its count tells an upsert moved up from one added no
+        # better).
+        closed = bool(history.commands) and history.commands[-1].kind in TERMINAL_KINDS
+        if c.kind != "timer" and not closed:
             return False
         found = sum(1 for x in history.commands if x.event_id >= h.event_id and x.kind == c.kind)
-        pattern = _UPSERTS_IN_SOURCE[c.kind]
+        pattern = _COUNTED_IN_SOURCE[c.kind]
         return found > 0 and count_later(frames[0].file, frames[0].line, pattern) >= found
     if not c.name or c.kind not in NAMED_KINDS:
         return False
