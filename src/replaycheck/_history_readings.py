@@ -102,11 +102,13 @@ def with_unhandled(
     missing = [(e, name) for e, name in received if name not in handlers]
     if not missing:
         return diagnosis
-    if diagnosis.signals:  # in the order received: the last one is blamed
-        return replace(diagnosis, unhandled_signal=missing[-1][1])
+    # in the order first received: the last one is blamed
+    name = list(dict.fromkeys(n for _, n in missing))[-1]
+    if diagnosis.signals:
+        return replace(diagnosis, unhandled_signal=name)
     if not diagnosis.event_id:
         return diagnosis
-    event_id, name = next((e, n) for e, n in reversed(missing) if n == missing[-1][1])
+    event_id = next(e for e, n in reversed(missing) if n == name)  # its latest arrival
     rows = list(diagnosis.timeline)
     at = next((i for i, row in enumerate(rows) if row.event_id > event_id), len(rows))
     rows.insert(at, TimelineRow(event_id=event_id, recorded=f"signal {name!r} received"))
