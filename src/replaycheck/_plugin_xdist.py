@@ -13,6 +13,9 @@ PREFETCH_AHEAD = 16
 """Histories queued ahead of the running item under xdist: enough to keep the replay worker
 busy, few enough that items another worker steals (``--dist worksteal``) cost little."""
 
+interactor_key = pytest.StashKey[Any]()
+"""xdist's worker interactor, or ``None``, once looked for."""
+
 
 def queued_items(session: pytest.Session) -> list[pytest.Item]:
     """The next items xdist has handed to this worker (after ``nextitem``), from its queue;
@@ -38,6 +41,3 @@ def _xdist_interactor(config: pytest.Config) -> Any:
         ]
         config.stash[interactor_key] = found[0] if len(found) == 1 else None
     return config.stash[interactor_key]
-
-
-interactor_key = pytest.StashKey[Any]()
