@@ -637,6 +637,50 @@ def test_a_childs_cancel_in_a_history_is_named_after_the_child() -> None:
     assert Command("cancel-external", "other-id").describe() == "external cancel 'other-id'"
 
 
+def test_a_childs_cancel_the_code_adds_is_named_after_the_child(tmp_path: Path) -> None:
+    # AddChildCancel: the code now cancels its child where the history ran 'charge'. The
+    # "code commanded" line, the change and the patch id name the child, not the child's id
+    # as an external workflow's.
+    d = committed_verdicts()["AddChildCancel"].diagnosis
+    assert d is not None and (d.change, d.still_runs_later) == ("replaced", True), d
+    cancel = "cancel of child workflow 'Sink' (id 'change-AddChildCancel-child')"
+    assert (d.recorded, d.commanded) == ("activity 'charge'", cancel)
+    assert d.explanation().startswith(f"the code commands {cancel} where")
+    assert d.patch_id == "cancel-sink-before-charge"
+    assert d.headline().endswith(
+        f"history recorded activity 'charge', code commanded {cancel} at changes_v2.py:"
+        f"{marked_line('before: AddChildCancel')} in run"
+    )
+    # The fix applied as it reads (the added statements under the gate): the history replays.
+    fix = d.fix()
+    gate = next(i for i, x in enumerate(fix) if x.strip().startswith("if workflow.patched("))
+    assert fix[gate].strip() == 'if workflow.patched("cancel-sink-before-charge"):'
+    body = [x[4:] for x in fix[gate + 1 : gate + 4]]
+    assert [x.strip() for x in body] == [
+        "child.cancel()", "with contextlib.suppress(ChildWorkflowError):", "await child"]
+    source = V2_FILE.read_text()
+    lines = source.splitlines(keepends=True)
+    line = marked_line("before: AddChildCancel")
+    indent = lines[line - 1][: -len(lines[line - 1].lstrip())]
+    gated = [f"{indent}{fix[gate].strip()}\n", *(f"{indent}    {x.strip()}\n" for x in body[:2]),
+             f"{indent}        {body[2].strip()}\n"]  # fmt: skip
+    fixed = "".join([*lines[: line - 1], *gated, *lines[line + 2 :]])
+    assert replay_variant(tmp_path, "add_child_cancel_gated", fixed, "AddChildCancel").ok
+
+
+def test_a_childs_cancel_moved_after_the_next_command_reads_as_a_move() -> None:
+    # MoveChildCancel: the code charges first and cancels its child after. Replay stops at
+    # 'charge', before the code's cancel; the source still calls cancel() after it, so this is
+    # no removal ("the code no longer requests cancellation" was wrong): the two traded places.
+    d = committed_verdicts()["MoveChildCancel"].diagnosis
+    assert d is not None and d.change == "reordered", d
+    cancel = "cancel of child workflow 'Sink' (id 'change-MoveChildCancel-child')"
+    assert (d.recorded, d.commanded) == (cancel, "activity 'charge'")
+    assert d.explanation().startswith(f"activity 'charge' now comes before {cancel}")
+    assert "no longer requests" not in "\n".join(d.fix())
+    assert any('workflow.patched("charge-before-cancel-sink")' in x for x in d.fix())
+
+
 def test_the_cancel_of_an_abandoned_child_is_named_where_the_code_cancels_it() -> None:
     d = committed_verdicts()["AbandonChildCancel"].diagnosis
     assert d is not None

@@ -21,7 +21,7 @@ from replaycheck._building_names import (
     unused,
     with_patch_id,
 )
-from replaycheck._cancel_readings import cancel_removed, removed_cancel
+from replaycheck._cancel_readings import cancel_removed, child_of, removed_cancel
 from replaycheck._commands import (
     NAMED_KINDS,
     TASK_END_CANCELS,
@@ -281,6 +281,8 @@ def _located(message: str, found: Divergence, history: HistoryCommands, severity
         recorded_name=h.name if h is not None else "",
         commanded_kind=c.kind if c is not None else "",
         commanded_name=c.name if c is not None else "",
+        cancelled_child=child_of(h),
+        commanded_child=child_of(c),
         location=source_frames(c.frames) if c is not None else (),
         previous=_previous_frames(matched),
         gate_frame=depth,

@@ -152,6 +152,8 @@ def slug_of(command: Command | None) -> str:
         return slug(command.name)
     if command.kind == "cancel-activity" and command.name:
         return f"cancel-{slug(command.name)}"
+    if command.kind == "cancel-external" and command.child_type:
+        return f"cancel-{slug(command.child_type)}"
     if command.kind == "signal-external" and command.name:
         return f"signal-{slug(command.name)}"
     if command.kind == "complete":

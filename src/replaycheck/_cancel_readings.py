@@ -47,7 +47,24 @@ def cancel_removed(h: Command | None, c: Command | None, rest: Sequence[Command]
     if h.kind == "cancel-external" and not (h.name and h.child_type):
         return False
     later = (c, *rest) if c is not None else tuple(rest)
-    return not any(x.kind == h.kind and x.name == h.name for x in later)
+    if any(x.kind == h.kind and x.name == h.name for x in later):
+        return False
+    return not _cancels_after(c)
+
+
+def child_of(command: Command | None) -> str:
+    """The workflow type of the child a cancel command is for ('' for any other command)."""
+    return command.child_type if command is not None and command.kind == "cancel-external" else ""
+
+
+def _cancels_after(c: Command | None) -> bool:
+    """Whether the source still calls ``cancel()`` after the code's next command, in the
+    function of any frame that issued it: the cancel may have moved after that command
+    rather than gone (replay stops before the code gets there)."""
+    from replaycheck._source_flow import mentioned_later
+
+    frames = source_frames(c.frames) if c is not None else ()
+    return any(mentioned_later(f.file, f.line, r"\.cancel\(\s*\)") for f in frames)
 
 
 def removed_cancel(
@@ -65,7 +82,7 @@ def removed_cancel(
     use; ``commands``: the history's (:func:`~replaycheck._commands.history_commands`)."""
     from replaycheck._building_names import slug_of, unused  # the worker's, not the report's
 
-    child = h.child_type if h.kind == "cancel-external" else ""
+    child = child_of(h)
     removed = replace(
         diagnosis, change="removed", location=(), gate_frame=0, other_patch_id="",
         patch_id=unused(f"remove-cancel-{slug(child)}" if child else f"remove-{slug_of(h)}", taken),

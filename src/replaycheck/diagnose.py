@@ -260,8 +260,11 @@ class Diagnosis:
     """The ``cancellation_type`` as the code has it, and as the history's request shows it was
     (``WAIT_CANCELLATION_COMPLETED`` or ``TRY_CANCEL``), as source."""
     cancelled_child: str = ""
-    """A cancel of a child workflow the code no longer requests: the child's workflow type (its
-    id is :attr:`recorded_name`)."""
+    """The history recorded a cancel of a child workflow the execution started: the child's
+    workflow type (its id is :attr:`recorded_name`)."""
+    commanded_child: str = ""
+    """The code commanded a cancel of a child workflow it started: the child's workflow type
+    (its id is :attr:`commanded_name`)."""
 
     @property
     def recorded(self) -> str:
@@ -271,7 +274,7 @@ class Diagnosis:
     @property
     def commanded(self) -> str:
         """What the code commanded, in words (``nothing`` when it commanded none)."""
-        return _describe(self.commanded_kind, self.commanded_name)
+        return _describe(self.commanded_kind, self.commanded_name, self.commanded_child)
 
     @property
     def told_apart(self) -> tuple[str, str]:

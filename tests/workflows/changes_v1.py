@@ -1056,3 +1056,32 @@ class AbandonRequestedChildCancel:
         with contextlib.suppress(ChildWorkflowError):
             await child
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddChildCancel")
+class AddChildCancel:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.start_child_workflow(
+            Sink.run,
+            cancellation_type=workflow.ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+            id=f"{order}-child",
+        )
+        await workflow.sleep(PAUSE)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="MoveChildCancel")
+class MoveChildCancel:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        child = await workflow.start_child_workflow(
+            Sink.run,
+            cancellation_type=workflow.ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+            id=f"{order}-child",
+        )
+        await workflow.sleep(PAUSE)
+        child.cancel()
+        with contextlib.suppress(ChildWorkflowError):
+            await child
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

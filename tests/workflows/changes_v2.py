@@ -1285,3 +1285,43 @@ class AbandonRequestedChildCancel:
         with contextlib.suppress(ChildWorkflowError, asyncio.CancelledError):
             await child
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddChildCancel")
+class AddChildCancel:
+    """Now cancels its child before charging: the code commands the child's cancel where the
+    history recorded 'charge'."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        child = await workflow.start_child_workflow(
+            Sink.run,
+            cancellation_type=workflow.ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+            id=f"{order}-child",
+        )
+        await workflow.sleep(PAUSE)
+        # before: AddChildCancel (the next line)
+        child.cancel()
+        with contextlib.suppress(ChildWorkflowError):
+            await child
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="MoveChildCancel")
+class MoveChildCancel:
+    """Cancels its child after charging, not before: the code commands 'charge' where the
+    history recorded the child's cancel."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        child = await workflow.start_child_workflow(
+            Sink.run,
+            cancellation_type=workflow.ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+            id=f"{order}-child",
+        )
+        await workflow.sleep(PAUSE)
+        charged = await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        child.cancel()
+        with contextlib.suppress(ChildWorkflowError):
+            await child
+        return charged

@@ -124,6 +124,8 @@ CASES = (
     "RemoveChildCancel",
     "AbandonChildTaskCancel",
     "AbandonRequestedChildCancel",
+    "AddChildCancel",
+    "MoveChildCancel",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate"}
