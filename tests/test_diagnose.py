@@ -668,7 +668,7 @@ def test_a_childs_cancel_the_code_adds_is_named_after_the_child(tmp_path: Path) 
     assert replay_variant(tmp_path, "add_child_cancel_gated", fixed, "AddChildCancel").ok
 
 
-def test_a_childs_cancel_moved_after_the_next_command_reads_as_a_move() -> None:
+def test_a_childs_cancel_moved_after_the_next_command_reads_as_a_move(tmp_path: Path) -> None:
     # MoveChildCancel: the code charges first and cancels its child after. Replay stops at
     # 'charge', before the code's cancel; the source still calls cancel() after it, so this is
     # no removal ("the code no longer requests cancellation" was wrong): the two traded places.
@@ -677,8 +677,31 @@ def test_a_childs_cancel_moved_after_the_next_command_reads_as_a_move() -> None:
     cancel = "cancel of child workflow 'Sink' (id 'change-MoveChildCancel-child')"
     assert (d.recorded, d.commanded) == (cancel, "activity 'charge'")
     assert d.explanation().startswith(f"activity 'charge' now comes before {cancel}")
-    assert "no longer requests" not in "\n".join(d.fix())
-    assert any('workflow.patched("charge-before-cancel-sink")' in x for x in d.fix())
+    fix = d.fix()
+    assert "(moved after it)" in fix[0] and "no longer requests" not in "\n".join(fix)
+    assert fix[1] == '    if workflow.patched("charge-before-cancel-sink"):', fix
+    # The fix applied as it reads (the new order under the gate, the old one in the else):
+    # the history replays.
+    source = V2_FILE.read_text()
+    start = source.index("class MoveChildCancel:")
+    charge_call = "workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)"
+    new_order = (
+        f"        charged = await {charge_call}\n        child.cancel()\n"
+        "        with contextlib.suppress(ChildWorkflowError):\n            await child\n"
+        "        return charged\n"
+    )
+    old_order = (
+        "            child.cancel()\n            with contextlib.suppress(ChildWorkflowError):\n"
+        f"                await child\n            return await {charge_call}\n"
+    )
+    gated = (
+        '        if workflow.patched("charge-before-cancel-sink"):\n'
+        + "".join(f"    {x}\n" for x in new_order.splitlines())
+        + "        else:\n" + old_order
+    )  # fmt: skip
+    assert source[start:].count(new_order) >= 1
+    fixed = source[:start] + source[start:].replace(new_order, gated, 1)
+    assert replay_variant(tmp_path, "move_child_cancel_gated", fixed, "MoveChildCancel").ok
 
 
 def test_the_cancel_of_an_abandoned_child_is_named_where_the_code_cancels_it() -> None:

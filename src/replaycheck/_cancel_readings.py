@@ -61,10 +61,11 @@ def _cancels_after(c: Command | None) -> bool:
     """Whether the source still calls ``cancel()`` after the code's next command, in the
     function of any frame that issued it: the cancel may have moved after that command
     rather than gone (replay stops before the code gets there)."""
+    from replaycheck._readings import CANCEL_IN_SOURCE
     from replaycheck._source_flow import mentioned_later
 
     frames = source_frames(c.frames) if c is not None else ()
-    return any(mentioned_later(f.file, f.line, r"\.cancel\(\s*\)") for f in frames)
+    return any(mentioned_later(f.file, f.line, CANCEL_IN_SOURCE) for f in frames)
 
 
 def removed_cancel(

@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     pass
 
 TIMER_IN_SOURCE = r"\bsleep\(|\btimer\("
+CANCEL_IN_SOURCE = r"\.cancel\(\s*\)"
+"""A cancel of an activity's or a child's handle, or of the task awaiting it, in source."""
 """How a timer shows in workflow source (it has no name to look for)."""
 _KINDS_IN_SOURCE = {
     "timer": TIMER_IN_SOURCE,
@@ -107,6 +109,8 @@ def still_runs_later(
         return found >= max(1, timers)
     if h.kind == "continue-as-new":
         return any(mentioned_later(f.file, f.line, r"\bcontinue_as_new\(") for f in frames)
+    if h.kind in ("cancel-activity", "cancel-external"):  # a handle's or a task's cancel()
+        return any(mentioned_later(f.file, f.line, CANCEL_IN_SOURCE) for f in frames)
     if h.kind in ("cancel", "fail"):  # a cleanup added in an except block that re-raises
         bare = h.kind == "cancel"  # a cancellation re-raised as it came
         return any(reraises_after(f.file, f.line, bare=bare) for f in frames[:1])
