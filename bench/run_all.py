@@ -118,13 +118,15 @@ def print_table(times: dict[str, float], cpus: dict[str, float], events: int) ->
 
 def print_speedup(times: dict[str, float], cpus: dict[str, float], suffix: str = "") -> None:
     n0, n2 = f"pytest -n 0{suffix}", f"pytest -n 2{suffix}"
-    # -n 2 runs more processes (controller, xdist workers, a replay worker each) than -n 0:
-    # with W cores its speed-up cannot exceed min(2, W) x CPU(-n 0) / CPU(-n 2).
+    # -n 2 runs more processes (controller, xdist workers, a replay worker each) than -n 0, and
+    # -n 0 already uses more than one core (its replay worker replays ahead while pytest
+    # reports). On W cores, -n 2 takes at least CPU(-n 2) / min(2, W), so its speed-up cannot
+    # exceed min(2, W) x wall(-n 0) / CPU(-n 2), however well it spread the work.
     cores = os.cpu_count() or 1
-    ceiling = min(2, cores) * cpus[n0] / cpus[n2]
+    ceiling = min(2, cores) * times[n0] / cpus[n2]
     print(f"pytest{suffix} speed-up -n 2 over -n 0: {times[n0] / times[n2]:.2f}x "
-          f"(CPU -n 2 / -n 0: {cpus[n2] / cpus[n0]:.2f}; ceiling on {cores} cores: "
-          f"{ceiling:.2f}x)")
+          f"(CPU -n 2 / -n 0: {cpus[n2] / cpus[n0]:.2f}; cores -n 0 used: "
+          f"{cpus[n0] / times[n0]:.2f}; ceiling on {cores} cores: {ceiling:.2f}x)")
 
 
 def main() -> int:
