@@ -220,7 +220,8 @@ OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHan
           "AbandonCancel", "RemoveActivityCancel", "AbandonChildCancel",
           "AbandonTriedChildCancel", "AbandonChildTaskCancel", "RemoveChildCancel",
           "AbandonRequestedChildCancel",
-          "RemoveWaitTimeout", "AddChildCancel", "MoveChildCancel"}  # fmt: skip
+          "RemoveWaitTimeout", "AddChildCancel", "MoveChildCancel",
+          "SleepToWait"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 

@@ -704,6 +704,33 @@ def test_a_childs_cancel_moved_after_the_next_command_reads_as_a_move(tmp_path: 
     assert replay_variant(tmp_path, "move_child_cancel_gated", fixed, "MoveChildCancel").ok
 
 
+def test_a_wait_that_times_out_and_fails_the_workflow_is_located_and_explained(
+    tmp_path: Path,
+) -> None:
+    # SleepToWait: a sleep became a wait_condition with the same timeout, whose TimeoutError
+    # nothing catches: the workflow fails where the history went on to 'charge'. The failure
+    # came up through an await, not a raise: it had no line, no name and no explanation.
+    d = committed_verdicts()["SleepToWait"].diagnosis
+    assert d is not None
+    line = marked_line("wait: SleepToWait")
+    assert (d.recorded, d.commanded) == ("activity 'charge'", "workflow failure 'TimeoutError'")
+    assert [(f.line, f.function) for f in d.location[:1]] == [(line, "run")]
+    assert d.explanation() == (
+        "the workflow now fails with asyncio.TimeoutError where this execution went on with "
+        f"activity 'charge': the wait at changes_v2.py:{line} in run ran out, and a timeout "
+        "that is not caught fails the workflow (catch asyncio.TimeoutError if the wait may run "
+        "out)"
+    )
+    # Caught as the explanation says, the wait makes the commands the history recorded.
+    source = V2_FILE.read_text()
+    wait = "        await workflow.wait_condition(lambda: self.rushed, timeout=PAUSE)\n"
+    caught = ("        with contextlib.suppress(asyncio.TimeoutError):\n"
+              "            await workflow.wait_condition(lambda: self.rushed, timeout=PAUSE)\n")
+    assert source.count(wait) == 1
+    assert replay_variant(tmp_path, "sleep_to_wait_caught", source.replace(wait, caught),
+                          "SleepToWait").ok  # fmt: skip
+
+
 def test_the_cancel_of_an_abandoned_child_is_named_where_the_code_cancels_it() -> None:
     d = committed_verdicts()["AbandonChildCancel"].diagnosis
     assert d is not None

@@ -149,19 +149,24 @@ class Recording:
                 frames = self.cancels.get((kind, getattr(getattr(command, kind), seq))) or frames
             elif kind == "fail_workflow_execution" and not frames:
                 workflow_code = {(f[0], f[2]) for _, _, stack in self.entries for f in stack}
-                trace = command.fail_workflow_execution.failure.stack_trace
-                frames = raised_at(trace, workflow_code)
+                failure = command.fail_workflow_execution.failure
+                timed_out = failure.application_failure_info.type == "TimeoutError"
+                frames = raised_at(failure.stack_trace, workflow_code, timed_out=timed_out)
             found.append((command, task, frames))
         return found
 
 
-def raised_at(stack_trace: str, workflow_code: Collection[tuple[str, str]]) -> tuple[RawFrame, ...]:
+def raised_at(
+    stack_trace: str, workflow_code: Collection[tuple[str, str]], *, timed_out: bool = False
+) -> tuple[RawFrame, ...]:
     """The user frames of a failure's Python stack trace (as temporalio's failure converter
     writes it, outermost first), innermost first, when the workflow code raised it: the trace
     passes through a function that issued commands (``workflow_code``: ``(file, function)``), and
-    its innermost frame is a ``raise`` statement. ``()`` otherwise: a failure that came up
-    through an ``await`` (that line issued no new command), or one raised in an activity (a
-    local activity's failure reaches the workflow with the activity's own trace)."""
+    its innermost frame is a ``raise`` statement, or the failure is an ``asyncio.TimeoutError``
+    (``timed_out``: a wait with a timeout, ``wait_condition`` or ``wait_for``, gave up, which
+    fails the workflow). ``()`` otherwise: a failure that came up through an ``await`` (that line
+    issued no new command), or one raised in an activity (a local activity's failure reaches
+    the workflow with the activity's own trace)."""
     from replaycheck._code_failure import traceback_frames
     from replaycheck._source import statement_source
 
@@ -169,7 +174,7 @@ def raised_at(stack_trace: str, workflow_code: Collection[tuple[str, str]]) -> t
     user = tuple(f for f in reversed(frames) if is_user_file(f[0]))
     if not any((f[0], f[2]) in workflow_code for f in user):
         return ()
-    if not re.match(r"raise\b", statement_source(user[0][0], user[0][1])):
+    if not timed_out and not re.match(r"raise\b", statement_source(user[0][0], user[0][1])):
         return ()
     return user
 

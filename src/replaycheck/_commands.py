@@ -263,6 +263,9 @@ def code_command(command: Any, task: int, frames: Sequence[RawFrame]) -> Command
 
 
 def _code_name(command: Any, kind: str, path: str) -> str:
+    if kind == "fail":  # an exception without a message (asyncio.TimeoutError): its type
+        failure = command.fail_workflow_execution.failure
+        return str(failure.message or failure.application_failure_info.type)
     if path:
         return str(operator.attrgetter(path)(command))
     if kind == "timer":

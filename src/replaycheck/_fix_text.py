@@ -37,6 +37,7 @@ from replaycheck._fix_tasks import (
     wait_fix,
 )
 from replaycheck._readings import slug
+from replaycheck._uncaught_readings import timed_out_explanation
 
 if TYPE_CHECKING:
     from replaycheck.diagnose import Diagnosis
@@ -97,6 +98,8 @@ def explanation(d: Diagnosis) -> str:
         )
     if cancel := cancel_explanation(d):
         return cancel
+    if timed_out := timed_out_explanation(d):
+        return timed_out
     if d.change == "sequential":
         return sequential_explanation(d)
     if d.change in ("renamed", "replaced") and d.still_runs_later:

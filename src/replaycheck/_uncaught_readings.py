@@ -50,3 +50,15 @@ def uncaught_reading(
                 patch_id=unused(f"propagate-{slug(failed[-1].name)}-failure", taken),
             )
     return None
+
+
+def timed_out_explanation(d: Diagnosis) -> str:
+    """The workflow now fails with ``asyncio.TimeoutError`` from a wait with a timeout (its line
+    known) where the history went on ('' for other changes)."""
+    if d.commanded_kind != "fail" or d.commanded_name != "TimeoutError" or not d.location:
+        return ""
+    return (
+        f"the workflow now fails with asyncio.TimeoutError where this execution went on with "
+        f"{d.recorded}: the wait at {d.location[0].short()} ran out, and a timeout that is not "
+        "caught fails the workflow (catch asyncio.TimeoutError if the wait may run out)"
+    )

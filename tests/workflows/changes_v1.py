@@ -1085,3 +1085,12 @@ class MoveChildCancel:
         with contextlib.suppress(ChildWorkflowError):
             await child
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SleepToWait")
+class SleepToWait:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.sleep(PAUSE)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

@@ -1325,3 +1325,24 @@ class MoveChildCancel:
         with contextlib.suppress(ChildWorkflowError):
             await child
         return charged
+
+
+@workflow.defn(name="SleepToWait")
+class SleepToWait:
+    """Waits up to the pause for a signal instead of sleeping, without catching the timeout:
+    ``asyncio.TimeoutError`` fails the workflow where the history went on to 'charge'."""
+
+    def __init__(self) -> None:
+        self.rushed = False
+
+    @workflow.signal
+    def rush(self) -> None:
+        """Stop waiting."""
+        self.rushed = True
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # wait: SleepToWait (the next line)
+        await workflow.wait_condition(lambda: self.rushed, timeout=PAUSE)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

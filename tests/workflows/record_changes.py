@@ -126,6 +126,7 @@ CASES = (
     "AbandonRequestedChildCancel",
     "AddChildCancel",
     "MoveChildCancel",
+    "SleepToWait",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate"}
