@@ -221,7 +221,7 @@ OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHan
           "AbandonTriedChildCancel", "AbandonChildTaskCancel", "RemoveChildCancel",
           "AbandonRequestedChildCancel",
           "RemoveWaitTimeout", "AddChildCancel", "MoveChildCancel",
-          "SleepToWait"}  # fmt: skip
+          "SleepToWait", "ChangeSignalType", "ChangeUpdateType"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 

@@ -731,6 +731,67 @@ def test_a_wait_that_times_out_and_fails_the_workflow_is_located_and_explained(
                           "SleepToWait").ok  # fmt: skip
 
 
+def test_a_signal_input_the_handler_cannot_decode_is_named_with_a_fix_that_is_no_gate(
+    tmp_path: Path,
+) -> None:
+    # ChangeSignalType: the signal's parameter became a dataclass. temporalio drops the signal
+    # whose recorded input (a string) no longer decodes, and the code waits on. The diagnosis
+    # read "that signal's handler, its argument type or the condition waiting for it changed"
+    # and offered patched() gates, which cannot help: decoding comes before any workflow code.
+    d = committed_verdicts()["ChangeSignalType"].diagnosis
+    assert d is not None
+    assert d.undecoded.startswith("signal 'add' (event ")
+    assert d.undecoded_error.startswith("TypeError: Cannot convert to dataclass"), d
+    assert d.explanation().startswith(
+        f"the code's handler cannot take the input of {d.undecoded} any more (TypeError: "
+    )
+    assert d.explanation().endswith(
+        "temporalio dropped it, so the code did not go on where the history went on with "
+        "activity 'charge'; the handler's parameter types changed"
+    )
+    fix = d.fix()
+    assert fix[0].startswith("make the handler of signal 'add' take the input executions")
+    assert fix[1:3] == ['    @workflow.signal(name="add")',
+                        "    async def handler(self, arg: OldType | NewType) -> None:"]
+    assert not any("patched(" in x for x in fix[1:])
+    # The handler taking both types, as the fix says: the history replays.
+    source = V2_FILE.read_text()
+    new = "    async def add(self, item: LineItem) -> None:\n"
+    assert source.count(new) == 1
+    both = source.replace(new, "    async def add(self, item: LineItem | str) -> None:\n")
+    assert replay_variant(tmp_path, "change_signal_type_both", both, "ChangeSignalType").ok
+
+
+def test_an_update_input_the_handler_cannot_decode_is_named_where_the_history_accepted_it(
+    tmp_path: Path,
+) -> None:
+    # ChangeUpdateType: the update's parameter became a dataclass; temporalio rejects the
+    # update the history accepted, which is where replay diverges (it read as a wait added).
+    d = committed_verdicts()["ChangeUpdateType"].diagnosis
+    assert d is not None
+    assert d.undecoded == f"update 'set_note' (event {d.event_id})"
+    assert d.explanation().endswith(
+        "temporalio rejected it where the history accepted it; the handler's parameter types "
+        "changed"
+    )
+    assert d.fix()[1:3] == ['    @workflow.update(name="set_note")',
+                            "    async def handler(self, arg: OldType | NewType) -> ReturnType:"]
+    # The handler taking both types, as the fix says: the history replays.
+    source = V2_FILE.read_text()
+    start = source.index("class ChangeUpdateType:")
+    new = """    async def set_note(self, note: Note) -> str:
+        self.note = note.text
+        return note.text
+"""
+    both = """    async def set_note(self, note: Note | str) -> str:
+        self.note = note if isinstance(note, str) else note.text
+        return self.note
+"""
+    assert source[start:].count(new) == 1
+    fixed = source[:start] + source[start:].replace(new, both)
+    assert replay_variant(tmp_path, "change_update_type_both", fixed, "ChangeUpdateType").ok
+
+
 def test_the_cancel_of_an_abandoned_child_is_named_where_the_code_cancels_it() -> None:
     d = committed_verdicts()["AbandonChildCancel"].diagnosis
     assert d is not None

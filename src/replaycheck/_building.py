@@ -66,6 +66,7 @@ from replaycheck._source import SourceFrame, display_file, source_frames
 from replaycheck._swap_readings import swapped_next, swapped_within
 from replaycheck._task_readings import sequential_diagnosis, with_same_task
 from replaycheck._uncaught_readings import uncaught_reading
+from replaycheck._undecoded import with_undecoded
 from replaycheck._waiting import with_wait
 from replaycheck.diagnose import Diagnosis, severity_of
 
@@ -86,6 +87,7 @@ def diagnose(
     update_handlers: Collection[str | None] | None = None,
     abandoned: Sequence[tuple[Command, Command]] = (),
     waiting: Sequence[tuple[tuple[SourceFrame, ...], str]] = (),
+    undecoded: Sequence[tuple[str, str]] = (),
 ) -> Diagnosis:
     """Explain a nondeterminism failure; never raises.
 
@@ -145,6 +147,7 @@ def diagnose(
         issued_at = {(display_file(f[0]), f[1]) for x in issued or () for f in x.frames}
         diagnosis = with_wait(diagnosis, commands, waiting, issued_at)
         diagnosis = with_unhandled_update(diagnosis, update_handlers)
+        diagnosis = with_undecoded(diagnosis, history, undecoded)
         return with_unhandled(diagnosis, history, signal_handlers)
     except Exception:  # a diagnosis is a courtesy: any surprise degrades to core's message
         return Diagnosis(message=message, severity=severity)

@@ -133,6 +133,9 @@ class Recording:
     signal_handlers: Any = None
     """The instance's signal handlers by name (``None`` for a dynamic one), kept live: the
     names a history's signals may find no handler for."""
+    undecoded: list[tuple[str, str]] = field(default_factory=list)
+    """``(signal or update name, the decoder's error)`` of each input the code's handler could
+    not decode: temporalio drops such a signal and rejects such an update."""
     update_handlers: Any = None
     """The instance's update handlers by name (``None`` for a dynamic one), kept live."""
     waiting: tuple[Waiting, ...] = ()
@@ -256,6 +259,7 @@ def _hook_instance(instance: Any, recording: Recording) -> None:
 
     instance._add_command = recording_add_command
     instance.activate = recording_activate
+    _hook_decoding(instance, recording)
     _hook_sleeps(instance, recording)
     instance._replaycheck_recording = recording  # for the handles' cancel() (_hook_cancels)
     recording.signal_handlers = getattr(instance, "_signals", None)
@@ -286,6 +290,30 @@ def _hook_instance(instance: Any, recording: Recording) -> None:
         return used
 
     instance.workflow_patch = recording_patch
+
+
+def _hook_decoding(instance: Any, recording: Recording) -> None:
+    """Record the signal and update inputs the handlers' parameter types cannot take."""
+    process = getattr(instance, "_process_handler_args", None)
+    if process is None:
+        return
+    undecoded = recording.undecoded
+
+    def recording_process(job_name: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return process(job_name, *args, **kwargs)
+        except Exception as err:
+            if len(undecoded) < MAX_UNDECODED:
+                cause = err.__cause__ or err
+                error = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+                undecoded.append((str(job_name), f"{type(cause).__name__}: {error}"[:300]))
+            raise
+
+    instance._process_handler_args = recording_process
+
+
+MAX_UNDECODED = 20
+"""Undecodable inputs kept per workflow instance."""
 
 
 def _hook_sleeps(instance: Any, recording: Recording) -> None:

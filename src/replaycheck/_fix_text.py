@@ -38,6 +38,7 @@ from replaycheck._fix_tasks import (
 )
 from replaycheck._readings import slug
 from replaycheck._uncaught_readings import timed_out_explanation
+from replaycheck._undecoded import undecoded_explanation, undecoded_fix
 
 if TYPE_CHECKING:
     from replaycheck.diagnose import Diagnosis
@@ -57,6 +58,8 @@ def explanation(d: Diagnosis) -> str:
             "accepted here: if its handler was renamed or removed, replay rejects the update, "
             "and the code does not go on where the history went on"
         )
+    if undecoded := undecoded_explanation(d):
+        return undecoded
     if d.unhandled_signal:
         return (
             f"the code has no handler for signal {d.unhandled_signal!r}, which this execution "
@@ -214,6 +217,8 @@ def _fix(d: Diagnosis) -> list[str]:
     Where the history cannot tell which it was, both readings are given, the one the source
     suggests first.
     """
+    if d.undecoded:
+        return undecoded_fix(d)
     if d.unhandled_signal:
         return keep_handler("signal", d.unhandled_signal, "received", " -> None")
     if d.unhandled_update:

@@ -137,6 +137,7 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
         update_handlers=updates,
         abandoned=abandoned,
         waiting=waiting,
+        undecoded=recording.undecoded if recording is not None else (),
     )
 
 

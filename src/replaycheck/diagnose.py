@@ -181,6 +181,11 @@ class Diagnosis:
     unhandled_signal: str = ""
     """A signal this execution received that the code has no handler for any more (its
     handler renamed or removed)."""
+    undecoded: str = ""
+    """A signal or update the history received before the divergence whose input the code's
+    handler cannot decode (``signal 'add' (event 5)``): temporalio dropped or rejected it."""
+    undecoded_error: str = ""
+    """The decoder's error for :attr:`undecoded` (``TypeError: ...``)."""
     unhandled_update: str = ""
     """An update the history accepted that the code has no handler for any more (its handler
     renamed or removed): the worker rejects it, and the code does not go on."""

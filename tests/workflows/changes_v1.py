@@ -1094,3 +1094,34 @@ class SleepToWait:
         await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
         await workflow.sleep(PAUSE)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ChangeSignalType")
+class ChangeSignalType:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    @workflow.signal
+    async def add(self, item: str) -> None:
+        self.items.append(item)
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.wait_condition(lambda: bool(self.items))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ChangeUpdateType")
+class ChangeUpdateType:
+    def __init__(self) -> None:
+        self.note = ""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.wait_condition(lambda: bool(self.note))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    @workflow.update
+    async def set_note(self, note: str) -> str:
+        self.note = note
+        return note

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import dataclass
 from datetime import timedelta
 
 from temporalio import workflow
@@ -1346,3 +1347,56 @@ class SleepToWait:
         # wait: SleepToWait (the next line)
         await workflow.wait_condition(lambda: self.rushed, timeout=PAUSE)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@dataclass
+class LineItem:
+    """What the signal ``add`` of ``ChangeSignalType`` takes now (a plain string before)."""
+
+    sku: str
+    quantity: int = 1
+
+
+@workflow.defn(name="ChangeSignalType")
+class ChangeSignalType:
+    """The signal's parameter became a dataclass: the string executions recorded before were
+    sent no longer decodes, temporalio drops the signal, and the code waits on."""
+
+    def __init__(self) -> None:
+        self.items: list[LineItem] = []
+
+    @workflow.signal
+    async def add(self, item: LineItem) -> None:
+        self.items.append(item)
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.wait_condition(lambda: bool(self.items))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@dataclass
+class Note:
+    """What the update ``set_note`` of ``ChangeUpdateType`` takes now (a plain string before)."""
+
+    text: str
+    author: str = ""
+
+
+@workflow.defn(name="ChangeUpdateType")
+class ChangeUpdateType:
+    """The update's parameter became a dataclass: the string executions recorded before were
+    sent no longer decodes, and temporalio rejects the update the history accepted."""
+
+    def __init__(self) -> None:
+        self.note = ""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.wait_condition(lambda: bool(self.note))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    @workflow.update
+    async def set_note(self, note: Note) -> str:
+        self.note = note.text
+        return note.text

@@ -127,14 +127,17 @@ CASES = (
     "AddChildCancel",
     "MoveChildCancel",
     "SleepToWait",
+    "ChangeSignalType",
+    "ChangeUpdateType",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
-NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate"}
+NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
+                "ChangeUpdateType"}
 """Cases whose execution waits for the update ``set_note``."""
 UPDATE_WHEN_WAITING = {"ReorderAroundUpdate"}
 """Cases sent that update once they wait for it (after an activity), not at once."""
 NEEDS_SIGNAL = {"AddInSignalHandler", "RemoveFromSignalHandler", "AddSleepBeforeWait",
-                "RenameSignalHandler", "RenameWithStraySignal"}
+                "RenameSignalHandler", "RenameWithStraySignal", "ChangeSignalType"}
 """Cases whose execution waits for the signal ``add``."""
 SIGNAL_WITH_START = {"RenameSignalWithStart"}
 """Cases started with the signal ``add`` (signal-with-start: it arrives with the start)."""
