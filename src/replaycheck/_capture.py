@@ -305,8 +305,9 @@ def _hook_decoding(instance: Any, recording: Recording) -> None:
         except Exception as err:
             if len(undecoded) < MAX_UNDECODED:
                 cause = err.__cause__ or err
-                error = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
-                undecoded.append((str(job_name), f"{type(cause).__name__}: {error}"[:300]))
+                text = str(cause).strip()
+                error = f"{type(cause).__name__}: {text.splitlines()[0]}" if text else ""
+                undecoded.append((str(job_name), error[:300] or type(cause).__name__))
             raise
 
     instance._process_handler_args = recording_process

@@ -44,9 +44,9 @@ if TYPE_CHECKING:
     pass
 
 TIMER_IN_SOURCE = r"\bsleep\(|\btimer\("
+"""How a timer shows in workflow source (it has no name to look for)."""
 CANCEL_IN_SOURCE = r"\.cancel\(\s*\)"
 """A cancel of an activity's or a child's handle, or of the task awaiting it, in source."""
-"""How a timer shows in workflow source (it has no name to look for)."""
 _KINDS_IN_SOURCE = {
     "timer": TIMER_IN_SOURCE,
     "continue-as-new": r"\bcontinue_as_new\(",
