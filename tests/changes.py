@@ -191,6 +191,10 @@ CASES = {
         5, "ActivityTaskScheduled", ("activity", "fetch"), ("activity", "charge"),
         "reordered", "charge-before-fetch",
     ),
+    "SwapNexusOperations": Case(  # core compares a Nexus operation's service and name
+        5, "NexusOperationScheduled", ("nexus", "Stock/quote"), ("nexus", "Stock/reserve"),
+        "reordered", "reserve-before-quote",
+    ),
     "DrawThenReorder": Case(  # a uuid4() drawn first, untouched: no note on draws
         5, "ActivityTaskScheduled", ("activity", "fetch"), ("activity", "charge"),
         "reordered", "charge-before-fetch",

@@ -211,6 +211,26 @@ def test_two_statements_that_traded_places_get_one_gate_around_the_pair(tmp_path
     assert reorder is not None and reorder.change == "reordered" and not reorder.swapped
 
 
+def test_two_nexus_operations_that_traded_places_are_named_and_gated(tmp_path: Path) -> None:
+    # SwapNexusOperations: core compares a Nexus operation's service and operation, so the
+    # diagnosis names the two operations, the statement, and a gate that replays as it reads
+    # (it read "the new code: nothing" with no event, no line).
+    d = committed_verdicts()["SwapNexusOperations"].diagnosis
+    assert d is not None and d.swapped, d
+    line = marked_line("change: SwapNexusOperations")
+    reserve = "await nexus.execute_operation(Stock.reserve, order)"
+    quote = "await nexus.execute_operation(Stock.quote, order)"
+    fix = d.fix()
+    assert fix[1:] == [
+        '    if workflow.patched("reserve-before-quote"):', f"        {reserve}",
+        f"        {quote}", "    else:", f"        {quote}", f"        {reserve}",
+    ]  # fmt: skip
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    gated = "".join(f"        {text[4:]}\n" for text in fix[1:])
+    fixed = "".join(lines[: line - 1]) + gated + "".join(lines[line + 1 :])
+    assert replay_variant(tmp_path, "nexus_gated", fixed, "SwapNexusOperations").ok
+
+
 def test_a_timer_added_like_one_that_follows_is_an_addition_not_a_swap(tmp_path: Path) -> None:
     # AddTimerLikeLater: fetch, charge, sleep became fetch, sleep, charge, sleep. The history's
     # timer after 'charge' comes from the sleep the code still has: gating the pair in the old

@@ -49,7 +49,7 @@ KIND_LABELS = {
 }
 """Every command kind and how it reads in a sentence."""
 
-NAMED_KINDS = frozenset({"activity", "local-activity", "child", "patch"})
+NAMED_KINDS = frozenset({"activity", "local-activity", "child", "patch", "nexus"})
 """Kinds whose name core compares on replay (for the others only the kind has to match)."""
 
 TASK_END_CANCELS = frozenset({"cancel-timer", "cancel-activity", "cancel-nexus"})

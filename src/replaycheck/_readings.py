@@ -71,7 +71,9 @@ def slug(text: str) -> str:
 
 def source_names(name: str) -> set[str]:
     """The registered name, and the Python name it usually comes from (ChargeCard:
-    charge_card)."""
+    charge_card); of a Nexus operation (``Service/operation``), the operation's, as the source
+    names it (``Service.operation``)."""
+    name = name.rpartition("/")[2]
     return {name, slug(name).replace("-", "_")}
 
 

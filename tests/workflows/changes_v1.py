@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         lookup,
         slow,
     )
+    from tests.workflows.changes_nexus import ENDPOINT, Stock
 
 __all__ = ["GiftWrapOrder", "PackOrder", "Sink"]
 
@@ -1125,3 +1126,13 @@ class ChangeUpdateType:
     async def set_note(self, note: str) -> str:
         self.note = note
         return note
+
+
+@workflow.defn(name="SwapNexusOperations")
+class SwapNexusOperations:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        nexus = workflow.create_nexus_client(service=Stock, endpoint=ENDPOINT)
+        await nexus.execute_operation(Stock.quote, order)
+        await nexus.execute_operation(Stock.reserve, order)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         lookup,
         slow,
     )
+    from tests.workflows.changes_nexus import ENDPOINT, Stock
 
 ATTEMPTS = SearchAttributeKey.for_int("ChangeAttempts")
 """A search attribute only ``ChangeUpsertValues`` sets (replay needs no server to know it)."""
@@ -1400,3 +1401,16 @@ class ChangeUpdateType:
     async def set_note(self, note: Note) -> str:
         self.note = note.text
         return note.text
+
+
+@workflow.defn(name="SwapNexusOperations")
+class SwapNexusOperations:
+    """Two Nexus operations of one service, called in the other order."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        nexus = workflow.create_nexus_client(service=Stock, endpoint=ENDPOINT)
+        # change: SwapNexusOperations (the next line)
+        await nexus.execute_operation(Stock.reserve, order)
+        await nexus.execute_operation(Stock.quote, order)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

@@ -29,7 +29,7 @@ from temporalio.worker import Worker  # noqa: E402
 
 from replaycheck.histories import Provenance, write_history  # noqa: E402
 from replaycheck.testing import dev_server  # noqa: E402
-from tests.workflows import changes_common, changes_v1  # noqa: E402
+from tests.workflows import changes_common, changes_nexus, changes_v1  # noqa: E402
 
 OUT = ROOT / "tests" / "fixtures" / "changes"
 TASK_QUEUE = "replaycheck-changes"
@@ -129,6 +129,7 @@ CASES = (
     "SleepToWait",
     "ChangeSignalType",
     "ChangeUpdateType",
+    "SwapNexusOperations",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
@@ -243,9 +244,22 @@ async def record(client: Client, out: Path, cases: Sequence[str] = CASES) -> lis
         task_queue=TASK_QUEUE,
         workflows=workflows,
         activities=list(changes_common.ACTIVITIES),
+        nexus_service_handlers=[changes_nexus.StockHandler()],
         identity=IDENTITY,
     ):
         return [await record_case(client, case, out) for case in cases]
+
+
+async def create_endpoint(client: Client) -> None:
+    """The Nexus endpoint the Nexus cases call, routed to the recording's worker."""
+    from temporalio.api.nexus.v1 import EndpointSpec, EndpointTarget
+    from temporalio.api.operatorservice.v1 import CreateNexusEndpointRequest
+
+    target = EndpointTarget(
+        worker=EndpointTarget.Worker(namespace="default", task_queue=TASK_QUEUE)
+    )
+    spec = EndpointSpec(name=changes_nexus.ENDPOINT, target=target)
+    await client.operator_service.create_nexus_endpoint(CreateNexusEndpointRequest(spec=spec))
 
 
 async def main(argv: list[str] | None = None) -> None:
@@ -261,6 +275,7 @@ async def main(argv: list[str] | None = None) -> None:
         client = await Client.connect(
             env.client.service_client.config.target_host, identity=IDENTITY
         )
+        await create_endpoint(client)
         for path in await record(client, args.out, args.case or CASES):
             print(path)
 
