@@ -195,6 +195,10 @@ CASES = {
         5, "NexusOperationScheduled", ("nexus", "Stock/quote"), ("nexus", "Stock/reserve"),
         "reordered", "reserve-before-quote",
     ),
+    "RenameNexusService": Case(  # the service's name is part of the patch id: same operation
+        5, "NexusOperationScheduled", ("nexus", "Stock/quote"), ("nexus", "StockV2/quote"),
+        "renamed", "stock-v2-quote-instead-of-stock-quote",
+    ),
     "DrawThenReorder": Case(  # a uuid4() drawn first, untouched: no note on draws
         5, "ActivityTaskScheduled", ("activity", "fetch"), ("activity", "charge"),
         "reordered", "charge-before-fetch",

@@ -231,6 +231,28 @@ def test_two_nexus_operations_that_traded_places_are_named_and_gated(tmp_path: P
     assert replay_variant(tmp_path, "nexus_gated", fixed, "SwapNexusOperations").ok
 
 
+def test_a_nexus_service_renamed_is_gated_by_both_service_names(tmp_path: Path) -> None:
+    # RenameNexusService: the operation kept its name, so a patch id of operation names only
+    # read "quote-instead-of-quote"; the else calls the old service by its name.
+    d = committed_verdicts()["RenameNexusService"].diagnosis
+    assert d is not None and d.change == "renamed", d
+    line = marked_line("change: RenameNexusService")
+    call = "await nexus.execute_operation(StockV2.quote, order)"
+    old = (
+        'await workflow.create_nexus_client(service="Stock", endpoint=ENDPOINT)'
+        '.execute_operation("quote", order, output_type=str)'
+    )
+    fix = first_reading("\n".join(d.fix())).splitlines()
+    assert fix[1:3] == [f'    if workflow.patched("{d.patch_id}"):', f"        {call}"], fix
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    gated = (
+        f'        if workflow.patched("{d.patch_id}"):\n            {call}\n'
+        f"        else:\n            {old}\n"
+    )
+    fixed = "".join(lines[: line - 1]) + gated + "".join(lines[line:])
+    assert replay_variant(tmp_path, "nexus_service_gated", fixed, "RenameNexusService").ok
+
+
 def test_a_timer_added_like_one_that_follows_is_an_addition_not_a_swap(tmp_path: Path) -> None:
     # AddTimerLikeLater: fetch, charge, sleep became fetch, sleep, charge, sleep. The history's
     # timer after 'charge' comes from the sleep the code still has: gating the pair in the old

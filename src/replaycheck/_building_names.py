@@ -98,6 +98,8 @@ def _suggest_ids(diagnosis: Diagnosis, h: Command | None, c: Command | None) -> 
     if durations_differ(h, c):
         assert h is not None and c is not None
         new, old = f"timer-{slug(c.name)}", f"timer-{slug(h.name)}"  # two durations
+    if new == old and h is not None and c is not None and h.kind == c.kind == "nexus":
+        new, old = slug(c.name), slug(h.name)  # the same operation of another service
     if kind_switch(h, c):
         local = c is not None and c.kind == "local-activity"
         new, old = (f"{new}-local", f"{old}-activity") if local else (new, f"{old}-local")

@@ -32,3 +32,11 @@ class StockHandler:
     @nexusrpc.handler.sync_operation
     async def reserve(self, ctx: nexusrpc.handler.StartOperationContext, order: str) -> str:
         return f"reserved {order}"
+
+
+@nexusrpc.service(name="StockV2")
+class StockV2:
+    """:class:`Stock` under another service name (what ``RenameNexusService`` calls)."""
+
+    quote: nexusrpc.Operation[str, str]
+    reserve: nexusrpc.Operation[str, str]

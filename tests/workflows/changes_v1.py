@@ -1136,3 +1136,12 @@ class SwapNexusOperations:
         await nexus.execute_operation(Stock.quote, order)
         await nexus.execute_operation(Stock.reserve, order)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RenameNexusService")
+class RenameNexusService:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        nexus = workflow.create_nexus_client(service=Stock, endpoint=ENDPOINT)
+        await nexus.execute_operation(Stock.quote, order)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

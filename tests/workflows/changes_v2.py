@@ -36,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
         lookup,
         slow,
     )
-    from tests.workflows.changes_nexus import ENDPOINT, Stock
+    from tests.workflows.changes_nexus import ENDPOINT, Stock, StockV2
 
 ATTEMPTS = SearchAttributeKey.for_int("ChangeAttempts")
 """A search attribute only ``ChangeUpsertValues`` sets (replay needs no server to know it)."""
@@ -1413,4 +1413,16 @@ class SwapNexusOperations:
         # change: SwapNexusOperations (the next line)
         await nexus.execute_operation(Stock.reserve, order)
         await nexus.execute_operation(Stock.quote, order)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RenameNexusService")
+class RenameNexusService:
+    """The same Nexus operation of a renamed service."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        nexus = workflow.create_nexus_client(service=StockV2, endpoint=ENDPOINT)
+        # change: RenameNexusService (the next line)
+        await nexus.execute_operation(StockV2.quote, order)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

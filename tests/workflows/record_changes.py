@@ -130,6 +130,7 @@ CASES = (
     "ChangeSignalType",
     "ChangeUpdateType",
     "SwapNexusOperations",
+    "RenameNexusService",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
