@@ -230,6 +230,7 @@ OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHan
           "AbandonRequestedChildCancel",
           "RemoveWaitTimeout", "AddChildCancel", "MoveChildCancel",
           "SleepToWait", "ChangeSignalType", "ChangeUpdateType"}  # fmt: skip
+          "RemoveWaitTimeout", "RemoveBeforeWait"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 

@@ -554,6 +554,36 @@ def test_a_wait_added_where_the_history_went_on_is_located_at_the_wait() -> None
     assert fix[3].startswith("  if activity 'charge' was removed") and "remove-charge" in fix[4]
 
 
+def test_a_command_removed_before_a_wait_reads_as_the_removal_first(tmp_path: Path) -> None:
+    # RemoveBeforeWait: 'charge' removed before the wait the execution waits at. The code no
+    # longer runs 'charge' after the wait, so gating the wait alone (the reading that came
+    # first) stayed red; the removal is the first reading now, and applied as it reads (the
+    # old 'charge' in the else) the history replays.
+    d = committed_verdicts()["RemoveBeforeWait"].diagnosis
+    assert d is not None and d.change == "removed" and not d.still_runs_later, d
+    line = marked_line("change: RemoveBeforeWait")
+    assert d.waits_at[0].line == line
+    assert "which the code no longer runs after it: activity 'charge' removed" in (
+        d.explanation()
+    )
+    fix = d.fix()
+    assert fix[1:5] == [
+        '    if workflow.patched("remove-charge"):',
+        "        ...  # the new code, without activity 'charge'",
+        "    else:",
+        "        ...  # the old code (activity 'charge'), for executions recorded before",
+    ], fix
+    assert fix[5].startswith("  if instead the wait is new") and "add-approved-wait" in fix[6]
+    charge = "await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)"
+    gated = (
+        f'        if workflow.patched("{d.patch_id}"):\n            pass\n'
+        f"        else:\n            {charge}\n"
+    )
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    fixed = "".join(lines[: line - 1]) + gated + "".join(lines[line - 1 :])
+    assert replay_variant(tmp_path, "remove_before_wait_gated", fixed, "RemoveBeforeWait").ok
+
+
 def test_a_command_added_to_a_signal_handler_reads_as_an_addition() -> None:
     # The handler's new 'audit' runs before run()'s 'charge', which the class still runs: an
     # addition in the handler (no else), not a replacement that would run 'charge' twice.

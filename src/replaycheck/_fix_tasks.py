@@ -26,6 +26,11 @@ def wait_explanation(d: Diagnosis) -> str:
     at = f"{frame.short()}{f' ({label})' if label else ''}"
     if d.recorded_kind == "timer":
         return f"the code now waits at {at} where the history started {d.recorded}"
+    if not d.still_runs_later:  # the code no longer runs it after the wait
+        return (
+            f"the code now waits at {at} where the history went on with {d.recorded}, which "
+            f"the code no longer runs after it: {d.recorded} removed (or a wait added there)"
+        )
     return (
         f"the code now waits at {at} where the history went on with {d.recorded}: a wait "
         f"added there (or {d.recorded} removed)"
@@ -45,16 +50,27 @@ def wait_fix(d: Diagnosis) -> list[str]:
             *gate(d, code),
             *else_block(old),
         ]
-    removal = replace(d, patch_id=d.other_patch_id)
+    added, removal = (d, replace(d, patch_id=d.other_patch_id))
+    if not d.still_runs_later:  # the removal first: the code no longer runs it after the wait
+        added, removal = removal, d
     after = f", after {d.previous[0].short()}" if d.previous else ""
+    removed = [*gate(removal, f"...  # the new code, without {d.recorded}"), "    else:",
+               *old_code(d.recorded)]  # fmt: skip
+    if not d.still_runs_later:
+        return [
+            f"gate the change where {d.recorded} was{after} (the code no longer runs it after "
+            f"the wait at {frame.short()}):",
+            *removed,
+            "  if instead the wait is new, no else (executions recorded before did not wait "
+            "there):",
+            *gate(added, code),
+        ]
     return [
         f"gate the wait at {frame.short()}; if it is new, no else (executions recorded before "
         "did not wait there):",
         *gate(d, code),
         f"  if {d.recorded} was removed, gate the change where it was{after}:",
-        *gate(removal, f"...  # the new code, without {d.recorded}"),
-        "    else:",
-        *old_code(d.recorded),
+        *removed,
     ]
 
 

@@ -208,8 +208,8 @@ def with_wait(
     (:func:`wait_call`) where the history went on with another command than a timer (it
     awaits a command issued before, whose removal is not the change)."""
     from replaycheck._building_names import patch_ids_in_use, unused
-    from replaycheck._commands import TASK_END_CANCELS
-    from replaycheck._readings import slug
+    from replaycheck._commands import TASK_END_CANCELS, Command
+    from replaycheck._readings import slug, still_runs_later
 
     d = diagnosis
     if d.change != "removed" or d.commanded_kind or d.location or d.signals:
@@ -237,5 +237,10 @@ def with_wait(
         what = subject or slug(d.recorded_name)
         patch_id = f"remove-{what}-timeout" if call is not None else f"remove-timer-{what}"
         return replace(d, wait_old=old, patch_id=unused(patch_id, taken))
-    added = f"add-{subject}-wait" if subject else "add-wait"
-    return replace(d, patch_id=unused(added, taken), other_patch_id=d.patch_id)
+    added = unused(f"add-{subject}-wait" if subject else "add-wait", taken)
+    # A wait added there is a reading only if the code still runs what the history went on
+    # with after it: else that was removed (a gate of the wait alone would leave it missing).
+    recorded = Command(d.recorded_kind, d.recorded_name)
+    if not still_runs_later(recorded, (), frames, history):
+        return replace(d, other_patch_id=added)
+    return replace(d, patch_id=added, other_patch_id=d.patch_id, still_runs_later=True)

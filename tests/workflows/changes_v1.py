@@ -1145,3 +1145,20 @@ class RenameNexusService:
         nexus = workflow.create_nexus_client(service=Stock, endpoint=ENDPOINT)
         await nexus.execute_operation(Stock.quote, order)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemoveBeforeWait")
+class RemoveBeforeWait:
+    def __init__(self) -> None:
+        self.approved = False
+
+    @workflow.signal
+    def approve(self) -> None:
+        self.approved = True
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: self.approved)
+        return await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)

@@ -1426,3 +1426,23 @@ class RenameNexusService:
         # change: RenameNexusService (the next line)
         await nexus.execute_operation(StockV2.quote, order)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemoveBeforeWait")
+class RemoveBeforeWait:
+    """'charge' removed before a wait the execution waits at (captured running): the code
+    waits where the history went on with 'charge', which it no longer runs."""
+
+    def __init__(self) -> None:
+        self.approved = False
+
+    @workflow.signal
+    def approve(self) -> None:
+        self.approved = True
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: RemoveBeforeWait (the next line)
+        await workflow.wait_condition(lambda: self.approved)
+        return await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)

@@ -131,6 +131,7 @@ CASES = (
     "ChangeUpdateType",
     "SwapNexusOperations",
     "RenameNexusService",
+    "RemoveBeforeWait",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
@@ -147,7 +148,7 @@ CANCEL_AT_TIMER = {"AddCleanupOnCancel", "RemoveCleanupOnCancel", "PropagateCanc
 """Cases cancelled by the client once their first timer started."""
 RUNNING_AT_TIMER = {"ShorterNap"}
 """Cases captured while their first timer is pending (then terminated): a running execution."""
-RUNNING_AT_WAIT = {"SkipApprovalWait"}
+RUNNING_AT_WAIT = {"SkipApprovalWait", "RemoveBeforeWait"}
 """Cases captured while they wait for a signal (then terminated): a running execution."""
 SIGNAL_AFTER_TIMER = {"AddSleepBeforeWait"}
 """Cases signalled once their first timer started (the signal must end a wait on a timer)."""
