@@ -231,6 +231,7 @@ OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHan
           "RemoveWaitTimeout", "AddChildCancel", "MoveChildCancel",
           "SleepToWait", "ChangeSignalType", "ChangeUpdateType"}  # fmt: skip
           "RemoveWaitTimeout", "RemoveBeforeWait"}  # fmt: skip
+          "RemoveWaitTimeout", "RemoveBeforeWait", "AddNexusCancel"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 

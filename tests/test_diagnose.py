@@ -584,6 +584,27 @@ def test_a_command_removed_before_a_wait_reads_as_the_removal_first(tmp_path: Pa
     assert replay_variant(tmp_path, "remove_before_wait_gated", fixed, "RemoveBeforeWait").ok
 
 
+def test_an_added_nexus_cancel_points_at_the_cancel_call(tmp_path: Path) -> None:
+    # AddNexusCancel: the cancel command is issued from the operation's own task; the
+    # diagnosis points at handle.cancel(), not at start_operation() (which it named, with a
+    # fix gating the start), and the fix applied as printed replays.
+    d = committed_verdicts()["AddNexusCancel"].diagnosis
+    assert d is not None and d.commanded_kind == "cancel-nexus", d
+    line = marked_line("change: AddNexusCancel")
+    frame = d.location[0]
+    assert (Path(frame.file).resolve(), frame.line, frame.code) == (
+        V2_FILE, line, "handle.cancel()"
+    )
+    fix = first_reading("\n".join(d.fix())).splitlines()
+    start = fix.index(f'    if workflow.patched("{d.patch_id}"):')
+    assert fix[start + 1] == "        handle.cancel()" and "    else:" not in fix
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    block = [x for x in fix[start:] if not x.lstrip().startswith("#")]
+    gated = "".join(f"        {x[4:]}\n" for x in block)
+    fixed = "".join(lines[: line - 1]) + gated + "".join(lines[line - 1 + len(block) - 1 :])
+    assert replay_variant(tmp_path, "nexus_cancel_gated", fixed, "AddNexusCancel").ok
+
+
 def test_a_command_added_to_a_signal_handler_reads_as_an_addition() -> None:
     # The handler's new 'audit' runs before run()'s 'charge', which the class still runs: an
     # addition in the handler (no else), not a replacement that would run 'charge' twice.
@@ -2095,7 +2116,9 @@ def replay_variant(tmp_path: Path, module: str, source: str, case: str) -> Verdi
 
 def with_application_error(source: str) -> str:
     """``source`` (of ``changes_v2``) importing ``ApplicationError`` too."""
-    imports = "from temporalio.exceptions import ActivityError, ChildWorkflowError\n"
+    imports = (
+        "from temporalio.exceptions import ActivityError, ChildWorkflowError, NexusOperationError\n"
+    )
     assert imports in source
     return source.replace(imports, imports + "from temporalio.exceptions import ApplicationError\n")
 

@@ -125,9 +125,9 @@ class Recording:
     length and ``len(entries)`` then, each place once per activation: a draw added or removed
     changes every later value."""
     cancels: dict[tuple[str, int], tuple[RawFrame, ...]] = field(default_factory=dict)
-    """Where the code called ``cancel()`` on an activity or child workflow handle, or on a task
-    sleeping on a timer, by the cancel command's ``(field, seq)``: the command itself is issued
-    later, from the handle's task or the sleep's cleanup."""
+    """Where the code called ``cancel()`` on an activity, child workflow or Nexus operation
+    handle, or on a task sleeping on a timer, by the cancel command's ``(field, seq)``: the
+    command itself is issued later, from the handle's task or the sleep's cleanup."""
     sleep_future: Any = None
     """The future of the sleep (``workflow.sleep``, ``asyncio.sleep``) whose timer comes next."""
     signal_handlers: Any = None
@@ -183,7 +183,8 @@ def raised_at(
 
 
 _CANCEL_SEQ = {"request_cancel_activity": "seq", "cancel_child_workflow_execution":
-               "child_workflow_seq", "cancel_timer": "seq"}  # fmt: skip
+               "child_workflow_seq", "cancel_timer": "seq",
+               "request_cancel_nexus_operation": "seq"}  # fmt: skip
 """Cancel commands of handles and timers, and the field holding the sequence number."""
 _SLEEPS = frozenset({"sleep", "workflow_sleep"})
 """Functions that create a future and then the timer that resolves it (asyncio's, temporalio's)."""
@@ -348,13 +349,14 @@ def _hook_sleeps(instance: Any, recording: Recording) -> None:
 
 
 def _hook_cancels() -> None:
-    """Record where workflow code cancels an activity or child workflow handle (once, on
-    temporalio's handle classes; instances that are not recorded are left alone)."""
+    """Record where workflow code cancels an activity, child workflow or Nexus operation handle
+    (once, on temporalio's handle classes; instances that are not recorded are left alone)."""
     from temporalio.worker import _workflow_instance as instances
 
     for cls, command in (
         (getattr(instances, "_ActivityHandle", None), "request_cancel_activity"),
         (getattr(instances, "_ChildWorkflowHandle", None), "cancel_child_workflow_execution"),
+        (getattr(instances, "_NexusOperationHandle", None), "request_cancel_nexus_operation"),
     ):
         if cls is None or getattr(cls.cancel, "_replaycheck", False):
             continue

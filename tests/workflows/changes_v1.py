@@ -7,7 +7,12 @@ import contextlib
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    ChildWorkflowError,
+    NexusOperationError,
+)
 
 with workflow.unsafe.imports_passed_through():
     from tests.workflows.changes_common import (
@@ -1162,3 +1167,15 @@ class RemoveBeforeWait:
         await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
         await workflow.wait_condition(lambda: self.approved)
         return await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddNexusCancel")
+class AddNexusCancel:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        nexus = workflow.create_nexus_client(service=Stock, endpoint=ENDPOINT)
+        handle = await nexus.start_operation(Stock.hold, order)
+        await workflow.sleep(PAUSE)
+        with contextlib.suppress(NexusOperationError, asyncio.CancelledError):
+            await handle
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeKey
-from temporalio.exceptions import ActivityError, ChildWorkflowError
+from temporalio.exceptions import ActivityError, ChildWorkflowError, NexusOperationError
 
 with workflow.unsafe.imports_passed_through():
     from tests.workflows.changes_common import (
@@ -1446,3 +1446,19 @@ class RemoveBeforeWait:
         # change: RemoveBeforeWait (the next line)
         await workflow.wait_condition(lambda: self.approved)
         return await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddNexusCancel")
+class AddNexusCancel:
+    """A cancel of a Nexus operation still running, added once a timer fired."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        nexus = workflow.create_nexus_client(service=Stock, endpoint=ENDPOINT)
+        handle = await nexus.start_operation(Stock.hold, order)
+        await workflow.sleep(PAUSE)
+        # change: AddNexusCancel (the next line)
+        handle.cancel()
+        with contextlib.suppress(NexusOperationError, asyncio.CancelledError):
+            await handle
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

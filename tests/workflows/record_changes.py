@@ -132,6 +132,7 @@ CASES = (
     "SwapNexusOperations",
     "RenameNexusService",
     "RemoveBeforeWait",
+    "AddNexusCancel",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
@@ -240,7 +241,7 @@ async def record(client: Client, out: Path, cases: Sequence[str] = CASES) -> lis
     """Record ``cases`` (every one by default) with a worker running the baseline code."""
     workflows = [getattr(changes_v1, case) for case in CASES]
     workflows += [changes_common.Sink, changes_common.PackOrder, changes_common.GiftWrapOrder,
-                  changes_common.Lingering]  # fmt: skip
+                  changes_common.Lingering, changes_nexus.Holding]  # fmt: skip
     async with Worker(
         client,
         task_queue=TASK_QUEUE,
