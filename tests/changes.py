@@ -228,10 +228,9 @@ OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHan
           "AbandonCancel", "RemoveActivityCancel", "AbandonChildCancel",
           "AbandonTriedChildCancel", "AbandonChildTaskCancel", "RemoveChildCancel",
           "AbandonRequestedChildCancel",
-          "RemoveWaitTimeout", "AddChildCancel", "MoveChildCancel",
+          "RemoveWaitTimeout", "RemoveBeforeWait", "AddNexusCancel",
+          "AddChildCancel", "MoveChildCancel",
           "SleepToWait", "ChangeSignalType", "ChangeUpdateType"}  # fmt: skip
-          "RemoveWaitTimeout", "RemoveBeforeWait"}  # fmt: skip
-          "RemoveWaitTimeout", "RemoveBeforeWait", "AddNexusCancel"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 
