@@ -358,7 +358,10 @@ def test_cli_json(lifecycle_histories: Path) -> None:
 def test_cli_retention(lifecycle_histories: Path) -> None:
     gate = str(lifecycle_histories / "gate")
     # A retention of a millisecond: every closed execution is past it (0 is refused).
-    assert run("-w", GATE, "--retention", "0", gate).exit_code == 2
+    refused = run("-w", GATE, "--retention", "0", gate)
+    assert refused.exit_code == 2
+    # In words, not click's "0.0 is not in the range 0<x<=36500".
+    assert "'--retention': '0' is not a number above 0 and at most 36500." in refused.output
     result = run("-w", GATE, "--retention", "1e-8", "--format", "json", gate)
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)

@@ -18,7 +18,8 @@ from replaycheck._cli_common import (
     selection_options,
     use_color,
 )
-from replaycheck.connection import ConnectionOptions, FiniteRange, connection_options
+from replaycheck._cli_types import FiniteRange
+from replaycheck.connection import ConnectionOptions, connection_options
 from replaycheck.report import FORMATS
 
 if TYPE_CHECKING:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from replaycheck._cli_types import FiniteRange
 from replaycheck._connection_errors import cluster_error as cluster_error
 from replaycheck._connection_errors import connect_error as connect_error
 from replaycheck._connection_errors import first_call_error
@@ -330,16 +331,6 @@ async def _check_namespace(client: Client, connection: Connection) -> None:
 
 
 # --------------------------------------------------------------------------- command line
-
-
-class FiniteRange(click.FloatRange):
-    """A ``click.FloatRange`` that also refuses ``nan`` (which compares false with both ends)."""
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
-        number = super().convert(value, param, ctx)
-        if number != number:
-            self.fail(f"{value!r} is not a number.", param, ctx)
-        return number
 
 
 _OPTIONS: tuple[Callable[[F], F], ...] = (
