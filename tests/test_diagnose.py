@@ -1156,6 +1156,36 @@ def test_a_memo_upsert_added_before_one_the_history_ran_later_is_an_addition() -
     assert 'if workflow.patched("add-memo"):' in fix and "    else:" not in fix
 
 
+def test_a_search_attribute_upsert_replaced_by_a_memo_upsert_is_a_replacement(
+    tmp_path: Path,
+) -> None:
+    # SearchToMemoUpsert: the history's memo upsert after 'charge' is the code's later
+    # upsert_memo, and no upsert_search_attributes follows: the new memo upsert took the
+    # search attribute upsert's place. Read as a move or a removal, the fix listed first (a
+    # removal: the new upsert gated away) stayed red.
+    d = committed_verdicts()["SearchToMemoUpsert"].diagnosis
+    assert d is not None and (d.change, d.swapped, d.old_order) == ("replaced", "", ()), d
+    assert "removed or moved" not in d.explanation()
+    line = marked_line("change: SearchToMemoUpsert")
+    memo = 'workflow.upsert_memo({"stage": "fetched"})'
+    old = "        ...  # the old code (search attribute upsert 'ChangeStage'), for executions"
+    fix = d.fix()
+    assert fix[0] == (
+        f"gate the change at changes_v2.py:{line} in run; "
+        "if it replaced search attribute upsert 'ChangeStage':"
+    )
+    assert fix[1:4] == [f'    if workflow.patched("{d.patch_id}"):', f"        {memo}", "    else:"]
+    assert fix[4].startswith(old), fix
+    # applied as it reads, with the old code in the else, the history replays
+    searched = '        workflow.upsert_search_attributes([STAGE.value_set("fetched")])'
+    gated = "".join(f"        {text[4:]}\n" for text in fix[1:4]) + f"    {searched}\n"
+    source = V2_FILE.read_text()
+    call = f"        # change: SearchToMemoUpsert (the next line)\n        {memo}\n"
+    assert source.count(call) == 1
+    fixed = source.replace(call, gated)
+    assert replay_variant(tmp_path, "search_to_memo_gated", fixed, "SearchToMemoUpsert").ok
+
+
 def test_a_cleanup_added_where_the_workflow_is_cancelled_is_an_addition() -> None:
     # The except block re-raises: the cancellation still follows the cleanup.
     fix = fix_text("AddCleanupOnCancel")

@@ -349,10 +349,10 @@ def _from_divergence(
         shares_statement=shares_statement(c, depth, found),
     )
     diagnosis = with_same_task(diagnosis, found, history)
-    if diagnosis.change == "reordered" and later and called_again(c, h, frames, history):
-        # The history ran the code's command later, but the source still runs it there too:
-        # a call added of a type the workflow uses more than once ('audit', 'notify').
-        diagnosis = replace(diagnosis, change="added", seen_later=False, old_order=())
+    if diagnosis.change == "reordered" and called_again(c, h, frames, history):
+        # c runs again where the history ran it later: new, before h or (h gone) in its place
+        diagnosis = replace(diagnosis, change="added" if later else "replaced", seen_later=False,
+                            old_order=())  # fmt: skip
     frame = diagnosis.gate_at
     if later and frame is not None and h is not None and not diagnosis.shares_statement:
         block = added_block(frame, h, history)

@@ -570,6 +570,17 @@ class AddMemoUpsert:
         return charged
 
 
+@workflow.defn(name="SearchToMemoUpsert")
+class SearchToMemoUpsert:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        workflow.upsert_search_attributes([STAGE.value_set("fetched")])
+        charged = await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        workflow.upsert_memo({"stage": "charged"})
+        return charged
+
+
 @workflow.defn(name="AddCleanupOnCancel")
 class AddCleanupOnCancel:
     @workflow.run

@@ -679,6 +679,21 @@ class AddMemoUpsert:
         return charged
 
 
+@workflow.defn(name="SearchToMemoUpsert")
+class SearchToMemoUpsert:
+    """A search attribute upsert replaced by a memo upsert; the workflow upserts its memo again
+    after 'charge', as it did before."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: SearchToMemoUpsert (the next line)
+        workflow.upsert_memo({"stage": "fetched"})
+        charged = await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        workflow.upsert_memo({"stage": "charged"})
+        return charged
+
+
 @workflow.defn(name="AddCleanupOnCancel")
 class AddCleanupOnCancel:
     """A cleanup activity added where the workflow is cancelled: it still re-raises."""

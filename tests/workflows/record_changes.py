@@ -87,6 +87,7 @@ CASES = (
     "RenameSignalWithStart",
     "ChangeUpsertValues",
     "AddMemoUpsert",
+    "SearchToMemoUpsert",
     "AddCleanupOnCancel",
     "AddInBranch",
     "WidenMatchCase",
