@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -622,8 +623,21 @@ def test_a_command_added_to_a_signal_handler_reads_as_an_addition() -> None:
 def test_a_command_removed_from_a_signal_handler_points_at_the_handler_too() -> None:
     d = committed_verdicts()["RemoveFromSignalHandler"].diagnosis
     assert d is not None and d.signals and d.signals[0].startswith("signal 'add' (event ")
-    assert d.fix()[-1].startswith(f"  note: {d.signals[0]} arrived since the code's last matching")
     assert "gate the change in its handler instead" in d.fix()[-1]
+
+
+def test_a_signal_before_the_code_first_command_is_not_said_to_follow_a_matching_one() -> None:
+    # RemoveFromSignalHandler: the code waits for 'add' (no command) and then diverges at its
+    # first command: no command matched before the signal arrived.
+    d = committed_verdicts()["RemoveFromSignalHandler"].diagnosis
+    assert d is not None and d.signals == (f"signal 'add' (event {d.timeline[0].event_id})",)
+    assert d.fix()[-1].startswith(f"  note: {d.signals[0]} arrived before the code's first command")
+    # after a command that matched, the signal arrived since it
+    fetched = TimelineRow(event_id=3, recorded="activity 'fetch'", commanded="activity 'fetch'")
+    after = replace(d, timeline=(fetched, *d.timeline))
+    assert after.fix()[-1].startswith(
+        f"  note: {d.signals[0]} arrived since the code's last matching command: if the handling"
+    )
 
 
 def test_a_removed_cancel_is_placed_before_the_commands_of_its_workflow_task() -> None:

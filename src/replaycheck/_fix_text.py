@@ -8,6 +8,7 @@ readings are given, the likelier first (``replaycheck._readings``).
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 from replaycheck._cancel_readings import abandoned_fix, cancel_explanation
@@ -185,8 +186,11 @@ def fix(d: Diagnosis) -> list[str]:
     lines = _fix(d)
     if d.signals and d.commanded_kind and lines:  # (none when the gate is in a handler)
         signal = d.signals[-1].split(" (event")[0]
+        rows = itertools.takewhile(lambda row: not row.diverged, d.timeline)
+        since = "since the code's last matching command"  # else none matched before it
+        since = since if any(row.commanded for row in rows) else "before the code's first command"
         lines.append(
-            f"  note: {', '.join(d.signals)} arrived since the code's last matching command: if "
+            f"  note: {', '.join(d.signals)} arrived {since}: if "
             f"the handling of {signal} changed rather than this code, gate the change in its "
             "handler instead"
         )

@@ -58,8 +58,8 @@ def types_differ(found: Divergence | None) -> bool:
 
 
 def with_signals(diagnosis: Diagnosis, history: History) -> Diagnosis:
-    """The signals delivered since the code's last matching command (their handling may have
-    changed), in the timeline too."""
+    """The signals delivered since the code's last matching command, or before its first when
+    none matched (their handling may have changed), in the timeline too."""
     if not diagnosis.event_id or not diagnosis.timeline:
         return diagnosis
     rows = list(diagnosis.timeline)

@@ -128,8 +128,9 @@ class Diagnosis:
     other_patch_id: str = ""
     """Patch id of the other reading of an ambiguous change (see :meth:`fix`)."""
     signals: tuple[str, ...] = ()
-    """Signals the history delivered after the code's last matching command, when the code then
-    commanded nothing (e.g. ``signal 'approve' (event 29)``): their handling may have changed."""
+    """Signals the history delivered after the code's last matching command (before its first,
+    when none matched), when the code then commanded nothing (e.g. ``signal 'approve' (event
+    29)``): their handling may have changed."""
     loop: str = ""
     """``loop``: where the loop is and its header (``wf.py:26 (for i in range(3):)``)."""
     loop_runs: int = 0
