@@ -218,7 +218,7 @@ OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHan
           "AddSleepBeforeWait", "DeprecateReorderEarly", "AddReusedActivity", "MoveChargeFirst",
           "MoveAuditFirst", "DurationThenWait", "WrapInWaitFor", "SwapChildren",
           "RenameSignalHandler", "RenameSignalWithStart", "AddMemoUpsert",
-          "SearchToMemoUpsert",
+          "SearchToMemoUpsert", "AddWaitWithStraySignal",
           "AddCleanupOnCancel", "AddInBranch",
           "WidenMatchCase",
           "AddBeforeLoop", "RenameWithStraySignal", "ChooseByExpression",

@@ -1246,6 +1246,29 @@ def test_a_signal_no_handler_ever_took_does_not_hide_the_change() -> None:
     assert d is not None and not d.unhandled_signal and d.change == "renamed"
 
 
+def test_a_stray_signal_received_before_the_last_match_does_not_hide_a_wait_added(
+    tmp_path: Path,
+) -> None:
+    # AddWaitWithStraySignal: 'add' came with the start and no version handles it; the change
+    # is the wait added after 'fetch'. It was named as the cause ("the code has no handler for
+    # signal 'add'"), and a handler under that name leaves the code waiting: red.
+    d = committed_verdicts()["AddWaitWithStraySignal"].diagnosis
+    assert d is not None and not d.unhandled_signal and d.waits_at, d
+    assert "signal 'add'" not in d.explanation() and "a wait added there" in d.explanation()
+    line = marked_line("change: AddWaitWithStraySignal")
+    wait = "await workflow.wait_condition(lambda: self.approved)"
+    fix = d.fix()
+    assert fix[0].startswith(f"gate the wait at changes_v2.py:{line} in run; if it is new"), fix
+    assert fix[1:3] == [f'    if workflow.patched("{d.patch_id}"):', f"        {wait}"], fix
+    # applied as it reads, the history replays
+    source = V2_FILE.read_text()
+    call = f"        # change: AddWaitWithStraySignal (the next line)\n        {wait}\n"
+    assert source.count(call) == 1
+    gated = "".join(f"        {text[4:]}\n" for text in fix[1:3])
+    fixed = source.replace(call, gated)
+    assert replay_variant(tmp_path, "stray_wait_gated", fixed, "AddWaitWithStraySignal").ok
+
+
 def test_two_children_of_one_type_swapped_are_a_reorder_told_apart_by_id() -> None:
     # Core names the ids; the id the code gives first is the one the history gave second.
     d = committed_verdicts()["SwapSameChildren"].diagnosis

@@ -8,7 +8,7 @@ source do not use yet (``replaycheck._building_names``).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -83,7 +83,7 @@ def diagnose(
     last_task: int = 0,
     early_deprecations: Sequence[tuple[str, str, int]] = (),
     draws: Sequence[Draw] = (),
-    signal_handlers: Collection[str | None] | None = None,
+    signal_handlers: Mapping[str | None, str] | None = None,
     update_handlers: Collection[str | None] | None = None,
     abandoned: Sequence[tuple[Command, Command]] = (),
     waiting: Sequence[tuple[tuple[SourceFrame, ...], str]] = (),
@@ -102,9 +102,9 @@ def diagnose(
         draws: ``(where, activation history length, commands issued before)`` of each place
             the code took ``workflow.random()`` / ``uuid4()`` while it replayed; those of the
             activation that diverged are named when one can matter (``replaycheck._draws``).
-        signal_handlers: the names the code has signal handlers for (``None`` in it: a
-            dynamic handler); ``None``: unknown.
-        update_handlers: the same for update handlers.
+        signal_handlers: the names the code has signal handlers for, each with its method's
+            name (``None`` among them: a dynamic handler); ``None``: unknown.
+        update_handlers: the same for update handlers (their names only).
         abandoned: ``(cancel, activity)`` of each cancel the code asked for of an activity it
             scheduled with ``ABANDON`` (``abandoned`` of ``replaycheck._commands.code_commands``).
         waiting: where the code's tasks waited when replay stopped (``replaycheck._waiting``).

@@ -3,7 +3,7 @@ received. ``replaycheck._building`` adds these to a diagnosis."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -84,13 +84,16 @@ def with_signals(diagnosis: Diagnosis, history: History) -> Diagnosis:
 
 
 def with_unhandled(
-    diagnosis: Diagnosis, history: History, handlers: Collection[str | None] | None
+    diagnosis: Diagnosis, history: History, handlers: Mapping[str | None, str] | None
 ) -> Diagnosis:
     """A signal received no handler of the code takes (renamed or removed): it waits in the
     buffer, and the code waits for what it should have done. One of the timeline's signals
     first; else any the execution received before (with signal-with-start, the signal came
     with the start, before the code's first command: the timeline shows no signal since the
-    code's last matching command), added to the timeline."""
+    code's last matching command), added to the timeline; but where the code waits at a
+    statement (``waits_at``, that reading), only one a handler's method is named after
+    (``handlers``: name to method), whose ``name=`` changed: a stray signal no version
+    handled explains nothing."""
     if handlers is None or None in handlers or diagnosis.commanded_kind:
         return diagnosis  # the code went on (and commanded something else): not blocked
     received = [
@@ -100,6 +103,8 @@ def with_unhandled(
         and event.event_id < (diagnosis.event_id or 1 << 62)
     ]
     missing = [(e, name) for e, name in received if name not in handlers]
+    if not diagnosis.signals and diagnosis.waits_at:
+        missing = [(e, name) for e, name in missing if name in handlers.values()]
     if not missing:
         return diagnosis
     # in the order first received: the last one is blamed

@@ -111,7 +111,8 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
     if recording is not None:
         waiting = [(source_frames(stack), awaited) for stack, awaited in recording.waiting]
         if isinstance(recording.signal_handlers, dict):
-            handlers = frozenset(recording.signal_handlers)
+            signals = recording.signal_handlers.items()  # the method: a trace of the old name
+            handlers = {name: getattr(defn.fn, "__name__", "") for name, defn in signals}
         if isinstance(recording.update_handlers, dict):
             updates = frozenset(recording.update_handlers)
         entries = recording.command_entries()

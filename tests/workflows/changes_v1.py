@@ -581,6 +581,16 @@ class SearchToMemoUpsert:
         return charged
 
 
+@workflow.defn(name="AddWaitWithStraySignal")
+class AddWaitWithStraySignal:
+    """Started with the signal 'add' (signal-with-start), which no version handles."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
 @workflow.defn(name="AddCleanupOnCancel")
 class AddCleanupOnCancel:
     @workflow.run

@@ -694,6 +694,25 @@ class SearchToMemoUpsert:
         return charged
 
 
+@workflow.defn(name="AddWaitWithStraySignal")
+class AddWaitWithStraySignal:
+    """A wait for approval added; the stray signal 'add' has no handler, as before."""
+
+    def __init__(self) -> None:
+        self.approved = False
+
+    @workflow.signal
+    def approve(self) -> None:
+        self.approved = True
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: AddWaitWithStraySignal (the next line)
+        await workflow.wait_condition(lambda: self.approved)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
 @workflow.defn(name="AddCleanupOnCancel")
 class AddCleanupOnCancel:
     """A cleanup activity added where the workflow is cancelled: it still re-raises."""

@@ -88,6 +88,7 @@ CASES = (
     "ChangeUpsertValues",
     "AddMemoUpsert",
     "SearchToMemoUpsert",
+    "AddWaitWithStraySignal",
     "AddCleanupOnCancel",
     "AddInBranch",
     "WidenMatchCase",
@@ -144,7 +145,7 @@ UPDATE_WHEN_WAITING = {"ReorderAroundUpdate"}
 NEEDS_SIGNAL = {"AddInSignalHandler", "RemoveFromSignalHandler", "AddSleepBeforeWait",
                 "RenameSignalHandler", "RenameWithStraySignal", "ChangeSignalType"}
 """Cases whose execution waits for the signal ``add``."""
-SIGNAL_WITH_START = {"RenameSignalWithStart"}
+SIGNAL_WITH_START = {"RenameSignalWithStart", "AddWaitWithStraySignal"}
 """Cases started with the signal ``add`` (signal-with-start: it arrives with the start)."""
 CANCEL_AT_TIMER = {"AddCleanupOnCancel", "RemoveCleanupOnCancel", "PropagateCancel"}
 """Cases cancelled by the client once their first timer started."""
