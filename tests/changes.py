@@ -219,6 +219,7 @@ OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHan
           "MoveAuditFirst", "DurationThenWait", "WrapInWaitFor", "SwapChildren",
           "RenameSignalHandler", "RenameSignalWithStart", "AddMemoUpsert",
           "SearchToMemoUpsert", "AddWaitWithStraySignal",
+          "AddMemoUpsertRunning",
           "AddCleanupOnCancel", "AddInBranch",
           "WidenMatchCase",
           "AddBeforeLoop", "RenameWithStraySignal", "ChooseByExpression",

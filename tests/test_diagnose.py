@@ -1170,6 +1170,32 @@ def test_a_memo_upsert_added_before_one_the_history_ran_later_is_an_addition() -
     assert 'if workflow.patched("add-memo"):' in fix and "    else:" not in fix
 
 
+def test_an_upsert_added_on_a_running_history_is_an_addition_by_what_it_sets(
+    tmp_path: Path,
+) -> None:
+    # AddMemoUpsertRunning: AddMemoUpsert recorded while its timer runs. A running history may
+    # not have reached the code's later upserts, but its memo upsert after 'charge' sets
+    # "charged", not the "fetched" the new one sets: not the new one moved up. It read as a
+    # swap, whose else ran the upsert twice.
+    d = committed_verdicts()["AddMemoUpsertRunning"].diagnosis
+    assert d is not None and (d.change, d.swapped, d.severity) == ("added", "", IN_FLIGHT), d
+    memo = 'workflow.upsert_memo({"stage": "fetched"})'
+    assert d.fix()[1:] == [f'    if workflow.patched("{d.patch_id}"):', f"        {memo}"]
+    source = V2_FILE.read_text()
+    call = f"        # change: AddMemoUpsertRunning (the next line)\n        {memo}\n"
+    assert source.count(call) == 1
+    gated = "".join(f"        {text[4:]}\n" for text in d.fix()[1:])
+    assert replay_variant(tmp_path, "memo_running_gated", source.replace(call, gated),
+                          "AddMemoUpsertRunning").ok  # fmt: skip
+    # the same value as the history's later upsert: that one may be the new one moved up
+    start = source.index("class AddMemoUpsertRunning:")
+    end = source.index("@workflow.defn", start)
+    moved = source[start:end].replace('"charged"', '"done"').replace('"fetched"', '"charged"')
+    changed = source[:start] + moved + source[end:]
+    d = replay_variant(tmp_path, "memo_running_moved", changed, "AddMemoUpsertRunning").diagnosis
+    assert d is not None and d.change == "reordered", d
+
+
 def test_a_search_attribute_upsert_replaced_by_a_memo_upsert_is_a_replacement(
     tmp_path: Path,
 ) -> None:

@@ -63,6 +63,31 @@ def _upsert(event: HistoryEvent) -> tuple[str, str, bool] | None:
     return "search-attributes", ", ".join(keys), False
 
 
+def sets_text(fields: Any) -> str:
+    """What an upsert sets: ``key=<payload data, hex>`` of each of its payloads, sorted."""
+    return ";".join(f"{key}={fields[key].data.hex()}" for key in sorted(fields))
+
+
+def event_sets(event: HistoryEvent, kind: str) -> str:
+    """What a memo or search attribute upsert of the history set ('' for other commands)."""
+    if kind == "properties":
+        return sets_text(event.workflow_properties_modified_event_attributes.upserted_memo.fields)
+    if kind == "search-attributes":
+        attributes = event.upsert_workflow_search_attributes_event_attributes
+        return sets_text(attributes.search_attributes.indexed_fields)
+    return ""
+
+
+def command_sets(command: Any, kind: str) -> str:
+    """What a memo or search attribute upsert the code commanded sets (as :func:`event_sets`)."""
+    if kind == "properties":
+        return sets_text(command.modify_workflow_properties.upserted_memo.fields)
+    if kind == "search-attributes":
+        fields = command.upsert_workflow_search_attributes.search_attributes
+        return sets_text(getattr(fields, "indexed_fields", fields))
+    return ""
+
+
 _EventReader = Callable[["HistoryEvent"], "tuple[str, str, bool] | None"]
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from replaycheck._command_events import CORE_SEARCH_ATTRIBUTE as CORE_SEARCH_ATTRIBUTE
-from replaycheck._command_events import EVENT_READERS, FAILURES, given_id
+from replaycheck._command_events import EVENT_READERS, FAILURES, command_sets, event_sets, given_id
 from replaycheck._command_events import duration_text as duration_text
 from replaycheck._command_events import proto_seconds as proto_seconds
 from replaycheck.histories import event_type_name
@@ -85,6 +85,9 @@ class Command:
     child_type: str = field(default="", compare=False)
     """``cancel-external`` of a child workflow this execution started: the child's type (the
     name is its workflow id)."""
+    sets: str = field(default="", compare=False)
+    """Memo and search attribute upserts: what they set (``replaycheck._command_events``);
+    core does not compare it, but it tells one upsert of a kind from another."""
 
     def describe(self) -> str:
         """``activity 'charge'``, ``timer (1s)``, ``workflow completion``."""
@@ -193,6 +196,7 @@ def history_commands(history: History) -> HistoryCommands:
                 deprecated=deprecated,
                 given_id=given,
                 child_type=child_type,
+                sets=event_sets(event, kind),
             )
         )
     return HistoryCommands(commands=tuple(commands), tasks=tuple(tasks), failed=frozenset(failed))
@@ -259,6 +263,7 @@ def code_command(command: Any, task: int, frames: Sequence[RawFrame]) -> Command
         deprecated=deprecated,
         frames=tuple(frames),
         given_id=str(operator.attrgetter(given)(command)) if given else "",
+        sets=command_sets(command, kind),
     )
 
 

@@ -322,6 +322,14 @@ def source_pattern(command: Command) -> str:
     return _KINDS_IN_SOURCE.get(command.kind, "")
 
 
+def _sets_other(c: Command, h: Command, history: HistoryCommands) -> bool:
+    """Whether the history's next upsert of ``c``'s kind from ``h`` on set other values than
+    ``c`` sets (both known): that upsert is not ``c`` moved up."""
+    later = (x for x in history.commands if x.event_id >= h.event_id and x.kind == c.kind)
+    found = next(later, None)
+    return found is not None and bool(found.sets and c.sets) and found.sets != c.sets
+
+
 def called_again(
     c: Command | None, h: Command | None, frames: Sequence[SourceFrame], history: HistoryCommands
 ) -> bool:
@@ -330,15 +338,16 @@ def called_again(
     when as many sleeps follow as the history recorded timers from ``h`` on (one like it
     added before a statement that one already follows). A memo or search attribute upsert:
     when as many ``upsert_memo`` (``upsert_search_attributes``) calls follow as the history,
-    if it closed, recorded upserts of that kind from ``h`` on."""
+    if it closed (or its next one of that kind set other values than ``c``), recorded upserts
+    of that kind from ``h`` on."""
     if c is None or h is None or not frames:
         return False
     if c.kind in _COUNTED_IN_SOURCE:
         # An upsert only on a history that closed: one still running may not have reached the
         # upserts the code makes later (its count tells an upsert moved up from one added no
-        # better).
+        # better), unless its next upsert of the kind sets other values than c: not c moved.
         closed = bool(history.commands) and history.commands[-1].kind in TERMINAL_KINDS
-        if c.kind != "timer" and not closed:
+        if c.kind != "timer" and not closed and not _sets_other(c, h, history):
             return False
         found = sum(1 for x in history.commands if x.event_id >= h.event_id and x.kind == c.kind)
         pattern = _COUNTED_IN_SOURCE[c.kind]

@@ -713,6 +713,22 @@ class AddWaitWithStraySignal:
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
 
 
+@workflow.defn(name="AddMemoUpsertRunning")
+class AddMemoUpsertRunning:
+    """AddMemoUpsert on a running history: its memo upsert after 'charge' sets another value
+    than the one added."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: AddMemoUpsertRunning (the next line)
+        workflow.upsert_memo({"stage": "fetched"})
+        charged = await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        workflow.upsert_memo({"stage": "charged"})
+        await workflow.sleep(PAUSE)
+        return charged
+
+
 @workflow.defn(name="AddCleanupOnCancel")
 class AddCleanupOnCancel:
     """A cleanup activity added where the workflow is cancelled: it still re-raises."""

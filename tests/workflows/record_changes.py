@@ -89,6 +89,7 @@ CASES = (
     "AddMemoUpsert",
     "SearchToMemoUpsert",
     "AddWaitWithStraySignal",
+    "AddMemoUpsertRunning",
     "AddCleanupOnCancel",
     "AddInBranch",
     "WidenMatchCase",
@@ -149,7 +150,7 @@ SIGNAL_WITH_START = {"RenameSignalWithStart", "AddWaitWithStraySignal"}
 """Cases started with the signal ``add`` (signal-with-start: it arrives with the start)."""
 CANCEL_AT_TIMER = {"AddCleanupOnCancel", "RemoveCleanupOnCancel", "PropagateCancel"}
 """Cases cancelled by the client once their first timer started."""
-RUNNING_AT_TIMER = {"ShorterNap"}
+RUNNING_AT_TIMER = {"ShorterNap", "AddMemoUpsertRunning"}
 """Cases captured while their first timer is pending (then terminated): a running execution."""
 RUNNING_AT_WAIT = {"SkipApprovalWait", "RemoveBeforeWait"}
 """Cases captured while they wait for a signal (then terminated): a running execution."""
