@@ -11,55 +11,16 @@ fallback: a message nothing else explains still gives a Diagnosis holding it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from replaycheck._commands import KIND_LABELS, Command
+from replaycheck._core_message import core_message
 from replaycheck._divergence import TimelineRow, parse_core_message
 from replaycheck._source import SourceFrame
 
 if TYPE_CHECKING:
     pass
-
-_MESSAGE = re.compile(r'message: "((?:[^"\\]|\\.)*)"')
-_EVENT_DUMP = re.compile(r"HistoryEvent \{ event_id: (\d+),")
-_EVENT_TYPE = re.compile(r"\bevent_type: (\w+)")
-
-
-def _short_events(text: str) -> str:
-    """Core's debug dump of a whole event (``HistoryEvent { event_id: 5, event_time: ...,
-    event_type: ActivityTaskScheduled, ... attributes: Some(...) }``, a thousand characters)
-    in the form core uses elsewhere: ``HistoryEvent(id: 5, ActivityTaskScheduled)``."""
-    out, at = [], 0
-    for match in _EVENT_DUMP.finditer(text):
-        if match.start() < at:
-            continue  # inside a dump already shortened
-        end = _closing_brace(text, match.start())
-        kind = None if end is None else _EVENT_TYPE.search(text, match.end(), end)
-        if end is None or kind is None:
-            continue  # not a whole dump: leave the text as it is
-        out += [text[at : match.start()], f"HistoryEvent(id: {match.group(1)}, {kind.group(1)})"]
-        at = end
-    return "".join(out) + text[at:]
-
-
-def _closing_brace(text: str, start: int) -> int | None:
-    """The index after the ``}`` closing the ``{`` first found from ``start``, skipping quoted
-    strings (an id or a message may hold braces); ``None`` when it is never closed."""
-    depth, quoted, escaped = 0, False, False
-    for i in range(start, len(text)):
-        char = text[i]
-        if quoted:
-            escaped, quoted = (False, True) if escaped else (char == "\\", char != '"')
-        elif char == '"':
-            quoted = True
-        elif char in "{}":
-            depth += 1 if char == "{" else -1
-            if depth == 0:
-                return i + 1
-    return None
-
 
 IN_FLIGHT = "breaks in-flight executions"
 CLOSED = "breaks queries and resets of closed executions"
@@ -68,22 +29,6 @@ CHANGES = (
     "id-changed", "patch-removed", "unknown",
 )  # fmt: skip
 """Values of :attr:`Diagnosis.change`."""
-
-
-def core_message(text: str) -> str:
-    """Core's own message, unwrapped from the Rust debug dump temporalio puts around it.
-
-    ``Workflow activation completion failed: Failure { failure: Some(Failure { message: "[TMPRL1100]
-    Nondeterminism error: ..." ...`` becomes ``[TMPRL1100] Nondeterminism error: ...``. Text in any
-    other shape comes back as its first non-empty line.
-    """
-    match = _MESSAGE.search(text)
-    if match:
-        return _short_events(match.group(1).replace('\\"', '"').replace("\\\\", "\\"))
-    for line in text.splitlines():
-        if line.strip():
-            return line.strip()
-    return text.strip() or "unknown failure"
 
 
 def severity_of(status: str) -> str:
