@@ -591,6 +591,9 @@ def test_an_added_nexus_cancel_points_at_the_cancel_call(tmp_path: Path) -> None
     # fix gating the start), and the fix applied as printed replays.
     d = committed_verdicts()["AddNexusCancel"].diagnosis
     assert d is not None and d.commanded_kind == "cancel-nexus", d
+    # Named after the operation it cancels, as an activity's cancel is.
+    assert d.commanded == "cancel of Nexus operation 'Stock/hold'"
+    assert d.patch_id == "cancel-hold-before-charge"
     line = marked_line("change: AddNexusCancel")
     frame = d.location[0]
     assert (Path(frame.file).resolve(), frame.line, frame.code) == (

@@ -160,6 +160,8 @@ def slug_of(command: Command | None) -> str:
         return f"signal-{slug(command.name)}"
     if command.kind == "nexus" and command.name:
         return slug(command.name.rpartition("/")[2])  # the operation: the service rarely differs
+    if command.kind == "cancel-nexus" and command.name:
+        return f"cancel-{slug(command.name.rpartition('/')[2])}"
     if command.kind == "complete":
         return "completion"
     if command.kind == "properties":

@@ -96,6 +96,8 @@ class Command:
             return label
         if self.kind == "cancel-activity":  # named after the activity it cancels
             return f"cancel of activity {self.name!r}"
+        if self.kind == "cancel-nexus":  # named after the operation it cancels
+            return f"cancel of Nexus operation {self.name!r}"
         if self.kind == "cancel-external" and self.child_type:
             return f"cancel of child workflow {self.child_type!r} (id {self.name!r})"
         if self.kind == "timer":
@@ -154,6 +156,7 @@ def history_commands(history: History) -> HistoryCommands:
     tasks: list[int] = []
     failed: set[int] = set()
     activities: dict[int, str] = {}
+    operations: dict[int, str] = {}  # Nexus operations by event id
     children: dict[str, str] = {}
     """Child workflow id -> type, of the children started so far."""
     task = 0
@@ -186,6 +189,11 @@ def history_commands(history: History) -> HistoryCommands:
         elif kind == "cancel-activity":  # the activity it cancels
             scheduled = event.activity_task_cancel_requested_event_attributes.scheduled_event_id
             name = activities.get(scheduled, "")
+        elif kind == "nexus":
+            operations[event.event_id] = name
+        elif kind == "cancel-nexus":  # the operation it cancels
+            attributes = event.nexus_operation_cancel_requested_event_attributes
+            name = operations.get(attributes.scheduled_event_id, "")
         commands.append(
             Command(
                 kind,
@@ -302,6 +310,7 @@ def code_commands(
     found = []
     activities: dict[int, tuple[Command, int]] = {}
     children: dict[int, tuple[Command, int]] = {}
+    operations: dict[int, str] = {}
     for proto, task, frames in entries:
         command = code_command(proto, task, frames)
         if command is None:
@@ -310,6 +319,11 @@ def code_commands(
         if command.kind == "activity":
             scheduled = proto.schedule_activity
             activities[scheduled.seq] = (command, scheduled.cancellation_type)
+        elif command.kind == "nexus":
+            operations[proto.schedule_nexus_operation.seq] = command.name
+        elif command.kind == "cancel-nexus":  # named after the operation, as the history does
+            seq = proto.request_cancel_nexus_operation.seq
+            command = replace(command, name=operations.get(seq, ""))
         elif command.kind == "cancel-activity":
             cancelled, how = activities.get(proto.request_cancel_activity.seq, (None, 0))
             if cancelled is not None and how == ABANDON:
