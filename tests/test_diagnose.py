@@ -1209,6 +1209,8 @@ def test_a_search_attribute_upsert_replaced_by_a_memo_upsert_is_a_replacement(
     d = committed_verdicts()["SearchToMemoUpsert"].diagnosis
     assert d is not None and (d.change, d.swapped, d.old_order) == ("replaced", "", ()), d
     assert "removed or moved" not in d.explanation()
+    # The explanation puts the replacement first, as the fix does.
+    assert d.explanation().endswith("(replacing it, or added before it)")
     line = marked_line("change: SearchToMemoUpsert")
     memo = 'workflow.upsert_memo({"stage": "fetched"})'
     old = "        ...  # the old code (search attribute upsert 'ChangeStage'), for executions"

@@ -163,7 +163,7 @@ def explanation(d: Diagnosis) -> str:
         "renamed": f"{rec} became {com}",
         "reordered": f"{com} now comes before {rec}" + _reorder_reading(d),
         "replaced": f"the code commands {com} where the history recorded {rec} "
-        f"(added before it, or replacing it)",
+        f"(replacing it, or added before it)",
         "patch-removed": f"the code no longer calls workflow.{_patch_call(d)}"
         f"({d.recorded_name!r}) (nor deprecate_patch), but the history recorded its "
         "marker",
