@@ -602,6 +602,9 @@ def test_an_added_nexus_cancel_points_at_the_cancel_call(tmp_path: Path) -> None
     fix = first_reading("\n".join(d.fix())).splitlines()
     start = fix.index(f'    if workflow.patched("{d.patch_id}"):')
     assert fix[start + 1] == "        handle.cancel()" and "    else:" not in fix
+    # The operation closed before 'charge': the execution awaited it, so the await after the
+    # cancel is old code, not part of the gate (it was called "added in a row" with it).
+    assert fix[start + 2 :] == [] and not any("added in a row" in x for x in fix), fix
     lines = V2_FILE.read_text().splitlines(keepends=True)
     block = [x for x in fix[start:] if not x.lstrip().startswith("#")]
     gated = "".join(f"        {x[4:]}\n" for x in block)

@@ -21,7 +21,12 @@ from replaycheck._building_names import (
     unused,
     with_patch_id,
 )
-from replaycheck._cancel_readings import cancel_removed, child_of, removed_cancel
+from replaycheck._cancel_readings import (
+    cancel_removed,
+    cancelled_target_closed,
+    child_of,
+    removed_cancel,
+)
 from replaycheck._commands import (
     NAMED_KINDS,
     TASK_END_CANCELS,
@@ -355,7 +360,9 @@ def _from_divergence(
                             old_order=())  # fmt: skip
     frame = diagnosis.gate_at
     if later and frame is not None and h is not None and not diagnosis.shares_statement:
-        block = added_block(frame, h, history)
+        # A cancel added for something the execution awaited to its end: the await was there.
+        awaited = cancelled_target_closed(c, h, cancels[0], history)
+        block = None if awaited else added_block(frame, h, history)
         if block is not None:
             diagnosis = replace(diagnosis, added_to=block[0], added_block=block[1])
         else:

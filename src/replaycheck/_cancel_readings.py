@@ -57,6 +57,46 @@ def child_of(command: Command | None) -> str:
     return command.child_type if command is not None and command.kind == "cancel-external" else ""
 
 
+_TARGETS = {
+    "cancel-activity": ("activity", "scheduled_event_id", ("ActivityTaskCompleted",
+                        "ActivityTaskFailed", "ActivityTaskTimedOut", "ActivityTaskCanceled")),
+    "cancel-nexus": ("nexus", "scheduled_event_id", ("NexusOperationCompleted",
+                     "NexusOperationFailed", "NexusOperationTimedOut", "NexusOperationCanceled")),
+    "cancel-external": ("child", "initiated_event_id", ("ChildWorkflowExecutionCompleted",
+                        "ChildWorkflowExecutionFailed", "ChildWorkflowExecutionTimedOut",
+                        "ChildWorkflowExecutionCanceled", "ChildWorkflowExecutionTerminated")),
+}  # fmt: skip
+"""What each cancel command cancels: the kind of command that started it, the field of its
+closing events naming that command's event, and those events."""
+
+
+def cancelled_target_closed(
+    c: Command | None, h: Command | None, history: History, commands: HistoryCommands
+) -> bool:
+    """Whether the code's cancel ``c`` is for an activity, Nexus operation or child the history
+    shows closed before ``h``: the execution awaited it to its end, so the statements awaiting
+    it after the cancel are not new."""
+    target = _TARGETS.get(c.kind) if c is not None and c.name else None
+    if c is None or h is None or target is None:
+        return False
+    from replaycheck.histories import event_type_name
+
+    kind, field, closing = target
+    started = {
+        x.event_id for x in commands.commands
+        if x.kind == kind and c.name in (x.name, x.given_id) and x.event_id < h.event_id
+    }  # fmt: skip
+    for event in history.events:
+        if event.event_id >= h.event_id:
+            return False
+        name = event_type_name(event.event_type)
+        if name in closing:
+            attributes = getattr(event, event.WhichOneof("attributes") or "", None)
+            if getattr(attributes, field, 0) in started:
+                return True
+    return False
+
+
 def _cancels_after(c: Command | None) -> bool:
     """Whether the source still calls ``cancel()`` after the code's next command, in the
     function of any frame that issued it: the cancel may have moved after that command
