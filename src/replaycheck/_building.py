@@ -38,12 +38,12 @@ from replaycheck._commands import (
 from replaycheck._divergence import (
     CoreHint,
     Divergence,
-    align,
     at_event,
+    divergence_of,
+    event_of,
     gate_frame,
     parse_core_message,
     timeline,
-    timer_changed,
 )
 from replaycheck._draws import Draw, draws_that_matter
 from replaycheck._history_readings import (
@@ -118,7 +118,7 @@ def diagnose(
     try:
         hint = parse_core_message(message)
         commands = history_commands(history)
-        found = _divergence_of(hint, commands, issued, last_task)
+        found = divergence_of(hint, commands, issued, last_task)
         swapped = ids_swapped(hint.ids, history) if hint.ids is not None else 0
         if swapped and issued is not None:  # where the history gave the old id
             found = at_event(commands, issued, swapped) or found
@@ -138,7 +138,7 @@ def diagnose(
                 patch_id=patch_id,
                 other_patch_id="",
             )
-        if found is not None and hint.event_id and hint.event_id != _event_of(found):
+        if found is not None and hint.event_id and hint.event_id != event_of(found):
             stopped = f"event {hint.event_id} ({hint.event_type})" if hint.event_type else ""
             if durations_differ(found.recorded, found.commanded) and stopped:
                 diagnosis = replace(diagnosis, core_stopped_at=stopped)
@@ -156,18 +156,6 @@ def diagnose(
         return with_unhandled(diagnosis, history, signal_handlers)
     except Exception:  # a diagnosis is a courtesy: any surprise degrades to core's message
         return Diagnosis(message=message, severity=severity)
-
-
-def _divergence_of(
-    hint: CoreHint, history: HistoryCommands, issued: Sequence[Command] | None, last_task: int
-) -> Divergence | None:
-    """Where the code's commands part from the history's (core's event id wins)."""
-    if issued is None:
-        return None
-    found = align(history, issued, history.task_for(last_task) or max(history.tasks, default=0))
-    if hint.event_id and (found is None or _event_of(found) != hint.event_id):
-        found = at_event(history, issued, hint.event_id) or found
-    return timer_changed(history, issued, found) or found
 
 
 def _early_deprecation(
@@ -225,10 +213,6 @@ def _id_change(
     return replace(
         diagnosis, change="id-changed", ids=(old, new), patch_id=unused(f"{slug(name)}-id", taken)
     )
-
-
-def _event_of(found: Divergence) -> int:
-    return found.recorded.event_id if found.recorded is not None else 0
 
 
 def _hint_with_history(hint: CoreHint, history: HistoryCommands) -> CoreHint:

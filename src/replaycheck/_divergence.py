@@ -304,3 +304,20 @@ def gate_frame(command: Command | None, previous: Command | None) -> int:
         if other is None or frame[:2] != other[:2]:
             return index
     return 0
+
+
+def divergence_of(
+    hint: CoreHint, history: HistoryCommands, issued: Sequence[Command] | None, last_task: int
+) -> Divergence | None:
+    """Where the code's commands part from the history's (core's event id wins)."""
+    if issued is None:
+        return None
+    found = align(history, issued, history.task_for(last_task) or max(history.tasks, default=0))
+    if hint.event_id and (found is None or event_of(found) != hint.event_id):
+        found = at_event(history, issued, hint.event_id) or found
+    return timer_changed(history, issued, found) or found
+
+
+def event_of(found: Divergence) -> int:
+    """The event id of the history's command where ``found`` diverged (0: none)."""
+    return found.recorded.event_id if found.recorded is not None else 0
