@@ -20,7 +20,7 @@ from replaycheck._commands import (
     Command,
     RawFrame,
 )
-from replaycheck._readings import slug
+from replaycheck._readings import cancel_called_later, slug
 from replaycheck._source import SourceFrame, display_file, innermost, parsed, source_frames
 
 if TYPE_CHECKING:
@@ -49,7 +49,9 @@ def cancel_removed(h: Command | None, c: Command | None, rest: Sequence[Command]
     later = (c, *rest) if c is not None else tuple(rest)
     if any(x.kind == h.kind and x.name == h.name for x in later):
         return False
-    return not _cancels_after(c)
+    # The source still cancels after the code's next command: the cancel may have moved after
+    # it rather than gone (replay stops before the code gets there).
+    return c is None or not cancel_called_later(source_frames(c.frames))
 
 
 def child_of(command: Command | None) -> str:
@@ -95,17 +97,6 @@ def cancelled_target_closed(
             if getattr(attributes, field, 0) in started:
                 return True
     return False
-
-
-def _cancels_after(c: Command | None) -> bool:
-    """Whether the source still calls ``cancel()`` after the code's next command, in the
-    function of any frame that issued it: the cancel may have moved after that command
-    rather than gone (replay stops before the code gets there)."""
-    from replaycheck._readings import CANCEL_IN_SOURCE
-    from replaycheck._source_flow import mentioned_later
-
-    frames = source_frames(c.frames) if c is not None else ()
-    return any(mentioned_later(f.file, f.line, CANCEL_IN_SOURCE) for f in frames)
 
 
 def removed_cancel(

@@ -112,7 +112,7 @@ def still_runs_later(
     if h.kind == "continue-as-new":
         return any(mentioned_later(f.file, f.line, r"\bcontinue_as_new\(") for f in frames)
     if h.kind in ("cancel-activity", "cancel-external"):  # a handle's or a task's cancel()
-        return any(mentioned_later(f.file, f.line, CANCEL_IN_SOURCE) for f in frames)
+        return cancel_called_later(frames)
     if h.kind in ("cancel", "fail"):  # a cleanup added in an except block that re-raises
         bare = h.kind == "cancel"  # a cancellation re-raised as it came
         return any(reraises_after(f.file, f.line, bare=bare) for f in frames[:1])
@@ -123,6 +123,12 @@ def still_runs_later(
         mentioned_later(f.file, f.line, pattern) or runs_outside_handler(f.file, f.line, pattern)
         for f in frames
     ) or passed_on_later(frames, source_names(h.name))
+
+
+def cancel_called_later(frames: Sequence[SourceFrame]) -> bool:
+    """Whether the source calls ``cancel()`` (on a handle, or the task awaiting one) after the
+    statement of any of ``frames``, in its function."""
+    return any(mentioned_later(f.file, f.line, CANCEL_IN_SOURCE) for f in frames)
 
 
 def passed_on_later(frames: Sequence[SourceFrame], names: set[str]) -> bool:
