@@ -9,6 +9,7 @@ is a handler that takes the input executions recorded before sent.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -18,13 +19,14 @@ if TYPE_CHECKING:
 
     from replaycheck.diagnose import Diagnosis
 
-_EVENTS = (
-    ("signal", "WorkflowExecutionSignaled", "workflow_execution_signaled_event_attributes",
-     "signal_name"),
-    ("update", "WorkflowExecutionUpdateAccepted",
-     "workflow_execution_update_accepted_event_attributes", "accepted_request.input.name"),
-)  # fmt: skip
-"""How a history names the signals it received and the updates it accepted."""
+_EVENTS = {
+    "WorkflowExecutionSignaled": (
+        "signal", operator.attrgetter("workflow_execution_signaled_event_attributes.signal_name")
+    ),
+    "WorkflowExecutionUpdateAccepted": ("update", operator.attrgetter(
+        "workflow_execution_update_accepted_event_attributes.accepted_request.input.name")),
+}  # fmt: skip
+"""How a history names the signals it received and the updates it accepted, by event type."""
 
 
 def with_undecoded(
@@ -42,25 +44,20 @@ def with_undecoded(
     for event in history.events:
         if diagnosis.event_id and event.event_id > diagnosis.event_id:
             break
-        for kind, event_type, field, name_path in _EVENTS:
-            if event_type_name(event.event_type) != event_type:
-                continue
-            if kind == "signal" and event.event_id == diagnosis.event_id:
-                continue
-            name = _attribute(getattr(event, field), name_path)
-            if name in errors:
-                return replace(
-                    diagnosis,
-                    undecoded=f"{kind} {name!r} (event {event.event_id})",
-                    undecoded_error=errors[name],
-                )
+        reading = _EVENTS.get(event_type_name(event.event_type))
+        if reading is None:
+            continue
+        kind, name_of = reading
+        if kind == "signal" and event.event_id == diagnosis.event_id:
+            continue
+        name = str(name_of(event))
+        if name in errors:
+            return replace(
+                diagnosis,
+                undecoded=f"{kind} {name!r} (event {event.event_id})",
+                undecoded_error=errors[name],
+            )
     return diagnosis
-
-
-def _attribute(message: object, path: str) -> str:
-    for part in path.split("."):
-        message = getattr(message, part)
-    return str(message)
 
 
 def undecoded_explanation(d: Diagnosis) -> str:
