@@ -431,7 +431,7 @@ async def run(o):
 
 
 def test_a_conditional_choice_through_an_annotated_variable_or_a_keyword(tmp_path: Path) -> None:
-    from replaycheck._source_flow import conditional_choice
+    from replaycheck._source_branches import conditional_choice
 
     code = tmp_path / "wf.py"
     code.write_text(CHOICES)

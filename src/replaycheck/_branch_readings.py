@@ -11,15 +11,13 @@ from typing import TYPE_CHECKING
 from replaycheck._commands import NAMED_KINDS, Command
 from replaycheck._readings import source_names, source_pattern
 from replaycheck._source import function_at
-from replaycheck._source_flow import (
+from replaycheck._source_branches import (
     conditional_choice,
     continue_passed,
     continue_taken,
-    count_calls_later,
     other_branch_runs,
-    parameters_of,
-    parameters_read,
 )
+from replaycheck._source_flow import count_calls_later, parameters_of, parameters_read
 
 if TYPE_CHECKING:
     from replaycheck.diagnose import Diagnosis

@@ -35,162 +35,25 @@ def count_later(path: str, line: int, pattern: str) -> int:
     after the statement at ``line``: the rest of the function, and the whole of a loop around
     it (its next iteration), but not the other branch of an ``if`` the statement is in;
     comments and patch ids left out."""
-    found = _later_lines(path, line)
-    return 0 if found is None else len(re.findall(pattern, _code(path, found[1])))
+    found = later_lines(path, line)
+    return 0 if found is None else len(re.findall(pattern, code_of(path, found[1])))
 
 
-def other_branch_runs(path: str, line: int, names: set[str]) -> tuple[int, str, str] | None:
-    """The innermost ``if`` (or ``match``) with ``line`` in one branch and a call of one of
-    ``names`` in another: ``(its line, the source of its condition ('' for a match), "if" or
-    "match")``, else ``None``. The code took another branch than the history did: the
-    condition (or what it reads) changed."""
-    tree = parsed(path)
-    if tree is None:
-        return None
-    source = "".join(linecache.getlines(path))
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If):
-            branches = [node.body, node.orelse]
-        elif isinstance(node, ast.Match):
-            branches = [case.body for case in node.cases]
-        else:
-            continue
-        mine = [b for b in branches if _covers(b, line)]
-        if not mine:
-            continue
-        others = [stmt for b in branches if b is not mine[0] for stmt in b]
-        calls = [n for stmt in others for n in ast.walk(stmt) if isinstance(n, ast.Call)]
-        if any(_calls_one(call, names) for call in calls):
-            found.append(node)
-    if not found:
-        return None
-    node = min(found, key=lambda n: end_line(n) - n.lineno)
-    if not isinstance(node, ast.If):
-        return node.lineno, "", "match"
-    return node.lineno, ast.get_source_segment(source, node.test) or "", "if"
-
-
-def continue_taken(path: str, line: int, instead: str | None) -> tuple[int, str] | None:
-    """The innermost ``if`` with the ``continue_as_new()`` call at ``line`` in a branch, when
-    what runs if that branch is not taken (the other branch, what follows the ``if``, the next
-    iteration of a loop around it) matches the regex ``instead`` (``None``: anything, as a
-    completion does): ``(its line, the source of its condition)``."""
-    held, later = _branch_of(path, line), _later_lines(path, line)
-    if held is None or later is None:
-        return None
-    node, branch = held
-    if instead is not None:
-        other = node.orelse if branch is node.body else node.body
-        lines = (later[1] | _lines_of(other)) - _lines_of(branch)
-        if not re.search(instead, _code(path, lines)):
-            return None
-    return node.lineno, _condition(path, node)
-
-
-def continue_passed(path: str, after: int, to: int | None) -> tuple[int, str] | None:
-    """The ``if`` with a ``continue_as_new()`` call in a branch that the code passed without
-    taking that branch on its way from the statement at ``after`` to the one at ``to`` of the
-    same function (``None``: to its end, completing): the ``if`` runs between the two (around
-    a loop holding both, if need be), and ``to`` is not in that branch. ``(its line, the
-    source of its condition)``."""
-    found = _later_lines(path, after)
-    if found is None:
-        return None
-    function, later = found
-    last = statement_span(path, after)[1]
-    loop = innermost(function, after, LOOPS)
-    if to is not None and to not in later and not (loop and loop.lineno <= to <= end_line(loop)):
-        return None
-
-    def order(n: int) -> int:  # what precedes `after` in a loop runs in its next iteration
-        return n if n > last else n + (1 << 30)
-
-    calls = [n for n in ast.walk(function) if isinstance(n, ast.Call) and _continues(n)]
-    for call in sorted((n for n in calls if n.lineno in later), key=lambda n: order(n.lineno)):
-        held = _branch_of(path, call.lineno)
-        if held is None or held[0].lineno not in later:
-            continue
-        node, branch = held
-        if to is None or (order(node.lineno) < order(to) and not _covers(branch, to)):
-            return node.lineno, _condition(path, node)
-    return None
-
-
-def _continues(call: ast.Call) -> bool:
-    """Whether ``call`` is a ``workflow.continue_as_new(...)`` call."""
-    return "continue_as_new" in _names(call.func)
-
-
-def _branch_of(path: str, line: int) -> tuple[ast.If, list[ast.stmt]] | None:
-    """The innermost ``if`` of the function holding ``line`` with ``line`` in one of its
-    branches, and that branch."""
-    function = function_at(path, line)
-    if function is None:
-        return None
-    found = [
-        (node, branch)
-        for node in ast.walk(function) if isinstance(node, ast.If)
-        for branch in (node.body, node.orelse) if _covers(branch, line)
-    ]  # fmt: skip
-    return min(found, key=lambda p: end_line(p[0]) - p[0].lineno, default=None)
-
-
-def _lines_of(block: list[ast.stmt]) -> set[int]:
-    return set(range(block[0].lineno, end_line(block[-1]) + 1)) if block else set()
-
-
-def _code(path: str, lines: set[int]) -> str:
+def code_of(path: str, lines: set[int]) -> str:
     """The source of ``lines`` of ``path``, comments and patch ids cut (a patch id naming a
     command is no call of it)."""
     text = without_comments(tuple(linecache.getlines(path)))
     return re.sub(PATCH_CALL, "", "".join(t for n, t in enumerate(text, 1) if n in lines))
 
 
-def _condition(path: str, node: ast.If) -> str:
-    return ast.get_source_segment("".join(linecache.getlines(path)), node.test) or ""
-
-
 _RUN_KEYWORDS = frozenset({"activity", "workflow"})
 """The keyword arguments naming what ``execute_activity`` / ``execute_child_workflow`` run."""
 
 
-def _what_it_runs(call: ast.Call) -> list[ast.expr]:
+def what_it_runs(call: ast.Call) -> list[ast.expr]:
     """What a command call runs: its first argument (``execute_activity(step, ...)``), or the
     one it names (``activity=step``)."""
     return [*call.args[:1], *(k.value for k in call.keywords if k.arg in _RUN_KEYWORDS)]
-
-
-def conditional_choice(path: str, line: int, names: set[str]) -> tuple[int, str] | None:
-    """A conditional expression choosing what the call at ``line`` runs, with one of
-    ``names`` in an arm: ``execute_activity(bill if vip else charge, ...)``, or through a
-    variable assigned one (``step = bill if vip else charge``). ``(its line, its condition)``."""
-    function = function_at(path, line)
-    if function is None:
-        return None
-    source = "".join(linecache.getlines(path))
-    first, last = statement_span(path, line)
-    args = [
-        arg
-        for call in ast.walk(function)
-        if isinstance(call, ast.Call) and first <= call.lineno <= last
-        for arg in _what_it_runs(call)
-    ]
-    choices = [a for a in args if isinstance(a, ast.IfExp)]
-    variables = {a.id for a in args if isinstance(a, ast.Name)}
-    latest: dict[str, ast.expr | None] = {}  # each variable's last assignment before the call
-    assigns = (ast.Assign, ast.AnnAssign, ast.AugAssign)
-    found = [n for n in ast.walk(function) if isinstance(n, assigns) and n.lineno < first]
-    for node in sorted(found, key=lambda n: n.lineno):  # step = ..., step: Any = ...
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        for target in targets:
-            if isinstance(target, ast.Name) and target.id in variables:
-                latest[target.id] = None if isinstance(node, ast.AugAssign) else node.value
-    choices += [value for value in latest.values() if isinstance(value, ast.IfExp)]
-    for choice in choices:
-        if _names(choice.body) & names or _names(choice.orelse) & names:
-            return choice.lineno, ast.get_source_segment(source, choice.test) or ""
-    return None
 
 
 _COMMAND_CALLS = frozenset({
@@ -225,10 +88,10 @@ def reraises_after(path: str, line: int, *, bare: bool) -> bool:
 
 def count_calls_later(path: str, line: int, names: set[str]) -> int:
     """How many times calls that may run after the statement at ``line`` (as
-    :func:`count_later` reads it) pass or call one of ``names`` (see :func:`_calls_one`): a
+    :func:`count_later` reads it) pass or call one of ``names`` (see :func:`calls_one`): a
     call inside a loop counts as many (:data:`MANY`); a string that only mentions the name
     (``f"charge: {x}"``, ``done.append("charge")``) is no call."""
-    found = _later_lines(path, line)
+    found = later_lines(path, line)
     if found is None:
         return 0
     function, wanted = found
@@ -238,7 +101,7 @@ def count_calls_later(path: str, line: int, names: set[str]) -> int:
         if (
             not isinstance(node, ast.Call)
             or node.lineno not in wanted
-            or not _calls_one(node, names)
+            or not calls_one(node, names)
         ):
             continue
         inside = any(loop.lineno <= node.lineno <= end_line(loop) for loop in loops)
@@ -263,7 +126,7 @@ def bound_parameters(callee: SourceFrame, caller: SourceFrame, names: set[str]) 
     calls = [
         node for node in ast.walk(tree)
         if isinstance(node, ast.Call) and first <= node.lineno <= last
-        and function.name in _names(node.func)
+        and function.name in names_in(node.func)
     ]  # fmt: skip
     arguments = function.args
     positional = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
@@ -280,9 +143,9 @@ def bound_parameters(callee: SourceFrame, caller: SourceFrame, names: set[str]) 
         for param, value in zip(given, call.args, strict=False):
             if isinstance(value, ast.Starred):
                 break
-            if _names(value) & names:
+            if names_in(value) & names:
                 bound.add(param)
-        bound.update(k.arg for k in call.keywords if k.arg and _names(k.value) & names)
+        bound.update(k.arg for k in call.keywords if k.arg and names_in(k.value) & names)
     return bound
 
 
@@ -291,7 +154,7 @@ def runs_later(path: str, line: int, params: set[str]) -> bool:
     ``params`` (``execute_activity(act, ...)``, ``activity=act``), other than in an ``except``
     handler (which runs only if something failed) and other than in the other branch of an
     ``if`` the line is in. A call that merely passes it on (``done.append(act)``) is none."""
-    found = _later_lines(path, line)
+    found = later_lines(path, line)
     if found is None:
         return False
     function, wanted = found
@@ -302,9 +165,9 @@ def runs_later(path: str, line: int, params: set[str]) -> bool:
     for node in ast.walk(function):
         if not isinstance(node, ast.Call) or node.lineno not in wanted:
             continue
-        if not _names(node.func) & _COMMAND_CALLS:
+        if not names_in(node.func) & _COMMAND_CALLS:
             continue
-        if not any(isinstance(a, ast.Name) and a.id in params for a in _what_it_runs(node)):
+        if not any(isinstance(a, ast.Name) and a.id in params for a in what_it_runs(node)):
             continue
         if not any(h.lineno <= node.lineno <= end_line(h) for h in handlers):
             return True
@@ -341,7 +204,7 @@ def decided_by(path: str, line: int, params: set[str]) -> bool:
     if function is None:
         return False
     for node in ast.walk(function):
-        if isinstance(node, ast.If) and _covers([*node.body, *node.orelse], line):
+        if isinstance(node, ast.If) and covers([*node.body, *node.orelse], line):
             test = node.test
         elif isinstance(node, ast.Match) and node.lineno < line <= end_line(node):
             test = node.subject
@@ -352,29 +215,29 @@ def decided_by(path: str, line: int, params: set[str]) -> bool:
     return False
 
 
-def _calls_one(call: ast.Call, names: set[str]) -> bool:
+def calls_one(call: ast.Call, names: set[str]) -> bool:
     """Whether ``call`` itself (not its arguments' calls) passes or calls one of ``names``."""
-    callee = _names(call.func)
+    callee = names_in(call.func)
     refs = [*call.args, *(k.value for k in call.keywords)]
-    by_object = any(not isinstance(a, ast.Constant) and _names(a) & names for a in refs)
+    by_object = any(not isinstance(a, ast.Constant) and names_in(a) & names for a in refs)
     by_name = (
-        bool(callee & _COMMAND_CALLS) and bool(call.args) and bool(_names(call.args[0]) & names)
+        bool(callee & _COMMAND_CALLS) and bool(call.args) and bool(names_in(call.args[0]) & names)
     )
     return bool(callee & names) or by_object or by_name
 
 
-def _names(node: ast.AST) -> set[str]:
+def names_in(node: ast.AST) -> set[str]:
     """The name an argument or callee refers to: ``charge``, ``acts.charge``, ``"charge"``."""
     if isinstance(node, ast.Name):
         return {node.id}
     if isinstance(node, ast.Attribute):  # acts.charge, and PackOrder of PackOrder.run
-        return {node.attr, *(_names(node.value) if isinstance(node.value, ast.Name) else ())}
+        return {node.attr, *(names_in(node.value) if isinstance(node.value, ast.Name) else ())}
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return {node.value}
     return set()
 
 
-def _later_lines(path: str, line: int) -> tuple[ast.AST, set[int]] | None:
+def later_lines(path: str, line: int) -> tuple[ast.AST, set[int]] | None:
     """The function holding ``line``, and the lines that may run after its statement."""
     function = function_at(path, line)
     if function is None:
@@ -387,7 +250,7 @@ def _later_lines(path: str, line: int) -> tuple[ast.AST, set[int]] | None:
     return function, wanted
 
 
-def _covers(nodes: list[ast.stmt], line: int) -> bool:
+def covers(nodes: list[ast.stmt], line: int) -> bool:
     return bool(nodes) and nodes[0].lineno <= line <= end_line(nodes[-1])
 
 
@@ -396,10 +259,10 @@ def _other_branches(function: ast.AST, line: int) -> set[int]:
     ``if`` branch holding it, the other cases of a ``match``."""
     lines: set[int] = set()
     for node in ast.walk(function):
-        if isinstance(node, ast.If) and _covers(node.body, line) and node.orelse:
+        if isinstance(node, ast.If) and covers(node.body, line) and node.orelse:
             lines |= set(range(node.orelse[0].lineno, end_line(node.orelse[-1]) + 1))
-        elif isinstance(node, ast.Match) and any(_covers(c.body, line) for c in node.cases):
+        elif isinstance(node, ast.Match) and any(covers(c.body, line) for c in node.cases):
             for case in node.cases:  # the other cases of the match holding it
-                if not _covers(case.body, line):
+                if not covers(case.body, line):
                     lines |= set(range(case.pattern.lineno, end_line(case.body[-1]) + 1))
     return lines

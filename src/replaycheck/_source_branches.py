@@ -1,0 +1,172 @@
+"""Which branch of an ``if``, a ``match`` or a conditional expression runs a statement, and
+which ``if`` the code passed on its way between two statements: read from a function's source,
+for :mod:`replaycheck._branch_readings` (what runs after a statement is
+:mod:`replaycheck._source_flow`'s).
+"""
+
+from __future__ import annotations
+
+import ast
+import linecache
+import re
+from collections.abc import Callable
+
+from replaycheck._source import LOOPS, end_line, function_at, innermost, parsed, statement_span
+from replaycheck._source_flow import (
+    calls_one,
+    code_of,
+    covers,
+    later_lines,
+    names_in,
+    what_it_runs,
+)
+
+
+def other_branch_runs(path: str, line: int, names: set[str]) -> tuple[int, str, str] | None:
+    """The innermost ``if`` (or ``match``) with ``line`` in one branch and a call of one of
+    ``names`` in another: ``(its line, the source of its condition ('' for a match), "if" or
+    "match")``, else ``None``. The code took another branch than the history did: the
+    condition (or what it reads) changed."""
+    tree = parsed(path)
+    if tree is None:
+        return None
+    source = "".join(linecache.getlines(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If):
+            branches = [node.body, node.orelse]
+        elif isinstance(node, ast.Match):
+            branches = [case.body for case in node.cases]
+        else:
+            continue
+        mine = [b for b in branches if covers(b, line)]
+        if not mine:
+            continue
+        others = [stmt for b in branches if b is not mine[0] for stmt in b]
+        calls = [n for stmt in others for n in ast.walk(stmt) if isinstance(n, ast.Call)]
+        if any(calls_one(call, names) for call in calls):
+            found.append(node)
+    if not found:
+        return None
+    node = min(found, key=lambda n: end_line(n) - n.lineno)
+    if not isinstance(node, ast.If):
+        return node.lineno, "", "match"
+    return node.lineno, ast.get_source_segment(source, node.test) or "", "if"
+
+
+def continue_taken(path: str, line: int, instead: str | None) -> tuple[int, str] | None:
+    """The innermost ``if`` with the ``continue_as_new()`` call at ``line`` in a branch, when
+    what runs if that branch is not taken (the other branch, what follows the ``if``, the next
+    iteration of a loop around it) matches the regex ``instead`` (``None``: anything, as a
+    completion does): ``(its line, the source of its condition)``."""
+    held, later = _branch_of(path, line), later_lines(path, line)
+    if held is None or later is None:
+        return None
+    node, branch = held
+    if instead is not None:
+        other = node.orelse if branch is node.body else node.body
+        lines = (later[1] | _lines_of(other)) - _lines_of(branch)
+        if not re.search(instead, code_of(path, lines)):
+            return None
+    return node.lineno, _condition(path, node)
+
+
+def continue_passed(path: str, after: int, to: int | None) -> tuple[int, str] | None:
+    """The ``if`` with a ``continue_as_new()`` call in a branch that the code passed without
+    taking that branch, as :func:`passed_branch` finds it."""
+    return passed_branch(path, after, to, _continues)
+
+
+def passed_branch(
+    path: str, after: int, to: int | None, runs: Callable[[ast.Call], bool]
+) -> tuple[int, str] | None:
+    """The ``if`` with a call that ``runs`` says runs the command looked for in a branch that
+    the code passed without taking that branch on its way from the statement at ``after`` to
+    the one at ``to`` of the same function (``None``: to its end, completing): the ``if`` runs
+    between the two (around a loop holding both, if need be), and ``to`` is not in that
+    branch. ``(its line, the source of its condition)``."""
+    found = later_lines(path, after)
+    if found is None:
+        return None
+    function, later = found
+    last = statement_span(path, after)[1]
+    loop = innermost(function, after, LOOPS)
+    if to is not None and to not in later and not (loop and loop.lineno <= to <= end_line(loop)):
+        return None
+
+    def order(n: int) -> int:  # what precedes `after` in a loop runs in its next iteration
+        return n if n > last else n + (1 << 30)
+
+    calls = [n for n in ast.walk(function) if isinstance(n, ast.Call) and runs(n)]
+    for call in sorted((n for n in calls if n.lineno in later), key=lambda n: order(n.lineno)):
+        held = _branch_of(path, call.lineno)
+        if held is None or held[0].lineno not in later:
+            continue
+        node, branch = held
+        if to is None or (order(node.lineno) < order(to) and not covers(branch, to)):
+            return node.lineno, _condition(path, node)
+    return None
+
+
+def call_source(path: str, call: ast.Call) -> str:
+    """The source of ``call`` in ``path``."""
+    return ast.get_source_segment("".join(linecache.getlines(path)), call) or ""
+
+
+def _continues(call: ast.Call) -> bool:
+    """Whether ``call`` is a ``workflow.continue_as_new(...)`` call."""
+    return "continue_as_new" in names_in(call.func)
+
+
+def _branch_of(path: str, line: int) -> tuple[ast.If, list[ast.stmt]] | None:
+    """The innermost ``if`` of the function holding ``line`` with ``line`` in one of its
+    branches, and that branch."""
+    function = function_at(path, line)
+    if function is None:
+        return None
+    found = [
+        (node, branch)
+        for node in ast.walk(function) if isinstance(node, ast.If)
+        for branch in (node.body, node.orelse) if covers(branch, line)
+    ]  # fmt: skip
+    return min(found, key=lambda p: end_line(p[0]) - p[0].lineno, default=None)
+
+
+def _lines_of(block: list[ast.stmt]) -> set[int]:
+    return set(range(block[0].lineno, end_line(block[-1]) + 1)) if block else set()
+
+
+def _condition(path: str, node: ast.If) -> str:
+    return ast.get_source_segment("".join(linecache.getlines(path)), node.test) or ""
+
+
+def conditional_choice(path: str, line: int, names: set[str]) -> tuple[int, str] | None:
+    """A conditional expression choosing what the call at ``line`` runs, with one of
+    ``names`` in an arm: ``execute_activity(bill if vip else charge, ...)``, or through a
+    variable assigned one (``step = bill if vip else charge``). ``(its line, its condition)``."""
+    function = function_at(path, line)
+    if function is None:
+        return None
+    source = "".join(linecache.getlines(path))
+    first, last = statement_span(path, line)
+    args = [
+        arg
+        for call in ast.walk(function)
+        if isinstance(call, ast.Call) and first <= call.lineno <= last
+        for arg in what_it_runs(call)
+    ]
+    choices = [a for a in args if isinstance(a, ast.IfExp)]
+    variables = {a.id for a in args if isinstance(a, ast.Name)}
+    latest: dict[str, ast.expr | None] = {}  # each variable's last assignment before the call
+    assigns = (ast.Assign, ast.AnnAssign, ast.AugAssign)
+    found = [n for n in ast.walk(function) if isinstance(n, assigns) and n.lineno < first]
+    for node in sorted(found, key=lambda n: n.lineno):  # step = ..., step: Any = ...
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id in variables:
+                latest[target.id] = None if isinstance(node, ast.AugAssign) else node.value
+    choices += [value for value in latest.values() if isinstance(value, ast.IfExp)]
+    for choice in choices:
+        if names_in(choice.body) & names or names_in(choice.orelse) & names:
+            return choice.lineno, ast.get_source_segment(source, choice.test) or ""
+    return None
