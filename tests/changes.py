@@ -203,6 +203,13 @@ CASES = {
         5, "ActivityTaskScheduled", ("activity", "fetch"), ("activity", "charge"),
         "reordered", "charge-before-fetch",
     ),
+    "SkipTimer": Case(
+        11, "TimerStarted", ("timer", "1s"), ("activity", "charge"), "branch", "skip-timer",
+    ),
+    "SkipAudit": Case(
+        11, "ActivityTaskScheduled", ("activity", "audit"), ("activity", "charge"),
+        "branch", "skip-audit",
+    ),
 }  # fmt: skip
 """Every workflow type of ``changes_v2`` whose recorded history it breaks."""
 

@@ -1807,6 +1807,61 @@ def test_a_changed_continue_as_new_condition_gates_the_condition(tmp_path: Path,
     assert replay_variant(tmp_path, f"{case.lower()}_gated", fixed, case).ok
 
 
+SKIPPED = {  # case: (the if's condition, what the history ran in the branch skipped, old)
+    "SkipTimer": ('order.startswith("slow-")', "timer (1s)", "its body", "True"),
+    "SkipAudit": ('order.startswith("change-S")', "activity 'audit'", "its else", "False"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SKIPPED))
+def test_a_command_now_skipped_by_an_if_gates_the_condition(tmp_path: Path, case: str) -> None:
+    # The code passed an if without taking the branch that runs what the history ran there
+    # (a timer made conditional; an audit moved under an else): the removal or move it read
+    # as before was no fix the user could see in the code; the if is what changed.
+    condition, recorded, branch, old = SKIPPED[case]
+    d = committed_verdicts()[case].diagnosis
+    assert d is not None and (d.change, d.branch_condition) == ("branch", condition)
+    line = line_of(f"if {condition}:", V2_FILE)
+    assert d.branch_at == f"changes_v2.py:{line} in run"
+    assert d.explanation() == (
+        f"the code passed the if at changes_v2.py:{line} in run without taking {branch}, which "
+        f"runs {recorded}: this execution took it and ran {recorded} there, where the code now "
+        "goes on with activity 'charge' (the condition, or what it reads, changed; or the if "
+        "is new)"
+    )
+    fix = d.fix()
+    assert fix[0].startswith(f"gate the condition of the if at changes_v2.py:{line} in run")
+    assert fix[1:5] == [
+        f"    new_branch = {condition}",
+        f'    if not workflow.patched("{d.patch_id}"):',
+        f"        new_branch = ...  # the old condition ({old} if the if is new), for "
+        "executions recorded before",
+        "    if new_branch:",
+    ]
+    assert len(fix) == 6  # no second reading: the code still runs it, in that branch
+    assert d.fix_at is not None and d.fix_at.line == line  # where the summary sends the user
+    # The fix applied as it reads, with the old condition of an if that is new: it replays.
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    indent = lines[line - 1][: -len(lines[line - 1].lstrip())]
+    gated = [indent + x[4:].replace("...  #", f"{old}  #") + "\n" for x in fix[1:5]]
+    fixed = "".join(lines[: line - 1] + gated + lines[line:])
+    assert replay_variant(tmp_path, f"{case.lower()}_gated", fixed, case).ok
+
+
+def test_a_command_skipped_by_an_if_but_run_after_is_no_skipped_branch(tmp_path: Path) -> None:
+    # SkipTimer with the pause run after 'charge' too: the code moved the timer, and may
+    # still run it in the if, so the if is not named.
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    line = marked_line("change: SkipTimer")
+    charge = lines[line - 1]
+    assert charge.strip().startswith("return await workflow.execute_activity(charge")
+    moved = charge.replace("return await", "result = await")
+    pause = "        await workflow.sleep(PAUSE)\n        return result\n"
+    source = "".join([*lines[: line - 1], moved, pause, *lines[line:]])
+    d = replay_variant(tmp_path, "skip_timer_moved", source, "SkipTimer").diagnosis
+    assert d is not None and d.change != "branch" and not d.branch_skipped, d
+
+
 def test_a_continue_as_new_now_skipped_at_the_end_is_a_branch_not_a_removal(
     tmp_path: Path,
 ) -> None:
@@ -2373,7 +2428,7 @@ def test_a_condition_reading_more_than_parameters_is_gated_in_place_first(tmp_pa
     second = next(i for i, line in enumerate(fix) if "that run passes changed" in line)
     assert fix[second].startswith("  if instead the argument 'now' that run passes changed, gate")
     assert fix[second + 1].startswith('    now=True if workflow.patched("charge-or-bill") else')
-    assert d.fix_at is d.gate_at
+    assert d.fix_at is not None and d.fix_at.short() == d.branch_at  # the condition's if
 
 
 def test_a_flag_passed_by_position_gates_the_whole_call(tmp_path: Path) -> None:

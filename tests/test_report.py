@@ -54,7 +54,10 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def expected_line(name: str) -> int:
-    """The line the diagnosis of case ``name`` points at (see ``changes_v2``'s comments)."""
+    """The line the diagnosis of case ``name`` points at (see ``changes_v2``'s comments): for
+    a branch taken otherwise, the ``if`` whose condition the fix gates."""
+    if CASES[name].change == "branch":
+        return marked_line(f"branch: {name}")
     if CASES[name].commanded[0] in ("complete", ""):  # nothing issued it: the last command
         return marked_line(f"before: {name}")
     return marked_line(f"change: {name}")

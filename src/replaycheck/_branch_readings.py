@@ -5,19 +5,30 @@ history's command shows the execution took another: read from the source, for
 
 from __future__ import annotations
 
+import ast
 import os
+import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from replaycheck._commands import NAMED_KINDS, Command
 from replaycheck._readings import source_names, source_pattern
 from replaycheck._source import function_at
 from replaycheck._source_branches import (
+    call_source,
     conditional_choice,
-    continue_passed,
     continue_taken,
+    continues,
     other_branch_runs,
+    passed_branch,
 )
-from replaycheck._source_flow import count_calls_later, parameters_of, parameters_read
+from replaycheck._source_flow import (
+    calls_one,
+    count_calls_later,
+    count_later,
+    parameters_of,
+    parameters_read,
+)
 
 if TYPE_CHECKING:
     from replaycheck.diagnose import Diagnosis
@@ -92,6 +103,52 @@ def _continued_sooner(at: int, h: Command, c: Command) -> _Found | None:
 def _continued_later(c: Command, last: Command | None) -> _Found | None:
     """The ``if`` with a ``continue_as_new()`` in a branch that the code passed, from its
     last matching command ``last`` on to ``c`` in the same function (or to its completion)."""
+    found = _passed(c, last, lambda file: continues)
+    return None if found is None else (found[0], found[1], found[2][:2])
+
+
+def skipped_branch(
+    diagnosis: Diagnosis, h: Command | None, c: Command | None, last: Command | None
+) -> tuple[str, str, str, tuple[str, ...], bool, str] | None:
+    """Where the code passed an ``if`` without taking the branch that runs ``h``, on its way
+    from its last matching command ``last`` to ``c`` (or to its completion), and runs ``h``
+    nowhere after: this execution took that branch and ran ``h`` there. ``(where, condition,
+    "if", parameters, more, branch)`` as :func:`other_branch` gives them, ``branch`` being
+    ``body`` or ``else``: which branch of the ``if`` runs ``h``."""
+    if h is None or c is None or h.kind in ("complete", "continue-as-new"):
+        return None
+    if c.kind == "continue-as-new":
+        return None
+    pattern = source_pattern(h)
+    if not pattern:
+        return None
+    names = source_names(h.name) if h.kind in NAMED_KINDS and h.name else set()
+
+    def runs(file: str) -> Callable[[ast.Call], bool]:
+        if names:
+            return lambda call: calls_one(call, names)
+        return lambda call: bool(re.search(pattern, call_source(file, call)))
+
+    found = _passed(c, last, runs)
+    if found is None:
+        return None
+    (file, line, function), at, (branch_at, condition, in_body) = found
+    if at >= 0 and count_later(c.frames[at][0], c.frames[at][1], pattern):
+        return None  # the code runs h after c: moved, not skipped
+    params, more = parameters_read(condition, parameters_of(file, line))
+    if at != diagnosis.gate_frame:  # the caller shown is c's frame's: not the if function's
+        params = ()
+    where = f"{os.path.basename(file)}:{branch_at} in {function}"
+    return where, condition, "if", params, more, "body" if in_body else "else"
+
+
+def _passed(
+    c: Command, last: Command | None, runs: Callable[[str], Callable[[ast.Call], bool]]
+) -> tuple[tuple[str, int, str], int, tuple[int, str, bool]] | None:
+    """The ``if`` the code passed from ``last`` on to ``c`` in the same function (or to its
+    completion) without taking a branch with a call that ``runs(file)`` says runs what is
+    looked for: ``last``'s frame, the index of that function's frame in ``c``'s (-1: none), and
+    what :func:`passed_branch` gives."""
     if last is None or not last.frames:
         return None
     file, line, _ = last.frames[0]
@@ -99,5 +156,5 @@ def _continued_later(c: Command, last: Command | None) -> _Found | None:
     mine = [i for i, (f, n, _) in enumerate(c.frames) if here and function_at(f, n) is here]
     if not mine and c.kind != "complete":
         return None
-    found = continue_passed(file, line, c.frames[mine[0]][1] if mine else None)
+    found = passed_branch(file, line, c.frames[mine[0]][1] if mine else None, runs(file))
     return None if found is None else (last.frames[0], mine[0] if mine else -1, found)

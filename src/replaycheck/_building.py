@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from replaycheck._branch_readings import continue_branch, other_branch
+from replaycheck._branch_readings import continue_branch, other_branch, skipped_branch
 from replaycheck._building_names import (
     branch_ids,
     classify,
@@ -372,9 +372,11 @@ def _from_divergence(
     matched = next((x for _, x in reversed(found.matched) if x is not None and x.frames), None)
     branch = None if next_is_h else (
         other_branch(diagnosis, h, c) or continue_branch(diagnosis, h, c, matched))  # fmt: skip
-    if branch is not None:
-        at, condition, kind, params, more = branch
-        patch_id, other_patch_id = branch_ids(h, c)
+    skipped = None if next_is_h or branch else skipped_branch(diagnosis, h, c, matched)
+    found_branch = branch or skipped
+    if found_branch is not None:
+        at, condition, kind, params, more = found_branch[:5]
+        patch_id, other_patch_id = branch_ids(h, c, skipped=skipped is not None)
         return replace(
             diagnosis,
             change="branch",
@@ -383,6 +385,7 @@ def _from_divergence(
             branch_kind=kind,
             branch_parameters=params,
             branch_reads_more=more,
+            branch_skipped="" if skipped is None else skipped[5],
             patch_id=unused(patch_id, taken),
             other_patch_id=unused(other_patch_id, taken),
             still_runs_later=False,

@@ -18,6 +18,45 @@ if TYPE_CHECKING:
     from replaycheck.diagnose import Diagnosis
 
 
+def branch_explanation(d: Diagnosis, rec: str, com: str) -> str:
+    """Why the code took another branch of an ``if`` (a ``match``, a conditional expression)
+    than the history did: ``rec`` is what the history recorded, ``com`` what the code
+    commanded."""
+    what = d.branch_kind or "if"
+    caller = d.branch_caller
+    why = "the condition, or what it reads, changed"
+    if caller is not None:
+        why = (
+            f"the {arguments(d.branch_parameters)} that {caller.function} passes at "
+            f"{caller.short()}, or the condition, changed"
+        )
+    if d.branch_skipped:
+        goes = "completes" if d.commanded_kind == "complete" else f"goes on with {com}"
+        branch = "its body" if d.branch_skipped == "body" else "its else"
+        return (
+            f"the code passed the {what} at {d.branch_at} without taking {branch}, which runs "
+            f"{rec}: this execution took it and ran {rec} there, where the code now {goes} "
+            f"({why}; or the {what} is new)"
+        )
+    took = f"the code took another branch of the {what} at {d.branch_at}: it now"
+    if d.commanded_kind == "continue-as-new":
+        went = "completed" if d.recorded_kind == "complete" else f"went on with {rec}"
+        return (
+            f"{took} continues as new where this execution {went}, as the code still does "
+            f"when it does not continue as new ({why}; or the continue-as-new is new)"
+        )
+    if d.recorded_kind == "continue-as-new":
+        goes = "completes" if d.commanded_kind == "complete" else f"goes on with {com}"
+        return (
+            f"{took} {goes} where this execution continued as new, as the code still does "
+            f"in the branch it did not take ({why})"
+        )
+    return (
+        f"{took} runs {com} where this execution ran {rec}, which the code still runs in "
+        f"another branch ({why}; or {rec} became {com} in this branch)"
+    )
+
+
 def branch_fix(d: Diagnosis) -> list[str]:
     """Gate the condition, not the branch: each execution keeps the branch it took. A rename
     inside the branch reads the same from the history, so it comes second (gating the call
@@ -33,8 +72,11 @@ def branch_fix(d: Diagnosis) -> list[str]:
             if what == "if"
             else ["    ... if new_branch else ...  # the expression, with new_branch as its test"]
         )
-        # a continue-as-new that is new had the condition False before
+        # a continue-as-new that is new had the condition False before; a skipped branch
+        # that is new had its branch taken always
         old = " (False if the if is new)" if d.commanded_kind == "continue-as-new" else ""
+        if d.branch_skipped:
+            old = f" ({d.branch_skipped == 'body'} if the if is new)"
         lines = [
             f"gate the condition of the {what} at {d.branch_at}, not the code in its branches "
             "(executions recorded before took theirs under the old condition):",
@@ -60,7 +102,7 @@ def branch_fix(d: Diagnosis) -> list[str]:
         ]
     code = statement_at(frame) or f"...  # the new code: {d.commanded}"
     other = d.other_patch_id or "<change-id>"
-    if d.recorded_kind == "continue-as-new":  # the code still continues as new in the if
+    if d.recorded_kind == "continue-as-new" or d.branch_skipped:  # the code still runs it there
         return lines
     if d.commanded_kind == "continue-as-new":
         return [

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from replaycheck._cancel_readings import abandoned_fix, cancel_explanation
 from replaycheck._commands import TASK_END_CANCELS, Command, kind_switch
 from replaycheck._fix_cases import (
-    arguments,
+    branch_explanation,
     branch_fix,
     catch_again,
     deprecated_early_fix,
@@ -124,31 +124,7 @@ def explanation(d: Diagnosis) -> str:
     if d.change == "reordered" and len(d.ids) == 2 and rec == com:  # two of one type swapped
         return f"{com} (id {d.ids[1]!r}) now comes before {rec} (id {d.ids[0]!r})"
     if d.change == "branch":
-        what = d.branch_kind or "if"
-        caller = d.branch_caller
-        why = "the condition, or what it reads, changed"
-        if caller is not None:
-            why = (
-                f"the {arguments(d.branch_parameters)} that {caller.function} passes at "
-                f"{caller.short()}, or the condition, changed"
-            )
-        took = f"the code took another branch of the {what} at {d.branch_at}: it now"
-        if d.commanded_kind == "continue-as-new":
-            went = "completed" if d.recorded_kind == "complete" else f"went on with {rec}"
-            return (
-                f"{took} continues as new where this execution {went}, as the code still does "
-                f"when it does not continue as new ({why}; or the continue-as-new is new)"
-            )
-        if d.recorded_kind == "continue-as-new":
-            goes = "completes" if d.commanded_kind == "complete" else f"goes on with {com}"
-            return (
-                f"{took} {goes} where this execution continued as new, as the code still does "
-                f"in the branch it did not take ({why})"
-            )
-        return (
-            f"{took} runs {com} where this execution ran {rec}, which the code still runs in "
-            f"another branch ({why}; or {rec} became {com} in this branch)"
-        )
+        return branch_explanation(d, rec, com)
     return {
         "loop": f"the loop at {d.loop} now runs {loop_command(d)} "
         f"{'more' if d.loop_more else 'fewer'} times than this history recorded "

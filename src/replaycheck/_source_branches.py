@@ -71,20 +71,14 @@ def continue_taken(path: str, line: int, instead: str | None) -> tuple[int, str]
     return node.lineno, _condition(path, node)
 
 
-def continue_passed(path: str, after: int, to: int | None) -> tuple[int, str] | None:
-    """The ``if`` with a ``continue_as_new()`` call in a branch that the code passed without
-    taking that branch, as :func:`passed_branch` finds it."""
-    return passed_branch(path, after, to, _continues)
-
-
 def passed_branch(
     path: str, after: int, to: int | None, runs: Callable[[ast.Call], bool]
-) -> tuple[int, str] | None:
+) -> tuple[int, str, bool] | None:
     """The ``if`` with a call that ``runs`` says runs the command looked for in a branch that
     the code passed without taking that branch on its way from the statement at ``after`` to
     the one at ``to`` of the same function (``None``: to its end, completing): the ``if`` runs
     between the two (around a loop holding both, if need be), and ``to`` is not in that
-    branch. ``(its line, the source of its condition)``."""
+    branch. ``(its line, the source of its condition, whether that branch is its body)``."""
     found = later_lines(path, after)
     if found is None:
         return None
@@ -104,7 +98,7 @@ def passed_branch(
             continue
         node, branch = held
         if to is None or (order(node.lineno) < order(to) and not covers(branch, to)):
-            return node.lineno, _condition(path, node)
+            return node.lineno, _condition(path, node), branch is node.body
     return None
 
 
@@ -113,7 +107,7 @@ def call_source(path: str, call: ast.Call) -> str:
     return ast.get_source_segment("".join(linecache.getlines(path)), call) or ""
 
 
-def _continues(call: ast.Call) -> bool:
+def continues(call: ast.Call) -> bool:
     """Whether ``call`` is a ``workflow.continue_as_new(...)`` call."""
     return "continue_as_new" in names_in(call.func)
 

@@ -11,6 +11,7 @@ fallback: a message nothing else explains still gives a Diagnosis holding it.
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
 
@@ -146,6 +147,10 @@ class Diagnosis:
     """``branch``: the parameters of the function holding it that its condition reads
     (``urgent`` of ``if urgent:`` in ``_notify(self, order, urgent)``): the value a caller
     passes decides, so the caller may be what changed (:attr:`branch_caller`)."""
+    branch_skipped: str = ""
+    """``branch``: the branch of the ``if`` that the code passed without taking (``body`` or
+    ``else``), which runs what the history recorded there: this execution took it. Empty when
+    the code took another branch, running something else."""
     branch_reads_more: bool = False
     """``branch``: its condition reads more than :attr:`branch_parameters` (``self``, a
     global): the condition is gated first, the caller's argument second."""
@@ -303,7 +308,19 @@ class Diagnosis:
             return self.abandoned_at
         if not self.location and self.waits_at:
             return self.waits_at[0]
-        return (not self.branch_reads_more and self.branch_caller) or self.gate_at
+        caller = not self.branch_reads_more and self.branch_caller
+        return caller or self._branch_frame or self.gate_at
+
+    @property
+    def _branch_frame(self) -> SourceFrame | None:
+        """``branch``: the ``if`` whose condition the fix gates, when it is in the file of
+        :attr:`gate_at` (:attr:`branch_at` names the file only)."""
+        frame = self.gate_at
+        name, _, rest = self.branch_at.partition(":")
+        line, _, function = rest.partition(" in ")
+        if frame is None or not line.isdigit() or name != os.path.basename(frame.file):
+            return None
+        return SourceFrame(frame.file, int(line), function)
 
     @property
     def branch_caller(self) -> SourceFrame | None:

@@ -1213,3 +1213,21 @@ class AddNexusCancel:
         with contextlib.suppress(NexusOperationError, asyncio.CancelledError):
             await handle
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipTimer")
+class SkipTimer:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.sleep(PAUSE)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipAudit")
+class SkipAudit:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

@@ -177,6 +177,7 @@ class AddContinueAsNew:
     @workflow.run
     async def run(self, order: str) -> str:
         await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # branch: AddContinueAsNew (the next line)
         if not order.endswith("-next"):
             # change: AddContinueAsNew (the next line)
             workflow.continue_as_new(f"{order}-next")
@@ -263,6 +264,7 @@ class InvertBranch:
     @workflow.run
     async def run(self, order: str) -> str:
         await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # branch: InvertBranch (the next line)
         if not order.endswith("!"):
             # change: InvertBranch (the next line)
             return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
@@ -967,6 +969,7 @@ class ContinueSooner:
     async def run(self, order: str) -> str:
         items = order.split("-")
         await workflow.execute_activity(fetch, items[0], start_to_close_timeout=TIMEOUT)
+        # branch: ContinueSooner (the next line)
         if len(items) > 1:
             # change: ContinueSooner (the next line)
             workflow.continue_as_new("-".join(items[1:]))
@@ -982,6 +985,7 @@ class ContinueLater:
     async def run(self, order: str) -> str:
         items = order.split("-")
         await workflow.execute_activity(fetch, items[0], start_to_close_timeout=TIMEOUT)
+        # branch: ContinueLater (the next line)
         if len(items) > 2:
             workflow.continue_as_new("-".join(items[1:]))
         # change: ContinueLater (the next line)
@@ -999,6 +1003,7 @@ class ContinueSoonerInLoop:
             await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
             done += 1
             iteration += 1
+            # branch: ContinueSoonerInLoop (the next line)
             if iteration >= 2:
                 # change: ContinueSoonerInLoop (the next line)
                 workflow.continue_as_new(args=[order, done])
@@ -1017,6 +1022,7 @@ class ContinueLaterInLoop:
             await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
             done += 1
             iteration += 1
+            # branch: ContinueLaterInLoop (the next line)
             if iteration >= 4:
                 workflow.continue_as_new(args=[order, done])
         return order
@@ -1511,4 +1517,34 @@ class AddNexusCancel:
         handle.cancel()
         with contextlib.suppress(NexusOperationError, asyncio.CancelledError):
             await handle
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipTimer")
+class SkipTimer:
+    """The pause made conditional: only slow orders pause now, and this one is not."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # branch: SkipTimer (the next line)
+        if order.startswith("slow-"):
+            await workflow.sleep(PAUSE)
+        # change: SkipTimer (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipAudit")
+class SkipAudit:
+    """Orders of the shop this execution's came from are trusted now: no audit."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # branch: SkipAudit (the next line)
+        if order.startswith("change-S"):
+            workflow.logger.info("trusted order: no audit")
+        else:
+            await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+        # change: SkipAudit (the next line)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

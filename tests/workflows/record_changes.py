@@ -136,6 +136,8 @@ CASES = (
     "RenameNexusService",
     "RemoveBeforeWait",
     "AddNexusCancel",
+    "SkipTimer",
+    "SkipAudit",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
