@@ -1848,6 +1848,23 @@ def test_a_command_now_skipped_by_an_if_gates_the_condition(tmp_path: Path, case
     assert replay_variant(tmp_path, f"{case.lower()}_gated", fixed, case).ok
 
 
+def test_the_first_command_now_skipped_by_an_if_gates_the_condition(tmp_path: Path) -> None:
+    # SkipTimer with 'fetch', its first command, moved under an if too: the code starts with
+    # 'charge' where the history ran 'fetch'. No command matched before it: the if is found on
+    # the way from the start of run.
+    source = V2_FILE.read_text()
+    first = "        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)\n"
+    start = source.index("class SkipTimer:")
+    at = source.index(first, start)
+    guarded = '        if order.startswith("fresh-"):\n    ' + first
+    source = source[:at] + guarded + source[at + len(first) :]
+    d = replay_variant(tmp_path, "skip_first", source, "SkipTimer").diagnosis
+    assert d is not None and (d.change, d.branch_skipped) == ("branch", "body"), d
+    assert (d.recorded, d.commanded) == ("activity 'fetch'", "activity 'charge'")
+    assert d.branch_condition == 'order.startswith("fresh-")'
+    assert d.patch_id == "skip-fetch"
+
+
 def test_a_command_skipped_by_an_if_but_run_after_is_no_skipped_branch(tmp_path: Path) -> None:
     # SkipTimer with the pause run after 'charge' too: the code moved the timer, and may
     # still run it in the if, so the if is not named.

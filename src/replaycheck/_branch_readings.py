@@ -148,8 +148,13 @@ def _passed(
     """The ``if`` the code passed from ``last`` on to ``c`` in the same function (or to its
     completion) without taking a branch with a call that ``runs(file)`` says runs what is
     looked for: ``last``'s frame, the index of that function's frame in ``c``'s (-1: none), and
-    what :func:`passed_branch` gives."""
-    if last is None or not last.frames:
+    what :func:`passed_branch` gives. With no ``last`` (``c`` is the code's first command),
+    from the start of each function ``c``'s frames pass through, innermost first."""
+    if last is None or not last.frames:  # from the start of a function c passes through
+        for at, (file, line, function) in enumerate(c.frames):
+            found = passed_branch(file, None, line, runs(file))
+            if found is not None:
+                return (file, line, function), at, found
         return None
     file, line, _ = last.frames[0]
     here = function_at(file, line)

@@ -17,6 +17,7 @@ from replaycheck._source_flow import (
     code_of,
     covers,
     later_lines,
+    lines_on_its_path,
     names_in,
     what_it_runs,
 )
@@ -72,19 +73,27 @@ def continue_taken(path: str, line: int, instead: str | None) -> tuple[int, str]
 
 
 def passed_branch(
-    path: str, after: int, to: int | None, runs: Callable[[ast.Call], bool]
+    path: str, after: int | None, to: int | None, runs: Callable[[ast.Call], bool]
 ) -> tuple[int, str, bool] | None:
     """The ``if`` with a call that ``runs`` says runs the command looked for in a branch that
-    the code passed without taking that branch on its way from the statement at ``after`` to
-    the one at ``to`` of the same function (``None``: to its end, completing): the ``if`` runs
-    between the two (around a loop holding both, if need be), and ``to`` is not in that
-    branch. ``(its line, the source of its condition, whether that branch is its body)``."""
-    found = later_lines(path, after)
-    if found is None:
-        return None
-    function, later = found
-    last = statement_span(path, after)[1]
-    loop = innermost(function, after, LOOPS)
+    the code passed without taking that branch on its way from the statement at ``after``
+    (``None``: from the start of the function holding ``to``) to the one at ``to`` of the same
+    function (``None``: to its end, completing): the ``if`` runs between the two (around a
+    loop holding both, if need be), and ``to`` is not in that branch. ``(its line, the source
+    of its condition, whether that branch is its body)``."""
+    if after is None:
+        found = None if to is None else lines_on_its_path(path, to)
+        if found is None:
+            return None
+        function, later = found
+        last, loop = min(later) - 1, None
+    else:
+        found = later_lines(path, after)
+        if found is None:
+            return None
+        function, later = found
+        last = statement_span(path, after)[1]
+        loop = innermost(function, after, LOOPS)
     if to is not None and to not in later and not (loop and loop.lineno <= to <= end_line(loop)):
         return None
 

@@ -237,6 +237,17 @@ def names_in(node: ast.AST) -> set[str]:
     return set()
 
 
+def lines_on_its_path(path: str, line: int) -> tuple[ast.AST, set[int]] | None:
+    """The function holding ``line``, and the lines of its body that may run in a pass that
+    reaches ``line``: all but the other branches of an ``if`` (the other cases of a
+    ``match``) holding it."""
+    function = function_at(path, line)
+    if function is None or not function.body:
+        return None
+    lines = set(range(function.body[0].lineno, end_line(function) + 1))
+    return function, lines - _other_branches(function, line)
+
+
 def later_lines(path: str, line: int) -> tuple[ast.AST, set[int]] | None:
     """The function holding ``line``, and the lines that may run after its statement."""
     function = function_at(path, line)
