@@ -564,9 +564,7 @@ def test_a_command_removed_before_a_wait_reads_as_the_removal_first(tmp_path: Pa
     assert d is not None and d.change == "removed" and not d.still_runs_later, d
     line = marked_line("change: RemoveBeforeWait")
     assert d.waits_at[0].line == line
-    assert "which the code no longer runs after it: activity 'charge' removed" in (
-        d.explanation()
-    )
+    assert "which the code no longer runs after it: activity 'charge' removed" in (d.explanation())
     fix = d.fix()
     assert fix[1:5] == [
         '    if workflow.patched("remove-charge"):',
@@ -597,7 +595,9 @@ def test_an_added_nexus_cancel_points_at_the_cancel_call(tmp_path: Path) -> None
     line = marked_line("change: AddNexusCancel")
     frame = d.location[0]
     assert (Path(frame.file).resolve(), frame.line, frame.code) == (
-        V2_FILE, line, "handle.cancel()"
+        V2_FILE,
+        line,
+        "handle.cancel()",
     )
     fix = first_reading("\n".join(d.fix())).splitlines()
     start = fix.index(f'    if workflow.patched("{d.patch_id}"):')
@@ -770,7 +770,10 @@ def test_a_childs_cancel_the_code_adds_is_named_after_the_child(tmp_path: Path) 
     assert fix[gate].strip() == 'if workflow.patched("cancel-sink-before-charge"):'
     body = [x[4:] for x in fix[gate + 1 : gate + 4]]
     assert [x.strip() for x in body] == [
-        "child.cancel()", "with contextlib.suppress(ChildWorkflowError):", "await child"]
+        "child.cancel()",
+        "with contextlib.suppress(ChildWorkflowError):",
+        "await child",
+    ]
     source = V2_FILE.read_text()
     lines = source.splitlines(keepends=True)
     line = marked_line("before: AddChildCancel")
@@ -837,8 +840,10 @@ def test_a_wait_that_times_out_and_fails_the_workflow_is_located_and_explained(
     # Caught as the explanation says, the wait makes the commands the history recorded.
     source = V2_FILE.read_text()
     wait = "        await workflow.wait_condition(lambda: self.rushed, timeout=PAUSE)\n"
-    caught = ("        with contextlib.suppress(asyncio.TimeoutError):\n"
-              "            await workflow.wait_condition(lambda: self.rushed, timeout=PAUSE)\n")
+    caught = (
+        "        with contextlib.suppress(asyncio.TimeoutError):\n"
+        "            await workflow.wait_condition(lambda: self.rushed, timeout=PAUSE)\n"
+    )
     assert source.count(wait) == 1
     assert replay_variant(tmp_path, "sleep_to_wait_caught", source.replace(wait, caught),
                           "SleepToWait").ok  # fmt: skip
@@ -864,8 +869,10 @@ def test_a_signal_input_the_handler_cannot_decode_is_named_with_a_fix_that_is_no
     )
     fix = d.fix()
     assert fix[0].startswith("make the handler of signal 'add' take the input executions")
-    assert fix[1:3] == ['    @workflow.signal(name="add")',
-                        "    async def handler(self, arg: OldType | NewType) -> None:"]
+    assert fix[1:3] == [
+        '    @workflow.signal(name="add")',
+        "    async def handler(self, arg: OldType | NewType) -> None:",
+    ]
     assert not any("patched(" in x for x in fix[1:])
     # The handler taking both types, as the fix says: the history replays.
     source = V2_FILE.read_text()
@@ -887,8 +894,10 @@ def test_an_update_input_the_handler_cannot_decode_is_named_where_the_history_ac
         "temporalio rejected it where the history accepted it; the handler's parameter types "
         "changed"
     )
-    assert d.fix()[1:3] == ['    @workflow.update(name="set_note")',
-                            "    async def handler(self, arg: OldType | NewType) -> ReturnType:"]
+    assert d.fix()[1:3] == [
+        '    @workflow.update(name="set_note")',
+        "    async def handler(self, arg: OldType | NewType) -> ReturnType:",
+    ]
     # The handler taking both types, as the fix says: the history replays.
     source = V2_FILE.read_text()
     start = source.index("class ChangeUpdateType:")
@@ -1455,8 +1464,12 @@ def test_an_addition_to_a_gather_keeps_the_statement_in_the_else(tmp_path: Path)
     old = f"await asyncio.gather({FETCH}, {CHARGE})"
     code = [line.replace("...  # the statement as it was, without activity 'audit'", old)
             for line in fix[1:-1]]  # fmt: skip
-    assert replay_variant(tmp_path, "add_to_gather_gated",
-                          with_fix("AddToGather", start, start + 5, code), "AddToGather").ok
+    assert replay_variant(
+        tmp_path,
+        "add_to_gather_gated",
+        with_fix("AddToGather", start, start + 5, code),
+        "AddToGather",
+    ).ok
 
 
 FETCH = "workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)"
@@ -1853,7 +1866,9 @@ def test_the_first_command_now_skipped_by_an_if_gates_the_condition(tmp_path: Pa
     # 'charge' where the history ran 'fetch'. No command matched before it: the if is found on
     # the way from the start of run.
     source = V2_FILE.read_text()
-    first = "        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)\n"
+    first = (
+        "        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)\n"
+    )
     start = source.index("class SkipTimer:")
     at = source.index(first, start)
     guarded = '        if order.startswith("fresh-"):\n    ' + first
@@ -1863,6 +1878,23 @@ def test_the_first_command_now_skipped_by_an_if_gates_the_condition(tmp_path: Pa
     assert (d.recorded, d.commanded) == ("activity 'fetch'", "activity 'charge'")
     assert d.branch_condition == 'order.startswith("fresh-")'
     assert d.patch_id == "skip-fetch"
+
+
+def test_a_command_skipped_by_an_if_in_a_loop_gates_the_condition_not_the_bound(
+    tmp_path: Path,
+) -> None:
+    # LoopFewer's loop kept at three iterations, 'fetch' skipped in the last one by an if: the
+    # bound is as recorded, so the fix gates the if's condition (it read as the loop running
+    # 'fetch' fewer times, with a fix gating the bound).
+    source = V2_FILE.read_text()
+    start = source.index("class LoopFewer:")
+    old = "        for _ in range(2):\n            await workflow.execute_activity(fetch,"
+    assert source.index(old, start) < source.index("class ", start + 10)
+    new = "        for i in range(3):\n            if i < 2:\n    " + old.split("\n")[1]
+    source = source[:start] + source[start:].replace(old, new, 1)
+    d = replay_variant(tmp_path, "skip_in_loop", source, "LoopFewer").diagnosis
+    assert d is not None and (d.change, d.branch_skipped) == ("branch", "body"), d
+    assert (d.branch_condition, d.patch_id) == ("i < 2", "skip-fetch")
 
 
 def test_a_command_skipped_by_an_if_but_run_after_is_no_skipped_branch(tmp_path: Path) -> None:

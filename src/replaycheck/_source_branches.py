@@ -92,12 +92,18 @@ def passed_branch(
         if found is None:
             return None
         function, later = found
-        last = statement_span(path, after)[1]
+        first, last = statement_span(path, after)
         loop = innermost(function, after, LOOPS)
+        if loop is not None:  # its next iteration may skip the statement itself
+            later |= set(range(first, last + 1))
     if to is not None and to not in later and not (loop and loop.lineno <= to <= end_line(loop)):
         return None
 
-    def order(n: int) -> int:  # what precedes `after` in a loop runs in its next iteration
+    def order(n: int) -> int:
+        """Run order: what precedes ``after`` in a loop runs in its next iteration, and what
+        follows the loop runs after it, maybe after more iterations."""
+        if loop is not None and n > end_line(loop):
+            return n + (1 << 31)
         return n if n > last else n + (1 << 30)
 
     calls = [n for n in ast.walk(function) if isinstance(n, ast.Call) and runs(n)]
