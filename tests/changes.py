@@ -210,6 +210,10 @@ CASES = {
         11, "ActivityTaskScheduled", ("activity", "audit"), ("activity", "charge"),
         "branch", "skip-audit",
     ),
+    "SkipInLoop": Case(
+        5, "ActivityTaskScheduled", ("activity", "audit"), ("activity", "fetch"),
+        "branch", "skip-audit",
+    ),
 }  # fmt: skip
 """Every workflow type of ``changes_v2`` whose recorded history it breaks."""
 

@@ -564,7 +564,9 @@ def test_a_command_removed_before_a_wait_reads_as_the_removal_first(tmp_path: Pa
     assert d is not None and d.change == "removed" and not d.still_runs_later, d
     line = marked_line("change: RemoveBeforeWait")
     assert d.waits_at[0].line == line
-    assert "which the code no longer runs after it: activity 'charge' removed" in (d.explanation())
+    assert "which the code no longer runs after it: activity 'charge' removed" in (
+        d.explanation()
+    )
     fix = d.fix()
     assert fix[1:5] == [
         '    if workflow.patched("remove-charge"):',
@@ -595,9 +597,7 @@ def test_an_added_nexus_cancel_points_at_the_cancel_call(tmp_path: Path) -> None
     line = marked_line("change: AddNexusCancel")
     frame = d.location[0]
     assert (Path(frame.file).resolve(), frame.line, frame.code) == (
-        V2_FILE,
-        line,
-        "handle.cancel()",
+        V2_FILE, line, "handle.cancel()"
     )
     fix = first_reading("\n".join(d.fix())).splitlines()
     start = fix.index(f'    if workflow.patched("{d.patch_id}"):')
@@ -770,10 +770,7 @@ def test_a_childs_cancel_the_code_adds_is_named_after_the_child(tmp_path: Path) 
     assert fix[gate].strip() == 'if workflow.patched("cancel-sink-before-charge"):'
     body = [x[4:] for x in fix[gate + 1 : gate + 4]]
     assert [x.strip() for x in body] == [
-        "child.cancel()",
-        "with contextlib.suppress(ChildWorkflowError):",
-        "await child",
-    ]
+        "child.cancel()", "with contextlib.suppress(ChildWorkflowError):", "await child"]
     source = V2_FILE.read_text()
     lines = source.splitlines(keepends=True)
     line = marked_line("before: AddChildCancel")
@@ -840,10 +837,8 @@ def test_a_wait_that_times_out_and_fails_the_workflow_is_located_and_explained(
     # Caught as the explanation says, the wait makes the commands the history recorded.
     source = V2_FILE.read_text()
     wait = "        await workflow.wait_condition(lambda: self.rushed, timeout=PAUSE)\n"
-    caught = (
-        "        with contextlib.suppress(asyncio.TimeoutError):\n"
-        "            await workflow.wait_condition(lambda: self.rushed, timeout=PAUSE)\n"
-    )
+    caught = ("        with contextlib.suppress(asyncio.TimeoutError):\n"
+              "            await workflow.wait_condition(lambda: self.rushed, timeout=PAUSE)\n")
     assert source.count(wait) == 1
     assert replay_variant(tmp_path, "sleep_to_wait_caught", source.replace(wait, caught),
                           "SleepToWait").ok  # fmt: skip
@@ -869,10 +864,8 @@ def test_a_signal_input_the_handler_cannot_decode_is_named_with_a_fix_that_is_no
     )
     fix = d.fix()
     assert fix[0].startswith("make the handler of signal 'add' take the input executions")
-    assert fix[1:3] == [
-        '    @workflow.signal(name="add")',
-        "    async def handler(self, arg: OldType | NewType) -> None:",
-    ]
+    assert fix[1:3] == ['    @workflow.signal(name="add")',
+                        "    async def handler(self, arg: OldType | NewType) -> None:"]
     assert not any("patched(" in x for x in fix[1:])
     # The handler taking both types, as the fix says: the history replays.
     source = V2_FILE.read_text()
@@ -894,10 +887,8 @@ def test_an_update_input_the_handler_cannot_decode_is_named_where_the_history_ac
         "temporalio rejected it where the history accepted it; the handler's parameter types "
         "changed"
     )
-    assert d.fix()[1:3] == [
-        '    @workflow.update(name="set_note")',
-        "    async def handler(self, arg: OldType | NewType) -> ReturnType:",
-    ]
+    assert d.fix()[1:3] == ['    @workflow.update(name="set_note")',
+                            "    async def handler(self, arg: OldType | NewType) -> ReturnType:"]
     # The handler taking both types, as the fix says: the history replays.
     source = V2_FILE.read_text()
     start = source.index("class ChangeUpdateType:")
@@ -1464,12 +1455,8 @@ def test_an_addition_to_a_gather_keeps_the_statement_in_the_else(tmp_path: Path)
     old = f"await asyncio.gather({FETCH}, {CHARGE})"
     code = [line.replace("...  # the statement as it was, without activity 'audit'", old)
             for line in fix[1:-1]]  # fmt: skip
-    assert replay_variant(
-        tmp_path,
-        "add_to_gather_gated",
-        with_fix("AddToGather", start, start + 5, code),
-        "AddToGather",
-    ).ok
+    assert replay_variant(tmp_path, "add_to_gather_gated",
+                          with_fix("AddToGather", start, start + 5, code), "AddToGather").ok
 
 
 FETCH = "workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)"
@@ -1820,10 +1807,12 @@ def test_a_changed_continue_as_new_condition_gates_the_condition(tmp_path: Path,
     assert replay_variant(tmp_path, f"{case.lower()}_gated", fixed, case).ok
 
 
-SKIPPED = {  # case: (the if's condition, what the history ran in the branch skipped, old)
-    "SkipTimer": ('order.startswith("slow-")', "timer (1s)", "its body", "True"),
-    "SkipAudit": ('order.startswith("change-S")', "activity 'audit'", "its else", "False"),
-}
+SKIPPED = {  # case: (the if's condition, what the branch skipped ran, which, old, next)
+    "SkipTimer": ('order.startswith("slow-")', "timer (1s)", "its body", "True", "charge"),
+    "SkipAudit": ('order.startswith("change-S")', "activity 'audit'", "its else", "False",
+                  "charge"),
+    "SkipInLoop": ("i > 0", "activity 'audit'", "its body", "True", "fetch"),
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("case", sorted(SKIPPED))
@@ -1831,7 +1820,7 @@ def test_a_command_now_skipped_by_an_if_gates_the_condition(tmp_path: Path, case
     # The code passed an if without taking the branch that runs what the history ran there
     # (a timer made conditional; an audit moved under an else): the removal or move it read
     # as before was no fix the user could see in the code; the if is what changed.
-    condition, recorded, branch, old = SKIPPED[case]
+    condition, recorded, branch, old, then = SKIPPED[case]
     d = committed_verdicts()[case].diagnosis
     assert d is not None and (d.change, d.branch_condition) == ("branch", condition)
     line = line_of(f"if {condition}:", V2_FILE)
@@ -1839,7 +1828,7 @@ def test_a_command_now_skipped_by_an_if_gates_the_condition(tmp_path: Path, case
     assert d.explanation() == (
         f"the code passed the if at changes_v2.py:{line} in run without taking {branch}, which "
         f"runs {recorded}: this execution took it and ran {recorded} there, where the code now "
-        "goes on with activity 'charge' (the condition, or what it reads, changed; or the if "
+        f"goes on with activity '{then}' (the condition, or what it reads, changed; or the if "
         "is new)"
     )
     fix = d.fix()
@@ -1853,7 +1842,8 @@ def test_a_command_now_skipped_by_an_if_gates_the_condition(tmp_path: Path, case
     ]
     assert len(fix) == 6  # no second reading: the code still runs it, in that branch
     assert d.fix_at is not None and d.fix_at.line == line  # where the summary sends the user
-    # The fix applied as it reads, with the old condition of an if that is new: it replays.
+    # The fix applied as it reads, with the old condition of an if that is new: it replays (in
+    # a loop too: patched() gives each iteration the same answer).
     lines = V2_FILE.read_text().splitlines(keepends=True)
     indent = lines[line - 1][: -len(lines[line - 1].lstrip())]
     gated = [indent + x[4:].replace("...  #", f"{old}  #") + "\n" for x in fix[1:5]]

@@ -15,6 +15,7 @@ from replaycheck._commands import NAMED_KINDS, Command
 from replaycheck._readings import source_names, source_pattern
 from replaycheck._source import function_at
 from replaycheck._source_branches import (
+    Passed,
     call_source,
     conditional_choice,
     continue_taken,
@@ -24,8 +25,9 @@ from replaycheck._source_branches import (
 )
 from replaycheck._source_flow import (
     calls_one,
+    code_of,
     count_calls_later,
-    count_later,
+    later_lines,
     parameters_of,
     parameters_read,
 )
@@ -132,19 +134,21 @@ def skipped_branch(
     found = _passed(c, last, runs)
     if found is None:
         return None
-    (file, line, function), at, (branch_at, condition, in_body) = found
-    if at >= 0 and count_later(c.frames[at][0], c.frames[at][1], pattern):
-        return None  # the code runs h after c: moved, not skipped
+    (file, line, function), at, passed = found
+    later = later_lines(c.frames[at][0], c.frames[at][1]) if at >= 0 else None
+    if later is not None and re.search(pattern, code_of(file, later[1] - passed.lines)):
+        return None  # the code runs h after c, other than in the if: moved, not skipped
+    condition = passed.condition
     params, more = parameters_read(condition, parameters_of(file, line))
     if at != diagnosis.gate_frame:  # the caller shown is c's frame's: not the if function's
         params = ()
-    where = f"{os.path.basename(file)}:{branch_at} in {function}"
-    return where, condition, "if", params, more, "body" if in_body else "else"
+    where = f"{os.path.basename(file)}:{passed.line} in {function}"
+    return where, condition, "if", params, more, "body" if passed.in_body else "else"
 
 
 def _passed(
     c: Command, last: Command | None, runs: Callable[[str], Callable[[ast.Call], bool]]
-) -> tuple[tuple[str, int, str], int, tuple[int, str, bool]] | None:
+) -> tuple[tuple[str, int, str], int, Passed] | None:
     """The ``if`` the code passed from ``last`` on to ``c`` in the same function (or to its
     completion) without taking a branch with a call that ``runs(file)`` says runs what is
     looked for: ``last``'s frame, the index of that function's frame in ``c``'s (-1: none), and

@@ -10,6 +10,7 @@ import ast
 import linecache
 import re
 from collections.abc import Callable
+from typing import NamedTuple
 
 from replaycheck._source import LOOPS, end_line, function_at, innermost, parsed, statement_span
 from replaycheck._source_flow import (
@@ -72,15 +73,26 @@ def continue_taken(path: str, line: int, instead: str | None) -> tuple[int, str]
     return node.lineno, _condition(path, node)
 
 
+class Passed(NamedTuple):
+    """An ``if`` the code passed without taking one of its branches."""
+
+    line: int
+    condition: str
+    """Its condition's source."""
+    in_body: bool
+    """Whether the branch not taken is its body (else its ``else``)."""
+    lines: frozenset[int]
+    """The lines of the branch not taken."""
+
+
 def passed_branch(
     path: str, after: int | None, to: int | None, runs: Callable[[ast.Call], bool]
-) -> tuple[int, str, bool] | None:
+) -> Passed | None:
     """The ``if`` with a call that ``runs`` says runs the command looked for in a branch that
     the code passed without taking that branch on its way from the statement at ``after``
     (``None``: from the start of the function holding ``to``) to the one at ``to`` of the same
     function (``None``: to its end, completing): the ``if`` runs between the two (around a
-    loop holding both, if need be), and ``to`` is not in that branch. ``(its line, the source
-    of its condition, whether that branch is its body)``."""
+    loop holding both, if need be), and ``to`` is not in that branch."""
     if after is None:
         found = None if to is None else lines_on_its_path(path, to)
         if found is None:
@@ -113,7 +125,8 @@ def passed_branch(
             continue
         node, branch = held
         if to is None or (order(node.lineno) < order(to) and not covers(branch, to)):
-            return node.lineno, _condition(path, node), branch is node.body
+            lines = frozenset(_lines_of(branch))
+            return Passed(node.lineno, _condition(path, node), branch is node.body, lines)
     return None
 
 

@@ -1231,3 +1231,13 @@ class SkipAudit:
         await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
         await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipInLoop")
+class SkipInLoop:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        for _ in range(2):
+            await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+            await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

@@ -1548,3 +1548,18 @@ class SkipAudit:
             await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
         # change: SkipAudit (the next line)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipInLoop")
+class SkipInLoop:
+    """The audit skipped in the first round now."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        for i in range(2):
+            # branch: SkipInLoop (the next line)
+            if i > 0:
+                await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+            # change: SkipInLoop (the next line)
+            await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

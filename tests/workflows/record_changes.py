@@ -138,6 +138,7 @@ CASES = (
     "AddNexusCancel",
     "SkipTimer",
     "SkipAudit",
+    "SkipInLoop",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
