@@ -1887,6 +1887,29 @@ def test_a_command_skipped_by_an_if_in_a_loop_gates_the_condition_not_the_bound(
     assert (d.branch_condition, d.patch_id) == ("i < 2", "skip-fetch")
 
 
+def test_a_skipped_if_inside_another_names_both(tmp_path: Path) -> None:
+    # SkipTimer's if nested in another: the code passed the inner one's body, or the outer
+    # one's, which source alone cannot tell. The inner one is named first, and the outer one
+    # as the other reading (gating the inner condition alone stays red if the outer changed).
+    source = V2_FILE.read_text()
+    old = '        if order.startswith("slow-"):\n            await workflow.sleep(PAUSE)\n'
+    new = ('        if len(order) > 3:\n            if order.startswith("slow-"):\n'
+           "                await workflow.sleep(PAUSE)\n")
+    assert source.count(old) == 1
+    d = replay_variant(tmp_path, "skip_nested", source.replace(old, new), "SkipTimer").diagnosis
+    assert d is not None and d.change == "branch"
+    assert d.branch_condition == 'order.startswith("slow-")'
+    outer = line_of(old, V2_FILE)
+    assert (d.branch_at, d.branch_outer) == (
+        f"skip_nested.py:{outer + 1} in run", f"skip_nested.py:{outer} in run")
+    assert d.explanation().startswith(
+        f"the code passed the if at skip_nested.py:{outer + 1} in run (or the if at "
+        f"skip_nested.py:{outer} in run around it) without taking its body")
+    assert d.fix()[-1] == (
+        f"  if instead the if at skip_nested.py:{outer} in run around it now takes a branch "
+        "without this if, gate that one's condition the same way")
+
+
 def test_a_command_skipped_by_an_if_but_run_after_is_no_skipped_branch(tmp_path: Path) -> None:
     # SkipTimer with the pause run after 'charge' too: the code moved the timer, and may
     # still run it in the if, so the if is not named.

@@ -111,12 +111,13 @@ def _continued_later(c: Command, last: Command | None) -> _Found | None:
 
 def skipped_branch(
     diagnosis: Diagnosis, h: Command | None, c: Command | None, last: Command | None
-) -> tuple[str, str, str, tuple[str, ...], bool, str] | None:
+) -> tuple[str, str, str, tuple[str, ...], bool, str, str] | None:
     """Where the code passed an ``if`` without taking the branch that runs ``h``, on its way
     from its last matching command ``last`` to ``c`` (or to its completion), and runs ``h``
     nowhere after: this execution took that branch and ran ``h`` there. ``(where, condition,
-    "if", parameters, more, branch)`` as :func:`other_branch` gives them, ``branch`` being
-    ``body`` or ``else``: which branch of the ``if`` runs ``h``."""
+    "if", parameters, more, branch, outer)`` as :func:`other_branch` gives them, ``branch``
+    being ``body`` or ``else``: which branch of the ``if`` runs ``h``; ``outer`` where the
+    outermost ``if`` around it that the code passed too is ('' if none)."""
     if h is None or c is None or h.kind in ("complete", "continue-as-new"):
         return None
     if c.kind == "continue-as-new":
@@ -143,7 +144,8 @@ def skipped_branch(
     if at != diagnosis.gate_frame:  # the caller shown is c's frame's: not the if function's
         params = ()
     where = f"{os.path.basename(file)}:{passed.line} in {function}"
-    return where, condition, "if", params, more, "body" if passed.in_body else "else"
+    outer = f"{os.path.basename(file)}:{passed.outer} in {function}" if passed.outer else ""
+    return where, condition, "if", params, more, "body" if passed.in_body else "else", outer
 
 
 def _passed(

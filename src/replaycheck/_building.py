@@ -386,6 +386,7 @@ def _from_divergence(
             branch_parameters=params,
             branch_reads_more=more,
             branch_skipped="" if skipped is None else skipped[5],
+            branch_outer="" if skipped is None else skipped[6],
             patch_id=unused(patch_id, taken),
             other_patch_id=unused(other_patch_id, taken),
             still_runs_later=False,

@@ -33,9 +33,10 @@ def branch_explanation(d: Diagnosis, rec: str, com: str) -> str:
     if d.branch_skipped:
         goes = "completes" if d.commanded_kind == "complete" else f"goes on with {com}"
         branch = "its body" if d.branch_skipped == "body" else "its else"
+        outer = f" (or the if at {d.branch_outer} around it)" if d.branch_outer else ""
         return (
-            f"the code passed the {what} at {d.branch_at} without taking {branch}, which runs "
-            f"{rec}: this execution took it and ran {rec} there, where the code now {goes} "
+            f"the code passed the {what} at {d.branch_at}{outer} without taking {branch}, which "
+            f"runs {rec}: this execution took it and ran {rec} there, where the code now {goes} "
             f"({why}; or the {what} is new)"
         )
     took = f"the code took another branch of the {what} at {d.branch_at}: it now"
@@ -102,6 +103,12 @@ def branch_fix(d: Diagnosis) -> list[str]:
         ]
     code = statement_at(frame) or f"...  # the new code: {d.commanded}"
     other = d.other_patch_id or "<change-id>"
+    if d.branch_outer:  # the code may have passed the if around it instead
+        return [
+            *lines,
+            f"  if instead the if at {d.branch_outer} around it now takes a branch without "
+            "this if, gate that one's condition the same way",
+        ]
     if d.recorded_kind == "continue-as-new" or d.branch_skipped:  # the code still runs it there
         return lines
     if d.commanded_kind == "continue-as-new":

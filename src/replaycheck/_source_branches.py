@@ -83,6 +83,9 @@ class Passed(NamedTuple):
     """Whether the branch not taken is its body (else its ``else``)."""
     lines: frozenset[int]
     """The lines of the branch not taken."""
+    outer: int = 0
+    """The line of the outermost ``if`` around it that the code passed too (0: none): the
+    code may have passed that one's branch instead."""
 
 
 def passed_branch(
@@ -126,8 +129,22 @@ def passed_branch(
         node, branch = held
         if to is None or (order(node.lineno) < order(to) and not covers(branch, to)):
             lines = frozenset(_lines_of(branch))
-            return Passed(node.lineno, _condition(path, node), branch is node.body, lines)
+            outer = _outer_if(function, node, later, to)
+            return Passed(node.lineno, _condition(path, node), branch is node.body, lines, outer)
     return None
+
+
+def _outer_if(function: ast.AST, node: ast.If, later: set[int], to: int | None) -> int:
+    """The line of the outermost ``if`` of ``function`` with ``node`` in a branch, in
+    ``later`` and without ``to`` in that branch (0: none)."""
+    outer = [
+        n.lineno
+        for n in ast.walk(function) if isinstance(n, ast.If) and n is not node
+        for branch in (n.body, n.orelse)
+        if covers(branch, node.lineno) and n.lineno in later
+        and (to is None or not covers(branch, to))
+    ]  # fmt: skip
+    return min(outer, default=0)
 
 
 def call_source(path: str, call: ast.Call) -> str:

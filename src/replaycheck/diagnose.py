@@ -151,6 +151,9 @@ class Diagnosis:
     """``branch``: the branch of the ``if`` that the code passed without taking (``body`` or
     ``else``), which runs what the history recorded there: this execution took it. Empty when
     the code took another branch, running something else."""
+    branch_outer: str = ""
+    """``branch``, :attr:`branch_skipped`: an ``if`` around that ``if`` which the code passed
+    too (``wf.py:14 in run``): the code may have skipped that one's branch instead."""
     branch_reads_more: bool = False
     """``branch``: its condition reads more than :attr:`branch_parameters` (``self``, a
     global): the condition is gated first, the caller's argument second."""
