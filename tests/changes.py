@@ -243,7 +243,7 @@ OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHan
           "AbandonRequestedChildCancel",
           "RemoveWaitTimeout", "RemoveBeforeWait", "AddNexusCancel",
           "AddChildCancel", "MoveChildCancel",
-          "SleepToWait", "ChangeSignalType", "ChangeUpdateType"}  # fmt: skip
+          "SleepToWait", "ChangeSignalType", "ChangeUpdateType", "SkipInHelper"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 

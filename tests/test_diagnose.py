@@ -1910,6 +1910,35 @@ def test_a_skipped_if_inside_another_names_both(tmp_path: Path) -> None:
         "without this if, gate that one's condition the same way")
 
 
+def test_a_command_skipped_by_an_if_in_a_helper_gates_its_condition(tmp_path: Path) -> None:
+    # SkipInHelper: the if is in _prepare, between the two calls of the _step helper that
+    # issue 'fetch' and 'charge'. Its condition reads _prepare's `order`, which run passes on
+    # from its own input (the same in each replay), so the condition is gated, not run's call.
+    d = committed_verdicts()["SkipInHelper"].diagnosis
+    line = marked_line("branch: SkipInHelper")
+    assert d is not None and (d.change, d.branch_skipped) == ("branch", "body"), d
+    assert d.branch_at == f"changes_v2.py:{line} in _prepare"
+    assert d.branch_parameters == () and d.branch_caller is None
+    fix = d.fix()
+    assert fix[0].startswith(f"gate the condition of the if at changes_v2.py:{line} in _prepare")
+    assert fix[1:3] == ['    new_branch = order.startswith("vip-")',
+                        '    if not workflow.patched("skip-audit"):']  # fmt: skip
+    # The same with 'charge' run by run after _prepare returns: the rest of _prepare ran.
+    source = V2_FILE.read_text()
+    start = source.index("class SkipInHelper:")
+    charge = "        return await self._step(charge, order)\n"
+    old = ("        return await self._prepare(order)\n",
+           "        # change: SkipInHelper (the next line)\n" + charge)
+    new = ("        await self._prepare(order)\n" + charge, "        return order\n")
+    head, rest = source[:start], source[start:]
+    for o, n in zip(old, new, strict=True):
+        assert rest.count(o) == 1
+        rest = rest.replace(o, n)
+    d = replay_variant(tmp_path, "skip_in_helper_then", head + rest, "SkipInHelper").diagnosis
+    assert d is not None and d.change == "branch", d
+    assert d.branch_at == f"skip_in_helper_then.py:{line + 1} in _prepare"  # a line added above
+
+
 def test_a_command_skipped_by_an_if_but_run_after_is_no_skipped_branch(tmp_path: Path) -> None:
     # SkipTimer with the pause run after 'charge' too: the code moved the timer, and may
     # still run it in the if, so the if is not named.

@@ -8,12 +8,12 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from replaycheck._commands import NAMED_KINDS, Command
+from replaycheck._commands import NAMED_KINDS, Command, RawFrame
 from replaycheck._readings import source_names, source_pattern
-from replaycheck._source import function_at
+from replaycheck._source import SourceFrame, function_at
 from replaycheck._source_branches import (
     Passed,
     call_source,
@@ -24,6 +24,7 @@ from replaycheck._source_branches import (
     passed_branch,
 )
 from replaycheck._source_flow import (
+    bound_parameters,
     calls_one,
     code_of,
     count_calls_later,
@@ -61,7 +62,21 @@ def other_branch(
         return None
     line, condition, kind = found
     params, more = parameters_read(condition, parameters_of(raw[0], raw[1]))
+    params = _chosen_by_caller(params, c.frames, min(diagnosis.gate_frame, len(c.frames) - 1))
     return f"{os.path.basename(raw[0])}:{line} in {frame.function}", condition, kind, params, more
+
+
+def _chosen_by_caller(
+    params: tuple[str, ...], frames: Sequence[RawFrame], at: int
+) -> tuple[str, ...]:
+    """Those of ``params`` (of the function of ``frames[at]``) whose value its caller chooses:
+    not those it passes its own parameters into unchanged (``self._prepare(request)`` in
+    ``run(self, request)``: the workflow's input, the same for each replay of a history)."""
+    if not params or at + 1 >= len(frames):
+        return params
+    callee, caller = (SourceFrame(*frames[i]) for i in (at, at + 1))
+    through = bound_parameters(callee, caller, parameters_of(caller.file, caller.line))
+    return tuple(p for p in params if p not in through)
 
 
 def continue_branch(
@@ -82,8 +97,8 @@ def continue_branch(
         return None
     (file, line, function), at, (branch_at, condition) = found
     params, more = parameters_read(condition, parameters_of(file, line))
-    if at != diagnosis.gate_frame:  # the caller shown is c's frame's: not the if function's
-        params = ()
+    # the caller shown is c's frame's: not the if function's unless at is the gate's
+    params = _chosen_by_caller(params, c.frames, at) if at == diagnosis.gate_frame else ()
     return f"{os.path.basename(file)}:{branch_at} in {function}", condition, "if", params, more
 
 
@@ -141,8 +156,7 @@ def skipped_branch(
         return None  # the code runs h after c, other than in the if: moved, not skipped
     condition = passed.condition
     params, more = parameters_read(condition, parameters_of(file, line))
-    if at != diagnosis.gate_frame:  # the caller shown is c's frame's: not the if function's
-        params = ()
+    params = _chosen_by_caller(params, c.frames, at) if at == diagnosis.gate_frame else ()
     where = f"{os.path.basename(file)}:{passed.line} in {function}"
     outer = f"{os.path.basename(file)}:{passed.outer} in {function}" if passed.outer else ""
     return where, condition, "if", params, more, "body" if passed.in_body else "else", outer
@@ -154,18 +168,27 @@ def _passed(
     """The ``if`` the code passed from ``last`` on to ``c`` in the same function (or to its
     completion) without taking a branch with a call that ``runs(file)`` says runs what is
     looked for: ``last``'s frame, the index of that function's frame in ``c``'s (-1: none), and
-    what :func:`passed_branch` gives. With no ``last`` (``c`` is the code's first command),
-    from the start of each function ``c``'s frames pass through, innermost first."""
+    what :func:`passed_branch` gives. The functions both commands' frames pass through are
+    tried innermost first (where each called a helper from another line, the ``if`` may be
+    between those lines); with no ``last`` (``c`` is the code's first command), from the start
+    of each function ``c``'s frames pass through."""
     if last is None or not last.frames:  # from the start of a function c passes through
         for at, (file, line, function) in enumerate(c.frames):
             found = passed_branch(file, None, line, runs(file))
             if found is not None:
                 return (file, line, function), at, found
         return None
-    file, line, _ = last.frames[0]
-    here = function_at(file, line)
-    mine = [i for i, (f, n, _) in enumerate(c.frames) if here and function_at(f, n) is here]
-    if not mine and c.kind != "complete":
-        return None
-    found = passed_branch(file, line, c.frames[mine[0]][1] if mine else None, runs(file))
-    return None if found is None else (last.frames[0], mine[0] if mine else -1, found)
+    pairs = []  # each of last's frames, and the index of c's frame in its function (-1: none)
+    for frame in last.frames:
+        here = function_at(frame[0], frame[1])
+        mine = [i for i, (f, n, _) in enumerate(c.frames) if here and function_at(f, n) is here]
+        pairs.append((frame, mine[0] if mine else -1))
+    # where the two part: c is not in the function (the code ran the rest of it and returned),
+    # or is on another line; else (one line, run again in a loop) the innermost
+    apart = [(f, at) for f, at in pairs if at < 0 or c.frames[at][1] != f[1]]
+    for frame, at in apart or pairs[:1]:
+        to = c.frames[at][1] if at >= 0 else None
+        found = passed_branch(frame[0], frame[1], to, runs(frame[0]))
+        if found is not None:
+            return frame, at, found
+    return None

@@ -1241,3 +1241,18 @@ class SkipInLoop:
             await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
             await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipInHelper")
+class SkipInHelper:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        return await self._prepare(order)
+
+    async def _prepare(self, order: str) -> str:
+        await self._step(fetch, order)
+        await self._step(audit, order)
+        return await self._step(charge, order)
+
+    async def _step(self, step: object, order: str) -> str:
+        return str(await workflow.execute_activity(step, order, start_to_close_timeout=TIMEOUT))

@@ -1563,3 +1563,23 @@ class SkipInLoop:
             # change: SkipInLoop (the next line)
             await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipInHelper")
+class SkipInHelper:
+    """Only VIP orders are audited now, in a helper that run passes its input to."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        return await self._prepare(order)
+
+    async def _prepare(self, order: str) -> str:
+        await self._step(fetch, order)
+        # branch: SkipInHelper (the next line)
+        if order.startswith("vip-"):
+            await self._step(audit, order)
+        # change: SkipInHelper (the next line)
+        return await self._step(charge, order)
+
+    async def _step(self, step: object, order: str) -> str:
+        return str(await workflow.execute_activity(step, order, start_to_close_timeout=TIMEOUT))

@@ -139,6 +139,7 @@ CASES = (
     "SkipTimer",
     "SkipAudit",
     "SkipInLoop",
+    "SkipInHelper",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
