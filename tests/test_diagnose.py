@@ -1998,7 +1998,9 @@ def test_a_changed_child_workflow_id_is_named_and_gated() -> None:
 def test_a_command_removed_from_an_update_handler_names_the_handler() -> None:
     d = replay_file(CHANGES / "RemoveFromUpdate" / "change-RemoveFromUpdate.json", V2).diagnosis
     assert d is not None
-    assert (d.recorded, d.commanded, d.change) == ("activity 'fetch'", "update", "removed")
+    # the code completes the update where the history ran 'fetch' (it read as a bare "update")
+    recorded, commanded = "activity 'fetch'", "completion of update 'set_note'"
+    assert (d.recorded, d.commanded, d.change) == (recorded, commanded, "removed")
     line = marked_line("handler: RemoveFromUpdate") - 1
     assert (d.handler, d.handler_at) == ("set_note", f"changes_v2.py:{line}")
     assert d.explanation() == (
@@ -2009,6 +2011,35 @@ def test_a_command_removed_from_an_update_handler_names_the_handler() -> None:
     assert fix[0] == f"gate it in the update handler 'set_note' (changes_v2.py:{line}):"
     assert '    if workflow.patched("remove-fetch"):' in fix and "    else:" in fix
     assert "update 'set_note'" in [row.recorded for row in d.timeline]
+
+
+def test_a_command_added_to_an_update_handler_names_the_update_it_completes_before(
+    tmp_path: Path,
+) -> None:
+    # ReorderAroundUpdate's handler 'set_note' runs 'lookup' before it returns now: the history
+    # completed the update there. Every update row read as a bare "update", the change as a
+    # replacement of "update" with the patch id 'lookup-instead-of-update'.
+    v1 = (V2_FILE.parent / "changes_v1.py").read_text()
+    start = v1.index('@workflow.defn(name="ReorderAroundUpdate")')
+    returns = v1.index("        self.note = note\n", start)
+    lookup = "        await workflow.execute_activity(lookup, note, start_to_close_timeout=TIMEOUT)"
+    lookup += "\n"
+    source = v1[:returns] + lookup + v1[returns:]
+    verdict = replay_variant(tmp_path, "update_lookup", source, "ReorderAroundUpdate")
+    d = verdict.diagnosis
+    assert verdict.verdict == "nondeterministic" and d is not None, verdict.message
+    assert (d.event_type, d.recorded, d.commanded) == (
+        "WorkflowExecutionUpdateCompleted", "completion of update 'set_note'", "activity 'lookup'"
+    )  # fmt: skip
+    assert (d.change, d.patch_id) == ("added", "add-lookup")
+    assert [row.recorded for row in d.timeline][1:4] == [
+        "update 'set_note'", "activity 'audit'", "completion of update 'set_note'"
+    ]  # fmt: skip
+    assert [row.commanded for row in d.timeline][1] == "update 'set_note'"
+    # gated as the fix says, the history replays
+    gate = '        if workflow.patched("add-lookup"):\n    '
+    gated = v1[:returns] + gate + lookup + v1[returns:]
+    assert replay_variant(tmp_path, "update_lookup_gated", gated, "ReorderAroundUpdate").ok
 
 
 def test_a_statement_that_moved_too_gets_a_note() -> None:

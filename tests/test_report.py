@@ -327,6 +327,16 @@ def test_inspect_summarizes_a_history() -> None:
     assert not any("UpsertWorkflowSearchAttributes" in x or "search" in x for x in lines)
 
 
+def test_inspect_names_the_update_each_update_row_accepts_or_completes() -> None:
+    # the completion read as a bare "update", which told nothing of which update it was
+    path = "tests/fixtures/changes/ReorderAroundUpdate/change-ReorderAroundUpdate.json"
+    result = cli("inspect", path)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "     14  update 'set_note'                13" in lines
+    assert "     21  completion of update 'set_note'  20" in lines
+
+
 def test_inspect_running_history_with_timer_and_child() -> None:
     path = "fixtures/histories/TenantProvisioning/prov-v2-tyrell-awaiting-approval.json"
     result = cli("inspect", path)

@@ -30,6 +30,7 @@ from replaycheck._cancel_readings import (
 from replaycheck._commands import (
     NAMED_KINDS,
     TASK_END_CANCELS,
+    UPDATE_KINDS,
     Command,
     HistoryCommands,
     durations_differ,
@@ -357,7 +358,7 @@ def _from_divergence(
         else:  # two statements that traded places?
             diagnosis = replace(diagnosis, swapped=swapped_next(frame, h, c, history))
     taken = patch_ids_in_use(history, diagnosis)
-    if c is not None and c.kind == "update" and h is not None and h.kind != "update":
+    if c is not None and c.kind in UPDATE_KINDS and h is not None and h.kind not in UPDATE_KINDS:
         handler, handler_at = update_handler(h, found, history)
         if handler:
             return replace(

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from replaycheck._commands import (
     NAMED_KINDS,
+    UPDATE_KINDS,
     Command,
     HistoryCommands,
     durations_differ,
@@ -44,6 +45,8 @@ def classify(
         return "removed"  # nothing runs after a workflow's end: h cannot have moved after it
     if _later_match(h, c, history) is not None:
         return "reordered"
+    if h.kind == "update-completion" and c.kind not in UPDATE_KINDS:
+        return "added"  # the handler runs it before it returns now
     if h.kind == c.kind and h.kind in NAMED_KINDS:
         return "renamed"
     if kind_switch(h, c):
@@ -165,6 +168,10 @@ def slug_of(command: Command | None) -> str:
         return slug(command.name.rpartition("/")[2])  # the operation: the service rarely differs
     if command.kind == "cancel-nexus" and command.name:
         return f"cancel-{slug(command.name.rpartition('/')[2])}"
+    if command.kind == "update" and command.name:
+        return slug(command.name)
+    if command.kind == "update-completion" and command.name:
+        return f"{slug(command.name)}-completion"
     if command.kind == "complete":
         return "completion"
     if command.kind == "properties":

@@ -138,6 +138,9 @@ class Recording:
     not decode: temporalio drops such a signal and rejects such an update."""
     update_handlers: Any = None
     """The instance's update handlers by name (``None`` for a dynamic one), kept live."""
+    update_names: dict[str, str] = field(default_factory=dict)
+    """The name of each update the instance was given, by its protocol instance id: the
+    commands that accept and complete it carry only that id."""
     waiting: tuple[Waiting, ...] = ()
     """Where the instance's tasks waited when it was evicted (``replaycheck._waiting``)."""
 
@@ -244,6 +247,10 @@ def _hook_instance(instance: Any, recording: Recording) -> None:
             recording.last_activation = act.history_length
         else:  # before the eviction cancels the tasks: where the code waits
             recording.waiting = waiting_stacks(instance, is_user_file)
+        for job in act.jobs:
+            if job.HasField("do_update"):
+                update = job.do_update
+                recording.update_names[update.protocol_instance_id] = update.name
         depth = sys.get_coroutine_origin_tracking_depth()
         sys.set_coroutine_origin_tracking_depth(ORIGIN_DEPTH)  # per thread: this workflow's
         try:

@@ -129,10 +129,8 @@ EVENT_READERS: dict[str, _EventReader] = {
     ),
     "UpsertWorkflowSearchAttributes": _upsert,
     "WorkflowPropertiesModified": _field("properties"),
-    "WorkflowExecutionUpdateAccepted": _field(
-        "update", "workflow_execution_update_accepted_event_attributes.accepted_request.input.name"
-    ),
-    "WorkflowExecutionUpdateCompleted": _field("update"),
+    "WorkflowExecutionUpdateAccepted": _field("update"),  # named by update_name
+    "WorkflowExecutionUpdateCompleted": _field("update-completion"),
     "NexusOperationScheduled": _nexus,
     "NexusOperationCancelRequested": _field("cancel-nexus"),
     "WorkflowExecutionCompleted": _field("complete"),
@@ -168,3 +166,19 @@ def given_id(event: HistoryEvent, event_type: str, kind: str) -> str:
         return _local_activity_field(event.marker_recorded_event_attributes, "activity_id")
     path = _GIVEN_IDS.get(event_type)
     return str(operator.attrgetter(path)(event)) if path else ""
+
+
+def update_name(event: HistoryEvent, event_type: str, names: dict[str, str]) -> str:
+    """The name of the update an update event is about, remembering it in ``names`` (update
+    id -> name): a completed event names none, and an accepted one may name none when the
+    update was admitted first (a reset reapplies it: the admitted event names it)."""
+    if event_type == "WorkflowExecutionUpdateAdmitted":
+        request = event.workflow_execution_update_admitted_event_attributes.request
+    elif event_type == "WorkflowExecutionUpdateAccepted":
+        request = event.workflow_execution_update_accepted_event_attributes.accepted_request
+    else:
+        update_id = event.workflow_execution_update_completed_event_attributes.meta.update_id
+        return names.get(update_id, "")
+    name = request.input.name or names.get(request.meta.update_id, "")
+    names[request.meta.update_id] = name
+    return name

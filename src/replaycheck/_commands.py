@@ -10,12 +10,19 @@ a history's timeline.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from replaycheck._command_events import CORE_SEARCH_ATTRIBUTE as CORE_SEARCH_ATTRIBUTE
-from replaycheck._command_events import EVENT_READERS, FAILURES, command_sets, event_sets, given_id
+from replaycheck._command_events import (
+    EVENT_READERS,
+    FAILURES,
+    command_sets,
+    event_sets,
+    given_id,
+    update_name,
+)
 from replaycheck._command_events import duration_text as duration_text
 from replaycheck._command_events import proto_seconds as proto_seconds
 from replaycheck.histories import event_type_name
@@ -38,6 +45,7 @@ KIND_LABELS = {
     "search-attributes": "search attribute upsert",
     "properties": "memo upsert",
     "update": "update",
+    "update-completion": "update completion",
     "nexus": "Nexus operation",
     "cancel-activity": "activity cancel request",
     "cancel-timer": "timer cancellation",
@@ -55,6 +63,9 @@ NAMED_KINDS = frozenset({"activity", "local-activity", "child", "patch", "nexus"
 TASK_END_CANCELS = frozenset({"cancel-timer", "cancel-activity", "cancel-nexus"})
 """Cancels the history records at the end of their workflow task (they take effect when the
 cancelled task next runs), after commands the code issued later in that task."""
+
+UPDATE_KINDS = frozenset({"update", "update-completion"})
+"""An update's acceptance and its completion (its handler returned), named after the update."""
 
 TERMINAL_KINDS = frozenset({"complete", "fail", "cancel", "continue-as-new"})
 """Kinds that close the execution."""
@@ -96,6 +107,8 @@ class Command:
             return label
         if self.kind == "cancel-activity":  # named after the activity it cancels
             return f"cancel of activity {self.name!r}"
+        if self.kind == "update-completion":
+            return f"completion of update {self.name!r}"
         if self.kind == "cancel-nexus":  # named after the operation it cancels
             return f"cancel of Nexus operation {self.name!r}"
         if self.kind == "cancel-external" and self.child_type:
@@ -157,6 +170,7 @@ def history_commands(history: History) -> HistoryCommands:
     failed: set[int] = set()
     activities: dict[int, str] = {}
     operations: dict[int, str] = {}  # Nexus operations by event id
+    updates: dict[str, str] = {}  # update names by update id
     children: dict[str, str] = {}
     """Child workflow id -> type, of the children started so far."""
     task = 0
@@ -168,6 +182,9 @@ def history_commands(history: History) -> HistoryCommands:
             continue
         if event_type in FAILURES:
             failed.add(int(operator.attrgetter(FAILURES[event_type])(event)))
+            continue
+        if event_type == "WorkflowExecutionUpdateAdmitted":
+            update_name(event, event_type, updates)
             continue
         if event_type == "MarkerRecorded" and event.marker_recorded_event_attributes.HasField(
             "failure"
@@ -191,6 +208,8 @@ def history_commands(history: History) -> HistoryCommands:
             name = activities.get(scheduled, "")
         elif kind == "nexus":
             operations[event.event_id] = name
+        elif kind in UPDATE_KINDS:  # a completed event is named after the update it completes
+            name = update_name(event, event_type, updates)
         elif kind == "cancel-nexus":  # the operation it cancels
             attributes = event.nexus_operation_cancel_requested_event_attributes
             name = operations.get(attributes.scheduled_event_id, "")
@@ -256,12 +275,13 @@ def code_command(command: Any, task: int, frames: Sequence[RawFrame]) -> Command
     entry = _CODE_KINDS.get(variant or "")
     if entry is None:
         return None
-    if variant == "update_response" and not (
-        command.update_response.HasField("accepted")
-        or command.update_response.HasField("completed")
-    ):
-        return None
     kind, path = entry
+    if variant == "update_response":
+        response = command.update_response
+        if response.HasField("completed"):
+            kind = "update-completion"
+        elif not response.HasField("accepted"):
+            return None
     deprecated = variant == "set_patch_marker" and command.set_patch_marker.deprecated
     given = _CODE_IDS.get(variant or "")
     return Command(
@@ -297,6 +317,7 @@ def code_commands(
     entries: Iterable[tuple[Any, int, Sequence[RawFrame]]],
     continue_as_new_frames: Sequence[RawFrame] = (),
     abandoned: list[tuple[Command, Command]] | None = None,
+    update_names: Mapping[str, str] | None = None,
 ) -> list[Command]:
     """Recorded ``(command, history length, frames)`` entries as commands, in order.
 
@@ -305,7 +326,8 @@ def code_commands(
     activity, one of a child workflow after the child's id (as the history names it); one of an
     activity or a child started with cancellation type ``ABANDON`` is left out: core sends no
     command for it. ``abandoned``, when given, gets ``(the cancel, the activity's or the
-    child's command)`` of each such cancel left out.
+    child's command)`` of each such cancel left out. An update's acceptance and completion are
+    named after the update, by ``update_names`` (protocol instance id -> name).
     """
     found = []
     activities: dict[int, tuple[Command, int]] = {}
@@ -321,6 +343,9 @@ def code_commands(
             activities[scheduled.seq] = (command, scheduled.cancellation_type)
         elif command.kind == "nexus":
             operations[proto.schedule_nexus_operation.seq] = command.name
+        elif command.kind in UPDATE_KINDS and update_names:
+            instance = proto.update_response.protocol_instance_id
+            command = replace(command, name=update_names.get(instance, ""))
         elif command.kind == "cancel-nexus":  # named after the operation, as the history does
             seq = proto.request_cancel_nexus_operation.seq
             command = replace(command, name=operations.get(seq, ""))

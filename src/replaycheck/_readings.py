@@ -16,7 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from replaycheck._commands import NAMED_KINDS, TERMINAL_KINDS, Command, HistoryCommands
+from replaycheck._commands import (
+    NAMED_KINDS,
+    TERMINAL_KINDS,
+    UPDATE_KINDS,
+    Command,
+    HistoryCommands,
+)
 from replaycheck._divergence import Divergence
 from replaycheck._source import (
     SourceFrame,
@@ -192,7 +198,7 @@ def run_order(h: Command, c: Command, history: HistoryCommands) -> list[Command]
 
     return [
         x for x in history.commands
-        if x.event_id >= h.event_id and x.kind not in ("complete", "update")
+        if x.event_id >= h.event_id and x.kind != "complete" and x.kind not in UPDATE_KINDS
         and (x is h or not from_handler(x))
     ]  # fmt: skip
 

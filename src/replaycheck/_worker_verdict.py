@@ -120,7 +120,9 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
             frames = source_frames(stack)
             if frames:  # with the commands issued before it
                 draws.append((frames[0], task, _issued_before(entries, count)))
-        issued = code_commands(entries, recording.continue_as_new_stack, abandoned)
+        issued = code_commands(
+            entries, recording.continue_as_new_stack, abandoned, recording.update_names
+        )
         last = recording.last_activation
         for patch_id, stack, count in recording.early_deprecations:
             frames = source_frames(stack)
@@ -238,7 +240,9 @@ def went_on_note(loaded: LoadedHistory, recording: Recording | None) -> str:
     from replaycheck._divergence import align
 
     history = history_commands(loaded.history)
-    issued = code_commands(recording.command_entries(), recording.continue_as_new_stack)
+    issued = code_commands(
+        recording.command_entries(), recording.continue_as_new_stack, None, recording.update_names
+    )
     found = align(history, issued, max(history.tasks, default=0))
     if found is None or found.recorded is not None or found.commanded is None:
         return ""
@@ -307,7 +311,9 @@ def _unchecked_change(
     from replaycheck._commands import code_commands
     from replaycheck._unchecked import unchecked_change
 
-    issued = code_commands(recording.command_entries(), recording.continue_as_new_stack)
+    issued = code_commands(
+        recording.command_entries(), recording.continue_as_new_stack, None, recording.update_names
+    )
     return unchecked_change(loaded.history, issued, end, failed_at=failed_at)
 
 

@@ -119,6 +119,7 @@ def _received_readers() -> dict[int, tuple[str, Callable[[HistoryEvent], object]
 
 def _command(command: HistoryCommand) -> Command:
     kind = "deprecated-patch" if command.kind == "patch" and command.deprecated else command.kind
+    kind = "update" if kind == "update-completion" else kind  # shape ids as they were
     return kind, command.name if kind in _NAMED_KINDS else ""
 
 
