@@ -234,22 +234,25 @@ def test_two_nexus_operations_that_traded_places_are_named_and_gated(tmp_path: P
 
 def test_a_nexus_service_renamed_is_gated_by_both_service_names(tmp_path: Path) -> None:
     # RenameNexusService: the operation kept its name, so a patch id of operation names only
-    # read "quote-instead-of-quote"; the else calls the old service by its name.
+    # read "quote-instead-of-quote"; the else calls the old service by its name (it read
+    # "...  # the old code (Nexus operation 'Stock/quote')", no hint that the old service must
+    # still be called).
     d = committed_verdicts()["RenameNexusService"].diagnosis
     assert d is not None and d.change == "renamed", d
     line = marked_line("change: RenameNexusService")
     call = "await nexus.execute_operation(StockV2.quote, order)"
     old = (
-        'await workflow.create_nexus_client(service="Stock", endpoint=ENDPOINT)'
-        '.execute_operation("quote", order, output_type=str)'
+        'await workflow.create_nexus_client(service="Stock", endpoint="replaycheck-changes")'
+        '.execute_operation("quote", order)'
     )
     fix = first_reading("\n".join(d.fix())).splitlines()
-    assert fix[1:3] == [f'    if workflow.patched("{d.patch_id}"):', f"        {call}"], fix
+    assert fix[1:5] == [
+        f'    if workflow.patched("{d.patch_id}"):', f"        {call}",
+        "    else:  # the old service's operation as recorded, called by name", f"        {old}",
+    ], fix  # fmt: skip
+    # the fix as it reads, in place of the line: the history replays
     lines = V2_FILE.read_text().splitlines(keepends=True)
-    gated = (
-        f'        if workflow.patched("{d.patch_id}"):\n            {call}\n'
-        f"        else:\n            {old}\n"
-    )
+    gated = "".join(f"    {text}\n" for text in fix[1:5])
     fixed = "".join(lines[: line - 1]) + gated + "".join(lines[line:])
     assert replay_variant(tmp_path, "nexus_service_gated", fixed, "RenameNexusService").ok
 

@@ -56,6 +56,7 @@ from replaycheck._history_readings import (
     with_unhandled,
     with_unhandled_update,
 )
+from replaycheck._nexus_readings import with_old_nexus_call
 from replaycheck._readings import (
     added_block,
     called_again,
@@ -153,7 +154,7 @@ def diagnose(
         issued_at = {(display_file(f[0]), f[1]) for x in issued or () for f in x.frames}
         diagnosis = with_wait(diagnosis, commands, waiting, issued_at)
         diagnosis = with_unhandled_update(diagnosis, update_handlers)
-        diagnosis = with_undecoded(diagnosis, history, undecoded)
+        diagnosis = with_undecoded(with_old_nexus_call(diagnosis, history), history, undecoded)
         return with_unhandled(diagnosis, history, signal_handlers)
     except Exception:  # a diagnosis is a courtesy: any surprise degrades to core's message
         return Diagnosis(message=message, severity=severity)

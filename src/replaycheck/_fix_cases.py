@@ -296,6 +296,18 @@ def old_code(recorded: str) -> list[str]:
     return [f"        ...  # the old code ({recorded}), for executions recorded before"]
 
 
+def replaced_code(d: Diagnosis) -> list[str]:
+    """The ``else`` of a replacement: the recorded call by name where the diagnosis has it."""
+    if not d.old_call:
+        return ["    else:", *old_code(d.recorded)]
+    service = d.recorded_name.partition("/")[0]
+    whose = "the old service's" if service != d.commanded_name.partition("/")[0] else "the"
+    return [
+        f"    else:  # {whose} operation as recorded, called by name",
+        *else_block(d.old_call)[1:],
+    ]
+
+
 def keyword_source(code: str, name: str) -> str:
     """The source of the ``name=`` argument of a call in ``code`` ('' when there is none)."""
     import ast

@@ -26,6 +26,7 @@ from replaycheck._fix_cases import (
     old_code,
     patch_removed_fix,
     removed_gate_fix,
+    replaced_code,
     skipped_note,
     statement_at,
     swap_fix,
@@ -319,7 +320,7 @@ def _fix(d: Diagnosis) -> list[str]:
         )
         readings = [
             (addition, _addition(d, new_code)),
-            (f"if it replaced {rec}:", [*gate(d, new_code), "    else:", *old_code(rec)]),
+            (f"if it replaced {rec}:", [*gate(d, new_code), *replaced_code(d)]),
         ]
         recorded = Command(d.recorded_kind, d.recorded_name)
         if kind_switch(recorded, Command(d.commanded_kind, d.commanded_name)) and not (

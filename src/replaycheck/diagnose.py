@@ -103,6 +103,9 @@ class Diagnosis:
     """``reordered``: the statement after the gated one, when it runs what the history recorded
     and the history ran the code's command right after that: the two traded places, and the fix
     gates the pair (its source, dedented)."""
+    old_call: str = ""
+    """A Nexus operation or service renamed: the gated statement calling the recorded operation
+    by its service's and its own name (the ``else``'s code; the old class may be gone)."""
     swapped_within: str = ""
     """``reordered``: the gated statement as it was (dedented), when the code's command and the
     recorded one traded places in it (two calls of one ``asyncio.gather``): the fix gates that
