@@ -58,16 +58,16 @@ def raw_verdicts(module: str, paths: list[Path]) -> dict[str, str]:
     return {Path(path).name: result["verdict"] for path, result in found.items()}
 
 
-def without_flag_1(directory: Path, names: list[str]) -> list[Path]:
-    """Copies of the recorded change histories ``names`` in ``directory``, flag 1 taken out of
-    every workflow task's ``coreUsedFlags``."""
+def without_flag_1(directory: Path, names: list[str], flag: int = 1) -> list[Path]:
+    """Copies of the recorded change histories ``names`` in ``directory``, flag 1 (or
+    ``flag``) taken out of every workflow task's ``coreUsedFlags``."""
     copies = []
     for name in names:
         document = json.loads((CHANGES / name / f"change-{name}.json").read_text())
         for event in document["events"]:
             metadata = event.get("workflowTaskCompletedEventAttributes", {}).get("sdkMetadata", {})
             if "coreUsedFlags" in metadata:
-                metadata["coreUsedFlags"] = [f for f in metadata["coreUsedFlags"] if f != 1]
+                metadata["coreUsedFlags"] = [f for f in metadata["coreUsedFlags"] if f != flag]
         copies.append(directory / f"change-{name}.json")
         copies[-1].write_text(json.dumps(document, indent=2) + "\n")
     return copies
@@ -175,6 +175,46 @@ def test_a_failure_core_names_later_without_flag_1_is_diagnosed_where_the_type_c
     )
 
 
+NEXUS = ["SwapNexusOperations", "RenameNexusService"]
+"""Change cases of a Nexus operation's name or service: core compares them only on histories
+recorded since its flag 4 (``NexusOperationDeterminismChecks``, new in the core of temporalio
+1.35: every Nexus history an older SDK recorded lacks it)."""
+
+
+def test_nexus_changes_core_passes_without_flag_4_get_the_diagnosis_they_get_with_it(
+    tmp_path: Path,
+) -> None:
+    # they passed as ok: replaycheck compared only activities and children on such histories
+    copies = without_flag_1(tmp_path, NEXUS, flag=4)
+    assert raw_verdicts(V2, copies) == {path.name: "ok" for path in copies}
+    verdicts = replay_dir(tmp_path)
+    for name in NEXUS:
+        verdict = verdicts[name]
+        check_case(verdict, name, CASES[name])
+        assert verdict.message.endswith(
+            "(found by replaycheck: core does not compare them on this history, recorded "
+            "before its flag 4)"
+        ), verdict.message
+        d = verdict.diagnosis
+        assert d is not None and d.core_skipped
+        assert d.fix()[-1].startswith(
+            "  note: core replays this history without a failure: it was recorded before "
+            "core's flag 4 (NexusOperationDeterminismChecks, new in the core of temporalio "
+            "1.35), and core compares the service and name of Nexus operations only on "
+            "histories recorded since"
+        ), name
+    assert verdicts["RenameNexusService"].message.startswith(
+        "Nexus operation service of scheduled event 'Stock' does not match service of command "
+        "'StockV2' (found by replaycheck"
+    )
+    assert verdicts["SwapNexusOperations"].message.startswith(
+        "Nexus operation of scheduled event 'quote' does not match operation of command "
+        "'reserve' (found by replaycheck"
+    )
+    # under the code that recorded them, they stay ok
+    assert all(v.ok for v in replay_dir(tmp_path, "tests.workflows.changes_v1").values())
+
+
 @pytest.mark.parametrize(
     ("name", "explanation"),
     [
@@ -215,4 +255,5 @@ def test_histories_that_carry_flag_1_are_not_compared_again() -> None:
     paths = [*FIXTURES.rglob("*.json"), *CHANGES.rglob("*.json")]
     assert len(paths) > 70
     assert [p.name for p in paths if unchecked_end(read_history(p).history)] == []
+    assert [p.name for p in paths if unchecked_end(read_history(p).history, 4)] == []  # Nexus
     assert unchecked_end(read_history(COMPLETE).history) == 12  # no flag: all of it

@@ -424,6 +424,12 @@ def skipped_note(d: Diagnosis) -> str:
         "and core compares the types and ids of activities and child workflows only on "
         "histories recorded since"
     )
+    if d.recorded_kind == "nexus":
+        flag = (
+            "recorded before core's flag 4 (NexusOperationDeterminismChecks, new in the core "
+            "of temporalio 1.35), and core compares the service and name of Nexus operations "
+            "only on histories recorded since"
+        )
     if d.core_stopped_at:
         return (
             f"  note: core's message names {d.core_stopped_at}, not event {d.event_id}: this "

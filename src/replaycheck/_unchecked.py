@@ -1,18 +1,21 @@
-"""What core does not compare on histories recorded before its flag 1: the types and ids of
-activities, local activities and child workflows.
+"""What core does not compare on histories recorded before its flags 1 and 4: the types and ids
+of activities, local activities and child workflows (flag 1), and the service and operation
+of Nexus operations (flag 4).
 
 Core (sdk-core) compares them with the history's on replay only from the first workflow task
-whose completion carries its internal flag 1 (``IdAndTypeDeterminismChecks``, 2023;
-temporalio/sdk-rust#443) on, and in a history's last workflow task, which it takes for new work.
-A history recorded before the flag (by an older SDK, or through a server without SDK metadata)
-replays against code that renamed, reordered or re-identified such commands, and a worker
-running that code hands each result the history recorded to the command now in its place.
-``replaycheck._worker_verdict`` turns what is found here into a ``nondeterministic`` verdict.
+whose completion carries its internal flag (1: ``IdAndTypeDeterminismChecks``, 2023;
+temporalio/sdk-rust#443; 4: ``NexusOperationDeterminismChecks``, new in the core of temporalio
+1.35, ``crates/sdk-core/src/internal_flags.rs``) on, and in a history's last workflow task,
+which it takes for new work. A history recorded before the flag (by an older SDK, or through a
+server without SDK metadata) replays against code that renamed, reordered or re-identified
+such commands, and a worker running that code hands each result the history recorded to the
+command now in its place. ``replaycheck._worker_verdict`` turns what is found here into a
+``nondeterministic`` verdict.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from replaycheck._commands import Command, history_commands
@@ -24,9 +27,14 @@ if TYPE_CHECKING:
 ID_AND_TYPE_FLAG = 1
 """Core's internal flag ``IdAndTypeDeterminismChecks``, in the ``coreUsedFlags`` of a
 ``WorkflowTaskCompleted`` event's ``sdkMetadata``."""
+NEXUS_FLAG = 4
+"""Core's internal flag ``NexusOperationDeterminismChecks`` (the number is that of the core
+temporalio 1.35 bundles)."""
 
-UNCHECKED_KINDS = frozenset({"activity", "local-activity", "child"})
-"""Kinds whose type and id core compares only on histories recorded since its flag 1."""
+FLAGS = {"activity": ID_AND_TYPE_FLAG, "local-activity": ID_AND_TYPE_FLAG,
+         "child": ID_AND_TYPE_FLAG, "nexus": NEXUS_FLAG}  # fmt: skip
+"""The flag since which core compares each kind's names (and ids): the kinds it does not
+compare on a history recorded before."""
 
 _WORDS = {
     "activity": ("Activity", "scheduled event", "activity command"),
@@ -36,56 +44,89 @@ _WORDS = {
 """How core's message names each kind, its event and its command."""
 
 
-def unchecked_end(history: History) -> int:
-    """The event before which the history recorded commands whose type and id core did not
-    compare (the first ``WorkflowTaskCompleted`` carrying flag 1, else past the last event);
-    0: none. Histories recorded since the flag carry it from their first workflow task, so
-    this returns there."""
+def unchecked_end(history: History, flag: int = ID_AND_TYPE_FLAG) -> int:
+    """The event before which the history recorded commands whose names core did not compare
+    (the first ``WorkflowTaskCompleted`` carrying ``flag``, else past the last event); 0:
+    none. Histories recorded since the flag carry it from their first workflow task, so this
+    returns there."""
     from temporalio.api.enums.v1 import EventType
 
     completed = EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
-    commands = {
-        EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
-        EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED,
-        EventType.EVENT_TYPE_MARKER_RECORDED,
-    }
+    commands = (
+        {
+            EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+            EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED,
+            EventType.EVENT_TYPE_MARKER_RECORDED,
+        }
+        if flag == ID_AND_TYPE_FLAG
+        else {EventType.EVENT_TYPE_NEXUS_OPERATION_SCHEDULED}
+    )
     seen = False
     for event in history.events:
         if event.event_type == completed:
             flags = event.workflow_task_completed_event_attributes.sdk_metadata.core_used_flags
-            if ID_AND_TYPE_FLAG in flags:
+            if flag in flags:
                 return int(event.event_id) if seen else 0
         seen = seen or event.event_type in commands
     return int(history.events[-1].event_id) + 1 if seen and history.events else 0
 
 
+def unchecked_ends(history: History) -> dict[int, int]:
+    """:func:`unchecked_end` of each flag, for the flags whose end is not 0."""
+    ends = {flag: unchecked_end(history, flag) for flag in set(FLAGS.values())}
+    return {flag: end for flag, end in ends.items() if end}
+
+
 def unchecked_change(
-    history: History, issued: Sequence[Command], end: int, failed_at: int = 0
+    history: History, issued: Sequence[Command], ends: Mapping[int, int], failed_at: int = 0
 ) -> str:
-    """Core's message, in its words on histories recorded since its flag 1, for the first
-    command of ``history`` before event ``end`` (:func:`unchecked_end`) whose type or id the
-    code's command in its place does not share; empty when there is none.
+    """Core's message, in its words on histories recorded since the flag, for the first
+    command of ``history`` before the end of its flag (:func:`unchecked_ends`) whose names (or
+    id) the code's command in its place does not share; empty when there is none.
 
     Args:
         history: the history replayed.
         issued: the code's commands during the replay.
-        end: :func:`unchecked_end` of ``history``.
+        ends: :func:`unchecked_ends` of ``history``.
         failed_at: the event where core failed the replay; 0: the replay passed.
     """
     commands = history_commands(history)
-    pairs, parted = matched_pairs(commands, issued, max(commands.tasks, default=0), UNCHECKED_KINDS)
+    loose = frozenset(kind for kind, flag in FLAGS.items() if ends.get(flag))
+    pairs, parted = matched_pairs(commands, issued, max(commands.tasks, default=0), loose)
     if parted is not None and not failed_at:  # core matched them all, so these are not its
         return ""
     for h, c in pairs:
-        if h.event_id >= min(end, failed_at or end):
+        if failed_at and h.event_id >= failed_at:
             break
-        if h.kind in UNCHECKED_KINDS and (message := _mismatch(h, c)):
+        if h.kind in loose and h.event_id < ends[FLAGS[h.kind]] and (message := _mismatch(h, c)):
             return message
     return ""
 
 
+def flag_of(change: str) -> int:
+    """The flag since which core compares what :func:`unchecked_change` found changed."""
+    return NEXUS_FLAG if change.startswith("Nexus operation") else ID_AND_TYPE_FLAG
+
+
 def _mismatch(h: Command, c: Command) -> str:
-    """Core's message for ``c`` in the place of ``h`` (it compares the id first), or empty."""
+    """Core's message for ``c`` in the place of ``h`` (it compares the id first, and a Nexus
+    operation's service before its name), or empty."""
+    if h.kind == "nexus":
+        (service, _, operation), (new_service, _, new_operation) = (
+            h.name.partition("/"),
+            c.name.partition("/"),
+        )
+        if service != new_service:
+            return (
+                f"Nexus operation service of scheduled event '{service}' does not match "
+                f"service of command '{new_service}'"
+            )
+        if operation != new_operation:
+            return (
+                f"Nexus operation of scheduled event '{operation}' does not match operation "
+                f"of command '{new_operation}'"
+            )
+        return ""
     kind, event, command = _WORDS[h.kind]
     if h.given_id and h.given_id != c.given_id:
         field, old, new = "id", h.given_id, c.given_id

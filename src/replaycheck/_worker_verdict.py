@@ -260,15 +260,17 @@ def unchecked_verdict(
     loaded: LoadedHistory, recording: Recording | None, seconds: float
 ) -> Verdict | None:
     """For a history that replayed: ``nondeterministic`` when the code renamed, reordered or
-    re-identified an activity or a child workflow the history recorded before core's flag 1
-    (``replaycheck._unchecked``); ``None`` otherwise, and at once for a history recorded since
-    the flag (every one from an SDK of 2023 or later)."""
+    re-identified an activity or a child workflow the history recorded before core's flag 1,
+    or a Nexus operation it recorded before core's flag 4 (``replaycheck._unchecked``); ``None``
+    otherwise, and at once for a history recorded since the flags."""
+    from replaycheck._unchecked import flag_of
+
     change = _unchecked_change(loaded, recording)
     if not change:
         return None
     message = (
         f"{change} (found by replaycheck: core does not compare them on this history, "
-        "recorded before its flag 1)"
+        f"recorded before its flag {flag_of(change)})"
     )
     diagnosis = diagnose_failure(loaded, change, recording)
     diagnosis = dataclasses.replace(diagnosis, message=message, core_skipped=True)
@@ -278,10 +280,10 @@ def unchecked_verdict(
 def unchecked_diagnosis(
     loaded: LoadedHistory, message: str, recording: Recording | None
 ) -> Diagnosis | None:
-    """For a history recorded before core's flag 1 that core failed at a later event: the
-    diagnosis of the earlier activity or child workflow whose type or id changed, which core
-    did not compare (``replaycheck._unchecked``), with where core stopped; ``None``
-    otherwise."""
+    """For a history recorded before core's flag 1 (or 4) that core failed at a later event:
+    the diagnosis of the earlier activity or child workflow whose type or id changed (or Nexus
+    operation whose service or name changed), which core did not compare
+    (``replaycheck._unchecked``), with where core stopped; ``None`` otherwise."""
     from replaycheck.diagnose import parse_core_message
 
     hint = parse_core_message(message)
@@ -301,12 +303,13 @@ def _unchecked_change(
     loaded: LoadedHistory, recording: Recording | None, failed_at: int = 0
 ) -> str:
     """Core's words for the first activity or child workflow whose type or id the code
-    changed, on a history recorded before core's flag 1 (before event ``failed_at``, where core
-    failed it); empty when there is none, and at once for a history recorded since the flag."""
-    from replaycheck._unchecked import unchecked_end
+    changed, on a history recorded before core's flag 1, or Nexus operation whose service or
+    name it changed, before its flag 4 (before event ``failed_at``, where core failed it);
+    empty when there is none, and at once for a history recorded since the flags."""
+    from replaycheck._unchecked import unchecked_ends
 
-    end = unchecked_end(loaded.history)
-    if recording is None or not end:
+    ends = unchecked_ends(loaded.history)
+    if recording is None or not ends:
         return ""
     from replaycheck._commands import code_commands
     from replaycheck._unchecked import unchecked_change
@@ -314,7 +317,7 @@ def _unchecked_change(
     issued = code_commands(
         recording.command_entries(), recording.continue_as_new_stack, None, recording.update_names
     )
-    return unchecked_change(loaded.history, issued, end, failed_at=failed_at)
+    return unchecked_change(loaded.history, issued, ends, failed_at=failed_at)
 
 
 def _at(frames: Sequence[RawFrame]) -> str:
