@@ -185,6 +185,42 @@ def test_a_removed_wait_of_a_waiting_execution_is_ok_with_a_note(tmp_path: Path)
     assert "waits" not in replay_file(ended, "tests.workflows.changes_v2").message
 
 
+@pytest.mark.parametrize(
+    ("case", "old", "new", "changed"),
+    [
+        ("SwapAdjacent", "(charge, order,", '(charge, order + "-x",', "activity 'charge'"),
+        ("SwapInGather", "(fetch, order,", '(fetch, order + "-x",', "activity 'fetch'"),
+    ],
+)  # fmt: skip
+def test_a_swap_whose_arguments_changed_too_does_not_claim_them_for_the_old_code(
+    tmp_path: Path, case: str, old: str, new: str, changed: str
+) -> None:
+    # The else holds the old order of the new code's statements, with their new arguments: it
+    # read as the recorded code. Where the code gives one of the two other input than the
+    # history recorded for it, the else says so over those statements (SwapAdjacent: the
+    # code's first, against the history's later one; SwapInGather: the recorded one, which the
+    # gather issued next).
+    source = V2_FILE.read_text()
+    start = source.index(f'@workflow.defn(name="{case}")')
+    at = source.index(old, start)
+    variant = source[:at] + new + source[at + len(old) :]
+    verdict = replay_variant(tmp_path, f"swap_args_{case.lower()}", variant, case)
+    d = verdict.diagnosis
+    assert verdict.verdict == "nondeterministic" and d is not None, verdict.message
+    assert d.change == "reordered" and (d.swapped or d.swapped_within), d
+    assert d.inputs_changed == (changed,)
+    fix = d.fix()
+    below = fix[fix.index("    else:") + 1]
+    assert below == (
+        f"        # the new code's arguments, but {changed} got other input in this history: "
+        "write the old code's arguments here"
+    )
+    # the swap alone, arguments as recorded: no such comment
+    same = committed_verdicts()[case].diagnosis
+    assert same is not None and same.inputs_changed == ()
+    assert not any("other input" in line for line in same.fix())
+
+
 def test_two_statements_that_traded_places_get_one_gate_around_the_pair(tmp_path: Path) -> None:
     # fetch, bill, charge became fetch, charge, bill: the fix gates the two statements, the old
     # order in the else, and leaves the rest alone (not "the old code from here on").

@@ -70,7 +70,7 @@ from replaycheck._readings import (
     update_handler,
 )
 from replaycheck._source import SourceFrame, display_file, source_frames
-from replaycheck._swap_readings import swapped_next, swapped_within
+from replaycheck._swap_readings import inputs_changed, swapped_next, swapped_within
 from replaycheck._task_readings import sequential_diagnosis, with_same_task
 from replaycheck._uncaught_readings import uncaught_reading
 from replaycheck._undecoded import with_undecoded
@@ -358,6 +358,7 @@ def _from_divergence(
             diagnosis = replace(diagnosis, swapped_within=swapped_within(c, depth, found, history))
         else:  # two statements that traded places?
             diagnosis = replace(diagnosis, swapped=swapped_next(frame, h, c, history))
+        diagnosis = replace(diagnosis, inputs_changed=inputs_changed(found, history))
     taken = patch_ids_in_use(history, diagnosis)
     if c is not None and c.kind in UPDATE_KINDS and h is not None and h.kind not in UPDATE_KINDS:
         handler, handler_at = update_handler(h, found, history)

@@ -78,6 +78,40 @@ def event_sets(event: HistoryEvent, kind: str) -> str:
     return ""
 
 
+_EVENT_INPUTS = {
+    "activity": "activity_task_scheduled_event_attributes.input.payloads",
+    "child": "start_child_workflow_execution_initiated_event_attributes.input.payloads",
+    "nexus": "nexus_operation_scheduled_event_attributes.input",
+}
+_COMMAND_INPUTS = {
+    "activity": "schedule_activity.arguments",
+    "child": "start_child_workflow_execution.input",
+    "nexus": "schedule_nexus_operation.input",
+}
+"""Where the events and the commands of activities, children and Nexus operations hold their
+input (core does not compare it)."""
+
+
+def event_inputs(event: HistoryEvent, kind: str) -> str:
+    """The input a history's command was given (``data`` of each payload, hex; '' for other
+    kinds)."""
+    path = _EVENT_INPUTS.get(kind)
+    return _inputs_text(operator.attrgetter(path)(event)) if path else ""
+
+
+def command_inputs(command: Any, kind: str) -> str:
+    """The input the code's command gives (as :func:`event_inputs`)."""
+    path = _COMMAND_INPUTS.get(kind)
+    if path is None or not command.HasField(path.partition(".")[0]):
+        return ""
+    return _inputs_text(operator.attrgetter(path)(command))
+
+
+def _inputs_text(payloads: Any) -> str:
+    single = hasattr(payloads, "data")  # a Nexus operation's input is one payload
+    return ";".join(p.data.hex() for p in ([payloads] if single else payloads))
+
+
 def command_sets(command: Any, kind: str) -> str:
     """What a memo or search attribute upsert the code commanded sets (as :func:`event_sets`)."""
     if kind == "properties":

@@ -18,7 +18,9 @@ from replaycheck._command_events import CORE_SEARCH_ATTRIBUTE as CORE_SEARCH_ATT
 from replaycheck._command_events import (
     EVENT_READERS,
     FAILURES,
+    command_inputs,
     command_sets,
+    event_inputs,
     event_sets,
     given_id,
     update_name,
@@ -99,6 +101,8 @@ class Command:
     sets: str = field(default="", compare=False)
     """Memo and search attribute upserts: what they set (``replaycheck._command_events``);
     core does not compare it, but it tells one upsert of a kind from another."""
+    inputs: str = field(default="", compare=False)
+    """Activities, children, Nexus operations: their input (``_command_events``; not compared)."""
 
     def describe(self) -> str:
         """``activity 'charge'``, ``timer (1s)``, ``workflow completion``."""
@@ -224,6 +228,7 @@ def history_commands(history: History) -> HistoryCommands:
                 given_id=given,
                 child_type=child_type,
                 sets=event_sets(event, kind),
+                inputs=event_inputs(event, kind),
             )
         )
     return HistoryCommands(commands=tuple(commands), tasks=tuple(tasks), failed=frozenset(failed))
@@ -292,6 +297,7 @@ def code_command(command: Any, task: int, frames: Sequence[RawFrame]) -> Command
         frames=tuple(frames),
         given_id=str(operator.attrgetter(given)(command)) if given else "",
         sets=command_sets(command, kind),
+        inputs=command_inputs(command, kind),
     )
 
 

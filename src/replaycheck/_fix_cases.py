@@ -269,14 +269,25 @@ def swap_fix(d: Diagnosis, where: str, new_code: str) -> list[str]:
             "first: the two traded places in it, so gate the statement alone, as it was in "
             "the else:",
             *gate(d, new_code),
-            *else_block(d.swapped_within),
+            *else_block(_old_arguments(d) + d.swapped_within),
         ]
     return [
         f"gate the change {where}; the next statement runs {rec}, which this history ran "
         "first: the two traded places, so gate both, in the old order in the else:",
         *gate(d, f"{new_code}\n{d.swapped}"),
-        *else_block(f"{d.swapped}\n{new_code}"),
+        *else_block(f"{_old_arguments(d)}{d.swapped}\n{new_code}"),
     ]
+
+
+def _old_arguments(d: Diagnosis) -> str:
+    """A comment over the ``else`` of a swap whose new arguments are not the recorded ones."""
+    if not d.inputs_changed:
+        return ""
+    changed = " and ".join(d.inputs_changed)
+    return (
+        f"# the new code's arguments, but {changed} got other input in this history: write "
+        "the old code's arguments here\n"
+    )
 
 
 def gate(d: Diagnosis, code: str, *more: str) -> list[str]:

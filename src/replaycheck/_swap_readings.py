@@ -51,6 +51,24 @@ def swapped_next(frame: SourceFrame, h: Command, c: Command, history: HistoryCom
     return code if _stays_in_block(frame.code) and _stays_in_block(code) else ""
 
 
+def inputs_changed(found: Divergence, history: HistoryCommands) -> tuple[str, ...]:
+    """Of two commands that traded places, those the code gives other input than the history
+    recorded for them (described): the code's first (``found.commanded``) against the
+    history's later one, and the recorded one against the code's next, when the code issued
+    it (calls of one statement). The old order in the fix's ``else`` keeps the new code's
+    arguments, which are then not the recorded code's."""
+    h, c = found.recorded, found.commanded
+    if h is None or c is None:
+        return ()
+    recorded = next((x for x in history.commands if x.event_id > h.event_id and x.matches(c)), None)
+    issued = next(iter(found.commanded_rest), None)
+    pairs = [(recorded, c), (h, issued if issued is not None and issued.matches(h) else None)]
+    return tuple(
+        new.describe() for old, new in pairs
+        if old is not None and new is not None and old.inputs and old.inputs != new.inputs
+    )  # fmt: skip
+
+
 def _stays_in_block(code: str) -> bool:
     """Whether ``code`` parses and does not leave its block (``return``, ``raise``, ...)."""
     try:

@@ -103,6 +103,9 @@ class Diagnosis:
     """``reordered``: the statement after the gated one, when it runs what the history recorded
     and the history ran the code's command right after that: the two traded places, and the fix
     gates the pair (its source, dedented)."""
+    inputs_changed: tuple[str, ...] = ()
+    """``reordered``: of the two that traded places, those the code gives other input than
+    the history recorded (the old order in the ``else`` has the new code's arguments)."""
     old_call: str = ""
     """A Nexus operation or service renamed: the gated statement calling the recorded operation
     by its service's and its own name (the ``else``'s code; the old class may be gone)."""
@@ -362,6 +365,7 @@ class Diagnosis:
             "branch_parameters",
             "markers",
             "abandoned_types",
+            "inputs_changed",
         ):
             values[key] = tuple(values.get(key, ()))
         return cls(**values)
