@@ -24,13 +24,12 @@ from replaycheck._fix_cases import (
     loop_command,
     loop_fix,
     old_code,
-    patch_removed_fix,
-    removed_gate_fix,
     replaced_code,
     skipped_note,
     statement_at,
     swap_fix,
 )
+from replaycheck._fix_patches import patch_removed_fix, removed_gate_fix
 from replaycheck._fix_tasks import (
     same_task_note,
     sequential_explanation,

@@ -1,0 +1,76 @@
+"""The fixes of a patch the code no longer calls (split from ``replaycheck._fix_cases``): put
+the call back as ``deprecate_patch()``, or the whole gate with its old branch."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from replaycheck.diagnose import Diagnosis
+
+
+def patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
+    """Put the call back. Executions recorded with ``patched()``'s marker replay with
+    ``deprecate_patch()``, the smallest step back; those that started before the patch need the
+    whole gate, old branch and all: first when the run holds such a history
+    (:attr:`~replaycheck.diagnose.Diagnosis.old_branch_failures`), else as the other reading."""
+    patch_id = diagnosis.recorded_name
+    frame = diagnosis.gate_at
+    at = f" (before {frame.short()})" if frame else ""
+    if diagnosis.marker_deprecated:
+        return [
+            f"executions recorded with deprecate_patch({patch_id!r}) still need its marker: put "
+            f"the call back where it was{at}:",
+            f'    workflow.deprecate_patch("{patch_id}")',
+            "    # delete it once no execution recorded with the marker can be replayed "
+            "(`replaycheck patches` says when)",
+        ]
+    gate_back = [
+        f'    if workflow.patched("{patch_id}"):',
+        "        ...  # the new code",
+        "    else:",
+        "        ...  # the old code, for executions that started before the patch",
+    ]
+    old = diagnosis.old_branch_failures
+    if old:
+        return [
+            f"executions recorded with patch {patch_id!r} still need its marker, and "
+            f"{_histories(old)} here started before the patch and need its old branch: put "
+            f"the gate back where it was{at}, one gate for both:",
+            *gate_back,
+            "  once none that started before the patch is left (`replaycheck patches` says "
+            "when), keep only the new code and call there",
+            f'    workflow.deprecate_patch("{patch_id}")',
+        ]
+    return [
+        f"executions recorded with patch {patch_id!r} still need a call with its id: put it "
+        f"back as deprecate_patch() where the gate was{at}, until none of them can be "
+        "replayed (`replaycheck patches` says when):",
+        f'    workflow.deprecate_patch("{patch_id}")',
+        "  if executions that started before the patch may still run or replay too, they need "
+        "its old branch: put the whole gate back instead:",
+        *gate_back,
+    ]
+
+
+def removed_gate_fix(d: Diagnosis) -> list[str]:
+    """An execution that started before a patch whose gate the code no longer has: the gate
+    goes back with the old branch, the one fix of the ``patch-removed`` failures of the run."""
+    frame = d.removed_gate_at
+    at = f" (before {frame.short()})" if frame else ""
+    return [
+        f"this execution started before patch {d.removed_gate!r}, whose gate the code no longer "
+        f"has (histories recorded with its marker fail without it too): put the gate back where "
+        f"it was{at}, with the old code in the else:",
+        f'    if workflow.patched("{d.removed_gate}"):',
+        "        ...  # the new code",
+        "    else:",
+        f"        ...  # the old code ({d.recorded} here), for executions that started before "
+        "the patch",
+        "  if this history still fails with the gate back, another change broke it: run the "
+        "check again for its own fix",
+    ]
+
+
+def _histories(count: int) -> str:
+    return "1 history" if count == 1 else f"{count} histories"
