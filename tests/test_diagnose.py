@@ -1978,6 +1978,30 @@ def test_a_command_skipped_by_an_if_in_a_helper_gates_its_condition(tmp_path: Pa
     assert d.branch_at == f"skip_in_helper_then.py:{line + 1} in _prepare"  # a line added above
 
 
+def test_a_timer_skipped_by_an_if_before_a_wait_gates_the_condition(tmp_path: Path) -> None:
+    # DurationThenWait's pause made conditional, with a wait after it: the code commands
+    # nothing and waits where the history started the timer. It read as the wait replacing a
+    # timeout (a fix adding timeout=1s to the wait_condition); the if is what changed.
+    source = V2_FILE.read_text()
+    start = source.index("class DurationThenWait:")
+    old = "        await workflow.sleep(2 * PAUSE)\n"
+    new = ('        if order.startswith("slow-"):\n            await workflow.sleep(2 * PAUSE)\n'
+           "        await workflow.wait_condition(lambda: self.approved)\n")
+    assert source.count(old, start) == 1
+    source = source[:start] + source[start:].replace(old, new)
+    d = replay_variant(tmp_path, "skip_wait", source, "DurationThenWait").diagnosis
+    line = source[:source.index(new)].count("\n") + 1
+    assert d is not None and (d.change, d.branch_skipped) == ("branch", "body"), d
+    assert d.branch_at == f"skip_wait.py:{line} in run"
+    assert (d.recorded, d.commanded_kind, d.patch_id) == ("timer (1s)", "", "skip-timer")
+    assert d.explanation().endswith(
+        f"where the code now waits at skip_wait.py:{line + 2} in run (the condition, or what it "
+        "reads, changed; or the if is new)")
+    assert d.fix()[1] == '    new_branch = order.startswith("slow-")'
+    assert d.fix_at is not None and d.fix_at.line == line
+    assert "timeout" not in "\n".join(d.fix())
+
+
 def test_a_command_skipped_by_an_if_but_run_after_is_no_skipped_branch(tmp_path: Path) -> None:
     # SkipTimer with the pause run after 'charge' too: the code moved the timer, and may
     # still run it in the if, so the if is not named.

@@ -9,6 +9,7 @@ import ast
 import os
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from replaycheck._commands import NAMED_KINDS, Command, RawFrame
@@ -34,6 +35,8 @@ from replaycheck._source_flow import (
 )
 
 if TYPE_CHECKING:
+    from replaycheck._commands import HistoryCommands
+    from replaycheck._divergence import Divergence
     from replaycheck.diagnose import Diagnosis
 
 
@@ -162,29 +165,67 @@ def skipped_branch(
     return where, condition, "if", params, more, "body" if passed.in_body else "else", outer
 
 
+def skipped_before_wait(
+    diagnosis: Diagnosis, found: Divergence | None, history: HistoryCommands
+) -> Diagnosis:
+    """``diagnosis`` read as a skipped branch (:func:`skipped_branch`) where the code waits
+    (:attr:`~replaycheck.diagnose.Diagnosis.waits_at`) past its last matching command and
+    passed an ``if`` on its way there without taking the branch that runs what the history
+    recorded (a timer made conditional before a ``wait_condition``); else unchanged."""
+    from replaycheck._building_names import branch_ids, patch_ids_in_use, unused
+
+    if found is None or not diagnosis.waits_at or diagnosis.commanded_kind:
+        return diagnosis
+    last = next((x for _, x in reversed(found.matched) if x is not None and x.frames), None)
+    frames = tuple((os.path.abspath(f.file), f.line, f.function) for f in diagnosis.waits_at)
+    skipped = skipped_branch(diagnosis, found.recorded, Command("wait", frames=frames), last)
+    if skipped is None:
+        return diagnosis
+    at, condition, kind, params, more, branch, outer = skipped
+    patch_id, _ = branch_ids(found.recorded, None, skipped=True)
+    return replace(
+        diagnosis,
+        change="branch",
+        branch_at=at,
+        branch_condition=condition,
+        branch_kind=kind,
+        branch_parameters=params,
+        branch_reads_more=more,
+        branch_skipped=branch,
+        branch_outer=outer,
+        patch_id=unused(patch_id, patch_ids_in_use(history, diagnosis)),
+        other_patch_id="",
+        wait_old="",
+        still_runs_later=False,
+    )
+
+
 def _passed(
     c: Command, last: Command | None, runs: Callable[[str], Callable[[ast.Call], bool]]
 ) -> tuple[tuple[str, int, str], int, Passed] | None:
-    """The ``if`` the code passed from ``last`` on to ``c`` in the same function (or to its
-    completion) without taking a branch with a call that ``runs(file)`` says runs what is
-    looked for: ``last``'s frame, the index of that function's frame in ``c``'s (-1: none), and
-    what :func:`passed_branch` gives. The functions both commands' frames pass through are
-    tried innermost first (where each called a helper from another line, the ``if`` may be
-    between those lines); with no ``last`` (``c`` is the code's first command), from the start
-    of each function ``c``'s frames pass through."""
-    if last is None or not last.frames:  # from the start of a function c passes through
-        for at, (file, line, function) in enumerate(c.frames):
-            found = passed_branch(file, None, line, runs(file))
+    """The ``if`` the code passed from ``last`` on to ``c`` (or to its completion) without
+    taking a branch with a call that ``runs(file)`` says runs what is looked for: the frame of
+    the function holding it, the index of that function's frame in ``c``'s (-1: none), and
+    what :func:`passed_branch` gives.
+
+    Looked for, innermost first: from the start of each function ``c`` entered since ``last``
+    (all of them when there is no ``last``: ``c`` is the code's first command); then in each
+    function of ``last``'s frames, from its line to ``c``'s in that function (to its end when
+    ``c`` is not in it: the code ran the rest of it and returned). Where both called a helper
+    from one line, they part in a caller; one line in the innermost only is a loop's next
+    iteration."""
+    before = [function_at(f, n) for f, n, _ in last.frames] if last is not None else []
+    for at, frame in enumerate(c.frames):  # the functions entered since last, from their start
+        if function_at(frame[0], frame[1]) not in before:
+            found = passed_branch(frame[0], None, frame[1], runs(frame[0]))
             if found is not None:
-                return (file, line, function), at, found
+                return frame, at, found
+    if last is None:
         return None
     pairs = []  # each of last's frames, and the index of c's frame in its function (-1: none)
-    for frame in last.frames:
-        here = function_at(frame[0], frame[1])
+    for frame, here in zip(last.frames, before, strict=True):
         mine = [i for i, (f, n, _) in enumerate(c.frames) if here and function_at(f, n) is here]
         pairs.append((frame, mine[0] if mine else -1))
-    # where the two part: c is not in the function (the code ran the rest of it and returned),
-    # or is on another line; else (one line, run again in a loop) the innermost
     apart = [(f, at) for f, at in pairs if at < 0 or c.frames[at][1] != f[1]]
     for frame, at in apart or pairs[:1]:
         to = c.frames[at][1] if at >= 0 else None

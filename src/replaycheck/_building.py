@@ -12,7 +12,12 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from replaycheck._branch_readings import continue_branch, other_branch, skipped_branch
+from replaycheck._branch_readings import (
+    continue_branch,
+    other_branch,
+    skipped_before_wait,
+    skipped_branch,
+)
 from replaycheck._building_names import (
     branch_ids,
     classify,
@@ -153,6 +158,7 @@ def diagnose(
         diagnosis = replace(with_signals(diagnosis, history), draws=drawn, markers=markers)
         issued_at = {(display_file(f[0]), f[1]) for x in issued or () for f in x.frames}
         diagnosis = with_wait(diagnosis, commands, waiting, issued_at)
+        diagnosis = skipped_before_wait(diagnosis, found, commands)
         diagnosis = with_unhandled_update(diagnosis, update_handlers)
         diagnosis = with_undecoded(with_old_nexus_call(diagnosis, history), history, undecoded)
         return with_unhandled(diagnosis, history, signal_handlers)

@@ -33,6 +33,8 @@ def branch_explanation(d: Diagnosis, rec: str, com: str) -> str:
         )
     if d.branch_skipped:
         goes = "completes" if d.commanded_kind == "complete" else f"goes on with {com}"
+        if not d.commanded_kind and d.waits_at:
+            goes = f"waits at {d.waits_at[0].short()}"
         branch = "its body" if d.branch_skipped == "body" else "its else"
         outer = f" (or the if at {d.branch_outer} around it)" if d.branch_outer else ""
         return (

@@ -315,7 +315,7 @@ class Diagnosis:
             return self.removed_gate_at
         if self.abandoned_at is not None:
             return self.abandoned_at
-        if not self.location and self.waits_at:
+        if not self.location and self.waits_at and self.change != "branch":
             return self.waits_at[0]
         caller = not self.branch_reads_more and self.branch_caller
         return caller or self._branch_frame or self.gate_at
@@ -324,7 +324,7 @@ class Diagnosis:
     def _branch_frame(self) -> SourceFrame | None:
         """``branch``: the ``if`` whose condition the fix gates, when it is in the file of
         :attr:`gate_at` (:attr:`branch_at` names the file only)."""
-        frame = self.gate_at
+        frame = self.gate_at or (self.waits_at[0] if self.waits_at else None)
         name, _, rest = self.branch_at.partition(":")
         line, _, function = rest.partition(" in ")
         if frame is None or not line.isdigit() or name != os.path.basename(frame.file):
