@@ -2002,6 +2002,37 @@ def test_a_timer_skipped_by_an_if_before_a_wait_gates_the_condition(tmp_path: Pa
     assert "timeout" not in "\n".join(d.fix())
 
 
+def test_the_reference_apps_child_made_conditional_is_a_skipped_branch(tmp_path: Path) -> None:
+    # examples/provisioning with NotifyTenant run only for other plans than this history's: its
+    # class is NotifyTenantWorkflow, registered as "NotifyTenant", so the if running it was not
+    # found by the workflow type's name, and the change read as the child removed.
+    import shutil
+
+    from replaycheck.replay import ReplayJob, replay
+
+    package = tmp_path / "provisioning_variant"
+    shutil.copytree(REPO / "examples" / "provisioning", package)
+    for module in package.glob("*.py"):
+        module.write_text(module.read_text().replace("examples.provisioning", package.name))
+    shared = package / "shared.py"
+    source = shared.read_text()
+    old = "        notification = await workflow.execute_child_workflow(\n"
+    assert source.count(old) == 1
+    call_end = source.index("        )\n", source.index(old)) + len("        )\n")
+    call = source[source.index(old) : call_end]
+    indented = "".join("    " + line for line in call.splitlines(keepends=True))
+    guarded = '        notification = ""\n        if request.plan != "standard":\n' + indented
+    shared.write_text(source.replace(call, guarded))
+    history = FIXTURES / "TenantProvisioning" / "prov-acme-completed.json"
+    workflows = (f"{package.name}.workflows",)
+    job = ReplayJob(paths=(str(history),), workflows=workflows, import_paths=(str(tmp_path),))
+    d = replay(job)[0].diagnosis
+    assert d is not None and (d.change, d.branch_skipped) == ("branch", "body"), d
+    assert d.recorded == "child workflow 'NotifyTenant'" and d.commanded_kind == "complete"
+    assert d.branch_condition == 'request.plan != "standard"'
+    assert d.patch_id == "skip-notify-tenant"
+
+
 def test_a_command_skipped_by_an_if_but_run_after_is_no_skipped_branch(tmp_path: Path) -> None:
     # SkipTimer with the pause run after 'charge' too: the code moved the timer, and may
     # still run it in the if, so the if is not named.

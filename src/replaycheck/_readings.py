@@ -76,11 +76,15 @@ def slug(text: str) -> str:
 
 
 def source_names(name: str) -> set[str]:
-    """The registered name, and the Python name it usually comes from (ChargeCard:
-    charge_card); of a Nexus operation (``Service/operation``), the operation's, as the source
-    names it (``Service.operation``)."""
+    """The registered name, and the Python names it usually comes from (ChargeCard:
+    charge_card; a workflow type NotifyTenant: its class NotifyTenantWorkflow, registered
+    with ``@workflow.defn(name="NotifyTenant")``); of a Nexus operation
+    (``Service/operation``), the operation's, as the source names it (``Service.operation``)."""
     name = name.rpartition("/")[2]
-    return {name, slug(name).replace("-", "_")}
+    names = {name, slug(name).replace("-", "_")}
+    if name[:1].isupper() and not name.endswith("Workflow"):
+        names.add(f"{name}Workflow")
+    return names
 
 
 def name_pattern(name: str) -> str:
