@@ -175,6 +175,14 @@ CASES = {
         23, "WorkflowExecutionContinuedAsNew", ("continue-as-new", ""), ("activity", "fetch"),
         "branch", "fetch-or-continue-as-new",
     ),
+    "FailSooner": Case(  # the raise's if, as ContinueSooner's continue_as_new()
+        11, "ActivityTaskScheduled", ("activity", "charge"),
+        ("fail", "order change-FailSooner rejected"), "branch", "fail-or-charge",
+    ),
+    "FailLater": Case(
+        11, "WorkflowExecutionFailed", ("fail", "order change-FailLater rejected"),
+        ("activity", "charge"), "branch", "charge-or-fail",
+    ),
     "GatherToSequential": Case(  # nothing more in the task: 'charge' comes after 'fetch' now
         6, "ActivityTaskScheduled", ("activity", "charge"), ("", ""),
         "sequential", "charge-after-fetch",

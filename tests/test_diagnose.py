@@ -1883,6 +1883,46 @@ def test_a_command_now_skipped_by_an_if_gates_the_condition(tmp_path: Path, case
     assert d.fix_at is not None and d.fix_at.line == line  # where the summary sends the user
     # The fix applied as it reads, with the old condition of an if that is new: it replays (in
     # a loop too: patched() gives each iteration the same answer).
+FAIL_CONDITIONS = {  # case: (the condition now, the condition that recorded the history)
+    "FailSooner": ('order.count("-") >= 1', 'order.count("-") >= 2'),
+    "FailLater": ('order.count("-") >= 2', 'order.count("-") >= 1'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FAIL_CONDITIONS))
+def test_a_changed_condition_of_a_raise_gates_the_condition(tmp_path: Path, case: str) -> None:
+    # The code fails the workflow where the history went on with 'charge' (a validation or a
+    # retry policy's attempt threshold tightened), or goes on where the history failed (it
+    # loosened): the if around the raise took another branch. Gating the raise as an
+    # addition, or 'charge' as a replacement of the failure, would pass this history and
+    # break the executions that took the if's other branch under the old condition.
+    new, old = FAIL_CONDITIONS[case]
+    d = committed_verdicts()[case].diagnosis
+    assert d is not None and (d.change, d.branch_kind, d.branch_condition) == ("branch", "if", new)
+    line = line_of(f"if {new}:", V2_FILE)
+    assert d.branch_at == f"changes_v2.py:{line} in run"
+    sooner = "Sooner" in case
+    assert d.explanation() == (
+        f"the code took another branch of the if at changes_v2.py:{line} in run: it now "
+        + (
+            "fails the workflow where this execution went on with activity 'charge', as the "
+            "code still does when it does not fail (the condition, or what it reads, changed; "
+            "or the raise is new)"
+            if sooner
+            else "goes on with activity 'charge' where this execution failed, as the code "
+            "still does in the branch it did not take (the condition, or what it reads, changed)"
+        )
+    )
+    fix = d.fix()
+    assert fix[0].startswith(f"gate the condition of the if at changes_v2.py:{line} in run")
+    assert fix[3] == (
+        "        new_branch = ...  # the old condition"
+        + (" (False if the if is new)" if sooner else "")
+        + ", for executions recorded before"
+    )
+    assert any("if instead the raise is new" in x for x in fix) is sooner
+    assert not any("became" in x for x in fix)  # no rename reading: a failure is no command
+    # The fix applied as it reads, the old condition filled in: the history replays.
     lines = V2_FILE.read_text().splitlines(keepends=True)
     indent = lines[line - 1][: -len(lines[line - 1].lstrip())]
     gated = [indent + x[4:].replace("...  #", f"{old}  #") + "\n" for x in fix[1:5]]
@@ -2487,12 +2527,10 @@ def replay_variant(tmp_path: Path, module: str, source: str, case: str) -> Verdi
 
 
 def with_application_error(source: str) -> str:
-    """``source`` (of ``changes_v2``) importing ``ApplicationError`` too."""
-    imports = (
-        "from temporalio.exceptions import ActivityError, ChildWorkflowError, NexusOperationError\n"
-    )
-    assert imports in source
-    return source.replace(imports, imports + "from temporalio.exceptions import ApplicationError\n")
+    """``source`` (of ``changes_v2``), which imports ``ApplicationError`` (``FailSooner``
+    raises it)."""
+    assert "    ApplicationError,\n" in source
+    return source
 
 
 def replay_caught_again(tmp_path: Path, case: str, call: str, error: str) -> Verdict:
@@ -2704,18 +2742,26 @@ def test_a_failure_raised_earlier_points_at_the_raise_and_gates_it(tmp_path: Pat
     raised = (tmp_path / "rejects.py").read_text().splitlines().index(RAISE.rstrip()) + 1
     assert (d.location[0].line, d.location[0].function) == (raised, "run")
     assert d.location[0].code == RAISE.strip()
-    # 'charge' still runs after the raise in the source: an addition first, without an else.
+    # 'charge' runs when the if around the raise is not taken: its condition may have changed
+    # (FailSooner) or the if and its raise are new; gating the condition, False before, serves
+    # both, so it comes first; the raise gated alone, without an else, second.
     fix = d.fix()
-    assert fix[0].startswith(f"gate the change at rejects.py:{raised} in run; if activity")
-    assert fix[1:3] == [
-        '    if workflow.patched("fail-before-charge"):',
+    assert fix[0].startswith(f"gate the condition of the if at rejects.py:{raised - 1} in run")
+    assert fix[3] == (
+        "        new_branch = ...  # the old condition (False if the if is new), for executions "
+        "recorded before"
+    )
+    second = fix.index("  if instead the raise is new (executions recorded before never failed "
+                       "here), no else:")  # fmt: skip
+    assert fix[second + 1 : second + 3] == [
+        '    if workflow.patched("add-fail"):',
         "        " + RAISE.strip(),
     ]
-    # The fix applied: the history replays.
-    fixed = replay_with_raise(
-        tmp_path, "rejects_fixed", 'if workflow.patched("fail-before-charge"):'
-    )
+    # Either fix applied: the history replays.
+    fixed = replay_with_raise(tmp_path, "rejects_fixed", 'if workflow.patched("add-fail"):')
     assert fixed.verdict == "ok", fixed.message
+    gated = replay_with_raise(tmp_path, "rejects_gated", 'if workflow.patched("fail-or-charge"):')
+    assert gated.verdict == "ok", gated.message
 
 
 def test_a_failure_no_longer_caught_is_gated_where_it_was_caught(tmp_path: Path) -> None:

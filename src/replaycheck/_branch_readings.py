@@ -6,6 +6,7 @@ history's command shows the execution took another: read from the source, for
 from __future__ import annotations
 
 import ast
+import linecache
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -85,17 +86,18 @@ def _chosen_by_caller(
 def continue_branch(
     diagnosis: Diagnosis, h: Command | None, c: Command | None, last: Command | None
 ) -> tuple[str, str, str, tuple[str, ...], bool] | None:
-    """Where the code took another branch of an ``if`` holding a ``continue_as_new()`` than
-    the history did, as :func:`other_branch` gives it: the code continues as new where the
-    history went on with ``h`` (which runs when that branch is not taken), or it went past
-    the ``if`` on to ``c`` where the history continued as new (``last``: the code's last
-    matching command)."""
-    if h is None or c is None or (h.kind == "continue-as-new") == (c.kind == "continue-as-new"):
+    """Where the code took another branch of an ``if`` holding a ``continue_as_new()`` (or a
+    ``raise`` that fails the workflow) than the history did, as :func:`other_branch` gives it:
+    the code continues as new (fails) where the history went on with ``h`` (which runs when
+    that branch is not taken), or it went past the ``if`` on to ``c`` where the history
+    continued as new (failed; ``last``: the code's last matching command)."""
+    ending = _ending(h, c)
+    if h is None or c is None or ending is None:
         return None
-    if c.kind == "continue-as-new":
+    if c.kind == ending:
         found = _continued_sooner(min(diagnosis.gate_frame, len(c.frames) - 1), h, c)
     else:
-        found = _continued_later(c, last)
+        found = _continued_later(c, last, continues if ending == "continue-as-new" else _raises(h))
     if found is None:
         return None
     (file, line, function), at, (branch_at, condition) = found
@@ -110,20 +112,59 @@ _Found = tuple[tuple[str, int, str], int, tuple[int, str]]
 ``if``'s line and condition."""
 
 
+ENDINGS = ("continue-as-new", "fail")
+"""The kinds of command that end a run which an ``if`` around their statement may choose."""
+
+
+def _ending(h: Command | None, c: Command | None) -> str | None:
+    """The kind of :data:`ENDINGS` that one of ``h`` and ``c`` is and the other is not."""
+    kinds = (h.kind if h else "", c.kind if c else "")
+    return next((k for k in ENDINGS if (kinds[0] == k) != (kinds[1] == k)), None)
+
+
+def _raises(h: Command) -> Callable[[ast.AST], bool]:
+    """Picks a ``raise`` that may have failed the workflow as ``h`` recorded: not a bare
+    ``raise`` (what it re-raises came from elsewhere), and with the failure's message when the
+    exception is built from a string or an f-string."""
+    message = h.name
+
+    def pick(node: ast.AST) -> bool:
+        if not isinstance(node, ast.Raise) or node.exc is None:
+            return False
+        exc = node.exc
+        text = exc.args[0] if isinstance(exc, ast.Call) and exc.args else None
+        if isinstance(text, ast.Constant) and isinstance(text.value, str):
+            return text.value == message
+        if isinstance(text, ast.JoinedStr):
+            parts = (
+                re.escape(str(v.value)) if isinstance(v, ast.Constant) else ".*"
+                for v in text.values
+            )
+            return re.fullmatch("".join(parts), message, re.DOTALL) is not None
+        return True
+
+    return pick
+
+
 def _continued_sooner(at: int, h: Command, c: Command) -> _Found | None:
-    """The ``if`` around the ``continue_as_new()`` that issued ``c`` (its frame ``at``), when
-    what runs if it is not taken may run ``h`` (a completion: anything)."""
+    """The ``if`` around the ``continue_as_new()`` (or the ``raise``) that issued ``c`` (its
+    frame ``at``), when what runs if it is not taken may run ``h`` (a completion: anything)."""
     instead = None if h.kind == "complete" else source_pattern(h)
     if not c.frames or instead == "":
         return None
+    if c.kind == "fail" and not linecache.getline(*c.frames[at][:2]).lstrip().startswith("raise"):
+        return None  # an exception from a call (an activity's failure): no if chose it
     found = continue_taken(c.frames[at][0], c.frames[at][1], instead)
     return None if found is None else (c.frames[at], at, found)
 
 
-def _continued_later(c: Command, last: Command | None) -> _Found | None:
-    """The ``if`` with a ``continue_as_new()`` in a branch that the code passed, from its
-    last matching command ``last`` on to ``c`` in the same function (or to its completion)."""
-    found = _passed(c, last, lambda file: continues)
+def _continued_later(
+    c: Command, last: Command | None, ends: Callable[[ast.AST], bool]
+) -> _Found | None:
+    """The ``if`` with what ``ends`` picks (a ``continue_as_new()`` call, a ``raise``) in a
+    branch that the code passed, from its last matching command ``last`` on to ``c`` (or to
+    its completion), as :func:`_passed` looks for it."""
+    found = _passed(c, last, lambda file: ends)
     return None if found is None else (found[0], found[1], found[2][:2])
 
 
@@ -145,10 +186,12 @@ def skipped_branch(
         return None
     names = source_names(h.name) if h.kind in NAMED_KINDS and h.name else set()
 
-    def runs(file: str) -> Callable[[ast.Call], bool]:
+    def runs(file: str) -> Callable[[ast.AST], bool]:
         if names:
-            return lambda call: calls_one(call, names)
-        return lambda call: bool(re.search(pattern, call_source(file, call)))
+            return lambda node: isinstance(node, ast.Call) and calls_one(node, names)
+        return lambda node: (
+            isinstance(node, ast.Call) and bool(re.search(pattern, call_source(file, node)))
+        )
 
     found = _passed(c, last, runs)
     if found is None:
@@ -201,7 +244,7 @@ def skipped_before_wait(
 
 
 def _passed(
-    c: Command, last: Command | None, runs: Callable[[str], Callable[[ast.Call], bool]]
+    c: Command, last: Command | None, runs: Callable[[str], Callable[[ast.AST], bool]]
 ) -> tuple[tuple[str, int, str], int, Passed] | None:
     """The ``if`` the code passed from ``last`` on to ``c`` (or to its completion) without
     taking a branch with a call that ``runs(file)`` says runs what is looked for: the frame of

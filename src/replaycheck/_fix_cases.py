@@ -43,22 +43,32 @@ def branch_explanation(d: Diagnosis, rec: str, com: str) -> str:
             f"({why}; or the {what} is new)"
         )
     took = f"the code took another branch of the {what} at {d.branch_at}: it now"
-    if d.commanded_kind == "continue-as-new":
+    if d.commanded_kind in _ENDS:
         went = "completed" if d.recorded_kind == "complete" else f"went on with {rec}"
+        does, does_not, new = _ENDS[d.commanded_kind]
         return (
-            f"{took} continues as new where this execution {went}, as the code still does "
-            f"when it does not continue as new ({why}; or the continue-as-new is new)"
+            f"{took} {does} where this execution {went}, as the code still does when it "
+            f"{does_not} ({why}; or {new} is new)"
         )
-    if d.recorded_kind == "continue-as-new":
+    if d.recorded_kind in _ENDS:
         goes = "completes" if d.commanded_kind == "complete" else f"goes on with {com}"
+        did = {"continue-as-new": "continued as new", "fail": "failed"}[d.recorded_kind]
         return (
-            f"{took} {goes} where this execution continued as new, as the code still does "
-            f"in the branch it did not take ({why})"
+            f"{took} {goes} where this execution {did}, as the code still does in the branch "
+            f"it did not take ({why})"
         )
     return (
         f"{took} runs {com} where this execution ran {rec}, which the code still runs in "
         f"another branch ({why}; or {rec} became {com} in this branch)"
     )
+
+
+_ENDS = {
+    "continue-as-new": ("continues as new", "does not continue as new", "the continue-as-new"),
+    "fail": ("fails the workflow", "does not fail", "the raise"),
+}
+"""Commands ending a run that an ``if`` chooses: what the code does, what it does not, what
+may be new."""
 
 
 def branch_fix(d: Diagnosis) -> list[str]:
@@ -76,9 +86,9 @@ def branch_fix(d: Diagnosis) -> list[str]:
             if what == "if"
             else ["    ... if new_branch else ...  # the expression, with new_branch as its test"]
         )
-        # a continue-as-new that is new had the condition False before; a skipped branch
-        # that is new had its branch taken always
-        old = " (False if the if is new)" if d.commanded_kind == "continue-as-new" else ""
+        # a continue-as-new or a raise that is new had the condition False before; a skipped
+        # branch that is new had its branch taken always
+        old = " (False if the if is new)" if d.commanded_kind in _ENDS else ""
         if d.branch_skipped:
             old = f" ({d.branch_skipped == 'body'} if the if is new)"
         lines = [
@@ -112,13 +122,18 @@ def branch_fix(d: Diagnosis) -> list[str]:
             f"  if instead the if at {d.branch_outer} around it now takes a branch without "
             "this if, gate that one's condition the same way",
         ]
-    if d.recorded_kind == "continue-as-new" or d.branch_skipped:  # the code still runs it there
+    if d.recorded_kind in _ENDS or d.branch_skipped:  # the code still does, in the if
         return lines
-    if d.commanded_kind == "continue-as-new":
+    if d.commanded_kind in _ENDS:
+        new, did = (
+            ("continue-as-new", "continued as new")
+            if d.commanded_kind == "continue-as-new"
+            else ("raise", "failed")
+        )
         return [
             *lines,
-            "  if instead the continue-as-new is new (executions recorded before never "
-            "continued as new here), no else:",
+            f"  if instead the {new} is new (executions recorded before never {did} here), "
+            "no else:",
             f'    if workflow.patched("{other}"):',
             *(f"        {line}" for line in code.splitlines()),
         ]

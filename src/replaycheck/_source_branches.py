@@ -89,13 +89,13 @@ class Passed(NamedTuple):
 
 
 def passed_branch(
-    path: str, after: int | None, to: int | None, runs: Callable[[ast.Call], bool]
+    path: str, after: int | None, to: int | None, runs: Callable[[ast.AST], bool]
 ) -> Passed | None:
-    """The ``if`` with a call that ``runs`` says runs the command looked for in a branch that
-    the code passed without taking that branch on its way from the statement at ``after``
-    (``None``: from the start of the function holding ``to``) to the one at ``to`` of the same
-    function (``None``: to its end, completing): the ``if`` runs between the two (around a
-    loop holding both, if need be), and ``to`` is not in that branch."""
+    """The ``if`` with a call (or a ``raise``) that ``runs`` says runs the command looked for
+    in a branch that the code passed without taking that branch on its way from the statement
+    at ``after`` (``None``: from the start of the function holding ``to``) to the one at ``to``
+    of the same function (``None``: to its end, completing): the ``if`` runs between the two
+    (around a loop holding both, if need be), and ``to`` is not in that branch."""
     if after is None:
         found = None if to is None else lines_on_its_path(path, to)
         if found is None:
@@ -121,7 +121,7 @@ def passed_branch(
             return n + (1 << 31)
         return n if n > last else n + (1 << 30)
 
-    calls = [n for n in ast.walk(function) if isinstance(n, ast.Call) and runs(n)]
+    calls = [n for n in ast.walk(function) if isinstance(n, ast.stmt | ast.expr) and runs(n)]
     for call in sorted((n for n in calls if n.lineno in later), key=lambda n: order(n.lineno)):
         held = _branch_of(path, call.lineno)
         if held is None or held[0].lineno not in later:
@@ -152,9 +152,9 @@ def call_source(path: str, call: ast.Call) -> str:
     return ast.get_source_segment("".join(linecache.getlines(path)), call) or ""
 
 
-def continues(call: ast.Call) -> bool:
-    """Whether ``call`` is a ``workflow.continue_as_new(...)`` call."""
-    return "continue_as_new" in names_in(call.func)
+def continues(node: ast.AST) -> bool:
+    """Whether ``node`` is a ``workflow.continue_as_new(...)`` call."""
+    return isinstance(node, ast.Call) and "continue_as_new" in names_in(node.func)
 
 
 def _branch_of(path: str, line: int) -> tuple[ast.If, list[ast.stmt]] | None:

@@ -843,6 +843,30 @@ class ContinueLaterInLoop:
         return order
 
 
+@workflow.defn(name="FailSooner")
+class FailSooner:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        items = order.split("-")
+        await workflow.execute_activity(fetch, items[0], start_to_close_timeout=TIMEOUT)
+        if order.count("-") >= 2:
+            raise ApplicationError(f"order {order} rejected")
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="FailLater")
+class FailLater:
+    """Fails (its history ends in WorkflowExecutionFailed)."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        items = order.split("-")
+        await workflow.execute_activity(fetch, items[0], start_to_close_timeout=TIMEOUT)
+        if order.count("-") >= 1:
+            raise ApplicationError(f"order {order} rejected")
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
 @workflow.defn(name="ReorderAroundUpdate")
 class ReorderAroundUpdate:
     def __init__(self) -> None:

@@ -16,7 +16,12 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeKey
-from temporalio.exceptions import ActivityError, ChildWorkflowError, NexusOperationError
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    ChildWorkflowError,
+    NexusOperationError,
+)
 
 with workflow.unsafe.imports_passed_through():
     from tests.workflows.changes_common import (
@@ -989,6 +994,36 @@ class ContinueLater:
         if len(items) > 2:
             workflow.continue_as_new("-".join(items[1:]))
         # change: ContinueLater (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="FailSooner")
+class FailSooner:
+    """The threshold of a raise lowered: this execution, which went on to 'charge', now
+    fails the workflow (as ContinueSooner, with a raise for the continue-as-new)."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        items = order.split("-")
+        await workflow.execute_activity(fetch, items[0], start_to_close_timeout=TIMEOUT)
+        if order.count("-") >= 1:
+            # change: FailSooner (the next line)
+            raise ApplicationError(f"order {order} rejected")
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="FailLater")
+class FailLater:
+    """The threshold of a raise raised: this execution, which failed, now goes on to
+    'charge' (a retry policy's attempt threshold, a validation loosened)."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        items = order.split("-")
+        await workflow.execute_activity(fetch, items[0], start_to_close_timeout=TIMEOUT)
+        if order.count("-") >= 2:
+            raise ApplicationError(f"order {order} rejected")
+        # change: FailLater (the next line)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
 
 

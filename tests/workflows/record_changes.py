@@ -110,6 +110,8 @@ CASES = (
     "ContinueLater",
     "ContinueSoonerInLoop",
     "ContinueLaterInLoop",
+    "FailSooner",
+    "FailLater",
     "ReorderAroundUpdate",
     "AddTimerLikeLater",
     "SwapInGather",
@@ -162,6 +164,8 @@ SIGNAL_AFTER_TIMER = {"AddSleepBeforeWait"}
 """Cases signalled once their first timer started (the signal must end a wait on a timer)."""
 NEEDS_SINK = {"ChangeSignalExternal", "RenameSignalExternal", "ChangeCancelExternal"}
 """Cases that signal or cancel the running ``Sink`` workflow ``<workflow id>-sink``."""
+FAILS = {"FailLater"}
+"""Cases whose execution fails (its history ends in ``WorkflowExecutionFailed``)."""
 
 
 def workflow_id(case: str) -> str:
@@ -198,6 +202,9 @@ async def record_case(client: Client, case: str, out: Path) -> Path:
         if case in CANCEL_AT_TIMER:
             await _timer_started(handle)
             await handle.cancel()
+            with contextlib.suppress(WorkflowFailureError):
+                await handle.result()
+        elif case in FAILS:
             with contextlib.suppress(WorkflowFailureError):
                 await handle.result()
         else:
