@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import os
@@ -165,6 +166,34 @@ def test_get_history_response_wrapper_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "h.json"
     path.write_text(json.dumps({"history": {"events": _events()}}))
     assert read_history(path).info.events == 11
+
+
+def _shorthand(value: object) -> object:
+    """``value`` with each ``{"payloads": [...]}`` written as Temporal's HTTP API writes it by
+    default: the list of the values themselves."""
+    if isinstance(value, dict):
+        if set(value) == {"payloads"}:
+            return [json.loads(base64.b64decode(p["data"])) for p in value["payloads"]]
+        return {k: _shorthand(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shorthand(v) for v in value]
+    return value
+
+
+def test_http_api_payload_shorthand_says_how_to_save_the_history(tmp_path: Path) -> None:
+    # `curl .../api/v1/namespaces/default/workflows/ID/history` on the server's HTTP port:
+    # payloads as bare JSON values. It was "events[0]....input: expected object, got list".
+    path = tmp_path / "h.json"
+    path.write_text(json.dumps({"history": {"events": _shorthand(_events())}}))
+    with pytest.raises(HistoryError) as info:
+        read_history(path)
+    assert info.value.reason == (
+        "holds its payloads in the shorthand of Temporal's HTTP API "
+        "(events[0].workflowExecutionStartedEventAttributes.input is a list of values, not "
+        '{"payloads": [...]}), which leaves out how each value was encoded; save the history '
+        "with `temporal workflow show --output json`, `replaycheck export` or the Temporal UI's "
+        "Download instead"
+    )
 
 
 def test_discover_walks_directories_and_skips_hidden_files(tmp_path: Path) -> None:

@@ -109,3 +109,27 @@ def _history_doc(doc: Any, name: str) -> dict[str, Any]:
     if not isinstance(doc["events"], list):
         raise HistoryError(name, "is not a Temporal history: 'events' is not a list")
     return doc
+
+
+_PAYLOADS_KEYS = ("input", "result", "details", "lastCompletionResult", "heartbeatDetails")
+"""Fields of event attributes that hold ``Payloads`` (``{"payloads": [...]}`` in proto3 JSON)."""
+
+
+def shorthand_reason(doc: dict[str, Any]) -> str | None:
+    """Why ``doc`` cannot be read when its payloads are in the shorthand of Temporal's HTTP API
+    (``"input": ["orch"]``: the values themselves, without their encoding), else ``None``."""
+    events = doc.get("events")
+    for index, event in enumerate(events if isinstance(events, list) else ()):
+        for key, attrs in event.items() if isinstance(event, dict) else ():
+            found = [
+                k for k in _PAYLOADS_KEYS if isinstance(attrs, dict) and type(attrs.get(k)) is list
+            ]
+            if key.endswith("EventAttributes") and found:
+                return (
+                    "holds its payloads in the shorthand of Temporal's HTTP API "
+                    f"(events[{index}].{key}.{found[0]} is a list of values, not "
+                    '{"payloads": [...]}), which leaves out how each value was encoded; save '
+                    "the history with `temporal workflow show --output json`, `replaycheck "
+                    "export` or the Temporal UI's Download instead"
+                )
+    return None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from replaycheck._decoding import gunzip, not_gzipped, parse_binpb, parse_json
+from replaycheck._decoding import gunzip, not_gzipped, parse_binpb, parse_json, shorthand_reason
 from replaycheck._discovery import (
     broken_symlink,
     check_paths,
@@ -194,7 +194,8 @@ def _history_from_doc(doc: dict[str, Any], name: str) -> History:
     try:
         history = history_from_dict(body)
     except (ValueError, ParseError) as exc:
-        raise HistoryError(name, f"is not a valid Temporal history: {exc}") from None
+        reason = shorthand_reason(body) or f"is not a valid Temporal history: {exc}"
+        raise HistoryError(name, reason) from None
     _check_event_type_names(history, body["events"], name)
     return history
 
