@@ -195,6 +195,10 @@ CASES = {
         6, "ActivityTaskScheduled", ("activity", "charge"), ("", ""),
         "sequential", "charge-after-fetch",
     ),
+    "LowerLimit": Case(  # a semaphore's room lowered: 'charge' waits for 'fetch' now
+        6, "ActivityTaskScheduled", ("activity", "charge"), ("", ""),
+        "sequential", "charge-after-fetch",
+    ),
     "ReorderAroundUpdate": Case(  # the update handler's 'audit' ran between the two
         5, "ActivityTaskScheduled", ("activity", "fetch"), ("activity", "charge"),
         "reordered", "charge-before-fetch",

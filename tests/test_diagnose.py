@@ -1550,6 +1550,48 @@ def test_a_gather_made_sequential_gates_both_statements_with_the_gather_in_the_e
     assert replay_variant(tmp_path, "gather_to_sequential_gated", fixed, "GatherToSequential").ok
 
 
+def test_a_semaphore_with_less_room_gates_the_limit_where_it_is_made(tmp_path: Path) -> None:
+    # LowerLimit: 'fetch' and 'charge' each run under `async with self.limit`, a semaphore
+    # whose room went from 2 to 1. The history started both in one workflow task; the code
+    # holds 'charge' back until 'fetch' completes. It read as "the code no longer commands
+    # 'charge'" with a removal's gate, which stayed red (the call is still made, later).
+    d = committed_verdicts()["LowerLimit"].diagnosis
+    assert d is not None and d.change == "sequential"
+    made = marked_line("change: LowerLimit")
+    held = line_of("        async with self.limit:", V2_FILE)
+    assert (d.started_with, d.started_with_event, d.event_id) == ("activity 'fetch'", 5, 6)
+    assert (d.limited_by, d.limited_at) == ("self.limit", f"changes_v2.py:{held} in _step")
+    assert d.explanation() == (
+        "activity 'charge' was scheduled in the same workflow task as activity 'fetch' (events 5 "
+        "and 6); the code now holds it back until 'fetch' completes: it runs under `async with "
+        f"self.limit` at changes_v2.py:{held} in _step, which now lets fewer calls through at "
+        "once (a semaphore's room lowered, or the lock is new)"
+    )
+    assert d.fix() == [
+        f"gate the limit where self.limit is made, at changes_v2.py:{made} in __init__, not the "
+        "calls under it (executions recorded before started activity 'fetch' and activity "
+        "'charge' in one workflow task, under the old limit):",
+        '    self.limit = asyncio.Semaphore(1) if workflow.patched("charge-after-fetch") else '
+        "...  # the old limit, for executions recorded before",
+    ]
+    # The fix applied as printed, the old limit filled in: the history replays.
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    gated = "        " + d.fix()[1].strip().replace("...  #", "asyncio.Semaphore(2)  #") + "\n"
+    fixed = "".join([*lines[: made - 1], gated, *lines[made:]])
+    assert replay_variant(tmp_path, "lower_limit_gated", fixed, "LowerLimit").ok
+    # The room as it was, the calls awaited in turn: no task waits for room under the limit,
+    # so the semaphore is not what changed.
+    steps = "        steps = [self._step(fetch, order), self._step(charge, order)]\n"
+    in_turn = fixed.replace(gated, "        self.limit = asyncio.Semaphore(2)\n").replace(
+        steps + "        done = [await step for step in workflow.as_completed(steps)]\n",
+        "        done = [await self._step(fetch, order), await self._step(charge, order)]\n",
+    )
+    assert "as_completed" not in in_turn[in_turn.index("class LowerLimit") :]
+    assert "asyncio.Semaphore(2)" in in_turn
+    d = replay_variant(tmp_path, "lower_limit_in_turn", in_turn, "LowerLimit").diagnosis
+    assert d is not None and d.limited_by == "", d
+
+
 def test_a_gather_made_sequential_over_several_lines_keeps_each_call_whole(tmp_path: Path) -> None:
     # Calls split over lines (as a formatter leaves long ones) go into the gather as they are,
     # indented one level more; the fix applied as printed replays.

@@ -134,7 +134,9 @@ def diagnose(
         elif found is None:
             diagnosis = _from_hint(message, _hint_with_history(hint, commands), severity)
         else:
-            diagnosis = _from_divergence(message, found, commands, severity, (history, abandoned))
+            diagnosis = _from_divergence(
+                message, found, commands, severity, (history, abandoned), waiting
+            )
         early = _early_deprecation(diagnosis, found, commands, issued, early_deprecations)
         if early is not None:
             patch_id, at = early
@@ -317,13 +319,14 @@ def _from_divergence(
     history: HistoryCommands,
     severity: str,
     cancels: tuple[History, Sequence[tuple[Command, Command]]],
+    waiting: Sequence[tuple[tuple[SourceFrame, ...], str]] = (),
 ) -> Diagnosis:
     h, c = found.recorded, found.commanded
     diagnosis = _located(message, found, history, severity)
     if h is not None and cancel_removed(h, c, found.commanded_rest):  # c: the next command
         taken = patch_ids_in_use(history, diagnosis)  # differs by branch: gate where it was
         return removed_cancel(diagnosis, h, *cancels, taken, commands=history)
-    sequential = sequential_diagnosis(diagnosis, found, history)
+    sequential = sequential_diagnosis(diagnosis, found, history, waiting)
     if sequential is not None:  # started together in the history, one after the other now
         return sequential
     uncaught = uncaught_reading(diagnosis, h, c, history)

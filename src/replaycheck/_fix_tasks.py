@@ -80,6 +80,14 @@ def sequential_explanation(d: Diagnosis) -> str:
     first = named.group() if named else d.started_with
     done = "fires" if d.started_with.startswith("timer") else "completes"
     between = f", after new code at {d.sequential_between}" if d.sequential_between else ""
+    if d.limited_by:
+        return (
+            f"{d.recorded} was scheduled in the same workflow task as {d.started_with} (events "
+            f"{d.started_with_event} and {d.event_id}); the code now holds it back until "
+            f"{first} {done}: it runs under `async with {d.limited_by}` at {d.limited_at}, "
+            "which now lets fewer calls through at once (a semaphore's room lowered, or the "
+            "lock is new)"
+        )
     return (
         f"{d.recorded} was scheduled in the same workflow task as {d.started_with} (events "
         f"{d.started_with_event} and {d.event_id}); the code now schedules it only after "
@@ -90,7 +98,21 @@ def sequential_explanation(d: Diagnosis) -> str:
 
 def sequential_fix(d: Diagnosis) -> list[str]:
     """Gate the statements together, the old concurrent form in the ``else``: executions
-    recorded before started the commands in one workflow task."""
+    recorded before started the commands in one workflow task. Under a limit, gate the limit
+    where it is made: gating a call under it would not schedule it any sooner."""
+    if d.limited_by:
+        target, _, value = d.limit_made.partition(" = ")
+        where = f"where {d.limited_by} is made, at {d.limit_made_at}"
+        if not value:
+            target, value = d.limited_by, "...  # the new limit"
+            where = f"where {d.limited_by} (`async with` at {d.limited_at}) is made"
+        return [
+            f"gate the limit {where}, not the calls under it (executions recorded before "
+            f"started {d.started_with} and {d.recorded} in one workflow task, under the old "
+            "limit):",
+            f'    {target} = {value} if workflow.patched("{d.patch_id or "<change-id>"}") '
+            "else ...  # the old limit, for executions recorded before",
+        ]
     old = d.concurrent_form or (
         f"...  # the old code, starting {d.started_with} and {d.recorded} together "
         "(asyncio.gather), for executions recorded before"

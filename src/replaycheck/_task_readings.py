@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from replaycheck._building_names import patch_ids_in_use, slug_of, unused
 from replaycheck._commands import Command, HistoryCommands, RawFrame
 from replaycheck._divergence import Divergence, timeline
+from replaycheck._limits import now_limited
 from replaycheck._readings import TIMER_IN_SOURCE, source_pattern
 from replaycheck._source import (
     lines_source,
@@ -31,6 +32,7 @@ from replaycheck._source_flow import count_later
 from replaycheck._waiting import WAITS
 
 if TYPE_CHECKING:
+    from replaycheck._source import SourceFrame
     from replaycheck.diagnose import Diagnosis
 
 
@@ -241,12 +243,34 @@ def same_task(found: Divergence, history: HistoryCommands, frame: RawFrame) -> s
 
 
 def sequential_diagnosis(
-    diagnosis: Diagnosis, found: Divergence, history: HistoryCommands
+    diagnosis: Diagnosis,
+    found: Divergence,
+    history: HistoryCommands,
+    waiting: Sequence[tuple[tuple[SourceFrame, ...], str]] = (),
 ) -> Diagnosis | None:
-    """``diagnosis`` read as ``sequential`` (:func:`now_sequential`), or ``None``."""
+    """``diagnosis`` read as ``sequential`` (:func:`now_sequential`, or
+    :func:`~replaycheck._limits.now_limited` when a task of the code waits to enter an
+    ``async with``: ``waiting``), or ``None``."""
     h, sequential = found.recorded, now_sequential(found, history)
-    if h is None or sequential is None:
+    if h is None:
         return None
+    if sequential is None:
+        limit = now_limited(found, waiting)
+        if limit is None:
+            return None
+        first = limit.first
+        return replace(
+            diagnosis,
+            change="sequential",
+            started_with=first.describe(),
+            started_with_event=first.event_id,
+            limited_by=limit.held,
+            limited_at=limit.at,
+            limit_made=limit.made,
+            limit_made_at=limit.made_at,
+            patch_id=unused(f"{slug_of(h)}-after-{slug_of(first)}",
+                            patch_ids_in_use(history, diagnosis)),
+        )  # fmt: skip
     first, depth = sequential.first, sequential.depth
     patch_id = f"{slug_of(h)}-after-{slug_of(first)}"
     return replace(

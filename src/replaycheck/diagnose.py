@@ -179,6 +179,16 @@ class Diagnosis:
     concurrent_form: str = ""
     """``sequential``: those statements as one ``asyncio.gather`` (the old form, for the
     ``else``); empty when they are not all ``[target =] await call(...)``."""
+    limited_by: str = ""
+    """``sequential``: the semaphore or lock an ``async with`` around the call holds
+    (``self.limit``), which now keeps the recorded command waiting for :attr:`started_with`;
+    '' when statements became sequential instead."""
+    limited_at: str = ""
+    """``sequential``: where that ``async with`` is (``wf.py:88 in _step``)."""
+    limit_made: str = ""
+    """``sequential``: the statement making :attr:`limited_by` (``self.limit =
+    asyncio.Semaphore(1)``), where :attr:`limit_made_at` says, or ''."""
+    limit_made_at: str = ""
     same_task: str = ""
     """An addition to a statement that started commands in one workflow task, which the
     history recorded whole before: those commands, their events and the statement

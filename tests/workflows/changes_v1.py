@@ -1280,3 +1280,21 @@ class SkipInHelper:
 
     async def _step(self, step: object, order: str) -> str:
         return str(await workflow.execute_activity(step, order, start_to_close_timeout=TIMEOUT))
+
+
+@workflow.defn(name="LowerLimit")
+class LowerLimit:
+    """Runs 'fetch' and 'charge' at once, each under a semaphore with room for both."""
+
+    def __init__(self) -> None:
+        self.limit = asyncio.Semaphore(2)
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        steps = [self._step(fetch, order), self._step(charge, order)]
+        done = [await step for step in workflow.as_completed(steps)]
+        return " ".join(sorted(done))
+
+    async def _step(self, step: object, order: str) -> str:
+        async with self.limit:
+            return str(await workflow.execute_activity(step, order, start_to_close_timeout=TIMEOUT))

@@ -1618,3 +1618,24 @@ class SkipInHelper:
 
     async def _step(self, step: object, order: str) -> str:
         return str(await workflow.execute_activity(step, order, start_to_close_timeout=TIMEOUT))
+
+
+@workflow.defn(name="LowerLimit")
+class LowerLimit:
+    """The semaphore's room lowered to one: 'charge' is scheduled only once 'fetch' is done,
+    where the history scheduled both in one workflow task."""
+
+    def __init__(self) -> None:
+        # change: LowerLimit (the next line)
+        self.limit = asyncio.Semaphore(1)
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        steps = [self._step(fetch, order), self._step(charge, order)]
+        done = [await step for step in workflow.as_completed(steps)]
+        return " ".join(sorted(done))
+
+    async def _step(self, step: object, order: str) -> str:
+        async with self.limit:
+            # before: LowerLimit (the next line)
+            return str(await workflow.execute_activity(step, order, start_to_close_timeout=TIMEOUT))

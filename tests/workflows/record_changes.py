@@ -142,6 +142,7 @@ CASES = (
     "SkipAudit",
     "SkipInLoop",
     "SkipInHelper",
+    "LowerLimit",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
