@@ -1,11 +1,10 @@
 """The fixes that take a shape of their own, and the lines every fix is built from.
 
-A branch taken otherwise (or the argument a caller passes deciding it), a loop's count, a failure
-or a cancellation no longer caught, a patch deprecated too early, two commands that traded
-places, a handler kept under its old name; the note on a history core does not check; and the
-gate lines and quoted statements that :mod:`replaycheck._fix_text` and
+A loop's count, a failure or a cancellation no longer caught, a patch deprecated too early, two
+commands that traded places, a handler kept under its old name; the note on a history core does
+not check; and the gate lines and quoted statements that :mod:`replaycheck._fix_text` and
 :mod:`replaycheck._fix_tasks` build the other fixes with (a patch removed:
-:mod:`replaycheck._fix_patches`).
+:mod:`replaycheck._fix_patches`; a branch taken otherwise: :mod:`replaycheck._fix_branches`).
 """
 
 from __future__ import annotations
@@ -17,138 +16,6 @@ from replaycheck.diagnose import CLOSED
 if TYPE_CHECKING:
     from replaycheck._source import SourceFrame
     from replaycheck.diagnose import Diagnosis
-
-
-def branch_explanation(d: Diagnosis, rec: str, com: str) -> str:
-    """Why the code took another branch of an ``if`` (a ``match``, a conditional expression)
-    than the history did: ``rec`` is what the history recorded, ``com`` what the code
-    commanded."""
-    what = d.branch_kind or "if"
-    caller = d.branch_caller
-    why = "the condition, or what it reads, changed"
-    if caller is not None:
-        why = (
-            f"the {arguments(d.branch_parameters)} that {caller.function} passes at "
-            f"{caller.short()}, or the condition, changed"
-        )
-    if d.branch_skipped:
-        goes = "completes" if d.commanded_kind == "complete" else f"goes on with {com}"
-        if not d.commanded_kind and d.waits_at:
-            goes = f"waits at {d.waits_at[0].short()}"
-        branch = "its body" if d.branch_skipped == "body" else "its else"
-        outer = f" (or the if at {d.branch_outer} around it)" if d.branch_outer else ""
-        return (
-            f"the code passed the {what} at {d.branch_at}{outer} without taking {branch}, which "
-            f"runs {rec}: this execution took it and ran {rec} there, where the code now {goes} "
-            f"({why}; or the {what} is new)"
-        )
-    took = f"the code took another branch of the {what} at {d.branch_at}: it now"
-    if d.commanded_kind in _ENDS:
-        went = "completed" if d.recorded_kind == "complete" else f"went on with {rec}"
-        does, does_not, new = _ENDS[d.commanded_kind]
-        return (
-            f"{took} {does} where this execution {went}, as the code still does when it "
-            f"{does_not} ({why}; or {new} is new)"
-        )
-    if d.recorded_kind in _ENDS:
-        goes = "completes" if d.commanded_kind == "complete" else f"goes on with {com}"
-        did = {"continue-as-new": "continued as new", "fail": "failed"}[d.recorded_kind]
-        return (
-            f"{took} {goes} where this execution {did}, as the code still does in the branch "
-            f"it did not take ({why})"
-        )
-    return (
-        f"{took} runs {com} where this execution ran {rec}, which the code still runs in "
-        f"another branch ({why}; or {rec} became {com} in this branch)"
-    )
-
-
-_ENDS = {
-    "continue-as-new": ("continues as new", "does not continue as new", "the continue-as-new"),
-    "fail": ("fails the workflow", "does not fail", "the raise"),
-}
-"""Commands ending a run that an ``if`` chooses: what the code does, what it does not, what
-may be new."""
-
-
-def branch_fix(d: Diagnosis) -> list[str]:
-    """Gate the condition, not the branch: each execution keeps the branch it took. A rename
-    inside the branch reads the same from the history, so it comes second (gating the call
-    when the condition changed would pass the check and break the other branch's
-    executions; gating the condition when it was a rename still fails the check)."""
-    patch_id = d.patch_id or "<change-id>"
-    frame = d.gate_at
-    if d.branch_kind != "match":
-        condition = " ".join(d.branch_condition.split()) or "...  # the new condition"
-        what = d.branch_kind or "if"
-        use = (
-            ["    if new_branch:", "        ...  # the branches as they are"]
-            if what == "if"
-            else ["    ... if new_branch else ...  # the expression, with new_branch as its test"]
-        )
-        # a continue-as-new or a raise that is new had the condition False before; a skipped
-        # branch that is new had its branch taken always
-        old = " (False if the if is new)" if d.commanded_kind in _ENDS else ""
-        if d.branch_skipped:
-            old = f" ({d.branch_skipped == 'body'} if the if is new)"
-        lines = [
-            f"gate the condition of the {what} at {d.branch_at}, not the code in its branches "
-            "(executions recorded before took theirs under the old condition):",
-            f"    new_branch = {condition}",
-            f'    if not workflow.patched("{patch_id}"):',
-            f"        new_branch = ...  # the old condition{old}, for executions recorded before",
-            *use,
-        ]
-        caller = d.branch_caller
-        if caller is not None and not d.branch_reads_more:  # it reads what the caller passes
-            lines = [*_caller_fix(d, caller), f"  if instead its condition changed, {lines[0]}",
-                     *lines[1:]]  # fmt: skip
-        elif caller is not None:  # and more: the condition first
-            lines += _caller_fix(d, caller)
-    else:
-        lines = [
-            f"gate the match at {d.branch_at}, not the code in its cases (executions recorded "
-            "before took theirs under the old patterns):",
-            f'    if workflow.patched("{patch_id}"):',
-            "        match ...:  # as it is now",
-            "    else:",
-            "        match ...:  # with the old patterns, for executions recorded before",
-        ]
-    code = statement_at(frame) or f"...  # the new code: {d.commanded}"
-    other = d.other_patch_id or "<change-id>"
-    if d.branch_outer:  # the code may have passed the if around it instead
-        return [
-            *lines,
-            f"  if instead the if at {d.branch_outer} around it now takes a branch without "
-            "this if, gate that one's condition the same way",
-        ]
-    if d.recorded_kind in _ENDS or d.branch_skipped:  # the code still does, in the if
-        return lines
-    if d.commanded_kind in _ENDS:
-        new, did = (
-            ("continue-as-new", "continued as new")
-            if d.commanded_kind == "continue-as-new"
-            else ("raise", "failed")
-        )
-        return [
-            *lines,
-            f"  if instead the {new} is new (executions recorded before never {did} here), "
-            "no else:",
-            f'    if workflow.patched("{other}"):',
-            *(f"        {line}" for line in code.splitlines()),
-        ]
-    return [
-        *lines,
-        f"  if instead {d.recorded} became {d.commanded} in this "
-        + {
-            "match": "case only (the patterns are as they were):",
-            "conditional expression": "arm only (the condition is as it was):",
-        }.get(d.branch_kind, "branch only (the condition is as it was):"),
-        f'    if workflow.patched("{other}"):',
-        *(f"        {line}" for line in code.splitlines()),
-        "    else:",
-        *old_code(d.recorded),
-    ]
 
 
 def catch_again(
@@ -169,44 +36,6 @@ def catch_again(
         f'        if workflow.patched("{d.patch_id}"):',
         "            raise",
         f"        {old}",
-    ]
-
-
-def _caller_fix(d: Diagnosis, caller: SourceFrame) -> list[str]:
-    """Gate the argument that decides a branch where it is passed: the condition reads the
-    function's parameters, so a caller passing another value takes the other branch. The first
-    reading when the condition reads nothing else, else the second."""
-    names = d.branch_parameters
-    it = "it" if len(names) == 1 else "them"
-    shown = ", ".join(map(repr, names))
-    why = "executions recorded before took their branch with the value passed before"
-    if d.branch_reads_more:
-        head = (
-            f"  if instead the {arguments(names)} that {caller.function} passes changed, gate "
-            f"{it} there, at {caller.short()} ({why}):"
-        )
-    else:
-        head = (
-            f"gate the {arguments(names)} where {caller.function} passes {it}, at "
-            f"{caller.short()} (the condition of the {d.branch_kind} at {d.branch_at} reads only "
-            f"{it}; {why}):"
-        )
-    patch_id = d.patch_id or "<change-id>"
-    call = statement_at(caller)
-    value = keyword_source(call, names[0]) if len(names) == 1 else ""
-    if value:
-        return [
-            head,
-            f'    {names[0]}={value} if workflow.patched("{patch_id}") else <the value passed '
-            f"before>,  # in the call at line {caller.line}",
-        ]
-    return [
-        head,
-        f'    if workflow.patched("{patch_id}"):',
-        *(f"        {line}" for line in (call or "...  # the call as it is").splitlines()),
-        "    else:",
-        f"        ...  # the call as it was, passing {shown} as before, for executions recorded "
-        "before",
     ]
 
 

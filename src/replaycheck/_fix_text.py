@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING
 
 from replaycheck._cancel_readings import abandoned_fix, cancel_explanation
 from replaycheck._commands import TASK_END_CANCELS, Command, kind_switch
+from replaycheck._fix_branches import branch_explanation, branch_fix
 from replaycheck._fix_cases import (
-    branch_explanation,
-    branch_fix,
     catch_again,
     deprecated_early_fix,
     gate,
