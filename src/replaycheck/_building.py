@@ -18,6 +18,7 @@ from replaycheck._branch_readings import (
     skipped_before_wait,
     skipped_branch,
 )
+from replaycheck._building_hint import from_hint, hint_with_history
 from replaycheck._building_names import (
     branch_ids,
     classify,
@@ -33,7 +34,6 @@ from replaycheck._cancel_readings import (
     removed_cancel,
 )
 from replaycheck._commands import (
-    NAMED_KINDS,
     TASK_END_CANCELS,
     UPDATE_KINDS,
     Command,
@@ -42,7 +42,6 @@ from replaycheck._commands import (
     history_commands,
 )
 from replaycheck._divergence import (
-    CoreHint,
     Divergence,
     at_event,
     divergence_of,
@@ -132,7 +131,7 @@ def diagnose(
         if hint.ids is not None and not types_differ(found) and not swapped:
             diagnosis = _id_change(hint.ids, message, history, commands, issued, severity)
         elif found is None:
-            diagnosis = _from_hint(message, _hint_with_history(hint, commands), severity)
+            diagnosis = from_hint(message, hint_with_history(hint, commands), severity)
         else:
             diagnosis = _from_divergence(
                 message, found, commands, severity, (history, abandoned), waiting
@@ -223,43 +222,6 @@ def _id_change(
     return replace(
         diagnosis, change="id-changed", ids=(old, new), patch_id=unused(f"{slug(name)}-id", taken)
     )
-
-
-def _hint_with_history(hint: CoreHint, history: HistoryCommands) -> CoreHint:
-    """Fill in what the history recorded at the event core names."""
-    target = next((x for x in history.commands if x.event_id == hint.event_id), None)
-    if target is None or not hint.event_id:
-        return hint
-    return replace(hint, recorded=(target.kind, target.name))
-
-
-def _from_hint(message: str, hint: CoreHint, severity: str) -> Diagnosis:
-    recorded = hint.recorded or ("", "")
-    commanded = hint.commanded or ("", "")
-    change = "unknown"
-    if hint.recorded and hint.recorded[0] == "patch":
-        change = "patch-removed"
-    elif (
-        hint.recorded
-        and hint.commanded
-        and hint.recorded[0] == hint.commanded[0]
-        and (hint.recorded[0] in NAMED_KINDS)
-    ):
-        change = "renamed"
-    diagnosis = Diagnosis(
-        message=message,
-        change=change,
-        event_id=hint.event_id,
-        event_type=hint.event_type,
-        recorded_kind=recorded[0],
-        recorded_name=recorded[1],
-        commanded_kind=commanded[0],
-        commanded_name=commanded[1],
-        severity=severity,
-    )
-    h = Command(*recorded) if recorded[0] else None
-    c = Command(*commanded) if commanded[0] else None
-    return with_patch_id(diagnosis, h, c)
 
 
 def _located(message: str, found: Divergence, history: HistoryCommands, severity: str) -> Diagnosis:
