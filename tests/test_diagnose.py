@@ -2084,10 +2084,9 @@ def test_a_timer_skipped_by_an_if_before_a_wait_gates_the_condition(tmp_path: Pa
     assert "timeout" not in "\n".join(d.fix())
 
 
-def test_the_reference_apps_child_made_conditional_is_a_skipped_branch(tmp_path: Path) -> None:
-    # examples/provisioning with NotifyTenant run only for other plans than this history's: its
-    # class is NotifyTenantWorkflow, registered as "NotifyTenant", so the if running it was not
-    # found by the workflow type's name, and the change read as the child removed.
+def provisioning_variant(tmp_path: Path, old: str, new: str, history: str) -> Verdict:
+    """``history`` (under fixtures/histories/TenantProvisioning) replayed against a copy of
+    examples/provisioning whose shared.py has ``old`` (once) replaced by ``new``."""
     import shutil
 
     from replaycheck.replay import ReplayJob, replay
@@ -2098,21 +2097,44 @@ def test_the_reference_apps_child_made_conditional_is_a_skipped_branch(tmp_path:
         module.write_text(module.read_text().replace("examples.provisioning", package.name))
     shared = package / "shared.py"
     source = shared.read_text()
-    old = "        notification = await workflow.execute_child_workflow(\n"
     assert source.count(old) == 1
-    call_end = source.index("        )\n", source.index(old)) + len("        )\n")
-    call = source[source.index(old) : call_end]
+    shared.write_text(source.replace(old, new))
+    path = FIXTURES / "TenantProvisioning" / history
+    workflows = (f"{package.name}.workflows",)
+    job = ReplayJob(paths=(str(path),), workflows=workflows, import_paths=(str(tmp_path),))
+    return replay(job)[0]
+
+
+def test_the_reference_apps_child_made_conditional_is_a_skipped_branch(tmp_path: Path) -> None:
+    # examples/provisioning with NotifyTenant run only for other plans than this history's: its
+    # class is NotifyTenantWorkflow, registered as "NotifyTenant", so the if running it was not
+    # found by the workflow type's name, and the change read as the child removed.
+    source = (REPO / "examples" / "provisioning" / "shared.py").read_text()
+    start = source.index("        notification = await workflow.execute_child_workflow(\n")
+    call = source[start : source.index("        )\n", start) + len("        )\n")]
     indented = "".join("    " + line for line in call.splitlines(keepends=True))
     guarded = '        notification = ""\n        if request.plan != "standard":\n' + indented
-    shared.write_text(source.replace(call, guarded))
-    history = FIXTURES / "TenantProvisioning" / "prov-acme-completed.json"
-    workflows = (f"{package.name}.workflows",)
-    job = ReplayJob(paths=(str(history),), workflows=workflows, import_paths=(str(tmp_path),))
-    d = replay(job)[0].diagnosis
+    d = provisioning_variant(tmp_path, call, guarded, "prov-acme-completed.json").diagnosis
     assert d is not None and (d.change, d.branch_skipped) == ("branch", "body"), d
     assert d.recorded == "child workflow 'NotifyTenant'" and d.commanded_kind == "complete"
     assert d.branch_condition == 'request.plan != "standard"'
     assert d.patch_id == "skip-notify-tenant"
+
+
+def test_a_step_added_through_the_reference_apps_helper_is_gated_where_it_is_called(
+    tmp_path: Path,
+) -> None:
+    # `await self._step(seed_data, request)` added after the approval wait: the command before
+    # it is the settle timer, whose frames share none with _step's, so the gate went inside
+    # _step (every step runs there) instead of the line that calls it for seed_data.
+    old = '        approver = self._approver or ""\n'
+    new = old + "        await self._step(seed_data, request)\n"
+    d = provisioning_variant(tmp_path, old, new, "prov-acme-completed.json").diagnosis
+    assert d is not None and d.gate_at is not None, d
+    assert (d.gate_at.function, d.gate_at.code) == (
+        "approve_and_notify", "await self._step(seed_data, request)")
+    assert d.fix()[1:3] == ['    if workflow.patched("seed-data-before-notify-tenant"):',
+                            "        await self._step(seed_data, request)"]  # fmt: skip
 
 
 def test_a_command_skipped_by_an_if_but_run_after_is_no_skipped_branch(tmp_path: Path) -> None:

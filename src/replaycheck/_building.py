@@ -234,8 +234,10 @@ def _located(message: str, found: Divergence, history: HistoryCommands, severity
         # issued later in that task: it came after the task before's last command.
         matched = [p for p in matched if p[0] is None or p[0].task < h.task] or matched
     previous = matched[-1][1] if matched else None
-    # Without a command before it to tell a shared helper's frames, the statement naming it.
-    depth = gate_frame(c, previous) if previous is not None else naming_frame(c)
+    # The innermost frame not shared with the command before it; a helper that issues any
+    # activity it is given (an added self._step(seed_data) after a timer) is gated at the
+    # statement naming it, its caller, as it is without a command before it.
+    depth = naming_frame(c) if previous is None else max(gate_frame(c, previous), naming_frame(c))
     return Diagnosis(
         message=message,
         change=classify(h, c, history),
