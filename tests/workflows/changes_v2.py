@@ -1006,6 +1006,7 @@ class FailSooner:
     async def run(self, order: str) -> str:
         items = order.split("-")
         await workflow.execute_activity(fetch, items[0], start_to_close_timeout=TIMEOUT)
+        # branch: FailSooner (the next line)
         if order.count("-") >= 1:
             # change: FailSooner (the next line)
             raise ApplicationError(f"order {order} rejected")
@@ -1021,6 +1022,7 @@ class FailLater:
     async def run(self, order: str) -> str:
         items = order.split("-")
         await workflow.execute_activity(fetch, items[0], start_to_close_timeout=TIMEOUT)
+        # branch: FailLater (the next line)
         if order.count("-") >= 2:
             raise ApplicationError(f"order {order} rejected")
         # change: FailLater (the next line)
