@@ -1437,8 +1437,22 @@ def test_a_removed_command_before_the_next_keeps_it_in_the_else() -> None:
     assert 'workflow.patched("charge-before-timer")' in fix  # the other reading, second
 
 
-def test_a_rename_is_a_replacement_first_an_addition_second() -> None:
+def test_a_rename_is_a_replacement_first_an_addition_second(tmp_path: Path) -> None:
+    # RenameActivity returns with 'bill': nothing of run follows, so 'charge' cannot run after
+    # it and the replacement is the only reading.
     fix = fix_text("RenameActivity")
+    assert "if it replaced activity 'charge'" not in fix and "an addition" not in fix
+    assert 'if workflow.patched("bill-instead-of-charge"):' in fix and "    else:" in fix
+    # The same with code after it: the replacement first, an addition second.
+    call = "        return await workflow.execute_activity(bill, order, start_to_close_timeout="
+    then = call.replace("return await", "result = await")
+    source = V2_FILE.read_text()
+    at = source.index(call, source.index("class RenameActivity:"))
+    end = source.index("\n", at) + 1
+    changed = source[:at] + source[at:end].replace(call, then) + "        return result\n"
+    d = replay_variant(tmp_path, "rename_then", changed + source[end:], "RenameActivity").diagnosis
+    assert d is not None
+    fix = "\n".join(d.fix())
     assert "if it replaced activity 'charge'" in first_reading(fix)
     assert "    else:" in first_reading(fix)
     assert (
@@ -2135,6 +2149,26 @@ def test_a_step_added_through_the_reference_apps_helper_is_gated_where_it_is_cal
         "approve_and_notify", "await self._step(seed_data, request)")
     assert d.fix()[1:3] == ['    if workflow.patched("seed-data-before-notify-tenant"):',
                             "        await self._step(seed_data, request)"]  # fmt: skip
+
+
+def test_a_return_where_the_history_failed_reads_as_a_replacement_only(tmp_path: Path) -> None:
+    # FailLater with its rejection gone: the code returns with 'charge' where the history
+    # failed. Nothing runs after `return await ...` in run, so "if workflow failure still runs
+    # after it (an addition), no else" is no reading; the replacement, with the old code in the
+    # else, is the only one.
+    source = V2_FILE.read_text()
+    start = source.index("class FailLater:")
+    old = ('        if order.count("-") >= 2:\n'
+           '            raise ApplicationError(f"order {order} rejected")\n')
+    assert source.count(old, start) == 1
+    source = source[:start] + source[start:].replace(old, "", 1)
+    d = replay_variant(tmp_path, "reject_gone", source, "FailLater").diagnosis
+    assert d is not None and (d.change, d.recorded_kind, d.commanded) == (
+        "replaced", "fail", "activity 'charge'"), d
+    assert d.explanation().endswith("(replacing it: nothing runs after it)")
+    fix = "\n".join(d.fix())
+    assert "an addition" not in fix and "no else" not in fix, fix
+    assert 'if workflow.patched("charge-instead-of-fail"):' in fix and "    else:" in fix
 
 
 def test_a_command_skipped_by_an_if_but_run_after_is_no_skipped_branch(tmp_path: Path) -> None:

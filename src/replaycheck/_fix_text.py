@@ -12,7 +12,7 @@ import itertools
 from typing import TYPE_CHECKING
 
 from replaycheck._cancel_readings import abandoned_fix, cancel_explanation
-from replaycheck._commands import TASK_END_CANCELS, Command, kind_switch
+from replaycheck._commands import TASK_END_CANCELS, TERMINAL_KINDS, Command, kind_switch
 from replaycheck._fix_branches import branch_explanation, branch_fix
 from replaycheck._fix_cases import (
     catch_again,
@@ -37,6 +37,7 @@ from replaycheck._fix_tasks import (
     wait_fix,
 )
 from replaycheck._readings import slug
+from replaycheck._source import in_handler
 from replaycheck._uncaught_readings import timed_out_explanation
 from replaycheck._undecoded import undecoded_explanation, undecoded_fix
 
@@ -138,7 +139,11 @@ def explanation(d: Diagnosis) -> str:
         "renamed": f"{rec} became {com}",
         "reordered": f"{com} now comes before {rec}" + _reorder_reading(d),
         "replaced": f"the code commands {com} where the history recorded {rec} "
-        f"(replacing it, or added before it)",
+        + (
+            "(replacing it: nothing runs after it)"
+            if _ends_there(d)
+            else "(replacing it, or added before it)"
+        ),
         "patch-removed": f"the code no longer calls workflow.{_patch_call(d)}"
         f"({d.recorded_name!r}) (nor deprecate_patch), but the history recorded its "
         "marker",
@@ -321,9 +326,9 @@ def _fix(d: Diagnosis) -> list[str]:
             (f"if it replaced {rec}:", [*gate(d, new_code), *replaced_code(d)]),
         ]
         recorded = Command(d.recorded_kind, d.recorded_name)
-        if kind_switch(recorded, Command(d.commanded_kind, d.commanded_name)) and not (
-            d.still_runs_later
-        ):  # the same activity, run the other way: no addition of itself
+        switch = kind_switch(recorded, Command(d.commanded_kind, d.commanded_name))
+        if (switch or _ends_there(d)) and not d.still_runs_later:
+            # the same activity run the other way, or nothing after it: no addition
             return [f"gate the change {where}:", *readings[1][1]]
     else:
         return [f"gate the change {where}:", *gate(d, new_code), "    else:",
@@ -340,6 +345,18 @@ def _fix(d: Diagnosis) -> list[str]:
         *(line.replace(f'"{d.patch_id}"', f'"{other}"') for line in second_code),
         *_moved(d),
     ]
+
+
+def _ends_there(d: Diagnosis) -> bool:
+    """Whether nothing of the workflow's runs after the code's command: it ends the run (a
+    completion, a failure), or the run method returns with it (``return await ...``), so the
+    recorded command cannot have moved after it."""
+    if d.commanded_kind in TERMINAL_KINDS:
+        return True
+    frame = d.gate_at
+    if frame is None or frame is not d.location[-1] or in_handler(frame.file, frame.line):
+        return False
+    return statement_at(frame).startswith("return ")
 
 
 def _moved(d: Diagnosis) -> list[str]:
