@@ -9,7 +9,7 @@ import ast
 import linecache
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -215,7 +215,7 @@ def skipped_before_wait(
     (:attr:`~replaycheck.diagnose.Diagnosis.waits_at`) past its last matching command and
     passed an ``if`` on its way there without taking the branch that runs what the history
     recorded (a timer made conditional before a ``wait_condition``); else unchanged."""
-    from replaycheck._building_names import branch_ids, patch_ids_in_use, unused
+    from replaycheck._building_names import branch_ids, patch_ids_in_use
 
     if found is None or not diagnosis.waits_at or diagnosis.commanded_kind:
         return diagnosis
@@ -224,8 +224,26 @@ def skipped_before_wait(
     skipped = skipped_branch(diagnosis, found.recorded, Command("wait", frames=frames), last)
     if skipped is None:
         return diagnosis
-    at, condition, kind, params, more, branch, outer = skipped
     patch_id, _ = branch_ids(found.recorded, None, skipped=True)
+    taken = patch_ids_in_use(history, diagnosis)
+    return replace(as_branch(diagnosis, skipped, (patch_id, ""), taken), wait_old="")
+
+
+def as_branch(
+    diagnosis: Diagnosis,
+    reading: tuple[str, str, str, tuple[str, ...], bool]
+    | tuple[str, str, str, tuple[str, ...], bool, str, str],
+    patch_ids: tuple[str, str],
+    taken: Collection[str],
+) -> Diagnosis:
+    """``diagnosis`` read as a branch taken otherwise (``reading`` as :func:`other_branch` and
+    :func:`continue_branch` give it) or skipped (as :func:`skipped_branch` gives it), with
+    ``patch_ids`` (the condition's gate, the second reading's) not among ``taken``; the
+    readings of a move, a swap or an addition dropped."""
+    from replaycheck._building_names import unused
+
+    at, condition, kind, params, more = reading[:5]
+    skipped, outer = reading[5:] or ("", "")
     return replace(
         diagnosis,
         change="branch",
@@ -234,12 +252,17 @@ def skipped_before_wait(
         branch_kind=kind,
         branch_parameters=params,
         branch_reads_more=more,
-        branch_skipped=branch,
+        branch_skipped=skipped,
         branch_outer=outer,
-        patch_id=unused(patch_id, patch_ids_in_use(history, diagnosis)),
-        other_patch_id="",
-        wait_old="",
+        patch_id=unused(patch_ids[0], taken),
+        other_patch_id=unused(patch_ids[1], taken),
         still_runs_later=False,
+        seen_later=False,
+        added_block="",
+        moved_too="",
+        old_order=(),
+        swapped="",
+        swapped_within="",
     )
 
 

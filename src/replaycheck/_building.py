@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from replaycheck._branch_readings import (
+    as_branch,
     continue_branch,
     other_branch,
     skipped_before_wait,
@@ -351,28 +352,8 @@ def _from_divergence(
     skipped = None if next_is_h or branch else skipped_branch(diagnosis, h, c, matched)
     found_branch = branch or skipped
     if found_branch is not None:
-        at, condition, kind, params, more = found_branch[:5]
-        patch_id, other_patch_id = branch_ids(h, c, skipped=skipped is not None)
-        return replace(
-            diagnosis,
-            change="branch",
-            branch_at=at,
-            branch_condition=condition,
-            branch_kind=kind,
-            branch_parameters=params,
-            branch_reads_more=more,
-            branch_skipped="" if skipped is None else skipped[5],
-            branch_outer="" if skipped is None else skipped[6],
-            patch_id=unused(patch_id, taken),
-            other_patch_id=unused(other_patch_id, taken),
-            still_runs_later=False,
-            seen_later=False,
-            added_block="",
-            moved_too="",
-            old_order=(),
-            swapped="",
-            swapped_within="",
-        )
+        patch_ids = branch_ids(h, c, skipped=skipped is not None)
+        return as_branch(diagnosis, found_branch, patch_ids, taken)
     loop = loop_change(h, c, found, history)
     if loop is not None:
         return replace(
