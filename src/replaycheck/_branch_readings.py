@@ -18,7 +18,6 @@ from replaycheck._readings import source_names, source_pattern
 from replaycheck._source import SourceFrame, function_at
 from replaycheck._source_branches import (
     Passed,
-    call_source,
     conditional_choice,
     continue_taken,
     continues,
@@ -177,9 +176,7 @@ def skipped_branch(
     "if", parameters, more, branch, outer)`` as :func:`other_branch` gives them, ``branch``
     being ``body`` or ``else``: which branch of the ``if`` runs ``h``; ``outer`` where the
     outermost ``if`` around it that the code passed too is ('' if none)."""
-    if h is None or c is None or h.kind in ("complete", "continue-as-new"):
-        return None
-    if c.kind == "continue-as-new":
+    if h is None or c is None or "continue-as-new" in (h.kind, c.kind) or h.kind == "complete":
         return None
     pattern = source_pattern(h)
     if not pattern:
@@ -189,8 +186,10 @@ def skipped_branch(
     def runs(file: str) -> Callable[[ast.AST], bool]:
         if names:
             return lambda node: isinstance(node, ast.Call) and calls_one(node, names)
+        source = "".join(linecache.getlines(file))  # once per file, not once per call
         return lambda node: (
-            isinstance(node, ast.Call) and bool(re.search(pattern, call_source(file, node)))
+            isinstance(node, ast.Call)
+            and bool(re.search(pattern, ast.get_source_segment(source, node) or ""))
         )
 
     found = _passed(c, last, runs)

@@ -147,11 +147,6 @@ def _outer_if(function: ast.AST, node: ast.If, later: set[int], to: int | None) 
     return min(outer, default=0)
 
 
-def call_source(path: str, call: ast.Call) -> str:
-    """The source of ``call`` in ``path``."""
-    return ast.get_source_segment("".join(linecache.getlines(path)), call) or ""
-
-
 def continues(node: ast.AST) -> bool:
     """Whether ``node`` is a ``workflow.continue_as_new(...)`` call."""
     return isinstance(node, ast.Call) and "continue_as_new" in names_in(node.func)
