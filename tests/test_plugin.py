@@ -856,7 +856,8 @@ def test_unconfigured_run_loads_nothing_but_the_plugin(pytester: pytest.Pytester
             loaded = sorted(m for m in sys.modules if m.split(".")[0] in ours)
             assert loaded == ["replaycheck", "replaycheck._config_values", "replaycheck._plugin",
                               "replaycheck._plugin_config",
-                              "replaycheck._plugin_items", "replaycheck._spec_hints",
+                              "replaycheck._plugin_items", "replaycheck._plugin_summary",
+                              "replaycheck._spec_hints",
                               "replaycheck._workflow_scan",
                               "replaycheck.config", "replaycheck.errors", "replaycheck.plugin"]
         """

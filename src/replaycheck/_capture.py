@@ -13,17 +13,13 @@ globals (the registry below) are the real ones and shared across sandboxed runs.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import sys
-import sysconfig
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
-import temporalio
 from temporalio.worker import (
     ContinueAsNewInput,
     Interceptor,
@@ -32,79 +28,20 @@ from temporalio.worker import (
     WorkflowOutboundInterceptor,
 )
 
-import replaycheck
+from replaycheck._user_frames import (
+    ORIGIN_DEPTH,
+    RawFrame,
+    is_user_file,
+    user_stack,
+)
 from replaycheck._waiting import Waiting, waiting_stacks
 
 if TYPE_CHECKING:
     from temporalio.bridge.proto.workflow_commands import WorkflowCommand
 
-RawFrame = tuple[str, int, str]
-"""``(file, line, function)`` of one frame, innermost first in a stack."""
 
-MAX_FRAMES = 6
-"""User-code frames kept per command: the issuing line and its callers."""
 MAX_DRAWS = 200
 """Places (per activation) that took ``workflow.random()`` kept per workflow instance."""
-ORIGIN_DEPTH = MAX_FRAMES
-"""Frames CPython keeps of where each coroutine was created, while an activation runs (each
-costs a little on every coroutine the workflow creates, so only as many as are shown)."""
-
-
-def _roots(*paths: str) -> tuple[str, ...]:
-    """Directory prefixes (with a trailing separator), as given and with symlinks resolved."""
-    found = {os.path.join(p, "") for p in paths} | {
-        os.path.join(os.path.realpath(p), "") for p in paths
-    }
-    return tuple(sorted(found))
-
-
-_PATHS = sysconfig.get_paths()
-LIBRARIES = _roots(os.path.dirname(temporalio.__file__), os.path.dirname(replaycheck.__file__))
-"""temporalio's and replaycheck's own directories: never the workflow's code."""
-STDLIB = _roots(_PATHS["stdlib"], _PATHS["platstdlib"])
-SITE_PACKAGES = _roots(_PATHS["purelib"], _PATHS["platlib"])
-_IS_USER: dict[str, bool] = {}
-
-
-def is_user_file(filename: str) -> bool:
-    """Not temporalio, replaycheck or the standard library (installed packages count as user's)."""
-    known = _IS_USER.get(filename)
-    if known is None:
-        library = filename.startswith(LIBRARIES) or (
-            filename.startswith(STDLIB) and not filename.startswith(SITE_PACKAGES)
-        )
-        known = not filename.startswith("<") and not library
-        _IS_USER[filename] = known
-    return known
-
-
-def user_stack(frame: FrameType | None) -> tuple[RawFrame, ...]:
-    """The user-code frames from ``frame`` outwards (temporalio, stdlib, replaycheck skipped).
-
-    A coroutine run as its own task (``asyncio.gather(workflow.execute_activity(...))``,
-    ``asyncio.create_task(helper())``) has no caller on the stack; the frames where the task's
-    coroutine was created (``cr_origin``, tracked during activations) continue the chain.
-    """
-    found: list[RawFrame] = []
-    while frame is not None and len(found) < MAX_FRAMES:
-        code = frame.f_code
-        if is_user_file(code.co_filename):
-            found.append((code.co_filename, frame.f_lineno, code.co_name))
-        frame = frame.f_back
-    if len(found) < MAX_FRAMES:
-        for origin in _task_origin():
-            if is_user_file(origin[0]) and len(found) < MAX_FRAMES:
-                found.append(origin)
-    return tuple(found)
-
-
-def _task_origin() -> tuple[RawFrame, ...]:
-    try:
-        task = asyncio.current_task()
-    except RuntimeError:  # no running loop
-        return ()
-    origin = getattr(task.get_coro(), "cr_origin", None) if task is not None else None
-    return tuple(origin) if origin else ()
 
 
 @dataclass

@@ -77,7 +77,7 @@ def workflow_frame(stack_trace: str, *, innermost_first: bool = False) -> Frame 
     if innermost_first:
         frames.reverse()
     # Runs in the replay worker, where temporalio (which _capture imports) is loaded anyway.
-    from replaycheck._capture import LIBRARIES, SITE_PACKAGES, STDLIB
+    from replaycheck._user_frames import LIBRARIES, SITE_PACKAGES, STDLIB
 
     frames = [f for f in frames if not f.path.startswith(LIBRARIES)]
     libraries = (*STDLIB, *SITE_PACKAGES)

@@ -24,8 +24,8 @@ from temporalio.worker import (
     WorkflowOutboundInterceptor,
 )
 
-from replaycheck._capture import user_stack
 from replaycheck._patch_facts import PatchCall, PatchFacts, change_versions
+from replaycheck._user_frames import user_stack
 
 if TYPE_CHECKING:
     from replaycheck.histories import LoadedHistory

@@ -31,8 +31,6 @@ from replaycheck._plugin_items import (
     CLASSNAME_ATTRIBUTE,
     FAILURE_ATTRIBUTE,
     MARKER,
-    STATUS_PROPERTY,
-    VERDICT_PROPERTY,
     HistoryFile,
     JunitClassnames,
     ReplaycheckFixture,
@@ -41,8 +39,8 @@ from replaycheck._plugin_items import (
     failure_json,
     junit_classname,
     junit_xml,
-    removed_patch_summary,
 )
+from replaycheck._plugin_summary import VerdictCounter
 from replaycheck.config import Settings
 from replaycheck.errors import ReplaycheckError
 
@@ -345,57 +343,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
     settings = config.stash.get(settings_key, None)
     return None if settings is None else header_lines(config, settings)
-
-
-class VerdictCounter:
-    """Counts verdicts from reports (so it works on the xdist controller too) and sums up."""
-
-    def __init__(self) -> None:
-        from replaycheck.verdict import VERDICTS
-
-        self.counts = dict.fromkeys(VERDICTS, 0)
-        self.running = 0
-        """``ok`` histories of executions still running: checked only as far as they got."""
-        self.failures: list[str] = []
-        """The nondeterministic verdicts, as their reports carry them (``failure_json``)."""
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when != "call" or str(report.outcome) == "rerun":  # counted once, by the last
-            return
-        properties = dict(report.user_properties)
-        kind = properties.get(VERDICT_PROPERTY)
-        if kind in self.counts:
-            self.counts[kind] += 1
-            self.running += kind == "ok" and properties.get(STATUS_PROPERTY) == "RUNNING"
-        failure = getattr(report, FAILURE_ATTRIBUTE, None)
-        if isinstance(failure, str):
-            self.failures.append(failure)
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        from replaycheck.report import plural, running_line
-
-        ok, bad, err = (self.counts[k] for k in ("ok", "nondeterministic", "error"))
-        if not ok + bad + err:
-            return
-        terminalreporter.write_sep("=", "replaycheck")
-        terminalreporter.write_line(
-            f"{plural(ok + bad + err, 'history')}: {ok} ok, {bad} nondeterministic, "
-            f"{plural(err, 'error')}"
-        )
-        if self.running:
-            terminalreporter.write_line(running_line(self.running))
-        if bad:
-            terminalreporter.write_line(
-                "Fix each history that broke as its failure shows (most often by gating the "
-                'change with workflow.patched("<change-id>")), then run again.'
-            )
-            for line in removed_patch_summary(self.failures):
-                terminalreporter.write_line(line)
-        if err:
-            terminalreporter.write_line(
-                "Histories with errors could not be replayed to the end: fix the reason "
-                "shown, then run again."
-            )
 
 
 @pytest.fixture

@@ -121,7 +121,7 @@ def junit_classname(nodeid: str) -> str:
     split it at its last dot into package and class, which for a history would be ``json``.
     The history's ending goes too, and the dots left in its name become ``_``.
     """
-    from replaycheck.histories import history_stem
+    from replaycheck._history_names import history_stem
 
     directory, _, name = nodeid.rpartition("::")[0].rpartition("/")
     stem = (history_stem(name) or name).replace(".", "_")

@@ -130,7 +130,7 @@ def _restricted_in(exc: BaseException) -> BaseException | None:
 def _code_frames(tb: TracebackType | None) -> list[tuple[FrameType, int]]:
     """The frames of ``tb`` (outermost first) in the user's code or installed libraries: not
     temporalio's, replaycheck's, the standard library's, nor importlib's frozen ones."""
-    from replaycheck._capture import is_user_file
+    from replaycheck._user_frames import is_user_file
 
     frames = []
     while tb is not None:
@@ -160,7 +160,7 @@ def _module_and_place(frames: list[tuple[FrameType, int]]) -> tuple[str, str]:
 def _passthrough_name(module: str, frame: FrameType) -> str:
     """What to pass through: an installed library as a whole (its top-level package), a module
     of the project itself alone."""
-    from replaycheck._capture import SITE_PACKAGES
+    from replaycheck._user_frames import SITE_PACKAGES
 
     installed = frame.f_code.co_filename.startswith(SITE_PACKAGES)
     return module.split(".")[0] if installed else module

@@ -1,16 +1,15 @@
 """History files: reading every dialect, validation and metadata.
 
-Decoding the bytes lives in ``replaycheck._decoding``; discovery (``replaycheck._discovery``)
-and writing (``replaycheck._writing``) are re-exported here.
+Decoding the bytes lives in ``replaycheck._decoding``; discovery (``replaycheck._discovery``),
+writing (``replaycheck._writing``) and what a file's name says (``replaycheck._history_names``)
+are re-exported here.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import stat
-import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from replaycheck._discovery import (
     discover,
     is_history_name,
 )
+from replaycheck._history_names import RUN_SUFFIX, history_stem, workflow_id_from_name
 from replaycheck._writing import (
     PROVENANCE_KEY,
     Provenance,
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PROVENANCE_KEY",
+    "RUN_SUFFIX",
     "HistoryInfo",
     "LoadedHistory",
     "Provenance",
@@ -385,29 +386,3 @@ def decode_patch(marker: Any) -> tuple[str, bool]:
             if isinstance(data, dict) and isinstance(data.get("id"), str):
                 return data["id"], bool(data.get("deprecated"))
     return "", False
-
-
-READ_SUFFIXES = (".json.gz", ".binpb.gz", ".json", ".binpb", ".gz")
-"""The name endings that pick how a history file is read (in any case), longest first."""
-
-
-def history_stem(name: str) -> str:
-    """A file name without the history ending it has (``order-1.json.gz`` is ``order-1``)."""
-    for suffix in READ_SUFFIXES:
-        if name[-len(suffix) :].lower() == suffix:
-            return name[: -len(suffix)]
-    return name
-
-
-def workflow_id_from_name(name: str) -> str:
-    """The workflow id a file name implies: its base name without the history suffix, and
-    without ``@<run-id>``, %-decoded as export encodes it (bytes of a name that are not UTF-8
-    escaped, as a workflow id is UTF-8)."""
-    base = history_stem(os.fsencode(Path(name).name).decode("utf-8", "backslashreplace"))
-    # export names an earlier run <workflow-id>@<run-id>, and %-encodes what a name cannot hold
-    return urllib.parse.unquote(RUN_SUFFIX.sub("", base), errors="backslashreplace")
-
-
-RUN_SUFFIX = re.compile(r"@[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-"""How a history file export wrote for a run other than its id's latest ends (before the
-suffix)."""
