@@ -209,26 +209,19 @@ def keep_handler(kind: str, name: str, verb: str, returns: str) -> list[str]:
 def skipped_note(d: Diagnosis) -> str:
     """Why core passes a history this diagnosis fails (or fails it only later), and what that
     costs."""
+    from replaycheck._unchecked import why_unchecked
+
     recorded, commanded = d.told_apart
-    flag = (
-        "recorded before core's flag 1 (IdAndTypeDeterminismChecks, SDKs from before 2023), "
-        "and core compares the types and ids of activities and child workflows only on "
-        "histories recorded since"
-    )
-    if d.recorded_kind == "nexus":
-        flag = (
-            "recorded before core's flag 4 (NexusOperationDeterminismChecks, new in the core "
-            "of temporalio 1.35), and core compares the service and name of Nexus operations "
-            "only on histories recorded since"
-        )
+    nexus = d.recorded_kind == "nexus"
     if d.core_stopped_at:
         return (
-            f"  note: core's message names {d.core_stopped_at}, not event {d.event_id}: this "
-            f"history was {flag}. Core took {commanded} for {recorded} at event {d.event_id}, "
+            f"  note: core's message names {d.core_stopped_at}, not event {d.event_id}: "
+            f"{why_unchecked(nexus)}. "
+            f"Core took {commanded} for {recorded} at event {d.event_id}, "
             "and stopped only where the kinds of command part"
         )
     return (
-        f"  note: core replays this history without a failure: it was {flag}. A worker "
-        f"replaying it with this code hands the result recorded for {recorded} to {commanded} "
-        "instead of failing: gate the change all the same"
+        f"  note: core replays this history without a failure: {why_unchecked(nexus, 'it')}. "
+        f"A worker replaying it with this code hands the result recorded for {recorded} to "
+        f"{commanded} instead of failing: gate the change all the same"
     )

@@ -15,6 +15,9 @@ command now in its place. ``replaycheck._worker_verdict`` turns what is found he
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -30,6 +33,28 @@ ID_AND_TYPE_FLAG = 1
 NEXUS_FLAG = 4
 """Core's internal flag ``NexusOperationDeterminismChecks`` (the number is that of the core
 temporalio 1.35 bundles)."""
+
+NEXUS_CHECKS_SINCE = (1, 35)
+"""The first temporalio whose core compares a Nexus operation's service and name on replay (with
+an older one, core compares them on no history)."""
+
+
+@functools.cache
+def temporalio_version() -> str:
+    """The installed temporalio's version ("" when its metadata cannot be read)."""
+    try:
+        return importlib.metadata.version("temporalio")
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+
+
+def core_compares_nexus(version: str | None = None) -> bool:
+    """Whether the core of temporalio ``version`` (default: the installed one) compares the
+    service and name of Nexus operations on histories recorded since its flag 4; an unreadable
+    version counts as new."""
+    found = re.match(r"(\d+)\.(\d+)", temporalio_version() if version is None else version)
+    return found is None or (int(found[1]), int(found[2])) >= NEXUS_CHECKS_SINCE
+
 
 FLAGS = {"activity": ID_AND_TYPE_FLAG, "local-activity": ID_AND_TYPE_FLAG,
          "child": ID_AND_TYPE_FLAG, "nexus": NEXUS_FLAG}  # fmt: skip
@@ -48,7 +73,8 @@ def unchecked_end(history: History, flag: int = ID_AND_TYPE_FLAG) -> int:
     """The event before which the history recorded commands whose names core did not compare
     (the first ``WorkflowTaskCompleted`` carrying ``flag``, else past the last event); 0:
     none. Histories recorded since the flag carry it from their first workflow task, so this
-    returns there."""
+    returns there. With a temporalio older than 1.35, whose core compares no Nexus operation,
+    the end of flag 4 is past the last event of every history that scheduled one."""
     from temporalio.api.enums.v1 import EventType
 
     completed = EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
@@ -62,8 +88,9 @@ def unchecked_end(history: History, flag: int = ID_AND_TYPE_FLAG) -> int:
         else {EventType.EVENT_TYPE_NEXUS_OPERATION_SCHEDULED}
     )
     seen = False
+    compared = flag != NEXUS_FLAG or core_compares_nexus()  # else on no history: flags aside
     for event in history.events:
-        if event.event_type == completed:
+        if compared and event.event_type == completed:
             flags = event.workflow_task_completed_event_attributes.sdk_metadata.core_used_flags
             if flag in flags:
                 return int(event.event_id) if seen else 0
@@ -106,6 +133,29 @@ def unchecked_change(
 def flag_of(change: str) -> int:
     """The flag since which core compares what :func:`unchecked_change` found changed."""
     return NEXUS_FLAG if change.startswith("Nexus operation") else ID_AND_TYPE_FLAG
+
+
+def why_unchecked(nexus: bool, history: str = "this history") -> str:
+    """Why core did not compare what replaycheck found changed, as a clause: ``history`` (how
+    the sentence names it) was recorded before the flag, or the installed temporalio's core
+    compares no Nexus operation."""
+    if nexus and not core_compares_nexus():
+        return (
+            f"the core of the installed temporalio {temporalio_version()} does not compare "
+            "the service and name of Nexus operations (from temporalio 1.35 on, core compares "
+            "them on histories recorded since its flag 4, NexusOperationDeterminismChecks)"
+        )
+    if nexus:
+        return (
+            f"{history} was recorded before core's flag 4 (NexusOperationDeterminismChecks, "
+            "new in the core of temporalio 1.35), and core compares the service and name of "
+            "Nexus operations only on histories recorded since"
+        )
+    return (
+        f"{history} was recorded before core's flag 1 (IdAndTypeDeterminismChecks, SDKs "
+        "from before 2023), and core compares the types and ids of activities and child "
+        "workflows only on histories recorded since"
+    )
 
 
 def _mismatch(h: Command, c: Command) -> str:

@@ -263,14 +263,18 @@ def unchecked_verdict(
     re-identified an activity or a child workflow the history recorded before core's flag 1,
     or a Nexus operation it recorded before core's flag 4 (``replaycheck._unchecked``); ``None``
     otherwise, and at once for a history recorded since the flags."""
-    from replaycheck._unchecked import flag_of
+    from replaycheck._unchecked import NEXUS_FLAG, core_compares_nexus, flag_of, temporalio_version
 
     change = _unchecked_change(loaded, recording)
     if not change:
         return None
+    flag = flag_of(change)
     message = (
         f"{change} (found by replaycheck: core does not compare them on this history, "
-        f"recorded before its flag {flag_of(change)})"
+        f"recorded before its flag {flag})"
+        if flag != NEXUS_FLAG or core_compares_nexus()
+        else f"{change} (found by replaycheck: the core of temporalio {temporalio_version()} "
+        "does not compare them; 1.35 and later do)"
     )
     diagnosis = diagnose_failure(loaded, change, recording)
     diagnosis = dataclasses.replace(diagnosis, message=message, core_skipped=True)
