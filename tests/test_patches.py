@@ -286,7 +286,36 @@ def test_executions_blocked_before_the_gate_have_not_reached_it(replays: Replays
     assert ids(patch.new_branch) == {"gate-v2-passed"}
     waiting = {"gate-v1-waiting", "gate-v2-waiting"}
     assert ids(patch.not_reached) == waiting | {"gate-v2-passed"}  # the mid-task copy
+    assert ids(patch.closed_before) == {"gate-v1-terminated"}
     assert patch.verdict == "keep-both-branches"  # because of gate-v1-passed only
+
+
+def test_an_execution_terminated_before_the_gate_is_listed_and_holds_nothing_back(
+    lifecycle_histories: Path,
+) -> None:
+    # Counted in the total, it was in none of the four groups: a user looking for it found
+    # nothing. It never reaches the gate (a query replays only its history; a reset runs the
+    # gate live), so it is listed apart and holds nothing back, though the old code started it.
+    gate = lifecycle_histories / "gate"
+    paths = [str(p) for p in sorted(gate.glob("*.json")) if "v1-passed" not in p.name]
+    result = run("-w", GATE, *paths)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "nap-after-go  ready to deprecate"
+    assert "1 closed execution ended before reaching it" in lines[1]
+    at = lines.index(
+        "  closed before the gate: 1 execution (0 running, 1 closed) ended before reaching the "
+        "gate: nothing to keep for them (a query replays only their history, which ends before "
+        "the gate; a reset runs the gate live, which takes the new branch)"
+    )
+    assert lines[at + 1].split() == ["TERMINATED", "gate-v1-terminated", paths[0]]
+    assert lines[-1] == "1 patch id in 4 histories (replay: 4 ok)"
+    doc = json.loads(run("-w", GATE, "--format", "json", *paths).stdout)
+    (patch,) = doc["patches"]
+    listed = [e["workflow_id"] for key in GROUPS for e in patch[key]]
+    assert sorted(listed) == ["gate-v1-terminated", "gate-v1-waiting", "gate-v2-passed",
+                              "gate-v2-waiting"]  # fmt: skip
+    assert [e["status"] for e in patch["closed_before"]] == ["TERMINATED"]
 
 
 def test_waiting_v1_execution_does_not_block_deprecation(replays: Replays) -> None:
@@ -309,7 +338,7 @@ def test_retention_leaves_out_executions_closed_long_ago(replays: Replays) -> No
     later = datetime.now(timezone.utc) + timedelta(days=31)
     found = report(GATE, replays["gate"], retention_days=30, now=later)
     patch = the_patch(found, "nap-after-go")
-    assert found.expired == 2
+    assert found.expired == 3
     assert patch.verdict == "ready-to-deprecate"
     assert patch.old_branch == patch.new_branch == ()
 
@@ -338,6 +367,9 @@ def test_cli_text_on_the_configured_fixtures() -> None:
     assert lines[-1] == "1 patch id in 14 histories (replay: 14 ok)"
 
 
+GROUPS = ("new_branch", "old_branch", "not_reached", "unchecked", "closed_before")
+
+
 def test_cli_json(lifecycle_histories: Path) -> None:
     result = run("-w", GATE, "--format", "json", str(lifecycle_histories / "gate"))
     assert result.exit_code == 0, result.output
@@ -349,10 +381,12 @@ def test_cli_json(lifecycle_histories: Path) -> None:
         "gate-v1-waiting",
         "gate-v2-waiting",
     ]
+    assert [e["workflow_id"] for e in patch["closed_before"]] == ["gate-v1-terminated"]
     assert patch["call_sites"][0]["file"] == "tests/workflows/gate_after_signal.py"
     assert (doc["histories"], doc["replay"], doc["expired"]) == (
-        4, {"ok": 4, "nondeterministic": 0, "error": 0}, 0,
+        5, {"ok": 5, "nondeterministic": 0, "error": 0}, 0,
     )  # fmt: skip
+    assert sum(len(patch[key]) for key in GROUPS) == doc["histories"]  # each listed once
 
 
 def test_cli_retention(lifecycle_histories: Path) -> None:
@@ -365,7 +399,7 @@ def test_cli_retention(lifecycle_histories: Path) -> None:
     result = run("-w", GATE, "--retention", "1e-8", "--format", "json", gate)
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert doc["expired"] == 2  # both closed executions
+    assert doc["expired"] == 3  # every closed execution
     (patch,) = [p for p in doc["patches"] if p["patch_id"] == "nap-after-go"]
     assert patch["verdict"] == "ready-to-deprecate"
     closed = sorted(str(p) for p in Path(gate).rglob("*.json") if "waiting" not in p.name)
@@ -407,7 +441,8 @@ def test_cli_live_matches_file_mode(lifecycle_histories: Path, dev_server: objec
         "gate-v2-waiting",
     }
     assert all(e["path"].startswith("live:") for e in patch["not_reached"])
-    assert "read 4 live executions matching \"WorkflowType IN ('GateAfterSignal')\"" in (
+    assert [e["workflow_id"] for e in patch["closed_before"]] == ["gate-v1-terminated"]
+    assert "read 5 live executions matching \"WorkflowType IN ('GateAfterSignal')\"" in (
         result.stderr
     )
 

@@ -282,6 +282,19 @@ def test_closed_executions_that_never_reached_the_gate_do_not_count() -> None:
     assert patch.verdict == "ready-to-deprecate"
     assert [r.workflow_id for r in patch.not_reached] == ["b"]
     assert patch.new_branch == patch.old_branch == ()
+    # Listed, not lost: every execution counted is in one of the groups.
+    assert [r.workflow_id for r in patch.closed_before] == ["a"]
+    assert "1 closed execution ended before reaching it" in patch.reason
+
+
+def test_a_closed_execution_that_never_reached_get_version_is_listed() -> None:
+    site = CallSite("/src/flow.py", 7, "get_version", "steps", "'steps'", "Flow", 1, 2)
+    recorded = PatchCall("steps-v2", deprecated=False, result=True, replaying=True, event_id=3)
+    found = analyze([verdict("a"), verdict("b", markers=("steps-v2",), calls=(recorded,))], [site])
+    (change,) = found.changes
+    assert [r.workflow_id for r in change.closed_before] == ["a"]
+    assert change.not_reached == change.unchecked == ()
+    assert change.verdict == "raise-min-supported"
 
 
 def test_a_gate_reached_only_after_the_history_end_is_not_reached_yet() -> None:

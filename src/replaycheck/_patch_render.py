@@ -65,6 +65,12 @@ def _patch_text(patch: PatchReport, color: bool) -> str:
     if patch.verdict != "removed":  # no gate left to reach
         lines += _group("not reached yet", "yet to reach the gate", patch.not_reached)
     lines += _group("not checked", "replay stopped before the gate", patch.unchecked)
+    if patch.verdict != "removed":
+        lines += _group(
+            "closed before the gate",
+            _closed_what("the gate", "which takes the new branch"),
+            patch.closed_before,
+        )
     if patch.change_version:
         count = plural(patch.change_version, "execution")
         lines.append(f"  TemporalChangeVersion lists it for {count}")
@@ -85,7 +91,20 @@ def _change_text(change: VersionReport, color: bool) -> str:
         lines += _group(f"version {version_text(version)}", what, refs)
     lines += _group("not reached yet", "yet to reach get_version", change.not_reached)
     lines += _group("not checked", "replay stopped before get_version", change.unchecked)
+    lines += _group(
+        "closed before get_version",
+        _closed_what("get_version", "which returns max_supported"),
+        change.closed_before,
+    )
     return "\n".join(lines)
+
+
+def _closed_what(gate: str, live: str) -> str:
+    """Why executions closed before the gate hold nothing back."""
+    return (
+        f"ended before reaching {gate}: nothing to keep for them (a query replays only their "
+        f"history, which ends before {gate}; a reset runs {gate} live, {live})"
+    )
 
 
 def _site_text(site: CallSite) -> str:
@@ -110,7 +129,8 @@ def _sites_text(sites: Sequence[CallSite]) -> list[str]:
 
 def _group(label: str, what: str, refs: Sequence[ExecutionRef]) -> list[str]:
     if not refs:
-        return [] if label == "not checked" else [f"  {label}: none"]
+        shown_empty = label != "not checked" and not label.startswith("closed before")
+        return [f"  {label}: none"] if shown_empty else []
     running = sum(1 for r in refs if r.running)
     counts = f"{plural(len(refs), 'execution')} ({running} running, {len(refs) - running} closed)"
     lines = [f"  {label}: {counts} {what}"]
@@ -198,6 +218,7 @@ def _patch_json(patch: PatchReport) -> dict[str, Any]:
         "old_branch": _refs_json(patch.old_branch),
         "not_reached": _refs_json(patch.not_reached),
         "unchecked": _refs_json(patch.unchecked),
+        "closed_before": _refs_json(patch.closed_before),
         "change_version": patch.change_version,
     }
 
@@ -213,4 +234,5 @@ def _change_json(change: VersionReport) -> dict[str, Any]:
         "versions": [{"version": n, "executions": _refs_json(refs)} for n, refs in change.versions],
         "not_reached": _refs_json(change.not_reached),
         "unchecked": _refs_json(change.unchecked),
+        "closed_before": _refs_json(change.closed_before),
     }

@@ -39,6 +39,7 @@ class Branches:
     old: list[ExecutionRef] = field(default_factory=list)
     not_reached: list[ExecutionRef] = field(default_factory=list)
     unchecked: list[ExecutionRef] = field(default_factory=list)
+    closed_before: list[ExecutionRef] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,14 @@ def executions_text(refs: Sequence[ExecutionRef]) -> str:
 
     running = sum(1 for r in refs if r.running)
     return f"{plural(len(refs), 'execution')} ({running} running, {len(refs) - running} closed)"
+
+
+def closed_before_text(refs: Sequence[ExecutionRef], gate: str = "the gate") -> str:
+    """Closed executions that ended before the gate: replaying them (a query, the stack trace)
+    stops where their history ends, and a reset runs the rest live, so they hold nothing back."""
+    from replaycheck.report import plural
+
+    return f"{plural(len(refs), 'closed execution')} ended before reaching {gate}"
 
 
 def unchecked_text(refs: Sequence[ExecutionRef]) -> str:
@@ -250,15 +259,19 @@ def _keep_text(branches: Branches, what: str, then: str) -> str:
 def _deprecate_text(branches: Branches) -> str:
     from replaycheck.report import plural
 
+    closed = (
+        f", {closed_before_text(branches.closed_before, 'it')}" if branches.closed_before else ""
+    )
     if not branches.new and not branches.not_reached:
         seen = "no recorded execution reached the gate (do the histories cover every execution "
-        seen += "that may still be replayed?)"
+        seen += f"that may still be replayed?){closed}"
     else:
         seen = f"{plural(len(branches.new), 'execution')} took the new branch"
         if branches.not_reached:
             count = len(branches.not_reached)
             they = "it reaches" if count == 1 else "they reach"
             seen += f", {plural(count, 'running execution')} will take it when {they} the gate"
+        seen += closed
     return (
         f"no execution that may still be replayed took the old branch ({seen}): replace "
         "patched() with deprecate_patch() and delete the old branch"

@@ -45,6 +45,7 @@ def version_report(
     versions: dict[int, list[ExecutionRef]] = {}
     not_reached: list[ExecutionRef] = []
     unchecked: list[ExecutionRef] = []
+    closed_before: list[ExecutionRef] = []
     for verdict in relevant:
         found = _recorded_version(change_id, verdict.patches)
         if found is not None:
@@ -53,6 +54,8 @@ def version_report(
             unchecked.append(ref(verdict))
         elif not verdict.closed:
             not_reached.append(ref(verdict))
+        else:  # closed before get_version: never reaches it
+            closed_before.append(ref(verdict))
     ranges = {(s.min_supported, s.max_supported) for s in sites}
     low, high = next(iter(ranges)) if len(ranges) == 1 else (None, None)
     by_version = tuple((n, tuple(versions[n])) for n in sorted(versions))
@@ -67,6 +70,7 @@ def version_report(
         versions=by_version,
         not_reached=tuple(not_reached),
         unchecked=tuple(unchecked),
+        closed_before=tuple(closed_before),
     )
 
 

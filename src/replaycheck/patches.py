@@ -132,6 +132,9 @@ class PatchReport:
     """Running executions that have not reached the gate in their history."""
     unchecked: tuple[ExecutionRef, ...] = ()
     """Executions whose replay stopped before the gate (or never ran the code)."""
+    closed_before: tuple[ExecutionRef, ...] = ()
+    """Closed executions that ended before reaching the gate: they never will, and hold
+    nothing back (a query replays only what they recorded; a reset runs the gate live)."""
     change_version: int = 0
     """Executions whose ``TemporalChangeVersion`` search attribute lists the id."""
 
@@ -150,6 +153,8 @@ class VersionReport:
     """Executions by recorded version (``-1``: ``DEFAULT_VERSION``), lowest first."""
     not_reached: tuple[ExecutionRef, ...] = ()
     unchecked: tuple[ExecutionRef, ...] = ()
+    closed_before: tuple[ExecutionRef, ...] = ()
+    """Closed executions that ended before reaching ``get_version``."""
 
 
 @dataclass(frozen=True)
@@ -267,6 +272,8 @@ def _branches(patch_id: str, verdicts: Sequence[Verdict]) -> Branches:
             out.unchecked.append(ref(verdict))
         elif not verdict.closed:
             out.not_reached.append(ref(verdict, call.event_id if call else 0))
+        else:  # closed before the gate (or past its last task): it never reaches it
+            out.closed_before.append(ref(verdict))
     return out
 
 
@@ -296,6 +303,7 @@ def patch_report(
         old_branch=tuple(branches.old),
         not_reached=tuple(branches.not_reached),
         unchecked=tuple(branches.unchecked),
+        closed_before=tuple(branches.closed_before),
         change_version=sum(
             1 for v in verdicts if v.patches and patch_id in v.patches.change_versions
         ),

@@ -11,7 +11,8 @@ The tests call :func:`record` with the session's dev server (``tests/conftest.py
     (deprecated marker): one completed (with its ``NotifyTenant`` child), one awaiting approval.
 ``OUT/gate/``
     ``GateAfterSignal`` executions of ``tests.workflows.gate_after_signal``: on each code version,
-    one that got ``proceed`` and completed and one still waiting for it (before the gate).
+    one that got ``proceed`` and completed and one still waiting for it (before the gate); and
+    one started by the old code that was terminated while waiting (closed before the gate).
 ``OUT/versioned/``
     One completed ``Versioned`` execution per code version of ``tests.workflows.versioned``
     (``pre``, ``max1``, ``max2``, ``max3``).
@@ -92,14 +93,18 @@ async def _deprecated(client: Client, out: Path, *, complete: bool) -> list[Path
     ]
 
 
-async def _gate(client: Client, out: Path, code: str, *, proceed: bool) -> Path:
-    wid = f"gate-{code}-{'passed' if proceed else 'waiting'}"
+async def _gate(client: Client, out: Path, code: str, end: str) -> Path:
+    """One ``GateAfterSignal`` execution: ``end`` is ``passed`` (got ``proceed``, completed),
+    ``waiting`` (still waiting for it) or ``terminated`` (terminated while waiting)."""
+    wid = f"gate-{code}-{end}"
     queue = {"v1": gate_after_signal.TASK_QUEUE_V1, "v2": gate_after_signal.TASK_QUEUE_V2}[code]
     handle = await client.start_workflow("GateAfterSignal", id=wid, task_queue=queue)
     await _task_completed(handle)
-    if proceed:
+    if end == "passed":
         await handle.signal("proceed")
         await asyncio.wait_for(handle.result(), WAIT)
+    elif end == "terminated":
+        await handle.terminate("stopped before the gate")
     return await _write(handle, "GateAfterSignal", out)
 
 
@@ -148,10 +153,11 @@ async def record(client: Client, out: Path) -> list[Path]:
             _deprecated(client, out / "deprecated", complete=True),
             _deprecated(client, out / "deprecated", complete=False),
             *(
-                _gate(client, out / "gate", code, proceed=proceed)
+                _gate(client, out / "gate", code, end)
                 for code in ("v1", "v2")
-                for proceed in (True, False)
+                for end in ("passed", "waiting")
             ),
+            _gate(client, out / "gate", "v1", "terminated"),
             *(_versioned(client, out / "versioned", name) for name in versioned.RECORDED_AT),
         )
     return [p for group in groups for p in (group if isinstance(group, list) else [group])]
