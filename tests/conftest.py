@@ -90,3 +90,18 @@ def lifecycle_histories(
     out = tmp_path_factory.mktemp("lifecycle")
     server_loop.run_until_complete(record(dev_server.client, out))
     return out
+
+
+@pytest.fixture(scope="session")
+def pinned_histories(
+    dev_server: WorkflowEnvironment,
+    server_loop: asyncio.AbstractEventLoop,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    """Executions run by a versioned worker, pinned or not, recorded on the session's dev
+    server (``record_pinned``); the running ones stay running there."""
+    from tests.workflows.record_pinned import record
+
+    out = tmp_path_factory.mktemp("pinned")
+    server_loop.run_until_complete(record(dev_server.client, out))
+    return out

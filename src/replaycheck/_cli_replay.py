@@ -48,6 +48,12 @@ def inspect(file: str) -> None:
     help="Replay histories straight from a cluster instead of files (default "
     "selection: running executions of the configured workflow types).",
 )
+@click.option(
+    "--skip-pinned",
+    is_flag=True,
+    help="Leave out executions pinned to a Worker Deployment Version (their history says "
+    "so): new code shipped as a new version never replays them. Default: check them, marked.",
+)
 @selection_options
 @connection_options
 @handle_errors
@@ -63,6 +69,7 @@ def check(
     workflow_runner: str | None,
     no_sandbox: bool,
     live: bool,
+    skip_pinned: bool,
     query: str | None,
     workflow_ids: tuple[str, ...],
     limit: int | None,
@@ -92,11 +99,13 @@ def check(
 
         selection = Selection(query or "", workflow_ids, limit)
         verdicts = _check_live(settings, paths, jobs, no_sandbox, live, selection, concurrency,
-                               connection)  # fmt: skip
+                               connection, skip_pinned)  # fmt: skip
     else:
         check_report_path(output, settings.histories)
         workers = jobs or os.cpu_count() or 1
         verdicts = replay_histories(settings, jobs=workers, sandbox=not no_sandbox)
+        if skip_pinned:
+            verdicts = _without_pinned(verdicts)
     # Only the whole run tells one removed gate's failures apart from new changes.
     verdicts = reconcile(verdicts)
     emit(render(verdicts, fmt, color=use_color(output, fmt)), output)
@@ -117,6 +126,7 @@ def _check_live(
     selection: Selection,
     concurrency: int,
     connection: ConnectionOptions,
+    skip_pinned: bool,
 ) -> list[Verdict]:
     """``check --live``: verdicts for histories fetched from the cluster (nothing written)."""
     import dataclasses
@@ -127,7 +137,9 @@ def _check_live(
 
     check_live_selection(live, paths, selection.query, selection.workflow_ids, jobs)
     job = dataclasses.replace(ReplayJob.from_settings(settings, []), sandbox=not no_sandbox)
-    verdicts, stats = check_live(job, resolve(connection), selection, concurrency=concurrency)
+    verdicts, stats = check_live(
+        job, resolve(connection), selection, concurrency=concurrency, skip_pinned=skip_pinned
+    )
     from replaycheck.report import plural
 
     note = f"checked {plural(len(verdicts) - stats.not_found, 'live execution')}"
@@ -135,10 +147,35 @@ def _check_live(
         note += f" matching {stats.query!r}"
     skipped = [f"{stats.not_started} not started yet, skipped"] if stats.not_started else []
     skipped += [f"{stats.not_found} not found"] if stats.not_found else []
+    skipped += [f"{stats.pinned} pinned, left out by --skip-pinned"] if stats.pinned else []
     if skipped:
         note += f" ({'; '.join(skipped)})"
     click.echo(note, err=True)
     return verdicts
+
+
+def _without_pinned(verdicts: list[Verdict]) -> list[Verdict]:
+    """``check --skip-pinned`` on files: the verdicts of executions not pinned (a line on
+    stderr counts the others).
+
+    Raises:
+        NoHistoriesError: every history is of a pinned execution.
+    """
+    from replaycheck.errors import NoHistoriesError
+    from replaycheck.report import plural
+
+    kept = [v for v in verdicts if not v.pinned]
+    left = len(verdicts) - len(kept)
+    if left and not kept:
+        raise NoHistoriesError(
+            f"every history ({plural(left, 'history')}) is of an execution pinned to a "
+            "deployment version, and --skip-pinned left them out, so nothing was checked; "
+            "drop --skip-pinned to check them."
+        )
+    if left:
+        click.echo(f"left out {plural(left, 'history')} of pinned executions (--skip-pinned)",
+                   err=True)  # fmt: skip
+    return kept
 
 
 @click.command()

@@ -32,10 +32,10 @@ def _xml_text(text: str) -> str:
 
 
 def one_line(verdict: Verdict) -> str:
-    """The verdict in one line: the diagnosis headline, else the message."""
-    if verdict.diagnosis is not None:
-        return verdict.diagnosis.headline()
-    return verdict.message
+    """The verdict in one line: the diagnosis headline, else the message (and the version a
+    pinned execution is pinned to)."""
+    text = verdict.diagnosis.headline() if verdict.diagnosis is not None else verdict.message
+    return f"{text} (pinned to {verdict.pinned})" if verdict.pinned else text
 
 
 # --------------------------------------------------------------------------- JUnit XML
@@ -68,7 +68,8 @@ def render_junit(verdicts: Sequence[Verdict], *, timestamp: datetime | None = No
             time=f"{verdict.seconds:.3f}",
         )
         if verdict.verdict == "ok":
-            ET.SubElement(case, "system-out").text = _xml_text(verdict.message)
+            pinned = f" (pinned to {verdict.pinned})" if verdict.pinned else ""
+            ET.SubElement(case, "system-out").text = _xml_text(verdict.message + pinned)
             continue
         tag = "failure" if verdict.verdict == "nondeterministic" else "error"
         element = ET.SubElement(
@@ -161,6 +162,10 @@ def step_summary(verdicts: Sequence[Verdict]) -> str:
     if running:
         lines += [running_line(running), ""]
     bad = [v for v in verdicts if not v.ok]
+    if any(v.pinned for v in bad):
+        from replaycheck._pinning import pinned_summary
+
+        lines += [pinned_summary([v.pinned for v in bad if v.pinned]), ""]
     if not bad:
         return "\n".join([*lines, "Every history replays against the new code.", ""])
     lines += ["| verdict | history | workflow | diagnosis |", "|---|---|---|---|"]

@@ -160,6 +160,8 @@ def verdict_for(
     diagnosis: Diagnosis | None = None,
 ) -> Verdict:
     """The verdict of ``kind`` on a loaded history, with what its metadata tells."""
+    from replaycheck._pinning import pinned_version
+
     info = loaded.info
     return Verdict(
         path=info.path,
@@ -174,6 +176,7 @@ def verdict_for(
         detail=detail,
         diagnosis=diagnosis,
         seconds=round(seconds, 4),
+        pinned=pinned_version(loaded.history),
     )
 
 

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from replaycheck._pinning import pinned_version
 from replaycheck.cluster import (
     Execution,
     Selection,
@@ -44,6 +45,8 @@ class LiveStats:
     """Executions skipped: no workflow task completed yet, nothing to replay."""
     not_found: int = 0
     """Selected workflow ids the cluster does not know (each an ``error`` verdict)."""
+    pinned: int = 0
+    """Executions left out as pinned (``skip_pinned``)."""
     most_held: int = 0
     """The most histories held in memory at once (never above ``concurrency``)."""
 
@@ -77,12 +80,14 @@ def check_live(
     concurrency: int = 16,
     on_result: Callable[[Verdict], None] | None = None,
     running: bool = True,
+    skip_pinned: bool = False,
 ) -> tuple[list[Verdict], LiveStats]:
     """Replay the selected executions' histories as they arrive from the cluster.
 
     Without a query or workflow ids, selects :func:`default_query` of the workflow types the
-    replay worker registered (``running``: only running executions). Verdicts come back in
-    selection order.
+    replay worker registered (``running``: only running executions). ``skip_pinned``: leave
+    out executions whose history says they are pinned to a deployment version (counted in
+    :attr:`LiveStats.pinned`). Verdicts come back in selection order.
 
     Raises:
         WorkflowImportError / ConfigError: the workflow code or converter cannot be loaded.
@@ -100,7 +105,7 @@ def check_live(
                 )
             selection = Selection(default_query(types, running=running), (), selection.limit)
         stats.query = selection.query
-        fetcher = _Fetcher(connection, selection, concurrency, stats)
+        fetcher = _Fetcher(connection, selection, concurrency, stats, skip_pinned=skip_pinned)
         fetcher.start()
         try:
             verdicts = _replay_stream(session, fetcher, on_result)
@@ -116,6 +121,14 @@ def _nothing_checked(connection: Connection, stats: LiveStats) -> NoHistoriesErr
 
     what = f"the query {stats.query!r}" if stats.query else "the workflow ids"
     where = f"in namespace {connection.namespace!r}"
+    if stats.pinned and not stats.not_started:
+        one = stats.pinned == 1
+        return NoHistoriesError(
+            f"{plural(stats.pinned, 'execution')} {where} matched {what}, but "
+            f"{'it is' if one else 'every one is'} pinned to a deployment version and "
+            "--skip-pinned left it out, so nothing was checked; drop --skip-pinned to check "
+            f"{'it' if one else 'them'}."
+        )
     if stats.not_started:  # every execution that matched is waiting for its first task
         one = stats.not_started == 1
         subject, them = ("it has not", "it") if one else ("none of them has", "them")
@@ -185,9 +198,16 @@ class _Fetcher:
     """The fetching thread: an asyncio loop that puts ``Item``s, then ``None`` (or an error)."""
 
     def __init__(
-        self, connection: Connection, selection: Selection, concurrency: int, stats: LiveStats
+        self,
+        connection: Connection,
+        selection: Selection,
+        concurrency: int,
+        stats: LiveStats,
+        *,
+        skip_pinned: bool = False,
     ) -> None:
         self.connection = connection
+        self.skip_pinned = skip_pinned
         self.selection = selection
         self.concurrency = concurrency
         self.stats = stats
@@ -253,6 +273,10 @@ class _Fetcher:
             self.stats.matched += 1
             if history is not None and not has_completed_task(history):
                 self.stats.not_started += 1
+                self.release()
+                continue
+            if history is not None and self.skip_pinned and pinned_version(history):
+                self.stats.pinned += 1
                 self.release()
                 continue
             self.stats.not_found += history is None

@@ -66,7 +66,8 @@ def paint(text: str, colour: str, enabled: bool, *, bold: bool = True) -> str:
 def render_verdict(verdict: Verdict, *, color: bool = False) -> str:
     """One history as text: a verdict line, then indented context for failures."""
     if verdict.ok:
-        return f"{_verdict_line(verdict, color)}  {verdict.message}"
+        pinned = f" (pinned to {printable(verdict.pinned)})" if verdict.pinned else ""
+        return f"{_verdict_line(verdict, color)}  {verdict.message}{pinned}"
     lines = _failure_head(verdict, color)
     if verdict.verdict == "nondeterministic":
         diagnosis = verdict.diagnosis or Diagnosis(verdict.message, severity=severity(verdict))
@@ -90,6 +91,11 @@ def _failure_head(verdict: Verdict, color: bool) -> list[str]:
             f"{verdict.events} events, {verdict.status.lower()}"
         )
     lines.append(f"      {printable(verdict.message)}")
+    if verdict.pinned:
+        from replaycheck._pinning import pinned_text
+
+        text = pinned_text(printable(verdict.pinned))
+        lines.append("      " + _field("pinned", paint(text, "yellow", color), color))
     return lines
 
 
@@ -256,6 +262,11 @@ def render_summary(verdicts: Sequence[Verdict]) -> str:
                 f"\nThe fixes are at {len(places)} places ({', '.join(places)}): each failing "
                 "history shows the one it needs; apply them all."
             )
+    pinned = [printable(v.pinned) for v in verdicts if v.pinned and not v.ok]
+    if pinned:
+        from replaycheck._pinning import pinned_summary
+
+        line += "\n" + pinned_summary(pinned)
     if counts["error"]:
         line += (
             "\nHistories marked ERROR could not be replayed to the end: fix the reason shown "
@@ -333,6 +344,9 @@ def render_history(loaded: LoadedHistory) -> str:
         ("task queue", info.task_queue),
         ("patch markers", ", ".join(patches) or "none"),
     ]
+    from replaycheck._pinning import pinned_version
+
+    fields += [("pinned to", v) for v in [pinned_version(loaded.history)] if v]
     lines = [printable(display_path(info.path)), *(f"  {k:15}{printable(v)}" for k, v in fields)]
     commands = history_commands(loaded.history).commands
     width = max((len(c.describe()) for c in commands), default=7) + 2

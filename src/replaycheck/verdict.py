@@ -39,6 +39,10 @@ class Verdict:
     patches: PatchFacts | None = None
     """Patch markers and the ``patched()`` calls the replay made; only when the job asked for
     them (``ReplayJob.record_patches``, used by ``replaycheck patches``)."""
+    pinned: str = ""
+    """The Worker Deployment Version (``name:build_id``) the execution is pinned to, as its
+    history last recorded it; empty when it is not pinned. New code shipped as another version
+    never replays a pinned execution; the verdict is the same either way."""
     output: str = ""
     """What the workflow code and temporalio wrote to stderr / stdout while this history
     replayed; only when the job asked for it (``ReplayJob.capture_output``, the pytest plugin)."""

@@ -1,0 +1,122 @@
+"""Worker Versioning: the deployment version a history's execution is pinned to, if any.
+
+Each ``WorkflowTaskCompleted`` event of a versioned worker records the workflow type's
+versioning behavior and the worker's deployment version; an override (set at start or by
+``temporal workflow update-options --versioning-override-...``, recorded in the started and
+``WorkflowExecutionOptionsUpdated`` events) takes precedence over what the workers recorded. A
+pinned execution runs to completion on its version: new code shipped as another version never
+replays it (``docs/versioning.md``). Replay ignores all of this, so it only explains a verdict.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from temporalio.api.history.v1 import History, WorkflowTaskCompletedEventAttributes
+    from temporalio.api.workflow.v1 import VersioningOverride
+
+_PINNED = 1
+"""``VERSIONING_BEHAVIOR_PINNED``."""
+_AUTO_UPGRADE = 2
+"""``VERSIONING_BEHAVIOR_AUTO_UPGRADE``."""
+
+
+def pinned_version(history: History) -> str:
+    """The deployment version (``name:build_id``) the execution is pinned to at the history's
+    end; empty when it is not pinned (auto-upgrade, unversioned, or moved by an override).
+
+    The last behavior a workflow task recorded counts, unless an override was set since (one
+    set at the start counts until a ``unset`` or another override).
+    """
+    worker = ""  # the version of the last pinned task ("": the last task was not pinned)
+    override: str | None = None  # None: no override; "": one that does not pin
+    for event in history.events:
+        if event.HasField("workflow_task_completed_event_attributes"):
+            task = event.workflow_task_completed_event_attributes
+            if task.versioning_behavior:
+                worker = _task_version(task) if task.versioning_behavior == _PINNED else ""
+        elif event.HasField("workflow_execution_started_event_attributes"):
+            started = event.workflow_execution_started_event_attributes
+            if started.HasField("versioning_override"):
+                override = _override_version(started.versioning_override)
+        elif event.HasField("workflow_execution_options_updated_event_attributes"):
+            updated = event.workflow_execution_options_updated_event_attributes
+            if updated.unset_versioning_override:
+                override = None
+            if updated.HasField("versioning_override"):
+                override = _override_version(updated.versioning_override)
+    return worker if override is None else override
+
+
+def _task_version(task: WorkflowTaskCompletedEventAttributes) -> str:
+    """The deployment version a workflow task completed on (newest field first)."""
+    if task.HasField("deployment_version"):
+        return _version_text(task.deployment_version.deployment_name,
+                             task.deployment_version.build_id)  # fmt: skip
+    if task.worker_deployment_version:
+        return task.worker_deployment_version
+    if task.HasField("deployment"):
+        return _version_text(task.deployment.series_name, task.deployment.build_id)
+    return task.worker_deployment_name or "?"
+
+
+def _override_version(override: VersioningOverride) -> str | None:
+    """The version an override pins to; ``""`` for one that does not pin (auto-upgrade);
+    ``None`` for a one-time move, after which the workers' behavior counts again."""
+    if override.HasField("pinned"):
+        version = override.pinned.version
+        return _version_text(version.deployment_name, version.build_id)
+    if override.auto_upgrade:
+        return ""
+    if override.HasField("one_time"):
+        return None
+    if override.behavior == _PINNED:  # the deprecated fields
+        if override.pinned_version:
+            return override.pinned_version
+        return _version_text(override.deployment.series_name, override.deployment.build_id)
+    return "" if override.behavior == _AUTO_UPGRADE else None
+
+
+def _version_text(name: str, build_id: str) -> str:
+    """``name:build_id``, as the ``TemporalWorkerDeploymentVersion`` search attribute spells
+    a version (``?`` for a part the history left empty)."""
+    return f"{name or '?'}:{build_id or '?'}"
+
+
+# --------------------------------------------------------------------------- in reports
+
+SKIP_QUERY = (
+    "(TemporalWorkflowVersioningBehavior IS NULL OR TemporalWorkflowVersioningBehavior != 'Pinned')"
+)
+"""The visibility-query clause that leaves pinned executions out (what ``--skip-pinned``
+does, as a query: for ``export``). ``!= 'Pinned'`` alone would drop unversioned executions
+too, which have no value."""
+
+
+def pinned_text(version: str) -> str:
+    """What a pinned execution's failure means (the ``pinned:`` line under it)."""
+    return (
+        f"this execution is pinned to deployment version {version}: new code shipped as a new "
+        f"version never replays it, only {version}'s workers do. The failure matters only if "
+        f"you ship this code as {version} (the same build id) or move the execution to the new "
+        "version (temporal workflow update-options --versioning-override-behavior auto_upgrade, "
+        "or pinned to it)"
+    )
+
+
+def pinned_summary(versions: list[str]) -> str:
+    """The summary's line on the failing histories of pinned executions (``versions``: the
+    version of each)."""
+    from replaycheck.report import plural
+
+    counts = {v: versions.count(v) for v in dict.fromkeys(versions)}
+    shown = ", ".join(f"{n} on {v}" for v, n in counts.items())
+    are = "is" if len(versions) == 1 else "are"
+    return (
+        f"{plural(len(versions), 'failing history')} {are} of executions pinned to a deployment "
+        f"version ({shown}): new code shipped as a new version never replays them, so they "
+        "matter only if this code ships as that version or they are moved to the new one; "
+        "--skip-pinned leaves pinned executions out (as a query, for export: "
+        f'--query "... AND {SKIP_QUERY}").'
+    )
