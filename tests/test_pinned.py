@@ -32,8 +32,9 @@ pytest_plugins = ["pytester"]
 V1 = "tests.workflows.pinned"
 V2 = "tests.workflows.pinned_v2"
 VERSION = "replaycheck-pinned:v1"
-PINNED = {"pinned-running", "pinned-completed", "upgrading-pinned"}
-"""Pinned by the workers that ran them, or by an override (``upgrading-pinned``)."""
+PINNED = {"pinned-running", "pinned-completed", "upgrading-pinned", "pinned-unset"}
+"""Pinned by the workers that ran them, or by an override (``upgrading-pinned``); the workers'
+behavior counts again once an override is unset (``pinned-unset``)."""
 NOT_PINNED = {"upgrading-running", "pinned-moved"}
 """Auto-upgrade, or moved off its version by an auto-upgrade override (``pinned-moved``)."""
 HEAD = f"pinned: this execution is pinned to deployment version {VERSION}: new code shipped as"
@@ -76,7 +77,7 @@ def test_the_failure_of_a_pinned_execution_says_so(pinned_histories: Path) -> No
     for workflow_id in NOT_PINNED:
         assert "pinned:" not in shown[workflow_id], workflow_id
     assert (
-        f"3 failing histories are of executions pinned to a deployment version (3 on {VERSION}): "
+        f"4 failing histories are of executions pinned to a deployment version (4 on {VERSION}): "
         "new code shipped as a new version never replays them"
     ) in result.stdout
     assert (
@@ -127,9 +128,9 @@ def test_ok_verdicts_junit_and_github_mark_pinned_executions(
     github = run("-w", V2, "--format", "github", str(pinned_histories))
     annotations = [x for x in github.stdout.splitlines() if x.startswith("::error ")]
     assert sum(f"(pinned to {VERSION})" in a for a in annotations) == len(PINNED)
-    assert "3 failing histories are of executions pinned" in github.stdout
+    assert "4 failing histories are of executions pinned" in github.stdout
     table = summary.read_text()
-    assert "3 failing histories are of executions pinned to a deployment version" in table
+    assert "4 failing histories are of executions pinned to a deployment version" in table
     rows = [x for x in table.splitlines() if x.startswith("| FAIL")]
     assert sum(f"(pinned to {VERSION})" in r for r in rows) == len(PINNED)
 
@@ -138,7 +139,7 @@ def test_skip_pinned_leaves_pinned_histories_out(pinned_histories: Path) -> None
     result = run("-w", V2, "--skip-pinned", "--format", "json", str(pinned_histories))
     assert result.exit_code == 1
     assert set(by_id(result)) == NOT_PINNED
-    assert "left out 3 histories of pinned executions (--skip-pinned)" in result.stderr
+    assert "left out 4 histories of pinned executions (--skip-pinned)" in result.stderr
     only = run("-w", V2, "--skip-pinned", str(pinned_histories / "pinned-running.json"))
     assert only.exit_code == 2
     assert "is of an execution pinned to a deployment version, and --skip-pinned left" in (
@@ -154,18 +155,16 @@ def test_live_check_includes_pinned_executions_marked_unless_skipped(
     address = dev_server.client.service_client.config.target_host
     result = run("--live", "-w", V2, "--address", address, "--format", "json")
     assert result.exit_code == 1
-    running = {"pinned-running", "upgrading-pinned", "upgrading-running", "pinned-moved"}
+    running = PINNED - {"pinned-completed"} | NOT_PINNED
     found = by_id(result)
     assert set(found) == running
-    assert {i for i, r in found.items() if r["pinned"] == VERSION} == {
-        "pinned-running", "upgrading-pinned",
-    }  # fmt: skip
-    assert "checked 4 live executions" in result.stderr
+    assert {i for i, r in found.items() if r["pinned"] == VERSION} == PINNED & running
+    assert "checked 5 live executions" in result.stderr
     skipped = run("--live", "-w", V2, "--address", address, "--format", "json", "--skip-pinned")
     assert skipped.exit_code == 1
-    assert set(by_id(skipped)) == {"upgrading-running", "pinned-moved"}
+    assert set(by_id(skipped)) == NOT_PINNED
     assert "checked 2 live executions" in skipped.stderr
-    assert "(2 pinned, left out by --skip-pinned)" in skipped.stderr
+    assert "(3 pinned, left out by --skip-pinned)" in skipped.stderr
     alone = run("--live", "-w", V2, "--address", address, "--workflow-id", "pinned-running",
                 "--skip-pinned")  # fmt: skip
     assert alone.exit_code == 2
@@ -196,6 +195,12 @@ def test_a_pytest_item_of_a_pinned_execution_says_so(
     result = pytester.runpytest()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([f"*{HEAD}*"])
+    result.stdout.fnmatch_lines([
+        f"1 failing history is of an execution pinned to a deployment version (1 on {VERSION}): "
+        "new code shipped as a new version never replays it, so it matters only if this code "
+        "ships as that version or it is moved to the new one; otherwise drop it from the "
+        "histories checked*",
+    ])  # fmt: skip
 
 
 def test_inspect_names_the_version_a_history_is_pinned_to(pinned_histories: Path) -> None:

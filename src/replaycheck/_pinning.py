@@ -105,18 +105,24 @@ def pinned_text(version: str) -> str:
     )
 
 
-def pinned_summary(versions: list[str]) -> str:
+def pinned_summary(versions: list[str], *, pytest: bool = False) -> str:
     """The summary's line on the failing histories of pinned executions (``versions``: the
-    version of each)."""
+    version of each; ``pytest``: the plugin's, which has no ``--skip-pinned``)."""
     from replaycheck.report import plural
 
     counts = {v: versions.count(v) for v in dict.fromkeys(versions)}
     shown = ", ".join(f"{n} on {v}" for v, n in counts.items())
-    are = "is" if len(versions) == 1 else "are"
+    one = len(versions) == 1
+    whose = "is of an execution" if one else "are of executions"
+    them, they, it = ("it", "it", "is") if one else ("them", "they", "are")
+    leave = (
+        f"otherwise drop {them} from the histories checked"
+        if pytest
+        else "--skip-pinned leaves pinned executions out"
+    )
     return (
-        f"{plural(len(versions), 'failing history')} {are} of executions pinned to a deployment "
-        f"version ({shown}): new code shipped as a new version never replays them, so they "
-        "matter only if this code ships as that version or they are moved to the new one; "
-        "--skip-pinned leaves pinned executions out (as a query, for export: "
-        f'--query "... AND {SKIP_QUERY}").'
+        f"{plural(len(versions), 'failing history')} {whose} pinned to a deployment version "
+        f"({shown}): new code shipped as a new version never replays {them}, so {they} matter"
+        f"{'s' if one else ''} only if this code ships as that version or {they} {it} moved to "
+        f'the new one; {leave} (as a query, for export: --query "... AND {SKIP_QUERY}").'
     )

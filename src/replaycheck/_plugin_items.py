@@ -198,7 +198,8 @@ def failure_json(verdict: Verdict) -> str:
     diagnosis = verdict.diagnosis.to_json_dict() if verdict.diagnosis is not None else None
     return json.dumps(
         {"path": verdict.path, "verdict": verdict.verdict, "message": verdict.message,
-         "workflow_type": verdict.workflow_type, "diagnosis": diagnosis}
+         "workflow_type": verdict.workflow_type, "diagnosis": diagnosis,
+         "pinned": verdict.pinned}
     )  # fmt: skip
 
 
@@ -213,6 +214,18 @@ def removed_patch_summary(failures: Sequence[str]) -> list[str]:
 
     verdicts = [Verdict.from_json_dict(json.loads(text)) for text in failures]
     return removed_patch_lines(reconcile(verdicts))
+
+
+def failure_summary(failures: Sequence[str]) -> list[str]:
+    """The run's closing lines on its failures (:func:`failure_json` each): each removed patch
+    gate, then the failures of pinned executions."""
+    import json
+
+    from replaycheck._pinning import pinned_summary
+
+    pinned = [str(p) for text in failures if (p := json.loads(text).get("pinned"))]
+    lines = removed_patch_summary(failures)
+    return [*lines, pinned_summary(pinned, pytest=True)] if pinned else lines
 
 
 class ReplaycheckFixture:

@@ -10,7 +10,7 @@ from replaycheck._plugin_items import (
     FAILURE_ATTRIBUTE,
     STATUS_PROPERTY,
     VERDICT_PROPERTY,
-    removed_patch_summary,
+    failure_summary,
 )
 
 
@@ -56,7 +56,7 @@ class VerdictCounter:
                 "Fix each history that broke as its failure shows (most often by gating the "
                 'change with workflow.patched("<change-id>")), then run again.'
             )
-            for line in removed_patch_summary(self.failures):
+            for line in failure_summary(self.failures):
                 terminalreporter.write_line(line)
         if err:
             terminalreporter.write_line(

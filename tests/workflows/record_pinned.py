@@ -17,6 +17,9 @@ deployment version ``replaycheck-pinned:v1`` (made the current version) runs
     update-options --versioning-override-behavior auto_upgrade``): no longer pinned.
 ``upgrading-pinned``
     ``UpgradingSteps`` waiting, then pinned to ``replaycheck-pinned:v1`` by an override.
+``pinned-unset``
+    ``PinnedSteps`` waiting, moved by an auto-upgrade override, then the override unset
+    (``--versioning-override-behavior unspecified``): pinned again, as its workers recorded.
 
 The running ones stay running on the caller's server.
 """
@@ -83,15 +86,20 @@ async def _make_current(client: Client) -> None:
             await asyncio.sleep(0.2)
 
 
-async def _override(client: Client, workflow_id: str, override: VersioningOverride) -> None:
-    """What ``temporal workflow update-options --versioning-override-...`` does."""
+async def _override(
+    client: Client, workflow_id: str, override: VersioningOverride | None
+) -> None:
+    """What ``temporal workflow update-options --versioning-override-...`` does (``None``:
+    unset it)."""
     from temporalio.api.common.v1 import WorkflowExecution
 
     await client.workflow_service.update_workflow_execution_options(
         UpdateWorkflowExecutionOptionsRequest(
             namespace=client.namespace,
             workflow_execution=WorkflowExecution(workflow_id=workflow_id),
-            workflow_execution_options=WorkflowExecutionOptions(versioning_override=override),
+            workflow_execution_options=WorkflowExecutionOptions(versioning_override=override)
+            if override is not None
+            else WorkflowExecutionOptions(),
             update_mask=FieldMask(paths=["versioning_override"]),
         )
     )
@@ -107,8 +115,11 @@ async def _run(client: Client, out: Path, workflow_id: str) -> Path:
     if workflow_id == "pinned-completed":
         await handle.signal("proceed")
         await asyncio.wait_for(handle.result(), WAIT)
-    elif workflow_id == "pinned-moved":
+    elif workflow_id in ("pinned-moved", "pinned-unset"):
         await _override(client, workflow_id, VersioningOverride(auto_upgrade=True))
+        if workflow_id == "pinned-unset":
+            await _events(handle, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED)
+            await _override(client, workflow_id, None)
     elif workflow_id == "upgrading-pinned":
         version = VersionMessage(deployment_name=pinned.DEPLOYMENT, build_id=pinned.BUILD_ID)
         behavior = VersioningOverride.PINNED_OVERRIDE_BEHAVIOR_PINNED
@@ -116,8 +127,9 @@ async def _run(client: Client, out: Path, workflow_id: str) -> Path:
             pinned=VersioningOverride.PinnedOverride(behavior=behavior, version=version)
         )
         await _override(client, workflow_id, override)
-    if workflow_id in ("pinned-moved", "upgrading-pinned"):
-        await _events(handle, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED)
+    if workflow_id in ("pinned-moved", "upgrading-pinned", "pinned-unset"):
+        updates = 2 if workflow_id == "pinned-unset" else 1
+        await _events(handle, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED, updates)
     history = await handle.fetch_history()
     status = (await handle.describe()).status
     provenance = Provenance(
@@ -130,7 +142,7 @@ async def _run(client: Client, out: Path, workflow_id: str) -> Path:
 
 
 IDS = ("pinned-running", "pinned-completed", "upgrading-running", "pinned-moved",
-       "upgrading-pinned")  # fmt: skip
+       "upgrading-pinned", "pinned-unset")  # fmt: skip
 
 
 async def record(client: Client, out: Path) -> list[Path]:
