@@ -15,33 +15,15 @@ from __future__ import annotations
 
 import ast
 import os
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from replaycheck.config import module_file
+from replaycheck._patch_modules import Module, bound_to, dotted_name, load_modules
 from replaycheck.patches import CallKind, CallSite
 
 _WORKFLOW_CALLS = {"patched": "patched", "deprecate_patch": "deprecate_patch"}
 _VERSIONING = "replaycheck.versioning"
-
-
-@dataclass
-class _Module:
-    name: str
-    path: Path
-    tree: ast.Module
-    modules: dict[str, str] = field(default_factory=dict)
-    """Local name -> module it is bound to (``workflow`` -> ``temporalio.workflow``)."""
-    names: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """Local name -> (module, attribute) it was imported as."""
-    constants: dict[str, Any] = field(default_factory=dict)
-    """Module-level ``NAME = "literal"`` / ``NAME = 3`` assignments."""
-    defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = field(
-        default_factory=dict
-    )
-    """Module-level functions and classes by name."""
 
 
 Unit = tuple[str, str]
@@ -64,7 +46,7 @@ class Scan:
 
 def scan(specs: Sequence[str], import_paths: Sequence[str] = ()) -> Scan:
     """Scan the modules of ``specs`` (``pkg.module`` or ``pkg.module:Class``) and their imports."""
-    modules = _load(specs, import_paths)
+    modules = load_modules(specs, import_paths)
     registered = _registered(specs, modules)
     code = _Code(modules, registered, _reachable(registered, modules))
     visitors = [_visited(m, code) for m in modules.values()]
@@ -81,15 +63,13 @@ def scan(specs: Sequence[str], import_paths: Sequence[str] = ()) -> Scan:
 class _Code:
     """The scanned modules and which of their units the registered workflows may run."""
 
-    modules: dict[str, _Module]
+    modules: dict[str, Module]
     registered: set[Unit]
     """The ``@workflow.defn`` classes the specs resolve to."""
     reachable: set[Unit]
 
 
-def _resolve(
-    module: _Module, name: str, modules: dict[str, _Module], depth: int = 0
-) -> Unit | None:
+def _resolve(module: Module, name: str, modules: dict[str, Module], depth: int = 0) -> Unit | None:
     """The module-level function or class ``name`` (``f``, ``mod.f``) means in ``module``."""
     if name in module.defs:
         return module.name, name
@@ -121,12 +101,12 @@ def _workflow_type(unit: Unit, code: _Code) -> str:
     return _defn_name(node)
 
 
-def _is_workflow(unit: Unit, modules: dict[str, _Module]) -> bool:
+def _is_workflow(unit: Unit, modules: dict[str, Module]) -> bool:
     node = modules[unit[0]].defs[unit[1]]
     return isinstance(node, ast.ClassDef) and bool(_defn_name(node))
 
 
-def _registered(specs: Sequence[str], modules: dict[str, _Module]) -> set[Unit]:
+def _registered(specs: Sequence[str], modules: dict[str, Module]) -> set[Unit]:
     """The workflow classes of the specs: the named class, else every one the module holds
     (defined there or imported into it)."""
     found: set[Unit] = set()
@@ -142,7 +122,7 @@ def _registered(specs: Sequence[str], modules: dict[str, _Module]) -> set[Unit]:
     return found
 
 
-def _reachable(registered: set[Unit], modules: dict[str, _Module]) -> set[Unit]:
+def _reachable(registered: set[Unit], modules: dict[str, Module]) -> set[Unit]:
     """The registered classes and, transitively, the bases and the functions and classes they
     refer to; another workflow class is followed only as a base (a child workflow's class is
     not run by its parent)."""
@@ -157,7 +137,7 @@ def _reachable(registered: set[Unit], modules: dict[str, _Module]) -> set[Unit]:
         node = module.defs[unit[1]]
         bases = set(map(id, node.bases)) if isinstance(node, ast.ClassDef) else set()
         for ref in ast.walk(node):
-            name = _dotted(ref) if isinstance(ref, (ast.Name, ast.Attribute)) else None
+            name = dotted_name(ref) if isinstance(ref, (ast.Name, ast.Attribute)) else None
             target = _resolve(module, name, modules) if name else None
             if target is None or target in seen:
                 continue
@@ -166,108 +146,8 @@ def _reachable(registered: set[Unit], modules: dict[str, _Module]) -> set[Unit]:
     return seen
 
 
-def _load(specs: Sequence[str], import_paths: Sequence[str]) -> dict[str, _Module]:
-    todo = [spec.partition(":")[0] for spec in specs]
-    found: dict[str, _Module] = {}
-    while todo:
-        name = todo.pop()
-        if name in found:
-            continue
-        path = module_file(name, import_paths)
-        tree = _parse(path) if path is not None else None
-        if path is None or tree is None:
-            continue
-        module = _Module(name, path, tree)
-        _read_bindings(module)
-        found[name] = module
-        top = name.split(".")[0]
-        todo += [m for m in _imported(module) if m.split(".")[0] == top and m not in found]
-    return found
-
-
-def _parse(path: Path) -> ast.Module | None:
-    try:
-        return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
-        return None
-
-
-def _absolute(module: _Module, node: ast.ImportFrom) -> str:
-    if node.level == 0:
-        return node.module or ""
-    package = module.name if module.path.name == "__init__.py" else module.name.rpartition(".")[0]
-    parts = package.split(".")
-    base = parts[: len(parts) - (node.level - 1)] if node.level > 1 else parts
-    return ".".join([*base, *([node.module] if node.module else [])])
-
-
-def _imported(module: _Module) -> Iterator[str]:
-    for node in ast.walk(module.tree):
-        if isinstance(node, ast.Import):
-            yield from (alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            source = _absolute(module, node)
-            yield source
-            yield from (f"{source}.{alias.name}" for alias in node.names)  # maybe submodules
-
-
-def _read_bindings(module: _Module) -> None:
-    for node in ast.walk(module.tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    module.modules[alias.asname] = alias.name
-                else:
-                    module.modules[alias.name] = alias.name  # dotted: used as written
-        elif isinstance(node, ast.ImportFrom):
-            source = _absolute(module, node)
-            for alias in node.names:
-                local = alias.asname or alias.name
-                module.modules[local] = f"{source}.{alias.name}"
-                module.names[local] = (source, alias.name)
-    for stmt in module.tree.body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            module.defs[stmt.name] = stmt
-        target, value = _assignment(stmt)
-        if target and isinstance(value, ast.Constant) and isinstance(value.value, (str, int)):
-            module.constants[target] = value.value
-
-
-def _assignment(stmt: ast.stmt) -> tuple[str | None, ast.expr | None]:
-    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-        target = stmt.targets[0]
-        return (target.id, stmt.value) if isinstance(target, ast.Name) else (None, None)
-    if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value:
-        return stmt.target.id, stmt.value
-    return None, None
-
-
-def _dotted(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else None
-    return None
-
-
-def _bound(module: _Module, func: ast.expr) -> str:
-    """What a called name is bound to, as a dotted path (``wf.continue_as_new`` ->
-    ``temporalio.workflow.continue_as_new``; ``""`` when it is no name)."""
-    if isinstance(func, ast.Name):
-        source, attr = module.names.get(func.id, ("", ""))
-        return f"{source}.{attr}" if source else func.id
-    if not isinstance(func, ast.Attribute):
-        return ""
-    base = _dotted(func.value)
-    if base is None:
-        return ""
-    head, _, rest = base.partition(".")
-    return module.modules.get(head, head) + (f".{rest}" if rest else "") + f".{func.attr}"
-
-
-def _call_kind(module: _Module, func: ast.expr) -> CallKind | None:
-    bound = _bound(module, func)
+def _call_kind(module: Module, func: ast.expr) -> CallKind | None:
+    bound = bound_to(module, func)
     source, _, attr = bound.rpartition(".")
     if source == "temporalio.workflow" and attr in _WORKFLOW_CALLS:
         return _WORKFLOW_CALLS[attr]  # type: ignore[return-value]
@@ -280,14 +160,14 @@ def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
     return next((k.value for k in call.keywords if k.arg == keyword), None)
 
 
-def _constant(module: _Module, node: ast.expr | None, modules: dict[str, _Module]) -> Any:
+def _constant(module: Module, node: ast.expr | None, modules: dict[str, Module]) -> Any:
     """The value of a literal, a (negated) number, or a constant name; ``None`` otherwise."""
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         inner = _constant(module, node.operand, modules)
         return -inner if isinstance(inner, int) and not isinstance(inner, bool) else None
-    name = _dotted(node) if node is not None else None
+    name = dotted_name(node) if node is not None else None
     if name is None:
         return None
     if name in module.constants:
@@ -303,7 +183,7 @@ def _constant(module: _Module, node: ast.expr | None, modules: dict[str, _Module
 
 
 class _Visitor(ast.NodeVisitor):
-    def __init__(self, module: _Module, code: _Code):
+    def __init__(self, module: Module, code: _Code):
         self.module = module
         self.modules = code.modules
         self.code = code
@@ -328,7 +208,7 @@ class _Visitor(ast.NodeVisitor):
         kind = _call_kind(self.module, node.func)
         if kind is not None:
             self.sites.append(self._site(node, kind, self.wtype))
-        elif _bound(self.module, node.func) == "temporalio.workflow.continue_as_new":
+        elif bound_to(self.module, node.func) == "temporalio.workflow.continue_as_new":
             target = next((k.value for k in node.keywords if k.arg == "workflow"), None)
             if target is not None:  # without it, the next run is of the same type
                 other = self._target_type(target)
@@ -342,7 +222,7 @@ class _Visitor(ast.NodeVisitor):
         value = _constant(self.module, target, self.modules)
         if isinstance(value, str):
             return value
-        dotted = _dotted(target) or ""
+        dotted = dotted_name(target) or ""
         cls = dotted.rpartition(".")[0] if dotted.endswith(".run") else dotted
         unit = _resolve(self.module, cls, self.modules) if cls else None
         if unit is None or not _is_workflow(unit, self.modules):
@@ -376,7 +256,7 @@ def _defn_decorator(node: ast.ClassDef) -> ast.expr | None:
     """The class's ``@workflow.defn`` decorator (``@defn`` or ``@defn(...)``), if any."""
     for decorator in node.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        dotted = _dotted(target) or ""
+        dotted = dotted_name(target) or ""
         if dotted == "defn" or dotted.endswith(".defn"):
             return decorator
     return None
@@ -395,7 +275,7 @@ def _defn_name(node: ast.ClassDef) -> str:
     return node.name
 
 
-def _visited(module: _Module, code: _Code) -> _Visitor:
+def _visited(module: Module, code: _Code) -> _Visitor:
     visitor = _Visitor(module, code)
     visitor.visit(module.tree)
     return visitor
