@@ -28,6 +28,14 @@ if TYPE_CHECKING:
     from replaycheck.verdict import Verdict
 
 
+_SKIP_PINNED = click.option(
+    "--skip-pinned",
+    is_flag=True,
+    help="Leave out executions pinned to a Worker Deployment Version (their history says "
+    "so): new code shipped as a new version never replays them. Default: include them, marked.",
+)
+
+
 @click.command()
 @click.argument("file", type=click.Path(path_type=str))
 @handle_errors
@@ -48,12 +56,7 @@ def inspect(file: str) -> None:
     help="Replay histories straight from a cluster instead of files (default "
     "selection: running executions of the configured workflow types).",
 )
-@click.option(
-    "--skip-pinned",
-    is_flag=True,
-    help="Leave out executions pinned to a Worker Deployment Version (their history says "
-    "so): new code shipped as a new version never replays them. Default: check them, marked.",
-)
+@_SKIP_PINNED
 @selection_options
 @connection_options
 @handle_errors
@@ -140,16 +143,13 @@ def _check_live(
     verdicts, stats = check_live(
         job, resolve(connection), selection, concurrency=concurrency, skip_pinned=skip_pinned
     )
+    from replaycheck._pinning import live_skipped_text
     from replaycheck.report import plural
 
     note = f"checked {plural(len(verdicts) - stats.not_found, 'live execution')}"
     if stats.query:
         note += f" matching {stats.query!r}"
-    skipped = [f"{stats.not_started} not started yet, skipped"] if stats.not_started else []
-    skipped += [f"{stats.not_found} not found"] if stats.not_found else []
-    skipped += [f"{stats.pinned} pinned, left out by --skip-pinned"] if stats.pinned else []
-    if skipped:
-        note += f" ({'; '.join(skipped)})"
+    note += live_skipped_text(stats.not_started, stats.not_found, stats.pinned)
     click.echo(note, err=True)
     return verdicts
 
@@ -161,21 +161,19 @@ def _without_pinned(verdicts: list[Verdict]) -> list[Verdict]:
     Raises:
         NoHistoriesError: every history is of a pinned execution.
     """
-    from replaycheck.errors import NoHistoriesError
-    from replaycheck.report import plural
+    from replaycheck._pinning import split_pinned
 
-    kept = [v for v in verdicts if not v.pinned]
-    left = len(verdicts) - len(kept)
-    if left and not kept:
-        raise NoHistoriesError(
-            f"every history ({plural(left, 'history')}) is of an execution pinned to a "
-            "deployment version, and --skip-pinned left them out, so nothing was checked; "
-            "drop --skip-pinned to check them."
-        )
-    if left:
-        click.echo(f"left out {plural(left, 'history')} of pinned executions (--skip-pinned)",
-                   err=True)  # fmt: skip
+    kept, left = split_pinned(verdicts)
+    _note_left_out(len(left))
     return kept
+
+
+def _note_left_out(count: int) -> None:
+    """``--skip-pinned`` on files: say on stderr how many histories it left out."""
+    from replaycheck._pinning import left_out_text
+
+    if count:
+        click.echo(left_out_text(count), err=True)
 
 
 @click.command()
@@ -194,6 +192,7 @@ def _without_pinned(verdicts: list[Verdict]) -> list[Verdict]:
     help="Read executions from a cluster instead of files (default selection: every "
     "execution of the configured workflow types the server still keeps).",
 )
+@_SKIP_PINNED
 @selection_options
 @connection_options
 @handle_errors
@@ -210,6 +209,7 @@ def patches(
     workflow_runner: str | None,
     no_sandbox: bool,
     live: bool,
+    skip_pinned: bool,
     query: str | None,
     workflow_ids: tuple[str, ...],
     limit: int | None,
@@ -234,15 +234,14 @@ def patches(
     )  # fmt: skip
     if live or query or workflow_ids or limit:
         selection = (query or "", workflow_ids, limit, concurrency)
-        report = _patches_live(
-            settings, paths, jobs, retention, no_sandbox, live, selection, connection
-        )
+        report = _patches_live(settings, paths, jobs, retention, no_sandbox, live, selection,
+                               connection, skip_pinned)  # fmt: skip
     else:
         check_report_path(output, settings.histories)
         workers = jobs or os.cpu_count() or 1
-        report = lifecycle.collect(
-            settings, jobs=workers, sandbox=not no_sandbox, retention_days=retention
-        )
+        report = lifecycle.collect(settings, jobs=workers, sandbox=not no_sandbox,
+                                   retention_days=retention, skip_pinned=skip_pinned)  # fmt: skip
+        _note_left_out(report.pinned_left_out)
     emit(render(report, fmt, color=use_color(output, fmt)), output)
 
 
@@ -255,6 +254,7 @@ def _patches_live(
     live: bool,
     selection: tuple[str, tuple[str, ...], int | None, int],
     connection: ConnectionOptions,
+    skip_pinned: bool,
 ) -> Any:
     """``patches --live``: the report over executions fetched from the cluster.
 
@@ -277,9 +277,13 @@ def _patches_live(
         Selection(query, workflow_ids, limit),
         concurrency=concurrency,
         sandbox=not no_sandbox,
+        skip_pinned=skip_pinned,
     )
+    from replaycheck._pinning import live_skipped_text
     from replaycheck.report import plural
 
-    note = f"read {plural(report.histories, 'live execution')}"
-    click.echo(note + (f" matching {stats.query!r}" if stats.query else ""), err=True)
+    note = f"read {plural(report.histories - stats.not_found, 'live execution')}"
+    note += f" matching {stats.query!r}" if stats.query else ""
+    click.echo(note + live_skipped_text(stats.not_started, stats.not_found, stats.pinned),
+               err=True)  # fmt: skip
     return report

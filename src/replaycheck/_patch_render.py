@@ -15,7 +15,7 @@ from replaycheck.patches import (
     PatchReport,
     VersionReport,
 )
-from replaycheck.report import display_path, paint, plural
+from replaycheck.report import display_path, paint, plural, printable
 
 FORMATS = ("text", "json")
 """Values accepted by ``replaycheck patches --format``."""
@@ -139,6 +139,7 @@ def _group(label: str, what: str, refs: Sequence[ExecutionRef]) -> list[str]:
     for ref in refs[:SHOWN]:
         notes = ["deprecated marker"] if ref.deprecated else []
         notes += [f"replay: {ref.replay}"] if ref.replay != "ok" else []
+        notes += [f"pinned to {printable(ref.pinned)}"] if ref.pinned else []
         extra = f"  ({', '.join(notes)})" if notes else ""
         lines.append(
             f"    {ref.status or '?':{status_width}}{ref.workflow_id:{width}}  "
@@ -167,6 +168,9 @@ def _summary(report: PatchesReport) -> str:
             f"; {plural(report.expired, 'closed execution')} past the "
             f"{report.retention_days:g}-day retention left out"
         )
+    if report.pinned_left_out:
+        count = plural(report.pinned_left_out, "pinned execution")
+        line += f"; {count} left out (--skip-pinned)"
     if report.expired_paths:
         line += (
             "\npast the retention, the server has deleted them: delete their fixtures too, or "
@@ -194,6 +198,7 @@ def render_json(report: PatchesReport) -> str:
         "expired": report.expired,
         "expired_paths": list(report.expired_paths),
         "retention_days": report.retention_days,
+        "pinned_left_out": report.pinned_left_out,
     }
     return json.dumps(doc, indent=2) + "\n"
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from replaycheck._patch_facts import PatchCall
     from replaycheck.patches import CallSite, ExecutionRef, PatchVerdict
     from replaycheck.verdict import Verdict
 
@@ -40,6 +41,35 @@ class Branches:
     not_reached: list[ExecutionRef] = field(default_factory=list)
     unchecked: list[ExecutionRef] = field(default_factory=list)
     closed_before: list[ExecutionRef] = field(default_factory=list)
+
+
+def branches_of(patch_id: str, verdicts: Sequence[Verdict]) -> Branches:
+    """Where each execution of ``verdicts`` went at the gate of ``patch_id``."""
+    from replaycheck.patches import ref
+
+    out = Branches()
+    for verdict in verdicts:
+        facts = verdict.patches
+        if facts is None:
+            out.unchecked.append(ref(verdict))
+            continue
+        marker = facts.marker(patch_id)
+        call = facts.call(patch_id)
+        if marker:
+            out.new.append(ref(verdict, _marker_event(call), deprecated=marker == "deprecated"))
+        elif call is not None and call.replaying:
+            (out.new if call.result else out.old).append(ref(verdict, call.event_id))
+        elif verdict.verdict != "ok" or not facts.observed:
+            out.unchecked.append(ref(verdict))
+        elif not verdict.closed:
+            out.not_reached.append(ref(verdict, call.event_id if call else 0))
+        else:  # closed before the gate (or past its last task): it never reaches it
+            out.closed_before.append(ref(verdict))
+    return out
+
+
+def _marker_event(call: PatchCall | None) -> int:
+    return call.event_id if call is not None else 0
 
 
 @dataclass(frozen=True)
@@ -120,8 +150,50 @@ def patch_verdict(
 
     The histories stand for every execution that may still be replayed: running ones, and
     closed ones until the namespace's retention deletes them (queries, resets and stack traces
-    replay those too).
+    replay those too). Executions pinned to a deployment version count like any other, and the
+    reason says when they are what holds the verdict (:func:`pinned_hint`).
     """
+    verdict, reason = _patch_verdict(patch_id, sites, branches)
+    live = [e for e in branches.new if not e.deprecated]
+    holding = {
+        "keep-both-branches": [*branches.old, *branches.unchecked],
+        "keep-deprecate-patch": live,
+        "orphaned": [*live, *branches.unchecked],
+    }.get(verdict, [])
+    return verdict, reason + pinned_hint(holding)
+
+
+def pinned_hint(holding: Sequence[ExecutionRef]) -> str:
+    """What to add to a verdict's reason when executions pinned to a deployment version are
+    among those ``holding`` it (empty when none is).
+
+    New code shipped as a new deployment version never replays them, so they hold nothing back
+    then; replaycheck cannot tell how the code ships, so it says so and keeps counting them.
+    """
+    from replaycheck._pinning import versions_text
+
+    pinned = [r.pinned for r in holding if r.pinned]
+    if not pinned:
+        return ""
+    shown = versions_text(pinned)
+    if len(pinned) == len(holding):
+        who = "it is" if len(pinned) == 1 else f"all {len(pinned)} of them are"
+        return (
+            f"; {who} pinned to a deployment version ({shown}): new code shipped as a new "
+            f"version never replays {'it' if len(pinned) == 1 else 'them'}, so if this change "
+            "ships that way nothing here holds it back: run again with --skip-pinned"
+        )
+    are = "is" if len(pinned) == 1 else "are"
+    return (
+        f"; {len(pinned)} of them {are} pinned to a deployment version ({shown}), which new code "
+        "shipped as a new version never replays: if this change ships that way, --skip-pinned "
+        "leaves them out"
+    )
+
+
+def _patch_verdict(
+    patch_id: str, sites: Sequence[CallSite], branches: Branches
+) -> tuple[PatchVerdict, str]:
     kinds = {s.kind for s in sites}
     live = [e for e in branches.new if not e.deprecated]
     if not sites:

@@ -11,7 +11,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from replaycheck._patch_facts import PatchFacts, split_version_id
-from replaycheck._patch_rules import executions_text, relevant_histories, unchecked_text
+from replaycheck._patch_rules import (
+    executions_text,
+    pinned_hint,
+    relevant_histories,
+    unchecked_text,
+)
 from replaycheck.patches import (
     DEFAULT_VERSION,
     CallSite,
@@ -108,9 +113,10 @@ def version_verdict(
             f"{executions_text(refs)} recorded version {which}, outside min_supported.."
             f"max_supported ({version_text(low or 0)}..{high}): their replay fails with "
             "UnsupportedVersionError; widen the range again until they are gone"
-        )
+        ) + pinned_hint(refs)
     if unchecked:
-        return "keep-versions", unchecked_text(unchecked).replace("the gate", "get_version")
+        text = unchecked_text(unchecked).replace("the gate", "get_version")
+        return "keep-versions", text + pinned_hint(unchecked)
     in_use = [n for n, _ in versions]
     if low is None or high is None:
         lowest = version_text(in_use[0]) if in_use else "none"
@@ -125,4 +131,5 @@ def version_verdict(
     users = next(refs for n, refs in versions if n == lowest_in_use)
     return "keep-versions", (
         f"min_supported ({version_text(low)}) is still used by {executions_text(users)}"
+        + pinned_hint(users)
     )

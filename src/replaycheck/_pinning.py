@@ -10,11 +10,14 @@ replays it (``docs/versioning.md``). Replay ignores all of this, so it only expl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from temporalio.api.history.v1 import History, WorkflowTaskCompletedEventAttributes
     from temporalio.api.workflow.v1 import VersioningOverride
+
+    from replaycheck.verdict import Verdict
 
 _PINNED = 1
 """``VERSIONING_BEHAVIOR_PINNED``."""
@@ -105,13 +108,19 @@ def pinned_text(version: str) -> str:
     )
 
 
+def versions_text(versions: Sequence[str]) -> str:
+    """``3 on orders:v41, 1 on orders:v40``: how many of ``versions`` (one per execution) are
+    each version, in first-seen order."""
+    counts = {v: versions.count(v) for v in dict.fromkeys(versions)}
+    return ", ".join(f"{n} on {v}" for v, n in counts.items())
+
+
 def pinned_summary(versions: list[str], *, pytest: bool = False) -> str:
     """The summary's line on the failing histories of pinned executions (``versions``: the
     version of each; ``pytest``: the plugin's, which has no ``--skip-pinned``)."""
     from replaycheck.report import plural
 
-    counts = {v: versions.count(v) for v in dict.fromkeys(versions)}
-    shown = ", ".join(f"{n} on {v}" for v, n in counts.items())
+    shown = versions_text(versions)
     one = len(versions) == 1
     whose = "is of an execution" if one else "are of executions"
     them, they, it = ("it", "it", "is") if one else ("them", "they", "are")
@@ -126,3 +135,43 @@ def pinned_summary(versions: list[str], *, pytest: bool = False) -> str:
         f"{'s' if one else ''} only if this code ships as that version or {they} {it} moved to "
         f'the new one; {leave} (as a query, for export: --query "... AND {SKIP_QUERY}").'
     )
+
+
+# --------------------------------------------------------------------------- --skip-pinned
+
+
+def split_pinned(verdicts: Sequence[Verdict]) -> tuple[list[Verdict], list[Verdict]]:
+    """``--skip-pinned`` on history files: the verdicts of executions not pinned, and those of
+    pinned ones (left out).
+
+    Raises:
+        NoHistoriesError: every history is of a pinned execution, so nothing is left.
+    """
+    from replaycheck.errors import NoHistoriesError
+    from replaycheck.report import plural
+
+    kept = [v for v in verdicts if not v.pinned]
+    left = [v for v in verdicts if v.pinned]
+    if left and not kept:
+        raise NoHistoriesError(
+            f"every history ({plural(len(left), 'history')}) is of an execution pinned to a "
+            "deployment version, and --skip-pinned left them out, so nothing was checked; "
+            "drop --skip-pinned to check them."
+        )
+    return kept, left
+
+
+def left_out_text(count: int) -> str:
+    """The stderr line of ``--skip-pinned`` on history files that left ``count`` out."""
+    from replaycheck.report import plural
+
+    return f"left out {plural(count, 'history')} of pinned executions (--skip-pinned)"
+
+
+def live_skipped_text(not_started: int, not_found: int, pinned: int) -> str:
+    """What a live run skipped, for its stderr line (``" (2 not started yet, skipped; 3 pinned,
+    left out by --skip-pinned)"``; empty when nothing was)."""
+    skipped = [f"{not_started} not started yet, skipped"] if not_started else []
+    skipped += [f"{not_found} not found"] if not_found else []
+    skipped += [f"{pinned} pinned, left out by --skip-pinned"] if pinned else []
+    return f" ({'; '.join(skipped)})" if skipped else ""

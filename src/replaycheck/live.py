@@ -14,7 +14,7 @@ import contextlib
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from replaycheck._pinning import pinned_version
 from replaycheck.cluster import (
@@ -47,6 +47,8 @@ class LiveStats:
     """Selected workflow ids the cluster does not know (each an ``error`` verdict)."""
     pinned: int = 0
     """Executions left out as pinned (``skip_pinned``)."""
+    pinned_types: set[str] = field(default_factory=set)
+    """The workflow types of those."""
     most_held: int = 0
     """The most histories held in memory at once (never above ``concurrency``)."""
 
@@ -277,6 +279,7 @@ class _Fetcher:
                 continue
             if history is not None and self.skip_pinned and pinned_version(history):
                 self.stats.pinned += 1
+                self.stats.pinned_types.add(execution.workflow_type)
                 self.release()
                 continue
             self.stats.not_found += history is None

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from replaycheck._patch_facts import PatchCall, PatchFacts
-from replaycheck._patch_rules import Branches, Coverage, patch_verdict, relevant_histories
+from replaycheck._patch_rules import Coverage, branches_of, patch_verdict, relevant_histories
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -110,6 +110,8 @@ class ExecutionRef:
     """Its marker was recorded by ``deprecate_patch()``."""
     replay: str = "ok"
     """Its replay verdict under the current code."""
+    pinned: str = ""
+    """The Worker Deployment Version it is pinned to (``Verdict.pinned``; empty: not pinned)."""
 
     @property
     def running(self) -> bool:
@@ -179,6 +181,9 @@ class PatchesReport:
         """How many closed executions were left out (:attr:`expired_paths`)."""
         return len(self.expired_paths)
 
+    pinned_left_out: int = 0
+    """Executions pinned to a deployment version that ``--skip-pinned`` left out."""
+
 
 # --------------------------------------------------------------------------- analysis
 
@@ -194,6 +199,8 @@ def analyze(
     types_unknown: bool = False,
     continues_into: Sequence[tuple[str, str]] = (),
     live: bool = False,
+    skip_pinned: bool = False,
+    pinned_types: Sequence[str] = (),
 ) -> PatchesReport:
     """Build the report from replay verdicts (with ``patches`` facts) and the scanned call sites.
 
@@ -204,12 +211,21 @@ def analyze(
     ``types_unknown``: it also registers a class whose type its source does not tell;
     ``continues_into``: which types continue as new into which others (a run of the other type
     whose earlier run was not read may hide one of the first);
-    ``live``: the verdicts are of a live selection (advice names a wider one, not an export).
+    ``live``: the verdicts are of a live selection (advice names a wider one, not an export);
+    ``skip_pinned``: leave out executions pinned to a deployment version (``--skip-pinned``;
+    their workflow types still count as read, as do ``pinned_types``: those of the pinned
+    executions a live selection left out).
+
+    Raises:
+        NoHistoriesError: ``skip_pinned`` left out every history.
     """
     from replaycheck import _patch_sites as scope
     from replaycheck._patch_versions import version_report
+    from replaycheck._pinning import split_pinned
     from replaycheck.verdict import summarize
 
+    every = verdicts
+    verdicts, left_out = split_pinned(verdicts) if skip_pinned else (list(verdicts), [])
     kept, expired = scope.within_retention(verdicts, retention_days, now)
     observed = scope.observed_sites(kept)
     all_sites = scope.merge_sites(sites, observed)
@@ -220,9 +236,11 @@ def analyze(
     version_sites = [s for s in all_sites if s.kind == "get_version"]
     coverage = None
     if not complete:
-        coverage = Coverage(
-            seen=frozenset(v.workflow_type for v in kept),  # the server still keeps
-            missing_runs=tuple(scope.missing_earlier_runs(verdicts, retention_days, now)),
+        pinned, _ = scope.within_retention(left_out, retention_days, now)
+        missing = scope.missing_earlier_runs(every, retention_days, now)
+        coverage = Coverage(  # what the server still keeps
+            seen=frozenset(v.workflow_type for v in (*kept, *pinned)) | frozenset(pinned_types),
+            missing_runs=tuple(v for v in missing if not (skip_pinned and v.pinned)),
             registered=tuple(types),
             types_unknown=types_unknown,
             continues_into=tuple(continues_into),
@@ -239,6 +257,7 @@ def analyze(
         replay=summarize(list(verdicts)),
         retention_days=retention_days,
         expired_paths=tuple(expired),
+        pinned_left_out=len(left_out),
     )
 
 
@@ -252,33 +271,8 @@ def ref(verdict: Verdict, event_id: int = 0, deprecated: bool = False) -> Execut
         event_id=event_id,
         deprecated=deprecated,
         replay=verdict.verdict,
+        pinned=verdict.pinned,
     )
-
-
-def _branches(patch_id: str, verdicts: Sequence[Verdict]) -> Branches:
-    out = Branches()
-    for verdict in verdicts:
-        facts = verdict.patches
-        if facts is None:
-            out.unchecked.append(ref(verdict))
-            continue
-        marker = facts.marker(patch_id)
-        call = facts.call(patch_id)
-        if marker:
-            out.new.append(ref(verdict, _marker_event(call), deprecated=marker == "deprecated"))
-        elif call is not None and call.replaying:
-            (out.new if call.result else out.old).append(ref(verdict, call.event_id))
-        elif verdict.verdict != "ok" or not facts.observed:
-            out.unchecked.append(ref(verdict))
-        elif not verdict.closed:
-            out.not_reached.append(ref(verdict, call.event_id if call else 0))
-        else:  # closed before the gate (or past its last task): it never reaches it
-            out.closed_before.append(ref(verdict))
-    return out
-
-
-def _marker_event(call: PatchCall | None) -> int:
-    return call.event_id if call is not None else 0
 
 
 def patch_report(
@@ -290,7 +284,7 @@ def patch_report(
     """The lifecycle report of one patch id (``coverage``: what the histories read may leave
     out; ``None``: every execution the server keeps was read)."""
     relevant = relevant_histories(verdicts, sites, [patch_id])
-    branches = _branches(patch_id, relevant)
+    branches = branches_of(patch_id, relevant)
     verdict, reason = patch_verdict(patch_id, sites, branches)
     if coverage is not None:
         verdict, reason = coverage.held_back(verdict, reason, patch_id, sites)
@@ -321,12 +315,15 @@ def collect(
     sandbox: bool = True,
     retention_days: float | None = None,
     now: datetime | None = None,
+    skip_pinned: bool = False,
 ) -> PatchesReport:
-    """Replay the history files (``paths``, else the configured ones) recording patch calls.
+    """Replay the history files (``paths``, else the configured ones) recording patch calls
+    (``skip_pinned``: then leave out executions pinned to a deployment version).
 
     Raises:
         ConfigError: no histories or workflows configured, or the workflows do not import.
-        NoHistoriesError: a path holds no history file.
+        NoHistoriesError: a path holds no history file, or every one is of a pinned execution
+            (``skip_pinned``).
     """
     from replaycheck._patch_scan import scan
     from replaycheck.errors import ConfigError
@@ -351,6 +348,7 @@ def collect(
         types=found.workflow_types,
         types_unknown=found.types_unknown,
         continues_into=found.continues_into,
+        skip_pinned=skip_pinned,
     )
 
 
@@ -361,8 +359,10 @@ def collect_live(
     *,
     concurrency: int = 16,
     sandbox: bool = True,
+    skip_pinned: bool = False,
 ) -> tuple[PatchesReport, LiveStats]:
-    """The report over executions fetched from a cluster (nothing is written).
+    """The report over executions fetched from a cluster (nothing is written; ``skip_pinned``:
+    executions pinned to a deployment version are left out as they arrive).
 
     Without a query or workflow ids, selects every execution the server still keeps (running,
     or closed within the namespace's retention) of the workflow types the code registers (as
@@ -378,7 +378,8 @@ def collect_live(
     found = scan(settings.workflows, settings.import_paths)
     everything = not selection.query and not selection.workflow_ids and not selection.limit
     job = replace(ReplayJob.from_settings(settings, []), sandbox=sandbox, record_patches=True)
-    verdicts, stats = check_live(job, connection, selection, concurrency=concurrency, running=False)
+    verdicts, stats = check_live(job, connection, selection, concurrency=concurrency,
+                                 running=False, skip_pinned=skip_pinned)  # fmt: skip
     report = analyze(
         verdicts,
         found.sites,
@@ -387,5 +388,6 @@ def collect_live(
         types_unknown=found.types_unknown,
         continues_into=found.continues_into,
         live=True,
+        pinned_types=sorted(stats.pinned_types),
     )
-    return report, stats
+    return replace(report, pinned_left_out=stats.pinned), stats
