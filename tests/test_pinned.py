@@ -208,3 +208,27 @@ def test_inspect_names_the_version_a_history_is_pinned_to(pinned_histories: Path
     assert f"  pinned to      {VERSION}" in pinned.stdout.splitlines()
     moved = CliRunner().invoke(main, ["inspect", str(pinned_histories / "pinned-moved.json")])
     assert "pinned to" not in moved.stdout
+
+
+def test_the_severity_of_a_running_pinned_execution_says_when_it_breaks(
+    pinned_histories: Path,
+) -> None:
+    result = run("-w", V2, str(pinned_histories))
+    shown = blocks(result.stdout)
+    pinned = (
+        "severity: breaks this in-flight execution only if this code ships as its version "
+        f"{VERSION} or it is moved to the new version"
+    )
+    for workflow_id in PINNED - {"pinned-completed"}:
+        assert pinned in shown[workflow_id], workflow_id
+        assert "breaks in-flight executions" not in shown[workflow_id], workflow_id
+    for workflow_id in NOT_PINNED:
+        assert "severity: breaks in-flight executions" in shown[workflow_id], workflow_id
+        assert "in-flight execution only" not in shown[workflow_id], workflow_id
+    assert "severity: breaks queries and resets of closed executions" in (
+        shown["pinned-completed"]
+    )
+    found = by_id(run("-w", V2, "--format", "json", str(pinned_histories)))
+    severities = {i: r["diagnosis"]["severity"] for i, r in found.items()}  # type: ignore[index]
+    assert severities["upgrading-pinned"] == pinned.removeprefix("severity: ")
+    assert severities["upgrading-running"] == "breaks in-flight executions"

@@ -137,6 +137,19 @@ def pinned_summary(versions: list[str], *, pytest: bool = False) -> str:
     )
 
 
+def pinned_severity(severity: str, version: str) -> str:
+    """The ``severity:`` of a failure (``diagnose.severity_of``) for an execution pinned to
+    ``version`` (empty: not pinned): a running one breaks only as :func:`pinned_text` says."""
+    from replaycheck.diagnose import IN_FLIGHT
+
+    if not version or severity != IN_FLIGHT:
+        return severity
+    return (
+        f"breaks this in-flight execution only if this code ships as its version {version} or "
+        "it is moved to the new version"
+    )
+
+
 # --------------------------------------------------------------------------- --skip-pinned
 
 

@@ -160,9 +160,16 @@ def verdict_for(
     diagnosis: Diagnosis | None = None,
 ) -> Verdict:
     """The verdict of ``kind`` on a loaded history, with what its metadata tells."""
-    from replaycheck._pinning import pinned_version
+    import dataclasses
+
+    from replaycheck._pinning import pinned_severity, pinned_version
 
     info = loaded.info
+    pinned = pinned_version(loaded.history)
+    if pinned and diagnosis is not None:
+        diagnosis = dataclasses.replace(
+            diagnosis, severity=pinned_severity(diagnosis.severity, pinned)
+        )
     return Verdict(
         path=info.path,
         verdict=kind,
@@ -176,7 +183,7 @@ def verdict_for(
         detail=detail,
         diagnosis=diagnosis,
         seconds=round(seconds, 4),
-        pinned=pinned_version(loaded.history),
+        pinned=pinned,
     )
 
 

@@ -52,7 +52,9 @@ def severity(verdict: Verdict) -> str:
     """What a divergence in this history means for a deploy."""
     if verdict.diagnosis is not None:
         return verdict.diagnosis.severity
-    return severity_of(verdict.status)
+    from replaycheck._pinning import pinned_severity
+
+    return pinned_severity(severity_of(verdict.status), printable(verdict.pinned))
 
 
 def paint(text: str, colour: str, enabled: bool, *, bold: bool = True) -> str:
