@@ -218,6 +218,18 @@ CASES = {
     "SkipTimer": Case(
         11, "TimerStarted", ("timer", "1s"), ("activity", "charge"), "branch", "skip-timer",
     ),
+    "RenameAfterSignalWait": Case(  # after the same wait for 'add': the signal explains nothing
+        15, "ActivityTaskScheduled", ("activity", "charge"), ("activity", "bill"),
+        "renamed", "bill-instead-of-charge",
+    ),
+    "ReorderAfterSignalWait": Case(
+        15, "ActivityTaskScheduled", ("activity", "audit"), ("activity", "charge"),
+        "reordered", "charge-before-audit",
+    ),
+    "RushBySignal": Case(  # the handler of 'add' sets what the if reads
+        15, "ActivityTaskScheduled", ("activity", "charge"), ("activity", "bill"),
+        "branch", "bill-or-charge",
+    ),
     "SkipAudit": Case(
         11, "ActivityTaskScheduled", ("activity", "audit"), ("activity", "charge"),
         "branch", "skip-audit",

@@ -9,6 +9,7 @@ marker comment) and the suggested gate.
 from __future__ import annotations
 
 import asyncio
+import json
 import textwrap
 from dataclasses import replace
 from pathlib import Path
@@ -683,6 +684,165 @@ def test_a_signal_before_the_code_first_command_is_not_said_to_follow_a_matching
     assert after.fix()[-1].startswith(
         f"  note: {d.signals[0]} arrived since the code's last matching command: if the handling"
     )
+
+
+NOTE_SINCE = "  note: signal 'add' (event 11) arrived since the code's last matching command"
+
+
+@pytest.mark.parametrize("name", ["RenameAfterSignalWait", "ReorderAfterSignalWait"])
+def test_a_signal_whose_handling_cannot_explain_the_change_gets_no_note(name: str) -> None:
+    # The code waits for 'add' after 'fetch' as it did; then the activity after the wait was
+    # renamed, or the two after it traded places. The handler only appends to self.items, which
+    # nothing on the way to the diverging command reads but the wait: however it handled the
+    # signal, the code ran the same straight line after it. The signal is still in the
+    # timeline and in `signals` (it arrived); it is not among those that could explain it.
+    d = committed_verdicts()[name].diagnosis
+    assert d is not None and d.signals == ("signal 'add' (event 11)",)
+    assert d.signals_relevant == () and d.to_json_dict()["signals_relevant"] == ()
+    assert not any("note: signal" in line for line in d.fix()), d.fix()
+    assert any(row.recorded == "signal 'add' received" for row in d.timeline)
+
+
+def test_a_signal_whose_handler_sets_what_the_branch_reads_keeps_its_note() -> None:
+    # 'run' did not change; the handler of 'add' now sets self.rush for every order of the
+    # shop, and `if self.rush:` took the other branch: the handling of the signal is the change.
+    d = committed_verdicts()["RushBySignal"].diagnosis
+    assert d is not None and d.change == "branch"
+    assert d.signals_relevant == d.signals == ("signal 'add' (event 11)",)
+    assert d.fix()[-1].startswith(
+        f"{NOTE_SINCE}: if the handling of signal 'add' changed rather than this code, gate the "
+        "change in its handler instead"
+    )
+    assert Diagnosis.from_json_dict(json.loads(json.dumps(d.to_json_dict()))) == d
+
+
+SIGNAL_VARIANTS = {
+    "handler-issues-commands": (  # a handler that issues commands may have issued the other
+        """
+    @workflow.signal
+    async def add(self, item: str) -> None:
+        self.items.append(item)
+        if item == "never":
+            await workflow.execute_activity(audit, item, start_to_close_timeout=TIMEOUT)
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: bool(self.items))
+        return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+""",
+        True,
+    ),
+    "runs-what-a-local-chose": (  # what the call runs comes from the handler's state
+        """
+    @workflow.signal
+    def add(self, item: str) -> None:
+        self.items.append(item)
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: bool(self.items))
+        step = bill if self.items else charge
+        return await workflow.execute_activity(step, order, start_to_close_timeout=TIMEOUT)
+""",
+        True,
+    ),
+    "input-only": (  # core compares no input: state passed as input explains nothing
+        """
+    @workflow.signal
+    def add(self, item: str) -> None:
+        self.items.append(item)
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: bool(self.items))
+        return await workflow.execute_activity(bill, self.items[0], start_to_close_timeout=TIMEOUT)
+""",
+        False,
+    ),
+    "property-via-helper-named": (  # name= matches; a helper writes; a property reads it
+        """
+    @workflow.signal(name="add")
+    def on_add(self, item: str) -> None:
+        self._remember(item)
+
+    def _remember(self, item: str) -> None:
+        self.items.append(item)
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.items)
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: bool(self.items))
+        if self.ready:
+            return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+""",
+        True,
+    ),
+    "condition-not-reading": (  # the same handler, found by name=, writes what no if reads
+        """
+    @workflow.signal(name="add")
+    def on_add(self, item: str) -> None:
+        self._remember(item)
+
+    def _remember(self, item: str) -> None:
+        self.items.append(item)
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: bool(self.items))
+        if order:
+            return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+""",
+        False,
+    ),
+    "dynamic-handler": (  # a dynamic handler takes it: what it does is not read
+        """
+    @workflow.signal(dynamic=True)
+    def any_signal(self, name: str, args: Sequence[RawValue]) -> None:
+        self.items.append(name)
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: bool(self.items))
+        return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+""",
+        True,
+    ),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(SIGNAL_VARIANTS))
+def test_the_signal_note_stays_where_the_handling_could_explain_the_change(
+    tmp_path: Path, variant: str
+) -> None:
+    # RenameAfterSignalWait's history (the activity after the wait for 'add' was 'charge')
+    # against variants of the code that runs 'bill' there.
+    body, noted = SIGNAL_VARIANTS[variant]
+    source = V2_FILE.read_text()
+    start = source.index("class RenameAfterSignalWait:")
+    end = source.index("\n\n\n", start)
+    future = "from __future__ import annotations\n"
+    assert source.count(future) == 1
+    imports = "from collections.abc import Sequence\n\nfrom temporalio.common import RawValue\n"
+    class_source = "class RenameAfterSignalWait:\n    def __init__(self) -> None:\n"
+    class_source += "        self.items: list[str] = []\n" + body.rstrip("\n")
+    changed = source[:start] + class_source + source[end:]
+    changed = changed.replace(future, f"{future}\n{imports}", 1)
+    d = replay_variant(tmp_path, f"signal_{variant.replace('-', '_')}", changed,
+                       "RenameAfterSignalWait").diagnosis  # fmt: skip
+    assert d is not None and (d.recorded_name, d.commanded_name) == ("charge", "bill")
+    assert d.signals == ("signal 'add' (event 11)",)
+    assert any(line.startswith(NOTE_SINCE) for line in d.fix()) is noted, d.fix()
 
 
 def test_a_removed_cancel_is_placed_before_the_commands_of_its_workflow_task() -> None:

@@ -74,6 +74,7 @@ from replaycheck._readings import (
     still_runs_later,
     update_handler,
 )
+from replaycheck._signal_readings import with_relevant_signals
 from replaycheck._source import SourceFrame, display_file, source_frames
 from replaycheck._swap_readings import inputs_changed, swapped_next, swapped_within
 from replaycheck._task_readings import sequential_diagnosis, with_same_task
@@ -95,7 +96,7 @@ def diagnose(
     last_task: int = 0,
     early_deprecations: Sequence[tuple[str, str, int]] = (),
     draws: Sequence[Draw] = (),
-    signal_handlers: Mapping[str | None, str] | None = None,
+    signal_handlers: Mapping[str | None, SourceFrame] | None = None,
     update_handlers: Collection[str | None] | None = None,
     abandoned: Sequence[tuple[Command, Command]] = (),
     waiting: Sequence[tuple[tuple[SourceFrame, ...], str]] = (),
@@ -114,8 +115,9 @@ def diagnose(
         draws: ``(where, activation history length, commands issued before)`` of each place
             the code took ``workflow.random()`` / ``uuid4()`` while it replayed; those of the
             activation that diverged are named when one can matter (``replaycheck._draws``).
-        signal_handlers: the names the code has signal handlers for, each with its method's
-            name (``None`` among them: a dynamic handler); ``None``: unknown.
+        signal_handlers: the names the code has signal handlers for, each with its method
+            (its name, and its file and first line where known; ``None`` among the names: a
+            dynamic handler); ``None``: unknown.
         update_handlers: the same for update handlers (their names only).
         abandoned: ``(cancel, activity)`` of each cancel the code asked for of an activity it
             scheduled with ``ABANDON`` (``abandoned`` of ``replaycheck._commands.code_commands``).
@@ -163,7 +165,8 @@ def diagnose(
         diagnosis = skipped_before_wait(diagnosis, found, commands)
         diagnosis = with_unhandled_update(diagnosis, update_handlers)
         diagnosis = with_undecoded(with_old_nexus_call(diagnosis, history), history, undecoded)
-        return with_unhandled(diagnosis, history, signal_handlers)
+        diagnosis = with_unhandled(diagnosis, history, signal_handlers)
+        return with_relevant_signals(diagnosis, signal_handlers)
     except Exception:  # a diagnosis is a courtesy: any surprise degrades to core's message
         return Diagnosis(message=message, severity=severity)
 

@@ -133,7 +133,7 @@ def explanation(d: Diagnosis) -> str:
         "removed": f"the code no longer commands {rec}; it commanded {com} there instead"
         + (
             " (or the condition leading to it changed)"
-            if d.recorded_kind in ("continue-as-new", "timer") or d.signals
+            if d.recorded_kind in ("continue-as-new", "timer") or d.signals_relevant
             else ""
         ),
         "renamed": f"{rec} became {com}",
@@ -164,13 +164,13 @@ def fix(d: Diagnosis) -> list[str]:
     notes: signals on the way, a timer core took for another, random values drawn on the way,
     a change core does not see on this history (:func:`_fix`)."""
     lines = _fix(d)
-    if d.signals and d.commanded_kind and lines:  # (none when the gate is in a handler)
-        signal = d.signals[-1].split(" (event")[0]
+    if d.signals_relevant and d.commanded_kind and lines:  # (none: gate in a handler)
+        signal = d.signals_relevant[-1].split(" (event")[0]
         rows = itertools.takewhile(lambda row: not row.diverged, d.timeline)
         since = "since the code's last matching command"  # else none matched before it
         since = since if any(row.commanded for row in rows) else "before the code's first command"
         lines.append(
-            f"  note: {', '.join(d.signals)} arrived {since}: if "
+            f"  note: {', '.join(d.signals_relevant)} arrived {since}: if "
             f"the handling of {signal} changed rather than this code, gate the change in its "
             "handler instead"
         )

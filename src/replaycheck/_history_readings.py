@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from replaycheck._divergence import Divergence, TimelineRow
-from replaycheck._source import in_handler
+from replaycheck._source import SourceFrame, in_handler
 from replaycheck.histories import event_type_name
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def with_signals(diagnosis: Diagnosis, history: History) -> Diagnosis:
 
 
 def with_unhandled(
-    diagnosis: Diagnosis, history: History, handlers: Mapping[str | None, str] | None
+    diagnosis: Diagnosis, history: History, handlers: Mapping[str | None, SourceFrame] | None
 ) -> Diagnosis:
     """A signal received no handler of the code takes (renamed or removed): it waits in the
     buffer, and the code waits for what it should have done. One of the timeline's signals
@@ -104,7 +104,8 @@ def with_unhandled(
     ]
     missing = [(e, name) for e, name in received if name not in handlers]
     if not diagnosis.signals and diagnosis.waits_at:
-        missing = [(e, name) for e, name in missing if name in handlers.values()]
+        methods = {method.function for method in handlers.values()}
+        missing = [(e, name) for e, name in missing if name in methods]
     if not missing:
         return diagnosis
     # in the order first received: the last one is blamed

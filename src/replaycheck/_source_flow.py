@@ -56,7 +56,7 @@ def what_it_runs(call: ast.Call) -> list[ast.expr]:
     return [*call.args[:1], *(k.value for k in call.keywords if k.arg in _RUN_KEYWORDS)]
 
 
-_COMMAND_CALLS = frozenset({
+COMMAND_CALLS = frozenset({
     "execute_activity", "start_activity", "execute_local_activity", "start_local_activity",
     "execute_activity_method", "start_activity_method", "execute_local_activity_method",
     "start_local_activity_method", "execute_activity_class", "start_activity_class",
@@ -165,7 +165,7 @@ def runs_later(path: str, line: int, params: set[str]) -> bool:
     for node in ast.walk(function):
         if not isinstance(node, ast.Call) or node.lineno not in wanted:
             continue
-        if not names_in(node.func) & _COMMAND_CALLS:
+        if not names_in(node.func) & COMMAND_CALLS:
             continue
         if not any(isinstance(a, ast.Name) and a.id in params for a in what_it_runs(node)):
             continue
@@ -221,7 +221,7 @@ def calls_one(call: ast.Call, names: set[str]) -> bool:
     refs = [*call.args, *(k.value for k in call.keywords)]
     by_object = any(not isinstance(a, ast.Constant) and names_in(a) & names for a in refs)
     by_name = (
-        bool(callee & _COMMAND_CALLS) and bool(call.args) and bool(names_in(call.args[0]) & names)
+        bool(callee & COMMAND_CALLS) and bool(call.args) and bool(names_in(call.args[0]) & names)
     )
     return bool(callee & names) or by_object or by_name
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from replaycheck._capture import Recording
     from replaycheck._commands import RawFrame
     from replaycheck._converter_failure import ConfiguredConverter
+    from replaycheck._source import SourceFrame
     from replaycheck.diagnose import Diagnosis
     from replaycheck.histories import LoadedHistory
 
@@ -99,7 +100,7 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
     """The diagnosis of a nondeterministic history from what the replay recorded."""
     from replaycheck._building import diagnose
     from replaycheck._commands import Command, code_commands
-    from replaycheck._source import SourceFrame, source_frames
+    from replaycheck._source import source_frames
 
     issued = None
     last = 0
@@ -112,7 +113,7 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
         waiting = [(source_frames(stack), awaited) for stack, awaited in recording.waiting]
         if isinstance(recording.signal_handlers, dict):
             signals = recording.signal_handlers.items()  # the method: a trace of the old name
-            handlers = {name: getattr(defn.fn, "__name__", "") for name, defn in signals}
+            handlers = {name: _handler_frame(defn.fn) for name, defn in signals}
         if isinstance(recording.update_handlers, dict):
             updates = frozenset(recording.update_handlers)
         entries = recording.command_entries()
@@ -142,6 +143,18 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
         waiting=waiting,
         undecoded=recording.undecoded if recording is not None else (),
     )
+
+
+def _handler_frame(fn: Any) -> SourceFrame:
+    """A handler's method: its name, and its file and first line (decorators included) where
+    its code tells them (none for a callable without code)."""
+    from replaycheck._source import SourceFrame, display_file
+
+    code = getattr(fn, "__code__", None)
+    name = getattr(fn, "__name__", "")
+    if code is None:
+        return SourceFrame(file="", line=0, function=name)
+    return SourceFrame(file=display_file(code.co_filename), line=code.co_firstlineno, function=name)
 
 
 def _issued_before(entries: Sequence[Any], count: int) -> int:

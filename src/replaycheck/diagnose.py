@@ -75,8 +75,15 @@ class Diagnosis:
     """Patch id of the other reading of an ambiguous change (see :meth:`fix`)."""
     signals: tuple[str, ...] = ()
     """Signals the history delivered after the code's last matching command (before its first,
-    when none matched), when the code then commanded nothing (e.g. ``signal 'approve' (event
-    29)``): their handling may have changed."""
+    when none matched), e.g. ``signal 'approve' (event 29)``; none when the change is in a
+    signal's handler already. Their handling may have changed (see :attr:`signals_relevant`)."""
+    signals_relevant: tuple[str, ...] = ()
+    """Those of :attr:`signals` whose handling could explain the divergence, which the fix's
+    note names: all of them when the code commanded nothing, or when the history recorded a
+    command the code no longer runs (a handler may have issued it); else those whose handler
+    issues commands, cannot be read, or writes state (attributes of ``self``) that the code
+    reads on its way to the diverging command (a condition around it or passed since the last
+    matching command, a wait with a timeout, its arguments)."""
     loop: str = ""
     """``loop``: where the loop is and its header (``wf.py:26 (for i in range(3):)``)."""
     loop_runs: int = 0
@@ -370,6 +377,7 @@ class Diagnosis:
         for key in (
             "old_order",
             "signals",
+            "signals_relevant",
             "ids",
             "draws",
             "branch_parameters",

@@ -1298,3 +1298,63 @@ class LowerLimit:
     async def _step(self, step: object, order: str) -> str:
         async with self.limit:
             return str(await workflow.execute_activity(step, order, start_to_close_timeout=TIMEOUT))
+
+
+@workflow.defn(name="RenameAfterSignalWait")
+class RenameAfterSignalWait:
+    """Waits for the signal 'add' after 'fetch', then charges."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    @workflow.signal
+    def add(self, item: str) -> None:
+        self.items.append(item)
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: bool(self.items))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ReorderAfterSignalWait")
+class ReorderAfterSignalWait:
+    """Waits for the signal 'add' after 'fetch', then audits and charges."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    @workflow.signal
+    def add(self, item: str) -> None:
+        self.items.append(item)
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: bool(self.items))
+        await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RushBySignal")
+class RushBySignal:
+    """Bills a rushed order, charges the others; the signal 'add' says whether it is rushed."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self.rush = False
+
+    @workflow.signal
+    def add(self, item: str) -> None:
+        self.items.append(item)
+        self.rush = item.endswith("!")
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: bool(self.items))
+        if self.rush:
+            return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+        else:
+            return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

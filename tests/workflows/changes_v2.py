@@ -1641,3 +1641,68 @@ class LowerLimit:
         async with self.limit:
             # before: LowerLimit (the next line)
             return str(await workflow.execute_activity(step, order, start_to_close_timeout=TIMEOUT))
+
+
+@workflow.defn(name="RenameAfterSignalWait")
+class RenameAfterSignalWait:
+    """Bills instead of charging, after the same wait for 'add': the signal explains nothing."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    @workflow.signal
+    def add(self, item: str) -> None:
+        self.items.append(item)
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: bool(self.items))
+        # change: RenameAfterSignalWait (the next line)
+        return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ReorderAfterSignalWait")
+class ReorderAfterSignalWait:
+    """Charges before auditing now, after the same wait for 'add'."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    @workflow.signal
+    def add(self, item: str) -> None:
+        self.items.append(item)
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: bool(self.items))
+        # change: ReorderAfterSignalWait (the next line)
+        await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RushBySignal")
+class RushBySignal:
+    """The handler of 'add' rushes every order of the shop now: 'run' did not change, but the
+    state the handler sets takes the other branch."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self.rush = False
+
+    @workflow.signal
+    def add(self, item: str) -> None:
+        self.items.append(item)
+        self.rush = item.startswith("change-")
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: bool(self.items))
+        # branch: RushBySignal (the next line)
+        if self.rush:
+            # change: RushBySignal (the next line)
+            return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
+        else:
+            return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

@@ -143,6 +143,9 @@ CASES = (
     "SkipInLoop",
     "SkipInHelper",
     "LowerLimit",
+    "RenameAfterSignalWait",
+    "ReorderAfterSignalWait",
+    "RushBySignal",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
@@ -150,8 +153,11 @@ NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate"
 """Cases whose execution waits for the update ``set_note``."""
 UPDATE_WHEN_WAITING = {"ReorderAroundUpdate"}
 """Cases sent that update once they wait for it (after an activity), not at once."""
+SIGNAL_WHEN_WAITING = {"RenameAfterSignalWait", "ReorderAfterSignalWait", "RushBySignal"}
+"""Cases signalled once they wait for it (after an activity): it arrives after a command."""
 NEEDS_SIGNAL = {"AddInSignalHandler", "RemoveFromSignalHandler", "AddSleepBeforeWait",
-                "RenameSignalHandler", "RenameWithStraySignal", "ChangeSignalType"}
+                "RenameSignalHandler", "RenameWithStraySignal", "ChangeSignalType",
+                *SIGNAL_WHEN_WAITING}  # fmt: skip
 """Cases whose execution waits for the signal ``add``."""
 SIGNAL_WITH_START = {"RenameSignalWithStart", "AddWaitWithStraySignal"}
 """Cases started with the signal ``add`` (signal-with-start: it arrives with the start)."""
@@ -189,6 +195,8 @@ async def record_case(client: Client, case: str, out: Path) -> Path:
         await handle.execute_update("set_note", wid)
     if case in SIGNAL_AFTER_TIMER:
         await _timer_started(handle)
+    if case in SIGNAL_WHEN_WAITING:
+        await _waiting(handle)
     if case in NEEDS_SIGNAL:
         await handle.signal("add", wid)
     if case in RUNNING_AT_TIMER | RUNNING_AT_WAIT:
