@@ -183,6 +183,10 @@ CASES = {
         11, "WorkflowExecutionFailed", ("fail", "order change-FailLater rejected"),
         ("activity", "charge"), "branch", "charge-or-fail",
     ),
+    "RemoveRaise": Case(  # the if and its raise gone: the fix's else raises it again
+        11, "WorkflowExecutionFailed", ("fail", "order change-RemoveRaise rejected"),
+        ("activity", "charge"), "replaced", "charge-instead-of-fail",
+    ),
     "GatherToSequential": Case(  # nothing more in the task: 'charge' comes after 'fetch' now
         6, "ActivityTaskScheduled", ("activity", "charge"), ("", ""),
         "sequential", "charge-after-fetch",

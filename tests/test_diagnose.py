@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import textwrap
 from dataclasses import replace
 from pathlib import Path
@@ -2329,6 +2330,51 @@ def test_a_return_where_the_history_failed_reads_as_a_replacement_only(tmp_path:
     fix = "\n".join(d.fix())
     assert "an addition" not in fix and "no else" not in fix, fix
     assert 'if workflow.patched("charge-instead-of-fail"):' in fix and "    else:" in fix
+
+
+def test_a_removed_raise_gives_the_raise_the_history_recorded_in_the_else(tmp_path: Path) -> None:
+    # RemoveRaise: `if ...: raise ApplicationError(...)` removed, where the history failed the
+    # workflow. The else read "the old code (workflow failure ...)", which a user took for a
+    # bare `raise`; it now gives the failure recorded (message and type) and the raise as the
+    # history's stack trace quotes it, and says that an if it stood under goes back too.
+    d = committed_verdicts()["RemoveRaise"].diagnosis
+    assert d is not None and (d.change, d.recorded_kind) == ("replaced", "fail"), d
+    failure = "ApplicationError: order change-RemoveRaise rejected of type Rejected"
+    assert d.failure_recorded == failure
+    raised = 'raise ApplicationError(f"order {order} rejected", type="Rejected")'
+    # The line changes_v1 had when the history was recorded, as its stack trace says.
+    trace = (CHANGES / "RemoveRaise" / "change-RemoveRaise.json").read_text()
+    found = re.search(r'changes_v1\.py\\", line (\d+), in run\\n {4}raise ', trace)
+    assert found is not None, trace
+    old = int(found.group(1))
+    assert d.failure_raised_at is not None
+    assert (d.failure_raised_at.short(), d.failure_raised_at.code) == (
+        f"changes_v1.py:{old} in run", raised)
+    then = marked_line("change: RemoveRaise")
+    condition = ("if the raise stood under an if, put that if back around it, and the code "
+                 "that ran after the if")  # fmt: skip
+    fix = d.fix()
+    assert fix == [
+        f"gate the change at changes_v2.py:{then} in run:",
+        '    if workflow.patched("charge-instead-of-fail"):',
+        f"        return await {CHARGE}",
+        "    else:",
+        "        # the old code, for executions recorded before: it raised the failure the history "
+        f"recorded ({failure}) at changes_v1.py:{old} in run, as the history's stack trace "
+        "quotes it;",
+        f"        # {condition}",
+        f"        {raised}",
+    ]
+    # The fix applied as printed: the history replays.
+    fixed = with_fix("RemoveRaise", then, then, fix[1:])
+    assert replay_variant(tmp_path, "remove_raise_gated", fixed, "RemoveRaise").ok
+    # Without a stack trace quoting the raise (another SDK's, or none), the else says what to
+    # raise in words.
+    assert replace(d, failure_raised_at=None).fix()[4] == (
+        "        ...  # the old code, for executions recorded before: raise the failure the "
+        f"history recorded ({failure}); {condition}"
+    )
+    assert Diagnosis.from_json_dict(d.to_json_dict()) == d
 
 
 def test_a_command_skipped_by_an_if_but_run_after_is_no_skipped_branch(tmp_path: Path) -> None:

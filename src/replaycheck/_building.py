@@ -52,6 +52,7 @@ from replaycheck._divergence import (
     timeline,
 )
 from replaycheck._draws import Draw, draws_that_matter
+from replaycheck._failure_readings import with_recorded_failure
 from replaycheck._history_readings import (
     ID_EVENTS,
     given_ids,
@@ -165,6 +166,7 @@ def diagnose(
         diagnosis = skipped_before_wait(diagnosis, found, commands)
         diagnosis = with_unhandled_update(diagnosis, update_handlers)
         diagnosis = with_undecoded(with_old_nexus_call(diagnosis, history), history, undecoded)
+        diagnosis = with_recorded_failure(diagnosis, history)
         diagnosis = with_unhandled(diagnosis, history, signal_handlers)
         return with_relevant_signals(diagnosis, signal_handlers)
     except Exception:  # a diagnosis is a courtesy: any surprise degrades to core's message

@@ -141,7 +141,7 @@ def branch_fix(d: Diagnosis) -> list[str]:
         f'    if workflow.patched("{other}"):',
         *(f"        {line}" for line in code.splitlines()),
         "    else:",
-        *old_code(d.recorded),
+        *old_code(d),
     ]
 
 

@@ -97,7 +97,7 @@ def deprecated_early_fix(d: Diagnosis) -> list[str]:
             f"        ...  # the old code from here on, in its order: {order}",
         ]
     elif not addition:
-        lines += ["    else:", *old_code(d.recorded)]
+        lines += ["    else:", *old_code(d)]
     if d.severity == CLOSED:
         lines.append(
             "  note: this execution is closed: once the namespace's retention has deleted it, "
@@ -150,14 +150,35 @@ def else_block(code: str) -> list[str]:
     return ["    else:", *(f"        {line}" for line in code.splitlines())]
 
 
-def old_code(recorded: str) -> list[str]:
-    return [f"        ...  # the old code ({recorded}), for executions recorded before"]
+def old_code(d: Diagnosis) -> list[str]:
+    """The ``else`` of a gate: the old code, for executions recorded before. A workflow failure
+    is the failure the history recorded, raised as its stack trace quotes the old ``raise``
+    (the old source is not at hand); an ``if`` it stood under goes back with it."""
+    if not d.failure_recorded:
+        return [f"        ...  # the old code ({d.recorded}), for executions recorded before"]
+    frame = d.failure_raised_at
+    condition = (
+        "if the raise stood under an if, put that if back around it, and the code that ran "
+        "after the if"
+    )
+    if frame is None or not frame.code:
+        return [
+            "        ...  # the old code, for executions recorded before: raise the failure the "
+            f"history recorded ({d.failure_recorded}); {condition}",
+        ]
+    return [
+        "        # the old code, for executions recorded before: it raised the failure the "
+        f"history recorded ({d.failure_recorded}) at {frame.short()}, as the history's stack "
+        "trace quotes it;",
+        f"        # {condition}",
+        *(f"        {line}" for line in frame.code.splitlines()),
+    ]
 
 
 def replaced_code(d: Diagnosis) -> list[str]:
     """The ``else`` of a replacement: the recorded call by name where the diagnosis has it."""
     if not d.old_call:
-        return ["    else:", *old_code(d.recorded)]
+        return ["    else:", *old_code(d)]
     service = d.recorded_name.partition("/")[0]
     whose = "the old service's" if service != d.commanded_name.partition("/")[0] else "the"
     return [

@@ -55,7 +55,7 @@ def wait_fix(d: Diagnosis) -> list[str]:
         added, removal = removal, d
     after = f", after {d.previous[0].short()}" if d.previous else ""
     removed = [*gate(removal, f"...  # the new code, without {d.recorded}"), "    else:",
-               *old_code(d.recorded)]  # fmt: skip
+               *old_code(d)]  # fmt: skip
     if not d.still_runs_later:
         return [
             f"gate the change where {d.recorded} was{after} (the code no longer runs it after "

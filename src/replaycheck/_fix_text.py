@@ -261,7 +261,7 @@ def _fix(d: Diagnosis) -> list[str]:
             f"gate it in the update handler {d.handler!r}{at}:",
             *gate(d, f"...  # the new handler code, without {rec}"),
             "    else:",
-            *old_code(rec),
+            *old_code(d),
         ]
     if d.abandoned_at is not None and len(d.abandoned_types) == 2:
         return abandoned_fix(d)
@@ -277,7 +277,7 @@ def _fix(d: Diagnosis) -> list[str]:
                     " come before later commands of that task)"
                 )
         removal = [*gate(d, f"...  # the new code, without {rec}"), "    else:",
-                   *old_code(rec)]  # fmt: skip
+                   *old_code(d)]  # fmt: skip
         if not d.signals or d.commanded_kind:
             return [f"gate the change {where}:", *removal]
         signal = d.signals[-1].split(" (event")[0]
@@ -315,7 +315,7 @@ def _fix(d: Diagnosis) -> list[str]:
               f"        ...  # the old code from here on, in its order: {old}"]),
             (f"if {rec} is gone (removed):",
              [*gate(d, f"pass  # the new code no longer runs {rec}"), "    else:",
-              *old_code(rec)]),
+              *old_code(d)]),
         ]  # fmt: skip
     elif d.change in ("renamed", "replaced"):
         addition = f"if {rec} still runs after it (an addition)" + (
@@ -332,7 +332,7 @@ def _fix(d: Diagnosis) -> list[str]:
             return [f"gate the change {where}:", *readings[1][1]]
     else:
         return [f"gate the change {where}:", *gate(d, new_code), "    else:",
-                *old_code(rec)]  # fmt: skip
+                *old_code(d)]  # fmt: skip
     if not d.still_runs_later:
         readings.reverse()
     elif d.seen_later:

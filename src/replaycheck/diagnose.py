@@ -211,6 +211,12 @@ class Diagnosis:
     """The workflow now fails with the failure of this activity or child workflow
     (``activity 'decline'``), which the history shows failed and the execution went on after:
     the code no longer catches it."""
+    failure_recorded: str = ""
+    """The history recorded the workflow failing here: the failure as the code raised it
+    (``ApplicationError: order rejected of type Rejected``), for the fix's ``else``."""
+    failure_raised_at: SourceFrame | None = None
+    """Where that failure's stack trace, as the history recorded it, ends: the old code's
+    ``raise`` statement (its code empty when the trace does not quote one whole)."""
     cancel_uncaught: bool = False
     """The workflow now ends cancelled where the history went on after the cancel (with a
     command the code still runs later): the cancellation is no longer caught."""
@@ -368,7 +374,7 @@ class Diagnosis:
         values = {k: v for k, v in data.items() if k in names}
         for key in ("location", "previous", "waits_at"):
             values[key] = tuple(SourceFrame(**_known(SourceFrame, f)) for f in values.get(key, ()))
-        for key in ("removed_gate_at", "abandoned_at"):
+        for key in ("removed_gate_at", "abandoned_at", "failure_raised_at"):
             if isinstance(values.get(key), dict):
                 values[key] = SourceFrame(**_known(SourceFrame, values[key]))
         values["timeline"] = tuple(

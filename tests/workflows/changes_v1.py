@@ -867,6 +867,18 @@ class FailLater:
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
 
 
+@workflow.defn(name="RemoveRaise")
+class RemoveRaise:
+    """Fails (its history ends in WorkflowExecutionFailed) with a failure of its own type."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        if order.startswith("change-"):
+            raise ApplicationError(f"order {order} rejected", type="Rejected")
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
 @workflow.defn(name="ReorderAroundUpdate")
 class ReorderAroundUpdate:
     def __init__(self) -> None:

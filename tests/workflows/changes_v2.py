@@ -1029,6 +1029,19 @@ class FailLater:
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
 
 
+@workflow.defn(name="RemoveRaise")
+class RemoveRaise:
+    """The if and its raise removed: this execution, which failed there, now goes on to
+    'charge' (a validation dropped). The old code is not at hand, the history's stack trace
+    quotes its raise."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: RemoveRaise (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
 @workflow.defn(name="ContinueSoonerInLoop")
 class ContinueSoonerInLoop:
     """Continues as new after two iterations where it did after three."""

@@ -112,6 +112,7 @@ CASES = (
     "ContinueLaterInLoop",
     "FailSooner",
     "FailLater",
+    "RemoveRaise",
     "ReorderAroundUpdate",
     "AddTimerLikeLater",
     "SwapInGather",
@@ -171,7 +172,7 @@ SIGNAL_AFTER_TIMER = {"AddSleepBeforeWait"}
 """Cases signalled once their first timer started (the signal must end a wait on a timer)."""
 NEEDS_SINK = {"ChangeSignalExternal", "RenameSignalExternal", "ChangeCancelExternal"}
 """Cases that signal or cancel the running ``Sink`` workflow ``<workflow id>-sink``."""
-FAILS = {"FailLater"}
+FAILS = {"FailLater", "RemoveRaise"}
 """Cases whose execution fails (its history ends in ``WorkflowExecutionFailed``)."""
 
 
