@@ -199,6 +199,14 @@ CASES = {
         6, "ActivityTaskScheduled", ("activity", "charge"), ("", ""),
         "sequential", "charge-after-fetch",
     ),
+    "GatherToLoop": Case(  # a gather of one helper's calls became a loop awaiting each
+        6, "ActivityTaskScheduled", ("activity", "charge"), ("", ""),
+        "sequential", "charge-in-turn",
+    ),
+    "AsCompletedToLoop": Case(  # the same from workflow.as_completed
+        6, "ActivityTaskScheduled", ("activity", "charge"), ("", ""),
+        "sequential", "charge-in-turn",
+    ),
     "LowerLimit": Case(  # a semaphore's room lowered: 'charge' waits for 'fetch' now
         6, "ActivityTaskScheduled", ("activity", "charge"), ("", ""),
         "sequential", "charge-after-fetch",

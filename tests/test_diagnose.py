@@ -1725,6 +1725,70 @@ def test_a_gather_made_sequential_gates_both_statements_with_the_gather_in_the_e
     assert replay_variant(tmp_path, "gather_to_sequential_gated", fixed, "GatherToSequential").ok
 
 
+@pytest.mark.parametrize("case", ["GatherToLoop", "AsCompletedToLoop"])
+def test_one_helpers_calls_gathered_then_awaited_in_a_loop_gate_the_loop(
+    tmp_path: Path, case: str
+) -> None:
+    # `await asyncio.gather(*(self._charge(item) for item in items))` (or a for over
+    # workflow.as_completed of the calls) became `for item in items: await self._charge(item)`.
+    # The history started the three 'charge' in one workflow task; one call site now starts
+    # each in turn. It read as "the code no longer commands activity 'charge'", with a
+    # remove-charge gate that stayed red: the loop takes the gate, the gather the else.
+    d = committed_verdicts()[case].diagnosis
+    assert d is not None and d.change == "sequential", d
+    call = marked_line(f"before: {case}")
+    loop = call - 2
+    assert V2_FILE.read_text().splitlines()[loop - 1] == "        for item in items:"
+    assert (d.started_with, d.started_with_event, d.event_id) == ("activity 'charge'", 5, 6)
+    assert (d.sequential_loop, d.sequential_at) == (
+        "for item in items:", f"changes_v2.py:{call} in run")
+    assert d.explanation() == (
+        "activity 'charge' (event 6) was scheduled in the same workflow task as activity "
+        f"'charge' (event 5); the code now starts each by the call at changes_v2.py:{call} in "
+        "run, awaited in each round of the loop `for item in items:`, so the next starts only "
+        "after 'charge' completes (it no longer runs them concurrently, e.g. asyncio.gather or "
+        "workflow.as_completed of the calls became a loop awaiting each in turn)"
+    )
+    fix = d.fix()
+    assert fix == [
+        f"gate the loop at changes_v2.py:{loop}-{call} in run, with the concurrent form in the "
+        "else (executions recorded before started its calls in one workflow task: activity "
+        "'charge' at events 5 and 6):",
+        '    if workflow.patched("charge-in-turn"):',
+        "        for item in items:",
+        f"            # before: {case} (the next line)",
+        "            await self._charge(item)",
+        "    else:",
+        "        await asyncio.gather(*(self._charge(item) for item in items))",
+    ]
+    # The fix applied as printed: the history replays.
+    fixed = with_fix(case, loop, call, fix[1:])
+    assert replay_variant(tmp_path, f"{case.lower()}_gated", fixed, case).ok
+
+
+def test_a_loop_keeping_each_result_is_sequential_with_the_old_form_in_words(
+    tmp_path: Path,
+) -> None:
+    # GatherToLoop whose loop keeps each result (`done.append(await ...)`): still one call
+    # awaited in each round, but no gather can be written for it mechanically.
+    source = V2_FILE.read_text()
+    start = source.index("class GatherToLoop:")
+    end = source.index("\n\n\n@workflow.defn", start)
+    old = "        for item in items:\n"
+    call = "await self._charge(item)"
+    kept = source[start:end].replace(old, "        done = []\n" + old).replace(
+        f"            {call}\n", f"            done.append({call})\n")
+    assert kept.count("done") == 2
+    source = source[:start] + kept + source[end:]
+    d = replay_variant(tmp_path, "gather_to_loop_kept", source, "GatherToLoop").diagnosis
+    assert d is not None and (d.change, d.sequential_loop) == ("sequential", "for item in items:")
+    assert d.fix()[-2:] == [
+        "    else:",
+        "        ...  # the old code, starting the loop's calls together (asyncio.gather), for "
+        "executions recorded before",
+    ]
+
+
 def test_a_semaphore_with_less_room_gates_the_limit_where_it_is_made(tmp_path: Path) -> None:
     # LowerLimit: 'fetch' and 'charge' each run under `async with self.limit`, a semaphore
     # whose room went from 2 to 1. The history started both in one workflow task; the code

@@ -88,6 +88,15 @@ def sequential_explanation(d: Diagnosis) -> str:
             "which now lets fewer calls through at once (a semaphore's room lowered, or the "
             "lock is new)"
         )
+    if d.sequential_loop:
+        return (
+            f"{d.recorded} (event {d.event_id}) was scheduled in the same workflow task as "
+            f"{d.started_with} (event {d.started_with_event}); the code now starts each by "
+            f"the call at {d.sequential_at}, awaited in each round of the loop `"
+            f"{d.sequential_loop}`, so the next starts only after {first} {done} (it no longer "
+            "runs them concurrently, e.g. asyncio.gather or workflow.as_completed of the calls "
+            "became a loop awaiting each in turn)"
+        )
     return (
         f"{d.recorded} was scheduled in the same workflow task as {d.started_with} (events "
         f"{d.started_with_event} and {d.event_id}); the code now schedules it only after "
@@ -117,6 +126,20 @@ def sequential_fix(d: Diagnosis) -> list[str]:
         f"...  # the old code, starting {d.started_with} and {d.recorded} together "
         "(asyncio.gather), for executions recorded before"
     )
+    if d.sequential_loop:
+        old = d.concurrent_form or (
+            "...  # the old code, starting the loop's calls together (asyncio.gather), for "
+            "executions recorded before"
+        )
+        same = d.started_with == d.recorded
+        started = d.recorded if same else f"{d.started_with} and {d.recorded}"
+        return [
+            f"gate the loop at {d.sequential_from}, with the concurrent form in the else "
+            "(executions recorded before started its calls in one workflow task: "
+            f"{started} at events {d.started_with_event} and {d.event_id}):",
+            *gate(d, d.sequential_block),
+            *else_block(old),
+        ]
     return [
         f"gate the statements at {d.sequential_from} together, with the concurrent form in the "
         f"else (executions recorded before started {d.started_with} and {d.recorded} in one "

@@ -22,13 +22,17 @@ from replaycheck._divergence import Divergence, timeline
 from replaycheck._limits import now_limited
 from replaycheck._readings import TIMER_IN_SOURCE, source_pattern
 from replaycheck._source import (
+    LOOPS,
+    end_line,
+    function_at,
+    innermost,
     lines_source,
     name_of,
     next_statement,
     statement_source,
     statement_span,
 )
-from replaycheck._source_flow import count_later
+from replaycheck._source_flow import count_later, covers
 from replaycheck._waiting import WAITS
 
 if TYPE_CHECKING:
@@ -58,6 +62,9 @@ class Sequential:
     depth: int
     """The index of the first statement's frame in the first command's frames (a helper
     issuing every command: its caller's)."""
+    loop: str = ""
+    """The header of the loop that now awaits each call in turn (``for item in items:``), when
+    one statement started the commands (:func:`in_turn`); ''."""
 
 
 Span = tuple[int, int]
@@ -88,7 +95,7 @@ def now_sequential(found: Divergence, history: HistoryCommands) -> Sequential | 
     for depth, (file, line, function) in enumerate(code.frames):  # a helper's caller, maybe
         start, end = statement_span(file, line)
         if re.search(source_pattern(h), statement_source(file, line)):
-            return None  # the statement still starts it, in another task: another change
+            break  # the statement still starts it, in another task: in a loop, or another change
         spans, new = _started_after(file, end, todo, recorded)
         if spans:
             last = spans[-1][1]
@@ -103,7 +110,76 @@ def now_sequential(found: Divergence, history: HistoryCommands) -> Sequential | 
                 concurrent=_as_gather(file, [(start, end), *spans]),
                 depth=depth,
             )
+    return in_turn(first, h, code.frames)
+
+
+def in_turn(first: Command, h: Command, frames: Sequence[RawFrame]) -> Sequential | None:
+    """The statement that started ``first`` (or its caller's) awaits one call in the body of a
+    loop, whose next round starts ``h``: the loop now awaits each call in turn, where the
+    history started them together (``asyncio.gather`` or ``workflow.as_completed`` of one
+    helper's calls became ``for ...: await ...``). The loop is the innermost one holding the
+    statement, which it holds directly; ``h`` is named by the loop or by the innermost
+    statement (a helper run for each item)."""
+    pattern = source_pattern(h)
+    if not pattern or not frames:
+        return None
+    called = statement_source(frames[0][0], frames[0][1])
+    for depth, (file, line, function) in enumerate(frames):
+        found = _loop_awaiting(file, line)
+        if found is None:
+            continue
+        loop, statement = found
+        last = end_line(loop)
+        source = lines_source(file, loop.lineno, last)
+        if not (re.search(pattern, source) or re.search(pattern, called)):
+            return None
+        where = f"{os.path.basename(file)}:{{}} in {function}"
+        return Sequential(
+            first=first,
+            lines_at=where.format(f"{loop.lineno}-{last}"),
+            then_at=where.format(statement.lineno),
+            between_at="",
+            block=source,
+            concurrent=_loop_as_gather(source),
+            depth=depth,
+            loop=source.splitlines()[0].strip(),
+        )
     return None
+
+
+def _loop_awaiting(file: str, line: int) -> tuple[ast.stmt, ast.stmt] | None:
+    """The innermost loop of its function holding ``line`` of ``file`` and the statement of its
+    body there, when that statement awaits (``await self._ship(item)``,
+    ``done.append(await ...)``)."""
+    function = function_at(file, line)
+    loop = None if function is None else innermost(function, line, LOOPS)
+    if loop is None or not covers(loop.body, line):
+        return None
+    statement = next(x for x in loop.body if x.lineno <= line <= end_line(x))
+    if not any(isinstance(node, ast.Await) for node in ast.walk(statement)):
+        return None
+    return loop, statement
+
+
+def _loop_as_gather(source: str) -> str:
+    """``for target in iterable: await call(...)`` (``source``, dedented) as one
+    ``asyncio.gather`` of the calls: the old concurrent form; '' for another loop."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return ""
+    loop = body[0] if len(body) == 1 else None
+    if not isinstance(loop, ast.For) or loop.orelse or len(loop.body) != 1:
+        return ""
+    statement = loop.body[0]
+    if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Await)):
+        return ""
+    call = ast.get_source_segment(source, statement.value.value) or ""
+    target = ast.get_source_segment(source, loop.target) or ""
+    iterable = ast.get_source_segment(source, loop.iter) or ""
+    if not (call and target and iterable) or "\n" in call:
+        return ""
+    return f"await asyncio.gather(*({call} for {target} in {iterable}))"
 
 
 def _lines(file: str, first: int, last: int) -> str:
@@ -273,6 +349,8 @@ def sequential_diagnosis(
         )  # fmt: skip
     first, depth = sequential.first, sequential.depth
     patch_id = f"{slug_of(h)}-after-{slug_of(first)}"
+    if sequential.loop and slug_of(h) == slug_of(first):
+        patch_id = f"{slug_of(h)}-in-turn"
     return replace(
         diagnosis,
         change="sequential",
@@ -285,6 +363,7 @@ def sequential_diagnosis(
         sequential_between=sequential.between_at,
         sequential_block=sequential.block,
         concurrent_form=sequential.concurrent,
+        sequential_loop=sequential.loop,
         patch_id=unused(patch_id, patch_ids_in_use(history, diagnosis)),
     )
 

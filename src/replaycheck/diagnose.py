@@ -186,6 +186,9 @@ class Diagnosis:
     concurrent_form: str = ""
     """``sequential``: those statements as one ``asyncio.gather`` (the old form, for the
     ``else``); empty when they are not all ``[target =] await call(...)``."""
+    sequential_loop: str = ""
+    """``sequential``: the header of the loop that now awaits one call of it in each round
+    (``for item in items:``), where the history started the calls together; '' for statements."""
     limited_by: str = ""
     """``sequential``: the semaphore or lock an ``async with`` around the call holds
     (``self.limit``), which now keeps the recorded command waiting for :attr:`started_with`;

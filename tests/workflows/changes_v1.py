@@ -1040,6 +1040,31 @@ class GatherToSequentialAfterAudit:
         return await workflow.execute_activity(bill, done, start_to_close_timeout=TIMEOUT)
 
 
+@workflow.defn(name="GatherToLoop")
+class GatherToLoop:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        items = [f"{order}-{i}" for i in range(3)]
+        await asyncio.gather(*(self._charge(item) for item in items))
+        return order
+
+    async def _charge(self, item: str) -> str:
+        return await workflow.execute_activity(charge, item, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AsCompletedToLoop")
+class AsCompletedToLoop:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        items = [f"{order}-{i}" for i in range(3)]
+        for charged in workflow.as_completed([self._charge(item) for item in items]):
+            await charged
+        return order
+
+    async def _charge(self, item: str) -> str:
+        return await workflow.execute_activity(charge, item, start_to_close_timeout=TIMEOUT)
+
+
 @workflow.defn(name="SequentialToGather")
 class SequentialToGather:
     @workflow.run

@@ -1279,6 +1279,40 @@ class GatherToSequentialAfterAudit:
         return await workflow.execute_activity(bill, done, start_to_close_timeout=TIMEOUT)
 
 
+@workflow.defn(name="GatherToLoop")
+class GatherToLoop:
+    """The asyncio.gather of one helper's calls became a loop awaiting each call in turn:
+    'charge' for the second item starts only after the first completes, where the history
+    started all three in one workflow task."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        items = [f"{order}-{i}" for i in range(3)]
+        for item in items:
+            # before: GatherToLoop (the next line)
+            await self._charge(item)
+        return order
+
+    async def _charge(self, item: str) -> str:
+        return await workflow.execute_activity(charge, item, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AsCompletedToLoop")
+class AsCompletedToLoop:
+    """As GatherToLoop, from workflow.as_completed over the calls."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        items = [f"{order}-{i}" for i in range(3)]
+        for item in items:
+            # before: AsCompletedToLoop (the next line)
+            await self._charge(item)
+        return order
+
+    async def _charge(self, item: str) -> str:
+        return await workflow.execute_activity(charge, item, start_to_close_timeout=TIMEOUT)
+
+
 @workflow.defn(name="SequentialToGather")
 class SequentialToGather:
     """The two awaits of 'fetch' and 'charge' became an asyncio.gather: 'charge' now starts

@@ -124,6 +124,8 @@ CASES = (
     "GatherToSequential",
     "GatherToSequentialAfterSleep",
     "GatherToSequentialAfterAudit",
+    "GatherToLoop",
+    "AsCompletedToLoop",
     "SequentialToGather",
     "AbandonChildCancel",
     "AbandonTriedChildCancel",
