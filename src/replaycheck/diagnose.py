@@ -12,7 +12,7 @@ fallback: a message nothing else explains still gives a Diagnosis holding it.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from replaycheck._commands import KIND_LABELS, Command
@@ -373,34 +373,9 @@ class Diagnosis:
     @classmethod
     def from_json_dict(cls, data: dict[str, Any]) -> Diagnosis:
         """Inverse of :meth:`to_json_dict`; unknown keys are ignored."""
-        names = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in names}
-        for key in ("location", "previous", "waits_at"):
-            values[key] = tuple(SourceFrame(**_known(SourceFrame, f)) for f in values.get(key, ()))
-        for key in ("removed_gate_at", "abandoned_at", "failure_raised_at"):
-            if isinstance(values.get(key), dict):
-                values[key] = SourceFrame(**_known(SourceFrame, values[key]))
-        values["timeline"] = tuple(
-            TimelineRow(**_known(TimelineRow, r)) for r in values.get("timeline", ())
-        )
-        for key in (
-            "old_order",
-            "signals",
-            "signals_relevant",
-            "ids",
-            "draws",
-            "branch_parameters",
-            "markers",
-            "abandoned_types",
-            "inputs_changed",
-        ):
-            values[key] = tuple(values.get(key, ()))
-        return cls(**values)
+        from replaycheck._diagnosis_json import diagnosis_values
 
-
-def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
-    names = {f.name for f in fields(cls)}
-    return {k: v for k, v in data.items() if k in names}
+        return cls(**diagnosis_values(cls, data))
 
 
 def _describe(kind: str, name: str, child_type: str = "") -> str:
