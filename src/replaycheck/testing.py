@@ -106,6 +106,13 @@ async def _shutting_down(env: WorkflowEnvironment) -> AsyncIterator[None]:
         await asyncio.sleep(_SETTLE_SECONDS)
 
 
+def _if_taken(method: Any, **options: Any) -> dict[str, Any]:
+    """The ``options`` that ``method`` takes: temporalio takes the server start-up timeouts
+    from 1.35 on (before, its core waits as it does)."""
+    parameters = inspect.signature(method).parameters
+    return {name: value for name, value in options.items() if name in parameters}
+
+
 @asynccontextmanager
 async def dev_server(
     *,
@@ -129,12 +136,8 @@ async def dev_server(
     """
     from temporalio.testing import WorkflowEnvironment
 
-    options: dict[str, Any] = {}
-    if (
-        "dev_server_startup_timeout"
-        in inspect.signature(WorkflowEnvironment.start_local).parameters
-    ):
-        options["dev_server_startup_timeout"] = timedelta(seconds=startup_timeout)  # 1.35 on
+    timeout = timedelta(seconds=startup_timeout)
+    options = _if_taken(WorkflowEnvironment.start_local, dev_server_startup_timeout=timeout)
     env = await WorkflowEnvironment.start_local(
         namespace=namespace,
         ip="127.0.0.1",
@@ -165,7 +168,10 @@ async def time_skipping_server(
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=data_converter or DataConverter.default,
         test_server_existing_path=find_test_server(),
-        test_server_startup_timeout=timedelta(seconds=STARTUP_TIMEOUT),
+        **_if_taken(
+            WorkflowEnvironment.start_time_skipping,
+            test_server_startup_timeout=timedelta(seconds=STARTUP_TIMEOUT),
+        ),
     )
     async with _shutting_down(env):
         yield env
