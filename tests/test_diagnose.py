@@ -2164,6 +2164,13 @@ def test_a_command_now_skipped_by_an_if_gates_the_condition(tmp_path: Path, case
     assert d.fix_at is not None and d.fix_at.line == line  # where the summary sends the user
     # The fix applied as it reads, with the old condition of an if that is new: it replays (in
     # a loop too: patched() gives each iteration the same answer).
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    indent = lines[line - 1][: -len(lines[line - 1].lstrip())]
+    gated = [indent + x[4:].replace("...  #", f"{old}  #") + "\n" for x in fix[1:5]]
+    fixed = "".join(lines[: line - 1] + gated + lines[line:])
+    assert replay_variant(tmp_path, f"{case.lower()}_gated", fixed, case).ok
+
+
 FAIL_CONDITIONS = {  # case: (the condition now, the condition that recorded the history)
     "FailSooner": ('order.count("-") >= 1', 'order.count("-") >= 2'),
     "FailLater": ('order.count("-") >= 2', 'order.count("-") >= 1'),
