@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from replaycheck._nexus_readings import NEXUS_CALLS
 from replaycheck._source import (
     LOOPS,
     SourceFrame,
@@ -29,11 +30,8 @@ if TYPE_CHECKING:
     from replaycheck.diagnose import Diagnosis
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-COMMANDING = frozenset({
-    "start_activity", "start_local_activity", "start_child_workflow", "start_activity_class",
-    "start_activity_method", "start_local_activity_class", "start_local_activity_method",
-    "start_operation", "execute_activity", "execute_local_activity", "execute_child_workflow",
-    "execute_operation", "sleep", "continue_as_new", "patched", "deprecate_patch",
+COMMANDING = COMMAND_CALLS | NEXUS_CALLS | frozenset({
+    "start_local_activity_class", "sleep", "continue_as_new", "patched", "deprecate_patch",
     "upsert_search_attributes", "upsert_memo", "create_task", "ensure_future", "gather",
     "wait", "wait_for", "cancel", "signal", "get_external_workflow_handle",
 })  # fmt: skip

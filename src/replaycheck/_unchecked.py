@@ -48,11 +48,11 @@ def temporalio_version() -> str:
         return ""
 
 
-def core_compares_nexus(version: str | None = None) -> bool:
-    """Whether the core of temporalio ``version`` (default: the installed one) compares the
-    service and name of Nexus operations on histories recorded since its flag 4; an unreadable
-    version counts as new."""
-    found = re.match(r"(\d+)\.(\d+)", temporalio_version() if version is None else version)
+@functools.cache
+def core_compares_nexus() -> bool:
+    """Whether the installed temporalio's core compares the service and name of Nexus
+    operations on histories recorded since its flag 4; an unreadable version counts as new."""
+    found = re.match(r"(\d+)\.(\d+)", temporalio_version())
     return found is None or (int(found[1]), int(found[2])) >= NEXUS_CHECKS_SINCE
 
 

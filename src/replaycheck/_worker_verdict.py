@@ -173,8 +173,6 @@ def verdict_for(
     diagnosis: Diagnosis | None = None,
 ) -> Verdict:
     """The verdict of ``kind`` on a loaded history, with what its metadata tells."""
-    import dataclasses
-
     from replaycheck._pinning import pinned_severity, pinned_version
 
     info = loaded.info
