@@ -114,3 +114,29 @@ def test_the_oldest_allowed_temporalio_gives_the_same_diagnoses(
         "note: core replays this history without a failure: the core of the installed "
         f"temporalio {version} does not compare the service and name of Nexus operations"
     ) in text
+
+
+SERVERS = """
+import asyncio
+from replaycheck.testing import dev_server, time_skipping_server
+
+async def main():
+    async with dev_server() as env:
+        print("dev server", await env.client.count_workflows() is not None)
+    async with time_skipping_server() as env:
+        print("time-skipping server", env.supports_time_skipping)
+
+asyncio.run(main())
+"""
+
+
+def test_the_test_servers_start_on_the_oldest_allowed_temporalio(
+    oldest: tuple[str, dict[str, str]],
+) -> None:
+    # Before 1.35, temporalio's start_local and start_time_skipping take no start-up timeout.
+    result = subprocess.run(
+        [sys.executable, "-c", SERVERS], cwd=REPO, env=oldest[1],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["dev server True", "time-skipping server True"]
