@@ -410,6 +410,47 @@ def test_cli_retention(lifecycle_histories: Path) -> None:
     assert all(Path(p).name in text for p in closed)
 
 
+def last_event_time(path: Path) -> datetime:
+    """When the execution of the history file at ``path`` closed: its last event's time."""
+    last = read_history(path).history.events[-1]
+    return last.event_time.ToDatetime(tzinfo=timezone.utc)
+
+
+def test_cli_retention_dates_when_the_old_branch_is_gone(lifecycle_histories: Path) -> None:
+    # The old branch is held by one closed execution only: a retention after it closed, the
+    # server has deleted it, and the gate may be deprecated (the waiting ones take it live).
+    gate = lifecycle_histories / "gate"
+    closed = last_event_time(gate / "gate-v1-passed.json")
+    result = run("-w", GATE, "--retention", "30", "--format", "json", str(gate))
+    assert result.exit_code == 0, result.output
+    (patch,) = json.loads(result.stdout)["patches"]
+    assert patch["verdict"] == "keep-both-branches"
+    assert datetime.fromisoformat(patch["held_until"]) == closed + timedelta(days=30)
+    assert patch["last_to_go"]["workflow_id"] == "gate-v1-passed"
+    assert datetime.fromisoformat(patch["last_to_go"]["closed_at"]) == closed
+    text = run("-w", GATE, "--retention", "30", str(gate)).stdout.splitlines()
+    until = (closed + timedelta(days=30)).strftime("%Y-%m-%d %H:%M UTC")
+    assert text[2] == (
+        f"  held until {until}: a 30-day retention (--retention) deletes the last of them from "
+        f"then on (gate-v1-passed, closed {closed.strftime('%Y-%m-%d %H:%M UTC')}); run this "
+        "again after it, as long as no new execution joins them"
+    )
+    # Without a retention there is no date to give.
+    plain = run("-w", GATE, str(gate))
+    assert "held until" not in plain.stdout
+
+
+def test_cli_retention_gives_no_date_while_a_holding_execution_runs() -> None:
+    # Two executions still running took the old branch: when they close is unknown.
+    result = run("--retention", "30", "--format", "json")
+    assert result.exit_code == 0, result.output
+    (patch,) = json.loads(result.stdout)["patches"]
+    assert patch["verdict"] == "keep-both-branches"
+    assert any(e["status"] == "RUNNING" for e in patch["old_branch"])
+    assert (patch["held_until"], patch["last_to_go"]) == (None, None)
+    assert "held until" not in run("--retention", "30").stdout
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -445,6 +486,31 @@ def test_cli_live_matches_file_mode(lifecycle_histories: Path, dev_server: objec
     assert "read 5 live executions matching \"WorkflowType IN ('GateAfterSignal')\"" in (
         result.stderr
     )
+    # --live reads the namespace's retention from the server, and dates the old branch's end.
+    retention = namespace_retention(address)
+    doc = json.loads(result.stdout)
+    assert doc["namespace_retention_days"] == retention.total_seconds() / 86400
+    closed = last_event_time(lifecycle_histories / "gate" / "gate-v1-passed.json")
+    assert datetime.fromisoformat(patch["held_until"]) == closed + retention
+    text = run("--live", "--address", address, "-w", GATE).stdout
+    days = f"{retention.total_seconds() / 86400:g}"
+    assert f"the namespace's {days}-day retention deletes the last of them" in text
+
+
+def namespace_retention(address: str) -> timedelta:
+    """The default namespace's retention, as the server describes it."""
+    import asyncio
+
+    from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
+    from temporalio.client import Client
+
+    async def describe() -> timedelta:
+        client = await Client.connect(address)
+        request = DescribeNamespaceRequest(namespace="default")
+        described = await client.workflow_service.describe_namespace(request)
+        return described.config.workflow_execution_retention_ttl.ToTimedelta()
+
+    return asyncio.run(describe())
 
 
 def test_cli_live_asks_for_a_query_for_a_dynamic_workflow(dev_server: object) -> None:

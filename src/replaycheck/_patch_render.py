@@ -45,7 +45,7 @@ def render(report: PatchesReport, fmt: str, *, color: bool = False) -> str:
 
 def render_text(report: PatchesReport, *, color: bool = False) -> str:
     """Each patch id and ``get_version`` change: verdict, reason, call sites, executions."""
-    blocks = [_patch_text(p, color) for p in report.patches]
+    blocks = [_patch_text(p, color, _held_until(p, report)) for p in report.patches]
     blocks += [_change_text(c, color) for c in report.changes]
     if report.non_literal:
         blocks.append(_non_literal_text(report.non_literal))
@@ -57,8 +57,20 @@ def _head(name: str, verdict: str, color: bool) -> str:
     return f"{name}  {paint(VERDICT_TEXT[verdict], _COLOUR[verdict], color)}"
 
 
-def _patch_text(patch: PatchReport, color: bool) -> str:
+def _held_until(patch: PatchReport, report: PatchesReport) -> str:
+    """The line dating when the executions holding ``patch``'s verdict are deleted ('')."""
+    from replaycheck._patch_dates import held_until_text
+
+    live = report.namespace_retention_days is not None
+    days = report.namespace_retention_days if live else report.retention_days
+    if not patch.held_until or patch.last_to_go is None or days is None:
+        return ""
+    return held_until_text(patch.held_until, patch.last_to_go, days, live)
+
+
+def _patch_text(patch: PatchReport, color: bool, held_until: str = "") -> str:
     lines = [_head(patch.patch_id, patch.verdict, color), f"  {patch.reason}"]
+    lines += [f"  {held_until}"] if held_until else []
     lines += _sites_text(patch.call_sites)
     lines += _group("new branch", "recorded the marker", patch.new_branch)
     lines += _group("old branch", "passed the gate before it existed", patch.old_branch)
@@ -198,6 +210,7 @@ def render_json(report: PatchesReport) -> str:
         "expired": report.expired,
         "expired_paths": list(report.expired_paths),
         "retention_days": report.retention_days,
+        "namespace_retention_days": report.namespace_retention_days,
         "pinned_left_out": report.pinned_left_out,
     }
     return json.dumps(doc, indent=2) + "\n"
@@ -225,6 +238,8 @@ def _patch_json(patch: PatchReport) -> dict[str, Any]:
         "unchecked": _refs_json(patch.unchecked),
         "closed_before": _refs_json(patch.closed_before),
         "change_version": patch.change_version,
+        "held_until": patch.held_until or None,
+        "last_to_go": asdict(patch.last_to_go) if patch.last_to_go else None,
     }
 
 

@@ -154,13 +154,17 @@ def patch_verdict(
     reason says when they are what holds the verdict (:func:`pinned_hint`).
     """
     verdict, reason = _patch_verdict(patch_id, sites, branches)
+    return verdict, reason + pinned_hint(holding(verdict, branches))
+
+
+def holding(verdict: str, branches: Branches) -> list[ExecutionRef]:
+    """The executions that hold ``verdict`` back (none for a verdict that needs no wait)."""
     live = [e for e in branches.new if not e.deprecated]
-    holding = {
+    return {
         "keep-both-branches": [*branches.old, *branches.unchecked],
         "keep-deprecate-patch": live,
         "orphaned": [*live, *branches.unchecked],
     }.get(verdict, [])
-    return verdict, reason + pinned_hint(holding)
 
 
 def pinned_hint(holding: Sequence[ExecutionRef]) -> str:

@@ -255,6 +255,17 @@ async def connect(connection: Connection) -> Client:
     Raises:
         ClusterConnectionError: unreachable, TLS failure, credentials refused, no such namespace.
     """
+    client, _ = await connect_reading_retention(connection)
+    return client
+
+
+async def connect_reading_retention(connection: Connection) -> tuple[Client, float | None]:
+    """:func:`connect`, also giving the namespace's retention in days (``None``: the server
+    does not say), which the namespace check reads anyway.
+
+    Raises:
+        ClusterConnectionError: as :func:`connect`.
+    """
     import asyncio
 
     from temporalio.client import Client
@@ -282,8 +293,7 @@ async def connect(connection: Connection) -> Client:
             f"{where} is not an address Temporal can connect to ({exc}); give host:port to "
             "--address (or TEMPORAL_ADDRESS, or the profile), e.g. localhost:7233."
         ) from None
-    await _check_namespace(client, connection)
-    return client
+    return client, await _check_namespace(client, connection)
 
 
 _runtime: Any = None
@@ -306,7 +316,8 @@ def client_runtime() -> Any:
         return _runtime
 
 
-async def _check_namespace(client: Client, connection: Connection) -> None:
+async def _check_namespace(client: Client, connection: Connection) -> float | None:
+    """Raise unless the namespace exists; its retention in days (``None``: not said)."""
     import asyncio
     from datetime import timedelta
 
@@ -315,7 +326,7 @@ async def _check_namespace(client: Client, connection: Connection) -> None:
 
     request = DescribeNamespaceRequest(namespace=connection.namespace)
     try:
-        await asyncio.wait_for(
+        described = await asyncio.wait_for(
             client.workflow_service.describe_namespace(
                 request, retry=True, timeout=timedelta(seconds=connection.timeout)
             ),
@@ -328,6 +339,11 @@ async def _check_namespace(client: Client, connection: Connection) -> None:
         ) from None
     except RPCError as exc:
         raise cluster_error(exc, connection) from None
+    if not described.HasField("config"):
+        return None
+    ttl = described.config.workflow_execution_retention_ttl
+    seconds = ttl.seconds + ttl.nanos / 1e9
+    return seconds / 86400 if seconds > 0 else None
 
 
 # --------------------------------------------------------------------------- command line

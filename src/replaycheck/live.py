@@ -25,7 +25,7 @@ from replaycheck.cluster import (
     has_completed_task,
     iter_executions,
 )
-from replaycheck.connection import Connection, connect
+from replaycheck.connection import Connection, connect_reading_retention
 from replaycheck.errors import ConfigError, NoHistoriesError, ReplaycheckError
 from replaycheck.replay import ReplayJob, WorkerSession
 from replaycheck.verdict import Verdict
@@ -51,6 +51,8 @@ class LiveStats:
     """The workflow types of those."""
     most_held: int = 0
     """The most histories held in memory at once (never above ``concurrency``)."""
+    retention_days: float | None = None
+    """The namespace's retention, as the server said it (``None``: not said)."""
 
 
 def default_query(types: Sequence[str], *, running: bool = True) -> str:
@@ -265,7 +267,7 @@ class _Fetcher:
             self.results.put(exc)
 
     async def _produce(self) -> None:
-        client = await connect(self.connection)
+        client, self.stats.retention_days = await connect_reading_retention(self.connection)
         executions = iter_executions(client, self.connection, self.selection)
         fetched = fetch_histories(
             client, self.connection, executions, self.concurrency, slots=self.slots,

@@ -13,20 +13,20 @@ changes (``replaycheck.versioning``) are reported per change, by version (``_pat
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from replaycheck._patch_facts import PatchCall, PatchFacts
-from replaycheck._patch_rules import Coverage, branches_of, patch_verdict, relevant_histories
+from replaycheck._patch_rules import (
+    Coverage,
+    branches_of,
+    holding,
+    patch_verdict,
+    relevant_histories,
+)
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    from replaycheck.config import Settings
-    from replaycheck.connection import Connection
-    from replaycheck.export import Selection
-    from replaycheck.live import LiveStats
     from replaycheck.verdict import Verdict
 
 __all__ = [
@@ -112,6 +112,8 @@ class ExecutionRef:
     """Its replay verdict under the current code."""
     pinned: str = ""
     """The Worker Deployment Version it is pinned to (``Verdict.pinned``; empty: not pinned)."""
+    closed_at: str = ""
+    """When it closed (ISO 8601, UTC; empty: running, or the history does not say)."""
 
     @property
     def running(self) -> bool:
@@ -139,6 +141,11 @@ class PatchReport:
     nothing back (a query replays only what they recorded; a reset runs the gate live)."""
     change_version: int = 0
     """Executions whose ``TemporalChangeVersion`` search attribute lists the id."""
+    held_until: str = ""
+    """When the retention has deleted every execution holding the verdict back (ISO 8601,
+    UTC), all of them closed; empty when one runs or the retention is not known."""
+    last_to_go: ExecutionRef | None = None
+    """The execution of those that closed last."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +190,8 @@ class PatchesReport:
 
     pinned_left_out: int = 0
     """Executions pinned to a deployment version that ``--skip-pinned`` left out."""
+    namespace_retention_days: float | None = None
+    """The namespace's retention as the server said it (``--live``)."""
 
 
 # --------------------------------------------------------------------------- analysis
@@ -201,6 +210,7 @@ def analyze(
     live: bool = False,
     skip_pinned: bool = False,
     pinned_types: Sequence[str] = (),
+    namespace_retention_days: float | None = None,
 ) -> PatchesReport:
     """Build the report from replay verdicts (with ``patches`` facts) and the scanned call sites.
 
@@ -214,7 +224,9 @@ def analyze(
     ``live``: the verdicts are of a live selection (advice names a wider one, not an export);
     ``skip_pinned``: leave out executions pinned to a deployment version (``--skip-pinned``;
     their workflow types still count as read, as do ``pinned_types``: those of the pinned
-    executions a live selection left out).
+    executions a live selection left out); ``namespace_retention_days``: the retention the
+    server said (``--live``), which dates when the executions holding a verdict are deleted
+    (as ``retention_days`` does for files, which also leaves out those already past it).
 
     Raises:
         NoHistoriesError: ``skip_pinned`` left out every history.
@@ -227,6 +239,7 @@ def analyze(
     every = verdicts
     verdicts, left_out = split_pinned(verdicts) if skip_pinned else (list(verdicts), [])
     kept, expired = scope.within_retention(verdicts, retention_days, now)
+    retention = retention_days if namespace_retention_days is None else namespace_retention_days
     observed = scope.observed_sites(kept)
     all_sites = scope.merge_sites(sites, observed)
     changes = scope.change_ids(all_sites)
@@ -247,7 +260,10 @@ def analyze(
             live=live,
         )
     return PatchesReport(
-        patches=tuple(patch_report(i, by_id.get(i, ()), kept, coverage) for i in plain),
+        patches=tuple(
+            patch_report(i, by_id.get(i, ()), kept, coverage, retention_days=retention)
+            for i in plain
+        ),
         changes=tuple(
             version_report(c, [s for s in version_sites if s.patch_id == c], kept)
             for c in sorted(changes)
@@ -258,6 +274,7 @@ def analyze(
         retention_days=retention_days,
         expired_paths=tuple(expired),
         pinned_left_out=len(left_out),
+        namespace_retention_days=namespace_retention_days,
     )
 
 
@@ -272,6 +289,7 @@ def ref(verdict: Verdict, event_id: int = 0, deprecated: bool = False) -> Execut
         deprecated=deprecated,
         replay=verdict.verdict,
         pinned=verdict.pinned,
+        closed_at=verdict.patches.closed_at if verdict.patches else "",
     )
 
 
@@ -280,14 +298,23 @@ def patch_report(
     sites: Sequence[CallSite],
     verdicts: Sequence[Verdict],
     coverage: Coverage | None = None,
+    *,
+    retention_days: float | None = None,
 ) -> PatchReport:
     """The lifecycle report of one patch id (``coverage``: what the histories read may leave
-    out; ``None``: every execution the server keeps was read)."""
+    out; ``None``: every execution the server keeps was read; ``retention_days``: known, it
+    dates when the executions holding the verdict back are deleted)."""
+    from replaycheck._patch_dates import deleted_by
+
     relevant = relevant_histories(verdicts, sites, [patch_id])
     branches = branches_of(patch_id, relevant)
     verdict, reason = patch_verdict(patch_id, sites, branches)
+    held_until, last = deleted_by(holding(verdict, branches), retention_days)
     if coverage is not None:
+        first = verdict
         verdict, reason = coverage.held_back(verdict, reason, patch_id, sites)
+        if verdict != first:
+            held_until, last = "", None
     return PatchReport(
         patch_id=patch_id,
         verdict=verdict,
@@ -301,93 +328,10 @@ def patch_report(
         change_version=sum(
             1 for v in verdicts if v.patches and patch_id in v.patches.change_versions
         ),
+        held_until=held_until,
+        last_to_go=last,
     )
 
 
-# --------------------------------------------------------------------------- running it
-
-
-def collect(
-    settings: Settings,
-    paths: Sequence[str | Path] = (),
-    *,
-    jobs: int = 1,
-    sandbox: bool = True,
-    retention_days: float | None = None,
-    now: datetime | None = None,
-    skip_pinned: bool = False,
-) -> PatchesReport:
-    """Replay the history files (``paths``, else the configured ones) recording patch calls
-    (``skip_pinned``: then leave out executions pinned to a deployment version).
-
-    Raises:
-        ConfigError: no histories or workflows configured, or the workflows do not import.
-        NoHistoriesError: a path holds no history file, or every one is of a pinned execution
-            (``skip_pinned``).
-    """
-    from replaycheck._patch_scan import scan
-    from replaycheck.errors import ConfigError
-    from replaycheck.histories import discover
-    from replaycheck.replay import ReplayJob, replay
-
-    roots = list(paths) or list(settings.history_roots)
-    if not roots:
-        raise ConfigError(
-            'no histories to read; pass paths or set histories = ["fixtures/histories"] '
-            "under [tool.replaycheck] in pyproject.toml."
-        )
-    job = ReplayJob.from_settings(settings, discover(roots))
-    job = replace(job, sandbox=sandbox, record_patches=True)
-    verdicts = replay(job, jobs=jobs)
-    found = scan(settings.workflows, settings.import_paths)
-    return analyze(
-        verdicts,
-        found.sites,
-        retention_days=retention_days,
-        now=now,
-        types=found.workflow_types,
-        types_unknown=found.types_unknown,
-        continues_into=found.continues_into,
-        skip_pinned=skip_pinned,
-    )
-
-
-def collect_live(
-    settings: Settings,
-    connection: Connection,
-    selection: Selection,
-    *,
-    concurrency: int = 16,
-    sandbox: bool = True,
-    skip_pinned: bool = False,
-) -> tuple[PatchesReport, LiveStats]:
-    """The report over executions fetched from a cluster (nothing is written; ``skip_pinned``:
-    executions pinned to a deployment version are left out as they arrive).
-
-    Without a query or workflow ids, selects every execution the server still keeps (running,
-    or closed within the namespace's retention) of the workflow types the code registers (as
-    the replay worker names them: ``@workflow.defn(name=...)`` may be any expression).
-
-    Raises:
-        ClusterConnectionError / NoHistoriesError: as ``replaycheck check --live``.
-    """
-    from replaycheck._patch_scan import scan
-    from replaycheck.live import check_live
-    from replaycheck.replay import ReplayJob
-
-    found = scan(settings.workflows, settings.import_paths)
-    everything = not selection.query and not selection.workflow_ids and not selection.limit
-    job = replace(ReplayJob.from_settings(settings, []), sandbox=sandbox, record_patches=True)
-    verdicts, stats = check_live(job, connection, selection, concurrency=concurrency,
-                                 running=False, skip_pinned=skip_pinned)  # fmt: skip
-    report = analyze(
-        verdicts,
-        found.sites,
-        complete=everything,
-        types=found.workflow_types,
-        types_unknown=found.types_unknown,
-        continues_into=found.continues_into,
-        live=True,
-        pinned_types=sorted(stats.pinned_types),
-    )
-    return replace(report, pinned_left_out=stats.pinned), stats
+# collect() and collect_live(), which replay and then analyze, live in _patch_collect.
+from replaycheck._patch_collect import collect, collect_live  # noqa: E402
