@@ -171,6 +171,49 @@ def test_a_payload_the_converter_cannot_encode_points_at_the_data_converter_sett
     assert 'set data_converter = "module:object" under [tool.replaycheck]' in message
 
 
+PYDANTIC_HELLO = "tests.workflows.pydantic_hello"
+
+
+def test_a_pydantic_model_through_the_default_converter_gets_a_note_not_a_raw_warning(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    # temporalio's own UserWarning names its source line in site-packages; the note names the
+    # setting. The replay itself is fine: activity inputs are not compared.
+    result = run("-w", PYDANTIC_HELLO, str(COMPLETE))
+    assert result.exit_code == 0, result.output
+    err = capfd.readouterr().err
+    assert "UserWarning" not in err and "warnings.warn" not in err
+    assert err.count("replaycheck: note: ") == 1, err
+    assert (
+        "replaycheck: note: the workflows pass pydantic models, which temporalio's default data "
+        "converter converts with a warning; if your workers' client uses pydantic_data_converter, "
+        'set data_converter = "temporalio.contrib.pydantic:pydantic_data_converter" under '
+        "[tool.replaycheck] (or pass --data-converter), so the replay converts values as they do."
+    ) in err
+    # Set as the note says, the warning and the note are gone.
+    pydantic = "temporalio.contrib.pydantic:pydantic_data_converter"
+    result = run("-w", PYDANTIC_HELLO, "--data-converter", pydantic, str(COMPLETE))
+    assert result.exit_code == 0, result.output
+    assert capfd.readouterr().err == ""
+
+
+def test_a_codec_over_the_default_converter_gets_the_pydantic_note_with_the_codec(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    result = run("-w", PYDANTIC_HELLO, "--data-converter", "tests.workflows.codec:codec",
+                 str(COMPLETE))  # fmt: skip
+    # the recorded payloads are not encrypted, and this codec passes them through
+    assert result.exit_code == 0, result.output
+    err = capfd.readouterr().err
+    assert "UserWarning" not in err
+    assert (
+        "replaycheck: note: your data_converter (tests.workflows.codec:codec) converts pydantic "
+        "models with temporalio's default JSON payload converter, which warned about it; if your "
+        "workers use pydantic's, point data_converter at a converter with both, such as "
+        "dataclasses.replace(pydantic_data_converter, payload_codec=YourCodec())."
+    ) in err
+
+
 def _codec_line(text: str) -> int:
     lines = (REPO / "tests/workflows/codec.py").read_text().splitlines()
     return next(n for n, line in enumerate(lines, 1) if text in line)

@@ -25,7 +25,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from replaycheck._converter_failure import ConfiguredConverter, configured_converter
 from replaycheck._sandbox import sandbox_refusal
-from replaycheck._worker_setup import Setup, make_setup
+from replaycheck._worker_setup import Setup, explain_converter_warnings, make_setup
 from replaycheck._worker_verdict import (
     failure_verdict,
     ok_message,
@@ -328,6 +328,7 @@ def main() -> int:
 
     try:
         configure_runtime()
+        explain_converter_warnings(job)
         classes = import_workflows(job.workflows, job.import_paths)
         setup = make_setup(job)
         # Ready (said by the first Replayer, once temporalio's sandbox has loaded the workflows)

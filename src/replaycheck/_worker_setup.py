@@ -4,8 +4,11 @@ once and checked before any history is replayed."""
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from replaycheck._sandbox import workflow_runner
 from replaycheck.config import import_object
@@ -71,3 +74,49 @@ def as_data_converter(obj: Any, converter_type: type, spec: str = "") -> Any:
             "data_converter in [tool.replaycheck] (or replaycheck's --data-converter)."
         )
     return obj
+
+
+_CONVERTER_FILES = f"{os.sep}temporalio{os.sep}converter"
+
+
+def explain_converter_warnings(job: ReplayJob) -> None:
+    """Say once, in replaycheck's words, what to set when temporalio's default JSON converter
+    warns that it converts a pydantic model (its warning names its own source line, not the
+    setting; a pydantic project's worker uses ``pydantic_data_converter``). Other warnings show
+    as before."""
+    shown = warnings.showwarning
+    said = False
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        nonlocal said
+        if _CONVERTER_FILES not in filename or "pydantic_data_converter" not in str(message):
+            shown(message, category, filename, lineno, file, line)
+            return
+        if not said:
+            said = True
+            print(f"replaycheck: note: {_pydantic_note(job.data_converter)}", file=sys.stderr)
+
+    warnings.showwarning = show
+
+
+def _pydantic_note(spec: str | None) -> str:
+    if spec:
+        return (
+            f"your data_converter ({spec}) converts pydantic models with temporalio's default "
+            "JSON payload converter, which warned about it; if your workers use pydantic's, "
+            "point data_converter at a converter with both, such as "
+            "dataclasses.replace(pydantic_data_converter, payload_codec=YourCodec())."
+        )
+    return (
+        "the workflows pass pydantic models, which temporalio's default data converter "
+        "converts with a warning; if your workers' client uses pydantic_data_converter, set "
+        'data_converter = "temporalio.contrib.pydantic:pydantic_data_converter" under '
+        "[tool.replaycheck] (or pass --data-converter), so the replay converts values as they do."
+    )
