@@ -99,8 +99,8 @@ def _export_summary(result: ExportResult, options: ExportOptions) -> str:
         lines.append(f"{plural(result.matched, 'execution')} → {plural(result.shapes, 'shape')}")
     line = f"exported {plural(len(result.written), 'history')} to {where}"
     if result.refreshed:
-        count = plural(len(result.refreshed), "running execution")
-        line += f" ({count} brought up to date)"
+        count = plural(len(result.refreshed), "history")
+        line += f" ({count} captured while running, brought up to date)"
     if result.repaired:
         line += f" ({plural(len(result.repaired), 'broken file')} there written again)"
     if result.moved:
