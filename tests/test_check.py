@@ -1041,3 +1041,16 @@ def test_without_configured_histories_it_reads_where_export_writes(
     result = run("-w", "examples.provisioning.workflows", cwd=tmp_path)
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "4 histories: 4 ok" in result.stdout
+
+
+def test_the_command_list_gives_each_command_a_whole_sentence() -> None:
+    # click cut each command's docstring at 45 characters: "Replay history files (default:
+    # 'histories' in...".
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    listed = result.output.split("Commands:\n", 1)[1].splitlines()
+    assert [line.split()[0] for line in listed] == [
+        "check", "export", "generate", "inspect", "patches",
+    ]  # fmt: skip
+    for line in listed:
+        assert line.endswith(".") and "..." not in line, line

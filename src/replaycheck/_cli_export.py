@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from replaycheck.export import ExportOptions, ExportResult
 
 
-@click.command()
+@click.command(short_help="Write selected executions' histories to files.")
 @selection_options
 @click.option(
     "-o",
@@ -122,7 +122,7 @@ def _export_summary(result: ExportResult, options: ExportOptions) -> str:
     return "\n".join(lines)
 
 
-@click.command()
+@click.command(short_help="Explore the baseline code's histories; replay them on this code.")
 @click.option(
     "--baseline",
     required=True,

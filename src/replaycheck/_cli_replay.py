@@ -36,7 +36,7 @@ _SKIP_PINNED = click.option(
 )
 
 
-@click.command()
+@click.command(short_help="Summarize one history file.")
 @click.argument("file", type=click.Path(path_type=str))
 @handle_errors
 def inspect(file: str) -> None:
@@ -47,7 +47,7 @@ def inspect(file: str) -> None:
     echo(render_history(read_history(file)))
 
 
-@click.command()
+@click.command(short_help="Replay histories (files, or --live) against the current code.")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @replay_options(FORMATS)
 @click.option(
@@ -176,7 +176,7 @@ def _note_left_out(count: int) -> None:
         click.echo(left_out_text(count), err=True)
 
 
-@click.command()
+@click.command(short_help="Say when each patch gate may be deprecated or removed.")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @replay_options(("text", "json"))
 @click.option(
@@ -184,7 +184,8 @@ def _note_left_out(count: int) -> None:
     type=FiniteRange(min=0, min_open=True, max=36500),
     metavar="DAYS",
     help="Leave out executions that closed more than DAYS ago (the server has deleted "
-    "them, nothing replays them). Default: count every history.",
+    "them, nothing replays them), and date when the closed executions holding a verdict "
+    "back are deleted. Default: count every history.",
 )
 @click.option(
     "--live",
