@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pytest
 from click.testing import CliRunner, Result
 
+from replaycheck import _worker_session
 from replaycheck.cli import main
 from replaycheck.replay import ReplayJob
 from tests.conftest import COMPLETE, NONDETERMINISTIC, REPO, SHARED
@@ -181,7 +182,7 @@ def test_a_pydantic_model_through_the_default_converter_gets_a_note_not_a_raw_wa
     # setting. The replay itself is fine: activity inputs are not compared.
     result = run("-w", PYDANTIC_HELLO, str(COMPLETE))
     assert result.exit_code == 0, result.output
-    err = capfd.readouterr().err
+    err = capfd.readouterr().err + result.stderr  # the worker's, and the command's own
     assert "UserWarning" not in err and "warnings.warn" not in err
     assert err.count("replaycheck: note: ") == 1, err
     assert (
@@ -190,11 +191,19 @@ def test_a_pydantic_model_through_the_default_converter_gets_a_note_not_a_raw_wa
         'set data_converter = "temporalio.contrib.pydantic:pydantic_data_converter" under '
         "[tool.replaycheck] (or pass --data-converter), so the replay converts values as they do."
     ) in err
+    # Said once per command, however many workers replay.
+    _worker_session.forget_notes()  # another command, in a new process
+    twice = run("-w", PYDANTIC_HELLO, "--jobs", "2", str(COMPLETE), str(NONDETERMINISTIC))
+    assert twice.exit_code == 0, twice.output  # this code does not read the flag it flips
+    assert "2 histories: 2 ok" in twice.stdout
+    err = capfd.readouterr().err + twice.stderr
+    assert err.count("replaycheck: note: the workflows pass pydantic") == 1, err
+    _worker_session.forget_notes()  # another command, in a new process
     # Set as the note says, the warning and the note are gone.
     pydantic = "temporalio.contrib.pydantic:pydantic_data_converter"
     result = run("-w", PYDANTIC_HELLO, "--data-converter", pydantic, str(COMPLETE))
     assert result.exit_code == 0, result.output
-    assert capfd.readouterr().err == ""
+    assert capfd.readouterr().err == result.stderr == ""
 
 
 def test_a_codec_over_the_default_converter_gets_the_pydantic_note_with_the_codec(
@@ -204,7 +213,7 @@ def test_a_codec_over_the_default_converter_gets_the_pydantic_note_with_the_code
                  str(COMPLETE))  # fmt: skip
     # the recorded payloads are not encrypted, and this codec passes them through
     assert result.exit_code == 0, result.output
-    err = capfd.readouterr().err
+    err = capfd.readouterr().err + result.stderr
     assert "UserWarning" not in err
     assert (
         "replaycheck: note: your data_converter (tests.workflows.codec:codec) converts pydantic "

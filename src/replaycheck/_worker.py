@@ -320,15 +320,18 @@ def main() -> int:
 
     job = ReplayJob.from_json_dict(json.loads(sys.stdin.readline()))
     captured = OutputCapture() if job.capture_output else None
+    notes: list[str] = []  # said during a replay (another thread), sent before its verdict
 
     def emit(message: dict[str, Any]) -> None:
+        while notes:
+            out.write(json.dumps({"note": notes.pop(0)}) + "\n")
         if captured is not None and "verdict" in message:
             message["verdict"]["output"], message["output_end"] = captured.take()
         out.write(json.dumps(message) + "\n")
 
     try:
         configure_runtime()
-        explain_converter_warnings(job)
+        explain_converter_warnings(job, notes)
         classes = import_workflows(job.workflows, job.import_paths)
         setup = make_setup(job)
         # Ready (said by the first Replayer, once temporalio's sandbox has loaded the workflows)

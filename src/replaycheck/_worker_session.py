@@ -8,6 +8,7 @@ import base64
 import contextlib
 import json
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -278,6 +279,8 @@ class WorkerSession:
         elif "verdict" in message:
             self.output_read = int(message.get("output_end", self.output_read))
             return self._collect(message["index"], Verdict.from_json_dict(message["verdict"]))
+        elif "note" in message:
+            say_note(str(message["note"]))
         elif "ready" in message:
             self.types = tuple(message["ready"])
             self.deadline = self._between_histories()
@@ -338,6 +341,25 @@ class WorkerSession:
             return ""
         self.output.seek(self.output_read)
         return self.output.read().decode("utf-8", "replace")
+
+
+_SAID: set[str] = set()
+
+
+def forget_notes() -> None:
+    """Say every note again (a new command in a long-lived process)."""
+    with _LIVE_LOCK:
+        _SAID.clear()
+
+
+def say_note(text: str) -> None:
+    """Write a worker's note to stderr, once per process however many workers send it."""
+    with _LIVE_LOCK:
+        if text in _SAID:
+            return
+        _SAID.add(text)
+    sys.stderr.write(f"replaycheck: note: {text}\n")
+    sys.stderr.flush()
 
 
 RAISE_TIMEOUT = (

@@ -5,7 +5,6 @@ once and checked before any history is replayed."""
 from __future__ import annotations
 
 import os
-import sys
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
@@ -79,11 +78,12 @@ def as_data_converter(obj: Any, converter_type: type, spec: str = "") -> Any:
 _CONVERTER_FILES = f"{os.sep}temporalio{os.sep}converter"
 
 
-def explain_converter_warnings(job: ReplayJob) -> None:
-    """Say once, in replaycheck's words, what to set when temporalio's default JSON converter
-    warns that it converts a pydantic model (its warning names its own source line, not the
-    setting; a pydantic project's worker uses ``pydantic_data_converter``). Other warnings show
-    as before."""
+def explain_converter_warnings(job: ReplayJob, notes: list[str]) -> None:
+    """Put in ``notes`` (for the supervisor, which says each note once per command), once, in
+    replaycheck's words, what to set when temporalio's default JSON converter warns that it
+    converts a pydantic model (its warning names its own source line, not the setting; a
+    pydantic project's worker uses ``pydantic_data_converter``). Other warnings show as
+    before."""
     shown = warnings.showwarning
     said = False
 
@@ -101,7 +101,7 @@ def explain_converter_warnings(job: ReplayJob) -> None:
             return
         if not said:
             said = True
-            print(f"replaycheck: note: {_pydantic_note(job.data_converter)}", file=sys.stderr)
+            notes.append(_pydantic_note(job.data_converter))
 
     warnings.showwarning = show
 
