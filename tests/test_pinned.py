@@ -225,10 +225,27 @@ def test_the_severity_of_a_running_pinned_execution_says_when_it_breaks(
     for workflow_id in NOT_PINNED:
         assert "severity: breaks in-flight executions" in shown[workflow_id], workflow_id
         assert "in-flight execution only" not in shown[workflow_id], workflow_id
-    assert "severity: breaks queries and resets of closed executions" in (
-        shown["pinned-completed"]
-    )
     found = by_id(run("-w", V2, "--format", "json", str(pinned_histories)))
     severities = {i: r["diagnosis"]["severity"] for i, r in found.items()}  # type: ignore[index]
     assert severities["upgrading-pinned"] == pinned.removeprefix("severity: ")
     assert severities["upgrading-running"] == "breaks in-flight executions"
+
+
+def test_the_severity_of_a_closed_pinned_execution_says_queries_and_resets_go_to_its_version(
+    pinned_histories: Path,
+) -> None:
+    # The server sends a closed pinned execution's queries to its version's workers, and a
+    # reset keeps the new run on it unless the reset moves it: neither replays it on new code
+    # shipped as a new version.
+    closed = (
+        "breaks queries and resets of this closed execution only if this code ships as its "
+        f"version {VERSION}: queries go to {VERSION}'s workers, and so does a reset (it stays "
+        "pinned) unless it moves the execution to the new version (temporal workflow reset "
+        "with-workflow-update-options --versioning-override-...)"
+    )
+    text = blocks(run("-w", V2, str(pinned_histories)).stdout)["pinned-completed"]
+    assert f"severity: {closed}" in text
+    assert "resets of closed executions" not in text
+    found = by_id(run("-w", V2, "--format", "json", str(pinned_histories)))
+    assert found["pinned-completed"]["diagnosis"]["severity"] == closed  # type: ignore[index]
+    assert found["pinned-completed"]["verdict"] == "nondeterministic"  # the verdict stands

@@ -519,3 +519,23 @@ def test_a_removal_whose_histories_went_on_differently_shows_its_fix_once(tmp_pa
     second = second[second.index("FAIL  ") :]
     assert "code commanded: activity 'charge'" in second
     assert second.rstrip().split("\n\n")[0].endswith(f"same change and fix as {paths[0]}, above")
+
+
+def test_a_closed_pinned_execution_keeps_the_closed_note_of_a_patch_deprecated_too_early() -> None:
+    # Its severity names its version, but it is still a closed execution: the retention note
+    # under the fix stays.
+    from replaycheck._pinning import pinned_severity
+    from replaycheck.diagnose import CLOSED, IN_FLIGHT, Diagnosis, SourceFrame
+
+    frame = SourceFrame(file="wf.py", line=9, function="run", code="await workflow.sleep(1)")
+
+    def fix(severity: str) -> str:
+        return "\n".join(Diagnosis(
+            message="m", change="added", event_id=5, location=(frame,), commanded_kind="timer",
+            deprecated_early="nap", patch_id="nap", severity=severity,
+        ).fix())  # fmt: skip
+
+    note = "note: this execution is closed: once the namespace's retention has deleted it"
+    assert note in fix(pinned_severity(CLOSED, "orders:v41"))
+    assert note in fix(CLOSED)
+    assert note not in fix(pinned_severity(IN_FLIGHT, "orders:v41"))

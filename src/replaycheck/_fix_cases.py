@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from replaycheck.diagnose import CLOSED
+from replaycheck._pinning import is_closed
 
 if TYPE_CHECKING:
     from replaycheck._source import SourceFrame
@@ -98,7 +98,7 @@ def deprecated_early_fix(d: Diagnosis) -> list[str]:
         ]
     elif not addition:
         lines += ["    else:", *old_code(d)]
-    if d.severity == CLOSED:
+    if is_closed(d.severity):
         lines.append(
             "  note: this execution is closed: once the namespace's retention has deleted it, "
             "delete this fixture instead (`replaycheck patches --retention DAYS` lists them)"

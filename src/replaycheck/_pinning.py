@@ -137,17 +137,42 @@ def pinned_summary(versions: list[str], *, pytest: bool = False) -> str:
     )
 
 
+CLOSED_PINNED = "breaks queries and resets of this closed execution only if"
+"""How the ``severity:`` of a closed pinned execution begins (see :func:`pinned_severity`)."""
+
+
 def pinned_severity(severity: str, version: str) -> str:
     """The ``severity:`` of a failure (``diagnose.severity_of``) for an execution pinned to
-    ``version`` (empty: not pinned): a running one breaks only as :func:`pinned_text` says."""
-    from replaycheck.diagnose import IN_FLIGHT
+    ``version`` (empty: not pinned): a running one breaks only as :func:`pinned_text` says.
 
-    if not version or severity != IN_FLIGHT:
+    A closed one is replayed by queries and resets, and the server sends both to its version:
+    a query's task carries the execution's effective versioning behavior and version, which
+    matching routes to that version's workers; a reset rebuilds the new run from the events
+    up to the reset point, so it stays pinned to the version they recorded unless the reset
+    sets an override (``temporal workflow reset with-workflow-update-options``).
+    """
+    from replaycheck.diagnose import CLOSED, IN_FLIGHT
+
+    if not version or severity not in (IN_FLIGHT, CLOSED):
         return severity
+    if severity == CLOSED:
+        return (
+            f"{CLOSED_PINNED} this code ships as its version {version}: queries go to "
+            f"{version}'s workers, and so does a reset (it stays pinned) unless it moves the "
+            "execution to the new version (temporal workflow reset with-workflow-update-options "
+            "--versioning-override-...)"
+        )
     return (
         f"breaks this in-flight execution only if this code ships as its version {version} or "
         "it is moved to the new version"
     )
+
+
+def is_closed(severity: str) -> bool:
+    """Whether ``severity`` is that of a closed execution, pinned or not."""
+    from replaycheck.diagnose import CLOSED
+
+    return severity == CLOSED or severity.startswith(CLOSED_PINNED)
 
 
 # --------------------------------------------------------------------------- --skip-pinned
