@@ -9,6 +9,7 @@ verdict's reason says when they are what holds it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
@@ -183,3 +184,63 @@ def test_a_marker_or_a_version_kept_only_by_pinned_executions_says_so() -> None:
     (change,) = analyze(versions, [site], skip_pinned=True).changes
     assert change.verdict == "raise-min-supported"
     assert [r.workflow_id for _, refs in change.versions for r in refs] == ["b"]
+
+
+# --------------------------------------------------------------------------- continued as new
+
+
+@pytest.fixture(scope="module")
+def handoff_runs(
+    dev_server: WorkflowEnvironment,
+    server_loop: asyncio.AbstractEventLoop,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> list[Path]:
+    """``pinned-handoff``'s two runs (``record_pinned.record_handoff``): the first pinned, the
+    one it continued as new into not, running on the session's dev server."""
+    from tests.workflows.record_pinned import record_handoff
+
+    out = tmp_path_factory.mktemp("handoff")
+    return server_loop.run_until_complete(record_handoff(dev_server.client, out))
+
+
+def handoff_patches(*args: str) -> Result:
+    """``replaycheck patches --skip-pinned ARGS`` of the handoff's gated code."""
+    old = Path.cwd()
+    os.chdir(REPO)
+    try:
+        return CliRunner().invoke(
+            main, ["patches", "-w", "tests.workflows.pinned_handoff_gated", "--skip-pinned", *args],
+            catch_exceptions=False,
+        )  # fmt: skip
+    finally:
+        os.chdir(old)
+
+
+@pytest.mark.server
+def test_a_run_continued_from_a_pinned_run_left_out_does_not_miss_it(
+    handoff_runs: list[Path], dev_server: WorkflowEnvironment
+) -> None:
+    # The selection holds both runs; --skip-pinned leaves the first out as pinned: it was read,
+    # so the run it continued into is not one whose earlier run is missing.
+    address = ("--live", "--address", dev_server.client.service_client.config.target_host)
+    query = "WorkflowId = 'pinned-handoff'"
+    live = handoff_patches(*address, "--query", query)
+    files = handoff_patches(*map(str, handoff_runs))
+    for result in (live, files):
+        assert result.exit_code == 0, result.output
+        assert result.stdout.splitlines()[0] == "audit-first  ready to deprecate", result.stdout
+        assert "earlier runs" not in result.stdout
+        assert result.stdout.endswith(
+            "1 patch id in 1 history (replay: 1 ok); 1 pinned execution left out (--skip-pinned)\n"
+        )
+    assert live.stderr.endswith(" (1 pinned, left out by --skip-pinned)\n")
+    # Selected alone, the later run does not make the step ready: nothing of the gate's type
+    # was read (its earlier run may have taken the old branch, pinned or not).
+    alone = handoff_patches(*address, "--query", f"{query} AND WorkflowType = 'HandoffUpgrading'")
+    assert alone.stdout.splitlines()[:2] == [
+        "audit-first  keep both branches",
+        "  no history of 1 workflow type whose code calls it ('HandoffSteps') is among those "
+        "read, so nothing shows where its executions went: export them (or run `replaycheck "
+        "patches --live` without a selection, which reads every execution the server keeps) "
+        "before deprecating",
+    ]

@@ -103,6 +103,7 @@ def collect_live(
         continues_into=found.continues_into,
         live=True,
         pinned_types=sorted(stats.pinned_types),
+        pinned_runs=sorted(stats.pinned_runs),
         namespace_retention_days=stats.retention_days,
     )
     return replace(report, pinned_left_out=stats.pinned), stats

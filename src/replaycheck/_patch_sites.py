@@ -37,11 +37,16 @@ def within_retention(
 
 
 def missing_earlier_runs(
-    verdicts: Sequence[Verdict], days: float | None, now: datetime | None
+    verdicts: Sequence[Verdict],
+    days: float | None,
+    now: datetime | None,
+    *,
+    read: Iterable[str] = (),
 ) -> list[Verdict]:
     """The verdicts of runs that continued as new from a run no history read holds, which the
-    server still keeps (``days``: the retention; ``None``: unknown, so it may)."""
-    runs = {v.run_id for v in verdicts}
+    server still keeps (``days``: the retention; ``None``: unknown, so it may; ``read``: the
+    run ids of histories read without a verdict: the pinned ones a live selection left out)."""
+    runs = {v.run_id for v in verdicts} | set(read)
     cutoff = None if days is None else (now or datetime.now(timezone.utc)) - timedelta(days=days)
     missing = []
     for verdict in verdicts:

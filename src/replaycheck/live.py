@@ -49,6 +49,8 @@ class LiveStats:
     """Executions left out as pinned (``skip_pinned``)."""
     pinned_types: set[str] = field(default_factory=set)
     """The workflow types of those."""
+    pinned_runs: set[str] = field(default_factory=set)
+    """Their run ids (a run continued as new from one of them does not miss it)."""
     most_held: int = 0
     """The most histories held in memory at once (never above ``concurrency``)."""
     retention_days: float | None = None
@@ -282,6 +284,7 @@ class _Fetcher:
             if history is not None and self.skip_pinned and pinned_version(history):
                 self.stats.pinned += 1
                 self.stats.pinned_types.add(execution.workflow_type)
+                self.stats.pinned_runs.add(execution.run_id)
                 self.release()
                 continue
             self.stats.not_found += history is None

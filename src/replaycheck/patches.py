@@ -211,6 +211,7 @@ def analyze(
     skip_pinned: bool = False,
     pinned_types: Sequence[str] = (),
     namespace_retention_days: float | None = None,
+    pinned_runs: Sequence[str] = (),
 ) -> PatchesReport:
     """Build the report from replay verdicts (with ``patches`` facts) and the scanned call sites.
 
@@ -224,7 +225,8 @@ def analyze(
     ``live``: the verdicts are of a live selection (advice names a wider one, not an export);
     ``skip_pinned``: leave out executions pinned to a deployment version (``--skip-pinned``;
     their workflow types still count as read, as do ``pinned_types``: those of the pinned
-    executions a live selection left out); ``namespace_retention_days``: the retention the
+    executions a live selection left out, whose run ids ``pinned_runs`` are: a run continued as
+    new from one of them does not miss it); ``namespace_retention_days``: the retention the
     server said (``--live``), which dates when the executions holding a verdict are deleted
     (as ``retention_days`` does for files, which also leaves out those already past it).
 
@@ -250,7 +252,7 @@ def analyze(
     coverage = None
     if not complete:
         pinned, _ = scope.within_retention(left_out, retention_days, now)
-        missing = scope.missing_earlier_runs(every, retention_days, now)
+        missing = scope.missing_earlier_runs(every, retention_days, now, read=pinned_runs)
         coverage = Coverage(  # what the server still keeps
             seen=frozenset(v.workflow_type for v in (*kept, *pinned)) | frozenset(pinned_types),
             missing_runs=tuple(v for v in missing if not (skip_pinned and v.pinned)),

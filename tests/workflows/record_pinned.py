@@ -21,7 +21,13 @@ deployment version ``replaycheck-pinned:v1`` (made the current version) runs
     ``PinnedSteps`` waiting, moved by an auto-upgrade override, then the override unset
     (``--versioning-override-behavior unspecified``): pinned again, as its workers recorded.
 
-The running ones stay running on the caller's server.
+The running ones stay running on the caller's server. :func:`record_handoff` runs one more,
+on a deployment version of its own (``tests.workflows.pinned_handoff``), into
+``OUT/pinned-handoff-1.json`` and ``-2.json``:
+
+``pinned-handoff``
+    ``HandoffSteps`` (pinned) continued as new into ``HandoffUpgrading`` (auto-upgrade), which
+    waits: a pinned first run, and a later one that is not pinned.
 """
 
 from __future__ import annotations
@@ -70,10 +76,12 @@ async def _events(handle: WorkflowHandle[Any, Any], event_type: int, count: int 
     await asyncio.wait_for(follow(), WAIT)
 
 
-async def _make_current(client: Client) -> None:
+async def _make_current(
+    client: Client, deployment: str = pinned.DEPLOYMENT, build_id: str = pinned.BUILD_ID
+) -> None:
     """Make the worker's version current (it is known once the worker has polled)."""
     request = SetWorkerDeploymentCurrentVersionRequest(
-        namespace=client.namespace, deployment_name=pinned.DEPLOYMENT, build_id=pinned.BUILD_ID
+        namespace=client.namespace, deployment_name=deployment, build_id=build_id
     )
     deadline = asyncio.get_running_loop().time() + WAIT
     while True:
@@ -160,12 +168,51 @@ async def record(client: Client, out: Path) -> list[Path]:
         return list(await asyncio.gather(*(_run(client, out, i) for i in IDS)))
 
 
+async def record_handoff(client: Client, out: Path) -> list[Path]:
+    """Run ``pinned-handoff`` (``tests.workflows.pinned_handoff``) on ``client``'s server, on
+    its own deployment version: a pinned first run that continued as new into a run that is
+    not pinned, left running; write ``OUT/pinned-handoff-1.json`` and ``-2.json``."""
+    from tests.workflows import pinned_handoff as handoff
+
+    version = WorkerDeploymentVersion(deployment_name=handoff.DEPLOYMENT, build_id=handoff.BUILD_ID)
+    async with Worker(
+        client,
+        task_queue=handoff.TASK_QUEUE,
+        workflows=[handoff.HandoffSteps, handoff.HandoffUpgrading],
+        activities=[pinned.reserve],
+        deployment_config=WorkerDeploymentConfig(version=version, use_worker_versioning=True),
+        disable_eager_activity_execution=True,
+    ):
+        await _make_current(client, handoff.DEPLOYMENT, handoff.BUILD_ID)
+        started = await client.start_workflow(
+            "HandoffSteps", "pinned-handoff", id="pinned-handoff", task_queue=handoff.TASK_QUEUE
+        )
+        first = client.get_workflow_handle("pinned-handoff", run_id=started.result_run_id)
+        await _events(first, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW)
+        later = client.get_workflow_handle("pinned-handoff")  # the run it continued into
+        await _events(later, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, 2)  # waiting
+        paths = []
+        for n, (handle, wtype) in enumerate(
+            ((first, "HandoffSteps"), (later, "HandoffUpgrading")), 1
+        ):
+            history = await handle.fetch_history()
+            status = (await handle.describe()).status
+            provenance = Provenance(workflow_id="pinned-handoff", workflow_type=wtype,
+                                    namespace=client.namespace,
+                                    status=status.name if status else "")  # fmt: skip
+            path = out / f"pinned-handoff-{n}.json"
+            paths.append(write_history(path, history.events, provenance=provenance))
+        return paths
+
+
 async def main(argv: Sequence[str]) -> None:
     """Start a dev server, record into ``argv[0]``, print the files written."""
     from replaycheck.testing import dev_server
 
     async with dev_server() as env:
         for path in await record(env.client, Path(argv[0])):
+            print(path)
+        for path in await record_handoff(env.client, Path(argv[0])):
             print(path)
 
 
