@@ -71,9 +71,19 @@ def test_the_failure_of_a_pinned_execution_says_so(pinned_histories: Path) -> No
     assert set(shown) == PINNED | NOT_PINNED
     for workflow_id in PINNED:
         assert HEAD in shown[workflow_id], workflow_id
+    # A running one is moved by update-options; a closed one only by a reset (the server
+    # refuses update-options on it: "workflow execution already completed").
+    for workflow_id in PINNED - {"pinned-completed"}:
         assert "(temporal workflow update-options --versioning-override-behavior" in (
             shown[workflow_id]
-        )
+        ), workflow_id
+    completed = shown["pinned-completed"]
+    assert "workflow update-options" not in completed
+    assert (
+        "or a reset moves the execution to the new version (temporal workflow reset "
+        "with-workflow-update-options --versioning-override-behavior auto_upgrade, or pinned to "
+        "it; update-options refuses a closed execution)"
+    ) in " ".join(completed.split())
     for workflow_id in NOT_PINNED:
         assert "pinned:" not in shown[workflow_id], workflow_id
     assert (

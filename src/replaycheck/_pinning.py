@@ -97,14 +97,24 @@ does, as a query: for ``export``). ``!= 'Pinned'`` alone would drop unversioned 
 too, which have no value."""
 
 
-def pinned_text(version: str) -> str:
-    """What a pinned execution's failure means (the ``pinned:`` line under it)."""
-    return (
+def pinned_text(version: str, *, closed: bool = False) -> str:
+    """What a pinned execution's failure means (the ``pinned:`` line under it). A closed
+    execution's options cannot be updated (the server refuses: "workflow execution already
+    completed"); only a reset that sets an override moves it."""
+    head = (
         f"this execution is pinned to deployment version {version}: new code shipped as a new "
         f"version never replays it, only {version}'s workers do. The failure matters only if "
-        f"you ship this code as {version} (the same build id) or move the execution to the new "
-        "version (temporal workflow update-options --versioning-override-behavior auto_upgrade, "
-        "or pinned to it)"
+        f"you ship this code as {version} (the same build id) or "
+    )
+    if closed:
+        return head + (
+            "a reset moves the execution to the new version (temporal workflow reset "
+            "with-workflow-update-options --versioning-override-behavior auto_upgrade, or "
+            "pinned to it; update-options refuses a closed execution)"
+        )
+    return head + (
+        "move the execution to the new version (temporal workflow update-options "
+        "--versioning-override-behavior auto_upgrade, or pinned to it)"
     )
 
 

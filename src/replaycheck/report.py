@@ -96,7 +96,8 @@ def _failure_head(verdict: Verdict, color: bool) -> list[str]:
     if verdict.pinned:
         from replaycheck._pinning import pinned_text
 
-        text = pinned_text(printable(verdict.pinned))
+        closed = bool(verdict.status) and verdict.status != "RUNNING"
+        text = pinned_text(printable(verdict.pinned), closed=closed)
         lines.append("      " + _field("pinned", paint(text, "yellow", color), color))
     return lines
 
