@@ -113,6 +113,35 @@ def test_all_ok_corpus_passes(pytester: pytest.Pytester, xdist_args: list[str]) 
     )
 
 
+def test_a_worker_note_is_said_once_in_the_summary(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
+    # A pydantic project that forgot data_converter: every history passes (activity inputs are
+    # not compared), and the note that would go unseen in a passing item's captured output
+    # closes the run, once, also from xdist's workers.
+    histories = pytester.path / "histories"
+    histories.mkdir()
+    for n in range(4):
+        shutil.copy(COMPLETE, histories / f"hello-{n}.json")
+    configure(pytester, "tests.workflows.pydantic_hello", "histories")
+    result = pytester.runpytest(*xdist_args)
+    result.assert_outcomes(passed=4)
+    notes = [line for line in result.outlines if line.startswith("note: ")]
+    assert notes == [
+        "note: the workflows pass pydantic models, which temporalio's default data converter "
+        "converts with a warning; if your workers' client uses pydantic_data_converter, set "
+        'data_converter = "temporalio.contrib.pydantic:pydantic_data_converter" under '
+        "[tool.replaycheck] (or pass --data-converter), so the replay converts values as they do."
+    ]
+    assert "UserWarning" not in result.stdout.str() + result.stderr.str()
+    # Configured as the note says, no note.
+    configure(pytester, "tests.workflows.pydantic_hello", "histories",
+              'data_converter = "temporalio.contrib.pydantic:pydantic_data_converter"')  # fmt: skip
+    result = pytester.runpytest(*xdist_args)
+    result.assert_outcomes(passed=4)
+    assert not [line for line in result.outlines if line.startswith("note: ")]
+
+
 def test_a_removed_patch_gate_is_one_fix_in_the_summary(
     pytester: pytest.Pytester, xdist_args: list[str]
 ) -> None:

@@ -31,6 +31,7 @@ from replaycheck._plugin_items import (
     CLASSNAME_ATTRIBUTE,
     FAILURE_ATTRIBUTE,
     MARKER,
+    NOTES_ATTRIBUTE,
     HistoryFile,
     JunitClassnames,
     ReplaycheckFixture,
@@ -62,7 +63,8 @@ def pytest_configure(config: pytest.Config) -> None:
         from replaycheck.replay import ReplayJob
         from replaycheck.runner import Runner
 
-        runner = Runner(replace(ReplayJob.from_settings(settings, ()), capture_output=True))
+        job = replace(ReplayJob.from_settings(settings, ()), capture_output=True)
+        runner = Runner(job, keep_notes=True)
         config.stash[runner_key] = runner
         config.pluginmanager.register(VerdictCounter(), "replaycheck-counter")
         xml = junit_xml(config)  # made by junitxml's configure, which runs before this one
@@ -317,6 +319,10 @@ def pytest_runtest_makereport(
     writes_xml = getattr(item.config.option, "xmlpath", None)  # on xdist's workers too
     if writes_xml and isinstance(item, ReplayItem) and outcome.excinfo is None:
         setattr(outcome.get_result(), CLASSNAME_ATTRIBUTE, junit_classname(item.nodeid))
+    if call.when == "call" and isinstance(item, ReplayItem):
+        notes = item.config.stash[runner_key].take_notes()
+        if notes:
+            setattr(outcome.get_result(), NOTES_ATTRIBUTE, notes)
     failed = call.excinfo.value if call.when == "call" and call.excinfo is not None else None
     if isinstance(failed, ReplayFailed) and failed.verdict.verdict == "nondeterministic":
         setattr(outcome.get_result(), FAILURE_ATTRIBUTE, failure_json(failed.verdict))

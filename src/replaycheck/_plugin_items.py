@@ -35,6 +35,10 @@ FAILURE_ATTRIBUTE = "replaycheck_failure"
 """A nondeterministic item's call report carries its verdict here, as JSON, for the run's
 closing lines: it reaches the xdist controller with the report, and JUnit XML leaves it out
 (it writes user properties)."""
+NOTES_ATTRIBUTE = "replaycheck_notes"
+"""A history item's call report carries here the replay worker's notes that came with its
+verdict (e.g. that pydantic models go through temporalio's default converter), for the run's
+closing lines, on the xdist controller too."""
 CLASSNAME_ATTRIBUTE = "replaycheck_classname"
 """Every report of a history item carries its JUnit XML classname here (:func:`junit_classname`):
 it reaches the xdist controller, which writes the XML, with the report."""

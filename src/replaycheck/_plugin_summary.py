@@ -8,6 +8,7 @@ import pytest
 
 from replaycheck._plugin_items import (
     FAILURE_ATTRIBUTE,
+    NOTES_ATTRIBUTE,
     STATUS_PROPERTY,
     VERDICT_PROPERTY,
     failure_summary,
@@ -25,6 +26,8 @@ class VerdictCounter:
         """``ok`` histories of executions still running: checked only as far as they got."""
         self.failures: list[str] = []
         """The nondeterministic verdicts, as their reports carry them (``failure_json``)."""
+        self.notes: dict[str, None] = {}
+        """The replay workers' notes, each once, in the order they came."""
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "call" or str(report.outcome) == "rerun":  # counted once, by the last
@@ -34,6 +37,7 @@ class VerdictCounter:
         if kind in self.counts:
             self.counts[kind] += 1
             self.running += kind == "ok" and properties.get(STATUS_PROPERTY) == "RUNNING"
+        self.notes.update(dict.fromkeys(getattr(report, NOTES_ATTRIBUTE, None) or ()))
         failure = getattr(report, FAILURE_ATTRIBUTE, None)
         if isinstance(failure, str):
             self.failures.append(failure)
@@ -51,6 +55,8 @@ class VerdictCounter:
         )
         if self.running:
             terminalreporter.write_line(running_line(self.running))
+        for note in self.notes:
+            terminalreporter.write_line(f"note: {note}")
         if bad:
             terminalreporter.write_line(
                 "Fix each history that broke as its failure shows (most often by gating the "

@@ -62,8 +62,11 @@ class WorkerSession:
     or crashes the worker gets an ``error`` verdict; a new worker takes the rest of the queue.
     """
 
-    def __init__(self, job: ReplayJob) -> None:
+    def __init__(self, job: ReplayJob, notes: list[str] | None = None) -> None:
         self.job = job.with_paths(())
+        self.notes = notes
+        """Where the worker's notes go, each once, for the owner to show (``None``: said on
+        stderr as they come, once per process: :func:`say_note`)."""
         self.queue: list[tuple[int, str | dict[str, str]]] = []
         """Submitted, no verdict yet, in order; the worker knows ``queue[i]`` by ``base + i``."""
         self.base = 0
@@ -280,7 +283,11 @@ class WorkerSession:
             self.output_read = int(message.get("output_end", self.output_read))
             return self._collect(message["index"], Verdict.from_json_dict(message["verdict"]))
         elif "note" in message:
-            say_note(str(message["note"]))
+            note = str(message["note"])
+            if self.notes is None:
+                say_note(note)
+            elif note not in self.notes:
+                self.notes.append(note)
         elif "ready" in message:
             self.types = tuple(message["ready"])
             self.deadline = self._between_histories()

@@ -18,8 +18,11 @@ from replaycheck.verdict import Verdict
 class Runner:
     """Replays histories lazily, in one worker, and remembers each verdict."""
 
-    def __init__(self, job: ReplayJob) -> None:
+    def __init__(self, job: ReplayJob, *, keep_notes: bool = False) -> None:
         self.job = job
+        self.notes: list[str] | None = [] if keep_notes else None
+        """The worker's notes, each once (``keep_notes``; else said on stderr)."""
+        self.notes_taken = 0
         self.session: WorkerSession | None = None
         self.keys: dict[str, int] = {}
         self.verdicts: dict[int, Verdict] = {}
@@ -30,7 +33,7 @@ class Runner:
     def warm(self) -> None:
         """Start the worker now (it imports temporalio and the workflows while we do other work)."""
         if self.session is None:
-            self.session = WorkerSession(self.job)
+            self.session = WorkerSession(self.job, self.notes)
             self.session.start()
 
     def prefetch(self, paths: Iterable[str]) -> None:
@@ -52,6 +55,13 @@ class Runner:
         key = self.keys[path]
         self._wait_for(key)
         return self.verdicts[key]
+
+    def take_notes(self) -> list[str]:
+        """The worker's notes that came since the last call (``keep_notes``)."""
+        if self.notes is None:
+            return []
+        new, self.notes_taken = self.notes[self.notes_taken :], len(self.notes)
+        return new
 
     def forget(self, path: str) -> None:
         """Drop the verdict for ``path``: the next ask replays it again."""
@@ -90,7 +100,7 @@ class Runner:
 
     def _send(self, path: str) -> int:
         if self.session is None:
-            self.session = WorkerSession(self.job)
+            self.session = WorkerSession(self.job, self.notes)
         key, self.sent = self.sent, self.sent + 1
         self.session.submit(key, path)
         return key
