@@ -1,0 +1,46 @@
+"""The README's console example is what ``replaycheck check`` prints today (it had drifted: the
+run had learnt to read the unsafe code as a removed gate, the README still showed an older
+reading)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from replaycheck.cli import main
+from tests.conftest import REPO
+
+COMMAND = "$ replaycheck check -w examples.provisioning.workflows_unsafe"
+
+
+def readme_example() -> list[str]:
+    """The lines the README shows the command printing (up to ``$ echo $?``)."""
+    text = (REPO / "README.md").read_text()
+    block = text.split(COMMAND + "\n", 1)[1].split("```", 1)[0]
+    return block.split("\n$ echo $?", 1)[0].splitlines()
+
+
+def _run_ids_cut(line: str) -> str:
+    return re.sub(r"run ([0-9a-f]{8})-[0-9a-f-]+,", r"run \1-…,", line)
+
+
+def test_the_readme_example_is_what_check_prints() -> None:
+    old = Path.cwd()
+    os.chdir(REPO)
+    try:
+        result = CliRunner().invoke(main, COMMAND.split()[2:])
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 1  # as the README's `echo $?` shows
+    printed = [_run_ids_cut(line) for line in result.stdout.splitlines()]
+    at = 0
+    for line in readme_example():
+        if line == "…":  # lines left out
+            continue
+        shown = line.split("…")[0] if line.endswith("…") else line
+        found = next((i for i in range(at, len(printed)) if printed[i].startswith(shown)), None)
+        assert found is not None, f"README line not printed (in this order): {line}"
+        at = found + 1
