@@ -410,3 +410,93 @@ def test_saved_histories_replay_under_the_code_that_made_them(
         assert read_history(path).info.workflow_id.startswith("generated-ShipWithChild-")
         verdict = replay_file(path, "tests.workflows.child_by_id")
         assert verdict.ok, verdict.message
+
+
+# ----------------------------------------------------------------------- updates
+
+UPDATES = "tests.workflows.update_change"
+
+
+def test_an_update_handler_changed_without_a_gate_exits_1_naming_the_update() -> None:
+    from click.testing import CliRunner
+
+    from replaycheck.cli import main
+
+    done = CliRunner().invoke(
+        main,
+        ["generate", "--baseline", f"{UPDATES}:ExpediteV1", "-w", f"{UPDATES}:ExpediteUngated",
+         "--max-examples", "30"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert done.exit_code == 1, done.output
+    scenario = done.output.split("\n\n")[0]
+    # The run method never changed: only an accepted update reaches the new activity.
+    assert "update expedite(" in scenario and ", accepted" in scenario
+    assert "history recorded: completion of update 'expedite'" in done.output
+    assert "code commanded:   activity 'notify'" in done.output
+    assert "fix: gate the change at update_change.py" in done.output
+
+
+def test_the_same_update_change_gated_passes_and_updates_count_in_shapes(
+    tmp_path: Path,
+) -> None:
+    from replaycheck._scenario import event_type
+    from replaycheck.histories import read_history
+
+    result = explore(
+        f"{UPDATES}:ExpediteV1", new=[f"{UPDATES}:ExpediteGated"], max_examples=30, save=tmp_path
+    )
+    assert result.ok and result.exit_code == 0, result.render()
+    kinds = [
+        {event_type(e) for e in read_history(p).history.events}
+        for p in sorted(tmp_path.rglob("Expedite/*.json"))
+    ]
+    assert len(kinds) == result.shapes  # one saved history per shape
+    accepted = "WORKFLOW_EXECUTION_UPDATE_ACCEPTED"
+    assert any(accepted in k for k in kinds) and any(accepted not in k for k in kinds)
+
+
+def test_updates_the_validator_rejects_are_not_sent_and_not_errors() -> None:
+    from hypothesis import strategies as st
+
+    # Every drawn update is rejected, so the ungated handler never runs in a baseline history.
+    result = explore(
+        f"{UPDATES}:ExpediteV1", new=[f"{UPDATES}:ExpediteUngated"], max_examples=15,
+        updates={"expedite": st.just("no")},
+    )  # fmt: skip
+    assert result.ok and not result.errors, result.render()
+    assert result.histories > 0
+
+
+def test_a_workflow_without_update_handlers_draws_no_updates() -> None:
+    from hypothesis import strategies as st
+    from temporalio import workflow
+
+    from replaycheck._explore import Engine
+    from replaycheck._explore_example import Limits, Target
+    from replaycheck._generate_setup import _target
+    from replaycheck.generate import GenerationSpec
+    from tests.workflows.update_change import ExpediteV1
+
+    class Data:
+        def __init__(self) -> None:
+            self.labels: list[str] = []
+
+        def draw(self, strategy: Any, label: str) -> Any:
+            self.labels.append(label.split(" ")[0])
+            return [] if label.startswith(("signals", "updates")) else 1
+
+    engine = Engine([], {}, failures=True, limits=Limits(5, 3, 10.0, 3))
+    plain = Data()
+    engine.draw_plan(plain, Target("NoUpdates", st.just(("x",)), {}))
+    assert plain.labels == ["arguments", "pause"]  # what it drew before updates were drawn
+    with_update = Data()
+    engine.draw_plan(with_update, Target("E", st.just(("x",)), {}, {"go": st.just(())}))
+    assert with_update.labels == ["arguments", "pause", "updates"]
+    # The update handler's arguments come from its type hints.
+    target = _target(workflow._Definition.must_from_class(ExpediteV1), GenerationSpec("x"))
+    assert {n: repr(s) for n, s in target.updates.items()} == {
+        "expedite": repr(st.tuples(st.text()))
+    }
+    result = explore(f"{UPDATES}:NoUpdates", new=[f"{UPDATES}:NoUpdates"], max_examples=5)
+    assert result.ok and result.histories > 0

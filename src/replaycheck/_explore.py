@@ -27,10 +27,10 @@ from replaycheck._explore_example import (
     Target,
     outcome_strategy,
 )
+from replaycheck._explore_send import IDLE, draw_messages, plan, recorded_updates, send
 from replaycheck._scenario import (
     ActivityCall,
     Scenario,
-    SignalDelivery,
     close_status,
     event_type,
     open_work,
@@ -140,7 +140,7 @@ class Engine:
         if example is None or not _belongs(workflow_id, example.workflow_id):
             raise ApplicationError("no example is running", non_retryable=True)
         number = len(example.calls) + 1
-        await self._send_signals(example, example.at_call.pop(number, []), f"call {number}")
+        await send(example, example.at_call.pop(number, []), f"call {number}", self.timeout)
         name = info.activity_type
         if number > self.limits.max_steps:
             strategy = self.forced.get(name, st.just(Outcome(True)))
@@ -163,22 +163,10 @@ class Engine:
             non_retryable=not outcome.retryable,
         )
 
-    async def _send_signals(
-        self, example: Example, signals: list[tuple[str, tuple[Any, ...], int]], when: str
-    ) -> None:
-        from temporalio.service import RPCError
-
-        assert example.handle is not None
-        for name, args, index in signals:
-            try:
-                await example.handle.signal(name, args=list(args))
-            except RPCError:
-                continue  # the execution closed first: the signal is reported as not sent
-            text = f"while activity {when} ran" if when.startswith("call") else when
-            example.sent[index] = SignalDelivery(name, args, text)
-
-    def draw_plan(self, data: Any, target: Target) -> tuple[tuple[Any, ...], int, list[Any]]:
-        """Draw the arguments, the pause point and the signals of one example."""
+    def draw_plan(
+        self, data: Any, target: Target
+    ) -> tuple[tuple[Any, ...], int, tuple[list[Any], list[Any]]]:
+        """Draw the arguments, the pause point, the signals and the updates of one example."""
         limits = self.limits
         args = data.draw(target.args, label="arguments")
         # One integer, so shrinking walks it down to the first pause point that still fails;
@@ -187,30 +175,26 @@ class Engine:
             st.integers(1, limits.max_steps),
             label="pause after workflow task (past the last one: as far as it goes)",
         )
-        signals: list[Any] = []
-        if target.signals and limits.max_signals:
-            point = st.one_of(st.none(), st.integers(1, limits.max_steps))
-            one = st.one_of(
-                *(st.tuples(st.just(n), s, point) for n, s in sorted(target.signals.items()))
-            )
-            signals = data.draw(
-                st.lists(one, max_size=limits.max_signals),
-                label="signals (name, args, during activity call N or None: when it waits)",
-            )
-        return args, pause, signals
+        # Nothing is drawn for a kind the workflow has no handler of: a workflow without
+        # updates draws what it drew before updates were.
+        steps = limits.max_steps
+        signals = draw_messages(data, "signal", target.signals, limits.max_signals, steps)
+        updates = draw_messages(data, "update", target.updates, limits.max_updates, steps)
+        return args, pause, (signals, updates)
+
+    @property
+    def timeout(self) -> float:
+        """Real seconds an update may take to be accepted or rejected."""
+        return self.limits.example_timeout
 
     async def run(self, data: Any, target: Target) -> Recorded:
         """Run one example to completion (or its limits) and cut it at the drawn pause point."""
         assert self.client is not None
-        args, pause, signals = self.draw_plan(data, target)
+        args, pause, (signals, updates) = self.draw_plan(data, target)
         example = Example(data, f"generated-{target.workflow_type}-{next(self.counter)}")
         full: tuple[Any, ...] = ()
-        for index, (name, sargs, point) in enumerate(signals):
-            entry = (name, tuple(sargs), index)
-            if point is None:
-                example.when_idle.append(entry)
-            else:
-                example.at_call.setdefault(point, []).append(entry)
+        plan(example, "signal", signals)
+        plan(example, "update", updates)
         self.current = example
         try:
             await self._encodable(args)
@@ -231,7 +215,8 @@ class Engine:
             self.current = None
         if example.abort is not None:
             raise example.abort
-        return self._record(target, example, args, pause, full, stopped, len(signals))
+        drawn = (len(signals), len(updates))
+        return self._record(target, example, args, pause, full, stopped, drawn)
 
     async def _encodable(self, args: Sequence[Any]) -> None:
         """Reject drawn arguments the data converter cannot encode (``Decimal('Infinity')``
@@ -267,8 +252,7 @@ class Engine:
                 _unreached_to_idle(example)
                 if not example.when_idle:
                     return "waiting for a signal or update (none left to send)"
-                entry = example.when_idle.pop(0)
-                await self._send_signals(example, [entry], "when the execution waited")
+                await send(example, [example.when_idle.pop(0)], IDLE, self.timeout)
                 continue
             if loop.time() > deadline:
                 return f"stopped after {self.limits.example_timeout:g} s (example timeout)"
@@ -330,7 +314,7 @@ class Engine:
         pause: int,
         full: tuple[Any, ...],
         stopped: str,
-        drawn_signals: int,
+        drawn: tuple[int, int],
     ) -> Recorded:
         """Cut the full history at the pause point and describe what the cut history holds."""
         points = pause_points(full)
@@ -343,7 +327,8 @@ class Engine:
             stopped = f"paused at the drawn point; the execution went on to {len(full)} events"
         signaled = sum(1 for e in recorded if event_type(e) == "WORKFLOW_EXECUTION_SIGNALED")
         signals = tuple(example.sent.values())[:signaled]  # in the order they were sent
-        left_out = drawn_signals - len(signals)
+        left_out = drawn[0] - len(signals)
+        updates, updates_left_out = recorded_updates(example, recorded, full, drawn[1])
         scenario = Scenario(
             workflow_type=target.workflow_type,
             workflow_id=example.workflow_id,
@@ -351,13 +336,15 @@ class Engine:
             pause_after=pause if cut else None,
             calls=recorded_calls(example.calls, example.workflow_id, recorded, cut),
             signals=signals,
+            updates=updates,
             workflow_tasks=sum(1 for p in points if p <= end),
             total_tasks=len(points),
             status=close_status(recorded),
             events=len(recorded),
             last_event=event_type(recorded[-1]) if recorded else "",
             stopped=stopped
-            + (f"; {left_out} drawn signal(s) not in the history" if left_out else ""),
+            + (f"; {left_out} drawn signal(s) not in the history" if left_out else "")
+            + updates_left_out,
         )
         return Recorded(scenario, recorded, full)
 
@@ -368,7 +355,8 @@ def _belongs(workflow_id: str, example_id: str) -> bool:
 
 
 def _unreached_to_idle(example: Example) -> None:
-    """Signals drawn for activity calls the execution has not made go out when it waits."""
+    """Signals and updates drawn for activity calls the execution has not made go out when it
+    waits."""
     for number in sorted(example.at_call):
         example.when_idle.extend(example.at_call.pop(number))
 

@@ -1,6 +1,6 @@
 """What one example of a generation run is made of: the workflow type explored and the bounds
 of an example, what a stand-in activity does for a call, the running example's state and what
-it recorded."""
+it recorded, and the signals and updates it sends."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
 
-from replaycheck._scenario import ActivityCall, Scenario, SignalDelivery
+from replaycheck._scenario import ActivityCall, Scenario, SignalDelivery, UpdateDelivery
 
 if TYPE_CHECKING:
     from temporalio.client import WorkflowHandle
@@ -39,6 +39,7 @@ class Target:
     workflow_type: str
     args: st.SearchStrategy[tuple[Any, ...]]
     signals: Mapping[str, st.SearchStrategy[tuple[Any, ...]]]
+    updates: Mapping[str, st.SearchStrategy[tuple[Any, ...]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Limits:
     max_signals: int
     example_timeout: float
     """Real seconds one execution may take before it is recorded as it stands."""
+    max_updates: int = 3
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,18 @@ class Recorded:
     full: tuple[Any, ...]
 
 
+@dataclass(frozen=True)
+class Message:
+    """A drawn signal or update waiting to be sent."""
+
+    kind: str
+    """``signal`` or ``update``."""
+    name: str
+    args: tuple[Any, ...]
+    index: int
+    """Its place among the drawn messages of its kind."""
+
+
 @dataclass
 class Example:
     """Mutable state of the running example, shared with the stand-in activity."""
@@ -71,9 +85,12 @@ class Example:
     handle: WorkflowHandle[Any, Any] | None = None
     calls: list[tuple[ActivityCall, str, str]] = field(default_factory=list)
     """(call, workflow id, activity id)."""
-    at_call: dict[int, list[tuple[str, tuple[Any, ...], int]]] = field(default_factory=dict)
-    when_idle: list[tuple[str, tuple[Any, ...], int]] = field(default_factory=list)
+    at_call: dict[int, list[Message]] = field(default_factory=dict)
+    """Messages to send while activity call N runs."""
+    when_idle: list[Message] = field(default_factory=list)
     sent: dict[int, SignalDelivery] = field(default_factory=dict)
+    updates: list[tuple[str, UpdateDelivery]] = field(default_factory=list)
+    """(update id, delivery) of each update sent, accepted or rejected."""
     abort: BaseException | None = None
     """Raised by Hypothesis inside a stand-in; re-raised in the test, where it belongs."""
 

@@ -208,15 +208,18 @@ def _with_seed(settings: Any, seeder: Any) -> Any:
     return apply
 
 
-def make_limits(max_steps: int, max_signals: int, example_timeout: float) -> Limits:
+def make_limits(
+    max_steps: int, max_signals: int, example_timeout: float, max_updates: int = 3
+) -> Limits:
     """Validated limits."""
     from replaycheck.errors import ConfigError
 
-    if max_steps < 1 or max_signals < 0 or example_timeout <= 0:
+    if max_steps < 1 or max_signals < 0 or max_updates < 0 or example_timeout <= 0:
         raise ConfigError(
-            "max_steps must be at least 1, max_signals at least 0 and example_timeout positive."
+            "max_steps must be at least 1, max_signals and max_updates at least 0 and "
+            "example_timeout positive."
         )
-    return Limits(max_steps, max_signals, example_timeout)
+    return Limits(max_steps, max_signals, example_timeout, max_updates)
 
 
 def strategies_for(types: Sequence[Any]) -> st.SearchStrategy[tuple[Any, ...]]:
@@ -247,7 +250,8 @@ def as_tuple_strategy(value: Any, arity: int) -> st.SearchStrategy[tuple[Any, ..
 def merge_signals(
     defined: Mapping[str, Sequence[Any]], given: Mapping[str, Any] | None
 ) -> dict[str, st.SearchStrategy[tuple[Any, ...]]]:
-    """Signal strategies: every defined signal from its hints, or exactly the ones given."""
+    """Signal (or update) strategies: every defined one from its hints, or exactly the ones
+    given."""
     if given is None:
         return {name: strategies_for(types) for name, types in defined.items()}
     return {

@@ -152,8 +152,11 @@ def _target(defn: Any, spec: GenerationSpec) -> Target:
         if spec.args is None
         else as_tuple_strategy(spec.args, len(defn.arg_types or ()))
     )
-    defined = {name: s.arg_types or () for name, s in defn.signals.items() if name}
-    return Target(defn.name, args, merge_signals(defined, spec.signals))
+    signals = {name: s.arg_types or () for name, s in defn.signals.items() if name}
+    updates = {name: u.arg_types or () for name, u in defn.updates.items() if name}
+    return Target(
+        defn.name, args, merge_signals(signals, spec.signals), merge_signals(updates, spec.updates)
+    )
 
 
 def save(tally: Tally, directory: Path) -> tuple[Path, ...]:

@@ -1,4 +1,5 @@
-"""What one generated example did (arguments, activity outcomes, signals, pause point), and
+"""What one generated example did (arguments, activity outcomes, signals, updates, pause
+point), and
 the history arithmetic the generator needs: where an execution can be paused, when it is idle.
 
 Plain data and functions only; temporalio's protobuf classes are used duck-typed.
@@ -130,6 +131,16 @@ class SignalDelivery:
 
 
 @dataclass(frozen=True)
+class UpdateDelivery:
+    """A drawn update the execution accepted, and when it was sent."""
+
+    update: str
+    args: tuple[Any, ...]
+    when: str
+    """``while activity call 2 ran`` or ``when the execution waited``."""
+
+
+@dataclass(frozen=True)
 class Scenario:
     """What one example did to the baseline execution, and what was recorded of it."""
 
@@ -140,6 +151,8 @@ class Scenario:
     """Drawn pause point: after this many workflow tasks (``None``: as far as it goes)."""
     calls: tuple[ActivityCall, ...] = ()
     signals: tuple[SignalDelivery, ...] = ()
+    updates: tuple[UpdateDelivery, ...] = ()
+    """Drawn updates the recorded history accepted, in the order they were sent."""
     workflow_tasks: int = 0
     """Workflow tasks completed in the recorded history."""
     total_tasks: int = 0
@@ -186,12 +199,23 @@ class Scenario:
             lines.append("activity calls: none")
         for signal in self.signals:
             lines.append(f"signal {signal.signal}{_short(signal.args)} {signal.when}")
+        for update in self.updates:
+            lines.append(f"update {update.update}{_short(update.args)} {update.when}, accepted")
         return lines
 
 
 def _short(value: Any, limit: int = 160) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def accepted_updates(events: Sequence[Any]) -> set[str]:
+    """The ids of the updates ``events`` record as accepted (a rejected one leaves none)."""
+    return {
+        e.workflow_execution_update_accepted_event_attributes.accepted_request.meta.update_id
+        for e in events
+        if event_type(e) == "WORKFLOW_EXECUTION_UPDATE_ACCEPTED"
+    }
 
 
 def recorded_calls(

@@ -1,11 +1,11 @@
 """Generated histories: search what the *previous* workflow code can record, replay it under the
 new code.
 
-Hypothesis draws each example (workflow arguments, every activity outcome, which signals arrive
-when, and the point at which the execution is paused); the baseline code runs it on the
-time-skipping test server with stand-in activities; the recorded history is replayed against the
-new code by the same engine as ``replaycheck check``. A nondeterministic verdict fails the
-example, and Hypothesis shrinks it to a minimal scenario::
+Hypothesis draws each example (workflow arguments, every activity outcome, which signals and
+updates arrive when, and the point at which the execution is paused); the baseline code runs it
+on the time-skipping test server with stand-in activities; the recorded history is replayed
+against the new code by the same engine as ``replaycheck check``. A nondeterministic verdict
+fails the example, and Hypothesis shrinks it to a minimal scenario::
 
     from replaycheck.generate import explore
 
@@ -55,6 +55,8 @@ DEFAULT_MAX_STEPS = 20
 """Workflow tasks one execution may complete before it is recorded as paused."""
 DEFAULT_MAX_SIGNALS = 3
 """Signals one example may send."""
+DEFAULT_MAX_UPDATES = 3
+"""Updates one example may send."""
 DEFAULT_EXAMPLE_TIMEOUT = 10.0
 """Real seconds one execution may take (timers cost nothing: time is skipped)."""
 MAX_EXAMPLES_LIMIT = 10_000
@@ -87,11 +89,14 @@ class GenerationSpec:
     """Activity name -> strategy of its results; default: from the return type hint."""
     signals: Mapping[str, Any] | None = None
     """Signal name -> argument strategy; default: every signal, from its type hints."""
+    updates: Mapping[str, Any] | None = None
+    """Update name -> argument strategy; default: every update handler, from its type hints."""
     failures: bool = True
     """Whether activity calls may fail (retryable or not) as well as return."""
     max_examples: int = DEFAULT_MAX_EXAMPLES
     max_steps: int = DEFAULT_MAX_STEPS
     max_signals: int = DEFAULT_MAX_SIGNALS
+    max_updates: int = DEFAULT_MAX_UPDATES
     example_timeout: float = DEFAULT_EXAMPLE_TIMEOUT
     seed: int | None = None
     """Random seed; default: a fixed search (``derandomize``), the same on every run."""
@@ -197,7 +202,7 @@ def run(spec: GenerationSpec) -> Exploration:
     from replaycheck import _generate_setup as setup
     from replaycheck._generate_run import Runner, make_limits, run_targets, timed
 
-    limits = make_limits(spec.max_steps, spec.max_signals, spec.example_timeout)
+    limits = make_limits(spec.max_steps, spec.max_signals, spec.example_timeout, spec.max_updates)
     with setup.resolved(spec) as resolved:
         engine = setup.engine(resolved, spec, limits)
         with Runner(engine, resolved.replay_job) as runner:
