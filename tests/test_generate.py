@@ -500,3 +500,21 @@ def test_a_workflow_without_update_handlers_draws_no_updates() -> None:
     }
     result = explore(f"{UPDATES}:NoUpdates", new=[f"{UPDATES}:NoUpdates"], max_examples=5)
     assert result.ok and result.histories > 0
+
+
+def test_the_scenario_lists_arguments_as_a_call_does() -> None:
+    # A one-argument signal read "approve('yes',)", the workflow's arguments "(Order(...),)".
+    from replaycheck._scenario import Scenario, SignalDelivery, UpdateDelivery
+
+    scenario = Scenario(
+        "Orders", "generated-Orders-1", args=("o-1",), status="COMPLETED",
+        signals=(SignalDelivery("approve", ("yes",), "when the execution waited"),
+                 SignalDelivery("nudge", (), "while activity call 1 ran")),
+        updates=(UpdateDelivery("expedite", ("", 2), "when the execution waited"),),
+    )  # fmt: skip
+    lines = scenario.render()
+    assert lines[0] == "workflow Orders, arguments: 'o-1'"
+    assert "signal approve('yes') when the execution waited" in lines
+    assert "signal nudge() while activity call 1 ran" in lines
+    assert "update expedite('', 2) when the execution waited, accepted" in lines
+    assert Scenario("Orders", "x").render()[0] == "workflow Orders, arguments: none"

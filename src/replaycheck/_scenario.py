@@ -185,7 +185,7 @@ class Scenario:
     def render(self) -> list[str]:
         """The scenario as indented lines for a failure report."""
         lines = [
-            f"workflow {self.workflow_type}, arguments: {_short(self.args)}",
+            f"workflow {self.workflow_type}, arguments: {_listed(self.args) or 'none'}",
             f"execution: {self.state()}",
         ]
         if self.pause_after is not None:
@@ -198,14 +198,15 @@ class Scenario:
         if not self.calls:
             lines.append("activity calls: none")
         for signal in self.signals:
-            lines.append(f"signal {signal.signal}{_short(signal.args)} {signal.when}")
+            lines.append(f"signal {signal.signal}({_listed(signal.args)}) {signal.when}")
         for update in self.updates:
-            lines.append(f"update {update.update}{_short(update.args)} {update.when}, accepted")
+            lines.append(f"update {update.update}({_listed(update.args)}) {update.when}, accepted")
         return lines
 
 
-def _short(value: Any, limit: int = 160) -> str:
-    text = repr(value)
+def _listed(values: Sequence[Any], limit: int = 160) -> str:
+    """``values`` as a call lists them (``'a', 2``; not a tuple's ``('a',)``), cut at ``limit``."""
+    text = ", ".join(repr(v) for v in values)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
