@@ -250,6 +250,14 @@ CASES = {
         5, "ActivityTaskScheduled", ("activity", "audit"), ("activity", "fetch"),
         "branch", "skip-audit",
     ),
+    "SkipInMatch": Case(  # the case that ran 'audit' no longer matches
+        11, "ActivityTaskScheduled", ("activity", "audit"), ("activity", "charge"),
+        "branch", "skip-audit",
+    ),
+    "SkipInConditional": Case(  # 'audit' in the arm of a conditional expression not taken
+        11, "ActivityTaskScheduled", ("activity", "audit"), ("activity", "charge"),
+        "branch", "skip-audit",
+    ),
 }  # fmt: skip
 """Every workflow type of ``changes_v2`` whose recorded history it breaks."""
 

@@ -2171,6 +2171,146 @@ def test_a_command_now_skipped_by_an_if_gates_the_condition(tmp_path: Path, case
     assert replay_variant(tmp_path, f"{case.lower()}_gated", fixed, case).ok
 
 
+@pytest.mark.parametrize("new", [False, True])
+def test_a_command_now_skipped_by_a_match_case_gates_the_match(tmp_path: Path, new: bool) -> None:
+    # SkipInMatch: the case that ran 'audit' no longer matches this execution's order. It read
+    # "activity 'charge' now comes before activity 'audit'" with a fix gating 'charge', and
+    # nothing named the match.
+    d = committed_verdicts()["SkipInMatch"].diagnosis
+    assert d is not None and (d.change, d.branch_kind, d.branch_skipped) == (
+        "branch", "match", "case"
+    ), d
+    assert (d.branch_case, d.branch_condition) == ('"vip"', 'order.split("-")[1]')
+    line = marked_line("branch: SkipInMatch")
+    assert d.branch_at == f"changes_v2.py:{line} in run"
+    assert d.explanation() == (
+        f'the code passed the match at changes_v2.py:{line} in run without taking its case "vip", '
+        "which runs activity 'audit': this execution took it and ran activity 'audit' there, "
+        "where the code now goes on with activity 'charge' (the subject or the patterns, or "
+        "what they read, changed; or the match is new)"
+    )
+    fix = d.fix()
+    assert fix == [
+        f"gate the match at changes_v2.py:{line} in run, not the code in its cases (executions "
+        "recorded before took theirs under the old subject and patterns):",
+        f'    if workflow.patched("{d.patch_id}"):',
+        '        match order.split("-")[1]:  # as it is now',
+        "            ...  # its cases as they are",
+        "    else:",
+        "        ...  # the match as it was, for executions recorded before (the body of case "
+        '"vip" alone if the match is new)',
+    ]
+    assert d.fix_at is not None and d.fix_at.line == line
+    # The fix applied as it reads: the cases as they are under the gate, and in its else the
+    # match as changes_v1 has it (or, read as a match that is new, the case's body alone).
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    now = lines[line - 1 : line + 2]
+    assert now[0].strip() == 'match order.split("-")[1]:', now
+    v1 = (REPO / "tests" / "workflows" / "changes_v1.py").read_text().splitlines(keepends=True)
+    at = v1.index('        match order.split("-")[1]:\n', v1.index("class SkipInMatch:\n"))
+    old = [x[4:] for x in now[2:]] if new else [f"    {x}" for x in v1[at : at + 3]]
+    gated = [
+        f"        {fix[1][4:]}\n",
+        f"        {fix[2][4:]}\n",
+        *(f"    {x}" for x in now[1:]),
+        f"        {fix[4][4:]}\n",
+        *old,
+    ]
+    fixed = "".join(lines[: line - 1] + gated + lines[line + 2 :])
+    assert replay_variant(tmp_path, f"skip_in_match_gated_{new}", fixed, "SkipInMatch").ok
+
+
+def test_a_match_on_what_a_caller_passes_gates_the_argument_first(tmp_path: Path) -> None:
+    # SkipInMatch with the match in a helper, on the plan run passes it: the value passed is
+    # the likelier change (the caller's gate first), the match's subject or patterns second.
+    source = V2_FILE.read_text()
+    start = source.index("class SkipInMatch:")
+    end = source.index("\n\n\n", start)
+    old = source[start:end]
+    match = 'match order.split("-")[1]:'
+    assert old.count(match) == 1
+    head, tail = old.split("        # branch: SkipInMatch (the next line)\n")
+    body = tail.replace(match, "match plan:").replace(
+        "        # change: SkipInMatch (the next line)\n", ""
+    )
+    new = (
+        head
+        + '        return await self._finish(order, order.split("-")[1])\n\n'
+        + "    async def _finish(self, order: str, plan: str) -> str:\n"
+        + body
+    )
+    source = source[:start] + new + source[end:]
+    d = replay_variant(tmp_path, "skip_in_match_caller", source, "SkipInMatch").diagnosis
+    assert d is not None and (d.change, d.branch_skipped, d.branch_parameters) == (
+        "branch", "case", ("plan",)
+    ), d
+    assert d.branch_caller is not None and d.fix_at == d.branch_caller
+    call = 'return await self._finish(order, order.split("-")[1])'
+    fix = d.fix()
+    assert fix[0].startswith(
+        f"gate the argument 'plan' where run passes it, at {d.branch_caller.short()} (the "
+        f"subject of the match at {d.branch_at} reads only it;"
+    ), fix
+    assert fix[1:5] == [
+        f'    if workflow.patched("{d.patch_id}"):',
+        f"        {call}",
+        "    else:",
+        "        ...  # the call as it was, passing 'plan' as before, for executions recorded "
+        "before",
+    ]
+    assert fix[5].startswith(
+        f"  if instead its subject or patterns changed, gate the match at {d.branch_at}"
+    )
+    # The first reading applied, read as the caller's change (it passed a plan the audit's
+    # case matches before): the history replays.
+    gated = "".join(f"        {x[4:]}\n" for x in fix[1:5]).replace(
+        "...  # the call as it was", 'return await self._finish(order, "vip")  #'
+    )
+    fixed = source.replace(f"        {call}\n", gated)
+    assert fixed.count('patched("') == source.count('patched("') + 1
+    assert replay_variant(tmp_path, "skip_in_match_caller_gated", fixed, "SkipInMatch").ok
+
+
+def test_a_command_now_skipped_by_a_conditional_expression_gates_its_condition(
+    tmp_path: Path,
+) -> None:
+    # SkipInConditional: 'audit' awaited in the true arm of a conditional expression whose
+    # condition is now false for this execution. It read as 'audit' removed or moved.
+    d = committed_verdicts()["SkipInConditional"].diagnosis
+    condition = 'order.startswith("vip-")'
+    assert d is not None and (d.change, d.branch_kind, d.branch_skipped) == (
+        "branch", "conditional expression", "body"
+    ), d
+    assert d.branch_condition == condition
+    line = marked_line("branch: SkipInConditional")
+    assert d.branch_at == f"changes_v2.py:{line} in run"
+    assert d.explanation() == (
+        f"the code passed the conditional expression at changes_v2.py:{line} in run without "
+        "taking its true arm, which runs activity 'audit': this execution took it and ran "
+        "activity 'audit' there, where the code now goes on with activity 'charge' (the "
+        "condition, or what it reads, changed; or the conditional expression is new)"
+    )
+    fix = d.fix()
+    assert fix == [
+        f"gate the condition of the conditional expression at changes_v2.py:{line} in run, not "
+        "the code in its arms (executions recorded before took theirs under the old condition):",
+        f"    new_branch = {condition}",
+        f'    if not workflow.patched("{d.patch_id}"):',
+        "        new_branch = ...  # the old condition (True if the conditional expression is "
+        "new), for executions recorded before",
+        "    ... if new_branch else ...  # the expression, with new_branch as its test",
+    ]
+    assert d.fix_at is not None and d.fix_at.line == line
+    # The fix applied as it reads, True for the old condition: the history replays.
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    statement = "".join(lines[line - 1 : line + 2])
+    assert statement.count(f"if {condition} else") == 1, statement
+    gated = [f"        {x[4:].replace('...  #', 'True  #')}\n" for x in fix[1:4]]
+    changed = statement.replace(f"if {condition} else", "if new_branch else")
+    fixed = "".join([*lines[: line - 1], *gated, changed, *lines[line + 2 :]])
+    assert replay_variant(tmp_path, "skip_in_conditional_gated", fixed, "SkipInConditional").ok
+
+
 FAIL_CONDITIONS = {  # case: (the condition now, the condition that recorded the history)
     "FailSooner": ('order.count("-") >= 1', 'order.count("-") >= 2'),
     "FailLater": ('order.count("-") >= 2', 'order.count("-") >= 1'),

@@ -169,13 +169,15 @@ def _continued_later(
 
 def skipped_branch(
     diagnosis: Diagnosis, h: Command | None, c: Command | None, last: Command | None
-) -> tuple[str, str, str, tuple[str, ...], bool, str, str] | None:
-    """Where the code passed an ``if`` without taking the branch that runs ``h``, on its way
-    from its last matching command ``last`` to ``c`` (or to its completion), and runs ``h``
-    nowhere after: this execution took that branch and ran ``h`` there. ``(where, condition,
-    "if", parameters, more, branch, outer)`` as :func:`other_branch` gives them, ``branch``
-    being ``body`` or ``else``: which branch of the ``if`` runs ``h``; ``outer`` where the
-    outermost ``if`` around it that the code passed too is ('' if none)."""
+) -> Skipped | None:
+    """Where the code passed an ``if`` (a ``match``, a conditional expression) without taking
+    the branch (case, arm) that runs ``h``, on its way from its last matching command ``last``
+    to ``c`` (or to its completion), and runs ``h`` nowhere after: this execution took that
+    branch and ran ``h`` there. ``(where, condition, kind, parameters, more, branch, outer,
+    case)`` as :func:`other_branch` gives them (a ``match``'s condition: its subject),
+    ``branch`` being ``body`` or ``else`` (which branch or arm runs ``h``; ``case`` for a
+    ``match``); ``outer`` where the outermost ``if`` around it that the code passed too is
+    ('' if none); ``case`` the pattern of a ``match``'s case not taken."""
     if h is None or c is None or "continue-as-new" in (h.kind, c.kind) or h.kind == "complete":
         return None
     pattern = source_pattern(h)
@@ -204,16 +206,22 @@ def skipped_branch(
     params = _chosen_by_caller(params, c.frames, at) if at == diagnosis.gate_frame else ()
     where = f"{os.path.basename(file)}:{passed.line} in {function}"
     outer = f"{os.path.basename(file)}:{passed.outer} in {function}" if passed.outer else ""
-    return where, condition, "if", params, more, "body" if passed.in_body else "else", outer
+    branch = "case" if passed.kind == "match" else "body" if passed.in_body else "else"
+    return where, condition, passed.kind, params, more, branch, outer, passed.case
+
+
+Skipped = tuple[str, str, str, tuple[str, ...], bool, str, str, str]
+"""What :func:`skipped_branch` gives."""
 
 
 def skipped_before_wait(
     diagnosis: Diagnosis, found: Divergence | None, history: HistoryCommands
 ) -> Diagnosis:
     """``diagnosis`` read as a skipped branch (:func:`skipped_branch`) where the code waits
-    (:attr:`~replaycheck.diagnose.Diagnosis.waits_at`) past its last matching command and
-    passed an ``if`` on its way there without taking the branch that runs what the history
-    recorded (a timer made conditional before a ``wait_condition``); else unchanged."""
+    (:attr:`~replaycheck.diagnose.Diagnosis.waits_at`) past its last matching command and passed an
+    ``if`` (a ``match``, a conditional expression) on its way there without taking the branch that
+    runs what the history recorded (a timer made conditional before a ``wait_condition``); else
+    unchanged."""
     from replaycheck._building_names import branch_ids, patch_ids_in_use
 
     if found is None or not diagnosis.waits_at or diagnosis.commanded_kind:
@@ -230,8 +238,7 @@ def skipped_before_wait(
 
 def as_branch(
     diagnosis: Diagnosis,
-    reading: tuple[str, str, str, tuple[str, ...], bool]
-    | tuple[str, str, str, tuple[str, ...], bool, str, str],
+    reading: tuple[str, str, str, tuple[str, ...], bool] | Skipped,
     patch_ids: tuple[str, str],
     taken: Collection[str],
 ) -> Diagnosis:
@@ -242,7 +249,7 @@ def as_branch(
     from replaycheck._building_names import unused
 
     at, condition, kind, params, more = reading[:5]
-    skipped, outer = reading[5:] or ("", "")
+    skipped, outer, case = reading[5:] or ("", "", "")
     return replace(
         diagnosis,
         change="branch",
@@ -253,6 +260,7 @@ def as_branch(
         branch_reads_more=more,
         branch_skipped=skipped,
         branch_outer=outer,
+        branch_case=case,
         patch_id=unused(patch_ids[0], taken),
         other_patch_id=unused(patch_ids[1], taken),
         still_runs_later=False,
@@ -268,10 +276,10 @@ def as_branch(
 def _passed(
     c: Command, last: Command | None, runs: Callable[[str], Callable[[ast.AST], bool]]
 ) -> tuple[tuple[str, int, str], int, Passed] | None:
-    """The ``if`` the code passed from ``last`` on to ``c`` (or to its completion) without
-    taking a branch with a call that ``runs(file)`` says runs what is looked for: the frame of
-    the function holding it, the index of that function's frame in ``c``'s (-1: none), and
-    what :func:`passed_branch` gives.
+    """The ``if`` (``match``, conditional expression) the code passed from ``last`` on to ``c`` (or
+    to its completion) without taking a branch with a call that ``runs(file)`` says runs what is
+    looked for: the frame of the function holding it, the index of that function's frame in
+    ``c``'s (-1: none), and what :func:`passed_branch` gives.
 
     Looked for, innermost first: from the start of each function ``c`` entered since ``last``
     (all of them when there is no ``last``: ``c`` is the code's first command); then in each

@@ -19,17 +19,19 @@ def branch_explanation(d: Diagnosis, rec: str, com: str) -> str:
     commanded."""
     what = d.branch_kind or "if"
     caller = d.branch_caller
-    why = "the condition, or what it reads, changed"
+    chose = "the subject or the patterns" if d.branch_skipped == "case" else "the condition"
+    reads = "what they read" if d.branch_skipped == "case" else "what it reads"
+    why = f"{chose}, or {reads}, changed"
     if caller is not None:
         why = (
             f"the {arguments(d.branch_parameters)} that {caller.function} passes at "
-            f"{caller.short()}, or the condition, changed"
+            f"{caller.short()}, or {chose}, changed"
         )
     if d.branch_skipped:
         goes = "completes" if d.commanded_kind == "complete" else f"goes on with {com}"
         if not d.commanded_kind and d.waits_at:
             goes = f"waits at {d.waits_at[0].short()}"
-        branch = "its body" if d.branch_skipped == "body" else "its else"
+        branch = _SKIPPED[what][d.branch_skipped == "else"].format(case=d.branch_case)
         outer = f" (or the if at {d.branch_outer} around it)" if d.branch_outer else ""
         return (
             f"the code passed the {what} at {d.branch_at}{outer} without taking {branch}, which "
@@ -55,6 +57,14 @@ def branch_explanation(d: Diagnosis, rec: str, com: str) -> str:
         f"{took} runs {com} where this execution ran {rec}, which the code still runs in "
         f"another branch ({why}; or {rec} became {com} in this branch)"
     )
+
+
+_SKIPPED = {
+    "if": ("its body", "its else"),
+    "conditional expression": ("its true arm", "its false arm"),
+    "match": ("its case {case}", "its case {case}"),
+}
+"""The branch of each kind the code passed without taking: ``body`` (``case``), ``else``."""
 
 
 _ENDS = {
@@ -84,10 +94,11 @@ def branch_fix(d: Diagnosis) -> list[str]:
         # branch that is new had its branch taken always
         old = " (False if the if is new)" if d.commanded_kind in _ENDS else ""
         if d.branch_skipped:
-            old = f" ({d.branch_skipped == 'body'} if the if is new)"
+            old = f" ({d.branch_skipped == 'body'} if the {what} is new)"
         lines = [
-            f"gate the condition of the {what} at {d.branch_at}, not the code in its branches "
-            "(executions recorded before took theirs under the old condition):",
+            f"gate the condition of the {what} at {d.branch_at}, not the code in its "
+            f"{'arms' if what == 'conditional expression' else 'branches'} (executions recorded "
+            "before took theirs under the old condition):",
             f"    new_branch = {condition}",
             f'    if not workflow.patched("{patch_id}"):',
             f"        new_branch = ...  # the old condition{old}, for executions recorded before",
@@ -99,6 +110,8 @@ def branch_fix(d: Diagnosis) -> list[str]:
                      *lines[1:]]  # fmt: skip
         elif caller is not None:  # and more: the condition first
             lines += _caller_fix(d, caller)
+    elif d.branch_skipped:
+        lines = _skipped_match_fix(d, patch_id)
     else:
         lines = [
             f"gate the match at {d.branch_at}, not the code in its cases (executions recorded "
@@ -145,6 +158,29 @@ def branch_fix(d: Diagnosis) -> list[str]:
     ]
 
 
+def _skipped_match_fix(d: Diagnosis, patch_id: str) -> list[str]:
+    """Gate a ``match`` whose case the code passed: the old match in the ``else`` (its case's
+    body alone, if the match is new), each execution keeping the case it took. Its subject
+    reads what a caller passes: gate that there (first when the subject reads nothing else)."""
+    lines = [
+        f"gate the match at {d.branch_at}, not the code in its cases (executions recorded "
+        "before took theirs under the old subject and patterns):",
+        f'    if workflow.patched("{patch_id}"):',
+        f"        match {' '.join(d.branch_condition.split()) or '...'}:  # as it is now",
+        "            ...  # its cases as they are",
+        "    else:",
+        "        ...  # the match as it was, for executions recorded before (the body of case "
+        f"{d.branch_case} alone if the match is new)",
+    ]
+    caller = d.branch_caller
+    if caller is None:
+        return lines
+    if d.branch_reads_more:
+        return [*lines, *_caller_fix(d, caller)]
+    return [*_caller_fix(d, caller), f"  if instead its subject or patterns changed, {lines[0]}",
+            *lines[1:]]  # fmt: skip
+
+
 def _caller_fix(d: Diagnosis, caller: SourceFrame) -> list[str]:
     """Gate the argument that decides a branch where it is passed: the condition reads the
     function's parameters, so a caller passing another value takes the other branch. The first
@@ -153,6 +189,7 @@ def _caller_fix(d: Diagnosis, caller: SourceFrame) -> list[str]:
     it = "it" if len(names) == 1 else "them"
     shown = ", ".join(map(repr, names))
     why = "executions recorded before took their branch with the value passed before"
+    test = "subject" if d.branch_skipped == "case" else "condition"
     if d.branch_reads_more:
         head = (
             f"  if instead the {arguments(names)} that {caller.function} passes changed, gate "
@@ -161,7 +198,7 @@ def _caller_fix(d: Diagnosis, caller: SourceFrame) -> list[str]:
     else:
         head = (
             f"gate the {arguments(names)} where {caller.function} passes {it}, at "
-            f"{caller.short()} (the condition of the {d.branch_kind} at {d.branch_at} reads only "
+            f"{caller.short()} (the {test} of the {d.branch_kind} at {d.branch_at} reads only "
             f"{it}; {why}):"
         )
     patch_id = d.patch_id or "<change-id>"

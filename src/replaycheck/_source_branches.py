@@ -74,28 +74,35 @@ def continue_taken(path: str, line: int, instead: str | None) -> tuple[int, str]
 
 
 class Passed(NamedTuple):
-    """An ``if`` the code passed without taking one of its branches."""
+    """An ``if`` (a ``match``, a conditional expression) the code passed without taking one
+    of its branches (cases, arms)."""
 
     line: int
     condition: str
-    """Its condition's source."""
+    """Its condition's source (a ``match``'s: its subject's)."""
     in_body: bool
-    """Whether the branch not taken is its body (else its ``else``)."""
+    """Whether the branch not taken is its body (else its ``else``; a conditional
+    expression's arms alike; a ``match``: ``True``)."""
     lines: frozenset[int]
     """The lines of the branch not taken."""
     outer: int = 0
     """The line of the outermost ``if`` around it that the code passed too (0: none): the
     code may have passed that one's branch instead."""
+    kind: str = "if"
+    """``if``, ``match`` or ``conditional expression``."""
+    case: str = ""
+    """A ``match``: the pattern of the case not taken, and its guard (``"gold" if vip``)."""
 
 
 def passed_branch(
     path: str, after: int | None, to: int | None, runs: Callable[[ast.AST], bool]
 ) -> Passed | None:
-    """The ``if`` with a call (or a ``raise``) that ``runs`` says runs the command looked for
-    in a branch that the code passed without taking that branch on its way from the statement
-    at ``after`` (``None``: from the start of the function holding ``to``) to the one at ``to``
-    of the same function (``None``: to its end, completing): the ``if`` runs between the two
-    (around a loop holding both, if need be), and ``to`` is not in that branch."""
+    """The ``if`` (``match``, conditional expression) with a call (or a ``raise``) that ``runs``
+    says runs the command looked for in a branch (case, arm) that the code passed without taking
+    that branch on its way from the statement at ``after`` (``None``: from the start of the function
+    holding ``to``) to the one at ``to`` of the same function (``None``: to its end, completing):
+    the ``if`` runs between the two (around a loop holding both, if need be), and ``to`` is not in
+    that branch."""
     if after is None:
         found = None if to is None else lines_on_its_path(path, to)
         if found is None:
@@ -123,18 +130,70 @@ def passed_branch(
 
     calls = [n for n in ast.walk(function) if isinstance(n, ast.stmt | ast.expr) and runs(n)]
     for call in sorted((n for n in calls if n.lineno in later), key=lambda n: order(n.lineno)):
-        held = _branch_of(path, call.lineno)
-        if held is None or held[0].lineno not in later:
+        held = _held(function, call)
+        if held is None or held.node.lineno not in later:
             continue
-        node, branch = held
-        if to is None or (order(node.lineno) < order(to) and not covers(branch, to)):
-            lines = frozenset(_lines_of(branch))
-            outer = _outer_if(function, node, later, to)
-            return Passed(node.lineno, _condition(path, node), branch is node.body, lines, outer)
+        if to is None or (order(held.node.lineno) < order(to) and to not in held.lines):
+            outer = _outer_if(function, held.node, later, to)
+            source = "".join(linecache.getlines(path))
+            return held.passed(source, outer)
     return None
 
 
-def _outer_if(function: ast.AST, node: ast.If, later: set[int], to: int | None) -> int:
+_Choice = ast.If | ast.Match | ast.IfExp
+
+
+class _Held(NamedTuple):
+    """The innermost ``if``, ``match`` or conditional expression with a call in one of its
+    branches (cases, arms), and that branch."""
+
+    node: _Choice
+    branch: list[ast.stmt] | ast.match_case | ast.expr
+    lines: frozenset[int]
+
+    def passed(self, source: str, outer: int) -> Passed:
+        """The :class:`Passed` of the code passing ``node`` without taking ``branch``."""
+        node, branch = self.node, self.branch
+        if isinstance(node, ast.Match) and isinstance(branch, ast.match_case):
+            case = ast.get_source_segment(source, branch.pattern) or ""
+            if branch.guard is not None:
+                case += f" if {ast.get_source_segment(source, branch.guard) or ''}"
+            subject = ast.get_source_segment(source, node.subject) or ""
+            return Passed(node.lineno, subject, True, self.lines, outer, "match", case)
+        assert not isinstance(node, ast.Match)
+        condition = ast.get_source_segment(source, node.test) or ""
+        kind = "if" if isinstance(node, ast.If) else "conditional expression"
+        return Passed(node.lineno, condition, branch is node.body, self.lines, outer, kind)
+
+
+def _held(function: ast.AST, call: ast.AST) -> _Held | None:
+    """The innermost ``if`` (``match``, conditional expression) of ``function`` with ``call``
+    in one of its branches (cases, arms; not in its condition or subject)."""
+    found: list[_Held] = []
+    for node in ast.walk(function):
+        if isinstance(node, ast.If):
+            branches: list[list[ast.stmt] | ast.match_case | ast.expr] = [node.body, node.orelse]
+        elif isinstance(node, ast.Match):
+            branches = list(node.cases)
+        elif isinstance(node, ast.IfExp):
+            branches = [node.body, node.orelse]
+        else:
+            continue
+        for branch in branches:
+            nodes = branch.body if isinstance(branch, ast.match_case) else branch
+            inside = nodes if isinstance(nodes, list) else [nodes]
+            if any(call is n for part in inside for n in ast.walk(part)):
+                lines = frozenset(range(inside[0].lineno, end_line(inside[-1]) + 1))
+                found.append(_Held(node, branch, lines))
+    # the innermost: the fewest lines, and of those an expression's arm (within a statement)
+    return min(
+        found,
+        key=lambda h: (end_line(h.node) - h.node.lineno, not isinstance(h.node, ast.IfExp)),
+        default=None,
+    )
+
+
+def _outer_if(function: ast.AST, node: _Choice, later: set[int], to: int | None) -> int:
     """The line of the outermost ``if`` of ``function`` with ``node`` in a branch, in
     ``later`` and without ``to`` in that branch (0: none)."""
     outer = [

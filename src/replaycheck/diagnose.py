@@ -153,7 +153,7 @@ class Diagnosis:
     """``branch``: the ``if`` whose other branch runs what the history recorded
     (``wf.py:15 in run``)."""
     branch_condition: str = ""
-    """``branch``: its condition as the code has it now (``amount > THRESHOLD``)."""
+    """``branch``: its condition now (``amount > THRESHOLD``; a skipped ``match``: its subject)."""
     branch_kind: str = ""
     """``branch``: ``if``, ``match`` or ``conditional expression``."""
     branch_parameters: tuple[str, ...] = ()
@@ -162,8 +162,11 @@ class Diagnosis:
     passes decides, so the caller may be what changed (:attr:`branch_caller`)."""
     branch_skipped: str = ""
     """``branch``: the branch of the ``if`` that the code passed without taking (``body`` or
-    ``else``), which runs what the history recorded there: this execution took it. Empty when
-    the code took another branch, running something else."""
+    ``else``; a conditional expression's arm alike; ``case`` for a ``match``), which runs what
+    the history recorded there: this execution took it. Empty when the code took another
+    branch, running something else."""
+    branch_case: str = ""
+    """``branch``, :attr:`branch_skipped` ``case``: that case's pattern and guard (``"a"``)."""
     branch_outer: str = ""
     """``branch``, :attr:`branch_skipped`: an ``if`` around that ``if`` which the code passed
     too (``wf.py:14 in run``): the code may have skipped that one's branch instead."""

@@ -1319,6 +1319,26 @@ class SkipInHelper:
         return str(await workflow.execute_activity(step, order, start_to_close_timeout=TIMEOUT))
 
 
+@workflow.defn(name="SkipInMatch")
+class SkipInMatch:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        match order.split("-")[1]:
+            case "vip" | "SkipInMatch":
+                await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipInConditional")
+class SkipInConditional:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        note = await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, note, start_to_close_timeout=TIMEOUT)
+
+
 @workflow.defn(name="LowerLimit")
 class LowerLimit:
     """Runs 'fetch' and 'charge' at once, each under a semaphore with room for both."""

@@ -1669,6 +1669,36 @@ class SkipInHelper:
         return str(await workflow.execute_activity(step, order, start_to_close_timeout=TIMEOUT))
 
 
+@workflow.defn(name="SkipInMatch")
+class SkipInMatch:
+    """Only VIP orders are audited now: this execution's no longer matches the audit's case."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # branch: SkipInMatch (the next line)
+        match order.split("-")[1]:
+            case "vip":
+                await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+        # change: SkipInMatch (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipInConditional")
+class SkipInConditional:
+    """The audit made conditional in an expression: only VIP orders are audited now."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # branch: SkipInConditional (the next line)
+        note = await workflow.execute_activity(
+            audit, order, start_to_close_timeout=TIMEOUT
+        ) if order.startswith("vip-") else order
+        # change: SkipInConditional (the next line)
+        return await workflow.execute_activity(charge, note, start_to_close_timeout=TIMEOUT)
+
+
 @workflow.defn(name="LowerLimit")
 class LowerLimit:
     """The semaphore's room lowered to one: 'charge' is scheduled only once 'fetch' is done,

@@ -145,6 +145,8 @@ CASES = (
     "SkipAudit",
     "SkipInLoop",
     "SkipInHelper",
+    "SkipInMatch",
+    "SkipInConditional",
     "LowerLimit",
     "RenameAfterSignalWait",
     "ReorderAfterSignalWait",
