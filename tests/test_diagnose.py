@@ -2470,6 +2470,30 @@ def test_a_timer_skipped_by_an_if_before_a_wait_gates_the_condition(tmp_path: Pa
     assert "timeout" not in "\n".join(d.fix())
 
 
+def test_a_timer_skipped_by_a_match_before_a_wait_gates_the_match(tmp_path: Path) -> None:
+    # The same with the pause in a case of a match that this order no longer matches.
+    source = V2_FILE.read_text()
+    start = source.index("class DurationThenWait:")
+    old = "        await workflow.sleep(2 * PAUSE)\n"
+    new = ('        match order.split("-")[0]:\n            case "slow":\n'
+           "                await workflow.sleep(2 * PAUSE)\n"
+           "        await workflow.wait_condition(lambda: self.approved)\n")
+    assert source.count(old, start) == 1
+    source = source[:start] + source[start:].replace(old, new)
+    d = replay_variant(tmp_path, "skip_wait_match", source, "DurationThenWait").diagnosis
+    line = source[:source.index(new)].count("\n") + 1
+    assert d is not None and (d.change, d.branch_skipped, d.branch_case) == (
+        "branch", "case", '"slow"'
+    ), d
+    assert d.branch_at == f"skip_wait_match.py:{line} in run"
+    assert d.explanation().endswith(
+        f"where the code now waits at skip_wait_match.py:{line + 3} in run (the subject or the "
+        "patterns, or what they read, changed; or the match is new)")
+    assert d.fix()[2] == '        match order.split("-")[0]:  # as it is now'
+    assert d.fix_at is not None and d.fix_at.line == line
+    assert "timeout" not in "\n".join(d.fix())
+
+
 def provisioning_variant(tmp_path: Path, old: str, new: str, history: str) -> Verdict:
     """``history`` (under fixtures/histories/TenantProvisioning) replayed against a copy of
     examples/provisioning whose shared.py has ``old`` (once) replaced by ``new``."""
