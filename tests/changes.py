@@ -258,6 +258,10 @@ CASES = {
         11, "ActivityTaskScheduled", ("activity", "audit"), ("activity", "charge"),
         "branch", "skip-audit",
     ),
+    "SwapDependent": Case(  # 'fetch' takes what 'charge' returns now: both inputs changed
+        5, "ActivityTaskScheduled", ("activity", "fetch"), ("activity", "charge"),
+        "reordered", "charge-before-fetch",
+    ),
 }  # fmt: skip
 """Every workflow type of ``changes_v2`` whose recorded history it breaks."""
 

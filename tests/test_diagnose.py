@@ -223,6 +223,61 @@ def test_a_swap_whose_arguments_changed_too_does_not_claim_them_for_the_old_code
     assert not any("other input" in line for line in same.fix())
 
 
+def test_a_swap_warns_for_the_next_statement_whose_input_depends_on_the_order() -> None:
+    # SwapDependent: v1 ran got = fetch(order), then charge(got); v2 runs paid = charge(order),
+    # then fetch(paid). The code never issued the second call (replay stopped at the first),
+    # but its arguments read what the first sets: in this history it ran before that, with
+    # other input. The else's warning named 'charge' alone.
+    d = committed_verdicts()["SwapDependent"].diagnosis
+    assert d is not None and d.change == "reordered" and d.swapped
+    assert d.inputs_changed == ("activity 'charge'", "activity 'fetch'")
+    assert d.to_json_dict()["inputs_changed"] == ("activity 'charge'", "activity 'fetch'")
+    fix = d.fix()
+    assert fix[fix.index("    else:") + 1] == (
+        "        # the new code's arguments, but activity 'charge' and activity 'fetch' got other "
+        "input in this history: write the old code's arguments here"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "second"),
+    [
+        ("paid", "paid = await", "(bill, paid,"),
+        ("state", "self.paid = await", "(bill, self.paid,"),
+        ("list", "self.done.append(await", "(bill, self.done[-1],"),
+        ("args", "paid = await", "(bill, args=[paid],"),
+    ],
+)  # fmt: skip
+def test_a_swaps_second_statement_reading_what_the_first_sets_gets_the_warning(
+    tmp_path: Path, name: str, first: str, second: str
+) -> None:
+    # SwapAdjacent, its first statement's input as recorded ('charge' took the order): the
+    # next one, 'bill', takes what 'charge' set, so it ran with other input in this history.
+    # There was no warning at all.
+    source = V2_FILE.read_text()
+    start = source.index('@workflow.defn(name="SwapAdjacent")')
+    call = "        await workflow.execute_activity({}, order, start_to_close_timeout=TIMEOUT)"
+    charge, bill = call.format("charge"), call.format("bill")
+    at = source.index(charge, start)
+    assert source.index(bill, start) == at + len(charge) + 1
+    new_charge = charge.replace("await", first, 1) + (")" if "(" in first else "")
+    new_bill = bill.replace("(bill, order,", second)
+    if name in ("state", "list"):
+        new_charge = "        self.paid = self.done = []\n" + new_charge
+    end = at + len(charge) + 1 + len(bill)
+    variant = source[:at] + new_charge + "\n" + new_bill + source[end:]
+    verdict = replay_variant(tmp_path, f"swap_reads_{name}", variant, "SwapAdjacent")
+    d = verdict.diagnosis
+    assert verdict.verdict == "nondeterministic" and d is not None, verdict.message
+    assert d.change == "reordered" and d.swapped, d
+    assert d.inputs_changed == ("activity 'bill'",)
+    fix = d.fix()
+    assert fix[fix.index("    else:") + 1] == (
+        "        # the new code's arguments, but activity 'bill' got other input in this "
+        "history: write the old code's arguments here"
+    )
+
+
 def test_two_statements_that_traded_places_get_one_gate_around_the_pair(tmp_path: Path) -> None:
     # fetch, bill, charge became fetch, charge, bill: the fix gates the two statements, the old
     # order in the else, and leaves the rest alone (not "the old code from here on").

@@ -337,7 +337,8 @@ def _from_divergence(
             diagnosis = replace(diagnosis, swapped_within=swapped_within(c, depth, found, history))
         else:  # two statements that traded places?
             diagnosis = replace(diagnosis, swapped=swapped_next(frame, h, c, history))
-        diagnosis = replace(diagnosis, inputs_changed=inputs_changed(found, history))
+        changed = inputs_changed(found, history, frame.code, diagnosis.swapped)
+        diagnosis = replace(diagnosis, inputs_changed=changed)
     taken = patch_ids_in_use(history, diagnosis)
     if c is not None and c.kind in UPDATE_KINDS and h is not None and h.kind not in UPDATE_KINDS:
         handler, handler_at = update_handler(h, found, history)

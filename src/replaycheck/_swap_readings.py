@@ -51,22 +51,86 @@ def swapped_next(frame: SourceFrame, h: Command, c: Command, history: HistoryCom
     return code if _stays_in_block(frame.code) and _stays_in_block(code) else ""
 
 
-def inputs_changed(found: Divergence, history: HistoryCommands) -> tuple[str, ...]:
+def inputs_changed(
+    found: Divergence, history: HistoryCommands, first: str = "", second: str = ""
+) -> tuple[str, ...]:
     """Of two commands that traded places, those the code gives other input than the history
     recorded for them (described): the code's first (``found.commanded``) against the
     history's later one, and the recorded one against the code's next, when the code issued
-    it (calls of one statement). The old order in the fix's ``else`` keeps the new code's
-    arguments, which are then not the recorded code's."""
+    it (calls of one statement). Of two statements (``first``, the gated one, and ``second``,
+    the next, which runs the recorded one), the code never issued the second's command: it
+    gets other input when its arguments read what ``first`` sets (the history ran it before
+    that). The old order in the fix's ``else`` keeps the new code's arguments, which are then
+    not the recorded code's."""
     h, c = found.recorded, found.commanded
     if h is None or c is None:
         return ()
     recorded = next((x for x in history.commands if x.event_id > h.event_id and x.matches(c)), None)
     issued = next(iter(found.commanded_rest), None)
     pairs = [(recorded, c), (h, issued if issued is not None and issued.matches(h) else None)]
-    return tuple(
+    changed = [
         new.describe() for old, new in pairs
         if old is not None and new is not None and old.inputs and old.inputs != new.inputs
-    )  # fmt: skip
+    ]  # fmt: skip
+    if h.inputs and h.describe() not in changed and _reads_what_it_sets(first, second):
+        changed.append(h.describe())
+    return tuple(changed)
+
+
+_INPUT_KEYWORDS = frozenset({"arg", "args", "input"})
+"""Keyword arguments that carry a command's input (``execute_activity(..., args=[...])``)."""
+_MUTATORS = frozenset({"append", "extend", "insert", "update", "add", "pop", "remove",
+                       "clear", "setdefault", "discard", "popitem"})  # fmt: skip
+"""Methods that change the object they are called on (``self.items.append(x)``)."""
+
+
+def _reads_what_it_sets(first: str, second: str) -> bool:
+    """Whether a call of ``second`` (a statement's source) takes as input a name or attribute
+    that ``first`` assigns or changes (``paid = await ...`` then ``... (fetch, paid, ...)``)."""
+    try:
+        one, two = ast.parse(first), ast.parse(second)
+    except SyntaxError:
+        return False
+    sets = {name for node in ast.walk(one) for name in _set_by(node)}
+    reads = {
+        name
+        for call in ast.walk(two) if isinstance(call, ast.Call)
+        for arg in [*call.args, *(k.value for k in call.keywords if k.arg in _INPUT_KEYWORDS)]
+        for node in ast.walk(arg)
+        if (name := _dotted(node))
+    }  # fmt: skip
+    return any(r == s or f"{s}.".startswith(f"{r}.") or r.startswith(f"{s}.")
+               for r in reads for s in sets)  # fmt: skip
+
+
+def _set_by(node: ast.AST) -> list[str]:
+    """The names and attributes ``node`` assigns or changes (``self.total``)."""
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.For, ast.AsyncFor)):
+        targets = [node.target]
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        targets = [node.func.value] if node.func.attr in _MUTATORS else []
+    else:
+        return []
+    found = []
+    for target in targets:
+        for part in ast.walk(target):
+            if isinstance(part, ast.Subscript):
+                part = part.value
+            if isinstance(part, (ast.Name, ast.Attribute)) and (name := _dotted(part)):
+                found.append(name)
+    return found
+
+
+def _dotted(node: ast.AST) -> str:
+    """``self.total`` for that attribute, ``paid`` for a name ('' for anything else)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else ""
+    return ""
 
 
 def _stays_in_block(code: str) -> bool:

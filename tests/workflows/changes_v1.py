@@ -1415,3 +1415,14 @@ class RushBySignal:
             return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
         else:
             return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SwapDependent")
+class SwapDependent:
+    """Charges what 'fetch' returned."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        got = await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        paid = await workflow.execute_activity(charge, got, start_to_close_timeout=TIMEOUT)
+        return paid

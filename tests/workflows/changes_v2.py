@@ -1783,3 +1783,16 @@ class RushBySignal:
             return await workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)
         else:
             return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SwapDependent")
+class SwapDependent:
+    """'charge' moved before 'fetch', and 'fetch' takes what 'charge' returned now: both calls
+    that traded places get other input than the history recorded."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # change: SwapDependent (the next line)
+        paid = await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        got = await workflow.execute_activity(fetch, paid, start_to_close_timeout=TIMEOUT)
+        return got

@@ -151,6 +151,7 @@ CASES = (
     "RenameAfterSignalWait",
     "ReorderAfterSignalWait",
     "RushBySignal",
+    "SwapDependent",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
