@@ -291,7 +291,8 @@ OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHan
           "AbandonRequestedChildCancel",
           "RemoveWaitTimeout", "RemoveBeforeWait", "AddNexusCancel",
           "AddChildCancel", "MoveChildCancel",
-          "SleepToWait", "ChangeSignalType", "ChangeUpdateType", "SkipInHelper"}  # fmt: skip
+          "SleepToWait", "ChangeSignalType", "ChangeUpdateType", "SkipInHelper",
+          "AddToUpdateLikeLater"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 

@@ -2760,6 +2760,9 @@ def test_a_command_added_to_an_update_handler_names_the_update_it_completes_befo
         "WorkflowExecutionUpdateCompleted", "completion of update 'set_note'", "activity 'lookup'"
     )  # fmt: skip
     assert (d.change, d.patch_id) == ("added", "add-lookup")
+    assert d.explanation().startswith(
+        "the update handler 'set_note' now runs activity 'lookup' before it returns"
+    )
     assert [row.recorded for row in d.timeline][1:4] == [
         "update 'set_note'", "activity 'audit'", "completion of update 'set_note'"
     ]  # fmt: skip
@@ -2768,6 +2771,38 @@ def test_a_command_added_to_an_update_handler_names_the_update_it_completes_befo
     gate = '        if workflow.patched("add-lookup"):\n    '
     gated = v1[:returns] + gate + lookup + v1[returns:]
     assert replay_variant(tmp_path, "update_lookup_gated", gated, "ReorderAroundUpdate").ok
+
+
+def test_a_command_added_to_an_update_handler_that_run_also_runs_later_is_an_addition(
+    tmp_path: Path,
+) -> None:
+    # AddToUpdateLikeLater: the handler 'set_note' charges before it returns now; the
+    # history's only 'charge' is run's, after the update completed. It read as a reorder
+    # ('remove-set-note-completion', with an else of "the old code from here on").
+    d = committed_verdicts()["AddToUpdateLikeLater"].diagnosis
+    assert d is not None
+    assert (d.recorded, d.commanded) == ("completion of update 'set_note'", "activity 'charge'")
+    assert (d.change, d.patch_id) == ("added", "add-charge")
+    assert d.explanation() == (
+        "the update handler 'set_note' now runs activity 'charge' before it returns: the "
+        "history completed the update there, without it (an addition)"
+    )
+    line = marked_line("change: AddToUpdateLikeLater")
+    charge = "await workflow.execute_activity(charge, note, start_to_close_timeout=TIMEOUT)"
+    assert d.fix() == [
+        f"gate it in the update handler 'set_note', at changes_v2.py:{line} (no else: "
+        "executions recorded before never ran it there):",
+        '    if workflow.patched("add-charge"):',
+        f"        {charge}",
+    ]
+    assert d.to_json_dict()["change"] == "added"
+    # the printed fix pasted over the handler's statement in v2: the history replays
+    source = V2_FILE.read_text()
+    start = source.index('@workflow.defn(name="AddToUpdateLikeLater")')
+    at = source.index(f"        {charge}\n", start)
+    pasted = "".join(f"    {row}\n" for row in d.fix()[1:])
+    fixed = source[:at] + pasted + source[at + len(f"        {charge}\n") :]
+    assert replay_variant(tmp_path, "update_charge_gated", fixed, "AddToUpdateLikeLater").ok
 
 
 def test_a_statement_that_moved_too_gets_a_note() -> None:

@@ -16,7 +16,7 @@ from replaycheck._commands import (
     kind_switch,
 )
 from replaycheck._readings import passed_on_later, slug, source_names
-from replaycheck._source import patch_ids_in_source
+from replaycheck._source import in_update_handler, patch_ids_in_source
 from replaycheck.diagnose import Diagnosis
 
 
@@ -43,10 +43,14 @@ def classify(
         return "added"
     if c is None or c.kind == "complete" or (cancel_ends and c.kind == "cancel"):
         return "removed"  # nothing runs after a workflow's end: h cannot have moved after it
+    if (
+        h.kind == "update-completion"
+        and c.kind not in UPDATE_KINDS
+        and (_later_match(h, c, history) is None or in_update_handler(c.frames, h.name))
+    ):  # the handler runs it before it returns now (a later one of its kind is another's)
+        return "added"
     if _later_match(h, c, history) is not None:
         return "reordered"
-    if h.kind == "update-completion" and c.kind not in UPDATE_KINDS:
-        return "added"  # the handler runs it before it returns now
     if h.kind == c.kind and h.kind in NAMED_KINDS:
         return "renamed"
     if kind_switch(h, c):

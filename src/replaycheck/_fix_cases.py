@@ -9,6 +9,7 @@ not check; and the gate lines and quoted statements that :mod:`replaycheck._fix_
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from replaycheck._pinning import is_closed
@@ -123,6 +124,31 @@ def swap_fix(d: Diagnosis, where: str, new_code: str) -> list[str]:
         "first: the two traded places, so gate both, in the old order in the else:",
         *gate(d, f"{new_code}\n{d.swapped}"),
         *else_block(f"{_old_arguments(d)}{d.swapped}\n{new_code}"),
+    ]
+
+
+def handler_addition(d: Diagnosis) -> str:
+    """The explanation of a command added to an update handler before it returns ('' for
+    another change): the history completed the update where the code runs it now."""
+    if d.change != "added" or d.recorded_kind != "update-completion" or d.same_task:
+        return ""
+    return (
+        f"the update handler {d.recorded_name!r} now runs {d.commanded} before it returns: "
+        "the history completed the update there, without it (an addition)"
+    )
+
+
+def handler_addition_fix(d: Diagnosis, new_code: str) -> list[str]:
+    """Gate a command added to an update handler where the handler runs it ([] for another
+    change)."""
+    frame = d.gate_at
+    if not handler_addition(d) or d.shares_statement or frame is None:
+        return []
+    at = f"{os.path.basename(frame.file)}:{frame.line}"
+    return [
+        f"gate it in the update handler {d.recorded_name!r}, at {at} (no else: executions "
+        "recorded before never ran it there):",
+        *gate(d, new_code),
     ]
 
 

@@ -18,6 +18,8 @@ from replaycheck._fix_cases import (
     catch_again,
     deprecated_early_fix,
     gate,
+    handler_addition,
+    handler_addition_fix,
     keep_handler,
     keyword_source,
     loop_command,
@@ -125,7 +127,7 @@ def explanation(d: Diagnosis) -> str:
         return f"{com} (id {d.ids[1]!r}) now comes before {rec} (id {d.ids[0]!r})"
     if d.change == "branch":
         return branch_explanation(d, rec, com)
-    return {
+    return handler_addition(d) or {
         "loop": f"the loop at {d.loop} now runs {loop_command(d)} "
         f"{'more' if d.loop_more else 'fewer'} times than this history recorded "
         f"({d.loop_runs})",
@@ -297,6 +299,8 @@ def _fix(d: Diagnosis) -> list[str]:
     new_code = quoted or f"...  # the new code: {d.commanded}"
     where = f"at {frame.short()}" if frame else "at the changed code"
     if d.change == "added":
+        if in_update := handler_addition_fix(d, new_code):
+            return in_update
         if d.same_task:  # added to a statement of an earlier task: it replaced nothing
             return [f"gate the change {where} (an addition to the statement: {rec} still runs "
                     "after it):", *_addition(d, new_code), same_task_note(d)]  # fmt: skip

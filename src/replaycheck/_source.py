@@ -308,6 +308,23 @@ def in_handler(path: str, line: int) -> bool:
     return _handler_at(path, line) is not None
 
 
+def in_update_handler(frames: Sequence[tuple[str, int, str]], update: str) -> bool:
+    """Whether a frame of ``frames`` (file, line, function) is in the handler of the update
+    ``update``: a method decorated ``@workflow.update`` named so, or registered under that
+    name (``@workflow.update(name="set_note")``)."""
+    for path, line, _ in frames:
+        function = _handler_at(path, line)
+        for decorator in function.decorator_list if function is not None else ():
+            node = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if name_of(node) != "update":
+                continue
+            named = [k.value for k in getattr(decorator, "keywords", ()) if k.arg == "name"]
+            given = named[0].value if named and isinstance(named[0], ast.Constant) else None
+            if (given or function.name) == update:
+                return True
+    return False
+
+
 def _handler_at(path: str, line: int) -> Any:
     """The ``@workflow.signal`` / ``@workflow.update`` method holding ``line``, if any."""
     function = function_at(path, line)

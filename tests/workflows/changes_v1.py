@@ -1426,3 +1426,22 @@ class SwapDependent:
         got = await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
         paid = await workflow.execute_activity(charge, got, start_to_close_timeout=TIMEOUT)
         return paid
+
+
+@workflow.defn(name="AddToUpdateLikeLater")
+class AddToUpdateLikeLater:
+    """Charges once the update 'set_note' came; its handler only keeps the note."""
+
+    def __init__(self) -> None:
+        self.note = ""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: bool(self.note))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    @workflow.update
+    async def set_note(self, note: str) -> str:
+        self.note = note
+        return note

@@ -1796,3 +1796,25 @@ class SwapDependent:
         paid = await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
         got = await workflow.execute_activity(fetch, paid, start_to_close_timeout=TIMEOUT)
         return got
+
+
+@workflow.defn(name="AddToUpdateLikeLater")
+class AddToUpdateLikeLater:
+    """The update handler charges too now, before it returns; 'run' charges after the update
+    as before (the history's only 'charge' is run's, after the update completed)."""
+
+    def __init__(self) -> None:
+        self.note = ""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: bool(self.note))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    @workflow.update
+    async def set_note(self, note: str) -> str:  # handler: AddToUpdateLikeLater (this line)
+        # change: AddToUpdateLikeLater (the next line)
+        await workflow.execute_activity(charge, note, start_to_close_timeout=TIMEOUT)
+        self.note = note
+        return note

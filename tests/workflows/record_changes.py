@@ -152,12 +152,13 @@ CASES = (
     "ReorderAfterSignalWait",
     "RushBySignal",
     "SwapDependent",
+    "AddToUpdateLikeLater",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
-                "ChangeUpdateType"}
+                "ChangeUpdateType", "AddToUpdateLikeLater"}
 """Cases whose execution waits for the update ``set_note``."""
-UPDATE_WHEN_WAITING = {"ReorderAroundUpdate"}
+UPDATE_WHEN_WAITING = {"ReorderAroundUpdate", "AddToUpdateLikeLater"}
 """Cases sent that update once they wait for it (after an activity), not at once."""
 SIGNAL_WHEN_WAITING = {"RenameAfterSignalWait", "ReorderAfterSignalWait", "RushBySignal"}
 """Cases signalled once they wait for it (after an activity): it arrives after a command."""
