@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import click
 
 from replaycheck._cli_common import default_export_dir, handle_errors, selection_options
-from replaycheck.connection import ConnectionOptions, connection_options
+from replaycheck._connection_options import connection_options
+from replaycheck.connection import ConnectionOptions
 from replaycheck.errors import ConfigError, ReplaycheckError
 
 if TYPE_CHECKING:

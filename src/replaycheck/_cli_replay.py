@@ -19,7 +19,8 @@ from replaycheck._cli_common import (
     use_color,
 )
 from replaycheck._cli_types import FiniteRange
-from replaycheck.connection import ConnectionOptions, connection_options
+from replaycheck._connection_options import connection_options
+from replaycheck.connection import ConnectionOptions
 from replaycheck.report import FORMATS
 
 if TYPE_CHECKING:

@@ -8,25 +8,22 @@ same ``TEMPORAL_*`` environment variables and ``temporal.toml`` profiles, read t
 time; secrets (the API key, TLS key material) never appear in a message.
 
 Those sentences (``connect_error``, ``cluster_error``, re-exported here) are made in
-``replaycheck._connection_errors``.
+``replaycheck._connection_errors``; the flags are added to a command by
+``replaycheck._connection_options``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-import click
-
-from replaycheck._cli_types import FiniteRange
 from replaycheck._connection_errors import cluster_error as cluster_error
 from replaycheck._connection_errors import connect_error as connect_error
 from replaycheck._connection_errors import first_call_error
@@ -43,8 +40,6 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 """Seconds to wait for the server to answer when connecting."""
 RPC_TIMEOUT = 60.0
 """Deadline, in seconds, of each call after connecting (one page of a history, of a listing)."""
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -344,66 +339,3 @@ async def _check_namespace(client: Client, connection: Connection) -> float | No
     ttl = described.config.workflow_execution_retention_ttl
     seconds = ttl.seconds + ttl.nanos / 1e9
     return seconds / 86400 if seconds > 0 else None
-
-
-# --------------------------------------------------------------------------- command line
-
-
-_OPTIONS: tuple[Callable[[F], F], ...] = (
-    click.option(
-        "--address", metavar="HOST:PORT",
-        help="Temporal frontend address [env TEMPORAL_ADDRESS; default localhost:7233].",
-    ),
-    click.option(
-        "-n", "--namespace", metavar="NAME",
-        help="Namespace [env TEMPORAL_NAMESPACE; default 'default'].",
-    ),
-    click.option(
-        "--api-key", metavar="KEY",
-        help="API key; prefer the TEMPORAL_API_KEY environment variable (flags show in `ps`).",
-    ),
-    click.option(
-        "--tls/--no-tls", default=None,
-        help="Use TLS (on by default with an API key or TLS files) [env TEMPORAL_TLS].",
-    ),
-    click.option(
-        "--tls-cert-path", metavar="FILE",
-        help="Client certificate for mTLS [env TEMPORAL_TLS_CLIENT_CERT_PATH].",
-    ),
-    click.option(
-        "--tls-key-path", metavar="FILE",
-        help="Client private key for mTLS [env TEMPORAL_TLS_CLIENT_KEY_PATH].",
-    ),
-    click.option(
-        "--tls-ca-path", metavar="FILE",
-        help="CA certificate to trust the server by [env TEMPORAL_TLS_SERVER_CA_CERT_PATH].",
-    ),
-    click.option(
-        "--tls-server-name", metavar="NAME",
-        help="Server name for TLS (SNI) [env TEMPORAL_TLS_SERVER_NAME].",
-    ),
-    click.option(
-        "--profile", metavar="NAME",
-        help="Profile in the client config file [env TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE].",
-    ),
-    click.option(
-        "--connect-timeout", type=FiniteRange(min=0, max=3600, min_open=True),
-        default=DEFAULT_CONNECT_TIMEOUT, show_default=True, metavar="SECONDS",
-        help="How long to wait for the server when connecting.",
-    ),
-)  # fmt: skip
-_NAMES = tuple(f.name for f in dataclasses.fields(ConnectionOptions))
-
-
-def connection_options(func: F) -> F:
-    """Add the connection flags to a click command; it receives ``connection=ConnectionOptions``."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        values = {name: kwargs.pop(name) for name in _NAMES}
-        return func(*args, connection=ConnectionOptions(**values), **kwargs)
-
-    decorated: Any = wrapper
-    for option in reversed(_OPTIONS):
-        decorated = option(decorated)
-    return decorated  # type: ignore[no-any-return]
