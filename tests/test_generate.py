@@ -434,7 +434,8 @@ def test_an_update_handler_changed_without_a_gate_exits_1_naming_the_update() ->
     assert "update expedite(" in scenario and ", accepted" in scenario
     assert "history recorded: completion of update 'expedite'" in done.output
     assert "code commanded:   activity 'notify'" in done.output
-    assert "fix: gate the change at update_change.py" in done.output
+    # an addition in the handler (read as such since h28), gated there
+    assert "fix: gate it in the update handler 'expedite', at update_change.py:" in done.output
 
 
 def test_the_same_update_change_gated_passes_and_updates_count_in_shapes(
