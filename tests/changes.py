@@ -292,7 +292,7 @@ OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHan
           "RemoveWaitTimeout", "RemoveBeforeWait", "AddNexusCancel",
           "AddChildCancel", "MoveChildCancel",
           "SleepToWait", "ChangeSignalType", "ChangeUpdateType", "SkipInHelper",
-          "AddToUpdateLikeLater"}  # fmt: skip
+          "AddToUpdateLikeLater", "MoveIntoUpdateHandler"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 

@@ -2794,8 +2794,9 @@ def test_a_command_added_to_an_update_handler_that_run_also_runs_later_is_an_add
         "executions recorded before never ran it there):",
         '    if workflow.patched("add-charge"):',
         f"        {charge}",
-    ]
+    ]  # no note: run still charges after the update, as the history did
     assert d.to_json_dict()["change"] == "added"
+    assert d.moved_from_run == 0
     # the printed fix pasted over the handler's statement in v2: the history replays
     source = V2_FILE.read_text()
     start = source.index('@workflow.defn(name="AddToUpdateLikeLater")')
@@ -2803,6 +2804,60 @@ def test_a_command_added_to_an_update_handler_that_run_also_runs_later_is_an_add
     pasted = "".join(f"    {row}\n" for row in d.fix()[1:])
     fixed = source[:at] + pasted + source[at + len(f"        {charge}\n") :]
     assert replay_variant(tmp_path, "update_charge_gated", fixed, "AddToUpdateLikeLater").ok
+
+
+def test_a_command_moved_from_run_into_an_update_handler_notes_the_removal_from_run(
+    tmp_path: Path,
+) -> None:
+    # MoveIntoUpdateHandler: the charge run issued after the update is now the handler's,
+    # before it returns. The handler's gate alone leaves run's removal, which a second
+    # replay diagnoses: the fix says so under its gate.
+    d = committed_verdicts()["MoveIntoUpdateHandler"].diagnosis
+    assert d is not None
+    assert (d.recorded, d.commanded) == ("completion of update 'set_note'", "activity 'charge'")
+    assert (d.change, d.patch_id) == ("added", "add-charge")
+    later = next(row.event_id for row in d.timeline if row.recorded == "activity 'charge'")
+    assert d.moved_from_run == later > d.event_id
+    line = marked_line("change: MoveIntoUpdateHandler")
+    charge = "await workflow.execute_activity(charge, note, start_to_close_timeout=TIMEOUT)"
+    assert d.fix() == [
+        f"gate it in the update handler 'set_note', at changes_v2.py:{line} (no else: "
+        "executions recorded before never ran it there):",
+        '    if workflow.patched("add-charge"):',
+        f"        {charge}",
+        f"  note: the history runs activity 'charge' later (event {later}), and the code "
+        "outside the handler no longer runs it after the update: if it moved into the "
+        "handler, gate its removal too (replay stops at the first divergence: run again "
+        "after gating)",
+    ]
+    assert Diagnosis.from_json_dict(d.to_json_dict()).fix() == d.fix()
+    # only there: not where run still charges later, nor for an addition outside a handler
+    noted = {
+        name for name, v in committed_verdicts().items()
+        if v.diagnosis is not None and v.diagnosis.moved_from_run
+    }  # fmt: skip
+    assert noted == {"MoveIntoUpdateHandler"}
+    # the handler gated as printed: the replay stops next where run no longer charges
+    source = V2_FILE.read_text()
+    start = source.index('@workflow.defn(name="MoveIntoUpdateHandler")')
+    at = source.index(f"        {charge}\n", start)
+    pasted = "".join(f"    {row}\n" for row in d.fix()[1:3])
+    fixed = source[:at] + pasted + source[at + len(f"        {charge}\n") :]
+    gated = replay_variant(tmp_path, "moved_charge_gated", fixed, "MoveIntoUpdateHandler")
+    assert gated.diagnosis is not None
+    assert (gated.diagnosis.event_id, gated.diagnosis.recorded) == (later, "activity 'charge'")
+    assert gated.diagnosis.change == "removed"
+    # and its removal gated too (run charges when the handler did not): the history replays
+    run_end = "        return self.note\n"
+    at = fixed.index(run_end, start)
+    old_run = (
+        '        if not workflow.patched("add-charge"):\n'
+        "            return await workflow.execute_activity(\n"
+        "                charge, order, start_to_close_timeout=TIMEOUT\n"
+        "            )\n"
+    )
+    both = fixed[:at] + old_run + fixed[at:]
+    assert replay_variant(tmp_path, "moved_charge_both", both, "MoveIntoUpdateHandler").ok
 
 
 def test_a_statement_that_moved_too_gets_a_note() -> None:

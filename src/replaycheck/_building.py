@@ -67,6 +67,7 @@ from replaycheck._readings import (
     added_block,
     called_again,
     loop_change,
+    moved_into_handler,
     moved_too,
     naming_frame,
     run_order,
@@ -340,6 +341,8 @@ def _from_divergence(
         changed = inputs_changed(found, history, frame.code, diagnosis.swapped)
         diagnosis = replace(diagnosis, inputs_changed=changed)
     taken = patch_ids_in_use(history, diagnosis)
+    if diagnosis.change == "added" and h is not None and c is not None:  # moved from run?
+        diagnosis = replace(diagnosis, moved_from_run=moved_into_handler(h, c, found, history))
     if c is not None and c.kind in UPDATE_KINDS and h is not None and h.kind not in UPDATE_KINDS:
         handler, handler_at = update_handler(h, found, history)
         if handler:

@@ -149,6 +149,17 @@ def handler_addition_fix(d: Diagnosis, new_code: str) -> list[str]:
         f"gate it in the update handler {d.recorded_name!r}, at {at} (no else: executions "
         "recorded before never ran it there):",
         *gate(d, new_code),
+        *_moved_from_run(d),
+    ]
+
+
+def _moved_from_run(d: Diagnosis) -> list[str]:
+    if not d.moved_from_run:
+        return []
+    return [
+        f"  note: the history runs {d.commanded} later (event {d.moved_from_run}), and the code "
+        "outside the handler no longer runs it after the update: if it moved into the handler, "
+        "gate its removal too (replay stops at the first divergence: run again after gating)"
     ]
 
 

@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from replaycheck._commands import KIND_LABELS, Command
 from replaycheck._core_message import core_message
 from replaycheck._divergence import TimelineRow, parse_core_message
 from replaycheck._source import SourceFrame
-
-if TYPE_CHECKING:
-    pass
 
 IN_FLIGHT = "breaks in-flight executions"
 CLOSED = "breaks queries and resets of closed executions"
@@ -130,6 +127,9 @@ class Diagnosis:
     was removed from the handler): ``set_note``."""
     handler_at: str = ""
     """Where that handler is defined (``wf.py:53``), when found."""
+    moved_from_run: int = 0
+    """An addition to an update handler: the event of the history's later command of its
+    name, which the code outside handlers no longer runs (it may have moved into the handler)."""
     ids: tuple[str, ...] = ()
     """``id-changed``: the id the history recorded and the one the code gives now."""
     deprecated_at: str = ""

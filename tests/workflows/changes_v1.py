@@ -1445,3 +1445,22 @@ class AddToUpdateLikeLater:
     async def set_note(self, note: str) -> str:
         self.note = note
         return note
+
+
+@workflow.defn(name="MoveIntoUpdateHandler")
+class MoveIntoUpdateHandler:
+    """Charges once the update 'set_note' came; its handler only keeps the note."""
+
+    def __init__(self) -> None:
+        self.note = ""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: bool(self.note))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    @workflow.update
+    async def set_note(self, note: str) -> str:
+        self.note = note
+        return note

@@ -1818,3 +1818,25 @@ class AddToUpdateLikeLater:
         await workflow.execute_activity(charge, note, start_to_close_timeout=TIMEOUT)
         self.note = note
         return note
+
+
+@workflow.defn(name="MoveIntoUpdateHandler")
+class MoveIntoUpdateHandler:
+    """The charge moved from 'run' into the update handler, before it returns: 'run' no
+    longer charges after the update (the history's 'charge' is run's, after it completed)."""
+
+    def __init__(self) -> None:
+        self.note = ""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: bool(self.note))
+        return self.note
+
+    @workflow.update
+    async def set_note(self, note: str) -> str:
+        # change: MoveIntoUpdateHandler (the next line)
+        await workflow.execute_activity(charge, note, start_to_close_timeout=TIMEOUT)
+        self.note = note
+        return note

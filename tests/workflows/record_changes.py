@@ -153,12 +153,14 @@ CASES = (
     "RushBySignal",
     "SwapDependent",
     "AddToUpdateLikeLater",
+    "MoveIntoUpdateHandler",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
-                "ChangeUpdateType", "AddToUpdateLikeLater"}
+                "ChangeUpdateType", "AddToUpdateLikeLater",
+                "MoveIntoUpdateHandler"}
 """Cases whose execution waits for the update ``set_note``."""
-UPDATE_WHEN_WAITING = {"ReorderAroundUpdate", "AddToUpdateLikeLater"}
+UPDATE_WHEN_WAITING = {"ReorderAroundUpdate", "AddToUpdateLikeLater", "MoveIntoUpdateHandler"}
 """Cases sent that update once they wait for it (after an activity), not at once."""
 SIGNAL_WHEN_WAITING = {"RenameAfterSignalWait", "ReorderAfterSignalWait", "RushBySignal"}
 """Cases signalled once they wait for it (after an activity): it arrives after a command."""
