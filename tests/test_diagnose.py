@@ -1510,7 +1510,16 @@ def test_a_widened_match_case_gates_the_match() -> None:
     assert d is not None and d.change == "branch" and d.branch_condition == ""
     fix = fix_text("WidenMatchCase")
     assert fix.startswith("gate the match at changes_v2.py:")
-    assert "if instead activity 'charge' became activity 'bill' in this case only" in fix
+    # what changed may be the subject as well as the patterns: the else keeps the match as it was
+    assert "(executions recorded before took theirs under the old subject and patterns):" in fix
+    assert (
+        "    else:\n        match ...:  # the match as it was (its old subject or patterns), "
+        "for executions recorded before\n"
+    ) in fix
+    assert (
+        "if instead activity 'charge' became activity 'bill' in this case only (the subject and "
+        "patterns are as they were):"
+    ) in fix
 
 
 def test_a_changed_conditional_expression_gates_its_condition() -> None:

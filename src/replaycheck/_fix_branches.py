@@ -115,11 +115,12 @@ def branch_fix(d: Diagnosis) -> list[str]:
     else:
         lines = [
             f"gate the match at {d.branch_at}, not the code in its cases (executions recorded "
-            "before took theirs under the old patterns):",
+            "before took theirs under the old subject and patterns):",
             f'    if workflow.patched("{patch_id}"):',
             "        match ...:  # as it is now",
             "    else:",
-            "        match ...:  # with the old patterns, for executions recorded before",
+            "        match ...:  # the match as it was (its old subject or patterns), for "
+            "executions recorded before",
         ]
     code = statement_at(frame) or f"...  # the new code: {d.commanded}"
     other = d.other_patch_id or "<change-id>"
@@ -148,7 +149,7 @@ def branch_fix(d: Diagnosis) -> list[str]:
         *lines,
         f"  if instead {d.recorded} became {d.commanded} in this "
         + {
-            "match": "case only (the patterns are as they were):",
+            "match": "case only (the subject and patterns are as they were):",
             "conditional expression": "arm only (the condition is as it was):",
         }.get(d.branch_kind, "branch only (the condition is as it was):"),
         f'    if workflow.patched("{other}"):',
