@@ -108,7 +108,8 @@ def _assignment(stmt: ast.stmt) -> tuple[str | None, ast.expr | None]:
     return None, None
 
 
-def dotted_name(node: ast.expr) -> str | None:
+def dotted_name(node: ast.AST) -> str | None:
+    """``self.total`` for that attribute, ``paid`` for a name (``None`` for anything else)."""
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from replaycheck._commands import Command, HistoryCommands
 from replaycheck._divergence import Divergence
+from replaycheck._patch_modules import dotted_name
 from replaycheck._readings import called_again, name_pattern, source_pattern
 from replaycheck._source import (
     SourceFrame,
@@ -97,7 +98,7 @@ def _reads_what_it_sets(first: str, second: str) -> bool:
         for call in ast.walk(two) if isinstance(call, ast.Call)
         for arg in [*call.args, *(k.value for k in call.keywords if k.arg in _INPUT_KEYWORDS)]
         for node in ast.walk(arg)
-        if (name := _dotted(node))
+        if (name := dotted_name(node))
     }  # fmt: skip
     return any(r == s or f"{s}.".startswith(f"{r}.") or r.startswith(f"{s}.")
                for r in reads for s in sets)  # fmt: skip
@@ -118,19 +119,9 @@ def _set_by(node: ast.AST) -> list[str]:
         for part in ast.walk(target):
             if isinstance(part, ast.Subscript):
                 part = part.value
-            if isinstance(part, (ast.Name, ast.Attribute)) and (name := _dotted(part)):
+            if isinstance(part, (ast.Name, ast.Attribute)) and (name := dotted_name(part)):
                 found.append(name)
     return found
-
-
-def _dotted(node: ast.AST) -> str:
-    """``self.total`` for that attribute, ``paid`` for a name ('' for anything else)."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else ""
-    return ""
 
 
 def _stays_in_block(code: str) -> bool:

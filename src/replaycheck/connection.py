@@ -319,6 +319,8 @@ async def _check_namespace(client: Client, connection: Connection) -> float | No
     from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
     from temporalio.service import RPCError
 
+    from replaycheck._command_events import proto_seconds
+
     request = DescribeNamespaceRequest(namespace=connection.namespace)
     try:
         described = await asyncio.wait_for(
@@ -336,6 +338,5 @@ async def _check_namespace(client: Client, connection: Connection) -> float | No
         raise cluster_error(exc, connection) from None
     if not described.HasField("config"):
         return None
-    ttl = described.config.workflow_execution_retention_ttl
-    seconds = ttl.seconds + ttl.nanos / 1e9
+    seconds = proto_seconds(described.config.workflow_execution_retention_ttl)
     return seconds / 86400 if seconds > 0 else None

@@ -96,8 +96,7 @@ def _failure_head(verdict: Verdict, color: bool) -> list[str]:
     if verdict.pinned:
         from replaycheck._pinning import pinned_text
 
-        closed = bool(verdict.status) and verdict.status != "RUNNING"
-        text = pinned_text(printable(verdict.pinned), closed=closed)
+        text = pinned_text(printable(verdict.pinned), closed=verdict.closed)
         lines.append("      " + _field("pinned", paint(text, "yellow", color), color))
     return lines
 
