@@ -84,6 +84,27 @@ def test_limits_are_bounded(bad: dict[str, int]) -> None:
         explore(V1, **bad)
 
 
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [({"max_signals": -1}, "max_signals must be between 0 and 100."),
+     ({"max_updates": 101}, "max_updates must be between 0 and 100.")],
+)  # fmt: skip
+def test_signal_and_update_limits_are_bounded(bad: dict[str, int], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        explore(V1, **bad)
+
+
+@pytest.mark.parametrize("option", ["--max-signals", "--max-updates"])
+def test_max_signals_and_updates_options_are_bounded_like_max_steps(option: str) -> None:
+    from click.testing import CliRunner
+
+    from replaycheck.cli import main
+
+    done = CliRunner().invoke(main, ["generate", "--baseline", V1, option, "101"])
+    assert done.exit_code == 2
+    assert f"Invalid value for '{option}': 101 is not in the range 0<=x<=100." in done.stderr
+
+
 def test_given_histories_hides_its_argument_from_pytest() -> None:
     import inspect
 
@@ -436,6 +457,22 @@ def test_an_update_handler_changed_without_a_gate_exits_1_naming_the_update() ->
     assert "code commanded:   activity 'notify'" in done.output
     # an addition in the handler (read as such since h28), gated there
     assert "fix: gate it in the update handler 'expedite', at update_change.py:" in done.output
+
+
+def test_max_updates_0_sends_no_update_so_the_handlers_change_goes_unseen() -> None:
+    from click.testing import CliRunner
+
+    from replaycheck.cli import main
+
+    # The change is reachable only through an update: with none drawn, every history replays.
+    done = CliRunner().invoke(
+        main,
+        ["generate", "--baseline", f"{UPDATES}:ExpediteV1", "-w", f"{UPDATES}:ExpediteUngated",
+         "--max-examples", "30", "--max-updates", "0"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "every one replays under the new code." in done.output
 
 
 def test_the_same_update_change_gated_passes_and_updates_count_in_shapes(

@@ -157,6 +157,18 @@ def _export_summary(result: ExportResult, options: ExportOptions) -> str:
     default=None,
     help="Workflow tasks per execution (default 20).",
 )
+@click.option(
+    "--max-signals",
+    type=click.IntRange(0, 100),
+    default=None,
+    help="Signals one execution may be sent (default 3; 0: none).",
+)
+@click.option(
+    "--max-updates",
+    type=click.IntRange(0, 100),
+    default=None,
+    help="Updates one execution may be sent (default 3; 0: none).",
+)
 @click.option("--seed", type=int, help="Random seed (default: the same search every run).")
 @click.option("--no-failures", is_flag=True, help="Stand-in activities never fail.")
 @click.option(
@@ -171,6 +183,8 @@ def generate(
     workflow_type: str | None,
     max_examples: int | None,
     max_steps: int | None,
+    max_signals: int | None,
+    max_updates: int | None,
     seed: int | None,
     no_failures: bool,
     save: bool,
@@ -189,7 +203,12 @@ def generate(
         failures=not no_failures,
         seed=seed,
         save=default_export_dir() if save else None,
-        **limits_from(max_examples=max_examples, max_steps=max_steps),
+        **limits_from(
+            max_examples=max_examples,
+            max_steps=max_steps,
+            max_signals=max_signals,
+            max_updates=max_updates,
+        ),
     )
     result = run(spec)
     click.echo(result.render(), nl=False)

@@ -61,6 +61,8 @@ DEFAULT_EXAMPLE_TIMEOUT = 10.0
 """Real seconds one execution may take (timers cost nothing: time is skipped)."""
 MAX_EXAMPLES_LIMIT = 10_000
 MAX_STEPS_LIMIT = 1_000
+MAX_MESSAGES_LIMIT = 100
+"""Most signals (and most updates) one example may send."""
 
 GIT_PREFIX = "git:"
 _MODULE_SPEC = re.compile(r"^[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?$")
@@ -96,7 +98,9 @@ class GenerationSpec:
     max_examples: int = DEFAULT_MAX_EXAMPLES
     max_steps: int = DEFAULT_MAX_STEPS
     max_signals: int = DEFAULT_MAX_SIGNALS
+    """Signals one example may send (0: none)."""
     max_updates: int = DEFAULT_MAX_UPDATES
+    """Updates one example may send (0: none)."""
     example_timeout: float = DEFAULT_EXAMPLE_TIMEOUT
     seed: int | None = None
     """Random seed; default: a fixed search (``derandomize``), the same on every run."""
@@ -231,6 +235,9 @@ def _check_bounds(spec: GenerationSpec) -> None:
         raise ConfigError(f"max_examples must be between 1 and {MAX_EXAMPLES_LIMIT}.")
     if not 1 <= spec.max_steps <= MAX_STEPS_LIMIT:
         raise ConfigError(f"max_steps must be between 1 and {MAX_STEPS_LIMIT}.")
+    for name in ("max_signals", "max_updates"):
+        if not 0 <= getattr(spec, name) <= MAX_MESSAGES_LIMIT:
+            raise ConfigError(f"{name} must be between 0 and {MAX_MESSAGES_LIMIT}.")
 
 
 def _exploration(
