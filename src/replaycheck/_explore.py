@@ -22,12 +22,20 @@ from hypothesis import strategies as st
 from replaycheck._explore_example import (
     Example,
     Limits,
+    Message,
     Outcome,
     Recorded,
     Target,
     outcome_strategy,
 )
-from replaycheck._explore_send import IDLE, draw_messages, plan, recorded_updates, send
+from replaycheck._explore_send import (
+    IDLE,
+    draw_messages,
+    interleave,
+    plan,
+    recorded_updates,
+    send,
+)
 from replaycheck._scenario import (
     ActivityCall,
     Scenario,
@@ -76,6 +84,8 @@ class Engine:
         self.fallback = outcome_strategy(st.none(), failures)
         self.untyped: set[str] = set()
         """Activities called with no result strategy: their stand-ins returned ``None``."""
+        self.timed_out_updates = 0
+        """Drawn updates not accepted within the example timeout, nor later: not sent."""
         self.forced = {name: s.map(lambda v: Outcome(True, v)) for name, s in activities.items()}
         self.limits = limits
         self.task_queue = f"replaycheck-generate-{uuid.uuid4().hex[:8]}"
@@ -165,8 +175,9 @@ class Engine:
 
     def draw_plan(
         self, data: Any, target: Target
-    ) -> tuple[tuple[Any, ...], int, tuple[list[Any], list[Any]]]:
-        """Draw the arguments, the pause point, the signals and the updates of one example."""
+    ) -> tuple[tuple[Any, ...], int, list[tuple[Message, int | None]]]:
+        """Draw the arguments, the pause point, the signals and the updates of one example,
+        and the order the signals and updates go out in."""
         limits = self.limits
         args = data.draw(target.args, label="arguments")
         # One integer, so shrinking walks it down to the first pause point that still fails;
@@ -180,7 +191,7 @@ class Engine:
         steps = limits.max_steps
         signals = draw_messages(data, "signal", target.signals, limits.max_signals, steps)
         updates = draw_messages(data, "update", target.updates, limits.max_updates, steps)
-        return args, pause, (signals, updates)
+        return args, pause, interleave(data, signals, updates)
 
     @property
     def timeout(self) -> float:
@@ -190,11 +201,10 @@ class Engine:
     async def run(self, data: Any, target: Target) -> Recorded:
         """Run one example to completion (or its limits) and cut it at the drawn pause point."""
         assert self.client is not None
-        args, pause, (signals, updates) = self.draw_plan(data, target)
+        args, pause, messages = self.draw_plan(data, target)
         example = Example(data, f"generated-{target.workflow_type}-{next(self.counter)}")
         full: tuple[Any, ...] = ()
-        plan(example, "signal", signals)
-        plan(example, "update", updates)
+        plan(example, messages)
         self.current = example
         try:
             await self._encodable(args)
@@ -215,7 +225,8 @@ class Engine:
             self.current = None
         if example.abort is not None:
             raise example.abort
-        drawn = (len(signals), len(updates))
+        kinds = [message.kind for message, _ in messages]
+        drawn = (kinds.count("signal"), kinds.count("update"))
         return self._record(target, example, args, pause, full, stopped, drawn)
 
     async def _encodable(self, args: Sequence[Any]) -> None:
@@ -328,7 +339,10 @@ class Engine:
         signaled = sum(1 for e in recorded if event_type(e) == "WORKFLOW_EXECUTION_SIGNALED")
         signals = tuple(example.sent.values())[:signaled]  # in the order they were sent
         left_out = drawn[0] - len(signals)
-        updates, updates_left_out = recorded_updates(example, recorded, full, drawn[1])
+        updates, updates_left_out, timed_out = recorded_updates(
+            example, recorded, full, drawn[1], self.timeout
+        )
+        self.timed_out_updates += timed_out
         scenario = Scenario(
             workflow_type=target.workflow_type,
             workflow_id=example.workflow_id,

@@ -91,6 +91,10 @@ class Example:
     sent: dict[int, SignalDelivery] = field(default_factory=dict)
     updates: list[tuple[str, UpdateDelivery]] = field(default_factory=list)
     """(update id, delivery) of each update sent, accepted or rejected."""
+    late: list[tuple[str, UpdateDelivery]] = field(default_factory=list)
+    """(update id, delivery) of each update not accepted or rejected within the timeout."""
+    sends: int = 0
+    """Signals and updates sent so far (each delivery's ``sent``)."""
     abort: BaseException | None = None
     """Raised by Hypothesis inside a stand-in; re-raised in the test, where it belongs."""
 

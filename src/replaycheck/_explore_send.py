@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import strategies as st
@@ -39,10 +40,36 @@ def draw_messages(
     )
 
 
-def plan(example: Example, kind: str, drawn: Sequence[tuple[str, Any, int | None]]) -> None:
-    """Queue ``drawn`` messages on the example: at their activity call, or for when it waits."""
-    for index, (name, args, point) in enumerate(drawn):
-        message = Message(kind, name, tuple(args), index)
+def interleave(
+    data: Any,
+    signals: Sequence[tuple[str, Any, int | None]],
+    updates: Sequence[tuple[str, Any, int | None]],
+) -> list[tuple[Message, int | None]]:
+    """The drawn signals and updates in the order they go out, each with its point (during
+    activity call N, or ``None``: once the execution waits).
+
+    Where both kinds were drawn, their interleaving is drawn too: one permutation of their
+    kinds, which shrinks towards every signal first, so a minimal scenario keeps an update
+    ahead of a signal only when the failure needs it there. With one kind alone nothing more
+    is drawn."""
+    kinds = ["signal"] * len(signals) + ["update"] * len(updates)
+    if signals and updates:
+        kinds = data.draw(
+            st.permutations(kinds),
+            label="order of the signals and updates (those sent at one point go in this order)",
+        )
+    queues = {"signal": iter(enumerate(signals)), "update": iter(enumerate(updates))}
+    ordered = []
+    for kind in kinds:
+        index, (name, args, point) = next(queues[kind])
+        ordered.append((Message(kind, name, tuple(args), index), point))
+    return ordered
+
+
+def plan(example: Example, messages: Sequence[tuple[Message, int | None]]) -> None:
+    """Queue ``messages`` on the example, in order: at their activity call, or for when it
+    waits."""
+    for message, point in messages:
         if point is None:
             example.when_idle.append(message)
         else:
@@ -53,6 +80,7 @@ async def send(example: Example, messages: Sequence[Message], when: str, timeout
     """Send ``messages`` in turn; ``when`` is ``call N`` or :data:`IDLE`."""
     text = f"while activity {when} ran" if when.startswith("call") else when
     for message in messages:
+        example.sends += 1
         if message.kind == "signal":
             await _signal(example, message, text)
         else:
@@ -67,7 +95,9 @@ async def _signal(example: Example, message: Message, when: str) -> None:
         await example.handle.signal(message.name, args=list(message.args))
     except RPCError:
         return  # the execution closed first: the signal is reported as not sent
-    example.sent[message.index] = SignalDelivery(message.name, message.args, when)
+    example.sent[message.index] = SignalDelivery(
+        message.name, message.args, when, sent=example.sends
+    )
 
 
 async def _update(example: Example, message: Message, when: str, timeout: float) -> None:
@@ -80,6 +110,7 @@ async def _update(example: Example, message: Message, when: str, timeout: float)
 
     assert example.handle is not None
     update_id = f"{example.workflow_id}-update-{message.index + 1}"
+    delivery = UpdateDelivery(message.name, message.args, when, sent=example.sends)
     try:
         await asyncio.wait_for(
             example.handle.start_update(
@@ -90,28 +121,37 @@ async def _update(example: Example, message: Message, when: str, timeout: float)
             ),
             timeout,
         )
-    except (
-        RPCError,
-        WorkflowUpdateFailedError,
-        WorkflowUpdateRPCTimeoutOrCancelledError,
-        asyncio.TimeoutError,
-    ):
-        return  # closed first (or not taken in time): reported as not sent
+    except (RPCError, WorkflowUpdateFailedError):
+        return  # the execution closed first: reported as not sent
+    except (WorkflowUpdateRPCTimeoutOrCancelledError, asyncio.TimeoutError):
+        # Not taken in time: counted as not sent, and said so (``recorded_updates``); the
+        # server may still accept it later, which the history then shows.
+        example.late.append((update_id, delivery))
+        return
     # A rejected update comes back too, with its outcome: the history tells it from an accepted
     # one (``recorded_updates``).
-    example.updates.append((update_id, UpdateDelivery(message.name, message.args, when)))
+    example.updates.append((update_id, delivery))
 
 
 def recorded_updates(
-    example: Example, recorded: Sequence[Any], full: Sequence[Any], drawn: int
-) -> tuple[tuple[UpdateDelivery, ...], str]:
-    """The sent updates the ``recorded`` history accepted, in the order they were sent, and a
-    note on the drawn ones it does not hold (``""`` if none)."""
+    example: Example, recorded: Sequence[Any], full: Sequence[Any], drawn: int, timeout: float
+) -> tuple[tuple[UpdateDelivery, ...], str, int]:
+    """The sent updates the ``recorded`` history accepted, in the order they were sent; a note
+    on the drawn ones it does not hold (``""`` if none); and how many of those were not
+    accepted within ``timeout`` seconds (nor ever after, by the end of the execution)."""
     held, ever = accepted_updates(recorded), accepted_updates(full)
-    updates = tuple(d for uid, d in example.updates if uid in held)
+    late_ids = {uid for uid, _ in example.late}
+    sent = sorted([*example.updates, *example.late], key=lambda item: item[1].sent)
+    updates = tuple(replace(d, late=uid in late_ids) for uid, d in sent if uid in held)
     left_out = drawn - len(updates)
+    timed_out = sum(1 for uid in late_ids if uid not in ever)
     if not left_out:
-        return updates, ""
+        return updates, "", timed_out
     rejected = sum(1 for uid, _ in example.updates if uid not in ever)
-    why = f" ({rejected} rejected by its validator)" if rejected else ""
-    return updates, f"; {left_out} drawn update(s) not in the history{why}"
+    reasons = [f"{rejected} rejected by its validator"] if rejected else []
+    if timed_out:
+        reasons.append(
+            f"{timed_out} not accepted within the {timeout:g} s example timeout: not sent"
+        )
+    why = f" ({', '.join(reasons)})" if reasons else ""
+    return updates, f"; {left_out} drawn update(s) not in the history{why}", timed_out

@@ -128,6 +128,8 @@ class SignalDelivery:
     when: str
     """``while activity call 2 ran`` or ``when the execution waited``; ``not sent`` if the
     execution finished first."""
+    sent: int = 0
+    """Its place among the signals and updates the example sent (1 first)."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,10 @@ class UpdateDelivery:
     args: tuple[Any, ...]
     when: str
     """``while activity call 2 ran`` or ``when the execution waited``."""
+    sent: int = 0
+    """Its place among the signals and updates the example sent (1 first)."""
+    late: bool = False
+    """Accepted only after the example timeout for it ran out (counted as not sent then)."""
 
 
 @dataclass(frozen=True)
@@ -197,11 +203,31 @@ class Scenario:
             )
         if not self.calls:
             lines.append("activity calls: none")
-        for signal in self.signals:
-            lines.append(f"signal {signal.signal}({_listed(signal.args)}) {signal.when}")
-        for update in self.updates:
-            lines.append(f"update {update.update}({_listed(update.args)}) {update.when}, accepted")
+        return lines + self._messages()
+
+    def _messages(self) -> list[str]:
+        """The signals and updates, in the order they were sent; an ``order sent:`` line
+        first when both kinds are there (a change may show in one order only)."""
+        both: list[SignalDelivery | UpdateDelivery] = [*self.signals, *self.updates]
+        sent = sorted(both, key=lambda m: m.sent)
+        lines = []
+        if self.signals and self.updates:
+            lines.append("order sent: " + ", then ".join(_kind_and_name(m) for m in sent))
+        for message in sent:
+            if isinstance(message, SignalDelivery):
+                lines.append(f"signal {message.signal}({_listed(message.args)}) {message.when}")
+                continue
+            accepted = "accepted after the example timeout ran out" if message.late else "accepted"
+            lines.append(
+                f"update {message.update}({_listed(message.args)}) {message.when}, {accepted}"
+            )
         return lines
+
+
+def _kind_and_name(message: SignalDelivery | UpdateDelivery) -> str:
+    if isinstance(message, SignalDelivery):
+        return f"signal {message.signal}"
+    return f"update {message.update}"
 
 
 def _listed(values: Sequence[Any], limit: int = 160) -> str:

@@ -146,6 +146,9 @@ class Exploration:
     untyped: tuple[str, ...] = ()
     """Activities whose result type was not found: their stand-ins only returned ``None``, so
     branches on their results were not explored."""
+    timed_out_updates: int = 0
+    """Drawn updates the executions did not accept (or reject) within the example timeout,
+    nor later: they count as not sent, so what their handlers do went unexplored there."""
 
     @property
     def ok(self) -> bool:
@@ -179,6 +182,12 @@ class Exploration:
                 "stand-in returned None every time, so branches on its result were not "
                 "explored; give it a return type hint, or pass activities={name: strategy} to "
                 "replaycheck.generate.explore()."
+            )
+        if self.timed_out_updates:
+            summary += (
+                f"\nwarning: {self.timed_out_updates} drawn update(s) were not accepted within "
+                "the example timeout and count as not sent (a workflow task that fails or "
+                "runs long holds an update back); what their handlers do was not explored there."
             )
         return "\n\n".join([*parts, summary]) + "\n"
 
@@ -216,7 +225,11 @@ def run(spec: GenerationSpec) -> Exploration:
             )
             saved = setup.save(runner.tally, spec.save) if spec.save else ()
     exploration = _exploration(outcomes, runner.tally, seconds, saved)
-    return replace(exploration, untyped=tuple(sorted(engine.untyped)))
+    return replace(
+        exploration,
+        untyped=tuple(sorted(engine.untyped)),
+        timed_out_updates=engine.timed_out_updates,
+    )
 
 
 def _check_installed() -> None:

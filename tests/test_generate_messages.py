@@ -1,0 +1,98 @@
+"""Generated histories (``replaycheck.generate``): the signals and updates an example sends, in
+which order, and what the summary says of those it could not send."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from replaycheck._explore_example import Example
+from replaycheck._explore_send import interleave, plan, recorded_updates
+from replaycheck._scenario import Scenario, SignalDelivery, UpdateDelivery
+from replaycheck.generate import explore
+
+ORDER = "tests.workflows.update_order"
+WAITED = "when the execution waited"
+
+
+class _Draws:
+    """Stands in for Hypothesis' data: records the labels, draws the permutation given."""
+
+    def __init__(self, order: list[str] | None = None) -> None:
+        self.labels: list[str] = []
+        self.order = order
+
+    def draw(self, strategy: Any, label: str) -> Any:
+        self.labels.append(label.split(" ")[0])
+        return self.order
+
+
+def test_an_update_before_a_signal_is_found_and_the_scenario_names_that_order() -> None:
+    # Only an update accepted before the signal makes ApprovalV1 call 'hold' (the new code
+    # 'escalate'). The scenario listed signals before updates whatever order they went in.
+    result = explore(f"{ORDER}:ApprovalV1", new=[f"{ORDER}:ApprovalUngated"], max_examples=100)
+    assert result.exit_code == 1, result.render()
+    (found,) = result.counterexamples
+    lines = found.scenario.render()
+    assert "order sent: update expedite, then signal approve" in lines
+    update = next(i for i, line in enumerate(lines) if line.startswith("update expedite()"))
+    signal = next(i for i, line in enumerate(lines) if line.startswith("signal approve()"))
+    assert update < signal
+    text = result.render()
+    assert "history recorded: activity 'hold'" in text
+    assert "code commanded:   activity 'escalate'" in text
+
+
+def test_signals_and_updates_sent_at_one_point_go_in_the_drawn_order() -> None:
+    signal, update = [("approve", (), None)], [("expedite", (), None)]
+    draws = _Draws(["update", "signal"])
+    example = Example(None, "generated-Approval-1")
+    plan(example, interleave(draws, signal, update))
+    assert [m.kind for m in example.when_idle] == ["update", "signal"]
+    assert draws.labels == ["order"]
+    # One kind alone draws no order: what such a workflow draws is unchanged.
+    alone = _Draws()
+    assert [m.kind for m, _ in interleave(alone, signal * 2, [])] == ["signal", "signal"]
+    assert [m.kind for m, _ in interleave(alone, [], update)] == ["update"]
+    assert alone.labels == []
+
+
+def test_the_scenario_lists_signals_and_updates_in_the_order_they_were_sent() -> None:
+    scenario = Scenario(
+        "Approval", "generated-Approval-1", status="COMPLETED",
+        signals=(SignalDelivery("approve", (), WAITED, sent=2),),
+        updates=(UpdateDelivery("expedite", (), WAITED, sent=1),
+                 UpdateDelivery("expedite", ("late",), WAITED, sent=3, late=True)),
+    )  # fmt: skip
+    assert scenario.render()[-4:] == [
+        "order sent: update expedite, then signal approve, then update expedite",
+        f"update expedite() {WAITED}, accepted",
+        f"signal approve() {WAITED}",
+        f"update expedite('late') {WAITED}, accepted after the example timeout ran out",
+    ]
+    alone = Scenario("Approval", "x", signals=(SignalDelivery("approve", (), WAITED),))
+    assert not [line for line in alone.render() if line.startswith("order sent")]
+
+
+def test_an_update_not_accepted_in_time_is_said_not_sent_in_the_scenario() -> None:
+    example = Example(None, "generated-Approval-1")
+    late = UpdateDelivery("expedite", (), WAITED, sent=1)
+    example.late.append(("generated-Approval-1-update-1", late))
+    updates, note, timed_out = recorded_updates(example, [], [], 1, 1.5)
+    assert updates == () and timed_out == 1
+    assert note == (
+        "; 1 drawn update(s) not in the history (1 not accepted within the 1.5 s example "
+        "timeout: not sent)"
+    )
+
+
+def test_the_summary_counts_the_updates_not_accepted_within_the_example_timeout() -> None:
+    # SlowToAccept's handler fails the workflow task: no drawn update is ever accepted.
+    spec = f"{ORDER}:SlowToAccept"
+    result = explore(spec, new=[spec], max_examples=5, example_timeout=1.0)
+    assert result.ok, result.render()
+    assert result.timed_out_updates > 0
+    assert (
+        f"warning: {result.timed_out_updates} drawn update(s) were not accepted within the "
+        "example timeout and count as not sent"
+    ) in result.render()
+

@@ -1,0 +1,80 @@
+"""``Approval``: waits for an ``approve`` signal and an ``expedite`` update, in either order.
+
+Only an update accepted before the signal arrives makes the run method call an activity once
+both have come: ``hold`` in ``ApprovalV1``, ``escalate`` in ``ApprovalUngated`` (no gate). A
+history where the signal came first replays under either; one where the update came first
+does not. ``SlowToAccept`` never accepts an update.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import activity, workflow
+
+
+@activity.defn
+async def hold() -> None:
+    """What the code before the change runs for an update that came before the signal."""
+
+
+@activity.defn
+async def escalate() -> None:
+    """What the changed code runs instead."""
+
+
+class _Approval:
+    def __init__(self) -> None:
+        self.approved = False
+        self.expedited = False
+        self.expedited_first = False
+
+    @workflow.signal
+    def approve(self) -> None:
+        self.approved = True
+
+    @workflow.update
+    def expedite(self) -> None:
+        self.expedited_first = not self.approved
+        self.expedited = True
+
+    async def _both(self) -> bool:
+        await workflow.wait_condition(lambda: self.approved and self.expedited)
+        return self.expedited_first
+
+
+@workflow.defn(name="Approval")
+class ApprovalV1(_Approval):
+    """Before the change: an update before the signal holds."""
+
+    @workflow.run
+    async def run(self) -> None:
+        if await self._both():
+            await workflow.execute_activity(hold, start_to_close_timeout=timedelta(seconds=10))
+
+
+@workflow.defn(name="Approval")
+class ApprovalUngated(_Approval):
+    """The change, without a gate: an update before the signal escalates."""
+
+    @workflow.run
+    async def run(self) -> None:
+        if await self._both():
+            await workflow.execute_activity(escalate, start_to_close_timeout=timedelta(seconds=10))
+
+
+@workflow.defn(name="SlowToAccept")
+class SlowToAccept:
+    """Its ``expedite`` handler fails the workflow task (a bug, not an update failure), so the
+    execution never accepts an update: every drawn one times out."""
+
+    def __init__(self) -> None:
+        self.expedited = False
+
+    @workflow.run
+    async def run(self) -> None:
+        await workflow.wait_condition(lambda: self.expedited)
+
+    @workflow.update
+    def expedite(self) -> None:
+        raise RuntimeError("a bug in the handler fails the workflow task")
