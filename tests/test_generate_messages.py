@@ -1,9 +1,12 @@
 """Generated histories (``replaycheck.generate``): the signals and updates an example sends, in
-which order, and what the summary says of those it could not send."""
+which order, and what the summary says of those it could not send (an update not accepted in
+time, a dynamic handler no name is drawn for)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from hypothesis import strategies as st
 
 from replaycheck._explore_example import Example
 from replaycheck._explore_send import interleave, plan, recorded_updates
@@ -96,3 +99,16 @@ def test_the_summary_counts_the_updates_not_accepted_within_the_example_timeout(
         "example timeout and count as not sent"
     ) in result.render()
 
+
+def test_dynamic_handlers_get_nothing_and_the_summary_says_so() -> None:
+    spec = f"{ORDER}:DynamicHandlers"
+    result = explore(spec, new=[spec], max_examples=3)
+    assert result.ok, result.render()
+    assert (
+        "warning: generate sent nothing to the dynamic signal handler of DynamicHandlers, the "
+        "dynamic update handler of DynamicHandlers: a dynamic handler takes any name"
+    ) in result.render()
+    # Named signals reach it: nothing is left unsaid then, for signals.
+    named = explore(spec, new=[spec], max_examples=3, signals={"poke": st.just(())})
+    assert "dynamic signal handler" not in named.render()
+    assert "the dynamic update handler of DynamicHandlers" in named.render()

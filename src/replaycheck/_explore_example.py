@@ -40,6 +40,9 @@ class Target:
     args: st.SearchStrategy[tuple[Any, ...]]
     signals: Mapping[str, st.SearchStrategy[tuple[Any, ...]]]
     updates: Mapping[str, st.SearchStrategy[tuple[Any, ...]]] = field(default_factory=dict)
+    undrawn: tuple[str, ...] = ()
+    """Its dynamic handlers nothing is drawn for (``signal``, ``update``): their names are
+    unknown."""
 
 
 @dataclass(frozen=True)

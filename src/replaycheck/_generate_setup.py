@@ -154,9 +154,18 @@ def _target(defn: Any, spec: GenerationSpec) -> Target:
     )
     signals = {name: s.arg_types or () for name, s in defn.signals.items() if name}
     updates = {name: u.arg_types or () for name, u in defn.updates.items() if name}
+    # A dynamic handler (``@workflow.signal(dynamic=True)``) takes any name, so none can be
+    # drawn for it: said in the summary, unless the caller names what to send.
+    undrawn = tuple(
+        kind
+        for kind, handlers, given in (("signal", defn.signals, spec.signals),
+                                      ("update", defn.updates, spec.updates))
+        if None in handlers and given is None
+    )  # fmt: skip
     return Target(
-        defn.name, args, merge_signals(signals, spec.signals), merge_signals(updates, spec.updates)
-    )
+        defn.name, args, merge_signals(signals, spec.signals),
+        merge_signals(updates, spec.updates), undrawn,
+    )  # fmt: skip
 
 
 def save(tally: Tally, directory: Path) -> tuple[Path, ...]:

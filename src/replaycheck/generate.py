@@ -146,6 +146,8 @@ class Exploration:
     untyped: tuple[str, ...] = ()
     """Activities whose result type was not found: their stand-ins only returned ``None``, so
     branches on their results were not explored."""
+    undrawn: tuple[str, ...] = ()
+    """Dynamic handlers nothing was sent to (``the dynamic signal handler of Orders``)."""
     timed_out_updates: int = 0
     """Drawn updates the executions did not accept (or reject) within the example timeout,
     nor later: they count as not sent, so what their handlers do went unexplored there."""
@@ -182,6 +184,13 @@ class Exploration:
                 "stand-in returned None every time, so branches on its result were not "
                 "explored; give it a return type hint, or pass activities={name: strategy} to "
                 "replaycheck.generate.explore()."
+            )
+        if self.undrawn:
+            summary += (
+                f"\nwarning: generate sent nothing to {', '.join(self.undrawn)}: a dynamic "
+                "handler takes any name, so none is drawn for it and what it does was not "
+                "explored; pass signals={name: strategy} or updates={name: strategy} to "
+                "replaycheck.generate.explore() to send it those names."
             )
         if self.timed_out_updates:
             summary += (
@@ -229,6 +238,11 @@ def run(spec: GenerationSpec) -> Exploration:
         exploration,
         untyped=tuple(sorted(engine.untyped)),
         timed_out_updates=engine.timed_out_updates,
+        undrawn=tuple(
+            f"the dynamic {kind} handler of {t.workflow_type}"
+            for t in targets
+            for kind in t.undrawn
+        ),
     )
 
 

@@ -3,14 +3,17 @@
 Only an update accepted before the signal arrives makes the run method call an activity once
 both have come: ``hold`` in ``ApprovalV1``, ``escalate`` in ``ApprovalUngated`` (no gate). A
 history where the signal came first replays under either; one where the update came first
-does not. ``SlowToAccept`` never accepts an update.
+does not. ``SlowToAccept`` never accepts an update; ``DynamicHandlers`` has only dynamic
+signal and update handlers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from temporalio import activity, workflow
+from temporalio.common import RawValue
 
 
 @activity.defn
@@ -61,6 +64,26 @@ class ApprovalUngated(_Approval):
     async def run(self) -> None:
         if await self._both():
             await workflow.execute_activity(escalate, start_to_close_timeout=timedelta(seconds=10))
+
+
+@workflow.defn(name="DynamicHandlers")
+class DynamicHandlers:
+    """Only dynamic handlers: their names are unknown, so generate draws nothing for them."""
+
+    def __init__(self) -> None:
+        self.done = False
+
+    @workflow.run
+    async def run(self) -> None:
+        await workflow.wait_condition(lambda: self.done)
+
+    @workflow.signal(dynamic=True)
+    def any_signal(self, name: str, args: Sequence[RawValue]) -> None:
+        self.done = True
+
+    @workflow.update(dynamic=True)
+    def any_update(self, name: str, args: Sequence[RawValue]) -> None:
+        self.done = True
 
 
 @workflow.defn(name="SlowToAccept")
