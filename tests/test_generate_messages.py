@@ -45,6 +45,27 @@ def test_an_update_before_a_signal_is_found_and_the_scenario_names_that_order() 
     assert "code commanded:   activity 'escalate'" in text
 
 
+def test_an_update_before_a_signal_at_the_same_point_is_drawn_and_found() -> None:
+    # LateApproval's handlers count only once it waits, after its child made every activity
+    # call a message can be drawn for: only an update and a signal both sent when it waits,
+    # the update first, reach the change. Signals always went first there: every history
+    # replayed.
+    result = explore(
+        [f"{ORDER}:LateApprovalV1", f"{ORDER}:Steps"],
+        new=[f"{ORDER}:LateApprovalUngated", f"{ORDER}:Steps"],
+        workflow_type="LateApproval", max_examples=300, max_steps=6, max_signals=1,
+        max_updates=1, failures=False,
+    )  # fmt: skip
+    assert result.exit_code == 1, result.render()
+    (found,) = result.counterexamples
+    assert found.scenario.render()[-3:] == [
+        "order sent: update expedite, then signal approve",
+        f"update expedite() {WAITED}, accepted",
+        f"signal approve() {WAITED}",
+    ]
+    assert "code commanded:   activity 'escalate'" in result.render()
+
+
 def test_signals_and_updates_sent_at_one_point_go_in_the_drawn_order() -> None:
     signal, update = [("approve", (), None)], [("expedite", (), None)]
     draws = _Draws(["update", "signal"])

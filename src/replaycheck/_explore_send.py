@@ -1,5 +1,5 @@
-"""What an example sends its execution: the drawn signals and updates, when they go out, and
-which of them the recorded history holds.
+"""What an example sends its execution: the drawn signals and updates, in which order, when
+they go out, and which of them the recorded history holds.
 
 An update is sent with ``wait_for_stage=ACCEPTED``: the driver goes on once the execution has
 accepted or rejected it, so a handler that awaits activities holds nothing up. One the execution
