@@ -5,7 +5,8 @@ concurrently (:mod:`replaycheck.cluster`), then written atomically, with provena
 ``DIR/<WorkflowType>/<workflow-id>.json``. Payloads are written exactly as the server stores
 them (still encoded, e.g. encrypted). An execution is already there when a file of its workflow
 id is, in any history format. ``dedupe`` keeps one history per workflow type and shape
-(:mod:`replaycheck.shapes`), counting the histories already in ``DIR``.
+(:mod:`replaycheck.shapes`), counting the histories already in ``DIR``. One export at a time
+writes into a directory: a second one is refused while the first runs.
 
 The run itself, with its options and result (re-exported here), is in ``replaycheck._exporter``;
 file names, formats and what a file already there holds, in ``replaycheck._export_files``.
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from replaycheck._export_files import history_path, safe_name
+from replaycheck._export_lock import export_lock
 from replaycheck._exporter import Exporter, ExportOptions, ExportResult, OnProgress
 from replaycheck.cluster import Selection, count_executions
 from replaycheck.connection import Connection, connect
@@ -51,10 +53,12 @@ def export(
         ClusterConnectionError: the cluster cannot be reached, refuses us, or goes away; files
             already written stay (each one complete), so running again finishes the job.
         NoHistoriesError: the query matched no execution.
-        ReplaycheckError: a file cannot be written.
+        ReplaycheckError: a file cannot be written, or another export is writing into
+            ``options.out_dir`` (see ``replaycheck._export_lock``).
     """
     selection.check()
-    result = asyncio.run(_export(connection, selection, options, on_start, on_progress))
+    with export_lock(options.out_dir):  # one export at a time into a directory
+        result = asyncio.run(_export(connection, selection, options, on_start, on_progress))
     if not result.matched:
         raise NoHistoriesError(
             f"no execution in namespace {connection.namespace!r} matched the query "

@@ -1,0 +1,159 @@
+"""Two ``replaycheck export`` processes into one directory at once, against the real dev server.
+
+Each export lists the directory before the other has written anything: without the lock, one
+writing JSON and one gzip left both files of every execution (so ``check`` replayed each
+twice), and two with ``--overwrite`` could remove each other's files. The second is refused
+(exit status 2, one sentence); a lock left by a killed export is taken over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from subprocess import PIPE
+from typing import TYPE_CHECKING
+
+import pytest
+
+from replaycheck._export_lock import LOCK_NAME
+from replaycheck.histories import read_history
+from tests.conftest import REPO
+from tests.test_export import fresh_namespace
+
+if TYPE_CHECKING:
+    from temporalio.testing import WorkflowEnvironment
+
+pytestmark = pytest.mark.server
+
+EXECUTIONS = 120
+
+HOLD = (
+    "import sys; from pathlib import Path; from replaycheck._export_lock import export_lock\n"
+    "with export_lock(Path(sys.argv[1])):\n"
+    "    print('held', flush=True)\n"
+    "    sys.stdin.read()\n"
+)
+"""A process that holds the export lock of a directory until its stdin closes."""
+
+
+async def run_steps(address: str, namespace: str, count: int) -> None:
+    """``count`` short ``Steps`` executions in ``namespace``, completed."""
+    from temporalio.client import Client
+    from temporalio.worker import Worker
+
+    from tests.workflows.steps import TASK_QUEUE, StepsWorkflow, step
+
+    client = await Client.connect(address, namespace=namespace)
+    async with Worker(client, task_queue=TASK_QUEUE, workflows=[StepsWorkflow], activities=[step]):
+        await asyncio.gather(
+            *(
+                client.execute_workflow(StepsWorkflow.run, 1, id=f"s-{i}", task_queue=TASK_QUEUE)
+                for i in range(count)
+            )
+        )
+
+
+@pytest.fixture(scope="module")
+def steps(dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop) -> list[str]:
+    """``--address`` and ``--namespace`` of a namespace holding :data:`EXECUTIONS` executions."""
+    namespace = fresh_namespace(dev_server, server_loop, "concurrent")
+    address = dev_server.client.service_client.config.target_host
+    server_loop.run_until_complete(run_steps(address, namespace, EXECUTIONS))
+    return ["--address", address, "--namespace", namespace]
+
+
+def export_command(steps: list[str], out: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable, "-m", "replaycheck", "export", "-q", "WorkflowType='Steps'",
+        *steps, "-o", str(out), *extra,
+    ]  # fmt: skip
+
+
+def files_by_execution(out: Path) -> Counter[str]:
+    """How many history files each execution has (any format), each checked complete."""
+    files = [p for p in out.rglob("*") if p.is_file()]
+    for path in files:
+        assert read_history(path).info.status == "COMPLETED"
+    return Counter(p.name.split(".")[0] for p in files)
+
+
+def refused(stderr: bytes, out: Path, pid: int) -> bool:
+    return stderr.decode().splitlines()[-1:] == [
+        f"replaycheck: error: another export is writing to {out} (pid {pid}); "
+        "wait for it or choose another -o."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [((), ("--gzip",)), (("--overwrite",), ("--gzip", "--overwrite"))],
+    ids=["json-and-gzip", "both-overwrite"],
+)
+def test_two_exports_at_once_leave_one_file_per_execution(
+    steps: list[str], tmp_path: Path, first: tuple[str, ...], second: tuple[str, ...]
+) -> None:
+    out = tmp_path / "out"
+    if "--overwrite" in first:
+        subprocess.run(export_command(steps, out), cwd=REPO, capture_output=True, check=True)
+    procs = [
+        subprocess.Popen(export_command(steps, out, *extra), cwd=REPO, stdout=PIPE, stderr=PIPE)
+        for extra in (first, second)
+    ]
+    results = [(proc, *proc.communicate(timeout=300)) for proc in procs]
+    # Whichever ran first wrote; the other was refused while it ran, or (started once it had
+    # finished) found every execution there already, in one format or the other.
+    for proc, stdout, stderr in results:
+        other = next(p for p in procs if p is not proc)
+        assert stdout == b""
+        assert proc.returncode == 0 or (proc.returncode == 2 and refused(stderr, out, other.pid))
+    assert any(proc.returncode == 0 for proc, _, _ in results)
+    counts = files_by_execution(out)
+    assert len(counts) == EXECUTIONS
+    assert set(counts.values()) == {1}
+    assert not (out / LOCK_NAME).exists()
+
+
+def test_an_export_while_another_holds_the_directory_is_refused_until_it_ends(
+    steps: list[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(out)], cwd=REPO,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == b"held\n"
+        second = subprocess.run(export_command(steps, out, "--gzip"), cwd=REPO, capture_output=True)
+        assert second.returncode == 2
+        assert refused(second.stderr, out, holder.pid), second.stderr.decode()
+        assert "Traceback" not in second.stderr.decode()
+        assert [p.name for p in out.iterdir()] == [LOCK_NAME]  # nothing written
+    finally:
+        holder.communicate(b"")
+    assert not out.exists()  # the holder created it; nothing was written, so it is gone again
+    again = subprocess.run(export_command(steps, out, "--gzip"), cwd=REPO, capture_output=True)
+    assert again.returncode == 0, again.stderr.decode()
+    assert again.stderr.decode().splitlines()[-1] == f"exported {EXECUTIONS} histories to {out}"
+
+
+def test_the_lock_of_a_killed_export_is_taken_over(steps: list[str], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(out)], cwd=REPO,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    ) as holder:  # fmt: skip
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == b"held\n"
+        holder.send_signal(signal.SIGKILL)  # no chance to remove its lock file
+        holder.wait()
+    assert (out / LOCK_NAME).read_text() == f"{holder.pid}\n"  # naming a dead process
+    export = subprocess.run(export_command(steps, out), cwd=REPO, capture_output=True)
+    assert export.returncode == 0, export.stderr.decode()
+    assert export.stderr.decode().splitlines()[-1] == f"exported {EXECUTIONS} histories to {out}"
+    assert set(files_by_execution(out).values()) == {1}
+    assert not (out / LOCK_NAME).exists()
