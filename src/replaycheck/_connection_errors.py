@@ -6,7 +6,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from replaycheck._tls_errors import TLS_FILES, closed_reason, tls_reason
+from replaycheck._tls_errors import (
+    TLS_FILES,
+    closed_reason,
+    closed_without_alert,
+    tls_reason,
+)
 from replaycheck.errors import ClusterConnectionError
 
 if TYPE_CHECKING:
@@ -16,12 +21,15 @@ if TYPE_CHECKING:
 _STATUS = re.compile(r"code: (\w+), message: \"((?:[^\"\\]|\\.)*)\"")
 
 
-def connect_error(text: str, connection: Connection) -> ClusterConnectionError:
-    """One sentence for core's ``Failed client connect: ...`` text."""
+def connect_error(
+    text: str, connection: Connection, lost: str | None = None
+) -> ClusterConnectionError:
+    """One sentence for core's ``Failed client connect: ...`` text; ``lost``: the TLS alert
+    the server sent that core lost (``replaycheck._tls_probe``)."""
     where = connection.display_address
     reason = _client_file_reason(text) or _network_reason(text, where)
     if reason is None and connection.tls:
-        reason = tls_reason(text, connection)
+        reason = tls_reason(text, connection, lost)
     if reason is None and ("ConnectionReset" in text or "BrokenPipe" in text):
         reason = (
             f"the server at {where} closed the connection without answering; check --address "
@@ -30,7 +38,7 @@ def connect_error(text: str, connection: Connection) -> ClusterConnectionError:
     if reason is None:
         status = _STATUS.search(text)
         if status is not None:
-            return first_call_error(status.group(1), status.group(2), connection)
+            return first_call_error(status.group(1), status.group(2), connection, lost)
         reason = f"cannot connect to Temporal at {where} ({_short(text)}); check --address"
     return ClusterConnectionError(connection.redact(reason) + ".")
 
@@ -67,16 +75,19 @@ def _network_reason(text: str, where: str) -> str | None:
 _FRONTEND_PORT = "the frontend's gRPC port, 7233 by default"
 
 
-def first_call_error(code: str, message: str, connection: Connection) -> ClusterConnectionError:
+def first_call_error(
+    code: str, message: str, connection: Connection, lost: str | None = None
+) -> ClusterConnectionError:
     """The first call after connecting failed: unless the server refused us or our namespace,
-    whatever answered is not a Temporal frontend (an HTTP server, another gRPC service)."""
+    whatever answered is not a Temporal frontend (an HTTP server, another gRPC service).
+    ``lost``: the TLS alert the server sent that core lost (``replaycheck._tls_probe``)."""
     normalized = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", code).upper()
     # What a server that is no gRPC server (HTTP/1.1, say) or another gRPC service gets.
     foreign = normalized in ("UNIMPLEMENTED", "UNKNOWN", "CANCELLED") or (
         normalized == "INTERNAL" and re.search(r"h2|http|protocol", message, re.I) is not None
     )
     where = connection.display_address
-    dropped = closed_reason(connection, message) if connection.tls and foreign else None
+    dropped = closed_reason(connection, message, lost) if connection.tls and foreign else None
     if dropped is not None:  # e.g. an mTLS server that refused the client certificate
         return ClusterConnectionError(connection.redact(dropped) + ".")
     if not foreign and normalized not in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
@@ -127,3 +138,12 @@ def _status_error(
 def _short(text: str, limit: int = 160) -> str:
     text = " ".join(text.split()).rstrip(".")
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def alert_lost(text: str, connection: Connection) -> bool:
+    """Whether a TLS server closed the connection on a client that gave no certificate,
+    without the alert that says why reaching core: ``replaycheck._tls_probe`` asks again."""
+    tls = connection.connect_kwargs.get("tls")
+    return (
+        connection.tls and getattr(tls, "client_cert", None) is None and closed_without_alert(text)
+    )

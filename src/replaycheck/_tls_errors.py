@@ -27,14 +27,21 @@ _CLIENT_CERTIFICATE_ALERTS = frozenset({
 _SIGNED = "check that --tls-cert-path is signed by a CA the server trusts"
 
 
-def tls_reason(text: str, connection: Connection) -> str | None:
+def closed_without_alert(text: str) -> bool:
+    """Whether core's error ``text`` says the connection was closed, and no alert said why
+    (the server may have sent one that was lost: ``replaycheck._tls_probe``)."""
+    return _ALERT.search(text) is None and _CLOSED.search(text) is not None
+
+
+def tls_reason(text: str, connection: Connection, lost: str | None = None) -> str | None:
     """The sentence (without its full stop) for core's error ``text`` when TLS was on, or
-    ``None`` if the failure is not about TLS."""
+    ``None`` if the failure is not about TLS; ``lost``: the alert the server sent that core
+    lost (:func:`replaycheck._tls_probe.lost_alert`)."""
     where = connection.display_address
     has_client_cert = getattr(connection.connect_kwargs.get("tls"), "client_cert", None) is not None
     alert = _ALERT.search(text)
-    if alert is not None:
-        return _alert_reason(alert.group(1), where, has_client_cert)
+    if alert is not None or lost is not None:
+        return _alert_reason(alert.group(1) if alert else str(lost), where, has_client_cert)
     if "InvalidContentType" in text or "CorruptMessage" in text:
         return (
             f"the TLS handshake with {where} failed: the server does not speak TLS; connect "
@@ -77,21 +84,27 @@ def _alert_reason(alert: str, where: str, has_client_cert: bool) -> str:
     )
 
 
-def closed_reason(connection: Connection, message: str | None = None) -> str | None:
+def closed_reason(
+    connection: Connection, message: str | None = None, lost: str | None = None
+) -> str | None:
     """The sentence for a TLS connection the server closed; given the ``message`` of a failed
-    first call, ``None`` unless that message says the connection was dropped."""
+    first call, ``None`` unless that message says the connection was dropped. ``lost``: the
+    alert the server sent that core lost, which says why."""
     if message is not None and not _CLOSED.search(message):
         return None
     where = connection.display_address
-    if getattr(connection.connect_kwargs.get("tls"), "client_cert", None) is not None:
+    has_client_cert = getattr(connection.connect_kwargs.get("tls"), "client_cert", None) is not None
+    if lost is not None:
+        return _alert_reason(lost, where, has_client_cert)
+    if has_client_cert:
         return (
             f"the server at {where} closed the TLS connection without answering, so it may "
             f"have refused the client certificate; {_SIGNED}, and check --address"
         )
     return (
         f"the server at {where} closed the TLS connection without answering; if it requires "
-        "a client certificate (mTLS) give --tls-cert-path and --tls-key-path, else check "
-        "--address and whether it expects TLS (--tls / --no-tls)"
+        f"a client certificate (mTLS) give --tls-cert-path and --tls-key-path {TLS_FILES}, "
+        "else check --address and whether it expects TLS (--tls / --no-tls)"
     )
 
 

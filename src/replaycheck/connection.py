@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from replaycheck._connection_errors import alert_lost, first_call_error
 from replaycheck._connection_errors import cluster_error as cluster_error
 from replaycheck._connection_errors import connect_error as connect_error
-from replaycheck._connection_errors import first_call_error
 from replaycheck._tls_files import check_tls_files
 from replaycheck.errors import ClusterConnectionError, ConfigError
 
@@ -267,6 +267,7 @@ async def connect_reading_retention(connection: Connection) -> tuple[Client, flo
     from temporalio.service import RPCError
 
     where = connection.display_address
+    deadline = asyncio.get_running_loop().time() + connection.timeout
     try:
         client = await asyncio.wait_for(
             Client.connect(
@@ -280,15 +281,31 @@ async def connect_reading_retention(connection: Connection) -> tuple[Client, flo
             "--address (or TEMPORAL_ADDRESS, or the profile) and that the server is up."
         ) from None
     except RPCError as exc:
-        raise first_call_error(exc.status.name, exc.message, connection) from None
+        lost = await _lost_alert(exc.message, connection, deadline)
+        raise first_call_error(exc.status.name, exc.message, connection, lost) from None
     except RuntimeError as exc:  # core reports connection failures as RuntimeError
-        raise connect_error(str(exc), connection) from None
+        lost = await _lost_alert(str(exc), connection, deadline)
+        raise connect_error(str(exc), connection, lost) from None
     except ValueError as exc:  # e.g. "invalid target URL": not host:port
         raise ClusterConnectionError(
             f"{where} is not an address Temporal can connect to ({exc}); give host:port to "
             "--address (or TEMPORAL_ADDRESS, or the profile), e.g. localhost:7233."
         ) from None
     return client, await _check_namespace(client, connection)
+
+
+async def _lost_alert(text: str, connection: Connection, deadline: float) -> str | None:
+    """The alert an mTLS server sent that core lost (closing the connection is all it saw),
+    asked again (``replaycheck._tls_probe``) until ``deadline`` (the event loop's time: the
+    error still comes within the connect timeout); ``None`` if nothing was lost."""
+    import asyncio
+
+    left = deadline - asyncio.get_running_loop().time()
+    if left <= 0 or not alert_lost(text, connection):
+        return None
+    from replaycheck._tls_probe import lost_alert
+
+    return await asyncio.to_thread(lost_alert, connection, left)
 
 
 _runtime: Any = None
