@@ -1507,9 +1507,17 @@ def test_an_addition_inside_a_branch_is_no_branch_change() -> None:
 
 def test_a_widened_match_case_gates_the_match() -> None:
     d = committed_verdicts()["WidenMatchCase"].diagnosis
-    assert d is not None and d.change == "branch" and d.branch_condition == ""
+    assert d is not None and d.change == "branch"
+    assert (d.branch_kind, d.branch_condition) == ("match", 'order.split("-")[1]')
+    assert d.branch_parameters == ()  # the subject is shown, not traced to a caller
+    assert "(the subject or the patterns, or what they read, changed;" in d.explanation()
     fix = fix_text("WidenMatchCase")
     assert fix.startswith("gate the match at changes_v2.py:")
+    # the gate's new side is the match as it is, its subject read from the source
+    assert (
+        '    if workflow.patched("bill-or-charge"):\n'
+        '        match order.split("-")[1]:  # as it is now\n'
+    ) in fix
     # what changed may be the subject as well as the patterns: the else keeps the match as it was
     assert "(executions recorded before took theirs under the old subject and patterns):" in fix
     assert (

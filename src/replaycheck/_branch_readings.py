@@ -64,7 +64,8 @@ def other_branch(
     if found is None:
         return None
     line, condition, kind = found
-    params, more = parameters_read(condition, parameters_of(raw[0], raw[1]))
+    read = "" if kind == "match" else condition  # a subject is shown, not traced to a caller
+    params, more = parameters_read(read, parameters_of(raw[0], raw[1]))
     params = _chosen_by_caller(params, c.frames, min(diagnosis.gate_frame, len(c.frames) - 1))
     return f"{os.path.basename(raw[0])}:{line} in {frame.function}", condition, kind, params, more
 

@@ -19,8 +19,9 @@ def branch_explanation(d: Diagnosis, rec: str, com: str) -> str:
     commanded."""
     what = d.branch_kind or "if"
     caller = d.branch_caller
-    chose = "the subject or the patterns" if d.branch_skipped == "case" else "the condition"
-    reads = "what they read" if d.branch_skipped == "case" else "what it reads"
+    match = d.branch_kind == "match"
+    chose = "the subject or the patterns" if match else "the condition"
+    reads = "what they read" if match else "what it reads"
     why = f"{chose}, or {reads}, changed"
     if caller is not None:
         why = (
@@ -117,7 +118,7 @@ def branch_fix(d: Diagnosis) -> list[str]:
             f"gate the match at {d.branch_at}, not the code in its cases (executions recorded "
             "before took theirs under the old subject and patterns):",
             f'    if workflow.patched("{patch_id}"):',
-            "        match ...:  # as it is now",
+            f"        match {' '.join(d.branch_condition.split()) or '...'}:  # as it is now",
             "    else:",
             "        match ...:  # the match as it was (its old subject or patterns), for "
             "executions recorded before",

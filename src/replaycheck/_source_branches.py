@@ -26,7 +26,7 @@ from replaycheck._source_flow import (
 
 def other_branch_runs(path: str, line: int, names: set[str]) -> tuple[int, str, str] | None:
     """The innermost ``if`` (or ``match``) with ``line`` in one branch and a call of one of
-    ``names`` in another: ``(its line, the source of its condition ('' for a match), "if" or
+    ``names`` in another: ``(its line, the source of its condition (a match's subject), "if" or
     "match")``, else ``None``. The code took another branch than the history did: the
     condition (or what it reads) changed."""
     tree = parsed(path)
@@ -51,9 +51,9 @@ def other_branch_runs(path: str, line: int, names: set[str]) -> tuple[int, str, 
     if not found:
         return None
     node = min(found, key=lambda n: end_line(n) - n.lineno)
-    if not isinstance(node, ast.If):
-        return node.lineno, "", "match"
-    return node.lineno, ast.get_source_segment(source, node.test) or "", "if"
+    test = node.test if isinstance(node, ast.If) else node.subject
+    kind = "if" if isinstance(node, ast.If) else "match"
+    return node.lineno, ast.get_source_segment(source, test) or "", kind
 
 
 def continue_taken(path: str, line: int, instead: str | None) -> tuple[int, str] | None:

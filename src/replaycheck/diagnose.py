@@ -153,7 +153,7 @@ class Diagnosis:
     """``branch``: the ``if`` whose other branch runs what the history recorded
     (``wf.py:15 in run``)."""
     branch_condition: str = ""
-    """``branch``: its condition now (``amount > THRESHOLD``; a skipped ``match``: its subject)."""
+    """``branch``: its condition now (``amount > THRESHOLD``; a ``match``: its subject)."""
     branch_kind: str = ""
     """``branch``: ``if``, ``match`` or ``conditional expression``."""
     branch_parameters: tuple[str, ...] = ()
