@@ -2823,18 +2823,23 @@ def test_a_command_added_to_an_update_handler_that_run_also_runs_later_is_an_add
     assert replay_variant(tmp_path, "update_charge_gated", fixed, "AddToUpdateLikeLater").ok
 
 
-def test_a_command_moved_from_run_into_an_update_handler_notes_the_removal_from_run(
+def test_a_command_moved_from_run_into_an_update_handler_gates_its_removal_from_run_too(
     tmp_path: Path,
 ) -> None:
     # MoveIntoUpdateHandler: the charge run issued after the update is now the handler's,
     # before it returns. The handler's gate alone leaves run's removal, which a second
-    # replay diagnoses: the fix says so under its gate.
+    # replay diagnoses: the fix gates that too, with the same patch id, after the wait run
+    # had reached when the update came.
     d = committed_verdicts()["MoveIntoUpdateHandler"].diagnosis
     assert d is not None
     assert (d.recorded, d.commanded) == ("completion of update 'set_note'", "activity 'charge'")
     assert (d.change, d.patch_id) == ("added", "add-charge")
     later = next(row.event_id for row in d.timeline if row.recorded == "activity 'charge'")
     assert d.moved_from_run == later > d.event_id
+    wait = line_of("        await workflow.wait_condition(lambda: bool(self.note))\n        "
+                   "return self.note\n", V2_FILE)  # fmt: skip
+    assert d.moved_run_at is not None and d.moved_run_at.short() == f"changes_v2.py:{wait} in run"
+    assert d.moved_handler_names == ("note",)
     line = marked_line("change: MoveIntoUpdateHandler")
     charge = "await workflow.execute_activity(charge, note, start_to_close_timeout=TIMEOUT)"
     assert d.fix() == [
@@ -2842,10 +2847,13 @@ def test_a_command_moved_from_run_into_an_update_handler_notes_the_removal_from_
         "executions recorded before never ran it there):",
         '    if workflow.patched("add-charge"):',
         f"        {charge}",
-        f"  note: the history runs activity 'charge' later (event {later}), and the code "
-        "outside the handler no longer runs it after the update: if it moved into the "
-        "handler, gate its removal too (replay stops at the first divergence: run again "
-        "after gating)",
+        f"  and gate its removal from run: the history runs activity 'charge' later (event "
+        f"{later}), which the code outside the handler no longer runs after the update; "
+        f"executions recorded before run it there, after changes_v2.py:{wait} in run (the "
+        "statement it had reached when the update came), with the same patch id:",
+        '    if not workflow.patched("add-charge"):',
+        "        # with run's value in place of 'note', the handler's parameter",
+        f"        {charge}",
     ]
     assert Diagnosis.from_json_dict(d.to_json_dict()).fix() == d.fix()
     # only there: not where run still charges later, nor for an addition outside a handler
@@ -2854,26 +2862,20 @@ def test_a_command_moved_from_run_into_an_update_handler_notes_the_removal_from_
         if v.diagnosis is not None and v.diagnosis.moved_from_run
     }  # fmt: skip
     assert noted == {"MoveIntoUpdateHandler"}
-    # the handler gated as printed: the replay stops next where run no longer charges
-    source = V2_FILE.read_text()
-    start = source.index('@workflow.defn(name="MoveIntoUpdateHandler")')
-    at = source.index(f"        {charge}\n", start)
-    pasted = "".join(f"    {row}\n" for row in d.fix()[1:3])
-    fixed = source[:at] + pasted + source[at + len(f"        {charge}\n") :]
-    gated = replay_variant(tmp_path, "moved_charge_gated", fixed, "MoveIntoUpdateHandler")
-    assert gated.diagnosis is not None
-    assert (gated.diagnosis.event_id, gated.diagnosis.recorded) == (later, "activity 'charge'")
-    assert gated.diagnosis.change == "removed"
-    # and its removal gated too (run charges when the handler did not): the history replays
-    run_end = "        return self.note\n"
-    at = fixed.index(run_end, start)
-    old_run = (
-        '        if not workflow.patched("add-charge"):\n'
-        "            return await workflow.execute_activity(\n"
-        "                charge, order, start_to_close_timeout=TIMEOUT\n"
-        "            )\n"
-    )
-    both = fixed[:at] + old_run + fixed[at:]
+    # the handler gated as printed, alone: the replay stops next where run no longer charges
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    assert lines[line - 1] == f"        {charge}\n"
+    handler = "".join(f"    {row}\n" for row in d.fix()[1:3])
+    gated = "".join([*lines[: line - 1], handler, *lines[line:]])
+    alone = replay_variant(tmp_path, "moved_charge_gated", gated, "MoveIntoUpdateHandler")
+    assert alone.diagnosis is not None
+    assert (alone.diagnosis.event_id, alone.diagnosis.recorded) == (later, "activity 'charge'")
+    assert alone.diagnosis.change == "removed"
+    # both printed fixes pasted in, run's with its value for 'note' as its comment says: the
+    # history replays
+    run_side = "".join(f"    {row}\n" for row in d.fix()[4:])
+    run_side = run_side.replace("(charge, note,", "(charge, order,")
+    both = "".join([*lines[:wait], run_side, *lines[wait : line - 1], handler, *lines[line:]])
     assert replay_variant(tmp_path, "moved_charge_both", both, "MoveIntoUpdateHandler").ok
 
 

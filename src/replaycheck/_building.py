@@ -53,6 +53,7 @@ from replaycheck._divergence import (
 )
 from replaycheck._draws import Draw, draws_that_matter
 from replaycheck._failure_readings import with_recorded_failure
+from replaycheck._handler_readings import moved_into_handler, update_handler
 from replaycheck._history_readings import (
     ID_EVENTS,
     given_ids,
@@ -67,14 +68,12 @@ from replaycheck._readings import (
     added_block,
     called_again,
     loop_change,
-    moved_into_handler,
     moved_too,
     naming_frame,
     run_order,
     shares_statement,
     slug,
     still_runs_later,
-    update_handler,
 )
 from replaycheck._signal_readings import with_relevant_signals
 from replaycheck._source import SourceFrame, display_file, source_frames
@@ -342,7 +341,10 @@ def _from_divergence(
         diagnosis = replace(diagnosis, inputs_changed=changed)
     taken = patch_ids_in_use(history, diagnosis)
     if diagnosis.change == "added" and h is not None and c is not None:  # moved from run?
-        diagnosis = replace(diagnosis, moved_from_run=moved_into_handler(h, c, found, history))
+        moved = moved_into_handler(h, c, found, history, waiting)
+        if moved is not None:
+            diagnosis = replace(diagnosis, moved_from_run=moved.event, moved_run_at=moved.after,
+                                moved_handler_names=moved.handler_names)  # fmt: skip
     if c is not None and c.kind in UPDATE_KINDS and h is not None and h.kind not in UPDATE_KINDS:
         handler, handler_at = update_handler(h, found, history)
         if handler:

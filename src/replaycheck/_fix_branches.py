@@ -4,13 +4,25 @@ condition (or the argument a caller passes deciding it), for :mod:`replaycheck._
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from replaycheck._fix_cases import arguments, keyword_source, old_code, statement_at
+from replaycheck._source import SourceFrame
 
 if TYPE_CHECKING:
-    from replaycheck._source import SourceFrame
     from replaycheck.diagnose import Diagnosis
+
+
+def branch_frame(d: Diagnosis) -> SourceFrame | None:
+    """``branch``: the ``if`` whose condition the fix gates, when it is in the file of
+    :attr:`~replaycheck.diagnose.Diagnosis.gate_at` (``branch_at`` names the file only)."""
+    frame = d.gate_at or (d.waits_at[0] if d.waits_at else None)
+    name, _, rest = d.branch_at.partition(":")
+    line, _, function = rest.partition(" in ")
+    if frame is None or not line.isdigit() or name != os.path.basename(frame.file):
+        return None
+    return SourceFrame(frame.file, int(line), function)
 
 
 def branch_explanation(d: Diagnosis, rec: str, com: str) -> str:

@@ -154,12 +154,27 @@ def handler_addition_fix(d: Diagnosis, new_code: str) -> list[str]:
 
 
 def _moved_from_run(d: Diagnosis) -> list[str]:
+    """Gate the removal from ``run`` of a command moved into an update handler, with the same
+    patch id: the old call (the handler's, with ``run``'s values for its parameters) where the
+    history ran it, after the statement ``run`` had reached when the update came."""
     if not d.moved_from_run:
         return []
+    at = d.moved_run_at
+    who = at.function if at is not None else "the code outside the handler"
+    where = (
+        f", after {at.short()} (the statement it had reached when the update came)" if at else ""
+    )
+    old = [statement_at(d.gate_at) or f"...  # the old code ({d.commanded})"]
+    if d.moved_handler_names:
+        names = ", ".join(map(repr, d.moved_handler_names))
+        s = "s" if len(d.moved_handler_names) > 1 else ""
+        old.insert(0, f"# with {who}'s value{s} in place of {names}, the handler's parameter{s}")
     return [
-        f"  note: the history runs {d.commanded} later (event {d.moved_from_run}), and the code "
-        "outside the handler no longer runs it after the update: if it moved into the handler, "
-        "gate its removal too (replay stops at the first divergence: run again after gating)"
+        f"  and gate its removal from {who}: the history runs {d.commanded} later (event "
+        f"{d.moved_from_run}), which the code outside the handler no longer runs after the "
+        f"update; executions recorded before run it there{where}, with the same patch id:",
+        f'    if not workflow.patched("{d.patch_id or "<change-id>"}"):',
+        *(f"        {line}" for code in old for line in code.splitlines()),
     ]
 
 

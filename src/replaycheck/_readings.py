@@ -26,9 +26,7 @@ from replaycheck._divergence import Divergence
 from replaycheck._source import (
     SourceFrame,
     block_until,
-    function_line,
     handlers_only,
-    in_handler,
     loop_around,
     next_statement,
     runs_outside_handler,
@@ -202,46 +200,6 @@ def run_order(h: Command, c: Command, history: HistoryCommands) -> list[Command]
         if x.event_id >= h.event_id and x.kind != "complete" and x.kind not in UPDATE_KINDS
         and (x is h or not from_handler(x))
     ]  # fmt: skip
-
-
-def update_handler(h: Command, found: Divergence, history: HistoryCommands) -> tuple[str, str]:
-    """The update being handled when the history ran ``h`` (the last accepted before it), and
-    where its handler is defined when a workflow file of the replay defines it (``wf.py:53``).
-    """
-    accepted = [x for x in history.commands if x.kind == "update" and x.name
-                and x.event_id < h.event_id]  # fmt: skip
-    if not accepted:
-        return "", ""
-    name = accepted[-1].name
-    issued = [x for _, x in found.matched if x is not None] + list(found.commanded_rest)
-    for file, near, _ in (frame for x in issued for frame in x.frames):
-        line = function_line(file, name, near)
-        if line:
-            return name, f"{os.path.basename(file)}:{line}"
-    return name, ""
-
-
-def moved_into_handler(h: Command, c: Command, found: Divergence, history: HistoryCommands) -> int:
-    """An addition ``c`` to the handler of the update completed at ``h``: the event of the
-    history's later command of its name, when the code outside handlers no longer runs one after
-    its last command before (it may have moved into the handler); else 0."""
-    later = next((x for x in history.commands if x.event_id > h.event_id
-                  and x.kind == c.kind and x.name == c.name), None)  # fmt: skip
-    if h.kind != "update-completion" or later is None:
-        return 0
-    if any(x.matches(later) and _outside_handlers(x) for x in found.commanded_rest):
-        return 0  # run issued it after the update while replaying
-    issued = [x for _, x in found.matched if x is not None and _outside_handlers(x)]
-    pattern = name_pattern(c.name)
-    if issued:  # run's last command before the update: does run issue one after it?
-        runs = any(mentioned_later(f, n, pattern) for f, n, _ in issued[-1].frames)
-    else:
-        runs = not c.frames or not handlers_only(*c.frames[0][:2], pattern)
-    return 0 if runs else later.event_id
-
-
-def _outside_handlers(x: Command) -> bool:
-    return bool(x.frames) and not any(in_handler(f, n) for f, n, _ in x.frames)
 
 
 def naming_frame(command: Command | None) -> int:

@@ -11,7 +11,6 @@ fallback: a message nothing else explains still gives a Diagnosis holding it.
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -130,6 +129,11 @@ class Diagnosis:
     moved_from_run: int = 0
     """An addition to an update handler: the event of the history's later command of its
     name, which the code outside handlers no longer runs (it may have moved into the handler)."""
+    moved_run_at: SourceFrame | None = None
+    """Then: where the code outside handlers waited when the update came (else its last
+    command before it); the gate of the removal goes after that statement."""
+    moved_handler_names: tuple[str, ...] = ()
+    """Then: the handler's parameters its statement reads, which that code has not."""
     ids: tuple[str, ...] = ()
     """``id-changed``: the id the history recorded and the one the code gives now."""
     deprecated_at: str = ""
@@ -346,19 +350,10 @@ class Diagnosis:
             return self.abandoned_at
         if not self.location and self.waits_at and self.change != "branch":
             return self.waits_at[0]
-        caller = not self.branch_reads_more and self.branch_caller
-        return caller or self._branch_frame or self.gate_at
+        from replaycheck._fix_branches import branch_frame
 
-    @property
-    def _branch_frame(self) -> SourceFrame | None:
-        """``branch``: the ``if`` whose condition the fix gates, when it is in the file of
-        :attr:`gate_at` (:attr:`branch_at` names the file only)."""
-        frame = self.gate_at or (self.waits_at[0] if self.waits_at else None)
-        name, _, rest = self.branch_at.partition(":")
-        line, _, function = rest.partition(" in ")
-        if frame is None or not line.isdigit() or name != os.path.basename(frame.file):
-            return None
-        return SourceFrame(frame.file, int(line), function)
+        caller = not self.branch_reads_more and self.branch_caller
+        return caller or branch_frame(self) or self.gate_at
 
     @property
     def branch_caller(self) -> SourceFrame | None:
