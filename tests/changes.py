@@ -258,6 +258,10 @@ CASES = {
         11, "ActivityTaskScheduled", ("activity", "audit"), ("activity", "charge"),
         "branch", "skip-audit",
     ),
+    "SkipInPassedHelper": Case(  # 'audit' under an if of a helper run called and left
+        11, "ActivityTaskScheduled", ("activity", "audit"), ("activity", "charge"),
+        "branch", "skip-audit",
+    ),
     "SwapDependent": Case(  # 'fetch' takes what 'charge' returns now: both inputs changed
         5, "ActivityTaskScheduled", ("activity", "fetch"), ("activity", "charge"),
         "reordered", "charge-before-fetch",

@@ -2292,6 +2292,52 @@ def test_a_command_now_skipped_by_a_match_case_gates_the_match(tmp_path: Path, n
     assert replay_variant(tmp_path, f"skip_in_match_gated_{new}", fixed, "SkipInMatch").ok
 
 
+def test_a_command_skipped_by_an_if_of_a_helper_on_neither_stack_gates_its_condition(
+    tmp_path: Path,
+) -> None:
+    # SkipInPassedHelper: run calls _audit between 'fetch' and 'charge', and _audit audits
+    # only VIP orders now. The if is on neither command's stack: it read "activity 'charge'
+    # now comes before activity 'audit'", gating the charge in run.
+    d = committed_verdicts()["SkipInPassedHelper"].diagnosis
+    assert d is not None and (d.change, d.branch_kind, d.branch_skipped) == (
+        "branch", "if", "body"
+    ), d
+    assert d.branch_condition == 'order.startswith("vip-")'
+    line = marked_line("branch: SkipInPassedHelper")
+    assert d.branch_at == f"changes_v2.py:{line} in _audit"
+    assert d.explanation() == (
+        f"the code passed the if at changes_v2.py:{line} in _audit without taking its body, "
+        "which runs activity 'audit': this execution took it and ran activity 'audit' there, "
+        "where the code now goes on with activity 'charge' (the condition, or what it reads, "
+        "changed; or the if is new)"
+    )
+    fix = d.fix()
+    assert fix[0].startswith(f"gate the condition of the if at changes_v2.py:{line} in _audit")
+    assert fix[1:5] == [
+        '    new_branch = order.startswith("vip-")',
+        '    if not workflow.patched("skip-audit"):',
+        "        new_branch = ...  # the old condition (True if the if is new), for executions "
+        "recorded before",
+        "    if new_branch:",
+    ]
+    assert d.fix_at is not None and (d.fix_at.line, d.fix_at.function) == (line, "_audit")
+    # The fix applied in _audit as it reads, the if being new (True before): it replays.
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    gated = [f"    {x}\n".replace("...  #", "True  #") for x in fix[1:5]]
+    fixed = "".join(lines[: line - 1] + gated + lines[line:])
+    assert replay_variant(tmp_path, "skip_in_passed_helper_gated", fixed, "SkipInPassedHelper").ok
+    # A match in the helper reads the same: its case not taken.
+    assert lines[line - 1] == '        if order.startswith("vip-"):\n'
+    match = ["        match order.split('-')[0]:\n", '            case "vip":\n',
+             "    " + lines[line]]  # fmt: skip
+    matched = "".join(lines[: line - 1] + match + lines[line + 1 :])
+    m = replay_variant(tmp_path, "skip_in_passed_helper_match", matched, "SkipInPassedHelper")
+    assert m.diagnosis is not None
+    assert (m.diagnosis.branch_kind, m.diagnosis.branch_skipped, m.diagnosis.branch_at) == (
+        "match", "case", f"skip_in_passed_helper_match.py:{line} in _audit"
+    )
+
+
 def test_a_match_on_what_a_caller_passes_gates_the_argument_first(tmp_path: Path) -> None:
     # SkipInMatch with the match in a helper, on the plan run passes it: the value passed is
     # the likelier change (the caller's gate first), the match's subject or patterns second.

@@ -23,6 +23,7 @@ from replaycheck._source_branches import (
     continues,
     other_branch_runs,
     passed_branch,
+    passed_in_helper,
 )
 from replaycheck._source_flow import (
     bound_parameters,
@@ -287,7 +288,9 @@ def _passed(
     function of ``last``'s frames, from its line to ``c``'s in that function (to its end when
     ``c`` is not in it: the code ran the rest of it and returned). Where both called a helper
     from one line, they part in a caller; one line in the innermost only is a loop's next
-    iteration."""
+    iteration. Last, in a helper one of those functions called on that way (on neither stack:
+    :func:`~replaycheck._source_branches.passed_in_helper`), its frame ``(file, the if's line,
+    its name)``."""
     before = [function_at(f, n) for f, n, _ in last.frames] if last is not None else []
     for at, frame in enumerate(c.frames):  # the functions entered since last, from their start
         if function_at(frame[0], frame[1]) not in before:
@@ -306,4 +309,9 @@ def _passed(
         found = passed_branch(frame[0], frame[1], to, runs(frame[0]))
         if found is not None:
             return frame, at, found
+    for frame, at in apart or pairs[:1]:  # an if in a helper called in between
+        to = c.frames[at][1] if at >= 0 else None
+        helper = passed_in_helper(frame[0], frame[1], to, runs(frame[0]))
+        if helper is not None:
+            return (frame[0], helper[1].line, helper[0]), -1, helper[1]
     return None

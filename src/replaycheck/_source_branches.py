@@ -10,7 +10,7 @@ import ast
 import linecache
 import re
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from replaycheck._source import LOOPS, end_line, function_at, innermost, parsed, statement_span
 from replaycheck._source_flow import (
@@ -263,3 +263,65 @@ def conditional_choice(path: str, line: int, names: set[str]) -> tuple[int, str]
         if names_in(choice.body) & names or names_in(choice.orelse) & names:
             return choice.lineno, ast.get_source_segment(source, choice.test) or ""
     return None
+
+
+def passed_in_helper(
+    path: str, after: int, to: int | None, runs: Callable[[ast.AST], bool]
+) -> tuple[str, Passed] | None:
+    """The ``if`` (``match``, conditional expression) of a helper that a statement of the
+    function holding ``after`` calls on its way from ``after`` to ``to`` (``None``: its end),
+    with a call that ``runs`` says runs the command looked for in a branch: ``self._audit(order)``
+    whose ``_audit`` audits under an ``if``. The code called it and issued nothing in between:
+    it passed that branch without taking it. ``(the helper's name, what :func:`passed_branch`
+    gives)``; a helper of the same file (a method of the same class, or a module function), one
+    call deep, called where no ``if`` passed in between decides whether it runs; ``None`` when
+    the function runs the command itself after ``to``."""
+    tree, found = parsed(path), later_lines(path, after)
+    if tree is None or found is None:
+        return None
+    function, later = found
+    upto = statement_span(path, to)[0] if to is not None else end_line(function) + 1
+    between = {n for n in later if n < upto}
+    rest = later_lines(path, to) if to is not None else None
+    if rest is not None and any(getattr(n, "lineno", 0) in rest[1] and runs(n)
+                                for n in ast.walk(function)):  # fmt: skip
+        return None  # it runs the command after `to`: moved, not skipped
+    source = "".join(linecache.getlines(path))
+    for call in sorted(_helper_calls(function, between), key=lambda n: n.lineno):
+        held = _held(function, call)
+        if held is not None and held.node.lineno in between:
+            continue  # the code may not have called it
+        helper = _helper(tree, function, call)
+        if helper is None:
+            continue
+        for node in ast.walk(helper):
+            if isinstance(node, ast.stmt | ast.expr) and runs(node):
+                inner = _held(helper, node)
+                if inner is not None:
+                    return helper.name, inner.passed(source, 0)
+    return None
+
+
+def _helper_calls(function: ast.AST, lines: set[int]) -> list[ast.Call]:
+    return [n for n in ast.walk(function) if isinstance(n, ast.Call) and n.lineno in lines]
+
+
+def _helper(tree: ast.Module, function: ast.AST, call: ast.Call) -> Any:
+    """The function of the module ``tree`` that ``call`` (in ``function``) calls: a method of
+    the class holding ``function`` (``self.name(...)``), or a module function (``name(...)``)."""
+    defs = (ast.FunctionDef, ast.AsyncFunctionDef)
+    if isinstance(call.func, ast.Name):
+        scope: list[ast.stmt] = tree.body
+        name = call.func.id
+    elif isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
+        if call.func.value.id != "self":
+            return None
+        owner = next((c for c in ast.walk(tree) if isinstance(c, ast.ClassDef)
+                      and any(s is function for s in c.body)), None)  # fmt: skip
+        if owner is None:
+            return None
+        scope, name = owner.body, call.func.attr
+    else:
+        return None
+    found = next((s for s in scope if isinstance(s, defs) and s.name == name), None)
+    return None if found is function else found

@@ -1840,3 +1840,21 @@ class MoveIntoUpdateHandler:
         await workflow.execute_activity(charge, note, start_to_close_timeout=TIMEOUT)
         self.note = note
         return note
+
+
+@workflow.defn(name="SkipInPassedHelper")
+class SkipInPassedHelper:
+    """Only VIP orders are audited now, in a helper that returns before 'charge': the if is
+    on neither the stack of 'fetch' nor that of 'charge'."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await self._audit(order)
+        # change: SkipInPassedHelper (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    async def _audit(self, order: str) -> None:
+        # branch: SkipInPassedHelper (the next line)
+        if order.startswith("vip-"):
+            await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)

@@ -154,6 +154,7 @@ CASES = (
     "SwapDependent",
     "AddToUpdateLikeLater",
     "MoveIntoUpdateHandler",
+    "SkipInPassedHelper",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
