@@ -115,3 +115,19 @@ def pinned_histories(
     out = tmp_path_factory.mktemp("pinned")
     server_loop.run_until_complete(record(dev_server.client, out))
     return out
+
+
+@pytest.fixture(scope="session")
+def failure_type_histories(
+    dev_server: WorkflowEnvironment,
+    server_loop: asyncio.AbstractEventLoop,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    """Executions failed on a plain exception by a worker made with
+    ``workflow_failure_exception_types``, recorded on the session's dev server
+    (``record_failure_types``)."""
+    from tests.workflows.record_failure_types import record
+
+    out = tmp_path_factory.mktemp("failure-types")
+    server_loop.run_until_complete(record(dev_server.client, out))
+    return out
