@@ -92,6 +92,7 @@ def resolve_settings(
     *,
     passthrough: tuple[str, ...] = (),
     runner: str | None = None,
+    failing: tuple[str, ...] = (),
 ) -> Settings:
     """``[tool.replaycheck]`` overridden by the options; paths are checked as given first."""
     from replaycheck._workflow_scan import installed_copy_notes
@@ -106,16 +107,25 @@ def resolve_settings(
         data_converter=converter,
         passthrough_modules=passthrough,
         workflow_runner=runner,
+        workflow_failure_exception_types=failing,
     )
     for note in installed_copy_notes(settings.workflows, settings.import_paths, settings.root):
         click.echo(f"warning: {note}", err=True)
     return settings
 
 
+FAILURE_TYPE_OPTION = click.option(
+    "--failure-exception-type", "failure_exception_types", multiple=True,
+    metavar="MODULE:CLASS", help="Exception that fails the workflow, as in your worker's "
+    "workflow_failure_exception_types (a built-in by its name: ValueError). Repeatable. "
+    "Default: 'workflow_failure_exception_types' in [tool.replaycheck].",
+)  # fmt: skip
+
+
 def replay_options(formats: tuple[str, ...]) -> Callable[[F], F]:
     """``-w``, ``--format``, ``-o``, ``--jobs``, ``--timeout``, ``--data-converter``,
-    ``--passthrough-module``, ``--workflow-runner``, ``--no-sandbox``: what every command that
-    replays histories takes."""
+    ``--passthrough-module``, ``--workflow-runner``, ``--failure-exception-type``,
+    ``--no-sandbox``: what every command that replays histories takes."""
     options = (
         click.option("-w", "--workflows", multiple=True, metavar="MODULE[:CLASS]",
                      help="Workflow code to replay against: a module (all its @workflow.defn "
@@ -137,6 +147,7 @@ def replay_options(formats: tuple[str, ...]) -> Callable[[F], F]:
                      "[tool.replaycheck]."),
         click.option("--workflow-runner", metavar="MODULE:OBJECT",
                      help="Your worker's SandboxedWorkflowRunner or SandboxRestrictions."),
+        FAILURE_TYPE_OPTION,
         click.option("--no-sandbox", is_flag=True,
                      help="Replay without temporalio's sandbox (only if your worker runs "
                      "unsandboxed)."),

@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from replaycheck._cli_common import default_export_dir, handle_errors, selection_options
+from replaycheck._cli_common import (
+    FAILURE_TYPE_OPTION,
+    default_export_dir,
+    handle_errors,
+    selection_options,
+)
 from replaycheck._connection_options import connection_options
 from replaycheck.connection import ConnectionOptions
 from replaycheck.errors import ConfigError, ReplaycheckError
@@ -171,6 +176,7 @@ def _export_summary(result: ExportResult, options: ExportOptions) -> str:
 )
 @click.option("--seed", type=int, help="Random seed (default: the same search every run).")
 @click.option("--no-failures", is_flag=True, help="Stand-in activities never fail.")
+@FAILURE_TYPE_OPTION
 @click.option(
     "--save",
     is_flag=True,
@@ -187,6 +193,7 @@ def generate(
     max_updates: int | None,
     seed: int | None,
     no_failures: bool,
+    failure_exception_types: tuple[str, ...],
     save: bool,
 ) -> None:
     """Generate the histories the baseline code can produce; replay each under the new code.
@@ -209,6 +216,8 @@ def generate(
             max_signals=max_signals,
             max_updates=max_updates,
         ),
+        workflow_failure_exception_types=failure_exception_types,
+        **limits_from(max_examples=max_examples, max_steps=max_steps),
     )
     result = run(spec)
     click.echo(result.render(), nl=False)

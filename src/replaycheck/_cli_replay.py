@@ -71,6 +71,7 @@ def check(
     data_converter: str | None,
     passthrough_modules: tuple[str, ...],
     workflow_runner: str | None,
+    failure_exception_types: tuple[str, ...],
     no_sandbox: bool,
     live: bool,
     skip_pinned: bool,
@@ -96,7 +97,7 @@ def check(
     check_output(output, fmt)
     settings = resolve_settings(
         paths, workflows, timeout, data_converter, passthrough=passthrough_modules,
-        runner=workflow_runner,
+        runner=workflow_runner, failing=failure_exception_types,
     )  # fmt: skip
     if live or query or workflow_ids or limit:
         from replaycheck.cluster import Selection
@@ -209,6 +210,7 @@ def patches(
     data_converter: str | None,
     passthrough_modules: tuple[str, ...],
     workflow_runner: str | None,
+    failure_exception_types: tuple[str, ...],
     no_sandbox: bool,
     live: bool,
     skip_pinned: bool,
@@ -232,7 +234,7 @@ def patches(
     check_output(output, fmt)
     settings = resolve_settings(
         paths, workflows, timeout, data_converter, passthrough=passthrough_modules,
-        runner=workflow_runner,
+        runner=workflow_runner, failing=failure_exception_types,
     )  # fmt: skip
     if live or query or workflow_ids or limit:
         selection = (query or "", workflow_ids, limit, concurrency)

@@ -133,11 +133,25 @@ def code_failure_message(text: str, converter: ConfiguredConverter | None = None
     first = message.strip().splitlines()[0] if message.strip() else "(no message)"
     if _CONVERTER in stack:
         return converting_failed(where, kind.group(1), first, converter)
-    return (
-        f"the workflow code raised {kind.group(1)}{where}: {first}; a worker running this code "
-        "would fail the workflow task of executions like this one and retry it until the code "
-        "is fixed"
-    )
+    return f"the workflow code raised {kind.group(1)}{where}: {first}{RETRIED}"
+
+
+RETRIED = (
+    "; a worker running this code would fail the workflow task of executions like this one and "
+    "retry it until the code is fixed"
+)
+"""How :func:`code_failure_message` ends for an exception the code raised."""
+
+
+def raised_by(text: str) -> tuple[str, str]:
+    """The class name of the exception the workflow code raised, and the file of the workflow
+    code's frame that raised it (empty when the text tells none)."""
+    match = _FAILURE.search(text)
+    kinds = list(_TYPE.finditer(text, match.end())) if match else []
+    if match is None or not kinds:
+        return "", ""
+    frame = workflow_frame(_unescape(match.group(2)))
+    return kinds[-1].group(1), frame.path if frame else ""
 
 
 _CONVERTER = f"{os.sep}temporalio{os.sep}converter"

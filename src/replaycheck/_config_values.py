@@ -97,3 +97,39 @@ def parse_workflow_specs(specs: Iterable[str], where: str) -> list[str]:
                 )
             out.append(spec)
     return out
+
+
+def parse_failure_types(specs: Iterable[str], where: str) -> tuple[str, ...]:
+    """Exception classes as ``workflow_failure_exception_types`` names them (comma lists
+    allowed): ``package.module:Class``, or a built-in exception's bare name (``ValueError``,
+    ``Exception``); checked, not imported, without duplicates."""
+    import builtins
+
+    out: dict[str, None] = {}
+    for raw in specs:
+        for spec in (s.strip() for s in raw.split(",")):
+            module, sep, name = spec.partition(":")
+            parts = [*module.split("."), *name.split(".")] if sep else [spec]
+            if spec and all(p.isidentifier() for p in parts):
+                found = getattr(builtins, spec, None) if not sep else None
+                if sep or (isinstance(found, type) and issubclass(found, BaseException)):
+                    out[spec] = None
+                    continue
+            raise ConfigError(f"{where}: {_not_a_class(spec)}")
+    return tuple(out)
+
+
+def _not_a_class(spec: str) -> str:
+    """Why ``spec`` names no exception class, and the spelling that would."""
+    module, _, name = spec.rpartition(".")
+    if spec.isidentifier():
+        return (
+            f"{spec!r} is not a built-in exception; name your own class with its module, as "
+            f"'package.module:{spec}'."
+        )
+    if ":" not in spec and module and all(p.isidentifier() for p in spec.split(".")):
+        return f"{spec!r} names no class; write it as '{module}:{name}' (module:Class)."
+    return (
+        f"{spec!r} is not an exception class; name each as 'package.module:Class', or a "
+        "built-in exception by its name, such as 'ValueError'."
+    )

@@ -72,12 +72,15 @@ class Engine:
         limits: Limits,
         data_converter: Any = None,
         workflow_runner: Any = None,
+        failure_exception_types: Sequence[type[BaseException]] = (),
     ) -> None:
         self.baseline = list(baseline)
         self.data_converter = data_converter
         """The workers' ``DataConverter`` (``None``: temporalio's default)."""
         self.workflow_runner = workflow_runner
         """The workers' sandbox, as configured (``None``: temporalio's default)."""
+        self.failure_exception_types = list(failure_exception_types)
+        """The workers' ``workflow_failure_exception_types``, as configured."""
         self.encode_error: Exception | None = None
         """The last error encoding drawn arguments."""
         self.outcomes = {name: outcome_strategy(s, failures) for name, s in activities.items()}
@@ -126,6 +129,7 @@ class Engine:
                 activities=[stand_in],
                 max_concurrent_activities=4,
                 **({"workflow_runner": self.workflow_runner} if self.workflow_runner else {}),
+                workflow_failure_exception_types=self.failure_exception_types,
             )
         except RuntimeError as exc:  # the sandbox refused a workflow: say what, and the fix
             from replaycheck._sandbox import sandbox_refusal

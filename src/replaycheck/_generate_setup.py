@@ -39,7 +39,8 @@ def resolved(spec: GenerationSpec) -> Iterator[Resolved]:
     from replaycheck.generate import GIT_PREFIX, is_git_ref
     from replaycheck.replay import ReplayJob
 
-    settings = load_settings(spec.root)
+    failing = spec.workflow_failure_exception_types
+    settings = load_settings(spec.root).override(workflow_failure_exception_types=failing)
     given = [spec.new] if isinstance(spec.new, str) else list(spec.new)
     new = tuple(parse_workflow_specs(given, "new")) if given else settings.workflows
     if not new:
@@ -113,6 +114,7 @@ def engine(resolved: Resolved, spec: GenerationSpec, limits: Limits) -> Engine:
     return Engine(
         resolved.baseline, strategies, failures=spec.failures, limits=limits,
         data_converter=setup.data_converter, workflow_runner=setup.workflow_runner,
+        failure_exception_types=setup.workflow_failure_exception_types,
     )  # fmt: skip
 
 

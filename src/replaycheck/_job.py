@@ -28,6 +28,9 @@ class ReplayJob:
     """Modules the sandbox imports from outside, as the worker's restrictions pass them."""
     workflow_runner: str | None = None
     """``module:object``: the worker's ``SandboxedWorkflowRunner`` or ``SandboxRestrictions``."""
+    workflow_failure_exception_types: tuple[str, ...] = ()
+    """``module:Class`` (or a built-in's name): exceptions that fail the workflow, as the
+    worker's ``workflow_failure_exception_types``."""
     timeout: float = DEFAULT_TIMEOUT
     sandbox: bool = True
     """Replay in temporalio's sandbox (the default: it catches more nondeterminism)."""
@@ -53,6 +56,7 @@ class ReplayJob:
             data_converter=settings.data_converter,
             passthrough_modules=settings.passthrough_modules,
             workflow_runner=settings.workflow_runner,
+            workflow_failure_exception_types=settings.workflow_failure_exception_types,
             timeout=settings.timeout,
         )
 
@@ -79,6 +83,9 @@ class ReplayJob:
             data_converter=data.get("data_converter"),
             passthrough_modules=tuple(data.get("passthrough_modules", ())),
             workflow_runner=data.get("workflow_runner"),
+            workflow_failure_exception_types=tuple(
+                data.get("workflow_failure_exception_types", ())
+            ),
             timeout=float(data.get("timeout", DEFAULT_TIMEOUT)),
             sandbox=bool(data.get("sandbox", True)),
             record_patches=bool(data.get("record_patches", False)),

@@ -43,6 +43,7 @@ def mode(config: pytest.Config) -> str:
 
 
 PASSTHROUGH = "--replaycheck-passthrough-module"
+FAILURE_TYPE = "--replaycheck-failure-exception-type"
 
 
 def resolve_settings(config: pytest.Config) -> Settings | None:
@@ -54,6 +55,9 @@ def resolve_settings(config: pytest.Config) -> Settings | None:
         "workflows": config.getoption("replaycheck_workflows"),
         "timeout": config.getoption("replaycheck_timeout"),
         "passthrough_modules": config.getoption("replaycheck_passthrough_modules"),
+        "workflow_failure_exception_types": config.getoption(
+            "replaycheck_workflow_failure_exception_types"
+        ),
     }
     # An ini value the command line replaces is not read (nor can it fail).
     from_ini = {
@@ -68,7 +72,11 @@ def resolve_settings(config: pytest.Config) -> Settings | None:
     settings = settings.override(
         **cli,
         base=config.invocation_params.dir,
-        names={**{k: f"--replaycheck-{k}" for k in cli}, "passthrough_modules": PASSTHROUGH},
+        names={
+            **{k: f"--replaycheck-{k}" for k in cli},
+            "passthrough_modules": PASSTHROUGH,
+            "workflow_failure_exception_types": FAILURE_TYPE,
+        },
     )
     if not settings.histories:
         if mode(config) == "only":

@@ -113,6 +113,8 @@ def make_replayer(job: ReplayJob, classes: list[type], setup: Setup) -> Replayer
         kwargs["data_converter"] = setup.data_converter
     if setup.workflow_runner is not None:
         kwargs["workflow_runner"] = setup.workflow_runner
+    if setup.workflow_failure_exception_types:
+        kwargs["workflow_failure_exception_types"] = list(setup.workflow_failure_exception_types)
     return Replayer(**kwargs)
 
 

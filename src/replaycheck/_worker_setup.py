@@ -1,6 +1,6 @@
 """What a job configures in the replay worker besides its workflows: the data converter (a
-``DataConverter``, a ``PayloadCodec`` or a factory of either) and the workflow runner, made
-once and checked before any history is replayed."""
+``DataConverter``, a ``PayloadCodec`` or a factory of either), the workflow runner and the
+workflow failure exception types, made once and checked before any history is replayed."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
+from replaycheck._failure_types import failure_exception_types
 from replaycheck._sandbox import workflow_runner
 from replaycheck.config import import_object
 from replaycheck.errors import ConfigError, ReplaycheckError
@@ -35,13 +36,20 @@ class Setup:
     """The configured converter, ``None`` for temporalio's default."""
     workflow_runner: Any = None
     """The configured runner, ``None`` for temporalio's default sandbox."""
+    workflow_failure_exception_types: tuple[type[BaseException], ...] = ()
+    """The exception classes that fail the workflow, as the worker's."""
 
 
 def make_setup(job: ReplayJob) -> Setup:
     """Make the job's converter and runner once, before any history: one that cannot be made
     (e.g. its factory raises) fails fast, naming its setting."""
-    made = {}
-    for key, make in (("data_converter", data_converter), ("workflow_runner", workflow_runner)):
+    made: dict[str, Any] = {}
+    makers = (
+        ("data_converter", data_converter),
+        ("workflow_runner", workflow_runner),
+        ("workflow_failure_exception_types", failure_exception_types),
+    )
+    for key, make in makers:
         spec = getattr(job, key)
         try:
             made[key] = make(job)

@@ -51,7 +51,15 @@ def failure_verdict(
         return verdict_for(
             loaded, "nondeterministic", message, seconds, detail=text, diagnosis=diagnosis
         )
-    return verdict_for(loaded, "error", error_message(text, converter), seconds, detail=text)
+    from replaycheck._code_failure import RETRIED
+
+    message = error_message(text, converter)
+    if message.endswith(RETRIED):  # the code raised: was it a worker's failure type?
+        from replaycheck._failure_types import failed_workflow_hint
+
+        hint = failed_workflow_hint(loaded, text)
+        message = message.removesuffix(RETRIED) + hint if hint else message
+    return verdict_for(loaded, "error", message, seconds, detail=text)
 
 
 INVALID_TRANSITION = "says the transition is invalid"

@@ -23,6 +23,7 @@ from replaycheck._config_values import MAX_TIMEOUT as MAX_TIMEOUT
 from replaycheck._config_values import as_str, str_list
 from replaycheck._config_values import check_object_spec as check_object_spec
 from replaycheck._config_values import check_timeout as check_timeout
+from replaycheck._config_values import parse_failure_types as parse_failure_types
 from replaycheck._config_values import parse_module_names as parse_module_names
 from replaycheck._config_values import parse_workflow_specs as parse_workflow_specs
 from replaycheck._spec_hints import as_class_spec, close_module
@@ -42,7 +43,7 @@ DEFAULT_HISTORIES = Path("fixtures", "histories")
 """Where ``export`` writes and ``check`` / ``patches`` read when no path is configured."""
 KNOWN_KEYS = (
     "histories", "workflows", "timeout", "data_converter", "passthrough_modules",
-    "workflow_runner", "pythonpath", "export_dir",
+    "workflow_runner", "pythonpath", "export_dir", "workflow_failure_exception_types",
 )  # fmt: skip
 
 
@@ -65,6 +66,9 @@ class Settings:
     workflow_runner: str | None = None
     """``module:object`` naming the worker's ``SandboxedWorkflowRunner`` or
     ``SandboxRestrictions``."""
+    workflow_failure_exception_types: tuple[str, ...] = ()
+    """Exception classes that fail the workflow instead of its workflow task, as the worker's
+    ``workflow_failure_exception_types``: ``module:Class``, or a built-in's bare name."""
     pythonpath: tuple[Path, ...] = field(default_factory=tuple)
     """Extra import roots; the root itself is always importable."""
     export_dir: Path | None = None
@@ -93,6 +97,7 @@ class Settings:
         data_converter: str | None = None,
         passthrough_modules: Sequence[str] | None = None,
         workflow_runner: str | None = None,
+        workflow_failure_exception_types: Sequence[str] | None = None,
         base: Path | None = None,
         names: Mapping[str, str] | None = None,
     ) -> Settings:
@@ -120,6 +125,10 @@ class Settings:
             changes["workflow_runner"] = check_object_spec(
                 workflow_runner, where, "workflow_runner"
             )
+        if workflow_failure_exception_types:
+            where = label["workflow_failure_exception_types"]
+            failing = parse_failure_types(workflow_failure_exception_types, where)
+            changes["workflow_failure_exception_types"] = failing
         return replace(self, **changes)
 
 
@@ -129,6 +138,7 @@ CLI_NAMES = {
     "data_converter": "--data-converter",
     "passthrough_modules": "--passthrough-module",
     "workflow_runner": "--workflow-runner",
+    "workflow_failure_exception_types": "--failure-exception-type",
 }
 
 
@@ -184,6 +194,7 @@ def settings_from_table(table: Mapping[str, Any], root: Path, *, source: str) ->
     runner = table.get("workflow_runner")
     runner = None if runner is None else check_object_spec(runner, where, "workflow_runner")
     passthrough = str_list(table, "passthrough_modules", where)
+    failing = str_list(table, "workflow_failure_exception_types", where)
     return Settings(
         root=root.resolve(),
         histories=tuple((root / p).resolve() for p in str_list(table, "histories", where)),
@@ -192,6 +203,9 @@ def settings_from_table(table: Mapping[str, Any], root: Path, *, source: str) ->
         data_converter=None if converter is None else check_object_spec(converter, where),
         passthrough_modules=parse_module_names(passthrough, f"{where} passthrough_modules"),
         workflow_runner=runner,
+        workflow_failure_exception_types=parse_failure_types(
+            failing, f"{where} workflow_failure_exception_types"
+        ),
         pythonpath=tuple((root / p).resolve() for p in str_list(table, "pythonpath", where)),
         export_dir=None if export_dir is None else (root / as_str(export_dir, where)).resolve(),
         pyproject=Path(source) if source.endswith(".toml") else None,

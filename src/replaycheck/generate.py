@@ -108,6 +108,10 @@ class GenerationSpec:
     """Where ``[tool.replaycheck]`` and the git repository are looked up; default: cwd."""
     save: Path | None = None
     """Write one history per distinct shape into this directory (``<Type>/generated-*.json``)."""
+    workflow_failure_exception_types: Sequence[str] = ()
+    """Exceptions that fail the workflow (``module:Class``, or a built-in's name), as the
+    workers' ``workflow_failure_exception_types``; default: the setting in
+    ``[tool.replaycheck]``."""
 
 
 @dataclass(frozen=True)

@@ -89,11 +89,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="MODULE",
         help="Module the sandbox imports from outside, as the worker passes it (repeatable).",
     )
+    group.addoption(
+        "--replaycheck-failure-exception-type",
+        dest="replaycheck_workflow_failure_exception_types",
+        action="append",
+        default=None,
+        metavar="MODULE:CLASS",
+        help="Exception that fails the workflow, as in the worker's "
+        "workflow_failure_exception_types (repeatable).",
+    )
     parser.addini("replaycheck_histories", "history files or directories", type="linelist")
     parser.addini("replaycheck_workflows", "workflow modules or module:Class", type="linelist")
     parser.addini("replaycheck_timeout", "seconds one history may take to replay", type="string")
     parser.addini(
         "replaycheck_passthrough_modules",
         "modules the sandbox imports from outside (as the worker passes them through)",
+        type="linelist",
+    )
+    parser.addini(
+        "replaycheck_workflow_failure_exception_types",
+        "exceptions that fail the workflow (module:Class, or a built-in's name), as the worker's",
         type="linelist",
     )
