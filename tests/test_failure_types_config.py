@@ -83,3 +83,18 @@ def test_generate_runs_its_baseline_worker_with_the_setting(
         failed[name] = sum("Failed activation on workflow" in r.message for r in caplog.records)
     assert failed["without"] > 0
     assert failed["with"] == 0
+
+
+def test_generate_takes_the_option() -> None:
+    from click.testing import CliRunner
+
+    from replaycheck.cli import main
+
+    module = "tests.workflows.failure_types"
+    result = CliRunner().invoke(main, ["generate", "--baseline", module, "-w", module,
+                                       "--failure-exception-type", "a.b.OutOfStock"])  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "replaycheck: error: --failure-exception-type: 'a.b.OutOfStock' names no class; write it "
+        "as 'a.b:OutOfStock' (module:Class).\n"
+    )
