@@ -16,7 +16,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from replaycheck.cli import main
 from tests.conftest import REPO
 from tests.raw_replay import MARK
 from tests.test_check import run
@@ -94,6 +96,12 @@ def test_with_the_workers_setting_every_history_replays(
     result = run(cwd=tmp_path)
     assert result.exit_code == 0, result.stdout
     assert "3 histories: 3 ok" in result.stdout
+    patches = CliRunner().invoke(
+        main, ["patches", "-w", MODULE, "--failure-exception-type", "Exception",
+               str(failure_type_histories)],
+    )  # fmt: skip
+    assert patches.exit_code == 0, patches.stderr
+    assert "(replay: 3 ok)" in patches.stdout
 
 
 def test_the_pytest_plugin_takes_the_setting_from_the_ini_or_the_option(
