@@ -217,7 +217,6 @@ def generate(
             max_updates=max_updates,
         ),
         workflow_failure_exception_types=failure_exception_types,
-        **limits_from(max_examples=max_examples, max_steps=max_steps),
     )
     result = run(spec)
     click.echo(result.render(), nl=False)
