@@ -270,11 +270,12 @@ CASES = {
 """Every workflow type of ``changes_v2`` whose recorded history it breaks."""
 
 REPLAYS = {"RenameSignalExternal", "ShorterNap", "SkipApprovalWait", "SequentialToGather",
-           "ChangeUpsertValues"}
+           "ChangeUpsertValues", "ChangeActivityInput",
+           "ChangeChildInput"}
 """Types whose change core does not see (it compares neither signal names nor timer
 durations nor what a search attribute or memo upsert sets, nor takes new commands after a
 running execution's last workflow task for a change, nor a command started in an earlier
-workflow task than recorded: it waits for its event)."""
+workflow task than recorded: it waits for its event, nor an activity's input)."""
 
 OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHandler",
           "RemoveTimerCancel", "AddTimerCancel", "AddReminderCancel",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import dataclasses
 import json
 import logging
@@ -24,6 +25,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import IO, TYPE_CHECKING, Any
 
 from replaycheck._converter_failure import ConfiguredConverter, configured_converter
+from replaycheck._input_note import input_note
 from replaycheck._sandbox import sandbox_refusal
 from replaycheck._worker_setup import Setup, explain_converter_warnings, make_setup
 from replaycheck._worker_verdict import (
@@ -280,6 +282,8 @@ def _ok(loaded: LoadedHistory, recording: Recording | None, seconds: float) -> V
         note = pending_timer_note(loaded, recording) or went_on_note(loaded, recording)
     except Exception:
         note = ""
+    with contextlib.suppress(Exception):
+        note += input_note(loaded, recording)
     return verdict_for(loaded, "ok", ok_message(loaded) + note, seconds)
 
 

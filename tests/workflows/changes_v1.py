@@ -1476,3 +1476,19 @@ class SkipInPassedHelper:
 
     async def _audit(self, order: str) -> None:
         await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ChangeActivityInput")
+class ChangeActivityInput:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ChangeChildInput")
+class ChangeChildInput:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        child_id = f"{workflow.info().workflow_id}-child"
+        return await workflow.execute_child_workflow(PackOrder.run, order, id=child_id)

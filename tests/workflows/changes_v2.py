@@ -1858,3 +1858,27 @@ class SkipInPassedHelper:
         # branch: SkipInPassedHelper (the next line)
         if order.startswith("vip-"):
             await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ChangeActivityInput")
+class ChangeActivityInput:
+    """'charge' takes the order with its currency now: core compares no input."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: ChangeActivityInput (the next line)
+        return await workflow.execute_activity(
+            charge, f"{order}:EUR", start_to_close_timeout=TIMEOUT
+        )
+
+
+@workflow.defn(name="ChangeChildInput")
+class ChangeChildInput:
+    """The child 'PackOrder' takes the order in capitals now: core compares no input."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        child_id = f"{workflow.info().workflow_id}-child"
+        # change: ChangeChildInput (the next line)
+        return await workflow.execute_child_workflow(PackOrder.run, order.upper(), id=child_id)

@@ -155,6 +155,8 @@ CASES = (
     "AddToUpdateLikeLater",
     "MoveIntoUpdateHandler",
     "SkipInPassedHelper",
+    "ChangeActivityInput",
+    "ChangeChildInput",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",

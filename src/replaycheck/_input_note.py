@@ -1,0 +1,149 @@
+"""The note on an ``ok`` replay whose code passed other input than the history recorded.
+
+Core compares no input: an activity or a child workflow the code now calls with other arguments
+replays, and the call gets the result recorded for it. Most often that is a change of the code,
+to review for the executions in flight. But when the calls got the recorded inputs in another
+order, the code's order may change from one worker process to the next (it iterates a ``set``
+of strings, whose hashes change with ``PYTHONHASHSEED``): a bug that no deploy is needed for,
+which scrambles the results whenever an execution replays on another worker.
+
+Runs in the replay worker; compares the payloads the code's commands carry with those of the
+history's events, the JSON ones by value, before any payload codec (with a codec configured, the
+history's are encoded and the note is left out).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from replaycheck._user_frames import RawFrame
+
+if TYPE_CHECKING:
+    from replaycheck._capture import Recording
+    from replaycheck.histories import LoadedHistory
+
+_CONVERTERS = frozenset({b"binary/null", b"binary/plain", b"binary/protobuf", b"json/protobuf"})
+"""The encodings of temporalio's default payload converters besides ``json/plain``."""
+SHOWN = 60
+"""Characters of an input shown in the note."""
+
+
+@dataclass(frozen=True)
+class _Call:
+    what: str
+    """``activity 'charge'`` or ``child workflow 'Ship'``."""
+    event_id: int
+    recorded: tuple[Any, ...]
+    passed: tuple[Any, ...]
+    frames: tuple[RawFrame, ...]
+
+
+def input_note(loaded: LoadedHistory, recording: Recording | None) -> str:
+    """``; but the code now passes other input ...`` for an ``ok`` replay (empty when every
+    call the history recorded got the input it recorded, or nothing can be compared)."""
+    if recording is None:
+        return ""
+    calls = _compared_calls(loaded, recording)
+    changed = [c for c in calls if c.recorded != c.passed]
+    if not changed:
+        return ""
+    first = changed[0]
+    of_kind = [c for c in calls if c.what == first.what]
+    differ = sum(c.recorded != c.passed for c in of_kind)
+    calls_text = (
+        first.what if len(of_kind) == 1 else f"{differ} of the {len(of_kind)} calls of {first.what}"
+    )
+    text = (
+        f"; but the code now passes other input to {calls_text} (event {first.event_id} "
+        f"recorded {_shown(first.recorded)}, the code passes {_shown(first.passed)}"
+        f"{_at(first.frames)}): core does not compare input, so this replays with the "
+        f"result{'s' if len(of_kind) > 1 else ''} the recorded input gave"
+    )
+    recorded = sorted(_key(c.recorded) for c in of_kind)
+    if len(of_kind) > 1 and recorded == sorted(_key(c.passed) for c in of_kind):
+        return text + (
+            ". They are the recorded inputs in another order: unless the code reorders them on "
+            "purpose, its order changes from one worker process to the next (iterating a set "
+            "of strings does: string hashes change with PYTHONHASHSEED), so an execution "
+            "replayed on another worker pairs results with the wrong calls; iterate over "
+            "sorted(...) instead"
+        )
+    return text + (
+        ". If the change is on purpose, check that executions in flight can go on with "
+        "the results of the old input; if not, the input depends on something outside the "
+        "history (hash() of a string, the environment)"
+    )
+
+
+def _compared_calls(loaded: LoadedHistory, recording: Recording) -> list[_Call]:
+    from temporalio.api.enums.v1 import EventType
+
+    scheduled: dict[str, tuple[int, Sequence[Any]]] = {}
+    started: dict[str, list[tuple[int, Sequence[Any]]]] = defaultdict(list)
+    for event in loaded.history.events:
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            attrs = event.activity_task_scheduled_event_attributes
+            scheduled[attrs.activity_id] = (event.event_id, attrs.input.payloads)
+        elif event.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
+            child = event.start_child_workflow_execution_initiated_event_attributes
+            started[child.workflow_id].append((event.event_id, child.input.payloads))
+    calls = []
+    for command, _, frames in recording.entries:
+        variant = command.WhichOneof("variant")
+        if variant == "schedule_activity":
+            activity = command.schedule_activity
+            found = scheduled.pop(activity.activity_id, None)
+            what = f"activity {activity.activity_type!r}"
+            passed: Sequence[Any] = activity.arguments
+        elif variant == "start_child_workflow_execution":
+            start = command.start_child_workflow_execution
+            runs = started.get(start.workflow_id)
+            found = runs.pop(0) if runs else None
+            what = f"child workflow {start.workflow_type!r}"
+            passed = start.input
+        else:
+            continue
+        if found is None:  # past the end of the history, or never sent
+            continue
+        values = _values(found[1]), _values(passed)
+        if values[0] is None or values[1] is None:
+            return []  # payloads this cannot read (a codec's): compare none
+        calls.append(_Call(what, found[0], values[0], values[1], frames))
+    return calls
+
+
+def _values(payloads: Sequence[Any]) -> tuple[Any, ...] | None:
+    """Each payload's value (JSON by value, others by their bytes); ``None`` for an encoded one."""
+    values = []
+    for payload in payloads:
+        encoding = payload.metadata.get("encoding", b"")
+        if encoding == b"json/plain":
+            try:
+                values.append(json.loads(payload.data))
+            except ValueError:
+                return None
+        elif encoding in _CONVERTERS:
+            values.append((encoding, payload.data))
+        else:  # a codec's (binary/encrypted, ...), or unknown: nothing to compare
+            return None
+    return tuple(values)
+
+
+def _key(value: tuple[Any, ...]) -> str:
+    return json.dumps(value, sort_keys=True, default=repr)
+
+
+def _shown(value: tuple[Any, ...]) -> str:
+    parts = [repr(v) if not isinstance(v, tuple) else f"<{v[0].decode()} payload>" for v in value]
+    text = parts[0] if len(parts) == 1 else f"({', '.join(parts)})"
+    return text if len(text) <= SHOWN else text[: SHOWN - 3] + "..."
+
+
+def _at(frames: Sequence[RawFrame]) -> str:
+    from replaycheck._source import display_file
+
+    return f" at {display_file(frames[0][0])}:{frames[0][1]}" if frames else ""

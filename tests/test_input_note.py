@@ -1,0 +1,157 @@
+"""The note on an ``ok`` replay whose code passed other input than the history recorded.
+
+Core compares no input, so these histories replay; the note names the call, what the history
+recorded and what the code passes, and tells a changed input apart from the recorded inputs in
+another order (the order of a ``set`` of strings changes with each process's hash seed).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from replaycheck.histories import read_history
+from tests.changes import CHANGES, committed_verdicts, marked_line, replay_file
+from tests.workflows.record_fanout import REGIONS
+
+pytest_plugins = ["pytester"]
+
+FANOUT = Path(__file__).parent / "fixtures" / "fanout" / "region-fanout.json"
+FANOUT_PY = "tests/workflows/fanout_set.py"
+
+
+def test_a_changed_activity_input_replays_ok_with_a_note_naming_both_inputs() -> None:
+    verdict = committed_verdicts()["ChangeActivityInput"]
+    assert verdict.ok, verdict.message
+    line = marked_line("change: ChangeActivityInput")
+    assert verdict.message == (
+        "replayed all 17 events; execution completed; but the code now passes other input to "
+        "activity 'charge' (event 11 recorded 'change-ChangeActivityInput', the code passes "
+        f"'change-ChangeActivityInput:EUR' at tests/workflows/changes_v2.py:{line}): core does "
+        "not compare input, so this replays with the result the recorded input gave. If the "
+        "change is on purpose, check that executions in flight can go on with the results of "
+        "the old input; if not, the input depends on something outside the history (hash() of "
+        "a string, the environment)"
+    )
+    # the code that recorded it passes what the history holds: no note
+    history = CHANGES / "ChangeActivityInput" / "change-ChangeActivityInput.json"
+    same = replay_file(history, "tests.workflows.changes_v1")
+    assert same.ok and same.message == "replayed all 17 events; execution completed"
+
+
+def _recorded_order() -> list[str]:
+    history = read_history(str(FANOUT)).history
+    order = []
+    for event in history.events:
+        if event.HasField("activity_task_scheduled_event_attributes"):
+            payload = event.activity_task_scheduled_event_attributes.input.payloads[0]
+            order.append(json.loads(payload.data))
+    assert sorted(order) == sorted(REGIONS)  # the recording ran every region once
+    return order
+
+
+def _order_under(seed: int) -> list[str]:
+    """The order ``set(REGIONS)`` iterates in, in a process with this hash seed."""
+    code = f"import json; print(json.dumps(list(set({REGIONS!r}))))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env={"PYTHONHASHSEED": str(seed)},
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return list(json.loads(out))
+
+
+def _seeds() -> tuple[int, int]:
+    """A hash seed under which the workflow runs the regions in the recorded order, and one
+    under which it runs them in another."""
+    recorded = _recorded_order()
+    same = other = None
+    for seed in range(200):
+        if _order_under(seed) == recorded:
+            same = seed if same is None else same
+        elif other is None:
+            other = seed
+        if same is not None and other is not None:
+            return same, other
+    pytest.fail(f"no hash seed under 200 iterates {REGIONS} in the recorded order {recorded}")
+
+
+def test_a_set_iterated_in_another_order_than_recorded_gets_the_order_note(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The workflow iterates a set of region names: the replay worker's hash seed decides the
+    # order of its activities. Core compares no input, so both replays pass; only the one whose
+    # order differs from the recording's says so, and names sorted() as the fix.
+    same, other = _seeds()
+    monkeypatch.setenv("PYTHONHASHSEED", str(other))
+    verdict = replay_file(FANOUT, "tests.workflows.fanout_set")
+    assert verdict.ok, verdict.message
+    recorded = _recorded_order()
+    passed = _order_under(other)
+    differ = sum(a != b for a, b in zip(recorded, passed, strict=True))
+    first = next(i for i in range(3) if recorded[i] != passed[i])
+    assert (
+        f"; but the code now passes other input to {differ} of the 3 calls of activity "
+        f"'provision_region' (event "
+    ) in verdict.message, verdict.message
+    assert (
+        f"recorded {recorded[first]!r}, the code passes {passed[first]!r} at {FANOUT_PY}:23)"
+    ) in verdict.message, verdict.message
+    assert verdict.message.endswith(
+        "They are the recorded inputs in another order: unless the code reorders them on "
+        "purpose, its order changes from one worker process to the next (iterating a set of "
+        "strings does: string hashes change with PYTHONHASHSEED), so an execution replayed on "
+        "another worker pairs results with the wrong calls; iterate over sorted(...) instead"
+    ), verdict.message
+    monkeypatch.setenv("PYTHONHASHSEED", str(same))
+    in_order = replay_file(FANOUT, "tests.workflows.fanout_set")
+    assert in_order.ok and in_order.message == "replayed all 23 events; execution completed"
+
+
+@pytest.mark.parametrize("xdist_args", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_the_plugin_shows_an_ok_items_note_in_its_summary(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
+    # The item passes (core accepts the history), so pytest would show nothing of the note:
+    # replaycheck's summary does, on the xdist controller too.
+    from tests.conftest import REPO
+
+    source = CHANGES / "ChangeActivityInput" / "change-ChangeActivityInput.json"
+    target = pytester.path / "histories" / source.name
+    target.parent.mkdir()
+    target.write_bytes(source.read_bytes())
+    pytester.makefile(
+        ".toml",
+        pyproject=f"""
+            [tool.replaycheck]
+            histories = ["histories"]
+            workflows = ["tests.workflows.changes_v2:ChangeActivityInput"]
+            pythonpath = ["{REPO}"]
+        """,
+    )
+    result = pytester.runpytest_subprocess(*xdist_args)
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(
+        [
+            "1 history: 1 ok, 0 nondeterministic, 0 errors",
+            "histories/change-ChangeActivityInput.json: ok, but the code now passes other input "
+            "to activity 'charge' (event 11 recorded 'change-ChangeActivityInput', the code "
+            "passes 'change-ChangeActivityInput:EUR' at *changes_v2.py:*): core does not "
+            "compare input, *",
+        ]
+    )
+
+
+def test_a_changed_child_workflow_input_replays_ok_with_a_note() -> None:
+    verdict = committed_verdicts()["ChangeChildInput"]
+    assert verdict.ok, verdict.message
+    line = marked_line("change: ChangeChildInput")
+    assert verdict.message.startswith(
+        "replayed all 14 events; execution completed; but the code now passes other input to "
+        "child workflow 'PackOrder' (event 5 recorded 'change-ChangeChildInput', the code passes "
+        f"'CHANGE-CHANGECHILDINPUT' at tests/workflows/changes_v2.py:{line}): core does not "
+        "compare input"
+    ), verdict.message
