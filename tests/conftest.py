@@ -131,3 +131,18 @@ def failure_type_histories(
     out = tmp_path_factory.mktemp("failure-types")
     server_loop.run_until_complete(record(dev_server.client, out))
     return out
+
+
+@pytest.fixture(scope="session")
+def intercepted_histories(
+    dev_server: WorkflowEnvironment,
+    server_loop: asyncio.AbstractEventLoop,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    """``tests.workflows.intercepted`` run by a worker with its interceptor (``audited/``) and
+    one without (``plain/``), recorded on the session's dev server (``record_intercepted``)."""
+    from tests.workflows.record_intercepted import record
+
+    out = tmp_path_factory.mktemp("intercepted")
+    server_loop.run_until_complete(record(dev_server.client, out))
+    return out

@@ -18,6 +18,7 @@ import sys
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from types import CodeType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from temporalio.worker import (
@@ -29,6 +30,7 @@ from temporalio.worker import (
 )
 
 from replaycheck._user_frames import (
+    INTERCEPTOR_CODE,
     ORIGIN_DEPTH,
     RawFrame,
     is_user_file,
@@ -337,15 +339,46 @@ _HOOKED = ("_add_command", "activate", "_info")
 
 class _Inbound(WorkflowInboundInterceptor):
     def init(self, outbound: WorkflowOutboundInterceptor) -> None:
-        instance = getattr(outbound, "_instance", None)
+        instance: Any = outbound
+        while instance is not None and not hasattr(instance, "_instance"):
+            instance = getattr(instance, "next", None)  # a plugin put another one first
+        instance = getattr(instance, "_instance", None)
         if instance is None or not all(hasattr(instance, name) for name in _HOOKED):
-            # wrapped by another interceptor, or temporalio changed: record nothing, and the
-            # diagnosis falls back to core's message and the history
+            # temporalio changed: record nothing, and the diagnosis falls back to core's
+            # message and the history
             super().init(outbound)
             return
         recording = RECORDINGS.start(instance._info.workflow_id)
         _hook_instance(instance, recording)
         super().init(_Outbound(outbound, recording))
+        _note_interceptors(self)
+
+
+_SEEN_CLASSES: set[type] = set()
+"""Interceptor classes whose methods are in ``INTERCEPTOR_CODE`` (or are temporalio's)."""
+
+
+def _note_interceptors(outermost: WorkflowInboundInterceptor) -> None:
+    """Put the methods of the interceptors inside ours (the worker's own: inbound, and the
+    outbound ones they made) in ``INTERCEPTOR_CODE``, once per class: the call sites of the
+    workflow's commands skip their frames."""
+    chain: list[Any] = []
+    inbound: Any = outermost.next
+    while inbound is not None:
+        chain.append(inbound)
+        outbound = getattr(inbound, "_outbound", None)  # the root: temporalio's own
+        inbound = getattr(inbound, "next", None)
+    while outbound is not None and not isinstance(outbound, _Outbound):
+        chain.append(outbound)
+        outbound = getattr(outbound, "next", None)
+    for cls in {k for obj in chain for k in type(obj).__mro__} - _SEEN_CLASSES:
+        _SEEN_CLASSES.add(cls)
+        if cls.__module__.partition(".")[0] in ("temporalio", "replaycheck", "builtins"):
+            continue
+        for value in vars(cls).values():
+            code = getattr(getattr(value, "__func__", value), "__code__", None)
+            if isinstance(code, CodeType):
+                INTERCEPTOR_CODE.add(code)
 
 
 class CallSiteInterceptor(Interceptor):

@@ -93,6 +93,8 @@ def resolve_settings(
     passthrough: tuple[str, ...] = (),
     runner: str | None = None,
     failing: tuple[str, ...] = (),
+    interceptors: tuple[str, ...] = (),
+    plugins: tuple[str, ...] = (),
 ) -> Settings:
     """``[tool.replaycheck]`` overridden by the options; paths are checked as given first."""
     from replaycheck._workflow_scan import installed_copy_notes
@@ -108,6 +110,8 @@ def resolve_settings(
         passthrough_modules=passthrough,
         workflow_runner=runner,
         workflow_failure_exception_types=failing,
+        interceptors=interceptors,
+        plugins=plugins,
     )
     for note in installed_copy_notes(settings.workflows, settings.import_paths, settings.root):
         click.echo(f"warning: {note}", err=True)
@@ -120,11 +124,30 @@ FAILURE_TYPE_OPTION = click.option(
     "workflow_failure_exception_types (a built-in by its name: ValueError). Repeatable. "
     "Default: 'workflow_failure_exception_types' in [tool.replaycheck].",
 )  # fmt: skip
+_WORKER_OPTIONS = (
+    click.option("--interceptor", "interceptors", multiple=True, metavar="MODULE:OBJECT",
+                 help="Your worker's workflow Interceptor (an instance, a class taking no "
+                 "arguments, or a function returning one). Repeatable, in the worker's "
+                 "order. Default: 'interceptors' in [tool.replaycheck]."),
+    click.option("--plugin", "plugins", multiple=True, metavar="MODULE:OBJECT",
+                 help="Your worker's Plugin (temporalio.plugin.SimplePlugin, ...), as "
+                 "--interceptor. Repeatable. Default: 'plugins' in [tool.replaycheck]."),
+)  # fmt: skip
+"""``--interceptor`` and ``--plugin`` (repeatable): the worker's own."""
+
+
+def worker_options(func: F) -> F:
+    """:data:`_WORKER_OPTIONS`, for ``generate`` (the replaying commands take them in
+    :func:`replay_options`)."""
+    for option in reversed(_WORKER_OPTIONS):
+        func = option(func)
+    return func
 
 
 def replay_options(formats: tuple[str, ...]) -> Callable[[F], F]:
     """``-w``, ``--format``, ``-o``, ``--jobs``, ``--timeout``, ``--data-converter``,
     ``--passthrough-module``, ``--workflow-runner``, ``--failure-exception-type``,
+    ``--interceptor``, ``--plugin``,
     ``--no-sandbox``: what every command that replays histories takes."""
     options = (
         click.option("-w", "--workflows", multiple=True, metavar="MODULE[:CLASS]",
@@ -148,6 +171,7 @@ def replay_options(formats: tuple[str, ...]) -> Callable[[F], F]:
         click.option("--workflow-runner", metavar="MODULE:OBJECT",
                      help="Your worker's SandboxedWorkflowRunner or SandboxRestrictions."),
         FAILURE_TYPE_OPTION,
+        *_WORKER_OPTIONS,
         click.option("--no-sandbox", is_flag=True,
                      help="Replay without temporalio's sandbox (only if your worker runs "
                      "unsandboxed)."),

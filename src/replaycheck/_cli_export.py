@@ -13,6 +13,7 @@ from replaycheck._cli_common import (
     default_export_dir,
     handle_errors,
     selection_options,
+    worker_options,
 )
 from replaycheck._connection_options import connection_options
 from replaycheck.connection import ConnectionOptions
@@ -182,6 +183,7 @@ def _export_summary(result: ExportResult, options: ExportOptions) -> str:
     is_flag=True,
     help="Write one history per new shape under the first 'histories' directory.",
 )
+@worker_options
 @handle_errors
 def generate(
     baseline: tuple[str, ...],
@@ -195,6 +197,8 @@ def generate(
     no_failures: bool,
     failure_exception_types: tuple[str, ...],
     save: bool,
+    interceptors: tuple[str, ...],
+    plugins: tuple[str, ...],
 ) -> None:
     """Generate the histories the baseline code can produce; replay each under the new code.
 
@@ -217,6 +221,8 @@ def generate(
             max_updates=max_updates,
         ),
         workflow_failure_exception_types=failure_exception_types,
+        interceptors=interceptors,
+        plugins=plugins,
     )
     result = run(spec)
     click.echo(result.render(), nl=False)

@@ -72,6 +72,8 @@ def check(
     passthrough_modules: tuple[str, ...],
     workflow_runner: str | None,
     failure_exception_types: tuple[str, ...],
+    interceptors: tuple[str, ...],
+    plugins: tuple[str, ...],
     no_sandbox: bool,
     live: bool,
     skip_pinned: bool,
@@ -98,6 +100,7 @@ def check(
     settings = resolve_settings(
         paths, workflows, timeout, data_converter, passthrough=passthrough_modules,
         runner=workflow_runner, failing=failure_exception_types,
+        interceptors=interceptors, plugins=plugins,
     )  # fmt: skip
     if live or query or workflow_ids or limit:
         from replaycheck.cluster import Selection
@@ -211,6 +214,8 @@ def patches(
     passthrough_modules: tuple[str, ...],
     workflow_runner: str | None,
     failure_exception_types: tuple[str, ...],
+    interceptors: tuple[str, ...],
+    plugins: tuple[str, ...],
     no_sandbox: bool,
     live: bool,
     skip_pinned: bool,
@@ -235,6 +240,7 @@ def patches(
     settings = resolve_settings(
         paths, workflows, timeout, data_converter, passthrough=passthrough_modules,
         runner=workflow_runner, failing=failure_exception_types,
+        interceptors=interceptors, plugins=plugins,
     )  # fmt: skip
     if live or query or workflow_ids or limit:
         selection = (query or "", workflow_ids, limit, concurrency)

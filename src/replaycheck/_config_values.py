@@ -50,12 +50,14 @@ def check_timeout(value: Any, where: str) -> float:
 _NAMED = {
     "data_converter": "converter or codec",
     "workflow_runner": "SandboxedWorkflowRunner or SandboxRestrictions",
+    "interceptors": "worker Interceptor",
+    "plugins": "worker Plugin",
 }
 
 
 def check_object_spec(value: Any, where: str, key: str = "data_converter") -> str:
-    """``module:object`` syntax check of ``data_converter`` or ``workflow_runner`` (``key``;
-    imported where it is used)."""
+    """``module:object`` syntax check of ``data_converter``, ``workflow_runner`` or one entry of
+    ``interceptors`` / ``plugins`` (``key``; imported where it is used)."""
     if not isinstance(value, str):  # e.g. a DataConverter object handed to the fixture
         raise ConfigError(
             f"{where}: {key} must be a 'package.module:object' string naming your "
@@ -66,6 +68,21 @@ def check_object_spec(value: Any, where: str, key: str = "data_converter") -> st
     if not sep or not module or not attr:
         raise ConfigError(f"{where}: {key} must look like 'package.module:object', got {text!r}.")
     return text
+
+
+def parse_object_specs(values: Any, where: str, key: str) -> tuple[str, ...]:
+    """The ``module:object`` specs of ``interceptors`` or ``plugins`` (``key``), in order, each
+    checked as :func:`check_object_spec` does (comma lists allowed)."""
+    if isinstance(values, str) or not isinstance(values, (list, tuple)):
+        values = [values]
+    out: dict[str, None] = {}
+    for raw in values:
+        specs = raw.split(",") if isinstance(raw, str) else [raw]
+        for spec in specs:
+            out[check_object_spec(spec.strip() if isinstance(spec, str) else spec, where, key)] = (
+                None
+            )
+    return tuple(out)
 
 
 def parse_module_names(names: Iterable[str], where: str) -> tuple[str, ...]:

@@ -73,6 +73,8 @@ class Engine:
         data_converter: Any = None,
         workflow_runner: Any = None,
         failure_exception_types: Sequence[type[BaseException]] = (),
+        interceptors: Sequence[Any] = (),
+        plugins: Sequence[Any] = (),
     ) -> None:
         self.baseline = list(baseline)
         self.data_converter = data_converter
@@ -81,6 +83,10 @@ class Engine:
         """The workers' sandbox, as configured (``None``: temporalio's default)."""
         self.failure_exception_types = list(failure_exception_types)
         """The workers' ``workflow_failure_exception_types``, as configured."""
+        self.interceptors = list(interceptors)
+        """The worker's own interceptors, as configured."""
+        self.plugins = list(plugins)
+        """The worker's plugins, as configured."""
         self.encode_error: Exception | None = None
         """The last error encoding drawn arguments."""
         self.outcomes = {name: outcome_strategy(s, failures) for name, s in activities.items()}
@@ -121,6 +127,11 @@ class Engine:
         stand_in.__annotations__["args"] = Sequence[RawValue]
         stand_in = activity.defn(dynamic=True)(stand_in)
 
+        options: dict[str, Any] = {"interceptors": self.interceptors}
+        if self.plugins:  # temporalio releases before worker plugins take no such argument
+            options["plugins"] = self.plugins
+        if self.workflow_runner:
+            options["workflow_runner"] = self.workflow_runner
         try:
             worker = Worker(
                 env.client,
@@ -128,8 +139,8 @@ class Engine:
                 workflows=self.baseline,
                 activities=[stand_in],
                 max_concurrent_activities=4,
-                **({"workflow_runner": self.workflow_runner} if self.workflow_runner else {}),
                 workflow_failure_exception_types=self.failure_exception_types,
+                **options,
             )
         except RuntimeError as exc:  # the sandbox refused a workflow: say what, and the fix
             from replaycheck._sandbox import sandbox_refusal

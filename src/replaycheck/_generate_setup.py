@@ -39,8 +39,11 @@ def resolved(spec: GenerationSpec) -> Iterator[Resolved]:
     from replaycheck.generate import GIT_PREFIX, is_git_ref
     from replaycheck.replay import ReplayJob
 
-    failing = spec.workflow_failure_exception_types
-    settings = load_settings(spec.root).override(workflow_failure_exception_types=failing)
+    settings = load_settings(spec.root).override(
+        workflow_failure_exception_types=spec.workflow_failure_exception_types,
+        interceptors=spec.interceptors,
+        plugins=spec.plugins,
+    )
     given = [spec.new] if isinstance(spec.new, str) else list(spec.new)
     new = tuple(parse_workflow_specs(given, "new")) if given else settings.workflows
     if not new:
@@ -115,6 +118,7 @@ def engine(resolved: Resolved, spec: GenerationSpec, limits: Limits) -> Engine:
         resolved.baseline, strategies, failures=spec.failures, limits=limits,
         data_converter=setup.data_converter, workflow_runner=setup.workflow_runner,
         failure_exception_types=setup.workflow_failure_exception_types,
+        interceptors=setup.interceptors, plugins=setup.plugins,
     )  # fmt: skip
 
 

@@ -31,6 +31,10 @@ class ReplayJob:
     workflow_failure_exception_types: tuple[str, ...] = ()
     """``module:Class`` (or a built-in's name): exceptions that fail the workflow, as the
     worker's ``workflow_failure_exception_types``."""
+    interceptors: tuple[str, ...] = ()
+    """``module:object`` specs of the worker's interceptors, in order."""
+    plugins: tuple[str, ...] = ()
+    """``module:object`` specs of the worker's plugins, in order."""
     timeout: float = DEFAULT_TIMEOUT
     sandbox: bool = True
     """Replay in temporalio's sandbox (the default: it catches more nondeterminism)."""
@@ -57,6 +61,8 @@ class ReplayJob:
             passthrough_modules=settings.passthrough_modules,
             workflow_runner=settings.workflow_runner,
             workflow_failure_exception_types=settings.workflow_failure_exception_types,
+            interceptors=settings.interceptors,
+            plugins=settings.plugins,
             timeout=settings.timeout,
         )
 
@@ -86,6 +92,8 @@ class ReplayJob:
             workflow_failure_exception_types=tuple(
                 data.get("workflow_failure_exception_types", ())
             ),
+            interceptors=tuple(data.get("interceptors", ())),
+            plugins=tuple(data.get("plugins", ())),
             timeout=float(data.get("timeout", DEFAULT_TIMEOUT)),
             sandbox=bool(data.get("sandbox", True)),
             record_patches=bool(data.get("record_patches", False)),

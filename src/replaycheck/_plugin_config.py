@@ -43,7 +43,13 @@ def mode(config: pytest.Config) -> str:
 
 
 PASSTHROUGH = "--replaycheck-passthrough-module"
-FAILURE_TYPE = "--replaycheck-failure-exception-type"
+SINGULAR = {
+    "passthrough_modules": PASSTHROUGH,
+    "workflow_failure_exception_types": "--replaycheck-failure-exception-type",
+    "interceptors": "--replaycheck-interceptor",
+    "plugins": "--replaycheck-plugin",
+}
+"""The options named for one value (repeatable) whose setting holds several."""
 
 
 def resolve_settings(config: pytest.Config) -> Settings | None:
@@ -58,6 +64,8 @@ def resolve_settings(config: pytest.Config) -> Settings | None:
         "workflow_failure_exception_types": config.getoption(
             "replaycheck_workflow_failure_exception_types"
         ),
+        "interceptors": config.getoption("replaycheck_interceptors"),
+        "plugins": config.getoption("replaycheck_plugins"),
     }
     # An ini value the command line replaces is not read (nor can it fail).
     from_ini = {
@@ -72,11 +80,7 @@ def resolve_settings(config: pytest.Config) -> Settings | None:
     settings = settings.override(
         **cli,
         base=config.invocation_params.dir,
-        names={
-            **{k: f"--replaycheck-{k}" for k in cli},
-            "passthrough_modules": PASSTHROUGH,
-            "workflow_failure_exception_types": FAILURE_TYPE,
-        },
+        names={**{k: f"--replaycheck-{k}" for k in cli}, **SINGULAR},
     )
     if not settings.histories:
         if mode(config) == "only":

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sysconfig
-from types import FrameType
+from types import CodeType, FrameType
 
 import temporalio
 
@@ -50,24 +50,34 @@ def is_user_file(filename: str) -> bool:
     return known
 
 
+INTERCEPTOR_CODE: set[CodeType] = set()
+"""The code of the methods of the worker's own workflow interceptors (``interceptors``, and
+those its plugins add; ``replaycheck._capture`` adds each class as a workflow meets it)."""
+
+
 def user_stack(frame: FrameType | None) -> tuple[RawFrame, ...]:
     """The user-code frames from ``frame`` outwards (temporalio, stdlib, replaycheck skipped).
 
     A coroutine run as its own task (``asyncio.gather(workflow.execute_activity(...))``,
     ``asyncio.create_task(helper())``) has no caller on the stack; the frames where the task's
     coroutine was created (``cr_origin``, tracked during activations) continue the chain.
+    A worker interceptor's frames (:data:`INTERCEPTOR_CODE`) are left out when the workflow's
+    code is on the stack too (the interceptor passed its call on); they are the stack when only
+    the interceptor is (it issued the command itself).
     """
     found: list[RawFrame] = []
+    wrapping: list[RawFrame] = []
     while frame is not None and len(found) < MAX_FRAMES:
         code = frame.f_code
         if is_user_file(code.co_filename):
-            found.append((code.co_filename, frame.f_lineno, code.co_name))
+            into = wrapping if code in INTERCEPTOR_CODE else found
+            into.append((code.co_filename, frame.f_lineno, code.co_name))
         frame = frame.f_back
     if len(found) < MAX_FRAMES:
         for origin in _task_origin():
             if is_user_file(origin[0]) and len(found) < MAX_FRAMES:
                 found.append(origin)
-    return tuple(found)
+    return tuple(found or wrapping[:MAX_FRAMES])
 
 
 def _task_origin() -> tuple[RawFrame, ...]:

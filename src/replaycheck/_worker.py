@@ -101,16 +101,24 @@ def quiet_activation_failures(record: logging.LogRecord) -> bool:
 
 
 def make_replayer(job: ReplayJob, classes: list[type], setup: Setup) -> Replayer:
-    """The ``Replayer`` for a job: sandboxed as configured, with the job's data converter."""
+    """The ``Replayer`` for a job: sandboxed as configured, with the job's data converter,
+    interceptors and plugins.
+
+    replaycheck's interceptors come first, outermost: the worker's own (and those its plugins
+    add, after them) wrap the calls the workflow code makes, and the call-site capture reads
+    temporalio's workflow instance from the outbound call it is given."""
     from temporalio.worker import Replayer
 
     from replaycheck._capture import CallSiteInterceptor
 
-    kwargs: dict[str, Any] = {"workflows": classes, "interceptors": [CallSiteInterceptor()]}
+    ours: list[Any] = [CallSiteInterceptor()]
     if job.record_patches:
         from replaycheck._patch_record import PatchCallInterceptor
 
-        kwargs["interceptors"].insert(0, PatchCallInterceptor())
+        ours.insert(0, PatchCallInterceptor())
+    kwargs: dict[str, Any] = {"workflows": classes, "interceptors": [*ours, *setup.interceptors]}
+    if setup.plugins:
+        kwargs["plugins"] = list(setup.plugins)
     if setup.data_converter is not None:
         kwargs["data_converter"] = setup.data_converter
     if setup.workflow_runner is not None:

@@ -1,16 +1,18 @@
 """What a job configures in the replay worker besides its workflows: the data converter (a
-``DataConverter``, a ``PayloadCodec`` or a factory of either), the workflow runner and the
-workflow failure exception types, made once and checked before any history is replayed."""
+``DataConverter``, a ``PayloadCodec`` or a factory of either), the workflow runner, the
+workflow failure exception types, and the worker's interceptors and plugins, made once and
+checked before any history is replayed."""
 
 from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TextIO
 
 from replaycheck._failure_types import failure_exception_types
 from replaycheck._sandbox import workflow_runner
+from replaycheck._worker_plugins import make_interceptors, make_plugins
 from replaycheck.config import import_object
 from replaycheck.errors import ConfigError, ReplaycheckError
 
@@ -38,6 +40,10 @@ class Setup:
     """The configured runner, ``None`` for temporalio's default sandbox."""
     workflow_failure_exception_types: tuple[type[BaseException], ...] = ()
     """The exception classes that fail the workflow, as the worker's."""
+    interceptors: tuple[Any, ...] = ()
+    """The worker's own interceptors, in order (``interceptors``)."""
+    plugins: tuple[Any, ...] = ()
+    """The worker's plugins, in order (``plugins``)."""
 
 
 def make_setup(job: ReplayJob) -> Setup:
@@ -62,7 +68,11 @@ def make_setup(job: ReplayJob) -> Setup:
                 f"{key} {spec} could not be made ({type(exc).__name__}: {exc}); fix it, or the "
                 f"--{key.replace('_', '-')} / {key} setting"
             ) from None
-    return Setup(**made)
+    return replace(
+        Setup(**made),
+        interceptors=make_interceptors(job.interceptors, job.import_paths),
+        plugins=make_plugins(job.plugins, job.import_paths),
+    )
 
 
 def as_data_converter(obj: Any, converter_type: type, spec: str = "") -> Any:

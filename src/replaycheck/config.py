@@ -25,6 +25,7 @@ from replaycheck._config_values import check_object_spec as check_object_spec
 from replaycheck._config_values import check_timeout as check_timeout
 from replaycheck._config_values import parse_failure_types as parse_failure_types
 from replaycheck._config_values import parse_module_names as parse_module_names
+from replaycheck._config_values import parse_object_specs as parse_object_specs
 from replaycheck._config_values import parse_workflow_specs as parse_workflow_specs
 from replaycheck._spec_hints import as_class_spec, close_module
 from replaycheck._workflow_scan import count_workflow_classes as count_workflow_classes
@@ -44,6 +45,7 @@ DEFAULT_HISTORIES = Path("fixtures", "histories")
 KNOWN_KEYS = (
     "histories", "workflows", "timeout", "data_converter", "passthrough_modules",
     "workflow_runner", "pythonpath", "export_dir", "workflow_failure_exception_types",
+    "interceptors", "plugins",
 )  # fmt: skip
 
 
@@ -69,6 +71,11 @@ class Settings:
     workflow_failure_exception_types: tuple[str, ...] = ()
     """Exception classes that fail the workflow instead of its workflow task, as the worker's
     ``workflow_failure_exception_types``: ``module:Class``, or a built-in's bare name."""
+    interceptors: tuple[str, ...] = ()
+    """``module:object`` specs of the worker's ``Interceptor`` s (``Worker(interceptors=...)``),
+    in order."""
+    plugins: tuple[str, ...] = ()
+    """``module:object`` specs of the worker's ``Plugin`` s (``Worker(plugins=...)``), in order."""
     pythonpath: tuple[Path, ...] = field(default_factory=tuple)
     """Extra import roots; the root itself is always importable."""
     export_dir: Path | None = None
@@ -98,6 +105,8 @@ class Settings:
         passthrough_modules: Sequence[str] | None = None,
         workflow_runner: str | None = None,
         workflow_failure_exception_types: Sequence[str] | None = None,
+        interceptors: Sequence[str] | None = None,
+        plugins: Sequence[str] | None = None,
         base: Path | None = None,
         names: Mapping[str, str] | None = None,
     ) -> Settings:
@@ -129,6 +138,9 @@ class Settings:
             where = label["workflow_failure_exception_types"]
             failing = parse_failure_types(workflow_failure_exception_types, where)
             changes["workflow_failure_exception_types"] = failing
+        for key, specs in (("interceptors", interceptors), ("plugins", plugins)):
+            if specs:
+                changes[key] = parse_object_specs(list(specs), label[key], key)
         return replace(self, **changes)
 
 
@@ -139,6 +151,8 @@ CLI_NAMES = {
     "passthrough_modules": "--passthrough-module",
     "workflow_runner": "--workflow-runner",
     "workflow_failure_exception_types": "--failure-exception-type",
+    "interceptors": "--interceptor",
+    "plugins": "--plugin",
 }
 
 
@@ -206,6 +220,8 @@ def settings_from_table(table: Mapping[str, Any], root: Path, *, source: str) ->
         workflow_failure_exception_types=parse_failure_types(
             failing, f"{where} workflow_failure_exception_types"
         ),
+        interceptors=parse_object_specs(table.get("interceptors", []), where, "interceptors"),
+        plugins=parse_object_specs(table.get("plugins", []), where, "plugins"),
         pythonpath=tuple((root / p).resolve() for p in str_list(table, "pythonpath", where)),
         export_dir=None if export_dir is None else (root / as_str(export_dir, where)).resolve(),
         pyproject=Path(source) if source.endswith(".toml") else None,
@@ -330,6 +346,6 @@ def import_object(spec: str, import_paths: Sequence[str] = (), key: str = "data_
     except Exception as exc:
         raise ConfigError(
             f"cannot load {spec!r}: {type(exc).__name__}: {exc}; "
-            f"check {key} in [tool.replaycheck] or --{key.replace('_', '-')}."
+            f"check {key} in [tool.replaycheck] or {CLI_NAMES.get(key, '--' + key)}."
         ) from exc
     return obj

@@ -112,6 +112,11 @@ class GenerationSpec:
     """Exceptions that fail the workflow (``module:Class``, or a built-in's name), as the
     workers' ``workflow_failure_exception_types``; default: the setting in
     ``[tool.replaycheck]``."""
+    interceptors: Sequence[str] = ()
+    """The worker's interceptors (``module:object``); default: ``interceptors`` in
+    ``[tool.replaycheck]``. The baseline worker and the replay both run them."""
+    plugins: Sequence[str] = ()
+    """The worker's plugins (``module:object``); default: ``plugins`` in ``[tool.replaycheck]``."""
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Exception that fails the workflow, as in the worker's "
         "workflow_failure_exception_types (repeatable).",
     )
+    for name, what in (("interceptor", "Interceptor"), ("plugin", "Plugin")):
+        group.addoption(
+            f"--replaycheck-{name}",
+            dest=f"replaycheck_{name}s",
+            action="append",
+            default=None,
+            metavar="MODULE:OBJECT",
+            help=f"The worker's {what} the replay runs too (repeatable, in the worker's order).",
+        )
     parser.addini("replaycheck_histories", "history files or directories", type="linelist")
     parser.addini("replaycheck_workflows", "workflow modules or module:Class", type="linelist")
     parser.addini("replaycheck_timeout", "seconds one history may take to replay", type="string")
@@ -111,3 +120,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "exceptions that fail the workflow (module:Class, or a built-in's name), as the worker's",
         type="linelist",
     )
+    parser.addini(
+        "replaycheck_interceptors", "the worker's interceptors (module:object)", type="linelist"
+    )
+    parser.addini("replaycheck_plugins", "the worker's plugins (module:object)", type="linelist")

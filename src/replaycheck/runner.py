@@ -145,7 +145,8 @@ def _stamp(job: ReplayJob) -> Any:
     from replaycheck.config import module_file
 
     files = []
-    for spec in (*job.workflows, job.data_converter or "", job.workflow_runner or ""):
+    objects = (job.data_converter or "", job.workflow_runner or "", *job.interceptors, *job.plugins)
+    for spec in (*job.workflows, *objects):
         path = module_file(spec.partition(":")[0], job.import_paths) if spec else None
         try:
             files.append((str(path), path.stat().st_mtime_ns) if path else None)
