@@ -73,10 +73,26 @@ def test_without_the_interceptor_every_history_fails_as_the_plain_replayer_says(
     assert result.exit_code == 1
     assert _verdicts(result) == dict.fromkeys((p.name for p in audited), "nondeterministic")
     assert _verdicts(result) == _raw_verdicts(server_loop, audited)
-    # What the user sees: the interceptor's memo upsert, which no workflow code line issues.
+    # What the user sees: the interceptor's memo upsert, which no workflow code line issues,
+    # and once for the run, a note naming the setting.
     text = run("-w", V1, str(audited[0])).stdout
     assert "history recorded: memo upsert\n" in text
     assert "code commanded:   activity 'greet'\n" in text
+    assert result.stderr == (
+        "replaycheck: note: Intercepted histories start with a memo upsert that the workflow "
+        "code does not issue; if it came from an interceptor or plugin of your worker, not from "
+        "the workflow's code, name them in interceptors = [...] / plugins = [...] under "
+        "[tool.replaycheck] (or --interceptor / --plugin) so the replay runs them as the worker "
+        "does, instead of gating a change.\n"
+    )
+
+
+def test_no_note_for_a_change_that_is_not_at_the_first_command(
+    intercepted_histories: Path,
+) -> None:
+    result = run("-w", V2, str(intercepted_histories / "plain"))
+    assert result.exit_code == 1
+    assert "note:" not in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -94,6 +110,7 @@ def test_with_the_workers_interceptor_or_plugin_they_pass_as_the_plain_replayer_
     result = run("-w", V1, *option, "--format", "json", *map(str, audited))
     assert result.exit_code == 0, result.stdout
     assert _verdicts(result) == dict.fromkeys((p.name for p in audited), "ok")
+    assert "note:" not in result.stderr
     made = {"--interceptor": {"interceptors": [AuditInterceptor()]},
             "--plugin": {"plugins": [audit_plugin()]}}[option[0]]  # fmt: skip
     assert _verdicts(result) == _raw_verdicts(server_loop, audited, **made)
@@ -213,7 +230,15 @@ def test_the_pytest_plugin_takes_the_ini_setting(
             pythonpath = ["{REPO}"]
         """,
     )
-    pytester.runpytest_subprocess().assert_outcomes(failed=2)
+    failed = pytester.runpytest_subprocess()
+    failed.assert_outcomes(failed=2)
+    assert [line for line in failed.outlines if line.startswith("note: ")] == [
+        "note: Intercepted histories start with a memo upsert that the workflow code does not "
+        "issue; if it came from an interceptor or plugin of your worker, not from the "
+        "workflow's code, name them in interceptors = [...] / plugins = [...] under "
+        "[tool.replaycheck] (or --interceptor / --plugin) so the replay runs them as the worker "
+        "does, instead of gating a change."
+    ]
     pytester.makeini(f"[pytest]\nreplaycheck_interceptors = {INTERCEPTOR}\n")
     pytester.runpytest_subprocess().assert_outcomes(passed=2)
     pytester.makeini("[pytest]\n")

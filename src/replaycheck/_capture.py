@@ -364,6 +364,7 @@ def _note_interceptors(outermost: WorkflowInboundInterceptor) -> None:
     workflow's commands skip their frames."""
     chain: list[Any] = []
     inbound: Any = outermost.next
+    outbound: Any = None
     while inbound is not None:
         chain.append(inbound)
         outbound = getattr(inbound, "_outbound", None)  # the root: temporalio's own

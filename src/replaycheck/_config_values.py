@@ -77,11 +77,8 @@ def parse_object_specs(values: Any, where: str, key: str) -> tuple[str, ...]:
         values = [values]
     out: dict[str, None] = {}
     for raw in values:
-        specs = raw.split(",") if isinstance(raw, str) else [raw]
-        for spec in specs:
-            out[check_object_spec(spec.strip() if isinstance(spec, str) else spec, where, key)] = (
-                None
-            )
+        parts = [p.strip() for p in raw.split(",")] if isinstance(raw, str) else [raw]
+        out.update(dict.fromkeys(check_object_spec(p, where, key) for p in parts))
     return tuple(out)
 
 

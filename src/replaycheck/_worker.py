@@ -27,6 +27,7 @@ from typing import IO, TYPE_CHECKING, Any
 from replaycheck._converter_failure import ConfiguredConverter, configured_converter
 from replaycheck._input_note import input_note
 from replaycheck._sandbox import sandbox_refusal
+from replaycheck._worker_plugins import unissued_note
 from replaycheck._worker_setup import Setup, explain_converter_warnings, make_setup
 from replaycheck._worker_verdict import (
     failure_verdict,
@@ -254,6 +255,9 @@ class BatchReplay:
             else:
                 failure = result.replay_failure
                 verdict = failure_verdict(loaded, failure, seconds, recording, self.converter)
+                note = unissued_note(self.job, loaded, verdict, recording)
+                if note:  # said once per command, before the verdict
+                    self.emit({"note": note})
             verdict = self._with_patches(verdict, loaded)
         except Exception as exc:  # a bug of ours: this history still gets its verdict
             traceback.print_exc()

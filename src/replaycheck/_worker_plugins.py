@@ -11,10 +11,15 @@ would diverge there.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from replaycheck.config import CLI_NAMES, import_object
 from replaycheck.errors import ConfigError, ReplaycheckError
+
+if TYPE_CHECKING:
+    from replaycheck._job import ReplayJob
+    from replaycheck.histories import LoadedHistory
+    from replaycheck.verdict import Verdict
 
 _WHAT = {"interceptors": "worker Interceptor", "plugins": "worker Plugin"}
 
@@ -59,3 +64,35 @@ def _make(spec: str, import_paths: Sequence[str], key: str, wanted: type) -> Any
             f"{CLI_NAMES[key]}, or {key} in [tool.replaycheck]."
         )
     return made
+
+
+_ISSUED_BY_INTERCEPTORS = frozenset({"properties", "search-attributes"})
+"""Command kinds an interceptor commonly issues as each workflow starts (a local activity
+too, but workflows start with one more often: removing it would get the note)."""
+
+
+def unissued_note(job: ReplayJob, loaded: LoadedHistory, verdict: Verdict, recording: Any) -> str:
+    """The note for a history that diverged at its first command, a memo or search attribute
+    upsert the code issued nowhere in the replay, when the job names no interceptor or plugin:
+    the worker's may have issued it (``""`` otherwise). A workflow whose code removed such an
+    upsert from its start gets it too, which its wording allows."""
+    diagnosis = verdict.diagnosis
+    if job.interceptors or job.plugins or diagnosis is None or recording is None:
+        return ""
+    kind = diagnosis.recorded_kind
+    if kind not in _ISSUED_BY_INTERCEPTORS:
+        return ""
+    from replaycheck._commands import KIND_LABELS, code_commands, history_commands
+
+    recorded = history_commands(loaded.history).commands
+    if not recorded or recorded[0].event_id != diagnosis.event_id:
+        return ""
+    if any(c.kind == kind for c in code_commands(recording.command_entries())):
+        return ""
+    return (
+        f"{loaded.info.workflow_type} histories start with a {KIND_LABELS[kind]} that the "
+        "workflow code does not issue; if it came from an interceptor or plugin of your worker, "
+        "not from the workflow's code, name them in interceptors = [...] / plugins = [...] "
+        "under [tool.replaycheck] (or --interceptor / --plugin) so the replay runs them as the "
+        "worker does, instead of gating a change."
+    )

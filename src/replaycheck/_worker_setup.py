@@ -47,8 +47,8 @@ class Setup:
 
 
 def make_setup(job: ReplayJob) -> Setup:
-    """Make the job's converter and runner once, before any history: one that cannot be made
-    (e.g. its factory raises) fails fast, naming its setting."""
+    """Make the job's converter, runner, interceptors and plugins once, before any history: one
+    that cannot be made (e.g. its factory raises) fails fast, naming its setting."""
     made: dict[str, Any] = {}
     makers = (
         ("data_converter", data_converter),

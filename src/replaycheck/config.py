@@ -72,10 +72,10 @@ class Settings:
     """Exception classes that fail the workflow instead of its workflow task, as the worker's
     ``workflow_failure_exception_types``: ``module:Class``, or a built-in's bare name."""
     interceptors: tuple[str, ...] = ()
-    """``module:object`` specs of the worker's ``Interceptor`` s (``Worker(interceptors=...)``),
-    in order."""
+    """``module:object`` specs of the worker's interceptors (``Worker(interceptors=...)``), in
+    order."""
     plugins: tuple[str, ...] = ()
-    """``module:object`` specs of the worker's ``Plugin`` s (``Worker(plugins=...)``), in order."""
+    """``module:object`` specs of the worker's plugins (``Worker(plugins=...)``), in order."""
     pythonpath: tuple[Path, ...] = field(default_factory=tuple)
     """Extra import roots; the root itself is always importable."""
     export_dir: Path | None = None
