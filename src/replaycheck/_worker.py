@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import dataclasses
 import json
 import logging
@@ -25,17 +24,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import IO, TYPE_CHECKING, Any
 
 from replaycheck._converter_failure import ConfiguredConverter, configured_converter
-from replaycheck._input_note import input_note
 from replaycheck._sandbox import sandbox_refusal
 from replaycheck._worker_plugins import unissued_note
 from replaycheck._worker_setup import Setup, explain_converter_warnings, make_setup
 from replaycheck._worker_verdict import (
     failure_verdict,
-    ok_message,
-    pending_timer_note,
+    ok_verdict,
     unchecked_verdict,
     verdict_for,
-    went_on_note,
 )
 from replaycheck.config import import_workflows, workflow_type_names
 from replaycheck.errors import HistoryError, ReplaycheckError
@@ -251,7 +247,8 @@ class BatchReplay:
         recording = _recordings().take(loaded.info.workflow_id)
         try:
             if result.replay_failure is None:
-                verdict = _unchecked(loaded, recording, seconds) or _ok(loaded, recording, seconds)
+                verdict = _unchecked(loaded, recording, seconds)
+                verdict = verdict or ok_verdict(loaded, recording, seconds)
             else:
                 failure = result.replay_failure
                 verdict = failure_verdict(loaded, failure, seconds, recording, self.converter)
@@ -286,17 +283,6 @@ def _unchecked(
     except Exception:  # a bug of ours: say where, and keep the verdict core gave
         traceback.print_exc()
         return None
-
-
-def _ok(loaded: LoadedHistory, recording: Recording | None, seconds: float) -> Verdict:
-    """The ``ok`` verdict, with a note on what core accepted that a deploy still changes."""
-    try:  # a note, not a verdict: a surprise in it must not cost the ok
-        note = pending_timer_note(loaded, recording) or went_on_note(loaded, recording)
-    except Exception:
-        note = ""
-    with contextlib.suppress(Exception):
-        note += input_note(loaded, recording)
-    return verdict_for(loaded, "ok", ok_message(loaded) + note, seconds)
 
 
 def _protocol_stream() -> IO[str]:

@@ -8,6 +8,7 @@ what to fix.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 import traceback
@@ -215,6 +216,20 @@ def ok_message(loaded: LoadedHistory) -> str:
         f"verified events 1-{info.verified_through} of {info.events}; execution still running, "
         "later commands are not checked until it makes them"
     )
+
+
+def ok_verdict(loaded: LoadedHistory, recording: Recording | None, seconds: float) -> Verdict:
+    """The ``ok`` verdict, with a note on what core accepted that a deploy, or another worker,
+    still changes (``replaycheck._input_note``: other input than recorded)."""
+    from replaycheck._input_note import input_note
+
+    try:  # a note, not a verdict: a surprise in it must not cost the ok
+        note = pending_timer_note(loaded, recording) or went_on_note(loaded, recording)
+    except Exception:
+        note = ""
+    with contextlib.suppress(Exception):
+        note += input_note(loaded, recording)
+    return verdict_for(loaded, "ok", ok_message(loaded) + note, seconds)
 
 
 def pending_timer_note(loaded: LoadedHistory, recording: Recording | None) -> str:
