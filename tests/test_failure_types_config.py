@@ -24,10 +24,10 @@ V2 = "tests.workflows.changes_v2"
         ("shop.errors:", "--failure-exception-type: 'shop.errors:' is not an exception class; "
          "name each as 'package.module:Class', or a built-in exception by its name, such as "
          "'ValueError'."),
-        ("tests.workflows.failure_errors:Nope", "workflow_failure_exception_types: cannot load "
-         "'tests.workflows.failure_errors:Nope' (AttributeError: module "
-         "'tests.workflows.failure_errors' has no attribute 'Nope'); fix "
-         "workflow_failure_exception_types in [tool.replaycheck] (or --failure-exception-type)."),
+        ("tests.workflows.failure_errors:Nope", "cannot load "
+         "'tests.workflows.failure_errors:Nope': AttributeError: module "
+         "'tests.workflows.failure_errors' has no attribute 'Nope'; check "
+         "workflow_failure_exception_types in [tool.replaycheck] or --failure-exception-type."),
         ("tests.workflows.failure_types:reserve", "workflow_failure_exception_types: "
          "'tests.workflows.failure_types:reserve' is a function, not an exception class; fix "
          "workflow_failure_exception_types in [tool.replaycheck] (or --failure-exception-type)."),

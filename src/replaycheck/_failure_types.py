@@ -11,9 +11,9 @@ whose cause is the setting, not the code.
 
 from __future__ import annotations
 
-import importlib
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from replaycheck.errors import ConfigError
 
@@ -27,24 +27,14 @@ FIX = f"fix {KEY} in [tool.replaycheck] (or --failure-exception-type)"
 
 def failure_exception_types(job: ReplayJob) -> tuple[type[BaseException], ...]:
     """The job's exception classes, imported (a bare name is a built-in's)."""
-    for entry in reversed(job.import_paths):
-        if entry not in sys.path:
-            sys.path.insert(0, entry)
-    return tuple(_exception_class(spec) for spec in job.workflow_failure_exception_types)
+    specs = job.workflow_failure_exception_types
+    return tuple(_exception_class(spec, job.import_paths) for spec in specs)
 
 
-def _exception_class(spec: str) -> type[BaseException]:
-    module, sep, name = spec.partition(":")
-    if not sep:
-        module, name = "builtins", spec
-    try:
-        found: Any = importlib.import_module(module)
-        for part in name.split("."):
-            found = getattr(found, part)
-    except Exception as exc:
-        raise ConfigError(
-            f"{KEY}: cannot load {spec!r} ({type(exc).__name__}: {exc}); {FIX}."
-        ) from None
+def _exception_class(spec: str, import_paths: Sequence[str]) -> type[BaseException]:
+    from replaycheck.config import import_object
+
+    found = import_object(spec if ":" in spec else f"builtins:{spec}", import_paths, KEY)
     if not isinstance(found, type) or not issubclass(found, BaseException):
         raise ConfigError(
             f"{KEY}: {spec!r} is a {type(found).__name__}, not an exception class; {FIX}."
