@@ -662,6 +662,23 @@ def test_report_header_and_disabling(pytester: pytest.Pytester) -> None:
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
 
 
+def test_report_header_shows_the_worker_settings_the_replay_uses(pytester: pytest.Pytester) -> None:
+    # A project that configures its worker's interceptors and failure types sees in the header
+    # that the replay takes them (a run without them says nothing more).
+    make_project(
+        pytester,
+        extra='interceptors = ["tests.workflows.intercepted:AuditInterceptor"]\n'
+        'workflow_failure_exception_types = ["ValueError"]',
+    )
+    result = pytester.runpytest("--collect-only")
+    result.stdout.fnmatch_lines(
+        ["replaycheck: as the worker: interceptors tests.workflows.intercepted:AuditInterceptor; "
+         "workflow_failure_exception_types ValueError"]
+    )
+    configure(pytester, "examples.provisioning.workflows", "fixtures/histories")
+    assert "as the worker" not in pytester.runpytest("--collect-only").stdout.str()
+
+
 def test_header_counts_workflow_classes_from_source(tmp_path: Path) -> None:
     from replaycheck.config import count_workflow_classes
 

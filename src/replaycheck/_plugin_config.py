@@ -137,6 +137,9 @@ def header_lines(config: pytest.Config, settings: Settings) -> list[str]:
         f"replaycheck: histories {roots}; workflows {', '.join(settings.workflows)} "
         f"({plural(classes, 'workflow class')}); timeout {settings.timeout:g} s"
     ]
+    worker = worker_settings(settings)
+    if worker:
+        lines.append(f"replaycheck: as the worker: {worker}")
     notes = installed_copy_notes(settings.workflows, settings.import_paths, settings.root)
     lines += [f"replaycheck: warning: {note}" for note in notes]
     left_out = config.stash.get(left_out_key, "")
@@ -152,3 +155,21 @@ def header_lines(config: pytest.Config, settings: Settings) -> list[str]:
             f"name {roots} too, or run pytest without paths"
         )
     return lines
+
+
+def worker_settings(settings: Settings) -> str:
+    """The settings that make the replay run as the user's worker, those that are set
+    (``data_converter shop:converter; interceptors shop:Audit``), or ``""``."""
+    shown = [
+        ("data_converter", settings.data_converter),
+        ("workflow_runner", settings.workflow_runner),
+        ("passthrough_modules", settings.passthrough_modules),
+        ("interceptors", settings.interceptors),
+        ("plugins", settings.plugins),
+        ("workflow_failure_exception_types", settings.workflow_failure_exception_types),
+    ]
+    return "; ".join(
+        f"{key} {value if isinstance(value, str) else ', '.join(value)}"
+        for key, value in shown
+        if value
+    )
