@@ -51,6 +51,8 @@ def input_note(loaded: LoadedHistory, recording: Recording | None) -> str:
     changed = [c for c in calls if c.recorded != c.passed]
     if not changed:
         return ""
+    from replaycheck._source import issued_place
+
     first = changed[0]
     of_kind = [c for c in calls if c.what == first.what]
     differ = sum(c.recorded != c.passed for c in of_kind)
@@ -60,7 +62,7 @@ def input_note(loaded: LoadedHistory, recording: Recording | None) -> str:
     text = (
         f"; but the code now passes other input to {calls_text} (event {first.event_id} "
         f"recorded {_shown(first.recorded)}, the code passes {_shown(first.passed)}"
-        f"{_at(first.frames)}): core does not compare input, so this replays with the "
+        f"{issued_place(first.frames)}): core does not compare input, so this replays with the "
         f"result{'s' if len(of_kind) > 1 else ''} the recorded input gave"
     )
     recorded = sorted(_key(c.recorded) for c in of_kind)
@@ -141,9 +143,3 @@ def _shown(value: tuple[Any, ...]) -> str:
     parts = [repr(v) if not isinstance(v, tuple) else f"<{v[0].decode()} payload>" for v in value]
     text = parts[0] if len(parts) == 1 else f"({', '.join(parts)})"
     return text if len(text) <= SHOWN else text[: SHOWN - 3] + "..."
-
-
-def _at(frames: Sequence[RawFrame]) -> str:
-    from replaycheck._source import display_file
-
-    return f" at {display_file(frames[0][0])}:{frames[0][1]}" if frames else ""

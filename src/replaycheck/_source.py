@@ -385,3 +385,9 @@ def display_file(path: str) -> str:
     except ValueError:
         return path
     return path if rel.startswith("..") else rel
+
+
+def issued_place(frames: Sequence[RawFrame]) -> str:
+    """`` at wf.py:40`` for the innermost of ``frames`` (empty without one): where a note's
+    command was issued."""
+    return f" at {display_file(frames[0][0])}:{frames[0][1]}" if frames else ""

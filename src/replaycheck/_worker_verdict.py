@@ -19,7 +19,6 @@ from replaycheck.verdict import Verdict
 
 if TYPE_CHECKING:
     from replaycheck._capture import Recording
-    from replaycheck._commands import RawFrame
     from replaycheck._converter_failure import ConfiguredConverter
     from replaycheck._source import SourceFrame
     from replaycheck.diagnose import Diagnosis
@@ -244,6 +243,7 @@ def pending_timer_note(loaded: LoadedHistory, recording: Recording | None) -> st
     from temporalio.api.enums.v1 import EventType
 
     from replaycheck._commands import duration_text, proto_seconds
+    from replaycheck._source import issued_place
 
     pending: dict[str, tuple[int, float]] = {}
     for event in loaded.history.events:
@@ -264,8 +264,8 @@ def pending_timer_note(loaded: LoadedHistory, recording: Recording | None) -> st
             continue
         return (
             f"; but its timer started at event {found[0]} for {duration_text(found[1])} is still "
-            f"pending, and the code now asks for {duration_text(wanted)}{_at(frames)}: core does "
-            "not compare durations, so after a deploy this execution keeps the "
+            f"pending, and the code now asks for {duration_text(wanted)}{issued_place(frames)}: "
+            "core does not compare durations, so after a deploy this execution keeps the "
             f"{duration_text(found[1])} timer"
         )
     return ""
@@ -282,6 +282,7 @@ def went_on_note(loaded: LoadedHistory, recording: Recording | None) -> str:
         return ""
     from replaycheck._commands import code_commands, history_commands
     from replaycheck._divergence import align
+    from replaycheck._source import issued_place
 
     history = history_commands(loaded.history)
     issued = code_commands(
@@ -292,7 +293,7 @@ def went_on_note(loaded: LoadedHistory, recording: Recording | None) -> str:
         return ""
     command = found.commanded
     return (
-        f"; but the code now makes {command.describe()}{_at(command.frames)} where this "
+        f"; but the code now makes {command.describe()}{issued_place(command.frames)} where this "
         "execution waits, past the end of its history: core takes it for a new command, so "
         "after a deploy the execution makes it at once (if a wait was removed or changed, gate "
         "that: "
@@ -366,11 +367,3 @@ def _unchecked_change(
         recording.command_entries(), recording.continue_as_new_stack, None, recording.update_names
     )
     return unchecked_change(loaded.history, issued, ends, failed_at=failed_at)
-
-
-def _at(frames: Sequence[RawFrame]) -> str:
-    """`` at wf.py:40`` for the innermost of ``frames`` (empty without one): where a note's
-    command was issued."""
-    from replaycheck._source import display_file
-
-    return f" at {display_file(frames[0][0])}:{frames[0][1]}" if frames else ""
