@@ -47,12 +47,13 @@ def check_timeout(value: Any, where: str) -> float:
     return float(value)
 
 
-_NAMED = {
+OBJECT_KINDS = {
     "data_converter": "converter or codec",
     "workflow_runner": "SandboxedWorkflowRunner or SandboxRestrictions",
     "interceptors": "worker Interceptor",
     "plugins": "worker Plugin",
 }
+"""What each ``module:object`` setting names, for the messages about it."""
 
 
 def check_object_spec(value: Any, where: str, key: str = "data_converter") -> str:
@@ -61,7 +62,7 @@ def check_object_spec(value: Any, where: str, key: str = "data_converter") -> st
     if not isinstance(value, str):  # e.g. a DataConverter object handed to the fixture
         raise ConfigError(
             f"{where}: {key} must be a 'package.module:object' string naming your "
-            f"{_NAMED[key]} (the replay worker imports it), got {type(value).__name__}."
+            f"{OBJECT_KINDS[key]} (the replay worker imports it), got {type(value).__name__}."
         )
     text = as_str(value, where)  # not empty
     module, sep, attr = text.partition(":")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from replaycheck._config_values import OBJECT_KINDS
 from replaycheck.config import CLI_NAMES, import_object
 from replaycheck.errors import ConfigError, ReplaycheckError
 
@@ -20,8 +21,6 @@ if TYPE_CHECKING:
     from replaycheck._job import ReplayJob
     from replaycheck.histories import LoadedHistory
     from replaycheck.verdict import Verdict
-
-_WHAT = {"interceptors": "worker Interceptor", "plugins": "worker Plugin"}
 
 
 def make_interceptors(specs: Sequence[str], import_paths: Sequence[str]) -> tuple[Any, ...]:
@@ -59,7 +58,7 @@ def _make(spec: str, import_paths: Sequence[str], key: str, wanted: type) -> Any
         ) from None
     if not isinstance(made, wanted):
         raise ConfigError(
-            f"{key} entry {spec} must name a temporalio {_WHAT[key]} (an instance, a class "
+            f"{key} entry {spec} must name a temporalio {OBJECT_KINDS[key]} (an instance, a class "
             f"taking no arguments, or a function returning one), got {type(made).__name__}; fix "
             f"{CLI_NAMES[key]}, or {key} in [tool.replaycheck]."
         )
