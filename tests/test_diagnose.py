@@ -164,6 +164,9 @@ def test_a_removed_wait_of_a_waiting_execution_is_ok_with_a_note(tmp_path: Path)
         'once (if a wait was removed or changed, gate that: if not workflow.patched("<change-id>"):'
         " <the wait as it was>)"
     ), verdict.message
+    assert [(n.kind, n.file, n.line) for n in verdict.notes] == [
+        ("wait", "tests/workflows/changes_v2.py", line)
+    ]
     # under the code that recorded it, and with the removal gated as the note says: no note
     from tests.changes import replay_file
 
@@ -505,6 +508,9 @@ def test_a_pending_timer_of_another_duration_is_ok_with_a_note() -> None:
         f"for 30m at tests/workflows/changes_v2.py:{line}: core does not compare durations, "
         "so after a deploy this execution keeps the 1h timer"
     ), verdict.message
+    assert [(n.kind, n.file, n.line) for n in verdict.notes] == [
+        ("timer", "tests/workflows/changes_v2.py", line)
+    ]
     # the same history under the code that recorded it: no note
     from tests.changes import CHANGES, replay_file
 

@@ -11,10 +11,13 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
+from click.testing import CliRunner, Result
 
 from replaycheck.histories import read_history
+from replaycheck.verdict import Note
 from tests.changes import CHANGES, committed_verdicts, marked_line, replay_file
 from tests.workflows.record_fanout import REGIONS
 
@@ -22,6 +25,7 @@ pytest_plugins = ["pytester"]
 
 FANOUT = Path(__file__).parent / "fixtures" / "fanout" / "region-fanout.json"
 FANOUT_PY = "tests/workflows/fanout_set.py"
+V2_PATH = "workflows/changes_v2.py"
 
 
 def test_a_changed_activity_input_replays_ok_with_a_note_naming_both_inputs() -> None:
@@ -37,10 +41,72 @@ def test_a_changed_activity_input_replays_ok_with_a_note_naming_both_inputs() ->
         "the old input; if not, the input depends on something outside the history (hash() of "
         "a string, the environment)"
     )
+    # the note is a field of its own too, with the line it is about (JSON and GitHub use it)
+    assert verdict.notes == (
+        Note("input", verdict.message.partition("; but ")[2], f"tests/{V2_PATH}", line),
+    )
     # the code that recorded it passes what the history holds: no note
     history = CHANGES / "ChangeActivityInput" / "change-ChangeActivityInput.json"
     same = replay_file(history, "tests.workflows.changes_v1")
     assert same.ok and same.message == "replayed all 17 events; execution completed"
+    assert same.notes == ()
+
+
+INPUT_HISTORY = CHANGES / "ChangeActivityInput" / "change-ChangeActivityInput.json"
+V2 = "tests.workflows.changes_v2:ChangeActivityInput"
+
+
+def _check(*args: str, env: dict[str, str] | None = None) -> Result:
+    from replaycheck.cli import main
+
+    return CliRunner(env=env).invoke(
+        main, ["check", str(INPUT_HISTORY), "-w", V2, *args], catch_exceptions=False
+    )
+
+
+def test_check_json_carries_the_note_with_its_place() -> None:
+    result = _check("--format", "json")
+    assert result.exit_code == 0, result.output
+    (entry,) = json.loads(result.stdout)["results"]
+    line = marked_line("change: ChangeActivityInput")
+    assert entry["verdict"] == "ok"
+    assert entry["notes"] == [
+        {
+            "kind": "input",
+            "text": entry["message"].partition("; but ")[2],
+            "file": "tests/workflows/changes_v2.py",
+            "line": line,
+        }
+    ]
+    assert entry["notes"][0]["text"].startswith("the code now passes other input to activity")
+
+
+def test_check_github_warns_on_the_line_a_note_is_about(tmp_path: Path) -> None:
+    # An ok history passes the check (exit 0), but its note is a warning annotation on the
+    # workflow line, so a reviewer sees it on the pull request; the job summary lists it.
+    summary = tmp_path / "summary.md"
+    result = _check("--format", "github", env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert result.exit_code == 0, result.output
+    line = marked_line("change: ChangeActivityInput")
+    (warning,) = [x for x in result.stdout.splitlines() if x.startswith("::warning")]
+    assert warning.startswith(
+        f"::warning file=tests/workflows/changes_v2.py,line={line},title=replaycheck%3A "
+        "ChangeActivityInput change-ChangeActivityInput ok%2C with a note::ok, but the code now "
+        "passes other input to activity 'charge'"
+    ), warning
+    assert "::error" not in result.stdout
+    text = summary.read_text()
+    assert "Notes on histories that replay:" in text
+    assert "change-ChangeActivityInput.json`: ok, but the code now passes other input" in text
+    # the code that recorded it: no warning
+    from replaycheck.cli import main
+
+    same = CliRunner().invoke(
+        main,
+        ["check", str(INPUT_HISTORY), "-w", "tests.workflows.changes_v1", "--format", "github"],
+        catch_exceptions=False,
+    )
+    assert same.exit_code == 0 and "::warning" not in same.stdout, same.output
 
 
 def _recorded_order() -> list[str]:
@@ -132,8 +198,14 @@ def test_the_plugin_shows_an_ok_items_note_in_its_summary(
             pythonpath = ["{REPO}"]
         """,
     )
-    result = pytester.runpytest_subprocess(*xdist_args)
+    result = pytester.runpytest_subprocess(*xdist_args, "--junitxml=report.xml")
     assert result.ret == 0
+    # JUnit XML carries the note as a property of the passing test case
+    case = ET.parse(pytester.path / "report.xml").getroot().find(".//testcase")
+    assert case is not None
+    props = case.iter("property")
+    notes = [p.get("value", "") for p in props if p.get("name") == "replaycheck_note"]
+    assert len(notes) == 1 and notes[0].startswith("the code now passes other input"), notes
     result.stdout.fnmatch_lines(
         [
             "1 history: 1 ok, 0 nondeterministic, 0 errors",

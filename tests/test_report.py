@@ -226,8 +226,13 @@ def test_github_annotations_point_at_the_workflow_line(tmp_path: Path, broken: P
     env = {"GITHUB_STEP_SUMMARY": str(summary)}
     result = cli("check", "-w", V2, "--format", "github", str(CHANGES), str(broken), env=env)
     assert result.exit_code == 2
-    annotations = [parse_annotation(x) for x in result.stdout.splitlines() if x.startswith("::")]
+    lines = result.stdout.splitlines()
+    annotations = [parse_annotation(x) for x in lines if x.startswith("::error")]
     assert len(annotations) == BROKEN + 1
+    # an ok history with a note is a warning, not an error: one per note
+    noted = [v for v in committed_verdicts().values() if v.notes]
+    assert noted  # ChangeActivityInput, ChangeChildInput, ShorterNap, SkipApprovalWait
+    assert sum(x.startswith("::warning ") for x in lines) == sum(len(v.notes) for v in noted)
     by_title = {props["title"]: (props, message) for props, message in annotations}
     for name in CASES:
         props, message = by_title[f"replaycheck: {name} change-{name} nondeterministic"]
@@ -297,8 +302,9 @@ def test_no_summary_without_the_variable(tmp_path: Path) -> None:
     target = tmp_path / "s.md"
     assert write_step_summary(verdicts, environ={"GITHUB_STEP_SUMMARY": str(target)}) == target
     assert target.read_text() == step_summary(verdicts)
-    ok = [v for v in verdicts if v.ok and v.closed]
+    ok = [v for v in verdicts if v.ok and v.closed and not v.notes]
     assert "Every history replays" in step_summary(ok)
+    assert "Notes on histories that replay" not in step_summary(ok)
     n = len(ok)  # RenameSignalExternal, SequentialToGather, ChangeUpsertValues
     summary = f"{n} histories: {n} ok, 0 nondeterministic, 0 errors"
     assert render_github(ok).splitlines() == [summary]

@@ -25,6 +25,7 @@ from replaycheck._user_frames import RawFrame
 if TYPE_CHECKING:
     from replaycheck._capture import Recording
     from replaycheck.histories import LoadedHistory
+    from replaycheck.verdict import Note
 
 _CONVERTERS = frozenset({b"binary/null", b"binary/plain", b"binary/protobuf", b"json/protobuf"})
 """The encodings of temporalio's default payload converters besides ``json/plain``."""
@@ -42,16 +43,17 @@ class _Call:
     frames: tuple[RawFrame, ...]
 
 
-def input_note(loaded: LoadedHistory, recording: Recording | None) -> str:
-    """``; but the code now passes other input ...`` for an ``ok`` replay (empty when every
-    call the history recorded got the input it recorded, or nothing can be compared)."""
+def input_note(loaded: LoadedHistory, recording: Recording | None) -> Note | None:
+    """``the code now passes other input ...`` for an ``ok`` replay (``None`` when every call
+    the history recorded got the input it recorded, or nothing can be compared)."""
     if recording is None:
-        return ""
+        return None
     calls = _compared_calls(loaded, recording)
     changed = [c for c in calls if c.recorded != c.passed]
     if not changed:
-        return ""
-    from replaycheck._source import issued_place
+        return None
+    from replaycheck._source import issued_at, issued_place
+    from replaycheck.verdict import Note
 
     first = changed[0]
     of_kind = [c for c in calls if c.what == first.what]
@@ -60,25 +62,27 @@ def input_note(loaded: LoadedHistory, recording: Recording | None) -> str:
         first.what if len(of_kind) == 1 else f"{differ} of the {len(of_kind)} calls of {first.what}"
     )
     text = (
-        f"; but the code now passes other input to {calls_text} (event {first.event_id} "
+        f"the code now passes other input to {calls_text} (event {first.event_id} "
         f"recorded {_shown(first.recorded)}, the code passes {_shown(first.passed)}"
         f"{issued_place(first.frames)}): core does not compare input, so this replays with the "
         f"result{'s' if len(of_kind) > 1 else ''} the recorded input gave"
     )
     recorded = sorted(_key(c.recorded) for c in of_kind)
     if len(of_kind) > 1 and recorded == sorted(_key(c.passed) for c in of_kind):
-        return text + (
+        text += (
             ". They are the recorded inputs in another order: unless the code reorders them on "
             "purpose, its order changes from one worker process to the next (iterating a set "
             "of strings does: string hashes change with PYTHONHASHSEED), so an execution "
             "replayed on another worker pairs results with the wrong calls; iterate over "
             "sorted(...) instead"
         )
-    return text + (
-        ". If the change is on purpose, check that executions in flight can go on with "
-        "the results of the old input; if not, the input depends on something outside the "
-        "history (hash() of a string, the environment)"
-    )
+    else:
+        text += (
+            ". If the change is on purpose, check that executions in flight can go on with "
+            "the results of the old input; if not, the input depends on something outside the "
+            "history (hash() of a string, the environment)"
+        )
+    return Note("input", text, **issued_at(first.frames))
 
 
 def _compared_calls(loaded: LoadedHistory, recording: Recording) -> list[_Call]:

@@ -30,7 +30,12 @@ VERDICT_PROPERTY = "replaycheck_verdict"
 STATUS_PROPERTY = "replaycheck_status"
 MESSAGE_PROPERTY = "replaycheck_message"
 SECONDS_PROPERTY = "replaycheck_seconds"
-PROPERTIES = frozenset({VERDICT_PROPERTY, STATUS_PROPERTY, MESSAGE_PROPERTY, SECONDS_PROPERTY})
+NOTE_PROPERTY = "replaycheck_note"
+"""One per note of an ``ok`` verdict (``Verdict.notes``): its item passes, so the run's closing
+lines repeat it."""
+PROPERTIES = frozenset(
+    {VERDICT_PROPERTY, STATUS_PROPERTY, MESSAGE_PROPERTY, SECONDS_PROPERTY, NOTE_PROPERTY}
+)
 FAILURE_ATTRIBUTE = "replaycheck_failure"
 """A nondeterministic item's call report carries its verdict here, as JSON, for the run's
 closing lines: it reaches the xdist controller with the report, and JUnit XML leaves it out
@@ -94,6 +99,7 @@ class ReplayItem(pytest.Item):
                 (MESSAGE_PROPERTY, verdict.message),
                 # Items replay ahead of their turn: the item's own time is mostly waiting.
                 (SECONDS_PROPERTY, verdict.seconds),
+                *[(NOTE_PROPERTY, note.text) for note in verdict.notes],
             ]
         )
         if not verdict.ok:

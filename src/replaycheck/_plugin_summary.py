@@ -8,7 +8,7 @@ import pytest
 
 from replaycheck._plugin_items import (
     FAILURE_ATTRIBUTE,
-    MESSAGE_PROPERTY,
+    NOTE_PROPERTY,
     NOTES_ATTRIBUTE,
     STATUS_PROPERTY,
     VERDICT_PROPERTY,
@@ -30,8 +30,8 @@ class VerdictCounter:
         self.notes: dict[str, None] = {}
         """The replay workers' notes, each once, in the order they came."""
         self.ok_notes: list[tuple[str, str]] = []
-        """``(file, note)`` of each ``ok`` verdict whose message ends with a note: its item
-        passes, so the note is shown here."""
+        """``(file, note)`` of each note of an ``ok`` verdict: its item passes, so the note is
+        shown here."""
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "call" or str(report.outcome) == "rerun":  # counted once, by the last
@@ -41,12 +41,8 @@ class VerdictCounter:
         if kind in self.counts:
             self.counts[kind] += 1
             self.running += kind == "ok" and properties.get(STATUS_PROPERTY) == "RUNNING"
-        if kind == "ok":
-            from replaycheck.report import ok_note
-
-            note = ok_note(str(properties.get(MESSAGE_PROPERTY, "")))
-            if note:
-                self.ok_notes.append((report.nodeid.split("::")[0], note))
+        path = report.nodeid.split("::")[0]
+        self.ok_notes += [(path, str(v)) for k, v in report.user_properties if k == NOTE_PROPERTY]
         self.notes.update(dict.fromkeys(getattr(report, NOTES_ATTRIBUTE, None) or ()))
         failure = getattr(report, FAILURE_ATTRIBUTE, None)
         if isinstance(failure, str):
@@ -66,7 +62,7 @@ class VerdictCounter:
         if self.running:
             terminalreporter.write_line(running_line(self.running))
         for path, note in self.ok_notes:
-            terminalreporter.write_line(f"{path}: ok, {note}")
+            terminalreporter.write_line(f"{path}: ok, but {note}")
         for note in self.notes:
             terminalreporter.write_line(f"note: {note}")
         if bad:

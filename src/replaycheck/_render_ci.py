@@ -22,7 +22,7 @@ from replaycheck.report import (
     render_verdict,
     running_line,
 )
-from replaycheck.verdict import Verdict, summarize
+from replaycheck.verdict import Note, Verdict, summarize
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -139,9 +139,26 @@ def annotation(verdict: Verdict) -> str:
     return f"::error {props}::{_escape_data(chr(10).join(body))}"
 
 
+def note_annotation(verdict: Verdict, note: Note) -> str:
+    """A ``::warning`` workflow command for a note of an ``ok`` verdict, on the line the note is
+    about (the history file when it names none): the check passes, the note is still seen."""
+    file = workspace_file(note.file) if note.file else display_path(verdict.path)
+    subject = verdict.workflow_type or "history"
+    ident = verdict.workflow_id or Path(verdict.path).name
+    title = f"replaycheck: {subject} {ident} ok, with a note"
+    body = [f"ok, but {note.text}", f"history: {display_path(verdict.path)}"]
+    props = f"file={_escape_property(file)}"
+    if note.line:
+        props += f",line={note.line}"
+    props += f",title={_escape_property(title)}"
+    return f"::warning {props}::{_escape_data(chr(10).join(body))}"
+
+
 def render_github(verdicts: Sequence[Verdict]) -> str:
-    """One annotation per history that is not ``ok``, then the summary line."""
+    """One ``::error`` annotation per history that is not ``ok``, one ``::warning`` per note of
+    an ``ok`` one, then the summary line."""
     lines = [annotation(v) for v in verdicts if not v.ok]
+    lines += [note_annotation(v, n) for v in verdicts for n in v.notes]
     lines.append(render_summary(verdicts))
     return "\n".join(lines) + "\n"
 
@@ -166,6 +183,11 @@ def step_summary(verdicts: Sequence[Verdict]) -> str:
         from replaycheck._pinning import pinned_summary
 
         lines += [pinned_summary([v.pinned for v in bad if v.pinned]), ""]
+    notes = [
+        f"- `{display_path(v.path)}`: ok, but {_cell(n.text)}" for v in verdicts for n in v.notes
+    ]
+    if notes:
+        lines += ["Notes on histories that replay:", "", *notes, ""]
     if not bad:
         return "\n".join([*lines, "Every history replays against the new code.", ""])
     lines += ["| verdict | history | workflow | diagnosis |", "|---|---|---|---|"]

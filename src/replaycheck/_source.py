@@ -391,3 +391,9 @@ def issued_place(frames: Sequence[RawFrame]) -> str:
     """`` at wf.py:40`` for the innermost of ``frames`` (empty without one): where a note's
     command was issued."""
     return f" at {display_file(frames[0][0])}:{frames[0][1]}" if frames else ""
+
+
+def issued_at(frames: Sequence[RawFrame]) -> dict[str, Any]:
+    """``{"file": "wf.py", "line": 40}`` for the innermost of ``frames`` (empty without one):
+    the place fields of a ``Note``."""
+    return {"file": display_file(frames[0][0]), "line": frames[0][1]} if frames else {}

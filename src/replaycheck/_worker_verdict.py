@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from replaycheck.verdict import Verdict
+from replaycheck.verdict import Note, Verdict
 
 if TYPE_CHECKING:
     from replaycheck._capture import Recording
@@ -218,32 +218,33 @@ def ok_message(loaded: LoadedHistory) -> str:
 
 
 def ok_verdict(loaded: LoadedHistory, recording: Recording | None, seconds: float) -> Verdict:
-    """The ``ok`` verdict, with a note on what core accepted that a deploy, or another worker,
+    """The ``ok`` verdict, with notes on what core accepted that a deploy, or another worker,
     still changes (``replaycheck._input_note``: other input than recorded)."""
     from replaycheck._input_note import input_note
 
-    try:  # a note, not a verdict: a surprise in it must not cost the ok
-        note = pending_timer_note(loaded, recording) or went_on_note(loaded, recording)
-    except Exception:
-        note = ""
+    notes: list[Note | None] = []
+    with contextlib.suppress(Exception):  # a note, not a verdict: a surprise must not cost the ok
+        notes.append(pending_timer_note(loaded, recording) or went_on_note(loaded, recording))
     with contextlib.suppress(Exception):
-        note += input_note(loaded, recording)
-    return verdict_for(loaded, "ok", ok_message(loaded) + note, seconds)
+        notes.append(input_note(loaded, recording))
+    found = tuple(n for n in notes if n is not None)
+    message = ok_message(loaded) + "".join(f"; but {n.text}" for n in found)
+    return dataclasses.replace(verdict_for(loaded, "ok", message, seconds), notes=found)
 
 
-def pending_timer_note(loaded: LoadedHistory, recording: Recording | None) -> str:
+def pending_timer_note(loaded: LoadedHistory, recording: Recording | None) -> Note | None:
     """For a running execution: a timer still pending in its history that the code now starts
     for another duration. Core does not compare durations, so the replay passes, but after a
     deploy the execution keeps the timer it started, and the code sees it fire then."""
     if recording is None or loaded.info.closed:
-        return ""
+        return None
     timers = [(c, f) for c, _, f in recording.entries if c.HasField("start_timer")]
     if not timers:  # no timer of the code's: the history need not be read
-        return ""
+        return None
     from temporalio.api.enums.v1 import EventType
 
     from replaycheck._commands import duration_text, proto_seconds
-    from replaycheck._source import issued_place
+    from replaycheck._source import issued_at, issued_place
 
     pending: dict[str, tuple[int, float]] = {}
     for event in loaded.history.events:
@@ -262,16 +263,17 @@ def pending_timer_note(loaded: LoadedHistory, recording: Recording | None) -> st
         wanted = proto_seconds(command.start_timer.start_to_fire_timeout)
         if found is None or found[1] == wanted:
             continue
-        return (
-            f"; but its timer started at event {found[0]} for {duration_text(found[1])} is still "
+        text = (
+            f"its timer started at event {found[0]} for {duration_text(found[1])} is still "
             f"pending, and the code now asks for {duration_text(wanted)}{issued_place(frames)}: "
             "core does not compare durations, so after a deploy this execution keeps the "
             f"{duration_text(found[1])} timer"
         )
-    return ""
+        return Note("timer", text, **issued_at(frames))
+    return None
 
 
-def went_on_note(loaded: LoadedHistory, recording: Recording | None) -> str:
+def went_on_note(loaded: LoadedHistory, recording: Recording | None) -> Note | None:
     """For a running execution captured at rest (waiting: its last workflow task completed,
     nothing came after its commands): a command the code now makes in that task, past the end of
     the history. Core takes commands after a history's last one for new ones, so the replay
@@ -279,10 +281,10 @@ def went_on_note(loaded: LoadedHistory, recording: Recording | None) -> str:
     and the new code goes on at once after a deploy."""
     info = loaded.info
     if recording is None or info.closed or info.verified_through != info.events:
-        return ""
+        return None
     from replaycheck._commands import code_commands, history_commands
     from replaycheck._divergence import align
-    from replaycheck._source import issued_place
+    from replaycheck._source import issued_at, issued_place
 
     history = history_commands(loaded.history)
     issued = code_commands(
@@ -290,15 +292,16 @@ def went_on_note(loaded: LoadedHistory, recording: Recording | None) -> str:
     )
     found = align(history, issued, max(history.tasks, default=0))
     if found is None or found.recorded is not None or found.commanded is None:
-        return ""
+        return None
     command = found.commanded
-    return (
-        f"; but the code now makes {command.describe()}{issued_place(command.frames)} where this "
+    text = (
+        f"the code now makes {command.describe()}{issued_place(command.frames)} where this "
         "execution waits, past the end of its history: core takes it for a new command, so "
         "after a deploy the execution makes it at once (if a wait was removed or changed, gate "
         "that: "
         'if not workflow.patched("<change-id>"): <the wait as it was>)'
     )
+    return Note("wait", text, **issued_at(command.frames))
 
 
 def unchecked_verdict(

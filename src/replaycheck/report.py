@@ -185,13 +185,6 @@ def running_line(count: int) -> str:
     )
 
 
-def ok_note(message: str) -> str:
-    """The note an ``ok`` verdict's message ends with (``but ...``: what core accepted that a
-    deploy may still change, or that differs between workers), or ``""``."""
-    _, found, note = message.partition("; but ")
-    return f"but {note}" if found else ""
-
-
 def gate_places(verdicts: Sequence[Verdict]) -> list[str]:
     """Where the fixes of the nondeterministic verdicts go (``wf.py:41``), each once."""
     places: dict[str, None] = {}

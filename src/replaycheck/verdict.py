@@ -13,6 +13,23 @@ VERDICTS: tuple[VerdictKind, ...] = ("ok", "nondeterministic", "error")
 
 
 @dataclass(frozen=True)
+class Note:
+    """Something core accepted on an ``ok`` replay that a deploy, or another worker, still
+    changes: the history replays, but the execution would not go on as the code now reads."""
+
+    kind: str
+    """``input`` (a call gets other input than the history recorded: ``replaycheck._input_note``),
+    ``timer`` (a running execution's pending timer the code now starts for another duration) or
+    ``wait`` (the code now goes on where the running execution waits)."""
+    text: str
+    """One sentence, as the ``ok`` line shows it after ``but``."""
+    file: str = ""
+    """Where the code issued the command the note is about (relative to the working directory
+    when below it); empty when unknown."""
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Verdict:
     """One history's outcome. Serializable, so worker processes can send it to the parent."""
 
@@ -46,6 +63,9 @@ class Verdict:
     output: str = ""
     """What the workflow code and temporalio wrote to stderr / stdout while this history
     replayed; only when the job asked for it (``ReplayJob.capture_output``, the pytest plugin)."""
+    notes: tuple[Note, ...] = ()
+    """On an ``ok`` verdict, what a deploy or another worker still changes (its ``message`` ends
+    with them too, each after ``; but``)."""
 
     @property
     def ok(self) -> bool:
@@ -76,7 +96,14 @@ class Verdict:
             values["diagnosis"] = Diagnosis.from_json_dict(values["diagnosis"])
         if isinstance(values.get("patches"), dict):
             values["patches"] = PatchFacts.from_json_dict(values["patches"])
+        if isinstance(values.get("notes"), list):
+            values["notes"] = tuple(
+                Note(**{k: v for k, v in n.items() if k in _NOTE_FIELDS}) for n in values["notes"]
+            )
         return cls(**values)
+
+
+_NOTE_FIELDS = frozenset(f.name for f in fields(Note))
 
 
 def exit_code(verdicts: list[Verdict]) -> int:
