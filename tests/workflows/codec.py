@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import DataConverter, PayloadCodec
+from temporalio.plugin import SimplePlugin
 
 ENCODING = b"binary/toy-encrypted"
 KEY = b"replaycheck-test-key"
@@ -101,3 +102,12 @@ keyed_codec = KeyedCodec()
 """``data_converter = "tests.workflows.codec:keyed_codec"``: needs the key in the environment."""
 
 keyed_data_converter = dataclasses.replace(DataConverter.default, payload_codec=keyed_codec)
+
+
+def _with_codec(converter: DataConverter) -> DataConverter:
+    return dataclasses.replace(converter, payload_codec=codec)
+
+
+codec_plugin = SimplePlugin("toy-encryption", data_converter=_with_codec)
+"""A temporalio plugin that adds the codec to the converter, as an encryption plugin does:
+``plugins = ["tests.workflows.codec:codec_plugin"]``."""
