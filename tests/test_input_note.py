@@ -7,17 +7,22 @@ another order (the order of a ``set`` of strings changes with each process's has
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
 from click.testing import CliRunner, Result
 
+from replaycheck._job import ReplayJob
 from replaycheck.histories import read_history
-from replaycheck.verdict import Note
+from replaycheck.replay import replay
+from replaycheck.verdict import Note, Verdict
 from tests.changes import CHANGES, committed_verdicts, marked_line, replay_file
 from tests.workflows.record_fanout import REGIONS
 
@@ -227,3 +232,116 @@ def test_a_changed_child_workflow_input_replays_ok_with_a_note() -> None:
         f"'CHANGE-CHANGECHILDINPUT' at tests/workflows/changes_v2.py:{line}): core does not "
         "compare input"
     ), verdict.message
+
+
+
+SECRET = Path(__file__).parent / "fixtures" / "codec" / "secret-fanout.json"
+SECRET_PY = "tests/workflows/secret_fanout.py"
+CODEC = "tests.workflows.codec:codec"
+
+
+def _replay_secret(workflow: str, data_converter: str | None = CODEC, **settings: Any) -> Verdict:
+    """The verdict of the encrypted ``SecretFanout`` history against one of its versions."""
+    from tests.conftest import REPO
+
+    job = ReplayJob(
+        paths=(str(SECRET),), workflows=(f"tests.workflows.secret_fanout:{workflow}",),
+        import_paths=(str(REPO),), data_converter=data_converter, **settings,
+    )  # fmt: skip
+    return replay(job)[0]
+
+
+def _secret_line(workflow: str) -> int:
+    """The line of ``workflow``'s ``execute_activity`` call in ``secret_fanout.py``."""
+    lines = Path(SECRET_PY).read_text().splitlines()
+    start = lines.index(f"class {workflow}:")
+    return next(n for n, line in enumerate(lines[start:], start + 1) if "execute_activity" in line)
+
+
+def test_the_fixture_holds_only_encrypted_input() -> None:
+    history = read_history(str(SECRET)).history
+    inputs = [
+        event.activity_task_scheduled_event_attributes.input.payloads[0]
+        for event in history.events
+        if event.HasField("activity_task_scheduled_event_attributes")
+    ]
+    assert len(inputs) == 3
+    assert {p.metadata["encoding"] for p in inputs} == {b"binary/toy-encrypted"}
+
+
+def test_through_a_codec_the_recording_code_replays_ok_without_a_note() -> None:
+    verdict = _replay_secret("SecretFanout")
+    assert verdict.ok and verdict.message == "replayed all 23 events; execution completed"
+
+
+@pytest.mark.parametrize("settings", [{}, {"plugins": ("tests.workflows.codec:codec_plugin",)}],
+                         ids=["data_converter", "plugin"])  # fmt: skip
+def test_through_a_codec_other_input_gets_the_note_with_the_decoded_values(
+    settings: dict[str, Any],
+) -> None:
+    # The codec is configured as data_converter, or added by a plugin of the worker's.
+    codec = None if settings else CODEC
+    verdict = _replay_secret("SecretFanoutUpper", codec, **settings)
+    assert verdict.ok, verdict.message
+    line = _secret_line("SecretFanoutUpper")
+    assert verdict.message == (
+        "replayed all 23 events; execution completed; but the code now passes other input to "
+        "3 of the 3 calls of activity 'provision_region' (event 5 recorded 'ap-south', the code "
+        f"passes 'AP-SOUTH' at {SECRET_PY}:{line}): core does not compare input, so this "
+        "replays with the results the recorded input gave. If the change is on purpose, check "
+        "that executions in flight can go on with the results of the old input; if not, the "
+        "input depends on something outside the history (hash() of a string, the environment)"
+    )
+
+
+def test_through_a_codec_a_set_in_another_order_gets_the_order_note(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    recorded = sorted(REGIONS)  # SecretFanout provisions them sorted
+    seed = next(s for s in range(200) if _order_under(s) != recorded)
+    monkeypatch.setenv("PYTHONHASHSEED", str(seed))
+    verdict = _replay_secret("SecretFanoutSet")
+    assert verdict.ok, verdict.message
+    passed = _order_under(seed)
+    first = next(i for i in range(3) if recorded[i] != passed[i])
+    assert (
+        f"(event {5 + 6 * first} recorded {recorded[first]!r}, the code passes "
+        f"{passed[first]!r} at {SECRET_PY}:{_secret_line('SecretFanoutSet')})"
+    ) in verdict.message, verdict.message
+    assert "They are the recorded inputs in another order" in verdict.message
+
+
+def test_without_the_codec_the_encrypted_history_is_an_error_with_no_note() -> None:
+    # The workflow's own input cannot be decoded: the replay fails as before, naming the
+    # setting, and no note on input is made up from the encrypted bytes.
+    for workflow in ("SecretFanout", "SecretFanoutUpper"):
+        verdict = _replay_secret(workflow, None)
+        assert verdict.verdict == "error"
+        assert verdict.message.startswith(
+            "replay failed: the payloads could not be decoded (unknown payload encoding "
+            "binary/toy-encrypted); set data_converter"
+        ), verdict.message
+        assert "other input" not in verdict.message
+
+
+class _Failing:
+    async def decode(self, payloads: Sequence[Any]) -> list[Any]:
+        raise ValueError("the wrong key")
+
+
+class _Dropping:
+    async def decode(self, payloads: Sequence[Any]) -> list[Any]:
+        return list(payloads)[1:]
+
+
+@pytest.mark.parametrize("codec", [_Failing(), _Dropping()], ids=["raises", "drops"])
+def test_a_codec_that_cannot_decode_the_input_leaves_the_note_out(codec: Any) -> None:
+    from temporalio.api.common.v1 import Payload
+
+    from replaycheck._input_values import decoded
+
+    encrypted = [Payload(metadata={"encoding": b"binary/encrypted"}, data=b"x")]
+    readable = [Payload(metadata={"encoding": b"json/plain"}, data=b'"us-east"')]
+    assert asyncio.run(decoded([encrypted, readable], codec)) is None
+    # nothing encoded: the codec is not asked
+    assert asyncio.run(decoded([readable, readable], codec)) == [readable, readable]

@@ -8,8 +8,10 @@ of strings, whose hashes change with ``PYTHONHASHSEED``): a bug that no deploy i
 which scrambles the results whenever an execution replays on another worker.
 
 Runs in the replay worker; compares the payloads the code's commands carry with those of the
-history's events, the JSON ones by value, before any payload codec (with a codec configured, the
-history's are encoded and the note is left out).
+history's events (``replaycheck._input_values``): the JSON ones by value, others of temporalio's
+default encodings by their bytes, each after the replay's payload codec decoded it when one is
+configured. A payload that is still of no default encoding (no codec, or another one), or that
+the codec cannot decode, leaves the note out.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from replaycheck._input_values import decoded, raw_equal, values
 from replaycheck._user_frames import RawFrame
 
 if TYPE_CHECKING:
@@ -27,10 +30,20 @@ if TYPE_CHECKING:
     from replaycheck.histories import LoadedHistory
     from replaycheck.verdict import Note
 
-_CONVERTERS = frozenset({b"binary/null", b"binary/plain", b"binary/protobuf", b"json/protobuf"})
-"""The encodings of temporalio's default payload converters besides ``json/plain``."""
 SHOWN = 60
 """Characters of an input shown in the note."""
+
+
+@dataclass(frozen=True)
+class _Paired:
+    what: str
+    """``activity 'charge'`` or ``child workflow 'Ship'``."""
+    event_id: int
+    recorded: Sequence[Any]
+    """The payloads of the history's event."""
+    passed: Sequence[Any]
+    """The payloads of the code's command."""
+    frames: tuple[RawFrame, ...]
 
 
 @dataclass(frozen=True)
@@ -43,12 +56,18 @@ class _Call:
     frames: tuple[RawFrame, ...]
 
 
-def input_note(loaded: LoadedHistory, recording: Recording | None) -> Note | None:
+async def input_note(
+    loaded: LoadedHistory, recording: Recording | None, codec: Any = None
+) -> Note | None:
     """``the code now passes other input ...`` for an ``ok`` replay (``None`` when every call
-    the history recorded got the input it recorded, or nothing can be compared)."""
+    the history recorded got the input it recorded, or nothing can be compared); ``codec``: the
+    replay's payload codec, ``None`` without one."""
     if recording is None:
         return None
-    calls = _compared_calls(loaded, recording)
+    return _note(await _compared_calls(_paired_calls(loaded, recording), codec))
+
+
+def _note(calls: list[_Call]) -> Note | None:
     changed = [c for c in calls if c.recorded != c.passed]
     if not changed:
         return None
@@ -85,7 +104,8 @@ def input_note(loaded: LoadedHistory, recording: Recording | None) -> Note | Non
     return Note("input", text, **issued_at(first.frames))
 
 
-def _compared_calls(loaded: LoadedHistory, recording: Recording) -> list[_Call]:
+def _paired_calls(loaded: LoadedHistory, recording: Recording) -> list[_Paired]:
+    """Each activity and child workflow the code called, with the event that recorded it."""
     from temporalio.api.enums.v1 import EventType
 
     scheduled: dict[str, tuple[int, Sequence[Any]]] = {}
@@ -97,7 +117,7 @@ def _compared_calls(loaded: LoadedHistory, recording: Recording) -> list[_Call]:
         elif event.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
             child = event.start_child_workflow_execution_initiated_event_attributes
             started[child.workflow_id].append((event.event_id, child.input.payloads))
-    calls = []
+    paired = []
     for command, _, frames in recording.entries:
         variant = command.WhichOneof("variant")
         if variant == "schedule_activity":
@@ -115,28 +135,25 @@ def _compared_calls(loaded: LoadedHistory, recording: Recording) -> list[_Call]:
             continue
         if found is None:  # past the end of the history, or never sent
             continue
-        values = _values(found[1]), _values(passed)
-        if values[0] is None or values[1] is None:
-            return []  # payloads this cannot read (a codec's): compare none
-        calls.append(_Call(what, found[0], values[0], values[1], frames))
+        paired.append(_Paired(what, found[0], found[1], passed, frames))
+    return paired
+
+
+async def _compared_calls(paired: list[_Paired], codec: Any) -> list[_Call]:
+    """The calls with their input values, decoded by ``codec`` where encoded; none when a
+    payload cannot be read (no codec, another one): a note must not rest on half the calls."""
+    if all(raw_equal(p.recorded, p.passed) for p in paired):
+        return []  # the same bytes: nothing changed, and nothing need be decoded
+    plain = await decoded([s for p in paired for s in (p.recorded, p.passed)], codec)
+    if plain is None:
+        return []
+    calls = []
+    for i, p in enumerate(paired):
+        recorded, passed = values(plain[2 * i]), values(plain[2 * i + 1])
+        if recorded is None or passed is None:
+            return []
+        calls.append(_Call(p.what, p.event_id, recorded, passed, p.frames))
     return calls
-
-
-def _values(payloads: Sequence[Any]) -> tuple[Any, ...] | None:
-    """Each payload's value (JSON by value, others by their bytes); ``None`` for an encoded one."""
-    values = []
-    for payload in payloads:
-        encoding = payload.metadata.get("encoding", b"")
-        if encoding == b"json/plain":
-            try:
-                values.append(json.loads(payload.data))
-            except ValueError:
-                return None
-        elif encoding in _CONVERTERS:
-            values.append((encoding, payload.data))
-        else:  # a codec's (binary/encrypted, ...), or unknown: nothing to compare
-            return None
-    return tuple(values)
 
 
 def _key(value: tuple[Any, ...]) -> str:

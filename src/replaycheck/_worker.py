@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import IO, TYPE_CHECKING, Any
 
 from replaycheck._converter_failure import ConfiguredConverter, configured_converter
+from replaycheck._input_values import replay_codec
 from replaycheck._sandbox import sandbox_refusal
 from replaycheck._worker_plugins import unissued_note
 from replaycheck._worker_setup import Setup, explain_converter_warnings, make_setup
@@ -150,6 +151,7 @@ class BatchReplay:
             job.data_converter, setup.data_converter
         )
         self.source: PathSource | None = None
+        self.codec: Any = None  # the current Replayer's payload codec (its plugins' too)
 
     async def run(self, paths: PathSource) -> None:
         """Replay every path the source yields, emitting one verdict each."""
@@ -159,6 +161,7 @@ class BatchReplay:
 
     async def _pass(self) -> None:
         replayer = make_replayer(self.job, self.classes, self.setup)
+        self.codec = replay_codec(replayer)
         fed = self.fed
         try:
             async with replayer.workflow_replay_iterator(self._feed()) as results:
@@ -166,7 +169,7 @@ class BatchReplay:
                     self.ready = True
                     self.emit({"ready": sorted(self.registered)})
                 async for result in results:
-                    self._finish(result)
+                    await self._finish(result)
         except Exception as exc:  # the batch died: fail the history in flight, go on
             _recordings().clear()
             if self.current is not None:
@@ -239,7 +242,7 @@ class BatchReplay:
             return None
         return loaded
 
-    def _finish(self, result: WorkflowReplayResult) -> None:
+    async def _finish(self, result: WorkflowReplayResult) -> None:
         assert self.current is not None
         index, loaded, started = self.current
         self.current = None
@@ -248,7 +251,7 @@ class BatchReplay:
         try:
             if result.replay_failure is None:
                 verdict = _unchecked(loaded, recording, seconds)
-                verdict = verdict or ok_verdict(loaded, recording, seconds)
+                verdict = verdict or await ok_verdict(loaded, recording, seconds, self.codec)
             else:
                 failure = result.replay_failure
                 verdict = failure_verdict(loaded, failure, seconds, recording, self.converter)

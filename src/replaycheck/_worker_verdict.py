@@ -217,16 +217,19 @@ def ok_message(loaded: LoadedHistory) -> str:
     )
 
 
-def ok_verdict(loaded: LoadedHistory, recording: Recording | None, seconds: float) -> Verdict:
+async def ok_verdict(
+    loaded: LoadedHistory, recording: Recording | None, seconds: float, codec: Any = None
+) -> Verdict:
     """The ``ok`` verdict, with notes on what core accepted that a deploy, or another worker,
-    still changes (``replaycheck._input_note``: other input than recorded)."""
+    still changes (``replaycheck._input_note``: other input than recorded, compared after
+    ``codec``, the replay's payload codec, decoded it)."""
     from replaycheck._input_note import input_note
 
     notes: list[Note | None] = []
     with contextlib.suppress(Exception):  # a note, not a verdict: a surprise must not cost the ok
         notes.append(pending_timer_note(loaded, recording) or went_on_note(loaded, recording))
     with contextlib.suppress(Exception):
-        notes.append(input_note(loaded, recording))
+        notes.append(await input_note(loaded, recording, codec))
     found = tuple(n for n in notes if n is not None)
     message = ok_message(loaded) + "".join(f"; but {n.text}" for n in found)
     return dataclasses.replace(verdict_for(loaded, "ok", message, seconds), notes=found)
