@@ -151,7 +151,7 @@ def test_the_lock_of_a_killed_export_is_taken_over(steps: list[str], tmp_path: P
         assert holder.stdout.readline() == b"held\n"
         holder.send_signal(signal.SIGKILL)  # no chance to remove its lock file
         holder.wait()
-    assert (out / LOCK_NAME).read_text() == f"{holder.pid}\n"  # naming a dead process
+    assert (out / LOCK_NAME).read_text() == f"{holder.pid} export\n"  # naming a dead process
     export = subprocess.run(export_command(steps, out), cwd=REPO, capture_output=True)
     assert export.returncode == 0, export.stderr.decode()
     assert export.stderr.decode().splitlines()[-1] == f"exported {EXECUTIONS} histories to {out}"

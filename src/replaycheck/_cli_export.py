@@ -181,7 +181,8 @@ def _export_summary(result: ExportResult, options: ExportOptions) -> str:
 @click.option(
     "--save",
     is_flag=True,
-    help="Write one history per new shape under the first 'histories' directory.",
+    help="Write one history per new shape under 'export_dir' in [tool.replaycheck], "
+    "else the first 'histories' directory (one writer at a time, as for export).",
 )
 @worker_options
 @handle_errors

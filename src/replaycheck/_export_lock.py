@@ -6,7 +6,8 @@ replays each twice), and two with ``--overwrite`` each remove the other's file i
 format, so that an execution can end up with none. The second export is refused instead.
 
 The lock is an operating-system lock (``flock``; ``msvcrt.locking`` on Windows) on
-``DIR/.replaycheck-export.lock``, which holds the pid of the export holding it. The system
+``DIR/.replaycheck-export.lock``, which holds the pid of the process holding it and what it
+is (an export, or ``generate --save``, which takes the same lock). The system
 releases it when that process ends, however it ends, so a lock left by a killed export (its
 file still there, naming a dead pid) is taken over by the next export, and a pid used again by
 another program never holds the directory.
@@ -30,10 +31,15 @@ _WINDOWS_LOCK_OFFSET = 1 << 20
 
 
 @contextlib.contextmanager
-def export_lock(out_dir: Path) -> Iterator[None]:
+def export_lock(out_dir: Path, *, writer: str = "export", option: str = "-o") -> Iterator[None]:
     """Hold the export lock of ``out_dir`` (created if need be) while the block runs.
 
     A directory created here is removed again if nothing was written into it.
+
+    Args:
+        out_dir: the directory written into.
+        writer: what writes into it, as a process refused the lock is told ("export").
+        option: what chooses the directory, in the refusal's fix ("-o").
 
     Raises:
         ReplaycheckError: another export holds it, or the directory cannot be written.
@@ -42,12 +48,12 @@ def export_lock(out_dir: Path) -> Iterator[None]:
     path = out_dir / LOCK_NAME
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        fd = _acquire(path, out_dir)
+        fd = _acquire(path, out_dir, writer, option)
     except OSError as exc:
         _remove_empty(created)
         raise ReplaycheckError(
             f"cannot write {exc.filename or path} ({exc.strerror or exc}); "
-            "check the output directory (-o)."
+            f"check the output directory ({option})."
         ) from None
     except BaseException:
         _remove_empty(created)
@@ -59,7 +65,7 @@ def export_lock(out_dir: Path) -> Iterator[None]:
         _remove_empty(created)
 
 
-def _acquire(path: Path, out_dir: Path) -> int:
+def _acquire(path: Path, out_dir: Path, writer: str, option: str) -> int:
     """Lock ``path``; returns its open descriptor. A lock file removed by the export that held
     it, between our opening and locking it, is not the lock any more: open it again."""
     while True:
@@ -68,11 +74,11 @@ def _acquire(path: Path, out_dir: Path) -> int:
             if not _try_lock(fd):
                 from replaycheck.report import display_path
 
-                pid = _holder(fd)
+                pid, holder = _holder(fd)
                 held = f" (pid {pid})" if pid else ""
                 raise ReplaycheckError(
-                    f"another export is writing to {display_path(str(out_dir))}{held}; "
-                    "wait for it or choose another -o."
+                    f"another {holder} is writing to {display_path(str(out_dir))}{held}; "
+                    f"wait for it or choose another {option}."
                 )
             try:
                 same = os.path.samestat(os.fstat(fd), os.stat(path))
@@ -80,7 +86,7 @@ def _acquire(path: Path, out_dir: Path) -> int:
                 same = False
             if same:
                 os.ftruncate(fd, 0)
-                os.write(fd, f"{os.getpid()}\n".encode())
+                os.write(fd, f"{os.getpid()} {writer}\n".encode())
                 return fd
         except BaseException:
             os.close(fd)
@@ -99,13 +105,14 @@ def _release(fd: int, path: Path) -> None:
             path.unlink()
 
 
-def _holder(fd: int) -> str:
-    """The pid the lock file names (empty: none yet, its export is just starting)."""
+def _holder(fd: int) -> tuple[str, str]:
+    """The pid the lock file names (empty: none yet, its holder is just starting) and what
+    holds it (an export where it names none, as the lock files of earlier builds)."""
     with contextlib.suppress(OSError):
         os.lseek(fd, 0, os.SEEK_SET)
-        pid = os.read(fd, 32).decode("ascii", "replace").strip()
-        return pid if pid.isdigit() else ""
-    return ""
+        pid, _, writer = os.read(fd, 128).decode("ascii", "replace").strip().partition(" ")
+        return (pid if pid.isdigit() else ""), (writer or "export")
+    return "", "export"
 
 
 if sys.platform == "win32":

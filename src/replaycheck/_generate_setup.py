@@ -174,6 +174,24 @@ def _target(defn: Any, spec: GenerationSpec) -> Target:
     )  # fmt: skip
 
 
+def save_lock(directory: Path | None) -> contextlib.AbstractContextManager[object]:
+    """Hold ``directory``'s export lock for the whole run (nothing to hold when not saving).
+
+    Taken before the search, so that a directory an export (or another ``generate --save``)
+    is writing into stops the run at once rather than after it: shapes listed there while the
+    other writes would be saved twice, or not at all.
+    """
+    from replaycheck._export_lock import export_lock
+
+    if directory is None:
+        return contextlib.nullcontext()
+    return export_lock(
+        directory,
+        writer="generate --save",
+        option="export_dir in [tool.replaycheck] (save= in Python)",
+    )
+
+
 def save(tally: Tally, directory: Path) -> tuple[Path, ...]:
     """Write one history per shape not already stored under ``directory``."""
     from datetime import datetime, timezone

@@ -222,6 +222,8 @@ def explore(baseline: str | Sequence[str], **options: Any) -> Exploration:
 
     Raises:
         ConfigError: bad limits, unknown workflow type, modules or git ref that do not load.
+        ReplaycheckError: ``save`` names a directory an export (or another ``save``) is
+            writing into, or one that cannot be written.
     """
     return run(GenerationSpec(baseline=baseline, **options))
 
@@ -234,7 +236,7 @@ def run(spec: GenerationSpec) -> Exploration:
     from replaycheck._generate_run import Runner, make_limits, run_targets, timed
 
     limits = make_limits(spec.max_steps, spec.max_signals, spec.example_timeout, spec.max_updates)
-    with setup.resolved(spec) as resolved:
+    with setup.save_lock(spec.save), setup.resolved(spec) as resolved:
         engine = setup.engine(resolved, spec, limits)
         with Runner(engine, resolved.replay_job) as runner:
             targets = setup.targets(resolved, spec, runner.new_types())
