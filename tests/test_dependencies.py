@@ -50,8 +50,8 @@ def test_only_the_plugin_imports_pytest() -> None:
     by_file = imports_by_file()
     importers = {name for name, modules in by_file.items() if modules & {"pytest", "_pytest"}}
     assert importers == {
-        "plugin.py", "_plugin.py", "_plugin_config.py", "_plugin_items.py", "_plugin_refusal.py",
-        "_plugin_summary.py", "_plugin_xdist.py",
+        "plugin.py", "_plugin.py", "_plugin_config.py", "_plugin_fixture.py", "_plugin_items.py",
+        "_plugin_refusal.py", "_plugin_summary.py", "_plugin_xdist.py",
     }
 
 

@@ -13,7 +13,7 @@ import os
 from collections.abc import Generator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -34,7 +34,6 @@ from replaycheck._plugin_items import (
     NOTES_ATTRIBUTE,
     HistoryFile,
     JunitClassnames,
-    ReplaycheckFixture,
     ReplayFailed,
     ReplayItem,
     failure_json,
@@ -44,6 +43,9 @@ from replaycheck._plugin_items import (
 from replaycheck._plugin_summary import VerdictCounter
 from replaycheck.config import Settings
 from replaycheck.errors import ReplaycheckError
+
+if TYPE_CHECKING:
+    from replaycheck._plugin_fixture import ReplaycheckFixture
 
 # The rest of replaycheck is imported where it is used: a test run that configures no histories
 # imports only the plugin's modules, config and errors.
@@ -354,4 +356,6 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 @pytest.fixture
 def replaycheck(request: pytest.FixtureRequest) -> ReplaycheckFixture:
     """Replay given histories against given workflows and return the verdicts."""
+    from replaycheck._plugin_fixture import ReplaycheckFixture
+
     return ReplaycheckFixture(request.config)

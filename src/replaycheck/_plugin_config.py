@@ -54,6 +54,30 @@ SINGULAR = {
 
 def resolve_settings(config: pytest.Config) -> Settings | None:
     """Command line > ini > ``[tool.replaycheck]``; ``None`` when no histories are configured."""
+    settings = configured_settings(config)
+    if not settings.histories:
+        if mode(config) == "only":
+            raise ConfigError(
+                "--replaycheck=only but no histories are configured; set histories = [...] under "
+                "[tool.replaycheck], replaycheck_histories in the ini file, or "
+                "--replaycheck-histories=PATH."
+            )
+        return None
+    if not settings.workflows:
+        raise ConfigError(
+            "histories are configured but no workflows; set workflows = [...] under "
+            "[tool.replaycheck], replaycheck_workflows in the ini file, or "
+            "--replaycheck-workflows=package.module."
+        )
+    from replaycheck.histories import discover
+
+    discover(settings.histories)  # raises NoHistoriesError for an empty or missing path
+    return settings
+
+
+def configured_settings(config: pytest.Config) -> Settings:
+    """Command line > ini > ``[tool.replaycheck]``, with or without histories (the
+    ``replaycheck`` fixture's defaults in a run that collects none)."""
     settings = project_settings(config)
     ini = config.inipath.name if config.inipath else "ini"
     cli = {
@@ -77,29 +101,11 @@ def resolve_settings(config: pytest.Config) -> Settings | None:
         base=config.inipath.parent if config.inipath else config.rootpath,
         names={key: f"{ini} replaycheck_{key}" for key in cli},
     )
-    settings = settings.override(
+    return settings.override(
         **cli,
         base=config.invocation_params.dir,
         names={**{k: f"--replaycheck-{k}" for k in cli}, **SINGULAR},
     )
-    if not settings.histories:
-        if mode(config) == "only":
-            raise ConfigError(
-                "--replaycheck=only but no histories are configured; set histories = [...] under "
-                "[tool.replaycheck], replaycheck_histories in the ini file, or "
-                "--replaycheck-histories=PATH."
-            )
-        return None
-    if not settings.workflows:
-        raise ConfigError(
-            "histories are configured but no workflows; set workflows = [...] under "
-            "[tool.replaycheck], replaycheck_workflows in the ini file, or "
-            "--replaycheck-workflows=package.module."
-        )
-    from replaycheck.histories import discover
-
-    discover(settings.histories)  # raises NoHistoriesError for an empty or missing path
-    return settings
 
 
 def project_settings(config: pytest.Config) -> Settings:

@@ -1,26 +1,15 @@
-"""The pytest items of the plugin (one per stored history, its failure text) and what the
-``replaycheck`` fixture returns."""
+"""The pytest items of the plugin: one per stored history, its failure text and JUnit XML
+classname, and the run's closing lines on its failures."""
 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from replaycheck._plugin_config import (
-    failure_told_key,
-    fixture_runners_key,
-    project_settings,
-    ran_key,
-    runner_key,
-    settings_key,
-    within,
-)
+from replaycheck._plugin_config import failure_told_key, ran_key, runner_key, within
 from replaycheck.errors import ReplaycheckError
 
 if TYPE_CHECKING:
@@ -236,79 +225,3 @@ def failure_summary(failures: Sequence[str]) -> list[str]:
     pinned = [str(p) for text in failures if (p := json.loads(text).get("pinned"))]
     lines = removed_patch_summary(failures)
     return [*lines, pinned_summary(pinned, pytest=True)] if pinned else lines
-
-
-class ReplaycheckFixture:
-    """What the ``replaycheck`` fixture returns."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-
-    def check(
-        self,
-        paths: str | Path | Sequence[str | Path],
-        workflows: str | type | Sequence[str | type],
-        *,
-        timeout: float | None = None,
-        data_converter: str | None = None,
-    ) -> list[Verdict]:
-        """Replay every history under ``paths`` against ``workflows`` (specs or classes).
-
-        Relative paths are from pytest's rootdir, like the configured ones. The timeout
-        defaults to the configured one (``--replaycheck-timeout``, ini, ``[tool.replaycheck]``).
-
-        Raises:
-            ValueError: no paths given.
-            replaycheck.errors.ReplaycheckError: a path holds no history, or the workflows do
-                not import.
-        """
-        from replaycheck.histories import discover
-        from replaycheck.replay import ReplayJob
-        from replaycheck.runner import RunnerPool
-
-        paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
-        if not paths:
-            raise ValueError("replaycheck.check() needs at least one history file or directory.")
-        workflows = [workflows] if isinstance(workflows, (str, type)) else list(workflows)
-        specs = [w if isinstance(w, str) else f"{w.__module__}:{w.__qualname__}" for w in workflows]
-        root = self.config.rootpath
-        base = self.config.stash.get(settings_key, None) or project_settings(self.config)
-        settings = base.override(
-            workflows=specs,
-            timeout=timeout,
-            data_converter=data_converter,
-            names={"timeout": "check(timeout=...)", "data_converter": "check(data_converter=...)"},
-        )
-        job = ReplayJob.from_settings(settings, discover([root / p for p in paths]))
-        # One worker per workflow set, kept while the environment and the modules are the same.
-        pool = self.config.stash.setdefault(fixture_runners_key, RunnerPool())
-        runner = pool.runner(replace(job.with_paths(()), capture_output=True))
-        from replaycheck._run_fixes import reconcile
-
-        verdicts = reconcile(runner.replay_all(job.paths))  # one removed gate: one fix
-        for verdict in verdicts:  # the worker outlives this test: its output goes to this one
-            if verdict.output:
-                sys.stderr.write(verdict.output)
-        return verdicts
-
-    def assert_ok(
-        self,
-        paths: str | Path | Sequence[str | Path],
-        workflows: str | type | Sequence[str | type],
-        *,
-        timeout: float | None = None,
-        data_converter: str | None = None,
-    ) -> list[Verdict]:
-        """Like :meth:`check`, but fail the test with the report of every history that is not
-        ``ok`` (the diagnosis and the fix, as the history items show them)."""
-        verdicts = self.check(paths, workflows, timeout=timeout, data_converter=data_converter)
-        bad = [v for v in verdicts if not v.ok]
-        if bad:
-            from replaycheck.report import plural, render_verdict
-
-            text = "\n\n".join(render_verdict(v) for v in bad)
-            pytest.fail(
-                f"{plural(len(bad), 'history')} of {len(verdicts)} did not replay:\n{text}",
-                pytrace=False,
-            )
-        return verdicts
