@@ -26,11 +26,9 @@ decode what the code read): one that hangs (its server gone) leaves the note out
 def replay_codec(replayer: Any) -> Any:
     """The payload codec of the data converter ``replayer`` replays with (its plugins' too),
     ``None`` without one."""
-    try:
-        config = replayer.config(active_config=True)
-    except TypeError:  # an older temporalio: no plugins, the converter is the one given
-        config = replayer.config()
-    return getattr(config.get("data_converter"), "payload_codec", None)
+    from replaycheck._converter_failure import active_converter
+
+    return getattr(active_converter(replayer), "payload_codec", None)
 
 
 def raw_equal(first: Sequence[Any], second: Sequence[Any]) -> bool:

@@ -23,7 +23,7 @@ import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import IO, TYPE_CHECKING, Any
 
-from replaycheck._converter_failure import ConfiguredConverter, configured_converter
+from replaycheck._converter_failure import ConfiguredConverter, replay_converter
 from replaycheck._input_values import replay_codec
 from replaycheck._sandbox import sandbox_refusal
 from replaycheck._worker_plugins import unissued_note
@@ -147,9 +147,8 @@ class BatchReplay:
         self.done = False
         self.ready = False
         """Whether a ``Replayer`` has loaded the workflows (said once, as ``ready``)."""
-        self.converter: ConfiguredConverter | None = configured_converter(
-            job.data_converter, setup.data_converter
-        )
+        self.converter: ConfiguredConverter | None = None
+        """The converter the replay uses, when not temporalio's default (of each ``Replayer``)."""
         self.source: PathSource | None = None
         self.codec: Any = None  # the current Replayer's payload codec (its plugins' too)
 
@@ -162,6 +161,7 @@ class BatchReplay:
     async def _pass(self) -> None:
         replayer = make_replayer(self.job, self.classes, self.setup)
         self.codec = replay_codec(replayer)
+        self.converter = replay_converter(self.job, self.setup, replayer)
         fed = self.fed
         try:
             async with replayer.workflow_replay_iterator(self._feed()) as results:

@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import os
 from collections.abc import Sequence
+from typing import Any
 
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import DataConverter, PayloadCodec
@@ -111,3 +112,18 @@ def _with_codec(converter: DataConverter) -> DataConverter:
 codec_plugin = SimplePlugin("toy-encryption", data_converter=_with_codec)
 """A temporalio plugin that adds the codec to the converter, as an encryption plugin does:
 ``plugins = ["tests.workflows.codec:codec_plugin"]``."""
+
+
+def keyed_plugin() -> Any:
+    """A worker plugin that sets ``keyed_data_converter`` (``temporalio.plugin.SimplePlugin``),
+    as a team's plugin that bundles its encryption does: ``plugins = [...]`` names it."""
+    from temporalio.plugin import SimplePlugin
+
+    return SimplePlugin("replaycheck-tests.keyed", data_converter=keyed_data_converter)
+
+
+def toy_plugin() -> Any:
+    """A worker plugin that sets ``data_converter`` (the toy codec, not the keyed one)."""
+    from temporalio.plugin import SimplePlugin
+
+    return SimplePlugin("replaycheck-tests.toy", data_converter=data_converter)
