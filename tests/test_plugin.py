@@ -1175,6 +1175,32 @@ def test_the_header_warns_of_an_installed_copy_that_shadows_the_source(
          "not checked; install the project with pip install -e . or set pythonpath = *"]
     )
 
+    # `pytest -q` (and --no-header) hide the header: the warning is in the summary instead, once
+    for hidden in ("-q", "--no-header"):
+        result = pytester.runpytest(hidden)
+        result.assert_outcomes(passed=1)
+        assert result.stdout.str().count("shop.sayhello is imported from an installed copy") == 1
+        result.stdout.fnmatch_lines(
+            ["*= replaycheck =*", "1 history: 1 ok*", "replaycheck: warning: shop.sayhello is *"]
+        )
+    result = pytester.runpytest()
+    assert result.stdout.str().count("shop.sayhello is imported from an installed copy") == 1
+
+
+def test_under_q_the_summary_says_the_histories_are_left_out(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
+    make_project(pytester)
+    (pytester.path / "tests").mkdir()
+    (pytester.path / "tests" / "test_unit.py").write_text("def test_unit():\n    pass\n")
+    result = pytester.runpytest("-q", "tests", *xdist_args)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        ["*= replaycheck =*",
+         "replaycheck: the histories are not collected: the paths given reach none of them; "
+         "name fixtures/histories too, or run pytest without paths"]
+    )  # fmt: skip
+
 
 def test_a_subdirectory_runs_its_own_histories_and_finds_its_own_table(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, xdist_args: list[str]

@@ -20,6 +20,7 @@ import pytest
 from replaycheck._plugin_config import (
     fixture_runners_key,
     header_lines,
+    header_shown_key,
     left_out_key,
     mode,
     resolve_settings,
@@ -350,6 +351,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
     settings = config.stash.get(settings_key, None)
+    config.stash[header_shown_key] = True
     return None if settings is None else header_lines(config, settings)
 
 

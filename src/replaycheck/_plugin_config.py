@@ -28,6 +28,8 @@ failure_told_key = pytest.StashKey[bool]()
 fixture_runners_key: pytest.StashKey[RunnerPool] = pytest.StashKey()
 """The ``replaycheck`` fixture's workers, one per workflow set and options."""
 left_out_key = pytest.StashKey[str]()
+header_shown_key = pytest.StashKey[bool]()
+"""Whether pytest printed the header (not under ``-q`` or ``--no-header``)."""
 """Why the configured histories are not collected (run from a subdirectory that holds no
 history root, or paths named that reach none), for the header; empty when they are."""
 
@@ -133,21 +135,28 @@ def within(path: Path, roots: Sequence[Path]) -> bool:
 def header_lines(config: pytest.Config, settings: Settings) -> list[str]:
     """The header's lines: what is configured, and what would go unchecked (an installed copy
     imported, histories left out) with how to check it."""
-    from replaycheck._workflow_scan import installed_copy_notes
     from replaycheck.config import count_workflow_classes
     from replaycheck.report import plural
 
-    roots = ", ".join(os.path.relpath(p, config.rootpath) for p in settings.histories)
     classes = count_workflow_classes(settings.workflows, settings.import_paths)
     lines = [
-        f"replaycheck: histories {roots}; workflows {', '.join(settings.workflows)} "
+        f"replaycheck: histories {_roots(config, settings)}; "
+        f"workflows {', '.join(settings.workflows)} "
         f"({plural(classes, 'workflow class')}); timeout {settings.timeout:g} s"
     ]
     worker = worker_settings(settings)
     if worker:
         lines.append(f"replaycheck: as the worker: {worker}")
+    return lines + setup_warnings(config, settings)
+
+
+def setup_warnings(config: pytest.Config, settings: Settings) -> list[str]:
+    """The header's lines about what would go unchecked (an installed copy imported,
+    histories left out), which the summary repeats when the header was not shown."""
+    from replaycheck._workflow_scan import installed_copy_notes
+
     notes = installed_copy_notes(settings.workflows, settings.import_paths, settings.root)
-    lines += [f"replaycheck: warning: {note}" for note in notes]
+    lines = [f"replaycheck: warning: {note}" for note in notes]
     left_out = config.stash.get(left_out_key, "")
     if left_out == "this directory":
         lines.append(
@@ -158,9 +167,14 @@ def header_lines(config: pytest.Config, settings: Settings) -> list[str]:
     elif left_out:
         lines.append(
             f"replaycheck: the histories are not collected: {left_out} reach none of them; "
-            f"name {roots} too, or run pytest without paths"
+            f"name {_roots(config, settings)} too, or run pytest without paths"
         )
     return lines
+
+
+def _roots(config: pytest.Config, settings: Settings) -> str:
+    """The history paths, relative to pytest's rootdir, as the header names them."""
+    return ", ".join(os.path.relpath(p, config.rootpath) for p in settings.histories)
 
 
 def worker_settings(settings: Settings) -> str:

@@ -48,17 +48,21 @@ class VerdictCounter:
         if isinstance(failure, str):
             self.failures.append(failure)
 
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+    def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         from replaycheck.report import plural, running_line
 
         ok, bad, err = (self.counts[k] for k in ("ok", "nondeterministic", "error"))
-        if not ok + bad + err:
+        warnings = _hidden_header_warnings(config)
+        if not ok + bad + err + len(warnings):
             return
         terminalreporter.write_sep("=", "replaycheck")
-        terminalreporter.write_line(
-            f"{plural(ok + bad + err, 'history')}: {ok} ok, {bad} nondeterministic, "
-            f"{plural(err, 'error')}"
-        )
+        if ok + bad + err:
+            terminalreporter.write_line(
+                f"{plural(ok + bad + err, 'history')}: {ok} ok, {bad} nondeterministic, "
+                f"{plural(err, 'error')}"
+            )
+        for line in warnings:
+            terminalreporter.write_line(line)
         if self.running:
             terminalreporter.write_line(running_line(self.running))
         for path, note in self.ok_notes:
@@ -77,3 +81,14 @@ class VerdictCounter:
                 "Histories with errors could not be replayed to the end: fix the reason "
                 "shown, then run again."
             )
+
+
+def _hidden_header_warnings(config: pytest.Config) -> list[str]:
+    """The header's warnings (an installed copy imported, histories left out) when pytest did
+    not print the header (``-q``, ``--no-header``): else nothing would say them."""
+    from replaycheck._plugin_config import header_shown_key, settings_key, setup_warnings
+
+    settings = config.stash.get(settings_key, None)
+    if settings is None or config.stash.get(header_shown_key, False):
+        return []
+    return setup_warnings(config, settings)
