@@ -545,3 +545,31 @@ def test_a_closed_pinned_execution_keeps_the_closed_note_of_a_patch_deprecated_t
     assert note in fix(pinned_severity(CLOSED, "orders:v41"))
     assert note in fix(CLOSED)
     assert note not in fix(pinned_severity(IN_FLIGHT, "orders:v41"))
+
+
+def test_github_annotation_of_a_live_execution_names_no_file() -> None:
+    # A --live verdict's path is live:<workflow-id>/<run-id>, no file of the repository: the
+    # annotation goes without file=, so GitHub shows it on the run's page instead of dropping
+    # it for a file it cannot find. A note that names its workflow line keeps the line.
+    from replaycheck.verdict import Note
+
+    error = Verdict(
+        path="live:order-7/r1", verdict="error", message="replay timed out after 60 s",
+        workflow_id="order-7", workflow_type="Orders",
+    )  # fmt: skip
+    noted = Verdict(
+        path="live:order-8/r2", verdict="ok", message="verified events 1-5 of 9; but ...",
+        workflow_id="order-8", workflow_type="Orders",
+        notes=(Note("wait", "the code now makes activity 'charge' ...", "shop/orders.py", 41),),
+    )  # fmt: skip
+    lines = render_github([error, noted]).splitlines()
+    assert lines[0].startswith("::error title=replaycheck%3A Orders order-7 error::"), lines[0]
+    assert lines[1].startswith(
+        "::warning file=shop/orders.py,line=41,title=replaycheck%3A Orders order-8 ok%2C with a "
+        "note::ok, but the code now makes activity 'charge'"
+    ), lines[1]
+    unplaced = Verdict(
+        path="live:order-9/r3", verdict="ok", message="...", workflow_id="order-9",
+        notes=(Note("input", "the code now passes other input ..."),),
+    )  # fmt: skip
+    assert render_github([unplaced]).startswith("::warning title=replaycheck%3A history order-9 ")

@@ -123,35 +123,32 @@ def workspace_file(file: str, environ: Mapping[str, str] | None = None) -> str:
 def annotation(verdict: Verdict) -> str:
     """A ``::error`` workflow command for a verdict that is not ``ok``."""
     file, line = annotation_target(verdict)
-    file = workspace_file(file)
-    what = verdict.verdict
-    subject = verdict.workflow_type or "history"
-    ident = verdict.workflow_id or Path(verdict.path).name
-    title = f"replaycheck: {subject} {ident} {what}"
     body = [one_line(verdict), f"history: {display_path(verdict.path)}"]
     if verdict.diagnosis is not None:
         body.append(f"severity: {verdict.diagnosis.severity}")
         body.extend(verdict.diagnosis.fix())
-    props = f"file={_escape_property(file)}"
-    if line:
-        props += f",line={line}"
-    props += f",title={_escape_property(title)}"
-    return f"::error {props}::{_escape_data(chr(10).join(body))}"
+    return _command("error", verdict, verdict.verdict, file, line, body)
 
 
 def note_annotation(verdict: Verdict, note: Note) -> str:
     """A ``::warning`` workflow command for a note of an ``ok`` verdict, on the line the note is
     about (the history file when it names none): the check passes, the note is still seen."""
-    file = workspace_file(note.file) if note.file else display_path(verdict.path)
+    file = note.file or display_path(verdict.path)
+    body = [f"ok, but {note.text}", f"history: {display_path(verdict.path)}"]
+    return _command("warning", verdict, "ok, with a note", file, note.line, body)
+
+
+def _command(kind: str, verdict: Verdict, what: str, file: str, line: int, body: list[str]) -> str:
+    """``::kind file=F,line=L,title=T::body``; no ``file`` for a live execution's history
+    (``live:<workflow-id>/<run-id>`` is no file of the repository: GitHub shows the annotation
+    on the run's page, not on a file)."""
     subject = verdict.workflow_type or "history"
     ident = verdict.workflow_id or Path(verdict.path).name
-    title = f"replaycheck: {subject} {ident} ok, with a note"
-    body = [f"ok, but {note.text}", f"history: {display_path(verdict.path)}"]
-    props = f"file={_escape_property(file)}"
-    if note.line:
-        props += f",line={note.line}"
-    props += f",title={_escape_property(title)}"
-    return f"::warning {props}::{_escape_data(chr(10).join(body))}"
+    props = [] if file.startswith("live:") else [f"file={_escape_property(workspace_file(file))}"]
+    if line and props:
+        props.append(f"line={line}")
+    props.append(f"title={_escape_property(f'replaycheck: {subject} {ident} {what}')}")
+    return f"::{kind} {','.join(props)}::{_escape_data(chr(10).join(body))}"
 
 
 def render_github(verdicts: Sequence[Verdict]) -> str:
