@@ -157,3 +157,40 @@ def test_the_lock_of_a_killed_export_is_taken_over(steps: list[str], tmp_path: P
     assert export.stderr.decode().splitlines()[-1] == f"exported {EXECUTIONS} histories to {out}"
     assert set(files_by_execution(out).values()) == {1}
     assert not (out / LOCK_NAME).exists()
+
+
+LATE_HOLDER = (
+    "import fcntl, os, sys, time\n"
+    "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o666)\n"
+    "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+    "print('locked', flush=True)\n"
+    "time.sleep(0.3)\n"
+    "os.write(fd, f'{os.getpid()} generate --save\\n'.encode())\n"
+    "sys.stdin.read()\n"
+)
+"""A holder caught between locking the file and writing who it is, as when two writers start
+at once: it locks, then names itself 0.3 s later."""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the late holder locks with flock")
+def test_a_writer_refused_while_the_holder_is_starting_still_names_it(tmp_path: Path) -> None:
+    from replaycheck._export_lock import export_lock
+    from replaycheck.errors import ReplaycheckError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LATE_HOLDER, str(out / LOCK_NAME)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == b"locked\n"
+        with pytest.raises(ReplaycheckError) as refusal, export_lock(out):
+            pass
+    finally:
+        holder.communicate(b"")
+    assert str(refusal.value) == (
+        f"another generate --save is writing to {out} (pid {holder.pid}); wait for it or "
+        "choose another -o."
+    )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +27,9 @@ from replaycheck.errors import ReplaycheckError
 LOCK_NAME = ".replaycheck-export.lock"
 """The lock file, in the output directory (never read as a history)."""
 
+_HOLDER_WAITS = 50
+"""Times (0.02 s apart) a refused process reads the lock file again when it names no holder
+yet: its holder has locked it and is about to write its pid (two exports started at once)."""
 _WINDOWS_LOCK_OFFSET = 1 << 20
 """Windows locks are mandatory: the byte locked lies past the pid, so that it can be read."""
 
@@ -75,6 +79,11 @@ def _acquire(path: Path, out_dir: Path, writer: str, option: str) -> int:
                 from replaycheck.report import display_path
 
                 pid, holder = _holder(fd)
+                for _ in range(_HOLDER_WAITS if not pid else 0):  # it has locked, not yet written
+                    time.sleep(0.02)
+                    pid, holder = _holder(fd)
+                    if pid:
+                        break
                 held = f" (pid {pid})" if pid else ""
                 raise ReplaycheckError(
                     f"another {holder} is writing to {display_path(str(out_dir))}{held}; "
