@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         slow,
     )
     from tests.workflows.changes_nexus import ENDPOINT, Stock
+from tests.workflows.changes_helpers import audit_order
 
 __all__ = ["GiftWrapOrder", "PackOrder", "Sink"]
 
@@ -1492,3 +1493,39 @@ class ChangeChildInput:
     async def run(self, order: str) -> str:
         child_id = f"{workflow.info().workflow_id}-child"
         return await workflow.execute_child_workflow(PackOrder.run, order, id=child_id)
+
+
+@workflow.defn(name="SkipByReturnInHelper")
+class SkipByReturnInHelper:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await self._audit(order)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    async def _audit(self, order: str) -> None:
+        await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipTwoCallsDeep")
+class SkipTwoCallsDeep:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await self._checks(order)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    async def _checks(self, order: str) -> None:
+        await self._audit(order)
+
+    async def _audit(self, order: str) -> None:
+        await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipInImportedHelper")
+class SkipInImportedHelper:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await audit_order(order)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

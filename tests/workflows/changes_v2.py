@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         slow,
     )
     from tests.workflows.changes_nexus import ENDPOINT, Stock, StockV2
+from tests.workflows.changes_helpers import audit_vip
 
 ATTEMPTS = SearchAttributeKey.for_int("ChangeAttempts")
 """A search attribute only ``ChangeUpsertValues`` sets (replay needs no server to know it)."""
@@ -1882,3 +1883,55 @@ class ChangeChildInput:
         child_id = f"{workflow.info().workflow_id}-child"
         # change: ChangeChildInput (the next line)
         return await workflow.execute_child_workflow(PackOrder.run, order.upper(), id=child_id)
+
+
+@workflow.defn(name="SkipByReturnInHelper")
+class SkipByReturnInHelper:
+    """Only VIP orders are audited now: the helper run calls between 'fetch' and 'charge'
+    returns before its audit for the others (no if body holds the audit)."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await self._audit(order)
+        # change: SkipByReturnInHelper (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    async def _audit(self, order: str) -> None:
+        # branch: SkipByReturnInHelper (the next line)
+        if not order.startswith("vip-"):
+            return
+        await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipTwoCallsDeep")
+class SkipTwoCallsDeep:
+    """Only VIP orders are audited now, under an if two calls deep: run calls _checks, which
+    calls _audit, between 'fetch' and 'charge'."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await self._checks(order)
+        # change: SkipTwoCallsDeep (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    async def _checks(self, order: str) -> None:
+        await self._audit(order)
+
+    async def _audit(self, order: str) -> None:
+        # branch: SkipTwoCallsDeep (the next line)
+        if order.startswith("vip-"):
+            await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipInImportedHelper")
+class SkipInImportedHelper:
+    """Only VIP orders are audited now, by a helper of another module (changes_helpers)."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await audit_vip(order)
+        # change: SkipInImportedHelper (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

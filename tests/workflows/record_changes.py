@@ -157,6 +157,9 @@ CASES = (
     "SkipInPassedHelper",
     "ChangeActivityInput",
     "ChangeChildInput",
+    "SkipByReturnInHelper",
+    "SkipTwoCallsDeep",
+    "SkipInImportedHelper",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
