@@ -17,6 +17,8 @@ from tests.conftest import REPO
 CHANGES = REPO / "tests" / "fixtures" / "changes"
 V2 = "tests.workflows.changes_v2"
 V2_FILE = REPO / "tests" / "workflows" / "changes_v2.py"
+HELPERS_FILE = REPO / "tests" / "workflows" / "changes_helpers.py"
+"""Helpers ``changes_v2`` imports: the ``# branch:`` marker of ``SkipInImportedHelper``."""
 
 
 @dataclass(frozen=True)
@@ -262,6 +264,18 @@ CASES = {
         11, "ActivityTaskScheduled", ("activity", "audit"), ("activity", "charge"),
         "branch", "skip-audit",
     ),
+    "SkipByReturnInHelper": Case(  # 'audit' after an if of a helper whose body returns
+        11, "ActivityTaskScheduled", ("activity", "audit"), ("activity", "charge"),
+        "branch", "skip-audit",
+    ),
+    "SkipTwoCallsDeep": Case(  # 'audit' under an if of a helper's helper: run -> _checks -> _audit
+        11, "ActivityTaskScheduled", ("activity", "audit"), ("activity", "charge"),
+        "branch", "skip-audit",
+    ),
+    "SkipInImportedHelper": Case(  # 'audit' under an if of a function of another module
+        11, "ActivityTaskScheduled", ("activity", "audit"), ("activity", "charge"),
+        "branch", "skip-audit",
+    ),
     "SwapDependent": Case(  # 'fetch' takes what 'charge' returns now: both inputs changed
         5, "ActivityTaskScheduled", ("activity", "fetch"), ("activity", "charge"),
         "reordered", "charge-before-fetch",
@@ -297,8 +311,7 @@ OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHan
           "RemoveWaitTimeout", "RemoveBeforeWait", "AddNexusCancel",
           "AddChildCancel", "MoveChildCancel",
           "SleepToWait", "ChangeSignalType", "ChangeUpdateType", "SkipInHelper",
-          "AddToUpdateLikeLater", "MoveIntoUpdateHandler",
-          "SkipByReturnInHelper", "SkipTwoCallsDeep", "SkipInImportedHelper"}  # fmt: skip
+          "AddToUpdateLikeLater", "MoveIntoUpdateHandler"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 
@@ -309,6 +322,11 @@ def marked_line(marker: str, path: Path = V2_FILE) -> int:
     matches = [i for i, line in enumerate(lines, start=1) if f"# {marker} (" in line]
     assert len(matches) == 1, f"expected one '# {marker}' comment in {path}, found {matches}"
     return matches[0] + 1
+
+
+def branch_file(name: str) -> Path:
+    """The file with the ``# branch: <name>`` marker of a ``branch`` case."""
+    return HELPERS_FILE if f"# branch: {name} (" in HELPERS_FILE.read_text() else V2_FILE
 
 
 def line_of(text: str, path: Path) -> int:
@@ -329,6 +347,18 @@ def replay_dir(directory: Path, module: str = V2) -> dict[str, Verdict]:
 def replay_file(path: Path, module: str) -> Verdict:
     """The verdict of one history file against ``module``."""
     job = ReplayJob(paths=(str(path),), workflows=(module,), import_paths=(str(REPO),))
+    return replay(job)[0]
+
+
+def replay_variant(tmp_path: Path, module: str, source: str, case: str) -> Verdict:
+    """The committed history of ``case`` replayed against ``source`` (``changes_v2`` changed),
+    written as ``module``."""
+    (tmp_path / f"{module}.py").write_text(source)
+    job = ReplayJob(
+        paths=(str(CHANGES / case / f"change-{case}.json"),),
+        workflows=(module,),
+        import_paths=(str(tmp_path), str(REPO)),
+    )
     return replay(job)[0]
 
 

@@ -45,6 +45,7 @@ from tests.changes import (
     marked_line,
     replay_dir,
     replay_file,
+    replay_variant,
 )
 from tests.conftest import FIXTURES, NONDETERMINISTIC, REPO
 
@@ -3265,20 +3266,6 @@ def test_diagnosis_json_round_trip(diagnosis: Diagnosis) -> None:
     verdict = Verdict(path="h.json", verdict="nondeterministic", message="m", diagnosis=diagnosis)
     assert Verdict.from_json_dict(verdict.to_json_dict()) == verdict
     assert Diagnosis.from_json_dict(diagnosis.to_json_dict()) == diagnosis
-
-
-def replay_variant(tmp_path: Path, module: str, source: str, case: str) -> Verdict:
-    """The committed history of ``case`` replayed against ``source`` (``changes_v2`` changed),
-    written as ``module``."""
-    from replaycheck.replay import ReplayJob, replay
-
-    (tmp_path / f"{module}.py").write_text(source)
-    job = ReplayJob(
-        paths=(str(CHANGES / case / f"change-{case}.json"),),
-        workflows=(module,),
-        import_paths=(str(tmp_path), str(REPO)),
-    )
-    return replay(job)[0]
 
 
 def with_application_error(source: str) -> str:

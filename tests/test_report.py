@@ -24,6 +24,7 @@ from tests.changes import (
     REPLAYS,
     V2,
     V2_FILE,
+    branch_file,
     committed_verdicts,
     marked_line,
 )
@@ -57,7 +58,7 @@ def expected_line(name: str) -> int:
     """The line the diagnosis of case ``name`` points at (see ``changes_v2``'s comments): for
     a branch taken otherwise, the ``if`` whose condition the fix gates."""
     if CASES[name].change == "branch":
-        return marked_line(f"branch: {name}")
+        return marked_line(f"branch: {name}", branch_file(name))
     if CASES[name].commanded[0] in ("complete", ""):  # nothing issued it: the last command
         return marked_line(f"before: {name}")
     return marked_line(f"change: {name}")
@@ -236,7 +237,8 @@ def test_github_annotations_point_at_the_workflow_line(tmp_path: Path, broken: P
     by_title = {props["title"]: (props, message) for props, message in annotations}
     for name in CASES:
         props, message = by_title[f"replaycheck: {name} change-{name} nondeterministic"]
-        assert (REPO / props["file"]).resolve() == V2_FILE
+        branch = CASES[name].change == "branch"
+        assert (REPO / props["file"]).resolve() == (branch_file(name) if branch else V2_FILE)
         assert int(props["line"]) == expected_line(name)
         assert re.match(rf"event {CASES[name].event_id or '[0-9]+'} \(", message)
         assert "severity: breaks queries and resets of closed executions" in message

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from replaycheck._commands import NAMED_KINDS, Command, RawFrame
 from replaycheck._readings import source_names, source_pattern
-from replaycheck._source import SourceFrame, function_at
+from replaycheck._source import SourceFrame, display_file, function_at
 from replaycheck._source_branches import (
     Passed,
     conditional_choice,
@@ -23,7 +23,6 @@ from replaycheck._source_branches import (
     continues,
     other_branch_runs,
     passed_branch,
-    passed_in_helper,
 )
 from replaycheck._source_flow import (
     bound_parameters,
@@ -34,6 +33,7 @@ from replaycheck._source_flow import (
     parameters_of,
     parameters_read,
 )
+from replaycheck._source_helpers import passed_in_helper
 
 if TYPE_CHECKING:
     from replaycheck._commands import HistoryCommands
@@ -176,10 +176,12 @@ def skipped_branch(
     the branch (case, arm) that runs ``h``, on its way from its last matching command ``last``
     to ``c`` (or to its completion), and runs ``h`` nowhere after: this execution took that
     branch and ran ``h`` there. ``(where, condition, kind, parameters, more, branch, outer,
-    case)`` as :func:`other_branch` gives them (a ``match``'s condition: its subject),
+    case, file)`` as :func:`other_branch` gives them (a ``match``'s condition: its subject),
     ``branch`` being ``body`` or ``else`` (which branch or arm runs ``h``; ``case`` for a
-    ``match``); ``outer`` where the outermost ``if`` around it that the code passed too is
-    ('' if none); ``case`` the pattern of a ``match``'s case not taken."""
+    ``match``; ``after`` for the code after an ``if`` whose body returns, which the code
+    took); ``outer`` where the outermost ``if`` around it that the code passed too is
+    ('' if none); ``case`` the pattern of a ``match``'s case not taken; ``file`` the file
+    holding it when that is not the gate's (a helper of another module; else '')."""
     if h is None or c is None or "continue-as-new" in (h.kind, c.kind) or h.kind == "complete":
         return None
     pattern = source_pattern(h)
@@ -209,10 +211,13 @@ def skipped_branch(
     where = f"{os.path.basename(file)}:{passed.line} in {function}"
     outer = f"{os.path.basename(file)}:{passed.outer} in {function}" if passed.outer else ""
     branch = "case" if passed.kind == "match" else "body" if passed.in_body else "else"
-    return where, condition, passed.kind, params, more, branch, outer, passed.case
+    branch = "after" if passed.returns else branch
+    gate = c.frames[min(diagnosis.gate_frame, len(c.frames) - 1)][0] if c.frames else ""
+    elsewhere = "" if os.path.abspath(gate) == os.path.abspath(file) else display_file(file)
+    return where, condition, passed.kind, params, more, branch, outer, passed.case, elsewhere
 
 
-Skipped = tuple[str, str, str, tuple[str, ...], bool, str, str, str]
+Skipped = tuple[str, str, str, tuple[str, ...], bool, str, str, str, str]
 """What :func:`skipped_branch` gives."""
 
 
@@ -251,7 +256,7 @@ def as_branch(
     from replaycheck._building_names import unused
 
     at, condition, kind, params, more = reading[:5]
-    skipped, outer, case = reading[5:] or ("", "", "")
+    skipped, outer, case, file = reading[5:] or ("", "", "", "")
     return replace(
         diagnosis,
         change="branch",
@@ -263,6 +268,7 @@ def as_branch(
         branch_skipped=skipped,
         branch_outer=outer,
         branch_case=case,
+        branch_file=file,
         patch_id=unused(patch_ids[0], taken),
         other_patch_id=unused(patch_ids[1], taken),
         still_runs_later=False,
@@ -289,7 +295,7 @@ def _passed(
     ``c`` is not in it: the code ran the rest of it and returned). Where both called a helper
     from one line, they part in a caller; one line in the innermost only is a loop's next
     iteration. Last, in a helper one of those functions called on that way (on neither stack:
-    :func:`~replaycheck._source_branches.passed_in_helper`), its frame ``(file, the if's line,
+    :func:`~replaycheck._source_helpers.passed_in_helper`), its frame ``(file, the if's line,
     its name)``."""
     before = [function_at(f, n) for f, n, _ in last.frames] if last is not None else []
     for at, frame in enumerate(c.frames):  # the functions entered since last, from their start
@@ -311,7 +317,7 @@ def _passed(
             return frame, at, found
     for frame, at in apart or pairs[:1]:  # an if in a helper called in between
         to = c.frames[at][1] if at >= 0 else None
-        helper = passed_in_helper(frame[0], frame[1], to, runs(frame[0]))
+        helper = passed_in_helper(frame[0], frame[1], to, runs)
         if helper is not None:
-            return (frame[0], helper[1].line, helper[0]), -1, helper[1]
+            return (helper.path, helper.passed.line, helper.function), -1, helper.passed
     return None

@@ -16,10 +16,13 @@ if TYPE_CHECKING:
 
 def branch_frame(d: Diagnosis) -> SourceFrame | None:
     """``branch``: the ``if`` whose condition the fix gates, when it is in the file of
-    :attr:`~replaycheck.diagnose.Diagnosis.gate_at` (``branch_at`` names the file only)."""
+    :attr:`~replaycheck.diagnose.Diagnosis.gate_at` (``branch_at`` names the file only) or
+    in :attr:`~replaycheck.diagnose.Diagnosis.branch_file`."""
     frame = d.gate_at or (d.waits_at[0] if d.waits_at else None)
     name, _, rest = d.branch_at.partition(":")
     line, _, function = rest.partition(" in ")
+    if d.branch_file and line.isdigit():
+        return SourceFrame(d.branch_file, int(line), function)
     if frame is None or not line.isdigit() or name != os.path.basename(frame.file):
         return None
     return SourceFrame(frame.file, int(line), function)
@@ -44,8 +47,14 @@ def branch_explanation(d: Diagnosis, rec: str, com: str) -> str:
         goes = "completes" if d.commanded_kind == "complete" else f"goes on with {com}"
         if not d.commanded_kind and d.waits_at:
             goes = f"waits at {d.waits_at[0].short()}"
-        branch = _SKIPPED[what][d.branch_skipped == "else"].format(case=d.branch_case)
         outer = f" (or the if at {d.branch_outer} around it)" if d.branch_outer else ""
+        if d.branch_skipped == "after":
+            return (
+                f"the code took the if at {d.branch_at}{outer} and returned, skipping the "
+                f"code after it, which runs {rec}: this execution went past it and ran {rec} "
+                f"there, where the code now {goes} ({why}; or the {what} is new)"
+            )
+        branch = _SKIPPED[what][d.branch_skipped == "else"].format(case=d.branch_case)
         return (
             f"the code passed the {what} at {d.branch_at}{outer} without taking {branch}, which "
             f"runs {rec}: this execution took it and ran {rec} there, where the code now {goes} "
@@ -103,15 +112,20 @@ def branch_fix(d: Diagnosis) -> list[str]:
             if what == "if"
             else ["    ... if new_branch else ...  # the expression, with new_branch as its test"]
         )
+        after = d.branch_skipped == "after"  # an if whose body returns
+        if after:
+            use[1] = "        ...  # its body as it is (it returns)"
         # a continue-as-new or a raise that is new had the condition False before; a skipped
         # branch that is new had its branch taken always
         old = " (False if the if is new)" if d.commanded_kind in _ENDS else ""
         if d.branch_skipped:
             old = f" ({d.branch_skipped == 'body'} if the {what} is new)"
+        code = "arms" if what == "conditional expression" else "branches"
+        took = "returned there or went past it" if after else "took theirs"
         lines = [
-            f"gate the condition of the {what} at {d.branch_at}, not the code in its "
-            f"{'arms' if what == 'conditional expression' else 'branches'} (executions recorded "
-            "before took theirs under the old condition):",
+            f"gate the condition of the {what} at {d.branch_at}, not the code "
+            f"{'after it' if after else f'in its {code}'} (executions recorded before {took} "
+            "under the old condition):",
             f"    new_branch = {condition}",
             f'    if not workflow.patched("{patch_id}"):',
             f"        new_branch = ...  # the old condition{old}, for executions recorded before",

@@ -1,7 +1,8 @@
 """Which branch of an ``if``, a ``match`` or a conditional expression runs a statement, and
-which ``if`` the code passed on its way between two statements: read from a function's source,
-for :mod:`replaycheck._branch_readings` (what runs after a statement is
-:mod:`replaycheck._source_flow`'s).
+which ``if`` the code passed on its way between two statements (or took to return early):
+read from a function's source, for :mod:`replaycheck._branch_readings` (what runs after a
+statement is :mod:`replaycheck._source_flow`'s; the helpers a function calls,
+:mod:`replaycheck._source_helpers`').
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import ast
 import linecache
 import re
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from replaycheck._source import LOOPS, end_line, function_at, innermost, parsed, statement_span
 from replaycheck._source_flow import (
@@ -92,6 +93,9 @@ class Passed(NamedTuple):
     """``if``, ``match`` or ``conditional expression``."""
     case: str = ""
     """A ``match``: the pattern of the case not taken, and its guard (``"gold" if vip``)."""
+    returns: bool = False
+    """An ``if`` whose body returns (``if not vip: return``) that the code took: what it
+    skipped is the code after it (:attr:`lines`), not a branch."""
 
 
 def passed_branch(
@@ -130,7 +134,9 @@ def passed_branch(
 
     calls = [n for n in ast.walk(function) if isinstance(n, ast.stmt | ast.expr) and runs(n)]
     for call in sorted((n for n in calls if n.lineno in later), key=lambda n: order(n.lineno)):
-        held = _held(function, call)
+        held = held_in(function, call)
+        if held is None and to is None:  # the code left the function: by an early return?
+            held = returned_before(function, call)
         if held is None or held.node.lineno not in later:
             continue
         if to is None or (order(held.node.lineno) < order(to) and to not in held.lines):
@@ -150,6 +156,9 @@ class _Held(NamedTuple):
     node: _Choice
     branch: list[ast.stmt] | ast.match_case | ast.expr
     lines: frozenset[int]
+    returns: bool = False
+    """``node`` is an ``if`` whose body returns, before the call: ``branch`` is its (empty)
+    ``else``, ``lines`` what follows it to the end of the function."""
 
     def passed(self, source: str, outer: int) -> Passed:
         """The :class:`Passed` of the code passing ``node`` without taking ``branch``."""
@@ -163,10 +172,11 @@ class _Held(NamedTuple):
         assert not isinstance(node, ast.Match)
         condition = ast.get_source_segment(source, node.test) or ""
         kind = "if" if isinstance(node, ast.If) else "conditional expression"
-        return Passed(node.lineno, condition, branch is node.body, self.lines, outer, kind)
+        in_body = branch is node.body
+        return Passed(node.lineno, condition, in_body, self.lines, outer, kind, "", self.returns)
 
 
-def _held(function: ast.AST, call: ast.AST) -> _Held | None:
+def held_in(function: ast.AST, call: ast.AST) -> _Held | None:
     """The innermost ``if`` (``match``, conditional expression) of ``function`` with ``call``
     in one of its branches (cases, arms; not in its condition or subject)."""
     found: list[_Held] = []
@@ -191,6 +201,29 @@ def _held(function: ast.AST, call: ast.AST) -> _Held | None:
         key=lambda h: (end_line(h.node) - h.node.lineno, not isinstance(h.node, ast.IfExp)),
         default=None,
     )
+
+
+def returned_before(function: ast.AST, call: ast.AST) -> _Held | None:
+    """The nearest ``if`` before ``call`` in a block around it whose body ends in a
+    ``return`` and which has no ``else`` (``if not vip: return``): the code may have taken it,
+    and returned before ``call``."""
+    found: list[ast.If] = []
+    for node in ast.walk(function):
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(node, name, None)
+            if not isinstance(block, list) or not block or not isinstance(block[0], ast.stmt):
+                continue
+            at = next((i for i, s in enumerate(block) if any(call is n for n in ast.walk(s))), 0)
+            found += [s for s in block[:at] if isinstance(s, ast.If) and _returns(s)]
+    if not found:
+        return None
+    node = max(found, key=lambda n: n.lineno)
+    rest = frozenset(range(end_line(node) + 1, end_line(function) + 1))
+    return _Held(node, node.orelse, rest, returns=True)
+
+
+def _returns(node: ast.If) -> bool:
+    return not node.orelse and isinstance(node.body[-1], ast.Return)
 
 
 def _outer_if(function: ast.AST, node: _Choice, later: set[int], to: int | None) -> int:
@@ -263,65 +296,3 @@ def conditional_choice(path: str, line: int, names: set[str]) -> tuple[int, str]
         if names_in(choice.body) & names or names_in(choice.orelse) & names:
             return choice.lineno, ast.get_source_segment(source, choice.test) or ""
     return None
-
-
-def passed_in_helper(
-    path: str, after: int, to: int | None, runs: Callable[[ast.AST], bool]
-) -> tuple[str, Passed] | None:
-    """The ``if`` (``match``, conditional expression) of a helper that a statement of the
-    function holding ``after`` calls on its way from ``after`` to ``to`` (``None``: its end),
-    with a call that ``runs`` says runs the command looked for in a branch: ``self._audit(order)``
-    whose ``_audit`` audits under an ``if``. The code called it and issued nothing in between:
-    it passed that branch without taking it. ``(the helper's name, what :func:`passed_branch`
-    gives)``; a helper of the same file (a method of the same class, or a module function), one
-    call deep, called where no ``if`` passed in between decides whether it runs; ``None`` when
-    the function runs the command itself after ``to``."""
-    tree, found = parsed(path), later_lines(path, after)
-    if tree is None or found is None:
-        return None
-    function, later = found
-    upto = statement_span(path, to)[0] if to is not None else end_line(function) + 1
-    between = {n for n in later if n < upto}
-    rest = later_lines(path, to) if to is not None else None
-    if rest is not None and any(getattr(n, "lineno", 0) in rest[1] and runs(n)
-                                for n in ast.walk(function)):  # fmt: skip
-        return None  # it runs the command after `to`: moved, not skipped
-    source = "".join(linecache.getlines(path))
-    for call in sorted(_helper_calls(function, between), key=lambda n: n.lineno):
-        held = _held(function, call)
-        if held is not None and held.node.lineno in between:
-            continue  # the code may not have called it
-        helper = _helper(tree, function, call)
-        if helper is None:
-            continue
-        for node in ast.walk(helper):
-            if isinstance(node, ast.stmt | ast.expr) and runs(node):
-                inner = _held(helper, node)
-                if inner is not None:
-                    return helper.name, inner.passed(source, 0)
-    return None
-
-
-def _helper_calls(function: ast.AST, lines: set[int]) -> list[ast.Call]:
-    return [n for n in ast.walk(function) if isinstance(n, ast.Call) and n.lineno in lines]
-
-
-def _helper(tree: ast.Module, function: ast.AST, call: ast.Call) -> Any:
-    """The function of the module ``tree`` that ``call`` (in ``function``) calls: a method of
-    the class holding ``function`` (``self.name(...)``), or a module function (``name(...)``)."""
-    defs = (ast.FunctionDef, ast.AsyncFunctionDef)
-    if isinstance(call.func, ast.Name):
-        scope: list[ast.stmt] = tree.body
-        name = call.func.id
-    elif isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
-        if call.func.value.id != "self":
-            return None
-        owner = next((c for c in ast.walk(tree) if isinstance(c, ast.ClassDef)
-                      and any(s is function for s in c.body)), None)  # fmt: skip
-        if owner is None:
-            return None
-        scope, name = owner.body, call.func.attr
-    else:
-        return None
-    found = next((s for s in scope if isinstance(s, defs) and s.name == name), None)
-    return None if found is function else found

@@ -1,0 +1,197 @@
+"""The helpers a workflow function calls, read from source without importing anything (a
+method of its class, a function of its module or of a module it imports, and the helpers
+those call in turn), and the branch of one that the code passed without taking, for
+:mod:`replaycheck._branch_readings`.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import linecache
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from replaycheck._patch_modules import dotted_name
+from replaycheck._source import end_line, parsed, statement_span
+from replaycheck._source_branches import Passed, held_in, returned_before
+from replaycheck._source_flow import later_lines
+from replaycheck._workflow_scan import module_file
+
+Runs = Callable[[str], Callable[[ast.AST], bool]]
+"""Given a file, picks its nodes that run the command looked for."""
+
+DEPTH = 3
+"""How many calls deep below the function the code returned to a helper is read."""
+
+
+class InHelper(NamedTuple):
+    """A branch of a helper that the code passed without taking."""
+
+    path: str
+    """The helper's file (another module's, when imported)."""
+    function: str
+    passed: Passed
+
+
+def passed_in_helper(path: str, after: int, to: int | None, runs: Runs) -> InHelper | None:
+    """The ``if`` (``match``, conditional expression; ``if ...: return`` before it) of a
+    helper that a statement of the function holding ``after`` calls on its way from ``after``
+    to ``to`` (``None``: its end), with what ``runs`` picks in a branch not taken:
+    ``self._audit(order)`` whose ``_audit`` audits under an ``if``. The code called it and issued
+    nothing in between: it passed that branch without taking it. The helper may call others
+    (up to :data:`DEPTH` calls deep); the innermost branch is given. Only helpers called where
+    no ``if`` passed in between decides whether they run are read; ``None`` when the function
+    runs the command itself after ``to``."""
+    tree, found = parsed(path), later_lines(path, after)
+    if tree is None or found is None:
+        return None
+    function, later = found
+    upto = statement_span(path, to)[0] if to is not None else end_line(function) + 1
+    between = {n for n in later if n < upto}
+    rest = later_lines(path, to) if to is not None else None
+    here = runs(path)
+    if rest is not None and any(getattr(n, "lineno", 0) in rest[1] and here(n)
+                                for n in ast.walk(function)):  # fmt: skip
+        return None  # it runs the command after `to`: moved, not skipped
+    calls = [n for n in ast.walk(function) if isinstance(n, ast.Call) and n.lineno in between]
+    for call in sorted(calls, key=lambda n: (n.lineno, n.col_offset)):
+        held = held_in(function, call)
+        if held is not None and held.node.lineno in between:
+            continue  # the code may not have called it
+        helper = called(path, function, call)
+        if helper is not None:
+            inside = _search(*helper, runs, DEPTH - 1, frozenset())
+            if isinstance(inside, InHelper):
+                return inside
+    return None
+
+
+def _search(
+    path: str, function: Any, runs: Runs, depth: int, seen: frozenset[tuple[str, int]]
+) -> InHelper | bool:
+    """In ``function`` of ``path``, a helper the code returned from having issued nothing: the
+    innermost branch not taken with what ``runs`` picks (directly, or through a helper it
+    calls), or an ``if ...: return`` before that; ``True`` when it runs that with nothing
+    deciding, ``False`` when it never does."""
+    key = (path, function.lineno)
+    if key in seen:
+        return False
+    seen, here, reached = seen | {key}, runs(path), False
+    nodes = [n for n in ast.walk(function) if isinstance(n, ast.stmt | ast.expr)]
+    for node in sorted(nodes, key=lambda n: (n.lineno, n.col_offset)):
+        found: InHelper | bool = here(node)
+        helper = called(path, function, node) if not found and depth > 0 else None
+        if helper is not None:
+            found = _search(*helper, runs, depth - 1, seen)
+        if isinstance(found, InHelper):
+            return found
+        if not found:
+            continue
+        held = held_in(function, node) or returned_before(function, node)
+        if held is not None:
+            source = "".join(linecache.getlines(path))
+            return InHelper(path, function.name, held.passed(source, 0))
+        reached = True
+    return reached
+
+
+def called(path: str, function: Any, call: ast.AST) -> tuple[str, Any] | None:
+    """The file and the definition of the function that ``call`` (in ``function`` of
+    ``path``) calls, when it is read from source: a method of the class holding ``function``
+    (``self.name(...)``), a function of the module (``name(...)``), or one of a module it
+    imports (``name(...)`` from ``from pkg.helpers import name``, ``helpers.name(...)``)."""
+    tree = parsed(path)
+    if tree is None or not isinstance(call, ast.Call):
+        return None
+    func = call.func
+    if isinstance(func, ast.Name):
+        local = _module_function(tree, func.id)
+        if local is not None:
+            return None if local is function else (path, local)
+        source = _imported_name(path, func.id)
+        return None if source is None else _function_in(*source)
+    if not isinstance(func, ast.Attribute):
+        return None
+    if isinstance(func.value, ast.Name) and func.value.id == "self":
+        owner = next((c for c in ast.walk(tree) if isinstance(c, ast.ClassDef)
+                      and any(s is function for s in c.body)), None)  # fmt: skip
+        method = None if owner is None else _defined(owner.body, func.attr)
+        return None if method is None or method is function else (path, method)
+    dotted = dotted_name(func.value)
+    module = None if dotted is None else _module_named(path, dotted)
+    return None if module is None else _function_in(module, func.attr)
+
+
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _defined(body: list[ast.stmt], name: str) -> Any:
+    return next((s for s in body if isinstance(s, _DEFS) and s.name == name), None)
+
+
+def _module_function(tree: ast.Module, name: str) -> Any:
+    return _defined(tree.body, name)
+
+
+def _function_in(module: str, name: str) -> tuple[str, Any] | None:
+    tree = parsed(module)
+    found = None if tree is None else _module_function(tree, name)
+    return None if found is None else (module, found)
+
+
+@functools.lru_cache(maxsize=256)
+def _imported_name(path: str, local: str) -> tuple[str, str] | None:
+    """What ``from module import name [as local]`` in ``path`` binds ``local`` to: ``(the
+    module's file, name)``, for a module of the workflow's own code."""
+    tree = parsed(path)
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if local == (alias.asname or alias.name):
+                    module = _module_path(path, node.level, node.module or "")
+                    return None if module is None else (module, alias.name)
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def _module_named(path: str, dotted: str) -> str | None:
+    """The file of the module that ``dotted`` (``helpers``, ``pkg.helpers``) names in
+    ``path``: ``import pkg.helpers [as helpers]`` or ``from pkg import helpers``."""
+    tree = parsed(path)
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if dotted in (alias.asname, None if alias.asname else alias.name):
+                    return _module_path(path, 0, alias.name)
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if dotted == (alias.asname or alias.name):
+                    parent = node.module or ""
+                    module = f"{parent}.{alias.name}" if parent else alias.name
+                    return _module_path(path, node.level, module)
+    return None
+
+
+def _module_path(path: str, level: int, module: str) -> str | None:
+    """The source file of ``module`` imported from ``path`` (``level``: the dots of a relative
+    import), found without importing it; ``None`` for a module not of the workflow's own code
+    (temporalio, the standard library, an installed package)."""
+    from replaycheck._user_frames import SITE_PACKAGES, is_user_file
+
+    parts = module.split(".") if module else []
+    found: str | None = None
+    if level == 0:
+        file = module_file(module) if module else None
+        found = None if file is None else os.path.abspath(file)
+    else:
+        base = Path(path).parent
+        for _ in range(level - 1):
+            base = base.parent
+        files = (base.joinpath(*parts).with_suffix(".py"), base.joinpath(*parts, "__init__.py"))
+        found = next((str(c) for c in files if parts and c.is_file()), None)
+    if found is None or not is_user_file(found) or found.startswith(SITE_PACKAGES):
+        return None
+    return found
