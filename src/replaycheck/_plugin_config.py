@@ -28,10 +28,10 @@ failure_told_key = pytest.StashKey[bool]()
 fixture_runners_key: pytest.StashKey[RunnerPool] = pytest.StashKey()
 """The ``replaycheck`` fixture's workers, one per workflow set and options."""
 left_out_key = pytest.StashKey[str]()
-header_shown_key = pytest.StashKey[bool]()
-"""Whether pytest printed the header (not under ``-q`` or ``--no-header``)."""
 """Why the configured histories are not collected (run from a subdirectory that holds no
 history root, or paths named that reach none), for the header; empty when they are."""
+header_shown_key = pytest.StashKey[bool]()
+"""Whether pytest printed the header (not under ``-q`` or ``--no-header``)."""
 
 
 def mode(config: pytest.Config) -> str:
