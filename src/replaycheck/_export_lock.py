@@ -79,11 +79,6 @@ def _acquire(path: Path, out_dir: Path, writer: str, option: str) -> int:
                 from replaycheck.report import display_path
 
                 pid, holder = _holder(fd)
-                for _ in range(_HOLDER_WAITS if not pid else 0):  # it has locked, not yet written
-                    time.sleep(0.02)
-                    pid, holder = _holder(fd)
-                    if pid:
-                        break
                 held = f" (pid {pid})" if pid else ""
                 raise ReplaycheckError(
                     f"another {holder} is writing to {display_path(str(out_dir))}{held}; "
@@ -115,13 +110,20 @@ def _release(fd: int, path: Path) -> None:
 
 
 def _holder(fd: int) -> tuple[str, str]:
-    """The pid the lock file names (empty: none yet, its holder is just starting) and what
-    holds it (an export where it names none, as the lock files of earlier builds)."""
-    with contextlib.suppress(OSError):
-        os.lseek(fd, 0, os.SEEK_SET)
-        pid, _, writer = os.read(fd, 128).decode("ascii", "replace").strip().partition(" ")
-        return (pid if pid.isdigit() else ""), (writer or "export")
-    return "", "export"
+    """The pid the lock file names and what holds it (an export where it names none, as the
+    lock files of earlier builds). A file that names no pid yet is read again for up to a
+    second: its holder has locked it and is about to write (two writers started at once); the
+    pid is empty if it never comes."""
+    pid, writer = "", ""
+    for attempt in range(_HOLDER_WAITS + 1):
+        if attempt:
+            time.sleep(0.02)
+        with contextlib.suppress(OSError):
+            os.lseek(fd, 0, os.SEEK_SET)
+            pid, _, writer = os.read(fd, 128).decode("ascii", "replace").strip().partition(" ")
+        if pid.isdigit():
+            return pid, writer or "export"
+    return "", writer or "export"
 
 
 if sys.platform == "win32":
