@@ -44,3 +44,18 @@ def test_the_readme_example_is_what_check_prints() -> None:
         found = next((i for i in range(at, len(printed)) if printed[i].startswith(shown)), None)
         assert found is not None, f"README line not printed (in this order): {line}"
         at = found + 1
+
+
+def test_no_file_carries_merge_conflict_markers() -> None:
+    """A cherry-pick's conflict once landed in the changelog, markers and both sides, and every
+    check passed: Markdown renders the markers as text and nothing parses the docs."""
+    marker = re.compile(r"^(<{7} |={7}$|>{7} )", re.MULTILINE)
+    texts = [REPO / "README.md", REPO / "pyproject.toml"]
+    for folder in ("docs", "src", "tests", "examples", "bench", "scripts", ".ci"):
+        texts += (p for p in (REPO / folder).rglob("*") if p.suffix in {".md", ".py", ".toml", ""})
+    carrying = [
+        str(p.relative_to(REPO))
+        for p in texts
+        if p.is_file() and marker.search(p.read_text(errors="replace"))
+    ]
+    assert not carrying, f"merge conflict markers in {carrying}"
