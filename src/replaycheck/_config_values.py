@@ -26,6 +26,23 @@ def str_list(table: Mapping[str, Any], key: str, where: str) -> list[str]:
     return value
 
 
+def toml_number(table: Mapping[str, Any], key: str, where: str, default: float) -> Any:
+    """``table[key]`` (``default`` when absent), refusing a quoted number: TOML has numbers, so
+    ``"60"`` is a typo to point out, where an ini file or a command line can only give text."""
+    value = table.get(key, default)
+    if isinstance(value, str):
+        example = value.strip()
+        try:
+            float(example)
+        except ValueError:
+            example = f"{default:g}"
+        raise ConfigError(
+            f"{where} {key}: a number is written without quotes in TOML "
+            f"({key} = {example}), got {value!r}."
+        )
+    return value
+
+
 MAX_TIMEOUT = 7 * 24 * 3600.0
 """A week: any longer is no limit at all, and unbounded waits hang CI."""
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from replaycheck._config_values import MAX_TIMEOUT as MAX_TIMEOUT
-from replaycheck._config_values import as_str, str_list
+from replaycheck._config_values import as_str, str_list, toml_number
 from replaycheck._config_values import check_object_spec as check_object_spec
 from replaycheck._config_values import check_timeout as check_timeout
 from replaycheck._config_values import parse_failure_types as parse_failure_types
@@ -213,7 +213,9 @@ def settings_from_table(table: Mapping[str, Any], root: Path, *, source: str) ->
         root=root.resolve(),
         histories=tuple((root / p).resolve() for p in str_list(table, "histories", where)),
         workflows=tuple(parse_workflow_specs(str_list(table, "workflows", where), where)),
-        timeout=check_timeout(table.get("timeout", DEFAULT_TIMEOUT), f"{where} timeout"),
+        timeout=check_timeout(
+            toml_number(table, "timeout", where, DEFAULT_TIMEOUT), f"{where} timeout"
+        ),
         data_converter=None if converter is None else check_object_spec(converter, where),
         passthrough_modules=parse_module_names(passthrough, f"{where} passthrough_modules"),
         workflow_runner=runner,
