@@ -273,6 +273,17 @@ def test_unknown_event_type_in_binary_protobuf_is_rejected(event_type: int, tmp_
         read_history(path)
 
 
+@pytest.mark.parametrize("junk", [b"\x08\x01", b"\x10\x05\x18\x07", b"hello world garbage"])
+def test_bytes_that_parse_as_no_event_are_no_binary_history(junk: bytes, tmp_path: Path) -> None:
+    """Protobuf parses many short byte strings (a varint under an unknown field number) as an empty
+    message: that is junk, not a history exported without its events."""
+    path = tmp_path / "h.binpb"
+    path.write_bytes(junk)
+    with pytest.raises(HistoryError) as info:
+        read_history(path)
+    assert info.value.reason == "is not a binary temporal.api.history.v1.History protobuf"
+
+
 def test_started_event_without_attributes_is_not_a_valid_history(tmp_path: Path) -> None:
     events = _events()
     events[0].pop("workflowExecutionStartedEventAttributes")

@@ -44,11 +44,12 @@ def parse_binpb(data: bytes, name: str) -> History:
     if not data:
         raise HistoryError(name, "is empty (0 bytes); export the history again")
     try:
-        return History.FromString(data)
+        history = History.FromString(data)
     except DecodeError:
-        raise HistoryError(
-            name, "is not a binary temporal.api.history.v1.History protobuf"
-        ) from None
+        history = None
+    if history is None or not history.events:  # bytes that parse as no event are no history
+        raise HistoryError(name, "is not a binary temporal.api.history.v1.History protobuf")
+    return history
 
 
 def parse_json(data: bytes, name: str) -> dict[str, Any]:
