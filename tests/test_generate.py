@@ -455,7 +455,7 @@ def test_an_update_handler_changed_without_a_gate_exits_1_naming_the_update() ->
     assert "update expedite(" in scenario and ", accepted" in scenario
     assert "history recorded: completion of update 'expedite'" in done.output
     assert "code commanded:   activity 'notify'" in done.output
-    # an addition in the handler (read as such since h28), gated there
+    # an addition in the handler, gated there
     assert "fix: gate it in the update handler 'expedite', at update_change.py:" in done.output
 
 
