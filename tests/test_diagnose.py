@@ -191,6 +191,33 @@ def test_a_removed_wait_of_a_waiting_execution_is_ok_with_a_note(tmp_path: Path)
     assert "waits" not in replay_file(ended, "tests.workflows.changes_v2").message
 
 
+def test_a_removed_wait_note_points_at_the_caller_of_a_step_helper(tmp_path: Path) -> None:
+    # The activity goes through a helper that issues any activity it is given (the example's
+    # _step): the note, and so the GitHub warning, is on the call that names the activity, not
+    # on the helper's line, which every step shares and which says nothing of the change.
+    marker = "        # change: SkipApprovalWait (the next line)\n"
+    call = (
+        "        return await workflow.execute_activity("
+        "charge, order, start_to_close_timeout=TIMEOUT)\n"
+    )
+    helper = (
+        "\n\nasync def _step(activity, order):\n"
+        "    return await workflow.execute_activity(\n"
+        "        activity, order, start_to_close_timeout=TIMEOUT\n"
+        "    )\n"
+    )
+    source = V2_FILE.read_text()
+    assert source.count(marker + call) == 1
+    source = source.replace(marker + call, marker + "        return await _step(charge, order)\n")
+    verdict = replay_variant(tmp_path, "skip_wait_helper", source + helper, "SkipApprovalWait")
+    line = source.splitlines().index("        return await _step(charge, order)") + 1
+    assert verdict.ok and verdict.status == "RUNNING", verdict.message
+    assert [(n.kind, Path(n.file).name, n.line) for n in verdict.notes] == [
+        ("wait", "skip_wait_helper.py", line)
+    ], verdict.notes
+    assert f"makes activity 'charge' at {verdict.notes[0].file}:{line} where" in verdict.message
+
+
 @pytest.mark.parametrize(
     ("case", "old", "new", "changed"),
     [

@@ -57,6 +57,39 @@ def test_a_changed_activity_input_replays_ok_with_a_note_naming_both_inputs() ->
     assert same.notes == ()
 
 
+def test_the_note_points_at_the_caller_of_a_step_helper(tmp_path: Path) -> None:
+    # The activity goes through a helper that issues any activity with any input it is given
+    # (the example's _step): the note is on the call that names the activity and passes the
+    # input, not on the helper's line, which every step shares.
+    from tests.changes import V2_FILE, replay_variant
+
+    marker = "        # change: ChangeActivityInput (the next line)\n"
+    call = (
+        "        return await workflow.execute_activity(\n"
+        '            charge, f"{order}:EUR", start_to_close_timeout=TIMEOUT\n'
+        "        )\n"
+    )
+    helper = (
+        "\n\nasync def _step(activity, arg):\n"
+        "    return await workflow.execute_activity(\n"
+        "        activity, arg, start_to_close_timeout=TIMEOUT\n"
+        "    )\n"
+    )
+    new_call = '        return await _step(charge, f"{order}:EUR")'
+    source = V2_FILE.read_text()
+    assert source.count(marker + call) == 1
+    source = source.replace(marker + call, marker + new_call + "\n")
+    verdict = replay_variant(tmp_path, "input_helper", source + helper, "ChangeActivityInput")
+    line = source.splitlines().index(new_call) + 1
+    assert verdict.ok, verdict.message
+    assert [(n.kind, Path(n.file).name, n.line) for n in verdict.notes] == [
+        ("input", "input_helper.py", line)
+    ], verdict.notes
+    assert f"passes 'change-ChangeActivityInput:EUR' at {verdict.notes[0].file}:{line})" in (
+        verdict.message
+    )
+
+
 INPUT_HISTORY = CHANGES / "ChangeActivityInput" / "change-ChangeActivityInput.json"
 V2 = "tests.workflows.changes_v2:ChangeActivityInput"
 

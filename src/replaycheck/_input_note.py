@@ -108,6 +108,8 @@ def _paired_calls(loaded: LoadedHistory, recording: Recording) -> list[_Paired]:
     """Each activity and child workflow the code called, with the event that recorded it."""
     from temporalio.api.enums.v1 import EventType
 
+    from replaycheck._readings import naming_frames
+
     scheduled: dict[str, tuple[int, Sequence[Any]]] = {}
     started: dict[str, list[tuple[int, Sequence[Any]]]] = defaultdict(list)
     for event in loaded.history.events:
@@ -123,19 +125,22 @@ def _paired_calls(loaded: LoadedHistory, recording: Recording) -> list[_Paired]:
         if variant == "schedule_activity":
             activity = command.schedule_activity
             found = scheduled.pop(activity.activity_id, None)
-            what = f"activity {activity.activity_type!r}"
+            name = activity.activity_type
+            what = f"activity {name!r}"
             passed: Sequence[Any] = activity.arguments
         elif variant == "start_child_workflow_execution":
             start = command.start_child_workflow_execution
             runs = started.get(start.workflow_id)
             found = runs.pop(0) if runs else None
-            what = f"child workflow {start.workflow_type!r}"
+            name = start.workflow_type
+            what = f"child workflow {name!r}"
             passed = start.input
         else:
             continue
         if found is None:  # past the end of the history, or never sent
             continue
-        paired.append(_Paired(what, found[0], found[1], passed, frames))
+        # a helper that issues any activity it is given: the note points at its caller
+        paired.append(_Paired(what, found[0], found[1], passed, naming_frames(name, frames)))
     return paired
 
 

@@ -21,6 +21,7 @@ from replaycheck._commands import (
     UPDATE_KINDS,
     Command,
     HistoryCommands,
+    RawFrame,
 )
 from replaycheck._divergence import Divergence
 from replaycheck._source import (
@@ -208,8 +209,19 @@ def naming_frame(command: Command | None) -> int:
     its caller (``await self._step(create_schema, ...)``); 0 when none names it."""
     if command is None or not command.name:
         return 0
-    pattern = name_pattern(command.name)
-    for index, (file, line, _) in enumerate(command.frames):
+    return _naming_index(command.name, command.frames)
+
+
+def naming_frames(name: str, frames: Sequence[RawFrame]) -> tuple[RawFrame, ...]:
+    """``frames`` from the innermost whose statement names ``name`` on (all of them when none
+    does): where a note about a call points, the caller of a helper that issues any activity it
+    is given rather than the helper's line, which every step shares."""
+    return tuple(frames[_naming_index(name, frames) :] if name else frames)
+
+
+def _naming_index(name: str, frames: Sequence[RawFrame]) -> int:
+    pattern = name_pattern(name)
+    for index, (file, line, _) in enumerate(frames):
         if re.search(pattern, statement_source(file, line)):
             return index
     return 0

@@ -287,6 +287,7 @@ def went_on_note(loaded: LoadedHistory, recording: Recording | None) -> Note | N
         return None
     from replaycheck._commands import code_commands, history_commands
     from replaycheck._divergence import align
+    from replaycheck._readings import naming_frames
     from replaycheck._source import issued_at, issued_place
 
     history = history_commands(loaded.history)
@@ -297,14 +298,15 @@ def went_on_note(loaded: LoadedHistory, recording: Recording | None) -> Note | N
     if found is None or found.recorded is not None or found.commanded is None:
         return None
     command = found.commanded
+    frames = naming_frames(command.name, command.frames)
     text = (
-        f"the code now makes {command.describe()}{issued_place(command.frames)} where this "
+        f"the code now makes {command.describe()}{issued_place(frames)} where this "
         "execution waits, past the end of its history: core takes it for a new command, so "
         "after a deploy the execution makes it at once (if a wait was removed or changed, gate "
         "that: "
         'if not workflow.patched("<change-id>"): <the wait as it was>)'
     )
-    return Note("wait", text, **issued_at(command.frames))
+    return Note("wait", text, **issued_at(frames))
 
 
 def unchecked_verdict(
