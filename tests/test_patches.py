@@ -497,6 +497,33 @@ def test_cli_live_matches_file_mode(lifecycle_histories: Path, dev_server: objec
     assert f"the namespace's {days}-day retention deletes the last of them" in text
 
 
+def test_cli_live_with_a_limit_that_stopped_the_listing_is_never_ready(
+    lifecycle_histories: Path, dev_server: object
+) -> None:
+    # Two executions match, neither took the old branch; --limit 1 reads one of them. The
+    # other is unread and may have taken it: "ready to deprecate" would claim what was not
+    # read. A limit the matches stay below leaves the verdict as it is.
+    from replaycheck.testing import server_address
+
+    address = server_address(dev_server)  # type: ignore[arg-type]
+    query = "WorkflowId IN ('gate-v1-waiting', 'gate-v2-waiting')"
+    common = ("--live", "--address", address, "-w", GATE, "--query", query)
+    wide = run(*common, "--limit", "5", "--format", "json")
+    assert wide.exit_code == 0, wide.output
+    (patch,) = json.loads(wide.stdout)["patches"]
+    assert patch["verdict"] == "ready-to-deprecate", patch["reason"]
+    limited = run(*common, "--limit", "1", "--format", "json")
+    assert limited.exit_code == 0, limited.output
+    (patch,) = json.loads(limited.stdout)["patches"]
+    assert len(patch["not_reached"]) == 1
+    assert patch["verdict"] == "keep-both-branches"
+    assert patch["reason"] == (
+        "--limit 1 stopped the listing at 1 execution, and the ones after them were not "
+        "read: they may have taken the old branch. Run `replaycheck patches --live` without "
+        "--limit before deprecating"
+    )
+
+
 def namespace_retention(address: str) -> timedelta:
     """The default namespace's retention, as the server describes it."""
     import asyncio

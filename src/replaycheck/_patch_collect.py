@@ -105,5 +105,6 @@ def collect_live(
         pinned_types=sorted(stats.pinned_types),
         pinned_runs=sorted(stats.pinned_runs),
         namespace_retention_days=stats.retention_days,
+        limit=selection.limit if selection.limit and stats.matched >= selection.limit else 0,
     )
     return replace(report, pinned_left_out=stats.pinned), stats

@@ -91,6 +91,8 @@ class Coverage:
     live: bool = False
     """The histories are a live selection (``patches --live`` with ``--query`` or
     ``--workflow-id``): advice names a wider selection, not an export."""
+    limit: int = 0
+    """``--limit N`` stopped the live listing at N executions: more may match, unread."""
 
     def held_back(
         self, verdict: PatchVerdict, reason: str, patch_id: str, sites: Sequence[CallSite]
@@ -98,6 +100,8 @@ class Coverage:
         """A ``ready`` verdict held back by what the histories may not cover (else as is)."""
         if verdict not in ("ready-to-deprecate", "ready-to-remove"):
             return verdict, reason
+        if self.limit:
+            return _limited(verdict, self.limit)
         callers = {s.workflow_type for s in sites if s.workflow_type}
         helper = any(not s.workflow_type and not s.type_unknown for s in sites)
         if helper:  # a helper or a base class: any type's
@@ -287,6 +291,20 @@ def _earlier_runs_missing(
         "new, retried or started again from one) are not among the histories read, and may "
         f"have taken the old branch: {read}, before {step} (`--retention` leaves out runs the "
         "server has deleted)"
+    )
+
+
+def _limited(verdict: PatchVerdict, limit: int) -> tuple[PatchVerdict, str]:
+    """Not ready after all: ``--limit`` stopped the listing, so executions went unread."""
+    from replaycheck.report import plural
+
+    held, step = _held(verdict)
+    went = "taken the old branch" if verdict == "ready-to-deprecate" else "recorded the marker"
+    went += "" if verdict == "ready-to-deprecate" else " with patched()"
+    return held, (
+        f"--limit {limit} stopped the listing at {plural(limit, 'execution')}, and the ones "
+        f"after them were not read: they may have {went}. Run `replaycheck patches --live` "
+        f"without --limit before {step}"
     )
 
 

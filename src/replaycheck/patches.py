@@ -212,6 +212,7 @@ def analyze(
     pinned_types: Sequence[str] = (),
     namespace_retention_days: float | None = None,
     pinned_runs: Sequence[str] = (),
+    limit: int = 0,
 ) -> PatchesReport:
     """Build the report from replay verdicts (with ``patches`` facts) and the scanned call sites.
 
@@ -228,7 +229,9 @@ def analyze(
     executions a live selection left out, whose run ids ``pinned_runs`` are: a run continued as
     new from one of them does not miss it); ``namespace_retention_days``: the retention the
     server said (``--live``), which dates when the executions holding a verdict are deleted
-    (as ``retention_days`` does for files, which also leaves out those already past it).
+    (as ``retention_days`` does for files, which also leaves out those already past it);
+    ``limit``: ``--limit N`` stopped a live listing at N executions (0: it did not), so more
+    may match unread.
 
     Raises:
         NoHistoriesError: ``skip_pinned`` left out every history.
@@ -260,6 +263,7 @@ def analyze(
             types_unknown=types_unknown,
             continues_into=tuple(continues_into),
             live=live,
+            limit=limit,
         )
     return PatchesReport(
         patches=tuple(
