@@ -119,6 +119,12 @@ def test_summary_counts_the_ok_histories_of_running_executions(tmp_path: Path) -
     one = cli("check", "-w", "examples.provisioning.workflows",
               str(FIXTURES / "NotifyTenant" / "prov-acme-completed-notify.json"))
     assert "still running" not in one.stdout  # a closed execution was checked in full
+    waiting = FIXTURES / "TenantProvisioning" / "prov-v2-tyrell-awaiting-approval.json"
+    single = cli("check", "-w", "examples.provisioning.workflows", str(waiting))
+    assert single.stdout.splitlines()[-1] == (
+        "1 ok history of an execution still running: checked through the last recorded event, "
+        "not the commands still to come."
+    )
 
 
 def test_json_report_has_the_structured_diagnosis() -> None:

@@ -179,8 +179,9 @@ def count_running(verdicts: Sequence[Verdict]) -> int:
 
 def running_line(count: int) -> str:
     """Say how many ``ok`` histories were of running executions (checked only so far)."""
+    of = "of an execution" if count == 1 else "of executions"
     return (
-        f"{plural(count, 'ok history')} of executions still running: checked through the last "
+        f"{plural(count, 'ok history')} {of} still running: checked through the last "
         "recorded event, not the commands still to come."
     )
 
