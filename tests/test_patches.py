@@ -9,6 +9,7 @@ subset of verdicts it is about, so a stage costs no extra replay.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -19,6 +20,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
 
 from replaycheck._patch_scan import scan
 from replaycheck.cli import main
@@ -511,7 +514,8 @@ def test_cli_live_with_a_limit_that_stopped_the_listing_is_never_ready(
     wide = run(*common, "--limit", "5", "--format", "json")
     assert wide.exit_code == 0, wide.output
     (patch,) = json.loads(wide.stdout)["patches"]
-    assert patch["verdict"] == "ready-to-deprecate", patch["reason"]
+    assert "--limit" not in patch["reason"]  # held back by the query alone (3 others unread)
+    assert patch["reason"].startswith("3 executions of workflow type 'GateAfterSignal'")
     limited = run(*common, "--limit", "1", "--format", "json")
     assert limited.exit_code == 0, limited.output
     (patch,) = json.loads(limited.stdout)["patches"]
@@ -524,10 +528,65 @@ def test_cli_live_with_a_limit_that_stopped_the_listing_is_never_ready(
     )
 
 
+NARROWED = "tests.workflows.gate_narrowed"
+
+
+async def start_narrowed(client: Client, ids: Sequence[str]) -> None:
+    """``NarrowedGate`` executions ``ids``, each left waiting before the gate once its first
+    workflow task completed."""
+    from temporalio.worker import Worker
+
+    from tests.workflows import gate_narrowed
+    from tests.workflows.record_lifecycle import _task_completed
+
+    queue = gate_narrowed.TASK_QUEUE
+    async with Worker(client, task_queue=queue, workflows=[gate_narrowed.NarrowedGate]):
+        for workflow_id in ids:
+            handle = await client.start_workflow(
+                gate_narrowed.TYPE_NAME, id=workflow_id, task_queue=queue
+            )
+            await _task_completed(handle)
+
+
+def test_cli_live_narrowed_by_a_selection_is_ready_only_if_it_covers_the_type(
+    dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop
+) -> None:
+    # Three NarrowedGate executions wait before the gate: every one will take the new branch.
+    # A selection of some of them read nothing of the others, which may have taken the old
+    # branch: it used to say "ready to deprecate" all the same. One that covers them all may.
+    from replaycheck.testing import server_address
+
+    ids = ["narrowed-a", "narrowed-b", "narrowed-c"]
+    server_loop.run_until_complete(start_narrowed(dev_server.client, ids))
+    common = ("--live", "--address", server_address(dev_server), "-w", NARROWED)
+    held = (
+        "{} of workflow type 'NarrowedGate' that the server keeps {} not read (the --query or "
+        "--workflow-id selection left {} out), and {} may have taken the old branch: run "
+        "`replaycheck patches --live` without --query or --workflow-id before deprecating"
+    )
+    for selection, reason in [
+        (("--query", "WorkflowId = 'narrowed-a'"),
+         held.format("2 executions", "were", "them", "they")),
+        (("--workflow-id", "narrowed-a", "--workflow-id", "narrowed-b"),
+         held.format("1 execution", "was", "it", "it")),
+    ]:  # fmt: skip
+        result = run(*common, *selection, "--format", "json")
+        assert result.exit_code == 0, result.output
+        (patch,) = json.loads(result.stdout)["patches"]
+        assert patch["verdict"] == "keep-both-branches"
+        assert patch["reason"] == reason
+        text = run(*common, *selection).stdout
+        assert reason in " ".join(text.split()), text
+    covering = "WorkflowId IN ('narrowed-a', 'narrowed-b', 'narrowed-c')"
+    result = run(*common, "--query", covering, "--format", "json")
+    assert result.exit_code == 0, result.output
+    (patch,) = json.loads(result.stdout)["patches"]
+    assert patch["verdict"] == "ready-to-deprecate", patch["reason"]
+    assert len(patch["not_reached"]) == 3
+
+
 def namespace_retention(address: str) -> timedelta:
     """The default namespace's retention, as the server describes it."""
-    import asyncio
-
     from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
     from temporalio.client import Client
 

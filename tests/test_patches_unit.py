@@ -500,3 +500,29 @@ def test_a_marker_no_code_calls_is_orphaned_and_a_replay_seen_call_counts() -> N
     (site,) = patch.call_sites
     assert (site.observed, site.expression) == (True, "make_id()")
     assert found.non_literal == (dynamic,)
+
+
+def test_a_narrowed_live_selection_holds_ready_back_by_what_it_left_unread() -> None:
+    # The server keeps executions of Flow that the --query read none of (or did not count
+    # them): ready would claim what was not read. None left out of Flow: ready stands.
+    read = [verdict("b", markers=("p",))]
+    (patch,) = analyze(read, [SITE], live=True, unread={"Flow": None, "Other": 4}).patches
+    assert patch.verdict == "keep-both-branches"
+    assert patch.reason == (
+        "the server did not count how many executions of workflow type 'Flow' it keeps, so "
+        "the --query or --workflow-id selection may have left some out, and they may have "
+        "taken the old branch: run `replaycheck patches --live` without --query or "
+        "--workflow-id before deprecating"
+    )
+    (kept,) = analyze(read, [SITE], live=True, unread={"Flow": 0, "Other": 4}).patches
+    assert kept.verdict == "ready-to-deprecate"
+    removed = CallSite("/src/flow.py", 7, "deprecate_patch", "p", "'p'", "Flow")
+    done = [verdict("b", markers=("~p",))]
+    (patch,) = analyze(done, [removed], live=True, unread={"Flow": 2}).patches
+    assert patch.verdict == "keep-deprecate-patch"
+    assert patch.reason.startswith(
+        "2 executions of workflow type 'Flow' that the server keeps were not read (the --query "
+        "or --workflow-id selection left them out), and they may have recorded the marker with "
+        "patched(): run"
+    )
+    assert patch.reason.endswith("before removing the call")

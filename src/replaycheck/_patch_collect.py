@@ -79,7 +79,9 @@ def collect_live(
 
     Without a query or workflow ids, selects every execution the server still keeps (running,
     or closed within the namespace's retention) of the workflow types the code registers (as
-    the replay worker names them: ``@workflow.defn(name=...)`` may be any expression).
+    the replay worker names them: ``@workflow.defn(name=...)`` may be any expression). With a
+    query or workflow ids, the server also counts the executions it keeps of each workflow type
+    read, so a ``ready`` verdict is held back while the selection left some of them unread.
 
     Raises:
         ClusterConnectionError / NoHistoriesError: as ``replaycheck check --live``.
@@ -90,10 +92,16 @@ def collect_live(
     from replaycheck.replay import ReplayJob
 
     found = scan(settings.workflows, settings.import_paths)
-    everything = not selection.query and not selection.workflow_ids and not selection.limit
+    narrowed = bool(selection.query or selection.workflow_ids)
+    everything = not narrowed and not selection.limit
     job = replace(ReplayJob.from_settings(settings, []), sandbox=sandbox, record_patches=True)
     verdicts, stats = check_live(job, connection, selection, concurrency=concurrency,
-                                 running=False, skip_pinned=skip_pinned)  # fmt: skip
+                                 running=False, skip_pinned=skip_pinned,
+                                 count_kept=narrowed)  # fmt: skip
+    unread = {  # what the narrowed selection left out of each type it read (None: unknown)
+        t: None if kept is None else max(kept - stats.read_types.get(t, 0), 0)
+        for t, kept in stats.kept_types.items()
+    }
     report = analyze(
         verdicts,
         found.sites,
@@ -106,5 +114,6 @@ def collect_live(
         pinned_runs=sorted(stats.pinned_runs),
         namespace_retention_days=stats.retention_days,
         limit=selection.limit if selection.limit and stats.matched >= selection.limit else 0,
+        unread=unread,
     )
     return replace(report, pinned_left_out=stats.pinned), stats

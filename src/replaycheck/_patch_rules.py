@@ -93,6 +93,9 @@ class Coverage:
     ``--workflow-id``): advice names a wider selection, not an export."""
     limit: int = 0
     """``--limit N`` stopped the live listing at N executions: more may match, unread."""
+    unread: tuple[tuple[str, int | None], ...] = ()
+    """``(type, count)``: executions of the type the server keeps that a live selection narrowed
+    by ``--query`` or ``--workflow-id`` did not read (``None``: the server did not count them)."""
 
     def held_back(
         self, verdict: PatchVerdict, reason: str, patch_id: str, sites: Sequence[CallSite]
@@ -122,6 +125,11 @@ class Coverage:
         ]  # fmt: skip
         if missing:
             return _earlier_runs_missing(verdict, missing, live=self.live)
+        left = [(t, n) for t, n in self.unread if t in callers and n != 0]
+        if left:
+            from replaycheck._patch_narrowed import narrowed
+
+            return narrowed(*_held(verdict), left)
         return verdict, reason
 
 

@@ -107,6 +107,23 @@ async def count_executions(client: Client, selection: Selection) -> int | None:
     return total if selection.limit is None else min(total, selection.limit)
 
 
+async def count_of_type(client: Client, workflow_type: str) -> int | None:
+    """How many executions of ``workflow_type`` the server keeps (running, or closed within the
+    retention), by a visibility count (``None`` if the server cannot tell)."""
+    from datetime import timedelta
+
+    from temporalio.service import RPCError
+
+    from replaycheck.live import query_literal
+
+    query = f"WorkflowType = {query_literal(workflow_type)}"
+    try:
+        count = await client.count_workflows(query, rpc_timeout=timedelta(seconds=RPC_TIMEOUT))
+    except RPCError:
+        return None
+    return count.count
+
+
 def _listing_error(exc: Any, connection: Connection, query: str) -> ReplaycheckError:
     if exc.status.name == "INVALID_ARGUMENT":
         return ConfigError(f"the server rejected the query {query!r}: {exc.message}; fix --query.")

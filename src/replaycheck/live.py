@@ -21,6 +21,7 @@ from replaycheck.cluster import (
     Execution,
     Selection,
     close_status,
+    count_of_type,
     fetch_histories,
     has_completed_task,
     iter_executions,
@@ -55,6 +56,12 @@ class LiveStats:
     """The most histories held in memory at once (never above ``concurrency``)."""
     retention_days: float | None = None
     """The namespace's retention, as the server said it (``None``: not said)."""
+    read_types: dict[str, int] = field(default_factory=dict)
+    """How many of the executions that matched are of each workflow type (ids the server does
+    not know have none)."""
+    kept_types: dict[str, int | None] = field(default_factory=dict)
+    """With ``count_kept``: how many executions of each type in :attr:`read_types` the server
+    keeps (``None``: it did not say), so a narrowed selection tells what it left out."""
 
 
 def default_query(types: Sequence[str], *, running: bool = True) -> str:
@@ -87,13 +94,16 @@ def check_live(
     on_result: Callable[[Verdict], None] | None = None,
     running: bool = True,
     skip_pinned: bool = False,
+    count_kept: bool = False,
 ) -> tuple[list[Verdict], LiveStats]:
     """Replay the selected executions' histories as they arrive from the cluster.
 
     Without a query or workflow ids, selects :func:`default_query` of the workflow types the
     replay worker registered (``running``: only running executions). ``skip_pinned``: leave
     out executions whose history says they are pinned to a deployment version (counted in
-    :attr:`LiveStats.pinned`). Verdicts come back in selection order.
+    :attr:`LiveStats.pinned`). ``count_kept``: also count the executions the server keeps of
+    each workflow type read (:attr:`LiveStats.kept_types`). Verdicts come back in selection
+    order.
 
     Raises:
         WorkflowImportError / ConfigError: the workflow code or converter cannot be loaded.
@@ -111,7 +121,8 @@ def check_live(
                 )
             selection = Selection(default_query(types, running=running), (), selection.limit)
         stats.query = selection.query
-        fetcher = _Fetcher(connection, selection, concurrency, stats, skip_pinned=skip_pinned)
+        fetcher = _Fetcher(connection, selection, concurrency, stats, skip_pinned=skip_pinned,
+                           count_kept=count_kept)  # fmt: skip
         fetcher.start()
         try:
             verdicts = _replay_stream(session, fetcher, on_result)
@@ -211,9 +222,11 @@ class _Fetcher:
         stats: LiveStats,
         *,
         skip_pinned: bool = False,
+        count_kept: bool = False,
     ) -> None:
         self.connection = connection
         self.skip_pinned = skip_pinned
+        self.count_kept = count_kept
         self.selection = selection
         self.concurrency = concurrency
         self.stats = stats
@@ -275,8 +288,11 @@ class _Fetcher:
             client, self.connection, executions, self.concurrency, slots=self.slots,
             on_slot=self._took,
         )  # fmt: skip
+        read = self.stats.read_types
         async for position, execution, history in fetched:
             self.stats.matched += 1
+            if execution.workflow_type:
+                read[execution.workflow_type] = read.get(execution.workflow_type, 0) + 1
             if history is not None and not has_completed_task(history):
                 self.stats.not_started += 1
                 self.release()
@@ -294,6 +310,9 @@ class _Fetcher:
                 execution.workflow_id, execution.run_id, execution.workflow_type, status
             )
             self.results.put((position, execution, data))
+        if self.count_kept:
+            for workflow_type in sorted(read):
+                self.stats.kept_types[workflow_type] = await count_of_type(client, workflow_type)
 
     def _took(self) -> None:
         with self.lock:

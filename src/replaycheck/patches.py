@@ -213,6 +213,7 @@ def analyze(
     namespace_retention_days: float | None = None,
     pinned_runs: Sequence[str] = (),
     limit: int = 0,
+    unread: Mapping[str, int | None] | None = None,
 ) -> PatchesReport:
     """Build the report from replay verdicts (with ``patches`` facts) and the scanned call sites.
 
@@ -231,7 +232,9 @@ def analyze(
     server said (``--live``), which dates when the executions holding a verdict are deleted
     (as ``retention_days`` does for files, which also leaves out those already past it);
     ``limit``: ``--limit N`` stopped a live listing at N executions (0: it did not), so more
-    may match unread.
+    may match unread; ``unread``: how many executions of each workflow type a live selection
+    narrowed by a query or workflow ids read none of, though the server keeps them (``None``:
+    the server did not count them).
 
     Raises:
         NoHistoriesError: ``skip_pinned`` left out every history.
@@ -264,6 +267,7 @@ def analyze(
             continues_into=tuple(continues_into),
             live=live,
             limit=limit,
+            unread=tuple(sorted((unread or {}).items())),
         )
     return PatchesReport(
         patches=tuple(
