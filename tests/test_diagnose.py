@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from temporalio.testing import WorkflowEnvironment
 
 from replaycheck._building import diagnose
 from replaycheck._commands import Command, HistoryCommands, history_commands
@@ -2804,6 +2805,57 @@ def test_a_removed_patch_call_is_put_back_as_deprecate_patch_first() -> None:
     assert fix.index('workflow.deprecate_patch("charge-first")') < fix.index(
         'if workflow.patched("charge-first"):'
     )
+
+
+@pytest.mark.server
+def test_a_removed_gate_that_only_added_a_step_goes_back_with_no_else(
+    dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    # RemovePatchCall's gate added charging first with no else: the old code ran nothing
+    # there. With an execution that started before the patch in the run too, both fixes and
+    # the summary put the gate back with "else: ...  # the old code (activity 'fetch' here)",
+    # though 'fetch' runs after the gate in both codes: an else holding it would run it twice.
+    from replaycheck._run_fixes import reconcile
+    from replaycheck.replay import ReplayJob, replay
+    from replaycheck.report import removed_patch_lines
+    from tests.workflows.record_changes import record_before
+
+    before = server_loop.run_until_complete(record_before(dev_server.client, tmp_path / "run"))
+    marked = CHANGES / "RemovePatchCall" / "change-RemovePatchCall.json"
+    paths = (str(before), str(marked))
+
+    def checked(module: str, *imports: str) -> list[Verdict]:
+        job = ReplayJob(paths=paths, workflows=(module,), import_paths=(*imports, str(REPO)))
+        return reconcile(replay(job))
+
+    line = marked_line("change: RemovePatchCall")
+    statement = "await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)"
+    gate = ['    if workflow.patched("charge-first"):', f"        {statement}"]
+    started, recorded = checked(V2)
+    assert started.diagnosis is not None and recorded.diagnosis is not None
+    assert started.diagnosis.removed_gate == "charge-first"
+    for d in (started.diagnosis, recorded.diagnosis):
+        fix = d.fix()
+        assert not any(x.strip().startswith("else") for x in fix), fix
+        assert f"(before changes_v2.py:{line} in run)" in fix[0] and "with no else:" in fix[0]
+        assert fix[1:3] == gate
+    assert recorded.diagnosis.old_branch_empty
+    assert "ran nothing where the gate was (activity 'fetch' still runs after it)" in (
+        started.diagnosis.fix()[0]
+    )
+    assert removed_patch_lines([started, recorded]) == [
+        'Patch "charge-first": 1 history recorded its marker with patched(), and the code no '
+        "longer calls it; 1 history started before the patch and ran nothing where the gate "
+        'was: put the whole gate back, one workflow.patched("charge-first") for both, with no '
+        "else."
+    ]
+    # The fix applied as printed (the gate in place of the statement): both histories replay.
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    assert lines[line - 1].strip() == statement
+    indent = lines[line - 1][: -len(lines[line - 1].lstrip())]
+    fixed = [indent + x[4:] + "\n" for x in gate]
+    (tmp_path / "gate_back.py").write_text("".join([*lines[: line - 1], *fixed, *lines[line:]]))
+    assert [v.verdict for v in checked("gate_back", str(tmp_path))] == ["ok", "ok"]
 
 
 def test_a_changed_child_workflow_id_is_named_and_gated() -> None:

@@ -73,13 +73,24 @@ def loop_fix(d: Diagnosis) -> list[str]:
     ]
 
 
+def moved_away(d: Diagnosis) -> bool:
+    """What the history recorded where the code now runs the new code moved, not kept."""
+    return d.change == "reordered" or bool(d.moved_too)
+
+
+def is_addition(d: Diagnosis) -> bool:
+    """The code runs something new where the history went on with what the code still runs
+    after it: the old code ran nothing there, so a gate around the new code needs no else."""
+    return d.still_runs_later and not moved_away(d)
+
+
 def deprecated_early_fix(d: Diagnosis) -> list[str]:
     frame = d.gate_at
     new_code = d.added_block or statement_at(frame) or f"...  # the new code: {d.commanded}"
     # An addition needs no else; a reorder (the old command moved, not kept) needs the old
     # order there, as when the gate was added.
-    moved = d.change == "reordered" or bool(d.moved_too)
-    addition = d.still_runs_later and not moved
+    moved = moved_away(d)
+    addition = is_addition(d)
     lines = [
         f"deprecate_patch({d.deprecated_early!r}) at {d.deprecated_at} came too early: "
         "executions that started before the patch still run or replay; go back to the gate "

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from replaycheck._source import SourceFrame
     from replaycheck.diagnose import Diagnosis
 
 
@@ -32,6 +33,16 @@ def patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
         "        ...  # the old code, for executions that started before the patch",
     ]
     old = diagnosis.old_branch_failures
+    if old and diagnosis.old_branch_empty:  # they ran nothing there: no else to put back
+        return [
+            f"executions recorded with patch {patch_id!r} still need its marker, and "
+            f"{_histories(old)} here started before the patch and ran nothing where the gate "
+            f"was: put the gate back there{at}, one gate for both, with no else:",
+            *new_code_gated(patch_id, frame),
+            "  once none that started before the patch is left (`replaycheck patches` says "
+            "when), keep only the new code and call there",
+            f'    workflow.deprecate_patch("{patch_id}")',
+        ]
     if old:
         return [
             f"executions recorded with patch {patch_id!r} still need its marker, and "
@@ -56,19 +67,45 @@ def patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
 def removed_gate_fix(d: Diagnosis) -> list[str]:
     """An execution that started before a patch whose gate the code no longer has: the gate
     goes back with the old branch, the one fix of the ``patch-removed`` failures of the run."""
+    from replaycheck._fix_cases import is_addition
+
     frame = d.removed_gate_at
     at = f" (before {frame.short()})" if frame else ""
-    return [
+    then = [
+        "  if this history still fails with the gate back, another change broke it: run the "
+        "check again for its own fix",
+    ]
+    started = (
         f"this execution started before patch {d.removed_gate!r}, whose gate the code no longer "
-        f"has (histories recorded with its marker fail without it too): put the gate back where "
-        f"it was{at}, with the old code in the else:",
+        f"has (histories recorded with its marker fail without it too)"
+    )
+    if is_addition(d):  # it ran nothing there: the old branch was empty
+        return [
+            f"{started}, and ran nothing where the gate was ({d.recorded} still runs after it): "
+            f"put the gate back there{at}, with no else:",
+            *new_code_gated(d.removed_gate, frame),
+            *then,
+        ]
+    return [
+        f"{started}: put the gate back where it was{at}, with the old code in the else:",
         f'    if workflow.patched("{d.removed_gate}"):',
         "        ...  # the new code",
         "    else:",
         f"        ...  # the old code ({d.recorded} here), for executions that started before "
         "the patch",
-        "  if this history still fails with the gate back, another change broke it: run the "
-        "check again for its own fix",
+        *then,
+    ]
+
+
+def new_code_gated(patch_id: str, frame: SourceFrame | None) -> list[str]:
+    """The gate around the new code (the statement at ``frame``, where the gate was, when the
+    source shows it), with no else."""
+    from replaycheck._fix_cases import statement_at
+
+    code = statement_at(frame) or "...  # the new code"
+    return [
+        f'    if workflow.patched("{patch_id}"):',
+        *(f"        {line}" for line in code.splitlines()),
     ]
 
 

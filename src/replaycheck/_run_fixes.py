@@ -4,8 +4,9 @@ When the code no longer has ``if workflow.patched("x"): new else: old``, a histo
 with the marker fails at it (``patch-removed``: put the call back), and a history of an
 execution that started before the patch fails later, inside the new code, where on its own it
 reads like a new change wanting a new gate. In one run they are one change: the gate ``x`` goes
-back with the old code in its ``else``. No single history can tell (which patch ids the others
-carry is not in it), so :func:`reconcile` links them once every verdict is in.
+back with the old code in its ``else`` (none when they ran nothing there: an addition). No
+single history can tell (which patch ids the others carry is not in it), so :func:`reconcile`
+links them once every verdict is in.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def reconcile(verdicts: Sequence[Verdict]) -> list[Verdict]:
         return list(verdicts)
     linked = {i: gate for i, v in enumerate(verdicts) if (gate := _gate_passed(v, gates))}
     counts = Counter(linked.values())
+    filled = {gate for i, gate in linked.items() if not _ran_nothing(verdicts[i])}
     out = []
     for i, verdict in enumerate(verdicts):
         d, gate = verdict.diagnosis, _removed(verdict)
@@ -40,9 +42,17 @@ def reconcile(verdicts: Sequence[Verdict]) -> list[Verdict]:
             d = replace(d, removed_gate=linked[i][1], removed_gate_at=where,
                         patch_id=linked[i][1], other_patch_id="")  # fmt: skip
         elif d is not None and gate is not None and gate in counts:
-            d = replace(d, old_branch_failures=counts[gate])
+            d = replace(d, old_branch_failures=counts[gate], old_branch_empty=gate not in filled)
         out.append(verdict if d is verdict.diagnosis else replace(verdict, diagnosis=d))
     return out
+
+
+def _ran_nothing(verdict: Verdict) -> bool:
+    """This execution, started before the patch, ran nothing where the gate was: the code now
+    runs the new code where it went on with what still runs after the gate."""
+    from replaycheck._fix_cases import is_addition
+
+    return verdict.diagnosis is not None and is_addition(verdict.diagnosis)
 
 
 def removed_gates(verdicts: Sequence[Verdict]) -> dict[Gate, Diagnosis]:

@@ -251,8 +251,9 @@ class Diagnosis:
     """Where that gate was: the frame the ``patch-removed`` failure puts it back before."""
     old_branch_failures: int = 0
     """``patch-removed``: how many histories of the run started before the patch and fail
-    without its old branch (set by ``reconcile``): the whole gate goes back, not just a
-    ``deprecate_patch()`` call."""
+    without its old branch (set by ``reconcile``): the whole gate goes back, not just the call."""
+    old_branch_empty: bool = False
+    """With those: each ran nothing where the gate was (an addition): the gate needs no else."""
     abandoned_at: SourceFrame | None = None
     """A cancel the history recorded that the code no longer requests because the activity is
     now scheduled with ``ABANDON``: the line of its ``cancellation_type=`` argument."""

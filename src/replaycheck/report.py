@@ -211,12 +211,14 @@ def removed_patch_lines(verdicts: Sequence[Verdict]) -> list[str]:
     ``patched()`` marker: the step to take back, the smallest that replays them all."""
     recorded: dict[str, int] = {}
     started_before: dict[str, int] = {}
+    empty: dict[str, bool] = {}  # those ran nothing where the gate was: no else
     for verdict in verdicts:
         d = verdict.diagnosis
         if verdict.verdict != "nondeterministic" or d is None:
             continue
         if d.change == "patch-removed" and not d.marker_deprecated:
             recorded[d.recorded_name] = recorded.get(d.recorded_name, 0) + 1
+            empty[d.recorded_name] = d.old_branch_empty
         elif d.removed_gate:
             started_before[d.removed_gate] = started_before.get(d.removed_gate, 0) + 1
     lines = []
@@ -227,7 +229,13 @@ def removed_patch_lines(verdicts: Sequence[Verdict]) -> list[str]:
             "the code no longer calls it"
         )
         before = started_before.get(patch_id, 0)
-        if before:
+        if before and empty.get(patch_id):
+            lines.append(
+                f"{head}; {plural(before, 'history')} started before the patch and ran nothing "
+                f"where the gate was: put the whole gate back, one workflow.patched({quoted}) "
+                "for both, with no else."
+            )
+        elif before:
             lines.append(
                 f"{head}; {plural(before, 'history')} started before the patch and took its old "
                 f"branch: put the whole gate back, one workflow.patched({quoted}) for both, the "

@@ -291,6 +291,32 @@ async def record(client: Client, out: Path, cases: Sequence[str] = CASES) -> lis
         return [await record_case(client, case, out) for case in cases]
 
 
+BEFORE_QUEUE = "replaycheck-changes-before"
+
+
+async def record_before(client: Client, out: Path, case: str = "RemovePatchCall") -> Path:
+    """Run ``case`` once on the code from before its patch (``changes_before``) and write its
+    history to ``<out>/<case>/before-<case>.json``: an execution that started before the patch."""
+    from tests.workflows import changes_before
+
+    wid = f"before-{case}"
+    async with Worker(
+        client,
+        task_queue=BEFORE_QUEUE,
+        workflows=[getattr(changes_before, case)],
+        activities=list(changes_common.ACTIVITIES),
+        identity=IDENTITY,
+    ):
+        handle = await client.start_workflow(case, wid, id=wid, task_queue=BEFORE_QUEUE)
+        await handle.result()
+    provenance = Provenance(
+        workflow_id=wid, workflow_type=case, namespace="default", status="COMPLETED"
+    )
+    path = out / case / f"{wid}.json"
+    write_history(path, (await handle.fetch_history()).events, provenance=provenance)
+    return path
+
+
 async def create_endpoint(client: Client) -> None:
     """The Nexus endpoint the Nexus cases call, routed to the recording's worker."""
     from temporalio.api.nexus.v1 import EndpointSpec, EndpointTarget
