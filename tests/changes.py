@@ -276,6 +276,30 @@ CASES = {
         11, "ActivityTaskScheduled", ("activity", "audit"), ("activity", "charge"),
         "branch", "skip-audit",
     ),
+    "SkipByReturnInLoop": Case(  # 'audit' after an if in a loop whose body returns
+        17, "ActivityTaskScheduled", ("activity", "audit"), ("complete", ""),
+        "branch", "skip-audit",
+    ),
+    "SkipByReturnInLoopInHelper": Case(  # the same, in a loop of a helper run calls
+        17, "ActivityTaskScheduled", ("activity", "audit"), ("activity", "charge"),
+        "branch", "skip-audit",
+    ),
+    "SkipByContinue": Case(  # 'audit' after an if in a loop whose body continues
+        17, "ActivityTaskScheduled", ("activity", "audit"), ("activity", "charge"),
+        "branch", "skip-audit",
+    ),
+    "SkipHelperCall": Case(  # an if around the call of a helper that always audits
+        11, "ActivityTaskScheduled", ("activity", "audit"), ("activity", "charge"),
+        "branch", "skip-audit",
+    ),
+    "ReturnBeforeContinueAsNew": Case(  # an if whose body returns before the continue-as-new
+        11, "WorkflowExecutionContinuedAsNew", ("continue-as-new", ""), ("complete", ""),
+        "branch", "completion-or-continue-as-new",
+    ),
+    "ReturnBeforeRaise": Case(  # an if whose body returns before the raise
+        11, "WorkflowExecutionFailed", ("fail", "order change-ReturnBeforeRaise rejected"),
+        ("complete", ""), "branch", "completion-or-fail",
+    ),
     "SwapDependent": Case(  # 'fetch' takes what 'charge' returns now: both inputs changed
         5, "ActivityTaskScheduled", ("activity", "fetch"), ("activity", "charge"),
         "reordered", "charge-before-fetch",

@@ -33,7 +33,7 @@ from replaycheck._source_flow import (
     parameters_of,
     parameters_read,
 )
-from replaycheck._source_helpers import passed_in_helper
+from replaycheck._source_helpers import passed_in_helper, through_helpers
 
 if TYPE_CHECKING:
     from replaycheck._commands import HistoryCommands
@@ -86,12 +86,14 @@ def _chosen_by_caller(
 
 def continue_branch(
     diagnosis: Diagnosis, h: Command | None, c: Command | None, last: Command | None
-) -> tuple[str, str, str, tuple[str, ...], bool] | None:
+) -> tuple[str, str, str, tuple[str, ...], bool] | Skipped | None:
     """Where the code took another branch of an ``if`` holding a ``continue_as_new()`` (or a
     ``raise`` that fails the workflow) than the history did, as :func:`other_branch` gives it:
     the code continues as new (fails) where the history went on with ``h`` (which runs when
     that branch is not taken), or it went past the ``if`` on to ``c`` where the history
-    continued as new (failed; ``last``: the code's last matching command)."""
+    continued as new (failed; ``last``: the code's last matching command). When the code
+    returned before that ``if`` instead (an ``if`` whose body returns), that one, read as
+    :func:`skipped_branch` gives it (``after``)."""
     ending = _ending(h, c)
     if h is None or c is None or ending is None:
         return None
@@ -101,16 +103,21 @@ def continue_branch(
         found = _continued_later(c, last, continues if ending == "continue-as-new" else _raises(h))
     if found is None:
         return None
-    (file, line, function), at, (branch_at, condition) = found
+    (file, line, function), at, (branch_at, condition, returns) = found
     params, more = parameters_read(condition, parameters_of(file, line))
     # the caller shown is c's frame's: not the if function's unless at is the gate's
     params = _chosen_by_caller(params, c.frames, at) if at == diagnosis.gate_frame else ()
-    return f"{os.path.basename(file)}:{branch_at} in {function}", condition, "if", params, more
+    where = f"{os.path.basename(file)}:{branch_at} in {function}"
+    if returns:  # the code returned before the if with the continue-as-new (the raise)
+        after = (_AFTER[returns], "", "", _elsewhere(diagnosis, c, file))
+        return where, condition, "if", params, more, *after
+    return where, condition, "if", params, more
 
 
-_Found = tuple[tuple[str, int, str], int, tuple[int, str]]
+_Found = tuple[tuple[str, int, str], int, tuple[int, str, str]]
 """The frame holding the ``if``, its index in the code's command's frames (-1: none), and the
-``if``'s line and condition."""
+``if``'s line and condition, and how its body leaves when the code took it and left before
+the ``if`` looked for (:attr:`~replaycheck._source_branches.Passed.returns`; '': none)."""
 
 
 ENDINGS = ("continue-as-new", "fail")
@@ -156,7 +163,7 @@ def _continued_sooner(at: int, h: Command, c: Command) -> _Found | None:
     if c.kind == "fail" and not linecache.getline(*c.frames[at][:2]).lstrip().startswith("raise"):
         return None  # an exception from a call (an activity's failure): no if chose it
     found = continue_taken(c.frames[at][0], c.frames[at][1], instead)
-    return None if found is None else (c.frames[at], at, found)
+    return None if found is None else (c.frames[at], at, (*found, ""))
 
 
 def _continued_later(
@@ -166,7 +173,7 @@ def _continued_later(
     branch that the code passed, from its last matching command ``last`` on to ``c`` (or to
     its completion), as :func:`_passed` looks for it."""
     found = _passed(c, last, lambda file: ends)
-    return None if found is None else (found[0], found[1], found[2][:2])
+    return None if found is None else (found[0], found[1], (*found[2][:2], found[2].returns))
 
 
 def skipped_branch(
@@ -198,7 +205,7 @@ def skipped_branch(
             and bool(re.search(pattern, ast.get_source_segment(source, node) or ""))
         )
 
-    found = _passed(c, last, runs)
+    found = _passed(c, last, through_helpers(runs))
     if found is None:
         return None
     (file, line, function), at, passed = found
@@ -211,10 +218,20 @@ def skipped_branch(
     where = f"{os.path.basename(file)}:{passed.line} in {function}"
     outer = f"{os.path.basename(file)}:{passed.outer} in {function}" if passed.outer else ""
     branch = "case" if passed.kind == "match" else "body" if passed.in_body else "else"
-    branch = "after" if passed.returns else branch
-    gate = c.frames[min(diagnosis.gate_frame, len(c.frames) - 1)][0] if c.frames else ""
-    elsewhere = "" if os.path.abspath(gate) == os.path.abspath(file) else display_file(file)
+    branch = _AFTER.get(passed.returns, branch)
+    elsewhere = _elsewhere(diagnosis, c, file)
     return where, condition, passed.kind, params, more, branch, outer, passed.case, elsewhere
+
+
+_AFTER = {"return": "after", "continue": "continue", "break": "break"}
+"""The :attr:`~replaycheck.diagnose.Diagnosis.branch_skipped` of an ``if`` whose body returns
+(continues, breaks) that the code took."""
+
+
+def _elsewhere(diagnosis: Diagnosis, c: Command, file: str) -> str:
+    """``file`` as shown, when it is not the file of the gate's frame (else '')."""
+    gate = c.frames[min(diagnosis.gate_frame, len(c.frames) - 1)][0] if c.frames else ""
+    return "" if os.path.abspath(gate) == os.path.abspath(file) else display_file(file)
 
 
 Skipped = tuple[str, str, str, tuple[str, ...], bool, str, str, str, str]

@@ -48,10 +48,14 @@ def branch_explanation(d: Diagnosis, rec: str, com: str) -> str:
         if not d.commanded_kind and d.waits_at:
             goes = f"waits at {d.waits_at[0].short()}"
         outer = f" (or the if at {d.branch_outer} around it)" if d.branch_outer else ""
-        if d.branch_skipped == "after":
+        if d.branch_skipped in _LEFT:
+            left, rest = _LEFT[d.branch_skipped]
+            runs, ran = f"runs {rec}", f"ran {rec}"
+            if d.recorded_kind in _ENDS:  # a continue-as-new, a raise after the early return
+                runs, ran = _ENDS[d.recorded_kind][0], _DID[d.recorded_kind]
             return (
-                f"the code took the if at {d.branch_at}{outer} and returned, skipping the "
-                f"code after it, which runs {rec}: this execution went past it and ran {rec} "
+                f"the code took the if at {d.branch_at}{outer} and {left}, skipping the "
+                f"code after it{rest}, which {runs}: this execution went past it and {ran} "
                 f"there, where the code now {goes} ({why}; or the {what} is new)"
             )
         branch = _SKIPPED[what][d.branch_skipped == "else"].format(case=d.branch_case)
@@ -70,7 +74,7 @@ def branch_explanation(d: Diagnosis, rec: str, com: str) -> str:
         )
     if d.recorded_kind in _ENDS:
         goes = "completes" if d.commanded_kind == "complete" else f"goes on with {com}"
-        did = {"continue-as-new": "continued as new", "fail": "failed"}[d.recorded_kind]
+        did = _DID[d.recorded_kind]
         return (
             f"{took} {goes} where this execution {did}, as the code still does in the branch "
             f"it did not take ({why})"
@@ -96,6 +100,16 @@ _ENDS = {
 """Commands ending a run that an ``if`` chooses: what the code does, what it does not, what
 may be new."""
 
+_DID = {"continue-as-new": "continued as new", "fail": "failed"}
+"""What an execution did that ran one of :data:`_ENDS`."""
+
+_LEFT = {
+    "after": ("returned", ""),
+    "continue": ("continued its loop", " in the loop"),
+    "break": ("broke out of its loop", " in the loop"),
+}
+"""An ``if`` whose body leaves (``branch_skipped``): how, and where the code it skipped is."""
+
 
 def branch_fix(d: Diagnosis) -> list[str]:
     """Gate the condition, not the branch: each execution keeps the branch it took. A rename
@@ -112,16 +126,17 @@ def branch_fix(d: Diagnosis) -> list[str]:
             if what == "if"
             else ["    ... if new_branch else ...  # the expression, with new_branch as its test"]
         )
-        after = d.branch_skipped == "after"  # an if whose body returns
+        after = d.branch_skipped in _LEFT  # an if whose body returns (continues, breaks)
         if after:
-            use[1] = "        ...  # its body as it is (it returns)"
+            leaves = {"after": "returns"}.get(d.branch_skipped, f"{d.branch_skipped}s")
+            use[1] = f"        ...  # its body as it is (it {leaves})"
         # a continue-as-new or a raise that is new had the condition False before; a skipped
         # branch that is new had its branch taken always
         old = " (False if the if is new)" if d.commanded_kind in _ENDS else ""
         if d.branch_skipped:
             old = f" ({d.branch_skipped == 'body'} if the {what} is new)"
         code = "arms" if what == "conditional expression" else "branches"
-        took = "returned there or went past it" if after else "took theirs"
+        took = f"{_LEFT[d.branch_skipped][0]} there or went past it" if after else "took theirs"
         lines = [
             f"gate the condition of the {what} at {d.branch_at}, not the code "
             f"{'after it' if after else f'in its {code}'} (executions recorded before {took} "

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from replaycheck._source import LOOPS, end_line, function_at, innermost, parsed, statement_span
 from replaycheck._source_flow import (
+    COMMAND_CALLS,
     calls_one,
     code_of,
     covers,
@@ -93,9 +94,10 @@ class Passed(NamedTuple):
     """``if``, ``match`` or ``conditional expression``."""
     case: str = ""
     """A ``match``: the pattern of the case not taken, and its guard (``"gold" if vip``)."""
-    returns: bool = False
-    """An ``if`` whose body returns (``if not vip: return``) that the code took: what it
-    skipped is the code after it (:attr:`lines`), not a branch."""
+    returns: str = ""
+    """An ``if`` whose body returns (``if not vip: return``; ``continue`` or ``break`` in a
+    loop) that the code took: ``return``, ``continue`` or ``break``; what it skipped is the
+    code after it (:attr:`lines`: to the end of the function, or of the loop), not a branch."""
 
 
 def passed_branch(
@@ -135,8 +137,10 @@ def passed_branch(
     calls = [n for n in ast.walk(function) if isinstance(n, ast.stmt | ast.expr) and runs(n)]
     for call in sorted((n for n in calls if n.lineno in later), key=lambda n: order(n.lineno)):
         held = held_in(function, call)
-        if held is None and to is None:  # the code left the function: by an early return?
-            held = returned_before(function, call)
+        if held is None:  # the code left the function (by an early return?) or the loop's body
+            held = returned_before(function, call, EXITS if to is None else EXITS[1:])
+        elif to is None:  # it completed: it cannot have gone past an if followed by a command
+            held = _returned_sooner(function, held, later) or held
         if held is None or held.node.lineno not in later:
             continue
         if to is None or (order(held.node.lineno) < order(to) and to not in held.lines):
@@ -156,9 +160,10 @@ class _Held(NamedTuple):
     node: _Choice
     branch: list[ast.stmt] | ast.match_case | ast.expr
     lines: frozenset[int]
-    returns: bool = False
-    """``node`` is an ``if`` whose body returns, before the call: ``branch`` is its (empty)
-    ``else``, ``lines`` what follows it to the end of the function."""
+    returns: str = ""
+    """``node`` is an ``if`` whose body returns (``continue``, ``break``: which), before the
+    call: ``branch`` is its (empty) ``else``, ``lines`` what follows it to the end of the
+    function (of the loop)."""
 
     def passed(self, source: str, outer: int) -> Passed:
         """The :class:`Passed` of the code passing ``node`` without taking ``branch``."""
@@ -203,27 +208,73 @@ def held_in(function: ast.AST, call: ast.AST) -> _Held | None:
     )
 
 
-def returned_before(function: ast.AST, call: ast.AST) -> _Held | None:
+EXITS = ("return", "continue", "break")
+"""How the body of an ``if`` may leave what follows it (:func:`returned_before`)."""
+
+
+def returned_before(
+    function: ast.AST, call: ast.AST, exits: tuple[str, ...] = EXITS
+) -> _Held | None:
     """The nearest ``if`` before ``call`` in a block around it whose body ends in a
-    ``return`` and which has no ``else`` (``if not vip: return``): the code may have taken it,
-    and returned before ``call``."""
-    found: list[ast.If] = []
+    ``return`` (``continue``, ``break`` in the innermost loop around ``call``: of ``exits``)
+    and which has no ``else`` (``if not vip: return``): the code may have taken it, and left
+    before ``call``."""
+    loop = innermost(function, getattr(call, "lineno", 0), LOOPS)
+    found: list[tuple[ast.If, str]] = []
     for node in ast.walk(function):
         for name in ("body", "orelse", "finalbody"):
             block = getattr(node, name, None)
             if not isinstance(block, list) or not block or not isinstance(block[0], ast.stmt):
                 continue
             at = next((i for i, s in enumerate(block) if any(call is n for n in ast.walk(s))), 0)
-            found += [s for s in block[:at] if isinstance(s, ast.If) and _returns(s)]
+            for s in block[:at]:
+                how = _exits(s)
+                if how == "return" or (how and innermost(function, s.lineno, LOOPS) is loop):
+                    found += [(s, how)] if how in exits else []
     if not found:
         return None
-    node = max(found, key=lambda n: n.lineno)
-    rest = frozenset(range(end_line(node) + 1, end_line(function) + 1))
-    return _Held(node, node.orelse, rest, returns=True)
+    node, how = max(found, key=lambda p: p[0].lineno)
+    last = end_line(function) if how == "return" or loop is None else end_line(loop)
+    rest = frozenset(range(end_line(node) + 1, last + 1))
+    return _Held(node, node.orelse, rest, returns=how)
 
 
-def _returns(node: ast.If) -> bool:
-    return not node.orelse and isinstance(node.body[-1], ast.Return)
+_EXIT_STATEMENTS = {ast.Return: "return", ast.Continue: "continue", ast.Break: "break"}
+
+
+def _exits(node: ast.stmt) -> str:
+    """``return``, ``continue`` or ``break``: how an ``if`` without ``else`` whose body ends
+    in one leaves; else ''."""
+    if not isinstance(node, ast.If) or node.orelse:
+        return ""
+    return _EXIT_STATEMENTS.get(type(node.body[-1]), "")
+
+
+def _returned_sooner(function: ast.AST, held: _Held, later: set[int]) -> _Held | None:
+    """An ``if`` whose body returns before ``held``'s ``if``, when the code cannot have
+    passed ``held``'s and completed: the statement after that one issues a command
+    (``return await workflow.execute_activity(charge, ...)``). The code returned there."""
+    early = returned_before(function, held.node, ("return",))
+    if early is None or early.node.lineno not in later:
+        return None
+    following = [
+        block[i + 1]
+        for node in ast.walk(function)
+        for name in ("body", "orelse", "finalbody")
+        for block in [getattr(node, name, None)] if isinstance(block, list)
+        for i, s in enumerate(block[:-1]) if s is held.node
+    ]  # fmt: skip
+    return early if following and _issues_command(following[0]) else None
+
+
+def _issues_command(node: ast.stmt) -> bool:
+    """Whether ``node``, a simple statement, calls one of :data:`COMMAND_CALLS`."""
+    return not isinstance(node, _COMPOUND) and any(
+        isinstance(n, ast.Call) and bool(names_in(n.func) & COMMAND_CALLS) for n in ast.walk(node)
+    )
+
+
+_COMPOUND = (ast.If, ast.Match, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.With, ast.AsyncWith)
 
 
 def _outer_if(function: ast.AST, node: _Choice, later: set[int], to: int | None) -> int:

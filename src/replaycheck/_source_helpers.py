@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from replaycheck._patch_modules import dotted_name
-from replaycheck._source import end_line, parsed, statement_span
+from replaycheck._source import end_line, function_at, parsed, statement_span
 from replaycheck._source_branches import Passed, held_in, returned_before
 from replaycheck._source_flow import later_lines
 from replaycheck._workflow_scan import module_file
@@ -67,6 +67,27 @@ def passed_in_helper(path: str, after: int, to: int | None, runs: Runs) -> InHel
             if isinstance(inside, InHelper):
                 return inside
     return None
+
+
+def through_helpers(runs: Runs) -> Runs:
+    """``runs``, picking too a call of a helper (read as :func:`called` reads it) that runs
+    what ``runs`` picks with nothing deciding whether (``await self._audit(order)`` whose
+    ``_audit`` audits every order, up to :data:`DEPTH` calls deep): an ``if`` around that call
+    decides whether the command runs."""
+
+    def picks(path: str) -> Callable[[ast.AST], bool]:
+        here = runs(path)
+
+        def pick(node: ast.AST) -> bool:
+            if here(node):
+                return True
+            function = function_at(path, node.lineno) if isinstance(node, ast.Call) else None
+            helper = None if function is None else called(path, function, node)
+            return helper is not None and _search(*helper, runs, DEPTH - 1, frozenset()) is True
+
+        return pick
+
+    return picks
 
 
 def _search(

@@ -166,10 +166,10 @@ class Diagnosis:
     passes decides, so the caller may be what changed (:attr:`branch_caller`)."""
     branch_skipped: str = ""
     """``branch``: the branch of the ``if`` that the code passed without taking (``body`` or
-    ``else``; a conditional expression's arm alike; ``case`` for a ``match``; ``after``: the
-    code after an ``if`` whose body returns, which the code took), which runs what the history
-    recorded there: this execution took it. Empty when the code took another branch, running
-    something else."""
+    ``else``; a conditional expression's arm alike; ``case`` for a ``match``; ``after``,
+    ``continue``, ``break``: the code after an ``if`` whose body returns, continues or breaks
+    its loop, which the code took), which runs what the history recorded there: this execution
+    took it. Empty when the code took another branch, running something else."""
     branch_file: str = ""
     """``branch``: the file holding :attr:`branch_at` when it is not :attr:`gate_at`'s (a
     helper imported from another module), as :attr:`SourceFrame.file` gives a path."""

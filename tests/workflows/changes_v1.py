@@ -1529,3 +1529,72 @@ class SkipInImportedHelper:
         await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
         await audit_order(order)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipByReturnInLoop")
+class SkipByReturnInLoop:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        for part in order.split("-"):
+            await workflow.execute_activity(audit, part, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipByReturnInLoopInHelper")
+class SkipByReturnInLoopInHelper:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await self._audit_parts(order)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    async def _audit_parts(self, order: str) -> None:
+        for part in order.split("-"):
+            await workflow.execute_activity(audit, part, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipByContinue")
+class SkipByContinue:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        for part in order.split("-"):
+            await workflow.execute_activity(audit, part, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipHelperCall")
+class SkipHelperCall:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await self._audit(order)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    async def _audit(self, order: str) -> None:
+        await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ReturnBeforeContinueAsNew")
+class ReturnBeforeContinueAsNew:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        items = order.split("-")
+        await workflow.execute_activity(fetch, items[0], start_to_close_timeout=TIMEOUT)
+        if len(items) > 1:
+            workflow.continue_as_new("-".join(items[1:]))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ReturnBeforeRaise")
+class ReturnBeforeRaise:
+    """Fails (its history ends in WorkflowExecutionFailed)."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        items = order.split("-")
+        await workflow.execute_activity(fetch, items[0], start_to_close_timeout=TIMEOUT)
+        if order.count("-") >= 1:
+            raise ApplicationError(f"order {order} rejected")
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

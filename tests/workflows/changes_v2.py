@@ -1935,3 +1935,111 @@ class SkipInImportedHelper:
         await audit_vip(order)
         # change: SkipInImportedHelper (the next line)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipByReturnInLoop")
+class SkipByReturnInLoop:
+    """Each part of the order is audited until one is not lower case: run returns there now,
+    in the loop (this execution audited both parts, then charged)."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        for part in order.split("-"):
+            # branch: SkipByReturnInLoop (the next line)
+            if not part.islower():
+                return order
+            # before: SkipByReturnInLoop (the next line)
+            await workflow.execute_activity(audit, part, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipByReturnInLoopInHelper")
+class SkipByReturnInLoopInHelper:
+    """The helper run calls between 'fetch' and 'charge' returns in its loop before the audit
+    of a part that is not lower case."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await self._audit_parts(order)
+        # change: SkipByReturnInLoopInHelper (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    async def _audit_parts(self, order: str) -> None:
+        for part in order.split("-"):
+            # branch: SkipByReturnInLoopInHelper (the next line)
+            if not part.islower():
+                return
+            await workflow.execute_activity(audit, part, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipByContinue")
+class SkipByContinue:
+    """A part of the order that is not lower case is not audited now: the loop continues
+    past its audit."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        for part in order.split("-"):
+            # branch: SkipByContinue (the next line)
+            if not part.islower():
+                continue
+            await workflow.execute_activity(audit, part, start_to_close_timeout=TIMEOUT)
+        # change: SkipByContinue (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipHelperCall")
+class SkipHelperCall:
+    """Only VIP orders are audited now: run calls its helper, which audits every order it is
+    given, under an if."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # branch: SkipHelperCall (the next line)
+        if order.startswith("vip-"):
+            await self._audit(order)
+        # change: SkipHelperCall (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    async def _audit(self, order: str) -> None:
+        await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ReturnBeforeContinueAsNew")
+class ReturnBeforeContinueAsNew:
+    """An order that is not lower case returns before the continue-as-new now (its if
+    unchanged): this execution continued as new there."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        items = order.split("-")
+        # before: ReturnBeforeContinueAsNew (the next line)
+        await workflow.execute_activity(fetch, items[0], start_to_close_timeout=TIMEOUT)
+        # branch: ReturnBeforeContinueAsNew (the next line)
+        if not order.islower():
+            return order
+        if len(items) > 1:
+            workflow.continue_as_new("-".join(items[1:]))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ReturnBeforeRaise")
+class ReturnBeforeRaise:
+    """An order that is not lower case returns before the rejection now (its if unchanged):
+    this execution failed there."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        items = order.split("-")
+        # before: ReturnBeforeRaise (the next line)
+        await workflow.execute_activity(fetch, items[0], start_to_close_timeout=TIMEOUT)
+        # branch: ReturnBeforeRaise (the next line)
+        if not order.islower():
+            return order
+        if order.count("-") >= 1:
+            raise ApplicationError(f"order {order} rejected")
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

@@ -160,6 +160,12 @@ CASES = (
     "SkipByReturnInHelper",
     "SkipTwoCallsDeep",
     "SkipInImportedHelper",
+    "SkipByReturnInLoop",
+    "SkipByReturnInLoopInHelper",
+    "SkipByContinue",
+    "SkipHelperCall",
+    "ReturnBeforeContinueAsNew",
+    "ReturnBeforeRaise",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
@@ -186,7 +192,7 @@ SIGNAL_AFTER_TIMER = {"AddSleepBeforeWait"}
 """Cases signalled once their first timer started (the signal must end a wait on a timer)."""
 NEEDS_SINK = {"ChangeSignalExternal", "RenameSignalExternal", "ChangeCancelExternal"}
 """Cases that signal or cancel the running ``Sink`` workflow ``<workflow id>-sink``."""
-FAILS = {"FailLater", "RemoveRaise"}
+FAILS = {"FailLater", "RemoveRaise", "ReturnBeforeRaise"}
 """Cases whose execution fails (its history ends in ``WorkflowExecutionFailed``)."""
 
 

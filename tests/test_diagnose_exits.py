@@ -1,0 +1,149 @@
+"""Diagnoses of a command skipped where the code left what runs it: an early ``return`` in a
+loop (of ``run``, of a helper), a ``continue`` or ``break`` in a loop, an ``if`` around the
+call of a helper that always runs it, and an early ``return`` before a continue-as-new or a
+raise (recorded cases ``SkipByReturnInLoop``, ``SkipByReturnInLoopInHelper``,
+``SkipByContinue``, ``SkipHelperCall``, ``ReturnBeforeContinueAsNew``, ``ReturnBeforeRaise``).
+Each reads as the ``if`` the code took or passed, and its fix, applied as it reads, replays.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from replaycheck.diagnose import Diagnosis
+from tests.changes import V2_FILE, committed_verdicts, marked_line, replay_variant
+from tests.test_diagnose_helpers import _class_source, _gated
+
+
+def _fixed(d: Diagnosis, old: str, source: str | None = None) -> str:
+    """``changes_v2`` (or ``source``) with the fix of ``d`` applied at its ``if`` as it reads,
+    ``old`` standing for the old condition."""
+    assert d.fix_at is not None
+    lines = (source or V2_FILE.read_text()).splitlines(keepends=True)
+    line = d.fix_at.line
+    indent = lines[line - 1][: len(lines[line - 1]) - len(lines[line - 1].lstrip())]
+    assert lines[line - 1].strip() == f"if {d.branch_condition}:", lines[line - 1]
+    return "".join(lines[: line - 1] + _gated(d.fix(), old, indent) + lines[line:])
+
+
+@pytest.mark.parametrize(
+    ("case", "function", "goes"),
+    [
+        ("SkipByReturnInLoop", "run", "completes"),
+        ("SkipByReturnInLoopInHelper", "_audit_parts", "goes on with activity 'charge'"),
+    ],
+)
+def test_an_early_return_in_a_loop_gates_its_condition(
+    tmp_path: Path, case: str, function: str, goes: str
+) -> None:
+    # The loop audits each part; the code now returns in it before the audit of the second
+    # part. It reads as the if the code took, not as 'charge' (or the completion) now coming
+    # before 'audit'.
+    d = committed_verdicts()[case].diagnosis
+    line = marked_line(f"branch: {case}")
+    assert d is not None and (d.change, d.branch_skipped) == ("branch", "after"), d
+    assert d.branch_at == f"changes_v2.py:{line} in {function}"
+    assert d.explanation() == (
+        f"the code took the if at changes_v2.py:{line} in {function} and returned, skipping the "
+        "code after it, which runs activity 'audit': this execution went past it and ran "
+        f"activity 'audit' there, where the code now {goes} (the condition, or what it reads, "
+        "changed; or the if is new)"
+    )
+    assert d.fix()[-1] == "        ...  # its body as it is (it returns)"
+    assert replay_variant(tmp_path, "loop_return_gated", _fixed(d, "False"), case).ok
+
+
+def test_a_continue_in_a_loop_gates_its_condition(tmp_path: Path) -> None:
+    # SkipByContinue: the loop continues past the audit of a part that is not lower case. It
+    # read as "the loop now runs activity 'audit' fewer times", with a fix of no code.
+    d = committed_verdicts()["SkipByContinue"].diagnosis
+    line = marked_line("branch: SkipByContinue")
+    assert d is not None and (d.change, d.branch_skipped) == ("branch", "continue"), d
+    assert d.branch_at == f"changes_v2.py:{line} in run"
+    assert d.explanation().startswith(
+        f"the code took the if at changes_v2.py:{line} in run and continued its loop, skipping "
+        "the code after it in the loop, which runs activity 'audit': this execution went past "
+        "it and ran activity 'audit' there, where the code now goes on with activity 'charge'"
+    )
+    fix = d.fix()
+    assert fix[0].startswith(f"gate the condition of the if at changes_v2.py:{line} in run, ")
+    assert fix[-1] == "        ...  # its body as it is (it continues)"
+    assert replay_variant(tmp_path, "continue_gated", _fixed(d, "False"), "SkipByContinue").ok
+
+
+def test_a_break_in_a_loop_gates_its_condition(tmp_path: Path) -> None:
+    source = _class_source(
+        V2_FILE.read_text(), "SkipByContinue",
+        "                continue\n", "                break\n",
+    )  # fmt: skip
+    d = replay_variant(tmp_path, "loop_break", source, "SkipByContinue").diagnosis
+    assert d is not None and (d.change, d.branch_skipped) == ("branch", "break"), d
+    assert "and broke out of its loop, skipping the code after it in the loop" in d.explanation()
+    assert d.fix()[-1] == "        ...  # its body as it is (it breaks)"
+    fixed = _fixed(d, "False", source)
+    assert replay_variant(tmp_path, "break_gated", fixed, "SkipByContinue").ok
+
+
+def test_an_if_around_the_call_of_a_helper_in_run_gates_its_condition(tmp_path: Path) -> None:
+    # SkipHelperCall: run calls _audit, which audits every order, under an if now. It read as
+    # "activity 'charge' now comes before activity 'audit'", with a remove-audit gate.
+    d = committed_verdicts()["SkipHelperCall"].diagnosis
+    line = marked_line("branch: SkipHelperCall")
+    assert d is not None and (d.change, d.branch_skipped) == ("branch", "body"), d
+    assert d.branch_at == f"changes_v2.py:{line} in run"
+    assert d.explanation().startswith(
+        f"the code passed the if at changes_v2.py:{line} in run without taking its body, "
+        "which runs activity 'audit'"
+    )
+    assert d.fix()[3].startswith("        new_branch = ...  # the old condition (True if the if")
+    assert replay_variant(tmp_path, "helper_call_gated", _fixed(d, "True"), "SkipHelperCall").ok
+
+
+@pytest.mark.parametrize(
+    ("case", "does", "did"),
+    [
+        ("ReturnBeforeContinueAsNew", "continues as new", "continued as new"),
+        ("ReturnBeforeRaise", "fails the workflow", "failed"),
+    ],
+)
+def test_an_early_return_before_an_ending_gates_its_condition(
+    tmp_path: Path, case: str, does: str, did: str
+) -> None:
+    # The code returns before the if holding the continue-as-new (the raise), whose condition
+    # is as it was: it read as "the code took another branch of" that if, whose gate replays
+    # no better (the code never reaches it).
+    d = committed_verdicts()[case].diagnosis
+    line = marked_line(f"branch: {case}")
+    assert d is not None and (d.change, d.branch_skipped) == ("branch", "after"), d
+    assert d.branch_condition == "not order.islower()"
+    assert d.explanation() == (
+        f"the code took the if at changes_v2.py:{line} in run and returned, skipping the code "
+        f"after it, which {does}: this execution went past it and {did} there, where the code "
+        "now completes (the condition, or what it reads, changed; or the if is new)"
+    )
+    assert d.fix_at is not None and d.fix_at.line == line
+    assert replay_variant(tmp_path, "ending_gated", _fixed(d, "False"), case).ok
+
+
+def test_an_early_return_before_an_if_followed_by_no_command_is_not_named(
+    tmp_path: Path,
+) -> None:
+    # The code may have passed the if with the continue-as-new and returned without a command
+    # after it: that if is read, as before, not the return above it.
+    source = _class_source(
+        V2_FILE.read_text(), "ReturnBeforeContinueAsNew",
+        "        if not order.islower():\n            return order\n"
+        "        if len(items) > 1:\n",
+        "        if not order:\n            return order\n        if len(items) > 5:\n",
+    )  # fmt: skip
+    source = _class_source(
+        source, "ReturnBeforeContinueAsNew",
+        "        return await workflow.execute_activity(charge, order, "
+        "start_to_close_timeout=TIMEOUT)\n",
+        "        return order\n",
+    )  # fmt: skip
+    d = replay_variant(tmp_path, "no_command_after", source, "ReturnBeforeContinueAsNew").diagnosis
+    assert d is not None and (d.change, d.branch_skipped) == ("branch", ""), d
+    assert d.branch_condition == "len(items) > 5"
