@@ -135,7 +135,7 @@ def test_an_early_return_before_an_if_followed_by_no_command_is_not_named(
     source = _class_source(
         V2_FILE.read_text(), "ReturnBeforeContinueAsNew",
         "        if not order.islower():\n            return order\n"
-        "        if len(items) > 1:\n",
+        "        if len(items) >= 2:\n",
         "        if not order:\n            return order\n        if len(items) > 5:\n",
     )  # fmt: skip
     source = _class_source(

@@ -2022,7 +2022,7 @@ class ReturnBeforeContinueAsNew:
         # branch: ReturnBeforeContinueAsNew (the next line)
         if not order.islower():
             return order
-        if len(items) > 1:
+        if len(items) >= 2:
             workflow.continue_as_new("-".join(items[1:]))
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
 
@@ -2040,6 +2040,6 @@ class ReturnBeforeRaise:
         # branch: ReturnBeforeRaise (the next line)
         if not order.islower():
             return order
-        if order.count("-") >= 1:
+        if order.count("-") > 0:
             raise ApplicationError(f"order {order} rejected")
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
