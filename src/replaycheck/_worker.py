@@ -108,6 +108,7 @@ def make_replayer(job: ReplayJob, classes: list[type], setup: Setup) -> Replayer
     from temporalio.worker import Replayer
 
     from replaycheck._capture import CallSiteInterceptor
+    from replaycheck._sandbox_once import validating_once_per_module
 
     ours: list[Any] = [CallSiteInterceptor()]
     if job.record_patches:
@@ -119,8 +120,7 @@ def make_replayer(job: ReplayJob, classes: list[type], setup: Setup) -> Replayer
         kwargs["plugins"] = list(setup.plugins)
     if setup.data_converter is not None:
         kwargs["data_converter"] = setup.data_converter
-    if setup.workflow_runner is not None:
-        kwargs["workflow_runner"] = setup.workflow_runner
+    kwargs["workflow_runner"] = validating_once_per_module(setup.workflow_runner)
     if setup.workflow_failure_exception_types:
         kwargs["workflow_failure_exception_types"] = list(setup.workflow_failure_exception_types)
     return Replayer(**kwargs)
