@@ -1,5 +1,6 @@
 """Why a ``ready`` patch verdict is held back when a live selection narrowed by ``--query`` or
-``--workflow-id`` left out executions the server keeps of the gate's workflow types."""
+``--workflow-id`` left out executions the server keeps of the gate's workflow types, and what
+executions left unread (by ``--limit`` too) may have done."""
 
 from __future__ import annotations
 
@@ -20,8 +21,6 @@ def narrowed(
 
     counted = [(t, n) for t, n in left if n is not None]
     uncounted = [t for t, n in left if n is None]
-    went = "taken the old branch" if held == "keep-both-branches" else "recorded the marker"
-    went += "" if held == "keep-both-branches" else " with patched()"
     said = []
     if counted:
         what = " and ".join(
@@ -43,6 +42,14 @@ def narrowed(
         )
     one = not uncounted and sum(n for _, n in counted) == 1
     return held, (
-        f"{'; '.join(said)}, and {'it' if one else 'they'} may have {went}: run `replaycheck "
-        f"patches --live` without --query or --workflow-id before {step}"
+        f"{'; '.join(said)}, and {'it' if one else 'they'} may have {unread_went(held)}: run "
+        f"`replaycheck patches --live` without --query or --workflow-id before {step}"
     )
+
+
+def unread_went(held: PatchVerdict) -> str:
+    """What executions left unread may have done that ``held`` (a verdict a ``ready`` one fell
+    back to) guards against: taken the old branch, or recorded the marker with ``patched()``."""
+    if held == "keep-both-branches":
+        return "taken the old branch"
+    return "recorded the marker with patched()"

@@ -304,15 +304,14 @@ def _earlier_runs_missing(
 
 def _limited(verdict: PatchVerdict, limit: int) -> tuple[PatchVerdict, str]:
     """Not ready after all: ``--limit`` stopped the listing, so executions went unread."""
+    from replaycheck._patch_narrowed import unread_went
     from replaycheck.report import plural
 
     held, step = _held(verdict)
-    went = "taken the old branch" if verdict == "ready-to-deprecate" else "recorded the marker"
-    went += "" if verdict == "ready-to-deprecate" else " with patched()"
     return held, (
         f"--limit {limit} stopped the listing at {plural(limit, 'execution')}, and the ones "
-        f"after them were not read: they may have {went}. Run `replaycheck patches --live` "
-        f"without --limit before {step}"
+        f"after them were not read: they may have {unread_went(held)}. Run `replaycheck "
+        f"patches --live` without --limit before {step}"
     )
 
 
