@@ -46,6 +46,7 @@ from replaycheck._scenario import (
     recorded_calls,
     retry_due,
 )
+from replaycheck._worker_setup import Setup
 
 if TYPE_CHECKING:
     from temporalio.client import Client, WorkflowHandle
@@ -70,23 +71,12 @@ class Engine:
         *,
         failures: bool,
         limits: Limits,
-        data_converter: Any = None,
-        workflow_runner: Any = None,
-        failure_exception_types: Sequence[type[BaseException]] = (),
-        interceptors: Sequence[Any] = (),
-        plugins: Sequence[Any] = (),
+        setup: Setup | None = None,
     ) -> None:
         self.baseline = list(baseline)
-        self.data_converter = data_converter
-        """The workers' ``DataConverter`` (``None``: temporalio's default)."""
-        self.workflow_runner = workflow_runner
-        """The workers' sandbox, as configured (``None``: temporalio's default)."""
-        self.failure_exception_types = list(failure_exception_types)
-        """The workers' ``workflow_failure_exception_types``, as configured."""
-        self.interceptors = list(interceptors)
-        """The worker's own interceptors, as configured."""
-        self.plugins = list(plugins)
-        """The worker's plugins, as configured."""
+        self.setup = setup or Setup()
+        """The workers' converter, sandbox, failure types, interceptors and plugins, as the
+        project configures them (temporalio's defaults when not)."""
         self.encode_error: Exception | None = None
         """The last error encoding drawn arguments."""
         self.outcomes = {name: outcome_strategy(s, failures) for name, s in activities.items()}
@@ -117,7 +107,7 @@ class Engine:
         # Core's WARN lines (e.g. about the test server's version) would land on stdout, in
         # the middle of the report.
         Runtime.set_default(silent_runtime("replaycheck.generate"), error_if_already_set=False)
-        env = await self._stack.enter_async_context(time_skipping_server(self.data_converter))
+        env = await self._stack.enter_async_context(time_skipping_server(self.setup.data_converter))
         self.env = env
         self.client = env.client
 
@@ -127,11 +117,8 @@ class Engine:
         stand_in.__annotations__["args"] = Sequence[RawValue]
         stand_in = activity.defn(dynamic=True)(stand_in)
 
-        options: dict[str, Any] = {"interceptors": self.interceptors}
-        if self.plugins:  # temporalio releases before worker plugins take no such argument
-            options["plugins"] = self.plugins
-        if self.workflow_runner:
-            options["workflow_runner"] = self.workflow_runner
+        options = self.setup.worker_options()
+        options["interceptors"] = list(self.setup.interceptors)
         try:
             worker = Worker(
                 env.client,
@@ -139,7 +126,6 @@ class Engine:
                 workflows=self.baseline,
                 activities=[stand_in],
                 max_concurrent_activities=4,
-                workflow_failure_exception_types=self.failure_exception_types,
                 **options,
             )
         except RuntimeError as exc:  # the sandbox refused a workflow: say what, and the fix

@@ -114,12 +114,7 @@ def engine(resolved: Resolved, spec: GenerationSpec, limits: Limits) -> Engine:
 
     # The baseline runs with the payloads its worker would write, in the sandbox it would use.
     setup = make_setup(resolved.replay_job)
-    return Engine(
-        resolved.baseline, strategies, failures=spec.failures, limits=limits,
-        data_converter=setup.data_converter, workflow_runner=setup.workflow_runner,
-        failure_exception_types=setup.workflow_failure_exception_types,
-        interceptors=setup.interceptors, plugins=setup.plugins,
-    )  # fmt: skip
+    return Engine(resolved.baseline, strategies, failures=spec.failures, limits=limits, setup=setup)
 
 
 def targets(resolved: Resolved, spec: GenerationSpec, new_types: Sequence[str]) -> list[Target]:

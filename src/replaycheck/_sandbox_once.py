@@ -8,7 +8,7 @@ per module finds it; a class its module does not name (deleted, or bound to anot
 validated on its own, as temporalio does. Each replay still imports its
 module in its own sandbox, as a worker does.
 
-Imported by the replay worker only (it loads temporalio).
+Imported by the replay worker and by `generate`'s worker only (it loads temporalio).
 """
 
 from __future__ import annotations

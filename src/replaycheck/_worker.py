@@ -108,22 +108,17 @@ def make_replayer(job: ReplayJob, classes: list[type], setup: Setup) -> Replayer
     from temporalio.worker import Replayer
 
     from replaycheck._capture import CallSiteInterceptor
-    from replaycheck._sandbox_once import validating_once_per_module
 
     ours: list[Any] = [CallSiteInterceptor()]
     if job.record_patches:
         from replaycheck._patch_record import PatchCallInterceptor
 
         ours.insert(0, PatchCallInterceptor())
-    kwargs: dict[str, Any] = {"workflows": classes, "interceptors": [*ours, *setup.interceptors]}
-    if setup.plugins:
-        kwargs["plugins"] = list(setup.plugins)
+    kwargs = setup.worker_options()
+    kwargs["interceptors"] = [*ours, *setup.interceptors]
     if setup.data_converter is not None:
         kwargs["data_converter"] = setup.data_converter
-    kwargs["workflow_runner"] = validating_once_per_module(setup.workflow_runner)
-    if setup.workflow_failure_exception_types:
-        kwargs["workflow_failure_exception_types"] = list(setup.workflow_failure_exception_types)
-    return Replayer(**kwargs)
+    return Replayer(workflows=classes, **kwargs)
 
 
 def _recordings() -> Any:

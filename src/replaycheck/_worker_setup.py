@@ -45,6 +45,22 @@ class Setup:
     plugins: tuple[Any, ...] = ()
     """The worker's plugins, in order (``plugins``)."""
 
+    def worker_options(self) -> dict[str, Any]:
+        """The options a ``Replayer`` and a ``Worker`` both take from this setup: the runner
+        (each workflow module validated once, see ``_sandbox_once.py``), the failure
+        exception types, and the plugins (only when there are: temporalio releases before
+        worker plugins take no such argument). The interceptors and the converter, which each
+        caller places itself, are left out."""
+        from replaycheck._sandbox_once import validating_once_per_module
+
+        options: dict[str, Any] = {
+            "workflow_runner": validating_once_per_module(self.workflow_runner),
+            "workflow_failure_exception_types": list(self.workflow_failure_exception_types),
+        }
+        if self.plugins:
+            options["plugins"] = list(self.plugins)
+        return options
+
 
 def make_setup(job: ReplayJob) -> Setup:
     """Make the job's converter, runner, interceptors and plugins once, before any history: one
