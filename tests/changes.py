@@ -301,6 +301,14 @@ CASES = {
         11, "WorkflowExecutionFailed", ("fail", "order change-ReturnBeforeRaise rejected"),
         ("complete", ""), "branch", "completion-or-fail",
     ),
+    "ReturnBeforeChargeAndContinue": Case(  # an if whose body returns before 'charge' (then CAN)
+        11, "ActivityTaskScheduled", ("activity", "charge"), ("complete", ""),
+        "branch", "skip-charge",
+    ),
+    "ReturnBeforeChargeAndRaise": Case(  # an if whose body returns before 'charge' (then raise)
+        11, "ActivityTaskScheduled", ("activity", "charge"), ("complete", ""),
+        "branch", "skip-charge",
+    ),
     "SwapDependent": Case(  # 'fetch' takes what 'charge' returns now: both inputs changed
         5, "ActivityTaskScheduled", ("activity", "fetch"), ("activity", "charge"),
         "reordered", "charge-before-fetch",

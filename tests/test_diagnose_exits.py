@@ -1,9 +1,11 @@
 """Diagnoses of a command skipped where the code left what runs it: an early ``return`` in a
 loop (of ``run``, of a helper), a ``continue`` or ``break`` in a loop, an ``if`` around the
 call of a helper that always runs it, and an early ``return`` before a continue-as-new or a
-raise (recorded cases ``SkipByReturnInLoop``, ``SkipByReturnInLoopInHelper``,
-``SkipByContinue``, ``SkipHelperCall``, ``ReturnBeforeContinueAsNew``, ``ReturnBeforeRaise``).
-Each reads as the ``if`` the code took or passed, and its fix, applied as it reads, replays.
+raise, or before a command (an activity, a timer) that precedes one (recorded cases
+``SkipByReturnInLoop``, ``SkipByReturnInLoopInHelper``, ``SkipByContinue``,
+``SkipHelperCall``, ``ReturnBeforeContinueAsNew``, ``ReturnBeforeRaise``,
+``ReturnBeforeChargeAndContinue``, ``ReturnBeforeChargeAndRaise``). Each reads as the ``if``
+the code took or passed, and its fix, applied as it reads, replays.
 """
 
 from __future__ import annotations
@@ -147,3 +149,49 @@ def test_an_early_return_before_an_if_followed_by_no_command_is_not_named(
     d = replay_variant(tmp_path, "no_command_after", source, "ReturnBeforeContinueAsNew").diagnosis
     assert d is not None and (d.change, d.branch_skipped) == ("branch", ""), d
     assert d.branch_condition == "len(items) > 5"
+
+
+_EXPLAINED = (
+    "the code took the if at {where} in run and returned, skipping the code after it, which "
+    "runs {skipped}: this execution went past it and ran {skipped} there, where the code now "
+    "{goes} (the condition, or what it reads, changed; or the if is new)"
+)
+
+
+@pytest.mark.parametrize("old", ["False", 'order.startswith("vip-")'])
+@pytest.mark.parametrize("case", ["ReturnBeforeChargeAndContinue", "ReturnBeforeChargeAndRaise"])
+def test_an_early_return_before_a_command_that_precedes_an_ending_gates_its_condition(
+    tmp_path: Path, case: str, old: str
+) -> None:
+    # The history ran 'charge' and then continued as new (failed); the code now returns
+    # before 'charge' (a new if, or an if whose condition changed: old is its old condition).
+    d = committed_verdicts()[case].diagnosis
+    line = marked_line(f"branch: {case}")
+    assert d is not None and (d.change, d.branch_skipped) == ("branch", "after"), d
+    assert d.explanation() == _EXPLAINED.format(
+        where=f"changes_v2.py:{line}", skipped="activity 'charge'", goes="completes"
+    )
+    assert d.fix_at is not None and d.fix_at.line == line
+    assert replay_variant(tmp_path, "charge_gated", _fixed(d, old), case).ok
+
+
+_RETURNS = "        if order != order.lower():\n            return order\n"
+"""An early return for an order with an upper-case letter (``change-...`` has one)."""
+
+
+def test_an_early_return_before_a_timer_followed_by_an_activity_gates_its_condition(
+    tmp_path: Path,
+) -> None:
+    # RemoveTimer's history: 'fetch', a timer, 'charge'; the code now returns before the sleep.
+    source = _class_source(
+        V2_FILE.read_text(), "RemoveTimer", "        # change: RemoveTimer (the next line)\n",
+        _RETURNS + "        await workflow.sleep(PAUSE)\n",
+    )  # fmt: skip
+    d = replay_variant(tmp_path, "timer_return", source, "RemoveTimer").diagnosis
+    assert d is not None and (d.change, d.branch_skipped) == ("branch", "after"), d
+    assert d.fix_at is not None
+    assert d.explanation() == _EXPLAINED.format(
+        where=f"timer_return.py:{d.fix_at.line}", skipped="timer (1s)", goes="completes"
+    )
+    fixed = _fixed(d, "False", source)
+    assert replay_variant(tmp_path, "timer_return_gated", fixed, "RemoveTimer").ok

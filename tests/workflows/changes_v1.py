@@ -1598,3 +1598,28 @@ class ReturnBeforeRaise:
         if order.count("-") >= 1:
             raise ApplicationError(f"order {order} rejected")
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ReturnBeforeChargeAndContinue")
+class ReturnBeforeChargeAndContinue:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        items = order.split("-")
+        await workflow.execute_activity(fetch, items[0], start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        if len(items) >= 2:
+            workflow.continue_as_new("-".join(items[1:]))
+        return order
+
+
+@workflow.defn(name="ReturnBeforeChargeAndRaise")
+class ReturnBeforeChargeAndRaise:
+    """Fails (its history ends in WorkflowExecutionFailed)."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        if "-" in order:
+            raise ApplicationError(f"order {order} refused")
+        return order

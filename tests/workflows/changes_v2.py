@@ -2043,3 +2043,40 @@ class ReturnBeforeRaise:
         if order.count("-") > 0:
             raise ApplicationError(f"order {order} rejected")
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ReturnBeforeChargeAndContinue")
+class ReturnBeforeChargeAndContinue:
+    """An order with an upper-case letter returns before 'charge' now (a new if), which this
+    execution ran before it continued as new."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        items = order.split("-")
+        # before: ReturnBeforeChargeAndContinue (the next line)
+        await workflow.execute_activity(fetch, items[0], start_to_close_timeout=TIMEOUT)
+        # branch: ReturnBeforeChargeAndContinue (the next line)
+        if order != order.lower():
+            return order
+        await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        if len(items) >= 2:
+            workflow.continue_as_new("-".join(items[1:]))
+        return order
+
+
+@workflow.defn(name="ReturnBeforeChargeAndRaise")
+class ReturnBeforeChargeAndRaise:
+    """An order with an upper-case letter returns before 'charge' now (a new if), which this
+    execution ran before it failed."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # before: ReturnBeforeChargeAndRaise (the next line)
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # branch: ReturnBeforeChargeAndRaise (the next line)
+        if order.lower() != order:
+            return order
+        await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        if "-" in order:
+            raise ApplicationError(f"order {order} refused")
+        return order

@@ -166,6 +166,8 @@ CASES = (
     "SkipHelperCall",
     "ReturnBeforeContinueAsNew",
     "ReturnBeforeRaise",
+    "ReturnBeforeChargeAndContinue",
+    "ReturnBeforeChargeAndRaise",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
@@ -192,7 +194,7 @@ SIGNAL_AFTER_TIMER = {"AddSleepBeforeWait"}
 """Cases signalled once their first timer started (the signal must end a wait on a timer)."""
 NEEDS_SINK = {"ChangeSignalExternal", "RenameSignalExternal", "ChangeCancelExternal"}
 """Cases that signal or cancel the running ``Sink`` workflow ``<workflow id>-sink``."""
-FAILS = {"FailLater", "RemoveRaise", "ReturnBeforeRaise"}
+FAILS = {"FailLater", "RemoveRaise", "ReturnBeforeRaise", "ReturnBeforeChargeAndRaise"}
 """Cases whose execution fails (its history ends in ``WorkflowExecutionFailed``)."""
 
 
