@@ -195,3 +195,34 @@ def test_an_early_return_before_a_timer_followed_by_an_activity_gates_its_condit
     )
     fixed = _fixed(d, "False", source)
     assert replay_variant(tmp_path, "timer_return_gated", fixed, "RemoveTimer").ok
+
+
+_AUDIT = "await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)"
+
+
+@pytest.mark.parametrize(
+    ("case", "body"),
+    [
+        ("ReturnBeforeChargeAndContinue", f"            return {_AUDIT}\n"),
+        ("ReturnBeforeChargeAndRaise", f"            return {_AUDIT}\n"),
+        ("ReturnBeforeChargeAndContinue", f"            {_AUDIT}\n            return order\n"),
+    ],
+)
+def test_an_early_return_issuing_another_command_gates_its_condition(
+    tmp_path: Path, case: str, body: str
+) -> None:
+    # The if's body runs 'audit' and returns, before 'charge' (which the history ran, then
+    # continued as new or failed). It read as "the code commands activity 'audit' where the
+    # history recorded activity 'charge'" with a gate at the audit in the if's body, not
+    # naming the if this execution went past.
+    source = _class_source(V2_FILE.read_text(), case, "            return order\n", body)
+    d = replay_variant(tmp_path, "audit_return", source, case).diagnosis
+    assert d is not None and (d.change, d.branch_skipped) == ("branch", "after"), d
+    line = marked_line(f"branch: {case}")
+    assert d.fix_at is not None and d.fix_at.line == line
+    assert d.explanation() == _EXPLAINED.format(
+        where=f"audit_return.py:{line}", skipped="activity 'charge'",
+        goes="goes on with activity 'audit'",
+    )  # fmt: skip
+    fixed = _fixed(d, "False", source)
+    assert replay_variant(tmp_path, "audit_return_gated", fixed, case).ok

@@ -138,7 +138,7 @@ def passed_branch(
     for call in sorted((n for n in calls if n.lineno in later), key=lambda n: order(n.lineno)):
         held = held_in(function, call)
         if held is None:  # the code left the function (by an early return?) or the loop's body
-            held = returned_before(function, call, EXITS if to is None else EXITS[1:])
+            held = _left_before(function, call, to)
         elif to is None:  # it completed: it cannot have gone past an if followed by a command
             held = _returned_sooner(function, held, later) or held
         if held is None or held.node.lineno not in later:
@@ -237,6 +237,18 @@ def returned_before(
     last = end_line(function) if how == "return" or loop is None else end_line(loop)
     rest = frozenset(range(end_line(node) + 1, last + 1))
     return _Held(node, node.orelse, rest, returns=how)
+
+
+def _left_before(function: ast.AST, call: ast.AST, to: int | None) -> _Held | None:
+    """:func:`returned_before` ``call``: the code went on to ``to`` (``None``: it completed) from
+    there, so an ``if`` whose body returns only when ``to`` is in that body (the code took it,
+    ran ``to`` and returned: ``if new: return await ...(bill, ...)``)."""
+    held = returned_before(function, call)
+    if to is None or held is None or held.returns != "return":
+        return held
+    if isinstance(held.node, ast.If) and covers(held.node.body, to):
+        return held
+    return returned_before(function, call, EXITS[1:])
 
 
 _EXIT_STATEMENTS = {ast.Return: "return", ast.Continue: "continue", ast.Break: "break"}
