@@ -3648,10 +3648,11 @@ def test_a_sleep_between_is_new_when_as_many_timers_follow_as_the_history_record
     # as one (the walkthrough app's `wait_condition(..., timeout=...)`).
     from collections import Counter
 
-    from replaycheck._task_readings import _new_command, _pattern
+    from replaycheck._readings import starting_pattern
+    from replaycheck._task_readings import _new_command
 
     timer = Command(kind="timer", name="", event_id=9, task=2)
-    recorded = Counter({_pattern(timer): 1})
+    recorded = Counter({starting_pattern(timer): 1})
     sleep = "    await workflow.sleep(PAUSE)"
     for name, wait, new in [
         ("timeout", "workflow.wait_condition(lambda: self.ready(), timeout=PAUSE)", True),

@@ -226,3 +226,29 @@ def test_an_early_return_issuing_another_command_gates_its_condition(
     )  # fmt: skip
     fixed = _fixed(d, "False", source)
     assert replay_variant(tmp_path, "audit_return_gated", fixed, case).ok
+
+
+def test_an_early_return_before_a_wait_with_a_timeout_gates_its_condition(
+    tmp_path: Path,
+) -> None:
+    # RemoveWaitTimeout's history: 'fetch', the timer of a wait_condition's timeout, 'bill';
+    # the code (its timeout kept) now returns before the wait. It read as "the code no longer
+    # commands timer (1s)", gating no line ("where timer (1s) was").
+    source = _class_source(
+        V2_FILE.read_text(), "RemoveWaitTimeout",
+        "            await workflow.wait_condition(lambda: self.approved)\n",
+        "            await workflow.wait_condition(lambda: self.approved, timeout=PAUSE)\n",
+    )  # fmt: skip
+    assert replay_variant(tmp_path, "wait_kept", source, "RemoveWaitTimeout").ok
+    source = _class_source(
+        source, "RemoveWaitTimeout", "        approved = False\n",
+        _RETURNS + "        approved = False\n",
+    )  # fmt: skip
+    d = replay_variant(tmp_path, "wait_return", source, "RemoveWaitTimeout").diagnosis
+    assert d is not None and (d.change, d.branch_skipped) == ("branch", "after"), d
+    assert d.fix_at is not None
+    assert d.explanation() == _EXPLAINED.format(
+        where=f"wait_return.py:{d.fix_at.line}", skipped="timer (1s)", goes="completes"
+    )
+    fixed = _fixed(d, "False", source)
+    assert replay_variant(tmp_path, "wait_return_gated", fixed, "RemoveWaitTimeout").ok

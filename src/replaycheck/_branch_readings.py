@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from replaycheck._commands import NAMED_KINDS, Command, RawFrame
-from replaycheck._readings import source_names, source_pattern
+from replaycheck._readings import source_names, source_pattern, starting_pattern
 from replaycheck._source import SourceFrame, display_file, function_at
 from replaycheck._source_branches import (
     Passed,
@@ -191,7 +191,7 @@ def skipped_branch(
     holding it when that is not the gate's (a helper of another module; else '')."""
     if h is None or c is None or "continue-as-new" in (h.kind, c.kind) or h.kind == "complete":
         return None
-    pattern = source_pattern(h)
+    pattern = starting_pattern(h)  # a timer: a wait with a timeout starts one too
     if not pattern:
         return None
     names = source_names(h.name) if h.kind in NAMED_KINDS and h.name else set()

@@ -328,6 +328,15 @@ def source_pattern(command: Command) -> str:
     return _KINDS_IN_SOURCE.get(command.kind, "")
 
 
+TIMER_STARTS_IN_SOURCE = TIMER_IN_SOURCE + r"|\bwait_condition\((?:[^()]|\([^()]*\))*\btimeout="
+"""What may start a timer: a sleep, or a wait with a timeout."""
+
+
+def starting_pattern(command: Command) -> str:
+    """:func:`source_pattern`, a timer's matching the waits with a timeout that start one too."""
+    return TIMER_STARTS_IN_SOURCE if command.kind == "timer" else source_pattern(command)
+
+
 def _sets_other(c: Command, h: Command, history: HistoryCommands) -> bool:
     """Whether the history's next upsert of ``c``'s kind from ``h`` on set other values than
     ``c`` sets (both known): that upsert is not ``c`` moved up."""

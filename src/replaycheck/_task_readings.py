@@ -20,7 +20,7 @@ from replaycheck._building_names import patch_ids_in_use, slug_of, unused
 from replaycheck._commands import Command, HistoryCommands, RawFrame
 from replaycheck._divergence import Divergence, timeline
 from replaycheck._limits import now_limited
-from replaycheck._readings import TIMER_IN_SOURCE, source_pattern
+from replaycheck._readings import source_pattern, starting_pattern
 from replaycheck._source import (
     LOOPS,
     end_line,
@@ -91,7 +91,7 @@ def now_sequential(found: Divergence, history: HistoryCommands) -> Sequential | 
     if first is None or code is None or first.task != h.task or not source_pattern(h):
         return None
     todo = [x for x in history.commands if x.task == h.task and x.event_id >= h.event_id]
-    recorded = Counter(_pattern(x) for x in history.commands if x.event_id >= h.event_id)
+    recorded = Counter(starting_pattern(x) for x in history.commands if x.event_id >= h.event_id)
     for depth, (file, line, function) in enumerate(code.frames):  # a helper's caller, maybe
         start, end = statement_span(file, line)
         if re.search(source_pattern(h), statement_source(file, line)):
@@ -215,15 +215,6 @@ def _started_after(
             break
         following = next_statement(file, last)
     return spans, new
-
-
-_TIMER_SOURCES = TIMER_IN_SOURCE + r"|\bwait_condition\((?:[^()]|\([^()]*\))*\btimeout="
-"""What may start a timer: a sleep, or a wait with a timeout."""
-
-
-def _pattern(command: Command) -> str:
-    """:func:`source_pattern`, a timer's counting the waits with a timeout that start one."""
-    return _TIMER_SOURCES if command.kind == "timer" else source_pattern(command)
 
 
 def _new_command(file: str, line: int, code: str, recorded: Counter[str]) -> bool:
