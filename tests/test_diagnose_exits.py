@@ -252,3 +252,54 @@ def test_an_early_return_before_a_wait_with_a_timeout_gates_its_condition(
     )
     fixed = _fixed(d, "False", source)
     assert replay_variant(tmp_path, "wait_return_gated", fixed, "RemoveWaitTimeout").ok
+
+
+_CHARGE = "        await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)\n"
+
+
+def test_an_early_return_before_code_that_changed_too_names_the_return_first(
+    tmp_path: Path,
+) -> None:
+    # The code returns early before 'bill' now, where this execution ran 'charge' and then
+    # continued as new: it read as "the code no longer commands activity 'charge'", gated
+    # "where activity 'charge' was" with no line. The return comes first, then the rename.
+    case = "ReturnBeforeChargeAndContinue"
+    source = _class_source(V2_FILE.read_text(), case, _CHARGE, _CHARGE.replace("charge", "bill"))
+    d = replay_variant(tmp_path, "bill_after", source, case).diagnosis
+    assert d is not None and (d.change, d.branch_skipped) == ("branch", "after"), d
+    line = marked_line(f"branch: {case}")
+    assert d.fix_at is not None and d.fix_at.line == line
+    assert d.branch_after_runs == "activity 'bill'"
+    assert d.explanation().startswith(
+        f"the code took the if at bill_after.py:{line} in run and returned, skipping the code "
+        "after it, which now runs activity 'bill' first (changed too): this execution went "
+        "past it and ran activity 'charge' there, where the code now completes"
+    )
+    assert d.fix()[-1] == (
+        "  then replay again: the code after it runs activity 'bill' where this execution ran "
+        "activity 'charge', a change to gate too"
+    )
+    fixed = _fixed(d, "False", source)
+    second = replay_variant(tmp_path, "bill_after_gated", fixed, case).diagnosis
+    assert second is not None and second.change == "renamed", second
+    assert (second.recorded_name, second.commanded_name) == ("charge", "bill")
+    gated = (
+        '        if workflow.patched("bill-instead-of-charge"):\n'
+        f"    {_CHARGE.replace('charge', 'bill')}        else:\n    {_CHARGE}"
+    )
+    both = _class_source(fixed, case, _CHARGE.replace("charge", "bill"), gated)
+    assert replay_variant(tmp_path, "bill_after_both", both, case).ok
+
+
+def test_an_early_return_before_changed_code_of_a_completed_history_is_not_named(
+    tmp_path: Path,
+) -> None:
+    # RemoveActivityAtEnd's history ran 'charge' and completed: it may have returned at a new
+    # if too, with 'charge' removed before it, so the removal is read as before.
+    fetch = "await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)\n"
+    source = _class_source(
+        V2_FILE.read_text(), "RemoveActivityAtEnd", f"        return {fetch}",
+        f"        {fetch}{_RETURNS}        return {fetch.replace('fetch', 'bill', 1)}",
+    )  # fmt: skip
+    d = replay_variant(tmp_path, "completed_return", source, "RemoveActivityAtEnd").diagnosis
+    assert d is not None and d.change == "removed", d

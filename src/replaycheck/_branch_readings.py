@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from replaycheck._commands import NAMED_KINDS, Command, RawFrame
+from replaycheck._commands import KIND_LABELS, NAMED_KINDS, Command, RawFrame
 from replaycheck._readings import source_names, source_pattern, starting_pattern
 from replaycheck._source import SourceFrame, display_file, function_at
 from replaycheck._source_branches import (
@@ -23,6 +23,7 @@ from replaycheck._source_branches import (
     continues,
     other_branch_runs,
     passed_branch,
+    returned_before_commands,
 )
 from replaycheck._source_flow import (
     bound_parameters,
@@ -30,8 +31,10 @@ from replaycheck._source_flow import (
     code_of,
     count_calls_later,
     later_lines,
+    names_in,
     parameters_of,
     parameters_read,
+    what_it_runs,
 )
 from replaycheck._source_helpers import passed_in_helper, through_helpers
 
@@ -221,6 +224,44 @@ def skipped_branch(
     branch = _AFTER.get(passed.returns, branch)
     elsewhere = _elsewhere(diagnosis, c, file)
     return where, condition, passed.kind, params, more, branch, outer, passed.case, elsewhere
+
+
+def returned_then_changed(
+    h: Command | None, c: Command | None, last: Command | None, ended: str
+) -> tuple[Skipped, str] | None:
+    """Where the code took an early return (an ``if`` whose body returns, in the function
+    ``last``'s outermost frame is in) after ``last`` and completed (``c``), where the history
+    ran ``h`` and its run did not complete (it ``ended`` in a continue-as-new or a failure:
+    the execution cannot have returned there), when the code after that ``if`` no longer runs
+    ``h`` (:func:`skipped_branch` finds nothing): as :func:`skipped_branch` gives it
+    (``after``), and what the code after it runs first (``activity 'bill'``)."""
+    if h is None or c is None or c.kind != "complete" or last is None or not last.frames:
+        return None
+    if ended not in ENDINGS or h.kind in ("complete", *ENDINGS):
+        return None
+    file, line, function = last.frames[-1]
+    found = returned_before_commands(file, line)
+    if found is None:
+        return None
+    passed, call = found
+    where = f"{os.path.basename(file)}:{passed.line} in {function}"
+    skipped = (where, passed.condition, "if", (), False, "after", "", "", display_file(file))
+    return skipped, _runs(call)
+
+
+def _runs(call: ast.Call) -> str:
+    """The command a call of :data:`~replaycheck._source_flow.COMMAND_CALLS` (or a sleep)
+    issues, as :meth:`Command.describe` names it (``activity 'bill'``)."""
+    func = call.func.attr if isinstance(call.func, ast.Attribute) else ""
+    func = func or (call.func.id if isinstance(call.func, ast.Name) else "")
+    if "sleep" in func:
+        return "a timer"
+    kind = "child" if "child" in func else "local-activity" if "local" in func else "activity"
+    target = what_it_runs(call)[0] if what_it_runs(call) else None
+    if kind == "child" and isinstance(target, ast.Attribute):  # PackOrder.run
+        target = target.value
+    names = sorted(names_in(target)) if target is not None else []
+    return Command(kind, names[-1]).describe() if len(names) == 1 else KIND_LABELS[kind]
 
 
 _AFTER = {"return": "after", "continue": "continue", "break": "break"}

@@ -16,6 +16,7 @@ from replaycheck._branch_readings import (
     as_branch,
     continue_branch,
     other_branch,
+    returned_then_changed,
     skipped_before_wait,
     skipped_branch,
 )
@@ -361,6 +362,13 @@ def _from_divergence(
     branch = None if next_is_h else (
         other_branch(diagnosis, h, c) or continue_branch(diagnosis, h, c, matched))  # fmt: skip
     skipped = None if next_is_h or branch else skipped_branch(diagnosis, h, c, matched)
+    ended = history.commands[-1].kind if history.commands else ""
+    returned = (
+        None if next_is_h or branch or skipped else returned_then_changed(h, c, matched, ended)
+    )
+    if returned is not None:  # an early return, and what follows it changed too
+        ids = branch_ids(h, c, skipped=True)
+        return replace(as_branch(diagnosis, returned[0], ids, taken), branch_after_runs=returned[1])
     found_branch = branch or skipped
     if found_branch is not None:
         patch_ids = branch_ids(h, c, skipped=skipped is not None)

@@ -53,6 +53,8 @@ def branch_explanation(d: Diagnosis, rec: str, com: str) -> str:
             runs, ran = f"runs {rec}", f"ran {rec}"
             if d.recorded_kind in _ENDS:  # a continue-as-new, a raise after the early return
                 runs, ran = _ENDS[d.recorded_kind][0], _DID[d.recorded_kind]
+            if d.branch_after_runs:  # the code after it changed too
+                runs = f"now runs {d.branch_after_runs} first (changed too)"
             return (
                 f"the code took the if at {d.branch_at}{outer} and {left}, skipping the "
                 f"code after it{rest}, which {runs}: this execution went past it and {ran} "
@@ -171,6 +173,12 @@ def branch_fix(d: Diagnosis) -> list[str]:
             *lines,
             f"  if instead the if at {d.branch_outer} around it now takes a branch without "
             "this if, gate that one's condition the same way",
+        ]
+    if d.branch_after_runs:
+        return [
+            *lines,
+            f"  then replay again: the code after it runs {d.branch_after_runs} where this "
+            f"execution ran {d.recorded}, a change to gate too",
         ]
     if d.recorded_kind in _ENDS or d.branch_skipped:  # the code still does, in the if
         return lines

@@ -239,6 +239,29 @@ def returned_before(
     return _Held(node, node.orelse, rest, returns=how)
 
 
+def returned_before_commands(path: str, after: int) -> tuple[Passed, ast.Call] | None:
+    """The ``if`` whose body returns that the code took after the statement at ``after``,
+    where it completed with no command after that one: the first command call after it is held
+    by no ``if`` and comes after that ``if`` (``if new: return``, then ``execute_activity(bill,
+    ...)``); and that call."""
+    calls: list[ast.Call] = []
+
+    def runs(node: ast.AST) -> bool:
+        issues = isinstance(node, ast.Call) and bool(names_in(node.func) & _ISSUING)
+        calls.extend([node] if isinstance(node, ast.Call) and issues else [])
+        return issues
+
+    found = passed_branch(path, after, None, runs)
+    if found is None or found.returns != "return":
+        return None
+    after_it = [c for c in calls if c.lineno in found.lines]
+    return (found, min(after_it, key=lambda c: c.lineno)) if after_it else None
+
+
+_ISSUING = COMMAND_CALLS | {"sleep"}
+"""The calls :func:`returned_before_commands` looks for after an early return."""
+
+
 def _left_before(function: ast.AST, call: ast.AST, to: int | None) -> _Held | None:
     """:func:`returned_before` ``call``: the code went on to ``to`` (``None``: it completed) from
     there, so an ``if`` whose body returns only when ``to`` is in that body (the code took it,

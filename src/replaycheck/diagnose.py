@@ -2,11 +2,10 @@
 
 A :class:`Diagnosis` says where replay diverged (history event id and type), what the history
 recorded there, what the new code commanded instead (and which line of it), the commands around
-that point, how to gate the change, and what deploying it would break.
-``replaycheck._building.diagnose`` builds it in the replay worker from the history's command
-events, the commands the code issued during replay (recorded with their call sites by
-``replaycheck._capture``) and core's own message, which serves as a cross check and as the
-fallback: a message nothing else explains still gives a Diagnosis holding it.
+that point, how to gate the change, and what deploying it would break. Built in the replay
+worker (``replaycheck._building.diagnose``) from the history's command events, the commands the
+code issued (with their call sites: ``replaycheck._capture``) and core's own message, the
+cross check and fallback: a message nothing else explains still gives a Diagnosis holding it.
 """
 
 from __future__ import annotations
@@ -178,6 +177,8 @@ class Diagnosis:
     branch_outer: str = ""
     """``branch``, :attr:`branch_skipped`: an ``if`` around that ``if`` which the code passed
     too (``wf.py:14 in run``): the code may have skipped that one's branch instead."""
+    branch_after_runs: str = ""
+    """``branch``, ``after``: what the code after the if runs first, changed too (``bill``)."""
     branch_reads_more: bool = False
     """``branch``: its condition reads more than :attr:`branch_parameters` (``self``, a
     global): the condition is gated first, the caller's argument second."""
