@@ -1,5 +1,6 @@
 """Hints for a workflow spec that does not import: the module a file path or a typo meant,
-and the ``module:Class`` spelling of a class named with a dot (for ``replaycheck.config``)."""
+the ``module:Class`` spelling of a class named with a dot, and the modules of a package named
+where its modules go (for ``replaycheck.config``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import difflib
 import importlib
 import pkgutil
 import re
+from collections.abc import Callable
+from types import ModuleType
 
 
 def as_module_hint(spec: str) -> str:
@@ -61,3 +64,41 @@ def _module_exists(module_name: str) -> bool:
         return importlib.util.find_spec(module_name) is not None
     except Exception:  # a parent package is missing, or fails to import
         return False
+
+
+def package_hint(package: ModuleType, classes_in: Callable[[ModuleType], list[type]]) -> str:
+    """The end of the message for a spec's module that holds no workflow, when it is a package:
+    its modules that define workflows are what to name instead. Empty for a plain module, or a
+    package none of whose modules defines one.
+
+    Args:
+        package: the module the spec named.
+        classes_in: the ``@workflow.defn`` classes a module holds (defined or imported).
+    """
+    if not hasattr(package, "__path__"):
+        return ""
+    holding = [
+        repr(module.__name__)
+        for module in _submodules(package)
+        if any(cls.__module__ == module.__name__ for cls in classes_in(module))
+    ]
+    if not holding:
+        return ""
+    return (
+        ": it is a package, and a package stands for its __init__.py alone, not for the modules "
+        f"in it; name its modules that define workflows instead: {', '.join(holding)} (or "
+        "import the classes in its __init__.py)."
+    )
+
+
+def _submodules(package: ModuleType) -> list[ModuleType]:
+    """Every module below ``package`` that imports, by name; one that fails to import is left
+    out (the hint names only what would work)."""
+    found: list[ModuleType] = []
+    prefix = package.__name__ + "."
+    for info in pkgutil.walk_packages(package.__path__, prefix, onerror=lambda _: None):
+        try:
+            found.append(importlib.import_module(info.name))
+        except Exception:  # the user's module, not one the hint can name
+            continue
+    return sorted(found, key=lambda module: module.__name__)

@@ -27,7 +27,7 @@ from replaycheck._config_values import parse_failure_types as parse_failure_type
 from replaycheck._config_values import parse_module_names as parse_module_names
 from replaycheck._config_values import parse_object_specs as parse_object_specs
 from replaycheck._config_values import parse_workflow_specs as parse_workflow_specs
-from replaycheck._spec_hints import as_class_spec, close_module
+from replaycheck._spec_hints import as_class_spec, close_module, package_hint
 from replaycheck._workflow_scan import count_workflow_classes as count_workflow_classes
 from replaycheck._workflow_scan import module_file as module_file
 from replaycheck.errors import ConfigError, WorkflowImportError
@@ -309,9 +309,11 @@ def _import_spec(spec: str) -> list[type]:
     if not cls_name:
         classes = _workflow_classes_in(module)
         if not classes:
+            tail = package_hint(module, _workflow_classes_in) or (
+                "; point the workflows setting at the module that holds your workflows."
+            )
             raise WorkflowImportError(
-                f"module {module_name!r} defines no @workflow.defn class; "
-                "point the workflows setting at the module that holds your workflows."
+                f"module {module_name!r} defines no @workflow.defn class{tail}"
             )
         return classes
     obj = getattr(module, cls_name, None)

@@ -1,0 +1,98 @@
+"""A workflows setting that names the wrong thing: what the message tells the user to name."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from replaycheck.cli import main
+from tests.conftest import COMPLETE
+
+pytest_plugins = ["pytester"]
+
+WORKFLOW = """
+from temporalio import workflow
+
+
+@workflow.defn(name="{name}")
+class {name}:
+    @workflow.run
+    async def run(self) -> None:
+        pass
+"""
+
+
+def make_package(root: Path) -> None:
+    """``shop.workflows``: a package whose ``__init__`` is empty and whose modules (one in a
+    subpackage) define the workflows, beside one that defines none and one that does not import;
+    the package layout teams use, with the worker importing ``from shop.workflows import ...``."""
+    package = root / "shop" / "workflows"
+    (package / "billing").mkdir(parents=True)
+    (root / "shop" / "__init__.py").write_text("")
+    (package / "__init__.py").write_text('"""Workflows of the shop."""\n')
+    two = WORKFLOW.format(name="Orders") + WORKFLOW.format(name="Refund")
+    (package / "orders.py").write_text(two)
+    (package / "helpers.py").write_text("from shop.workflows.orders import Orders\n")
+    (package / "broken.py").write_text("import not_installed_anywhere\n")
+    (package / "billing" / "__init__.py").write_text("")
+    (package / "billing" / "invoices.py").write_text(WORKFLOW.format(name="Invoice"))
+
+
+def run_check(cwd: Path, *args: str) -> Result:
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, ["check", *args], catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+NAMES = "'shop.workflows.billing.invoices', 'shop.workflows.orders'"
+
+
+def test_a_package_named_as_workflows_gets_the_modules_that_define_them(tmp_path: Path) -> None:
+    make_package(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[tool.replaycheck]\nworkflows = ["shop.workflows"]\n')
+    result = run_check(tmp_path, str(COMPLETE))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "replaycheck: error: module 'shop.workflows' defines no @workflow.defn class: it is a "
+        "package, and a package stands for its __init__.py alone, not for the modules in it; "
+        f"name its modules that define workflows instead: {NAMES} (or import the classes in its "
+        "__init__.py).\n"
+    )
+
+
+def test_a_package_none_of_whose_modules_defines_a_workflow_says_so_as_before(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "__init__.py").write_text("")
+    (tmp_path / "empty" / "util.py").write_text("X = 1\n")
+    result = run_check(tmp_path, "-w", "empty", str(COMPLETE))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "replaycheck: error: module 'empty' defines no @workflow.defn class; point the workflows "
+        "setting at the module that holds your workflows.\n"
+    )
+
+
+@pytest.mark.parametrize("xdist_args", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_package_named_as_workflows_in_pytest_fails_the_items_with_the_modules_to_name(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
+    make_package(pytester.path)
+    (pytester.path / "histories").mkdir()
+    (pytester.path / "histories" / COMPLETE.name).write_bytes(COMPLETE.read_bytes())
+    pytester.makefile(
+        ".toml",
+        pyproject='[tool.replaycheck]\nhistories = ["histories"]\nworkflows = ["shop.workflows"]\n',
+    )
+    result = pytester.runpytest_subprocess(*xdist_args)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [f"*module 'shop.workflows' defines no @workflow.defn class: it is a package, *{NAMES}*"]
+    )
