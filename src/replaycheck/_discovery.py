@@ -68,12 +68,39 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
             found.update(dict.fromkeys(inside))
         else:
             check_paths([raw])
+            meant = _missing_hint(path)
+            export = "" if meant or is_history_name(path.name) else _EXPORT_INTO
             raise NoHistoriesError(
-                f"{path} does not exist; check the path given (on the command line, in "
+                f"{path} does not exist{meant}; check the path given (on the command line, in "
                 "--replaycheck-histories, or in histories under [tool.replaycheck], where it is "
-                "relative to that pyproject.toml)."
+                f"relative to that pyproject.toml){export}."
             )
     return list(found)
+
+
+_EXPORT_INTO = (
+    ", or, if it is where your histories go, export some into it with `replaycheck export`"
+)
+"""A directory not made yet: the first export makes it (its default ``-o`` is this path)."""
+
+
+def _missing_hint(path: Path) -> str:
+    """`` (did you mean 'fixtures/histories'?)`` when a part of ``path`` is missing and its
+    directory holds an entry of a close name (a typo), else empty."""
+    import difflib
+
+    missing = path
+    while not missing.parent.exists() and missing.parent != missing:
+        missing = missing.parent
+    try:
+        siblings = [entry.name for entry in missing.parent.iterdir()]
+    except OSError:
+        return ""
+    close = difflib.get_close_matches(missing.name, siblings, n=1, cutoff=0.8)
+    if not close:
+        return ""
+    meant = missing.parent / close[0] / path.relative_to(missing)
+    return f" (did you mean {str(meant)!r}?)" if meant.exists() else ""
 
 
 def check_report_path(output: str | None, histories: Iterable[Path]) -> None:
