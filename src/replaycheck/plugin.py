@@ -11,6 +11,7 @@ environment, used or not (hypothesis's plugin guards an old pytest the same way)
 from __future__ import annotations
 
 import re
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -51,7 +52,23 @@ pytest_plugins = ["replaycheck._plugin" if TOO_OLD is None else "replaycheck._pl
 MODES = ("on", "off", "only")
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+ENTRY_POINT = "replaycheck"
+"""The ``pytest11`` entry point's name, which pytest registers this module under."""
+
+
+def _tolerate_naming_again(pluginmanager: pytest.PytestPluginManager) -> None:
+    """Make naming this module again a no-op: ``pytest_plugins = ["replaycheck.plugin"]`` in a
+    conftest, ``PYTEST_PLUGINS=replaycheck.plugin`` or ``-p replaycheck.plugin`` while the entry
+    point loads it too. pytest would register the same module under the other name and stop on
+    pluggy's ValueError ("Plugin already registered under a different name"), dumping every
+    plugin. pytest skips a blocked name; the module stays registered under the first one."""
+    name = pluginmanager.get_name(sys.modules[__name__])
+    for other in {ENTRY_POINT, __name__} - {name}:
+        pluginmanager.set_blocked(other)
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    _tolerate_naming_again(pluginmanager)
     group = parser.getgroup("replaycheck", "replay Temporal histories against workflow code")
     group.addoption(
         "--replaycheck",
