@@ -28,7 +28,8 @@ class {name}:
 def make_package(root: Path) -> None:
     """``shop.workflows``: a package whose ``__init__`` is empty and whose modules (one in a
     subpackage) define the workflows, beside one that defines none and one that does not import;
-    the package layout teams use, with the worker importing ``from shop.workflows import ...``."""
+    the package layout teams use, with the worker importing ``from shop.workflows import ...``.
+    Which of them define workflows is read from their source: one exits if imported."""
     package = root / "shop" / "workflows"
     (package / "billing").mkdir(parents=True)
     (root / "shop" / "__init__.py").write_text("")
@@ -36,7 +37,7 @@ def make_package(root: Path) -> None:
     two = WORKFLOW.format(name="Orders") + WORKFLOW.format(name="Refund")
     (package / "orders.py").write_text(two)
     (package / "helpers.py").write_text("from shop.workflows.orders import Orders\n")
-    (package / "broken.py").write_text("import not_installed_anywhere\n")
+    (package / "broken.py").write_text("raise SystemExit(3)\n")  # not imported to tell
     (package / "billing" / "__init__.py").write_text("")
     (package / "billing" / "invoices.py").write_text(WORKFLOW.format(name="Invoice"))
 
@@ -96,3 +97,14 @@ def test_a_package_named_as_workflows_in_pytest_fails_the_items_with_the_modules
     result.stdout.fnmatch_lines(
         [f"*module 'shop.workflows' defines no @workflow.defn class: it is a package, *{NAMES}*"]
     )
+
+
+def test_a_package_of_many_workflow_modules_names_six(tmp_path: Path) -> None:
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "__init__.py").write_text("")
+    for n in range(9):
+        (tmp_path / "flows" / f"f{n}.py").write_text(WORKFLOW.format(name=f"F{n}"))
+    result = run_check(tmp_path, "-w", "flows", str(COMPLETE))
+    assert result.exit_code == 2
+    shown = ", ".join(f"'flows.f{n}'" for n in range(6))
+    assert f"instead: {shown} and 3 more (or import the classes" in result.stderr

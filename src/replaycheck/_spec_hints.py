@@ -8,7 +8,6 @@ import difflib
 import importlib
 import pkgutil
 import re
-from collections.abc import Callable
 from types import ModuleType
 
 
@@ -66,39 +65,24 @@ def _module_exists(module_name: str) -> bool:
         return False
 
 
-def package_hint(package: ModuleType, classes_in: Callable[[ModuleType], list[type]]) -> str:
+def package_hint(package: ModuleType) -> str:
     """The end of the message for a spec's module that holds no workflow, when it is a package:
-    its modules that define workflows are what to name instead. Empty for a plain module, or a
-    package none of whose modules defines one.
+    its modules that define workflows (read from source, none imported) are what to name
+    instead. Empty for a plain module, or a package none of whose modules defines one."""
+    from replaycheck._workflow_scan import defining_modules
 
-    Args:
-        package: the module the spec named.
-        classes_in: the ``@workflow.defn`` classes a module holds (defined or imported).
-    """
-    if not hasattr(package, "__path__"):
-        return ""
-    holding = [
-        repr(module.__name__)
-        for module in _submodules(package)
-        if any(cls.__module__ == module.__name__ for cls in classes_in(module))
-    ]
+    directories = getattr(package, "__path__", None)
+    holding = defining_modules(package.__name__, list(directories or ()))
     if not holding:
         return ""
+    names = ", ".join(map(repr, holding[:SHOWN]))
+    more = f" and {len(holding) - SHOWN} more" if len(holding) > SHOWN else ""
     return (
         ": it is a package, and a package stands for its __init__.py alone, not for the modules "
-        f"in it; name its modules that define workflows instead: {', '.join(holding)} (or "
-        "import the classes in its __init__.py)."
+        f"in it; name its modules that define workflows instead: {names}{more} (or import the "
+        "classes in its __init__.py)."
     )
 
 
-def _submodules(package: ModuleType) -> list[ModuleType]:
-    """Every module below ``package`` that imports, by name; one that fails to import is left
-    out (the hint names only what would work)."""
-    found: list[ModuleType] = []
-    prefix = package.__name__ + "."
-    for info in pkgutil.walk_packages(package.__path__, prefix, onerror=lambda _: None):
-        try:
-            found.append(importlib.import_module(info.name))
-        except Exception:  # the user's module, not one the hint can name
-            continue
-    return sorted(found, key=lambda module: module.__name__)
+SHOWN = 6
+"""At most this many modules are named: the point is the spelling, not a listing."""

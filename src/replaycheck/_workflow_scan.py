@@ -1,5 +1,6 @@
 """Reading workflow modules without importing them: where a module's source file is on the
-import paths, and how many ``@workflow.defn`` classes the workflow specs name."""
+import paths, how many ``@workflow.defn`` classes the workflow specs name, and which modules of
+a package define some."""
 
 from __future__ import annotations
 
@@ -116,3 +117,28 @@ def _is_defn(decorator: Any) -> bool:
     return (isinstance(target, ast.Attribute) and target.attr == "defn") or (
         isinstance(target, ast.Name) and target.id == "defn"
     )
+
+
+def defining_modules(package: str, directories: Sequence[str]) -> list[str]:
+    """The modules below ``package`` (whose ``__path__`` is ``directories``) that define a
+    ``@workflow.defn`` class, read from source, by name: importing them could run anything."""
+    import ast
+    import os
+
+    found = []
+    for directory in directories:
+        for root, dirs, files in os.walk(directory):
+            dirs[:] = sorted(d for d in dirs if d.isidentifier())  # importable names only
+            parts = Path(root).relative_to(directory).parts
+            for name in (f for f in files if f.endswith(".py") and f[:-3].isidentifier()):
+                try:
+                    tree = ast.parse(Path(root, name).read_text(encoding="utf-8"))
+                except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+                    continue
+                if any(
+                    isinstance(node, ast.ClassDef) and any(map(_is_defn, node.decorator_list))
+                    for node in ast.walk(tree)
+                ):
+                    tail = parts if name == "__init__.py" else (*parts, name[:-3])
+                    found.append(".".join((package, *tail)))
+    return sorted(set(found) - {package})

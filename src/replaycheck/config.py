@@ -309,7 +309,7 @@ def _import_spec(spec: str) -> list[type]:
     if not cls_name:
         classes = _workflow_classes_in(module)
         if not classes:
-            tail = package_hint(module, _workflow_classes_in) or (
+            tail = package_hint(module) or (
                 "; point the workflows setting at the module that holds your workflows."
             )
             raise WorkflowImportError(
