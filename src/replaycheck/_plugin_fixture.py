@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from replaycheck._plugin_config import configured_settings, fixture_runners_key, settings_key
-from replaycheck.errors import ConfigError
+from replaycheck.errors import ConfigError, ReplaycheckError
 
 if TYPE_CHECKING:
     from replaycheck.config import Settings
@@ -71,26 +71,32 @@ class ReplaycheckFixture:
         paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
         if not paths:
             raise ValueError("replaycheck.check() needs at least one history file or directory.")
-        settings = self._settings(
-            workflows=workflows,
-            timeout=timeout,
-            data_converter=data_converter,
-            workflow_failure_exception_types=workflow_failure_exception_types,
-            interceptors=interceptors,
-            plugins=plugins,
-            workflow_runner=workflow_runner,
-            passthrough_modules=passthrough_modules,
-        )
-        job = ReplayJob.from_settings(settings, discover([self.config.rootpath / p for p in paths]))
-        # One worker per workflow set, kept while the environment and the modules are the same.
-        pool = self.config.stash.setdefault(fixture_runners_key, RunnerPool())
-        runner = pool.runner(replace(job.with_paths(()), capture_output=True))
-        from replaycheck._run_fixes import reconcile
+        try:  # a mistake of the caller's: its message, not replaycheck's frames
+            settings = self._settings(
+                workflows=workflows,
+                timeout=timeout,
+                data_converter=data_converter,
+                workflow_failure_exception_types=workflow_failure_exception_types,
+                interceptors=interceptors,
+                plugins=plugins,
+                workflow_runner=workflow_runner,
+                passthrough_modules=passthrough_modules,
+            )
+            job = ReplayJob.from_settings(
+                settings, discover([self.config.rootpath / p for p in paths])
+            )
+            # One worker per workflow set, kept while the environment and the modules are the same.
+            pool = self.config.stash.setdefault(fixture_runners_key, RunnerPool())
+            runner = pool.runner(replace(job.with_paths(()), capture_output=True))
+            from replaycheck._run_fixes import reconcile
 
-        verdicts = reconcile(runner.replay_all(job.paths))  # one removed gate: one fix
-        for verdict in verdicts:  # the worker outlives this test: its output goes to this one
-            if verdict.output:
-                sys.stderr.write(verdict.output)
+            verdicts = reconcile(runner.replay_all(job.paths))  # one removed gate: one fix
+            for verdict in verdicts:  # the worker outlives this test: its output goes to this one
+                if verdict.output:
+                    sys.stderr.write(verdict.output)
+        except ReplaycheckError as exc:
+            __tracebackhide__ = True
+            raise exc.with_traceback(None) from None
         return verdicts
 
     def assert_ok(
@@ -108,6 +114,7 @@ class ReplaycheckFixture:
     ) -> list[Verdict]:
         """Like :meth:`check`, but fail the test with the report of every history that is not
         ``ok`` (the diagnosis and the fix, as the history items show them)."""
+        __tracebackhide__ = True  # a mistake's message is raised from check(), not here
         verdicts = self.check(
             paths,
             workflows,
