@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -108,3 +109,46 @@ def test_a_package_of_many_workflow_modules_names_six(tmp_path: Path) -> None:
     assert result.exit_code == 2
     shown = ", ".join(f"'flows.f{n}'" for n in range(6))
     assert f"instead: {shown} and 3 more (or import the classes" in result.stderr
+
+
+def test_a_workflow_type_left_out_names_the_module_that_defines_it(tmp_path: Path) -> None:
+    make_package(tmp_path)  # shop.workflows.orders is configured; greetings registers the type
+    hello = WORKFLOW.format(name="SayHelloWorkflow").replace("class SayHelloWorkflow", "class Hi")
+    (tmp_path / "shop" / "workflows" / "greetings.py").write_text(hello)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.replaycheck]\nworkflows = ["shop.workflows.orders"]\n'
+    )
+    result = run_check(tmp_path, "--format", "json", str(COMPLETE))
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["results"][0]["message"] == (
+        "workflow type 'SayHelloWorkflow' is not registered (registered: Orders, Refund); add the "
+        "module that defines it to the workflows setting (shop.workflows.greetings defines it), "
+        "or, if you renamed it, keep a workflow registered as 'SayHelloWorkflow': executions "
+        "recorded before run under that name"
+    )
+
+
+@pytest.mark.parametrize("xdist_args", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_workflow_type_left_out_in_pytest_names_the_modules_that_define_it(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
+    make_package(pytester.path)
+    for module in ("greetings", "greetings_v2"):
+        hello = WORKFLOW.format(name="SayHelloWorkflow").replace("class SayHello", "class Hi")
+        (pytester.path / "shop" / "workflows" / f"{module}.py").write_text(hello)
+    (pytester.path / "histories").mkdir()
+    (pytester.path / "histories" / COMPLETE.name).write_bytes(COMPLETE.read_bytes())
+    pytester.makefile(
+        ".toml",
+        pyproject='[tool.replaycheck]\nhistories = ["histories"]\n'
+        'workflows = ["shop.workflows.orders"]\n',
+    )
+    result = pytester.runpytest_subprocess(*xdist_args)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*'SayHelloWorkflow' is not registered (registered: Orders, Refund); add the module "
+            "that defines it to the workflows setting (these define it: "
+            "shop.workflows.greetings, shop.workflows.greetings_v2), *"
+        ]
+    )

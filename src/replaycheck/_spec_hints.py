@@ -8,6 +8,7 @@ import difflib
 import importlib
 import pkgutil
 import re
+from collections.abc import Iterable, Sequence
 from types import ModuleType
 
 
@@ -86,3 +87,23 @@ def package_hint(package: ModuleType) -> str:
 
 SHOWN = 6
 """At most this many modules are named: the point is the spelling, not a listing."""
+
+
+def unregistered_message(
+    workflow_type: str, registered: Iterable[str], specs: Sequence[str]
+) -> str:
+    """Why a history of ``workflow_type`` cannot replay against the ``registered`` types, naming
+    the module that defines it when the specs' packages hold one (read from source)."""
+    from replaycheck._workflow_scan import modules_registering
+
+    names = ", ".join(sorted(registered)) or "none"
+    found = modules_registering(workflow_type, specs)
+    where = f" ({found[0]} defines it)" if len(found) == 1 else ""
+    if len(found) > 1:
+        more = f" and {len(found) - SHOWN} more" if len(found) > SHOWN else ""
+        where = f" (these define it: {', '.join(found[:SHOWN])}{more})"
+    return (
+        f"workflow type {workflow_type!r} is not registered (registered: {names}); add the "
+        f"module that defines it to the workflows setting{where}, or, if you renamed it, keep a "
+        f"workflow registered as {workflow_type!r}: executions recorded before run under that name"
+    )

@@ -26,6 +26,7 @@ from typing import IO, TYPE_CHECKING, Any
 from replaycheck._converter_failure import ConfiguredConverter, replay_converter
 from replaycheck._input_values import replay_codec
 from replaycheck._sandbox import sandbox_refusal
+from replaycheck._spec_hints import unregistered_message
 from replaycheck._worker_plugins import unissued_note
 from replaycheck._worker_setup import Setup, explain_converter_warnings, make_setup
 from replaycheck._worker_verdict import (
@@ -225,13 +226,7 @@ class BatchReplay:
             return None
         wtype = loaded.info.workflow_type
         if wtype not in self.registered and "*" not in self.registered:
-            names = ", ".join(sorted(self.registered)) or "none"
-            message = (
-                f"workflow type {wtype!r} is not registered (registered: {names}); "
-                "add the module that defines it to the workflows setting, or, if you renamed "
-                f"it, keep a workflow registered as {wtype!r}: executions recorded before run "
-                "under that name"
-            )
+            message = unregistered_message(wtype, self.registered, self.job.workflows)
             verdict = verdict_for(loaded, "error", message, 0)
             self.emit({"index": index, "verdict": verdict.to_json_dict()})
             return None

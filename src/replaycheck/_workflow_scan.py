@@ -4,6 +4,7 @@ a package define some."""
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -122,23 +123,61 @@ def _is_defn(decorator: Any) -> bool:
 def defining_modules(package: str, directories: Sequence[str]) -> list[str]:
     """The modules below ``package`` (whose ``__path__`` is ``directories``) that define a
     ``@workflow.defn`` class, read from source, by name: importing them could run anything."""
+    found = {name for name, names in _package_workflows(package, tuple(directories)) if names}
+    return sorted(found - {package})
+
+
+def modules_registering(workflow_type: str, specs: Sequence[str]) -> list[str]:
+    """The modules whose source defines a workflow registered as ``workflow_type``, searched
+    below the top-level packages of the workflow specs' modules (imported already), none
+    imported."""
+    found: set[str] = set()
+    for top in dict.fromkeys(spec.partition(":")[0].split(".")[0] for spec in specs):
+        directories = getattr(sys.modules.get(top), "__path__", None)
+        for name, names in _package_workflows(top, tuple(directories or ())):
+            if workflow_type in names:
+                found.add(name)
+    return sorted(found)
+
+
+@functools.lru_cache(maxsize=8)  # once per run, however many histories of the type
+def _package_workflows(
+    package: str, directories: tuple[str, ...]
+) -> list[tuple[str, frozenset[str]]]:
+    """Each module below ``package``, with the workflow types its source registers (a class's
+    ``name=``, else its own name; a dynamic workflow as ``*``)."""
     import ast
     import os
 
-    found = []
+    modules = []
     for directory in directories:
         for root, dirs, files in os.walk(directory):
             dirs[:] = sorted(d for d in dirs if d.isidentifier())  # importable names only
             parts = Path(root).relative_to(directory).parts
-            for name in (f for f in files if f.endswith(".py") and f[:-3].isidentifier()):
+            for file in sorted(f for f in files if f.endswith(".py") and f[:-3].isidentifier()):
                 try:
-                    tree = ast.parse(Path(root, name).read_text(encoding="utf-8"))
+                    tree = ast.parse(Path(root, file).read_text(encoding="utf-8"))
                 except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
                     continue
-                if any(
-                    isinstance(node, ast.ClassDef) and any(map(_is_defn, node.decorator_list))
+                names = frozenset(
+                    _registered_name(node, decorator)
                     for node in ast.walk(tree)
-                ):
-                    tail = parts if name == "__init__.py" else (*parts, name[:-3])
-                    found.append(".".join((package, *tail)))
-    return sorted(set(found) - {package})
+                    if isinstance(node, ast.ClassDef)
+                    for decorator in node.decorator_list
+                    if _is_defn(decorator)
+                )
+                tail = parts if file == "__init__.py" else (*parts, file[:-3])
+                modules.append((".".join((package, *tail)), names))
+    return modules
+
+
+def _registered_name(node: Any, decorator: Any) -> str:
+    """The workflow type a ``@workflow.defn`` class registers, as the decorator reads."""
+    import ast
+
+    for keyword in decorator.keywords if isinstance(decorator, ast.Call) else ():
+        if keyword.arg == "dynamic" and getattr(keyword.value, "value", False) is True:
+            return "*"
+        if keyword.arg == "name" and isinstance(keyword.value, ast.Constant):
+            return str(keyword.value.value)
+    return str(node.name)
