@@ -152,3 +152,31 @@ def test_a_workflow_type_left_out_in_pytest_names_the_modules_that_define_it(
             "shop.workflows.greetings, shop.workflows.greetings_v2), *"
         ]
     )
+
+
+@pytest.mark.parametrize(
+    ("key", "meant"),
+    [
+        ("workflow", "workflows"),
+        ("history", "histories"),
+        ("data-converter", "data_converter"),
+        ("interceptor", "interceptors"),
+        ("passthrough-modules", "passthrough_modules"),
+    ],
+)
+def test_a_misspelt_key_gets_the_close_one(tmp_path: Path, key: str, meant: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(f'[tool.replaycheck]\n{key} = ["x"]\n')
+    result = run_check(tmp_path, str(COMPLETE))
+    assert result.exit_code == 2
+    assert f"unknown key {key!r} in [tool.replaycheck] (did you mean {meant!r}?); " in (
+        result.stderr
+    )
+
+
+def test_a_key_close_to_none_gets_the_list_alone(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.replaycheck]\nretries = 3\n')
+    result = run_check(tmp_path, str(COMPLETE))
+    assert result.exit_code == 2
+    assert "unknown key 'retries' in [tool.replaycheck]; valid keys are: histories," in (
+        result.stderr
+    )

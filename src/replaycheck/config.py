@@ -11,6 +11,7 @@ it (``module_file``, ``count_workflow_classes``, re-exported here) is in
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
 import sys
@@ -198,8 +199,10 @@ def settings_from_table(table: Mapping[str, Any], root: Path, *, source: str) ->
     """Validate a ``[tool.replaycheck]`` table."""
     unknown = sorted(set(table) - set(KNOWN_KEYS))
     if unknown:
+        close = difflib.get_close_matches(unknown[0].replace("-", "_"), KNOWN_KEYS, n=1, cutoff=0.7)
+        meant = f" (did you mean {close[0]!r}?)" if close else ""
         raise ConfigError(
-            f"{source}: unknown key {unknown[0]!r} in [tool.replaycheck]; "
+            f"{source}: unknown key {unknown[0]!r} in [tool.replaycheck]{meant}; "
             f"valid keys are: {', '.join(KNOWN_KEYS)}."
         )
     where = f"{source} [tool.replaycheck]"
