@@ -180,3 +180,27 @@ def test_a_key_close_to_none_gets_the_list_alone(tmp_path: Path) -> None:
     assert "unknown key 'retries' in [tool.replaycheck]; valid keys are: histories," in (
         result.stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("option", "spec", "meant"),
+    [
+        ("--data-converter", "shop.codec:data_convertr", "shop.codec:data_converter"),
+        ("--data-converter", "shop.codecs:data_converter", "shop.codec:data_converter"),
+        ("--interceptor", "shop.codec:AuditInterceptr", "shop.codec:AuditInterceptor"),
+    ],
+)
+def test_a_misspelt_object_setting_gets_the_close_name(
+    tmp_path: Path, option: str, spec: str, meant: str
+) -> None:
+    make_package(tmp_path)
+    (tmp_path / "shop" / "codec.py").write_text("data_converter = None\nAuditInterceptor = None\n")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.replaycheck]\nworkflows = ["shop.workflows.orders"]\n'
+    )
+    result = run_check(tmp_path, option, spec, str(COMPLETE))
+    assert result.exit_code == 2
+    assert f"(did you mean {meant!r}?); check " in result.stderr
+    # a name close to nothing gets no guess
+    result = run_check(tmp_path, option, "shop.codec:nothing_like_it", str(COMPLETE))
+    assert "has no attribute 'nothing_like_it'; check " in result.stderr

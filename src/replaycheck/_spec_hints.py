@@ -107,3 +107,15 @@ def unregistered_message(
         f"module that defines it to the workflows setting{where}, or, if you renamed it, keep a "
         f"workflow registered as {workflow_type!r}: executions recorded before run under that name"
     )
+
+
+def close_attribute(spec: str, exc: Exception) -> str:
+    """`` (did you mean 'pkg.mod:data_converter'?)`` when ``spec``'s object is missing from its
+    module and the module has a name close to it (a typo), else empty."""
+    module_name, _, attr = spec.partition(":")
+    missing = getattr(exc, "name", None) if isinstance(exc, AttributeError) else None
+    if not missing or "." in attr:  # a nested attribute: its parent is not the module
+        return ""
+    names = [n for n in dir(getattr(exc, "obj", None)) if not n.startswith("__")]
+    close = difflib.get_close_matches(missing, names, n=1, cutoff=0.8)
+    return f" (did you mean {module_name + ':' + close[0]!r}?)" if close else ""

@@ -28,7 +28,7 @@ from replaycheck._config_values import parse_failure_types as parse_failure_type
 from replaycheck._config_values import parse_module_names as parse_module_names
 from replaycheck._config_values import parse_object_specs as parse_object_specs
 from replaycheck._config_values import parse_workflow_specs as parse_workflow_specs
-from replaycheck._spec_hints import as_class_spec, close_module, package_hint
+from replaycheck._spec_hints import as_class_spec, close_attribute, close_module, package_hint
 from replaycheck._workflow_scan import count_workflow_classes as count_workflow_classes
 from replaycheck._workflow_scan import module_file as module_file
 from replaycheck.errors import ConfigError, WorkflowImportError
@@ -351,8 +351,9 @@ def import_object(spec: str, import_paths: Sequence[str] = (), key: str = "data_
         for part in attr.split("."):
             obj = getattr(obj, part)
     except Exception as exc:
+        meant = close_module(spec, exc) or close_attribute(spec, exc)
         raise ConfigError(
-            f"cannot load {spec!r}: {type(exc).__name__}: {exc}; "
+            f"cannot load {spec!r}: {type(exc).__name__}: {exc}{meant}; "
             f"check {key} in [tool.replaycheck] or {CLI_NAMES.get(key, '--' + key)}."
         ) from exc
     return obj
