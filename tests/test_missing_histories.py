@@ -67,3 +67,30 @@ def test_pytest_before_the_first_export_says_to_export(
     result.stderr.fnmatch_lines(
         [f"ERROR: replaycheck: *fixtures/histories does not exist; *{EXPORT}."]
     )
+
+
+@pytest.mark.parametrize("xdist_args", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_run_that_leaves_the_histories_out_does_not_need_them(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
+    """``pytest tests`` (or pytest run in ``tests/``) in a checkout whose histories are not
+    exported yet runs the tests; a run that would collect the histories still stops."""
+    pytester.makefile(
+        ".toml",
+        pyproject='[tool.replaycheck]\nhistories = ["fixtures/histories"]\nworkflows = ["x.y"]\n',
+    )
+    pytester.mkdir("tests")
+    (pytester.path / "tests" / "test_unit.py").write_text("def test_unit():\n    pass\n")
+    result = pytester.runpytest_subprocess("tests", *xdist_args)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["replaycheck: the histories are not collected: the paths given*"])
+    result = pytester.runpytest_subprocess(*xdist_args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [f"ERROR: replaycheck: *fixtures/histories does not exist; *{EXPORT}."]
+    )
+    (pytester.path / "empty" / "histories").mkdir(parents=True)  # nor does an empty one stop it
+    result = pytester.runpytest_subprocess(
+        "tests", "--replaycheck-histories=empty/histories", *xdist_args
+    )
+    result.assert_outcomes(passed=1)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from replaycheck._plugin_config import (
+    check_histories,
     fixture_runners_key,
     header_lines,
     header_shown_key,
@@ -63,6 +64,11 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"replaycheck: {exc}") from None
     config.stash[settings_key] = settings
     if settings is not None:
+        _add_history_args(config, settings)
+        try:
+            check_histories(config, settings)
+        except ReplaycheckError as exc:
+            raise pytest.UsageError(f"replaycheck: {exc}") from None
         from replaycheck.replay import ReplayJob
         from replaycheck.runner import Runner
 
@@ -73,7 +79,6 @@ def pytest_configure(config: pytest.Config) -> None:
         xml = junit_xml(config)  # made by junitxml's configure, which runs before this one
         if xml is not None:
             config.pluginmanager.register(JunitClassnames(xml), "replaycheck-junit")
-        _add_history_args(config, settings)
         if not _coverage_starts_later(config):
             _warm(config)
 

@@ -71,10 +71,21 @@ def resolve_settings(config: pytest.Config) -> Settings | None:
             "[tool.replaycheck], replaycheck_workflows in the ini file, or "
             "--replaycheck-workflows=package.module."
         )
-    from replaycheck.histories import discover
-
-    discover(settings.histories)  # raises NoHistoriesError for an empty or missing path
     return settings
+
+
+def check_histories(config: pytest.Config, settings: Settings) -> None:
+    """The configured history paths exist and hold histories, when the run collects them: one
+    whose named paths or directory leave them out (``pytest tests``) runs without them, as the
+    header says, so a clone or a checkout without them (not exported yet) runs its tests.
+
+    Raises:
+        NoHistoriesError: an empty or missing path.
+    """
+    if left_out_key not in config.stash:
+        from replaycheck.histories import discover
+
+        discover(settings.histories)
 
 
 def configured_settings(config: pytest.Config) -> Settings:
