@@ -72,6 +72,10 @@ CASES = {
         5, "MarkerRecorded", ("patch", "charge-first"), ("activity", "charge"),
         "patch-removed", "charge-first",
     ),
+    "RemovePatchBlock": Case(  # a gate of several statements with no else
+        5, "MarkerRecorded", ("patch", "audit-twice"), ("activity", "audit"),
+        "patch-removed", "audit-twice",
+    ),
     "AddActivityAtEnd": Case(
         11, "WorkflowExecutionCompleted", ("complete", ""), ("activity", "charge"),
         "added", "add-charge",

@@ -1623,3 +1623,16 @@ class ReturnBeforeChargeAndRaise:
         if "-" in order:
             raise ApplicationError(f"order {order} refused")
         return order
+
+
+@workflow.defn(name="RemovePatchBlock")
+class RemovePatchBlock:
+    """A gate of several statements with no else: the old code ran nothing there."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        if workflow.patched("audit-twice"):
+            await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+            await workflow.sleep(PAUSE)
+            await workflow.execute_activity(audit, f"{order}-again", start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)

@@ -2080,3 +2080,14 @@ class ReturnBeforeChargeAndRaise:
         if "-" in order:
             raise ApplicationError(f"order {order} refused")
         return order
+
+
+@workflow.defn(name="RemovePatchBlock")
+class RemovePatchBlock:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # change: RemovePatchBlock (the next line)
+        await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+        await workflow.sleep(PAUSE)
+        await workflow.execute_activity(audit, f"{order}-again", start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)

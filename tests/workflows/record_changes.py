@@ -168,6 +168,7 @@ CASES = (
     "ReturnBeforeRaise",
     "ReturnBeforeChargeAndContinue",
     "ReturnBeforeChargeAndRaise",
+    "RemovePatchBlock",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
