@@ -12,6 +12,7 @@ import asyncio
 import json
 import re
 import textwrap
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -2807,6 +2808,36 @@ def test_a_removed_patch_call_is_put_back_as_deprecate_patch_first() -> None:
     )
 
 
+def _with_before(
+    env: WorkflowEnvironment, loop: asyncio.AbstractEventLoop, tmp_path: Path, case: str
+) -> Callable[..., list[Verdict]]:
+    """Replay ``case``'s committed history (recorded with the patch's marker) and one freshly
+    recorded on the code from before the patch, reconciled as ``replaycheck check`` does:
+    ``checked(module, *import paths)`` gives the pre-patch history's verdict, then the other."""
+    from replaycheck._run_fixes import reconcile
+    from replaycheck.replay import ReplayJob, replay
+    from tests.workflows.record_changes import record_before
+
+    before = loop.run_until_complete(record_before(env.client, tmp_path / "run", case))
+    paths = (str(before), str(CHANGES / case / f"change-{case}.json"))
+
+    def checked(module: str, *imports: str) -> list[Verdict]:
+        job = ReplayJob(paths=paths, workflows=(module,), import_paths=(*imports, str(REPO)))
+        return reconcile(replay(job))
+
+    return checked
+
+
+def _gate_applied(tmp_path: Path, line: int, gate: list[str], replaced: int = 1) -> None:
+    """``changes_v2`` with the printed ``gate`` in place of the ``replaced`` statements from
+    ``line``, written as ``gate_back.py`` in ``tmp_path``."""
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    indent = lines[line - 1][: -len(lines[line - 1].lstrip())]
+    fixed = [indent + x[4:] + "\n" for x in gate]
+    source = [*lines[: line - 1], *fixed, *lines[line - 1 + replaced :]]
+    (tmp_path / "gate_back.py").write_text("".join(source))
+
+
 @pytest.mark.server
 def test_a_removed_gate_that_only_added_a_step_goes_back_with_no_else(
     dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop, tmp_path: Path
@@ -2815,19 +2846,9 @@ def test_a_removed_gate_that_only_added_a_step_goes_back_with_no_else(
     # there. With an execution that started before the patch in the run too, both fixes and
     # the summary put the gate back with "else: ...  # the old code (activity 'fetch' here)",
     # though 'fetch' runs after the gate in both codes: an else holding it would run it twice.
-    from replaycheck._run_fixes import reconcile
-    from replaycheck.replay import ReplayJob, replay
     from replaycheck.report import removed_patch_lines
-    from tests.workflows.record_changes import record_before
 
-    before = server_loop.run_until_complete(record_before(dev_server.client, tmp_path / "run"))
-    marked = CHANGES / "RemovePatchCall" / "change-RemovePatchCall.json"
-    paths = (str(before), str(marked))
-
-    def checked(module: str, *imports: str) -> list[Verdict]:
-        job = ReplayJob(paths=paths, workflows=(module,), import_paths=(*imports, str(REPO)))
-        return reconcile(replay(job))
-
+    checked = _with_before(dev_server, server_loop, tmp_path, "RemovePatchCall")
     line = marked_line("change: RemovePatchCall")
     statement = "await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)"
     gate = ['    if workflow.patched("charge-first"):', f"        {statement}"]
@@ -2850,11 +2871,45 @@ def test_a_removed_gate_that_only_added_a_step_goes_back_with_no_else(
         "else."
     ]
     # The fix applied as printed (the gate in place of the statement): both histories replay.
-    lines = V2_FILE.read_text().splitlines(keepends=True)
-    assert lines[line - 1].strip() == statement
-    indent = lines[line - 1][: -len(lines[line - 1].lstrip())]
-    fixed = [indent + x[4:] + "\n" for x in gate]
-    (tmp_path / "gate_back.py").write_text("".join([*lines[: line - 1], *fixed, *lines[line:]]))
+    assert V2_FILE.read_text().splitlines()[line - 1].strip() == statement
+    _gate_applied(tmp_path, line, gate)
+    assert [v.verdict for v in checked("gate_back", str(tmp_path))] == ["ok", "ok"]
+
+
+@pytest.mark.server
+def test_a_removed_gate_of_several_statements_goes_back_around_them_all(
+    dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    # RemovePatchBlock's gate held audit, a timer and audit again, with no else. Both fixes
+    # quoted only the first statement: applied as printed, the pre-patch history still failed
+    # at the timer. They quote the whole block now, as the summary names its lines.
+    from replaycheck.report import removed_patch_lines
+
+    checked = _with_before(dev_server, server_loop, tmp_path, "RemovePatchBlock")
+    line = marked_line("change: RemovePatchBlock")
+    block = V2_FILE.read_text().splitlines()[line - 1 : line + 2]
+    assert [x.strip().split("(")[0] for x in block] == [
+        "await workflow.execute_activity", "await workflow.sleep", "await workflow.execute_activity"
+    ]  # fmt: skip
+    gate = ['    if workflow.patched("audit-twice"):', *("        " + x.strip() for x in block)]
+    started, recorded = checked(V2)
+    assert started.diagnosis is not None and recorded.diagnosis is not None
+    assert started.diagnosis.removed_gate == "audit-twice"
+    around = f"around the statements in a row at lines {line}-{line + 2}"
+    for d in (started.diagnosis, recorded.diagnosis):
+        fix = d.fix()
+        assert not any(x.strip().startswith("else") for x in fix), fix
+        assert f"(before changes_v2.py:{line} in run) {around}" in fix[0], fix[0]
+        assert fix[1:5] == gate, fix
+        assert not fix[5].startswith("        "), fix  # nothing after the block is gated
+    assert removed_patch_lines([started, recorded]) == [
+        'Patch "audit-twice": 1 history recorded its marker with patched(), and the code no '
+        "longer calls it; 1 history started before the patch and ran nothing where the gate "
+        f'was: put the whole gate back {around}, one workflow.patched("audit-twice") for both, '
+        "with no else."
+    ]
+    # The fix applied as printed (the gate in place of the block): both histories replay.
+    _gate_applied(tmp_path, line, gate, replaced=3)
     assert [v.verdict for v in checked("gate_back", str(tmp_path))] == ["ok", "ok"]
 
 

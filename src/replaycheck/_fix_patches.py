@@ -37,8 +37,9 @@ def patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
         return [
             f"executions recorded with patch {patch_id!r} still need its marker, and "
             f"{_histories(old)} here started before the patch and ran nothing where the gate "
-            f"was: put the gate back there{at}, one gate for both, with no else:",
-            *new_code_gated(patch_id, frame),
+            f"was: put the gate back there{at}{around(diagnosis)}, one gate for both, with no "
+            "else:",
+            *new_code_gated(patch_id, frame, held(diagnosis)),
             "  once none that started before the patch is left (`replaycheck patches` says "
             "when), keep only the new code and call there",
             f'    workflow.deprecate_patch("{patch_id}")',
@@ -82,8 +83,8 @@ def removed_gate_fix(d: Diagnosis) -> list[str]:
     if is_addition(d):  # it ran nothing there: the old branch was empty
         return [
             f"{started}, and ran nothing where the gate was ({d.recorded} still runs after it): "
-            f"put the gate back there{at}, with no else:",
-            *new_code_gated(d.removed_gate, frame),
+            f"put the gate back there{at}{around(d)}, with no else:",
+            *new_code_gated(d.removed_gate, frame, held(d)),
             *then,
         ]
     return [
@@ -97,16 +98,33 @@ def removed_gate_fix(d: Diagnosis) -> list[str]:
     ]
 
 
-def new_code_gated(patch_id: str, frame: SourceFrame | None) -> list[str]:
-    """The gate around the new code (the statement at ``frame``, where the gate was, when the
-    source shows it), with no else."""
+def new_code_gated(patch_id: str, frame: SourceFrame | None, block: str = "") -> list[str]:
+    """The gate around the new code, with no else: ``block``, the statements it held, else the
+    statement at ``frame`` (where the gate was) when the source shows it."""
     from replaycheck._fix_cases import statement_at
 
-    code = statement_at(frame) or "...  # the new code"
+    code = block or statement_at(frame) or "...  # the new code"
     return [
         f'    if workflow.patched("{patch_id}"):',
         *(f"        {line}" for line in code.splitlines()),
     ]
+
+
+def held(d: Diagnosis) -> str:
+    """The statements the removed gate held, added in a row where it was
+    (:attr:`~replaycheck.diagnose.Diagnosis.added_block`), or '' (one, or unknown)."""
+    frame, gate = d.gate_at, d.removed_gate_at or d.gate_at
+    if not d.added_block or frame is None or gate is None or d.added_to <= frame.line:
+        return ""
+    return d.added_block if (frame.file, frame.line) == (gate.file, gate.line) else ""
+
+
+def around(d: Diagnosis) -> str:
+    """`` around the statements in a row at lines 130-132``, those of :func:`held`, or ''."""
+    frame = d.gate_at
+    if not held(d) or frame is None:
+        return ""
+    return f" around the statements in a row at lines {frame.line}-{d.added_to}"
 
 
 def _histories(count: int) -> str:

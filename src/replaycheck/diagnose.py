@@ -95,7 +95,7 @@ class Diagnosis:
     a move or an addition for certain, not a removal or a replacement."""
     added_block: str = ""
     """For an addition: the statements from the gated one up to the one that runs what the
-    history recorded (several added in a row get one gate)."""
+    history recorded (several added in a row get one gate); ``patch-removed``: those of the gate."""
     added_to: int = 0
     """Last line of :attr:`added_block`."""
     moved_too: str = ""

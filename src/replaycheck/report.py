@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from replaycheck._commands import TASK_END_CANCELS
+from replaycheck._fix_patches import around
 from replaycheck._source import display_file
 from replaycheck.diagnose import Diagnosis, severity_of
 from replaycheck.verdict import Verdict, exit_code, summarize
@@ -212,6 +213,7 @@ def removed_patch_lines(verdicts: Sequence[Verdict]) -> list[str]:
     recorded: dict[str, int] = {}
     started_before: dict[str, int] = {}
     empty: dict[str, bool] = {}  # those ran nothing where the gate was: no else
+    held_at: dict[str, str] = {}  # " around the statements in a row at lines ..." or ""
     for verdict in verdicts:
         d = verdict.diagnosis
         if verdict.verdict != "nondeterministic" or d is None:
@@ -219,6 +221,7 @@ def removed_patch_lines(verdicts: Sequence[Verdict]) -> list[str]:
         if d.change == "patch-removed" and not d.marker_deprecated:
             recorded[d.recorded_name] = recorded.get(d.recorded_name, 0) + 1
             empty[d.recorded_name] = d.old_branch_empty
+            held_at[d.recorded_name] = around(d)
         elif d.removed_gate:
             started_before[d.removed_gate] = started_before.get(d.removed_gate, 0) + 1
     lines = []
@@ -232,8 +235,8 @@ def removed_patch_lines(verdicts: Sequence[Verdict]) -> list[str]:
         if before and empty.get(patch_id):
             lines.append(
                 f"{head}; {plural(before, 'history')} started before the patch and ran nothing "
-                f"where the gate was: put the whole gate back, one workflow.patched({quoted}) "
-                "for both, with no else."
+                f"where the gate was: put the whole gate back{held_at[patch_id]}, one "
+                f"workflow.patched({quoted}) for both, with no else."
             )
         elif before:
             lines.append(
