@@ -265,6 +265,24 @@ def test_a_module_missing_from_the_ref_is_the_one_named(two_commits: Path) -> No
         explore("HEAD", root=two_commits, new=["pkg.wf", "billing.wf"], max_examples=1)
 
 
+def test_a_ref_outside_any_git_repository_says_how_to_name_the_baseline(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.replaycheck]\nworkflows = ["pkg.wf"]\n')
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "wf.py").write_text(WORKFLOW.format("first", "second"))
+    (tmp_path / "pkg" / "acts.py").write_text(ACTIVITIES)
+    done = subprocess.run(
+        [sys.executable, "-m", "replaycheck", "generate", "--baseline", "HEAD",
+         "--max-examples", "1"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "GIT_CEILING_DIRECTORIES": str(tmp_path.parent)},
+    )  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert "is not in a git repository" in done.stderr
+    assert "--baseline myapp.workflows_v1" in done.stderr
+
+
 def test_a_git_baseline_takes_each_package_from_the_root_that_has_it(tmp_path: Path) -> None:
     # The workflows under src/ (pythonpath), their activities in a package at the top.
     (tmp_path / "pyproject.toml").write_text(

@@ -173,7 +173,7 @@ def materialize(
     Raises:
         ConfigError: not a git repository, unknown ref, or the modules are not in that commit.
     """
-    toplevel = Path(_git(settings.root, "rev-parse", "--show-toplevel").strip())
+    toplevel = _toplevel(ref, settings.root)
     try:
         commit = _git(toplevel, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
     except ConfigError:
@@ -201,6 +201,19 @@ def materialize(
     finally:
         _forget(prefix, str(directory))
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _toplevel(ref: str, root: Path) -> Path:
+    """The git repository ``root`` is in; a ref needs one."""
+    try:
+        return Path(_git(root, "rev-parse", "--show-toplevel").strip())
+    except ConfigError:
+        raise ConfigError(
+            f"--baseline {ref!r} is not a workflow module on the import path, and {root} is not "
+            "in a git repository to read it as a ref from; run generate inside the repository "
+            "(git init, then commit the previous code) or name the previous code's workflow "
+            "modules (--baseline myapp.workflows_v1)."
+        ) from None
 
 
 def _write(package: Path, sources: dict[str, str], tops: set[str], prefix: str) -> None:
