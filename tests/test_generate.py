@@ -260,6 +260,34 @@ def test_generate_baseline_head_1_catches_the_previous_commits_histories(
     assert status.stdout == ""  # the working tree is untouched
 
 
+def test_a_reorder_found_paused_gets_the_fix_its_whole_execution_shows(two_commits: Path) -> None:
+    # The minimal scenario pauses right after the first activity was scheduled, where the swap
+    # reads like an added call; the execution went on to run 'first' after it: the fix gates
+    # both calls, in the old order in the else, and applied as printed the run passes.
+    result = explore("HEAD~1", root=two_commits, max_examples=15)
+    (found,) = result.counterexamples
+    assert found.scenario.status == "RUNNING" and "went on to" in "\n".join(found.scenario.render())
+    diagnosis = found.verdict.diagnosis
+    assert diagnosis is not None and diagnosis.change == "reordered"
+    assert diagnosis.severity == "breaks in-flight executions"
+    text = result.render()
+    assert "traded places" in text and "else:" in text, text
+    wf = two_commits / ("src" if (two_commits / "src").is_dir() else "") / "pkg" / "wf.py"
+    call = "        {0} = await workflow.execute_activity({1}, name, start_to_close_timeout=T)\n"
+    fixed = WORKFLOW.format("second", "first").split("    @workflow.run")[0] + (
+        "    @workflow.run\n    async def run(self, name: str) -> str:\n"
+        "        T = timedelta(seconds=5)\n"
+        '        if workflow.patched("second-before-first"):\n'
+        + "    " + call.format("b", "second") + "    " + call.format("a", "first")
+        + "        else:\n"
+        + "    " + call.format("a", "first") + "    " + call.format("b", "second")
+        + '        return f"{a} {b}"\n'
+    )  # fmt: skip
+    wf.write_text(fixed)
+    again = explore("HEAD~1", root=two_commits, max_examples=15)
+    assert again.ok, again.render()
+
+
 def test_a_module_missing_from_the_ref_is_the_one_named(two_commits: Path) -> None:
     with pytest.raises(ConfigError, match="HEAD has no module or package 'billing' under"):
         explore("HEAD", root=two_commits, new=["pkg.wf", "billing.wf"], max_examples=1)

@@ -8,7 +8,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hypothesis import strategies as st
@@ -24,10 +24,12 @@ QUIET_LOGGERS = ("temporalio.activity", "temporalio.workflow", "temporalio.worke
 class FoundNondeterminism(AssertionError):
     """A generated history does not replay under the new code (fails the Hypothesis example)."""
 
-    def __init__(self, scenario: Scenario, verdict: Verdict) -> None:
+    def __init__(self, scenario: Scenario, verdict: Verdict, whole: tuple[Any, ...] = ()) -> None:
         super().__init__(f"{verdict.message} ({scenario.state()})")
         self.scenario = scenario
         self.verdict = verdict
+        self.whole = whole
+        """The whole history the execution went on to, when the failing one is a prefix of it."""
 
 
 @dataclass
@@ -123,21 +125,46 @@ class Runner:
         if self.on_example is not None:
             self.on_example(recorded, verdict)
         if verdict.verdict == "nondeterministic":
-            raise FoundNondeterminism(recorded.scenario, verdict)
+            cut = len(recorded.full) > len(recorded.events)
+            raise FoundNondeterminism(recorded.scenario, verdict, recorded.full if cut else ())
         if verdict.verdict == "error":
             self.tally.errors.append(verdict)
 
     def replay(self, recorded: Recorded) -> Verdict:
         """The new code's verdict on one recorded history."""
-        scenario = recorded.scenario
+        return self._replay(recorded.scenario, recorded.events, recorded.scenario.status)
+
+    def _replay(self, scenario: Scenario, events: Sequence[Any], status: str) -> Verdict:
         self.session.submit_history(
             next(self.keys),
             f"generated:{scenario.workflow_type}/{scenario.workflow_id}",
-            history_bytes(recorded.events),
+            history_bytes(events),
             workflow_id=scenario.workflow_id,
-            status=scenario.status,
+            status=status,
         )
         return self.session.next_verdict()[1]
+
+    def read_whole(self, found: FoundNondeterminism) -> FoundNondeterminism:
+        """The minimal example with the diagnosis its whole execution gives.
+
+        A history paused where the code diverges cannot show what the execution ran after it (the
+        call the change moved up ran later: a reorder, not an addition); the whole execution
+        diverges at the same event and shows it, so its fix is the one to apply. The paused
+        history's severity stays: that is the execution the scenario describes.
+        """
+        from replaycheck._scenario import close_status
+
+        paused = found.verdict.diagnosis
+        if not found.whole or paused is None:
+            return found
+        whole = self._replay(found.scenario, found.whole, close_status(found.whole))
+        fuller = whole.diagnosis
+        if whole.verdict != "nondeterministic" or fuller is None:
+            return found
+        if fuller.event_id != paused.event_id:
+            return found
+        diagnosis = replace(fuller, severity=paused.severity)
+        return FoundNondeterminism(found.scenario, replace(found.verdict, diagnosis=diagnosis))
 
     def explore(self, target: Target, settings: Any) -> TypeOutcome:
         """Search one workflow type; the minimal failing example, if any, comes back."""
@@ -154,7 +181,7 @@ class Runner:
         try:
             settings(given(st.data())(search))()
         except FoundNondeterminism as exc:
-            return TypeOutcome(target.workflow_type, count[0], failure=exc)
+            return TypeOutcome(target.workflow_type, count[0], failure=self.read_whole(exc))
         except Flaky as exc:
             return TypeOutcome(target.workflow_type, count[0], error=f"flaky example: {exc}")
         except Unsatisfiable:
