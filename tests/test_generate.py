@@ -419,6 +419,22 @@ def test_no_encodable_input_at_all_points_at_the_data_converter() -> None:
     assert "set data_converter under [tool.replaycheck]" in error
 
 
+def test_activity_results_the_converter_cannot_encode_point_at_the_data_converter() -> None:
+    # A stand-in's result the converter cannot encode fails the activity as the real one would,
+    # and the worker retried it, drawing again, until the example timed out: slow, and never
+    # a word about it. Such results are skipped like such inputs; none at all is this error.
+    spec = "tests.workflows.decimal_input:Priced"
+    result = explore(spec, new=[spec], max_examples=3, seed=1)
+    assert not result.ok
+    (error,) = result.errors
+    assert error.startswith(
+        "Priced: no drawn results of activity 'price' could be encoded (TypeError: "
+    ), error
+    assert "set data_converter under [tool.replaycheck]" in error
+    assert "activities={'price': strategy}" in error
+    assert "error(s) above left part of it unchecked" in result.render()
+
+
 ENDING = """\
 from datetime import timedelta
 

@@ -25,6 +25,7 @@ from replaycheck._explore_example import (
     Message,
     Outcome,
     Recorded,
+    Returns,
     Target,
     outcome_strategy,
 )
@@ -78,7 +79,10 @@ class Engine:
         """The workers' converter, sandbox, failure types, interceptors and plugins, as the
         project configures them (temporalio's defaults when not)."""
         self.encode_error: Exception | None = None
-        """The last error encoding drawn arguments."""
+        """The last error encoding drawn arguments (or activity results)."""
+        self.encoded = "arguments"
+        """What ``encode_error`` came from: ``arguments`` or ``results of activity 'x'``."""
+        self.returns = Returns()
         self.outcomes = {name: outcome_strategy(s, failures) for name, s in activities.items()}
         self.fallback = outcome_strategy(st.none(), failures)
         self.untyped: set[str] = set()
@@ -142,6 +146,7 @@ class Engine:
         await self._stack.aclose()
 
     async def _activity_call(self) -> Any:
+        from hypothesis.errors import UnsatisfiedAssumption
         from temporalio import activity
         from temporalio.exceptions import ApplicationError
 
@@ -164,6 +169,12 @@ class Engine:
         except BaseException as exc:  # Hypothesis ends the example (e.g. while shrinking)
             example.abort = exc
             raise ApplicationError("example ended", non_retryable=True) from None
+        if outcome.ok:
+            encodes = await self._encodes([outcome.value], f"results of activity {name!r}")
+            self.returns.note(name, None if encodes else self.encode_error)
+            if not encodes:  # no real activity could return it: skip the example
+                example.abort = UnsatisfiedAssumption()
+                raise ApplicationError("example ended", non_retryable=True)
         call = ActivityCall(number, name, info.attempt, outcome.describe())
         example.calls.append((call, workflow_id, info.activity_id))
         if outcome.ok:
@@ -201,6 +212,8 @@ class Engine:
 
     async def run(self, data: Any, target: Target) -> Recorded:
         """Run one example to completion (or its limits) and cut it at the drawn pause point."""
+        from hypothesis import reject
+
         assert self.client is not None
         args, pause, messages = self.draw_plan(data, target)
         example = Example(data, f"generated-{target.workflow_type}-{next(self.counter)}")
@@ -208,7 +221,8 @@ class Engine:
         plan(example, messages)
         self.current = example
         try:
-            await self._encodable(args)
+            if not await self._encodes(args, "arguments"):
+                reject()
             handle = await self.client.start_workflow(
                 target.workflow_type,
                 args=list(args),
@@ -230,17 +244,17 @@ class Engine:
         drawn = (kinds.count("signal"), kinds.count("update"))
         return self._record(target, example, args, pause, full, stopped, drawn)
 
-    async def _encodable(self, args: Sequence[Any]) -> None:
-        """Reject drawn arguments the data converter cannot encode (``Decimal('Infinity')``
-        for a pydantic field, say): no client could start such an execution."""
-        from hypothesis import reject
-
+    async def _encodes(self, values: Sequence[Any], what: str) -> bool:
+        """Whether the data converter encodes drawn ``values``: arguments no client could start
+        an execution with (``Decimal('Infinity')`` for a pydantic field), or a result no activity
+        could return, are skipped."""
         assert self.client is not None
         try:
-            await self.client.data_converter.encode(list(args))
+            await self.client.data_converter.encode(list(values))
         except Exception as exc:
-            self.encode_error = exc  # named if no example can be encoded at all
-            reject()
+            self.encode_error, self.encoded = exc, what  # named if none can be encoded at all
+            return False
+        return True
 
     async def _drive(self, example: Example, handle: WorkflowHandle[Any, Any]) -> str:
         """Let the execution run; skip time, send signals when it waits. Returns why it stopped.

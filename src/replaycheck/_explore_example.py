@@ -32,6 +32,38 @@ class Outcome:
         return "failed (retryable)" if self.retryable else "failed (non-retryable)"
 
 
+@dataclass
+class Returns:
+    """Which activities' drawn results the data converter encoded, and why it refused others.
+
+    A result it cannot encode no real activity could return either (its worker would retry the
+    call forever): the example is skipped, and an activity none of whose results could be
+    encoded is a configuration problem, said once per workflow type.
+    """
+
+    encoded: set[str] = field(default_factory=set)
+    refused: dict[str, Exception] = field(default_factory=dict)
+
+    def note(self, name: str, error: Exception | None) -> None:
+        """Activity ``name``'s drawn result encoded (``error`` None) or not."""
+        if error is None:
+            self.encoded.add(name)
+        else:
+            self.refused.setdefault(name, error)
+
+    def never(self) -> str:
+        """The error for the first activity none of whose results encoded, else ``""``."""
+        for name, error in self.refused.items():
+            if name not in self.encoded:
+                return (
+                    f"no drawn results of activity {name!r} could be encoded "
+                    f"({type(error).__name__}: {error}); set data_converter under "
+                    "[tool.replaycheck] to your worker's converter, or pass "
+                    f"activities={{{name!r}: strategy}} to replaycheck.generate.explore()"
+                )
+        return ""
+
+
 @dataclass(frozen=True)
 class Target:
     """One workflow type to explore and the strategies for what happens to it."""

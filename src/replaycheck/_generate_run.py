@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from replaycheck._explore import Engine, history_bytes
-from replaycheck._explore_example import Limits, Recorded, Target
+from replaycheck._explore_example import Limits, Recorded, Returns, Target
 from replaycheck._scenario import Scenario
 from replaycheck.verdict import Verdict
 
@@ -172,7 +172,8 @@ class Runner:
         from hypothesis.errors import Flaky, Unsatisfiable
 
         count = [0]
-        self.engine.encode_error = None  # this type's, if it has none to encode
+        self.engine.encode_error, self.engine.encoded = None, "arguments"  # this type's
+        self.engine.returns = Returns()
 
         def search(data: Any) -> None:
             count[0] += 1
@@ -189,11 +190,11 @@ class Runner:
             why = f" ({type(error).__name__}: {error})" if error is not None else ""
             return TypeOutcome(
                 target.workflow_type, count[0],
-                error=f"no drawn arguments could be encoded{why}; set data_converter under "
-                "[tool.replaycheck] to your worker's converter, or give strategies for the "
-                "arguments",
+                error=f"no drawn {self.engine.encoded} could be encoded{why}; set data_converter "
+                "under [tool.replaycheck] to your worker's converter, or give strategies for "
+                f"the {self.engine.encoded.split(' of ')[0]}",
             )  # fmt: skip
-        return TypeOutcome(target.workflow_type, count[0])
+        return TypeOutcome(target.workflow_type, count[0], error=self.engine.returns.never())
 
 
 def hypothesis_settings(max_examples: int, seed: int | None) -> Any:

@@ -185,6 +185,11 @@ class Exploration:
                 f"{len(self.counterexamples)} workflow type(s) do not replay under the new code;"
                 " gate the change with workflow.patched(), as the fix under each one shows."
             )
+        elif self.errors:
+            summary += (
+                f"those generated replay under the new code, but {len(self.errors)} error(s) "
+                "above left part of it unchecked."
+            )
         else:
             summary += "every one replays under the new code."
         if self.untyped:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from temporalio import workflow
+from temporalio import activity, workflow
 
 
 @dataclass
@@ -39,3 +39,19 @@ class Bill:
         return await workflow.execute_activity(
             "charge", invoice.order, start_to_close_timeout=timedelta(seconds=5)
         )
+
+
+@activity.defn(name="price")
+async def price(order: str) -> Invoice:
+    """Its result holds a required ``Decimal``: the default converter cannot return it."""
+    return Invoice(order, Decimal(1))
+
+
+@workflow.defn(name="Priced")
+class Priced:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        invoice = await workflow.execute_activity(
+            price, order, start_to_close_timeout=timedelta(seconds=5)
+        )
+        return invoice.order
