@@ -618,3 +618,23 @@ def test_the_scenario_lists_arguments_as_a_call_does() -> None:
     assert "signal nudge() while activity call 1 ran" in lines
     assert "update expedite('', 2) when the execution waited, accepted" in lines
     assert Scenario("Orders", "x").render()[0] == "workflow Orders, arguments: none"
+
+
+def test_generate_shows_its_progress_on_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A run of 100 examples for each of several workflow types printed nothing for a minute.
+    from click.testing import CliRunner
+
+    from replaycheck import _progress
+    from replaycheck.cli import main
+
+    monkeypatch.setattr(_progress, "LINE_INTERVAL", 0.0)  # a plain line at every example
+    done = CliRunner().invoke(
+        main,
+        ["generate", "--baseline", f"{UPDATES}:ExpediteV1", "-w", f"{UPDATES}:ExpediteUngated",
+         "--max-examples", "5", "--max-updates", "0"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    lines = done.stderr.splitlines()
+    assert "5 examples (Expedite, type 1 of 1)" in lines, done.stderr
+    assert "examples (" not in done.stdout  # the report alone on stdout

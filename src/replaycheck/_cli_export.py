@@ -206,6 +206,7 @@ def generate(
     Exit status: 0 every history replays, 1 one does not (the minimal scenario is shown),
     2 something could not be checked.
     """
+    from replaycheck._progress import Progress
     from replaycheck.generate import GenerationSpec, limits_from, run
 
     spec = GenerationSpec(
@@ -225,7 +226,11 @@ def generate(
         interceptors=interceptors,
         plugins=plugins,
     )
-    result = run(spec)
+    progress = Progress("examples")
+    try:
+        result = run(spec, progress=progress)
+    finally:
+        progress.finish()
     click.echo(result.render(), nl=False)
     for path in result.saved:
         click.echo(f"saved {path}", err=True)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from replaycheck._explore import Engine, history_bytes
 from replaycheck._explore_example import Limits, Recorded, Returns, Target
+from replaycheck._progress import Progress
 from replaycheck._scenario import Scenario
 from replaycheck.verdict import Verdict
 
@@ -71,6 +72,7 @@ class Runner:
         engine: Engine,
         replay_job: Any,
         on_example: Callable[[Recorded, Verdict], None] | None = None,
+        progress: Progress | None = None,
     ) -> None:
         from replaycheck.replay import WorkerSession
 
@@ -79,6 +81,11 @@ class Runner:
         self.loop = asyncio.new_event_loop()
         self.tally = Tally()
         self.on_example = on_example
+        self.progress = progress
+        """Examples run so far, shown on stderr by the command line."""
+        self.heading = ""
+        """The workflow type being explored, and which of how many (``Orders, type 1 of 3``)."""
+        self.shrinking = False
         self.keys = iter(range(1 << 62))
         self.levels: dict[str, int] = {}
 
@@ -125,6 +132,7 @@ class Runner:
         if self.on_example is not None:
             self.on_example(recorded, verdict)
         if verdict.verdict == "nondeterministic":
+            self.shrinking = True
             cut = len(recorded.full) > len(recorded.events)
             raise FoundNondeterminism(recorded.scenario, verdict, recorded.full if cut else ())
         if verdict.verdict == "error":
@@ -175,8 +183,13 @@ class Runner:
         self.engine.encode_error, self.engine.encoded = None, "arguments"  # this type's
         self.engine.returns = Returns()
 
+        self.shrinking = False
+
         def search(data: Any) -> None:
             count[0] += 1
+            if self.progress is not None:
+                shrinking = "; shrinking a failing example" if self.shrinking else ""
+                self.progress.advance(note=self.heading + shrinking)
             self.example(data, target)
 
         try:
@@ -221,7 +234,8 @@ def run_targets(
     from hypothesis import seed as hypothesis_seed
 
     outcomes = []
-    for target in targets:
+    for number, target in enumerate(targets, 1):
+        runner.heading = f"{target.workflow_type}, type {number} of {len(targets)}"
         settings = hypothesis_settings(max_examples, seed)
         if seed is not None:
             settings = _with_seed(settings, hypothesis_seed(seed))

@@ -34,6 +34,7 @@ from replaycheck.errors import ConfigError
 
 if TYPE_CHECKING:
     from replaycheck._generate_run import Tally, TypeOutcome
+    from replaycheck._progress import Progress
     from replaycheck._scenario import Scenario
     from replaycheck.verdict import Verdict
 
@@ -233,8 +234,9 @@ def explore(baseline: str | Sequence[str], **options: Any) -> Exploration:
     return run(GenerationSpec(baseline=baseline, **options))
 
 
-def run(spec: GenerationSpec) -> Exploration:
-    """Run the exploration ``spec`` describes (see :func:`explore`)."""
+def run(spec: GenerationSpec, *, progress: Progress | None = None) -> Exploration:
+    """Run the exploration ``spec`` describes (see :func:`explore`); ``progress`` counts the
+    examples run (the command line's, on stderr)."""
     _check_bounds(spec)
     _check_installed()
     from replaycheck import _generate_setup as setup
@@ -243,7 +245,7 @@ def run(spec: GenerationSpec) -> Exploration:
     limits = make_limits(spec.max_steps, spec.max_signals, spec.example_timeout, spec.max_updates)
     with setup.save_lock(spec.save), setup.resolved(spec) as resolved:
         engine = setup.engine(resolved, spec, limits)
-        with Runner(engine, resolved.replay_job) as runner:
+        with Runner(engine, resolved.replay_job, progress=progress) as runner:
             targets = setup.targets(resolved, spec, runner.new_types())
             outcomes, seconds = timed(
                 lambda: run_targets(runner, targets, spec.max_examples, spec.seed)
