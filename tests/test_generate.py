@@ -288,6 +288,23 @@ def test_a_reorder_found_paused_gets_the_fix_its_whole_execution_shows(two_commi
     assert again.ok, again.render()
 
 
+@pytest.mark.parametrize(
+    ("baseline", "said"),
+    [
+        ("git:nosuchref", "--baseline 'nosuchref' is not a commit of the git repository at"),
+        ("origin/nosuchref", "--baseline 'origin/nosuchref' is not a commit of the git repo"),
+        ("nosuchref", "--baseline 'nosuchref' is neither a workflow module on the import path"),
+    ],
+)
+def test_a_ref_that_is_no_commit_is_not_taken_for_a_module(
+    two_commits: Path, baseline: str, said: str
+) -> None:
+    # git:REF and HEAD~1-like refs cannot name a module: the error talks of the ref alone.
+    with pytest.raises(ConfigError) as raised:
+        explore(baseline, root=two_commits, max_examples=1)
+    assert str(raised.value).startswith(said), raised.value
+
+
 def test_a_module_missing_from_the_ref_is_the_one_named(two_commits: Path) -> None:
     with pytest.raises(ConfigError, match="HEAD has no module or package 'billing' under"):
         explore("HEAD", root=two_commits, new=["pkg.wf", "billing.wf"], max_examples=1)

@@ -163,9 +163,10 @@ def _closure(tree: _Tree, start: Sequence[str]) -> dict[str, str]:
 
 @contextlib.contextmanager
 def materialize(
-    ref: str, specs: Sequence[str], settings: Settings
+    ref: str, specs: Sequence[str], settings: Settings, *, ref_only: bool = False
 ) -> Iterator[tuple[list[str], str]]:
-    """The workflow ``specs`` as they are at git ``ref``, importable for the ``with`` block.
+    """The workflow ``specs`` as they are at git ``ref``, importable for the ``with`` block;
+    ``ref_only``: the baseline cannot have meant a module (``git:REF``, ``HEAD~1``).
 
     Yields:
         The specs renamed under the unique package, and the directory to import them from.
@@ -177,6 +178,11 @@ def materialize(
     try:
         commit = _git(toplevel, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
     except ConfigError:
+        if ref_only:
+            raise ConfigError(
+                f"--baseline {ref!r} is not a commit of the git repository at {toplevel}; fetch "
+                "the ref (git fetch) or check its spelling (git branch -a, git log --oneline)."
+            ) from None
         raise ConfigError(
             f"--baseline {ref!r} is neither a workflow module on the import path nor a commit of "
             f"the git repository at {toplevel}; fetch the ref (git fetch) or name the module."

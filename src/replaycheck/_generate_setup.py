@@ -36,7 +36,7 @@ class Resolved:
 def resolved(spec: GenerationSpec) -> Iterator[Resolved]:
     """Import the baseline (from a git ref into a temporary directory if asked) for the block."""
     from replaycheck._baseline import materialize
-    from replaycheck.generate import GIT_PREFIX, is_git_ref
+    from replaycheck.generate import GIT_PREFIX, is_git_ref, may_be_module
     from replaycheck.replay import ReplayJob
 
     settings = load_settings(spec.root).override(
@@ -56,7 +56,10 @@ def resolved(spec: GenerationSpec) -> Iterator[Resolved]:
     with contextlib.ExitStack() as stack:
         if len(base) == 1 and is_git_ref(base[0], settings.import_paths):
             ref = base[0].removeprefix(GIT_PREFIX)
-            specs, import_root = stack.enter_context(materialize(ref, new, settings))
+            ref_only = not may_be_module(base[0])  # git:REF, HEAD~1: no module was meant
+            specs, import_root = stack.enter_context(
+                materialize(ref, new, settings, ref_only=ref_only)
+            )
             classes = import_workflows(specs, [import_root])
         else:
             specs = parse_workflow_specs(base, "baseline")

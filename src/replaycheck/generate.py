@@ -310,6 +310,11 @@ def limits_from(**values: int | None) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
 
 
+def may_be_module(value: str) -> bool:
+    """Whether a ``baseline`` string could name workflow modules (not ``git:REF``, ``HEAD~1``)."""
+    return not value.startswith(GIT_PREFIX) and bool(_MODULE_SPEC.match(value))
+
+
 def is_git_ref(value: str, import_paths: Sequence[str] = ()) -> bool:
     """Whether a ``baseline`` string names a git ref rather than workflow modules.
 
@@ -318,7 +323,7 @@ def is_git_ref(value: str, import_paths: Sequence[str] = ()) -> bool:
     """
     from replaycheck.config import module_file
 
-    if value.startswith(GIT_PREFIX) or not _MODULE_SPEC.match(value):
+    if not may_be_module(value):
         return True
     module = value.partition(":")[0]
     if module in sys.modules:
