@@ -192,4 +192,4 @@ def test_progress_lines_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
     progress.advance()
     progress.advance(note="1 written")
     progress.finish()
-    assert stream.getvalue() == "1 executions\n2 executions (1 written)\n"
+    assert stream.getvalue() == "1 execution\n2 executions (1 written)\n"

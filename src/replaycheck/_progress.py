@@ -59,7 +59,8 @@ class Progress:
     def _text(self) -> str:
         count = f"{self.done}/{self.total}" if self.total is not None else str(self.done)
         note = f" ({self.note})" if self.note else ""
-        return f"{count} {self.noun}{note}"
+        one = self.done == 1 and self.total is None  # "1 example", "1/4 examples"
+        return f"{count} {self.noun.removesuffix('s') if one else self.noun}{note}"
 
     def _draw(self) -> None:
         if self.total:
