@@ -305,6 +305,23 @@ def test_a_ref_that_is_no_commit_is_not_taken_for_a_module(
     assert str(raised.value).startswith(said), raised.value
 
 
+def test_a_workflow_module_new_since_the_ref_is_left_out_and_named(two_commits: Path) -> None:
+    # A brand-new workflow module added to [tool.replaycheck] before its first commit: the ref
+    # has no version of it, so nothing recorded by that code can break; the run explores the
+    # rest and says so, instead of failing on the ref's import of it.
+    package = two_commits / ("src" if (two_commits / "src").is_dir() else "") / "pkg"
+    (package / "shipping.py").write_text(
+        WORKFLOW.format("first", "second").replace("class Greeting", "class Shipping")
+        .replace("@workflow.defn", '@workflow.defn(name="Shipping")')
+    )  # fmt: skip
+    result = explore("HEAD~1", root=two_commits, new=["pkg.wf", "pkg.shipping"], max_examples=5)
+    assert result.workflow_types == ("Greeting",), result.render()
+    assert result.new_modules == ("pkg.shipping",)
+    assert "pkg.shipping is not at HEAD~1" in result.render()
+    with pytest.raises(ConfigError, match=r"HEAD~1 has no workflow module 'pkg\.shipping'"):
+        explore("HEAD~1", root=two_commits, new=["pkg.shipping"], max_examples=1)
+
+
 def test_a_module_missing_from_the_ref_is_the_one_named(two_commits: Path) -> None:
     with pytest.raises(ConfigError, match="HEAD has no module or package 'billing' under"):
         explore("HEAD", root=two_commits, new=["pkg.wf", "billing.wf"], max_examples=1)
@@ -352,7 +369,7 @@ def test_a_git_baseline_takes_each_package_from_the_root_that_has_it(tmp_path: P
     from replaycheck._baseline import materialize
     from replaycheck.config import load_settings
 
-    with materialize("HEAD", ["pkg.wf"], load_settings(tmp_path)) as (specs, directory):
+    with materialize("HEAD", ["pkg.wf"], load_settings(tmp_path)) as (specs, directory, _):
         package = Path(directory) / specs[0].split(".")[0]
         assert (package / "acts_lib" / "acts.py").read_text() == ACTIVITIES
         assert (package / "pkg" / "wf.py").is_file()

@@ -164,12 +164,13 @@ def _closure(tree: _Tree, start: Sequence[str]) -> dict[str, str]:
 @contextlib.contextmanager
 def materialize(
     ref: str, specs: Sequence[str], settings: Settings, *, ref_only: bool = False
-) -> Iterator[tuple[list[str], str]]:
+) -> Iterator[tuple[list[str], str, list[str]]]:
     """The workflow ``specs`` as they are at git ``ref``, importable for the ``with`` block;
     ``ref_only``: the baseline cannot have meant a module (``git:REF``, ``HEAD~1``).
 
     Yields:
-        The specs renamed under the unique package, and the directory to import them from.
+        The specs renamed under the unique package, the directory to import them from, and
+        the specs whose module the commit does not have (new since: left out).
 
     Raises:
         ConfigError: not a git repository, unknown ref, or the modules are not in that commit.
@@ -197,16 +198,29 @@ def materialize(
             f"{ref} has no module or package {missing[0]!r} under {where}; name the directory "
             "it is in with pythonpath under [tool.replaycheck] (or pytest's)."
         )
+    absent = [s for s in specs if not _has_module(tree, s)]
+    if len(absent) == len(specs):
+        raise ConfigError(
+            f"{ref} has no workflow module {absent[0]!r} (it is new since): no execution "
+            "recorded by that code can break; name the modules that ref has (-w), or a later "
+            "--baseline."
+        )
+    specs = [s for s in specs if s not in absent]
     sources = _closure(tree, tops)
     prefix = f"_replaycheck_baseline_{commit[:8]}_{uuid.uuid4().hex[:6]}"
     directory = Path(tempfile.mkdtemp(prefix="replaycheck-baseline-"))
     tops_written = {_top(p) for p in sources}
     try:
         _write(directory / prefix, sources, tops_written, prefix)
-        yield [f"{prefix}.{spec}" for spec in specs], str(directory)
+        yield [f"{prefix}.{spec}" for spec in specs], str(directory), absent
     finally:
         _forget(prefix, str(directory))
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _has_module(tree: _Tree, spec: str) -> bool:
+    path = spec.partition(":")[0].replace(".", "/")
+    return f"{path}.py" in tree.root_of or f"{path}/__init__.py" in tree.root_of
 
 
 def _toplevel(ref: str, root: Path) -> Path:

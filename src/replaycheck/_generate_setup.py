@@ -30,6 +30,10 @@ class Resolved:
     baseline: tuple[type, ...]
     replay_job: ReplayJob
     settings: Settings
+    new_modules: tuple[str, ...] = ()
+    """New workflow modules a git baseline does not have: nothing it recorded runs them."""
+    ref: str = ""
+    """The git ref the baseline was read from (empty for modules)."""
 
 
 @contextlib.contextmanager
@@ -57,10 +61,12 @@ def resolved(spec: GenerationSpec) -> Iterator[Resolved]:
         if len(base) == 1 and is_git_ref(base[0], settings.import_paths):
             ref = base[0].removeprefix(GIT_PREFIX)
             ref_only = not may_be_module(base[0])  # git:REF, HEAD~1: no module was meant
-            specs, import_root = stack.enter_context(
+            specs, import_root, absent = stack.enter_context(
                 materialize(ref, new, settings, ref_only=ref_only)
             )
             classes = import_workflows(specs, [import_root])
+            yield Resolved(tuple(classes), job, settings, tuple(absent), ref)
+            return
         else:
             specs = parse_workflow_specs(base, "baseline")
             classes = import_workflows(specs, settings.import_paths)

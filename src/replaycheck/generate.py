@@ -158,6 +158,10 @@ class Exploration:
     branches on their results were not explored."""
     undrawn: tuple[str, ...] = ()
     """Dynamic handlers nothing was sent to (``the dynamic signal handler of Orders``)."""
+    new_modules: tuple[str, ...] = ()
+    """New workflow modules the git baseline does not have (new since): left out."""
+    baseline_ref: str = ""
+    """The git ref the baseline was read from (empty for modules)."""
     timed_out_updates: int = 0
     """Drawn updates the executions did not accept (or reject) within the example timeout,
     nor later: they count as not sent, so what their handlers do went unexplored there."""
@@ -193,6 +197,12 @@ class Exploration:
             )
         else:
             summary += "every one replays under the new code."
+        if self.new_modules:
+            summary += (
+                f"\nnote: {', '.join(self.new_modules)} "
+                f"{'is' if len(self.new_modules) == 1 else 'are'} not at {self.baseline_ref}: "
+                "new since, no execution recorded by that code runs it, so it was left out."
+            )
         if self.untyped:
             summary += (
                 f"\nwarning: no result type found for activity {', '.join(self.untyped)}: its "
@@ -256,6 +266,8 @@ def run(spec: GenerationSpec, *, progress: Progress | None = None) -> Exploratio
         exploration,
         untyped=tuple(sorted(engine.untyped)),
         timed_out_updates=engine.timed_out_updates,
+        new_modules=resolved.new_modules,
+        baseline_ref=resolved.ref,
         undrawn=tuple(
             f"the dynamic {kind} handler of {t.workflow_type}"
             for t in targets
