@@ -14,8 +14,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from replaycheck._commands import KIND_LABELS, NAMED_KINDS, Command, RawFrame
+from replaycheck._places import display_file, place_file
 from replaycheck._readings import source_names, source_pattern, starting_pattern
-from replaycheck._source import SourceFrame, display_file, function_at
+from replaycheck._source import SourceFrame, function_at
 from replaycheck._source_branches import (
     Passed,
     conditional_choice,
@@ -71,7 +72,7 @@ def other_branch(
     read = "" if kind == "match" else condition  # a subject is shown, not traced to a caller
     params, more = parameters_read(read, parameters_of(raw[0], raw[1]))
     params = _chosen_by_caller(params, c.frames, min(diagnosis.gate_frame, len(c.frames) - 1))
-    return f"{os.path.basename(raw[0])}:{line} in {frame.function}", condition, kind, params, more
+    return f"{place_file(raw[0])}:{line} in {frame.function}", condition, kind, params, more
 
 
 def _chosen_by_caller(
@@ -110,7 +111,7 @@ def continue_branch(
     params, more = parameters_read(condition, parameters_of(file, line))
     # the caller shown is c's frame's: not the if function's unless at is the gate's
     params = _chosen_by_caller(params, c.frames, at) if at == diagnosis.gate_frame else ()
-    where = f"{os.path.basename(file)}:{branch_at} in {function}"
+    where = f"{place_file(file)}:{branch_at} in {function}"
     if returns:  # the code returned before the if with the continue-as-new (the raise)
         after = (_AFTER[returns], "", "", _elsewhere(diagnosis, c, file))
         return where, condition, "if", params, more, *after
@@ -218,8 +219,8 @@ def skipped_branch(
     condition = passed.condition
     params, more = parameters_read(condition, parameters_of(file, line))
     params = _chosen_by_caller(params, c.frames, at) if at == diagnosis.gate_frame else ()
-    where = f"{os.path.basename(file)}:{passed.line} in {function}"
-    outer = f"{os.path.basename(file)}:{passed.outer} in {function}" if passed.outer else ""
+    where = f"{place_file(file)}:{passed.line} in {function}"
+    outer = f"{place_file(file)}:{passed.outer} in {function}" if passed.outer else ""
     branch = "case" if passed.kind == "match" else "body" if passed.in_body else "else"
     branch = _AFTER.get(passed.returns, branch)
     elsewhere = _elsewhere(diagnosis, c, file)
@@ -244,7 +245,7 @@ def returned_then_changed(
     if found is None:
         return None
     passed, call = found
-    where = f"{os.path.basename(file)}:{passed.line} in {function}"
+    where = f"{place_file(file)}:{passed.line} in {function}"
     skipped = (where, passed.condition, "if", (), False, "after", "", "", display_file(file))
     return skipped, _runs(call)
 

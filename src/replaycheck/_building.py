@@ -65,6 +65,7 @@ from replaycheck._history_readings import (
     with_unhandled_update,
 )
 from replaycheck._nexus_readings import with_old_nexus_call
+from replaycheck._places import display_file
 from replaycheck._readings import (
     added_block,
     called_again,
@@ -77,7 +78,7 @@ from replaycheck._readings import (
     still_runs_later,
 )
 from replaycheck._signal_readings import with_relevant_signals
-from replaycheck._source import SourceFrame, display_file, source_frames
+from replaycheck._source import SourceFrame, source_frames
 from replaycheck._swap_readings import inputs_changed, swapped_next, swapped_within
 from replaycheck._task_readings import sequential_diagnosis, with_same_task
 from replaycheck._uncaught_readings import uncaught_reading

@@ -20,8 +20,9 @@ from replaycheck._commands import (
     Command,
     RawFrame,
 )
+from replaycheck._places import display_file
 from replaycheck._readings import cancel_called_later, slug
-from replaycheck._source import SourceFrame, display_file, innermost, parsed, source_frames
+from replaycheck._source import SourceFrame, innermost, parsed, source_frames
 
 if TYPE_CHECKING:
     from temporalio.api.history.v1 import History

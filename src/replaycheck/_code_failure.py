@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from replaycheck._converter_failure import ConfiguredConverter, converting_failed
-from replaycheck._source import display_file
+from replaycheck._places import display_file
 
 _FAILURE = re.compile(
     r"Workflow activation completion failed: Failure \{ failure: Some\(Failure \{ message: "

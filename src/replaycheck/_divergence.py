@@ -5,12 +5,12 @@ Split from ``replaycheck.diagnose``, which turns what is found here into a ``Dia
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from replaycheck._commands import Command, HistoryCommands, durations_differ
+from replaycheck._places import place_file
 
 TIMELINE_BEFORE = 3
 """Matching commands shown before the divergence."""
@@ -285,7 +285,7 @@ def _row(
     at = ""
     if c is not None and c.frames:
         file, line, _ = c.frames[depth] if depth < len(c.frames) else c.frames[0]
-        at = f"{os.path.basename(file)}:{line}"
+        at = f"{place_file(file)}:{line}"
     return TimelineRow(
         event_id=h.event_id if h is not None else 0,
         recorded=h.describe() if h is not None else "",

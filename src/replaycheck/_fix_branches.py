@@ -4,10 +4,10 @@ condition (or the argument a caller passes deciding it), for :mod:`replaycheck._
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 from replaycheck._fix_cases import arguments, keyword_source, old_code, statement_at
+from replaycheck._places import place_file
 from replaycheck._source import SourceFrame
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ def branch_frame(d: Diagnosis) -> SourceFrame | None:
     line, _, function = rest.partition(" in ")
     if d.branch_file and line.isdigit():
         return SourceFrame(d.branch_file, int(line), function)
-    if frame is None or not line.isdigit() or name != os.path.basename(frame.file):
+    if frame is None or not line.isdigit() or name != place_file(frame.file):
         return None
     return SourceFrame(frame.file, int(line), function)
 

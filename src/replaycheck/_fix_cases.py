@@ -9,10 +9,10 @@ not check; and the gate lines and quoted statements that :mod:`replaycheck._fix_
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 from replaycheck._pinning import is_closed
+from replaycheck._places import place_file
 
 if TYPE_CHECKING:
     from replaycheck._source import SourceFrame
@@ -155,7 +155,7 @@ def handler_addition_fix(d: Diagnosis, new_code: str) -> list[str]:
     frame = d.gate_at
     if not handler_addition(d) or d.shares_statement or frame is None:
         return []
-    at = f"{os.path.basename(frame.file)}:{frame.line}"
+    at = f"{place_file(frame.file)}:{frame.line}"
     return [
         f"gate it in the update handler {d.recorded_name!r}, at {at} (no else: executions "
         "recorded before never ran it there):",

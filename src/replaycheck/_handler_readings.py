@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from replaycheck._commands import Command, HistoryCommands
 from replaycheck._divergence import Divergence
+from replaycheck._places import place_file
 from replaycheck._readings import name_pattern
 from replaycheck._source import (
     SourceFrame,
@@ -38,7 +39,7 @@ def update_handler(h: Command, found: Divergence, history: HistoryCommands) -> t
     for file, near, _ in (frame for x in issued for frame in x.frames):
         line = function_line(file, name, near)
         if line:
-            return name, f"{os.path.basename(file)}:{line}"
+            return name, f"{place_file(file)}:{line}"
     return name, ""
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import ast
 import linecache
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from replaycheck._commands import Command
 from replaycheck._divergence import Divergence
+from replaycheck._places import place_file
 from replaycheck._readings import source_names
 from replaycheck._source import SourceFrame, end_line, function_at, parsed
 
@@ -57,12 +57,12 @@ def now_limited(
         held = _held_around(file, line)
         if held is None:
             continue
-        entering = (os.path.basename(file), held[0], function)
+        entering = (place_file(file), held[0], function)
         if not any(_at(frames[0]) == entering for frames, _ in waiting if frames):
             return None  # nothing waits for room: the code awaits the calls in turn
         if not _names_any(file, source_names(h.name)):
             return None
-        where = f"{os.path.basename(file)}:{{}} in {{}}"
+        where = f"{place_file(file)}:{{}} in {{}}"
         made = _made(file, held[1])
         return Limit(
             first=first,
@@ -75,7 +75,7 @@ def now_limited(
 
 
 def _at(frame: SourceFrame) -> tuple[str, int, str]:
-    return os.path.basename(frame.file), frame.line, frame.function
+    return place_file(frame.file), frame.line, frame.function
 
 
 def _held_around(path: str, line: int) -> tuple[int, str] | None:

@@ -10,7 +10,6 @@ it does; none is trusted further than the fix text it changes.
 from __future__ import annotations
 
 import itertools
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from replaycheck._commands import (
     RawFrame,
 )
 from replaycheck._divergence import Divergence
+from replaycheck._places import place_file
 from replaycheck._source import (
     SourceFrame,
     block_until,
@@ -182,7 +182,7 @@ def moved_too(frame: SourceFrame, h: Command, history: HistoryCommands) -> str:
     ]
     for x in later:
         if re.search(name_pattern(x.name), code):
-            return f"{x.describe()} at {os.path.basename(frame.file)}:{line}"
+            return f"{x.describe()} at {place_file(frame.file)}:{line}"
     return ""
 
 
@@ -287,7 +287,7 @@ def loop_change(
     if around is None:
         return None
     runs = _run_length(history.commands, at - 1 if more else at, repeated)
-    where = f"{os.path.basename(file)}:{around[0]} ({around[1]})"
+    where = f"{place_file(file)}:{around[0]} ({around[1]})"
     literal = _RANGE_LITERAL.search(around[1]) is not None
     return LoopChange(where, runs, repeated.name, more, literal)
 

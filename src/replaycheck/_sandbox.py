@@ -143,7 +143,7 @@ def _code_frames(tb: TracebackType | None) -> list[tuple[FrameType, int]]:
 def _module_and_place(frames: list[tuple[FrameType, int]]) -> tuple[str, str]:
     """The module of the innermost frame, and its ``file:line`` (``, imported from file:line``
     when an outer frame imported it)."""
-    from replaycheck._source import display_file
+    from replaycheck._places import display_file
 
     def place(entry: tuple[FrameType, int]) -> str:
         return f"{display_file(entry[0].f_code.co_filename)}:{entry[1]}"

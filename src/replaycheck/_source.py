@@ -5,13 +5,13 @@ from __future__ import annotations
 import ast
 import functools
 import linecache
-import os
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from replaycheck._commands import RawFrame
+from replaycheck._places import display_file, place_file
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,9 @@ class SourceFrame:
     ``MAX_STATEMENT_LINES``)."""
 
     def short(self, *, full_path: bool = False) -> str:
-        """``shared.py:104 in _step`` (``full_path``: the path as stored)."""
-        name = self.file if full_path else os.path.basename(self.file)
+        """``shared.py:104 in _step`` (``full_path``: the path as stored; else the name of
+        :func:`~replaycheck._places.place_file`)."""
+        name = self.file if full_path else place_file(self.file)
         return f"{name}:{self.line} in {self.function}"
 
 
@@ -376,15 +377,6 @@ def patch_ids_in_source(path: str) -> set[str]:
 
     text = "".join(linecache.getlines(path))
     return set(re.findall(PATCH_CALL, text))
-
-
-def display_file(path: str) -> str:
-    """``path`` relative to the working directory when it lies below it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
 
 
 def issued_place(frames: Sequence[RawFrame]) -> str:

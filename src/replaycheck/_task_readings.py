@@ -8,7 +8,6 @@ For :mod:`replaycheck._building`; the text is in :mod:`replaycheck._fix_cases`.
 from __future__ import annotations
 
 import ast
-import os
 import re
 import textwrap
 from collections import Counter
@@ -20,6 +19,7 @@ from replaycheck._building_names import patch_ids_in_use, slug_of, unused
 from replaycheck._commands import Command, HistoryCommands, RawFrame
 from replaycheck._divergence import Divergence, timeline
 from replaycheck._limits import now_limited
+from replaycheck._places import place_file
 from replaycheck._readings import source_pattern, starting_pattern
 from replaycheck._source import (
     LOOPS,
@@ -99,7 +99,7 @@ def now_sequential(found: Divergence, history: HistoryCommands) -> Sequential | 
         spans, new = _started_after(file, end, todo, recorded)
         if spans:
             last = spans[-1][1]
-            where = f"{os.path.basename(file)}:{{}} in {function}"
+            where = f"{place_file(file)}:{{}} in {function}"
             before = [x for x in new if x[0] < spans[0][0]]
             return Sequential(
                 first=first,
@@ -133,7 +133,7 @@ def in_turn(first: Command, h: Command, frames: Sequence[RawFrame]) -> Sequentia
         source = lines_source(file, loop.lineno, last)
         if not (re.search(pattern, source) or re.search(pattern, called)):
             return None
-        where = f"{os.path.basename(file)}:{{}} in {function}"
+        where = f"{place_file(file)}:{{}} in {function}"
         return Sequential(
             first=first,
             lines_at=where.format(f"{loop.lineno}-{last}"),
@@ -184,7 +184,7 @@ def _loop_as_gather(source: str) -> str:
 
 def _lines(file: str, first: int, last: int) -> str:
     """``wf.py:52`` or ``wf.py:52-53``."""
-    return f"{os.path.basename(file)}:{first if first == last else f'{first}-{last}'}"
+    return f"{place_file(file)}:{first if first == last else f'{first}-{last}'}"
 
 
 def _started_after(
@@ -306,7 +306,7 @@ def same_task(found: Divergence, history: HistoryCommands, frame: RawFrame) -> s
     events = [x.event_id for x in started]
     ids = f"event {events[0]}" if len(events) == 1 else f"events {events[0]}-{events[-1]}"
     what = " and ".join(x.describe() for x in started)
-    return f"{what} ({ids}) at {os.path.basename(file)}:{start} in {function}"
+    return f"{what} ({ids}) at {place_file(file)}:{start} in {function}"
 
 
 def sequential_diagnosis(

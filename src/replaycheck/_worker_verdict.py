@@ -156,7 +156,8 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
 def _handler_frame(fn: Any) -> SourceFrame:
     """A handler's method: its name, and its file and first line (decorators included) where
     its code tells them (none for a callable without code)."""
-    from replaycheck._source import SourceFrame, display_file
+    from replaycheck._places import display_file
+    from replaycheck._source import SourceFrame
 
     code = getattr(fn, "__code__", None)
     name = getattr(fn, "__name__", "")

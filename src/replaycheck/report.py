@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from replaycheck._commands import TASK_END_CANCELS
 from replaycheck._fix_patches import around
-from replaycheck._source import display_file
+from replaycheck._places import display_file
 from replaycheck.diagnose import Diagnosis, severity_of
 from replaycheck.verdict import Verdict, exit_code, summarize
 
