@@ -2895,7 +2895,7 @@ def test_a_removed_gate_of_several_statements_goes_back_around_them_all(
     started, recorded = checked(V2)
     assert started.diagnosis is not None and recorded.diagnosis is not None
     assert started.diagnosis.removed_gate == "audit-twice"
-    around = f"around the statements in a row at lines {line}-{line + 2}"
+    around = f"around the statements in a row at changes_v2.py:{line}-{line + 2}"
     for d in (started.diagnosis, recorded.diagnosis):
         fix = d.fix()
         assert not any(x.strip().startswith("else") for x in fix), fix

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from replaycheck._places import place_file
+
 if TYPE_CHECKING:
     from replaycheck._source import SourceFrame
     from replaycheck.diagnose import Diagnosis
@@ -120,11 +122,12 @@ def held(d: Diagnosis) -> str:
 
 
 def around(d: Diagnosis) -> str:
-    """`` around the statements in a row at lines 130-132``, those of :func:`held`, or ''."""
+    """`` around the statements in a row at shared.py:130-132``, those of :func:`held`, or
+    ''."""
     frame = d.gate_at
     if not held(d) or frame is None:
         return ""
-    return f" around the statements in a row at lines {frame.line}-{d.added_to}"
+    return f" around the statements in a row at {place_file(frame.file)}:{frame.line}-{d.added_to}"
 
 
 def _histories(count: int) -> str:

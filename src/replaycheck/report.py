@@ -213,7 +213,7 @@ def removed_patch_lines(verdicts: Sequence[Verdict]) -> list[str]:
     recorded: dict[str, int] = {}
     started_before: dict[str, int] = {}
     empty: dict[str, bool] = {}  # those ran nothing where the gate was: no else
-    held_at: dict[str, str] = {}  # " around the statements in a row at lines ..." or ""
+    held_at: dict[str, str] = {}  # " around the statements in a row at wf.py:40-42" or ""
     for verdict in verdicts:
         d = verdict.diagnosis
         if verdict.verdict != "nondeterministic" or d is None:
