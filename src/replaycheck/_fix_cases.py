@@ -309,3 +309,23 @@ def skipped_note(d: Diagnosis) -> str:
         f"A worker replaying it with this code hands the result recorded for {recorded} to "
         f"{commanded} instead of failing: gate the change all the same"
     )
+
+
+def addition_fix(d: Diagnosis, code: str) -> list[str]:
+    """The gate of an added command: no ``else``, unless the statement issues others too.
+    Statements added in a row before what the history recorded share the gate."""
+    if d.added_block:
+        frame = d.gate_at
+        lines = f" (lines {frame.line}-{d.added_to})" if frame else ""
+        return [
+            f"    # the statements added in a row{lines}, up to the one running "
+            f"{d.recorded}, share the gate",
+            *gate(d, d.added_block),
+        ]
+    if not d.shares_statement:
+        return gate(d, code)
+    return [
+        *gate(d, code),
+        "    else:",
+        f"        ...  # the statement as it was, without {d.commanded}",
+    ]

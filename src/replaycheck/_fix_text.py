@@ -15,6 +15,7 @@ from replaycheck._cancel_readings import abandoned_fix, cancel_explanation
 from replaycheck._commands import TASK_END_CANCELS, TERMINAL_KINDS, Command, kind_switch
 from replaycheck._fix_branches import branch_explanation, branch_fix
 from replaycheck._fix_cases import (
+    addition_fix,
     catch_again,
     deprecated_early_fix,
     gate,
@@ -303,9 +304,9 @@ def _fix(d: Diagnosis) -> list[str]:
             return in_update
         if d.same_task:  # added to a statement of an earlier task: it replaced nothing
             return [f"gate the change {where} (an addition to the statement: {rec} still runs "
-                    "after it):", *_addition(d, new_code), same_task_note(d)]  # fmt: skip
+                    "after it):", *addition_fix(d, new_code), same_task_note(d)]  # fmt: skip
         if d.shares_statement:
-            return [f"gate the change {where}:", *_addition(d, new_code)]
+            return [f"gate the change {where}:", *addition_fix(d, new_code)]
         return [f"gate the change {where} (no else: executions recorded before never ran it):",
                 *gate(d, new_code)]  # fmt: skip
     other = d.other_patch_id or "<change-id>"
@@ -326,7 +327,7 @@ def _fix(d: Diagnosis) -> list[str]:
             ":" if d.shares_statement else ", no else:"
         )
         readings = [
-            (addition, _addition(d, new_code)),
+            (addition, addition_fix(d, new_code)),
             (f"if it replaced {rec}:", [*gate(d, new_code), *replaced_code(d)]),
         ]
         recorded = Command(d.recorded_kind, d.recorded_name)
@@ -375,26 +376,6 @@ def _moved(d: Diagnosis) -> list[str]:
 
 def _patch_call(d: Diagnosis) -> str:
     return "deprecate_patch" if d.marker_deprecated else "patched"
-
-
-def _addition(d: Diagnosis, code: str) -> list[str]:
-    """The gate of an added command: no ``else``, unless the statement issues others too.
-    Statements added in a row before what the history recorded share the gate."""
-    if d.added_block:
-        frame = d.gate_at
-        lines = f" (lines {frame.line}-{d.added_to})" if frame else ""
-        return [
-            f"    # the statements added in a row{lines}, up to the one running "
-            f"{d.recorded}, share the gate",
-            *gate(d, d.added_block),
-        ]
-    if not d.shares_statement:
-        return gate(d, code)
-    return [
-        *gate(d, code),
-        "    else:",
-        f"        ...  # the statement as it was, without {d.commanded}",
-    ]
 
 
 _CAUGHT_AS = {"child workflow": "ChildWorkflowError", "local activity": "ApplicationError"}
