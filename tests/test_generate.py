@@ -466,7 +466,7 @@ def test_activity_results_the_converter_cannot_encode_point_at_the_data_converte
     ), error
     assert "set data_converter under [tool.replaycheck]" in error
     assert "activities={'price': strategy}" in error
-    assert "error(s) above left part of it unchecked" in result.render()
+    assert "but 1 error above left part of it unchecked." in result.render()
 
 
 ENDING = """\

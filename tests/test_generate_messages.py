@@ -4,6 +4,7 @@ time, a dynamic handler no name is drawn for)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import strategies as st
@@ -43,6 +44,13 @@ def test_an_update_before_a_signal_is_found_and_the_scenario_names_that_order() 
     text = result.render()
     assert "history recorded: activity 'hold'" in text
     assert "code commanded:   activity 'escalate'" in text
+    assert "1 workflow type does not replay under the new code; gate the change" in text
+    # With an error as well, the summary says so too (it named the counterexamples alone).
+    both = replace(result, errors=("ApprovalV1: an error",)).render().splitlines()
+    assert "ERROR ApprovalV1: an error" in both
+    assert both[-1].endswith(
+        "as the fix under each one shows, and 1 error above left part of it unchecked."
+    ), both[-1]
 
 
 def test_an_update_before_a_signal_at_the_same_point_is_drawn_and_found() -> None:

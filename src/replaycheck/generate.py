@@ -185,16 +185,18 @@ class Exploration:
             f"generated {self.histories} histories ({self.shapes} distinct shapes) for "
             f"{', '.join(self.workflow_types)} in {self.seconds:.1f} s ({rate:.1f}/s): "
         )
+        from replaycheck.report import plural
+
+        unchecked = f"{plural(len(self.errors), 'error')} above left part of it unchecked"
         if self.counterexamples:
+            count = len(self.counterexamples)
             summary += (
-                f"{len(self.counterexamples)} workflow type(s) do not replay under the new code;"
-                " gate the change with workflow.patched(), as the fix under each one shows."
+                f"{plural(count, 'workflow type')} {'does' if count == 1 else 'do'} not replay "
+                "under the new code; gate the change with workflow.patched(), as the fix under "
+                f"each one shows{f', and {unchecked}' if self.errors else ''}."
             )
         elif self.errors:
-            summary += (
-                f"those generated replay under the new code, but {len(self.errors)} error(s) "
-                "above left part of it unchecked."
-            )
+            summary += f"those generated replay under the new code, but {unchecked}."
         else:
             summary += "every one replays under the new code."
         if self.new_modules:
