@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from replaycheck._fix_patches import held
+
 if TYPE_CHECKING:
     from replaycheck._source import SourceFrame
     from replaycheck.diagnose import Diagnosis
@@ -34,21 +36,24 @@ def reconcile(verdicts: Sequence[Verdict]) -> list[Verdict]:
     linked = {i: gate for i, v in enumerate(verdicts) if (gate := _gate_passed(v, gates))}
     counts = Counter(linked.values())
     filled = {gate for i, gate in linked.items() if not _ran_nothing(verdicts[i])}
-    blocks: dict[Gate, tuple[str, int]] = {}
-    for i, gate in linked.items():  # the first history that shows what the gate held
-        if (block := _block(verdicts[i], gates[gate]))[0]:
-            blocks.setdefault(gate, block)
+    passed: dict[int, Diagnosis] = {}  # each old-branch failure, told the gate it passed
+    blocks: dict[Gate, Diagnosis] = {}  # the first of those that shows what the gate held
+    for i, gate in linked.items():
+        d = verdicts[i].diagnosis
+        assert d is not None  # _gate_passed links none without
+        passed[i] = replace(d, removed_gate=gate[1], removed_gate_at=gates[gate].gate_at,
+                            patch_id=gate[1], other_patch_id="")  # fmt: skip
+        if held(passed[i]):
+            blocks.setdefault(gate, passed[i])
     out = []
     for i, verdict in enumerate(verdicts):
         d, gate = verdict.diagnosis, _removed(verdict)
-        if d is not None and i in linked:
-            where = gates[linked[i]].gate_at
-            d = replace(d, removed_gate=linked[i][1], removed_gate_at=where,
-                        patch_id=linked[i][1], other_patch_id="")  # fmt: skip
+        if i in passed:
+            d = passed[i]
         elif d is not None and gate is not None and gate in counts:
             d = replace(d, old_branch_failures=counts[gate], old_branch_empty=gate not in filled)
             if gate not in filled and gate in blocks:  # the statements the gate held
-                d = replace(d, added_block=blocks[gate][0], added_to=blocks[gate][1])
+                d = replace(d, added_block=blocks[gate].added_block, added_to=blocks[gate].added_to)
         out.append(verdict if d is verdict.diagnosis else replace(verdict, diagnosis=d))
     return out
 
@@ -59,17 +64,6 @@ def _ran_nothing(verdict: Verdict) -> bool:
     from replaycheck._fix_cases import is_addition
 
     return verdict.diagnosis is not None and is_addition(verdict.diagnosis)
-
-
-def _block(verdict: Verdict, removed: Diagnosis) -> tuple[str, int]:
-    """The statements an execution that started before the patch found added in a row where
-    the gate was (:attr:`~replaycheck.diagnose.Diagnosis.added_block`), and their last line."""
-    d, gate = verdict.diagnosis, removed.gate_at
-    if d is None or d.gate_at is None or gate is None or not _ran_nothing(verdict):
-        return "", 0
-    if (d.gate_at.file, d.gate_at.line) != (gate.file, gate.line):
-        return "", 0
-    return d.added_block, d.added_to
 
 
 def removed_gates(verdicts: Sequence[Verdict]) -> dict[Gate, Diagnosis]:
