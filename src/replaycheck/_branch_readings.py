@@ -258,7 +258,8 @@ def _runs(call: ast.Call) -> str:
     if "sleep" in func:
         return "a timer"
     kind = "child" if "child" in func else "local-activity" if "local" in func else "activity"
-    target = what_it_runs(call)[0] if what_it_runs(call) else None
+    runs = what_it_runs(call)
+    target = runs[0] if runs else None
     if kind == "child" and isinstance(target, ast.Attribute):  # PackOrder.run
         target = target.value
     names = sorted(names_in(target)) if target is not None else []
