@@ -57,6 +57,8 @@ def resolved(spec: GenerationSpec) -> Iterator[Resolved]:
         )
     job = ReplayJob.from_settings(replace(settings, workflows=new), [])
     base = [spec.baseline] if isinstance(spec.baseline, str) else list(spec.baseline)
+    ref = ""  # a git ref's, and the new modules it does not have
+    absent: list[str] = []
     with contextlib.ExitStack() as stack:
         if len(base) == 1 and is_git_ref(base[0], settings.import_paths):
             ref = base[0].removeprefix(GIT_PREFIX)
@@ -65,12 +67,10 @@ def resolved(spec: GenerationSpec) -> Iterator[Resolved]:
                 materialize(ref, new, settings, ref_only=ref_only)
             )
             classes = import_workflows(specs, [import_root])
-            yield Resolved(tuple(classes), job, settings, tuple(absent), ref)
-            return
         else:
             specs = parse_workflow_specs(base, "baseline")
             classes = import_workflows(specs, settings.import_paths)
-        yield Resolved(tuple(classes), job, settings)
+        yield Resolved(tuple(classes), job, settings, tuple(absent), ref)
 
 
 def activity_strategies(
