@@ -300,19 +300,11 @@ class Diagnosis:
         return ", called from ".join(f.short() for f in shown)
 
     def headline(self) -> str:
-        """The diagnosis in one line (JUnit failure messages, GitHub annotation titles)."""
-        if not self.located:
-            return self.message
-        event = f"event {self.event_id} ({self.event_type})" if self.event_id else "replay"
-        recorded, commanded = self.told_apart
-        line = f"{event}: history recorded {recorded}, code commanded {commanded}"
-        if self.reads_otherwise:  # the two commands alone would mislead: say what it is
-            line = f"{event}: {self.explanation()}"
-        if self.location:
-            line += f" at {self.where(self.gate_frame + 1)}"
-        elif self.waits_at:
-            line += f" (the code waits at {self.waits_at[0].short()})"
-        return line
+        """The diagnosis in one line (JUnit failure messages, GitHub annotation titles); see
+        ``replaycheck._headline``."""
+        from replaycheck._headline import headline
+
+        return headline(self)
 
     @property
     def reads_otherwise(self) -> bool:
