@@ -13,17 +13,16 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from replaycheck._branch_passed import passed_between
 from replaycheck._commands import KIND_LABELS, NAMED_KINDS, Command, RawFrame
 from replaycheck._places import display_file, place_file
 from replaycheck._readings import source_names, source_pattern, starting_pattern
-from replaycheck._source import SourceFrame, function_at
+from replaycheck._source import SourceFrame
 from replaycheck._source_branches import (
-    Passed,
     conditional_choice,
     continue_taken,
     continues,
     other_branch_runs,
-    passed_branch,
     returned_before_commands,
 )
 from replaycheck._source_flow import (
@@ -37,7 +36,7 @@ from replaycheck._source_flow import (
     parameters_read,
     what_it_runs,
 )
-from replaycheck._source_helpers import passed_in_helper, through_helpers
+from replaycheck._source_helpers import through_helpers
 
 if TYPE_CHECKING:
     from replaycheck._commands import HistoryCommands
@@ -175,8 +174,8 @@ def _continued_later(
 ) -> _Found | None:
     """The ``if`` with what ``ends`` picks (a ``continue_as_new()`` call, a ``raise``) in a
     branch that the code passed, from its last matching command ``last`` on to ``c`` (or to
-    its completion), as :func:`_passed` looks for it."""
-    found = _passed(c, last, lambda file: ends)
+    its completion), as :func:`~replaycheck._branch_passed.passed_between` looks for it."""
+    found = passed_between(c, last, lambda file: ends)
     return None if found is None else (found[0], found[1], (*found[2][:2], found[2].returns))
 
 
@@ -209,7 +208,7 @@ def skipped_branch(
             and bool(re.search(pattern, ast.get_source_segment(source, node) or ""))
         )
 
-    found = _passed(c, last, through_helpers(runs))
+    found = passed_between(c, last, through_helpers(runs))
     if found is None:
         return None
     (file, line, function), at, passed = found
@@ -339,45 +338,3 @@ def as_branch(
         swapped="",
         swapped_within="",
     )
-
-
-def _passed(
-    c: Command, last: Command | None, runs: Callable[[str], Callable[[ast.AST], bool]]
-) -> tuple[tuple[str, int, str], int, Passed] | None:
-    """The ``if`` (``match``, conditional expression) the code passed from ``last`` on to ``c`` (or
-    to its completion) without taking a branch with a call that ``runs(file)`` says runs what is
-    looked for: the frame of the function holding it, the index of that function's frame in
-    ``c``'s (-1: none), and what :func:`passed_branch` gives.
-
-    Looked for, innermost first: from the start of each function ``c`` entered since ``last``
-    (all of them when there is no ``last``: ``c`` is the code's first command); then in each
-    function of ``last``'s frames, from its line to ``c``'s in that function (to its end when
-    ``c`` is not in it: the code ran the rest of it and returned). Where both called a helper
-    from one line, they part in a caller; one line in the innermost only is a loop's next
-    iteration. Last, in a helper one of those functions called on that way (on neither stack:
-    :func:`~replaycheck._source_helpers.passed_in_helper`), its frame ``(file, the if's line,
-    its name)``."""
-    before = [function_at(f, n) for f, n, _ in last.frames] if last is not None else []
-    for at, frame in enumerate(c.frames):  # the functions entered since last, from their start
-        if function_at(frame[0], frame[1]) not in before:
-            found = passed_branch(frame[0], None, frame[1], runs(frame[0]))
-            if found is not None:
-                return frame, at, found
-    if last is None:
-        return None
-    pairs = []  # each of last's frames, and the index of c's frame in its function (-1: none)
-    for frame, here in zip(last.frames, before, strict=True):
-        mine = [i for i, (f, n, _) in enumerate(c.frames) if here and function_at(f, n) is here]
-        pairs.append((frame, mine[0] if mine else -1))
-    apart = [(f, at) for f, at in pairs if at < 0 or c.frames[at][1] != f[1]]
-    for frame, at in apart or pairs[:1]:
-        to = c.frames[at][1] if at >= 0 else None
-        found = passed_branch(frame[0], frame[1], to, runs(frame[0]))
-        if found is not None:
-            return frame, at, found
-    for frame, at in apart or pairs[:1]:  # an if in a helper called in between
-        to = c.frames[at][1] if at >= 0 else None
-        helper = passed_in_helper(frame[0], frame[1], to, runs)
-        if helper is not None:
-            return (helper.path, helper.passed.line, helper.function), -1, helper.passed
-    return None

@@ -1,0 +1,55 @@
+"""The ``if`` (``match``, conditional expression) the code passed between its last matching
+command and its diverging one (or its completion), across both commands' frames and the helpers
+called in between, for :mod:`replaycheck._branch_readings`."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from replaycheck._commands import Command
+from replaycheck._source import function_at
+from replaycheck._source_branches import Passed, passed_branch
+from replaycheck._source_helpers import passed_in_helper
+
+
+def passed_between(
+    c: Command, last: Command | None, runs: Callable[[str], Callable[[ast.AST], bool]]
+) -> tuple[tuple[str, int, str], int, Passed] | None:
+    """The ``if`` (``match``, conditional expression) the code passed from ``last`` on to ``c`` (or
+    to its completion) without taking a branch with a call that ``runs(file)`` says runs what is
+    looked for: the frame of the function holding it, the index of that function's frame in
+    ``c``'s (-1: none), and what :func:`passed_branch` gives.
+
+    Looked for, innermost first: from the start of each function ``c`` entered since ``last``
+    (all of them when there is no ``last``: ``c`` is the code's first command); then in each
+    function of ``last``'s frames, from its line to ``c``'s in that function (to its end when
+    ``c`` is not in it: the code ran the rest of it and returned). Where both called a helper
+    from one line, they part in a caller; one line in the innermost only is a loop's next
+    iteration. Last, in a helper one of those functions called on that way (on neither stack:
+    :func:`~replaycheck._source_helpers.passed_in_helper`), its frame ``(file, the if's line,
+    its name)``."""
+    before = [function_at(f, n) for f, n, _ in last.frames] if last is not None else []
+    for at, frame in enumerate(c.frames):  # the functions entered since last, from their start
+        if function_at(frame[0], frame[1]) not in before:
+            found = passed_branch(frame[0], None, frame[1], runs(frame[0]))
+            if found is not None:
+                return frame, at, found
+    if last is None:
+        return None
+    pairs = []  # each of last's frames, and the index of c's frame in its function (-1: none)
+    for frame, here in zip(last.frames, before, strict=True):
+        mine = [i for i, (f, n, _) in enumerate(c.frames) if here and function_at(f, n) is here]
+        pairs.append((frame, mine[0] if mine else -1))
+    apart = [(f, at) for f, at in pairs if at < 0 or c.frames[at][1] != f[1]]
+    for frame, at in apart or pairs[:1]:
+        to = c.frames[at][1] if at >= 0 else None
+        found = passed_branch(frame[0], frame[1], to, runs(frame[0]))
+        if found is not None:
+            return frame, at, found
+    for frame, at in apart or pairs[:1]:  # an if in a helper called in between
+        to = c.frames[at][1] if at >= 0 else None
+        helper = passed_in_helper(frame[0], frame[1], to, runs)
+        if helper is not None:
+            return (helper.path, helper.passed.line, helper.function), -1, helper.passed
+    return None
