@@ -313,6 +313,14 @@ CASES = {
         11, "ActivityTaskScheduled", ("activity", "charge"), ("complete", ""),
         "branch", "skip-charge",
     ),
+    "RemoveOnlyActivity": Case(  # run's only command: nothing the code ran points there
+        5, "ActivityTaskScheduled", ("activity", "charge"), ("complete", ""),
+        "removed", "remove-charge",
+    ),
+    "SkipByReturnInHelperAtEnd": Case(  # an early return in a helper before run's only command
+        5, "ActivityTaskScheduled", ("activity", "audit"), ("complete", ""),
+        "branch", "skip-audit",
+    ),
     "SwapDependent": Case(  # 'fetch' takes what 'charge' returns now: both inputs changed
         5, "ActivityTaskScheduled", ("activity", "fetch"), ("activity", "charge"),
         "reordered", "charge-before-fetch",
@@ -359,6 +367,12 @@ def marked_line(marker: str, path: Path = V2_FILE) -> int:
     matches = [i for i, line in enumerate(lines, start=1) if f"# {marker} (" in line]
     assert len(matches) == 1, f"expected one '# {marker}' comment in {path}, found {matches}"
     return matches[0] + 1
+
+
+def last_marker(name: str) -> str:
+    """The marker of the line a case whose code completed instead points at: its last command
+    (``before:``), or the first statement of its run method when it ran none (``start:``)."""
+    return "start" if f"# start: {name} (" in V2_FILE.read_text() else "before"
 
 
 def branch_file(name: str) -> Path:

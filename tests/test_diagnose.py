@@ -43,6 +43,7 @@ from tests.changes import (
     V2_FILE,
     Case,
     committed_verdicts,
+    last_marker,
     line_of,
     marked_line,
     replay_dir,
@@ -76,10 +77,16 @@ def check_case(verdict: Verdict, name: str, case: Case) -> None:
     assert d.change == case.change
     assert d.patch_id == case.patch_id
     assert d.severity == CLOSED
-    if case.commanded[0] in ("complete", ""):  # nothing issued it: after the last command
+    if case.commanded[0] in ("complete", "") and last_marker(name) == "start":
+        assert d.location == () and d.previous == ()  # nothing ran: the run method's start
+        start = d.run_starts_at
+        assert start is not None and Path(start.file).resolve() == V2_FILE
+        assert (start.line, start.function) == (marked_line(f"start: {name}"), "run")
+    elif case.commanded[0] in ("complete", ""):  # nothing issued it: after the last command
         assert d.location == ()
         assert Path(d.previous[0].file).resolve() == V2_FILE
         assert d.previous[0].line == marked_line(f"before: {name}")
+        assert d.run_starts_at is None
     else:
         frame = d.location[0]
         assert (Path(frame.file).resolve(), frame.line) == (V2_FILE, marked_line(f"change: {name}"))

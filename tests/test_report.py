@@ -26,6 +26,7 @@ from tests.changes import (
     V2_FILE,
     branch_file,
     committed_verdicts,
+    last_marker,
     marked_line,
 )
 from tests.conftest import FIXTURES, REPO
@@ -60,7 +61,7 @@ def expected_line(name: str) -> int:
     if CASES[name].change == "branch":
         return marked_line(f"branch: {name}", branch_file(name))
     if CASES[name].commanded[0] in ("complete", ""):  # nothing issued it: the last command
-        return marked_line(f"before: {name}")
+        return marked_line(f"{last_marker(name)}: {name}")  # (none: the run method's start)
     return marked_line(f"change: {name}")
 
 

@@ -5,16 +5,20 @@ called in between, for :mod:`replaycheck._branch_readings`."""
 from __future__ import annotations
 
 import ast
+import os
 from collections.abc import Callable
 
 from replaycheck._commands import Command
-from replaycheck._source import function_at
+from replaycheck._source import SourceFrame, function_at
 from replaycheck._source_branches import Passed, passed_branch
 from replaycheck._source_helpers import passed_in_helper
 
 
 def passed_between(
-    c: Command, last: Command | None, runs: Callable[[str], Callable[[ast.AST], bool]]
+    c: Command,
+    last: Command | None,
+    runs: Callable[[str], Callable[[ast.AST], bool]],
+    start: SourceFrame | None = None,
 ) -> tuple[tuple[str, int, str], int, Passed] | None:
     """The ``if`` (``match``, conditional expression) the code passed from ``last`` on to ``c`` (or
     to its completion) without taking a branch with a call that ``runs(file)`` says runs what is
@@ -28,7 +32,8 @@ def passed_between(
     from one line, they part in a caller; one line in the innermost only is a loop's next
     iteration. Last, in a helper one of those functions called on that way (on neither stack:
     :func:`~replaycheck._source_helpers.passed_in_helper`), its frame ``(file, the if's line,
-    its name)``."""
+    its name)``. The code issued no command at all and completed: from ``start``, the run
+    method's first statement, to its end, and in a helper it called."""
     before = [function_at(f, n) for f, n, _ in last.frames] if last is not None else []
     for at, frame in enumerate(c.frames):  # the functions entered since last, from their start
         if function_at(frame[0], frame[1]) not in before:
@@ -36,7 +41,7 @@ def passed_between(
             if found is not None:
                 return frame, at, found
     if last is None:
-        return None
+        return None if c.frames or start is None else _from_start(start, runs)
     pairs = []  # each of last's frames, and the index of c's frame in its function (-1: none)
     for frame, here in zip(last.frames, before, strict=True):
         mine = [i for i, (f, n, _) in enumerate(c.frames) if here and function_at(f, n) is here]
@@ -53,3 +58,19 @@ def passed_between(
         if helper is not None:
             return (helper.path, helper.passed.line, helper.function), -1, helper.passed
     return None
+
+
+def _from_start(
+    start: SourceFrame, runs: Callable[[str], Callable[[ast.AST], bool]]
+) -> tuple[tuple[str, int, str], int, Passed] | None:
+    """As :func:`passed_between` gives it, the ``if`` passed in the run method from ``start``
+    (its first statement) to its end, or in a helper it called, where the code completed at
+    once."""
+    path = os.path.abspath(start.file)
+    found = passed_branch(path, None, None, runs(path), start=start.line)
+    if found is not None:
+        return (path, found.line, start.function), -1, found
+    helper = passed_in_helper(path, None, None, runs, start=start.line)
+    if helper is None:
+        return None
+    return (helper.path, helper.passed.line, helper.function), -1, helper.passed

@@ -208,7 +208,7 @@ def skipped_branch(
             and bool(re.search(pattern, ast.get_source_segment(source, node) or ""))
         )
 
-    found = passed_between(c, last, through_helpers(runs))
+    found = passed_between(c, last, through_helpers(runs), diagnosis.run_starts_at)
     if found is None:
         return None
     (file, line, function), at, passed = found

@@ -104,6 +104,7 @@ def diagnose(
     abandoned: Sequence[tuple[Command, Command]] = (),
     waiting: Sequence[tuple[tuple[SourceFrame, ...], str]] = (),
     undecoded: Sequence[tuple[str, str]] = (),
+    run_at: SourceFrame | None = None,
 ) -> Diagnosis:
     """Explain a nondeterminism failure; never raises.
 
@@ -125,6 +126,7 @@ def diagnose(
         abandoned: ``(cancel, activity)`` of each cancel the code asked for of an activity it
             scheduled with ``ABANDON`` (``abandoned`` of ``replaycheck._commands.code_commands``).
         waiting: where the code's tasks waited when replay stopped (``replaycheck._waiting``).
+        run_at: the first statement of the workflow's run method (``None``: unknown).
     """
     severity = severity_of(status)
     try:
@@ -140,7 +142,7 @@ def diagnose(
             diagnosis = from_hint(message, hint_with_history(hint, commands), severity)
         else:
             diagnosis = _from_divergence(
-                message, found, commands, severity, (history, abandoned), waiting
+                message, found, commands, severity, (history, abandoned), waiting, run_at
             )
         early = _early_deprecation(diagnosis, found, commands, issued, early_deprecations)
         if early is not None:
@@ -292,9 +294,12 @@ def _from_divergence(
     severity: str,
     cancels: tuple[History, Sequence[tuple[Command, Command]]],
     waiting: Sequence[tuple[tuple[SourceFrame, ...], str]] = (),
+    run_at: SourceFrame | None = None,
 ) -> Diagnosis:
     h, c = found.recorded, found.commanded
     diagnosis = _located(message, found, history, severity)
+    if not diagnosis.previous and not diagnosis.location:  # nothing the code ran points there
+        diagnosis = replace(diagnosis, run_starts_at=run_at)
     if h is not None and cancel_removed(h, c, found.commanded_rest):  # c: the next command
         taken = patch_ids_in_use(history, diagnosis)  # differs by branch: gate where it was
         return removed_cancel(diagnosis, h, *cancels, taken, commands=history)

@@ -17,7 +17,13 @@ def diagnosis_values(cls: type, data: dict[str, Any]) -> dict[str, Any]:
     values = {k: v for k, v in data.items() if k in names}
     for key in ("location", "previous", "waits_at"):
         values[key] = tuple(SourceFrame(**_known(SourceFrame, f)) for f in values.get(key, ()))
-    for key in ("removed_gate_at", "abandoned_at", "failure_raised_at", "moved_run_at"):
+    for key in (
+        "removed_gate_at",
+        "abandoned_at",
+        "failure_raised_at",
+        "moved_run_at",
+        "run_starts_at",
+    ):
         if isinstance(values.get(key), dict):
             values[key] = SourceFrame(**_known(SourceFrame, values[key]))
     values["timeline"] = tuple(

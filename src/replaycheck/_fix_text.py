@@ -279,6 +279,8 @@ def _fix(d: Diagnosis) -> list[str]:
                     " (a cancel is recorded at the end of its workflow task: in the code it may"
                     " come before later commands of that task)"
                 )
+        elif d.run_starts_at is not None:  # nothing ran before it: the run method's start
+            where += f", at the start of the run method (before {d.run_starts_at.short()})"
         removal = [*gate(d, f"...  # the new code, without {rec}"), "    else:",
                    *old_code(d)]  # fmt: skip
         if not d.signals or d.commanded_kind:

@@ -101,16 +101,17 @@ class Passed(NamedTuple):
 
 
 def passed_branch(
-    path: str, after: int | None, to: int | None, runs: Callable[[ast.AST], bool]
+    path: str, after: int | None, to: int | None, runs: Callable[[ast.AST], bool], start: int = 0
 ) -> Passed | None:
     """The ``if`` (``match``, conditional expression) with a call (or a ``raise``) that ``runs``
     says runs the command looked for in a branch (case, arm) that the code passed without taking
     that branch on its way from the statement at ``after`` (``None``: from the start of the function
-    holding ``to``) to the one at ``to`` of the same function (``None``: to its end, completing):
+    holding ``to``, or ``start`` when ``to`` is ``None``) to the one at ``to`` of the same function
+    (``None``: to its end, completing):
     the ``if`` runs between the two (around a loop holding both, if need be), and ``to`` is not in
     that branch."""
     if after is None:
-        found = None if to is None else lines_on_its_path(path, to)
+        found = lines_on_its_path(path, start if to is None else to) if to or start else None
         if found is None:
             return None
         function, later = found

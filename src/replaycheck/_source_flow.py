@@ -17,6 +17,7 @@ from replaycheck._source import (
     SourceFrame,
     end_line,
     function_at,
+    function_line,
     innermost,
     parsed,
     statement_span,
@@ -277,3 +278,14 @@ def _other_branches(function: ast.AST, line: int) -> set[int]:
                 if not covers(case.body, line):
                     lines |= set(range(case.pattern.lineno, end_line(case.body[-1]) + 1))
     return lines
+
+
+def function_start(path: str, name: str, near: int) -> int:
+    """The line of the first statement (a docstring skipped) of ``def name`` in ``path``, in
+    the class holding line ``near`` when there is one there; 0 when not found."""
+    function = function_at(path, function_line(path, name, near) or -1)
+    if function is None or not function.body:
+        return 0
+    body, first = function.body, function.body[0]
+    docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+    return int(body[1].lineno if docstring and len(body) > 1 else first.lineno)

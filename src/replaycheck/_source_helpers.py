@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from replaycheck._patch_modules import dotted_name
 from replaycheck._source import end_line, function_at, parsed, statement_span
 from replaycheck._source_branches import Passed, held_in, returned_before
-from replaycheck._source_flow import later_lines
+from replaycheck._source_flow import later_lines, lines_on_its_path
 from replaycheck._workflow_scan import module_file
 
 Runs = Callable[[str], Callable[[ast.AST], bool]]
@@ -36,16 +36,20 @@ class InHelper(NamedTuple):
     passed: Passed
 
 
-def passed_in_helper(path: str, after: int, to: int | None, runs: Runs) -> InHelper | None:
+def passed_in_helper(
+    path: str, after: int | None, to: int | None, runs: Runs, start: int = 0
+) -> InHelper | None:
     """The ``if`` (``match``, conditional expression; ``if ...: return`` before it) of a
     helper that a statement of the function holding ``after`` calls on its way from ``after``
-    to ``to`` (``None``: its end), with what ``runs`` picks in a branch not taken:
+    to ``to`` (``None``: its end; ``after`` ``None``: from its statement at ``start`` on), with
+    what ``runs`` picks in a branch not taken:
     ``self._audit(order)`` whose ``_audit`` audits under an ``if``. The code called it and issued
     nothing in between: it passed that branch without taking it. The helper may call others
     (up to :data:`DEPTH` calls deep); the innermost branch is given. Only helpers called where
     no ``if`` passed in between decides whether they run are read; ``None`` when the function
     runs the command itself after ``to``."""
-    tree, found = parsed(path), later_lines(path, after)
+    found = later_lines(path, after) if after is not None else lines_on_its_path(path, start)
+    tree = parsed(path)
     if tree is None or found is None:
         return None
     function, later = found

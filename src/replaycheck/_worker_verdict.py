@@ -150,6 +150,7 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
         abandoned=abandoned,
         waiting=waiting,
         undecoded=recording.undecoded if recording is not None else (),
+        run_at=_run_start(recording.run_method) if recording is not None else None,
     )
 
 
@@ -164,6 +165,17 @@ def _handler_frame(fn: Any) -> SourceFrame:
     if code is None:
         return SourceFrame(file="", line=0, function=name)
     return SourceFrame(file=display_file(code.co_filename), line=code.co_firstlineno, function=name)
+
+
+def _run_start(fn: Any) -> SourceFrame | None:
+    """Where the workflow's run method ``fn`` starts: its first statement; ``None`` when its
+    code or its source cannot tell."""
+    from replaycheck._source import source_frames
+    from replaycheck._source_flow import function_start
+
+    code, name = getattr(fn, "__code__", None), getattr(fn, "__name__", "")
+    line = function_start(code.co_filename, name, code.co_firstlineno) if code and name else 0
+    return source_frames(((code.co_filename, line, name),))[0] if code and line else None
 
 
 def _issued_before(entries: Sequence[Any], count: int) -> int:

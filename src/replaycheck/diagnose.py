@@ -241,6 +241,9 @@ class Diagnosis:
     waits_at: tuple[SourceFrame, ...] = ()
     """The code commanded nothing where the history went on: where it waits instead, past its
     last matching command (``await workflow.wait_condition(...)``), innermost frame first."""
+    run_starts_at: SourceFrame | None = None
+    """The run method's first statement, when the code issued no command before the divergence
+    nor there (it completed): where the gate of a command it no longer runs goes."""
     wait_old: str = ""
     """A timer's wait whose timeout was removed (:attr:`waits_at`): the statement with the
     timeout back, as executions recorded before need it (empty when it cannot be written)."""
@@ -341,7 +344,7 @@ class Diagnosis:
     def fix_at(self) -> SourceFrame | None:
         """The frame whose line the fix's first reading changes: where a removed gate was
         (:attr:`removed_gate_at`), the call passing a branch's argument (:attr:`branch_caller`,
-        when the condition reads nothing else), else :attr:`gate_at`."""
+        when the condition reads nothing else), else :attr:`gate_at` (:attr:`run_starts_at`)."""
         if self.removed_gate_at is not None:
             return self.removed_gate_at
         if self.abandoned_at is not None:
@@ -351,7 +354,7 @@ class Diagnosis:
         from replaycheck._fix_branches import branch_frame
 
         caller = not self.branch_reads_more and self.branch_caller
-        return caller or branch_frame(self) or self.gate_at
+        return caller or branch_frame(self) or self.gate_at or self.run_starts_at
 
     @property
     def branch_caller(self) -> SourceFrame | None:

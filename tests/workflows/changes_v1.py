@@ -1636,3 +1636,22 @@ class RemovePatchBlock:
             await workflow.sleep(PAUSE)
             await workflow.execute_activity(audit, f"{order}-again", start_to_close_timeout=TIMEOUT)
         return await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemoveOnlyActivity")
+class RemoveOnlyActivity:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        return order
+
+
+@workflow.defn(name="SkipByReturnInHelperAtEnd")
+class SkipByReturnInHelperAtEnd:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await self._audit(order)
+        return order
+
+    async def _audit(self, order: str) -> None:
+        await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)

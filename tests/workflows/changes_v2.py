@@ -3,7 +3,8 @@
 Every workflow type changes in one way. The call that issues the diverging command has a
 ``# change: <WorkflowType>`` comment on the line above it, which the tests use to find the line
 they expect in the diagnosis. Where the code now completes instead (no line issues the diverging
-command), ``# before: <WorkflowType>`` marks the code's last command before the divergence.
+command), ``# before: <WorkflowType>`` marks the code's last command before the divergence, or,
+where it ran none, ``# start: <WorkflowType>`` the first statement of its run method.
 ``RenameSignalExternal`` is the exception that replays: core does not compare signal names.
 """
 
@@ -2091,3 +2092,31 @@ class RemovePatchBlock:
         await workflow.sleep(PAUSE)
         await workflow.execute_activity(audit, f"{order}-again", start_to_close_timeout=TIMEOUT)
         return await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemoveOnlyActivity")
+class RemoveOnlyActivity:
+    """Its only command, 'charge', is gone: nothing the code runs points where it was."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # start: RemoveOnlyActivity (the next line)
+        return order
+
+
+@workflow.defn(name="SkipByReturnInHelperAtEnd")
+class SkipByReturnInHelperAtEnd:
+    """Only VIP orders are audited now: the helper run calls before it completes returns
+    before its audit for the others, its only command."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        # start: SkipByReturnInHelperAtEnd (the next line)
+        await self._audit(order)
+        return order
+
+    async def _audit(self, order: str) -> None:
+        # branch: SkipByReturnInHelperAtEnd (the next line)
+        if not order.startswith("vip-"):
+            return
+        await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)

@@ -169,6 +169,8 @@ CASES = (
     "ReturnBeforeChargeAndContinue",
     "ReturnBeforeChargeAndRaise",
     "RemovePatchBlock",
+    "RemoveOnlyActivity",
+    "SkipByReturnInHelperAtEnd",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
