@@ -2348,8 +2348,10 @@ def test_a_command_skipped_by_an_if_of_a_helper_on_neither_stack_gates_its_condi
     assert d.branch_condition == 'order.startswith("vip-")'
     line = marked_line("branch: SkipInPassedHelper")
     assert d.branch_at == f"changes_v2.py:{line} in _audit"
+    call = marked_line("change: SkipInPassedHelper") - 2  # run calls _audit above 'charge'
     assert d.explanation() == (
-        f"the code passed the if at changes_v2.py:{line} in _audit without taking its body, "
+        f"the code passed the if at changes_v2.py:{line} in _audit (called from changes_v2.py:"
+        f"{call} in run) without taking its body, "
         "which runs activity 'audit': this execution took it and ran activity 'audit' there, "
         "where the code now goes on with activity 'charge' (the condition, or what it reads, "
         "changed; or the if is new)"

@@ -44,9 +44,11 @@ def test_an_early_return_in_a_helper_gates_its_condition(tmp_path: Path) -> None
     ), d
     assert d.branch_condition == 'not order.startswith("vip-")'
     line = marked_line("branch: SkipByReturnInHelper")
+    call = marked_line("change: SkipByReturnInHelper") - 2  # run calls _audit above 'charge'
     assert d.branch_at == f"changes_v2.py:{line} in _audit"
     assert d.explanation() == (
-        f"the code took the if at changes_v2.py:{line} in _audit and returned, skipping the code "
+        f"the code took the if at changes_v2.py:{line} in _audit (called from changes_v2.py:{call} "
+        "in run) and returned, skipping the code "
         "after it, which runs activity 'audit': this execution went past it and ran activity "
         "'audit' there, where the code now goes on with activity 'charge' (the condition, or "
         "what it reads, changed; or the if is new)"
@@ -99,9 +101,12 @@ def test_an_if_two_calls_deep_gates_its_condition(tmp_path: Path) -> None:
     ), d
     line = marked_line("branch: SkipTwoCallsDeep")
     assert d.branch_at == f"changes_v2.py:{line} in _audit"
+    call = marked_line("change: SkipTwoCallsDeep") - 2  # run calls _checks above 'charge'
+    checks = line - 4  # _checks calls _audit
     assert d.explanation().startswith(
-        f"the code passed the if at changes_v2.py:{line} in _audit without taking its body, "
-        "which runs activity 'audit'"
+        f"the code passed the if at changes_v2.py:{line} in _audit (called from changes_v2.py:"
+        f"{checks} in _checks, called from changes_v2.py:{call} in run) without taking its "
+        "body, which runs activity 'audit'"
     )
     fix = d.fix()
     assert fix[0].startswith(f"gate the condition of the if at changes_v2.py:{line} in _audit")
@@ -142,6 +147,8 @@ def test_an_if_in_a_helper_of_another_module_gates_its_condition(tmp_path: Path)
     ), d
     line = marked_line("branch: SkipInImportedHelper", HELPERS_FILE)
     assert d.branch_at == f"changes_helpers.py:{line} in audit_vip"
+    call = marked_line("change: SkipInImportedHelper") - 2  # in run, the file of the gate
+    assert d.branch_called_from == f"changes_v2.py:{call} in run"
     assert d.branch_condition == 'order.startswith("vip-")'
     fix = d.fix()
     assert fix[0].startswith(f"gate the condition of the if at changes_helpers.py:{line} in ")

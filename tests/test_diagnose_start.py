@@ -74,10 +74,13 @@ def test_an_early_return_in_a_helper_before_the_only_command_gates_its_condition
     # 'audit'", gated "where activity 'audit' was:" with no line.
     d = committed_verdicts()["SkipByReturnInHelperAtEnd"].diagnosis
     line = marked_line("branch: SkipByReturnInHelperAtEnd")
+    call = marked_line("start: SkipByReturnInHelperAtEnd")  # run's first statement calls it
     assert d is not None and (d.change, d.branch_skipped) == ("branch", "after"), d
     assert d.branch_at == f"changes_v2.py:{line} in _audit"
+    assert d.branch_called_from == f"changes_v2.py:{call} in run"
     assert d.explanation() == (
-        f"the code took the if at changes_v2.py:{line} in _audit and returned, skipping the "
+        f"the code took the if at changes_v2.py:{line} in _audit (called from changes_v2.py:"
+        f"{call} in run) and returned, skipping the "
         "code after it, which runs activity 'audit': this execution went past it and ran "
         "activity 'audit' there, where the code now completes (the condition, or what it "
         "reads, changed; or the if is new)"

@@ -112,7 +112,7 @@ def continue_branch(
     params = _chosen_by_caller(params, c.frames, at) if at == diagnosis.gate_frame else ()
     where = f"{place_file(file)}:{branch_at} in {function}"
     if returns:  # the code returned before the if with the continue-as-new (the raise)
-        after = (_AFTER[returns], "", "", _elsewhere(diagnosis, c, file))
+        after = (_AFTER[returns], "", "", _elsewhere(diagnosis, c, file), "")
         return where, condition, "if", params, more, *after
     return where, condition, "if", params, more
 
@@ -186,12 +186,14 @@ def skipped_branch(
     the branch (case, arm) that runs ``h``, on its way from its last matching command ``last``
     to ``c`` (or to its completion), and runs ``h`` nowhere after: this execution took that
     branch and ran ``h`` there. ``(where, condition, kind, parameters, more, branch, outer,
-    case, file)`` as :func:`other_branch` gives them (a ``match``'s condition: its subject),
+    case, file, called)`` as :func:`other_branch` gives them (a ``match``'s condition: its subject),
     ``branch`` being ``body`` or ``else`` (which branch or arm runs ``h``; ``case`` for a
     ``match``; ``after`` for the code after an ``if`` whose body returns, which the code
     took); ``outer`` where the outermost ``if`` around it that the code passed too is
     ('' if none); ``case`` the pattern of a ``match``'s case not taken; ``file`` the file
-    holding it when that is not the gate's (a helper of another module; else '')."""
+    holding it when that is not the gate's (a helper of another module; else ''); ``called``
+    the calls that reached the helper holding it, on neither command's stack (``wf.py:12 in
+    run``, the innermost first; else '')."""
     if h is None or c is None or "continue-as-new" in (h.kind, c.kind) or h.kind == "complete":
         return None
     pattern = starting_pattern(h)  # a timer: a wait with a timeout starts one too
@@ -223,7 +225,10 @@ def skipped_branch(
     branch = "case" if passed.kind == "match" else "body" if passed.in_body else "else"
     branch = _AFTER.get(passed.returns, branch)
     elsewhere = _elsewhere(diagnosis, c, file)
-    return where, condition, passed.kind, params, more, branch, outer, passed.case, elsewhere
+    called = ", called from ".join(f"{place_file(f)}:{n} in {name}" for f, n, name in
+                                   passed.called_from)  # fmt: skip
+    case = passed.case
+    return where, condition, passed.kind, params, more, branch, outer, case, elsewhere, called
 
 
 def returned_then_changed(
@@ -245,7 +250,7 @@ def returned_then_changed(
         return None
     passed, call = found
     where = f"{place_file(file)}:{passed.line} in {function}"
-    skipped = (where, passed.condition, "if", (), False, "after", "", "", display_file(file))
+    skipped = (where, passed.condition, "if", (), False, "after", "", "", display_file(file), "")
     return skipped, _runs(call)
 
 
@@ -276,7 +281,7 @@ def _elsewhere(diagnosis: Diagnosis, c: Command, file: str) -> str:
     return "" if os.path.abspath(gate) == os.path.abspath(file) else display_file(file)
 
 
-Skipped = tuple[str, str, str, tuple[str, ...], bool, str, str, str, str]
+Skipped = tuple[str, str, str, tuple[str, ...], bool, str, str, str, str, str]
 """What :func:`skipped_branch` gives."""
 
 
@@ -315,7 +320,7 @@ def as_branch(
     from replaycheck._building_names import unused
 
     at, condition, kind, params, more = reading[:5]
-    skipped, outer, case, file = reading[5:] or ("", "", "", "")
+    skipped, outer, case, file, called = reading[5:] or ("", "", "", "", "")
     return replace(
         diagnosis,
         change="branch",
@@ -328,6 +333,7 @@ def as_branch(
         branch_outer=outer,
         branch_case=case,
         branch_file=file,
+        branch_called_from=called,
         patch_id=unused(patch_ids[0], taken),
         other_patch_id=unused(patch_ids[1], taken),
         still_runs_later=False,

@@ -43,6 +43,7 @@ def branch_explanation(d: Diagnosis, rec: str, com: str) -> str:
             f"the {arguments(d.branch_parameters)} that {caller.function} passes at "
             f"{caller.short()}, or {chose}, changed"
         )
+    at = d.branch_at + (f" (called from {d.branch_called_from})" if d.branch_called_from else "")
     if d.branch_skipped:
         goes = "completes" if d.commanded_kind == "complete" else f"goes on with {com}"
         if not d.commanded_kind and d.waits_at:
@@ -56,13 +57,13 @@ def branch_explanation(d: Diagnosis, rec: str, com: str) -> str:
             if d.branch_after_runs:  # the code after it changed too
                 runs = f"now runs {d.branch_after_runs} first (changed too)"
             return (
-                f"the code took the if at {d.branch_at}{outer} and {left}, skipping the "
+                f"the code took the if at {at}{outer} and {left}, skipping the "
                 f"code after it{rest}, which {runs}: this execution went past it and {ran} "
                 f"there, where the code now {goes} ({why}; or the {what} is new)"
             )
         branch = _SKIPPED[what][d.branch_skipped == "else"].format(case=d.branch_case)
         return (
-            f"the code passed the {what} at {d.branch_at}{outer} without taking {branch}, which "
+            f"the code passed the {what} at {at}{outer} without taking {branch}, which "
             f"runs {rec}: this execution took it and ran {rec} there, where the code now {goes} "
             f"({why}; or the {what} is new)"
         )

@@ -98,6 +98,9 @@ class Passed(NamedTuple):
     """An ``if`` whose body returns (``if not vip: return``; ``continue`` or ``break`` in a
     loop) that the code took: ``return``, ``continue`` or ``break``; what it skipped is the
     code after it (:attr:`lines`: to the end of the function, or of the loop), not a branch."""
+    called_from: tuple[tuple[str, int, str], ...] = ()
+    """In a helper on neither command's stack: the calls that reached it, ``(file, line,
+    function)`` of each, the innermost first (the call in the function the code was in last)."""
 
 
 def passed_branch(

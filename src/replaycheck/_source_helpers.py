@@ -35,6 +35,11 @@ class InHelper(NamedTuple):
     function: str
     passed: Passed
 
+    def called_at(self, path: str, line: int, function: str) -> InHelper:
+        """This one, reached by the call at ``line`` of ``function`` in ``path``."""
+        calls = (*self.passed.called_from, (path, line, function))
+        return self._replace(passed=self.passed._replace(called_from=calls))
+
 
 def passed_in_helper(
     path: str, after: int | None, to: int | None, runs: Runs, start: int = 0
@@ -69,7 +74,7 @@ def passed_in_helper(
         if helper is not None:
             inside = _search(*helper, runs, DEPTH - 1, frozenset())
             if isinstance(inside, InHelper):
-                return inside
+                return inside.called_at(path, call.lineno, getattr(function, "name", ""))
     return None
 
 
@@ -112,7 +117,7 @@ def _search(
         if helper is not None:
             found = _search(*helper, runs, depth - 1, seen)
         if isinstance(found, InHelper):
-            return found
+            return found.called_at(path, node.lineno, function.name)
         if not found:
             continue
         held = held_in(function, node) or returned_before(function, node)

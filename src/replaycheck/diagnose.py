@@ -172,6 +172,9 @@ class Diagnosis:
     branch_file: str = ""
     """``branch``: the file holding :attr:`branch_at` when it is not :attr:`gate_at`'s (a
     helper imported from another module), as :attr:`SourceFrame.file` gives a path."""
+    branch_called_from: str = ""
+    """``branch``, :attr:`branch_skipped`: where the code called the helper holding
+    :attr:`branch_at` (on neither command's stack), its caller's call next (``wf.py:12 in run``)."""
     branch_case: str = ""
     """``branch``, :attr:`branch_skipped` ``case``: that case's pattern and guard (``"a"``)."""
     branch_outer: str = ""
