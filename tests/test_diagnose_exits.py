@@ -88,6 +88,39 @@ def test_a_break_in_a_loop_gates_its_condition(tmp_path: Path) -> None:
     assert replay_variant(tmp_path, "break_gated", fixed, "SkipByContinue").ok
 
 
+@pytest.mark.parametrize(
+    ("leaves", "left", "does"),
+    [("continue", "continued its loop", "continues its loop"),
+     ("break", "broke out of its loop", "breaks out of its loop")],
+)  # fmt: skip
+def test_an_if_body_running_a_command_before_it_leaves_the_loop_says_so(
+    tmp_path: Path, leaves: str, left: str, does: str
+) -> None:
+    # The if's body runs 'bill' and continues (breaks): it read "where the code now goes on
+    # with activity 'bill'", as if 'bill' came after the if.
+    source = V2_FILE.read_text()
+    if leaves == "break":
+        source = _class_source(source, "SkipByContinue", "                continue\n",
+                               "                break\n")  # fmt: skip
+    source = _class_source(
+        source, "SkipByContinue", f"                {leaves}\n",
+        "                await workflow.execute_activity(bill, part, start_to_close_timeout="
+        f"TIMEOUT)\n                {leaves}\n",
+    )  # fmt: skip
+    d = replay_variant(tmp_path, "bill_and_leave", source, "SkipByContinue").diagnosis
+    line = marked_line("branch: SkipByContinue")
+    assert d is not None and (d.change, d.branch_skipped) == ("branch", leaves), d
+    assert d.explanation() == (
+        f"the code took the if at bill_and_leave.py:{line} in run and {left}, skipping the code "
+        "after it in the loop, which runs activity 'audit': this execution went past it and "
+        f"ran activity 'audit' there, where the code now runs activity 'bill' in the if at "
+        f"bill_and_leave.py:{line} and {does} (the condition, or what it reads, changed; or "
+        "the if is new)"
+    )
+    fixed = _fixed(d, "False", source)
+    assert replay_variant(tmp_path, "bill_and_leave_gated", fixed, "SkipByContinue").ok
+
+
 def test_an_if_around_the_call_of_a_helper_in_run_gates_its_condition(tmp_path: Path) -> None:
     # SkipHelperCall: run calls _audit, which audits every order, under an if now. It read as
     # "activity 'charge' now comes before activity 'audit'", with a remove-audit gate.
@@ -214,7 +247,8 @@ def test_an_early_return_issuing_another_command_gates_its_condition(
     # The if's body runs 'audit' and returns, before 'charge' (which the history ran, then
     # continued as new or failed). It read as "the code commands activity 'audit' where the
     # history recorded activity 'charge'" with a gate at the audit in the if's body, not
-    # naming the if this execution went past.
+    # naming the if this execution went past; then as "where the code now goes on with
+    # activity 'audit'", though the code runs it in that if and returns.
     source = _class_source(V2_FILE.read_text(), case, "            return order\n", body)
     d = replay_variant(tmp_path, "audit_return", source, case).diagnosis
     assert d is not None and (d.change, d.branch_skipped) == ("branch", "after"), d
@@ -222,7 +256,7 @@ def test_an_early_return_issuing_another_command_gates_its_condition(
     assert d.fix_at is not None and d.fix_at.line == line
     assert d.explanation() == _EXPLAINED.format(
         where=f"audit_return.py:{line}", skipped="activity 'charge'",
-        goes="goes on with activity 'audit'",
+        goes=f"runs activity 'audit' in the if at audit_return.py:{line} and returns",
     )  # fmt: skip
     fixed = _fixed(d, "False", source)
     assert replay_variant(tmp_path, "audit_return_gated", fixed, case).ok

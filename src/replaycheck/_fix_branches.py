@@ -4,11 +4,13 @@ condition (or the argument a caller passes deciding it), for :mod:`replaycheck._
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from replaycheck._fix_cases import arguments, keyword_source, old_code, statement_at
 from replaycheck._places import place_file
 from replaycheck._source import SourceFrame
+from replaycheck._source_flow import in_body_of
 
 if TYPE_CHECKING:
     from replaycheck.diagnose import Diagnosis
@@ -56,6 +58,9 @@ def branch_explanation(d: Diagnosis, rec: str, com: str) -> str:
                 runs, ran = _ENDS[d.recorded_kind][0], _DID[d.recorded_kind]
             if d.branch_after_runs:  # the code after it changed too
                 runs = f"now runs {d.branch_after_runs} first (changed too)"
+            if _runs_in_the_if(d):  # if new: return await workflow.execute_activity(audit, ...)
+                leaves = _LEAVES[d.branch_skipped]
+                goes = f"runs {com} in the if at {d.branch_at.split(' in ')[0]} and {leaves}"
             return (
                 f"the code took the if at {at}{outer} and {left}, skipping the "
                 f"code after it{rest}, which {runs}: this execution went past it and {ran} "
@@ -105,6 +110,23 @@ may be new."""
 
 _DID = {"continue-as-new": "continued as new", "fail": "failed"}
 """What an execution did that ran one of :data:`_ENDS`."""
+
+_LEAVES = {
+    "after": "returns",
+    "continue": "continues its loop",
+    "break": "breaks out of its loop",
+}
+"""How the body of an ``if`` that the code took leaves (``branch_skipped``), as it does now."""
+
+
+def _runs_in_the_if(d: Diagnosis) -> bool:
+    """Whether the code's command ran in the body of the ``if`` it took and left by."""
+    at = branch_frame(d)
+    return at is not None and any(
+        os.path.abspath(f.file) == os.path.abspath(at.file) and in_body_of(f.file, at.line, f.line)
+        for f in d.location
+    )
+
 
 _LEFT = {
     "after": ("returned", ""),

@@ -289,3 +289,12 @@ def function_start(path: str, name: str, near: int) -> int:
     body, first = function.body, function.body[0]
     docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
     return int(body[1].lineno if docstring and len(body) > 1 else first.lineno)
+
+
+def in_body_of(path: str, if_line: int, line: int) -> bool:
+    """Whether ``line`` of ``path`` is in the body of the ``if`` at ``if_line``."""
+    function = function_at(path, line)
+    return function is not None and any(
+        isinstance(node, ast.If) and node.lineno == if_line and covers(node.body, line)
+        for node in ast.walk(function)
+    )
