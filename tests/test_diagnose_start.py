@@ -92,3 +92,31 @@ def test_an_early_return_in_a_helper_before_the_only_command_gates_its_condition
     assert lines[line - 1] == '        if not order.startswith("vip-"):\n'
     fixed = "".join(lines[: line - 1] + _gated(fix, "False", "        ") + lines[line:])
     assert replay_variant(tmp_path, "at_end_gated", fixed, "SkipByReturnInHelperAtEnd").ok
+
+
+_LOGGED = '''import functools
+
+
+def _logged(fn):
+    @functools.wraps(fn)
+    async def wrapper(*args, **kwargs):
+        return await fn(*args, **kwargs)
+
+    return wrapper
+
+
+'''
+"""A decorator whose wrapper, defined outside any class, is what temporalio holds as run."""
+
+
+def test_the_start_of_a_decorated_run_method_is_the_methods_own(tmp_path: Path) -> None:
+    # The wrapper's code is not in the workflow's class: its start would have been looked for
+    # in the module, where the first run method is another workflow's.
+    defn = '@workflow.defn(name="RemoveOnlyActivity")\n'
+    source = V2_FILE.read_text().replace(defn, _LOGGED + defn)
+    source = _class_source(source, "RemoveOnlyActivity", "    @workflow.run\n",
+                           "    @workflow.run\n    @_logged\n")  # fmt: skip
+    d = replay_variant(tmp_path, "only_logged", source, "RemoveOnlyActivity").diagnosis
+    line = source.splitlines().index("        # start: RemoveOnlyActivity (the next line)") + 2
+    assert d is not None and d.fix_at is not None, d
+    assert (d.fix_at.file, d.fix_at.line) == (str(tmp_path / "only_logged.py"), line)

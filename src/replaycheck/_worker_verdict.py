@@ -170,9 +170,12 @@ def _handler_frame(fn: Any) -> SourceFrame:
 def _run_start(fn: Any) -> SourceFrame | None:
     """Where the workflow's run method ``fn`` starts: its first statement; ``None`` when its
     code or its source cannot tell."""
+    import inspect
+
     from replaycheck._source import source_frames
     from replaycheck._source_flow import function_start
 
+    fn = inspect.unwrap(fn) if callable(fn) else fn  # a decorator's wrapper: the method itself
     code, name = getattr(fn, "__code__", None), getattr(fn, "__name__", "")
     line = function_start(code.co_filename, name, code.co_firstlineno) if code and name else 0
     return source_frames(((code.co_filename, line, name),))[0] if code and line else None
