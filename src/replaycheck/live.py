@@ -75,6 +75,26 @@ def default_query(types: Sequence[str], *, running: bool = True) -> str:
     return f"{status} AND {of_types}" if status else of_types
 
 
+def default_selection(
+    types: Sequence[str], selection: Selection, *, running: bool = True
+) -> Selection:
+    """``selection``; when it has no query and no workflow ids, :func:`default_query` of
+    ``types`` (the registered workflow types) with its limit.
+
+    Raises:
+        ConfigError: ``running=False`` and a dynamic workflow (``*``), which may serve any
+            workflow type, is registered: only a query can say which executions to read.
+    """
+    if selection.query or selection.workflow_ids:
+        return selection
+    if "*" in types and not running:
+        raise ConfigError(
+            "the code registers a dynamic workflow, which may serve any workflow type: "
+            "select the executions to read with --query \"WorkflowType='MyWorkflow'\"."
+        )
+    return Selection(default_query(types, running=running), (), selection.limit)
+
+
 def query_literal(name: str) -> str:
     """``name`` as a visibility-query string literal."""
     return f'"{name}"' if "'" in name else f"'{name}'"
@@ -113,13 +133,7 @@ def check_live(
     stats = LiveStats()
     with WorkerSession(job) as session:
         types = session.workflow_types()  # fails fast on import errors; names the types
-        if not selection.query and not selection.workflow_ids:
-            if "*" in types and not running:
-                raise ConfigError(
-                    "the code registers a dynamic workflow, which may serve any workflow type: "
-                    "select the executions to read with --query \"WorkflowType='MyWorkflow'\"."
-                )
-            selection = Selection(default_query(types, running=running), (), selection.limit)
+        selection = default_selection(types, selection, running=running)
         stats.query = selection.query
         fetcher = _Fetcher(connection, selection, concurrency, stats, skip_pinned=skip_pinned,
                            count_kept=count_kept)  # fmt: skip
