@@ -373,7 +373,7 @@ def test_check_live_with_an_unwritable_report_fails_before_connecting(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["export"], "select executions with --query"),
+        (["export", "-q", "x", "-w", "m"], "drop -w, or put the types in the query"),
         (["export", "-q", "x", "--workflow-id", "y"], "give either --query or --workflow-id"),
         (["check", "--query", "x"], "select live executions: add --live"),
         (["check", "--live", "fixtures/histories"], "drop the PATH arguments"),

@@ -20,11 +20,20 @@ from replaycheck.connection import ConnectionOptions
 from replaycheck.errors import ConfigError, ReplaycheckError
 
 if TYPE_CHECKING:
+    from replaycheck.cluster import Selection
     from replaycheck.export import ExportOptions, ExportResult
 
 
 @click.command(short_help="Write selected executions' histories to files.")
 @selection_options
+@click.option(
+    "-w",
+    "--workflows",
+    multiple=True,
+    metavar="MODULE[:CLASS]",
+    help="With no --query and no --workflow-id, export the executions of the workflow types "
+    "this code registers. Repeatable. Default: 'workflows' in [tool.replaycheck].",
+)
 @click.option(
     "-o",
     "--output",
@@ -49,6 +58,7 @@ def export(
     workflow_ids: tuple[str, ...],
     limit: int | None,
     concurrency: int,
+    workflows: tuple[str, ...],
     out_dir: Path | None,
     gzip: bool,
     binpb: bool,
@@ -58,9 +68,11 @@ def export(
 ) -> None:
     """Write the histories of selected executions to DIR/<WorkflowType>/<workflow-id>.json.
 
-    Payloads are kept exactly as stored (encoded). Files already there are skipped unless
-    --overwrite; every file is written atomically, so an interrupted export leaves only
-    complete files and running it again finishes the job. Progress goes to stderr.
+    With no --query and no --workflow-id: every execution the server keeps of the workflow
+    types the configured workflows (-w) register. Payloads are kept exactly as stored
+    (encoded). Files already there are skipped unless --overwrite; every file is written
+    atomically, so an interrupted export leaves only complete files and running it again
+    finishes the job. Progress goes to stderr.
     """
     from replaycheck import export as exporting
     from replaycheck._progress import Progress
@@ -69,7 +81,7 @@ def export(
     if gzip and binpb:
         raise ConfigError("give --gzip or --binpb, not both: a history is written in one format.")
     fmt = "gzip" if gzip else "binpb" if binpb else "json"
-    selection = exporting.Selection(query or "", workflow_ids, limit)
+    selection = _selection(exporting.Selection(query or "", workflow_ids, limit), workflows)
     selection.check()
     target = (out_dir or default_export_dir()).resolve()
     options = exporting.ExportOptions(target, fmt, overwrite, dedupe, concurrency)
@@ -95,6 +107,26 @@ def export(
             f"{len(result.missing)} selected execution(s) not found: "
             f"{', '.join(result.missing[:5])}; check the workflow ids and --namespace."
         )
+
+
+def _selection(selection: Selection, workflows: tuple[str, ...]) -> Selection:
+    """``selection``, or the executions of the configured workflows' types (said on stderr)."""
+    from replaycheck._cli_common import resolve_settings
+    from replaycheck.export import configured_selection
+
+    if selection.query or selection.workflow_ids:
+        if workflows:
+            raise ConfigError(
+                "-w selects the workflow types to export when there is no --query and no "
+                "--workflow-id; drop -w, or put the types in the query."
+            )
+        return selection
+    chosen = configured_selection(resolve_settings((), workflows, None, None), selection)
+    click.echo(
+        f"selecting {chosen.query} (the types of the configured workflows); pass --query to choose",
+        err=True,
+    )
+    return chosen
 
 
 def _export_summary(result: ExportResult, options: ExportOptions) -> str:

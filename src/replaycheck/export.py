@@ -1,10 +1,11 @@
 """Capturing histories from a Temporal cluster into history files.
 
-Executions are selected by a visibility query or by workflow ids and their histories fetched
-concurrently (:mod:`replaycheck.cluster`), then written atomically, with provenance, as
-``DIR/<WorkflowType>/<workflow-id>.json``. Payloads are written exactly as the server stores
-them (still encoded, e.g. encrypted). An execution is already there when a file of its workflow
-id is, in any history format. ``dedupe`` keeps one history per workflow type and shape
+Executions are selected by a visibility query or by workflow ids (with neither, by
+:func:`configured_selection`: the workflow types the configured code registers) and their
+histories fetched concurrently (:mod:`replaycheck.cluster`), then written atomically, with
+provenance, as ``DIR/<WorkflowType>/<workflow-id>.json``. Payloads are written exactly as the
+server stores them (still encoded, e.g. encrypted). An execution is already there when a file of
+its workflow id is, in any history format. ``dedupe`` keeps one history per workflow type and shape
 (:mod:`replaycheck.shapes`), counting the histories already in ``DIR``. One export at a time
 writes into a directory: a second one is refused while the first runs.
 
@@ -17,19 +18,67 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from replaycheck._export_files import history_path, safe_name
 from replaycheck._export_lock import export_lock
 from replaycheck._exporter import Exporter, ExportOptions, ExportResult, OnProgress
 from replaycheck.cluster import Selection, count_executions
 from replaycheck.connection import Connection, connect
-from replaycheck.errors import ClusterConnectionError, NoHistoriesError
+from replaycheck.errors import ClusterConnectionError, ConfigError, NoHistoriesError
 
-__all__ = ["ExportOptions", "ExportResult", "Selection", "export", "history_path", "safe_name"]
+if TYPE_CHECKING:
+    from replaycheck.config import Settings
+
+__all__ = [
+    "ExportOptions",
+    "ExportResult",
+    "Selection",
+    "configured_selection",
+    "export",
+    "history_path",
+    "safe_name",
+]
 
 
 WRITE_THREADS = 4
 """Threads writing files, so that ``fsync`` waits overlap with fetching."""
+
+
+def configured_selection(settings: Settings, selection: Selection) -> Selection:
+    """``selection``; when it has no query and no workflow ids, every execution the server keeps
+    of the workflow types that ``settings``' workflows register (as ``check --live`` names
+    them, without its running-only filter), with ``selection``'s limit.
+
+    Only the names of the types are needed: the converter, interceptors and failure exception
+    types are not loaded (export never decodes a payload); the workflow modules, the sandbox
+    settings and the plugins (which may add workflows) are.
+
+    Raises:
+        ConfigError: nothing selected and no workflows configured, or a dynamic workflow among
+            them (which may serve any type).
+        WorkflowImportError: the workflow code cannot be loaded.
+    """
+    from dataclasses import replace
+
+    from replaycheck.live import default_selection, registered_types
+    from replaycheck.replay import ReplayJob
+
+    if selection.query or selection.workflow_ids:
+        return selection
+    if not settings.workflows:
+        raise ConfigError(
+            "select executions with --query \"WorkflowType='MyWorkflow'\" or --workflow-id ID, "
+            "or configure workflows (-w MODULE, or workflows = [...] under [tool.replaycheck]) "
+            "to export every execution of the workflow types they register."
+        )
+    job = replace(
+        ReplayJob.from_settings(settings, []),
+        data_converter=None,
+        interceptors=(),
+        workflow_failure_exception_types=(),
+    )
+    return default_selection(registered_types(job), selection, running=False)
 
 
 def export(

@@ -95,6 +95,18 @@ def default_selection(
     return Selection(default_query(types, running=running), (), selection.limit)
 
 
+def registered_types(job: ReplayJob) -> tuple[str, ...]:
+    """The workflow type names ``job``'s code registers, as the replay worker names them
+    (``@workflow.defn(name=...)`` may be any expression; a plugin may add workflows): a replay
+    worker is started for it and stopped. ``*`` stands for a dynamic workflow.
+
+    Raises:
+        WorkflowImportError / ConfigError: the workflow code or its setup cannot be loaded.
+    """
+    with WorkerSession(job) as session:
+        return session.workflow_types()
+
+
 def query_literal(name: str) -> str:
     """``name`` as a visibility-query string literal."""
     return f'"{name}"' if "'" in name else f"'{name}'"
