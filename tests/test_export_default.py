@@ -158,3 +158,18 @@ def test_a_dynamic_workflow_needs_a_query(tmp_path: Path) -> None:
         "replaycheck: error: the code registers a dynamic workflow, which may serve any workflow "
         "type: select the executions to read with --query \"WorkflowType='MyWorkflow'\".\n"
     )
+
+
+def test_a_namespace_without_executions_of_the_types_is_an_error_naming_the_query(
+    dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    namespace = fresh_namespace(dev_server, server_loop, "empty")
+    address = dev_server.client.service_client.config.target_host
+    result = invoke("export", "--address", address, "--namespace", namespace, "-o", tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr == SELECTING + (
+        f"replaycheck: error: no execution in namespace {namespace!r} matched the query "
+        "\"WorkflowType IN ('NotifyTenant', 'TenantProvisioning')\" (the types of the configured "
+        "workflows), so nothing was exported; check --namespace, or choose the executions with "
+        "--query.\n"
+    )

@@ -17,7 +17,7 @@ from replaycheck._cli_common import (
 )
 from replaycheck._connection_options import connection_options
 from replaycheck.connection import ConnectionOptions
-from replaycheck.errors import ConfigError, ReplaycheckError
+from replaycheck.errors import ConfigError, NoHistoriesError, ReplaycheckError
 
 if TYPE_CHECKING:
     from replaycheck.cluster import Selection
@@ -94,10 +94,19 @@ def export(
         note = f"{len(result.written)} written, {result.existing} already there"
         progress.update(result.done, note)
 
+    where = resolve(connection)
     try:
         result = exporting.export(
-            resolve(connection), selection, options, on_start=on_start, on_progress=on_progress
+            where, selection, options, on_start=on_start, on_progress=on_progress
         )
+    except NoHistoriesError:
+        if query or workflow_ids:
+            raise
+        raise NoHistoriesError(  # no --query to check: say what the query was and the way out
+            f"no execution in namespace {where.namespace!r} matched the query "
+            f"{selection.query!r} (the types of the configured workflows), so nothing was "
+            "exported; check --namespace, or choose the executions with --query."
+        ) from None
     finally:
         progress.finish()
     if result.matched > len(result.missing):  # else the error below says it all
