@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.conftest import REPO
 from tests.test_export import Cluster, fresh_namespace, invoke, populate_patched, terminate_running
 
 if TYPE_CHECKING:
@@ -173,3 +174,20 @@ def test_a_namespace_without_executions_of_the_types_is_an_error_naming_the_quer
         "workflows), so nothing was exported; check --namespace, or choose the executions with "
         "--query.\n"
     )
+
+
+def test_the_converter_and_interceptors_are_not_loaded_to_name_the_types(
+    mixed: Cluster, tmp_path: Path
+) -> None:
+    # A nightly export job need not hold what only a replay needs (a codec's key, say).
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.replaycheck]\n"
+        'workflows = ["examples.provisioning.workflows"]\n'
+        f"pythonpath = [{str(REPO)!r}]\n"
+        'data_converter = "nosuch.codec:data_converter"\n'
+        'interceptors = ["nosuch.intercept:Interceptor"]\n'
+    )
+    result = invoke("export", *mixed.args(), "-o", tmp_path / "out", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(SELECTING)
+    assert written(tmp_path / "out") == CONFIGURED
