@@ -408,7 +408,13 @@ def test_a_pyproject_of_the_wrong_shape_is_one_line(
     assert not rest
 
 
-def test_pytests_pythonpath_in_pyproject_is_the_default(tmp_path: Path) -> None:
+def test_pytests_pythonpath_in_pyproject_is_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # only the copy under src may hold `examples`: not this repository, on a PYTHONPATH naming it
+    given = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    kept = [entry for entry in given if entry and Path(entry).resolve() != REPO.resolve()]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(kept))
     shutil.copytree(REPO / "examples", tmp_path / "src" / "examples",
                     ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
     shutil.copytree(REPO / "fixtures", tmp_path / "fixtures")
