@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Mapping
+from types import ModuleType
 from typing import Any
 
 from replaycheck._spec_hints import as_module_hint
@@ -73,13 +74,23 @@ OBJECT_KINDS = {
 """What each ``module:object`` setting names, for the messages about it."""
 
 
+def described(value: Any) -> str:
+    """What a value of the wrong kind is, for a message: ``the class X``, ``the module m``, or
+    its type's name (an instance)."""
+    if isinstance(value, ModuleType):
+        return f"the module {value.__name__}"
+    if isinstance(value, type):
+        return f"the class {value.__qualname__}"
+    return type(value).__name__
+
+
 def check_object_spec(value: Any, where: str, key: str = "data_converter") -> str:
     """``module:object`` syntax check of ``data_converter``, ``workflow_runner`` or one entry of
     ``interceptors`` / ``plugins`` (``key``; imported where it is used)."""
     if not isinstance(value, str):  # e.g. a DataConverter object handed to the fixture
         raise ConfigError(
             f"{where}: {key} must be a 'package.module:object' string naming your "
-            f"{OBJECT_KINDS[key]} (the replay worker imports it), got {type(value).__name__}."
+            f"{OBJECT_KINDS[key]} (the replay worker imports it), got {described(value)}."
         )
     text = as_str(value, where)  # not empty
     module, sep, attr = text.partition(":")

@@ -3,6 +3,7 @@ with the run's settings or the worker settings a call gives of its own."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from replaycheck._config_values import described
 from replaycheck._plugin_config import configured_settings, fixture_runners_key, settings_key
 from replaycheck.errors import ConfigError, ReplaycheckError
 
@@ -27,7 +29,9 @@ Modules = str | ModuleType | Sequence[str | ModuleType]
 _LISTS = ("workflows", "passthrough_modules", "workflow_failure_exception_types")
 """The settings whose values the setting's own check does not refuse when not strings."""
 _WHAT = {
-    "workflows": "'package.module' / 'package.module:Class' specs or workflow classes",
+    "workflows": "'package.module' / 'package.module:Class' specs, workflow classes or modules",
+    "interceptors": "'package.module:object' specs or classes",
+    "plugins": "'package.module:object' specs or classes",
     "passthrough_modules": "module names or modules",
     "workflow_failure_exception_types": "exception classes or their 'package.module:Class' names",
 }
@@ -61,17 +65,19 @@ class ReplaycheckFixture:
 
         Raises:
             ValueError: no paths given.
-            replaycheck.errors.ReplaycheckError: a path holds no history, a setting is not
-                valid, or the workflows do not import.
+            replaycheck.errors.ReplaycheckError: a path holds no history, an argument or a
+                setting is not valid, or the workflows do not import.
         """
         from replaycheck.histories import discover
         from replaycheck.replay import ReplayJob
         from replaycheck.runner import RunnerPool
 
-        paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
-        if not paths:
-            raise ValueError("replaycheck.check() needs at least one history file or directory.")
         try:  # a mistake of the caller's: its message, not replaycheck's frames
+            roots = _paths(paths)
+        except (ConfigError, ValueError) as exc:
+            __tracebackhide__ = True
+            raise exc.with_traceback(None) from None
+        try:
             settings = self._settings(
                 workflows=workflows,
                 timeout=timeout,
@@ -83,7 +89,7 @@ class ReplaycheckFixture:
                 passthrough_modules=passthrough_modules,
             )
             job = ReplayJob.from_settings(
-                settings, discover([self.config.rootpath / p for p in paths])
+                settings, discover([self.config.rootpath / p for p in roots])
             )
             # One worker per workflow set, kept while the environment and the modules are the same.
             pool = self.config.stash.setdefault(fixture_runners_key, RunnerPool())
@@ -142,11 +148,35 @@ class ReplaycheckFixture:
         (each message naming the argument, as ``check(interceptors=...)``)."""
         base = self.config.stash.get(settings_key, None) or configured_settings(self.config)
         values = {key: _specs(value, key) for key, value in given.items()}
+        if values["workflows"] == []:
+            raise ConfigError(
+                f"check(workflows=[]): no workflows given; pass {_WHAT['workflows']}."
+            )
         settings = base.override(**values, names={key: f"check({key}=...)" for key in values})
+        if not settings.workflows:
+            raise ConfigError(
+                "check(workflows=None): no workflows given and none configured; pass "
+                f"{_WHAT['workflows']}."
+            )
         cleared: dict[str, Any] = {
             key: () for key, value in values.items() if value == [] and key != "workflows"
         }
         return replace(settings, **cleared)
+
+
+def _paths(paths: Any) -> list[str | os.PathLike[str]]:
+    """``paths`` as a list, each a ``str`` or a path."""
+    values = [paths] if isinstance(paths, (str, os.PathLike)) else paths
+    wrong = [paths] if not isinstance(values, (list, tuple)) else values
+    wrong = [p for p in wrong if not isinstance(p, (str, os.PathLike))]
+    if wrong:
+        raise ConfigError(
+            "check(paths=...): expected a history file or directory (a str or a Path) or a "
+            f"list of them, got {described(wrong[0])}."
+        )
+    if not values:
+        raise ValueError("replaycheck.check() needs at least one history file or directory.")
+    return list(values)
 
 
 def _specs(value: Any, key: str) -> Any:
@@ -160,13 +190,11 @@ def _specs(value: Any, key: str) -> Any:
 
 def _spec(value: Any, key: str) -> Any:
     """A class as ``module:Class`` (a built-in exception by its name), a module by its name."""
-    if isinstance(value, ModuleType):
+    if isinstance(value, ModuleType) and key in ("workflows", "passthrough_modules"):
         return value.__name__
     if not isinstance(value, type):
-        if key in _LISTS and not isinstance(value, str):
-            raise ConfigError(
-                f"check({key}=...): expected {_WHAT[key]}, got {type(value).__name__}."
-            )
+        if not isinstance(value, str) and (key in _LISTS or isinstance(value, ModuleType)):
+            raise ConfigError(f"check({key}=...): expected {_WHAT[key]}, got {described(value)}.")
         return value  # a spec; or an object, which interceptors / plugins refuse by name
     if value.__module__ == "builtins":
         return value.__qualname__
