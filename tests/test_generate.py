@@ -16,7 +16,7 @@ import pytest
 
 from replaycheck._baseline import _rewrite
 from replaycheck._scenario import close_status, open_work, pause_points
-from replaycheck.errors import ConfigError
+from replaycheck.errors import ConfigError, ReplaycheckError
 from replaycheck.generate import Exploration, explore, given_histories, is_git_ref
 
 from .conftest import FIXTURES, REPO
@@ -115,7 +115,37 @@ def test_given_histories_hides_its_argument_from_pytest() -> None:
     assert list(inspect.signature(test_x).parameters) == ["tmp_path"]
 
 
+def test_explore_in_a_running_event_loop_says_to_call_it_in_a_thread() -> None:
+    # An async test or a notebook: explore() cannot run its own loop in this thread.
+    import asyncio
+
+    async def in_a_loop() -> None:
+        explore(V1, new=["examples.provisioning.workflows"], max_examples=1)
+
+    with pytest.raises(ReplaycheckError) as raised:
+        asyncio.run(in_a_loop())
+    assert str(raised.value) == (
+        "explore() runs an event loop of its own, and this thread already runs one (an async "
+        "test, a notebook); call it in a thread of its own, await asyncio.to_thread(explore, "
+        "baseline, ...), or from code that is not async."
+    )
+
+
 # ----------------------------------------------------------------------- with a test server
+
+
+def test_explore_in_a_thread_from_a_running_event_loop_works() -> None:
+    import asyncio
+
+    async def in_a_loop() -> Exploration:
+        return await asyncio.to_thread(
+            explore, V1, new=["examples.provisioning.workflows"], workflow_type="NotifyTenant",
+            max_examples=2,
+        )  # fmt: skip
+
+    result = asyncio.run(in_a_loop())
+    assert result.ok, result.render()
+    assert result.histories == 2
 
 
 def test_activities_reached_through_a_module_get_their_result_types() -> None:

@@ -1,8 +1,10 @@
-"""Resolving a ``GenerationSpec``: which code is baseline and new, default strategies from type
-hints, the targets to explore, and saving one history per shape."""
+"""Resolving a ``GenerationSpec`` (in a thread that runs no event loop): which code is baseline
+and new, default strategies from type hints, the targets to explore, and saving one history per
+shape."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -11,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from replaycheck.config import Settings, import_workflows, load_settings, parse_workflow_specs
-from replaycheck.errors import ConfigError
+from replaycheck.errors import ConfigError, ReplaycheckError
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -21,6 +23,24 @@ if TYPE_CHECKING:
     from replaycheck._generate_run import Tally
     from replaycheck.generate import GenerationSpec
     from replaycheck.replay import ReplayJob
+
+
+def outside_event_loop() -> None:
+    """Refuse to start from inside a running event loop, whose thread the exploration's own
+    loop cannot run in (an async test, a notebook), saying what to call instead.
+
+    Raises:
+        ReplaycheckError: this thread runs an event loop.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise ReplaycheckError(
+        "explore() runs an event loop of its own, and this thread already runs one (an async "
+        "test, a notebook); call it in a thread of its own, "
+        "await asyncio.to_thread(explore, baseline, ...), or from code that is not async."
+    )
 
 
 @dataclass(frozen=True)

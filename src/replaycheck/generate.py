@@ -241,7 +241,8 @@ def explore(baseline: str | Sequence[str], **options: Any) -> Exploration:
     Raises:
         ConfigError: bad limits, unknown workflow type, modules or git ref that do not load.
         ReplaycheckError: ``save`` names a directory an export (or another ``save``) is
-            writing into, or one that cannot be written.
+            writing into, or one that cannot be written; or this thread runs an event loop
+            (an async test: call it with ``asyncio.to_thread``).
     """
     return run(GenerationSpec(baseline=baseline, **options))
 
@@ -254,6 +255,7 @@ def run(spec: GenerationSpec, *, progress: Progress | None = None) -> Exploratio
     from replaycheck import _generate_setup as setup
     from replaycheck._generate_run import Runner, make_limits, run_targets, timed
 
+    setup.outside_event_loop()
     limits = make_limits(spec.max_steps, spec.max_signals, spec.example_timeout, spec.max_updates)
     with setup.save_lock(spec.save), setup.resolved(spec) as resolved:
         engine = setup.engine(resolved, spec, limits)
