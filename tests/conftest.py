@@ -35,16 +35,6 @@ def install_into(target: Path, *requirements: str) -> Path:
     return target
 
 
-@pytest.fixture(autouse=True)
-def notes_said_again() -> Iterator[None]:
-    """A command says each worker note once per process; a test runs commands in this process,
-    so each test starts as a new process would (as pytest resets the warnings registry)."""
-    from replaycheck import _worker_session
-
-    _worker_session.forget_notes()
-    yield
-
-
 @pytest.fixture(scope="session")
 def shared_histories() -> Path:
     """``tests/fixtures/public``: real public histories with documented outcomes."""

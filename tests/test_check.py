@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 import pytest
 from click.testing import CliRunner, Result
 
-from replaycheck import _worker_session
 from replaycheck.cli import main
 from replaycheck.replay import ReplayJob
 from tests.conftest import COMPLETE, NONDETERMINISTIC, REPO, SHARED
@@ -191,19 +190,32 @@ def test_a_pydantic_model_through_the_default_converter_gets_a_note_not_a_raw_wa
         'set data_converter = "temporalio.contrib.pydantic:pydantic_data_converter" under '
         "[tool.replaycheck] (or pass --data-converter), so the replay converts values as they do."
     ) in err
-    # Said once per command, however many workers replay.
-    _worker_session.forget_notes()  # another command, in a new process
+    # Said once per command, however many workers replay; and again by the next command.
     twice = run("-w", PYDANTIC_HELLO, "--jobs", "2", str(COMPLETE), str(NONDETERMINISTIC))
     assert twice.exit_code == 0, twice.output  # this code does not read the flag it flips
     assert "2 histories: 2 ok" in twice.stdout
     err = capfd.readouterr().err + twice.stderr
     assert err.count("replaycheck: note: the workflows pass pydantic") == 1, err
-    _worker_session.forget_notes()  # another command, in a new process
     # Set as the note says, the warning and the note are gone.
     pydantic = "temporalio.contrib.pydantic:pydantic_data_converter"
     result = run("-w", PYDANTIC_HELLO, "--data-converter", pydantic, str(COMPLETE))
     assert result.exit_code == 0, result.output
     assert capfd.readouterr().err == result.stderr == ""
+
+
+def test_a_library_call_says_its_notes_again_in_the_same_process(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    # A script or a notebook calls replay.check() twice: the second call's note is its own.
+    from replaycheck.config import load_settings
+    from replaycheck.replay import check
+
+    settings = load_settings(REPO).override(workflows=[PYDANTIC_HELLO])
+    for _ in range(2):
+        verdicts = check(settings, [COMPLETE, NONDETERMINISTIC], jobs=2)
+        assert [v.verdict for v in verdicts] == ["ok", "ok"]
+        err = capfd.readouterr().err
+        assert err.count("replaycheck: note: the workflows pass pydantic models") == 1, err
 
 
 def test_a_codec_over_the_default_converter_gets_the_pydantic_note_with_the_codec(

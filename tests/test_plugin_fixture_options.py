@@ -159,3 +159,26 @@ def test_the_fixture_takes_interceptors_and_plugins_per_call(
         "test_cleared.py", *xdist,
     )  # fmt: skip
     result.assert_outcomes(passed=1)
+
+
+NOTES = """
+def test_one(replaycheck, capsys):
+    found = replaycheck.check("histories/audited", "tests.workflows.intercepted")
+    assert {v.verdict for v in found} == {"nondeterministic"}
+    assert capsys.readouterr().err.count("replaycheck: note: Intercepted histories start") == 1
+
+def test_another_in_the_same_process(replaycheck, capsys):
+    found = replaycheck.check("histories/audited", "tests.workflows.intercepted")
+    assert {v.verdict for v in found} == {"nondeterministic"}
+    assert capsys.readouterr().err.count("replaycheck: note: Intercepted histories start") == 1
+"""
+
+
+@XDIST
+def test_each_fixture_call_says_the_notes_of_its_replays(
+    pytester: pytest.Pytester, intercepted_histories: Path, xdist: list[str]
+) -> None:
+    # A test that fails shows the note on its own captured stderr, not only the first one did.
+    project(pytester, intercepted_histories, "tests.workflows.intercepted")
+    pytester.makepyfile(test_notes=NOTES)
+    pytester.runpytest_subprocess("-p", "no:randomly", *xdist).assert_outcomes(passed=2)

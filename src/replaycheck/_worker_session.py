@@ -62,11 +62,17 @@ class WorkerSession:
     or crashes the worker gets an ``error`` verdict; a new worker takes the rest of the queue.
     """
 
-    def __init__(self, job: ReplayJob, notes: list[str] | None = None) -> None:
+    def __init__(
+        self, job: ReplayJob, notes: list[str] | None = None, *, said: set[str] | None = None
+    ) -> None:
         self.job = job.with_paths(())
         self.notes = notes
         """Where the worker's notes go, each once, for the owner to show (``None``: said on
-        stderr as they come, once per process: :func:`say_note`)."""
+        stderr as they come, each once per ``said``: :func:`say_note`)."""
+        self.said: set[str] = set() if said is None else said
+        """The notes said on stderr: one set per command or library call, which the sessions of
+        its workers share (a note the worker sends again, as after a restart, is not said
+        twice)."""
         self.queue: list[tuple[int, str | dict[str, str]]] = []
         """Submitted, no verdict yet, in order; the worker knows ``queue[i]`` by ``base + i``."""
         self.base = 0
@@ -285,7 +291,7 @@ class WorkerSession:
         elif "note" in message:
             note = str(message["note"])
             if self.notes is None:
-                say_note(note)
+                say_note(note, self.said)
             elif note not in self.notes:
                 self.notes.append(note)
         elif "ready" in message:
@@ -350,21 +356,13 @@ class WorkerSession:
         return self.output.read().decode("utf-8", "replace")
 
 
-_SAID: set[str] = set()
-
-
-def forget_notes() -> None:
-    """Say every note again (a new command in a long-lived process)."""
+def say_note(text: str, said: set[str]) -> None:
+    """Write a worker's note to stderr unless it is in ``said`` (a command's or a library
+    call's, however many workers send it), and add it there."""
     with _LIVE_LOCK:
-        _SAID.clear()
-
-
-def say_note(text: str) -> None:
-    """Write a worker's note to stderr, once per process however many workers send it."""
-    with _LIVE_LOCK:
-        if text in _SAID:
+        if text in said:
             return
-        _SAID.add(text)
+        said.add(text)
     sys.stderr.write(f"replaycheck: note: {text}\n")
     sys.stderr.flush()
 

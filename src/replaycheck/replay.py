@@ -32,6 +32,9 @@ def replay(job: ReplayJob, *, jobs: int = 1, on_result: OnResult | None = None) 
         jobs: worker processes to spread the histories over (each batches through one Replayer).
         on_result: called (from a supervising thread, under a lock) as each verdict arrives.
 
+    A note the workers send (``replaycheck: note: ...``, e.g. what to set for pydantic models)
+    is written to stderr once per call.
+
     Raises:
         WorkflowImportError / ConfigError: the workflow code or converter cannot be loaded.
     """
@@ -41,9 +44,10 @@ def replay(job: ReplayJob, *, jobs: int = 1, on_result: OnResult | None = None) 
     results: dict[int, Verdict] = {}
     lock = threading.Lock()
     errors: list[ReplaycheckError] = []
+    said: set[str] = set()  # each note once per call, however many workers send it
 
     def run_shard(shard: list[tuple[int, str]]) -> None:
-        with WorkerSession(job) as session:
+        with WorkerSession(job, said=said) as session:
             try:
                 for index, path in shard:
                     session.submit(index, path)

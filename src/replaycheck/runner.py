@@ -21,7 +21,9 @@ class Runner:
     def __init__(self, job: ReplayJob, *, keep_notes: bool = False) -> None:
         self.job = job
         self.notes: list[str] | None = [] if keep_notes else None
-        """The worker's notes, each once (``keep_notes``; else said on stderr)."""
+        """The worker's notes, each once (``keep_notes``; else said on stderr, each once per
+        :meth:`replay_all`)."""
+        self.said: set[str] = set()
         self.notes_taken = 0
         self.session: WorkerSession | None = None
         self.keys: dict[str, int] = {}
@@ -33,7 +35,7 @@ class Runner:
     def warm(self) -> None:
         """Start the worker now (it imports temporalio and the workflows while we do other work)."""
         if self.session is None:
-            self.session = WorkerSession(self.job, self.notes)
+            self.session = WorkerSession(self.job, self.notes, said=self.said)
             self.session.start()
 
     def prefetch(self, paths: Iterable[str]) -> None:
@@ -78,6 +80,7 @@ class Runner:
         """
         if self.failure is not None:
             raise self.failure
+        self.said.clear()  # a note this call's replays send is said again
         keys = [self._send(path) for path in paths]
         for key in keys:
             self._wait_for(key)
@@ -100,7 +103,7 @@ class Runner:
 
     def _send(self, path: str) -> int:
         if self.session is None:
-            self.session = WorkerSession(self.job, self.notes)
+            self.session = WorkerSession(self.job, self.notes, said=self.said)
         key, self.sent = self.sent, self.sent + 1
         self.session.submit(key, path)
         return key
