@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from replaycheck.cli import main
+from replaycheck.errors import ConfigError
 from replaycheck.replay import ReplayJob
 from tests.conftest import COMPLETE, NONDETERMINISTIC, REPO, SHARED
 from tests.test_histories import MALFORMED
@@ -216,6 +217,28 @@ def test_a_library_call_says_its_notes_again_in_the_same_process(
         assert [v.verdict for v in verdicts] == ["ok", "ok"]
         err = capfd.readouterr().err
         assert err.count("replaycheck: note: the workflows pass pydantic models") == 1, err
+
+
+def test_a_library_call_takes_one_path_or_several_and_names_a_wrong_argument() -> None:
+    from replaycheck.config import load_settings
+    from replaycheck.replay import check
+    from tests.workflows.pydantic_hello import PydanticSayHello
+
+    settings = load_settings(REPO).override(workflows=PYDANTIC_HELLO)  # one spec, not letters
+    assert [v.verdict for v in check(settings, str(COMPLETE))] == ["ok"]  # one path, not letters
+    assert [v.verdict for v in check(settings, (COMPLETE, NONDETERMINISTIC))] == ["ok", "ok"]
+    for wrong, got in ((3, "int"), ([COMPLETE, b"x"], "bytes"), (json, "the module json")):
+        with pytest.raises(ConfigError) as raised:
+            check(settings, wrong)
+        assert str(raised.value) == (
+            "check(paths=...): expected a history file or directory (a str or a Path) or a list "
+            f"of them, got {got}."
+        )
+    with pytest.raises(ConfigError) as raised:
+        settings.override(workflows=[PydanticSayHello])
+    assert str(raised.value) == (
+        "--workflows: expected workflow specs (strings), got the class PydanticSayHello."
+    )
 
 
 def test_a_codec_over_the_default_converter_gets_the_pydantic_note_with_the_codec(

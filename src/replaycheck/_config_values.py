@@ -115,7 +115,7 @@ def parse_module_names(names: Iterable[str], where: str) -> tuple[str, ...]:
     """Dotted module names (``passthrough_modules``; comma lists allowed), without duplicates."""
     out: dict[str, None] = {}
     for raw in names:
-        for name in (n.strip() for n in raw.split(",")):
+        for name in (n.strip() for n in _text(raw, where, "module names").split(",")):
             if not name or not all(part.isidentifier() for part in name.split(".")):
                 raise ConfigError(
                     f"{where}: {name!r} is not a module name; pass modules through by their "
@@ -125,11 +125,19 @@ def parse_module_names(names: Iterable[str], where: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _text(value: Any, where: str, what: str) -> str:
+    """One entry of a list setting, which must be a string (a Python caller may pass a class
+    or a module)."""
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: expected {what} (strings), got {described(value)}.")
+    return value
+
+
 def parse_workflow_specs(specs: Iterable[str], where: str) -> list[str]:
     """Check the ``pkg.module`` / ``pkg.module:Class`` syntax of each spec (comma lists allowed)."""
     out: list[str] = []
     for raw in specs:
-        for spec in (s.strip() for s in raw.split(",")):
+        for spec in (s.strip() for s in _text(raw, where, "workflow specs").split(",")):
             module, _, cls = spec.partition(":")
             names = module.split(".") + ([cls] if cls else [])
             if not spec or not all(n.isidentifier() for n in names):
@@ -150,7 +158,7 @@ def parse_failure_types(specs: Iterable[str], where: str) -> tuple[str, ...]:
 
     out: dict[str, None] = {}
     for raw in specs:
-        for spec in (s.strip() for s in raw.split(",")):
+        for spec in (s.strip() for s in _text(raw, where, "exception class names").split(",")):
             module, sep, name = spec.partition(":")
             parts = [*module.split("."), *name.split(".")] if sep else [spec]
             if spec and all(p.isidentifier() for p in parts):

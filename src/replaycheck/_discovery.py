@@ -9,6 +9,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
+from replaycheck._config_values import described
 from replaycheck._writing import HISTORY_SUFFIXES
 from replaycheck.errors import ConfigError, NoHistoriesError
 
@@ -32,6 +33,27 @@ def broken_symlink(path: str | Path) -> str | None:
 def is_history_name(name: str) -> bool:
     """Whether a file name is one ``discover`` claims (hidden and temp files are not)."""
     return not name.startswith(".") and name.lower().endswith(HISTORY_SUFFIXES)
+
+
+def as_paths(paths: object) -> list[Path]:
+    """The ``paths`` argument of a Python call, one path (a ``str`` or a ``Path``) or several,
+    as a list.
+
+    Raises:
+        ConfigError: something else (a number, ``bytes``, a module) where a path was due.
+    """
+    values = [paths] if isinstance(paths, (str, os.PathLike)) else paths
+    if not isinstance(values, (list, tuple, set, frozenset)):
+        values = [values]
+    found: list[Path] = []
+    for value in values:
+        if not isinstance(value, (str, os.PathLike)):
+            raise ConfigError(
+                "check(paths=...): expected a history file or directory (a str or a Path) or a "
+                f"list of them, got {described(value)}."
+            )
+        found.append(Path(value))
+    return found
 
 
 def discover(paths: Iterable[str | Path]) -> list[Path]:

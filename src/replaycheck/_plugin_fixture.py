@@ -3,7 +3,6 @@ with the run's settings or the worker settings a call gives of its own."""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -164,19 +163,14 @@ class ReplaycheckFixture:
         return replace(settings, **cleared)
 
 
-def _paths(paths: Any) -> list[str | os.PathLike[str]]:
-    """``paths`` as a list, each a ``str`` or a path."""
-    values = [paths] if isinstance(paths, (str, os.PathLike)) else paths
-    wrong = [paths] if not isinstance(values, (list, tuple)) else values
-    wrong = [p for p in wrong if not isinstance(p, (str, os.PathLike))]
-    if wrong:
-        raise ConfigError(
-            "check(paths=...): expected a history file or directory (a str or a Path) or a "
-            f"list of them, got {described(wrong[0])}."
-        )
+def _paths(paths: Any) -> list[Path]:
+    """``paths`` as a list (:func:`~replaycheck._discovery.as_paths`), not empty."""
+    from replaycheck.histories import as_paths
+
+    values = as_paths(paths)
     if not values:
         raise ValueError("replaycheck.check() needs at least one history file or directory.")
-    return list(values)
+    return values
 
 
 def _specs(value: Any, key: str) -> Any:

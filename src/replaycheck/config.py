@@ -99,25 +99,31 @@ class Settings:
     def override(
         self,
         *,
-        histories: Sequence[str] | None = None,
-        workflows: Sequence[str] | None = None,
+        histories: str | Sequence[str] | None = None,
+        workflows: str | Sequence[str] | None = None,
         timeout: float | str | None = None,
         data_converter: str | None = None,
-        passthrough_modules: Sequence[str] | None = None,
+        passthrough_modules: str | Sequence[str] | None = None,
         workflow_runner: str | None = None,
-        workflow_failure_exception_types: Sequence[str] | None = None,
-        interceptors: Sequence[str] | None = None,
-        plugins: Sequence[str] | None = None,
+        workflow_failure_exception_types: str | Sequence[str] | None = None,
+        interceptors: str | Sequence[str] | None = None,
+        plugins: str | Sequence[str] | None = None,
         base: Path | None = None,
         names: Mapping[str, str] | None = None,
     ) -> Settings:
-        """Apply command-line values (paths relative to ``base``, default the working dir).
+        """Apply command-line values (paths relative to ``base``, default the working dir);
+        a list setting takes one ``str`` or a sequence of them.
 
         ``names`` says where each value came from, for error messages (default: the CLI's
         options, e.g. ``{"workflows": "--workflows"}``).
         """
         base = base or Path.cwd()
         label = {**CLI_NAMES, **(names or {})}
+        lists = (histories, workflows, passthrough_modules, workflow_failure_exception_types)
+        histories, workflows, passthrough_modules, workflow_failure_exception_types = (
+            _listed(value) for value in lists
+        )
+        interceptors, plugins = _listed(interceptors), _listed(plugins)
         changes: dict[str, Any] = {}
         if histories:
             changes["histories"] = tuple((base / h).resolve() for h in histories)
@@ -143,6 +149,14 @@ class Settings:
             if specs:
                 changes[key] = parse_object_specs(list(specs), label[key], key)
         return replace(self, **changes)
+
+
+def _listed(value: Any) -> Any:
+    """A list setting's value as a list: one value (a ``str``, or a class a Python caller
+    passed) is a list of one, not its letters."""
+    if value is None or isinstance(value, (list, tuple, set, frozenset)):
+        return value
+    return [value]
 
 
 CLI_NAMES = {

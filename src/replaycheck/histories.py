@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from replaycheck._decoding import gunzip, not_gzipped, parse_binpb, parse_json, shorthand_reason
 from replaycheck._discovery import (
+    as_paths,
     broken_symlink,
     check_paths,
     check_report_path,
@@ -43,6 +44,7 @@ __all__ = [
     "HistoryInfo",
     "LoadedHistory",
     "Provenance",
+    "as_paths",
     "atomic_write",
     "broken_symlink",
     "check_paths",

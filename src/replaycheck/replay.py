@@ -92,21 +92,23 @@ def _size(path: str) -> int:
 
 def check(
     settings: Settings,
-    paths: Sequence[str | Path] | None = None,
+    paths: str | Path | Sequence[str | Path] | None = None,
     *,
     jobs: int = 1,
     sandbox: bool = True,
     on_result: OnResult | None = None,
 ) -> list[Verdict]:
-    """Discover histories (``paths`` or the configured ones) and replay them.
+    """Discover histories (``paths``: one path or several; or the configured ones) and replay
+    them; relative paths are from the working directory.
 
     Raises:
         NoHistoriesError: no history files were found.
-        ConfigError: no workflows configured, or they cannot be imported.
+        ConfigError: no workflows configured, or they cannot be imported; ``paths`` holds
+            something that is no path.
     """
-    from replaycheck.histories import discover
+    from replaycheck.histories import as_paths, discover
 
-    roots = list(paths) if paths else list(settings.history_roots)
+    roots = (as_paths(paths) if paths is not None else []) or list(settings.history_roots)
     if not roots:
         raise ConfigError(
             'no histories to check; pass paths or set histories = ["fixtures/histories"] '
