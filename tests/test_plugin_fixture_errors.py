@@ -45,7 +45,8 @@ def test_a_mistake_in_a_fixture_call_shows_its_message_not_replaycheck_s_frames(
         "@workflow.defn class: it is a package, *",
         "E *replaycheck.errors.WorkflowImportError: cannot import workflow module "
         "'tests.workflows.sayhelo': * (did you mean 'tests.workflows.sayhello'?)*",
-        "E *replaycheck.errors.NoHistoriesError: */nowhere does not exist; *",
+        "E *replaycheck.errors.NoHistoriesError: */nowhere does not exist; check the path given "
+        "(on the command line, in --replaycheck-histories, to check() in Python, *",
     ):
         result.stdout.fnmatch_lines([line])
 

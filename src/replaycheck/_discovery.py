@@ -94,8 +94,8 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
             export = "" if meant or is_history_name(path.name) else _EXPORT_INTO
             raise NoHistoriesError(
                 f"{path} does not exist{meant}; check the path given (on the command line, in "
-                "--replaycheck-histories, or in histories under [tool.replaycheck], where it is "
-                f"relative to that pyproject.toml){export}."
+                "--replaycheck-histories, to check() in Python, or in histories under "
+                f"[tool.replaycheck], where it is relative to that pyproject.toml){export}."
             )
     return list(found)
 
