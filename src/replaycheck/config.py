@@ -319,7 +319,8 @@ def _import_spec(spec: str) -> list[type]:
         raise WorkflowImportError(
             f"cannot import workflow module {module_name!r}: {type(exc).__name__}: {exc}"
             f"{close_module(spec, exc)}; check the workflows setting (-w, "
-            "--replaycheck-workflows or 'workflows' in [tool.replaycheck]) and that the module "
+            "--replaycheck-workflows, check(workflows=...) in Python, or 'workflows' in "
+            "[tool.replaycheck]) and that the module "
             'imports on its own (a src layout needs pythonpath = ["src"] in [tool.replaycheck] '
             "or pytest's ini, or the package installed)."
         ) from exc
