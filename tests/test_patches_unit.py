@@ -209,6 +209,27 @@ def test_a_type_name_from_a_constant_counts_one_the_source_does_not_tell_none(
     assert live.patches[0].verdict == "ready-to-deprecate"
 
 
+TOP_LEVEL = """
+    import replaycheck
+    from replaycheck import DEFAULT_VERSION as DEFAULT, get_version
+    from temporalio import workflow
+
+    @workflow.defn(name="Flow")
+    class FlowWorkflow:
+        @workflow.run
+        async def run(self) -> None:
+            get_version("change", DEFAULT, 2)
+            replaycheck.get_version("other", replaycheck.DEFAULT_VERSION, 3)
+"""
+
+
+def test_scan_reads_get_version_imported_from_the_package_top_level(tmp_path: Path) -> None:
+    write_package(tmp_path, "toplevel", {"__init__.py": "", "flows.py": TOP_LEVEL})
+    found = scan(["toplevel.flows"], [str(tmp_path)])
+    ranges = {s.patch_id: (s.kind, s.min_supported, s.max_supported) for s in found.sites}
+    assert ranges == {"change": ("get_version", -1, 2), "other": ("get_version", -1, 3)}
+
+
 def test_scan_of_a_missing_module_finds_nothing(tmp_path: Path) -> None:
     assert scan(["nowhere.at_all"], [str(tmp_path)]).sites == ()
 

@@ -153,6 +153,42 @@ def test_min_above_max_fails_every_history_clearly(versioned: Replays) -> None:
         )
 
 
+@pytest.mark.server
+def test_get_version_imported_from_the_package_top_level_replays_alike(
+    versioned: Replays, lifecycle_histories: Path, tmp_path: Path
+) -> None:
+    # The same code, importing from ``replaycheck`` itself, which loads the name on first use:
+    # inside temporalio's sandbox too, and ``replaycheck patches`` finds its calls.
+    source = (REPO / "tests" / "workflows" / "versioned.py").read_text()
+    old = "from replaycheck.versioning import DEFAULT_VERSION, get_version"
+    assert old in source
+    new = "from replaycheck import DEFAULT_VERSION, get_version"
+    (tmp_path / "versioned_top.py").write_text(source.replace(old, new))
+    spec = "versioned_top:VersionedMax3"
+    paths = tuple(str(lifecycle_histories / "versioned" / f"versioned-{n}.json") for n in RECORDED)
+    job = ReplayJob(
+        paths=paths,
+        workflows=(spec,),
+        import_paths=(str(tmp_path),),
+        record_patches=True,
+    )
+    verdicts = dict(zip(RECORDED, replay(job), strict=True))
+    assert {n: v.verdict for n, v in verdicts.items()} == dict.fromkeys(RECORDED, "ok")
+    def answers(verdicts: dict[str, Verdict]) -> dict[str, list[tuple[str, bool, bool, int]]]:
+        return {
+            name: [(c.patch_id, c.result, c.get_version, c.line) for c in v.patches.calls]
+            for name, v in verdicts.items()
+            if v.patches is not None
+        }
+
+    assert answers(verdicts) == answers(versioned["VersionedMax3"])
+    assert len(answers(verdicts)) == len(RECORDED)
+    (site,) = scan([spec], [str(tmp_path)]).sites
+    assert (site.kind, site.patch_id, site.min_supported, site.max_supported) == (
+        "get_version", "steps", DEFAULT_VERSION, 3,
+    )  # fmt: skip
+
+
 # --------------------------------------------------------------------------- the report
 
 

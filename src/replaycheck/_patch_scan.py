@@ -23,7 +23,9 @@ from replaycheck._patch_modules import Module, bound_to, dotted_name, load_modul
 from replaycheck.patches import CallKind, CallSite
 
 _WORKFLOW_CALLS = {"patched": "patched", "deprecate_patch": "deprecate_patch"}
-_VERSIONING = "replaycheck.versioning"
+_VERSIONING = ("replaycheck.versioning", "replaycheck")
+"""Where ``get_version`` and ``DEFAULT_VERSION`` come from: their module, or the package's
+top level, which re-exports them."""
 
 
 Unit = tuple[str, str]
@@ -151,7 +153,7 @@ def _call_kind(module: Module, func: ast.expr) -> CallKind | None:
     source, _, attr = bound.rpartition(".")
     if source == "temporalio.workflow" and attr in _WORKFLOW_CALLS:
         return _WORKFLOW_CALLS[attr]  # type: ignore[return-value]
-    return "get_version" if bound == f"{_VERSIONING}.get_version" else None
+    return "get_version" if source in _VERSIONING and attr == "get_version" else None
 
 
 def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
@@ -176,7 +178,7 @@ def _constant(module: Module, node: ast.expr | None, modules: dict[str, Module])
     if "." in name:
         head, _, attr = name.rpartition(".")
         source = module.modules.get(head, head)
-    if (source, attr) == (_VERSIONING, "DEFAULT_VERSION"):
+    if source in _VERSIONING and attr == "DEFAULT_VERSION":
         return -1
     other = modules.get(source)
     return other.constants.get(attr) if other is not None else None
