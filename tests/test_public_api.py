@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import subprocess
 import sys
 
@@ -84,3 +85,13 @@ def test_an_unknown_name_is_the_usual_attribute_error() -> None:
         replaycheck.chek  # type: ignore[attr-defined]  # noqa: B018
     with pytest.raises(ImportError, match="cannot import name 'chek' from 'replaycheck'"):
         exec("from replaycheck import chek", {})
+
+
+def test_the_docs_list_every_public_name_once() -> None:
+    from tests.conftest import REPO
+
+    index = (REPO / "docs" / "index.md").read_text()
+    section = index.split("## Python API", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    listed = [name for row in rows for name in re.findall(r"`(\w+)[`(]", row.split(" | ")[0])]
+    assert sorted(listed) == sorted(PUBLIC)
