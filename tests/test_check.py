@@ -11,7 +11,7 @@ import sys
 import time
 import weakref
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -237,8 +237,38 @@ def test_a_library_call_takes_one_path_or_several_and_names_a_wrong_argument() -
     with pytest.raises(ConfigError) as raised:
         settings.override(workflows=[PydanticSayHello])
     assert str(raised.value) == (
-        "--workflows: expected workflow specs (strings), got the class PydanticSayHello."
+        "override(workflows=...): expected workflow specs (strings), got the class "
+        "PydanticSayHello."
     )
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ({"workflows": "not a spec!"}, "override(workflows=...): 'not a spec!' is not a "
+         "workflow spec; use 'package.module' (every @workflow.defn class in it) or "
+         "'package.module:ClassName'."),
+        ({"timeout": "soon"}, "override(timeout=...): timeout must be a positive number of "
+         "seconds up to 604800 (a week), got 'soon'."),
+        ({"data_converter": "myapp"}, "override(data_converter=...): data_converter must look "
+         "like 'package.module:object', got 'myapp'."),
+        ({"workflow_failure_exception_types": "OutOfStock"}, "override("
+         "workflow_failure_exception_types=...): 'OutOfStock' is not a built-in exception; "
+         "name your own class with its module, as 'package.module:OutOfStock'."),
+        ({"plugins": 3}, "override(plugins=...): plugins must be a 'package.module:object' "
+         "string naming your worker Plugin (the replay worker imports it), got int."),
+    ],
+)  # fmt: skip
+def test_settings_override_from_python_names_its_argument_not_a_cli_option(
+    given: dict[str, Any], said: str
+) -> None:
+    # cli.md's "From Python" calls load_settings().override(...): a mistake there names the
+    # call, not an option of a command the script never ran.
+    from replaycheck import load_settings
+
+    with pytest.raises(ConfigError) as raised:
+        load_settings(REPO).override(**given)
+    assert str(raised.value) == said
 
 
 def test_a_codec_over_the_default_converter_gets_the_pydantic_note_with_the_codec(

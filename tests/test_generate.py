@@ -94,6 +94,22 @@ def test_signal_and_update_limits_are_bounded(bad: dict[str, int], message: str)
         explore(V1, **bad)
 
 
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [({"interceptors": "myapp"}, "interceptors=[...] (--interceptor): interceptors must look "
+      "like 'package.module:object', got 'myapp'."),
+     ({"workflow_failure_exception_types": "OutOfStock"}, "workflow_failure_exception_types=[...] "
+      "(--failure-exception-type): 'OutOfStock' is not a built-in exception; name your own "
+      "class with its module, as 'package.module:OutOfStock'.")],
+)  # fmt: skip
+def test_a_bad_worker_setting_names_the_argument_and_the_option(
+    bad: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        explore(V1, new=["examples.provisioning.workflows"], **bad)
+    assert str(raised.value) == message
+
+
 @pytest.mark.parametrize("option", ["--max-signals", "--max-updates"])
 def test_max_signals_and_updates_options_are_bounded_like_max_steps(option: str) -> None:
     from click.testing import CliRunner

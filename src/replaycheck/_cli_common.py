@@ -98,7 +98,7 @@ def resolve_settings(
 ) -> Settings:
     """``[tool.replaycheck]`` overridden by the options; paths are checked as given first."""
     from replaycheck._workflow_scan import installed_copy_notes
-    from replaycheck.config import load_settings
+    from replaycheck.config import CLI_NAMES, load_settings
     from replaycheck.histories import check_paths
 
     check_paths(paths)  # the settings resolve symlinks, and a broken one would lose its name
@@ -112,6 +112,7 @@ def resolve_settings(
         workflow_failure_exception_types=failing,
         interceptors=interceptors,
         plugins=plugins,
+        names=CLI_NAMES,
     )
     for note in installed_copy_notes(settings.workflows, settings.import_paths, settings.root):
         click.echo(f"warning: {note}", err=True)

@@ -12,7 +12,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from replaycheck.config import Settings, import_workflows, load_settings, parse_workflow_specs
+from replaycheck.config import (
+    CLI_NAMES,
+    Settings,
+    import_workflows,
+    load_settings,
+    parse_workflow_specs,
+)
 from replaycheck.errors import ConfigError, ReplaycheckError
 
 if TYPE_CHECKING:
@@ -56,6 +62,10 @@ class Resolved:
     """The git ref the baseline was read from (empty for modules)."""
 
 
+_NAMES = {key: f"{key}=[...] ({CLI_NAMES[key]})" for key in CLI_NAMES}
+"""A worker setting of ``explore()`` or ``replaycheck generate``, as its messages name it."""
+
+
 @contextlib.contextmanager
 def resolved(spec: GenerationSpec) -> Iterator[Resolved]:
     """Import the baseline (from a git ref into a temporary directory if asked) for the block."""
@@ -67,6 +77,7 @@ def resolved(spec: GenerationSpec) -> Iterator[Resolved]:
         workflow_failure_exception_types=spec.workflow_failure_exception_types,
         interceptors=spec.interceptors,
         plugins=spec.plugins,
+        names=_NAMES,
     )
     given = [spec.new] if isinstance(spec.new, str) else list(spec.new)
     new = tuple(parse_workflow_specs(given, "new")) if given else settings.workflows

@@ -111,14 +111,14 @@ class Settings:
         base: Path | None = None,
         names: Mapping[str, str] | None = None,
     ) -> Settings:
-        """Apply command-line values (paths relative to ``base``, default the working dir);
-        a list setting takes one ``str`` or a sequence of them.
+        """Apply values given on top of these (paths relative to ``base``, default the working
+        dir); a list setting takes one ``str`` or a sequence of them.
 
-        ``names`` says where each value came from, for error messages (default: the CLI's
-        options, e.g. ``{"workflows": "--workflows"}``).
+        ``names`` says where each value came from, for error messages (default: this call,
+        e.g. ``override(workflows=...)``; the CLI passes :data:`CLI_NAMES`).
         """
         base = base or Path.cwd()
-        label = {**CLI_NAMES, **(names or {})}
+        label = {**PYTHON_NAMES, **(names or {})}
         lists = (histories, workflows, passthrough_modules, workflow_failure_exception_types)
         histories, workflows, passthrough_modules, workflow_failure_exception_types = (
             _listed(value) for value in lists
@@ -169,6 +169,10 @@ CLI_NAMES = {
     "interceptors": "--interceptor",
     "plugins": "--plugin",
 }
+"""The command-line option of each setting ``override`` checks, as its messages name it."""
+
+PYTHON_NAMES = {key: f"override({key}=...)" for key in CLI_NAMES}
+"""The same settings, given by a Python caller of :meth:`Settings.override`."""
 
 
 def find_pyproject(start: Path, stop: Path | None = None) -> Path | None:
