@@ -242,6 +242,19 @@ def test_a_library_call_takes_one_path_or_several_and_names_a_wrong_argument() -
     )
 
 
+def test_a_library_call_with_paths_where_settings_go_says_what_check_takes() -> None:
+    # replaycheck.check(paths, workflows), as the fixture's check is called, from a script.
+    import replaycheck
+
+    with pytest.raises(ConfigError) as raised:
+        replaycheck.check([str(COMPLETE)], [PYDANTIC_HELLO])  # type: ignore[arg-type]
+    assert str(raised.value) == (
+        "check(settings=...): expected the Settings of load_settings(), got list; call "
+        "check(load_settings(), paths) (the replaycheck fixture's check(paths, workflows) takes "
+        "the paths first)."
+    )
+
+
 @pytest.mark.parametrize(
     ("given", "said"),
     [

@@ -104,9 +104,17 @@ def check(
     Raises:
         NoHistoriesError: no history files were found.
         ConfigError: no workflows configured, or they cannot be imported; ``paths`` holds
-            something that is no path.
+            something that is no path; ``settings`` is not a :class:`Settings`.
     """
+    from replaycheck._config_values import described
     from replaycheck.histories import as_paths, discover
+
+    if not isinstance(settings, Settings):  # e.g. the fixture's check(paths, workflows) order
+        raise ConfigError(
+            f"check(settings=...): expected the Settings of load_settings(), got "
+            f"{described(settings)}; call check(load_settings(), paths) (the replaycheck "
+            "fixture's check(paths, workflows) takes the paths first)."
+        )
 
     roots = (as_paths(paths) if paths is not None else []) or list(settings.history_roots)
     if not roots:
