@@ -75,7 +75,7 @@ def test_scan_reads_every_call_form(package: Path) -> None:
     found = scan(["mypkg.flows"], [str(package)])
     by_line = {(Path(s.file).name, s.kind, s.patch_id, s.workflow_type) for s in found.sites}
     assert by_line == {
-        ("helpers.py", "patched", "in-base-class", ""),  # a base class: type unknown
+        ("helpers.py", "patched", "in-base-class", "Flow"),  # a base class only Flow runs
         ("flows.py", "patched", "local-id", "Flow"),
         ("flows.py", "patched", "shared-id", "Flow"),  # a constant imported from the package
         ("flows.py", "deprecate_patch", "old-one", "Flow"),
@@ -138,7 +138,7 @@ def test_only_the_registered_classes_and_what_they_call_count(tmp_path: Path) ->
     # new.py registers its Patchy and the Loop it imports; old.py's Patchy is not registered.
     found = scan(["versions.new"], [str(tmp_path)])
     assert {(s.patch_id, s.workflow_type) for s in found.sites} == {
-        ("in-helper", ""),
+        ("in-helper", "Patchy"),  # a helper only Patchy calls
         ("in-loop", "Loop"),
     }
     assert found.workflow_types == ("Loop", "Patchy")
@@ -393,6 +393,56 @@ def test_a_gate_in_a_helper_needs_histories_of_every_registered_type() -> None:
     assert patch.verdict == "ready-to-deprecate"
 
 
+SHARED_BASE = {
+    "__init__.py": "",
+    "base.py": """
+        from temporalio import workflow
+
+        class ProvisioningBase:
+            async def prepare(self) -> None:
+                if workflow.patched("in-one-types-base"):
+                    await workflow.sleep(1)
+
+        def audit() -> None:
+            workflow.patched("in-shared-helper")
+    """,
+    "flows.py": """
+        from temporalio import workflow
+
+        from .base import ProvisioningBase, audit
+
+        @workflow.defn(name="Provision")
+        class Provision(ProvisioningBase):
+            @workflow.run
+            async def run(self) -> None:
+                await self.prepare()
+                audit()
+                await workflow.execute_child_workflow(Notify.run)
+
+        @workflow.defn(name="Notify")
+        class Notify:
+            @workflow.run
+            async def run(self) -> None:
+                audit()
+    """,
+}
+
+
+def test_a_gate_in_a_base_class_of_one_workflow_is_that_types_only(tmp_path: Path) -> None:
+    # Only Provision runs ProvisioningBase (Notify, its child, does not derive from it): the
+    # gate there needs no Notify history, while the helper both call may be either type's.
+    write_package(tmp_path, "basepkg", SHARED_BASE)
+    found = scan(["basepkg.flows"], [str(tmp_path)])
+    assert {(s.patch_id, s.workflow_type) for s in found.sites} == {
+        ("in-one-types-base", "Provision"),
+        ("in-shared-helper", ""),
+    }
+    provisioned = [verdict("a", markers=("in-one-types-base",), wtype="Provision")]
+    site = next(s for s in found.sites if s.patch_id == "in-one-types-base")
+    (patch,) = analyze(provisioned, [site], types=list(found.workflow_types)).patches
+    assert patch.verdict == "ready-to-deprecate", patch.reason
+
+
 def test_a_run_continued_from_another_type_holds_that_types_gates_back() -> None:
     # Flow continues as new into Other: an Other run whose earlier run was not read may have
     # continued from a Flow run, which may have taken the old branch of Flow's gate.
@@ -450,7 +500,7 @@ def test_scan_finds_the_types_a_workflow_continues_as_new_into(tmp_path: Path) -
     write_package(tmp_path, "canpkg", CONTINUES)
     found = scan(["canpkg.flows"], [str(tmp_path)])
     assert found.continues_into == (
-        ("", ""),  # in a helper, to a target only the caller knows
+        ("First", ""),  # in a helper only First calls, to a target only the caller knows
         ("First", "Next"),
         ("First", "Second"),
         ("First", "Third"),

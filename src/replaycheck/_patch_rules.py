@@ -82,7 +82,8 @@ class Coverage:
     """Histories of runs whose earlier run (continued as new, retried) was not read."""
     registered: tuple[str, ...] = ()
     """The workflow types the code registers, as far as its source tells: a call site in a
-    helper or a base class (of no one type) may be reached from any of them."""
+    helper or a base class that several classes run (of no one type) may be reached from any
+    of them."""
     types_unknown: bool = False
     """The code also registers a class whose type its source does not tell."""
     continues_into: tuple[tuple[str, str], ...] = ()

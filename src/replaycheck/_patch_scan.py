@@ -50,7 +50,8 @@ def scan(specs: Sequence[str], import_paths: Sequence[str] = ()) -> Scan:
     """Scan the modules of ``specs`` (``pkg.module`` or ``pkg.module:Class``) and their imports."""
     modules = load_modules(specs, import_paths)
     registered = _registered(specs, modules)
-    code = _Code(modules, registered, _reachable(registered, modules))
+    reachable = _reachable(registered, modules)
+    code = _Code(modules, registered, reachable, _owners(registered, modules))
     visitors = [_visited(m, code) for m in modules.values()]
     types = {_workflow_type(unit, code) for unit in registered}
     return Scan(
@@ -69,6 +70,8 @@ class _Code:
     registered: set[Unit]
     """The ``@workflow.defn`` classes the specs resolve to."""
     reachable: set[Unit]
+    owners: dict[Unit, set[Unit]]
+    """The registered classes that run each reachable unit."""
 
 
 def _resolve(module: Module, name: str, modules: dict[str, Module], depth: int = 0) -> Unit | None:
@@ -103,6 +106,14 @@ def _workflow_type(unit: Unit, code: _Code) -> str:
     return _defn_name(node)
 
 
+def _sole_type(unit: Unit, code: _Code) -> str:
+    """The workflow type of the one registered class that runs ``unit`` (a base class of one
+    workflow, a helper only it calls); ``""`` when several types (or one the source does not
+    tell) may reach it."""
+    types = {_workflow_type(owner, code) for owner in code.owners.get(unit, ())}
+    return next(iter(types)) if len(types) == 1 else ""
+
+
 def _is_workflow(unit: Unit, modules: dict[str, Module]) -> bool:
     node = modules[unit[0]].defs[unit[1]]
     return isinstance(node, ast.ClassDef) and bool(_defn_name(node))
@@ -124,12 +135,16 @@ def _registered(specs: Sequence[str], modules: dict[str, Module]) -> set[Unit]:
     return found
 
 
-def _reachable(registered: set[Unit], modules: dict[str, Module]) -> set[Unit]:
+def _reachable(
+    registered: set[Unit], modules: dict[str, Module], start: Unit | None = None
+) -> set[Unit]:
     """The registered classes and, transitively, the bases and the functions and classes they
     refer to; another workflow class is followed only as a base (a child workflow's class is
-    not run by its parent)."""
+    not run by its parent). From ``start`` alone: what that one class runs (another registered
+    class only as its base)."""
     seen: set[Unit] = set()
-    todo = list(registered)
+    todo = [start] if start else list(registered)
+    followed = set() if start else registered
     while todo:
         unit = todo.pop()
         if unit in seen:
@@ -143,9 +158,18 @@ def _reachable(registered: set[Unit], modules: dict[str, Module]) -> set[Unit]:
             target = _resolve(module, name, modules) if name else None
             if target is None or target in seen:
                 continue
-            if id(ref) in bases or target in registered or not _is_workflow(target, modules):
+            if id(ref) in bases or target in followed or not _is_workflow(target, modules):
                 todo.append(target)
     return seen
+
+
+def _owners(registered: set[Unit], modules: dict[str, Module]) -> dict[Unit, set[Unit]]:
+    """For each unit, the registered classes that run it (as theirs, or through a base)."""
+    owners: dict[Unit, set[Unit]] = {}
+    for unit in registered:
+        for reached in _reachable(registered, modules, start=unit):
+            owners.setdefault(reached, set()).add(unit)
+    return owners
 
 
 def _call_kind(module: Module, func: ast.expr) -> CallKind | None:
@@ -190,7 +214,8 @@ class _Visitor(ast.NodeVisitor):
         self.modules = code.modules
         self.code = code
         self.wtype = ""
-        """The workflow type of the class being visited (empty: a base class or a helper)."""
+        """The workflow type of the class being visited, or of the one registered class that runs
+        the base class or helper being visited (empty: several may)."""
         self.unknown = False
         """The class being visited is a registered one whose type the source does not tell."""
         self.sites: list[CallSite] = []
@@ -204,6 +229,8 @@ class _Visitor(ast.NodeVisitor):
             if self.module.defs.get(name) is stmt and unit in self.code.reachable:
                 self.wtype = _workflow_type(unit, self.code)
                 self.unknown = not self.wtype and unit in self.code.registered
+                if unit not in self.code.registered:
+                    self.wtype = _sole_type(unit, self.code)
                 self.visit(stmt)
 
     def visit_Call(self, node: ast.Call) -> None:

@@ -84,7 +84,8 @@ class CallSite:
     expression: str = ""
     """Source text of the id argument."""
     workflow_type: str = ""
-    """The ``@workflow.defn`` class the call is in (empty: a helper or base class)."""
+    """The ``@workflow.defn`` class the call is in, or the one registered class that runs the
+    helper or base class it is in (empty: several may)."""
     min_supported: int | None = None
     max_supported: int | None = None
     """``get_version`` only: the literal range."""
