@@ -3725,3 +3725,35 @@ def test_a_sleep_between_is_new_when_as_many_timers_follow_as_the_history_record
         path = tmp_path / f"wf_{name}.py"
         path.write_text(f"async def run(self):\n{sleep}\n    await {wait}\n")
         assert _new_command(str(path), 2, f"{sleep}\n", recorded) is new, name
+
+
+def test_a_deprecation_too_early_of_an_addition_offers_the_gate_with_no_else(
+    tmp_path: Path,
+) -> None:
+    # A step added to the reference app's prepare_v2, deprecated before the executions that
+    # started without it were gone. What the history ran next (the settle timer) runs in
+    # approve_and_notify, which the source read does not follow: the gate may have replaced it
+    # or added the step before it. An else running the timer would run it twice for an
+    # addition, so the gate back with no else is offered too, as for a gate not yet there.
+    old = "        await self._step(run_migrations, request)\n        return schema\n"
+    new = (
+        "        await self._step(run_migrations, request)\n"
+        '        workflow.deprecate_patch("seed-again")\n'
+        "        await self._step(seed_data, request)\n"
+        "        return schema\n"
+    )
+    d = provisioning_variant(tmp_path, old, new, "prov-v2-cyberdyne-completed.json").diagnosis
+    assert d is not None and d.deprecated_early == "seed-again", d
+    fix = d.fix()
+    assert fix[0].endswith("(`replaycheck patches` says when); if it replaced timer (1s):"), fix
+    assert fix[1:5] == [
+        '    if workflow.patched("seed-again"):',
+        "        await self._step(seed_data, request)",
+        "    else:",
+        "        ...  # the old code (timer (1s)), for executions recorded before",
+    ]
+    assert fix[5:8] == [
+        "  if timer (1s) still runs after it (an addition), no else:",
+        '    if workflow.patched("seed-again"):',
+        "        await self._step(seed_data, request)",
+    ]

@@ -84,22 +84,30 @@ def is_addition(d: Diagnosis) -> bool:
     return d.still_runs_later and not moved_away(d)
 
 
-def deprecated_early_fix(d: Diagnosis) -> list[str]:
+def deprecated_early_fix(d: Diagnosis, *, either: bool = False) -> list[str]:
+    """Back to the gate the deprecation replaced. ``either``: the source does not tell whether
+    the gate replaced what the history recorded or added the new code before it (what the
+    history ran next runs in a function called later, say), so both gates are offered."""
     frame = d.gate_at
     new_code = d.added_block or statement_at(frame) or f"...  # the new code: {d.commanded}"
     # An addition needs no else; a reorder (the old command moved, not kept) needs the old
     # order there, as when the gate was added.
     moved = moved_away(d)
     addition = is_addition(d)
+    either = either and not (addition or moved)
+    gated = [
+        f'    if workflow.patched("{d.deprecated_early}"):',
+        *(f"        {line}" for line in new_code.splitlines()),
+    ]
     lines = [
         f"deprecate_patch({d.deprecated_early!r}) at {d.deprecated_at} came too early: "
         "executions that started before the patch still run or replay; go back to the gate "
         "until none is left (`replaycheck patches` says when)"
         + (f", no else: {d.recorded} still runs after it" if addition else "")
         + (", the old order in the else" if moved else "")
+        + (f"; if it replaced {d.recorded}" if either else "")
         + ":",
-        f'    if workflow.patched("{d.deprecated_early}"):',
-        *(f"        {line}" for line in new_code.splitlines()),
+        *gated,
     ]
     if moved:
         order = ", then ".join(d.old_order) if d.old_order else f"{d.recorded} first"
@@ -110,6 +118,8 @@ def deprecated_early_fix(d: Diagnosis) -> list[str]:
         ]
     elif not addition:
         lines += ["    else:", *old_code(d)]
+    if either:  # an else running what still runs after the gate would run it twice
+        lines += [f"  if {d.recorded} still runs after it (an addition), no else:", *gated]
     if is_closed(d.severity):
         lines.append(
             "  note: this execution is closed: once the namespace's retention has deleted it, "

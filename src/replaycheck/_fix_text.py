@@ -237,7 +237,7 @@ def _fix(d: Diagnosis) -> list[str]:
     if d.removed_gate:
         return removed_gate_fix(d)
     if d.deprecated_early:
-        return deprecated_early_fix(d)
+        return deprecated_early_fix(d, either=_replaced_or_added(d))
     if d.change == "loop":
         return loop_fix(d)
     if d.change == "branch":
@@ -332,9 +332,7 @@ def _fix(d: Diagnosis) -> list[str]:
             (addition, addition_fix(d, new_code)),
             (f"if it replaced {rec}:", [*gate(d, new_code), *replaced_code(d)]),
         ]
-        recorded = Command(d.recorded_kind, d.recorded_name)
-        switch = kind_switch(recorded, Command(d.commanded_kind, d.commanded_name))
-        if (switch or _ends_there(d)) and not d.still_runs_later:
+        if not _replaced_or_added(d) and not d.still_runs_later:
             # the same activity run the other way, or nothing after it: no addition
             return [f"gate the change {where}:", *readings[1][1]]
     else:
@@ -352,6 +350,18 @@ def _fix(d: Diagnosis) -> list[str]:
         *(line.replace(f'"{d.patch_id}"', f'"{other}"') for line in second_code),
         *_moved(d),
     ]
+
+
+def _replaced_or_added(d: Diagnosis) -> bool:
+    """Whether the code's command, where the history recorded another, may be an addition
+    before it as well as a replacement: not the same command run another way (an activity
+    made local), and something of the workflow's runs after it."""
+    if d.change not in ("renamed", "replaced"):
+        return False
+    recorded = Command(d.recorded_kind, d.recorded_name)
+    return not kind_switch(recorded, Command(d.commanded_kind, d.commanded_name)) and not (
+        _ends_there(d)
+    )
 
 
 def _ends_there(d: Diagnosis) -> bool:
