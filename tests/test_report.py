@@ -582,3 +582,28 @@ def test_github_annotation_of_a_live_execution_names_no_file() -> None:
         notes=(Note("input", "the code now passes other input ..."),),
     )  # fmt: skip
     assert render_github([unplaced]).startswith("::warning title=replaycheck%3A history order-9 ")
+
+
+def test_ci_formats_escape_control_characters_from_the_history() -> None:
+    # Names and messages come from histories (and file names from anyone): a control character
+    # makes JUnit XML unreadable to every consumer, and a raw escape sequence in a CI log or job
+    # summary can repaint what the reviewer sees. Each is shown escaped, as the text report does.
+    from replaycheck._render_ci import render_junit
+
+    verdict = Verdict(path="h/or\x1bder.json", verdict="error", message="bad \x07 file",
+                      workflow_type="Order\x07Flow", workflow_id="id\x1b[2J",
+                      pinned="dep:b\x1b")  # fmt: skip
+    root = ET.fromstring(render_junit([verdict]))  # raised "not well-formed" before
+    [case] = root.iter("testcase")
+    assert case.attrib["classname"] == "Order\\x07Flow"
+    assert case.attrib["name"] == "h/or\\x1bder.json"
+    error = case.find("error")
+    assert error is not None
+    assert error.attrib["message"] == "bad \\x07 file (pinned to dep:b\\x1b)"
+    line = annotation(verdict)
+    props, message = parse_annotation(line)
+    assert props["title"] == "replaycheck: Order\\x07Flow id\\x1b[2J error"
+    assert message.startswith("bad \\x07 file (pinned to dep:b\\x1b)\n")
+    summary = step_summary([verdict])
+    assert "| ERROR | `h/or\\x1bder.json` | Order\\x07Flow | bad \\x07 file" in summary
+    assert not any(char in summary + message + props["title"] for char in "\x07\x1b")

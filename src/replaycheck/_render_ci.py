@@ -18,6 +18,7 @@ from replaycheck.report import (
     count_running,
     display_path,
     plural,
+    printable,
     render_summary,
     render_verdict,
     running_line,
@@ -28,14 +29,16 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _xml_text(text: str) -> str:
-    return _XML_ILLEGAL.sub("?", text)
+    """``text`` as XML 1.0 allows it: control characters escaped as the text report escapes
+    them, the noncharacters XML forbids besides replaced."""
+    return _XML_ILLEGAL.sub("?", printable(text))
 
 
 def one_line(verdict: Verdict) -> str:
     """The verdict in one line: the diagnosis headline, else the message (and the version a
-    pinned execution is pinned to)."""
+    pinned execution is pinned to), control characters escaped as the text report does."""
     text = verdict.diagnosis.headline() if verdict.diagnosis is not None else verdict.message
-    return f"{text} (pinned to {verdict.pinned})" if verdict.pinned else text
+    return printable(f"{text} (pinned to {verdict.pinned})" if verdict.pinned else text)
 
 
 # --------------------------------------------------------------------------- JUnit XML
@@ -63,8 +66,8 @@ def render_junit(verdicts: Sequence[Verdict], *, timestamp: datetime | None = No
         case = ET.SubElement(
             suite,
             "testcase",
-            classname=verdict.workflow_type or "replaycheck",
-            name=display_path(verdict.path),
+            classname=_xml_text(verdict.workflow_type) or "replaycheck",
+            name=_xml_text(display_path(verdict.path)),
             time=f"{verdict.seconds:.3f}",
         )
         if verdict.verdict == "ok":
@@ -123,7 +126,7 @@ def workspace_file(file: str, environ: Mapping[str, str] | None = None) -> str:
 def annotation(verdict: Verdict) -> str:
     """A ``::error`` workflow command for a verdict that is not ``ok``."""
     file, line = annotation_target(verdict)
-    body = [one_line(verdict), f"history: {display_path(verdict.path)}"]
+    body = [one_line(verdict), f"history: {printable(display_path(verdict.path))}"]
     if verdict.diagnosis is not None:
         body.append(f"severity: {verdict.diagnosis.severity}")
         body.extend(verdict.diagnosis.fix())
@@ -134,7 +137,7 @@ def note_annotation(verdict: Verdict, note: Note) -> str:
     """A ``::warning`` workflow command for a note of an ``ok`` verdict, on the line the note is
     about (the history file when it names none): the check passes, the note is still seen."""
     file = note.file or display_path(verdict.path)
-    body = [f"ok, but {note.text}", f"history: {display_path(verdict.path)}"]
+    body = [f"ok, but {note.text}", f"history: {printable(display_path(verdict.path))}"]
     return _command("warning", verdict, "ok, with a note", file, note.line, body)
 
 
@@ -142,8 +145,8 @@ def _command(kind: str, verdict: Verdict, what: str, file: str, line: int, body:
     """``::kind file=F,line=L,title=T::body``; no ``file`` for a live execution's history
     (``live:<workflow-id>/<run-id>`` is no file of the repository: GitHub shows the annotation
     on the run's page, not on a file)."""
-    subject = verdict.workflow_type or "history"
-    ident = verdict.workflow_id or Path(verdict.path).name
+    subject = printable(verdict.workflow_type) or "history"
+    ident = printable(verdict.workflow_id or Path(verdict.path).name)
     props = [] if file.startswith("live:") else [f"file={_escape_property(workspace_file(file))}"]
     if line and props:
         props.append(f"line={line}")
@@ -179,9 +182,11 @@ def step_summary(verdicts: Sequence[Verdict]) -> str:
     if any(v.pinned for v in bad):
         from replaycheck._pinning import pinned_summary
 
-        lines += [pinned_summary([v.pinned for v in bad if v.pinned]), ""]
+        lines += [pinned_summary([printable(v.pinned) for v in bad if v.pinned]), ""]
     notes = [
-        f"- `{display_path(v.path)}`: ok, but {_cell(n.text)}" for v in verdicts for n in v.notes
+        f"- `{printable(display_path(v.path))}`: ok, but {_cell(n.text)}"
+        for v in verdicts
+        for n in v.notes
     ]
     if notes:
         lines += ["Notes on histories that replay:", "", *notes, ""]
@@ -190,10 +195,12 @@ def step_summary(verdicts: Sequence[Verdict]) -> str:
     lines += ["| verdict | history | workflow | diagnosis |", "|---|---|---|---|"]
     for v in bad:
         label = "FAIL" if v.verdict == "nondeterministic" else "ERROR"
-        cells = [label, f"`{display_path(v.path)}`", _cell(v.workflow_type), _cell(one_line(v))]
+        path = printable(display_path(v.path))
+        cells = [label, f"`{path}`", _cell(printable(v.workflow_type)), _cell(one_line(v))]
         lines.append("| " + " | ".join(cells) + " |")
     for v in bad:
-        lines += ["", f"<details><summary><code>{display_path(v.path)}</code></summary>", ""]
+        path = printable(display_path(v.path))
+        lines += ["", f"<details><summary><code>{path}</code></summary>", ""]
         lines += ["```text", render_verdict(v), "```", "", "</details>"]
     return "\n".join(lines) + "\n"
 
