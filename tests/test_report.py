@@ -607,3 +607,29 @@ def test_ci_formats_escape_control_characters_from_the_history() -> None:
     summary = step_summary([verdict])
     assert "| ERROR | `h/or\\x1bder.json` | Order\\x07Flow | bad \\x07 file" in summary
     assert not any(char in summary + message + props["title"] for char in "\x07\x1b")
+
+
+def test_github_gives_one_annotation_per_change_not_per_history() -> None:
+    # GitHub shows 10 error annotations a step: one per history buried a second change (its
+    # own line to gate) under copies of the first as soon as it broke ten executions.
+    def failing(name: str, line: int, recorded: str) -> Verdict:
+        frame = SourceFrame(file="wf.py", line=line, function="run")
+        diagnosis = Diagnosis(
+            message="changed", change="renamed", event_id=5, event_type="ActivityTaskScheduled",
+            recorded_kind="activity", recorded_name=recorded, commanded_kind="activity",
+            commanded_name="b", location=(frame,),
+        )
+        return Verdict(path=f"h/{name}.json", verdict="nondeterministic", message="changed",
+                       workflow_type="W", workflow_id=name, diagnosis=diagnosis)  # fmt: skip
+
+    same = [failing(f"o{i:02}", 9, "a") for i in range(12)]
+    output = render_github([*same, failing("other", 20, "c")])
+    annotations = [parse_annotation(x) for x in output.splitlines() if x.startswith("::error")]
+    assert [(props["line"], props["title"]) for props, _ in annotations] == [
+        ("9", "replaycheck: W o00 nondeterministic, and 11 more histories"),
+        ("20", "replaycheck: W other nondeterministic"),
+    ]
+    first = annotations[0][1]
+    assert "\n11 more histories with the same change and fix: h/o01.json, h/o02.json, " in first
+    assert "h/o05.json and 6 more\n" in first and first.count("h/o") == 1 + 5
+    assert "13 histories: 0 ok, 13 nondeterministic, 0 errors" in output  # still counts each

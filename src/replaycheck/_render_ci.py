@@ -16,6 +16,7 @@ from xml.etree import ElementTree as ET
 from replaycheck.errors import ConfigError
 from replaycheck.report import (
     count_running,
+    diagnosis_key,
     display_path,
     plural,
     printable,
@@ -123,14 +124,46 @@ def workspace_file(file: str, environ: Mapping[str, str] | None = None) -> str:
         return file
 
 
-def annotation(verdict: Verdict) -> str:
-    """A ``::error`` workflow command for a verdict that is not ``ok``."""
+_NAMED = 5
+"""How many of the other histories of a change its annotation names."""
+
+
+def annotation(verdict: Verdict, same: Sequence[Verdict] = ()) -> str:
+    """A ``::error`` workflow command for a verdict that is not ``ok``, and for ``same``: the
+    failures with its change and fix, which it counts and names (the first few)."""
     file, line = annotation_target(verdict)
     body = [one_line(verdict), f"history: {printable(display_path(verdict.path))}"]
+    what: str = verdict.verdict
+    if same:
+        more = plural(len(same), "more history")
+        what += f", and {more}"
+        names = [printable(display_path(v.path)) for v in same[:_NAMED]]
+        rest = f" and {len(same) - _NAMED} more" if len(same) > _NAMED else ""
+        body.append(f"{more} with the same change and fix: {', '.join(names)}{rest}")
     if verdict.diagnosis is not None:
-        body.append(f"severity: {verdict.diagnosis.severity}")
+        severities = [v.diagnosis.severity for v in (verdict, *same) if v.diagnosis is not None]
+        body.append(f"severity: {'; '.join(dict.fromkeys(severities))}")
         body.extend(verdict.diagnosis.fix())
-    return _command("error", verdict, verdict.verdict, file, line, body)
+    return _command("error", verdict, what, file, line, body)
+
+
+def by_change(failing: Sequence[Verdict]) -> list[tuple[Verdict, list[Verdict]]]:
+    """Failures grouped by their change and fix (as the text report's "same change and fix
+    as"), the line to annotate and the version they are pinned to (which the first one's
+    line says), in order of first appearance: each first one with the others."""
+    groups: list[tuple[Verdict, list[Verdict]]] = []
+    first: dict[tuple[object, ...], list[Verdict]] = {}
+    for verdict in failing:
+        change = diagnosis_key(verdict)
+        place = annotation_target(verdict)
+        key = None if change is None else (verdict.pinned, place, *change)
+        if key is not None and key in first:
+            first[key].append(verdict)
+            continue
+        groups.append((verdict, []))
+        if key is not None:
+            first[key] = groups[-1][1]
+    return groups
 
 
 def note_annotation(verdict: Verdict, note: Note) -> str:
@@ -155,9 +188,10 @@ def _command(kind: str, verdict: Verdict, what: str, file: str, line: int, body:
 
 
 def render_github(verdicts: Sequence[Verdict]) -> str:
-    """One ``::error`` annotation per history that is not ``ok``, one ``::warning`` per note of
-    an ``ok`` one, then the summary line."""
-    lines = [annotation(v) for v in verdicts if not v.ok]
+    """One ``::error`` annotation per change (GitHub shows 10 a step: one per history would
+    hide a second change behind ten executions of the first), one ``::warning`` per note of an
+    ``ok`` history, then the summary line."""
+    lines = [annotation(v, same) for v, same in by_change([v for v in verdicts if not v.ok])]
     lines += [note_annotation(v, n) for v in verdicts for n in v.notes]
     lines.append(render_summary(verdicts))
     return "\n".join(lines) + "\n"

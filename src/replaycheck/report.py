@@ -296,7 +296,7 @@ def render_text(verdicts: Sequence[Verdict], *, color: bool = False) -> str:
     first: dict[tuple[str, ...], Verdict] = {}
     parts = []
     for verdict in verdicts:
-        key = _diagnosis_key(verdict)
+        key = diagnosis_key(verdict)
         if key is not None and key in first:
             parts.append(_render_same(verdict, first[key], color))
             continue
@@ -307,7 +307,7 @@ def render_text(verdicts: Sequence[Verdict], *, color: bool = False) -> str:
     return f"{body}\n\n{render_summary(verdicts)}\n"
 
 
-def _diagnosis_key(verdict: Verdict) -> tuple[str, ...] | None:
+def diagnosis_key(verdict: Verdict) -> tuple[str, ...] | None:
     """What two failures with the same change and fix share (``None``: nothing to share): the
     change, what the history recorded, where and the fix, not what the code commanded instead
     (a removal's next command differs from one branch to the next, its fix does not)."""
