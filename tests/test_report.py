@@ -633,3 +633,22 @@ def test_github_gives_one_annotation_per_change_not_per_history() -> None:
     assert "\n11 more histories with the same change and fix: h/o01.json, h/o02.json, " in first
     assert "h/o05.json and 6 more\n" in first and first.count("h/o") == 1 + 5
     assert "13 histories: 0 ok, 13 nondeterministic, 0 errors" in output  # still counts each
+
+
+def test_the_job_summary_stays_within_githubs_limit(tmp_path: Path) -> None:
+    # GitHub drops a step's whole job summary past 1 MiB ("$GITHUB_STEP_SUMMARY upload
+    # aborted"): hundreds of failures lost every one of them, counts included.
+    def failing(i: int) -> Verdict:
+        return Verdict(path=f"h/{i:03}.json", verdict="error", message=f"bad {i} " + "x" * 2000,
+                       workflow_type="W", workflow_id=f"{i:03}")  # fmt: skip
+
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step output\n" * 5000)  # the step's own summary counts too
+    environ = {"GITHUB_STEP_SUMMARY": str(summary)}
+    write_step_summary([failing(i) for i in range(400)], environ=environ)
+    text = summary.read_text()
+    assert len(text.encode()) <= 1024 * 1024
+    assert "### replaycheck: 400 histories, 0 ok, 0 nondeterministic, 400 errors" in text
+    assert "| ERROR | `h/000.json` | W | bad 0 xxx" in text
+    assert "<summary><code>h/000.json</code></summary>" in text
+    assert "`replaycheck check` prints each one" in text.splitlines()[-1]

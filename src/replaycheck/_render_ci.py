@@ -201,8 +201,15 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def step_summary(verdicts: Sequence[Verdict]) -> str:
-    """The Markdown job summary: counts, a table of failures, and each failure's full report."""
+SUMMARY_BUDGET = 1000 * 1024
+"""Bytes of job summary a step may hold as far as replaycheck writes: GitHub drops a step's
+whole summary past 1024 KiB, so a run with many failures leaves out its last reports (and
+table rows) rather than losing everything."""
+
+
+def step_summary(verdicts: Sequence[Verdict], *, budget: int = SUMMARY_BUDGET) -> str:
+    """The Markdown job summary: counts, a table of failures, and each failure's full report,
+    in at most ``budget`` bytes (of UTF-8) but for the counts."""
     counts = summarize(list(verdicts))
     lines = [
         f"### replaycheck: {plural(len(verdicts), 'history')}, {counts['ok']} ok, "
@@ -227,16 +234,38 @@ def step_summary(verdicts: Sequence[Verdict]) -> str:
     if not bad:
         return "\n".join([*lines, "Every history replays against the new code.", ""])
     lines += ["| verdict | history | workflow | diagnosis |", "|---|---|---|---|"]
+    rows, reports = [], []
     for v in bad:
         label = "FAIL" if v.verdict == "nondeterministic" else "ERROR"
         path = printable(display_path(v.path))
         cells = [label, f"`{path}`", _cell(printable(v.workflow_type)), _cell(one_line(v))]
-        lines.append("| " + " | ".join(cells) + " |")
-    for v in bad:
-        path = printable(display_path(v.path))
-        lines += ["", f"<details><summary><code>{path}</code></summary>", ""]
-        lines += ["```text", render_verdict(v), "```", "", "</details>"]
-    return "\n".join(lines) + "\n"
+        rows.append("| " + " | ".join(cells) + " |")
+        report = ["", f"<details><summary><code>{path}</code></summary>", ""]
+        reports.append("\n".join([*report, "```text", render_verdict(v), "```", "", "</details>"]))
+    return _within("\n".join(lines), rows, reports, budget)
+
+
+def _within(head: str, rows: list[str], reports: list[str], budget: int) -> str:
+    """The summary's table rows, then its reports, as many as ``budget`` holds, and a line
+    saying what was left out."""
+    room = budget - len(head.encode()) - 300  # the closing line
+    kept: list[str] = []
+    for part in [*rows, *reports]:
+        room -= len(part.encode()) + 1
+        if room < 0:
+            break
+        kept.append(part)
+    text = "\n".join([head, *kept]) + "\n"
+    if len(kept) == len(rows) + len(reports):
+        return text
+    if len(kept) < len(rows):
+        left = f"{plural(len(rows) - len(kept), 'more failure')} and every report are"
+    else:
+        left = f"the reports of {plural(len(rows) + len(reports) - len(kept), 'more failure')} are"
+    return (
+        f"{text}\n{left[0].upper()}{left[1:]} left out: GitHub drops a job summary past 1 MiB; "
+        "`replaycheck check` prints each one.\n"
+    )
 
 
 def write_step_summary(
@@ -247,7 +276,12 @@ def write_step_summary(
     Raises:
         ConfigError: the file cannot be appended to.
     """
-    return _append_summary(step_summary(verdicts), environ)
+    target = (os.environ if environ is None else environ).get("GITHUB_STEP_SUMMARY")
+    try:  # what the step wrote there before counts towards GitHub's limit too
+        taken = os.path.getsize(target) if target else 0
+    except OSError:
+        taken = 0
+    return _append_summary(step_summary(verdicts, budget=SUMMARY_BUDGET - taken), environ)
 
 
 def check_step_summary(environ: Mapping[str, str] | None = None) -> None:
