@@ -1,5 +1,6 @@
 """The fixes of a patch the code no longer calls (split from ``replaycheck._fix_cases``): put
-the call back as ``deprecate_patch()``, or the whole gate with its old branch."""
+the call back as ``deprecate_patch()``, or the whole gate with its old branch; and the closing
+lines of a run that say it per patch (:func:`removed_patch_lines`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from typing import TYPE_CHECKING
 from replaycheck._places import place_file
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from replaycheck._source import SourceFrame
     from replaycheck.diagnose import Diagnosis
+    from replaycheck.verdict import Verdict
 
 
 def patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
@@ -132,3 +136,50 @@ def around(d: Diagnosis) -> str:
 
 def _histories(count: int) -> str:
     return "1 history" if count == 1 else f"{count} histories"
+
+
+def removed_patch_lines(verdicts: Sequence[Verdict]) -> list[str]:
+    """One line per patch whose call the code no longer has while histories recorded its
+    ``patched()`` marker: the step to take back, the smallest that replays them all."""
+    from replaycheck.report import plural, printable
+
+    recorded: dict[str, int] = {}
+    started_before: dict[str, int] = {}
+    empty: dict[str, bool] = {}  # those ran nothing where the gate was: no else
+    held_at: dict[str, str] = {}  # " around the statements in a row at wf.py:40-42" or ""
+    for verdict in verdicts:
+        d = verdict.diagnosis
+        if verdict.verdict != "nondeterministic" or d is None:
+            continue
+        if d.change == "patch-removed" and not d.marker_deprecated:
+            recorded[d.recorded_name] = recorded.get(d.recorded_name, 0) + 1
+            empty[d.recorded_name] = d.old_branch_empty
+            held_at[d.recorded_name] = around(d)
+        elif d.removed_gate:
+            started_before[d.removed_gate] = started_before.get(d.removed_gate, 0) + 1
+    lines = []
+    for patch_id, count in recorded.items():
+        quoted = f'"{printable(patch_id)}"'
+        head = (
+            f"Patch {quoted}: {plural(count, 'history')} recorded its marker with patched(), and "
+            "the code no longer calls it"
+        )
+        before = started_before.get(patch_id, 0)
+        if before and empty.get(patch_id):
+            lines.append(
+                f"{head}; {plural(before, 'history')} started before the patch and ran nothing "
+                f"where the gate was: put the whole gate back{held_at[patch_id]}, one "
+                f"workflow.patched({quoted}) for both, with no else."
+            )
+        elif before:
+            lines.append(
+                f"{head}; {plural(before, 'history')} started before the patch and took its old "
+                f"branch: put the whole gate back, one workflow.patched({quoted}) for both, the "
+                "old code in its else."
+            )
+        else:
+            lines.append(
+                f"{head}: the call went too early. Put workflow.deprecate_patch({quoted}) back "
+                "where the gate was, until `replaycheck patches` says ready to remove."
+            )
+    return lines

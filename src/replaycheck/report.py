@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from replaycheck._commands import TASK_END_CANCELS
-from replaycheck._fix_patches import around
+from replaycheck._fix_patches import removed_patch_lines as removed_patch_lines
 from replaycheck._places import display_file
 from replaycheck.diagnose import Diagnosis, severity_of
 from replaycheck.verdict import Verdict, exit_code, summarize
@@ -205,51 +205,6 @@ def _fix_gates(verdict: Verdict) -> bool:
         return True
     code = next((line for line in diagnosis.fix()[1:] if line.startswith(INDENT)), "")
     return "workflow.patched(" in code
-
-
-def removed_patch_lines(verdicts: Sequence[Verdict]) -> list[str]:
-    """One line per patch whose call the code no longer has while histories recorded its
-    ``patched()`` marker: the step to take back, the smallest that replays them all."""
-    recorded: dict[str, int] = {}
-    started_before: dict[str, int] = {}
-    empty: dict[str, bool] = {}  # those ran nothing where the gate was: no else
-    held_at: dict[str, str] = {}  # " around the statements in a row at wf.py:40-42" or ""
-    for verdict in verdicts:
-        d = verdict.diagnosis
-        if verdict.verdict != "nondeterministic" or d is None:
-            continue
-        if d.change == "patch-removed" and not d.marker_deprecated:
-            recorded[d.recorded_name] = recorded.get(d.recorded_name, 0) + 1
-            empty[d.recorded_name] = d.old_branch_empty
-            held_at[d.recorded_name] = around(d)
-        elif d.removed_gate:
-            started_before[d.removed_gate] = started_before.get(d.removed_gate, 0) + 1
-    lines = []
-    for patch_id, count in recorded.items():
-        quoted = f'"{printable(patch_id)}"'
-        head = (
-            f"Patch {quoted}: {plural(count, 'history')} recorded its marker with patched(), and "
-            "the code no longer calls it"
-        )
-        before = started_before.get(patch_id, 0)
-        if before and empty.get(patch_id):
-            lines.append(
-                f"{head}; {plural(before, 'history')} started before the patch and ran nothing "
-                f"where the gate was: put the whole gate back{held_at[patch_id]}, one "
-                f"workflow.patched({quoted}) for both, with no else."
-            )
-        elif before:
-            lines.append(
-                f"{head}; {plural(before, 'history')} started before the patch and took its old "
-                f"branch: put the whole gate back, one workflow.patched({quoted}) for both, the "
-                "old code in its else."
-            )
-        else:
-            lines.append(
-                f"{head}: the call went too early. Put workflow.deprecate_patch({quoted}) back "
-                "where the gate was, until `replaycheck patches` says ready to remove."
-            )
-    return lines
 
 
 def render_summary(verdicts: Sequence[Verdict]) -> str:
