@@ -652,3 +652,43 @@ def test_the_job_summary_stays_within_githubs_limit(tmp_path: Path) -> None:
     assert "| ERROR | `h/000.json` | W | bad 0 xxx" in text
     assert "<summary><code>h/000.json</code></summary>" in text
     assert "`replaycheck check` prints each one" in text.splitlines()[-1]
+
+
+def test_the_github_closing_lines_name_the_annotations_it_prints() -> None:
+    # --format github prints annotations, not the text report's FAIL and ERROR lines with the
+    # fix under each: its closing lines pointed at markers nobody could find in the log.
+    verdicts = committed_verdicts()
+    error = Verdict(path="h/bad.json", verdict="error", message="bad file", workflow_type="W")
+    output = render_github([verdicts["RenameActivity"], verdicts["Reorder"], error])
+    closing = output[output.index("3 histories: ") :]
+    assert (
+        "The new code would break the histories annotated nondeterministic above: gate the "
+        "change with workflow.patched(), as the fix in each annotation shows."
+    ) in closing
+    assert "each annotation shows the one its histories need; apply them all." in closing
+    assert "Histories annotated error above could not be replayed to the end" in closing
+    assert "marked" not in closing and "under each one" not in closing
+    text = render([verdicts["RenameActivity"], error], "text")  # the text report keeps them
+    assert "marked FAIL: gate the change with workflow.patched(), as the fix under each" in text
+    assert "Histories marked ERROR could not be replayed" in text
+
+
+def test_the_closing_line_after_a_too_early_deprecation_says_to_go_back_to_the_gate() -> None:
+    # The code has its gate already; deprecate_patch() replaced it too early. The fix under the
+    # history said so, but the closing line asked to gate the change with workflow.patched().
+    from replaycheck.report import render_summary
+
+    verdicts = committed_verdicts()
+    early = verdicts["DeprecateEarly"]
+    assert early.diagnosis is not None and early.diagnosis.deprecated_early
+    alone = render_summary([early])
+    assert (
+        "The new code would break the histories marked FAIL: go back to the workflow.patched() "
+        "gate that deprecate_patch() replaced too early, as the fix under each one shows."
+    ) in alone
+    assert "gate the change" not in alone
+    mixed = render_summary([early, verdicts["RenameActivity"]])
+    assert (
+        "gate the change with workflow.patched(), or go back to the gate where deprecate_patch() "
+        "came too early, as the fix under each one shows."
+    ) in mixed

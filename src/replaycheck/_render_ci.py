@@ -193,7 +193,7 @@ def render_github(verdicts: Sequence[Verdict]) -> str:
     ``ok`` history, then the summary line."""
     lines = [annotation(v, same) for v, same in by_change([v for v in verdicts if not v.ok])]
     lines += [note_annotation(v, n) for v in verdicts for n in v.notes]
-    lines.append(render_summary(verdicts))
+    lines.append(render_summary(verdicts, annotated=True))
     return "\n".join(lines) + "\n"
 
 

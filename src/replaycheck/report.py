@@ -207,8 +207,11 @@ def _fix_gates(verdict: Verdict) -> bool:
     return "workflow.patched(" in code
 
 
-def render_summary(verdicts: Sequence[Verdict]) -> str:
-    """The closing line(s): counts, then what to do next when something failed."""
+def render_summary(verdicts: Sequence[Verdict], *, annotated: bool = False) -> str:
+    """The closing line(s): counts, then what to do next when something failed.
+
+    ``annotated``: worded for ``--format github``, which shows each failure as an annotation,
+    not as the text report's FAIL or ERROR line with the fix under it."""
     counts = summarize(list(verdicts))
     line = (
         f"{plural(len(verdicts), 'history')}: {counts['ok']} ok, "
@@ -219,17 +222,16 @@ def render_summary(verdicts: Sequence[Verdict]) -> str:
         line += "\n" + running_line(running)
     if counts["nondeterministic"]:
         failing = [v for v in verdicts if v.verdict == "nondeterministic"]
-        if all(_fix_gates(v) for v in failing):
-            what = "gate the change with workflow.patched(), as the fix under each one shows."
-        else:  # a handler to keep under its old name, a deprecate_patch() call to put back
-            what = "fix each one as shown under it."
-        line += f"\nThe new code would break the histories marked FAIL: {what}"
+        line += "\n" + _failing_line(failing, annotated)
         line += "".join(f"\n{text}" for text in removed_patch_lines(failing))
         places = gate_places(verdicts)
         if len(places) > 1:
+            each = "failing history shows the one it needs"
+            if annotated:
+                each = "annotation shows the one its histories need"
             line += (
-                f"\nThe fixes are at {len(places)} places ({', '.join(places)}): each failing "
-                "history shows the one it needs; apply them all."
+                f"\nThe fixes are at {len(places)} places ({', '.join(places)}): each {each}; "
+                "apply them all."
             )
     pinned = [printable(v.pinned) for v in verdicts if v.pinned and not v.ok]
     if pinned:
@@ -237,11 +239,35 @@ def render_summary(verdicts: Sequence[Verdict]) -> str:
 
         line += "\n" + pinned_summary(pinned)
     if counts["error"]:
+        which = "annotated error above" if annotated else "marked ERROR"
         line += (
-            "\nHistories marked ERROR could not be replayed to the end: fix the reason shown "
+            f"\nHistories {which} could not be replayed to the end: fix the reason shown "
             "and run again."
         )
     return line
+
+
+def _failing_line(failing: list[Verdict], annotated: bool) -> str:
+    """What to do about the nondeterministic histories: the gate every fix shown is, going
+    back to the gate where ``deprecate_patch()`` came too early, else each one's own fix."""
+    shown = "in each annotation" if annotated else "under each one"
+    early = sum(v.diagnosis is not None and bool(v.diagnosis.deprecated_early) for v in failing)
+    if not all(_fix_gates(v) for v in failing):  # a handler to keep under its old name, ...
+        what = f"fix each one as shown {'in its annotation' if annotated else 'under it'}."
+    elif early == len(failing):
+        what = (
+            "go back to the workflow.patched() gate that deprecate_patch() replaced too early, "
+            f"as the fix {shown} shows."
+        )
+    elif early:
+        what = (
+            "gate the change with workflow.patched(), or go back to the gate where "
+            f"deprecate_patch() came too early, as the fix {shown} shows."
+        )
+    else:
+        what = f"gate the change with workflow.patched(), as the fix {shown} shows."
+    which = "annotated nondeterministic above" if annotated else "marked FAIL"
+    return f"The new code would break the histories {which}: {what}"
 
 
 def render_text(verdicts: Sequence[Verdict], *, color: bool = False) -> str:
