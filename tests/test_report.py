@@ -692,3 +692,12 @@ def test_the_closing_line_after_a_too_early_deprecation_says_to_go_back_to_the_g
         "gate the change with workflow.patched(), or go back to the gate where deprecate_patch() "
         "came too early, as the fix under each one shows."
     ) in mixed
+
+
+def test_the_job_summary_escapes_html_in_a_history_path(tmp_path: Path) -> None:
+    # Each report sits under <summary><code>path</code>: a file named "a<b>&c.json" opened a
+    # tag GitHub swallowed (or an entity it decoded), showing another name or none.
+    verdict = Verdict(path="h/a<b>&c.json", verdict="error", message="bad", workflow_type="W")
+    text = step_summary([verdict])
+    assert "<summary><code>h/a&lt;b&gt;&amp;c.json</code></summary>" in text
+    assert "| ERROR | `h/a<b>&c.json` | W | bad |" in text  # a code span shows it as it is

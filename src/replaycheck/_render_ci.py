@@ -6,6 +6,7 @@ verdict, which every format here embeds, stays there.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -240,7 +241,7 @@ def step_summary(verdicts: Sequence[Verdict], *, budget: int = SUMMARY_BUDGET) -
         path = printable(display_path(v.path))
         cells = [label, f"`{path}`", _cell(printable(v.workflow_type)), _cell(one_line(v))]
         rows.append("| " + " | ".join(cells) + " |")
-        report = ["", f"<details><summary><code>{path}</code></summary>", ""]
+        report = ["", f"<details><summary><code>{html.escape(path)}</code></summary>", ""]
         reports.append("\n".join([*report, "```text", render_verdict(v), "```", "", "</details>"]))
     return _within("\n".join(lines), rows, reports, budget)
 
