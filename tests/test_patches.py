@@ -397,8 +397,13 @@ def test_cli_retention(lifecycle_histories: Path) -> None:
     # A retention of a millisecond: every closed execution is past it (0 is refused).
     refused = run("-w", GATE, "--retention", "0", gate)
     assert refused.exit_code == 2
-    # In words, not click's "0.0 is not in the range 0<x<=36500".
-    assert "'--retention': '0' is not a number above 0 and at most 36500." in refused.output
+    # In words, not click's "0.0 is not in the range 0<x<=36500"; and what it means, with what
+    # to pass instead: 0 reads as "no retention", which is leaving the option out.
+    assert (
+        "'--retention': '0' is not a number above 0 and at most 36500: the days a namespace "
+        "keeps closed executions (Temporal keeps them 1 day at least); to count every history, "
+        "leave --retention out."
+    ) in " ".join(refused.output.split())
     result = run("-w", GATE, "--retention", "1e-8", "--format", "json", gate)
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)

@@ -186,7 +186,13 @@ def _note_left_out(count: int) -> None:
 @replay_options(("text", "json"))
 @click.option(
     "--retention",
-    type=FiniteRange(min=0, min_open=True, max=36500),
+    type=FiniteRange(
+        min=0,
+        min_open=True,
+        max=36500,
+        why="the days a namespace keeps closed executions (Temporal keeps them 1 day at "
+        "least); to count every history, leave --retention out",
+    ),
     metavar="DAYS",
     help="Leave out executions that closed more than DAYS ago (the server has deleted "
     "them, nothing replays them), and date when the closed executions holding a verdict "

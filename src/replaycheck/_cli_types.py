@@ -9,7 +9,12 @@ import click
 
 class FiniteRange(click.FloatRange):
     """A ``click.FloatRange`` that also refuses ``nan`` (which compares false with both ends),
-    and says its range in words (``'0' is not a number above 0 and at most 36500``)."""
+    and says its range in words (``'0' is not a number above 0 and at most 36500``), then
+    ``why``, when given: what the number means and what to pass instead."""
+
+    def __init__(self, *args: Any, why: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.why = why
 
     def convert(self, value: Any, param: Any, ctx: Any) -> Any:
         try:
@@ -17,7 +22,8 @@ class FiniteRange(click.FloatRange):
         except click.BadParameter:
             number = float("nan")
         if number != number:
-            self.fail(f"{str(value)!r} is not a number {self._in_words()}.", param, ctx)
+            why = f": {self.why}" if self.why else ""
+            self.fail(f"{str(value)!r} is not a number {self._in_words()}{why}.", param, ctx)
         return number
 
     def _in_words(self) -> str:
