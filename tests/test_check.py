@@ -1023,6 +1023,22 @@ def test_unwritable_github_step_summary_is_one_line_exit_2(tmp_path: Path, kind:
     assert result.stderr.count("\n") == 1, result.stderr
 
 
+def test_a_file_name_that_is_not_utf8_reaches_the_github_step_summary(tmp_path: Path) -> None:
+    # The summary was lost to a UnicodeEncodeError traceback (the name's undecodable byte).
+    odd = tmp_path / os.fsdecode(b"caf\xe9.json")
+    shutil.copy(NONDETERMINISTIC, odd)
+    summary = tmp_path / "summary.md"
+    result = CliRunner().invoke(
+        main, ["check", "-w", SAYHELLO, "--format", "github", "-o", str(tmp_path / "out"),
+               str(odd)],
+        env={"GITHUB_STEP_SUMMARY": str(summary)}, catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    text = summary.read_text(encoding="utf-8")
+    assert "caf\\udce9.json" in text  # as a report written with -o shows it
+    assert "| FAIL |" in text
+
+
 def test_report_file_gets_the_usual_mode_for_new_files(tmp_path: Path) -> None:
     out = tmp_path / "report.txt"
     old = os.umask(0o022)

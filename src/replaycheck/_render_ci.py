@@ -246,13 +246,19 @@ def step_summary(verdicts: Sequence[Verdict], *, budget: int = SUMMARY_BUDGET) -
     return _within("\n".join(lines), rows, reports, budget)
 
 
+def _utf8(text: str) -> bytes:
+    """``text`` as the summary file gets it: a file name that is not UTF-8 (undecodable bytes
+    kept as surrogates) escaped, as in a report written with ``-o``."""
+    return text.encode("utf-8", "backslashreplace")
+
+
 def _within(head: str, rows: list[str], reports: list[str], budget: int) -> str:
     """The summary's table rows, then its reports, as many as ``budget`` holds, and a line
     saying what was left out."""
-    room = budget - len(head.encode()) - 300  # the closing line
+    room = budget - len(_utf8(head)) - 300  # the closing line
     kept: list[str] = []
     for part in [*rows, *reports]:
-        room -= len(part.encode()) + 1
+        room -= len(_utf8(part)) + 1
         if room < 0:
             break
         kept.append(part)
@@ -278,8 +284,10 @@ def write_step_summary(
         ConfigError: the file cannot be appended to.
     """
     target = (os.environ if environ is None else environ).get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return None
     try:  # what the step wrote there before counts towards GitHub's limit too
-        taken = os.path.getsize(target) if target else 0
+        taken = os.path.getsize(target)
     except OSError:
         taken = 0
     return _append_summary(step_summary(verdicts, budget=SUMMARY_BUDGET - taken), environ)
@@ -302,8 +310,8 @@ def _append_summary(text: str, environ: Mapping[str, str] | None) -> Path | None
     try:
         # Non-blocking: a fifo nobody reads fails at once instead of hanging the run.
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o666)
-        with os.fdopen(fd, "a", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "ab") as handle:
+            handle.write(_utf8(text))
     except OSError as exc:
         raise ConfigError(
             f"cannot append the job summary to GITHUB_STEP_SUMMARY={target} "
