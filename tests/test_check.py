@@ -270,6 +270,9 @@ def test_a_library_call_with_paths_where_settings_go_says_what_check_takes() -> 
          "name your own class with its module, as 'package.module:OutOfStock'."),
         ({"plugins": 3}, "override(plugins=...): plugins must be a 'package.module:object' "
          "string naming your worker Plugin (the replay worker imports it), got int."),
+        # was a bare TypeError from Path / int
+        ({"histories": 3}, "override(histories=...): expected a history file or directory (a "
+         "str or a Path) or a list of them, got int."),
     ],
 )  # fmt: skip
 def test_settings_override_from_python_names_its_argument_not_a_cli_option(

@@ -35,9 +35,9 @@ def is_history_name(name: str) -> bool:
     return not name.startswith(".") and name.lower().endswith(HISTORY_SUFFIXES)
 
 
-def as_paths(paths: object) -> list[Path]:
-    """The ``paths`` argument of a Python call, one path (a ``str`` or a ``Path``) or several,
-    as a list.
+def as_paths(paths: object, where: str = "check(paths=...)") -> list[Path]:
+    """The ``paths`` argument of a Python call (``where``, for the message), one path (a ``str``
+    or a ``Path``) or several, as a list.
 
     Raises:
         ConfigError: something else (a number, ``bytes``, a module) where a path was due.
@@ -49,8 +49,8 @@ def as_paths(paths: object) -> list[Path]:
     for value in values:
         if not isinstance(value, (str, os.PathLike)):
             raise ConfigError(
-                "check(paths=...): expected a history file or directory (a str or a Path) or a "
-                f"list of them, got {described(value)}."
+                f"{where}: expected a history file or directory (a str or a Path) or a list of "
+                f"them, got {described(value)}."
             )
         found.append(Path(value))
     return found
