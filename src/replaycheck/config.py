@@ -28,7 +28,6 @@ from replaycheck._config_values import parse_failure_types as parse_failure_type
 from replaycheck._config_values import parse_module_names as parse_module_names
 from replaycheck._config_values import parse_object_specs as parse_object_specs
 from replaycheck._config_values import parse_workflow_specs as parse_workflow_specs
-from replaycheck._discovery import as_paths
 from replaycheck._spec_hints import as_class_spec, close_attribute, close_module, package_hint
 from replaycheck._workflow_scan import count_workflow_classes as count_workflow_classes
 from replaycheck._workflow_scan import module_file as module_file
@@ -127,6 +126,8 @@ class Settings:
         interceptors, plugins = _listed(interceptors), _listed(plugins)
         changes: dict[str, Any] = {}
         if histories:
+            from replaycheck._discovery import as_paths  # not for the plugin's cheap start
+
             where = label.get("histories", "override(histories=...)")
             changes["histories"] = tuple((base / h).resolve() for h in as_paths(histories, where))
         if workflows:
