@@ -46,3 +46,41 @@ def test_failing_item_shows_the_diagnosis(pytester: pytest.Pytester, xdist: list
         ]
     )
     assert "Traceback" not in result.stdout.str()
+
+
+@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_the_closing_line_after_a_too_early_deprecation_goes_back_to_the_gate(
+    pytester: pytest.Pytester, xdist: list[str]
+) -> None:
+    # deprecate_patch() replaced the gate too early: the failure says to go back to the gate,
+    # and the closing line said "most often by gating the change with workflow.patched()".
+    for case in ("DeprecateEarly", "RenameActivity"):
+        shutil.copytree(CHANGES / case, pytester.path / "histories" / case)
+    pytester.makefile(
+        ".toml",
+        pyproject=f"""
+            [tool.replaycheck]
+            histories = ["histories"]
+            workflows = ["{V2}"]
+            pythonpath = ["{REPO}"]
+        """,
+    )
+    result = pytester.runpytest("histories/DeprecateEarly", *xdist)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "Fix the histories that failed above, then run again: go back to the "
+            "workflow.patched() gate that deprecate_patch() replaced too early, as the fix in "
+            "each failure shows."
+        ]
+    )
+    assert "gate the change" not in result.stdout.str()
+    both = pytester.runpytest(*xdist)
+    both.assert_outcomes(failed=2)
+    both.stdout.fnmatch_lines(
+        [
+            "Fix the histories that failed above, then run again: gate the change with "
+            "workflow.patched(), or go back to the gate where deprecate_patch() came too early, "
+            "as the fix in each failure shows."
+        ]
+    )

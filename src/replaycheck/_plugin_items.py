@@ -202,17 +202,31 @@ def failure_json(verdict: Verdict) -> str:
     )  # fmt: skip
 
 
+def _failed_verdicts(failures: Sequence[str]) -> list[Verdict]:
+    """The run's nondeterministic verdicts, from their :func:`failure_json`."""
+    import json
+
+    from replaycheck.verdict import Verdict
+
+    return [Verdict.from_json_dict(json.loads(text)) for text in failures]
+
+
 def removed_patch_summary(failures: Sequence[str]) -> list[str]:
     """What to do about each removed patch gate, over the run's failures (:func:`failure_json`
     each): an item's own failure text is its history's alone (xdist replays them apart)."""
-    import json
-
     from replaycheck._run_fixes import reconcile
     from replaycheck.report import removed_patch_lines
-    from replaycheck.verdict import Verdict
 
-    verdicts = [Verdict.from_json_dict(json.loads(text)) for text in failures]
-    return removed_patch_lines(reconcile(verdicts))
+    return removed_patch_lines(reconcile(_failed_verdicts(failures)))
+
+
+def next_step_line(failures: Sequence[str]) -> str:
+    """What to do about the run's failures (:func:`failure_json` each): gate the change, go
+    back to a gate ``deprecate_patch()`` replaced too early, or fix each as its failure shows."""
+    from replaycheck.report import what_to_do
+
+    what = what_to_do(_failed_verdicts(failures), shown="in each failure", own="in its failure")
+    return f"Fix the histories that failed above, then run again: {what}."
 
 
 def failure_summary(failures: Sequence[str]) -> list[str]:

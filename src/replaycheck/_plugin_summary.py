@@ -13,6 +13,7 @@ from replaycheck._plugin_items import (
     STATUS_PROPERTY,
     VERDICT_PROPERTY,
     failure_summary,
+    next_step_line,
 )
 
 
@@ -70,10 +71,7 @@ class VerdictCounter:
         for note in self.notes:
             terminalreporter.write_line(f"note: {note}")
         if bad:
-            terminalreporter.write_line(
-                "Fix each history that broke as its failure shows (most often by gating the "
-                'change with workflow.patched("<change-id>")), then run again.'
-            )
+            terminalreporter.write_line(next_step_line(self.failures))
             for line in failure_summary(self.failures):
                 terminalreporter.write_line(line)
         if err:

@@ -185,15 +185,16 @@ class Exploration:
             f"generated {self.histories} histories ({self.shapes} distinct shapes) for "
             f"{', '.join(self.workflow_types)} in {self.seconds:.1f} s ({rate:.1f}/s): "
         )
-        from replaycheck.report import plural
+        from replaycheck.report import plural, what_to_do
 
         unchecked = f"{plural(len(self.errors), 'error')} above left part of it unchecked"
         if self.counterexamples:
             count = len(self.counterexamples)
+            failing = [c.verdict for c in self.counterexamples]
             summary += (
                 f"{plural(count, 'workflow type')} {'does' if count == 1 else 'do'} not replay "
-                "under the new code; gate the change with workflow.patched(), as the fix under "
-                f"each one shows{f', and {unchecked}' if self.errors else ''}."
+                f"under the new code; {what_to_do(failing, shown='under each one', own='under it')}"
+                f"{f', and {unchecked}' if self.errors else ''}."
             )
         elif self.errors:
             summary += f"those generated replay under the new code, but {unchecked}."

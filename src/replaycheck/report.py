@@ -248,26 +248,40 @@ def render_summary(verdicts: Sequence[Verdict], *, annotated: bool = False) -> s
 
 
 def _failing_line(failing: list[Verdict], annotated: bool) -> str:
-    """What to do about the nondeterministic histories: the gate every fix shown is, going
-    back to the gate where ``deprecate_patch()`` came too early, else each one's own fix."""
-    shown = "in each annotation" if annotated else "under each one"
+    """What to do about the nondeterministic histories, worded for the text report or for
+    ``--format github``'s annotations."""
+    what = (
+        what_to_do(failing, shown="in each annotation", own="in its annotation")
+        if annotated
+        else what_to_do(failing, shown="under each one", own="under it")
+    )
+    which = "annotated nondeterministic above" if annotated else "marked FAIL"
+    return f"The new code would break the histories {which}: {what}."
+
+
+def what_to_do(failing: Sequence[Verdict], *, shown: str, own: str) -> str:
+    """What to do about nondeterministic verdicts: the gate every fix shown is, going back to
+    the gate where ``deprecate_patch()`` came too early, else each one's own fix.
+
+    Args:
+        failing: The nondeterministic verdicts.
+        shown: Where the fixes are shown, after "as the fix" (``"under each one"``).
+        own: Where one's fix is shown, after "fix each one as shown" (``"under it"``).
+    """
     early = sum(v.diagnosis is not None and bool(v.diagnosis.deprecated_early) for v in failing)
     if not all(_fix_gates(v) for v in failing):  # a handler to keep under its old name, ...
-        what = f"fix each one as shown {'in its annotation' if annotated else 'under it'}."
-    elif early == len(failing):
-        what = (
+        return f"fix each one as shown {own}"
+    if failing and early == len(failing):
+        return (
             "go back to the workflow.patched() gate that deprecate_patch() replaced too early, "
-            f"as the fix {shown} shows."
+            f"as the fix {shown} shows"
         )
-    elif early:
-        what = (
+    if early:
+        return (
             "gate the change with workflow.patched(), or go back to the gate where "
-            f"deprecate_patch() came too early, as the fix {shown} shows."
+            f"deprecate_patch() came too early, as the fix {shown} shows"
         )
-    else:
-        what = f"gate the change with workflow.patched(), as the fix {shown} shows."
-    which = "annotated nondeterministic above" if annotated else "marked FAIL"
-    return f"The new code would break the histories {which}: {what}"
+    return f"gate the change with workflow.patched(), as the fix {shown} shows"
 
 
 def render_text(verdicts: Sequence[Verdict], *, color: bool = False) -> str:
