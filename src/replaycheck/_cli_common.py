@@ -125,24 +125,49 @@ FAILURE_TYPE_OPTION = click.option(
     "workflow_failure_exception_types (a built-in by its name: ValueError). Repeatable. "
     "Default: 'workflow_failure_exception_types' in [tool.replaycheck].",
 )  # fmt: skip
+_PASSTHROUGH_OPTION = click.option(
+    "--passthrough-module", "passthrough_modules", multiple=True, metavar="MODULE",
+    help="Module the sandbox imports from outside, as your worker passes it through. "
+    "Repeatable. Default: 'passthrough_modules' in [tool.replaycheck].",
+)  # fmt: skip
+_RUNNER_OPTION = click.option(
+    "--workflow-runner", metavar="MODULE:OBJECT",
+    help="Your worker's SandboxedWorkflowRunner or SandboxRestrictions. Default: "
+    "'workflow_runner' in [tool.replaycheck].",
+)  # fmt: skip
+_PLUGIN_OPTION = click.option(
+    "--plugin", "plugins", multiple=True, metavar="MODULE:OBJECT",
+    help="Your worker's Plugin (temporalio.plugin.SimplePlugin, ...): an instance, a class "
+    "taking no arguments, or a function returning one. Repeatable, in the worker's order. "
+    "Default: 'plugins' in [tool.replaycheck].",
+)  # fmt: skip
 _WORKER_OPTIONS = (
     click.option("--interceptor", "interceptors", multiple=True, metavar="MODULE:OBJECT",
                  help="Your worker's workflow Interceptor (an instance, a class taking no "
                  "arguments, or a function returning one). Repeatable, in the worker's "
                  "order. Default: 'interceptors' in [tool.replaycheck]."),
-    click.option("--plugin", "plugins", multiple=True, metavar="MODULE:OBJECT",
-                 help="Your worker's Plugin (temporalio.plugin.SimplePlugin, ...), as "
-                 "--interceptor. Repeatable. Default: 'plugins' in [tool.replaycheck]."),
+    _PLUGIN_OPTION,
 )  # fmt: skip
 """``--interceptor`` and ``--plugin`` (repeatable): the worker's own."""
+
+
+def _decorate(func: F, options: tuple[Callable[[F], F], ...]) -> F:
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 def worker_options(func: F) -> F:
     """:data:`_WORKER_OPTIONS`, for ``generate`` (the replaying commands take them in
     :func:`replay_options`)."""
-    for option in reversed(_WORKER_OPTIONS):
-        func = option(func)
-    return func
+    return _decorate(func, _WORKER_OPTIONS)
+
+
+def loading_options(func: F) -> F:
+    """``--passthrough-module``, ``--workflow-runner``, ``--plugin``: what the replay worker
+    needs to load the workflow code, for ``export``, which loads it only to name the workflow
+    types (the replaying commands take them in :func:`replay_options`)."""
+    return _decorate(func, (_PASSTHROUGH_OPTION, _RUNNER_OPTION, _PLUGIN_OPTION))
 
 
 def replay_options(formats: tuple[str, ...]) -> Callable[[F], F]:
@@ -165,12 +190,8 @@ def replay_options(formats: tuple[str, ...]) -> Callable[[F], F]:
                      help="Seconds one history may take (default 60; more past 10,000 events)."),
         click.option("--data-converter", metavar="MODULE:OBJECT",
                      help="DataConverter or PayloadCodec for encoded payloads."),
-        click.option("--passthrough-module", "passthrough_modules", multiple=True,
-                     metavar="MODULE", help="Module the sandbox imports from outside, as your "
-                     "worker passes it through. Repeatable. Default: 'passthrough_modules' in "
-                     "[tool.replaycheck]."),
-        click.option("--workflow-runner", metavar="MODULE:OBJECT",
-                     help="Your worker's SandboxedWorkflowRunner or SandboxRestrictions."),
+        _PASSTHROUGH_OPTION,
+        _RUNNER_OPTION,
         FAILURE_TYPE_OPTION,
         *_WORKER_OPTIONS,
         click.option("--no-sandbox", is_flag=True,
@@ -179,9 +200,7 @@ def replay_options(formats: tuple[str, ...]) -> Callable[[F], F]:
     )  # fmt: skip
 
     def decorate(func: F) -> F:
-        for option in reversed(options):
-            func = option(func)
-        return func
+        return _decorate(func, options)
 
     return decorate
 
@@ -215,9 +234,7 @@ def selection_options(func: F) -> F:
         click.option("--concurrency", type=click.IntRange(min=1), default=16,
                      show_default=True, help="Histories fetched at once."),
     )  # fmt: skip
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return _decorate(func, options)
 
 
 def default_export_dir() -> Path:

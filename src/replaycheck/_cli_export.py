@@ -12,6 +12,7 @@ from replaycheck._cli_common import (
     FAILURE_TYPE_OPTION,
     default_export_dir,
     handle_errors,
+    loading_options,
     selection_options,
     worker_options,
 )
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     help="With no --query and no --workflow-id, export the executions of the workflow types "
     "this code registers. Repeatable. Default: 'workflows' in [tool.replaycheck].",
 )
+@loading_options
 @click.option(
     "-o",
     "--output",
@@ -59,6 +61,9 @@ def export(
     limit: int | None,
     concurrency: int,
     workflows: tuple[str, ...],
+    passthrough_modules: tuple[str, ...],
+    workflow_runner: str | None,
+    plugins: tuple[str, ...],
     out_dir: Path | None,
     gzip: bool,
     binpb: bool,
@@ -69,10 +74,11 @@ def export(
     """Write the histories of selected executions to DIR/<WorkflowType>/<workflow-id>.json.
 
     With no --query and no --workflow-id: every execution the server keeps of the workflow
-    types the configured workflows (-w) register. Payloads are kept exactly as stored
-    (encoded). Files already there are skipped unless --overwrite; every file is written
-    atomically, so an interrupted export leaves only complete files and running it again
-    finishes the job. Progress goes to stderr.
+    types the configured workflows (-w) register, loaded as your worker loads them
+    (--passthrough-module, --workflow-runner, --plugin; unused with a selection). Payloads are
+    kept exactly as stored (encoded). Files already there are skipped unless --overwrite; every
+    file is written atomically, so an interrupted export leaves only complete files and running
+    it again finishes the job. Progress goes to stderr.
     """
     from replaycheck import export as exporting
     from replaycheck._progress import Progress
@@ -81,7 +87,10 @@ def export(
     if gzip and binpb:
         raise ConfigError("give --gzip or --binpb, not both: a history is written in one format.")
     fmt = "gzip" if gzip else "binpb" if binpb else "json"
-    selection = _selection(exporting.Selection(query or "", workflow_ids, limit), workflows)
+    loading = (passthrough_modules, workflow_runner, plugins)
+    selection = _selection(
+        exporting.Selection(query or "", workflow_ids, limit), workflows, loading
+    )
     selection.check()
     target = (out_dir or default_export_dir()).resolve()
     options = exporting.ExportOptions(target, fmt, overwrite, dedupe, concurrency)
@@ -118,8 +127,17 @@ def export(
         )
 
 
-def _selection(selection: Selection, workflows: tuple[str, ...]) -> Selection:
-    """``selection``, or the executions of the configured workflows' types (said on stderr)."""
+def _selection(
+    selection: Selection,
+    workflows: tuple[str, ...],
+    loading: tuple[tuple[str, ...], str | None, tuple[str, ...]],
+) -> Selection:
+    """``selection``, or the executions of the configured workflows' types (said on stderr).
+
+    ``loading`` is ``(passthrough_modules, workflow_runner, plugins)``: how the replay worker
+    that names those types loads the code. A selection given needs no worker, so they go unused
+    (not even imported): the same options can be passed to every command.
+    """
     from replaycheck._cli_common import resolve_settings
     from replaycheck.export import configured_selection
 
@@ -130,7 +148,11 @@ def _selection(selection: Selection, workflows: tuple[str, ...]) -> Selection:
                 "--workflow-id; drop -w, or put the types in the query."
             )
         return selection
-    chosen = configured_selection(resolve_settings((), workflows, None, None), selection)
+    passthrough, runner, plugins = loading
+    settings = resolve_settings(
+        (), workflows, None, None, passthrough=passthrough, runner=runner, plugins=plugins
+    )
+    chosen = configured_selection(settings, selection)
     click.echo(
         f"selecting {chosen.query} (the types of the configured workflows); pass --query to choose",
         err=True,

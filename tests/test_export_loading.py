@@ -1,0 +1,96 @@
+"""``replaycheck export`` on workflow code that loads only as its worker loads it.
+
+``tests/workflows/many_hellos.py`` imports the app's settings at module level, which the sandbox
+refuses unless ``tests.workflows.app_settings`` is passed through: by ``--passthrough-module``, by
+the worker's runner (``--workflow-runner``) or by a plugin (``--plugin``). The module's namespace
+on the dev server holds one completed ``HelloOne`` execution, run by such a worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.conftest import REPO
+from tests.test_export import Cluster, fresh_namespace, invoke
+from tests.test_export_default import wait_until_listed, written
+
+if TYPE_CHECKING:
+    from temporalio.testing import WorkflowEnvironment
+
+pytestmark = pytest.mark.server
+
+MANY = "tests.workflows.many_hellos"
+SELECTING = (
+    "selecting WorkflowType IN ('HelloFour', 'HelloOne', 'HelloThree', 'HelloTwo', "
+    "'SayHelloWorkflow') (the types of the configured workflows); pass --query to choose\n"
+)
+
+
+async def run_hello_one(address: str, namespace: str) -> None:
+    """One completed ``HelloOne``, run by a worker that passes the settings through."""
+    from temporalio.client import Client
+    from temporalio.worker import Worker
+
+    from tests.workflows.many_hellos import PASS_SETTINGS, HelloOne
+
+    client = await Client.connect(address, namespace=namespace)
+    queue = "export-loading"
+    async with Worker(client, task_queue=queue, workflows=[HelloOne], plugins=[PASS_SETTINGS]):
+        await client.execute_workflow(HelloOne.run, id="hello-one", task_queue=queue)
+
+
+@pytest.fixture(scope="module")
+def hello(
+    dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop
+) -> Iterator[Cluster]:
+    """The module's namespace, with its one ``HelloOne`` execution listed."""
+    namespace = fresh_namespace(dev_server, server_loop, "export-loading")
+    address = dev_server.client.service_client.config.target_host
+    server_loop.run_until_complete(run_hello_one(address, namespace))
+    server_loop.run_until_complete(wait_until_listed(address, namespace, total=1, closed=1))
+    yield Cluster(address, namespace, {})
+
+
+@pytest.mark.parametrize(
+    "loading",
+    [
+        ["--passthrough-module", "tests.workflows.app_settings"],
+        ["--workflow-runner", "tests.workflows.app_worker:workflow_runner"],
+        ["--plugin", f"{MANY}:PASS_SETTINGS"],
+        [],  # plugins = [...] under [tool.replaycheck]
+    ],
+    ids=["passthrough-module", "workflow-runner", "plugin", "pyproject"],
+)
+def test_the_default_selection_loads_the_code_as_the_worker_does(
+    hello: Cluster, tmp_path: Path, loading: list[str]
+) -> None:
+    if loading:
+        result = invoke("export", *hello.args(), "-o", tmp_path, "-w", MANY, *loading)
+    else:
+        (tmp_path / "pyproject.toml").write_text(
+            "[tool.replaycheck]\n"
+            f'workflows = ["{MANY}"]\n'
+            f"pythonpath = [{str(REPO)!r}]\n"
+            f'plugins = ["{MANY}:PASS_SETTINGS"]\n'
+        )
+        result = invoke("export", *hello.args(), "-o", tmp_path / "out", cwd=tmp_path)
+        tmp_path = tmp_path / "out"
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(SELECTING)
+    assert written(tmp_path) == {"HelloOne/hello-one.json"}
+
+
+def test_with_a_query_the_worker_options_load_nothing(hello: Cluster, tmp_path: Path) -> None:
+    # None of these exists: a replay worker started to load them would fail the export.
+    result = invoke("export", *hello.args(), "-o", tmp_path, "-q", "WorkflowType='HelloOne'",
+                    "--plugin", "nosuch.plugins:plugin", "--passthrough-module", "nosuch",
+                    "--workflow-runner", "nosuch.runner:runner")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "selecting" not in result.stderr
+    assert written(tmp_path) == {"HelloOne/hello-one.json"}
+
