@@ -1,4 +1,5 @@
-"""``replaycheck export`` on workflow code that loads only as its worker loads it.
+"""``replaycheck export`` on workflow code that loads only as its worker loads it, and
+``export()`` from Python with nothing selected.
 
 ``tests/workflows/many_hellos.py`` imports the app's settings at module level, which the sandbox
 refuses unless ``tests.workflows.app_settings`` is passed through: by ``--passthrough-module``, by
@@ -94,3 +95,28 @@ def test_with_a_query_the_worker_options_load_nothing(hello: Cluster, tmp_path: 
     assert "selecting" not in result.stderr
     assert written(tmp_path) == {"HelloOne/hello-one.json"}
 
+
+def test_export_from_python_needs_a_selection_and_configured_selection_gives_one(
+    hello: Cluster, tmp_path: Path
+) -> None:
+    from replaycheck import ConfigError, load_settings
+    from replaycheck.connection import ConnectionOptions, resolve
+    from replaycheck.export import ExportOptions, Selection, configured_selection, export
+
+    connection = resolve(ConnectionOptions(address=hello.address, namespace=hello.namespace))
+    options = ExportOptions(tmp_path)
+    with pytest.raises(ConfigError) as refused:
+        export(connection, Selection(), options)
+    assert str(refused.value) == (
+        "export() was given no query and no workflow ids: pass "
+        "Selection(query=\"WorkflowType='MyWorkflow'\") or Selection(workflow_ids=(ID, ...)), "
+        "or configured_selection(load_settings(), Selection()) for every execution of the "
+        "configured workflows' types."
+    )
+    assert not tmp_path.joinpath(".replaycheck-export.lock").exists()
+    # The way the message names, as docs/export.md shows it.
+    settings = load_settings(REPO).override(workflows=[MANY], plugins=[f"{MANY}:PASS_SETTINGS"])
+    result = export(connection, configured_selection(settings, Selection()), options)
+    assert [p.relative_to(tmp_path).as_posix() for p in result.written] == [
+        "HelloOne/hello-one.json"
+    ]

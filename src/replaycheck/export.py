@@ -99,12 +99,22 @@ def export(
         on_progress: called each time an execution has been dealt with.
 
     Raises:
+        ConfigError: ``selection`` has no query and no workflow ids. Unlike the command, this
+            function reads no configuration and starts no replay worker to choose executions:
+            :func:`configured_selection` does that, on the settings given to it.
         ClusterConnectionError: the cluster cannot be reached, refuses us, or goes away; files
             already written stay (each one complete), so running again finishes the job.
         NoHistoriesError: the query matched no execution.
         ReplaycheckError: a file cannot be written, or another export is writing into
             ``options.out_dir`` (see ``replaycheck._export_lock``).
     """
+    if not selection.query and not selection.workflow_ids:
+        raise ConfigError(
+            "export() was given no query and no workflow ids: pass "
+            "Selection(query=\"WorkflowType='MyWorkflow'\") or Selection(workflow_ids=(ID, ...)), "
+            "or configured_selection(load_settings(), Selection()) for every execution of the "
+            "configured workflows' types."
+        )
     selection.check()
     with export_lock(options.out_dir):  # one export at a time into a directory
         result = asyncio.run(_export(connection, selection, options, on_start, on_progress))
