@@ -86,6 +86,22 @@ def test_the_default_selection_loads_the_code_as_the_worker_does(
     assert written(tmp_path) == {"HelloOne/hello-one.json"}
 
 
+def test_a_workflow_a_plugin_registers_is_exported_and_checked(
+    hello: Cluster, tmp_path: Path
+) -> None:
+    code = ["-w", "tests.workflows.steps", "--plugin", f"{MANY}:ADD_HELLO_ONE"]
+    result = invoke("export", *hello.args(), "-o", tmp_path, *code)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(
+        "selecting WorkflowType IN ('HelloOne', 'Steps') (the types of the configured "
+        "workflows); pass --query to choose\n"
+    )
+    assert written(tmp_path) == {"HelloOne/hello-one.json"}
+    checked = invoke("check", tmp_path, *code)
+    assert checked.exit_code == 0, checked.output
+    assert "1 history: 1 ok" in checked.stdout
+
+
 def test_with_a_query_the_worker_options_load_nothing(hello: Cluster, tmp_path: Path) -> None:
     # None of these exists: a replay worker started to load them would fail the export.
     result = invoke("export", *hello.args(), "-o", tmp_path, "-q", "WorkflowType='HelloOne'",

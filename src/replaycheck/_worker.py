@@ -27,7 +27,7 @@ from replaycheck._converter_failure import ConfiguredConverter, replay_converter
 from replaycheck._input_values import replay_codec
 from replaycheck._sandbox import sandbox_refusal
 from replaycheck._spec_hints import unregistered_message
-from replaycheck._worker_plugins import unissued_note
+from replaycheck._worker_plugins import replayer_workflows, unissued_note
 from replaycheck._worker_setup import Setup, explain_converter_warnings, make_setup
 from replaycheck._worker_verdict import (
     failure_verdict,
@@ -156,6 +156,8 @@ class BatchReplay:
 
     async def _pass(self) -> None:
         replayer = make_replayer(self.job, self.classes, self.setup)
+        if self.job.plugins:  # a plugin may add workflows
+            self.registered = workflow_type_names(replayer_workflows(replayer))
         self.codec = replay_codec(replayer)
         self.converter = replay_converter(self.job, self.setup, replayer)
         fed = self.fed

@@ -45,6 +45,16 @@ def make_plugins(specs: Sequence[str], import_paths: Sequence[str]) -> tuple[Any
     return tuple(_make(spec, import_paths, "plugins", plugin) for spec in specs)
 
 
+def replayer_workflows(replayer: Any) -> list[type]:
+    """The workflow classes ``replayer`` runs: those it was given and those its plugins added
+    (``SimplePlugin(workflows=...)``), which the worker registers as well."""
+    try:
+        config = replayer.config(active_config=True)
+    except TypeError:  # a temporalio before active_config, whose config() is the one in use
+        config = replayer.config()
+    return list(config.get("workflows", []))
+
+
 def _make(spec: str, import_paths: Sequence[str], key: str, wanted: type) -> Any:
     found = import_object(spec, import_paths, key)
     try:

@@ -81,3 +81,5 @@ def _pass_settings(runner: WorkflowRunner | None) -> WorkflowRunner | None:
 
 
 PASS_SETTINGS = SimplePlugin("pass-settings", workflow_runner=_pass_settings)
+ADD_HELLO_ONE = SimplePlugin("add-hello-one", workflows=[HelloOne], workflow_runner=_pass_settings)
+"""A plugin that registers ``HelloOne`` (as a library's plugin adds its own workflows)."""
