@@ -1,7 +1,7 @@
 """The helpers a workflow function calls, read from source without importing anything (a
-method of its class, a function of its module or of a module it imports, and the helpers
-those call in turn), and the branch of one that the code passed without taking, for
-:mod:`replaycheck._branch_readings`.
+method of its class or of a base class, a function of its module or of a module it imports,
+and the helpers those call in turn), and the branch of one that the code passed without
+taking, for :mod:`replaycheck._branch_readings`.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import ast
 import functools
 import linecache
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -131,8 +132,9 @@ def _search(
 def called(path: str, function: Any, call: ast.AST) -> tuple[str, Any] | None:
     """The file and the definition of the function that ``call`` (in ``function`` of
     ``path``) calls, when it is read from source: a method of the class holding ``function``
-    (``self.name(...)``), a function of the module (``name(...)``), or one of a module it
-    imports (``name(...)`` from ``from pkg.helpers import name``, ``helpers.name(...)``)."""
+    or of a base class of it (``self.name(...)``, ``super().name(...)``; see :func:`_method`),
+    a function of the module (``name(...)``), or one of a module it imports (``name(...)``
+    from ``from pkg.helpers import name``, ``helpers.name(...)``)."""
     tree = parsed(path)
     if tree is None or not isinstance(call, ast.Call):
         return None
@@ -145,11 +147,14 @@ def called(path: str, function: Any, call: ast.AST) -> tuple[str, Any] | None:
         return None if source is None else _function_in(*source)
     if not isinstance(func, ast.Attribute):
         return None
-    if isinstance(func.value, ast.Name) and func.value.id == "self":
+    value = func.value
+    on_super = isinstance(value, ast.Call) and getattr(value.func, "id", "") == "super"
+    if on_super or (isinstance(value, ast.Name) and value.id == "self"):
         owner = next((c for c in ast.walk(tree) if isinstance(c, ast.ClassDef)
                       and any(s is function for s in c.body)), None)  # fmt: skip
-        method = None if owner is None else _defined(owner.body, func.attr)
-        return None if method is None or method is function else (path, method)
+        seen: frozenset[tuple[str, int]] = frozenset()
+        method = None if owner is None else _method(path, owner, func.attr, seen, not on_super)
+        return None if method is None or method[1] is function else method
     dotted = dotted_name(func.value)
     module = None if dotted is None else _module_named(path, dotted)
     return None if module is None else _function_in(module, func.attr)
@@ -164,6 +169,53 @@ def _defined(body: list[ast.stmt], name: str) -> Any:
 
 def _module_function(tree: ast.Module, name: str) -> Any:
     return _defined(tree.body, name)
+
+
+def _method(
+    path: str, owner: ast.ClassDef, name: str, seen: frozenset[tuple[str, int]], own: bool = True
+) -> tuple[str, Any] | None:
+    """The file and definition of method ``name`` of class ``owner`` (in ``path``): its own
+    (unless not ``own``: ``super().name(...)``), or the first of its base classes' (left to
+    right, depth first, as Python's order mostly is) that defines it, a base of the module or
+    of a module it imports (``from .shared import Approvals``, ``shared.Approvals``). Each
+    class is read once (a cycle of names ends)."""
+    found = _defined(owner.body, name) if own else None
+    if found is not None:
+        return path, found
+    seen = seen | {(path, owner.lineno)}
+    for base in owner.bases:
+        located = _base_class(path, base)
+        if located is not None and (located[0], located[1].lineno) not in seen:
+            inherited = _method(*located, name, seen)
+            if inherited is not None:
+                return inherited
+    return None
+
+
+def _base_class(path: str, base: ast.expr) -> tuple[str, ast.ClassDef] | None:
+    """The file and definition of the class ``base`` (a base of a class of ``path``) names: one
+    of that module, or of a module of the workflow's own code it imports."""
+    tree = parsed(path)
+    if isinstance(base, ast.Name):
+        local = None if tree is None else _class_in(tree, base.id)
+        if local is not None:
+            return path, local
+        source = _imported_name(path, base.id)
+    elif isinstance(base, ast.Attribute):
+        dotted = dotted_name(base.value)
+        module = None if dotted is None else _module_named(path, dotted)
+        source = None if module is None else (module, base.attr)
+    else:
+        return None
+    if source is None:
+        return None
+    other = parsed(source[0])
+    found = None if other is None else _class_in(other, source[1])
+    return None if found is None else (source[0], found)
+
+
+def _class_in(tree: ast.Module, name: str) -> ast.ClassDef | None:
+    return next((s for s in tree.body if isinstance(s, ast.ClassDef) and s.name == name), None)
 
 
 def _function_in(module: str, name: str) -> tuple[str, Any] | None:
@@ -207,14 +259,19 @@ def _module_named(path: str, dotted: str) -> str | None:
 
 def _module_path(path: str, level: int, module: str) -> str | None:
     """The source file of ``module`` imported from ``path`` (``level``: the dots of a relative
-    import), found without importing it; ``None`` for a module not of the workflow's own code
+    import): the file of the module as imported, else found on ``sys.path``, never importing
+    it; ``None`` for a module not of the workflow's own code
     (temporalio, the standard library, an installed package)."""
     from replaycheck._user_frames import SITE_PACKAGES, is_user_file
 
     parts = module.split(".") if module else []
     found: str | None = None
     if level == 0:
-        file = module_file(module) if module else None
+        # Imported already (the worker imported the workflow's modules), maybe by a finder
+        # that no entry of sys.path shows (an editable install's): its file; else looked for.
+        loaded = getattr(sys.modules.get(module), "__file__", None) if module else None
+        source = isinstance(loaded, str) and loaded.endswith(".py")
+        file = loaded if source else module_file(module) if module else None
         found = None if file is None else os.path.abspath(file)
     else:
         base = Path(path).parent

@@ -1,0 +1,68 @@
+"""The package's workflows at version 1 (histories recorded from these)."""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+from .shared import Approvals, approve, charge_order, notify
+
+with workflow.unsafe.imports_passed_through():
+    from tests.workflows.changes_common import TIMEOUT, charge, fetch
+
+
+@workflow.defn(name="SkipInBaseMethod")
+class SkipInBaseMethod(Approvals):
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await self.approve_and_notify(order)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipInImportedFunction")
+class SkipInImportedFunction:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await approve(order)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="GateBaseMethodCall")
+class GateBaseMethodCall(Approvals):
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await self.notify_all(order)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="GateImportedCall")
+class GateImportedCall:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await notify(order)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddBeforeBaseMethod")
+class AddBeforeBaseMethod(Approvals):
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await self.charge_order(order)
+
+
+@workflow.defn(name="AddBeforeImportedFunction")
+class AddBeforeImportedFunction:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await charge_order(order)
+
+
+WORKFLOWS = (
+    SkipInBaseMethod, SkipInImportedFunction, GateBaseMethodCall, GateImportedCall,
+    AddBeforeBaseMethod, AddBeforeImportedFunction,
+)  # fmt: skip

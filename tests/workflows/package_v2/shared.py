@@ -1,0 +1,39 @@
+"""Helpers the package's workflows share: a base class's methods and plain functions."""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from tests.workflows.changes_common import TIMEOUT, audit, charge
+
+
+class Approvals:
+    """A base class of workflows that approve orders."""
+
+    async def approve_and_notify(self, order: str) -> None:
+        """Audit VIP orders only."""
+        # branch: SkipInBaseMethod (the next line)
+        if order.startswith("vip-"):
+            await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+    async def notify_all(self, order: str) -> None:
+        await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+    async def charge_order(self, order: str) -> str:
+        return str(await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT))
+
+
+async def approve(order: str) -> None:
+    """Audit VIP orders only."""
+    # branch: SkipInImportedFunction (the next line)
+    if order.startswith("vip-"):
+        await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+
+async def notify(order: str) -> None:
+    await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+
+async def charge_order(order: str) -> str:
+    return str(await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT))
