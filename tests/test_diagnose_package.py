@@ -143,6 +143,27 @@ def test_an_if_around_the_call_of_a_helper_of_another_module_is_the_change(case:
     assert "remove-audit" not in "\n".join(d.fix())
 
 
+@pytest.mark.parametrize("case", ["AddBeforeBaseMethod", "AddBeforeImportedFunction"])
+def test_a_call_added_before_a_helper_of_another_module_is_an_addition_first(case: str) -> None:
+    # 'audit' added in run before the helper of shared.py that charges: 'charge' still runs
+    # after it, so the addition (no else) is the first reading; it was the replacement.
+    d = _diagnosis(case)
+    line = _line(f"change: {case}", "workflows.py")
+    assert "which the code still runs after it" in d.explanation(), d.explanation()
+    audit = "await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)"
+    assert d.fix() == [
+        f"gate the change at {WORKFLOWS}:{line} in run; if activity 'charge' still runs after "
+        "it (an addition), no else:",
+        '    if workflow.patched("audit-before-charge"):',
+        f"        {audit}",
+        "  if it replaced activity 'charge':",
+        '    if workflow.patched("audit-instead-of-charge"):',
+        f"        {audit}",
+        "    else:",
+        "        ...  # the old code (activity 'charge'), for executions recorded before",
+    ]
+
+
 def test_a_method_is_found_on_a_base_class_however_it_is_imported(tmp_path: Path) -> None:
     package = tmp_path / "shop"
     package.mkdir()

@@ -44,6 +44,7 @@ from replaycheck._source_flow import (
     reraises_after,
     runs_later,
 )
+from replaycheck._source_helpers import named_in_helpers_later
 
 TIMER_IN_SOURCE = r"\bsleep\(|\btimer\("
 """How a timer shows in workflow source (it has no name to look for)."""
@@ -127,8 +128,9 @@ def still_runs_later(
     pattern = name_pattern(h.name)
     return any(
         mentioned_later(f.file, f.line, pattern) or runs_outside_handler(f.file, f.line, pattern)
+        or named_in_helpers_later(f.file, f.line, pattern)
         for f in frames
-    ) or passed_on_later(frames, source_names(h.name))
+    ) or passed_on_later(frames, source_names(h.name))  # fmt: skip
 
 
 def cancel_called_later(frames: Sequence[SourceFrame]) -> bool:

@@ -1,7 +1,8 @@
 """The helpers a workflow function calls, read from source without importing anything (a
 method of its class or of a base class, a function of its module or of a module it imports,
-and the helpers those call in turn), and the branch of one that the code passed without
-taking, for :mod:`replaycheck._branch_readings`.
+and the helpers those call in turn), the branch of one that the code passed without taking,
+for :mod:`replaycheck._branch_readings`, and whether one called later names a command, for
+:func:`replaycheck._readings.still_runs_later`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import ast
 import functools
 import linecache
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +20,7 @@ from typing import Any, NamedTuple
 from replaycheck._patch_modules import dotted_name
 from replaycheck._source import end_line, function_at, parsed, statement_span
 from replaycheck._source_branches import Passed, held_in, returned_before
-from replaycheck._source_flow import later_lines, lines_on_its_path
+from replaycheck._source_flow import code_of, later_lines, lines_on_its_path
 from replaycheck._workflow_scan import module_file
 
 Runs = Callable[[str], Callable[[ast.AST], bool]]
@@ -98,6 +100,38 @@ def through_helpers(runs: Runs) -> Runs:
         return pick
 
     return picks
+
+
+def named_in_helpers_later(path: str, line: int, pattern: str) -> bool:
+    """Whether a helper called after the statement at ``line`` of ``path`` (where
+    :func:`~replaycheck._source_flow.mentioned_later` looks), read as :func:`called` reads it,
+    names ``pattern`` (a regex) in its code, or one it calls does, up to :data:`DEPTH` calls
+    deep: ``return await self.charge_order(order)``, whose ``charge_order`` (of a base class
+    in another module, say) runs activity 'charge'."""
+    found = later_lines(path, line)
+    if found is None:
+        return False
+    function, later = found
+    calls = [n for n in ast.walk(function) if isinstance(n, ast.Call) and n.lineno in later]
+    helpers = (called(path, function, call) for call in calls)
+    return any(_names(*h, pattern, DEPTH - 1, frozenset()) for h in helpers if h is not None)
+
+
+def _names(
+    path: str, function: Any, pattern: str, depth: int, seen: frozenset[tuple[str, int]]
+) -> bool:
+    """Whether the body of ``function`` of ``path`` (its docstring left out) names
+    ``pattern``, or a helper it calls does (``depth`` calls deeper at most)."""
+    key = (path, function.lineno)
+    body = function.body[1:] if ast.get_docstring(function) is not None else function.body
+    if key in seen or not body:
+        return False
+    if re.search(pattern, code_of(path, set(range(body[0].lineno, end_line(function) + 1)))):
+        return True
+    seen = seen | {key}
+    calls = [n for n in ast.walk(function) if isinstance(n, ast.Call)] if depth > 0 else []
+    helpers = (called(path, function, call) for call in calls)
+    return any(_names(*h, pattern, depth - 1, seen) for h in helpers if h is not None)
 
 
 def _search(
