@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 from click.testing import CliRunner
 
@@ -59,3 +65,31 @@ def test_no_file_carries_merge_conflict_markers() -> None:
         if p.is_file() and marker.search(p.read_text(errors="replace"))
     ]
     assert not carrying, f"merge conflict markers in {carrying}"
+
+
+def heading_anchors(page: Path) -> set[str]:
+    """The anchors GitHub gives a page's headings (lower case, punctuation dropped, spaces
+    turned into hyphens)."""
+    headings = re.findall(r"^#+ (.+)$", page.read_text(), re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+def test_the_readmes_links_open_pages_and_headings_of_the_tree() -> None:
+    """The README links into ``docs/`` relatively (no public URL exists to link to): each link
+    must name a file of the tree, and a heading of it; tests/test_packaging.py checks that the
+    sdist ships them."""
+    readme = (REPO / "README.md").read_text()
+    links = re.findall(r"\]\(([^)\s]+)\)", readme)
+    relative = [link for link in links if "://" not in link]
+    assert relative
+    for link in relative:
+        path, _, anchor = link.partition("#")
+        page = REPO / path
+        assert page.is_file(), f"README links {link}: no such file"
+        headings = heading_anchors(page)
+        assert not anchor or anchor in headings, f"README links {link}: no such heading"
+    # PyPI shows the README but cannot open links into the tree: with no URL to link to
+    # instead, the README must say where a reader there finds the pages
+    if "urls" not in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]:
+        says = "`docs/`" in readme and "source distribution" in readme
+        assert says, "the README must say its docs/ pages are in the sdist (PyPI cannot open them)"
