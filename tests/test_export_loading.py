@@ -136,3 +136,18 @@ def test_export_from_python_needs_a_selection_and_configured_selection_gives_one
     assert [p.relative_to(tmp_path).as_posix() for p in result.written] == [
         "HelloOne/hello-one.json"
     ]
+
+
+def test_the_default_selection_loads_unsandboxed_code_with_no_sandbox(
+    hello: Cluster, tmp_path: Path
+) -> None:
+    # The module's settings import is refused in the sandbox; a worker running it unsandboxed
+    # (as check --no-sandbox replays it) loads it as it is.
+    refused = invoke("export", *hello.args(), "-o", tmp_path, "-w", MANY)
+    assert refused.exit_code == 2, refused.output
+    result = invoke("export", *hello.args(), "-o", tmp_path, "-w", MANY, "--no-sandbox")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(SELECTING)
+    assert written(tmp_path) == {"HelloOne/hello-one.json"}
+    checked = invoke("check", tmp_path, "-w", MANY, "--no-sandbox")
+    assert checked.exit_code == 0, checked.output

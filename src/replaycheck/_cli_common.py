@@ -141,6 +141,11 @@ _PLUGIN_OPTION = click.option(
     "taking no arguments, or a function returning one. Repeatable, in the worker's order. "
     "Default: 'plugins' in [tool.replaycheck].",
 )  # fmt: skip
+_NO_SANDBOX_OPTION = click.option(
+    "--no-sandbox", is_flag=True,
+    help="Load and replay the workflows without temporalio's sandbox (only if your worker "
+    "runs unsandboxed).",
+)  # fmt: skip
 _WORKER_OPTIONS = (
     click.option("--interceptor", "interceptors", multiple=True, metavar="MODULE:OBJECT",
                  help="Your worker's workflow Interceptor (an instance, a class taking no "
@@ -164,10 +169,11 @@ def worker_options(func: F) -> F:
 
 
 def loading_options(func: F) -> F:
-    """``--passthrough-module``, ``--workflow-runner``, ``--plugin``: what the replay worker
-    needs to load the workflow code, for ``export``, which loads it only to name the workflow
-    types (the replaying commands take them in :func:`replay_options`)."""
-    return _decorate(func, (_PASSTHROUGH_OPTION, _RUNNER_OPTION, _PLUGIN_OPTION))
+    """``--passthrough-module``, ``--workflow-runner``, ``--plugin``, ``--no-sandbox``: what the
+    replay worker needs to load the workflow code, for ``export``, which loads it only to name
+    the workflow types (the replaying commands take them in :func:`replay_options`)."""
+    options = (_PASSTHROUGH_OPTION, _RUNNER_OPTION, _PLUGIN_OPTION, _NO_SANDBOX_OPTION)
+    return _decorate(func, options)
 
 
 def replay_options(formats: tuple[str, ...]) -> Callable[[F], F]:
@@ -194,9 +200,7 @@ def replay_options(formats: tuple[str, ...]) -> Callable[[F], F]:
         _RUNNER_OPTION,
         FAILURE_TYPE_OPTION,
         *_WORKER_OPTIONS,
-        click.option("--no-sandbox", is_flag=True,
-                     help="Replay without temporalio's sandbox (only if your worker runs "
-                     "unsandboxed)."),
+        _NO_SANDBOX_OPTION,
     )  # fmt: skip
 
     def decorate(func: F) -> F:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
@@ -64,6 +64,7 @@ def export(
     passthrough_modules: tuple[str, ...],
     workflow_runner: str | None,
     plugins: tuple[str, ...],
+    no_sandbox: bool,
     out_dir: Path | None,
     gzip: bool,
     binpb: bool,
@@ -75,10 +76,10 @@ def export(
 
     With no --query and no --workflow-id: every execution the server keeps of the workflow
     types the configured workflows (-w) register, loaded as your worker loads them
-    (--passthrough-module, --workflow-runner, --plugin; unused with a selection). Payloads are
-    kept exactly as stored (encoded). Files already there are skipped unless --overwrite; every
-    file is written atomically, so an interrupted export leaves only complete files and running
-    it again finishes the job. Progress goes to stderr.
+    (--passthrough-module, --workflow-runner, --plugin, --no-sandbox; unused with a
+    selection). Payloads are kept exactly as stored (encoded). Files already there are skipped
+    unless --overwrite; every file is written atomically, so an interrupted export leaves only
+    complete files and running it again finishes the job. Progress goes to stderr.
     """
     from replaycheck import export as exporting
     from replaycheck._progress import Progress
@@ -87,7 +88,7 @@ def export(
     if gzip and binpb:
         raise ConfigError("give --gzip or --binpb, not both: a history is written in one format.")
     fmt = "gzip" if gzip else "binpb" if binpb else "json"
-    loading = (passthrough_modules, workflow_runner, plugins)
+    loading = Loading(passthrough_modules, workflow_runner, plugins, sandbox=not no_sandbox)
     selection = _selection(
         exporting.Selection(query or "", workflow_ids, limit), workflows, loading
     )
@@ -127,16 +128,21 @@ def export(
         )
 
 
-def _selection(
-    selection: Selection,
-    workflows: tuple[str, ...],
-    loading: tuple[tuple[str, ...], str | None, tuple[str, ...]],
-) -> Selection:
+class Loading(NamedTuple):
+    """The loading options: how the replay worker that names the configured types loads the
+    code."""
+
+    passthrough_modules: tuple[str, ...]
+    workflow_runner: str | None
+    plugins: tuple[str, ...]
+    sandbox: bool
+
+
+def _selection(selection: Selection, workflows: tuple[str, ...], loading: Loading) -> Selection:
     """``selection``, or the executions of the configured workflows' types (said on stderr).
 
-    ``loading`` is ``(passthrough_modules, workflow_runner, plugins)``: how the replay worker
-    that names those types loads the code. A selection given needs no worker, so they go unused
-    (not even imported): the same options can be passed to every command.
+    A selection given needs no worker, so the ``loading`` options go unused (not even
+    imported): the same options can be passed to every command.
     """
     from replaycheck._cli_common import resolve_settings
     from replaycheck.export import configured_selection
@@ -148,11 +154,11 @@ def _selection(
                 "--workflow-id; drop -w, or put the types in the query."
             )
         return selection
-    passthrough, runner, plugins = loading
     settings = resolve_settings(
-        (), workflows, None, None, passthrough=passthrough, runner=runner, plugins=plugins
-    )
-    chosen = configured_selection(settings, selection)
+        (), workflows, None, None, passthrough=loading.passthrough_modules,
+        runner=loading.workflow_runner, plugins=loading.plugins,
+    )  # fmt: skip
+    chosen = configured_selection(settings, selection, sandbox=loading.sandbox)
     click.echo(
         f"selecting {chosen.query} (the types of the configured workflows); pass --query to choose",
         err=True,

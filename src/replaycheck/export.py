@@ -45,14 +45,18 @@ WRITE_THREADS = 4
 """Threads writing files, so that ``fsync`` waits overlap with fetching."""
 
 
-def configured_selection(settings: Settings, selection: Selection) -> Selection:
+def configured_selection(
+    settings: Settings, selection: Selection, *, sandbox: bool = True
+) -> Selection:
     """``selection``; when it has no query and no workflow ids, every execution the server keeps
     of the workflow types that ``settings``' workflows register (as ``check --live`` names
     them, without its running-only filter), with ``selection``'s limit.
 
     Only the names of the types are needed: the converter, interceptors and failure exception
     types are not loaded (export never decodes a payload); the workflow modules, the sandbox
-    settings and the plugins (which may add workflows) are.
+    settings and the plugins (which may add workflows) are. ``sandbox=False`` loads the
+    workflows without temporalio's sandbox, for code whose worker runs it unsandboxed
+    (``--no-sandbox``).
 
     Raises:
         ConfigError: nothing selected and no workflows configured, or a dynamic workflow among
@@ -77,6 +81,7 @@ def configured_selection(settings: Settings, selection: Selection) -> Selection:
         data_converter=None,
         interceptors=(),
         workflow_failure_exception_types=(),
+        sandbox=sandbox,
     )
     return default_selection(registered_types(job), selection, running=False)
 
