@@ -151,3 +151,18 @@ def test_the_default_selection_loads_unsandboxed_code_with_no_sandbox(
     assert written(tmp_path) == {"HelloOne/hello-one.json"}
     checked = invoke("check", tmp_path, "-w", MANY, "--no-sandbox")
     assert checked.exit_code == 0, checked.output
+
+
+def test_a_plugin_that_adds_workflows_is_enough_for_the_default_selection(
+    hello: Cluster, tmp_path: Path
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(  # no workflows: the plugin registers HelloOne
+        f"[tool.replaycheck]\npythonpath = [{str(REPO)!r}]\nplugins = [\"{MANY}:ADD_HELLO_ONE\"]\n"
+    )
+    result = invoke("export", *hello.args(), "-o", tmp_path / "out", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(
+        "selecting WorkflowType IN ('HelloOne') (the types of the configured workflows); "
+        "pass --query to choose\n"
+    )
+    assert written(tmp_path / "out") == {"HelloOne/hello-one.json"}

@@ -16,6 +16,22 @@ TIMEOUT_EVENTS = 10_000
 more (Temporal allows about 51,200 events; one that long took 61 s in the plain Replayer)."""
 
 
+def registers_nothing(settings: Settings) -> bool:
+    """Whether no workflow can be registered: no workflows configured, and no plugin, which may
+    add its own (``SimplePlugin(workflows=...)``; only the replay worker, which makes the
+    plugins, knows, and says so when they add none: :func:`no_workflows_message`)."""
+    return not settings.workflows and not settings.plugins
+
+
+def no_workflows_message(plugins: Sequence[str]) -> str:
+    """The replay worker's error when neither the workflows nor the ``plugins`` register one."""
+    return (
+        f"no workflow is registered: none are configured and the plugins ({', '.join(plugins)}) "
+        "add none; set workflows = [...] under [tool.replaycheck], or configure a plugin that "
+        "adds workflows."
+    )
+
+
 @dataclass(frozen=True)
 class ReplayJob:
     """Everything a worker process needs; plain data so it crosses a process boundary."""
@@ -47,8 +63,12 @@ class ReplayJob:
     @classmethod
     def from_settings(cls, settings: Settings, paths: Sequence[str | Path]) -> ReplayJob:
         """A job for ``paths`` with the workflows, import roots, converter and sandbox settings
-        of ``settings``."""
-        if not settings.workflows:
+        of ``settings``.
+
+        Raises:
+            ConfigError: nothing can register a workflow (:func:`registers_nothing`).
+        """
+        if registers_nothing(settings):
             raise ConfigError(
                 "no workflows configured; pass -w package.module (or module:Class) or set "
                 "workflows = [...] under [tool.replaycheck] in pyproject.toml."

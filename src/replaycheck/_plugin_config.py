@@ -65,7 +65,9 @@ def resolve_settings(config: pytest.Config) -> Settings | None:
                 "--replaycheck-histories=PATH."
             )
         return None
-    if not settings.workflows:
+    from replaycheck._job import registers_nothing
+
+    if registers_nothing(settings):  # a plugin may add workflows: the worker tells
         raise ConfigError(
             "histories are configured but no workflows; set workflows = [...] under "
             "[tool.replaycheck], replaycheck_workflows in the ini file, or "
@@ -149,11 +151,14 @@ def header_lines(config: pytest.Config, settings: Settings) -> list[str]:
     from replaycheck.config import count_workflow_classes
     from replaycheck.report import plural
 
-    classes = count_workflow_classes(settings.workflows, settings.import_paths)
+    if settings.workflows:
+        classes = count_workflow_classes(settings.workflows, settings.import_paths)
+        workflows = f"{', '.join(settings.workflows)} ({plural(classes, 'workflow class')})"
+    else:
+        workflows = "added by the plugins"
     lines = [
-        f"replaycheck: histories {_roots(config, settings)}; "
-        f"workflows {', '.join(settings.workflows)} "
-        f"({plural(classes, 'workflow class')}); timeout {settings.timeout:g} s"
+        f"replaycheck: histories {_roots(config, settings)}; workflows {workflows}; "
+        f"timeout {settings.timeout:g} s"
     ]
     worker = worker_settings(settings)
     if worker:

@@ -36,7 +36,7 @@ from replaycheck._worker_verdict import (
     verdict_for,
 )
 from replaycheck.config import import_workflows, workflow_type_names
-from replaycheck.errors import HistoryError, ReplaycheckError
+from replaycheck.errors import ConfigError, HistoryError, ReplaycheckError
 from replaycheck.histories import LoadedHistory, parse_history_bytes, read_history
 from replaycheck.verdict import Verdict
 
@@ -119,7 +119,14 @@ def make_replayer(job: ReplayJob, classes: list[type], setup: Setup) -> Replayer
     kwargs["interceptors"] = [*ours, *setup.interceptors]
     if setup.data_converter is not None:
         kwargs["data_converter"] = setup.data_converter
-    return Replayer(workflows=classes, **kwargs)
+    try:
+        return Replayer(workflows=classes, **kwargs)
+    except ValueError:  # no workflow at all, once the plugins have added theirs
+        if classes:
+            raise
+        from replaycheck._job import no_workflows_message
+
+        raise ConfigError(no_workflows_message(job.plugins)) from None
 
 
 def _recordings() -> Any:

@@ -59,18 +59,20 @@ def configured_selection(
     (``--no-sandbox``).
 
     Raises:
-        ConfigError: nothing selected and no workflows configured, or a dynamic workflow among
-            them (which may serve any type).
+        ConfigError: nothing selected and no workflows configured (nor a plugin, which may
+            add some), none registered at all, or a dynamic workflow among them (which may
+            serve any type).
         WorkflowImportError: the workflow code cannot be loaded.
     """
     from dataclasses import replace
 
+    from replaycheck._job import registers_nothing
     from replaycheck.live import default_selection, registered_types
     from replaycheck.replay import ReplayJob
 
     if selection.query or selection.workflow_ids:
         return selection
-    if not settings.workflows:
+    if registers_nothing(settings):
         raise ConfigError(
             "select executions with --query \"WorkflowType='MyWorkflow'\" or --workflow-id ID, "
             "or configure workflows (-w MODULE, or workflows = [...] under [tool.replaycheck]) "

@@ -1,0 +1,83 @@
+"""Workflows registered only by a configured plugin (``SimplePlugin(workflows=[...])``, with
+``workflows`` empty) are enough for ``check``, ``export`` and the pytest plugin; with no
+workflow registered at all, each still says so (the replay worker, once the plugins are made)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import COMPLETE, REPO
+from tests.test_export import invoke
+
+pytest_plugins = ["pytester"]
+
+PLUGINS = "tests.workflows.plugin_workflows"
+NONE_REGISTERED = (
+    f"no workflow is registered: none are configured and the plugins ({PLUGINS}:ADDS_NONE) add "
+    "none; set workflows = [...] under [tool.replaycheck], or configure a plugin that adds "
+    "workflows."
+)
+
+
+def configure(where: Path, plugin: str | None) -> None:
+    """A ``[tool.replaycheck]`` with ``COMPLETE`` as its histories, no workflows, and
+    ``plugin`` (a name in :data:`PLUGINS`) as its plugins."""
+    plugins = f'plugins = ["{PLUGINS}:{plugin}"]\n' if plugin else ""
+    (where / "pyproject.toml").write_text(
+        f"[tool.replaycheck]\nhistories = [{str(COMPLETE)!r}]\npythonpath = [{str(REPO)!r}]\n"
+        + plugins
+    )
+
+
+def test_check_replays_the_workflows_a_configured_plugin_adds(tmp_path: Path) -> None:
+    configure(tmp_path, "ADD_SAY_HELLO")
+    result = invoke("check", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "1 history: 1 ok" in result.stdout
+
+
+def test_with_no_workflow_registered_check_and_export_say_so(tmp_path: Path) -> None:
+    configure(tmp_path, "ADDS_NONE")
+    checked = invoke("check", cwd=tmp_path)
+    assert checked.exit_code == 2
+    assert checked.stderr == f"replaycheck: error: {NONE_REGISTERED}\n"
+    # Said before connecting: nothing listens there.
+    exported = invoke("export", "--address", "127.0.0.1:1", "-o", tmp_path / "out", cwd=tmp_path)
+    assert exported.exit_code == 2
+    assert exported.stderr == f"replaycheck: error: {NONE_REGISTERED}\n"
+    configure(tmp_path, None)  # nothing to ask a worker: said at once, as before
+    checked = invoke("check", cwd=tmp_path)
+    assert checked.exit_code == 2
+    assert checked.stderr.startswith("replaycheck: error: no workflows configured; pass -w ")
+    exported = invoke("export", "--address", "127.0.0.1:1", "-o", tmp_path / "out", cwd=tmp_path)
+    assert exported.exit_code == 2
+    assert "or configure workflows (-w MODULE" in exported.stderr
+
+
+CALLS = f"""
+def test_plugin_only(replaycheck):
+    replaycheck.assert_ok({str(COMPLETE)!r}, [], plugins=["{PLUGINS}:ADD_SAY_HELLO"])
+
+def test_configured_plugin(replaycheck):
+    replaycheck.assert_ok({str(COMPLETE)!r}, None)
+"""
+
+
+@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_pytest_replays_the_workflows_a_configured_plugin_adds(
+    pytester: pytest.Pytester, xdist: list[str]
+) -> None:
+    configure(pytester.path, "ADD_SAY_HELLO")
+    pytester.makepyfile(test_calls=CALLS)
+    result = pytester.runpytest_subprocess("-p", "no:randomly", *xdist)
+    result.assert_outcomes(passed=3)  # the history's item and the two calls
+    result.stdout.fnmatch_lines(["replaycheck: histories *; workflows added by the plugins; *"])
+
+
+def test_pytest_with_no_workflow_registered_says_so(pytester: pytest.Pytester) -> None:
+    configure(pytester.path, "ADDS_NONE")
+    result = pytester.runpytest_subprocess("-p", "no:randomly")
+    assert result.ret != 0
+    assert NONE_REGISTERED in result.stdout.str() + result.stderr.str()
