@@ -1,5 +1,5 @@
 """``replaycheck export`` on workflow code that loads only as its worker loads it, and
-``export()`` from Python with nothing selected.
+``export()`` from Python, whose errors name its arguments where the command's name options.
 
 ``tests/workflows/many_hellos.py`` imports the app's settings at module level, which the sandbox
 refuses unless ``tests.workflows.app_settings`` is passed through: by ``--passthrough-module``, by
@@ -166,3 +166,66 @@ def test_a_plugin_that_adds_workflows_is_enough_for_the_default_selection(
         "pass --query to choose\n"
     )
     assert written(tmp_path / "out") == {"HelloOne/hello-one.json"}
+
+
+def test_export_from_python_names_its_arguments_where_the_command_names_options(
+    hello: Cluster, tmp_path: Path
+) -> None:
+    from replaycheck import ConfigError, NoHistoriesError, load_settings
+    from replaycheck.connection import ConnectionOptions, resolve
+    from replaycheck.export import ExportOptions, Selection, configured_selection, export
+
+    connection = resolve(ConnectionOptions(address=hello.address, namespace=hello.namespace))
+    options = ExportOptions(tmp_path / "out")
+    refusals = {
+        Selection(workflow_ids=(" ",)): "Selection(workflow_ids=...) holds an empty or blank "
+        "workflow id, which selects nothing; pass only workflow ids.",
+        Selection("WorkflowType='HelloOne'", ("hello-one",)): "give Selection(query=...) or "
+        "Selection(workflow_ids=...), not both: a selection is by query or by workflow ids.",
+    }
+    for selection, message in refusals.items():
+        with pytest.raises(ConfigError) as refused:
+            export(connection, selection, options)
+        assert str(refused.value) == message
+    with pytest.raises(NoHistoriesError) as unmatched:
+        export(connection, Selection("WorkflowType='Nope'"), options)
+    assert str(unmatched.value) == (
+        f"no execution in namespace {hello.namespace!r} matched the query "
+        "\"WorkflowType='Nope'\", so nothing was exported; check the query "
+        "(Selection(query=...), or the types configured_selection() chose) and the namespace "
+        "(ConnectionOptions(namespace=...))."
+    )
+    (tmp_path / "pyproject.toml").write_text("[tool.replaycheck]\n")  # no workflows
+    with pytest.raises(ConfigError) as unconfigured:
+        configured_selection(load_settings(tmp_path), Selection())
+    assert str(unconfigured.value) == (
+        "configured_selection() was given a Selection with no query and no workflow ids, and "
+        "settings with no workflows: pass Selection(query=\"WorkflowType='MyWorkflow'\") or "
+        "Selection(workflow_ids=(ID, ...)), or settings with workflows "
+        "(load_settings().override(workflows=[\"myapp.workflows\"]), or workflows = [...] under "
+        "[tool.replaycheck]) for every execution of the types they register."
+    )
+
+
+def test_the_command_names_its_options(hello: Cluster, tmp_path: Path) -> None:
+    refusals = {
+        ("--workflow-id", " "): "--workflow-id needs a workflow id; an empty or blank one "
+        "selects nothing.",
+        ("-q", "WorkflowType='HelloOne'", "--workflow-id", "hello-one"): "give either --query "
+        "or --workflow-id, not both.",
+        ("-q", "WorkflowType='Nope'"): f"no execution in namespace {hello.namespace!r} matched "
+        "the query \"WorkflowType='Nope'\", so nothing was exported; check --query and "
+        "--namespace.",
+    }
+    for args, message in refusals.items():
+        result = invoke("export", *hello.args(), "-o", tmp_path, *args)
+        assert result.exit_code == 2
+        assert result.stderr == f"replaycheck: error: {message}\n"
+    (tmp_path / "pyproject.toml").write_text("[tool.replaycheck]\n")  # no workflows
+    result = invoke("export", *hello.args(), "-o", tmp_path / "out", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "replaycheck: error: select executions with --query \"WorkflowType='MyWorkflow'\" or "
+        "--workflow-id ID, or configure workflows (-w MODULE, or workflows = [...] under "
+        "[tool.replaycheck]) to export every execution of the workflow types they register.\n"
+    )

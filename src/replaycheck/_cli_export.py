@@ -92,7 +92,7 @@ def export(
     selection = _selection(
         exporting.Selection(query or "", workflow_ids, limit), workflows, loading
     )
-    selection.check()
+    selection.check(cli=True)
     target = (out_dir or default_export_dir()).resolve()
     options = exporting.ExportOptions(target, fmt, overwrite, dedupe, concurrency)
     progress = Progress("executions")
@@ -111,7 +111,10 @@ def export(
         )
     except NoHistoriesError:
         if query or workflow_ids:
-            raise
+            raise NoHistoriesError(  # in the command's terms, not the Python arguments'
+                f"no execution in namespace {where.namespace!r} matched the query "
+                f"{selection.query!r}, so nothing was exported; check --query and --namespace."
+            ) from None
         raise NoHistoriesError(  # no --query to check: say what the query was and the way out
             f"no execution in namespace {where.namespace!r} matched the query "
             f"{selection.query!r} (the types of the configured workflows), so nothing was "
@@ -145,6 +148,7 @@ def _selection(selection: Selection, workflows: tuple[str, ...], loading: Loadin
     imported): the same options can be passed to every command.
     """
     from replaycheck._cli_common import resolve_settings
+    from replaycheck._job import registers_nothing
     from replaycheck.export import configured_selection
 
     if selection.query or selection.workflow_ids:
@@ -158,6 +162,12 @@ def _selection(selection: Selection, workflows: tuple[str, ...], loading: Loadin
         (), workflows, None, None, passthrough=loading.passthrough_modules,
         runner=loading.workflow_runner, plugins=loading.plugins,
     )  # fmt: skip
+    if registers_nothing(settings):  # said with the options, not configured_selection's words
+        raise ConfigError(
+            "select executions with --query \"WorkflowType='MyWorkflow'\" or --workflow-id ID, "
+            "or configure workflows (-w MODULE, or workflows = [...] under [tool.replaycheck]) "
+            "to export every execution of the workflow types they register."
+        )
     chosen = configured_selection(settings, selection, sandbox=loading.sandbox)
     click.echo(
         f"selecting {chosen.query} (the types of the configured workflows); pass --query to choose",

@@ -35,18 +35,31 @@ class Selection:
         # The same id twice is one execution.
         object.__setattr__(self, "workflow_ids", tuple(dict.fromkeys(self.workflow_ids)))
 
-    def check(self) -> None:
-        """Raises ConfigError unless exactly one way of selecting is used."""
+    def check(self, *, cli: bool = False) -> None:
+        """Raises ConfigError unless exactly one way of selecting is used, naming the
+        arguments of ``Selection`` (``cli``: the command's ``--query`` and ``--workflow-id``)."""
+        words = _CLI_WORDS if cli else _PYTHON_WORDS
         if any(not i.strip() for i in self.workflow_ids):
-            raise ConfigError(
-                "--workflow-id needs a workflow id; an empty or blank one selects nothing."
-            )
+            raise ConfigError(words["blank"])
         if self.query and self.workflow_ids:
-            raise ConfigError("give either --query or --workflow-id, not both.")
+            raise ConfigError(words["both"])
         if not self.query and not self.workflow_ids:
-            raise ConfigError(
-                "select executions with --query \"WorkflowType='MyWorkflow'\" or --workflow-id ID."
-            )
+            raise ConfigError(words["none"])
+
+
+_CLI_WORDS = {
+    "blank": "--workflow-id needs a workflow id; an empty or blank one selects nothing.",
+    "both": "give either --query or --workflow-id, not both.",
+    "none": "select executions with --query \"WorkflowType='MyWorkflow'\" or --workflow-id ID.",
+}
+_PYTHON_WORDS = {
+    "blank": "Selection(workflow_ids=...) holds an empty or blank workflow id, which selects "
+    "nothing; pass only workflow ids.",
+    "both": "give Selection(query=...) or Selection(workflow_ids=...), not both: a selection "
+    "is by query or by workflow ids.",
+    "none": "Selection has no query and no workflow ids; pass "
+    "Selection(query=\"WorkflowType='MyWorkflow'\") or Selection(workflow_ids=(ID, ...)).",
+}
 
 
 @dataclass(frozen=True)

@@ -74,9 +74,11 @@ def configured_selection(
         return selection
     if registers_nothing(settings):
         raise ConfigError(
-            "select executions with --query \"WorkflowType='MyWorkflow'\" or --workflow-id ID, "
-            "or configure workflows (-w MODULE, or workflows = [...] under [tool.replaycheck]) "
-            "to export every execution of the workflow types they register."
+            "configured_selection() was given a Selection with no query and no workflow ids, "
+            "and settings with no workflows: pass Selection(query=\"WorkflowType='MyWorkflow'\") "
+            "or Selection(workflow_ids=(ID, ...)), or settings with workflows "
+            '(load_settings().override(workflows=["myapp.workflows"]), or workflows = [...] '
+            "under [tool.replaycheck]) for every execution of the types they register."
         )
     job = replace(
         ReplayJob.from_settings(settings, []),
@@ -106,7 +108,8 @@ def export(
         on_progress: called each time an execution has been dealt with.
 
     Raises:
-        ConfigError: ``selection`` has no query and no workflow ids. Unlike the command, this
+        ConfigError: ``selection`` has no query and no workflow ids, both, or a blank
+            workflow id (each message naming ``Selection``'s arguments). Unlike the command, this
             function reads no configuration and starts no replay worker to choose executions:
             :func:`configured_selection` does that, on the settings given to it.
         ClusterConnectionError: the cluster cannot be reached, refuses us, or goes away; files
@@ -128,7 +131,9 @@ def export(
     if not result.matched:
         raise NoHistoriesError(
             f"no execution in namespace {connection.namespace!r} matched the query "
-            f"{selection.query!r}, so nothing was exported; check --query and --namespace."
+            f"{selection.query!r}, so nothing was exported; check the query "
+            "(Selection(query=...), or the types configured_selection() chose) and the "
+            "namespace (ConnectionOptions(namespace=...))."
         )
     return result
 
