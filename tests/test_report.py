@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -16,7 +17,7 @@ from replaycheck._render_ci import annotation, render_github, step_summary, writ
 from replaycheck.cli import main
 from replaycheck.diagnose import Diagnosis, SourceFrame
 from replaycheck.report import render, render_verdict
-from replaycheck.verdict import Verdict
+from replaycheck.verdict import Note, Verdict
 from tests.changes import (
     CASES,
     CHANGES,
@@ -711,3 +712,70 @@ def test_the_job_summary_escapes_html_in_a_history_path(tmp_path: Path) -> None:
     text = step_summary([verdict])
     assert "<summary><code>h/a&lt;b&gt;&amp;c.json</code></summary>" in text
     assert "| ERROR | `h/a<b>&c.json` | W | bad |" in text  # a code span shows it as it is
+
+
+def table_cells(row: str) -> list[str]:
+    """A Markdown table row's cells as GitHub splits them: at each ``|`` that no backslash
+    escapes (whether or not that backslash is escaped itself), whose backslash it then drops."""
+    return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", row.strip())[1:-1]]
+
+
+def shown(cell: str) -> str:
+    """What GitHub shows of one Markdown cell: a whole code span's text as it is, else the text
+    with its escapes and entities decoded, which must open no code span and no HTML tag."""
+    fence = re.match("`+", cell)
+    if fence is None:
+        assert re.search(r"(?<!\\)`", cell) is None and "<" not in cell, cell
+        return html.unescape(re.sub(r"\\([!-/:-@[-`{-~])", r"\1", cell))
+    n = len(fence.group())
+    text = cell[n:-n]
+    assert cell.endswith(fence.group()) and not text.endswith("`"), cell  # closes at the end
+    assert n not in map(len, re.findall("`+", text)), cell  # and nowhere before
+    both = text.startswith(" ") and text.endswith(" ") and text.strip()
+    return text[1:-1] if both else text
+
+
+ODD_NAMES = ("a`b``c", "`starts", "p|q", "x<b>y", "e&amp;")
+
+
+def test_the_job_summary_shows_odd_history_names_as_they_are(tmp_path: Path) -> None:
+    # A backtick in a name closed its code span early, a | split its table row, <b> opened a
+    # tag GitHub swallowed: the row showed another name, or shifted its cells.
+    source = CHANGES / "RenameActivity" / "change-RenameActivity.json"
+    for name in ODD_NAMES:
+        (tmp_path / f"{name}.json").write_bytes(source.read_bytes())
+    summary = tmp_path / "summary.md"
+    env = {"GITHUB_STEP_SUMMARY": str(summary)}
+    result = cli("check", "-w", V2, "--format", "github", str(tmp_path), env=env)
+    assert result.exit_code == 1, result.output
+    rows = [table_cells(x) for x in summary.read_text().splitlines() if x.startswith("| FAIL")]
+    assert sorted(shown(path) for _, path, _, _ in rows) == sorted(
+        str(tmp_path / f"{name}.json") for name in ODD_NAMES
+    )
+    assert {(label, shown(workflow)) for label, _, workflow, _ in rows} == {
+        ("FAIL", "RenameActivity")
+    }
+    line = expected_line("RenameActivity")
+    assert {shown(diagnosis) for *_, diagnosis in rows} == {
+        "event 11 (ActivityTaskScheduled): history recorded activity 'charge', code commanded "
+        f"activity 'bill' at changes_v2.py:{line} in run"
+    }
+
+
+def test_the_job_summary_shows_odd_types_messages_and_notes_as_they_are() -> None:
+    odd = "Order|<b>Flow</b> `x` *y* [z](u) a\\|b &amp;"
+    version = "dep:<b>1</b>|`x`"
+    failing = Verdict(path="h/f.json", verdict="error", message=f"bad {odd}",
+                      workflow_type=odd, pinned=version)  # fmt: skip
+    noted = Verdict(path="h/``n`.json", verdict="ok", message="ok", workflow_type="W",
+                    notes=(Note(kind="input", text=f"the code now passes {odd}"),))  # fmt: skip
+    text = step_summary([failing, noted])
+    [row] = [table_cells(x) for x in text.splitlines() if x.startswith("| ERROR")]
+    assert [shown(cell) for cell in row] == [
+        "ERROR", "h/f.json", odd, f"bad {odd} (pinned to {version})"
+    ]  # fmt: skip
+    [pinned] = [x for x in text.splitlines() if "pinned to a deployment version" in x]
+    assert f"(1 on {version})" in shown(pinned)
+    [note] = [x for x in text.splitlines() if x.startswith("- ")]
+    path, _, said = note[2:].partition(": ok, but ")
+    assert (shown(path), shown(said)) == ("h/``n`.json", f"the code now passes {odd}")

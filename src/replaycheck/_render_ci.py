@@ -201,8 +201,31 @@ def render_github(verdicts: Sequence[Verdict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+_MARKDOWN = re.compile(r"\\(?=[!-/:-@[-`{-~])|[`*_\[\]~|]|[<>&]")
+"""What Markdown reads in text: a backslash before ASCII punctuation (an escape), the
+characters of code spans, emphasis, links, strikethrough and table cells, and HTML's."""
+
+
+def _text(text: str) -> str:
+    """``text`` (already :func:`printable`) as Markdown shows it literally, in a paragraph or
+    a table cell: its Markdown escaped with backslashes, its HTML as entities."""
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group()
+        return html.escape(char) if char in "<>&" else "\\" + char
+
+    return _MARKDOWN.sub(escape, text)
+
+
+def _code(text: str, *, cell: bool = False) -> str:
+    """``text`` (already :func:`printable`) in a code span that shows it as it is: fenced by
+    more backticks than its longest run, padded where it begins or ends with a backtick or a
+    space (which the span would strip); in a table ``cell``, ``|`` escaped, which GitHub reads
+    before the span and removes."""
+    fence = "`" * (1 + max(map(len, re.findall("`+", text)), default=0))
+    pad = " " if text[:1] in ("`", " ") or text[-1:] in ("`", " ") else ""
+    span = f"{fence}{pad}{text}{pad}{fence}"
+    return span.replace("|", "\\|") if cell else span
 
 
 SUMMARY_BUDGET = 1000 * 1024
@@ -227,9 +250,9 @@ def step_summary(verdicts: Sequence[Verdict], *, budget: int = SUMMARY_BUDGET) -
     if any(v.pinned for v in bad):
         from replaycheck._pinning import pinned_summary
 
-        lines += [pinned_summary([printable(v.pinned) for v in bad if v.pinned]), ""]
+        lines += [pinned_summary([_text(printable(v.pinned)) for v in bad if v.pinned]), ""]
     notes = [
-        f"- `{printable(display_path(v.path))}`: ok, but {_cell(n.text)}"
+        f"- {_code(printable(display_path(v.path)))}: ok, but {_text(printable(n.text))}"
         for v in verdicts
         for n in v.notes
     ]
@@ -242,8 +265,8 @@ def step_summary(verdicts: Sequence[Verdict], *, budget: int = SUMMARY_BUDGET) -
     for v in bad:
         label = "FAIL" if v.verdict == "nondeterministic" else "ERROR"
         path = printable(display_path(v.path))
-        cells = [label, f"`{path}`", _cell(printable(v.workflow_type)), _cell(one_line(v))]
-        rows.append("| " + " | ".join(cells) + " |")
+        cells = [_code(path, cell=True), _text(printable(v.workflow_type)), _text(one_line(v))]
+        rows.append("| " + " | ".join([label, *cells]) + " |")
         report = ["", f"<details><summary><code>{html.escape(path)}</code></summary>", ""]
         reports.append("\n".join([*report, "```text", render_verdict(v), "```", "", "</details>"]))
     return _within("\n".join(lines), rows, reports, budget)
