@@ -287,6 +287,63 @@ def test_settings_override_from_python_names_its_argument_not_a_cli_option(
     assert str(raised.value) == said
 
 
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ({"data_converter": "tests.workflows.nope:codec"}, "cannot load "
+         "'tests.workflows.nope:codec': ModuleNotFoundError: No module named "
+         "'tests.workflows.nope'; check data_converter in [tool.replaycheck] or "
+         "override(data_converter=...)."),
+        ({"data_converter": "pathlib:Path"}, "data_converter pathlib:Path must name a temporalio "
+         "DataConverter or PayloadCodec (or a function returning one), got PosixPath; fix "
+         "data_converter in [tool.replaycheck] (or override(data_converter=...))."),
+        ({"workflows": "tests.workflows.nope"}, "cannot import workflow module "
+         "'tests.workflows.nope': ModuleNotFoundError: No module named 'tests.workflows.nope'; "
+         "check the workflows setting (override(workflows=...), or 'workflows' in "
+         "[tool.replaycheck]) and that the module imports on its own"),
+        ({"workflow_failure_exception_types": "tests.workflows.failure_types:reserve"},
+         "workflow_failure_exception_types: 'tests.workflows.failure_types:reserve' is a "
+         "function, not an exception class; fix workflow_failure_exception_types in "
+         "[tool.replaycheck] (or override(workflow_failure_exception_types=...))."),
+        ({"workflow_runner": "pathlib:Path"}, "workflow_runner pathlib:Path must name a "
+         "temporalio SandboxedWorkflowRunner or SandboxRestrictions (or a function returning "
+         "one), got PosixPath; fix override(workflow_runner=...), or workflow_runner in "
+         "[tool.replaycheck]."),
+        ({"interceptors": f"{SAYHELLO}:nope"}, f"cannot load '{SAYHELLO}:nope': AttributeError: "
+         f"module '{SAYHELLO}' has no attribute 'nope'; check interceptors in "
+         "[tool.replaycheck] or override(interceptors=...)."),
+        ({"plugins": "pathlib:PurePath"}, "plugins entry pathlib:PurePath must name a temporalio "
+         "worker Plugin (an instance, a class taking no arguments, or a function returning one), "
+         "got PurePosixPath; fix override(plugins=...), or plugins in [tool.replaycheck]."),
+        ({"interceptors": "json:loads"}, "interceptors entry json:loads could not be made "
+         "(TypeError: "),
+    ],
+)  # fmt: skip
+def test_a_worker_setting_from_python_names_its_argument_not_a_cli_option(
+    given: dict[str, Any], said: str
+) -> None:
+    # Set through load_settings().override(...), a value the replay worker cannot load was
+    # said to come from an option (--data-converter) of a command the script never ran.
+    from replaycheck import ReplaycheckError, check, load_settings
+
+    settings = load_settings(REPO).override(**{"workflows": SAYHELLO, **given})
+    with pytest.raises(ReplaycheckError) as raised:
+        check(settings, [COMPLETE])
+    assert str(raised.value).startswith(said), str(raised.value)
+    assert "--" not in str(raised.value)
+
+
+def test_no_workflows_from_python_names_the_argument(tmp_path: Path) -> None:
+    from replaycheck import check, load_settings
+
+    with pytest.raises(ConfigError) as raised:
+        check(load_settings(tmp_path), [COMPLETE])
+    assert str(raised.value) == (
+        "no workflows configured; pass override(workflows=...) (package.module or module:Class) "
+        "or set workflows = [...] under [tool.replaycheck] in pyproject.toml."
+    )
+
+
 def test_a_codec_over_the_default_converter_gets_the_pydantic_note_with_the_codec(
     capfd: pytest.CaptureFixture[str],
 ) -> None:

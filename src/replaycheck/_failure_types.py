@@ -28,16 +28,19 @@ FIX = f"fix {KEY} in [tool.replaycheck] (or --failure-exception-type)"
 def failure_exception_types(job: ReplayJob) -> tuple[type[BaseException], ...]:
     """The job's exception classes, imported (a bare name is a built-in's)."""
     specs = job.workflow_failure_exception_types
-    return tuple(_exception_class(spec, job.import_paths) for spec in specs)
+    python = job.python_name(KEY)
+    return tuple(_exception_class(spec, job.import_paths, python) for spec in specs)
 
 
-def _exception_class(spec: str, import_paths: Sequence[str]) -> type[BaseException]:
+def _exception_class(spec: str, import_paths: Sequence[str], python: str) -> type[BaseException]:
     from replaycheck.config import import_object
 
-    found = import_object(spec if ":" in spec else f"builtins:{spec}", import_paths, KEY)
+    builtin = spec if ":" in spec else f"builtins:{spec}"
+    found = import_object(builtin, import_paths, KEY, python=python)
     if not isinstance(found, type) or not issubclass(found, BaseException):
+        fix = f"fix {KEY} in [tool.replaycheck] (or {python})" if python else FIX
         raise ConfigError(
-            f"{KEY}: {spec!r} is a {type(found).__name__}, not an exception class; {FIX}."
+            f"{KEY}: {spec!r} is a {type(found).__name__}, not an exception class; {fix}."
         )
     return found
 

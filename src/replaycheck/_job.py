@@ -59,6 +59,9 @@ class ReplayJob:
     capture_output: bool = False
     """Keep what the worker writes to stderr while a history replays in ``Verdict.output``
     (the pytest plugin: pytest shows it as the item's captured output)."""
+    python_names: tuple[tuple[str, str], ...] = ()
+    """``(setting, argument)``: how the Python caller that made the job gives each setting
+    (``Settings.python_names``); empty for the command line and pytest."""
 
     @classmethod
     def from_settings(cls, settings: Settings, paths: Sequence[str | Path]) -> ReplayJob:
@@ -69,8 +72,10 @@ class ReplayJob:
             ConfigError: nothing can register a workflow (:func:`registers_nothing`).
         """
         if registers_nothing(settings):
+            python = settings.python_names.get("workflows")
+            given = f"{python} (package.module or" if python else "-w package.module (or"
             raise ConfigError(
-                "no workflows configured; pass -w package.module (or module:Class) or set "
+                f"no workflows configured; pass {given} module:Class) or set "
                 "workflows = [...] under [tool.replaycheck] in pyproject.toml."
             )
         return cls(
@@ -84,7 +89,13 @@ class ReplayJob:
             interceptors=settings.interceptors,
             plugins=settings.plugins,
             timeout=settings.timeout,
+            python_names=tuple(settings.python_names.items()),
         )
+
+    def python_name(self, key: str) -> str:
+        """The argument a Python caller gave setting ``key`` with (``override(key=...)``), for
+        messages to name; ``""`` when the command line or pytest made the job."""
+        return dict(self.python_names).get(key, "")
 
     def limit_for(self, events: int) -> float:
         """Seconds a history of ``events`` events may take: ``timeout``, and proportionally
@@ -118,4 +129,5 @@ class ReplayJob:
             sandbox=bool(data.get("sandbox", True)),
             record_patches=bool(data.get("record_patches", False)),
             capture_output=bool(data.get("capture_output", False)),
+            python_names=tuple((k, v) for k, v in data.get("python_names", ())),
         )

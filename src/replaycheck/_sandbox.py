@@ -36,8 +36,10 @@ def workflow_runner(job: ReplayJob) -> WorkflowRunner | None:
         return UnsandboxedWorkflowRunner()
     runner = None
     if job.workflow_runner:
-        found = import_object(job.workflow_runner, job.import_paths, "workflow_runner")
-        runner = as_workflow_runner(found, job.workflow_runner)
+        python = job.python_name("workflow_runner")
+        spec = job.workflow_runner
+        found = import_object(spec, job.import_paths, "workflow_runner", python=python)
+        runner = as_workflow_runner(found, spec, python)
     if job.passthrough_modules:
         runner = runner or SandboxedWorkflowRunner()
         if isinstance(runner, SandboxedWorkflowRunner):  # another runner has no passthrough
@@ -46,9 +48,10 @@ def workflow_runner(job: ReplayJob) -> WorkflowRunner | None:
     return runner
 
 
-def as_workflow_runner(obj: Any, spec: str) -> WorkflowRunner:
+def as_workflow_runner(obj: Any, spec: str, python: str = "") -> WorkflowRunner:
     """Accept a ``WorkflowRunner`` (``SandboxedWorkflowRunner(...)``), ``SandboxRestrictions``
-    or a zero-argument factory of either (``spec``: where it came from, for the error)."""
+    or a zero-argument factory of either (``spec``: where it came from, ``python``: the
+    argument a Python caller gave it with, for the error)."""
     from temporalio.worker import WorkflowRunner
     from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -60,7 +63,7 @@ def as_workflow_runner(obj: Any, spec: str) -> WorkflowRunner:
         raise ConfigError(
             f"workflow_runner {spec} must name a temporalio SandboxedWorkflowRunner or "
             f"SandboxRestrictions (or a function returning one), got {type(obj).__name__}; fix "
-            "--workflow-runner, or workflow_runner in [tool.replaycheck]."
+            f"{python or '--workflow-runner'}, or workflow_runner in [tool.replaycheck]."
         )
     return obj
 

@@ -338,7 +338,9 @@ def main() -> int:
     try:
         configure_runtime()
         explain_converter_warnings(job, notes)
-        classes = import_workflows(job.workflows, job.import_paths)
+        classes = import_workflows(
+            job.workflows, job.import_paths, python=job.python_name("workflows")
+        )
         setup = make_setup(job)
         # Ready (said by the first Replayer, once temporalio's sandbox has loaded the workflows)
         asyncio.run(BatchReplay(job, classes, setup, emit).run(stdin_paths()))

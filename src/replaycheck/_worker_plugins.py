@@ -23,14 +23,23 @@ if TYPE_CHECKING:
     from replaycheck.verdict import Verdict
 
 
-def make_interceptors(specs: Sequence[str], import_paths: Sequence[str]) -> tuple[Any, ...]:
+Names = Sequence[tuple[str, str]]
+"""``ReplayJob.python_names``: how a Python caller gave each setting, for messages."""
+
+
+def make_interceptors(
+    specs: Sequence[str], import_paths: Sequence[str], python_names: Names = ()
+) -> tuple[Any, ...]:
     """The interceptors ``specs`` name, in order (``temporalio.worker.Interceptor`` each)."""
     from temporalio.worker import Interceptor
 
-    return tuple(_make(spec, import_paths, "interceptors", Interceptor) for spec in specs)
+    given = dict(python_names).get("interceptors", "")
+    return tuple(_make(spec, import_paths, "interceptors", Interceptor, given) for spec in specs)
 
 
-def make_plugins(specs: Sequence[str], import_paths: Sequence[str]) -> tuple[Any, ...]:
+def make_plugins(
+    specs: Sequence[str], import_paths: Sequence[str], python_names: Names = ()
+) -> tuple[Any, ...]:
     """The plugins ``specs`` name, in order (``temporalio.worker.Plugin`` each)."""
     if not specs:
         return ()
@@ -42,7 +51,8 @@ def make_plugins(specs: Sequence[str], import_paths: Sequence[str]) -> tuple[Any
             "plugins needs a temporalio release with worker plugins (temporalio.worker.Plugin); "
             "upgrade temporalio, or name the plugin's interceptors in interceptors instead."
         )
-    return tuple(_make(spec, import_paths, "plugins", plugin) for spec in specs)
+    given = dict(python_names).get("plugins", "")
+    return tuple(_make(spec, import_paths, "plugins", plugin, given) for spec in specs)
 
 
 def replayer_workflows(replayer: Any) -> list[type]:
@@ -55,8 +65,10 @@ def replayer_workflows(replayer: Any) -> list[type]:
     return list(config.get("workflows", []))
 
 
-def _make(spec: str, import_paths: Sequence[str], key: str, wanted: type) -> Any:
-    found = import_object(spec, import_paths, key)
+def _make(spec: str, import_paths: Sequence[str], key: str, wanted: type, python: str) -> Any:
+    """The object ``spec`` names, made (``python``: the argument a Python caller gave it with,
+    which a message names instead of the command-line option)."""
+    found = import_object(spec, import_paths, key, python=python)
     try:
         made = found() if callable(found) and not isinstance(found, wanted) else found
     except ReplaycheckError:
@@ -64,13 +76,13 @@ def _make(spec: str, import_paths: Sequence[str], key: str, wanted: type) -> Any
     except Exception as exc:  # e.g. a factory that raises, a class that takes arguments
         raise ConfigError(
             f"{key} entry {spec} could not be made ({type(exc).__name__}: {exc}); fix it, or "
-            f"the {CLI_NAMES[key]} / {key} setting."
+            f"the {python or CLI_NAMES[key]} / {key} setting."
         ) from None
     if not isinstance(made, wanted):
         raise ConfigError(
             f"{key} entry {spec} must name a temporalio {OBJECT_KINDS[key]} (an instance, a class "
             f"taking no arguments, or a function returning one), got {type(made).__name__}; fix "
-            f"{CLI_NAMES[key]}, or {key} in [tool.replaycheck]."
+            f"{python or CLI_NAMES[key]}, or {key} in [tool.replaycheck]."
         )
     return made
 

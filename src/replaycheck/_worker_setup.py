@@ -26,8 +26,9 @@ def data_converter(job: ReplayJob) -> Any:
 
     if not job.data_converter:
         return None
-    found = import_object(job.data_converter, job.import_paths)
-    return as_data_converter(found, DataConverter, job.data_converter)
+    python = job.python_name("data_converter")
+    found = import_object(job.data_converter, job.import_paths, python=python)
+    return as_data_converter(found, DataConverter, job.data_converter, python)
 
 
 @dataclass(frozen=True)
@@ -80,20 +81,25 @@ def make_setup(job: ReplayJob) -> Setup:
         except Exception as exc:  # e.g. a factory that raises
             if not spec:  # temporalio's default, or the sandbox with passthrough_modules only
                 raise
+            given = job.python_name(key) or f"--{key.replace('_', '-')}"
             raise ConfigError(
                 f"{key} {spec} could not be made ({type(exc).__name__}: {exc}); fix it, or the "
-                f"--{key.replace('_', '-')} / {key} setting"
+                f"{given} / {key} setting"
             ) from None
     return replace(
         Setup(**made),
-        interceptors=make_interceptors(job.interceptors, job.import_paths),
-        plugins=make_plugins(job.plugins, job.import_paths),
+        interceptors=make_interceptors(job.interceptors, job.import_paths, job.python_names),
+        plugins=make_plugins(job.plugins, job.import_paths, job.python_names),
     )
 
 
-def as_data_converter(obj: Any, converter_type: type, spec: str = "") -> Any:
+TO_THE_CLI = "replaycheck's --data-converter"
+
+
+def as_data_converter(obj: Any, converter_type: type, spec: str = "", python: str = "") -> Any:
     """Accept a ``DataConverter``, a ``PayloadCodec`` or a zero-argument factory of either
-    (``spec``: the ``module:object`` it was imported from, for the error)."""
+    (``spec``: the ``module:object`` it was imported from, ``python``: the argument a Python
+    caller gave it with, for the error)."""
     from temporalio.converter import PayloadCodec
 
     if callable(obj) and not isinstance(obj, (converter_type, PayloadCodec)):
@@ -104,7 +110,7 @@ def as_data_converter(obj: Any, converter_type: type, spec: str = "") -> Any:
         raise ReplaycheckError(
             f"data_converter {spec + ' ' if spec else ''}must name a temporalio DataConverter "
             f"or PayloadCodec (or a function returning one), got {type(obj).__name__}; fix "
-            "data_converter in [tool.replaycheck] (or replaycheck's --data-converter)."
+            f"data_converter in [tool.replaycheck] (or {python or TO_THE_CLI})."
         )
     return obj
 

@@ -50,6 +50,22 @@ KNOWN_KEYS = (
 )  # fmt: skip
 
 
+CLI_NAMES = {
+    "workflows": "--workflows",
+    "timeout": "--timeout",
+    "data_converter": "--data-converter",
+    "passthrough_modules": "--passthrough-module",
+    "workflow_runner": "--workflow-runner",
+    "workflow_failure_exception_types": "--failure-exception-type",
+    "interceptors": "--interceptor",
+    "plugins": "--plugin",
+}
+"""The command-line option of each setting ``override`` checks, as its messages name it."""
+
+PYTHON_NAMES = {key: f"override({key}=...)" for key in CLI_NAMES}
+"""The same settings, given by a Python caller of :meth:`Settings.override`."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """Resolved configuration; every path is absolute."""
@@ -81,6 +97,11 @@ class Settings:
     """Extra import roots; the root itself is always importable."""
     export_dir: Path | None = None
     pyproject: Path | None = None
+    python_names: Mapping[str, str] = field(
+        default_factory=lambda: dict(PYTHON_NAMES), compare=False, repr=False
+    )
+    """How a Python caller gives each setting, as messages name it (``override(workflows=...)``);
+    empty when the command line or pytest made these settings: messages name their options."""
 
     @property
     def history_roots(self) -> tuple[Path, ...]:
@@ -151,7 +172,8 @@ class Settings:
         for key, specs in (("interceptors", interceptors), ("plugins", plugins)):
             if specs:
                 changes[key] = parse_object_specs(list(specs), label[key], key)
-        return replace(self, **changes)
+        python_names = dict(PYTHON_NAMES) if names is None else {}
+        return replace(self, **changes, python_names=python_names)
 
 
 def _listed(value: Any) -> Any:
@@ -160,22 +182,6 @@ def _listed(value: Any) -> Any:
     if value is None or isinstance(value, (list, tuple, set, frozenset)):
         return value
     return [value]
-
-
-CLI_NAMES = {
-    "workflows": "--workflows",
-    "timeout": "--timeout",
-    "data_converter": "--data-converter",
-    "passthrough_modules": "--passthrough-module",
-    "workflow_runner": "--workflow-runner",
-    "workflow_failure_exception_types": "--failure-exception-type",
-    "interceptors": "--interceptor",
-    "plugins": "--plugin",
-}
-"""The command-line option of each setting ``override`` checks, as its messages name it."""
-
-PYTHON_NAMES = {key: f"override({key}=...)" for key in CLI_NAMES}
-"""The same settings, given by a Python caller of :meth:`Settings.override`."""
 
 
 def find_pyproject(start: Path, stop: Path | None = None) -> Path | None:
@@ -274,8 +280,11 @@ def _workflow_classes_in(module: Any) -> list[type]:
     return sorted(found, key=lambda c: (c.__module__, c.__qualname__))
 
 
-def import_workflows(specs: Sequence[str], import_paths: Sequence[str] = ()) -> list[type]:
-    """Import every spec and return the ``@workflow.defn`` classes, without duplicates.
+def import_workflows(
+    specs: Sequence[str], import_paths: Sequence[str] = (), *, python: str = ""
+) -> list[type]:
+    """Import every spec and return the ``@workflow.defn`` classes, without duplicates
+    (``python``: the argument a Python caller gave them with, which a message then names).
 
     Raises:
         WorkflowImportError: a module fails to import, a class is missing or is not a workflow,
@@ -286,7 +295,7 @@ def import_workflows(specs: Sequence[str], import_paths: Sequence[str] = ()) -> 
             sys.path.insert(0, entry)
     classes: dict[type, None] = {}
     for spec in specs:
-        for cls in _import_spec(spec):
+        for cls in _import_spec(spec, python):
             classes[cls] = None
     _check_unique_types(list(classes))
     return list(classes)
@@ -309,7 +318,7 @@ def _check_unique_types(classes: list[type]) -> None:
         seen[name] = cls
 
 
-def _import_spec(spec: str) -> list[type]:
+def _import_spec(spec: str, python: str = "") -> list[type]:
     from temporalio.workflow import _Definition
 
     module_name, _, cls_name = spec.partition(":")
@@ -323,11 +332,11 @@ def _import_spec(spec: str) -> list[type]:
                 f"cannot import workflow module {module_name!r}: {name!r} is a class in "
                 f"{parent!r}; name it {as_class!r} (module:Class) in the workflows setting."
             ) from exc
+        given = python or "-w, --replaycheck-workflows, check(workflows=...) in Python"
         raise WorkflowImportError(
             f"cannot import workflow module {module_name!r}: {type(exc).__name__}: {exc}"
-            f"{close_module(spec, exc)}; check the workflows setting (-w, "
-            "--replaycheck-workflows, check(workflows=...) in Python, or 'workflows' in "
-            "[tool.replaycheck]) and that the module "
+            f"{close_module(spec, exc)}; check the workflows setting ({given}, or 'workflows' "
+            "in [tool.replaycheck]) and that the module "
             'imports on its own (a src layout needs pythonpath = ["src"] in [tool.replaycheck] '
             "or pytest's ini, or the package installed)."
         ) from exc
@@ -362,8 +371,12 @@ def workflow_type_names(classes: Iterable[type]) -> dict[str, type]:
     return names
 
 
-def import_object(spec: str, import_paths: Sequence[str] = (), key: str = "data_converter") -> Any:
-    """Import ``module:object``: the setting ``key`` (a data converter, a workflow runner)."""
+def import_object(
+    spec: str, import_paths: Sequence[str] = (), key: str = "data_converter", *, python: str = ""
+) -> Any:
+    """Import ``module:object``: the setting ``key`` (a data converter, a workflow runner);
+    ``python``: the argument a Python caller gave it with, which a message then names instead
+    of the command-line option."""
     for entry in reversed(import_paths):
         if entry not in sys.path:
             sys.path.insert(0, entry)
@@ -376,6 +389,6 @@ def import_object(spec: str, import_paths: Sequence[str] = (), key: str = "data_
         meant = close_module(spec, exc) or close_attribute(spec, exc)
         raise ConfigError(
             f"cannot load {spec!r}: {type(exc).__name__}: {exc}{meant}; "
-            f"check {key} in [tool.replaycheck] or {CLI_NAMES.get(key, '--' + key)}."
+            f"check {key} in [tool.replaycheck] or {python or CLI_NAMES.get(key, '--' + key)}."
         ) from exc
     return obj
