@@ -94,6 +94,48 @@ def test_signal_and_update_limits_are_bounded(bad: dict[str, int], message: str)
         explore(V1, **bad)
 
 
+def test_explore_takes_a_str_for_its_directories(tmp_path: Path) -> None:
+    # explore(save="generated") stopped on "AttributeError: 'str' object has no attribute
+    # 'exists'" from replaycheck's frames (root="." on "... no attribute 'resolve'"): a str
+    # is how most Python callers write a path.
+    missing = "examples.provisioning.nope"
+    for given in ({"save": str(tmp_path / "generated")}, {"root": str(REPO)}):
+        with pytest.raises(ConfigError, match=f"^--baseline '{missing}' is neither a workflow"):
+            explore(missing, **given)
+    with pytest.raises(ConfigError) as raised:
+        explore(V1, save=3)
+    assert str(raised.value) == (
+        "explore(save=...): expected a directory (a str or a Path), got int."
+    )
+
+
+def test_a_setting_that_is_not_there_shows_no_internal_traceback(tmp_path: Path) -> None:
+    # "cannot load 'json:nope': AttributeError: ..." says all: its cause's traceback, printed
+    # first ("The above exception was the direct cause ..."), showed only replaycheck's frames.
+    # A module that fails as it runs keeps it: it shows the user's line that failed.
+    import traceback
+
+    from replaycheck.config import import_object
+
+    def printed(spec: str) -> str:
+        with pytest.raises(ConfigError) as raised:
+            import_object(spec, [str(tmp_path)], "interceptors", python="interceptors=[...]")
+        return "".join(traceback.format_exception(raised.value))
+
+    for spec in ("json:nope", "examples.provisioning.nope:x", "nope.deeper:x"):
+        assert printed(spec).count("Traceback (most recent call last)") == 1, spec
+    with pytest.raises(ConfigError) as raised:  # from explore(): named as explore takes it
+        explore(V1, new=["examples.provisioning.workflows"], interceptors="json:nope")
+    assert str(raised.value).endswith(
+        "check interceptors in [tool.replaycheck] or interceptors=[...] (--interceptor)."
+    )
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
+    (tmp_path / "failing_codec.py").write_text("raise RuntimeError('no key in the vault')\n")
+    text = printed("failing_codec:codec")
+    assert "The above exception was the direct cause" in text
+    assert 'failing_codec.py", line 1' in text
+
+
 @pytest.mark.parametrize(
     ("bad", "message"),
     [({"interceptors": "myapp"}, "interceptors=[...] (--interceptor): interceptors must look "

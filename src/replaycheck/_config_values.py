@@ -4,7 +4,9 @@ each error names where the value came from. Re-exported from ``replaycheck.confi
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -82,6 +84,19 @@ def described(value: Any) -> str:
     if isinstance(value, type):
         return f"the class {value.__qualname__}"
     return type(value).__name__
+
+
+def as_directory(value: object, where: str) -> Path | None:
+    """``value`` (``None``, a ``str`` or an ``os.PathLike``) as a ``Path``.
+
+    Raises:
+        ConfigError: anything else, naming ``where`` it was given.
+    """
+    if value is None or isinstance(value, Path):
+        return value
+    if isinstance(value, (str, os.PathLike)) and isinstance(os.fspath(value), str):
+        return Path(value)
+    raise ConfigError(f"{where}: expected a directory (a str or a Path), got {described(value)}.")
 
 
 def check_object_spec(value: Any, where: str, key: str = "data_converter") -> str:

@@ -78,7 +78,9 @@ def resolved(spec: GenerationSpec) -> Iterator[Resolved]:
         interceptors=spec.interceptors,
         plugins=spec.plugins,
         names=_NAMES,
-    )
+    )  # and the worker's messages name them so too (new=[...] gives the workflows)
+    names = {**_NAMES, "workflows": "new=[...] (--workflows)"}
+    settings = replace(settings, python_names=names)
     given = [spec.new] if isinstance(spec.new, str) else list(spec.new)
     new = tuple(parse_workflow_specs(given, "new")) if given else settings.workflows
     if not new:

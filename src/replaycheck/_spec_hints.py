@@ -119,3 +119,13 @@ def close_attribute(spec: str, exc: Exception) -> str:
     names = [n for n in dir(getattr(exc, "obj", None)) if not n.startswith("__")]
     close = difflib.get_close_matches(missing, names, n=1, cutoff=0.8)
     return f" (did you mean {module_name + ':' + close[0]!r}?)" if close else ""
+
+
+def says_all(exc: Exception, module_name: str, imported: bool) -> bool:
+    """Whether ``Type: message`` of ``exc`` says all its traceback would, which then only
+    shows replaycheck's frames: the module (or a package above it) is not there, or the
+    ``imported`` module has no such attribute. An error the module raised as it ran keeps its
+    traceback, which shows the line that failed."""
+    if isinstance(exc, ModuleNotFoundError):
+        return f"{module_name}.".startswith(f"{exc.name}.")
+    return imported and isinstance(exc, AttributeError)

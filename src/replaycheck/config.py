@@ -29,6 +29,7 @@ from replaycheck._config_values import parse_module_names as parse_module_names
 from replaycheck._config_values import parse_object_specs as parse_object_specs
 from replaycheck._config_values import parse_workflow_specs as parse_workflow_specs
 from replaycheck._spec_hints import as_class_spec, close_attribute, close_module, package_hint
+from replaycheck._spec_hints import says_all as says_all
 from replaycheck._workflow_scan import count_workflow_classes as count_workflow_classes
 from replaycheck._workflow_scan import module_file as module_file
 from replaycheck.errors import ConfigError, WorkflowImportError
@@ -381,8 +382,9 @@ def import_object(
         if entry not in sys.path:
             sys.path.insert(0, entry)
     module_name, _, attr = spec.partition(":")
+    obj: Any = None
     try:
-        obj: Any = importlib.import_module(module_name)
+        obj = importlib.import_module(module_name)
         for part in attr.split("."):
             obj = getattr(obj, part)
     except Exception as exc:
@@ -390,5 +392,5 @@ def import_object(
         raise ConfigError(
             f"cannot load {spec!r}: {type(exc).__name__}: {exc}{meant}; "
             f"check {key} in [tool.replaycheck] or {python or CLI_NAMES.get(key, '--' + key)}."
-        ) from exc
+        ) from (None if says_all(exc, module_name, obj is not None) else exc)
     return obj

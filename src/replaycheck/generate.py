@@ -106,9 +106,11 @@ class GenerationSpec:
     seed: int | None = None
     """Random seed; default: a fixed search (``derandomize``), the same on every run."""
     root: Path | None = None
-    """Where ``[tool.replaycheck]`` and the git repository are looked up; default: cwd."""
+    """Where ``[tool.replaycheck]`` and the git repository are looked up; default: cwd. A
+    ``str`` (or any ``os.PathLike``) is taken as its ``Path``."""
     save: Path | None = None
-    """Write one history per distinct shape into this directory (``<Type>/generated-*.json``)."""
+    """Write one history per distinct shape into this directory (``<Type>/generated-*.json``);
+    a ``str`` (or any ``os.PathLike``) is taken as its ``Path``."""
     workflow_failure_exception_types: Sequence[str] = ()
     """Exceptions that fail the workflow (``module:Class``, or a built-in's name), as the
     workers' ``workflow_failure_exception_types``; default: the setting in
@@ -118,6 +120,12 @@ class GenerationSpec:
     ``[tool.replaycheck]``. The baseline worker and the replay both run them."""
     plugins: Sequence[str] = ()
     """The worker's plugins (``module:object``); default: ``plugins`` in ``[tool.replaycheck]``."""
+
+    def __post_init__(self) -> None:
+        from replaycheck._config_values import as_directory
+
+        for key in ("root", "save"):  # explore(save="out") is how most callers write a path
+            object.__setattr__(self, key, as_directory(getattr(self, key), f"explore({key}=...)"))
 
 
 @dataclass(frozen=True)
