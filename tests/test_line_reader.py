@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from replaycheck._pipes import LineReader
 
 
@@ -31,3 +33,31 @@ def test_a_timeout_of_centuries_does_not_overflow_select() -> None:
     finally:
         os.close(read)
         os.close(write)
+
+
+def test_lines_are_read_where_select_takes_sockets_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Windows' select() refuses a pipe (WinError 10038): every replay would fail there.
+    import select
+    import sys
+
+    def sockets_only(*args: object) -> None:
+        raise OSError(10038, "An operation was attempted on something that is not a socket")
+
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(select, "select", sockets_only)
+    read, write = os.pipe()
+    try:
+        reader = LineReader(read)
+        os.write(write, b"first\nsec")
+        assert reader.readline(30) == b"first\n"
+        assert reader.readline(0.05) is None  # an incomplete line is not a line
+        os.write(write, b"ond\nthird")
+        assert reader.readline(1e10) == b"second\n"
+        os.close(write)
+        write = -1
+        assert reader.readline(30) == b"third"  # what is left at the end of the pipe
+        assert reader.readline(30) == b""
+    finally:
+        os.close(read)
+        if write != -1:
+            os.close(write)

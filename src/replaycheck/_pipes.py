@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import queue
 import select
+import sys
 import threading
 import time
 from typing import IO
@@ -54,11 +55,17 @@ class Writer:
 
 
 class LineReader:
-    """Reads lines from a pipe with a timeout (``select`` on the raw descriptor)."""
+    """Reads lines from a pipe with a timeout: ``select`` on the raw descriptor, or where
+    ``select`` takes sockets only (Windows) a thread that reads the pipe into a queue."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, *, threaded: bool | None = None) -> None:
         self.fd = fd
         self.buffer = b""
+        self.ended = False
+        self.chunks: queue.SimpleQueue[bytes] | None = None
+        if sys.platform == "win32" if threaded is None else threaded:
+            self.chunks = queue.SimpleQueue()
+            threading.Thread(target=self._pump, name="replaycheck-reader", daemon=True).start()
 
     def readline(self, timeout: float) -> bytes | None:
         """A line, ``b""`` at end of file, ``None`` when ``timeout`` seconds pass first.
@@ -70,15 +77,42 @@ class LineReader:
         end = time.monotonic() + max(0.0, timeout)
         while b"\n" not in self.buffer:
             remaining = max(0.0, end - time.monotonic())
-            # select() cannot wait centuries (OverflowError): wait in slices of at most a day.
-            if not select.select([self.fd], [], [], min(remaining, 86400.0))[0]:
+            # Neither select() nor a lock can wait centuries (OverflowError): a day at a time.
+            chunk = self._next_chunk(min(remaining, 86400.0))
+            if chunk is None:
                 if remaining <= 86400.0:
                     return None
                 continue
-            chunk = os.read(self.fd, 65536)
             if not chunk:
                 line, self.buffer = self.buffer, b""
                 return line
             self.buffer += chunk
         line, _, self.buffer = self.buffer.partition(b"\n")
         return line + b"\n"
+
+    def _next_chunk(self, seconds: float) -> bytes | None:
+        """What the pipe holds next (``b""`` at its end), or ``None`` after ``seconds``."""
+        if self.ended:
+            return b""
+        if self.chunks is None:
+            if not select.select([self.fd], [], [], seconds)[0]:
+                return None
+            return os.read(self.fd, 65536)
+        try:
+            chunk = self.chunks.get(timeout=seconds) if seconds > 0 else self.chunks.get_nowait()
+        except queue.Empty:
+            return None
+        self.ended = not chunk
+        return chunk
+
+    def _pump(self) -> None:
+        """Read the pipe until its end (a closed descriptor ends it too), for ``readline``."""
+        assert self.chunks is not None
+        while True:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                chunk = b""
+            self.chunks.put(chunk)
+            if not chunk:
+                return
