@@ -303,10 +303,16 @@ class OutputCapture:
         self.read = 0
 
     def take(self) -> tuple[str, int]:
-        """What was written since the last call, and the file's size now."""
+        """What was written since the last call, and the file's size now.
+
+        Without ``os.pread`` (Windows) nothing is read: moving the offset of the descriptor
+        this process writes through could put what another thread writes meanwhile over what
+        was read, so the size alone is given (what a worker that crashes wrote still is).
+        """
         sys.stderr.flush()
         end = os.fstat(2).st_size
-        data = os.pread(2, end - self.read, self.read) if end > self.read else b""
+        pread = getattr(os, "pread", None)
+        data = pread(2, end - self.read, self.read) if end > self.read and pread else b""
         self.read = end
         return data.decode("utf-8", "replace"), end
 
