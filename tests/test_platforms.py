@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def _python(code: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     err = tmp_path / "stderr.txt"
@@ -50,3 +52,57 @@ def test_the_worker_captures_output_with_pread(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     expected = ("printed by the workflow\n", len("printed by the workflow\n"))
     assert done.stdout == repr(expected) + "\n"
+
+
+_WINDOWS_FORBIDDEN = set('<>:"/\\|?*') | {chr(c) for c in range(32)}
+_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL"} | {
+    f"{d}{n}" for d in ("COM", "LPT") for n in "0123456789"
+}
+
+
+def _windows_can_hold(component: str) -> bool:
+    return (
+        not _WINDOWS_FORBIDDEN & set(component)
+        and component.split(".")[0].upper() not in _WINDOWS_DEVICES
+        and not component.endswith((".", " "))
+    )
+
+
+@pytest.mark.parametrize(
+    ("workflow_id", "workflow_type"),
+    [
+        ("order:42", "Orders"),
+        ('<a> "b" c?*|d\\e', "Orders"),
+        ("CON", "Aux"),
+        ("nul", "Orders."),
+        ("Com1.v2", "lpt9"),
+        ("aux.json", "prn.v1"),
+    ],
+)
+def test_export_names_files_windows_can_hold(
+    tmp_path: Path, workflow_id: str, workflow_type: str
+) -> None:
+    # A fixtures directory exported and committed on Linux must check out on Windows, and
+    # each file still say the workflow id it holds (binary files have no provenance).
+    from replaycheck.cluster import Execution
+    from replaycheck.export import history_path
+    from replaycheck.histories import workflow_id_from_name
+
+    run = "4e2069a5-3674-4d2e-a489-b967302f9f60"
+    for status in ("COMPLETED", "CONTINUED_AS_NEW"):
+        path = history_path(tmp_path, Execution(workflow_id, run, workflow_type, status), "binpb")
+        for component in path.relative_to(tmp_path).parts:
+            assert _windows_can_hold(component), component
+        assert workflow_id_from_name(path.name) == workflow_id
+
+
+def test_device_names_are_encoded_only_where_whole() -> None:
+    from replaycheck.export import safe_name
+
+    assert [safe_name(n) for n in ("CON", "console", "nul.v2", "COM10", "lpt1x")] == [
+        "%43ON",
+        "console",
+        "%6Eul.v2",
+        "COM10",
+        "lpt1x",
+    ]

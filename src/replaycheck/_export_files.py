@@ -37,11 +37,21 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._@+=,~-]")
 _MAX_NAME = 180
 
 
-def safe_name(text: str) -> str:
-    """A file name for a workflow id or type: unsafe characters %-encoded, never hidden."""
+_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNORECASE)
+"""Names Windows gives its devices, whatever follows a dot: no file can have them there."""
+
+
+def safe_name(text: str, *, directory: bool = False) -> str:
+    """A file name for a workflow id or type that every system can hold (a fixtures directory
+    committed on one checks out on the others): characters outside ``A-Z a-z 0-9 . _ @ + = ,
+    ~ -`` %-encoded (those Windows refuses among them), never hidden, never a Windows device
+    name (``CON``, ``nul.v2``: its first letter %-encoded); a ``directory`` never ends in a
+    dot, which Windows drops (a file's name goes on with its suffix)."""
     name = _UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), text)
-    if name.startswith("."):
-        name = "%2E" + name[1:]
+    if name.startswith(".") or _RESERVED.fullmatch(name):
+        name = f"%{ord(name[0]):02X}" + name[1:]
+    if directory and name.endswith("."):
+        name = name[:-1] + "%2E"
     if len(name) > _MAX_NAME:
         digest = hashlib.sha256(text.encode()).hexdigest()[:12]
         name = name[: _MAX_NAME - 13] + "-" + digest
@@ -57,7 +67,7 @@ def history_path(out_dir: Path, execution: Execution, fmt: str, *, own_run: bool
         name = safe_name(f"{execution.workflow_id}@{execution.run_id}")
     elif found := RUN_SUFFIX.search(name):  # an id ending like that: its own '@' %-encoded
         name = f"{name[: found.start()]}%40{name[found.start() + 1 :]}"
-    return out_dir / safe_name(execution.workflow_type) / (name + SUFFIXES[fmt])
+    return out_dir / safe_name(execution.workflow_type, directory=True) / (name + SUFFIXES[fmt])
 
 
 def render(history: History, provenance: Provenance | None, fmt: str) -> bytes:
