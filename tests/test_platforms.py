@@ -106,3 +106,18 @@ def test_device_names_are_encoded_only_where_whole() -> None:
         "COM10",
         "lpt1x",
     ]
+
+
+def test_a_stdout_that_cannot_encode_a_name_escapes_it(tmp_path: Path) -> None:
+    # Redirected on Windows (a CI log), stdout encodes in cp1252: no '→', no Chinese.
+    history = tmp_path / "订单→1.json"
+    recorded = Path(__file__).parent / "fixtures" / "codec" / "secret-fanout.json"
+    history.write_bytes(recorded.read_bytes())
+    done = subprocess.run(
+        [sys.executable, "-m", "replaycheck", "inspect", str(history)],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "cp1252"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"\\u8ba2\\u5355\\u21921.json\n  workflow type  SecretFanout\n" in done.stdout

@@ -27,6 +27,7 @@ def entry() -> None:
     import signal
 
     signal.signal(signal.SIGTERM, _terminate)  # clean up as on Ctrl-C (temp files, workers)
+    _escape_unencodable()
     try:
         main()
     except SystemExit as exc:
@@ -62,6 +63,18 @@ def entry() -> None:
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
     os._exit(code)
+
+
+def _escape_unencodable() -> None:
+    """A character stdout cannot encode is written as a ``\\u`` escape, not a crash: stdout
+    redirected on Windows (a CI log) encodes in the ANSI code page, cp1252, which has no
+    ``→`` nor the letters of most languages (set ``PYTHONUTF8=1`` to see them)."""
+    import io
+
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            with contextlib.suppress(ValueError):  # closed, or a reader in the way
+                stream.reconfigure(errors="backslashreplace")
 
 
 class _Terminated(KeyboardInterrupt):
