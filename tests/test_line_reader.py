@@ -61,3 +61,20 @@ def test_lines_are_read_where_select_takes_sockets_only(monkeypatch: pytest.Monk
         os.close(read)
         if write != -1:
             os.close(write)
+
+
+def test_a_reader_thread_never_reads_the_next_workers_pipe() -> None:
+    # A worker's pipe is closed when it is stopped; the next worker's pipe may get the same
+    # descriptor number while the old reader thread still reads.
+    read, write = os.pipe()
+    reader = LineReader(read, threaded=True)
+    os.close(read)
+    next_read, next_write = os.pipe()
+    try:
+        os.write(next_write, b"for the next worker\n")
+        os.write(write, b"the last answer\n")
+        assert reader.readline(30) == b"the last answer\n"
+        assert LineReader(next_read, threaded=True).readline(30) == b"for the next worker\n"
+    finally:
+        for fd in (write, next_read, next_write):
+            os.close(fd)

@@ -65,7 +65,12 @@ class LineReader:
         self.chunks: queue.SimpleQueue[bytes] | None = None
         if sys.platform == "win32" if threaded is None else threaded:
             self.chunks = queue.SimpleQueue()
-            threading.Thread(target=self._pump, name="replaycheck-reader", daemon=True).start()
+            # Its own descriptor: the caller's, closed with the worker, may be reused (by the
+            # next worker's pipe) before this thread sees the end of the pipe.
+            own = os.dup(fd)
+            threading.Thread(
+                target=self._pump, args=(own,), name="replaycheck-reader", daemon=True
+            ).start()
 
     def readline(self, timeout: float) -> bytes | None:
         """A line, ``b""`` at end of file, ``None`` when ``timeout`` seconds pass first.
@@ -105,14 +110,15 @@ class LineReader:
         self.ended = not chunk
         return chunk
 
-    def _pump(self) -> None:
-        """Read the pipe until its end (a closed descriptor ends it too), for ``readline``."""
+    def _pump(self, fd: int) -> None:
+        """Read the pipe from ``fd`` until its end, for ``readline``; then close ``fd``."""
         assert self.chunks is not None
-        while True:
-            try:
-                chunk = os.read(self.fd, 65536)
-            except OSError:
-                chunk = b""
-            self.chunks.put(chunk)
-            if not chunk:
-                return
+        with os.fdopen(fd, "rb", buffering=0) as pipe:
+            while True:
+                try:
+                    chunk = pipe.read(65536) or b""
+                except OSError:
+                    chunk = b""
+                self.chunks.put(chunk)
+                if not chunk:
+                    return
