@@ -121,3 +121,44 @@ def test_a_stdout_that_cannot_encode_a_name_escapes_it(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr.decode()
     assert b"\\u8ba2\\u5355\\u21921.json\n  workflow type  SecretFanout\n" in done.stdout
+
+
+def test_check_replays_where_select_takes_sockets_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The whole path through real replay workers, their answers read as on Windows.
+    import select
+
+    from click.testing import CliRunner
+
+    from replaycheck.cli import main
+    from tests.conftest import REPO
+
+    def sockets_only(*args: object) -> None:
+        raise OSError(10038, "An operation was attempted on something that is not a socket")
+
+    monkeypatch.chdir(REPO)
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(select, "select", sockets_only)
+    result = CliRunner().invoke(main, ["check", "fixtures/histories/TenantProvisioning"])
+    assert result.exit_code == 0, result.output
+    assert "3 ok" in result.output
+
+
+def test_the_command_line_loads_without_posix_only_modules(tmp_path: Path) -> None:
+    # Windows has no fcntl, resource, termios, pwd nor grp: importing the package and each
+    # command's --help must not need them.
+    code = (
+        "import sys\n"
+        "for name in ('fcntl', 'resource', 'termios', 'pwd', 'grp'):\n"
+        "    sys.modules[name] = None\n"
+        "import replaycheck\n"
+        "from replaycheck.cli import main\n"
+        "for command in ([], ['check'], ['export'], ['generate'], ['patches'], ['inspect']):\n"
+        "    try:\n"
+        "        main([*command, '--help'])\n"
+        "    except SystemExit as exc:\n"
+        "        assert exc.code == 0, (command, exc.code)\n"
+        "print('ok')\n"
+    )
+    done = _python(code, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith("ok\n")
