@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from replaycheck._export_lock import LOCK_NAME
+
 
 def _python(code: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     err = tmp_path / "stderr.txt"
@@ -162,3 +164,52 @@ def test_the_command_line_loads_without_posix_only_modules(tmp_path: Path) -> No
     done = _python(code, tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.endswith("ok\n")
+
+
+AS_ON_WINDOWS = (
+    "import fcntl, os, sys, types\n"
+    "sys.platform = 'win32'\n"
+    "def locking(fd, mode, nbytes):  # msvcrt's: nbytes from the file's position\n"
+    "    try:\n"
+    "        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, nbytes, 0, os.SEEK_CUR)\n"
+    "    except OSError:\n"
+    "        raise PermissionError(13, 'Permission denied') from None\n"
+    "sys.modules['msvcrt'] = types.SimpleNamespace(LK_NBLCK=2, locking=locking)\n"
+    "from pathlib import Path\n"
+    "from replaycheck._export_lock import LOCK_NAME, export_lock\n"
+    "from replaycheck.errors import ReplaycheckError\n"
+)
+"""A prelude that takes the export lock's Windows branch, ``msvcrt.locking`` done by
+``lockf`` (a byte range lock from the current position, refused with ``EACCES`` as there)."""
+
+
+def test_the_export_lock_refuses_a_second_writer_on_windows(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    hold = AS_ON_WINDOWS + (
+        "with export_lock(Path(sys.argv[1])):\n"
+        "    print('held', flush=True)\n"
+        "    sys.stdin.read()\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", hold, str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == b"held\n"
+        attempt = AS_ON_WINDOWS + (
+            "try:\n"
+            "    with export_lock(Path(sys.argv[1])):\n"
+            "        print('taken')\n"
+            "except ReplaycheckError as exc:\n"
+            "    print(exc)\n"
+        )
+        refused = _python(attempt.replace("sys.argv[1]", repr(str(out))), tmp_path)
+    finally:
+        holder.communicate(b"")
+    assert refused.stdout == (
+        f"another export is writing to {out} (pid {holder.pid}); wait for it or choose "
+        "another -o.\n"
+    )
+    assert not (out / LOCK_NAME).exists()  # removed once released, as Windows allows
+    taken = _python(attempt.replace("sys.argv[1]", repr(str(out))), tmp_path)
+    assert taken.stdout == "taken\n", taken.stderr
