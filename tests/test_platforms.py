@@ -213,3 +213,20 @@ def test_the_export_lock_refuses_a_second_writer_on_windows(tmp_path: Path) -> N
     assert not (out / LOCK_NAME).exists()  # removed once released, as Windows allows
     taken = _python(attempt.replace("sys.argv[1]", repr(str(out))), tmp_path)
     assert taken.stdout == "taken\n", taken.stderr
+
+
+def test_the_github_job_summary_is_written_without_o_nonblock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Windows has no O_NONBLOCK: every check --format github on a windows-latest runner (where
+    # GITHUB_STEP_SUMMARY is always set) ended in an internal error.
+    from replaycheck._render_ci import check_step_summary, step_summary, write_step_summary
+    from replaycheck.verdict import Verdict
+
+    monkeypatch.delattr(os, "O_NONBLOCK")
+    target = tmp_path / "summary.md"
+    environ = {"GITHUB_STEP_SUMMARY": str(target)}
+    verdicts = [Verdict(path="h/Orders/order-1.json", verdict="ok", message="")]
+    check_step_summary(environ)
+    assert write_step_summary(verdicts, environ=environ) == target
+    assert target.read_bytes() == step_summary(verdicts).encode()

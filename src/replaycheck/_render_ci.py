@@ -334,8 +334,10 @@ def _append_summary(text: str, environ: Mapping[str, str] | None) -> Path | None
         return None
     path = Path(target)
     try:
-        # Non-blocking: a fifo nobody reads fails at once instead of hanging the run.
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o666)
+        # Non-blocking: a fifo nobody reads fails at once instead of hanging the run. Windows
+        # (a windows-latest runner) has no fifos and no O_NONBLOCK, and needs O_BINARY.
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+        fd = os.open(path, flags | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0), 0o666)
         with os.fdopen(fd, "ab") as handle:
             handle.write(_utf8(text))
     except OSError as exc:
