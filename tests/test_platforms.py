@@ -230,3 +230,16 @@ def test_the_github_job_summary_is_written_without_o_nonblock(
     check_step_summary(environ)
     assert write_step_summary(verdicts, environ=environ) == target
     assert target.read_bytes() == step_summary(verdicts).encode()
+
+
+def test_a_history_checked_out_with_crlf_line_endings_reads_the_same(tmp_path: Path) -> None:
+    # Git for Windows converts text files to CRLF on checkout (core.autocrlf) by default.
+    from replaycheck._export_files import state_of
+    from replaycheck.histories import read_history
+
+    recorded = Path(__file__).parent.parent / "fixtures" / "histories" / "TenantProvisioning"
+    for lf in sorted(recorded.glob("*.json"))[:3]:
+        crlf = tmp_path / lf.name
+        crlf.write_bytes(lf.read_bytes().replace(b"\n", b"\r\n"))
+        assert read_history(crlf).history == read_history(lf).history
+        assert state_of(crlf) == state_of(lf)  # export sees it there, as it wrote it
