@@ -14,6 +14,7 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
+from replaycheck._export_names import CaseNames
 from replaycheck.cluster import Execution
 from replaycheck.errors import HistoryError
 from replaycheck.histories import (
@@ -58,16 +59,28 @@ def safe_name(text: str, *, directory: bool = False) -> str:
     return name or "_"
 
 
-def history_path(out_dir: Path, execution: Execution, fmt: str, *, own_run: bool = False) -> Path:
+def history_path(
+    out_dir: Path,
+    execution: Execution,
+    fmt: str,
+    *,
+    own_run: bool = False,
+    names: CaseNames | None = None,
+) -> Path:
     """``out_dir/<WorkflowType>/<workflow-id><suffix>``; ``<workflow-id>@<run-id><suffix>`` for a
     run that is not its workflow id's latest (one that continued as new, or ``own_run``), so
-    it never takes the name of the run the id stands for."""
+    it never takes the name of the run the id stands for. With ``names``, a type or id that
+    differs only in case from one already there is marked (``order-a~a817cf28``)."""
     name = safe_name(execution.workflow_id)
     if execution.run_id and (own_run or execution.status == "CONTINUED_AS_NEW"):
         name = safe_name(f"{execution.workflow_id}@{execution.run_id}")
     elif found := RUN_SUFFIX.search(name):  # an id ending like that: its own '@' %-encoded
         name = f"{name[: found.start()]}%40{name[found.start() + 1 :]}"
-    return out_dir / safe_name(execution.workflow_type, directory=True) / (name + SUFFIXES[fmt])
+    directory = safe_name(execution.workflow_type, directory=True)
+    if names is not None:
+        directory = names.name(out_dir, directory, is_file=False)
+        name = names.name(out_dir / directory, name)
+    return out_dir / directory / (name + SUFFIXES[fmt])
 
 
 def render(history: History, provenance: Provenance | None, fmt: str) -> bytes:

@@ -26,6 +26,7 @@ from replaycheck._export_files import (
     start,
     state_of,
 )
+from replaycheck._export_names import CaseNames
 from replaycheck.cluster import (
     DEFAULT_CONCURRENCY,
     Execution,
@@ -107,6 +108,8 @@ class Exporter:
         self.result = ExportResult()
         now = datetime.datetime.now(datetime.timezone.utc)
         self.captured_at = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.names = CaseNames()
+        """The names given, apart where case does not count (macOS, Windows)."""
         self.seen: set[tuple[str, str]] = set()
         self.older: set[tuple[str, str]] = set()
         """With ``dedupe``: ``(workflow id, run id)`` of runs listed after their id's first."""
@@ -187,7 +190,8 @@ class Exporter:
 
     def _path(self, execution: Execution) -> Path:
         own = (execution.workflow_id, execution.run_id) in self.older
-        return history_path(self.options.out_dir, execution, self.options.fmt, own_run=own)
+        out, fmt = self.options.out_dir, self.options.fmt
+        return history_path(out, execution, fmt, own_run=own, names=self.names)
 
     def _wanted(self, path: Path, run_id: str) -> bool:
         """Whether to write ``path`` (run ``run_id``): ``overwrite``, or no format of it is
@@ -227,7 +231,7 @@ class Exporter:
     async def _read_held(self, pool: Executor, execution: Execution) -> None:
         """Read the shapes of the histories already there, once per workflow type."""
         if execution.workflow_type not in self.held:
-            directory = history_path(self.options.out_dir, execution, self.options.fmt).parent
+            directory = self._path(execution).parent
             loop = asyncio.get_running_loop()
             held = await loop.run_in_executor(pool, shapes_in, directory)
             self.held[execution.workflow_type] = held
@@ -378,4 +382,4 @@ class Exporter:
     def _own_run_path(self, execution: Execution, run_id: str, fmt: str) -> Path:
         """Where run ``run_id`` of the execution's workflow id goes when it is not the latest."""
         run = Execution(execution.workflow_id, run_id, execution.workflow_type, "")
-        return history_path(self.options.out_dir, run, fmt, own_run=True)
+        return history_path(self.options.out_dir, run, fmt, own_run=True, names=self.names)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import urllib.parse
@@ -20,11 +21,24 @@ def history_stem(name: str) -> str:
     return name
 
 
+MARK_LENGTH = 9
+"""``~`` and eight hex digits of the SHA-256 of the name it marks."""
+
+
+def case_marked(stem: str) -> str:
+    """``stem`` with the mark of its exact spelling, which export gives a name that differs
+    only in case from one already in its directory (``Order-A`` is ``Order-A~<8 hex>``)."""
+    return f"{stem}~{hashlib.sha256(stem.encode()).hexdigest()[: MARK_LENGTH - 1]}"
+
+
 def workflow_id_from_name(name: str) -> str:
     """The workflow id a file name implies: its base name without the history suffix, and
-    without ``@<run-id>``, %-decoded as export encodes it (bytes of a name that are not UTF-8
+    without the mark of a name that differs only in case from another and ``@<run-id>``,
+    %-decoded as export encodes it (bytes of a name that are not UTF-8
     escaped, as a workflow id is UTF-8)."""
     base = history_stem(os.fsencode(Path(name).name).decode("utf-8", "backslashreplace"))
+    if case_marked(base[:-MARK_LENGTH]) == base:  # the mark of one that differs only in case
+        base = base[:-MARK_LENGTH]
     # export names an earlier run <workflow-id>@<run-id>, and %-encodes what a name cannot hold
     return urllib.parse.unquote(RUN_SUFFIX.sub("", base), errors="backslashreplace")
 
