@@ -60,6 +60,20 @@ def test_a_sibling_that_comes_later_gets_the_marked_name(tmp_path: Path) -> None
     later[0].write_text("{}")
     there.unlink()
     assert paths(tmp_path, [lower]) == later[:1]
+    # Both unmarked already there (an earlier version's export on Linux): all but the first
+    # are renamed, in every format, and keep what they hold.
+    old = tmp_path / "old"
+    (old / "Orders").mkdir(parents=True)
+    for name in ("order-a.json", "order-a.binpb", "Order-A.json"):
+        (old / "Orders" / name).write_text(name)
+    marked = case_marked("order-a")
+    assert [p.name for p in paths(old, [lower, upper])] == [f"{marked}.json", "Order-A.json"]
+    assert sorted(p.name for p in (old / "Orders").iterdir()) == [
+        "Order-A.json",
+        f"{marked}.binpb",
+        f"{marked}.json",
+    ]
+    assert (old / "Orders" / f"{marked}.binpb").read_text() == "order-a.binpb"
     # Only a real mark is taken off: an id that merely ends like one keeps its ending.
     assert workflow_id_from_name("order-a~0123abcd.json") == "order-a~0123abcd"
 
@@ -90,6 +104,15 @@ def test_ids_that_differ_only_in_case_export_to_two_files_on_every_run(
     again = invoke("export", "-q", "WorkflowType='Steps'", *where)
     assert "exported 0 histories to " in again.stderr
     assert "2 already there" in again.stderr
+    assert sorted(tmp_path.rglob("*.json")) == files
+    # A directory an earlier version exported on Linux holds both unmarked: the second is
+    # renamed, said so, and found there.
+    marked = tmp_path / "Steps" / (case_marked("order-a") + ".json")
+    marked.rename(marked.with_name("order-a.json"))
+    repaired = invoke("export", "-q", "WorkflowType='Steps'", *where)
+    assert "exported 0 histories to " in repaired.stderr
+    assert "(1 file there whose name differed from another's only in case" in repaired.stderr
+    assert "2 already there" in repaired.stderr
     assert sorted(tmp_path.rglob("*.json")) == files
     check = invoke("check", "-w", "tests.workflows.steps", "--format", "json", tmp_path)
     assert check.exit_code == 0, check.stdout

@@ -194,6 +194,11 @@ def _export_summary(result: ExportResult, options: ExportOptions) -> str:
             f" ({plural(len(result.moved), 'file')} of an earlier run of the same workflow id "
             "kept as <workflow-id>@<run-id>)"
         )
+    if result.marked:
+        line += (
+            f" ({plural(len(result.marked), 'file')} there whose name differed from another's "
+            "only in case, one file on macOS and Windows, renamed <name>~<mark>)"
+        )
     if result.existing:
         line += f"; {result.existing} already there (--overwrite replaces them)"
     if result.other_namespace:

@@ -84,6 +84,9 @@ class ExportResult:
     other_namespace: list[Path] = field(default_factory=list)
     """Skipped (no ``overwrite``): the file is there with a history of the same workflow type
     and id from another namespace."""
+    marked: list[Path] = field(default_factory=list)
+    """Files already there whose name differed only in case from another's: renamed with the
+    mark of their exact spelling."""
     done: int = 0
     """Executions dealt with so far (for progress)."""
 
@@ -110,6 +113,7 @@ class Exporter:
         self.captured_at = now.strftime("%Y-%m-%dT%H:%M:%SZ")
         self.names = CaseNames()
         """The names given, apart where case does not count (macOS, Windows)."""
+        self.result.marked = self.names.renamed
         self.seen: set[tuple[str, str]] = set()
         self.older: set[tuple[str, str]] = set()
         """With ``dedupe``: ``(workflow id, run id)`` of runs listed after their id's first."""
