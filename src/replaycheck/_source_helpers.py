@@ -8,20 +8,17 @@ for :mod:`replaycheck._branch_readings`, and whether one called later names a co
 from __future__ import annotations
 
 import ast
-import functools
 import linecache
-import os
 import re
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from replaycheck._patch_modules import dotted_name
 from replaycheck._source import end_line, function_at, parsed, statement_span
 from replaycheck._source_branches import Passed, held_in, returned_before
+from replaycheck._source_classes import method
 from replaycheck._source_flow import code_of, later_lines, lines_on_its_path
-from replaycheck._workflow_scan import module_file
+from replaycheck._source_imports import function_in, imported_name, module_function, module_named
 
 Runs = Callable[[str], Callable[[ast.AST], bool]]
 """Given a file, picks its nodes that run the command looked for."""
@@ -166,19 +163,20 @@ def _search(
 def called(path: str, function: Any, call: ast.AST) -> tuple[str, Any] | None:
     """The file and the definition of the function that ``call`` (in ``function`` of
     ``path``) calls, when it is read from source: a method of the class holding ``function``
-    or of a base class of it (``self.name(...)``, ``super().name(...)``; see :func:`_method`),
-    a function of the module (``name(...)``), or one of a module it imports (``name(...)``
-    from ``from pkg.helpers import name``, ``helpers.name(...)``)."""
+    or of a base class of it (``self.name(...)``, ``super().name(...)``; see
+    :func:`~replaycheck._source_classes.method`), a function of the module (``name(...)``),
+    or one of a module it imports (``name(...)`` from ``from pkg.helpers import name``,
+    ``helpers.name(...)``)."""
     tree = parsed(path)
     if tree is None or not isinstance(call, ast.Call):
         return None
     func = call.func
     if isinstance(func, ast.Name):
-        local = _module_function(tree, func.id)
+        local = module_function(tree, func.id)
         if local is not None:
             return None if local is function else (path, local)
-        source = _imported_name(path, func.id)
-        return None if source is None else _function_in(*source)
+        source = imported_name(path, func.id)
+        return None if source is None else function_in(*source)
     if not isinstance(func, ast.Attribute):
         return None
     value = func.value
@@ -187,132 +185,8 @@ def called(path: str, function: Any, call: ast.AST) -> tuple[str, Any] | None:
         owner = next((c for c in ast.walk(tree) if isinstance(c, ast.ClassDef)
                       and any(s is function for s in c.body)), None)  # fmt: skip
         seen: frozenset[tuple[str, int]] = frozenset()
-        method = None if owner is None else _method(path, owner, func.attr, seen, not on_super)
-        return None if method is None or method[1] is function else method
+        found = None if owner is None else method(path, owner, func.attr, seen, not on_super)
+        return None if found is None or found[1] is function else found
     dotted = dotted_name(func.value)
-    module = None if dotted is None else _module_named(path, dotted)
-    return None if module is None else _function_in(module, func.attr)
-
-
-_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
-
-
-def _defined(body: list[ast.stmt], name: str) -> Any:
-    return next((s for s in body if isinstance(s, _DEFS) and s.name == name), None)
-
-
-def _module_function(tree: ast.Module, name: str) -> Any:
-    return _defined(tree.body, name)
-
-
-def _method(
-    path: str, owner: ast.ClassDef, name: str, seen: frozenset[tuple[str, int]], own: bool = True
-) -> tuple[str, Any] | None:
-    """The file and definition of method ``name`` of class ``owner`` (in ``path``): its own
-    (unless not ``own``: ``super().name(...)``), or the first of its base classes' (left to
-    right, depth first, as Python's order mostly is) that defines it, a base of the module or
-    of a module it imports (``from .shared import Approvals``, ``shared.Approvals``). Each
-    class is read once (a cycle of names ends)."""
-    found = _defined(owner.body, name) if own else None
-    if found is not None:
-        return path, found
-    seen = seen | {(path, owner.lineno)}
-    for base in owner.bases:
-        located = _base_class(path, base)
-        if located is not None and (located[0], located[1].lineno) not in seen:
-            inherited = _method(*located, name, seen)
-            if inherited is not None:
-                return inherited
-    return None
-
-
-def _base_class(path: str, base: ast.expr) -> tuple[str, ast.ClassDef] | None:
-    """The file and definition of the class ``base`` (a base of a class of ``path``) names: one
-    of that module, or of a module of the workflow's own code it imports."""
-    tree = parsed(path)
-    if isinstance(base, ast.Name):
-        local = None if tree is None else _class_in(tree, base.id)
-        if local is not None:
-            return path, local
-        source = _imported_name(path, base.id)
-    elif isinstance(base, ast.Attribute):
-        dotted = dotted_name(base.value)
-        module = None if dotted is None else _module_named(path, dotted)
-        source = None if module is None else (module, base.attr)
-    else:
-        return None
-    if source is None:
-        return None
-    other = parsed(source[0])
-    found = None if other is None else _class_in(other, source[1])
-    return None if found is None else (source[0], found)
-
-
-def _class_in(tree: ast.Module, name: str) -> ast.ClassDef | None:
-    return next((s for s in tree.body if isinstance(s, ast.ClassDef) and s.name == name), None)
-
-
-def _function_in(module: str, name: str) -> tuple[str, Any] | None:
-    tree = parsed(module)
-    found = None if tree is None else _module_function(tree, name)
-    return None if found is None else (module, found)
-
-
-@functools.lru_cache(maxsize=256)
-def _imported_name(path: str, local: str) -> tuple[str, str] | None:
-    """What ``from module import name [as local]`` in ``path`` binds ``local`` to: ``(the
-    module's file, name)``, for a module of the workflow's own code."""
-    tree = parsed(path)
-    for node in ast.walk(tree) if tree is not None else ():
-        if isinstance(node, ast.ImportFrom):
-            for alias in node.names:
-                if local == (alias.asname or alias.name):
-                    module = _module_path(path, node.level, node.module or "")
-                    return None if module is None else (module, alias.name)
-    return None
-
-
-@functools.lru_cache(maxsize=256)
-def _module_named(path: str, dotted: str) -> str | None:
-    """The file of the module that ``dotted`` (``helpers``, ``pkg.helpers``) names in
-    ``path``: ``import pkg.helpers [as helpers]`` or ``from pkg import helpers``."""
-    tree = parsed(path)
-    for node in ast.walk(tree) if tree is not None else ():
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if dotted in (alias.asname, None if alias.asname else alias.name):
-                    return _module_path(path, 0, alias.name)
-        elif isinstance(node, ast.ImportFrom):
-            for alias in node.names:
-                if dotted == (alias.asname or alias.name):
-                    parent = node.module or ""
-                    module = f"{parent}.{alias.name}" if parent else alias.name
-                    return _module_path(path, node.level, module)
-    return None
-
-
-def _module_path(path: str, level: int, module: str) -> str | None:
-    """The source file of ``module`` imported from ``path`` (``level``: the dots of a relative
-    import): the file of the module as imported, else found on ``sys.path``, never importing
-    it; ``None`` for a module not of the workflow's own code
-    (temporalio, the standard library, an installed package)."""
-    from replaycheck._user_frames import SITE_PACKAGES, is_user_file
-
-    parts = module.split(".") if module else []
-    found: str | None = None
-    if level == 0:
-        # Imported already (the worker imported the workflow's modules), maybe by a finder
-        # that no entry of sys.path shows (an editable install's): its file; else looked for.
-        loaded = getattr(sys.modules.get(module), "__file__", None) if module else None
-        source = isinstance(loaded, str) and loaded.endswith(".py")
-        file = loaded if source else module_file(module) if module else None
-        found = None if file is None else os.path.abspath(file)
-    else:
-        base = Path(path).parent
-        for _ in range(level - 1):
-            base = base.parent
-        files = (base.joinpath(*parts).with_suffix(".py"), base.joinpath(*parts, "__init__.py"))
-        found = next((str(c) for c in files if parts and c.is_file()), None)
-    if found is None or not is_user_file(found) or found.startswith(SITE_PACKAGES):
-        return None
-    return found
+    module = None if dotted is None else module_named(path, dotted)
+    return None if module is None else function_in(module, func.attr)
