@@ -239,3 +239,67 @@ def test_a_base_class_of_a_module_imported_by_a_finder_is_read_from_its_file(
     call = next(n for n in ast.walk(run) if isinstance(n, ast.Call))
     found = called(str(workflow_file), run, call)
     assert found is not None and (found[0], found[1].name) == (str(library), "approve")
+
+
+def test_a_hook_only_the_workflow_class_defines_is_read_from_a_base_class_method() -> None:
+    # run calls review, a method of the base class Reviews in shared.py, which calls
+    # self.review_hook(order): only the workflow class (a subclass) defines it, and its if now
+    # audits VIP orders only. self is the workflow class's instance: the hook is looked up on
+    # its method resolution order, not on the class defining review.
+    d = _diagnosis("SkipInSubclassHook")
+    line = _line("branch: SkipInSubclassHook", "workflows.py")
+    call = _line("change: SkipInSubclassHook", "workflows.py") - 2  # run calls review
+    hook_call = next(
+        n for n, text in enumerate((PACKAGE / "shared.py").read_text().splitlines(), 1)
+        if "await self.review_hook(order)" in text
+    )  # fmt: skip
+    assert d.explanation().startswith(
+        f"the code passed the if at {WORKFLOWS}:{line} in review_hook (called from "
+        f"{SHARED}:{hook_call} in review, called from {WORKFLOWS}:{call} in run) without taking "
+        "its body, which runs activity 'audit'"
+    ), d.explanation()
+    assert d.fix()[:3] == [
+        f"gate the condition of the if at {WORKFLOWS}:{line} in review_hook, not the code in "
+        "its branches (executions recorded before took theirs under the old condition):",
+        '    new_branch = order.startswith("vip-")',
+        '    if not workflow.patched("skip-audit"):',
+    ]
+    assert d.fix_at is not None and (d.fix_at.line, d.fix_at.function) == (line, "review_hook")
+
+
+def test_self_and_super_follow_the_workflow_classs_method_resolution_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Diamond: D(B, C), B(A), C(A). In A.run, self.hook() runs C.hook on a D (not A.hook, which
+    # a depth-first walk from A finds), and in C.hook, super().hook() runs A.hook.
+    import importlib
+
+    from replaycheck._source_classes import instance_of
+
+    (tmp_path / "diamond_wf.py").write_text(
+        "class A:\n"
+        "    async def run(self):\n        await self.hook()\n\n"
+        "    async def hook(self):\n        pass\n\n"
+        "class B(A):\n    pass\n\n"
+        "class C(A):\n"
+        "    async def hook(self):\n        await super().hook()\n\n"
+        "class D(B, C):\n    pass\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("diamond_wf")
+    monkeypatch.setitem(sys.modules, "diamond_wf", module)
+    path = str(tmp_path / "diamond_wf.py")
+    tree = parsed(path)
+    assert tree is not None
+    classes = {c.name: c for c in tree.body if isinstance(c, ast.ClassDef)}
+    a_run, c_hook = classes["A"].body[0], classes["C"].body[0]
+
+    def target(function: ast.AST) -> tuple[str, int] | None:
+        call = next(n for n in ast.walk(function) if isinstance(n, ast.Call)
+                    and isinstance(n.func, ast.Attribute))  # fmt: skip
+        found = called(path, function, call)
+        return None if found is None else (found[1].name, found[1].lineno)
+
+    assert target(a_run) == ("hook", 5)  # no workflow class known: A's own
+    with instance_of(module.D):
+        assert (target(a_run), target(c_hook)) == (("hook", 12), ("hook", 5))

@@ -82,8 +82,9 @@ class Recording:
     commands that accept and complete it carry only that id."""
     waiting: tuple[Waiting, ...] = ()
     """Where the instance's tasks waited when it was evicted (``replaycheck._waiting``)."""
-    run_method: Any = None
-    """The workflow's run method (its code tells where it starts)."""
+    definition: Any = None
+    """The workflow's definition: its class, and its run method (whose code tells where it
+    starts)."""
 
     def command_entries(self) -> list[tuple[WorkflowCommand, int, tuple[RawFrame, ...]]]:
         """:attr:`entries`, a cancel command taking the frames of the ``cancel()`` call, and a
@@ -213,7 +214,7 @@ def _hook_instance(instance: Any, recording: Recording) -> None:
     instance._replaycheck_recording = recording  # for the handles' cancel() (_hook_cancels)
     recording.signal_handlers = getattr(instance, "_signals", None)
     recording.update_handlers = getattr(instance, "_updates", None)
-    recording.run_method = getattr(getattr(instance, "_defn", None), "run_fn", None)
+    recording.definition = getattr(instance, "_defn", None)
     workflow_random = getattr(instance, "workflow_random", None)
     if workflow_random is not None:
         draws, seen = recording.draws, set()

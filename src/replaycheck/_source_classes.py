@@ -1,15 +1,67 @@
-"""The method a call on ``self`` (or ``super()``) runs, read from source without importing
-anything: on the class holding the caller and its bases, for
-:mod:`replaycheck._source_helpers`."""
+"""The method a call on ``self`` (or ``super()``) runs, read from source: on the method
+resolution order of the workflow class being diagnosed, as Python looks it up, else on the
+class holding the caller and its bases, for :mod:`replaycheck._source_helpers`."""
 
 from __future__ import annotations
 
 import ast
+import contextlib
+import os
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from replaycheck._patch_modules import dotted_name
 from replaycheck._source import parsed
-from replaycheck._source_imports import defined, imported_name, module_named
+from replaycheck._source_imports import defined, imported_name, module_named, module_path
+
+_INSTANCE: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("instance_of", default=())
+"""``(file, qualified name)`` of each class of the workflow's own code in the method resolution
+order of the workflow class whose history is diagnosed (in this context)."""
+
+
+@contextlib.contextmanager
+def instance_of(cls: Any) -> Iterator[None]:
+    """Read ``self`` as an instance of ``cls`` (the registered workflow class whose history is
+    replayed) while the ``with`` block runs: ``self.hook()`` in a method of a base class finds
+    ``hook`` where ``cls.__mro__`` does, in a subclass too."""
+    classes = []
+    for each in getattr(cls, "__mro__", ()):
+        name, module = getattr(each, "__qualname__", ""), getattr(each, "__module__", "")
+        file = module_path("", 0, module) if module and "<" not in name else None
+        if file is not None:
+            classes.append((file, name))
+    token = _INSTANCE.set(tuple(classes))
+    try:
+        yield
+    finally:
+        _INSTANCE.reset(token)
+
+
+def method_of_self(
+    path: str, owner: ast.ClassDef, name: str, on_super: bool
+) -> tuple[str, Any] | None:
+    """The file and definition of the method ``self.name(...)`` (``super().name(...)``) in a
+    method of ``owner`` (in ``path``) runs: the first class defining it in the workflow class's
+    method resolution order (after ``owner``, for ``super()``) when ``owner`` is in it, else
+    as :func:`method` finds it from ``owner``."""
+    classes = [(f, c) for f, c in (_class_at(*x) for x in _INSTANCE.get()) if c is not None]
+    at = [i for i, (f, c) in enumerate(classes) if c is owner and f == os.path.abspath(path)]
+    if not at:
+        return method(path, owner, name, frozenset(), not on_super)
+    for file, cls in classes[at[0] + 1 if on_super else 0 :]:
+        found = defined(cls.body, name)
+        if found is not None:
+            return file, found
+    return None
+
+
+def _class_at(file: str, qualname: str) -> tuple[str, ast.ClassDef | None]:
+    """``file`` and the definition of the class ``qualname`` (``Outer.Inner``) in it."""
+    found: Any = parsed(file)
+    for part in qualname.split("."):
+        found = None if found is None else _class_in(found, part)
+    return file, found
 
 
 def method(
@@ -55,5 +107,5 @@ def _base_class(path: str, base: ast.expr) -> tuple[str, ast.ClassDef] | None:
     return None if found is None else (source[0], found)
 
 
-def _class_in(tree: ast.Module, name: str) -> ast.ClassDef | None:
+def _class_in(tree: ast.Module | ast.ClassDef, name: str) -> ast.ClassDef | None:
     return next((s for s in tree.body if isinstance(s, ast.ClassDef) and s.name == name), None)

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from replaycheck._patch_modules import dotted_name
 from replaycheck._source import end_line, function_at, parsed, statement_span
 from replaycheck._source_branches import Passed, held_in, returned_before
-from replaycheck._source_classes import method
+from replaycheck._source_classes import method_of_self
 from replaycheck._source_flow import code_of, later_lines, lines_on_its_path
 from replaycheck._source_imports import function_in, imported_name, module_function, module_named
 
@@ -163,8 +163,10 @@ def _search(
 def called(path: str, function: Any, call: ast.AST) -> tuple[str, Any] | None:
     """The file and the definition of the function that ``call`` (in ``function`` of
     ``path``) calls, when it is read from source: a method of the class holding ``function``
-    or of a base class of it (``self.name(...)``, ``super().name(...)``; see
-    :func:`~replaycheck._source_classes.method`), a function of the module (``name(...)``),
+    or of a base class of it (``self.name(...)``, ``super().name(...)``, looked up as
+    Python does on the workflow class being diagnosed: a base class's method calling a
+    hook only the workflow class defines; see
+    :func:`~replaycheck._source_classes.method_of_self`), a function of the module (``name(...)``),
     or one of a module it imports (``name(...)`` from ``from pkg.helpers import name``,
     ``helpers.name(...)``)."""
     tree = parsed(path)
@@ -184,8 +186,7 @@ def called(path: str, function: Any, call: ast.AST) -> tuple[str, Any] | None:
     if on_super or (isinstance(value, ast.Name) and value.id == "self"):
         owner = next((c for c in ast.walk(tree) if isinstance(c, ast.ClassDef)
                       and any(s is function for s in c.body)), None)  # fmt: skip
-        seen: frozenset[tuple[str, int]] = frozenset()
-        found = None if owner is None else method(path, owner, func.attr, seen, not on_super)
+        found = None if owner is None else method_of_self(path, owner, func.attr, on_super)
         return None if found is None or found[1] is function else found
     dotted = dotted_name(func.value)
     module = None if dotted is None else module_named(path, dotted)

@@ -109,6 +109,7 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
     from replaycheck._building import diagnose
     from replaycheck._commands import Command, code_commands
     from replaycheck._source import source_frames
+    from replaycheck._source_classes import instance_of
 
     issued = None
     last = 0
@@ -137,21 +138,23 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
             frames = source_frames(stack)
             before = _issued_before(entries, count)
             early.append((patch_id, frames[0].short() if frames else "", before))
-    return diagnose(
-        message,
-        loaded.history,
-        status=loaded.info.status,
-        issued=issued,
-        last_task=last,
-        early_deprecations=early,
-        draws=draws,
-        signal_handlers=handlers,
-        update_handlers=updates,
-        abandoned=abandoned,
-        waiting=waiting,
-        undecoded=recording.undecoded if recording is not None else (),
-        run_at=_run_start(recording.run_method) if recording is not None else None,
-    )
+    definition = recording.definition if recording is not None else None
+    with instance_of(getattr(definition, "cls", None)):
+        return diagnose(
+            message,
+            loaded.history,
+            status=loaded.info.status,
+            issued=issued,
+            last_task=last,
+            early_deprecations=early,
+            draws=draws,
+            signal_handlers=handlers,
+            update_handlers=updates,
+            abandoned=abandoned,
+            waiting=waiting,
+            undecoded=recording.undecoded if recording is not None else (),
+            run_at=_run_start(getattr(definition, "run_fn", None)),
+        )
 
 
 def _handler_frame(fn: Any) -> SourceFrame:

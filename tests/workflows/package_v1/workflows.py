@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from temporalio import workflow
 
-from .shared import Approvals, approve, charge_order, notify
+from .shared import Approvals, Reviews, approve, charge_order, notify
 
 with workflow.unsafe.imports_passed_through():
-    from tests.workflows.changes_common import TIMEOUT, charge, fetch
+    from tests.workflows.changes_common import TIMEOUT, audit, charge, fetch
 
 
 @workflow.defn(name="SkipInBaseMethod")
@@ -62,7 +62,19 @@ class AddBeforeImportedFunction:
         return await charge_order(order)
 
 
+@workflow.defn(name="SkipInSubclassHook")
+class SkipInSubclassHook(Reviews):
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await self.review(order)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    async def review_hook(self, order: str) -> None:
+        await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+
 WORKFLOWS = (
     SkipInBaseMethod, SkipInImportedFunction, GateBaseMethodCall, GateImportedCall,
-    AddBeforeBaseMethod, AddBeforeImportedFunction,
+    AddBeforeBaseMethod, AddBeforeImportedFunction, SkipInSubclassHook,
 )  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from temporalio import workflow
 
-from .shared import Approvals, approve, charge_order, notify
+from .shared import Approvals, Reviews, approve, charge_order, notify
 
 with workflow.unsafe.imports_passed_through():
     from tests.workflows.changes_common import TIMEOUT, audit, charge, fetch
@@ -86,7 +86,25 @@ class AddBeforeImportedFunction:
         return await charge_order(order)
 
 
+@workflow.defn(name="SkipInSubclassHook")
+class SkipInSubclassHook(Reviews):
+    """Only VIP orders are audited now, by the hook the base class's review (in shared.py)
+    calls, which only this class defines."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await self.review(order)
+        # change: SkipInSubclassHook (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    async def review_hook(self, order: str) -> None:
+        # branch: SkipInSubclassHook (the next line)
+        if order.startswith("vip-"):
+            await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+
 WORKFLOWS = (
     SkipInBaseMethod, SkipInImportedFunction, GateBaseMethodCall, GateImportedCall,
-    AddBeforeBaseMethod, AddBeforeImportedFunction,
+    AddBeforeBaseMethod, AddBeforeImportedFunction, SkipInSubclassHook,
 )  # fmt: skip
