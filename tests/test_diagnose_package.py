@@ -81,13 +81,15 @@ def test_freshly_recorded_histories_give_the_same_diagnoses(
 
 @pytest.mark.parametrize(
     ("case", "helper"), [("SkipInBaseMethod", "approve_and_notify"),
-                         ("SkipInImportedFunction", "approve")],
+                         ("SkipInImportedFunction", "approve"),
+                         ("SkipInReexportedFunction", "screen")],
 )  # fmt: skip
 def test_an_if_in_a_helper_of_another_module_is_named_there_and_gated(
     case: str, helper: str
 ) -> None:
     # run calls a helper of shared.py between 'fetch' and 'charge' (a method its base class
-    # Approvals defines there, or a function it imports), whose if now audits VIP orders only.
+    # Approvals defines there, a function it imports, or one it imports from the package, whose
+    # __init__.py re-exports it), whose if now audits VIP orders only.
     # The method of the base class read as "activity 'charge' now comes before activity
     # 'audit'", its fix gating the charge in run with the removal first.
     d = _diagnosis(case)
@@ -303,3 +305,44 @@ def test_self_and_super_follow_the_workflow_classs_method_resolution_order(
     assert target(a_run) == ("hook", 5)  # no workflow class known: A's own
     with instance_of(module.D):
         assert (target(a_run), target(c_hook)) == (("hook", 12), ("hook", 5))
+
+
+def test_a_class_or_function_a_package_re_exports_is_read_where_it_is_defined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # shop/__init__.py re-exports Approvals (from .shared import Approvals) and notify (by a
+    # star import, which source alone cannot follow); wf.py imports both from the package.
+    import importlib
+
+    shop = tmp_path / "shop"
+    shop.mkdir()
+    (shop / "shared.py").write_text(
+        "class Approvals:\n    async def approve(self, order):\n        pass\n\n"
+        "async def notify(order):\n    pass\n"
+    )
+    (shop / "__init__.py").write_text("from .shared import Approvals\nfrom .shared import *\n")
+    workflow_file = tmp_path / "wf.py"
+    workflow_file.write_text(
+        "from shop import Approvals, notify\n\n"
+        "class Orders(Approvals):\n"
+        "    async def run(self, order):\n"
+        "        await self.approve(order)\n"
+        "        await notify(order)\n"
+    )
+    tree = parsed(str(workflow_file))
+    assert tree is not None and isinstance(tree.body[-1], ast.ClassDef)
+    run = tree.body[-1].body[0]
+    calls = sorted((n for n in ast.walk(run) if isinstance(n, ast.Call)), key=lambda n: n.lineno)
+
+    def found() -> list[tuple[str, str] | None]:
+        targets = (called(str(workflow_file), run, c) for c in calls)
+        return [(Path(t[0]).name, t[1].name) if t else None for t in targets]
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    # Not imported: the re-export is followed in source, the star import not.
+    assert found() == [("shared.py", "approve"), None]
+    module = importlib.import_module("shop")
+    monkeypatch.setitem(sys.modules, "shop", module)
+    monkeypatch.setitem(sys.modules, "shop.shared", sys.modules["shop.shared"])
+    # Imported (the worker imported the workflow's modules): the objects tell where.
+    assert found() == [("shared.py", "approve"), ("shared.py", "notify")]

@@ -13,7 +13,13 @@ from typing import Any
 
 from replaycheck._patch_modules import dotted_name
 from replaycheck._source import parsed
-from replaycheck._source_imports import defined, imported_name, module_named, module_path
+from replaycheck._source_imports import (
+    defined,
+    defining,
+    imported_name,
+    module_named,
+    module_path,
+)
 
 _INSTANCE: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("instance_of", default=())
 """``(file, qualified name)`` of each class of the workflow's own code in the method resolution
@@ -102,9 +108,10 @@ def _base_class(path: str, base: ast.expr) -> tuple[str, ast.ClassDef] | None:
         return None
     if source is None:
         return None
-    other = parsed(source[0])
-    found = None if other is None else _class_in(other, source[1])
-    return None if found is None else (source[0], found)
+    file, name = defining(*source)
+    other = parsed(file)
+    found = None if other is None else _class_in(other, name)
+    return None if found is None else (file, found)
 
 
 def _class_in(tree: ast.Module | ast.ClassDef, name: str) -> ast.ClassDef | None:

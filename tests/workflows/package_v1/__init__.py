@@ -2,3 +2,7 @@
 of its modules (``shared.py``), a method of a base class and functions it imports. Recorded by
 ``python -m tests.workflows.record_package`` into ``tests/fixtures/package``; ``package_v2``
 is the same package changed in those helpers."""
+
+from .shared import screen
+
+__all__ = ["screen"]  # re-exported: the workflows import it from the package

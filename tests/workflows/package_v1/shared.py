@@ -40,3 +40,8 @@ async def notify(order: str) -> None:
 
 async def charge_order(order: str) -> str:
     return str(await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT))
+
+
+async def screen(order: str) -> None:
+    """Audit every order (re-exported by the package's ``__init__.py``)."""
+    await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from temporalio import workflow
 
+from tests.workflows.package_v1 import screen
+
 from .shared import Approvals, Reviews, approve, charge_order, notify
 
 with workflow.unsafe.imports_passed_through():
@@ -74,7 +76,17 @@ class SkipInSubclassHook(Reviews):
         await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
 
 
+@workflow.defn(name="SkipInReexportedFunction")
+class SkipInReexportedFunction:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await screen(order)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
 WORKFLOWS = (
     SkipInBaseMethod, SkipInImportedFunction, GateBaseMethodCall, GateImportedCall,
     AddBeforeBaseMethod, AddBeforeImportedFunction, SkipInSubclassHook,
+    SkipInReexportedFunction,
 )  # fmt: skip

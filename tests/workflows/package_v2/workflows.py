@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from temporalio import workflow
 
+from tests.workflows.package_v2 import screen
+
 from .shared import Approvals, Reviews, approve, charge_order, notify
 
 with workflow.unsafe.imports_passed_through():
@@ -104,7 +106,21 @@ class SkipInSubclassHook(Reviews):
             await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
 
 
+@workflow.defn(name="SkipInReexportedFunction")
+class SkipInReexportedFunction:
+    """Only VIP orders are audited now, by the function of shared.py that the package's
+    __init__.py re-exports (imported from the package)."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await screen(order)
+        # change: SkipInReexportedFunction (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
 WORKFLOWS = (
     SkipInBaseMethod, SkipInImportedFunction, GateBaseMethodCall, GateImportedCall,
     AddBeforeBaseMethod, AddBeforeImportedFunction, SkipInSubclassHook,
+    SkipInReexportedFunction,
 )  # fmt: skip
