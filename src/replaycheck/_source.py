@@ -12,6 +12,7 @@ from typing import Any
 
 from replaycheck._commands import RawFrame
 from replaycheck._places import display_file, place_file
+from replaycheck._source_nodes import nodes_of
 
 
 @dataclass(frozen=True)
@@ -137,12 +138,9 @@ def end_line(node: ast.AST) -> int:
 
 
 def innermost(tree: ast.AST, line: int, kinds: tuple[type, ...]) -> Any:
-    """The smallest node of one of ``kinds`` whose lines hold ``line`` (``None``: none)."""
-    found = [
-        node
-        for node in ast.walk(tree)
-        if isinstance(node, kinds) and node.lineno <= line <= end_line(node)  # type: ignore[attr-defined]
-    ]
+    """The smallest node of one of ``kinds`` whose lines hold ``line`` (``None``: none; the
+    first in :func:`ast.walk`'s order of those as small)."""
+    found = [n for n, first, last in nodes_of(tree, kinds) if first <= line <= last]
     return min(found, key=lambda n: end_line(n) - int(getattr(n, "lineno", 0)), default=None)
 
 

@@ -1,0 +1,34 @@
+"""The nodes of some kinds in a syntax tree, walked once per tree, not once per line asked
+about: what :func:`replaycheck._source.innermost` (``function_at``, ``later_lines``) filters."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+_NODES: dict[tuple[int, tuple[type, ...]], tuple[ast.AST, list[tuple[Any, int, int]]]] = {}
+"""The nodes of some kinds in a tree, by the tree's id and the kinds; each entry holds its tree
+(so the id is not reused while it is kept). Trees are never changed, and
+:func:`~replaycheck._source.parsed` gives one tree per file for the process (a file edited
+between runs is read again by the next process)."""
+
+_MOST = 4096
+"""Entries kept: many diagnoses in one worker stay bounded."""
+
+
+def nodes_of(tree: ast.AST, kinds: tuple[type, ...]) -> list[tuple[Any, int, int]]:
+    """The nodes of ``tree`` of one of ``kinds``, in :func:`ast.walk`'s order, each with its
+    first and last lines."""
+    held = _NODES.get((id(tree), kinds))
+    if held is None or held[0] is not tree:
+        if len(_NODES) >= _MOST:
+            _NODES.clear()
+        walked = [n for n in ast.walk(tree) if isinstance(n, kinds)]
+        nodes = [(n, int(getattr(n, "lineno", 0)), _last_line(n)) for n in walked]
+        held = _NODES[(id(tree), kinds)] = (tree, nodes)
+    return held[1]
+
+
+def _last_line(node: Any) -> int:
+    end = getattr(node, "end_lineno", None) or getattr(node, "lineno", 0)
+    return end if isinstance(end, int) else 0

@@ -1,0 +1,61 @@
+"""The diagnosis reads a module's syntax tree once per line asked about no more: the functions
+and loops of a tree are listed once (per tree, as parsed for the process), and every answer is
+the one a fresh walk gives."""
+
+from __future__ import annotations
+
+import ast
+import linecache
+from pathlib import Path
+
+import pytest
+
+from replaycheck._source import function_at, parsed
+from replaycheck._source_flow import later_lines
+from tests.conftest import REPO
+
+CHANGES = str(REPO / "tests" / "workflows" / "changes_v2.py")
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _walked_innermost(tree: ast.AST, line: int) -> ast.AST | None:
+    """The innermost function holding ``line``, by a walk of the whole tree."""
+    found = [n for n in ast.walk(tree) if isinstance(n, FUNCTIONS)
+             and n.lineno <= line <= (n.end_lineno or n.lineno)]  # fmt: skip
+    return min(found, key=lambda n: (n.end_lineno or n.lineno) - n.lineno, default=None)
+
+
+def test_function_at_walks_a_large_module_once_and_answers_as_a_walk_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tree = parsed(CHANGES)
+    assert tree is not None
+    lines = range(1, len(linecache.getlines(CHANGES)) + 1, 3)
+    expected = [_walked_innermost(tree, n) for n in lines]
+    walks = []
+    real_walk = ast.walk
+
+    def counting_walk(node: ast.AST):  # type: ignore[no-untyped-def]
+        if node is tree:
+            walks.append(node)
+        return real_walk(node)
+
+    monkeypatch.setattr(ast, "walk", counting_walk)
+    assert [function_at(CHANGES, n) for n in lines] == expected
+    for n in lines[::20]:
+        later_lines(CHANGES, n)
+    # 700 lines asked about: the module walked once for its functions, once for its statements
+    assert len(walks) <= 2
+
+
+def test_a_file_parsed_again_is_read_as_it_is_now(tmp_path: Path) -> None:
+    # A tree is listed once; a file parsed again (another content) gets its own listing.
+    path = tmp_path / "wf.py"
+    path.write_text("async def run(order):\n    await audit(order)\n")
+    first = function_at(str(path), 2)
+    assert first is not None and first.name == "run"
+    path.write_text("async def main(order):\n    await charge(order)\n")
+    linecache.checkcache(str(path))
+    parsed.cache_clear()
+    again = function_at(str(path), 2)
+    assert again is not None and again.name == "main"
