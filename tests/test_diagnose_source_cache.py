@@ -1,6 +1,7 @@
 """The diagnosis reads a module's syntax tree once per line asked about no more: the functions
-and loops of a tree are listed once (per tree, as parsed for the process), and every answer is
-the one a fresh walk gives."""
+and loops of a tree are listed once (per tree, as parsed for the process), a text is split
+into lines once for the source of its nodes, and every answer is the one a fresh walk (or
+:func:`ast.get_source_segment`) gives."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ import linecache
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from replaycheck._source import function_at, parsed
 from replaycheck._source_flow import later_lines
+from replaycheck._source_nodes import source_segment
 from tests.conftest import REPO
 
 CHANGES = str(REPO / "tests" / "workflows" / "changes_v2.py")
@@ -59,3 +63,29 @@ def test_a_file_parsed_again_is_read_as_it_is_now(tmp_path: Path) -> None:
     parsed.cache_clear()
     again = function_at(str(path), 2)
     assert again is not None and again.name == "main"
+
+
+SEPARATORS = ("\n", "\r\n", "\r", "\x0c\n", " \\\n  ")
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(("x = (1,", " 2)", "y = 'é' + 'ü'", "f(a,", "b)")),
+                       st.sampled_from(SEPARATORS)), min_size=1, max_size=8)
+)  # fmt: skip
+def test_a_nodes_source_is_what_ast_gives(parts: list[tuple[str, str]]) -> None:
+    # The text is split into lines once per text; each node's source is ast's, whatever the
+    # line endings (a form feed is no line break for ast), non-ASCII columns included.
+    source = "".join(code + end for code, end in parts)
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return
+    for node in ast.walk(tree):
+        assert source_segment(source, node) == ast.get_source_segment(source, node)
+
+
+def test_every_nodes_source_of_a_large_module_is_what_ast_gives() -> None:
+    source = "".join(linecache.getlines(CHANGES))
+    nodes = list(ast.walk(ast.parse(source)))
+    for node in nodes[::97]:  # ast splits the text again for each one: a sample
+        assert source_segment(source, node) == ast.get_source_segment(source, node)

@@ -37,6 +37,7 @@ from replaycheck._source_flow import (
     what_it_runs,
 )
 from replaycheck._source_helpers import through_helpers
+from replaycheck._source_nodes import source_segment
 
 if TYPE_CHECKING:
     from replaycheck._commands import HistoryCommands
@@ -207,7 +208,7 @@ def skipped_branch(
         source = "".join(linecache.getlines(file))  # once per file, not once per call
         return lambda node: (
             isinstance(node, ast.Call)
-            and bool(re.search(pattern, ast.get_source_segment(source, node) or ""))
+            and bool(re.search(pattern, source_segment(source, node) or ""))
         )
 
     found = passed_between(c, last, through_helpers(runs), diagnosis.run_starts_at)

@@ -9,6 +9,8 @@ import json
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from replaycheck._source_nodes import source_segment
+
 if TYPE_CHECKING:
     from temporalio.api.history.v1 import History
 
@@ -49,7 +51,7 @@ def call_by_name(code: str, service: str, operation: str, endpoint: str) -> str:
     if len(calls) != 1:
         return ""
     call, method = calls[0]
-    rest = [ast.get_source_segment(code, x) for x in (*call.args[1:], *call.keywords)]
+    rest = [source_segment(code, x) for x in (*call.args[1:], *call.keywords)]
     if None in rest or call.end_lineno is None or call.end_col_offset is None:
         return ""
     client = (

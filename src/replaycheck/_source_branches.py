@@ -24,6 +24,7 @@ from replaycheck._source_flow import (
     names_in,
     what_it_runs,
 )
+from replaycheck._source_nodes import source_segment
 
 
 def other_branch_runs(path: str, line: int, names: set[str]) -> tuple[int, str, str] | None:
@@ -55,7 +56,7 @@ def other_branch_runs(path: str, line: int, names: set[str]) -> tuple[int, str, 
     node = min(found, key=lambda n: end_line(n) - n.lineno)
     test = node.test if isinstance(node, ast.If) else node.subject
     kind = "if" if isinstance(node, ast.If) else "match"
-    return node.lineno, ast.get_source_segment(source, test) or "", kind
+    return node.lineno, source_segment(source, test) or "", kind
 
 
 def continue_taken(path: str, line: int, instead: str | None) -> tuple[int, str] | None:
@@ -173,13 +174,13 @@ class _Held(NamedTuple):
         """The :class:`Passed` of the code passing ``node`` without taking ``branch``."""
         node, branch = self.node, self.branch
         if isinstance(node, ast.Match) and isinstance(branch, ast.match_case):
-            case = ast.get_source_segment(source, branch.pattern) or ""
+            case = source_segment(source, branch.pattern) or ""
             if branch.guard is not None:
-                case += f" if {ast.get_source_segment(source, branch.guard) or ''}"
-            subject = ast.get_source_segment(source, node.subject) or ""
+                case += f" if {source_segment(source, branch.guard) or ''}"
+            subject = source_segment(source, node.subject) or ""
             return Passed(node.lineno, subject, True, self.lines, outer, "match", case)
         assert not isinstance(node, ast.Match)
-        condition = ast.get_source_segment(source, node.test) or ""
+        condition = source_segment(source, node.test) or ""
         kind = "if" if isinstance(node, ast.If) else "conditional expression"
         in_body = branch is node.body
         return Passed(node.lineno, condition, in_body, self.lines, outer, kind, "", self.returns)
@@ -353,7 +354,7 @@ def _lines_of(block: list[ast.stmt]) -> set[int]:
 
 
 def _condition(path: str, node: ast.If) -> str:
-    return ast.get_source_segment("".join(linecache.getlines(path)), node.test) or ""
+    return source_segment("".join(linecache.getlines(path)), node.test) or ""
 
 
 def conditional_choice(path: str, line: int, names: set[str]) -> tuple[int, str] | None:
@@ -384,5 +385,5 @@ def conditional_choice(path: str, line: int, names: set[str]) -> tuple[int, str]
     choices += [value for value in latest.values() if isinstance(value, ast.IfExp)]
     for choice in choices:
         if names_in(choice.body) & names or names_in(choice.orelse) & names:
-            return choice.lineno, ast.get_source_segment(source, choice.test) or ""
+            return choice.lineno, source_segment(source, choice.test) or ""
     return None

@@ -1,9 +1,12 @@
 """The nodes of some kinds in a syntax tree, walked once per tree, not once per line asked
-about: what :func:`replaycheck._source.innermost` (``function_at``, ``later_lines``) filters."""
+about: what :func:`replaycheck._source.innermost` (``function_at``, ``later_lines``) filters;
+and a node's source, the text split into lines once."""
 
 from __future__ import annotations
 
 import ast
+import functools
+import re
 from typing import Any
 
 _NODES: dict[tuple[int, tuple[type, ...]], tuple[ast.AST, list[tuple[Any, int, int]]]] = {}
@@ -32,3 +35,31 @@ def nodes_of(tree: ast.AST, kinds: tuple[type, ...]) -> list[tuple[Any, int, int
 def _last_line(node: Any) -> int:
     end = getattr(node, "end_lineno", None) or getattr(node, "lineno", 0)
     return end if isinstance(end, int) else 0
+
+
+def source_segment(source: str, node: ast.AST) -> str | None:
+    """What :func:`ast.get_source_segment` gives (not padded), ``source`` split into lines
+    once, not once per node asked about (every call of a large module, say)."""
+    try:
+        first, last = node.lineno - 1, node.end_lineno - 1  # type: ignore[attr-defined]
+        start, end = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+    except (AttributeError, TypeError):
+        return None
+    if end is None:
+        return None
+    lines = _lines(source)
+    if first == last:
+        return str(lines[first].encode()[start:end].decode())
+    head = lines[first].encode()[start:].decode()
+    tail = lines[last].encode()[:end].decode()
+    return "".join([head, *lines[first + 1 : last], tail])
+
+
+@functools.lru_cache(maxsize=8)
+def _lines(source: str) -> list[str]:
+    """``source``'s lines as :mod:`ast` splits them (at ``\\r\\n``, ``\\r`` or ``\\n`` only,
+    not at a form feed), each with its end."""
+    return _LINE.findall(source)
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")

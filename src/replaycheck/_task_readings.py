@@ -33,6 +33,7 @@ from replaycheck._source import (
     statement_span,
 )
 from replaycheck._source_flow import count_later, covers
+from replaycheck._source_nodes import source_segment
 from replaycheck._waiting import WAITS
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ Span = tuple[int, int]
 _STARTS_COMMAND = re.compile(
     r"\b(?:execute|start)_(?:local_)?activity\w*\(|\b(?:execute|start)_child_workflow\(|\bsleep\("
 )
+
 """A call that starts an activity, a child or a timer (a statement that runs a command)."""
 _WAITS = re.compile("|".join(rf"\b{name}\(" for name in sorted(WAITS)))
 """A wait with no command (:data:`~replaycheck._waiting.WAITS`): the history cannot tell
@@ -174,9 +176,9 @@ def _loop_as_gather(source: str) -> str:
     statement = loop.body[0]
     if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Await)):
         return ""
-    call = ast.get_source_segment(source, statement.value.value) or ""
-    target = ast.get_source_segment(source, loop.target) or ""
-    iterable = ast.get_source_segment(source, loop.iter) or ""
+    call = source_segment(source, statement.value.value) or ""
+    target = source_segment(source, loop.target) or ""
+    iterable = source_segment(source, loop.iter) or ""
     if not (call and target and iterable) or "\n" in call:
         return ""
     return f"await asyncio.gather(*({call} for {target} in {iterable}))"
@@ -252,8 +254,8 @@ def _as_gather(file: str, spans: Sequence[Span]) -> str:
         call = value.value if isinstance(value, ast.Await) else None
         if not isinstance(call, ast.Call) or _gathers(call):
             return ""
-        targets.append(ast.get_source_segment(source, target) or "" if target else "_")
-        calls.append(ast.get_source_segment(source, call) or "")
+        targets.append(source_segment(source, target) or "" if target else "_")
+        calls.append(source_segment(source, call) or "")
     if len(calls) < 2 or not all(calls) or not all(targets):
         return ""
     assigned = "" if set(targets) == {"_"} else f"{', '.join(targets)} = "
