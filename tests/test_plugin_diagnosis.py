@@ -12,10 +12,10 @@ from tests.conftest import REPO
 pytest_plugins = ["pytester"]
 
 
-@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["serial", "xdist"])
-def test_failing_item_shows_the_diagnosis(pytester: pytest.Pytester, xdist: list[str]) -> None:
-    shutil.copytree(CHANGES / "RenameActivity", pytester.path / "histories" / "RenameActivity")
-    shutil.copytree(CHANGES / "RemovePatchCall", pytester.path / "histories" / "RemovePatchCall")
+def _project(pytester: pytest.Pytester, *cases: str) -> None:
+    """A project replaying the recorded histories of ``cases`` against the changed code."""
+    for case in cases:
+        shutil.copytree(CHANGES / case, pytester.path / "histories" / case)
     pytester.makefile(
         ".toml",
         pyproject=f"""
@@ -25,6 +25,11 @@ def test_failing_item_shows_the_diagnosis(pytester: pytest.Pytester, xdist: list
             pythonpath = ["{REPO}"]
         """,
     )
+
+
+@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_failing_item_shows_the_diagnosis(pytester: pytest.Pytester, xdist: list[str]) -> None:
+    _project(pytester, "RenameActivity", "RemovePatchCall")
     result = pytester.runpytest(*xdist)
     result.assert_outcomes(failed=2)
     line = marked_line("change: RenameActivity")
@@ -54,17 +59,7 @@ def test_the_closing_line_after_a_too_early_deprecation_goes_back_to_the_gate(
 ) -> None:
     # deprecate_patch() replaced the gate too early: the failure says to go back to the gate,
     # and the closing line said "most often by gating the change with workflow.patched()".
-    for case in ("DeprecateEarly", "RenameActivity"):
-        shutil.copytree(CHANGES / case, pytester.path / "histories" / case)
-    pytester.makefile(
-        ".toml",
-        pyproject=f"""
-            [tool.replaycheck]
-            histories = ["histories"]
-            workflows = ["{V2}"]
-            pythonpath = ["{REPO}"]
-        """,
-    )
+    _project(pytester, "DeprecateEarly", "RenameActivity")
     result = pytester.runpytest("histories/DeprecateEarly", *xdist)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
