@@ -4,6 +4,7 @@ workflow registered at all, each still says so (the replay worker, once the plug
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,30 @@ def test_check_replays_the_workflows_a_configured_plugin_adds(tmp_path: Path) ->
     result = invoke("check", cwd=tmp_path)
     assert result.exit_code == 0, result.output
     assert "1 history: 1 ok" in result.stdout
+
+
+def test_patches_reads_the_gates_of_the_workflows_a_configured_plugin_adds(
+    tmp_path: Path,
+) -> None:
+    # patches reads the call sites from the source of the registered workflows: with those of a
+    # plugin alone it saw only the calls the replay met (no PATCH_ID, marked observed), and
+    # would miss a gate no history reached yet. The report is the one -w gives.
+    fixtures = REPO / "fixtures" / "histories"
+    reports = []
+    for name, setting in (("plugin", f'plugins = ["{PLUGINS}:ADD_PROVISIONING"]'),
+                          ("workflows", 'workflows = ["examples.provisioning.workflows"]')):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "pyproject.toml").write_text(
+            f"[tool.replaycheck]\nhistories = [{str(fixtures)!r}]\n"
+            f"pythonpath = [{str(REPO)!r}]\n{setting}\n"
+        )
+        result = invoke("patches", "--format", "json", cwd=tmp_path / name)
+        assert result.exit_code == 0, result.output
+        reports.append(json.loads(result.stdout))
+    by_plugin, configured = reports
+    (site,) = by_plugin["patches"][0]["call_sites"]
+    assert (site["expression"], site["observed"]) == ("PATCH_ID", False)
+    assert by_plugin == configured
 
 
 def test_with_no_workflow_registered_check_and_export_say_so(tmp_path: Path) -> None:

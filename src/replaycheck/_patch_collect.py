@@ -52,7 +52,7 @@ def collect(
     job = ReplayJob.from_settings(settings, discover(roots))
     job = replace(job, sandbox=sandbox, record_patches=True)
     verdicts = replay(job, jobs=jobs)
-    found = scan(settings.workflows, settings.import_paths)
+    found = scan(scanned_specs(settings), settings.import_paths)
     return analyze(
         verdicts,
         found.sites,
@@ -91,7 +91,7 @@ def collect_live(
     from replaycheck.patches import analyze
     from replaycheck.replay import ReplayJob
 
-    found = scan(settings.workflows, settings.import_paths)
+    found = scan(scanned_specs(settings), settings.import_paths)
     narrowed = bool(selection.query or selection.workflow_ids)
     everything = not narrowed and not selection.limit
     job = replace(ReplayJob.from_settings(settings, []), sandbox=sandbox, record_patches=True)
@@ -117,3 +117,23 @@ def collect_live(
         unread=unread,
     )
     return replace(report, pinned_left_out=stats.pinned), stats
+
+
+def scanned_specs(settings: Settings) -> list[str]:
+    """The workflow specs whose source is scanned for ``patched()`` calls: the configured
+    workflows, and the classes the configured plugins add (``SimplePlugin(workflows=...)``),
+    which the replay worker registers too. Called after a replay, which has made the plugins
+    once already (and said so if they could not be made)."""
+    if not settings.plugins:
+        return list(settings.workflows)
+    from temporalio.worker import Replayer
+
+    from replaycheck._worker_plugins import make_plugins, replayer_workflows
+
+    plugins = make_plugins(settings.plugins, settings.import_paths)
+    try:
+        replayer = Replayer(workflows=[], plugins=list(plugins))
+    except ValueError:  # they add none: only the configured workflows register
+        return list(settings.workflows)
+    added = [f"{c.__module__}:{c.__qualname__}" for c in replayer_workflows(replayer)]
+    return [*settings.workflows, *(spec for spec in added if spec not in settings.workflows)]
