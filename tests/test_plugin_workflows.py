@@ -63,6 +63,36 @@ def test_patches_reads_the_gates_of_the_workflows_a_configured_plugin_adds(
     assert by_plugin == configured
 
 
+def test_a_workflow_both_configured_and_added_by_a_plugin_is_registered_once(
+    tmp_path: Path,
+) -> None:
+    # A workflows module that imports the workflow a library's plugin adds (to start it as a
+    # child) named it twice: temporalio refused it as the replay began ("More than one
+    # workflow named ..."), and check said the worker exited while importing, with a traceback.
+    fixtures = REPO / "fixtures" / "histories"
+
+    def configure_both(workflows: str) -> None:
+        (tmp_path / "pyproject.toml").write_text(
+            f"[tool.replaycheck]\nhistories = [{str(fixtures)!r}]\n"
+            f"pythonpath = [{str(REPO)!r}]\nworkflows = [{workflows!r}]\n"
+            f'plugins = ["{PLUGINS}:ADD_PROVISIONING"]\n'
+        )
+
+    configure_both("examples.provisioning.workflows")  # the very classes the plugin adds
+    result = invoke("check", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "14 histories: 14 ok" in result.stdout
+    configure_both("examples.provisioning.workflows_v1")  # other classes of the same types
+    result = invoke("check", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "replaycheck: error: workflow type 'TenantProvisioning' is registered twice: by "
+        "examples.provisioning.workflows_v1.TenantProvisioningWorkflow (workflows) and by "
+        "examples.provisioning.workflows.TenantProvisioningWorkflow, which the plugins "
+        f"({PLUGINS}:ADD_PROVISIONING) add; leave one out, as your worker does.\n"
+    )
+
+
 def test_with_no_workflow_registered_check_and_export_say_so(tmp_path: Path) -> None:
     configure(tmp_path, "ADDS_NONE")
     checked = invoke("check", cwd=tmp_path)

@@ -27,7 +27,7 @@ from replaycheck._converter_failure import ConfiguredConverter, replay_converter
 from replaycheck._input_values import replay_codec
 from replaycheck._sandbox import sandbox_refusal
 from replaycheck._spec_hints import unregistered_message
-from replaycheck._worker_plugins import replayer_workflows, unissued_note
+from replaycheck._worker_plugins import plugins_replayer, replayer_workflows, unissued_note
 from replaycheck._worker_setup import Setup, explain_converter_warnings, make_setup
 from replaycheck._worker_verdict import (
     failure_verdict,
@@ -36,7 +36,7 @@ from replaycheck._worker_verdict import (
     verdict_for,
 )
 from replaycheck.config import import_workflows, workflow_type_names
-from replaycheck.errors import ConfigError, HistoryError, ReplaycheckError
+from replaycheck.errors import HistoryError, ReplaycheckError
 from replaycheck.histories import LoadedHistory, parse_history_bytes, read_history
 from replaycheck.verdict import Verdict
 
@@ -119,14 +119,7 @@ def make_replayer(job: ReplayJob, classes: list[type], setup: Setup) -> Replayer
     kwargs["interceptors"] = [*ours, *setup.interceptors]
     if setup.data_converter is not None:
         kwargs["data_converter"] = setup.data_converter
-    try:
-        return Replayer(workflows=classes, **kwargs)
-    except ValueError:  # no workflow at all, once the plugins have added theirs
-        if classes:
-            raise
-        from replaycheck._job import no_workflows_message
-
-        raise ConfigError(no_workflows_message(job.plugins)) from None
+    return plugins_replayer(lambda ws: Replayer(workflows=ws, **kwargs), classes, job.plugins)
 
 
 def _recordings() -> Any:

@@ -10,8 +10,8 @@ would diverge there.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from replaycheck._config_values import OBJECT_KINDS
 from replaycheck.config import CLI_NAMES, import_object
@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from replaycheck.histories import LoadedHistory
     from replaycheck.verdict import Verdict
 
+
+R = TypeVar("R")
+"""What ``plugins_replayer``'s ``make`` builds (a ``Replayer``)."""
 
 Names = Sequence[tuple[str, str]]
 """``ReplayJob.python_names``: how a Python caller gave each setting, for messages."""
@@ -53,6 +56,59 @@ def make_plugins(
         )
     given = dict(python_names).get("plugins", "")
     return tuple(_make(spec, import_paths, "plugins", plugin, given) for spec in specs)
+
+
+def plugins_replayer(
+    make: Callable[[list[type]], R], classes: list[type], plugins: Sequence[str]
+) -> R:
+    """The ``Replayer`` that ``make`` builds for the workflow ``classes`` and the ``plugins``.
+
+    A class the plugins add that ``classes`` holds too (a workflow module that imports the
+    workflow a library's plugin registers, to start it as a child) is left to the plugin:
+    temporalio refuses a workflow type registered twice ("More than one workflow named ...",
+    raised only as the replay starts), which the worker itself never met.
+
+    Raises:
+        ConfigError: nothing registers a workflow, or two classes register one workflow type.
+    """
+    try:
+        replayer = make(classes)
+    except ValueError:  # no workflow at all, once the plugins have added theirs
+        if classes:
+            raise
+        from replaycheck._job import no_workflows_message
+
+        raise ConfigError(no_workflows_message(plugins)) from None
+    if not plugins:
+        return replayer
+    registered = replayer_workflows(replayer)
+    doubled = [c for c in classes if sum(r is c for r in registered) > 1]
+    if doubled:
+        replayer = make([c for c in classes if c not in doubled])
+        registered = replayer_workflows(replayer)
+    _check_one_class_a_type(registered, classes, plugins)
+    return replayer
+
+
+def _check_one_class_a_type(
+    registered: list[type], classes: list[type], plugins: Sequence[str]
+) -> None:
+    from temporalio.workflow import _Definition
+
+    seen: dict[str, type] = {}
+    for cls in registered:
+        defn = _Definition.from_class(cls)
+        name = defn.name if defn is not None else None
+        other = seen.setdefault(name, cls) if name is not None else cls
+        if other is not cls:
+            ours = other if other in classes else cls
+            theirs = cls if ours is other else other
+            raise ConfigError(
+                f"workflow type {name!r} is registered twice: by "
+                f"{ours.__module__}.{ours.__qualname__} (workflows) and by "
+                f"{theirs.__module__}.{theirs.__qualname__}, which the plugins "
+                f"({', '.join(plugins)}) add; leave one out, as your worker does."
+            )
 
 
 def replayer_workflows(replayer: Any) -> list[type]:
