@@ -199,3 +199,18 @@ def _not_a_class(spec: str) -> str:
         f"{spec!r} is not an exception class; name each as 'package.module:Class', or a "
         "built-in exception by its name, such as 'ValueError'."
     )
+
+
+def type_clash(classes: Iterable[type]) -> tuple[str, type, type] | None:
+    """The first workflow type two of ``classes`` register (dynamic workflows as ``*``), with
+    the class that registered it first and the other; ``None`` when each has its own."""
+    from temporalio.workflow import _Definition
+
+    seen: dict[str, type] = {}
+    for cls in classes:
+        defn = _Definition.from_class(cls)
+        name = (defn.name if defn else None) or "*"
+        first = seen.setdefault(name, cls)
+        if first is not cls:
+            return name, first, cls
+    return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from replaycheck._config_values import OBJECT_KINDS
+from replaycheck._config_values import OBJECT_KINDS, type_clash
 from replaycheck.config import CLI_NAMES, import_object
 from replaycheck.errors import ConfigError, ReplaycheckError
 
@@ -93,22 +93,16 @@ def plugins_replayer(
 def _check_one_class_a_type(
     registered: list[type], classes: list[type], plugins: Sequence[str]
 ) -> None:
-    from temporalio.workflow import _Definition
-
-    seen: dict[str, type] = {}
-    for cls in registered:
-        defn = _Definition.from_class(cls)
-        name = defn.name if defn is not None else None
-        other = seen.setdefault(name, cls) if name is not None else cls
-        if other is not cls:
-            ours = other if other in classes else cls
-            theirs = cls if ours is other else other
-            raise ConfigError(
-                f"workflow type {name!r} is registered twice: by "
-                f"{ours.__module__}.{ours.__qualname__} (workflows) and by "
-                f"{theirs.__module__}.{theirs.__qualname__}, which the plugins "
-                f"({', '.join(plugins)}) add; leave one out, as your worker does."
-            )
+    clash = type_clash(registered)
+    if clash is not None:
+        name, first, other = clash
+        ours, theirs = (first, other) if first in classes else (other, first)
+        raise ConfigError(
+            f"workflow type {name!r} is registered twice: by "
+            f"{ours.__module__}.{ours.__qualname__} (workflows) and by "
+            f"{theirs.__module__}.{theirs.__qualname__}, which the plugins "
+            f"({', '.join(plugins)}) add; leave one out, as your worker does."
+        )
 
 
 def replayer_workflows(replayer: Any) -> list[type]:

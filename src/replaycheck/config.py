@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from replaycheck._config_values import MAX_TIMEOUT as MAX_TIMEOUT
-from replaycheck._config_values import as_str, str_list, toml_number
+from replaycheck._config_values import as_str, str_list, toml_number, type_clash
 from replaycheck._config_values import check_object_spec as check_object_spec
 from replaycheck._config_values import check_timeout as check_timeout
 from replaycheck._config_values import parse_failure_types as parse_failure_types
@@ -303,20 +303,14 @@ def import_workflows(
 
 
 def _check_unique_types(classes: list[type]) -> None:
-    from temporalio.workflow import _Definition
-
-    seen: dict[str, type] = {}
-    for cls in classes:
-        defn = _Definition.from_class(cls)
-        name = (defn.name if defn else None) or "*"
-        if name in seen:
-            first = seen[name]
-            raise WorkflowImportError(
-                f"workflow type {name!r} is defined by both {first.__module__}.{first.__qualname__}"
-                f" and {cls.__module__}.{cls.__qualname__}; configure only one of them "
-                "(module:Class)."
-            )
-        seen[name] = cls
+    clash = type_clash(classes)
+    if clash is not None:
+        name, first, cls = clash
+        raise WorkflowImportError(
+            f"workflow type {name!r} is defined by both {first.__module__}.{first.__qualname__}"
+            f" and {cls.__module__}.{cls.__qualname__}; configure only one of them "
+            "(module:Class)."
+        )
 
 
 def _import_spec(spec: str, python: str = "") -> list[type]:
