@@ -57,8 +57,11 @@ _PYTHON_WORDS = {
     "nothing; pass only workflow ids.",
     "both": "give Selection(query=...) or Selection(workflow_ids=...), not both: a selection "
     "is by query or by workflow ids.",
-    "none": "Selection has no query and no workflow ids; pass "
-    "Selection(query=\"WorkflowType='MyWorkflow'\") or Selection(workflow_ids=(ID, ...)).",
+    # Only export() checks a Selection from Python (configured_selection() fills in an empty one).
+    "none": "export() was given no query and no workflow ids: pass "
+    "Selection(query=\"WorkflowType='MyWorkflow'\") or Selection(workflow_ids=(ID, ...)), or "
+    "configured_selection(load_settings(), Selection()) for every execution of the configured "
+    "workflows' types.",
 }
 
 

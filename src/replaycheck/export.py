@@ -118,13 +118,6 @@ def export(
         ReplaycheckError: a file cannot be written, or another export is writing into
             ``options.out_dir`` (see ``replaycheck._export_lock``).
     """
-    if not selection.query and not selection.workflow_ids:
-        raise ConfigError(
-            "export() was given no query and no workflow ids: pass "
-            "Selection(query=\"WorkflowType='MyWorkflow'\") or Selection(workflow_ids=(ID, ...)), "
-            "or configured_selection(load_settings(), Selection()) for every execution of the "
-            "configured workflows' types."
-        )
     selection.check()
     with export_lock(options.out_dir):  # one export at a time into a directory
         result = asyncio.run(_export(connection, selection, options, on_start, on_progress))
