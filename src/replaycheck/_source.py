@@ -12,6 +12,7 @@ from typing import Any
 
 from replaycheck._commands import RawFrame
 from replaycheck._places import display_file, place_file
+from replaycheck._source_nodes import end_line as end_line
 from replaycheck._source_nodes import nodes_of
 
 
@@ -130,11 +131,6 @@ COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 def char_column(line: str, column: int) -> int:
     """The string index in ``line`` of ast's ``column`` there (ast counts UTF-8 bytes)."""
     return len(line.encode()[:column].decode(errors="ignore"))
-
-
-def end_line(node: ast.AST) -> int:
-    end = getattr(node, "end_lineno", None) or getattr(node, "lineno", 0)
-    return end if isinstance(end, int) else 0
 
 
 def innermost(tree: ast.AST, line: int, kinds: tuple[type, ...]) -> Any:

@@ -27,12 +27,13 @@ def nodes_of(tree: ast.AST, kinds: tuple[type, ...]) -> list[tuple[Any, int, int
         if len(_NODES) >= _MOST:
             _NODES.clear()
         walked = [n for n in ast.walk(tree) if isinstance(n, kinds)]
-        nodes = [(n, int(getattr(n, "lineno", 0)), _last_line(n)) for n in walked]
+        nodes = [(n, int(getattr(n, "lineno", 0)), end_line(n)) for n in walked]
         held = _NODES[(id(tree), kinds)] = (tree, nodes)
     return held[1]
 
 
-def _last_line(node: Any) -> int:
+def end_line(node: Any) -> int:
+    """The last line of ``node`` (its first when it tells no last; 0 when neither)."""
     end = getattr(node, "end_lineno", None) or getattr(node, "lineno", 0)
     return end if isinstance(end, int) else 0
 
