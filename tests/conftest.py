@@ -136,3 +136,19 @@ def intercepted_histories(
     out = tmp_path_factory.mktemp("intercepted")
     server_loop.run_until_complete(record(dev_server.client, out))
     return out
+
+
+@pytest.fixture(scope="session")
+def nested_histories(
+    dev_server: WorkflowEnvironment,
+    server_loop: asyncio.AbstractEventLoop,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    """``NestedGates`` executions of each code version, a gate inside an older gate's new
+    branch, recorded on the session's dev server (``record_nested``); the waiting ones stay
+    running there."""
+    from tests.workflows.record_nested import record
+
+    out = tmp_path_factory.mktemp("nested")
+    server_loop.run_until_complete(record(dev_server.client, out))
+    return out

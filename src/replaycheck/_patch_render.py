@@ -76,6 +76,13 @@ def _patch_text(patch: PatchReport, color: bool, held_until: str = "") -> str:
     lines += _group("old branch", "passed the gate before it existed", patch.old_branch)
     if patch.verdict != "removed":  # no gate left to reach
         lines += _group("not reached yet", "yet to reach the gate", patch.not_reached)
+    lines += _group(
+        "never meets the gate",
+        f"took {' or '.join(patch.took_instead)}, which holds no call of it: they never meet "
+        "it, running or not, and hold nothing back here (the older gate's own verdict counts "
+        "them)",
+        patch.never_meets,
+    )
     lines += _group("not checked", "replay stopped before the gate", patch.unchecked)
     if patch.verdict != "removed":
         lines += _group(
@@ -141,7 +148,8 @@ def _sites_text(sites: Sequence[CallSite]) -> list[str]:
 
 def _group(label: str, what: str, refs: Sequence[ExecutionRef]) -> list[str]:
     if not refs:
-        shown_empty = label != "not checked" and not label.startswith("closed before")
+        shown_empty = label not in ("not checked", "never meets the gate")
+        shown_empty = shown_empty and not label.startswith("closed before")
         return [f"  {label}: none"] if shown_empty else []
     running = sum(1 for r in refs if r.running)
     counts = f"{plural(len(refs), 'execution')} ({running} running, {len(refs) - running} closed)"
@@ -237,6 +245,8 @@ def _patch_json(patch: PatchReport) -> dict[str, Any]:
         "not_reached": _refs_json(patch.not_reached),
         "unchecked": _refs_json(patch.unchecked),
         "closed_before": _refs_json(patch.closed_before),
+        "never_meets": _refs_json(patch.never_meets),
+        "took_instead": list(patch.took_instead),
         "change_version": patch.change_version,
         "held_until": patch.held_until or None,
         "last_to_go": asdict(patch.last_to_go) if patch.last_to_go else None,

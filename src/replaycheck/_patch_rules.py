@@ -41,10 +41,18 @@ class Branches:
     not_reached: list[ExecutionRef] = field(default_factory=list)
     unchecked: list[ExecutionRef] = field(default_factory=list)
     closed_before: list[ExecutionRef] = field(default_factory=list)
+    elsewhere: list[ExecutionRef] = field(default_factory=list)
+    """Executions that took a branch of an older gate that holds none of the call sites."""
+    took: dict[str, None] = field(default_factory=dict)
+    """Those branches, as :func:`~replaycheck._patch_nesting.branch_text` says them."""
 
 
-def branches_of(patch_id: str, verdicts: Sequence[Verdict]) -> Branches:
-    """Where each execution of ``verdicts`` went at the gate of ``patch_id``."""
+def branches_of(
+    patch_id: str, verdicts: Sequence[Verdict], sites: Sequence[CallSite] = ()
+) -> Branches:
+    """Where each execution of ``verdicts`` went at the gate of ``patch_id`` (``sites``: its
+    call sites, whose enclosing gates tell which executions never meet it)."""
+    from replaycheck._patch_nesting import branch_text, took_elsewhere
     from replaycheck.patches import ref
 
     out = Branches()
@@ -59,6 +67,9 @@ def branches_of(patch_id: str, verdicts: Sequence[Verdict]) -> Branches:
             out.new.append(ref(verdict, _marker_event(call), deprecated=marker == "deprecated"))
         elif call is not None and call.replaying:
             (out.new if call.result else out.old).append(ref(verdict, call.event_id))
+        elif (other := took_elsewhere(facts, sites)) is not None:
+            out.elsewhere.append(ref(verdict, other.event_id))
+            out.took[branch_text(other)] = None
         elif verdict.verdict != "ok" or not facts.observed:
             out.unchecked.append(ref(verdict))
         elif not verdict.closed:
@@ -374,6 +385,10 @@ def _deprecate_text(branches: Branches) -> str:
             they = "it reaches" if count == 1 else "they reach"
             seen += f", {plural(count, 'running execution')} will take it when {they} the gate"
         seen += closed
+    if branches.elsewhere:
+        from replaycheck._patch_nesting import never_meets_text
+
+        seen += f", {never_meets_text(branches.elsewhere, list(branches.took))}"
     return (
         f"no execution that may still be replayed took the old branch ({seen}): replace "
         "patched() with deprecate_patch() and delete the old branch"

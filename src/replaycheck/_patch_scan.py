@@ -16,10 +16,11 @@ from __future__ import annotations
 import ast
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from replaycheck._patch_modules import Module, bound_to, dotted_name, load_modules
+from replaycheck._patch_nesting import Reference, nested_sites
 from replaycheck.patches import CallKind, CallSite
 
 _WORKFLOW_CALLS = {"patched": "patched", "deprecate_patch": "deprecate_patch"}
@@ -54,8 +55,12 @@ def scan(specs: Sequence[str], import_paths: Sequence[str] = ()) -> Scan:
     code = _Code(modules, registered, reachable, _owners(registered, modules))
     visitors = [_visited(m, code) for m in modules.values()]
     types = {_workflow_type(unit, code) for unit in registered}
+    sites = nested_sites(
+        [pair for v in visitors for pair in zip(v.sites, v.site_functions, strict=True)],
+        [ref for v in visitors for ref in v.references],
+    )
     return Scan(
-        tuple(site for v in visitors for site in v.sites),
+        tuple(sites),
         tuple(sorted(t for t in types if t)),
         "" in types,
         tuple(sorted({pair for v in visitors for pair in v.continues_into})),
@@ -220,6 +225,12 @@ class _Visitor(ast.NodeVisitor):
         """The class being visited is a registered one whose type the source does not tell."""
         self.sites: list[CallSite] = []
         self.continues_into: list[tuple[str, str]] = []
+        self.within: list[tuple[str, bool]] = []
+        """The gates (patch id, branch) around the node being visited, in its function."""
+        self.function = ""
+        self.site_functions: list[str] = []
+        """The function each of :attr:`sites` is in."""
+        self.references: list[Reference] = []
 
     def visit_Module(self, node: ast.Module) -> None:
         """Visit the module-level functions and classes the registered workflows may run."""
@@ -233,10 +244,48 @@ class _Visitor(ast.NodeVisitor):
                     self.wtype = _sole_type(unit, self.code)
                 self.visit(stmt)
 
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        """Its body runs where it is called: the gates around it are those of its references."""
+        outer = (self.function, self.within)
+        self.function, self.within = node.name, []
+        self.generic_visit(node)
+        self.function, self.within = outer
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_If(self, node: ast.If) -> None:
+        gate = self._gate(node.test)
+        self.visit(node.test)
+        for branch, body in ((True, node.body), (False, node.orelse)):
+            if gate is not None:
+                self.within.append((gate[0], gate[1] == branch))
+            for stmt in body:
+                self.visit(stmt)
+            if gate is not None:
+                self.within.pop()
+
+    def _gate(self, test: ast.expr) -> tuple[str, bool] | None:
+        """``(id, True)`` for ``workflow.patched(id)``, ``(id, False)`` for ``not ...``."""
+        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        call = test.operand if isinstance(test, ast.UnaryOp) and negated else test
+        if not isinstance(call, ast.Call) or _call_kind(self.module, call.func) != "patched":
+            return None
+        value = _constant(self.module, _argument(call, 0, "id"), self.modules)
+        return (value, not negated) if isinstance(value, str) and value else None
+
+    def visit_Name(self, node: ast.Name) -> None:
+        self.references.append((node.id, self.function, tuple(self.within)))
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        self.references.append((node.attr, self.function, tuple(self.within)))
+        self.generic_visit(node)
+
     def visit_Call(self, node: ast.Call) -> None:
         kind = _call_kind(self.module, node.func)
         if kind is not None:
-            self.sites.append(self._site(node, kind, self.wtype))
+            site = self._site(node, kind, self.wtype)
+            self.sites.append(replace(site, within=tuple(self.within)))
+            self.site_functions.append(self.function)
         elif bound_to(self.module, node.func) == "temporalio.workflow.continue_as_new":
             target = next((k.value for k in node.keywords if k.arg == "workflow"), None)
             if target is not None:  # without it, the next run is of the same type

@@ -94,6 +94,11 @@ class CallSite:
     type_unknown: bool = False
     """In a ``@workflow.defn`` class whose type the source does not tell (a computed name, a
     dynamic workflow): ``workflow_type`` is empty, as for a helper."""
+    within: tuple[tuple[str, bool], ...] = ()
+    """The gates the call is inside, as ``(patch id, branch)`` (True: the body of ``if
+    workflow.patched(id):``, False: its ``else``): written there, or in a function that only
+    such a branch calls (``replaycheck._patch_nesting``). An execution whose history decided
+    the other branch of one of them never meets the call."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,11 @@ class PatchReport:
     closed_before: tuple[ExecutionRef, ...] = ()
     """Closed executions that ended before reaching the gate: they never will, and hold
     nothing back (a query replays only what they recorded; a reset runs the gate live)."""
+    never_meets: tuple[ExecutionRef, ...] = ()
+    """Executions that took a branch of an older gate which holds no call of this id (see
+    :attr:`CallSite.within`): running or closed, they never meet it, and hold nothing back."""
+    took_instead: tuple[str, ...] = ()
+    """Those branches: ``the old branch of 'a'``."""
     change_version: int = 0
     """Executions whose ``TemporalChangeVersion`` search attribute lists the id."""
     held_until: str = ""
@@ -318,7 +328,7 @@ def patch_report(
     from replaycheck._patch_dates import deleted_by
 
     relevant = relevant_histories(verdicts, sites, [patch_id])
-    branches = branches_of(patch_id, relevant)
+    branches = branches_of(patch_id, relevant, sites)
     verdict, reason = patch_verdict(patch_id, sites, branches)
     held_until, last = deleted_by(holding(verdict, branches), retention_days)
     if coverage is not None:
@@ -336,6 +346,8 @@ def patch_report(
         not_reached=tuple(branches.not_reached),
         unchecked=tuple(branches.unchecked),
         closed_before=tuple(branches.closed_before),
+        never_meets=tuple(branches.elsewhere),
+        took_instead=tuple(branches.took),
         change_version=sum(
             1 for v in verdicts if v.patches and patch_id in v.patches.change_versions
         ),
