@@ -258,6 +258,21 @@ def test_check_at_the_remove_step_leads_with_deprecate_patch(
     assert "put it back as deprecate_patch() where the gate was (before shared.py:78" in lines[0]
     assert lines[1] == f'    workflow.deprecate_patch("{PATCH_ID}")'
     assert "if executions that started before the patch may still run or replay" in lines[2]
+    # No history started before the patch: none shows what the gate held, or whether it had
+    # an else (the offered else would run the next statement twice after a mere addition).
+    # The old code is not in the source either: it says so, and where the gate began.
+    assert lines[2].endswith(
+        "put the whole gate back instead, as it was. No history here started before the patch, "
+        "so none shows where the gate ended or what its old branch ran (the source no longer "
+        "has it): take the gate from version control (the file before the gate went):"
+    )
+    assert lines[3:7] == [
+        f'    if workflow.patched("{PATCH_ID}"):',
+        "        ...  # the new code the gate held, from shared.py:78 on, up to where the gate "
+        "ended",
+        "    else:  # only if the gate had an else: one that only added code had none",
+        "        ...  # the old code as it was, for executions that started before the patch",
+    ]
     summary = result.stdout.split("\n\n")[-1]
     assert "gate the change with workflow.patched()" not in summary
     assert (

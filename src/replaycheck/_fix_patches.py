@@ -66,8 +66,22 @@ def patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
         "replayed (`replaycheck patches` says when):",
         f'    workflow.deprecate_patch("{patch_id}")',
         "  if executions that started before the patch may still run or replay too, they need "
-        "its old branch: put the whole gate back instead:",
-        *gate_back,
+        "its old branch: put the whole gate back instead, as it was. No history here started "
+        "before the patch, so none shows where the gate ended or what its old branch ran (the "
+        "source no longer has it): take the gate from version control (the file before the "
+        "gate went):",
+        *_unknown_gate(patch_id, frame),
+    ]
+
+
+def _unknown_gate(patch_id: str, frame: SourceFrame | None) -> list[str]:
+    """The whole gate, when no history of the run shows what it held: its place, no code."""
+    where = f", from {place_file(frame.file)}:{frame.line} on" if frame else ""
+    return [
+        f'    if workflow.patched("{patch_id}"):',
+        f"        ...  # the new code the gate held{where}, up to where the gate ended",
+        "    else:  # only if the gate had an else: one that only added code had none",
+        "        ...  # the old code as it was, for executions that started before the patch",
     ]
 
 
