@@ -121,8 +121,7 @@ class Engine:
         stand_in.__annotations__["args"] = Sequence[RawValue]
         stand_in = activity.defn(dynamic=True)(stand_in)
 
-        options = self.setup.worker_options()
-        options["interceptors"] = list(self.setup.interceptors)
+        options = self.setup.baseline_worker_options(self.baseline, [stand_in])
         try:
             worker = Worker(
                 env.client,

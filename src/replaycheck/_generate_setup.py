@@ -83,10 +83,10 @@ def resolved(spec: GenerationSpec) -> Iterator[Resolved]:
     settings = replace(settings, python_names=names)
     given = [spec.new] if isinstance(spec.new, str) else list(spec.new)
     new = tuple(parse_workflow_specs(given, "new")) if given else settings.workflows
-    if not new:
+    if not new and not settings.plugins:  # a plugin may add them (SimplePlugin(workflows=))
         raise ConfigError(
-            "no new workflow code: pass new=[...] (--workflows) or set workflows = [...] "
-            "under [tool.replaycheck] in pyproject.toml."
+            "no new workflow code: pass new=[...] (--workflows), set workflows = [...] "
+            "under [tool.replaycheck] in pyproject.toml, or configure a plugin that adds them."
         )
     job = ReplayJob.from_settings(replace(settings, workflows=new), [])
     base = [spec.baseline] if isinstance(spec.baseline, str) else list(spec.baseline)
@@ -97,13 +97,42 @@ def resolved(spec: GenerationSpec) -> Iterator[Resolved]:
             ref = base[0].removeprefix(GIT_PREFIX)
             ref_only = not may_be_module(base[0])  # git:REF, HEAD~1: no module was meant
             specs, import_root, absent = stack.enter_context(
-                materialize(ref, new, settings, ref_only=ref_only)
+                materialize(ref, new or plugin_modules(settings), settings, ref_only=ref_only)
             )
             classes = import_workflows(specs, [import_root])
         else:
             specs = parse_workflow_specs(base, "baseline")
             classes = import_workflows(specs, settings.import_paths)
         yield Resolved(tuple(classes), job, settings, tuple(absent), ref)
+
+
+def plugin_modules(settings: Settings) -> tuple[str, ...]:
+    """The project's modules that define the workflows the configured plugins add, for a git
+    baseline to read at its ref when no ``workflows`` are configured (those of installed
+    libraries are not the project's code: the baseline worker runs them as they are).
+
+    Raises:
+        ConfigError: the plugins add no workflow of the project's.
+    """
+    from replaycheck._worker_plugins import added_workflows, make_plugins
+
+    plugins = make_plugins(
+        settings.plugins, settings.import_paths, tuple(settings.python_names.items())
+    )
+    modules = dict.fromkeys(c.__module__ for c in added_workflows(plugins))
+    root = settings.root.resolve()
+    ours = tuple(m for m in modules if _is_under(getattr(sys.modules[m], "__file__", None), root))
+    if not ours:
+        raise ConfigError(
+            f"the plugins ({', '.join(settings.plugins)}) add no workflow defined under "
+            f"{root}, so a git baseline has no module to read; set workflows = [...] under "
+            "[tool.replaycheck], or name the previous code's modules as the baseline."
+        )
+    return ours
+
+
+def _is_under(file: str | None, root: Path) -> bool:
+    return file is not None and Path(file).resolve().is_relative_to(root)
 
 
 def activity_strategies(

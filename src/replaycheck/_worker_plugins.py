@@ -115,6 +115,60 @@ def replayer_workflows(replayer: Any) -> list[type]:
     return list(config.get("workflows", []))
 
 
+def added_workflows(plugins: Sequence[Any]) -> list[type]:
+    """The workflow classes the made ``plugins`` add to a worker that names none
+    (``SimplePlugin(workflows=...)``), in the order they add them."""
+    if not plugins:
+        return []
+    from temporalio.worker import Replayer
+
+    try:
+        replayer = Replayer(workflows=[], plugins=list(plugins))
+    except ValueError:  # they add none
+        return []
+    return replayer_workflows(replayer)
+
+
+def baseline_worker_plugins(
+    plugins: Sequence[Any], baseline: Sequence[type], activities: Sequence[Any]
+) -> list[Any]:
+    """The plugins for ``generate``'s baseline worker: the made ``plugins``, then one that
+    puts the ``baseline`` classes in place of the classes of the same workflow types the
+    plugins add (their module is the new code, which temporalio would refuse beside the
+    baseline's: "More than one workflow named ..."), and the stand-in ``activities`` in place
+    of the activities they add (generate draws every activity's outcome; yours never run).
+    What else they configure (interceptors, runner, failure types, run contexts) stays."""
+    import temporalio.worker
+
+    class BaselineFirst(temporalio.worker.Plugin):
+        def name(self) -> str:
+            return "replaycheck.generate.baseline"
+
+        def configure_worker(self, config: Any) -> Any:
+            ours = {_type_name(c) for c in baseline}
+            added = [c for c in config.get("workflows", ()) if _type_name(c) not in ours]
+            return {**config, "workflows": [*baseline, *added], "activities": list(activities)}
+
+        async def run_worker(self, worker: Any, next: Any) -> None:
+            await next(worker)
+
+        def configure_replayer(self, config: Any) -> Any:  # a worker's plugin only
+            return config
+
+        def run_replayer(self, replayer: Any, histories: Any, next: Any) -> Any:
+            return next(replayer, histories)
+
+    return [*plugins, BaselineFirst()] if plugins else []
+
+
+def _type_name(cls: type) -> str:
+    """The workflow type ``cls`` registers (``*``: a dynamic workflow)."""
+    from temporalio.workflow import _Definition
+
+    defn = _Definition.from_class(cls)
+    return (defn.name if defn else None) or "*"
+
+
 def _make(spec: str, import_paths: Sequence[str], key: str, wanted: type, python: str) -> Any:
     """The object ``spec`` names, made (``python``: the argument a Python caller gave it with,
     which a message names instead of the command-line option)."""

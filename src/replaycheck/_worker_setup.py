@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TextIO
 
 from replaycheck._failure_types import failure_exception_types
 from replaycheck._sandbox import workflow_runner
-from replaycheck._worker_plugins import make_interceptors, make_plugins
+from replaycheck._worker_plugins import baseline_worker_plugins, make_interceptors, make_plugins
 from replaycheck.config import import_object
 from replaycheck.errors import ConfigError, ReplaycheckError
 
@@ -60,6 +61,17 @@ class Setup:
         }
         if self.plugins:
             options["plugins"] = list(self.plugins)
+        return options
+
+    def baseline_worker_options(
+        self, baseline: Sequence[type], activities: Sequence[Any]
+    ) -> dict[str, Any]:
+        """The options of ``generate``'s baseline worker, which runs the ``baseline`` classes
+        and the stand-in ``activities`` whatever the plugins add (see
+        ``baseline_worker_plugins``); the converter goes to its client."""
+        options = {**self.worker_options(), "interceptors": list(self.interceptors)}
+        if self.plugins:
+            options["plugins"] = baseline_worker_plugins(self.plugins, baseline, activities)
         return options
 
 

@@ -1,8 +1,12 @@
 """Worker plugins as a library ships them: some register their own workflows
 (``SimplePlugin(workflows=[...])``), one adds none."""
 
+from typing import Any
+
+from temporalio import activity
 from temporalio.plugin import SimplePlugin
 
+from examples.provisioning import workflows_unsafe
 from examples.provisioning.workflows import NotifyTenantWorkflow, TenantProvisioningWorkflow
 from tests.workflows.sayhello import SayHelloWorkflow
 
@@ -14,3 +18,21 @@ ADD_PROVISIONING = SimplePlugin(
     "add-provisioning", workflows=[TenantProvisioningWorkflow, NotifyTenantWorkflow]
 )
 """Registers the reference application's workflows (``fixtures/histories``' types)."""
+
+REAL_CALLS: list[str] = []
+"""The calls of ``create_schema`` below: a worker process's own activity, never ``generate``'s."""
+
+
+@activity.defn(name="create_schema")
+async def create_schema(request: Any) -> str:
+    """The application's own activity, which its plugin registers beside its workflows."""
+    REAL_CALLS.append(str(request))
+    return "from the real activity"
+
+
+ADD_UNSAFE = SimplePlugin(
+    "add-unsafe",
+    workflows=[workflows_unsafe.TenantProvisioningWorkflow, NotifyTenantWorkflow],
+    activities=[create_schema],
+)
+"""Registers the change made without a gate (``workflows_unsafe``), and an activity."""

@@ -1,0 +1,109 @@
+"""``generate`` with a worker plugin that adds the workflows (``SimplePlugin(workflows=[...])``):
+such a plugin is the new code, as for ``check``, and the baseline worker runs the baseline's
+classes, not the new ones the plugin adds, nor the plugin's own activities."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from replaycheck.errors import ConfigError
+from replaycheck.generate import Exploration, explore
+from tests.test_generate import ACTIVITIES, V1, WORKFLOW, _git
+from tests.workflows import plugin_workflows
+
+from .conftest import REPO
+
+ADD_UNSAFE = "tests.workflows.plugin_workflows:ADD_UNSAFE"
+UNSAFE = "examples.provisioning.workflows_unsafe"
+
+
+def assert_found_the_ungated_change(result: Exploration) -> None:
+    """The change ``workflows_unsafe`` made to v1 without a gate, found as ``generate.md``
+    shows it: the baseline worker ran v1's class (the plugin's unsafe one replays itself)."""
+    assert result.exit_code == 1, result.render()
+    (found,) = result.counterexamples
+    assert found.verdict.diagnosis is not None
+    assert found.verdict.diagnosis.recorded_name == "run_migrations"
+    assert "code commanded:   activity 'verify_schema'" in result.render()
+
+
+def test_the_baseline_worker_runs_the_baselines_classes_not_the_plugins(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The plugin added the new code's classes to the baseline worker too, beside v1's of the
+    # same workflow types: temporalio refused it ("More than one workflow named
+    # TenantProvisioning"), an internal error under a traceback. Its activity ran in place of
+    # the stand-in, which draws the outcomes.
+    monkeypatch.setattr(plugin_workflows, "REAL_CALLS", [])
+    result = explore(V1, new=[UNSAFE], plugins=[ADD_UNSAFE], workflow_type="TenantProvisioning",
+                     max_examples=30)  # fmt: skip
+    assert_found_the_ungated_change(result)
+    assert plugin_workflows.REAL_CALLS == []
+
+
+def test_a_configured_plugin_that_adds_the_workflows_is_the_new_code(tmp_path: Path) -> None:
+    # generate wanted workflows = [...] ("no new workflow code"), where check takes the plugin.
+    (tmp_path / "pyproject.toml").write_text(
+        f"[tool.replaycheck]\npythonpath = [{str(REPO)!r}]\nplugins = [{ADD_UNSAFE!r}]\n"
+    )
+    result = explore(V1, root=tmp_path, workflow_type="TenantProvisioning", max_examples=30)
+    assert_found_the_ungated_change(result)
+    everything = explore(V1, root=tmp_path, max_examples=1)  # every type both define
+    assert everything.workflow_types == ("NotifyTenant", "TenantProvisioning")
+
+
+PLUGIN = """\
+from temporalio.plugin import SimplePlugin
+
+from pkg.wf import Greeting
+
+PLUGIN = SimplePlugin("greeting", workflows=[Greeting])
+"""
+
+
+def test_a_git_baseline_reads_the_modules_of_the_workflows_the_plugin_adds(
+    tmp_path: Path,
+) -> None:
+    # With no workflows configured, the ref's version of the plugin's workflow module is the
+    # baseline (the working tree's, which the plugin imports, is the new code).
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.replaycheck]\nplugins = ["pkg.plugin:PLUGIN"]\nhistories = ["fixtures/histories"]\n'
+    )
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "acts.py").write_text(ACTIVITIES)
+    (tmp_path / "pkg" / "plugin.py").write_text(PLUGIN)
+    (tmp_path / "pkg" / "wf.py").write_text(WORKFLOW.format("first", "second"))
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-q", "-m", "v1")
+    (tmp_path / "pkg" / "wf.py").write_text(WORKFLOW.format("second", "first"))
+    done = subprocess.run(
+        [sys.executable, "-m", "replaycheck", "generate", "--baseline", "HEAD",
+         "--max-examples", "15"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "history recorded: activity 'first'" in done.stdout
+    assert "code commanded:   activity 'second'" in done.stdout
+
+
+def test_a_git_baseline_with_only_an_installed_librarys_workflows_says_what_to_name(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        f"[tool.replaycheck]\npythonpath = [{str(REPO)!r}]\n"
+        'plugins = ["tests.workflows.plugin_workflows:ADD_SAY_HELLO"]\n'
+    )
+    _git(tmp_path, "init", "-q")
+    with pytest.raises(ConfigError) as raised:
+        explore("git:HEAD", root=tmp_path, max_examples=1)
+    assert str(raised.value) == (
+        "the plugins (tests.workflows.plugin_workflows:ADD_SAY_HELLO) add no workflow defined "
+        f"under {tmp_path.resolve()}, so a git baseline has no module to read; set workflows = "
+        "[...] under [tool.replaycheck], or name the previous code's modules as the baseline."
+    )
