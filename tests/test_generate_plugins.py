@@ -4,6 +4,8 @@ classes, not the new ones the plugin adds, nor the plugin's own activities."""
 
 from __future__ import annotations
 
+import base64
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -107,3 +109,22 @@ def test_a_git_baseline_with_only_an_installed_librarys_workflows_says_what_to_n
         f"under {tmp_path.resolve()}, so a git baseline has no module to read; set workflows = "
         "[...] under [tool.replaycheck], or name the previous code's modules as the baseline."
     )
+
+
+def test_the_baseline_writes_its_payloads_with_the_converter_a_plugin_sets(
+    tmp_path: Path,
+) -> None:
+    # The plugin's converter (an encryption codec here, pydantic's in many projects) applied to
+    # the replay, as it does to the worker's client, but not to the baseline's client: the
+    # histories held payloads the worker would never write (json/plain).
+    from tests.workflows.codec import ENCODING
+
+    result = explore(V1, new=["examples.provisioning.workflows"], max_examples=5,
+                     plugins=["tests.workflows.codec:codec_plugin"], save=tmp_path)  # fmt: skip
+    assert result.ok, result.render()
+    saved = sorted(tmp_path.rglob("*.json"))
+    assert saved
+    for path in saved:
+        started = json.loads(path.read_text())["events"][0]
+        payload = started["workflowExecutionStartedEventAttributes"]["input"]["payloads"][0]
+        assert base64.b64decode(payload["metadata"]["encoding"]) == ENCODING, path

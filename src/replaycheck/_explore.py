@@ -111,7 +111,8 @@ class Engine:
         # Core's WARN lines (e.g. about the test server's version) would land on stdout, in
         # the middle of the report.
         Runtime.set_default(silent_runtime("replaycheck.generate"), error_if_already_set=False)
-        env = await self._stack.enter_async_context(time_skipping_server(self.setup.data_converter))
+        converter = self.setup.baseline_converter(self.baseline)  # the plugins' one, if set
+        env = await self._stack.enter_async_context(time_skipping_server(converter))
         self.env = env
         self.client = env.client
 

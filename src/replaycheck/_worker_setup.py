@@ -63,6 +63,20 @@ class Setup:
             options["plugins"] = list(self.plugins)
         return options
 
+    def baseline_converter(self, baseline: Sequence[type]) -> Any:
+        """The converter of ``generate``'s baseline client, which writes the payloads of the
+        histories: the one the replay reads them with, ``data_converter`` as the plugins set
+        it (``SimplePlugin(data_converter=...)``, which your worker's client takes too);
+        ``None`` for temporalio's default."""
+        if not self.plugins:
+            return self.data_converter
+        from temporalio.worker import Replayer
+
+        from replaycheck._converter_failure import active_converter
+
+        given = {} if self.data_converter is None else {"data_converter": self.data_converter}
+        return active_converter(Replayer(workflows=list(baseline), plugins=self.plugins, **given))
+
     def baseline_worker_options(
         self, baseline: Sequence[type], activities: Sequence[Any]
     ) -> dict[str, Any]:
