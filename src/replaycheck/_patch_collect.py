@@ -126,14 +126,8 @@ def scanned_specs(settings: Settings) -> list[str]:
     once already (and said so if they could not be made)."""
     if not settings.plugins:
         return list(settings.workflows)
-    from temporalio.worker import Replayer
-
-    from replaycheck._worker_plugins import make_plugins, replayer_workflows
+    from replaycheck._worker_plugins import added_workflows, make_plugins
 
     plugins = make_plugins(settings.plugins, settings.import_paths)
-    try:
-        replayer = Replayer(workflows=[], plugins=list(plugins))
-    except ValueError:  # they add none: only the configured workflows register
-        return list(settings.workflows)
-    added = [f"{c.__module__}:{c.__qualname__}" for c in replayer_workflows(replayer)]
+    added = [f"{c.__module__}:{c.__qualname__}" for c in added_workflows(plugins)]
     return [*settings.workflows, *(spec for spec in added if spec not in settings.workflows)]
