@@ -82,14 +82,18 @@ def test_freshly_recorded_histories_give_the_same_diagnoses(
 @pytest.mark.parametrize(
     ("case", "helper"), [("SkipInBaseMethod", "approve_and_notify"),
                          ("SkipInImportedFunction", "approve"),
-                         ("SkipInReexportedFunction", "screen")],
+                         ("SkipInReexportedFunction", "screen"),
+                         ("SkipInReexportedStaticMethod", "screen_order"),
+                         ("SkipInNestedClassMethod", "apply_rules")],
 )  # fmt: skip
 def test_an_if_in_a_helper_of_another_module_is_named_there_and_gated(
     case: str, helper: str
 ) -> None:
     # run calls a helper of shared.py between 'fetch' and 'charge' (a method its base class
     # Approvals defines there, a function it imports, or one it imports from the package, whose
-    # __init__.py re-exports it), whose if now audits VIP orders only.
+    # __init__.py re-exports it; a static method called on a class the package re-exports,
+    # Screens.screen_order, or on a class nested in it, Screens.Rules.apply_rules), whose if
+    # now audits VIP orders only.
     # The method of the base class read as "activity 'charge' now comes before activity
     # 'audit'", its fix gating the charge in run with the removal first.
     d = _diagnosis(case)
@@ -346,3 +350,68 @@ def test_a_class_or_function_a_package_re_exports_is_read_where_it_is_defined(
     monkeypatch.setitem(sys.modules, "shop.shared", sys.modules["shop.shared"])
     # Imported (the worker imported the workflow's modules): the objects tell where.
     assert found() == [("shared.py", "approve"), ("shared.py", "notify")]
+
+
+def test_a_method_called_on_a_class_is_read_however_the_class_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Helpers (and Helpers.Inner, a class nested in it) re-exported by depot/__init__.py, called
+    # on the class, reached through a module, or a base class; step and Inner also bound in
+    # __init__.py by assignment, which only the loaded objects' __qualname__ tells.
+    import importlib
+
+    depot = tmp_path / "depot"
+    depot.mkdir()
+    (depot / "shared.py").write_text(
+        "class Helpers:\n"
+        "    @staticmethod\n    async def step(order):\n        pass\n\n"
+        "    class Inner:\n"
+        "        @staticmethod\n        async def deep(order):\n            pass\n\n"
+        "        async def hook(self, order):\n            pass\n"
+    )
+    (depot / "__init__.py").write_text(
+        "from .shared import Helpers\nstep = Helpers.step\nInner = Helpers.Inner\n"
+    )
+    workflow_file = tmp_path / "wf.py"
+    workflow_file.write_text(
+        "from depot import Helpers, Inner, step\nfrom depot import shared\n\n"
+        "class Local:\n"
+        "    @classmethod\n    async def own(cls, order):\n        pass\n\n"
+        "class Orders(Helpers.Inner):\n"
+        "    async def run(self, order):\n"
+        "        await Helpers.step(order)\n"
+        "        await Helpers.Inner.deep(order)\n"
+        "        await shared.Helpers.Inner.deep(order)\n"
+        "        await Local.own(order)\n"
+        "        await self.hook(order)\n"
+        "        await Helpers.missing(order)\n"
+        "        await step(order)\n"
+        "        await Inner.deep(order)\n"
+    )
+    tree = parsed(str(workflow_file))
+    assert tree is not None and isinstance(tree.body[-1], ast.ClassDef)
+    run = tree.body[-1].body[0]
+    calls = sorted((n for n in ast.walk(run) if isinstance(n, ast.Call)), key=lambda n: n.lineno)
+
+    def found() -> list[tuple[str, str, int] | None]:
+        targets = (called(str(workflow_file), run, c) for c in calls)
+        return [(Path(t[0]).name, t[1].name, t[1].lineno) if t else None for t in targets]
+
+    in_source = [
+        ("shared.py", "step", 3),
+        ("shared.py", "deep", 8),
+        ("shared.py", "deep", 8),
+        ("wf.py", "own", 6),
+        ("shared.py", "hook", 11),  # Orders' base, Helpers.Inner, without the workflow class
+        None,  # defined nowhere
+    ]
+    monkeypatch.syspath_prepend(str(tmp_path))
+    # Not imported: the names __init__.py binds by assignment are not followed in source.
+    assert found() == [*in_source, None, None]
+    try:
+        importlib.import_module("depot")
+        # Imported: step's and Inner's objects tell where, by their qualified names.
+        assert found() == [*in_source, ("shared.py", "step", 3), ("shared.py", "deep", 8)]
+    finally:
+        sys.modules.pop("depot", None)
+        sys.modules.pop("depot.shared", None)

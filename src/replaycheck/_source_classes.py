@@ -12,14 +12,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from replaycheck._patch_modules import dotted_name
-from replaycheck._source import parsed
-from replaycheck._source_imports import (
-    defined,
-    defining,
-    imported_name,
-    module_named,
-    module_path,
-)
+from replaycheck._source_imports import defined, definition, module_path, named
 
 _INSTANCE: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("instance_of", default=())
 """``(file, qualified name)`` of each class of the workflow's own code in the method resolution
@@ -64,10 +57,8 @@ def method_of_self(
 
 def _class_at(file: str, qualname: str) -> tuple[str, ast.ClassDef | None]:
     """``file`` and the definition of the class ``qualname`` (``Outer.Inner``) in it."""
-    found: Any = parsed(file)
-    for part in qualname.split("."):
-        found = None if found is None else _class_in(found, part)
-    return file, found
+    found = definition(file, qualname)
+    return file, found[1] if found is not None and isinstance(found[1], ast.ClassDef) else None
 
 
 def method(
@@ -93,26 +84,8 @@ def method(
 
 def _base_class(path: str, base: ast.expr) -> tuple[str, ast.ClassDef] | None:
     """The file and definition of the class ``base`` (a base of a class of ``path``) names: one
-    of that module, or of a module of the workflow's own code it imports."""
-    tree = parsed(path)
-    if isinstance(base, ast.Name):
-        local = None if tree is None else _class_in(tree, base.id)
-        if local is not None:
-            return path, local
-        source = imported_name(path, base.id)
-    elif isinstance(base, ast.Attribute):
-        dotted = dotted_name(base.value)
-        module = None if dotted is None else module_named(path, dotted)
-        source = None if module is None else (module, base.attr)
-    else:
-        return None
-    if source is None:
-        return None
-    file, name = defining(*source)
-    other = parsed(file)
-    found = None if other is None else _class_in(other, name)
-    return None if found is None else (file, found)
-
-
-def _class_in(tree: ast.Module | ast.ClassDef, name: str) -> ast.ClassDef | None:
-    return next((s for s in tree.body if isinstance(s, ast.ClassDef) and s.name == name), None)
+    of that module (a class nested in one: ``Rules.Base``), or of a module of the workflow's
+    own code it imports (``Approvals``, ``shared.Approvals``, re-exported by a package too)."""
+    dotted = dotted_name(base)
+    found = None if dotted is None else named(path, dotted)
+    return found if found is not None and isinstance(found[1], ast.ClassDef) else None

@@ -16,9 +16,15 @@ from typing import Any, NamedTuple
 from replaycheck._patch_modules import dotted_name
 from replaycheck._source import end_line, function_at, parsed, statement_span
 from replaycheck._source_branches import Passed, held_in, returned_before
-from replaycheck._source_classes import method_of_self
+from replaycheck._source_classes import method, method_of_self
 from replaycheck._source_flow import code_of, later_lines, lines_on_its_path
-from replaycheck._source_imports import function_in, imported_name, module_function, module_named
+from replaycheck._source_imports import (
+    function_in,
+    imported_name,
+    module_function,
+    module_named,
+    named,
+)
 
 Runs = Callable[[str], Callable[[ast.AST], bool]]
 """Given a file, picks its nodes that run the command looked for."""
@@ -168,7 +174,9 @@ def called(path: str, function: Any, call: ast.AST) -> tuple[str, Any] | None:
     hook only the workflow class defines; see
     :func:`~replaycheck._source_classes.method_of_self`), a function of the module (``name(...)``),
     or one of a module it imports (``name(...)`` from ``from pkg.helpers import name``,
-    ``helpers.name(...)``)."""
+    ``helpers.name(...)``), or a method called on a class it names (``Helpers.step(...)``,
+    ``Helpers.Inner.step(...)``, ``shared.Helpers.step(...)``; imported, or re-exported by a
+    package, as a function is)."""
     tree = parsed(path)
     if tree is None or not isinstance(call, ast.Call):
         return None
@@ -190,4 +198,10 @@ def called(path: str, function: Any, call: ast.AST) -> tuple[str, Any] | None:
         return None if found is None or found[1] is function else found
     dotted = dotted_name(func.value)
     module = None if dotted is None else module_named(path, dotted)
-    return None if module is None else function_in(module, func.attr)
+    if module is not None:
+        return function_in(module, func.attr)
+    cls = None if dotted is None else named(path, dotted)  # Helpers.step(...): on a class
+    if cls is None or not isinstance(cls[1], ast.ClassDef):
+        return None
+    found = method(*cls, func.attr, frozenset())
+    return None if found is None or found[1] is function else found

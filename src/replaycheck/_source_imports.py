@@ -1,7 +1,8 @@
 """What a name in a module of the workflow's own code refers to, read from source without
 importing anything: a function of the module, what ``from module import name`` binds (followed
 through a package's re-export to where it is defined), the module ``import pkg.helpers`` names,
-and a module's file, for :mod:`replaycheck._source_helpers`.
+the class or function a dotted name (``Helpers.Inner``, ``shared.Helpers``) names, and a
+module's file, for :mod:`replaycheck._source_helpers`.
 """
 
 from __future__ import annotations
@@ -29,27 +30,65 @@ def module_function(tree: ast.Module, name: str) -> Any:
 
 
 def function_in(module: str, name: str) -> tuple[str, Any] | None:
-    module, name = defining(module, name)
-    tree = parsed(module)
-    found = None if tree is None else module_function(tree, name)
-    return None if found is None else (module, found)
+    """The file and definition of the function ``name`` (``Helpers.step``: a method of a
+    class of the module) of the module whose file is ``module``, where it is defined."""
+    found = definition(*defining(module, name))
+    return found if found is not None and isinstance(found[1], _DEFS) else None
+
+
+def named(path: str, dotted: str) -> tuple[str, Any] | None:
+    """The file and definition of the class or function ``dotted`` names in ``path``: one of
+    the module (``Helpers``, a class nested in it: ``Helpers.Inner``), one it imports from a
+    module of the workflow's own code (``from .shared import Helpers``, through a package's
+    re-export too), or one of a module it imports (``shared.Helpers.Inner``)."""
+    parts = dotted.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        module = module_named(path, ".".join(parts[:cut]))
+        if module is not None:
+            return definition(*defining(module, ".".join(parts[cut:])))
+    tree = parsed(path)
+    if tree is None:
+        return None
+    if _top_level(tree, parts[0]) is None:
+        source = imported_name(path, parts[0])  # a name bound otherwise is none of ours
+        if source is None:
+            return None
+        path, dotted = source[0], ".".join((source[1], *parts[1:]))
+    return definition(*defining(path, dotted))
+
+
+def definition(file: str, qualname: str) -> tuple[str, Any] | None:
+    """``file`` and the definition of the class or function ``qualname`` in it (``Outer.Inner``:
+    a class nested in a class), as ``__qualname__`` names it."""
+    found: Any = parsed(file)
+    for part in qualname.split("."):
+        holds = isinstance(found, ast.Module | ast.ClassDef)
+        found = _top_level(found, part) if holds else None
+    return None if found is None else (file, found)
+
+
+def _top_level(tree: ast.Module | ast.ClassDef, name: str) -> Any:
+    """The first class or function ``name`` defined in the body of ``tree``."""
+    return next((s for s in tree.body if isinstance(s, (*_DEFS, ast.ClassDef))
+                 and s.name == name), None)  # fmt: skip
 
 
 def defining(module: str, name: str) -> tuple[str, str]:
-    """Where ``name`` of the module whose file is ``module`` is defined: ``(file, name)``.
-    A name the module imports (a package's ``__init__.py`` re-exporting ``from .shared import
-    Approvals``) is followed: to the module its object names (``__module__``), when the module
-    is loaded (the worker imported the workflow's modules), else by its import in source (a
-    few at most)."""
+    """Where ``name`` (a qualified name: ``Helpers.step``) of the module whose file is
+    ``module`` is defined: ``(file, qualified name)``. A name the module imports (a package's
+    ``__init__.py`` re-exporting ``from .shared import Approvals``) is followed: to the module
+    and qualified name its object tells (``__module__``, ``__qualname__``: ``step =
+    Helpers.step`` too), when the module is loaded (the worker imported the workflow's
+    modules), else by its import in source (a few at most)."""
     for _ in range(_HOPS):
         tree = parsed(module)
-        if tree is None or any(getattr(s, "name", None) == name for s in tree.body
-                               if isinstance(s, (*_DEFS, ast.ClassDef))):  # fmt: skip
+        head, dot, rest = name.partition(".")
+        if tree is None or _top_level(tree, head) is not None:
             break
-        found = _where_loaded(module, name) or imported_name(module, name)
+        found = _where_loaded(module, head) or imported_name(module, head)
         if found is None:
             break
-        module, name = found
+        module, name = found[0], found[1] + dot + rest
     return module, name
 
 
@@ -65,8 +104,8 @@ def _where_loaded(module: str, name: str) -> tuple[str, str] | None:
     bound = getattr(loaded, name, None) if loaded is not None else None
     bound = inspect.unwrap(bound) if inspect.isfunction(bound) else bound
     there, qualname = getattr(bound, "__module__", None), getattr(bound, "__qualname__", None)
-    if not isinstance(there, str) or not isinstance(qualname, str) or "." in qualname:
-        return None
+    if not isinstance(there, str) or not isinstance(qualname, str) or "<" in qualname:
+        return None  # a function's local (<locals>), a lambda: no name to look up
     file = module_path("", 0, there)
     return None if file is None or file == module else (file, qualname)
 

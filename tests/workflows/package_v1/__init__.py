@@ -3,6 +3,6 @@ of its modules (``shared.py``), a method of a base class and functions it import
 ``python -m tests.workflows.record_package`` into ``tests/fixtures/package``; ``package_v2``
 is the same package changed in those helpers."""
 
-from .shared import screen
+from .shared import Screens, screen
 
-__all__ = ["screen"]  # re-exported: the workflows import it from the package
+__all__ = ["Screens", "screen"]  # re-exported: the workflows import them from the package

@@ -45,3 +45,20 @@ async def charge_order(order: str) -> str:
 async def screen(order: str) -> None:
     """Audit every order (re-exported by the package's ``__init__.py``)."""
     await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+
+class Screens:
+    """Screening steps, called on the class (re-exported by the package's ``__init__.py``)."""
+
+    @staticmethod
+    async def screen_order(order: str) -> None:
+        """Audit every order."""
+        await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+    class Rules:
+        """A class nested in a class: ``Screens.Rules.apply_rules(order)``."""
+
+        @staticmethod
+        async def apply_rules(order: str) -> None:
+            """Audit every order."""
+            await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)

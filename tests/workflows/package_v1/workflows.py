@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from temporalio import workflow
 
-from tests.workflows.package_v1 import screen
+from tests.workflows.package_v1 import Screens, screen
 
 from .shared import Approvals, Reviews, approve, charge_order, notify
 
@@ -85,8 +85,26 @@ class SkipInReexportedFunction:
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
 
 
+@workflow.defn(name="SkipInReexportedStaticMethod")
+class SkipInReexportedStaticMethod:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await Screens.screen_order(order)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipInNestedClassMethod")
+class SkipInNestedClassMethod:
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await Screens.Rules.apply_rules(order)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
 WORKFLOWS = (
     SkipInBaseMethod, SkipInImportedFunction, GateBaseMethodCall, GateImportedCall,
     AddBeforeBaseMethod, AddBeforeImportedFunction, SkipInSubclassHook,
-    SkipInReexportedFunction,
+    SkipInReexportedFunction, SkipInReexportedStaticMethod, SkipInNestedClassMethod,
 )  # fmt: skip

@@ -3,6 +3,6 @@ them; none gated, so each breaks its recorded history. As in ``changes_v2``, a
 ``# change: <WorkflowType>`` comment marks the line above the call that now issues the
 diverging command, and a ``# branch: <WorkflowType>`` one the ``if`` that decides it."""
 
-from .shared import screen
+from .shared import Screens, screen
 
-__all__ = ["screen"]  # re-exported: the workflows import it from the package
+__all__ = ["Screens", "screen"]  # re-exported: the workflows import them from the package

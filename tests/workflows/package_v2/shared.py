@@ -51,3 +51,24 @@ async def screen(order: str) -> None:
     # branch: SkipInReexportedFunction (the next line)
     if order.startswith("vip-"):
         await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+
+class Screens:
+    """Screening steps, called on the class (re-exported by the package's ``__init__.py``)."""
+
+    @staticmethod
+    async def screen_order(order: str) -> None:
+        """Audit VIP orders only."""
+        # branch: SkipInReexportedStaticMethod (the next line)
+        if order.startswith("vip-"):
+            await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+    class Rules:
+        """A class nested in a class: ``Screens.Rules.apply_rules(order)``."""
+
+        @staticmethod
+        async def apply_rules(order: str) -> None:
+            """Audit VIP orders only."""
+            # branch: SkipInNestedClassMethod (the next line)
+            if order.startswith("vip-"):
+                await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)

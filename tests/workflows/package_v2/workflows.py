@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from temporalio import workflow
 
-from tests.workflows.package_v2 import screen
+from tests.workflows.package_v2 import Screens, screen
 
 from .shared import Approvals, Reviews, approve, charge_order, notify
 
@@ -119,8 +119,33 @@ class SkipInReexportedFunction:
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
 
 
+@workflow.defn(name="SkipInReexportedStaticMethod")
+class SkipInReexportedStaticMethod:
+    """Only VIP orders are audited now, by a static method of a class of shared.py that the
+    package's __init__.py re-exports, called on the class."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await Screens.screen_order(order)
+        # change: SkipInReexportedStaticMethod (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="SkipInNestedClassMethod")
+class SkipInNestedClassMethod:
+    """Only VIP orders are audited now, by a static method of a class nested in that class."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await Screens.Rules.apply_rules(order)
+        # change: SkipInNestedClassMethod (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
 WORKFLOWS = (
     SkipInBaseMethod, SkipInImportedFunction, GateBaseMethodCall, GateImportedCall,
     AddBeforeBaseMethod, AddBeforeImportedFunction, SkipInSubclassHook,
-    SkipInReexportedFunction,
+    SkipInReexportedFunction, SkipInReexportedStaticMethod, SkipInNestedClassMethod,
 )  # fmt: skip
