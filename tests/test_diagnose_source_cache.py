@@ -89,3 +89,34 @@ def test_every_nodes_source_of_a_large_module_is_what_ast_gives() -> None:
     nodes = list(ast.walk(ast.parse(source)))
     for node in nodes[::97]:  # ast splits the text again for each one: a sample
         assert source_segment(source, node) == ast.get_source_segment(source, node)
+
+
+def test_the_class_of_each_method_calling_self_is_found_without_walking_the_module(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each self.name(...) call asked about looks up the class holding its method among the
+    # module's classes, listed once, not by walking the whole module again.
+    from replaycheck._source_helpers import called
+
+    tree = parsed(CHANGES)
+    assert tree is not None
+    methods = [(c, f) for c in tree.body if isinstance(c, ast.ClassDef)
+               for f in c.body if isinstance(f, FUNCTIONS)]  # fmt: skip
+    asked = [(c, f, n) for c, f in methods for n in ast.walk(f) if isinstance(n, ast.Call)
+             and getattr(getattr(n.func, "value", None), "id", "") == "self"]  # fmt: skip
+    assert len(asked) > 10
+    walks = []
+    real_walk = ast.walk
+
+    def counting_walk(node: ast.AST):  # type: ignore[no-untyped-def]
+        if node is tree:
+            walks.append(node)
+        return real_walk(node)
+
+    monkeypatch.setattr(ast, "walk", counting_walk)
+    found = [called(CHANGES, f, n) for _, f, n in asked]
+    assert len(walks) <= 1
+    # each found where the class holding the calling method defines it (or a base does)
+    own = [(c, f, n, x) for (c, f, n), x in zip(asked, found, strict=True)
+           if x is not None and x[0] == CHANGES and x[1] in c.body]  # fmt: skip
+    assert len(own) > 10

@@ -25,6 +25,7 @@ from replaycheck._source_imports import (
     module_named,
     named,
 )
+from replaycheck._source_nodes import class_of
 
 Runs = Callable[[str], Callable[[ast.AST], bool]]
 """Given a file, picks its nodes that run the command looked for."""
@@ -192,8 +193,7 @@ def called(path: str, function: Any, call: ast.AST) -> tuple[str, Any] | None:
     value = func.value
     on_super = isinstance(value, ast.Call) and getattr(value.func, "id", "") == "super"
     if on_super or (isinstance(value, ast.Name) and value.id == "self"):
-        owner = next((c for c in ast.walk(tree) if isinstance(c, ast.ClassDef)
-                      and any(s is function for s in c.body)), None)  # fmt: skip
+        owner = class_of(tree, function)
         found = None if owner is None else method_of_self(path, owner, func.attr, on_super)
         return None if found is None or found[1] is function else found
     dotted = dotted_name(func.value)

@@ -1,6 +1,6 @@
 """The nodes of some kinds in a syntax tree, walked once per tree, not once per line asked
-about: what :func:`replaycheck._source.innermost` (``function_at``, ``later_lines``) filters;
-and a node's source, the text split into lines once."""
+about: what :func:`replaycheck._source.innermost` (``function_at``, ``later_lines``) filters,
+and the class holding a method; and a node's source, the text split into lines once."""
 
 from __future__ import annotations
 
@@ -30,6 +30,14 @@ def nodes_of(tree: ast.AST, kinds: tuple[type, ...]) -> list[tuple[Any, int, int
         nodes = [(n, int(getattr(n, "lineno", 0)), end_line(n)) for n in walked]
         held = _NODES[(id(tree), kinds)] = (tree, nodes)
     return held[1]
+
+
+def class_of(tree: ast.AST, function: Any) -> ast.ClassDef | None:
+    """The class of ``tree`` whose body holds ``function`` (a method), found among the classes
+    :func:`nodes_of` lists once per tree, not by a walk of ``tree`` per call asked about."""
+    line = int(getattr(function, "lineno", 0))
+    return next((c for c, first, last in nodes_of(tree, (ast.ClassDef,)) if first <= line <= last
+                 and any(s is function for s in c.body)), None)  # fmt: skip
 
 
 def end_line(node: Any) -> int:
