@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from replaycheck._source import function_at, parsed
 from replaycheck._source_flow import later_lines
-from replaycheck._source_nodes import source_segment
+from replaycheck._source_nodes import _MOST, nodes_of, source_segment
 from tests.conftest import REPO
 
 CHANGES = str(REPO / "tests" / "workflows" / "changes_v2.py")
@@ -120,3 +120,30 @@ def test_the_class_of_each_method_calling_self_is_found_without_walking_the_modu
     own = [(c, f, n, x) for (c, f, n), x in zip(asked, found, strict=True)
            if x is not None and x[0] == CHANGES and x[1] in c.body]  # fmt: skip
     assert len(own) > 10
+
+
+def test_a_tree_still_asked_about_stays_listed_however_many_others_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A worker diagnosing a large corpus lists more trees than it keeps: those it keeps asking
+    # about stay listed (the least recently used go first), and what it keeps stays bounded.
+    kept = ast.parse("async def run(order):\n    await audit(order)\n")
+    left = ast.parse("async def main(order):\n    await charge(order)\n")
+    nodes_of(kept, FUNCTIONS)
+    nodes_of(left, FUNCTIONS)
+    walks = []
+    real_walk = ast.walk
+
+    def counting_walk(node: ast.AST):  # type: ignore[no-untyped-def]
+        if node is kept or node is left:
+            walks.append(node)
+        return real_walk(node)
+
+    monkeypatch.setattr(ast, "walk", counting_walk)
+    for n in range(2 * _MOST + 1):
+        nodes_of(ast.parse(f"def f{n}(): pass"), FUNCTIONS)
+        if n % 100 == 0:
+            assert [f.name for f, _, _ in nodes_of(kept, FUNCTIONS)] == ["run"]
+    assert walks == []  # the one asked about all along was never walked again
+    assert [f.name for f, _, _ in nodes_of(left, FUNCTIONS)] == ["main"]
+    assert walks == [left]  # the one left was dropped, and listed again when asked

@@ -9,27 +9,20 @@ import functools
 import re
 from typing import Any
 
-_NODES: dict[tuple[int, tuple[type, ...]], tuple[ast.AST, list[tuple[Any, int, int]]]] = {}
-"""The nodes of some kinds in a tree, by the tree's id and the kinds; each entry holds its tree
-(so the id is not reused while it is kept). Trees are never changed, and
-:func:`~replaycheck._source.parsed` gives one tree per file for the process (a file edited
-between runs is read again by the next process)."""
-
 _MOST = 4096
-"""Entries kept: many diagnoses in one worker stay bounded."""
+"""Listings kept, the least recently used dropped first: many diagnoses in one worker stay
+bounded, and the trees they keep asking about stay listed however many others were."""
 
 
-def nodes_of(tree: ast.AST, kinds: tuple[type, ...]) -> list[tuple[Any, int, int]]:
+@functools.lru_cache(maxsize=_MOST)
+def nodes_of(tree: ast.AST, kinds: tuple[type, ...]) -> tuple[tuple[Any, int, int], ...]:
     """The nodes of ``tree`` of one of ``kinds``, in :func:`ast.walk`'s order, each with its
-    first and last lines."""
-    held = _NODES.get((id(tree), kinds))
-    if held is None or held[0] is not tree:
-        if len(_NODES) >= _MOST:
-            _NODES.clear()
-        walked = [n for n in ast.walk(tree) if isinstance(n, kinds)]
-        nodes = [(n, int(getattr(n, "lineno", 0)), end_line(n)) for n in walked]
-        held = _NODES[(id(tree), kinds)] = (tree, nodes)
-    return held[1]
+    first and last lines. Kept by the tree itself (a node is its own key, so an id is never
+    reused while kept): trees are never changed, and :func:`~replaycheck._source.parsed` gives
+    one tree per file for the process (a file edited between runs is read again by the next
+    process)."""
+    walked = [n for n in ast.walk(tree) if isinstance(n, kinds)]
+    return tuple((n, int(getattr(n, "lineno", 0)), end_line(n)) for n in walked)
 
 
 def class_of(tree: ast.AST, function: Any) -> ast.ClassDef | None:
