@@ -18,6 +18,8 @@ from tests.test_export import fresh_namespace, invoke
 if TYPE_CHECKING:
     from temporalio.testing import WorkflowEnvironment
 
+pytest_plugins = ["pytester"]
+
 IDS = ("Order-A", "order-a")
 
 
@@ -133,3 +135,48 @@ async def run_steps(address: str, namespace: str) -> None:
     async with Worker(client, task_queue=TASK_QUEUE, workflows=[StepsWorkflow], activities=[step]):
         for wid in IDS:
             await client.execute_workflow(StepsWorkflow.run, 1, id=wid, task_queue=TASK_QUEUE)
+
+
+def test_a_caller_of_history_path_says_whether_names_stay_apart(tmp_path: Path) -> None:
+    # Names apart where case does not count need the export's CaseNames: history_path takes
+    # no default for it, so no caller that writes files can leave it out unawares.
+    from replaycheck._export_names import CaseNames
+    from replaycheck.export import history_path
+
+    (tmp_path / "Orders").mkdir()
+    (tmp_path / "Orders" / "Order-A.json").write_text("{}")
+    lower = Execution("order-a", "", "Orders", "COMPLETED")
+    with pytest.raises(TypeError, match="names"):
+        history_path(tmp_path, lower, "json")  # type: ignore[call-arg]
+    assert history_path(tmp_path, lower, "json", names=None).name == "order-a.json"
+    apart = history_path(tmp_path, lower, "json", names=CaseNames())
+    assert apart.name == f"{case_marked('order-a')}.json"
+
+
+def test_a_marked_files_test_id_is_its_name_and_k_selects_it_by_its_mark(
+    pytester: pytest.Pytester,
+) -> None:
+    # The plugin's test id of a marked file is its path, mark included (the same on every
+    # run: the mark is the exact spelling's); -k refuses '~', and takes the mark's digits.
+    import shutil
+
+    from tests.conftest import REPO
+    from tests.test_plugin import configure
+
+    recorded = REPO / "tests" / "fixtures" / "package" / "SkipInBaseMethod"
+    directory = pytester.path / "hist" / "SkipInBaseMethod"
+    directory.mkdir(parents=True)
+    stem = "change-SkipInBaseMethod"
+    first, marked = f"C{stem[1:]}", case_marked(stem)  # as export names the second
+    for name in (first, marked):
+        shutil.copy(recorded / f"{stem}.json", directory / f"{name}.json")
+    configure(pytester, "tests.workflows.package_v1.workflows", "hist")
+
+    def ids(*args: str) -> list[str]:
+        result = pytester.runpytest("--co", "-q", *args)
+        return [line for line in result.outlines if "::" in line]
+
+    item = f"hist/SkipInBaseMethod/{marked}.json::replay"
+    assert ids() == [f"hist/SkipInBaseMethod/{first}.json::replay", item]
+    assert ids("-k", marked.rpartition("~")[2]) == [item]
+    assert len(ids("-k", stem)) == 2  # -k matches without case: both

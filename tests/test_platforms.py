@@ -92,7 +92,8 @@ def test_export_names_files_windows_can_hold(
 
     run = "4e2069a5-3674-4d2e-a489-b967302f9f60"
     for status in ("COMPLETED", "CONTINUED_AS_NEW"):
-        path = history_path(tmp_path, Execution(workflow_id, run, workflow_type, status), "binpb")
+        execution = Execution(workflow_id, run, workflow_type, status)
+        path = history_path(tmp_path, execution, "binpb", names=None)
         for component in path.relative_to(tmp_path).parts:
             assert _windows_can_hold(component), component
         assert workflow_id_from_name(path.name) == workflow_id

@@ -65,12 +65,14 @@ def history_path(
     fmt: str,
     *,
     own_run: bool = False,
-    names: CaseNames | None = None,
+    names: CaseNames | None,
 ) -> Path:
     """``out_dir/<WorkflowType>/<workflow-id><suffix>``; ``<workflow-id>@<run-id><suffix>`` for a
     run that is not its workflow id's latest (one that continued as new, or ``own_run``), so
-    it never takes the name of the run the id stands for. With ``names``, a type or id that
-    differs only in case from one already there is marked (``order-a~a817cf28``)."""
+    it never takes the name of the run the id stands for. With ``names`` (the export's), a type
+    or id that differs only in case from one already there is marked (``order-a~a817cf28``);
+    ``None`` gives the name alone, which may clash where case does not count. ``names`` has
+    no default: a caller that writes files says which it wants."""
     name = safe_name(execution.workflow_id)
     if execution.run_id and (own_run or execution.status == "CONTINUED_AS_NEW"):
         name = safe_name(f"{execution.workflow_id}@{execution.run_id}")
