@@ -147,3 +147,34 @@ def test_a_tree_still_asked_about_stays_listed_however_many_others_are(
     assert walks == []  # the one asked about all along was never walked again
     assert [f.name for f, _, _ in nodes_of(left, FUNCTIONS)] == ["main"]
     assert walks == [left]  # the one left was dropped, and listed again when asked
+
+
+def test_the_imports_of_a_large_module_are_listed_once_for_every_name_asked_about(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every name a call starts with (a local variable, a module, an imported helper) is asked
+    # about: the module's imports are listed once, not the module walked again per name.
+    from replaycheck._source_imports import imported_name, module_named
+
+    tree = parsed(CHANGES)
+    assert tree is not None
+    names = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)})
+    assert len(names) > 50
+    imported_name.cache_clear()
+    module_named.cache_clear()
+    walks = []
+    real_walk = ast.walk
+
+    def counting_walk(node: ast.AST):  # type: ignore[no-untyped-def]
+        if node is tree:
+            walks.append(node)
+        return real_walk(node)
+
+    monkeypatch.setattr(ast, "walk", counting_walk)
+    found = {name: imported_name(CHANGES, name) for name in names}
+    modules = [module_named(CHANGES, name) for name in names]
+    assert len(walks) <= 1
+    helpers = str(REPO / "tests" / "workflows" / "changes_helpers.py")
+    assert found["audit_vip"] == (helpers, "audit_vip")
+    assert found["workflow"] is None and found["asyncio"] is None  # not the workflow's own
+    assert modules == [None] * len(names)  # it imports no module of its own by name

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from replaycheck._source import parsed
+from replaycheck._source_nodes import nodes_of
 from replaycheck._workflow_scan import module_file
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -119,8 +120,7 @@ def _file_of(module: Any) -> str | None:
 def imported_name(path: str, local: str) -> tuple[str, str] | None:
     """What ``from module import name [as local]`` in ``path`` binds ``local`` to: ``(the
     module's file, name)``, for a module of the workflow's own code."""
-    tree = parsed(path)
-    for node in ast.walk(tree) if tree is not None else ():
+    for node in _imports(path):
         if isinstance(node, ast.ImportFrom):
             for alias in node.names:
                 if local == (alias.asname or alias.name):
@@ -133,8 +133,7 @@ def imported_name(path: str, local: str) -> tuple[str, str] | None:
 def module_named(path: str, dotted: str) -> str | None:
     """The file of the module that ``dotted`` (``helpers``, ``pkg.helpers``) names in
     ``path``: ``import pkg.helpers [as helpers]`` or ``from pkg import helpers``."""
-    tree = parsed(path)
-    for node in ast.walk(tree) if tree is not None else ():
+    for node in _imports(path):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if dotted in (alias.asname, None if alias.asname else alias.name):
@@ -146,6 +145,16 @@ def module_named(path: str, dotted: str) -> str | None:
                     module = f"{parent}.{alias.name}" if parent else alias.name
                     return module_path(path, node.level, module)
     return None
+
+
+def _imports(path: str) -> list[Any]:
+    """The ``import`` and ``from ... import`` statements of ``path``, in :func:`ast.walk`'s
+    order, listed once per file: not a walk of the module per name asked about."""
+    tree = parsed(path)
+    return [] if tree is None else [n for n, _, _ in nodes_of(tree, _IMPORTS)]
+
+
+_IMPORTS = (ast.Import, ast.ImportFrom)
 
 
 def module_path(path: str, level: int, module: str) -> str | None:
