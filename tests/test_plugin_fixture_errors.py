@@ -45,7 +45,7 @@ def test_a_mistake_in_a_fixture_call_shows_its_message_not_replaycheck_s_frames(
         "@workflow.defn class: it is a package, *",
         "E *replaycheck.errors.WorkflowImportError: cannot import workflow module "
         "'tests.workflows.sayhelo': * (did you mean 'tests.workflows.sayhello'?); check the "
-        "workflows setting (-w, --replaycheck-workflows, check(workflows=...) in Python, *",
+        "workflows setting (check(workflows=...), or 'workflows' in [[]tool.replaycheck]) *",
         "E *replaycheck.errors.NoHistoriesError: */nowhere does not exist; check the path given "
         "(on the command line, in --replaycheck-histories, to check() in Python, *",
     ):

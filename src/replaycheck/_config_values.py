@@ -13,6 +13,44 @@ from typing import Any
 from replaycheck._spec_hints import as_module_hint
 from replaycheck.errors import ConfigError
 
+CLI_NAMES = {
+    "workflows": "--workflows",
+    "timeout": "--timeout",
+    "data_converter": "--data-converter",
+    "passthrough_modules": "--passthrough-module",
+    "workflow_runner": "--workflow-runner",
+    "workflow_failure_exception_types": "--failure-exception-type",
+    "interceptors": "--interceptor",
+    "plugins": "--plugin",
+}
+"""The command-line option of each setting ``Settings.override`` checks, as its messages
+name it."""
+
+PYTHON_NAMES = {key: f"override({key}=...)" for key in CLI_NAMES}
+"""The same settings, given by a Python caller of :meth:`Settings.override`."""
+
+
+def other_place(key: str, given: str | None) -> str:
+    """Where the caller changes setting ``key`` besides ``[tool.replaycheck]``, as a message
+    names it: ``given`` (how the caller gave it: ``override(key=...)``, a pytest option), the
+    command line's option when ``None``; ``""`` when nowhere else (pytest reads
+    ``data_converter`` from the table alone)."""
+    if given is not None:
+        return given
+    return CLI_NAMES.get(key, f"--{key.replace('_', '-')}")
+
+
+def or_other(key: str, given: str | None, joint: str = " or ") -> str:
+    """:func:`other_place` after ``joint``; ``""`` when there is none."""
+    place = other_place(key, given)
+    return f"{joint}{place}" if place else ""
+
+
+def other_then(key: str, given: str | None, joint: str) -> str:
+    """:func:`other_place` before ``joint``; ``""`` when there is none."""
+    place = other_place(key, given)
+    return f"{place}{joint}" if place else ""
+
 
 def as_str(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value.strip():

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from replaycheck.histories import LoadedHistory
 
 KEY = "workflow_failure_exception_types"
-FIX = f"fix {KEY} in [tool.replaycheck] (or --failure-exception-type)"
 
 
 def failure_exception_types(job: ReplayJob) -> tuple[type[BaseException], ...]:
@@ -32,13 +31,17 @@ def failure_exception_types(job: ReplayJob) -> tuple[type[BaseException], ...]:
     return tuple(_exception_class(spec, job.import_paths, python) for spec in specs)
 
 
-def _exception_class(spec: str, import_paths: Sequence[str], python: str) -> type[BaseException]:
+def _exception_class(
+    spec: str, import_paths: Sequence[str], python: str | None
+) -> type[BaseException]:
+    from replaycheck._config_values import other_place
     from replaycheck.config import import_object
 
     builtin = spec if ":" in spec else f"builtins:{spec}"
     found = import_object(builtin, import_paths, KEY, python=python)
     if not isinstance(found, type) or not issubclass(found, BaseException):
-        fix = f"fix {KEY} in [tool.replaycheck] (or {python})" if python else FIX
+        other = other_place(KEY, python)
+        fix = f"fix {KEY} in [tool.replaycheck]{f' (or {other})' if other else ''}"
         raise ConfigError(
             f"{KEY}: {spec!r} is a {type(found).__name__}, not an exception class; {fix}."
         )

@@ -60,8 +60,9 @@ class ReplayJob:
     """Keep what the worker writes to stderr while a history replays in ``Verdict.output``
     (the pytest plugin: pytest shows it as the item's captured output)."""
     python_names: tuple[tuple[str, str], ...] = ()
-    """``(setting, argument)``: how the Python caller that made the job gives each setting
-    (``Settings.python_names``); empty for the command line and pytest."""
+    """``(setting, name)``: how the caller that made the job gives each setting
+    (``Settings.python_names``: a Python argument, a pytest option); empty for the command
+    line."""
 
     @classmethod
     def from_settings(cls, settings: Settings, paths: Sequence[str | Path]) -> ReplayJob:
@@ -92,10 +93,11 @@ class ReplayJob:
             python_names=tuple(settings.python_names.items()),
         )
 
-    def python_name(self, key: str) -> str:
-        """The argument a Python caller gave setting ``key`` with (``override(key=...)``), for
-        messages to name; ``""`` when the command line or pytest made the job."""
-        return dict(self.python_names).get(key, "")
+    def python_name(self, key: str) -> str | None:
+        """How the caller gave setting ``key`` (``override(key=...)``, a pytest option), for
+        messages to name; ``""`` when only ``[tool.replaycheck]`` gives it (pytest's
+        ``data_converter``), ``None`` when the command line made the job."""
+        return dict(self.python_names).get(key)
 
     def limit_for(self, events: int) -> float:
         """Seconds a history of ``events`` events may take: ``timeout``, and proportionally

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -116,11 +116,27 @@ def configured_settings(config: pytest.Config) -> Settings:
         base=config.inipath.parent if config.inipath else config.rootpath,
         names={key: f"{ini} replaycheck_{key}" for key in cli},
     )
-    return settings.override(
+    settings = settings.override(
         **cli,
         base=config.invocation_params.dir,
         names={**{k: f"--replaycheck-{k}" for k in cli}, **SINGULAR},
     )
+    return replace(settings, python_names=given_names(cli, from_ini, ini))
+
+
+def given_names(
+    cli: Mapping[str, object], from_ini: Mapping[str, object], ini: str
+) -> dict[str, str]:
+    """How the run gave each setting, as the replay worker's messages name it: the option or
+    the ini key that gave it; ``""`` for one from ``[tool.replaycheck]``, which alone holds
+    ``data_converter`` and ``workflow_runner``."""
+    names = {"data_converter": "", "workflow_runner": ""}
+    for key in cli:
+        if cli[key] is not None:
+            names[key] = SINGULAR.get(key, f"--replaycheck-{key}")
+        else:
+            names[key] = f"{ini} replaycheck_{key}" if from_ini[key] is not None else ""
+    return names
 
 
 def project_settings(config: pytest.Config) -> Settings:

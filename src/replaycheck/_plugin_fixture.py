@@ -149,9 +149,11 @@ class ReplaycheckFixture:
         from replaycheck._job import registers_nothing
 
         values = {key: _specs(value, key) for key, value in given.items()}
-        settings = base.override(**values, names={key: f"check({key}=...)" for key in values})
+        names = {key: f"check({key}=...)" for key in values}
+        settings = base.override(**values, names=names)
         cleared: dict[str, Any] = {key: () for key, value in values.items() if value == []}
-        settings = replace(settings, **cleared)
+        given = {key: names[key] for key, value in values.items() if value is not None}
+        settings = replace(settings, **cleared, python_names={**base.python_names, **given})
         if registers_nothing(settings):  # a plugin may add workflows: the worker tells
             if values["workflows"] == []:
                 raise ConfigError(

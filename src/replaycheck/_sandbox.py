@@ -16,6 +16,7 @@ from collections.abc import Collection
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
+from replaycheck._config_values import other_then
 from replaycheck.config import import_object
 from replaycheck.errors import ConfigError, SandboxImportError
 
@@ -48,10 +49,10 @@ def workflow_runner(job: ReplayJob) -> WorkflowRunner | None:
     return runner
 
 
-def as_workflow_runner(obj: Any, spec: str, python: str = "") -> WorkflowRunner:
+def as_workflow_runner(obj: Any, spec: str, python: str | None = None) -> WorkflowRunner:
     """Accept a ``WorkflowRunner`` (``SandboxedWorkflowRunner(...)``), ``SandboxRestrictions``
-    or a zero-argument factory of either (``spec``: where it came from, ``python``: the
-    argument a Python caller gave it with, for the error)."""
+    or a zero-argument factory of either (``spec``: where it came from, ``python``: how the
+    caller gave it, for the error)."""
     from temporalio.worker import WorkflowRunner
     from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -63,7 +64,8 @@ def as_workflow_runner(obj: Any, spec: str, python: str = "") -> WorkflowRunner:
         raise ConfigError(
             f"workflow_runner {spec} must name a temporalio SandboxedWorkflowRunner or "
             f"SandboxRestrictions (or a function returning one), got {type(obj).__name__}; fix "
-            f"{python or '--workflow-runner'}, or workflow_runner in [tool.replaycheck]."
+            f"{other_then('workflow_runner', python, ', or ')}workflow_runner in "
+            "[tool.replaycheck]."
         )
     return obj
 

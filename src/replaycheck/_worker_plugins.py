@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from replaycheck._config_values import OBJECT_KINDS, type_clash
-from replaycheck.config import CLI_NAMES, import_object
+from replaycheck._config_values import OBJECT_KINDS, other_then, type_clash
+from replaycheck.config import import_object
 from replaycheck.errors import ConfigError, ReplaycheckError
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ R = TypeVar("R")
 """What ``plugins_replayer``'s ``make`` builds (a ``Replayer``)."""
 
 Names = Sequence[tuple[str, str]]
-"""``ReplayJob.python_names``: how a Python caller gave each setting, for messages."""
+"""``ReplayJob.python_names``: how the caller gave each setting, for messages."""
 
 
 def make_interceptors(
@@ -36,7 +36,7 @@ def make_interceptors(
     """The interceptors ``specs`` name, in order (``temporalio.worker.Interceptor`` each)."""
     from temporalio.worker import Interceptor
 
-    given = dict(python_names).get("interceptors", "")
+    given = dict(python_names).get("interceptors")
     return tuple(_make(spec, import_paths, "interceptors", Interceptor, given) for spec in specs)
 
 
@@ -54,7 +54,7 @@ def make_plugins(
             "plugins needs a temporalio release with worker plugins (temporalio.worker.Plugin); "
             "upgrade temporalio, or name the plugin's interceptors in interceptors instead."
         )
-    given = dict(python_names).get("plugins", "")
+    given = dict(python_names).get("plugins")
     return tuple(_make(spec, import_paths, "plugins", plugin, given) for spec in specs)
 
 
@@ -169,9 +169,11 @@ def _type_name(cls: type) -> str:
     return (defn.name if defn else None) or "*"
 
 
-def _make(spec: str, import_paths: Sequence[str], key: str, wanted: type, python: str) -> Any:
-    """The object ``spec`` names, made (``python``: the argument a Python caller gave it with,
-    which a message names instead of the command-line option)."""
+def _make(
+    spec: str, import_paths: Sequence[str], key: str, wanted: type, python: str | None
+) -> Any:
+    """The object ``spec`` names, made (``python``: how the caller gave it, which a message
+    names instead of the command-line option)."""
     found = import_object(spec, import_paths, key, python=python)
     try:
         made = found() if callable(found) and not isinstance(found, wanted) else found
@@ -180,13 +182,13 @@ def _make(spec: str, import_paths: Sequence[str], key: str, wanted: type, python
     except Exception as exc:  # e.g. a factory that raises, a class that takes arguments
         raise ConfigError(
             f"{key} entry {spec} could not be made ({type(exc).__name__}: {exc}); fix it, or "
-            f"the {python or CLI_NAMES[key]} / {key} setting."
+            f"the {other_then(key, python, ' / ')}{key} setting."
         ) from None
     if not isinstance(made, wanted):
         raise ConfigError(
             f"{key} entry {spec} must name a temporalio {OBJECT_KINDS[key]} (an instance, a class "
             f"taking no arguments, or a function returning one), got {type(made).__name__}; fix "
-            f"{python or CLI_NAMES[key]}, or {key} in [tool.replaycheck]."
+            f"{other_then(key, python, ', or ')}{key} in [tool.replaycheck]."
         )
     return made
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TextIO
 
+from replaycheck._config_values import other_then
 from replaycheck._failure_types import failure_exception_types
 from replaycheck._sandbox import workflow_runner
 from replaycheck._worker_plugins import baseline_worker_plugins, make_interceptors, make_plugins
@@ -107,10 +108,10 @@ def make_setup(job: ReplayJob) -> Setup:
         except Exception as exc:  # e.g. a factory that raises
             if not spec:  # temporalio's default, or the sandbox with passthrough_modules only
                 raise
-            given = job.python_name(key) or f"--{key.replace('_', '-')}"
+            given = other_then(key, job.python_name(key), " / ")
             raise ConfigError(
                 f"{key} {spec} could not be made ({type(exc).__name__}: {exc}); fix it, or the "
-                f"{given} / {key} setting"
+                f"{given}{key} setting"
             ) from None
     return replace(
         Setup(**made),
@@ -122,10 +123,12 @@ def make_setup(job: ReplayJob) -> Setup:
 TO_THE_CLI = "replaycheck's --data-converter"
 
 
-def as_data_converter(obj: Any, converter_type: type, spec: str = "", python: str = "") -> Any:
+def as_data_converter(
+    obj: Any, converter_type: type, spec: str = "", python: str | None = None
+) -> Any:
     """Accept a ``DataConverter``, a ``PayloadCodec`` or a zero-argument factory of either
-    (``spec``: the ``module:object`` it was imported from, ``python``: the argument a Python
-    caller gave it with, for the error)."""
+    (``spec``: the ``module:object`` it was imported from, ``python``: how the caller gave it,
+    for the error)."""
     from temporalio.converter import PayloadCodec
 
     if callable(obj) and not isinstance(obj, (converter_type, PayloadCodec)):
@@ -136,9 +139,15 @@ def as_data_converter(obj: Any, converter_type: type, spec: str = "", python: st
         raise ReplaycheckError(
             f"data_converter {spec + ' ' if spec else ''}must name a temporalio DataConverter "
             f"or PayloadCodec (or a function returning one), got {type(obj).__name__}; fix "
-            f"data_converter in [tool.replaycheck] (or {python or TO_THE_CLI})."
+            f"data_converter in [tool.replaycheck]{_or_given(python)}."
         )
     return obj
+
+
+def _or_given(python: str | None) -> str:
+    """`` (or --data-converter)``, naming how the caller gave the converter; ``""`` when only
+    ``[tool.replaycheck]`` gives it."""
+    return f" (or {TO_THE_CLI if python is None else python})" if python != "" else ""
 
 
 _CONVERTER_FILES = f"{os.sep}temporalio{os.sep}converter"

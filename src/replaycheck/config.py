@@ -20,8 +20,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from replaycheck._config_values import CLI_NAMES as CLI_NAMES
 from replaycheck._config_values import MAX_TIMEOUT as MAX_TIMEOUT
-from replaycheck._config_values import as_str, str_list, toml_number, type_clash
+from replaycheck._config_values import PYTHON_NAMES as PYTHON_NAMES
+from replaycheck._config_values import as_str, or_other, str_list, toml_number, type_clash
 from replaycheck._config_values import check_object_spec as check_object_spec
 from replaycheck._config_values import check_timeout as check_timeout
 from replaycheck._config_values import parse_failure_types as parse_failure_types
@@ -49,22 +51,6 @@ KNOWN_KEYS = (
     "workflow_runner", "pythonpath", "export_dir", "workflow_failure_exception_types",
     "interceptors", "plugins",
 )  # fmt: skip
-
-
-CLI_NAMES = {
-    "workflows": "--workflows",
-    "timeout": "--timeout",
-    "data_converter": "--data-converter",
-    "passthrough_modules": "--passthrough-module",
-    "workflow_runner": "--workflow-runner",
-    "workflow_failure_exception_types": "--failure-exception-type",
-    "interceptors": "--interceptor",
-    "plugins": "--plugin",
-}
-"""The command-line option of each setting ``override`` checks, as its messages name it."""
-
-PYTHON_NAMES = {key: f"override({key}=...)" for key in CLI_NAMES}
-"""The same settings, given by a Python caller of :meth:`Settings.override`."""
 
 
 @dataclass(frozen=True)
@@ -101,8 +87,9 @@ class Settings:
     python_names: Mapping[str, str] = field(
         default_factory=lambda: dict(PYTHON_NAMES), compare=False, repr=False
     )
-    """How a Python caller gives each setting, as messages name it (``override(workflows=...)``);
-    empty when the command line or pytest made these settings: messages name their options."""
+    """How the caller gives each setting, as messages name it (``override(workflows=...)``;
+    the pytest plugin's option or ini key, ``""`` for a value only ``[tool.replaycheck]``
+    gives); a setting left out is named by its command-line option (empty for the CLI)."""
 
     @property
     def history_roots(self) -> tuple[Path, ...]:
@@ -282,10 +269,11 @@ def _workflow_classes_in(module: Any) -> list[type]:
 
 
 def import_workflows(
-    specs: Sequence[str], import_paths: Sequence[str] = (), *, python: str = ""
+    specs: Sequence[str], import_paths: Sequence[str] = (), *, python: str | None = None
 ) -> list[type]:
     """Import every spec and return the ``@workflow.defn`` classes, without duplicates
-    (``python``: the argument a Python caller gave them with, which a message then names).
+    (``python``: how the caller gave them, which a message then names; ``""``: only
+    ``[tool.replaycheck]``, ``None``: every place).
 
     Raises:
         WorkflowImportError: a module fails to import, a class is missing or is not a workflow,
@@ -313,7 +301,7 @@ def _check_unique_types(classes: list[type]) -> None:
         )
 
 
-def _import_spec(spec: str, python: str = "") -> list[type]:
+def _import_spec(spec: str, python: str | None = None) -> list[type]:
     from temporalio.workflow import _Definition
 
     module_name, _, cls_name = spec.partition(":")
@@ -327,10 +315,11 @@ def _import_spec(spec: str, python: str = "") -> list[type]:
                 f"cannot import workflow module {module_name!r}: {name!r} is a class in "
                 f"{parent!r}; name it {as_class!r} (module:Class) in the workflows setting."
             ) from exc
-        given = python or "-w, --replaycheck-workflows, check(workflows=...) in Python"
+        given = "-w, --replaycheck-workflows, check(workflows=...) in Python"
+        given = f"{given if python is None else python}, or " if python != "" else ""
         raise WorkflowImportError(
             f"cannot import workflow module {module_name!r}: {type(exc).__name__}: {exc}"
-            f"{close_module(spec, exc)}; check the workflows setting ({given}, or 'workflows' "
+            f"{close_module(spec, exc)}; check the workflows setting ({given}'workflows' "
             "in [tool.replaycheck]) and that the module "
             'imports on its own (a src layout needs pythonpath = ["src"] in [tool.replaycheck] '
             "or pytest's ini, or the package installed)."
@@ -367,11 +356,15 @@ def workflow_type_names(classes: Iterable[type]) -> dict[str, type]:
 
 
 def import_object(
-    spec: str, import_paths: Sequence[str] = (), key: str = "data_converter", *, python: str = ""
+    spec: str,
+    import_paths: Sequence[str] = (),
+    key: str = "data_converter",
+    *,
+    python: str | None = None,
 ) -> Any:
     """Import ``module:object``: the setting ``key`` (a data converter, a workflow runner);
-    ``python``: the argument a Python caller gave it with, which a message then names instead
-    of the command-line option."""
+    ``python``: how the caller gave it, which a message then names instead of the
+    command-line option (see :func:`~replaycheck._config_values.other_place`)."""
     for entry in reversed(import_paths):
         if entry not in sys.path:
             sys.path.insert(0, entry)
@@ -385,6 +378,6 @@ def import_object(
         meant = close_module(spec, exc) or close_attribute(spec, exc)
         raise ConfigError(
             f"cannot load {spec!r}: {type(exc).__name__}: {exc}{meant}; "
-            f"check {key} in [tool.replaycheck] or {python or CLI_NAMES.get(key, '--' + key)}."
+            f"check {key} in [tool.replaycheck]{or_other(key, python)}."
         ) from (None if says_all(exc, module_name, obj is not None) else exc)
     return obj

@@ -1,0 +1,86 @@
+"""Under pytest, a worker setting that cannot load names the place a pytest user changes it:
+the ``--replaycheck-*`` option or the ini key that gave it, else ``[tool.replaycheck]``
+alone, never a flag of ``replaycheck check`` (``--plugin``, ``--data-converter``)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.conftest import COMPLETE, REPO
+
+pytest_plugins = ["pytester"]
+
+CLI_FLAGS = ("--plugin", "--interceptor", "--data-converter", "--workflow-runner", " -w,")
+
+
+def error_line(pytester: pytest.Pytester, table: str, *args: str, ini: str = "") -> str:
+    """The error the one history's item shows, with ``table`` in ``[tool.replaycheck]``."""
+    shutil.copy(COMPLETE, pytester.path / "history.json")
+    pytester.makefile(
+        ".toml",
+        pyproject=f"""
+            [tool.replaycheck]
+            histories = ["history.json"]
+            workflows = ["tests.workflows.sayhello"]
+            pythonpath = ["{REPO}"]
+            {table}
+        """,
+    )
+    if ini:
+        pytester.makeini(f"[pytest]\n{ini}\n")
+    result = pytester.runpytest_subprocess("-p", "no:randomly", *args)
+    result.assert_outcomes(failed=1)
+    said = [line.strip() for line in result.outlines if "; check " in line or "; fix " in line]
+    assert said, result.stdout.str()
+    return said[0]
+
+
+@pytest.mark.parametrize(
+    ("table", "args", "ini", "said"),
+    [
+        ('plugins = ["json:nope"]', [], "",
+         "check plugins in [tool.replaycheck]."),
+        ("", ["--replaycheck-plugin=json:nope"], "",
+         "check plugins in [tool.replaycheck] or --replaycheck-plugin."),
+        ("", [], "replaycheck_interceptors = json:loads",
+         "fix it, or the tox.ini replaycheck_interceptors / interceptors setting."),
+        ('data_converter = "json:nope"', [], "",
+         "check data_converter in [tool.replaycheck]."),
+        ('workflow_runner = "json:JSONDecoder"', [], "",
+         "fix workflow_runner in [tool.replaycheck]."),
+        ("", ["--replaycheck-failure-exception-type=json:dumps"], "",
+         "fix workflow_failure_exception_types in [tool.replaycheck] "
+         "(or --replaycheck-failure-exception-type)."),
+        ("", ["--replaycheck-workflows=tests.workflows.nope"], "",
+         "check the workflows setting (--replaycheck-workflows, or 'workflows' in "
+         "[tool.replaycheck])"),
+    ],
+    ids=["table", "option", "ini", "converter", "runner", "failure-type", "workflows"],
+)  # fmt: skip
+def test_a_worker_setting_that_cannot_load_names_where_pytest_takes_it(
+    pytester: pytest.Pytester, table: str, args: list[str], ini: str, said: str
+) -> None:
+    line = error_line(pytester, table, *args, ini=ini)
+    assert said in line, line
+    assert not any(flag in line for flag in CLI_FLAGS), line
+
+
+FIXTURE_CALL = f"""
+def test_converter(replaycheck):
+    replaycheck.check({str(COMPLETE)!r}, "tests.workflows.sayhello", data_converter="json:nope")
+"""
+
+
+def test_a_fixture_calls_setting_that_cannot_load_names_the_calls_argument(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makefile(".toml", pyproject=f'[tool.pytest.ini_options]\npythonpath = ["{REPO}"]\n')
+    pytester.makepyfile(test_calls=FIXTURE_CALL)
+    result = pytester.runpytest_subprocess("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["E *cannot load 'json:nope': *; check data_converter in [[]tool.replaycheck] or "
+         "check(data_converter=...)."]
+    )  # fmt: skip
