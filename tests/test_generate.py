@@ -100,7 +100,7 @@ def test_explore_takes_a_str_for_its_directories(tmp_path: Path) -> None:
     # is how most Python callers write a path.
     missing = "examples.provisioning.nope"
     for given in ({"save": str(tmp_path / "generated")}, {"root": str(REPO)}):
-        with pytest.raises(ConfigError, match=f"^--baseline '{missing}' is neither a workflow"):
+        with pytest.raises(ConfigError, match=f"^baseline='{missing}' is neither a workflow"):
             explore(missing, **given)
     with pytest.raises(ConfigError) as raised:
         explore(V1, save=3)
@@ -385,12 +385,21 @@ def test_a_reorder_found_paused_gets_the_fix_its_whole_execution_shows(two_commi
     ],
 )
 def test_a_ref_that_is_no_commit_is_not_taken_for_a_module(
-    two_commits: Path, baseline: str, said: str
+    two_commits: Path, baseline: str, said: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # git:REF and HEAD~1-like refs cannot name a module: the error talks of the ref alone.
+    # git:REF and HEAD~1-like refs cannot name a module: the error talks of the ref alone,
+    # named as the caller gave it: explore()'s baseline argument, the command's --baseline.
+    from click.testing import CliRunner
+
+    from replaycheck.cli import main
+
     with pytest.raises(ConfigError) as raised:
         explore(baseline, root=two_commits, max_examples=1)
-    assert str(raised.value).startswith(said), raised.value
+    assert str(raised.value).startswith(said.replace("--baseline ", "baseline=")), raised.value
+    monkeypatch.chdir(two_commits)
+    done = CliRunner().invoke(main, ["generate", "--baseline", baseline, "--max-examples", "1"])
+    assert done.exit_code == 2, done.output
+    assert done.stderr.startswith(f"replaycheck: error: {said}"), done.stderr
 
 
 def test_a_workflow_module_new_since_the_ref_is_left_out_and_named(two_commits: Path) -> None:
@@ -406,8 +415,12 @@ def test_a_workflow_module_new_since_the_ref_is_left_out_and_named(two_commits: 
     assert result.workflow_types == ("Greeting",), result.render()
     assert result.new_modules == ("pkg.shipping",)
     assert "pkg.shipping is not at HEAD~1" in result.render()
-    with pytest.raises(ConfigError, match=r"HEAD~1 has no workflow module 'pkg\.shipping'"):
+    with pytest.raises(ConfigError) as raised:
         explore("HEAD~1", root=two_commits, new=["pkg.shipping"], max_examples=1)
+    assert str(raised.value) == (
+        "HEAD~1 has no workflow module 'pkg.shipping' (it is new since): no execution recorded "
+        "by that code can break; name the modules that ref has (new=[...]), or a later baseline."
+    )
 
 
 def test_a_module_missing_from_the_ref_is_the_one_named(two_commits: Path) -> None:
@@ -415,7 +428,9 @@ def test_a_module_missing_from_the_ref_is_the_one_named(two_commits: Path) -> No
         explore("HEAD", root=two_commits, new=["pkg.wf", "billing.wf"], max_examples=1)
 
 
-def test_a_ref_outside_any_git_repository_says_how_to_name_the_baseline(tmp_path: Path) -> None:
+def test_a_ref_outside_any_git_repository_says_how_to_name_the_baseline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.replaycheck]\nworkflows = ["pkg.wf"]\n')
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "__init__.py").write_text("")
@@ -431,6 +446,15 @@ def test_a_ref_outside_any_git_repository_says_how_to_name_the_baseline(tmp_path
     assert "Traceback" not in done.stderr
     assert "is not in a git repository" in done.stderr
     assert "--baseline myapp.workflows_v1" in done.stderr
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    with pytest.raises(ConfigError) as raised:  # explore() names its own arguments
+        explore("HEAD", root=tmp_path, max_examples=1)
+    assert str(raised.value) == (
+        f"baseline='HEAD' is not a workflow module on the import path, and {tmp_path} is not "
+        "in a git repository to read it as a ref from; pass root= a directory in it (git init, "
+        "then commit the previous code) or name the previous code's workflow modules "
+        "(baseline='myapp.workflows_v1')."
+    )
 
 
 def test_a_git_baseline_takes_each_package_from_the_root_that_has_it(tmp_path: Path) -> None:

@@ -161,12 +161,24 @@ def _closure(tree: _Tree, start: Sequence[str]) -> dict[str, str]:
     return sources
 
 
+def _given(ref: str, cli: bool) -> str:
+    """The baseline as its caller gave it: the command's ``--baseline``, else the argument."""
+    return f"--baseline {ref!r}" if cli else f"baseline={ref!r}"
+
+
 @contextlib.contextmanager
 def materialize(
-    ref: str, specs: Sequence[str], settings: Settings, *, ref_only: bool = False
+    ref: str,
+    specs: Sequence[str],
+    settings: Settings,
+    *,
+    ref_only: bool = False,
+    cli: bool = False,
 ) -> Iterator[tuple[list[str], str, list[str]]]:
     """The workflow ``specs`` as they are at git ``ref``, importable for the ``with`` block;
-    ``ref_only``: the baseline cannot have meant a module (``git:REF``, ``HEAD~1``).
+    ``ref_only``: the baseline cannot have meant a module (``git:REF``, ``HEAD~1``); ``cli``:
+    messages name the command's options (``--baseline``, ``-w``), not ``explore()``'s
+    arguments.
 
     Yields:
         The specs renamed under the unique package, the directory to import them from, and
@@ -175,17 +187,17 @@ def materialize(
     Raises:
         ConfigError: not a git repository, unknown ref, or the modules are not in that commit.
     """
-    toplevel = _toplevel(ref, settings.root)
+    toplevel = _toplevel(ref, settings.root, cli)
     try:
         commit = _git(toplevel, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
     except ConfigError:
         if ref_only:
             raise ConfigError(
-                f"--baseline {ref!r} is not a commit of the git repository at {toplevel}; fetch "
+                f"{_given(ref, cli)} is not a commit of the git repository at {toplevel}; fetch "
                 "the ref (git fetch) or check its spelling (git branch -a, git log --oneline)."
             ) from None
         raise ConfigError(
-            f"--baseline {ref!r} is neither a workflow module on the import path nor a commit of "
+            f"{_given(ref, cli)} is neither a workflow module on the import path nor a commit of "
             f"the git repository at {toplevel}; fetch the ref (git fetch) or name the module."
         ) from None
     tops = [spec.split(":")[0].split(".")[0] for spec in specs]
@@ -200,10 +212,10 @@ def materialize(
         )
     absent = [s for s in specs if not _has_module(tree, s)]
     if len(absent) == len(specs):
+        named = "(-w), or a later --baseline" if cli else "(new=[...]), or a later baseline"
         raise ConfigError(
             f"{ref} has no workflow module {absent[0]!r} (it is new since): no execution "
-            "recorded by that code can break; name the modules that ref has (-w), or a later "
-            "--baseline."
+            f"recorded by that code can break; name the modules that ref has {named}."
         )
     specs = [s for s in specs if s not in absent]
     sources = _closure(tree, tops)
@@ -223,16 +235,17 @@ def _has_module(tree: _Tree, spec: str) -> bool:
     return f"{path}.py" in tree.root_of or f"{path}/__init__.py" in tree.root_of
 
 
-def _toplevel(ref: str, root: Path) -> Path:
+def _toplevel(ref: str, root: Path, cli: bool) -> Path:
     """The git repository ``root`` is in; a ref needs one."""
     try:
         return Path(_git(root, "rev-parse", "--show-toplevel").strip())
     except ConfigError:
+        where = "run generate inside the repository" if cli else "pass root= a directory in it"
+        modules = "--baseline myapp.workflows_v1" if cli else "baseline='myapp.workflows_v1'"
         raise ConfigError(
-            f"--baseline {ref!r} is not a workflow module on the import path, and {root} is not "
-            "in a git repository to read it as a ref from; run generate inside the repository "
-            "(git init, then commit the previous code) or name the previous code's workflow "
-            "modules (--baseline myapp.workflows_v1)."
+            f"{_given(ref, cli)} is not a workflow module on the import path, and {root} is not "
+            f"in a git repository to read it as a ref from; {where} (git init, then commit the "
+            f"previous code) or name the previous code's workflow modules ({modules})."
         ) from None
 
 

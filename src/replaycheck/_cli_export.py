@@ -312,7 +312,7 @@ def generate(
     )
     progress = Progress("examples")
     try:
-        result = run(spec, progress=progress)
+        result = run(spec, progress=progress, cli=True)
     finally:
         progress.finish()
     click.echo(result.render(), nl=False)

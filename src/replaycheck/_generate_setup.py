@@ -67,8 +67,9 @@ _NAMES = {key: f"{key}=[...] ({CLI_NAMES[key]})" for key in CLI_NAMES}
 
 
 @contextlib.contextmanager
-def resolved(spec: GenerationSpec) -> Iterator[Resolved]:
-    """Import the baseline (from a git ref into a temporary directory if asked) for the block."""
+def resolved(spec: GenerationSpec, *, cli: bool = False) -> Iterator[Resolved]:
+    """Import the baseline (from a git ref into a temporary directory if asked) for the block
+    (``cli``: messages name ``--baseline``, not the ``baseline`` argument)."""
     from replaycheck._baseline import materialize
     from replaycheck.generate import GIT_PREFIX, is_git_ref, may_be_module
     from replaycheck.replay import ReplayJob
@@ -97,7 +98,9 @@ def resolved(spec: GenerationSpec) -> Iterator[Resolved]:
             ref = base[0].removeprefix(GIT_PREFIX)
             ref_only = not may_be_module(base[0])  # git:REF, HEAD~1: no module was meant
             specs, import_root, absent = stack.enter_context(
-                materialize(ref, new or plugin_modules(settings), settings, ref_only=ref_only)
+                materialize(
+                    ref, new or plugin_modules(settings), settings, ref_only=ref_only, cli=cli
+                )
             )
             classes = import_workflows(specs, [import_root])
         else:

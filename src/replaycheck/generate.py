@@ -256,9 +256,11 @@ def explore(baseline: str | Sequence[str], **options: Any) -> Exploration:
     return run(GenerationSpec(baseline=baseline, **options))
 
 
-def run(spec: GenerationSpec, *, progress: Progress | None = None) -> Exploration:
-    """Run the exploration ``spec`` describes (see :func:`explore`); ``progress`` counts the
-    examples run (the command line's, on stderr)."""
+def run(
+    spec: GenerationSpec, *, progress: Progress | None = None, cli: bool = False
+) -> Exploration:
+    """Run ``spec`` (see :func:`explore`); the command line counts examples on ``progress``
+    and passes ``cli``: messages then name its options (``--baseline``), not the arguments."""
     _check_bounds(spec)
     _check_installed()
     from replaycheck import _generate_setup as setup
@@ -266,7 +268,7 @@ def run(spec: GenerationSpec, *, progress: Progress | None = None) -> Exploratio
 
     setup.outside_event_loop()
     limits = make_limits(spec.max_steps, spec.max_signals, spec.example_timeout, spec.max_updates)
-    with setup.save_lock(spec.save), setup.resolved(spec) as resolved:
+    with setup.save_lock(spec.save), setup.resolved(spec, cli=cli) as resolved:
         engine = setup.engine(resolved, spec, limits)
         with Runner(engine, resolved.replay_job, progress=progress) as runner:
             targets = setup.targets(resolved, spec, runner.new_types())
@@ -301,13 +303,11 @@ def _check_installed() -> None:
 
 
 def _check_bounds(spec: GenerationSpec) -> None:
-    if not 1 <= spec.max_examples <= MAX_EXAMPLES_LIMIT:
-        raise ConfigError(f"max_examples must be between 1 and {MAX_EXAMPLES_LIMIT}.")
-    if not 1 <= spec.max_steps <= MAX_STEPS_LIMIT:
-        raise ConfigError(f"max_steps must be between 1 and {MAX_STEPS_LIMIT}.")
-    for name in ("max_signals", "max_updates"):
-        if not 0 <= getattr(spec, name) <= MAX_MESSAGES_LIMIT:
-            raise ConfigError(f"{name} must be between 0 and {MAX_MESSAGES_LIMIT}.")
+    bounds = {"max_examples": (1, MAX_EXAMPLES_LIMIT), "max_steps": (1, MAX_STEPS_LIMIT)}
+    bounds |= dict.fromkeys(("max_signals", "max_updates"), (0, MAX_MESSAGES_LIMIT))
+    for name, (low, high) in bounds.items():
+        if not low <= getattr(spec, name) <= high:
+            raise ConfigError(f"{name} must be between {low} and {high}.")
 
 
 def _exploration(
