@@ -161,6 +161,32 @@ def test_a_dynamic_workflow_needs_a_query(tmp_path: Path) -> None:
     )
 
 
+def test_a_dynamic_workflow_from_python_names_selections_query(tmp_path: Path) -> None:
+    # configured_selection() and patches.collect_live() from Python said "--query", an option
+    # their caller does not have.
+    from replaycheck import ConfigError, load_settings
+    from replaycheck.connection import ConnectionOptions, resolve
+    from replaycheck.export import Selection, configured_selection
+    from replaycheck.patches import collect_live
+
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.replaycheck]\nworkflows = ["tests.workflows.dynamic_gate"]\n'
+        f'pythonpath = ["{REPO}"]\n'
+    )
+    settings = load_settings(tmp_path)
+    connection = resolve(ConnectionOptions(address="127.0.0.1:1"))  # never reached
+    for select in (
+        lambda: configured_selection(settings, Selection()),
+        lambda: collect_live(settings, connection, Selection()),
+    ):
+        with pytest.raises(ConfigError) as refused:
+            select()
+        assert str(refused.value) == (
+            "the code registers a dynamic workflow, which may serve any workflow type: select "
+            "the executions to read with Selection(query=\"WorkflowType='MyWorkflow'\")."
+        )
+
+
 def test_a_namespace_without_executions_of_the_types_is_an_error_naming_the_query(
     dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop, tmp_path: Path
 ) -> None:

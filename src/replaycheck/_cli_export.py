@@ -168,7 +168,7 @@ def _selection(selection: Selection, workflows: tuple[str, ...], loading: Loadin
             "or configure workflows (-w MODULE, or workflows = [...] under [tool.replaycheck]) "
             "to export every execution of the workflow types they register."
         )
-    chosen = configured_selection(settings, selection, sandbox=loading.sandbox)
+    chosen = configured_selection(settings, selection, sandbox=loading.sandbox, cli=True)
     click.echo(
         f"selecting {chosen.query} (the types of the configured workflows); pass --query to choose",
         err=True,

@@ -294,6 +294,7 @@ def _patches_live(
         concurrency=concurrency,
         sandbox=not no_sandbox,
         skip_pinned=skip_pinned,
+        cli=True,
     )
     from replaycheck._pinning import live_skipped_text
     from replaycheck.report import plural

@@ -73,9 +73,11 @@ def collect_live(
     concurrency: int = 16,
     sandbox: bool = True,
     skip_pinned: bool = False,
+    cli: bool = False,
 ) -> tuple[PatchesReport, LiveStats]:
     """The report over executions fetched from a cluster (nothing is written; ``skip_pinned``:
-    executions pinned to a deployment version are left out as they arrive).
+    executions pinned to a deployment version are left out as they arrive; ``cli``: a
+    message names ``--query``, not ``Selection(query=...)``).
 
     Without a query or workflow ids, selects every execution the server still keeps (running,
     or closed within the namespace's retention) of the workflow types the code registers (as
@@ -97,7 +99,7 @@ def collect_live(
     job = replace(ReplayJob.from_settings(settings, []), sandbox=sandbox, record_patches=True)
     verdicts, stats = check_live(job, connection, selection, concurrency=concurrency,
                                  running=False, skip_pinned=skip_pinned,
-                                 count_kept=narrowed)  # fmt: skip
+                                 count_kept=narrowed, cli=cli)  # fmt: skip
     unread = {  # what the narrowed selection left out of each type it read (None: unknown)
         t: None if kept is None else max(kept - stats.read_types.get(t, 0), 0)
         for t, kept in stats.kept_types.items()

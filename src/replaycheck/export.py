@@ -46,7 +46,7 @@ WRITE_THREADS = 4
 
 
 def configured_selection(
-    settings: Settings, selection: Selection, *, sandbox: bool = True
+    settings: Settings, selection: Selection, *, sandbox: bool = True, cli: bool = False
 ) -> Selection:
     """``selection``; when it has no query and no workflow ids, every execution the server keeps
     of the workflow types that ``settings``' workflows register (as ``check --live`` names
@@ -56,7 +56,8 @@ def configured_selection(
     types are not loaded (export never decodes a payload); the workflow modules, the sandbox
     settings and the plugins (which may add workflows) are. ``sandbox=False`` loads the
     workflows without temporalio's sandbox, for code whose worker runs it unsandboxed
-    (``--no-sandbox``).
+    (``--no-sandbox``). ``cli``: messages name the command's options (``--query``), not
+    ``Selection``'s arguments.
 
     Raises:
         ConfigError: nothing selected and no workflows configured (nor a plugin, which may
@@ -87,7 +88,7 @@ def configured_selection(
         workflow_failure_exception_types=(),
         sandbox=sandbox,
     )
-    return default_selection(registered_types(job), selection, running=False)
+    return default_selection(registered_types(job), selection, running=False, cli=cli)
 
 
 def export(

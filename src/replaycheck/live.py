@@ -76,21 +76,24 @@ def default_query(types: Sequence[str], *, running: bool = True) -> str:
 
 
 def default_selection(
-    types: Sequence[str], selection: Selection, *, running: bool = True
+    types: Sequence[str], selection: Selection, *, running: bool = True, cli: bool = False
 ) -> Selection:
     """``selection``; when it has no query and no workflow ids, :func:`default_query` of
     ``types`` (the registered workflow types) with its limit.
 
     Raises:
         ConfigError: ``running=False`` and a dynamic workflow (``*``), which may serve any
-            workflow type, is registered: only a query can say which executions to read.
+            workflow type, is registered: only a query can say which executions to read
+            (``Selection(query=...)``; ``cli``: the command's ``--query``).
     """
     if selection.query or selection.workflow_ids:
         return selection
     if "*" in types and not running:
+        query = "WorkflowType='MyWorkflow'"
         raise ConfigError(
             "the code registers a dynamic workflow, which may serve any workflow type: "
-            "select the executions to read with --query \"WorkflowType='MyWorkflow'\"."
+            "select the executions to read with "
+            + (f'--query "{query}".' if cli else f'Selection(query="{query}").')
         )
     return Selection(default_query(types, running=running), (), selection.limit)
 
@@ -127,6 +130,7 @@ def check_live(
     running: bool = True,
     skip_pinned: bool = False,
     count_kept: bool = False,
+    cli: bool = False,
 ) -> tuple[list[Verdict], LiveStats]:
     """Replay the selected executions' histories as they arrive from the cluster.
 
@@ -135,7 +139,7 @@ def check_live(
     out executions whose history says they are pinned to a deployment version (counted in
     :attr:`LiveStats.pinned`). ``count_kept``: also count the executions the server keeps of
     each workflow type read (:attr:`LiveStats.kept_types`). Verdicts come back in selection
-    order.
+    order. ``cli``: :func:`default_selection`'s message names ``--query``.
 
     Raises:
         WorkflowImportError / ConfigError: the workflow code or converter cannot be loaded.
@@ -145,7 +149,7 @@ def check_live(
     stats = LiveStats()
     with WorkerSession(job) as session:
         types = session.workflow_types()  # fails fast on import errors; names the types
-        selection = default_selection(types, selection, running=running)
+        selection = default_selection(types, selection, running=running, cli=cli)
         stats.query = selection.query
         fetcher = _Fetcher(connection, selection, concurrency, stats, skip_pinned=skip_pinned,
                            count_kept=count_kept)  # fmt: skip
