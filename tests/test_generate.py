@@ -457,6 +457,29 @@ def test_a_ref_outside_any_git_repository_says_how_to_name_the_baseline(
     )
 
 
+def test_a_baseline_module_that_does_not_import_names_the_baseline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It said "check the workflows setting (-w, --replaycheck-workflows, check(workflows=...)
+    # in Python, or 'workflows' in [tool.replaycheck])": none of those gave the baseline.
+    from click.testing import CliRunner
+
+    from replaycheck.cli import main
+    from replaycheck.errors import WorkflowImportError
+
+    (tmp_path / "pyproject.toml").write_text('[tool.replaycheck]\nworkflows = ["pkg.wf"]\n')
+    (tmp_path / "broken_baseline.py").write_text('raise ImportError("boom")\n')
+    with pytest.raises(WorkflowImportError) as raised:
+        explore("broken_baseline", root=tmp_path, max_examples=1)
+    assert "ImportError: boom; check the baseline argument and that the module imports" in str(
+        raised.value
+    )
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(main, ["generate", "--baseline", "broken_baseline"])
+    assert done.exit_code == 2, done.output
+    assert "ImportError: boom; check --baseline and that the module imports" in done.stderr
+
+
 def test_a_git_baseline_takes_each_package_from_the_root_that_has_it(tmp_path: Path) -> None:
     # The workflows under src/ (pythonpath), their activities in a package at the top.
     (tmp_path / "pyproject.toml").write_text(

@@ -105,7 +105,8 @@ def resolved(spec: GenerationSpec, *, cli: bool = False) -> Iterator[Resolved]:
             classes = import_workflows(specs, [import_root])
         else:
             specs = parse_workflow_specs(base, "baseline")
-            classes = import_workflows(specs, settings.import_paths)
+            check = "--baseline" if cli else "the baseline argument"
+            classes = import_workflows(specs, settings.import_paths, check=check)
         yield Resolved(tuple(classes), job, settings, tuple(absent), ref)
 
 

@@ -269,11 +269,16 @@ def _workflow_classes_in(module: Any) -> list[type]:
 
 
 def import_workflows(
-    specs: Sequence[str], import_paths: Sequence[str] = (), *, python: str | None = None
+    specs: Sequence[str],
+    import_paths: Sequence[str] = (),
+    *,
+    python: str | None = None,
+    check: str = "",
 ) -> list[type]:
     """Import every spec and return the ``@workflow.defn`` classes, without duplicates
     (``python``: how the caller gave them, which a message then names; ``""``: only
-    ``[tool.replaycheck]``, ``None``: every place).
+    ``[tool.replaycheck]``, ``None``: every place; ``check``: what a module that does not
+    import tells to check instead of the workflows setting, such as generate's baseline).
 
     Raises:
         WorkflowImportError: a module fails to import, a class is missing or is not a workflow,
@@ -284,7 +289,7 @@ def import_workflows(
             sys.path.insert(0, entry)
     classes: dict[type, None] = {}
     for spec in specs:
-        for cls in _import_spec(spec, python):
+        for cls in _import_spec(spec, python, check):
             classes[cls] = None
     _check_unique_types(list(classes))
     return list(classes)
@@ -301,7 +306,7 @@ def _check_unique_types(classes: list[type]) -> None:
         )
 
 
-def _import_spec(spec: str, python: str | None = None) -> list[type]:
+def _import_spec(spec: str, python: str | None = None, check: str = "") -> list[type]:
     from temporalio.workflow import _Definition
 
     module_name, _, cls_name = spec.partition(":")
@@ -317,10 +322,10 @@ def _import_spec(spec: str, python: str | None = None) -> list[type]:
             ) from exc
         given = "-w, --replaycheck-workflows, check(workflows=...) in Python"
         given = f"{given if python is None else python}, or " if python != "" else ""
+        check = check or f"the workflows setting ({given}'workflows' in [tool.replaycheck])"
         raise WorkflowImportError(
             f"cannot import workflow module {module_name!r}: {type(exc).__name__}: {exc}"
-            f"{close_module(spec, exc)}; check the workflows setting ({given}'workflows' "
-            "in [tool.replaycheck]) and that the module "
+            f"{close_module(spec, exc)}; check {check} and that the module "
             'imports on its own (a src layout needs pythonpath = ["src"] in [tool.replaycheck] '
             "or pytest's ini, or the package installed)."
         ) from exc
