@@ -333,6 +333,21 @@ def test_a_worker_setting_from_python_names_its_argument_not_a_cli_option(
     assert "--" not in str(raised.value)
 
 
+def test_a_note_from_python_names_the_argument_not_a_cli_option(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    # The note on pydantic models said "(or pass --data-converter)" to a script too.
+    from replaycheck import check, load_settings
+
+    check(load_settings(REPO).override(workflows=PYDANTIC_HELLO), [COMPLETE])
+    err = capfd.readouterr().err
+    assert (
+        "[tool.replaycheck] (or pass override(data_converter=...)), so the replay converts "
+        "values as they do."
+    ) in err, err
+    assert "--data-converter" not in err
+
+
 def test_no_workflows_from_python_names_the_argument(tmp_path: Path) -> None:
     from replaycheck import check, load_settings
 

@@ -236,8 +236,8 @@ def test_the_pytest_plugin_takes_the_ini_setting(
         "note: Intercepted histories start with a memo upsert that the workflow code does not "
         "issue; if it came from an interceptor or plugin of your worker, not from the "
         "workflow's code, name them in interceptors = [...] / plugins = [...] under "
-        "[tool.replaycheck] (or --interceptor / --plugin) so the replay runs them as the worker "
-        "does, instead of gating a change."
+        "[tool.replaycheck] so the replay runs them as the worker does, instead of gating a "
+        "change."  # not the command line's --interceptor / --plugin, which pytest has not
     ]
     pytester.makeini(f"[pytest]\nreplaycheck_interceptors = {INTERCEPTOR}\n")
     pytester.runpytest_subprocess().assert_outcomes(passed=2)

@@ -131,7 +131,7 @@ def test_a_worker_note_is_said_once_in_the_summary(
         "note: the workflows pass pydantic models, which temporalio's default data converter "
         "converts with a warning; if your workers' client uses pydantic_data_converter, set "
         'data_converter = "temporalio.contrib.pydantic:pydantic_data_converter" under '
-        "[tool.replaycheck] (or pass --data-converter), so the replay converts values as they do."
+        "[tool.replaycheck], so the replay converts values as they do."  # pytest has no option
     ]
     assert "UserWarning" not in result.stdout.str() + result.stderr.str()
     # Configured as the note says, no note.

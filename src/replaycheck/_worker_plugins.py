@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from replaycheck._config_values import OBJECT_KINDS, other_then, type_clash
+from replaycheck._config_values import OBJECT_KINDS, other_place, other_then, type_clash
 from replaycheck.config import import_object
 from replaycheck.errors import ConfigError, ReplaycheckError
 
@@ -216,10 +216,12 @@ def unissued_note(job: ReplayJob, loaded: LoadedHistory, verdict: Verdict, recor
         return ""
     if any(c.kind == kind for c in code_commands(recording.command_entries())):
         return ""
+    places = [other_place(key, job.python_name(key)) for key in ("interceptors", "plugins")]
+    also = " / ".join(place for place in places if place)
     return (
         f"{loaded.info.workflow_type} histories start with a {KIND_LABELS[kind]} that the "
         "workflow code does not issue; if it came from an interceptor or plugin of your worker, "
         "not from the workflow's code, name them in interceptors = [...] / plugins = [...] "
-        "under [tool.replaycheck] (or --interceptor / --plugin) so the replay runs them as the "
-        "worker does, instead of gating a change."
+        f"under [tool.replaycheck]{f' (or {also})' if also else ''} so the replay runs them as "
+        "the worker does, instead of gating a change."
     )

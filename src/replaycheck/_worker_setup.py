@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TextIO
 
-from replaycheck._config_values import other_then
+from replaycheck._config_values import other_place, other_then
 from replaycheck._failure_types import failure_exception_types
 from replaycheck._sandbox import workflow_runner
 from replaycheck._worker_plugins import baseline_worker_plugins, make_interceptors, make_plugins
@@ -176,12 +176,14 @@ def explain_converter_warnings(job: ReplayJob, notes: list[str]) -> None:
             return
         if not said:
             said = True
-            notes.append(_pydantic_note(job.data_converter))
+            notes.append(_pydantic_note(job.data_converter, job.python_name("data_converter")))
 
     warnings.showwarning = show
 
 
-def _pydantic_note(spec: str | None) -> str:
+def _pydantic_note(spec: str | None, given: str | None) -> str:
+    """The note, naming where the caller sets ``data_converter`` (``given``, see
+    :func:`~replaycheck._config_values.other_place`)."""
     if spec:
         return (
             f"your data_converter ({spec}) converts pydantic models with temporalio's default "
@@ -189,9 +191,11 @@ def _pydantic_note(spec: str | None) -> str:
             "point data_converter at a converter with both, such as "
             "dataclasses.replace(pydantic_data_converter, payload_codec=YourCodec())."
         )
+    other = other_place("data_converter", given)
     return (
         "the workflows pass pydantic models, which temporalio's default data converter "
         "converts with a warning; if your workers' client uses pydantic_data_converter, set "
         'data_converter = "temporalio.contrib.pydantic:pydantic_data_converter" under '
-        "[tool.replaycheck] (or pass --data-converter), so the replay converts values as they do."
+        f"[tool.replaycheck]{f' (or pass {other})' if other else ''}, so the replay converts "
+        "values as they do."
     )
