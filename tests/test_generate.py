@@ -130,6 +130,12 @@ def test_a_setting_that_is_not_there_shows_no_internal_traceback(tmp_path: Path)
         "check interceptors in [tool.replaycheck] or interceptors=[...] (--interceptor)."
     )
     assert raised.value.__cause__ is None and raised.value.__suppress_context__
+    # A setting neither explore() nor generate takes is named in [tool.replaycheck] alone, not
+    # as "data_converter=[...] (--data-converter)", which neither has.
+    (tmp_path / "pyproject.toml").write_text('[tool.replaycheck]\ndata_converter = "json:nope"\n')
+    with pytest.raises(ConfigError) as raised:
+        explore(V1, new=["examples.provisioning.workflows"], root=tmp_path, max_examples=1)
+    assert str(raised.value).endswith("; check data_converter in [tool.replaycheck]."), raised.value
     (tmp_path / "failing_codec.py").write_text("raise RuntimeError('no key in the vault')\n")
     text = printed("failing_codec:codec")
     assert "The above exception was the direct cause" in text

@@ -62,8 +62,10 @@ class Resolved:
     """The git ref the baseline was read from (empty for modules)."""
 
 
-_NAMES = {key: f"{key}=[...] ({CLI_NAMES[key]})" for key in CLI_NAMES}
-"""A worker setting of ``explore()`` or ``replaycheck generate``, as its messages name it."""
+_TAKEN = ("workflow_failure_exception_types", "interceptors", "plugins")
+_NAMES = {key: f"{key}=[...] ({CLI_NAMES[key]})" if key in _TAKEN else "" for key in CLI_NAMES}
+"""A worker setting of ``explore()`` or ``replaycheck generate``, as its messages name it;
+``""`` for one they take from ``[tool.replaycheck]`` alone (``data_converter``, say)."""
 
 
 @contextlib.contextmanager
