@@ -719,6 +719,22 @@ def test_hanging_history_times_out_and_the_rest_still_replay(
     assert result.exit_code == 2
 
 
+def test_a_timeout_from_python_names_the_argument(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The fix named "--timeout, --replaycheck-timeout" to a script that set override(timeout=).
+    from replaycheck import check, load_settings
+
+    monkeypatch.setenv("TEMPORAL_DEBUG", "1")
+    monkeypatch.setenv("REPLAYCHECK_TEST_HANG", "120")
+    settings = load_settings(REPO).override(
+        workflows="tests.workflows.misbehaving:HangingSayHello", timeout=2
+    )
+    [verdict] = check(settings, [NONDETERMINISTIC])
+    assert verdict.message.startswith(
+        "replay timed out after 2 s in a history of 11 events; if it is that long rather than "
+        "stuck, raise the timeout (override(timeout=...), or timeout in [tool.replaycheck])"
+    ), verdict.message
+
+
 def test_long_histories_get_proportionally_more_time_than_the_timeout() -> None:
     # Temporal allows about 51,200 events; one that long took 61 s in the plain Replayer.
     job = ReplayJob(paths=(), workflows=("m",), timeout=60)

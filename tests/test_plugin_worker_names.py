@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import COMPLETE, REPO
+from tests.conftest import COMPLETE, NONDETERMINISTIC, REPO
 
 pytest_plugins = ["pytester"]
 
@@ -83,4 +83,28 @@ def test_a_fixture_calls_setting_that_cannot_load_names_the_calls_argument(
     result.stdout.fnmatch_lines(
         ["E *cannot load 'json:nope': *; check data_converter in [[]tool.replaycheck] or "
          "check(data_converter=...)."]
+    )  # fmt: skip
+
+
+def test_a_timeout_names_the_pytest_option_that_set_it(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEMPORAL_DEBUG", "1")  # no deadlock detector: the history truly hangs
+    monkeypatch.setenv("REPLAYCHECK_TEST_HANG", "120")
+    shutil.copy(NONDETERMINISTIC, pytester.path / "history.json")
+    pytester.makefile(
+        ".toml",
+        pyproject=f"""
+            [tool.replaycheck]
+            histories = ["history.json"]
+            workflows = ["tests.workflows.misbehaving:HangingSayHello"]
+            pythonpath = ["{REPO}"]
+        """,
+    )
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "--replaycheck-timeout=2")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*replay timed out after 2 s in a history of 11 events; if it is that long rather "
+         "than stuck, raise the timeout (--replaycheck-timeout, or timeout in "
+         "[[]tool.replaycheck])*"]
     )  # fmt: skip

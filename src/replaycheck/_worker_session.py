@@ -307,7 +307,7 @@ class WorkerSession:
                 verdict="error",
                 message=f"replay timed out after {limit:g} s (it took "
                 f"{verdict.seconds:.3g} s for {verdict.events} events); this history was not "
-                f"checked; {RAISE_TIMEOUT} for histories this long",
+                f"checked; {raise_timeout(self.job)} for histories this long",
                 diagnosis=None,
                 verified_through=0,
             )
@@ -326,7 +326,7 @@ class WorkerSession:
             return ""
         return (
             f" in a history of {self.current_events} events; if it is that long rather than "
-            f"stuck, {RAISE_TIMEOUT}"
+            f"stuck, {raise_timeout(self.job)}"
         )
 
     def _between_histories(self) -> float:
@@ -370,6 +370,16 @@ def say_note(text: str, said: set[str]) -> None:
 RAISE_TIMEOUT = (
     "raise the timeout (--timeout, --replaycheck-timeout, or timeout in [tool.replaycheck])"
 )
+
+
+def raise_timeout(job: ReplayJob) -> str:
+    """The fix of a timeout, naming where ``job``'s caller sets it: :data:`RAISE_TIMEOUT` for
+    the command line, else its own place (``override(timeout=...)``, ``--replaycheck-timeout``)
+    and ``[tool.replaycheck]``."""
+    given = job.python_name("timeout")
+    if given is None:
+        return RAISE_TIMEOUT
+    return f"raise the timeout ({given + ', or ' if given else ''}timeout in [tool.replaycheck])"
 
 
 def _crash_reason(proc: subprocess.Popen[bytes]) -> str:
