@@ -202,7 +202,7 @@ def failure_json(verdict: Verdict) -> str:
     )  # fmt: skip
 
 
-def _failed_verdicts(failures: Sequence[str]) -> list[Verdict]:
+def failed_verdicts(failures: Sequence[str]) -> list[Verdict]:
     """The run's nondeterministic verdicts, from their :func:`failure_json`."""
     import json
 
@@ -211,31 +211,23 @@ def _failed_verdicts(failures: Sequence[str]) -> list[Verdict]:
     return [Verdict.from_json_dict(json.loads(text)) for text in failures]
 
 
-def removed_patch_summary(failures: Sequence[str]) -> list[str]:
-    """What to do about each removed patch gate, over the run's failures (:func:`failure_json`
-    each): an item's own failure text is its history's alone (xdist replays them apart)."""
-    from replaycheck._run_fixes import reconcile
-    from replaycheck.report import removed_patch_lines
-
-    return removed_patch_lines(reconcile(_failed_verdicts(failures)))
-
-
-def next_step_line(failures: Sequence[str]) -> str:
-    """What to do about the run's failures (:func:`failure_json` each): gate the change, go
-    back to a gate ``deprecate_patch()`` replaced too early, or fix each as its failure shows."""
+def next_step_line(failed: Sequence[Verdict]) -> str:
+    """What to do about the run's failures (:func:`failed_verdicts`): gate the change, go back
+    to a gate ``deprecate_patch()`` replaced too early, or fix each as its failure shows."""
     from replaycheck.report import what_to_do
 
-    what = what_to_do(_failed_verdicts(failures), shown="in each failure", own="in its failure")
+    what = what_to_do(failed, shown="in each failure", own="in its failure")
     return f"Fix the histories that failed above, then run again: {what}."
 
 
-def failure_summary(failures: Sequence[str]) -> list[str]:
-    """The run's closing lines on its failures (:func:`failure_json` each): each removed patch
-    gate, then the failures of pinned executions."""
-    import json
-
+def failure_summary(failed: Sequence[Verdict]) -> list[str]:
+    """The run's closing lines on its failures (:func:`failed_verdicts`): what to do about each
+    removed patch gate, over all of them (an item's own failure text is its history's alone:
+    xdist replays them apart), then the failures of pinned executions."""
     from replaycheck._pinning import pinned_summary
+    from replaycheck._run_fixes import reconcile
+    from replaycheck.report import removed_patch_lines
 
-    pinned = [str(p) for text in failures if (p := json.loads(text).get("pinned"))]
-    lines = removed_patch_summary(failures)
+    pinned = [v.pinned for v in failed if v.pinned]
+    lines = removed_patch_lines(reconcile(failed))
     return [*lines, pinned_summary(pinned, pytest=True)] if pinned else lines

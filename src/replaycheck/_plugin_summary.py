@@ -12,6 +12,7 @@ from replaycheck._plugin_items import (
     NOTES_ATTRIBUTE,
     STATUS_PROPERTY,
     VERDICT_PROPERTY,
+    failed_verdicts,
     failure_summary,
     next_step_line,
 )
@@ -71,8 +72,9 @@ class VerdictCounter:
         for note in self.notes:
             terminalreporter.write_line(f"note: {note}")
         if bad:
-            terminalreporter.write_line(next_step_line(self.failures))
-            for line in failure_summary(self.failures):
+            failed = failed_verdicts(self.failures)
+            terminalreporter.write_line(next_step_line(failed))
+            for line in failure_summary(failed):
                 terminalreporter.write_line(line)
         if err:
             terminalreporter.write_line(
