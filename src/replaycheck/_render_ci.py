@@ -233,6 +233,10 @@ SUMMARY_BUDGET = 1000 * 1024
 whole summary past 1024 KiB, so a run with many failures leaves out its last reports (and
 table rows) rather than losing everything."""
 
+_CLOSING_ROOM = 300
+"""Bytes of the budget kept for the closing line saying what was left out (about 130 at
+most), so that line always fits."""
+
 
 def step_summary(verdicts: Sequence[Verdict], *, budget: int = SUMMARY_BUDGET) -> str:
     """The Markdown job summary: counts, a table of failures, and each failure's full report,
@@ -281,7 +285,7 @@ def _utf8(text: str) -> bytes:
 def _within(head: str, rows: list[str], reports: list[str], budget: int) -> str:
     """The summary's table rows, then its reports, as many as ``budget`` holds, and a line
     saying what was left out."""
-    room = budget - len(_utf8(head)) - 300  # the closing line
+    room = budget - len(_utf8(head)) - _CLOSING_ROOM
     kept: list[str] = []
     for part in [*rows, *reports]:
         room -= len(_utf8(part)) + 1
@@ -309,14 +313,14 @@ def write_step_summary(
     Raises:
         ConfigError: the file cannot be appended to.
     """
-    target = (os.environ if environ is None else environ).get("GITHUB_STEP_SUMMARY")
+    target = _summary_file(environ)
     if not target:
         return None
     try:  # what the step wrote there before counts towards GitHub's limit too
         taken = os.path.getsize(target)
     except OSError:
         taken = 0
-    return _append_summary(step_summary(verdicts, budget=SUMMARY_BUDGET - taken), environ)
+    return _append_summary(step_summary(verdicts, budget=SUMMARY_BUDGET - taken), target)
 
 
 def check_step_summary(environ: Mapping[str, str] | None = None) -> None:
@@ -325,13 +329,17 @@ def check_step_summary(environ: Mapping[str, str] | None = None) -> None:
     Raises:
         ConfigError: the file cannot be opened for appending.
     """
-    _append_summary("", environ)
+    target = _summary_file(environ)
+    if target:
+        _append_summary("", target)
 
 
-def _append_summary(text: str, environ: Mapping[str, str] | None) -> Path | None:
-    target = (os.environ if environ is None else environ).get("GITHUB_STEP_SUMMARY")
-    if not target:
-        return None
+def _summary_file(environ: Mapping[str, str] | None) -> str:
+    """``$GITHUB_STEP_SUMMARY`` (``""`` when unset)."""
+    return (os.environ if environ is None else environ).get("GITHUB_STEP_SUMMARY", "")
+
+
+def _append_summary(text: str, target: str) -> Path:
     path = Path(target)
     try:
         # Non-blocking: a fifo nobody reads fails at once instead of hanging the run. Windows
