@@ -15,6 +15,7 @@ from tests.test_export import invoke
 pytest_plugins = ["pytester"]
 
 PLUGINS = "tests.workflows.plugin_workflows"
+GATE = "tests.workflows.gate_after_signal:GateAfterSignalV2"
 NONE_REGISTERED = (
     f"no workflow is registered: none are configured and the plugins ({PLUGINS}:ADDS_NONE) add "
     "none; set workflows = [...] under [tool.replaycheck], or configure a plugin that adds "
@@ -60,6 +61,32 @@ def test_patches_reads_the_gates_of_the_workflows_a_configured_plugin_adds(
     by_plugin, configured = reports
     (site,) = by_plugin["patches"][0]["call_sites"]
     assert (site["expression"], site["observed"]) == ("PATCH_ID", False)
+    assert by_plugin == configured
+
+
+@pytest.mark.server
+def test_patches_live_reads_the_gates_of_the_workflows_a_configured_plugin_adds(
+    lifecycle_histories: Path, dev_server: object, tmp_path: Path
+) -> None:
+    # patches --live learns the workflows a plugin adds from the replay worker, as it does over
+    # files: the report, its default query included, is the one -w gives.
+    from replaycheck.testing import server_address
+
+    address = server_address(dev_server)  # type: ignore[arg-type]
+    reports = []
+    for name, setting in (("plugin", f'plugins = ["{PLUGINS}:ADD_GATE"]'),
+                          ("workflows", f'workflows = ["{GATE}"]')):  # fmt: skip
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "pyproject.toml").write_text(
+            f"[tool.replaycheck]\npythonpath = [{str(REPO)!r}]\n{setting}\n"
+        )
+        args = ("patches", "--live", "--address", address, "--format", "json")
+        result = invoke(*args, cwd=tmp_path / name)
+        assert result.exit_code == 0, result.output
+        reports.append(json.loads(result.stdout))
+    by_plugin, configured = reports
+    (patch,) = by_plugin["patches"]
+    assert [site["observed"] for site in patch["call_sites"]] == [False]
     assert by_plugin == configured
 
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from replaycheck.export import Selection
     from replaycheck.live import LiveStats
     from replaycheck.patches import PatchesReport
+    from replaycheck.replay import WorkerSession
 
 
 def collect(
@@ -51,8 +52,13 @@ def collect(
         )
     job = ReplayJob.from_settings(settings, discover(roots))
     job = replace(job, sandbox=sandbox, record_patches=True)
-    verdicts = replay(job, jobs=jobs)
-    found = scan(scanned_specs(settings), settings.import_paths)
+    added: dict[str, None] = {}  # each worker says the same
+
+    def on_ready(session: WorkerSession) -> None:
+        added.update(dict.fromkeys(session.plugin_workflows))
+
+    verdicts = replay(job, jobs=jobs, on_ready=on_ready if settings.plugins else None)
+    found = scan(scanned_specs(settings, list(added)), settings.import_paths)
     return analyze(
         verdicts,
         found.sites,
@@ -93,13 +99,13 @@ def collect_live(
     from replaycheck.patches import analyze
     from replaycheck.replay import ReplayJob
 
-    found = scan(scanned_specs(settings), settings.import_paths)
     narrowed = bool(selection.query or selection.workflow_ids)
     everything = not narrowed and not selection.limit
     job = replace(ReplayJob.from_settings(settings, []), sandbox=sandbox, record_patches=True)
     verdicts, stats = check_live(job, connection, selection, concurrency=concurrency,
                                  running=False, skip_pinned=skip_pinned,
                                  count_kept=narrowed, cli=cli)  # fmt: skip
+    found = scan(scanned_specs(settings, stats.plugin_workflows), settings.import_paths)
     unread = {  # what the narrowed selection left out of each type it read (None: unknown)
         t: None if kept is None else max(kept - stats.read_types.get(t, 0), 0)
         for t, kept in stats.kept_types.items()
@@ -121,15 +127,8 @@ def collect_live(
     return replace(report, pinned_left_out=stats.pinned), stats
 
 
-def scanned_specs(settings: Settings) -> list[str]:
+def scanned_specs(settings: Settings, plugin_workflows: Sequence[str]) -> list[str]:
     """The workflow specs whose source is scanned for ``patched()`` calls: the configured
-    workflows, and the classes the configured plugins add (``SimplePlugin(workflows=...)``),
-    which the replay worker registers too. Called after a replay, which has made the plugins
-    once already (and said so if they could not be made)."""
-    if not settings.plugins:
-        return list(settings.workflows)
-    from replaycheck._worker_plugins import added_workflows, make_plugins
-
-    plugins = make_plugins(settings.plugins, settings.import_paths)
-    added = [f"{c.__module__}:{c.__qualname__}" for c in added_workflows(plugins)]
-    return [*settings.workflows, *(spec for spec in added if spec not in settings.workflows)]
+    workflows, and ``plugin_workflows`` (``module:qualname`` of each class the configured
+    plugins add, ``SimplePlugin(workflows=...)``, as the replay worker registered them)."""
+    return [*settings.workflows, *(s for s in plugin_workflows if s not in settings.workflows)]

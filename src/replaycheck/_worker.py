@@ -99,9 +99,9 @@ def quiet_activation_failures(record: logging.LogRecord) -> bool:
     return False
 
 
-def make_replayer(job: ReplayJob, classes: list[type], setup: Setup) -> Replayer:
+def make_replayer(job: ReplayJob, classes: list[type], setup: Setup) -> tuple[Replayer, list[type]]:
     """The ``Replayer`` for a job: sandboxed as configured, with the job's data converter,
-    interceptors and plugins.
+    interceptors and plugins; and the workflow classes those plugins add.
 
     replaycheck's interceptors come first, outermost: the worker's own (and those its plugins
     add, after them) wrap the calls the workflow code makes, and the call-site capture reads
@@ -147,6 +147,8 @@ class BatchReplay:
         """The converter the replay uses, when not temporalio's default (of each ``Replayer``)."""
         self.source: PathSource | None = None
         self.codec: Any = None  # the current Replayer's payload codec (its plugins' too)
+        self.added: list[type] = []
+        """The workflow classes the job's plugins add (said with ``ready``)."""
 
     async def run(self, paths: PathSource) -> None:
         """Replay every path the source yields, emitting one verdict each."""
@@ -155,7 +157,7 @@ class BatchReplay:
             await self._pass()
 
     async def _pass(self) -> None:
-        replayer = make_replayer(self.job, self.classes, self.setup)
+        replayer, self.added = make_replayer(self.job, self.classes, self.setup)
         if self.job.plugins:  # a plugin may add workflows
             self.registered = workflow_type_names(replayer_workflows(replayer))
         self.codec = replay_codec(replayer)
@@ -165,7 +167,8 @@ class BatchReplay:
             async with replayer.workflow_replay_iterator(self._feed()) as results:
                 if not self.ready:
                     self.ready = True
-                    self.emit({"ready": sorted(self.registered)})
+                    added = [f"{c.__module__}:{c.__qualname__}" for c in self.added]
+                    self.emit({"ready": sorted(self.registered), "plugin_workflows": added})
                 async for result in results:
                     await self._finish(result)
         except Exception as exc:  # the batch died: fail the history in flight, go on

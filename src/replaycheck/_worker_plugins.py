@@ -60,8 +60,9 @@ def make_plugins(
 
 def plugins_replayer(
     make: Callable[[list[type]], R], classes: list[type], plugins: Sequence[str]
-) -> R:
-    """The ``Replayer`` that ``make`` builds for the workflow ``classes`` and the ``plugins``.
+) -> tuple[R, list[type]]:
+    """The ``Replayer`` that ``make`` builds for the workflow ``classes`` and the ``plugins``,
+    and the workflow classes the plugins add (``SimplePlugin(workflows=...)``), in order.
 
     A class the plugins add that ``classes`` holds too (a workflow module that imports the
     workflow a library's plugin registers, to start it as a child) is left to the plugin:
@@ -80,14 +81,26 @@ def plugins_replayer(
 
         raise ConfigError(no_workflows_message(plugins)) from None
     if not plugins:
-        return replayer
+        return replayer, []
     registered = replayer_workflows(replayer)
     doubled = [c for c in classes if sum(r is c for r in registered) > 1]
+    given = [c for c in classes if c not in doubled]
     if doubled:
-        replayer = make([c for c in classes if c not in doubled])
+        replayer = make(given)
         registered = replayer_workflows(replayer)
     _check_one_class_a_type(registered, classes, plugins)
-    return replayer
+    return replayer, _beyond(registered, given)
+
+
+def _beyond(registered: list[type], given: list[type]) -> list[type]:
+    """The classes of ``registered`` that ``given`` does not account for (once each)."""
+    left, added = list(given), []
+    for cls in registered:
+        if cls in left:
+            left.remove(cls)
+        else:
+            added.append(cls)
+    return added
 
 
 def _check_one_class_a_type(

@@ -86,6 +86,8 @@ class WorkerSession:
         """When the current history's replay started (the worker's "start")."""
         self.types: tuple[str, ...] | None = None
         """Workflow type names the worker registered (``*``: a dynamic workflow), once ready."""
+        self.plugin_workflows: tuple[str, ...] = ()
+        """``module:qualname`` of each workflow class the job's plugins add, once ready."""
         self.output: IO[bytes] | None = None
         """The worker's stderr when the job captures output; read up to ``output_read``."""
         self.output_read = 0
@@ -296,6 +298,7 @@ class WorkerSession:
                 self.notes.append(note)
         elif "ready" in message:
             self.types = tuple(message["ready"])
+            self.plugin_workflows = tuple(message.get("plugin_workflows", ()))
             self.deadline = self._between_histories()
         return None
 

@@ -62,6 +62,9 @@ class LiveStats:
     kept_types: dict[str, int | None] = field(default_factory=dict)
     """With ``count_kept``: how many executions of each type in :attr:`read_types` the server
     keeps (``None``: it did not say), so a narrowed selection tells what it left out."""
+    plugin_workflows: tuple[str, ...] = ()
+    """``module:qualname`` of each workflow class the job's plugins add, as the replay worker
+    registered them."""
 
 
 def default_query(types: Sequence[str], *, running: bool = True) -> str:
@@ -149,6 +152,7 @@ def check_live(
     stats = LiveStats()
     with WorkerSession(job) as session:
         types = session.workflow_types()  # fails fast on import errors; names the types
+        stats.plugin_workflows = session.plugin_workflows
         selection = default_selection(types, selection, running=running, cli=cli)
         stats.query = selection.query
         fetcher = _Fetcher(connection, selection, concurrency, stats, skip_pinned=skip_pinned,

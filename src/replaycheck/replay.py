@@ -24,13 +24,21 @@ from replaycheck.verdict import Verdict
 OnResult = Callable[[Verdict], None]
 
 
-def replay(job: ReplayJob, *, jobs: int = 1, on_result: OnResult | None = None) -> list[Verdict]:
+def replay(
+    job: ReplayJob,
+    *,
+    jobs: int = 1,
+    on_result: OnResult | None = None,
+    on_ready: Callable[[WorkerSession], None] | None = None,
+) -> list[Verdict]:
     """Replay every path of ``job``; verdicts come back in the order of ``job.paths``.
 
     Args:
         job: what to replay and against which code.
         jobs: worker processes to spread the histories over (each batches through one Replayer).
         on_result: called (from a supervising thread, under a lock) as each verdict arrives.
+        on_ready: called (from a supervising thread) with each worker's session once it has
+            registered the workflows, before any history is sent to it.
 
     A note the workers send (``replaycheck: note: ...``, e.g. what to set for pydantic models)
     is written to stderr once per call.
@@ -49,6 +57,9 @@ def replay(job: ReplayJob, *, jobs: int = 1, on_result: OnResult | None = None) 
     def run_shard(shard: list[tuple[int, str]]) -> None:
         with WorkerSession(job, said=said) as session:
             try:
+                if on_ready is not None:
+                    session.workflow_types()
+                    on_ready(session)
                 for index, path in shard:
                     session.submit(index, path)
                 while session.in_flight and not errors:

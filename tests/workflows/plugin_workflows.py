@@ -8,6 +8,7 @@ from temporalio.plugin import SimplePlugin
 
 from examples.provisioning import workflows_unsafe
 from examples.provisioning.workflows import NotifyTenantWorkflow, TenantProvisioningWorkflow
+from tests.workflows.gate_after_signal import GateAfterSignalV2
 from tests.workflows.sayhello import SayHelloWorkflow
 
 ADD_SAY_HELLO = SimplePlugin("add-say-hello", workflows=[SayHelloWorkflow])
@@ -36,3 +37,6 @@ ADD_UNSAFE = SimplePlugin(
     activities=[create_schema],
 )
 """Registers the change made without a gate (``workflows_unsafe``), and an activity."""
+
+ADD_GATE = SimplePlugin("add-gate", workflows=[GateAfterSignalV2])
+"""Registers the gated workflow of ``tests/workflows/record_lifecycle.py``'s executions."""
