@@ -1304,7 +1304,7 @@ def test_a_failing_diagnosis_keeps_the_verdict_and_shows_the_traceback(
     # verdict: it used to leave the history without one (a timeout, or a crashed run).
     from temporalio.workflow import NondeterminismError
 
-    from replaycheck._capture import Recording
+    from replaycheck._recording import Recording
     from replaycheck._worker_verdict import failure_verdict
 
     loaded = read_history(NONDETERMINISTIC)

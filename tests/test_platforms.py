@@ -32,7 +32,7 @@ def test_the_worker_captures_output_without_pread(tmp_path: Path) -> None:
     code = (
         "import os, sys\n"
         "del os.pread\n"
-        "from replaycheck._worker import OutputCapture\n"
+        "from replaycheck._worker_process import OutputCapture\n"
         "capture = OutputCapture()\n"
         "sys.stderr.write('printed by the workflow\\n')\n"
         "print(repr(capture.take()))\n"
@@ -45,7 +45,7 @@ def test_the_worker_captures_output_without_pread(tmp_path: Path) -> None:
 def test_the_worker_captures_output_with_pread(tmp_path: Path) -> None:
     code = (
         "import sys\n"
-        "from replaycheck._worker import OutputCapture\n"
+        "from replaycheck._worker_process import OutputCapture\n"
         "capture = OutputCapture()\n"
         "sys.stderr.write('printed by the workflow\\n')\n"
         "print(repr(capture.take()))\n"

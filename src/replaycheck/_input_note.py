@@ -26,7 +26,7 @@ from replaycheck._input_values import decoded, raw_equal, values
 from replaycheck._user_frames import RawFrame
 
 if TYPE_CHECKING:
-    from replaycheck._capture import Recording
+    from replaycheck._recording import Recording
     from replaycheck.histories import LoadedHistory
     from replaycheck.verdict import Note
 

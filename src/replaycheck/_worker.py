@@ -13,21 +13,25 @@ import asyncio
 import base64
 import dataclasses
 import json
-import logging
 import os
 import signal
 import sys
-import threading
 import time
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from replaycheck._converter_failure import ConfiguredConverter, replay_converter
 from replaycheck._input_values import replay_codec
 from replaycheck._sandbox import sandbox_refusal
 from replaycheck._spec_hints import unregistered_message
 from replaycheck._worker_plugins import plugins_replayer, replayer_workflows, unissued_note
+from replaycheck._worker_process import (
+    OutputCapture,
+    configure_runtime,
+    leave_with_parent,
+    protocol_stream,
+)
 from replaycheck._worker_setup import Setup, explain_converter_warnings, make_setup
 from replaycheck._worker_verdict import (
     failure_verdict,
@@ -43,8 +47,8 @@ from replaycheck.verdict import Verdict
 if TYPE_CHECKING:
     from temporalio.worker import Replayer, WorkflowReplayResult
 
-    from replaycheck._capture import Recording
     from replaycheck._job import ReplayJob
+    from replaycheck._recording import Recording
 
 Emit = Callable[[dict[str, Any]], None]
 HistorySource = str | dict[str, Any]
@@ -65,38 +69,6 @@ def inline_history(item: dict[str, Any]) -> LoadedHistory:
         status=str(item.get("status") or loaded.info.status),
     )
     return LoadedHistory(info=info, history=loaded.history)
-
-
-def configure_runtime() -> None:
-    """Route core's logs through Python logging so its WARN lines never reach stdout."""
-    from temporalio.runtime import Runtime
-
-    from replaycheck._runtime import silent_runtime
-
-    # temporalio logs each failed workflow activation (e.g. payloads it cannot decode) with a
-    # traceback; the verdict carries the failure, so keep stderr for real problems.
-    logging.getLogger("temporalio.worker._workflow_instance").setLevel(logging.CRITICAL)
-    logging.getLogger("temporalio.worker._workflow").addFilter(quiet_activation_failures)
-    # The sandbox logs each call it stops; the verdict names the call and its line.
-    logging.getLogger("temporalio.worker.workflow_sandbox._restrictions").setLevel(logging.ERROR)
-    Runtime.set_default(silent_runtime("replaycheck.core"), error_if_already_set=False)
-
-
-_REPLAYCHECK = os.path.dirname(os.path.abspath(__file__)) + os.sep
-
-
-def quiet_activation_failures(record: logging.LogRecord) -> bool:
-    """Drop temporalio's "Failed handling activation" traceback (the verdict names the failure:
-    the converter's, the workflow code's) unless replaycheck's own code raised it: a bug of ours
-    must still show."""
-    if not str(record.msg).startswith("Failed handling activation"):
-        return True
-    tb = record.exc_info[2] if record.exc_info else None
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename.startswith(_REPLAYCHECK):
-            return True
-        tb = tb.tb_next
-    return False
 
 
 def make_replayer(job: ReplayJob, classes: list[type], setup: Setup) -> tuple[Replayer, list[type]]:
@@ -283,48 +255,18 @@ def _unchecked(
         return None
 
 
-def _protocol_stream() -> IO[str]:
-    """Keep the real stdout for messages; send anything else printed to stderr."""
-    out = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    return out
-
-
-class OutputCapture:
-    """Reads back what this process wrote to stderr (a file the parent gave it; stdout goes
-    there too, see :func:`_protocol_stream`)."""
-
-    def __init__(self) -> None:
-        self.read = 0
-
-    def take(self) -> tuple[str, int]:
-        """What was written since the last call, and the file's size now.
-
-        Without ``os.pread`` (Windows) nothing is read: moving the offset of the descriptor
-        this process writes through could put what another thread writes meanwhile over what
-        was read, so the size alone is given (what a worker that crashes wrote still is).
-        """
-        sys.stderr.flush()
-        end = os.fstat(2).st_size
-        pread = getattr(os, "pread", None)
-        data = pread(2, end - self.read, self.read) if end > self.read and pread else b""
-        self.read = end
-        return data.decode("utf-8", "replace"), end
-
-
 def main() -> int:
     """Entry point of a worker process."""
     from replaycheck._job import ReplayJob
 
-    out = _protocol_stream()
+    out = protocol_stream()
     # Ctrl-C reaches the whole process group; the parent reports it, a worker just leaves.
     # A parent that ignores SIGINT (started in the background) keeps running: so does this one.
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
         signal.signal(signal.SIGINT, lambda *_: os._exit(130))
     if hasattr(signal, "pthread_sigmask"):  # blocked by the parent until handled here
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    _leave_with_parent()
+    leave_with_parent()
 
     job = ReplayJob.from_json_dict(json.loads(sys.stdin.readline()))
     captured = OutputCapture() if job.capture_output else None
@@ -350,39 +292,6 @@ def main() -> int:
         emit({"fatal": str(exc), "kind": type(exc).__name__})
         return 2
     return 0
-
-
-PARENT_CHECK_SECONDS = 1.0
-
-
-def _leave_with_parent() -> None:
-    """Exit when the parent dies without stopping this worker (SIGKILL, ``os._exit`` after a
-    pytest-timeout, a cancelled CI job): end of input ends an idle worker, but not one stuck
-    in a history. The parent's pid comes from the environment (it may have died before this
-    process could ask who its parent is); POSIX only."""
-    if sys.platform == "win32":  # os.kill(pid, 0) would terminate the process there
-        return
-    parent = int(os.environ.get("REPLAYCHECK_PARENT_PID") or os.getppid())
-
-    def alive() -> bool:
-        try:
-            os.kill(parent, 0)
-        except ProcessLookupError:
-            return False
-        except OSError:  # it exists, under another user
-            return True
-        return True
-
-    if not alive():
-        os._exit(1)
-
-    def watch() -> None:
-        while True:
-            time.sleep(PARENT_CHECK_SECONDS)
-            if not alive():
-                os._exit(1)
-
-    threading.Thread(target=watch, name="replaycheck-parent", daemon=True).start()
 
 
 def stdin_paths() -> PathSource:

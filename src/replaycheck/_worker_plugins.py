@@ -222,7 +222,8 @@ def unissued_note(job: ReplayJob, loaded: LoadedHistory, verdict: Verdict, recor
     kind = diagnosis.recorded_kind
     if kind not in _ISSUED_BY_INTERCEPTORS:
         return ""
-    from replaycheck._commands import KIND_LABELS, code_commands, history_commands
+    from replaycheck._code_commands import code_commands
+    from replaycheck._commands import KIND_LABELS, history_commands
 
     recorded = history_commands(loaded.history).commands
     if not recorded or recorded[0].event_id != diagnosis.event_id:

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from replaycheck.verdict import Note, Verdict
 
 if TYPE_CHECKING:
-    from replaycheck._capture import Recording
     from replaycheck._converter_failure import ConfiguredConverter
+    from replaycheck._recording import Recording
     from replaycheck._source import SourceFrame
     from replaycheck.diagnose import Diagnosis
     from replaycheck.histories import LoadedHistory
@@ -107,7 +107,8 @@ def error_message(text: str, converter: ConfiguredConverter | None = None) -> st
 def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording | None) -> Diagnosis:
     """The diagnosis of a nondeterministic history from what the replay recorded."""
     from replaycheck._building import diagnose
-    from replaycheck._commands import Command, code_commands
+    from replaycheck._code_commands import code_commands
+    from replaycheck._commands import Command
     from replaycheck._source import source_frames
     from replaycheck._source_classes import instance_of
 
@@ -186,7 +187,7 @@ def _run_start(fn: Any) -> SourceFrame | None:
 
 def _issued_before(entries: Sequence[Any], count: int) -> int:
     """How many commands the code had issued when ``count`` capture entries were recorded."""
-    from replaycheck._commands import code_commands
+    from replaycheck._code_commands import code_commands
 
     return len(code_commands(entries[:count]))
 
@@ -304,7 +305,8 @@ def went_on_note(loaded: LoadedHistory, recording: Recording | None) -> Note | N
     info = loaded.info
     if recording is None or info.closed or info.verified_through != info.events:
         return None
-    from replaycheck._commands import code_commands, history_commands
+    from replaycheck._code_commands import code_commands
+    from replaycheck._commands import history_commands
     from replaycheck._divergence import align
     from replaycheck._readings import naming_frames
     from replaycheck._source import issued_at, issued_place
@@ -387,7 +389,7 @@ def _unchecked_change(
     ends = unchecked_ends(loaded.history)
     if recording is None or not ends:
         return ""
-    from replaycheck._commands import code_commands
+    from replaycheck._code_commands import code_commands
     from replaycheck._unchecked import unchecked_change
 
     issued = code_commands(

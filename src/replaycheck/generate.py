@@ -186,55 +186,9 @@ class Exploration:
 
     def render(self) -> str:
         """A text report: each counterexample, then one summary line."""
-        parts = [c.render() for c in self.counterexamples]
-        parts += [f"ERROR {e}" for e in self.errors]
-        rate = self.histories / self.seconds if self.seconds else 0.0
-        summary = (
-            f"generated {self.histories} histories ({self.shapes} distinct shapes) for "
-            f"{', '.join(self.workflow_types)} in {self.seconds:.1f} s ({rate:.1f}/s): "
-        )
-        from replaycheck.report import plural, what_to_do
+        from replaycheck._exploration_text import render_exploration
 
-        unchecked = f"{plural(len(self.errors), 'error')} above left part of it unchecked"
-        if self.counterexamples:
-            count = len(self.counterexamples)
-            failing = [c.verdict for c in self.counterexamples]
-            summary += (
-                f"{plural(count, 'workflow type')} {'does' if count == 1 else 'do'} not replay "
-                f"under the new code; {what_to_do(failing, shown='under each one', own='under it')}"
-                f"{f', and {unchecked}' if self.errors else ''}."
-            )
-        elif self.errors:
-            summary += f"those generated replay under the new code, but {unchecked}."
-        else:
-            summary += "every one replays under the new code."
-        if self.new_modules:
-            summary += (
-                f"\nnote: {', '.join(self.new_modules)} "
-                f"{'is' if len(self.new_modules) == 1 else 'are'} not at {self.baseline_ref}: "
-                "new since, no execution recorded by that code runs it, so it was left out."
-            )
-        if self.untyped:
-            summary += (
-                f"\nwarning: no result type found for activity {', '.join(self.untyped)}: its "
-                "stand-in returned None every time, so branches on its result were not "
-                "explored; give it a return type hint, or pass activities={name: strategy} to "
-                "replaycheck.generate.explore()."
-            )
-        if self.undrawn:
-            summary += (
-                f"\nwarning: generate sent nothing to {', '.join(self.undrawn)}: a dynamic "
-                "handler takes any name, so none is drawn for it and what it does was not "
-                "explored; pass signals={name: strategy} or updates={name: strategy} to "
-                "replaycheck.generate.explore() to send it those names."
-            )
-        if self.timed_out_updates:
-            summary += (
-                f"\nwarning: {self.timed_out_updates} drawn update(s) were not accepted within "
-                "the example timeout and count as not sent (a workflow task that fails or "
-                "runs long holds an update back); what their handlers do was not explored there."
-            )
-        return "\n\n".join([*parts, summary]) + "\n"
+        return render_exploration(self)
 
 
 def explore(baseline: str | Sequence[str], **options: Any) -> Exploration:
