@@ -34,6 +34,7 @@ from replaycheck._source_flow import (
     names_in,
     parameters_of,
     parameters_read,
+    statement_calls,
     what_it_runs,
 )
 from replaycheck._source_helpers import through_helpers
@@ -61,6 +62,8 @@ def other_branch(
     raw = c.frames[min(diagnosis.gate_frame, len(c.frames) - 1)]  # the gate_at frame, unshown
     names = source_names(h.name)
     if count_calls_later(raw[0], raw[1], names):  # the code's own path still runs it
+        return None
+    if statement_calls(raw[0], raw[1], names):  # the same call, now registered by another name
         return None
     found = other_branch_runs(raw[0], raw[1], names)
     if found is None:

@@ -77,6 +77,7 @@ from replaycheck._readings import (
     slug,
     still_runs_later,
 )
+from replaycheck._renamed_readings import with_old_registered_call
 from replaycheck._signal_readings import with_relevant_signals
 from replaycheck._source import SourceFrame, source_frames
 from replaycheck._swap_readings import inputs_changed, swapped_next, swapped_within
@@ -170,7 +171,8 @@ def diagnose(
         diagnosis = with_wait(diagnosis, commands, waiting, issued_at)
         diagnosis = skipped_before_wait(diagnosis, found, commands)
         diagnosis = with_unhandled_update(diagnosis, update_handlers)
-        diagnosis = with_undecoded(with_old_nexus_call(diagnosis, history), history, undecoded)
+        diagnosis = with_old_nexus_call(with_old_registered_call(diagnosis), history)
+        diagnosis = with_undecoded(diagnosis, history, undecoded)
         diagnosis = with_recorded_failure(diagnosis, history)
         diagnosis = with_unhandled(diagnosis, history, signal_handlers)
         return with_relevant_signals(diagnosis, signal_handlers)

@@ -252,6 +252,12 @@ def replaced_code(d: Diagnosis) -> list[str]:
     """The ``else`` of a replacement: the recorded call by name where the diagnosis has it."""
     if not d.old_call:
         return ["    else:", *old_code(d)]
+    if d.recorded_kind != "nexus":  # registered under another name, the call as it was
+        return [
+            f"    else:  # as recorded, by its old name (keep {d.recorded} registered on a "
+            "worker while executions that started before may still run it)",
+            *else_block(d.old_call)[1:],
+        ]
     service = d.recorded_name.partition("/")[0]
     whose = "the old service's" if service != d.commanded_name.partition("/")[0] else "the"
     return [

@@ -40,6 +40,7 @@ from replaycheck._fix_tasks import (
     wait_fix,
 )
 from replaycheck._readings import slug
+from replaycheck._renamed_readings import registered_anew, renamed_note
 from replaycheck._source import in_handler
 from replaycheck._uncaught_readings import timed_out_explanation
 from replaycheck._undecoded import undecoded_explanation, undecoded_fix
@@ -139,7 +140,7 @@ def explanation(d: Diagnosis) -> str:
             if d.recorded_kind in ("continue-as-new", "timer") or d.signals_relevant
             else ""
         ),
-        "renamed": f"{rec} became {com}",
+        "renamed": f"{rec} became {com}{renamed_note(d)}",
         "reordered": f"{com} now comes before {rec}" + _reorder_reading(d),
         "replaced": f"the code commands {com} where the history recorded {rec} "
         + (
@@ -356,7 +357,7 @@ def _replaced_or_added(d: Diagnosis) -> bool:
     """Whether the code's command, where the history recorded another, may be an addition
     before it as well as a replacement: not the same command run another way (an activity
     made local), and something of the workflow's runs after it."""
-    if d.change not in ("renamed", "replaced"):
+    if d.change not in ("renamed", "replaced") or registered_anew(d):
         return False
     recorded = Command(d.recorded_kind, d.recorded_name)
     return not kind_switch(recorded, Command(d.commanded_kind, d.commanded_name)) and not (

@@ -227,6 +227,19 @@ def calls_one(call: ast.Call, names: set[str]) -> bool:
     return bool(callee & names) or by_object or by_name
 
 
+def statement_calls(path: str, line: int, names: set[str]) -> bool:
+    """Whether the statement holding ``line`` itself passes or calls one of ``names`` (see
+    :func:`calls_one`): ``execute_activity(charge, ...)`` for ``charge``."""
+    function = function_at(path, line)
+    if function is None:
+        return False
+    first, last = statement_span(path, line)
+    return any(
+        isinstance(node, ast.Call) and first <= node.lineno <= last and calls_one(node, names)
+        for node in ast.walk(function)
+    )
+
+
 def names_in(node: ast.AST) -> set[str]:
     """The name an argument or callee refers to: ``charge``, ``acts.charge``, ``"charge"``."""
     if isinstance(node, ast.Name):
