@@ -42,10 +42,17 @@ _SKIP_PINNED = click.option(
 @handle_errors
 def inspect(file: str) -> None:
     """Summarize one history FILE: workflow, status, patch markers, command timeline."""
+    from replaycheck._discovery import history_file
+    from replaycheck.errors import HistoryError
     from replaycheck.histories import read_history
     from replaycheck.report import render_history
 
-    echo(render_history(read_history(file)))
+    try:
+        loaded = read_history(file)
+    except HistoryError:
+        history_file(file)  # a path that does not exist, or a directory: what to give instead
+        raise
+    echo(render_history(loaded))
 
 
 @click.command(short_help="Replay histories (files, or --live) against the current code.")

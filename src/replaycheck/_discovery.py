@@ -106,6 +106,29 @@ _EXPORT_INTO = (
 """A directory not made yet: the first export makes it (its default ``-o`` is this path)."""
 
 
+def history_file(raw: str) -> Path:
+    """The one history file ``raw`` names (``inspect``'s argument).
+
+    Raises:
+        NoHistoriesError: it does not exist (naming a close name, for a typo), or it is a
+            directory (naming a history file in it, and ``check`` for them all).
+    """
+    path = Path(raw)
+    if path.is_dir():
+        inside = _files_under(path)
+        such = f" (such as {str(inside[0])!r})" if inside else ""
+        raise NoHistoriesError(
+            f"{raw} is a directory; inspect reads one history file: give the path of one{such}, "
+            f"or run `replaycheck check {raw}` for them all."
+        )
+    if not path.exists() and broken_symlink(path) is None:
+        raise NoHistoriesError(
+            f"{raw} does not exist{_missing_hint(path)}; give inspect the path of a history "
+            "file (`replaycheck check` lists them)."
+        )
+    return path
+
+
 def _missing_hint(path: Path) -> str:
     """`` (did you mean 'fixtures/histories'?)`` when a part of ``path`` is missing and its
     directory holds an entry of a close name (a typo), else empty."""
