@@ -191,6 +191,8 @@ def _summary(report: PatchesReport) -> str:
     if report.pinned_left_out:
         count = plural(report.pinned_left_out, "pinned execution")
         line += f"; {count} left out (--skip-pinned)"
+    if report.errors:
+        line += "\n" + _errors_text(report.errors)
     if report.expired_paths:
         line += (
             "\npast the retention, the server has deleted them: delete their fixtures too, or "
@@ -201,6 +203,18 @@ def _summary(report: PatchesReport) -> str:
             more = len(report.expired_paths) - SHOWN
             line += f"\n  … and {more} more (--format json lists them all)"
     return line
+
+
+def _errors_text(errors: Sequence[tuple[str, str]]) -> str:
+    """What the histories that could not be replayed leave out, the first one's reason, and
+    what to do."""
+    path, message = errors[0]
+    more = f"; and {len(errors) - 1} more" if len(errors) > 1 else ""
+    return (
+        f"{plural(len(errors), 'history')} could not be replayed, so the patches they hold and "
+        f"the branches they took may be missing above: {display_path(path)}: {message}{more}; "
+        "`replaycheck check` shows each one's reason: fix them and run this again."
+    )
 
 
 # --------------------------------------------------------------------------- JSON
@@ -220,6 +234,7 @@ def render_json(report: PatchesReport) -> str:
         "retention_days": report.retention_days,
         "namespace_retention_days": report.namespace_retention_days,
         "pinned_left_out": report.pinned_left_out,
+        "errors": [{"path": p, "message": m} for p, m in report.errors],
     }
     return json.dumps(doc, indent=2) + "\n"
 

@@ -203,6 +203,9 @@ class PatchesReport:
     """Executions pinned to a deployment version that ``--skip-pinned`` left out."""
     namespace_retention_days: float | None = None
     """The namespace's retention as the server said it (``--live``)."""
+    errors: tuple[tuple[str, str], ...] = ()
+    """``(path, message)`` of each history whose replay ended in ``error``: the patches it
+    holds, and the branches it took, may be missing from the report (``check`` says why)."""
 
 
 # --------------------------------------------------------------------------- analysis
@@ -296,6 +299,7 @@ def analyze(
         expired_paths=tuple(expired),
         pinned_left_out=len(left_out),
         namespace_retention_days=namespace_retention_days,
+        errors=tuple((v.path, v.message) for v in kept if v.verdict == "error"),
     )
 
 
