@@ -203,8 +203,21 @@ def test_connection_refused_is_one_sentence(command: str, clean_env: Path) -> No
     if command == "check":
         args = ["--live", "-w", "tests.workflows.sayhello", *args]
     result, elapsed = invoke(command, *args)
-    assert_one_sentence(result, f"cannot connect to Temporal at {address}: connection refused")
+    assert_one_sentence(result, f"cannot connect to Temporal at {address}: connection refused;")
     assert elapsed < 30
+
+
+def test_an_address_without_a_port_says_the_port_tried_and_the_one_to_give(
+    clean_env: Path,
+) -> None:
+    # `--address localhost` reads as a dev server's address, but the client tries HTTP's port
+    result, _ = invoke("export", "-q", "WorkflowType='X'", "--address", "127.0.0.1", "--no-tls")
+    assert_one_sentence(
+        result,
+        "cannot connect to Temporal at 127.0.0.1: connection refused (no port given, so port 80 "
+        "was tried; give the frontend's gRPC port, 7233 by default: 127.0.0.1:7233); check "
+        "--address",
+    )
 
 
 @pytest.mark.parametrize("address", ["localhost:72333", "localhost:abc", "not a host"])

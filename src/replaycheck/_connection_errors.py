@@ -27,7 +27,7 @@ def connect_error(
     """One sentence for core's ``Failed client connect: ...`` text; ``lost``: the TLS alert
     the server sent that core lost (``replaycheck._tls_probe``)."""
     where = connection.display_address
-    reason = _client_file_reason(text) or _network_reason(text, where)
+    reason = _client_file_reason(text) or _network_reason(text, where, connection.tls)
     if reason is None and connection.tls:
         reason = tls_reason(text, connection, lost)
     if reason is None and ("ConnectionReset" in text or "BrokenPipe" in text):
@@ -61,15 +61,25 @@ def _client_file_reason(text: str) -> str | None:
     return None
 
 
-def _network_reason(text: str, where: str) -> str | None:
+def _network_reason(text: str, where: str, tls: bool) -> str | None:
     if "dns error" in text:
         return f"cannot resolve the host name of {where}; check --address"
     if "Connection refused" in text or "ConnectionRefused" in text:
         return (
-            f"cannot connect to Temporal at {where}: connection refused; check --address "
-            "(or TEMPORAL_ADDRESS, or the profile) and that the server is up"
+            f"cannot connect to Temporal at {where}: connection refused"
+            f"{_no_port(where, tls)}; check --address (or TEMPORAL_ADDRESS, or the profile) and "
+            "that the server is up"
         )
     return None
+
+
+def _no_port(where: str, tls: bool) -> str:
+    """What a refused address without a port adds: the client tried HTTP's (HTTPS's) port."""
+    host = where.rpartition("]")[2] if where.startswith("[") else where
+    if ":" in host:
+        return ""
+    tried = 443 if tls else 80
+    return f" (no port given, so port {tried} was tried; give {_FRONTEND_PORT}: {where}:7233)"
 
 
 _FRONTEND_PORT = "the frontend's gRPC port, 7233 by default"
