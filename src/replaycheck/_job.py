@@ -23,6 +23,17 @@ def registers_nothing(settings: Settings) -> bool:
     return not settings.workflows and not settings.plugins
 
 
+def _project_of(paths: Sequence[str | Path], settings: Settings) -> Path | None:
+    """The ``pyproject.toml`` with ``[tool.replaycheck]`` of the project the first of ``paths``
+    lies in, when ``settings`` read none: replaycheck was run from outside that project."""
+    from replaycheck.config import find_pyproject
+
+    if not paths or settings.pyproject is not None:
+        return None
+    first = Path(paths[0])
+    return find_pyproject(first if first.is_dir() else first.parent)
+
+
 def no_workflows_message(plugins: Sequence[str]) -> str:
     """The replay worker's error when neither the workflows nor the ``plugins`` register one."""
     return (
@@ -75,6 +86,13 @@ class ReplayJob:
         if registers_nothing(settings):
             python = settings.python_names.get("workflows")
             given = f"{python} (package.module or" if python else "-w package.module (or"
+            elsewhere = None if python else _project_of(paths, settings)
+            if elsewhere is not None:
+                raise ConfigError(
+                    f"no [tool.replaycheck] in {Path.cwd()} or above, so no workflows are "
+                    f"configured; {elsewhere} configures the project these histories are in: "
+                    f"run replaycheck from {elsewhere.parent}, or pass {given} module:Class)."
+                )
             raise ConfigError(
                 f"no workflows configured; pass {given} module:Class) or set "
                 "workflows = [...] under [tool.replaycheck] in pyproject.toml."
