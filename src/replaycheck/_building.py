@@ -125,8 +125,7 @@ def diagnose(
             dynamic handler); ``None``: unknown.
         update_handlers: the same for update handlers (their names only).
         abandoned: ``(cancel, activity)`` of each cancel the code asked for of an activity it
-            scheduled with ``ABANDON`` (``abandoned`` of
-            ``replaycheck._code_commands.code_commands``).
+            scheduled with ``ABANDON`` (``abandoned`` of ``_code_commands.code_commands``).
         waiting: where the code's tasks waited when replay stopped (``replaycheck._waiting``).
         run_at: the first statement of the workflow's run method (``None``: unknown).
     """
