@@ -29,6 +29,20 @@ def _walked_innermost(tree: ast.AST, line: int) -> ast.AST | None:
     return min(found, key=lambda n: (n.end_lineno or n.lineno) - n.lineno, default=None)
 
 
+def _count_walks(monkeypatch: pytest.MonkeyPatch, *trees: ast.AST) -> list[ast.AST]:
+    """The list every later ``ast.walk`` of one of ``trees`` is appended to."""
+    walks: list[ast.AST] = []
+    real_walk = ast.walk
+
+    def counting_walk(node: ast.AST):  # type: ignore[no-untyped-def]
+        if any(node is tree for tree in trees):
+            walks.append(node)
+        return real_walk(node)
+
+    monkeypatch.setattr(ast, "walk", counting_walk)
+    return walks
+
+
 def test_function_at_walks_a_large_module_once_and_answers_as_a_walk_does(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -36,15 +50,7 @@ def test_function_at_walks_a_large_module_once_and_answers_as_a_walk_does(
     assert tree is not None
     lines = range(1, len(linecache.getlines(CHANGES)) + 1, 3)
     expected = [_walked_innermost(tree, n) for n in lines]
-    walks = []
-    real_walk = ast.walk
-
-    def counting_walk(node: ast.AST):  # type: ignore[no-untyped-def]
-        if node is tree:
-            walks.append(node)
-        return real_walk(node)
-
-    monkeypatch.setattr(ast, "walk", counting_walk)
+    walks = _count_walks(monkeypatch, tree)
     assert [function_at(CHANGES, n) for n in lines] == expected
     for n in lines[::20]:
         later_lines(CHANGES, n)
@@ -105,15 +111,7 @@ def test_the_class_of_each_method_calling_self_is_found_without_walking_the_modu
     asked = [(c, f, n) for c, f in methods for n in ast.walk(f) if isinstance(n, ast.Call)
              and getattr(getattr(n.func, "value", None), "id", "") == "self"]  # fmt: skip
     assert len(asked) > 10
-    walks = []
-    real_walk = ast.walk
-
-    def counting_walk(node: ast.AST):  # type: ignore[no-untyped-def]
-        if node is tree:
-            walks.append(node)
-        return real_walk(node)
-
-    monkeypatch.setattr(ast, "walk", counting_walk)
+    walks = _count_walks(monkeypatch, tree)
     found = [called(CHANGES, f, n) for _, f, n in asked]
     assert len(walks) <= 1
     # each found where the class holding the calling method defines it (or a base does)
@@ -131,15 +129,7 @@ def test_a_tree_still_asked_about_stays_listed_however_many_others_are(
     left = ast.parse("async def main(order):\n    await charge(order)\n")
     nodes_of(kept, FUNCTIONS)
     nodes_of(left, FUNCTIONS)
-    walks = []
-    real_walk = ast.walk
-
-    def counting_walk(node: ast.AST):  # type: ignore[no-untyped-def]
-        if node is kept or node is left:
-            walks.append(node)
-        return real_walk(node)
-
-    monkeypatch.setattr(ast, "walk", counting_walk)
+    walks = _count_walks(monkeypatch, kept, left)
     for n in range(2 * _MOST + 1):
         nodes_of(ast.parse(f"def f{n}(): pass"), FUNCTIONS)
         if n % 100 == 0:
@@ -162,15 +152,7 @@ def test_the_imports_of_a_large_module_are_listed_once_for_every_name_asked_abou
     assert len(names) > 50
     imported_name.cache_clear()
     module_named.cache_clear()
-    walks = []
-    real_walk = ast.walk
-
-    def counting_walk(node: ast.AST):  # type: ignore[no-untyped-def]
-        if node is tree:
-            walks.append(node)
-        return real_walk(node)
-
-    monkeypatch.setattr(ast, "walk", counting_walk)
+    walks = _count_walks(monkeypatch, tree)
     found = {name: imported_name(CHANGES, name) for name in names}
     modules = [module_named(CHANGES, name) for name in names]
     assert len(walks) <= 1

@@ -24,11 +24,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from temporalio.client import Client  # noqa: E402
-from temporalio.worker import Worker  # noqa: E402
 
-from replaycheck.histories import Provenance, write_history  # noqa: E402
-from tests.workflows import changes_common  # noqa: E402
 from tests.workflows.package_v1 import workflows  # noqa: E402
+from tests.workflows.record_each import case_name, record_each  # noqa: E402
 
 OUT = ROOT / "tests" / "fixtures" / "package"
 TASK_QUEUE = "replaycheck-package"
@@ -37,25 +35,7 @@ TASK_QUEUE = "replaycheck-package"
 async def record(client: Client, out: Path, cases: Sequence[str] = ()) -> list[Path]:
     """Run every workflow type of ``package_v1`` (those named in ``cases``, when given) once
     and write its history under ``out``."""
-    paths = []
-    async with Worker(
-        client, task_queue=TASK_QUEUE, workflows=list(workflows.WORKFLOWS),
-        activities=list(changes_common.ACTIVITIES),
-    ):  # fmt: skip
-        for cls in workflows.WORKFLOWS:
-            case = cls.__temporal_workflow_definition.name  # type: ignore[attr-defined]
-            if cases and case not in cases:
-                continue
-            wid = f"change-{case}"
-            handle = await client.start_workflow(case, wid, id=wid, task_queue=TASK_QUEUE)
-            await handle.result()
-            provenance = Provenance(
-                workflow_id=wid, workflow_type=case, namespace="default", status="COMPLETED"
-            )
-            path = out / case / f"{wid}.json"
-            write_history(path, (await handle.fetch_history()).events, provenance=provenance)
-            paths.append(path)
-    return paths
+    return await record_each(client, out, workflows.WORKFLOWS, TASK_QUEUE, cases)
 
 
 async def main(argv: list[str] | None = None) -> None:
@@ -66,7 +46,7 @@ async def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--case", action="append", default=[], help="a workflow type to record")
     args = parser.parse_args(argv)
-    known = {c.__temporal_workflow_definition.name for c in workflows.WORKFLOWS}  # type: ignore[attr-defined]
+    known = set(map(case_name, workflows.WORKFLOWS))
     if set(args.case) - known:
         parser.error(f"unknown --case; the cases are: {', '.join(sorted(known))}")
     async with dev_server() as env:

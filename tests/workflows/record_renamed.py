@@ -22,11 +22,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from temporalio.client import Client  # noqa: E402
-from temporalio.worker import Worker  # noqa: E402
 
-from replaycheck.histories import Provenance, write_history  # noqa: E402
-from tests.workflows import changes_common  # noqa: E402
 from tests.workflows import renamed_v1 as workflows  # noqa: E402
+from tests.workflows.record_each import record_each  # noqa: E402
 
 OUT = ROOT / "tests" / "fixtures" / "renamed"
 TASK_QUEUE = "replaycheck-renamed"
@@ -34,23 +32,7 @@ TASK_QUEUE = "replaycheck-renamed"
 
 async def record(client: Client, out: Path) -> list[Path]:
     """Run every workflow type of ``renamed_v1`` once and write its history under ``out``."""
-    paths = []
-    async with Worker(
-        client, task_queue=TASK_QUEUE, workflows=list(workflows.WORKFLOWS),
-        activities=list(changes_common.ACTIVITIES),
-    ):  # fmt: skip
-        for cls in workflows.WORKFLOWS:
-            case = cls.__temporal_workflow_definition.name  # type: ignore[attr-defined]
-            wid = f"change-{case}"
-            handle = await client.start_workflow(case, wid, id=wid, task_queue=TASK_QUEUE)
-            await handle.result()
-            provenance = Provenance(
-                workflow_id=wid, workflow_type=case, namespace="default", status="COMPLETED"
-            )
-            path = out / case / f"{wid}.json"
-            write_history(path, (await handle.fetch_history()).events, provenance=provenance)
-            paths.append(path)
-    return paths
+    return await record_each(client, out, workflows.WORKFLOWS, TASK_QUEUE)
 
 
 async def main(argv: list[str] | None = None) -> None:
