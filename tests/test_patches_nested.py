@@ -100,6 +100,30 @@ def test_a_gate_only_older_old_branch_executions_skip_is_ready_and_says_why(
     assert "will take it when" not in text.stdout
 
 
+@pytest.mark.server
+def test_executions_of_an_older_gates_old_branch_never_meet_get_version_in_its_new_branch(
+    nested_histories: Path,
+) -> None:
+    every = histories(nested_histories, "v1-waiting", "v1-completed", "v2-waiting")
+    code = ("-w", f"{NESTED}:NestedGatesV3Version")
+    result = patches(*code, "--format", "json", *every)
+    assert result.exit_code == 0, result.output
+    (change,) = json.loads(result.stdout)["changes"]
+    assert ids(change["never_meets"]) == {"nested-v1-waiting", "nested-v1-completed"}
+    assert change["took_instead"] == ["the old branch of 'nested-outer'"]
+    assert change["not_reached"] == change["closed_before"] == change["unchecked"] == []
+    assert [(v["version"], ids(v["executions"])) for v in change["versions"]] == [
+        (-1, {"nested-v2-waiting"})
+    ]
+    text = patches(*code, *every).stdout
+    assert (
+        "  never meets get_version: 2 executions (1 running, 1 closed) took the old branch of "
+        "'nested-outer', which holds no call of it: they never meet it, running or not, and "
+        "hold nothing back here (the older gate's own verdict counts them)"
+    ) in text.splitlines()
+    assert "not reached yet: 1 execution" not in text
+
+
 NESTING = {
     "__init__.py": "",
     "flows.py": """

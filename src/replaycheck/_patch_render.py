@@ -76,13 +76,7 @@ def _patch_text(patch: PatchReport, color: bool, held_until: str = "") -> str:
     lines += _group("old branch", "passed the gate before it existed", patch.old_branch)
     if patch.verdict != "removed":  # no gate left to reach
         lines += _group("not reached yet", "yet to reach the gate", patch.not_reached)
-    lines += _group(
-        "never meets the gate",
-        f"took {' or '.join(patch.took_instead)}, which holds no call of it: they never meet "
-        "it, running or not, and hold nothing back here (the older gate's own verdict counts "
-        "them)",
-        patch.never_meets,
-    )
+    lines += _never_meets("the gate", patch.took_instead, patch.never_meets)
     lines += _group("not checked", "replay stopped before the gate", patch.unchecked)
     if patch.verdict != "removed":
         lines += _group(
@@ -109,6 +103,7 @@ def _change_text(change: VersionReport, color: bool) -> str:
         what = "passed it before the change" if version == -1 else "recorded it"
         lines += _group(f"version {version_text(version)}", what, refs)
     lines += _group("not reached yet", "yet to reach get_version", change.not_reached)
+    lines += _never_meets("get_version", change.took_instead, change.never_meets)
     lines += _group("not checked", "replay stopped before get_version", change.unchecked)
     lines += _group(
         "closed before get_version",
@@ -116,6 +111,15 @@ def _change_text(change: VersionReport, color: bool) -> str:
         change.closed_before,
     )
     return "\n".join(lines)
+
+
+def _never_meets(gate: str, took: Sequence[str], refs: Sequence[ExecutionRef]) -> list[str]:
+    """The group of executions that took an older gate's branch which holds no ``gate``."""
+    what = (
+        f"took {' or '.join(took)}, which holds no call of it: they never meet it, running or "
+        "not, and hold nothing back here (the older gate's own verdict counts them)"
+    )
+    return _group(f"never meets {gate}", what, refs)
 
 
 def _closed_what(gate: str, live: str) -> str:
@@ -148,8 +152,8 @@ def _sites_text(sites: Sequence[CallSite]) -> list[str]:
 
 def _group(label: str, what: str, refs: Sequence[ExecutionRef]) -> list[str]:
     if not refs:
-        shown_empty = label not in ("not checked", "never meets the gate")
-        shown_empty = shown_empty and not label.startswith("closed before")
+        shown_empty = label != "not checked"
+        shown_empty = shown_empty and not label.startswith(("closed before", "never meets"))
         return [f"  {label}: none"] if shown_empty else []
     running = sum(1 for r in refs if r.running)
     counts = f"{plural(len(refs), 'execution')} ({running} running, {len(refs) - running} closed)"
@@ -280,4 +284,6 @@ def _change_json(change: VersionReport) -> dict[str, Any]:
         "not_reached": _refs_json(change.not_reached),
         "unchecked": _refs_json(change.unchecked),
         "closed_before": _refs_json(change.closed_before),
+        "never_meets": _refs_json(change.never_meets),
+        "took_instead": list(change.took_instead),
     }

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from replaycheck._patch_facts import PatchFacts, split_version_id
+from replaycheck._patch_nesting import branch_text, took_elsewhere
 from replaycheck._patch_rules import (
     executions_text,
     pinned_hint,
@@ -51,10 +52,16 @@ def version_report(
     not_reached: list[ExecutionRef] = []
     unchecked: list[ExecutionRef] = []
     closed_before: list[ExecutionRef] = []
+    elsewhere: list[ExecutionRef] = []
+    took: dict[str, None] = {}
     for verdict in relevant:
         found = _recorded_version(change_id, verdict.patches)
+        other = took_elsewhere(verdict.patches, sites) if verdict.patches else None
         if found is not None:
             versions.setdefault(found, []).append(ref(verdict))
+        elif other is not None:  # took an older gate's branch that holds no get_version
+            elsewhere.append(ref(verdict, other.event_id))
+            took[branch_text(other)] = None
         elif verdict.patches is None or verdict.verdict != "ok" or not verdict.patches.observed:
             unchecked.append(ref(verdict))
         elif not verdict.closed:
@@ -76,6 +83,8 @@ def version_report(
         not_reached=tuple(not_reached),
         unchecked=tuple(unchecked),
         closed_before=tuple(closed_before),
+        never_meets=tuple(elsewhere),
+        took_instead=tuple(took),
     )
 
 

@@ -175,6 +175,11 @@ class VersionReport:
     unchecked: tuple[ExecutionRef, ...] = ()
     closed_before: tuple[ExecutionRef, ...] = ()
     """Closed executions that ended before reaching ``get_version``."""
+    never_meets: tuple[ExecutionRef, ...] = ()
+    """Executions that took a branch of an older gate which holds no ``get_version`` call of
+    this change (see :attr:`CallSite.within`): running or closed, they never meet it."""
+    took_instead: tuple[str, ...] = ()
+    """Those branches: ``the old branch of 'a'``."""
 
 
 @dataclass(frozen=True)

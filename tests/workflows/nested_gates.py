@@ -15,9 +15,12 @@ from datetime import timedelta
 
 from temporalio import activity, workflow
 
+from replaycheck.versioning import DEFAULT_VERSION, get_version
+
 OUTER = "nested-outer"
 INNER = "nested-inner"
 LATER = "nested-later"
+VERSION = "nested-version"
 TIMEOUT = timedelta(seconds=10)
 
 
@@ -121,6 +124,24 @@ class NestedGatesV3Inline(_Waiting):
             await workflow.execute_activity(old_step, start_to_close_timeout=TIMEOUT)
         if workflow.patched(LATER):
             await workflow.execute_activity(later_step, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: self.go)
+        return "done"
+
+
+@workflow.defn(name="NestedGates")
+class NestedGatesV3Version(_Waiting):
+    """``NestedGatesV2`` with a ``get_version`` change (``VERSION``) in ``OUTER``'s new branch;
+    replays the ``v1`` and ``v2`` executions (no history is recorded by it)."""
+
+    @workflow.run
+    async def run(self) -> str:
+        if workflow.patched(OUTER):
+            if get_version(VERSION, DEFAULT_VERSION, 1) == DEFAULT_VERSION:
+                await workflow.execute_activity(new_step, start_to_close_timeout=TIMEOUT)
+            else:
+                await workflow.execute_activity(newer_step, start_to_close_timeout=TIMEOUT)
+        else:
+            await workflow.execute_activity(old_step, start_to_close_timeout=TIMEOUT)
         await workflow.wait_condition(lambda: self.go)
         return "done"
 
