@@ -291,7 +291,8 @@ def test_removed_with_old_branch_failures_too_names_the_whole_gate(replays: Repl
     assert patch.reason.endswith(
         "could not be replayed up to the gate, so may have taken the old branch (`replaycheck "
         "check` shows why): if they did, put the whole gate back instead "
-        f'(workflow.patched("{PATCH_ID}"), the old code in its else)'
+        f'(workflow.patched("{PATCH_ID}") around the new code, and an else with the old code '
+        "only if the gate had one: a gate that only added code had none)"
     )
 
 

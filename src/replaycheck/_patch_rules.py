@@ -274,7 +274,8 @@ def _orphaned_text(
     if unchecked:
         text += (
             f"; {unchecked_text(unchecked)}: if they did, put the whole gate back instead "
-            f'(workflow.patched("{patch_id}"), the old code in its else)'
+            f'(workflow.patched("{patch_id}") around the new code, and an else with the old '
+            "code only if the gate had one: a gate that only added code had none)"
         )
     return text
 
