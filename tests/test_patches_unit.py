@@ -10,6 +10,7 @@ import pytest
 
 from replaycheck._patch_facts import PatchCall, PatchFacts, split_version_id
 from replaycheck._patch_scan import scan
+from replaycheck.cluster import refusal_reason
 from replaycheck.live import default_query
 from replaycheck.patches import CallSite, analyze
 from replaycheck.verdict import Verdict
@@ -571,6 +572,23 @@ def test_a_marker_no_code_calls_is_orphaned_and_a_replay_seen_call_counts() -> N
     (site,) = patch.call_sites
     assert (site.observed, site.expression) == (True, "make_id()")
     assert found.non_literal == (dynamic,)
+
+
+def test_a_server_that_did_not_count_a_type_is_quoted_on_why() -> None:
+    # Its visibility could not count the executions it keeps: its one-line reason is given,
+    # so the user knows whether a wider selection (or another visibility store) would do.
+    read = [verdict("b", markers=("p",))]
+    refused = refusal_reason("Operation CountWorkflowExecutions is not supported.\n  at ...")
+    (patch,) = analyze(
+        read, [SITE], live=True, unread={"Flow": None}, uncounted_reason=refused
+    ).patches
+    assert patch.verdict == "keep-both-branches"
+    assert patch.reason.startswith(
+        "the server did not count how many executions of workflow type 'Flow' it keeps (it "
+        "answered: Operation CountWorkflowExecutions is not supported), so the --query or "
+        "--workflow-id selection may have left some out"
+    )
+    assert refusal_reason("") == refusal_reason("x" * 200) == ""  # none, or not one clean line
 
 
 def test_a_narrowed_live_selection_holds_ready_back_by_what_it_left_unread() -> None:

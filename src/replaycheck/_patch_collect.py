@@ -123,6 +123,7 @@ def collect_live(
         namespace_retention_days=stats.retention_days,
         limit=selection.limit if selection.limit and stats.matched >= selection.limit else 0,
         unread=unread,
+        uncounted_reason=stats.count_refused,
     )
     return replace(report, pinned_left_out=stats.pinned), stats
 

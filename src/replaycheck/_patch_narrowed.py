@@ -12,11 +12,11 @@ if TYPE_CHECKING:
 
 
 def narrowed(
-    held: PatchVerdict, step: str, left: Sequence[tuple[str, int | None]]
+    held: PatchVerdict, step: str, left: Sequence[tuple[str, int | None]], refused: str = ""
 ) -> tuple[PatchVerdict, str]:
     """The verdict ``held`` (the one a ``ready`` verdict falls back to before ``step``) and
     its reason: ``left`` are ``(workflow type, executions not read)``, ``None`` when the server
-    did not count them."""
+    did not count them (``refused``: why, as it said)."""
     from replaycheck.report import plural
 
     counted = [(t, n) for t, n in left if n is not None]
@@ -36,8 +36,9 @@ def narrowed(
         types = ("workflow type " if len(uncounted) == 1 else "workflow types ") + ", ".join(
             repr(t) for t in uncounted
         )
+        why = f" (it answered: {refused})" if refused else ""
         said.append(
-            f"the server did not count how many executions of {types} it keeps, "
+            f"the server did not count how many executions of {types} it keeps{why}, "
             "so the --query or --workflow-id selection may have left some out"
         )
     one = not uncounted and sum(n for _, n in counted) == 1

@@ -108,6 +108,8 @@ class Coverage:
     unread: tuple[tuple[str, int | None], ...] = ()
     """``(type, count)``: executions of the type the server keeps that a live selection narrowed
     by ``--query`` or ``--workflow-id`` did not read (``None``: the server did not count them)."""
+    uncounted_reason: str = ""
+    """Why the server did not count them, as it said ('': it did not say)."""
 
     def held_back(
         self, verdict: PatchVerdict, reason: str, patch_id: str, sites: Sequence[CallSite]
@@ -141,7 +143,7 @@ class Coverage:
         if left:
             from replaycheck._patch_narrowed import narrowed
 
-            return narrowed(*_held(verdict), left)
+            return narrowed(*_held(verdict), left, self.uncounted_reason)
         return verdict, reason
 
 

@@ -123,9 +123,10 @@ async def count_executions(client: Client, selection: Selection) -> int | None:
     return total if selection.limit is None else min(total, selection.limit)
 
 
-async def count_of_type(client: Client, workflow_type: str) -> int | None:
+async def count_of_type(client: Client, workflow_type: str) -> tuple[int | None, str]:
     """How many executions of ``workflow_type`` the server keeps (running, or closed within the
-    retention), by a visibility count (``None`` if the server cannot tell)."""
+    retention), by a visibility count; ``None`` if the server cannot tell, with its reason
+    (:func:`refusal_reason`)."""
     from datetime import timedelta
 
     from temporalio.service import RPCError
@@ -135,9 +136,16 @@ async def count_of_type(client: Client, workflow_type: str) -> int | None:
     query = f"WorkflowType = {query_literal(workflow_type)}"
     try:
         count = await client.count_workflows(query, rpc_timeout=timedelta(seconds=RPC_TIMEOUT))
-    except RPCError:
-        return None
-    return count.count
+    except RPCError as exc:
+        return None, refusal_reason(exc.message)
+    return count.count, ""
+
+
+def refusal_reason(message: str, limit: int = 160) -> str:
+    """The server's reason for a refusal, on one line: its message's first line, without a
+    final period ('' when it gave none, or a line longer than ``limit``, a dump to leave out)."""
+    line = next((x.strip() for x in message.splitlines() if x.strip()), "").rstrip(".")
+    return line if len(line) <= limit else ""
 
 
 def _listing_error(exc: Any, connection: Connection, query: str) -> ReplaycheckError:

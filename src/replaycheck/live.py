@@ -62,6 +62,8 @@ class LiveStats:
     kept_types: dict[str, int | None] = field(default_factory=dict)
     """With ``count_kept``: how many executions of each type in :attr:`read_types` the server
     keeps (``None``: it did not say), so a narrowed selection tells what it left out."""
+    count_refused: str = ""
+    """The server's reason for the first count of :attr:`kept_types` it did not give ('')."""
     plugin_workflows: tuple[str, ...] = ()
     """``module:qualname`` of each workflow class the job's plugins add, as the replay worker
     registered them."""
@@ -346,7 +348,9 @@ class _Fetcher:
             self.results.put((position, execution, data))
         if self.count_kept:
             for workflow_type in sorted(read):
-                self.stats.kept_types[workflow_type] = await count_of_type(client, workflow_type)
+                kept, refused = await count_of_type(client, workflow_type)
+                self.stats.kept_types[workflow_type] = kept
+                self.stats.count_refused = self.stats.count_refused or refused
 
     def _took(self) -> None:
         with self.lock:

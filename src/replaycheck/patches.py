@@ -233,6 +233,7 @@ def analyze(
     pinned_runs: Sequence[str] = (),
     limit: int = 0,
     unread: Mapping[str, int | None] | None = None,
+    uncounted_reason: str = "",
 ) -> PatchesReport:
     """Build the report from replay verdicts (with ``patches`` facts) and the scanned call sites.
 
@@ -253,7 +254,7 @@ def analyze(
     ``limit``: ``--limit N`` stopped a live listing at N executions (0: it did not), so more
     may match unread; ``unread``: how many executions of each workflow type a live selection
     narrowed by a query or workflow ids read none of, though the server keeps them (``None``:
-    the server did not count them).
+    the server did not count them; ``uncounted_reason``: why, as it said).
 
     Raises:
         NoHistoriesError: ``skip_pinned`` left out every history.
@@ -287,6 +288,7 @@ def analyze(
             live=live,
             limit=limit,
             unread=tuple(sorted((unread or {}).items())),
+            uncounted_reason=uncounted_reason,
         )
     return PatchesReport(
         patches=tuple(
