@@ -664,6 +664,31 @@ def test_report_header_and_disabling(pytester: pytest.Pytester) -> None:
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
 
 
+def test_report_header_says_a_workflow_module_that_is_not_found(pytester: pytest.Pytester) -> None:
+    # A typo in replaycheck_workflows read "(0 workflow classes)", as if the module had none.
+    make_project(pytester, workflows="flows")
+    pytester.makepyfile(
+        flows="""
+            from temporalio import workflow
+
+            @workflow.defn
+            class Flow:
+                @workflow.run
+                async def run(self) -> None: ...
+        """
+    )
+    result = pytester.runpytest("--collect-only", "--replaycheck-workflows=flows")
+    result.stdout.fnmatch_lines(["replaycheck: *; workflows flows (1 workflow class); *"])
+    typos = "flowz\n    examples.provisioning.workflow"  # a top-level module, one in a package
+    pytester.makeini(f"[pytest]\nreplaycheck_workflows =\n    {typos}\n")
+    result = pytester.runpytest("--collect-only")
+    result.stdout.fnmatch_lines([
+        "replaycheck: *; workflows flowz, examples.provisioning.workflow (modules 'flowz', "
+        "'examples.provisioning.workflow' not found); *"
+    ])  # fmt: skip
+    assert "0 workflow classes" not in result.stdout.str()
+
+
 def test_report_header_shows_the_worker_settings_the_replay_uses(pytester: pytest.Pytester) -> None:
     # A project that configures its worker's interceptors and failure types sees in the header
     # that the replay takes them (a run without them says nothing more).

@@ -164,12 +164,18 @@ def within(path: Path, roots: Sequence[Path]) -> bool:
 def header_lines(config: pytest.Config, settings: Settings) -> list[str]:
     """The header's lines: what is configured, and what would go unchecked (an installed copy
     imported, histories left out) with how to check it."""
+    from replaycheck._workflow_scan import missing_modules
     from replaycheck.config import count_workflow_classes
     from replaycheck.report import plural
 
     if settings.workflows:
         classes = count_workflow_classes(settings.workflows, settings.import_paths)
-        workflows = f"{', '.join(settings.workflows)} ({plural(classes, 'workflow class')})"
+        said = plural(classes, "workflow class")
+        if missing := missing_modules(settings.workflows, settings.import_paths):
+            names = ", ".join(repr(m) for m in missing)
+            not_found = f"module{'s' if len(missing) > 1 else ''} {names} not found"
+            said = f"{said}; {not_found}" if classes else not_found
+        workflows = f"{', '.join(settings.workflows)} ({said})"
     else:
         workflows = "added by the plugins"
     lines = [

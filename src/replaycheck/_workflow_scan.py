@@ -22,6 +22,43 @@ def module_file(module_name: str, import_paths: Sequence[str] = ()) -> Path | No
     return None
 
 
+def missing_modules(specs: Sequence[str], import_paths: Sequence[str] = ()) -> list[str]:
+    """The modules the specs name that are nowhere to be found (a typo), told without importing
+    them: not on the import paths, nor below where a finder (an editable install's) puts their
+    top-level package. One only a finder could tell of is not counted missing."""
+    names = dict.fromkeys(spec.partition(":")[0] for spec in specs)
+    return [name for name in names if not _findable(name, import_paths)]
+
+
+def _findable(module_name: str, import_paths: Sequence[str]) -> bool:
+    import importlib.machinery
+    import importlib.util
+
+    if module_name in sys.modules or module_file(module_name, import_paths) is not None:
+        return True
+    top, *rest = module_name.split(".")
+    try:  # a top-level name: finding its spec imports nothing
+        spec = importlib.machinery.PathFinder.find_spec(
+            top, list(import_paths)
+        ) or importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return True  # a finder that cannot tell: not known to be missing
+    if spec is None or not rest:
+        return spec is not None
+    return any(_below(Path(d), rest) for d in spec.submodule_search_locations or ())
+
+
+def _below(directory: Path, parts: Sequence[str]) -> bool:
+    """Whether the submodule ``parts`` of the package in ``directory`` has a file (or a
+    directory: a namespace package)."""
+    import importlib.machinery
+
+    base = directory.joinpath(*parts)
+    if base.is_dir():
+        return True
+    return any(base.with_name(base.name + s).is_file() for s in importlib.machinery.all_suffixes())
+
+
 def installed_copy_notes(
     specs: Sequence[str], import_paths: Sequence[str], root: Path
 ) -> list[str]:
