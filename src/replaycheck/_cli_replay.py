@@ -153,7 +153,12 @@ def _check_live(
     check_live_selection(live, paths, selection.query, selection.workflow_ids, jobs)
     job = dataclasses.replace(ReplayJob.from_settings(settings, []), sandbox=not no_sandbox)
     verdicts, stats = check_live(
-        job, resolve(connection), selection, concurrency=concurrency, skip_pinned=skip_pinned
+        job,
+        resolve(connection),
+        selection,
+        concurrency=concurrency,
+        skip_pinned=skip_pinned,
+        cli=True,
     )
     from replaycheck._pinning import live_skipped_text
     from replaycheck.report import plural

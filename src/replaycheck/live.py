@@ -144,7 +144,9 @@ def check_live(
     out executions whose history says they are pinned to a deployment version (counted in
     :attr:`LiveStats.pinned`). ``count_kept``: also count the executions the server keeps of
     each workflow type read (:attr:`LiveStats.kept_types`). Verdicts come back in selection
-    order. ``cli``: :func:`default_selection`'s message names ``--query``.
+    order. ``cli``: messages name the command's options (``--query``, ``--namespace``,
+    ``--skip-pinned``), not ``Selection(query=...)``, ``ConnectionOptions(namespace=...)`` and
+    ``skip_pinned=True``.
 
     Raises:
         WorkflowImportError / ConfigError: the workflow code or converter cannot be loaded.
@@ -161,25 +163,31 @@ def check_live(
                            count_kept=count_kept)  # fmt: skip
         fetcher.start()
         try:
-            verdicts = _replay_stream(session, fetcher, on_result)
+            verdicts = _replay_stream(session, fetcher, on_result, cli)
         finally:
             fetcher.stop()
     if not verdicts:
-        raise _nothing_checked(connection, stats)
+        raise _nothing_checked(connection, stats, cli)
     return [verdicts[k] for k in sorted(verdicts)], stats
 
 
-def _nothing_checked(connection: Connection, stats: LiveStats) -> NoHistoriesError:
+NAMESPACE = {True: "--namespace", False: "ConnectionOptions(namespace=...)"}
+"""The namespace as the caller gives it (``cli``: the command's option)."""
+
+
+def _nothing_checked(connection: Connection, stats: LiveStats, cli: bool) -> NoHistoriesError:
     from replaycheck.report import plural
 
     what = f"the query {stats.query!r}" if stats.query else "the workflow ids"
     where = f"in namespace {connection.namespace!r}"
     if stats.pinned and not stats.not_started:
         one = stats.pinned == 1
+        skip, drop = ("--skip-pinned", "drop --skip-pinned") if cli else (
+            "skip_pinned=True", "call again without skip_pinned=True")  # fmt: skip
         return NoHistoriesError(
             f"{plural(stats.pinned, 'execution')} {where} matched {what}, but "
             f"{'it is' if one else 'every one is'} pinned to a deployment version and "
-            "--skip-pinned left it out, so nothing was checked; drop --skip-pinned to check "
+            f"{skip} left it out, so nothing was checked; {drop} to check "
             f"{'it' if one else 'them'}."
         )
     if stats.not_started:  # every execution that matched is waiting for its first task
@@ -190,14 +198,19 @@ def _nothing_checked(connection: Connection, stats: LiveStats) -> NoHistoriesErr
             f"completed a workflow task yet (no worker has picked {them} up), so there is "
             "nothing to check; check again once a worker has run the first workflow task."
         )
+    widen = "widen --query" if cli else "widen the query (Selection(query=...))"
+    namespace = NAMESPACE[cli] if cli else f"the namespace ({NAMESPACE[cli]})"
     return NoHistoriesError(
-        f"no execution {where} matched {what}, so nothing was checked; widen --query or "
-        "check --namespace."
+        f"no execution {where} matched {what}, so nothing was checked; {widen} or "
+        f"check {namespace}."
     )
 
 
 def _replay_stream(
-    session: WorkerSession, fetcher: _Fetcher, on_result: Callable[[Verdict], None] | None
+    session: WorkerSession,
+    fetcher: _Fetcher,
+    on_result: Callable[[Verdict], None] | None,
+    cli: bool,
 ) -> dict[int, Verdict]:
     """Feed the worker at most ``WINDOW`` histories ahead; collect verdicts by position."""
     verdicts: dict[int, Verdict] = {}
@@ -216,7 +229,7 @@ def _replay_stream(
             else:
                 position, execution, data = item
                 if data is None:
-                    verdicts[position] = _not_found(execution)
+                    verdicts[position] = _not_found(execution, cli)
                     fetcher.release()
                 else:
                     name = live_name(execution)
@@ -235,11 +248,12 @@ def _replay_stream(
             on_result(verdict)
 
 
-def _not_found(execution: Execution) -> Verdict:
+def _not_found(execution: Execution, cli: bool) -> Verdict:
     return Verdict(
         path=f"live:{execution.workflow_id}",
         verdict="error",
-        message=f"workflow {execution.workflow_id!r} was not found; check the id and --namespace",
+        message=f"workflow {execution.workflow_id!r} was not found; check the id and "
+        f"{NAMESPACE[cli]}",
         workflow_id=execution.workflow_id,
     )
 
