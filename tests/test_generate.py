@@ -486,6 +486,32 @@ def test_a_baseline_module_that_does_not_import_names_the_baseline(
     assert "ImportError: boom; check --baseline and that the module imports" in done.stderr
 
 
+def test_a_baseline_module_without_workflows_names_the_baseline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It said "point the workflows setting at the module ...": the baseline is not that setting.
+    from click.testing import CliRunner
+
+    from replaycheck.cli import main
+    from replaycheck.errors import WorkflowImportError
+
+    (tmp_path / "pyproject.toml").write_text('[tool.replaycheck]\nworkflows = ["pkg.wf"]\n')
+    (tmp_path / "empty_baseline.py").write_text("VALUE = 1\n")
+    with pytest.raises(WorkflowImportError) as raised:
+        explore("empty_baseline", root=tmp_path, max_examples=1)
+    assert str(raised.value) == (
+        "module 'empty_baseline' defines no @workflow.defn class; point the baseline argument "
+        "at the module that holds your workflows."
+    )
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(main, ["generate", "--baseline", "empty_baseline"])
+    assert done.exit_code == 2, done.output
+    assert done.stderr.endswith(
+        "defines no @workflow.defn class; point --baseline at the module that holds your "
+        "workflows.\n"
+    ), done.stderr
+
+
 def test_a_git_baseline_takes_each_package_from_the_root_that_has_it(tmp_path: Path) -> None:
     # The workflows under src/ (pythonpath), their activities in a package at the top.
     (tmp_path / "pyproject.toml").write_text(

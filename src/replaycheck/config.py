@@ -278,7 +278,8 @@ def import_workflows(
     """Import every spec and return the ``@workflow.defn`` classes, without duplicates
     (``python``: how the caller gave them, which a message then names; ``""``: only
     ``[tool.replaycheck]``, ``None``: every place; ``check``: what a module that does not
-    import tells to check instead of the workflows setting, such as generate's baseline).
+    import, or holds no workflow, tells to check instead of the workflows setting, such as
+    generate's baseline).
 
     Raises:
         WorkflowImportError: a module fails to import, a class is missing or is not a workflow,
@@ -332,8 +333,9 @@ def _import_spec(spec: str, python: str | None = None, check: str = "") -> list[
     if not cls_name:
         classes = _workflow_classes_in(module)
         if not classes:
+            point = check or "the workflows setting"  # the baseline's, for generate's
             tail = package_hint(module) or (
-                "; point the workflows setting at the module that holds your workflows."
+                f"; point {point} at the module that holds your workflows."
             )
             raise WorkflowImportError(
                 f"module {module_name!r} defines no @workflow.defn class{tail}"
