@@ -1,9 +1,8 @@
 """The verdict of one replayed history, as the replay worker (``replaycheck._worker``) gives it.
 
-An ``ok`` says how much of the history was checked (and notes a pending timer the code now starts
-for another duration, or a command the code now makes where a running execution waits); a
-failure becomes ``nondeterministic``, with its diagnosis, or ``error``, with a message that says
-what to fix.
+An ``ok`` says how much of the history was checked (with the notes of ``replaycheck._ok_notes``
+on what a deploy still changes); a failure becomes ``nondeterministic``, with its diagnosis,
+or ``error``, with a message that says what to fix.
 """
 
 from __future__ import annotations
@@ -244,6 +243,7 @@ async def ok_verdict(
     still changes (``replaycheck._input_note``: other input than recorded, compared after
     ``codec``, the replay's payload codec, decoded it)."""
     from replaycheck._input_note import input_note
+    from replaycheck._ok_notes import pending_timer_note, went_on_note
 
     notes: list[Note | None] = []
     with contextlib.suppress(Exception):  # a note, not a verdict: a surprise must not cost the ok
@@ -253,81 +253,6 @@ async def ok_verdict(
     found = tuple(n for n in notes if n is not None)
     message = ok_message(loaded) + "".join(f"; but {n.text}" for n in found)
     return dataclasses.replace(verdict_for(loaded, "ok", message, seconds), notes=found)
-
-
-def pending_timer_note(loaded: LoadedHistory, recording: Recording | None) -> Note | None:
-    """For a running execution: a timer still pending in its history that the code now starts
-    for another duration. Core does not compare durations, so the replay passes, but after a
-    deploy the execution keeps the timer it started, and the code sees it fire then."""
-    if recording is None or loaded.info.closed:
-        return None
-    timers = [(c, f) for c, _, f in recording.entries if c.HasField("start_timer")]
-    if not timers:  # no timer of the code's: the history need not be read
-        return None
-    from temporalio.api.enums.v1 import EventType
-
-    from replaycheck._commands import duration_text, proto_seconds
-    from replaycheck._source import issued_at, issued_place
-
-    pending: dict[str, tuple[int, float]] = {}
-    for event in loaded.history.events:
-        if event.event_type == EventType.EVENT_TYPE_TIMER_STARTED:
-            started = event.timer_started_event_attributes
-            pending[started.timer_id] = (
-                event.event_id,
-                proto_seconds(started.start_to_fire_timeout),
-            )
-        elif event.event_type == EventType.EVENT_TYPE_TIMER_FIRED:
-            pending.pop(event.timer_fired_event_attributes.timer_id, None)
-        elif event.event_type == EventType.EVENT_TYPE_TIMER_CANCELED:
-            pending.pop(event.timer_canceled_event_attributes.timer_id, None)
-    for command, frames in timers if pending else ():
-        found = pending.get(str(command.start_timer.seq))
-        wanted = proto_seconds(command.start_timer.start_to_fire_timeout)
-        if found is None or found[1] == wanted:
-            continue
-        text = (
-            f"its timer started at event {found[0]} for {duration_text(found[1])} is still "
-            f"pending, and the code now asks for {duration_text(wanted)}{issued_place(frames)}: "
-            "core does not compare durations, so after a deploy this execution keeps the "
-            f"{duration_text(found[1])} timer"
-        )
-        return Note("timer", text, **issued_at(frames))
-    return None
-
-
-def went_on_note(loaded: LoadedHistory, recording: Recording | None) -> Note | None:
-    """For a running execution captured at rest (waiting: its last workflow task completed,
-    nothing came after its commands): a command the code now makes in that task, past the end of
-    the history. Core takes commands after a history's last one for new ones, so the replay
-    passes, but the old code made none there: it waited (for a signal, a condition, an update)
-    and the new code goes on at once after a deploy."""
-    info = loaded.info
-    if recording is None or info.closed or info.verified_through != info.events:
-        return None
-    from replaycheck._code_commands import code_commands
-    from replaycheck._commands import history_commands
-    from replaycheck._divergence import align
-    from replaycheck._readings import naming_frames
-    from replaycheck._source import issued_at, issued_place
-
-    history = history_commands(loaded.history)
-    issued = code_commands(
-        recording.command_entries(), recording.continue_as_new_stack, None, recording.update_names
-    )
-    found = align(history, issued, max(history.tasks, default=0))
-    if found is None or found.recorded is not None or found.commanded is None:
-        return None
-    command = found.commanded
-    frames = naming_frames(command.name, command.frames)
-    text = (
-        f"the code now makes {command.describe()}{issued_place(frames)} where this "
-        "execution waits, past the end of its history: core takes it for a new command, so "
-        "after a deploy the execution makes it at once (if a wait was removed or changed, gate "
-        "that: "
-        'if not workflow.patched("<change-id>"): <the wait as it was>)'
-    )
-    return Note("wait", text, **issued_at(frames))
 
 
 def unchecked_verdict(
