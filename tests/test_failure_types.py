@@ -77,6 +77,20 @@ def test_without_the_setting_the_error_says_the_worker_failed_the_workflow(
     assert " ".join(text.stdout.split()).count("so the worker that ran it fails workflows on") == 2
 
 
+def test_from_python_the_error_names_override(failure_type_histories: Path) -> None:
+    # It said "(or pass --failure-exception-type ValueError; in pytest, ...)": options a
+    # Python caller does not have.
+    from replaycheck import check, load_settings
+
+    settings = load_settings(REPO).override(workflows=[MODULE])
+    found = {v.workflow_id: v.message for v in check(settings, failure_type_histories)}
+    assert found["value-error"].endswith(
+        'set workflow_failure_exception_types = ["ValueError"] under [tool.replaycheck] as your '
+        'worker has it (or override(workflow_failure_exception_types=["ValueError"])), or '
+        "declare it with @workflow.defn(failure_exception_types=[ValueError])"
+    ), found["value-error"]
+
+
 def test_with_the_workers_setting_every_history_replays(
     failure_type_histories: Path, tmp_path: Path
 ) -> None:
@@ -116,7 +130,19 @@ def test_the_pytest_plugin_takes_the_setting_from_the_ini_or_the_option(
     """)  # fmt: skip
     result = pytester.runpytest_subprocess("-p", "no:randomly")
     result.assert_outcomes(passed=1, failed=2)
-    assert "--replaycheck-failure-exception-type ValueError" in result.stdout.str()
+    said = " ".join(result.stdout.str().split())
+    assert (  # nothing but the table gave the setting: it alone is named
+        'set workflow_failure_exception_types = ["ValueError"] under [tool.replaycheck] as '
+        "your worker has it, or declare it" in said
+    ), said
+    result = pytester.runpytest_subprocess("--replaycheck-failure-exception-type=KeyError")
+    result.assert_outcomes(passed=1, failed=2)
+    said = " ".join(result.stdout.str().split())
+    assert (
+        "as your worker has it (or --replaycheck-failure-exception-type ValueError), or "
+        "declare it" in said
+    ), said
+    assert "--failure-exception-type ValueError;" not in said
     pytester.makeini(
         f"[pytest]\nreplaycheck_workflow_failure_exception_types =\n    ValueError\n"
         f"    {OUT_OF_STOCK}\n"

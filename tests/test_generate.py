@@ -599,6 +599,12 @@ def test_a_baseline_the_sandbox_refuses_is_one_line(tmp_path: Path) -> None:
         "temporalio's sandbox refused workflow SettingsGreeting: loading it, "
         "tests.workflows.app_settings "
     )
+    # generate and explore() take passthrough_modules from [tool.replaycheck] alone: neither
+    # --passthrough-module (replaycheck check's) nor pytest's option is theirs.
+    assert str(refused.value).endswith(
+        'set passthrough_modules = ["tests.workflows.app_settings"] under [tool.replaycheck], '
+        'or name your worker\'s runner or restrictions with workflow_runner = "module:object".'
+    ), refused.value
 
 
 def test_drawn_inputs_the_converter_cannot_encode_are_skipped() -> None:

@@ -108,3 +108,63 @@ def test_a_timeout_names_the_pytest_option_that_set_it(
          "than stuck, raise the timeout (--replaycheck-timeout, or timeout in "
          "[[]tool.replaycheck])*"]
     )  # fmt: skip
+
+
+SETTINGS = "tests.workflows.settings_import:SettingsSayHello"
+PASSED = "tests.workflows.app_settings"
+
+
+@pytest.mark.parametrize(
+    ("args", "ini", "said"),
+    [
+        ([], "",
+         f'set passthrough_modules = ["{PASSED}"] under [tool.replaycheck], or name'),
+        (["--replaycheck-passthrough-module=json"], "",
+         f'under [tool.replaycheck] (or --replaycheck-passthrough-module {PASSED}), or name'),
+        ([], "replaycheck_passthrough_modules = json",
+         f"under [tool.replaycheck] (or tox.ini replaycheck_passthrough_modules = {PASSED}), "
+         "or name"),
+    ],
+    ids=["table", "option", "ini"],
+)  # fmt: skip
+def test_a_module_the_sandbox_refuses_names_where_pytest_passes_it_through(
+    pytester: pytest.Pytester, args: list[str], ini: str, said: str
+) -> None:
+    # It said "(or --passthrough-module M; in pytest, --replaycheck-passthrough-module M)",
+    # an option of replaycheck check among them.
+    shutil.copy(COMPLETE, pytester.path / "history.json")
+    pytester.makefile(
+        ".toml",
+        pyproject=f"""
+            [tool.replaycheck]
+            histories = ["history.json"]
+            workflows = ["{SETTINGS}"]
+            pythonpath = ["{REPO}"]
+        """,
+    )
+    if ini:
+        pytester.makeini(f"[pytest]\n{ini}\n")
+    result = pytester.runpytest_subprocess("-p", "no:randomly", *args)
+    result.assert_outcomes(failed=1)
+    lines = [line.strip() for line in result.outlines if "sandbox refused" in line]
+    assert lines, result.stdout.str()
+    assert said in lines[0], lines[0]
+    assert "--passthrough-module" not in lines[0].replace("--replaycheck-passthrough", ""), lines
+
+
+def test_a_fixture_calls_sandbox_refusal_names_the_calls_argument(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makefile(".toml", pyproject=f'[tool.pytest.ini_options]\npythonpath = ["{REPO}"]\n')
+    pytester.makepyfile(
+        test_calls=f"""
+def test_refused(replaycheck):
+    replaycheck.check({str(COMPLETE)!r}, {SETTINGS!r}, passthrough_modules="json")
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [f'*set passthrough_modules = [[]"{PASSED}"] under [[]tool.replaycheck] (or '
+         f'check(passthrough_modules=[[]"{PASSED}"])), or name your worker*'],
+    )  # fmt: skip

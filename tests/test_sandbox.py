@@ -56,6 +56,22 @@ def test_passed_through_the_workflow_replays() -> None:
     assert by_name[NONDETERMINISTIC.name]["verdict"] == "nondeterministic"
 
 
+def test_from_python_the_refusal_names_override(tmp_path: Path) -> None:
+    # It said "(or --passthrough-module ...; in pytest, ...)": neither is a Python argument.
+    from replaycheck import check, load_settings
+    from replaycheck.errors import WorkflowImportError
+
+    (tmp_path / "pyproject.toml").write_text(f'[tool.replaycheck]\npythonpath = ["{REPO}"]\n')
+    settings = load_settings(tmp_path).override(workflows=[SETTINGS])
+    with pytest.raises(WorkflowImportError) as refused:
+        check(settings, [COMPLETE])
+    assert str(refused.value).endswith(
+        f'set passthrough_modules = ["{PASSED}"] under [tool.replaycheck] (or '
+        f'override(passthrough_modules=["{PASSED}"])), or name your worker\'s runner or '
+        'restrictions with workflow_runner = "module:object".'
+    ), refused.value
+
+
 @pytest.mark.parametrize(
     "setting",
     [

@@ -52,6 +52,19 @@ def other_then(key: str, given: str | None, joint: str) -> str:
     return f"{place}{joint}" if place else ""
 
 
+def given_with(given: str, value: str, listed: str) -> str:
+    """``given`` (how the caller gives a list setting, as :func:`other_place` names it) with
+    ``value`` in it (``listed``: the same as the items of a list), as a message tells to pass
+    it: ``--replaycheck-passthrough-module X``, ``override(passthrough_modules=["X"])``."""
+    if given.startswith("--"):
+        return f"{given} {value}"
+    if given.endswith("=...)"):
+        return f"{given.removesuffix('...)')}[{listed}])"
+    if "=[...] (" in given:  # explore()'s and generate's: key=[...] (--option)
+        return f"{given.replace('[...]', f'[{listed}]').removesuffix(')')} {value})"
+    return f"{given} = {value}"  # an ini key
+
+
 def as_str(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{where}: expected a non-empty string, got {value!r}.")

@@ -135,7 +135,9 @@ class Engine:
         except RuntimeError as exc:  # the sandbox refused a workflow: say what, and the fix
             from replaycheck._sandbox import sandbox_refusal
 
-            refused = sandbox_refusal(exc, {cls.__module__ for cls in self.baseline})
+            modules = {cls.__module__ for cls in self.baseline}
+            # "": generate and explore() take passthrough_modules from [tool.replaycheck] alone
+            refused = sandbox_refusal(exc, modules, "")
             if refused is None:
                 raise
             raise refused from None

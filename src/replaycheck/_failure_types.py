@@ -11,6 +11,7 @@ whose cause is the setting, not the code.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -64,10 +65,11 @@ def history_failure_type(loaded: LoadedHistory) -> tuple[str, int]:
     return failure.application_failure_info.type, last.event_id
 
 
-def failed_workflow_hint(loaded: LoadedHistory, text: str) -> str:
+def failed_workflow_hint(loaded: LoadedHistory, text: str, python: str | None = None) -> str:
     """For a replay whose workflow code raised (``text``: the replay failure) where the history
     failed the workflow on an exception of the same type: what happened and the setting that
-    fixes it; empty otherwise."""
+    fixes it (``python``: how the caller gives it, ``ReplayJob.python_name``; ``None``: the
+    command line's options); empty otherwise."""
     from replaycheck._code_failure import raised_by
 
     raised, path = raised_by(text)
@@ -78,10 +80,22 @@ def failed_workflow_hint(loaded: LoadedHistory, text: str) -> str:
     return (
         f"; the history failed the workflow on this {raised} (event {event}), so the worker that "
         f"ran it fails workflows on {raised} and this replay does not: set "
-        f'{KEY} = ["{spec}"] under [tool.replaycheck] as your worker has it (or pass '
-        f"--failure-exception-type {spec}; in pytest, --replaycheck-failure-exception-type "
-        f"{spec}), or declare it with @workflow.defn(failure_exception_types=[{raised}])"
+        f'{KEY} = ["{spec}"] under [tool.replaycheck] as your worker has it{_or_pass(spec, python)}'
+        f", or declare it with @workflow.defn(failure_exception_types=[{raised}])"
     )
+
+
+def _or_pass(spec: str, python: str | None) -> str:
+    """`` (or pass --failure-exception-type SPEC; ...)``, naming the caller's own place when
+    ``python`` says it (empty when only ``[tool.replaycheck]`` gives the setting)."""
+    from replaycheck._config_values import given_with
+
+    if python is None:
+        return (
+            f" (or pass --failure-exception-type {spec}; in pytest, "
+            f"--replaycheck-failure-exception-type {spec})"
+        )
+    return f" (or {given_with(python, spec, json.dumps(spec))})" if python else ""
 
 
 def _spec_of(name: str, path: str) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Collection
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
-from replaycheck._config_values import other_then
+from replaycheck._config_values import given_with, other_then
 from replaycheck.config import import_object
 from replaycheck.errors import ConfigError, SandboxImportError
 
@@ -72,19 +72,31 @@ def as_workflow_runner(obj: Any, spec: str, python: str | None = None) -> Workfl
 
 _VALIDATING = re.compile(r"Failed validating workflow (.+)")
 _RESTRICTED = "RestrictedWorkflowAccessError"
+RUNNER = 'name your worker\'s runner or restrictions with workflow_runner = "module:object"'
 PASS_IT = (
     "set passthrough_modules = [{0}] under [tool.replaycheck] (or --passthrough-module {1}; "
-    "in pytest, --replaycheck-passthrough-module {1}), or "
-    'name your worker\'s runner or restrictions with workflow_runner = "module:object"'
+    "in pytest, --replaycheck-passthrough-module {1}), or " + RUNNER
 )
+"""The fix of a module the sandbox refuses, as the command line names it."""
+
+
+def pass_it(listed: str, module: str, python: str | None = None) -> str:
+    """How to pass ``module`` through (``listed``: as an item of ``passthrough_modules``),
+    naming where the caller gives it (``python``, ``ReplayJob.python_name``): :data:`PASS_IT`
+    for the command line, else ``[tool.replaycheck]`` and the caller's own place, if any."""
+    if python is None:
+        return PASS_IT.format(listed, module)
+    other = f" (or {given_with(python, module, listed)})" if python else ""
+    return f"set passthrough_modules = [{listed}] under [tool.replaycheck]{other}, or {RUNNER}"
 
 
 def sandbox_refusal(
-    exc: BaseException, workflow_modules: Collection[str]
+    exc: BaseException, workflow_modules: Collection[str], python: str | None = None
 ) -> SandboxImportError | None:
     """The error for temporalio's ``Failed validating workflow X`` (raised as a ``Replayer``
-    starts): what the sandbox refused, in which module, and the setting that passes it through;
-    ``None`` for any other exception."""
+    starts): what the sandbox refused, in which module, and the setting that passes it through
+    (``python``: how the caller gives ``passthrough_modules``, see :func:`pass_it`); ``None``
+    for any other exception."""
     match = _VALIDATING.fullmatch(str(exc))
     if not isinstance(exc, RuntimeError) or match is None or exc.__cause__ is None:
         return None
@@ -95,7 +107,7 @@ def sandbox_refusal(
         return SandboxImportError(
             f"temporalio's sandbox refused {name} while loading its module: it "
             f"{_what_it_did(cause)}; a worker fails the same way unless it passes the module "
-            f"that does so through: if yours does, {PASS_IT.format('...', 'MODULE')}."
+            f"that does so through: if yours does, {pass_it('...', 'MODULE', python)}."
         )
     module, where = _module_and_place(frames)
     said = f"temporalio's sandbox refused {name}: loading it, {module} ({where}) "
@@ -109,7 +121,7 @@ def sandbox_refusal(
     return SandboxImportError(
         f"{said}; a worker fails the same way unless it passes {passed} through: if yours does "
         f"(it is deterministic: settings, models, a library), "
-        f"{PASS_IT.format(json.dumps(passed), passed)}."
+        f"{pass_it(json.dumps(passed), passed, python)}."
     )
 
 

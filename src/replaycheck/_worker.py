@@ -149,14 +149,26 @@ class BatchReplay:
                 index, loaded, started = self.current
                 self.current = None
                 seconds = time.perf_counter() - started
-                verdict = failure_verdict(loaded, exc, seconds, converter=self.converter)
+                verdict = self._failed(loaded, exc, seconds)
                 verdict = self._with_patches(verdict, loaded)
                 self.emit({"index": index, "verdict": verdict.to_json_dict()})
             elif self.fed == fed:  # failing before any history: retrying would loop forever
-                refused = None if self.ready else sandbox_refusal(exc, self._modules())
+                passing = self.job.python_name("passthrough_modules")
+                refused = None if self.ready else sandbox_refusal(exc, self._modules(), passing)
                 if refused is not None:
                     raise refused from None
                 raise
+
+    def _failed(
+        self,
+        loaded: LoadedHistory,
+        failure: BaseException,
+        seconds: float,
+        recording: Recording | None = None,
+    ) -> Verdict:
+        """:func:`failure_verdict`, its fixes naming where the job's caller gives a setting."""
+        types = self.job.python_name("workflow_failure_exception_types")
+        return failure_verdict(loaded, failure, seconds, recording, self.converter, types)
 
     def _modules(self) -> set[str]:
         return {cls.__module__ for cls in self.classes}
@@ -221,7 +233,7 @@ class BatchReplay:
                 verdict = verdict or await ok_verdict(loaded, recording, seconds, self.codec)
             else:
                 failure = result.replay_failure
-                verdict = failure_verdict(loaded, failure, seconds, recording, self.converter)
+                verdict = self._failed(loaded, failure, seconds, recording)
                 note = unissued_note(self.job, loaded, verdict, recording)
                 if note:  # said once per command, before the verdict
                     self.emit({"note": note})

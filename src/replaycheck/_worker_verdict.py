@@ -30,9 +30,12 @@ def failure_verdict(
     seconds: float,
     recording: Recording | None = None,
     converter: ConfiguredConverter | None = None,
+    failure_types: str | None = None,
 ) -> Verdict:
     """Map a replay failure to ``nondeterministic`` (with its diagnosis) or ``error``
-    (``converter``: the ``data_converter`` the replay used, if one is configured)."""
+    (``converter``: the ``data_converter`` the replay used, if one is configured;
+    ``failure_types``: how the caller gives ``workflow_failure_exception_types``, as
+    ``ReplayJob.python_name`` says)."""
     from temporalio.workflow import NondeterminismError
 
     from replaycheck.diagnose import Diagnosis, core_message, severity_of
@@ -56,7 +59,7 @@ def failure_verdict(
     if message.endswith(RETRIED):  # the code raised: was it a worker's failure type?
         from replaycheck._failure_types import failed_workflow_hint
 
-        hint = failed_workflow_hint(loaded, text)
+        hint = failed_workflow_hint(loaded, text, failure_types)
         message = message.removesuffix(RETRIED) + hint if hint else message
     return verdict_for(loaded, "error", message, seconds, detail=text)
 
