@@ -9,6 +9,7 @@ import pytest
 
 from replaycheck.errors import NoHistoriesError
 from replaycheck.histories import discover
+from tests.conftest import COMPLETE
 from tests.test_workflow_specs import run_check
 
 pytest_plugins = ["pytester"]
@@ -94,3 +95,15 @@ def test_a_run_that_leaves_the_histories_out_does_not_need_them(
         "tests", "--replaycheck-histories=empty/histories", *xdist_args
     )
     result.assert_outcomes(passed=1)
+
+
+def test_a_module_of_another_number_is_not_the_one_meant(tmp_path: Path) -> None:
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "__init__.py").write_text("")
+    (tmp_path / "flows" / "orders_v2.py").write_text("")
+    (tmp_path / "pyproject.toml").write_text("[tool.replaycheck]\n")
+    for spec, meant in [("flows.orders_v3", None), ("flows.ordrs_v2", "flows.orders_v2")]:
+        result = run_check(tmp_path, "-w", spec, str(COMPLETE))
+        assert result.exit_code == 2
+        hint = f"(did you mean {meant!r}?)" if meant else "did you mean"
+        assert (hint in result.stderr) == bool(meant), result.stderr

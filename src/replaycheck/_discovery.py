@@ -131,8 +131,9 @@ def history_file(raw: str) -> Path:
 
 def _missing_hint(path: Path) -> str:
     """`` (did you mean 'fixtures/histories'?)`` when a part of ``path`` is missing and its
-    directory holds an entry of a close name (a typo), else empty."""
-    import difflib
+    directory holds an entry of a close name (a typo, not another number or id: ``order-9.json``
+    is not ``order-4.json``), else the histories beside a missing history file, else empty."""
+    from replaycheck._close_names import typo_of
 
     missing = path
     while not missing.parent.exists() and missing.parent != missing:
@@ -141,11 +142,16 @@ def _missing_hint(path: Path) -> str:
         siblings = [entry.name for entry in missing.parent.iterdir()]
     except OSError:
         return ""
-    close = difflib.get_close_matches(missing.name, siblings, n=1, cutoff=0.8)
-    if not close:
+    close = typo_of(missing.name, siblings)
+    meant = None if close is None else missing.parent / close / path.relative_to(missing)
+    if meant is not None and meant.exists():
+        return f" (did you mean {str(meant)!r}?)"
+    beside = sorted(s for s in siblings if is_history_name(s))
+    if missing != path or not is_history_name(path.name) or not beside:
         return ""
-    meant = missing.parent / close[0] / path.relative_to(missing)
-    return f" (did you mean {str(meant)!r}?)" if meant.exists() else ""
+    more = f" and {len(beside) - 3} more" if len(beside) > 3 else ""
+    names = ", ".join(map(repr, beside[:3])) + more
+    return f" (no history of that name in {missing.parent}, which holds {names})"
 
 
 def check_report_path(output: str | None, histories: Iterable[Path]) -> None:

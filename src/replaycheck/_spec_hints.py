@@ -39,8 +39,10 @@ def as_class_spec(module_name: str, exc: Exception) -> str:
 
 def close_module(spec: str, exc: Exception) -> str:
     """`` (did you mean 'pkg.workflows'?)`` when a part of ``spec``'s module is missing and a
-    module of a close name sits where it would be (a typo), else empty."""
+    module of a close name sits where it would be (a typo, not another number), else empty."""
     module_name, colon, cls_name = spec.partition(":")
+    from replaycheck._close_names import other_id
+
     missing = exc.name if isinstance(exc, ModuleNotFoundError) else None
     if not missing or not (module_name + ".").startswith(missing + "."):
         return ""  # a module the user's module imports is missing, not the one named
@@ -51,6 +53,8 @@ def close_module(spec: str, exc: Exception) -> str:
         return ""
     siblings = [m.name for m in pkgutil.iter_modules(search)]
     for close in difflib.get_close_matches(name, siblings, n=3, cutoff=0.8):
+        if other_id(name, close):
+            continue  # 'workflows_v2' for 'workflows_v3' is another module, not a typo
         meant = ".".join(filter(None, [parent, close])) + module_name[len(missing) :]
         if _module_exists(meant):  # 'tests.x' is not 'test.x' when the stdlib's has no x
             return f" (did you mean {meant + colon + cls_name!r}?)"
