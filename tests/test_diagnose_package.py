@@ -417,3 +417,33 @@ def test_a_method_called_on_a_class_is_read_however_the_class_is_named(
     finally:
         sys.modules.pop("depot", None)
         sys.modules.pop("depot.shared", None)
+
+
+def test_a_base_class_nested_beside_its_subclass_is_read_where_python_finds_it(
+    tmp_path: Path,
+) -> None:
+    # class B(A) in class Outer: Python looks A up in Outer's body first, so B inherits
+    # Outer.A's methods, not those of a module-level class A.
+    workflow_file = tmp_path / "wf.py"
+    workflow_file.write_text(
+        "class A:\n"
+        "    async def approve(self, order):\n        pass\n\n"
+        "class Outer:\n"
+        "    class A:\n"
+        "        async def approve(self, order):\n            pass\n\n"
+        "        @staticmethod\n        async def step(order):\n            pass\n\n"
+        "    class B(A):\n        pass\n\n"
+        "class Orders(Outer.B):\n"
+        "    async def run(self, order):\n"
+        "        await self.approve(order)\n"
+        "        await Outer.B.step(order)\n"
+    )
+    tree = parsed(str(workflow_file))
+    assert tree is not None and isinstance(tree.body[-1], ast.ClassDef)
+    run = tree.body[-1].body[0]
+    calls = sorted((n for n in ast.walk(run) if isinstance(n, ast.Call)), key=lambda n: n.lineno)
+    found = [called(str(workflow_file), run, c) for c in calls]
+    assert [(f[1].name, f[1].lineno) if f else None for f in found] == [
+        ("approve", 7),  # Outer.A's, which Outer.B inherits
+        ("step", 11),
+    ]

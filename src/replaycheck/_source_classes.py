@@ -12,7 +12,9 @@ from contextvars import ContextVar
 from typing import Any
 
 from replaycheck._patch_modules import dotted_name
-from replaycheck._source_imports import defined, definition, module_path, named
+from replaycheck._source import parsed
+from replaycheck._source_imports import defined, definition, module_path, named, within
+from replaycheck._source_nodes import class_of
 
 _INSTANCE: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("instance_of", default=())
 """``(file, qualified name)`` of each class of the workflow's own code in the method resolution
@@ -74,7 +76,7 @@ def method(
         return path, found
     seen = seen | {(path, owner.lineno)}
     for base in owner.bases:
-        located = _base_class(path, base)
+        located = _base_class(path, owner, base)
         if located is not None and (located[0], located[1].lineno) not in seen:
             inherited = method(*located, name, seen)
             if inherited is not None:
@@ -82,10 +84,19 @@ def method(
     return None
 
 
-def _base_class(path: str, base: ast.expr) -> tuple[str, ast.ClassDef] | None:
-    """The file and definition of the class ``base`` (a base of a class of ``path``) names: one
-    of that module (a class nested in one: ``Rules.Base``), or of a module of the workflow's
-    own code it imports (``Approvals``, ``shared.Approvals``, re-exported by a package too)."""
+def _base_class(path: str, owner: ast.ClassDef, base: ast.expr) -> tuple[str, ast.ClassDef] | None:
+    """The file and definition of the class ``base`` (a base of ``owner``, a class of ``path``)
+    names: a class defined before ``owner`` in the class holding it (``class B(A)`` beside
+    ``class A`` in ``class Outer``), as Python looks it up there first; else one of the module
+    (a class nested in one: ``Rules.Base``), or of a module of the workflow's own code it
+    imports (``Approvals``, ``shared.Approvals``, re-exported by a package too)."""
     dotted = dotted_name(base)
-    found = None if dotted is None else named(path, dotted)
+    if dotted is None:
+        return None
+    tree = parsed(path)
+    holder = None if tree is None else class_of(tree, owner)
+    sibling = None if holder is None else within(holder, dotted)
+    if isinstance(sibling, ast.ClassDef) and sibling.lineno < owner.lineno:
+        return path, sibling
+    found = named(path, dotted)
     return found if found is not None and isinstance(found[1], ast.ClassDef) else None

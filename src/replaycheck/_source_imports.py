@@ -68,6 +68,15 @@ def definition(file: str, qualname: str) -> tuple[str, Any] | None:
     return None if found is None else (file, found)
 
 
+def within(holder: ast.ClassDef, dotted: str) -> Any:
+    """The class or function ``dotted`` (``A``, ``A.Inner``) names in the body of the class
+    ``holder``, else ``None``."""
+    found: Any = holder
+    for part in dotted.split("."):
+        found = _top_level(found, part) if isinstance(found, ast.ClassDef) else None
+    return found
+
+
 def _top_level(tree: ast.Module | ast.ClassDef, name: str) -> Any:
     """The first class or function ``name`` defined in the body of ``tree``."""
     return next((s for s in tree.body if isinstance(s, (*_DEFS, ast.ClassDef))
