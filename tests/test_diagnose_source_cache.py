@@ -160,3 +160,38 @@ def test_the_imports_of_a_large_module_are_listed_once_for_every_name_asked_abou
     assert found["audit_vip"] == (helpers, "audit_vip")
     assert found["workflow"] is None and found["asyncio"] is None  # not the workflow's own
     assert modules == [None] * len(names)  # it imports no module of its own by name
+
+
+def test_a_project_of_forty_modules_is_parsed_once_per_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A worker diagnosing the histories of a project's 40 workflow modules, in turn, reads each
+    # module's tree and statements once, not again for each history once 32 were read.
+    from replaycheck._source import statement_span
+
+    files = []
+    for n in range(40):
+        path = tmp_path / f"wf{n}.py"
+        path.write_text(f"async def run{n}(order):\n    await audit(\n        order,\n    )\n")
+        files.append(str(path))
+    parses, walks = [], []
+    real_parse, real_walk = ast.parse, ast.walk
+
+    def counting_parse(source, *args, **kwargs):  # type: ignore[no-untyped-def]
+        parses.append(source)
+        return real_parse(source, *args, **kwargs)
+
+    def counting_walk(node: ast.AST):  # type: ignore[no-untyped-def]
+        if isinstance(node, ast.Module):
+            walks.append(node)
+        return real_walk(node)
+
+    monkeypatch.setattr(ast, "parse", counting_parse)
+    monkeypatch.setattr(ast, "walk", counting_walk)
+    for _ in range(3):  # three histories of each workflow, in turn
+        for file in files:
+            assert statement_span(file, 3) == (2, 4)
+            found = function_at(file, 3)
+            assert found is not None and found.name.startswith("run")
+    assert len(parses) == len(files)
+    assert len(walks) <= 2 * len(files)  # its statements and its functions, each listed once

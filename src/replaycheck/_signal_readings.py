@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from replaycheck._nexus_readings import NEXUS_CALLS
 from replaycheck._source import (
+    FILES_KEPT,
     LOOPS,
     SourceFrame,
     end_line,
@@ -130,7 +131,7 @@ def _methods(path: str, line: int) -> dict[str, list[Any]]:
     return found
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=FILES_KEPT)
 def _classes(path: str) -> dict[str, ast.ClassDef]:
     """The classes of ``path`` by name."""
     tree = parsed(path)

@@ -72,7 +72,14 @@ def lines_source(path: str, first: int, last: int) -> str:
     return textwrap.dedent("".join(linecache.getlines(path)[first - 1 : last])).rstrip()
 
 
-@functools.lru_cache(maxsize=32)
+FILES_KEPT = 128
+"""Files whose tree, statement spans and lines without comments are kept, the least recently
+used dropped first: a project's workflow modules, their helpers and shared modules are read
+once per process, not again for each history once more than a few dozen were asked about;
+bounded, since a tree costs about 1.5 KB a line (3.1 MB for a 2,122-line module)."""
+
+
+@functools.lru_cache(maxsize=FILES_KEPT)
 def parsed(path: str) -> ast.Module | None:
     """The syntax tree of ``path`` (``None`` if it does not parse)."""
     try:
@@ -81,7 +88,7 @@ def parsed(path: str) -> ast.Module | None:
         return None
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=FILES_KEPT)
 def _statement_spans(path: str) -> dict[int, tuple[int, int]]:
     """For each line of ``path``, the span of the innermost simple statement covering it; the
     header lines of an ``async with asyncio.timeout(...)`` block, the whole block."""
@@ -348,7 +355,7 @@ def statement_span(path: str, line: int) -> tuple[int, int]:
 PATCH_CALL = r"(?:patched|deprecate_patch)\(\s*[\"']([^\"']+)[\"']"
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=FILES_KEPT)
 def without_comments(lines: tuple[str, ...]) -> list[str]:
     """``lines`` with their ``#`` comments cut (a comment naming a command is not a call)."""
     import io
