@@ -138,10 +138,15 @@ NESTING = {
                 elif workflow.patched("c"):
                     await self.new()
                 self.shared()
+                await getattr(self, "by_name")()
 
             async def new(self) -> None:
                 workflow.patched("b")
                 self.shared()
+                await self.by_name()
+
+            async def by_name(self) -> None:
+                workflow.patched("f")
 
             async def old(self) -> None:
                 workflow.patched("d")
@@ -154,7 +159,8 @@ NESTING = {
 
 def test_the_scan_reads_the_gates_a_call_is_inside(tmp_path: Path) -> None:
     # In the branch itself, or in a method only that branch calls (through a second gate
-    # too); a method also called outside every gate is inside none.
+    # too); a method also called outside every gate is inside none, also when that call
+    # names it in a string (getattr(self, "by_name")).
     root = write_package(tmp_path, "nestpkg", NESTING)
     found = {s.patch_id: s.within for s in scan(["nestpkg.flows"], [str(root)]).sites}
     assert found == {
@@ -163,6 +169,7 @@ def test_the_scan_reads_the_gates_a_call_is_inside(tmp_path: Path) -> None:
         "c": (("a", True),),
         "d": (("a", False),),
         "e": (),
+        "f": (),
     }
 
 

@@ -280,6 +280,11 @@ class _Visitor(ast.NodeVisitor):
         self.references.append((node.attr, self.function, tuple(self.within)))
         self.generic_visit(node)
 
+    def visit_Constant(self, node: ast.Constant) -> None:
+        """A string that may name a function (``getattr(self, "prepare")``) refers to it."""
+        if isinstance(node.value, str) and node.value.isidentifier():
+            self.references.append((node.value, self.function, tuple(self.within)))
+
     def visit_Call(self, node: ast.Call) -> None:
         kind = _call_kind(self.module, node.func)
         if kind is not None:
