@@ -804,7 +804,8 @@ def test_a_data_converter_factory_that_raises_is_named() -> None:
                  str(COMPLETE))  # fmt: skip
     assert result.exit_code == 2
     assert "data_converter tests.workflows.codec:broken_factory could not be made " \
-        "(RuntimeError: no key configured)" in result.stderr
+        "(RuntimeError: no key configured); fix it, or the --data-converter / data_converter " \
+        "setting.\n" in result.stderr
 
 
 @pytest.mark.parametrize("fmt", ["text", "junit", "github", "json"])

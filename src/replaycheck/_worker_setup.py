@@ -111,7 +111,7 @@ def make_setup(job: ReplayJob) -> Setup:
             given = other_then(key, job.python_name(key), " / ")
             raise ConfigError(
                 f"{key} {spec} could not be made ({type(exc).__name__}: {exc}); fix it, or the "
-                f"{given}{key} setting"
+                f"{given}{key} setting."
             ) from None
     return replace(
         Setup(**made),
