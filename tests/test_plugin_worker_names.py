@@ -5,6 +5,7 @@ alone, never a flag of ``replaycheck check`` (``--plugin``, ``--data-converter``
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -15,15 +16,23 @@ pytest_plugins = ["pytester"]
 CLI_FLAGS = ("--plugin", "--interceptor", "--data-converter", "--workflow-runner", " -w,")
 
 
-def error_line(pytester: pytest.Pytester, table: str, *args: str, ini: str = "") -> str:
-    """The error the one history's item shows, with ``table`` in ``[tool.replaycheck]``."""
-    shutil.copy(COMPLETE, pytester.path / "history.json")
+def run_one(
+    pytester: pytest.Pytester,
+    history: Path,
+    workflows: str,
+    *args: str,
+    table: str = "",
+    ini: str = "",
+) -> pytest.RunResult:
+    """pytest over the one ``history``, against ``workflows``, with ``table`` in
+    ``[tool.replaycheck]`` and ``ini`` in the ini file; its item failed."""
+    shutil.copy(history, pytester.path / "history.json")
     pytester.makefile(
         ".toml",
         pyproject=f"""
             [tool.replaycheck]
             histories = ["history.json"]
-            workflows = ["tests.workflows.sayhello"]
+            workflows = ["{workflows}"]
             pythonpath = ["{REPO}"]
             {table}
         """,
@@ -32,6 +41,12 @@ def error_line(pytester: pytest.Pytester, table: str, *args: str, ini: str = "")
         pytester.makeini(f"[pytest]\n{ini}\n")
     result = pytester.runpytest_subprocess("-p", "no:randomly", *args)
     result.assert_outcomes(failed=1)
+    return result
+
+
+def error_line(pytester: pytest.Pytester, table: str, *args: str, ini: str = "") -> str:
+    """The error the one history's item shows, with ``table`` in ``[tool.replaycheck]``."""
+    result = run_one(pytester, COMPLETE, "tests.workflows.sayhello", *args, table=table, ini=ini)
     said = [line.strip() for line in result.outlines if "; check " in line or "; fix " in line]
     assert said, result.stdout.str()
     return said[0]
@@ -91,18 +106,8 @@ def test_a_timeout_names_the_pytest_option_that_set_it(
 ) -> None:
     monkeypatch.setenv("TEMPORAL_DEBUG", "1")  # no deadlock detector: the history truly hangs
     monkeypatch.setenv("REPLAYCHECK_TEST_HANG", "120")
-    shutil.copy(NONDETERMINISTIC, pytester.path / "history.json")
-    pytester.makefile(
-        ".toml",
-        pyproject=f"""
-            [tool.replaycheck]
-            histories = ["history.json"]
-            workflows = ["tests.workflows.misbehaving:HangingSayHello"]
-            pythonpath = ["{REPO}"]
-        """,
-    )
-    result = pytester.runpytest_subprocess("-p", "no:randomly", "--replaycheck-timeout=2")
-    result.assert_outcomes(failed=1)
+    result = run_one(pytester, NONDETERMINISTIC, "tests.workflows.misbehaving:HangingSayHello",
+                     "--replaycheck-timeout=2")  # fmt: skip
     result.stdout.fnmatch_lines(
         ["*replay timed out after 2 s in a history of 11 events; if it is that long rather "
          "than stuck, raise the timeout (--replaycheck-timeout, or timeout in "
@@ -132,20 +137,7 @@ def test_a_module_the_sandbox_refuses_names_where_pytest_passes_it_through(
 ) -> None:
     # It said "(or --passthrough-module M; in pytest, --replaycheck-passthrough-module M)",
     # an option of replaycheck check among them.
-    shutil.copy(COMPLETE, pytester.path / "history.json")
-    pytester.makefile(
-        ".toml",
-        pyproject=f"""
-            [tool.replaycheck]
-            histories = ["history.json"]
-            workflows = ["{SETTINGS}"]
-            pythonpath = ["{REPO}"]
-        """,
-    )
-    if ini:
-        pytester.makeini(f"[pytest]\n{ini}\n")
-    result = pytester.runpytest_subprocess("-p", "no:randomly", *args)
-    result.assert_outcomes(failed=1)
+    result = run_one(pytester, COMPLETE, SETTINGS, *args, ini=ini)
     lines = [line.strip() for line in result.outlines if "sandbox refused" in line]
     assert lines, result.stdout.str()
     assert said in lines[0], lines[0]
