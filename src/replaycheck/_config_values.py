@@ -252,15 +252,20 @@ def _not_a_class(spec: str) -> str:
     )
 
 
+def type_name(cls: type) -> str:
+    """The workflow type ``cls`` registers (``*``: a dynamic workflow)."""
+    from temporalio.workflow import _Definition
+
+    defn = _Definition.from_class(cls)
+    return (defn.name if defn else None) or "*"
+
+
 def type_clash(classes: Iterable[type]) -> tuple[str, type, type] | None:
     """The first workflow type two of ``classes`` register (dynamic workflows as ``*``), with
     the class that registered it first and the other; ``None`` when each has its own."""
-    from temporalio.workflow import _Definition
-
     seen: dict[str, type] = {}
     for cls in classes:
-        defn = _Definition.from_class(cls)
-        name = (defn.name if defn else None) or "*"
+        name = type_name(cls)
         first = seen.setdefault(name, cls)
         if first is not cls:
             return name, first, cls

@@ -13,7 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from replaycheck._config_values import OBJECT_KINDS, other_place, other_then, type_clash
+from replaycheck._config_values import (
+    OBJECT_KINDS,
+    other_place,
+    other_then,
+    type_clash,
+    type_name,
+)
 from replaycheck.config import import_object
 from replaycheck.errors import ConfigError, ReplaycheckError
 
@@ -158,8 +164,8 @@ def baseline_worker_plugins(
             return "replaycheck.generate.baseline"
 
         def configure_worker(self, config: Any) -> Any:
-            ours = {_type_name(c) for c in baseline}
-            added = [c for c in config.get("workflows", ()) if _type_name(c) not in ours]
+            ours = {type_name(c) for c in baseline}
+            added = [c for c in config.get("workflows", ()) if type_name(c) not in ours]
             return {**config, "workflows": [*baseline, *added], "activities": list(activities)}
 
         async def run_worker(self, worker: Any, next: Any) -> None:
@@ -172,14 +178,6 @@ def baseline_worker_plugins(
             return next(replayer, histories)
 
     return [*plugins, BaselineFirst()] if plugins else []
-
-
-def _type_name(cls: type) -> str:
-    """The workflow type ``cls`` registers (``*``: a dynamic workflow)."""
-    from temporalio.workflow import _Definition
-
-    defn = _Definition.from_class(cls)
-    return (defn.name if defn else None) or "*"
 
 
 def _make(
