@@ -61,19 +61,17 @@ def named(path: str, dotted: str) -> tuple[str, Any] | None:
 def definition(file: str, qualname: str) -> tuple[str, Any] | None:
     """``file`` and the definition of the class or function ``qualname`` in it (``Outer.Inner``:
     a class nested in a class), as ``__qualname__`` names it."""
-    found: Any = parsed(file)
-    for part in qualname.split("."):
-        holds = isinstance(found, ast.Module | ast.ClassDef)
-        found = _top_level(found, part) if holds else None
+    found = within(parsed(file), qualname)
     return None if found is None else (file, found)
 
 
-def within(holder: ast.ClassDef, dotted: str) -> Any:
-    """The class or function ``dotted`` (``A``, ``A.Inner``) names in the body of the class
-    ``holder``, else ``None``."""
+def within(holder: ast.Module | ast.ClassDef | None, dotted: str) -> Any:
+    """The class or function ``dotted`` (``A``, ``A.Inner``) names in the body of ``holder``
+    (a module or a class), else ``None``."""
     found: Any = holder
     for part in dotted.split("."):
-        found = _top_level(found, part) if isinstance(found, ast.ClassDef) else None
+        holds = isinstance(found, ast.Module | ast.ClassDef)
+        found = _top_level(found, part) if holds else None
     return found
 
 
