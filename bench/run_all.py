@@ -10,6 +10,10 @@ processes, best of ``--repeat`` runs each:
   executions of the ``Steps`` workflow (tests/workflows/steps.py; STEPS activities each, default
   8 and 20: 53 and 125 events per history), run on the export benchmark's dev server and
   exported once with ``replaycheck export``: how the speed-up grows with history length
+- ``xdist alone``: the same number of plain tests, each spinning the CPU that one replay costs
+  under ``pytest -n 0`` (what ``-n 0`` spends beyond a run of empty tests, per item), with
+  ``-n 0`` and ``-n 2``: the speed-up pytest-xdist itself gives a suite of this size and cost
+  per test on this machine, the yardstick for replaycheck's
 - with ``--export``: ``bench/bench_export.py`` (``replaycheck export`` against one
   ``temporal workflow show`` process per execution; it starts its own dev server)
 
@@ -129,6 +133,41 @@ def print_speedup(times: dict[str, float], cpus: dict[str, float], suffix: str =
           f"{cpus[n0] / times[n0]:.2f}; ceiling on {cores} cores: {ceiling:.2f}x)")
 
 
+SPIN_SUITE = """\
+import time
+
+import pytest
+
+
+@pytest.mark.parametrize("i", range({count}))
+def test_spin(i):
+    end = time.process_time() + {seconds!r}
+    while time.process_time() < end:
+        pass
+"""
+
+
+def xdist_alone(count: int, cpu_n0: float, repeat: int) -> None:
+    """Time ``count`` plain tests that each spin the CPU one replay costs under ``-n 0``, with
+    ``-n 0`` and ``-n 2``: pytest-xdist's own speed-up for such a suite."""
+    folder = ROOT / "bench" / "results" / "xdist-alone"
+    folder.mkdir(parents=True, exist_ok=True)
+    suite = folder / "test_spin.py"
+    base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:replaycheck",
+            str(suite)]
+    suite.write_text(SPIN_SUITE.format(count=count, seconds=0.0))
+    empty = min(timed([*base, "-n", "0"])[1] for _ in range(repeat))
+    seconds = max(0.0, cpu_n0 - empty) / count
+    suite.write_text(SPIN_SUITE.format(count=count, seconds=seconds))
+    print(f"\nxdist alone: {count} plain tests spinning {seconds * 1000:.1f} ms of CPU each "
+          f"(CPU of replaycheck's -n 0 beyond {count} empty tests' {empty:.2f} s, per item)")
+    times, cpus = measure({"pytest -n 0": [*base, "-n", "0"], "pytest -n 2": [*base, "-n", "2"]},
+                          repeat)
+    for name, wall in times.items():
+        print(f"{name:30} {wall:7.2f} s   CPU {cpus[name]:6.2f} s")
+    print_speedup(times, cpus)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
@@ -160,6 +199,7 @@ def main() -> int:
     print_table(times, cpus, events)
     print_speedup(times, cpus)
     print_speedup(times, cpus, ", no hypothesis")
+    xdist_alone(histories, cpus["pytest -n 0"], args.repeat)
     for steps in [] if args.long is None else args.long or [8, 20]:
         # Longer histories: the cost per item (pytest's, xdist's, ours) weighs less.
         corpus = build_steps_corpus(200, steps)
@@ -174,6 +214,7 @@ def main() -> int:
         }, args.repeat)
         print_table(times, cpus, events)
         print_speedup(times, cpus)
+        xdist_alone(histories, cpus["pytest -n 0"], args.repeat)
     if args.export:
         subprocess.run([py, "bench/bench_export.py", "--repeat", str(args.repeat)], cwd=ROOT,
                        check=True)
