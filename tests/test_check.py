@@ -114,6 +114,10 @@ def test_import_error_in_workflow_module_is_one_line() -> None:
     result = run("-w", "tests.workflows.does_not_exist", str(COMPLETE))
     assert result.exit_code == 2
     assert "cannot import workflow module 'tests.workflows.does_not_exist'" in result.stderr
+    # The command line's own option, not pytest's or the Python API's.
+    assert "check the workflows setting (-w, or 'workflows' in [tool.replaycheck])" in (
+        result.stderr
+    )
     assert result.stderr.count("\n") == 1
 
 

@@ -104,7 +104,8 @@ def resolved(spec: GenerationSpec, *, cli: bool = False) -> Iterator[Resolved]:
                     ref, new or plugin_modules(settings), settings, ref_only=ref_only, cli=cli
                 )
             )
-            classes = import_workflows(specs, [import_root])
+            python = settings.python_names.get("workflows")  # None: the command line
+            classes = import_workflows(specs, [import_root], python=python)
         else:
             specs = parse_workflow_specs(base, "baseline")
             check = "--baseline" if cli else "the baseline argument"

@@ -277,9 +277,9 @@ def import_workflows(
 ) -> list[type]:
     """Import every spec and return the ``@workflow.defn`` classes, without duplicates
     (``python``: how the caller gave them, which a message then names; ``""``: only
-    ``[tool.replaycheck]``, ``None``: every place; ``check``: what a module that does not
-    import, or holds no workflow, tells to check instead of the workflows setting, such as
-    generate's baseline).
+    ``[tool.replaycheck]``, ``None``: the command line's ``-w``; ``check``: what a module that
+    does not import, or holds no workflow, tells to check instead of the workflows setting,
+    such as generate's baseline).
 
     Raises:
         WorkflowImportError: a module fails to import, a class is missing or is not a workflow,
@@ -321,8 +321,7 @@ def _import_spec(spec: str, python: str | None = None, check: str = "") -> list[
                 f"cannot import workflow module {module_name!r}: {name!r} is a class in "
                 f"{parent!r}; name it {as_class!r} (module:Class) in the workflows setting."
             ) from exc
-        given = "-w, --replaycheck-workflows, check(workflows=...) in Python"
-        given = f"{given if python is None else python}, or " if python != "" else ""
+        given = f"{'-w' if python is None else python}, or " if python != "" else ""
         check = check or f"the workflows setting ({given}'workflows' in [tool.replaycheck])"
         raise WorkflowImportError(
             f"cannot import workflow module {module_name!r}: {type(exc).__name__}: {exc}"
