@@ -723,6 +723,18 @@ def test_hanging_history_times_out_and_the_rest_still_replay(
     assert result.exit_code == 2
 
 
+def test_a_timeout_while_reading_a_history_says_to_raise_it() -> None:
+    # Timed out before the worker had read the history, it said only "replay timed out after
+    # 0.001 s; this history was not checked", with no way out.
+    result = run("-w", SAYHELLO, "--format", "json", "--timeout", "0.001", str(COMPLETE))
+    assert result.exit_code == 2
+    [message] = [str(r["message"]) for r in results(result).values()]
+    assert message.startswith(
+        "replay timed out after 0.001 s while reading the history; if it is that large rather "
+        "than stuck, raise the timeout (--timeout, "
+    ), message
+
+
 def test_a_timeout_from_python_names_the_argument(monkeypatch: pytest.MonkeyPatch) -> None:
     # The fix named "--timeout, --replaycheck-timeout" to a script that set override(timeout=).
     from replaycheck import check, load_settings

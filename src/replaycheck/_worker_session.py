@@ -324,9 +324,15 @@ class WorkerSession:
         return key, verdict
 
     def _size(self) -> str:
-        """`` in a history of N events; ...`` for a timeout while replaying a long history."""
-        if self.current is None or not self.current_events:
+        """`` in a history of N events; ...`` for a timeout while replaying a long history,
+        `` while reading the history; ...`` before the worker had read it."""
+        if self.current is None:
             return ""
+        if not self.current_events:
+            return (
+                " while reading the history; if it is that large rather than stuck, "
+                f"{raise_timeout(self.job)}"
+            )
         return (
             f" in a history of {self.current_events} events; if it is that long rather than "
             f"stuck, {raise_timeout(self.job)}"
