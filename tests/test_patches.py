@@ -28,6 +28,7 @@ from replaycheck.cli import main
 from replaycheck.histories import read_history, write_history
 from replaycheck.patches import PatchesReport, PatchReport, analyze
 from replaycheck.replay import ReplayJob, replay
+from replaycheck.report import render_summary
 from replaycheck.verdict import Verdict
 from tests.conftest import FIXTURES, REPO
 
@@ -160,6 +161,38 @@ def test_deprecating_too_early_keeps_both_branches(replays: Replays) -> None:
     assert patch.verdict == "keep-both-branches"
     assert ids(patch.old_branch) == V1_IDS
     assert patch.reason.startswith("deprecate_patch() came too early")
+
+
+def test_check_on_a_deprecation_too_early_goes_back_to_the_gate(replays: Replays) -> None:
+    # Both branches begin with create_schema, so the version 1 executions diverge one command
+    # after the deprecate_patch() call: check proposed a new gate around verify_schema
+    # ("verify-schema-before-run-migrations") instead of the gate the deprecation replaced.
+    failing = [v for v in replays["deprecated"] if v.verdict == "nondeterministic"]
+    never_got_there = {"prov-hooli-schema-retrying", "prov-oldco-failed"}
+    assert {v.workflow_id for v in failing} == V1_IDS - never_got_there
+    source = (REPO / "examples" / "provisioning" / "workflows_deprecated.py").read_text()
+    line = source.splitlines().index("        workflow.deprecate_patch(PATCH_ID)") + 1
+    for verdict in failing:
+        d = verdict.diagnosis
+        assert d is not None and d.deprecated_early == PATCH_ID
+        assert d.explanation().startswith(f"deprecate_patch('{PATCH_ID}') came too early")
+        fix = d.fix()
+        assert fix[0].startswith(
+            f"deprecate_patch('{PATCH_ID}') at workflows_deprecated.py:{line} in run came too "
+            "early: executions that started before the patch still run or replay; go back to "
+            "the gate until none is left"
+        ), fix
+        assert fix[1:5] == [
+            f'    if workflow.patched("{PATCH_ID}"):',
+            "        schema = await self.prepare_v2(request)",
+            "    else:",
+            "        ...  # the old code (it ran activity 'create_schema', then activity "
+            "'run_migrations'), for executions recorded before",
+        ]
+    assert render_summary(failing).endswith(
+        "go back to the workflow.patched() gate that deprecate_patch() replaced too early, as "
+        "the fix under each one shows."
+    )
 
 
 def test_removed_with_only_deprecated_markers_is_done(replays: Replays) -> None:

@@ -53,6 +53,7 @@ from replaycheck._divergence import (
     timeline,
 )
 from replaycheck._draws import Draw, draws_that_matter
+from replaycheck._early_deprecation import EarlyDeprecation, with_early_deprecation
 from replaycheck._failure_readings import with_recorded_failure
 from replaycheck._handler_readings import moved_into_handler, update_handler
 from replaycheck._history_readings import (
@@ -98,7 +99,7 @@ def diagnose(
     status: str,
     issued: Sequence[Command] | None = None,
     last_task: int = 0,
-    early_deprecations: Sequence[tuple[str, str, int]] = (),
+    early_deprecations: Sequence[EarlyDeprecation] = (),
     draws: Sequence[Draw] = (),
     signal_handlers: Mapping[str | None, SourceFrame] | None = None,
     update_handlers: Collection[str | None] | None = None,
@@ -115,7 +116,7 @@ def diagnose(
         status: the execution's status when captured (``RUNNING`` or a close status).
         issued: the commands the code issued during replay, with call sites (``None``: unknown).
         last_task: history length of the code's last activation.
-        early_deprecations: ``(patch id, where, commands issued before it)`` of each
+        early_deprecations: ``(patch id, where, commands issued before it, its frame)`` of each
             ``deprecate_patch()`` call that found no marker in this history while it replayed.
         draws: ``(where, activation history length, commands issued before)`` of each place
             the code took ``workflow.random()`` / ``uuid4()`` while it replayed; those of the
@@ -145,16 +146,7 @@ def diagnose(
             diagnosis = _from_divergence(
                 message, found, commands, severity, (history, abandoned), waiting, run_at
             )
-        early = _early_deprecation(diagnosis, found, commands, issued, early_deprecations)
-        if early is not None:
-            patch_id, at = early
-            diagnosis = replace(
-                diagnosis,
-                deprecated_early=patch_id,
-                deprecated_at=at,
-                patch_id=patch_id,
-                other_patch_id="",
-            )
+        diagnosis = with_early_deprecation(diagnosis, found, commands, issued, early_deprecations)
         if found is not None and hint.event_id and hint.event_id != event_of(found):
             stopped = f"event {hint.event_id} ({hint.event_type})" if hint.event_type else ""
             if durations_differ(found.recorded, found.commanded) and stopped:
@@ -177,28 +169,6 @@ def diagnose(
         return with_relevant_signals(diagnosis, signal_handlers)
     except Exception:  # a diagnosis is a courtesy: any surprise degrades to core's message
         return Diagnosis(message=message, severity=severity)
-
-
-def _early_deprecation(
-    diagnosis: Diagnosis,
-    found: Divergence | None,
-    history: HistoryCommands,
-    issued: Sequence[Command] | None,
-    early: Sequence[tuple[str, str, int]],
-) -> tuple[str, str] | None:
-    """The ``deprecate_patch()`` that came too early for this divergence: one whose marker the
-    history lacks, called right before the diverging command (no command in between), so the
-    change it stands for is the one that diverged."""
-    if found is None or found.commanded is None or issued is None:
-        return None
-    if diagnosis.change in ("patch-removed", "id-changed", "unknown"):
-        return None
-    position = next((i for i, x in enumerate(issued) if x is found.commanded), None)
-    markers = {x.name for x in history.commands if x.kind == "patch"}
-    for patch_id, at, before in reversed(early):
-        if patch_id not in markers and before == position:
-            return patch_id, at
-    return None
 
 
 def _id_change(

@@ -31,6 +31,7 @@ def diagnosis_values(cls: type, data: dict[str, Any]) -> dict[str, Any]:
     )
     for key in (
         "old_order",
+        "deprecated_ran",
         "signals",
         "signals_relevant",
         "ids",

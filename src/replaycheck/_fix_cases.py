@@ -116,6 +116,12 @@ def deprecated_early_fix(d: Diagnosis, *, either: bool = False) -> list[str]:
             "    else:",
             f"        ...  # the old code from here on, in its order: {order}",
         ]
+    elif d.deprecated_ran:  # the old branch began as the new one does, then ran another way
+        ran = ", then ".join((*d.deprecated_ran, d.recorded))
+        lines += [
+            "    else:",
+            f"        ...  # the old code (it ran {ran}), for executions recorded before",
+        ]
     elif not addition:
         lines += ["    else:", *old_code(d)]
     if either:  # an else running what still runs after the gate would run it twice

@@ -238,7 +238,7 @@ def _fix(d: Diagnosis) -> list[str]:
     if d.removed_gate:
         return removed_gate_fix(d)
     if d.deprecated_early:
-        return deprecated_early_fix(d, either=_replaced_or_added(d))
+        return deprecated_early_fix(d, either=_replaced_or_added(d) and not d.deprecated_ran)
     if d.change == "loop":
         return loop_fix(d)
     if d.change == "branch":

@@ -18,6 +18,7 @@ from replaycheck.verdict import Note, Verdict
 
 if TYPE_CHECKING:
     from replaycheck._converter_failure import ConfiguredConverter
+    from replaycheck._early_deprecation import EarlyDeprecation
     from replaycheck._recording import Recording
     from replaycheck._source import SourceFrame
     from replaycheck.diagnose import Diagnosis
@@ -116,7 +117,7 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
 
     issued = None
     last = 0
-    early: list[tuple[str, str, int]] = []
+    early: list[EarlyDeprecation] = []
     draws: list[tuple[SourceFrame, int, int]] = []
     handlers = updates = None
     abandoned: list[tuple[Command, Command]] = []
@@ -140,7 +141,8 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
         for patch_id, stack, count in recording.early_deprecations:
             frames = source_frames(stack)
             before = _issued_before(entries, count)
-            early.append((patch_id, frames[0].short() if frames else "", before))
+            at = frames[0].short() if frames else ""
+            early.append((patch_id, at, before, stack[0] if stack else None))
     definition = recording.definition if recording is not None else None
     with instance_of(getattr(definition, "cls", None)):
         return diagnose(

@@ -116,8 +116,7 @@ class Diagnosis:
     recorded one traded places in it (two calls of one ``asyncio.gather``): the fix gates that
     statement alone, this in the ``else``."""
     deprecated_early: str = ""
-    """A ``deprecate_patch()`` id this history has no marker of: the execution started before
-    the patch, and the deprecation came too early."""
+    """A ``deprecate_patch()`` id whose marker the history lacks: it came too early."""
     marker_deprecated: bool = False
     """``patch-removed``: the history's marker was recorded by ``deprecate_patch()``."""
     handler: str = ""
@@ -137,6 +136,8 @@ class Diagnosis:
     """``id-changed``: the id the history recorded and the one the code gives now."""
     deprecated_at: str = ""
     """Where the code called that ``deprecate_patch()`` (``wf.py:31 in run``)."""
+    deprecated_ran: tuple[str, ...] = ()
+    """What the statement after it ran as the old branch had, before it diverged."""
     draws: tuple[str, ...] = ()
     """Where the code took ``workflow.random()`` (``uuid4()`` too) while replaying up to here
     (``wf.py:40 in run``): a draw added or removed changes every later value, and so maybe
