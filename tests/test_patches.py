@@ -163,6 +163,22 @@ def test_deprecating_too_early_keeps_both_branches(replays: Replays) -> None:
     assert patch.reason.startswith("deprecate_patch() came too early")
 
 
+def test_deprecating_too_early_says_whose_replay_still_passes(replays: Replays) -> None:
+    # prov-hooli (running, still retrying create_schema) and prov-oldco (failed in it) replay
+    # under the deprecated code: both branches begin with create_schema. The reason said
+    # "their replay fails" of all eight, and check passing hooli read as safe.
+    patch = the_patch(report(DEPRECATED, replays["deprecated"]))
+    passing = {r.workflow_id for r in patch.old_branch if r.replay == "ok"}
+    assert passing == {"prov-hooli-schema-retrying", "prov-oldco-failed"}
+    assert "(their replay fails)" not in patch.reason
+    assert (
+        "took the old branch, which this code no longer has (the replay of 6 fails; 2 "
+        "executions (1 running, 1 closed) still replay, as their history ends before this code "
+        "differs from the old branch, but the running one fails once it goes on: `replaycheck "
+        "check` passes it only so far)"
+    ) in patch.reason
+
+
 def test_check_on_a_deprecation_too_early_goes_back_to_the_gate(replays: Replays) -> None:
     # Both branches begin with create_schema, so the version 1 executions diverge one command
     # after the deprecate_patch() call: check proposed a new gate around verify_schema

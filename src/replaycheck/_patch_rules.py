@@ -245,11 +245,12 @@ def _patch_verdict(
             )
         return "ready-to-deprecate", _deprecate_text(branches)
     if blocked:
+        from replaycheck._patch_too_early import old_branch_gone
+
         return "keep-both-branches", "deprecate_patch() came too early: " + _keep_text(
-            branches,
-            "took the old branch, which this code no longer has (their replay fails)",
+            branches, old_branch_gone(branches.old),
             "go back to patched() with the old branch until they are gone",
-        )
+        )  # fmt: skip
     if live:
         return "keep-deprecate-patch", (
             f"{executions_text(live)} recorded the marker with patched(), and replaying them "
