@@ -179,6 +179,23 @@ def test_deprecating_too_early_says_whose_replay_still_passes(replays: Replays) 
     ) in patch.reason
 
 
+def test_a_running_old_branch_execution_that_replays_gets_a_note(replays: Replays) -> None:
+    # prov-hooli is still retrying create_schema, which both branches begin with: check said
+    # "ok" of it under the deprecated code with nothing more, though it goes on into
+    # prepare_v2's verify_schema where its history will record run_migrations.
+    by_id = {v.workflow_id: v for v in replays["deprecated"]}
+    hooli = by_id["prov-hooli-schema-retrying"]
+    assert hooli.verdict == "ok"
+    (note,) = hooli.notes
+    assert (note.kind, Path(note.file).name) == ("deprecated", "workflows_deprecated.py")
+    assert note.text.startswith(f"deprecate_patch('{PATCH_ID}') at ")
+    assert "this execution took the old branch, which the code no longer has" in note.text
+    assert "`replaycheck patches` says when to deprecate" in hooli.message
+    # closed (replays whole), or recorded with the marker: nothing to say
+    for quiet in ("prov-oldco-failed", "prov-v2-tyrell-awaiting-approval"):
+        assert by_id[quiet].verdict == "ok" and by_id[quiet].notes == ()
+
+
 def test_check_on_a_deprecation_too_early_goes_back_to_the_gate(replays: Replays) -> None:
     # Both branches begin with create_schema, so the version 1 executions diverge one command
     # after the deprecate_patch() call: check proposed a new gate around verify_schema

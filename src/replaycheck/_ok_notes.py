@@ -87,3 +87,22 @@ def went_on_note(loaded: LoadedHistory, recording: Recording | None) -> Note | N
         'if not workflow.patched("<change-id>"): <the wait as it was>)'
     )
     return Note("wait", text, **issued_at(frames))
+
+
+def deprecated_early_note(loaded: LoadedHistory, recording: Recording | None) -> Note | None:
+    """For a running execution: a ``deprecate_patch()`` that found no marker of its patch in
+    the history. The execution passed that point before the patch (it took the old branch,
+    which the code no longer has); its replay passes because its history ends before the new
+    code does anything the old branch did not, and it fails once it goes on past there."""
+    if recording is None or loaded.info.closed or not recording.early_deprecations:
+        return None
+    from replaycheck._source import issued_at, issued_place
+
+    patch_id, frames, _ = recording.early_deprecations[0]
+    text = (
+        f"deprecate_patch({patch_id!r}){issued_place(frames)} found no marker of its patch: "
+        "this execution took the old branch, which the code no longer has, and replays only "
+        "because its history ends before the branches differ; it fails once it goes on "
+        "(`replaycheck patches` says when to deprecate)"
+    )
+    return Note("deprecated", text, **issued_at(frames))

@@ -248,9 +248,11 @@ async def ok_verdict(
     still changes (``replaycheck._input_note``: other input than recorded, compared after
     ``codec``, the replay's payload codec, decoded it)."""
     from replaycheck._input_note import input_note
-    from replaycheck._ok_notes import pending_timer_note, went_on_note
+    from replaycheck._ok_notes import deprecated_early_note, pending_timer_note, went_on_note
 
     notes: list[Note | None] = []
+    with contextlib.suppress(Exception):
+        notes.append(deprecated_early_note(loaded, recording))
     with contextlib.suppress(Exception):  # a note, not a verdict: a surprise must not cost the ok
         notes.append(pending_timer_note(loaded, recording) or went_on_note(loaded, recording))
     with contextlib.suppress(Exception):

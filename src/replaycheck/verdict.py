@@ -20,7 +20,8 @@ class Note:
     kind: str
     """``input`` (a call gets other input than the history recorded: ``replaycheck._input_note``),
     ``timer`` (a running execution's pending timer the code now starts for another duration) or
-    ``wait`` (the code now goes on where the running execution waits)."""
+    ``wait`` (the code now goes on where the running execution waits) or ``deprecated`` (a
+    ``deprecate_patch()`` that found no marker: the running execution took the old branch)."""
     text: str
     """One sentence, as the ``ok`` line shows it after ``but``."""
     file: str = ""
