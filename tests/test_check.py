@@ -140,6 +140,19 @@ def test_changed_input_type_says_so_not_data_converter() -> None:
     assert "'channel'" in message and "data_converter" not in message
 
 
+def test_changed_pydantic_input_says_so_not_data_converter() -> None:
+    # pydantic_data_converter validates the recorded input: its ValidationError is the same
+    # signature change, not a converter that cannot decode the payloads.
+    pydantic = "temporalio.contrib.pydantic:pydantic_data_converter"
+    result = run("-w", "tests.workflows.changed_input_pydantic", "--data-converter", pydantic,
+                 "--format", "json", str(COMPLETE))  # fmt: skip
+    assert result.exit_code == 2
+    message = str(results(result)[COMPLETE.name]["message"])
+    assert "no longer fit the code's parameter types (ValidationError: 1 validation error for " \
+        "SayHelloInput: locale: Field required [type=missing" in message
+    assert "data_converter" not in message and "For further information" not in message
+
+
 def _source_line(text: str) -> int:
     lines = (REPO / "tests/workflows/misbehaving.py").read_text().splitlines()
     return next(n for n, line in enumerate(lines, 1) if text in line)

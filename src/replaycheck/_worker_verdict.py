@@ -87,9 +87,10 @@ def error_message(text: str, converter: ConfiguredConverter | None = None) -> st
     if "Failed decoding" not in text and "Unknown payload encoding" not in text:
         return code_failure_message(text, converter) or f"replay failed: {core_message(text)}"
     cause = _CAUSE.search(text)
-    if cause is not None and "value_to_type" in text:  # decoded, but does not fit the type
-        kind = _CAUSE_TYPE.search(text, cause.end())
-        reason = cause.group(1).replace('\\"', '"')
+    kind = _CAUSE_TYPE.search(text, cause.end()) if cause is not None else None
+    # decoded, but does not fit the type: temporalio's value_to_type, or pydantic's validation
+    if cause is not None and ("value_to_type" in text or _validation_error(kind)):
+        reason = _one_line(cause.group(1).replace('\\"', '"'))
         what = (
             "the arguments recorded in the history (the workflow's input or a signal's) no "
             "longer fit the code's parameter types"
@@ -105,6 +106,17 @@ def error_message(text: str, converter: ConfiguredConverter | None = None) -> st
     encoding = _UNKNOWN_ENCODING.search(text)
     what = f"unknown payload encoding {encoding.group(1)}" if encoding else core_message(text)
     return undecodable(what, converter)
+
+
+def _validation_error(kind: re.Match[str] | None) -> bool:
+    """The cause is pydantic's ``ValidationError`` (``pydantic_data_converter`` validating)."""
+    return kind is not None and kind.group(1) == "ValidationError"
+
+
+def _one_line(reason: str) -> str:
+    """A cause's message on one line: pydantic's spreads over lines and ends with a link."""
+    lines = [line.strip() for line in reason.split("\\n")]
+    return ": ".join(line for line in lines if line and not line.startswith("For further"))
 
 
 def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording | None) -> Diagnosis:
