@@ -1070,6 +1070,24 @@ def test_jobs_2_gives_the_same_verdicts(tmp_path: Path) -> None:
     assert strip == [{k: v for k, v in r.items() if k != "seconds"} for r in two]
 
 
+def test_a_src_prefix_in_a_src_layout_says_to_drop_it(tmp_path: Path) -> None:
+    # shop.orders imports shop.shipping; "src.shop.shipping" is that file under a second name.
+    layout = REPO / "tests" / "workflows" / "src_layout"
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.replaycheck]\n"
+        'workflows = ["src.shop.orders", "src.shop.shipping"]\n'
+        f'pythonpath = ["{layout / "src"}", "{layout}"]\n'
+    )
+    result = run(str(COMPLETE), cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "workflow type 'Shipment' is defined by both shop.shipping.Shipment and " \
+        "src.shop.shipping.Shipment, one class of " in result.stderr
+    assert "name its module 'shop.shipping' in the workflows setting and in your code's " \
+        "imports, not 'src.shop.shipping' (a src layout: drop the 'src.' prefix, with " \
+        'pythonpath = ["src"]).' in result.stderr
+    assert "configure only one of them" not in result.stderr
+
+
 def test_output_file_and_clean_stdout(tmp_path: Path) -> None:
     out = tmp_path / "report.json"
     result = run("-w", SAYHELLO, "--format", "json", "-o", str(out), str(NONDETERMINISTIC))

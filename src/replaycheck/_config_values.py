@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import ModuleType
@@ -270,3 +271,35 @@ def type_clash(classes: Iterable[type]) -> tuple[str, type, type] | None:
         if first is not cls:
             return name, first, cls
     return None
+
+
+def clash_message(name: str, first: type, other: type) -> str:
+    """The error for two configured classes that register workflow type ``name``; when they are
+    one file imported as two modules (``src.shop.x`` and ``shop.x``: a src layout's ``src.``
+    prefix in the workflows setting), it names the module name to keep."""
+    both = (
+        f"workflow type {name!r} is defined by both {first.__module__}.{first.__qualname__} "
+        f"and {other.__module__}.{other.__qualname__}"
+    )
+    path = _module_file(first)
+    if path is None or path != _module_file(other) or first.__qualname__ != other.__qualname__:
+        return f"{both}; configure only one of them (module:Class)."
+    short, long = sorted((first.__module__, other.__module__), key=len)
+    layout = " (a src layout: drop the 'src.' prefix, with pythonpath = [\"src\"])"
+    return (
+        f"{both}, one class of {_shown(path)} imported as two modules; name its module "
+        f"{short!r} in the workflows setting and in your code's imports, not {long!r}"
+        f"{layout if long == f'src.{short}' else ''}."
+    )
+
+
+def _module_file(cls: type) -> Path | None:
+    file = getattr(sys.modules.get(cls.__module__), "__file__", None)
+    return Path(file).resolve() if file else None
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it."""
+    with contextlib.suppress(ValueError):
+        return str(path.relative_to(Path.cwd().resolve()))
+    return str(path)

@@ -23,7 +23,14 @@ from typing import Any
 from replaycheck._config_values import CLI_NAMES as CLI_NAMES
 from replaycheck._config_values import MAX_TIMEOUT as MAX_TIMEOUT
 from replaycheck._config_values import PYTHON_NAMES as PYTHON_NAMES
-from replaycheck._config_values import as_str, or_other, str_list, toml_number, type_clash
+from replaycheck._config_values import (
+    as_str,
+    clash_message,
+    or_other,
+    str_list,
+    toml_number,
+    type_clash,
+)
 from replaycheck._config_values import check_object_spec as check_object_spec
 from replaycheck._config_values import check_timeout as check_timeout
 from replaycheck._config_values import parse_failure_types as parse_failure_types
@@ -299,12 +306,7 @@ def import_workflows(
 def _check_unique_types(classes: list[type]) -> None:
     clash = type_clash(classes)
     if clash is not None:
-        name, first, cls = clash
-        raise WorkflowImportError(
-            f"workflow type {name!r} is defined by both {first.__module__}.{first.__qualname__}"
-            f" and {cls.__module__}.{cls.__qualname__}; configure only one of them "
-            "(module:Class)."
-        )
+        raise WorkflowImportError(clash_message(*clash))
 
 
 def _import_spec(spec: str, python: str | None = None, check: str = "") -> list[type]:
