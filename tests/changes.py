@@ -356,7 +356,8 @@ OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHan
           "RemoveWaitTimeout", "RemoveBeforeWait", "AddNexusCancel",
           "AddChildCancel", "MoveChildCancel",
           "SleepToWait", "ChangeSignalType", "ChangeUpdateType", "SkipInHelper",
-          "AddToUpdateLikeLater", "MoveIntoUpdateHandler"}  # fmt: skip
+          "AddToUpdateLikeLater", "MoveIntoUpdateHandler",
+          "AddToUpdateBeforeLikeLater"}  # fmt: skip
 """Cases with tests of their own (e.g. the diverging command is an update handler's, not run's,
 or core names no event)."""
 

@@ -3019,6 +3019,38 @@ def test_a_command_added_to_an_update_handler_that_run_also_runs_later_is_an_add
     assert replay_variant(tmp_path, "update_charge_gated", fixed, "AddToUpdateLikeLater").ok
 
 
+def test_a_command_added_before_an_update_handlers_own_is_not_a_reorder_of_runs_later_one(
+    tmp_path: Path,
+) -> None:
+    # AddToUpdateBeforeLikeLater: the handler 'set_note' charges before its lookup now; the
+    # history's only 'charge' is run's, after the update completed. It read as a reorder
+    # ("'lookup' was removed or moved after it", no addition offered, an else of the whole
+    # old order) though no handler moves a command past its own completion.
+    d = committed_verdicts()["AddToUpdateBeforeLikeLater"].diagnosis
+    assert d is not None
+    assert (d.recorded, d.commanded) == ("activity 'lookup'", "activity 'charge'")
+    assert d.change != "reordered" and d.patch_id == "charge-before-lookup"
+    assert d.explanation() == (
+        "the code commands activity 'charge' where the history recorded activity 'lookup', "
+        "which the code still runs after it (added before it, or replacing it)"
+    )
+    line = marked_line("change: AddToUpdateBeforeLikeLater")
+    charge = "await workflow.execute_activity(charge, note, start_to_close_timeout=TIMEOUT)"
+    assert d.fix()[:3] == [
+        f"gate the change at changes_v2.py:{line} in set_note; if activity 'lookup' still "
+        "runs after it (an addition), no else:",
+        '    if workflow.patched("charge-before-lookup"):',
+        f"        {charge}",
+    ]
+    # the printed addition pasted over the handler's new statement in v2: the history replays
+    source = V2_FILE.read_text()
+    start = source.index('@workflow.defn(name="AddToUpdateBeforeLikeLater")')
+    at = source.index(f"        {charge}\n", start)
+    pasted = "".join(f"    {row}\n" for row in d.fix()[1:3])
+    fixed = source[:at] + pasted + source[at + len(f"        {charge}\n") :]
+    assert replay_variant(tmp_path, "update_lookup_gated", fixed, "AddToUpdateBeforeLikeLater").ok
+
+
 def test_a_command_moved_from_run_into_an_update_handler_gates_its_removal_from_run_too(
     tmp_path: Path,
 ) -> None:

@@ -60,12 +60,21 @@ def classify(
 
 def _later_match(h: Command, c: Command, history: HistoryCommands) -> Command | None:
     """The history's next command after ``h`` that is ``c`` (timers: of the same duration, so
-    an added timer is not taken for a moved one)."""
-    return next(
+    an added timer is not taken for a moved one); none past the completion of the update whose
+    handler commands ``c``, which another handler (or the run) commanded, not this one."""
+    later = next(
         (x for x in history.commands
          if x.event_id > h.event_id and x.kind == c.kind and x.name == c.name),
         None,
     )  # fmt: skip
+    if later is None or c.kind == "update-completion":
+        return later
+    ended = any(
+        h.event_id < x.event_id < later.event_id and x.kind == "update-completion"
+        and in_update_handler(c.frames, x.name)
+        for x in history.commands
+    )  # fmt: skip
+    return None if ended else later
 
 
 def with_patch_id(

@@ -1655,3 +1655,23 @@ class SkipByReturnInHelperAtEnd:
 
     async def _audit(self, order: str) -> None:
         await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddToUpdateBeforeLikeLater")
+class AddToUpdateBeforeLikeLater:
+    """Charges once the update 'set_note' came; its handler looks the note up first."""
+
+    def __init__(self) -> None:
+        self.note = ""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: bool(self.note))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    @workflow.update
+    async def set_note(self, note: str) -> str:
+        await workflow.execute_activity(lookup, note, start_to_close_timeout=TIMEOUT)
+        self.note = note
+        return note

@@ -2120,3 +2120,26 @@ class SkipByReturnInHelperAtEnd:
         if not order.startswith("vip-"):
             return
         await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddToUpdateBeforeLikeLater")
+class AddToUpdateBeforeLikeLater:
+    """The update handler charges too now, before its lookup; 'run' charges after the update
+    as before (the history's only 'charge' is run's, after the update completed)."""
+
+    def __init__(self) -> None:
+        self.note = ""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: bool(self.note))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    @workflow.update
+    async def set_note(self, note: str) -> str:
+        # change: AddToUpdateBeforeLikeLater (the next line)
+        await workflow.execute_activity(charge, note, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(lookup, note, start_to_close_timeout=TIMEOUT)
+        self.note = note
+        return note

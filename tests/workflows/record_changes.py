@@ -154,6 +154,7 @@ CASES = (
     "SwapDependent",
     "AddToUpdateLikeLater",
     "MoveIntoUpdateHandler",
+    "AddToUpdateBeforeLikeLater",
     "SkipInPassedHelper",
     "ChangeActivityInput",
     "ChangeChildInput",
@@ -175,9 +176,10 @@ CASES = (
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
                 "ChangeUpdateType", "AddToUpdateLikeLater",
-                "MoveIntoUpdateHandler"}
+                "MoveIntoUpdateHandler", "AddToUpdateBeforeLikeLater"}
 """Cases whose execution waits for the update ``set_note``."""
-UPDATE_WHEN_WAITING = {"ReorderAroundUpdate", "AddToUpdateLikeLater", "MoveIntoUpdateHandler"}
+UPDATE_WHEN_WAITING = {"ReorderAroundUpdate", "AddToUpdateLikeLater", "MoveIntoUpdateHandler",
+                       "AddToUpdateBeforeLikeLater"}
 """Cases sent that update once they wait for it (after an activity), not at once."""
 SIGNAL_WHEN_WAITING = {"RenameAfterSignalWait", "ReorderAfterSignalWait", "RushBySignal"}
 """Cases signalled once they wait for it (after an activity): it arrives after a command."""
