@@ -222,6 +222,20 @@ def test_junit_xml(broken: Path) -> None:
     assert ok.find("failure") is None and ok.find("error") is None
 
 
+def test_junit_failure_body_is_the_text_report_line_by_line() -> None:
+    # A CI page shows the body as it is: the report's line breaks, not "\n" on one line.
+    history = CHANGES / "RenameActivity" / "change-RenameActivity.json"
+    text = cli("check", "-w", f"{V2}:RenameActivity", str(history))
+    result = cli("check", "-w", f"{V2}:RenameActivity", "--format", "junit", str(history))
+    assert result.exit_code == 1
+    failure = ET.fromstring(result.stdout).find(".//failure")
+    assert failure is not None and failure.text is not None
+    lines = failure.text.splitlines()
+    assert lines[0] == "FAIL  tests/fixtures/changes/RenameActivity/change-RenameActivity.json"
+    assert "\\n" not in failure.text
+    assert failure.text in text.stdout
+
+
 # --------------------------------------------------------------------------- GitHub
 
 

@@ -83,7 +83,8 @@ def render_junit(verdicts: Sequence[Verdict], *, timestamp: datetime | None = No
         element = ET.SubElement(
             case, tag, message=_xml_text(one_line(verdict)), type=verdict.verdict
         )
-        element.text = _xml_text(render_verdict(verdict))
+        # the report's line breaks stay: the body is read as the text report reads
+        element.text = "\n".join(map(_xml_text, render_verdict(verdict).split("\n")))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
