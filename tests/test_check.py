@@ -54,6 +54,17 @@ def test_ok_and_nondeterministic_verdicts_and_exit_1() -> None:
     assert json.loads(result.stdout)["summary"] == {"ok": 1, "nondeterministic": 1, "error": 0}
 
 
+def test_a_run_that_continued_as_new_is_said_in_words() -> None:
+    history = REPO / "tests/fixtures/changes/AddBeforeContinueAsNew"
+    ok = run("-w", "tests.workflows.changes_v1:AddBeforeContinueAsNew", str(history))
+    assert ok.exit_code == 0
+    assert "; execution continued as new\n" in ok.stdout
+    failed = run("-w", "tests.workflows.changes_v2:AddBeforeContinueAsNew", str(history))
+    assert failed.exit_code == 1
+    assert " events, continued as new\n" in failed.stdout
+    assert "continued_as_new" not in ok.stdout + failed.stdout
+
+
 def test_text_report_names_the_failing_history() -> None:
     result = run("-w", SAYHELLO, str(COMPLETE), str(NONDETERMINISTIC))
     assert result.exit_code == 1

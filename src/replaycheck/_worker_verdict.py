@@ -246,7 +246,8 @@ def ok_message(loaded: LoadedHistory) -> str:
     """Say how much of the history the replay really checked."""
     info = loaded.info
     if info.closed:
-        return f"replayed all {info.events} events; execution {info.status.lower()}"
+        status = info.status.lower().replace("_", " ")  # continued as new, timed out
+        return f"replayed all {info.events} events; execution {status}"
     return (
         f"verified events 1-{info.verified_through} of {info.events}; execution still running, "
         "later commands are not checked until it makes them"

@@ -91,7 +91,7 @@ def _failure_head(verdict: Verdict, color: bool) -> list[str]:
         lines.append(
             f"      workflow {printable(verdict.workflow_type)}, id "
             f"{printable(verdict.workflow_id)}, run {printable(verdict.run_id)}, "
-            f"{verdict.events} events, {verdict.status.lower()}"
+            f"{verdict.events} events, {verdict.status.lower().replace('_', ' ')}"
         )
     lines.append(f"      {printable(verdict.message)}")
     if verdict.pinned:
