@@ -164,6 +164,22 @@ def test_changed_pydantic_input_says_so_not_data_converter() -> None:
     assert "data_converter" not in message and "For further information" not in message
 
 
+def test_an_update_input_pydantic_rejects_names_the_field_and_why() -> None:
+    # The history sent set_note a string; the handler takes a model now. pydantic's message
+    # names the model on its first line, and what is wrong only on the next ones.
+    pydantic = "temporalio.contrib.pydantic:pydantic_data_converter"
+    history = REPO / "tests/fixtures/changes/ChangeUpdateType/change-ChangeUpdateType.json"
+    result = run("-w", "tests.workflows.changed_input_pydantic:PydanticNoteUpdate",
+                 "--data-converter", pydantic, "--format", "json", str(history))  # fmt: skip
+    assert result.exit_code == 1
+    diagnosis = results(result)[history.name]["diagnosis"]
+    assert isinstance(diagnosis, dict)
+    error = str(diagnosis["undecoded_error"])
+    assert error.startswith("ValidationError: 1 validation error for NoteModel: Input should ")
+    assert "[type=model_type, input_value='change-ChangeUpdateType'" in error
+    assert "For further information" not in error
+
+
 def _source_line(text: str) -> int:
     lines = (REPO / "tests/workflows/misbehaving.py").read_text().splitlines()
     return next(n for n, line in enumerate(lines, 1) if text in line)

@@ -26,6 +26,7 @@ from temporalio.worker import (
     WorkflowOutboundInterceptor,
 )
 
+from replaycheck._core_message import joined_lines
 from replaycheck._recording import Recording
 from replaycheck._user_frames import (
     INTERCEPTOR_CODE,
@@ -169,7 +170,7 @@ def _hook_decoding(instance: Any, recording: Recording) -> None:
             if len(undecoded) < MAX_UNDECODED:
                 cause = err.__cause__ or err
                 text = str(cause).strip()
-                error = f"{type(cause).__name__}: {text.splitlines()[0]}" if text else ""
+                error = f"{type(cause).__name__}: {joined_lines(text)}" if text else ""
                 undecoded.append((str(job_name), error[:300] or type(cause).__name__))
             raise
 

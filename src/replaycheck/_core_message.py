@@ -58,3 +58,11 @@ def core_message(text: str) -> str:
         if line.strip():
             return line.strip()
     return text.strip() or "unknown failure"
+
+
+def joined_lines(text: str, newline: str = "\n") -> str:
+    """An error's message on one line (its lines split at ``newline``, ``"\\n"`` in core's
+    dump): pydantic's ``ValidationError`` names the model, then the field and why on the
+    next lines, then a link to its docs, which is left out."""
+    lines = (line.strip() for line in text.split(newline))
+    return ": ".join(line for line in lines if line and not line.startswith("For further"))

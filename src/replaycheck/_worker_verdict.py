@@ -82,6 +82,7 @@ def error_message(text: str, converter: ConfiguredConverter | None = None) -> st
     raised at its line."""
     from replaycheck._code_failure import code_failure_message
     from replaycheck._converter_failure import undecodable
+    from replaycheck._core_message import joined_lines
     from replaycheck.diagnose import core_message
 
     if "Failed decoding" not in text and "Unknown payload encoding" not in text:
@@ -90,7 +91,7 @@ def error_message(text: str, converter: ConfiguredConverter | None = None) -> st
     kind = _CAUSE_TYPE.search(text, cause.end()) if cause is not None else None
     # decoded, but does not fit the type: temporalio's value_to_type, or pydantic's validation
     if cause is not None and ("value_to_type" in text or _validation_error(kind)):
-        reason = _one_line(cause.group(1).replace('\\"', '"'))
+        reason = joined_lines(cause.group(1).replace('\\"', '"'), "\\n")
         what = (
             "the arguments recorded in the history (the workflow's input or a signal's) no "
             "longer fit the code's parameter types"
@@ -111,12 +112,6 @@ def error_message(text: str, converter: ConfiguredConverter | None = None) -> st
 def _validation_error(kind: re.Match[str] | None) -> bool:
     """The cause is pydantic's ``ValidationError`` (``pydantic_data_converter`` validating)."""
     return kind is not None and kind.group(1) == "ValidationError"
-
-
-def _one_line(reason: str) -> str:
-    """A cause's message on one line: pydantic's spreads over lines and ends with a link."""
-    lines = [line.strip() for line in reason.split("\\n")]
-    return ": ".join(line for line in lines if line and not line.startswith("For further"))
 
 
 def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording | None) -> Diagnosis:
