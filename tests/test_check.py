@@ -155,13 +155,27 @@ def test_changed_pydantic_input_says_so_not_data_converter() -> None:
     # pydantic_data_converter validates the recorded input: its ValidationError is the same
     # signature change, not a converter that cannot decode the payloads.
     pydantic = "temporalio.contrib.pydantic:pydantic_data_converter"
-    result = run("-w", "tests.workflows.changed_input_pydantic", "--data-converter", pydantic,
-                 "--format", "json", str(COMPLETE))  # fmt: skip
+    result = run("-w", "tests.workflows.changed_input_pydantic:PydanticInputSayHello",
+                 "--data-converter", pydantic, "--format", "json", str(COMPLETE))  # fmt: skip
     assert result.exit_code == 2
     message = str(results(result)[COMPLETE.name]["message"])
     assert "no longer fit the code's parameter types (ValidationError: 1 validation error for " \
         "SayHelloInput: locale: Field required [type=missing" in message
     assert "data_converter" not in message and "For further information" not in message
+
+
+def test_a_recorded_activity_result_that_no_longer_validates_is_said_so_not_arguments() -> None:
+    # temporalio says "Failed decoding arguments" for a result too: the stack says which.
+    pydantic = "temporalio.contrib.pydantic:pydantic_data_converter"
+    result = run("-w", "tests.workflows.changed_input_pydantic:PydanticResultSayHello",
+                 "--data-converter", pydantic, "--format", "json", str(COMPLETE))  # fmt: skip
+    assert result.exit_code == 2
+    message = str(results(result)[COMPLETE.name]["message"])
+    assert message.startswith(
+        "replay failed: an activity's result recorded in the history no longer fits the type "
+        "the code declares for it (ValidationError: 1 validation error for Greeting: "
+    ), message
+    assert "arguments" not in message
 
 
 def test_an_update_input_pydantic_rejects_names_the_field_and_why() -> None:

@@ -92,21 +92,41 @@ def error_message(text: str, converter: ConfiguredConverter | None = None) -> st
     # decoded, but does not fit the type: temporalio's value_to_type, or pydantic's validation
     if cause is not None and ("value_to_type" in text or _validation_error(kind)):
         reason = joined_lines(cause.group(1).replace('\\"', '"'), "\\n")
-        what = (
-            "the arguments recorded in the history (the workflow's input or a signal's) no "
-            "longer fit the code's parameter types"
-            if "Failed decoding arguments" in text
-            else "a value recorded in the history (e.g. an activity's or a child workflow's "
-            "result) no longer fits the type the code declares for it"
-        )
         return (
-            f"replay failed: {what} ({kind.group(1) + ': ' if kind else ''}{reason}); "
+            f"replay failed: {_not_fitting(text)} ({kind.group(1) + ': ' if kind else ''}"
+            f"{reason}); "
             "executions recorded with the old types would fail the same way: keep the old "
             "form accepted (new fields need defaults)"
         )
     encoding = _UNKNOWN_ENCODING.search(text)
     what = f"unknown payload encoding {encoding.group(1)}" if encoding else core_message(text)
     return undecodable(what, converter)
+
+
+_RESULTS = {
+    "_apply_resolve_activity": "an activity's result",
+    "_apply_resolve_child_workflow_execution": "a child workflow's result",
+    "_apply_resolve_nexus_operation": "a Nexus operation's result",
+}
+"""What temporalio was decoding, by the function of its stack that failed ("Failed decoding
+arguments" is its message for every payload)."""
+
+
+def _not_fitting(text: str) -> str:
+    """What no longer fits the code's types: a result the history recorded, named by the
+    function temporalio decoded it in, else the arguments."""
+    result = next((what for name, what in _RESULTS.items() if f"in {name}\\n" in text), "")
+    if result:
+        return f"{result} recorded in the history no longer fits the type the code declares for it"
+    if "Failed decoding arguments" in text:
+        return (
+            "the arguments recorded in the history (the workflow's input or a signal's) no "
+            "longer fit the code's parameter types"
+        )
+    return (
+        "a value recorded in the history (e.g. an activity's or a child workflow's result) no "
+        "longer fits the type the code declares for it"
+    )
 
 
 def _validation_error(kind: re.Match[str] | None) -> bool:

@@ -1,6 +1,8 @@
 """Inputs that became pydantic models, replayed with ``pydantic_data_converter``: the recorded
 input no longer validates. ``PydanticInputSayHello``'s input gained a required field;
-``PydanticNoteUpdate``'s update ``set_note`` takes a model where the history sent a string."""
+``PydanticNoteUpdate``'s update ``set_note`` takes a model where the history sent a string;
+``PydanticResultSayHello`` takes a model for an activity's result the history recorded as a
+string."""
 
 from __future__ import annotations
 
@@ -45,3 +47,22 @@ class PydanticNoteUpdate:
     async def set_note(self, note: NoteModel) -> str:
         self.note = note.text
         return note.text
+
+
+class HelloParams(BaseModel):
+    name: str
+
+
+class Greeting(BaseModel):
+    text: str
+
+
+@workflow.defn(name="SayHelloWorkflow")
+class PydanticResultSayHello:
+    @workflow.run
+    async def run(self, params: HelloParams) -> str:
+        greeting = await workflow.execute_activity(
+            "say_hello", params.name, result_type=Greeting,
+            schedule_to_close_timeout=timedelta(seconds=10),
+        )  # fmt: skip
+        return greeting.text
