@@ -54,6 +54,7 @@ from tests.conftest import FIXTURES, NONDETERMINISTIC, REPO
 
 SHARED_PY = REPO / "examples" / "provisioning" / "shared.py"
 UNSAFE_PY = REPO / "examples" / "provisioning" / "workflows_unsafe.py"
+UNSAFE_PY = REPO / "examples" / "provisioning" / "workflows_unsafe.py"
 
 
 def recorded_event(path: str, recorded: tuple[str, str]) -> int:
@@ -3264,7 +3265,10 @@ def test_a_first_command_from_a_helper_points_at_the_call_naming_it() -> None:
     assert d is not None and d.change == "patch-removed" and d.gate_at is not None
     caller = line_of("_step(create_schema, request, retry_policy", SHARED_PY)
     assert (d.gate_at.function, d.gate_at.line) == ("prepare_v2", caller)
-    assert f"where the gate was (before shared.py:{caller} in prepare_v2)" in d.fix()[0]
+    # The fix puts the call back around run's call of prepare_v2, whose first statement that is
+    # (it said "before shared.py:78 in prepare_v2", the top of the helper, not where it was).
+    run_line = line_of("schema = await self.prepare_v2(request)", UNSAFE_PY)
+    assert f"where the gate was (before workflows_unsafe.py:{run_line} in run)" in d.fix()[0]
 
 
 def test_public_sdk_history_timer_added_on_replay() -> None:

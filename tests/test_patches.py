@@ -296,7 +296,9 @@ def test_check_puts_one_gate_back_for_both_branches(lifecycle_histories: Path) -
     shown = fixes(text)
     assert set(shown) == {"prov-acme-completed.json", "prov-v2-cyberdyne-completed.json"}
     for lines in shown.values():  # one gate, put back where it was, the old code in the else
-        assert "put the gate back where it was (before shared.py:78 in prepare_v2)" in lines[0]
+        # around run's call of prepare_v2, whose first statement is the first the gate held (it
+        # said "before shared.py:78 in prepare_v2", inside the helper)
+        assert "put the gate back where it was (before workflows_removed.py:27 in run)" in lines[0]
         assert lines[1:4] == [
             f'    if workflow.patched("{PATCH_ID}"):', "        ...  # the new code", "    else:",
         ]  # fmt: skip
@@ -321,7 +323,8 @@ def test_check_at_the_remove_step_leads_with_deprecate_patch(
     result = check(corpus)
     assert result.exit_code == 1
     (lines,) = fixes(result.stdout).values()
-    assert "put it back as deprecate_patch() where the gate was (before shared.py:78" in lines[0]
+    where = "where the gate was (before workflows_removed.py:27 in run)"
+    assert f"put it back as deprecate_patch() {where}" in lines[0]
     assert lines[1] == f'    workflow.deprecate_patch("{PATCH_ID}")'
     assert "if executions that started before the patch may still run or replay" in lines[2]
     # No history started before the patch: none shows what the gate held, or whether it had
@@ -334,8 +337,8 @@ def test_check_at_the_remove_step_leads_with_deprecate_patch(
     )
     assert lines[3:7] == [
         f'    if workflow.patched("{PATCH_ID}"):',
-        "        ...  # the new code the gate held, from shared.py:78 on, up to where the gate "
-        "ended",
+        "        ...  # the new code the gate held, from workflows_removed.py:27 on, up to where "
+        "the gate ended",
         "    else:  # only if the gate had an else: one that only added code had none",
         "        ...  # the old code as it was, for executions that started before the patch",
     ]

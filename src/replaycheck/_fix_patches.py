@@ -4,6 +4,7 @@ lines of a run that say it per patch (:func:`removed_patch_lines`)."""
 
 from __future__ import annotations
 
+import ast
 from typing import TYPE_CHECKING
 
 from replaycheck._places import place_file
@@ -23,7 +24,8 @@ def patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
     (:attr:`~replaycheck.diagnose.Diagnosis.old_branch_failures`), else as the other reading."""
     patch_id = diagnosis.recorded_name
     frame = diagnosis.gate_at
-    at = f" (before {frame.short()})" if frame else ""
+    was = gate_place(frame, diagnosis.location)
+    at = f" (before {was.short()})" if was else ""
     if diagnosis.marker_deprecated:
         return [
             f"executions recorded with deprecate_patch({patch_id!r}) still need its marker: put "
@@ -43,7 +45,8 @@ def patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
         return [
             f"executions recorded with patch {patch_id!r} still need its marker, and "
             f"{_histories(old)} here started before the patch and ran nothing where the gate "
-            f"was: put the gate back there{at}{around(diagnosis)}, one gate for both, with no "
+            f"was: put the gate back there{_before(frame)}{around(diagnosis)}, one gate for "
+            "both, with no "
             "else:",
             *new_code_gated(patch_id, frame, held(diagnosis)),
             "  once none that started before the patch is left (`replaycheck patches` says "
@@ -70,8 +73,45 @@ def patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
         "before the patch, so none shows where the gate ended or what its old branch ran (the "
         "source no longer has it): take the gate from version control (the file before the "
         "gate went):",
-        *_unknown_gate(patch_id, frame),
+        *_unknown_gate(patch_id, was),
     ]
+
+
+def _before(frame: SourceFrame | None) -> str:
+    return f" (before {frame.short()})" if frame else ""
+
+
+def gate_place(frame: SourceFrame | None, location: Sequence[SourceFrame]) -> SourceFrame | None:
+    """Where a removed gate began, from ``frame``, the first statement it held that the code
+    still runs: the call of ``frame``'s function instead (one of ``location``'s, the frames
+    of a command of it), again and again, while ``frame`` is the first statement its function
+    runs: ``if workflow.patched(...): schema = await self.prepare_v2(request)`` in ``run``
+    more likely than a gate at the top of ``prepare_v2``."""
+    frames = list(location)
+    while frame is not None and _opens_function(frame):
+        mine = [
+            i for i, f in enumerate(frames) if (f.file, f.function) == (frame.file, frame.function)
+        ]
+        if not mine or mine[0] + 1 >= len(frames):
+            break
+        frame, frames = frames[mine[0] + 1], frames[mine[0] + 1 :]
+    return frame
+
+
+def _opens_function(frame: SourceFrame) -> bool:
+    """Whether the statement at ``frame`` is the first its function runs (after a
+    docstring)."""
+    from replaycheck._source import function_at
+    from replaycheck._source_nodes import end_line
+
+    function = function_at(frame.file, frame.line)
+    if function is None or function.name != frame.function:
+        return False
+    body = list(function.body)
+    first = body[0]
+    if len(body) > 1 and isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+        first = body[1] if isinstance(first.value.value, str) else first
+    return bool(first.lineno <= frame.line <= end_line(first))
 
 
 def _unknown_gate(patch_id: str, frame: SourceFrame | None) -> list[str]:
@@ -91,7 +131,8 @@ def removed_gate_fix(d: Diagnosis) -> list[str]:
     from replaycheck._fix_cases import is_addition
 
     frame = d.removed_gate_at
-    at = f" (before {frame.short()})" if frame else ""
+    was = gate_place(frame, d.location)
+    at = f" (before {was.short()})" if was else ""
     then = [
         "  if this history still fails with the gate back, another change broke it: run the "
         "check again for its own fix",
@@ -103,7 +144,7 @@ def removed_gate_fix(d: Diagnosis) -> list[str]:
     if is_addition(d):  # it ran nothing there: the old branch was empty
         return [
             f"{started}, and ran nothing where the gate was ({d.recorded} still runs after it): "
-            f"put the gate back there{at}{around(d)}, with no else:",
+            f"put the gate back there{_before(frame)}{around(d)}, with no else:",
             *new_code_gated(d.removed_gate, frame, held(d)),
             *then,
         ]
