@@ -2930,9 +2930,10 @@ def test_a_changed_child_workflow_id_is_named_and_gated() -> None:
         "child workflow 'PackOrder' now gets id 'change-ChangeChildId-box'; the history "
         "recorded id 'change-ChangeChildId-pack'"
     )
-    # the new id as the code writes it; the old one as this history recorded it
+    # the new id as the code writes it, its quotes too (it was unparsed: f'{wid}-box'); the
+    # old one as this history recorded it
     assert (
-        "    id=f'{wid}-box' if workflow.patched(\"pack-order-id\") else <the old "
+        '    id=f"{wid}-box" if workflow.patched("pack-order-id") else <the old '
         "expression>  # it gave 'change-ChangeChildId-pack' here" in "\n".join(d.fix())
     )
 

@@ -273,7 +273,8 @@ def replaced_code(d: Diagnosis) -> list[str]:
 
 
 def keyword_source(code: str, name: str) -> str:
-    """The source of the ``name=`` argument of a call in ``code`` ('' when there is none)."""
+    """The source of the ``name=`` argument of a call in ``code`` ('' when there is none), as
+    written when on one line (its quotes kept), else unparsed onto one."""
     import ast
 
     try:
@@ -284,7 +285,8 @@ def keyword_source(code: str, name: str) -> str:
         if isinstance(node, ast.Call):
             for keyword in node.keywords:
                 if keyword.arg == name:
-                    return ast.unparse(keyword.value)
+                    written = ast.get_source_segment(code, keyword.value) or ""
+                    return written if "\n" not in written else ast.unparse(keyword.value)
     return ""
 
 
