@@ -25,6 +25,9 @@ class VerdictCounter:
         from replaycheck.verdict import VERDICTS
 
         self.counts = dict.fromkeys(VERDICTS, 0)
+        self.xfailed: dict[str, int] = dict.fromkeys(VERDICTS, 0)
+        """Of the counts, the items an ``xfail`` mark expected to fail: pytest shows no failure
+        for them, so the closing lines do not ask to fix them."""
         self.running = 0
         """``ok`` histories of executions still running: checked only as far as they got."""
         self.failures: list[str] = []
@@ -40,14 +43,16 @@ class VerdictCounter:
             return
         properties = dict(report.user_properties)
         kind = properties.get(VERDICT_PROPERTY)
+        expected = report.skipped and hasattr(report, "wasxfail")  # xfailed, not failed
         if kind in self.counts:
             self.counts[kind] += 1
+            self.xfailed[kind] += expected
             self.running += kind == "ok" and properties.get(STATUS_PROPERTY) == "RUNNING"
         path = report.nodeid.split("::")[0]
         self.ok_notes += [(path, str(v)) for k, v in report.user_properties if k == NOTE_PROPERTY]
         self.notes.update(dict.fromkeys(getattr(report, NOTES_ATTRIBUTE, None) or ()))
         failure = getattr(report, FAILURE_ATTRIBUTE, None)
-        if isinstance(failure, str):
+        if isinstance(failure, str) and not expected:
             self.failures.append(failure)
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
@@ -60,8 +65,8 @@ class VerdictCounter:
         terminalreporter.write_sep("=", "replaycheck")
         if ok + bad + err:
             terminalreporter.write_line(
-                f"{plural(ok + bad + err, 'history')}: {ok} ok, {bad} nondeterministic, "
-                f"{plural(err, 'error')}"
+                f"{plural(ok + bad + err, 'history')}: {ok} ok, {bad} nondeterministic"
+                f"{self._marked('nondeterministic')}, {plural(err, 'error')}{self._marked('error')}"
             )
         for line in warnings:
             terminalreporter.write_line(line)
@@ -71,16 +76,20 @@ class VerdictCounter:
             terminalreporter.write_line(f"{path}: ok, but {note}")
         for note in self.notes:
             terminalreporter.write_line(f"note: {note}")
-        if bad:
+        if self.failures:
             failed = failed_verdicts(self.failures)
             terminalreporter.write_line(next_step_line(failed))
             for line in failure_summary(failed):
                 terminalreporter.write_line(line)
-        if err:
+        if err > self.xfailed["error"]:
             terminalreporter.write_line(
                 "Histories with errors could not be replayed to the end: fix the reason "
                 "shown, then run again."
             )
+
+    def _marked(self, kind: str) -> str:
+        """`` (1 marked xfail)`` after a count some of whose items xfail expected, else ``""``."""
+        return f" ({self.xfailed[kind]} marked xfail)" if self.xfailed[kind] else ""
 
 
 def _hidden_header_warnings(config: pytest.Config) -> list[str]:
