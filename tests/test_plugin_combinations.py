@@ -63,3 +63,17 @@ def test_an_xfail_history_leaves_the_other_failures_to_fix(pytester: pytest.Pyte
             "Fix the histories that failed above, then run again: *",
         ]
     )
+
+
+def test_histories_are_collected_with_the_rootdir_elsewhere(
+    pytester: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # --rootdir outside the project: the table in pytest's own ini file (the project's
+    # pyproject.toml) still counts; the plugin turned itself off without a word.
+    make_project(pytester)
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    result = pytester.runpytest(f"--rootdir={elsewhere}", NOTIFY)
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(
+        ["replaycheck: histories *fixtures/histories; workflows *", "4 histories: 4 ok, *"]
+    )

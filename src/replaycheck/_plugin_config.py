@@ -148,7 +148,12 @@ def project_settings(config: pytest.Config) -> Settings:
     # search: a [tool.replaycheck] above it belongs to another project.
     here = config.invocation_params.dir
     start = here if within(here, [config.rootpath]) else config.rootpath
-    settings = load_settings(start, stop=config.inipath.parent if config.inipath else None)
+    ini_dir = config.inipath.parent if config.inipath else None
+    if ini_dir is not None and not within(start, [ini_dir]):
+        # --rootdir (or -c) elsewhere: the search from the rootdir would miss the ini file's own
+        # table, and every history with it, without a word.
+        start = here if within(here, [ini_dir]) else ini_dir
+    settings = load_settings(start, stop=ini_dir)
     pythonpath = [Path(p).resolve() for p in config.getini("pythonpath") or ()]
     pythonpath += [
         p for p in map(Path, sys.path) if p.is_absolute() and within(p, [config.rootpath])
