@@ -77,3 +77,31 @@ def test_histories_are_collected_with_the_rootdir_elsewhere(
     result.stdout.fnmatch_lines(
         ["replaycheck: histories *fixtures/histories; workflows *", "4 histories: 4 ok, *"]
     )
+
+
+@pytest.mark.parametrize("style", ["no", "line"])
+def test_a_traceback_style_that_hides_the_fix_says_how_to_see_it(
+    pytester: pytest.Pytester, style: str
+) -> None:
+    # The summary points at "the fix in each failure", which --tb=no and --tb=line leave out.
+    make_project(pytester, workflows="examples.provisioning.workflows_unsafe")
+    result = pytester.runpytest(f"--tb={style}", ACME)
+    result.assert_outcomes(failed=1)
+    assert "fix: gate the change" not in result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "Fix the histories that failed above, then run again: *",
+            f"--tb={style} left out each failure's diagnosis and fix: run pytest again without "
+            "it (or run 'replaycheck check') to see them.",
+        ]
+    )
+
+
+def test_the_default_traceback_style_shows_the_fix_and_says_nothing_more(
+    pytester: pytest.Pytester,
+) -> None:
+    make_project(pytester, workflows="examples.provisioning.workflows_unsafe")
+    result = pytester.runpytest(ACME)
+    result.assert_outcomes(failed=1)
+    assert "fix: gate the change" in result.stdout.str()
+    assert "left out each failure's diagnosis" not in result.stdout.str()

@@ -76,20 +76,38 @@ class VerdictCounter:
             terminalreporter.write_line(f"{path}: ok, but {note}")
         for note in self.notes:
             terminalreporter.write_line(f"note: {note}")
+        for line in self._next_steps(config):
+            terminalreporter.write_line(line)
+
+    def _next_steps(self, config: pytest.Config) -> list[str]:
+        """What to do about the failures pytest showed (not those an ``xfail`` expected)."""
+        lines = []
         if self.failures:
             failed = failed_verdicts(self.failures)
-            terminalreporter.write_line(next_step_line(failed))
-            for line in failure_summary(failed):
-                terminalreporter.write_line(line)
-        if err > self.xfailed["error"]:
-            terminalreporter.write_line(
+            lines += [next_step_line(failed), *failure_summary(failed)]
+        if self.counts["error"] > self.xfailed["error"]:
+            lines.append(
                 "Histories with errors could not be replayed to the end: fix the reason "
                 "shown, then run again."
             )
+        hidden = _hidden_failures_line(config)
+        return [*lines, hidden] if lines and hidden else lines
 
     def _marked(self, kind: str) -> str:
         """`` (1 marked xfail)`` after a count some of whose items xfail expected, else ``""``."""
         return f" ({self.xfailed[kind]} marked xfail)" if self.xfailed[kind] else ""
+
+
+def _hidden_failures_line(config: pytest.Config) -> str | None:
+    """What to do when ``--tb=no`` or ``--tb=line`` left out the diagnosis and the fix that
+    the lines above point to, else ``None``."""
+    style = config.getoption("tbstyle", "auto")
+    if style not in ("no", "line"):
+        return None
+    return (
+        f"--tb={style} left out each failure's diagnosis and fix: run pytest again without it "
+        "(or run 'replaycheck check') to see them."
+    )
 
 
 def _hidden_header_warnings(config: pytest.Config) -> list[str]:
