@@ -281,7 +281,39 @@ def test_bytes_that_parse_as_no_event_are_no_binary_history(junk: bytes, tmp_pat
     path.write_bytes(junk)
     with pytest.raises(HistoryError) as info:
         read_history(path)
-    assert info.value.reason == "is not a binary temporal.api.history.v1.History protobuf"
+    assert info.value.reason == (
+        "is not a binary temporal.api.history.v1.History protobuf; export it again "
+        "(`replaycheck export --binpb`)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fix"),
+    [
+        ("h.binpb", "json", "rename it to h.json"),
+        ("h.binpb", "json.gz", "rename it to h.json.gz"),
+        ("h.json", "binpb", "rename it to h.binpb"),
+        ("h.json.gz", "binpb.gz", "decompress it (gunzip) and name it h.binpb"),
+    ],
+)
+def test_a_history_under_the_other_formats_ending_says_the_name_to_give_it(
+    name: str, content: str, fix: str, tmp_path: Path
+) -> None:
+    """A history saved under the wrong ending (as by a rename or `-o` by hand) is read by the
+    reader its name picks: the error names the file's real format and the name that reads it."""
+    data = COMPLETE.read_bytes()
+    if content.startswith("binpb"):
+        data = read_history(COMPLETE).history.SerializeToString()
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if content.endswith(".gz") else data)
+    with pytest.raises(HistoryError) as info:
+        read_history(path)
+    real = "history JSON" if content.startswith("json") else "a binary temporal.api.history"
+    assert info.value.reason.startswith(f"holds {real}")
+    assert info.value.reason.endswith(f": {fix}")
+    path.rename(tmp_path / fix.split()[-1])
+    if not fix.startswith("decompress"):
+        assert read_history(tmp_path / fix.split()[-1]).info.events == 11
 
 
 def test_started_event_without_attributes_is_not_a_valid_history(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from replaycheck._writing import PROVENANCE_KEY
@@ -37,7 +38,24 @@ def not_gzipped(data: bytes, name: str) -> bytes:
     return data
 
 
-def parse_binpb(data: bytes, name: str) -> History:
+def decode(data: bytes, name: str) -> dict[str, Any] | History:
+    """The history document (JSON) or message (binary protobuf) in a file's bytes, gzip or
+    not; the name's ending (``.binpb``, ``.binpb.gz``, else JSON) picks the reader."""
+    suffix = name.lower()  # H.JSON is a history too
+    gzipped = data[:2] == b"\x1f\x8b"
+    if gzipped:
+        data = gunzip(data, name)
+    elif suffix.endswith(".gz"):
+        data = not_gzipped(data, name)
+    if suffix.endswith((".binpb", ".binpb.gz")):
+        return parse_binpb(data, name, gzipped)
+    try:
+        return parse_json(data, name)
+    except HistoryError as exc:
+        raise binary_not_json(data, name, gzipped) or exc from None
+
+
+def parse_binpb(data: bytes, name: str, gzipped: bool = False) -> History:
     from google.protobuf.message import DecodeError
     from temporalio.api.history.v1 import History
 
@@ -48,8 +66,48 @@ def parse_binpb(data: bytes, name: str) -> History:
     except DecodeError:
         history = None
     if history is None or not history.events:  # bytes that parse as no event are no history
-        raise HistoryError(name, "is not a binary temporal.api.history.v1.History protobuf")
+        try:
+            parse_json(data, name)
+        except HistoryError:
+            raise HistoryError(
+                name,
+                "is not a binary temporal.api.history.v1.History protobuf; export it again "
+                "(`replaycheck export --binpb`)",
+            ) from None
+        raise HistoryError(
+            name,
+            "holds history JSON, not a binary temporal.api.history.v1.History protobuf: "
+            f"rename it to {renamed(name, '.json.gz' if gzipped else '.json')}",
+        )
     return history
+
+
+def binary_not_json(data: bytes, name: str, gzipped: bool) -> HistoryError | None:
+    """The error for a ``.json`` (or ``.json.gz``) name holding a binary protobuf history, the
+    way ``.binpb`` files are written, else ``None``."""
+    from google.protobuf.message import DecodeError
+    from temporalio.api.history.v1 import History
+
+    try:
+        history = History.FromString(data)
+    except DecodeError:
+        return None
+    if not history.events or history.events[0].event_id != 1:
+        return None
+    fix = "decompress it (gunzip) and name it" if gzipped else "rename it to"
+    return HistoryError(
+        name,
+        "holds a binary temporal.api.history.v1.History protobuf, not JSON: "
+        f"{fix} {renamed(name, '.binpb')}",
+    )
+
+
+def renamed(name: str, ending: str) -> str:
+    """The base name of ``name`` with its history ending (``.json``, ``.binpb.gz``, ...)
+    replaced by ``ending``."""
+    from replaycheck._history_names import history_stem
+
+    return history_stem(Path(name).name) + ending
 
 
 def parse_json(data: bytes, name: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from replaycheck._decoding import gunzip, not_gzipped, parse_binpb, parse_json, shorthand_reason
+from replaycheck._decoding import decode, shorthand_reason
 from replaycheck._discovery import (
     as_paths,
     broken_symlink,
@@ -168,17 +168,10 @@ def parse_history_bytes(data: bytes, name: str) -> LoadedHistory:
     provenance: Provenance | None = None
     if not data.strip():
         raise HistoryError(name, "is empty; export the history again")
-    suffix = name.lower()  # H.JSON is a history too
-    if data[:2] == b"\x1f\x8b":
-        data = gunzip(data, name)
-    elif suffix.endswith(".gz"):
-        data = not_gzipped(data, name)
-    if suffix.endswith(".binpb") or suffix.endswith(".binpb.gz"):
-        history = parse_binpb(data, name)
-    else:
-        doc = parse_json(data, name)
-        provenance = _provenance_of(doc)
-        history = _history_from_doc(doc, name)
+    history = decode(data, name)
+    if isinstance(history, dict):
+        provenance = _provenance_of(history)
+        history = _history_from_doc(history, name)
     info = describe(history, name, provenance)
     return LoadedHistory(info=info, history=history)
 
