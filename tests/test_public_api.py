@@ -6,6 +6,7 @@ import importlib
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +96,31 @@ def test_the_docs_list_every_public_name_once() -> None:
     rows = [line for line in section.splitlines() if line.startswith("| `")]
     listed = [name for row in rows for name in re.findall(r"`(\w+)[`(]", row.split(" | ")[0])]
     assert sorted(listed) == sorted(PUBLIC)
+
+
+def test_load_settings_takes_a_str_or_a_file_and_refuses_what_is_no_path(tmp_path: Path) -> None:
+    """``load_settings("proj")`` ended in ``AttributeError: 'str' object has no attribute
+    'resolve'``; a file (``load_settings(__file__)``) became the project's root."""
+    from replaycheck import ConfigError, load_settings
+
+    project = tmp_path / "proj"
+    (project / "tests").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[tool.replaycheck]\nhistories = ["h"]\n')
+    (project / "tests" / "test_x.py").write_text("")
+    expected = (project / "h").resolve()
+    assert load_settings(str(project)).histories == (expected,)
+    assert load_settings(str(project / "tests"), stop=str(project)).histories == (expected,)
+    alone = tmp_path / "alone.py"
+    alone.write_text("")
+    assert load_settings(alone).root == tmp_path.resolve()
+    with pytest.raises(ConfigError) as raised:
+        load_settings(7)  # type: ignore[arg-type]
+    assert str(raised.value) == (
+        "load_settings(start=...): expected a directory (a str or a Path), got int."
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_settings(tmp_path / "nope")
+    assert str(raised.value) == (
+        f"load_settings(start=...): {tmp_path / 'nope'} does not exist; give the project's "
+        "directory (or a file in it), or leave start out for the working directory."
+    )

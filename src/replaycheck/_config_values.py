@@ -151,6 +151,22 @@ def as_directory(value: object, where: str) -> Path | None:
     raise ConfigError(f"{where}: expected a directory (a str or a Path), got {described(value)}.")
 
 
+def settings_start(start: object, stop: object) -> tuple[Path, Path | None]:
+    """``load_settings``' ``start`` (the working directory when ``None``) and ``stop`` as paths.
+
+    Raises:
+        ConfigError: either is not a path, or ``start`` does not exist.
+    """
+    begin = as_directory(start, "load_settings(start=...)") or Path.cwd()
+    if not begin.exists():
+        raise ConfigError(
+            f"load_settings(start=...): {begin} does not exist; give the project's directory "
+            "(or a file in it), or leave start out for the working directory."
+        )
+    begin = begin.parent if begin.is_file() else begin  # load_settings(__file__)
+    return begin, as_directory(stop, "load_settings(stop=...)")
+
+
 def check_object_spec(value: Any, where: str, key: str = "data_converter") -> str:
     """``module:object`` syntax check of ``data_converter``, ``workflow_runner`` or one entry of
     ``interceptors`` / ``plugins`` (``key``; imported where it is used)."""

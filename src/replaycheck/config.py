@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import inspect
+import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,6 +28,7 @@ from replaycheck._config_values import (
     as_str,
     clash_message,
     or_other,
+    settings_start,
     str_list,
     toml_number,
     type_clash,
@@ -192,11 +194,17 @@ def find_pyproject(start: Path, stop: Path | None = None) -> Path | None:
     return None
 
 
-def load_settings(start: Path | None = None, *, stop: Path | None = None) -> Settings:
+def load_settings(
+    start: str | os.PathLike[str] | None = None, *, stop: str | os.PathLike[str] | None = None
+) -> Settings:
     """Settings from the nearest ``pyproject.toml`` with ``[tool.replaycheck]`` (see
     :func:`find_pyproject`), else defaults. Without a ``pythonpath`` of its own the table takes
-    pytest's (``[tool.pytest.ini_options] pythonpath``) from the same file."""
-    start = start or Path.cwd()
+    pytest's (``[tool.pytest.ini_options] pythonpath``) from the same file.
+
+    Raises:
+        ConfigError: ``start`` or ``stop`` is not a path, or ``start`` does not exist.
+    """
+    start, stop = settings_start(start, stop)
     pyproject = find_pyproject(start, stop)
     if pyproject is None:
         return Settings(root=start.resolve())
