@@ -600,6 +600,15 @@ def test_deadlock_names_the_line_that_does_not_yield() -> None:
         (b"[tool]\nreplaycheck = 'histories'\n", "tool.replaycheck must be a table"),
         (b"[[tool.replaycheck]]\nhistories = ['x']\n", "tool.replaycheck must be a table"),
         (b"[tool.replaycheck]\nhistories = ['\xff']\n", "cannot read it as TOML"),
+        (  # Notepad's "UTF-8 with BOM": TOML's parser said "Invalid statement (at line 1, ...)"
+            b"\xef\xbb\xbf[tool.replaycheck]\nhistories = ['x']\n",
+            "pyproject.toml: starts with a UTF-8 byte order mark (BOM), which TOML does not allow; "
+            "re-save it as UTF-8 without a BOM.",
+        ),
+        (  # PowerShell's `>`: "'utf-8' codec can't decode byte 0xff in position 0"
+            "[tool.replaycheck]\nhistories = ['x']\n".encode("utf-16"),
+            "pyproject.toml: is UTF-16 text; TOML must be UTF-8: re-save it as UTF-8.",
+        ),
         (  # TOML has numbers: a quoted one is a typo to point out, not to guess at
             b"[tool.replaycheck]\ntimeout = '60'\n",
             "[tool.replaycheck] timeout: a number is written without quotes in TOML "

@@ -14,6 +14,11 @@ from typing import Any
 from replaycheck._spec_hints import as_module_hint
 from replaycheck.errors import ConfigError
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
 CLI_NAMES = {
     "workflows": "--workflows",
     "timeout": "--timeout",
@@ -149,6 +154,30 @@ def as_directory(value: object, where: str) -> Path | None:
     if isinstance(value, (str, os.PathLike)) and isinstance(os.fspath(value), str):
         return Path(value)
     raise ConfigError(f"{where}: expected a directory (a str or a Path), got {described(value)}.")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """The TOML file at ``path``; a file that cannot be read is a :class:`ConfigError`."""
+    data = b""
+    try:
+        data = path.read_bytes()
+        return tomllib.loads(data.decode())
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        reason = _toml_encoding(data) or f"cannot read it as TOML ({exc}); fix the file"
+        raise ConfigError(f"{path}: {reason}.") from None
+
+
+def _toml_encoding(data: bytes) -> str | None:
+    """Why TOML's parser refuses ``data`` when its text encoding is the reason, else ``None``:
+    a byte order mark (Notepad's "UTF-8 with BOM"), or UTF-16 (PowerShell's ``>``)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return (
+            "starts with a UTF-8 byte order mark (BOM), which TOML does not allow; re-save it "
+            "as UTF-8 without a BOM"
+        )
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(data) > 1 and 0 in data[:2]):
+        return "is UTF-16 text; TOML must be UTF-8: re-save it as UTF-8"
+    return None
 
 
 def settings_start(start: object, stop: object) -> tuple[Path, Path | None]:

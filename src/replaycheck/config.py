@@ -39,16 +39,12 @@ from replaycheck._config_values import parse_failure_types as parse_failure_type
 from replaycheck._config_values import parse_module_names as parse_module_names
 from replaycheck._config_values import parse_object_specs as parse_object_specs
 from replaycheck._config_values import parse_workflow_specs as parse_workflow_specs
+from replaycheck._config_values import read_toml as read_toml
 from replaycheck._spec_hints import as_class_spec, close_attribute, close_module, package_hint
 from replaycheck._spec_hints import says_all as says_all
 from replaycheck._workflow_scan import count_workflow_classes as count_workflow_classes
 from replaycheck._workflow_scan import module_file as module_file
 from replaycheck.errors import ConfigError, WorkflowImportError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 DEFAULT_TIMEOUT = 60.0
 """Seconds one history may take to replay before its verdict is ``error``."""
@@ -261,15 +257,6 @@ def settings_from_table(table: Mapping[str, Any], root: Path, *, source: str) ->
         export_dir=None if export_dir is None else (root / as_str(export_dir, where)).resolve(),
         pyproject=Path(source) if source.endswith(".toml") else None,
     )
-
-
-def read_toml(path: Path) -> dict[str, Any]:
-    """The TOML file at ``path``; a file that cannot be read is a :class:`ConfigError`."""
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read it as TOML ({exc}); fix the file.") from None
 
 
 def _workflow_classes_in(module: Any) -> list[type]:
