@@ -94,6 +94,32 @@ def test_malformed_input_is_an_error_verdict_with_exit_2(name: str, tmp_path: Pa
     assert by_name[COMPLETE.name]["verdict"] == "ok"
 
 
+def test_other_tools_json_under_a_history_directory(tmp_path: Path) -> None:
+    """`check .` in a project: a node_modules of some thousand .json files and a virtualenv were
+    each an error verdict telling to export a history; they are left out, as pytest leaves them,
+    and a stray JSON file beside the histories is told to move out."""
+    shutil.copy(COMPLETE, tmp_path / COMPLETE.name)
+    (tmp_path / "package-lock.json").write_text('{"name": "app", "lockfileVersion": 3}\n')
+    modules = tmp_path / "node_modules" / "left-pad"
+    modules.mkdir(parents=True)
+    for i in range(300):
+        (modules / f"p{i}.json").write_text('{"name": "left-pad"}\n')
+    venv = tmp_path / "venv"
+    (venv / "lib").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (venv / "lib" / "schema.json").write_text("{}\n")
+    result = run("-w", SAYHELLO, "--format", "json", str(tmp_path))
+    assert result.exit_code == 2
+    by_name = results(result)
+    assert sorted(by_name) == sorted([COMPLETE.name, "package-lock.json"])
+    assert by_name[COMPLETE.name]["verdict"] == "ok"
+    assert by_name["package-lock.json"]["message"] == (
+        "is not a Temporal history: no 'events' list; if it is some other JSON file, move it "
+        "out of the history directories, else export the history again (`replaycheck export`, "
+        "`temporal workflow show -w ID -o json`)"
+    )
+
+
 def test_batch_with_malformed_histories_keeps_other_verdicts(tmp_path: Path) -> None:
     paths = []
     for name in ("empty-events", "reversed", "truncated"):

@@ -162,8 +162,9 @@ def _history_doc(doc: Any, name: str) -> dict[str, Any]:
     if not isinstance(doc, dict) or "events" not in doc:
         raise HistoryError(
             name,
-            "is not a Temporal history: no 'events' list "
-            "(export one with `temporal workflow show -w ID -o json`)",
+            "is not a Temporal history: no 'events' list; if it is some other JSON file, move "
+            "it out of the history directories, else export the history again "
+            "(`replaycheck export`, `temporal workflow show -w ID -o json`)",
         )
     if not isinstance(doc["events"], list):
         raise HistoryError(name, "is not a Temporal history: 'events' is not a list")

@@ -203,9 +203,22 @@ def _files_under(directory: Path) -> list[Path]:
         kept = []
         for d in sorted(dirs):
             real = os.path.realpath(os.path.join(root, d))
-            if not d.startswith(".") and d != "__pycache__" and real not in seen:
+            if not _never_histories(root, d) and real not in seen:
                 seen.add(real)
                 kept.append(d)
         dirs[:] = kept
         files.extend(Path(root) / n for n in sorted(names) if is_history_name(n))
     return files
+
+
+_NOT_HISTORIES = frozenset({"__pycache__", "node_modules", "site-packages"})
+"""Directories under a history directory that hold other tools' files, never histories (some
+thousands of ``.json`` files in a ``node_modules``), as pytest's ``norecursedirs`` skips them."""
+
+
+def _never_histories(root: str, name: str) -> bool:
+    """Whether directory ``name`` under ``root`` is hidden, or another tool's (a virtualenv, by
+    its ``pyvenv.cfg``), so not searched for histories."""
+    if name.startswith(".") or name in _NOT_HISTORIES:
+        return True
+    return os.path.isfile(os.path.join(root, name, "pyvenv.cfg"))
