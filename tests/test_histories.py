@@ -90,7 +90,28 @@ def _event_after_close() -> bytes:
     return json.dumps({"events": [*events, extra]}).encode()
 
 
+def _lost_event(kind: str, nth: int) -> bytes:
+    """The ``nth`` event of type ``kind`` dropped and the later ids renumbered, so they still
+    ascend by one: temporalio's Replayer waited forever on such a history."""
+    events = _events()
+    events.remove([e for e in events if e["eventType"] == kind][nth - 1])
+    for number, event in enumerate(events, start=1):
+        event["eventId"] = str(number)
+    return json.dumps({"events": events}).encode()
+
+
 MALFORMED: dict[str, tuple[bytes, str]] = {
+    "lost-task-started": (
+        _lost_event("EVENT_TYPE_WORKFLOW_TASK_STARTED", 2),
+        "event 9 (WorkflowTaskCompleted) says event 9 started its workflow task, but event 9 is "
+        "not an earlier WorkflowTaskStarted: the history has lost or reordered events; export "
+        "it again",
+    ),
+    "lost-task-scheduled": (
+        _lost_event("EVENT_TYPE_WORKFLOW_TASK_SCHEDULED", 1),
+        "event 2 (WorkflowTaskStarted) says event 2 scheduled its workflow task, but event 2 is "
+        "not an earlier WorkflowTaskScheduled",
+    ),
     "cut-off-though-completed": (
         _cut_off_though_completed(),
         "captured as COMPLETED: the file is cut off",

@@ -24,6 +24,7 @@ from replaycheck._discovery import (
     is_history_name,
 )
 from replaycheck._history_names import RUN_SUFFIX, history_stem, workflow_id_from_name
+from replaycheck._task_links import broken_task_link
 from replaycheck._writing import (
     PROVENANCE_KEY,
     Provenance,
@@ -283,6 +284,9 @@ def _validate(history: History, name: str) -> None:
                 f"{event_type_name(event.event_type)}): it is damaged, or joined from several "
                 "runs; export it again",
             )
+    broken = broken_task_link(history)  # temporalio's Replayer would wait on it forever
+    if broken is not None:
+        raise HistoryError(name, broken)
     completed = EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
     if not any(e.event_type == completed for e in events):
         raise HistoryError(
