@@ -9,6 +9,7 @@ twice), and two with ``--overwrite`` could remove each other's files. The second
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import subprocess
 import sys
@@ -194,3 +195,64 @@ def test_a_writer_refused_while_the_holder_is_starting_still_names_it(tmp_path: 
         f"another generate --save is writing to {out} (pid {holder.pid}); wait for it or "
         "choose another -o."
     )
+
+
+LIMITED = (
+    "import resource, runpy, signal, sys\n"
+    "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+    "resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv.pop(1)), resource.RLIM_INFINITY))\n"
+    "runpy.run_module('replaycheck', run_name='__main__')\n"
+)
+"""``python -m replaycheck`` where no file may grow past ``argv[1]`` bytes, as on a full disk
+(a write past it fails with EFBIG, "File too large")."""
+
+
+async def run_sized(address: str, namespace: str) -> None:
+    """12 ``Steps`` executions of one step (about 7 KB of JSON) and 3 of twelve (about 25 KB)."""
+    from temporalio.client import Client
+    from temporalio.worker import Worker
+
+    from tests.workflows.steps import TASK_QUEUE, StepsWorkflow, step
+
+    client = await Client.connect(address, namespace=namespace)
+    sizes = {f"small-{i}": 1 for i in range(12)} | {f"big-{i}": 12 for i in range(3)}
+    async with Worker(client, task_queue=TASK_QUEUE, workflows=[StepsWorkflow], activities=[step]):
+        await asyncio.gather(
+            *(
+                client.execute_workflow(StepsWorkflow.run, n, id=wid, task_queue=TASK_QUEUE)
+                for wid, n in sizes.items()
+            )
+        )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
+def test_a_full_disk_stops_the_export_with_whole_files_and_running_it_again_finishes(
+    dev_server: WorkflowEnvironment, server_loop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    """The message said only "cannot write F (...); check the output directory (-o)": not
+    what was kept, nor that running the export again picks up where it stopped."""
+    namespace = fresh_namespace(dev_server, server_loop, "full")
+    address = dev_server.client.service_client.config.target_host
+    server_loop.run_until_complete(run_sized(address, namespace))
+    out = tmp_path / "out"
+    command = export_command(["--address", address, "--namespace", namespace], out)
+    limited = [sys.executable, "-c", LIMITED, "12000", *command[3:]]
+    first = subprocess.run(limited, cwd=REPO, capture_output=True)
+    assert first.returncode == 2, first.stderr.decode()
+    last = first.stderr.decode().splitlines()[-1]
+    kept = files_by_execution(out)  # each one complete
+    match = re.fullmatch(
+        rf"replaycheck: error: cannot write {re.escape(str(out / 'Steps'))}/big-\d\.json "
+        r"\(File too large\); (\d+) histor(?:y|ies) written before that, each complete: make "
+        r"room for them \(free space, or raise the quota or file size limit\), then run the "
+        r"same command again to export the rest\.",
+        last,
+    )
+    assert match is not None, last
+    assert int(match[1]) <= len(kept) < 15
+    assert not any(p.name.startswith("big-") for p in out.rglob("*"))  # nothing half-written
+    assert not list(out.rglob(".*"))  # no temp file, no lock left
+    again = subprocess.run(command, cwd=REPO, capture_output=True)
+    assert again.returncode == 0, again.stderr.decode()
+    assert len(files_by_execution(out)) == 15
+    assert set(files_by_execution(out).values()) == {1}

@@ -4,6 +4,7 @@ or whose namespace and run), for :mod:`replaycheck.export`."""
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import io
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from replaycheck._export_names import CaseNames
 from replaycheck.cluster import Execution
-from replaycheck.errors import HistoryError
+from replaycheck.errors import HistoryError, ReplaycheckError
 from replaycheck.histories import (
     RUN_SUFFIX,
     Provenance,
@@ -232,3 +233,18 @@ def formats(path: Path, fmt: str) -> list[Path]:
     """``path`` (a history of format ``fmt``) in every format ``export`` writes."""
     base = path.name[: -len(SUFFIXES[fmt])]
     return [path.with_name(base + suffix) for suffix in SUFFIXES.values()]
+
+
+class WriteError(ReplaycheckError):
+    """A history file could not be written; :func:`replaycheck.export.export` says how many
+    were written before it."""
+
+    def __init__(self, path: Path, exc: OSError) -> None:
+        self.where = f"cannot write {exc.filename or path} ({exc.strerror or exc})"
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            self.fix = "make room for them (free space, or raise the quota or file size limit)"
+        elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            self.fix = "make the output directory (-o) writable"
+        else:
+            self.fix = "check the output directory (-o)"
+        super().__init__(f"{self.where}; {self.fix}.")

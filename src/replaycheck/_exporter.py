@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from replaycheck._export_files import (
     Look,
+    WriteError,
     captured,
     format_of,
     formats,
@@ -37,7 +38,6 @@ from replaycheck.cluster import (
     iter_executions,
 )
 from replaycheck.connection import Connection
-from replaycheck.errors import ReplaycheckError
 from replaycheck.histories import Provenance, atomic_write
 from replaycheck.shapes import Shape, history_shape, shapes_in
 
@@ -357,10 +357,7 @@ class Exporter:
                         self.listed[target.parent] = listed | {target.name}
             atomic_write(path, render(history, provenance, self.options.fmt))
         except OSError as exc:
-            raise ReplaycheckError(
-                f"cannot write {exc.filename or path} ({exc.strerror or exc}); "
-                "check the output directory (-o)."
-            ) from None
+            raise WriteError(path, exc) from None
         twins = formats(path, self.options.fmt)
         stale: list[Path] = []
         if self.options.overwrite:  # its other formats, and its shape's (never another

@@ -20,12 +20,17 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from replaycheck._export_files import history_path, safe_name
+from replaycheck._export_files import WriteError, history_path, safe_name
 from replaycheck._export_lock import export_lock
 from replaycheck._exporter import Exporter, ExportOptions, ExportResult, OnProgress
 from replaycheck.cluster import Selection, count_executions
 from replaycheck.connection import Connection, connect
-from replaycheck.errors import ClusterConnectionError, ConfigError, NoHistoriesError
+from replaycheck.errors import (
+    ClusterConnectionError,
+    ConfigError,
+    NoHistoriesError,
+    ReplaycheckError,
+)
 
 if TYPE_CHECKING:
     from replaycheck.config import Settings
@@ -144,14 +149,20 @@ async def _export(
         on_start(await count_executions(client, selection))
     exporter = Exporter(connection, selection, options, on_progress or (lambda result: None))
     with ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="replaycheck-write") as pool:
+        from replaycheck.report import plural
+
         try:
             await exporter.run(client, pool)
         except ClusterConnectionError as exc:
-            from replaycheck.report import plural
-
-            written = len(exporter.result.written)
+            written = plural(len(exporter.result.written), "history")
             raise ClusterConnectionError(
-                f"{str(exc).rstrip('.')}; {plural(written, 'history')} written before that, "
+                f"{str(exc).rstrip('.')}; {written} written before that, "
                 "each complete: run the same command again to export the rest."
+            ) from None
+        except WriteError as exc:  # a full disk: what was written stays, each file whole
+            written = plural(len(exporter.result.written), "history")
+            raise ReplaycheckError(
+                f"{exc.where}; {written} written before that, each complete: {exc.fix}, "
+                "then run the same command again to export the rest."
             ) from None
     return exporter.result
