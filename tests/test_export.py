@@ -14,6 +14,7 @@ import dataclasses
 import json
 import logging
 import os
+import shutil
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -399,6 +400,20 @@ def test_gzip_and_binpb_together_is_a_usage_error(tmp_path: Path) -> None:
     assert result.stderr.strip().endswith("give --gzip or --binpb, not both: a history is "
                                           "written in one format.")  # fmt: skip
     assert "Traceback" not in result.output and not list(tmp_path.iterdir())
+
+
+def test_an_output_directory_under_a_file_is_one_sentence(tmp_path: Path) -> None:
+    """It said "cannot write F/sub (Not a directory)" (``File exists`` for a device)."""
+    history = tmp_path / "h.json"
+    shutil.copy(COMPLETE, history)
+    result = invoke("export", "--workflow-id", "x", "--address", "127.0.0.1:1",
+                    "-o", history / "sub")  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"replaycheck: error: -o {history / 'sub'}: {history} is a file, not a directory; "
+        "give -o a directory (one that does not exist yet is made).\n"
+    )
+    assert history.read_bytes() == COMPLETE.read_bytes()
 
 
 def test_broken_files_already_there_are_written_again(cluster: Cluster, tmp_path: Path) -> None:

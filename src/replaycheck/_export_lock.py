@@ -53,6 +53,13 @@ def export_lock(out_dir: Path, *, writer: str = "export", option: str = "-o") ->
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         fd = _acquire(path, out_dir, writer, option)
+    except (FileExistsError, NotADirectoryError):  # a file (or a device) where a directory goes
+        _remove_empty(created)
+        taken = next(d for d in (out_dir, *out_dir.parents) if d.exists())
+        raise ReplaycheckError(
+            f"{option} {out_dir}: {taken} is a file, not a directory; give {option} a directory "
+            "(one that does not exist yet is made)."
+        ) from None
     except OSError as exc:
         _remove_empty(created)
         raise ReplaycheckError(
