@@ -335,9 +335,20 @@ async def run_scenario(client: Client, scenario: Scenario, out: Path) -> list[st
     return [scenario.workflow_id] if status == WorkflowExecutionStatus.RUNNING else []
 
 
+CONCURRENT = 200
+"""Scenarios driven at once: each follows its history with a long poll, and the dev server
+refuses more than a few hundred pollers per namespace ("concurrent poller limit exceeded")."""
+
+
 async def run_all(client: Client, scenarios: Sequence[Scenario], out: Path) -> list[str]:
-    """Run the scenarios concurrently; returns the ids left running."""
-    results = await asyncio.gather(*(run_scenario(client, s, out) for s in scenarios))
+    """Run the scenarios concurrently (``CONCURRENT`` at a time); returns the ids left running."""
+    slots = asyncio.Semaphore(CONCURRENT)
+
+    async def run_one(scenario: Scenario) -> list[str]:
+        async with slots:
+            return await run_scenario(client, scenario, out)
+
+    results = await asyncio.gather(*(run_one(s) for s in scenarios))
     return [wid for running in results for wid in running]
 
 
