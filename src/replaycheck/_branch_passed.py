@@ -5,13 +5,52 @@ called in between, for :mod:`replaycheck._branch_readings`."""
 from __future__ import annotations
 
 import ast
+import linecache
 import os
+import re
 from collections.abc import Callable
 
-from replaycheck._commands import Command
-from replaycheck._source import SourceFrame, function_at
+from replaycheck._commands import Command, RawFrame
+from replaycheck._source import SourceFrame, function_at, parsed
 from replaycheck._source_branches import Passed, passed_branch
-from replaycheck._source_helpers import passed_in_helper
+from replaycheck._source_flow import calls_one
+from replaycheck._source_helpers import passed_in_helper, through_helpers
+from replaycheck._source_nodes import source_segment
+
+_Passed = tuple[tuple[str, int, str], int, Passed] | None
+_Key = tuple[tuple[RawFrame, ...], tuple[RawFrame, ...] | None, frozenset[str], str,
+             SourceFrame | None, tuple[ast.Module | None, ...]]  # fmt: skip
+_PASSED: dict[_Key, _Passed] = {}
+_KEPT = 256
+"""Answers of :func:`passed_running` kept, the oldest dropped first."""
+
+
+def passed_running(
+    c: Command, last: Command | None, names: frozenset[str], pattern: str,
+    start: SourceFrame | None,
+) -> _Passed:  # fmt: skip
+    """:func:`passed_between` for a branch with a call of one of ``names`` (with none, a call
+    whose source matches ``pattern``), directly or through a helper, asked once per run for
+    each pair of call stacks: the histories that one change breaks at the same code ask the
+    same of the source, and the source does not change while a process replays."""
+    frames = (*c.frames, *(last.frames if last is not None else ()))
+    trees = tuple(parsed(f) for f in sorted({f for f, _, _ in frames}))  # a file parsed again
+    key = (c.frames, None if last is None else last.frames, names, pattern, start, trees)
+    if key not in _PASSED:
+        if len(_PASSED) >= _KEPT:
+            del _PASSED[next(iter(_PASSED))]
+
+        def runs(file: str) -> Callable[[ast.AST], bool]:
+            if names:
+                return lambda node: isinstance(node, ast.Call) and calls_one(node, names)
+            source = "".join(linecache.getlines(file))  # once per file, not once per call
+            return lambda node: (
+                isinstance(node, ast.Call)
+                and bool(re.search(pattern, source_segment(source, node) or ""))
+            )
+
+        _PASSED[key] = passed_between(c, last, through_helpers(runs), start)
+    return _PASSED[key]
 
 
 def passed_between(

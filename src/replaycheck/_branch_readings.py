@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from replaycheck._branch_passed import passed_between
+from replaycheck._branch_passed import passed_between, passed_running
 from replaycheck._commands import KIND_LABELS, NAMED_KINDS, Command, RawFrame
 from replaycheck._places import display_file, place_file
 from replaycheck._readings import source_names, source_pattern, starting_pattern
@@ -27,7 +27,6 @@ from replaycheck._source_branches import (
 )
 from replaycheck._source_flow import (
     bound_parameters,
-    calls_one,
     code_of,
     count_calls_later,
     later_lines,
@@ -37,8 +36,6 @@ from replaycheck._source_flow import (
     statement_calls,
     what_it_runs,
 )
-from replaycheck._source_helpers import through_helpers
-from replaycheck._source_nodes import source_segment
 
 if TYPE_CHECKING:
     from replaycheck._commands import HistoryCommands
@@ -204,17 +201,7 @@ def skipped_branch(
     if not pattern:
         return None
     names = source_names(h.name) if h.kind in NAMED_KINDS and h.name else set()
-
-    def runs(file: str) -> Callable[[ast.AST], bool]:
-        if names:
-            return lambda node: isinstance(node, ast.Call) and calls_one(node, names)
-        source = "".join(linecache.getlines(file))  # once per file, not once per call
-        return lambda node: (
-            isinstance(node, ast.Call)
-            and bool(re.search(pattern, source_segment(source, node) or ""))
-        )
-
-    found = passed_between(c, last, through_helpers(runs), diagnosis.run_starts_at)
+    found = passed_running(c, last, frozenset(names), pattern, diagnosis.run_starts_at)
     if found is None:
         return None
     (file, line, function), at, passed = found

@@ -13,7 +13,7 @@ from typing import Any
 from replaycheck._commands import RawFrame
 from replaycheck._places import display_file, place_file
 from replaycheck._source_nodes import end_line as end_line
-from replaycheck._source_nodes import nodes_of
+from replaycheck._source_nodes import nodes_of, walked
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def _statement_spans(path: str) -> dict[int, tuple[int, int]]:
         return {}
     spans: dict[int, tuple[int, int]] = {}
     withs = []
-    for node in ast.walk(tree):
+    for node in walked(tree):
         if isinstance(node, (ast.With, ast.AsyncWith)):
             withs.append(node)
         if not isinstance(node, ast.stmt) or isinstance(node, _COMPOUND):
@@ -212,7 +212,7 @@ def _block_of(path: str, line: int) -> tuple[list[ast.stmt], int] | None:
     tree = parsed(path)
     if tree is None:
         return None
-    for node in ast.walk(tree):
+    for node in walked(tree):
         for name in ("body", "orelse", "finalbody"):
             block = getattr(node, name, None)
             if not isinstance(block, list) or not block or not isinstance(block[0], ast.stmt):

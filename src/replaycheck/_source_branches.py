@@ -24,7 +24,7 @@ from replaycheck._source_flow import (
     names_in,
     what_it_runs,
 )
-from replaycheck._source_nodes import source_segment
+from replaycheck._source_nodes import source_segment, walked
 
 
 def other_branch_runs(path: str, line: int, names: set[str]) -> tuple[int, str, str] | None:
@@ -37,7 +37,7 @@ def other_branch_runs(path: str, line: int, names: set[str]) -> tuple[int, str, 
         return None
     source = "".join(linecache.getlines(path))
     found = []
-    for node in ast.walk(tree):
+    for node in walked(tree):
         if isinstance(node, ast.If):
             branches = [node.body, node.orelse]
         elif isinstance(node, ast.Match):
@@ -139,7 +139,7 @@ def passed_branch(
             return n + (1 << 31)
         return n if n > last else n + (1 << 30)
 
-    calls = [n for n in ast.walk(function) if isinstance(n, ast.stmt | ast.expr) and runs(n)]
+    calls = [n for n in walked(function) if isinstance(n, ast.stmt | ast.expr) and runs(n)]
     for call in sorted((n for n in calls if n.lineno in later), key=lambda n: order(n.lineno)):
         held = held_in(function, call)
         if held is None:  # the code left the function (by an early return?) or the loop's body
@@ -190,7 +190,7 @@ def held_in(function: ast.AST, call: ast.AST) -> _Held | None:
     """The innermost ``if`` (``match``, conditional expression) of ``function`` with ``call``
     in one of its branches (cases, arms; not in its condition or subject)."""
     found: list[_Held] = []
-    for node in ast.walk(function):
+    for node in walked(function):
         if isinstance(node, ast.If):
             branches: list[list[ast.stmt] | ast.match_case | ast.expr] = [node.body, node.orelse]
         elif isinstance(node, ast.Match):
@@ -226,7 +226,7 @@ def returned_before(
     before ``call``."""
     loop = innermost(function, getattr(call, "lineno", 0), LOOPS)
     found: list[tuple[ast.If, str]] = []
-    for node in ast.walk(function):
+    for node in walked(function):
         for name in ("body", "orelse", "finalbody"):
             block = getattr(node, name, None)
             if not isinstance(block, list) or not block or not isinstance(block[0], ast.stmt):
@@ -299,7 +299,7 @@ def _returned_sooner(function: ast.AST, held: _Held, later: set[int]) -> _Held |
         return None
     following = [
         block[i + 1]
-        for node in ast.walk(function)
+        for node in walked(function)
         for name in ("body", "orelse", "finalbody")
         for block in [getattr(node, name, None)] if isinstance(block, list)
         for i, s in enumerate(block[:-1]) if s is held.node
@@ -322,7 +322,7 @@ def _outer_if(function: ast.AST, node: _Choice, later: set[int], to: int | None)
     ``later`` and without ``to`` in that branch (0: none)."""
     outer = [
         n.lineno
-        for n in ast.walk(function) if isinstance(n, ast.If) and n is not node
+        for n in walked(function) if isinstance(n, ast.If) and n is not node
         for branch in (n.body, n.orelse)
         if covers(branch, node.lineno) and n.lineno in later
         and (to is None or not covers(branch, to))
@@ -343,7 +343,7 @@ def _branch_of(path: str, line: int) -> tuple[ast.If, list[ast.stmt]] | None:
         return None
     found = [
         (node, branch)
-        for node in ast.walk(function) if isinstance(node, ast.If)
+        for node in walked(function) if isinstance(node, ast.If)
         for branch in (node.body, node.orelse) if covers(branch, line)
     ]  # fmt: skip
     return min(found, key=lambda p: end_line(p[0]) - p[0].lineno, default=None)
@@ -368,7 +368,7 @@ def conditional_choice(path: str, line: int, names: set[str]) -> tuple[int, str]
     first, last = statement_span(path, line)
     args = [
         arg
-        for call in ast.walk(function)
+        for call in walked(function)
         if isinstance(call, ast.Call) and first <= call.lineno <= last
         for arg in what_it_runs(call)
     ]
@@ -376,7 +376,7 @@ def conditional_choice(path: str, line: int, names: set[str]) -> tuple[int, str]
     variables = {a.id for a in args if isinstance(a, ast.Name)}
     latest: dict[str, ast.expr | None] = {}  # each variable's last assignment before the call
     assigns = (ast.Assign, ast.AnnAssign, ast.AugAssign)
-    found = [n for n in ast.walk(function) if isinstance(n, assigns) and n.lineno < first]
+    found = [n for n in walked(function) if isinstance(n, assigns) and n.lineno < first]
     for node in sorted(found, key=lambda n: n.lineno):  # step = ..., step: Any = ...
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for target in targets:

@@ -23,6 +23,7 @@ from replaycheck._source import (
     statement_span,
     without_comments,
 )
+from replaycheck._source_nodes import walked
 
 
 def mentioned_later(path: str, line: int, pattern: str) -> bool:
@@ -96,9 +97,9 @@ def count_calls_later(path: str, line: int, names: set[str]) -> int:
     if found is None:
         return 0
     function, wanted = found
-    loops = [n for n in ast.walk(function) if isinstance(n, (*LOOPS, *COMPREHENSIONS))]
+    loops = [n for n in walked(function) if isinstance(n, (*LOOPS, *COMPREHENSIONS))]
     count = 0
-    for node in ast.walk(function):
+    for node in walked(function):
         if (
             not isinstance(node, ast.Call)
             or node.lineno not in wanted
@@ -125,7 +126,7 @@ def bound_parameters(callee: SourceFrame, caller: SourceFrame, names: set[str]) 
         return set()
     first, last = statement_span(caller.file, caller.line)
     calls = [
-        node for node in ast.walk(tree)
+        node for node in walked(tree)
         if isinstance(node, ast.Call) and first <= node.lineno <= last
         and function.name in names_in(node.func)
     ]  # fmt: skip
@@ -160,10 +161,10 @@ def runs_later(path: str, line: int, params: set[str]) -> bool:
         return False
     function, wanted = found
     handlers = [
-        n for n in ast.walk(function)
+        n for n in walked(function)
         if isinstance(n, ast.ExceptHandler) and not n.lineno <= line <= end_line(n)
     ]  # fmt: skip
-    for node in ast.walk(function):
+    for node in walked(function):
         if not isinstance(node, ast.Call) or node.lineno not in wanted:
             continue
         if not names_in(node.func) & COMMAND_CALLS:
@@ -204,7 +205,7 @@ def decided_by(path: str, line: int, params: set[str]) -> bool:
     function = function_at(path, line)
     if function is None:
         return False
-    for node in ast.walk(function):
+    for node in walked(function):
         if isinstance(node, ast.If) and covers([*node.body, *node.orelse], line):
             test = node.test
         elif isinstance(node, ast.Match) and node.lineno < line <= end_line(node):
@@ -216,7 +217,7 @@ def decided_by(path: str, line: int, params: set[str]) -> bool:
     return False
 
 
-def calls_one(call: ast.Call, names: set[str]) -> bool:
+def calls_one(call: ast.Call, names: set[str] | frozenset[str]) -> bool:
     """Whether ``call`` itself (not its arguments' calls) passes or calls one of ``names``."""
     callee = names_in(call.func)
     refs = [*call.args, *(k.value for k in call.keywords)]
@@ -236,7 +237,7 @@ def statement_calls(path: str, line: int, names: set[str]) -> bool:
     first, last = statement_span(path, line)
     return any(
         isinstance(node, ast.Call) and first <= node.lineno <= last and calls_one(node, names)
-        for node in ast.walk(function)
+        for node in walked(function)
     )
 
 
@@ -283,7 +284,7 @@ def _other_branches(function: ast.AST, line: int) -> set[int]:
     """Lines of the branches that cannot run in the same pass as ``line``: the ``else`` of an
     ``if`` branch holding it, the other cases of a ``match``."""
     lines: set[int] = set()
-    for node in ast.walk(function):
+    for node in walked(function):
         if isinstance(node, ast.If) and covers(node.body, line) and node.orelse:
             lines |= set(range(node.orelse[0].lineno, end_line(node.orelse[-1]) + 1))
         elif isinstance(node, ast.Match) and any(covers(c.body, line) for c in node.cases):
@@ -309,5 +310,5 @@ def in_body_of(path: str, if_line: int, line: int) -> bool:
     function = function_at(path, line)
     return function is not None and any(
         isinstance(node, ast.If) and node.lineno == if_line and covers(node.body, line)
-        for node in ast.walk(function)
+        for node in walked(function)
     )

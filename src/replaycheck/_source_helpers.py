@@ -25,7 +25,7 @@ from replaycheck._source_imports import (
     module_named,
     named,
 )
-from replaycheck._source_nodes import class_of
+from replaycheck._source_nodes import class_of, walked
 
 Runs = Callable[[str], Callable[[ast.AST], bool]]
 """Given a file, picks its nodes that run the command looked for."""
@@ -70,9 +70,9 @@ def passed_in_helper(
     rest = later_lines(path, to) if to is not None else None
     here = runs(path)
     if rest is not None and any(getattr(n, "lineno", 0) in rest[1] and here(n)
-                                for n in ast.walk(function)):  # fmt: skip
+                                for n in walked(function)):  # fmt: skip
         return None  # it runs the command after `to`: moved, not skipped
-    calls = [n for n in ast.walk(function) if isinstance(n, ast.Call) and n.lineno in between]
+    calls = [n for n in walked(function) if isinstance(n, ast.Call) and n.lineno in between]
     for call in sorted(calls, key=lambda n: (n.lineno, n.col_offset)):
         held = held_in(function, call)
         if held is not None and held.node.lineno in between:
@@ -116,7 +116,7 @@ def named_in_helpers_later(path: str, line: int, pattern: str) -> bool:
     if found is None:
         return False
     function, later = found
-    calls = [n for n in ast.walk(function) if isinstance(n, ast.Call) and n.lineno in later]
+    calls = [n for n in walked(function) if isinstance(n, ast.Call) and n.lineno in later]
     helpers = (called(path, function, call) for call in calls)
     return any(_names(*h, pattern, DEPTH - 1, frozenset()) for h in helpers if h is not None)
 
@@ -133,7 +133,7 @@ def _names(
     if re.search(pattern, code_of(path, set(range(body[0].lineno, end_line(function) + 1)))):
         return True
     seen = seen | {key}
-    calls = [n for n in ast.walk(function) if isinstance(n, ast.Call)] if depth > 0 else []
+    calls = [n for n in walked(function) if isinstance(n, ast.Call)] if depth > 0 else []
     helpers = (called(path, function, call) for call in calls)
     return any(_names(*h, pattern, depth - 1, seen) for h in helpers if h is not None)
 
@@ -149,7 +149,7 @@ def _search(
     if key in seen:
         return False
     seen, here, reached = seen | {key}, runs(path), False
-    nodes = [n for n in ast.walk(function) if isinstance(n, ast.stmt | ast.expr)]
+    nodes = [n for n in walked(function) if isinstance(n, ast.stmt | ast.expr)]
     for node in sorted(nodes, key=lambda n: (n.lineno, n.col_offset)):
         found: InHelper | bool = here(node)
         helper = called(path, function, node) if not found and depth > 0 else None

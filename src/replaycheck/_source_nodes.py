@@ -25,6 +25,16 @@ def nodes_of(tree: ast.AST, kinds: tuple[type, ...]) -> tuple[tuple[Any, int, in
     return tuple((n, int(getattr(n, "lineno", 0)), end_line(n)) for n in walked)
 
 
+@functools.lru_cache(maxsize=_MOST)
+def walked(tree: ast.AST) -> tuple[Any, ...]:
+    """Every node of ``tree`` (``tree`` first), in :func:`ast.walk`'s order, walked once per
+    tree, not once per question asked of it: a failing history's diagnosis asks dozens of
+    questions of the functions it passed through, and a run with many histories failing at the
+    same code asks them again of the same functions. Kept as :func:`nodes_of` keeps its
+    listings (the trees are never changed)."""
+    return tuple(ast.walk(tree))
+
+
 def class_of(tree: ast.AST, function: Any) -> ast.ClassDef | None:
     """The class of ``tree`` whose body holds ``function`` (a method), found among the classes
     :func:`nodes_of` lists once per tree, not by a walk of ``tree`` per call asked about."""
