@@ -105,3 +105,15 @@ def test_the_default_traceback_style_shows_the_fix_and_says_nothing_more(
     result.assert_outcomes(failed=1)
     assert "fix: gate the change" in result.stdout.str()
     assert "left out each failure's diagnosis" not in result.stdout.str()
+
+
+def test_an_ini_file_in_a_subdirectory_keeps_the_projects_table(
+    pytester: pytest.Pytester,
+) -> None:
+    # `pytest -c ci/pytest.ini` from the project: the project's [tool.replaycheck] counts.
+    make_project(pytester)
+    (pytester.path / "ci").mkdir()
+    (pytester.path / "ci" / "pytest.ini").write_text("[pytest]\n")
+    result = pytester.runpytest("-c", "ci/pytest.ini", f"--rootdir={pytester.path}", NOTIFY)
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["4 histories: 4 ok, *"])

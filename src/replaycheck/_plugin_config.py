@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from replaycheck.config import Settings, load_settings
+from replaycheck.config import Settings, find_pyproject, load_settings
 from replaycheck.errors import ConfigError
 from replaycheck.plugin import MODES
 
@@ -149,9 +149,9 @@ def project_settings(config: pytest.Config) -> Settings:
     here = config.invocation_params.dir
     start = here if within(here, [config.rootpath]) else config.rootpath
     ini_dir = config.inipath.parent if config.inipath else None
-    if ini_dir is not None and not within(start, [ini_dir]):
-        # --rootdir (or -c) elsewhere: the search from the rootdir would miss the ini file's own
-        # table, and every history with it, without a word.
+    if ini_dir is not None and not within(start, [ini_dir]) and not find_pyproject(start, ini_dir):
+        # --rootdir elsewhere: the search from the rootdir would miss the ini file's own table,
+        # and every history with it, without a word.
         start = here if within(here, [ini_dir]) else ini_dir
     settings = load_settings(start, stop=ini_dir)
     pythonpath = [Path(p).resolve() for p in config.getini("pythonpath") or ()]
