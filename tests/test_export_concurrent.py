@@ -160,6 +160,32 @@ def test_the_lock_of_a_killed_export_is_taken_over(steps: list[str], tmp_path: P
     assert not (out / LOCK_NAME).exists()
 
 
+def test_files_half_written_by_a_killed_export_are_removed_by_the_next(
+    steps: list[str], tmp_path: Path
+) -> None:
+    """A SIGKILLed export leaves its temp files (``.s-3.json.XXXXXXXX.tmp``, cut off): hidden,
+    never read as histories, and kept an hour (a live writer's could be among them), so running
+    it again left them beside the whole files. Holding the lock, nothing else writes there."""
+    out = tmp_path / "out"
+    first = subprocess.run(export_command(steps, out, "--limit", "5"), cwd=REPO)
+    assert first.returncode == 0
+    [done] = {p.parent for p in out.rglob("*.json")}
+    whole = next(done.glob("*.json")).read_bytes()
+    left = [done / ".s-3.json.0a1b2c3d.tmp", done / "sub" / ".s-7.json.gz.deadbeef.tmp"]
+    for path in left:
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(whole[: len(whole) // 2])  # as a write cut off by SIGKILL
+    other = done / ".notes.txt.0a1b2c3d.tmp"  # not a history's: not export's to remove
+    other.write_text("mine")
+    export = subprocess.run(export_command(steps, out), cwd=REPO, capture_output=True)
+    assert export.returncode == 0, export.stderr.decode()
+    assert not any(p.exists() for p in left)
+    assert other.read_text() == "mine"
+    other.unlink()
+    assert set(files_by_execution(out).values()) == {1}
+    assert sum(files_by_execution(out).values()) == EXECUTIONS
+
+
 LATE_HOLDER = (
     "import fcntl, os, sys, time\n"
     "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o666)\n"

@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from replaycheck._writing import remove_temps
 from replaycheck.errors import ReplaycheckError
 
 LOCK_NAME = ".replaycheck-export.lock"
@@ -70,6 +71,7 @@ def export_lock(out_dir: Path, *, writer: str = "export", option: str = "-o") ->
         _remove_empty(created)
         raise
     try:
+        remove_temps(out_dir)  # half-written by a killed export
         yield
     finally:
         _release(fd, path)

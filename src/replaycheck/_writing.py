@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -151,6 +152,18 @@ def _open_temp(directory: Path, name: str) -> tuple[int, Path]:
             return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:
             continue
+
+
+def remove_temps(directory: Path) -> None:
+    """Remove every temp file of a history (``.NAME.XXXXXXXX.tmp``) under ``directory``,
+    whatever its age: for a writer that holds the directory's export lock, whose earlier
+    holders, the only writers of such files there, are gone (killed mid-write)."""
+    for root, _dirs, names in os.walk(directory):
+        for name in names:
+            match = _TEMP_NAME.fullmatch(name)
+            if match is not None and match["name"].endswith(HISTORY_SUFFIXES):
+                with contextlib.suppress(OSError):  # gone already: nothing to do
+                    os.unlink(os.path.join(root, name))
 
 
 _swept: set[str] = set()
