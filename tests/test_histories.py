@@ -107,6 +107,12 @@ MALFORMED: dict[str, tuple[bytes, str]] = {
         "not an earlier WorkflowTaskStarted: the history has lost or reordered events; export "
         "it again",
     ),
+    "lost-task-completed": (
+        _lost_event("EVENT_TYPE_WORKFLOW_TASK_COMPLETED", 2),
+        "event 9 (WorkflowTaskStarted) is followed by a WorkflowExecutionCompleted, not by the "
+        "end of its workflow task (WorkflowTaskCompleted, Failed or TimedOut): the history has "
+        "lost or reordered events; export it again",
+    ),
     "lost-task-scheduled": (
         _lost_event("EVENT_TYPE_WORKFLOW_TASK_SCHEDULED", 1),
         "event 2 (WorkflowTaskStarted) says event 2 scheduled its workflow task, but event 2 is "

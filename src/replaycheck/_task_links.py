@@ -1,13 +1,15 @@
 """The links between a workflow task's events: each WorkflowTaskStarted, Completed, Failed and
 TimedOut names the WorkflowTaskScheduled (and the Started) it belongs to.
 
-temporalio's ``Replayer`` waits forever on a history whose links are broken (a
-WorkflowTaskStarted lost from the file, the ids after it renumbered), so such a history is
-refused before it reaches the replay.
+temporalio's ``Replayer`` waits forever on (or passes) a history whose links are broken (a
+WorkflowTaskStarted lost from the file, the ids after it renumbered), or whose
+WorkflowTaskStarted is followed by anything but the end of its task (core panics), so such a
+history is refused before it reaches the replay.
 """
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -44,6 +46,32 @@ def broken_task_link(history: History) -> str | None:
             found = events[ref - 1].event_type if 0 < ref < event.event_id else None
             if found != expected:
                 return _broken(event, expected, ref, found)
+    return _unfinished_task(history)
+
+
+_AFTER_STARTED = {"WORKFLOW_TASK_COMPLETED", "WORKFLOW_TASK_FAILED", "WORKFLOW_TASK_TIMED_OUT",
+                  "WORKFLOW_EXECUTION_TERMINATED"}  # fmt: skip
+"""What may follow a WorkflowTaskStarted (core's rule: its replay panics on anything else)."""
+
+
+def _unfinished_task(history: History) -> str | None:
+    """Why a WorkflowTaskStarted that is not the last event is followed by an event that does
+    not end its task, else ``None``."""
+    from temporalio.api.enums.v1 import EventType
+
+    from replaycheck.histories import event_type_name
+
+    events = history.events
+    for event, after in itertools.pairwise(events):
+        if event.event_type != EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+            continue
+        if EventType.Name(after.event_type).removeprefix("EVENT_TYPE_") not in _AFTER_STARTED:
+            return (
+                f"event {event.event_id} (WorkflowTaskStarted) is followed by a "
+                f"{event_type_name(after.event_type)}, not by the end of its workflow task "
+                "(WorkflowTaskCompleted, Failed or TimedOut): the history has lost or "
+                "reordered events; export it again"
+            )
     return None
 
 
