@@ -90,6 +90,17 @@ def _event_after_close() -> bytes:
     return json.dumps({"events": [*events, extra]}).encode()
 
 
+def _swapped(kind: str) -> bytes:
+    """The first event of type ``kind`` swapped with the next, the ids renumbered to ascend:
+    replay called such a history nondeterministic and told to gate the code."""
+    events = _events()
+    at = next(i for i, e in enumerate(events) if e["eventType"] == kind)
+    events[at], events[at + 1] = events[at + 1], events[at]
+    for number, event in enumerate(events, start=1):
+        event["eventId"] = str(number)
+    return json.dumps({"events": events}).encode()
+
+
 def _lost_event(kind: str, nth: int) -> bytes:
     """The ``nth`` event of type ``kind`` dropped and the later ids renumbered, so they still
     ascend by one: temporalio's Replayer waited forever on such a history."""
@@ -103,9 +114,15 @@ def _lost_event(kind: str, nth: int) -> bytes:
 MALFORMED: dict[str, tuple[bytes, str]] = {
     "lost-task-started": (
         _lost_event("EVENT_TYPE_WORKFLOW_TASK_STARTED", 2),
-        "event 9 (WorkflowTaskCompleted) says event 9 started its workflow task, but event 9 is "
-        "not an earlier WorkflowTaskStarted: the history has lost or reordered events; export "
-        "it again",
+        "event 9 (WorkflowTaskCompleted) names event 9 as its WorkflowTaskStarted, but event 9 "
+        "is not an earlier WorkflowTaskStarted: the history has lost or reordered events; "
+        "export it again",
+    ),
+    "swapped-activity-events": (
+        _swapped("EVENT_TYPE_ACTIVITY_TASK_STARTED"),
+        "event 6 (ActivityTaskCompleted) names event 6 as its ActivityTaskStarted, but event 6 "
+        "is not an earlier ActivityTaskStarted: the history has lost or reordered events; "
+        "export it again",
     ),
     "lost-task-completed": (
         _lost_event("EVENT_TYPE_WORKFLOW_TASK_COMPLETED", 2),
@@ -115,8 +132,8 @@ MALFORMED: dict[str, tuple[bytes, str]] = {
     ),
     "lost-task-scheduled": (
         _lost_event("EVENT_TYPE_WORKFLOW_TASK_SCHEDULED", 1),
-        "event 2 (WorkflowTaskStarted) says event 2 scheduled its workflow task, but event 2 is "
-        "not an earlier WorkflowTaskScheduled",
+        "event 2 (WorkflowTaskStarted) names event 2 as its WorkflowTaskScheduled, but event 2 "
+        "is not an earlier WorkflowTaskScheduled",
     ),
     "cut-off-though-completed": (
         _cut_off_though_completed(),

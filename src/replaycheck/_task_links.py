@@ -15,33 +15,76 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from temporalio.api.history.v1 import History, HistoryEvent
 
-_LINKED = {
-    "WORKFLOW_TASK_STARTED": "workflow_task_started_event_attributes",
-    "WORKFLOW_TASK_COMPLETED": "workflow_task_completed_event_attributes",
-    "WORKFLOW_TASK_FAILED": "workflow_task_failed_event_attributes",
-    "WORKFLOW_TASK_TIMED_OUT": "workflow_task_timed_out_event_attributes",
+_WFT = ("scheduled_event_id", "WORKFLOW_TASK_SCHEDULED")
+_WFT_STARTED = ("started_event_id", "WORKFLOW_TASK_STARTED")
+_ACTIVITY = ("scheduled_event_id", "ACTIVITY_TASK_SCHEDULED")
+_ACTIVITY_STARTED = ("started_event_id", "ACTIVITY_TASK_STARTED")
+_TIMER = ("started_event_id", "TIMER_STARTED")
+_CHILD = ("initiated_event_id", "START_CHILD_WORKFLOW_EXECUTION_INITIATED")
+_CHILD_STARTED = ("started_event_id", "CHILD_WORKFLOW_EXECUTION_STARTED")
+_COMMANDED = ("workflow_task_completed_event_id", "WORKFLOW_TASK_COMPLETED")
+
+_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
+    "WORKFLOW_TASK_STARTED": (_WFT,),
+    **dict.fromkeys(
+        ("WORKFLOW_TASK_COMPLETED", "WORKFLOW_TASK_FAILED", "WORKFLOW_TASK_TIMED_OUT"),
+        (_WFT, _WFT_STARTED),
+    ),
+    "ACTIVITY_TASK_SCHEDULED": (_COMMANDED,),
+    "ACTIVITY_TASK_STARTED": (_ACTIVITY,),
+    **dict.fromkeys(
+        (
+            "ACTIVITY_TASK_COMPLETED",
+            "ACTIVITY_TASK_FAILED",
+            "ACTIVITY_TASK_TIMED_OUT",
+            "ACTIVITY_TASK_CANCELED",
+        ),
+        (_ACTIVITY, _ACTIVITY_STARTED),
+    ),
+    "ACTIVITY_TASK_CANCEL_REQUESTED": (_ACTIVITY, _COMMANDED),
+    "TIMER_STARTED": (_COMMANDED,),
+    "TIMER_FIRED": (_TIMER,),
+    "TIMER_CANCELED": (_TIMER, _COMMANDED),
+    "START_CHILD_WORKFLOW_EXECUTION_INITIATED": (_COMMANDED,),
+    "START_CHILD_WORKFLOW_EXECUTION_FAILED": (_CHILD,),
+    "CHILD_WORKFLOW_EXECUTION_STARTED": (_CHILD,),
+    **dict.fromkeys(
+        (
+            "CHILD_WORKFLOW_EXECUTION_COMPLETED",
+            "CHILD_WORKFLOW_EXECUTION_FAILED",
+            "CHILD_WORKFLOW_EXECUTION_CANCELED",
+            "CHILD_WORKFLOW_EXECUTION_TIMED_OUT",
+            "CHILD_WORKFLOW_EXECUTION_TERMINATED",
+        ),
+        (_CHILD, _CHILD_STARTED),
+    ),
+    "MARKER_RECORDED": (_COMMANDED,),
 }
-"""Event type name -> the field of its attributes, which name the task's scheduled event (and,
-but for WorkflowTaskStarted itself, its started event)."""
+"""Event type -> the fields of its attributes that name another event, and that event's type
+(a field left 0 is not recorded: a task that timed out before it started)."""
 
 
 def broken_task_link(history: History) -> str | None:
-    """Why an event of a workflow task names another event that is not the one it must be
-    (an earlier WorkflowTaskScheduled, or WorkflowTaskStarted), else ``None``."""
+    """Why an event names, as the event it belongs to, one that is not an earlier event of the
+    type it must be (an activity's result naming no ActivityTaskScheduled), else ``None``."""
     from temporalio.api.enums.v1 import EventType
 
-    linked = {EventType.Value(f"EVENT_TYPE_{kind}"): field for kind, field in _LINKED.items()}
+    links = {
+        EventType.Value(f"EVENT_TYPE_{kind}"): (
+            f"{kind.lower()}_event_attributes",
+            [(ref, EventType.Value(f"EVENT_TYPE_{to}")) for ref, to in refs],
+        )
+        for kind, refs in _LINKS.items()
+    }
     events = history.events
     for event in events:
-        field = linked.get(event.event_type)
-        if field is None:
+        if event.event_type not in links:
             continue
+        field, refs = links[event.event_type]
         attrs = getattr(event, field)
-        wanted = [(EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, attrs.scheduled_event_id)]
-        if event.event_type != EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
-            wanted.append((EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED, attrs.started_event_id))
-        for expected, ref in wanted:
-            if ref == 0:  # not recorded (a task that timed out before it started)
+        for ref_field, expected in refs:
+            ref = getattr(attrs, ref_field)
+            if ref == 0:
                 continue
             found = events[ref - 1].event_type if 0 < ref < event.event_id else None
             if found != expected:
@@ -78,14 +121,13 @@ def _unfinished_task(history: History) -> str | None:
 def _broken(event: HistoryEvent, expected: int, ref: int, found: int | None) -> str:
     from replaycheck.histories import event_type_name
 
-    role = "scheduled" if "Scheduled" in event_type_name(expected) else "started"
     what = (
         f"not an earlier {event_type_name(expected)}"
         if found is None
-        else f"a {event_type_name(found)}, not a {event_type_name(expected)}"
+        else f"a {event_type_name(found)}"
     )
     return (
-        f"event {event.event_id} ({event_type_name(event.event_type)}) says event {ref} "
-        f"{role} its workflow task, but event {ref} is {what}: the history has lost or "
-        "reordered events; export it again"
+        f"event {event.event_id} ({event_type_name(event.event_type)}) names event {ref} as "
+        f"its {event_type_name(expected)}, but event {ref} is {what}: the history has lost "
+        "or reordered events; export it again"
     )
