@@ -41,6 +41,20 @@ def make_project(pytester: pytest.Pytester, workflows: str = "examples.provision
     return pytester.path
 
 
+def mark_acme(pytester: pytest.Pytester, mark: str) -> None:
+    """A conftest marking the ``prov-acme-completed.json`` item ``pytest.mark.<mark>``."""
+    pytester.makeconftest(
+        f"""
+        import pytest
+
+        def pytest_collection_modifyitems(items):
+            for item in items:
+                if item.path.name == "prov-acme-completed.json":
+                    item.add_marker(pytest.mark.{mark}(reason="known broken"))
+        """
+    )
+
+
 def configure(pytester: pytest.Pytester, workflows: str, histories: str, extra: str = "") -> None:
     """A [tool.replaycheck] table: ``histories``, ``workflows`` importable from the repository."""
     pytester.makefile(
@@ -206,16 +220,7 @@ def test_a_skip_mark_on_a_history_skips_it(
     # pytest asserts a line number for a skip mark (also what pytest-benchmark's
     # --benchmark-only puts on every other item); a history has none: it crashed pytest.
     make_project(pytester, workflows="examples.provisioning.workflows_unsafe")
-    pytester.makeconftest(
-        """
-        import pytest
-
-        def pytest_collection_modifyitems(items):
-            for item in items:
-                if item.path.name == "prov-acme-completed.json":
-                    item.add_marker(pytest.mark.skip(reason="known broken"))
-        """
-    )
+    mark_acme(pytester, "skip")
     result = pytester.runpytest("-rs", *xdist_args)
     broken = {n for n in all_fixture_names() if n in UNSAFE_BREAKS or _is_v2_parent(n)}
     result.assert_outcomes(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_plugin import make_project
+from tests.test_plugin import make_project, mark_acme
 
 pytest_plugins = ["pytester"]
 
@@ -23,16 +23,7 @@ def test_an_xfail_history_is_not_asked_to_be_fixed(
     # A known-broken history marked xfail: pytest shows no failure, so the summary must not
     # say "Fix the histories that failed above".
     make_project(pytester, workflows="examples.provisioning.workflows_unsafe")
-    pytester.makeconftest(
-        """
-        import pytest
-
-        def pytest_collection_modifyitems(items):
-            for item in items:
-                if item.path.name == "prov-acme-completed.json":
-                    item.add_marker(pytest.mark.xfail(reason="known broken"))
-        """
-    )
+    mark_acme(pytester, "xfail")
     result = pytester.runpytest(ACME, NOTIFY, *xdist_args)
     result.assert_outcomes(xfailed=1, passed=4)
     assert result.ret == 0
@@ -44,16 +35,7 @@ def test_an_xfail_history_is_not_asked_to_be_fixed(
 
 def test_an_xfail_history_leaves_the_other_failures_to_fix(pytester: pytest.Pytester) -> None:
     make_project(pytester, workflows="examples.provisioning.workflows_unsafe")
-    pytester.makeconftest(
-        """
-        import pytest
-
-        def pytest_collection_modifyitems(items):
-            for item in items:
-                if item.path.name == "prov-acme-completed.json":
-                    item.add_marker(pytest.mark.xfail(reason="known broken"))
-        """
-    )
+    mark_acme(pytester, "xfail")
     globex = ACME.replace("acme", "globex")
     result = pytester.runpytest(ACME, globex)
     result.assert_outcomes(xfailed=1, failed=1)
