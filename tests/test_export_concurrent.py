@@ -9,6 +9,7 @@ twice), and two with ``--overwrite`` could remove each other's files. The second
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import signal
 import subprocess
@@ -177,10 +178,20 @@ def test_files_half_written_by_a_killed_export_are_removed_by_the_next(
         path.write_bytes(whole[: len(whole) // 2])  # as a write cut off by SIGKILL
     other = done / ".notes.txt.0a1b2c3d.tmp"  # not a history's: not export's to remove
     other.write_text("mine")
+    # A directory below with a lock of its own is another writer's (generate -o out/generated
+    # while this export runs): its temp files may be being written.
+    generating = out / "generated"
+    generating.mkdir()
+    (generating / LOCK_NAME).write_text(f"{os.getpid()} generate --save\n")
+    live = generating / ".g-1.json.0a1b2c3d.tmp"
+    live.write_bytes(whole[: len(whole) // 2])
     export = subprocess.run(export_command(steps, out), cwd=REPO, capture_output=True)
     assert export.returncode == 0, export.stderr.decode()
     assert not any(p.exists() for p in left)
     assert other.read_text() == "mine"
+    assert live.exists()
+    live.unlink()
+    (generating / LOCK_NAME).unlink()
     other.unlink()
     assert set(files_by_execution(out).values()) == {1}
     assert sum(files_by_execution(out).values()) == EXECUTIONS

@@ -71,7 +71,7 @@ def export_lock(out_dir: Path, *, writer: str = "export", option: str = "-o") ->
         _remove_empty(created)
         raise
     try:
-        remove_temps(out_dir)  # half-written by a killed export
+        remove_temps(out_dir, LOCK_NAME)  # half-written by a killed export
         yield
     finally:
         _release(fd, path)

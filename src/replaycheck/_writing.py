@@ -154,11 +154,15 @@ def _open_temp(directory: Path, name: str) -> tuple[int, Path]:
             continue
 
 
-def remove_temps(directory: Path) -> None:
+def remove_temps(directory: Path, lock_name: str) -> None:
     """Remove every temp file of a history (``.NAME.XXXXXXXX.tmp``) under ``directory``,
     whatever its age: for a writer that holds the directory's export lock, whose earlier
-    holders, the only writers of such files there, are gone (killed mid-write)."""
-    for root, _dirs, names in os.walk(directory):
+    holders, the only writers of such files there, are gone (killed mid-write). A directory
+    below holding a lock file of its own (``lock_name``) is another writer's: left alone."""
+    for root, dirs, names in os.walk(directory):
+        if lock_name in names and Path(root) != directory:
+            dirs[:] = []  # generate -o SUB beside export -o DIR: its temp files may be live
+            continue
         for name in names:
             match = _TEMP_NAME.fullmatch(name)
             if match is not None and match["name"].endswith(HISTORY_SUFFIXES):
