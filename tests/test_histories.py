@@ -90,17 +90,6 @@ def _event_after_close() -> bytes:
     return json.dumps({"events": [*events, extra]}).encode()
 
 
-def _swapped(kind: str) -> bytes:
-    """The first event of type ``kind`` swapped with the next, the ids renumbered to ascend:
-    replay called such a history nondeterministic and told to gate the code."""
-    events = _events()
-    at = next(i for i, e in enumerate(events) if e["eventType"] == kind)
-    events[at], events[at + 1] = events[at + 1], events[at]
-    for number, event in enumerate(events, start=1):
-        event["eventId"] = str(number)
-    return json.dumps({"events": events}).encode()
-
-
 def _lost_event(kind: str, nth: int) -> bytes:
     """The ``nth`` event of type ``kind`` dropped and the later ids renumbered, so they still
     ascend by one: temporalio's Replayer waited forever on such a history."""
@@ -118,10 +107,10 @@ MALFORMED: dict[str, tuple[bytes, str]] = {
         "is not an earlier WorkflowTaskStarted: the history has lost or reordered events; "
         "export it again",
     ),
-    "swapped-activity-events": (
-        _swapped("EVENT_TYPE_ACTIVITY_TASK_STARTED"),
-        "event 6 (ActivityTaskCompleted) names event 6 as its ActivityTaskStarted, but event 6 "
-        "is not an earlier ActivityTaskStarted: the history has lost or reordered events; "
+    "lost-activity-scheduled": (
+        _lost_event("EVENT_TYPE_ACTIVITY_TASK_SCHEDULED", 1),
+        "event 5 (ActivityTaskStarted) names event 5 as its ActivityTaskScheduled, but event 5 "
+        "is not an earlier ActivityTaskScheduled: the history has lost or reordered events; "
         "export it again",
     ),
     "lost-task-completed": (

@@ -18,11 +18,8 @@ if TYPE_CHECKING:
 _WFT = ("scheduled_event_id", "WORKFLOW_TASK_SCHEDULED")
 _WFT_STARTED = ("started_event_id", "WORKFLOW_TASK_STARTED")
 _ACTIVITY = ("scheduled_event_id", "ACTIVITY_TASK_SCHEDULED")
-_ACTIVITY_STARTED = ("started_event_id", "ACTIVITY_TASK_STARTED")
 _TIMER = ("started_event_id", "TIMER_STARTED")
 _CHILD = ("initiated_event_id", "START_CHILD_WORKFLOW_EXECUTION_INITIATED")
-_CHILD_STARTED = ("started_event_id", "CHILD_WORKFLOW_EXECUTION_STARTED")
-_COMMANDED = ("workflow_task_completed_event_id", "WORKFLOW_TASK_COMPLETED")
 
 _LINKS: dict[str, tuple[tuple[str, str], ...]] = {
     "WORKFLOW_TASK_STARTED": (_WFT,),
@@ -30,7 +27,6 @@ _LINKS: dict[str, tuple[tuple[str, str], ...]] = {
         ("WORKFLOW_TASK_COMPLETED", "WORKFLOW_TASK_FAILED", "WORKFLOW_TASK_TIMED_OUT"),
         (_WFT, _WFT_STARTED),
     ),
-    "ACTIVITY_TASK_SCHEDULED": (_COMMANDED,),
     "ACTIVITY_TASK_STARTED": (_ACTIVITY,),
     **dict.fromkeys(
         (
@@ -39,13 +35,11 @@ _LINKS: dict[str, tuple[tuple[str, str], ...]] = {
             "ACTIVITY_TASK_TIMED_OUT",
             "ACTIVITY_TASK_CANCELED",
         ),
-        (_ACTIVITY, _ACTIVITY_STARTED),
+        (_ACTIVITY,),
     ),
-    "ACTIVITY_TASK_CANCEL_REQUESTED": (_ACTIVITY, _COMMANDED),
-    "TIMER_STARTED": (_COMMANDED,),
+    "ACTIVITY_TASK_CANCEL_REQUESTED": (_ACTIVITY,),
     "TIMER_FIRED": (_TIMER,),
-    "TIMER_CANCELED": (_TIMER, _COMMANDED),
-    "START_CHILD_WORKFLOW_EXECUTION_INITIATED": (_COMMANDED,),
+    "TIMER_CANCELED": (_TIMER,),
     "START_CHILD_WORKFLOW_EXECUTION_FAILED": (_CHILD,),
     "CHILD_WORKFLOW_EXECUTION_STARTED": (_CHILD,),
     **dict.fromkeys(
@@ -56,12 +50,14 @@ _LINKS: dict[str, tuple[tuple[str, str], ...]] = {
             "CHILD_WORKFLOW_EXECUTION_TIMED_OUT",
             "CHILD_WORKFLOW_EXECUTION_TERMINATED",
         ),
-        (_CHILD, _CHILD_STARTED),
+        (_CHILD,),
     ),
-    "MARKER_RECORDED": (_COMMANDED,),
 }
 """Event type -> the fields of its attributes that name another event, and that event's type
-(a field left 0 is not recorded: a task that timed out before it started)."""
+(a field left 0 is not recorded: a task that timed out before it started). Only links every
+server writes alike: the time-skipping test server names another event than the dev server as
+an activity's started event and as the workflow task that commanded an activity, a timer, a
+child or a marker (its histories replay), so those are not checked."""
 
 
 def broken_task_link(history: History) -> str | None:
