@@ -21,8 +21,8 @@ def nodes_of(tree: ast.AST, kinds: tuple[type, ...]) -> tuple[tuple[Any, int, in
     reused while kept): trees are never changed, and :func:`~replaycheck._source.parsed` gives
     one tree per file for the process (a file edited between runs is read again by the next
     process)."""
-    walked = [n for n in ast.walk(tree) if isinstance(n, kinds)]
-    return tuple((n, int(getattr(n, "lineno", 0)), end_line(n)) for n in walked)
+    found = [n for n in walked(tree) if isinstance(n, kinds)]
+    return tuple((n, int(getattr(n, "lineno", 0)), end_line(n)) for n in found)
 
 
 @functools.lru_cache(maxsize=_MOST)
