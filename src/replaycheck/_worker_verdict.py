@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from replaycheck.verdict import Note, Verdict
+from replaycheck.verdict import Note, Verdict, status_words
 
 if TYPE_CHECKING:
     from replaycheck._converter_failure import ConfiguredConverter
@@ -261,8 +261,7 @@ def ok_message(loaded: LoadedHistory) -> str:
     """Say how much of the history the replay really checked."""
     info = loaded.info
     if info.closed:
-        status = info.status.lower().replace("_", " ")  # continued as new, timed out
-        return f"replayed all {info.events} events; execution {status}"
+        return f"replayed all {info.events} events; execution {status_words(info.status)}"
     return (
         f"verified events 1-{info.verified_through} of {info.events}; execution still running, "
         "later commands are not checked until it makes them"

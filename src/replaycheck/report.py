@@ -12,7 +12,7 @@ from replaycheck._commands import TASK_END_CANCELS
 from replaycheck._fix_patches import removed_patch_lines as removed_patch_lines
 from replaycheck._places import display_file
 from replaycheck.diagnose import Diagnosis, severity_of
-from replaycheck.verdict import Verdict, exit_code, summarize
+from replaycheck.verdict import Verdict, exit_code, status_words, summarize
 
 if TYPE_CHECKING:
     from replaycheck.histories import LoadedHistory
@@ -91,7 +91,7 @@ def _failure_head(verdict: Verdict, color: bool) -> list[str]:
         lines.append(
             f"      workflow {printable(verdict.workflow_type)}, id "
             f"{printable(verdict.workflow_id)}, run {printable(verdict.run_id)}, "
-            f"{verdict.events} events, {verdict.status.lower().replace('_', ' ')}"
+            f"{verdict.events} events, {status_words(verdict.status)}"
         )
     lines.append(f"      {printable(verdict.message)}")
     if verdict.pinned:

@@ -107,6 +107,11 @@ class Verdict:
 _NOTE_FIELDS = frozenset(f.name for f in fields(Note))
 
 
+def status_words(status: str) -> str:
+    """An execution status as a report says it: ``completed``, ``continued as new``."""
+    return status.lower().replace("_", " ")
+
+
 def exit_code(verdicts: list[Verdict]) -> int:
     """0 when all are ok, 1 when any is nondeterministic and none errored, 2 on any error/none."""
     kinds = {v.verdict for v in verdicts}
