@@ -1,5 +1,6 @@
-"""The links between a workflow task's events: each WorkflowTaskStarted, Completed, Failed and
-TimedOut names the WorkflowTaskScheduled (and the Started) it belongs to.
+"""The links between a history's events: a workflow task's Started, Completed, Failed and
+TimedOut name its Scheduled (and Started) event, an activity's events its Scheduled one, a
+timer's its Started one, a child workflow's its Initiated one.
 
 temporalio's ``Replayer`` waits forever on (or passes) a history whose links are broken (a
 WorkflowTaskStarted lost from the file, the ids after it renumbered), or whose
@@ -9,6 +10,7 @@ history is refused before it reaches the replay.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import TYPE_CHECKING
 
@@ -63,15 +65,7 @@ child or a marker (its histories replay), so those are not checked."""
 def broken_task_link(history: History) -> str | None:
     """Why an event names, as the event it belongs to, one that is not an earlier event of the
     type it must be (an activity's result naming no ActivityTaskScheduled), else ``None``."""
-    from temporalio.api.enums.v1 import EventType
-
-    links = {
-        EventType.Value(f"EVENT_TYPE_{kind}"): (
-            f"{kind.lower()}_event_attributes",
-            [(ref, EventType.Value(f"EVENT_TYPE_{to}")) for ref, to in refs],
-        )
-        for kind, refs in _LINKS.items()
-    }
+    links = _links()
     events = history.events
     for event in events:
         if event.event_type not in links:
@@ -86,6 +80,21 @@ def broken_task_link(history: History) -> str | None:
             if found != expected:
                 return _broken(event, expected, ref, found)
     return _unfinished_task(history)
+
+
+@functools.cache
+def _links() -> dict[int, tuple[str, list[tuple[str, int]]]]:
+    """:data:`_LINKS` by event type value, each with its attributes' field name: made once,
+    not once per history."""
+    from temporalio.api.enums.v1 import EventType
+
+    return {
+        EventType.Value(f"EVENT_TYPE_{kind}"): (
+            f"{kind.lower()}_event_attributes",
+            [(ref, EventType.Value(f"EVENT_TYPE_{to}")) for ref, to in refs],
+        )
+        for kind, refs in _LINKS.items()
+    }
 
 
 _AFTER_STARTED = {"WORKFLOW_TASK_COMPLETED", "WORKFLOW_TASK_FAILED", "WORKFLOW_TASK_TIMED_OUT",
