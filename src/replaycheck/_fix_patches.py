@@ -4,7 +4,6 @@ lines of a run that say it per patch (:func:`removed_patch_lines`)."""
 
 from __future__ import annotations
 
-import ast
 from typing import TYPE_CHECKING
 
 from replaycheck._places import place_file
@@ -25,7 +24,7 @@ def patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
     patch_id = diagnosis.recorded_name
     frame = diagnosis.gate_at
     was = gate_place(frame, diagnosis.location)
-    at = f" (before {was.short()})" if was else ""
+    at = _before(was)
     if diagnosis.marker_deprecated:
         return [
             f"executions recorded with deprecate_patch({patch_id!r}) still need its marker: put "
@@ -99,19 +98,18 @@ def gate_place(frame: SourceFrame | None, location: Sequence[SourceFrame]) -> So
 
 
 def _opens_function(frame: SourceFrame) -> bool:
-    """Whether the statement at ``frame`` is the first its function runs (after a
-    docstring)."""
+    """Whether the statement at ``frame`` is the first its function runs (after a docstring,
+    as :func:`~replaycheck._source_flow.function_start` reads it)."""
     from replaycheck._source import function_at
+    from replaycheck._source_flow import function_start
     from replaycheck._source_nodes import end_line
 
     function = function_at(frame.file, frame.line)
     if function is None or function.name != frame.function:
         return False
-    body = list(function.body)
-    first = body[0]
-    if len(body) > 1 and isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
-        first = body[1] if isinstance(first.value.value, str) else first
-    return bool(first.lineno <= frame.line <= end_line(first))
+    start = function_start(frame.file, frame.function, frame.line)
+    first = next((s for s in function.body if s.lineno == start), None)
+    return first is not None and start <= frame.line <= end_line(first)
 
 
 def _unknown_gate(patch_id: str, frame: SourceFrame | None) -> list[str]:
@@ -132,7 +130,7 @@ def removed_gate_fix(d: Diagnosis) -> list[str]:
 
     frame = d.removed_gate_at
     was = gate_place(frame, d.location)
-    at = f" (before {was.short()})" if was else ""
+    at = _before(was)
     then = [
         "  if this history still fails with the gate back, another change broke it: run the "
         "check again for its own fix",
