@@ -25,7 +25,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from replaycheck._patch_scan import scan
 from replaycheck.cli import main
-from replaycheck.histories import read_history, write_history
+from replaycheck.histories import read_history
 from replaycheck.patches import PatchesReport, PatchReport, analyze
 from replaycheck.replay import ReplayJob, replay
 from replaycheck.report import render_summary
@@ -66,20 +66,13 @@ def replay_recording(module: str, paths: Sequence[Path]) -> list[Verdict]:
     return replay(job)
 
 
-def signalled_not_completed(recorded: Path, out: Path) -> Path:
-    """``gate-v2-passed`` cut after the workflow task that got ``proceed`` started (captured
-    mid-task): the gate is reached only past the history's end."""
-    loaded = read_history(recorded / "gate" / "gate-v2-passed.json")
-    events = list(loaded.history.events)[:7]
-    assert events[-1].HasField("workflow_task_started_event_attributes")
-    return write_history(out / "gate-v2-mid-task.json", events)
-
-
 @pytest.fixture(scope="session")
-def replays(lifecycle_histories: Path, tmp_path_factory: pytest.TempPathFactory) -> Replays:
-    """Verdicts (with patch facts) of each code version over the histories it is tested with."""
+def replays(lifecycle_histories: Path) -> Replays:
+    """Verdicts (with patch facts) of each code version over the histories it is tested with
+    (``gate-v2-mid-task``: a run captured while the workflow task that got ``proceed`` was
+    started, so the gate lies past its history's end)."""
     rec = lifecycle_histories
-    mid_task = signalled_not_completed(rec, tmp_path_factory.mktemp("mid-task"))
+    mid_task = rec / "gate-mid-task" / "gate-v2-mid-task.json"
     provisioning = sorted(FIXTURES.rglob("*.json")) + sorted((rec / "deprecated").glob("*.json"))
     jobs = {
         "gated": (GATED, sorted(FIXTURES.rglob("*.json"))),
@@ -373,7 +366,7 @@ def test_executions_blocked_before_the_gate_have_not_reached_it(replays: Replays
     assert ids(patch.old_branch) == {"gate-v1-passed"}
     assert ids(patch.new_branch) == {"gate-v2-passed"}
     waiting = {"gate-v1-waiting", "gate-v2-waiting"}
-    assert ids(patch.not_reached) == waiting | {"gate-v2-passed"}  # the mid-task copy
+    assert ids(patch.not_reached) == waiting | {"gate-v2-mid-task"}
     assert ids(patch.closed_before) == {"gate-v1-terminated"}
     assert patch.verdict == "keep-both-branches"  # because of gate-v1-passed only
 
@@ -572,11 +565,12 @@ def test_cli_live_matches_file_mode(lifecycle_histories: Path, dev_server: objec
     assert [e["workflow_id"] for e in patch["old_branch"]] == ["gate-v1-passed"]
     assert {e["workflow_id"] for e in patch["not_reached"]} == {
         "gate-v1-waiting",
+        "gate-v2-mid-task",
         "gate-v2-waiting",
     }
     assert all(e["path"].startswith("live:") for e in patch["not_reached"])
     assert [e["workflow_id"] for e in patch["closed_before"]] == ["gate-v1-terminated"]
-    assert "read 5 live executions matching \"WorkflowType IN ('GateAfterSignal')\"" in (
+    assert "read 6 live executions matching \"WorkflowType IN ('GateAfterSignal')\"" in (
         result.stderr
     )
     # --live reads the namespace's retention from the server, and dates the old branch's end.
@@ -604,8 +598,8 @@ def test_cli_live_with_a_limit_that_stopped_the_listing_is_never_ready(
     wide = run(*common, "--limit", "5", "--format", "json")
     assert wide.exit_code == 0, wide.output
     (patch,) = json.loads(wide.stdout)["patches"]
-    assert "--limit" not in patch["reason"]  # held back by the query alone (3 others unread)
-    assert patch["reason"].startswith("3 executions of workflow type 'GateAfterSignal'")
+    assert "--limit" not in patch["reason"]  # held back by the query alone (4 others unread)
+    assert patch["reason"].startswith("4 executions of workflow type 'GateAfterSignal'")
     limited = run(*common, "--limit", "1", "--format", "json")
     assert limited.exit_code == 0, limited.output
     (patch,) = json.loads(limited.stdout)["patches"]

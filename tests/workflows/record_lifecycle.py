@@ -13,6 +13,10 @@ The tests call :func:`record` with the session's dev server (``tests/conftest.py
     ``GateAfterSignal`` executions of ``tests.workflows.gate_after_signal``: on each code version,
     one that got ``proceed`` and completed and one still waiting for it (before the gate); and
     one started by the old code that was terminated while waiting (closed before the gate).
+``OUT/gate-mid-task/``
+    ``gate-v2-mid-task``: a ``GateAfterSignal`` execution of the gated code captured while the
+    workflow task that got ``proceed`` was started and not yet completed, so the gate lies
+    past its history's end (a run of its own, not a copy of ``gate-v2-passed``).
 ``OUT/versioned/``
     One completed ``Versioned`` execution per code version of ``tests.workflows.versioned``
     (``pre``, ``max1``, ``max2``, ``max3``).
@@ -108,6 +112,43 @@ async def _gate(client: Client, out: Path, code: str, end: str) -> Path:
     return await _write(handle, "GateAfterSignal", out)
 
 
+MID_TASK_QUEUE = "gate-after-signal-v2-mid-task"
+
+
+async def _gate_mid_task(client: Client, out: Path) -> Path:
+    """A gated ``GateAfterSignal`` execution captured mid-task: a worker completes its first
+    workflow task and stops; ``proceed`` is sent; a bare poll takes the next workflow task
+    (the server records it started) and never answers it."""
+    from datetime import timedelta
+
+    from temporalio.api.taskqueue.v1 import TaskQueue
+    from temporalio.api.workflowservice.v1 import PollWorkflowTaskQueueRequest
+
+    code = gate_after_signal.GateAfterSignalV2
+    # No cache, so no sticky queue: the next task goes to MID_TASK_QUEUE, which the poll reads.
+    async with Worker(client, task_queue=MID_TASK_QUEUE, workflows=[code], max_cached_workflows=0):
+        handle = await client.start_workflow(
+            "GateAfterSignal", id="gate-v2-mid-task", task_queue=MID_TASK_QUEUE
+        )
+        await _task_completed(handle)
+    await handle.signal("proceed")
+    request = PollWorkflowTaskQueueRequest(
+        namespace=client.namespace,
+        task_queue=TaskQueue(name=MID_TASK_QUEUE),
+        identity="record_lifecycle mid-task poll",
+    )
+    task = await client.workflow_service.poll_workflow_task_queue(
+        request, timeout=timedelta(seconds=WAIT)
+    )
+    if task.workflow_execution.workflow_id != handle.id:
+        raise RuntimeError(f"the poll of {MID_TASK_QUEUE} got no task of {handle.id}")
+    path = await _write(handle, "GateAfterSignal", out)
+    last = (await handle.fetch_history()).events[-1]
+    if last.event_type != EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+        raise RuntimeError(f"{handle.id} went on past its started workflow task")
+    return path
+
+
 async def _versioned(client: Client, out: Path, name: str) -> Path:
     handle = await client.start_workflow(
         "Versioned", id=f"versioned-{name}", task_queue=f"versioned-{name}"
@@ -158,6 +199,7 @@ async def record(client: Client, out: Path) -> list[Path]:
                 for end in ("passed", "waiting")
             ),
             _gate(client, out / "gate", "v1", "terminated"),
+            _gate_mid_task(client, out / "gate-mid-task"),
             *(_versioned(client, out / "versioned", name) for name in versioned.RECORDED_AT),
         )
     return [p for group in groups for p in (group if isinstance(group, list) else [group])]
