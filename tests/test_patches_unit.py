@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
@@ -615,3 +616,25 @@ def test_a_narrowed_live_selection_holds_ready_back_by_what_it_left_unread() -> 
         "patched(): run"
     )
     assert patch.reason.endswith("before removing the call")
+
+
+def test_a_run_a_live_listing_returned_twice_counts_once_by_its_closed_history() -> None:
+    # A visibility listing can return a run twice (it closed while the pages were read): the
+    # history fetched once it closed decides, not the one fetched while it ran.
+    from dataclasses import replace
+
+    from replaycheck._patch_render import render_json, render_text
+
+    path = "live:a/run-1"
+    running = replace(verdict("a", status="RUNNING"), path=path, run_id="run-1", events=5)
+    closed = replace(verdict("a", calls=(gate(False),)), path=path, run_id="run-1", events=9)
+    sites = [CallSite(file="flows.py", line=3, kind="patched", patch_id="p", workflow_type="Flow")]
+    found = analyze([running, closed], sites, live=True, complete=True)
+    (patch,) = found.patches
+    assert ([r.status for r in patch.old_branch], patch.not_reached) == (["COMPLETED"], ())
+    assert render_text(found).splitlines()[-2:] == [
+        "1 execution listed twice by the server, counted once (by its most complete history: "
+        "closed, else the longest):",
+        "  a/run-1",
+    ]
+    assert json.loads(render_json(found))["copies"] == [{"path": path, "kept": path}]

@@ -195,6 +195,10 @@ def _summary(report: PatchesReport) -> str:
     if report.pinned_left_out:
         count = plural(report.pinned_left_out, "pinned execution")
         line += f"; {count} left out (--skip-pinned)"
+    if report.copies:
+        from replaycheck._patch_copies import copies_text
+
+        line += "\n" + copies_text(report.copies, SHOWN)
     if report.errors:
         line += "\n" + _errors_text(report.errors)
     if report.expired_paths:
@@ -239,6 +243,7 @@ def render_json(report: PatchesReport) -> str:
         "namespace_retention_days": report.namespace_retention_days,
         "pinned_left_out": report.pinned_left_out,
         "errors": [{"path": p, "message": m} for p, m in report.errors],
+        "copies": [{"path": p, "kept": k} for p, k in report.copies],
     }
     return json.dumps(doc, indent=2) + "\n"
 

@@ -211,6 +211,10 @@ class PatchesReport:
     errors: tuple[tuple[str, str], ...] = ()
     """``(path, message)`` of each history whose replay ended in ``error``: the patches it
     holds, and the branches it took, may be missing from the report (``check`` says why)."""
+    copies: tuple[tuple[str, str], ...] = ()
+    """``(path, kept)`` of each history left out as a copy of a run another history holds (the
+    same workflow id and run id): ``kept`` is that run's most complete copy, which counts
+    (``replaycheck._patch_copies``). :attr:`histories` and :attr:`replay` count both."""
 
 
 # --------------------------------------------------------------------------- analysis
@@ -237,6 +241,9 @@ def analyze(
 ) -> PatchesReport:
     """Build the report from replay verdicts (with ``patches`` facts) and the scanned call sites.
 
+    Histories of one run (the same workflow id and run id) count as one execution, by the most
+    complete of them (``replaycheck._patch_copies``; :attr:`PatchesReport.copies`).
+
     ``complete``: the verdicts are of every execution the server keeps of the code's workflow
     types (``--live`` without a selection): a type without any has no execution left. Else
     what the histories may not cover holds a ``ready`` verdict back (see :class:`Coverage`).
@@ -260,12 +267,14 @@ def analyze(
         NoHistoriesError: ``skip_pinned`` left out every history.
     """
     from replaycheck import _patch_sites as scope
+    from replaycheck._patch_copies import distinct_runs
     from replaycheck._patch_versions import version_report
     from replaycheck._pinning import split_pinned
     from replaycheck.verdict import summarize
 
-    every = verdicts
-    verdicts, left_out = split_pinned(verdicts) if skip_pinned else (list(verdicts), [])
+    every, _ = distinct_runs(verdicts)
+    read, left_out = split_pinned(verdicts) if skip_pinned else (list(verdicts), [])
+    verdicts, copies = distinct_runs(read)
     kept, expired = scope.within_retention(verdicts, retention_days, now)
     retention = retention_days if namespace_retention_days is None else namespace_retention_days
     observed = scope.observed_sites(kept)
@@ -300,13 +309,14 @@ def analyze(
             for c in sorted(changes)
         ),
         non_literal=tuple(s for s in sites if s.patch_id is None),
-        histories=len(verdicts),
-        replay=summarize(list(verdicts)),
+        histories=len(read),
+        replay=summarize(read),
         retention_days=retention_days,
         expired_paths=tuple(expired),
         pinned_left_out=len(left_out),
         namespace_retention_days=namespace_retention_days,
         errors=tuple((v.path, v.message) for v in kept if v.verdict == "error"),
+        copies=tuple(copies),
     )
 
 

@@ -17,6 +17,10 @@ The tests call :func:`record` with the session's dev server (``tests/conftest.py
     ``gate-v2-mid-task``: a ``GateAfterSignal`` execution of the gated code captured while the
     workflow task that got ``proceed`` was started and not yet completed, so the gate lies
     past its history's end (a run of its own, not a copy of ``gate-v2-passed``).
+``OUT/copies/``
+    Two copies of one run of version 1 of ``TenantProvisioning``
+    (``examples.provisioning.workflows_v1``), ``prov-v1-copied``: ``running/`` captured while
+    it awaited approval, ``closed/`` after it was approved and completed.
 ``OUT/versioned/``
     One completed ``Versioned`` execution per code version of ``tests.workflows.versioned``
     (``pre``, ``max1``, ``max2``, ``max3``).
@@ -39,7 +43,7 @@ from temporalio.api.enums.v1 import EventType  # noqa: E402
 from temporalio.client import Client, WorkflowHandle  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
-from examples.provisioning import workflows_deprecated  # noqa: E402
+from examples.provisioning import workflows_deprecated, workflows_v1  # noqa: E402
 from examples.provisioning.activities import ALL_ACTIVITIES  # noqa: E402
 from examples.provisioning.models import AWAITING_APPROVAL, ProvisioningInput  # noqa: E402
 from replaycheck.histories import Provenance, write_history  # noqa: E402
@@ -48,6 +52,7 @@ from tests.workflows import gate_after_signal, versioned  # noqa: E402
 WAIT = 30.0
 """Seconds any wait for a state may take."""
 DEPRECATED_QUEUE = "provisioning-deprecated"
+COPIES_QUEUE = "provisioning-v1-copies"
 
 
 async def _task_completed(handle: WorkflowHandle[Any, Any], count: int = 1) -> None:
@@ -76,25 +81,45 @@ async def _write(handle: WorkflowHandle[Any, Any], workflow_type: str, out: Path
     return write_history(out / f"{handle.id}.json", history.events, provenance=provenance)
 
 
+async def _awaiting_approval(
+    client: Client, wid: str, tenant: str, queue: str, steps: int
+) -> WorkflowHandle[Any, Any]:
+    """Start ``TenantProvisioning`` ``wid`` for ``tenant`` on ``queue`` and wait until it awaits
+    approval (``steps``: the activities its code runs before)."""
+    handle = await client.start_workflow(
+        "TenantProvisioning", ProvisioningInput(tenant), id=wid, task_queue=queue
+    )
+    await _task_completed(handle, steps + 2)  # the first task, each step, the timer
+    if await handle.query("status") != AWAITING_APPROVAL:
+        raise RuntimeError(f"{wid} is not awaiting approval")
+    return handle
+
+
+async def _approve(handle: WorkflowHandle[Any, Any]) -> None:
+    await handle.signal("approve", "ops@example.com")
+    await asyncio.wait_for(handle.result(), WAIT)
+
+
 async def _deprecated(client: Client, out: Path, *, complete: bool) -> list[Path]:
     name = "completed" if complete else "awaiting-approval"
     wid = f"prov-deprecated-{name}"
-    wf = workflows_deprecated.TenantProvisioningWorkflow
-    handle = await client.start_workflow(
-        wf.run, ProvisioningInput(f"dep-{name}"), id=wid, task_queue=DEPRECATED_QUEUE
-    )
-    await _task_completed(handle, 6)  # three steps and the timer done: awaiting approval
-    if await handle.query(wf.status) != AWAITING_APPROVAL:
-        raise RuntimeError(f"{wid} is not awaiting approval")
+    handle = await _awaiting_approval(client, wid, f"dep-{name}", DEPRECATED_QUEUE, 4)
     if not complete:
         return [await _write(handle, "TenantProvisioning", out)]
-    await handle.signal(wf.approve, "ops@example.com")
-    await asyncio.wait_for(handle.result(), WAIT)
+    await _approve(handle)
     child = client.get_workflow_handle(f"{wid}-notify")
     return [
         await _write(handle, "TenantProvisioning", out),
         await _write(child, "NotifyTenant", out),
     ]
+
+
+async def _copies(client: Client, out: Path) -> list[Path]:
+    """Version 1's ``prov-v1-copied``, written while it awaits approval and once completed."""
+    handle = await _awaiting_approval(client, "prov-v1-copied", "copied", COPIES_QUEUE, 3)
+    running = await _write(handle, "TenantProvisioning", out / "running")
+    await _approve(handle)
+    return [running, await _write(handle, "TenantProvisioning", out / "closed")]
 
 
 async def _gate(client: Client, out: Path, code: str, end: str) -> Path:
@@ -174,6 +199,11 @@ def _workers(client: Client) -> list[Worker]:
             [dep.TenantProvisioningWorkflow, dep.NotifyTenantWorkflow],
             ALL_ACTIVITIES,
         ),
+        worker(
+            COPIES_QUEUE,
+            [workflows_v1.TenantProvisioningWorkflow, workflows_v1.NotifyTenantWorkflow],
+            ALL_ACTIVITIES,
+        ),
         worker(gate_after_signal.TASK_QUEUE_V1, [gate_after_signal.GateAfterSignalV1], []),
         worker(gate_after_signal.TASK_QUEUE_V2, [gate_after_signal.GateAfterSignalV2], []),
     ]
@@ -200,6 +230,7 @@ async def record(client: Client, out: Path) -> list[Path]:
             ),
             _gate(client, out / "gate", "v1", "terminated"),
             _gate_mid_task(client, out / "gate-mid-task"),
+            _copies(client, out / "copies"),
             *(_versioned(client, out / "versioned", name) for name in versioned.RECORDED_AT),
         )
     return [p for group in groups for p in (group if isinstance(group, list) else [group])]
