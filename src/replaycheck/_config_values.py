@@ -4,6 +4,7 @@ each error names where the value came from. Re-exported from ``replaycheck.confi
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 from collections.abc import Iterable, Mapping
@@ -162,9 +163,27 @@ def read_toml(path: Path) -> dict[str, Any]:
     try:
         data = path.read_bytes()
         return tomllib.loads(data.decode())
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except OSError as exc:
+        reason = f"cannot read it ({exc.strerror or exc}); {access_fix(exc)}"
+        raise ConfigError(f"{path}: {reason}.") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         reason = _toml_encoding(data) or f"cannot read it as TOML ({exc}); fix the file"
         raise ConfigError(f"{path}: {reason}.") from None
+
+
+def access_fix(exc: OSError, can: str = "read it", *, also: str = "") -> str:
+    """What to do about ``exc``, an error reading (``can``: what the user must be able to do)
+    a path: a permission refused is the path's permissions or the user's, never the file's
+    content; ``also`` is one more way out, last in the list."""
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        ways = [
+            "fix its permissions (and those of the directories above it)",
+            f"run as a user who can {can}",
+        ]
+    else:
+        ways = ["check the path and the disk it is on"]
+    ways += [also] if also else []
+    return ", or ".join(ways) if len(ways) < 3 else f"{', '.join(ways[:-1])}, or {ways[-1]}"
 
 
 def _toml_encoding(data: bytes) -> str | None:

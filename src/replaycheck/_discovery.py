@@ -9,7 +9,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from replaycheck._config_values import described
+from replaycheck._config_values import access_fix, described
 from replaycheck._writing import HISTORY_SUFFIXES
 from replaycheck.errors import ConfigError, NoHistoriesError
 
@@ -71,7 +71,7 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
             kind = 0
         except OSError as exc:
             broken = broken_symlink(path)
-            reason = broken or f"cannot be read ({exc.strerror or exc}); fix its permissions"
+            reason = broken or f"cannot be read ({exc.strerror or exc}); {access_fix(exc)}"
             raise NoHistoriesError(f"{path} {reason}.") from None
         if stat.S_ISREG(kind):
             found[path] = None
@@ -196,7 +196,7 @@ def _files_under(directory: Path) -> list[Path]:
     def unreadable(exc: OSError) -> None:
         raise NoHistoriesError(
             f"cannot read the directory {exc.filename} ({exc.strerror or exc}); its histories "
-            "would be left out: fix its permissions, or leave it out of the paths"
+            f"would be left out: {access_fix(exc, 'list it', also='leave it out of the paths')}"
         )
 
     for root, dirs, names in os.walk(directory, followlinks=True, onerror=unreadable):

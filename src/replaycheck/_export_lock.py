@@ -16,6 +16,7 @@ another program never holds the directory.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 import time
@@ -65,7 +66,7 @@ def export_lock(out_dir: Path, *, writer: str = "export", option: str = "-o") ->
         _remove_empty(created)
         raise ReplaycheckError(
             f"cannot write {exc.filename or path} ({exc.strerror or exc}); "
-            f"check the output directory ({option})."
+            f"{_write_fix(exc, out_dir, option)}."
         ) from None
     except BaseException:
         _remove_empty(created)
@@ -76,6 +77,19 @@ def export_lock(out_dir: Path, *, writer: str = "export", option: str = "-o") ->
     finally:
         _release(fd, path)
         _remove_empty(created)
+
+
+def _write_fix(exc: OSError, out_dir: Path, option: str) -> str:
+    """What to do when ``out_dir`` cannot be made or written into."""
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        there = next((d for d in (out_dir, *out_dir.parents) if d.is_dir()), out_dir)
+        return (
+            f"make {there} writable (fix its permissions), run as a user who can write to it, "
+            f"or give {option} another directory"
+        )
+    if exc.errno == errno.EROFS:
+        return f"give {option} a directory on a writable file system"
+    return f"check the output directory ({option})"
 
 
 def _acquire(path: Path, out_dir: Path, writer: str, option: str) -> int:

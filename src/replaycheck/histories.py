@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from replaycheck._config_values import access_fix
 from replaycheck._decoding import decode, shorthand_reason
 from replaycheck._discovery import (
     as_paths,
@@ -160,7 +161,8 @@ def read_history(path: str | Path) -> LoadedHistory:
         broken = broken_symlink(path)
         if broken is not None:
             raise HistoryError(name, broken) from None
-        raise HistoryError(name, f"cannot read the file ({exc.strerror or exc})") from None
+        reason = f"cannot read the file ({exc.strerror or exc}); {access_fix(exc)}"
+        raise HistoryError(name, reason) from None
     return parse_history_bytes(data, name)
 
 
