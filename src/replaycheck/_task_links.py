@@ -6,6 +6,14 @@ temporalio's ``Replayer`` waits forever on (or passes) a history whose links are
 WorkflowTaskStarted lost from the file, the ids after it renumbered), or whose
 WorkflowTaskStarted is followed by anything but the end of its task (core panics), so such a
 history is refused before it reaches the replay.
+
+An activity's events are checked by their order, not by the type of the event its close names
+as started: the dev server names the activity's ActivityTaskStarted there, the time-skipping
+test server the event id that was next when the activity started (often a
+WorkflowTaskCompleted or Failed, whose id the started event lost to it; -1 when it never
+started), and its ActivityTaskStarted comes later, right before the close. Both name an earlier
+event, and both write an activity's ActivityTaskStarted before its close and close it once, so
+a history whose activity events were swapped or moved (ids renumbered) breaks one of those.
 """
 
 from __future__ import annotations
@@ -79,7 +87,7 @@ def broken_task_link(history: History) -> str | None:
             found = events[ref - 1].event_type if 0 < ref < event.event_id else None
             if found != expected:
                 return _broken(event, expected, ref, found)
-    return _unfinished_task(history)
+    return _unfinished_task(history) or _activity_out_of_order(history)
 
 
 @functools.cache
@@ -136,3 +144,41 @@ def _broken(event: HistoryEvent, expected: int, ref: int, found: int | None) -> 
         f"its {event_type_name(expected)}, but event {ref} is {what}: the history has lost "
         "or reordered events; export it again"
     )
+
+
+_ACTIVITY_CLOSES = ("COMPLETED", "FAILED", "TIMED_OUT", "CANCELED")
+
+
+def _activity_out_of_order(history: History) -> str | None:
+    """Why an activity's close names a started event that is not earlier, or its
+    ActivityTaskStarted or a second close comes after its close, else ``None``."""
+    from temporalio.api.enums.v1 import EventType
+
+    from replaycheck.histories import event_type_name
+
+    started = EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
+    closes = {EventType.Value(f"EVENT_TYPE_ACTIVITY_TASK_{c}") for c in _ACTIVITY_CLOSES}
+    closed: dict[int, HistoryEvent] = {}  # by the activity's scheduled event id
+    for event in history.events:
+        if event.event_type not in closes and event.event_type != started:
+            continue
+        attrs = getattr(event, event.WhichOneof("attributes") or "")
+        close = closed.get(attrs.scheduled_event_id)
+        if close is not None:
+            return (
+                f"event {event.event_id} ({event_type_name(event.event_type)}) comes after "
+                f"event {close.event_id} ({event_type_name(close.event_type)}), the close of "
+                f"the activity scheduled at event {attrs.scheduled_event_id}: {_REORDERED}"
+            )
+        if event.event_type in closes:
+            if attrs.started_event_id >= event.event_id:  # -1 or 0: it never started
+                return (
+                    f"event {event.event_id} ({event_type_name(event.event_type)}) names event "
+                    f"{attrs.started_event_id} as its ActivityTaskStarted, but event "
+                    f"{attrs.started_event_id} does not come before it: {_REORDERED}"
+                )
+            closed[attrs.scheduled_event_id] = event
+    return None
+
+
+_REORDERED = "the history has lost or reordered events; export it again"
