@@ -363,7 +363,7 @@ def test_started_event_without_attributes_is_not_a_valid_history(tmp_path: Path)
 def test_gz_name_without_gzip_content_says_so(tmp_path: Path) -> None:
     path = tmp_path / "h.json.gz"
     path.write_bytes(b"hello")
-    with pytest.raises(HistoryError, match="is not a readable gzip file"):
+    with pytest.raises(HistoryError, match="is not gzip-compressed, though its name ends in"):
         read_history(path)
     path.write_bytes(COMPLETE.read_bytes())  # plain history JSON under a .gz name still reads
     assert read_history(path).info.events == 11

@@ -1,7 +1,9 @@
 """Bytes to a history document: gzip, binary protobuf, and JSON with its text encoding.
 
-What the file holds is checked here (readable gzip, UTF-8, JSON, an 'events' list); what the
-events say is checked in ``replaycheck.histories``.
+What the file holds is checked here (readable gzip, UTF-8, JSON, an 'events' list), and a file
+that holds no history is named for what it does hold (binary data, a zip archive, text that is
+not JSON) and how it is compressed; what the events say is checked in
+``replaycheck.histories``.
 """
 
 from __future__ import annotations
@@ -23,18 +25,22 @@ def gunzip(data: bytes, name: str) -> bytes:
     try:
         return gzip.decompress(data)
     except (OSError, EOFError, zlib.error) as exc:
-        raise HistoryError(name, f"is not a readable gzip file ({exc}); export it again") from None
+        raise HistoryError(
+            name,
+            f"is gzip-compressed, but cannot be decompressed ({exc}): the file is cut off or "
+            "damaged; export it again",
+        ) from None
 
 
 def not_gzipped(data: bytes, name: str) -> bytes:
-    """A ``.gz`` name without the gzip header: plain history JSON is read, anything else is a
-    gzip file that is not one."""
+    """A ``.gz`` name without the gzip header: plain history JSON is read (a binary history
+    under ``.binpb.gz`` too), anything else is named for what it holds."""
+    if name.lower().endswith(".binpb.gz") and _binary_history(data):
+        return data
     try:
         parse_json(data, name)
-    except HistoryError:
-        raise HistoryError(
-            name, "is not a readable gzip file (it has no gzip header); export it again"
-        ) from None
+    except HistoryError as exc:
+        raise binary_not_json(data, name, False) or _not_json(data, name, exc, False) from None
     return data
 
 
@@ -52,7 +58,54 @@ def decode(data: bytes, name: str) -> dict[str, Any] | History:
     try:
         return parse_json(data, name)
     except HistoryError as exc:
-        raise binary_not_json(data, name, gzipped) or exc from None
+        unzipped = _not_json(data, name, exc, True) if gzipped else exc
+        raise binary_not_json(data, name, gzipped) or unzipped from None
+
+
+_KNOWN = {
+    b"\x1f\x8b": "gzip-compressed data (the file was compressed twice)",
+    b"PK\x03\x04": "a zip archive",
+    b"BZh": "bzip2-compressed data",
+    b"\xfd7zXZ\x00": "xz-compressed data",
+    b"\x28\xb5\x2f\xfd": "zstd-compressed data",
+}
+"""What a file that is no history holds, by its first bytes."""
+
+
+def holds(data: bytes) -> str | None:
+    """What ``data`` holds, in words, when it is not JSON text; ``None`` when it is."""
+    known = next((what for magic, what in _KNOWN.items() if data.startswith(magic)), None)
+    if known:
+        return known
+    try:
+        json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        return f"binary data (it starts with {data[:4].hex(' ')})"
+    except json.JSONDecodeError as exc:
+        where = f"at line {exc.lineno} column {exc.colno}"
+        return f"text that is not valid JSON ({exc.msg.removesuffix(' at')} {where})"
+    except RecursionError:
+        return None
+    return None
+
+
+def _not_json(data: bytes, name: str, exc: HistoryError, gzipped: bool) -> HistoryError:
+    """The error for ``data`` that is no history JSON (``exc``, from reading it as JSON, when
+    it is JSON or UTF-16), said with how the file is compressed."""
+    what = None if exc.reason.startswith("is UTF-16") else holds(data)
+    if what is None:
+        return exc
+    if gzipped:
+        return HistoryError(
+            name,
+            f"is gzip-compressed, but decompressed it holds {what}, not history JSON; export "
+            "it again (`replaycheck export --gzip`)",
+        )
+    return HistoryError(
+        name,
+        f"is not gzip-compressed, though its name ends in .gz: it holds {what}, not "
+        "gzip-compressed history JSON; export it again (`replaycheck export --gzip`)",
+    )
 
 
 def parse_binpb(data: bytes, name: str, gzipped: bool = False) -> History:
@@ -69,10 +122,13 @@ def parse_binpb(data: bytes, name: str, gzipped: bool = False) -> History:
         try:
             parse_json(data, name)
         except HistoryError:
+            what = holds(data) or "JSON that is no history"
+            inside = f"is gzip-compressed, but decompressed it holds {what}, " if gzipped else ""
             raise HistoryError(
                 name,
-                "is not a binary temporal.api.history.v1.History protobuf; export it again "
-                "(`replaycheck export --binpb`)",
+                f"{inside}{'not' if gzipped else 'is not'} a binary "
+                "temporal.api.history.v1.History protobuf; export it again (`replaycheck export "
+                "--binpb`)",
             ) from None
         raise HistoryError(
             name,
@@ -85,14 +141,7 @@ def parse_binpb(data: bytes, name: str, gzipped: bool = False) -> History:
 def binary_not_json(data: bytes, name: str, gzipped: bool) -> HistoryError | None:
     """The error for a ``.json`` (or ``.json.gz``) name holding a binary protobuf history, the
     way ``.binpb`` files are written, else ``None``."""
-    from google.protobuf.message import DecodeError
-    from temporalio.api.history.v1 import History
-
-    try:
-        history = History.FromString(data)
-    except DecodeError:
-        return None
-    if not history.events or history.events[0].event_id != 1:
+    if not _binary_history(data):
         return None
     fix = "decompress it (gunzip) and name it" if gzipped else "rename it to"
     return HistoryError(
@@ -100,6 +149,18 @@ def binary_not_json(data: bytes, name: str, gzipped: bool) -> HistoryError | Non
         "holds a binary temporal.api.history.v1.History protobuf, not JSON: "
         f"{fix} {renamed(name, '.binpb')}",
     )
+
+
+def _binary_history(data: bytes) -> bool:
+    """Whether ``data`` is a binary protobuf history (its first event's id 1)."""
+    from google.protobuf.message import DecodeError
+    from temporalio.api.history.v1 import History
+
+    try:
+        history = History.FromString(data)
+    except DecodeError:
+        return False
+    return bool(history.events) and history.events[0].event_id == 1
 
 
 def renamed(name: str, ending: str) -> str:
