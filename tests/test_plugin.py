@@ -191,9 +191,9 @@ def test_unsafe_variant_fails_exactly_the_histories_it_breaks(
     assert "severity: breaks in-flight executions" in text
     assert "Traceback" not in text
     assert "def runtest" not in text  # no traceback into the plugin for a verdict
-    # the removed gate's fix puts it back, not a new gate: each failure shows its own fix
+    # the removed gate's fix puts it back, not a new gate: each cause shows its own fix
     result.stdout.fnmatch_lines(
-        ["Fix the histories that failed above, then run again: fix each one as shown in its *"]
+        ["Fix the histories that failed above, then run again: fix each one as shown under its *"]
     )
 
 

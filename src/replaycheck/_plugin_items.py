@@ -173,32 +173,34 @@ def verdict_repr(verdict: Verdict, *, line_only: bool = False) -> Any:
 
     text = render_verdict(verdict)
     try:
-        from _pytest._code.code import (
-            ReprEntryNative,
-            ReprExceptionInfo,
-            ReprFileLocation,
-            ReprTraceback,
-        )
+        from _pytest._code.code import ReprFileLocation
 
-        entries = [] if line_only else [ReprEntryNative([text + "\n"])]
         crash = f"{verdict.verdict}: {one_line(verdict)}"
-        return ReprExceptionInfo(
-            reprtraceback=ReprTraceback(entries, None, "native"),
-            reprcrash=ReprFileLocation(display_path(verdict.path), 1, crash),
-        )
+        location = ReprFileLocation(display_path(verdict.path), 1, crash)
+        return text_repr(None if line_only else text, location)
     except (ImportError, TypeError):  # pytest changed its internals: the text still says it all
         return text
 
 
+def text_repr(text: str | None, crash: Any) -> Any:
+    """A failure's report part that shows ``text`` (none: nothing but ``crash``, its one line)."""
+    from _pytest._code.code import ReprEntryNative, ReprExceptionInfo, ReprTraceback
+
+    entries = [] if text is None else [ReprEntryNative([text + "\n"])]
+    return ReprExceptionInfo(reprtraceback=ReprTraceback(entries, None, "native"), reprcrash=crash)
+
+
 def failure_json(verdict: Verdict) -> str:
-    """What the run's closing lines need of a nondeterministic verdict (its diagnosis)."""
+    """What the run's closing lines need of a nondeterministic verdict (its diagnosis), and
+    the terminal's shortened text of a failure with the cause of one above (its execution)."""
     import json
 
     diagnosis = verdict.diagnosis.to_json_dict() if verdict.diagnosis is not None else None
     return json.dumps(
         {"path": verdict.path, "verdict": verdict.verdict, "message": verdict.message,
-         "workflow_type": verdict.workflow_type, "diagnosis": diagnosis,
-         "pinned": verdict.pinned}
+         "workflow_type": verdict.workflow_type, "workflow_id": verdict.workflow_id,
+         "run_id": verdict.run_id, "events": verdict.events, "status": verdict.status,
+         "diagnosis": diagnosis, "pinned": verdict.pinned}
     )  # fmt: skip
 
 
@@ -211,12 +213,16 @@ def failed_verdicts(failures: Sequence[str]) -> list[Verdict]:
     return [Verdict.from_json_dict(json.loads(text)) for text in failures]
 
 
-def next_step_line(failed: Sequence[Verdict]) -> str:
+def next_step_line(failed: Sequence[Verdict], *, by_cause: bool = False) -> str:
     """What to do about the run's failures (:func:`failed_verdicts`): gate the change, go back
-    to a gate ``deprecate_patch()`` replaced too early, or fix each as its failure shows."""
+    to a gate ``deprecate_patch()`` replaced too early, or fix each as its failure shows (its
+    cause, ``by_cause``: the lines above list the causes)."""
     from replaycheck.report import what_to_do
 
-    what = what_to_do(failed, shown="in each failure", own="in its failure")
+    if by_cause:
+        what = what_to_do(failed, shown="under each cause above", own="under its cause above")
+    else:
+        what = what_to_do(failed, shown="in each failure", own="in its failure")
     return f"Fix the histories that failed above, then run again: {what}."
 
 

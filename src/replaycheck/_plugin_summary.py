@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -15,7 +16,12 @@ from replaycheck._plugin_items import (
     failed_verdicts,
     failure_summary,
     next_step_line,
+    text_repr,
 )
+
+if TYPE_CHECKING:
+    from replaycheck._causes import Cause
+    from replaycheck.verdict import Verdict
 
 
 class VerdictCounter:
@@ -30,8 +36,10 @@ class VerdictCounter:
         for them, so the closing lines do not ask to fix them."""
         self.running = 0
         """``ok`` histories of executions still running: checked only as far as they got."""
-        self.failures: list[str] = []
-        """The nondeterministic verdicts, as their reports carry them (``failure_json``)."""
+        self.failures: list[tuple[str, str]] = []
+        """The test id and nondeterministic verdict of each failure, as its report carries it
+        (``failure_json``)."""
+        self._failed: list[tuple[str, Verdict]] | None = None
         self.notes: dict[str, None] = {}
         """The replay workers' notes, each once, in the order they came."""
         self.ok_notes: list[tuple[str, str]] = []
@@ -53,7 +61,32 @@ class VerdictCounter:
         self.notes.update(dict.fromkeys(getattr(report, NOTES_ATTRIBUTE, None) or ()))
         failure = getattr(report, FAILURE_ATTRIBUTE, None)
         if isinstance(failure, str) and not expected:
-            self.failures.append(failure)
+            self.failures.append((report.nodeid, failure))
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True, specname="pytest_terminal_summary")
+    def pytest_terminal_summary_shorten(
+        self, terminalreporter: Any, config: pytest.Config
+    ) -> Generator[None]:
+        """Before pytest shows the failures (the JUnit XML already holds each one's full text):
+        a failure whose cause one shown before it shows in full points to that one instead.
+        (pytest registers only hooks named ``pytest_*``: hence the name and ``specname``.)"""
+        if self.failures and _shortens(config):
+            _shorten(terminalreporter.stats.get("failed", []), self.causes())
+        return (yield)
+
+    def failed(self) -> list[tuple[str, Verdict]]:
+        """The test id and verdict of each failure (read from their reports once)."""
+        if self._failed is None:
+            verdicts = failed_verdicts([failure for _, failure in self.failures])
+            ids = [test_id for test_id, _ in self.failures]
+            self._failed = list(zip(ids, verdicts, strict=True))
+        return self._failed
+
+    def causes(self) -> list[Cause]:
+        """The failures grouped by cause."""
+        from replaycheck._causes import group_causes
+
+        return group_causes(self.failed())
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         from replaycheck.report import plural, running_line
@@ -81,10 +114,12 @@ class VerdictCounter:
 
     def _next_steps(self, config: pytest.Config) -> list[str]:
         """What to do about the failures pytest showed (not those an ``xfail`` expected)."""
-        lines = []
+        from replaycheck._causes import cause_lines
+
+        lines = cause_lines(self.causes(), shown=_where_in_full(config))
         if self.failures:
-            failed = failed_verdicts(self.failures)
-            lines += [next_step_line(failed), *failure_summary(failed)]
+            failed = [verdict for _, verdict in self.failed()]
+            lines += [next_step_line(failed, by_cause=bool(lines)), *failure_summary(failed)]
         if self.counts["error"] > self.xfailed["error"]:
             lines.append(
                 "Histories with errors could not be replayed to the end: fix the reason "
@@ -98,10 +133,49 @@ class VerdictCounter:
         return f" ({self.xfailed[kind]} marked xfail)" if self.xfailed[kind] else ""
 
 
+def _tb_style(config: pytest.Config) -> str:
+    return str(config.getoption("tbstyle", "auto"))
+
+
+def _shortens(config: pytest.Config) -> bool:
+    """Whether a failure whose cause one above shows in full is shown in short: not with
+    ``-v`` or ``--tb=long``, which ask for everything."""
+    return config.get_verbosity() <= 0 and _tb_style(config) not in ("long", "line", "no")
+
+
+def _where_in_full(config: pytest.Config) -> str:
+    """Where the cause lines' failures are in full, after their count."""
+    if _tb_style(config) in ("line", "no"):
+        return ""
+    if _shortens(config):
+        return (
+            "; each cause's first failure above shows it in full, the others point to it "
+            "(-v or --tb=long: each in full)"
+        )
+    return ", each failure above in full"
+
+
+def _shorten(reports: list[Any], causes: list[Cause]) -> None:
+    """Each failure of a cause after its first, among ``reports``, in short (see
+    :func:`~replaycheck._causes.repeated_text`)."""
+    from replaycheck._causes import repeated_text
+
+    repeated = {
+        test_id: (verdict, cause.first)
+        for cause in causes
+        for test_id, verdict in cause.failures[1:]
+    }
+    for report in reports:
+        crash = getattr(report.longrepr, "reprcrash", None)
+        if report.when == "call" and report.nodeid in repeated and crash is not None:
+            verdict, first = repeated[report.nodeid]
+            report.longrepr = text_repr(repeated_text(verdict, first), crash)
+
+
 def _hidden_failures_line(config: pytest.Config) -> str | None:
     """What to do when ``--tb=no`` or ``--tb=line`` left out the diagnosis and the fix that
     the lines above point to, else ``None``."""
-    style = config.getoption("tbstyle", "auto")
+    style = _tb_style(config)
     if style not in ("no", "line"):
         return None
     return (

@@ -293,7 +293,7 @@ def render_text(verdicts: Sequence[Verdict], *, color: bool = False) -> str:
     for verdict in verdicts:
         key = diagnosis_key(verdict)
         if key is not None and key in first:
-            parts.append(_render_same(verdict, first[key], color))
+            parts.append(render_same(verdict, first[key], color=color))
             continue
         if key is not None:
             first[key] = verdict
@@ -319,9 +319,9 @@ _OWN_IDS = re.compile(r"  # (it gave|the default id).*$")
 """The comment of an id-changed fix that quotes the execution's own old id."""
 
 
-def _render_same(verdict: Verdict, shown: Verdict, color: bool) -> str:
+def render_same(verdict: Verdict, shown: Verdict, *, pointer: str = "", color: bool = False) -> str:
     """A failure whose diagnosis is that of ``shown``, above: its own facts (what its code
-    commanded, when that differs), then a pointer."""
+    commanded, when that differs), then ``pointer`` (by default: to ``shown``, above)."""
     diagnosis, above = verdict.diagnosis, shown.diagnosis
     assert diagnosis is not None and above is not None
     lines = _failure_head(verdict, color)
@@ -334,7 +334,8 @@ def _render_same(verdict: Verdict, shown: Verdict, color: bool) -> str:
     if diagnosis.change == "id-changed":  # its own ids
         lines.append("      " + _field("change", diagnosis.explanation(), color))
     lines.append("      " + _field("severity", diagnosis.severity, color))
-    lines.append(f"      same change and fix as {printable(display_path(shown.path))}, above")
+    shown_as = f"{printable(display_path(shown.path))}, above"
+    lines.append(f"      {pointer or f'same change and fix as {shown_as}'}")
     return "\n".join(lines)
 
 
