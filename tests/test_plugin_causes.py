@@ -146,3 +146,23 @@ def test_no_cause_lines_when_each_failure_has_its_own(
     result.assert_outcomes(failed=2)
     assert "cause" not in _summary(result)
     assert "same change and fix as" not in result.stdout.str()
+
+
+def test_xdist_workers_leave_the_summary_to_the_controller(pytester: pytest.Pytester) -> None:
+    # xdist shows no worker's terminal: grouping and reading every failure there was wasted.
+    make_project(pytester, workflows=UNSAFE)
+    pytester.makeconftest(
+        """
+        def pytest_sessionfinish(session):
+            config = session.config
+            if hasattr(config, "workerinput"):
+                counter = config.pluginmanager.get_plugin("replaycheck-counter")
+                name = config.workerinput["workerid"]
+                (config.rootpath / f"{name}.counts").write_text(str(counter is not None))
+        """
+    )
+    result = pytester.runpytest("-n", "2")
+    result.assert_outcomes(failed=8, passed=6)
+    result.stdout.fnmatch_lines(["8 failures from 2 causes; *"])
+    said = {p.read_text() for p in pytester.path.glob("gw*.counts")}
+    assert said == {"False"}

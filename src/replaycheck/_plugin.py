@@ -75,7 +75,8 @@ def pytest_configure(config: pytest.Config) -> None:
         job = replace(ReplayJob.from_settings(settings, ()), capture_output=True)
         runner = Runner(job, keep_notes=True)
         config.stash[runner_key] = runner
-        config.pluginmanager.register(VerdictCounter(), "replaycheck-counter")
+        if not _is_xdist_worker(config):  # a worker's terminal summary is shown nowhere
+            config.pluginmanager.register(VerdictCounter(), "replaycheck-counter")
         xml = junit_xml(config)  # made by junitxml's configure, which runs before this one
         if xml is not None:
             config.pluginmanager.register(JunitClassnames(xml), "replaycheck-junit")
