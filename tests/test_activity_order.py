@@ -92,8 +92,9 @@ def test_every_reordering_of_an_activitys_events_from_the_dev_server_is_refused(
 
 
 def test_check_exits_2_on_a_history_whose_activity_closed_before_it_started(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(REPO))  # the replay worker imports the example
     events = list(read_history(RETRIED).history.events)
     write_history(tmp_path / "swapped.json", moved(events, 5, 6, "swap"))  # started, completed
     result = run_check(tmp_path, "-w", "examples.provisioning.workflows", "swapped.json")
@@ -106,8 +107,9 @@ def test_check_exits_2_on_a_history_whose_activity_closed_before_it_started(
 
 
 def test_pytest_fails_the_item_of_a_history_whose_activity_closed_before_it_started(
-    pytester: pytest.Pytester,
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(REPO))  # the replay worker imports the example
     events = list(read_history(RETRIED).history.events)
     write_history(pytester.path / "h" / "swapped.json", moved(events, 5, 6, "swap"))
     pytester.makefile(

@@ -13,7 +13,7 @@ import pytest
 
 from replaycheck.errors import HistoryError
 from replaycheck.histories import read_history
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, REPO
 from tests.test_workflow_specs import run_check
 
 pytest_plugins = ["pytester"]
@@ -105,7 +105,10 @@ def bad_and_good(directory: Path) -> None:
         (directory / name).write_bytes(CASES[name][0])
 
 
-def test_check_reports_each_bad_gz_file_and_checks_the_rest(tmp_path: Path) -> None:
+def test_check_reports_each_bad_gz_file_and_checks_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(REPO))  # the replay worker imports the example
     bad_and_good(tmp_path / "h")
     result = run_check(tmp_path, "-w", "examples.provisioning.workflows", "h")
     assert result.exit_code == 2
@@ -115,7 +118,10 @@ def test_check_reports_each_bad_gz_file_and_checks_the_rest(tmp_path: Path) -> N
     assert "Traceback" not in result.output
 
 
-def test_pytest_fails_the_item_of_each_bad_gz_file(pytester: pytest.Pytester) -> None:
+def test_pytest_fails_the_item_of_each_bad_gz_file(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(REPO))  # the replay worker imports the example
     bad_and_good(pytester.path / "h")
     pytester.makefile(
         ".toml",
