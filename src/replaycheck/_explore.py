@@ -29,14 +29,7 @@ from replaycheck._explore_example import (
     Target,
     outcome_strategy,
 )
-from replaycheck._explore_send import (
-    IDLE,
-    draw_messages,
-    interleave,
-    plan,
-    recorded_updates,
-    send,
-)
+from replaycheck._explore_send import IDLE, draw_messages, interleave, plan, recorded_updates, send
 from replaycheck._scenario import (
     ActivityCall,
     Scenario,
@@ -95,6 +88,8 @@ class Engine:
         self.client: Client | None = None
         self.env: Any = None
         self.current: Example | None = None
+        self.example_id = ""
+        """The workflow id of the example running (or last run)."""
         self.counter = itertools.count(1)
         self._stack = contextlib.AsyncExitStack()
 
@@ -221,7 +216,7 @@ class Engine:
         example = Example(data, f"generated-{target.workflow_type}-{next(self.counter)}")
         full: tuple[Any, ...] = ()
         plan(example, messages)
-        self.current = example
+        self.current, self.example_id = example, example.workflow_id
         try:
             if not await self._encodes(args, "arguments"):
                 reject()

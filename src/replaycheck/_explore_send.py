@@ -93,7 +93,8 @@ async def _signal(example: Example, message: Message, when: str) -> None:
     assert example.handle is not None
     try:
         await example.handle.signal(message.name, args=list(message.args))
-    except RPCError:
+    except RPCError as exc:
+        _server_failed(example, exc)
         return  # the execution closed first: the signal is reported as not sent
     example.sent[message.index] = SignalDelivery(
         message.name, message.args, when, sent=example.sends
@@ -121,7 +122,8 @@ async def _update(example: Example, message: Message, when: str, timeout: float)
             ),
             timeout,
         )
-    except (RPCError, WorkflowUpdateFailedError):
+    except (RPCError, WorkflowUpdateFailedError) as exc:
+        _server_failed(example, exc)
         return  # the execution closed first: reported as not sent
     except (WorkflowUpdateRPCTimeoutOrCancelledError, asyncio.TimeoutError):
         # Not taken in time: counted as not sent, and said so (``recorded_updates``); the
@@ -131,6 +133,16 @@ async def _update(example: Example, message: Message, when: str, timeout: float)
     # A rejected update comes back too, with its outcome: the history tells it from an accepted
     # one (``recorded_updates``).
     example.updates.append((update_id, delivery))
+
+
+def _server_failed(example: Example, exc: BaseException) -> None:
+    """A server that did not answer ends the example (and the run), where the stand-in or the
+    driver looks next: raised in an activity, it would be the activity's failure."""
+    from replaycheck._server_failure import is_server_failure, server_failed
+
+    if example.abort is None and is_server_failure(exc, any_status=False):
+        workflow_type = example.workflow_id.removeprefix("generated-").rsplit("-", 1)[0]
+        example.abort = server_failed(exc, workflow_type, example.workflow_id)
 
 
 def recorded_updates(

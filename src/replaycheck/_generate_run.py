@@ -17,6 +17,7 @@ from replaycheck._explore import Engine, history_bytes
 from replaycheck._explore_example import Limits, Recorded, Returns, Target
 from replaycheck._progress import Progress
 from replaycheck._scenario import Scenario
+from replaycheck._server_failure import ServerFailed, is_server_failure, server_failed
 from replaycheck.verdict import Verdict
 
 QUIET_LOGGERS = ("temporalio.activity", "temporalio.workflow", "temporalio.worker._activity")
@@ -62,6 +63,8 @@ class TypeOutcome:
     examples: int
     failure: FoundNondeterminism | None = None
     error: str = ""
+    halted: bool = False
+    """The test server failed: the run ends here (``error`` says how)."""
 
 
 class Runner:
@@ -86,11 +89,16 @@ class Runner:
         self.heading = ""
         """The workflow type being explored, and which of how many (``Orders, type 1 of 3``)."""
         self.shrinking = False
+        self.found: FoundNondeterminism | None = None
+        """The last failing example of the type being explored (the smallest so far)."""
+        self.failed: ServerFailed | None = None
+        """The test server's failure that ended the type being explored."""
         self.keys = iter(range(1 << 62))
         self.levels: dict[str, int] = {}
 
     def __enter__(self) -> Runner:
-        from replaycheck.errors import ConfigError
+        from replaycheck._server_failure import start_failed
+        from replaycheck.errors import ConfigError, ReplaycheckError
         from replaycheck.testing import DevServerNotFound
 
         for name in QUIET_LOGGERS:  # drawn activity failures are expected, not news
@@ -104,6 +112,8 @@ class Runner:
             self.__exit__()
             if isinstance(exc, DevServerNotFound):
                 raise ConfigError(f"{exc} (generate runs the baseline code on it).") from None
+            if is_server_failure(exc):
+                raise ReplaycheckError(start_failed(exc)) from None
             raise
         return self
 
@@ -124,7 +134,16 @@ class Runner:
 
     def example(self, data: Any, target: Target) -> None:
         """One Hypothesis example: run, record, replay; raise on nondeterminism."""
-        recorded = self.loop.run_until_complete(self.engine.run(data, target))
+        try:
+            recorded = self.loop.run_until_complete(self.engine.run(data, target))
+        except BaseException as exc:  # not a finding: never shrunk nor reported as one
+            if isinstance(exc, ServerFailed):  # sent a signal or update
+                self.failed = exc
+            elif is_server_failure(exc):
+                self.failed = server_failed(exc, target.workflow_type, self.engine.example_id)
+            else:
+                raise
+            raise self.failed from None
         if not recorded.scenario.workflow_tasks:
             return  # no workflow task completed: nothing a replay could check
         verdict = self.replay(recorded)
@@ -134,7 +153,10 @@ class Runner:
         if verdict.verdict == "nondeterministic":
             self.shrinking = True
             cut = len(recorded.full) > len(recorded.events)
-            raise FoundNondeterminism(recorded.scenario, verdict, recorded.full if cut else ())
+            self.found = FoundNondeterminism(
+                recorded.scenario, verdict, recorded.full if cut else ()
+            )
+            raise self.found
         if verdict.verdict == "error":
             self.tally.errors.append(verdict)
 
@@ -183,7 +205,7 @@ class Runner:
         self.engine.encode_error, self.engine.encoded = None, "arguments"  # this type's
         self.engine.returns = Returns()
 
-        self.shrinking = False
+        self.shrinking, self.found, self.failed = False, None, None
 
         def search(data: Any) -> None:
             count[0] += 1
@@ -193,9 +215,21 @@ class Runner:
             self.example(data, target)
 
         try:
-            settings(given(st.data())(search))()
+            try:
+                settings(given(st.data())(search))()
+            except BaseException:
+                # Hypothesis may report an example the server cut short as flaky (it drew
+                # less than the same example before): the server's failure is what happened.
+                if self.failed is not None:
+                    raise self.failed from None
+                raise
         except FoundNondeterminism as exc:
             return TypeOutcome(target.workflow_type, count[0], failure=self.read_whole(exc))
+        except ServerFailed as exc:  # what was found before it stays found
+            found = self.read_whole(self.found) if self.found is not None else None
+            return TypeOutcome(
+                target.workflow_type, count[0], failure=found, error=str(exc), halted=True
+            )
         except Flaky as exc:
             return TypeOutcome(target.workflow_type, count[0], error=f"flaky example: {exc}")
         except Unsatisfiable:
@@ -240,6 +274,8 @@ def run_targets(
         if seed is not None:
             settings = _with_seed(settings, hypothesis_seed(seed))
         outcomes.append(runner.explore(target, settings))
+        if outcomes[-1].halted:
+            break  # the types left are not explored: the error says to run again
     return outcomes
 
 

@@ -1,0 +1,85 @@
+"""The time-skipping test server failing under ``generate``: a request it did not answer (a
+busy machine), or Temporal's core panicking. Neither says anything about the workflow code, so
+the run ends with one sentence saying what was being done, and nothing is shrunk or reported as
+nondeterminism."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+# Statuses of a server that did not answer or broke; a signal or update to an execution that
+# closed first is refused with another one (NOT_FOUND), which is no failure.
+SERVER_STATUSES = frozenset(
+    {"CANCELLED", "DEADLINE_EXCEEDED", "UNAVAILABLE", "UNKNOWN", "INTERNAL", "RESOURCE_EXHAUSTED"}
+)
+
+# The client methods an example calls, innermost first where they nest (``sleep`` calls
+# ``unlock_time_skipping_with_sleep``), with what the run was doing.
+DOING = (
+    ("start_workflow", "starting the execution of"),
+    ("signal", "sending a signal to"),
+    ("start_update", "sending an update to"),
+    ("describe", "reading the pending activities of"),
+    ("fetch_history", "reading the history of"),
+    ("get_current_time", "reading the server's clock for"),
+    ("unlock_time_skipping_with_sleep", "skipping time for"),
+    ("sleep", "skipping time for"),
+)
+
+
+class ServerFailed(BaseException):
+    """The test server failed under an example (a ``BaseException``, as ``KeyboardInterrupt``
+    is: Hypothesis then stops at once instead of shrinking it as a failing example)."""
+
+
+def is_server_failure(exc: BaseException, *, any_status: bool = True) -> bool:
+    """Whether ``exc`` is the server failing (an ``RPCError``; with ``any_status`` false only
+    one of :data:`SERVER_STATUSES`), or core panicking."""
+    from temporalio.service import RPCError
+
+    if type(exc).__name__ == "PanicException":  # pyo3's, raised where core panicked
+        return True
+    if not isinstance(exc, RPCError):
+        return False
+    return any_status or exc.status.name in SERVER_STATUSES
+
+
+def server_failed(exc: BaseException, workflow_type: str, workflow_id: str) -> ServerFailed:
+    """The sentence ending the run: what was being done, for which example, what the server
+    said, and what to do."""
+    doing = _doing(exc.__traceback__)
+    said = _said(exc)
+    return ServerFailed(
+        f"generate stopped: {said} while {doing} example {workflow_id} of workflow type "
+        f"{workflow_type}; this says nothing about the workflow code (the time-skipping test "
+        "server is likely overloaded, on a busy machine): run again, with a lower "
+        "--max-examples (max_examples) or one workflow type at a time (--workflow-type)"
+    )
+
+
+def start_failed(exc: BaseException) -> str:
+    """The sentence for the server failing before any example ran."""
+    return (
+        f"generate could not start: {_said(exc)} while starting the time-skipping test server "
+        "and the baseline worker; run again (on a busy machine, when it is less loaded)."
+    )
+
+
+def _said(exc: BaseException) -> str:
+    from temporalio.service import RPCError
+
+    if isinstance(exc, RPCError):
+        message = exc.message or "no message"
+        return f"the time-skipping test server failed a request ({exc.status.name}: {message})"
+    return f"Temporal's core panicked ({exc})"
+
+
+def _doing(tb: TracebackType | None) -> str:
+    names = []
+    while tb is not None:
+        names.append(tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    for name, doing in DOING:
+        if name in names:
+            return doing
+    return "running"
