@@ -325,16 +325,39 @@ CASES = {
         5, "ActivityTaskScheduled", ("activity", "fetch"), ("activity", "charge"),
         "reordered", "charge-before-fetch",
     ),
+    "BranchOnNow": Case(  # an if on workflow.now() inverted: read as an addition, gated alike
+        11, "ActivityTaskScheduled", ("activity", "charge"), ("activity", "audit"),
+        "renamed", "audit-before-charge",
+    ),
+    "RenamePatchId": Case(  # the recorded id's call renamed: its fix keeps the recorded id
+        5, "MarkerRecorded", ("patch", "charge-first"), ("activity", "fetch"),
+        "patch-removed", "charge-first",
+    ),
+    "GateAfterChange": Case(  # 'audit' added before the patched() call meant to gate it
+        11, "ActivityTaskScheduled", ("activity", "charge"), ("activity", "audit"),
+        "renamed", "audit-before-charge",
+    ),
+    "RemoveUpsert": Case(
+        11, "UpsertWorkflowSearchAttributes", ("search-attributes", "ChangeStage"),
+        ("activity", "charge"), "reordered", "remove-search-attributes",
+    ),
 }  # fmt: skip
 """Every workflow type of ``changes_v2`` whose recorded history it breaks."""
 
 REPLAYS = {"RenameSignalExternal", "ShorterNap", "SkipApprovalWait", "SequentialToGather",
            "ChangeUpsertValues", "ChangeActivityInput",
-           "ChangeChildInput"}
+           "ChangeChildInput", "ChangeActivityOptions", "ChangeChildOptions",
+           "ChangeContinueAsNewInput", "AddUpdateValidator", "GateUnchanged", "AddWaitTimeout",
+           "RaceWithTimer"}  # fmt: skip
 """Types whose change core does not see (it compares neither signal names nor timer
 durations nor what a search attribute or memo upsert sets, nor takes new commands after a
 running execution's last workflow task for a change, nor a command started in an earlier
-workflow task than recorded: it waits for its event, nor an activity's input)."""
+workflow task than recorded: it waits for its event, nor an activity's input, nor the
+options of an activity or a child (timeouts, retry and close policies), nor a continue-as-new's
+input; an update's validator and a query handler do not run in replay, a gate whose branches
+do the same takes its old one alike, and a timer started and cancelled before the history's
+next command event, as a wait's new timeout or a race against a deadline did here, is
+dropped before it is ever compared)."""
 
 OTHERS = {"RemoveFromUpdate", "FanOutMore", "AddActivityCancel", "AddInSignalHandler",
           "RemoveTimerCancel", "AddTimerCancel", "AddReminderCancel",

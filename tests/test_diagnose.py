@@ -9,6 +9,7 @@ marker comment) and the suggested gate.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import re
 import textwrap
@@ -3794,3 +3795,35 @@ def test_a_deprecation_too_early_of_an_addition_offers_the_gate_with_no_else(
         '    if workflow.patched("seed-again"):',
         "        await self._step(seed_data, request)",
     ]
+
+
+UPSERT = 'workflow.upsert_search_attributes([STAGE.value_set("fetched")])'
+"""``RemoveUpsert``'s statement, as ``changes_v1`` has it."""
+
+
+def pasted(fix: list[str], line: int, count: int, indent: str, old: str = "") -> str:
+    """``changes_v2`` with its ``count`` lines from ``line`` replaced by the code lines of
+    ``fix`` (those indented four spaces, up to the next reading), indented by ``indent``,
+    ``old`` in place of the else's ``...``."""
+    code = itertools.takewhile(lambda text: text.startswith("    "), fix[1:])
+    body = [old if old and text.lstrip().startswith("...") else text[4:] for text in code]
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    gated = "".join(f"{indent}{text}\n" for text in body)
+    return "".join(lines[: line - 1]) + gated + "".join(lines[line - 1 + count :])
+
+
+@pytest.mark.parametrize(
+    ("case", "count", "indent", "old"),
+    [
+        ("BranchOnNow", 1, " " * 12, ""),  # the if's condition on workflow.now() inverted
+        ("GateAfterChange", 3, " " * 8, ""),  # patched() asked only after the new command
+        ("RemoveUpsert", 0, " " * 8, f"    {UPSERT}"),  # the else: the upsert as recorded
+    ],
+)
+def test_the_first_reading_of_a_new_kind_of_change_replays_as_printed(
+    case: str, count: int, indent: str, old: str, tmp_path: Path
+) -> None:
+    d = committed_verdicts()[case].diagnosis
+    assert d is not None
+    fixed = pasted(d.fix(), marked_line(f"change: {case}"), count, indent, old)
+    assert replay_variant(tmp_path, f"{case.lower()}_fixed", fixed, case).ok, d.fix()

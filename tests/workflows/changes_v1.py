@@ -1675,3 +1675,139 @@ class AddToUpdateBeforeLikeLater:
         await workflow.execute_activity(lookup, note, start_to_close_timeout=TIMEOUT)
         self.note = note
         return note
+
+
+@workflow.defn(name="BranchOnNow")
+class BranchOnNow:
+    """Audits only an execution started before 2000 (none did): it fetches and charges."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        if workflow.now().year < 2000:
+            await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddWaitTimeout")
+class AddWaitTimeout:
+    """Waits for the signal 'add' after 'fetch', with no timeout, then charges."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    @workflow.signal
+    def add(self, item: str) -> None:
+        self.items.append(item)
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await workflow.wait_condition(lambda: bool(self.items))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ChangeActivityOptions")
+class ChangeActivityOptions:
+    """Fetches and charges with the default retry policy."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ChangeChildOptions")
+class ChangeChildOptions:
+    """Runs the child 'PackOrder' with the default policies."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        child_id = f"{workflow.info().workflow_id}-child"
+        return await workflow.execute_child_workflow(PackOrder.run, order, id=child_id)
+
+
+@workflow.defn(name="ChangeContinueAsNewInput")
+class ChangeContinueAsNewInput:
+    """Fetches, then continues as new once with '<order>+next'."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        if "+" not in order:
+            workflow.continue_as_new(f"{order}+next")
+        return order
+
+
+@workflow.defn(name="AddUpdateValidator")
+class AddUpdateValidator:
+    """Waits for the update 'set_note', which takes any note, then charges."""
+
+    def __init__(self) -> None:
+        self.note = ""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.wait_condition(lambda: bool(self.note))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    @workflow.update
+    async def set_note(self, note: str) -> str:
+        self.note = note
+        return note
+
+    @workflow.query
+    def status(self) -> str:
+        return "noted" if self.note else "waiting"
+
+
+@workflow.defn(name="GateUnchanged")
+class GateUnchanged:
+    """Fetches and charges."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RenamePatchId")
+class RenamePatchId:
+    """Charges first behind the patch 'charge-first', then fetches."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        if workflow.patched("charge-first"):
+            await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="GateAfterChange")
+class GateAfterChange:
+    """Fetches and charges."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemoveUpsert")
+class RemoveUpsert:
+    """Fetches, sets the search attribute 'ChangeStage', then charges."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        workflow.upsert_search_attributes([STAGE.value_set("fetched")])
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RaceWithTimer")
+class RaceWithTimer:
+    """Fetches and charges, with no deadline."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

@@ -5,7 +5,7 @@ Every workflow type changes in one way. The call that issues the diverging comma
 they expect in the diagnosis. Where the code now completes instead (no line issues the diverging
 command), ``# before: <WorkflowType>`` marks the code's last command before the divergence, or,
 where it ran none, ``# start: <WorkflowType>`` the first statement of its run method.
-``RenameSignalExternal`` is the exception that replays: core does not compare signal names.
+The types of ``tests.changes.REPLAYS`` are the exceptions that replay: core does not see them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import SearchAttributeKey
+from temporalio.common import RetryPolicy, SearchAttributeKey, WorkflowIDReusePolicy
 from temporalio.exceptions import (
     ActivityError,
     ApplicationError,
@@ -2143,3 +2143,171 @@ class AddToUpdateBeforeLikeLater:
         await workflow.execute_activity(lookup, note, start_to_close_timeout=TIMEOUT)
         self.note = note
         return note
+
+
+@workflow.defn(name="BranchOnNow")
+class BranchOnNow:
+    """The audit's condition on workflow.now() inverted: every execution audits now."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        if workflow.now().year >= 2000:
+            # change: BranchOnNow (the next line)
+            await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="AddWaitTimeout")
+class AddWaitTimeout:
+    """The wait for 'add' has a timeout now: a timer the history did not start."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    @workflow.signal
+    def add(self, item: str) -> None:
+        self.items.append(item)
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: AddWaitTimeout (the next line)
+        await workflow.wait_condition(lambda: bool(self.items), timeout=timedelta(hours=1))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ChangeActivityOptions")
+class ChangeActivityOptions:
+    """Other timeouts and retry policies: core compares neither."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(
+            fetch, order, start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(maximum_attempts=3),
+        )  # fmt: skip
+        return await workflow.execute_activity(
+            charge, order, schedule_to_close_timeout=timedelta(minutes=5),
+            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=5),
+        )  # fmt: skip
+
+
+@workflow.defn(name="ChangeChildOptions")
+class ChangeChildOptions:
+    """The child's parent close and id reuse policies changed: core compares neither."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        child_id = f"{workflow.info().workflow_id}-child"
+        return await workflow.execute_child_workflow(
+            PackOrder.run, order, id=child_id,
+            parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            execution_timeout=timedelta(minutes=5),
+        )  # fmt: skip
+
+
+@workflow.defn(name="ChangeContinueAsNewInput")
+class ChangeContinueAsNewInput:
+    """Continues as new with '<order>+retry' now: core compares no input."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        if "+" not in order:
+            workflow.continue_as_new(f"{order}+retry")
+        return order
+
+
+@workflow.defn(name="AddUpdateValidator")
+class AddUpdateValidator:
+    """A validator for the update 'set_note', and another query answer: neither is replayed."""
+
+    def __init__(self) -> None:
+        self.note = ""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.wait_condition(lambda: bool(self.note))
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+    @workflow.update
+    async def set_note(self, note: str) -> str:
+        self.note = note
+        return note
+
+    @set_note.validator
+    def check_note(self, note: str) -> None:
+        if not note.startswith("change-"):
+            raise ValueError(f"not a change's note: {note!r}")
+
+    @workflow.query
+    def status(self) -> str:
+        return f"noted {self.note}" if self.note else "waiting for a note"
+
+
+@workflow.defn(name="GateUnchanged")
+class GateUnchanged:
+    """A gate around 'charge' whose branches do the same: harmless."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        if workflow.patched("charge-later"):
+            return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RenamePatchId")
+class RenamePatchId:
+    """The patch 'charge-first' renamed 'charge-first-v2': recorded executions take the else."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        if workflow.patched("charge-first-v2"):
+            await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        # change: RenamePatchId (the next line)
+        return await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="GateAfterChange")
+class GateAfterChange:
+    """'audit' added before 'charge', but its gate asked only after it ran."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: GateAfterChange (the next line)
+        note = await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+        if workflow.patched("audited-order"):
+            order = f"{order} ({note})"
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RemoveUpsert")
+class RemoveUpsert:
+    """The upsert of 'ChangeStage' between 'fetch' and 'charge' removed."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # change: RemoveUpsert (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="RaceWithTimer")
+class RaceWithTimer:
+    """'charge' raced against a deadline timer (asyncio.wait, FIRST_COMPLETED) now."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        charging = asyncio.ensure_future(
+            workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        )
+        # change: RaceWithTimer (the next line)
+        deadline = asyncio.ensure_future(workflow.sleep(timedelta(hours=1)))
+        await asyncio.wait([charging, deadline], return_when=asyncio.FIRST_COMPLETED)
+        deadline.cancel()
+        return await charging

@@ -172,16 +172,28 @@ CASES = (
     "RemovePatchBlock",
     "RemoveOnlyActivity",
     "SkipByReturnInHelperAtEnd",
+    "BranchOnNow",
+    "AddWaitTimeout",
+    "ChangeActivityOptions",
+    "ChangeChildOptions",
+    "ChangeContinueAsNewInput",
+    "AddUpdateValidator",
+    "GateUnchanged",
+    "RenamePatchId",
+    "GateAfterChange",
+    "RemoveUpsert",
+    "RaceWithTimer",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
                 "ChangeUpdateType", "AddToUpdateLikeLater",
-                "MoveIntoUpdateHandler", "AddToUpdateBeforeLikeLater"}
+                "MoveIntoUpdateHandler", "AddToUpdateBeforeLikeLater", "AddUpdateValidator"}
 """Cases whose execution waits for the update ``set_note``."""
 UPDATE_WHEN_WAITING = {"ReorderAroundUpdate", "AddToUpdateLikeLater", "MoveIntoUpdateHandler",
                        "AddToUpdateBeforeLikeLater"}
 """Cases sent that update once they wait for it (after an activity), not at once."""
-SIGNAL_WHEN_WAITING = {"RenameAfterSignalWait", "ReorderAfterSignalWait", "RushBySignal"}
+SIGNAL_WHEN_WAITING = {"RenameAfterSignalWait", "ReorderAfterSignalWait", "RushBySignal",
+                       "AddWaitTimeout"}
 """Cases signalled once they wait for it (after an activity): it arrives after a command."""
 NEEDS_SIGNAL = {"AddInSignalHandler", "RemoveFromSignalHandler", "AddSleepBeforeWait",
                 "RenameSignalHandler", "RenameWithStraySignal", "ChangeSignalType",
