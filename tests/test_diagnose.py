@@ -3797,6 +3797,39 @@ def test_a_deprecation_too_early_of_an_addition_offers_the_gate_with_no_else(
     ]
 
 
+def test_a_renamed_patch_id_is_fixed_by_keeping_the_recorded_id(tmp_path: Path) -> None:
+    # RenamePatchId: patched("charge-first") became patched("charge-first-v2"). Replaying, the
+    # new id finds no marker, so the execution takes the gate's old branch ('fetch') where it
+    # charged. deprecate_patch("charge-first") put back does not help (the gate still skips
+    # 'charge'): the fix keeps the recorded id in the call the code makes there.
+    from replaycheck._fix_patches import removed_patch_lines
+
+    verdict = committed_verdicts()["RenamePatchId"]
+    d = verdict.diagnosis
+    assert d is not None
+    call = 'if workflow.patched("charge-first-v2"):'
+    at = f"changes_v2.py:{line_of(call, V2_FILE)} in run"
+    kept = 'if workflow.patched("charge-first"):'
+    assert d.renamed_patch == ("charge-first-v2", at, kept)
+    assert d.explanation().endswith("; it asks for 'charge-first-v2' there instead, an id renamed?")
+    fix = d.fix()
+    assert fix[0].startswith(f"the code asks for patch 'charge-first-v2' at {at}, right where")
+    assert fix[1] == f"    {kept}"
+    assert fix[2].startswith("  if 'charge-first-v2' gates another change, executions recorded")
+    assert removed_patch_lines([verdict]) == [
+        'Patch "charge-first": 1 history recorded its marker with patched(), and the code no '
+        f"longer calls it: it asks for 'charge-first-v2' there instead ({at}), which no history "
+        'here recorded. If the id was renamed, keep workflow.patched("charge-first").'
+    ]
+    # applied as it reads, the history replays; the deprecate_patch() the fix gave before
+    # (where the gate was, before 'fetch') did not
+    source = V2_FILE.read_text()
+    assert replay_variant(tmp_path, "patch_id_kept", source.replace(call, kept), "RenamePatchId").ok
+    fetch = "        # change: RenamePatchId (the next line)\n"
+    deprecated = source.replace(fetch, f'{fetch}        workflow.deprecate_patch("charge-first")\n')
+    assert not replay_variant(tmp_path, "patch_deprecated", deprecated, "RenamePatchId").ok
+
+
 UPSERT = 'workflow.upsert_search_attributes([STAGE.value_set("fetched")])'
 """``RemoveUpsert``'s statement, as ``changes_v1`` has it."""
 

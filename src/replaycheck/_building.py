@@ -78,6 +78,7 @@ from replaycheck._readings import (
     slug,
     still_runs_later,
 )
+from replaycheck._renamed_patch import UnmatchedPatch, with_renamed_patch
 from replaycheck._renamed_readings import with_old_registered_call
 from replaycheck._signal_readings import with_relevant_signals
 from replaycheck._source import SourceFrame, source_frames
@@ -100,6 +101,7 @@ def diagnose(
     issued: Sequence[Command] | None = None,
     last_task: int = 0,
     early_deprecations: Sequence[EarlyDeprecation] = (),
+    unmatched_patches: Sequence[UnmatchedPatch] = (),
     draws: Sequence[Draw] = (),
     signal_handlers: Mapping[str | None, SourceFrame] | None = None,
     update_handlers: Collection[str | None] | None = None,
@@ -118,6 +120,7 @@ def diagnose(
         last_task: history length of the code's last activation.
         early_deprecations: ``(patch id, where, commands issued before it, its frame)`` of each
             ``deprecate_patch()`` call that found no marker in this history while it replayed.
+        unmatched_patches: the same of each ``patched()`` call (a patch id renamed).
         draws: ``(where, activation history length, commands issued before)`` of each place
             the code took ``workflow.random()`` / ``uuid4()`` while it replayed; those of the
             activation that diverged are named when one can matter (``replaycheck._draws``).
@@ -147,6 +150,7 @@ def diagnose(
                 message, found, commands, severity, (history, abandoned), waiting, run_at
             )
         diagnosis = with_early_deprecation(diagnosis, found, commands, issued, early_deprecations)
+        diagnosis = with_renamed_patch(diagnosis, found, commands, issued, unmatched_patches)
         if found is not None and hint.event_id and hint.event_id != event_of(found):
             stopped = f"event {hint.event_id} ({hint.event_type})" if hint.event_type else ""
             if durations_differ(found.recorded, found.commanded) and stopped:

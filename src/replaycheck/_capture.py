@@ -145,12 +145,13 @@ def _hook_instance(instance: Any, recording: Recording) -> None:
     patch = getattr(instance, "workflow_patch", None)
     if patch is None:
         return
-    early = recording.early_deprecations
+    early, unmatched = recording.early_deprecations, recording.unmatched_patches
 
     def recording_patch(id: str, *args: Any, deprecated: bool, **kwargs: Any) -> bool:
         used = bool(patch(id, *args, deprecated=deprecated, **kwargs))
-        if deprecated and not used and all(seen != id for seen, _, _ in early):
-            early.append((id, user_stack(getframe(1)), len(entries)))
+        calls = early if deprecated else unmatched
+        if not used and all(seen != id for seen, _, _ in calls):
+            calls.append((id, user_stack(getframe(1)), len(entries)))
         return used
 
     instance.workflow_patch = recording_patch

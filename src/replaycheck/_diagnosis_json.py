@@ -41,6 +41,7 @@ def diagnosis_values(cls: type, data: dict[str, Any]) -> dict[str, Any]:
         "abandoned_types",
         "inputs_changed",
         "moved_handler_names",
+        "renamed_patch",
     ):
         values[key] = tuple(values.get(key, ()))
     return values

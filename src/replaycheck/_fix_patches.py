@@ -17,6 +17,32 @@ if TYPE_CHECKING:
 
 
 def patch_removed_fix(diagnosis: Diagnosis) -> list[str]:
+    """Put the call back (:func:`_gone_fix`); where the code asks for another, unrecorded id
+    right there, first keep the recorded id in that call: a renamed id takes the old branch."""
+    lines = _gone_fix(diagnosis)
+    if not diagnosis.renamed_patch:
+        return lines
+    new, at, kept = diagnosis.renamed_patch
+    old = diagnosis.recorded_name
+    return [
+        f"the code asks for patch {new!r} at {at}, right where this history recorded patch "
+        f"{old!r}, and no history here recorded {new!r}: executions recorded with {old!r} "
+        f"take that gate's old branch now. If it is the same gate under a new id, keep the "
+        "recorded one there:",
+        f"    {kept}",
+        f"  if {new!r} gates another change, {lines[0]}",
+        *lines[1:],
+    ]
+
+
+def renamed_reading(d: Diagnosis) -> str:
+    """What a ``patch-removed`` explanation adds when the code asks for another id there."""
+    if not d.renamed_patch:
+        return ""
+    return f"; it asks for {d.renamed_patch[0]!r} there instead, an id renamed?"
+
+
+def _gone_fix(diagnosis: Diagnosis) -> list[str]:
     """Put the call back. Executions recorded with ``patched()``'s marker replay with
     ``deprecate_patch()``, the smallest step back; those that started before the patch need the
     whole gate, old branch and all: first when the run holds such a history
@@ -200,6 +226,7 @@ def removed_patch_lines(verdicts: Sequence[Verdict]) -> list[str]:
     started_before: dict[str, int] = {}
     empty: dict[str, bool] = {}  # those ran nothing where the gate was: no else
     held_at: dict[str, str] = {}  # " around the statements in a row at wf.py:40-42" or ""
+    renamed: dict[str, list[tuple[str, ...]]] = {}  # the id the code asks for there, where
     for verdict in verdicts:
         d = verdict.diagnosis
         if verdict.verdict != "nondeterministic" or d is None:
@@ -208,6 +235,8 @@ def removed_patch_lines(verdicts: Sequence[Verdict]) -> list[str]:
             recorded[d.recorded_name] = recorded.get(d.recorded_name, 0) + 1
             empty[d.recorded_name] = d.old_branch_empty
             held_at[d.recorded_name] = around(d)
+            if d.renamed_patch:
+                renamed.setdefault(d.recorded_name, []).append(d.renamed_patch[:2])
         elif d.removed_gate:
             started_before[d.removed_gate] = started_before.get(d.removed_gate, 0) + 1
     lines = []
@@ -229,6 +258,12 @@ def removed_patch_lines(verdicts: Sequence[Verdict]) -> list[str]:
                 f"{head}; {plural(before, 'history')} started before the patch and took its old "
                 f"branch: put the whole gate back, one workflow.patched({quoted}) for both, the "
                 "old code in its else."
+            )
+        elif len(renamed.get(patch_id, ())) == count:  # each of them: the id renamed
+            new, at = renamed[patch_id][0]
+            lines.append(
+                f"{head}: it asks for {printable(new)!r} there instead ({at}), which no history "
+                f"here recorded. If the id was renamed, keep workflow.patched({quoted})."
             )
         else:
             lines.append(

@@ -1,9 +1,8 @@
 """The text of a :class:`~replaycheck.diagnose.Diagnosis`: what the change was, and the fix.
 
-The fix puts the new code behind ``workflow.patched("<id>")``. What the ``else`` holds depends on
-the change: an addition needs none (executions recorded before never ran it), a replacement or a
-removal keeps the old command, a move keeps the old order; where one history cannot tell, both
-readings are given, the likelier first (``replaycheck._readings``).
+The fix puts the new code behind ``workflow.patched("<id>")``; its ``else``: none for an addition,
+the old command for a replacement or a removal, the old order for a move; where one history
+cannot tell, both readings, the likelier first (``replaycheck._readings``).
 """
 
 from __future__ import annotations
@@ -31,7 +30,11 @@ from replaycheck._fix_cases import (
     statement_at,
     swap_fix,
 )
-from replaycheck._fix_patches import patch_removed_fix, removed_gate_fix
+from replaycheck._fix_patches import (
+    patch_removed_fix,
+    removed_gate_fix,
+    renamed_reading,
+)
 from replaycheck._fix_tasks import (
     same_task_note,
     sequential_explanation,
@@ -150,7 +153,7 @@ def explanation(d: Diagnosis) -> str:
         ),
         "patch-removed": f"the code no longer calls workflow.{_patch_call(d)}"
         f"({d.recorded_name!r}) (nor deprecate_patch), but the history recorded its "
-        "marker",
+        "marker" + renamed_reading(d),
     }.get(d.change, "")
 
 

@@ -34,6 +34,9 @@ class Recording:
     early_deprecations: list[tuple[str, tuple[RawFrame, ...], int]] = field(default_factory=list)
     """``(patch id, user stack, len(entries) then)`` of each ``deprecate_patch()`` call that
     found no marker of its patch in the history: the execution started before the patch."""
+    unmatched_patches: list[tuple[str, tuple[RawFrame, ...], int]] = field(default_factory=list)
+    """The same of each ``patched()`` call that found no marker: the execution took its old
+    branch (it started before the patch, or the code asks for an id it never recorded)."""
     draws: list[tuple[tuple[RawFrame, ...], int, int]] = field(default_factory=list)
     """Where the code took ``workflow.random()`` (``uuid4()`` too), with the activation's history
     length and ``len(entries)`` then, each place once per activation: a draw added or removed

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from replaycheck._converter_failure import ConfiguredConverter
     from replaycheck._early_deprecation import EarlyDeprecation
     from replaycheck._recording import Recording
+    from replaycheck._renamed_patch import UnmatchedPatch
     from replaycheck._source import SourceFrame
     from replaycheck.diagnose import Diagnosis
     from replaycheck.histories import LoadedHistory
@@ -145,6 +146,7 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
     issued = None
     last = 0
     early: list[EarlyDeprecation] = []
+    unmatched: list[UnmatchedPatch] = []
     draws: list[tuple[SourceFrame, int, int]] = []
     handlers = updates = None
     abandoned: list[tuple[Command, Command]] = []
@@ -165,11 +167,13 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
             entries, recording.continue_as_new_stack, abandoned, recording.update_names
         )
         last = recording.last_activation
-        for patch_id, stack, count in recording.early_deprecations:
-            frames = source_frames(stack)
-            before = _issued_before(entries, count)
-            at = frames[0].short() if frames else ""
-            early.append((patch_id, at, before, stack[0] if stack else None))
+        for calls, found in ((recording.early_deprecations, early),
+                             (recording.unmatched_patches, unmatched)):  # fmt: skip
+            for patch_id, stack, count in calls:
+                frames = source_frames(stack)
+                before = _issued_before(entries, count)
+                at = frames[0].short() if frames else ""
+                found.append((patch_id, at, before, stack[0] if stack else None))
     definition = recording.definition if recording is not None else None
     with instance_of(getattr(definition, "cls", None)):
         return diagnose(
@@ -179,6 +183,7 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
             issued=issued,
             last_task=last,
             early_deprecations=early,
+            unmatched_patches=unmatched,
             draws=draws,
             signal_handlers=handlers,
             update_handlers=updates,

@@ -52,7 +52,7 @@ class Diagnosis:
     location: tuple[SourceFrame, ...] = ()
     """Workflow code that issued the diverging command: innermost frame, then its callers."""
     previous: tuple[SourceFrame, ...] = ()
-    """Where the code issued its last command before the divergence (for changes with no line)."""
+    """Where the code issued its last command before the divergence (changes with no line)."""
     timeline: tuple[TimelineRow, ...] = ()
     patch_id: str = ""
     """Suggested patch id (for ``patch-removed``: the id of the removed ``patched()`` call)."""
@@ -61,13 +61,12 @@ class Diagnosis:
     previous command's, so a helper issuing every command (``_step``) points at its caller."""
     severity: str = CLOSED
     old_order: tuple[str, ...] = ()
-    """``reordered``: the commands the history recorded from the diverging one up to where the
-    code's command came (the old order, for the ``else`` branch)."""
+    """``reordered``: the history's commands from the diverging one to the code's (old order)."""
     still_runs_later: bool = False
     """The code still issues what the history recorded, after the diverging command (read
     from the source): an addition or a move rather than a replacement or a removal."""
     other_patch_id: str = ""
-    """Patch id of the other reading of an ambiguous change (see :meth:`fix`)."""
+    """Patch id of an ambiguous change's other reading (see :meth:`fix`)."""
     signals: tuple[str, ...] = ()
     """Signals the history delivered after the code's last matching command (before its first,
     when none matched), e.g. ``signal 'approve' (event 29)``; none when the change is in a
@@ -119,6 +118,9 @@ class Diagnosis:
     """A ``deprecate_patch()`` id whose marker the history lacks: it came too early."""
     marker_deprecated: bool = False
     """``patch-removed``: the history's marker was recorded by ``deprecate_patch()``."""
+    renamed_patch: tuple[str, ...] = ()
+    """``patch-removed``, the id renamed: the unrecorded id the code asks ``patched()`` for right
+    there, where (``wf.py:12 in run``), and that line with the recorded id back."""
     handler: str = ""
     """The update handler that completed where the history ran a command first (the command
     was removed from the handler): ``set_note``."""
@@ -223,9 +225,8 @@ class Diagnosis:
     """Where core stopped (``event 16 (TimerCanceled)``), when that is not where the two
     sides part: a timer of another duration, which core accepts, took the history's place."""
     core_skipped: bool = False
-    """Core replays this history without failing here: it was recorded before core's flag 1,
-    and core compares the types and ids of activities and child workflows only on histories
-    recorded since (``replaycheck._unchecked``); replaycheck compared them."""
+    """Core replays this history without failing here: recorded before core's flag 1, since
+    which it compares activities' and children's types and ids (``replaycheck._unchecked``)."""
     failure_uncaught: str = ""
     """The workflow now fails with the failure of this activity or child workflow
     (``activity 'decline'``), which the history shows failed and the execution went on after:
@@ -237,14 +238,13 @@ class Diagnosis:
     """Where that failure's stack trace, as the history recorded it, ends: the old code's
     ``raise`` statement (its code empty when the trace does not quote one whole)."""
     cancel_uncaught: bool = False
-    """The workflow now ends cancelled where the history went on after the cancel (with a
-    command the code still runs later): the cancellation is no longer caught."""
+    """The workflow now ends cancelled where the history went on: the cancel is not caught."""
     markers: tuple[str, ...] = ()
     """Patch ids of the history's ``core_patch`` markers, in history order (``~`` prefix:
     recorded by ``deprecate_patch()``): which side of each gate the execution took."""
     waits_at: tuple[SourceFrame, ...] = ()
-    """The code commanded nothing where the history went on: where it waits instead, past its
-    last matching command (``await workflow.wait_condition(...)``), innermost frame first."""
+    """The code commanded nothing where the history went on: where it waits instead
+    (``await workflow.wait_condition(...)``), innermost frame first."""
     run_starts_at: SourceFrame | None = None
     """The run method's first statement, when the code issued no command before the divergence
     nor there (it completed): where the gate of a command it no longer runs goes."""
