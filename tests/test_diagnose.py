@@ -3860,3 +3860,23 @@ def test_the_first_reading_of_a_new_kind_of_change_replays_as_printed(
     assert d is not None
     fixed = pasted(d.fix(), marked_line(f"change: {case}"), count, indent, old)
     assert replay_variant(tmp_path, f"{case.lower()}_fixed", fixed, case).ok, d.fix()
+
+
+def test_a_gate_asked_after_the_new_command_is_named_with_its_id(tmp_path: Path) -> None:
+    # GateAfterChange: 'audit' added before 'charge', then `if workflow.patched("audited-order"):`
+    # around what uses its result: replay stops at 'audit' before the gate is asked. The note
+    # says so, and the gate the fix prints may take that id.
+    d = committed_verdicts()["GateAfterChange"].diagnosis
+    assert d is not None
+    fix = d.fix()
+    assert fix[-1] == (
+        "  note: the new code asks workflow.patched(\"audited-order\") only after activity 'audit' "
+        "ran: a gate asked after a new command does not guard it (replay stops at the command "
+        'first); the gate above guards it, and may take the id "audited-order" instead'
+    )
+    renamed = [text.replace(f'"{d.patch_id}"', '"audited-order"') for text in fix]
+    fixed = pasted(renamed, marked_line("change: GateAfterChange"), 3, " " * 8)
+    assert 'if workflow.patched("audited-order"):\n            note = await' in fixed
+    assert replay_variant(tmp_path, "gate_after_change_id", fixed, "GateAfterChange").ok
+    # a gate the history recorded is no late one: no note
+    assert "asks workflow.patched" not in "\n".join(replace(d, markers=("audited-order",)).fix())

@@ -271,3 +271,20 @@ def removed_patch_lines(verdicts: Sequence[Verdict]) -> list[str]:
                 "where the gate was, until `replaycheck patches` says ready to remove."
             )
     return lines
+
+
+def late_gate_note(d: Diagnosis) -> list[str]:
+    """A note when the statements added in a row call ``workflow.patched()`` with an id the
+    history never recorded after the new command (a gate asked too late guards nothing:
+    replay stops at the command first), or none."""
+    import re
+
+    found = re.search(r"""workflow\.patched\(\s*(["'])(.+?)\1""", d.added_block)
+    if found is None or found.group(2) in d.markers:
+        return []
+    patch_id = found.group(2)
+    return [
+        f'  note: the new code asks workflow.patched("{patch_id}") only after {d.commanded} '
+        "ran: a gate asked after a new command does not guard it (replay stops at the command "
+        f'first); the gate above guards it, and may take the id "{patch_id}" instead'
+    ]

@@ -31,6 +31,7 @@ from replaycheck._fix_cases import (
     swap_fix,
 )
 from replaycheck._fix_patches import (
+    late_gate_note,
     patch_removed_fix,
     removed_gate_fix,
     renamed_reading,
@@ -169,7 +170,7 @@ def _reorder_reading(d: Diagnosis) -> str:
 def fix(d: Diagnosis) -> list[str]:
     """How to make the change safe, as lines of text (code lines indented four spaces), with
     notes: signals on the way, a timer core took for another, random values drawn on the way,
-    a change core does not see on this history (:func:`_fix`)."""
+    a change core does not see on this history, a gate asked too late (:func:`_fix`)."""
     lines = _fix(d)
     if d.signals_relevant and d.commanded_kind and lines:  # (none: gate in a handler)
         signal = d.signals_relevant[-1].split(" (event")[0]
@@ -197,7 +198,7 @@ def fix(d: Diagnosis) -> list[str]:
         )
     if d.core_skipped and lines:
         lines.append(skipped_note(d))
-    return lines
+    return [*lines, *late_gate_note(d)] if lines else lines
 
 
 def _fix(d: Diagnosis) -> list[str]:
