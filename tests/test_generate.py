@@ -232,6 +232,17 @@ def test_activities_without_a_result_type_are_named_in_a_warning() -> None:
         "None every time" in exploration.render()
 
 
+def test_the_summary_counts_one_history_and_one_shape_in_the_singular() -> None:
+    exploration = Exploration(
+        workflow_types=("Orders",), examples=1, histories=1, shapes=1, seconds=1.0
+    )  # fmt: skip
+    assert "generated 1 history (1 distinct shape) for Orders in 1.0 s" in exploration.render()
+    exploration = Exploration(
+        workflow_types=("Orders",), examples=3, histories=3, shapes=1, seconds=1.0
+    )  # fmt: skip
+    assert "generated 3 histories (1 distinct shape) for Orders" in exploration.render()
+
+
 def test_ungated_change_is_caught_and_shrinks_to_the_changed_call() -> None:
     result = explore(
         V1,

@@ -17,7 +17,8 @@ def render_exploration(result: Exploration) -> str:
     parts += [f"ERROR {e}" for e in result.errors]
     rate = result.histories / result.seconds if result.seconds else 0.0
     summary = (
-        f"generated {result.histories} histories ({result.shapes} distinct shapes) for "
+        f"generated {plural(result.histories, 'history')}"
+        f" ({plural(result.shapes, 'distinct shape')}) for "
         f"{', '.join(result.workflow_types)} in {result.seconds:.1f} s ({rate:.1f}/s): "
     )
     unchecked = f"{plural(len(result.errors), 'error')} above left part of it unchecked"
