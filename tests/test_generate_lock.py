@@ -16,6 +16,7 @@ from pathlib import Path
 
 from replaycheck._export_lock import LOCK_NAME
 from tests.conftest import REPO
+from tests.test_check import as_from_a_terminal
 from tests.test_export_concurrent import HOLD
 
 GENERATE = [sys.executable, "-m", "replaycheck", "generate",
@@ -79,8 +80,8 @@ def test_an_export_while_generate_saves_into_its_directory_is_refused(tmp_path: 
     # Enough examples to run for minutes: it is stopped once the export has been refused.
     generate = subprocess.Popen(
         [*GENERATE, "--max-examples", "10000"], cwd=root,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=as_from_a_terminal,
+    )  # fmt: skip (SIGINT below stops it even where the suite runs with SIGINT ignored)
     try:
         assert wait_for_lock(root / "out", generate) == f"{generate.pid} generate --save\n"
         export = subprocess.run(
