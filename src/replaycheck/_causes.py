@@ -20,26 +20,36 @@ class Cause:
 
     failures: tuple[tuple[str, Verdict], ...]
     """``(test id, verdict)`` of each; the terminal shows the first one in full."""
+    linked: Verdict | None = None
+    """The first one's verdict as the whole run reads it (``_run_fixes.reconcile``: a history
+    of a removed gate's old branch is told the gate), which the summary's fix follows, as
+    ``check``'s does; none: the first one's own."""
 
     @property
     def first(self) -> tuple[str, Verdict]:
         return self.failures[0]
 
 
-def group_causes(failed: Sequence[tuple[str, Verdict]]) -> list[Cause]:
+def group_causes(
+    failed: Sequence[tuple[str, Verdict]], linked: Sequence[Verdict] = ()
+) -> list[Cause]:
     """``(test id, verdict)`` of each failure, grouped by :func:`~replaycheck.report.diagnosis_key`
-    in the order of their first failure; a failure with no key is a cause of its own."""
-    groups: list[list[tuple[str, Verdict]]] = []
-    seen: dict[tuple[str, ...], list[tuple[str, Verdict]]] = {}
-    for failure in failed:
-        key = diagnosis_key(failure[1])
+    in the order of their first failure; a failure with no key is a cause of its own.
+    ``linked``: the same verdicts as the whole run reads them (:attr:`Cause.linked`)."""
+    groups: list[list[int]] = []
+    seen: dict[tuple[str, ...], list[int]] = {}
+    for index, (_, verdict) in enumerate(failed):
+        key = diagnosis_key(verdict)
         if key is not None and key in seen:
-            seen[key].append(failure)
+            seen[key].append(index)
             continue
-        groups.append([failure])
+        groups.append([index])
         if key is not None:
             seen[key] = groups[-1]
-    return [Cause(tuple(group)) for group in groups]
+    return [
+        Cause(tuple(failed[i] for i in group), linked[group[0]] if linked else None)
+        for group in groups
+    ]
 
 
 def cause_lines(causes: Sequence[Cause], *, shown: str = "") -> list[str]:
@@ -58,7 +68,7 @@ def cause_lines(causes: Sequence[Cause], *, shown: str = "") -> list[str]:
 def _cause(cause: Cause, title: str) -> list[str]:
     ids = [printable(test_id) for test_id, _ in cause.failures]
     more = f" and {len(ids) - SHOWN_IDS} more" if len(ids) > SHOWN_IDS else ""
-    verdict = cause.first[1]
+    verdict = cause.linked or cause.first[1]
     diagnosis = verdict.diagnosis
     lines = [
         f"{title}, {plural(len(ids), 'history')}: {printable(_what(verdict))}",

@@ -83,10 +83,12 @@ class VerdictCounter:
         return self._failed
 
     def causes(self) -> list[Cause]:
-        """The failures grouped by cause."""
+        """The failures grouped by cause, each fix as the whole run reads it, as ``check``."""
         from replaycheck._causes import group_causes
+        from replaycheck._run_fixes import reconcile
 
-        return group_causes(self.failed())
+        failed = self.failed()
+        return group_causes(failed, reconcile([verdict for _, verdict in failed]))
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         from replaycheck.report import plural, running_line
