@@ -40,6 +40,7 @@ class VerdictCounter:
         """The test id and nondeterministic verdict of each failure, as its report carries it
         (``failure_json``)."""
         self._failed: list[tuple[str, Verdict]] | None = None
+        self._causes: list[Cause] | None = None
         self.notes: dict[str, None] = {}
         """The replay workers' notes, each once, in the order they came."""
         self.ok_notes: list[tuple[str, str]] = []
@@ -83,12 +84,15 @@ class VerdictCounter:
         return self._failed
 
     def causes(self) -> list[Cause]:
-        """The failures grouped by cause, each fix as the whole run reads it, as ``check``."""
+        """The failures grouped by cause, each fix as the whole run reads it, as ``check``
+        (grouped once: the failures' shortening and the summary both ask)."""
         from replaycheck._causes import group_causes
         from replaycheck._run_fixes import reconcile
 
-        failed = self.failed()
-        return group_causes(failed, reconcile([verdict for _, verdict in failed]))
+        if self._causes is None:
+            failed = self.failed()
+            self._causes = group_causes(failed, reconcile([verdict for _, verdict in failed]))
+        return self._causes
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         from replaycheck.report import plural, running_line
