@@ -70,6 +70,10 @@ an activity's started event and as the workflow task that commanded an activity,
 child or a marker (its histories replay), so those are not checked."""
 
 
+_REORDERED = "the history has lost or reordered events; export it again"
+"""How each refusal ends: what it means, and the fix."""
+
+
 def broken_task_link(history: History) -> str | None:
     """Why an event names, as the event it belongs to, one that is not an earlier event of the
     type it must be (an activity's result naming no ActivityTaskScheduled), else ``None``."""
@@ -125,8 +129,7 @@ def _unfinished_task(history: History) -> str | None:
             return (
                 f"event {event.event_id} (WorkflowTaskStarted) is followed by a "
                 f"{event_type_name(after.event_type)}, not by the end of its workflow task "
-                "(WorkflowTaskCompleted, Failed or TimedOut): the history has lost or "
-                "reordered events; export it again"
+                f"(WorkflowTaskCompleted, Failed or TimedOut): {_REORDERED}"
             )
     return None
 
@@ -141,8 +144,7 @@ def _broken(event: HistoryEvent, expected: int, ref: int, found: int | None) -> 
     )
     return (
         f"event {event.event_id} ({event_type_name(event.event_type)}) names event {ref} as "
-        f"its {event_type_name(expected)}, but event {ref} is {what}: the history has lost "
-        "or reordered events; export it again"
+        f"its {event_type_name(expected)}, but event {ref} is {what}: {_REORDERED}"
     )
 
 
@@ -179,6 +181,3 @@ def _activity_out_of_order(history: History) -> str | None:
                 )
             closed[attrs.scheduled_event_id] = event
     return None
-
-
-_REORDERED = "the history has lost or reordered events; export it again"
