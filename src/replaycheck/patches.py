@@ -17,14 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
+from replaycheck._patch_coverage import Coverage
 from replaycheck._patch_facts import PatchCall, PatchFacts
-from replaycheck._patch_rules import (
-    Coverage,
-    branches_of,
-    holding,
-    patch_verdict,
-    relevant_histories,
-)
+from replaycheck._patch_rules import branches_of, holding, patch_verdict, relevant_histories
 
 if TYPE_CHECKING:
     from replaycheck.verdict import Verdict
