@@ -61,7 +61,28 @@ def test_a_running_and_a_closed_copy_count_once_and_the_closed_one_decides(
     doc = json.loads(later.stdout)
     (patch,) = doc["patches"]
     assert (patch["verdict"], patch["old_branch"]) == ("ready-to-deprecate", [])
-    assert doc["expired_paths"] == [closed]
+    assert doc["expired_paths"] == [closed, running]  # see the test below
+
+
+def test_a_run_past_the_retention_names_every_copy_to_delete(lifecycle_histories: Path) -> None:
+    # The run is gone from the server: its closed copy and its stale running copy are both
+    # files `check` keeps replaying (the running one on the old branch, failed once the gate
+    # is deprecated), so both are to delete.
+    running, closed = copies(lifecycle_histories)
+    args = ("-w", GATED, "--retention", "1e-8", running, closed, str(TYRELL))
+    doc = json.loads(run(*args, "--format", "json").stdout)
+    assert doc["expired_paths"] == [closed, running]
+    assert doc["expired"] == 1  # one execution, in two files
+    lines = run(*args).stdout.splitlines()
+    at = lines.index(
+        "past the retention, the server has deleted them: delete their fixtures too, or "
+        "`check` keeps replaying them (and fails them once a gate is deprecated):"
+    )
+    assert lines[at + 1 :] == [
+        f"  {display_path(closed)}",
+        f"  {display_path(running)}  (a copy of {display_path(closed)})",
+    ]
+    assert "; 1 closed execution past the 1e-08-day retention left out" in "\n".join(lines)
 
 
 def test_one_file_under_two_folders_counts_once_and_the_report_names_the_copy(

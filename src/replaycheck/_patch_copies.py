@@ -39,6 +39,15 @@ def distinct_runs(verdicts: Sequence[Verdict]) -> tuple[list[Verdict], list[tupl
     return kept, copies
 
 
+def with_copies(paths: Sequence[str], copies: Sequence[tuple[str, str]]) -> list[str]:
+    """``paths`` (of the copies counted), each followed by the paths of its run's other copies:
+    a run the retention has deleted leaves every copy of it to delete, the stale ones too."""
+    others: dict[str, list[str]] = {}
+    for path, kept in copies:
+        others.setdefault(kept, []).append(path)
+    return [p for path in paths for p in (path, *others.get(path, ()))]
+
+
 def completeness(verdict: Verdict) -> tuple[bool, int]:
     """How far a copy of a run got: a closed one first, then the longer history (on a tie, the
     copy read first is kept)."""

@@ -202,15 +202,26 @@ def _summary(report: PatchesReport) -> str:
     if report.errors:
         line += "\n" + _errors_text(report.errors)
     if report.expired_paths:
-        line += (
-            "\npast the retention, the server has deleted them: delete their fixtures too, or "
-            "`check` keeps replaying them (and fails them once a gate is deprecated):"
-        )
-        line += "".join(f"\n  {display_path(p)}" for p in report.expired_paths[:SHOWN])
-        if len(report.expired_paths) > SHOWN:
-            more = len(report.expired_paths) - SHOWN
-            line += f"\n  … and {more} more (--format json lists them all)"
+        line += "\n" + _expired_text(report)
     return line
+
+
+def _expired_text(report: PatchesReport) -> str:
+    """The files of the runs the retention has deleted (every copy of each) to delete."""
+    copy_of = dict(report.copies)
+    lines = [
+        "past the retention, the server has deleted them: delete their fixtures too, or "
+        "`check` keeps replaying them (and fails them once a gate is deprecated):"
+    ]
+    for path in report.expired_paths[:SHOWN]:
+        kept = copy_of.get(path)
+        lines.append(
+            f"  {display_path(path)}" + (f"  (a copy of {display_path(kept)})" if kept else "")
+        )
+    if len(report.expired_paths) > SHOWN:
+        more = len(report.expired_paths) - SHOWN
+        lines.append(f"  … and {more} more (--format json lists them all)")
+    return "\n".join(lines)
 
 
 def _errors_text(errors: Sequence[tuple[str, str]]) -> str:

@@ -192,12 +192,14 @@ class PatchesReport:
     expired_paths: tuple[str, ...] = ()
     """History files of closed executions left out, closed longer ago than the retention: the
     server deleted them, so they can go (``check`` still replays them, and fails them once a
-    gate is deprecated)."""
+    gate is deprecated). Every copy of such a run is listed, right after the copy counted (an
+    export taken while it ran too: :attr:`copies`)."""
 
     @property
     def expired(self) -> int:
-        """How many closed executions were left out (:attr:`expired_paths`)."""
-        return len(self.expired_paths)
+        """How many closed executions were left out (:attr:`expired_paths`, each run once)."""
+        copies = {path for path, _ in self.copies}
+        return sum(1 for path in self.expired_paths if path not in copies)
 
     pinned_left_out: int = 0
     """Executions pinned to a deployment version that ``--skip-pinned`` left out."""
@@ -262,7 +264,7 @@ def analyze(
         NoHistoriesError: ``skip_pinned`` left out every history.
     """
     from replaycheck import _patch_sites as scope
-    from replaycheck._patch_copies import distinct_runs
+    from replaycheck._patch_copies import distinct_runs, with_copies
     from replaycheck._patch_versions import version_report
     from replaycheck._pinning import split_pinned
     from replaycheck.verdict import summarize
@@ -307,7 +309,7 @@ def analyze(
         histories=len(read),
         replay=summarize(read),
         retention_days=retention_days,
-        expired_paths=tuple(expired),
+        expired_paths=tuple(with_copies(expired, copies)),
         pinned_left_out=len(left_out),
         namespace_retention_days=namespace_retention_days,
         errors=tuple((v.path, v.message) for v in kept if v.verdict == "error"),
