@@ -9,6 +9,7 @@ as another user, ``chmod`` alone denies. No mechanism is a failure, never a skip
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -84,18 +85,44 @@ def test_a_history_file_that_cannot_be_read_names_the_fix(project: Path) -> None
     assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_a_history_directory_that_cannot_be_listed_names_the_fix(project: Path) -> None:
+LISTING_FIX = (
+    "cannot read the directory (Permission denied); its histories are left out: fix its "
+    "permissions (and those of the directories above it), run as a user who can list it, or "
+    "leave it out of the paths"
+)
+
+
+def locked_folder(project: Path) -> Path:
+    """A folder of histories under the configured path that the command may not list."""
     locked = project / "histories" / "more"
     locked.mkdir()
     shutil.copy(FIXTURES / "NotifyTenant" / "prov-acme-completed-notify.json", locked)
     deny(locked)
+    return locked
+
+
+def test_a_history_directory_that_cannot_be_listed_is_an_error_and_the_rest_is_checked(
+    project: Path,
+) -> None:
+    locked = locked_folder(project)
     result = check(project)
-    assert result.returncode == 2
-    assert result.stderr == (
-        f"replaycheck: error: cannot read the directory {locked} (Permission denied); its "
-        "histories would be left out: fix its permissions (and those of the directories above "
-        "it), run as a user who can list it, or leave it out of the paths\n"
-    )
+    assert result.returncode == 2, result.stderr  # as for any error verdict
+    assert f"ERROR histories/more\n      {LISTING_FIX}\n" in result.stdout
+    assert "11 histories: 10 ok, 0 nondeterministic, 1 error" in result.stdout  # none lost
+    assert result.stderr == ""
+    doc = json.loads(check(project, "--format", "json").stdout)
+    (error,) = [r for r in doc["results"] if r["verdict"] != "ok"]
+    assert (error["path"], error["verdict"], error["message"]) == (
+        str(locked), "error", LISTING_FIX
+    )  # fmt: skip
+
+
+def test_a_configured_history_directory_that_cannot_be_listed_is_an_error(project: Path) -> None:
+    deny(project / "histories")
+    result = check(project)
+    assert result.returncode == 2, result.stderr
+    assert f"ERROR histories\n      {LISTING_FIX}\n" in result.stdout
+    assert "1 history: 0 ok, 0 nondeterministic, 1 error" in result.stdout
 
 
 def test_a_pyproject_that_cannot_be_read_names_the_fix(project: Path) -> None:
@@ -150,13 +177,30 @@ def test_pytest_fails_the_item_of_a_history_file_that_cannot_be_read(project: Pa
     assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_pytest_stops_on_a_history_directory_that_cannot_be_listed(project: Path) -> None:
-    (project / "histories" / "more").mkdir()
-    deny(project / "histories" / "more")
-    result = pytest_run(project)
-    assert result.returncode == pytest.ExitCode.USAGE_ERROR
-    assert "ERROR: replaycheck: cannot read the directory " in result.stderr
-    assert "run as a user who can list it, or leave it out of the paths" in result.stderr
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_pytest_fails_the_item_of_a_history_directory_that_cannot_be_listed(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, workers: str
+) -> None:
+    shutil.copytree(FIXTURES / "TenantProvisioning", pytester.path / "histories")
+    pytester.makepyprojecttoml(
+        f'[tool.replaycheck]\nhistories = ["histories"]\nworkflows = ["{WORKFLOWS}"]\n'
+    )
+    pytester.makepyfile(test_unit="def test_unit():\n    pass\n")
+    locked = locked_folder(pytester.path)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO / "src"), str(REPO)]))
+    try:
+        result = pytester.run(*unprivileged(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", workers]
+        ))  # fmt: skip
+    finally:
+        locked.chmod(0o755)  # so that pytest can remove it
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()
+    result.stdout.fnmatch_lines(["ERROR histories/more", f"      {LISTING_FIX}"])
+    result.stdout.fnmatch_lines(
+        ["FAILED histories/more::replay - error: cannot read the directory*"]
+    )
+    result.assert_outcomes(passed=11, failed=1)  # the other histories and the unit test ran
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
 
 
 def test_pytest_names_the_fix_for_a_pyproject_it_cannot_read(project: Path) -> None:

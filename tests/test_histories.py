@@ -405,7 +405,9 @@ def test_an_unreadable_directory_is_an_error_not_a_skip(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # os.walk skips a directory it cannot list unless told; its histories would vanish from a
-    # green run. (Simulated: the tests may run as root, which reads any directory.)
+    # green run. It is found in its place, and reading it gives the reason and the fix.
+    # (Simulated: the tests may run as root, which reads any directory;
+    # tests/test_bad_input_permissions.py denies it for real.)
     (tmp_path / "locked").mkdir()
     shutil.copy(COMPLETE, tmp_path / "a.json")
     shutil.copy(COMPLETE, tmp_path / "locked" / "b.json")
@@ -417,8 +419,14 @@ def test_an_unreadable_directory_is_an_error_not_a_skip(
         return real_scandir(path)
 
     monkeypatch.setattr(os, "scandir", scandir)
-    with pytest.raises(NoHistoriesError, match=r"cannot read the directory .*locked"):
-        discover([tmp_path])
+    assert discover([tmp_path]) == [tmp_path / "a.json", tmp_path / "locked"]
+    with pytest.raises(HistoryError) as raised:
+        read_history(tmp_path / "locked")
+    assert raised.value.reason == (
+        "cannot read the directory (Permission denied); its histories are left out: fix its "
+        "permissions (and those of the directories above it), run as a user who can list it, "
+        "or leave it out of the paths"
+    )
 
 
 def test_broken_symlink_is_named_as_given(tmp_path: Path) -> None:

@@ -115,7 +115,7 @@ def history_file(raw: str) -> Path:
     """
     path = Path(raw)
     if path.is_dir():
-        inside = _files_under(path)
+        inside = [p for p in _files_under(path) if not p.is_dir()]  # nor one it cannot list
         such = f" (such as {str(inside[0])!r})" if inside else ""
         raise NoHistoriesError(
             f"{raw} is a directory; inspect reads one history file: give the path of one{such}, "
@@ -187,17 +187,29 @@ def check_paths(paths: Iterable[str | Path]) -> None:
             raise NoHistoriesError(f"{path} {broken}.")
 
 
+def unlisted_reason(path: str | Path) -> str | None:
+    """Why the directory ``path`` cannot be listed (its histories left out) and what to do, if
+    it cannot; else ``None``."""
+    try:
+        os.scandir(path).close()
+    except OSError as exc:
+        fix = access_fix(exc, "list it", also="leave it out of the paths")
+        return (
+            f"cannot read the directory ({exc.strerror or exc}); its histories are left out: {fix}"
+        )
+    return None
+
+
 def _files_under(directory: Path) -> list[Path]:
     """History files under ``directory``, following symlinked directories (as pytest does),
-    each real directory once."""
+    each real directory once; a directory that cannot be listed is among them, in its place."""
     files: list[Path] = []
     seen = {os.path.realpath(directory)}
 
     def unreadable(exc: OSError) -> None:
-        raise NoHistoriesError(
-            f"cannot read the directory {exc.filename} ({exc.strerror or exc}); its histories "
-            f"would be left out: {access_fix(exc, 'list it', also='leave it out of the paths')}"
-        )
+        # Kept as an entry: reading it gives it the error verdict that says why and the fix
+        # (``read_history``), while the rest of the run goes on.
+        files.append(Path(exc.filename or directory))
 
     for root, dirs, names in os.walk(directory, followlinks=True, onerror=unreadable):
         kept = []

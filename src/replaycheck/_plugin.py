@@ -218,6 +218,18 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> HistoryFil
     return None
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collect_directory(path: Path, parent: pytest.Collector) -> HistoryFile | None:
+    """A history directory that cannot be listed is one item, which fails saying why and what
+    to do (as ``check`` gives it an error verdict): pytest's own collector of it would stop
+    the whole run with a collection error."""
+    if not within(path, _history_roots(parent.config)):
+        return None
+    from replaycheck.histories import unlisted_reason
+
+    return None if unlisted_reason(path) is None else HistoryFile.from_parent(parent, path=path)
+
+
 # An old-style wrapper: pluggy before 1.2 (which an old pytest may come with) rejects
 # ``wrapper=True`` when the module is imported, and the plugin is imported in every pytest run.
 @pytest.hookimpl(hookwrapper=True)

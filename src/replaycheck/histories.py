@@ -23,6 +23,7 @@ from replaycheck._discovery import (
     check_report_path,
     discover,
     is_history_name,
+    unlisted_reason,
 )
 from replaycheck._history_names import RUN_SUFFIX, history_stem, workflow_id_from_name
 from replaycheck._task_links import broken_task_link
@@ -61,6 +62,7 @@ __all__ = [
     "parse_history_bytes",
     "patch_ids",
     "read_history",
+    "unlisted_reason",
     "workflow_id_from_name",
     "write_history",
 ]
@@ -149,14 +151,15 @@ def read_history(path: str | Path) -> LoadedHistory:
     name = str(path)
     try:
         mode = os.stat(path).st_mode
-        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        if stat.S_ISDIR(mode):  # one that cannot be listed is given as one (``discover``)
+            reason = unlisted_reason(path) or "is a directory, not a history file"
+            raise HistoryError(name, reason)
+        if not stat.S_ISREG(mode):
             raise HistoryError(
                 name, "is not a regular file (a fifo, socket or device); history files are "
                 "regular files: remove it or give another path"
             )  # fmt: skip
         data = Path(path).read_bytes()
-    except IsADirectoryError:
-        raise HistoryError(name, "is a directory, not a history file") from None
     except OSError as exc:
         broken = broken_symlink(path)
         if broken is not None:
