@@ -5,6 +5,12 @@ Usage (from the repository root)::
 
     python -m tests.workflows.record_time_skipping [--out tests/fixtures/time-skipping]
 
+It also records there the change cases of ``tests.workflows.changes_v1`` that cancel an
+activity, a timer, a child or another workflow (:data:`CANCELS`), as ``record_changes`` records
+them on the dev server: the test server writes their cancel events otherwise (it names the
+workflow task's WorkflowTaskStarted as the one that commanded them, and no cancel request in an
+ActivityTaskCanceled).
+
 The activity completes while the signal's workflow task runs, so the server holds its events
 back until that task completes. The test server then names, as the activity's started event,
 the id that task's WorkflowTaskCompleted took, and writes the ActivityTaskStarted after it,
@@ -35,6 +41,10 @@ if TYPE_CHECKING:
 
 OUT = ROOT / "tests" / "fixtures" / "time-skipping"
 TRIES = 20
+CANCELS = ("AbandonCancel", "RemoveActivityCancel", "RemoveTimerCancel", "ChangeCancelExternal",
+           "RemoveChildCancel", "AbandonTriedChildCancel")  # fmt: skip
+"""The change cases recorded on the test server: their histories hold an activity's cancel
+request and its ActivityTaskCanceled, a timer's, another workflow's and a child's cancel."""
 
 
 @activity.defn
@@ -75,23 +85,26 @@ def started_named(events: list[HistoryEvent]) -> str:
     return EventType.Name(events[ref - 1].event_type)
 
 
-async def record(out: Path) -> Path:
+async def record(out: Path) -> list[Path]:
     from replaycheck.histories import write_history
     from replaycheck.testing import time_skipping_server
+    from tests.workflows import record_changes
 
     async with time_skipping_server() as env:
+        cancels = await record_changes.record(env.client, out, CANCELS)
         for _ in range(TRIES):
             events = await signalled_during_activity(env.client)
             if started_named(events) != "EVENT_TYPE_ACTIVITY_TASK_STARTED":
                 path = out / "SignalDuringActivity" / "signalled-during-activity.json"
-                return write_history(path, events)
+                return [write_history(path, events), *cancels]
     raise SystemExit(f"the activity never completed inside the task in {TRIES} runs")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT)
-    print(asyncio.run(record(parser.parse_args().out)))
+    for path in asyncio.run(record(parser.parse_args().out)):
+        print(path)
 
 
 if __name__ == "__main__":
