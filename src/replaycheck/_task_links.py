@@ -14,6 +14,12 @@ WorkflowTaskCompleted or Failed, whose id the started event lost to it; -1 when 
 started), and its ActivityTaskStarted comes later, right before the close. Both name an earlier
 event, and both write an activity's ActivityTaskStarted before its close and close it once, so
 a history whose activity events were swapped or moved (ids renumbered) breaks one of those.
+A cancel's events are checked the same way: an activity's ActivityTaskCanceled comes after its
+cancel request (which the test server does not name in it), no cancel request after its close,
+and each cancel command names an earlier event of the workflow task that commanded it (the dev
+server its WorkflowTaskCompleted, the test server its WorkflowTaskStarted). A child's close and
+the answer to a request to cancel it are read in either order: the dev server writes the answer
+after the close when the child closed while the task asking to cancel it ran.
 """
 
 from __future__ import annotations
@@ -30,6 +36,9 @@ _WFT_STARTED = ("started_event_id", "WORKFLOW_TASK_STARTED")
 _ACTIVITY = ("scheduled_event_id", "ACTIVITY_TASK_SCHEDULED")
 _TIMER = ("started_event_id", "TIMER_STARTED")
 _CHILD = ("initiated_event_id", "START_CHILD_WORKFLOW_EXECUTION_INITIATED")
+_CHILD_STARTED = ("started_event_id", "CHILD_WORKFLOW_EXECUTION_STARTED")
+_CANCEL_REQUESTED = ("latest_cancel_requested_event_id", "ACTIVITY_TASK_CANCEL_REQUESTED")
+_CANCEL_INITIATED = ("initiated_event_id", "REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED")
 
 _LINKS: dict[str, tuple[tuple[str, str], ...]] = {
     "WORKFLOW_TASK_STARTED": (_WFT,),
@@ -39,14 +48,10 @@ _LINKS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "ACTIVITY_TASK_STARTED": (_ACTIVITY,),
     **dict.fromkeys(
-        (
-            "ACTIVITY_TASK_COMPLETED",
-            "ACTIVITY_TASK_FAILED",
-            "ACTIVITY_TASK_TIMED_OUT",
-            "ACTIVITY_TASK_CANCELED",
-        ),
+        ("ACTIVITY_TASK_COMPLETED", "ACTIVITY_TASK_FAILED", "ACTIVITY_TASK_TIMED_OUT"),
         (_ACTIVITY,),
     ),
+    "ACTIVITY_TASK_CANCELED": (_ACTIVITY, _CANCEL_REQUESTED),
     "ACTIVITY_TASK_CANCEL_REQUESTED": (_ACTIVITY,),
     "TIMER_FIRED": (_TIMER,),
     "TIMER_CANCELED": (_TIMER,),
@@ -60,11 +65,19 @@ _LINKS: dict[str, tuple[tuple[str, str], ...]] = {
             "CHILD_WORKFLOW_EXECUTION_TIMED_OUT",
             "CHILD_WORKFLOW_EXECUTION_TERMINATED",
         ),
-        (_CHILD,),
+        (_CHILD, _CHILD_STARTED),
+    ),
+    **dict.fromkeys(
+        (
+            "EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED",
+            "REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED",
+        ),
+        (_CANCEL_INITIATED,),
     ),
 }
 """Event type -> the fields of its attributes that name another event, and that event's type
-(a field left 0 is not recorded: a task that timed out before it started). Only links every
+(a field left 0 is not recorded: a task that timed out before it started, or the cancel request
+that the time-skipping test server does not name in an ActivityTaskCanceled). Only links every
 server writes alike: the time-skipping test server names another event than the dev server as
 an activity's started event and as the workflow task that commanded an activity, a timer, a
 child or a marker (its histories replay), so those are not checked."""
@@ -91,7 +104,11 @@ def broken_task_link(history: History) -> str | None:
             found = events[ref - 1].event_type if 0 < ref < event.event_id else None
             if found != expected:
                 return _broken(event, expected, ref, found)
-    return _unfinished_task(history) or _activity_out_of_order(history)
+    return (
+        _unfinished_task(history)
+        or _activity_out_of_order(history)
+        or _cancel_before_its_task(history)
+    )
 
 
 @functools.cache
@@ -151,33 +168,113 @@ def _broken(event: HistoryEvent, expected: int, ref: int, found: int | None) -> 
 _ACTIVITY_CLOSES = ("COMPLETED", "FAILED", "TIMED_OUT", "CANCELED")
 
 
+@functools.cache
+def _activity_kinds() -> tuple[int, int, frozenset[int]]:
+    """ActivityTaskStarted's, ActivityTaskCancelRequested's and the closes' event type values."""
+    from temporalio.api.enums.v1 import EventType
+
+    closes = frozenset(EventType.Value(f"EVENT_TYPE_ACTIVITY_TASK_{c}") for c in _ACTIVITY_CLOSES)
+    return (
+        EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED,
+        EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED,
+        closes,
+    )
+
+
 def _activity_out_of_order(history: History) -> str | None:
-    """Why an activity's close names a started event that is not earlier, or its
-    ActivityTaskStarted or a second close comes after its close, else ``None``."""
+    """Why an activity's close names a started event that is not earlier, or is an
+    ActivityTaskCanceled with no ActivityTaskCancelRequested before it, or its
+    ActivityTaskStarted, a cancel request or a second close comes after its close, else
+    ``None``."""
+    started, requested, closes = _activity_kinds()
+    closed: dict[int, HistoryEvent] = {}  # by the activity's scheduled event id
+    cancelling: set[int] = set()  # the scheduled event ids of the activities asked to cancel
+    for event in history.events:
+        if event.event_type not in closes and event.event_type not in (started, requested):
+            continue
+        scheduled = getattr(event, event.WhichOneof("attributes") or "").scheduled_event_id
+        close = closed.get(scheduled)
+        if close is not None:
+            return _after_close(event, close, scheduled)
+        if event.event_type == requested:
+            cancelling.add(scheduled)
+        elif event.event_type in closes:
+            why = _close_out_of_order(event, requested=scheduled in cancelling)
+            if why is not None:
+                return why
+            closed[scheduled] = event
+    return None
+
+
+def _after_close(event: HistoryEvent, close: HistoryEvent, scheduled: int) -> str:
+    from replaycheck.histories import event_type_name
+
+    return (
+        f"event {event.event_id} ({event_type_name(event.event_type)}) comes after event "
+        f"{close.event_id} ({event_type_name(close.event_type)}), the close of the activity "
+        f"scheduled at event {scheduled}: {_REORDERED}"
+    )
+
+
+def _close_out_of_order(close: HistoryEvent, *, requested: bool) -> str | None:
+    """Why an activity's close names a started event that does not come before it, or is an
+    ActivityTaskCanceled that no ActivityTaskCancelRequested comes before, else ``None``."""
     from temporalio.api.enums.v1 import EventType
 
     from replaycheck.histories import event_type_name
 
-    started = EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
-    closes = {EventType.Value(f"EVENT_TYPE_ACTIVITY_TASK_{c}") for c in _ACTIVITY_CLOSES}
-    closed: dict[int, HistoryEvent] = {}  # by the activity's scheduled event id
-    for event in history.events:
-        if event.event_type not in closes and event.event_type != started:
+    attrs = getattr(close, close.WhichOneof("attributes") or "")
+    name = event_type_name(close.event_type)
+    if attrs.started_event_id >= close.event_id:  # -1 or 0: it never started
+        return (
+            f"event {close.event_id} ({name}) names event {attrs.started_event_id} as its "
+            f"ActivityTaskStarted, but event {attrs.started_event_id} does not come before it: "
+            f"{_REORDERED}"
+        )
+    if close.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED and not requested:
+        return (
+            f"event {close.event_id} ({name}) comes before any ActivityTaskCancelRequested of "
+            f"the activity scheduled at event {attrs.scheduled_event_id}: {_REORDERED}"
+        )
+    return None
+
+
+_CANCEL_COMMANDS = ("ACTIVITY_TASK_CANCEL_REQUESTED", "TIMER_CANCELED",
+                    "REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED")  # fmt: skip
+"""The events of a workflow task's cancel commands: each names the task that commanded it, by
+its WorkflowTaskCompleted (the dev server) or its WorkflowTaskStarted (the time-skipping test
+server), which comes before it on both."""
+
+
+@functools.cache
+def _cancel_kinds() -> tuple[dict[int, str], frozenset[int]]:
+    """:data:`_CANCEL_COMMANDS` by event type value, with its attributes' field name; and the
+    event type values a cancel command may name as its workflow task."""
+    from temporalio.api.enums.v1 import EventType
+
+    commands = {int(EventType.Value(f"EVENT_TYPE_{k}")): f"{k.lower()}_event_attributes"
+                for k in _CANCEL_COMMANDS}  # fmt: skip
+    tasks = ("WORKFLOW_TASK_COMPLETED", "WORKFLOW_TASK_STARTED")
+    return commands, frozenset(int(EventType.Value(f"EVENT_TYPE_{t}")) for t in tasks)
+
+
+def _cancel_before_its_task(history: History) -> str | None:
+    """Why a cancel command's event names, as the workflow task that commanded it, one that
+    is not an earlier event of a workflow task, else ``None``."""
+    from replaycheck.histories import event_type_name
+
+    commands, tasks = _cancel_kinds()
+    events = history.events
+    for event in events:
+        if event.event_type not in commands:
             continue
-        attrs = getattr(event, event.WhichOneof("attributes") or "")
-        close = closed.get(attrs.scheduled_event_id)
-        if close is not None:
+        ref = getattr(event, commands[event.event_type]).workflow_task_completed_event_id
+        found = events[ref - 1].event_type if 0 < ref < event.event_id else None
+        if found not in tasks:
+            what = "not an earlier event" if found is None else f"a {event_type_name(found)}"
             return (
-                f"event {event.event_id} ({event_type_name(event.event_type)}) comes after "
-                f"event {close.event_id} ({event_type_name(close.event_type)}), the close of "
-                f"the activity scheduled at event {attrs.scheduled_event_id}: {_REORDERED}"
+                f"event {event.event_id} ({event_type_name(event.event_type)}) names event "
+                f"{ref} as the workflow task that commanded it, but event {ref} is {what}: "
+                f"{_REORDERED}"
             )
-        if event.event_type in closes:
-            if attrs.started_event_id >= event.event_id:  # -1 or 0: it never started
-                return (
-                    f"event {event.event_id} ({event_type_name(event.event_type)}) names event "
-                    f"{attrs.started_event_id} as its ActivityTaskStarted, but event "
-                    f"{attrs.started_event_id} does not come before it: {_REORDERED}"
-                )
-            closed[attrs.scheduled_event_id] = event
     return None
