@@ -849,7 +849,8 @@ def test_the_timeout_does_not_depend_on_when_the_item_runs(
     # Histories are queued at collection; their items may run long after the worker answered.
     make_project(pytester)
     pytester.makepyfile(test_aaa_slow="import time\ndef test_slow():\n    time.sleep(1)\n")
-    result = pytester.runpytest("-rA", "--replaycheck-timeout=0.001", *xdist_args)
+    # --tb=long: each error in full (else those of one reason after the first point to it)
+    result = pytester.runpytest("-rA", "--tb=long", "--replaycheck-timeout=0.001", *xdist_args)
     result.assert_outcomes(passed=1, failed=len(all_fixture_names()))
     assert result.stdout.str().count("replay timed out after 0.001 s") >= len(all_fixture_names())
 

@@ -105,3 +105,15 @@ def repeated_text(
         f"{full_flag} shows this one in full, as --junitxml does"
     )
     return render_same(verdict, shown, pointer=pointer)
+
+
+def repeated_error(verdict: Verdict, first: str, *, full_flag: str = "-v (or --tb=long)") -> str:
+    """The terminal's text of an error whose reason the error of test id ``first`` (shown
+    above) shows in full: its own file, then where the rest is."""
+    from replaycheck._reasons import repeated_error_text
+
+    pointer = (
+        f"same reason as {printable(first)}, whose error above shows it; {full_flag} shows "
+        "this one in full, as --junitxml does"
+    )
+    return repeated_error_text(verdict, first, pointer=pointer)

@@ -31,6 +31,7 @@ from replaycheck._plugin_config import (
 )
 from replaycheck._plugin_items import (
     CLASSNAME_ATTRIBUTE,
+    ERROR_ATTRIBUTE,
     FAILURE_ATTRIBUTE,
     MARKER,
     NOTES_ATTRIBUTE,
@@ -333,8 +334,9 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, Any, None]:
-    """A nondeterministic item's report carries its verdict: only the whole run (the xdist
-    controller's summary) can tell that failures of two kinds are one removed patch gate. Every
+    """A failing item's report carries its verdict: only the whole run (the xdist controller's
+    summary) can tell that failures of two kinds are one removed patch gate, or group errors
+    by reason. Every
     report of a history item carries its JUnit XML classname, for the process that writes it."""
     outcome: Any = yield
     writes_xml = getattr(item.config.option, "xmlpath", None)  # on xdist's workers too
@@ -345,8 +347,10 @@ def pytest_runtest_makereport(
         if notes:
             setattr(outcome.get_result(), NOTES_ATTRIBUTE, notes)
     failed = call.excinfo.value if call.when == "call" and call.excinfo is not None else None
-    if isinstance(failed, ReplayFailed) and failed.verdict.verdict == "nondeterministic":
-        setattr(outcome.get_result(), FAILURE_ATTRIBUTE, failure_json(failed.verdict))
+    if isinstance(failed, ReplayFailed) and not failed.run_wide:
+        error = failed.verdict.verdict == "error"
+        name = ERROR_ATTRIBUTE if error else FAILURE_ATTRIBUTE
+        setattr(outcome.get_result(), name, failure_json(failed.verdict))
 
 
 @pytest.hookimpl(trylast=True)

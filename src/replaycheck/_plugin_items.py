@@ -29,6 +29,9 @@ FAILURE_ATTRIBUTE = "replaycheck_failure"
 """A nondeterministic item's call report carries its verdict here, as JSON, for the run's
 closing lines: it reaches the xdist controller with the report, and JUnit XML leaves it out
 (it writes user properties)."""
+ERROR_ATTRIBUTE = "replaycheck_error"
+"""An error item's call report carries its verdict here, as JSON (``failure_json``), so the
+run's closing lines can group the errors by reason, on the xdist controller too."""
 NOTES_ATTRIBUTE = "replaycheck_notes"
 """A history item's call report carries here the replay worker's notes that came with its
 verdict (e.g. that pydantic models go through temporalio's default converter), for the run's
@@ -52,9 +55,12 @@ class HistoryFile(pytest.File):
 class ReplayFailed(Exception):
     """The history's verdict is not ``ok``."""
 
-    def __init__(self, verdict: Verdict) -> None:
+    def __init__(self, verdict: Verdict, *, run_wide: bool = False) -> None:
         super().__init__(verdict.message)
         self.verdict = verdict
+        self.run_wide = run_wide
+        """The workflows did not load: every item says so, each after the first in short
+        already, so the summary does not group them by reason."""
 
 
 class ReplayItem(pytest.Item):
@@ -65,6 +71,7 @@ class ReplayItem(pytest.Item):
         if self.stash.get(ran_key, False):  # run again (pytest-rerunfailures): replay again
             runner.forget(str(self.path))
         self.stash[ran_key] = True
+        run_wide = False
         try:
             verdict = runner.verdict(str(self.path))
         except ReplaycheckError as exc:
@@ -76,6 +83,7 @@ class ReplayItem(pytest.Item):
                 message = f"not replayed: {message.split(';')[0]} (the first history item says why)"
             self.config.stash[failure_told_key] = True
             verdict = Verdict(path=str(self.path), verdict="error", message=message)
+            run_wide = True
         if verdict.output:  # shown as the item's "Captured stderr", as for any test
             self.add_report_section("call", "stderr", verdict.output)
         # Reach the xdist controller and JUnit XML: e.g. how much of a running one was checked.
@@ -92,7 +100,7 @@ class ReplayItem(pytest.Item):
             ]
         )
         if not verdict.ok:
-            raise ReplayFailed(verdict)
+            raise ReplayFailed(verdict, run_wide=run_wide)
 
     def repr_failure(
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None

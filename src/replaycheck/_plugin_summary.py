@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from replaycheck._plugin_items import (
+    ERROR_ATTRIBUTE,
     FAILURE_ATTRIBUTE,
     NOTE_PROPERTY,
     NOTES_ATTRIBUTE,
@@ -21,6 +22,7 @@ from replaycheck._plugin_items import (
 
 if TYPE_CHECKING:
     from replaycheck._causes import Cause
+    from replaycheck._reasons import Reason
     from replaycheck.verdict import Verdict
 
 
@@ -41,6 +43,9 @@ class VerdictCounter:
         (``failure_json``)."""
         self._failed: list[tuple[str, Verdict]] | None = None
         self._causes: list[Cause] | None = None
+        self.errors: list[tuple[str, str]] = []
+        """The test id and verdict of each error, as its report carries it."""
+        self._reasons: list[Reason] | None = None
         self.notes: dict[str, None] = {}
         """The replay workers' notes, each once, in the order they came."""
         self.ok_notes: list[tuple[str, str]] = []
@@ -63,6 +68,9 @@ class VerdictCounter:
         failure = getattr(report, FAILURE_ATTRIBUTE, None)
         if isinstance(failure, str) and not expected:
             self.failures.append((report.nodeid, failure))
+        error = getattr(report, ERROR_ATTRIBUTE, None)
+        if isinstance(error, str) and not expected:
+            self.errors.append((report.nodeid, error))
 
     @pytest.hookimpl(wrapper=True, tryfirst=True, specname="pytest_terminal_summary")
     def pytest_terminal_summary_shorten(
@@ -71,8 +79,8 @@ class VerdictCounter:
         """Before pytest shows the failures (the JUnit XML already holds each one's full text):
         a failure whose cause one shown before it shows in full points to that one instead.
         (pytest registers only hooks named ``pytest_*``: hence the name and ``specname``.)"""
-        if self.failures and _shortens(config):
-            _shorten(terminalreporter.stats.get("failed", []), self.causes())
+        if (self.failures or self.errors) and _shortens(config):
+            _shorten(terminalreporter.stats.get("failed", []), self.causes(), self.reasons())
         return (yield)
 
     def failed(self) -> list[tuple[str, Verdict]]:
@@ -93,6 +101,16 @@ class VerdictCounter:
             failed = self.failed()
             self._causes = group_causes(failed, reconcile([verdict for _, verdict in failed]))
         return self._causes
+
+    def reasons(self) -> list[Reason]:
+        """The errors grouped by reason (grouped once, as :meth:`causes`)."""
+        from replaycheck._reasons import group_reasons
+
+        if self._reasons is None:
+            verdicts = failed_verdicts([error for _, error in self.errors])
+            ids = [test_id for test_id, _ in self.errors]
+            self._reasons = group_reasons(list(zip(ids, verdicts, strict=True)))
+        return self._reasons
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         from replaycheck.report import plural, running_line
@@ -121,12 +139,14 @@ class VerdictCounter:
     def _next_steps(self, config: pytest.Config) -> list[str]:
         """What to do about the failures pytest showed (not those an ``xfail`` expected)."""
         from replaycheck._causes import cause_lines
+        from replaycheck._reasons import reason_lines
 
-        lines = cause_lines(self.causes(), shown=_where_in_full(config))
+        lines = cause_lines(self.causes(), shown=_where_in_full(config, "cause", "failure"))
         if self.failures:
             failed = [verdict for _, verdict in self.failed()]
             lines += [next_step_line(failed, by_cause=bool(lines)), *failure_summary(failed)]
         if self.counts["error"] > self.xfailed["error"]:
+            lines += reason_lines(self.reasons(), shown=_where_in_full(config, "reason", "error"))
             lines.append(
                 "Histories with errors could not be replayed to the end: fix the reason "
                 "shown, then run again."
@@ -149,33 +169,38 @@ def _shortens(config: pytest.Config) -> bool:
     return config.get_verbosity() <= 0 and _tb_style(config) not in ("long", "line", "no")
 
 
-def _where_in_full(config: pytest.Config) -> str:
-    """Where the cause lines' failures are in full, after their count."""
+def _where_in_full(config: pytest.Config, group: str, item: str) -> str:
+    """Where the failures (``item``) of the cause (or reason: ``group``) lines are in full,
+    after their count."""
     if _tb_style(config) in ("line", "no"):
         return ""
     if _shortens(config):
         return (
-            "; each cause's first failure above shows it in full, the others point to it "
+            f"; each {group}'s first {item} above shows it in full, the others point to it "
             "(-v or --tb=long: each in full)"
         )
-    return ", each failure above in full"
+    return f", each {item} above in full"
 
 
-def _shorten(reports: list[Any], causes: list[Cause]) -> None:
-    """Each failure of a cause after its first, among ``reports``, in short (see
-    :func:`~replaycheck._causes.repeated_text`)."""
-    from replaycheck._causes import repeated_text
+def _shorten(reports: list[Any], causes: list[Cause], reasons: list[Reason]) -> None:
+    """Each failure of a cause after its first, and each error of a reason after its first,
+    among ``reports``, in short (see :func:`~replaycheck._causes.repeated_text`)."""
+    from replaycheck._causes import repeated_error, repeated_text
 
     repeated = {
-        test_id: (verdict, cause.first)
+        test_id: repeated_text(verdict, cause.first)
         for cause in causes
         for test_id, verdict in cause.failures[1:]
+    }
+    repeated |= {
+        test_id: repeated_error(verdict, reason.first[0])
+        for reason in reasons
+        for test_id, verdict in reason.errors[1:]
     }
     for report in reports:
         crash = getattr(report.longrepr, "reprcrash", None)
         if report.when == "call" and report.nodeid in repeated and crash is not None:
-            verdict, first = repeated[report.nodeid]
-            report.longrepr = text_repr(repeated_text(verdict, first), crash)
+            report.longrepr = text_repr(repeated[report.nodeid], crash)
 
 
 def _hidden_failures_line(config: pytest.Config) -> str | None:

@@ -285,21 +285,25 @@ def what_to_do(failing: Sequence[Verdict], *, shown: str, own: str) -> str:
 
 
 def render_text(verdicts: Sequence[Verdict], *, color: bool = False) -> str:
-    """The default report. A failure whose change and fix are those of one shown above gets
-    its identity, where it diverged and its severity, then a pointer to that one: fifty
-    histories broken by one change show the diagnosis once."""
+    """The default report. A failure whose change and fix one above shows gets its identity,
+    where it diverged and its severity, then a pointer; an error whose reason one does, one line."""
+    from replaycheck._reasons import error_key, group_reasons, reason_lines
+
     first: dict[tuple[str, ...], Verdict] = {}
     parts = []
     for verdict in verdicts:
-        key = diagnosis_key(verdict)
-        if key is not None and key in first:
+        key = diagnosis_key(verdict) or error_key(verdict)
+        if key is not None and key in first and verdict.verdict == "error":
+            same = f"same reason as {printable(display_path(first[key].path))}, above"
+            parts.append(f"{_verdict_line(verdict, color)}  {same}")
+        elif key is not None and key in first:
             parts.append(render_same(verdict, first[key], color=color))
-            continue
-        if key is not None:
-            first[key] = verdict
-        parts.append(render_verdict(verdict, color=color))
-    body = "\n".join(parts)
-    return f"{body}\n\n{render_summary(verdicts)}\n"
+        else:
+            first.update({key: verdict} if key is not None else {})
+            parts.append(render_verdict(verdict, color=color))
+    errors = group_reasons([(display_path(v.path), v) for v in verdicts if v.verdict == "error"])
+    reasons = "".join(f"{line}\n" for line in reason_lines(errors))
+    return f"{chr(10).join(parts)}\n\n{reasons}{render_summary(verdicts)}\n"
 
 
 def diagnosis_key(verdict: Verdict) -> tuple[str, ...] | None:
