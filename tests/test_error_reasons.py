@@ -167,3 +167,10 @@ def test_a_text_for_several_histories_reads_in_the_plural() -> None:
     assert for_many("(its history has no marker of it) and this history was not checked") == (
         "(their histories have no marker of it) and these histories were not checked"
     )
+    assert for_many(
+        "  if this history still fails with the gate back, another change broke it: run the "
+        "check again for its own fix"
+    ) == (
+        "  if these histories still fail with the gate back, another change broke them: run "
+        "the check again for their own fix"
+    )

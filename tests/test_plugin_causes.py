@@ -16,10 +16,11 @@ UNSAFE = "examples.provisioning.workflows_unsafe"
 MOVED = "fix: gate the change at shared.py:79 in prepare_v2"
 """The fix each of six of the example's histories shows on its own against the unsafe code."""
 LINKED = (
-    "fix: this execution started before patch 'schema-retry-seed-first', whose gate the code no "
-    "longer has"
+    "fix: these executions started before patch 'schema-retry-seed-first', whose gate the code "
+    "no longer has"
 )
-"""Their cause's fix in the summary, which reads the run as `check` does: the gate is gone."""
+"""Their cause's fix in the summary, which reads the run as `check` does: the gate is gone
+(worded for the six: each failure's own says "this execution")."""
 POINTER = "*same change and fix as fixtures/histories/TenantProvisioning/prov-*.json::replay, "
 """How a failure whose cause one above shows in full begins its pointer to it."""
 
@@ -46,7 +47,8 @@ def test_the_summary_names_each_cause_once_with_its_items_and_fix(
             "8 failures from 2 causes; each cause's first failure above shows it in full, the "
             "others point to it (-v or --tb=long: each in full):",
             "cause ? of 2, 6 histories: the code no longer has the gate workflow.patched("
-            "'schema-retry-seed-first'): this execution started before the patch* the code now "
+            "'schema-retry-seed-first'): these executions started before the patch (their "
+            "histories have no marker of it)* the code now "
             "commands activity 'verify_schema' where it ran activity 'run_migrations' (at "
             "shared.py:109 in _step, called from shared.py:79 in prepare_v2)",
             "  failed: fixtures/histories/TenantProvisioning/prov-*.json::replay, fixtures/*"
@@ -68,6 +70,10 @@ def test_the_summary_names_each_cause_once_with_its_items_and_fix(
          "its cause above."]
     )  # fmt: skip
     assert _summary(result).count(LINKED) == 1
+    assert "this execution" not in _summary(result)  # the text stands for six
+    assert "  if these histories still fail with the gate back, another change broke them: " in (
+        _summary(result)
+    )
     assert MOVED not in _summary(result)  # each failure alone reads a new change
 
 

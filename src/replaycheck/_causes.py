@@ -66,19 +66,22 @@ def cause_lines(causes: Sequence[Cause], *, shown: str = "") -> list[str]:
 
 
 def _cause(cause: Cause, title: str) -> list[str]:
+    from replaycheck._reasons import for_many
+
     ids = [printable(test_id) for test_id, _ in cause.failures]
     more = f" and {len(ids) - SHOWN_IDS} more" if len(ids) > SHOWN_IDS else ""
     verdict = cause.linked or cause.first[1]
     diagnosis = verdict.diagnosis
+    worded = for_many if len(ids) > 1 else str  # the text stands for each of them
     lines = [
-        f"{title}, {plural(len(ids), 'history')}: {printable(_what(verdict))}",
+        f"{title}, {plural(len(ids), 'history')}: {printable(worded(_what(verdict)))}",
         f"  failed: {', '.join(ids[:SHOWN_IDS])}{more}",
     ]
     if diagnosis is None:
         return lines
     severities = [v.diagnosis.severity for _, v in cause.failures if v.diagnosis is not None]
-    fix = diagnosis.fix()
-    lines.append(f"  severity: {'; '.join(dict.fromkeys(severities))}")
+    fix = [worded(line) for line in diagnosis.fix()]
+    lines.append(f"  severity: {worded('; '.join(dict.fromkeys(severities)))}")
     return [*lines, f"  fix: {fix[0]}", *(f"  {line}" for line in fix[1:])]
 
 
