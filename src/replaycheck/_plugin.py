@@ -336,8 +336,8 @@ def pytest_runtest_makereport(
 ) -> Generator[None, Any, None]:
     """A failing item's report carries its verdict: only the whole run (the xdist controller's
     summary) can tell that failures of two kinds are one removed patch gate, or group errors
-    by reason. Every
-    report of a history item carries its JUnit XML classname, for the process that writes it."""
+    by reason. Every report of a history item carries its JUnit XML classname, for the
+    process that writes it."""
     outcome: Any = yield
     writes_xml = getattr(item.config.option, "xmlpath", None)  # on xdist's workers too
     if writes_xml and isinstance(item, ReplayItem) and outcome.excinfo is None:
