@@ -11,25 +11,20 @@ import itertools
 from typing import TYPE_CHECKING
 
 from replaycheck._cancel_readings import abandoned_fix, cancel_explanation
-from replaycheck._commands import TASK_END_CANCELS, TERMINAL_KINDS, Command, kind_switch
 from replaycheck._fix_branches import branch_explanation, branch_fix
 from replaycheck._fix_cases import (
-    addition_fix,
     catch_again,
     deprecated_early_fix,
     gate,
     handler_addition,
-    handler_addition_fix,
     keep_handler,
     keyword_source,
     loop_command,
     loop_fix,
     old_code,
-    replaced_code,
     skipped_note,
-    statement_at,
-    swap_fix,
 )
+from replaycheck._fix_pairs import ends_there, pair_fix, replaced_or_added
 from replaycheck._fix_patches import (
     late_gate_note,
     patch_removed_fix,
@@ -37,15 +32,12 @@ from replaycheck._fix_patches import (
     renamed_reading,
 )
 from replaycheck._fix_tasks import (
-    same_task_note,
     sequential_explanation,
     sequential_fix,
     wait_explanation,
     wait_fix,
 )
-from replaycheck._readings import slug
-from replaycheck._renamed_readings import registered_anew, renamed_note
-from replaycheck._source import in_handler
+from replaycheck._renamed_readings import renamed_note
 from replaycheck._uncaught_readings import timed_out_explanation
 from replaycheck._undecoded import undecoded_explanation, undecoded_fix
 
@@ -149,7 +141,7 @@ def explanation(d: Diagnosis) -> str:
         "replaced": f"the code commands {com} where the history recorded {rec} "
         + (
             "(replacing it: nothing runs after it)"
-            if _ends_there(d)
+            if ends_there(d)
             else "(replacing it, or added before it)"
         ),
         "patch-removed": f"the code no longer calls workflow.{_patch_call(d)}"
@@ -242,7 +234,7 @@ def _fix(d: Diagnosis) -> list[str]:
     if d.removed_gate:
         return removed_gate_fix(d)
     if d.deprecated_early:
-        return deprecated_early_fix(d, either=_replaced_or_added(d) and not d.deprecated_ran)
+        return deprecated_early_fix(d, either=replaced_or_added(d) and not d.deprecated_ran)
     if d.change == "loop":
         return loop_fix(d)
     if d.change == "branch":
@@ -275,120 +267,7 @@ def _fix(d: Diagnosis) -> list[str]:
         return abandoned_fix(d)
     if d.change == "removed" and d.waits_at:
         return wait_fix(d)
-    if d.change == "removed":
-        where = f"where {rec} was"
-        if d.previous:
-            where += f", after {d.previous[0].short()}"
-            if d.recorded_kind in TASK_END_CANCELS:
-                where += (
-                    " (a cancel is recorded at the end of its workflow task: in the code it may"
-                    " come before later commands of that task)"
-                )
-        elif d.run_starts_at is not None:  # nothing ran before it: the run method's start
-            where += f", at the start of the run method (before {d.run_starts_at.short()})"
-        removal = [*gate(d, f"...  # the new code, without {rec}"), "    else:",
-                   *old_code(d)]  # fmt: skip
-        if not d.signals or d.commanded_kind:
-            return [f"gate the change {where}:", *removal]
-        signal = d.signals[-1].split(" (event")[0]
-        handling = slug(signal.removeprefix("signal ").strip("'")) + "-handling"
-        return [
-            f"if the handling of {signal} changed, gate it in the handler (or where the code "
-            "waits for it):",
-            f'    if workflow.patched("{handling}"):',
-            "        ...  # the new handling",
-            "    else:",
-            "        ...  # the old handling, for executions recorded before",
-            f"  if {rec} was removed, gate it {where}:",
-            *removal,
-        ]
-    frame = d.gate_at
-    quoted = statement_at(frame)
-    new_code = quoted or f"...  # the new code: {d.commanded}"
-    where = f"at {frame.short()}" if frame else "at the changed code"
-    if d.change == "added":
-        if in_update := handler_addition_fix(d, new_code):
-            return in_update
-        if d.same_task:  # added to a statement of an earlier task: it replaced nothing
-            return [f"gate the change {where} (an addition to the statement: {rec} still runs "
-                    "after it):", *addition_fix(d, new_code), same_task_note(d)]  # fmt: skip
-        if d.shares_statement:
-            return [f"gate the change {where}:", *addition_fix(d, new_code)]
-        return [f"gate the change {where} (no else: executions recorded before never ran it):",
-                *gate(d, new_code)]  # fmt: skip
-    other = d.other_patch_id or "<change-id>"
-    if d.change == "reordered" and (d.swapped or d.swapped_within) and quoted:
-        return swap_fix(d, where, new_code)
-    if d.change == "reordered":
-        old = ", then ".join(d.old_order) or rec
-        readings = [
-            (f"if {rec} still runs later (moved after it):",
-             [*gate(d, new_code, "...  # and the rest in the new order"), "    else:",
-              f"        ...  # the old code from here on, in its order: {old}"]),
-            (f"if {rec} is gone (removed):",
-             [*gate(d, f"pass  # the new code no longer runs {rec}"), "    else:",
-              *old_code(d)]),
-        ]  # fmt: skip
-    elif d.change in ("renamed", "replaced"):
-        addition = f"if {rec} still runs after it (an addition)" + (
-            ":" if d.shares_statement else ", no else:"
-        )
-        readings = [
-            (addition, addition_fix(d, new_code)),
-            (f"if it replaced {rec}:", [*gate(d, new_code), *replaced_code(d)]),
-        ]
-        if not _replaced_or_added(d) and not d.still_runs_later:
-            # the same activity run the other way, or nothing after it: no addition
-            return [f"gate the change {where}:", *readings[1][1]]
-    else:
-        return [f"gate the change {where}:", *gate(d, new_code), "    else:",
-                *old_code(d)]  # fmt: skip
-    if not d.still_runs_later:
-        readings.reverse()
-    elif d.seen_later:
-        return [f"gate the change {where}; {readings[0][0]}", *readings[0][1], *_moved(d)]
-    (first, first_code), (second, second_code) = readings
-    return [
-        f"gate the change {where}; {first}",
-        *first_code,
-        f"  {second}",
-        *(line.replace(f'"{d.patch_id}"', f'"{other}"') for line in second_code),
-        *_moved(d),
-    ]
-
-
-def _replaced_or_added(d: Diagnosis) -> bool:
-    """Whether the code's command, where the history recorded another, may be an addition
-    before it as well as a replacement: not the same command run another way (an activity
-    made local), and something of the workflow's runs after it."""
-    if d.change not in ("renamed", "replaced") or registered_anew(d):
-        return False
-    recorded = Command(d.recorded_kind, d.recorded_name)
-    return not kind_switch(recorded, Command(d.commanded_kind, d.commanded_name)) and not (
-        _ends_there(d)
-    )
-
-
-def _ends_there(d: Diagnosis) -> bool:
-    """Whether nothing of the workflow's runs after the code's command: it ends the run (a
-    completion, a failure), or the run method returns with it (``return await ...``), so the
-    recorded command cannot have moved after it."""
-    if d.commanded_kind in TERMINAL_KINDS:
-        return True
-    frame = d.gate_at
-    if frame is None or frame is not d.location[-1] or in_handler(frame.file, frame.line):
-        return False
-    return statement_at(frame).startswith("return ")
-
-
-def _moved(d: Diagnosis) -> list[str]:
-    if not d.moved_too:
-        return []
-    return [
-        f"  note: the next statement runs {d.moved_too}, which this history ran later: "
-        "it moved too, and replay will stop there next; gate the whole new sequence, with "
-        "the old one in the else"
-    ]
+    return pair_fix(d)
 
 
 def _patch_call(d: Diagnosis) -> str:
