@@ -325,9 +325,9 @@ CASES = {
         5, "ActivityTaskScheduled", ("activity", "fetch"), ("activity", "charge"),
         "reordered", "charge-before-fetch",
     ),
-    "BranchOnNow": Case(  # an if on workflow.now() inverted: read as an addition, gated alike
+    "BranchOnNow": Case(  # an if on workflow.now() inverted: the code takes the body it skipped
         11, "ActivityTaskScheduled", ("activity", "charge"), ("activity", "audit"),
-        "renamed", "audit-before-charge",
+        "branch", "audit-or-charge",
     ),
     "RenamePatchId": Case(  # the recorded id's call renamed: its fix keeps the recorded id
         5, "MarkerRecorded", ("patch", "charge-first"), ("activity", "fetch"),

@@ -3848,7 +3848,6 @@ def pasted(fix: list[str], line: int, count: int, indent: str, old: str = "") ->
 @pytest.mark.parametrize(
     ("case", "count", "indent", "old"),
     [
-        ("BranchOnNow", 1, " " * 12, ""),  # the if's condition on workflow.now() inverted
         ("GateAfterChange", 3, " " * 8, ""),  # patched() asked only after the new command
         ("RemoveUpsert", 0, " " * 8, f"    {UPSERT}"),  # the else: the upsert as recorded
     ],

@@ -19,8 +19,8 @@ from replaycheck._places import display_file, place_file
 from replaycheck._readings import source_names, source_pattern, starting_pattern
 from replaycheck._source import SourceFrame
 from replaycheck._source_branches import (
+    branch_taken,
     conditional_choice,
-    continue_taken,
     continues,
     other_branch_runs,
     returned_before_commands,
@@ -73,6 +73,44 @@ def other_branch(
     params, more = parameters_read(read, parameters_of(raw[0], raw[1]))
     params = _chosen_by_caller(params, c.frames, min(diagnosis.gate_frame, len(c.frames) - 1))
     return f"{place_file(raw[0])}:{line} in {frame.function}", condition, kind, params, more
+
+
+def taken_branch(
+    diagnosis: Diagnosis, h: Command | None, c: Command | None
+) -> tuple[Skipped, str] | None:
+    """Where the code took a branch of an ``if`` around the statement that runs ``c`` (in the
+    gate's frame, or in a helper it called), where this execution went past that ``if`` on to
+    ``h``, which the code still runs after it (not in that branch): as :func:`skipped_branch`
+    gives it (no branch skipped), and which branch the code took (``body`` or ``else``)."""
+    if diagnosis.change not in ("renamed", "replaced") or h is None or c is None or not c.frames:
+        return None
+    pattern, gate = source_pattern(h), min(diagnosis.gate_frame, len(c.frames) - 1)
+    if h.kind in NAMED_KINDS and statement_calls(*c.frames[gate][:2], source_names(h.name)):
+        return None  # the same call, now registered by another name
+    for at in range(gate, -1, -1) if pattern else ():  # the gate's frame, then its helpers'
+        file, line, function = c.frames[at]
+        then = _runs_later(c.frames[at + 1 :], pattern)  # after the call, in a caller
+        found = branch_taken(file, line, pattern, alone=True, then=then)
+        if found is None or "patched(" in found[1]:  # a patch's gate: no condition changed
+            continue
+        branch_at, condition, in_body = found
+        params, more = parameters_read(condition, parameters_of(file, line))
+        params = _chosen_by_caller(params, c.frames, at) if at == gate else ()
+        where = f"{place_file(file)}:{branch_at} in {function}"
+        file = _elsewhere(diagnosis, c, file)
+        return (where, condition, "if", params, more, "", "", "", file, ""), (
+            "body" if in_body else "else"
+        )
+    return None
+
+
+def _runs_later(frames: Sequence[RawFrame], pattern: str) -> bool:
+    """Whether code that may run after the call in one of ``frames`` matches ``pattern``."""
+    for file, line, _ in frames:
+        later = later_lines(file, line)
+        if later is not None and re.search(pattern, code_of(file, later[1])):
+            return True
+    return False
 
 
 def _chosen_by_caller(
@@ -166,8 +204,8 @@ def _continued_sooner(at: int, h: Command, c: Command) -> _Found | None:
         return None
     if c.kind == "fail" and not linecache.getline(*c.frames[at][:2]).lstrip().startswith("raise"):
         return None  # an exception from a call (an activity's failure): no if chose it
-    found = continue_taken(c.frames[at][0], c.frames[at][1], instead)
-    return None if found is None else (c.frames[at], at, (*found, ""))
+    found = branch_taken(c.frames[at][0], c.frames[at][1], instead)
+    return None if found is None else (c.frames[at], at, (*found[:2], ""))
 
 
 def _continued_later(
@@ -303,11 +341,13 @@ def as_branch(
     reading: tuple[str, str, str, tuple[str, ...], bool] | Skipped,
     patch_ids: tuple[str, str],
     taken: Collection[str],
+    took: str = "",
 ) -> Diagnosis:
     """``diagnosis`` read as a branch taken otherwise (``reading`` as :func:`other_branch` and
     :func:`continue_branch` give it) or skipped (as :func:`skipped_branch` gives it), with
     ``patch_ids`` (the condition's gate, the second reading's) not among ``taken``; the
-    readings of a move, a swap or an addition dropped."""
+    readings of a move, a swap or an addition dropped. ``took``: the branch the code took
+    where the execution went past the ``if`` (:func:`taken_branch`)."""
     from replaycheck._building_names import unused
 
     at, condition, kind, params, more = reading[:5]
@@ -321,6 +361,7 @@ def as_branch(
         branch_parameters=params,
         branch_reads_more=more,
         branch_skipped=skipped,
+        branch_taken=took,
         branch_outer=outer,
         branch_case=case,
         branch_file=file,

@@ -19,6 +19,7 @@ from replaycheck._branch_readings import (
     returned_then_changed,
     skipped_before_wait,
     skipped_branch,
+    taken_branch,
 )
 from replaycheck._building_hint import from_hint, hint_with_history
 from replaycheck._building_names import (
@@ -355,6 +356,10 @@ def _from_divergence(
     if found_branch is not None:
         patch_ids = branch_ids(h, c, skipped=skipped is not None)
         return as_branch(diagnosis, found_branch, patch_ids, taken)
+    took = None if next_is_h else taken_branch(diagnosis, h, c)
+    if took is not None:  # the code took an if's branch this execution went past
+        patch_ids = branch_ids(h, c, skipped=False, added=True)
+        return as_branch(diagnosis, took[0], patch_ids, taken, took=took[1])
     loop = loop_change(h, c, found, history)
     if loop is not None:
         return replace(

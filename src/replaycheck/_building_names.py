@@ -151,17 +151,20 @@ def suggest_patch_id(change: str, h: Command | None, c: Command | None) -> str:
     return f"{new}-instead-of-{old}"
 
 
-def branch_ids(h: Command | None, c: Command | None, *, skipped: bool) -> tuple[str, str]:
+def branch_ids(
+    h: Command | None, c: Command | None, *, skipped: bool, added: bool = False
+) -> tuple[str, str]:
     """The patch ids of a branch taken otherwise: gating its condition, and the second
-    reading's (a rename in the branch; a continue-as-new or a raise that is new; none when the
-    history continued as new or failed, or when the code skipped the branch running ``h``: the
-    code still does, in the branch it did not take)."""
+    reading's (a rename in the branch; a continue-as-new or a raise that is new, or with
+    ``added`` the command of a branch the execution went past; none when the history
+    continued as new or failed, or when the code skipped the branch running ``h``: the code
+    still does, in the branch it did not take)."""
     new, old = slug_of(c), slug_of(h)
     if skipped:
         return f"skip-{old}", ""
     if h is not None and h.kind in ("continue-as-new", "fail"):
         return f"{new}-or-{old}", ""
-    if c is not None and c.kind in ("continue-as-new", "fail"):
+    if added or (c is not None and c.kind in ("continue-as-new", "fail")):
         return f"{new}-or-{old}", f"add-{new}"
     return f"{new}-or-{old}", f"{new}-instead-of-{old}"
 

@@ -157,6 +157,10 @@ class DiagnosisFields:
     ``continue``, ``break``: the code after an ``if`` whose body returns, continues or breaks
     its loop, which the code took), which runs what the history recorded there: this execution
     took it. Empty when the code took another branch, running something else."""
+    branch_taken: str = ""
+    """``branch``: the branch of the ``if`` that the code took and this execution did not
+    (``body`` or ``else``), which runs what the code commanded: the execution went past the
+    ``if`` on to what the history recorded, which the code still runs after it."""
     branch_file: str = ""
     """``branch``: the file holding :attr:`branch_at` when it is not :attr:`gate_at`'s (a
     helper imported from another module), as :attr:`SourceFrame.file` gives a path."""

@@ -72,6 +72,12 @@ def branch_explanation(d: Diagnosis, rec: str, com: str) -> str:
             f"runs {rec}: this execution took it and ran {rec} there, where the code now {goes} "
             f"({why}; or the {what} is new)"
         )
+    if d.branch_taken:  # the code took a branch this execution went past, on to rec
+        return (
+            f"the code took the {_TAKEN[d.branch_taken]} of the if at {at}, which runs {com}: "
+            f"this execution went past it and ran {rec}, which the code still runs after it "
+            f"({why}; or {com} is new there)"
+        )
     took = f"the code took another branch of the {what} at {d.branch_at}: it now"
     if d.commanded_kind in _ENDS:
         went = "completed" if d.recorded_kind == "complete" else f"went on with {rec}"
@@ -99,6 +105,10 @@ _SKIPPED = {
     "match": ("its case {case}", "its case {case}"),
 }
 """The branch of each kind the code passed without taking: ``body`` (``case``), ``else``."""
+
+
+_TAKEN = {"body": "body", "else": "else branch"}
+"""The branch of an ``if`` the code took where the execution went past it (``branch_taken``)."""
 
 
 _ENDS = {
@@ -160,6 +170,8 @@ def branch_fix(d: Diagnosis) -> list[str]:
         old = " (False if the if is new)" if d.commanded_kind in _ENDS else ""
         if d.branch_skipped:
             old = f" ({d.branch_skipped == 'body'} if the {what} is new)"
+        if d.branch_taken:  # an if that is new: the execution went past it
+            old = f" ({d.branch_taken == 'else'} if the if is new)"
         code = "arms" if what == "conditional expression" else "branches"
         took = f"{_LEFT[d.branch_skipped][0]} there or went past it" if after else "took theirs"
         lines = [
@@ -205,6 +217,14 @@ def branch_fix(d: Diagnosis) -> list[str]:
         ]
     if d.recorded_kind in _ENDS or d.branch_skipped:  # the code still does, in the if
         return lines
+    if d.branch_taken:
+        return [
+            *lines,
+            f"  if instead {d.commanded} is new in this branch (executions recorded before "
+            "never ran it), no else:",
+            f'    if workflow.patched("{other}"):',
+            *(f"        {line}" for line in code.splitlines()),
+        ]
     if d.commanded_kind in _ENDS:
         new, did = (
             ("continue-as-new", "continued as new")

@@ -59,11 +59,15 @@ def other_branch_runs(path: str, line: int, names: set[str]) -> tuple[int, str, 
     return node.lineno, source_segment(source, test) or "", kind
 
 
-def continue_taken(path: str, line: int, instead: str | None) -> tuple[int, str] | None:
-    """The innermost ``if`` with the ``continue_as_new()`` call at ``line`` in a branch, when
-    what runs if that branch is not taken (the other branch, what follows the ``if``, the next
-    iteration of a loop around it) matches the regex ``instead`` (``None``: anything, as a
-    completion does): ``(its line, the source of its condition)``."""
+def branch_taken(
+    path: str, line: int, instead: str | None, *, alone: bool = False, then: bool = False
+) -> tuple[int, str, bool] | None:
+    """The innermost ``if`` with the statement at ``line`` in a branch, when what runs if that
+    branch is not taken (the other branch, what follows the ``if``, the next iteration of a
+    loop around it; with ``then``, what runs after the function returns, which does) matches
+    the regex ``instead`` (``None``: anything, as a completion does), and with ``alone``, the
+    rest of that branch does not: ``(its line, the source of its condition, whether the
+    branch is its body)``."""
     held, later = _branch_of(path, line), later_lines(path, line)
     if held is None or later is None:
         return None
@@ -71,9 +75,11 @@ def continue_taken(path: str, line: int, instead: str | None) -> tuple[int, str]
     if instead is not None:
         other = node.orelse if branch is node.body else node.body
         lines = (later[1] | _lines_of(other)) - _lines_of(branch)
-        if not re.search(instead, code_of(path, lines)):
+        if not then and not re.search(instead, code_of(path, lines)):
             return None
-    return node.lineno, _condition(path, node)
+        if alone and re.search(instead, code_of(path, later[1] & _lines_of(branch))):
+            return None
+    return node.lineno, _condition(path, node), branch is node.body
 
 
 class Passed(NamedTuple):

@@ -2152,6 +2152,7 @@ class BranchOnNow:
     @workflow.run
     async def run(self, order: str) -> str:
         await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # branch: BranchOnNow (the next line)
         if workflow.now().year >= 2000:
             # change: BranchOnNow (the next line)
             await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)

@@ -1,0 +1,104 @@
+"""An ``if`` the code now takes where the execution went past it, on to what the history
+recorded next, which the code still runs after the ``if``: the condition changed (or what it
+reads), read as that branch taken otherwise, not as the command it runs added or replacing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.changes import V2_FILE, committed_verdicts, line_of, marked_line, replay_variant
+from tests.test_diagnose import pasted
+
+NOW = "workflow.now().year >= 2000"
+"""``BranchOnNow``'s condition now (``< 2000`` recorded its history: no execution audited)."""
+
+
+def test_an_if_taken_where_the_execution_went_past_it_gates_its_condition(
+    tmp_path: Path,
+) -> None:
+    # BranchOnNow: the if around 'audit' reads workflow.now(), its condition inverted. The
+    # code takes its body where this execution went past it and charged. It read as 'audit'
+    # added before 'charge' or replacing it: a fix that replays, for a change the user did
+    # not make (the if has no else, and 'charge' still runs after it).
+    d = committed_verdicts()["BranchOnNow"].diagnosis
+    assert d is not None
+    line = line_of(f"if {NOW}:", V2_FILE)
+    at = f"changes_v2.py:{line} in run"
+    assert (d.change, d.branch_kind, d.branch_at, d.branch_condition, d.branch_taken) == (
+        "branch", "if", at, NOW, "body"
+    )  # fmt: skip
+    assert d.explanation() == (
+        f"the code took the body of the if at {at}, which runs activity 'audit': this "
+        "execution went past it and ran activity 'charge', which the code still runs after it "
+        "(the condition, or what it reads, changed; or activity 'audit' is new there)"
+    )
+    fix = d.fix()
+    assert fix[:6] == [
+        f"gate the condition of the if at {at}, not the code in its branches (executions "
+        "recorded before took theirs under the old condition):",
+        f"    new_branch = {NOW}",
+        '    if not workflow.patched("audit-or-charge"):',
+        "        new_branch = ...  # the old condition (False if the if is new), for executions "
+        "recorded before",
+        "    if new_branch:",
+        "        ...  # the branches as they are",
+    ]
+    assert fix[6:] == [
+        "  if instead activity 'audit' is new in this branch (executions recorded before never "
+        "ran it), no else:",
+        '    if workflow.patched("add-audit"):',
+        "        await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)",
+    ]
+    assert d.fix_at is not None and d.fix_at.line == line  # where the summary sends the user
+    # Each reading pasted in as it reads replays: the condition gated (with the old condition,
+    # or False for an if that is new), and the call gated as an addition.
+    lines = V2_FILE.read_text().splitlines(keepends=True)
+    for name, old in (("old", "workflow.now().year < 2000"), ("new", "False")):
+        gated = [" " * 8 + x[4:].replace("...  #", f"{old}  #") + "\n" for x in fix[1:5]]
+        fixed = "".join(lines[: line - 1] + gated + lines[line:])
+        assert replay_variant(tmp_path, f"branch_on_now_{name}", fixed, "BranchOnNow").ok
+    added = pasted(fix[6:], marked_line("change: BranchOnNow"), 1, " " * 12)
+    assert replay_variant(tmp_path, "branch_on_now_added", added, "BranchOnNow").ok
+
+
+def test_the_else_an_if_takes_and_an_if_in_a_helper_read_alike(tmp_path: Path) -> None:
+    # Not the condition on workflow.now(), nor the body of an if in run: the else of an if on
+    # the workflow's input, and an if in a helper run calls, each read as the branch taken.
+    source = V2_FILE.read_text()
+    assert f"        if {NOW}:\n" in source
+    inverted = source.replace(
+        f"        if {NOW}:\n",
+        '        if order.startswith("vip-"):\n            pass\n        else:\n',
+    )
+    d = replay_variant(tmp_path, "branch_taken_else", inverted, "BranchOnNow").diagnosis
+    assert d is not None and (d.change, d.branch_taken) == ("branch", "else"), d
+    assert d.branch_condition == 'order.startswith("vip-")'
+    assert d.explanation().startswith("the code took the else branch of the if at ")
+    assert d.fix()[3] == (
+        "        new_branch = ...  # the old condition (True if the if is new), for executions "
+        "recorded before"
+    )
+    start = source.index('@workflow.defn(name="BranchOnNow")')
+    end = source.index("@workflow.defn", start + 1)
+    helper = source[:start] + HELPER + source[end:]
+    d = replay_variant(tmp_path, "branch_taken_helper", helper, "BranchOnNow").diagnosis
+    assert d is not None and (d.change, d.branch_taken) == ("branch", "body"), d
+    assert d.branch_at.endswith(" in _audit") and d.branch_condition == NOW
+
+
+HELPER = f'''@workflow.defn(name="BranchOnNow")
+class BranchOnNow:
+    async def _audit(self, order: str) -> None:
+        if {NOW}:
+            await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        await self._audit(order)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+'''
+"""``BranchOnNow`` with its ``if`` in a helper."""
