@@ -87,7 +87,7 @@ def test_the_else_an_if_takes_and_an_if_in_a_helper_read_alike(tmp_path: Path) -
     assert d.branch_at.endswith(" in _audit") and d.branch_condition == NOW
 
 
-HELPER = f'''@workflow.defn(name="BranchOnNow")
+HELPER = f"""@workflow.defn(name="BranchOnNow")
 class BranchOnNow:
     async def _audit(self, order: str) -> None:
         if {NOW}:
@@ -100,5 +100,5 @@ class BranchOnNow:
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
 
 
-'''
+"""
 """``BranchOnNow`` with its ``if`` in a helper."""

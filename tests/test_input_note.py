@@ -23,7 +23,14 @@ from replaycheck._job import ReplayJob
 from replaycheck.histories import read_history
 from replaycheck.replay import replay
 from replaycheck.verdict import Note, Verdict
-from tests.changes import CHANGES, committed_verdicts, marked_line, replay_file
+from tests.changes import (
+    CHANGES,
+    V2_FILE,
+    committed_verdicts,
+    line_of,
+    marked_line,
+    replay_file,
+)
 from tests.workflows.record_fanout import REGIONS
 
 pytest_plugins = ["pytester"]
@@ -266,6 +273,45 @@ def test_a_changed_child_workflow_input_replays_ok_with_a_note() -> None:
         "compare input"
     ), verdict.message
 
+
+def test_a_changed_continue_as_new_input_replays_ok_with_a_note() -> None:
+    # ChangeContinueAsNewInput: the code continues as new with '<order>+retry' where the
+    # history recorded '<order>+next'. Core compares no input, as the plain Replayer shows:
+    # the replay was ok with no note, as if nothing had changed for the next run.
+    history = CHANGES / "ChangeContinueAsNewInput" / "change-ChangeContinueAsNewInput.json"
+    assert asyncio.run(_plain_replay_fails(history, "ChangeContinueAsNewInput")) is False
+    verdict = committed_verdicts()["ChangeContinueAsNewInput"]
+    assert verdict.ok, verdict.message
+    line = line_of('workflow.continue_as_new(f"{order}+retry")', V2_FILE)
+    assert verdict.message == (
+        "replayed all 11 events; execution continued as new; but the code now passes other "
+        "input to the continue-as-new (event 11 recorded 'change-ChangeContinueAsNewInput+next', "
+        "the code passes 'change-ChangeContinueAsNewInput+retry' at "
+        f"tests/workflows/changes_v2.py:{line}): core does not compare input, so this replays "
+        "and the run it continued as new started with the recorded input. If the change is on "
+        "purpose, check that the new code can take the input of runs continued as new with the "
+        "old one; if not, the input depends on something outside the history (hash() of a "
+        "string, the environment)"
+    )
+    assert verdict.notes == (
+        Note("input", verdict.message.partition("; but ")[2], f"tests/{V2_PATH}", line),
+    )
+    # the code that recorded it passes what the history holds: no note
+    same = replay_file(history, "tests.workflows.changes_v1")
+    assert same.ok and same.notes == (), same.message
+
+
+async def _plain_replay_fails(history: Path, name: str) -> bool:
+    """Whether temporalio's own ``Replayer`` fails ``history`` against ``changes_v2``'s class."""
+    from temporalio.client import WorkflowHistory
+    from temporalio.worker import Replayer
+
+    from tests.workflows import changes_v2
+
+    loaded = WorkflowHistory.from_json(f"change-{name}", history.read_text())
+    replayer = Replayer(workflows=[getattr(changes_v2, name)])
+    result = await replayer.replay_workflow(loaded, raise_on_replay_failure=False)
+    return result.replay_failure is not None
 
 
 SECRET = Path(__file__).parent / "fixtures" / "codec" / "secret-fanout.json"

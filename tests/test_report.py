@@ -264,7 +264,7 @@ def test_github_annotations_point_at_the_workflow_line(tmp_path: Path, broken: P
     assert len(annotations) == BROKEN + 1
     # an ok history with a note is a warning, not an error: one per note
     noted = [v for v in committed_verdicts().values() if v.notes]
-    assert noted  # ChangeActivityInput, ChangeChildInput, ShorterNap, SkipApprovalWait
+    assert noted  # ChangeActivityInput, ChangeChildInput, ChangeContinueAsNewInput, ...
     assert sum(x.startswith("::warning ") for x in lines) == sum(len(v.notes) for v in noted)
     by_title = {props["title"]: (props, message) for props, message in annotations}
     for name in CASES:

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 SHOWN = 60
 """Characters of an input shown in the note."""
 
+CONTINUED = "the continue-as-new"
+"""What the note calls the code's ``workflow.continue_as_new(...)``, whose arguments are the
+next run's input (the history's ``WorkflowExecutionContinuedAsNew`` event records them)."""
+
 
 @dataclass(frozen=True)
 class _Paired:
@@ -80,11 +84,13 @@ def _note(calls: list[_Call]) -> Note | None:
     calls_text = (
         first.what if len(of_kind) == 1 else f"{differ} of the {len(of_kind)} calls of {first.what}"
     )
+    gave = f"with the result{'s' if len(of_kind) > 1 else ''} the recorded input gave"
+    if first.what == CONTINUED:
+        gave = "and the run it continued as new started with the recorded input"
     text = (
         f"the code now passes other input to {calls_text} (event {first.event_id} "
         f"recorded {_shown(first.recorded)}, the code passes {_shown(first.passed)}"
-        f"{issued_place(first.frames)}): core does not compare input, so this replays with the "
-        f"result{'s' if len(of_kind) > 1 else ''} the recorded input gave"
+        f"{issued_place(first.frames)}): core does not compare input, so this replays {gave}"
     )
     recorded = sorted(_key(c.recorded) for c in of_kind)
     if len(of_kind) > 1 and recorded == sorted(_key(c.passed) for c in of_kind):
@@ -96,16 +102,19 @@ def _note(calls: list[_Call]) -> Note | None:
             "sorted(...) instead"
         )
     else:
+        go_on = "executions in flight can go on with the results of the old input"
+        if first.what == CONTINUED:
+            go_on = "the new code can take the input of runs continued as new with the old one"
         text += (
-            ". If the change is on purpose, check that executions in flight can go on with "
-            "the results of the old input; if not, the input depends on something outside the "
-            "history (hash() of a string, the environment)"
+            f". If the change is on purpose, check that {go_on}; if not, the input depends on "
+            "something outside the history (hash() of a string, the environment)"
         )
     return Note("input", text, **issued_at(first.frames))
 
 
 def _paired_calls(loaded: LoadedHistory, recording: Recording) -> list[_Paired]:
-    """Each activity and child workflow the code called, with the event that recorded it."""
+    """Each activity and child workflow the code called, and its continue-as-new, with the
+    event that recorded it."""
     from temporalio.api.enums.v1 import EventType
 
     from replaycheck._readings import naming_frames
@@ -113,7 +122,10 @@ def _paired_calls(loaded: LoadedHistory, recording: Recording) -> list[_Paired]:
     scheduled: dict[str, tuple[int, Sequence[Any]]] = {}
     started: dict[str, list[tuple[int, Sequence[Any]]]] = defaultdict(list)
     for event in loaded.history.events:
-        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+            continued = event.workflow_execution_continued_as_new_event_attributes
+            started[""].append((event.event_id, continued.input.payloads))  # no child's id
+        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             attrs = event.activity_task_scheduled_event_attributes
             scheduled[attrs.activity_id] = (event.event_id, attrs.input.payloads)
         elif event.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
@@ -128,6 +140,12 @@ def _paired_calls(loaded: LoadedHistory, recording: Recording) -> list[_Paired]:
             name = activity.activity_type
             what = f"activity {name!r}"
             passed: Sequence[Any] = activity.arguments
+        elif variant == "continue_as_new_workflow_execution":
+            runs = started.get("")
+            found = runs.pop(0) if runs else None
+            name, what = "", CONTINUED
+            passed = command.continue_as_new_workflow_execution.arguments
+            frames = frames or recording.continue_as_new_stack  # its call's: the stack unwound
         elif variant == "start_child_workflow_execution":
             start = command.start_child_workflow_execution
             runs = started.get(start.workflow_id)
