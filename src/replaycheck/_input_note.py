@@ -1,7 +1,8 @@
 """The note on an ``ok`` replay whose code passed other input than the history recorded.
 
 Core compares no input: an activity or a child workflow the code now calls with other arguments
-replays, and the call gets the result recorded for it. Most often that is a change of the code,
+replays, and the call gets the result recorded for it (a continue-as-new too: the run it
+started has the recorded input). Most often that is a change of the code,
 to review for the executions in flight. But when the calls got the recorded inputs in another
 order, the code's order may change from one worker process to the next (it iterates a ``set``
 of strings, whose hashes change with ``PYTHONHASHSEED``): a bug that no deploy is needed for,
