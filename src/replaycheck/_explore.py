@@ -4,7 +4,8 @@ stand-in activities, records histories, and replays them against the new code.
 One server, one baseline worker and one replay :class:`~replaycheck.replay.WorkerSession` serve
 a whole exploration; Hypothesis drives one execution per example through :meth:`Engine.run`.
 What an example is made of (its target, limits, drawn outcomes and recording) is in
-``replaycheck._explore_example``.
+``replaycheck._explore_example``; how far the server's clock is moved on while an execution
+waits, in ``replaycheck._explore_skip``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import contextlib
 import itertools
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
@@ -30,6 +30,7 @@ from replaycheck._explore_example import (
     outcome_strategy,
 )
 from replaycheck._explore_send import IDLE, draw_messages, interleave, plan, recorded_updates, send
+from replaycheck._explore_skip import POLL_SECONDS, time_to_skip
 from replaycheck._scenario import (
     ActivityCall,
     Scenario,
@@ -38,21 +39,11 @@ from replaycheck._scenario import (
     open_work,
     pause_points,
     recorded_calls,
-    retry_due,
 )
 from replaycheck._worker_setup import Setup
 
 if TYPE_CHECKING:
     from temporalio.client import Client, WorkflowHandle
-
-POLL_SECONDS = 0.01
-"""How often the driver looks at a running execution's history."""
-MAX_CHILD_DEPTH = 3
-"""Child workflows below this depth are not looked into for timers to skip."""
-OVERDUE_SKIP = 1.0
-"""Seconds skipped when what the execution waits for is already due by our reckoning."""
-SKIP_MARGIN = 0.05
-"""Seconds skipped past a timer's due time, so the server fires it within the skip."""
 
 
 class Engine:
@@ -260,6 +251,7 @@ class Engine:
         execution waits for nothing but timers or activity retry backoffs, the server's clock is
         moved on to the next of them: timers of hours cost nothing, deterministically.
         """
+        assert self.client is not None
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.limits.example_timeout
         while True:
@@ -279,55 +271,8 @@ class Engine:
                 continue
             if loop.time() > deadline:
                 return f"stopped after {self.limits.example_timeout:g} s (example timeout)"
-            skip = await self._time_to_skip(handle, state)
+            skip = await time_to_skip(self.env, self.client, handle, state)
             await (self.env.sleep(skip) if skip else asyncio.sleep(POLL_SECONDS))
-
-    async def _time_to_skip(
-        self, handle: WorkflowHandle[Any, Any], state: dict[str, list[Any]]
-    ) -> float:
-        """Seconds to the next timer or retry when nothing else is in progress, else 0."""
-        wakeup = await self._wakeup(handle, state, depth=0)
-        if wakeup is None:
-            return 0.0
-        now = (await self.env.get_current_time()).replace(tzinfo=None)
-        due = (wakeup - now).total_seconds()
-        return due + SKIP_MARGIN if due > 0 else OVERDUE_SKIP
-
-    async def _wakeup(
-        self, handle: WorkflowHandle[Any, Any], state: dict[str, list[Any]], depth: int
-    ) -> datetime | None:
-        """The earliest timer or retry due in this execution and its children, ``None`` while
-        anything runs (a workflow task, an activity, a child's work)."""
-        if state["workflow task"] or depth > MAX_CHILD_DEPTH:
-            return None
-        wakeups = [
-            e.event_time.ToDatetime()
-            + e.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta()
-            for e in state["timer"]
-        ]
-        if state["activity"]:
-            pending = (await handle.describe()).raw_description.pending_activities
-            for info in pending:
-                retry_at = retry_due(info)
-                if retry_at is None:
-                    return None  # running (or about to): its stand-in answers in real time
-                wakeups.append(retry_at)
-        for event in state["child"]:
-            attributes = event.start_child_workflow_execution_initiated_event_attributes
-            child = self.client.get_workflow_handle(attributes.workflow_id)  # type: ignore[union-attr]
-            try:
-                events = (await child.fetch_history()).events
-            except Exception:
-                return None  # not started yet
-            child_state = open_work(events)
-            if close_status(events) != "RUNNING":
-                return None
-            if any(child_state.values()):
-                found = await self._wakeup(child, child_state, depth + 1)
-                if found is None:
-                    return None
-                wakeups.append(found)
-        return min(wakeups, default=None)
 
     def _record(
         self,
