@@ -98,3 +98,50 @@ async def _send_to_a_killed_server(kind: str) -> Example:
         _signal_test_server(signal.SIGKILL)
         await send(example, [Message(kind, "go", (), 0)], IDLE, 30.0)
     return example
+
+
+def test_a_childs_history_the_server_fails_to_send_ends_the_run_not_read_as_not_started() -> None:
+    # It was read as a child not started yet: the driver polled on without skipping time.
+    from temporalio.service import RPCError
+
+    from replaycheck._server_failure import is_server_failure, server_failed
+
+    unknown, failed = asyncio.run(_wakeups_of_a_waiting_parent())
+    assert unknown is None  # a child the server does not know yet: not started, polled again
+    assert isinstance(failed, RPCError) and is_server_failure(failed)
+    text = str(server_failed(failed, "AwaitSink", "generated-AwaitSink-1"))
+    assert text.startswith("generate stopped: the time-skipping test server failed a request (")
+    assert "while reading the history of a child of example generated-AwaitSink-1" in text
+
+
+async def _wakeups_of_a_waiting_parent() -> tuple[object, BaseException | None]:
+    """What the driver finds of a parent whose child waits for a signal, with a child id the
+    server does not know, then with the server killed."""
+    from temporalio.worker import Worker
+
+    from replaycheck._explore_skip import next_wakeup
+    from replaycheck._scenario import open_work
+    from replaycheck.testing import time_skipping_server
+    from tests.workflows.awaits_child import AwaitSink, Sink
+
+    async with time_skipping_server() as env:
+        async with Worker(env.client, task_queue="q", workflows=[AwaitSink, Sink]):
+            handle = await env.client.start_workflow(
+                AwaitSink.run, id="generated-AwaitSink-1", task_queue="q"
+            )
+            state = open_work((await handle.fetch_history()).events)
+            while not state["child"] or state["workflow task"]:
+                await asyncio.sleep(0.05)
+                state = open_work((await handle.fetch_history()).events)
+        (initiated,) = state["child"]
+        unknown_child = type(initiated)()
+        unknown_child.CopyFrom(initiated)
+        attributes = unknown_child.start_child_workflow_execution_initiated_event_attributes
+        attributes.workflow_id = "not-started-yet"
+        unknown = await next_wakeup(env.client, handle, {**state, "child": [unknown_child]}, 0)
+        _signal_test_server(signal.SIGKILL)
+        try:
+            await next_wakeup(env.client, handle, state, 0)
+        except BaseException as exc:
+            return unknown, exc
+    return unknown, None

@@ -64,11 +64,15 @@ async def next_wakeup(
 async def _child_wakeups(client: Client, workflow_id: str, depth: int) -> list[datetime] | None:
     """When child ``workflow_id`` is next due (nothing when it waits for nothing), ``None``
     while anything in it runs, or when it closed or has not started."""
+    from temporalio.service import RPCError, RPCStatusCode
+
     child = client.get_workflow_handle(workflow_id)
     try:
         events = (await child.fetch_history()).events
-    except Exception:
-        return None  # not started yet
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return None  # its start is initiated, not done yet
+        raise  # the server failed: the run ends there (``_server_failure``)
     child_state = open_work(events)
     if close_status(events) != "RUNNING":
         return None

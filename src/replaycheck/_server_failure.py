@@ -20,6 +20,7 @@ DOING = (
     ("signal", "sending a signal to"),
     ("start_update", "sending an update to"),
     ("describe", "reading the pending activities of"),
+    ("_child_wakeups", "reading the history of a child of"),
     ("fetch_history", "reading the history of"),
     ("get_current_time", "reading the server's clock for"),
     ("unlock_time_skipping_with_sleep", "skipping time for"),
