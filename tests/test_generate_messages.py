@@ -77,7 +77,7 @@ def test_an_update_before_a_signal_at_the_same_point_is_drawn_and_found() -> Non
 def test_signals_and_updates_sent_at_one_point_go_in_the_drawn_order() -> None:
     signal, update = [("approve", (), None)], [("expedite", (), None)]
     draws = _Draws(["update", "signal"])
-    example = Example(None, "generated-Approval-1")
+    example = Example(None, "generated-Approval-1", "Approval")
     plan(example, interleave(draws, signal, update))
     assert [m.kind for m in example.when_idle] == ["update", "signal"]
     assert draws.labels == ["order"]
@@ -106,7 +106,7 @@ def test_the_scenario_lists_signals_and_updates_in_the_order_they_were_sent() ->
 
 
 def test_an_update_not_accepted_in_time_is_said_not_sent_in_the_scenario() -> None:
-    example = Example(None, "generated-Approval-1")
+    example = Example(None, "generated-Approval-1", "Approval")
     late = UpdateDelivery("expedite", (), WAITED, sent=1)
     example.late.append(("generated-Approval-1-update-1", late))
     updates, note, timed_out = recorded_updates(example, [], [], 1, 1.5)

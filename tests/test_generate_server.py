@@ -96,7 +96,7 @@ async def _send_to_a_killed_server(kind: str) -> Example:
         handle = await env.client.start_workflow(
             "Odd-Type", id="generated-Odd-Type-7", task_queue="no-worker"
         )
-        example = Example(None, handle.id, handle=handle)
+        example = Example(None, handle.id, "Odd-Type", handle=handle)
         _signal_test_server(signal.SIGKILL)
         await send(example, [Message(kind, "go", (), 0)], IDLE, 30.0)
     return example

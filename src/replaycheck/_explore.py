@@ -204,7 +204,8 @@ class Engine:
 
         assert self.client is not None
         args, pause, messages = self.draw_plan(data, target)
-        example = Example(data, f"generated-{target.workflow_type}-{next(self.counter)}")
+        name = target.workflow_type
+        example = Example(data, f"generated-{name}-{next(self.counter)}", name)
         full: tuple[Any, ...] = ()
         plan(example, messages)
         self.current, self.example_id = example, example.workflow_id

@@ -117,6 +117,8 @@ class Example:
 
     data: Any
     workflow_id: str
+    workflow_type: str
+    """The workflow type the example runs (its messages name it)."""
     handle: WorkflowHandle[Any, Any] | None = None
     calls: list[tuple[ActivityCall, str, str]] = field(default_factory=list)
     """(call, workflow id, activity id)."""

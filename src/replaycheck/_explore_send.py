@@ -141,8 +141,7 @@ def _server_failed(example: Example, exc: BaseException) -> None:
     from replaycheck._server_failure import is_server_failure, server_failed
 
     if example.abort is None and is_server_failure(exc, any_status=False):
-        workflow_type = example.workflow_id.removeprefix("generated-").rsplit("-", 1)[0]
-        example.abort = server_failed(exc, workflow_type, example.workflow_id)
+        example.abort = server_failed(exc, example.workflow_type, example.workflow_id)
 
 
 def recorded_updates(
