@@ -128,3 +128,18 @@ def test_the_baseline_writes_its_payloads_with_the_converter_a_plugin_sets(
         started = json.loads(path.read_text())["events"][0]
         payload = started["workflowExecutionStartedEventAttributes"]["input"]["payloads"][0]
         assert base64.b64decode(payload["metadata"]["encoding"]) == ENCODING, path
+
+
+def test_a_baseline_worker_that_stops_ends_the_run_at_once_in_one_sentence() -> None:
+    # The worker's failure went unseen: every example waited out its timeout (10 s each),
+    # then the run generated nothing and passed.
+    result = explore(V1, new=[V1], plugins=["tests.workflows.plugin_workflows:STOPS_THE_WORKER"],
+                     workflow_type="TenantProvisioning", max_examples=3)  # fmt: skip
+    assert result.exit_code == 2, result.render()
+    (error,) = result.errors
+    assert error == (
+        "TenantProvisioning: generate could not start: the baseline worker stopped before it "
+        "ran a workflow task (RuntimeError: the metrics agent is not running); fix what stopped "
+        "it (the worker plugins and interceptors you configure run in it) and run again"
+    )
+    assert result.examples == 1

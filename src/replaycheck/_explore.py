@@ -82,6 +82,10 @@ class Engine:
         self.example_id = ""
         """The workflow id of the example running (or last run)."""
         self.counter = itertools.count(1)
+        self.worker_run: asyncio.Task[None] | None = None
+        """The baseline worker's run, which the driver watches."""
+        self.ran = False
+        """Whether the baseline worker ran a workflow task (it started)."""
         self._stack = contextlib.AsyncExitStack()
 
     async def start(self) -> None:
@@ -127,7 +131,33 @@ class Engine:
             if refused is None:
                 raise
             raise refused from None
-        await self._stack.enter_async_context(worker)
+        self._watch(worker)
+
+    def _watch(self, worker: Any) -> None:
+        """Run the worker in a task the driver watches (``_check_worker``). Under ``async with``
+        a worker that stops cancels the task that entered it, ``start``, long done: every
+        example then waited out its timeout, with nothing running it."""
+        task = asyncio.get_running_loop().create_task(worker.run())
+        self.worker_run = task
+
+        async def stop() -> None:
+            if not task.done():
+                await worker.shutdown()
+                await asyncio.wait([task])
+            if not task.cancelled():
+                task.exception()  # retrieved: the run already ended on it, if anything
+
+        self._stack.push_async_callback(stop)
+
+    def _check_worker(self, example: Example) -> None:
+        """End the run, in one sentence, when the baseline worker stopped."""
+        from replaycheck._server_failure import worker_stopped
+
+        task = self.worker_run
+        if task is not None and task.done():
+            error = None if task.cancelled() else task.exception()
+            ids = (example.workflow_type, example.workflow_id)
+            raise worker_stopped(error, *ids, ran=self.ran)
 
     async def close(self) -> None:
         """Stop the worker and the server."""
@@ -258,10 +288,13 @@ class Engine:
         while True:
             if example.abort is not None:
                 raise example.abort
+            self._check_worker(example)
             events = (await handle.fetch_history()).events
             if close_status(events) != "RUNNING":
                 return ""
-            if len(pause_points(events)) > self.limits.max_steps:
+            points = len(pause_points(events))
+            self.ran = self.ran or points > 0
+            if points > self.limits.max_steps:
                 return f"stopped at max_steps={self.limits.max_steps} workflow tasks"
             state = open_work(events)
             if not any(state.values()):

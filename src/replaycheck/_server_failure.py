@@ -28,6 +28,14 @@ DOING = (
 )
 
 
+ADVICE = (
+    "this says nothing about the workflow code (the time-skipping test server is likely "
+    "overloaded, on a busy machine): run again, with a lower --max-examples (max_examples) or "
+    "one workflow type at a time (--workflow-type)"
+)
+"""What to do about a server that failed under an example."""
+
+
 class ServerFailed(BaseException):
     """The test server failed under an example (a ``BaseException``, as ``KeyboardInterrupt``
     is: Hypothesis then stops at once instead of shrinking it as a failing example)."""
@@ -52,9 +60,36 @@ def server_failed(exc: BaseException, workflow_type: str, workflow_id: str) -> S
     said = _said(exc)
     return ServerFailed(
         f"generate stopped: {said} while {doing} example {workflow_id} of workflow type "
-        f"{workflow_type}; this says nothing about the workflow code (the time-skipping test "
-        "server is likely overloaded, on a busy machine): run again, with a lower "
-        "--max-examples (max_examples) or one workflow type at a time (--workflow-type)"
+        f"{workflow_type}; {ADVICE}"
+    )
+
+
+def worker_stopped(
+    exc: BaseException | None, workflow_type: str, workflow_id: str, *, ran: bool
+) -> ServerFailed:
+    """The sentence ending the run when the baseline worker stopped (``exc``: what its run
+    raised; ``ran``: whether it ever ran a workflow task). Nothing would run the examples."""
+    cause = exc
+    while cause is not None and cause.__cause__ is not None:
+        cause = cause.__cause__  # temporalio's "Workflow worker failed" names no reason
+    where = f"while running example {workflow_id} of workflow type {workflow_type}"
+    if cause is not None and is_server_failure(cause):
+        return ServerFailed(
+            f"generate stopped: the baseline worker stopped, {_said(cause)}, {where}; {ADVICE}"
+        )
+    why = "its run returned" if exc is None else f"{type(exc).__name__}: {exc}"
+    if cause is not exc and cause is not None:
+        why += f", from {type(cause).__name__}: {cause}"
+    if ran:
+        head = f"generate stopped: the baseline worker stopped ({why}) {where}"
+    else:
+        head = (
+            "generate could not start: the baseline worker stopped before it ran a workflow "
+            f"task ({why})"
+        )
+    return ServerFailed(
+        f"{head}; fix what stopped it (the worker plugins and interceptors you configure run "
+        "in it) and run again"
     )
 
 

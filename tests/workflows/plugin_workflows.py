@@ -40,3 +40,18 @@ ADD_UNSAFE = SimplePlugin(
 
 ADD_GATE = SimplePlugin("add-gate", workflows=[GateAfterSignalV2])
 """Registers the gated workflow of ``tests/workflows/record_lifecycle.py``'s executions."""
+
+
+class StopsTheWorker(SimplePlugin):
+    """A plugin whose worker stops as it starts (its ``run_worker`` raises, as one that needs
+    a service the machine lacks does); replays run as usual."""
+
+    def __init__(self) -> None:
+        super().__init__("stops-the-worker")
+
+    async def run_worker(self, worker: Any, next: Any) -> None:
+        raise RuntimeError("the metrics agent is not running")
+
+
+STOPS_THE_WORKER = StopsTheWorker()
+"""The worker of ``generate`` that runs it stops before it polls."""
