@@ -143,3 +143,16 @@ def test_a_baseline_worker_that_stops_ends_the_run_at_once_in_one_sentence() -> 
         "it (the worker plugins and interceptors you configure run in it) and run again"
     )
     assert result.examples == 1
+
+
+def test_a_baseline_worker_that_stops_mid_run_ends_it_at_that_example() -> None:
+    result = explore(V1, new=[V1], plugins=["tests.workflows.plugin_workflows:stops_mid_run"],
+                     workflow_type="TenantProvisioning", max_examples=3)  # fmt: skip
+    assert result.exit_code == 2, result.render()
+    (error,) = result.errors
+    assert error.startswith(
+        "TenantProvisioning: generate stopped: the baseline worker stopped (RuntimeError: the "
+        "metrics agent went away) while running example generated-TenantProvisioning-1 of "
+        "workflow type TenantProvisioning; fix what stopped it"
+    )
+    assert result.examples == 1 and not result.counterexamples

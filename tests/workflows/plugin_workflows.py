@@ -1,10 +1,12 @@
 """Worker plugins as a library ships them: some register their own workflows
 (``SimplePlugin(workflows=[...])``), one adds none."""
 
+import asyncio
 from typing import Any
 
 from temporalio import activity
 from temporalio.plugin import SimplePlugin
+from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
 from examples.provisioning import workflows_unsafe
 from examples.provisioning.workflows import NotifyTenantWorkflow, TenantProvisioningWorkflow
@@ -55,3 +57,41 @@ class StopsTheWorker(SimplePlugin):
 
 STOPS_THE_WORKER = StopsTheWorker()
 """The worker of ``generate`` that runs it stops before it polls."""
+
+
+class _ActivityStarted(Interceptor):
+    """Sets ``started`` as an activity starts."""
+
+    def __init__(self, started: asyncio.Event) -> None:
+        self.started = started
+
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        started = self.started
+
+        class Inbound(ActivityInboundInterceptor):
+            async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+                started.set()
+                return await super().execute_activity(input)
+
+        return Inbound(next)
+
+
+class StopsMidRun(SimplePlugin):
+    """A plugin that shuts its worker down once an activity runs, then fails (as one whose
+    agent went away does): the worker has run a workflow task by then."""
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        super().__init__("stops-mid-run", interceptors=[_ActivityStarted(self.started)])
+
+    async def run_worker(self, worker: Any, next: Any) -> None:
+        run = asyncio.create_task(next(worker))
+        await self.started.wait()
+        await worker.shutdown()
+        await run
+        raise RuntimeError("the metrics agent went away")
+
+
+def stops_mid_run() -> StopsMidRun:
+    """A new one per worker (its event belongs to the worker's event loop)."""
+    return StopsMidRun()
