@@ -1,7 +1,7 @@
 """The time-skipping test server failing under ``generate``: a request it did not answer (a
-busy machine), or Temporal's core panicking. Neither says anything about the workflow code, so
-the run ends with one sentence saying what was being done, and nothing is shrunk or reported as
-nondeterminism."""
+busy machine), Temporal's core panicking, the server not starting, or the baseline worker
+stopping. None says anything about the workflow code, so the run ends with one sentence saying
+what was being done, and nothing is shrunk or reported as nondeterminism."""
 
 from __future__ import annotations
 
@@ -37,8 +37,9 @@ ADVICE = (
 
 
 class ServerFailed(BaseException):
-    """The test server failed under an example (a ``BaseException``, as ``KeyboardInterrupt``
-    is: Hypothesis then stops at once instead of shrinking it as a failing example)."""
+    """The test server (or the baseline worker) failed under an example (a
+    ``BaseException``, as ``KeyboardInterrupt`` is: Hypothesis then stops at once instead of
+    shrinking it as a failing example)."""
 
 
 def is_server_failure(exc: BaseException, *, any_status: bool = True) -> bool:
