@@ -149,13 +149,18 @@ class Engine:
 
         self._stack.push_async_callback(stop)
 
-    def _check_worker(self, example: Example) -> None:
-        """End the run, in one sentence, when the baseline worker stopped."""
+    async def _check_worker(self, example: Example, handle: WorkflowHandle[Any, Any]) -> None:
+        """End the run, in one sentence, when the baseline worker stopped (whether it ran a
+        workflow task read from the history too: it may have stopped before the driver saw
+        the task it ran)."""
         from replaycheck._server_failure import worker_stopped
 
         task = self.worker_run
         if task is not None and task.done():
             error = None if task.cancelled() else task.exception()
+            if not self.ran:
+                with contextlib.suppress(Exception):  # the server may be gone too
+                    self.ran = bool(pause_points((await handle.fetch_history()).events))
             ids = (example.workflow_type, example.workflow_id)
             raise worker_stopped(error, *ids, ran=self.ran)
 
@@ -288,7 +293,7 @@ class Engine:
         while True:
             if example.abort is not None:
                 raise example.abort
-            self._check_worker(example)
+            await self._check_worker(example, handle)
             events = (await handle.fetch_history()).events
             if close_status(events) != "RUNNING":
                 return ""
