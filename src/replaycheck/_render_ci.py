@@ -135,16 +135,18 @@ _NAMED = 5
 
 def annotation(verdict: Verdict, same: Sequence[Verdict] = ()) -> str:
     """A ``::error`` workflow command for a verdict that is not ``ok``, and for ``same``: the
-    failures with its change and fix, which it counts and names (the first few)."""
+    failures with its change and fix (the errors with its reason), which it counts and names
+    (the first few)."""
     file, line = annotation_target(verdict)
-    body = [one_line(verdict), f"history: {printable(display_path(verdict.path))}"]
+    body = [_headline(verdict, same), f"history: {printable(display_path(verdict.path))}"]
     what: str = verdict.verdict
     if same:
         more = plural(len(same), "more history")
         what += f", and {more}"
         names = [printable(display_path(v.path)) for v in same[:_NAMED]]
         rest = f" and {len(same) - _NAMED} more" if len(same) > _NAMED else ""
-        body.append(f"{more} with the same change and fix: {', '.join(names)}{rest}")
+        shared = "reason" if verdict.verdict == "error" else "change and fix"
+        body.append(f"{more} with the same {shared}: {', '.join(names)}{rest}")
     if verdict.diagnosis is not None:
         severities = [v.diagnosis.severity for v in (verdict, *same) if v.diagnosis is not None]
         body.append(f"severity: {'; '.join(dict.fromkeys(severities))}")
@@ -152,15 +154,30 @@ def annotation(verdict: Verdict, same: Sequence[Verdict] = ()) -> str:
     return _command("error", verdict, what, file, line, body)
 
 
+def _headline(verdict: Verdict, same: Sequence[Verdict]) -> str:
+    """The annotation's first line: :func:`one_line`; for errors with one reason, that reason
+    as :class:`~replaycheck._reasons.Reason` words it for them all."""
+    if verdict.verdict != "error" or not same:
+        return one_line(verdict)
+    from replaycheck._reasons import Reason
+
+    text = Reason(tuple(("", v) for v in (verdict, *same))).text()
+    return printable(f"{text} (pinned to {verdict.pinned})" if verdict.pinned else text)
+
+
 def by_change(failing: Sequence[Verdict]) -> list[tuple[Verdict, list[Verdict]]]:
     """Failures grouped by their change and fix (as the text report's "same change and fix
     as"), the line to annotate and the version they are pinned to (which the first one's
-    line says), in order of first appearance: each first one with the others."""
+    line says), errors by their reason (as its "same reason as") and that version, in order of
+    first appearance: each first one with the others."""
+    from replaycheck._reasons import error_key
+
     groups: list[tuple[Verdict, list[Verdict]]] = []
     first: dict[tuple[object, ...], list[Verdict]] = {}
     for verdict in failing:
-        change = diagnosis_key(verdict)
-        place = annotation_target(verdict)
+        change = diagnosis_key(verdict) or error_key(verdict)
+        # an error is annotated on its own history file: the reason alone tells them apart
+        place = None if verdict.verdict == "error" else annotation_target(verdict)
         key = None if change is None else (verdict.pinned, place, *change)
         if key is not None and key in first:
             first[key].append(verdict)
@@ -193,9 +210,9 @@ def _command(kind: str, verdict: Verdict, what: str, file: str, line: int, body:
 
 
 def render_github(verdicts: Sequence[Verdict]) -> str:
-    """One ``::error`` annotation per change (GitHub shows 10 a step: one per history would
-    hide a second change behind ten executions of the first), one ``::warning`` per note of an
-    ``ok`` history, then the summary line."""
+    """One ``::error`` annotation per change and per error reason (GitHub shows 10 a step: one
+    per history would hide a second change behind ten executions of the first), one
+    ``::warning`` per note of an ``ok`` history, then the summary line."""
     lines = [annotation(v, same) for v, same in by_change([v for v in verdicts if not v.ok])]
     lines += [note_annotation(v, n) for v in verdicts for n in v.notes]
     lines.append(render_summary(verdicts, annotated=True))
