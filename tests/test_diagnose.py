@@ -614,7 +614,7 @@ def test_a_removed_wait_timeout_is_located_at_the_wait(tmp_path: Path) -> None:
     # nothing and waits at the wait_condition, past its last command ('fetch'). The diagnosis,
     # its annotation and its fix are at the wait, not at 'fetch'; the fix keeps the timeout in
     # the else, and applied as printed the history replays.
-    from replaycheck._render_ci import annotation_target
+    from replaycheck._render_github import annotation_target
 
     verdict = committed_verdicts()["RemoveWaitTimeout"]
     d = verdict.diagnosis
@@ -3554,7 +3554,7 @@ def test_a_flag_changed_at_the_caller_gates_the_argument_where_it_is_passed(
         line.startswith("  if instead its condition changed, gate the condition") for line in fix
     )
     # GitHub annotations and the summary's list of places point at the caller's line.
-    from replaycheck._render_ci import annotation_target
+    from replaycheck._render_github import annotation_target
     from replaycheck.report import gate_places
 
     verdict = committed_verdicts()["FlagAtCaller"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from replaycheck._render_ci import render_github
+from replaycheck._render_github import render_github
 from replaycheck.cli import main
 from replaycheck.verdict import Verdict
 from tests.conftest import REPO
@@ -108,3 +108,35 @@ def test_a_reason_annotation_words_its_message_for_all_its_histories() -> None:
         ("replaycheck: W c error",
          "replay timed out after 60 s in a history; this history was not checked (pinned to v2)"),
     ]  # fmt: skip
+
+
+def test_more_causes_than_github_shows_begin_with_one_annotation_that_says_which_it_hides() -> None:
+    # GitHub shows 10 error annotations a step and drops the rest without a word: the first
+    # says how many changes or reasons failed, which it will not show, and where each is told;
+    # every annotation still follows (another CI may show them all)
+    def error(number: int, copies: int = 1) -> list[Verdict]:
+        message = f"kind {'ABCDEFGHIJKLMN'[number]} of error; this history was not checked"
+        ids = [f"e{number}-{i}" for i in range(copies)]
+        made = {"verdict": "error", "message": message, "workflow_type": "W"}
+        return [Verdict(path=f"h/{i}.json", workflow_id=i, **made) for i in ids]
+
+    twelve = [v for n in range(12) for v in error(n, copies=2 if n == 11 else 1)]
+    found = [
+        parse_annotation(x) for x in render_github(twelve).splitlines() if x.startswith("::error ")
+    ]
+    assert len(found) == 13
+    assert [props["file"] for props, _ in found[1:]] == [f"h/e{n}-0.json" for n in range(12)]
+    props, message = found[0]
+    assert "file" not in props
+    assert props["title"] == "replaycheck: 12 changes or reasons failed"
+    assert message.splitlines() == [
+        "12 changes or reasons failed 13 histories; GitHub shows 10 error annotations a step, "
+        "this one and the next 9: the job summary and the text report of `replaycheck check` "
+        "tell each one",
+        "not shown: the 3 from h/e9-0.json, h/e10-0.json, h/e11-0.json",
+    ]
+    # ten or fewer: each its own, as before
+    ten = [v for n in range(10) for v in error(n)]
+    lines = render_github(ten).splitlines()
+    shown = [parse_annotation(x) for x in lines if x.startswith("::error ")]
+    assert [props["file"] for props, _ in shown] == [f"h/e{n}-0.json" for n in range(10)]

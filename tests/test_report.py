@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from replaycheck._render_ci import annotation, render_github, step_summary, write_step_summary
+from replaycheck._render_ci import step_summary, write_step_summary
+from replaycheck._render_github import annotation, render_github
 from replaycheck.cli import main
 from replaycheck.diagnose import Diagnosis, SourceFrame
 from replaycheck.report import render, render_verdict
@@ -260,8 +261,9 @@ def test_github_annotations_point_at_the_workflow_line(tmp_path: Path, broken: P
     result = cli("check", "-w", V2, "--format", "github", str(CHANGES), str(broken), env=env)
     assert result.exit_code == 2
     lines = result.stdout.splitlines()
-    annotations = [parse_annotation(x) for x in lines if x.startswith("::error")]
-    assert len(annotations) == BROKEN + 1
+    overflow, *annotations = [parse_annotation(x) for x in lines if x.startswith("::error")]
+    assert len(annotations) == BROKEN + 1  # and first, the one that says GitHub shows 10:
+    assert overflow[0]["title"] == f"replaycheck: {BROKEN + 1} changes or reasons failed"
     # an ok history with a note is a warning, not an error: one per note
     noted = [v for v in committed_verdicts().values() if v.notes]
     assert noted  # ChangeActivityInput, ChangeChildInput, ChangeContinueAsNewInput, ...

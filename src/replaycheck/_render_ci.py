@@ -17,15 +17,13 @@ from xml.etree import ElementTree as ET
 from replaycheck.errors import ConfigError
 from replaycheck.report import (
     count_running,
-    diagnosis_key,
     display_path,
     plural,
     printable,
-    render_summary,
     render_verdict,
     running_line,
 )
-from replaycheck.verdict import Note, Verdict, summarize
+from replaycheck.verdict import Verdict, summarize
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -90,133 +88,6 @@ def render_junit(verdicts: Sequence[Verdict], *, timestamp: datetime | None = No
 
 
 # --------------------------------------------------------------------------- GitHub Actions
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def annotation_target(verdict: Verdict) -> tuple[str, int]:
-    """``(file, line)`` to annotate: the workflow line to gate, else the history file (line 0).
-
-    The line is the call the suggested gate wraps (the caller of a helper that issues every
-    command; the call passing the argument that decides a helper's branch); for a removed
-    command, where the code waits instead (``Diagnosis.waits_at``), else the code's last command
-    before it.
-    """
-    diagnosis = verdict.diagnosis
-    if diagnosis is not None:
-        frame = diagnosis.fix_at or (diagnosis.previous[0] if diagnosis.previous else None)
-        if frame is not None:
-            return frame.file, frame.line
-    return display_path(verdict.path), 0
-
-
-def workspace_file(file: str, environ: Mapping[str, str] | None = None) -> str:
-    """``file`` as GitHub reads an annotation's ``file=``: relative to ``$GITHUB_WORKSPACE``,
-    the repository root, when it lies below it. Relative to the working directory, a step run
-    in a subdirectory (``working-directory:``) would annotate a file GitHub cannot find."""
-    workspace = (os.environ if environ is None else environ).get("GITHUB_WORKSPACE")
-    if not workspace:
-        return file
-    try:
-        return Path(file).resolve().relative_to(Path(workspace).resolve()).as_posix()
-    except ValueError:  # outside the repository: nothing better to give
-        return file
-
-
-_NAMED = 5
-"""How many of the other histories of a change its annotation names."""
-
-
-def annotation(verdict: Verdict, same: Sequence[Verdict] = ()) -> str:
-    """A ``::error`` workflow command for a verdict that is not ``ok``, and for ``same``: the
-    failures with its change and fix (the errors with its reason), which it counts and names
-    (the first few)."""
-    file, line = annotation_target(verdict)
-    body = [_headline(verdict, same), f"history: {printable(display_path(verdict.path))}"]
-    what: str = verdict.verdict
-    if same:
-        more = plural(len(same), "more history")
-        what += f", and {more}"
-        names = [printable(display_path(v.path)) for v in same[:_NAMED]]
-        rest = f" and {len(same) - _NAMED} more" if len(same) > _NAMED else ""
-        shared = "reason" if verdict.verdict == "error" else "change and fix"
-        body.append(f"{more} with the same {shared}: {', '.join(names)}{rest}")
-    if verdict.diagnosis is not None:
-        severities = [v.diagnosis.severity for v in (verdict, *same) if v.diagnosis is not None]
-        body.append(f"severity: {'; '.join(dict.fromkeys(severities))}")
-        body.extend(verdict.diagnosis.fix())
-    return _command("error", verdict, what, file, line, body)
-
-
-def _headline(verdict: Verdict, same: Sequence[Verdict]) -> str:
-    """The annotation's first line: :func:`one_line`; for errors with one reason, that reason
-    as :class:`~replaycheck._reasons.Reason` words it for them all."""
-    if verdict.verdict != "error" or not same:
-        return one_line(verdict)
-    from replaycheck._reasons import Reason
-
-    text = Reason(tuple(("", v) for v in (verdict, *same))).text()
-    return printable(f"{text} (pinned to {verdict.pinned})" if verdict.pinned else text)
-
-
-def by_change(failing: Sequence[Verdict]) -> list[tuple[Verdict, list[Verdict]]]:
-    """Failures grouped by their change and fix (as the text report's "same change and fix
-    as"), the line to annotate and the version they are pinned to (which the first one's
-    line says), errors by their reason (as its "same reason as") and that version, in order of
-    first appearance: each first one with the others."""
-    from replaycheck._reasons import error_key
-
-    groups: list[tuple[Verdict, list[Verdict]]] = []
-    first: dict[tuple[object, ...], list[Verdict]] = {}
-    for verdict in failing:
-        change = diagnosis_key(verdict) or error_key(verdict)
-        # an error is annotated on its own history file: the reason alone tells them apart
-        place = None if verdict.verdict == "error" else annotation_target(verdict)
-        key = None if change is None else (verdict.pinned, place, *change)
-        if key is not None and key in first:
-            first[key].append(verdict)
-            continue
-        groups.append((verdict, []))
-        if key is not None:
-            first[key] = groups[-1][1]
-    return groups
-
-
-def note_annotation(verdict: Verdict, note: Note) -> str:
-    """A ``::warning`` workflow command for a note of an ``ok`` verdict, on the line the note is
-    about (the history file when it names none): the check passes, the note is still seen."""
-    file = note.file or display_path(verdict.path)
-    body = [f"ok, but {note.text}", f"history: {printable(display_path(verdict.path))}"]
-    return _command("warning", verdict, "ok, with a note", file, note.line, body)
-
-
-def _command(kind: str, verdict: Verdict, what: str, file: str, line: int, body: list[str]) -> str:
-    """``::kind file=F,line=L,title=T::body``; no ``file`` for a live execution's history
-    (``live:<workflow-id>/<run-id>`` is no file of the repository: GitHub shows the annotation
-    on the run's page, not on a file)."""
-    subject = printable(verdict.workflow_type) or "history"
-    ident = printable(verdict.workflow_id or Path(verdict.path).name)
-    props = [] if file.startswith("live:") else [f"file={_escape_property(workspace_file(file))}"]
-    if line and props:
-        props.append(f"line={line}")
-    props.append(f"title={_escape_property(f'replaycheck: {subject} {ident} {what}')}")
-    return f"::{kind} {','.join(props)}::{_escape_data(chr(10).join(body))}"
-
-
-def render_github(verdicts: Sequence[Verdict]) -> str:
-    """One ``::error`` annotation per change and per error reason (GitHub shows 10 a step: one
-    per history would hide a second change behind ten executions of the first), one
-    ``::warning`` per note of an ``ok`` history, then the summary line."""
-    lines = [annotation(v, same) for v, same in by_change([v for v in verdicts if not v.ok])]
-    lines += [note_annotation(v, n) for v in verdicts for n in v.notes]
-    lines.append(render_summary(verdicts, annotated=True))
-    return "\n".join(lines) + "\n"
 
 
 _MARKDOWN = re.compile(r"\\(?=[!-/:-@[-`{-~])|[`*_\[\]~|]|[<>&]")

@@ -390,10 +390,10 @@ def render(verdicts: Sequence[Verdict], fmt: str, *, color: bool = False) -> str
     if fmt == "json":
         return render_json(verdicts)
     if fmt in ("junit", "github"):
-        from replaycheck import _render_ci
+        from replaycheck import _render_ci, _render_github
 
         if fmt == "junit":
             return _render_ci.render_junit(verdicts)
         _render_ci.write_step_summary(verdicts)
-        return _render_ci.render_github(verdicts)
+        return _render_github.render_github(verdicts)
     return render_text(verdicts, color=color)
