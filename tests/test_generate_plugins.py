@@ -143,6 +143,8 @@ def test_a_baseline_worker_that_stops_ends_the_run_at_once_in_one_sentence() -> 
         "it (the worker plugins and interceptors you configure run in it) and run again"
     )
     assert result.examples == 1
+    # it generated nothing, so it says nothing of what replays
+    assert result.render().endswith(": nothing was checked: 1 error above stopped it.\n")
 
 
 def test_a_baseline_worker_that_stops_mid_run_ends_it_at_that_example() -> None:

@@ -30,6 +30,8 @@ def render_exploration(result: Exploration) -> str:
             f"under the new code; {what_to_do(failing, shown='under each one', own='under it')}"
             f"{f', and {unchecked}' if result.errors else ''}."
         )
+    elif result.errors and not result.histories:
+        summary += f"nothing was checked: {plural(len(result.errors), 'error')} above stopped it."
     elif result.errors:
         summary += f"those generated replay under the new code, but {unchecked}."
     else:
