@@ -206,3 +206,20 @@ def test_what_the_dev_server_writes_now_for_a_cancel_answered_after_a_close_is_r
     assert answered_after_close(events)
     write_history(tmp_path / "recorded.json", events)
     assert read_history(tmp_path / "recorded.json").info.status == "COMPLETED"
+
+
+@pytest.mark.parametrize("case", ["RemoveTimerCancel", "RemoveActivityCancel"])
+def test_a_cancel_command_that_names_no_workflow_task_is_read(case: str, tmp_path: Path) -> None:
+    """A field left 0 is not recorded (as every link the check reads): only one that names an
+    event that is not an earlier workflow task is refused."""
+    events = recorded(DEV, case)
+    (at,) = (i for i, e in enumerate(events) if _name(e) in ("TIMER_CANCELED",
+             "ACTIVITY_TASK_CANCEL_REQUESTED"))  # fmt: skip
+    attrs = getattr(events[at], events[at].WhichOneof("attributes") or "")
+    attrs.workflow_task_completed_event_id = 0
+    write_history(tmp_path / "unnamed.json", events)
+    assert read_history(tmp_path / "unnamed.json").history.events
+    attrs.workflow_task_completed_event_id = at + 2  # itself's next: not an earlier event
+    write_history(tmp_path / "later.json", events)
+    with pytest.raises(HistoryError, match="as the workflow task that commanded it"):
+        read_history(tmp_path / "later.json")

@@ -269,6 +269,8 @@ def _cancel_before_its_task(history: History) -> str | None:
         if event.event_type not in commands:
             continue
         ref = getattr(event, commands[event.event_type]).workflow_task_completed_event_id
+        if not ref:  # not recorded (as in ``_LINKS``): a reorder renumbers, it never zeroes
+            continue
         found = events[ref - 1].event_type if 0 < ref < event.event_id else None
         if found not in tasks:
             what = "not an earlier event" if found is None else f"a {event_type_name(found)}"
