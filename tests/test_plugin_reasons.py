@@ -22,6 +22,14 @@ POINTER = (
 under xdist, the first to come may be any)."""
 
 
+@pytest.fixture(autouse=True)
+def at_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The output counted here is a terminal's: on CI (``$CI``, ``$BUILD_NUMBER``) pytest's
+    short summary repeats each failure's whole message too."""
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("BUILD_NUMBER", raising=False)
+
+
 @pytest.fixture(params=[[], ["-n", "2"]], ids=["serial", "xdist"])
 def xdist_args(request: pytest.FixtureRequest) -> list[str]:
     return list(request.param)
