@@ -329,6 +329,10 @@ CASES = {
         11, "ActivityTaskScheduled", ("activity", "charge"), ("activity", "audit"),
         "branch", "audit-or-charge",
     ),
+    "TakeMatchCase": Case(  # a match's case widened: the code takes the case it went past
+        11, "ActivityTaskScheduled", ("activity", "charge"), ("activity", "audit"),
+        "renamed", "audit-before-charge",
+    ),
     "RenamePatchId": Case(  # the recorded id's call renamed: its fix keeps the recorded id
         5, "MarkerRecorded", ("patch", "charge-first"), ("activity", "fetch"),
         "patch-removed", "charge-first",

@@ -1811,3 +1811,16 @@ class RaceWithTimer:
     async def run(self, order: str) -> str:
         await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="TakeMatchCase")
+class TakeMatchCase:
+    """Audits only VIP orders (this execution's is not, and no other case matches it)."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        match order.split("-")[1]:
+            case "vip":
+                await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

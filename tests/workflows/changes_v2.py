@@ -2312,3 +2312,18 @@ class RaceWithTimer:
         await asyncio.wait([charging, deadline], return_when=asyncio.FIRST_COMPLETED)
         deadline.cancel()
         return await charging
+
+
+@workflow.defn(name="TakeMatchCase")
+class TakeMatchCase:
+    """The audit's case widened: this execution, which went past the match, now takes it."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # branch: TakeMatchCase (the next line)
+        match order.split("-")[1]:
+            case "vip" | "TakeMatchCase":
+                # change: TakeMatchCase (the next line)
+                await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)

@@ -183,6 +183,7 @@ CASES = (
     "GateAfterChange",
     "RemoveUpsert",
     "RaceWithTimer",
+    "TakeMatchCase",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
