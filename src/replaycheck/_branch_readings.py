@@ -19,7 +19,6 @@ from replaycheck._places import display_file, place_file
 from replaycheck._readings import source_names, source_pattern, starting_pattern
 from replaycheck._source import SourceFrame
 from replaycheck._source_branches import (
-    branch_taken,
     conditional_choice,
     continues,
     other_branch_runs,
@@ -36,6 +35,7 @@ from replaycheck._source_flow import (
     statement_calls,
     what_it_runs,
 )
+from replaycheck._source_taken import branch_taken
 
 if TYPE_CHECKING:
     from replaycheck._commands import HistoryCommands

@@ -2,14 +2,14 @@
 which ``if`` the code passed on its way between two statements (or took to return early):
 read from a function's source, for :mod:`replaycheck._branch_readings` (what runs after a
 statement is :mod:`replaycheck._source_flow`'s; the helpers a function calls,
-:mod:`replaycheck._source_helpers`').
+:mod:`replaycheck._source_helpers`'; the ``if`` the code took around a statement,
+:mod:`replaycheck._source_taken`').
 """
 
 from __future__ import annotations
 
 import ast
 import linecache
-import re
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -17,7 +17,6 @@ from replaycheck._source import LOOPS, end_line, function_at, innermost, parsed,
 from replaycheck._source_flow import (
     COMMAND_CALLS,
     calls_one,
-    code_of,
     covers,
     later_lines,
     lines_on_its_path,
@@ -57,29 +56,6 @@ def other_branch_runs(path: str, line: int, names: set[str]) -> tuple[int, str, 
     test = node.test if isinstance(node, ast.If) else node.subject
     kind = "if" if isinstance(node, ast.If) else "match"
     return node.lineno, source_segment(source, test) or "", kind
-
-
-def branch_taken(
-    path: str, line: int, instead: str | None, *, alone: bool = False, then: bool = False
-) -> tuple[int, str, bool] | None:
-    """The innermost ``if`` with the statement at ``line`` in a branch, when what runs if that
-    branch is not taken (the other branch, what follows the ``if``, the next iteration of a
-    loop around it; with ``then``, what runs after the function returns, which does) matches
-    the regex ``instead`` (``None``: anything, as a completion does), and with ``alone``, the
-    rest of that branch does not: ``(its line, the source of its condition, whether the
-    branch is its body)``."""
-    held, later = _branch_of(path, line), later_lines(path, line)
-    if held is None or later is None:
-        return None
-    node, branch = held
-    if instead is not None:
-        other = node.orelse if branch is node.body else node.body
-        lines = (later[1] | _lines_of(other)) - _lines_of(branch)
-        if not then and not re.search(instead, code_of(path, lines)):
-            return None
-        if alone and re.search(instead, code_of(path, later[1] & _lines_of(branch))):
-            return None
-    return node.lineno, _condition(path, node), branch is node.body
 
 
 class Passed(NamedTuple):
@@ -339,28 +315,6 @@ def _outer_if(function: ast.AST, node: _Choice, later: set[int], to: int | None)
 def continues(node: ast.AST) -> bool:
     """Whether ``node`` is a ``workflow.continue_as_new(...)`` call."""
     return isinstance(node, ast.Call) and "continue_as_new" in names_in(node.func)
-
-
-def _branch_of(path: str, line: int) -> tuple[ast.If, list[ast.stmt]] | None:
-    """The innermost ``if`` of the function holding ``line`` with ``line`` in one of its
-    branches, and that branch."""
-    function = function_at(path, line)
-    if function is None:
-        return None
-    found = [
-        (node, branch)
-        for node in walked(function) if isinstance(node, ast.If)
-        for branch in (node.body, node.orelse) if covers(branch, line)
-    ]  # fmt: skip
-    return min(found, key=lambda p: end_line(p[0]) - p[0].lineno, default=None)
-
-
-def _lines_of(block: list[ast.stmt]) -> set[int]:
-    return set(range(block[0].lineno, end_line(block[-1]) + 1)) if block else set()
-
-
-def _condition(path: str, node: ast.If) -> str:
-    return source_segment("".join(linecache.getlines(path)), node.test) or ""
 
 
 def conditional_choice(path: str, line: int, names: set[str]) -> tuple[int, str] | None:
