@@ -331,7 +331,7 @@ CASES = {
     ),
     "TakeMatchCase": Case(  # a match's case widened: the code takes the case it went past
         11, "ActivityTaskScheduled", ("activity", "charge"), ("activity", "audit"),
-        "renamed", "audit-before-charge",
+        "branch", "audit-or-charge",
     ),
     "RenamePatchId": Case(  # the recorded id's call renamed: its fix keeps the recorded id
         5, "MarkerRecorded", ("patch", "charge-first"), ("activity", "fetch"),

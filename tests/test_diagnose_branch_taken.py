@@ -1,6 +1,7 @@
-"""An ``if`` the code now takes where the execution went past it, on to what the history
-recorded next, which the code still runs after the ``if``: the condition changed (or what it
-reads), read as that branch taken otherwise, not as the command it runs added or replacing.
+"""An ``if`` (a ``match``'s case) the code now takes where the execution went past it, on to
+what the history recorded next, which the code still runs after it: the condition changed (or
+what it reads; a subject or pattern), read as that branch taken otherwise, not as the command
+it runs added or replacing.
 """
 
 from __future__ import annotations
@@ -102,3 +103,61 @@ class BranchOnNow:
 
 """
 """``BranchOnNow`` with its ``if`` in a helper."""
+
+
+CASE = """            case "vip" | "TakeMatchCase":
+                # change: TakeMatchCase (the next line)
+                await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+"""
+"""``TakeMatchCase``'s case now (``case "vip":`` recorded its history: no case matched)."""
+
+
+def test_a_match_case_taken_where_the_execution_went_past_it_gates_the_match(
+    tmp_path: Path,
+) -> None:
+    # TakeMatchCase: the audit's case widened to this execution's order, which matched no
+    # case: the execution went past the match and charged, which the code still does after
+    # it. It read as 'audit' added before 'charge' or replacing it, not as the case taken.
+    d = committed_verdicts()["TakeMatchCase"].diagnosis
+    assert d is not None
+    line = marked_line("branch: TakeMatchCase")
+    at = f"changes_v2.py:{line} in run"
+    assert (d.change, d.branch_kind, d.branch_at, d.branch_taken) == ("branch", "match", at, "case")
+    assert (d.branch_condition, d.branch_case) == ('order.split("-")[1]', '"vip" | "TakeMatchCase"')
+    assert d.explanation() == (
+        f'the code took the case "vip" | "TakeMatchCase" of the match at {at}, which runs '
+        "activity 'audit': this execution went past it and ran activity 'charge', which the "
+        "code still runs after it (the subject or the patterns, or what they read, changed; or "
+        "activity 'audit' is new there)"
+    )
+    fix = d.fix()
+    assert fix[:5] == [
+        f"gate the match at {at}, not the code in its cases (executions recorded before took "
+        "theirs under the old subject and patterns):",
+        '    if workflow.patched("audit-or-charge"):',
+        '        match order.split("-")[1]:  # as it is now',
+        "    else:",
+        "        match ...:  # the match as it was (its old subject or patterns; pass if the "
+        "match is new), for executions recorded before",
+    ]
+    assert fix[5:] == [
+        "  if instead activity 'audit' is new in this case (executions recorded before never "
+        "ran it), no else:",
+        '    if workflow.patched("add-audit"):',
+        "        await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)",
+    ]
+    assert d.fix_at is not None and d.fix_at.line == line  # where the summary sends the user
+    # Each reading pasted in as it reads replays: the match gated (the old match in the else,
+    # or pass for a match that is new), and the call gated as an addition.
+    source = V2_FILE.read_text()
+    match = '        match order.split("-")[1]:\n' + CASE
+    assert match in source
+    cases = "".join(f"    {text}\n" for text in CASE.splitlines())
+    was = [text for text in match.splitlines() if "# change:" not in text]
+    old_match = "".join(f"    {text}\n" for text in was).replace('"vip" | "TakeMatchCase"', '"vip"')
+    for name, old in (("old", old_match), ("new", "            pass\n")):
+        gated = f"    {fix[1]}\n    {fix[2].split('  #')[0]}\n{cases}    {fix[3]}\n{old}"
+        fixed = source.replace(match, gated)
+        assert replay_variant(tmp_path, f"take_match_case_{name}", fixed, "TakeMatchCase").ok
+    added = pasted(fix[5:], marked_line("change: TakeMatchCase"), 1, " " * 16)
+    assert replay_variant(tmp_path, "take_match_case_added", added, "TakeMatchCase").ok

@@ -81,7 +81,8 @@ def taken_branch(
     """Where the code took a branch of an ``if`` around the statement that runs ``c`` (in the
     gate's frame, or in a helper it called), where this execution went past that ``if`` on to
     ``h``, which the code still runs after it (not in that branch): as :func:`skipped_branch`
-    gives it (no branch skipped), and which branch the code took (``body`` or ``else``)."""
+    gives it (no branch skipped), and which branch the code took (``body`` or ``else``; a
+    case of a ``match``, ``case``, the reading holding its pattern)."""
     if diagnosis.change not in ("renamed", "replaced") or h is None or c is None or not c.frames:
         return None
     pattern, gate = source_pattern(h), min(diagnosis.gate_frame, len(c.frames) - 1)
@@ -90,17 +91,17 @@ def taken_branch(
     for at in range(gate, -1, -1) if pattern else ():  # the gate's frame, then its helpers'
         file, line, function = c.frames[at]
         then = _runs_later(c.frames[at + 1 :], pattern)  # after the call, in a caller
-        found = branch_taken(file, line, pattern, alone=True, then=then)
-        if found is None or "patched(" in found[1]:  # a patch's gate: no condition changed
+        found = branch_taken(file, line, pattern, alone=True, then=then, matches=True)
+        if found is None or "patched(" in found.condition:  # a patch's gate: none changed
             continue
-        branch_at, condition, in_body = found
-        params, more = parameters_read(condition, parameters_of(file, line))
+        kind = "match" if found.branch == "case" else "if"
+        read = "" if kind == "match" else found.condition  # a subject is shown, not traced
+        params, more = parameters_read(read, parameters_of(file, line))
         params = _chosen_by_caller(params, c.frames, at) if at == gate else ()
-        where = f"{place_file(file)}:{branch_at} in {function}"
+        where = f"{place_file(file)}:{found.line} in {function}"
         file = _elsewhere(diagnosis, c, file)
-        return (where, condition, "if", params, more, "", "", "", file, ""), (
-            "body" if in_body else "else"
-        )
+        reading = (where, found.condition, kind, params, more, "", "", found.case, file, "")
+        return reading, found.branch
     return None
 
 
@@ -205,7 +206,7 @@ def _continued_sooner(at: int, h: Command, c: Command) -> _Found | None:
     if c.kind == "fail" and not linecache.getline(*c.frames[at][:2]).lstrip().startswith("raise"):
         return None  # an exception from a call (an activity's failure): no if chose it
     found = branch_taken(c.frames[at][0], c.frames[at][1], instead)
-    return None if found is None else (c.frames[at], at, (*found[:2], ""))
+    return None if found is None else (c.frames[at], at, (found.line, found.condition, ""))
 
 
 def _continued_later(

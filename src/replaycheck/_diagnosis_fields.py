@@ -159,8 +159,9 @@ class DiagnosisFields:
     took it. Empty when the code took another branch, running something else."""
     branch_taken: str = ""
     """``branch``: the branch of the ``if`` that the code took and this execution did not
-    (``body`` or ``else``), which runs what the code commanded: the execution went past the
-    ``if`` on to what the history recorded, which the code still runs after it."""
+    (``body`` or ``else``; ``case`` for a ``match``, :attr:`branch_case` its pattern), which
+    runs what the code commanded: the execution went past the ``if`` on to what the history
+    recorded, which the code still runs after it."""
     branch_file: str = ""
     """``branch``: the file holding :attr:`branch_at` when it is not :attr:`gate_at`'s (a
     helper imported from another module), as :attr:`SourceFrame.file` gives a path."""
@@ -168,7 +169,8 @@ class DiagnosisFields:
     """``branch``, :attr:`branch_skipped`: where the code called the helper holding
     :attr:`branch_at` (on neither command's stack), its caller's call next (``wf.py:12 in run``)."""
     branch_case: str = ""
-    """``branch``, :attr:`branch_skipped` ``case``: that case's pattern and guard (``"a"``)."""
+    """``branch``, :attr:`branch_skipped` (or :attr:`branch_taken`) ``case``: that case's
+    pattern and guard (``"a"``)."""
     branch_outer: str = ""
     """``branch``, :attr:`branch_skipped`: an ``if`` around that ``if`` which the code passed
     too (``wf.py:14 in run``): the code may have skipped that one's branch instead."""

@@ -73,8 +73,9 @@ def branch_explanation(d: Diagnosis, rec: str, com: str) -> str:
             f"({why}; or the {what} is new)"
         )
     if d.branch_taken:  # the code took a branch this execution went past, on to rec
+        branch = _TAKEN[d.branch_taken].format(case=d.branch_case)
         return (
-            f"the code took the {_TAKEN[d.branch_taken]} of the if at {at}, which runs {com}: "
+            f"the code took the {branch} of the {what} at {at}, which runs {com}: "
             f"this execution went past it and ran {rec}, which the code still runs after it "
             f"({why}; or {com} is new there)"
         )
@@ -107,8 +108,9 @@ _SKIPPED = {
 """The branch of each kind the code passed without taking: ``body`` (``case``), ``else``."""
 
 
-_TAKEN = {"body": "body", "else": "else branch"}
-"""The branch of an ``if`` the code took where the execution went past it (``branch_taken``)."""
+_TAKEN = {"body": "body", "else": "else branch", "case": "case {case}"}
+"""The branch of an ``if`` (a ``match``) the code took where the execution went past it
+(``branch_taken``)."""
 
 
 _ENDS = {
@@ -198,8 +200,9 @@ def branch_fix(d: Diagnosis) -> list[str]:
             f'    if workflow.patched("{patch_id}"):',
             f"        match {' '.join(d.branch_condition.split()) or '...'}:  # as it is now",
             "    else:",
-            "        match ...:  # the match as it was (its old subject or patterns), for "
-            "executions recorded before",
+            "        match ...:  # the match as it was (its old subject or patterns"
+            + ("; pass if the match is new" if d.branch_taken else "")
+            + "), for executions recorded before",
         ]
     code = statement_at(frame) or f"...  # the new code: {d.commanded}"
     other = d.other_patch_id or "<change-id>"
@@ -220,7 +223,8 @@ def branch_fix(d: Diagnosis) -> list[str]:
     if d.branch_taken:
         return [
             *lines,
-            f"  if instead {d.commanded} is new in this branch (executions recorded before "
+            f"  if instead {d.commanded} is new in this "
+            f"{'case' if d.branch_kind == 'match' else 'branch'} (executions recorded before "
             "never ran it), no else:",
             f'    if workflow.patched("{other}"):',
             *(f"        {line}" for line in code.splitlines()),

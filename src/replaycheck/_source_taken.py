@@ -9,52 +9,84 @@ from __future__ import annotations
 import ast
 import linecache
 import re
+from typing import NamedTuple
 
 from replaycheck._source import end_line, function_at
 from replaycheck._source_flow import code_of, covers, later_lines
 from replaycheck._source_nodes import source_segment, walked
 
 
+class Taken(NamedTuple):
+    """The branch of an ``if`` (a case of a ``match``) around a statement, as
+    :func:`branch_taken` finds it."""
+
+    line: int
+    condition: str
+    """The source of its condition (a ``match``'s: of its subject)."""
+    branch: str
+    """``body``, ``else`` or (a ``match``) ``case``."""
+    case: str = ""
+    """A ``match``: the pattern of its case, and its guard (``"gold" if vip``)."""
+
+
 def branch_taken(
-    path: str, line: int, instead: str | None, *, alone: bool = False, then: bool = False
-) -> tuple[int, str, bool] | None:
-    """The innermost ``if`` with the statement at ``line`` in a branch, when what runs if that
-    branch is not taken (the other branch, what follows the ``if``, the next iteration of a
-    loop around it; with ``then``, what runs after the function returns, which does) matches
-    the regex ``instead`` (``None``: anything, as a completion does), and with ``alone``, the
-    rest of that branch does not: ``(its line, the source of its condition, whether the
-    branch is its body)``."""
-    held, later = _branch_of(path, line), later_lines(path, line)
+    path: str,
+    line: int,
+    instead: str | None,
+    *,
+    alone: bool = False,
+    then: bool = False,
+    matches: bool = False,
+) -> Taken | None:
+    """The innermost ``if`` (with ``matches``, or ``match``) with the statement at ``line`` in
+    a branch (a case), when what runs if that branch is not taken (the other branches, what
+    follows the ``if``, the next iteration of a loop around it; with ``then``, what runs after
+    the function returns, which does) matches the regex ``instead`` (``None``: anything, as a
+    completion does), and with ``alone``, the rest of that branch does not."""
+    held, later = _branch_of(path, line, matches), later_lines(path, line)
     if held is None or later is None:
         return None
-    node, branch = held
+    node, branch, others = held
     if instead is not None:
-        other = node.orelse if branch is node.body else node.body
-        lines = (later[1] | _lines_of(other)) - _lines_of(branch)
+        lines = (later[1] | {n for other in others for n in _lines_of(other)}) - _lines_of(branch)
         if not then and not re.search(instead, code_of(path, lines)):
             return None
         if alone and re.search(instead, code_of(path, later[1] & _lines_of(branch))):
             return None
-    return node.lineno, _condition(path, node), branch is node.body
+    source = "".join(linecache.getlines(path))
+    if isinstance(node, ast.If):
+        condition = source_segment(source, node.test) or ""
+        return Taken(node.lineno, condition, "body" if branch is node.body else "else")
+    case = next(c for c in node.cases if c.body is branch)
+    pattern = source_segment(source, case.pattern) or ""
+    if case.guard is not None:
+        pattern += f" if {source_segment(source, case.guard) or ''}"
+    return Taken(node.lineno, source_segment(source, node.subject) or "", "case", pattern)
 
 
-def _branch_of(path: str, line: int) -> tuple[ast.If, list[ast.stmt]] | None:
-    """The innermost ``if`` of the function holding ``line`` with ``line`` in one of its
-    branches, and that branch."""
+_Branches = tuple[ast.If | ast.Match, list[ast.stmt], list[list[ast.stmt]]]
+
+
+def _branch_of(path: str, line: int, matches: bool) -> _Branches | None:
+    """The innermost ``if`` (with ``matches``, or ``match``) of the function holding ``line``
+    with ``line`` in one of its branches (cases), that branch, and its other branches."""
     function = function_at(path, line)
     if function is None:
         return None
-    found = [
-        (node, branch)
-        for node in walked(function) if isinstance(node, ast.If)
-        for branch in (node.body, node.orelse) if covers(branch, line)
-    ]  # fmt: skip
+    found: list[_Branches] = []
+    for node in walked(function):
+        if isinstance(node, ast.If):
+            branches = [node.body, node.orelse]
+        elif isinstance(node, ast.Match) and matches:
+            branches = [case.body for case in node.cases]
+        else:
+            continue
+        found += [
+            (node, branch, [b for b in branches if b is not branch])
+            for branch in branches if covers(branch, line)
+        ]  # fmt: skip
     return min(found, key=lambda p: end_line(p[0]) - p[0].lineno, default=None)
 
 
 def _lines_of(block: list[ast.stmt]) -> set[int]:
     return set(range(block[0].lineno, end_line(block[-1]) + 1)) if block else set()
-
-
-def _condition(path: str, node: ast.If) -> str:
-    return source_segment("".join(linecache.getlines(path)), node.test) or ""
