@@ -333,6 +333,10 @@ CASES = {
         11, "ActivityTaskScheduled", ("activity", "charge"), ("activity", "audit"),
         "branch", "audit-or-charge",
     ),
+    "TakeConditionalArm": Case(  # an expression's arm widened: the code takes the arm it passed
+        11, "ActivityTaskScheduled", ("activity", "charge"), ("activity", "audit"),
+        "renamed", "audit-before-charge",
+    ),
     "RenamePatchId": Case(  # the recorded id's call renamed: its fix keeps the recorded id
         5, "MarkerRecorded", ("patch", "charge-first"), ("activity", "fetch"),
         "patch-removed", "charge-first",

@@ -1824,3 +1824,16 @@ class TakeMatchCase:
             case "vip":
                 await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="TakeConditionalArm")
+class TakeConditionalArm:
+    """Audits only VIP orders, in an expression (this execution's is not): it charges."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        note = order if not order.startswith("vip-") else (
+            await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+        )
+        return await workflow.execute_activity(charge, note, start_to_close_timeout=TIMEOUT)

@@ -2327,3 +2327,18 @@ class TakeMatchCase:
                 # change: TakeMatchCase (the next line)
                 await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
         return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="TakeConditionalArm")
+class TakeConditionalArm:
+    """The audit's arm widened: this execution, which took the other arm, now audits."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # branch: TakeConditionalArm (the next line)
+        note = order if not order.startswith(("vip-", "change-")) else (
+            # change: TakeConditionalArm (the next line)
+            await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+        )
+        return await workflow.execute_activity(charge, note, start_to_close_timeout=TIMEOUT)

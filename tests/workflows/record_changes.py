@@ -184,6 +184,7 @@ CASES = (
     "RemoveUpsert",
     "RaceWithTimer",
     "TakeMatchCase",
+    "TakeConditionalArm",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
