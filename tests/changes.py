@@ -335,7 +335,7 @@ CASES = {
     ),
     "TakeConditionalArm": Case(  # an expression's arm widened: the code takes the arm it passed
         11, "ActivityTaskScheduled", ("activity", "charge"), ("activity", "audit"),
-        "renamed", "audit-before-charge",
+        "branch", "audit-or-charge",
     ),
     "RenamePatchId": Case(  # the recorded id's call renamed: its fix keeps the recorded id
         5, "MarkerRecorded", ("patch", "charge-first"), ("activity", "fetch"),

@@ -161,3 +161,64 @@ def test_a_match_case_taken_where_the_execution_went_past_it_gates_the_match(
         assert replay_variant(tmp_path, f"take_match_case_{name}", fixed, "TakeMatchCase").ok
     added = pasted(fix[5:], marked_line("change: TakeMatchCase"), 1, " " * 16)
     assert replay_variant(tmp_path, "take_match_case_added", added, "TakeMatchCase").ok
+
+
+ARM = """        note = order if not order.startswith(("vip-", "change-")) else (
+            # change: TakeConditionalArm (the next line)
+            await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
+        )
+"""
+"""``TakeConditionalArm``'s statement now (``not order.startswith("vip-")`` recorded its
+history: this execution took the first arm, no command)."""
+
+
+def test_a_conditional_arm_taken_where_the_execution_took_the_other_gates_its_condition(
+    tmp_path: Path,
+) -> None:
+    # TakeConditionalArm: the audit's arm of a conditional expression widened to this
+    # execution's order, which took the other arm (no command) and charged after it.
+    d = committed_verdicts()["TakeConditionalArm"].diagnosis
+    assert d is not None
+    line = marked_line("branch: TakeConditionalArm")
+    at = f"changes_v2.py:{line} in run"
+    assert (d.change, d.branch_kind, d.branch_at, d.branch_taken) == (
+        "branch", "conditional expression", at, "else"
+    )  # fmt: skip
+    assert d.explanation() == (
+        f"the code took the false arm of the conditional expression at {at}, which runs "
+        "activity 'audit': this execution took the other arm and ran activity 'charge', which "
+        "the code still runs after it (the condition, or what it reads, changed; or activity "
+        "'audit' is new there)"
+    )
+    fix = d.fix()
+    assert fix[1:4] == [
+        '    new_branch = not order.startswith(("vip-", "change-"))',
+        '    if not workflow.patched("audit-or-charge"):',
+        "        new_branch = ...  # the old condition (True if the conditional expression is "
+        "new), for executions recorded before",
+    ]
+    assert fix[5] == (
+        "  if instead activity 'audit' is new in this arm (executions recorded before never ran "
+        "it), the statement as it was in the else:"
+    )
+    assert fix[6] == '    if workflow.patched("add-audit"):'
+    assert fix[-2:] == [
+        "    else:",
+        "        ...  # the statement without activity 'audit', for executions recorded before",
+    ]
+    assert d.fix_at is not None and d.fix_at.line == line
+    # Each reading pasted in as it reads replays: the condition gated (the old one, or True
+    # for an expression that is new), and the statement gated as an addition.
+    source = V2_FILE.read_text()
+    assert ARM in source
+    uses = ARM.replace('not order.startswith(("vip-", "change-"))', "new_branch")
+    for name, old in (("old", 'not order.startswith("vip-")'), ("new", "True")):
+        gated = "".join(" " * 4 + text + "\n" for text in fix[1:3])
+        gated += " " * 8 + fix[3][4:].replace("...  #", f"{old}  #") + "\n" + uses
+        fixed = source.replace(ARM, gated)
+        assert replay_variant(tmp_path, f"take_arm_{name}", fixed, "TakeConditionalArm").ok
+    added = '        if workflow.patched("add-audit"):\n'
+    added += "".join(f"    {text}\n" for text in ARM.splitlines())
+    added += "        else:\n            note = order\n"
+    fixed = source.replace(ARM, added)
+    assert replay_variant(tmp_path, "take_arm_added", fixed, "TakeConditionalArm").ok

@@ -81,8 +81,9 @@ def taken_branch(
     """Where the code took a branch of an ``if`` around the statement that runs ``c`` (in the
     gate's frame, or in a helper it called), where this execution went past that ``if`` on to
     ``h``, which the code still runs after it (not in that branch): as :func:`skipped_branch`
-    gives it (no branch skipped), and which branch the code took (``body`` or ``else``; a
-    case of a ``match``, ``case``, the reading holding its pattern)."""
+    gives it (no branch skipped), and which branch the code took (``body`` or ``else``, a
+    conditional expression's arm alike; a case of a ``match``, ``case``, the reading holding
+    its pattern)."""
     if diagnosis.change not in ("renamed", "replaced") or h is None or c is None or not c.frames:
         return None
     pattern, gate = source_pattern(h), min(diagnosis.gate_frame, len(c.frames) - 1)
@@ -94,7 +95,7 @@ def taken_branch(
         found = branch_taken(file, line, pattern, alone=True, then=then, matches=True)
         if found is None or "patched(" in found.condition:  # a patch's gate: none changed
             continue
-        kind = "match" if found.branch == "case" else "if"
+        kind = found.kind
         read = "" if kind == "match" else found.condition  # a subject is shown, not traced
         params, more = parameters_read(read, parameters_of(file, line))
         params = _chosen_by_caller(params, c.frames, at) if at == gate else ()

@@ -159,7 +159,8 @@ class DiagnosisFields:
     took it. Empty when the code took another branch, running something else."""
     branch_taken: str = ""
     """``branch``: the branch of the ``if`` that the code took and this execution did not
-    (``body`` or ``else``; ``case`` for a ``match``, :attr:`branch_case` its pattern), which
+    (``body`` or ``else``, a conditional expression's arm alike; ``case`` for a ``match``,
+    :attr:`branch_case` its pattern), which
     runs what the code commanded: the execution went past the ``if`` on to what the history
     recorded, which the code still runs after it."""
     branch_file: str = ""

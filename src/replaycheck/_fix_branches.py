@@ -73,10 +73,12 @@ def branch_explanation(d: Diagnosis, rec: str, com: str) -> str:
             f"({why}; or the {what} is new)"
         )
     if d.branch_taken:  # the code took a branch this execution went past, on to rec
-        branch = _TAKEN[d.branch_taken].format(case=d.branch_case)
+        arm = what == "conditional expression"
+        branch = _TAKEN[arm][d.branch_taken].format(case=d.branch_case)
+        past = "took the other arm" if arm else "went past it"
         return (
             f"the code took the {branch} of the {what} at {at}, which runs {com}: "
-            f"this execution went past it and ran {rec}, which the code still runs after it "
+            f"this execution {past} and ran {rec}, which the code still runs after it "
             f"({why}; or {com} is new there)"
         )
     took = f"the code took another branch of the {what} at {d.branch_at}: it now"
@@ -108,9 +110,16 @@ _SKIPPED = {
 """The branch of each kind the code passed without taking: ``body`` (``case``), ``else``."""
 
 
-_TAKEN = {"body": "body", "else": "else branch", "case": "case {case}"}
-"""The branch of an ``if`` (a ``match``) the code took where the execution went past it
-(``branch_taken``)."""
+_TAKEN = (
+    {"body": "body", "else": "else branch", "case": "case {case}"},
+    {"body": "true arm", "else": "false arm"},
+)
+"""The branch of an ``if`` (a ``match``; second, a conditional expression's arm) the code took
+where the execution went past it (``branch_taken``)."""
+
+
+_NEW_IN = {"match": "case", "conditional expression": "arm"}
+"""What a :attr:`branch_taken` holding the code's command is called, by the branch's kind."""
 
 
 _ENDS = {
@@ -173,7 +182,7 @@ def branch_fix(d: Diagnosis) -> list[str]:
         if d.branch_skipped:
             old = f" ({d.branch_skipped == 'body'} if the {what} is new)"
         if d.branch_taken:  # an if that is new: the execution went past it
-            old = f" ({d.branch_taken == 'else'} if the if is new)"
+            old = f" ({d.branch_taken == 'else'} if the {what} is new)"
         code = "arms" if what == "conditional expression" else "branches"
         took = f"{_LEFT[d.branch_skipped][0]} there or went past it" if after else "took theirs"
         lines = [
@@ -221,13 +230,23 @@ def branch_fix(d: Diagnosis) -> list[str]:
     if d.recorded_kind in _ENDS or d.branch_skipped:  # the code still does, in the if
         return lines
     if d.branch_taken:
+        arm = d.branch_kind == "conditional expression"  # the statement, an else needed
         return [
             *lines,
             f"  if instead {d.commanded} is new in this "
-            f"{'case' if d.branch_kind == 'match' else 'branch'} (executions recorded before "
-            "never ran it), no else:",
+            f"{_NEW_IN.get(d.branch_kind, 'branch')} (executions recorded before "
+            f"never ran it), {'the statement as it was in the else' if arm else 'no else'}:",
             f'    if workflow.patched("{other}"):',
             *(f"        {line}" for line in code.splitlines()),
+            *(
+                [
+                    "    else:",
+                    f"        ...  # the statement without {d.commanded}, for "
+                    "executions recorded before",
+                ]
+                if arm
+                else []
+            ),
         ]
     if d.commanded_kind in _ENDS:
         new, did = (

@@ -1,5 +1,6 @@
-"""Which ``if`` around a statement the code took, where what runs when it does not take that
-branch matches what the history recorded: read from a function's source, for
+"""Which ``if`` (``match``, conditional expression) around a statement the code took, where
+what runs when it does not take that branch matches what the history recorded: read from a
+function's source, for
 :mod:`replaycheck._branch_readings` (the other branch readings of the source are
 :mod:`replaycheck._source_branches`').
 """
@@ -27,6 +28,8 @@ class Taken(NamedTuple):
     """``body``, ``else`` or (a ``match``) ``case``."""
     case: str = ""
     """A ``match``: the pattern of its case, and its guard (``"gold" if vip``)."""
+    kind: str = "if"
+    """``if``, ``match`` or ``conditional expression``."""
 
 
 def branch_taken(
@@ -38,11 +41,12 @@ def branch_taken(
     then: bool = False,
     matches: bool = False,
 ) -> Taken | None:
-    """The innermost ``if`` (with ``matches``, or ``match``) with the statement at ``line`` in
-    a branch (a case), when what runs if that branch is not taken (the other branches, what
-    follows the ``if``, the next iteration of a loop around it; with ``then``, what runs after
-    the function returns, which does) matches the regex ``instead`` (``None``: anything, as a
-    completion does), and with ``alone``, the rest of that branch does not."""
+    """The innermost ``if`` (with ``matches``, or ``match``, or conditional expression) with
+    the statement at ``line`` in a branch (a case, an arm), when what runs if that branch is
+    not taken (the other branches, what follows the ``if``, the next iteration of a loop around
+    it; with ``then``, what runs after the function returns, which does) matches the regex
+    ``instead`` (``None``: anything, as a completion does), and with ``alone``, the rest of
+    that branch does not."""
     held, later = _branch_of(path, line, matches), later_lines(path, line)
     if held is None or later is None:
         return None
@@ -54,22 +58,25 @@ def branch_taken(
         if alone and re.search(instead, code_of(path, later[1] & _lines_of(branch))):
             return None
     source = "".join(linecache.getlines(path))
-    if isinstance(node, ast.If):
+    if not isinstance(node, ast.Match):
         condition = source_segment(source, node.test) or ""
-        return Taken(node.lineno, condition, "body" if branch is node.body else "else")
+        kind = "if" if isinstance(node, ast.If) else "conditional expression"
+        taken = "body" if branch in (node.body, [node.body]) else "else"
+        return Taken(node.lineno, condition, taken, "", kind)
     case = next(c for c in node.cases if c.body is branch)
     pattern = source_segment(source, case.pattern) or ""
     if case.guard is not None:
         pattern += f" if {source_segment(source, case.guard) or ''}"
-    return Taken(node.lineno, source_segment(source, node.subject) or "", "case", pattern)
+    return Taken(node.lineno, source_segment(source, node.subject) or "", "case", pattern, "match")
 
 
-_Branches = tuple[ast.If | ast.Match, list[ast.stmt], list[list[ast.stmt]]]
+_Branches = tuple[ast.If | ast.Match | ast.IfExp, list[ast.stmt], list[list[ast.stmt]]]
 
 
 def _branch_of(path: str, line: int, matches: bool) -> _Branches | None:
-    """The innermost ``if`` (with ``matches``, or ``match``) of the function holding ``line``
-    with ``line`` in one of its branches (cases), that branch, and its other branches."""
+    """The innermost ``if`` (with ``matches``, or ``match``, or conditional expression with
+    ``line`` in one arm only) of the function holding ``line`` with ``line`` in one of its
+    branches (cases, arms), that branch, and its other branches."""
     function = function_at(path, line)
     if function is None:
         return None
@@ -79,6 +86,10 @@ def _branch_of(path: str, line: int, matches: bool) -> _Branches | None:
             branches = [node.body, node.orelse]
         elif isinstance(node, ast.Match) and matches:
             branches = [case.body for case in node.cases]
+        elif isinstance(node, ast.IfExp) and matches:
+            branches = [[node.body], [node.orelse]]  # type: ignore[list-item]
+            if all(covers(b, line) for b in branches):  # both arms on the line: neither
+                continue
         else:
             continue
         found += [
