@@ -45,7 +45,7 @@ def missing_earlier_runs(
 ) -> list[Verdict]:
     """The verdicts of runs that continued as new from a run no history read holds, which the
     server still keeps (``days``: the retention; ``None``: unknown, so it may; ``read``: the
-    run ids of histories read without a verdict: the pinned ones a live selection left out)."""
+    run ids of histories read but left out: the pinned ones, of files or a live selection)."""
     runs = {v.run_id for v in verdicts} | set(read)
     cutoff = None if days is None else (now or datetime.now(timezone.utc)) - timedelta(days=days)
     missing = []

@@ -269,7 +269,6 @@ def analyze(
     from replaycheck._pinning import split_pinned
     from replaycheck.verdict import summarize
 
-    every, _ = distinct_runs(verdicts)
     read, left_out = split_pinned(verdicts) if skip_pinned else (list(verdicts), [])
     verdicts, copies = distinct_runs(read)
     kept, expired = scope.within_retention(verdicts, retention_days, now)
@@ -284,10 +283,11 @@ def analyze(
     coverage = None
     if not complete:
         pinned, _ = scope.within_retention(left_out, retention_days, now)
-        missing = scope.missing_earlier_runs(every, retention_days, now, read=pinned_runs)
+        runs = (*pinned_runs, *(v.run_id for v in left_out))  # read, though left out
+        missing = scope.missing_earlier_runs(verdicts, retention_days, now, read=runs)
         coverage = Coverage(  # what the server still keeps
             seen=frozenset(v.workflow_type for v in (*kept, *pinned)) | frozenset(pinned_types),
-            missing_runs=tuple(v for v in missing if not (skip_pinned and v.pinned)),
+            missing_runs=tuple(missing),
             registered=tuple(types),
             types_unknown=types_unknown,
             continues_into=tuple(continues_into),
