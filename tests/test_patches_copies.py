@@ -73,7 +73,13 @@ def test_a_run_past_the_retention_names_every_copy_to_delete(lifecycle_histories
     doc = json.loads(run(*args, "--format", "json").stdout)
     assert doc["expired_paths"] == [closed, running]
     assert doc["expired"] == 1  # one execution, in two files
-    lines = run(*args).stdout.splitlines()
+    # The run was left out, not counted by its closed copy: its copies are those to delete,
+    # not copies of a run counted (which named the closed copy "counted").
+    assert doc["copies"] == []
+    assert doc["expired_copies"] == [{"path": running, "kept": closed}]
+    text = run(*args).stdout
+    assert "counted:" not in text and "already counted" not in text
+    lines = text.splitlines()
     at = lines.index(
         "past the retention, the server has deleted them: delete their fixtures too, or "
         "`check` keeps replaying them (and fails them once a gate is deprecated):"

@@ -39,6 +39,16 @@ def distinct_runs(verdicts: Sequence[Verdict]) -> tuple[list[Verdict], list[tupl
     return kept, copies
 
 
+def past_retention(
+    copies: Sequence[tuple[str, str]], expired: Sequence[str]
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """``copies`` split into those of runs counted and those of runs the retention left out
+    (``expired``: the paths of the copies counted of those): the summary names the first as
+    copies left out, the list of files to delete the others as copies."""
+    gone = set(expired)
+    return [c for c in copies if c[1] not in gone], [c for c in copies if c[1] in gone]
+
+
 def with_copies(paths: Sequence[str], copies: Sequence[tuple[str, str]]) -> list[str]:
     """``paths`` (of the copies counted), each followed by the paths of its run's other copies:
     a run the retention has deleted leaves every copy of it to delete, the stale ones too."""

@@ -208,7 +208,7 @@ def _summary(report: PatchesReport) -> str:
 
 def _expired_text(report: PatchesReport) -> str:
     """The files of the runs the retention has deleted (every copy of each) to delete."""
-    copy_of = dict(report.copies)
+    copy_of = dict(report.expired_copies)
     lines = [
         "past the retention, the server has deleted them: delete their fixtures too, or "
         "`check` keeps replaying them (and fails them once a gate is deprecated):"
@@ -255,6 +255,7 @@ def render_json(report: PatchesReport) -> str:
         "pinned_left_out": report.pinned_left_out,
         "errors": [{"path": p, "message": m} for p, m in report.errors],
         "copies": [{"path": p, "kept": k} for p, k in report.copies],
+        "expired_copies": [{"path": p, "kept": k} for p, k in report.expired_copies],
     }
     return json.dumps(doc, indent=2) + "\n"
 

@@ -192,13 +192,13 @@ class PatchesReport:
     expired_paths: tuple[str, ...] = ()
     """History files of closed executions left out, closed longer ago than the retention: the
     server deleted them, so they can go (``check`` still replays them, and fails them once a
-    gate is deprecated). Every copy of such a run is listed, right after the copy counted (an
-    export taken while it ran too: :attr:`copies`)."""
+    gate is deprecated). Every copy of such a run is listed, right after its most complete
+    copy (an export taken while it ran too: :attr:`expired_copies`)."""
 
     @property
     def expired(self) -> int:
         """How many closed executions were left out (:attr:`expired_paths`, each run once)."""
-        copies = {path for path, _ in self.copies}
+        copies = {path for path, _ in self.expired_copies}
         return sum(1 for path in self.expired_paths if path not in copies)
 
     pinned_left_out: int = 0
@@ -211,7 +211,11 @@ class PatchesReport:
     copies: tuple[tuple[str, str], ...] = ()
     """``(path, kept)`` of each history left out as a copy of a run another history holds (the
     same workflow id and run id): ``kept`` is that run's most complete copy, which counts
-    (``replaycheck._patch_copies``). :attr:`histories` and :attr:`replay` count both."""
+    (``replaycheck._patch_copies``). :attr:`histories` and :attr:`replay` count both. A run
+    the retention left out is not here: its copies are in :attr:`expired_copies`."""
+    expired_copies: tuple[tuple[str, str], ...] = ()
+    """``(path, kept)`` of each copy of a run the retention left out (in :attr:`expired_paths`,
+    after ``kept``, that run's most complete copy, also there)."""
 
 
 # --------------------------------------------------------------------------- analysis
@@ -264,7 +268,7 @@ def analyze(
         NoHistoriesError: ``skip_pinned`` left out every history.
     """
     from replaycheck import _patch_sites as scope
-    from replaycheck._patch_copies import distinct_runs, with_copies
+    from replaycheck._patch_copies import distinct_runs, past_retention, with_copies
     from replaycheck._patch_versions import version_report
     from replaycheck._pinning import split_pinned
     from replaycheck.verdict import summarize
@@ -272,6 +276,7 @@ def analyze(
     read, left_out = split_pinned(verdicts) if skip_pinned else (list(verdicts), [])
     verdicts, copies = distinct_runs(read)
     kept, expired = scope.within_retention(verdicts, retention_days, now)
+    copies, expired_copies = past_retention(copies, expired)
     retention = retention_days if namespace_retention_days is None else namespace_retention_days
     observed = scope.observed_sites(kept)
     all_sites = scope.merge_sites(sites, observed)
@@ -309,11 +314,12 @@ def analyze(
         histories=len(read),
         replay=summarize(read),
         retention_days=retention_days,
-        expired_paths=tuple(with_copies(expired, copies)),
+        expired_paths=tuple(with_copies(expired, expired_copies)),
         pinned_left_out=len(left_out),
         namespace_retention_days=namespace_retention_days,
         errors=tuple((v.path, v.message) for v in kept if v.verdict == "error"),
         copies=tuple(copies),
+        expired_copies=tuple(expired_copies),
     )
 
 
