@@ -21,6 +21,7 @@ from .conftest import REPO
 
 ADD_UNSAFE = "tests.workflows.plugin_workflows:ADD_UNSAFE"
 UNSAFE = "examples.provisioning.workflows_unsafe"
+APPROVAL = "tests.workflows.approvals:Approval"
 
 
 def assert_found_the_ungated_change(result: Exploration) -> None:
@@ -158,3 +159,24 @@ def test_a_baseline_worker_that_stops_mid_run_ends_it_at_that_example() -> None:
         "workflow type TenantProvisioning; fix what stopped it"
     )
     assert result.examples == 1 and not result.counterexamples
+
+
+# "thread": the signal method's exception lands in the waiting update, which then ends as the
+# fix would, so only a hard stop shows the wait.
+@pytest.mark.timeout(120, method="thread")
+def test_an_update_sent_to_a_stopped_baseline_worker_ends_the_run_without_its_timeout() -> None:
+    # The update waited out the example timeout (600 s here) for a worker that was gone.
+    result = explore(APPROVAL, new=[APPROVAL],
+                     plugins=["tests.workflows.plugin_workflows:stops_at_an_update"],
+                     workflow_type="Approval", max_signals=0, max_updates=1,
+                     example_timeout=600, max_examples=20)  # fmt: skip
+    assert result.exit_code == 2, result.render()
+    (error,) = result.errors
+    assert error.startswith(
+        "Approval: generate stopped: the baseline worker stopped (RuntimeError: the metrics "
+        "agent went away) while running example generated-Approval-"
+    )
+    assert "fix what stopped it" in error
+    # it stopped at the example that sent the update (the first examples drew none)
+    stopped_at = int(error.split("generated-Approval-")[1].split()[0])
+    assert result.examples == stopped_at < 20 and not result.counterexamples

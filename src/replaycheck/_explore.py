@@ -242,6 +242,7 @@ class Engine:
         name = target.workflow_type
         example = Example(data, f"generated-{name}-{next(self.counter)}", name)
         full: tuple[Any, ...] = ()
+        example.worker = self.worker_run
         plan(example, messages)
         self.current, self.example_id = example, example.workflow_id
         try:

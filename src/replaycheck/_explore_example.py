@@ -4,6 +4,7 @@ it recorded, and the signals and updates it sends."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -132,6 +133,8 @@ class Example:
     """(update id, delivery) of each update not accepted or rejected within the timeout."""
     sends: int = 0
     """Signals and updates sent so far (each delivery's ``sent``)."""
+    worker: asyncio.Task[None] | None = None
+    """The baseline worker's run: an update stops waiting once it ends."""
     abort: BaseException | None = None
     """Raised by Hypothesis inside a stand-in; re-raised in the test, where it belongs."""
 

@@ -9,7 +9,7 @@ cannot take (it closed first, its validator rejected it) is reported, never an e
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -112,16 +112,15 @@ async def _update(example: Example, message: Message, when: str, timeout: float)
     assert example.handle is not None
     update_id = f"{example.workflow_id}-update-{message.index + 1}"
     delivery = UpdateDelivery(message.name, message.args, when, sent=example.sends)
+    start = example.handle.start_update(
+        message.name,
+        args=list(message.args),
+        id=update_id,
+        wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+    )
     try:
-        await asyncio.wait_for(
-            example.handle.start_update(
-                message.name,
-                args=list(message.args),
-                id=update_id,
-                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
-            ),
-            timeout,
-        )
+        if not await _unless_worker_stops(example, start, timeout):
+            return  # the driver ends the run, saying the worker stopped
     except (RPCError, WorkflowUpdateFailedError) as exc:
         _server_failed(example, exc)
         return  # the execution closed first: reported as not sent
@@ -133,6 +132,27 @@ async def _update(example: Example, message: Message, when: str, timeout: float)
     # A rejected update comes back too, with its outcome: the history tells it from an accepted
     # one (``recorded_updates``).
     example.updates.append((update_id, delivery))
+
+
+async def _unless_worker_stops(example: Example, call: Awaitable[Any], timeout: float) -> bool:
+    """Await ``call`` for up to ``timeout`` seconds; ``False`` at once if the baseline worker
+    stops first: nothing would take the update then, and waiting out the timeout showed
+    nothing."""
+    task = asyncio.ensure_future(call)
+    worker = example.worker
+    try:
+        waits = {task} if worker is None else {task, worker}
+        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not task.done():  # not taken in time, the worker gone, or this cancelled
+            task.cancel()
+            await asyncio.wait({task})
+    if not task.cancelled():
+        task.result()  # what it raised is the caller's to judge
+        return True
+    if worker is not None and worker.done():
+        return False
+    raise asyncio.TimeoutError
 
 
 def _server_failed(example: Example, exc: BaseException) -> None:

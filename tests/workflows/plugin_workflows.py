@@ -6,7 +6,14 @@ from typing import Any
 
 from temporalio import activity
 from temporalio.plugin import SimplePlugin
-from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
+from temporalio.worker import (
+    ActivityInboundInterceptor,
+    ExecuteActivityInput,
+    HandleUpdateInput,
+    Interceptor,
+    WorkflowInboundInterceptor,
+    WorkflowInterceptorClassInput,
+)
 
 from examples.provisioning import workflows_unsafe
 from examples.provisioning.workflows import NotifyTenantWorkflow, TenantProvisioningWorkflow
@@ -95,3 +102,51 @@ class StopsMidRun(SimplePlugin):
 def stops_mid_run() -> StopsMidRun:
     """A new one per worker (its event belongs to the worker's event loop)."""
     return StopsMidRun()
+
+
+class _FailsUpdates(Interceptor):
+    """Fails the workflow task that would take an update (the update is never accepted), and
+    tells ``plugin`` the update came."""
+
+    def __init__(self, plugin: "StopsAtAnUpdate") -> None:
+        self.plugin = plugin
+
+    def workflow_interceptor_class(
+        self, input: WorkflowInterceptorClassInput
+    ) -> type[WorkflowInboundInterceptor]:
+        plugin = self.plugin
+
+        class Inbound(WorkflowInboundInterceptor):
+            async def handle_update_handler(self, input: HandleUpdateInput) -> Any:
+                plugin.came()
+                raise RuntimeError("the worker is going away")
+
+        return Inbound
+
+
+class StopsAtAnUpdate(SimplePlugin):
+    """A plugin that shuts its worker down, then fails, once an update comes: the update waits
+    for a worker that is gone."""
+
+    def __init__(self) -> None:
+        self.update = asyncio.Event()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        super().__init__("stops-at-an-update", interceptors=[_FailsUpdates(self)])
+
+    def came(self) -> None:
+        """An update came (called from the workflow's thread)."""
+        assert self.loop is not None
+        self.loop.call_soon_threadsafe(self.update.set)
+
+    async def run_worker(self, worker: Any, next: Any) -> None:
+        self.loop = asyncio.get_running_loop()
+        run = asyncio.create_task(next(worker))
+        await self.update.wait()
+        await worker.shutdown()
+        await run
+        raise RuntimeError("the metrics agent went away")
+
+
+def stops_at_an_update() -> StopsAtAnUpdate:
+    """A new one per worker (its event belongs to the worker's event loop)."""
+    return StopsAtAnUpdate()
