@@ -15,7 +15,7 @@ import pytest
 from replaycheck._explore_example import Example, Message
 from replaycheck._explore_send import IDLE, send
 from replaycheck._progress import Progress
-from replaycheck._server_failure import ServerFailed
+from replaycheck._server_failure import RunStopped
 from replaycheck.generate import Exploration, GenerationSpec, run
 
 from .conftest import REPO
@@ -79,7 +79,7 @@ def test_a_nondeterminism_found_before_the_server_failed_is_still_reported() -> 
 def test_a_signal_or_update_the_server_does_not_answer_ends_the_run(kind: str) -> None:
     # Not taken for a signal or update to an execution that closed first (left unsent).
     example = asyncio.run(_send_to_a_killed_server(kind))
-    assert isinstance(example.abort, ServerFailed)
+    assert isinstance(example.abort, RunStopped)
     text = str(example.abort)
     assert (
         f"while sending a{'n' if kind == 'update' else ''} {kind} to example generated-Odd-Type-7"

@@ -17,7 +17,7 @@ from replaycheck._explore import Engine, history_bytes
 from replaycheck._explore_example import Limits, Recorded, Returns, Target
 from replaycheck._progress import Progress
 from replaycheck._scenario import Scenario
-from replaycheck._server_failure import ServerFailed, is_server_failure, server_failed
+from replaycheck._server_failure import RunStopped, is_server_failure, server_failed
 from replaycheck.verdict import Verdict
 
 QUIET_LOGGERS = ("temporalio.activity", "temporalio.workflow", "temporalio.worker._activity")
@@ -91,7 +91,7 @@ class Runner:
         self.shrinking = False
         self.found: FoundNondeterminism | None = None
         """The last failing example of the type being explored (the smallest so far)."""
-        self.failed: ServerFailed | None = None
+        self.failed: RunStopped | None = None
         """The test server's failure that ended the type being explored."""
         self.keys = iter(range(1 << 62))
         self.levels: dict[str, int] = {}
@@ -137,7 +137,7 @@ class Runner:
         try:
             recorded = self.loop.run_until_complete(self.engine.run(data, target))
         except BaseException as exc:  # not a finding: never shrunk nor reported as one
-            if isinstance(exc, ServerFailed):  # sent a signal or update
+            if isinstance(exc, RunStopped):  # sent a signal or update
                 self.failed = exc
             elif is_server_failure(exc):
                 self.failed = server_failed(exc, target.workflow_type, self.engine.example_id)
@@ -225,7 +225,7 @@ class Runner:
                 raise
         except FoundNondeterminism as exc:
             return TypeOutcome(target.workflow_type, count[0], failure=self.read_whole(exc))
-        except ServerFailed as exc:  # what was found before it stays found
+        except RunStopped as exc:  # what was found before it stays found
             found = self.read_whole(self.found) if self.found is not None else None
             return TypeOutcome(
                 target.workflow_type, count[0], failure=found, error=str(exc), halted=True

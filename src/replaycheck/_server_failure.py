@@ -36,9 +36,9 @@ ADVICE = (
 """What to do about a server that failed under an example."""
 
 
-class ServerFailed(BaseException):
-    """The test server (or the baseline worker) failed under an example (a
-    ``BaseException``, as ``KeyboardInterrupt`` is: Hypothesis then stops at once instead of
+class RunStopped(BaseException):
+    """The test server failed, or the baseline worker stopped, under an example: the run ends
+    (a ``BaseException``, as ``KeyboardInterrupt`` is: Hypothesis then stops at once instead of
     shrinking it as a failing example)."""
 
 
@@ -54,12 +54,12 @@ def is_server_failure(exc: BaseException, *, any_status: bool = True) -> bool:
     return any_status or exc.status.name in SERVER_STATUSES
 
 
-def server_failed(exc: BaseException, workflow_type: str, workflow_id: str) -> ServerFailed:
+def server_failed(exc: BaseException, workflow_type: str, workflow_id: str) -> RunStopped:
     """The sentence ending the run: what was being done, for which example, what the server
     said, and what to do."""
     doing = _doing(exc.__traceback__)
     said = _said(exc)
-    return ServerFailed(
+    return RunStopped(
         f"generate stopped: {said} while {doing} example {workflow_id} of workflow type "
         f"{workflow_type}; {ADVICE}"
     )
@@ -67,7 +67,7 @@ def server_failed(exc: BaseException, workflow_type: str, workflow_id: str) -> S
 
 def worker_stopped(
     exc: BaseException | None, workflow_type: str, workflow_id: str, *, ran: bool
-) -> ServerFailed:
+) -> RunStopped:
     """The sentence ending the run when the baseline worker stopped (``exc``: what its run
     raised; ``ran``: whether it ever ran a workflow task). Nothing would run the examples."""
     cause = exc
@@ -75,7 +75,7 @@ def worker_stopped(
         cause = cause.__cause__  # temporalio's "Workflow worker failed" names no reason
     where = f"while running example {workflow_id} of workflow type {workflow_type}"
     if cause is not None and is_server_failure(cause):
-        return ServerFailed(
+        return RunStopped(
             f"generate stopped: the baseline worker stopped, {_said(cause)}, {where}; {ADVICE}"
         )
     why = "its run returned" if exc is None else f"{type(exc).__name__}: {exc}"
@@ -88,7 +88,7 @@ def worker_stopped(
             "generate could not start: the baseline worker stopped before it ran a workflow "
             f"task ({why})"
         )
-    return ServerFailed(
+    return RunStopped(
         f"{head}; fix what stopped it (the worker plugins and interceptors you configure run "
         "in it) and run again"
     )
