@@ -3555,7 +3555,7 @@ def test_a_flag_changed_at_the_caller_gates_the_argument_where_it_is_passed(
     )
     # GitHub annotations and the summary's list of places point at the caller's line.
     from replaycheck._render_github import annotation_target
-    from replaycheck.report import gate_places
+    from replaycheck._render_summary import gate_places
 
     verdict = committed_verdicts()["FlagAtCaller"]
     assert annotation_target(verdict) == (caller.file, caller.line)

@@ -24,11 +24,11 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from replaycheck._patch_scan import scan
+from replaycheck._render_summary import render_summary
 from replaycheck.cli import main
 from replaycheck.histories import read_history
 from replaycheck.patches import PatchesReport, PatchReport, analyze
 from replaycheck.replay import ReplayJob, replay
-from replaycheck.report import render_summary
 from replaycheck.verdict import Verdict
 from tests.conftest import FIXTURES, REPO
 

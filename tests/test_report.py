@@ -401,7 +401,7 @@ def test_inspect_errors_are_one_line_exit_2(name: str, tmp_path: Path) -> None:
 def test_the_summary_points_at_what_every_user_has_not_at_this_repositorys_docs() -> None:
     # A project using the package has no docs/ of replaycheck's: the fixes printed above it,
     # and `replaycheck patches`, are what it can follow.
-    from replaycheck.report import render_summary
+    from replaycheck._render_summary import render_summary
     from replaycheck.verdict import Verdict
 
     bad = Verdict(path="h.json", verdict="nondeterministic", message="changed")
@@ -413,8 +413,8 @@ def test_the_summary_points_at_what_every_user_has_not_at_this_repositorys_docs(
 def test_the_summary_asks_for_a_gate_only_when_every_fix_is_one() -> None:
     # A renamed signal handler is fixed by keeping a handler under the old name, not by a gate:
     # the closing line must not send the user to workflow.patched() for it.
+    from replaycheck._render_summary import render_summary
     from replaycheck.diagnose import Diagnosis
-    from replaycheck.report import render_summary
     from replaycheck.verdict import Verdict
 
     gate = Diagnosis(message="changed", change="renamed", recorded_kind="activity",
@@ -703,7 +703,7 @@ def test_the_github_closing_lines_name_the_annotations_it_prints() -> None:
 def test_the_closing_line_after_a_too_early_deprecation_says_to_go_back_to_the_gate() -> None:
     # The code has its gate already; deprecate_patch() replaced it too early. The fix under the
     # history said so, but the closing line asked to gate the change with workflow.patched().
-    from replaycheck.report import render_summary
+    from replaycheck._render_summary import render_summary
 
     verdicts = committed_verdicts()
     early = verdicts["DeprecateEarly"]

@@ -125,7 +125,8 @@ def check(
     verdicts = reconcile(verdicts)
     emit(render(verdicts, fmt, color=use_color(output, fmt)), output)
     if output is not None:  # stdout stays clean; a CI log still says what happened
-        from replaycheck.report import display_path, render_summary
+        from replaycheck._render_summary import render_summary
+        from replaycheck.report import display_path
 
         counts = render_summary(verdicts).splitlines()[0]
         click.echo(f"{counts}; report written to {display_path(output)}", err=True)

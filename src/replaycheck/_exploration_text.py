@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from replaycheck.report import plural, what_to_do
+from replaycheck._render_summary import what_to_do
+from replaycheck.report import plural
 
 if TYPE_CHECKING:
     from replaycheck.generate import Exploration

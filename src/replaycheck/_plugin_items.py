@@ -225,7 +225,7 @@ def next_step_line(failed: Sequence[Verdict], *, by_cause: bool = False) -> str:
     """What to do about the run's failures (:func:`failed_verdicts`): gate the change, go back
     to a gate ``deprecate_patch()`` replaced too early, or fix each as its failure shows (its
     cause, ``by_cause``: the lines above list the causes)."""
-    from replaycheck.report import what_to_do
+    from replaycheck._render_summary import what_to_do
 
     if by_cause:
         what = what_to_do(failed, shown="under each cause above", own="under its cause above")

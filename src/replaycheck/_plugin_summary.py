@@ -113,7 +113,8 @@ class VerdictCounter:
         return self._reasons
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
-        from replaycheck.report import plural, running_line
+        from replaycheck._render_summary import running_line
+        from replaycheck.report import plural
 
         ok, bad, err = (self.counts[k] for k in ("ok", "nondeterministic", "error"))
         warnings = _hidden_header_warnings(config)

@@ -14,15 +14,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from replaycheck._render_summary import count_running, running_line
 from replaycheck.errors import ConfigError
-from replaycheck.report import (
-    count_running,
-    display_path,
-    plural,
-    printable,
-    render_verdict,
-    running_line,
-)
+from replaycheck.report import display_path, plural, printable, render_verdict
 from replaycheck.verdict import Verdict, summarize
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

@@ -11,13 +11,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from replaycheck._render_ci import one_line
-from replaycheck.report import (
-    diagnosis_key,
-    display_path,
-    plural,
-    printable,
-    render_summary,
-)
+from replaycheck._render_summary import render_summary
+from replaycheck.report import diagnosis_key, display_path, plural, printable
 from replaycheck.verdict import Note, Verdict
 
 
