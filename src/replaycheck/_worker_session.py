@@ -13,7 +13,6 @@ import tempfile
 import threading
 import time
 import weakref
-from dataclasses import replace
 from typing import IO, Any
 
 from replaycheck._job import ReplayJob
@@ -24,6 +23,7 @@ from replaycheck._worker_launch import (
     worker_command,
     worker_env,
 )
+from replaycheck._worker_lost import crash_reason, timed_out_late, timeout_size
 from replaycheck.errors import ConfigError, WorkflowImportError
 from replaycheck.verdict import Verdict
 
@@ -190,9 +190,10 @@ class WorkerSession:
                 raise self._not_ready(line)
             if line is None:
                 limit = self.job.limit_for(self.current_events)
-                return self._lost(f"timed out after {limit:g} s{self._size()}")
+                size = timeout_size(self.job, self.current is not None, self.current_events)
+                return self._lost(f"timed out after {limit:g} s{size}")
             if line == b"":
-                return self._lost(_crash_reason(self.proc))
+                return self._lost(crash_reason(self.proc))
             verdict = self._handle(json.loads(line))
             if verdict is not None:
                 return verdict
@@ -303,17 +304,7 @@ class WorkerSession:
         return None
 
     def _collect(self, worker_index: int, verdict: Verdict) -> tuple[int, Verdict]:
-        limit = self.job.limit_for(verdict.events)
-        if verdict.seconds > limit:  # it finished, but while nobody was waiting
-            verdict = replace(
-                verdict,
-                verdict="error",
-                message=f"replay timed out after {limit:g} s (it took "
-                f"{verdict.seconds:.3g} s for {verdict.events} events); this history was not "
-                f"checked; {raise_timeout(self.job)} for histories this long",
-                diagnosis=None,
-                verified_through=0,
-            )
+        verdict = timed_out_late(verdict, self.job)
         position = worker_index - self.base
         key, _ = self.queue.pop(position)
         if position != 0:  # never happens: the worker answers in order
@@ -322,21 +313,6 @@ class WorkerSession:
         self.current = None
         self.deadline = self._between_histories()
         return key, verdict
-
-    def _size(self) -> str:
-        """`` in a history of N events; ...`` for a timeout while replaying a long history,
-        `` while reading the history; ...`` before the worker had read it."""
-        if self.current is None:
-            return ""
-        if not self.current_events:
-            return (
-                " while reading the history; if it is that large rather than stuck, "
-                f"{raise_timeout(self.job)}"
-            )
-        return (
-            f" in a history of {self.current_events} events; if it is that long rather than "
-            f"stuck, {raise_timeout(self.job)}"
-        )
 
     def _between_histories(self) -> float:
         """Deadline for the next "start": the worker may be building a Replayer; a history's
@@ -374,25 +350,3 @@ def say_note(text: str, said: set[str]) -> None:
         said.add(text)
     sys.stderr.write(f"replaycheck: note: {text}\n")
     sys.stderr.flush()
-
-
-RAISE_TIMEOUT = (
-    "raise the timeout (--timeout, --replaycheck-timeout, or timeout in [tool.replaycheck])"
-)
-
-
-def raise_timeout(job: ReplayJob) -> str:
-    """The fix of a timeout, naming where ``job``'s caller sets it: :data:`RAISE_TIMEOUT` for
-    the command line, else its own place (``override(timeout=...)``, ``--replaycheck-timeout``)
-    and ``[tool.replaycheck]``."""
-    given = job.python_name("timeout")
-    if given is None:
-        return RAISE_TIMEOUT
-    return f"raise the timeout ({given + ', or ' if given else ''}timeout in [tool.replaycheck])"
-
-
-def _crash_reason(proc: subprocess.Popen[bytes]) -> str:
-    code = proc.wait()
-    if code < 0:
-        return f"crashed the replay worker (signal {-code})"
-    return f"crashed the replay worker (exit code {code})"
