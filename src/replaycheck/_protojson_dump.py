@@ -13,32 +13,24 @@ ListValue, FieldMask, wrappers; none occur in histories) go through ``MessageToD
 
 from __future__ import annotations
 
-import binascii
-import datetime
 import json
-import math
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from google.protobuf import descriptor_pool, json_format
-from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
-from google.protobuf.internal import type_checkers
+from google.protobuf import json_format
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 from replaycheck._protojson import is_repeated
+from replaycheck._protojson_texts import Text, encode_str, leaf_text, scalar_text
 
 __all__ = ["message_json", "write_message"]
 
-_Text = Callable[[Any], str]
-"""A scalar (or leaf message) value -> its JSON text."""
 _Write = Callable[[Any, int, list[str]], None]
 """Append the JSON text of a message, nested ``depth`` levels deep, to a list."""
 
-_encode_str: Callable[[str], str] = json.encoder.encode_basestring
-_b2a = binascii.b2a_base64
 _FD = FieldDescriptor
-_INT64 = frozenset({_FD.CPPTYPE_INT64, _FD.CPPTYPE_UINT64})
 _FALLBACK = frozenset(
     {
         "google.protobuf.Any",
@@ -48,7 +40,6 @@ _FALLBACK = frozenset(
         "google.protobuf.Value",
     }
 )
-_EPOCH = datetime.datetime(1970, 1, 1)
 _CACHE_SIZE = 4096
 _lock = threading.RLock()
 _writers: dict[str, _Write] = {}
@@ -68,134 +59,11 @@ def _pad(depth: int) -> str:
     return _pads[depth] if depth < _MAX_PAD else "\n" + "  " * depth
 
 
-# --- scalars --------------------------------------------------------------------------------------
-
-
-def _int64_text(value: int) -> str:
-    return f'"{value}"'
-
-
-def _bool_text(value: bool) -> str:
-    return "true" if value else "false"
-
-
-def _bytes_text(value: bytes) -> str:
-    return '"' + _b2a(value, newline=False).decode("ascii") + '"'
-
-
-def _float_text(value: float, float32: bool) -> str:
-    if math.isinf(value):
-        return '"-Infinity"' if value < 0 else '"Infinity"'
-    if math.isnan(value):
-        return '"NaN"'
-    return repr(type_checkers.ToShortestFloat(value) if float32 else value)
-
-
-def _custom_enum_names(enum: EnumDescriptor) -> dict[int, str]:
-    """JSON names given with the ``pb.enumvalue.json`` option, which MessageToDict prints."""
-    try:
-        ext: Any = descriptor_pool.Default().FindExtensionByName("pb.enumvalue.json")
-    except KeyError:
-        return {}
-    names: dict[int, str] = {}
-    for value in enum.values:
-        options: Any = value.GetOptions()
-        if options.HasExtension(ext) and options.Extensions[ext].HasField("string"):
-            names.setdefault(value.number, options.Extensions[ext].string)
-    return names
-
-
-def _enum_text(enum: EnumDescriptor) -> _Text:
-    if enum.full_name == "google.protobuf.NullValue":
-        return lambda value: "null"
-    texts = {number: _encode_str(value.name) for number, value in enum.values_by_number.items()}
-    texts.update({n: _encode_str(name) for n, name in _custom_enum_names(enum).items()})
-    closed = bool(getattr(enum, "is_closed", False))
-
-    def text(value: int) -> str:
-        known = texts.get(value)
-        if known is not None:
-            return known
-        if closed:
-            raise json_format.SerializeToJsonError(
-                "Enum field contains an integer value which can not mapped to an enum value."
-            )
-        return str(value)
-
-    return text
-
-
-def _scalar_text(field: FieldDescriptor) -> _Text:
-    cpp = field.cpp_type
-    if cpp == _FD.CPPTYPE_STRING:
-        return _bytes_text if field.type == _FD.TYPE_BYTES else _encode_str
-    if cpp == _FD.CPPTYPE_BOOL:
-        return _bool_text
-    if cpp in _INT64:
-        return _int64_text
-    if cpp == _FD.CPPTYPE_ENUM:
-        assert field.enum_type is not None
-        return _enum_text(field.enum_type)
-    if cpp == _FD.CPPTYPE_FLOAT:
-        return lambda value: _float_text(value, True)
-    if cpp == _FD.CPPTYPE_DOUBLE:
-        return lambda value: _float_text(value, False)
-    return int.__repr__  # int32, uint32 and their fixed/signed variants
-
-
-# --- well-known types -----------------------------------------------------------------------------
-
-_second_texts: dict[int, str] = {}
-
-
-def _timestamp_text(msg: Any) -> str:
-    """``Timestamp.ToJsonString`` (quoted), with the date part cached per second."""
-    seconds, nanos = msg.seconds, msg.nanos
-    base = _second_texts.get(seconds)
-    if base is None:
-        if not (-62135596800 <= seconds <= 253402300799 and 0 <= nanos < 1_000_000_000):
-            return _encode_str(msg.ToJsonString())  # raises ValueError as MessageToDict does
-        day_seconds = seconds % 86400
-        moment = _EPOCH + datetime.timedelta((seconds - day_seconds) // 86400, day_seconds)
-        base = '"' + moment.isoformat()
-        if len(_second_texts) >= _CACHE_SIZE:
-            _second_texts.clear()
-        _second_texts[seconds] = base
-    return base + _fraction(nanos) + 'Z"'
-
-
-def _fraction(nanos: int) -> str:
-    if nanos == 0:
-        return ""
-    if nanos % 1_000_000 == 0:
-        return f".{nanos // 1_000_000:03d}"
-    if nanos % 1000 == 0:
-        return f".{nanos // 1000:06d}"
-    return f".{nanos:09d}"
-
-
-def _duration_text(msg: Any) -> str:
-    """``Duration.ToJsonString`` (quoted)."""
-    seconds, nanos = msg.seconds, msg.nanos
-    if 0 <= seconds <= 315576000000 and 0 <= nanos < 1_000_000_000:
-        return f'"{seconds}{_fraction(nanos)}s"'
-    return _encode_str(msg.ToJsonString())  # negative or invalid: the library's own rules
-
-
 def _fallback_writer(value: Message, depth: int, out: list[str]) -> None:
     text = json.dumps(
         json_format.MessageToDict(value), indent=2, sort_keys=True, ensure_ascii=False
     )
     out.append(text.replace("\n", _pad(depth)))
-
-
-def _leaf_text(desc: Descriptor) -> _Text | None:
-    """A text function for message types written as one value, or None for regular ones."""
-    if desc.full_name == "google.protobuf.Timestamp":
-        return _timestamp_text
-    if desc.full_name == "google.protobuf.Duration":
-        return _duration_text
-    return None
 
 
 def _is_fallback(desc: Descriptor) -> bool:
@@ -225,7 +93,7 @@ def _build_writer(desc: Descriptor) -> _Write:
     if _is_fallback(desc):
         _building[desc.full_name] = _fallback_writer
         return _fallback_writer
-    table: dict[FieldDescriptor, tuple[str, _Text | None, _Write | None]] = {}
+    table: dict[FieldDescriptor, tuple[str, Text | None, _Write | None]] = {}
     ranks: dict[FieldDescriptor, int] = {}
     pads = _pads
 
@@ -256,11 +124,11 @@ def _build_writer(desc: Descriptor) -> _Write:
     names = sorted(field.json_name for field in desc.fields)
     for field in desc.fields:
         ranks[field] = names.index(field.json_name)
-        table[field] = (_encode_str(field.json_name) + ": ", *_field_writers(field))
+        table[field] = (encode_str(field.json_name) + ": ", *_field_writers(field))
     return write
 
 
-def _field_writers(field: FieldDescriptor) -> tuple[_Text | None, _Write | None]:
+def _field_writers(field: FieldDescriptor) -> tuple[Text | None, _Write | None]:
     """``(text, None)`` for a value written in one piece, else ``(None, writer)``."""
     message_type = field.message_type
     if message_type is not None and message_type.GetOptions().map_entry:
@@ -271,11 +139,11 @@ def _field_writers(field: FieldDescriptor) -> tuple[_Text | None, _Write | None]
     return _single_writers(field)
 
 
-def _single_writers(field: FieldDescriptor) -> tuple[_Text | None, _Write | None]:
+def _single_writers(field: FieldDescriptor) -> tuple[Text | None, _Write | None]:
     message_type = field.message_type
     if message_type is None:
-        return _scalar_text(field), None
-    leaf = _leaf_text(message_type)
+        return scalar_text(field), None
+    leaf = leaf_text(message_type)
     if leaf is not None:
         return leaf, None
     return None, _nested_writer(message_type)
@@ -326,7 +194,7 @@ def _nested_writer(desc: Descriptor) -> _Write:
     return write_cached
 
 
-def _list_writer(text: _Text | None, write: _Write | None) -> _Write:
+def _list_writer(text: Text | None, write: _Write | None) -> _Write:
     def write_list(values: Any, depth: int, out: list[str]) -> None:
         pad = _pad(depth + 1)
         if text is not None:
@@ -366,7 +234,7 @@ def _map_writer(entry: Descriptor) -> _Write:
         pad = _pad(depth + 1)
         sep = "{" + pad
         for key, value in items:
-            head = sep + _encode_str(key) + ": "
+            head = sep + encode_str(key) + ": "
             if text is not None:
                 out.append(head + text(value))
             else:
@@ -381,7 +249,7 @@ def _map_writer(entry: Descriptor) -> _Write:
 def write_message(message: Message, depth: int, out: list[str]) -> None:
     """Append ``message`` as indented JSON, nested ``depth`` levels deep, to ``out``."""
     desc: Any = message.DESCRIPTOR
-    leaf = _leaf_text(desc)
+    leaf = leaf_text(desc)
     if leaf is not None:
         out.append(leaf(message))
     else:
