@@ -57,6 +57,13 @@ _NAMED = 5
 """How many of the other histories of a change its annotation names."""
 
 
+def _first_named(verdicts: Sequence[Verdict]) -> str:
+    """The files of the first :data:`_NAMED` of ``verdicts``, and how many more."""
+    names = [printable(display_path(v.path)) for v in verdicts[:_NAMED]]
+    more = f" and {len(verdicts) - _NAMED} more" if len(verdicts) > _NAMED else ""
+    return f"{', '.join(names)}{more}"
+
+
 def annotation(verdict: Verdict, same: Sequence[Verdict] = ()) -> str:
     """A ``::error`` workflow command for a verdict that is not ``ok``, and for ``same``: the
     failures with its change and fix (the errors with its reason), which it counts and names
@@ -67,10 +74,8 @@ def annotation(verdict: Verdict, same: Sequence[Verdict] = ()) -> str:
     if same:
         more = plural(len(same), "more history")
         what += f", and {more}"
-        names = [printable(display_path(v.path)) for v in same[:_NAMED]]
-        rest = f" and {len(same) - _NAMED} more" if len(same) > _NAMED else ""
         shared = "reason" if verdict.verdict == "error" else "change and fix"
-        body.append(f"{more} with the same {shared}: {', '.join(names)}{rest}")
+        body.append(f"{more} with the same {shared}: {_first_named(same)}")
     if verdict.diagnosis is not None:
         severities = [v.diagnosis.severity for v in (verdict, *same) if v.diagnosis is not None]
         body.append(f"severity: {'; '.join(dict.fromkeys(severities))}")
@@ -143,13 +148,11 @@ def _overflow_annotation(groups: Sequence[tuple[Verdict, list[Verdict]]]) -> str
     where each is told. All the annotations still follow (another CI may show them all)."""
     count = sum(1 + len(same) for _, same in groups)
     hidden = groups[SHOWN_ERRORS - 1 :]
-    names = [printable(display_path(v.path)) for v, _ in hidden[:_NAMED]]
-    more = f" and {len(hidden) - _NAMED} more" if len(hidden) > _NAMED else ""
     body = [
         f"{len(groups)} changes or reasons failed {plural(count, 'history')}; GitHub shows "
         f"{SHOWN_ERRORS} error annotations a step, this one and the next {SHOWN_ERRORS - 1}: "
         "the job summary and the text report of `replaycheck check` tell each one",
-        f"not shown: the {len(hidden)} from {', '.join(names)}{more}",
+        f"not shown: the {len(hidden)} from {_first_named([v for v, _ in hidden])}",
     ]
     title = _escape_property(f"replaycheck: {len(groups)} changes or reasons failed")
     return f"::error title={title}::{_escape_data(chr(10).join(body))}"
