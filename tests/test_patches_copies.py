@@ -121,3 +121,40 @@ def run_check(*args: str) -> str:
     from replaycheck.cli import main
 
     return CliRunner().invoke(main, ["check", *args]).stdout
+
+
+def test_copies_of_a_counted_run_and_of_a_run_past_the_retention_are_told_apart(
+    lifecycle_histories: Path, tmp_path: Path
+) -> None:
+    # A running execution (never past a retention) under two folders is counted once, by one
+    # copy; the closed run past the retention is left out with both its copies to delete. Each
+    # copy is named once, in its own list.
+    running, closed = copies(lifecycle_histories)
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(TYRELL, tmp_path / folder)
+    first, second = (str(tmp_path / f / TYRELL.name) for f in ("a", "b"))
+    args = ("-w", GATED, "--retention", "1e-8", running, closed, first, second)
+    doc = json.loads(run(*args, "--format", "json").stdout)
+    assert (doc["histories"], doc["replay"]["ok"]) == (4, 4)
+    assert doc["copies"] == [{"path": second, "kept": first}]
+    assert doc["expired_copies"] == [{"path": running, "kept": closed}]
+    assert doc["expired_paths"] == [closed, running]
+    assert doc["expired"] == 1
+    lines = run(*args).stdout.splitlines()
+    copied = lines.index(
+        "1 file was a copy of a run already counted (the same workflow id and run id), left "
+        "out: each run counts once, by its most complete copy (closed, else the longest "
+        "history):"
+    )
+    assert lines[copied + 1] == f"  {display_path(second)}  (counted: {display_path(first)})"
+    gone = lines.index(
+        "past the retention, the server has deleted them: delete their fixtures too, or "
+        "`check` keeps replaying them (and fails them once a gate is deprecated):"
+    )
+    assert lines[gone + 1 :] == [
+        f"  {display_path(closed)}",
+        f"  {display_path(running)}  (a copy of {display_path(closed)})",
+    ]
+    assert copied < gone
+    assert sum(display_path(running) in x for x in lines) == 1
