@@ -37,6 +37,10 @@ CANCEL = {"ACTIVITY_TASK_CANCEL_REQUESTED", "ACTIVITY_TASK_CANCELED", "TIMER_CAN
           "CHILD_WORKFLOW_EXECUTION_CANCELED"}  # fmt: skip
 """The event types of a cancel (the workflow's own cancel request was checked before)."""
 
+NEXUS_CANCEL = {"NEXUS_OPERATION_CANCEL_REQUESTED", "NEXUS_OPERATION_CANCEL_REQUEST_COMPLETED",
+                "NEXUS_OPERATION_CANCEL_REQUEST_FAILED", "NEXUS_OPERATION_CANCELED"}  # fmt: skip
+"""The event types of a Nexus operation's cancel (``tests/test_nexus_cancel_order.py``)."""
+
 ANSWERED_AFTER_CLOSE = ("EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED",
                         "CHILD_WORKFLOW_EXECUTION_CANCELED")  # fmt: skip
 """The one pair read in either order: the server answers a request to cancel a child that has
@@ -51,11 +55,13 @@ def _name(event: HistoryEvent) -> str:
 
 
 def _owner(event: HistoryEvent, children: dict[str, int]) -> tuple[str, int] | None:
-    """What the event belongs to: an activity, a timer, a child or a cancel request (by the id
-    of the event that began it), or ``None``."""
+    """What the event belongs to: an activity, a timer, a Nexus operation, a child or a cancel
+    request (by the id of the event that began it), or ``None``."""
     name, attrs = _name(event), getattr(event, event.WhichOneof("attributes") or "")
-    if name in ("ACTIVITY_TASK_SCHEDULED", "TIMER_STARTED"):
+    if name in ("ACTIVITY_TASK_SCHEDULED", "TIMER_STARTED", "NEXUS_OPERATION_SCHEDULED"):
         return name.split("_")[0], event.event_id
+    if name.startswith("NEXUS_OPERATION_"):
+        return "NEXUS", attrs.scheduled_event_id
     if name.startswith("ACTIVITY_TASK_"):
         return "ACTIVITY", attrs.scheduled_event_id
     if name in ("TIMER_FIRED", "TIMER_CANCELED"):
@@ -75,7 +81,8 @@ def _owner(event: HistoryEvent, children: dict[str, int]) -> tuple[str, int] | N
 
 def cancel_pairs(events: list[HistoryEvent]) -> Iterator[tuple[int, int]]:
     """Positions of two events of one cancel (at least one a cancel's), earlier first: of an
-    activity, a timer or a child it cancels, or of a request to cancel another workflow."""
+    activity, a timer, a Nexus operation or a child it cancels, or of a request to cancel
+    another workflow."""
     of: dict[tuple[str, int], list[int]] = {}
     children: dict[str, int] = {}
     for at, event in enumerate(events):
@@ -85,7 +92,7 @@ def cancel_pairs(events: list[HistoryEvent]) -> Iterator[tuple[int, int]]:
     for ats in of.values():
         for n, a in enumerate(ats):
             for b in ats[n + 1 :]:
-                if _name(events[a]) in CANCEL or _name(events[b]) in CANCEL:
+                if {_name(events[a]), _name(events[b])} & (CANCEL | NEXUS_CANCEL):
                     yield a, b
 
 

@@ -1,6 +1,7 @@
 """The links between a history's events: a workflow task's Started, Completed, Failed and
 TimedOut name its Scheduled (and Started) event, an activity's events its Scheduled one, a
-timer's its Started one, a child workflow's its Initiated one.
+timer's its Started one, a child workflow's its Initiated one, a Nexus operation's its
+Scheduled one.
 
 temporalio's ``Replayer`` waits forever on (or passes) a history whose links are broken (a
 WorkflowTaskStarted lost from the file, the ids after it renumbered), or whose
@@ -19,7 +20,10 @@ cancel request (which the test server does not name in it), no cancel request af
 and each cancel command names an earlier event of the workflow task that commanded it (the dev
 server its WorkflowTaskCompleted, the test server its WorkflowTaskStarted). A child's close and
 the answer to a request to cancel it are read in either order: the dev server writes the answer
-after the close when the child closed while the task asking to cancel it ran.
+after the close when the child closed while the task asking to cancel it ran. A Nexus
+operation's cancel request and its answer come before the operation's close, the answer after
+its NexusOperationStarted (the request itself may come before it: the dev server writes it so
+when the workflow asked before the handler started the operation).
 """
 
 from __future__ import annotations
@@ -39,6 +43,10 @@ _CHILD = ("initiated_event_id", "START_CHILD_WORKFLOW_EXECUTION_INITIATED")
 _CHILD_STARTED = ("started_event_id", "CHILD_WORKFLOW_EXECUTION_STARTED")
 _CANCEL_REQUESTED = ("latest_cancel_requested_event_id", "ACTIVITY_TASK_CANCEL_REQUESTED")
 _CANCEL_INITIATED = ("initiated_event_id", "REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED")
+_NEXUS = ("scheduled_event_id", "NEXUS_OPERATION_SCHEDULED")
+_NEXUS_REQUESTED = ("requested_event_id", "NEXUS_OPERATION_CANCEL_REQUESTED")
+_NEXUS_CLOSES = ("COMPLETED", "FAILED", "CANCELED", "TIMED_OUT")
+_NEXUS_CANCELS = ("CANCEL_REQUESTED", "CANCEL_REQUEST_COMPLETED", "CANCEL_REQUEST_FAILED")
 
 _LINKS: dict[str, tuple[tuple[str, str], ...]] = {
     "WORKFLOW_TASK_STARTED": (_WFT,),
@@ -74,6 +82,13 @@ _LINKS: dict[str, tuple[tuple[str, str], ...]] = {
         ),
         (_CANCEL_INITIATED,),
     ),
+    **dict.fromkeys(
+        [f"NEXUS_OPERATION_{e}" for e in ("STARTED", "CANCEL_REQUESTED", *_NEXUS_CLOSES)],
+        (_NEXUS,),
+    ),
+    **dict.fromkeys(
+        [f"NEXUS_OPERATION_{e}" for e in _NEXUS_CANCELS[1:]], (_NEXUS, _NEXUS_REQUESTED)
+    ),
 }
 """Event type -> the fields of its attributes that name another event, and that event's type
 (a field left 0 is not recorded: a task that timed out before it started, or the cancel request
@@ -107,6 +122,7 @@ def broken_task_link(history: History) -> str | None:
     return (
         _unfinished_task(history)
         or _activity_out_of_order(history)
+        or _nexus_cancel_out_of_order(history)
         or _cancel_before_its_task(history)
     )
 
@@ -195,7 +211,7 @@ def _activity_out_of_order(history: History) -> str | None:
         scheduled = getattr(event, event.WhichOneof("attributes") or "").scheduled_event_id
         close = closed.get(scheduled)
         if close is not None:
-            return _after_close(event, close, scheduled)
+            return _after_close(event, close, f"the activity scheduled at event {scheduled}")
         if event.event_type == requested:
             cancelling.add(scheduled)
         elif event.event_type in closes:
@@ -206,13 +222,13 @@ def _activity_out_of_order(history: History) -> str | None:
     return None
 
 
-def _after_close(event: HistoryEvent, close: HistoryEvent, scheduled: int) -> str:
+def _after_close(event: HistoryEvent, close: HistoryEvent, closed: str) -> str:
     from replaycheck.histories import event_type_name
 
     return (
         f"event {event.event_id} ({event_type_name(event.event_type)}) comes after event "
-        f"{close.event_id} ({event_type_name(close.event_type)}), the close of the activity "
-        f"scheduled at event {scheduled}: {_REORDERED}"
+        f"{close.event_id} ({event_type_name(close.event_type)}), the close of {closed}: "
+        f"{_REORDERED}"
     )
 
 
@@ -240,10 +256,12 @@ def _close_out_of_order(close: HistoryEvent, *, requested: bool) -> str | None:
 
 
 _CANCEL_COMMANDS = ("ACTIVITY_TASK_CANCEL_REQUESTED", "TIMER_CANCELED",
-                    "REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED")  # fmt: skip
+                    "REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED",
+                    *(f"NEXUS_OPERATION_{e}" for e in _NEXUS_CANCELS))  # fmt: skip
 """The events of a workflow task's cancel commands: each names the task that commanded it, by
 its WorkflowTaskCompleted (the dev server) or its WorkflowTaskStarted (the time-skipping test
-server), which comes before it on both."""
+server), which comes before it on both. The answer to a Nexus operation's cancel request names
+its request's task (the dev server leaves it 0)."""
 
 
 @functools.cache
@@ -280,3 +298,51 @@ def _cancel_before_its_task(history: History) -> str | None:
                 f"{_REORDERED}"
             )
     return None
+
+
+@functools.cache
+def _nexus_kinds() -> tuple[int, frozenset[int], frozenset[int], frozenset[int]]:
+    """The event type values of a Nexus operation's NexusOperationStarted, of its closes, of
+    its cancel request and the answers to it, and of those answers."""
+    from temporalio.api.enums.v1 import EventType
+
+    def values(ends: tuple[str, ...]) -> frozenset[int]:
+        return frozenset(EventType.Value(f"EVENT_TYPE_NEXUS_OPERATION_{e}") for e in ends)
+
+    started = EventType.EVENT_TYPE_NEXUS_OPERATION_STARTED
+    return started, values(_NEXUS_CLOSES), values(_NEXUS_CANCELS), values(_NEXUS_CANCELS[1:])
+
+
+def _nexus_cancel_out_of_order(history: History) -> str | None:
+    """Why a Nexus operation's cancel request, or the answer to it, comes after the operation's
+    close, or an answer before its NexusOperationStarted, else ``None``: the server writes a
+    request before a close that came while the task asking for it ran, drops an answer that
+    comes after the close, and sends the request to the handler once the operation started."""
+    started, closes, cancels, answers = _nexus_kinds()
+    closed: dict[int, HistoryEvent] = {}  # by the operation's scheduled event id
+    running: set[int] = set()  # the scheduled event ids of the operations started
+    for event in history.events:
+        if event.event_type == started:
+            running.add(event.nexus_operation_started_event_attributes.scheduled_event_id)
+        if event.event_type not in closes and event.event_type not in cancels:
+            continue
+        scheduled = getattr(event, event.WhichOneof("attributes") or "").scheduled_event_id
+        if not scheduled:  # not recorded (as in ``_LINKS``)
+            continue
+        operation = f"the Nexus operation scheduled at event {scheduled}"
+        if scheduled in closed and event.event_type in cancels:
+            return _after_close(event, closed[scheduled], operation)
+        if event.event_type in closes:
+            closed.setdefault(scheduled, event)
+        elif event.event_type in answers and scheduled not in running:
+            return _before_start(event, operation)
+    return None
+
+
+def _before_start(event: HistoryEvent, operation: str) -> str:
+    from replaycheck.histories import event_type_name
+
+    return (
+        f"event {event.event_id} ({event_type_name(event.event_type)}) comes before any "
+        f"NexusOperationStarted of {operation}: {_REORDERED}"
+    )
