@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from replaycheck.report import display_path, plural, printable, render_verdict
-from replaycheck.verdict import Verdict
+from replaycheck.verdict import Note, Verdict
 
 SHOWN_IDS = 3
 """How many of a reason's histories the reason's line names."""
@@ -32,9 +32,9 @@ def _own_parts(verdict: Verdict) -> list[str]:
     return sorted((part for part in parts if len(part) >= 3), key=len, reverse=True)
 
 
-def _general(verdict: Verdict) -> str:
-    """The message with the parts quoting its history alone marked."""
-    text = verdict.message
+def _general(verdict: Verdict, text: str | None = None) -> str:
+    """``text`` (by default the message) with the parts quoting its history alone marked."""
+    text = verdict.message if text is None else text
     for part in _own_parts(verdict):
         text = re.sub(rf"(?<![\w.-]){re.escape(part)}(?![\w-])", _OWN, text)
     return text
@@ -46,6 +46,12 @@ def error_key(verdict: Verdict) -> tuple[str, ...] | None:
     if verdict.verdict != "error":
         return None
     return ("error", _NUMBER.sub("#", _general(verdict)))
+
+
+def note_key(verdict: Verdict, note: Note) -> tuple[str, ...]:
+    """What two notes that read the same share, as :func:`error_key` has it for errors: the
+    note's kind and text with its history's own parts (file, ids, numbers) taken out."""
+    return ("note", note.kind, _NUMBER.sub("#", _general(verdict, note.text)))
 
 
 @dataclass(frozen=True)

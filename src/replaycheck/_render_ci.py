@@ -138,11 +138,7 @@ def step_summary(verdicts: Sequence[Verdict], *, budget: int = SUMMARY_BUDGET) -
         from replaycheck._pinning import pinned_summary
 
         lines += [pinned_summary([_text(printable(v.pinned)) for v in bad if v.pinned]), ""]
-    notes = [
-        f"- {_code(printable(display_path(v.path)))}: ok, but {_text(printable(n.text))}"
-        for v in verdicts
-        for n in v.notes
-    ]
+    notes = _note_lines(verdicts)
     if notes:
         lines += ["Notes on histories that replay:", "", *notes, ""]
     if not bad:
@@ -157,6 +153,29 @@ def step_summary(verdicts: Sequence[Verdict], *, budget: int = SUMMARY_BUDGET) -
         report = ["", f"<details><summary><code>{html.escape(path)}</code></summary>", ""]
         reports.append("\n".join([*report, "```text", render_verdict(v), "```", "", "</details>"]))
     return _within("\n".join(lines), rows, reports, budget)
+
+
+_NAMED = 5
+"""How many of the other histories with a note its line names."""
+
+
+def _note_lines(verdicts: Sequence[Verdict]) -> list[str]:
+    """One list item per note of ``ok`` histories, as ``--format github`` warns of it: the
+    notes that read the same on one line once, with how many more histories have it and the
+    first few of them."""
+    from replaycheck._note_groups import by_note
+
+    lines = []
+    for group in by_note(verdicts):
+        path = _code(printable(display_path(group.first.path)))
+        line = f"- {path}: ok, but {_text(printable(group.note.text))}"
+        if group.same:
+            names = [_code(printable(display_path(v.path))) for v in group.same[:_NAMED]]
+            more = f" and {len(group.same) - _NAMED} more" if len(group.same) > _NAMED else ""
+            line += f" ({plural(len(group.same), 'more history')} with the same note: "
+            line += f"{', '.join(names)}{more})"
+        lines.append(line)
+    return lines
 
 
 def _utf8(text: str) -> bytes:

@@ -1,5 +1,5 @@
 """GitHub Actions annotations of verdicts: one ``::error`` per change and per error reason, on
-the line to gate (else the history file), one ``::warning`` per note of an ``ok`` history.
+the line to gate (else the history file), one ``::warning`` per note of ``ok`` histories.
 
 Split from ``replaycheck._render_ci`` (JUnit XML and the job summary).
 """
@@ -10,10 +10,11 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from replaycheck._note_groups import NoteGroup, by_note, noted_histories
 from replaycheck._render_ci import one_line
 from replaycheck._render_summary import render_summary
 from replaycheck.report import diagnosis_key, display_path, plural, printable
-from replaycheck.verdict import Note, Verdict
+from replaycheck.verdict import Verdict
 
 
 def _escape_data(text: str) -> str:
@@ -117,12 +118,20 @@ def by_change(failing: Sequence[Verdict]) -> list[tuple[Verdict, list[Verdict]]]
     return groups
 
 
-def note_annotation(verdict: Verdict, note: Note) -> str:
-    """A ``::warning`` workflow command for a note of an ``ok`` verdict, on the line the note is
-    about (the history file when it names none): the check passes, the note is still seen."""
+def note_annotation(group: NoteGroup) -> str:
+    """A ``::warning`` workflow command for a note of ``ok`` verdicts, on the line the note is
+    about (the first history's file when it names none): the check passes, the note is still
+    seen. The other histories whose note reads the same there it counts and names (the first
+    few)."""
+    verdict, note = group.first, group.note
     file = note.file or display_path(verdict.path)
     body = [f"ok, but {note.text}", f"history: {printable(display_path(verdict.path))}"]
-    return _command("warning", verdict, "ok, with a note", file, note.line, body)
+    what = "ok, with a note"
+    if group.same:
+        more = plural(len(group.same), "more history")
+        what += f", and {more}"
+        body.append(f"{more} with the same note: {_first_named(group.same)}")
+    return _command("warning", verdict, what, file, note.line, body)
 
 
 def _command(kind: str, verdict: Verdict, what: str, file: str, line: int, body: list[str]) -> str:
@@ -138,33 +147,54 @@ def _command(kind: str, verdict: Verdict, what: str, file: str, line: int, body:
     return f"::{kind} {','.join(props)}::{_escape_data(chr(10).join(body))}"
 
 
-SHOWN_ERRORS = 10
-"""How many ``::error`` annotations GitHub shows a step; it drops the rest without a word."""
+SHOWN = 10
+"""How many ``::error`` annotations GitHub shows a step, and how many ``::warning``; it drops
+the rest without a word."""
 
 
-def _overflow_annotation(groups: Sequence[tuple[Verdict, list[Verdict]]]) -> str:
-    """The first ``::error`` annotation, when more changes and reasons failed than GitHub shows
-    annotations a step: how many, which of them it will not show (their first histories), and
-    where each is told. All the annotations still follow (another CI may show them all)."""
-    count = sum(1 + len(same) for _, same in groups)
-    hidden = groups[SHOWN_ERRORS - 1 :]
+def _overflow(kind: str, title: str, count: str, firsts: Sequence[Verdict]) -> str:
+    """The first ``::kind`` annotation, when there are more of them (``firsts``: the first
+    history of each) than GitHub shows a step: ``title``, ``count`` (how many), which of them
+    it will not show, and where each is told. All the annotations still follow (another CI may
+    show them all)."""
+    hidden = firsts[SHOWN - 1 :]
     body = [
-        f"{len(groups)} changes or reasons failed {plural(count, 'history')}; GitHub shows "
-        f"{SHOWN_ERRORS} error annotations a step, this one and the next {SHOWN_ERRORS - 1}: "
-        "the job summary and the text report of `replaycheck check` tell each one",
-        f"not shown: the {len(hidden)} from {_first_named([v for v, _ in hidden])}",
+        f"{count}; GitHub shows {SHOWN} {kind} annotations a step, this one and the next "
+        f"{SHOWN - 1}: the job summary and the text report of `replaycheck check` tell each one",
+        f"not shown: the {len(hidden)} from {_first_named(hidden)}",
     ]
-    title = _escape_property(f"replaycheck: {len(groups)} changes or reasons failed")
-    return f"::error title={title}::{_escape_data(chr(10).join(body))}"
+    return f"::{kind} title={_escape_property(title)}::{_escape_data(chr(10).join(body))}"
+
+
+def _error_overflow(groups: Sequence[tuple[Verdict, list[Verdict]]]) -> str:
+    """The first ``::error`` annotation when more changes and reasons failed than GitHub shows."""
+    count = sum(1 + len(same) for _, same in groups)
+    failed = f"{len(groups)} changes or reasons failed"
+    firsts = [v for v, _ in groups]
+    return _overflow(
+        "error", f"replaycheck: {failed}", f"{failed} {plural(count, 'history')}", firsts
+    )
+
+
+def _warning_overflow(groups: Sequence[NoteGroup]) -> str:
+    """The first ``::warning`` annotation when there are more notes than GitHub shows."""
+    notes = plural(len(groups), "note")
+    histories = noted_histories(groups)
+    count = f"{notes} on {plural(histories, 'history')} that replay{'s' * (histories == 1)}"
+    title = f"replaycheck: {notes} on histories that replay"
+    return _overflow("warning", title, count, [g.first for g in groups])
 
 
 def render_github(verdicts: Sequence[Verdict]) -> str:
     """One ``::error`` annotation per change and per error reason (GitHub shows 10 a step: one
     per history would hide a second change behind ten executions of the first), one
-    ``::warning`` per note of an ``ok`` history, then the summary line."""
+    ``::warning`` per note of ``ok`` histories (each once for all that read it on one line),
+    then the summary line."""
     groups = by_change([v for v in verdicts if not v.ok])
-    lines = [_overflow_annotation(groups)] if len(groups) > SHOWN_ERRORS else []
+    lines = [_error_overflow(groups)] if len(groups) > SHOWN else []
     lines += [annotation(v, same) for v, same in groups]
-    lines += [note_annotation(v, n) for v in verdicts for n in v.notes]
+    notes = by_note(verdicts)
+    lines += [_warning_overflow(notes)] if len(notes) > SHOWN else []
+    lines += [note_annotation(group) for group in notes]
     lines.append(render_summary(verdicts, annotated=True))
     return "\n".join(lines) + "\n"
