@@ -108,13 +108,24 @@ def test_a_history_directory_that_cannot_be_listed_is_an_error_and_the_rest_is_c
     result = check(project)
     assert result.returncode == 2, result.stderr  # as for any error verdict
     assert f"ERROR histories/more\n      {LISTING_FIX}\n" in result.stdout
-    assert "11 histories: 10 ok, 0 nondeterministic, 1 error" in result.stdout  # none lost
+    # none lost, and the folder is counted as what it is: an error, but no history
+    counts = "10 histories and 1 folder that could not be listed: 10 ok, 0 nondeterministic"
+    assert f"{counts}, 1 error\n" in result.stdout
     assert result.stderr == ""
     doc = json.loads(check(project, "--format", "json").stdout)
     (error,) = [r for r in doc["results"] if r["verdict"] != "ok"]
     assert (error["path"], error["verdict"], error["message"]) == (
         str(locked), "error", LISTING_FIX
     )  # fmt: skip
+    assert doc["summary"] == {"ok": 10, "nondeterministic": 0, "error": 1}  # of the results
+    summary = project / "summary.md"
+    github = run(["env", f"GITHUB_STEP_SUMMARY={summary}", sys.executable, "-m", "replaycheck",
+                  "check", "--format", "github"], project)  # fmt: skip
+    assert f"{counts}, 1 error\n" in github.stdout
+    assert summary.read_text().startswith(
+        "### replaycheck: 10 histories and 1 folder that could not be listed, 10 ok, "
+        "0 nondeterministic, 1 error\n"
+    )
 
 
 def test_a_configured_history_directory_that_cannot_be_listed_is_an_error(project: Path) -> None:
@@ -122,7 +133,8 @@ def test_a_configured_history_directory_that_cannot_be_listed_is_an_error(projec
     result = check(project)
     assert result.returncode == 2, result.stderr
     assert f"ERROR histories\n      {LISTING_FIX}\n" in result.stdout
-    assert "1 history: 0 ok, 0 nondeterministic, 1 error" in result.stdout
+    counts = "0 histories and 1 folder that could not be listed: 0 ok, 0 nondeterministic"
+    assert f"{counts}, 1 error\n" in result.stdout
 
 
 def test_a_pyproject_that_cannot_be_read_names_the_fix(project: Path) -> None:
@@ -200,6 +212,9 @@ def test_pytest_fails_the_item_of_a_history_directory_that_cannot_be_listed(
         ["FAILED histories/more::replay - error: cannot read the directory*"]
     )
     result.assert_outcomes(passed=11, failed=1)  # the other histories and the unit test ran
+    result.stdout.fnmatch_lines(
+        ["10 histories and 1 folder that could not be listed: 10 ok, 0 nondeterministic, 1 error"]
+    )
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
 
 

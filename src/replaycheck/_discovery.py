@@ -187,6 +187,10 @@ def check_paths(paths: Iterable[str | Path]) -> None:
             raise NoHistoriesError(f"{path} {broken}.")
 
 
+_UNLISTED = "cannot read the directory ("
+"""How the error of a directory that cannot be listed begins (:func:`unlisted_reason`)."""
+
+
 def unlisted_reason(path: str | Path) -> str | None:
     """Why the directory ``path`` cannot be listed (its histories left out) and what to do, if
     it cannot; else ``None``."""
@@ -194,10 +198,14 @@ def unlisted_reason(path: str | Path) -> str | None:
         os.scandir(path).close()
     except OSError as exc:
         fix = access_fix(exc, "list it", also="leave it out of the paths")
-        return (
-            f"cannot read the directory ({exc.strerror or exc}); its histories are left out: {fix}"
-        )
+        return f"{_UNLISTED}{exc.strerror or exc}); its histories are left out: {fix}"
     return None
+
+
+def is_unlisted(verdict: str, message: str) -> bool:
+    """Whether an entry with ``verdict`` and ``message`` is a directory that could not be
+    listed (:func:`unlisted_reason`): an ``error`` entry, but no history."""
+    return verdict == "error" and message.startswith(_UNLISTED)
 
 
 def _files_under(directory: Path) -> list[Path]:

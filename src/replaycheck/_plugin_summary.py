@@ -10,6 +10,7 @@ import pytest
 from replaycheck._plugin_items import (
     ERROR_ATTRIBUTE,
     FAILURE_ATTRIBUTE,
+    MESSAGE_PROPERTY,
     NOTE_PROPERTY,
     NOTES_ATTRIBUTE,
     STATUS_PROPERTY,
@@ -36,6 +37,8 @@ class VerdictCounter:
         self.xfailed: dict[str, int] = dict.fromkeys(VERDICTS, 0)
         """Of the counts, the items an ``xfail`` mark expected to fail: pytest shows no failure
         for them, so the closing lines do not ask to fix them."""
+        self.folders = 0
+        """Of the errors, the folders of histories that could not be listed: no histories."""
         self.running = 0
         """``ok`` histories of executions still running: checked only as far as they got."""
         self.failures: list[tuple[str, str]] = []
@@ -62,6 +65,7 @@ class VerdictCounter:
             self.counts[kind] += 1
             self.xfailed[kind] += expected
             self.running += kind == "ok" and properties.get(STATUS_PROPERTY) == "RUNNING"
+            self.folders += _unlisted(kind, properties.get(MESSAGE_PROPERTY))
         path = report.nodeid.split("::")[0]
         self.ok_notes += [(path, str(v)) for k, v in report.user_properties if k == NOTE_PROPERTY]
         self.notes.update(dict.fromkeys(getattr(report, NOTES_ATTRIBUTE, None) or ()))
@@ -113,7 +117,7 @@ class VerdictCounter:
         return self._reasons
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
-        from replaycheck._render_summary import running_line
+        from replaycheck._render_summary import counted_entries, running_line
         from replaycheck.report import plural
 
         ok, bad, err = (self.counts[k] for k in ("ok", "nondeterministic", "error"))
@@ -123,7 +127,7 @@ class VerdictCounter:
         terminalreporter.write_sep("=", "replaycheck")
         if ok + bad + err:
             terminalreporter.write_line(
-                f"{plural(ok + bad + err, 'history')}: {ok} ok, {bad} nondeterministic"
+                f"{counted_entries(ok + bad + err, self.folders)}: {ok} ok, {bad} nondeterministic"
                 f"{self._marked('nondeterministic')}, {plural(err, 'error')}{self._marked('error')}"
             )
         for line in warnings:
@@ -225,3 +229,13 @@ def _hidden_header_warnings(config: pytest.Config) -> list[str]:
     if settings is None or config.stash.get(header_shown_key, False):
         return []
     return setup_warnings(config, settings)
+
+
+def _unlisted(kind: str, message: object) -> bool:
+    """Whether an item's verdict ``kind`` and ``message`` are of a folder that could not be
+    listed (one item, which fails, but no history)."""
+    if kind != "error" or not isinstance(message, str):
+        return False
+    from replaycheck._discovery import is_unlisted
+
+    return is_unlisted(kind, message)

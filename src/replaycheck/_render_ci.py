@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from replaycheck._render_summary import count_running, running_line
+from replaycheck._render_summary import count_running, counted, running_line
 from replaycheck.errors import ConfigError
 from replaycheck.report import display_path, plural, printable, render_verdict
 from replaycheck.verdict import Verdict, summarize
@@ -126,7 +126,7 @@ def step_summary(verdicts: Sequence[Verdict], *, budget: int = SUMMARY_BUDGET) -
     in at most ``budget`` bytes (of UTF-8) but for the counts."""
     counts = summarize(list(verdicts))
     lines = [
-        f"### replaycheck: {plural(len(verdicts), 'history')}, {counts['ok']} ok, "
+        f"### replaycheck: {counted(verdicts)}, {counts['ok']} ok, "
         f"{counts['nondeterministic']} nondeterministic, {plural(counts['error'], 'error')}",
         "",
     ]

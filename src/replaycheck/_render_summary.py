@@ -23,6 +23,24 @@ def running_line(count: int) -> str:
     )
 
 
+def counted(verdicts: Sequence[Verdict]) -> str:
+    """How many histories ``verdicts`` are of (``3 histories``), and how many folders that could
+    not be listed are among their ``error`` entries (``2 histories and 1 folder that could not
+    be listed``): such a folder is an error of the run, not a history."""
+    from replaycheck._discovery import is_unlisted
+
+    folders = sum(is_unlisted(v.verdict, v.message) for v in verdicts)
+    return counted_entries(len(verdicts), folders)
+
+
+def counted_entries(entries: int, folders: int) -> str:
+    """:func:`counted` of ``entries`` verdicts, ``folders`` of them folders not listed."""
+    histories = plural(entries - folders, "history")
+    if not folders:
+        return histories
+    return f"{histories} and {plural(folders, 'folder')} that could not be listed"
+
+
 def gate_places(verdicts: Sequence[Verdict]) -> list[str]:
     """Where the fixes of the nondeterministic verdicts go (``wf.py:41``), each once."""
     places: dict[str, None] = {}
@@ -50,7 +68,7 @@ def render_summary(verdicts: Sequence[Verdict], *, annotated: bool = False) -> s
     not as the text report's FAIL or ERROR line with the fix under it."""
     counts = summarize(list(verdicts))
     line = (
-        f"{plural(len(verdicts), 'history')}: {counts['ok']} ok, "
+        f"{counted(verdicts)}: {counts['ok']} ok, "
         f"{counts['nondeterministic']} nondeterministic, {plural(counts['error'], 'error')}"
     )
     running = count_running(verdicts)
