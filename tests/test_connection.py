@@ -226,6 +226,29 @@ def test_an_address_that_is_not_host_port_is_one_sentence(clean_env: Path, addre
     assert_one_sentence(result, f"{address} is not an address Temporal can connect to (")
 
 
+@pytest.mark.parametrize(
+    ("address", "given"),
+    [
+        ("http://127.0.0.1:7233", "http://127.0.0.1:7233"),
+        ("https://user:pw@127.0.0.1:7233/", "https://127.0.0.1:7233"),
+        ("dns:///127.0.0.1:7233", "dns://127.0.0.1:7233"),
+    ],
+)
+def test_an_address_with_a_url_scheme_says_to_drop_it(
+    clean_env: Path, address: str, given: str
+) -> None:
+    # temporalio warned ("Target host as URL with scheme no longer supported") and then failed
+    # in core's words (HttpsUriWithoutTlsSupport, InvalidUri) or at an empty address
+    for command in (["export", "-q", "WorkflowType='X'"], ["check", "--live", "-w", "m"]):
+        result, _ = invoke(*command, "--address", address)
+        assert_one_sentence(
+            result,
+            f"the address {given} is a URL, and Temporal takes host:port without a scheme; give "
+            "127.0.0.1:7233 to --address (or TEMPORAL_ADDRESS, or the profile).",
+        )
+    assert "pw" not in result.stderr
+
+
 @pytest.mark.parametrize(("option", "value"), [("--connect-timeout", "nan"),
                                                ("--connect-timeout", "1e300")])  # fmt: skip
 def test_a_connect_timeout_out_of_range_is_a_usage_error(

@@ -124,6 +124,7 @@ def resolve(options: ConnectionOptions, env: Mapping[str, str] | None = None) ->
     _check_client_pair(kwargs.get("tls"))
     check_tls_files(profile.tls, kwargs.get("tls"))
     assert profile.address is not None and profile.namespace is not None
+    _check_no_scheme(profile.address)
     return Connection(
         address=profile.address,
         namespace=profile.namespace,
@@ -140,6 +141,19 @@ def _named_ca(tls: ClientConfigTLS | None) -> str | None:
     if source is None:
         return None
     return f"the CA in {source}" if isinstance(source, Path) else "the CA certificate data given"
+
+
+def _check_no_scheme(address: str) -> None:
+    """A URL (``http://host:port``) is no address for the client: temporalio warns and then
+    fails on it with core's words, and the ``temporal`` CLI refuses it."""
+    scheme = re.match(r"\s*([a-zA-Z][a-zA-Z0-9+.-]*):/+", address)
+    if scheme is not None:
+        plain = safe_address(address[scheme.end() :])
+        raise ConfigError(
+            f"the address {scheme.group(1)}://{plain} is a URL, and Temporal takes host:port "
+            f"without a scheme; give {plain or 'HOST:PORT'} to --address (or TEMPORAL_ADDRESS, "
+            "or the profile)."
+        )
 
 
 def _check_client_pair(tls: Any) -> None:
