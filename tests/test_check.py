@@ -588,6 +588,14 @@ def test_an_exception_with_a_cause_is_named_by_its_own_type() -> None:
     ), message
 
 
+def test_an_exception_message_ending_in_a_full_stop_reads_as_one_sentence() -> None:
+    # "... no longer supported.; a worker running this code ..." before
+    result = run("-w", "tests.workflows.misbehaving:SentenceSayHello", "--format", "json",
+                 str(NONDETERMINISTIC))  # fmt: skip
+    message = str(results(result)[NONDETERMINISTIC.name]["message"])
+    assert ": This input is no longer supported; a worker running this code would fail" in message
+
+
 def test_sandbox_restriction_says_what_to_call_instead() -> None:
     result = run("-w", "tests.workflows.misbehaving:ClockSayHello", "--format", "json",
                  str(NONDETERMINISTIC))  # fmt: skip

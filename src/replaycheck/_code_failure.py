@@ -131,6 +131,8 @@ def code_failure_message(text: str, converter: ConfiguredConverter | None = None
             f"so workflow code may not make it; {_instead(name)}"
         )
     first = message.strip().splitlines()[0] if message.strip() else "(no message)"
+    if first.endswith(".") and not first.endswith(".."):
+        first = first[:-1]  # a sentence of its own ("... version 0."), the fix follows a ";"
     if _CONVERTER in stack:
         return converting_failed(where, kind.group(1), first, converter)
     return f"the workflow code raised {kind.group(1)}{where}: {first}{RETRIED}"

@@ -96,6 +96,19 @@ class ChainedSayHello:
 
 
 @workflow.defn(name="SayHelloWorkflow")
+class SentenceSayHello:
+    """Raises an exception whose message is a sentence, its full stop included."""
+
+    @workflow.run
+    async def run(self, params: SayHelloParams) -> str:
+        if params.should_cause_nondeterminism:
+            raise ValueError("This input is no longer supported.")
+        return await workflow.execute_activity(
+            "say_hello", params.name, schedule_to_close_timeout=timedelta(seconds=10)
+        )
+
+
+@workflow.defn(name="SayHelloWorkflow")
 class DecimalSayHello:
     """Passes a value the default JSON converter cannot encode (a worker with a converter of its
     own, pydantic's, would), in a statement that spans lines."""
