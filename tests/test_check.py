@@ -1385,6 +1385,9 @@ def test_without_configured_histories_it_reads_where_export_writes(
     result = run("-w", "examples.provisioning.workflows", cwd=tmp_path)
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "4 histories: 4 ok" in result.stdout
+    for command in ("check", "patches"):  # --help named only the configured ones
+        shown = " ".join(CliRunner().invoke(main, [command, "--help"]).output.split())
+        assert "default: 'histories' in [tool.replaycheck], else fixtures/histories)" in shown
 
 
 def test_the_command_list_gives_each_command_a_whole_sentence() -> None:
