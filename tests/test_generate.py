@@ -856,3 +856,22 @@ def test_generate_shows_its_progress_on_stderr(monkeypatch: pytest.MonkeyPatch) 
     lines = done.stderr.splitlines()
     assert "5 examples (Expedite, type 1 of 1)" in lines, done.stderr
     assert "examples (" not in done.stdout  # the report alone on stdout
+
+
+def test_a_pydantic_project_without_its_converter_gets_the_note_not_temporalios_warning(
+    tmp_path: Path,
+) -> None:
+    # The baseline worker converts the model with temporalio's default converter, which warned
+    # (a UserWarning naming its own source line) each time, beside the replay's note.
+    spec = "tests.workflows.pydantic_hello"
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.replaycheck]\nworkflows = ["{spec}"]\npythonpath = ["{REPO}"]\n'
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "replaycheck", "generate", "--baseline", spec,
+         "--max-examples", "3", "--seed", "1"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "UserWarning" not in done.stderr, done.stderr
+    assert done.stderr.count("replaycheck: note: the workflows pass pydantic models") == 1

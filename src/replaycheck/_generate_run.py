@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -21,6 +22,9 @@ from replaycheck._server_failure import RunStopped, is_server_failure, server_fa
 from replaycheck.verdict import Verdict
 
 QUIET_LOGGERS = ("temporalio.activity", "temporalio.workflow", "temporalio.worker._activity")
+PYDANTIC_WARNING = ".*pydantic_data_converter"
+"""temporalio's default converter warns, each time it converts a pydantic model, to use
+pydantic's: the replay worker says so once, in a note naming the data_converter setting."""
 
 
 class FoundNondeterminism(AssertionError):
@@ -95,6 +99,7 @@ class Runner:
         """The test server's failure that ended the type being explored."""
         self.keys = iter(range(1 << 62))
         self.levels: dict[str, int] = {}
+        self.warnings = warnings.catch_warnings()
 
     def __enter__(self) -> Runner:
         from replaycheck._server_failure import start_failed
@@ -105,6 +110,8 @@ class Runner:
             logger = logging.getLogger(name)
             self.levels[name] = logger.level
             logger.setLevel(logging.CRITICAL)
+        self.warnings.__enter__()
+        warnings.filterwarnings("ignore", PYDANTIC_WARNING, UserWarning, r"temporalio\.converter")
         try:
             self.session.start()
             self.loop.run_until_complete(self.engine.start())
@@ -127,6 +134,7 @@ class Runner:
             self.session.close()
             for name, level in self.levels.items():
                 logging.getLogger(name).setLevel(level)
+            self.warnings.__exit__(None, None, None)
 
     def new_types(self) -> tuple[str, ...]:
         """Workflow types the new code registers (waits for the replay worker)."""
