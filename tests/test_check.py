@@ -1385,6 +1385,15 @@ def test_without_configured_histories_it_reads_where_export_writes(
     result = run("-w", "examples.provisioning.workflows", cwd=tmp_path)
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "4 histories: 4 ok" in result.stdout
+    for command in ("check", "patches"):  # -o among them was written, then read as a history
+        monkeypatch.chdir(tmp_path)
+        refused = CliRunner().invoke(
+            main, [command, "-w", "examples.provisioning.workflows", "--format", "json",
+                   "-o", "fixtures/histories/report.json"],
+        )  # fmt: skip
+        assert refused.exit_code == 2, refused.stdout + refused.stderr
+        assert "lies among the histories under " in refused.stderr
+        assert not (tmp_path / "fixtures" / "histories" / "report.json").exists()
     for command in ("check", "patches"):  # --help named only the configured ones
         shown = " ".join(CliRunner().invoke(main, [command, "--help"]).output.split())
         assert "default: 'histories' in [tool.replaycheck], else fixtures/histories)" in shown

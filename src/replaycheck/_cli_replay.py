@@ -117,7 +117,7 @@ def check(
         verdicts = _check_live(settings, paths, jobs, no_sandbox, live, selection, concurrency,
                                connection, skip_pinned)  # fmt: skip
     else:
-        check_report_path(output, settings.histories)
+        check_report_path(output, settings.history_roots)
         workers = jobs or os.cpu_count() or 1
         verdicts = replay_histories(settings, jobs=workers, sandbox=not no_sandbox)
         if skip_pinned:
@@ -268,7 +268,7 @@ def patches(
         report = _patches_live(settings, paths, jobs, retention, no_sandbox, live, selection,
                                connection, skip_pinned)  # fmt: skip
     else:
-        check_report_path(output, settings.histories)
+        check_report_path(output, settings.history_roots)
         workers = jobs or os.cpu_count() or 1
         report = lifecycle.collect(settings, jobs=workers, sandbox=not no_sandbox,
                                    retention_days=retention, skip_pinned=skip_pinned)  # fmt: skip
