@@ -5,6 +5,7 @@ fewer patches as if that were all."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
@@ -51,3 +52,14 @@ def test_a_report_of_every_history_replayed_says_nothing_of_errors() -> None:
     result = _patches("fixtures/histories")
     assert "could not be replayed" not in result.stdout
     assert json.loads(_patches("--format", "json", "fixtures/histories").stdout)["errors"] == []
+
+
+def test_a_report_written_with_o_says_its_counts_and_where_on_stderr(tmp_path: Path) -> None:
+    # as check does: stdout stays empty, and a CI log said nothing at all before
+    out = tmp_path / "reports" / "patches.json"
+    result = _patches("--format", "json", "-o", str(out), *ONLY_NOTIFY)
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == (
+        f"0 patch ids in 14 histories (replay: 4 ok, 10 error); report written to {out}"
+    )
+    assert json.loads(out.read_text())["replay"]["error"] == 10

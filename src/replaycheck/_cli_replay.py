@@ -274,6 +274,11 @@ def patches(
                                    retention_days=retention, skip_pinned=skip_pinned)  # fmt: skip
         _note_left_out(report.pinned_left_out)
     emit(render(report, fmt, color=use_color(output, fmt)), output)
+    if output is not None:  # as check: a CI log still says what happened
+        from replaycheck._patch_render import summary_line
+        from replaycheck.report import display_path
+
+        click.echo(f"{summary_line(report)}; report written to {display_path(output)}", err=True)
 
 
 def _patches_live(

@@ -180,6 +180,11 @@ def _non_literal_text(sites: Sequence[CallSite]) -> str:
     return "\n".join(lines)
 
 
+def summary_line(report: PatchesReport) -> str:
+    """The text report's counts line (``1 patch id in 14 histories (replay: 14 ok)``)."""
+    return _summary(report).splitlines()[0]
+
+
 def _summary(report: PatchesReport) -> str:
     parts = [plural(len(report.patches), "patch id")]
     if report.changes:
