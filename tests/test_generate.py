@@ -875,3 +875,16 @@ def test_a_pydantic_project_without_its_converter_gets_the_note_not_temporalios_
     assert done.returncode == 0, done.stdout + done.stderr
     assert "UserWarning" not in done.stderr, done.stderr
     assert done.stderr.count("replaycheck: note: the workflows pass pydantic models") == 1
+
+
+def test_a_baseline_and_new_code_with_no_type_in_common_name_both(tmp_path: Path) -> None:
+    # The message listed the types missing from the new code as "(none)".
+    (tmp_path / "pyproject.toml").write_text(f'[tool.replaycheck]\npythonpath = ["{REPO}"]\n')
+    with pytest.raises(ConfigError) as raised:
+        explore("tests.workflows.sayhello", root=tmp_path, max_examples=1,
+                new=["examples.provisioning.workflows:NotifyTenantWorkflow"])  # fmt: skip
+    assert str(raised.value) == (
+        "the baseline and the new code have no workflow type in common: the baseline defines "
+        "SayHelloWorkflow, the new code registers NotifyTenant; give two versions of the same "
+        "workflows."
+    )

@@ -213,10 +213,16 @@ def targets(resolved: Resolved, spec: GenerationSpec, new_types: Sequence[str]) 
         names = [spec.workflow_type]
     else:
         names = sorted(n for n in defns if n in new_types or "*" in new_types)
-    missing = [n for n in names if n not in new_types and "*" not in new_types]
-    if missing or not names:
+    if not names:
         raise ConfigError(
-            f"the new code does not register workflow type(s) {', '.join(missing) or '(none)'}; "
+            "the baseline and the new code have no workflow type in common: the baseline "
+            f"defines {', '.join(sorted(defns)) or 'none'}, the new code registers "
+            f"{', '.join(new_types) or 'none'}; give two versions of the same workflows."
+        )
+    missing = [n for n in names if n not in new_types and "*" not in new_types]
+    if missing:
+        raise ConfigError(
+            f"the new code does not register workflow type(s) {', '.join(missing)}; "
             f"it registers: {', '.join(new_types) or 'none'}."
         )
     return [_target(defns[name], spec) for name in names]
