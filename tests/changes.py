@@ -337,6 +337,10 @@ CASES = {
         11, "ActivityTaskScheduled", ("activity", "charge"), ("activity", "audit"),
         "branch", "audit-or-charge",
     ),
+    "ContinueInMatchCase": Case(  # a match's case widened: the code continues as new in it
+        11, "WorkflowExecutionCompleted", ("complete", ""), ("continue-as-new", ""),
+        "branch", "continue-as-new-or-completion",
+    ),
     "RenamePatchId": Case(  # the recorded id's call renamed: its fix keeps the recorded id
         5, "MarkerRecorded", ("patch", "charge-first"), ("activity", "fetch"),
         "patch-removed", "charge-first",

@@ -222,3 +222,68 @@ def test_a_conditional_arm_taken_where_the_execution_took_the_other_gates_its_co
     added += "        else:\n            note = order\n"
     fixed = source.replace(ARM, added)
     assert replay_variant(tmp_path, "take_arm_added", fixed, "TakeConditionalArm").ok
+
+
+CONTINUE_CASE = """            case "vip" | "ContinueInMatchCase":
+                # change: ContinueInMatchCase (the next line)
+                workflow.continue_as_new(f"{order}-next")
+"""
+"""``ContinueInMatchCase``'s case now (``case "vip":`` recorded its history: no case matched)."""
+
+
+def test_a_match_case_continuing_as_new_where_the_execution_went_past_it_gates_the_match(
+    tmp_path: Path,
+) -> None:
+    # ContinueInMatchCase: the case holding continue_as_new() widened to this execution's
+    # order, which matched no case: the execution went past the match and completed. It read
+    # as the continue-as-new added, gated alone, not as the case taken, as an if's body reads
+    # (AddContinueAsNew).
+    d = committed_verdicts()["ContinueInMatchCase"].diagnosis
+    assert d is not None
+    line = marked_line("branch: ContinueInMatchCase")
+    at = f"changes_v2.py:{line} in run"
+    assert (d.change, d.branch_kind, d.branch_at, d.branch_condition) == (
+        "branch", "match", at, 'order.split("-")[1]'
+    )  # fmt: skip
+    assert d.branch_case == '"vip" | "ContinueInMatchCase"'
+    assert d.explanation() == (
+        f'the code took the case "vip" | "ContinueInMatchCase" of the match at {at}: it now '
+        "continues as new where this execution completed, as the code still does when it does "
+        "not continue as new (the subject or the patterns, or what they read, changed; or the "
+        "continue-as-new is new)"
+    )
+    fix = d.fix()
+    assert fix[:5] == [
+        f"gate the match at {at}, not the code in its cases (executions recorded before took "
+        "theirs under the old subject and patterns):",
+        '    if workflow.patched("continue-as-new-or-completion"):',
+        '        match order.split("-")[1]:  # as it is now',
+        "    else:",
+        "        match ...:  # the match as it was (its old subject or patterns; pass if the "
+        "match is new), for executions recorded before",
+    ]
+    assert fix[5:] == [
+        "  if instead the continue-as-new is new (executions recorded before never continued "
+        "as new here), no else:",
+        '    if workflow.patched("add-continue-as-new"):',
+        '        workflow.continue_as_new(f"{order}-next")',
+    ]
+    assert d.fix_at is not None and d.fix_at.line == line  # where the summary sends the user
+    # Each reading pasted in as it reads replays: the match gated (the old match in the else,
+    # or pass for a match that is new), and the continue-as-new gated as an addition.
+    source = V2_FILE.read_text()
+    match = '        match order.split("-")[1]:\n' + CONTINUE_CASE
+    assert match in source
+    cases = "".join(f"    {text}\n" for text in CONTINUE_CASE.splitlines())
+    was = [text for text in match.splitlines() if "# change:" not in text]
+    old_match = "".join(f"    {text}\n" for text in was).replace(
+        '"vip" | "ContinueInMatchCase"', '"vip"'
+    )
+    for name, old in (("old", old_match), ("new", "            pass\n")):
+        gated = f"    {fix[1]}\n    {fix[2].split('  #')[0]}\n{cases}    {fix[3]}\n{old}"
+        fixed = source.replace(match, gated)
+        verdict = replay_variant(tmp_path, f"continue_case_{name}", fixed, "ContinueInMatchCase")
+        assert verdict.ok, verdict.message
+    added = pasted(fix[5:], marked_line("change: ContinueInMatchCase"), 1, " " * 16)
+    verdict = replay_variant(tmp_path, "continue_case_added", added, "ContinueInMatchCase")
+    assert verdict.ok, verdict.message

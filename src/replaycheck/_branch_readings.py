@@ -135,9 +135,11 @@ def continue_branch(
     ``raise`` that fails the workflow) than the history did, as :func:`other_branch` gives it:
     the code continues as new (fails) where the history went on with ``h`` (which runs when
     that branch is not taken), or it went past the ``if`` on to ``c`` where the history
-    continued as new (failed; ``last``: the code's last matching command). When the code
-    returned before that ``if`` instead (an ``if`` whose body returns), that one, read as
-    :func:`skipped_branch` gives it (``after``)."""
+    continued as new (failed; ``last``: the code's last matching command). A ``match``'s
+    case (a conditional expression's arm) the code now takes around the ``continue_as_new()``
+    reads alike, with its kind (and, as :func:`skipped_branch` gives it, the case's pattern).
+    When the code returned before that ``if`` instead (an ``if`` whose body returns), that
+    one, read as :func:`skipped_branch` gives it (``after``)."""
     ending = _ending(h, c)
     if h is None or c is None or ending is None:
         return None
@@ -147,21 +149,25 @@ def continue_branch(
         found = _continued_later(c, last, continues if ending == "continue-as-new" else _raises(h))
     if found is None:
         return None
-    (file, line, function), at, (branch_at, condition, returns) = found
-    params, more = parameters_read(condition, parameters_of(file, line))
+    (file, line, function), at, (branch_at, condition, returns, kind, case) = found
+    read = "" if kind == "match" else condition  # a subject is shown, not traced to a caller
+    params, more = parameters_read(read, parameters_of(file, line))
     # the caller shown is c's frame's: not the if function's unless at is the gate's
     params = _chosen_by_caller(params, c.frames, at) if at == diagnosis.gate_frame else ()
     where = f"{place_file(file)}:{branch_at} in {function}"
     if returns:  # the code returned before the if with the continue-as-new (the raise)
         after = (_AFTER[returns], "", "", _elsewhere(diagnosis, c, file), "")
         return where, condition, "if", params, more, *after
-    return where, condition, "if", params, more
+    if case:  # a match's case around it: its pattern, for the fix's else
+        return where, condition, kind, params, more, "", "", case, "", ""
+    return where, condition, kind, params, more
 
 
-_Found = tuple[tuple[str, int, str], int, tuple[int, str, str]]
+_Found = tuple[tuple[str, int, str], int, tuple[int, str, str, str, str]]
 """The frame holding the ``if``, its index in the code's command's frames (-1: none), and the
-``if``'s line and condition, and how its body leaves when the code took it and left before
-the ``if`` looked for (:attr:`~replaycheck._source_branches.Passed.returns`; '': none)."""
+``if``'s line and condition, how its body leaves when the code took it and left before
+the ``if`` looked for (:attr:`~replaycheck._source_branches.Passed.returns`; '': none), its
+kind (``if``, ``match``, ``conditional expression``) and a ``match``'s case ('': none)."""
 
 
 ENDINGS = ("continue-as-new", "fail")
@@ -206,8 +212,10 @@ def _continued_sooner(at: int, h: Command, c: Command) -> _Found | None:
         return None
     if c.kind == "fail" and not linecache.getline(*c.frames[at][:2]).lstrip().startswith("raise"):
         return None  # an exception from a call (an activity's failure): no if chose it
-    found = branch_taken(c.frames[at][0], c.frames[at][1], instead)
-    return None if found is None else (c.frames[at], at, (found.line, found.condition, ""))
+    found = branch_taken(c.frames[at][0], c.frames[at][1], instead, matches=True)
+    if found is None:
+        return None
+    return c.frames[at], at, (found.line, found.condition, "", found.kind, found.case)
 
 
 def _continued_later(
@@ -217,7 +225,9 @@ def _continued_later(
     branch that the code passed, from its last matching command ``last`` on to ``c`` (or to
     its completion), as :func:`~replaycheck._branch_passed.passed_between` looks for it."""
     found = passed_between(c, last, lambda file: ends)
-    return None if found is None else (found[0], found[1], (*found[2][:2], found[2].returns))
+    if found is None:
+        return None
+    return found[0], found[1], (*found[2][:2], found[2].returns, "if", "")
 
 
 def skipped_branch(

@@ -82,6 +82,8 @@ def branch_explanation(d: Diagnosis, rec: str, com: str) -> str:
             f"({why}; or {com} is new there)"
         )
     took = f"the code took another branch of the {what} at {d.branch_at}: it now"
+    if d.branch_case:  # a match's case around a continue-as-new (a raise) the code now takes
+        took = f"the code took the case {d.branch_case} of the match at {d.branch_at}: it now"
     if d.commanded_kind in _ENDS:
         went = "completed" if d.recorded_kind == "complete" else f"went on with {rec}"
         does, does_not, new = _ENDS[d.commanded_kind]
@@ -178,7 +180,7 @@ def branch_fix(d: Diagnosis) -> list[str]:
             use[1] = f"        ...  # its body as it is (it {leaves})"
         # a continue-as-new or a raise that is new had the condition False before; a skipped
         # branch that is new had its branch taken always
-        old = " (False if the if is new)" if d.commanded_kind in _ENDS else ""
+        old = f" (False if the {what} is new)" if d.commanded_kind in _ENDS else ""
         if d.branch_skipped:
             old = f" ({d.branch_skipped == 'body'} if the {what} is new)"
         if d.branch_taken:  # an if that is new: the execution went past it
@@ -210,7 +212,7 @@ def branch_fix(d: Diagnosis) -> list[str]:
             f"        match {' '.join(d.branch_condition.split()) or '...'}:  # as it is now",
             "    else:",
             "        match ...:  # the match as it was (its old subject or patterns"
-            + ("; pass if the match is new" if d.branch_taken else "")
+            + ("; pass if the match is new" if d.branch_taken or d.branch_case else "")
             + "), for executions recorded before",
         ]
     code = statement_at(frame) or f"...  # the new code: {d.commanded}"

@@ -1837,3 +1837,16 @@ class TakeConditionalArm:
             await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
         )
         return await workflow.execute_activity(charge, note, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ContinueInMatchCase")
+class ContinueInMatchCase:
+    """Continues VIP orders as new, in a match (this execution's is not): it completes."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        match order.split("-")[1]:
+            case "vip":
+                workflow.continue_as_new(f"{order}-next")
+        return order

@@ -2342,3 +2342,19 @@ class TakeConditionalArm:
             await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)
         )
         return await workflow.execute_activity(charge, note, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="ContinueInMatchCase")
+class ContinueInMatchCase:
+    """The continue-as-new's case widened: this execution, which went past the match and
+    completed, now continues as new."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # branch: ContinueInMatchCase (the next line)
+        match order.split("-")[1]:
+            case "vip" | "ContinueInMatchCase":
+                # change: ContinueInMatchCase (the next line)
+                workflow.continue_as_new(f"{order}-next")
+        return order

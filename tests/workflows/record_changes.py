@@ -185,6 +185,7 @@ CASES = (
     "RaceWithTimer",
     "TakeMatchCase",
     "TakeConditionalArm",
+    "ContinueInMatchCase",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
