@@ -341,6 +341,10 @@ CASES = {
         11, "WorkflowExecutionCompleted", ("complete", ""), ("continue-as-new", ""),
         "branch", "continue-as-new-or-completion",
     ),
+    "ChooseArmOnOneLine": Case(  # an expression's arm widened, both arms on one line
+        11, "ActivityTaskScheduled", ("activity", "lookup"), ("activity", "audit"),
+        "branch", "audit-or-lookup",
+    ),
     "RenamePatchId": Case(  # the recorded id's call renamed: its fix keeps the recorded id
         5, "MarkerRecorded", ("patch", "charge-first"), ("activity", "fetch"),
         "patch-removed", "charge-first",

@@ -6,8 +6,10 @@ it runs added or replacing.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+from replaycheck._renamed_readings import called_by_old_name
 from tests.changes import V2_FILE, committed_verdicts, line_of, marked_line, replay_variant
 from tests.test_diagnose import pasted
 
@@ -287,3 +289,99 @@ def test_a_match_case_continuing_as_new_where_the_execution_went_past_it_gates_t
     added = pasted(fix[5:], marked_line("change: ContinueInMatchCase"), 1, " " * 16)
     verdict = replay_variant(tmp_path, "continue_case_added", added, "ContinueInMatchCase")
     assert verdict.ok, verdict.message
+
+
+ONE_LINE = "order.startswith(\"vip-\")"
+"""``ChooseArmOnOneLine``'s condition when its history was recorded (``vip`` reads it)."""
+
+
+def test_a_conditional_arm_taken_otherwise_with_both_arms_on_one_line_gates_its_condition(
+    tmp_path: Path,
+) -> None:
+    # ChooseArmOnOneLine: `note = await ...(audit) if vip else await ...(lookup)` on one
+    # line, vip widened to this execution's order, which took the other arm (lookup). The
+    # line alone cannot tell which arm issued 'audit': it read as 'lookup' registered anew
+    # as 'audit' (a fix that still audits). The column of the call site tells (Python 3.11+).
+    d = committed_verdicts()["ChooseArmOnOneLine"].diagnosis
+    assert d is not None
+    line = marked_line("change: ChooseArmOnOneLine")
+    at = f"changes_v2.py:{line} in run"
+    statement = V2_FILE.read_text().splitlines()[line - 1].strip()
+    assert called_by_old_name(statement, "lookup") == ""  # its arm may not have run
+    if sys.version_info < (3, 11):  # no columns: no arm told, and no rename claimed
+        assert (d.change, d.old_call) == ("renamed", ""), d
+        return
+    assert (d.change, d.branch_kind, d.branch_at, d.branch_condition) == (
+        "branch", "conditional expression", at, "vip"
+    )  # fmt: skip
+    assert d.explanation() == (
+        f"the code took another branch of the conditional expression at {at}: it now runs "
+        "activity 'audit' where this execution ran activity 'lookup', which the code still "
+        "runs in another branch (the condition, or what it reads, changed; or activity "
+        "'lookup' became activity 'audit' in this branch)"
+    )
+    fix = d.fix()
+    assert fix[:5] == [
+        f"gate the condition of the conditional expression at {at}, not the code in its arms "
+        "(executions recorded before took theirs under the old condition):",
+        "    new_branch = vip",
+        '    if not workflow.patched("audit-or-lookup"):',
+        "        new_branch = ...  # the old condition, for executions recorded before",
+        "    ... if new_branch else ...  # the expression, with new_branch as its test",
+    ]
+    assert fix[5:7] == [
+        "  if instead activity 'lookup' became activity 'audit' in this arm only (the "
+        "condition is as it was):",
+        '    if workflow.patched("audit-instead-of-lookup"):',
+    ]
+    assert fix[-2:] == [
+        "    else:",
+        "        ...  # the old code (activity 'lookup'), for executions recorded before",
+    ]
+    assert d.fix_at is not None and d.fix_at.line == line
+    # Each reading pasted in as it reads replays: the condition gated (the old one), and the
+    # statement gated as 'lookup' become 'audit' in its arm (the old call in the else).
+    source = V2_FILE.read_text()
+    statement = source.splitlines(keepends=True)[line - 1]
+    gated = "".join(" " * 4 + text + "\n" for text in fix[1:3])
+    gated += " " * 8 + fix[3][4:].replace("...  #", f"{ONE_LINE}  #") + "\n"
+    gated += statement.replace(" if vip else ", " if new_branch else ")
+    fixed = source.replace(statement, gated)
+    verdict = replay_variant(tmp_path, "one_line_arm_old", fixed, "ChooseArmOnOneLine")
+    assert verdict.ok, verdict.message
+    old = "    note = await workflow.execute_activity(lookup, order, "
+    old += "start_to_close_timeout=TIMEOUT)"
+    added = pasted(fix[5:], line, 1, " " * 8, old)
+    assert f"\n        else:\n        {old}\n" in added
+    verdict = replay_variant(tmp_path, "one_line_arm_added", added, "ChooseArmOnOneLine")
+    assert verdict.ok, verdict.message
+
+
+def test_arms_on_lines_of_their_own_read_alike_on_every_python(tmp_path: Path) -> None:
+    # ChooseArmOnOneLine with its arms on lines of their own: the line tells the arms apart.
+    source = V2_FILE.read_text()
+    line = source.splitlines(keepends=True)[marked_line("change: ChooseArmOnOneLine") - 1]
+    head, _, rest = line.partition(" if vip else ")
+    split = head.replace("note = ", "note = (\n            ") + "\n            if vip\n"
+    split += "            else " + rest.removesuffix("  # noqa: E501\n") + "\n        )\n"
+    fixed = source.replace(line, split)
+    verdict = replay_variant(tmp_path, "arms_apart", fixed, "ChooseArmOnOneLine")
+    d = verdict.diagnosis
+    assert d is not None and (d.change, d.branch_kind) == ("branch", "conditional expression"), d
+    assert (d.branch_condition, d.old_call) == ("vip", "")
+
+
+def test_a_conditional_arm_on_one_line_with_no_command_reads_as_taken(tmp_path: Path) -> None:
+    # TakeConditionalArm with its statement on one line: the arm with no command, on the
+    # same line as the audit's, hid which arm ran; the column tells (Python 3.11+).
+    source = V2_FILE.read_text()
+    assert ARM in source
+    one = ARM.splitlines()[0].removesuffix("(")
+    one += "await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT)\n"
+    d = replay_variant(tmp_path, "arm_one_line", source.replace(ARM, one), "TakeConditionalArm")
+    assert d.diagnosis is not None
+    taken = (d.diagnosis.change, d.diagnosis.branch_kind, d.diagnosis.branch_taken)
+    if sys.version_info < (3, 11):  # no columns: the arms cannot be told apart
+        assert taken == ("renamed", "", ""), d.diagnosis
+    else:
+        assert taken == ("branch", "conditional expression", "else"), d.diagnosis

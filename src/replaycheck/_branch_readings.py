@@ -35,7 +35,7 @@ from replaycheck._source_flow import (
     statement_calls,
     what_it_runs,
 )
-from replaycheck._source_taken import branch_taken
+from replaycheck._source_taken import branch_taken, other_arm, site_span
 
 if TYPE_CHECKING:
     from replaycheck._commands import HistoryCommands
@@ -46,23 +46,30 @@ if TYPE_CHECKING:
 def other_branch(
     diagnosis: Diagnosis, h: Command | None, c: Command | None
 ) -> tuple[str, str, str, tuple[str, ...], bool] | None:
-    """Where the code took the other branch of an ``if`` than the history did: the code's
-    command in one branch, the recorded one in the other: ``(where, condition, kind,
-    parameters, more)``, ``parameters`` being those of its function the condition reads (a
-    caller's argument may have changed instead), ``more`` whether it reads anything else."""
+    """Where the code took the other branch of an ``if`` (a ``match``, a conditional
+    expression, its arms on one line told apart by the column of ``c``'s call site) than the
+    history did: the code's command in one branch, the recorded one in the other: ``(where,
+    condition, kind, parameters, more)``, ``parameters`` being those of its function the
+    condition reads (a caller's argument may have changed instead), ``more`` whether it reads
+    anything else."""
     frame = diagnosis.gate_at
     if (
         diagnosis.change not in ("renamed", "replaced") or frame is None or h is None
         or c is None or h.kind not in NAMED_KINDS or not h.name or h.name == c.name
     ):  # fmt: skip
         return None
-    raw = c.frames[min(diagnosis.gate_frame, len(c.frames) - 1)]  # the gate_at frame, unshown
+    at = min(diagnosis.gate_frame, len(c.frames) - 1)
+    raw = c.frames[at]  # the gate_at frame, unshown
     names = source_names(h.name)
     if count_calls_later(raw[0], raw[1], names):  # the code's own path still runs it
         return None
-    if statement_calls(raw[0], raw[1], names):  # the same call, now registered by another name
+    arm = other_arm(raw[0], raw[1], site_span(c.sites, at, raw[1]), names)
+    if arm is not None:  # h's call in a conditional expression's other arm: not a rename
+        found: tuple[int, str, str] | None = (*arm, "conditional expression")
+    elif statement_calls(raw[0], raw[1], names):  # the same call, registered by another name
         return None
-    found = other_branch_runs(raw[0], raw[1], names)
+    else:
+        found = other_branch_runs(raw[0], raw[1], names)
     if found is None:
         choice = conditional_choice(raw[0], raw[1], names)
         found = None if choice is None else (*choice, "conditional expression")
@@ -92,7 +99,8 @@ def taken_branch(
     for at in range(gate, -1, -1) if pattern else ():  # the gate's frame, then its helpers'
         file, line, function = c.frames[at]
         then = _runs_later(c.frames[at + 1 :], pattern)  # after the call, in a caller
-        found = branch_taken(file, line, pattern, alone=True, then=then, matches=True)
+        span = site_span(c.sites, at, line)  # tells a conditional expression's arms apart
+        found = branch_taken(file, line, pattern, alone=True, then=then, matches=True, span=span)
         if found is None or "patched(" in found.condition:  # a patch's gate: none changed
             continue
         kind = found.kind

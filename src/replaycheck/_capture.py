@@ -31,6 +31,7 @@ from replaycheck._recording import Recording
 from replaycheck._user_frames import (
     INTERCEPTOR_CODE,
     ORIGIN_DEPTH,
+    Site,
     is_user_file,
     user_stack,
 )
@@ -94,7 +95,7 @@ def _hook_instance(instance: Any, recording: Recording) -> None:
     """Record every command ``instance`` adds, with the user code that asked for it."""
     add_command = instance._add_command
     activate = instance.activate
-    entries = recording.entries
+    entries, entry_sites = recording.entries, recording.entry_sites
     getframe = sys._getframe
 
     def recording_activate(act: Any) -> Any:
@@ -117,7 +118,9 @@ def _hook_instance(instance: Any, recording: Recording) -> None:
         command: WorkflowCommand = add_command()
         if not getattr(instance, "_deleting", False):
             history_length = getattr(instance, "_current_history_length", 0)
-            entries.append((command, history_length, user_stack(getframe(1))))
+            sites: list[Site | None] = []
+            entries.append((command, history_length, user_stack(getframe(1), sites)))
+            entry_sites.append(tuple(sites))
         return command
 
     instance._add_command = recording_add_command

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from replaycheck._command_events import command_inputs, command_sets, duration_text, proto_seconds
-from replaycheck._commands import UPDATE_KINDS, Command, RawFrame
+from replaycheck._commands import UPDATE_KINDS, Command, RawFrame, Site
 
 _CODE_IDS = {
     "schedule_activity": "schedule_activity.activity_id",
@@ -100,6 +100,7 @@ def code_commands(
     continue_as_new_frames: Sequence[RawFrame] = (),
     abandoned: list[tuple[Command, Command]] | None = None,
     update_names: Mapping[str, str] | None = None,
+    sites: Sequence[tuple[Site | None, ...]] = (),
 ) -> list[Command]:
     """Recorded ``(command, history length, frames)`` entries as commands, in order.
 
@@ -109,16 +110,19 @@ def code_commands(
     activity or a child started with cancellation type ``ABANDON`` is left out: core sends no
     command for it. ``abandoned``, when given, gets ``(the cancel, the activity's or the
     child's command)`` of each such cancel left out. An update's acceptance and completion are
-    named after the update, by ``update_names`` (protocol instance id -> name).
+    named after the update, by ``update_names`` (protocol instance id -> name). ``sites``, when
+    given, holds each entry's frames' sites in turn (``Recording.command_sites``).
     """
     found = []
     activities: dict[int, tuple[Command, int]] = {}
     children: dict[int, tuple[Command, int]] = {}
     operations: dict[int, str] = {}
-    for proto, task, frames in entries:
+    for at, (proto, task, frames) in enumerate(entries):
         command = code_command(proto, task, frames)
         if command is None:
             continue
+        if at < len(sites) and len(sites[at]) == len(frames):
+            command = replace(command, sites=sites[at])
         variant = proto.WhichOneof("variant")
         if command.kind == "activity":
             scheduled = proto.schedule_activity

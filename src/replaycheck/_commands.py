@@ -27,10 +27,16 @@ from replaycheck._command_events import proto_seconds as proto_seconds
 from replaycheck.histories import event_type_name
 
 if TYPE_CHECKING:
+    from types import CodeType
+
     from temporalio.api.history.v1 import History
 
 RawFrame = tuple[str, int, str]
 """``(file, line, function)`` of one frame of workflow code."""
+
+Site = tuple["CodeType", int]
+"""The code of one frame of workflow code and the offset of the instruction it was running
+(``f_lasti``): which expression of its line, read only when a diagnosis needs it."""
 
 KIND_LABELS = {
     "activity": "activity",
@@ -89,6 +95,9 @@ class Command:
     """Patch markers: recorded by ``deprecate_patch``."""
     frames: tuple[RawFrame, ...] = ()
     """Code side: the workflow code that issued it, innermost frame first."""
+    sites: tuple[Site | None, ...] = field(default=(), compare=False, repr=False)
+    """Code side, where the replay recorded them: each of :attr:`frames`' :data:`Site`
+    (``None``: a frame where a task was created, whose instruction is not known)."""
     given_id: str = field(default="", compare=False)
     """Activities (local ones too) and child workflows: the id the command gave (core compares
     it on replay, as it does the name, on histories recorded since its flag 1)."""

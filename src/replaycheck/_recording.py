@@ -8,7 +8,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from replaycheck._user_frames import RawFrame, is_user_file
+from replaycheck._user_frames import RawFrame, Site, is_user_file
 from replaycheck._waiting import Waiting
 
 if TYPE_CHECKING:
@@ -27,6 +27,8 @@ class Recording:
 
     entries: list[tuple[WorkflowCommand, int, tuple[RawFrame, ...]]] = field(default_factory=list)
     """``(command, activation history length, user stack)``; commands are read once complete."""
+    entry_sites: list[tuple[Site | None, ...]] = field(default_factory=list)
+    """Each entry's user stack's sites (``replaycheck._user_frames.user_stack``), in turn."""
     continue_as_new_stack: tuple[RawFrame, ...] = ()
     """Where ``workflow.continue_as_new`` was called (its command comes after the stack unwound)."""
     last_activation: int = 0
@@ -80,6 +82,14 @@ class Recording:
                 frames = raised_at(failure.stack_trace, workflow_code, timed_out=timed_out)
             found.append((command, task, frames))
         return found
+
+    def command_sites(
+        self, entries: list[tuple[WorkflowCommand, int, tuple[RawFrame, ...]]]
+    ) -> list[tuple[Site | None, ...]]:
+        """The sites of ``entries`` (:meth:`command_entries`), in turn: those recorded with
+        each command, where its frames are the ones recorded with it (else none)."""
+        pairs = zip(self.entries, entries, self.entry_sites, strict=False)
+        return [sites if mine[2] is given[2] else () for mine, given, sites in pairs]
 
 
 def raised_at(

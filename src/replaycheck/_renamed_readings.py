@@ -53,21 +53,35 @@ def renamed_note(d: Diagnosis) -> str:
     return " (the call is as it was: what it passes is registered under the new name)"
 
 
+def _beside_a_call(tree: ast.AST, call: ast.Call) -> bool:
+    """Whether ``call`` is in an arm of a conditional expression whose other arm calls too."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.IfExp):
+            for arm, other in ((node.body, node.orelse), (node.orelse, node.body)):
+                held = any(n is call for n in ast.walk(arm))
+                if held and any(isinstance(n, ast.Call) for n in ast.walk(other)):
+                    return True
+    return False
+
+
 def called_by_old_name(code: str, name: str) -> str:
     """``code`` (one statement) with the first argument of its one call that passes ``name``'s
     Python object (:func:`~replaycheck._readings.source_names`) replaced by ``name`` as a
-    string; '' when it has no such call, or several."""
+    string; '' when it has no such call, or several, or that call is in an arm of a
+    conditional expression whose other arm calls too (the other arm's call may be the one
+    that ran: ``a() if vip else b()`` on one line, where Python 3.10 keeps no columns)."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return ""
     names = source_names(name)
-    args = [
-        node.args[0] for node in ast.walk(tree)
+    calls = [
+        node for node in ast.walk(tree)
         if isinstance(node, ast.Call) and names_in(node.func) & BY_NAME_CALLS and node.args
         and not isinstance(node.args[0], ast.Constant) and names_in(node.args[0]) & names
     ]  # fmt: skip
-    if len(args) != 1 or source_segment(code, args[0]) is None:
+    args = [call.args[0] for call in calls]
+    if len(args) != 1 or source_segment(code, args[0]) is None or _beside_a_call(tree, calls[0]):
         return ""
     arg = args[0]
     lines = code.encode().splitlines(keepends=True)

@@ -14,6 +14,8 @@ import replaycheck
 
 RawFrame = tuple[str, int, str]
 """``(file, line, function)`` of one frame, innermost first in a stack."""
+Site = tuple[CodeType, int]
+"""A frame's code and the offset of the instruction it runs (``replaycheck._commands.Site``)."""
 
 MAX_FRAMES = 6
 """User-code frames kept per command: the issuing line and its callers."""
@@ -55,8 +57,12 @@ INTERCEPTOR_CODE: set[CodeType] = set()
 those its plugins add; ``replaycheck._capture`` adds each class as a workflow meets it)."""
 
 
-def user_stack(frame: FrameType | None) -> tuple[RawFrame, ...]:
-    """The user-code frames from ``frame`` outwards (temporalio, stdlib, replaycheck skipped).
+def user_stack(
+    frame: FrameType | None, sites: list[Site | None] | None = None
+) -> tuple[RawFrame, ...]:
+    """The user-code frames from ``frame`` outwards (temporalio, stdlib, replaycheck skipped),
+    each one's :data:`Site` appended to ``sites`` when given (``None`` for a task's origin;
+    none at all for an interceptor's frames).
 
     A coroutine run as its own task (``asyncio.gather(workflow.execute_activity(...))``,
     ``asyncio.create_task(helper())``) has no caller on the stack; the frames where the task's
@@ -72,11 +78,15 @@ def user_stack(frame: FrameType | None) -> tuple[RawFrame, ...]:
         if is_user_file(code.co_filename):
             into = wrapping if code in INTERCEPTOR_CODE else found
             into.append((code.co_filename, frame.f_lineno, code.co_name))
+            if sites is not None and into is found:
+                sites.append((code, frame.f_lasti))
         frame = frame.f_back
     if len(found) < MAX_FRAMES:
         for origin in _task_origin():
             if is_user_file(origin[0]) and len(found) < MAX_FRAMES:
                 found.append(origin)
+                if sites is not None:
+                    sites.append(None)
     return tuple(found or wrapping[:MAX_FRAMES])
 
 

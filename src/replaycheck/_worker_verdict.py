@@ -164,7 +164,11 @@ def diagnose_failure(loaded: LoadedHistory, message: str, recording: Recording |
             if frames:  # with the commands issued before it
                 draws.append((frames[0], task, _issued_before(entries, count)))
         issued = code_commands(
-            entries, recording.continue_as_new_stack, abandoned, recording.update_names
+            entries,
+            recording.continue_as_new_stack,
+            abandoned,
+            recording.update_names,
+            recording.command_sites(entries),
         )
         last = recording.last_activation
         for calls, found in ((recording.early_deprecations, early),

@@ -1850,3 +1850,17 @@ class ContinueInMatchCase:
             case "vip":
                 workflow.continue_as_new(f"{order}-next")
         return order
+
+
+
+@workflow.defn(name="ChooseArmOnOneLine")
+class ChooseArmOnOneLine:
+    """Audits VIP orders, else looks them up, both arms on one line (this execution's is not
+    VIP: it looks it up), then charges."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        vip = order.startswith("vip-")
+        note = await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT) if vip else await workflow.execute_activity(lookup, order, start_to_close_timeout=TIMEOUT)  # noqa: E501
+        return await workflow.execute_activity(charge, note, start_to_close_timeout=TIMEOUT)

@@ -2358,3 +2358,18 @@ class ContinueInMatchCase:
                 # change: ContinueInMatchCase (the next line)
                 workflow.continue_as_new(f"{order}-next")
         return order
+
+
+
+@workflow.defn(name="ChooseArmOnOneLine")
+class ChooseArmOnOneLine:
+    """The audit's arm widened, both arms on one line: this execution, which took the other
+    arm (it looked the order up), now audits."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        vip = order.startswith(("vip-", "change-"))
+        # change: ChooseArmOnOneLine (the next line)
+        note = await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT) if vip else await workflow.execute_activity(lookup, order, start_to_close_timeout=TIMEOUT)  # noqa: E501
+        return await workflow.execute_activity(charge, note, start_to_close_timeout=TIMEOUT)

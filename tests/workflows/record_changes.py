@@ -186,6 +186,7 @@ CASES = (
     "TakeMatchCase",
     "TakeConditionalArm",
     "ContinueInMatchCase",
+    "ChooseArmOnOneLine",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
