@@ -91,16 +91,27 @@ def reason_lines(reasons: Sequence[Reason], *, shown: str = "") -> list[str]:
     """Each reason once: how many histories it stopped, a few of them, its message (which says
     the fix), after a line that counts them and then says ``shown``. None when no two errors
     share a reason: each error is its own."""
-    if all(len(reason.errors) == 1 for reason in reasons):
-        return []
     total = sum(len(reason.errors) for reason in reasons)
-    lines = [f"{plural(total, 'error')} from {plural(len(reasons), 'reason')}{shown}:"]
-    for number, reason in enumerate(reasons, 1):
-        names = [printable(name) for name, _ in reason.errors]
-        more = f" and {len(names) - SHOWN_IDS} more" if len(names) > SHOWN_IDS else ""
-        title = f"reason {number} of {len(reasons)}, {plural(len(names), 'history')}"
-        lines += [f"{title}: {printable(reason.text())}"]
-        lines += [f"  errored: {', '.join(names[:SHOWN_IDS])}{more}"]
+    head = f"{plural(total, 'error')} from {plural(len(reasons), 'reason')}{shown}:"
+    listed = [([name for name, _ in reason.errors], reason.text()) for reason in reasons]
+    return group_lines(head, listed, group="reason", verb="errored")
+
+
+def group_lines(
+    head: str, groups: Sequence[tuple[Sequence[str], str]], *, group: str, verb: str
+) -> list[str]:
+    """``head``, then each of ``groups`` (the names of its histories, its text) once: how many
+    histories it has, its text, and the first :data:`SHOWN_IDS` names after ``verb``. None
+    when every group has one history."""
+    if all(len(names) == 1 for names, _ in groups):
+        return []
+    lines = [head]
+    for number, (names, text) in enumerate(groups, 1):
+        shown = [printable(name) for name in names]
+        more = f" and {len(shown) - SHOWN_IDS} more" if len(shown) > SHOWN_IDS else ""
+        title = f"{group} {number} of {len(groups)}, {plural(len(shown), 'history')}"
+        lines += [f"{title}: {printable(text)}"]
+        lines += [f"  {verb}: {', '.join(shown[:SHOWN_IDS])}{more}"]
     return lines
 
 
