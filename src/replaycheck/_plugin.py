@@ -34,6 +34,7 @@ from replaycheck._plugin_items import (
     ERROR_ATTRIBUTE,
     FAILURE_ATTRIBUTE,
     MARKER,
+    NOTED_ATTRIBUTE,
     NOTES_ATTRIBUTE,
     HistoryFile,
     JunitClassnames,
@@ -42,6 +43,7 @@ from replaycheck._plugin_items import (
     failure_json,
     junit_classname,
     junit_xml,
+    noted_key,
 )
 from replaycheck._plugin_summary import VerdictCounter
 from replaycheck.config import Settings
@@ -346,6 +348,8 @@ def pytest_runtest_makereport(
         notes = item.config.stash[runner_key].take_notes()
         if notes:
             setattr(outcome.get_result(), NOTES_ATTRIBUTE, notes)
+        if item.stash.get(noted_key, ""):
+            setattr(outcome.get_result(), NOTED_ATTRIBUTE, item.stash[noted_key])
     failed = call.excinfo.value if call.when == "call" and call.excinfo is not None else None
     if isinstance(failed, ReplayFailed) and not failed.run_wide:
         error = failed.verdict.verdict == "error"

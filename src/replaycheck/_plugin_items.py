@@ -36,6 +36,12 @@ NOTES_ATTRIBUTE = "replaycheck_notes"
 """A history item's call report carries here the replay worker's notes that came with its
 verdict (e.g. that pydantic models go through temporalio's default converter), for the run's
 closing lines, on the xdist controller too."""
+NOTED_ATTRIBUTE = "replaycheck_noted"
+"""An ``ok`` item's call report carries here its verdict, as JSON (:func:`noted_json`), when it
+has notes, so the run's closing lines can show the notes that read the same once, on the xdist
+controller too (JUnit XML leaves it out, as it does ``FAILURE_ATTRIBUTE``)."""
+noted_key = pytest.StashKey[str]()
+"""An item's :func:`noted_json` of its ``ok`` verdict with notes (else ``""``), for its report."""
 CLASSNAME_ATTRIBUTE = "replaycheck_classname"
 """Every report of a history item carries its JUnit XML classname here (:func:`junit_classname`):
 it reaches the xdist controller, which writes the XML, with the report."""
@@ -84,6 +90,7 @@ class ReplayItem(pytest.Item):
             self.config.stash[failure_told_key] = True
             verdict = Verdict(path=str(self.path), verdict="error", message=message)
             run_wide = True
+        self.stash[noted_key] = noted_json(verdict) if verdict.ok and verdict.notes else ""
         if verdict.output:  # shown as the item's "Captured stderr", as for any test
             self.add_report_section("call", "stderr", verdict.output)
         # Reach the xdist controller and JUnit XML: e.g. how much of a running one was checked.
@@ -212,8 +219,18 @@ def failure_json(verdict: Verdict) -> str:
     )  # fmt: skip
 
 
+def noted_json(verdict: Verdict) -> str:
+    """What the run's closing lines need of an ``ok`` verdict with notes: its notes and what
+    tells its own parts apart in them (file, ids); read back by :func:`failed_verdicts`."""
+    import json
+
+    left_out = ("output", "detail", "patches")
+    return json.dumps({k: v for k, v in verdict.to_json_dict().items() if k not in left_out})
+
+
 def failed_verdicts(failures: Sequence[str]) -> list[Verdict]:
-    """The run's nondeterministic verdicts, from their :func:`failure_json`."""
+    """The run's nondeterministic verdicts, from their :func:`failure_json` (or the ``ok`` ones
+    with notes, from their :func:`noted_json`)."""
     import json
 
     from replaycheck.verdict import Verdict

@@ -12,6 +12,7 @@ from replaycheck._plugin_items import (
     FAILURE_ATTRIBUTE,
     MESSAGE_PROPERTY,
     NOTE_PROPERTY,
+    NOTED_ATTRIBUTE,
     NOTES_ATTRIBUTE,
     STATUS_PROPERTY,
     VERDICT_PROPERTY,
@@ -54,6 +55,9 @@ class VerdictCounter:
         self.ok_notes: list[tuple[str, str]] = []
         """``(file, note)`` of each note of an ``ok`` verdict: its item passes, so the note is
         shown here."""
+        self.noted: list[tuple[str, str]] = []
+        """The file and verdict of each ``ok`` item with notes, as its report carries it
+        (``noted_json``), to show the notes that read the same once."""
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "call" or str(report.outcome) == "rerun":  # counted once, by the last
@@ -69,6 +73,9 @@ class VerdictCounter:
         path = report.nodeid.split("::")[0]
         self.ok_notes += [(path, str(v)) for k, v in report.user_properties if k == NOTE_PROPERTY]
         self.notes.update(dict.fromkeys(getattr(report, NOTES_ATTRIBUTE, None) or ()))
+        noted = getattr(report, NOTED_ATTRIBUTE, None)
+        if isinstance(noted, str):
+            self.noted.append((path, noted))
         failure = getattr(report, FAILURE_ATTRIBUTE, None)
         if isinstance(failure, str) and not expected:
             self.failures.append((report.nodeid, failure))
@@ -134,12 +141,27 @@ class VerdictCounter:
             terminalreporter.write_line(line)
         if self.running:
             terminalreporter.write_line(running_line(self.running))
-        for path, note in self.ok_notes:
-            terminalreporter.write_line(f"{path}: ok, but {note}")
+        grouped = self._note_lines(config)
+        for line in grouped or [f"{path}: ok, but {note}" for path, note in self.ok_notes]:
+            terminalreporter.write_line(line)
         for note in self.notes:
             terminalreporter.write_line(f"note: {note}")
         for line in self._next_steps(config):
             terminalreporter.write_line(line)
+
+    def _note_lines(self, config: pytest.Config) -> list[str]:
+        """The notes of ``ok`` items that read the same, each once with how many have it (as
+        ``check`` lists them); none under ``-v``, or when no two items have one note: then
+        each item's notes are shown as they are."""
+        from replaycheck._note_groups import by_note, note_lines
+
+        if config.get_verbosity() > 0 or len(self.noted) < 2:
+            return []
+        noted = sorted(self.noted)  # by file: under xdist, reports come in any order
+        verdicts = failed_verdicts([verdict for _, verdict in noted])
+        paths = {id(verdict): path for (path, _), verdict in zip(noted, verdicts, strict=True)}
+        groups = by_note(verdicts)
+        return note_lines(groups, lambda verdict: paths[id(verdict)], shown=" (-v: each in full)")
 
     def _next_steps(self, config: pytest.Config) -> list[str]:
         """What to do about the failures pytest showed (not those an ``xfail`` expected)."""

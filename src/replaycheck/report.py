@@ -175,13 +175,20 @@ def _timeline_lines(diagnosis: Diagnosis, color: bool) -> list[str]:
 
 def render_text(verdicts: Sequence[Verdict], *, color: bool = False) -> str:
     """The default report. A failure whose change and fix one above shows gets its identity,
-    where it diverged and its severity, then a pointer; an error whose reason one does, one line."""
+    where it diverged and its severity, then a pointer; an error whose reason one does, one
+    line; an ``ok`` whose note one above has, a pointer in place of the note."""
+    from replaycheck._note_groups import by_note, note_lines, pointing
     from replaycheck._reasons import error_key, group_reasons, reason_lines
     from replaycheck._render_summary import render_summary
 
+    def shown(verdict: Verdict) -> str:
+        return printable(display_path(verdict.path))
+
     first: dict[tuple[str, ...], Verdict] = {}
     parts = []
+    pointed = pointing(verdicts, shown)
     for verdict in verdicts:
+        verdict = pointed.get(id(verdict), verdict)
         key = diagnosis_key(verdict) or error_key(verdict)
         if key is not None and key in first and verdict.verdict == "error":
             same = f"same reason as {printable(display_path(first[key].path))}, above"
@@ -192,7 +199,8 @@ def render_text(verdicts: Sequence[Verdict], *, color: bool = False) -> str:
             first.update({key: verdict} if key is not None else {})
             parts.append(render_verdict(verdict, color=color))
     errors = group_reasons([(display_path(v.path), v) for v in verdicts if v.verdict == "error"])
-    reasons = "".join(f"{line}\n" for line in reason_lines(errors))
+    lines = [*note_lines(by_note(verdicts), shown), *reason_lines(errors)]
+    reasons = "".join(f"{line}\n" for line in lines)
     return f"{chr(10).join(parts)}\n\n{reasons}{render_summary(verdicts)}\n"
 
 
