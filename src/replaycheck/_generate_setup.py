@@ -275,6 +275,7 @@ def save(tally: Tally, directory: Path) -> tuple[Path, ...]:
     """Write one history per shape not already stored under ``directory``."""
     from datetime import datetime, timezone
 
+    from replaycheck._writing import GENERATED_ADDRESS
     from replaycheck.histories import Provenance, write_history
 
     known = _stored_shapes(directory)
@@ -285,7 +286,7 @@ def save(tally: Tally, directory: Path) -> tuple[Path, ...]:
             continue
         # Named after its shape; its provenance keeps the workflow id it ran under, which code
         # may read (a child's id built from workflow.info().workflow_id) when it is replayed.
-        provenance = Provenance(scenario.workflow_id, workflow_type, address="replaycheck generate",
+        provenance = Provenance(scenario.workflow_id, workflow_type, address=GENERATED_ADDRESS,
                                 captured_at=now, status=scenario.status)  # fmt: skip
         path = directory / workflow_type / f"generated-{key}.json"
         written.append(write_history(path, events, provenance=provenance))

@@ -59,6 +59,8 @@ class PatchFacts:
     started_at: str = ""
     """ISO time of the started event, when ``continued_from`` is set (the earlier run closed
     then)."""
+    generated: bool = False
+    """Written by ``replaycheck generate --save``: a fixture, not an execution."""
 
     def marker(self, patch_id: str) -> Literal["", "patched", "deprecated"]:
         """How the history recorded ``patch_id``: by ``patched()``, only deprecated, or not."""
@@ -89,6 +91,7 @@ class PatchFacts:
             closed_at=str(data.get("closed_at", "")),
             continued_from=str(data.get("continued_from", "")),
             started_at=str(data.get("started_at", "")),
+            generated=bool(data.get("generated", False)),
         )
 
 

@@ -70,6 +70,7 @@ def facts(loaded: LoadedHistory) -> PatchFacts:
         calls=calls or (),
         observed=calls is not None,
         closed_at=_closed_at(loaded),
+        generated=loaded.info.generated,
         **_continued(loaded),
     )
 

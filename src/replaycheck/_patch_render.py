@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+from replaycheck._patch_generated import generated_old_text, generated_summary
 from replaycheck.patches import (
     VERDICT_TEXT,
     CallSite,
@@ -74,6 +75,7 @@ def _patch_text(patch: PatchReport, color: bool, held_until: str = "") -> str:
     lines += _sites_text(patch.call_sites)
     lines += _group("new branch", "recorded the marker", patch.new_branch)
     lines += _group("old branch", "passed the gate before it existed", patch.old_branch)
+    lines += generated_old_text(patch.generated_old_branch)
     if patch.verdict != "removed":  # no gate left to reach
         lines += _group("not reached yet", "yet to reach the gate", patch.not_reached)
     lines += _never_meets("the gate", patch.took_instead, patch.never_meets)
@@ -197,6 +199,7 @@ def _summary(report: PatchesReport) -> str:
             f"; {plural(report.expired, 'closed execution')} past the "
             f"{report.retention_days:g}-day retention left out"
         )
+    line += generated_summary(report.generated)
     if report.pinned_left_out:
         count = plural(report.pinned_left_out, "pinned execution")
         line += f"; {count} left out (--skip-pinned)"
@@ -262,6 +265,10 @@ def render_json(report: PatchesReport) -> str:
         "copies": [{"path": p, "kept": k} for p, k in report.copies],
         "expired_copies": [{"path": p, "kept": k} for p, k in report.expired_copies],
     }
+    if report.generated:  # only then, so reports without them read as they always did
+        doc["generated"] = list(report.generated)
+        for patch, data in zip(report.patches, doc["patches"], strict=True):
+            data["generated_old_branch"] = _refs_json(patch.generated_old_branch)
     return json.dumps(doc, indent=2) + "\n"
 
 

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 PROVENANCE_KEY = "replaycheck"
 """Top-level key holding provenance; Temporal's readers ignore unknown keys."""
 
+GENERATED_ADDRESS = "replaycheck generate"
+"""The provenance ``address`` of the histories ``replaycheck generate --save`` writes: recorded
+on the test server, they are fixtures, not executions any server runs."""
+
 HISTORY_SUFFIXES = (".json", ".json.gz", ".binpb")
 """File name endings of history files."""
 

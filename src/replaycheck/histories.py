@@ -28,6 +28,7 @@ from replaycheck._discovery import (
 from replaycheck._history_names import RUN_SUFFIX, history_stem, workflow_id_from_name
 from replaycheck._task_links import broken_task_link
 from replaycheck._writing import (
+    GENERATED_ADDRESS,
     PROVENANCE_KEY,
     Provenance,
     atomic_write,
@@ -126,6 +127,8 @@ class HistoryInfo:
     patches: tuple[str, ...] = ()
     """Patch ids of ``core_patch`` markers, in history order (``~`` prefix: deprecated)."""
     task_queue: str = ""
+    generated: bool = False
+    """Written by ``replaycheck generate --save`` (its provenance says so): a fixture."""
 
     @property
     def closed(self) -> bool:
@@ -250,6 +253,7 @@ def describe(history: History, name: str, provenance: Provenance | None = None) 
         verified_through=_verified_through(history),
         patches=patch_ids(history),
         task_queue=started.task_queue.name,
+        generated=provenance is not None and provenance.address == GENERATED_ADDRESS,
     )
 
 

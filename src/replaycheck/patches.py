@@ -13,7 +13,7 @@ changes (``replaycheck.versioning``) are reported per change, by version (``_pat
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
@@ -152,6 +152,9 @@ class PatchReport:
     UTC), all of them closed; empty when one runs or the retention is not known."""
     last_to_go: ExecutionRef | None = None
     """The execution of those that closed last."""
+    generated_old_branch: tuple[ExecutionRef, ...] = ()
+    """Histories ``generate --save`` wrote that took the old branch: fixtures, holding nothing
+    back, to delete with the old branch (``replaycheck._patch_generated``)."""
 
 
 @dataclass(frozen=True)
@@ -216,6 +219,8 @@ class PatchesReport:
     expired_copies: tuple[tuple[str, str], ...] = ()
     """``(path, kept)`` of each copy of a run the retention left out (in :attr:`expired_paths`,
     after ``kept``, that run's most complete copy, also there)."""
+    generated: tuple[str, ...] = ()
+    """Paths of the histories ``generate --save`` wrote, left out of every verdict."""
 
 
 # --------------------------------------------------------------------------- analysis
@@ -269,12 +274,14 @@ def analyze(
     """
     from replaycheck import _patch_sites as scope
     from replaycheck._patch_copies import distinct_runs, past_retention, with_copies
+    from replaycheck._patch_generated import generated_old_branch, split_generated
     from replaycheck._patch_versions import version_report
     from replaycheck._pinning import split_pinned
     from replaycheck.verdict import summarize
 
     read, left_out = split_pinned(verdicts) if skip_pinned else (list(verdicts), [])
-    verdicts, copies = distinct_runs(read)
+    executions, generated = split_generated(read)  # fixtures: no server runs them
+    verdicts, copies = distinct_runs(executions)
     kept, expired = scope.within_retention(verdicts, retention_days, now)
     copies, expired_copies = past_retention(copies, expired)
     retention = retention_days if namespace_retention_days is None else namespace_retention_days
@@ -303,7 +310,10 @@ def analyze(
         )
     return PatchesReport(
         patches=tuple(
-            patch_report(i, by_id.get(i, ()), kept, coverage, retention_days=retention)
+            replace(
+                patch_report(i, by_id.get(i, ()), kept, coverage, retention_days=retention),
+                generated_old_branch=generated_old_branch(i, by_id.get(i, ()), generated),
+            )
             for i in plain
         ),
         changes=tuple(
@@ -317,9 +327,10 @@ def analyze(
         expired_paths=tuple(with_copies(expired, expired_copies)),
         pinned_left_out=len(left_out),
         namespace_retention_days=namespace_retention_days,
-        errors=tuple((v.path, v.message) for v in kept if v.verdict == "error"),
+        errors=tuple((v.path, v.message) for v in (*kept, *generated) if v.verdict == "error"),
         copies=tuple(copies),
         expired_copies=tuple(expired_copies),
+        generated=tuple(v.path for v in generated),
     )
 
 
