@@ -134,3 +134,18 @@ def test_check_still_replays_generated_histories(from_v1: Path) -> None:
     assert result.returncode == 0, result.stderr
     checked = {r["path"]: r["verdict"] for r in json.loads(result.stdout)["results"]}
     assert all(checked[str(p)] == "ok" for p in generated(from_v1))
+
+
+def test_generated_histories_alone_show_no_execution(from_v1: Path) -> None:
+    # Read alone, they leave nothing that shows where the executions went: the gate waits for
+    # an export, and says why the histories of the type it read do not count.
+    saved = [str(p) for p in generated(from_v1)]
+    doc = patches_json(from_v1, *saved)
+    (patch,) = doc["patches"]  # type: ignore[attr-defined]
+    assert patch["verdict"] == "keep-both-branches"
+    assert patch["reason"].startswith(
+        "no history of 1 workflow type whose code calls it ('TenantProvisioning') is among "
+        "those read (the generated ones of 'TenantProvisioning' are fixtures, not executions), "
+        "so nothing shows where its executions went: export them"
+    )
+    assert [e["path"] for e in patch["generated_old_branch"]] == saved

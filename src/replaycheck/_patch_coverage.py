@@ -42,6 +42,9 @@ class Coverage:
     by ``--query`` or ``--workflow-id`` did not read (``None``: the server did not count them)."""
     uncounted_reason: str = ""
     """Why the server did not count them, as it said ('': it did not say)."""
+    generated: frozenset[str] = frozenset()
+    """The workflow types of the histories ``generate --save`` wrote (not in :attr:`seen`: they
+    are fixtures, not executions)."""
 
     def held_back(
         self, verdict: PatchVerdict, reason: str, patch_id: str, sites: Sequence[CallSite]
@@ -57,7 +60,7 @@ class Coverage:
             callers |= set(self.registered)
         unseen = sorted(callers - self.seen)
         if unseen:
-            return _unseen(verdict, unseen, helper)
+            return _unseen(verdict, unseen, helper, [t for t in unseen if t in self.generated])
         if any(s.type_unknown for s in sites) or (helper and self.types_unknown):
             return _type_unknown(verdict)
         missing = relevant_histories(self.missing_runs, sites, [patch_id])
@@ -134,16 +137,21 @@ def _shell(text: str) -> str:
     return f'"{text}"' if not any(c in text for c in '"$`\\!') else shlex.quote(text)
 
 
-def _unseen(verdict: PatchVerdict, types: Sequence[str], helper: bool) -> tuple[PatchVerdict, str]:
-    """Not ready after all: no history of a workflow type whose code calls the patch."""
+def _unseen(
+    verdict: PatchVerdict, types: Sequence[str], helper: bool, generated: Sequence[str] = ()
+) -> tuple[PatchVerdict, str]:
+    """Not ready after all: no history of a workflow type whose code calls the patch
+    (``generated``: those of them only histories ``generate --save`` wrote hold)."""
     from replaycheck.report import plural
 
     names = ", ".join(repr(t) for t in types)
     held, step = _held(verdict)
     calls = "that may call it (from a helper or a base class)" if helper else "whose code calls it"
+    fixtures = ", ".join(repr(t) for t in generated)
+    only = f" (the generated ones of {fixtures} are fixtures, not executions)" if generated else ""
     return held, (
         f"no history of {plural(len(types), 'workflow type')} {calls} ({names}) is among "
-        "those read, so nothing shows where its executions went: export them (or run "
+        f"those read{only}, so nothing shows where its executions went: export them (or run "
         f"`replaycheck patches --live` without a selection, which reads every execution the "
         f"server keeps) before {step}"
     )

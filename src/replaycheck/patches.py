@@ -307,6 +307,7 @@ def analyze(
             limit=limit,
             unread=tuple(sorted((unread or {}).items())),
             uncounted_reason=uncounted_reason,
+            generated=frozenset(v.workflow_type for v in generated),
         )
     return PatchesReport(
         patches=tuple(
