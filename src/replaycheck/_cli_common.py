@@ -242,7 +242,7 @@ def selection_options(func: F) -> F:
 
 
 def default_export_dir() -> Path:
-    from replaycheck.config import DEFAULT_HISTORIES, load_settings
+    from replaycheck.config import load_settings
 
     settings = load_settings()
     if settings.export_dir is not None:
@@ -250,4 +250,4 @@ def default_export_dir() -> Path:
     for path in settings.histories:
         if not path.is_file():
             return path
-    return settings.root / DEFAULT_HISTORIES
+    return settings.default_histories

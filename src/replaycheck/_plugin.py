@@ -24,6 +24,7 @@ from replaycheck._plugin_config import (
     header_shown_key,
     left_out_key,
     mode,
+    no_histories_line,
     resolve_settings,
     runner_key,
     settings_key,
@@ -378,7 +379,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
     settings = config.stash.get(settings_key, None)
     config.stash[header_shown_key] = True
-    return None if settings is None else header_lines(config, settings)
+    return no_histories_line(config) if settings is None else header_lines(config, settings)
 
 
 @pytest.fixture

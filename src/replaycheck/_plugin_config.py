@@ -32,6 +32,9 @@ left_out_key = pytest.StashKey[str]()
 history root, or paths named that reach none), for the header; empty when they are."""
 header_shown_key = pytest.StashKey[bool]()
 """Whether pytest printed the header (not under ``-q`` or ``--no-header``)."""
+default_key = pytest.StashKey[Settings]()
+"""The settings of a project set up for replaycheck that configures no histories: its
+``fixtures/histories`` is collected, as ``check`` reads it, when it exists."""
 
 
 def mode(config: pytest.Config) -> str:
@@ -55,8 +58,9 @@ SINGULAR = {
 
 
 def resolve_settings(config: pytest.Config) -> Settings | None:
-    """Command line > ini > ``[tool.replaycheck]``; ``None`` when no histories are configured."""
-    settings = configured_settings(config)
+    """Command line > ini > ``[tool.replaycheck]``, with ``fixtures/histories`` for histories
+    when none are configured, as ``check`` reads them; ``None`` when there are none."""
+    settings = with_default_histories(config, configured_settings(config))
     if not settings.histories:
         if mode(config) == "only":
             raise ConfigError(
@@ -68,12 +72,41 @@ def resolve_settings(config: pytest.Config) -> Settings | None:
     from replaycheck._job import registers_nothing
 
     if registers_nothing(settings):  # a plugin may add workflows: the worker tells
+        given = "histories are configured but no workflows"
+        if default_key in config.stash:
+            given = f"{_roots(config, settings)} is read for want of configured histories, but "
+            given += "no workflows are configured"
         raise ConfigError(
-            "histories are configured but no workflows; set workflows = [...] under "
+            f"{given}; set workflows = [...] under "
             "[tool.replaycheck], replaycheck_workflows in the ini file, or "
             "--replaycheck-workflows=package.module."
         )
     return settings
+
+
+def with_default_histories(config: pytest.Config, settings: Settings) -> Settings:
+    """``settings`` with the histories ``check`` reads when none are configured
+    (:attr:`Settings.history_roots`), in a project set up for replaycheck: one with a
+    ``[tool.replaycheck]`` table, or workflows (or plugins, which may add some) given to
+    pytest. Another project's run, with the plugin merely installed, collects nothing."""
+    if settings.histories or not (settings.pyproject or settings.workflows or settings.plugins):
+        return settings
+    config.stash[default_key] = settings
+    roots = settings.history_roots
+    if roots and not _holds_histories(roots[0]):  # a .gitkeep alone: nothing exported yet
+        roots = ()
+    return replace(settings, histories=roots)
+
+
+def _holds_histories(path: Path) -> bool:
+    from replaycheck.errors import NoHistoriesError
+    from replaycheck.histories import discover
+
+    try:
+        discover([path])
+    except NoHistoriesError:
+        return False
+    return True
 
 
 def check_histories(config: pytest.Config, settings: Settings) -> None:
@@ -183,8 +216,9 @@ def header_lines(config: pytest.Config, settings: Settings) -> list[str]:
         workflows = f"{', '.join(settings.workflows)} ({said})"
     else:
         workflows = "added by the plugins"
+    default = " (the default: none configured)" if default_key in config.stash else ""
     lines = [
-        f"replaycheck: histories {_roots(config, settings)}; workflows {workflows}; "
+        f"replaycheck: histories {_roots(config, settings)}{default}; workflows {workflows}; "
         f"timeout {settings.timeout:g} s"
     ]
     worker = worker_settings(settings)
@@ -213,6 +247,25 @@ def setup_warnings(config: pytest.Config, settings: Settings) -> list[str]:
             f"name {_roots(config, settings)} too, or run pytest without paths"
         )
     return lines
+
+
+def no_histories_line(config: pytest.Config) -> list[str]:
+    """The header's line in a run of a project set up for replaycheck that has no histories to
+    collect: none configured, and none where ``check`` reads and ``export`` writes then (a
+    fresh clone, before the first export)."""
+    settings = config.stash.get(default_key, None)
+    if settings is None:
+        return []
+    default = settings.default_histories
+    where = os.path.relpath(default, config.rootpath)
+    export = settings.export_dir
+    writes = "" if export not in (None, default) else " and `replaycheck export` writes"
+    state = "holds none" if default.is_dir() else "does not exist"
+    return [
+        f"replaycheck: no histories are collected: none are configured, and {where}, where "
+        f"`replaycheck check` reads{writes} when none are, {state}; export histories into it, "
+        "or set histories = [...] under [tool.replaycheck]"
+    ]
 
 
 def _roots(config: pytest.Config, settings: Settings) -> str:

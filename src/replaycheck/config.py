@@ -102,8 +102,12 @@ class Settings:
         ``replaycheck export`` writes when nothing is configured."""
         if self.histories:
             return self.histories
-        default = self.root / DEFAULT_HISTORIES
-        return (default,) if default.is_dir() else ()
+        return (self.default_histories,) if self.default_histories.is_dir() else ()
+
+    @property
+    def default_histories(self) -> Path:
+        """``fixtures/histories`` under the root: read when no histories are configured."""
+        return self.root / DEFAULT_HISTORIES
 
     @property
     def import_paths(self) -> tuple[str, ...]:
