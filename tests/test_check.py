@@ -1396,7 +1396,8 @@ def test_without_configured_histories_it_reads_where_export_writes(
         assert not (tmp_path / "fixtures" / "histories" / "report.json").exists()
     for command in ("check", "patches"):  # --help named only the configured ones
         shown = " ".join(CliRunner().invoke(main, [command, "--help"]).output.split())
-        assert "default: 'histories' in [tool.replaycheck], else fixtures/histories)" in shown
+        assert ("default: 'histories' in [tool.replaycheck], else its 'export_dir', else "
+                "fixtures/histories)") in shown
 
 
 def test_the_command_list_gives_each_command_a_whole_sentence() -> None:

@@ -135,3 +135,22 @@ def test_a_project_not_set_up_for_replaycheck_collects_nothing_of_its_fixtures(
     assert "replaycheck:" not in result.stdout.str()
     set_up(pytester)  # the same project, set up: its histories are collected
     pytester.runpytest().assert_outcomes(passed=len(all_fixture_names()) + 2)
+
+
+def test_an_export_dir_without_histories_is_read_where_export_writes(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
+    # export writes into export_dir; check and pytest read fixtures/histories, which it never
+    # wrote: check said "no histories to check" and pytest collected none.
+    pytester.makefile(
+        ".toml",
+        pyproject='[tool.replaycheck]\nworkflows = ["examples.provisioning.workflows"]\n'
+        f'pythonpath = ["{REPO}"]\nexport_dir = "recorded"\n',
+    )
+    shutil.copytree(FIXTURES, pytester.path / "recorded")
+    result = pytester.runpytest("-rA", *xdist_args)
+    result.stdout.fnmatch_lines(["replaycheck: histories recorded (the default: none configured)*"])
+    result.assert_outcomes(passed=len(all_fixture_names()))
+    checked = run_check(pytester.path)
+    assert checked.exit_code == 0, checked.output
+    assert f"{len(all_fixture_names())} histories: {len(all_fixture_names())} ok" in checked.output

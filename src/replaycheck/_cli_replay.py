@@ -90,8 +90,8 @@ def check(
     concurrency: int,
     connection: ConnectionOptions,
 ) -> None:
-    """Replay history files (default: 'histories' in [tool.replaycheck], else
-    fixtures/histories) against the code.
+    """Replay history files (default: 'histories' in [tool.replaycheck], else its
+    'export_dir', else fixtures/histories) against the code.
 
     Exit status: 0 all ok, 1 a history is nondeterministic, 2 a history could not be checked
     or the command was misused.
@@ -247,7 +247,8 @@ def patches(
 ) -> None:
     """For every patch id: call sites, which executions took which branch, and whether the
     gate can be deprecated or removed yet (replays the histories, recording every patched();
-    default: 'histories' in [tool.replaycheck], else fixtures/histories).
+    default: 'histories' in [tool.replaycheck], else its 'export_dir', else
+    fixtures/histories).
 
     Exit status: 0 with a report, 2 when the command was misused.
     """

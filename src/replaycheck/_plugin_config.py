@@ -34,7 +34,7 @@ header_shown_key = pytest.StashKey[bool]()
 """Whether pytest printed the header (not under ``-q`` or ``--no-header``)."""
 default_key = pytest.StashKey[Settings]()
 """The settings of a project set up for replaycheck that configures no histories: its
-``fixtures/histories`` is collected, as ``check`` reads it, when it exists."""
+``export_dir``, else ``fixtures/histories``, is collected, as ``check`` reads it, when it exists."""
 
 
 def mode(config: pytest.Config) -> str:
@@ -58,8 +58,8 @@ SINGULAR = {
 
 
 def resolve_settings(config: pytest.Config) -> Settings | None:
-    """Command line > ini > ``[tool.replaycheck]``, with ``fixtures/histories`` for histories
-    when none are configured, as ``check`` reads them; ``None`` when there are none."""
+    """Command line > ini > ``[tool.replaycheck]``, with ``Settings.default_histories`` for
+    histories when none are configured, as ``check`` reads them; ``None`` when there are none."""
     settings = with_default_histories(config, configured_settings(config))
     if not settings.histories:
         if mode(config) == "only":

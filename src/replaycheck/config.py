@@ -98,16 +98,17 @@ class Settings:
 
     @property
     def history_roots(self) -> tuple[Path, ...]:
-        """:attr:`histories`, else ``fixtures/histories`` under the root when it is there: where
-        ``replaycheck export`` writes when nothing is configured."""
+        """:attr:`histories`, else :attr:`default_histories` when it is there: where
+        ``replaycheck export`` writes when no histories are configured."""
         if self.histories:
             return self.histories
         return (self.default_histories,) if self.default_histories.is_dir() else ()
 
     @property
     def default_histories(self) -> Path:
-        """``fixtures/histories`` under the root: read when no histories are configured."""
-        return self.root / DEFAULT_HISTORIES
+        """:attr:`export_dir`, else ``fixtures/histories`` under the root: where ``export``
+        writes, read when no histories are configured."""
+        return self.export_dir or self.root / DEFAULT_HISTORIES
 
     @property
     def import_paths(self) -> tuple[str, ...]:
