@@ -22,6 +22,7 @@ from replaycheck._source_branches import (
     conditional_choice,
     continues,
     other_branch_runs,
+    raises,
     returned_before_commands,
 )
 from replaycheck._source_flow import (
@@ -154,7 +155,8 @@ def continue_branch(
     if c.kind == ending:
         found = _continued_sooner(min(diagnosis.gate_frame, len(c.frames) - 1), h, c)
     else:
-        found = _continued_later(c, last, continues if ending == "continue-as-new" else _raises(h))
+        ends = continues if ending == "continue-as-new" else raises(h.name)
+        found = _continued_later(c, last, ends)
     if found is None:
         return None
     (file, line, function), at, (branch_at, condition, returns, kind, case) = found
@@ -186,30 +188,6 @@ def _ending(h: Command | None, c: Command | None) -> str | None:
     """The kind of :data:`ENDINGS` that one of ``h`` and ``c`` is and the other is not."""
     kinds = (h.kind if h else "", c.kind if c else "")
     return next((k for k in ENDINGS if (kinds[0] == k) != (kinds[1] == k)), None)
-
-
-def _raises(h: Command) -> Callable[[ast.AST], bool]:
-    """Picks a ``raise`` that may have failed the workflow as ``h`` recorded: not a bare
-    ``raise`` (what it re-raises came from elsewhere), and with the failure's message when the
-    exception is built from a string or an f-string."""
-    message = h.name
-
-    def pick(node: ast.AST) -> bool:
-        if not isinstance(node, ast.Raise) or node.exc is None:
-            return False
-        exc = node.exc
-        text = exc.args[0] if isinstance(exc, ast.Call) and exc.args else None
-        if isinstance(text, ast.Constant) and isinstance(text.value, str):
-            return text.value == message
-        if isinstance(text, ast.JoinedStr):
-            parts = (
-                re.escape(str(v.value)) if isinstance(v, ast.Constant) else ".*"
-                for v in text.values
-            )
-            return re.fullmatch("".join(parts), message, re.DOTALL) is not None
-        return True
-
-    return pick
 
 
 def _continued_sooner(at: int, h: Command, c: Command) -> _Found | None:

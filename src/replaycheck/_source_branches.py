@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import linecache
+import re
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -315,6 +316,29 @@ def _outer_if(function: ast.AST, node: _Choice, later: set[int], to: int | None)
 def continues(node: ast.AST) -> bool:
     """Whether ``node`` is a ``workflow.continue_as_new(...)`` call."""
     return isinstance(node, ast.Call) and "continue_as_new" in names_in(node.func)
+
+
+def raises(message: str) -> Callable[[ast.AST], bool]:
+    """Picks a ``raise`` that may have failed the workflow with ``message``: not a bare
+    ``raise`` (what it re-raises came from elsewhere), and with that message when the
+    exception is built from a string or an f-string."""
+
+    def pick(node: ast.AST) -> bool:
+        if not isinstance(node, ast.Raise) or node.exc is None:
+            return False
+        exc = node.exc
+        text = exc.args[0] if isinstance(exc, ast.Call) and exc.args else None
+        if isinstance(text, ast.Constant) and isinstance(text.value, str):
+            return text.value == message
+        if isinstance(text, ast.JoinedStr):
+            parts = (
+                re.escape(str(v.value)) if isinstance(v, ast.Constant) else ".*"
+                for v in text.values
+            )
+            return re.fullmatch("".join(parts), message, re.DOTALL) is not None
+        return True
+
+    return pick
 
 
 def conditional_choice(path: str, line: int, names: set[str]) -> tuple[int, str] | None:
