@@ -341,6 +341,14 @@ CASES = {
         11, "WorkflowExecutionCompleted", ("complete", ""), ("continue-as-new", ""),
         "branch", "continue-as-new-or-completion",
     ),
+    "StopContinuingInMatchCase": Case(  # a match's case narrowed: the code goes past it
+        11, "WorkflowExecutionContinuedAsNew", ("continue-as-new", ""), ("activity", "charge"),
+        "branch", "charge-or-continue-as-new",
+    ),
+    "StopContinuingInArm": Case(  # an expression's arm narrowed: the code takes the other
+        11, "WorkflowExecutionContinuedAsNew", ("continue-as-new", ""), ("activity", "charge"),
+        "branch", "charge-or-continue-as-new",
+    ),
     "ChooseArmOnOneLine": Case(  # an expression's arm widened, both arms on one line
         11, "ActivityTaskScheduled", ("activity", "lookup"), ("activity", "audit"),
         "branch", "audit-or-lookup",

@@ -385,3 +385,103 @@ def test_a_conditional_arm_on_one_line_with_no_command_reads_as_taken(tmp_path: 
         assert taken == ("renamed", "", ""), d.diagnosis
     else:
         assert taken == ("branch", "conditional expression", "else"), d.diagnosis
+
+
+STOP_MATCH = """        match order.split("-")[-1]:
+            case "vip":
+                workflow.continue_as_new(f"{order}-next")
+"""
+"""``StopContinuingInMatchCase``'s match now (``case "vip" | "StopContinuingInMatchCase":``
+recorded its history: it continued as new in that case)."""
+
+
+def test_a_match_case_continuing_as_new_the_code_now_goes_past_gates_the_match(
+    tmp_path: Path,
+) -> None:
+    # StopContinuingInMatchCase: the case holding continue_as_new() narrowed, so this
+    # execution's order, which matched it and continued as new, matches no case: the code
+    # goes past the match on to 'charge'. It read as another branch of an if taken, its fix
+    # gating the subject as an if's condition (new_branch = order.split("-")[-1]), which
+    # does not bring the old case back.
+    d = committed_verdicts()["StopContinuingInMatchCase"].diagnosis
+    assert d is not None
+    line = marked_line("branch: StopContinuingInMatchCase")
+    at = f"changes_v2.py:{line} in run"
+    assert (d.change, d.branch_kind, d.branch_at, d.branch_condition, d.branch_case) == (
+        "branch", "match", at, 'order.split("-")[-1]', '"vip"'
+    )  # fmt: skip
+    assert d.explanation() == (
+        f'the code went past the match at {at} without taking its case "vip": it now goes on '
+        "with activity 'charge' where this execution continued as new, as the code still does "
+        "in that case (the subject or the patterns, or what they read, changed)"
+    )
+    assert d.fix() == [
+        f"gate the match at {at}, not the code in its cases (executions recorded before took "
+        "theirs under the old subject and patterns):",
+        '    if workflow.patched("charge-or-continue-as-new"):',
+        '        match order.split("-")[-1]:  # as it is now',
+        "    else:",
+        "        match ...:  # the match as it was (its old subject or patterns), for "
+        "executions recorded before",
+    ]
+    assert d.fix_at is not None and d.fix_at.line == line  # where the summary sends the user
+    # The reading pasted in as it reads replays, the old match in the else.
+    fix, source = d.fix(), V2_FILE.read_text()
+    assert STOP_MATCH in source
+    cases = "".join(f"    {text}\n" for text in STOP_MATCH.splitlines()[1:])
+    old = "".join(f"    {text}\n" for text in STOP_MATCH.splitlines()).replace(
+        'case "vip":', 'case "vip" | "StopContinuingInMatchCase":'
+    )
+    gated = f"    {fix[1]}\n    {fix[2].split('  #')[0]}\n{cases}    {fix[3]}\n{old}"
+    verdict = replay_variant(
+        tmp_path, "stop_case", source.replace(STOP_MATCH, gated), "StopContinuingInMatchCase"
+    )
+    assert verdict.ok, verdict.message
+
+
+STOP_ARM = """        return (
+            # branch: StopContinuingInArm (the next line)
+            workflow.continue_as_new(f"{order}-next")
+            if order.endswith("vip")
+"""
+"""``StopContinuingInArm``'s expression now, up to its condition (``order.endswith("Arm")``
+recorded its history: it continued as new in that arm)."""
+
+
+def test_a_conditional_arm_continuing_as_new_the_code_no_longer_takes_gates_its_condition(
+    tmp_path: Path,
+) -> None:
+    # StopContinuingInArm: the condition of the arm holding continue_as_new() narrowed, so
+    # this execution, which continued as new there, takes the other arm on to 'charge'. It
+    # read as another branch of an if taken, the fix's "if new_branch:" not fitting the
+    # expression.
+    d = committed_verdicts()["StopContinuingInArm"].diagnosis
+    assert d is not None
+    line = marked_line("branch: StopContinuingInArm")
+    at = f"changes_v2.py:{line} in run"
+    assert (d.change, d.branch_kind, d.branch_at, d.branch_condition) == (
+        "branch", "conditional expression", at, 'order.endswith("vip")'
+    )  # fmt: skip
+    assert d.explanation() == (
+        f"the code took another branch of the conditional expression at {at}: it now goes on "
+        "with activity 'charge' where this execution continued as new, as the code still does "
+        "in the arm it did not take (the condition, or what it reads, changed)"
+    )
+    fix = d.fix()
+    assert fix == [
+        f"gate the condition of the conditional expression at {at}, not the code in its arms "
+        "(executions recorded before took theirs under the old condition):",
+        '    new_branch = order.endswith("vip")',
+        '    if not workflow.patched("charge-or-continue-as-new"):',
+        "        new_branch = ...  # the old condition, for executions recorded before",
+        "    ... if new_branch else ...  # the expression, with new_branch as its test",
+    ]
+    assert d.fix_at is not None and d.fix_at.line == line
+    # The reading pasted in as it reads replays, the old condition in place of its "...".
+    source = V2_FILE.read_text()
+    assert STOP_ARM in source
+    gated = "".join(" " * 4 + text + "\n" for text in fix[1:3])
+    gated += " " * 8 + fix[3][4:].replace("...  #", 'order.endswith("Arm")  #') + "\n"
+    gated += STOP_ARM.replace('order.endswith("vip")', "new_branch")
+    fixed = source.replace(STOP_ARM, gated)
+    assert replay_variant(tmp_path, "stop_arm", fixed, "StopContinuingInArm").ok

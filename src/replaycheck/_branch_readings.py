@@ -145,8 +145,9 @@ def continue_branch(
     the code continues as new (fails) where the history went on with ``h`` (which runs when
     that branch is not taken), or it went past the ``if`` on to ``c`` where the history
     continued as new (failed; ``last``: the code's last matching command). A ``match``'s
-    case (a conditional expression's arm) the code now takes around the ``continue_as_new()``
-    reads alike, with its kind (and, as :func:`skipped_branch` gives it, the case's pattern).
+    case (a conditional expression's arm) around the ``continue_as_new()`` that the code now
+    takes, or now goes past, reads alike, with its kind (and, as :func:`skipped_branch` gives
+    it, the case's pattern: the case taken, or the case passed, as it reads now).
     When the code returned before that ``if`` instead (an ``if`` whose body returns), that
     one, read as :func:`skipped_branch` gives it (``after``)."""
     ending = _ending(h, c)
@@ -213,7 +214,9 @@ def _continued_later(
     found = passed_between(c, last, lambda file: ends)
     if found is None:
         return None
-    return found[0], found[1], (*found[2][:2], found[2].returns, "if", "")
+    passed = found[2]  # a match (a conditional expression) passed: its kind, the case's pattern
+    kind, case = ("if", "") if passed.returns else (passed.kind, passed.case)
+    return found[0], found[1], (*passed[:2], passed.returns, kind, case)
 
 
 def skipped_branch(

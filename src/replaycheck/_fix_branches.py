@@ -94,9 +94,16 @@ def branch_explanation(d: Diagnosis, rec: str, com: str) -> str:
     if d.recorded_kind in _ENDS:
         goes = "completes" if d.commanded_kind == "complete" else f"goes on with {com}"
         did = _DID[d.recorded_kind]
+        if d.branch_case:  # a match's case holding it, which the code went past
+            return (
+                f"the code went past the match at {d.branch_at} without taking its case "
+                f"{d.branch_case}: it now {goes} where this execution {did}, as the code still "
+                f"does in that case ({why})"
+            )
+        branch = "arm" if what == "conditional expression" else "branch"
         return (
-            f"{took} {goes} where this execution {did}, as the code still does in the branch "
-            f"it did not take ({why})"
+            f"{took} {goes} where this execution {did}, as the code still does in the "
+            f"{branch} it did not take ({why})"
         )
     return (
         f"{took} runs {com} where this execution ran {rec}, which the code still runs in "
@@ -130,6 +137,13 @@ _ENDS = {
 }
 """Commands ending a run that an ``if`` chooses: what the code does, what it does not, what
 may be new."""
+
+
+def _new_case(d: Diagnosis) -> bool:
+    """Whether the code's command runs in the case (:attr:`branch_case`) the code took around
+    it, which a match that is new leaves out of the old code (a continue-as-new, a raise)."""
+    return bool(d.branch_case) and d.commanded_kind in _ENDS
+
 
 _DID = {"continue-as-new": "continued as new", "fail": "failed"}
 """What an execution did that ran one of :data:`_ENDS`."""
@@ -212,7 +226,7 @@ def branch_fix(d: Diagnosis) -> list[str]:
             f"        match {' '.join(d.branch_condition.split()) or '...'}:  # as it is now",
             "    else:",
             "        match ...:  # the match as it was (its old subject or patterns"
-            + ("; pass if the match is new" if d.branch_taken or d.branch_case else "")
+            + ("; pass if the match is new" if d.branch_taken or _new_case(d) else "")
             + "), for executions recorded before",
         ]
     code = statement_at(frame) or f"...  # the new code: {d.commanded}"

@@ -1864,3 +1864,31 @@ class ChooseArmOnOneLine:
         vip = order.startswith("vip-")
         note = await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT) if vip else await workflow.execute_activity(lookup, order, start_to_close_timeout=TIMEOUT)  # noqa: E501
         return await workflow.execute_activity(charge, note, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="StopContinuingInMatchCase")
+class StopContinuingInMatchCase:
+    """Continues VIP orders (and this execution's) as new, in a match: it continues as new."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        match order.split("-")[-1]:
+            case "vip" | "StopContinuingInMatchCase":
+                workflow.continue_as_new(f"{order}-next")
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="StopContinuingInArm")
+class StopContinuingInArm:
+    """Continues orders like this execution's as new, in a conditional expression's arm: it
+    continues as new."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return (
+            workflow.continue_as_new(f"{order}-next")
+            if order.endswith("Arm")
+            else await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        )

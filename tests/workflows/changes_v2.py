@@ -2373,3 +2373,36 @@ class ChooseArmOnOneLine:
         # change: ChooseArmOnOneLine (the next line)
         note = await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT) if vip else await workflow.execute_activity(lookup, order, start_to_close_timeout=TIMEOUT)  # noqa: E501
         return await workflow.execute_activity(charge, note, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="StopContinuingInMatchCase")
+class StopContinuingInMatchCase:
+    """The continue-as-new's case narrowed: this execution, which continued as new in it, now
+    goes past the match on to 'charge'."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        # branch: StopContinuingInMatchCase (the next line)
+        match order.split("-")[-1]:
+            case "vip":
+                workflow.continue_as_new(f"{order}-next")
+        # change: StopContinuingInMatchCase (the next line)
+        return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+
+
+@workflow.defn(name="StopContinuingInArm")
+class StopContinuingInArm:
+    """The condition of the continue-as-new's arm narrowed: this execution, which continued as
+    new in it, now takes the other arm, on to 'charge'."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
+        return (
+            # branch: StopContinuingInArm (the next line)
+            workflow.continue_as_new(f"{order}-next")
+            if order.endswith("vip")
+            # change: StopContinuingInArm (the next line)
+            else await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)
+        )

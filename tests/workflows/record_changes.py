@@ -187,6 +187,8 @@ CASES = (
     "TakeConditionalArm",
     "ContinueInMatchCase",
     "ChooseArmOnOneLine",
+    "StopContinuingInMatchCase",
+    "StopContinuingInArm",
 )
 """Workflow types of ``changes_v1``, one recorded execution each."""
 NEEDS_UPDATE = {"RemoveFromUpdate", "RenameUpdateHandler", "ReorderAroundUpdate",
