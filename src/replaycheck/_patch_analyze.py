@@ -66,7 +66,11 @@ def analyze(
     """
     from replaycheck import _patch_sites as scope
     from replaycheck._patch_copies import distinct_runs, past_retention, with_copies
-    from replaycheck._patch_generated import generated_old_branch, split_generated
+    from replaycheck._patch_generated import (
+        generated_old_branch,
+        split_generated,
+        with_generated_versions,
+    )
     from replaycheck._patch_versions import version_report
     from replaycheck._pinning import split_pinned
     from replaycheck.verdict import summarize
@@ -110,7 +114,9 @@ def analyze(
             for i in plain
         ),
         changes=tuple(
-            version_report(c, [s for s in version_sites if s.patch_id == c], kept)
+            with_generated_versions(
+                version_report(c, [s for s in version_sites if s.patch_id == c], kept), generated
+            )
             for c in sorted(changes)
         ),
         non_literal=tuple(s for s in sites if s.patch_id is None),

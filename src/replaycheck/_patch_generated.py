@@ -4,18 +4,21 @@ They were recorded by the baseline code on the time-skipping test server: fixtur
 executions. No server runs them, so none holds a gate back (one paused mid-flight reads as
 running, and would hold it forever), none is of the new branch, and no retention deletes them.
 They are left out of every verdict and listed apart: those that took a gate's old branch are
-the files to delete with that branch, or ``check`` fails them.
+the files to delete with that branch, and those that recorded an older version of a
+``get_version`` change the files to delete when ``min_supported`` is raised past it, or
+``check`` fails them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from replaycheck.report import display_path, plural
 
 if TYPE_CHECKING:
-    from replaycheck.patches import CallSite, ExecutionRef
+    from replaycheck.patches import CallSite, ExecutionRef, VersionReport
     from replaycheck.verdict import Verdict
 
 SHOWN = 10
@@ -42,6 +45,50 @@ def generated_old_branch(
         return ()
     relevant = relevant_histories(generated, sites, [patch_id])
     return tuple(branches_of(patch_id, relevant, sites).old)
+
+
+def with_generated_versions(change: VersionReport, generated: Sequence[Verdict]) -> VersionReport:
+    """``change`` with the generated histories that recorded a version below its newest.
+
+    The newest is ``max_supported``, what a new execution records; when the range is not
+    literal, the newest version any history read recorded. Each of those fails ``check`` once
+    ``min_supported`` is raised past its version, as an execution's would.
+    """
+    from replaycheck._patch_versions import version_report
+    from replaycheck.patches import DEFAULT_VERSION
+
+    if not generated:
+        return change
+    found = version_report(change.change_id, change.call_sites, generated).versions
+    newest = change.max_supported
+    if newest is None:
+        newest = max((n for n, _ in (*change.versions, *found)), default=DEFAULT_VERSION)
+    return replace(change, generated_old_versions=tuple((n, r) for n, r in found if n < newest))
+
+
+def generated_versions_text(change: VersionReport) -> list[str]:
+    """The text report's group of generated histories on older versions (none: no lines)."""
+    from replaycheck._patch_versions import version_text
+
+    refs = [(n, r) for n, group in change.generated_old_versions for r in group]
+    if not refs:
+        return []
+    lines = [
+        f"  generated histories on older versions: {len(refs)} (generate --save fixtures, not "
+        "executions: they hold nothing back); delete each when you raise min_supported past "
+        "its version, or `check` fails it"
+    ]
+    width = max(len(version_text(n)) for n, _ in refs[:SHOWN])
+    low = change.min_supported
+    for n, ref in refs[:SHOWN]:
+        note = f"replay: {ref.replay}" if ref.replay != "ok" else ""
+        if low is not None and n < low:  # its replay fails with UnsupportedVersionError
+            note = "below min_supported: `check` fails it now"
+        extra = f"  ({note})" if note else ""
+        lines.append(f"    version {version_text(n):{width}}  {display_path(ref.path)}{extra}")
+    if len(refs) > SHOWN:
+        lines.append(f"    … and {len(refs) - SHOWN} more (--format json lists them all)")
+    return lines
 
 
 def generated_old_text(refs: Sequence[ExecutionRef]) -> list[str]:

@@ -7,7 +7,11 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from replaycheck._patch_generated import generated_old_text, generated_summary
+from replaycheck._patch_generated import (
+    generated_old_text,
+    generated_summary,
+    generated_versions_text,
+)
 from replaycheck.patches import (
     VERDICT_TEXT,
     CallSite,
@@ -104,6 +108,7 @@ def _change_text(change: VersionReport, color: bool) -> str:
     for version, refs in change.versions:
         what = "passed it before the change" if version == -1 else "recorded it"
         lines += _group(f"version {version_text(version)}", what, refs)
+    lines += generated_versions_text(change)
     lines += _group("not reached yet", "yet to reach get_version", change.not_reached)
     lines += _never_meets("get_version", change.took_instead, change.never_meets)
     lines += _group("not checked", "replay stopped before get_version", change.unchecked)
@@ -269,6 +274,11 @@ def render_json(report: PatchesReport) -> str:
         doc["generated"] = list(report.generated)
         for patch, data in zip(report.patches, doc["patches"], strict=True):
             data["generated_old_branch"] = _refs_json(patch.generated_old_branch)
+        for change, data in zip(report.changes, doc["changes"], strict=True):
+            data["generated_old_versions"] = [
+                {"version": n, "histories": _refs_json(refs)}
+                for n, refs in change.generated_old_versions
+            ]
     return json.dumps(doc, indent=2) + "\n"
 
 

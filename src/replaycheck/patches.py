@@ -177,6 +177,10 @@ class VersionReport:
     this change (see :attr:`CallSite.within`): running or closed, they never meet it."""
     took_instead: tuple[str, ...] = ()
     """Those branches: ``the old branch of 'a'``."""
+    generated_old_versions: tuple[tuple[int, tuple[ExecutionRef, ...]], ...] = ()
+    """Histories ``generate --save`` wrote that recorded a version below the newest, by version,
+    lowest first: fixtures, holding nothing back; ``check`` fails each once ``min_supported``
+    is raised past its version (``replaycheck._patch_generated``)."""
 
 
 @dataclass(frozen=True)
