@@ -154,3 +154,24 @@ def test_an_export_dir_without_histories_is_read_where_export_writes(
     checked = run_check(pytester.path)
     assert checked.exit_code == 0, checked.output
     assert f"{len(all_fixture_names())} histories: {len(all_fixture_names())} ok" in checked.output
+
+
+@pytest.mark.parametrize("ci", ["", "true"], ids=["local", "ci"])
+@pytest.mark.parametrize("hidden", ["-q", "--no-header"])
+def test_with_the_header_hidden_the_summary_says_no_histories_are_collected(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    xdist_args: list[str],
+    hidden: str,
+    ci: str,
+) -> None:
+    # -q and --no-header hide the header, where alone it said why no history ran
+    monkeypatch.setenv("CI", ci)
+    set_up(pytester)
+    result = pytester.runpytest(hidden, *xdist_args)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*= replaycheck =*", NO_HISTORIES])
+    assert result.stdout.str().count("replaycheck: no histories are collected") == 1
+    shown = pytester.runpytest(*xdist_args)  # the header says it: the summary does not again
+    assert shown.stdout.str().count("replaycheck: no histories are collected") == 1
+    assert "= replaycheck =" not in shown.stdout.str()

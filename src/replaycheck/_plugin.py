@@ -46,7 +46,7 @@ from replaycheck._plugin_items import (
     junit_xml,
     noted_key,
 )
-from replaycheck._plugin_summary import VerdictCounter
+from replaycheck._plugin_summary import NoHistoriesLine, VerdictCounter
 from replaycheck.config import Settings
 from replaycheck.errors import ReplaycheckError
 
@@ -67,6 +67,8 @@ def pytest_configure(config: pytest.Config) -> None:
         except ReplaycheckError as exc:
             raise pytest.UsageError(f"replaycheck: {exc}") from None
     config.stash[settings_key] = settings
+    if settings is None and not _is_xdist_worker(config) and no_histories_line(config):
+        config.pluginmanager.register(NoHistoriesLine(), "replaycheck-no-histories")
     if settings is not None:
         _add_history_args(config, settings)
         try:

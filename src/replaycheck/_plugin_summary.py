@@ -253,6 +253,21 @@ def _hidden_header_warnings(config: pytest.Config) -> list[str]:
     return setup_warnings(config, settings)
 
 
+class NoHistoriesLine:
+    """The header's line that no histories are collected (none configured, none exported
+    yet), repeated in the terminal summary when pytest did not print the header (``-q``,
+    ``--no-header``): else nothing would say why no history ran."""
+
+    def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
+        from replaycheck._plugin_config import header_shown_key, no_histories_line
+
+        lines = [] if config.stash.get(header_shown_key, False) else no_histories_line(config)
+        if lines:
+            terminalreporter.write_sep("=", "replaycheck")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 def _unlisted(kind: str, message: object) -> bool:
     """Whether an item's verdict ``kind`` and ``message`` are of a folder that could not be
     listed (one item, which fails, but no history)."""
