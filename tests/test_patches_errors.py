@@ -28,7 +28,7 @@ def text() -> str:
 
 def test_the_text_report_says_histories_were_not_replayed_and_why(text: str) -> None:
     summary, note = text.splitlines()[-2:]
-    assert summary == "0 patch ids in 14 histories (replay: 4 ok, 10 error)"
+    assert summary == "0 patch ids in 14 histories (replay: 4 ok, 10 errors)"
     assert note.startswith(
         "10 histories could not be replayed, so the patches they hold and the branches they "
         "took may be missing above: fixtures/histories/TenantProvisioning/"
@@ -39,6 +39,13 @@ def test_the_text_report_says_histories_were_not_replayed_and_why(text: str) -> 
     assert note.endswith(
         "; and 9 more; `replaycheck check` shows each one's reason: fix them and run this again."
     )
+
+
+def test_the_replay_counts_agree_with_their_number_as_checks_do() -> None:
+    one = _patches(
+        *ONLY_NOTIFY[:2], "fixtures/histories/TenantProvisioning/prov-acme-completed.json"
+    )
+    assert one.stdout.splitlines()[-2] == "0 patch ids in 1 history (replay: 1 error)"
 
 
 def test_the_json_report_lists_each_history_not_replayed() -> None:
@@ -60,6 +67,6 @@ def test_a_report_written_with_o_says_its_counts_and_where_on_stderr(tmp_path: P
     result = _patches("--format", "json", "-o", str(out), *ONLY_NOTIFY)
     assert result.stdout == ""
     assert result.stderr.splitlines()[-1] == (
-        f"0 patch ids in 14 histories (replay: 4 ok, 10 error); report written to {out}"
+        f"0 patch ids in 14 histories (replay: 4 ok, 10 errors); report written to {out}"
     )
     assert json.loads(out.read_text())["replay"]["error"] == 10

@@ -192,11 +192,16 @@ def summary_line(report: PatchesReport) -> str:
     return _summary(report).splitlines()[0]
 
 
+def _replayed(count: int, verdict: str) -> str:
+    """``4 ok``, ``2 nondeterministic``, ``1 error``, ``10 errors``: as ``check`` counts them."""
+    return plural(count, verdict) if verdict == "error" else f"{count} {verdict}"
+
+
 def _summary(report: PatchesReport) -> str:
     parts = [plural(len(report.patches), "patch id")]
     if report.changes:
         parts.append(plural(len(report.changes), "get_version change"))
-    replayed = ", ".join(f"{n} {kind}" for kind, n in report.replay.items() if n)
+    replayed = ", ".join(_replayed(n, kind) for kind, n in report.replay.items() if n)
     line = f"{' and '.join(parts)} in {plural(report.histories, 'history')}"
     line += f" (replay: {replayed or 'none'})"
     if report.retention_days is not None:
