@@ -92,6 +92,12 @@ LISTING_FIX = (
 )
 
 
+FOLDER_HINT = (
+    "The folder that could not be listed left its histories unchecked: fix the reason shown "
+    "and run again."
+)
+
+
 def locked_folder(project: Path) -> Path:
     """A folder of histories under the configured path that the command may not list."""
     locked = project / "histories" / "more"
@@ -111,6 +117,8 @@ def test_a_history_directory_that_cannot_be_listed_is_an_error_and_the_rest_is_c
     # none lost, and the folder is counted as what it is: an error, but no history
     counts = "10 histories and 1 folder that could not be listed: 10 ok, 0 nondeterministic"
     assert f"{counts}, 1 error\n" in result.stdout
+    # no history failed to replay: the folder's histories went unread
+    assert result.stdout.splitlines()[-1] == FOLDER_HINT
     assert result.stderr == ""
     doc = json.loads(check(project, "--format", "json").stdout)
     (error,) = [r for r in doc["results"] if r["verdict"] != "ok"]
@@ -122,6 +130,7 @@ def test_a_history_directory_that_cannot_be_listed_is_an_error_and_the_rest_is_c
     github = run(["env", f"GITHUB_STEP_SUMMARY={summary}", sys.executable, "-m", "replaycheck",
                   "check", "--format", "github"], project)  # fmt: skip
     assert f"{counts}, 1 error\n" in github.stdout
+    assert github.stdout.splitlines()[-1] == FOLDER_HINT
     assert summary.read_text().startswith(
         "### replaycheck: 10 histories and 1 folder that could not be listed, 10 ok, "
         "0 nondeterministic, 1 error\n"
@@ -215,6 +224,8 @@ def test_pytest_fails_the_item_of_a_history_directory_that_cannot_be_listed(
     result.stdout.fnmatch_lines(
         ["10 histories and 1 folder that could not be listed: 10 ok, 0 nondeterministic, 1 error"]
     )
+    result.stdout.fnmatch_lines([FOLDER_HINT.replace(" and run", ", then run")])
+    assert "could not be replayed" not in result.stdout.str()
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
 
 

@@ -8,6 +8,7 @@ import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,7 @@ from tests.changes import (
     marked_line,
 )
 from tests.conftest import FIXTURES, REPO
+from tests.test_bad_input_permissions import LISTING_FIX
 from tests.test_histories import MALFORMED
 
 BROKEN = len(CASES) + len(OTHERS)
@@ -795,3 +797,26 @@ def test_the_job_summary_shows_odd_types_messages_and_notes_as_they_are() -> Non
     [note] = [x for x in text.splitlines() if x.startswith("- ")]
     path, _, said = note[2:].partition(": ok, but ")
     assert (shown(path), shown(said)) == ("h/``n`.json", f"the code now passes {odd}")
+
+
+def test_the_closing_hint_tells_a_folder_not_listed_from_a_history_not_replayed() -> None:
+    # a folder that could not be listed read as "Histories marked ERROR could not be replayed
+    # to the end", though no history had been replayed: its histories were never read
+    ok = committed_verdicts()["RenameActivity"]
+    folder = Verdict(path="h/more", verdict="error", message=LISTING_FIX)
+    bad = Verdict(path="h/bad.json", verdict="error", message="bad file", workflow_type="W")
+    folder_only = render([folder], "text").splitlines()[-1]
+    assert folder_only == (
+        "The folder that could not be listed left its histories unchecked: fix the reason "
+        "shown and run again."
+    )
+    two = render([folder, replace(folder, path="h/other")], "text").splitlines()[-1]
+    assert two.startswith("The 2 folders that could not be listed left their histories unchecked")
+    both = render([folder, bad], "text").splitlines()[-1]
+    assert both == (
+        "Histories marked ERROR could not be replayed to the end, and the folder that could not "
+        "be listed left its histories unchecked: fix the reason shown and run again."
+    )
+    github = render_github([folder])
+    assert "The folder that could not be listed left its histories unchecked" in github
+    assert "could not be replayed" not in render([ok, folder], "text")

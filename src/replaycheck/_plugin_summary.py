@@ -167,6 +167,7 @@ class VerdictCounter:
         """What to do about the failures pytest showed (not those an ``xfail`` expected)."""
         from replaycheck._causes import cause_lines
         from replaycheck._reasons import reason_lines
+        from replaycheck._render_summary import errors_hint
 
         lines = cause_lines(self.causes(), shown=_where_in_full(config, "cause", "failure"))
         if self.failures:
@@ -174,9 +175,9 @@ class VerdictCounter:
             lines += [next_step_line(failed, by_cause=bool(lines)), *failure_summary(failed)]
         if self.counts["error"] > self.xfailed["error"]:
             lines += reason_lines(self.reasons(), shown=_where_in_full(config, "reason", "error"))
+            histories = self.counts["error"] - self.xfailed["error"] - self.folders
             lines.append(
-                "Histories with errors could not be replayed to the end: fix the reason "
-                "shown, then run again."
+                errors_hint(max(histories, 0), self.folders, "with errors", ", then run again")
             )
         hidden = _hidden_failures_line(config)
         return [*lines, hidden] if lines and hidden else lines

@@ -27,10 +27,14 @@ def counted(verdicts: Sequence[Verdict]) -> str:
     """How many histories ``verdicts`` are of (``3 histories``), and how many folders that could
     not be listed are among their ``error`` entries (``2 histories and 1 folder that could not
     be listed``): such a folder is an error of the run, not a history."""
+    return counted_entries(len(verdicts), _unlisted_count(verdicts))
+
+
+def _unlisted_count(verdicts: Sequence[Verdict]) -> int:
+    """How many of ``verdicts`` are of folders that could not be listed."""
     from replaycheck._discovery import is_unlisted
 
-    folders = sum(is_unlisted(v.verdict, v.message) for v in verdicts)
-    return counted_entries(len(verdicts), folders)
+    return sum(is_unlisted(v.verdict, v.message) for v in verdicts)
 
 
 def counted_entries(entries: int, folders: int) -> str:
@@ -94,11 +98,24 @@ def render_summary(verdicts: Sequence[Verdict], *, annotated: bool = False) -> s
         line += "\n" + pinned_summary(pinned)
     if counts["error"]:
         which = "annotated error above" if annotated else "marked ERROR"
-        line += (
-            f"\nHistories {which} could not be replayed to the end: fix the reason shown "
-            "and run again."
-        )
+        folders = _unlisted_count(verdicts)
+        line += "\n" + errors_hint(counts["error"] - folders, folders, which, " and run again")
     return line
+
+
+def errors_hint(histories: int, folders: int, which: str, then: str) -> str:
+    """What to do about ``histories`` that could not be replayed (``which``: how the report
+    marks them) and ``folders`` that could not be listed: such a folder is no history that
+    could not be replayed, but its histories went unchecked."""
+    said = [f"histories {which} could not be replayed to the end"] if histories else []
+    if folders == 1:
+        said.append("the folder that could not be listed left its histories unchecked")
+    elif folders:
+        said.append(
+            f"the {folders} folders that could not be listed left their histories unchecked"
+        )
+    text = ", and ".join(said)
+    return f"{text[:1].upper()}{text[1:]}: fix the reason shown{then}."
 
 
 def _failing_line(failing: list[Verdict], annotated: bool) -> str:
