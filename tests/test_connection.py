@@ -689,3 +689,24 @@ def test_a_missing_config_file_is_named(clean_env: Path, tmp_path: Path, how: st
     )
     assert "not found" not in result.stderr
     assert elapsed < 10
+
+
+@pytest.mark.parametrize(
+    ("address", "shown"),
+    [(" 127.0.0.1:7233", "' 127.0.0.1:7233'"), ("127.0.0.1:7233 ", "'127.0.0.1:7233 '"),
+     ("\t127.0.0.1:7233\n", "'\\t127.0.0.1:7233\\n'")],
+)  # fmt: skip
+def test_an_address_with_spaces_around_it_says_so(
+    clean_env: Path, address: str, shown: str
+) -> None:
+    # a leading space read "127.0.0.1:7233 is not an address Temporal can connect to", naming
+    # the address without it: the one the user would give to fix it
+    for command in (["export", "-q", "WorkflowType='X'"], ["check", "--live", "-w", "m"]):
+        result, _ = invoke(*command, "--address", address)
+        assert_one_sentence(
+            result,
+            f"the address {shown} has spaces around it, and Temporal takes host:port alone; give "
+            "127.0.0.1:7233 to --address (or TEMPORAL_ADDRESS, or the profile).",
+        )
+    result, _ = invoke("export", "-q", "WorkflowType='X'", env={"TEMPORAL_ADDRESS": address})
+    assert_one_sentence(result, f"the address {shown} has spaces around it")

@@ -125,6 +125,7 @@ def resolve(options: ConnectionOptions, env: Mapping[str, str] | None = None) ->
     check_tls_files(profile.tls, kwargs.get("tls"))
     assert profile.address is not None and profile.namespace is not None
     _check_no_scheme(profile.address)
+    _check_no_spaces(profile.address)
     return Connection(
         address=profile.address,
         namespace=profile.namespace,
@@ -153,6 +154,20 @@ def _check_no_scheme(address: str) -> None:
             f"the address {scheme.group(1)}://{plain} is a URL, and Temporal takes host:port "
             f"without a scheme; give {plain or 'HOST:PORT'} to --address (or TEMPORAL_ADDRESS, "
             "or the profile)."
+        )
+
+
+def _check_no_spaces(address: str) -> None:
+    """Spaces around an address (a copied variable's value) are no host:port: core fails on a
+    leading one as no address ("invalid international domain name"), and the ``temporal`` CLI
+    refuses both; the message showed the address without them, as if it were the one given."""
+    plain = address.strip()
+    if plain != address:
+        shown = address.replace(plain, safe_address(plain))
+        raise ConfigError(
+            f"the address {shown!r} has spaces around it, and Temporal takes host:port alone; "
+            f"give {safe_address(plain) or 'HOST:PORT'} to --address (or TEMPORAL_ADDRESS, or "
+            "the profile)."
         )
 
 
