@@ -95,6 +95,6 @@ def test_generate_takes_the_option() -> None:
                                        "--failure-exception-type", "a.b.OutOfStock"])  # fmt: skip
     assert result.exit_code == 2
     assert result.stderr == (
-        "replaycheck: error: workflow_failure_exception_types=[...] (--failure-exception-type): "
-        "'a.b.OutOfStock' names no class; write it as 'a.b:OutOfStock' (module:Class).\n"
+        "replaycheck: error: --failure-exception-type: 'a.b.OutOfStock' names no class; write "
+        "it as 'a.b:OutOfStock' (module:Class).\n"
     )

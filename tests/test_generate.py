@@ -158,6 +158,32 @@ def test_a_bad_worker_setting_names_the_argument_and_the_option(
     assert str(raised.value) == message
 
 
+def test_the_command_line_names_its_options_alone_where_explore_names_its_arguments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # generate said "pass new=[...] (--workflows)": an argument of explore(), not of the command
+    from click.testing import CliRunner
+
+    from replaycheck.cli import main
+
+    (tmp_path / "pyproject.toml").write_text("[tool.replaycheck]\ntimeout = 30\n")
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(main, ["generate", "--baseline", V1])
+    assert done.exit_code == 2
+    assert done.stderr == (
+        "replaycheck: error: no new workflow code: pass --workflows MODULE, set workflows = "
+        "[...] under [tool.replaycheck] in pyproject.toml, or configure a plugin that adds them.\n"
+    )
+    with pytest.raises(ConfigError, match=r"^no new workflow code: pass new=\[\.\.\.\] \("):
+        explore(V1, root=tmp_path)
+    bad = ["--interceptor", "myapp", "-w", "examples.provisioning.workflows"]
+    done = CliRunner().invoke(main, ["generate", "--baseline", V1, *bad])
+    assert done.stderr == (
+        "replaycheck: error: --interceptor: interceptors must look like 'package.module:object', "
+        "got 'myapp'.\n"
+    )
+
+
 @pytest.mark.parametrize("option", ["--max-signals", "--max-updates"])
 def test_max_signals_and_updates_options_are_bounded_like_max_steps(option: str) -> None:
     from click.testing import CliRunner

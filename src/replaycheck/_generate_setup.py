@@ -68,6 +68,15 @@ _NAMES = {key: f"{key}=[...] ({CLI_NAMES[key]})" if key in _TAKEN else "" for ke
 ``""`` for one they take from ``[tool.replaycheck]`` alone (``data_converter``, say)."""
 
 
+def _given_names(cli: bool) -> dict[str, str]:
+    """``Settings.python_names`` of a run of ``explore()`` (``new=[...]`` gives the workflows)
+    or, with ``cli``, of ``replaycheck generate``: a setting it takes on its command line is
+    left out, so that messages name the option alone, not the Python argument."""
+    if not cli:
+        return {**_NAMES, "workflows": "new=[...] (--workflows)"}
+    return {key: name for key, name in _NAMES.items() if key != "workflows" and not name}
+
+
 @contextlib.contextmanager
 def resolved(spec: GenerationSpec, *, cli: bool = False) -> Iterator[Resolved]:
     """Import the baseline (from a git ref into a temporary directory if asked) for the block
@@ -80,15 +89,15 @@ def resolved(spec: GenerationSpec, *, cli: bool = False) -> Iterator[Resolved]:
         workflow_failure_exception_types=spec.workflow_failure_exception_types,
         interceptors=spec.interceptors,
         plugins=spec.plugins,
-        names=_NAMES,
-    )  # and the worker's messages name them so too (new=[...] gives the workflows)
-    names = {**_NAMES, "workflows": "new=[...] (--workflows)"}
-    settings = replace(settings, python_names=names)
+        names=CLI_NAMES if cli else _NAMES,
+    )  # and the worker's messages name them so too
+    settings = replace(settings, python_names=_given_names(cli))
     given = [spec.new] if isinstance(spec.new, str) else list(spec.new)
     new = tuple(parse_workflow_specs(given, "new")) if given else settings.workflows
     if not new and not settings.plugins:  # a plugin may add them (SimplePlugin(workflows=))
+        option = "--workflows MODULE" if cli else "new=[...] (--workflows)"
         raise ConfigError(
-            "no new workflow code: pass new=[...] (--workflows), set workflows = [...] "
+            f"no new workflow code: pass {option}, set workflows = [...] "
             "under [tool.replaycheck] in pyproject.toml, or configure a plugin that adds them."
         )
     job = ReplayJob.from_settings(replace(settings, workflows=new), [])
