@@ -304,7 +304,7 @@ def test_a_conditional_arm_taken_otherwise_with_both_arms_on_one_line_gates_its_
     # as 'audit' (a fix that still audits). The column of the call site tells (Python 3.11+).
     d = committed_verdicts()["ChooseArmOnOneLine"].diagnosis
     assert d is not None
-    line = marked_line("branch: ChooseArmOnOneLine")
+    line = marked_line("change: ChooseArmOnOneLine")
     at = f"changes_v2.py:{line} in run"
     statement = V2_FILE.read_text().splitlines()[line - 1].strip()
     assert called_by_old_name(statement, "lookup") == ""  # its arm may not have run
@@ -360,7 +360,7 @@ def test_a_conditional_arm_taken_otherwise_with_both_arms_on_one_line_gates_its_
 def test_arms_on_lines_of_their_own_read_alike_on_every_python(tmp_path: Path) -> None:
     # ChooseArmOnOneLine with its arms on lines of their own: the line tells the arms apart.
     source = V2_FILE.read_text()
-    line = source.splitlines(keepends=True)[marked_line("branch: ChooseArmOnOneLine") - 1]
+    line = source.splitlines(keepends=True)[marked_line("change: ChooseArmOnOneLine") - 1]
     head, _, rest = line.partition(" if vip else ")
     split = head.replace("note = ", "note = (\n            ") + "\n            if vip\n"
     split += "            else " + rest.removesuffix("  # noqa: E501\n") + "\n        )\n"

@@ -2370,7 +2370,7 @@ class ChooseArmOnOneLine:
     async def run(self, order: str) -> str:
         await workflow.execute_activity(fetch, order, start_to_close_timeout=TIMEOUT)
         vip = order.startswith(("vip-", "change-"))
-        # branch: ChooseArmOnOneLine (the next line)
+        # change: ChooseArmOnOneLine (the next line); # branch: ChooseArmOnOneLine (the same)
         note = await workflow.execute_activity(audit, order, start_to_close_timeout=TIMEOUT) if vip else await workflow.execute_activity(lookup, order, start_to_close_timeout=TIMEOUT)  # noqa: E501
         return await workflow.execute_activity(charge, note, start_to_close_timeout=TIMEOUT)
 
