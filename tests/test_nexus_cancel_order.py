@@ -27,7 +27,8 @@ RECORDED = REPO / "tests" / "fixtures" / "nexus-cancel"
 """Recorded on the dev server by ``python -m tests.workflows.record_nexus_cancels``."""
 CASES = ("CancelStartedNexus", "CancelNexusWaitRequested", "CancelNexusTried",
          "CancelNexusBeforeStart", "CancelNexusRefused",
-         "CancelNexusRefusedWaitRequested")  # fmt: skip
+         "CancelNexusRefusedWaitRequested", "CancelSyncNexus",
+         "CancelSyncNexusWaitRequested")  # fmt: skip
 WORKFLOWS = "tests.workflows.nexus_cancels"
 
 
@@ -92,6 +93,23 @@ def test_a_cancel_requested_before_the_operation_started_is_read_and_replays(
         f"event {started + 1} (NexusOperationCancelRequestCompleted) comes before any "
         f"NexusOperationStarted of the Nexus operation scheduled at event 6: {REORDERED}"
     )
+
+
+@pytest.mark.parametrize("case", ["CancelSyncNexus", "CancelSyncNexusWaitRequested"])
+def test_a_synchronous_operation_cancelled_while_its_handler_runs_is_read_and_replays(
+    case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A synchronous operation never starts: the dev server writes the cancel request and then
+    the operation's close, with no NexusOperationStarted and no answer to the request."""
+    monkeypatch.setenv("PYTHONPATH", str(REPO))  # the replay worker imports the workflows
+    path = RECORDED / case / f"nexus-cancel-{case}.json"
+    kinds = _kinds(list(read_history(path).history.events))
+    nexus = [kind for kind in kinds if kind.startswith("NEXUS_OPERATION_")]
+    assert nexus == ["NEXUS_OPERATION_SCHEDULED", "NEXUS_OPERATION_CANCEL_REQUESTED",
+                     "NEXUS_OPERATION_COMPLETED"]  # fmt: skip
+    result = run_check(REPO, "-w", WORKFLOWS, str(path))
+    assert result.exit_code == 0, result.output
+    assert "replayed all 21 events; execution completed" in result.output
 
 
 @pytest.mark.server

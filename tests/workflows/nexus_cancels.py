@@ -26,11 +26,13 @@ PAUSE = timedelta(seconds=1)
 @nexusrpc.service
 class Shelf:
     """``stock`` runs until cancelled, ``restock`` starts after two seconds and then runs until
-    cancelled, ``audit`` ends after two seconds and refuses to be cancelled."""
+    cancelled, ``audit`` ends after two seconds and refuses to be cancelled, ``weigh`` is
+    synchronous: its handler answers after two seconds (it never starts an operation)."""
 
     stock: nexusrpc.Operation[str, str]
     restock: nexusrpc.Operation[str, str]
     audit: nexusrpc.Operation[str, str]
+    weigh: nexusrpc.Operation[str, str]
 
 
 @workflow.defn(name="Stocking")
@@ -88,6 +90,11 @@ class ShelfHandler:
             return await context.start_workflow(Auditing.run, item, id=f"{item}-audit")
 
         return _Refusing(start)
+
+    @nexusrpc.handler.sync_operation
+    async def weigh(self, ctx: nexusrpc.handler.StartOperationContext, item: str) -> str:
+        await asyncio.sleep(2)  # the caller cancels while the handler runs
+        return f"weighed {item}"
 
 
 def _client() -> workflow.NexusClient[Shelf]:
@@ -179,6 +186,42 @@ class CancelNexusRefusedWaitRequested:
         return await _cancelled(handle)
 
 
+async def _sync_cancelled(cancellation_type: workflow.NexusOperationCancellationType) -> str:
+    """Cancel a call of the synchronous ``weigh`` while its handler runs; say how it ended."""
+    call = asyncio.ensure_future(
+        _client().execute_operation(Shelf.weigh, "shelf", cancellation_type=cancellation_type)
+    )
+    await workflow.sleep(PAUSE)
+    call.cancel()
+    try:
+        return await call
+    except (NexusOperationError, asyncio.CancelledError) as err:
+        return f"cancelled: {type(err).__name__}"
+    finally:
+        await workflow.sleep(PAUSE * 3)  # the handler's answer comes meanwhile
+
+
+@workflow.defn(name="CancelSyncNexus")
+class CancelSyncNexus:
+    """Cancels a synchronous operation while its handler runs (the default type). TRY_CANCEL
+    is not recorded: temporalio 1.35 fails every workflow task after its cancel ("Failed to
+    find nexus operation handle")."""
+
+    @workflow.run
+    async def run(self, item: str) -> str:
+        return await _sync_cancelled(workflow.NexusOperationCancellationType.WAIT_COMPLETED)
+
+
+@workflow.defn(name="CancelSyncNexusWaitRequested")
+class CancelSyncNexusWaitRequested:
+    """As :class:`CancelSyncNexus`, waiting only for the answer to the request."""
+
+    @workflow.run
+    async def run(self, item: str) -> str:
+        return await _sync_cancelled(workflow.NexusOperationCancellationType.WAIT_REQUESTED)
+
+
 CASES = (CancelStartedNexus, CancelNexusWaitRequested, CancelNexusTried, CancelNexusBeforeStart,
-         CancelNexusRefused, CancelNexusRefusedWaitRequested)  # fmt: skip
+         CancelNexusRefused, CancelNexusRefusedWaitRequested, CancelSyncNexus,
+         CancelSyncNexusWaitRequested)  # fmt: skip
 """The callers, one recorded history each."""
