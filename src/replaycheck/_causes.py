@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from replaycheck.report import diagnosis_key, plural, printable, render_same
+from replaycheck.report import diagnosis_key, first_named, plural, printable, render_same
 from replaycheck.verdict import Verdict
 
 SHOWN_IDS = 3
@@ -69,13 +69,12 @@ def _cause(cause: Cause, title: str) -> list[str]:
     from replaycheck._reasons import for_many
 
     ids = [printable(test_id) for test_id, _ in cause.failures]
-    more = f" and {len(ids) - SHOWN_IDS} more" if len(ids) > SHOWN_IDS else ""
     verdict = cause.linked or cause.first[1]
     diagnosis = verdict.diagnosis
     worded = for_many if len(ids) > 1 else str  # the text stands for each of them
     lines = [
         f"{title}, {plural(len(ids), 'history')}: {printable(worded(_what(verdict)))}",
-        f"  failed: {', '.join(ids[:SHOWN_IDS])}{more}",
+        f"  failed: {first_named(ids, SHOWN_IDS)}",
     ]
     if diagnosis is None:
         return lines

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from replaycheck.report import display_path, plural, printable, render_verdict
+from replaycheck.report import display_path, first_named, plural, printable, render_verdict
 from replaycheck.verdict import Note, Verdict
 
 SHOWN_IDS = 3
@@ -108,10 +108,9 @@ def group_lines(
     lines = [head]
     for number, (names, text) in enumerate(groups, 1):
         shown = [printable(name) for name in names]
-        more = f" and {len(shown) - SHOWN_IDS} more" if len(shown) > SHOWN_IDS else ""
         title = f"{group} {number} of {len(groups)}, {plural(len(shown), 'history')}"
         lines += [f"{title}: {printable(text)}"]
-        lines += [f"  {verb}: {', '.join(shown[:SHOWN_IDS])}{more}"]
+        lines += [f"  {verb}: {first_named(shown, SHOWN_IDS)}"]
     return lines
 
 

@@ -16,7 +16,7 @@ from xml.etree import ElementTree as ET
 
 from replaycheck._render_summary import count_running, counted, running_line
 from replaycheck.errors import ConfigError
-from replaycheck.report import display_path, plural, printable, render_verdict
+from replaycheck.report import display_path, first_named, plural, printable, render_verdict
 from replaycheck.verdict import Verdict, summarize
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -170,10 +170,9 @@ def _note_lines(verdicts: Sequence[Verdict]) -> list[str]:
         path = _code(printable(display_path(group.first.path)))
         line = f"- {path}: ok, but {_text(printable(group.note.text))}"
         if group.same:
-            names = [_code(printable(display_path(v.path))) for v in group.same[:_NAMED]]
-            more = f" and {len(group.same) - _NAMED} more" if len(group.same) > _NAMED else ""
+            names = [_code(printable(display_path(v.path))) for v in group.same]
             line += f" ({plural(len(group.same), 'more history')} with the same note: "
-            line += f"{', '.join(names)}{more})"
+            line += f"{first_named(names, _NAMED)})"
         lines.append(line)
     return lines
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from replaycheck._note_groups import NoteGroup, by_note, noted_histories
 from replaycheck._render_ci import one_line
 from replaycheck._render_summary import render_summary
-from replaycheck.report import diagnosis_key, display_path, plural, printable
+from replaycheck.report import diagnosis_key, display_path, first_named, plural, printable
 from replaycheck.verdict import Verdict
 
 
@@ -60,9 +60,7 @@ _NAMED = 5
 
 def _first_named(verdicts: Sequence[Verdict]) -> str:
     """The files of the first :data:`_NAMED` of ``verdicts``, and how many more."""
-    names = [printable(display_path(v.path)) for v in verdicts[:_NAMED]]
-    more = f" and {len(verdicts) - _NAMED} more" if len(verdicts) > _NAMED else ""
-    return f"{', '.join(names)}{more}"
+    return first_named([printable(display_path(v.path)) for v in verdicts], _NAMED)
 
 
 def annotation(verdict: Verdict, same: Sequence[Verdict] = ()) -> str:

@@ -49,6 +49,12 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}es" if word.endswith("s") else f"{count} {word}s"
 
 
+def first_named(names: Sequence[str], shown: int) -> str:
+    """The first ``shown`` of ``names``, and how many more: ``a, b, c and 297 more``."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return f"{', '.join(names[:shown])}{more}"
+
+
 def severity(verdict: Verdict) -> str:
     """What a divergence in this history means for a deploy."""
     if verdict.diagnosis is not None:
