@@ -66,6 +66,7 @@ def completeness(verdict: Verdict) -> tuple[bool, int]:
 
 def copies_text(copies: Sequence[tuple[str, str]], shown: int) -> str:
     """The summary's lines naming the copies left out (at most ``shown`` of them)."""
+    from replaycheck.patches import more_listed
     from replaycheck.report import display_path, plural, printable
 
     live = all(path.startswith("live:") for path, _ in copies)
@@ -86,6 +87,4 @@ def copies_text(copies: Sequence[tuple[str, str]], shown: int) -> str:
             f"  {display_path(path)}  (counted: {display_path(kept)})"
             for path, kept in copies[:shown]
         ]
-    if len(copies) > shown:
-        lines.append(f"  … and {len(copies) - shown} more (--format json lists them all)")
-    return "\n".join([head, *lines])
+    return "\n".join([head, *lines, *more_listed(len(copies), "  ", shown)])

@@ -15,14 +15,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from replaycheck.patches import SHOWN, more_listed
 from replaycheck.report import display_path, plural
 
 if TYPE_CHECKING:
     from replaycheck.patches import CallSite, ExecutionRef, VersionReport
     from replaycheck.verdict import Verdict
-
-SHOWN = 10
-"""Files listed per group in the text report (JSON lists all)."""
 
 
 def split_generated(verdicts: Sequence[Verdict]) -> tuple[list[Verdict], list[Verdict]]:
@@ -86,9 +84,7 @@ def generated_versions_text(change: VersionReport) -> list[str]:
             note = "below min_supported: `check` fails it now"
         extra = f"  ({note})" if note else ""
         lines.append(f"    version {version_text(n):{width}}  {display_path(ref.path)}{extra}")
-    if len(refs) > SHOWN:
-        lines.append(f"    … and {len(refs) - SHOWN} more (--format json lists them all)")
-    return lines
+    return lines + more_listed(len(refs), "    ")
 
 
 def generated_old_text(refs: Sequence[ExecutionRef]) -> list[str]:
@@ -101,9 +97,7 @@ def generated_old_text(refs: Sequence[ExecutionRef]) -> list[str]:
         "`check` fails them"
     ]
     lines += [f"    {display_path(r.path)}" for r in refs[:SHOWN]]
-    if len(refs) > SHOWN:
-        lines.append(f"    … and {len(refs) - SHOWN} more (--format json lists them all)")
-    return lines
+    return lines + more_listed(len(refs), "    ")
 
 
 def generated_summary(paths: Sequence[str]) -> str:

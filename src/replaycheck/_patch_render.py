@@ -13,19 +13,19 @@ from replaycheck._patch_generated import (
     generated_versions_text,
 )
 from replaycheck.patches import (
+    SHOWN,
     VERDICT_TEXT,
     CallSite,
     ExecutionRef,
     PatchesReport,
     PatchReport,
     VersionReport,
+    more_listed,
 )
 from replaycheck.report import display_path, paint, plural, printable
 
 FORMATS = ("text", "json")
 """Values accepted by ``replaycheck patches --format``."""
-SHOWN = 10
-"""Executions listed per group in the text report (JSON lists all)."""
 
 _COLOUR = {
     "keep-both-branches": "yellow",
@@ -176,9 +176,7 @@ def _group(label: str, what: str, refs: Sequence[ExecutionRef]) -> list[str]:
             f"    {ref.status or '?':{status_width}}{ref.workflow_id:{width}}  "
             f"{display_path(ref.path)}{extra}"
         )
-    if len(refs) > SHOWN:
-        lines.append(f"    … and {len(refs) - SHOWN} more (--format json lists them all)")
-    return lines
+    return lines + more_listed(len(refs), "    ")
 
 
 def _non_literal_text(sites: Sequence[CallSite]) -> str:
@@ -236,10 +234,7 @@ def _expired_text(report: PatchesReport) -> str:
         lines.append(
             f"  {display_path(path)}" + (f"  (a copy of {display_path(kept)})" if kept else "")
         )
-    if len(report.expired_paths) > SHOWN:
-        more = len(report.expired_paths) - SHOWN
-        lines.append(f"  … and {more} more (--format json lists them all)")
-    return "\n".join(lines)
+    return "\n".join(lines + more_listed(len(report.expired_paths), "  "))
 
 
 def _errors_text(errors: Sequence[tuple[str, str]]) -> str:

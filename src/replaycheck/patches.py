@@ -46,6 +46,18 @@ PatchVerdict = Literal[
     "orphaned",
 ]
 VersionVerdict = Literal["keep-versions", "raise-min-supported", "unsupported-version"]
+SHOWN = 10
+"""Files listed per group in the text report (JSON lists all)."""
+
+
+def more_listed(count: int, indent: str, shown: int = SHOWN) -> list[str]:
+    """The text report's line after the first ``shown`` of a group of ``count`` files (none
+    when it lists them all)."""
+    if count <= shown:
+        return []
+    return [f"{indent}… and {count - shown} more (--format json lists them all)"]
+
+
 VERDICT_TEXT: Mapping[str, str] = {
     "keep-both-branches": "keep both branches",
     "ready-to-deprecate": "ready to deprecate",
