@@ -638,3 +638,21 @@ def test_a_run_a_live_listing_returned_twice_counts_once_by_its_closed_history()
         "  a/run-1",
     ]
     assert json.loads(render_json(found))["copies"] == [{"path": path, "kept": path}]
+
+
+def test_a_long_group_lists_ten_files_then_how_many_more() -> None:
+    from replaycheck._patch_copies import copies_text
+    from replaycheck._patch_generated import generated_old_text
+    from replaycheck.patches import ExecutionRef
+
+    refs = [ExecutionRef(f"gen/{n:02}.json", f"wf-{n}", "r", "T", "RUNNING") for n in range(12)]
+    lines = generated_old_text(refs)
+    assert [line.strip() for line in lines[1:]] == [
+        *(f"gen/{n:02}.json" for n in range(10)),
+        "… and 2 more (--format json lists them all)",
+    ]
+    assert generated_old_text(refs[:10])[-1].strip() == "gen/09.json"  # ten: all of them
+    copies = [(f"b/{n}.json", f"a/{n}.json") for n in range(12)]
+    assert copies_text(copies, 10).splitlines()[-1] == (
+        "  … and 2 more (--format json lists them all)"
+    )
