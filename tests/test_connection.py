@@ -505,7 +505,7 @@ def export_through(address: str, *tls: str | Path) -> tuple[Result, float]:
     )
 
 
-REACHED = "1 selected execution(s) not found: nope"
+REACHED = "1 selected execution not found: nope"
 """What the frontend behind the proxy answers once TLS went through."""
 
 

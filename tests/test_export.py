@@ -381,7 +381,7 @@ def test_workflow_ids_gzip_binpb_and_a_missing_id(cluster: Cluster, tmp_path: Pa
     result = invoke("export", *selected, "--workflow-id", "no-such-id", *cluster.args(),
                     "-o", tmp_path / "gz", "--gzip")  # fmt: skip
     assert result.exit_code == 2
-    assert "1 selected execution(s) not found: no-such-id" in result.stderr
+    assert "1 selected execution not found: no-such-id" in result.stderr
     gz_files = sorted(p.name for p in tmp_path.rglob("*.gz"))
     assert gz_files == [f"{wid}.json.gz" for wid in ids]
     result = invoke("export", *selected, *cluster.args(), "-o", tmp_path / "pb", "--binpb")
@@ -922,7 +922,7 @@ def test_a_workflow_id_that_is_not_there_is_told_once(
     export = invoke("export", "--workflow-id", "no-such-id", *cluster.args(), "-o", tmp_path)
     assert export.exit_code == 2
     assert export.stderr.splitlines() == [  # no "exported 0 histories" before the error
-        "replaycheck: error: 1 selected execution(s) not found: no-such-id; check the workflow "
+        "replaycheck: error: 1 selected execution not found: no-such-id; check the workflow "
         "ids and --namespace."
     ]
     live = invoke("check", "--live", "--workflow-id", "no-such-id", *cluster.args(), "-w", V1,

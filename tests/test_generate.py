@@ -914,3 +914,16 @@ def test_a_baseline_and_new_code_with_no_type_in_common_name_both(tmp_path: Path
         "SayHelloWorkflow, the new code registers NotifyTenant; give two versions of the same "
         "workflows."
     )
+
+
+def test_a_type_the_new_code_does_not_register_is_named_in_the_singular(tmp_path: Path) -> None:
+    # It said "does not register workflow type(s) TenantProvisioning".
+    (tmp_path / "pyproject.toml").write_text(f'[tool.replaycheck]\npythonpath = ["{REPO}"]\n')
+    with pytest.raises(ConfigError) as raised:
+        explore("examples.provisioning.workflows", root=tmp_path, max_examples=1,
+                new=["examples.provisioning.workflows:NotifyTenantWorkflow"],
+                workflow_type="TenantProvisioning")  # fmt: skip
+    assert str(raised.value) == (
+        "the new code does not register workflow type TenantProvisioning; it registers: "
+        "NotifyTenant."
+    )

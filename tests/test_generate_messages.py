@@ -112,7 +112,7 @@ def test_an_update_not_accepted_in_time_is_said_not_sent_in_the_scenario() -> No
     updates, note, timed_out = recorded_updates(example, [], [], 1, 1.5)
     assert updates == () and timed_out == 1
     assert note == (
-        "; 1 drawn update(s) not in the history (1 not accepted within the 1.5 s example "
+        "; 1 drawn update not in the history (1 not accepted within the 1.5 s example "
         "timeout: not sent)"
     )
 
@@ -123,9 +123,10 @@ def test_the_summary_counts_the_updates_not_accepted_within_the_example_timeout(
     result = explore(spec, new=[spec], max_examples=5, example_timeout=1.0)
     assert result.ok, result.render()
     assert result.timed_out_updates > 0
+    count = result.timed_out_updates
+    updates = "1 drawn update was" if count == 1 else f"{count} drawn updates were"
     assert (
-        f"warning: {result.timed_out_updates} drawn update(s) were not accepted within the "
-        "example timeout and count as not sent"
+        f"warning: {updates} not accepted within the example timeout and count as not sent"
     ) in result.render()
 
 

@@ -125,8 +125,10 @@ def export(
     if result.matched > len(result.missing):  # else the error below says it all
         click.echo(_export_summary(result, options), err=True)
     if result.missing:
+        from replaycheck.report import plural
+
         raise ReplaycheckError(
-            f"{len(result.missing)} selected execution(s) not found: "
+            f"{plural(len(result.missing), 'selected execution')} not found: "
             f"{', '.join(result.missing[:5])}; check the workflow ids and --namespace."
         )
 

@@ -59,7 +59,8 @@ def render_exploration(result: Exploration) -> str:
         )
     if result.timed_out_updates:
         summary += (
-            f"\nwarning: {result.timed_out_updates} drawn update(s) were not accepted within "
+            f"\nwarning: {plural(result.timed_out_updates, 'drawn update')} "
+            f"{'was' if result.timed_out_updates == 1 else 'were'} not accepted within "
             "the example timeout and count as not sent (a workflow task that fails or "
             "runs long holds an update back); what their handlers do was not explored there."
         )

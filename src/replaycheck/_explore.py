@@ -41,6 +41,7 @@ from replaycheck._scenario import (
     recorded_calls,
 )
 from replaycheck._worker_setup import Setup
+from replaycheck.report import plural
 
 if TYPE_CHECKING:
     from temporalio.client import Client, WorkflowHandle
@@ -354,7 +355,7 @@ class Engine:
             events=len(recorded),
             last_event=event_type(recorded[-1]) if recorded else "",
             stopped=stopped
-            + (f"; {left_out} drawn signal(s) not in the history" if left_out else "")
+            + (f"; {plural(left_out, 'drawn signal')} not in the history" if left_out else "")
             + updates_left_out,
         )
         return Recorded(scenario, recorded, full)

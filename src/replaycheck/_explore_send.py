@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from replaycheck._explore_example import Example, Message
 from replaycheck._scenario import SignalDelivery, UpdateDelivery, accepted_updates
+from replaycheck.report import plural
 
 IDLE = "when the execution waited"
 
@@ -185,4 +186,4 @@ def recorded_updates(
             f"{timed_out} not accepted within the {timeout:g} s example timeout: not sent"
         )
     why = f" ({', '.join(reasons)})" if reasons else ""
-    return updates, f"; {left_out} drawn update(s) not in the history{why}", timed_out
+    return updates, f"; {plural(left_out, 'drawn update')} not in the history{why}", timed_out

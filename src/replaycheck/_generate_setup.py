@@ -230,8 +230,9 @@ def targets(resolved: Resolved, spec: GenerationSpec, new_types: Sequence[str]) 
         )
     missing = [n for n in names if n not in new_types and "*" not in new_types]
     if missing:
+        types = "workflow type" if len(missing) == 1 else "workflow types"
         raise ConfigError(
-            f"the new code does not register workflow type(s) {', '.join(missing)}; "
+            f"the new code does not register {types} {', '.join(missing)}; "
             f"it registers: {', '.join(new_types) or 'none'}."
         )
     return [_target(defns[name], spec) for name in names]
