@@ -32,11 +32,15 @@ _REPLAYCHECK = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 def quiet_activation_failures(record: logging.LogRecord) -> bool:
     """Drop temporalio's "Failed handling activation" traceback (the verdict names the failure:
-    the converter's, the workflow code's) unless replaycheck's own code raised it: a bug of ours
-    must still show."""
+    the converter's, the workflow code's, a deadlock's) unless replaycheck's own code raised it: a
+    bug of ours must still show."""
     if not str(record.msg).startswith("Failed handling activation"):
         return True
     tb = record.exc_info[2] if record.exc_info else None
+    if record.exc_info and type(record.exc_info[1]).__name__ == "_DeadlockError":
+        # Its traceback is the stalled thread's stack, innermost frame first, and replaycheck's
+        # activation wrapper is always on it: only the frame that stalled says whose code it is.
+        return tb is not None and tb.tb_frame.f_code.co_filename.startswith(_REPLAYCHECK)
     while tb is not None:
         if tb.tb_frame.f_code.co_filename.startswith(_REPLAYCHECK):
             return True
