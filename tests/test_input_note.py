@@ -222,6 +222,26 @@ def test_a_set_iterated_in_another_order_than_recorded_gets_the_order_note(
     assert in_order.ok and in_order.message == "replayed all 23 events; execution completed"
 
 
+def test_the_set_sorted_as_the_note_says_is_not_told_to_sort_again() -> None:
+    # After the fix (a loop over sorted(set(...))), the history recorded in its worker's set
+    # order still gets the other order; the note said "iterate over sorted(...) instead" at a
+    # line that already does.
+    recorded = _recorded_order()
+    assert recorded != sorted(recorded)  # the recording's set order is not the sorted one
+    verdict = replay_file(FANOUT, "tests.workflows.fanout_sorted")
+    assert verdict.ok, verdict.message
+    assert "the code passes 'ap-south' at tests/workflows/fanout_sorted.py:" in verdict.message
+    assert "iterate over sorted(...) instead" not in verdict.message, verdict.message
+    assert verdict.message.endswith(
+        "They are the recorded inputs in another order, and the code now passes them sorted: "
+        "this execution ran them in its worker's order (a set of strings iterates in another "
+        "order in each worker process, as string hashes change with PYTHONHASHSEED), so "
+        "replayed on a worker with this code it pairs results with the wrong calls; gate the "
+        "sorting, with the old iteration in the else, or let such executions finish on workers "
+        "with the old code"
+    ), verdict.message
+
+
 @pytest.mark.parametrize("xdist_args", [[], ["-n", "2"]], ids=["serial", "xdist"])
 def test_the_plugin_shows_an_ok_items_note_in_its_summary(
     pytester: pytest.Pytester, xdist_args: list[str]

@@ -94,14 +94,9 @@ def _note(calls: list[_Call]) -> Note | None:
         f"{issued_place(first.frames)}): core does not compare input, so this replays {gave}"
     )
     recorded = sorted(_key(c.recorded) for c in of_kind)
-    if len(of_kind) > 1 and recorded == sorted(_key(c.passed) for c in of_kind):
-        text += (
-            ". They are the recorded inputs in another order: unless the code reorders them on "
-            "purpose, its order changes from one worker process to the next (iterating a set "
-            "of strings does: string hashes change with PYTHONHASHSEED), so an execution "
-            "replayed on another worker pairs results with the wrong calls; iterate over "
-            "sorted(...) instead"
-        )
+    passed = [_key(c.passed) for c in of_kind]
+    if len(of_kind) > 1 and recorded == sorted(passed):
+        text += _REORDERED[passed == recorded and _sorts(first.frames)]
     else:
         go_on = "executions in flight can go on with the results of the old input"
         if first.what == CONTINUED:
@@ -111,6 +106,36 @@ def _note(calls: list[_Call]) -> Note | None:
             "something outside the history (hash() of a string, the environment)"
         )
     return Note("input", text, **issued_at(first.frames))
+
+
+_REORDERED = {
+    False: (
+        ". They are the recorded inputs in another order: unless the code reorders them on "
+        "purpose, its order changes from one worker process to the next (iterating a set "
+        "of strings does: string hashes change with PYTHONHASHSEED), so an execution "
+        "replayed on another worker pairs results with the wrong calls; iterate over "
+        "sorted(...) instead"
+    ),
+    True: (  # in a loop over sorted(...): the fix above is in, the history older than it
+        ". They are the recorded inputs in another order, and the code now passes them "
+        "sorted: this execution ran them in its worker's order (a set of strings iterates in "
+        "another order in each worker process, as string hashes change with PYTHONHASHSEED), "
+        "so replayed on a worker with this code it pairs results with the wrong calls; gate "
+        "the sorting, with the old iteration in the else, or let such executions finish on "
+        "workers with the old code"
+    ),
+}
+"""The end of the note when the calls got the recorded inputs in another order, by whether
+the code now passes them sorted, in a loop over ``sorted(...)``."""
+
+
+def _sorts(frames: Sequence[RawFrame]) -> bool:
+    """The loop the call is made in iterates something ``sorted(...)``: the code's order is the
+    same in every process, not a set's that happened to come out sorted here."""
+    from replaycheck._source import loop_around
+
+    loop = loop_around(frames[0][0], frames[0][1]) if frames else None
+    return loop is not None and "sorted(" in loop[1]
 
 
 def _paired_calls(loaded: LoadedHistory, recording: Recording) -> list[_Paired]:
