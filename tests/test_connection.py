@@ -184,7 +184,8 @@ def test_config_file_parse_error_does_not_quote_the_key(clean_env: Path) -> None
     clean_env.write_text(f'[profile.default]\napi_key = "{KEY}\n')
     with pytest.raises(ConfigError) as caught:
         resolve(ConnectionOptions())
-    assert "TOML parse error at line 2" in str(caught.value)
+    assert str(caught.value).startswith(f"{clean_env}: cannot read it as TOML (")
+    assert "(at line 2, column" in str(caught.value)
     assert KEY not in str(caught.value)
 
 
@@ -710,3 +711,34 @@ def test_an_address_with_spaces_around_it_says_so(
         )
     result, _ = invoke("export", "-q", "WorkflowType='X'", env={"TEMPORAL_ADDRESS": address})
     assert_one_sentence(result, f"the address {shown} has spaces around it")
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (PROFILES.encode("utf-16"), "is UTF-16 text; TOML must be UTF-8: re-save it as UTF-8."),
+        (b"[profile.prod\naddress = 1\n", "cannot read it as TOML (Expected ']' at the end of a "),
+    ],
+    ids=["utf-16", "not-toml"],
+)
+def test_a_config_file_that_is_not_toml_says_so_not_to_check_the_profile(
+    clean_env: Path, content: bytes, says: str
+) -> None:
+    # PowerShell's `>` writes UTF-16: it said "cannot load the Temporal client configuration
+    # (Configuration loading error: invalid utf-8 sequence ...); check --profile, ...".
+    clean_env.write_bytes(content)
+    result, _ = invoke(*LIVE_COMMANDS["check"], "--profile", "prod")
+    assert_one_sentence(result, f"replaycheck: error: {clean_env}: {says}")
+    assert "check --profile" not in result.stderr
+
+
+def test_a_config_file_with_a_byte_order_mark_is_read_as_temporal_reads_it(
+    clean_env: Path,
+) -> None:
+    # temporalio reads it (TOML has no BOM, but its parser takes one): no error to give, and
+    # a profile it lacks names those it has (it said "it holds no profiles").
+    clean_env.write_bytes(b"\xef\xbb\xbf" + PROFILES.encode())
+    assert resolve(ConnectionOptions(profile="prod")).address == "prod.example:7233"
+    with pytest.raises(ConfigError) as caught:
+        resolve(ConnectionOptions(profile="staging"))
+    assert "has no profile 'staging' (its profiles are default, prod)" in str(caught.value)

@@ -157,17 +157,19 @@ def as_directory(value: object, where: str) -> Path | None:
     raise ConfigError(f"{where}: expected a directory (a str or a Path), got {described(value)}.")
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """The TOML file at ``path``; a file that cannot be read is a :class:`ConfigError`."""
+def read_toml(path: Path, *, bom: bool = False) -> dict[str, Any]:
+    """The TOML file at ``path``; a file that cannot be read is a :class:`ConfigError`.
+    ``bom``: take a UTF-8 byte order mark before it, as temporalio's reader does (TOML has
+    none)."""
     data = b""
     try:
         data = path.read_bytes()
-        return tomllib.loads(data.decode())
+        return tomllib.loads(data.decode("utf-8-sig" if bom else "utf-8"))
     except OSError as exc:
         reason = f"cannot read it ({exc.strerror or exc}); {access_fix(exc)}"
         raise ConfigError(f"{path}: {reason}.") from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        reason = _toml_encoding(data) or f"cannot read it as TOML ({exc}); fix the file"
+        reason = _toml_encoding(data, bom) or f"cannot read it as TOML ({exc}); fix the file"
         raise ConfigError(f"{path}: {reason}.") from None
 
 
@@ -186,10 +188,10 @@ def access_fix(exc: OSError, can: str = "read it", *, also: str = "") -> str:
     return ", or ".join(ways) if len(ways) < 3 else f"{', '.join(ways[:-1])}, or {ways[-1]}"
 
 
-def _toml_encoding(data: bytes) -> str | None:
+def _toml_encoding(data: bytes, bom: bool = False) -> str | None:
     """Why TOML's parser refuses ``data`` when its text encoding is the reason, else ``None``:
     a byte order mark (Notepad's "UTF-8 with BOM"), or UTF-16 (PowerShell's ``>``)."""
-    if data.startswith(b"\xef\xbb\xbf"):
+    if data.startswith(b"\xef\xbb\xbf") and not bom:
         return (
             "starts with a UTF-8 byte order mark (BOM), which TOML does not allow; re-save it "
             "as UTF-8 without a BOM"

@@ -215,7 +215,8 @@ def default_config_file(env: Mapping[str, str]) -> Path:
 def _explain_profile(profile: str, env: Mapping[str, str], exc: Exception) -> None:
     """Raise the sentence for a profile that did not load because of where it was looked for:
     a config file that is not there (which reads as an empty file, so the profile is "not
-    found" in it), or a file without that profile (naming those it has)."""
+    found" in it), one that is no TOML (UTF-16 text, a syntax error), or a file without that
+    profile (naming those it has)."""
     given = env.get("TEMPORAL_CONFIG_FILE")
     path = Path(given) if given else default_config_file(env)
     if given and not path.exists():
@@ -223,6 +224,10 @@ def _explain_profile(profile: str, env: Mapping[str, str], exc: Exception) -> No
             f"the Temporal config file {path} (TEMPORAL_CONFIG_FILE) does not exist; point "
             "TEMPORAL_CONFIG_FILE at your temporal.toml, or unset it to use the default one."
         ) from None
+    if path.is_file() and "not found" not in str(exc):
+        from replaycheck.config import read_toml
+
+        read_toml(path, bom=True)  # the file's own reason (UTF-16, not TOML), not the profile's
     if not profile or "not found" not in str(exc):
         return
     if not path.exists():
@@ -244,7 +249,7 @@ def _profiles_in(path: Path) -> list[str]:
     from replaycheck.config import read_toml
 
     try:
-        table = read_toml(path).get("profile", {})
+        table = read_toml(path, bom=True).get("profile", {})
     except ConfigError:
         return []
     return list(table) if isinstance(table, dict) else []
