@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from replaycheck._fix_patches import removed_patch_lines
-from replaycheck.report import INDENT, plural, printable
+from replaycheck.report import INDENT, first_named, plural, printable
 from replaycheck.verdict import Verdict, summarize
+
+SHOWN_PLACES = 10
+"""Places the closing line names before saying how many more: each failure shows its own."""
 
 
 def count_running(verdicts: Sequence[Verdict]) -> int:
@@ -88,8 +91,8 @@ def render_summary(verdicts: Sequence[Verdict], *, annotated: bool = False) -> s
             if annotated:
                 each = "annotation shows the one its histories need"
             line += (
-                f"\nThe fixes are at {len(places)} places ({', '.join(places)}): each {each}; "
-                "apply them all."
+                f"\nThe fixes are at {len(places)} places ({first_named(places, SHOWN_PLACES)}): "
+                f"each {each}; apply them all."
             )
     pinned = [printable(v.pinned) for v in verdicts if v.pinned and not v.ok]
     if pinned:
