@@ -707,6 +707,20 @@ def test_the_github_closing_lines_name_the_annotations_it_prints() -> None:
     assert "Histories marked ERROR could not be replayed" in text
 
 
+def test_the_closing_places_count_a_removal_where_the_code_completes() -> None:
+    # RemoveActivityAtEnd's fix goes after the code's last matching command, where its GitHub
+    # annotation is; the closing line left it out ("The fixes are at 2 places" for three, or
+    # no line at all beside one other place).
+    verdicts = committed_verdicts()
+    removed, branch = verdicts["RemoveActivityAtEnd"], verdicts["InvertBranch"]
+    v2 = "tests/workflows/changes_v2.py"
+    after = expected_line("RemoveActivityAtEnd")
+    places = f"{v2}:{expected_line('InvertBranch')}, {v2}:{after}"
+    text = render([branch, removed], "text")
+    assert f"The fixes are at 2 places ({places}): each failing history" in text
+    assert f"file={v2},line={after}," in render_github([removed])
+
+
 def test_the_closing_line_after_a_too_early_deprecation_says_to_go_back_to_the_gate() -> None:
     # The code has its gate already; deprecate_patch() replaced it too early. The fix under the
     # history said so, but the closing line asked to gate the change with workflow.patched().

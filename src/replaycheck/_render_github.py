@@ -35,7 +35,7 @@ def annotation_target(verdict: Verdict) -> tuple[str, int]:
     """
     diagnosis = verdict.diagnosis
     if diagnosis is not None:
-        frame = diagnosis.fix_at or (diagnosis.previous[0] if diagnosis.previous else None)
+        frame = diagnosis.placed_at
         if frame is not None:
             return frame.file, frame.line
     return display_path(verdict.path), 0

@@ -52,7 +52,7 @@ def gate_places(verdicts: Sequence[Verdict]) -> list[str]:
     """Where the fixes of the nondeterministic verdicts go (``wf.py:41``), each once."""
     places: dict[str, None] = {}
     for verdict in verdicts:
-        frame = verdict.diagnosis.fix_at if verdict.diagnosis is not None else None
+        frame = verdict.diagnosis.placed_at if verdict.diagnosis is not None else None
         if verdict.verdict == "nondeterministic" and frame is not None:
             places[f"{frame.file}:{frame.line}"] = None  # as shown: relative when below
     return list(places)

@@ -120,6 +120,13 @@ class Diagnosis(DiagnosisFields):
         return caller or branch_frame(self) or self.gate_at or self.run_starts_at
 
     @property
+    def placed_at(self) -> SourceFrame | None:
+        """The line a report points to for the fix (GitHub annotations, the closing list of
+        places): :attr:`fix_at`, else the code's last command before the divergence, after
+        which the fix of a command removed where the code completes goes."""
+        return self.fix_at or (self.previous[0] if self.previous else None)
+
+    @property
     def branch_caller(self) -> SourceFrame | None:
         """``branch``: the call passing the :attr:`branch_parameters` to the function holding
         the branch (``None``: none, or none in the workflow code)."""
