@@ -99,7 +99,7 @@ def test_cli_text_output_has_diagnoses() -> None:
     # AddActivityCancel: core names no event where the history and the code part
     assert result.stdout.count("diverged at: event") == BROKEN - 1
     # many changes, many places: the summary names where the first ten fixes go, then how many
-    # more (it named every one, 125 here, on one line)
+    # more (it named every one of them, 140 here, on one line)
     closing = next(line for line in result.stdout.splitlines() if "The fixes are at" in line)
     places = closing.split(" (", 1)[1].split(")", 1)[0]
     named = places.split(", ")
