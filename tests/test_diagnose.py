@@ -3770,9 +3770,10 @@ def test_a_deprecation_too_early_of_an_addition_offers_the_gate_with_no_else(
 ) -> None:
     # A step added to the reference app's prepare_v2, deprecated before the executions that
     # started without it were gone. What the history ran next (the settle timer) runs in
-    # approve_and_notify, which the source read does not follow: the gate may have replaced it
-    # or added the step before it. An else running the timer would run it twice for an
-    # addition, so the gate back with no else is offered too, as for a gate not yet there.
+    # approve_and_notify, called after prepare_v2 returns: as many sleeps follow in the source
+    # as the history recorded timers from there on, so the step was added before the timer.
+    # The gate goes back with no else (an else running the timer would run it twice), where
+    # the source read stopped at run's call of the helper and offered an else first.
     old = "        await self._step(run_migrations, request)\n        return schema\n"
     new = (
         "        await self._step(run_migrations, request)\n"
@@ -3782,17 +3783,37 @@ def test_a_deprecation_too_early_of_an_addition_offers_the_gate_with_no_else(
     )
     d = provisioning_variant(tmp_path, old, new, "prov-v2-cyberdyne-completed.json").diagnosis
     assert d is not None and d.deprecated_early == "seed-again", d
-    fix = d.fix()
-    assert fix[0].endswith("(`replaycheck patches` says when); if it replaced timer (1s):"), fix
-    assert fix[1:5] == [
+    assert d.still_runs_later
+    assert d.fix()[:3] == [
+        "deprecate_patch('seed-again') at shared.py:82 in prepare_v2 came too early: executions "
+        "that started before the patch still run or replay; go back to the gate until none is "
+        "left (`replaycheck patches` says when), no else: timer (1s) still runs after it:",
         '    if workflow.patched("seed-again"):',
         "        await self._step(seed_data, request)",
-        "    else:",
-        "        ...  # the old code (timer (1s)), for executions recorded before",
     ]
-    assert fix[5:8] == [
-        "  if timer (1s) still runs after it (an addition), no else:",
-        '    if workflow.patched("seed-again"):',
+
+
+def test_a_step_added_before_a_timer_a_later_helper_starts_reads_as_an_addition(
+    tmp_path: Path,
+) -> None:
+    # The versioning guide's next change: configure_backups after run_migrations in
+    # prepare_v2, no gate. The history ran the settle timer next, which approve_and_notify
+    # (called by run after prepare_v2) still starts: the addition, its gate with no else, is
+    # the first reading, and the change says the code still runs the timer.
+    old = "        await self._step(run_migrations, request)\n        return schema\n"
+    new = (
+        "        await self._step(run_migrations, request)\n"
+        "        await self._step(seed_data, request)\n"
+        "        return schema\n"
+    )
+    d = provisioning_variant(tmp_path, old, new, "prov-v2-cyberdyne-completed.json").diagnosis
+    assert d is not None and d.still_runs_later, d
+    assert d.patch_id == "seed-data-before-timer"
+    assert "which the code still runs after it" in d.explanation()
+    assert d.fix()[:3] == [
+        "gate the change at shared.py:82 in prepare_v2; if timer (1s) still runs after it (an "
+        "addition), no else:",
+        '    if workflow.patched("seed-data-before-timer"):',
         "        await self._step(seed_data, request)",
     ]
 

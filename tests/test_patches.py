@@ -344,6 +344,42 @@ def test_check_at_the_remove_step_leads_with_deprecate_patch(
     ) in summary
 
 
+def test_a_step_added_before_a_later_helpers_timer_comes_back_with_no_else(
+    lifecycle_histories: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The versioning guide's next change removed too early: seed_data after prepare_v2 behind
+    # patched("seed-again") with no else, where the version 2 executions ran the settle timer
+    # that approve_and_notify (called after it) still starts. The fixes and the closing line
+    # put the gate back "with the old code in the else", which runs the timer twice.
+    from tests.workflows.provisioning_next import PATCH_ID as NEXT_ID
+
+    recorded = lifecycle_histories / "next" / "prov-seed-again-completed.json"
+    old_branch = FIXTURES / "TenantProvisioning" / "prov-v2-cyberdyne-completed.json"
+    for path in (recorded, old_branch):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    module = "tests.workflows.provisioning_next:SeedAgainRemoved"
+    monkeypatch.chdir(REPO)
+    result = CliRunner().invoke(main, ["check", "-w", module, str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    fix = fixes(result.stdout)["prov-v2-cyberdyne-completed.json"]
+    assert fix[0].endswith(
+        "and ran nothing where the gate was (timer (1s) still runs after it): put the gate back "
+        "there (before provisioning_next.py:49 in run), with no else:"
+    ), fix
+    assert fix[1:3] == [
+        f'    if workflow.patched("{NEXT_ID}"):',
+        "        await self._step(seed_data, request)",
+    ]
+    assert (
+        f'Patch "{NEXT_ID}": 1 history recorded its marker with patched(), and the code no longer '
+        "calls it; 1 history started before the patch and ran nothing where the gate was: put "
+        f'the whole gate back, one workflow.patched("{NEXT_ID}") for both, with no else.'
+    ) in result.stdout
+    gated = ["check", "-w", "tests.workflows.provisioning_next:SeedAgainGated", str(tmp_path)]
+    back = CliRunner().invoke(main, gated)  # the gate put back as the fix says: both replay
+    assert back.exit_code == 0, back.output
+
+
 def test_removed_with_old_branch_failures_too_names_the_whole_gate(replays: Replays) -> None:
     # Version 1 executions fail too (before where the gate was): deprecate_patch() alone would
     # not replay them, as check says.

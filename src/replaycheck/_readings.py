@@ -44,7 +44,7 @@ from replaycheck._source_flow import (
     reraises_after,
     runs_later,
 )
-from replaycheck._source_helpers import named_in_helpers_later
+from replaycheck._source_helpers import count_in_helpers_later, named_in_helpers_later
 
 TIMER_IN_SOURCE = r"\bsleep\(|\btimer\("
 """How a timer shows in workflow source (it has no name to look for)."""
@@ -114,7 +114,11 @@ def still_runs_later(
         return True
     if h.kind == "timer":
         timers = sum(1 for x in history.commands if x.event_id >= h.event_id and x.kind == "timer")
-        found = sum(count_later(f.file, f.line, TIMER_IN_SOURCE) for f in frames)
+        found = sum(
+            count_later(f.file, f.line, TIMER_IN_SOURCE)
+            + count_in_helpers_later(f.file, f.line, TIMER_IN_SOURCE)
+            for f in frames
+        )
         return found >= max(1, timers)
     if h.kind == "continue-as-new":
         return any(mentioned_later(f.file, f.line, r"\bcontinue_as_new\(") for f in frames)

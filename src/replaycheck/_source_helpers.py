@@ -112,30 +112,38 @@ def named_in_helpers_later(path: str, line: int, pattern: str) -> bool:
     names ``pattern`` (a regex) in its code, or one it calls does, up to :data:`DEPTH` calls
     deep: ``return await self.charge_order(order)``, whose ``charge_order`` (of a base class
     in another module, say) runs activity 'charge'."""
+    return count_in_helpers_later(path, line, pattern) > 0
+
+
+def count_in_helpers_later(path: str, line: int, pattern: str) -> int:
+    """How often the helpers called after the statement at ``line`` of ``path`` name
+    ``pattern``, as :func:`named_in_helpers_later` reads them, each call of one counted:
+    ``return await self.approve_and_notify(...)``, whose ``approve_and_notify`` sleeps once
+    (a timer has no name: how many there are tells an added one from a replaced one)."""
     found = later_lines(path, line)
     if found is None:
-        return False
+        return 0
     function, later = found
     calls = [n for n in walked(function) if isinstance(n, ast.Call) and n.lineno in later]
     helpers = (called(path, function, call) for call in calls)
-    return any(_names(*h, pattern, DEPTH - 1, frozenset()) for h in helpers if h is not None)
+    return sum(_count(*h, pattern, DEPTH - 1, frozenset()) for h in helpers if h is not None)
 
 
-def _names(
+def _count(
     path: str, function: Any, pattern: str, depth: int, seen: frozenset[tuple[str, int]]
-) -> bool:
-    """Whether the body of ``function`` of ``path`` (its docstring left out) names
-    ``pattern``, or a helper it calls does (``depth`` calls deeper at most)."""
+) -> int:
+    """How often the body of ``function`` of ``path`` (its docstring left out) names
+    ``pattern``, with the helpers it calls (``depth`` calls deeper at most)."""
     key = (path, function.lineno)
     body = function.body[1:] if ast.get_docstring(function) is not None else function.body
     if key in seen or not body:
-        return False
-    if re.search(pattern, code_of(path, set(range(body[0].lineno, end_line(function) + 1)))):
-        return True
+        return 0
+    code = code_of(path, set(range(body[0].lineno, end_line(function) + 1)))
     seen = seen | {key}
     calls = [n for n in walked(function) if isinstance(n, ast.Call)] if depth > 0 else []
     helpers = (called(path, function, call) for call in calls)
-    return any(_names(*h, pattern, depth - 1, seen) for h in helpers if h is not None)
+    inner = sum(_count(*h, pattern, depth - 1, seen) for h in helpers if h is not None)
+    return len(re.findall(pattern, code)) + inner
 
 
 def _search(

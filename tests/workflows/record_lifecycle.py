@@ -21,6 +21,10 @@ The tests call :func:`record` with the session's dev server (``tests/conftest.py
     Two copies of one run of version 1 of ``TenantProvisioning``
     (``examples.provisioning.workflows_v1``), ``prov-v1-copied``: ``running/`` captured while
     it awaited approval, ``closed/`` after it was approved and completed.
+``OUT/next/``
+    ``prov-seed-again-completed``: a completed ``TenantProvisioning`` execution (with its
+    ``NotifyTenant`` child) of ``tests.workflows.provisioning_next.SeedAgainGated``, which
+    recorded the markers of both its gates.
 ``OUT/versioned/``
     One completed ``Versioned`` execution per code version of ``tests.workflows.versioned``
     (``pre``, ``max1``, ``max2``, ``max3``).
@@ -47,7 +51,7 @@ from examples.provisioning import workflows_deprecated, workflows_v1  # noqa: E4
 from examples.provisioning.activities import ALL_ACTIVITIES  # noqa: E402
 from examples.provisioning.models import AWAITING_APPROVAL, ProvisioningInput  # noqa: E402
 from replaycheck.histories import Provenance, write_history  # noqa: E402
-from tests.workflows import gate_after_signal, versioned  # noqa: E402
+from tests.workflows import gate_after_signal, provisioning_next, versioned  # noqa: E402
 
 WAIT = 30.0
 """Seconds any wait for a state may take."""
@@ -106,6 +110,18 @@ async def _deprecated(client: Client, out: Path, *, complete: bool) -> list[Path
     handle = await _awaiting_approval(client, wid, f"dep-{name}", DEPRECATED_QUEUE, 4)
     if not complete:
         return [await _write(handle, "TenantProvisioning", out)]
+    await _approve(handle)
+    child = client.get_workflow_handle(f"{wid}-notify")
+    return [
+        await _write(handle, "TenantProvisioning", out),
+        await _write(child, "NotifyTenant", out),
+    ]
+
+
+async def _next(client: Client, out: Path) -> list[Path]:
+    """``prov-seed-again-completed``, run by ``provisioning_next.SeedAgainGated``."""
+    wid = "prov-seed-again-completed"
+    handle = await _awaiting_approval(client, wid, "seed-again", provisioning_next.TASK_QUEUE, 5)
     await _approve(handle)
     child = client.get_workflow_handle(f"{wid}-notify")
     return [
@@ -204,6 +220,11 @@ def _workers(client: Client) -> list[Worker]:
             [workflows_v1.TenantProvisioningWorkflow, workflows_v1.NotifyTenantWorkflow],
             ALL_ACTIVITIES,
         ),
+        worker(
+            provisioning_next.TASK_QUEUE,
+            [provisioning_next.SeedAgainGated, dep.NotifyTenantWorkflow],
+            ALL_ACTIVITIES,
+        ),
         worker(gate_after_signal.TASK_QUEUE_V1, [gate_after_signal.GateAfterSignalV1], []),
         worker(gate_after_signal.TASK_QUEUE_V2, [gate_after_signal.GateAfterSignalV2], []),
     ]
@@ -231,6 +252,7 @@ async def record(client: Client, out: Path) -> list[Path]:
             _gate(client, out / "gate", "v1", "terminated"),
             _gate_mid_task(client, out / "gate-mid-task"),
             _copies(client, out / "copies"),
+            _next(client, out / "next"),
             *(_versioned(client, out / "versioned", name) for name in versioned.RECORDED_AT),
         )
     return [p for group in groups for p in (group if isinstance(group, list) else [group])]
