@@ -380,6 +380,33 @@ def test_a_step_added_before_a_later_helpers_timer_comes_back_with_no_else(
     assert back.exit_code == 0, back.output
 
 
+def test_a_gate_with_no_else_is_deprecated_by_taking_its_statements_out_of_the_if(
+    lifecycle_histories: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # seed-again only added a step (no else): "delete the old branch" had nothing to delete.
+    # The schema gate, with its else, keeps the words.
+    from tests.workflows.provisioning_next import PATCH_ID as NEXT_ID
+
+    recorded = lifecycle_histories / "next" / "prov-seed-again-completed.json"
+    monkeypatch.chdir(REPO)
+    module = "tests.workflows.provisioning_next:SeedAgainGated"
+    args = ["patches", "-w", module, "--format", "json", str(recorded)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    found = {p["patch_id"]: p for p in json.loads(result.stdout)["patches"]}
+    bare, gate = found[NEXT_ID], found[PATCH_ID]
+    assert bare["verdict"] == gate["verdict"] == "ready-to-deprecate"
+    assert bare["reason"].endswith(
+        "replace the if with deprecate_patch() and the statements it held, out of the if (it has "
+        "no else: there is no old branch to delete)"
+    )
+    assert gate["reason"].endswith(
+        "replace patched() with deprecate_patch() and delete the old branch"
+    )
+    assert [s["no_else"] for s in bare["call_sites"]] == [True]
+    assert [s["no_else"] for s in gate["call_sites"]] == [False]
+
+
 def test_removed_with_old_branch_failures_too_names_the_whole_gate(replays: Replays) -> None:
     # Version 1 executions fail too (before where the gate was): deprecate_patch() alone would
     # not replay them, as check says.

@@ -180,7 +180,8 @@ def _patch_verdict(
                 "keep the old branch until they are gone (closed ones until the retention "
                 "deletes them: queries and resets replay them too)",
             )
-        return "ready-to-deprecate", _deprecate_text(branches)
+        bare = all(s.no_else for s in sites if s.kind == "patched")
+        return "ready-to-deprecate", _deprecate_text(branches, no_else=bare)
     if blocked:
         from replaycheck._patch_too_early import old_branch_gone
 
@@ -229,7 +230,7 @@ def _keep_text(branches: Branches, what: str, then: str) -> str:
     return "; ".join([*parts, then])
 
 
-def _deprecate_text(branches: Branches) -> str:
+def _deprecate_text(branches: Branches, *, no_else: bool = False) -> str:
     from replaycheck.report import plural
 
     closed = (
@@ -249,7 +250,10 @@ def _deprecate_text(branches: Branches) -> str:
         from replaycheck._patch_nesting import never_meets_text
 
         seen += f", {never_meets_text(branches.elsewhere, list(branches.took))}"
-    return (
-        f"no execution that may still be replayed took the old branch ({seen}): replace "
-        "patched() with deprecate_patch() and delete the old branch"
+    step = (
+        "replace the if with deprecate_patch() and the statements it held, out of the if (it "
+        "has no else: there is no old branch to delete)"
+        if no_else
+        else "replace patched() with deprecate_patch() and delete the old branch"
     )
+    return f"no execution that may still be replayed took the old branch ({seen}): {step}"

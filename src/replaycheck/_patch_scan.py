@@ -231,6 +231,8 @@ class _Visitor(ast.NodeVisitor):
         self.site_functions: list[str] = []
         """The function each of :attr:`sites` is in."""
         self.references: list[Reference] = []
+        self.bare_gates: set[int] = set()
+        """The ``patched()`` calls that test an ``if`` with no ``else`` (by ``id()``)."""
 
     def visit_Module(self, node: ast.Module) -> None:
         """Visit the module-level functions and classes the registered workflows may run."""
@@ -255,6 +257,8 @@ class _Visitor(ast.NodeVisitor):
 
     def visit_If(self, node: ast.If) -> None:
         gate = self._gate(node.test)
+        if gate is not None and gate[1] and not node.orelse:
+            self.bare_gates.add(id(node.test))
         self.visit(node.test)
         for branch, body in ((True, node.body), (False, node.orelse)):
             if gate is not None:
@@ -289,7 +293,8 @@ class _Visitor(ast.NodeVisitor):
         kind = _call_kind(self.module, node.func)
         if kind is not None:
             site = self._site(node, kind, self.wtype)
-            self.sites.append(replace(site, within=tuple(self.within)))
+            no_else = id(node) in self.bare_gates
+            self.sites.append(replace(site, within=tuple(self.within), no_else=no_else))
             self.site_functions.append(self.function)
         elif bound_to(self.module, node.func) == "temporalio.workflow.continue_as_new":
             target = next((k.value for k in node.keywords if k.arg == "workflow"), None)

@@ -100,6 +100,9 @@ class CallSite:
     type_unknown: bool = False
     """In a ``@workflow.defn`` class whose type the source does not tell (a computed name, a
     dynamic workflow): ``workflow_type`` is empty, as for a helper."""
+    no_else: bool = False
+    """A ``patched()`` call that is the test of an ``if`` with no ``else``: the gate only
+    added code, so its old branch ran nothing."""
     within: tuple[tuple[str, bool], ...] = ()
     """The gates the call is inside, as ``(patch id, branch)`` (True: the body of ``if
     workflow.patched(id):``, False: its ``else``): written there, or in a function that only
