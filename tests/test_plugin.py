@@ -771,6 +771,12 @@ def test_histories_in_directories_pytest_skips_are_collected(pytester: pytest.Py
     result.assert_outcomes(passed=len(all_fixture_names()) + 3)
     result = pytester.runpytest("--replaycheck=only", "--ignore=fixtures/histories/build")
     result.assert_outcomes(passed=len(all_fixture_names()) + 2)
+    # a conftest's collect_ignore and collect_ignore_glob leave such a directory out too
+    pytester.makeconftest(
+        'collect_ignore = ["fixtures/histories/build"]\ncollect_ignore_glob = ["*/v*nv"]\n'
+    )
+    result = pytester.runpytest("--replaycheck=only")
+    result.assert_outcomes(passed=len(all_fixture_names()) + 1)
 
 
 def test_a_configured_or_named_file_is_a_history_whatever_its_name(

@@ -285,7 +285,8 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
     ``norecursedirs`` (``build``, ``dist``, ``venv``, ...) is about code; a history stored in
     such a directory must not be skipped silently. Every other reason pytest has to skip a path
-    (``--ignore``, ``--ignore-glob``, ``collect_ignore``, hidden directories) still applies.
+    (``--ignore``, ``--ignore-glob``, ``collect_ignore``, ``collect_ignore_glob``, hidden
+    directories) still applies.
     """
     roots = _history_roots(config)
     name = collection_path.name
@@ -295,18 +296,11 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
         or not within(collection_path.parent, roots)  # below a root, not a root itself
         or not any(fnmatch.fnmatch(name, p) for p in config.getini("norecursedirs"))
         or not collection_path.is_dir()
-        or _ignored_by_option(collection_path, config)
     ):
         return None
-    return False
+    from replaycheck._plugin_ignore import ignored_by_user
 
-
-def _ignored_by_option(path: Path, config: pytest.Config) -> bool:
-    """``--ignore`` / ``--ignore-glob`` as pytest reads them (absolute, symlinks kept)."""
-    here = config.invocation_params.dir
-    ignored = [Path(os.path.abspath(here / p)) for p in config.getoption("ignore", None) or []]
-    globs = [os.path.abspath(here / g) for g in config.getoption("ignore_glob", None) or []]
-    return path in ignored or any(fnmatch.fnmatch(str(path), g) for g in globs)
+    return None if ignored_by_user(collection_path, config) else False
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
