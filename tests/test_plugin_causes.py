@@ -60,7 +60,8 @@ def test_the_summary_names_each_cause_once_with_its_items_and_fix(
     result.stdout.fnmatch_lines(
         [
             "cause ? of 2, 2 histories: the code no longer calls workflow.patched('schema-"
-            "retry-seed-first')*",
+            "retry-seed-first') (nor deprecate_patch), but these histories recorded its marker "
+            "(at shared.py:109 in _step, called from shared.py:78 in prepare_v2)",
             "  failed: fixtures/histories/TenantProvisioning/prov-v2-*.json::replay, "
             "fixtures/histories/TenantProvisioning/prov-v2-*.json::replay",
         ]

@@ -136,6 +136,7 @@ _MANY = (
     ("this history is ", "these histories are "),
     ("this history ", "these histories "),
     ("(its history has no marker", "(their histories have no marker"),
+    ("but the history recorded its marker", "but these histories recorded its marker"),
 )
 """Singular phrases of a diagnosis or an error message, and how they read for several."""
 
