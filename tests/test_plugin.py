@@ -909,6 +909,33 @@ def test_bad_values_name_where_they_came_from(pytester: pytest.Pytester) -> None
         result.stderr.fnmatch_lines(["*--replaycheck-timeout: timeout must be * up to 604800*"])
 
 
+def test_a_history_path_that_is_not_there_names_where_it_was_given(
+    pytester: pytest.Pytester,
+) -> None:
+    make_project(pytester)
+    missing = pytester.path / "nothere"
+    then = ", or, if it is where your histories go, export some into it with `replaycheck export`."
+    result = pytester.runpytest("--replaycheck-histories=nothere")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([
+        f"ERROR: replaycheck: {missing} does not exist; check the path given to "
+        f"--replaycheck-histories, where it is relative to the directory pytest runs in{then}"
+    ])  # fmt: skip
+    pytester.makeini("[pytest]\nreplaycheck_histories = nothere\n")
+    result = pytester.runpytest()
+    result.stderr.fnmatch_lines([
+        f"ERROR: replaycheck: {missing} does not exist; check the path given in tox.ini "
+        f"replaycheck_histories, where it is relative to that file{then}"
+    ])  # fmt: skip
+    (pytester.path / "tox.ini").unlink()
+    configure(pytester, "examples.provisioning.workflows", "nothere")
+    result = pytester.runpytest()
+    result.stderr.fnmatch_lines([
+        f"ERROR: replaycheck: {missing} does not exist; check the path given in histories under "
+        f"[[]tool.replaycheck], where it is relative to that pyproject.toml{then}"
+    ])  # fmt: skip
+
+
 def test_history_items_carry_the_replaycheck_marker(pytester: pytest.Pytester) -> None:
     make_project(pytester)
     pytester.makepyfile(test_other="def test_other():\n    pass\n")

@@ -47,7 +47,7 @@ def test_a_mistake_in_a_fixture_call_shows_its_message_not_replaycheck_s_frames(
         "'tests.workflows.sayhelo': * (did you mean 'tests.workflows.sayhello'?); check the "
         "workflows setting (check(workflows=...), or 'workflows' in [[]tool.replaycheck]) *",
         "E *replaycheck.errors.NoHistoriesError: */nowhere does not exist; check the path given "
-        "(on the command line, in --replaycheck-histories, to check() in Python, *",
+        "to check(paths=...), where it is relative to pytest's rootdir, or, if it is where *",
     ):
         result.stdout.fnmatch_lines([line])
 

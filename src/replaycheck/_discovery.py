@@ -56,8 +56,11 @@ def as_paths(paths: object, where: str = "check(paths=...)") -> list[Path]:
     return found
 
 
-def discover(paths: Iterable[str | Path]) -> list[Path]:
+def discover(paths: Iterable[str | Path], *, given: str = "") -> list[Path]:
     """Expand files and directories into history files, sorted, without duplicates.
+
+    ``given`` says where the paths were given, for a path that does not exist ("in
+    --replaycheck-histories, ..."); by default every place that gives paths is named.
 
     Raises:
         NoHistoriesError: a path does not exist, or a directory holds no history file.
@@ -93,12 +96,16 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
             meant = _missing_hint(path)
             export = "" if meant or is_history_name(path.name) else _EXPORT_INTO
             raise NoHistoriesError(
-                f"{path} does not exist{meant}; check the path given (on the command line, in "
-                "--replaycheck-histories, to check() in Python, or in histories under "
-                f"[tool.replaycheck], where it is relative to that pyproject.toml){export}."
+                f"{path} does not exist{meant}; check the path given {given or _ANY_PLACE}{export}."
             )
     return list(found)
 
+
+_ANY_PLACE = (
+    "(on the command line, in --replaycheck-histories, to check() in Python, or in histories "
+    "under [tool.replaycheck], where it is relative to that pyproject.toml)"
+)
+"""Where a path that does not exist may have come from, when the caller does not say."""
 
 _EXPORT_INTO = (
     ", or, if it is where your histories go, export some into it with `replaycheck export`"

@@ -120,7 +120,17 @@ def check_histories(config: pytest.Config, settings: Settings) -> None:
     if left_out_key not in config.stash:
         from replaycheck.histories import discover
 
-        discover(settings.histories)
+        discover(settings.histories, given=_histories_given(settings))
+
+
+def _histories_given(settings: Settings) -> str:
+    """Where the run's history paths came from, and what a relative one is relative to."""
+    source = settings.python_names.get("histories", "")
+    if source.startswith("--"):
+        return f"to {source}, where it is relative to the directory pytest runs in"
+    if source:
+        return f"in {source}, where it is relative to that file"
+    return "in histories under [tool.replaycheck], where it is relative to that pyproject.toml"
 
 
 def configured_settings(config: pytest.Config) -> Settings:

@@ -35,6 +35,9 @@ _WHAT = {
     "workflow_failure_exception_types": "exception classes or their 'package.module:Class' names",
 }
 
+_PATHS_GIVEN = "to check(paths=...), where it is relative to pytest's rootdir"
+"""Where a history path the fixture was given came from: its call, whatever is configured."""
+
 
 class ReplaycheckFixture:
     """What the ``replaycheck`` fixture returns."""
@@ -88,7 +91,8 @@ class ReplaycheckFixture:
                 passthrough_modules=passthrough_modules,
             )
             job = ReplayJob.from_settings(
-                settings, discover([self.config.rootpath / p for p in roots])
+                settings,
+                discover([self.config.rootpath / p for p in roots], given=_PATHS_GIVEN),
             )
             # One worker per workflow set, kept while the environment and the modules are the same.
             pool = self.config.stash.setdefault(fixture_runners_key, RunnerPool())
