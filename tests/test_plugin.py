@@ -1145,12 +1145,18 @@ def test_replaycheck_fixture_assert_ok_fails_with_the_diagnosis(pytester: pytest
         in text
 
 
-def test_a_root_conftest_on_sys_path_reaches_the_replay_worker(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize(
+    "insert",
+    ["os.path.join(os.path.dirname(__file__), 'src')", "'src'"],
+    ids=["absolute", "relative"],  # relative: from the directory pytest runs in (pytest.md's)
+)
+def test_a_root_conftest_on_sys_path_reaches_the_replay_worker(
+    pytester: pytest.Pytester, insert: str
+) -> None:
     shutil.copytree(FIXTURES, pytester.path / "fixtures" / "histories")
     shutil.copytree(REPO / "examples", pytester.path / "src" / "examples",
                     ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
-    pytester.makeconftest("import os, sys\nsys.path.insert(0, os.path.join(os.path.dirname("
-                          "__file__), 'src'))\n")  # fmt: skip
+    pytester.makeconftest(f"import os, sys\nsys.path.insert(0, {insert})\n")
     pytester.makefile(".toml", pyproject="""
         [tool.replaycheck]
         histories = ["fixtures/histories"]

@@ -198,8 +198,10 @@ def project_settings(config: pytest.Config) -> Settings:
         start = here if within(here, [ini_dir]) else ini_dir
     settings = load_settings(start, stop=ini_dir)
     pythonpath = [Path(p).resolve() for p in config.getini("pythonpath") or ()]
+    # A relative entry (a conftest's sys.path.insert(0, "src")) is relative to the directory
+    # pytest runs in, as the tests import from it; the replay worker runs elsewhere.
     pythonpath += [
-        p for p in map(Path, sys.path) if p.is_absolute() and within(p, [config.rootpath])
+        p for p in (Path(os.path.abspath(e)) for e in sys.path if e) if within(p, [config.rootpath])
     ]
     return replace(settings, pythonpath=tuple(dict.fromkeys((*settings.pythonpath, *pythonpath))))
 
