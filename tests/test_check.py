@@ -645,6 +645,10 @@ def test_deadlock_names_the_line_that_does_not_yield(capfd: pytest.CaptureFixtur
             "[tool.replaycheck]\nhistories = ['x']\n".encode("utf-16"),
             "pyproject.toml: is UTF-16 text; TOML must be UTF-8: re-save it as UTF-8.",
         ),
+        (  # it said "histories must be a list of strings, got ['']", which it is
+            b"[tool.replaycheck]\nhistories = ['']\n",
+            "[tool.replaycheck]: histories holds an empty string ['']; remove it.",
+        ),
         (  # TOML has numbers: a quoted one is a typo to point out, not to guess at
             b"[tool.replaycheck]\ntimeout = '60'\n",
             "[tool.replaycheck] timeout: a number is written without quotes in TOML "
@@ -1413,3 +1417,22 @@ def test_the_command_list_gives_each_command_a_whole_sentence() -> None:
     ]  # fmt: skip
     for line in listed:
         assert line.endswith(".") and "..." not in line, line
+
+
+def test_an_empty_path_is_refused_where_it_read_the_whole_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `replaycheck check "$HISTORIES"` with the variable unset read every history under the
+    # working directory, and passed on them.
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.replaycheck]\nworkflows = ["{SAYHELLO}"]\npythonpath = ["{REPO}"]\n'
+    )
+    shutil.copy(COMPLETE, tmp_path / "stray.json")
+    monkeypatch.chdir(tmp_path)
+    for command in ("check", "patches"):
+        result = CliRunner().invoke(main, [command, "", "--format", "json"])
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (
+            "replaycheck: error: PATH: a path is empty (an unset variable?), where it would read "
+            "the whole directory; give a history file or directory, or . for the current one.\n"
+        )

@@ -936,6 +936,19 @@ def test_a_history_path_that_is_not_there_names_where_it_was_given(
     ])  # fmt: skip
 
 
+def test_an_empty_history_path_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    # --replaycheck-histories="$HISTORIES" with the variable unset collected every history under
+    # the directory pytest runs in.
+    make_project(pytester)
+    result = pytester.runpytest("--replaycheck-histories=")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([
+        "ERROR: replaycheck: --replaycheck-histories: a path is empty (an unset variable?), "
+        "where it would read the whole directory; give a history file or directory, or . for "
+        "the current one."
+    ])  # fmt: skip
+
+
 def test_history_items_carry_the_replaycheck_marker(pytester: pytest.Pytester) -> None:
     make_project(pytester)
     pytester.makepyfile(test_other="def test_other():\n    pass\n")

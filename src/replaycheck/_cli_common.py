@@ -112,7 +112,7 @@ def resolve_settings(
         workflow_failure_exception_types=failing,
         interceptors=interceptors,
         plugins=plugins,
-        names=CLI_NAMES,
+        names={**CLI_NAMES, "histories": "PATH"},
     )
     for note in installed_copy_notes(settings.workflows, settings.import_paths, settings.root):
         click.echo(f"warning: {note}", err=True)

@@ -82,8 +82,10 @@ def str_list(table: Mapping[str, Any], key: str, where: str) -> list[str]:
     value = table.get(key, [])
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: {key} must be a list of strings, got {value!r}.")
+    if not all(value):
+        raise ConfigError(f"{where}: {key} holds an empty string {value!r}; remove it.")
     return value
 
 

@@ -40,7 +40,8 @@ def as_paths(paths: object, where: str = "check(paths=...)") -> list[Path]:
     or a ``Path``) or several, as a list.
 
     Raises:
-        ConfigError: something else (a number, ``bytes``, a module) where a path was due.
+        ConfigError: something else (a number, ``bytes``, a module) where a path was due, or
+            an empty string (an unset variable, where it would read the whole directory).
     """
     values = [paths] if isinstance(paths, (str, os.PathLike)) else paths
     if not isinstance(values, (list, tuple, set, frozenset)):
@@ -51,6 +52,11 @@ def as_paths(paths: object, where: str = "check(paths=...)") -> list[Path]:
             raise ConfigError(
                 f"{where}: expected a history file or directory (a str or a Path) or a list of "
                 f"them, got {described(value)}."
+            )
+        if value == "":
+            raise ConfigError(
+                f"{where}: a path is empty (an unset variable?), where it would read the whole "
+                "directory; give a history file or directory, or . for the current one."
             )
         found.append(Path(value))
     return found
