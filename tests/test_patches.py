@@ -297,6 +297,11 @@ def test_check_puts_one_gate_back_for_both_branches(lifecycle_histories: Path) -
         ]  # fmt: skip
     gated = shown["prov-v2-cyberdyne-completed.json"][0]
     assert "6 histories here started before the patch" in gated
+    # Every failure is the removed gate's: the closing line said "gate the change".
+    assert (
+        "The new code would break the histories marked FAIL: put back the workflow.patched() "
+        "gate the code no longer has, as the fix under each one shows."
+    ) in text.splitlines()
     assert set(re.findall(r"""patch(?:ed)?\(["']([^"']+)""", text)) == {PATCH_ID}  # no other id
     assert "The fixes are at" not in text  # one place
     assert (

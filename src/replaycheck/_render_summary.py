@@ -155,4 +155,17 @@ def what_to_do(failing: Sequence[Verdict], *, shown: str, own: str) -> str:
             "gate the change with workflow.patched(), or go back to the gate where "
             f"deprecate_patch() came too early, as the fix {shown} shows"
         )
+    if failing and all(_gate_removed(v) for v in failing):
+        return (
+            f"put back the workflow.patched() gate the code no longer has, as the fix {shown} shows"
+        )
     return f"gate the change with workflow.patched(), as the fix {shown} shows"
+
+
+def _gate_removed(verdict: Verdict) -> bool:
+    """Whether ``verdict`` failed for a gate the code no longer has: its history recorded the
+    gate's marker, or started before the patch and took the old branch that went with it."""
+    diagnosis = verdict.diagnosis
+    return diagnosis is not None and (
+        diagnosis.change == "patch-removed" or bool(diagnosis.removed_gate)
+    )
