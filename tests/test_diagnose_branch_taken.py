@@ -485,3 +485,41 @@ def test_a_conditional_arm_continuing_as_new_the_code_no_longer_takes_gates_its_
     gated += STOP_ARM.replace('order.endswith("vip")', "new_branch")
     fixed = source.replace(STOP_ARM, gated)
     assert replay_variant(tmp_path, "stop_arm", fixed, "StopContinuingInArm").ok
+
+
+def test_another_branch_of_an_if_that_may_be_new_gives_the_old_condition_for_it(
+    tmp_path: Path,
+) -> None:
+    # InvertBranch: the code takes the body of the if, which runs 'charge', where this
+    # execution ran 'bill', which the else runs. An if that is new around the two had 'bill'
+    # always: False as its old condition (True when the code takes the else), as the other
+    # readings of a branch taken say. The fix pasted in with that value replays.
+    source = V2_FILE.read_text()
+    line = marked_line("branch: InvertBranch")
+    inverted = source.replace(
+        '        if not order.endswith("!"):\n            # change: InvertBranch (the next line)\n'
+        "            return await workflow.execute_activity(charge, order, "
+        "start_to_close_timeout=TIMEOUT)\n        else:\n            return await "
+        "workflow.execute_activity(bill, order, start_to_close_timeout=TIMEOUT)\n",
+        '        if order.endswith("!"):\n            return await workflow.execute_activity('
+        "bill, order, start_to_close_timeout=TIMEOUT)\n        else:\n            return await "
+        "workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)\n",
+    )
+    assert inverted != source
+    d = committed_verdicts()["InvertBranch"].diagnosis
+    inverted_d = replay_variant(tmp_path, "invert_else", inverted, "InvertBranch").diagnosis
+    for name, text, diagnosis, old in (
+        ("body", source, d, "False"),
+        ("else", inverted, inverted_d, "True"),
+    ):
+        assert diagnosis is not None and diagnosis.change == "branch", diagnosis
+        assert diagnosis.branch_at.endswith(f".py:{line} in run")
+        fix = diagnosis.fix()
+        assert fix[3] == (
+            f"        new_branch = ...  # the old condition ({old} if the if is new), for "
+            "executions recorded before"
+        )
+        lines = text.splitlines(keepends=True)
+        gated = [" " * 8 + x[4:].replace("...  #", f"{old}  #") + "\n" for x in fix[1:5]]
+        fixed = "".join(lines[: line - 1] + gated + lines[line:])
+        assert replay_variant(tmp_path, f"new_if_{name}", fixed, "InvertBranch").ok

@@ -199,6 +199,9 @@ def branch_fix(d: Diagnosis) -> list[str]:
             old = f" ({d.branch_skipped == 'body'} if the {what} is new)"
         if d.branch_taken:  # an if that is new: the execution went past it
             old = f" ({d.branch_taken == 'else'} if the {what} is new)"
+        elif what == "if" and not old and d.recorded_kind not in _ENDS:
+            # another branch runs what the history recorded: an if that is new had it always
+            old = f" ({not _runs_in_the_if(d)} if the if is new)"
         code = "arms" if what == "conditional expression" else "branches"
         took = f"{_LEFT[d.branch_skipped][0]} there or went past it" if after else "took theirs"
         lines = [
