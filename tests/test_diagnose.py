@@ -440,6 +440,8 @@ def test_two_calls_of_one_gather_that_traded_places_gate_the_gather_alone(
         d.explanation()
     )
     fix = d.fix()
+    # the gather's first line, above which the gate goes, not the line of a call inside it
+    assert fix[0].startswith(f"gate the change at changes_v2.py:{line} in run; ")
     assert fix[0].endswith("so gate the statement alone, as it was in the else:")
     assert fix[1:] == [
         f'    if workflow.patched("{d.patch_id}"):',
@@ -1773,6 +1775,7 @@ def test_an_addition_to_a_gather_keeps_the_statement_in_the_else(tmp_path: Path)
     assert d.same_task == started
     assert d.explanation().endswith(f"'audit' was added to the statement that started {started}")
     fix = d.fix()
+    assert fix[0].startswith(f"gate the change at changes_v2.py:{start} in run ")  # the gather's
     assert fix[0].endswith("statement: local activity 'lookup' still runs after it):")
     old_statement = "    else:\n        ...  # the statement as it was, without activity 'audit'"
     assert old_statement in "\n".join(fix)

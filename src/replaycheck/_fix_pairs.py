@@ -5,6 +5,7 @@ tell which, both readings, the one the source suggests first.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from replaycheck._commands import TASK_END_CANCELS, TERMINAL_KINDS, Command, kind_switch
@@ -20,7 +21,7 @@ from replaycheck._fix_cases import (
 from replaycheck._fix_tasks import same_task_note
 from replaycheck._readings import slug
 from replaycheck._renamed_readings import registered_anew
-from replaycheck._source import in_handler
+from replaycheck._source import SourceFrame, in_handler, statement_span
 
 if TYPE_CHECKING:
     from replaycheck.diagnose import Diagnosis
@@ -61,7 +62,7 @@ def pair_fix(d: Diagnosis) -> list[str]:
     frame = d.gate_at
     quoted = statement_at(frame)
     new_code = quoted or f"...  # the new code: {d.commanded}"
-    where = f"at {frame.short()}" if frame else "at the changed code"
+    where = f"at {statement_start(frame).short()}" if frame else "at the changed code"
     if d.change == "added":
         if in_update := handler_addition_fix(d, new_code):
             return in_update
@@ -145,3 +146,10 @@ def _moved(d: Diagnosis) -> list[str]:
         "it moved too, and replay will stop there next; gate the whole new sequence, with "
         "the old one in the else"
     ]
+
+
+def statement_start(frame: SourceFrame) -> SourceFrame:
+    """``frame`` at the first line of its statement, above which a fix quoting the statement
+    whole puts its gate (not the line of a call inside an ``asyncio.gather(...)`` spanning
+    several lines)."""
+    return replace(frame, line=statement_span(frame.file, frame.line)[0])
