@@ -298,6 +298,10 @@ def test_a_failed_replay_before_the_gate_blocks_deprecation() -> None:
     assert patch.verdict == "keep-both-branches"
     assert [r.workflow_id for r in patch.unchecked] == ["a"]
     assert "could not be replayed up to the gate" in patch.reason
+    assert "keep the old branch until it is gone (" in patch.reason  # one: "they are"
+    failed = [verdict(name, kind="nondeterministic") for name in "ac"]
+    (patch,) = analyze([*failed, verdict("b", markers=("p",))], [SITE]).patches
+    assert "keep the old branch until they are gone (" in patch.reason
 
 
 def test_closed_executions_that_never_reached_the_gate_do_not_count() -> None:
@@ -565,6 +569,8 @@ def test_a_marker_no_code_calls_is_orphaned_and_a_replay_seen_call_counts() -> N
     history = verdict("a", markers=("q",))
     (patch,) = analyze([history], []).patches
     assert (patch.patch_id, patch.verdict) == ("q", "orphaned")
+    assert patch.reason.startswith("1 execution (0 running, 1 closed) recorded the marker")
+    assert 'deprecate_patch("q") back where the gate was until it is gone' in patch.reason
     seen = PatchCall("q", deprecated=True, result=True, replaying=True, file="/src/f.py", line=9)
     dynamic = CallSite("/src/f.py", 9, "deprecate_patch", None, "make_id()", "Flow")
     found = analyze([verdict("a", markers=("q",), calls=(seen,))], [dynamic])

@@ -99,6 +99,11 @@ def closed_before_text(refs: Sequence[ExecutionRef], gate: str = "the gate") -> 
     return f"{plural(len(refs), 'closed execution')} ended before reaching {gate}"
 
 
+def until_gone(count: int) -> str:
+    """``until it is gone`` or ``until they are gone``, as ``count`` executions are."""
+    return "until it is gone" if count == 1 else "until they are gone"
+
+
 def unchecked_text(refs: Sequence[ExecutionRef]) -> str:
     return (
         f"{executions_text(refs)} could not be replayed up to the gate, so may have taken the old "
@@ -171,14 +176,14 @@ def _patch_verdict(
             f"no code calls it and {held if branches.new else 'no history holds its marker'}: "
             "nothing left to do"
         )
-    blocked = branches.old or branches.unchecked
+    blocked = [*branches.old, *branches.unchecked]
     if "patched" in kinds:
         if blocked:
             return "keep-both-branches", _keep_text(
                 branches,
                 "took the old branch",
-                "keep the old branch until they are gone (closed ones until the retention "
-                "deletes them: queries and resets replay them too)",
+                f"keep the old branch {until_gone(len(blocked))} (closed ones until the "
+                "retention deletes them: queries and resets replay them too)",
             )
         bare = all(s.no_else for s in sites if s.kind == "patched")
         return "ready-to-deprecate", _deprecate_text(branches, no_else=bare)
@@ -187,12 +192,12 @@ def _patch_verdict(
 
         return "keep-both-branches", "deprecate_patch() came too early: " + _keep_text(
             branches, old_branch_gone(branches.old),
-            "go back to patched() with the old branch until they are gone",
+            f"go back to patched() with the old branch {until_gone(len(blocked))}",
         )  # fmt: skip
     if live:
         return "keep-deprecate-patch", (
             f"{executions_text(live)} recorded the marker with patched(), and replaying them "
-            "needs a call with this id: keep deprecate_patch() until they are gone"
+            f"needs a call with this id: keep deprecate_patch() {until_gone(len(live))}"
         )
     return "ready-to-remove", (
         "no execution that may still be replayed recorded the marker with patched() "
@@ -210,7 +215,7 @@ def _orphaned_text(
         f"{executions_text(live)} recorded the marker with patched(), but no code calls "
         "patched() or deprecate_patch() with this id: their replay fails (Non-deprecated "
         f'patch marker encountered); put workflow.deprecate_patch("{patch_id}") back '
-        "where the gate was until they are gone"
+        f"where the gate was {until_gone(len(live))}"
     )
     if unchecked:
         text += (

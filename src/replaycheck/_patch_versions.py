@@ -17,6 +17,7 @@ from replaycheck._patch_rules import (
     pinned_hint,
     relevant_histories,
     unchecked_text,
+    until_gone,
 )
 from replaycheck.patches import (
     DEFAULT_VERSION,
@@ -121,7 +122,7 @@ def version_verdict(
         return "unsupported-version", (
             f"{executions_text(refs)} recorded version {which}, outside min_supported.."
             f"max_supported ({version_text(low or 0)}..{high}): their replay fails with "
-            "UnsupportedVersionError; widen the range again until they are gone"
+            f"UnsupportedVersionError; widen the range again {until_gone(len(refs))}"
         ) + pinned_hint(refs)
     if unchecked:
         text = unchecked_text(unchecked).replace("the gate", "get_version")
