@@ -371,6 +371,19 @@ def test_settings_override_from_python_names_its_argument_not_a_cli_option(
     assert str(raised.value) == said
 
 
+def test_an_object_given_for_a_spec_reads_as_an_instance_not_its_class() -> None:
+    # It said "got AuditInterceptor", which reads as the class.
+    from replaycheck import load_settings
+    from tests.workflows.intercepted import AuditInterceptor
+
+    with pytest.raises(ConfigError) as raised:
+        load_settings(REPO).override(plugins=AuditInterceptor())
+    assert str(raised.value) == (
+        "override(plugins=...): plugins must be a 'package.module:object' string naming your "
+        "worker Plugin (the replay worker imports it), got an instance of AuditInterceptor."
+    )
+
+
 @pytest.mark.parametrize(
     ("given", "said"),
     [

@@ -121,8 +121,9 @@ def test_an_instance_is_refused_in_the_configurations_words(replaycheck):
         verdicts(replaycheck, interceptors=[AuditInterceptor()])
     assert str(raised.value) == (
         "check(interceptors=...): interceptors must be a 'package.module:object' string naming "
-        "your worker Interceptor (the replay worker imports it), got AuditInterceptor.")
-    with pytest.raises(ConfigError, match=r"got AuditInterceptor\\.$"):
+        "your worker Interceptor (the replay worker imports it), got an instance of "
+        "AuditInterceptor.")
+    with pytest.raises(ConfigError, match=r"got an instance of AuditInterceptor\\.$"):
         verdicts(replaycheck, interceptors=AuditInterceptor())
     with pytest.raises(ConfigError, match=r"^check\\(plugins=\\.\\.\\.\\): plugins must look like"):
         verdicts(replaycheck, plugins="audit_plugin")

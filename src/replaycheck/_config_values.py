@@ -137,13 +137,15 @@ OBJECT_KINDS = {
 
 
 def described(value: Any) -> str:
-    """What a value of the wrong kind is, for a message: ``the class X``, ``the module m``, or
-    its type's name (an instance)."""
+    """What a value of the wrong kind is, for a message: ``the class X``, ``the module m``,
+    ``an instance of X`` (so an object does not read as its class), or a built-in type's name
+    (``int``, ``list``)."""
     if isinstance(value, ModuleType):
         return f"the module {value.__name__}"
     if isinstance(value, type):
         return f"the class {value.__qualname__}"
-    return type(value).__name__
+    kind = type(value)
+    return kind.__name__ if kind.__module__ == "builtins" else f"an instance of {kind.__qualname__}"
 
 
 def as_directory(value: object, where: str) -> Path | None:
