@@ -1449,3 +1449,29 @@ def test_an_empty_path_is_refused_where_it_read_the_whole_directory(
             "replaycheck: error: PATH: a path is empty (an unset variable?), where it would read "
             "the whole directory; give a history file or directory, or . for the current one.\n"
         )
+
+
+def test_a_history_path_that_is_not_there_names_where_it_was_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both listed every place a path can be given, pytest's option and check() included.
+    table = f'[tool.replaycheck]\nworkflows = ["{SAYHELLO}"]\npythonpath = ["{REPO}"]\n'
+    (tmp_path / "pyproject.toml").write_text(table)
+    monkeypatch.chdir(tmp_path)
+    missing = tmp_path / "nothere"
+    then = ", or, if it is where your histories go, export some into it with `replaycheck export`."
+    for command in ("check", "patches"):
+        result = CliRunner().invoke(main, [command, "nothere"])
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (
+            f"replaycheck: error: {missing} does not exist; check the path given on the command "
+            f"line (PATH), where it is relative to the working directory{then}\n"
+        )
+    (tmp_path / "pyproject.toml").write_text(f'{table}histories = ["nothere"]\n')
+    for command in ("check", "patches"):
+        result = CliRunner().invoke(main, [command])
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (
+            f"replaycheck: error: {missing} does not exist; check the path given in histories "
+            f"under [tool.replaycheck], where it is relative to that pyproject.toml{then}\n"
+        )

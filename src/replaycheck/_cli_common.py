@@ -97,6 +97,8 @@ def resolve_settings(
     plugins: tuple[str, ...] = (),
 ) -> Settings:
     """``[tool.replaycheck]`` overridden by the options; paths are checked as given first."""
+    from dataclasses import replace
+
     from replaycheck._workflow_scan import installed_copy_notes
     from replaycheck.config import CLI_NAMES, load_settings
     from replaycheck.histories import check_paths
@@ -114,6 +116,8 @@ def resolve_settings(
         plugins=plugins,
         names={**CLI_NAMES, "histories": "PATH"},
     )
+    # Where the histories came from, for a path that is not there: PATH, or the table alone.
+    settings = replace(settings, python_names={"histories": "PATH" if paths else ""})
     for note in installed_copy_notes(settings.workflows, settings.import_paths, settings.root):
         click.echo(f"warning: {note}", err=True)
     return settings

@@ -6,7 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from replaycheck._config_values import access_fix, described
@@ -112,6 +112,21 @@ _ANY_PLACE = (
     "under [tool.replaycheck], where it is relative to that pyproject.toml)"
 )
 """Where a path that does not exist may have come from, when the caller does not say."""
+
+_GIVEN_BY = {
+    "PATH": "on the command line (PATH), where it is relative to the working directory",
+    "": "in histories under [tool.replaycheck], where it is relative to that pyproject.toml",
+}
+"""Where ``Settings.histories`` came from, by its ``python_names`` entry, as :func:`discover`'s
+``given`` says it: the command's PATH arguments, or ``[tool.replaycheck]`` alone."""
+
+
+def histories_given(python_names: Mapping[str, str]) -> str:
+    """:func:`discover`'s ``given`` for the paths of ``Settings.histories``, by where its
+    ``python_names`` say they came from; ``""`` (every place) when they do not say."""
+    source = python_names.get("histories")
+    return "" if source is None else _GIVEN_BY.get(source, "")
+
 
 _EXPORT_INTO = (
     ", or, if it is where your histories go, export some into it with `replaycheck export`"

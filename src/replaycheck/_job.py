@@ -72,8 +72,8 @@ class ReplayJob:
     (the pytest plugin: pytest shows it as the item's captured output)."""
     python_names: tuple[tuple[str, str], ...] = ()
     """``(setting, name)``: how the caller that made the job gives each setting
-    (``Settings.python_names``: a Python argument, a pytest option); empty for the command
-    line."""
+    (``Settings.python_names``: a Python argument, a pytest option); for the command line,
+    only where its histories came from."""
 
     @classmethod
     def from_settings(cls, settings: Settings, paths: Sequence[str | Path]) -> ReplayJob:

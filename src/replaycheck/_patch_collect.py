@@ -38,19 +38,21 @@ def collect(
         NoHistoriesError: a path holds no history file, or every one is of a pinned execution
             (``skip_pinned``).
     """
+    from replaycheck._discovery import histories_given
     from replaycheck._patch_scan import scan
     from replaycheck.errors import ConfigError
     from replaycheck.histories import discover
     from replaycheck.patches import analyze
     from replaycheck.replay import ReplayJob, replay
 
+    given = "" if paths else histories_given(settings.python_names)
     roots = list(paths) or list(settings.history_roots)
     if not roots:
         raise ConfigError(
             'no histories to read; pass paths or set histories = ["fixtures/histories"] '
             "under [tool.replaycheck] in pyproject.toml."
         )
-    job = ReplayJob.from_settings(settings, discover(roots))
+    job = ReplayJob.from_settings(settings, discover(roots, given=given))
     job = replace(job, sandbox=sandbox, record_patches=True)
     added: dict[str, None] = {}  # each worker says the same
 

@@ -94,7 +94,8 @@ class Settings:
     )
     """How the caller gives each setting, as messages name it (``override(workflows=...)``;
     the pytest plugin's option or ini key, ``""`` for a value only ``[tool.replaycheck]``
-    gives); a setting left out is named by its command-line option (empty for the CLI)."""
+    gives); a setting left out is named by its command-line option (the CLI gives only
+    ``histories``: ``PATH``, or ``""`` when the table gives them)."""
 
     @property
     def history_roots(self) -> tuple[Path, ...]:

@@ -118,6 +118,7 @@ def check(
             something that is no path; ``settings`` is not a :class:`Settings`.
     """
     from replaycheck._config_values import described
+    from replaycheck._discovery import histories_given
     from replaycheck.histories import as_paths, discover
 
     if not isinstance(settings, Settings):  # e.g. the fixture's check(paths, workflows) order
@@ -127,13 +128,15 @@ def check(
             "fixture's check(paths, workflows) takes the paths first)."
         )
 
-    roots = (as_paths(paths) if paths is not None else []) or list(settings.history_roots)
+    roots = as_paths(paths) if paths is not None else []
+    given = "" if roots else histories_given(settings.python_names)
+    roots = roots or list(settings.history_roots)
     if not roots:
         raise ConfigError(
             'no histories to check; pass paths or set histories = ["fixtures/histories"] '
             "under [tool.replaycheck] in pyproject.toml."
         )
-    job = replace(ReplayJob.from_settings(settings, discover(roots)), sandbox=sandbox)
+    job = replace(ReplayJob.from_settings(settings, discover(roots, given=given)), sandbox=sandbox)
     return replay(job, jobs=jobs, on_result=on_result)
 
 
