@@ -97,6 +97,22 @@ def test_a_binary_history_under_a_binpb_gz_name_is_read_gzip_or_not(tmp_path: Pa
     assert raised.value.reason.endswith("not JSON: rename it to plain.binpb")
 
 
+def test_a_binpb_gz_history_in_a_directory_is_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Read when named, it was passed over in a directory, where .json.gz is found.
+    monkeypatch.setenv("PYTHONPATH", str(REPO))  # the replay worker imports the example
+    binary = read_history(ACME).history.SerializeToString()
+    (tmp_path / "h").mkdir()
+    (tmp_path / "h" / "acme.binpb.gz").write_bytes(gzip.compress(binary))
+    (tmp_path / "h" / "cut.binpb.gz").write_bytes(gzip.compress(binary)[:40])
+    result = run_check(tmp_path, "-w", "examples.provisioning.workflows", "h")
+    assert result.exit_code == 2
+    assert result.stdout.startswith("ok    h/acme.binpb.gz  replayed all 41 events")
+    assert "\nERROR h/cut.binpb.gz\n" in result.stdout
+    assert "2 histories: 1 ok, 0 nondeterministic, 1 error" in result.stdout
+
+
 def bad_and_good(directory: Path) -> None:
     """The bad ``.json.gz`` files of :data:`CASES` (discovered by their ending) beside ACME."""
     directory.mkdir(parents=True, exist_ok=True)

@@ -558,7 +558,9 @@ def test_no_histories_under_configured_path(
     )
     result = pytester.runpytest(*xdist_args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*no history files (*.json, *.json.gz, *.binpb) under *empty*"])
+    result.stderr.fnmatch_lines(
+        ["*no history files (*.json, *.json.gz, *.binpb, *.binpb.gz) under *empty*"]
+    )
 
 
 def test_unregistered_workflow_type_fails_loudly(

@@ -93,7 +93,7 @@ def discover(paths: Iterable[str | Path], *, given: str = "") -> list[Path]:
             inside = _files_under(path)
             if not inside:
                 raise NoHistoriesError(
-                    f"no history files (*.json, *.json.gz, *.binpb) under {path}; "
+                    f"no history files (*.json, *.json.gz, *.binpb, *.binpb.gz) under {path}; "
                     "export some with `replaycheck export` or point at another directory."
                 )
             found.update(dict.fromkeys(inside))

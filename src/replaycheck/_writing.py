@@ -28,7 +28,7 @@ GENERATED_ADDRESS = "replaycheck generate"
 """The provenance ``address`` of the histories ``replaycheck generate --save`` writes: recorded
 on the test server, they are fixtures, not executions any server runs."""
 
-HISTORY_SUFFIXES = (".json", ".json.gz", ".binpb")
+HISTORY_SUFFIXES = (".json", ".json.gz", ".binpb", ".binpb.gz")
 """File name endings of history files."""
 
 STALE_TEMP_SECONDS = 3600.0
