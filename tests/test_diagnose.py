@@ -2228,23 +2228,28 @@ def test_a_changed_continue_as_new_condition_gates_the_condition(tmp_path: Path,
     assert ("where this execution continued as new" in d.explanation()) is not sooner
     fix = d.fix()
     assert fix[0].startswith(f"gate the condition of the if at changes_v2.py:{line} in run")
+    # For an if that is new: False when it now holds a continue-as-new that is new; True when
+    # it went around one that ran always (none in a loop: this execution passed the if there
+    # before it continued as new, so the if is not new to it).
+    if_new = {"ContinueSooner": "False", "ContinueSoonerInLoop": "False", "ContinueLater": "True"}
+    hint = f" ({if_new[case]} if the if is new)" if case in if_new else ""
     assert fix[1:4] == [
         f"    new_branch = {new}",
         f'    if not workflow.patched("{d.patch_id}"):',
-        "        new_branch = ...  # the old condition"
-        + (" (False if the if is new)" if sooner else "")
-        + ", for executions recorded before",
+        f"        new_branch = ...  # the old condition{hint}, for executions recorded before",
     ]
     assert fix[4] == "    if new_branch:"
     # A continue-as-new that is new reads the same when the code continues as new sooner: that
     # reading comes second, as the addition it would be; none when it continues later.
     assert any("if instead the continue-as-new is new" in x for x in fix) is sooner
-    # The fix applied as it reads, the old condition filled in: the history replays.
+    # The fix applied as it reads, the old condition filled in (and, continuing later, the
+    # value given for an if that is new): the history replays.
     lines = V2_FILE.read_text().splitlines(keepends=True)
     indent = lines[line - 1][: -len(lines[line - 1].lstrip())]
-    gated = [indent + x[4:].replace("...  #", f"{old}  #") + "\n" for x in fix[1:5]]
-    fixed = "".join(lines[: line - 1] + gated + lines[line:])
-    assert replay_variant(tmp_path, f"{case.lower()}_gated", fixed, case).ok
+    for n, value in enumerate((old, *([if_new[case]] if case == "ContinueLater" else []))):
+        gated = [indent + x[4:].replace("...  #", f"{value}  #") + "\n" for x in fix[1:5]]
+        fixed = "".join(lines[: line - 1] + gated + lines[line:])
+        assert replay_variant(tmp_path, f"{case.lower()}_gated{n}", fixed, case).ok
 
 
 SKIPPED = {  # case: (the if's condition, what the branch skipped ran, which, old, next)
@@ -2511,19 +2516,67 @@ def test_a_changed_condition_of_a_raise_gates_the_condition(tmp_path: Path, case
     )
     fix = d.fix()
     assert fix[0].startswith(f"gate the condition of the if at changes_v2.py:{line} in run")
+    # an if that is new: around a raise that is new (False), around one that failed always
+    if_new = "False" if sooner else "True"
     assert fix[3] == (
-        "        new_branch = ...  # the old condition"
-        + (" (False if the if is new)" if sooner else "")
-        + ", for executions recorded before"
+        f"        new_branch = ...  # the old condition ({if_new} if the if is new), for "
+        "executions recorded before"
     )
     assert any("if instead the raise is new" in x for x in fix) is sooner
     assert not any("became" in x for x in fix)  # no rename reading: a failure is no command
-    # The fix applied as it reads, the old condition filled in: the history replays.
+    # The fix applied as it reads, the old condition filled in (and, failing later, the
+    # value given for an if that is new): the history replays.
     lines = V2_FILE.read_text().splitlines(keepends=True)
     indent = lines[line - 1][: -len(lines[line - 1].lstrip())]
-    gated = [indent + x[4:].replace("...  #", f"{old}  #") + "\n" for x in fix[1:5]]
+    for n, value in enumerate((old, *([] if sooner else [if_new]))):
+        gated = [indent + x[4:].replace("...  #", f"{value}  #") + "\n" for x in fix[1:5]]
+        fixed = "".join(lines[: line - 1] + gated + lines[line:])
+        assert replay_variant(tmp_path, f"{case.lower()}_gated{n}", fixed, case).ok
+
+
+CHARGE = "return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)"
+ENDS_IN_ELSE = {  # case: (its if and what follows, as written now; with the if inverted)
+    "FailLater": (
+        'if order.count("-") >= 2:\n            raise ApplicationError(f"order {order} '
+        'rejected")\n        # change: FailLater (the next line)\n        ' + CHARGE,
+        'if order.count("-") < 2:\n            ' + CHARGE + '\n        else:\n            '
+        'raise ApplicationError(f"order {order} rejected")',
+    ),
+    "ContinueLater": (
+        'if len(items) > 2:\n            workflow.continue_as_new("-".join(items[1:]))\n'
+        "        # change: ContinueLater (the next line)\n        " + CHARGE,
+        "if len(items) <= 2:\n            " + CHARGE + "\n        else:\n            "
+        'workflow.continue_as_new("-".join(items[1:]))',
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ENDS_IN_ELSE))
+def test_a_raise_now_passed_in_the_else_gives_false_for_an_if_that_is_new(
+    tmp_path: Path, case: str
+) -> None:
+    # FailLater (ContinueLater) with its if inverted: the raise (the continue-as-new) this
+    # execution ran is in the else, which the code passed, going on to 'charge' in the body.
+    # An if that is new, around what ran always, had the else taken: False as its old
+    # condition (True with the raise in the body). The fix pasted in with it replays.
+    source = V2_FILE.read_text()
+    start = source.index(f"class {case}:")
+    now, inverted = ENDS_IN_ELSE[case]
+    assert source.count(now, start) >= 1
+    source = source[:start] + source[start:].replace(now, inverted, 1)
+    line = marked_line(f"branch: {case}")
+    d = replay_variant(tmp_path, "ends_in_else", source, case).diagnosis
+    assert d is not None and (d.change, d.branch_kind) == ("branch", "if"), d
+    assert d.branch_at.endswith(f".py:{line} in run")
+    fix = d.fix()
+    assert fix[3] == (
+        "        new_branch = ...  # the old condition (False if the if is new), for executions "
+        "recorded before"
+    )
+    lines = source.splitlines(keepends=True)
+    gated = [" " * 8 + x[4:].replace("...  #", "False  #") + "\n" for x in fix[1:5]]
     fixed = "".join(lines[: line - 1] + gated + lines[line:])
-    assert replay_variant(tmp_path, f"{case.lower()}_gated", fixed, case).ok
+    assert replay_variant(tmp_path, "ends_in_else_gated", fixed, case).ok
 
 
 def test_the_first_command_now_skipped_by_an_if_gates_the_condition(tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from replaycheck._fix_cases import arguments, keyword_source, old_code, statement_at
 from replaycheck._places import place_file
 from replaycheck._source import SourceFrame
-from replaycheck._source_flow import in_body_of
+from replaycheck._source_branches import continues, raises
+from replaycheck._source_flow import branch_holding, in_body_of
 
 if TYPE_CHECKING:
     from replaycheck.diagnose import Diagnosis
@@ -165,6 +166,16 @@ def _runs_in_the_if(d: Diagnosis) -> bool:
     )
 
 
+def _ends_in(d: Diagnosis) -> str:
+    """The branch (``body``, ``else``) of the ``if`` the code went past that holds the
+    continue-as-new (the raise) this execution ran; '' when not one alone (or in a loop)."""
+    at = branch_frame(d)
+    if at is None or d.recorded_kind not in _ENDS:
+        return ""
+    picks = continues if d.recorded_kind == "continue-as-new" else raises(d.recorded_name)
+    return branch_holding(at.file, at.line, picks)
+
+
 _LEFT = {
     "after": ("returned", ""),
     "continue": ("continued its loop", " in the loop"),
@@ -202,6 +213,9 @@ def branch_fix(d: Diagnosis) -> list[str]:
         elif what == "if" and not old and d.recorded_kind not in _ENDS:
             # another branch runs what the history recorded: an if that is new had it always
             old = f" ({not _runs_in_the_if(d)} if the if is new)"
+        elif what == "if" and not old:  # a continue-as-new (a raise) an if that is new always ran
+            ends = _ends_in(d)
+            old = f" ({ends == 'body'} if the if is new)" if ends else ""
         code = "arms" if what == "conditional expression" else "branches"
         took = f"{_LEFT[d.branch_skipped][0]} there or went past it" if after else "took theirs"
         lines = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import linecache
 import re
+from collections.abc import Callable
 
 from replaycheck._source import (
     COMPREHENSIONS,
@@ -312,3 +313,19 @@ def in_body_of(path: str, if_line: int, line: int) -> bool:
         isinstance(node, ast.If) and node.lineno == if_line and covers(node.body, line)
         for node in walked(function)
     )
+
+
+def branch_holding(path: str, if_line: int, picks: Callable[[ast.AST], bool]) -> str:
+    """Which branch of the ``if`` at ``if_line`` of ``path`` holds what ``picks`` picks (a
+    ``raise``, a ``continue_as_new()``): ``body`` or ``else``; '' when neither or both do, or
+    when the ``if`` is in a loop (passed on each iteration, an execution may have passed it
+    before)."""
+    function = function_at(path, if_line)
+    if function is None or innermost(function, if_line, LOOPS) is not None:
+        return ""
+    ifs = [n for n in walked(function) if isinstance(n, ast.If) and n.lineno == if_line]
+    if not ifs:
+        return ""
+    node = ifs[0]
+    held = [any(picks(n) for s in part for n in ast.walk(s)) for part in (node.body, node.orelse)]
+    return {(True, False): "body", (False, True): "else"}.get((held[0], held[1]), "")
