@@ -2534,18 +2534,18 @@ def test_a_changed_condition_of_a_raise_gates_the_condition(tmp_path: Path, case
         assert replay_variant(tmp_path, f"{case.lower()}_gated{n}", fixed, case).ok
 
 
-CHARGE = "return await workflow.execute_activity(charge, order, start_to_close_timeout=TIMEOUT)"
+RETURN_CHARGE = f"return await {CHARGE}"
 ENDS_IN_ELSE = {  # case: (its if and what follows, as written now; with the if inverted)
     "FailLater": (
         'if order.count("-") >= 2:\n            raise ApplicationError(f"order {order} '
-        'rejected")\n        # change: FailLater (the next line)\n        ' + CHARGE,
-        'if order.count("-") < 2:\n            ' + CHARGE + '\n        else:\n            '
+        'rejected")\n        # change: FailLater (the next line)\n        ' + RETURN_CHARGE,
+        'if order.count("-") < 2:\n            ' + RETURN_CHARGE + '\n        else:\n            '
         'raise ApplicationError(f"order {order} rejected")',
     ),
     "ContinueLater": (
         'if len(items) > 2:\n            workflow.continue_as_new("-".join(items[1:]))\n'
-        "        # change: ContinueLater (the next line)\n        " + CHARGE,
-        "if len(items) <= 2:\n            " + CHARGE + "\n        else:\n            "
+        "        # change: ContinueLater (the next line)\n        " + RETURN_CHARGE,
+        "if len(items) <= 2:\n            " + RETURN_CHARGE + "\n        else:\n            "
         'workflow.continue_as_new("-".join(items[1:]))',
     ),
 }
