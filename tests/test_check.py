@@ -392,8 +392,8 @@ def test_an_object_given_for_a_spec_reads_as_an_instance_not_its_class() -> None
          "'tests.workflows.nope'; check data_converter in [tool.replaycheck] or "
          "override(data_converter=...)."),
         ({"data_converter": "pathlib:Path"}, "data_converter pathlib:Path must name a temporalio "
-         "DataConverter or PayloadCodec (or a function returning one), got PosixPath; fix "
-         "data_converter in [tool.replaycheck] (or override(data_converter=...))."),
+         "DataConverter or PayloadCodec (or a function returning one), got an instance of "
+         "PosixPath; fix data_converter in [tool.replaycheck] (or override(data_converter=...))."),
         ({"workflows": "tests.workflows.nope"}, "cannot import workflow module "
          "'tests.workflows.nope': ModuleNotFoundError: No module named 'tests.workflows.nope'; "
          "check the workflows setting (override(workflows=...), or 'workflows' in "
@@ -404,14 +404,15 @@ def test_an_object_given_for_a_spec_reads_as_an_instance_not_its_class() -> None
          "[tool.replaycheck] (or override(workflow_failure_exception_types=...))."),
         ({"workflow_runner": "pathlib:Path"}, "workflow_runner pathlib:Path must name a "
          "temporalio SandboxedWorkflowRunner or SandboxRestrictions (or a function returning "
-         "one), got PosixPath; fix override(workflow_runner=...), or workflow_runner in "
-         "[tool.replaycheck]."),
+         "one), got an instance of PosixPath; fix override(workflow_runner=...), or "
+         "workflow_runner in [tool.replaycheck]."),
         ({"interceptors": f"{SAYHELLO}:nope"}, f"cannot load '{SAYHELLO}:nope': AttributeError: "
          f"module '{SAYHELLO}' has no attribute 'nope'; check interceptors in "
          "[tool.replaycheck] or override(interceptors=...)."),
         ({"plugins": "pathlib:PurePath"}, "plugins entry pathlib:PurePath must name a temporalio "
          "worker Plugin (an instance, a class taking no arguments, or a function returning one), "
-         "got PurePosixPath; fix override(plugins=...), or plugins in [tool.replaycheck]."),
+         "got an instance of PurePosixPath; fix override(plugins=...), or plugins in "
+         "[tool.replaycheck]."),
         ({"interceptors": "json:loads"}, "interceptors entry json:loads could not be made "
          "(TypeError: "),
     ],

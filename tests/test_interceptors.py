@@ -179,8 +179,12 @@ def test_a_command_the_interceptor_issues_is_located_in_the_interceptor(
          "--interceptor, or interceptors in [tool.replaycheck]."),
         (["--plugin", INTERCEPTOR],
          f"plugins entry {INTERCEPTOR} must name a temporalio worker Plugin (an instance, a "
-         "class taking no arguments, or a function returning one), got AuditInterceptor; fix "
-         "--plugin, or plugins in [tool.replaycheck]."),
+         "class taking no arguments, or a function returning one), got an instance of "
+         "AuditInterceptor; fix --plugin, or plugins in [tool.replaycheck]."),
+        (["--interceptor", f"{V1}:workflow"],
+         f"interceptors entry {V1}:workflow must name a temporalio worker Interceptor (an "
+         "instance, a class taking no arguments, or a function returning one), got the module "
+         "temporalio.workflow; fix --interceptor, or interceptors in [tool.replaycheck]."),
         (["--interceptor", f"{V1}:greet"],
          f"interceptors entry {V1}:greet could not be made (TypeError: "),
         (["--plugin", f"{V1}:nope"],

@@ -114,7 +114,8 @@ def test_the_workflow_module_making_the_call_itself_is_told_to_move_it() -> None
         (["--workflow-runner", "tests.workflows.app_settings:ROOT"],
          "workflow_runner tests.workflows.app_settings:ROOT must name a temporalio "
          "SandboxedWorkflowRunner or SandboxRestrictions (or a function returning one), got "
-         "PosixPath; fix --workflow-runner, or workflow_runner in [tool.replaycheck]."),
+         "an instance of PosixPath; fix --workflow-runner, or workflow_runner in "
+         "[tool.replaycheck]."),
     ],
 )  # fmt: skip
 def test_bad_sandbox_settings_are_one_line(args: list[str], error: str) -> None:

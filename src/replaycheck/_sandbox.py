@@ -16,7 +16,7 @@ from collections.abc import Collection
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
-from replaycheck._config_values import given_with, other_then
+from replaycheck._config_values import described, given_with, other_then
 from replaycheck.config import import_object
 from replaycheck.errors import ConfigError, SandboxImportError
 
@@ -63,7 +63,7 @@ def as_workflow_runner(obj: Any, spec: str, python: str | None = None) -> Workfl
     if not isinstance(obj, WorkflowRunner):
         raise ConfigError(
             f"workflow_runner {spec} must name a temporalio SandboxedWorkflowRunner or "
-            f"SandboxRestrictions (or a function returning one), got {type(obj).__name__}; fix "
+            f"SandboxRestrictions (or a function returning one), got {described(obj)}; fix "
             f"{other_then('workflow_runner', python, ', or ')}workflow_runner in "
             "[tool.replaycheck]."
         )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from replaycheck._config_values import (
     OBJECT_KINDS,
+    described,
     other_place,
     other_then,
     type_clash,
@@ -198,7 +199,7 @@ def _make(
     if not isinstance(made, wanted):
         raise ConfigError(
             f"{key} entry {spec} must name a temporalio {OBJECT_KINDS[key]} (an instance, a class "
-            f"taking no arguments, or a function returning one), got {type(made).__name__}; fix "
+            f"taking no arguments, or a function returning one), got {described(made)}; fix "
             f"{other_then(key, python, ', or ')}{key} in [tool.replaycheck]."
         )
     return made

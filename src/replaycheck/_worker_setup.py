@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TextIO
 
-from replaycheck._config_values import other_place, other_then
+from replaycheck._config_values import described, other_place, other_then
 from replaycheck._failure_types import failure_exception_types
 from replaycheck._sandbox import workflow_runner
 from replaycheck._worker_plugins import baseline_worker_plugins, make_interceptors, make_plugins
@@ -138,7 +138,7 @@ def as_data_converter(
     if not isinstance(obj, converter_type):
         raise ReplaycheckError(
             f"data_converter {spec + ' ' if spec else ''}must name a temporalio DataConverter "
-            f"or PayloadCodec (or a function returning one), got {type(obj).__name__}; fix "
+            f"or PayloadCodec (or a function returning one), got {described(obj)}; fix "
             f"data_converter in [tool.replaycheck]{_or_given(python)}."
         )
     return obj
