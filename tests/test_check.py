@@ -643,6 +643,21 @@ def test_deadlock_names_the_line_that_does_not_yield(capfd: pytest.CaptureFixtur
     assert "Traceback" not in capfd.readouterr().err
 
 
+def test_a_deadlocked_runs_failed_eviction_stays_off_stderr(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    # After a deadlock, the stalled task is sometimes still there at the eviction (this workflow
+    # holds it there each time): temporalio's "Failed running eviction job" traceback showed
+    # beside the verdict, which already names the deadlock.
+    result = run("-w", "tests.workflows.misbehaving:SpinningHeldSayHello", "--format", "json",
+                 str(NONDETERMINISTIC))  # fmt: skip
+    assert result.exit_code == 2
+    message = str(results(result)[NONDETERMINISTIC.name]["message"])
+    assert message.startswith("the workflow code did not yield within 2 s at "), message
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "eviction" not in err, err
+
+
 @pytest.mark.parametrize(
     ("content", "says"),
     [

@@ -30,22 +30,51 @@ def configure_runtime() -> None:
 _REPLAYCHECK = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
+_DEADLOCKED: set[object] = set()
+"""Run IDs whose deadlock traceback was dropped (the verdict names the deadlock)."""
+
+
 def quiet_activation_failures(record: logging.LogRecord) -> bool:
     """Drop temporalio's "Failed handling activation" traceback (the verdict names the failure:
     the converter's, the workflow code's, a deadlock's) unless replaycheck's own code raised it: a
-    bug of ours must still show."""
-    if not str(record.msg).startswith("Failed handling activation"):
+    bug of ours must still show. After a deadlock, the "Failed running eviction job" traceback of
+    that run (its stalled task still there, evicted again 2 s later) goes too."""
+    message = str(record.msg)
+    if message.startswith("Failed running eviction job"):
+        return not _evicting_deadlocked(record)
+    if not message.startswith("Failed handling activation"):
         return True
     tb = record.exc_info[2] if record.exc_info else None
     if record.exc_info and type(record.exc_info[1]).__name__ == "_DeadlockError":
         # Its traceback is the stalled thread's stack, innermost frame first, and replaycheck's
         # activation wrapper is always on it: only the frame that stalled says whose code it is.
-        return tb is not None and tb.tb_frame.f_code.co_filename.startswith(_REPLAYCHECK)
+        if tb is not None and tb.tb_frame.f_code.co_filename.startswith(_REPLAYCHECK):
+            return True
+        _DEADLOCKED.add(_run_id(record))
+        return False
     while tb is not None:
         if tb.tb_frame.f_code.co_filename.startswith(_REPLAYCHECK):
             return True
         tb = tb.tb_next
     return False
+
+
+def _run_id(record: logging.LogRecord) -> object:
+    """The run ID temporalio's message names (its only argument)."""
+    return record.args[0] if isinstance(record.args, tuple) and record.args else None
+
+
+def _evicting_deadlocked(record: logging.LogRecord) -> bool:
+    """Whether ``record`` is the failed eviction of a run whose deadlock was dropped, raised
+    outside replaycheck's code."""
+    run_id = _run_id(record)
+    if run_id is None or run_id not in _DEADLOCKED:
+        return False
+    _DEADLOCKED.discard(run_id)  # temporalio says it once per eviction
+    tb = record.exc_info[2] if record.exc_info else None
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is None or not tb.tb_frame.f_code.co_filename.startswith(_REPLAYCHECK)
 
 
 def protocol_stream() -> IO[str]:

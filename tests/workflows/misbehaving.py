@@ -4,6 +4,7 @@ They misbehave only for the history whose input asks for nondeterminism and repl
 shared SayHello history normally.
 """
 
+import asyncio
 import json
 import os
 import sys
@@ -117,4 +118,26 @@ class DecimalSayHello:
     async def run(self, params: SayHelloParams) -> str:
         return await workflow.execute_activity(
             "say_hello", Decimal("1.5"), schedule_to_close_timeout=timedelta(seconds=10)
+        )
+
+
+@workflow.defn(name="SayHelloWorkflow")
+class SpinningHeldSayHello:
+    """Never yields (temporalio interrupts it after 2 s), then holds its task past the first
+    eviction, which temporalio logs as failed and retries (as a spinning thread sometimes does)."""
+
+    @workflow.run
+    async def run(self, params: SayHelloParams) -> str:
+        if params.should_cause_nondeterminism:
+            try:
+                while True:
+                    pass
+            except BaseException:  # the interruption
+                pass
+            try:
+                await workflow.wait_condition(lambda: False)
+            except BaseException:  # the first eviction's cancellation
+                await asyncio.get_running_loop().create_future()
+        return await workflow.execute_activity(
+            "say_hello", params.name, schedule_to_close_timeout=timedelta(seconds=10)
         )
