@@ -185,6 +185,10 @@ def test_a_command_the_interceptor_issues_is_located_in_the_interceptor(
          f"interceptors entry {V1}:workflow must name a temporalio worker Interceptor (an "
          "instance, a class taking no arguments, or a function returning one), got the module "
          "temporalio.workflow; fix --interceptor, or interceptors in [tool.replaycheck]."),
+        (["--interceptor", f"{V1}:forgot_to_return"],  # it read "got NoneType"
+         f"interceptors entry {V1}:forgot_to_return must name a temporalio worker Interceptor "
+         "(an instance, a class taking no arguments, or a function returning one), got None; "
+         "fix --interceptor, or interceptors in [tool.replaycheck]."),
         (["--interceptor", f"{V1}:greet"],
          f"interceptors entry {V1}:greet could not be made (TypeError: "),
         (["--plugin", f"{V1}:nope"],

@@ -140,6 +140,8 @@ def described(value: Any) -> str:
     """What a value of the wrong kind is, for a message: ``the class X``, ``the module m``,
     ``an instance of X`` (so an object does not read as its class), or a built-in type's name
     (``int``, ``list``)."""
+    if value is None:
+        return "None"
     if isinstance(value, ModuleType):
         return f"the module {value.__name__}"
     if isinstance(value, type):

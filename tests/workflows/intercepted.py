@@ -77,3 +77,7 @@ def audit_plugin() -> Any:
     from temporalio.plugin import SimplePlugin
 
     return SimplePlugin("replaycheck-tests.audit", interceptors=[AuditInterceptor()])
+
+
+def forgot_to_return() -> None:
+    """A factory that returns nothing: a worker setting that names it is told so."""
