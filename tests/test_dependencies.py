@@ -51,7 +51,7 @@ def test_only_the_plugin_imports_pytest() -> None:
     importers = {name for name, modules in by_file.items() if modules & {"pytest", "_pytest"}}
     assert importers == {
         "plugin.py", "_plugin.py", "_plugin_config.py", "_plugin_fixture.py", "_plugin_items.py",
-        "_plugin_refusal.py", "_plugin_summary.py", "_plugin_xdist.py",
+        "_plugin_refusal.py", "_plugin_summary.py", "_plugin_xdist.py", "_plugin_ignore.py",
     }
 
 
