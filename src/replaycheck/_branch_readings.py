@@ -20,11 +20,10 @@ from replaycheck._readings import source_names, source_pattern, starting_pattern
 from replaycheck._source import SourceFrame
 from replaycheck._source_branches import (
     conditional_choice,
-    continues,
     other_branch_runs,
-    raises,
     returned_before_commands,
 )
+from replaycheck._source_branches import ending as ends_run
 from replaycheck._source_flow import (
     bound_parameters,
     code_of,
@@ -156,8 +155,7 @@ def continue_branch(
     if c.kind == ending:
         found = _continued_sooner(min(diagnosis.gate_frame, len(c.frames) - 1), h, c)
     else:
-        ends = continues if ending == "continue-as-new" else raises(h.name)
-        found = _continued_later(c, last, ends)
+        found = _continued_later(c, last, ends_run(ending, h.name))
     if found is None:
         return None
     (file, line, function), at, (branch_at, condition, returns, kind, case) = found

@@ -113,9 +113,12 @@ _ANY_PLACE = (
 )
 """Where a path that does not exist may have come from, when the caller does not say."""
 
+FROM_TABLE = "in histories under [tool.replaycheck], where it is relative to that pyproject.toml"
+"""Where a path ``[tool.replaycheck]`` gave came from, as :func:`discover`'s ``given`` says it."""
+
 _GIVEN_BY = {
     "PATH": "on the command line (PATH), where it is relative to the working directory",
-    "": "in histories under [tool.replaycheck], where it is relative to that pyproject.toml",
+    "": FROM_TABLE,
 }
 """Where ``Settings.histories`` came from, by its ``python_names`` entry, as :func:`discover`'s
 ``given`` says it: the command's PATH arguments, or ``[tool.replaycheck]`` alone."""

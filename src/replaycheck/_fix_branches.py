@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from replaycheck._fix_cases import arguments, keyword_source, old_code, statement_at
 from replaycheck._places import place_file
 from replaycheck._source import SourceFrame
-from replaycheck._source_branches import continues, raises
+from replaycheck._source_branches import ending
 from replaycheck._source_flow import branch_holding, in_body_of
 
 if TYPE_CHECKING:
@@ -172,8 +172,7 @@ def _ends_in(d: Diagnosis) -> str:
     at = branch_frame(d)
     if at is None or d.recorded_kind not in _ENDS:
         return ""
-    picks = continues if d.recorded_kind == "continue-as-new" else raises(d.recorded_name)
-    return branch_holding(at.file, at.line, picks)
+    return branch_holding(at.file, at.line, ending(d.recorded_kind, d.recorded_name))
 
 
 _LEFT = {

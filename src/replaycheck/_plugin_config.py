@@ -130,7 +130,9 @@ def _histories_given(settings: Settings) -> str:
         return f"to {source}, where it is relative to the directory pytest runs in"
     if source:
         return f"in {source}, where it is relative to that file"
-    return "in histories under [tool.replaycheck], where it is relative to that pyproject.toml"
+    from replaycheck._discovery import FROM_TABLE
+
+    return FROM_TABLE
 
 
 def configured_settings(config: pytest.Config) -> Settings:

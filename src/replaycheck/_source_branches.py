@@ -318,6 +318,12 @@ def continues(node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and "continue_as_new" in names_in(node.func)
 
 
+def ending(kind: str, message: str) -> Callable[[ast.AST], bool]:
+    """Picks what ends a run as a history recorded it: a ``continue_as_new()`` call for kind
+    ``continue-as-new``, else a ``raise`` that may have failed it with ``message``."""
+    return continues if kind == "continue-as-new" else raises(message)
+
+
 def raises(message: str) -> Callable[[ast.AST], bool]:
     """Picks a ``raise`` that may have failed the workflow with ``message``: not a bare
     ``raise`` (what it re-raises came from elsewhere), and with that message when the
